@@ -1,0 +1,74 @@
+# ai-gateway: `make` builds everything into build/, `make test` runs every
+# suite.  Variables: NGINX_SRC (an nginx source tree to build the module
+# against; default Debian's nginx-dev tree), NGINX (the nginx binary the
+# tests run), CC.
+
+SHELL      := /bin/bash
+NGINX_SRC  ?= /usr/share/nginx/src
+NGINX      ?= /usr/sbin/nginx
+BUILD      := $(CURDIR)/build
+MOD        := ngx_ai_gateway_module
+MOD_SO     := $(BUILD)/ngx_http_ai_gateway_module.so
+
+LIB_SRCS   := $(wildcard $(MOD)/lib/*.c)
+LIB_HDRS   := $(wildcard $(MOD)/lib/*.h)
+MOD_SRCS   := $(wildcard $(MOD)/src/*.c) $(wildcard $(MOD)/src/*.h)
+
+# The plain C library again, outside nginx, under ASan and UBSan for the
+# unit tests.
+SAN        := -fsanitize=address,undefined -fno-omit-frame-pointer
+UCFLAGS    := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
+              $(SAN) -I$(MOD)/lib -It/unit
+ULIBS      := -ljansson -lcrypto -lm
+LIB_OBJS   := $(patsubst $(MOD)/lib/%.c,$(BUILD)/asan/%.o,$(LIB_SRCS))
+UNIT_SRCS  := $(wildcard t/unit/*.c)
+UNIT_BINS  := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+UNIT_TS    := $(patsubst t/unit/%.c,$(BUILD)/unit/%.t,$(UNIT_SRCS))
+
+.PHONY: all module unit test run clean
+all: module unit
+
+module: $(MOD_SO)
+
+# Configure once per nginx tree and module `config`; afterwards nginx's own
+# makefile rebuilds only what changed.
+$(BUILD)/nginx/.configured: $(MOD)/config $(LIB_SRCS) $(MOD_SRCS) $(LIB_HDRS)
+	rm -rf $(BUILD)/nginx && mkdir -p $(BUILD) && cp -r $(NGINX_SRC) $(BUILD)/nginx
+	cd $(BUILD)/nginx && \
+	if [ -f conf_flags ]; then . ./conf_flags; \
+	else NGX_CONF_FLAGS=(--with-compat --with-http_ssl_module --with-http_v2_module --with-threads); fi && \
+	./configure "$${NGX_CONF_FLAGS[@]}" --add-dynamic-module=$(CURDIR)/$(MOD) > configure.log 2>&1 \
+	    || { tail -20 configure.log; exit 1; }
+	touch $@
+
+$(MOD_SO): $(BUILD)/nginx/.configured $(LIB_SRCS) $(LIB_HDRS) $(MOD_SRCS)
+	$(MAKE) -s -C $(BUILD)/nginx -f objs/Makefile modules
+	cp $(BUILD)/nginx/objs/ngx_http_ai_gateway_module.so $@
+
+$(BUILD)/asan/%.o: $(MOD)/lib/%.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -c $< -o $@
+
+$(BUILD)/unit/%: t/unit/%.c $(LIB_OBJS) t/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) $< $(LIB_OBJS) $(ULIBS) -o $@
+
+# prove runs .t files; a two-line shell .t hands it each C test's TAP.
+$(BUILD)/unit/%.t: $(BUILD)/unit/%
+	printf '#!/bin/sh\nexec "%s"\n' "$<" > $@
+
+unit: $(UNIT_BINS) $(UNIT_TS)
+
+-include admin-daemon/daemon.mk
+-include t/fuzz/fuzz.mk
+
+# The whole suite: C unit tests, then every t/ suite (nginx, daemon, SDK,
+# browser), all under prove.
+test: all
+	prove -I t/lib $(BUILD)/unit/ -r t/
+
+run: all
+	scripts/run
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,60 @@
+/*
+ * agw_sse: an incremental Server-Sent Events parser.
+ *
+ * Bytes may be split anywhere across agw_sse_feed() calls, including inside
+ * a CRLF pair; the events delivered are the same for every split.  Follows
+ * the WHATWG event-stream rules: LF, CR or CRLF line ends, ":" comments
+ * ignored, multi-line "data:" joined with "\n", one leading space after the
+ * colon stripped, an event dispatched on a blank line.  Unlike a browser it
+ * also dispatches an event whose data is empty when it has an event name
+ * (Anthropic "ping" carries data; some servers send bare "event:" lines).
+ */
+
+#ifndef AGW_SSE_H
+#define AGW_SSE_H
+
+#include <stddef.h>
+#include "agw_buf.h"
+
+typedef struct {
+    const char  *event;      /* "" when the stream gave no event: field */
+    size_t       event_len;
+    const char  *data;       /* lines joined with "\n", NUL-terminated */
+    size_t       data_len;
+    const char  *id;         /* "" when none */
+    size_t       id_len;
+} agw_sse_event_t;
+
+/* Return 0 to continue, non-zero to stop; agw_sse_feed() returns it. */
+typedef int (*agw_sse_event_cb)(void *ud, const agw_sse_event_t *ev);
+
+typedef struct {
+    agw_buf_t  line;          /* the current, incomplete line */
+    agw_buf_t  data;
+    agw_buf_t  event;
+    agw_buf_t  id;
+    size_t     max_event;     /* bytes one event may hold; 0: 16 MiB */
+    unsigned   skip_lf:1;     /* last byte was CR: a following LF is part */
+    unsigned   has_data:1;
+    unsigned   overflow:1;
+} agw_sse_parser_t;
+
+#define AGW_SSE_ERR_TOO_BIG  -2
+#define AGW_SSE_ERR_NOMEM    -1
+
+void agw_sse_init(agw_sse_parser_t *p, size_t max_event);
+/*
+ * Feeds len bytes.  Returns 0, the callback's non-zero value, or a negative
+ * AGW_SSE_ERR_* (an event larger than max_event, or out of memory).
+ */
+int  agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
+    agw_sse_event_cb cb, void *ud);
+/* True when bytes of an undispatched event are pending (a cut stream). */
+int  agw_sse_pending(const agw_sse_parser_t *p);
+void agw_sse_free(agw_sse_parser_t *p);
+
+/* Writers: append one framed event ("event: X\n" optional, "data: ...\n\n"). */
+int  agw_sse_write(agw_buf_t *out, const char *event, const char *data,
+    size_t data_len);
+
+#endif /* AGW_SSE_H */

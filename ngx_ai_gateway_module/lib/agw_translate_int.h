@@ -1,0 +1,114 @@
+/*
+ * Inside the translation library: the hub and the per-dialect operations.
+ *
+ * THE HUB is OpenAI Chat Completions JSON (request, response, and
+ * chat.completion.chunk for streams) plus these extensions, so that what
+ * OpenAI cannot say still survives a round trip through it:
+ *
+ *   message.reasoning_content, delta.reasoning_content   (string)
+ *       reasoning text (DeepSeek / vLLM convention; Anthropic thinking text,
+ *       Gemini thought parts)
+ *   message.thinking_blocks, delta.thinking_blocks        (array)
+ *       [{"type":"thinking","thinking":"...","signature":"..."} |
+ *        {"type":"redacted_thinking","data":"..."}]  Anthropic blocks kept
+ *       whole so a multi-turn conversation still validates (LiteLLM's name)
+ *   tool_calls[].extra_content.google.thought_signature   (string)
+ *       Gemini thoughtSignature (Google's own OpenAI-compat name)
+ *   usage.prompt_tokens_details.cache_write_tokens        (integer)
+ *       Anthropic cache_creation_input_tokens; prompt_tokens always
+ *       includes cached reads and writes (see agw_usage.h)
+ *
+ * In streams, a decoder turns each provider SSE event into zero or more hub
+ * chunks and hands them to agw_stream_emit(); the client dialect's encoder
+ * turns each into bytes.  Usage is merged into s->usage by the decoder as
+ * it arrives (it may come after the chunk carrying finish_reason: an encoder
+ * that must send usage with the stop reason holds it until stream_end).
+ */
+
+#ifndef AGW_TRANSLATE_INT_H
+#define AGW_TRANSLATE_INT_H
+
+#include "agw_translate.h"
+#include "agw_sse.h"
+#include "agw_openai.h"
+#include "agw_anthropic.h"
+#include "agw_gemini.h"
+
+typedef struct {
+    /* client body -> hub request; NULL where the dialect is the hub */
+    json_t *(*request_to_hub)(json_t *in, const agw_request_opts_t *o,
+        agw_error_t *err);
+    /* hub request -> provider body (model, stream, max tokens from o) */
+    json_t *(*request_from_hub)(json_t *hub, const agw_request_opts_t *o,
+        agw_error_t *err);
+    /* same dialect both sides: a copy with the model rewritten */
+    json_t *(*request_passthrough)(json_t *in, const agw_request_opts_t *o,
+        agw_error_t *err);
+
+    /* provider response -> hub response, usage filled */
+    json_t *(*response_to_hub)(json_t *in, agw_usage_t *usage,
+        agw_error_t *err);
+    /* hub response -> client response (model from o) */
+    json_t *(*response_from_hub)(json_t *hub, const agw_response_opts_t *o,
+        agw_error_t *err);
+    /* same dialect: rewrite the model in place, read usage */
+    int (*response_passthrough)(json_t *in, const agw_response_opts_t *o,
+        agw_usage_t *usage, agw_error_t *err);
+
+    /* provider SSE event -> agw_stream_emit() of hub chunks; -1 malformed */
+    int (*stream_decode)(agw_stream_t *s, const agw_sse_event_t *ev);
+    /* hub chunk -> client bytes */
+    int (*stream_encode)(agw_stream_t *s, json_t *chunk, agw_buf_t *out);
+    /* clean end of the client stream (closing events, [DONE]) */
+    int (*stream_end)(agw_stream_t *s, agw_buf_t *out);
+    /* the client dialect's error event, ending the stream */
+    int (*stream_error)(agw_stream_t *s, const agw_error_t *err,
+        agw_buf_t *out);
+    /* same dialect: event -> same event with the model rewritten */
+    int (*stream_passthrough)(agw_stream_t *s, const agw_sse_event_t *ev,
+        agw_buf_t *out);
+
+    /* render / parse an error body in this dialect */
+    int (*error_body)(const agw_error_t *err, agw_buf_t *out);
+    /* parse a provider error body; fills err->message and err->code */
+    void (*error_parse)(const char *body, size_t len, agw_error_t *err);
+} agw_dialect_ops_t;
+
+extern const agw_dialect_ops_t  agw_openai_ops;
+extern const agw_dialect_ops_t  agw_anthropic_ops;
+extern const agw_dialect_ops_t  agw_gemini_ops;
+
+struct agw_stream_s {
+    agw_dialect_t               provider;
+    agw_dialect_t               client;
+    const agw_dialect_ops_t    *pops;
+    const agw_dialect_ops_t    *cops;
+    char                       *model;          /* client-facing, owned */
+    int                         include_usage;
+    agw_sse_parser_t            sse;
+    agw_usage_t                 usage;
+    agw_error_t                 error;
+    agw_buf_t                  *out;            /* during a feed */
+    unsigned                    provider_done:1; /* saw the provider's end */
+    unsigned                    client_done:1;   /* client stream closed */
+    unsigned                    started:1;       /* client bytes emitted */
+
+    /* per-dialect state: the decoder's when it is the provider, the
+     * encoder's or the passthrough's when it is the client */
+    agw_openai_stream_t         openai;
+    agw_anthropic_stream_t      anthropic;
+    agw_gemini_stream_t         gemini;
+};
+
+/* A decoder hands a hub chunk to the client's encoder (chunk is borrowed). */
+int agw_stream_emit(agw_stream_t *s, json_t *chunk);
+
+/* Helpers shared by dialects (agw_translate.c). */
+/* json_dumps into out, compact; 0 or -1 */
+int agw_json_append(agw_buf_t *out, const json_t *j);
+/* Reads OpenAI usage JSON (hub shape) into u. */
+void agw_usage_from_openai(const json_t *usage, agw_usage_t *u);
+/* Builds OpenAI usage JSON (hub shape) from u; new reference or NULL. */
+json_t *agw_usage_to_openai(const agw_usage_t *u);
+
+#endif /* AGW_TRANSLATE_INT_H */
