@@ -1,0 +1,91 @@
+/*
+ * agw_keys: client key sets, shared by the nginx module (static keys from
+ * nginx.conf and dynamic keys from the daemon's snapshot) and the admin
+ * daemon (which writes that snapshot).
+ *
+ * Keys are known only by the SHA-256 of their secret: a key set never holds
+ * a secret.  A set is filled with agw_keyset_add(), sorted once with
+ * agw_keyset_finalize(), then looked up read-only by any number of threads.
+ *
+ * Snapshot file (the daemon writes it, the module reads it when the
+ * generation in the shared state moved):
+ *
+ *   {"generation":N,
+ *    "keys":[{"id":"...","name":"...","hash":"<64 hex>","models":["..."],
+ *             "expires_at":0,"active":true}]}
+ *
+ * "models" empty or absent means every model; "expires_at" is unix seconds,
+ * 0 for never.  Unknown fields are refused, so that a daemon of a newer
+ * format is not half-understood.
+ */
+
+#ifndef AGW_KEYS_H
+#define AGW_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agw_buf.h"
+
+#define AGW_KEY_ID_MAX    40    /* including the NUL */
+#define AGW_KEY_NAME_MAX  64    /* including the NUL */
+
+typedef struct {
+    unsigned char   hash[32];
+    char            id[AGW_KEY_ID_MAX];
+    char            name[AGW_KEY_NAME_MAX];
+    char          **models;            /* NUL-terminated strings */
+    size_t          nmodels;           /* 0: every model */
+    int64_t         expires_at;        /* unix seconds, 0: never */
+    unsigned        active:1;
+} agw_key_t;
+
+typedef struct agw_keyset_s  agw_keyset_t;
+
+/* NULL on allocation failure. */
+agw_keyset_t *agw_keyset_new(void);
+
+/*
+ * Copies everything it is given.  Returns 0, or -1 with a message in err
+ * (duplicate hash, id or name too long, empty id, out of memory).
+ * Adding after agw_keyset_finalize() is an error.
+ */
+int agw_keyset_add(agw_keyset_t *ks, const unsigned char hash[32],
+    const char *id, const char *name, const char *const *models,
+    size_t nmodels, int64_t expires_at, int active, char *err, size_t errlen);
+
+/* Sorts by hash for lookup.  0, or -1 (already finalized). */
+int agw_keyset_finalize(agw_keyset_t *ks);
+
+/* Binary search; the final comparison is constant-time.  NULL: unknown. */
+const agw_key_t *agw_keyset_find(const agw_keyset_t *ks,
+    const unsigned char hash[32]);
+
+size_t agw_keyset_count(const agw_keyset_t *ks);
+const agw_key_t *agw_keyset_at(const agw_keyset_t *ks, size_t i);
+
+/* 1 if the key is active and not expired at `now` (unix seconds). */
+int agw_key_usable(const agw_key_t *key, int64_t now);
+
+/* 1 if the key may use `model` (len bytes, not NUL-terminated). */
+int agw_key_allows_model(const agw_key_t *key, const char *model, size_t len);
+
+/*
+ * Parses a snapshot (format above) into an empty, unfinalized set, then
+ * finalizes it.  On success *generation (if not NULL) gets the snapshot's
+ * generation.  Returns 0, or -1 with a message in err naming the offending
+ * key index and field; the set must then be freed, not used.
+ */
+int agw_keyset_load_snapshot(agw_keyset_t *ks, const char *json, size_t len,
+    uint64_t *generation, char *err, size_t errlen);
+
+/*
+ * Appends the snapshot JSON of every key in ks, with `generation`, to out.
+ * 0, or -1 on allocation failure.
+ */
+int agw_keyset_write_snapshot(const agw_keyset_t *ks, uint64_t generation,
+    agw_buf_t *out);
+
+void agw_keyset_free(agw_keyset_t *ks);
+
+#endif /* AGW_KEYS_H */
