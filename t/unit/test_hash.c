@@ -1,0 +1,50 @@
+/* Hashing, hex and key generation. */
+
+#include "tap.h"
+#include "agw_hash.h"
+
+
+int
+main(void)
+{
+    unsigned char  d[AGW_SHA256_LEN], back[AGW_SHA256_LEN];
+    char           hex[AGW_SHA256_HEX_LEN + 1], k1[AGW_KEY_SIZE],
+                   k2[AGW_KEY_SIZE];
+    size_t         i;
+    int            alphabet_ok;
+
+    ok(agw_sha256("abc", 3, d) == 0, "sha256 succeeds");
+    agw_hex(d, sizeof(d), hex);
+    /* FIPS 180-2 test vector for "abc". */
+    is_str(hex,
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        "sha256(\"abc\") matches the FIPS vector");
+
+    ok(agw_unhex(hex, 64, back, sizeof(back)) == 0, "hex parses back");
+    ok(agw_ct_equal(d, back, sizeof(d)), "round trip is equal");
+    back[31] ^= 1;
+    ok(!agw_ct_equal(d, back, sizeof(d)), "one bit differs: not equal");
+    ok(agw_unhex("zz", 2, back, 1) == -1, "non-hex digits are refused");
+    ok(agw_unhex("abc", 3, back, 1) == -1, "wrong length is refused");
+    ok(agw_unhex("AB", 2, back, 1) == 0 && back[0] == 0xab,
+       "upper-case hex is accepted");
+
+    ok(agw_key_generate(k1, sizeof(k1)) == 0, "key generated");
+    ok(agw_key_generate(k2, sizeof(k2)) == 0, "second key generated");
+    is_int(strlen(k1), AGW_KEY_SIZE - 1, "key has prefix + 43 chars");
+    ok(strncmp(k1, AGW_KEY_PREFIX, strlen(AGW_KEY_PREFIX)) == 0,
+       "key starts with the prefix");
+    ok(strcmp(k1, k2) != 0, "two keys differ");
+    alphabet_ok = 1;
+    for (i = strlen(AGW_KEY_PREFIX); k1[i]; i++) {
+        if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                    "0123456789-_", k1[i]))
+        {
+            alphabet_ok = 0;
+        }
+    }
+    ok(alphabet_ok, "key body is base64url");
+    ok(agw_key_generate(k1, 10) == -1, "short buffer is refused");
+
+    return done_testing();
+}
