@@ -72,12 +72,16 @@ int agw_key_allows_model(const agw_key_t *key, const char *model, size_t len);
 
 /*
  * Parses a snapshot (format above) into an empty, unfinalized set, then
- * finalizes it.  On success *generation (if not NULL) gets the snapshot's
- * generation.  Returns 0, or -1 with a message in err naming the offending
- * key index and field; the set must then be freed, not used.
+ * finalizes it.  The module trusts the generation in the shared state, not
+ * the one in the file (agw_keyset_generation() returns the latter, for
+ * logs and tests).  Returns 0, or -1 with a message in err naming the
+ * offending key index and field; the set must then be freed, not used.
  */
 int agw_keyset_load_snapshot(agw_keyset_t *ks, const char *json, size_t len,
-    uint64_t *generation, char *err, size_t errlen);
+    char *err, size_t errlen);
+
+/* The "generation" of the loaded snapshot; 0 for a set built by hand. */
+uint64_t agw_keyset_generation(const agw_keyset_t *ks);
 
 /*
  * Appends the snapshot JSON of every key in ks, with `generation`, to out.
