@@ -14,9 +14,10 @@
  *    "keys":[{"id":"...","name":"...","hash":"<64 hex>","models":["..."],
  *             "expires_at":0,"active":true}]}
  *
- * "models" empty or absent means every model; "expires_at" is unix seconds,
- * 0 for never.  Unknown fields are refused, so that a daemon of a newer
- * format is not half-understood.
+ * Every field is required (a dropped "active" must not re-enable a revoked
+ * key); "models" empty means every model, an entry ending in '*' matches
+ * by prefix; "expires_at" is unix seconds, 0 for never.  Unknown fields
+ * are refused, so that a snapshot of a newer format is not half-understood.
  */
 
 #ifndef AGW_KEYS_H
@@ -24,8 +25,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-#include "agw_buf.h"
 
 #define AGW_KEY_ID_MAX    40    /* including the NUL */
 #define AGW_KEY_NAME_MAX  64    /* including the NUL */
@@ -84,11 +83,12 @@ int agw_keyset_load_snapshot(agw_keyset_t *ks, const char *json, size_t len,
 uint64_t agw_keyset_generation(const agw_keyset_t *ks);
 
 /*
- * Appends the snapshot JSON of every key in ks, with `generation`, to out.
- * 0, or -1 on allocation failure.
+ * The snapshot JSON of every key in ks, with `generation`: a malloc'd,
+ * NUL-terminated string (free() it), its length in *len if len is not NULL.
+ * NULL on allocation failure.
  */
-int agw_keyset_write_snapshot(const agw_keyset_t *ks, uint64_t generation,
-    agw_buf_t *out);
+char *agw_keyset_write_snapshot(const agw_keyset_t *ks, uint64_t generation,
+    size_t *len);
 
 void agw_keyset_free(agw_keyset_t *ks);
 
