@@ -112,7 +112,7 @@ typedef struct {
 
 _Static_assert(__atomic_always_lock_free(sizeof(uint64_t), 0),
                "64-bit atomics must be lock-free for a shared mapping");
-_Static_assert(offsetof(agw_state_hdr_t, pad0) == 92, "geometry changed");
+_Static_assert(offsetof(agw_state_hdr_t, pad0) == 84, "geometry changed");
 _Static_assert(offsetof(agw_state_hdr_t, tail) == 128, "tail moved");
 _Static_assert(offsetof(agw_state_hdr_t, head) == 192, "head moved");
 _Static_assert(offsetof(agw_state_hdr_t, produced) == 256,
