@@ -54,6 +54,14 @@ void agw_error_set(agw_error_t *err, agw_err_class_t cls, int status,
 int             agw_error_status(agw_err_class_t cls);
 agw_err_class_t agw_error_class_of_status(int status);
 
+/*
+ * True when every operation that serving client from provider needs exists
+ * (stream: the streaming ones too).  Lets the module refuse a route at
+ * configuration time instead of at the first request.
+ */
+int agw_translate_supported(agw_dialect_t client, agw_dialect_t provider,
+    int stream);
+
 /* Renders err as a whole error body in dialect d. */
 int agw_error_body(agw_dialect_t d, const agw_error_t *err, agw_buf_t *out);
 

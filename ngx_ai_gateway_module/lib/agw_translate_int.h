@@ -35,7 +35,8 @@
 #include "agw_gemini.h"
 
 typedef struct {
-    /* client body -> hub request; NULL where the dialect is the hub */
+    /* client body -> hub request (a new reference; OpenAI's validates and
+     * copies, the hub being its own dialect) */
     json_t *(*request_to_hub)(json_t *in, const agw_request_opts_t *o,
         agw_error_t *err);
     /* hub request -> provider body (model, stream, max tokens from o) */
@@ -55,7 +56,14 @@ typedef struct {
     int (*response_passthrough)(json_t *in, const agw_response_opts_t *o,
         agw_usage_t *usage, agw_error_t *err);
 
-    /* provider SSE event -> agw_stream_emit() of hub chunks; -1 malformed */
+    /*
+     * provider SSE event -> agw_stream_emit() of hub chunks.  Sets
+     * s->provider_done when the provider's end of stream goes by (OpenAI
+     * "[DONE]", Anthropic message_stop, Gemini a candidate's finishReason).
+     * Returns 0, or -1: on a provider error event, with s->error filled
+     * (agw_error_set; agw_error_parse_generic() helps), otherwise it means
+     * malformed input.  The dispatcher then sends the client's stream_error.
+     */
     int (*stream_decode)(agw_stream_t *s, const agw_sse_event_t *ev);
     /* hub chunk -> client bytes */
     int (*stream_encode)(agw_stream_t *s, json_t *chunk, agw_buf_t *out);
@@ -64,7 +72,10 @@ typedef struct {
     /* the client dialect's error event, ending the stream */
     int (*stream_error)(agw_stream_t *s, const agw_error_t *err,
         agw_buf_t *out);
-    /* same dialect: event -> same event with the model rewritten */
+    /* same dialect: event -> same event with the model rewritten.  Sets
+     * s->client_done itself when it forwarded the provider's last event
+     * (its end marker, or its own error event: then with s->error filled
+     * and returning -1, so that no second error event follows) */
     int (*stream_passthrough)(agw_stream_t *s, const agw_sse_event_t *ev,
         agw_buf_t *out);
 
@@ -106,6 +117,16 @@ int agw_stream_emit(agw_stream_t *s, json_t *chunk);
 /* Helpers shared by dialects (agw_translate.c). */
 /* json_dumps into out, compact; 0 or -1 */
 int agw_json_append(agw_buf_t *out, const json_t *j);
+/*
+ * Parses any of the three dialects' {"error":{"message",...}} envelopes
+ * into err: message, the most specific machine code (details[].reason,
+ * code, status, type), and, when err->cls is NONE or INVALID_REQUEST, a
+ * class refined from that code (Gemini's 400 API_KEY_INVALID is a 401).
+ * Leaves err untouched where the body is not such JSON.
+ */
+void agw_error_parse_generic(const char *body, size_t len, agw_error_t *err);
+/* The class a well-known error code or type of any dialect means; NONE. */
+agw_err_class_t agw_error_class_of_code(const char *code);
 /* Reads OpenAI usage JSON (hub shape) into u. */
 void agw_usage_from_openai(const json_t *usage, agw_usage_t *u);
 /* Builds OpenAI usage JSON (hub shape) from u; new reference or NULL. */

@@ -1,0 +1,459 @@
+/*
+ * The SSE parser: every real stream, split at every byte offset and fed
+ * byte by byte, with LF, CRLF and CR line ends, gives the same events.
+ */
+
+#include <stdlib.h>
+
+#include "agw_sse.h"
+#include "tap.h"
+#include "fixtures.h"
+
+
+/* Events serialised as event \x1f data \x1f id \x1e, to compare runs. */
+static int
+collect(void *ud, const agw_sse_event_t *ev)
+{
+    agw_buf_t  *b = ud;
+
+    if (strlen(ev->data) != ev->data_len || strlen(ev->event) != ev->event_len)
+    {
+        return 99;                      /* NUL-termination broken */
+    }
+
+    if (agw_buf_append(b, ev->event, ev->event_len) != 0
+        || agw_buf_append(b, "\x1f", 1) != 0
+        || agw_buf_append(b, ev->data, ev->data_len) != 0
+        || agw_buf_append(b, "\x1f", 1) != 0
+        || agw_buf_append(b, ev->id, ev->id_len) != 0
+        || agw_buf_append(b, "\x1e", 1) != 0)
+    {
+        return 98;
+    }
+
+    return 0;
+}
+
+
+static int
+count_events(const agw_buf_t *b)
+{
+    size_t  i;
+    int     n = 0;
+
+    for (i = 0; i < b->len; i++) {
+        n += b->data[i] == '\x1e';
+    }
+    return n;
+}
+
+
+/* Feeds the pieces cut at cuts[0..ncuts) (ascending); 0 or the error. */
+static int
+parse_split(const char *s, size_t len, const size_t *cuts, size_t ncuts,
+    agw_buf_t *events, int *pending)
+{
+    int               rc;
+    size_t            i, from, to;
+    agw_sse_parser_t  p;
+
+    agw_sse_init(&p, 0);
+    events->len = 0;
+    rc = 0;
+
+    from = 0;
+    for (i = 0; i <= ncuts && rc == 0; i++) {
+        to = i < ncuts ? cuts[i] : len;
+        rc = agw_sse_feed(&p, s + from, to - from, collect, events);
+        from = to;
+    }
+
+    *pending = agw_sse_pending(&p);
+    agw_sse_free(&p);
+    return rc;
+}
+
+
+static int
+parse_bytewise(const char *s, size_t len, agw_buf_t *events)
+{
+    int               rc;
+    size_t            i;
+    agw_sse_parser_t  p;
+
+    agw_sse_init(&p, 0);
+    events->len = 0;
+    rc = 0;
+
+    for (i = 0; i < len && rc == 0; i++) {
+        rc = agw_sse_feed(&p, s + i, 1, collect, events);
+    }
+
+    agw_sse_free(&p);
+    return rc;
+}
+
+
+/* The same stream with every "\n" turned into eol ("\r\n" or "\r"). */
+static char *
+with_eol(const char *s, size_t len, const char *eol, size_t *out_len)
+{
+    agw_buf_t  b = AGW_BUF_INIT;
+    size_t     i;
+
+    for (i = 0; i < len; i++) {
+        if (s[i] == '\n' ? agw_buf_append_str(&b, eol)
+                         : agw_buf_append(&b, s + i, 1))
+        {
+            agw_buf_free(&b);
+            return NULL;
+        }
+    }
+
+    *out_len = b.len;
+    return b.data;
+}
+
+
+/*
+ * Every split offset k in [lo, hi) of one stream gives the reference
+ * events.  Returns the first failing offset, or (size_t) -1.
+ */
+static size_t
+every_split(const char *s, size_t len, size_t lo, size_t hi,
+    const agw_buf_t *ref)
+{
+    int        pending;
+    size_t     k;
+    agw_buf_t  ev = AGW_BUF_INIT;
+
+    for (k = lo; k < hi && k <= len; k++) {
+        if (parse_split(s, len, &k, 1, &ev, &pending) != 0
+            || ev.len != ref->len || memcmp(ev.data, ref->data, ev.len) != 0
+            || pending)
+        {
+            agw_buf_free(&ev);
+            return k;
+        }
+    }
+
+    agw_buf_free(&ev);
+    return (size_t) -1;
+}
+
+
+/*
+ * Every offset of every event, one event at a time: the stream cut into its
+ * events (at each "\n\n"), each event re-parsed alone split at each of its
+ * offsets must give exactly its own reference event.  The whole-stream run
+ * shows that the parser is back in its initial state after each event, so
+ * this covers every split offset of a long stream in O(sum of event^2).
+ */
+static size_t
+every_split_per_event(const char *s, size_t len, const agw_buf_t *ref)
+{
+    int          pending;
+    size_t       a, b, k, r, rlen;
+    const char  *end, *rec;
+    agw_buf_t    ev = AGW_BUF_INIT;
+
+    r = 0;                                  /* offset in ref of this event */
+
+    for (a = 0; a < len; a = b) {
+        end = strstr(s + a, "\n\n");
+        b = end ? (size_t) (end - s) + 2 : len;
+
+        rec = memchr(ref->data + r, '\x1e', ref->len - r);
+        if (rec == NULL) {
+            break;
+        }
+        rlen = (size_t) (rec - (ref->data + r)) + 1;
+
+        for (k = 0; k <= b - a; k++) {
+            if (parse_split(s + a, b - a, &k, 1, &ev, &pending) != 0
+                || ev.len != rlen || memcmp(ev.data, ref->data + r, rlen)
+                || pending)
+            {
+                agw_buf_free(&ev);
+                return a + k;
+            }
+        }
+
+        r += rlen;
+    }
+
+    agw_buf_free(&ev);
+    return r == ref->len ? (size_t) -1 : len;
+}
+
+
+/*
+ * A real stream: whole, every split, byte by byte, CRLF and CR variants.
+ * Streams over 20 KB (each whole-stream split re-parses 100 KB: minutes
+ * under ASan for all offsets) are split at every offset event by event,
+ * at every offset of their first and last 2 KB as a whole, and at 300
+ * random multi-way cuts; byte by byte covers every boundary in one run.
+ */
+static void
+check_stream(const char *name, const char *s, size_t len, int want_events)
+{
+    int             pending, n;
+    size_t          k, i, ncuts, cuts[8], vlen, bad;
+    char           *v;
+    agw_buf_t       ref = AGW_BUF_INIT, ev = AGW_BUF_INIT;
+    const char     *eols[] = { "\r\n", "\r" };
+    const char     *eol_names[] = { "CRLF", "CR" };
+    const size_t    window = 10 * 1024;
+    const size_t    small = 2 * 1024;
+
+    ok(parse_split(s, len, NULL, 0, &ref, &pending) == 0 && !pending,
+       "%s: whole stream parses, nothing pending", name);
+    n = count_events(&ref);
+    if (want_events >= 0) {
+        is_int(n, want_events, "event count matches the fixture");
+    }
+
+    if (len <= 2 * window) {
+        bad = every_split(s, len, 0, len + 1, &ref);
+    } else {
+        bad = every_split_per_event(s, len, &ref);
+        if (bad == (size_t) -1) {
+            bad = every_split(s, len, 0, small, &ref);
+        }
+        if (bad == (size_t) -1) {
+            bad = every_split(s, len, len - small, len + 1, &ref);
+        }
+    }
+    ok(bad == (size_t) -1, "%s: split at every byte offset: same events",
+       name);
+    if (bad != (size_t) -1) {
+        tap_diag("first differing split at %zu", bad);
+    }
+
+    if (len > 2 * window) {
+        srand(42);
+        bad = (size_t) -1;
+        for (i = 0; i < 300 && bad == (size_t) -1; i++) {
+            ncuts = 1 + (size_t) rand() % 8;
+            for (k = 0; k < ncuts; k++) {
+                cuts[k] = (size_t) rand() % (len + 1);
+            }
+            /* ascending */
+            for (k = 1; k < ncuts; k++) {
+                size_t j = k, t = cuts[k];
+                while (j > 0 && cuts[j - 1] > t) {
+                    cuts[j] = cuts[j - 1];
+                    j--;
+                }
+                cuts[j] = t;
+            }
+            if (parse_split(s, len, cuts, ncuts, &ev, &pending) != 0
+                || ev.len != ref.len || memcmp(ev.data, ref.data, ev.len)
+                || pending)
+            {
+                bad = i;
+            }
+        }
+        ok(bad == (size_t) -1, "%s: 300 random multi-way splits: same "
+           "events", name);
+    }
+
+    ok(parse_bytewise(s, len, &ev) == 0 && ev.len == ref.len
+       && memcmp(ev.data, ref.data, ev.len) == 0,
+       "%s: byte by byte: same events", name);
+
+    for (i = 0; i < 2; i++) {
+        v = with_eol(s, len, eols[i], &vlen);
+        if (!ok(v != NULL, "%s: %s variant built", name, eol_names[i])) {
+            continue;
+        }
+
+        ok(parse_bytewise(v, vlen, &ev) == 0 && ev.len == ref.len
+           && memcmp(ev.data, ref.data, ev.len) == 0,
+           "%s with %s line ends, byte by byte: same events", name,
+           eol_names[i]);
+
+        bad = every_split(v, vlen, 0, vlen < 2 * window ? vlen + 1 : small,
+                          &ref);
+        ok(bad == (size_t) -1, "%s with %s line ends, every split: same "
+           "events", name, eol_names[i]);
+        if (bad != (size_t) -1) {
+            tap_diag("first differing split at %zu", bad);
+        }
+
+        free(v);
+    }
+
+    agw_buf_free(&ref);
+    agw_buf_free(&ev);
+}
+
+
+static void
+check_fixture_sse(const char *name, int want_events)
+{
+    char    *s;
+    size_t   len;
+
+    s = fixture_read(name, &len);
+    if (!ok(s != NULL, "read %s", name)) {
+        return;
+    }
+
+    check_stream(name, s, len, want_events);
+    free(s);
+}
+
+
+static void
+check_fixture_jsonl(const char *name, int want_events)
+{
+    agw_buf_t  b = AGW_BUF_INIT;
+
+    if (!ok(fixture_jsonl_to_sse(name, "data: [DONE]\n\n", &b) == 0,
+            "convert %s to SSE", name))
+    {
+        return;
+    }
+
+    check_stream(name, b.data, b.len, want_events);
+    agw_buf_free(&b);
+}
+
+
+/* Events of a literal stream, fed whole. */
+static void
+is_events(const char *s, const char *want, const char *name)
+{
+    int        pending;
+    agw_buf_t  ev = AGW_BUF_INIT;
+
+    parse_split(s, strlen(s), NULL, 0, &ev, &pending);
+    is_str(ev.data ? ev.data : "", want, name);
+    agw_buf_free(&ev);
+}
+
+
+static int
+stop_at_first(void *ud, const agw_sse_event_t *ev)
+{
+    (*(int *) ud)++;
+    return 7;
+}
+
+
+static void
+check_rules(void)
+{
+    int               rc, n, pending;
+    size_t            cut;
+    agw_buf_t         ev = AGW_BUF_INIT, out = AGW_BUF_INIT;
+    agw_sse_parser_t  p;
+
+    is_events(": keep-alive\n\ndata: a\n\n", "\x1f" "a\x1f\x1e",
+              "comments are ignored, a blank line after one dispatches "
+              "nothing");
+    is_events("data: a\ndata:b\ndata\n\n", "\x1f" "a\nb\n\x1f\x1e",
+              "multi-line data joined with LF; one leading space "
+              "stripped; bare field name");
+    is_events("data:  two\n\n", "\x1f two\x1f\x1e",
+              "only one leading space is stripped");
+    is_events("event: ping\n\n", "ping\x1f\x1f\x1e",
+              "an event with a name and no data is dispatched");
+    is_events("\n\n\r\n", "", "blank lines alone dispatch nothing");
+    is_events("id: 7\nretry: 10\nfoo: bar\ndata: x\n\ndata: y\n\n",
+              "\x1fx\x1f" "7\x1e\x1fy\x1f\x1e",
+              "id reported per event; retry and unknown fields ignored");
+    is_events("event: a\r\ndata: 1\r\r\nevent: b\rdata: 2\r\r",
+              "a\x1f" "1\x1f\x1e" "b\x1f" "2\x1f\x1e",
+              "mixed CR, LF and CRLF line ends");
+
+    /* CR at the end of one feed, LF at the start of the next: one line end,
+     * not two (an early dispatch would split the event) */
+    agw_sse_init(&p, 0);
+    rc = agw_sse_feed(&p, "data: a\r", 8, collect, &ev);
+    rc |= agw_sse_feed(&p, "\ndata: b\r", 9, collect, &ev);
+    rc |= agw_sse_feed(&p, "\n\r", 2, collect, &ev);
+    rc |= agw_sse_feed(&p, "\n", 1, collect, &ev);
+    ok(rc == 0 && ev.data != NULL
+       && strcmp(ev.data, "\x1f" "a\nb\x1f\x1e") == 0,
+       "CRLF split across feeds is one line end");
+    ok(!agw_sse_pending(&p), "nothing pending after the blank line");
+    agw_sse_free(&p);
+
+    /* a cut stream leaves its event pending */
+    agw_sse_init(&p, 0);
+    ev.len = 0;
+    rc = agw_sse_feed(&p, "data: {\"a\":1}\n", 14, collect, &ev);
+    ok(rc == 0 && ev.len == 0 && agw_sse_pending(&p),
+       "an event without its blank line is pending, not dispatched");
+    agw_sse_free(&p);
+
+    /* max event size */
+    agw_sse_init(&p, 16);
+    ev.len = 0;
+    rc = agw_sse_feed(&p, "data: 0123456789\n\n", 18, collect, &ev);
+    ok(rc == 0 && ev.len > 0, "an event within max_event passes");
+    rc = agw_sse_feed(&p, "data: 0123456789abcdefg\n\n", 25, collect, &ev);
+    is_int(rc, AGW_SSE_ERR_TOO_BIG, "an event over max_event is refused");
+    rc = agw_sse_feed(&p, "data: x\n\n", 9, collect, &ev);
+    is_int(rc, AGW_SSE_ERR_TOO_BIG, "and the parser stays failed");
+    agw_sse_free(&p);
+
+    agw_sse_init(&p, 16);
+    rc = 0;
+    for (cut = 0; cut < 40 && rc == 0; cut++) {
+        rc = agw_sse_feed(&p, "data: ", 6, collect, &ev);
+    }
+    is_int(rc, AGW_SSE_ERR_TOO_BIG, "an endless line is refused too");
+    agw_sse_free(&p);
+
+    agw_sse_init(&p, 16);
+    rc = 0;
+    for (cut = 0; cut < 40 && rc == 0; cut++) {
+        rc = agw_sse_feed(&p, "data: 12\n", 9, collect, &ev);
+    }
+    is_int(rc, AGW_SSE_ERR_TOO_BIG, "many short data lines add up");
+    agw_sse_free(&p);
+
+    /* the callback's non-zero value stops the feed */
+    agw_sse_init(&p, 0);
+    n = 0;
+    rc = agw_sse_feed(&p, "data: a\n\ndata: b\n\n", 18, stop_at_first, &n);
+    ok(rc == 7 && n == 1, "a callback's non-zero return stops the feed");
+    agw_sse_free(&p);
+
+    /* writer: round trip through the parser, multi-line data split */
+    rc = agw_sse_write(&out, "message_start", "{\"a\":1}", 7);
+    rc |= agw_sse_write(&out, NULL, "l1\nl2\r\nl3", 9);
+    rc |= agw_sse_write(&out, "", "[DONE]", 6);
+    is_str(out.data,
+           "event: message_start\ndata: {\"a\":1}\n\n"
+           "data: l1\ndata: l2\ndata: l3\n\n"
+           "data: [DONE]\n\n", "writer frames events");
+    ok(rc == 0, "writer succeeded");
+    ev.len = 0;
+    parse_split(out.data, out.len, NULL, 0, &ev, &pending);
+    is_str(ev.data, "message_start\x1f{\"a\":1}\x1f\x1e"
+           "\x1fl1\nl2\nl3\x1f\x1e\x1f[DONE]\x1f\x1e",
+           "writer output parses back to the same events");
+
+    agw_buf_free(&out);
+    agw_buf_free(&ev);
+}
+
+
+int
+main(void)
+{
+    check_rules();
+
+    check_fixture_sse("openai-chat/stream-text.sse", 34);
+    check_fixture_sse("openai-chat/stream-tool-calls.sse", -1);
+    check_fixture_sse("openai-chat/stream-parallel-tool-calls.sse", -1);
+    check_fixture_jsonl("openai-chat/stream-include-usage.chunks.jsonl", 304);
+    check_fixture_jsonl("openai-chat/stream-reasoning-usage-azure.chunks.jsonl",
+                        -1);
+
+    return done_testing();
+}
