@@ -1,0 +1,826 @@
+/*
+ * Anthropic Messages streams: events to hub chunks (decoder, Anthropic the
+ * provider), hub chunks to events (encoder, Anthropic the client), and the
+ * passthrough.  See docs/translation-anthropic.md for the event table.
+ *
+ * In hub chunks, reasoning text travels as delta.reasoning_content and a
+ * thinking block's signature as delta.thinking_blocks =
+ * [{"type":"thinking","thinking":"","signature":"..."}], which closes the
+ * thinking block the preceding reasoning_content built; a redacted block
+ * travels whole.  So nothing of a thinking block is held in memory.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agw_anthropic_int.h"
+
+
+/* Decoder: Anthropic events -> hub chunks */
+
+/* Emits one hub chunk with delta (stolen) and finish_reason (or null). */
+static int
+agw_ant_emit(agw_stream_t *s, json_t *delta, const char *finish)
+{
+    int                       rc;
+    json_t                   *chunk;
+    agw_anthropic_decoder_t  *d;
+
+    if (delta == NULL) {
+        return -1;
+    }
+
+    d = &s->anthropic.dec;
+
+    chunk = json_pack("{s:s, s:s, s:i, s:s, s:[{s:i, s:o, s:o}]}",
+                      "id", d->id,
+                      "object", "chat.completion.chunk",
+                      "created", 0,
+                      "model", d->model,
+                      "choices",
+                          "index", 0,
+                          "delta", delta,
+                          "finish_reason",
+                              finish ? json_string(finish) : json_null());
+    if (chunk == NULL) {
+        return -1;
+    }
+
+    rc = agw_stream_emit(s, chunk);
+    json_decref(chunk);
+
+    return rc;
+}
+
+
+static void
+agw_ant_usage_update(agw_stream_t *s, const json_t *usage)
+{
+    agw_usage_t  u;
+
+    agw_ant_usage_fold(&s->anthropic.dec, usage);
+    agw_ant_usage_get(&s->anthropic.dec, &u);
+    agw_usage_merge(&s->usage, &u);
+}
+
+
+static int
+agw_ant_message_start(agw_stream_t *s, json_t *ev)
+{
+    json_t                   *msg;
+    const char               *v;
+    agw_anthropic_decoder_t  *d;
+
+    d = &s->anthropic.dec;
+    msg = json_object_get(ev, "message");
+
+    v = agw_ant_str(msg, "id");
+    snprintf(d->id, sizeof(d->id), "%s", v ? v : "");
+    v = agw_ant_str(msg, "model");
+    snprintf(d->model, sizeof(d->model), "%s", v ? v : "");
+    d->started = 1;
+
+    agw_ant_usage_update(s, json_object_get(msg, "usage"));
+
+    return agw_ant_emit(s, json_pack("{s:s, s:s}", "role", "assistant",
+                                     "content", ""), NULL);
+}
+
+
+static int
+agw_ant_tool_start(agw_stream_t *s, json_t *block)
+{
+    int                       rc;
+    char                     *args;
+    json_t                   *input;
+    const char               *id, *name;
+    agw_anthropic_decoder_t  *d;
+
+    d = &s->anthropic.dec;
+    d->kind = AGW_ANT_BLOCK_TOOL;
+    d->tool = d->tools++;
+
+    id = agw_ant_str(block, "id");
+    name = agw_ant_str(block, "name");
+
+    rc = agw_ant_emit(s, json_pack("{s:[{s:i, s:s, s:s, s:{s:s, s:s}}]}",
+                                   "tool_calls",
+                                       "index", d->tool,
+                                       "id", id ? id : "",
+                                       "type", "function",
+                                       "function",
+                                           "name", name ? name : "",
+                                           "arguments", ""),
+                      NULL);
+    if (rc != 0) {
+        return rc;
+    }
+
+    /* streamed tool_use starts with input {} and the JSON follows in
+     * input_json_delta; a block that arrives whole is sent at once */
+    input = json_object_get(block, "input");
+    if (!json_is_object(input) || json_object_size(input) == 0) {
+        return 0;
+    }
+
+    args = json_dumps(input, JSON_COMPACT);
+    if (args == NULL) {
+        return -1;
+    }
+
+    rc = agw_ant_emit(s, json_pack("{s:[{s:i, s:{s:s}}]}", "tool_calls",
+                                   "index", d->tool,
+                                   "function", "arguments", args),
+                      NULL);
+    free(args);
+
+    return rc;
+}
+
+
+static int
+agw_ant_block_start(agw_stream_t *s, json_t *ev)
+{
+    json_t                   *block, *idx;
+    const char               *type, *v;
+    agw_anthropic_decoder_t  *d;
+
+    d = &s->anthropic.dec;
+    block = json_object_get(ev, "content_block");
+    idx = json_object_get(ev, "index");
+    type = agw_ant_str(block, "type");
+
+    if (!json_is_integer(idx) || type == NULL) {
+        return -1;
+    }
+
+    d->block = json_integer_value(idx);
+    d->open = 1;
+
+    if (strcmp(type, "text") == 0) {
+        d->kind = AGW_ANT_BLOCK_TEXT;
+        v = agw_ant_str(block, "text");
+        if (v != NULL && v[0] != '\0') {
+            return agw_ant_emit(s, json_pack("{s:s}", "content", v), NULL);
+        }
+        return 0;
+    }
+
+    if (strcmp(type, "thinking") == 0) {
+        d->kind = AGW_ANT_BLOCK_THINKING;
+        v = agw_ant_str(block, "thinking");
+        if (v != NULL && v[0] != '\0'
+            && agw_ant_emit(s, json_pack("{s:s}", "reasoning_content", v),
+                            NULL) != 0)
+        {
+            return -1;
+        }
+        v = agw_ant_str(block, "signature");
+        if (v != NULL && v[0] != '\0') {
+            return agw_ant_emit(s, json_pack("{s:[{s:s, s:s, s:s}]}",
+                                             "thinking_blocks",
+                                                 "type", "thinking",
+                                                 "thinking", "",
+                                                 "signature", v),
+                                NULL);
+        }
+        return 0;
+    }
+
+    if (strcmp(type, "redacted_thinking") == 0) {
+        d->kind = AGW_ANT_BLOCK_SKIP;
+        v = agw_ant_str(block, "data");
+        return agw_ant_emit(s, json_pack("{s:[{s:s, s:s}]}",
+                                         "thinking_blocks",
+                                             "type", "redacted_thinking",
+                                             "data", v ? v : ""),
+                            NULL);
+    }
+
+    if (strcmp(type, "tool_use") == 0) {
+        return agw_ant_tool_start(s, block);
+    }
+
+    /* server_tool_use and its *_tool_result blocks ran at Anthropic: not a
+     * call for the client to make (documented) */
+    d->kind = AGW_ANT_BLOCK_SKIP;
+
+    return 0;
+}
+
+
+static int
+agw_ant_block_delta(agw_stream_t *s, json_t *ev)
+{
+    json_t                   *delta, *idx;
+    const char               *type, *v;
+    agw_anthropic_decoder_t  *d;
+
+    d = &s->anthropic.dec;
+    delta = json_object_get(ev, "delta");
+    idx = json_object_get(ev, "index");
+    type = agw_ant_str(delta, "type");
+
+    /* Anthropic streams one block at a time: a delta elsewhere is not a
+     * stream this decoder can follow */
+    if (!d->open || !json_is_integer(idx) || json_integer_value(idx) != d->block
+        || type == NULL)
+    {
+        return -1;
+    }
+
+    if (d->kind == AGW_ANT_BLOCK_SKIP) {
+        return 0;
+    }
+
+    if (strcmp(type, "text_delta") == 0 && d->kind == AGW_ANT_BLOCK_TEXT) {
+        v = agw_ant_str(delta, "text");
+        if (v == NULL || v[0] == '\0') {
+            return 0;
+        }
+        return agw_ant_emit(s, json_pack("{s:s}", "content", v), NULL);
+    }
+
+    if (strcmp(type, "thinking_delta") == 0
+        && d->kind == AGW_ANT_BLOCK_THINKING)
+    {
+        v = agw_ant_str(delta, "thinking");
+        if (v == NULL || v[0] == '\0') {
+            return 0;
+        }
+        return agw_ant_emit(s, json_pack("{s:s}", "reasoning_content", v),
+                            NULL);
+    }
+
+    if (strcmp(type, "signature_delta") == 0
+        && d->kind == AGW_ANT_BLOCK_THINKING)
+    {
+        v = agw_ant_str(delta, "signature");
+        if (v == NULL || v[0] == '\0') {
+            return 0;
+        }
+        return agw_ant_emit(s, json_pack("{s:[{s:s, s:s, s:s}]}",
+                                         "thinking_blocks",
+                                             "type", "thinking",
+                                             "thinking", "",
+                                             "signature", v),
+                            NULL);
+    }
+
+    if (strcmp(type, "input_json_delta") == 0 && d->kind == AGW_ANT_BLOCK_TOOL)
+    {
+        v = agw_ant_str(delta, "partial_json");
+        if (v == NULL || v[0] == '\0') {
+            return 0;
+        }
+        return agw_ant_emit(s, json_pack("{s:[{s:i, s:{s:s}}]}",
+                                         "tool_calls",
+                                             "index", d->tool,
+                                             "function", "arguments", v),
+                            NULL);
+    }
+
+    if (strcmp(type, "text_delta") == 0
+        || strcmp(type, "thinking_delta") == 0
+        || strcmp(type, "signature_delta") == 0
+        || strcmp(type, "input_json_delta") == 0)
+    {
+        /* a known delta in the wrong kind of block */
+        return -1;
+    }
+
+    /* citations_delta and newer deltas: nothing the hub carries */
+    return 0;
+}
+
+
+static int
+agw_ant_message_delta(agw_stream_t *s, json_t *ev)
+{
+    const char  *stop;
+
+    agw_ant_usage_update(s, json_object_get(ev, "usage"));
+
+    stop = agw_ant_str(json_object_get(ev, "delta"), "stop_reason");
+    if (stop == NULL) {
+        return 0;
+    }
+
+    return agw_ant_emit(s, json_object(), agw_ant_stop_to_hub(stop));
+}
+
+
+int
+agw_ant_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev)
+{
+    int          rc;
+    json_t      *j;
+    const char  *type;
+
+    if (ev->event_len == 4 && memcmp(ev->event, "ping", 4) == 0) {
+        return 0;
+    }
+
+    j = json_loadb(ev->data, ev->data_len, 0, NULL);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return -1;
+    }
+
+    type = agw_ant_str(j, "type");
+    if (type == NULL) {
+        json_decref(j);
+        return -1;
+    }
+
+    if (!s->anthropic.dec.started && strcmp(type, "message_start") != 0
+        && strcmp(type, "ping") != 0 && strcmp(type, "error") != 0)
+    {
+        /* every content event refers to the message message_start opened */
+        json_decref(j);
+        return -1;
+    }
+
+    rc = 0;
+
+    if (strcmp(type, "message_start") == 0) {
+        rc = agw_ant_message_start(s, j);
+
+    } else if (strcmp(type, "content_block_start") == 0) {
+        rc = agw_ant_block_start(s, j);
+
+    } else if (strcmp(type, "content_block_delta") == 0) {
+        rc = agw_ant_block_delta(s, j);
+
+    } else if (strcmp(type, "content_block_stop") == 0) {
+        s->anthropic.dec.open = 0;
+
+    } else if (strcmp(type, "message_delta") == 0) {
+        rc = agw_ant_message_delta(s, j);
+
+    } else if (strcmp(type, "message_stop") == 0) {
+        s->provider_done = 1;
+
+    } else if (strcmp(type, "error") == 0) {
+        agw_ant_error_from_json(json_object_get(j, "error"), &s->error);
+        rc = -1;
+    }
+
+    /* ping and event types newer than this code are ignored */
+
+    json_decref(j);
+
+    return rc;
+}
+
+
+/* Encoder: hub chunks -> Anthropic events */
+
+/* "event: <type>\ndata: <json>\n\n"; compact JSON has no raw newline.
+ * Steals j. */
+static int
+agw_ant_write(agw_buf_t *out, const char *event, json_t *j)
+{
+    int  rc;
+
+    if (j == NULL) {
+        return -1;
+    }
+
+    rc = agw_buf_append_str(out, "event: ");
+    rc |= agw_buf_append_str(out, event);
+    rc |= agw_buf_append_str(out, "\ndata: ");
+    rc |= agw_json_append(out, j);
+    rc |= agw_buf_append_str(out, "\n\n");
+
+    json_decref(j);
+
+    return rc ? -1 : 0;
+}
+
+
+static int
+agw_ant_message_start_event(agw_stream_t *s, json_t *chunk, agw_buf_t *out)
+{
+    json_t                   *u;
+    const char               *id;
+    agw_usage_t               usage;
+    agw_anthropic_encoder_t  *e;
+
+    e = &s->anthropic.enc;
+
+    id = agw_ant_str(chunk, "id");
+    snprintf(e->id, sizeof(e->id), "%s", id && id[0] ? id : "msg_gateway");
+    e->started = 1;
+
+    /* output is not known yet, and a provider that reports usage at the end
+     * leaves input at 0 here: message_delta carries the final numbers */
+    usage = s->usage;
+    usage.output = 0;
+    u = agw_ant_usage_json(&usage);
+    if (u == NULL) {
+        return -1;
+    }
+
+    return agw_ant_write(out, "message_start",
+        json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:[], s:n, s:n, s:o}}",
+                  "type", "message_start",
+                  "message",
+                      "id", e->id,
+                      "type", "message",
+                      "role", "assistant",
+                      "model", s->model,
+                      "content",
+                      "stop_reason",
+                      "stop_sequence",
+                      "usage", u));
+}
+
+
+static int
+agw_ant_block_stop(agw_anthropic_encoder_t *e, agw_buf_t *out)
+{
+    if (!e->open) {
+        return 0;
+    }
+
+    e->open = 0;
+    e->kind = 0;
+
+    return agw_ant_write(out, "content_block_stop",
+                         json_pack("{s:s, s:i}", "type", "content_block_stop",
+                                   "index", e->next_block - 1));
+}
+
+
+/* Closes the open block and starts a new one of kind with block (stolen). */
+static int
+agw_ant_block_open(agw_anthropic_encoder_t *e, unsigned kind, json_t *block,
+    agw_buf_t *out)
+{
+    if (block == NULL || agw_ant_block_stop(e, out) != 0) {
+        json_decref(block);
+        return -1;
+    }
+
+    e->open = 1;
+    e->kind = kind;
+    e->signed_ = 0;
+
+    return agw_ant_write(out, "content_block_start",
+                         json_pack("{s:s, s:i, s:o}",
+                                   "type", "content_block_start",
+                                   "index", e->next_block++,
+                                   "content_block", block));
+}
+
+
+/* delta (stolen) into block index. */
+static int
+agw_ant_block_delta_event(int index, json_t *delta, agw_buf_t *out)
+{
+    if (delta == NULL) {
+        return -1;
+    }
+
+    return agw_ant_write(out, "content_block_delta",
+                         json_pack("{s:s, s:i, s:o}",
+                                   "type", "content_block_delta",
+                                   "index", index,
+                                   "delta", delta));
+}
+
+
+/* A thinking block that has not been signed yet, opened if needed. */
+static int
+agw_ant_thinking_open(agw_anthropic_encoder_t *e, agw_buf_t *out)
+{
+    if (e->open && e->kind == AGW_ANT_BLOCK_THINKING && !e->signed_) {
+        return 0;
+    }
+
+    return agw_ant_block_open(e, AGW_ANT_BLOCK_THINKING,
+                              json_pack("{s:s, s:s, s:s}", "type", "thinking",
+                                        "thinking", "", "signature", ""),
+                              out);
+}
+
+
+static int
+agw_ant_encode_thinking(agw_anthropic_encoder_t *e, json_t *delta,
+    agw_buf_t *out)
+{
+    size_t       i;
+    json_t      *b;
+    const char  *type, *text, *sig, *rc_text;
+
+    rc_text = agw_ant_str(delta, "reasoning_content");
+    if (rc_text != NULL && rc_text[0] != '\0') {
+        if (agw_ant_thinking_open(e, out) != 0
+            || agw_ant_block_delta_event(e->next_block - 1,
+                   json_pack("{s:s, s:s}", "type", "thinking_delta",
+                             "thinking", rc_text), out) != 0)
+        {
+            return -1;
+        }
+    }
+
+    json_array_foreach(json_object_get(delta, "thinking_blocks"), i, b) {
+        type = agw_ant_str(b, "type");
+        if (type == NULL) {
+            continue;
+        }
+
+        if (strcmp(type, "redacted_thinking") == 0) {
+            if (agw_ant_block_open(e, AGW_ANT_BLOCK_SKIP,
+                    json_pack("{s:s, s:s}", "type", "redacted_thinking",
+                              "data", agw_ant_str(b, "data")
+                                      ? agw_ant_str(b, "data") : ""),
+                    out) != 0
+                || agw_ant_block_stop(e, out) != 0)
+            {
+                return -1;
+            }
+            continue;
+        }
+
+        if (strcmp(type, "thinking") != 0) {
+            continue;
+        }
+
+        /* the text is in reasoning_content when the delta has it: a
+         * thinking block's own text counts only without it */
+        text = (rc_text == NULL) ? agw_ant_str(b, "thinking") : NULL;
+        sig = agw_ant_str(b, "signature");
+
+        if (text != NULL && text[0] != '\0') {
+            if (agw_ant_thinking_open(e, out) != 0
+                || agw_ant_block_delta_event(e->next_block - 1,
+                       json_pack("{s:s, s:s}", "type", "thinking_delta",
+                                 "thinking", text), out) != 0)
+            {
+                return -1;
+            }
+        }
+
+        if (sig != NULL && sig[0] != '\0') {
+            if (agw_ant_thinking_open(e, out) != 0
+                || agw_ant_block_delta_event(e->next_block - 1,
+                       json_pack("{s:s, s:s}", "type", "signature_delta",
+                                 "signature", sig), out) != 0)
+            {
+                return -1;
+            }
+            e->signed_ = 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+agw_ant_encode_text(agw_anthropic_encoder_t *e, const char *text,
+    agw_buf_t *out)
+{
+    if (text == NULL || text[0] == '\0') {
+        return 0;
+    }
+
+    if (!(e->open && e->kind == AGW_ANT_BLOCK_TEXT)
+        && agw_ant_block_open(e, AGW_ANT_BLOCK_TEXT,
+                              json_pack("{s:s, s:s}", "type", "text",
+                                        "text", ""), out) != 0)
+    {
+        return -1;
+    }
+
+    return agw_ant_block_delta_event(e->next_block - 1,
+                                     json_pack("{s:s, s:s}",
+                                               "type", "text_delta",
+                                               "text", text), out);
+}
+
+
+/*
+ * Each hub tool call (by its index) becomes one tool_use block, started at
+ * its first fragment; a new call closes the block before it.  Fragments of
+ * a call whose block is already closed (a provider interleaving parallel
+ * calls) go to that block's index: the SDKs accumulate by index
+ * (documented).
+ */
+static int
+agw_ant_encode_tools(agw_anthropic_encoder_t *e, json_t *calls,
+    agw_buf_t *out)
+{
+    char         gen[32];
+    size_t       i;
+    json_t      *c, *fn, *idx;
+    json_int_t   n;
+    const char  *id, *name, *args;
+
+    json_array_foreach(calls, i, c) {
+        idx = json_object_get(c, "index");
+        n = json_is_integer(idx) ? json_integer_value(idx) : (json_int_t) i;
+        if (n < 0 || n >= AGW_ANTHROPIC_MAX_TOOLS) {
+            return -1;
+        }
+
+        fn = json_object_get(c, "function");
+
+        if (e->tool_block[n] == 0) {
+            id = agw_ant_str(c, "id");
+            if (id == NULL || id[0] == '\0') {
+                /* a provider that names no call id: one the client can
+                 * send back in its tool_result */
+                snprintf(gen, sizeof(gen), "toolu_gateway_%d", (int) n);
+                id = gen;
+            }
+            name = agw_ant_str(fn, "name");
+
+            if (agw_ant_block_open(e, AGW_ANT_BLOCK_TOOL,
+                    json_pack("{s:s, s:s, s:s, s:{}}", "type", "tool_use",
+                              "id", id, "name", name ? name : "", "input"),
+                    out) != 0)
+            {
+                return -1;
+            }
+            e->tool = (int) n;
+            e->tool_block[n] = e->next_block;
+        }
+
+        args = agw_ant_str(fn, "arguments");
+        if (args == NULL || args[0] == '\0') {
+            continue;
+        }
+
+        if (agw_ant_block_delta_event(e->tool_block[n] - 1,
+                json_pack("{s:s, s:s}", "type", "input_json_delta",
+                          "partial_json", args), out) != 0)
+        {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+int
+agw_ant_stream_encode(agw_stream_t *s, json_t *chunk, agw_buf_t *out)
+{
+    json_t                   *choice, *delta;
+    const char               *finish;
+    agw_anthropic_encoder_t  *e;
+
+    e = &s->anthropic.enc;
+
+    if (!e->started && agw_ant_message_start_event(s, chunk, out) != 0) {
+        return -1;
+    }
+
+    choice = json_array_get(json_object_get(chunk, "choices"), 0);
+    if (choice == NULL) {
+        return 0;
+    }
+
+    delta = json_object_get(choice, "delta");
+
+    if (agw_ant_encode_thinking(e, delta, out) != 0
+        || agw_ant_encode_text(e, agw_ant_str(delta, "content"), out) != 0
+        || agw_ant_encode_text(e, agw_ant_str(delta, "refusal"), out) != 0
+        || agw_ant_encode_tools(e, json_object_get(delta, "tool_calls"), out)
+           != 0)
+    {
+        return -1;
+    }
+
+    finish = agw_ant_str(choice, "finish_reason");
+    if (finish != NULL) {
+        /* usage may still follow: message_delta waits for stream_end */
+        snprintf(e->stop_reason, sizeof(e->stop_reason), "%s",
+                 agw_ant_stop_from_hub(finish));
+        return agw_ant_block_stop(e, out);
+    }
+
+    return 0;
+}
+
+
+int
+agw_ant_stream_end(agw_stream_t *s, agw_buf_t *out)
+{
+    json_t                   *u;
+    agw_anthropic_encoder_t  *e;
+
+    e = &s->anthropic.enc;
+
+    if (!e->started && agw_ant_message_start_event(s, NULL, out) != 0) {
+        return -1;
+    }
+
+    if (agw_ant_block_stop(e, out) != 0) {
+        return -1;
+    }
+
+    u = agw_ant_usage_json(&s->usage);
+    if (u == NULL) {
+        return -1;
+    }
+
+    if (agw_ant_write(out, "message_delta",
+            json_pack("{s:s, s:{s:s, s:n}, s:o}",
+                      "type", "message_delta",
+                      "delta",
+                          "stop_reason", e->stop_reason[0] ? e->stop_reason
+                                                           : "end_turn",
+                          "stop_sequence",
+                      "usage", u)) != 0)
+    {
+        return -1;
+    }
+
+    return agw_ant_write(out, "message_stop",
+                         json_pack("{s:s}", "type", "message_stop"));
+}
+
+
+int
+agw_ant_stream_error(agw_stream_t *s, const agw_error_t *err, agw_buf_t *out)
+{
+    if (agw_buf_append_str(out, "event: error\ndata: ") != 0
+        || agw_ant_error_body(err, out) != 0)
+    {
+        return -1;
+    }
+
+    return agw_buf_append_str(out, "\n\n");
+}
+
+
+/* Passthrough: Anthropic on both sides */
+
+/*
+ * Events go out as they came (the provider's bytes, padding included) but
+ * for message_start, whose model is rewritten to the client's.  Usage is
+ * read on the way; message_stop and error end the client stream.
+ */
+int
+agw_ant_stream_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,
+    agw_buf_t *out)
+{
+    int          rc;
+    json_t      *j, *msg;
+    const char  *type, *name;
+
+    j = json_loadb(ev->data, ev->data_len, 0, NULL);
+    type = agw_ant_str(j, "type");
+    name = ev->event_len > 0 ? ev->event : type;
+
+    if (type == NULL || name == NULL) {
+        json_decref(j);
+        /* a ping with no data is harmless; anything else is not Anthropic */
+        if (ev->event_len == 4 && memcmp(ev->event, "ping", 4) == 0) {
+            return agw_sse_write(out, ev->event, ev->data, ev->data_len);
+        }
+        return -1;
+    }
+
+    if (strcmp(type, "message_start") == 0) {
+        msg = json_object_get(j, "message");
+        agw_ant_usage_update(s, json_object_get(msg, "usage"));
+        s->anthropic.dec.started = 1;
+
+        if (json_is_object(msg) && s->model[0] != '\0') {
+            if (json_object_set_new(msg, "model", json_string(s->model))
+                != 0)
+            {
+                json_decref(j);
+                return -1;
+            }
+            rc = agw_ant_write(out, name, j);
+            return rc;
+        }
+
+    } else if (strcmp(type, "message_delta") == 0) {
+        agw_ant_usage_update(s, json_object_get(j, "usage"));
+
+    } else if (strcmp(type, "message_stop") == 0) {
+        s->provider_done = 1;
+        s->client_done = 1;
+
+    } else if (strcmp(type, "error") == 0) {
+        agw_ant_error_from_json(json_object_get(j, "error"), &s->error);
+        json_decref(j);
+        s->client_done = 1;
+        if (agw_sse_write(out, name, ev->data, ev->data_len) != 0) {
+            return -1;
+        }
+        return -1;
+    }
+
+    json_decref(j);
+
+    return agw_sse_write(out, name, ev->data, ev->data_len);
+}
