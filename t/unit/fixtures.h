@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "agw_buf.h"
 
 /* The whole file, NUL-terminated, malloc'd; NULL (with a diagnostic) if
  * it cannot be read.  name is relative to t/fixtures/. */
-static char *
+__attribute__((unused)) static char *
 fixture_read(const char *name, size_t *len)
 {
     FILE        *f;
@@ -59,7 +61,7 @@ fixture_read(const char *name, size_t *len)
  * kept them) back to wire SSE: "data: <line>\n\n" each, then done (for
  * example "data: [DONE]\n\n") if not NULL.  Returns 0 or -1.
  */
-static int
+__attribute__((unused)) static int
 fixture_jsonl_to_sse(const char *name, const char *done, agw_buf_t *out)
 {
     char        *text, *line, *nl;
@@ -101,6 +103,48 @@ fixture_jsonl_to_sse(const char *name, const char *done, agw_buf_t *out)
     }
 
     return 0;
+}
+
+
+/* A JSON fixture, parsed; NULL if missing or not JSON. */
+__attribute__((unused)) static json_t *
+fixture_json(const char *name)
+{
+    char    *s;
+    size_t   len;
+    json_t  *j;
+
+    s = fixture_read(name, &len);
+    if (s == NULL) {
+        return NULL;
+    }
+
+    j = json_loadb(s, len, 0, NULL);
+    free(s);
+    return j;
+}
+
+
+/* The last line of a .chunks.jsonl fixture, parsed. */
+__attribute__((unused)) static json_t *
+fixture_last_chunk(const char *name)
+{
+    char    *s, *last;
+    size_t   len;
+    json_t  *j;
+
+    s = fixture_read(name, &len);
+    if (s == NULL) {
+        return NULL;
+    }
+
+    while (len > 0 && s[len - 1] == '\n') {
+        s[--len] = '\0';
+    }
+    last = strrchr(s, '\n');
+    j = json_loads(last ? last + 1 : s, 0, NULL);
+    free(s);
+    return j;
 }
 
 #endif /* FIXTURES_H */
