@@ -1,0 +1,476 @@
+# Self-test of the Test::Nginx::Socket-compatible runner in t/lib against
+# plain nginx and the echo module (mock upstreams): every section the
+# runner supports, its environment handling, must_die, the error log
+# checks, chunked decoding and a partial read of a slow stream.  Blocks
+# marked "runner extension" rely on behaviour the real Test::Nginx lacks
+# (docs/testing.md); the rest should pass under it unchanged.
+
+use Test::Nginx::Socket tests => 92;
+
+$ENV{TEST_NGINX_GREETING} = 'hello from the environment';
+$ENV{TEST_NGINX_ECHO_MODULE} ||= '/usr/lib/nginx/modules/ngx_http_echo_module.so';
+
+env_to_nginx('AGW_RUNNER_PROBE=visible');
+repeat_each(1);
+workers(1);
+worker_connections(256);
+log_level('debug');
+no_shuffle();
+
+add_block_preprocessor(sub {
+    my $block = shift;
+
+    # Every block gets the echo module unless it brings its own main_config.
+    if (!defined $block->main_config) {
+        $block->set_value('main_config',
+                          'load_module $TEST_NGINX_ECHO_MODULE;');
+    }
+});
+
+run_tests();
+
+# env_to_nginx() lands in the generated nginx.conf.
+{
+    open my $in, '<', server_root() . '/conf/nginx.conf'
+        or die "cannot read nginx.conf: $!";
+    my $conf = do { local $/; <$in> };
+    like($conf, qr/^env AGW_RUNNER_PROBE=visible;$/m,
+         'env_to_nginx() adds an env line to nginx.conf');
+}
+
+__DATA__
+
+=== TEST 1: plain request, default status 200, headers present and absent
+--- config
+    location = /t {
+        echo hello;
+    }
+--- request
+GET /t
+--- response_headers
+Content-Type: text/plain
+!X-Not-There
+--- response_body
+hello
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: comments before the request, body after the request line, more_headers
+--- config
+    location = /echo {
+        echo_read_request_body;
+        echo "foo=$http_x_foo len=$http_content_length body=$echo_request_body";
+    }
+--- more_headers
+X-Foo: bar
+# a comment line is skipped
+--- request
+# this comment is not part of the request
+POST /echo
+  hello world  
+--- response_body
+foo=bar len=11 body=hello world
+
+
+
+=== TEST 3: an array of requests, checks given as arrays
+--- config
+    location = /a {
+        echo a;
+    }
+--- request eval
+["GET /a", "GET /missing"]
+--- error_code eval
+[200, 404]
+--- response_body_like eval
+["^a\n\\z", "404 Not Found"]
+
+
+
+=== TEST 4: a request split in packets, with a delay before the second
+--- config
+    location = /echo {
+        echo_read_request_body;
+        echo $echo_request_body;
+    }
+--- request eval
+[["POST /echo\nhel", {value => "lo", delay_before => 0.1}]]
+--- response_body
+hello
+
+
+
+=== TEST 5: more_headers eval, one set per request
+--- config
+    location = /h {
+        echo $http_x_n;
+    }
+--- request eval
+["GET /h", "GET /h"]
+--- more_headers eval
+["X-N: one", "X-N: two"]
+--- response_body eval
+["one\n", "two\n"]
+
+
+
+=== TEST 6: raw_request is sent as it is
+--- config
+    location = /t {
+        echo "proto=$server_protocol host=$host";
+    }
+--- raw_request eval
+"GET /t HTTP/1.0\r\nHost: raw.example\r\n\r\n"
+--- response_body
+proto=HTTP/1.0 host=raw.example
+
+
+
+=== TEST 7: raw_request as packets cut inside the headers
+--- config
+    location = /t {
+        echo "x=$http_x_split";
+    }
+--- raw_request eval
+["GET /t HTTP/1.1\r\nHost: localhost\r\nX-Spl", "it: joined\r\nConnection: close\r\n\r\n"]
+--- raw_request_middle_delay: 0.05
+--- response_body
+x=joined
+
+
+
+=== TEST 8: pipelined requests on one connection
+--- config
+    location = /a { echo a; }
+    location = /b { echo b; }
+--- pipelined_requests eval
+["GET /a", "GET /b"]
+--- response_body eval
+["a\n", "b\n"]
+
+
+
+=== TEST 9: a chunked response arriving in two flushes is decoded
+--- config
+    location = /chunks {
+        echo one;
+        echo_flush;
+        echo_sleep 0.3;
+        echo two;
+    }
+--- request
+GET /chunks
+--- timeout: 1
+--- raw_response_headers_like: Transfer-Encoding: chunked\r\n
+--- response_body
+one
+two
+
+
+
+=== TEST 10: abort + timeout: what arrived before the stream stalled is checked
+--- config
+    location = /slow {
+        echo "data: first";
+        echo "";
+        echo_flush;
+        echo_sleep 1;
+        echo "data: second";
+    }
+--- request
+GET /slow HTTP/1.0
+--- timeout: 300ms
+--- abort
+--- response_body eval
+"data: first\n\n"
+
+=== TEST 11: response_body_unlike
+--- config
+    location = /t { echo hello; }
+--- request
+GET /t
+--- response_body_unlike
+error
+
+
+
+=== TEST 12: response_headers_like and raw_response_headers_unlike
+--- config
+    location = /t {
+        add_header X-Trace "id-123";
+        echo ok;
+    }
+--- request
+GET /t
+--- response_headers_like
+Server: nginx/[\d.]+
+X-Trace: id-\d+
+--- raw_response_headers_unlike
+Set-Cookie
+--- response_body
+ok
+
+
+
+=== TEST 13: error_log with plain lines and qr//, no_error_log with an array
+--- config
+    location = /t { echo ok; }
+--- request
+GET /nope.html
+--- error_code: 404
+--- response_body_like: 404 Not Found
+--- error_log
+[error]
+No such file or directory
+--- no_error_log eval
+[qr/\[(?:alert|crit|emerg)\]/, "segmentation fault"]
+
+
+
+=== TEST 14: the error log is at debug level by default, per block log_level lowers it
+--- config
+    location = /t { echo ok; }
+--- log_level: warn
+--- request
+GET /t?level=warn
+--- response_body
+ok
+--- no_error_log
+http request line: "GET /t?level=warn
+
+
+
+=== TEST 15: error_log eval with a regex matches the debug log
+--- config
+    location = /t { echo ok; }
+--- request
+GET /t?x=1
+--- response_body
+ok
+--- error_log eval
+qr/\[debug\] .*http request line: "GET \/t\?x=1 HTTP\/1\.1"/
+
+
+
+=== TEST 16: must_die: nginx refuses the config, its message reaches error_log
+--- config
+    location = /t {
+        no_such_directive on;
+    }
+--- request
+GET /t
+--- must_die
+--- error_log
+[emerg]
+unknown directive "no_such_directive"
+--- no_error_log
+[alert]
+
+
+
+=== TEST 17: must_die with the exit code
+--- config
+    location = /t {
+        return 200 one two three;
+    }
+--- request
+GET /t
+--- must_die: 1
+--- error_log eval
+[qr/invalid number of arguments in "return" directive/, "[emerg]"]
+
+
+
+=== TEST 18: TEST_NGINX_* variables in config and http_config, a mock upstream on a random port
+--- http_config
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+        location /v1/ {
+            echo "upstream says $TEST_NGINX_GREETING";
+        }
+    }
+--- config
+    location = /proxy {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/v1/x;
+    }
+    location = /self {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/t;
+    }
+    location = /t {
+        echo "server root $TEST_NGINX_SERVER_ROOT";
+    }
+--- request eval
+["GET /proxy", "GET /self"]
+--- response_body eval
+["upstream says hello from the environment\n",
+ "server root $ENV{TEST_NGINX_SERVER_ROOT}\n"]
+
+
+
+=== TEST 19: a block without --- config reuses the previous configuration
+--- request
+GET /proxy
+--- response_body
+upstream says hello from the environment
+
+
+
+=== TEST 20: $ServerPort in an expected value is the server port
+--- config
+    location = /port {
+        echo "port=$server_port";
+    }
+--- request
+GET /port
+--- response_body
+port=$ServerPort
+
+
+
+=== TEST 21: user_files, plain form, into html/ and a subdirectory
+--- config
+--- user_files
+>>> hello.txt
+Hello, world
+>>> sub/dir/deep.txt
+deep
+--- request eval
+["GET /hello.txt", "GET /sub/dir/deep.txt"]
+--- response_body eval
+["Hello, world\n", "deep\n"]
+
+
+
+=== TEST 22: user_files, eval form with a modification time
+--- config
+--- user_files eval
+[["dated.txt" => "old\n", "199801171935.33"]]
+--- request
+GET /dated.txt
+--- response_headers
+Last-Modified: Sat, 17 Jan 1998 19:35:33 GMT
+--- response_body
+old
+
+
+
+=== TEST 23: HEAD request
+--- config
+    location = /t { echo hello; }
+--- request
+HEAD /t
+--- response_body
+
+
+
+=== TEST 24: error_code_like and response_body_filters
+--- config
+    location = /t {
+        return 201 "mixed Case";
+    }
+--- request
+GET /t
+--- error_code_like: ^20[01]$
+--- response_body_filters
+uc
+--- response_body chomp
+MIXED CASE
+
+
+
+=== TEST 25: access_log and no_access_log, read after a wait
+--- config
+    location = /t { echo ok; }
+--- request
+GET /t?from=runner HTTP/1.0
+--- wait: 0.1
+--- response_body
+ok
+--- access_log
+"GET /t?from=runner HTTP/1.0" 200
+--- no_access_log
+/never-requested
+
+
+
+=== TEST 26: skip_nginx skips the counted subtests on a matching version
+--- config
+    location = /t { echo ok; }
+--- request
+GET /t
+--- response_body
+ok
+--- skip_nginx: 2: < 999.0.0
+
+
+
+=== TEST 27: skip_nginx does not skip on other versions
+--- config
+    location = /t { echo ok; }
+--- request
+GET /t
+--- response_body
+ok
+--- skip_nginx: 2: > 999.0.0
+
+
+
+=== TEST 28: SKIP drops the block
+--- config
+    location = /t { no_such_directive; }
+--- request
+GET /t
+--- response_body
+never
+--- SKIP
+
+
+
+=== TEST 29: HTTP/2 through curl with prior knowledge
+--- config
+    location = /t { echo "proto=$server_protocol"; }
+--- http2
+--- request
+GET /t
+--- response_headers
+Content-Type: text/plain
+--- response_body
+proto=HTTP/2.0
+
+
+
+=== TEST 30: runner extension: a keep-alive request ends at its Content-Length
+--- config
+    location = /t { return 200 "fixed"; }
+--- more_headers
+Connection: keep-alive
+--- request
+GET /t
+--- timeout: 1
+--- response_headers
+Content-Length: 5
+--- response_body chomp
+fixed
+
+
+
+=== TEST 31: LAST stops here
+--- config
+    location = /t { echo last; }
+--- request
+GET /t
+--- response_body
+last
+--- LAST
+
+
+
+=== TEST 32: never runs
+--- config
+    location = /t { no_such_directive; }
+--- request
+GET /t
+--- response_body
+never
