@@ -33,7 +33,7 @@ export function table(columns, rows, { caption, empty, rowAttrs } = {}) {
             h('thead', null, h('tr', null, columns.map((c) =>
                 h('th', { scope: 'col', class: c.num ? 'num' : null }, c.label)))),
             h('tbody', null, rows.map((r) => h('tr', rowAttrs ? rowAttrs(r) : null,
-                columns.map((c) => h('td', { class: c.num ? 'num' : null }, c.cell(r))))))));
+                columns.map((c) => h('td', { class: c.num ? 'num' : null, 'data-label': c.label }, c.cell(r))))))));
 }
 
 export function errorBanner(err) {

@@ -171,6 +171,7 @@ function mount() {
     }
     unmount();
     replace(main);
+    delete main.dataset.loaded;
     page = p.render(main, { params, live, go, session });
 }
 

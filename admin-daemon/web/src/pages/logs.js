@@ -130,8 +130,8 @@ export function renderLogs(main, { params, live, go }) {
             { label: t('dim.provider'), cell: (r) => (r.provider ? `${r.provider} · ${r.upstream_model || ''}` : t('common.none')) },
             { label: t('logs.status'), cell: (r) => statusBadge(r.status) },
             { label: t('logs.attempts'), num: true, cell: (r) => f.num(r.attempts) },
-            { label: t('metric.latency'), num: true, cell: (r) => f.ms(r.latency_ms) },
-            { label: t('metric.tokens'), num: true, cell: (r) => `${f.num(r.prompt_tokens)} / ${f.num(r.completion_tokens)}` },
+            { label: t('field.latency_ms'), num: true, cell: (r) => f.ms(r.latency_ms) },
+            { label: t('logs.tokens_in_out'), num: true, cell: (r) => `${f.num(r.prompt_tokens)} / ${f.num(r.completion_tokens)}` },
             { label: t('metric.cost'), num: true, cell: (r) => f.usd(r.cost_usd) },
             {
                 label: t('logs.detail'),

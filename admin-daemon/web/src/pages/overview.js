@@ -99,12 +99,11 @@ export function renderOverview(main, { params, live, go }) {
         const el = card(title,
             shown.length ? h('div', { class: 'chart chart-small' }, canvas) : null,
             table([
-                { label: title, cell: (r) => r.group || t('common.none') },
+                { label: title, cell: (r) => h('span', { class: 'group-name' }, r.group || t('common.none')) },
                 { label: t('metric.requests'), num: true, cell: (r) => f.num(r.requests) },
                 { label: t('metric.tokens'), num: true, cell: (r) => f.compact(totalTokens(r)) },
                 { label: t('metric.cost'), num: true, cell: (r) => f.usd(r.cost_usd) },
                 { label: t('metric.error_rate'), num: true, cell: (r) => f.pct(errorRate(r)) },
-                { label: t('metric.p95_short'), num: true, cell: (r) => f.ms(r.latency_p95_ms) },
             ], shown, { caption: title, rowAttrs: () => ({ 'data-breakdown': id }) }));
         if (shown.length) {
             const useCost = shown.some((r) => r.cost_usd > 0);

@@ -19,7 +19,7 @@ function healthBadge(hl) {
 export function renderProviders(main, { live }) {
     let alive = true;
     let chart = null;
-    const body = h('div', null, loading());
+    const body = h('div', { class: 'stack' }, loading());
     replace(main, h('div', { class: 'page-head' }, h('h1', null, t('nav.providers'))), body);
 
     async function load() {

@@ -1,0 +1,364 @@
+// End-to-end: the dashboard in headless Chromium against a real admin
+// daemon and a real nginx with the module, whose mock upstream is nginx
+// itself answering a captured OpenAI chat.completion.
+//
+// Flow: security headers; login (wrong, then right); create a key whose
+// name holds markup (must render as text); send a request through nginx
+// with the new secret; see it arrive live on Overview (SSE, no reload), in
+// Logs and its detail; revoke the key and see nginx refuse it; switch
+// language and theme; keyboard skip link; expired session; logout.
+// Screenshots of every page at laptop and phone widths, light and dark,
+// English and Chinese go to t/out/screenshots/.
+//
+//   node t/browser/dashboard.mjs        (TAP on stdout; run by 001-dashboard.t)
+//
+// Environment: AGW_DAEMON (default build/ai-gateway-admin), AGW_MODULE
+// (default build/ngx_http_ai_gateway_module.so), NGINX (default
+// /usr/sbin/nginx), CHROMIUM (default /usr/bin/chromium).
+
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { ok, is, like, note, done, bail } from './lib/tap.mjs';
+import { freePort, waitPort, start, run, stopAll, sleep } from './lib/procs.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const DAEMON = process.env.AGW_DAEMON || join(ROOT, 'build/ai-gateway-admin');
+const MODULE = process.env.AGW_MODULE || join(ROOT, 'build/ngx_http_ai_gateway_module.so');
+const NGINX = process.env.NGINX || '/usr/sbin/nginx';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const SHOTS = join(ROOT, 't/out/screenshots');
+const PASSWORD = 'e2e-Secret-pw';
+const XSS_NAME = 'e2e <img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
+
+const tmp = mkdtempSync(join(tmpdir(), 'agw-browser-'));
+const ports = {};
+let browser = null;
+
+// ---------------------------------------------------------------- setup
+
+// nginx's `return` takes a quoted string: escape backslashes and quotes so
+// the captured JSON reaches the client byte for byte.
+function nginxQuote(s) {
+    return "'" + s.replace(/\\/g, '\\\\').replace(/'/g, "\\'") + "'";
+}
+
+async function startNginx() {
+    const fixture = readFileSync(join(ROOT, 't/fixtures/openai-chat/response-text.json'), 'utf8');
+    const body = JSON.stringify(JSON.parse(fixture));
+    if (body.includes('$')) throw new Error('fixture holds "$", which nginx would read as a variable');
+    mkdirSync(join(tmp, 'nginx/logs'), { recursive: true });
+    const conf = `
+load_module ${MODULE};
+daemon off;
+master_process on;
+worker_processes 1;
+error_log ${tmp}/nginx/logs/error.log info;
+pid ${tmp}/nginx/logs/nginx.pid;
+events { worker_connections 128; }
+http {
+    access_log ${tmp}/nginx/logs/access.log;
+    client_body_temp_path ${tmp}/nginx/body;
+    proxy_temp_path ${tmp}/nginx/proxy;
+    ai_gateway_state ${tmp}/state 16m;
+    ai_gateway_provider mock type=openai url=http://127.0.0.1:${ports.upstream}/v1;
+    ai_gateway_route gpt-4o-mini mock;
+    server {
+        listen 127.0.0.1:${ports.gateway};
+        location /v1/ { ai_gateway openai; }
+        include ${ROOT}/conf/ai_gateway_upstream.conf;
+    }
+    server {
+        listen 127.0.0.1:${ports.upstream};
+        location /v1/chat/completions {
+            default_type application/json;
+            return 200 ${nginxQuote(body)};
+        }
+    }
+}
+`;
+    writeFileSync(join(tmp, 'nginx/nginx.conf'), conf);
+    const test = await run(NGINX, ['-t', '-p', join(tmp, 'nginx'), '-c', join(tmp, 'nginx/nginx.conf')]);
+    if (test.code !== 0) throw new Error(`nginx -t failed:\n${test.out}`);
+    const child = start(NGINX, ['-p', join(tmp, 'nginx'), '-c', join(tmp, 'nginx/nginx.conf')],
+        { logFile: join(tmp, 'nginx.out') });
+    await waitPort(ports.gateway);
+    return child;
+}
+
+async function startDaemon() {
+    const child = start(DAEMON, ['--state', join(tmp, 'state'), '--db', join(tmp, 'gateway.sqlite3')], {
+        logFile: join(tmp, 'daemon.out'),
+        env: {
+            AGW_ADMIN_LISTEN: `127.0.0.1:${ports.admin}`,
+            AGW_ADMIN_USER: 'admin',
+            AGW_ADMIN_PASSWORD: PASSWORD,
+        },
+    });
+    await waitPort(ports.admin);
+    return child;
+}
+
+// A chat request through nginx with a client key; resolves the status.
+async function chat(secret) {
+    const res = await fetch(`http://127.0.0.1:${ports.gateway}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Invent a holiday.' }] }),
+    });
+    const text = await res.text();
+    return { status: res.status, text };
+}
+
+// Retry fn until pred holds (the keys snapshot and the drain each take up
+// to a second to move).
+async function eventually(fn, pred, ms = 8000) {
+    const end = Date.now() + ms;
+    let v;
+    do {
+        v = await fn();
+        if (pred(v)) return v;
+        await sleep(250);
+    } while (Date.now() < end);
+    return v;
+}
+
+// ---------------------------------------------------------------- checks
+
+async function checkHeaders() {
+    const base = `http://127.0.0.1:${ports.admin}`;
+    for (const path of ['/', '/api/v1/health']) {
+        const res = await fetch(base + path);
+        const csp = res.headers.get('content-security-policy') || '';
+        like(csp, /script-src 'self'/, `${path}: CSP allows only own scripts`);
+        ok(!/unsafe-inline|unsafe-eval/.test(csp), `${path}: CSP has no unsafe-inline or unsafe-eval`, csp);
+        like(csp, /frame-ancestors 'none'/, `${path}: CSP denies framing`);
+        is(res.headers.get('x-frame-options'), 'DENY', `${path}: X-Frame-Options DENY`);
+        is(res.headers.get('x-content-type-options'), 'nosniff', `${path}: nosniff`);
+    }
+    const html = await (await fetch(base + '/')).text();
+    ok(!/<script(?![^>]*\bsrc=)[^>]*>/.test(html), 'index.html has no inline script');
+    const res = await fetch(base + '/api/v1/keys', {
+        method: 'POST', headers: { 'Content-Type': 'application/json', Origin: 'http://evil.example' },
+        body: JSON.stringify({ name: 'csrf' }),
+    });
+    ok(res.status === 401 || res.status === 403, 'cross-site POST without session or CSRF token is refused', res.status);
+}
+
+async function shoot(page, name) {
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function gotoPage(page, id) {
+    await page.evaluate((h) => { location.hash = h; }, `#/${id}`);
+    await page.waitForSelector(`nav a[data-page="${id}"][aria-current="page"]`);
+    await page.waitForSelector('main[data-loaded]', { timeout: 15000 });
+    await sleep(150);   // let charts finish their first layout
+}
+
+async function login(page) {
+    await page.goto(`http://127.0.0.1:${ports.admin}/`);
+    await page.waitForSelector('#username');
+    await page.fill('#username', 'admin');
+    await page.fill('#password', PASSWORD);
+    await page.click('form.login-form button[type=submit]');
+    await page.waitForSelector('nav');
+}
+
+async function flows(page, consoleErrors) {
+    const base = `http://127.0.0.1:${ports.admin}`;
+
+    // Login: a wrong password is refused with a message, the right one enters.
+    await page.goto(base + '/');
+    await page.waitForSelector('#username');
+    await shoot(page, 'login-laptop-light-en');
+    await page.fill('#username', 'admin');
+    await page.fill('#password', 'wrong');
+    await page.click('form.login-form button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#login-error').textContent !== '');
+    like(await page.textContent('#login-error'), /wrong username or password/i, 'wrong password shows an error');
+    await page.fill('#password', PASSWORD);
+    await page.click('form.login-form button[type=submit]');
+    await page.waitForSelector('nav a[data-page="overview"]');
+    ok(true, 'login with the admin credentials opens the dashboard');
+
+    // Keyboard: the first Tab reaches the skip link, Enter moves focus to main.
+    await page.keyboard.press('Tab');
+    is(await page.evaluate(() => document.activeElement.className), 'skip', 'first Tab focuses the skip link');
+    await page.keyboard.press('Enter');
+    is(await page.evaluate(() => document.activeElement.id), 'main', 'skip link moves focus to the content');
+
+    // Create a key whose name is markup; the secret is shown once.
+    await gotoPage(page, 'keys');
+    await page.click('#key-create');
+    await page.fill('#key-name', XSS_NAME);
+    await page.fill('#key-models', 'gpt-4o-mini');
+    await page.click('#key-save');
+    await page.waitForSelector('#new-secret');
+    const secret = await page.inputValue('#new-secret');
+    like(secret, /^sk-agw-\S{20,}$/, 'create shows the new secret');
+    await page.click('#copy-secret');
+    is(await page.evaluate(() => navigator.clipboard.readText()), secret, 'copy button puts the secret on the clipboard');
+    await shoot(page, 'keys-secret-laptop-light-en');
+    await page.click('#secret-done');
+    await page.waitForFunction((n) => [...document.querySelectorAll('.key-name')].some((e) => e.textContent === n), XSS_NAME);
+    const rendered = await page.evaluate((n) => {
+        const cell = [...document.querySelectorAll('.key-name')].find((e) => e.textContent === n);
+        return { text: cell.textContent, children: cell.children.length, imgs: document.querySelectorAll('main img').length, xss: window.__xss };
+    }, XSS_NAME);
+    is(rendered.text, XSS_NAME, 'key name with <img onerror> and <script> is shown as text');
+    is(rendered.children, 0, 'no element was created from the key name');
+    is(rendered.xss, undefined, 'no script from the key name ran');
+
+    // Overview open before the request: the live tile must move without a reload.
+    await gotoPage(page, 'overview');
+    await page.waitForFunction(() => document.querySelector('.live-dot').dataset.state === 'live', null, { timeout: 10000 });
+    const before = await page.textContent('#live-requests');
+    await page.evaluate(() => { window.__noReload = 1; });
+
+    // Through nginx with the new key.
+    const res = await eventually(() => chat(secret), (r) => r.status === 200);
+    is(res.status, 200, 'nginx accepts a request with the new key');
+    like(res.text, /Galaxy Day/, 'nginx returns the upstream answer');
+
+    await page.waitForFunction((b) => document.querySelector('#live-requests').textContent !== b, before, { timeout: 15000 })
+        .catch(() => {});
+    is(await page.textContent('#live-requests'), '1', 'Overview live requests count the request (SSE)');
+    is(await page.evaluate(() => window.__noReload), 1, 'without a page reload');
+    await page.waitForFunction(() => document.querySelector('#total-requests').textContent === '1', null, { timeout: 15000 })
+        .catch(() => {});
+    is(await page.textContent('#total-requests'), '1', 'Overview range total counts the request');
+    like(await page.textContent('#total-tokens'), /379/, 'Overview tokens are the upstream usage (16 + 363)');
+
+    // Logs: the request with its key, model and status; then its detail.
+    await gotoPage(page, 'logs');
+    const logRow = 'main table tbody tr';
+    await page.waitForSelector(logRow);
+    const cells = await page.$$eval(`${logRow}:first-child td`, (tds) => tds.map((td) => td.textContent));
+    is(cells[1], XSS_NAME, 'Logs show the key name as text');
+    is(cells[2], 'gpt-4o-mini', 'Logs show the model');
+    is(cells[4], '200', 'Logs show the status');
+    await page.click(`${logRow}:first-child button[data-seq]`);
+    await page.waitForSelector('#log-detail dd[data-field="status"]');
+    is(await page.textContent('#log-detail dd[data-field="prompt_tokens"]'), '16', 'detail shows prompt tokens');
+    is(await page.textContent('#log-detail dd[data-field="completion_tokens"]'), '363', 'detail shows completion tokens');
+    like(await page.textContent('#log-detail dd[data-field="provider"]'), /^mock$/, 'detail shows the provider');
+    await shoot(page, 'logs-detail-laptop-light-en');
+    await page.keyboard.press('Escape');
+    ok(!(await page.evaluate(() => document.querySelector('#log-detail').open)), 'Escape closes the detail');
+
+    // Filters: errors only hides the 200.
+    await page.check('#f-errors_only');
+    await page.click('form.filters button[type=submit]');
+    await page.waitForSelector('main .results p.empty');
+    ok(true, 'errors-only filter leaves no rows');
+    await page.click('form.filters button[type=button]');
+
+    // Revoke, then nginx refuses the key.
+    await gotoPage(page, 'keys');
+    await page.click('tr:has(.key-name) button[data-action="revoke"]');
+    await page.click('#revoke-confirm');
+    await page.waitForSelector('span.badge[data-state="revoked"]');
+    ok(true, 'key shows as revoked');
+    const refused = await eventually(() => chat(secret), (r) => r.status === 401);
+    is(refused.status, 401, 'nginx refuses the revoked key');
+
+    // Screenshots of every page: laptop and phone, light and dark, en and zh.
+    for (const [lang, label] of [['en', 'English'], ['zh', '中文']]) {
+        for (const theme of ['light', 'dark']) {
+            await page.selectOption('#theme-select', theme);
+            is(await page.getAttribute('html', 'data-theme'), theme, `theme switch sets ${theme}`);
+            for (const [w, hgt, dev] of [[1366, 900, 'laptop'], [390, 844, 'phone']]) {
+                await page.setViewportSize({ width: w, height: hgt });
+                for (const id of ['overview', 'logs', 'keys', 'providers']) {
+                    await gotoPage(page, id);
+                    await shoot(page, `${id}-${dev}-${theme}-${lang}`);
+                }
+            }
+        }
+        if (lang === 'en') {
+            is(await page.textContent('#lang-toggle'), label === 'English' ? '中文' : 'English', 'language switch offers Chinese');
+            await page.click('#lang-toggle');
+            await page.waitForSelector('nav a[data-page="overview"]');
+            is(await page.textContent('nav a[data-page="overview"]'), '概览', 'language switch shows Chinese');
+            is(await page.getAttribute('html', 'lang'), 'zh-CN', 'html lang follows the switch');
+        }
+    }
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    ok(bg !== 'rgb(245, 247, 251)', 'dark theme changes the page colours', bg);
+    await page.setViewportSize({ width: 1366, height: 900 });
+    await page.selectOption('#theme-select', 'system');
+    await page.click('#lang-toggle');
+    await page.waitForSelector('nav a[data-page="overview"]');
+    is(await page.textContent('nav a[data-page="overview"]'), 'Overview', 'language switch back to English');
+
+    // The session expires (cookie gone): the next call shows the login with a notice.
+    const cookies = await page.context().cookies();
+    await page.context().clearCookies();
+    await gotoPage(page, 'keys').catch(() => {});
+    await page.waitForSelector('#login-reason', { timeout: 10000 }).catch(() => {});
+    like(await page.textContent('#login-reason').catch(() => ''), /expired/, 'an expired session returns to the login with a notice');
+    await page.context().addCookies(cookies);
+
+    // Logout ends the session on the server too.
+    await login(page);
+    await page.click('#logout');
+    await page.waitForSelector('#username');
+    const status = await page.evaluate(async () => (await fetch('/api/v1/session')).status);
+    is(status, 401, 'after logout the session is gone');
+
+    is(consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e)).join('\n'), '', 'no CSP violations');
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+    for (const [what, path] of [['daemon', DAEMON], ['chromium', CHROMIUM], ['nginx', NGINX], ['module', MODULE]]) {
+        if (!existsSync(path)) {
+            bail(`${what} not found at ${path}: build it first (make)`);
+            return 1;
+        }
+    }
+    rmSync(SHOTS, { recursive: true, force: true });
+    mkdirSync(SHOTS, { recursive: true });
+    for (const k of ['admin', 'gateway', 'upstream']) ports[k] = await freePort();
+
+    await startNginx();
+    await startDaemon();
+    await checkHeaders();
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const context = await browser.newContext({
+        viewport: { width: 1366, height: 900 }, locale: 'en-US', colorScheme: 'light',
+        permissions: ['clipboard-read', 'clipboard-write'],
+    });
+    const page = await context.newPage();
+    const consoleErrors = [];
+    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+    await flows(page, consoleErrors);
+    const jsErrors = consoleErrors.filter((e) => e.startsWith('pageerror'));
+    is(jsErrors.join('\n'), '', 'no uncaught script errors');
+    return 0;
+}
+
+let code = 1;
+try {
+    code = await main();
+} catch (e) {
+    ok(false, `suite ran to the end: ${e.message.split('\n')[0]}`, e.stack);
+    for (const f of ['daemon.out', 'nginx.out', 'nginx/logs/error.log']) {
+        if (existsSync(join(tmp, f))) note(`--- ${f}\n` + readFileSync(join(tmp, f), 'utf8').split('\n').slice(-30).join('\n'));
+    }
+} finally {
+    if (browser) await browser.close().catch(() => {});
+    await stopAll();
+    const failed = done();
+    if (!failed && !code) rmSync(tmp, { recursive: true, force: true });
+    else note(`left ${tmp} for inspection`);
+    process.exit(failed || code ? 1 : 0);
+}
