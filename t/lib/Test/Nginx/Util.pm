@@ -869,20 +869,31 @@ sub run_must_die ($$) {
     }
 }
 
-# Start nginx; a port still held by the previous instance (or another
-# suite) is retried for a while before giving up on the whole run.
+# Start nginx.  A port still held by the previous instance (or another
+# suite) is retried for a while; any other failure stops the run at once,
+# with nginx's own message.
 sub start_nginx ($) {
     my $name = shift;
     my $waited = 0;
 
     for (my $i = 1; ; $i++) {
+        my $pos = -s $ErrLogFile || 0;
         my $status = run_nginx($name);
+        my $msg = '';
+
         return if $status == 0;
 
-        if ($waited >= 10) {
-            my $tail = `tail -n 5 $ErrLogFile 2>/dev/null`;
+        if (open my $in, '<', $ErrLogFile) {
+            seek $in, $pos, 0;
+            $msg = join '', grep { /\[(?:emerg|alert|crit)\]/ } <$in>;
+            close $in;
+        }
+
+        if ($waited >= 10 || $msg !~ /Address already in use/) {
+            $msg =~ s/\s+\z//;
+            $msg =~ s/\n/; /g;
             bail_out("$name - Cannot start nginx using \"$NginxBinary -p "
-                     . "$ServRoot/ -c $ConfFile\" (status $status):\n$tail");
+                     . "$ServRoot/ -c $ConfFile\" (status $status): $msg");
         }
 
         my $delay = 0.1 * $i;
@@ -891,6 +902,7 @@ sub start_nginx ($) {
         $waited += $delay;
     }
 }
+
 
 # HUP reload: reopen the logs just emptied (USR1), reload (HUP), wait for
 # the new configuration to answer.  Returns false if nginx is gone.
