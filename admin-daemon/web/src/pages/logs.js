@@ -209,6 +209,7 @@ function detailView(d, close) {
         if (k === 'cost_usd') return f.usd(v);
         if (k.endsWith('_ms')) return f.ms(v);
         if (typeof v === 'boolean') return v ? t('common.yes') : t('common.no');
+        if (typeof v === 'number') return f.num(v);
         if (typeof v === 'object') return h('pre', { class: 'code' }, JSON.stringify(v, null, 2));
         return String(v);
     };
