@@ -5,7 +5,9 @@
 # marked "runner extension" rely on behaviour the real Test::Nginx lacks
 # (docs/testing.md); the rest should pass under it unchanged.
 
-use Test::Nginx::Socket tests => 92;
+use Test::Nginx::Socket tests => 103;
+
+use File::Temp ();
 
 $ENV{TEST_NGINX_GREETING} = 'hello from the environment';
 $ENV{TEST_NGINX_ECHO_MODULE} ||= '/usr/lib/nginx/modules/ngx_http_echo_module.so';
@@ -36,6 +38,119 @@ run_tests();
     my $conf = do { local $/; <$in> };
     like($conf, qr/^env AGW_RUNNER_PROBE=visible;$/m,
          'env_to_nginx() adds an env line to nginx.conf');
+}
+
+# A runner that cannot fail proves nothing: run a suite whose blocks are
+# all wrong, on its own port and server root, and check that each mistake
+# is reported.
+{
+    my ($lib, $fh, $file, $out, $servroot, @not_ok);
+
+    ($lib = $INC{'Test/Nginx/Socket.pm'}) =~ s{/Test/Nginx/Socket\.pm$}{};
+    ($fh, $file) = File::Temp::tempfile(SUFFIX => '.t', UNLINK => 1);
+    print $fh failing_suite();
+    close $fh;
+
+    {
+        local %ENV = %ENV;
+        delete @ENV{grep { /^TEST_NGINX_/ && !/^TEST_NGINX_(?:BINARY|ECHO_MODULE)$/ }
+                    keys %ENV};
+        $ENV{TEST_NGINX_RANDOMIZE} = 1;
+        $out = `$^X -I$lib $file 2>&1`;
+    }
+
+    @not_ok = $out =~ /^(not ok \d+ .*)$/mg;
+    ($servroot) = $out =~ /^# servroot: (\S+)$/m;
+
+    is(scalar @not_ok, 10, 'the failing suite fails 10 subtests')
+        or diag $out;
+    like($out, qr/^not ok \d+ - \S+ TEST 1: .* - response_body - /m,
+         'a wrong body fails');
+    like($out, qr/^not ok \d+ - ERROR: client socket timed out - \S+ TEST 2:/m,
+         'a stalled response without abort fails with a timeout');
+    like($out, qr/^ok \d+ - \S+ TEST 2: .* - response_body_like/m,
+         'and the part received before the timeout is still checked');
+    like($out, qr/^not ok \d+ - \S+ TEST 3: .* - no last chunk found/m,
+         'a chunked body cut by abort fails, as in Test::Nginx');
+    like($out, qr/^not ok \d+ - \S+ TEST 4: .* - die as expected/m,
+         'must_die fails when nginx starts');
+    like($out, qr/^not ok \d+ - \S+ TEST 5: .* should match a line in error\.log/m,
+         'a missing error_log line fails');
+    like($out, qr/^not ok \d+ - \S+ TEST 5: .* should not match any line in error\.log/m,
+         'a no_error_log line present fails');
+    like($out, qr/^not ok \d+ - \S+ TEST 6: .* - status code ok/m,
+         'a wrong status fails');
+    like($out, qr/^not ok \d+ - \S+ TEST 6: .* - header X-Missing ok/m,
+         'a missing header fails');
+    ok(defined $servroot && !-e $servroot,
+       'the failing suite stopped its nginx and removed its server root');
+}
+
+sub failing_suite {
+    return <<'_SUITE_';
+use Test::Nginx::Socket 'no_plan';
+
+no_shuffle();
+add_block_preprocessor(sub {
+    $_[0]->set_value('main_config', 'load_module $TEST_NGINX_ECHO_MODULE;');
+});
+diag "servroot: " . server_root();
+run_tests();
+
+__DATA__
+
+=== TEST 1: a wrong body
+--- config
+    location = /t { echo hello; }
+--- request
+GET /t
+--- response_body
+goodbye
+
+=== TEST 2: a stalled response without abort
+--- config
+    location = /slow { echo first; echo_flush; echo_sleep 1; echo second; }
+--- request
+GET /slow HTTP/1.0
+--- timeout: 200ms
+--- response_body_like: first
+
+=== TEST 3: a chunked stream cut by abort
+--- config
+    location = /slow { echo first; echo_flush; echo_sleep 1; echo second; }
+--- request
+GET /slow
+--- timeout: 200ms
+--- abort
+--- response_body_like: first
+
+=== TEST 4: must_die with a valid configuration
+--- config
+    location = /t { echo ok; }
+--- request
+GET /t
+--- must_die
+
+=== TEST 5: error_log line missing, no_error_log line present
+--- config
+    location = /t { echo ok; }
+--- request
+GET /nope.html
+--- error_code: 404
+--- error_log
+this line is never logged
+--- no_error_log
+[error]
+
+=== TEST 6: wrong status, missing header
+--- config
+    location = /t { echo ok; }
+--- request
+GET /t
+--- error_code: 201
+--- response_headers
+X-Missing: yes
+_SUITE_
 }
 
 __DATA__
