@@ -82,6 +82,11 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
             line_len = p->line.len;
 
         } else {
+            /* the same limit whether or not the line was split */
+            if (i - start > p->max_event) {
+                p->overflow = 1;
+                return AGW_SSE_ERR_TOO_BIG;
+            }
             line = data + start;
             line_len = i - start;
         }

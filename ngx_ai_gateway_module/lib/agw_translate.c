@@ -401,7 +401,9 @@ agw_translate_error(agw_dialect_t provider, agw_dialect_t client,
     pops = agw_ops(provider);
 
     /* same dialect and a JSON body: the provider's answer as it was */
-    if (provider == client && pops != NULL && len > 0) {
+    if (provider == client && pops != NULL && len > 0
+        && status >= 400 && status <= 599)
+    {
         j = json_loadb(body, len, 0, NULL);
         if (json_is_object(j)) {
             json_decref(j);
@@ -431,7 +433,7 @@ agw_translate_error(agw_dialect_t provider, agw_dialect_t client,
     /* the client's status follows the class, so its SDK retries (or not)
      * as it would against its own provider: 529 -> 503, 400 bad key ->
      * 401; Anthropic clients get overloaded as Anthropic sends it */
-    if (client == provider) {
+    if (client == provider && status >= 400 && status <= 599) {
         err.status = status;
     } else if (err.cls == AGW_ERR_OVERLOADED
                && client == AGW_DIALECT_ANTHROPIC)

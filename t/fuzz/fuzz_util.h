@@ -1,0 +1,80 @@
+/*
+ * fuzz_util.h: what the fuzz targets share.  The first bytes of an input
+ * steer the target (which dialect, how to split); the rest is the payload,
+ * so one corpus file says both what to feed and how.
+ */
+
+#ifndef FUZZ_UTIL_H
+#define FUZZ_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agw_sse.h"
+
+/* Bytes of steering at the start of stream and SSE inputs. */
+#define FUZZ_HEADER  4
+
+/* A small deterministic PRNG (xorshift32) for split points. */
+static uint32_t
+fuzz_next(uint32_t *state)
+{
+    uint32_t  x = *state ? *state : 0x9e3779b9u;
+
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    *state = x;
+    return x;
+}
+
+
+/* The next piece length: mostly short (splits inside CRLF, inside UTF-8,
+ * inside "data:"), sometimes long. */
+__attribute__((unused)) static size_t
+fuzz_piece(uint32_t *state, size_t left)
+{
+    uint32_t  r = fuzz_next(state);
+    size_t    n;
+
+    n = (r & 3) == 0 ? (size_t) (r >> 8) % 4096 + 1 : (size_t) (r >> 8) % 8 + 1;
+    return n < left ? n : left;
+}
+
+
+/* Events serialised for comparison: event \x1f data \x1e. */
+__attribute__((unused)) static int
+fuzz_collect(void *ud, const agw_sse_event_t *ev)
+{
+    agw_buf_t  *b = ud;
+
+    if (ev->data[ev->data_len] != '\0' || ev->event[ev->event_len] != '\0') {
+        abort();                        /* contract: NUL-terminated */
+    }
+
+    if (agw_buf_append(b, ev->event, ev->event_len) != 0
+        || agw_buf_append(b, "\x1f", 1) != 0
+        || agw_buf_append(b, ev->data, ev->data_len) != 0
+        || agw_buf_append(b, "\x1e", 1) != 0)
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* Dies with both outputs when a property fails, so the crash says why. */
+__attribute__((unused)) static void
+fuzz_differ(const char *what, const agw_buf_t *a, const agw_buf_t *b)
+{
+    fprintf(stderr, "%s\n--- whole (%zu bytes):\n%.*s\n--- split (%zu bytes):"
+            "\n%.*s\n", what, a->len, (int) a->len, a->data ? a->data : "",
+            b->len, (int) b->len, b->data ? b->data : "");
+    abort();
+}
+
+#endif /* FUZZ_UTIL_H */

@@ -1,0 +1,58 @@
+#!/bin/sh
+# Rebuilds the seed corpora in t/fuzz/corpus/ from the wire fixtures in
+# t/fixtures/.  Stream and SSE inputs start with the 4 steering bytes that
+# fuzz_util.h describes (dialect and flags, then the split seed).
+# Run from the repository root: t/fuzz/make-corpus.sh
+
+set -eu
+
+F=t/fixtures/openai-chat
+C=t/fuzz/corpus
+
+# A .chunks.jsonl fixture as wire SSE, as the unit tests do it.
+jsonl_sse() {
+    awk 'NF { printf "data: %s\n\n", $0 }' "$1"
+    printf 'data: [DONE]\n\n'
+}
+
+# The OpenAI streams, raw or converted, one per line: name<TAB>path.
+streams() {
+    for f in "$F"/*.sse; do
+        printf '%s\t%s\n' "$(basename "$f" .sse)" "$f"
+    done
+    for f in "$F"/*.chunks.jsonl; do
+        printf '%s\t%s\n' "$(basename "$f" .chunks.jsonl)" "$f"
+    done
+}
+
+emit() {   # header-octal path
+    case $2 in
+    *.jsonl) printf "$1"; jsonl_sse "$2" ;;
+    *)       printf "$1"; cat "$2" ;;
+    esac
+}
+
+mkdir -p "$C/fuzz_sse" "$C/fuzz_openai_stream" "$C/fuzz_openai_request" \
+         "$C/fuzz_openai_response"
+
+streams | while IFS="$(printf '\t')" read -r name path; do
+    # whole parser, default limits; then a small max_event
+    emit '\000\022\064\126' "$path" > "$C/fuzz_sse/$name"
+    emit '\220\001\002\003' "$path" > "$C/fuzz_sse/$name-small-events"
+    # to each client dialect (0 openai, 1 anthropic, 2 gemini), with
+    # include_usage and a clean connection end
+    for c in 0 1 2; do
+        emit "\\01$((4 + c))\\022\\064\\126" "$path" \
+            > "$C/fuzz_openai_stream/$name-to-$c"
+    done
+    # no include_usage, connection failed
+    emit '\000\007\010\011' "$path" > "$C/fuzz_openai_stream/$name-cut"
+done
+
+for f in "$F"/request-*.json; do
+    cp "$f" "$C/fuzz_openai_request/$(basename "$f" .json)"
+done
+
+for f in "$F"/response-*.json "$F"/error-*.json; do
+    cp "$f" "$C/fuzz_openai_response/$(basename "$f" .json)"
+done
