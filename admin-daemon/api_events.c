@@ -1,0 +1,164 @@
+/*
+ * api_events: queries over the drain's events table shared by usage
+ * summaries, the live stream and the restore check.
+ *
+ * Percentiles: SQLite has no percentile aggregate, so latencies are ranked
+ * per group with window functions and the nearest-rank p50/p95 picked in
+ * the same statement (one pass over the time range, no rows copied out).
+ * Unknown token counts and costs are stored as -1 (agw_event.h): they add
+ * as 0.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_events.h"
+
+
+int
+agw_api_events_check(sqlite3 *db, char *err, size_t errlen)
+{
+    if (sqlite3_exec(db,
+            "SELECT seq, time_ms, latency_ms, ttfb_ms, status, attempts,"
+            " prompt_tokens, completion_tokens, cached_tokens,"
+            " reasoning_tokens, cost_micro_usd, request_id, key_id,"
+            " key_name, model, route, provider, upstream_model"
+            " FROM events LIMIT 0", NULL, NULL, NULL) != SQLITE_OK)
+    {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static int64_t
+agw_api_events_scalar(sqlite3 *db, const char *sql)
+{
+    int64_t        n;
+    sqlite3_stmt  *st;
+
+    n = -1;
+
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            n = sqlite3_column_int64(st, 0);
+        }
+        sqlite3_finalize(st);
+    }
+
+    return n;
+}
+
+
+int64_t
+agw_api_events_count(sqlite3 *db)
+{
+    return agw_api_events_scalar(db, "SELECT count(*) FROM events");
+}
+
+
+int64_t
+agw_api_events_last_seq(sqlite3 *db)
+{
+    return agw_api_events_scalar(db, "SELECT coalesce(max(seq), 0) "
+                                 "FROM events");
+}
+
+
+json_t *
+agw_api_events_usage(sqlite3 *db, const char *group_sql,
+    const char *order_sql, int64_t from_ms, int64_t to_ms, char *err,
+    size_t errlen)
+{
+    int            rc;
+    char          *sql;
+    json_t        *rows, *row, *p50, *p95;
+    const char    *g;
+    sqlite3_stmt  *st;
+
+    sql = sqlite3_mprintf(
+        "WITH f AS ("
+        "  SELECT %s AS g, latency_ms AS l, status,"
+        "   max(prompt_tokens, 0) AS pt, max(completion_tokens, 0) AS ct,"
+        "   max(cached_tokens, 0) AS kt, max(reasoning_tokens, 0) AS rt,"
+        "   max(cost_micro_usd, 0) AS cost"
+        "  FROM events WHERE time_ms >= ?1 AND time_ms < ?2),"
+        " r AS ("
+        "  SELECT *, row_number() OVER (PARTITION BY g ORDER BY l) AS rn,"
+        "   count(*) OVER (PARTITION BY g) AS n FROM f)"
+        " SELECT g, count(*) AS requests, sum(status >= 400) AS errors,"
+        "  sum(pt), sum(ct), sum(kt), sum(rt), sum(cost),"
+        "  min(CASE WHEN rn >= 0.50 * n THEN l END),"
+        "  min(CASE WHEN rn >= 0.95 * n THEN l END)"
+        " FROM r GROUP BY g ORDER BY %s",
+        group_sql, order_sql);
+
+    if (sql == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+
+    rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    sqlite3_free(sql);
+
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        return NULL;
+    }
+
+    sqlite3_bind_int64(st, 1, from_ms);
+    sqlite3_bind_int64(st, 2, to_ms);
+
+    rows = json_array();
+    if (rows == NULL) {
+        sqlite3_finalize(st);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        g = (const char *) sqlite3_column_text(st, 0);
+
+        p50 = sqlite3_column_type(st, 8) == SQLITE_NULL
+              ? json_null() : json_integer(sqlite3_column_int64(st, 8));
+        p95 = sqlite3_column_type(st, 9) == SQLITE_NULL
+              ? json_null() : json_integer(sqlite3_column_int64(st, 9));
+
+        row = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:o}",
+                        "group", g ? g : "",
+                        "requests", (json_int_t) sqlite3_column_int64(st, 1),
+                        "errors", (json_int_t) sqlite3_column_int64(st, 2),
+                        "prompt_tokens",
+                        (json_int_t) sqlite3_column_int64(st, 3),
+                        "completion_tokens",
+                        (json_int_t) sqlite3_column_int64(st, 4),
+                        "cached_tokens",
+                        (json_int_t) sqlite3_column_int64(st, 5),
+                        "reasoning_tokens",
+                        (json_int_t) sqlite3_column_int64(st, 6),
+                        "cost_usd", sqlite3_column_int64(st, 7) / 1e6,
+                        "latency_p50_ms", p50,
+                        "latency_p95_ms", p95);
+
+        if (row == NULL || json_array_append_new(rows, row) != 0) {
+            sqlite3_finalize(st);
+            json_decref(rows);
+            snprintf(err, errlen, "out of memory");
+            return NULL;
+        }
+    }
+
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        json_decref(rows);
+        return NULL;
+    }
+
+    sqlite3_finalize(st);
+
+    return rows;
+}

@@ -1,0 +1,39 @@
+/*
+ * api_events: what the API reads from the drain's events table (db.c owns
+ * the table): the schema check a restored database must pass, and the
+ * totals that usage summaries and the live stream share.
+ *
+ * Every column name the API uses appears in api_events.c, api_usage.c and
+ * api_logs.c only.
+ */
+
+#ifndef AGW_API_EVENTS_H
+#define AGW_API_EVENTS_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+/* 0 if db has the events columns the API reads, or -1 with a message. */
+int agw_api_events_check(sqlite3 *db, char *err, size_t errlen);
+
+/* Number of events, -1 on error. */
+int64_t agw_api_events_count(sqlite3 *db);
+
+/* The newest stored event's seq (0: none), -1 on error. */
+int64_t agw_api_events_last_seq(sqlite3 *db);
+
+/*
+ * Usage over [from_ms, to_ms) grouped by `group_sql` (an SQL expression
+ * over the events table; "''" for plain totals): an array of objects
+ * {group, requests, errors, prompt_tokens, completion_tokens,
+ * cached_tokens, reasoning_tokens, cost_usd, latency_p50_ms,
+ * latency_p95_ms}, ordered by `order_sql`.  NULL with a message in err.
+ * group_sql and order_sql come from fixed tables, never from a request.
+ */
+json_t *agw_api_events_usage(sqlite3 *db, const char *group_sql,
+    const char *order_sql, int64_t from_ms, int64_t to_ms, char *err,
+    size_t errlen);
+
+#endif /* AGW_API_EVENTS_H */

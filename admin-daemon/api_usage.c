@@ -1,0 +1,173 @@
+/*
+ * api_usage: GET /api/v1/usage, totals over a time range grouped by key,
+ * model, provider or time bucket, from the events table (percentiles need
+ * the individual latencies, which rollups do not keep).
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_events.h"
+#include "api_handlers.h"
+
+
+#define AGW_USAGE_MAX_BUCKETS  10000
+
+
+static const char *const  agw_usage_groups[] = {
+    "key", "model", "provider", "time", NULL
+};
+
+/* Fixed SQL per group: nothing from the request reaches the statement
+ * text.  A key is shown by name (its id if it had none). */
+static const char *const  agw_usage_group_sql[] = {
+    "coalesce(nullif(key_name, ''), key_id, '')",
+    "coalesce(model, '')",
+    "coalesce(provider, '')",
+    NULL                                    /* time: built from bucket */
+};
+
+static const char *const  agw_usage_buckets[] = {
+    "minute", "hour", "day", NULL
+};
+
+static const int64_t  agw_usage_bucket_s[] = { 60, 3600, 86400 };
+
+
+static json_t *
+agw_usage_zero(void)
+{
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:n, s:n}",
+                     "requests", (json_int_t) 0, "errors", (json_int_t) 0,
+                     "prompt_tokens", (json_int_t) 0,
+                     "completion_tokens", (json_int_t) 0,
+                     "cached_tokens", (json_int_t) 0,
+                     "reasoning_tokens", (json_int_t) 0,
+                     "cost_usd", 0.0,
+                     "latency_p50_ms", "latency_p95_ms");
+}
+
+
+int
+agw_api_usage(agw_req_t *r)
+{
+    int          group, bucket;
+    char         err[512], time_sql[128];
+    size_t       i;
+    json_t      *rows, *totals, *row, *t;
+    int64_t      now, from, to, width;
+    sqlite3     *db;
+    const char  *group_sql, *order_sql;
+
+    static const char *const  allowed[] = {
+        "from", "to", "group_by", "bucket", NULL
+    };
+
+    if (agw_http_query_check(r, allowed) != 0) {
+        return 0;
+    }
+
+    now = agw_now();
+
+    if (agw_http_query_int(r, "to", now + 1, 0, INT64_C(1) << 40, &to) != 0
+        || agw_http_query_int(r, "from", to - 86400, 0, INT64_C(1) << 40,
+                              &from) != 0)
+    {
+        return 0;
+    }
+
+    if (from >= to) {
+        return agw_http_error(r, 400, "bad_request",
+                              "\"from\" (%lld) must be before \"to\" (%lld)",
+                              (long long) from, (long long) to);
+    }
+
+    group = agw_http_query_enum(r, "group_by", agw_usage_groups, 3);
+    if (group < 0) {
+        return 0;
+    }
+
+    bucket = agw_http_query_enum(r, "bucket", agw_usage_buckets, 1);
+    if (bucket < 0) {
+        return 0;
+    }
+
+    if (group != 3 && agw_http_query(r, "bucket") != NULL) {
+        return agw_http_error(r, 400, "bad_request",
+                              "\"bucket\" only applies to group_by=time");
+    }
+
+    if (group == 3) {
+        width = agw_usage_bucket_s[bucket];
+
+        if ((to - from) / width > AGW_USAGE_MAX_BUCKETS) {
+            return agw_http_error(r, 400, "bad_request",
+                                  "more than %d %s buckets in the range: "
+                                  "use a wider bucket or a shorter range",
+                                  AGW_USAGE_MAX_BUCKETS,
+                                  agw_usage_buckets[bucket]);
+        }
+
+        snprintf(time_sql, sizeof(time_sql),
+                 "((time_ms / 1000) / %lld) * %lld",
+                 (long long) width, (long long) width);
+        group_sql = time_sql;
+        order_sql = "g";
+
+    } else {
+        group_sql = agw_usage_group_sql[group];
+        order_sql = "requests DESC, g";
+    }
+
+    db = agw_req_db(r);
+    if (db == NULL) {
+        return 0;
+    }
+
+    rows = agw_api_events_usage(db, group_sql, order_sql, from * 1000,
+                                to * 1000, err, sizeof(err));
+    if (rows == NULL) {
+        fprintf(stderr, "ai-gateway-admin: usage: %s\n", err);
+        return agw_http_error(r, 500, "internal",
+                              "database error while summing usage");
+    }
+
+    totals = agw_api_events_usage(db, "''", "g", from * 1000, to * 1000,
+                                  err, sizeof(err));
+    if (totals == NULL) {
+        json_decref(rows);
+        fprintf(stderr, "ai-gateway-admin: usage: %s\n", err);
+        return agw_http_error(r, 500, "internal",
+                              "database error while summing usage");
+    }
+
+    t = json_array_size(totals) ? json_incref(json_array_get(totals, 0))
+                                : agw_usage_zero();
+    json_decref(totals);
+
+    if (t == NULL) {
+        json_decref(rows);
+        return agw_http_error(r, 500, "internal", "out of memory");
+    }
+
+    json_object_del(t, "group");
+
+    if (group == 3) {
+        json_array_foreach(rows, i, row) {
+            json_object_set_new(row, "time",
+                json_integer(strtoll(json_string_value(
+                    json_object_get(row, "group")), NULL, 10)));
+        }
+    }
+
+    return agw_http_json(r, 200,
+                         json_pack("{s:I, s:I, s:s, s:s?, s:o, s:o}",
+                                   "from", (json_int_t) from,
+                                   "to", (json_int_t) to,
+                                   "group_by", agw_usage_groups[group],
+                                   "bucket", group == 3
+                                             ? agw_usage_buckets[bucket]
+                                             : NULL,
+                                   "rows", rows, "totals", t));
+}

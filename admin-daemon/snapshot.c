@@ -1,0 +1,287 @@
+/*
+ * snapshot: api_keys table -> <state>.keys.json -> generation bump.
+ */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agw_hash.h"
+#include "agw_keys.h"
+#include "agw_state.h"
+#include "snapshot.h"
+
+
+static agw_keyset_t *agw_snapshot_load_db(sqlite3 *db, char *err,
+    size_t errlen);
+static int agw_snapshot_write_file(const char *path, const char *mode_from,
+    const char *data, size_t len, char *err, size_t errlen);
+
+
+/* The keys to publish, as a finalized key set. */
+static agw_keyset_t *
+agw_snapshot_load_db(sqlite3 *db, char *err, size_t errlen)
+{
+    int            rc;
+    size_t         i, n;
+    json_t        *models, *m;
+    const char   **list, *hex;
+    sqlite3_stmt  *st;
+    agw_keyset_t  *ks;
+    json_error_t   jerr;
+    unsigned char  hash[32];
+
+    st = NULL;
+    models = NULL;
+    list = NULL;
+
+    ks = agw_keyset_new();
+    if (ks == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+
+    if (sqlite3_prepare_v2(db,
+            "SELECT id, name, hash, models, expires_at, active "
+            "FROM api_keys WHERE revoked_at = 0 ORDER BY id",
+            -1, &st, NULL) != SQLITE_OK)
+    {
+        snprintf(err, errlen, "reading keys: %s", sqlite3_errmsg(db));
+        goto failed;
+    }
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        hex = (const char *) sqlite3_column_text(st, 2);
+
+        if (hex == NULL || strlen(hex) != 64
+            || agw_unhex(hex, 64, hash, 32) != 0)
+        {
+            snprintf(err, errlen, "key \"%s\": bad hash in the database",
+                     sqlite3_column_text(st, 0));
+            goto failed;
+        }
+
+        models = json_loads((const char *) sqlite3_column_text(st, 3), 0,
+                            &jerr);
+        if (!json_is_array(models)) {
+            snprintf(err, errlen, "key \"%s\": bad models in the database",
+                     sqlite3_column_text(st, 0));
+            goto failed;
+        }
+
+        n = json_array_size(models);
+        if (n) {
+            list = calloc(n, sizeof(char *));
+            if (list == NULL) {
+                snprintf(err, errlen, "out of memory");
+                goto failed;
+            }
+        }
+
+        json_array_foreach(models, i, m) {
+            list[i] = json_string_value(m);     /* NULL: add() refuses */
+        }
+
+        if (agw_keyset_add(ks, hash, (const char *) sqlite3_column_text(st, 0),
+                           (const char *) sqlite3_column_text(st, 1), list, n,
+                           sqlite3_column_int64(st, 4),
+                           sqlite3_column_int(st, 5), err, errlen) != 0)
+        {
+            goto failed;
+        }
+
+        free(list);
+        list = NULL;
+        json_decref(models);
+        models = NULL;
+    }
+
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "reading keys: %s", sqlite3_errmsg(db));
+        goto failed;
+    }
+
+    sqlite3_finalize(st);
+
+    if (agw_keyset_finalize(ks) != 0) {
+        snprintf(err, errlen, "key set finalized twice");
+        agw_keyset_free(ks);
+        return NULL;
+    }
+
+    return ks;
+
+failed:
+
+    free(list);
+    json_decref(models);
+    sqlite3_finalize(st);
+    agw_keyset_free(ks);
+
+    return NULL;
+}
+
+
+/*
+ * Atomic replace: temp file beside the target, fsync, rename, fsync the
+ * directory (so the rename itself survives a crash).  The file gets the
+ * state file's mode and group: whoever may map the state may read keys.
+ */
+static int
+agw_snapshot_write_file(const char *path, const char *mode_from,
+    const char *data, size_t len, char *err, size_t errlen)
+{
+    int          fd, dfd;
+    char        *tmp, *dircopy;
+    mode_t       mode;
+    ssize_t      n;
+    struct stat  sb;
+
+    mode = 0644;
+
+    if (mode_from != NULL && stat(mode_from, &sb) == 0) {
+        mode = (sb.st_mode & 0666) | 0600;
+    }
+
+    if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+
+    fd = mkstemp(tmp);
+    if (fd == -1) {
+        snprintf(err, errlen, "cannot create \"%s\": %s", tmp,
+                 strerror(errno));
+        free(tmp);
+        return -1;
+    }
+
+    if (fchmod(fd, mode) != 0) {
+        snprintf(err, errlen, "chmod \"%s\": %s", tmp, strerror(errno));
+        goto failed;
+    }
+
+    if (mode_from != NULL && stat(mode_from, &sb) == 0
+        && fchown(fd, (uid_t) -1, sb.st_gid) != 0)
+    {
+        /* not in that group: the mode bits still apply to us */
+    }
+
+    while (len) {
+        n = write(fd, data, len);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            snprintf(err, errlen, "writing \"%s\": %s", tmp, strerror(errno));
+            goto failed;
+        }
+        data += n;
+        len -= (size_t) n;
+    }
+
+    if (fsync(fd) != 0) {
+        snprintf(err, errlen, "fsync \"%s\": %s", tmp, strerror(errno));
+        goto failed;
+    }
+
+    if (close(fd) != 0) {
+        fd = -1;
+        snprintf(err, errlen, "close \"%s\": %s", tmp, strerror(errno));
+        goto failed;
+    }
+
+    fd = -1;
+
+    if (rename(tmp, path) != 0) {
+        snprintf(err, errlen, "rename \"%s\" to \"%s\": %s", tmp, path,
+                 strerror(errno));
+        goto failed;
+    }
+
+    free(tmp);
+
+    dircopy = strdup(path);
+    if (dircopy != NULL) {
+        dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY);
+        if (dfd != -1) {
+            (void) fsync(dfd);
+            close(dfd);
+        }
+        free(dircopy);
+    }
+
+    return 0;
+
+failed:
+
+    if (fd != -1) {
+        close(fd);
+    }
+
+    unlink(tmp);
+    free(tmp);
+
+    return -1;
+}
+
+
+int
+agw_snapshot_publish(agw_api_t *api, sqlite3 *db, char *err, size_t errlen)
+{
+    int            rc;
+    char          *json;
+    size_t         len;
+    uint64_t       gen, now_gen;
+    agw_keyset_t  *ks;
+
+    if (api->snapshot_path == NULL) {
+        return 0;                       /* no state file: nobody to tell */
+    }
+
+    ks = agw_snapshot_load_db(db, err, errlen);
+    if (ks == NULL) {
+        return -1;
+    }
+
+    gen = api->state ? agw_state_keys_generation(api->state) + 1 : 1;
+
+    json = agw_keyset_write_snapshot(ks, gen, &len);
+    agw_keyset_free(ks);
+
+    if (json == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+
+    rc = agw_snapshot_write_file(api->snapshot_path, api->state_path, json,
+                                 len, err, errlen);
+    free(json);
+
+    if (rc != 0) {
+        return -1;
+    }
+
+    if (api->state != NULL) {
+        now_gen = agw_state_keys_bump(api->state);
+        if (now_gen != gen) {
+            /* another writer bumped too: workers still reload (the
+             * generation moved), the number in the file is only a hint */
+            fprintf(stderr, "ai-gateway-admin: keys generation is %llu, "
+                    "snapshot says %llu (another daemon on this state "
+                    "file?)\n", (unsigned long long) now_gen,
+                    (unsigned long long) gen);
+        }
+    }
+
+    return 0;
+}
