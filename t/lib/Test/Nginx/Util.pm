@@ -52,6 +52,7 @@ our $CheckAccumErrLog     = $ENV{TEST_NGINX_CHECK_ACCUM_ERR_LOG};
 our $WorkerUser           = $ENV{TEST_NGINX_WORKER_USER};
 our $Randomize            = $ENV{TEST_NGINX_RANDOMIZE};
 our $NoNginxManager       = $ENV{TEST_NGINX_NO_NGINX_MANAGER} || 0;
+our $UseValgrind          = $ENV{TEST_NGINX_USE_VALGRIND};
 our $RepeatEach           = 1;
 our $NoLongString;
 our $ConfigPreamble       = '';
@@ -72,7 +73,7 @@ if (defined $WorkerUser && $WorkerUser !~ /^\w+(?:\s+\w+)?$/) {
     die "Bad value in the env TEST_NGINX_WORKER_USER: $WorkerUser\n";
 }
 
-for my $v (qw(TEST_NGINX_USE_VALGRIND TEST_NGINX_USE_STAP
+for my $v (qw(TEST_NGINX_USE_STAP
               TEST_NGINX_CHECK_LEAK TEST_NGINX_BENCHMARK
               TEST_NGINX_USE_HTTP3 TEST_NGINX_USE_RR))
 {
@@ -366,7 +367,7 @@ sub kill_process ($$$) {
 
     if ($wait) {
         kill SIGQUIT, $pid;
-        $left = timeout();
+        $left = $UseValgrind ? 30 : timeout();    # the leak check takes time
         while ($left > 0 && is_running($pid)) {
             waitpid($pid, WNOHANG);
             sleep 0.02;
@@ -408,14 +409,48 @@ sub cleanup () {
     $_->() for @CleanupHandlers;
 }
 
+# The valgrind command line TEST_NGINX_USE_VALGRIND asks for: a number
+# means memcheck with leak checking, anything else is valgrind's options.
+sub valgrind_cmd () {
+    my @cmd = ('valgrind', '-q', '--num-callers=100', '--gen-suppressions=all');
+
+    if ($UseValgrind =~ /^\d+$/) {
+        push @cmd, '--tool=memcheck', '--leak-check=full',
+                   '--show-possibly-lost=no';
+        push @cmd, '--suppressions=valgrind.suppress' if -f 'valgrind.suppress';
+    } else {
+        push @cmd, split ' ', $UseValgrind;
+    }
+
+    return @cmd;
+}
+
+# Under valgrind nginx stays in the foreground as our child: it has started
+# once its pid file names that child; exiting first is a failure to start.
+sub wait_foreground_start ($$) {
+    my ($name, $pid) = @_;
+
+    for (1 .. 600) {
+        return $? || (1 << 8) if waitpid($pid, WNOHANG) == $pid;
+        return 0 if -f $PidFile && get_pid_from_pidfile($name) eq $pid;
+        sleep 0.05;
+    }
+
+    kill SIGKILL, $pid;
+    waitpid($pid, 0);
+    return 1 << 8;
+}
+
 # Run the nginx command line; its stderr (where Debian's nginx reports
 # configuration errors, having been built with --error-log-path=stderr)
 # is appended to error.log, where a stock build would have written it.
+# Under valgrind, stderr stays the terminal's so that reports are seen.
 sub run_nginx ($) {
     my $name = shift;
     my ($pid, @cmd);
 
     @cmd = ($NginxBinary, '-p', "$ServRoot/", '-c', $ConfFile);
+    unshift @cmd, valgrind_cmd() if $UseValgrind;
     warn "$name - running @cmd\n" if $Verbose;
 
     $pid = fork();
@@ -424,9 +459,11 @@ sub run_nginx ($) {
     if ($pid == 0) {
         $InSubprocess = 1;
         open STDOUT, '>', '/dev/null';
-        open STDERR, '>>', $ErrLogFile;
+        open STDERR, '>>', $ErrLogFile unless $UseValgrind;
         exec { $cmd[0] } @cmd or POSIX::_exit(127);
     }
+
+    return wait_foreground_start($name, $pid) if $UseValgrind;
 
     waitpid($pid, 0);
     return $?;
@@ -553,9 +590,11 @@ sub write_config_file ($$$) {
     my ($block, $config, $rand_ports) = @_;
     my $name = $block->name;
     my ($http_config, $main_config, $post_main_config, $err_log_file,
-        $server_name, $listen_opts, $extra_http_config, $temp_paths);
+        $server_name, $listen_opts, $extra_http_config, $temp_paths,
+        $daemon);
 
     master_on() if $UseHup;    # nginx reloads reliably only with a master
+    $daemon = $UseValgrind ? 'off' : $DaemonEnabled;
 
     $http_config = expand_env_in_text($block->http_config, $name, $rand_ports);
     $http_config = '' unless defined $http_config;
@@ -597,7 +636,7 @@ sub write_config_file ($$$) {
 
     print $out <<_EOC_;
 worker_processes  $Workers;
-daemon $DaemonEnabled;
+daemon $daemon;
 master_process $MasterProcessEnabled;
 error_log $err_log_file $LogLevel;
 pid       $PidFile;
@@ -943,9 +982,14 @@ sub run_test ($) {
 
     local $LogLevel = $block->log_level || $LogLevel;
     local $UseHup = $UseHup;
+    local $UseValgrind = $UseValgrind;
 
+    # nginx must fail at once: no reload, no valgrind.
     $must_die = $block->must_die;
-    undef $UseHup if defined $must_die;
+    if (defined $must_die) {
+        undef $UseHup;
+        undef $UseValgrind;
+    }
 
     @skip = block_skip($block);
 
