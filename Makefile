@@ -43,7 +43,8 @@ $(BUILD)/nginx/.configured: $(MOD)/config $(LIB_SRCS) $(MOD_SRCS) $(LIB_HDRS)
 
 $(MOD_SO): $(BUILD)/nginx/.configured $(LIB_SRCS) $(LIB_HDRS) $(MOD_SRCS)
 	$(MAKE) -s -C $(BUILD)/nginx -f objs/Makefile modules
-	cp $(BUILD)/nginx/objs/ngx_http_ai_gateway_module.so $@
+	@# a new inode: overwriting a loaded .so in place crashes its workers
+	cp $(BUILD)/nginx/objs/ngx_http_ai_gateway_module.so $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/asan/%.o: $(MOD)/lib/%.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)

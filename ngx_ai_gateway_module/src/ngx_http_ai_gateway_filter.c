@@ -1,0 +1,436 @@
+/*
+ * ngx_http_ai_gateway_filter: what a try's answer becomes.
+ *
+ * The filters see the output of the current try's subrequest before the
+ * postpone filter hands it to the main request (NGINX-NOTES pitfall 8).
+ * A 2xx stream starts the client's response at once and each provider
+ * event is translated and sent as it arrives; a whole body, or a failed
+ * try's body, is kept until the try ends, for the handler to translate or
+ * to fail over.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_ai_gateway_module.h"
+
+
+/* a failed try's body is kept this far, for the all-fail passthrough */
+#define NGX_HTTP_AI_GATEWAY_ERROR_BODY_MAX  (256 * 1024)
+/* a whole answer larger than this is refused rather than held */
+#define NGX_HTTP_AI_GATEWAY_BODY_MAX        (64 * 1024 * 1024)
+#define NGX_HTTP_AI_GATEWAY_OUT_BUF         4096
+
+
+static ngx_int_t ngx_http_ai_gateway_filter_postconf(ngx_conf_t *cf);
+static ngx_int_t ngx_http_ai_gateway_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ai_gateway_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+
+
+static ngx_http_module_t  ngx_http_ai_gateway_filter_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_http_ai_gateway_filter_postconf,   /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_ai_gateway_filter_module = {
+    NGX_MODULE_V1,
+    &ngx_http_ai_gateway_filter_module_ctx, /* module context */
+    NULL,                                  /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+
+static ngx_int_t
+ngx_http_ai_gateway_filter_postconf(ngx_conf_t *cf)
+{
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_ai_gateway_header_filter;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_ai_gateway_body_filter;
+
+    return NGX_OK;
+}
+
+
+/* The gateway's context when r is the current try's subrequest. */
+
+static ngx_http_ai_gateway_ctx_t *
+ngx_http_ai_gateway_try_ctx(ngx_http_request_t *r)
+{
+    ngx_http_ai_gateway_ctx_t  *ctx;
+
+    if (r == r->main) {
+        return NULL;
+    }
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_ai_gateway_module);
+
+    if (ctx == NULL || ctx->sr != r) {
+        return NULL;
+    }
+
+    return ctx;
+}
+
+
+/* Upstream headers a client may see when nothing is translated. */
+
+ngx_int_t
+ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
+    ngx_http_request_t *sr)
+{
+    static ngx_str_t   skip[] = {
+        ngx_string("content-length"),
+        ngx_string("content-type"),
+        ngx_string("content-encoding"),
+        ngx_string("transfer-encoding"),
+        ngx_string("connection"),
+        ngx_string("keep-alive"),
+        ngx_string("set-cookie"),
+        ngx_string("server"),
+        ngx_string("date"),
+        ngx_null_string
+    };
+
+    ngx_str_t         *s;
+    ngx_uint_t         i;
+    ngx_list_part_t   *part;
+    ngx_table_elt_t   *h;
+
+    part = &sr->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash == 0) {
+            continue;
+        }
+
+        for (s = skip; s->len; s++) {
+            if (h[i].key.len == s->len
+                && ngx_strncasecmp(h[i].key.data, s->data, s->len) == 0)
+            {
+                break;
+            }
+        }
+
+        if (s->len) {
+            continue;
+        }
+
+        if (ngx_http_ai_gateway_add_header(r, &h[i].key, &h[i].value)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* A 2xx stream: the client's response starts now, with our headers. */
+
+static ngx_int_t
+ngx_http_ai_gateway_start_stream(ngx_http_request_t *sr,
+    ngx_http_ai_gateway_ctx_t *ctx)
+{
+    char                model[256];
+    ngx_int_t           rc;
+    ngx_http_request_t *r;
+    agw_stream_opts_t   opts;
+
+    r = sr->main;
+
+    if (!ctx->raw) {
+        ngx_cpystrn((u_char *) model, ctx->model.data,
+                    ngx_min(ctx->model.len + 1, sizeof(model)));
+
+        ngx_memzero(&opts, sizeof(agw_stream_opts_t));
+        opts.model = model;
+        opts.include_usage = ctx->include_usage;
+
+        ctx->stream = agw_stream_new(ctx->step->provider->dialect,
+                                     ctx->client, &opts);
+        if (ctx->stream == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (ctx->step->provider->dialect == ctx->client
+        && ngx_http_ai_gateway_copy_headers(r, sr) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    r->headers_out.status = sr->headers_out.status;
+    r->headers_out.content_length_n = -1;
+    ngx_str_set(&r->headers_out.content_type, "text/event-stream");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+    ngx_http_clear_accept_ranges(r);
+    ngx_http_clear_last_modified(r);
+    ngx_http_clear_etag(r);
+
+    if (ngx_http_ai_gateway_gateway_headers(r, ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ctx->header_sent = 1;
+    ctx->status = r->headers_out.status;
+
+    rc = ngx_http_send_header(r);
+    if (rc == NGX_ERROR || rc > NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_ai_gateway_header_filter(ngx_http_request_t *r)
+{
+    ngx_http_ai_gateway_ctx_t  *ctx;
+
+    ctx = ngx_http_ai_gateway_try_ctx(r);
+    if (ctx == NULL) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    /* NGINX-NOTES pitfall 7: the core header filter ignores subrequests */
+    r->header_sent = 1;
+
+    ctx->try_answered = 1;
+    ctx->try_status = r->headers_out.status;
+
+    if (r->headers_out.status < NGX_HTTP_OK
+        || r->headers_out.status >= NGX_HTTP_SPECIAL_RESPONSE
+        || r->headers_out.status == NGX_HTTP_NO_CONTENT)
+    {
+        return NGX_OK;
+    }
+
+    ctx->try_ok = 1;
+
+    if (ctx->stream_req) {
+        return ngx_http_ai_gateway_start_stream(r, ctx);
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Sends ctx->out down the chain in recycled buffers (pitfall 12: one
+ * allocation per event would grow the pool for the whole stream), then
+ * `tail` (the try's own end-of-output buffer), if any.
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_emit(ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx,
+    ngx_chain_t *tail)
+{
+    size_t        off, n;
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t  *out, **ll, *cl;
+
+    out = NULL;
+    ll = &out;
+    b = NULL;
+
+    for (off = 0; off < ctx->out.len; off += n) {
+        cl = ngx_chain_get_free_buf(r->pool, &ctx->free);
+        if (cl == NULL) {
+            return NGX_ERROR;
+        }
+
+        b = cl->buf;
+
+        if (b->start == NULL) {
+            b->start = ngx_palloc(r->pool, NGX_HTTP_AI_GATEWAY_OUT_BUF);
+            if (b->start == NULL) {
+                return NGX_ERROR;
+            }
+
+            b->end = b->start + NGX_HTTP_AI_GATEWAY_OUT_BUF;
+            b->tag = (ngx_buf_tag_t) &ngx_http_ai_gateway_filter_module;
+            b->temporary = 1;
+            b->recycled = 1;
+        }
+
+        n = ngx_min((size_t) (b->end - b->start), ctx->out.len - off);
+        b->pos = b->start;
+        b->last = ngx_cpymem(b->pos, ctx->out.data + off, n);
+        b->flush = 0;
+
+        *ll = cl;
+        ll = &cl->next;
+    }
+
+    agw_buf_reset(&ctx->out);
+
+    if (b) {
+        /* events are sent as they come: no buffering of the answer */
+        b->flush = 1;
+
+        if (ctx->ttfb == 0) {
+            ctx->ttfb = ngx_max(ngx_current_msec - ctx->start, 1);
+        }
+    }
+
+    *ll = tail;
+
+    if (out == NULL) {
+        return NGX_OK;
+    }
+
+    rc = ngx_http_next_body_filter(r, out);
+
+    ngx_chain_update_chains(r->pool, &ctx->free, &ctx->busy, &out,
+                          (ngx_buf_tag_t) &ngx_http_ai_gateway_filter_module);
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_http_ai_gateway_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    size_t                      size, max;
+    ngx_buf_t                  *b;
+    ngx_chain_t                *cl, *tail;
+    ngx_http_ai_gateway_ctx_t  *ctx;
+
+    ctx = ngx_http_ai_gateway_try_ctx(r);
+    if (ctx == NULL || in == NULL) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    if (ctx->try_ok && ctx->header_sent && ctx->stream == NULL) {
+        /* a raw stream (completions, responses): bytes pass unchanged */
+        for (cl = in; cl; cl = cl->next) {
+            if (cl->buf->last_buf || cl->buf->last_in_chain) {
+                ctx->got_last = 1;
+            }
+        }
+
+        if (ctx->ttfb == 0) {
+            ctx->ttfb = ngx_max(ngx_current_msec - ctx->start, 1);
+        }
+
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    tail = NULL;
+
+    for (cl = in; cl; cl = cl->next) {
+        b = cl->buf;
+        size = ngx_buf_in_memory(b) ? (size_t) (b->last - b->pos) : 0;
+
+        if (size && ctx->try_ok && ctx->header_sent) {
+            if (!ctx->stream_failed
+                && agw_stream_feed(ctx->stream, (char *) b->pos, size,
+                                   &ctx->out)
+                   != 0)
+            {
+                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                              "ai_gateway: provider \"%V\" sent a malformed "
+                              "stream", &ctx->step->provider->name);
+                ctx->stream_failed = 1;
+            }
+
+        } else if (size) {
+            max = ctx->try_ok ? NGX_HTTP_AI_GATEWAY_BODY_MAX
+                              : NGX_HTTP_AI_GATEWAY_ERROR_BODY_MAX;
+
+            if (ctx->resp.len + size <= max) {
+                if (agw_buf_append(&ctx->resp, b->pos, size) != 0) {
+                    return NGX_ERROR;
+                }
+
+            } else if (ctx->try_ok) {
+                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                              "ai_gateway: answer of provider \"%V\" is "
+                              "larger than %uz bytes",
+                              &ctx->step->provider->name, max);
+                return NGX_ERROR;
+            }
+        }
+
+        b->pos = b->last;
+
+        if (b->last_buf || b->last_in_chain) {
+            ctx->got_last = 1;
+        }
+    }
+
+    if (!(ctx->try_ok && ctx->header_sent)) {
+        /* kept for the handler: nothing goes to the client yet */
+        return NGX_OK;
+    }
+
+    if (ctx->got_last) {
+        if (agw_stream_finish(ctx->stream, !ctx->stream_failed, &ctx->out)
+            < 0)
+        {
+            return NGX_ERROR;
+        }
+
+        /*
+         * The try's end of output goes on, as a buffer of our own: the
+         * emptied upstream buffers must not (zero-size buffers alert).
+         */
+        tail = ngx_alloc_chain_link(r->pool);
+        if (tail == NULL) {
+            return NGX_ERROR;
+        }
+
+        tail->buf = ngx_calloc_buf(r->pool);
+        if (tail->buf == NULL) {
+            return NGX_ERROR;
+        }
+
+        tail->buf->sync = 1;
+        tail->buf->last_in_chain = 1;
+        tail->next = NULL;
+    }
+
+    return ngx_http_ai_gateway_emit(r, ctx, tail);
+}

@@ -1,0 +1,1241 @@
+/*
+ * ngx_http_ai_gateway_handler: the content phase and failover.
+ *
+ * The handler reads the body, resolves the model to a route, and runs the
+ * route's steps one try at a time, each a POST subrequest to the internal
+ * location that proxies to the provider (DESIGN.md; NGINX-NOTES.md lists
+ * the pitfalls this follows).  The filters (_filter.c) see each try's
+ * answer: a 2xx starts the client's response, anything else is kept aside.
+ * When a try ends, its post-subrequest handler only records the outcome;
+ * the main request's write handler, woken next, decides: finish, try the
+ * next step, or answer with the last failure.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_ai_gateway_module.h"
+#include "agw_translate_int.h"      /* agw_usage_from_openai() */
+
+
+static void ngx_http_ai_gateway_cleanup(void *data);
+static void ngx_http_ai_gateway_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ai_gateway_begin(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
+static ngx_int_t ngx_http_ai_gateway_read_body(ngx_http_request_t *r,
+    ngx_str_t *body);
+static ngx_int_t ngx_http_ai_gateway_plan(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
+static ngx_int_t ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
+static ngx_int_t ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out);
+static ngx_int_t ngx_http_ai_gateway_try_done(ngx_http_request_t *sr,
+    void *data, ngx_int_t rc);
+static void ngx_http_ai_gateway_wake(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
+static ngx_int_t ngx_http_ai_gateway_finish_failed(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
+static ngx_int_t ngx_http_ai_gateway_models(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
+static ngx_int_t ngx_http_ai_gateway_health(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ai_gateway_send_value(ngx_http_request_t *r,
+    json_t *value);
+
+
+ngx_http_ai_gateway_ctx_t *
+ngx_http_ai_gateway_get_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t              *cln;
+    ngx_http_ai_gateway_ctx_t       *ctx;
+    ngx_http_ai_gateway_loc_conf_t  *alcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_module);
+    if (ctx) {
+        return ctx;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_ai_gateway_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&ctx->attempts, r->pool, 2,
+                       sizeof(ngx_http_ai_gateway_attempt_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    cln->handler = ngx_http_ai_gateway_cleanup;
+    cln->data = ctx;
+
+    agw_usage_init(&ctx->usage);
+    ctx->start = ngx_current_msec;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ai_gateway_module);
+    ngx_http_ai_gateway_endpoint(r, alcf, ctx);
+
+    ngx_http_set_ctx(r, ctx, ngx_http_ai_gateway_module);
+
+    return ctx;
+}
+
+
+/* The translator's memory is malloc'd: give it back with the request. */
+
+static void
+ngx_http_ai_gateway_cleanup(void *data)
+{
+    ngx_http_ai_gateway_ctx_t  *ctx = data;
+
+    if (ctx->stream) {
+        agw_stream_free(ctx->stream);
+        ctx->stream = NULL;
+    }
+
+    agw_buf_free(&ctx->out);
+    agw_buf_free(&ctx->resp);
+}
+
+
+ngx_int_t
+ngx_http_ai_gateway_content_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                   rc;
+    ngx_http_ai_gateway_ctx_t  *ctx;
+
+    if (r != r->main) {
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    ctx = ngx_http_ai_gateway_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    switch (ctx->endpoint) {
+
+    case NGX_HTTP_AI_GATEWAY_EP_HEALTH:
+    case NGX_HTTP_AI_GATEWAY_EP_MODELS:
+        if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+            break;
+        }
+
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_HEALTH
+               ? ngx_http_ai_gateway_health(r)
+               : ngx_http_ai_gateway_models(r, ctx);
+
+    case NGX_HTTP_AI_GATEWAY_EP_NONE:
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_ai_gateway_send_error(r, ctx->client,
+                   AGW_ERR_NOT_FOUND, 0, "unknown_url",
+                   "Unknown request URL: %.*s %.*s",
+                   (int) r->method_name.len, r->method_name.data,
+                   (int) ngx_min(r->uri.len, 200), r->uri.data);
+
+    default:
+        if (r->method == NGX_HTTP_POST) {
+            r->request_body_in_single_buf = 1;
+
+            rc = ngx_http_read_client_request_body(r,
+                                          ngx_http_ai_gateway_body_handler);
+            if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+                return rc;
+            }
+
+            return NGX_DONE;
+        }
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_ai_gateway_send_error(r, ctx->client,
+               AGW_ERR_INVALID_REQUEST, NGX_HTTP_NOT_ALLOWED,
+               "method_not_allowed", "Method %.*s is not allowed here",
+               (int) r->method_name.len, r->method_name.data);
+}
+
+
+static void
+ngx_http_ai_gateway_body_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                   rc;
+    ngx_http_ai_gateway_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_module);
+
+    rc = ngx_http_ai_gateway_begin(r, ctx);
+
+    if (rc != NGX_DONE) {
+        ctx->finished = 1;
+        ngx_http_finalize_request(r, rc);
+    }
+}
+
+
+/*
+ * Validates the request, picks the route and starts the first try.
+ * Returns NGX_DONE once a try runs, otherwise what answering returned.
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_begin(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx)
+{
+    size_t                            i;
+    json_t                           *root, *v, *so;
+    ngx_str_t                         arg, model;
+    ngx_uint_t                        n;
+    json_error_t                      jerr;
+    ngx_http_ai_gateway_route_t      *rt;
+    ngx_http_ai_gateway_loc_conf_t   *alcf;
+    ngx_http_ai_gateway_main_conf_t  *amcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ai_gateway_module);
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
+
+    if (ngx_http_ai_gateway_read_body(r, &ctx->body) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* a chunked body had no Content-Length to check in the access phase */
+    if (ctx->body.len > alcf->max_body) {
+        r->keepalive = 0;
+        return ngx_http_ai_gateway_send_error(r, ctx->client,
+                   AGW_ERR_TOO_LARGE, 0, "request_too_large",
+                   "Request body of %llu bytes is larger than the %llu "
+                   "bytes allowed", (unsigned long long) ctx->body.len,
+                   (unsigned long long) alcf->max_body);
+    }
+
+    if (ctx->body.len == 0) {
+        return ngx_http_ai_gateway_send_error(r, ctx->client,
+                   AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
+                   "The request body is empty; expected a JSON object");
+    }
+
+    /* jansson refuses invalid UTF-8 and bounds nesting depth */
+    root = json_loadb((char *) ctx->body.data, ctx->body.len, 0, &jerr);
+
+    if (root == NULL || !json_is_object(root)) {
+        if (root) {
+            json_decref(root);
+            ngx_cpystrn((u_char *) jerr.text,
+                        (u_char *) "the top level is not an object",
+                        sizeof(jerr.text));
+            jerr.position = 0;
+        }
+
+        return ngx_http_ai_gateway_send_error(r, ctx->client,
+                   AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
+                   "The request body is not a valid JSON object: %s "
+                   "(at byte %d)", jerr.text, jerr.position);
+    }
+
+    if (ctx->client != AGW_DIALECT_GEMINI) {
+        v = json_object_get(root, "model");
+
+        if (!json_is_string(v)) {
+            json_decref(root);
+            return ngx_http_ai_gateway_send_error(r, ctx->client,
+                       AGW_ERR_INVALID_REQUEST, 0, "invalid_model",
+                       v ? "\"model\" must be a string"
+                         : "The request has no \"model\"");
+        }
+
+        model.data = (u_char *) json_string_value(v);
+        model.len = json_string_length(v);
+
+        ctx->stream_req = json_is_true(json_object_get(root, "stream"));
+
+        so = json_object_get(root, "stream_options");
+        ctx->include_usage =
+            json_is_true(json_object_get(so, "include_usage"));
+
+    } else {
+        model = ctx->model;
+        ctx->stream_req =
+            (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_STREAM_GENERATE);
+
+        if (ctx->stream_req
+            && (ngx_http_arg(r, (u_char *) "alt", 3, &arg) != NGX_OK
+                || arg.len != 3 || ngx_strncmp(arg.data, "sse", 3) != 0))
+        {
+            json_decref(root);
+            return ngx_http_ai_gateway_send_error(r, ctx->client,
+                       AGW_ERR_INVALID_REQUEST, 0, NULL,
+                       "streamGenerateContent is served with alt=sse "
+                       "only");
+        }
+    }
+
+    /* the model ends up in URLs, headers and logs: keep it printable */
+    for (i = 0; i < model.len; i++) {
+        if (model.data[i] < 0x20 || model.data[i] == 0x7f) {
+            break;
+        }
+    }
+
+    if (model.len == 0 || model.len > 255 || i != model.len) {
+        json_decref(root);
+        return ngx_http_ai_gateway_send_error(r, ctx->client,
+                   AGW_ERR_INVALID_REQUEST, 0, "invalid_model",
+                   "\"model\" must be 1 to 255 printable characters");
+    }
+
+    ctx->model.data = ngx_pstrdup(r->pool, &model);
+    ctx->model.len = model.len;
+    json_decref(root);
+
+    if (ctx->model.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (!ngx_http_ai_gateway_model_allowed(r, ctx)) {
+        return ngx_http_ai_gateway_send_error(r, ctx->client,
+                   AGW_ERR_PERMISSION, 0, "model_not_allowed",
+                   "This API key may not use the model `%.*s`.",
+                   (int) ctx->model.len, ctx->model.data);
+    }
+
+    rt = amcf->routes.elts;
+    for (n = 0; n < amcf->routes.nelts; n++) {
+        if (rt[n].model.len == ctx->model.len
+            && ngx_strncmp(rt[n].model.data, ctx->model.data,
+                           ctx->model.len) == 0)
+        {
+            ctx->route = &rt[n];
+            break;
+        }
+    }
+
+    if (ctx->route == NULL) {
+        ctx->route = amcf->default_route;
+    }
+
+    if (ctx->route == NULL) {
+        return ngx_http_ai_gateway_send_error(r, ctx->client,
+                   AGW_ERR_NOT_FOUND, 0, "model_not_found",
+                   "The model `%.*s` does not exist or you do not have "
+                   "access to it.", (int) ctx->model.len, ctx->model.data);
+    }
+
+    ctx->raw = (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COMPLETIONS
+                || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_EMBEDDINGS
+                || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_RESPONSES
+                || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS);
+
+    if (ngx_http_ai_gateway_plan(r, ctx) != NGX_OK) {
+        return ngx_http_ai_gateway_send_error(r, ctx->client,
+                   AGW_ERR_INVALID_REQUEST, 0, "unsupported_endpoint",
+                   "No provider of the model `%.*s` serves %.*s",
+                   (int) ctx->model.len, ctx->model.data,
+                   (int) ngx_min(r->uri.len, 200), r->uri.data);
+    }
+
+    /* NGINX-NOTES pitfall 3: the phase runner must not run us again */
+    r->write_event_handler = ngx_http_ai_gateway_wake;
+
+    return ngx_http_ai_gateway_start_try(r, ctx);
+}
+
+
+static ngx_int_t
+ngx_http_ai_gateway_read_body(ngx_http_request_t *r, ngx_str_t *body)
+{
+    off_t         len;
+    u_char       *p;
+    ssize_t       n;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    ngx_str_null(body);
+
+    if (r->request_body == NULL || r->request_body->bufs == NULL) {
+        return NGX_OK;
+    }
+
+    cl = r->request_body->bufs;
+
+    if (cl->next == NULL && !cl->buf->in_file) {
+        body->data = cl->buf->pos;
+        body->len = cl->buf->last - cl->buf->pos;
+        return NGX_OK;
+    }
+
+    len = 0;
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        len += ngx_buf_size(cl->buf);
+    }
+
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    body->data = p;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (b->in_file) {
+            /* client_body_buffer_size was smaller than the body */
+            n = ngx_read_file(b->file, p, b->file_last - b->file_pos,
+                              b->file_pos);
+            if (n != b->file_last - b->file_pos) {
+                return NGX_ERROR;
+            }
+
+            p += n;
+
+        } else {
+            p = ngx_cpymem(p, b->pos, b->last - b->pos);
+        }
+    }
+
+    body->len = p - body->data;
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_ai_gateway_step_serves(ngx_http_ai_gateway_ctx_t *ctx,
+    ngx_http_ai_gateway_step_t *step)
+{
+    if (step->provider->weight == 0) {
+        return 0;
+    }
+
+    switch (ctx->endpoint) {
+    case NGX_HTTP_AI_GATEWAY_EP_COMPLETIONS:
+    case NGX_HTTP_AI_GATEWAY_EP_EMBEDDINGS:
+    case NGX_HTTP_AI_GATEWAY_EP_RESPONSES:
+        return step->provider->dialect == AGW_DIALECT_OPENAI;
+
+    case NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS:
+        return step->provider->dialect == AGW_DIALECT_ANTHROPIC;
+
+    default:
+        return 1;
+    }
+}
+
+
+/*
+ * The order of tries.  An unweighted route tries its steps as written; a
+ * weighted one draws the first try by step weight times provider weight,
+ * then the rest follow as written.  Steps cooling down are skipped; if
+ * every step is cooling down they are all tried, in order, since a try
+ * that may fail beats a certain error.
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_plan(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx)
+{
+    ngx_uint_t                   i, n, total, pick, first, w;
+    ngx_uint_t                   healthy[NGX_HTTP_AI_GATEWAY_MAX_STEPS];
+    ngx_http_ai_gateway_step_t  *step;
+
+    step = ctx->route->steps.elts;
+    n = ctx->route->steps.nelts;
+    total = 0;
+    first = n;
+
+    for (i = 0; i < n; i++) {
+        healthy[i] = ngx_http_ai_gateway_step_serves(ctx, &step[i])
+                     && ngx_http_ai_gateway_health_usable(r,
+                                                          step[i].provider);
+        if (!healthy[i]) {
+            continue;
+        }
+
+        if (first == n) {
+            first = i;
+        }
+
+        total += step[i].weight * step[i].provider->weight;
+    }
+
+    ctx->nsteps = 0;
+
+    if (first < n) {
+        if (ctx->route->weighted && total) {
+            pick = (ngx_uint_t) ngx_random() % total;
+
+            for (i = 0; i < n; i++) {
+                w = healthy[i] ? step[i].weight * step[i].provider->weight
+                               : 0;
+                if (pick < w) {
+                    first = i;
+                    break;
+                }
+
+                pick -= w;
+            }
+        }
+
+        ctx->order[ctx->nsteps++] = first;
+
+        for (i = 0; i < n; i++) {
+            if (healthy[i] && i != first) {
+                ctx->order[ctx->nsteps++] = i;
+            }
+        }
+
+        return NGX_OK;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (ngx_http_ai_gateway_step_serves(ctx, &step[i])) {
+            ctx->order[ctx->nsteps++] = i;
+        }
+    }
+
+    return ctx->nsteps ? NGX_OK : NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx)
+{
+    ngx_int_t                        rc;
+    ngx_str_t                        uri, body;
+    ngx_buf_t                       *b;
+    ngx_chain_t                     *cl;
+    ngx_http_request_t              *sr;
+    ngx_http_request_body_t         *rb;
+    ngx_http_post_subrequest_t      *ps;
+    ngx_http_ai_gateway_step_t      *steps;
+    ngx_http_ai_gateway_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ai_gateway_module);
+
+    steps = ctx->route->steps.elts;
+    ctx->step = &steps[ctx->order[ctx->next++]];
+    ctx->upstream_model = ctx->step->model.len ? ctx->step->model
+                                               : ctx->model;
+
+    ctx->try_failed = 0;
+    ctx->try_done = 0;
+    ctx->try_ok = 0;
+    ctx->try_answered = 0;
+    ctx->got_last = 0;
+    ctx->try_status = 0;
+    agw_buf_reset(&ctx->resp);
+
+    if (ctx->stream) {
+        agw_stream_free(ctx->stream);
+        ctx->stream = NULL;
+    }
+
+    rc = ngx_http_ai_gateway_try_body(r, ctx, &body);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (ngx_http_ai_gateway_upstream_url(r, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    uri.len = alcf->internal.len + ctx->step->provider->name.len;
+    uri.data = ngx_pnalloc(r->pool, uri.len);
+    if (uri.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(ngx_cpymem(uri.data, alcf->internal.data, alcf->internal.len),
+               ctx->step->provider->name.data,
+               ctx->step->provider->name.len);
+
+    ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
+    if (ps == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ps->handler = ngx_http_ai_gateway_try_done;
+    ps->data = ctx;
+
+    if (ngx_http_subrequest(r, &uri, NULL, &sr, ps, 0) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* NGINX-NOTES pitfall 1: a subrequest is a GET sharing our body */
+    sr->method = NGX_HTTP_POST;
+    ngx_str_set(&sr->method_name, "POST");
+    sr->header_only = 0;
+
+    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
+    b = ngx_calloc_buf(r->pool);
+    cl = ngx_alloc_chain_link(r->pool);
+    if (rb == NULL || b == NULL || cl == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->start = body.data;
+    b->pos = body.data;
+    b->last = body.data + body.len;
+    b->end = b->last;
+    b->memory = 1;
+    b->last_buf = 1;
+
+    cl->buf = b;
+    cl->next = NULL;
+    rb->bufs = cl;
+    rb->buf = b;
+    sr->request_body = rb;
+
+    if (ngx_http_ai_gateway_upstream_headers(r, sr, ctx, body.len)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->sr = sr;
+    ctx->try_start = ngx_current_msec;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "ai_gateway try %ui: provider \"%V\" model \"%V\"",
+                   ctx->next, &ctx->step->provider->name,
+                   &ctx->upstream_model);
+
+    return NGX_DONE;
+}
+
+
+/* The body of this try, in the provider's dialect, in r->pool. */
+
+static ngx_int_t
+ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out)
+{
+    int                               rc;
+    char                             *dump, *model;
+    json_t                           *in, *res;
+    agw_error_t                       err;
+    agw_request_opts_t                opts;
+    ngx_http_ai_gateway_provider_t   *pv;
+    ngx_http_ai_gateway_loc_conf_t   *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ai_gateway_module);
+    pv = ctx->step->provider;
+
+    model = ngx_pnalloc(r->pool, ctx->upstream_model.len + 1);
+    if (model == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_cpystrn((u_char *) model, ctx->upstream_model.data,
+                ctx->upstream_model.len + 1);
+
+    /* parsed again per try: no json_t outlives an event-loop turn */
+    in = json_loadb((char *) ctx->body.data, ctx->body.len, 0, NULL);
+    if (in == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->raw) {
+        if (json_object_set_new(in, "model", json_string(model)) != 0) {
+            json_decref(in);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        res = in;
+
+    } else {
+        ngx_memzero(&opts, sizeof(agw_request_opts_t));
+        ngx_memzero(&err, sizeof(agw_error_t));
+        opts.model = model;
+        opts.stream = ctx->stream_req;
+        opts.default_max_tokens = (pv->max_tokens != NGX_CONF_UNSET)
+                                  ? pv->max_tokens : alcf->max_tokens;
+
+        rc = agw_translate_request(ctx->client, pv->dialect, in, &opts, &res,
+                                   &err);
+        json_decref(in);
+
+        if (rc != 0) {
+            if (err.cls == AGW_ERR_NONE) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            return ngx_http_ai_gateway_send_error(r, ctx->client, err.cls,
+                                                  err.status,
+                                                  err.code[0] ? err.code
+                                                              : NULL,
+                                                  "%s", err.message);
+        }
+    }
+
+    dump = json_dumps(res, JSON_COMPACT);
+    json_decref(res);
+
+    if (dump == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    out->len = ngx_strlen(dump);
+    out->data = ngx_pnalloc(r->pool, out->len);
+    if (out->data == NULL) {
+        free(dump);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(out->data, dump, out->len);
+    free(dump);
+
+    return NGX_OK;
+}
+
+
+/*
+ * A try ended.  Only record what happened (NGINX-NOTES pitfall 4: starting
+ * the next try from here would queue it behind this one); the main request
+ * is woken next and decides.  Called more than once for one subrequest at
+ * times (pitfall 5): idempotent.  Returning NGX_OK keeps nginx's error page
+ * of a failed try from reaching the client.
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_try_done(ngx_http_request_t *sr, void *data,
+    ngx_int_t rc)
+{
+    ngx_http_ai_gateway_ctx_t *ctx = data;
+
+    ngx_uint_t                      i, retryable;
+    ngx_http_request_t             *r;
+    ngx_http_upstream_state_t      *st, *dst;
+    ngx_http_ai_gateway_attempt_t  *a;
+
+    if (ctx->sr != sr || ctx->try_done) {
+        return NGX_OK;
+    }
+
+    r = sr->main;
+    ctx->try_done = 1;
+
+    if (!ctx->try_ok) {
+        /* connect errors and timeouts never reach the header filter */
+        if (ctx->try_status == 0 && rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+            ctx->try_status = rc;
+
+        } else if (ctx->try_status == 0) {
+            ctx->try_status = NGX_HTTP_BAD_GATEWAY;
+        }
+    }
+
+    a = ngx_array_push(&ctx->attempts);
+    if (a) {
+        a->provider = ctx->step->provider;
+        a->status = ctx->try_status;
+        a->ms = ngx_current_msec - ctx->try_start;
+    }
+
+    retryable = !ctx->try_ok
+                && (ctx->try_status == NGX_HTTP_TOO_MANY_REQUESTS
+                    || ctx->try_status >= NGX_HTTP_INTERNAL_SERVER_ERROR);
+
+    ngx_http_ai_gateway_health_record(r, ctx->step->provider,
+                                      ctx->try_status, retryable);
+
+    /* pitfall 11: $upstream_* of the main request show every try */
+    if (sr->upstream_states && sr->upstream_states->nelts) {
+        if (r->upstream_states == NULL) {
+            r->upstream_states = ngx_array_create(r->pool, 2,
+                                           sizeof(ngx_http_upstream_state_t));
+        }
+
+        if (r->upstream_states) {
+            st = sr->upstream_states->elts;
+            for (i = 0; i < sr->upstream_states->nelts; i++) {
+                dst = ngx_array_push(r->upstream_states);
+                if (dst) {
+                    *dst = st[i];
+                }
+            }
+        }
+    }
+
+    if (ctx->try_ok && !ctx->got_last) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ai_gateway: provider \"%V\" ended its response "
+                      "early", &ctx->step->provider->name);
+    }
+
+    if (retryable) {
+        ctx->try_failed = 1;
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "ai_gateway: provider \"%V\" failed with %i on try "
+                      "%ui of %ui", &ctx->step->provider->name,
+                      ctx->try_status, ctx->next, ctx->nsteps);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_ai_gateway_wake(ngx_http_request_t *r)
+{
+    ngx_int_t                   rc;
+    ngx_http_ai_gateway_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_module);
+
+    if (ctx == NULL || ctx->finished) {
+        return;
+    }
+
+    if (!ctx->try_done) {
+        /* woken with the try still running: let queued output go */
+        if (r->postponed) {
+            (void) ngx_http_output_filter(r, NULL);
+        }
+
+        return;
+    }
+
+    if (r->connection->error) {
+        ctx->finished = 1;
+        ctx->status = NGX_HTTP_CLIENT_CLOSED_REQUEST;
+        ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
+        return;
+    }
+
+    if (ctx->try_ok) {
+        ctx->finished = 1;
+        rc = ngx_http_ai_gateway_finish_ok(r, ctx);
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
+
+    if (ctx->try_failed && ctx->next < ctx->nsteps) {
+        rc = ngx_http_ai_gateway_start_try(r, ctx);
+        if (rc != NGX_DONE) {
+            ctx->finished = 1;
+            ngx_http_finalize_request(r, rc);
+        }
+
+        return;
+    }
+
+    ctx->finished = 1;
+    rc = ngx_http_ai_gateway_finish_failed(r, ctx);
+    ngx_http_finalize_request(r, rc);
+}
+
+
+ngx_int_t
+ngx_http_ai_gateway_add_header(ngx_http_request_t *r, ngx_str_t *key,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key = *key;
+    h->value = *value;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}
+
+
+/* X-AI-Gateway-Provider and -Attempts: who answered, after how many. */
+
+ngx_int_t
+ngx_http_ai_gateway_gateway_headers(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx)
+{
+    ngx_str_t         v;
+    static ngx_str_t  provider = ngx_string("X-AI-Gateway-Provider");
+    static ngx_str_t  attempts = ngx_string("X-AI-Gateway-Attempts");
+
+    if (ctx->step == NULL) {
+        return NGX_OK;
+    }
+
+    v.data = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (v.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    v.len = ngx_sprintf(v.data, "%ui", ctx->attempts.nelts
+                                       + (ctx->try_done ? 0 : 1))
+            - v.data;
+
+    if (ngx_http_ai_gateway_add_header(r, &provider,
+                                       &ctx->step->provider->name)
+        != NGX_OK
+        || ngx_http_ai_gateway_add_header(r, &attempts, &v) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* Reads usage from any OpenAI-family body the raw endpoints return. */
+
+static void
+ngx_http_ai_gateway_raw_usage(json_t *root, agw_usage_t *u)
+{
+    json_t  *usage, *d;
+
+    usage = json_object_get(root, "usage");
+    if (!json_is_object(usage)) {
+        return;
+    }
+
+    if (json_object_get(usage, "input_tokens")) {
+        /* the Responses API's names */
+        d = json_object_get(usage, "input_tokens");
+        u->input = json_is_integer(d) ? json_integer_value(d) : -1;
+        d = json_object_get(usage, "output_tokens");
+        u->output = json_is_integer(d) ? json_integer_value(d) : -1;
+        d = json_object_get(json_object_get(usage, "input_tokens_details"),
+                            "cached_tokens");
+        u->cache_read = json_is_integer(d) ? json_integer_value(d) : -1;
+        d = json_object_get(json_object_get(usage, "output_tokens_details"),
+                            "reasoning_tokens");
+        u->reasoning = json_is_integer(d) ? json_integer_value(d) : -1;
+        return;
+    }
+
+    agw_usage_from_openai(usage, u);
+}
+
+
+static ngx_int_t
+ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx)
+{
+    int                   rc;
+    char                 *dump, model[256];
+    json_t               *root;
+    ngx_int_t             nrc;
+    ngx_buf_t            *b;
+    ngx_chain_t           out;
+    agw_error_t           err;
+    agw_response_opts_t   opts;
+
+    if (ctx->header_sent) {
+        /* a stream: its events went out as they came */
+        if (!ctx->got_last && ctx->stream) {
+            agw_buf_reset(&ctx->out);
+
+            if (agw_stream_finish(ctx->stream, 0, &ctx->out) >= 0
+                && ctx->out.len)
+            {
+                b = ngx_create_temp_buf(r->pool, ctx->out.len);
+                if (b == NULL) {
+                    return NGX_ERROR;
+                }
+
+                b->last = ngx_cpymem(b->pos, ctx->out.data, ctx->out.len);
+                b->flush = 1;
+                out.buf = b;
+                out.next = NULL;
+
+                nrc = ngx_http_output_filter(r, &out);
+                if (nrc == NGX_ERROR) {
+                    return NGX_ERROR;
+                }
+            }
+        }
+
+        return ngx_http_send_special(r, NGX_HTTP_LAST);
+    }
+
+    /* a whole body, kept by the body filter: translate it now */
+    ctx->ttfb = ngx_current_msec - ctx->start;
+    ngx_cpystrn((u_char *) model, ctx->model.data,
+                ngx_min(ctx->model.len + 1, sizeof(model)));
+
+    agw_buf_reset(&ctx->out);
+    ngx_memzero(&err, sizeof(agw_error_t));
+
+    if (ctx->raw) {
+        root = json_loadb(ctx->resp.data ? ctx->resp.data : "",
+                          ctx->resp.len, 0, NULL);
+        if (root == NULL) {
+            rc = -1;
+            agw_error_set(&err, AGW_ERR_BAD_GATEWAY, 0, NULL,
+                          "The provider's answer is not JSON");
+
+        } else {
+            ngx_http_ai_gateway_raw_usage(root, &ctx->usage);
+
+            if (json_object_get(root, "model")) {
+                (void) json_object_set_new(root, "model", json_string(model));
+            }
+
+            dump = json_dumps(root, JSON_COMPACT);
+            json_decref(root);
+
+            rc = (dump && agw_buf_append_str(&ctx->out, dump) == 0) ? 0 : -2;
+            free(dump);
+        }
+
+    } else {
+        opts.model = model;
+        rc = agw_translate_response(ctx->step->provider->dialect, ctx->client,
+                                    ctx->resp.data ? ctx->resp.data : "",
+                                    ctx->resp.len, &opts, &ctx->out,
+                                    &ctx->usage, &err);
+    }
+
+    if (rc == -2 || (rc != 0 && err.cls == AGW_ERR_NONE)) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc != 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ai_gateway: provider \"%V\" answered %i with a body "
+                      "that cannot be read: %s",
+                      &ctx->step->provider->name, ctx->try_status,
+                      err.message);
+
+        ctx->status = NGX_HTTP_BAD_GATEWAY;
+
+        if (ngx_http_ai_gateway_gateway_headers(r, ctx) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        return ngx_http_ai_gateway_send_error(r, ctx->client,
+                   AGW_ERR_BAD_GATEWAY, 0, "bad_upstream_response",
+                   "The provider's answer could not be read");
+    }
+
+    ctx->status = ctx->try_status;
+
+    if (ngx_http_ai_gateway_gateway_headers(r, ctx) != NGX_OK
+        || (ctx->step->provider->dialect == ctx->client
+            && ngx_http_ai_gateway_copy_headers(r, ctx->sr) != NGX_OK))
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_ai_gateway_send_json(r, ctx->try_status, ctx->out.data,
+                                         ctx->out.len, NULL);
+}
+
+
+/* Every step failed: the client gets the last answer (DESIGN.md). */
+
+static ngx_int_t
+ngx_http_ai_gateway_finish_failed(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx)
+{
+    int                              status;
+    ngx_int_t                        rc;
+    agw_err_class_t                  cls;
+    ngx_http_ai_gateway_provider_t  *pv;
+
+    pv = ctx->step->provider;
+
+    if (ngx_http_ai_gateway_gateway_headers(r, ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (!ctx->try_answered) {
+        /* nothing came back: a connect error or a timeout */
+        cls = (ctx->try_status == NGX_HTTP_GATEWAY_TIME_OUT)
+              ? AGW_ERR_TIMEOUT : AGW_ERR_BAD_GATEWAY;
+        ctx->status = ctx->try_status;
+
+        return ngx_http_ai_gateway_send_error(r, ctx->client, cls,
+                   ctx->try_status, "upstream_unavailable",
+                   "The provider did not answer (%s) after %ui %s",
+                   cls == AGW_ERR_TIMEOUT ? "timeout" : "connection failed",
+                   ctx->attempts.nelts,
+                   ctx->attempts.nelts == 1 ? "try" : "tries");
+    }
+
+    if (pv->dialect == ctx->client) {
+        /* same dialect: pass the provider's answer on unchanged */
+        ctx->status = ctx->try_status;
+        return ngx_http_ai_gateway_send_json(r, ctx->try_status,
+                                             ctx->resp.data, ctx->resp.len,
+                                             NULL);
+    }
+
+    agw_buf_reset(&ctx->out);
+
+    if (agw_translate_error(pv->dialect, ctx->client, (int) ctx->try_status,
+                            ctx->resp.data ? ctx->resp.data : "",
+                            ctx->resp.len, &status, &ctx->out)
+        != 0)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->status = status;
+    rc = ngx_http_ai_gateway_send_json(r, status, ctx->out.data, ctx->out.len,
+                                       NULL);
+
+    return rc;
+}
+
+
+/* GET .../models: the routes this key may use, in the client's shape. */
+
+static ngx_int_t
+ngx_http_ai_gateway_models(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx)
+{
+    json_t                           *list, *m, *root;
+    ngx_uint_t                        i;
+    ngx_http_ai_gateway_route_t      *rt;
+    ngx_http_ai_gateway_main_conf_t  *amcf;
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
+
+    list = json_array();
+    if (list == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rt = amcf->routes.elts;
+    for (i = 0; i < amcf->routes.nelts; i++) {
+        if (rt[i].passthrough) {
+            continue;
+        }
+
+        ctx->model = rt[i].model;
+        if (!ngx_http_ai_gateway_model_allowed(r, ctx)) {
+            continue;
+        }
+
+        switch (ctx->client) {
+        case AGW_DIALECT_ANTHROPIC:
+            m = json_pack("{s:s, s:s%, s:s%, s:s}", "type", "model",
+                          "id", rt[i].model.data, rt[i].model.len,
+                          "display_name", rt[i].model.data, rt[i].model.len,
+                          "created_at", "1970-01-01T00:00:00Z");
+            break;
+
+        case AGW_DIALECT_GEMINI:
+            m = json_pack("{s:s+%, s:s%, s:[ss]}",
+                          "name", "models/", rt[i].model.data,
+                          rt[i].model.len,
+                          "displayName", rt[i].model.data, rt[i].model.len,
+                          "supportedGenerationMethods", "generateContent",
+                          "streamGenerateContent");
+            break;
+
+        default:
+            m = json_pack("{s:s%, s:s, s:i, s:s}",
+                          "id", rt[i].model.data, rt[i].model.len,
+                          "object", "model", "created", 0,
+                          "owned_by", "ai-gateway");
+        }
+
+        if (m == NULL || json_array_append_new(list, m) != 0) {
+            json_decref(list);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    ngx_str_null(&ctx->model);
+
+    switch (ctx->client) {
+    case AGW_DIALECT_ANTHROPIC:
+        root = json_pack("{s:o, s:b, s:O, s:O}", "data", list,
+                         "has_more", 0,
+                         "first_id", json_array_size(list)
+                             ? json_object_get(json_array_get(list, 0), "id")
+                             : json_null(),
+                         "last_id", json_array_size(list)
+                             ? json_object_get(json_array_get(list,
+                                               json_array_size(list) - 1),
+                                               "id")
+                             : json_null());
+        break;
+
+    case AGW_DIALECT_GEMINI:
+        root = json_pack("{s:o}", "models", list);
+        break;
+
+    default:
+        root = json_pack("{s:s, s:o}", "object", "list", "data", list);
+    }
+
+    return ngx_http_ai_gateway_send_value(r, root);
+}
+
+
+static ngx_int_t
+ngx_http_ai_gateway_health(ngx_http_request_t *r)
+{
+    json_t  *providers;
+
+    providers = ngx_http_ai_gateway_health_json(r);
+    if (providers == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_ai_gateway_send_value(r,
+               json_pack("{s:s, s:o}", "status", "ok",
+                         "providers", providers));
+}
+
+
+/* Sends value (a new reference, or NULL after a failed json_pack). */
+
+static ngx_int_t
+ngx_http_ai_gateway_send_value(ngx_http_request_t *r, json_t *value)
+{
+    char       *dump;
+    ngx_int_t   rc;
+
+    if (value == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    dump = json_dumps(value, JSON_COMPACT);
+    json_decref(value);
+
+    if (dump == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_ai_gateway_send_json(r, NGX_HTTP_OK, dump, strlen(dump),
+                                       NULL);
+    free(dump);
+
+    return rc;
+}

@@ -1,0 +1,140 @@
+/*
+ * ngx_http_ai_gateway_health: failover cool-down.
+ *
+ * A provider that failed `fails` times in a row is skipped for `cooldown`.
+ * The counts live in the shared state's health table, so every worker
+ * sees the same cool-down and the daemon and dashboard can show it.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_ai_gateway_module.h"
+
+
+static int64_t
+ngx_http_ai_gateway_now_ms(void)
+{
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+
+    return (int64_t) tp->sec * 1000 + tp->msec;
+}
+
+
+static agw_state_t *
+ngx_http_ai_gateway_health_state(ngx_http_request_t *r,
+    ngx_http_ai_gateway_provider_t *p)
+{
+    ngx_http_ai_gateway_main_conf_t  *amcf;
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
+
+    if (amcf->state == NULL || amcf->state->base == NULL || p->health < 0) {
+        return NULL;
+    }
+
+    return amcf->state;
+}
+
+
+ngx_int_t
+ngx_http_ai_gateway_health_usable(ngx_http_request_t *r,
+    ngx_http_ai_gateway_provider_t *p)
+{
+    agw_state_t  *st;
+
+    st = ngx_http_ai_gateway_health_state(r, p);
+    if (st == NULL) {
+        return 1;
+    }
+
+    return !agw_health_in_cooldown(st, p->health,
+                                   ngx_http_ai_gateway_now_ms());
+}
+
+
+void
+ngx_http_ai_gateway_health_record(ngx_http_request_t *r,
+    ngx_http_ai_gateway_provider_t *p, ngx_int_t status, ngx_uint_t failed)
+{
+    agw_state_t  *st;
+
+    st = ngx_http_ai_gateway_health_state(r, p);
+    if (st == NULL) {
+        return;
+    }
+
+    if (!failed) {
+        agw_health_success(st, p->health, (int) status,
+                           ngx_http_ai_gateway_now_ms());
+        return;
+    }
+
+    /* fails=0 turns cool-down off; the failure is still counted */
+    agw_health_failure(st, p->health, (int) status,
+                       ngx_http_ai_gateway_now_ms(),
+                       p->fails ? (uint32_t) p->fails : UINT32_MAX,
+                       (int64_t) p->cooldown);
+
+    if (p->fails && agw_health_in_cooldown(st, p->health,
+                                           ngx_http_ai_gateway_now_ms()))
+    {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "ai_gateway: provider \"%V\" is cooling down for "
+                      "%M ms after %ui failures in a row",
+                      &p->name, p->cooldown, p->fails);
+    }
+}
+
+
+/* Every provider's health, for the health endpoint. */
+
+json_t *
+ngx_http_ai_gateway_health_json(ngx_http_request_t *r)
+{
+    int64_t                           now;
+    json_t                           *arr, *o;
+    ngx_uint_t                        i;
+    agw_health_t                      h;
+    ngx_http_ai_gateway_provider_t   *p;
+    ngx_http_ai_gateway_main_conf_t  *amcf;
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
+    now = ngx_http_ai_gateway_now_ms();
+
+    arr = json_array();
+    if (arr == NULL) {
+        return NULL;
+    }
+
+    p = amcf->providers.elts;
+    for (i = 0; i < amcf->providers.nelts; i++) {
+        ngx_memzero(&h, sizeof(agw_health_t));
+
+        if (amcf->state && amcf->state->base && p[i].health >= 0) {
+            (void) agw_health_get(amcf->state, p[i].health, &h);
+        }
+
+        o = json_pack("{s:s%, s:b, s:I, s:I, s:I, s:i, s:I}",
+                      "name", p[i].name.data, p[i].name.len,
+                      "cooling_down", h.cooldown_until_ms > now,
+                      "consecutive_failures",
+                      (json_int_t) h.consecutive_failures,
+                      "requests", (json_int_t) h.requests,
+                      "failures", (json_int_t) h.failures,
+                      "last_status", (int) h.last_status,
+                      "cooldown_remaining_ms",
+                      (json_int_t) (h.cooldown_until_ms > now
+                                    ? h.cooldown_until_ms - now : 0));
+
+        if (o == NULL || json_array_append_new(arr, o) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+
+    return arr;
+}

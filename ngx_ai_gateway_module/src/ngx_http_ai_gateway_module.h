@@ -1,0 +1,238 @@
+/*
+ * ngx_http_ai_gateway_module: types shared by the module's files.
+ *
+ * The module is split by phase: configuration (_module.c), access
+ * (_access.c), content and failover (_handler.c), response filters
+ * (_filter.c), variables (_variables.c), client-dialect errors (_error.c),
+ * upstream requests (_upstream.c) and provider health (_health.c).
+ */
+
+#ifndef NGX_HTTP_AI_GATEWAY_MODULE_H
+#define NGX_HTTP_AI_GATEWAY_MODULE_H
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <jansson.h>
+
+#include "agw_buf.h"
+#include "agw_dialect.h"
+#include "agw_keys.h"
+#include "agw_state.h"
+#include "agw_translate.h"
+#include "agw_usage.h"
+
+
+/* Provider types: the dialect they speak and how they are addressed. */
+#define NGX_HTTP_AI_GATEWAY_OPENAI      0   /* any OpenAI-compatible server */
+#define NGX_HTTP_AI_GATEWAY_AZURE       1   /* Azure OpenAI deployments */
+#define NGX_HTTP_AI_GATEWAY_ANTHROPIC   2
+#define NGX_HTTP_AI_GATEWAY_GEMINI      3
+
+/* Endpoints a location can serve, found from the request URI. */
+typedef enum {
+    NGX_HTTP_AI_GATEWAY_EP_NONE = 0,
+    NGX_HTTP_AI_GATEWAY_EP_CHAT,            /* POST .../chat/completions */
+    NGX_HTTP_AI_GATEWAY_EP_COMPLETIONS,     /* POST .../completions */
+    NGX_HTTP_AI_GATEWAY_EP_EMBEDDINGS,      /* POST .../embeddings */
+    NGX_HTTP_AI_GATEWAY_EP_RESPONSES,       /* POST .../responses */
+    NGX_HTTP_AI_GATEWAY_EP_MESSAGES,        /* POST .../messages */
+    NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS,    /* POST .../messages/count_tokens */
+    NGX_HTTP_AI_GATEWAY_EP_GENERATE,        /* POST .../models/M:generateContent */
+    NGX_HTTP_AI_GATEWAY_EP_STREAM_GENERATE, /* ...:streamGenerateContent */
+    NGX_HTTP_AI_GATEWAY_EP_MODELS,          /* GET .../models */
+    NGX_HTTP_AI_GATEWAY_EP_HEALTH           /* GET, the health location */
+} ngx_http_ai_gateway_endpoint_e;
+
+/* Bits of the `ai_gateway` location directive. */
+#define NGX_HTTP_AI_GATEWAY_SERVE_OPENAI     0x01
+#define NGX_HTTP_AI_GATEWAY_SERVE_ANTHROPIC  0x02
+#define NGX_HTTP_AI_GATEWAY_SERVE_GEMINI     0x04
+#define NGX_HTTP_AI_GATEWAY_SERVE_HEALTH     0x08
+
+/* At most this many tries per request (route steps). */
+#define NGX_HTTP_AI_GATEWAY_MAX_STEPS  8
+
+
+typedef struct {
+    ngx_str_t                   name;
+    ngx_uint_t                  type;
+    agw_dialect_t               dialect;
+    ngx_str_t                   url;          /* base URL, no trailing / */
+    ngx_str_t                   host;         /* Host header and SNI name */
+    ngx_str_t                   key;          /* the secret, from env */
+    ngx_str_t                   key_env;      /* the variable's name */
+    ngx_array_t                *headers;      /* ngx_keyval_t, extra */
+    ngx_str_t                   api_version;  /* azure / anthropic */
+    ngx_uint_t                  weight;       /* 0: disabled */
+    ngx_int_t                   max_tokens;   /* anthropic default */
+    ngx_uint_t                  fails;        /* failures before cool-down */
+    ngx_msec_t                  cooldown;
+    ngx_uint_t                  index;
+    int                         health;       /* entry in the state file */
+} ngx_http_ai_gateway_provider_t;
+
+
+typedef struct {
+    ngx_http_ai_gateway_provider_t  *provider;
+    ngx_str_t                        model;   /* empty: the model asked */
+    ngx_uint_t                       weight;
+} ngx_http_ai_gateway_step_t;
+
+
+typedef struct {
+    ngx_str_t                   model;        /* as clients send it */
+    ngx_array_t                 steps;        /* ngx_http_ai_gateway_step_t */
+    unsigned                    passthrough:1;  /* the "*" route */
+    unsigned                    weighted:1;     /* some step has weight= */
+} ngx_http_ai_gateway_route_t;
+
+
+typedef struct {
+    ngx_array_t                 providers;    /* provider_t */
+    ngx_array_t                 routes;       /* route_t */
+    ngx_http_ai_gateway_route_t *default_route;
+    agw_keyset_t               *static_keys;  /* freed by a pool cleanup */
+    ngx_uint_t                  nkeys;
+    ngx_uint_t                  fails;        /* ai_gateway_cooldown */
+    ngx_msec_t                  cooldown;
+    agw_state_t                *state;        /* NULL until mapped */
+    ngx_str_t                   state_path;   /* empty: an nginx zone */
+    size_t                      state_size;
+    agw_state_params_t          state_params;
+    ngx_shm_zone_t             *state_zone;
+} ngx_http_ai_gateway_main_conf_t;
+
+
+typedef struct {
+    ngx_uint_t                  serve;        /* SERVE_* bits */
+    ngx_flag_t                  auth;
+    size_t                      max_body;
+    ngx_str_t                   internal;     /* internal location prefix */
+    ngx_int_t                   max_tokens;   /* anthropic default */
+} ngx_http_ai_gateway_loc_conf_t;
+
+
+/* One try of the request against one route step. */
+typedef struct {
+    ngx_http_ai_gateway_provider_t  *provider;
+    ngx_int_t                        status;   /* 0: connect error/timeout */
+    ngx_msec_t                       ms;
+} ngx_http_ai_gateway_attempt_t;
+
+
+typedef struct {
+    ngx_http_ai_gateway_endpoint_e  endpoint;
+    agw_dialect_t                   client;       /* the client's dialect */
+    ngx_str_t                       model;        /* as asked */
+    ngx_str_t                       key_name;    /* copies: a dynamic key */
+    ngx_str_t                       key_id;      /* set may be replaced */
+    unsigned char                   key_hash[32];
+    ngx_http_ai_gateway_route_t    *route;
+
+    ngx_str_t                       body;         /* the client's body */
+    ngx_uint_t                      order[NGX_HTTP_AI_GATEWAY_MAX_STEPS];
+    ngx_uint_t                      nsteps;
+    ngx_uint_t                      next;         /* index into order */
+
+    /* the current try */
+    ngx_http_ai_gateway_step_t     *step;
+    ngx_str_t                       upstream_model;
+    ngx_str_t                       upstream_url;
+    ngx_http_request_t             *sr;
+    ngx_msec_t                      try_start;
+    ngx_int_t                       try_status;
+
+    ngx_array_t                     attempts;     /* attempt_t */
+
+    agw_stream_t                   *stream;
+    agw_buf_t                       out;          /* translated bytes */
+    agw_buf_t                       resp;         /* a whole body, or a
+                                                     failed try's body */
+    agw_usage_t                     usage;
+    ngx_chain_t                    *free;
+    ngx_chain_t                    *busy;
+
+    ngx_msec_t                      start;
+    ngx_msec_t                      ttfb;         /* 0: no byte yet */
+    ngx_int_t                       status;       /* what the client got */
+
+    unsigned                        stream_req:1;   /* client asked stream */
+    unsigned                        include_usage:1;
+    unsigned                        try_failed:1;   /* this try failed */
+    unsigned                        try_done:1;     /* post handler ran */
+    unsigned                        try_ok:1;       /* 2xx from upstream */
+    unsigned                        try_answered:1; /* upstream sent a
+                                                       status line */
+    unsigned                        got_last:1;     /* upstream body ended */
+    unsigned                        stream_failed:1; /* malformed stream */
+    unsigned                        header_sent:1;  /* client headers went */
+    unsigned                        finished:1;
+    unsigned                        raw:1;          /* pass bytes as is */
+    unsigned                        authenticated:1;
+} ngx_http_ai_gateway_ctx_t;
+
+
+extern ngx_module_t  ngx_http_ai_gateway_module;
+extern ngx_module_t  ngx_http_ai_gateway_filter_module;
+
+
+/* _access.c */
+ngx_int_t ngx_http_ai_gateway_access_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_ai_gateway_model_allowed(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
+
+/* _handler.c */
+ngx_int_t ngx_http_ai_gateway_content_handler(ngx_http_request_t *r);
+ngx_http_ai_gateway_ctx_t *ngx_http_ai_gateway_get_ctx(ngx_http_request_t *r);
+void ngx_http_ai_gateway_endpoint(ngx_http_request_t *r,
+    ngx_http_ai_gateway_loc_conf_t *alcf, ngx_http_ai_gateway_ctx_t *ctx);
+
+ngx_int_t ngx_http_ai_gateway_add_header(ngx_http_request_t *r,
+    ngx_str_t *key, ngx_str_t *value);
+ngx_int_t ngx_http_ai_gateway_gateway_headers(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
+
+/* _error.c */
+ngx_int_t ngx_http_ai_gateway_send_error(ngx_http_request_t *r,
+    agw_dialect_t dialect, agw_err_class_t cls, ngx_int_t status,
+    const char *code, const char *fmt, ...);
+ngx_int_t ngx_http_ai_gateway_send_json(ngx_http_request_t *r,
+    ngx_int_t status, const char *data, size_t len, ngx_str_t *type);
+
+/* _filter.c */
+ngx_int_t ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
+    ngx_http_request_t *sr);
+
+/* _variables.c */
+ngx_int_t ngx_http_ai_gateway_add_variables(ngx_conf_t *cf);
+const agw_usage_t *ngx_http_ai_gateway_usage(ngx_http_ai_gateway_ctx_t *ctx);
+
+/* _upstream.c */
+ngx_int_t ngx_http_ai_gateway_upstream_url(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
+ngx_int_t ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
+    ngx_http_request_t *sr, ngx_http_ai_gateway_ctx_t *ctx, size_t len);
+ngx_int_t ngx_http_ai_gateway_add_upstream(ngx_conf_t *cf,
+    ngx_http_ai_gateway_provider_t *p);
+
+/* _state.c */
+char *ngx_http_ai_gateway_state_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_ai_gateway_state_init_conf(ngx_conf_t *cf,
+    ngx_http_ai_gateway_main_conf_t *amcf);
+ngx_int_t ngx_http_ai_gateway_state_init_process(ngx_cycle_t *cycle);
+
+/* _health.c */
+ngx_int_t ngx_http_ai_gateway_health_usable(ngx_http_request_t *r,
+    ngx_http_ai_gateway_provider_t *p);
+void ngx_http_ai_gateway_health_record(ngx_http_request_t *r,
+    ngx_http_ai_gateway_provider_t *p, ngx_int_t status, ngx_uint_t failed);
+json_t *ngx_http_ai_gateway_health_json(ngx_http_request_t *r);
+
+/* _keys.c */
+const agw_key_t *ngx_http_ai_gateway_keys_find(ngx_http_request_t *r,
+    const unsigned char *hash);
+
+#endif /* NGX_HTTP_AI_GATEWAY_MODULE_H */

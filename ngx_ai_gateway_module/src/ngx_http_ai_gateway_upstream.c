@@ -1,0 +1,381 @@
+/*
+ * ngx_http_ai_gateway_upstream: what one try sends to a provider.
+ *
+ * Each try is a subrequest to the internal location (conf/ai_gateway_
+ * upstream.conf), whose `proxy_pass $ai_gateway_upstream_url` reaches the
+ * provider.  This file builds that URL and the subrequest's header list:
+ * the client's headers minus its credentials and hop-by-hop headers, plus
+ * the provider's key and extra headers.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_ai_gateway_module.h"
+
+
+/*
+ * proxy_pass with a variable finds an upstream{} block, or an implicit
+ * upstream registered here, by host and port; without one nginx would need
+ * a resolver at run time.  Like a static proxy_pass, the name is resolved
+ * once, at configuration time.
+ */
+
+ngx_int_t
+ngx_http_ai_gateway_add_upstream(ngx_conf_t *cf,
+    ngx_http_ai_gateway_provider_t *p)
+{
+    u_char     *host, *end;
+    ngx_url_t   u;
+
+    host = p->url.data + (p->url.data[4] == 's' ? 8 : 7);
+    end = ngx_strlchr(host, p->url.data + p->url.len, '/');
+    if (end == NULL) {
+        end = p->url.data + p->url.len;
+    }
+
+    ngx_memzero(&u, sizeof(ngx_url_t));
+    u.url.data = host;
+    u.url.len = end - host;
+    u.default_port = (p->url.data[4] == 's') ? 443 : 80;
+    u.no_resolve = 0;
+
+    if (ngx_http_upstream_add(cf, &u, 0) == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cannot use url \"%V\" of provider \"%V\"",
+                           &p->url, &p->name);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static u_char *
+ngx_http_ai_gateway_cpy_escaped(u_char *dst, ngx_str_t *s)
+{
+    return (u_char *) ngx_escape_uri(dst, s->data, s->len,
+                                     NGX_ESCAPE_URI_COMPONENT);
+}
+
+
+/* Builds ctx->upstream_url for the current step. */
+
+ngx_int_t
+ngx_http_ai_gateway_upstream_url(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx)
+{
+    size_t                           len;
+    u_char                          *p;
+    ngx_str_t                        path, *model;
+    ngx_uint_t                       escaped;
+    ngx_http_ai_gateway_provider_t  *pv;
+
+    pv = ctx->step->provider;
+    model = &ctx->upstream_model;
+
+    switch (ctx->endpoint) {
+    case NGX_HTTP_AI_GATEWAY_EP_COMPLETIONS:
+        ngx_str_set(&path, "/completions");
+        break;
+    case NGX_HTTP_AI_GATEWAY_EP_EMBEDDINGS:
+        ngx_str_set(&path, "/embeddings");
+        break;
+    case NGX_HTTP_AI_GATEWAY_EP_RESPONSES:
+        ngx_str_set(&path, "/responses");
+        break;
+    case NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS:
+        ngx_str_set(&path, "/messages/count_tokens");
+        break;
+    default:
+        /* chat in any dialect */
+        if (pv->dialect == AGW_DIALECT_ANTHROPIC) {
+            ngx_str_set(&path, "/messages");
+
+        } else if (pv->dialect == AGW_DIALECT_GEMINI) {
+            if (ctx->stream_req) {
+                ngx_str_set(&path, ":streamGenerateContent?alt=sse");
+            } else {
+                ngx_str_set(&path, ":generateContent");
+            }
+
+        } else {
+            ngx_str_set(&path, "/chat/completions");
+        }
+    }
+
+    /* the model may come from the client (the "*" route): escape it */
+    escaped = ngx_escape_uri(NULL, model->data, model->len,
+                             NGX_ESCAPE_URI_COMPONENT);
+
+    len = pv->url.len + path.len + model->len + 2 * escaped
+          + sizeof("/openai/deployments/") + sizeof("/models/")
+          + sizeof("?api-version=") + pv->api_version.len;
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->upstream_url.data = p;
+    p = ngx_cpymem(p, pv->url.data, pv->url.len);
+
+    switch (pv->type) {
+
+    case NGX_HTTP_AI_GATEWAY_AZURE:
+        /* https://RESOURCE.openai.azure.com/openai/deployments/D/... */
+        p = ngx_cpymem(p, "/openai/deployments/",
+                       sizeof("/openai/deployments/") - 1);
+        p = ngx_http_ai_gateway_cpy_escaped(p, model);
+        p = ngx_cpymem(p, path.data, path.len);
+        p = ngx_cpymem(p, "?api-version=", sizeof("?api-version=") - 1);
+        p = ngx_cpymem(p, pv->api_version.data, pv->api_version.len);
+        break;
+
+    case NGX_HTTP_AI_GATEWAY_GEMINI:
+        p = ngx_cpymem(p, "/models/", sizeof("/models/") - 1);
+        p = ngx_http_ai_gateway_cpy_escaped(p, model);
+        p = ngx_cpymem(p, path.data, path.len);
+        break;
+
+    default:
+        p = ngx_cpymem(p, path.data, path.len);
+    }
+
+    ctx->upstream_url.len = p - ctx->upstream_url.data;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Client headers that never reach a provider: credentials (the client's
+ * key must not leak upstream), hop-by-hop headers, and what the try sets
+ * itself.  Accept-Encoding goes too: the filters read the body.
+ */
+static ngx_str_t  ngx_http_ai_gateway_drop_headers[] = {
+    ngx_string("authorization"),
+    ngx_string("proxy-authorization"),
+    ngx_string("x-api-key"),
+    ngx_string("x-goog-api-key"),
+    ngx_string("api-key"),
+    ngx_string("cookie"),
+    ngx_string("host"),
+    ngx_string("connection"),
+    ngx_string("keep-alive"),
+    ngx_string("proxy-connection"),
+    ngx_string("te"),
+    ngx_string("trailer"),
+    ngx_string("transfer-encoding"),
+    ngx_string("upgrade"),
+    ngx_string("expect"),
+    ngx_string("content-length"),
+    ngx_string("content-type"),
+    ngx_string("content-encoding"),
+    ngx_string("accept-encoding"),
+    ngx_string("anthropic-version"),
+    ngx_string("openai-organization"),
+    ngx_string("openai-project"),
+    ngx_null_string
+};
+
+
+static ngx_int_t
+ngx_http_ai_gateway_push_header(ngx_http_request_t *sr, u_char *key,
+    size_t key_len, u_char *value, size_t value_len)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&sr->headers_in.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->key.data = key;
+    h->key.len = key_len;
+    h->value.data = value;
+    h->value.len = value_len;
+
+    h->lowcase_key = ngx_pnalloc(sr->pool, key_len);
+    if (h->lowcase_key == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = ngx_hash_strlow(h->lowcase_key, key, key_len);
+
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
+    ngx_http_request_t *sr, ngx_http_ai_gateway_ctx_t *ctx, size_t len)
+{
+    u_char                          *v;
+    ngx_str_t                       *d;
+    ngx_uint_t                       i, drop;
+    ngx_list_part_t                 *part;
+    ngx_table_elt_t                 *h;
+    ngx_keyval_t                    *kv;
+    ngx_http_ai_gateway_provider_t  *pv;
+
+    pv = ctx->step->provider;
+
+    /*
+     * ngx_http_subrequest() copied the parent's headers_in, list parts
+     * included: build a new list rather than edit the parent's.
+     */
+    if (ngx_list_init(&sr->headers_in.headers, r->pool, 16,
+                      sizeof(ngx_table_elt_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash == 0) {
+            continue;
+        }
+
+        drop = 0;
+        for (d = ngx_http_ai_gateway_drop_headers; d->len; d++) {
+            if (h[i].key.len == d->len
+                && ngx_strncasecmp(h[i].key.data, d->data, d->len) == 0)
+            {
+                drop = 1;
+                break;
+            }
+        }
+
+        /* anthropic-beta means something only to Anthropic */
+        if (!drop && pv->dialect != AGW_DIALECT_ANTHROPIC
+            && h[i].key.len == sizeof("anthropic-beta") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "anthropic-beta",
+                               h[i].key.len) == 0)
+        {
+            drop = 1;
+        }
+
+        if (drop) {
+            continue;
+        }
+
+        if (ngx_http_ai_gateway_push_header(sr, h[i].key.data, h[i].key.len,
+                                            h[i].value.data, h[i].value.len)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (ngx_http_ai_gateway_push_header(sr, (u_char *) "Content-Type",
+                                        sizeof("Content-Type") - 1,
+                                        (u_char *) "application/json",
+                                        sizeof("application/json") - 1)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (pv->key.len) {
+        switch (pv->type) {
+
+        case NGX_HTTP_AI_GATEWAY_AZURE:
+            if (ngx_http_ai_gateway_push_header(sr, (u_char *) "api-key", 7,
+                                                pv->key.data, pv->key.len)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+            break;
+
+        case NGX_HTTP_AI_GATEWAY_ANTHROPIC:
+            if (ngx_http_ai_gateway_push_header(sr, (u_char *) "x-api-key", 9,
+                                                pv->key.data, pv->key.len)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+            break;
+
+        case NGX_HTTP_AI_GATEWAY_GEMINI:
+            if (ngx_http_ai_gateway_push_header(sr,
+                                                (u_char *) "x-goog-api-key",
+                                                14, pv->key.data, pv->key.len)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+            break;
+
+        default:
+            v = ngx_pnalloc(r->pool, sizeof("Bearer ") - 1 + pv->key.len);
+            if (v == NULL) {
+                return NGX_ERROR;
+            }
+
+            ngx_memcpy(v, "Bearer ", sizeof("Bearer ") - 1);
+            ngx_memcpy(v + sizeof("Bearer ") - 1, pv->key.data, pv->key.len);
+
+            if (ngx_http_ai_gateway_push_header(sr,
+                                           (u_char *) "Authorization", 13, v,
+                                           sizeof("Bearer ") - 1 + pv->key.len)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    if (pv->type == NGX_HTTP_AI_GATEWAY_ANTHROPIC
+        && ngx_http_ai_gateway_push_header(sr, (u_char *) "anthropic-version",
+                                           17, pv->api_version.data,
+                                           pv->api_version.len)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (pv->headers) {
+        kv = pv->headers->elts;
+        for (i = 0; i < pv->headers->nelts; i++) {
+            if (ngx_http_ai_gateway_push_header(sr, kv[i].key.data,
+                                                kv[i].key.len,
+                                                kv[i].value.data,
+                                                kv[i].value.len)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    /* the proxy sends Content-Length from these (NGINX-NOTES, pitfall 1) */
+    sr->headers_in.content_length = NULL;
+    sr->headers_in.content_length_n = len;
+    sr->headers_in.chunked = 0;
+    sr->headers_in.transfer_encoding = NULL;
+    sr->headers_in.content_type = NULL;
+    sr->headers_in.authorization = NULL;
+
+    return NGX_OK;
+}
