@@ -803,6 +803,18 @@ sub test_config_version ($$) {
             next;
         }
         $matches = 0;
+
+        # A configuration the master refused never answers: say so now
+        # rather than after minutes of polling.
+        if (open my $in, '<', $ErrLogFile) {
+            my @emerg = grep { /\[emerg\]/ } <$in>;
+            close $in;
+            if (@emerg) {
+                Test::More::fail("$name - the HUP reload failed: $emerg[0]");
+                return;
+            }
+        }
+
         my $wait = $TestNginxSleep * $try * ($try + 1) / 2;
         sleep($wait > 1 ? 1 : $wait);
     }
