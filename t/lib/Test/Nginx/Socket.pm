@@ -82,7 +82,7 @@ sub parse_more_headers ($) {
 sub build_request ($$$$$) {
     my ($name, $more_headers, $is_chunked, $conn, $packets) = @_;
     my ($raw, $first, $body, $meth, $url, $ver, $reqline, $head, $lead,
-        @ends, @out, $pos, $total);
+        $len_header, @ends, @out, $pos);
 
     $raw = join '', map { ref $_ ? $_->{value} : $_ } @$packets;
     ($first) = $raw =~ /\A([^\n]*\n?)/;
@@ -96,14 +96,14 @@ sub build_request ($$$$$) {
     $body = substr $raw, length $first;
 
     $lead = 0;
-    $head = '';
+    $len_header = '';
     if (!$is_chunked && $body ne ''
         && $more_headers !~ /(?:^|\n)Content-Length:/i)
     {
         $body =~ /\A(\s*)/;
         $lead = length $1;
         $body =~ s/^\s+|\s+$//gs;
-        $head = "Content-Length: " . length($body) . "\r\n";
+        $len_header = "Content-Length: " . length($body) . "\r\n";
     }
 
     $more_headers =~ s/(?<!\r)\n/\r\n/gs;
@@ -112,7 +112,7 @@ sub build_request ($$$$$) {
             . ($more_headers =~ /(?:^|\n)Host:/i ? '' : "Host: $ServerName\r\n")
             . ($more_headers =~ /(?:^|\n)Connection/i ? ''
                                                       : "Connection: $conn\r\n")
-            . "$more_headers$head\r\n";
+            . "$more_headers$len_header\r\n";
 
     # Where each original packet ended, moved onto the new text.
     $pos = 0;
@@ -129,8 +129,7 @@ sub build_request ($$$$$) {
     }
 
     $raw = $head . $body;
-    $total = length $raw;
-    push @ends, $total;
+    push @ends, length $raw;
 
     $pos = 0;
     for my $i (0 .. $#$packets) {
