@@ -1,0 +1,469 @@
+/*
+ * Anthropic streams: every captured and documented Anthropic stream decoded
+ * for an OpenAI client, re-encoded for an Anthropic client, and passed
+ * through; OpenAI's captured streams encoded for an Anthropic client.
+ * Each is fed whole, cut at every byte offset and byte by byte, with the
+ * same bytes out; cut short, each ends in an error event.
+ */
+
+#include "test_anthropic.h"
+
+
+#define A  AGW_DIALECT_ANTHROPIC
+#define O  AGW_DIALECT_OPENAI
+
+/*
+ * Anthropic bytes are cut at every offset.  OpenAI bytes (the OpenAI
+ * decoder's split-invariance is test_openai's; here the Anthropic encoder
+ * only sees its hub chunks) are cut every OPENAI_STRIDE bytes, a prime, so
+ * that the cuts still fall at every position within lines and events,
+ * and the suite stays within seconds under the sanitizers.
+ */
+#define OPENAI_STRIDE  7
+
+
+/* Feeds in every way; says whether every split gave the whole run's bytes.
+ * bytes gets the whole run's output. */
+static int
+same_at_every_split(agw_dialect_t p, agw_dialect_t c, const char *in,
+    size_t len, size_t stride, agw_buf_t *bytes)
+{
+    size_t     cut;
+    int        rc, rc2;
+    agw_buf_t  b = AGW_BUF_INIT;
+
+    agw_buf_reset(bytes);
+    rc = ant_run(p, c, "alias-model", in, len, 0, 0, bytes, NULL);
+
+    for (cut = 1; cut < len; cut += stride) {
+        agw_buf_reset(&b);
+        rc2 = ant_run(p, c, "alias-model", in, len, cut, 0, &b, NULL);
+        if (rc2 != rc || b.len != bytes->len
+            || memcmp(b.data, bytes->data, b.len) != 0)
+        {
+            tap_diag("output differs when cut at %zu", cut);
+            agw_buf_free(&b);
+            return 0;
+        }
+    }
+
+    agw_buf_reset(&b);
+    rc2 = ant_run(p, c, "alias-model", in, len, 0, 1, &b, NULL);
+    if (rc2 != rc || b.len != bytes->len
+        || memcmp(b.data, bytes->data, b.len) != 0)
+    {
+        tap_diag("output differs when fed byte by byte");
+        agw_buf_free(&b);
+        return 0;
+    }
+
+    agw_buf_free(&b);
+    return 1;
+}
+
+
+/* Anthropic provider, OpenAI client: what the client's SDK assembles. */
+static void
+test_to_openai(const char *fixture, const char *want)
+{
+    agw_buf_t  in = AGW_BUF_INIT, out = AGW_BUF_INIT, sum = AGW_BUF_INIT;
+    char       name[256];
+
+    snprintf(name, sizeof(name), "anthropic-messages/%s", fixture);
+    if (!ok(ant_fixture_wire(name, &in) == 0, "%s: read", fixture)) {
+        return;
+    }
+
+    ok(same_at_every_split(A, O, in.data, in.len, 1, &out),
+       "%s -> openai: same bytes at every split", fixture);
+
+    oa_read(out.data, out.len, &sum);
+    snprintf(name, sizeof(name), "%s -> openai: text, tools, finish, usage",
+             fixture);
+    is_str(sum.data, want, name);
+
+    agw_buf_free(&in);
+    agw_buf_free(&out);
+    agw_buf_free(&sum);
+}
+
+
+/* The summary without its first line (the model, which differs). */
+static const char *
+body_of(const agw_buf_t *sum)
+{
+    const char  *nl;
+
+    nl = strchr(sum->data, '\n');
+    return (nl && strncmp(sum->data, "FAULT", 5) != 0) ? nl + 1 : sum->data;
+}
+
+
+/*
+ * Anthropic -> OpenAI -> Anthropic: decoded into hub chunks, out as OpenAI
+ * bytes, back through the OpenAI decoder and the Anthropic encoder.  The
+ * client sees the blocks, signatures, tool calls, stop reason and usage of
+ * the original (server-tool blocks, which the hub cannot carry, aside).
+ */
+static void
+test_round_trip(const char *fixture)
+{
+    agw_buf_t  in = AGW_BUF_INIT, mid = AGW_BUF_INIT, out = AGW_BUF_INIT;
+    agw_buf_t  want = AGW_BUF_INIT, got = AGW_BUF_INIT;
+    char       name[256];
+
+    snprintf(name, sizeof(name), "anthropic-messages/%s", fixture);
+    if (!ok(ant_fixture_wire(name, &in) == 0, "%s: read", fixture)) {
+        return;
+    }
+
+    is_int(ant_run(A, O, "m", in.data, in.len, 0, 0, &mid, NULL), 0,
+           "round trip: anthropic -> openai ends cleanly");
+
+    ok(same_at_every_split(O, A, mid.data, mid.len, OPENAI_STRIDE, &out),
+       "%s re-encoded: same bytes at every split", fixture);
+
+    ant_read(in.data, in.len, 1, &want);
+    ant_read(out.data, out.len, 0, &got);
+
+    ok(strncmp(got.data, "FAULT", 5) != 0, "%s re-encoded: well framed",
+       fixture);
+    snprintf(name, sizeof(name), "%s re-encoded: blocks, stop reason, "
+             "usage as sent", fixture);
+    is_str(body_of(&got), body_of(&want), name);
+
+    agw_buf_free(&in);
+    agw_buf_free(&mid);
+    agw_buf_free(&out);
+    agw_buf_free(&want);
+    agw_buf_free(&got);
+}
+
+
+/* OpenAI provider, Anthropic client (Claude Code, the Anthropic SDK). */
+static void
+test_from_openai(const char *fixture, size_t stride, const char *want)
+{
+    agw_buf_t  in = AGW_BUF_INIT, out = AGW_BUF_INIT, sum = AGW_BUF_INIT;
+    char       name[256];
+    int        rc;
+
+    snprintf(name, sizeof(name), "openai-chat/%s", fixture);
+    if (strstr(fixture, ".jsonl") != NULL) {
+        rc = fixture_jsonl_to_sse(name, "data: [DONE]\n\n", &in);
+    } else {
+        rc = agw_buf_append(&in, "", 0);
+        free(in.data);
+        in.data = fixture_read(name, &in.len);
+        in.cap = in.len + 1;
+        rc = in.data ? 0 : -1;
+    }
+    if (!ok(rc == 0, "%s: read", fixture)) {
+        return;
+    }
+
+    ok(same_at_every_split(O, A, in.data, in.len, stride, &out),
+       "openai %s -> anthropic: same bytes at every split", fixture);
+
+    ant_read(out.data, out.len, 0, &sum);
+    snprintf(name, sizeof(name), "openai %s -> anthropic: events a client "
+             "reads", fixture);
+    is_str(sum.data, want, name);
+
+    agw_buf_free(&in);
+    agw_buf_free(&out);
+    agw_buf_free(&sum);
+}
+
+
+/*
+ * A stream cut before its end (the provider's connection closed cleanly,
+ * but without message_stop or [DONE]) ends in an error event, never in a
+ * clean end, wherever the cut falls.
+ */
+static void
+test_truncated(agw_dialect_t p, agw_dialect_t c, const char *name)
+{
+    size_t       cut, bad;
+    agw_buf_t    in = AGW_BUF_INIT, out = AGW_BUF_INIT, sum = AGW_BUF_INIT;
+    const char  *end, *last;
+
+    if (p == A) {
+        (void) ant_fixture_wire(name, &in);
+    } else {
+        in.data = fixture_read(name, &in.len);
+        in.cap = in.len + 1;
+    }
+    if (!ok(in.data != NULL, "%s: read", name)) {
+        return;
+    }
+
+    /* the end marker: the last event, which the cuts stop short of */
+    end = strstr(in.data, p == A ? "event: message_stop" : "data: [DONE]");
+    if (!ok(end != NULL, "%s: has its end marker", name)) {
+        return;
+    }
+
+    bad = 0;
+    for (cut = 1; cut < (size_t) (end - in.data);
+         cut += (p == A ? 1 : OPENAI_STRIDE))
+    {
+        agw_buf_reset(&out);
+        if (ant_run(p, c, "m", in.data, cut, 0, 0, &out, NULL) != 1) {
+            bad = cut;
+            break;
+        }
+
+        if (c == A) {
+            ant_read(out.data, out.len, 0, &sum);
+            last = strrchr(sum.data, '\n');
+            while (last > sum.data && last[-1] != '\n') {
+                last--;
+            }
+            if (strncmp(sum.data, "FAULT", 5) == 0
+                || strncmp(last, "error api_error: ", 17) != 0)
+            {
+                tap_diag("%s", sum.data);
+                bad = cut;
+                break;
+            }
+
+        } else {
+            oa_read(out.data, out.len, &sum);
+            if (strstr(sum.data, "error: ") == NULL
+                || strstr(sum.data, "[DONE]") != NULL)
+            {
+                tap_diag("%s", sum.data);
+                bad = cut;
+                break;
+            }
+        }
+    }
+
+    is_int(bad, 0, "every cut short of the end gives an error event");
+
+    agw_buf_free(&in);
+    agw_buf_free(&out);
+    agw_buf_free(&sum);
+}
+
+
+/* Anthropic on both sides: the provider's bytes but for the model. */
+static void
+test_passthrough(void)
+{
+    agw_buf_t     in = AGW_BUF_INIT, out = AGW_BUF_INIT, sum = AGW_BUF_INIT;
+    agw_usage_t   u;
+    const char   *a, *b;
+    agw_stream_t *s;
+
+    (void) ant_fixture_wire("anthropic-messages/stream-text.sse", &in);
+
+    ok(same_at_every_split(A, A, in.data, in.len, 1, &out),
+       "passthrough: same bytes at every split");
+
+    agw_buf_reset(&out);
+    is_int(ant_run(A, A, "alias-model", in.data, in.len, 0, 0, &out, &u), 0,
+           "passthrough: clean end");
+
+    ant_read(out.data, out.len, 0, &sum);
+    is_str(sum.data,
+           "model=alias-model\n"
+           "[0 text] [12345,67890]\n"
+           "stop=end_turn usage in=135 cw=0 cr=0 out=10\n"
+           "end\n",
+           "passthrough: model rewritten, events kept");
+
+    /* after message_start, the bytes are the provider's, padding and all */
+    a = strstr(in.data, "event: content_block_start");
+    b = strstr(out.data, "event: content_block_start");
+    ok(a && b && strcmp(a, b) == 0, "passthrough: later events byte-exact");
+
+    is_int(u.input, 135, "passthrough usage: input");
+    is_int(u.output, 10, "passthrough usage: output");
+    is_int(u.cache_read, 0, "passthrough usage: cache read");
+
+    /* a provider error event goes out once, as it came */
+    agw_buf_reset(&in);
+    agw_buf_reset(&out);
+    (void) ant_fixture_wire("anthropic-messages/stream-error-overloaded"
+                            ".documented.sse", &in);
+    s = agw_stream_new(A, A, &(agw_stream_opts_t) { "m", 0, 0 });
+    ok(s != NULL, "passthrough stream");
+    if (s == NULL) {
+        return;
+    }
+    is_int(agw_stream_feed(s, in.data, in.len, &out), -1,
+           "passthrough: provider error stops the feed");
+    is_int(agw_stream_finish(s, 1, &out), 1, "passthrough: ends in error");
+    ok(out.len == in.len && memcmp(out.data, in.data, in.len) == 0,
+       "passthrough: the provider's error event, once, unchanged");
+    is_int(agw_stream_error(s)->cls, AGW_ERR_OVERLOADED,
+           "passthrough: error class overloaded");
+    agw_stream_free(s);
+
+    agw_buf_free(&in);
+    agw_buf_free(&out);
+    agw_buf_free(&sum);
+}
+
+
+/* A mid-stream error event reaches an OpenAI client as OpenAI's. */
+static void
+test_error_event(void)
+{
+    agw_buf_t      in = AGW_BUF_INIT, out = AGW_BUF_INIT, sum = AGW_BUF_INIT;
+    agw_stream_t  *s;
+    const char    *chunks =
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}]}"
+        "\n\ndata: {\"error\":{\"message\":\"boom\",\"type\":"
+        "\"server_error\"}}\n\n";
+
+    (void) ant_fixture_wire("anthropic-messages/stream-text.sse", &in);
+    /* the documented overloaded event after the first text delta */
+    in.len = (size_t) (strstr(in.data, "event: content_block_delta\ndata: "
+                              "{\"type\":\"content_block_delta\",\"index\":0,"
+                              "\"delta\":{\"type\":\"text_delta\",\"text\":"
+                              "\"12\"") - in.data);
+    (void) agw_buf_append_str(&in, "event: error\ndata: {\"type\": \"error\", "
+        "\"error\": {\"type\": \"overloaded_error\", \"message\": "
+        "\"Overloaded\"}}\n\n");
+
+    s = agw_stream_new(A, O, &(agw_stream_opts_t) { "m", 1, 0 });
+    if (!ok(s != NULL, "stream")) {
+        return;
+    }
+    is_int(agw_stream_feed(s, in.data, in.len, &out), -1,
+           "error event: feed reports the failure");
+    is_int(agw_stream_finish(s, 1, &out), 1, "error event: finish says so");
+    is_int(agw_stream_error(s)->cls, AGW_ERR_OVERLOADED,
+           "error event: class overloaded");
+    agw_stream_free(s);
+
+    oa_read(out.data, out.len, &sum);
+    is_str(sum.data, "text=[\nerror: Overloaded\n",
+           "error event: the text so far, then OpenAI's error, no [DONE]");
+
+    /* to an Anthropic client of an OpenAI provider: event: error */
+    agw_buf_reset(&out);
+    s = agw_stream_new(O, A, &(agw_stream_opts_t) { "m", 0, 0 });
+    if (!ok(s != NULL, "stream")) {
+        return;
+    }
+    (void) agw_stream_feed(s, chunks, strlen(chunks), &out);
+    (void) agw_stream_finish(s, 1, &out);
+    agw_stream_free(s);
+
+    ant_read(out.data, out.len, 0, &sum);
+    is_str(sum.data, "model=m\n[0 text] hi\nerror api_error: boom\n",
+           "openai error chunk -> anthropic error event");
+
+    agw_buf_free(&in);
+    agw_buf_free(&out);
+    agw_buf_free(&sum);
+}
+
+
+int
+main(void)
+{
+    test_to_openai("stream-text.sse",
+        "text=[12345,67890]\n"
+        "finish=stop\n"
+        "usage prompt=135 completion=10 cached=0 reasoning=0\n"
+        "[DONE]\n");
+
+    test_to_openai("stream-tool-use.sse",
+        "text=\n"
+        "tool[0] toolu_018acGYLtfR52q9yDbWaEdQZ get_weather "
+            "{\"location\": \"San Francisco, CA\", \"units\": \"f\"}\n"
+        "finish=tool_calls\n"
+        "usage prompt=656 completion=74 cached=0 reasoning=0\n"
+        "[DONE]\n");
+
+    test_to_openai("stream-tool-use.documented.sse",
+        "text=Okay, let's check the weather for San Francisco, CA:\n"
+        "tool[0] toolu_01T1x1fJ34qAmk2tNTrN7Up6 get_weather "
+            "{\"location\": \"San Francisco, CA\", \"unit\": \"fahrenheit\"}\n"
+        "finish=tool_calls\n"
+        "usage prompt=472 completion=89 cached=0 reasoning=0\n"
+        "[DONE]\n");
+
+    test_to_openai("stream-thinking.chunks.jsonl",
+        "text=925 \xc3\xb7 5 = 185\n"
+        "reasoning=The previous result was 925. Now I need to divide that "
+            "by 5.\n\n925 \xc3\xb7 5 = 185 sig=EvQBCkYICxgCKkAxhD4NUKFzudtZ6N"
+            "zbZdEiBACIScTzqjPViM596iWLZIk4EFKYYBj3B6Ptl3b0dcQv/VeJBNbejNWIWR"
+            "Bn+KPNEgz6HWtKx7p+QRgKsEoaDGjsiqfht7gTRFYHiyIwD1VSmNqHxv3wy8KEMP"
+            "+LYb/TC4UH3H97tuoaADARFFcA0phdfxnzKQxFnc9lwY+dKlzUsaKSUAFeu1bDL5"
+            "ikZJ1vL0Fkz6JjoFke0L/wOJRIUDUlDUOFJ1tZ3ea7g6LGE/5hwuvWgLwewdcm64"
+            "d+43l7F57XrOmqNd6flI2K/oPr/4yzNgvi/EhT6Ca17BgB\n"
+        "finish=stop\n"
+        "usage prompt=69 completion=53 cached=0 reasoning=0\n"
+        "[DONE]\n");
+
+    test_to_openai("stream-thinking.documented.sse",
+        "text=27 * 453 = 12,231\n"
+        "reasoning=Let me solve this step by step:\n\n1. First break down "
+            "27 * 453\n2. 453 = 400 + 50 + 3\n3. 27 * 400 = 10,800\n4. 27 * "
+            "50 = 1,350\n5. 27 * 3 = 81\n6. 10,800 + 1,350 + 81 = 12,231 "
+            "sig=EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds...\n"
+        "finish=stop\n"
+        "[DONE]\n");
+
+    /* server tools ran at Anthropic: only the answer reaches the client;
+     * usage counts cache reads and writes in the prompt, once */
+    test_to_openai("stream-prompt-cache.chunks.jsonl",
+        "text=The sum of the squares of the numbers 1 through 12 is "
+            "**650**.\n"
+        "finish=stop\n"
+        "usage prompt=9632 completion=198 cached=6289 reasoning=0\n"
+        "[DONE]\n");
+
+    test_round_trip("stream-text.sse");
+    test_round_trip("stream-tool-use.sse");
+    test_round_trip("stream-tool-use.documented.sse");
+    test_round_trip("stream-thinking.chunks.jsonl");
+    test_round_trip("stream-thinking.documented.sse");
+    test_round_trip("stream-prompt-cache.chunks.jsonl");
+
+    test_from_openai("stream-tool-calls.sse", OPENAI_STRIDE,
+        "model=alias-model\n"
+        "[0 tool_use call_CTf1nWJLqSeRgDqaCG27xZ74 get_weather] "
+            "{\"city\":\"San Francisco\",\"state\":\"CA\"}\n"
+        "stop=tool_use usage in=48 cw=0 cr=0 out=19\n"
+        "end\n");
+
+    test_from_openai("stream-parallel-tool-calls.sse", OPENAI_STRIDE,
+        "model=alias-model\n"
+        "[0 tool_use call_JMW1whyEaYG438VE1OIflxA2 GetWeatherArgs] "
+            "{\"city\": \"Edinburgh\", \"country\": \"GB\", \"units\": "
+            "\"c\"}\n"
+        "[1 tool_use call_DNYTawLBoN8fj3KN6qU9N1Ou get_stock_price] "
+            "{\"ticker\": \"AAPL\", \"exchange\": \"NASDAQ\"}\n"
+        "stop=tool_use usage in=149 cw=0 cr=0 out=60\n"
+        "end\n");
+
+    test_from_openai("stream-text.sse", OPENAI_STRIDE,
+        "model=alias-model\n"
+        "[0 text] I'm unable to provide real-time weather updates. To get "
+            "the current weather in San Francisco, I recommend checking a "
+            "reliable weather website or a weather app.\n"
+        "stop=end_turn usage in=14 cw=0 cr=0 out=30\n"
+        "end\n");
+
+    test_from_openai("stream-reasoning-usage-azure.chunks.jsonl", OPENAI_STRIDE,
+        "model=alias-model\n"
+        "[0 text] Capital of Denmark.\n"
+        "stop=end_turn usage in=15 cw=0 cr=0 out=78\n"
+        "end\n");
+
+    test_truncated(A, O, "anthropic-messages/stream-tool-use.sse");
+    test_truncated(A, O, "anthropic-messages/stream-thinking.documented.sse");
+    test_truncated(O, A, "openai-chat/stream-parallel-tool-calls.sse");
+
+    test_passthrough();
+    test_error_event();
+
+    return done_testing();
+}
