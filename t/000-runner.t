@@ -5,7 +5,7 @@
 # marked "runner extension" rely on behaviour the real Test::Nginx lacks
 # (docs/testing.md); the rest should pass under it unchanged.
 
-use Test::Nginx::Socket tests => 103;
+use Test::Nginx::Socket tests => 104;
 
 use File::Temp ();
 
@@ -62,7 +62,7 @@ run_tests();
     @not_ok = $out =~ /^(not ok \d+ .*)$/mg;
     ($servroot) = $out =~ /^# servroot: (\S+)$/m;
 
-    is(scalar @not_ok, 10, 'the failing suite fails 10 subtests')
+    is(scalar @not_ok, 12, 'the failing suite fails 12 subtests')
         or diag $out;
     like($out, qr/^not ok \d+ - \S+ TEST 1: .* - response_body - /m,
          'a wrong body fails');
@@ -74,13 +74,15 @@ run_tests();
          'a chunked body cut by abort fails, as in Test::Nginx');
     like($out, qr/^not ok \d+ - \S+ TEST 4: .* - die as expected/m,
          'must_die fails when nginx starts');
-    like($out, qr/^not ok \d+ - \S+ TEST 5: .* should match a line in error\.log/m,
+    like($out, qr/^not ok \d+ - \S+ TEST 5: .* - Can't connect to /m,
+         'a refused connection fails');
+    like($out, qr/^not ok \d+ - \S+ TEST 6: .* should match a line in error\.log/m,
          'a missing error_log line fails');
-    like($out, qr/^not ok \d+ - \S+ TEST 5: .* should not match any line in error\.log/m,
+    like($out, qr/^not ok \d+ - \S+ TEST 6: .* should not match any line in error\.log/m,
          'a no_error_log line present fails');
-    like($out, qr/^not ok \d+ - \S+ TEST 6: .* - status code ok/m,
+    like($out, qr/^not ok \d+ - \S+ TEST 7: .* - status code ok/m,
          'a wrong status fails');
-    like($out, qr/^not ok \d+ - \S+ TEST 6: .* - header X-Missing ok/m,
+    like($out, qr/^not ok \d+ - \S+ TEST 7: .* - header X-Missing ok/m,
          'a missing header fails');
     ok(defined $servroot && !-e $servroot,
        'the failing suite stopped its nginx and removed its server root');
@@ -131,7 +133,11 @@ GET /slow
 GET /t
 --- must_die
 
-=== TEST 5: error_log line missing, no_error_log line present
+=== TEST 5: no config after a must_die block: no nginx to connect to
+--- request
+GET /t
+
+=== TEST 6: error_log line missing, no_error_log line present
 --- config
     location = /t { echo ok; }
 --- request
@@ -142,7 +148,7 @@ this line is never logged
 --- no_error_log
 [error]
 
-=== TEST 6: wrong status, missing header
+=== TEST 7: wrong status, missing header
 --- config
     location = /t { echo ok; }
 --- request

@@ -45,7 +45,7 @@ sub send_request {
     $res = { resp => '', timed_out => 0, error => undef, connect_failed => 0 };
 
     $sock = connect_with_retries($o{addr}, $o{port}, $o{timeout},
-                                 $o{connect_tries} || 20, \$err);
+                                 $o{connect_tries} || 10, \$err);
     if (!$sock) {
         $res->{connect_failed} = 1;
         $res->{error} = "Can't connect to $o{addr}:$o{port}: $err";
@@ -124,7 +124,7 @@ sub send_request {
 
 # nginx is already listening when the daemonising parent exits, but a
 # reload or a slow machine can still refuse a connection for a moment:
-# retry with a growing pause, as Test::Nginx does.
+# retry with a growing pause (about 3 s in all), as Test::Nginx does.
 sub connect_with_retries {
     my ($addr, $port, $timeout, $tries, $errp) = @_;
     my $sock;
