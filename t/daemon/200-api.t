@@ -636,4 +636,19 @@ subtest 'failed logins are rate-limited' => sub {
     alive('after the lockout');
 };
 
+subtest 'clean shutdown' => sub {
+    kill 'TERM', $pid;
+    my $t = time;
+    waitpid $pid, 0;
+    my $status = $?;
+    $pid = undef;
+    is($status, 0, 'exit status 0 after SIGTERM');
+    cmp_ok(time - $t, '<', 10, 'stops promptly');
+    my $text = slurp($log);
+    unlike($text, qr/AddressSanitizer|runtime error|LeakSanitizer/,
+           'no sanitizer report');
+    unlike($text, qr/\Q$password\E|\Q$token\E|\Q$secret\E/,
+           'no secret in the log');
+};
+
 done_testing();
