@@ -64,7 +64,7 @@ http {
     access_log ${tmp}/nginx/logs/access.log;
     client_body_temp_path ${tmp}/nginx/body;
     proxy_temp_path ${tmp}/nginx/proxy;
-    ai_gateway_state ${tmp}/state 16m;
+    ai_gateway_state ${tmp}/state size=16m capture=16k;
     ai_gateway_provider mock type=openai url=http://127.0.0.1:${ports.upstream}/v1;
     ai_gateway_route gpt-4o-mini mock;
     server {
@@ -247,6 +247,8 @@ async function flows(page, consoleErrors) {
     is(await page.textContent('#log-detail dd[data-field="prompt_tokens"]'), '16', 'detail shows prompt tokens');
     is(await page.textContent('#log-detail dd[data-field="completion_tokens"]'), '363', 'detail shows completion tokens');
     like(await page.textContent('#log-detail dd[data-field="provider"]'), /^mock$/, 'detail shows the provider');
+    like(await page.textContent('#log-detail pre[data-body="request_body"]').catch(() => ''),
+        /\n {6}"content": "Invent a holiday\."/, 'detail shows the captured request body pretty-printed');
     await shoot(page, 'logs-detail-laptop-light-en');
     await page.keyboard.press('Escape');
     ok(!(await page.evaluate(() => document.querySelector('#log-detail').open)), 'Escape closes the detail');
