@@ -46,8 +46,12 @@ agw_gm_parts_to_hub(const json_t *parts, json_t *msg, const char *rid,
         fc = agw_gm_get(part, "functionCall", "function_call");
 
         if (fc != NULL) {
+            /* Vertex can stream a call's arguments (partialArgs,
+             * willContinue) when asked to; what came so far is no call */
             name = agw_gm_str(fc, "name", NULL);
-            if (name == NULL) {
+            if (name == NULL || json_object_get(fc, "partialArgs") != NULL
+                || json_is_true(json_object_get(fc, "willContinue")))
+            {
                 agw_error_set(err, AGW_ERR_BAD_GATEWAY, 0,
                               "unsupported_part",
                               "a functionCall without a name (streamed "

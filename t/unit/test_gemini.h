@@ -292,6 +292,41 @@ oai_client_parse(const char *s, size_t len, oai_client_t *c)
 }
 
 
+/* The text parts of a Gemini stream fixture, joined, read with the SSE
+ * parser (the fixture's own line ends, whatever they are). */
+__attribute__((unused)) static void
+gm_fixture_text(const agw_buf_t *wire, agw_buf_t *text)
+{
+    int          n;
+    size_t       i, k;
+    json_t      *j, *cand, *part;
+    const char  *t;
+    events_t     ev;
+
+    if (events_parse(wire->data, wire->len, &ev) != 0) {
+        tap_diag("fixture does not parse as SSE");
+    }
+
+    for (n = 0; n < ev.n; n++) {
+        j = json_loads(ev.data[n], 0, NULL);
+        json_array_foreach(json_object_get(j, "candidates"), i, cand) {
+            json_array_foreach(json_object_get(json_object_get(cand,
+                                   "content"), "parts"), k, part) {
+                t = json_string_value(json_object_get(part, "text"));
+                if (t != NULL
+                    && !json_is_true(json_object_get(part, "thought")))
+                {
+                    agw_buf_append_str(text, t);
+                }
+            }
+        }
+        json_decref(j);
+    }
+
+    events_free(&ev);
+}
+
+
 /* The JSON text s, parsed; for comparing tool call arguments. */
 __attribute__((unused)) static json_t *
 jparse(const char *s)
@@ -300,19 +335,21 @@ jparse(const char *s)
 }
 
 
-/* Feeds the stream whole and then split at every byte offset (two feeds),
- * checking every split gives the bytes of the whole run. */
+/* Feeds the stream split in two at every step-th byte offset (1: every
+ * one), checking every split gives the bytes of the whole run. */
 __attribute__((unused)) static void
 gm_splits_identical(agw_dialect_t provider, agw_dialect_t client,
     const agw_stream_opts_t *o, const agw_buf_t *in, const agw_buf_t *whole,
-    const char *name)
+    size_t step, const char *name)
 {
-    size_t          k, bad;
+    size_t          k, bad, n;
     agw_buf_t       out = AGW_BUF_INIT;
     agw_stream_t   *s;
 
     bad = 0;
-    for (k = 1; k < in->len; k++) {
+    n = 0;
+    for (k = 1; k < in->len; k += step) {
+        n++;
         agw_buf_reset(&out);
         s = agw_stream_new(provider, client, o);
         if (agw_stream_feed(s, in->data, k, &out) == 0) {
@@ -328,8 +365,33 @@ gm_splits_identical(agw_dialect_t provider, agw_dialect_t client,
         }
     }
 
-    ok(bad == 0, "%s: identical output at all %zu split points", name,
-       in->len - 1);
+    ok(bad == 0, "%s: identical output at %zu split points%s", name, n,
+       step == 1 ? " (every byte offset)" : "");
+    agw_buf_free(&out);
+}
+
+/* Feeds the stream one byte at a time: every offset is a split point of
+ * the same run, which must give the bytes of the whole run. */
+__attribute__((unused)) static void
+gm_bytewise_identical(agw_dialect_t provider, agw_dialect_t client,
+    const agw_stream_opts_t *o, const agw_buf_t *in, const agw_buf_t *whole,
+    const char *name)
+{
+    size_t          k;
+    agw_buf_t       out = AGW_BUF_INIT;
+    agw_stream_t   *s;
+
+    s = agw_stream_new(provider, client, o);
+    for (k = 0; k < in->len; k++) {
+        if (agw_stream_feed(s, in->data + k, 1, &out) != 0) {
+            break;
+        }
+    }
+    (void) agw_stream_finish(s, 1, &out);
+    agw_stream_free(s);
+
+    ok(out.len == whole->len && memcmp(out.data, whole->data, out.len) == 0,
+       "%s: identical output fed one byte at a time", name);
     agw_buf_free(&out);
 }
 
