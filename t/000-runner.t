@@ -5,7 +5,7 @@
 # marked "runner extension" rely on behaviour the real Test::Nginx lacks
 # (docs/testing.md); the rest should pass under it unchanged.
 
-use Test::Nginx::Socket tests => 104;
+use Test::Nginx::Socket tests => 112;
 
 use File::Temp ();
 
@@ -86,6 +86,41 @@ run_tests();
          'a missing header fails');
     ok(defined $servroot && !-e $servroot,
        'the failing suite stopped its nginx and removed its server root');
+}
+
+# The HTTP parser on its own, for framings nginx rarely sends: chunk
+# extensions, trailers, responses that end early.  (Test::Nginx::Client is
+# this runner's; the real Test::Nginx has no such module.)
+SKIP: {
+    skip 'Test::Nginx::Client is specific to the repository runner', 8
+        unless eval { require Test::Nginx::Client; 1 };
+
+    my $parse = \&Test::Nginx::Client::parse_response;
+    my $done = \&Test::Nginx::Client::response_complete;
+    my $head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    my ($res, $raw_headers, $left, $err);
+
+    ($res, $raw_headers, $left, $err)
+        = $parse->($head . "5;ext=1\r\nhello\r\n1\r\n!\r\n0\r\nX-T: 1\r\n\r\n");
+    is($res && $res->content, 'hello!', 'chunk extensions and trailers');
+    is($raw_headers, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n",
+       'raw headers end at the last CRLF before the empty line');
+
+    ($res, undef, undef, $err) = $parse->($head . "5\r\nhel");
+    like($err, qr/not enough octets/, 'a chunk cut short is an error');
+
+    ($res, undef, $left) = $parse->("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+                                    . "\r\nokHTTP/1.1 404 Not Found\r\n");
+    is($res->content . '|' . $left, 'ok|HTTP/1.1 404 Not Found' . "\r\n",
+       'bytes after Content-Length are left for the next response');
+
+    ok($done->("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+       'complete by Content-Length');
+    ok(!$done->("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok"),
+       'incomplete by Content-Length');
+    ok($done->($head . "2\r\nok\r\n0\r\n\r\n"), 'complete by the last chunk');
+    ok(!$done->("HTTP/1.0 200 OK\r\n\r\nstream"),
+       'a close-delimited body is never complete before the close');
 }
 
 sub failing_suite {
