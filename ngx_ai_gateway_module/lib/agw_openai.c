@@ -6,6 +6,9 @@
  * ask for).  See docs/translation.md.
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE               /* memmem */
+#endif
 #include <stdio.h>
 #include <string.h>
 
@@ -544,6 +547,168 @@ agw_openai_stream_error(agw_stream_t *s, const agw_error_t *err,
 
 
 /*
+ * The position of the only occurrence of the JSON key "key" (quotes
+ * included) in d that is a key of a compact object (preceded by '{' or
+ * ','), or NULL if there is none.  *many is set when the text occurs more
+ * than once, or once but not in that position: the caller must then
+ * parse.  Inside a JSON string a quote is always escaped, so "key" with
+ * both quotes bare followed by ':' only occurs there as ...\"key":, which
+ * the preceding-byte check rejects.
+ */
+static const char *
+agw_openai_find_key(const char *d, size_t len, const char *key, int *many)
+{
+    size_t       klen;
+    const char  *p, *found, *end;
+
+    klen = strlen(key);
+    end = d + len;
+    found = NULL;
+
+    for (p = d; (p = memmem(p, (size_t) (end - p), key, klen)) != NULL;
+         p += klen)
+    {
+        if (found != NULL || p == d || (p[-1] != ',' && p[-1] != '{')) {
+            *many = 1;
+            return NULL;
+        }
+        found = p;
+    }
+
+    return found;
+}
+
+
+/*
+ * The fast path of the passthrough, for the ordinary chunk: the bytes are
+ * copied as they came with only the model's value replaced and
+ * ',"usage":null' cut, without parsing the JSON (a parse and a dump cost
+ * most of the passthrough's time).  Anything unusual returns 0 and goes to
+ * the parsing path: an "error" or a usage object, an escaped model name,
+ * multi-line data, a key seen twice.  Returns 1 when it wrote the event,
+ * 0 to fall back, -1 on allocation failure.
+ */
+static int
+agw_openai_fast_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,
+    agw_buf_t *out)
+{
+    int          many, i;
+    size_t       len, cut_len;
+    const char  *d, *model, *mval, *mend, *usage, *cut, *pos;
+    struct {
+        const char  *from;
+        const char  *to;
+        int          model;
+    } e[3];
+
+    d = ev->data;
+    len = ev->data_len;
+    many = 0;
+
+    if (s->openai.no_fast_path || len < 2 || d[0] != '{' || d[len - 1] != '}'
+        || memchr(d, '\n', len) != NULL
+        || memmem(d, len, "\"error\"", 7) != NULL)
+    {
+        return 0;
+    }
+
+    usage = agw_openai_find_key(d, len, "\"usage\":", &many);
+    if (many) {
+        return 0;
+    }
+
+    cut = NULL;
+    cut_len = 0;
+    if (usage != NULL) {
+        if ((size_t) (d + len - usage) < 13
+            || memcmp(usage + 8, "null", 4) != 0
+            || (usage[12] != ',' && usage[12] != '}'))
+        {
+            return 0;                       /* a usage object: parse it */
+        }
+
+        if (!s->include_usage) {
+            /* cut ',"usage":null', or '"usage":null,' when it comes first */
+            if (usage[-1] == ',') {
+                cut = usage - 1;
+                cut_len = 13;
+            } else if (usage[12] == ',') {
+                cut = usage;
+                cut_len = 13;
+            } else {
+                cut = usage;
+                cut_len = 12;
+            }
+        }
+    }
+
+    model = agw_openai_find_key(d, len, "\"model\":\"", &many);
+    if (many) {
+        return 0;
+    }
+
+    mval = NULL;
+    mend = NULL;
+    if (model != NULL && s->model[0] != '\0') {
+        mval = model + 9;
+        mend = memchr(mval, '"', (size_t) (d + len - mval));
+        if (mend == NULL || memchr(mval, '\\', (size_t) (mend - mval))) {
+            return 0;
+        }
+    }
+
+    if (ev->event_len && agw_buf_printf(out, "event: %s\n", ev->event) != 0)
+    {
+        return -1;
+    }
+
+    if (agw_buf_append(out, "data: ", 6) != 0) {
+        return -1;
+    }
+
+    /* at most two edits: the model's value (quotes included) and the
+     * usage cut, applied in the order they occur */
+    e[0].from = mval ? mval - 1 : NULL;
+    e[0].to = mval ? mend + 1 : NULL;
+    e[0].model = 1;
+    e[1].from = cut;
+    e[1].to = cut ? cut + cut_len : NULL;
+    e[1].model = 0;
+    if (e[0].from != NULL && e[1].from != NULL && e[1].from < e[0].from) {
+        e[2] = e[0];
+        e[0] = e[1];
+        e[1] = e[2];
+    }
+
+    pos = d;
+    for (i = 0; i < 2; i++) {
+        if (e[i].from == NULL) {
+            continue;
+        }
+        if (agw_buf_append(out, pos, (size_t) (e[i].from - pos)) != 0) {
+            return -1;
+        }
+        if (e[i].model
+            && agw_buf_append_json_string(out, s->model,
+                                          strlen(s->model)) != 0)
+        {
+            return -1;
+        }
+        pos = e[i].to;
+    }
+
+    if (agw_buf_append(out, pos, (size_t) (d + len - pos)) != 0
+        || agw_buf_append(out, "\n\n", 2) != 0)
+    {
+        return -1;
+    }
+
+    s->started = 1;
+    return 1;
+}
+
+
+/*
  * OpenAI to OpenAI: each chunk is re-serialised with the client's model
  * name; usage is read; the usage chunk we asked for on the client's behalf
  * (choices [] + usage) and the "usage": null of every other chunk are
@@ -561,6 +726,11 @@ agw_openai_stream_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,
         s->provider_done = 1;
         s->client_done = 1;
         return agw_sse_write(out, ev->event, ev->data, ev->data_len);
+    }
+
+    rc = agw_openai_fast_passthrough(s, ev, out);
+    if (rc != 0) {
+        return rc == 1 ? 0 : -1;
     }
 
     chunk = agw_openai_event_json(ev);

@@ -13,6 +13,7 @@ typedef struct {
     unsigned  role_sent:1;     /* encoder: first delta carried the role */
     unsigned  finish_seen:1;   /* a finish_reason went by */
     unsigned  done_seen:1;     /* decoder: "[DONE]" arrived */
+    unsigned  no_fast_path:1;  /* passthrough: always re-serialise (tests) */
 } agw_openai_stream_t;
 
 #endif /* AGW_OPENAI_H */

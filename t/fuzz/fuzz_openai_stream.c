@@ -5,13 +5,15 @@
  * stream that did not end cleanly must have said so.
  */
 
-#include "agw_translate.h"
+#include <jansson.h>
+
+#include "agw_translate_int.h"
 #include "fuzz_util.h"
 
 
 static int
 run(agw_dialect_t client, const agw_stream_opts_t *o, const uint8_t *d,
-    size_t len, uint32_t seed, int upstream_ok, agw_buf_t *out)
+    size_t len, uint32_t seed, int upstream_ok, int slow, agw_buf_t *out)
 {
     int            rc, frc;
     size_t         i, n;
@@ -22,6 +24,7 @@ run(agw_dialect_t client, const agw_stream_opts_t *o, const uint8_t *d,
     if (s == NULL) {
         return -2;
     }
+    s->openai.no_fast_path = slow;
 
     rc = 0;
     for (i = 0; i < len && rc == 0; i += n) {
@@ -51,6 +54,68 @@ run(agw_dialect_t client, const agw_stream_opts_t *o, const uint8_t *d,
 }
 
 
+/*
+ * A passthrough that ended cleanly must give the same events with the
+ * fast path (bytes copied, model replaced) as by parsing every chunk:
+ * equal JSON, or equal bytes.  (Invalid JSON the fast path forwards makes
+ * the parsing path fail, so only clean runs compare.)
+ */
+static void
+check_fast_path(const agw_stream_opts_t *o, const uint8_t *d, size_t len,
+    int ok_end, const agw_buf_t *fast)
+{
+    size_t            i, na, nb;
+    json_t           *a, *b;
+    agw_buf_t         slow = AGW_BUF_INIT, fe = AGW_BUF_INIT,
+                      se = AGW_BUF_INIT;
+    agw_sse_parser_t  p;
+    const char       *pa, *pb, *ea, *eb;
+
+    if (run(AGW_DIALECT_OPENAI, o, d, len, 0, ok_end, 1, &slow) != 0) {
+        agw_buf_free(&slow);
+        return;
+    }
+
+    agw_sse_init(&p, 0);
+    agw_sse_feed(&p, fast->data, fast->len, fuzz_collect, &fe);
+    agw_sse_free(&p);
+    agw_sse_init(&p, 0);
+    agw_sse_feed(&p, slow.data, slow.len, fuzz_collect, &se);
+    agw_sse_free(&p);
+
+    /* walk both event lists (event \x1f data \x1e) side by side */
+    pa = fe.data;
+    pb = se.data;
+    ea = fe.data + fe.len;
+    eb = se.data + se.len;
+    while (pa != NULL && pb != NULL && pa < ea && pb < eb) {
+        na = (size_t) ((char *) memchr(pa, '\x1e', (size_t) (ea - pa)) - pa);
+        nb = (size_t) ((char *) memchr(pb, '\x1e', (size_t) (eb - pb)) - pb);
+        if (na != nb || memcmp(pa, pb, na) != 0) {
+            i = (size_t) ((char *) memchr(pa, '\x1f', na) - pa) + 1;
+            a = json_loadb(pa + i, na - i, 0, NULL);
+            b = json_loadb(pb + i, nb - i, 0, NULL);
+            if (a == NULL || !json_equal(a, b)) {
+                fuzz_differ("fast path and parsing path differ", fast,
+                            &slow);
+            }
+            json_decref(a);
+            json_decref(b);
+        }
+        pa += na + 1;
+        pb += nb + 1;
+    }
+
+    if ((pa < ea) != (pb < eb)) {
+        fuzz_differ("fast path and parsing path: event counts", fast, &slow);
+    }
+
+    agw_buf_free(&slow);
+    agw_buf_free(&fe);
+    agw_buf_free(&se);
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -75,8 +140,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     data += FUZZ_HEADER;
     size -= FUZZ_HEADER;
 
-    r1 = run(c, &o, data, size, 0, ok_end, &whole);
-    r2 = run(c, &o, data, size, seed, ok_end, &split);
+    r1 = run(c, &o, data, size, 0, ok_end, 0, &whole);
+    r2 = run(c, &o, data, size, seed, ok_end, 0, &split);
 
     if (r1 != r2 || whole.len != split.len
         || (whole.len && memcmp(whole.data, split.data, whole.len) != 0))
@@ -92,6 +157,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_differ("client output is not whole SSE events", &whole, &ev);
     }
     agw_sse_free(&p);
+
+    if (c == AGW_DIALECT_OPENAI && r1 == 0) {
+        check_fast_path(&o, data, size, ok_end, &whole);
+    }
 
     agw_buf_free(&whole);
     agw_buf_free(&split);

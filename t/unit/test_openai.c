@@ -390,6 +390,78 @@ check_stream_failures(const agw_buf_t *wire)
 }
 
 
+/* OpenAI -> OpenAI with the fast path on or off. */
+static void
+passthrough(const agw_buf_t *wire, int include_usage, int slow,
+    agw_buf_t *out, agw_usage_t *u)
+{
+    agw_stream_t      *s;
+    agw_stream_opts_t  o = { "my-\"alias\"", include_usage, 0 };
+
+    s = agw_stream_new(AGW_DIALECT_OPENAI, AGW_DIALECT_OPENAI, &o);
+    s->openai.no_fast_path = slow;
+    agw_stream_feed(s, wire->data, wire->len, out);
+    agw_stream_finish(s, 1, out);
+    *u = *agw_stream_usage(s);
+    agw_stream_free(s);
+}
+
+
+/*
+ * The passthrough's fast path (bytes copied, model value replaced) must
+ * give the same events as parsing and re-serialising every chunk: equal
+ * JSON event by event, same usage.  The model name here needs escaping.
+ */
+static void
+check_fast_path(const char *name, const agw_buf_t *wire)
+{
+    int          iu, i, same;
+    json_t      *a, *b;
+    events_t     fe, se;
+    agw_buf_t    fast = AGW_BUF_INIT, slow = AGW_BUF_INIT;
+    agw_usage_t  fu, su;
+
+    for (iu = 0; iu < 2; iu++) {
+        fast.len = 0;
+        slow.len = 0;
+        passthrough(wire, iu, 0, &fast, &fu);
+        passthrough(wire, iu, 1, &slow, &su);
+
+        events_parse(fast.data, fast.len, &fe);
+        events_parse(slow.data, slow.len, &se);
+
+        same = fe.n == se.n && fe.n > 0;
+        for (i = 0; same && i < fe.n; i++) {
+            if (strcmp(fe.data[i], se.data[i]) == 0) {
+                continue;
+            }
+            a = json_loads(fe.data[i], 0, NULL);
+            b = json_loads(se.data[i], 0, NULL);
+            same = a != NULL && json_equal(a, b);
+            if (!same) {
+                tap_diag("event %d differs:\n# fast %s\n# slow %s", i,
+                         fe.data[i], se.data[i]);
+            }
+            json_decref(a);
+            json_decref(b);
+        }
+
+        ok(same, "%s, include_usage=%d: fast path and parsing path give "
+           "equal events", name, iu);
+        ok(memcmp(&fu, &su, sizeof(fu)) == 0 && fu.output > 0,
+           "same usage both ways");
+        ok(strstr(fast.data, "\"model\":\"my-\\\"alias\\\"\"") != NULL,
+           "the model name is JSON-escaped");
+
+        events_free(&fe);
+        events_free(&se);
+    }
+
+    agw_buf_free(&fast);
+    agw_buf_free(&slow);
+}
+
+
 static void
 check_errors(void)
 {
@@ -489,18 +561,33 @@ main(void)
                          "data: [DONE]\n\n", &w);
     check_stream_passthrough("stream-include-usage", &w, 0, 16, 300, 0);
     check_stream_passthrough("stream-include-usage", &w, 1, 16, 300, 0);
+    check_fast_path("stream-include-usage", &w);
     check_stream_failures(&w);
 
     w.len = 0;
     fixture_jsonl_to_sse("openai-chat/stream-reasoning-usage-azure.chunks.jsonl",
                          "data: [DONE]\n\n", &w);
     check_stream_passthrough("azure reasoning", &w, 0, 15, 78, 64);
+    check_fast_path("azure reasoning", &w);
     agw_buf_free(&w);
 
     s = fixture_read("openai-chat/stream-text.sse", &len);
     w.data = s;
     w.len = len;
     check_stream_passthrough("stream-text.sse", &w, 0, 14, 30, 0);
+    check_fast_path("stream-text.sse", &w);
+    free(s);
+
+    s = fixture_read("openai-chat/stream-parallel-tool-calls.sse", &len);
+    w.data = s;
+    w.len = len;
+    check_fast_path("stream-parallel-tool-calls.sse", &w);
+    free(s);
+
+    s = fixture_read("openai-chat/stream-tool-calls.sse", &len);
+    w.data = s;
+    w.len = len;
+    check_fast_path("stream-tool-calls.sse", &w);
     free(s);
 
     check_errors();

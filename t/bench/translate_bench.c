@@ -1,0 +1,402 @@
+/*
+ * translate_bench: microbenchmark of the translation library, one core.
+ *
+ * For every (client, provider) dialect pair the library supports:
+ *   - µs per request: parse a typical 4 KB chat body in the client's
+ *     dialect, translate it, serialise the provider body (what the module
+ *     does per request);
+ *   - µs per response: a captured chat response in the provider's dialect
+ *     to the client's bytes;
+ *   - SSE events per second: a captured 303-event stream in the
+ *     provider's dialect, fed in 1 KB buffers, to client bytes.
+ * Inputs in other dialects than OpenAI are made by the library itself from
+ * the OpenAI fixtures (the client side of openai -> X), so a pair is only
+ * measured when those directions exist too.  Run by scripts/bench-translate.
+ */
+
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agw_translate.h"
+#include "agw_sse.h"
+
+#define MIN_SECONDS  0.25
+
+
+static double
+now(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+
+static char *
+read_file(const char *path, size_t *len)
+{
+    FILE  *f;
+    char  *p;
+    long   n;
+
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "cannot open %s (run from the repository root)\n",
+                path);
+        exit(1);
+    }
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    p = malloc((size_t) n + 1);
+    if (p == NULL || fread(p, 1, (size_t) n, f) != (size_t) n) {
+        exit(1);
+    }
+    p[n] = '\0';
+    fclose(f);
+    *len = (size_t) n;
+    return p;
+}
+
+
+/*
+ * A typical agent turn of about 4 KB: the documented tools request plus a
+ * system prompt and a few turns of conversation.
+ */
+static json_t *
+typical_request(void)
+{
+    int      i;
+    char    *s;
+    size_t   len;
+    json_t  *req, *msgs, *m;
+    static const char *turn =
+        "Here is the part of the log I mentioned: the service restarted at "
+        "02:14, the health check failed twice, then the load balancer took "
+        "it out of rotation. Can you tell me what to check first, and in "
+        "which order, before I page the on-call engineer again?";
+
+    s = read_file("t/fixtures/openai-chat/request-tools.documented.json",
+                  &len);
+    req = json_loadb(s, len, 0, NULL);
+    free(s);
+
+    msgs = json_object_get(req, "messages");
+    json_array_insert_new(msgs, 0, json_pack("{s:s, s:s}", "role", "system",
+        "content", "You are a careful site reliability assistant. Answer "
+        "briefly, cite the log lines you rely on, and call a tool when a "
+        "live value is needed."));
+
+    for (i = 0; ; i++) {
+        m = json_pack("{s:s, s:s}", "role", i % 2 ? "assistant" : "user",
+                      "content", turn);
+        json_array_insert_new(msgs, json_array_size(msgs) - 1, m);
+        s = json_dumps(req, JSON_COMPACT);
+        len = strlen(s);
+        free(s);
+        if (len >= 4000) {
+            break;
+        }
+    }
+
+    json_object_set_new(req, "temperature", json_real(0.2));
+    json_object_set_new(req, "max_tokens", json_integer(1024));
+    return req;
+}
+
+
+/* The body a client of dialect c would send: the OpenAI one translated. */
+static char *
+client_body(agw_dialect_t c, json_t *openai_req, size_t *len)
+{
+    char                *s;
+    json_t              *out;
+    agw_error_t          err;
+    agw_request_opts_t   o = { "client-model", 0, 1024 };
+
+    if (c == AGW_DIALECT_OPENAI) {
+        out = json_incref(openai_req);
+    } else if (agw_translate_request(AGW_DIALECT_OPENAI, c, openai_req, &o,
+                                     &out, &err) != 0)
+    {
+        return NULL;
+    }
+
+    s = json_dumps(out, JSON_COMPACT);
+    json_decref(out);
+    *len = s ? strlen(s) : 0;
+    return s;
+}
+
+
+/* A provider's response in dialect p, from the captured OpenAI one. */
+static char *
+provider_response(agw_dialect_t p, size_t *len)
+{
+    char                 *s;
+    agw_buf_t             out = AGW_BUF_INIT;
+    agw_error_t           err;
+    agw_response_opts_t   o = { "gpt-4.1-nano" };
+
+    s = read_file("t/fixtures/openai-chat/response-text.json", len);
+    if (p == AGW_DIALECT_OPENAI) {
+        return s;
+    }
+
+    if (agw_translate_response(AGW_DIALECT_OPENAI, p, s, *len, &o, &out,
+                               NULL, &err) != 0)
+    {
+        free(s);
+        agw_buf_free(&out);
+        return NULL;
+    }
+
+    free(s);
+    *len = out.len;
+    return out.data;
+}
+
+
+static int
+count_event(void *ud, const agw_sse_event_t *ev)
+{
+    (*(int *) ud)++;
+    return 0;
+}
+
+
+/* The captured stream as wire SSE, in dialect p; counts its events. */
+static char *
+provider_stream(agw_dialect_t p, size_t *len, int *events)
+{
+    char              *s, *line, *nl;
+    size_t             n;
+    agw_buf_t          wire = AGW_BUF_INIT, out = AGW_BUF_INIT;
+    agw_stream_t      *st;
+    agw_stream_opts_t  o = { "gpt-4.1-nano", 1, 0 };
+    agw_sse_parser_t   parser;
+
+    s = read_file("t/fixtures/openai-chat/stream-include-usage.chunks.jsonl",
+                  &n);
+    for (line = s; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (nl == NULL) {
+            nl = line + strlen(line) - 1;
+            agw_buf_printf(&wire, "data: %s\n\n", line);
+            break;
+        }
+        *nl = '\0';
+        agw_buf_printf(&wire, "data: %s\n\n", line);
+    }
+    agw_buf_append_str(&wire, "data: [DONE]\n\n");
+    free(s);
+
+    if (p != AGW_DIALECT_OPENAI) {
+        st = agw_stream_new(AGW_DIALECT_OPENAI, p, &o);
+        if (st == NULL || agw_stream_feed(st, wire.data, wire.len, &out) != 0
+            || agw_stream_finish(st, 1, &out) != 0)
+        {
+            agw_stream_free(st);
+            agw_buf_free(&wire);
+            agw_buf_free(&out);
+            return NULL;
+        }
+        agw_stream_free(st);
+        agw_buf_free(&wire);
+        wire = out;
+    }
+
+    /* count the events as a client would see them */
+    *events = 0;
+    agw_sse_init(&parser, 0);
+    if (agw_sse_feed(&parser, wire.data, wire.len, count_event, events) != 0)
+    {
+        *events = 0;
+    }
+    agw_sse_free(&parser);
+
+    *len = wire.len;
+    return wire.data;
+}
+
+
+static double
+bench_request(agw_dialect_t c, agw_dialect_t p, const char *body, size_t len)
+{
+    long                 i, n;
+    double               t0, t;
+    json_t              *in, *out;
+    agw_buf_t            b = AGW_BUF_INIT;
+    agw_error_t          err;
+    agw_request_opts_t   o = { "upstream-model", 1, 1024 };
+
+    n = 0;
+    t0 = now();
+    do {
+        for (i = 0; i < 100; i++) {
+            in = json_loadb(body, len, 0, NULL);
+            if (agw_translate_request(c, p, in, &o, &out, &err) != 0) {
+                fprintf(stderr, "request %d -> %d failed: %s\n", c, p,
+                        err.message);
+                exit(1);
+            }
+            b.len = 0;
+            { char *d = json_dumps(out, JSON_COMPACT); agw_buf_append_str(&b, d); free(d); }
+            json_decref(out);
+            json_decref(in);
+        }
+        n += 100;
+        t = now() - t0;
+    } while (t < MIN_SECONDS);
+
+    agw_buf_free(&b);
+    return t / (double) n * 1e6;
+}
+
+
+static double
+bench_response(agw_dialect_t p, agw_dialect_t c, const char *body,
+    size_t len)
+{
+    long                  i, n;
+    double                t0, t;
+    agw_buf_t             b = AGW_BUF_INIT;
+    agw_usage_t           u;
+    agw_error_t           err;
+    agw_response_opts_t   o = { "client-model" };
+
+    n = 0;
+    t0 = now();
+    do {
+        for (i = 0; i < 100; i++) {
+            b.len = 0;
+            agw_usage_init(&u);
+            if (agw_translate_response(p, c, body, len, &o, &b, &u, &err)
+                != 0)
+            {
+                fprintf(stderr, "response %d -> %d failed: %s\n", p, c,
+                        err.message);
+                exit(1);
+            }
+        }
+        n += 100;
+        t = now() - t0;
+    } while (t < MIN_SECONDS);
+
+    agw_buf_free(&b);
+    return t / (double) n * 1e6;
+}
+
+
+static double
+bench_stream(agw_dialect_t p, agw_dialect_t c, const char *wire, size_t len,
+    int events)
+{
+    long               n;
+    size_t             i, k;
+    double             t0, t;
+    agw_buf_t          b = AGW_BUF_INIT;
+    agw_stream_t      *s;
+    agw_stream_opts_t  o = { "client-model", 0, 0 };
+
+    n = 0;
+    t0 = now();
+    do {
+        s = agw_stream_new(p, c, &o);
+        for (i = 0; i < len; i += k) {
+            k = len - i < 1024 ? len - i : 1024;    /* nginx-sized buffers */
+            b.len = 0;
+            if (agw_stream_feed(s, wire + i, k, &b) != 0) {
+                fprintf(stderr, "stream %d -> %d failed: %s\n", p, c,
+                        agw_stream_error(s)->message);
+                exit(1);
+            }
+        }
+        if (agw_stream_finish(s, 1, &b) != 0) {
+            fprintf(stderr, "stream %d -> %d did not end cleanly: %s\n", p, c,
+                    agw_stream_error(s)->message);
+            exit(1);
+        }
+        agw_stream_free(s);
+        n++;
+        t = now() - t0;
+    } while (t < MIN_SECONDS);
+
+    agw_buf_free(&b);
+    return (double) n * events / t;
+}
+
+
+int
+main(void)
+{
+    int            c, p, events[AGW_DIALECT_MAX];
+    char          *req[AGW_DIALECT_MAX], *res[AGW_DIALECT_MAX],
+                  *sse[AGW_DIALECT_MAX];
+    size_t         req_len[AGW_DIALECT_MAX], res_len[AGW_DIALECT_MAX],
+                   sse_len[AGW_DIALECT_MAX];
+    json_t        *openai_req;
+
+    openai_req = typical_request();
+
+    for (c = 0; c < AGW_DIALECT_MAX; c++) {
+        req[c] = client_body(c, openai_req, &req_len[c]);
+        res[c] = provider_response(c, &res_len[c]);
+        sse[c] = provider_stream(c, &sse_len[c], &events[c]);
+    }
+
+    printf("one core, jansson %s; request body %zu bytes (OpenAI form), "
+           "response %zu bytes, stream %d events\n\n", JANSSON_VERSION,
+           req_len[AGW_DIALECT_OPENAI], res_len[AGW_DIALECT_OPENAI],
+           events[AGW_DIALECT_OPENAI]);
+    printf("%-22s %14s %14s %18s\n", "client <- provider", "request us",
+           "response us", "stream events/s");
+
+    for (c = 0; c < AGW_DIALECT_MAX; c++) {
+        for (p = 0; p < AGW_DIALECT_MAX; p++) {
+            char  pair[64];
+
+            snprintf(pair, sizeof(pair), "%s <- %s", agw_dialect_name(c),
+                     agw_dialect_name(p));
+
+            if (!agw_translate_supported(c, p, 0)) {
+                printf("%-22s skipped: not supported by the library yet\n",
+                       pair);
+                continue;
+            }
+
+            if (req[c] == NULL || res[p] == NULL) {
+                printf("%-22s skipped: no %s input (openai -> %s missing)\n",
+                       pair, req[c] == NULL ? "request" : "response",
+                       agw_dialect_name(req[c] == NULL ? c : p));
+                continue;
+            }
+
+            printf("%-22s %14.1f %14.1f", pair,
+                   bench_request(c, p, req[c], req_len[c]),
+                   bench_response(p, c, res[p], res_len[p]));
+
+            if (!agw_translate_supported(c, p, 1)) {
+                printf(" %18s\n", "not supported");
+            } else if (sse[p] == NULL) {
+                printf(" %18s\n", "no input");
+            } else {
+                printf(" %18.0f\n",
+                       bench_stream(p, c, sse[p], sse_len[p], events[p]));
+            }
+            fflush(stdout);
+        }
+    }
+
+    for (c = 0; c < AGW_DIALECT_MAX; c++) {
+        free(req[c]);
+        free(res[c]);
+        free(sse[c]);
+    }
+    json_decref(openai_req);
+    return 0;
+}
