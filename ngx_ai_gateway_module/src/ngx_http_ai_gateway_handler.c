@@ -782,7 +782,7 @@ ngx_http_ai_gateway_try_done(ngx_http_request_t *sr, void *data,
         }
     }
 
-    if (ctx->try_ok && !ctx->got_last) {
+    if (ctx->try_ok && !ctx->got_last && !r->connection->error) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ai_gateway: provider \"%V\" ended its response "
                       "early", &ctx->step->provider->name);

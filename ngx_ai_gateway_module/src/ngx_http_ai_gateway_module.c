@@ -307,6 +307,10 @@ ngx_http_ai_gateway_init(ngx_conf_t *cf)
 
     *h = ngx_http_ai_gateway_access_handler;
 
+    if (ngx_http_ai_gateway_log_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_ai_gateway_add_variables(cf);
 }
 

@@ -209,6 +209,14 @@ ngx_int_t ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
 ngx_int_t ngx_http_ai_gateway_add_variables(ngx_conf_t *cf);
 const agw_usage_t *ngx_http_ai_gateway_usage(ngx_http_ai_gateway_ctx_t *ctx);
 
+/* _log.c */
+ngx_int_t ngx_http_ai_gateway_log_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_ai_gateway_log_handler(ngx_http_request_t *r);
+
+/* _publish.c */
+ngx_int_t ngx_http_ai_gateway_publish(ngx_conf_t *cf,
+    ngx_http_ai_gateway_main_conf_t *amcf);
+
 /* _upstream.c */
 ngx_int_t ngx_http_ai_gateway_upstream_url(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);

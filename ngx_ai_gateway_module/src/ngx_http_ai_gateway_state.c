@@ -162,7 +162,11 @@ ngx_http_ai_gateway_state_init_conf(ngx_conf_t *cf,
     cln->handler = ngx_http_ai_gateway_state_cleanup;
     cln->data = amcf->state;
 
-    return ngx_http_ai_gateway_state_ready(cf->log, amcf);
+    if (ngx_http_ai_gateway_state_ready(cf->log, amcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_ai_gateway_publish(cf, amcf);
 }
 
 

@@ -1,0 +1,165 @@
+/*
+ * ngx_http_ai_gateway_log: one usage event per gateway request.
+ *
+ * In the log phase the request's facts are copied into a slot of the
+ * shared ring (agw_state.h), from which the admin daemon stores them.  A
+ * producer never waits: a full ring drops the event and counts it.  Like
+ * every accounting in nginx's log phase, nothing here can fail a request.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_ai_gateway_module.h"
+
+
+static ngx_int_t  ngx_http_ai_gateway_request_id_index = NGX_ERROR;
+
+
+ngx_int_t
+ngx_http_ai_gateway_log_init(ngx_conf_t *cf)
+{
+    ngx_str_t                   name = ngx_string("request_id");
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    ngx_http_ai_gateway_request_id_index = ngx_http_get_variable_index(cf,
+                                                                     &name);
+    if (ngx_http_ai_gateway_request_id_index == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_ai_gateway_log_handler;
+
+    return NGX_OK;
+}
+
+
+#define ngx_http_ai_gateway_event_str(ev, field, s)                           \
+    agw_event_set(ev, field, (const char *) (s)->data, (s)->len)
+
+
+ngx_int_t
+ngx_http_ai_gateway_log_handler(ngx_http_request_t *r)
+{
+    int64_t                           now;
+    ngx_uint_t                        i;
+    ngx_time_t                       *tp;
+    agw_event_t                       ev;
+    agw_attempt_t                    *at;
+    const agw_usage_t                *u;
+    ngx_http_variable_value_t        *rid;
+    ngx_http_ai_gateway_ctx_t        *ctx;
+    ngx_http_ai_gateway_attempt_t    *a;
+    ngx_http_ai_gateway_main_conf_t  *amcf;
+
+    if (r != r->main) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_module);
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
+
+    /* without a state file nobody would ever read the ring */
+    if (ctx == NULL || amcf->state_path.len == 0 || amcf->state->base == NULL
+        || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_HEALTH)
+    {
+        return NGX_OK;
+    }
+
+    tp = ngx_timeofday();
+    now = (int64_t) tp->sec * 1000 + tp->msec;
+
+    agw_event_init(&ev);
+
+    ev.time_ms = (int64_t) r->start_sec * 1000 + r->start_msec;
+    ev.latency_ms = ngx_max(now - ev.time_ms, 0);
+    ev.ttfb_ms = ctx->ttfb ? (int64_t) ctx->ttfb : -1;
+
+    u = ngx_http_ai_gateway_usage(ctx);
+    ev.prompt_tokens = u->input;
+    ev.completion_tokens = u->output;
+    ev.cached_tokens = u->cache_read;
+    ev.cache_write_tokens = u->cache_write;
+    ev.reasoning_tokens = u->reasoning;
+
+    ev.bytes_in = r->request_length;
+    ev.bytes_out = r->connection->sent;
+
+    ev.status = r->headers_out.status ? (int32_t) r->headers_out.status
+                                      : (int32_t) ctx->status;
+    if (r->connection->error && ev.status < NGX_HTTP_SPECIAL_RESPONSE
+        && !ctx->got_last && ctx->step)
+    {
+        ev.status = NGX_HTTP_CLIENT_CLOSED_REQUEST;
+    }
+
+    ev.error_class = (ev.status >= NGX_HTTP_BAD_REQUEST)
+                     ? (uint8_t) agw_error_class_of_status(ev.status) : 0;
+    if (ctx->header_sent && ctx->try_ok && !ctx->got_last) {
+        /* a stream cut by the provider: 200 on the wire, an error all
+           the same */
+        ev.error_class = AGW_ERR_BAD_GATEWAY;
+    }
+
+    ev.n_attempts = (uint8_t) ngx_min(ctx->attempts.nelts, 255);
+    ev.client_dialect = (uint8_t) ctx->client;
+    ev.stream = ctx->stream_req;
+
+    a = ctx->attempts.elts;
+    for (i = 0; i < ctx->attempts.nelts && i < AGW_EVENT_MAX_ATTEMPTS; i++) {
+        at = &ev.attempts[i];
+        agw_event_set(at, provider, (char *) a[i].provider->name.data,
+                      a[i].provider->name.len);
+        at->status = (int32_t) a[i].status;
+        at->latency_ms = (uint32_t) a[i].ms;
+        at->error_class = (a[i].status >= NGX_HTTP_BAD_REQUEST)
+                          ? (uint8_t) agw_error_class_of_status(a[i].status)
+                          : 0;
+    }
+
+    rid = ngx_http_get_indexed_variable(r,
+                                      ngx_http_ai_gateway_request_id_index);
+    if (rid && !rid->not_found) {
+        agw_event_set(&ev, request_id, (char *) rid->data, rid->len);
+    }
+
+    ngx_http_ai_gateway_event_str(&ev, key_id, &ctx->key_id);
+    ngx_http_ai_gateway_event_str(&ev, key_name, &ctx->key_name);
+    ngx_http_ai_gateway_event_str(&ev, model, &ctx->model);
+    ngx_http_ai_gateway_event_str(&ev, upstream_model, &ctx->upstream_model);
+    ngx_http_ai_gateway_event_str(&ev, client_addr, &r->connection->addr_text);
+
+    if (ctx->route) {
+        ngx_http_ai_gateway_event_str(&ev, route, &ctx->route->model);
+    }
+
+    if (ctx->step) {
+        ngx_http_ai_gateway_event_str(&ev, provider,
+                                      &ctx->step->provider->name);
+    }
+
+    /*
+     * Captured bodies (off unless the state file was formatted with a
+     * capture size): the client's JSON body and the answer as the client
+     * got it; never headers, so never a key.
+     */
+    if (agw_ring_produce(amcf->state, &ev, ctx->body.data, ctx->body.len,
+                         ctx->out.len ? ctx->out.data : ctx->resp.data,
+                         ctx->out.len ? ctx->out.len : ctx->resp.len)
+        != AGW_RING_OK)
+    {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "ai_gateway: usage event dropped, the ring is full");
+    }
+
+    return NGX_OK;
+}
