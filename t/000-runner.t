@@ -146,18 +146,18 @@ goodbye
 
 === TEST 2: a stalled response without abort
 --- config
-    location = /slow { echo first; echo_flush; echo_sleep 1; echo second; }
+    location = /slow { echo first; echo_flush; echo_sleep 1.5; echo second; }
 --- request
 GET /slow HTTP/1.0
---- timeout: 200ms
+--- timeout: 600ms
 --- response_body_like: first
 
 === TEST 3: a chunked stream cut by abort
 --- config
-    location = /slow { echo first; echo_flush; echo_sleep 1; echo second; }
+    location = /slow { echo first; echo_flush; echo_sleep 1.5; echo second; }
 --- request
 GET /slow
---- timeout: 200ms
+--- timeout: 600ms
 --- abort
 --- response_body_like: first
 
@@ -318,7 +318,7 @@ x=joined
     }
 --- request
 GET /chunks
---- timeout: 1
+--- timeout: 2
 --- raw_response_headers_like: Transfer-Encoding: chunked\r\n
 --- response_body
 one
@@ -332,12 +332,12 @@ two
         echo "data: first";
         echo "";
         echo_flush;
-        echo_sleep 1;
+        echo_sleep 1.5;
         echo "data: second";
     }
 --- request
 GET /slow HTTP/1.0
---- timeout: 300ms
+--- timeout: 600ms
 --- abort
 --- response_body eval
 "data: first\n\n"
