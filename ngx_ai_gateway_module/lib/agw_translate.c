@@ -451,29 +451,33 @@ agw_translate_error(agw_dialect_t provider, agw_dialect_t client,
 
 /* Helpers shared by the dialects */
 
+static int
+agw_json_append_cb(const char *buffer, size_t size, void *data)
+{
+    return agw_buf_append(data, buffer, size);
+}
+
+
+/* One pass straight into the buffer: measuring first with json_dumpb()
+ * would serialise everything twice. */
 int
 agw_json_append(agw_buf_t *out, const json_t *j)
 {
-    size_t  n;
+    size_t  len;
+
+    len = out->len;
 
     /* 15 significant digits print 0.7 as 0.7, not 0.69999999999999996 */
-    n = json_dumpb(j, NULL, 0, JSON_COMPACT | JSON_REAL_PRECISION(15));
-    if (n == 0) {
-        return -1;
-    }
-
-    if (agw_buf_reserve(out, n) != 0) {
-        return -1;
-    }
-
-    if (json_dumpb(j, out->data + out->len, n,
-                   JSON_COMPACT | JSON_REAL_PRECISION(15)) != n)
+    if (json_dump_callback(j, agw_json_append_cb, out,
+                           JSON_COMPACT | JSON_REAL_PRECISION(15)) != 0)
     {
+        out->len = len;
+        if (out->data != NULL) {
+            out->data[len] = '\0';
+        }
         return -1;
     }
 
-    out->len += n;
-    out->data[out->len] = '\0';
     return 0;
 }
 
