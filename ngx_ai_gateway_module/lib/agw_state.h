@@ -36,7 +36,7 @@
 
 #include "agw_event.h"
 
-#define AGW_STATE_MAGIC        "AGWSTATE"     /* 8 bytes, no NUL kept */
+#define AGW_STATE_MAGIC        "AGWSTATE"     /* its 8 bytes, no NUL */
 #define AGW_STATE_VERSION      1
 #define AGW_CACHELINE          64
 
@@ -72,7 +72,8 @@ typedef struct {
 typedef struct {
     /* Identity and geometry: written once by agw_state_init(), magic last
      * (release), read by agw_state_check() (acquire on magic). */
-    char      magic[8];
+    uint64_t  magic;              /* the bytes of AGW_STATE_MAGIC, as one
+                                     word so that it is stored atomically */
     uint32_t  version;
     uint32_t  header_size;        /* sizeof(agw_state_hdr_t) */
     uint64_t  total_size;         /* bytes of the file */

@@ -1,0 +1,97 @@
+/*
+ * agw_event: helpers to fill the fixed-layout event (agw_event.h).
+ */
+
+#include <string.h>
+
+#include "agw_event.h"
+
+
+void
+agw_event_init(agw_event_t *ev)
+{
+    memset(ev, 0, sizeof(*ev));
+
+    ev->ttfb_ms = -1;
+    ev->prompt_tokens = -1;
+    ev->completion_tokens = -1;
+    ev->cached_tokens = -1;
+    ev->cache_write_tokens = -1;
+    ev->reasoning_tokens = -1;
+    ev->cost_micro_usd = -1;
+}
+
+
+size_t
+agw_event_set_str(char *dst, size_t dstsize, const char *src, size_t len)
+{
+    size_t  n;
+
+    if (dstsize == 0) {
+        return 0;
+    }
+
+    n = len;
+
+    if (n >= dstsize) {
+        n = dstsize - 1;
+
+        /* src[n] is the first byte left out: if it continues a UTF-8
+         * sequence, leave out the whole character it belongs to. */
+        while (n > 0 && ((unsigned char) src[n] & 0xc0) == 0x80) {
+            n--;
+        }
+    }
+
+    if (n) {
+        memcpy(dst, src, n);
+    }
+
+    dst[n] = '\0';
+
+    return n;
+}
+
+
+/* Indexed by agw_err_class_t (agw_translate.h); keep in its order. */
+static const char *const  agw_error_class_names[] = {
+    "none",
+    "invalid_request",
+    "authentication",
+    "permission",
+    "not_found",
+    "too_large",
+    "rate_limit",
+    "server",
+    "bad_gateway",
+    "overloaded",
+    "timeout"
+};
+
+
+const char *
+agw_event_error_class_name(unsigned cls)
+{
+    if (cls >= sizeof(agw_error_class_names) / sizeof(agw_error_class_names[0]))
+    {
+        return "unknown";
+    }
+
+    return agw_error_class_names[cls];
+}
+
+
+const char *
+agw_event_cache_status_name(unsigned cs)
+{
+    switch (cs) {
+    case AGW_CACHE_MISS:
+        return "miss";
+    case AGW_CACHE_HIT:
+        return "hit";
+    case AGW_CACHE_BYPASS:
+        return "bypass";
+    default:
+        return "none";
+    }
+}
