@@ -462,6 +462,94 @@ check_fast_path(const char *name, const agw_buf_t *wire)
 }
 
 
+/*
+ * The encoder for an OpenAI client of another provider, fed hub chunks as
+ * a decoder makes them: one id and created for the whole stream, the
+ * client's model, role on the first delta, usage held for the end.
+ */
+static void
+check_encoder(void)
+{
+    int                i;
+    json_t            *c, *j, *ch;
+    events_t           ev;
+    agw_buf_t          out = AGW_BUF_INIT;
+    agw_stream_t      *s;
+    agw_stream_opts_t  o = { "alias", 1, 0 };
+    static const char *chunks[] = {
+        "{\"id\":\"msg_01\",\"created\":1700000000,\"model\":\"claude\","
+        "\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"hm\"}}]}",
+        "{\"choices\":[{\"delta\":{\"content\":\"Hi\"}}],"
+        "\"usage\":{\"prompt_tokens\":3}}",
+        "{\"id\":\"other\",\"choices\":[{\"delta\":{},"
+        "\"finish_reason\":\"stop\"}]}",
+    };
+
+    /* the provider is irrelevant: the encoder is called directly */
+    s = agw_stream_new(AGW_DIALECT_ANTHROPIC, AGW_DIALECT_OPENAI, &o);
+    for (i = 0; i < 3; i++) {
+        c = json_loads(chunks[i], 0, NULL);
+        ok(agw_openai_ops.stream_encode(s, c, &out) == 0, "encode chunk %d",
+           i);
+        json_decref(c);
+    }
+    s->usage.input = 3;
+    s->usage.output = 2;
+    ok(agw_openai_ops.stream_end(s, &out) == 0, "stream_end");
+    agw_stream_free(s);
+
+    ok(events_parse(out.data, out.len, &ev) == 0 && ev.n == 5,
+       "3 chunks, the usage chunk, [DONE]");
+
+    for (i = 0; i < 4 && i < ev.n; i++) {
+        j = json_loads(ev.data[i], 0, NULL);
+        ok(strcmp(json_string_value(json_object_get(j, "id")), "msg_01") == 0
+           && json_integer_value(json_object_get(j, "created")) == 1700000000
+           && strcmp(json_string_value(json_object_get(j, "model")), "alias")
+              == 0
+           && strcmp(json_string_value(json_object_get(j, "object")),
+                     "chat.completion.chunk") == 0
+           && (i == 3 || json_object_get(j, "usage") == NULL),
+           "chunk %d: constant id and created, client model, no usage", i);
+
+        ch = json_array_get(json_object_get(j, "choices"), 0);
+        if (i == 0) {
+            is_str(json_string_value(json_object_get(json_object_get(ch,
+                   "delta"), "role")), "assistant", "role on the first delta");
+            is_str(json_string_value(json_object_get(json_object_get(ch,
+                   "delta"), "reasoning_content")), "hm",
+                   "reasoning_content kept for the client");
+        }
+        if (i == 1) {
+            ok(json_object_get(json_object_get(ch, "delta"), "role") == NULL
+               && json_integer_value(json_object_get(ch, "index")) == 0
+               && json_is_null(json_object_get(ch, "finish_reason")),
+               "later deltas: no role; index and finish_reason filled in");
+        }
+        if (i == 3) {
+            ok(json_array_size(json_object_get(j, "choices")) == 0
+               && json_integer_value(json_object_get(json_object_get(j,
+                      "usage"), "total_tokens")) == 5,
+               "usage chunk at the end: choices [], total 5");
+        }
+        json_decref(j);
+    }
+    ok(ev.n == 5 && strcmp(ev.data[4], "[DONE]") == 0, "[DONE] last");
+    events_free(&ev);
+
+    /* no include_usage: no usage chunk */
+    out.len = 0;
+    o.include_usage = 0;
+    s = agw_stream_new(AGW_DIALECT_ANTHROPIC, AGW_DIALECT_OPENAI, &o);
+    s->usage.input = 3;
+    agw_openai_ops.stream_end(s, &out);
+    is_str(out.data, "data: [DONE]\n\n", "without include_usage: [DONE] only");
+    agw_stream_free(s);
+
+    agw_buf_free(&out);
+}
+
+
 static void
 check_errors(void)
 {
@@ -590,6 +678,7 @@ main(void)
     check_fast_path("stream-tool-calls.sse", &w);
     free(s);
 
+    check_encoder();
     check_errors();
 
     return done_testing();
