@@ -1079,9 +1079,9 @@ ngx_http_ai_gateway_finish_failed(ngx_http_request_t *r,
 
         return ngx_http_ai_gateway_send_error(r, ctx->client, cls,
                    ctx->try_status, "upstream_unavailable",
-                   "The provider did not answer (%s) after %ui %s",
+                   "The provider did not answer (%s) after %lu %s",
                    cls == AGW_ERR_TIMEOUT ? "timeout" : "connection failed",
-                   ctx->attempts.nelts,
+                   (unsigned long) ctx->attempts.nelts,
                    ctx->attempts.nelts == 1 ? "try" : "tries");
     }
 

@@ -197,7 +197,8 @@ ngx_int_t ngx_http_ai_gateway_gateway_headers(ngx_http_request_t *r,
 /* _error.c */
 ngx_int_t ngx_http_ai_gateway_send_error(ngx_http_request_t *r,
     agw_dialect_t dialect, agw_err_class_t cls, ngx_int_t status,
-    const char *code, const char *fmt, ...);
+    const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));  /* C printf, not ngx_sprintf */
 ngx_int_t ngx_http_ai_gateway_send_json(ngx_http_request_t *r,
     ngx_int_t status, const char *data, size_t len, ngx_str_t *type);
 

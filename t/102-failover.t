@@ -1,0 +1,235 @@
+# Failover: every trigger (connect error, timeout, 5xx, 429) moves to the
+# next step before a byte reaches the client; other errors do not; when
+# every step fails the client gets the last answer unchanged; a provider
+# failing again and again cools down; weights choose the first try.
+#
+# Providers here have fails=0 (no cool-down) unless the block is about
+# cool-down, so that blocks stay independent under TEST_NGINX_USE_HUP,
+# where the shared health table outlives a reload.
+
+use FindBin;
+use lib "$FindBin::Bin/agw";
+use Test::Nginx::Socket 'no_plan';
+use AgwTest;
+
+no_shuffle();
+
+add_block_preprocessor(sub {
+    my $block = shift;
+
+    $block->set_value(config => <<'_EOC_') unless defined $block->config;
+    proxy_connect_timeout 1s;
+    proxy_read_timeout 1s;
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+_EOC_
+});
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: a connect error moves on to the next step
+--- http_config
+    MOCK
+    ai_gateway_provider dead type=openai url=http://127.0.0.1:1/v1 fails=0;
+    ai_gateway_provider good type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 fails=0;
+    ai_gateway_route m dead good;
+--- request
+POST /v1/chat/completions
+{"model":"m","messages":[]}
+--- response_headers
+X-AI-Gateway-Provider: good
+X-AI-Gateway-Attempts: 2
+--- response_body_like: "Hello there"
+--- error_log
+provider "dead" failed with 502 on try 1 of 2
+
+
+
+=== TEST 2: a 500 moves on
+--- http_config
+    MOCK
+    ai_gateway_provider bad type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/e500/v1 fails=0;
+    ai_gateway_provider good type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 fails=0;
+    ai_gateway_route m bad good;
+--- request
+POST /v1/chat/completions
+{"model":"m","messages":[]}
+--- response_headers
+X-AI-Gateway-Provider: good
+X-AI-Gateway-Attempts: 2
+--- response_body_like: "Hello there"
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: a 429 moves on, to another account of the same provider
+--- http_config
+    MOCK
+    ai_gateway_provider acct1 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/e429/v1 fails=0;
+    ai_gateway_provider acct2 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 fails=0;
+    ai_gateway_route m acct1:gpt-4o acct2:gpt-4o;
+--- request
+POST /v1/chat/completions
+{"model":"m","messages":[]}
+--- response_headers
+X-AI-Gateway-Provider: acct2
+X-AI-Gateway-Attempts: 2
+--- access_log eval
+[qr/MOCK POST \/e429\/v1\/chat\/completions /,
+ qr/MOCK POST \/ok\/v1\/chat\/completions .* body=\{"model":"gpt-4o"/]
+
+
+
+=== TEST 4: a read timeout moves on
+--- http_config
+    MOCK
+    ai_gateway_provider slow type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/slow/v1 fails=0;
+    ai_gateway_provider good type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 fails=0;
+    ai_gateway_route m slow good;
+--- request
+POST /v1/chat/completions
+{"model":"m","messages":[]}
+--- response_headers
+X-AI-Gateway-Provider: good
+X-AI-Gateway-Attempts: 2
+--- error_log
+provider "slow" failed with 504 on try 1 of 2
+
+
+
+=== TEST 5: a 400 is the client's fault: no failover, the answer passes unchanged
+--- http_config
+    MOCK
+    ai_gateway_provider p400 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/e400/v1 fails=0;
+    ai_gateway_provider good type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 fails=0;
+    ai_gateway_route m p400 good;
+--- request
+POST /v1/chat/completions
+{"model":"m","messages":[]}
+--- error_code: 400
+--- response_headers
+X-AI-Gateway-Provider: p400
+X-AI-Gateway-Attempts: 1
+--- response_body: {"error":{"message":"bad parameter","type":"invalid_request_error","param":"temperature","code":null}}
+--- no_error_log
+[error]
+
+
+
+=== TEST 6: every step fails: the client gets the last provider's status and body unchanged
+--- http_config
+    MOCK
+    ai_gateway_provider a type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/e500/v1 fails=0;
+    ai_gateway_provider b type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/e429/v1 fails=0;
+    ai_gateway_route m a b;
+--- request
+POST /v1/chat/completions
+{"model":"m","messages":[]}
+--- error_code: 429
+--- response_headers
+X-AI-Gateway-Provider: b
+X-AI-Gateway-Attempts: 2
+--- response_body: {"error":{"message":"Rate limit reached","type":"requests","param":null,"code":"rate_limit_exceeded"}}
+
+
+
+=== TEST 7: no provider answers at all: 502 in OpenAI's shape
+--- http_config
+    ai_gateway_provider d1 type=openai url=http://127.0.0.1:1/v1 fails=0;
+    ai_gateway_provider d2 type=openai url=http://127.0.0.1:2/v1 fails=0;
+    ai_gateway_route m d1 d2;
+--- request
+POST /v1/chat/completions
+{"model":"m","messages":[]}
+--- error_code: 502
+--- response_body: {"error":{"message":"The provider did not answer (connection failed) after 2 tries","type":"server_error","param":null,"code":"upstream_unavailable"}}
+
+
+
+=== TEST 8: a provider failing 2 times in a row cools down: the third request goes straight to the next step
+--- http_config
+    MOCK
+    ai_gateway_cooldown fails=2 time=60s;
+    ai_gateway_provider cool_bad type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/e503/v1;
+    ai_gateway_provider cool_good type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 fails=0;
+    ai_gateway_route m cool_bad cool_good;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+    location = /health { ai_gateway health; }
+--- request eval
+["POST /v1/chat/completions\n{\"model\":\"m\",\"messages\":[]}",
+ "POST /v1/chat/completions\n{\"model\":\"m\",\"messages\":[]}",
+ "POST /v1/chat/completions\n{\"model\":\"m\",\"messages\":[]}",
+ "GET /health"]
+--- response_headers eval
+["X-AI-Gateway-Attempts: 2", "X-AI-Gateway-Attempts: 2", "X-AI-Gateway-Attempts: 1", ""]
+--- response_body_like eval
+["Hello", "Hello", "Hello", '\{"name":"cool_bad","cooling_down":true,"consecutive_failures":2,']
+
+
+
+=== TEST 9: without weights the steps are tried in the order written
+--- http_config
+    MOCK
+    ai_gateway_provider a type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/a/v1 fails=0;
+    ai_gateway_provider b type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/b/v1 fails=0;
+    ai_gateway_route m a b;
+--- request eval
+["POST /v1/chat/completions\n{\"model\":\"m\"}", "POST /v1/chat/completions\n{\"model\":\"m\"}",
+ "POST /v1/chat/completions\n{\"model\":\"m\"}", "POST /v1/chat/completions\n{\"model\":\"m\"}"]
+--- response_headers eval
+["X-AI-Gateway-Provider: a", "X-AI-Gateway-Provider: a", "X-AI-Gateway-Provider: a", "X-AI-Gateway-Provider: a"]
+
+
+
+=== TEST 10: weight=0 makes a step a fallback only, and provider weight=0 disables a provider
+--- http_config
+    MOCK
+    ai_gateway_provider off type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/a/v1 weight=0;
+    ai_gateway_provider a type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/a/v1 fails=0;
+    ai_gateway_provider b type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/b/v1 fails=0;
+    ai_gateway_route m off weight=5 a weight=0 b weight=1;
+--- request eval
+["POST /v1/chat/completions\n{\"model\":\"m\"}", "POST /v1/chat/completions\n{\"model\":\"m\"}",
+ "POST /v1/chat/completions\n{\"model\":\"m\"}", "POST /v1/chat/completions\n{\"model\":\"m\"}"]
+--- response_headers eval
+["X-AI-Gateway-Provider: b", "X-AI-Gateway-Provider: b", "X-AI-Gateway-Provider: b", "X-AI-Gateway-Provider: b"]
+
+
+
+=== TEST 11: a stream whose provider fails before its first byte is saved by the next step
+--- http_config
+    MOCK
+    ai_gateway_provider bad type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/e503/v1 fails=0;
+    ai_gateway_provider good type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/stream/v1 fails=0;
+    ai_gateway_route m bad good;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/chat/completions
+{"model":"m","stream":true,"messages":[]}
+--- response_headers
+X-AI-Gateway-Provider: good
+X-AI-Gateway-Attempts: 2
+Content-Type: text/event-stream
+--- response_body_like: "model":"m".*\n\ndata: \[DONE\]\n\n$
+
+
+
+=== TEST 12: the main request's $upstream_status lists every try
+--- http_config
+    MOCK
+    log_format tries 'TRIES $upstream_status $upstream_addr';
+    ai_gateway_provider bad type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/e500/v1 fails=0;
+    ai_gateway_provider good type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 fails=0;
+    ai_gateway_route m bad good;
+--- config
+    access_log logs/access.log tries;
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/chat/completions
+{"model":"m","messages":[]}
+--- access_log eval
+qr/TRIES 500, 200 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+/
