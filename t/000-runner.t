@@ -5,11 +5,23 @@
 # marked "runner extension" rely on behaviour the real Test::Nginx lacks
 # (docs/testing.md); the rest should pass under it unchanged.
 
-use Test::Nginx::Socket tests => 112;
+use Test::Nginx::Socket tests => 119;
 
 use File::Temp ();
+use IO::Socket::INET ();
 
 $ENV{TEST_NGINX_GREETING} = 'hello from the environment';
+
+# A free port for the --- tcp_listen mock upstream (that section takes no
+# $TEST_NGINX_ variables, so the value comes through eval).
+$ENV{TEST_NGINX_TCP_PORT} ||= do {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp', Listen => 1)
+        or die "cannot find a free port: $!";
+    my $port = $s->sockport;
+    close $s;
+    $port;
+};
 $ENV{TEST_NGINX_ECHO_MODULE} ||= '/usr/lib/nginx/modules/ngx_http_echo_module.so';
 
 env_to_nginx('AGW_RUNNER_PROBE=visible');
@@ -612,7 +624,45 @@ fixed
 
 
 
-=== TEST 31: LAST stops here
+=== TEST 31: tcp_listen: a scripted upstream that closes mid-body
+--- config
+    location = /t {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_TCP_PORT/up;
+        proxy_set_header Host mock;
+    }
+--- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
+--- tcp_query eval
+"GET /up HTTP/1.0\r\nHost: mock\r\nConnection: close\r\n\r\n"
+--- tcp_reply eval
+"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial"
+--- request
+GET /t HTTP/1.0
+--- response_body chomp
+partial
+--- error_log
+upstream prematurely closed connection
+
+
+
+=== TEST 32: tcp_listen: a reply in pieces after a delay, query length
+--- config
+    location = /t {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_TCP_PORT/up;
+        proxy_set_header Host mock;
+    }
+--- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
+--- tcp_query_len: 51
+--- tcp_reply_delay: 100ms
+--- tcp_reply eval
+["HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhe", "llo"]
+--- request
+GET /t
+--- response_body chomp
+hello
+
+
+
+=== TEST 33: LAST stops here
 --- config
     location = /t { echo last; }
 --- request
@@ -623,7 +673,7 @@ last
 
 
 
-=== TEST 32: never runs
+=== TEST 34: never runs
 --- config
     location = /t { no_such_directive; }
 --- request

@@ -23,6 +23,8 @@ use Test::LongString ();
 use Test::More ();
 use Time::HiRes qw(sleep);
 
+use Test::Nginx::TcpServer ();
+
 our $Verbose              = $ENV{TEST_NGINX_VERBOSE};
 our $NginxBinary          = $ENV{TEST_NGINX_BINARY}
                             || (-x '/usr/sbin/nginx' ? '/usr/sbin/nginx'
@@ -62,6 +64,7 @@ our ($PrevConfig, $ConfigVersion, $NginxVersion, $NginxRawVersion,
      $OpenSSLVersion, $RunTestHelper, $CheckErrorLog, $InSubprocess);
 our $FirstTime     = 1;
 our $ErrLogFilePos = 0;
+our $TcpServer;
 
 sub gen_rand_port ($$);
 sub bail_out (@);
@@ -407,6 +410,8 @@ sub stop_nginx ($) {
 
 sub cleanup () {
     $_->() for @CleanupHandlers;
+    Test::Nginx::TcpServer::stop($TcpServer);
+    undef $TcpServer;
 }
 
 # The valgrind command line TEST_NGINX_USE_VALGRIND asks for: a number
@@ -867,6 +872,67 @@ sub block_skip ($) {
 }
 
 
+# --- tcp_listen: a scripted TCP peer for one connection, started before
+# each repetition's requests and stopped after them.
+
+sub start_tcp_server ($) {
+    my $block = shift;
+    my $name = $block->name;
+    my ($len, $file, $srv);
+
+    return undef unless defined $block->tcp_listen;
+
+    bail_out("$name - no --- tcp_reply specified but --- tcp_listen is "
+             . "specified")
+        if !defined $block->tcp_reply && !defined $block->tcp_shutdown;
+
+    $len = $block->tcp_query_len;
+    if (defined $block->tcp_query || defined $len) {
+        $len = length $block->tcp_query unless defined $len;
+        require File::Temp;
+        (undef, $file) = File::Temp::tempfile(UNLINK => 1);
+    }
+
+    $srv = eval {
+        Test::Nginx::TcpServer::start(
+            target         => scalar $block->tcp_listen,
+            reply          => scalar $block->tcp_reply,
+            reply_delay    => parse_time($block->tcp_reply_delay),
+            shutdown       => scalar $block->tcp_shutdown,
+            shutdown_delay => parse_time($block->tcp_shutdown_delay),
+            no_close       => defined $block->tcp_no_close,
+            query_len      => $len,
+            query_file     => $file,
+        );
+    };
+    bail_out("$name - $@") unless $srv;
+
+    $srv->{query_file} = $file;
+    return $srv;
+}
+
+sub check_tcp_query ($$) {
+    my ($block, $srv) = @_;
+    my $name = $block->name;
+    my $query = '';
+
+    return unless $srv && $srv->{query_file};
+
+    if (open my $in, '<', $srv->{query_file}) {
+        binmode $in;
+        $query = do { local $/; <$in> };
+        close $in;
+        $query = '' unless defined $query;
+    }
+
+    is_str($query, $block->tcp_query, "$name - tcp_query ok")
+        if defined $block->tcp_query;
+    Test::More::is(length $query, $block->tcp_query_len,
+                   "$name - TCP query length ok")
+        if defined $block->tcp_query_len;
+}
+
+
 # Running the blocks.
 
 sub run_tests () {
@@ -1062,7 +1128,11 @@ sub run_test ($) {
             next;
         }
 
+        $TcpServer = start_tcp_server($block);
         $RunTestHelper->($block, 0, $i);
+        check_tcp_query($block, $TcpServer);
+        Test::Nginx::TcpServer::stop($TcpServer);
+        undef $TcpServer;
     }
 }
 
