@@ -276,9 +276,23 @@ agw_error_parse_generic(const char *body, size_t len, agw_error_t *err)
     }
 
     e = json_object_get(root, "error");
-    if (!json_is_object(e)) {
+
+    /* OpenAI-compatible servers vary: {"error": "text"} (Ollama and
+     * others), or the fields at the top level (vLLM's "object": "error") */
+    if (json_is_string(e)) {
+        snprintf(err->message, sizeof(err->message), "%s",
+                 json_string_value(e));
+        agw_utf8_fix(err->message);
         json_decref(root);
         return;
+    }
+
+    if (!json_is_object(e)) {
+        if (!json_is_string(json_object_get(root, "message"))) {
+            json_decref(root);
+            return;
+        }
+        e = root;
     }
 
     v = json_object_get(e, "message");

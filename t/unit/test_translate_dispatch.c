@@ -264,6 +264,28 @@ check_error_mapping(void)
         json_decref(j);
     }
 
+    /* OpenAI-compatible servers' other error shapes keep their message */
+    out.len = 0;
+    body = "{\"object\":\"error\",\"message\":\"max_tokens is too large\","
+           "\"type\":\"BadRequestError\",\"param\":null,\"code\":400}";
+    agw_translate_error(AGW_DIALECT_OPENAI, AGW_DIALECT_ANTHROPIC, 400, body,
+                        strlen(body), &st, &out);
+    j = json_loadb(out.data, out.len, 0, NULL);
+    ok(st == 400 && message_of(j) != NULL
+       && strcmp(message_of(j), "max_tokens is too large") == 0,
+       "vLLM's top-level error shape: message kept");
+    json_decref(j);
+
+    out.len = 0;
+    body = "{\"error\":\"model 'llama9' not found\"}";
+    agw_translate_error(AGW_DIALECT_OPENAI, AGW_DIALECT_GEMINI, 404, body,
+                        strlen(body), &st, &out);
+    j = json_loadb(out.data, out.len, 0, NULL);
+    ok(st == 404 && message_of(j) != NULL
+       && strcmp(message_of(j), "model 'llama9' not found") == 0,
+       "{\"error\": \"text\"}: message kept");
+    json_decref(j);
+
     /* an error status the upstream got wrong (2xx) is still an error */
     out.len = 0;
     agw_translate_error(AGW_DIALECT_OPENAI, AGW_DIALECT_ANTHROPIC, 200, "x",
