@@ -1,0 +1,67 @@
+/*
+ * db: the drain's SQLite database: schema, batched event storage with
+ * rollups, retention purge.
+ *
+ * Tables (created if missing; docs/state-and-daemon.md has the columns):
+ *   events         one row per event, every agw_event_t field; unknown
+ *                  numbers are -1 as in the event; UNIQUE (seq, ring_id)
+ *                  so that a batch stored twice (daemon killed between
+ *                  COMMIT and the ring commit) adds nothing
+ *   rollup_minute  per minute x key x model x provider: requests, errors,
+ *   rollup_hour    tokens, cost, latency sums and a latency histogram
+ *                  (AGW_DB_LAT_BOUNDS) from which p50/p95 are estimated
+ *   drain_meta     schema version
+ */
+
+#ifndef AGW_DB_H
+#define AGW_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agw_state.h"
+
+#define AGW_DB_SCHEMA_VERSION  1
+
+/* Latency histogram: bucket i counts latencies <= bound i (and > bound
+ * i-1); the last bucket is everything above.  Columns lat_le_<bound> and
+ * lat_le_inf. */
+#define AGW_DB_LAT_BUCKETS     12
+#define AGW_DB_LAT_BOUNDS                                                    \
+    { 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000 }
+
+typedef struct agw_db_s  agw_db_t;
+
+/*
+ * Opens (creating) the database: WAL, synchronous=NORMAL, busy_timeout,
+ * schema, statements prepared once.  batch_max is the largest batch
+ * agw_db_store() will get.  NULL with a message in err.
+ */
+agw_db_t *agw_db_open(const char *path, uint32_t batch_max, char *err,
+    size_t errlen);
+void agw_db_close(agw_db_t *db);
+
+/* Caps the file at about bytes (0: no cap): past it, stores fail with
+ * SQLITE_FULL as on a full disk. */
+int agw_db_set_max_bytes(agw_db_t *db, int64_t bytes);
+
+/*
+ * Stores n events and their rollups in one BEGIN IMMEDIATE transaction.
+ * Returns SQLITE_OK (0) with the number of new rows in *stored (events
+ * already present are skipped), or the SQLite result code of the failure
+ * (SQLITE_BUSY, SQLITE_FULL, SQLITE_IOERR...) after rolling back, with a
+ * message in err: nothing of the batch is then stored.
+ */
+int agw_db_store(agw_db_t *db, const agw_state_t *st,
+    const agw_event_t **evs, size_t n, size_t *stored, char *err,
+    size_t errlen);
+
+/*
+ * Deletes events older than events_before_ms and minute rollups older
+ * than minute_before_s (0: keep), in small transactions.  Returns the
+ * number of events deleted, or -1 with err.
+ */
+int64_t agw_db_purge(agw_db_t *db, int64_t events_before_ms,
+    int64_t minute_before_s, char *err, size_t errlen);
+
+#endif /* AGW_DB_H */
