@@ -24,9 +24,13 @@ export function sleep(ms) {
     return new Promise((r) => setTimeout(r, ms));
 }
 
-export async function waitPort(port, ms = 10000) {
+// Wait until something listens on port; fail at once if child exits.
+export async function waitPort(port, child, ms = 10000) {
     const end = Date.now() + ms;
     while (Date.now() < end) {
+        if (child && (child.exitCode !== null || child.signalCode !== null)) {
+            throw new Error(`${child.spawnfile} exited (${child.exitCode ?? child.signalCode}) before listening on ${port}`);
+        }
         const up = await new Promise((resolve) => {
             const c = connect(port, '127.0.0.1');
             c.on('connect', () => { c.destroy(); resolve(true); });
