@@ -91,6 +91,7 @@ agw_gm_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev)
     int                   rc;
     size_t                i, idx;
     json_t               *in, *chunk, *choices, *cand, *delta, *choice;
+    json_t               *ends;
     const char           *rid, *model, *fr, *finish, *block;
     agw_gemini_stream_t  *g = &s->gemini;
 
@@ -119,7 +120,8 @@ agw_gm_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev)
     chunk = json_pack("{s:s, s:s, s:i, s:s, s:[]}", "id", rid ? rid : "",
                       "object", "chat.completion.chunk", "created", 0,
                       "model", model ? model : s->model, "choices");
-    if (chunk == NULL) {
+    ends = json_array();
+    if (chunk == NULL || ends == NULL) {
         goto nomem;
     }
 
@@ -130,9 +132,7 @@ agw_gm_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev)
               ? (size_t) json_integer_value(json_object_get(cand, "index"))
               : i;
         if (idx >= AGW_GEMINI_MAX_CANDIDATES) {
-            json_decref(chunk);
-            json_decref(in);
-            return -1;
+            goto failed;
         }
         g->seen |= 1u << idx;
 
@@ -148,9 +148,7 @@ agw_gm_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev)
                                 &s->error) != 0)
         {
             json_decref(delta);
-            json_decref(chunk);
-            json_decref(in);
-            return -1;
+            goto failed;
         }
 
         /* old models repeat finishReason on every chunk: the first one is
@@ -162,13 +160,24 @@ agw_gm_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev)
             finish = agw_gm_finish_to_hub(fr, g->ncalls[idx] > 0);
         }
 
-        if (json_object_size(delta) == 0 && finish == NULL) {
+        /* the finish goes in a chunk of its own after the content, as
+         * OpenAI sends it: some encoders close the message on it */
+        if (finish != NULL
+            && json_array_append_new(ends,
+                   json_pack("{s:I, s:{}, s:s}", "index", (json_int_t) idx,
+                             "delta", "finish_reason", finish)) != 0)
+        {
+            json_decref(delta);
+            goto nomem;
+        }
+
+        if (json_object_size(delta) == 0) {
             json_decref(delta);
             continue;
         }
 
-        choice = json_pack("{s:I, s:o, s:s?}", "index", (json_int_t) idx,
-                           "delta", delta, "finish_reason", finish);
+        choice = json_pack("{s:I, s:o, s:n}", "index", (json_int_t) idx,
+                           "delta", delta, "finish_reason");
         if (choice == NULL || json_array_append_new(choices, choice) != 0) {
             goto nomem;
         }
@@ -181,7 +190,7 @@ agw_gm_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev)
     {
         g->seen |= 1u;
         g->finished[0] = 1;
-        if (json_array_append_new(choices,
+        if (json_array_append_new(ends,
                 json_pack("{s:i, s:{}, s:s}", "index", 0, "delta",
                           "finish_reason", "content_filter")) != 0)
         {
@@ -204,15 +213,27 @@ agw_gm_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev)
         rc = agw_stream_emit(s, chunk);
     }
 
+    if (rc == 0 && json_array_size(ends) > 0) {
+        if (json_object_set(chunk, "choices", ends) != 0) {
+            goto nomem;
+        }
+        rc = agw_stream_emit(s, chunk);
+    }
+
+    json_decref(ends);
     json_decref(chunk);
     json_decref(in);
     return rc;
 
 nomem:
 
+    agw_gm_nomem(&s->error);
+
+failed:
+
+    json_decref(ends);
     json_decref(chunk);
     json_decref(in);
-    agw_gm_nomem(&s->error);
     return -1;
 }
 
