@@ -183,7 +183,7 @@ sub response_complete {
 }
 
 
-# Parse one response off the front of $raw.
+# Parse one response off the front of $raw ($name labels warnings).
 #
 # Returns ($res, $raw_headers, $left, $error): the HTTP::Response with a
 # decoded body, the header block as received (status line included, up to
@@ -191,7 +191,7 @@ sub response_complete {
 # pipelined answer, or junk), and an error text when the chunked encoding
 # is broken or truncated (then $res is undef, as in Test::Nginx).
 sub parse_response {
-    my ($raw, $head_req) = @_;
+    my ($raw, $head_req, $name) = @_;
     my ($res, $raw_headers, $left, $code, $te, $len);
 
     $raw_headers = $raw =~ /\A(.*?\r\n)\r\n/s ? $1 : '';
@@ -224,8 +224,9 @@ sub parse_response {
             $res->content(substr $body, 0, $len);
 
         } elsif (length $body < $len && !$head_req) {
-            warn "WARNING: response body truncated: $len expected, "
-                 . "but got " . length($body) . "\n";
+            warn "WARNING: " . (defined $name ? "$name - " : '')
+                 . "response body truncated: $len expected, but got "
+                 . length($body) . "\n";
         }
     }
 

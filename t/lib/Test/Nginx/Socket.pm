@@ -792,7 +792,7 @@ sub run_test_helper ($$$) {
                     $raw_headers = '';
                 } else {
                     ($res, $raw_headers, $left, $err)
-                        = parse_response($raw, $head_req);
+                        = parse_response($raw, $head_req, $name);
                     fail("$name - $err") if defined $err;
                 }
             }
