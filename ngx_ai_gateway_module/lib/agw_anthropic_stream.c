@@ -776,9 +776,8 @@ agw_ant_stream_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,
 
     j = json_loadb(ev->data, ev->data_len, 0, NULL);
     type = agw_ant_str(j, "type");
-    name = ev->event_len > 0 ? ev->event : type;
 
-    if (type == NULL || name == NULL) {
+    if (type == NULL) {
         json_decref(j);
         /* a ping with no data is harmless; anything else is not Anthropic */
         if (ev->event_len == 4 && memcmp(ev->event, "ping", 4) == 0) {
@@ -786,6 +785,10 @@ agw_ant_stream_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,
         }
         return -1;
     }
+
+    /* name points into j (or ev): j lives until the event is written */
+    name = ev->event_len > 0 ? ev->event : type;
+    rc = 0;
 
     if (strcmp(type, "message_start") == 0) {
         msg = json_object_get(j, "message");
@@ -799,8 +802,11 @@ agw_ant_stream_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,
                 json_decref(j);
                 return -1;
             }
-            rc = agw_ant_write(out, name, j);
-            return rc;
+            rc = agw_buf_printf(out, "event: %s\ndata: ", name);
+            rc |= agw_json_append(out, j);
+            rc |= agw_buf_append_str(out, "\n\n");
+            json_decref(j);
+            return rc ? -1 : 0;
         }
 
     } else if (strcmp(type, "message_delta") == 0) {
@@ -812,15 +818,16 @@ agw_ant_stream_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,
 
     } else if (strcmp(type, "error") == 0) {
         agw_ant_error_from_json(json_object_get(j, "error"), &s->error);
-        json_decref(j);
         s->client_done = 1;
-        if (agw_sse_write(out, name, ev->data, ev->data_len) != 0) {
-            return -1;
-        }
-        return -1;
+        /* forwarded once; -1 keeps the dispatcher from adding another */
+        rc = -1;
+    }
+
+    if (agw_sse_write(out, name, ev->data, ev->data_len) != 0) {
+        rc = -1;
     }
 
     json_decref(j);
 
-    return agw_sse_write(out, name, ev->data, ev->data_len);
+    return rc;
 }
