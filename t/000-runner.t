@@ -624,7 +624,7 @@ fixed
 
 
 
-=== TEST 31: tcp_listen: a scripted upstream that closes mid-body
+=== TEST 31: tcp_listen: an upstream closing mid-body (the truncation WARNING is expected)
 --- config
     location = /t {
         proxy_pass http://127.0.0.1:$TEST_NGINX_TCP_PORT/up;
