@@ -333,6 +333,7 @@ ngx_http_ai_gateway_emit(ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx,
 static ngx_int_t
 ngx_http_ai_gateway_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
+    int                         rc;
     size_t                      size, max;
     ngx_buf_t                  *b;
     ngx_chain_t                *cl, *tail;
@@ -407,10 +408,18 @@ ngx_http_ai_gateway_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     }
 
     if (ctx->got_last) {
-        if (agw_stream_finish(ctx->stream, !ctx->stream_failed, &ctx->out)
-            < 0)
-        {
+        rc = agw_stream_finish(ctx->stream, !ctx->stream_failed, &ctx->out);
+        if (rc < 0) {
             return NGX_ERROR;
+        }
+
+        if (rc > 0) {
+            /* the client got the dialect's error event instead of an end */
+            ctx->stream_truncated = 1;
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "ai_gateway: provider \"%V\" ended its stream "
+                          "without its end marker",
+                          &ctx->step->provider->name);
         }
 
         /*

@@ -104,7 +104,9 @@ ngx_http_ai_gateway_log_handler(ngx_http_request_t *r)
 
     ev.error_class = (ev.status >= NGX_HTTP_BAD_REQUEST)
                      ? (uint8_t) agw_error_class_of_status(ev.status) : 0;
-    if (ctx->header_sent && ctx->try_ok && !ctx->got_last) {
+    if (ctx->header_sent && ctx->try_ok
+        && (!ctx->got_last || ctx->stream_truncated))
+    {
         /* a stream cut by the provider: 200 on the wire, an error all
            the same */
         ev.error_class = AGW_ERR_BAD_GATEWAY;

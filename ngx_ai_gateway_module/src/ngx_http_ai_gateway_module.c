@@ -35,8 +35,12 @@ static char *ngx_http_ai_gateway_cooldown(ngx_conf_t *cf, ngx_command_t *cmd,
 static void ngx_http_ai_gateway_free_keys(void *data);
 
 
-static ngx_conf_num_bounds_t  ngx_http_ai_gateway_max_tokens_bounds = {
-    ngx_conf_check_num_bounds, 1, 10000000
+static char *ngx_http_ai_gateway_check_max_tokens(ngx_conf_t *cf,
+    void *post, void *data);
+
+/* nginx's own bounds check does not name the directive; this one does */
+static ngx_conf_post_t  ngx_http_ai_gateway_max_tokens_post = {
+    ngx_http_ai_gateway_check_max_tokens
 };
 
 
@@ -110,7 +114,7 @@ static ngx_command_t  ngx_http_ai_gateway_commands[] = {
       ngx_conf_set_num_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ai_gateway_loc_conf_t, max_tokens),
-      &ngx_http_ai_gateway_max_tokens_bounds },
+      &ngx_http_ai_gateway_max_tokens_post },
 
       ngx_null_command
 };
@@ -1006,6 +1010,22 @@ ngx_http_ai_gateway_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     amcf->nkeys++;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_ai_gateway_check_max_tokens(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_int_t  *np = data;
+
+    if (*np < 1 || *np > 10000000) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"ai_gateway_max_tokens\" must be between 1 and "
+                           "10000000, not %i", *np);
+        return NGX_CONF_ERROR;
+    }
 
     return NGX_CONF_OK;
 }

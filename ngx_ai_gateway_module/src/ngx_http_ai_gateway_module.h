@@ -167,6 +167,7 @@ typedef struct {
                                                        status line */
     unsigned                        got_last:1;     /* upstream body ended */
     unsigned                        stream_failed:1; /* malformed stream */
+    unsigned                        stream_truncated:1; /* ended in error */
     unsigned                        header_sent:1;  /* client headers went */
     unsigned                        finished:1;
     unsigned                        raw:1;          /* pass bytes as is */
