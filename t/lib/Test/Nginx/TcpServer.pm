@@ -50,13 +50,17 @@ sub start {
     die "fork() failed: $!\n" unless defined $pid;
 
     if ($pid == 0) {
-        serve($sock, \%o);
-        POSIX::_exit(0);    # no END blocks, no test summary from the child
+        # Whatever happens, the child must never return into the test
+        # script, run its END blocks or print a test summary.
+        eval { serve($sock, \%o) };
+        warn "tcp_listen server: $@" if $@;
+        POSIX::_exit(0);
     }
 
     return { pid => $pid, sock => $sock, target => $o{target} };
 }
 
+# The child's side: one connection, as the options script it.
 sub serve {
     my ($sock, $o) = @_;
     my ($client, $query, $reply, $no_read, $no_write);
