@@ -42,10 +42,15 @@ int
 agw_translate_supported(agw_dialect_t client, agw_dialect_t provider,
     int stream)
 {
-    const agw_dialect_ops_t  *cops, *pops;
+    return agw_translate_supported_ops(client, provider, agw_ops(client),
+                                       agw_ops(provider), stream);
+}
 
-    cops = agw_ops(client);
-    pops = agw_ops(provider);
+
+int
+agw_translate_supported_ops(agw_dialect_t client, agw_dialect_t provider,
+    const agw_dialect_ops_t *cops, const agw_dialect_ops_t *pops, int stream)
+{
     if (cops == NULL || pops == NULL) {
         return 0;
     }
@@ -607,12 +612,19 @@ agw_translate_request(agw_dialect_t client, agw_dialect_t provider,
     json_t *in, const agw_request_opts_t *opts, json_t **out,
     agw_error_t *err)
 {
-    json_t                   *hub;
-    const agw_dialect_ops_t  *cops, *pops;
+    return agw_translate_request_ops(client, provider, agw_ops(client),
+                                     agw_ops(provider), in, opts, out, err);
+}
+
+
+int
+agw_translate_request_ops(agw_dialect_t client, agw_dialect_t provider,
+    const agw_dialect_ops_t *cops, const agw_dialect_ops_t *pops, json_t *in,
+    const agw_request_opts_t *opts, json_t **out, agw_error_t *err)
+{
+    json_t  *hub;
 
     *out = NULL;
-    cops = agw_ops(client);
-    pops = agw_ops(provider);
 
     if (cops == NULL || pops == NULL) {
         agw_error_set(err, AGW_ERR_INVALID_REQUEST, 0, "unsupported_dialect",
@@ -666,13 +678,21 @@ agw_translate_response(agw_dialect_t provider, agw_dialect_t client,
     const char *body, size_t len, const agw_response_opts_t *opts,
     agw_buf_t *out, agw_usage_t *usage, agw_error_t *err)
 {
-    int                       rc;
-    json_t                   *in, *hub, *res;
-    json_error_t              jerr;
-    const agw_dialect_ops_t  *cops, *pops;
+    return agw_translate_response_ops(provider, client, agw_ops(provider),
+                                      agw_ops(client), body, len, opts, out,
+                                      usage, err);
+}
 
-    cops = agw_ops(client);
-    pops = agw_ops(provider);
+
+int
+agw_translate_response_ops(agw_dialect_t provider, agw_dialect_t client,
+    const agw_dialect_ops_t *pops, const agw_dialect_ops_t *cops,
+    const char *body, size_t len, const agw_response_opts_t *opts,
+    agw_buf_t *out, agw_usage_t *usage, agw_error_t *err)
+{
+    int            rc;
+    json_t        *in, *hub, *res;
+    json_error_t   jerr;
 
     if (cops == NULL || pops == NULL) {
         agw_error_set(err, AGW_ERR_BAD_GATEWAY, 0, "unsupported_dialect",
@@ -740,6 +760,16 @@ agw_stream_t *
 agw_stream_new(agw_dialect_t provider, agw_dialect_t client,
     const agw_stream_opts_t *opts)
 {
+    return agw_stream_new_ops(provider, client, agw_ops(provider),
+                              agw_ops(client), opts);
+}
+
+
+agw_stream_t *
+agw_stream_new_ops(agw_dialect_t provider, agw_dialect_t client,
+    const agw_dialect_ops_t *pops, const agw_dialect_ops_t *cops,
+    const agw_stream_opts_t *opts)
+{
     agw_stream_t  *s;
 
     s = calloc(1, sizeof(agw_stream_t));
@@ -755,15 +785,15 @@ agw_stream_new(agw_dialect_t provider, agw_dialect_t client,
 
     s->provider = provider;
     s->client = client;
-    s->pops = agw_ops(provider);
-    s->cops = agw_ops(client);
+    s->pops = pops;
+    s->cops = cops;
     s->include_usage = opts ? opts->include_usage : 0;
     agw_sse_init(&s->sse, opts ? opts->max_event : 0);
     agw_usage_init(&s->usage);
 
     /* an unsupported pair still makes a stream: its first feed fails and
      * the client gets a proper error event instead of a dead connection */
-    if (!agw_translate_supported(client, provider, 1)) {
+    if (!agw_translate_supported_ops(client, provider, cops, pops, 1)) {
         agw_error_set(&s->error, AGW_ERR_BAD_GATEWAY, 0,
                       "unsupported_translation",
                       "streaming %s responses to a %s client is not "
@@ -891,11 +921,15 @@ agw_stream_feed(agw_stream_t *s, const char *data, size_t len,
 int
 agw_stream_finish(agw_stream_t *s, int upstream_ok, agw_buf_t *out)
 {
+    (void) upstream_ok;     /* without the end marker it is an error anyway */
+
     if (s->client_done) {
         return s->error.cls == AGW_ERR_NONE ? 0 : 1;
     }
 
-    if (s->error.cls == AGW_ERR_NONE && (!upstream_ok || !s->provider_done)) {
+    /* once the provider's end marker went by the answer is whole: a
+     * connection dropped after it loses nothing */
+    if (s->error.cls == AGW_ERR_NONE && !s->provider_done) {
         agw_error_set(&s->error, AGW_ERR_BAD_GATEWAY, 0, "stream_truncated",
                       "the %s upstream stream ended before its end of "
                       "stream", agw_dialect_name(s->provider));

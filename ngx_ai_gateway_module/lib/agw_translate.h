@@ -137,9 +137,12 @@ int agw_stream_feed(agw_stream_t *s, const char *data, size_t len,
 
 /*
  * Ends the client stream.  upstream_ok says the provider's connection ended
- * cleanly.  When it did not, or the provider never sent its dialect's end of
- * stream, appends the client dialect's error event (never a clean end) and
- * returns 1; otherwise appends the closing events and returns 0.
+ * cleanly.  When the provider never sent its dialect's end of stream (so
+ * also when the connection failed before it), or an error was met, appends
+ * the client dialect's error event (never a clean end) and returns 1;
+ * otherwise appends the closing events and returns 0.  A connection that
+ * fails after the end marker loses nothing: the stream is complete.
+ * Calling it again appends nothing.
  */
 int agw_stream_finish(agw_stream_t *s, int upstream_ok, agw_buf_t *out);
 

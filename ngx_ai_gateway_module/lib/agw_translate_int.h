@@ -111,6 +111,25 @@ struct agw_stream_s {
     agw_gemini_stream_t         gemini;
 };
 
+/*
+ * The dispatcher with the two dialects' operations handed in: the public
+ * functions call these with each dialect's table.  Tests hand in tables
+ * with operations missing, to check the "not supported" answers whatever
+ * the real dialects implement.
+ */
+int agw_translate_supported_ops(agw_dialect_t client, agw_dialect_t provider,
+    const agw_dialect_ops_t *cops, const agw_dialect_ops_t *pops, int stream);
+int agw_translate_request_ops(agw_dialect_t client, agw_dialect_t provider,
+    const agw_dialect_ops_t *cops, const agw_dialect_ops_t *pops, json_t *in,
+    const agw_request_opts_t *opts, json_t **out, agw_error_t *err);
+int agw_translate_response_ops(agw_dialect_t provider, agw_dialect_t client,
+    const agw_dialect_ops_t *pops, const agw_dialect_ops_t *cops,
+    const char *body, size_t len, const agw_response_opts_t *opts,
+    agw_buf_t *out, agw_usage_t *usage, agw_error_t *err);
+agw_stream_t *agw_stream_new_ops(agw_dialect_t provider,
+    agw_dialect_t client, const agw_dialect_ops_t *pops,
+    const agw_dialect_ops_t *cops, const agw_stream_opts_t *opts);
+
 /* A decoder hands a hub chunk to the client's encoder (chunk is borrowed). */
 int agw_stream_emit(agw_stream_t *s, json_t *chunk);
 

@@ -108,6 +108,126 @@ check_pairs(void)
 }
 
 
+/*
+ * Whatever the dialects implement, a missing operation must give the
+ * "not supported" answer: OpenAI's table with one operation removed at a
+ * time stands in for a dialect, on the client side, the provider side, or
+ * both (a same-dialect pair).
+ */
+static void
+check_missing_ops(void)
+{
+    int                  k, rc, want, ok_all, ok_supported;
+    json_t              *in, *out;
+    agw_buf_t            b = AGW_BUF_INIT;
+    agw_error_t          err;
+    agw_dialect_ops_t    t;
+    agw_stream_t        *s;
+    const char          *resp;
+    agw_request_opts_t   ro = { "m", 1, 1024 };
+    agw_stream_opts_t    so = { "alias", 0, 0 };
+    void               **slot;
+    const agw_dialect_t  O = AGW_DIALECT_OPENAI, A = AGW_DIALECT_ANTHROPIC;
+    const size_t         nops = sizeof(agw_dialect_ops_t) / sizeof(void *);
+
+    in = fixture_json("openai-chat/request-text.documented.json");
+    resp = "{\"id\":\"x\",\"object\":\"chat.completion\",\"model\":\"m\","
+           "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+           "\"content\":\"hi\"},\"finish_reason\":\"stop\"}]}";
+    ok_all = 1;
+    ok_supported = 1;
+
+    for (k = 0; k < (int) nops; k++) {
+        t = agw_openai_ops;
+        slot = (void **) &t + k;
+        *slot = NULL;
+
+        /* cross-dialect requests: to_hub on the client, from_hub on the
+         * provider; same dialect: the passthrough */
+        memset(&err, 0, sizeof(err));
+        rc = agw_translate_request_ops(O, A, &t, &t, in, &ro, &out, &err);
+        want = t.request_to_hub && t.request_from_hub;
+        if (want ? rc != 0 : (rc != -1 || out != NULL
+                              || strcmp(err.code, "unsupported_translation")
+                              || err.status != 400))
+        {
+            ok_all = 0;
+            tap_diag("op %d: cross request rc %d", k, rc);
+        }
+        json_decref(out);
+
+        memset(&err, 0, sizeof(err));
+        rc = agw_translate_request_ops(O, O, &t, &t, in, &ro, &out, &err);
+        want = t.request_passthrough != NULL;
+        if (want ? rc != 0 : (rc != -1 || err.status != 400)) {
+            ok_all = 0;
+            tap_diag("op %d: same request rc %d", k, rc);
+        }
+        json_decref(out);
+
+        b.len = 0;
+        memset(&err, 0, sizeof(err));
+        rc = agw_translate_response_ops(A, O, &t, &t, resp, strlen(resp),
+                                        NULL, &b, NULL, &err);
+        want = t.response_to_hub && t.response_from_hub;
+        if (want ? rc != 0 : (rc != -1 || err.status != 502
+                              || strcmp(err.code, "unsupported_translation")))
+        {
+            ok_all = 0;
+            tap_diag("op %d: cross response rc %d", k, rc);
+        }
+
+        b.len = 0;
+        memset(&err, 0, sizeof(err));
+        rc = agw_translate_response_ops(O, O, &t, &t, resp, strlen(resp),
+                                        NULL, &b, NULL, &err);
+        want = t.response_passthrough != NULL;
+        if (want ? rc != 0 : (rc != -1 || err.status != 502)) {
+            ok_all = 0;
+            tap_diag("op %d: same response rc %d", k, rc);
+        }
+
+        /* a stream across the pair: error event when anything is missing */
+        want = t.stream_decode && t.stream_encode && t.stream_end
+               && t.stream_error && t.request_to_hub && t.request_from_hub
+               && t.response_to_hub && t.response_from_hub;
+        if (agw_translate_supported_ops(O, A, &t, &t, 1) != want) {
+            ok_supported = 0;
+            tap_diag("op %d: supported_ops says %d", k, !want);
+        }
+
+        b.len = 0;
+        s = agw_stream_new_ops(A, O, &t, &t, &so);
+        rc = agw_stream_feed(s, "data: [DONE]\n\n", 14, &b);
+        rc |= agw_stream_finish(s, 1, &b) << 4;
+        if (!want && (rc != (-1 | (1 << 4))
+                      || strstr(b.data ? b.data : "", "not supported")
+                         == NULL))
+        {
+            ok_all = 0;
+            tap_diag("op %d: stream rc %d, out %s", k, rc, b.data);
+        }
+        agw_stream_free(s);
+    }
+
+    ok(ok_all, "every missing operation: requests 400, responses 502, "
+       "streams an error event, all 'not supported'");
+    ok(ok_supported, "agw_translate_supported_ops names the missing ones");
+
+    memset(&t, 0, sizeof(t));
+    b.len = 0;
+    s = agw_stream_new_ops(A, O, &t, &t, &so);
+    ok(agw_stream_feed(s, "data: x\n\n", 9, &b) == -1
+       && agw_stream_finish(s, 1, &b) == 1
+       && strstr(b.data, "\"error\"") != NULL,
+       "a client dialect with no stream_error yet still gets an error event");
+    agw_stream_free(s);
+
+    agw_buf_free(&b);
+    json_decref(in);
+}
+
+
 /* Maps a fixture error into client; returns the client's body, parsed. */
 static json_t *
 map_error(agw_dialect_t provider, agw_dialect_t client, int status,
@@ -303,10 +423,80 @@ check_error_mapping(void)
 }
 
 
+/*
+ * A captured OpenAI stream to every client dialect that can take it: a
+ * complete stream ends cleanly with the fixture's usage; the same stream
+ * cut before [DONE], or failed, or carrying a provider error event, ends
+ * in the client's error event with the reason in it.
+ */
+static void
+check_streams_from_openai(void)
+{
+    int                c;
+    char              *done;
+    size_t             cut;
+    agw_buf_t          wire = AGW_BUF_INIT, w = AGW_BUF_INIT,
+                       out = AGW_BUF_INIT;
+    stream_run_t       r;
+    agw_stream_opts_t  o = { "alias", 1, 0 };
+
+    fixture_jsonl_to_sse("openai-chat/stream-reasoning-usage-azure.chunks.jsonl",
+                         "data: [DONE]\n\n", &wire);
+    done = strstr(wire.data, "data: [DONE]");
+    cut = (size_t) (done - wire.data);
+
+    agw_buf_append(&w, wire.data, cut);
+    agw_buf_append_str(&w, "data: {\"error\":{\"message\":\"Upstream melted"
+                       "\",\"type\":\"server_error\",\"param\":null,"
+                       "\"code\":null}}\n\n");
+
+    for (c = 0; c < AGW_DIALECT_MAX; c++) {
+        if (!agw_translate_supported(c, AGW_DIALECT_OPENAI, 1)) {
+            continue;
+        }
+
+        out.len = 0;
+        stream_run(AGW_DIALECT_OPENAI, c, &o, wire.data, wire.len, 5, 1,
+                   &out, &r);
+        ok(r.feed_rc == 0 && r.finish_rc == 0 && out.len > 0,
+           "openai stream -> %s client: clean end", dname(c));
+        ok(r.usage.input == 15 && r.usage.output == 78
+           && r.usage.reasoning == 64, "usage 15 / 78 / 64 reasoning");
+        ok(strstr(out.data, "Capital") != NULL, "the text reached the client");
+
+        out.len = 0;
+        stream_run(AGW_DIALECT_OPENAI, c, &o, wire.data, cut, 5, 1, &out,
+                   &r);
+        ok(r.finish_rc == 1 && strstr(out.data, "ended before") != NULL,
+           "cut before [DONE] -> %s client: error event", dname(c));
+
+        out.len = 0;
+        stream_run(AGW_DIALECT_OPENAI, c, &o, wire.data, wire.len, 0, 0,
+                   &out, &r);
+        ok(r.finish_rc == 0, "upstream_ok=0 after [DONE] -> %s: complete",
+           dname(c));
+
+        out.len = 0;
+        stream_run(AGW_DIALECT_OPENAI, c, &o, w.data, w.len, 0, 1, &out, &r);
+        ok(r.feed_rc == -1 && r.finish_rc == 1
+           && strstr(out.data, "Upstream melted") != NULL
+           && r.error.cls == AGW_ERR_SERVER,
+           "mid-stream error -> %s client: error event, message kept",
+           dname(c));
+    }
+
+    agw_buf_free(&wire);
+    agw_buf_free(&w);
+    agw_buf_free(&out);
+}
+
+
 int
 main(void)
 {
     check_pairs();
+    check_missing_ops();
+    check_streams_from_openai();
     check_error_mapping();
 
     return done_testing();
