@@ -1,0 +1,738 @@
+/*
+ * db: the drain's SQLite side (db.h).
+ *
+ * Throughput comes from three things: one transaction per batch, every
+ * statement prepared once (SQLITE_PREPARE_PERSISTENT) then bound and
+ * reset per row, and rollups summed in memory per batch so that a batch
+ * of thousands of events costs one upsert per (minute, key, model,
+ * provider) group instead of two per event.  Rollups only count rows the
+ * INSERT OR IGNORE really added, so a batch stored again after a crash
+ * changes nothing.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "agw_dialect.h"
+#include "db.h"
+
+#define AGW_DB_BUSY_TIMEOUT_MS  250
+#define AGW_DB_PURGE_CHUNK      5000
+
+
+/* One rollup group of the batch being stored. */
+typedef struct {
+    int64_t      bucket;            /* minute start, unix seconds */
+    uint32_t     hash;
+    int          used;
+    const char  *key_id;            /* point into the ring's events, */
+    const char  *key_name;          /* which stay put until the ring */
+    const char  *model;             /* commit that follows the store */
+    const char  *provider;
+    int64_t      requests;
+    int64_t      errors;
+    int64_t      tokens[5];         /* prompt, completion, cached,
+                                       cache_write, reasoning */
+    int64_t      cost;
+    int64_t      latency_sum;
+    int64_t      ttfb_sum;
+    int64_t      ttfb_count;
+    int64_t      hist[AGW_DB_LAT_BUCKETS];
+} agw_db_group_t;
+
+struct agw_db_s {
+    sqlite3         *db;
+    sqlite3_stmt    *begin;
+    sqlite3_stmt    *commit;
+    sqlite3_stmt    *rollback;
+    sqlite3_stmt    *insert;
+    sqlite3_stmt    *up_minute;
+    sqlite3_stmt    *up_hour;
+    sqlite3_stmt    *purge_events;
+    sqlite3_stmt    *purge_minute;
+    agw_db_group_t  *groups;
+    uint32_t         ngroups;       /* power of two, >= 2 * batch_max */
+    uint32_t         batch_max;
+    int64_t          page_size;
+};
+
+
+static const char  agw_db_schema[] =
+    "CREATE TABLE IF NOT EXISTS drain_meta ("
+    "  k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;"
+
+    "CREATE TABLE IF NOT EXISTS events ("
+    "  id INTEGER PRIMARY KEY,"
+    "  ring_id INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  time_ms INTEGER NOT NULL,"
+    "  request_id TEXT NOT NULL,"
+    "  key_id TEXT NOT NULL,"
+    "  key_name TEXT NOT NULL,"
+    "  dialect TEXT NOT NULL,"
+    "  model TEXT NOT NULL,"
+    "  route TEXT NOT NULL,"
+    "  provider TEXT NOT NULL,"
+    "  upstream_model TEXT NOT NULL,"
+    "  status INTEGER NOT NULL,"
+    "  error_class TEXT NOT NULL,"
+    "  cache_status TEXT NOT NULL,"
+    "  stream INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL,"
+    "  attempt_list TEXT NOT NULL,"
+    "  latency_ms INTEGER NOT NULL,"
+    "  ttfb_ms INTEGER NOT NULL,"
+    "  prompt_tokens INTEGER NOT NULL,"
+    "  completion_tokens INTEGER NOT NULL,"
+    "  cached_tokens INTEGER NOT NULL,"
+    "  cache_write_tokens INTEGER NOT NULL,"
+    "  reasoning_tokens INTEGER NOT NULL,"
+    "  cost_micro_usd INTEGER NOT NULL,"
+    "  bytes_in INTEGER NOT NULL,"
+    "  bytes_out INTEGER NOT NULL,"
+    "  client_addr TEXT NOT NULL,"
+    "  req_body TEXT,"
+    "  resp_body TEXT,"
+    "  req_body_truncated INTEGER NOT NULL,"
+    "  resp_body_truncated INTEGER NOT NULL);"
+
+    /* seq first: the API looks events up by seq alone. */
+    "CREATE UNIQUE INDEX IF NOT EXISTS events_seq ON events (seq, ring_id);"
+    "CREATE INDEX IF NOT EXISTS events_time ON events (time_ms);"
+
+#define AGW_DB_ROLLUP_COLUMNS                                                \
+    "  bucket INTEGER NOT NULL,"                                             \
+    "  key_id TEXT NOT NULL,"                                                \
+    "  model TEXT NOT NULL,"                                                 \
+    "  provider TEXT NOT NULL,"                                              \
+    "  key_name TEXT NOT NULL,"                                              \
+    "  requests INTEGER NOT NULL,"                                           \
+    "  errors INTEGER NOT NULL,"                                             \
+    "  prompt_tokens INTEGER NOT NULL,"                                      \
+    "  completion_tokens INTEGER NOT NULL,"                                  \
+    "  cached_tokens INTEGER NOT NULL,"                                      \
+    "  cache_write_tokens INTEGER NOT NULL,"                                 \
+    "  reasoning_tokens INTEGER NOT NULL,"                                   \
+    "  cost_micro_usd INTEGER NOT NULL,"                                     \
+    "  latency_ms_sum INTEGER NOT NULL,"                                     \
+    "  ttfb_ms_sum INTEGER NOT NULL,"                                        \
+    "  ttfb_count INTEGER NOT NULL,"                                         \
+    "  lat_le_25 INTEGER NOT NULL, lat_le_50 INTEGER NOT NULL,"              \
+    "  lat_le_100 INTEGER NOT NULL, lat_le_250 INTEGER NOT NULL,"            \
+    "  lat_le_500 INTEGER NOT NULL, lat_le_1000 INTEGER NOT NULL,"           \
+    "  lat_le_2500 INTEGER NOT NULL, lat_le_5000 INTEGER NOT NULL,"          \
+    "  lat_le_10000 INTEGER NOT NULL, lat_le_30000 INTEGER NOT NULL,"        \
+    "  lat_le_60000 INTEGER NOT NULL, lat_le_inf INTEGER NOT NULL,"          \
+    "  PRIMARY KEY (bucket, key_id, model, provider)"
+
+    "CREATE TABLE IF NOT EXISTS rollup_minute (" AGW_DB_ROLLUP_COLUMNS
+    ") WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS rollup_hour (" AGW_DB_ROLLUP_COLUMNS
+    ") WITHOUT ROWID;";
+
+
+static const char  agw_db_insert_sql[] =
+    "INSERT OR IGNORE INTO events (ring_id, seq, time_ms, request_id,"
+    " key_id, key_name, dialect, model, route, provider, upstream_model,"
+    " status, error_class, cache_status, stream, attempts, attempt_list,"
+    " latency_ms, ttfb_ms, prompt_tokens, completion_tokens, cached_tokens,"
+    " cache_write_tokens, reasoning_tokens, cost_micro_usd, bytes_in,"
+    " bytes_out, client_addr, req_body, resp_body, req_body_truncated,"
+    " resp_body_truncated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+    " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
+    " ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)";
+
+#define AGW_DB_UPSERT(table)                                                 \
+    "INSERT INTO " table " (bucket, key_id, model, provider, key_name,"      \
+    " requests, errors, prompt_tokens, completion_tokens, cached_tokens,"    \
+    " cache_write_tokens, reasoning_tokens, cost_micro_usd, latency_ms_sum," \
+    " ttfb_ms_sum, ttfb_count, lat_le_25, lat_le_50, lat_le_100,"            \
+    " lat_le_250, lat_le_500, lat_le_1000, lat_le_2500, lat_le_5000,"        \
+    " lat_le_10000, lat_le_30000, lat_le_60000, lat_le_inf) VALUES (?1,"     \
+    " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"    \
+    " ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)"           \
+    " ON CONFLICT (bucket, key_id, model, provider) DO UPDATE SET"           \
+    " key_name = excluded.key_name,"                                         \
+    " requests = requests + excluded.requests,"                              \
+    " errors = errors + excluded.errors,"                                    \
+    " prompt_tokens = prompt_tokens + excluded.prompt_tokens,"               \
+    " completion_tokens = completion_tokens + excluded.completion_tokens,"   \
+    " cached_tokens = cached_tokens + excluded.cached_tokens,"               \
+    " cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens," \
+    " reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,"      \
+    " cost_micro_usd = cost_micro_usd + excluded.cost_micro_usd,"            \
+    " latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum,"            \
+    " ttfb_ms_sum = ttfb_ms_sum + excluded.ttfb_ms_sum,"                     \
+    " ttfb_count = ttfb_count + excluded.ttfb_count,"                        \
+    " lat_le_25 = lat_le_25 + excluded.lat_le_25,"                           \
+    " lat_le_50 = lat_le_50 + excluded.lat_le_50,"                           \
+    " lat_le_100 = lat_le_100 + excluded.lat_le_100,"                        \
+    " lat_le_250 = lat_le_250 + excluded.lat_le_250,"                        \
+    " lat_le_500 = lat_le_500 + excluded.lat_le_500,"                        \
+    " lat_le_1000 = lat_le_1000 + excluded.lat_le_1000,"                     \
+    " lat_le_2500 = lat_le_2500 + excluded.lat_le_2500,"                     \
+    " lat_le_5000 = lat_le_5000 + excluded.lat_le_5000,"                     \
+    " lat_le_10000 = lat_le_10000 + excluded.lat_le_10000,"                  \
+    " lat_le_30000 = lat_le_30000 + excluded.lat_le_30000,"                  \
+    " lat_le_60000 = lat_le_60000 + excluded.lat_le_60000,"                  \
+    " lat_le_inf = lat_le_inf + excluded.lat_le_inf"
+
+
+static int
+agw_db_prepare(agw_db_t *db, const char *sql, sqlite3_stmt **st, char *err,
+    size_t errlen)
+{
+    if (sqlite3_prepare_v3(db->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+                           NULL)
+        != SQLITE_OK)
+    {
+        snprintf(err, errlen, "preparing \"%.40s...\": %s", sql,
+                 sqlite3_errmsg(db->db));
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static int
+agw_db_exec(agw_db_t *db, const char *sql, char *err, size_t errlen)
+{
+    char  *msg = NULL;
+
+    if (sqlite3_exec(db->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+agw_db_t *
+agw_db_open(const char *path, uint32_t batch_max, char *err, size_t errlen)
+{
+    char           why[256];
+    agw_db_t      *db;
+    sqlite3_stmt  *st;
+
+    db = calloc(1, sizeof(agw_db_t));
+    if (db == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+
+    db->batch_max = batch_max;
+    for (db->ngroups = 16; db->ngroups < 2 * batch_max; db->ngroups *= 2) {
+        /* a load factor of at most one half */
+    }
+
+    db->groups = calloc(db->ngroups, sizeof(agw_db_group_t));
+    if (db->groups == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto failed;
+    }
+
+    if (sqlite3_open_v2(path, &db->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                        | SQLITE_OPEN_NOMUTEX, NULL)
+        != SQLITE_OK)
+    {
+        snprintf(err, errlen, "database \"%s\": %s", path,
+                 db->db ? sqlite3_errmsg(db->db) : "out of memory");
+        goto failed;
+    }
+
+    /* Short: on SQLITE_BUSY the drain backs off with the events still in
+     * the ring, rather than blocking here. */
+    sqlite3_busy_timeout(db->db, AGW_DB_BUSY_TIMEOUT_MS);
+
+    if (agw_db_exec(db, "PRAGMA journal_mode=WAL;"
+                        "PRAGMA synchronous=NORMAL;", why, sizeof(why)) != 0
+        || agw_db_exec(db, agw_db_schema, why, sizeof(why)) != 0)
+    {
+        snprintf(err, errlen, "database \"%s\": %s", path, why);
+        goto failed;
+    }
+
+    if (agw_db_exec(db, "INSERT OR IGNORE INTO drain_meta (k, v) VALUES"
+                        " ('schema_version', '1')", why, sizeof(why)) != 0)
+    {
+        snprintf(err, errlen, "database \"%s\": %s", path, why);
+        goto failed;
+    }
+
+    db->page_size = 4096;
+    if (sqlite3_prepare_v2(db->db, "PRAGMA page_size", -1, &st, NULL)
+        == SQLITE_OK)
+    {
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            db->page_size = sqlite3_column_int64(st, 0);
+        }
+        sqlite3_finalize(st);
+    }
+
+    if (agw_db_prepare(db, "BEGIN IMMEDIATE", &db->begin, err, errlen) != 0
+        || agw_db_prepare(db, "COMMIT", &db->commit, err, errlen) != 0
+        || agw_db_prepare(db, "ROLLBACK", &db->rollback, err, errlen) != 0
+        || agw_db_prepare(db, agw_db_insert_sql, &db->insert, err, errlen)
+           != 0
+        || agw_db_prepare(db, AGW_DB_UPSERT("rollup_minute"), &db->up_minute,
+                          err, errlen) != 0
+        || agw_db_prepare(db, AGW_DB_UPSERT("rollup_hour"), &db->up_hour,
+                          err, errlen) != 0
+        || agw_db_prepare(db, "DELETE FROM events WHERE id IN (SELECT id"
+                          " FROM events WHERE time_ms < ?1 ORDER BY time_ms"
+                          " LIMIT 5000)", &db->purge_events, err, errlen)
+           != 0
+        || agw_db_prepare(db, "DELETE FROM rollup_minute WHERE bucket < ?1",
+                          &db->purge_minute, err, errlen) != 0)
+    {
+        goto failed;
+    }
+
+    return db;
+
+failed:
+
+    agw_db_close(db);
+    return NULL;
+}
+
+
+void
+agw_db_close(agw_db_t *db)
+{
+    if (db == NULL) {
+        return;
+    }
+
+    sqlite3_finalize(db->begin);
+    sqlite3_finalize(db->commit);
+    sqlite3_finalize(db->rollback);
+    sqlite3_finalize(db->insert);
+    sqlite3_finalize(db->up_minute);
+    sqlite3_finalize(db->up_hour);
+    sqlite3_finalize(db->purge_events);
+    sqlite3_finalize(db->purge_minute);
+
+    if (db->db != NULL) {
+        sqlite3_close_v2(db->db);
+    }
+
+    free(db->groups);
+    free(db);
+}
+
+
+int
+agw_db_set_max_bytes(agw_db_t *db, int64_t bytes)
+{
+    char  sql[64];
+
+    /* SQLite's default maximum when no cap is wanted. */
+    snprintf(sql, sizeof(sql), "PRAGMA max_page_count=%lld",
+             bytes > 0 ? (long long) (bytes / db->page_size)
+                       : 4294967294LL);
+
+    return sqlite3_exec(db->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+
+/* Rollup groups */
+
+static uint32_t
+agw_db_hash(uint32_t h, const char *s)
+{
+    while (*s) {
+        h = (h ^ (unsigned char) *s++) * 16777619u;
+    }
+
+    return (h ^ 0xff) * 16777619u;
+}
+
+
+static agw_db_group_t *
+agw_db_group(agw_db_t *db, const agw_event_t *ev, int64_t bucket)
+{
+    uint32_t         h, i;
+    agw_db_group_t  *g;
+
+    h = 2166136261u ^ (uint32_t) bucket ^ (uint32_t) (bucket >> 32);
+    h = agw_db_hash(h, ev->key_id);
+    h = agw_db_hash(h, ev->model);
+    h = agw_db_hash(h, ev->provider);
+
+    for (i = h & (db->ngroups - 1); ; i = (i + 1) & (db->ngroups - 1)) {
+        g = &db->groups[i];
+
+        if (!g->used) {
+            memset(g, 0, sizeof(*g));
+            g->used = 1;
+            g->hash = h;
+            g->bucket = bucket;
+            g->key_id = ev->key_id;
+            g->key_name = ev->key_name;
+            g->model = ev->model;
+            g->provider = ev->provider;
+            return g;
+        }
+
+        if (g->hash == h && g->bucket == bucket
+            && strcmp(g->key_id, ev->key_id) == 0
+            && strcmp(g->model, ev->model) == 0
+            && strcmp(g->provider, ev->provider) == 0)
+        {
+            return g;
+        }
+    }
+}
+
+
+static int64_t
+agw_db_nonneg(int64_t v)
+{
+    return v < 0 ? 0 : v;
+}
+
+
+static void
+agw_db_group_add(agw_db_t *db, const agw_event_t *ev)
+{
+    int              i;
+    int64_t          lat;
+    agw_db_group_t  *g;
+    static const int64_t  bounds[] = AGW_DB_LAT_BOUNDS;
+
+    g = agw_db_group(db, ev, ev->time_ms / 60000 * 60);
+
+    g->key_name = ev->key_name;     /* the latest name wins */
+    g->requests++;
+    g->errors += ev->status >= 400 || ev->status <= 0
+                 || ev->error_class != 0;
+    g->tokens[0] += agw_db_nonneg(ev->prompt_tokens);
+    g->tokens[1] += agw_db_nonneg(ev->completion_tokens);
+    g->tokens[2] += agw_db_nonneg(ev->cached_tokens);
+    g->tokens[3] += agw_db_nonneg(ev->cache_write_tokens);
+    g->tokens[4] += agw_db_nonneg(ev->reasoning_tokens);
+    g->cost += agw_db_nonneg(ev->cost_micro_usd);
+
+    lat = agw_db_nonneg(ev->latency_ms);
+    g->latency_sum += lat;
+
+    if (ev->ttfb_ms >= 0) {
+        g->ttfb_sum += ev->ttfb_ms;
+        g->ttfb_count++;
+    }
+
+    for (i = 0; i < AGW_DB_LAT_BUCKETS - 1 && lat > bounds[i]; i++) {
+        /* find the bucket */
+    }
+
+    g->hist[i]++;
+}
+
+
+static int
+agw_db_upsert(agw_db_t *db, sqlite3_stmt *st, const agw_db_group_t *g,
+    int64_t bucket)
+{
+    int  i, rc;
+
+    sqlite3_bind_int64(st, 1, bucket);
+    sqlite3_bind_text(st, 2, g->key_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, g->model, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, g->provider, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, g->key_name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, g->requests);
+    sqlite3_bind_int64(st, 7, g->errors);
+
+    for (i = 0; i < 5; i++) {
+        sqlite3_bind_int64(st, 8 + i, g->tokens[i]);
+    }
+
+    sqlite3_bind_int64(st, 13, g->cost);
+    sqlite3_bind_int64(st, 14, g->latency_sum);
+    sqlite3_bind_int64(st, 15, g->ttfb_sum);
+    sqlite3_bind_int64(st, 16, g->ttfb_count);
+
+    for (i = 0; i < AGW_DB_LAT_BUCKETS; i++) {
+        sqlite3_bind_int64(st, 17 + i, g->hist[i]);
+    }
+
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+
+/* Events */
+
+/* The tries as a JSON array; provider names are escaped. */
+static void
+agw_db_attempts_json(const agw_event_t *ev, char *buf, size_t size)
+{
+    int          i, n;
+    size_t       len;
+    const char  *p;
+
+    len = 0;
+    buf[len++] = '[';
+
+    n = ev->n_attempts < AGW_EVENT_MAX_ATTEMPTS ? ev->n_attempts
+                                                : AGW_EVENT_MAX_ATTEMPTS;
+
+    for (i = 0; i < n && len + 200 < size; i++) {
+        len += (size_t) snprintf(buf + len, size - len,
+                                 "%s{\"provider\":\"", i ? "," : "");
+
+        for (p = ev->attempts[i].provider;
+             *p && p < ev->attempts[i].provider + AGW_EVENT_NAME_SIZE
+             && len + 100 < size;
+             p++)
+        {
+            if (*p == '"' || *p == '\\') {
+                buf[len++] = '\\';
+                buf[len++] = *p;
+            } else if ((unsigned char) *p < 0x20) {
+                len += (size_t) snprintf(buf + len, size - len, "\\u%04x",
+                                         (unsigned char) *p);
+            } else {
+                buf[len++] = *p;
+            }
+        }
+
+        len += (size_t) snprintf(buf + len, size - len,
+                                 "\",\"status\":%d,\"latency_ms\":%u,"
+                                 "\"error_class\":\"%s\"}",
+                                 (int) ev->attempts[i].status,
+                                 (unsigned) ev->attempts[i].latency_ms,
+                                 agw_event_error_class_name(
+                                     ev->attempts[i].error_class));
+    }
+
+    buf[len++] = ']';
+    buf[len] = '\0';
+}
+
+
+/* A fixed-size string field of an event, even if not NUL-terminated. */
+static void
+agw_db_bind_str(sqlite3_stmt *st, int col, const char *s, size_t size)
+{
+    sqlite3_bind_text(st, col, s, (int) strnlen(s, size), SQLITE_STATIC);
+}
+
+
+static int
+agw_db_insert_event(agw_db_t *db, const agw_state_t *st,
+    const agw_event_t *ev, char *attempts, size_t attempts_size)
+{
+    int            rc;
+    const char    *dialect;
+    sqlite3_stmt  *s = db->insert;
+
+#define STR(col, field)  agw_db_bind_str(s, col, ev->field, sizeof(ev->field))
+
+    dialect = ev->client_dialect < AGW_DIALECT_MAX
+              ? agw_dialect_name((agw_dialect_t) ev->client_dialect)
+              : "unknown";
+
+    agw_db_attempts_json(ev, attempts, attempts_size);
+
+    sqlite3_bind_int64(s, 1, (int64_t) st->hdr->ring_id);
+    sqlite3_bind_int64(s, 2, (int64_t) ev->seq);
+    sqlite3_bind_int64(s, 3, ev->time_ms);
+    STR(4, request_id);
+    STR(5, key_id);
+    STR(6, key_name);
+    sqlite3_bind_text(s, 7, dialect, -1, SQLITE_STATIC);
+    STR(8, model);
+    STR(9, route);
+    STR(10, provider);
+    STR(11, upstream_model);
+    sqlite3_bind_int(s, 12, ev->status);
+    sqlite3_bind_text(s, 13, agw_event_error_class_name(ev->error_class), -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(s, 14, agw_event_cache_status_name(ev->cache_status),
+                      -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 15, ev->stream != 0);
+    sqlite3_bind_int(s, 16, ev->n_attempts);
+    sqlite3_bind_text(s, 17, attempts, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 18, ev->latency_ms);
+    sqlite3_bind_int64(s, 19, ev->ttfb_ms);
+    sqlite3_bind_int64(s, 20, ev->prompt_tokens);
+    sqlite3_bind_int64(s, 21, ev->completion_tokens);
+    sqlite3_bind_int64(s, 22, ev->cached_tokens);
+    sqlite3_bind_int64(s, 23, ev->cache_write_tokens);
+    sqlite3_bind_int64(s, 24, ev->reasoning_tokens);
+    sqlite3_bind_int64(s, 25, ev->cost_micro_usd);
+    sqlite3_bind_int64(s, 26, (int64_t) ev->bytes_in);
+    sqlite3_bind_int64(s, 27, (int64_t) ev->bytes_out);
+    STR(28, client_addr);
+
+#undef STR
+
+    if (ev->req_body_len > 0
+        && ev->req_body_len <= st->hdr->capture_req_size)
+    {
+        sqlite3_bind_text(s, 29, (const char *) agw_event_req_body(st, ev),
+                          (int) ev->req_body_len, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(s, 29);
+    }
+
+    if (ev->resp_body_len > 0
+        && ev->resp_body_len <= st->hdr->capture_resp_size)
+    {
+        sqlite3_bind_text(s, 30, (const char *) agw_event_resp_body(st, ev),
+                          (int) ev->resp_body_len, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(s, 30);
+    }
+
+    sqlite3_bind_int(s, 31, ev->req_body_truncated != 0);
+    sqlite3_bind_int(s, 32, ev->resp_body_truncated != 0);
+
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+
+static int
+agw_db_step_once(sqlite3_stmt *st)
+{
+    int  rc;
+
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+
+int
+agw_db_store(agw_db_t *db, const agw_state_t *st, const agw_event_t **evs,
+    size_t n, size_t *stored, char *err, size_t errlen)
+{
+    int              rc;
+    char             attempts[2048];
+    size_t           i, added;
+    uint32_t         g;
+    agw_db_group_t  *grp;
+
+    *stored = 0;
+
+    if (n > db->batch_max) {
+        snprintf(err, errlen, "batch of %zu events, at most %u", n,
+                 db->batch_max);
+        return SQLITE_MISUSE;
+    }
+
+    rc = agw_db_step_once(db->begin);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "BEGIN IMMEDIATE: %s",
+                 sqlite3_errstr(rc));
+        return rc;
+    }
+
+    memset(db->groups, 0, db->ngroups * sizeof(agw_db_group_t));
+    added = 0;
+
+    for (i = 0; i < n; i++) {
+        rc = agw_db_insert_event(db, st, evs[i], attempts, sizeof(attempts));
+        if (rc != SQLITE_OK) {
+            snprintf(err, errlen, "INSERT event seq %llu: %s",
+                     (unsigned long long) evs[i]->seq,
+                     sqlite3_errmsg(db->db));
+            goto failed;
+        }
+
+        /* 0 changes: this (seq, ring_id) is stored already, by a run
+         * killed before it could commit the ring. */
+        if (sqlite3_changes(db->db) == 1) {
+            added++;
+            agw_db_group_add(db, evs[i]);
+        }
+    }
+
+    for (g = 0; g < db->ngroups; g++) {
+        grp = &db->groups[g];
+        if (!grp->used) {
+            continue;
+        }
+
+        rc = agw_db_upsert(db, db->up_minute, grp, grp->bucket);
+        if (rc == SQLITE_OK) {
+            rc = agw_db_upsert(db, db->up_hour, grp,
+                               grp->bucket - grp->bucket % 3600);
+        }
+
+        if (rc != SQLITE_OK) {
+            snprintf(err, errlen, "rollup: %s", sqlite3_errmsg(db->db));
+            goto failed;
+        }
+    }
+
+    rc = agw_db_step_once(db->commit);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "COMMIT: %s", sqlite3_errmsg(db->db));
+        goto failed;
+    }
+
+    *stored = added;
+
+    return SQLITE_OK;
+
+failed:
+
+    /* SQLITE_FULL and friends may have rolled back already. */
+    if (!sqlite3_get_autocommit(db->db)) {
+        (void) agw_db_step_once(db->rollback);
+    }
+
+    return rc;
+}
+
+
+int64_t
+agw_db_purge(agw_db_t *db, int64_t events_before_ms, int64_t minute_before_s,
+    char *err, size_t errlen)
+{
+    int      rc, changed;
+    int64_t  total;
+
+    total = 0;
+
+    if (events_before_ms > 0) {
+        do {
+            sqlite3_bind_int64(db->purge_events, 1, events_before_ms);
+            rc = agw_db_step_once(db->purge_events);
+            if (rc != SQLITE_OK) {
+                snprintf(err, errlen, "purging events: %s",
+                         sqlite3_errmsg(db->db));
+                return -1;
+            }
+            changed = sqlite3_changes(db->db);
+            total += changed;
+        } while (changed == AGW_DB_PURGE_CHUNK);
+    }
+
+    if (minute_before_s > 0) {
+        sqlite3_bind_int64(db->purge_minute, 1, minute_before_s);
+        rc = agw_db_step_once(db->purge_minute);
+        if (rc != SQLITE_OK) {
+            snprintf(err, errlen, "purging minute rollups: %s",
+                     sqlite3_errmsg(db->db));
+            return -1;
+        }
+    }
+
+    return total;
+}

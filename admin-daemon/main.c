@@ -1,0 +1,664 @@
+/*
+ * ai-gateway-admin: the companion daemon of the nginx AI gateway.
+ *
+ * Runs in the foreground (systemd, containers).  Maps the shared state
+ * file nginx created, drains its event ring into SQLite (drain.c, db.c),
+ * and serves the management API and dashboard (api.h, when built in).
+ * SIGTERM and SIGINT store what the ring holds, then exit 0; SIGHUP
+ * re-reads the config file's reloadable options.
+ *
+ * Options come from, in increasing precedence: defaults, the config file
+ * (--config or AGW_CONFIG; "name = value" lines, # comments), the
+ * environment (AGW_*), the command line.  --help lists them.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "daemon.h"
+#include "db.h"
+#include "api.h"
+
+/* The API is linked in when its files are part of the build; without
+ * them the daemon only drains (admin-daemon/README.md). */
+#pragma weak agw_api_start
+#pragma weak agw_api_stop
+
+
+/* One option: its config file name, environment name and flag. */
+typedef enum {
+    AGW_OPT_STR,
+    AGW_OPT_SIZE,
+    AGW_OPT_DURATION,
+    AGW_OPT_U32,
+    AGW_OPT_BOOL
+} agw_opt_type_t;
+
+typedef struct {
+    const char      *name;          /* config file key and --flag */
+    const char      *env;
+    agw_opt_type_t   type;
+    size_t           offset;        /* in agw_daemon_t */
+    int              reloadable;
+    const char      *help;
+} agw_opt_t;
+
+#define OFF(f)  offsetof(agw_daemon_t, f)
+
+static const agw_opt_t  agw_opts[] = {
+    { "state", "AGW_STATE", AGW_OPT_STR, OFF(state_path), 0,
+      "shared state file nginx creates (ai_gateway_state)" },
+    { "db", "AGW_DB", AGW_OPT_STR, OFF(db_path), 0,
+      "SQLite database file" },
+    { "listen", "AGW_ADMIN_LISTEN", AGW_OPT_STR, OFF(listen), 0,
+      "API address, default " AGW_DAEMON_LISTEN },
+    { "retention", "AGW_RETENTION", AGW_OPT_DURATION, OFF(retention_s), 1,
+      "keep raw events this long (30d; 0: forever)" },
+    { "minute-retention", "AGW_MINUTE_RETENTION", AGW_OPT_DURATION,
+      OFF(minute_retention_s), 1,
+      "keep per-minute rollups this long (14d; 0: forever)" },
+    { "max-db-size", "AGW_MAX_DB_SIZE", AGW_OPT_SIZE, OFF(max_db_bytes), 1,
+      "cap the database file (e.g. 10g; 0: none)" },
+    { "batch-size", "AGW_BATCH_SIZE", AGW_OPT_U32, OFF(batch_size), 0,
+      "events per transaction (4096)" },
+    { "poll-ms", "AGW_POLL_MS", AGW_OPT_U32, OFF(poll_ms), 1,
+      "pause when the ring is empty (20)" },
+    { "stall-ms", "AGW_STALL_MS", AGW_OPT_U32, OFF(stall_ms), 0,
+      "skip a dead producer's slot after this (1000)" },
+    { "create-state", "AGW_CREATE_STATE", AGW_OPT_BOOL, OFF(create_state), 0,
+      "create the state file if missing (tests, daemon-first start)" },
+    { "state-size", "AGW_STATE_SIZE", AGW_OPT_SIZE, OFF(state_size), 0,
+      "size for --create-state (16m)" },
+};
+
+#define AGW_NOPTS  (sizeof(agw_opts) / sizeof(agw_opts[0]))
+
+/* Saved for SIGHUP: the command line wins over a reloaded file too. */
+static int     agw_argc;
+static char  **agw_argv;
+static agw_daemon_t  *agw_signal_daemon;
+
+
+void
+agw_daemon_log(const char *fmt, ...)
+{
+    char       ts[32];
+    time_t     now;
+    va_list    ap;
+    struct tm  tm;
+
+    now = time(NULL);
+    gmtime_r(&now, &tm);
+    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+    fprintf(stderr, "%s " AGW_DAEMON_NAME ": ", ts);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+
+int64_t
+agw_daemon_now_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+const char *
+agw_daemon_db_path(agw_daemon_t *d)
+{
+    return d->db_path;
+}
+
+
+const char *
+agw_daemon_state_path(agw_daemon_t *d)
+{
+    return d->state_path;
+}
+
+
+agw_state_t *
+agw_daemon_state(agw_daemon_t *d)
+{
+    return d->state_mapped ? &d->state : NULL;
+}
+
+
+/* Option values */
+
+static int
+agw_parse_int(const char *s, const char *units, const int64_t *mult,
+    int64_t *out)
+{
+    char       *end;
+    long long   v;
+    const char *u;
+
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno != 0 || end == s || v < 0) {
+        return -1;
+    }
+
+    if (*end == '\0') {
+        *out = v;
+        return 0;
+    }
+
+    u = strchr(units, *end | 0x20);
+    if (u == NULL || end[1] != '\0') {
+        return -1;
+    }
+
+    if (v > INT64_MAX / mult[u - units]) {
+        return -1;
+    }
+
+    *out = v * mult[u - units];
+
+    return 0;
+}
+
+
+static int
+agw_opt_set(agw_daemon_t *d, const agw_opt_t *o, const char *value,
+    const char *where, char *err, size_t errlen)
+{
+    char     *copy, **sp;
+    int64_t   v;
+    static const int64_t  size_mult[] = { 1024, 1024 * 1024,
+                                          1024LL * 1024 * 1024 };
+    static const int64_t  time_mult[] = { 1, 60, 3600, 86400 };
+
+    void  *field = (char *) d + o->offset;
+
+    switch (o->type) {
+
+    case AGW_OPT_STR:
+        copy = strdup(value);
+        if (copy == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        sp = field;
+        free(*sp);
+        *sp = copy;
+        return 0;
+
+    case AGW_OPT_BOOL:
+        if (strcmp(value, "1") == 0 || strcasecmp(value, "yes") == 0
+            || strcasecmp(value, "on") == 0 || strcasecmp(value, "true") == 0)
+        {
+            *(int *) field = 1;
+        } else if (strcmp(value, "0") == 0 || strcasecmp(value, "no") == 0
+                   || strcasecmp(value, "off") == 0
+                   || strcasecmp(value, "false") == 0)
+        {
+            *(int *) field = 0;
+        } else {
+            break;
+        }
+        return 0;
+
+    case AGW_OPT_SIZE:
+        if (agw_parse_int(value, "kmg", size_mult, &v) != 0) {
+            break;
+        }
+        if (o->offset == OFF(state_size)) {
+            *(size_t *) field = (size_t) v;
+        } else {
+            *(int64_t *) field = v;
+        }
+        return 0;
+
+    case AGW_OPT_DURATION:
+        if (agw_parse_int(value, "smhd", time_mult, &v) != 0) {
+            break;
+        }
+        *(int64_t *) field = v;
+        return 0;
+
+    case AGW_OPT_U32:
+        if (agw_parse_int(value, "", NULL, &v) != 0 || v == 0
+            || v > UINT32_MAX)
+        {
+            break;
+        }
+        *(uint32_t *) field = (uint32_t) v;
+        return 0;
+    }
+
+    snprintf(err, errlen, "%s: invalid value \"%s\" for %s", where, value,
+             o->name);
+    return -1;
+}
+
+
+static const agw_opt_t *
+agw_opt_find(const char *name)
+{
+    size_t  i;
+
+    for (i = 0; i < AGW_NOPTS; i++) {
+        if (strcmp(agw_opts[i].name, name) == 0) {
+            return &agw_opts[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/* "name = value" lines; '_' and '-' alike in names. */
+static int
+agw_config_file(agw_daemon_t *d, const char *path, char *err, size_t errlen)
+{
+    int               line, rc;
+    char              buf[1024], where[300], *p, *name, *value, *end;
+    FILE             *f;
+    const agw_opt_t  *o;
+
+    f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(err, errlen, "config \"%s\": %s", path, strerror(errno));
+        return -1;
+    }
+
+    rc = 0;
+
+    for (line = 1; fgets(buf, sizeof(buf), f) != NULL; line++) {
+        p = buf + strspn(buf, " \t");
+        if (*p == '#' || *p == '\n' || *p == '\0') {
+            continue;
+        }
+
+        for (end = p + strlen(p); end > p && strchr(" \t\r\n", end[-1]);
+             end--)
+        {
+            /* trim */
+        }
+        *end = '\0';
+
+        name = p;
+        p += strcspn(p, " \t=");
+        value = p + strspn(p, " \t=");
+        *p = '\0';
+
+        for (p = name; *p; p++) {
+            if (*p == '_') {
+                *p = '-';
+            }
+        }
+
+        snprintf(where, sizeof(where), "%s:%d", path, line);
+
+        o = agw_opt_find(name);
+        if (o == NULL) {
+            snprintf(err, errlen, "%s: unknown option \"%s\"", where, name);
+            rc = -1;
+            break;
+        }
+
+        if (agw_opt_set(d, o, value, where, err, errlen) != 0) {
+            rc = -1;
+            break;
+        }
+    }
+
+    fclose(f);
+
+    return rc;
+}
+
+
+static void
+agw_usage(FILE *out)
+{
+    size_t  i;
+
+    fprintf(out, "usage: " AGW_DAEMON_NAME " [--config FILE] [options]\n\n"
+            "Drains the gateway's event ring into SQLite and serves the "
+            "admin API.\nEach option: --NAME VALUE, environment variable, "
+            "or \"NAME = VALUE\" in the config file.\n\n");
+
+    fprintf(out, "  --%-18s %-22s %s\n", "config", "AGW_CONFIG",
+            "config file");
+
+    for (i = 0; i < AGW_NOPTS; i++) {
+        fprintf(out, "  --%-18s %-22s %s\n", agw_opts[i].name,
+                agw_opts[i].env, agw_opts[i].help);
+    }
+}
+
+
+/*
+ * Fills d from every layer.  Returns 0, 1 for --help, 2 for --version
+ * (printed), or -1 with a message in err.
+ */
+static int
+agw_configure(agw_daemon_t *d, int argc, char **argv, char *err,
+    size_t errlen)
+{
+    int                    c, i, idx;
+    char                   where[64];
+    const char            *v;
+    struct option          longopts[AGW_NOPTS + 4];
+
+    memset(d, 0, sizeof(*d));
+    d->retention_s = AGW_DAEMON_RETENTION_S;
+    d->minute_retention_s = AGW_DAEMON_MINUTE_RET_S;
+    d->batch_size = AGW_DAEMON_BATCH;
+    d->poll_ms = AGW_DAEMON_POLL_MS;
+    d->stall_ms = AGW_RING_STALL_MS;
+    d->state_size = AGW_STATE_DEFAULT_SIZE;
+
+    for (i = 0; i < (int) AGW_NOPTS; i++) {
+        longopts[i].name = agw_opts[i].name;
+        longopts[i].has_arg = agw_opts[i].type == AGW_OPT_BOOL
+                              ? optional_argument : required_argument;
+        longopts[i].flag = NULL;
+        longopts[i].val = 1000 + i;
+    }
+    longopts[i++] = (struct option) { "config", required_argument, NULL, 'c' };
+    longopts[i++] = (struct option) { "help", no_argument, NULL, 'h' };
+    longopts[i++] = (struct option) { "version", no_argument, NULL, 'V' };
+    longopts[i] = (struct option) { NULL, 0, NULL, 0 };
+
+    /* The config file first: every other layer overrides it. */
+    v = getenv("AGW_CONFIG");
+    for (i = 1; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-c") == 0) {
+            v = argv[i + 1];
+        }
+    }
+    for (i = 1; i < argc; i++) {
+        if (strncmp(argv[i], "--config=", 9) == 0) {
+            v = argv[i] + 9;
+        }
+    }
+
+    if (v != NULL && v[0] != '\0') {
+        d->config_path = strdup(v);
+        if (d->config_path == NULL
+            || agw_config_file(d, d->config_path, err, errlen) != 0)
+        {
+            return -1;
+        }
+    }
+
+    for (i = 0; i < (int) AGW_NOPTS; i++) {
+        v = getenv(agw_opts[i].env);
+        if (v != NULL && v[0] != '\0'
+            && agw_opt_set(d, &agw_opts[i], v, agw_opts[i].env, err, errlen)
+               != 0)
+        {
+            return -1;
+        }
+    }
+
+    optind = 0;      /* GNU: restart the scan (SIGHUP reloads run it again) */
+    opterr = 0;
+
+    while ((c = getopt_long(argc, argv, "c:hV", longopts, &idx)) != -1) {
+        switch (c) {
+        case 'c':
+            break;
+        case 'h':
+            return 1;
+        case 'V':
+            printf(AGW_DAEMON_NAME " (state layout %d, sqlite %s)\n",
+                   AGW_STATE_VERSION, sqlite3_libversion());
+            return 2;
+        case '?':
+            snprintf(err, errlen, "unknown or incomplete option \"%s\" "
+                     "(--help lists them)", argv[optind - 1]);
+            return -1;
+        default:
+            i = c - 1000;
+            snprintf(where, sizeof(where), "--%s", agw_opts[i].name);
+            if (agw_opt_set(d, &agw_opts[i], optarg ? optarg : "1", where,
+                            err, errlen) != 0)
+            {
+                return -1;
+            }
+        }
+    }
+
+    if (optind < argc) {
+        snprintf(err, errlen, "unexpected argument \"%s\"", argv[optind]);
+        return -1;
+    }
+
+    if (d->state_path == NULL || d->db_path == NULL) {
+        snprintf(err, errlen, "--state and --db are required (--help)");
+        return -1;
+    }
+
+    if (d->listen == NULL) {
+        d->listen = strdup(AGW_DAEMON_LISTEN);
+        if (d->listen == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+static void
+agw_daemon_free_config(agw_daemon_t *d)
+{
+    free(d->config_path);
+    free(d->state_path);
+    free(d->db_path);
+    free(d->listen);
+}
+
+
+int
+agw_daemon_reload_config(agw_daemon_t *d)
+{
+    char          err[512];
+    agw_daemon_t  fresh;
+
+    if (agw_configure(&fresh, agw_argc, agw_argv, err, sizeof(err)) != 0) {
+        agw_daemon_log("reload: %s; keeping the running configuration",
+                       err);
+        agw_daemon_free_config(&fresh);
+        return -1;
+    }
+
+    d->retention_s = fresh.retention_s;
+    d->minute_retention_s = fresh.minute_retention_s;
+    d->max_db_bytes = fresh.max_db_bytes;
+    d->poll_ms = fresh.poll_ms;
+
+    agw_daemon_free_config(&fresh);
+
+    return 0;
+}
+
+
+static void
+agw_on_signal(int signo)
+{
+    if (agw_signal_daemon == NULL) {
+        return;
+    }
+
+    if (signo == SIGHUP) {
+        agw_signal_daemon->reload = 1;
+    } else {
+        agw_signal_daemon->stop = 1;
+    }
+}
+
+
+static int
+agw_signals(agw_daemon_t *d)
+{
+    struct sigaction  sa;
+
+    agw_signal_daemon = d;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = agw_on_signal;
+    sigemptyset(&sa.sa_mask);
+
+    if (sigaction(SIGTERM, &sa, NULL) != 0
+        || sigaction(SIGINT, &sa, NULL) != 0
+        || sigaction(SIGHUP, &sa, NULL) != 0)
+    {
+        return -1;
+    }
+
+    sa.sa_handler = SIG_IGN;
+
+    return sigaction(SIGPIPE, &sa, NULL);
+}
+
+
+/* Maps the state file, waiting for nginx to create it unless we may. */
+static int
+agw_open_state(agw_daemon_t *d)
+{
+    int   waiting;
+    char  err[1024];
+
+    waiting = 0;
+
+    while (!d->stop) {
+        if (agw_state_open(&d->state, d->state_path, 0, NULL, 0, err,
+                           sizeof(err)) == 0)
+        {
+            d->state_mapped = 1;
+            return 0;
+        }
+
+        if (d->create_state
+            && agw_state_open(&d->state, d->state_path, d->state_size, NULL,
+                              1, err, sizeof(err)) == 0)
+        {
+            agw_daemon_log("created state file %s (%zu bytes)",
+                           d->state_path, d->state_size);
+            d->state_mapped = 1;
+            return 0;
+        }
+
+        /* A file that exists but is not ours, or of another layout, will
+         * not fix itself: say so and stop. */
+        if (access(d->state_path, F_OK) == 0 && strstr(err, "empty") == NULL)
+        {
+            agw_daemon_log("%s", err);
+            return -1;
+        }
+
+        if (!waiting) {
+            agw_daemon_log("%s; waiting for it", err);
+            waiting = 1;
+        }
+
+        sleep(1);
+    }
+
+    return -1;
+}
+
+
+int
+main(int argc, char **argv)
+{
+    int           rc, api;
+    char          err[1024];
+    agw_daemon_t  d;
+
+    agw_argc = argc;
+    agw_argv = argv;
+
+    rc = agw_configure(&d, argc, argv, err, sizeof(err));
+    if (rc == 1 || rc == 2) {
+        if (rc == 1) {
+            agw_usage(stdout);
+        }
+        agw_daemon_free_config(&d);
+        return 0;
+    }
+
+    if (rc != 0) {
+        fprintf(stderr, AGW_DAEMON_NAME ": %s\n", err);
+        agw_daemon_free_config(&d);
+        return 2;
+    }
+
+    /* The API reads its address from the environment (http.c). */
+    if (setenv("AGW_ADMIN_LISTEN", d.listen, 1) != 0) {
+        fprintf(stderr, AGW_DAEMON_NAME ": setenv: %s\n", strerror(errno));
+        return 1;
+    }
+
+    if (agw_signals(&d) != 0) {
+        fprintf(stderr, AGW_DAEMON_NAME ": sigaction: %s\n", strerror(errno));
+        return 1;
+    }
+
+    rc = 1;
+    api = 0;
+
+    if (agw_open_state(&d) != 0) {
+        if (d.stop) {
+            rc = 0;
+        }
+        goto done;
+    }
+
+    d.db = agw_db_open(d.db_path, d.batch_size, err, sizeof(err));
+    if (d.db == NULL) {
+        agw_daemon_log("%s", err);
+        goto done;
+    }
+
+    if (agw_db_set_max_bytes(d.db, d.max_db_bytes) != 0) {
+        agw_daemon_log("cannot apply max-db-size");
+        goto done;
+    }
+
+    if (agw_api_start != NULL) {
+        if (agw_api_start(&d) != 0) {
+            goto done;
+        }
+        api = 1;
+    }
+
+    rc = agw_drain_run(&d) == 0 ? 0 : 1;
+
+done:
+
+    if (api && agw_api_stop != NULL) {
+        agw_api_stop();
+    }
+
+    agw_db_close(d.db);
+
+    if (d.state_mapped) {
+        agw_state_close(&d.state);
+    }
+
+    agw_daemon_free_config(&d);
+
+    return rc;
+}

@@ -1,0 +1,411 @@
+/*
+ * agw-ringtool: makes, fills and inspects a state file without nginx, for
+ * the daemon's tests (t/daemon/1*.t), the benchmark (scripts/bench-ring)
+ * and an operator's look at a live file (stats, health).
+ *
+ *   agw-ringtool create STATE SIZE [CAPTURE_REQ CAPTURE_RESP]
+ *   agw-ringtool produce STATE N [--wait] [--keys K] [--tag T]
+ *   agw-ringtool stats STATE
+ *   agw-ringtool health STATE
+ *   agw-ringtool bench STATE EVENTS_PER_THREAD THREADS
+ *
+ * produce writes N deterministic events (request_id "T-i", key "key-(i%K)",
+ * 10 prompt and 5 completion tokens, cost 7 micro-USD each) and prints
+ * "produced=P dropped=D"; --wait retries a full ring instead of dropping
+ * (a test producer may wait; nginx workers never do).  bench produces
+ * from THREADS threads while one thread consumes and commits, and prints
+ * the producer cost per event.
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agw_state.h"
+
+
+static int64_t
+now_ns(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+
+static int
+open_state(agw_state_t *st, const char *path)
+{
+    char  err[1024];
+
+    if (agw_state_open(st, path, 0, NULL, 0, err, sizeof(err)) != 0) {
+        fprintf(stderr, "agw-ringtool: %s\n", err);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static size_t
+parse_size(const char *s)
+{
+    char      *end;
+    long long  v;
+
+    v = strtoll(s, &end, 10);
+    if (v <= 0) {
+        return 0;
+    }
+
+    switch (*end) {
+    case 'k': case 'K':
+        v *= 1024;
+        break;
+    case 'm': case 'M':
+        v *= 1024 * 1024;
+        break;
+    case 'g': case 'G':
+        v *= 1024LL * 1024 * 1024;
+        break;
+    case '\0':
+        break;
+    default:
+        return 0;
+    }
+
+    return (size_t) v;
+}
+
+
+static int
+cmd_create(int argc, char **argv)
+{
+    char                err[1024];
+    size_t              size;
+    agw_state_t         st;
+    agw_state_params_t  p;
+
+    if (argc < 4) {
+        return 2;
+    }
+
+    memset(&p, 0, sizeof(p));
+    size = parse_size(argv[3]);
+    if (argc >= 6) {
+        p.capture_req_size = (uint32_t) atoi(argv[4]);
+        p.capture_resp_size = (uint32_t) atoi(argv[5]);
+    }
+
+    if (agw_state_open(&st, argv[2], size, &p, 1, err, sizeof(err)) != 0) {
+        fprintf(stderr, "agw-ringtool: %s\n", err);
+        return 1;
+    }
+
+    printf("capacity=%u slot_size=%u\n", st.hdr->capacity, st.slot_size);
+    agw_state_close(&st);
+
+    return 0;
+}
+
+
+static void
+fill_event(agw_event_t *ev, const char *tag, long i, long keys)
+{
+    char  buf[64];
+    int   n;
+
+    agw_event_init(ev);
+    ev->time_ms = (int64_t) time(NULL) * 1000;
+    ev->latency_ms = 100 + i % 900;
+    ev->ttfb_ms = 50;
+    ev->status = i % 50 == 0 ? 502 : 200;
+    ev->error_class = ev->status == 502 ? 8 : 0;
+    ev->prompt_tokens = 10;
+    ev->completion_tokens = 5;
+    ev->cached_tokens = 0;
+    ev->cache_write_tokens = 0;
+    ev->reasoning_tokens = 0;
+    ev->cost_micro_usd = 7;
+    ev->bytes_in = 300;
+    ev->bytes_out = 600;
+    ev->n_attempts = 1;
+    ev->client_dialect = 0;
+    ev->stream = (uint8_t) (i & 1);
+
+    n = snprintf(buf, sizeof(buf), "%s-%ld", tag, i);
+    agw_event_set(ev, request_id, buf, (size_t) n);
+    n = snprintf(buf, sizeof(buf), "key-%ld", i % keys);
+    agw_event_set(ev, key_id, buf, (size_t) n);
+    agw_event_set(ev, key_name, buf, (size_t) n);
+    agw_event_set(ev, model, "gpt-4o", 6);
+    agw_event_set(ev, route, "chat", 4);
+    agw_event_set(ev, provider, "openai", 6);
+    agw_event_set(ev, upstream_model, "gpt-4o-2024-08-06", 17);
+    agw_event_set(ev, client_addr, "127.0.0.1", 9);
+    agw_event_set(ev, attempts[0].provider, "openai", 6);
+    ev->attempts[0].status = ev->status;
+    ev->attempts[0].latency_ms = (uint32_t) ev->latency_ms;
+}
+
+
+static int
+cmd_produce(int argc, char **argv)
+{
+    int               i, wait;
+    long              n, k, keys, produced, dropped;
+    const char       *tag;
+    agw_event_t       ev;
+    agw_state_t       st;
+    struct timespec   ts = { 0, 1000000 };
+
+    if (argc < 4) {
+        return 2;
+    }
+
+    n = atol(argv[3]);
+    wait = 0;
+    keys = 10;
+    tag = "rt";
+
+    for (i = 4; i < argc; i++) {
+        if (strcmp(argv[i], "--wait") == 0) {
+            wait = 1;
+        } else if (strcmp(argv[i], "--keys") == 0 && i + 1 < argc) {
+            keys = atol(argv[++i]);
+        } else if (strcmp(argv[i], "--tag") == 0 && i + 1 < argc) {
+            tag = argv[++i];
+        } else {
+            return 2;
+        }
+    }
+
+    if (keys <= 0 || open_state(&st, argv[2]) != 0) {
+        return 1;
+    }
+
+    produced = dropped = 0;
+
+    for (k = 0; k < n; k++) {
+        fill_event(&ev, tag, k, keys);
+
+        /* A test producer may wait for room (alone on the ring, room
+         * seen is room had); nginx workers never do. */
+        while (wait && agw_ring_fill(&st) >= st.hdr->capacity) {
+            nanosleep(&ts, NULL);
+        }
+
+        if (agw_ring_produce(&st, &ev, NULL, 0, NULL, 0) == AGW_RING_OK) {
+            produced++;
+        } else {
+            dropped++;
+        }
+    }
+
+    printf("produced=%ld dropped=%ld\n", produced, dropped);
+    agw_state_close(&st);
+
+    return 0;
+}
+
+
+static int
+cmd_stats(int argc, char **argv)
+{
+    agw_state_t        st;
+    agw_state_stats_t  s;
+
+    if (argc < 3 || open_state(&st, argv[2]) != 0) {
+        return argc < 3 ? 2 : 1;
+    }
+
+    agw_state_stats(&st, &s);
+    printf("ring_id=%016llx\ncapacity=%llu\nfill=%llu\nproduced=%llu\n"
+           "dropped=%llu\nskipped=%llu\nlate=%llu\nconsumed=%llu\n"
+           "head=%llu\ntail=%llu\nkeys_generation=%llu\n"
+           "consumer_heartbeat_ms=%lld\n",
+           (unsigned long long) s.ring_id, (unsigned long long) s.capacity,
+           (unsigned long long) s.fill, (unsigned long long) s.produced,
+           (unsigned long long) s.dropped, (unsigned long long) s.skipped,
+           (unsigned long long) s.late, (unsigned long long) s.consumed,
+           (unsigned long long) s.head, (unsigned long long) s.tail,
+           (unsigned long long) s.keys_generation,
+           (long long) s.consumer_heartbeat_ms);
+    agw_state_close(&st);
+
+    return 0;
+}
+
+
+static int
+cmd_health(int argc, char **argv)
+{
+    int           i;
+    agw_state_t   st;
+    agw_health_t  h;
+
+    if (argc < 3 || open_state(&st, argv[2]) != 0) {
+        return argc < 3 ? 2 : 1;
+    }
+
+    for (i = 0; i < (int) st.hdr->health_entries; i++) {
+        if (agw_health_get(&st, i, &h) == 0) {
+            printf("%s requests=%llu failures=%llu consecutive=%u "
+                   "last_status=%u cooldown_until_ms=%lld\n", h.name,
+                   (unsigned long long) h.requests,
+                   (unsigned long long) h.failures, h.consecutive_failures,
+                   h.last_status, (long long) h.cooldown_until_ms);
+        }
+    }
+
+    agw_state_close(&st);
+
+    return 0;
+}
+
+
+/* bench */
+
+typedef struct {
+    agw_state_t  *st;
+    long          n;
+    long          dropped;
+    int64_t       ns;
+    int           id;
+} bench_arg_t;
+
+static volatile int  bench_done;
+
+
+static void *
+bench_producer(void *data)
+{
+    long          i;
+    int64_t       t0;
+    bench_arg_t  *a = data;
+    agw_event_t   ev;
+
+    fill_event(&ev, "bench", a->id, 10);
+    t0 = now_ns();
+
+    for (i = 0; i < a->n; i++) {
+        ev.prompt_tokens = i;
+        if (agw_ring_produce(a->st, &ev, NULL, 0, NULL, 0) != AGW_RING_OK) {
+            a->dropped++;
+        }
+    }
+
+    a->ns = now_ns() - t0;
+
+    return NULL;
+}
+
+
+static void *
+bench_consumer(void *data)
+{
+    agw_state_t        *st = data;
+    agw_ring_reader_t   rd;
+    const agw_event_t  *evs[4096];
+
+    agw_ring_reader_init(&rd, st, 0);
+
+    while (!__atomic_load_n(&bench_done, __ATOMIC_ACQUIRE)) {
+        if (agw_ring_consume(&rd, evs, 4096) > 0) {
+            agw_ring_commit(&rd);
+        }
+    }
+
+    return NULL;
+}
+
+
+static int
+cmd_bench(int argc, char **argv)
+{
+    int           i, t;
+    long          n, dropped;
+    int64_t       ns;
+    pthread_t     cons, th[64];
+    agw_state_t   st;
+    bench_arg_t   args[64];
+
+    if (argc < 5) {
+        return 2;
+    }
+
+    n = atol(argv[3]);
+    t = atoi(argv[4]);
+    if (n <= 0 || t <= 0 || t > 64 || open_state(&st, argv[2]) != 0) {
+        return 1;
+    }
+
+    bench_done = 0;
+    if (pthread_create(&cons, NULL, bench_consumer, &st) != 0) {
+        return 1;
+    }
+
+    for (i = 0; i < t; i++) {
+        args[i].st = &st;
+        args[i].n = n;
+        args[i].dropped = 0;
+        args[i].id = i;
+        if (pthread_create(&th[i], NULL, bench_producer, &args[i]) != 0) {
+            return 1;
+        }
+    }
+
+    ns = 0;
+    dropped = 0;
+    for (i = 0; i < t; i++) {
+        pthread_join(th[i], NULL);
+        ns += args[i].ns;
+        dropped += args[i].dropped;
+    }
+
+    __atomic_store_n(&bench_done, 1, __ATOMIC_RELEASE);
+    pthread_join(cons, NULL);
+
+    printf("producers=%d events=%ld dropped=%ld ns_per_event=%.1f\n", t,
+           n * t, dropped, (double) ns / (double) (n * t));
+    agw_state_close(&st);
+
+    return 0;
+}
+
+
+int
+main(int argc, char **argv)
+{
+    int  rc;
+
+    rc = 2;
+
+    if (argc >= 2) {
+        if (strcmp(argv[1], "create") == 0) {
+            rc = cmd_create(argc, argv);
+        } else if (strcmp(argv[1], "produce") == 0) {
+            rc = cmd_produce(argc, argv);
+        } else if (strcmp(argv[1], "stats") == 0) {
+            rc = cmd_stats(argc, argv);
+        } else if (strcmp(argv[1], "health") == 0) {
+            rc = cmd_health(argc, argv);
+        } else if (strcmp(argv[1], "bench") == 0) {
+            rc = cmd_bench(argc, argv);
+        }
+    }
+
+    if (rc == 2) {
+        fprintf(stderr, "usage: agw-ringtool create STATE SIZE [CREQ CRESP]"
+                "\n       agw-ringtool produce STATE N [--wait] [--keys K] "
+                "[--tag T]\n       agw-ringtool stats|health STATE\n"
+                "       agw-ringtool bench STATE EVENTS_PER_THREAD THREADS\n");
+    }
+
+    return rc;
+}
