@@ -418,6 +418,12 @@ agw_gm_model_turn(const json_t *parts, size_t ci, json_t *calls,
     ntools = 0;
     if (agw_gm_parts_to_hub(parts, msg, NULL, ci, &ntools, 0, err) != 0) {
         json_decref(msg);
+        if (err->cls == AGW_ERR_BAD_GATEWAY) {
+            /* what is the provider's fault in a response is the
+             * client's in a request */
+            err->cls = AGW_ERR_INVALID_REQUEST;
+            err->status = agw_error_status(AGW_ERR_INVALID_REQUEST);
+        }
         return -1;
     }
 
@@ -990,6 +996,10 @@ agw_gm_part_from_hub(const json_t *item, agw_error_t *err)
     }
 
     if (strcmp(type, "text") == 0) {
+        if (!json_is_string(json_object_get(item, "text"))) {
+            agw_gm_invalid(err, "a text part needs a text%s", "");
+            return NULL;
+        }
         j = json_pack("{s:O}", "text", json_object_get(item, "text"));
         goto done;
     }
@@ -1084,6 +1094,10 @@ agw_gm_content_from_hub(const json_t *content, json_t *parts, int text_only,
     json_array_foreach(content, i, item) {
         type = json_string_value(json_object_get(item, "type"));
         if (type != NULL && strcmp(type, "refusal") == 0) {
+            if (!json_is_string(json_object_get(item, "refusal"))) {
+                return agw_gm_invalid(err, "a refusal part needs a "
+                                      "refusal%s", "");
+            }
             p = json_pack("{s:O}", "text", json_object_get(item, "refusal"));
             if (p == NULL) {
                 agw_gm_nomem(err);
@@ -1200,6 +1214,7 @@ agw_gm_function_response(const char *name, const json_t *content)
         }
     }
 
+    /* content parts (their text joined), or none at all */
     j = json_pack("{s:{s:s, s:{s:s#}}}", "functionResponse", "name", name,
                   "response", "content", text.data ? text.data : "",
                   text.len);

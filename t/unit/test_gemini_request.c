@@ -429,6 +429,8 @@ check_refused(void)
         "{\"contents\":[{\"role\":\"system\",\"parts\":[{\"text\":\"x\"}]}]}",
         "{\"contents\":[{\"role\":\"model\",\"parts\":[{\"executableCode\":"
         "{\"code\":\"1\"}}]}]}",
+        "{\"contents\":[{\"role\":\"model\",\"parts\":[{\"functionCall\":"
+        "{\"args\":{}}}]}]}",
     };
 
     static const char *const  hub_bad[] = {
@@ -443,6 +445,8 @@ check_refused(void)
         "\"type\":\"web_search\"}]}",
         "{\"messages\":[{\"role\":\"system\",\"content\":[{\"type\":"
         "\"image_url\",\"image_url\":{\"url\":\"https://x/y.png\"}}]}]}",
+        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":"
+        "\"text\"}]}]}",
     };
 
     for (i = 0; i < sizeof(gemini_bad) / sizeof(gemini_bad[0]); i++) {
