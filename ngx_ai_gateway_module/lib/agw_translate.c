@@ -835,7 +835,13 @@ agw_stream_on_event(void *ud, const agw_sse_event_t *ev)
         rc = s->pops->stream_decode(s, ev);
     }
 
-    return rc == 0 ? 0 : 2;
+    if (rc != 0) {
+        return 2;
+    }
+
+    /* the operation closed the client stream (the provider's end marker):
+     * whatever follows must not be parsed, let alone fail the stream */
+    return s->client_done ? 1 : 0;
 }
 
 
@@ -893,7 +899,7 @@ agw_stream_feed(agw_stream_t *s, const char *data, size_t len,
     rc = agw_sse_feed(&s->sse, data, len, agw_stream_on_event, s);
     s->out = NULL;
 
-    if (rc == 0 || (rc == 1 && s->error.cls == AGW_ERR_NONE)) {
+    if (rc == 0 || (s->client_done && s->error.cls == AGW_ERR_NONE)) {
         return 0;
     }
 

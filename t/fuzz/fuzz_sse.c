@@ -105,8 +105,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_differ("whole and split feeds differ", &whole, &split);
     }
 
-    /* the serialisation uses \x1e and \x1f as separators */
-    if (rc1 == 0 && memchr(data, '\x1e', size) == NULL
+    /* the serialisation uses \x1e and \x1f as separators; the writer
+     * takes event names as C strings */
+    if (rc1 == 0 && memchr(data, '\0', size) == NULL
+        && memchr(data, '\x1e', size) == NULL
         && memchr(data, '\x1f', size) == NULL)
     {
         check_writer(&whole);

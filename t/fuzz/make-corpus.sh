@@ -3,6 +3,7 @@
 # t/fixtures/.  Stream and SSE inputs start with the 4 steering bytes that
 # fuzz_util.h describes (dialect and flags, then the split seed).
 # Run from the repository root: t/fuzz/make-corpus.sh
+# Files named regress-* are inputs that once failed; it leaves them alone.
 
 set -eu
 
