@@ -420,6 +420,11 @@ main(void)
         "usage prompt=9632 completion=198 cached=6289 reasoning=0\n"
         "[DONE]\n");
 
+    /* the documented overloaded event, alone: an error, no [DONE] */
+    test_to_openai("stream-error-overloaded.documented.sse",
+        "text=\n"
+        "error: Overloaded\n");
+
     test_round_trip("stream-text.sse");
     test_round_trip("stream-tool-use.sse");
     test_round_trip("stream-tool-use.documented.sse");
