@@ -220,8 +220,13 @@ agw_ant_tool_result_to_hub(json_t *block, json_t *msgs, json_t *parts,
             type = agw_ant_str(b, "type");
 
             if (type != NULL && strcmp(type, "text") == 0) {
-                if (agw_ant_append(text, json_pack("{s:s, s:O}",
-                        "type", "text", "text", json_object_get(b, "text")))
+                if (agw_ant_str(b, "text") == NULL) {
+                    agw_ant_bad(err, "text block without text");
+                    json_decref(text);
+                    return -1;
+                }
+                if (agw_ant_append(text, json_pack("{s:s, s:s}",
+                        "type", "text", "text", agw_ant_str(b, "text")))
                     != 0)
                 {
                     json_decref(text);
