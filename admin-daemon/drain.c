@@ -13,6 +13,7 @@
  */
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,6 +40,34 @@ agw_drain_sleep(agw_daemon_t *d, uint32_t ms)
     ts.tv_nsec = (long) (ms % 1000) * 1000000;
 
     (void) nanosleep(&ts, NULL);   /* EINTR on a signal: fine */
+}
+
+
+/*
+ * Fault injection for the tests (t/daemon/100-drain-kill.t): with
+ * AGW_TEST_CRASH_AFTER_COMMITS=N in the environment, the daemon kills
+ * itself with SIGKILL right after its Nth SQLite COMMIT, before it commits
+ * the ring: the exact window the unique (seq, ring_id) exists for.
+ */
+static void
+agw_drain_fault_point(void)
+{
+    static long   countdown = -1;
+    const char   *s;
+
+    if (countdown == -1) {
+        s = getenv("AGW_TEST_CRASH_AFTER_COMMITS");
+        countdown = s != NULL ? atol(s) : 0;
+        if (countdown <= 0) {
+            countdown = 0;
+        }
+    }
+
+    if (countdown > 0 && --countdown == 0) {
+        agw_daemon_log("AGW_TEST_CRASH_AFTER_COMMITS: killing myself "
+                       "between the database and the ring commit");
+        raise(SIGKILL);
+    }
 }
 
 
@@ -71,7 +100,15 @@ agw_drain_batch(agw_daemon_t *d, agw_ring_reader_t *rd,
         return -1;
     }
 
+    agw_drain_fault_point();
+
     agw_ring_commit(rd);
+
+    if (stored < n) {
+        agw_daemon_log("%zu of %zu events were stored already (a run "
+                       "stopped between its database and ring commits)",
+                       n - stored, n);
+    }
 
     __atomic_add_fetch(&d->stored, stored, __ATOMIC_RELAXED);
     __atomic_store_n(&d->last_drain_ms, agw_daemon_now_ms(),

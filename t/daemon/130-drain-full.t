@@ -1,0 +1,98 @@
+#!/usr/bin/perl
+# The database full for a while: events wait in the ring and nothing is
+# lost once there is room again.  Two ways: the daemon's own size cap
+# (SQLite max_page_count, SQLITE_FULL) lifted with a config reload
+# (SIGHUP), which runs anywhere; and a real full file system, a tiny tmpfs
+# grown afterwards, which needs the right to mount (root, not in every
+# container): skipped without it.
+
+use strict;
+use warnings;
+use FindBin;
+use Test::More;
+use Time::HiRes qw(sleep);
+
+require "$FindBin::Bin/10-drain-util.pl";
+our ($DIR);
+
+my $state = "$DIR/state";
+my $log = "$DIR/daemon.log";
+my $n = 20000;
+
+sub write_file {
+    my ($path, $text) = @_;
+    open my $fh, '>', $path or die "$path: $!";
+    print $fh $text;
+    close $fh;
+}
+
+ringtool('create', $state, '32m');
+
+# 1. The size cap.
+my $db = "$DIR/db.sqlite";
+my $conf = "$DIR/admin.conf";
+write_file($conf, "# drain test\nmax-db-size = 1m\nbatch_size = 1000\n");
+
+my $pid = start_daemon($state, $db, $log, '--config', $conf);
+like(ringtool('produce', $state, $n, '--tag', 'a'), qr/produced=$n/,
+     "$n events produced");
+
+ok(wait_until(sub { slurp($log) =~ /database or disk is full/ }, 10),
+   'SQLITE_FULL reported');
+sleep 0.5;
+my $rows = sql($db, 'SELECT count(*) FROM events');
+my $s = stats($state);
+ok($rows > 0 && $rows < $n, "only $rows rows fit under the cap");
+is($s->{fill} + $rows, $n, 'the rest waits in the ring');
+ok(kill(0, $pid), 'daemon keeps running');
+
+write_file($conf, "max-db-size = 0\nbatch_size = 1000\n");
+kill 'HUP', $pid;
+ok(wait_until(sub { stats($state)->{fill} == 0 }, 30),
+   'cap lifted by SIGHUP: ring drained');
+like(slurp($log), qr/configuration reloaded/, 'reload logged');
+is(sql($db, 'SELECT count(*), count(DISTINCT request_id) FROM events'),
+   "$n|$n", "all $n events, once each");
+is(sql($db, 'SELECT sum(requests) FROM rollup_minute'), $n,
+   'rollups agree');
+is(stats($state)->{dropped}, 0, 'nothing dropped');
+is(stop_daemon($pid), 0, 'SIGTERM: exit 0');
+
+# 2. A real file system full.
+SKIP: {
+    my $mnt = "$DIR/mnt";
+    mkdir $mnt or die;
+    skip 'cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN)', 6
+        unless $> == 0
+            && system("mount -t tmpfs -o size=512k agw-test $mnt 2>/dev/null")
+               == 0;
+
+    my $mounted = 1;
+    my $umount = sub {
+        system("umount $mnt") if $mounted;
+        $mounted = 0;
+    };
+    local $SIG{__DIE__} = sub { $umount->() };
+
+    $db = "$mnt/db.sqlite";
+    $pid = start_daemon($state, $db, $log, '--batch-size', 1000);
+    like(ringtool('produce', $state, $n, '--tag', 'b'), qr/produced=$n/,
+         "$n events produced onto a 512k file system");
+
+    ok(wait_until(sub { slurp($log) =~ /storing.*failed.*(full|disk|I\/O)/ },
+                  10), 'the daemon hits the full disk');
+    sleep 0.5;
+    $rows = sql($db, 'SELECT count(*) FROM events');
+    ok(stats($state)->{fill} > 0, "events wait in the ring ($rows rows)");
+
+    system("mount -o remount,size=64m $mnt") == 0 or die "remount";
+    ok(wait_until(sub { stats($state)->{fill} == 0 }, 30),
+       'file system grown: ring drained');
+    is(sql($db, 'SELECT count(*), count(DISTINCT request_id) FROM events'),
+       "$n|$n", "all $n events, once each");
+    is(stop_daemon($pid), 0, 'SIGTERM: exit 0');
+
+    $umount->();
+}
+
+done_testing();
