@@ -455,5 +455,11 @@ main(void)
     check_fixture_jsonl("openai-chat/stream-reasoning-usage-azure.chunks.jsonl",
                         -1);
 
+    /* the other dialects' raw captures: event: lines, ping, padded data;
+     * Gemini's first event ending "\r\n\n" */
+    check_fixture_sse("anthropic-messages/stream-text.sse", 10);
+    check_fixture_sse("anthropic-messages/stream-tool-use.sse", 16);
+    check_fixture_sse("gemini/stream-text.sse", 6);
+
     return done_testing();
 }
