@@ -294,6 +294,17 @@ agw_openai_is_done(const agw_sse_event_t *ev)
 }
 
 
+/* A mid-stream error chunk: {"error": {...}} ("error": null is none). */
+static int
+agw_openai_is_error(const json_t *chunk)
+{
+    json_t  *e;
+
+    e = json_object_get(chunk, "error");
+    return e != NULL && !json_is_null(e);
+}
+
+
 /* A mid-stream {"error": {...}} chunk: into s->error. */
 static void
 agw_openai_stream_error_of(agw_stream_t *s, const agw_sse_event_t *ev)
@@ -337,7 +348,7 @@ agw_openai_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev)
         return -1;
     }
 
-    if (json_object_get(chunk, "error") != NULL) {
+    if (agw_openai_is_error(chunk)) {
         json_decref(chunk);
         agw_openai_stream_error_of(s, ev);
         return -1;
@@ -404,9 +415,12 @@ agw_openai_stream_encode(agw_stream_t *s, json_t *chunk, agw_buf_t *out)
     json_t      *c, *choices, *ch, *delta, *v;
     const char  *key;
 
+    /* an id too long to keep whole is not kept: a cut one could end
+     * inside a UTF-8 character */
     v = json_object_get(chunk, "id");
     if (s->openai.id[0] == '\0' && json_is_string(v)
-        && json_string_length(v) > 0)
+        && json_string_length(v) > 0
+        && json_string_length(v) < sizeof(s->openai.id))
     {
         snprintf(s->openai.id, sizeof(s->openai.id), "%s",
                  json_string_value(v));
@@ -738,7 +752,7 @@ agw_openai_stream_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,
         return -1;
     }
 
-    if (json_object_get(chunk, "error") != NULL) {
+    if (agw_openai_is_error(chunk)) {
         json_decref(chunk);
         agw_openai_stream_error_of(s, ev);
         s->client_done = 1;

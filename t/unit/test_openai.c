@@ -367,6 +367,17 @@ check_stream_failures(const agw_buf_t *wire)
     ok(strstr(strstr(out.data, "\"error\"") + 1, "\"error\"") == NULL,
        "exactly one error event");
 
+    /* "error": null is not an error */
+    out.len = 0;
+    w.len = 0;
+    agw_buf_append_str(&w, "data: {\"id\":\"x\",\"model\":\"m\",\"choices\":"
+                       "[{\"index\":0,\"delta\":{\"content\":\"a\"}}],"
+                       "\"error\":null}\n\ndata: [DONE]\n\n");
+    stream_run(OAI, OAI, &o, w.data, w.len, 0, 1, &out, &r);
+    ok(r.feed_rc == 0 && r.finish_rc == 0
+       && strstr(out.data, "\"model\":\"my-alias\"") != NULL,
+       "\"error\": null in a chunk is not an error");
+
     /* garbage in a data line */
     out.len = 0;
     w.len = 0;
