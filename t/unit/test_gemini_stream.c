@@ -458,11 +458,15 @@ check_truncated_and_errors(void)
        "  pretty-printed as Google does, outside any data: line");
     gm_client_free(&gc);
 
-    /* connection lost mid-way, even after the finish */
+    /* the connection lost after the finishReason loses nothing (the
+     * dispatcher's rule), before it is an error */
     agw_buf_reset(&in);
     gm_fixture_wire("gemini/stream-function-call.chunks.jsonl", &in);
     run(GEM, OAI, &o, &in, 0, &out, &r);
-    ok(r.finish_rc == 1, "upstream connection not ok -> error");
+    ok(r.finish_rc == 0, "connection lost after the finishReason: whole");
+    in.len -= 10;
+    run(GEM, OAI, &o, &in, 0, &out, &r);
+    ok(r.finish_rc == 1, "connection lost inside the last chunk: error");
 
     /* an OpenAI stream cut in the middle of a tool call */
     agw_buf_reset(&in);
