@@ -1,8 +1,8 @@
 /*
- * Gemini and Anthropic, through the hub, both ways: a Gemini provider's
- * streams and responses read back by an Anthropic client (with the
- * Anthropic tests' own reader, which also checks the block framing), and
- * Anthropic answers for a Gemini client.
+ * Gemini and Anthropic, through the hub, both ways: requests each way, a
+ * Gemini provider's streams and responses read back by an Anthropic
+ * client (with the Anthropic tests' own reader, which also checks the
+ * block framing), and Anthropic answers for a Gemini client.
  */
 
 #include "test_anthropic.h"
@@ -151,9 +151,85 @@ check_responses(void)
 }
 
 
+static void
+request_is(agw_dialect_t client, agw_dialect_t provider, const char *file,
+    const char *want)
+{
+    char                *got;
+    json_t              *in, *out, *w;
+    agw_error_t          err;
+    agw_request_opts_t   o = { "up-model", 1, 1024 };
+
+    in = fixture_json(file);
+    ok(agw_translate_request(client, provider, in, &o, &out, &err) == 0,
+       "%s -> %s provider", file, agw_dialect_name(provider));
+    w = json_loads(want, 0, NULL);
+    ok(w != NULL && json_equal(out, w), "  the provider's body");
+    if (w == NULL || !json_equal(out, w)) {
+        got = json_dumps(out, JSON_COMPACT);
+        tap_diag("got %s", got);
+        free(got);
+    }
+    json_decref(w);
+    json_decref(out);
+    json_decref(in);
+}
+
+
+static void
+check_requests(void)
+{
+    /* the tool result finds its function's name through the tool_use id;
+     * the unsigned call gets Google's documented skip signature */
+    request_is(AGW_DIALECT_ANTHROPIC, AGW_DIALECT_GEMINI,
+        "anthropic-messages/request-tool-result.json",
+        "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"What is "
+        "the weather in SF?\"}]},{\"role\":\"model\",\"parts\":[{"
+        "\"functionCall\":{\"name\":\"get_weather\",\"args\":{\"location\":"
+        "\"San Francisco, CA\",\"units\":\"f\"}},\"thoughtSignature\":"
+        "\"skip_thought_signature_validator\"}]},{\"role\":\"user\",\"parts\":"
+        "[{\"functionResponse\":{\"name\":\"get_weather\",\"response\":{"
+        "\"content\":\"RuntimeError('Unexpected error, try again')\"}}}]}],"
+        "\"tools\":[{\"functionDeclarations\":[{\"name\":\"get_weather\","
+        "\"description\":\"Lookup the weather for a given city in either "
+        "celsius or fahrenheit\",\"parametersJsonSchema\":{"
+        "\"additionalProperties\":false,\"properties\":{\"location\":{"
+        "\"description\":\"The city and state, e.g. San Francisco, CA\","
+        "\"title\":\"Location\",\"type\":\"string\"},\"units\":{"
+        "\"description\":\"Unit for the output, either 'c' for celsius or "
+        "'f' for fahrenheit\",\"enum\":[\"c\",\"f\"],\"title\":\"Units\","
+        "\"type\":\"string\"}},\"required\":[\"location\",\"units\"],"
+        "\"type\":\"object\"}}]}],\"generationConfig\":{"
+        "\"maxOutputTokens\":1024}}");
+
+    request_is(AGW_DIALECT_GEMINI, AGW_DIALECT_ANTHROPIC,
+        "gemini/request-function-response.json",
+        "{\"model\":\"up-model\",\"messages\":[{\"role\":\"user\","
+        "\"content\":[{\"type\":\"text\",\"text\":\"Divide 10 by 2 using "
+        "the customDivide function\"}]},{\"role\":\"assistant\",\"content\":"
+        "[{\"type\":\"tool_use\",\"id\":\"call_1_0\",\"name\":"
+        "\"customDivide\",\"input\":{\"denominator\":2,\"numerator\":10}}]},"
+        "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\","
+        "\"tool_use_id\":\"call_1_0\",\"content\":\"{\\\"output\\\":42}\"}]}],"
+        "\"tools\":[{\"name\":\"customDivide\",\"input_schema\":{"
+        "\"properties\":{\"denominator\":{\"type\":\"number\"},"
+        "\"numerator\":{\"type\":\"number\"}},\"type\":\"object\"},"
+        "\"description\":\"Custom divide function\"}],\"tool_choice\":{"
+        "\"type\":\"auto\"},\"max_tokens\":1024,\"stream\":true}");
+
+    request_is(AGW_DIALECT_GEMINI, AGW_DIALECT_ANTHROPIC,
+        "gemini/request-system-instruction.json",
+        "{\"model\":\"up-model\",\"system\":\"I say high you say low, and "
+        "then tell me why is the sky blue.\",\"messages\":[{\"role\":"
+        "\"user\",\"content\":[{\"type\":\"text\",\"text\":\"high\"}]}],"
+        "\"max_tokens\":1024,\"stream\":true}");
+}
+
+
 int
 main(void)
 {
+    check_requests();
     check_streams();
     check_responses();
     return done_testing();
