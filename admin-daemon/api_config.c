@@ -101,6 +101,7 @@ agw_api_config(agw_req_t *r)
     size_t         i, n;
     FILE          *f;
     json_t        *conf, *providers, *p, *name, *h;
+    uint64_t       gen;
     json_error_t   jerr;
 
     static const char *const  allowed[] = { NULL };
@@ -118,8 +119,8 @@ agw_api_config(agw_req_t *r)
 
     if (f == NULL) {
         if (r->api->config_path != NULL && errno != ENOENT) {
-            fprintf(stderr, "ai-gateway-admin: cannot open \"%s\": %s\n",
-                    r->api->config_path, strerror(errno));
+            agw_daemon_log("cannot open \"%s\": %s",
+                           r->api->config_path, strerror(errno));
         }
     } else {
         buf = malloc(AGW_CONFIG_MAX);
@@ -135,8 +136,8 @@ agw_api_config(agw_req_t *r)
         free(buf);
 
         if (!json_is_object(conf)) {
-            fprintf(stderr, "ai-gateway-admin: \"%s\": not a JSON object "
-                    "(%s)\n", r->api->config_path, jerr.text);
+            agw_daemon_log("\"%s\": not a JSON object "
+                           "(%s)", r->api->config_path, jerr.text);
             json_decref(conf);
             conf = NULL;
         }
@@ -181,10 +182,10 @@ agw_api_config(agw_req_t *r)
         }
     }
 
+    gen = r->api->state ? agw_state_keys_generation(r->api->state) : 0;
+
     if (json_object_set_new(conf, "keys_generation",
-            json_integer(r->api->state
-                         ? (json_int_t) agw_state_keys_generation(r->api->state)
-                         : 0)) != 0)
+                            json_integer((json_int_t) gen)) != 0)
     {
         json_decref(conf);
         return agw_http_error(r, 500, "internal", "out of memory");

@@ -20,7 +20,7 @@ int
 agw_api_events_check(sqlite3 *db, char *err, size_t errlen)
 {
     if (sqlite3_exec(db,
-            "SELECT seq, time_ms, latency_ms, ttfb_ms, status, attempts,"
+            "SELECT id, seq, time_ms, latency_ms, ttfb_ms, status, attempts,"
             " prompt_tokens, completion_tokens, cached_tokens,"
             " reasoning_tokens, cost_micro_usd, request_id, key_id,"
             " key_name, model, route, provider, upstream_model"
@@ -63,7 +63,7 @@ agw_api_events_count(sqlite3 *db)
 int64_t
 agw_api_events_last_seq(sqlite3 *db)
 {
-    return agw_api_events_scalar(db, "SELECT coalesce(max(seq), 0) "
+    return agw_api_events_scalar(db, "SELECT coalesce(max(id), 0) "
                                  "FROM events");
 }
 

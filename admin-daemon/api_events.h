@@ -21,7 +21,7 @@ int agw_api_events_check(sqlite3 *db, char *err, size_t errlen);
 /* Number of events, -1 on error. */
 int64_t agw_api_events_count(sqlite3 *db);
 
-/* The newest stored event's seq (0: none), -1 on error. */
+/* The newest stored event's id, the API's "seq" (0: none); -1 on error. */
 int64_t agw_api_events_last_seq(sqlite3 *db);
 
 /*

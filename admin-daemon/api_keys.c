@@ -184,7 +184,7 @@ agw_key_commit_publish(agw_req_t *r, sqlite3 *db)
 
     if (agw_snapshot_publish(r->api, db, err, sizeof(err)) != 0) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        fprintf(stderr, "ai-gateway-admin: publishing keys: %s\n", err);
+        agw_daemon_log("publishing keys: %s", err);
         agw_http_error(r, 500, "internal",
                        "cannot publish the keys to nginx; nothing changed");
         return -1;
@@ -196,8 +196,8 @@ agw_key_commit_publish(agw_req_t *r, sqlite3 *db)
 
         /* nginx may have the uncommitted change: publish what is true */
         if (agw_snapshot_publish(r->api, db, err, sizeof(err)) != 0) {
-            fprintf(stderr, "ai-gateway-admin: republishing keys: %s\n",
-                    err);
+            agw_daemon_log("republishing keys: %s",
+                           err);
         }
         return -1;
     }
@@ -628,7 +628,7 @@ agw_api_keys_revoke(agw_req_t *r)
 
     pthread_mutex_unlock(&api->keys_lock);
 
-    fprintf(stderr, "ai-gateway-admin: key %s revoked\n", r->param);
+    agw_daemon_log("key %s revoked", r->param);
 
     if (agw_key_fetch(r, db, r->param, &key) == 0) {
         agw_http_json(r, 200, key);

@@ -3,6 +3,10 @@
  * cursor that stays stable while events arrive, or by offset) and
  * GET /api/v1/logs/{seq} (one request, with captured bodies).
  *
+ * "seq" in the API is the event's row id: unique and increasing in the
+ * order events were stored, even across state files (the ring's own seq
+ * restarts when the file is recreated; it is shown as "ring_seq").
+ *
  * Filters are bound parameters of one fixed statement ("?N IS NULL OR
  * column = ?N"), so no request text ever becomes SQL.
  */
@@ -16,10 +20,10 @@
 
 
 #define AGW_LOG_COLUMNS                                                      \
-    "seq, time_ms, request_id, key_name, key_id, model, route, provider,"    \
+    "id, time_ms, request_id, key_name, key_id, model, route, provider,"    \
     " upstream_model, status, attempts, stream, latency_ms, ttfb_ms,"        \
     " prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens,"    \
-    " cost_micro_usd, dialect, cache_status"
+    " cost_micro_usd, dialect, cache_status, seq"
 
 #define AGW_LOG_DETAIL_COLUMNS                                               \
     AGW_LOG_COLUMNS ", error_class, req_body, resp_body, attempt_list"
@@ -66,7 +70,7 @@ agw_logs_row(sqlite3_stmt *st)
 
     return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
                      " s:I, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:f,"
-                     " s:o, s:o}",
+                     " s:o, s:o, s:I}",
                      "seq", (json_int_t) sqlite3_column_int64(st, 0),
                      "time", (json_int_t) (time_ms / 1000),
                      "time_ms", (json_int_t) time_ms,
@@ -92,7 +96,8 @@ agw_logs_row(sqlite3_stmt *st)
                      (json_int_t) sqlite3_column_int64(st, 17),
                      "cost_usd", cost > 0 ? cost / 1e6 : 0.0,
                      "dialect", agw_logs_text(st, 19),
-                     "cache", agw_logs_text(st, 20));
+                     "cache", agw_logs_text(st, 20),
+                     "ring_seq", (json_int_t) sqlite3_column_int64(st, 21));
 }
 
 
@@ -149,8 +154,8 @@ agw_api_logs_list(agw_req_t *r)
             " AND (?5 IS NULL OR provider = ?5)"
             " AND (?6 = 0 OR status = ?6)"
             " AND (?7 = 0 OR status >= 400)"
-            " AND (?8 = 0 OR seq < ?8)"
-            " ORDER BY seq DESC LIMIT ?9 OFFSET ?10", -1, &st, NULL)
+            " AND (?8 = 0 OR id < ?8)"
+            " ORDER BY id DESC LIMIT ?9 OFFSET ?10", -1, &st, NULL)
         != SQLITE_OK)
     {
         return agw_http_db_error(r, db, "listing logs");
@@ -244,7 +249,7 @@ agw_api_logs_get(agw_req_t *r)
     }
 
     if (sqlite3_prepare_v2(db, "SELECT " AGW_LOG_DETAIL_COLUMNS
-                           " FROM events WHERE seq = ?", -1, &st, NULL)
+                           " FROM events WHERE id = ?", -1, &st, NULL)
         != SQLITE_OK)
     {
         return agw_http_db_error(r, db, "reading a log entry");
@@ -268,17 +273,17 @@ agw_api_logs_get(agw_req_t *r)
     entry = agw_logs_row(st);
 
     attempts = NULL;
-    if (sqlite3_column_type(st, 24) != SQLITE_NULL) {
-        attempts = json_loads((const char *) sqlite3_column_text(st, 24), 0,
+    if (sqlite3_column_type(st, 25) != SQLITE_NULL) {
+        attempts = json_loads((const char *) sqlite3_column_text(st, 25), 0,
                               &jerr);
     }
 
     if (entry == NULL
-        || json_object_set_new(entry, "error", agw_logs_opt_text(st, 21))
+        || json_object_set_new(entry, "error", agw_logs_opt_text(st, 22))
         || json_object_set_new(entry, "request_body",
-                               agw_logs_opt_text(st, 22))
-        || json_object_set_new(entry, "response_body",
                                agw_logs_opt_text(st, 23))
+        || json_object_set_new(entry, "response_body",
+                               agw_logs_opt_text(st, 24))
         || json_object_set_new(entry, "attempt_list",
                                attempts ? attempts : json_array()))
     {

@@ -92,19 +92,19 @@ agw_api_start(agw_daemon_t *d)
     const char *s;
 
     if (agw_api_running != NULL) {
-        fprintf(stderr, "ai-gateway-admin: API started twice\n");
+        agw_daemon_log("API started twice");
         return -1;
     }
 
     api = calloc(1, sizeof(agw_api_t));
     if (api == NULL) {
-        fprintf(stderr, "ai-gateway-admin: out of memory\n");
+        agw_daemon_log("out of memory");
         return -1;
     }
 
     if (pthread_mutex_init(&api->keys_lock, NULL) != 0) {
         free(api);
-        fprintf(stderr, "ai-gateway-admin: pthread_mutex_init failed\n");
+        agw_daemon_log("pthread_mutex_init failed");
         return -1;
     }
 
@@ -119,8 +119,8 @@ agw_api_start(agw_daemon_t *d)
     if (s != NULL && s[0] != '\0') {
         api->restore_max = strtoull(s, &end, 10);
         if (*end != '\0' || api->restore_max < 4096) {
-            fprintf(stderr, "ai-gateway-admin: AGW_ADMIN_RESTORE_MAX=\"%s\":"
-                    " expected a byte count of at least 4096\n", s);
+            agw_daemon_log("AGW_ADMIN_RESTORE_MAX=\"%s\":"
+                           " expected a byte count of at least 4096", s);
             goto failed;
         }
     }
@@ -133,23 +133,23 @@ agw_api_start(agw_daemon_t *d)
     {
         api->snapshot_path = NULL;
         api->config_path = NULL;
-        fprintf(stderr, "ai-gateway-admin: out of memory\n");
+        agw_daemon_log("out of memory");
         goto failed;
     }
 
     api->auth = agw_auth_new(err, sizeof(err));
     if (api->auth == NULL) {
-        fprintf(stderr, "ai-gateway-admin: %s\n", err);
+        agw_daemon_log("%s", err);
         goto failed;
     }
 
     if (agw_api_prepare_db(api, err, sizeof(err)) != 0) {
-        fprintf(stderr, "ai-gateway-admin: %s\n", err);
+        agw_daemon_log("%s", err);
         goto failed;
     }
 
     if (agw_http_start(api, err, sizeof(err)) != 0) {
-        fprintf(stderr, "ai-gateway-admin: %s\n", err);
+        agw_daemon_log("%s", err);
         goto failed;
     }
 

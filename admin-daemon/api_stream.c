@@ -54,7 +54,7 @@ agw_stream_summary(agw_stream_t *s)
                                 (now - AGW_STREAM_WINDOW_S) * 1000,
                                 (now + 1) * 1000, err, sizeof(err));
     if (rows == NULL) {
-        fprintf(stderr, "ai-gateway-admin: stream: %s\n", err);
+        agw_daemon_log("stream: %s", err);
         return NULL;
     }
 
@@ -193,7 +193,7 @@ agw_api_stream(agw_req_t *r)
     s->api = r->api;
 
     if (agw_api_db_open(r->api, &s->db, err, sizeof(err)) != 0) {
-        fprintf(stderr, "ai-gateway-admin: %s\n", err);
+        agw_daemon_log("%s", err);
         free(s);
         return agw_http_error(r, 503, "unavailable",
                               "the database is unavailable");

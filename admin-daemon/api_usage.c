@@ -128,7 +128,7 @@ agw_api_usage(agw_req_t *r)
     rows = agw_api_events_usage(db, group_sql, order_sql, from * 1000,
                                 to * 1000, err, sizeof(err));
     if (rows == NULL) {
-        fprintf(stderr, "ai-gateway-admin: usage: %s\n", err);
+        agw_daemon_log("usage: %s", err);
         return agw_http_error(r, 500, "internal",
                               "database error while summing usage");
     }
@@ -137,7 +137,7 @@ agw_api_usage(agw_req_t *r)
                                   err, sizeof(err));
     if (totals == NULL) {
         json_decref(rows);
-        fprintf(stderr, "ai-gateway-admin: usage: %s\n", err);
+        agw_daemon_log("usage: %s", err);
         return agw_http_error(r, 500, "internal",
                               "database error while summing usage");
     }

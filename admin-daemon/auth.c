@@ -268,9 +268,9 @@ agw_auth_new(char *err, size_t errlen)
     }
 
     if (!a->has_password && !a->has_token) {
-        fprintf(stderr, "ai-gateway-admin: warning: neither "
-                "AGW_ADMIN_PASSWORD nor AGW_ADMIN_TOKEN is set: the API "
-                "refuses everything but /api/v1/health\n");
+        agw_daemon_log("warning: neither AGW_ADMIN_PASSWORD nor "
+                       "AGW_ADMIN_TOKEN is set: the API refuses everything "
+                       "but /api/v1/health");
     }
 
     if (password != NULL) {
@@ -388,9 +388,9 @@ agw_auth_failed(agw_auth_t *a, const char *addr, int64_t now)
 
     if (l->fails >= a->max_fails) {
         l->locked_until = now + a->window;
-        fprintf(stderr, "ai-gateway-admin: %u failed logins from %s: "
-                "locked out for %lld s\n", l->fails, addr,
-                (long long) a->window);
+        agw_daemon_log("%u failed logins from %s: "
+                       "locked out for %lld s", l->fails, addr,
+                       (long long) a->window);
     }
 
     pthread_mutex_unlock(&a->lock);
@@ -651,8 +651,8 @@ agw_auth_login(agw_req_t *r)
 
     if (!user_ok || !pw_ok) {
         agw_auth_failed(a, r->client, now);
-        fprintf(stderr, "ai-gateway-admin: failed login from %s\n",
-                r->client);
+        agw_daemon_log("failed login from %s",
+                       r->client);
         return agw_http_error(r, 401, "invalid_credentials",
                               "wrong username or password");
     }

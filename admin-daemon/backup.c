@@ -92,8 +92,8 @@ agw_api_backup(agw_req_t *r)
 
     fd = mkstemp(path);
     if (fd == -1) {
-        fprintf(stderr, "ai-gateway-admin: mkstemp \"%s\": %s\n", path,
-                strerror(errno));
+        agw_daemon_log("mkstemp \"%s\": %s", path,
+                       strerror(errno));
         free(path);
         return agw_http_error(r, 500, "internal",
                               "cannot create the backup file");
@@ -111,8 +111,8 @@ agw_api_backup(agw_req_t *r)
         if (dst != NULL) {
             snprintf(err, sizeof(err), "%s", sqlite3_errmsg(dst));
         }
-        fprintf(stderr, "ai-gateway-admin: backup to \"%s\": %s\n", path,
-                err);
+        agw_daemon_log("backup to \"%s\": %s", path,
+                       err);
         sqlite3_close_v2(dst);
         unlink(path);
         free(path);
@@ -306,7 +306,7 @@ agw_api_restore(agw_req_t *r)
     if (agw_backup_copy(live, up, err, sizeof(err)) != 0) {
         pthread_mutex_unlock(&api->keys_lock);
         sqlite3_close_v2(up);
-        fprintf(stderr, "ai-gateway-admin: restore: %s\n", err);
+        agw_daemon_log("restore: %s", err);
         return agw_http_error(r, 500, "internal",
                               "restore failed, the database is unchanged: "
                               "%s", err);
@@ -317,8 +317,8 @@ agw_api_restore(agw_req_t *r)
     /* the restored keys are now the truth for nginx too */
     if (agw_snapshot_publish(api, live, err, sizeof(err)) != 0) {
         pthread_mutex_unlock(&api->keys_lock);
-        fprintf(stderr, "ai-gateway-admin: publishing restored keys: %s\n",
-                err);
+        agw_daemon_log("publishing restored keys: %s",
+                       err);
         return agw_http_error(r, 500, "internal",
                               "restored, but the keys could not be "
                               "published to nginx: %s", err);
@@ -326,9 +326,9 @@ agw_api_restore(agw_req_t *r)
 
     pthread_mutex_unlock(&api->keys_lock);
 
-    fprintf(stderr, "ai-gateway-admin: database restored from an upload "
-            "(%lld keys, %lld events)\n", (long long) nkeys,
-            (long long) nevents);
+    agw_daemon_log("database restored from an upload "
+                   "(%lld keys, %lld events)", (long long) nkeys,
+                   (long long) nevents);
 
     return agw_http_json(r, 200,
                          json_pack("{s:b, s:I, s:I}", "restored", 1,

@@ -87,8 +87,8 @@ static int agw_http_body_chunk(agw_http_ctx_t *ctx, const char *data,
 static enum MHD_Result agw_http_send(agw_http_ctx_t *ctx);
 static void agw_http_client_addr(struct MHD_Connection *c, char *buf,
     size_t len);
-static int agw_http_parse_listen(const char *listen, struct sockaddr_storage *ss,
-    socklen_t *sslen, char *err, size_t errlen);
+static int agw_http_parse_listen(const char *listen,
+    struct sockaddr_storage *ss, socklen_t *sslen, char *err, size_t errlen);
 
 
 int64_t
@@ -183,7 +183,7 @@ agw_http_start(agw_api_t *api, char *err, size_t errlen)
 
     listen = getenv("AGW_ADMIN_LISTEN");
     if (listen == NULL || listen[0] == '\0') {
-        listen = "127.0.0.1:8089";
+        listen = AGW_DAEMON_LISTEN;
     }
 
     if (agw_http_parse_listen(listen, &ss, &sslen, err, errlen) != 0) {
@@ -222,10 +222,10 @@ agw_http_start(agw_api_t *api, char *err, size_t errlen)
         snprintf(host, sizeof(host), "?");
     }
 
-    fprintf(stderr, "ai-gateway-admin: API listening on %s%s%s:%u\n",
-            ss.ss_family == AF_INET6 ? "[" : "", host,
-            ss.ss_family == AF_INET6 ? "]" : "",
-            info ? (unsigned) info->port : 0);
+    agw_daemon_log("API listening on %s%s%s:%u",
+                   ss.ss_family == AF_INET6 ? "[" : "", host,
+                   ss.ss_family == AF_INET6 ? "]" : "",
+                   info ? (unsigned) info->port : 0);
 
     return 0;
 }
@@ -407,8 +407,8 @@ agw_http_begin(agw_api_t *api, agw_http_ctx_t *ctx)
 
         ctx->upload_fd = mkstemp(ctx->upload_path);
         if (ctx->upload_fd == -1) {
-            fprintf(stderr, "ai-gateway-admin: mkstemp \"%s\": %s\n",
-                    ctx->upload_path, strerror(errno));
+            agw_daemon_log("mkstemp \"%s\": %s",
+                           ctx->upload_path, strerror(errno));
             free(ctx->upload_path);
             ctx->upload_path = NULL;
             agw_http_error(r, 500, "internal",
@@ -448,8 +448,8 @@ agw_http_body_chunk(agw_http_ctx_t *ctx, const char *data, size_t len)
                 if (errno == EINTR) {
                     continue;
                 }
-                fprintf(stderr, "ai-gateway-admin: writing \"%s\": %s\n",
-                        ctx->upload_path, strerror(errno));
+                agw_daemon_log("writing \"%s\": %s",
+                               ctx->upload_path, strerror(errno));
                 ctx->write_failed = 1;
                 return 0;
             }
@@ -642,8 +642,8 @@ agw_http_send(agw_http_ctx_t *ctx)
     }
 
     if (r->status >= 500) {
-        fprintf(stderr, "ai-gateway-admin: %s %s: %u\n", r->method, r->url,
-                r->status);
+        agw_daemon_log("%s %s: %u", r->method, r->url,
+                       r->status);
     }
 
     ret = MHD_queue_response(r->conn, r->status, resp);
@@ -768,7 +768,7 @@ json_t *
 agw_http_body_object(agw_req_t *r, const agw_field_t *fields)
 {
     int                 ok;
-    size_t              i, j;
+    size_t              j;
     json_t             *root, *v, *item;
     const char         *name;
     json_error_t        jerr;
@@ -857,11 +857,10 @@ agw_http_body_object(agw_req_t *r, const agw_field_t *fields)
         }
     }
 
-    for (i = 0; fields[i].name != NULL; i++) {
-        if (fields[i].required && json_object_get(root, fields[i].name) == NULL)
-        {
+    for (f = fields; f->name != NULL; f++) {
+        if (f->required && json_object_get(root, f->name) == NULL) {
             agw_http_error(r, 400, "bad_request", "missing field \"%s\"",
-                           fields[i].name);
+                           f->name);
             goto failed;
         }
     }
@@ -1089,7 +1088,7 @@ agw_req_db(agw_req_t *r)
     }
 
     if (agw_api_db_open(r->api, &r->db, err, sizeof(err)) != 0) {
-        fprintf(stderr, "ai-gateway-admin: %s\n", err);
+        agw_daemon_log("%s", err);
         agw_http_error(r, 503, "unavailable", "the database is unavailable");
         return NULL;
     }
@@ -1101,8 +1100,8 @@ agw_req_db(agw_req_t *r)
 int
 agw_http_db_error(agw_req_t *r, sqlite3 *db, const char *what)
 {
-    fprintf(stderr, "ai-gateway-admin: %s %s: %s: %s\n", r->method, r->url,
-            what, sqlite3_errmsg(db));
+    agw_daemon_log("%s %s: %s: %s", r->method, r->url,
+                   what, sqlite3_errmsg(db));
 
     return agw_http_error(r, 500, "internal", "database error while %s",
                           what);

@@ -276,10 +276,10 @@ agw_snapshot_publish(agw_api_t *api, sqlite3 *db, char *err, size_t errlen)
         if (now_gen != gen) {
             /* another writer bumped too: workers still reload (the
              * generation moved), the number in the file is only a hint */
-            fprintf(stderr, "ai-gateway-admin: keys generation is %llu, "
-                    "snapshot says %llu (another daemon on this state "
-                    "file?)\n", (unsigned long long) now_gen,
-                    (unsigned long long) gen);
+            agw_daemon_log("keys generation is %llu, "
+                           "snapshot says %llu (another daemon on this state "
+                           "file?)", (unsigned long long) now_gen,
+                           (unsigned long long) gen);
         }
     }
 

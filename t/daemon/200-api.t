@@ -26,7 +26,7 @@ plan skip_all => "$bin not built (make daemon)" unless -x $bin;
 plan skip_all => 'sqlite3 command not installed'
     unless system('sqlite3 -version >/dev/null 2>&1') == 0;
 
-my $dir = tempdir(CLEANUP => 1);
+my $dir = tempdir(CLEANUP => !$ENV{KEEP});
 my $db = "$dir/gateway.db";
 my $state = "$dir/state";
 my $password = 'correct horse battery staple';
@@ -67,6 +67,8 @@ sub start_daemon {
         select undef, undef, undef, 0.1;
     }
 
+    kill 'KILL', $pid;
+    waitpid $pid, 0;
     BAIL_OUT("daemon did not start:\n" . slurp($log));
 }
 
@@ -402,11 +404,17 @@ sub add_events {
     my @rows = @_;
     my $sql = "BEGIN;\n";
     for my $e (@rows) {
-        my %e = (ttfb_ms => -1, attempts => 1, stream => 0,
-                 cached_tokens => 0, reasoning_tokens => -1,
+        # every NOT NULL column of the drain's table (db.c); id is the
+        # API's "seq", set here so that expectations can name it
+        my %e = (id => $e->{seq}, ring_id => 1, ttfb_ms => -1,
+                 attempts => 1, attempt_list => '[]', stream => 0,
+                 cached_tokens => 0, cache_write_tokens => 0,
+                 reasoning_tokens => -1, bytes_in => 100, bytes_out => 200,
+                 client_addr => '127.0.0.1', req_body_truncated => 0,
+                 resp_body_truncated => 0,
                  request_id => "r$e->{seq}", key_id => 'k_1', route => '',
                  upstream_model => $e->{model}, dialect => 'openai',
-                 cache_status => '', error_class => '', %$e);
+                 cache_status => '', error_class => 'none', %$e);
         my @cols = sort keys %e;
         $sql .= sprintf "INSERT INTO events (%s) VALUES (%s);\n",
             join(',', @cols),
@@ -618,6 +626,38 @@ subtest 'backup download and restore round trip' => sub {
     alive('after bad restores');
     is(req(GET => '/api/v1/usage?from=' . $t0, token => 1)->{json}{totals}
        {requests}, 20, 'data intact after refused restores');
+};
+
+# --- events through the real ring --------------------------------------------
+
+subtest 'events produced into the ring reach logs, usage and the stream' => sub {
+    my $tool = "$root/build/agw-ringtool";
+    plan skip_all => "$tool not built" unless -x $tool;
+
+    my $before = req(GET => '/api/v1/usage?group_by=key', token => 1)
+                 ->{json}{totals}{requests};
+    my $out = `$tool produce $state 30 --keys 3 --tag ring 2>&1`;
+    like($out, qr/produced=30 dropped=0/, 'produced 30 events') or diag $out;
+
+    my $r;
+    for (1 .. 50) {
+        $r = req(GET => '/api/v1/logs?key=key-1&limit=100', token => 1);
+        last if @{ $r->{json}{items} } == 10;
+        select undef, undef, undef, 0.1;
+    }
+    is(scalar @{ $r->{json}{items} }, 10, 'drained: key-1 has its 10 events');
+    like($r->{json}{items}[0]{request_id}, qr/^ring-\d+$/, 'request ids');
+    is($r->{json}{items}[0]{provider}, 'openai', 'provider');
+
+    my $u = req(GET => '/api/v1/usage?group_by=key', token => 1)->{json};
+    is($u->{totals}{requests} - $before, 30, 'usage counts them');
+    my %by = map { $_->{group} => $_ } @{ $u->{rows} };
+    is($by{'key-0'}{prompt_tokens}, 100, 'tokens per key');
+    ok(abs($by{'key-2'}{cost_usd} - 70e-6) < 1e-12, 'cost per key');
+
+    my $h = req(GET => '/api/v1/health')->{json};
+    is($h->{ring}{fill}, 0, 'ring drained');
+    cmp_ok($h->{last_drain_at}, '>=', time - 5, 'last drain time is recent');
 };
 
 # --- failed-login limit (last: it locks this address out) -------------------
