@@ -8,11 +8,19 @@
  * provider) group instead of two per event.  Rollups only count rows the
  * INSERT OR IGNORE really added, so a batch stored again after a crash
  * changes nothing.
+ *
+ * Checkpoints (copying the WAL into the database file, with its fsync)
+ * run on a thread of their own with its own connection, so that the
+ * drain keeps appending to the WAL meanwhile; the drain's connection has
+ * automatic checkpoints off.
  */
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sqlite3.h>
 
 #include "agw_dialect.h"
@@ -20,6 +28,8 @@
 
 #define AGW_DB_BUSY_TIMEOUT_MS  250
 #define AGW_DB_PURGE_CHUNK      5000
+#define AGW_DB_CKPT_EVERY_MS    200
+#define AGW_DB_CKPT_RESTART     16384   /* WAL frames: force a restart */
 
 
 /* One rollup group of the batch being stored. */
@@ -53,9 +63,19 @@ struct agw_db_s {
     sqlite3_stmt    *purge_events;
     sqlite3_stmt    *purge_minute;
     agw_db_group_t  *groups;
+    uint32_t        *used;          /* indexes of the groups in use */
+    uint32_t         nused;
     uint32_t         ngroups;       /* power of two, >= 2 * batch_max */
     uint32_t         batch_max;
     int64_t          page_size;
+
+    /* The checkpoint thread. */
+    sqlite3         *ckpt_db;
+    pthread_t        ckpt_thread;
+    pthread_mutex_t  ckpt_lock;
+    pthread_cond_t   ckpt_cond;
+    int              ckpt_running;
+    int              ckpt_stop;
 };
 
 
@@ -212,6 +232,118 @@ agw_db_exec(agw_db_t *db, const char *sql, char *err, size_t errlen)
 }
 
 
+static void *
+agw_db_checkpointer(void *data)
+{
+    int              log, done, rc;
+    agw_db_t        *db = data;
+    struct timespec  until;
+
+    pthread_mutex_lock(&db->ckpt_lock);
+
+    while (!db->ckpt_stop) {
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += AGW_DB_CKPT_EVERY_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+
+        rc = pthread_cond_timedwait(&db->ckpt_cond, &db->ckpt_lock, &until);
+        if (db->ckpt_stop || (rc != 0 && rc != ETIMEDOUT)) {
+            break;
+        }
+
+        pthread_mutex_unlock(&db->ckpt_lock);
+
+        /* PASSIVE never waits for the drain.  Under a steady load it may
+         * never catch up with the WAL's end, so past a size RESTART waits
+         * (busy_timeout) for a moment between two batches and lets the
+         * next batch write the WAL from its start again. */
+        log = done = 0;
+        if (sqlite3_wal_checkpoint_v2(db->ckpt_db, NULL,
+                                      SQLITE_CHECKPOINT_PASSIVE, &log, &done)
+            == SQLITE_OK
+            && log > AGW_DB_CKPT_RESTART)
+        {
+            (void) sqlite3_wal_checkpoint_v2(db->ckpt_db, NULL,
+                                             SQLITE_CHECKPOINT_RESTART,
+                                             NULL, NULL);
+        }
+
+        pthread_mutex_lock(&db->ckpt_lock);
+    }
+
+    pthread_mutex_unlock(&db->ckpt_lock);
+
+    return NULL;
+}
+
+
+static int
+agw_db_checkpointer_start(agw_db_t *db, const char *path, char *err,
+    size_t errlen)
+{
+    if (sqlite3_open_v2(path, &db->ckpt_db, SQLITE_OPEN_READWRITE
+                        | SQLITE_OPEN_NOMUTEX, NULL)
+        != SQLITE_OK)
+    {
+        snprintf(err, errlen, "database \"%s\": checkpoint connection: %s",
+                 path, db->ckpt_db ? sqlite3_errmsg(db->ckpt_db)
+                                   : "out of memory");
+        return -1;
+    }
+
+    sqlite3_busy_timeout(db->ckpt_db, 1000);
+
+    if (pthread_mutex_init(&db->ckpt_lock, NULL) != 0) {
+        snprintf(err, errlen, "pthread_mutex_init failed");
+        return -1;
+    }
+
+    if (pthread_cond_init(&db->ckpt_cond, NULL) != 0) {
+        pthread_mutex_destroy(&db->ckpt_lock);
+        snprintf(err, errlen, "pthread_cond_init failed");
+        return -1;
+    }
+
+    if (pthread_create(&db->ckpt_thread, NULL, agw_db_checkpointer, db)
+        != 0)
+    {
+        pthread_cond_destroy(&db->ckpt_cond);
+        pthread_mutex_destroy(&db->ckpt_lock);
+        snprintf(err, errlen, "pthread_create failed");
+        return -1;
+    }
+
+    db->ckpt_running = 1;
+
+    return 0;
+}
+
+
+static void
+agw_db_checkpointer_stop(agw_db_t *db)
+{
+    if (db->ckpt_running) {
+        pthread_mutex_lock(&db->ckpt_lock);
+        db->ckpt_stop = 1;
+        pthread_cond_signal(&db->ckpt_cond);
+        pthread_mutex_unlock(&db->ckpt_lock);
+
+        pthread_join(db->ckpt_thread, NULL);
+        pthread_cond_destroy(&db->ckpt_cond);
+        pthread_mutex_destroy(&db->ckpt_lock);
+        db->ckpt_running = 0;
+    }
+
+    if (db->ckpt_db != NULL) {
+        sqlite3_close_v2(db->ckpt_db);
+        db->ckpt_db = NULL;
+    }
+}
+
+
 agw_db_t *
 agw_db_open(const char *path, uint32_t batch_max, char *err, size_t errlen)
 {
@@ -231,7 +363,8 @@ agw_db_open(const char *path, uint32_t batch_max, char *err, size_t errlen)
     }
 
     db->groups = calloc(db->ngroups, sizeof(agw_db_group_t));
-    if (db->groups == NULL) {
+    db->used = calloc(db->ngroups, sizeof(uint32_t));
+    if (db->groups == NULL || db->used == NULL) {
         snprintf(err, errlen, "out of memory");
         goto failed;
     }
@@ -251,7 +384,9 @@ agw_db_open(const char *path, uint32_t batch_max, char *err, size_t errlen)
     sqlite3_busy_timeout(db->db, AGW_DB_BUSY_TIMEOUT_MS);
 
     if (agw_db_exec(db, "PRAGMA journal_mode=WAL;"
-                        "PRAGMA synchronous=NORMAL;", why, sizeof(why)) != 0
+                        "PRAGMA synchronous=NORMAL;"
+                        "PRAGMA wal_autocheckpoint=0;"   /* our thread */
+                        "PRAGMA cache_size=-65536;", why, sizeof(why)) != 0
         || agw_db_exec(db, agw_db_schema, why, sizeof(why)) != 0)
     {
         snprintf(err, errlen, "database \"%s\": %s", path, why);
@@ -294,6 +429,10 @@ agw_db_open(const char *path, uint32_t batch_max, char *err, size_t errlen)
         goto failed;
     }
 
+    if (agw_db_checkpointer_start(db, path, err, errlen) != 0) {
+        goto failed;
+    }
+
     return db;
 
 failed:
@@ -310,6 +449,8 @@ agw_db_close(agw_db_t *db)
         return;
     }
 
+    agw_db_checkpointer_stop(db);
+
     sqlite3_finalize(db->begin);
     sqlite3_finalize(db->commit);
     sqlite3_finalize(db->rollback);
@@ -320,10 +461,13 @@ agw_db_close(agw_db_t *db)
     sqlite3_finalize(db->purge_minute);
 
     if (db->db != NULL) {
+        /* The last connection to close checkpoints the WAL and removes
+         * it: the file is whole for a backup or a copy. */
         sqlite3_close_v2(db->db);
     }
 
     free(db->groups);
+    free(db->used);
     free(db);
 }
 
@@ -372,6 +516,7 @@ agw_db_group(agw_db_t *db, const agw_event_t *ev, int64_t bucket)
         if (!g->used) {
             memset(g, 0, sizeof(*g));
             g->used = 1;
+            db->used[db->nused++] = i;
             g->hash = h;
             g->bucket = bucket;
             g->key_id = ev->key_id;
@@ -642,7 +787,10 @@ agw_db_store(agw_db_t *db, const agw_state_t *st, const agw_event_t **evs,
         return rc;
     }
 
-    memset(db->groups, 0, db->ngroups * sizeof(agw_db_group_t));
+    for (g = 0; g < db->nused; g++) {
+        db->groups[db->used[g]].used = 0;
+    }
+    db->nused = 0;
     added = 0;
 
     for (i = 0; i < n; i++) {
@@ -662,11 +810,8 @@ agw_db_store(agw_db_t *db, const agw_state_t *st, const agw_event_t **evs,
         }
     }
 
-    for (g = 0; g < db->ngroups; g++) {
-        grp = &db->groups[g];
-        if (!grp->used) {
-            continue;
-        }
+    for (g = 0; g < db->nused; g++) {
+        grp = &db->groups[db->used[g]];
 
         rc = agw_db_upsert(db, db->up_minute, grp, grp->bucket);
         if (rc == SQLITE_OK) {
