@@ -4,13 +4,14 @@
  * and an operator's look at a live file (stats, health).
  *
  *   agw-ringtool create STATE SIZE [CAPTURE_REQ CAPTURE_RESP]
- *   agw-ringtool produce STATE N [--wait] [--keys K] [--tag T]
+ *   agw-ringtool produce STATE N [--wait] [--keys K] [--tag T] [--age S]
  *   agw-ringtool stats STATE
  *   agw-ringtool health STATE
  *   agw-ringtool bench STATE EVENTS_PER_THREAD THREADS
  *
  * produce writes N deterministic events (request_id "T-i", key "key-(i%K)",
- * 10 prompt and 5 completion tokens, cost 7 micro-USD each) and prints
+ * 10 prompt and 5 completion tokens, cost 7 micro-USD each, time S
+ * seconds ago) and prints
  * "produced=P dropped=D"; --wait retries a full ring instead of dropping
  * (a test producer may wait; nginx workers never do).  bench produces
  * from THREADS threads into a ring with room (emptied between rounds) and
@@ -115,13 +116,13 @@ cmd_create(int argc, char **argv)
 
 
 static void
-fill_event(agw_event_t *ev, const char *tag, long i, long keys)
+fill_event(agw_event_t *ev, const char *tag, long i, long keys, long age)
 {
     char  buf[64];
     int   n;
 
     agw_event_init(ev);
-    ev->time_ms = (int64_t) time(NULL) * 1000;
+    ev->time_ms = ((int64_t) time(NULL) - age) * 1000;
     ev->latency_ms = 100 + i % 900;
     ev->ttfb_ms = 50;
     ev->status = i % 50 == 0 ? 502 : 200;
@@ -158,7 +159,7 @@ static int
 cmd_produce(int argc, char **argv)
 {
     int               i, wait;
-    long              n, k, keys, produced, dropped;
+    long              n, k, keys, age, produced, dropped;
     const char       *tag;
     agw_event_t       ev;
     agw_state_t       st;
@@ -171,6 +172,7 @@ cmd_produce(int argc, char **argv)
     n = atol(argv[3]);
     wait = 0;
     keys = 10;
+    age = 0;
     tag = "rt";
 
     for (i = 4; i < argc; i++) {
@@ -180,6 +182,8 @@ cmd_produce(int argc, char **argv)
             keys = atol(argv[++i]);
         } else if (strcmp(argv[i], "--tag") == 0 && i + 1 < argc) {
             tag = argv[++i];
+        } else if (strcmp(argv[i], "--age") == 0 && i + 1 < argc) {
+            age = atol(argv[++i]);
         } else {
             return 2;
         }
@@ -192,7 +196,7 @@ cmd_produce(int argc, char **argv)
     produced = dropped = 0;
 
     for (k = 0; k < n; k++) {
-        fill_event(&ev, tag, k, keys);
+        fill_event(&ev, tag, k, keys, age);
 
         /* A test producer may wait for room (alone on the ring, room
          * seen is room had); nginx workers never do. */
@@ -288,7 +292,7 @@ bench_producer(void *data)
     bench_arg_t  *a = data;
     agw_event_t   ev;
 
-    fill_event(&ev, "bench", a->id, 10);
+    fill_event(&ev, "bench", a->id, 10, 0);
     t0 = now_ns();
 
     for (i = 0; i < a->n; i++) {
@@ -398,7 +402,7 @@ main(int argc, char **argv)
     if (rc == 2) {
         fprintf(stderr, "usage: agw-ringtool create STATE SIZE [CREQ CRESP]"
                 "\n       agw-ringtool produce STATE N [--wait] [--keys K] "
-                "[--tag T]\n       agw-ringtool stats|health STATE\n"
+                "[--tag T] [--age S]\n       agw-ringtool stats|health STATE\n"
                 "       agw-ringtool bench STATE EVENTS_PER_THREAD THREADS\n");
     }
 
