@@ -26,7 +26,7 @@ typedef struct {
     size_t              ncalls_held;
     size_t              ncalls_cap;
     const char         *finish[AGW_GEMINI_MAX_CANDIDATES]; /* static names */
-    uint32_t            seen;           /* bit per candidate that had a chunk */
+    uint32_t            seen;           /* bit per candidate seen */
     char                id[96];         /* responseId sent to the client */
 } agw_gemini_stream_t;
 

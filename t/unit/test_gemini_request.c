@@ -410,6 +410,72 @@ check_openai_client(void)
 }
 
 
+/*
+ * What @google/genai 2.32.0 sends for generateContent with history, an
+ * inline image, ids on the call and its response, a signature, config
+ * tools, toolConfig, a response schema and thinking (captured from the SDK
+ * against a local server).
+ */
+static void
+check_sdk_request(void)
+{
+    json_t       *in, *hub;
+    agw_error_t   err;
+
+    in = json_loads(
+        "{\"contents\":[{\"parts\":[{\"text\":\"hi\"},"
+        "{\"inlineData\":{\"mimeType\":\"image/png\","
+        "\"data\":\"iVBORw0=\"}}],\"role\":\"user\"},"
+        "{\"parts\":[{\"functionCall\":{\"args\":{\"a\":1},\"id\":\"c1\","
+        "\"name\":\"f\"},\"thoughtSignature\":\"c2ln\"}],"
+        "\"role\":\"model\"},"
+        "{\"parts\":[{\"functionResponse\":{\"id\":\"c1\",\"name\":\"f\","
+        "\"response\":{\"output\":2}}}],\"role\":\"user\"}],"
+        "\"systemInstruction\":{\"parts\":[{\"text\":\"be brief\"}],"
+        "\"role\":\"user\"},"
+        "\"tools\":[{\"functionDeclarations\":[{\"name\":\"f\","
+        "\"description\":\"d\",\"parameters\":{\"type\":\"OBJECT\","
+        "\"properties\":{\"a\":{\"type\":\"INTEGER\"}}}}]}],"
+        "\"toolConfig\":{\"functionCallingConfig\":{"
+        "\"allowedFunctionNames\":[\"f\"],"
+        "\"mode\":\"ANY\"}},\"generationConfig\":{\"temperature\":0.2,"
+        "\"maxOutputTokens\":50,\"stopSequences\":[\"X\"],"
+        "\"responseMimeType\":\"application/json\","
+        "\"responseSchema\":{\"type\":\"OBJECT\","
+        "\"properties\":{\"r\":{\"type\":\"STRING\",\"nullable\":true}}},"
+        "\"thinkingConfig\":{\"thinkingBudget\":2048,"
+        "\"includeThoughts\":true}}}", 0, NULL);
+    ok(in != NULL, "the SDK's body parses");
+    hub = to_hub(in, 0, &err);
+    json_is(hub,
+        "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"system\","
+        "\"content\":\"be brief\"},{\"role\":\"user\","
+        "\"content\":[{\"type\":\"text\",\"text\":\"hi\"},"
+        "{\"type\":\"image_url\","
+        "\"image_url\":{\"url\":\"data:image/png;base64,iVBORw0=\"}}]},"
+        "{\"role\":\"assistant\",\"content\":null,"
+        "\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\","
+        "\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"a\\\":1}\"},"
+        "\"extra_content\":{\"google\":{\"thought_signature\":\"c2ln\"}}}]},"
+        "{\"role\":\"tool\",\"tool_call_id\":\"c1\","
+        "\"content\":\"{\\\"output\\\":2}\"}],"
+        "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\","
+        "\"description\":\"d\",\"parameters\":{\"type\":\"object\","
+        "\"properties\":{\"a\":{\"type\":\"integer\"}}}}}],"
+        "\"tool_choice\":{\"type\":\"function\","
+        "\"function\":{\"name\":\"f\"}},\"temperature\":0.2,"
+        "\"max_tokens\":50,\"stop\":[\"X\"],"
+        "\"response_format\":{\"type\":\"json_schema\","
+        "\"json_schema\":{\"name\":\"response\","
+        "\"schema\":{\"type\":\"object\","
+        "\"properties\":{\"r\":{\"type\":[\"string\",\"null\"]}}}}},"
+        "\"reasoning_effort\":\"medium\"}",
+        "@google/genai request -> hub: ids kept, schema and budget mapped");
+    json_decref(hub);
+    json_decref(in);
+}
+
+
 /* What has no Gemini (or hub) equivalent is refused, not dropped. */
 static void
 check_refused(void)
@@ -496,6 +562,7 @@ main(void)
     check_inline_image();
     check_history();
     check_openai_client();
+    check_sdk_request();
     check_refused();
     check_passthrough();
     return done_testing();
