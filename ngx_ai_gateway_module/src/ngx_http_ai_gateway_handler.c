@@ -101,6 +101,11 @@ ngx_http_ai_gateway_cleanup(void *data)
         ctx->stream = NULL;
     }
 
+    if (ctx->parsed) {
+        json_decref(ctx->parsed);
+        ctx->parsed = NULL;
+    }
+
     agw_buf_free(&ctx->out);
     agw_buf_free(&ctx->resp);
 }
@@ -305,7 +310,10 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
 
     ctx->model.data = ngx_pstrdup(r->pool, &model);
     ctx->model.len = model.len;
-    json_decref(root);
+
+    /* the first try, in this same turn, translates this tree (no reparse);
+       the cleanup handler releases it if we answer before that */
+    ctx->parsed = root;
 
     if (ctx->model.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -654,10 +662,15 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
     ngx_cpystrn((u_char *) model, ctx->upstream_model.data,
                 ctx->upstream_model.len + 1);
 
-    /* parsed again per try: no json_t outlives an event-loop turn */
-    in = json_loadb((char *) ctx->body.data, ctx->body.len, 0, NULL);
+    /* a failover try parses again: no json_t outlives an event-loop turn */
+    in = ctx->parsed;
+    ctx->parsed = NULL;
+
     if (in == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        in = json_loadb((char *) ctx->body.data, ctx->body.len, 0, NULL);
+        if (in == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
 
     if (ctx->raw) {
@@ -981,7 +994,7 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
     }
 
     /* a whole body, kept by the body filter: translate it now */
-    ctx->ttfb = ngx_current_msec - ctx->start;
+    ctx->ttfb = ngx_max(ngx_current_msec - ctx->start, 1);
     ngx_cpystrn((u_char *) model, ctx->model.data,
                 ngx_min(ctx->model.len + 1, sizeof(model)));
 

@@ -132,6 +132,7 @@ typedef struct {
     ngx_http_ai_gateway_route_t    *route;
 
     ngx_str_t                       body;         /* the client's body */
+    json_t                         *parsed;       /* it, until try 1 */
     ngx_uint_t                      order[NGX_HTTP_AI_GATEWAY_MAX_STEPS];
     ngx_uint_t                      nsteps;
     ngx_uint_t                      next;         /* index into order */

@@ -18,8 +18,9 @@
 /*
  * proxy_pass with a variable finds an upstream{} block, or an implicit
  * upstream registered here, by host and port; without one nginx would need
- * a resolver at run time.  Like a static proxy_pass, the name is resolved
- * once, at configuration time.
+ * a resolver at run time.  Like a static proxy_pass (no_resolve here), the
+ * name is resolved once, when the upstream module initialises, after every
+ * upstream{} block is known: a provider may name one declared later.
  */
 
 ngx_int_t
@@ -39,7 +40,7 @@ ngx_http_ai_gateway_add_upstream(ngx_conf_t *cf,
     u.url.data = host;
     u.url.len = end - host;
     u.default_port = (p->url.data[4] == 's') ? 443 : 80;
-    u.no_resolve = 0;
+    u.no_resolve = 1;
 
     if (ngx_http_upstream_add(cf, &u, 0) == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
