@@ -17,6 +17,9 @@
 typedef struct agw_gemini_call_s  agw_gemini_call_t;
 
 typedef struct {
+    /* both sides: a bit per candidate (choice) that appeared */
+    uint32_t            seen;
+
     /* decoder (Gemini is the provider) */
     uint32_t            ncalls[AGW_GEMINI_MAX_CANDIDATES]; /* emitted */
     uint8_t             finished[AGW_GEMINI_MAX_CANDIDATES];
@@ -26,7 +29,6 @@ typedef struct {
     size_t              ncalls_held;
     size_t              ncalls_cap;
     const char         *finish[AGW_GEMINI_MAX_CANDIDATES]; /* static names */
-    uint32_t            seen;           /* bit per candidate seen */
     char                id[96];         /* responseId sent to the client */
 } agw_gemini_stream_t;
 
