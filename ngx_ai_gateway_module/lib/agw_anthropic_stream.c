@@ -3,11 +3,13 @@
  * provider), hub chunks to events (encoder, Anthropic the client), and the
  * passthrough.  See docs/translation-anthropic.md for the event table.
  *
- * In hub chunks, reasoning text travels as delta.reasoning_content and a
- * thinking block's signature as delta.thinking_blocks =
- * [{"type":"thinking","thinking":"","signature":"..."}], which closes the
- * thinking block the preceding reasoning_content built; a redacted block
- * travels whole.  So nothing of a thinking block is held in memory.
+ * In hub chunks a thinking block travels in fragments, LiteLLM's way:
+ * each piece of text as delta.reasoning_content and as delta.thinking_blocks
+ * [{"type":"thinking","thinking":"<piece>"}], then its signature as
+ * [{"type":"thinking","thinking":"","signature":"..."}], which ends the
+ * block; a client that concatenates the fragments of thinking_blocks gets
+ * the whole block to send back.  A redacted block travels whole.  So
+ * nothing of a thinking block is held in memory.
  */
 
 #include <stdio.h>
@@ -51,6 +53,20 @@ agw_ant_emit(agw_stream_t *s, json_t *delta, const char *finish)
     json_decref(chunk);
 
     return rc;
+}
+
+
+/* A piece of thinking text, as reasoning_content and as a fragment of its
+ * thinking block. */
+static int
+agw_ant_emit_thinking(agw_stream_t *s, const char *text)
+{
+    return agw_ant_emit(s, json_pack("{s:s, s:[{s:s, s:s}]}",
+                                     "reasoning_content", text,
+                                     "thinking_blocks",
+                                         "type", "thinking",
+                                         "thinking", text),
+                        NULL);
 }
 
 
@@ -170,10 +186,7 @@ agw_ant_block_start(agw_stream_t *s, json_t *ev)
     if (strcmp(type, "thinking") == 0) {
         d->kind = AGW_ANT_BLOCK_THINKING;
         v = agw_ant_str(block, "thinking");
-        if (v != NULL && v[0] != '\0'
-            && agw_ant_emit(s, json_pack("{s:s}", "reasoning_content", v),
-                            NULL) != 0)
-        {
+        if (v != NULL && v[0] != '\0' && agw_ant_emit_thinking(s, v) != 0) {
             return -1;
         }
         v = agw_ant_str(block, "signature");
@@ -249,8 +262,7 @@ agw_ant_block_delta(agw_stream_t *s, json_t *ev)
         if (v == NULL || v[0] == '\0') {
             return 0;
         }
-        return agw_ant_emit(s, json_pack("{s:s}", "reasoning_content", v),
-                            NULL);
+        return agw_ant_emit_thinking(s, v);
     }
 
     if (strcmp(type, "signature_delta") == 0

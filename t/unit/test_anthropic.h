@@ -356,6 +356,7 @@ ant_read(const char *data, size_t len, int drop_server, agw_buf_t *sum)
 typedef struct {
     agw_buf_t  text;
     agw_buf_t  reasoning;
+    agw_buf_t  blocks;         /* thinking_blocks fragments, concatenated */
     agw_buf_t  tools[8];       /* "id name args" per tool call index */
     agw_buf_t  tail;           /* finish, usage, end */
     int        ntools;
@@ -399,9 +400,13 @@ oa_read_event(void *ud, const agw_sse_event_t *ev)
     }
 
     json_array_foreach(json_object_get(d, "thinking_blocks"), i, tc) {
+        v = json_string_value(json_object_get(tc, "thinking"));
+        if (v != NULL) {
+            (void) agw_buf_append_str(&r->blocks, v);
+        }
         v = json_string_value(json_object_get(tc, "signature"));
         if (v != NULL) {
-            (void) agw_buf_printf(&r->reasoning, " sig=%s", v);
+            (void) agw_buf_printf(&r->blocks, " sig=%s", v);
         }
     }
 
@@ -471,6 +476,10 @@ oa_read(const char *data, size_t len, agw_buf_t *sum)
         (void) agw_buf_printf(sum, "reasoning=%.*s\n", (int) r.reasoning.len,
                               r.reasoning.data);
     }
+    if (r.blocks.len) {
+        (void) agw_buf_printf(sum, "blocks=%.*s\n", (int) r.blocks.len,
+                              r.blocks.data);
+    }
     for (i = 0; i < r.ntools; i++) {
         (void) agw_buf_printf(sum, "tool[%d] %.*s\n", i,
                               (int) r.tools[i].len,
@@ -483,6 +492,7 @@ oa_read(const char *data, size_t len, agw_buf_t *sum)
 
     agw_buf_free(&r.text);
     agw_buf_free(&r.reasoning);
+    agw_buf_free(&r.blocks);
     agw_buf_free(&r.tail);
 }
 

@@ -62,7 +62,8 @@ same_at_every_split(agw_dialect_t p, agw_dialect_t c, const char *in,
 }
 
 
-/* Anthropic provider, OpenAI client: what the client's SDK assembles. */
+/* Anthropic provider, OpenAI client: what the client's SDK assembles;
+ * thinking_blocks fragments concatenated give the whole signed block. */
 static void
 test_to_openai(const char *fixture, const char *want)
 {
@@ -392,6 +393,8 @@ main(void)
     test_to_openai("stream-thinking.chunks.jsonl",
         "text=925 \xc3\xb7 5 = 185\n"
         "reasoning=The previous result was 925. Now I need to divide that "
+            "by 5.\n\n925 \xc3\xb7 5 = 185\n"
+        "blocks=The previous result was 925. Now I need to divide that "
             "by 5.\n\n925 \xc3\xb7 5 = 185 sig=EvQBCkYICxgCKkAxhD4NUKFzudtZ6N"
             "zbZdEiBACIScTzqjPViM596iWLZIk4EFKYYBj3B6Ptl3b0dcQv/VeJBNbejNWIWR"
             "Bn+KPNEgz6HWtKx7p+QRgKsEoaDGjsiqfht7gTRFYHiyIwD1VSmNqHxv3wy8KEMP"
@@ -405,6 +408,9 @@ main(void)
     test_to_openai("stream-thinking.documented.sse",
         "text=27 * 453 = 12,231\n"
         "reasoning=Let me solve this step by step:\n\n1. First break down "
+            "27 * 453\n2. 453 = 400 + 50 + 3\n3. 27 * 400 = 10,800\n4. 27 * "
+            "50 = 1,350\n5. 27 * 3 = 81\n6. 10,800 + 1,350 + 81 = 12,231\n"
+        "blocks=Let me solve this step by step:\n\n1. First break down "
             "27 * 453\n2. 453 = 400 + 50 + 3\n3. 27 * 400 = 10,800\n4. 27 * "
             "50 = 1,350\n5. 27 * 3 = 81\n6. 10,800 + 1,350 + 81 = 12,231 "
             "sig=EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds...\n"
