@@ -211,6 +211,20 @@ is(chat_all($short), '200', 'key with an expiry works before it');
 sleep 3;
 is(chat_all($short), '401', 'and not after it, with no daemon action');
 
+my $cfg = api(GET => '/api/v1/config');
+is($cfg->{status}, 200, 'config as nginx published it');
+ok($cfg->{json}{loaded}, 'published by the module');
+my ($mock) = grep { $_->{name} eq 'mock' } @{ $cfg->{json}{providers} };
+ok($mock, 'provider listed');
+is($mock->{health}{state}, 'ok', 'with its live health from the state');
+cmp_ok($mock->{health}{requests} // 0, '>', 0, 'and request count');
+is_deeply([sort map { $_->{model} } @{ $cfg->{json}{routes} }],
+          ['gpt-4o', 'gpt-4o-mini'], 'routes');
+is_deeply([map { $_->{name} } @{ $cfg->{json}{static_keys} }], ['ops'],
+          'static key names');
+unlike($cfg->{content}, qr/sk-upstream-mock|\Q$static\E/,
+       'no upstream or client secret in it');
+
 my $k = api(POST => '/api/v1/keys', { name => 'survivor' });
 my $survivor = $k->{json}{secret};
 is(chat_all($survivor), '200', 'another key works');
