@@ -59,6 +59,10 @@
  *      written before anyone compares it.
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE      /* clock_gettime, flock, getrandom in strict modes */
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
