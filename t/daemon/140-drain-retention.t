@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 # Retention: raw events older than --retention and per-minute rollups
 # older than --minute-retention are purged; hourly rollups stay, so usage
-# history outlives the raw events.
+# history outlives the raw events.  And SIGTERM flushes the ring.
 
 use strict;
 use warnings;
@@ -35,5 +35,16 @@ is(sql($db, 'SELECT sum(requests) FROM rollup_minute'), 200,
 is(sql($db, 'SELECT sum(requests) FROM rollup_hour'), 1000,
    'hour rollups: everything');
 is(stop_daemon($pid), 0, 'SIGTERM: exit 0');
+
+# SIGTERM stores what the ring holds before exiting: a daemon asleep in a
+# long idle pause is told to stop right after 800 events arrive.
+$pid = start_daemon($state, $db, $log, '--poll-ms', 60000);
+select undef, undef, undef, 0.3;
+ringtool('produce', $state, 800, '--tag', 'last');
+is(stats($state)->{fill}, 800, '800 events wait while the daemon sleeps');
+is(stop_daemon($pid), 0, 'SIGTERM: exit 0');
+is(sql($db, "SELECT count(*) FROM events WHERE request_id LIKE 'last-%'"),
+   800, 'all 800 stored on the way out');
+is(stats($state)->{fill}, 0, 'ring empty');
 
 done_testing();
