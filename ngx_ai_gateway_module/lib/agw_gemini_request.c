@@ -758,8 +758,8 @@ agw_gm_config_to_hub(const json_t *in, json_t *hub, agw_error_t *err)
     v = agw_gm_get(tc, "thinkingBudget", "thinking_budget");
 
     if (level != NULL) {
-        char  lower[16];
-        size_t i;
+        char    lower[32];
+        size_t  i;
 
         for (i = 0; level[i] != '\0' && i < sizeof(lower) - 1; i++) {
             lower[i] = (level[i] >= 'A' && level[i] <= 'Z')
