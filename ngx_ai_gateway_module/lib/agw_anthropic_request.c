@@ -1046,29 +1046,47 @@ agw_ant_tool_calls_from_hub(json_t *calls, json_t *msgs, agw_error_t *err)
 /*
  * Thinking blocks go first in an assistant turn, with their signature, as
  * Anthropic requires for a conversation that continues after thinking.
- * reasoning_content without thinking_blocks came from another provider and
- * has no signature Anthropic would accept: dropped (documented).
+ * Unsigned thinking entries are text fragments of the next signed one (a
+ * client that kept a stream's thinking_blocks as they came, see
+ * agw_anthropic_stream.c): their text is joined to it.  Text left without
+ * a signature, and reasoning_content without thinking_blocks, came from
+ * elsewhere and has no signature Anthropic would accept: dropped
+ * (documented).
  */
 static int
 agw_ant_thinking_blocks_from_hub(json_t *blocks, json_t *msgs)
 {
+    int          rc;
     size_t       i;
     json_t      *b, *nb;
-    const char  *type;
+    agw_buf_t    text = AGW_BUF_INIT;
+    const char  *type, *sig, *t;
+
+    rc = -1;
 
     json_array_foreach(blocks, i, b) {
         type = agw_ant_str(b, "type");
+        if (type == NULL) {
+            continue;
+        }
 
-        if (type != NULL && strcmp(type, "thinking") == 0
-            && agw_ant_str(b, "signature") != NULL
-            && agw_ant_str(b, "signature")[0] != '\0')
-        {
-            nb = json_pack("{s:s, s:s, s:s}", "type", "thinking",
-                           "thinking", agw_ant_str(b, "thinking")
-                                       ? agw_ant_str(b, "thinking") : "",
-                           "signature", agw_ant_str(b, "signature"));
+        if (strcmp(type, "thinking") == 0) {
+            t = agw_ant_str(b, "thinking");
+            if (t != NULL && agw_buf_append_str(&text, t) != 0) {
+                goto done;
+            }
 
-        } else if (type != NULL && strcmp(type, "redacted_thinking") == 0
+            sig = agw_ant_str(b, "signature");
+            if (sig == NULL || sig[0] == '\0') {
+                continue;
+            }
+
+            nb = json_pack("{s:s, s:s%, s:s}", "type", "thinking",
+                           "thinking", text.data ? text.data : "", text.len,
+                           "signature", sig);
+            agw_buf_reset(&text);
+
+        } else if (strcmp(type, "redacted_thinking") == 0
                    && agw_ant_str(b, "data") != NULL)
         {
             nb = json_pack("{s:s, s:s}", "type", "redacted_thinking",
@@ -1079,11 +1097,16 @@ agw_ant_thinking_blocks_from_hub(json_t *blocks, json_t *msgs)
         }
 
         if (agw_ant_push(msgs, "assistant", nb) != 0) {
-            return -1;
+            goto done;
         }
     }
 
-    return 0;
+    rc = 0;
+
+done:
+
+    agw_buf_free(&text);
+    return rc;
 }
 
 

@@ -365,6 +365,84 @@ test_error_event(void)
 }
 
 
+/* Collects every delta.thinking_blocks entry of an OpenAI stream, in
+ * order, as a client that keeps them as they came. */
+static int
+collect_blocks(void *ud, const agw_sse_event_t *ev)
+{
+    size_t   i;
+    json_t  *j, *b;
+
+    j = json_loadb(ev->data, ev->data_len, 0, NULL);
+    json_array_foreach(json_object_get(json_object_get(json_array_get(
+        json_object_get(j, "choices"), 0), "delta"), "thinking_blocks"), i, b)
+    {
+        json_array_append(ud, b);
+    }
+    json_decref(j);
+    return 0;
+}
+
+
+/*
+ * The next turn of an OpenAI client of an Anthropic provider that thought:
+ * the thinking_blocks fragments the client got, sent back as they came,
+ * reach Anthropic as the one signed block Anthropic streamed.
+ */
+static void
+test_thinking_next_turn(void)
+{
+    json_t              *frags, *req, *out, *want;
+    agw_buf_t            in = AGW_BUF_INIT, mid = AGW_BUF_INIT;
+    agw_error_t          err;
+    agw_sse_parser_t     p;
+    agw_request_opts_t   o = { "claude-sonnet-4-5", 0, 1024 };
+
+    (void) ant_fixture_wire("anthropic-messages/stream-thinking.chunks.jsonl",
+                            &in);
+    (void) ant_run(A, O, "m", in.data, in.len, 0, 0, &mid, NULL);
+
+    frags = json_array();
+    agw_sse_init(&p, 0);
+    (void) agw_sse_feed(&p, mid.data, mid.len, collect_blocks, frags);
+    agw_sse_free(&p);
+    ok(json_array_size(frags) > 2, "thinking arrives in fragments");
+
+    req = json_pack("{s:s, s:[{s:s, s:s}, {s:s, s:s, s:O}, {s:s, s:s}]}",
+                    "model", "gpt", "messages",
+                    "role", "user", "content", "925/5?",
+                    "role", "assistant", "content", "925 \xc3\xb7 5 = 185",
+                        "thinking_blocks", frags,
+                    "role", "user", "content", "and /37?");
+    memset(&err, 0, sizeof(err));
+    out = NULL;
+    (void) agw_translate_request(O, A, req, &o, &out, &err);
+
+    want = json_pack("{s:s, s:s, s:s}", "type", "thinking",
+        "thinking", "The previous result was 925. Now I need to divide that "
+                    "by 5.\n\n925 \xc3\xb7 5 = 185",
+        "signature", "EvQBCkYICxgCKkAxhD4NUKFzudtZ6NzbZdEiBACIScTzqjPViM596i"
+            "WLZIk4EFKYYBj3B6Ptl3b0dcQv/VeJBNbejNWIWRBn+KPNEgz6HWtKx7p+QRgKs"
+            "EoaDGjsiqfht7gTRFYHiyIwD1VSmNqHxv3wy8KEMP+LYb/TC4UH3H97tuoaADARF"
+            "FcA0phdfxnzKQxFnc9lwY+dKlzUsaKSUAFeu1bDL5ikZJ1vL0Fkz6JjoFke0L/wO"
+            "JRIUDUlDUOFJ1tZ3ea7g6LGE/5hwuvWgLwewdcm64d+43l7F57XrOmqNd6flI2K/"
+            "oPr/4yzNgvi/EhT6Ca17BgB");
+    ok(json_equal(json_array_get(json_object_get(json_array_get(
+           json_object_get(out, "messages"), 1), "content"), 0), want),
+       "next turn: the signed thinking block, whole, first in its turn");
+    is_int(json_array_size(json_object_get(json_array_get(
+               json_object_get(out, "messages"), 1), "content")), 2,
+           "next turn: thinking then the text, nothing else");
+
+    json_decref(frags);
+    json_decref(req);
+    json_decref(out);
+    json_decref(want);
+    agw_buf_free(&in);
+    agw_buf_free(&mid);
+}
+
+
 int
 main(void)
 {
@@ -475,6 +553,7 @@ main(void)
 
     test_passthrough();
     test_error_event();
+    test_thinking_next_turn();
 
     return done_testing();
 }
