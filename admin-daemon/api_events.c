@@ -16,10 +16,29 @@
 #include "api_events.h"
 
 
+/* The drain's latency histogram (db.c): bucket i counts latencies in
+ * (bound[i-1], bound[i]] ms; the last one is unbounded. */
+#define AGW_ROLLUP_HIST                                                      \
+    "lat_le_25, lat_le_50, lat_le_100, lat_le_250, lat_le_500,"              \
+    " lat_le_1000, lat_le_2500, lat_le_5000, lat_le_10000, lat_le_30000,"    \
+    " lat_le_60000, lat_le_inf"
+
+#define AGW_ROLLUP_NHIST  12
+
+static const int64_t  agw_rollup_bounds[AGW_ROLLUP_NHIST - 1] = {
+    25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000
+};
+
+
 int
 agw_api_events_check(sqlite3 *db, char *err, size_t errlen)
 {
     if (sqlite3_exec(db,
+            "SELECT bucket, requests, errors, prompt_tokens,"
+            " completion_tokens, cached_tokens, reasoning_tokens,"
+            " cost_micro_usd, " AGW_ROLLUP_HIST " FROM rollup_minute LIMIT 0",
+            NULL, NULL, NULL) != SQLITE_OK
+        || sqlite3_exec(db,
             "SELECT id, seq, time_ms, latency_ms, ttfb_ms, status, attempts,"
             " prompt_tokens, completion_tokens, cached_tokens,"
             " reasoning_tokens, cost_micro_usd, request_id, key_id,"
@@ -161,4 +180,96 @@ agw_api_events_usage(sqlite3 *db, const char *group_sql,
     sqlite3_finalize(st);
 
     return rows;
+}
+
+
+/* The bound of the histogram bucket holding the q-quantile (nearest rank). */
+static json_t *
+agw_api_hist_quantile(const int64_t *hist, int64_t n, double q)
+{
+    int      i;
+    int64_t  rank, cum;
+
+    if (n <= 0) {
+        return json_null();
+    }
+
+    rank = (int64_t) (q * (double) n);
+    if ((double) rank < q * (double) n) {
+        rank++;                                 /* ceil */
+    }
+
+    cum = 0;
+
+    for (i = 0; i < AGW_ROLLUP_NHIST - 1; i++) {
+        cum += hist[i];
+        if (cum >= rank) {
+            return json_integer(agw_rollup_bounds[i]);
+        }
+    }
+
+    return json_null();
+}
+
+
+json_t *
+agw_api_events_recent(sqlite3 *db, int64_t from_s, char *err, size_t errlen)
+{
+    int            i;
+    int64_t        n, hist[AGW_ROLLUP_NHIST];
+    sqlite3_stmt  *st;
+    json_t        *out;
+
+    if (sqlite3_prepare_v2(db,
+            "SELECT coalesce(sum(requests), 0), coalesce(sum(errors), 0),"
+            " coalesce(sum(prompt_tokens), 0),"
+            " coalesce(sum(completion_tokens), 0),"
+            " coalesce(sum(cached_tokens), 0),"
+            " coalesce(sum(reasoning_tokens), 0),"
+            " coalesce(sum(cost_micro_usd), 0),"
+            " sum(lat_le_25), sum(lat_le_50), sum(lat_le_100),"
+            " sum(lat_le_250), sum(lat_le_500), sum(lat_le_1000),"
+            " sum(lat_le_2500), sum(lat_le_5000), sum(lat_le_10000),"
+            " sum(lat_le_30000), sum(lat_le_60000), sum(lat_le_inf)"
+            " FROM rollup_minute WHERE bucket >= ?1", -1, &st, NULL)
+        != SQLITE_OK)
+    {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        return NULL;
+    }
+
+    sqlite3_bind_int64(st, 1, from_s);
+
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        return NULL;
+    }
+
+    n = sqlite3_column_int64(st, 0);
+
+    for (i = 0; i < AGW_ROLLUP_NHIST; i++) {
+        hist[i] = sqlite3_column_int64(st, 7 + i);
+    }
+
+    out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:o}",
+                    "requests", (json_int_t) n,
+                    "errors", (json_int_t) sqlite3_column_int64(st, 1),
+                    "prompt_tokens", (json_int_t) sqlite3_column_int64(st, 2),
+                    "completion_tokens",
+                    (json_int_t) sqlite3_column_int64(st, 3),
+                    "cached_tokens", (json_int_t) sqlite3_column_int64(st, 4),
+                    "reasoning_tokens",
+                    (json_int_t) sqlite3_column_int64(st, 5),
+                    "cost_usd", sqlite3_column_int64(st, 6) / 1e6,
+                    "latency_p50_ms", agw_api_hist_quantile(hist, n, 0.50),
+                    "latency_p95_ms", agw_api_hist_quantile(hist, n, 0.95));
+
+    sqlite3_finalize(st);
+
+    if (out == NULL) {
+        snprintf(err, errlen, "out of memory");
+    }
+
+    return out;
 }

@@ -36,4 +36,14 @@ json_t *agw_api_events_usage(sqlite3 *db, const char *group_sql,
     const char *order_sql, int64_t from_ms, int64_t to_ms, char *err,
     size_t errlen);
 
+/*
+ * Totals since from_s (unix seconds) from the drain's per-minute rollups,
+ * cheap enough for the live stream to run every second whatever the
+ * traffic: the same members as a usage row without "group"; p50/p95 are
+ * the upper bounds of the latency histogram buckets that hold them (null
+ * past the last finite bound).  NULL with a message in err.
+ */
+json_t *agw_api_events_recent(sqlite3 *db, int64_t from_s, char *err,
+    size_t errlen);
+
 #endif /* AGW_API_EVENTS_H */

@@ -4,7 +4,10 @@
  * libmicrohttpd calls the reader whenever the socket can take more; with a
  * thread per connection the reader may simply sleep until the next second.
  * Each stream has its own SQLite connection for its whole life.  Every
- * second (the first at once) it sends
+ * second (the first at once) it sends the last hour's totals, read from
+ * the drain's per-minute rollups (a few rows whatever the traffic; the
+ * raw events of an hour can be a million rows), so p50/p95 are histogram
+ * bucket bounds here:
  *
  *   event: summary
  *   data: {"time":...,"window_s":3600,"requests":...,"ring":{...}}
@@ -44,36 +47,18 @@ static char *
 agw_stream_summary(agw_stream_t *s)
 {
     char               err[256], *data, *ev;
-    json_t            *rows, *sum, *ring;
+    json_t            *sum, *ring;
     int64_t            now;
     agw_state_stats_t  ss;
 
     now = agw_now();
 
-    rows = agw_api_events_usage(s->db, "''", "g",
-                                (now - AGW_STREAM_WINDOW_S) * 1000,
-                                (now + 1) * 1000, err, sizeof(err));
-    if (rows == NULL) {
-        agw_daemon_log("stream: %s", err);
-        return NULL;
-    }
-
-    if (json_array_size(rows)) {
-        sum = json_incref(json_array_get(rows, 0));
-        json_object_del(sum, "group");
-    } else {
-        sum = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:n, s:n}",
-                        "requests", (json_int_t) 0, "errors", (json_int_t) 0,
-                        "prompt_tokens", (json_int_t) 0,
-                        "completion_tokens", (json_int_t) 0,
-                        "cached_tokens", (json_int_t) 0,
-                        "reasoning_tokens", (json_int_t) 0,
-                        "cost_usd", 0.0, "latency_p50_ms", "latency_p95_ms");
-    }
-
-    json_decref(rows);
-
+    /* whole minutes: the rollups' grain */
+    sum = agw_api_events_recent(s->db,
+                                (now - AGW_STREAM_WINDOW_S) / 60 * 60, err,
+                                sizeof(err));
     if (sum == NULL) {
+        agw_daemon_log("stream: %s", err);
         return NULL;
     }
 

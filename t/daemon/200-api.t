@@ -556,7 +556,8 @@ subtest 'config as nginx published it, without secrets' => sub {
     unlike($r->{content}, qr/sk-leak-me/, 'secret-looking field dropped');
 };
 
-subtest 'live summary stream' => sub {
+# The first two events of the live stream: (content type, [decoded data]).
+sub stream_events {
     my ($buf, $type) = ('', '');
     HTTP::Tiny->new(timeout => 5)->request(GET => "$base/api/v1/stream",
         { headers => { Authorization => "Bearer $token" },
@@ -565,15 +566,20 @@ subtest 'live summary stream' => sub {
               $type = $_[1]{headers}{'content-type'};
               die "enough\n" if $buf =~ /\n\n.*\n\n/s;
           } });
+    my @data = map { eval { $json->decode($_) } // {} }
+               $buf =~ /^event: summary\ndata: (\{.*\})\n\n/mg;
+    return ($type, \@data);
+}
+
+subtest 'live summary stream' => sub {
+    my ($type, $ev) = stream_events();
     like($type, qr{^text/event-stream}, 'event stream');
-    like($buf, qr/^event: summary\ndata: \{.*\}\n\n/, 'summary event');
-    my ($data) = $buf =~ /^data: (.*)$/m;
-    my $s = eval { $json->decode($data) } // {};
-    is($s->{window_s}, 3600, 'last hour');
-    ok(exists $s->{requests} && exists $s->{ring}{dropped}, 'totals + ring');
-    is($s->{last_seq}, 1020, 'newest event seq');
-    my @events = $buf =~ /^event: summary$/mg;
-    cmp_ok(scalar @events, '>=', 2, 'a second event follows');
+    is(scalar @$ev, 2, 'a summary now, another a second later');
+    is($ev->[0]{window_s}, 3600, 'last hour');
+    ok(exists $ev->[0]{requests} && exists $ev->[0]{ring}{dropped},
+       'totals + ring');
+    is($ev->[0]{last_seq}, 1020, 'newest event seq');
+    cmp_ok($ev->[1]{time}, '>', $ev->[0]{time}, 'paced by the second');
 };
 
 # --- backup and restore -----------------------------------------------------
@@ -654,6 +660,12 @@ subtest 'events produced into the ring reach logs, usage and the stream' => sub 
     my %by = map { $_->{group} => $_ } @{ $u->{rows} };
     is($by{'key-0'}{prompt_tokens}, 100, 'tokens per key');
     ok(abs($by{'key-2'}{cost_usd} - 70e-6) < 1e-12, 'cost per key');
+
+    my (undef, $ev) = stream_events();
+    is($ev->[0]{requests}, 30, 'stream: last hour from the rollups');
+    is($ev->[0]{errors}, 1, 'stream: the one 502');
+    is($ev->[0]{prompt_tokens}, 300, 'stream: tokens');
+    is($ev->[0]{latency_p50_ms}, 250, 'stream: p50 as a histogram bound');
 
     my $h = req(GET => '/api/v1/health')->{json};
     is($h->{ring}{fill}, 0, 'ring drained');
