@@ -485,8 +485,9 @@ agw_ant_assistant_message(json_t *content, agw_error_t *err)
     }
 
     if (has_text) {
-        if (agw_ant_set(msg, "content", json_stringn(text.data, text.len))
-            != 0)
+        /* data is NULL when every text block was empty */
+        if (agw_ant_set(msg, "content", json_stringn(text.data ? text.data
+                                                     : "", text.len)) != 0)
         {
             goto done;
         }
@@ -508,7 +509,8 @@ agw_ant_assistant_message(json_t *content, agw_error_t *err)
 
     if (has_reasoning
         && agw_ant_set(msg, "reasoning_content",
-                       json_stringn(reasoning.data, reasoning.len)) != 0)
+                       json_stringn(reasoning.data ? reasoning.data : "",
+                                    reasoning.len)) != 0)
     {
         goto done;
     }

@@ -420,6 +420,33 @@ test_redacted_thinking(void)
 }
 
 
+/* Empty text (a turn cut at max_tokens while thinking) is an empty
+ * answer, not a failure. */
+static void
+test_empty_text(void)
+{
+    json_t       *in, *hub;
+    agw_usage_t   u;
+    agw_error_t   err;
+
+    memset(&err, 0, sizeof(err));
+    in = json_loads("{\"id\":\"msg_1\",\"model\":\"c\",\"content\":["
+                    "{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":"
+                    "\"s\"},{\"type\":\"text\",\"text\":\"\"}],\"stop_reason\":"
+                    "\"max_tokens\",\"usage\":{\"input_tokens\":3,"
+                    "\"output_tokens\":9}}", 0, NULL);
+    hub = agw_anthropic_ops.response_to_hub(in, &u, &err);
+    is_json(json_array_get(json_object_get(hub, "choices"), 0),
+            "{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
+            "\"\",\"reasoning_content\":\"\",\"thinking_blocks\":[{\"type\":"
+            "\"thinking\",\"thinking\":\"\",\"signature\":\"s\"}]},"
+            "\"finish_reason\":\"length\"}",
+            "empty text and thinking: an empty answer, finish length");
+    json_decref(in);
+    json_decref(hub);
+}
+
+
 /* A body that is not what Anthropic promises is the gateway's 502. */
 static void
 test_bad_upstream(void)
@@ -533,6 +560,7 @@ main(void)
     test_cache_usage();
     test_errors();
     test_passthrough();
+    test_empty_text();
     test_bad_upstream();
 
     return done_testing();
