@@ -574,17 +574,17 @@ failed:
 
 
 /*
- * What Google sends when a stream fails after it started: the error body
- * itself, pretty-printed, outside any "data:" line.  The SDKs rely on
- * that: @google/genai throws an ApiError when a read holds that JSON (or
- * "Incomplete JSON segment" when it came with other bytes), and an SSE
- * parser would not take it for a normal end.
+ * A stream that fails after it started ends with an error object chunk,
+ * data: {"error":{"code","message","status"}}.  @google/genai checks every
+ * data: event for one and throws an ApiError with that status, whatever
+ * way the bytes were split on the wire (tested with 2.32.0); Google itself
+ * has also been seen to send the body bare, outside any data: line, which
+ * that SDK only recognises when it arrives in a read of its own.
  */
 int
 agw_gm_stream_error(agw_stream_t *s, const agw_error_t *err, agw_buf_t *out)
 {
     int      rc;
-    char    *text;
     json_t  *j;
 
     agw_gemini_stream_free(&s->gemini);
@@ -594,19 +594,10 @@ agw_gm_stream_error(agw_stream_t *s, const agw_error_t *err, agw_buf_t *out)
         return -1;
     }
 
-    text = json_dumps(j, JSON_INDENT(2));
+    rc = agw_gm_write_event(out, j);
     json_decref(j);
-    if (text == NULL) {
-        return -1;
-    }
 
-    rc = agw_buf_append_str(out, text);
-    free(text);
-    if (rc != 0) {
-        return -1;
-    }
-
-    return agw_buf_append(out, "\n", 1);
+    return rc;
 }
 
 

@@ -2,8 +2,8 @@
  * libFuzzer target: a Gemini provider stream into every client dialect.
  * The stream is fed whole and in random pieces; the client bytes must be
  * identical both ways; an error reported must be an error recorded; and
- * the client gets whole events only (for a Gemini client, whole events
- * and then, on failure, Google's bare error body).
+ * the client gets whole events only (for a Gemini client, whole
+ * "data: " events, the last one an error object chunk when it failed).
  */
 
 #define _GNU_SOURCE  /* memmem */
@@ -54,39 +54,40 @@ run(agw_dialect_t client, const agw_stream_opts_t *o, const uint8_t *d,
 }
 
 
-/* A Gemini client's bytes: "data: {json}\r\n\r\n" events, then perhaps a
- * bare {"error":...} body (its last bytes), nothing else. */
+/* A Gemini client's bytes: "data: {json}\r\n\r\n" events only, the last
+ * one an error object chunk when the stream failed. */
 static void
 check_gemini_framing(const agw_buf_t *b, int failed)
 {
+    int          is_error;
     json_t      *j;
     const char  *p, *end, *e;
 
     p = b->data;
     end = b->data + b->len;
+    is_error = 0;
 
-    while (p < end && end - p >= 6 && memcmp(p, "data: ", 6) == 0) {
+    while (p < end) {
+        if (end - p < 6 || memcmp(p, "data: ", 6) != 0) {
+            fuzz_differ("gemini client bytes outside an event", b, b);
+        }
         e = memmem(p, (size_t) (end - p), "\r\n\r\n", 4);
         if (e == NULL) {
             fuzz_differ("unterminated gemini event", b, b);
         }
         j = json_loadb(p + 6, (size_t) (e - p - 6), 0, NULL);
-        if (!json_is_object(j)) {
-            fuzz_differ("gemini event is not a JSON object", b, b);
+        if (!json_is_object(j) || is_error) {
+            fuzz_differ("not a JSON object, or an event after the error",
+                        b, b);
         }
+        is_error = json_is_object(json_object_get(j, "error"));
         json_decref(j);
         p = e + 4;
     }
 
-    if (p == end) {
-        return;
+    if (is_error != failed) {
+        fuzz_differ("an error chunk if and only if the stream failed", b, b);
     }
-
-    j = json_loadb(p, (size_t) (end - p), 0, NULL);
-    if (!failed || !json_is_object(json_object_get(j, "error"))) {
-        fuzz_differ("gemini client bytes after the events", b, b);
-    }
-    json_decref(j);
 }
 
 

@@ -91,7 +91,7 @@ typedef struct {
     agw_buf_t   thoughts;    /* thought parts, joined */
     json_t     *calls;       /* functionCall parts (+ "sig"), in order */
     json_t     *usage;       /* the last usageMetadata */
-    json_t     *error;       /* a bare error object after the events */
+    json_t     *error;       /* an error object chunk ({"error":...}) */
     char        finish[32];  /* the last finishReason */
     char        model[64];   /* the last modelVersion */
     int         events;
@@ -124,14 +124,7 @@ gm_client_parse(const char *s, size_t len, gm_client_t *c)
     p = s;
     while (p < s + len) {
         if (strncmp(p, "data: ", 6) != 0) {
-            /* what Google sends on a failure: the error body, bare */
-            j = json_loadb(p, (size_t) (s + len - p), 0, NULL);
-            if (json_is_object(json_object_get(j, "error"))) {
-                c->error = j;
-            } else {
-                json_decref(j);
-                c->framing_ok = 0;
-            }
+            c->framing_ok = 0;
             break;
         }
 
@@ -149,6 +142,12 @@ gm_client_parse(const char *s, size_t len, gm_client_t *c)
             continue;
         }
         c->events++;
+
+        if (json_is_object(json_object_get(j, "error"))) {
+            json_decref(c->error);
+            c->error = j;
+            continue;
+        }
 
         json_array_foreach(json_object_get(j, "candidates"), i, cand) {
             json_array_foreach(json_object_get(json_object_get(cand,

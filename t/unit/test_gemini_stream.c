@@ -449,13 +449,14 @@ check_truncated_and_errors(void)
     run(GEM, GEM, &o, &in, 1, &out, &r);
     gm_client_parse(out.data, out.len, &gc);
     ok(r.finish_rc == 1 && gc.error != NULL && gc.framing_ok,
-       "  and to a gemini client: the events, then Google's bare error body");
+       "  and to a gemini client: the events, then an error object chunk");
     is_str(json_string_value(json_object_get(json_object_get(gc.error,
                "error"), "status")), "UNAVAILABLE", "  status UNAVAILABLE");
-    ok(out.len > 2 && out.data[out.len - 2] == '}'
-       && out.data[out.len - 1] == '\n'
-       && strstr(out.data, "\n  \"error\": {") != NULL,
-       "  pretty-printed as Google does, outside any data: line");
+    is_int(json_integer_value(json_object_get(json_object_get(gc.error,
+               "error"), "code")), 502, "  code 502");
+    p = strstr(out.data, "data: {\"error\":");
+    ok(p != NULL && strcmp(p + strlen(p) - 4, "\r\n\r\n") == 0,
+       "  the last event, framed like every other");
     gm_client_free(&gc);
 
     /* the connection lost after the finishReason loses nothing (the
