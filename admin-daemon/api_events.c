@@ -273,3 +273,120 @@ agw_api_events_recent(sqlite3 *db, int64_t from_s, char *err, size_t errlen)
 
     return out;
 }
+
+
+json_t *
+agw_api_rollup_usage(sqlite3 *db, const char *table, const char *group_sql,
+    const char *order_sql, int64_t from_s, int64_t to_s, char *err,
+    size_t errlen)
+{
+    int            i, rc;
+    char          *sql;
+    json_t        *rows, *row;
+    int64_t        n, hist[AGW_ROLLUP_NHIST];
+    const char    *g;
+    sqlite3_stmt  *st;
+
+    sql = sqlite3_mprintf(
+        "SELECT %s AS g, sum(requests) AS requests, sum(errors),"
+        " sum(prompt_tokens), sum(completion_tokens), sum(cached_tokens),"
+        " sum(reasoning_tokens), sum(cost_micro_usd),"
+        " sum(lat_le_25), sum(lat_le_50), sum(lat_le_100), sum(lat_le_250),"
+        " sum(lat_le_500), sum(lat_le_1000), sum(lat_le_2500),"
+        " sum(lat_le_5000), sum(lat_le_10000), sum(lat_le_30000),"
+        " sum(lat_le_60000), sum(lat_le_inf)"
+        " FROM %s WHERE bucket >= ?1 AND bucket < ?2"
+        " GROUP BY g ORDER BY %s", group_sql, table, order_sql);
+
+    if (sql == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+
+    rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    sqlite3_free(sql);
+
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        return NULL;
+    }
+
+    sqlite3_bind_int64(st, 1, from_s);
+    sqlite3_bind_int64(st, 2, to_s);
+
+    rows = json_array();
+    if (rows == NULL) {
+        sqlite3_finalize(st);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        g = (const char *) sqlite3_column_text(st, 0);
+        n = sqlite3_column_int64(st, 1);
+
+        for (i = 0; i < AGW_ROLLUP_NHIST; i++) {
+            hist[i] = sqlite3_column_int64(st, 8 + i);
+        }
+
+        row = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:o}",
+                        "group", g ? g : "",
+                        "requests", (json_int_t) n,
+                        "errors", (json_int_t) sqlite3_column_int64(st, 2),
+                        "prompt_tokens",
+                        (json_int_t) sqlite3_column_int64(st, 3),
+                        "completion_tokens",
+                        (json_int_t) sqlite3_column_int64(st, 4),
+                        "cached_tokens",
+                        (json_int_t) sqlite3_column_int64(st, 5),
+                        "reasoning_tokens",
+                        (json_int_t) sqlite3_column_int64(st, 6),
+                        "cost_usd", sqlite3_column_int64(st, 7) / 1e6,
+                        "latency_p50_ms",
+                        agw_api_hist_quantile(hist, n, 0.50),
+                        "latency_p95_ms",
+                        agw_api_hist_quantile(hist, n, 0.95));
+
+        if (row == NULL || json_array_append_new(rows, row) != 0) {
+            sqlite3_finalize(st);
+            json_decref(rows);
+            snprintf(err, errlen, "out of memory");
+            return NULL;
+        }
+    }
+
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        json_decref(rows);
+        return NULL;
+    }
+
+    sqlite3_finalize(st);
+
+    return rows;
+}
+
+
+int64_t
+agw_api_events_count_range(sqlite3 *db, int64_t from_ms, int64_t to_ms)
+{
+    int64_t        n;
+    sqlite3_stmt  *st;
+
+    n = -1;
+
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM events"
+                           " WHERE time_ms >= ?1 AND time_ms < ?2", -1, &st,
+                           NULL) == SQLITE_OK)
+    {
+        sqlite3_bind_int64(st, 1, from_ms);
+        sqlite3_bind_int64(st, 2, to_ms);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            n = sqlite3_column_int64(st, 0);
+        }
+        sqlite3_finalize(st);
+    }
+
+    return n;
+}

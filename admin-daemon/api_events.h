@@ -37,6 +37,21 @@ json_t *agw_api_events_usage(sqlite3 *db, const char *group_sql,
     size_t errlen);
 
 /*
+ * The same rows as agw_api_events_usage() from a rollup table ("rollup_minute"
+ * or "rollup_hour"), buckets in [from_s, to_s); group_sql is over the
+ * rollup's columns (bucket, key_id, key_name, model, provider).  Errors
+ * are the drain's (status >= 400 or a gateway error class); p50/p95 are
+ * histogram bucket bounds, as in agw_api_events_recent().
+ */
+json_t *agw_api_rollup_usage(sqlite3 *db, const char *table,
+    const char *group_sql, const char *order_sql, int64_t from_s,
+    int64_t to_s, char *err, size_t errlen);
+
+/* Events in [from_ms, to_ms) (an index range count), -1 on error. */
+int64_t agw_api_events_count_range(sqlite3 *db, int64_t from_ms,
+    int64_t to_ms);
+
+/*
  * Totals since from_s (unix seconds) from the drain's per-minute rollups,
  * cheap enough for the live stream to run every second whatever the
  * traffic: the same members as a usage row without "group"; p50/p95 are

@@ -125,6 +125,18 @@ agw_api_start(agw_daemon_t *d)
         }
     }
 
+    api->usage_exact_max = AGW_API_USAGE_EXACT_MAX;
+
+    s = getenv("AGW_ADMIN_USAGE_EXACT_MAX");
+    if (s != NULL && s[0] != '\0') {
+        api->usage_exact_max = strtoll(s, &end, 10);
+        if (*end != '\0' || api->usage_exact_max < 0) {
+            agw_daemon_log("AGW_ADMIN_USAGE_EXACT_MAX=\"%s\": expected a "
+                           "number of events", s);
+            goto failed;
+        }
+    }
+
     if (api->state_path != NULL
         && (asprintf(&api->snapshot_path, "%s.keys.json", api->state_path)
             < 0

@@ -1,7 +1,12 @@
 /*
  * api_usage: GET /api/v1/usage, totals over a time range grouped by key,
- * model, provider or time bucket, from the events table (percentiles need
- * the individual latencies, which rollups do not keep).
+ * model, provider or time bucket.
+ *
+ * Exact from the events table (true percentiles) while the range holds at
+ * most api->usage_exact_max events (about a second of work); past that,
+ * from the drain's rollups (per minute while those are kept, else per
+ * hour), whose cost does not grow with traffic, with percentiles read off
+ * their latency histograms.  "source" in the answer says which.
  */
 
 #include <stdio.h>
@@ -52,13 +57,13 @@ agw_usage_zero(void)
 int
 agw_api_usage(agw_req_t *r)
 {
-    int          group, bucket;
+    int          group, bucket, rollups, minute_ok;
     char         err[512], time_sql[128];
     size_t       i;
     json_t      *rows, *totals, *row, *t;
-    int64_t      now, from, to, width;
+    int64_t      now, from, to, width, n, ret, grain;
     sqlite3     *db;
-    const char  *group_sql, *order_sql;
+    const char  *group_sql, *order_sql, *table;
 
     static const char *const  allowed[] = {
         "from", "to", "group_by", "bucket", NULL
@@ -98,19 +103,41 @@ agw_api_usage(agw_req_t *r)
                               "\"bucket\" only applies to group_by=time");
     }
 
+    width = agw_usage_bucket_s[bucket];
+
+    if (group == 3 && (to - from) / width > AGW_USAGE_MAX_BUCKETS) {
+        return agw_http_error(r, 400, "bad_request",
+                              "more than %d %s buckets in the range: use a "
+                              "wider bucket or a shorter range",
+                              AGW_USAGE_MAX_BUCKETS,
+                              agw_usage_buckets[bucket]);
+    }
+
+    db = agw_req_db(r);
+    if (db == NULL) {
+        return 0;
+    }
+
+    n = agw_api_events_count_range(db, from * 1000, to * 1000);
+    if (n < 0) {
+        return agw_http_db_error(r, db, "counting events");
+    }
+
+    /* the minute rollups are purged after minute_retention_s (0: never) */
+    ret = __atomic_load_n(&r->api->daemon->minute_retention_s,
+                          __ATOMIC_RELAXED);
+    minute_ok = ret == 0 || from >= now - ret + 60;
+
+    rollups = n > r->api->usage_exact_max
+              && !(group == 3 && width < 3600 && !minute_ok);
+
+    table = minute_ok ? "rollup_minute" : "rollup_hour";
+    grain = minute_ok ? 60 : 3600;
+
     if (group == 3) {
-        width = agw_usage_bucket_s[bucket];
-
-        if ((to - from) / width > AGW_USAGE_MAX_BUCKETS) {
-            return agw_http_error(r, 400, "bad_request",
-                                  "more than %d %s buckets in the range: "
-                                  "use a wider bucket or a shorter range",
-                                  AGW_USAGE_MAX_BUCKETS,
-                                  agw_usage_buckets[bucket]);
-        }
-
         snprintf(time_sql, sizeof(time_sql),
-                 "((time_ms / 1000) / %lld) * %lld",
+                 rollups ? "(bucket / %lld) * %lld"
+                         : "((time_ms / 1000) / %lld) * %lld",
                  (long long) width, (long long) width);
         group_sql = time_sql;
         order_sql = "g";
@@ -120,22 +147,23 @@ agw_api_usage(agw_req_t *r)
         order_sql = "requests DESC, g";
     }
 
-    db = agw_req_db(r);
-    if (db == NULL) {
-        return 0;
+    if (rollups) {
+        rows = agw_api_rollup_usage(db, table, group_sql, order_sql,
+                                    from / grain * grain, to, err,
+                                    sizeof(err));
+        totals = rows ? agw_api_rollup_usage(db, table, "''", "g",
+                                             from / grain * grain, to, err,
+                                             sizeof(err))
+                      : NULL;
+    } else {
+        rows = agw_api_events_usage(db, group_sql, order_sql, from * 1000,
+                                    to * 1000, err, sizeof(err));
+        totals = rows ? agw_api_events_usage(db, "''", "g", from * 1000,
+                                             to * 1000, err, sizeof(err))
+                      : NULL;
     }
 
-    rows = agw_api_events_usage(db, group_sql, order_sql, from * 1000,
-                                to * 1000, err, sizeof(err));
-    if (rows == NULL) {
-        agw_daemon_log("usage: %s", err);
-        return agw_http_error(r, 500, "internal",
-                              "database error while summing usage");
-    }
-
-    totals = agw_api_events_usage(db, "''", "g", from * 1000, to * 1000,
-                                  err, sizeof(err));
-    if (totals == NULL) {
+    if (rows == NULL || totals == NULL) {
         json_decref(rows);
         agw_daemon_log("usage: %s", err);
         return agw_http_error(r, 500, "internal",
@@ -162,12 +190,13 @@ agw_api_usage(agw_req_t *r)
     }
 
     return agw_http_json(r, 200,
-                         json_pack("{s:I, s:I, s:s, s:s?, s:o, s:o}",
+                         json_pack("{s:I, s:I, s:s, s:s?, s:s, s:o, s:o}",
                                    "from", (json_int_t) from,
                                    "to", (json_int_t) to,
                                    "group_by", agw_usage_groups[group],
                                    "bucket", group == 3
                                              ? agw_usage_buckets[bucket]
                                              : NULL,
+                                   "source", rollups ? "rollups" : "events",
                                    "rows", rows, "totals", t));
 }

@@ -27,6 +27,7 @@
 
 #define AGW_API_BODY_MAX        (64 * 1024)
 #define AGW_API_RESTORE_MAX     (1024ull * 1024 * 1024)
+#define AGW_API_USAGE_EXACT_MAX 200000
 #define AGW_API_MAX_HEADERS     4
 
 typedef struct agw_auth_s  agw_auth_t;
@@ -43,6 +44,7 @@ typedef struct {
     struct MHD_Daemon  *mhd;
     agw_auth_t         *auth;
     uint64_t            restore_max;
+    int64_t             usage_exact_max;  /* events; more: use rollups */
     int64_t             started;          /* unix s */
     int                 stopping;         /* atomic: SSE streams end */
 

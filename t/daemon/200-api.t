@@ -46,6 +46,7 @@ sub start_daemon {
     local $ENV{AGW_ADMIN_TOKEN} = $token;
     local $ENV{AGW_ADMIN_LOGIN_MAX_FAILS} = 5;
     local $ENV{AGW_ADMIN_LOGIN_WINDOW} = 60;
+    local $ENV{AGW_ADMIN_USAGE_EXACT_MAX} = 25;    # rollups past 25 events
 
     my $pid = fork() // die "fork: $!";
     if ($pid == 0) {
@@ -456,6 +457,7 @@ subtest 'usage summaries' => sub {
     ok(abs($r->{json}{totals}{cost_usd} - 0.03) < 1e-9, 'cost in USD');
     is($r->{json}{totals}{latency_p50_ms}, 100, 'p50 latency');
     is($r->{json}{totals}{latency_p95_ms}, 190, 'p95 latency');
+    is($r->{json}{source}, 'events', 'exact, from the events');
 
     $r = req(GET => "/api/v1/usage?$q&group_by=key", token => 1);
     %by = map { $_->{group} => $_ } @{ $r->{json}{rows} };
@@ -640,8 +642,10 @@ subtest 'events produced into the ring reach logs, usage and the stream' => sub 
     my $tool = "$root/build/agw-ringtool";
     plan skip_all => "$tool not built" unless -x $tool;
 
-    my $before = req(GET => '/api/v1/usage?group_by=key', token => 1)
-                 ->{json}{totals}{requests};
+    my $recent = 'from=' . (time - 600);
+    my $before = req(GET => "/api/v1/usage?$recent", token => 1)->{json};
+    is($before->{totals}{requests}, 0, 'nothing in the last 10 minutes yet');
+    is($before->{source}, 'events', 'few events: exact');
     my $out = `$tool produce $state 30 --keys 3 --tag ring 2>&1`;
     like($out, qr/produced=30 dropped=0/, 'produced 30 events') or diag $out;
 
@@ -655,8 +659,18 @@ subtest 'events produced into the ring reach logs, usage and the stream' => sub 
     like($r->{json}{items}[0]{request_id}, qr/^ring-\d+$/, 'request ids');
     is($r->{json}{items}[0]{provider}, 'openai', 'provider');
 
-    my $u = req(GET => '/api/v1/usage?group_by=key', token => 1)->{json};
-    is($u->{totals}{requests} - $before, 30, 'usage counts them');
+    my $u = req(GET => "/api/v1/usage?$recent&group_by=key", token => 1)
+            ->{json};
+    is($u->{source}, 'rollups', 'past the exact limit: rollups');
+    is($u->{totals}{requests}, 30, 'usage counts them');
+    is($u->{totals}{errors}, 1, 'and the 502');
+    is($u->{totals}{latency_p50_ms}, 250, 'p50 as a histogram bound');
+    my $tm = req(GET => "/api/v1/usage?$recent&group_by=time&bucket=minute",
+                 token => 1)->{json};
+    my $sum = 0;
+    $sum += $_->{requests} for @{ $tm->{rows} };
+    is($sum, 30, 'minute buckets from the rollups add up');
+    ok(!(grep { $_->{time} % 60 } @{ $tm->{rows} }), 'aligned to minutes');
     my %by = map { $_->{group} => $_ } @{ $u->{rows} };
     is($by{'key-0'}{prompt_tokens}, 100, 'tokens per key');
     ok(abs($by{'key-2'}{cost_usd} - 70e-6) < 1e-12, 'cost per key');
