@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "agw_state.h"
 
@@ -24,6 +25,7 @@
 #define AGW_DAEMON_MINUTE_RET_S    (14 * 86400)
 #define AGW_DAEMON_PURGE_EVERY_MS  60000
 #define AGW_DAEMON_STOP_FLUSH_MS   10000
+#define AGW_DAEMON_SWITCH_QUIET_MS 2000    /* old ring idle before a switch */
 
 typedef struct agw_db_s  agw_db_t;
 
@@ -45,6 +47,10 @@ typedef struct agw_daemon_s {
     /* Runtime. */
     agw_state_t    state;
     int            state_mapped;
+    dev_t          state_dev;        /* the file mapped, to notice when */
+    ino_t          state_ino;        /* nginx recreated it */
+    int            lock_fd;          /* holds the one-consumer lock */
+    int            reexec;           /* the drain asks main to restart */
     agw_db_t      *db;
     volatile sig_atomic_t  stop;     /* SIGTERM, SIGINT */
     volatile sig_atomic_t  reload;   /* SIGHUP: re-read the config file */

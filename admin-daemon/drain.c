@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 
 #include "daemon.h"
@@ -123,6 +124,54 @@ agw_drain_batch(agw_daemon_t *d, agw_ring_reader_t *rd,
 }
 
 
+/*
+ * nginx recreated the state file (the operator removed an incompatible
+ * one, or /dev/shm was emptied): our mapping is the old, unlinked file.
+ * Once the old ring is empty and no old worker has written to it for a
+ * while, ask main to restart us on the new file.  Returns 1 then.
+ */
+static int
+agw_drain_state_replaced(agw_daemon_t *d, int64_t now)
+{
+    struct stat       sb;
+    static int64_t    next_check, quiet_since;
+    static uint64_t   last_tail;
+    uint64_t          tail;
+
+    if (now < next_check) {
+        return 0;
+    }
+
+    next_check = now + 1000;
+
+    if (stat(d->state_path, &sb) != 0
+        || (sb.st_dev == d->state_dev && sb.st_ino == d->state_ino))
+    {
+        quiet_since = 0;
+        return 0;
+    }
+
+    tail = __atomic_load_n(&d->state.hdr->tail, __ATOMIC_RELAXED);
+
+    if (quiet_since == 0 || tail != last_tail
+        || agw_ring_fill(&d->state) != 0)
+    {
+        quiet_since = now;
+        last_tail = tail;
+        return 0;
+    }
+
+    if (now - quiet_since < AGW_DAEMON_SWITCH_QUIET_MS) {
+        return 0;
+    }
+
+    agw_daemon_log("state file %s was recreated and the old ring is "
+                   "drained: restarting on the new one", d->state_path);
+
+    return 1;
+}
+
+
 static void
 agw_drain_purge(agw_daemon_t *d, int64_t now)
 {
@@ -202,6 +251,12 @@ agw_drain_run(agw_daemon_t *d)
         }
 
         /* Idle: the ring is empty. */
+        if (agw_drain_state_replaced(d, now)) {
+            d->reexec = 1;
+            d->stop = 1;
+            break;
+        }
+
         if (now >= next_purge) {
             agw_drain_purge(d, now);
             next_purge = now + AGW_DAEMON_PURGE_EVERY_MS;

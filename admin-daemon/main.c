@@ -12,7 +12,10 @@
  * environment (AGW_*), the command line.  --help lists them.
  */
 
+#define _GNU_SOURCE          /* F_OFD_SETLK */
+
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +24,7 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 
 #include "daemon.h"
@@ -359,6 +363,7 @@ agw_configure(agw_daemon_t *d, int argc, char **argv, char *err,
     struct option          longopts[AGW_NOPTS + 4];
 
     memset(d, 0, sizeof(*d));
+    d->lock_fd = -1;
     d->retention_s = AGW_DAEMON_RETENTION_S;
     d->minute_retention_s = AGW_DAEMON_MINUTE_RET_S;
     d->batch_size = AGW_DAEMON_BATCH;
@@ -533,31 +538,84 @@ agw_signals(agw_daemon_t *d)
 }
 
 
+/*
+ * One consumer per state file: a second daemon on the same file would
+ * commit the ring under the first one's feet.  An open file description
+ * lock (fcntl, independent of the flock agw_state_open takes while
+ * formatting) on the header's head field, held for our lifetime.
+ */
+static int
+agw_consumer_lock(agw_daemon_t *d)
+{
+    int           fd;
+    struct flock  fl;
+
+    fd = open(d->state_path, O_RDWR | O_CLOEXEC);
+    if (fd == -1) {
+        agw_daemon_log("open(\"%s\"): %s", d->state_path, strerror(errno));
+        return -1;
+    }
+
+    memset(&fl, 0, sizeof(fl));
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = offsetof(agw_state_hdr_t, head);
+    fl.l_len = sizeof(uint64_t);
+
+    if (fcntl(fd, F_OFD_SETLK, &fl) == -1) {
+        if (errno == EAGAIN || errno == EACCES) {
+            agw_daemon_log("another daemon (pid %llu) already drains %s",
+                           (unsigned long long) d->state.hdr->consumer_pid,
+                           d->state_path);
+        } else {
+            agw_daemon_log("locking %s: %s", d->state_path, strerror(errno));
+        }
+        close(fd);
+        return -1;
+    }
+
+    d->lock_fd = fd;
+
+    return 0;
+}
+
+
 /* Maps the state file, waiting for nginx to create it unless we may. */
 static int
 agw_open_state(agw_daemon_t *d)
 {
-    int   waiting;
-    char  err[1024];
+    int          waiting, created;
+    char         err[1024];
+    struct stat  sb;
 
     waiting = 0;
 
     while (!d->stop) {
-        if (agw_state_open(&d->state, d->state_path, 0, NULL, 0, err,
-                           sizeof(err)) == 0)
-        {
-            d->state_mapped = 1;
-            return 0;
-        }
+        created = 0;
 
-        if (d->create_state
-            && agw_state_open(&d->state, d->state_path, d->state_size, NULL,
-                              1, err, sizeof(err)) == 0)
+        if (agw_state_open(&d->state, d->state_path, 0, NULL, 0, err,
+                           sizeof(err)) == 0
+            || (d->create_state
+                && (created = agw_state_open(&d->state, d->state_path,
+                                             d->state_size, NULL, 1, err,
+                                             sizeof(err)) == 0)))
         {
-            agw_daemon_log("created state file %s (%zu bytes)",
-                           d->state_path, d->state_size);
+            if (created) {
+                agw_daemon_log("created state file %s (%zu bytes)",
+                               d->state_path, d->state_size);
+            }
+
             d->state_mapped = 1;
-            return 0;
+
+            /* What we mapped, to notice a recreated file (drain.c); a
+             * replacement between the open and this stat is noticed at
+             * the next restart only. */
+            if (stat(d->state_path, &sb) == 0) {
+                d->state_dev = sb.st_dev;
+                d->state_ino = sb.st_ino;
+            }
+
+            return agw_consumer_lock(d);
         }
 
         /* A file that exists but is not ours, or of another layout, will
@@ -658,7 +716,18 @@ done:
         agw_state_close(&d.state);
     }
 
+    if (d.lock_fd != -1) {
+        close(d.lock_fd);
+    }
+
     agw_daemon_free_config(&d);
+
+    if (rc == 0 && d.reexec) {
+        /* Same pid, same arguments, on the new state file. */
+        execv("/proc/self/exe", argv);
+        fprintf(stderr, AGW_DAEMON_NAME ": execv: %s\n", strerror(errno));
+        return 1;
+    }
 
     return rc;
 }
