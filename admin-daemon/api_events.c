@@ -39,6 +39,12 @@ agw_api_events_check(sqlite3 *db, char *err, size_t errlen)
             " cost_micro_usd, " AGW_ROLLUP_HIST " FROM rollup_minute LIMIT 0",
             NULL, NULL, NULL) != SQLITE_OK
         || sqlite3_exec(db,
+            "SELECT bucket, key_id, key_name, model, provider, requests,"
+            " " AGW_ROLLUP_HIST " FROM rollup_hour LIMIT 0",
+            NULL, NULL, NULL) != SQLITE_OK
+        || sqlite3_exec(db, "SELECT k, v FROM drain_meta LIMIT 0",
+                        NULL, NULL, NULL) != SQLITE_OK
+        || sqlite3_exec(db,
             "SELECT id, seq, time_ms, latency_ms, ttfb_ms, status, attempts,"
             " prompt_tokens, completion_tokens, cached_tokens,"
             " reasoning_tokens, cost_micro_usd, request_id, key_id,"
