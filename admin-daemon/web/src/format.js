@@ -1,25 +1,31 @@
 // Number, money, time and duration formatting in the current language.
+// The daemon reports unknown token counts and costs as -1: negative
+// amounts show as "–", like missing ones.
 
 import { lang } from './i18n.js';
 
 const loc = () => (lang() === 'zh' ? 'zh-CN' : 'en-US');
 
+function unknown(n) {
+    return n === null || n === undefined || Number.isNaN(n) || n < 0;
+}
+
 export function num(n) {
-    if (n === null || n === undefined || Number.isNaN(n)) {
+    if (unknown(n)) {
         return '–';
     }
     return new Intl.NumberFormat(loc()).format(n);
 }
 
 export function compact(n) {
-    if (n === null || n === undefined) {
+    if (unknown(n)) {
         return '–';
     }
     return new Intl.NumberFormat(loc(), { notation: 'compact', maximumFractionDigits: 1 }).format(n);
 }
 
 export function usd(n) {
-    if (n === null || n === undefined) {
+    if (unknown(n)) {
         return '–';
     }
     const digits = n !== 0 && Math.abs(n) < 1 ? 4 : 2;
@@ -37,7 +43,7 @@ export function pct(x) {
 }
 
 export function ms(n) {
-    if (n === null || n === undefined) {
+    if (unknown(n)) {
         return '–';
     }
     return n >= 10000 ? `${(n / 1000).toFixed(1)} s` : `${num(Math.round(n))} ms`;
