@@ -20,6 +20,7 @@
 
 #include "tap.h"
 #include "agw_state.h"
+#include "agw_translate.h"
 
 #define BUSY  ((uint64_t) 1 << 63)
 
@@ -323,7 +324,15 @@ test_strings(void)
     agw_event_init(&ev);
     ok(ev.ttfb_ms == -1 && ev.cost_micro_usd == -1 && ev.reasoning_tokens == -1
        && ev.status == 0, "event_init marks unknowns -1");
-    is_str(agw_event_error_class_name(6), "rate_limit", "error class name");
+    /* The names follow agw_translate.h's enum: a change there shows. */
+    is_str(agw_event_error_class_name(AGW_ERR_RATE_LIMIT), "rate_limit",
+           "error class name");
+    is_str(agw_event_error_class_name(AGW_ERR_BAD_GATEWAY), "bad_gateway",
+           "error class name follows the enum");
+    is_str(agw_event_error_class_name(AGW_ERR_TIMEOUT), "timeout",
+           "last error class");
+    is_str(agw_event_error_class_name(AGW_ERR_TIMEOUT + 1), "unknown",
+           "no name past the enum");
     is_str(agw_event_error_class_name(200), "unknown", "unknown class");
     is_str(agw_event_cache_status_name(AGW_CACHE_HIT), "hit", "cache name");
 }
