@@ -1269,6 +1269,59 @@ agw_ant_tool_choice_from_hub(json_t *hub, json_t *out)
 }
 
 
+/*
+ * With thinking on, Anthropic wants the last assistant turn of a tool loop
+ * in progress (the last turn holds tool results) to start with its signed
+ * thinking block.  A client that does not keep
+ * thinking_blocks (most OpenAI SDK users) cannot send it, and the request
+ * would be refused: thinking is left off for that request instead
+ * (documented), as the turn in progress was thought through already.
+ */
+static int
+agw_ant_unsigned_tool_turn(json_t *msgs)
+{
+    size_t       i, n;
+    json_t      *m, *content, *b;
+    const char  *type;
+
+    /* a tool loop in progress: the last turn carries tool results */
+    n = json_array_size(msgs);
+    content = json_object_get(json_array_get(msgs, n - 1), "content");
+    type = agw_ant_str(json_array_get(content, 0), "type");
+    if (type == NULL || strcmp(type, "tool_result") != 0) {
+        return 0;
+    }
+
+    for ( /* void */ ; n > 0; n--) {
+        m = json_array_get(msgs, n - 1);
+        if (strcmp(agw_ant_str(m, "role"), "assistant") == 0) {
+            break;
+        }
+    }
+
+    if (n == 0) {
+        return 0;
+    }
+
+    content = json_object_get(json_array_get(msgs, n - 1), "content");
+    type = agw_ant_str(json_array_get(content, 0), "type");
+    if (type != NULL && (strcmp(type, "thinking") == 0
+                         || strcmp(type, "redacted_thinking") == 0))
+    {
+        return 0;
+    }
+
+    json_array_foreach(content, i, b) {
+        type = agw_ant_str(b, "type");
+        if (type != NULL && strcmp(type, "tool_use") == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 /* reasoning_effort -> a thinking budget (agw_anthropic_int.h); 0: none. */
 static json_int_t
 agw_ant_budget(json_t *hub)
@@ -1435,6 +1488,10 @@ agw_ant_request_from_hub(json_t *hub, const agw_request_opts_t *o,
     /* Anthropic refuses thinking with a forced tool: the forced tool, which
      * the client's logic depends on, wins (documented) */
     budget = forced ? 0 : agw_ant_budget(hub);
+
+    if (budget > 0 && agw_ant_unsigned_tool_turn(msgs)) {
+        budget = 0;
+    }
 
     if (budget > 0) {
         /* max_tokens counts thinking too and must exceed the budget: the

@@ -253,6 +253,37 @@ test_conversation_rules(void)
         "reasoning_effort -> thinking budget, thinking blocks first");
     json_decref(out);
 
+    /* a tool loop whose assistant turn lost its thinking blocks (an OpenAI
+     * SDK client drops them): thinking is left off rather than refused */
+    out = from_hub_text(
+        "{\"model\":\"o3\",\"reasoning_effort\":\"medium\",\"messages\":["
+        "{\"role\":\"user\",\"content\":\"weather?\"},"
+        "{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c1\",\"type\":"
+            "\"function\",\"function\":{\"name\":\"w\",\"arguments\":"
+            "\"{}\"}}]},"
+        "{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"sun\"}],"
+        "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":"
+        "\"w\"}}]}", &err);
+    ok(out != NULL && json_object_get(out, "thinking") == NULL,
+       "tool loop without its thinking block: thinking left off");
+    json_decref(out);
+
+    /* the same loop with the signed block sent back keeps thinking */
+    out = from_hub_text(
+        "{\"model\":\"o3\",\"reasoning_effort\":\"medium\",\"messages\":["
+        "{\"role\":\"user\",\"content\":\"weather?\"},"
+        "{\"role\":\"assistant\",\"thinking_blocks\":[{\"type\":"
+            "\"thinking\",\"thinking\":\"t\",\"signature\":\"s\"}],"
+            "\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\","
+            "\"function\":{\"name\":\"w\",\"arguments\":\"{}\"}}]},"
+        "{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"sun\"}],"
+        "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":"
+        "\"w\"}}]}", &err);
+    is_json(json_object_get(out, "thinking"),
+            "{\"type\":\"enabled\",\"budget_tokens\":8192}",
+            "tool loop with its signed thinking block: thinking kept");
+    json_decref(out);
+
     /* a forced tool and thinking cannot go together: the tool wins */
     out = from_hub_text(
         "{\"model\":\"o3\",\"reasoning_effort\":\"low\",\"messages\":["
