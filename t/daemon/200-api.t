@@ -399,6 +399,40 @@ subtest 'update and revoke reach the snapshot' => sub {
     is(scalar(grep { $_ eq 'team-a' } @names), 1, 'one live team-a');
 };
 
+subtest 'concurrent key changes leave one consistent snapshot' => sub {
+    my @kids;
+    for my $c (1 .. 4) {
+        my $pid = fork() // die "fork: $!";
+        if ($pid == 0) {
+            my $ok = 1;
+            for my $i (1 .. 5) {
+                my $r = req(POST => '/api/v1/keys', token => 1,
+                            json => { name => "conc-$c-$i" });
+                $ok &&= $r->{status} == 201;
+                $ok &&= req(DELETE => "/api/v1/keys/$r->{json}{key}{id}",
+                            token => 1)->{status} == 200 if $i % 2;
+            }
+            POSIX::_exit($ok ? 0 : 1);
+        }
+        push @kids, $pid;
+    }
+    my $fails = 0;
+    for (@kids) { waitpid $_, 0; $fails++ if $? }
+    is($fails, 0, 'every create and revoke succeeded');
+
+    my %live = map { $_->{id} => 1 }
+               grep { $_->{name} =~ /^conc-/ }
+               @{ req(GET => '/api/v1/keys?include_revoked=false',
+                      token => 1)->{json}{keys} };
+    is(scalar keys %live, 8, 'eight left live');
+    my $snap = snapshot();
+    is_deeply([sort grep { $live{$_} } map { $_->{id} } @{ $snap->{keys} }],
+              [sort keys %live], 'the snapshot has exactly those');
+    is($snap->{generation}, generation(), 'and the last generation');
+    opendir my $dh, $dir or die;
+    is_deeply([grep { /\.tmp\./ } readdir $dh], [], 'no temp file left');
+};
+
 # --- usage, logs, config, stream --------------------------------------------
 
 sub add_events {

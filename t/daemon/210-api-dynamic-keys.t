@@ -233,6 +233,9 @@ stop_daemon();
 is(chat_all($survivor), '200', 'daemon stopped: the last snapshot serves');
 is(chat_all($static), '200', 'and static keys too');
 
+unlike(slurp("$dir/daemon.log"), qr/Sanitizer|runtime error/,
+       'daemon log has no sanitizer report');
+
 my $log = slurp("$dir/logs/error.log");
 unlike($log, qr/\Q$secret\E|\Q$survivor\E/, 'no client secret in the nginx log');
 unlike($log, qr/\[(alert|emerg|crit)\]/, 'no alert in the nginx log');
