@@ -563,7 +563,8 @@ agw_ant_encode_thinking(agw_anthropic_encoder_t *e, json_t *delta,
 
         /* the text is in reasoning_content when the delta has it: a
          * thinking block's own text counts only without it */
-        text = (rc_text == NULL) ? agw_ant_str(b, "thinking") : NULL;
+        text = (rc_text == NULL || rc_text[0] == '\0')
+               ? agw_ant_str(b, "thinking") : NULL;
         sig = agw_ant_str(b, "signature");
 
         if (text != NULL && text[0] != '\0') {
