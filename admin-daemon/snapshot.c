@@ -23,8 +23,8 @@
 
 static agw_keyset_t *agw_snapshot_load_db(sqlite3 *db, char *err,
     size_t errlen);
-static int agw_snapshot_write_file(const char *path, const char *mode_from,
-    const char *data, size_t len, char *err, size_t errlen);
+static int agw_snapshot_write_file(const char *path, const char *data,
+    size_t len, char *err, size_t errlen);
 
 
 /* The keys to publish, as a finalized key set. */
@@ -133,24 +133,18 @@ failed:
 
 /*
  * Atomic replace: temp file beside the target, fsync, rename, fsync the
- * directory (so the rename itself survives a crash).  The file gets the
- * state file's mode and group: whoever may map the state may read keys.
+ * directory (so the rename itself survives a crash).  Mode 0644: nginx
+ * workers read it under their own unprivileged user (the state file they
+ * inherited mapped from the master; this one they open), and it holds
+ * nothing secret: SHA-256 of 256-bit random keys, names, model lists.
  */
 static int
-agw_snapshot_write_file(const char *path, const char *mode_from,
-    const char *data, size_t len, char *err, size_t errlen)
+agw_snapshot_write_file(const char *path, const char *data, size_t len,
+    char *err, size_t errlen)
 {
-    int          fd, dfd;
-    char        *tmp, *dircopy;
-    mode_t       mode;
-    ssize_t      n;
-    struct stat  sb;
-
-    mode = 0644;
-
-    if (mode_from != NULL && stat(mode_from, &sb) == 0) {
-        mode = (sb.st_mode & 0666) | 0600;
-    }
+    int       fd, dfd;
+    char     *tmp, *dircopy;
+    ssize_t   n;
 
     if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
         snprintf(err, errlen, "out of memory");
@@ -165,15 +159,9 @@ agw_snapshot_write_file(const char *path, const char *mode_from,
         return -1;
     }
 
-    if (fchmod(fd, mode) != 0) {
+    if (fchmod(fd, 0644) != 0) {
         snprintf(err, errlen, "chmod \"%s\": %s", tmp, strerror(errno));
         goto failed;
-    }
-
-    if (mode_from != NULL && stat(mode_from, &sb) == 0
-        && fchown(fd, (uid_t) -1, sb.st_gid) != 0)
-    {
-        /* not in that group: the mode bits still apply to us */
     }
 
     while (len) {
@@ -263,8 +251,8 @@ agw_snapshot_publish(agw_api_t *api, sqlite3 *db, char *err, size_t errlen)
         return -1;
     }
 
-    rc = agw_snapshot_write_file(api->snapshot_path, api->state_path, json,
-                                 len, err, errlen);
+    rc = agw_snapshot_write_file(api->snapshot_path, json, len, err,
+                                 errlen);
     free(json);
 
     if (rc != 0) {

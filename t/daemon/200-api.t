@@ -302,6 +302,8 @@ subtest 'create a key: secret once, only its hash stored, published' => sub {
     ok($k->{active}, 'snapshot active');
     cmp_ok(generation(), '>', $gen0, 'generation bumped');
     is($snap->{generation}, generation(), 'snapshot generation = state');
+    is((stat "$state.keys.json")[2] & 07777, 0644,
+       'snapshot readable by unprivileged nginx workers');
     unlike(slurp($log), qr/\Q$secret\E/, 'secret never logged');
 };
 
