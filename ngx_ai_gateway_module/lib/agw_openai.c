@@ -561,13 +561,64 @@ agw_openai_stream_error(agw_stream_t *s, const agw_error_t *err,
 
 
 /*
+ * The nesting depth of JSON text at position p (outside a string): 1 is
+ * inside the top-level object.  Strings are skipped with their escapes.
+ */
+static int
+agw_openai_depth_at(const char *d, const char *p)
+{
+    int          depth;
+    const char  *q, *bs;
+
+    depth = 0;
+
+    while (d < p) {
+        switch (*d) {
+
+        case '"':
+            /* to the closing quote: one preceded by an even number of
+             * backslashes (memchr keeps this fast on long strings) */
+            for (q = d + 1; /* void */; q++) {
+                q = memchr(q, '"', (size_t) (p - q));
+                if (q == NULL) {
+                    return -1;                  /* p is inside a string */
+                }
+                for (bs = q; bs > d + 1 && bs[-1] == '\\'; bs--) {
+                    /* void */
+                }
+                if ((q - bs) % 2 == 0) {
+                    break;
+                }
+            }
+            d = q + 1;
+            continue;
+
+        case '{':
+        case '[':
+            depth++;
+            break;
+
+        case '}':
+        case ']':
+            depth--;
+            break;
+        }
+
+        d++;
+    }
+
+    return depth;
+}
+
+
+/*
  * The position of the only occurrence of the JSON key "key" (quotes
- * included) in d that is a key of a compact object (preceded by '{' or
- * ','), or NULL if there is none.  *many is set when the text occurs more
- * than once, or once but not in that position: the caller must then
- * parse.  Inside a JSON string a quote is always escaped, so "key" with
- * both quotes bare followed by ':' only occurs there as ...\"key":, which
- * the preceding-byte check rejects.
+ * included) in d that is a key of the top-level compact object (preceded
+ * by '{' or ',', at depth 1), or NULL if there is none.  *many is set when
+ * the text occurs more than once, or once but not in that position: the
+ * caller must then parse.  Inside a JSON string a quote is always escaped,
+ * so "key" with both quotes bare followed by ':' only occurs there as
+ * ...\"key":, which the preceding-byte check rejects.
  */
 static const char *
 agw_openai_find_key(const char *d, size_t len, const char *key, int *many)
@@ -582,7 +633,9 @@ agw_openai_find_key(const char *d, size_t len, const char *key, int *many)
     for (p = d; (p = memmem(p, (size_t) (end - p), key, klen)) != NULL;
          p += klen)
     {
-        if (found != NULL || p == d || (p[-1] != ',' && p[-1] != '{')) {
+        if (found != NULL || p == d || (p[-1] != ',' && p[-1] != '{')
+            || agw_openai_depth_at(d, p) != 1)
+        {
             *many = 1;
             return NULL;
         }

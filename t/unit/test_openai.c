@@ -378,6 +378,20 @@ check_stream_failures(const agw_buf_t *wire)
        && strstr(out.data, "\"model\":\"my-alias\"") != NULL,
        "\"error\": null in a chunk is not an error");
 
+    /* only the top-level model is the model: a nested one stays */
+    out.len = 0;
+    w.len = 0;
+    agw_buf_append_str(&w, "data: {\"id\":\"x\",\"choices\":[{\"index\":0,"
+                       "\"delta\":{\"content\":\"a\"},\"meta\":{\"model\":"
+                       "\"inner\"}}]}\n\ndata: {\"meta\":{\"model\":\"inner\"},"
+                       "\"model\":\"m\",\"choices\":[]}\n\ndata: [DONE]\n\n");
+    stream_run(OAI, OAI, &o, w.data, w.len, 0, 1, &out, &r);
+    ok(r.finish_rc == 0 && strstr(out.data, "{\"model\":\"inner\"}") != NULL
+       && strstr(strstr(out.data, "{\"model\":\"inner\"}") + 1,
+                 "{\"model\":\"inner\"}") != NULL
+       && strstr(out.data, "\"model\":\"my-alias\"") != NULL,
+       "a nested \"model\" key is left alone, the top-level one rewritten");
+
     /* garbage in a data line */
     out.len = 0;
     w.len = 0;
