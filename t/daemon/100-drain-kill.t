@@ -80,6 +80,9 @@ is(sql($db, 'SELECT sum(requests), sum(prompt_tokens), sum(cost_micro_usd)'
    'minute rollups: requests, tokens and cost of each event once');
 is(sql($db, 'SELECT sum(requests) FROM rollup_hour'), $total,
    'hour rollups too');
+is(sql($db, "SELECT count(*) FROM events WHERE json_valid(attempt_list)"
+            . " AND json_extract(attempt_list, '\$[0].provider') = 'openai'"),
+   $total, 'attempt lists are valid JSON');
 
 my $s = stats($state);
 is($s->{dropped} + $s->{skipped}, 0, 'nothing dropped or skipped');
