@@ -47,6 +47,7 @@ sub start_daemon {
     local $ENV{AGW_ADMIN_LOGIN_MAX_FAILS} = 5;
     local $ENV{AGW_ADMIN_LOGIN_WINDOW} = 60;
     local $ENV{AGW_ADMIN_USAGE_EXACT_MAX} = 25;    # rollups past 25 events
+    local $ENV{AGW_ADMIN_RESTORE_MAX} = 4 << 20;
 
     my $pid = fork() // die "fork: $!";
     if ($pid == 0) {
@@ -667,6 +668,10 @@ subtest 'backup download and restore round trip' => sub {
     is_error(req(POST => '/api/v1/restore', token => 1,
                  body => substr($backup, 0, 100)),
              400, 'bad_request', qr/SQLite database/, 'truncated upload');
+    is_error(req(POST => '/api/v1/restore', token => 1,
+                 body => "SQLite format 3\0" . ("\0" x (5 << 20))),
+             413, 'too_large', qr/over the limit of 4194304/,
+             'upload over the restore limit');
     alive('after bad restores');
     is(req(GET => '/api/v1/usage?from=' . $t0, token => 1)->{json}{totals}
        {requests}, 20, 'data intact after refused restores');
