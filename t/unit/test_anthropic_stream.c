@@ -443,6 +443,79 @@ test_thinking_next_turn(void)
 }
 
 
+/*
+ * The encoder's block switching on a synthetic OpenAI-compatible stream
+ * (DeepSeek-style reasoning, a redacted block, text, a call without an id,
+ * a fragment for a call already closed, usage after the finish chunk with
+ * cached tokens): blocks in order with increasing indexes, the held
+ * message_delta carrying the stop reason and the late usage, net of cache.
+ */
+static void
+test_encoder_switching(void)
+{
+    agw_buf_t    out = AGW_BUF_INIT, sum = AGW_BUF_INIT;
+    const char  *in =
+        "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{"
+            "\"role\":\"assistant\",\"reasoning_content\":\"hmm\"}}]}\n\n"
+        "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{"
+            "\"reasoning_content\":\", ok\"}}]}\n\n"
+        "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{"
+            "\"thinking_blocks\":[{\"type\":\"redacted_thinking\",\"data\":"
+            "\"R1\"}]}}]}\n\n"
+        "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{"
+            "\"content\":\"Let me look.\"}}]}\n\n"
+        "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{"
+            "\"tool_calls\":[{\"index\":0,\"function\":{\"name\":\"a\","
+            "\"arguments\":\"{\\\"x\\\":1}\"}}]}}]}\n\n"
+        "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{"
+            "\"tool_calls\":[{\"index\":1,\"id\":\"call_b\",\"function\":{"
+            "\"name\":\"b\",\"arguments\":\"{}\"}}]}}]}\n\n"
+        "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{},"
+            "\"finish_reason\":\"length\"}]}\n\n"
+        "data: {\"id\":\"c1\",\"choices\":[],\"usage\":{\"prompt_tokens\":"
+            "100,\"completion_tokens\":20,\"prompt_tokens_details\":{"
+            "\"cached_tokens\":60}}}\n\n"
+        "data: [DONE]\n\n";
+
+    is_int(ant_run(O, A, "m", in, strlen(in), 0, 0, &out, NULL), 0,
+           "synthetic stream: clean end");
+    ant_read(out.data, out.len, 0, &sum);
+    is_str(sum.data,
+           "model=m\n"
+           "[0 thinking] hmm, ok\n"
+           "[1 redacted_thinking R1] \n"
+           "[2 text] Let me look.\n"
+           "[3 tool_use toolu_gateway_0 a] {\"x\":1}\n"
+           "[4 tool_use call_b b] {}\n"
+           "stop=max_tokens usage in=40 cw=0 cr=60 out=20\n"
+           "end\n",
+           "blocks switch in order; late usage in the held message_delta");
+
+    /* a provider interleaving two calls' fragments (none captured does):
+     * the late fragment goes to its own call's block index, which the SDKs
+     * accumulate by (documented approximation) */
+    in = "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
+             "{\"index\":0,\"id\":\"c_a\",\"function\":{\"name\":\"a\","
+             "\"arguments\":\"{\\\"x\\\":\"}}]}}]}\n\n"
+         "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
+             "{\"index\":1,\"id\":\"c_b\",\"function\":{\"name\":\"b\","
+             "\"arguments\":\"{}\"}}]}}]}\n\n"
+         "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
+             "{\"index\":0,\"function\":{\"arguments\":\"1}\"}}]}}]}\n\n"
+         "data: [DONE]\n\n";
+    agw_buf_reset(&out);
+    is_int(ant_run(O, A, "m", in, strlen(in), 0, 0, &out, NULL), 0,
+           "interleaved calls: clean end");
+    ok(strstr(out.data, "{\"type\":\"content_block_delta\",\"index\":0,"
+                        "\"delta\":{\"type\":\"input_json_delta\","
+                        "\"partial_json\":\"1}\"}}") != NULL,
+       "interleaved calls: the late fragment goes to its call's block");
+
+    agw_buf_free(&out);
+    agw_buf_free(&sum);
+}
+
+
 int
 main(void)
 {
@@ -554,6 +627,7 @@ main(void)
     test_passthrough();
     test_error_event();
     test_thinking_next_turn();
+    test_encoder_switching();
 
     return done_testing();
 }
