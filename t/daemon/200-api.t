@@ -15,6 +15,7 @@ use JSON::PP;
 use Digest::SHA qw(sha256_hex);
 use File::Temp qw(tempdir);
 use File::Spec;
+use IO::Socket::INET;
 use Cwd qw(abs_path);
 use FindBin;
 use POSIX ();
@@ -668,10 +669,19 @@ subtest 'backup download and restore round trip' => sub {
     is_error(req(POST => '/api/v1/restore', token => 1,
                  body => substr($backup, 0, 100)),
              400, 'bad_request', qr/SQLite database/, 'truncated upload');
-    is_error(req(POST => '/api/v1/restore', token => 1,
-                 body => "SQLite format 3\0" . ("\0" x (5 << 20))),
-             413, 'too_large', qr/over the limit of 4194304/,
-             'upload over the restore limit');
+    # refused on its announced length, before a byte of it is stored: send
+    # the headers only and read the answer
+    my ($hostport) = $base =~ m{//(.*)};
+    my $sock = IO::Socket::INET->new(PeerAddr => $hostport, Timeout => 5)
+        or die "connect: $!";
+    print $sock "POST /api/v1/restore HTTP/1.1\r\nHost: $hostport\r\n"
+                . "Authorization: Bearer $token\r\n"
+                . "Content-Length: " . (5 << 20) . "\r\n\r\n";
+    my $answer = '';
+    while (my $line = <$sock>) { $answer .= $line; last if $answer =~ /\}\}/ }
+    like($answer, qr{^HTTP/1\.1 413 }, 'upload over the restore limit: 413');
+    like($answer, qr/"too_large".*over the limit of 4194304/,
+         'before the body is sent');
     alive('after bad restores');
     is(req(GET => '/api/v1/usage?from=' . $t0, token => 1)->{json}{totals}
        {requests}, 20, 'data intact after refused restores');
