@@ -167,7 +167,9 @@ async function checkHeaders() {
     await fetch(base + '/api/v1/logout', { method: 'POST', headers: { Cookie: cookie, 'X-CSRF-Token': token } });
 }
 
+const T0 = Date.now();
 async function shoot(page, name) {
+    note(`${((Date.now() - T0) / 1000).toFixed(1)} s: ${name}`);
     await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
@@ -267,6 +269,8 @@ async function flows(page, consoleErrors) {
     is(await page.textContent('#log-detail dd[data-field="prompt_tokens"]'), '16', 'detail shows prompt tokens');
     is(await page.textContent('#log-detail dd[data-field="completion_tokens"]'), '363', 'detail shows completion tokens');
     like(await page.textContent('#log-detail dd[data-field="provider"]'), /^mock$/, 'detail shows the provider');
+    const tries = await page.$$eval('#log-detail table tbody tr', (trs) => trs.map((tr) => tr.textContent));
+    ok(tries.length === 1 && /mock/.test(tries[0]) && /200/.test(tries[0]), 'detail lists the attempt: provider and status', tries);
     like(await page.textContent('#log-detail pre[data-body="request_body"]').catch(() => ''),
         /\n {6}"content": "Invent a holiday\."/, 'detail shows the captured request body pretty-printed');
     await shoot(page, 'logs-detail-laptop-light-en');
@@ -322,7 +326,7 @@ async function flows(page, consoleErrors) {
 
     // The session expires (cookie gone): the next call shows the login with a notice.
     await page.context().clearCookies();
-    await gotoPage(page, 'keys').catch(() => {});
+    await page.evaluate(() => { location.hash = '#/keys'; });
     await page.waitForSelector('#login-reason', { timeout: 10000 }).catch(() => {});
     like(await page.textContent('#login-reason').catch(() => ''), /expired/, 'an expired session returns to the login with a notice');
 
@@ -332,6 +336,7 @@ async function flows(page, consoleErrors) {
     await page.waitForSelector('#username');
     const status = await page.evaluate(async () => (await fetch('/api/v1/session')).status);
     is(status, 401, 'after logout the session is gone');
+    note(`${((Date.now() - T0) / 1000).toFixed(1)} s: flows done`);
 
     is(consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e)).join('\n'), '', 'no CSP violations');
 }
@@ -390,6 +395,7 @@ try {
 } finally {
     if (browser) await browser.close().catch(() => {});
     await stopAll();
+    note(`${((Date.now() - T0) / 1000).toFixed(1)} s: everything stopped`);
     const failed = done();
     if (!failed && !code) rmSync(tmp, { recursive: true, force: true });
     else note(`left ${tmp} for inspection`);

@@ -40,9 +40,12 @@ function base(fmt) {
 }
 
 // series: [{ label, data, colour index, fill?, stack? }]
-export function timeChart(canvas, labels, series, { type = 'line', fmt, stacked } = {}) {
+export function timeChart(canvas, labels, series, { type = 'line', fmt, stacked, integer } = {}) {
     const colours = palette();
     const opts = base(fmt);
+    if (integer) {
+        opts.scales.y.ticks.precision = 0;
+    }
     if (stacked) {
         opts.scales.x.stacked = true;
         opts.scales.y.stacked = true;

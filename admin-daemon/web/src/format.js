@@ -46,7 +46,10 @@ export function ms(n) {
     if (unknown(n)) {
         return '–';
     }
-    return n >= 10000 ? `${(n / 1000).toFixed(1)} s` : `${num(Math.round(n))} ms`;
+    if (n >= 10000) {
+        return `${(n / 1000).toFixed(1)} s`;
+    }
+    return n < 10 ? `${num(Math.round(n * 10) / 10)} ms` : `${num(Math.round(n))} ms`;
 }
 
 // Unix seconds (or ms when isMs) to a local date and time.

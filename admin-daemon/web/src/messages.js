@@ -51,7 +51,7 @@ const en = {
 
     'metric.requests': 'Requests',
     'metric.errors': 'Errors',
-    'metric.errors_n': '{n} errors',
+    'metric.errors_n': '{n} failed',
     'metric.tokens': 'Tokens',
     'metric.tokens_split': 'prompt {p} · completion {c} · cached {k}',
     'metric.prompt': 'Prompt',
@@ -70,6 +70,7 @@ const en = {
     'overview.live_hint': '(live)',
     'overview.range_totals': 'Selected range',
     'overview.share_of_cost': 'Share by {what}',
+    'overview.by': 'By {what}',
     'chart.requests': 'Requests and errors',
     'chart.tokens': 'Tokens',
     'chart.cost': 'Cost (USD)',
@@ -92,6 +93,7 @@ const en = {
     'logs.next': 'Next',
     'logs.page': 'Page {n}',
     'logs.no_capture': 'Not captured (body capture is off for this route).',
+    'logs.no_attempts': 'No provider was tried.',
 
     'field.seq': 'Sequence',
     'field.request_id': 'Request ID',
@@ -116,6 +118,8 @@ const en = {
     'field.cost_usd': 'Cost',
     'field.cache': 'Cache',
     'field.request_body': 'Request body',
+    'field.ring_seq': 'Ring sequence',
+    'field.error_class': 'Error class',
     'field.response_body': 'Response body',
 
     'keys.create': 'Create key',
@@ -258,6 +262,7 @@ const zh = {
     'overview.live_hint': '（实时）',
     'overview.range_totals': '所选时间范围',
     'overview.share_of_cost': '按{what}占比',
+    'overview.by': '按{what}',
     'chart.requests': '请求与错误',
     'chart.tokens': 'Token 用量',
     'chart.cost': '费用（美元）',
@@ -280,6 +285,7 @@ const zh = {
     'logs.next': '下一页',
     'logs.page': '第 {n} 页',
     'logs.no_capture': '未记录（此路由未开启请求体记录）。',
+    'logs.no_attempts': '没有尝试任何服务商。',
 
     'field.seq': '序号',
     'field.request_id': '请求 ID',
@@ -304,6 +310,8 @@ const zh = {
     'field.cost_usd': '费用',
     'field.cache': '缓存',
     'field.request_body': '请求体',
+    'field.ring_seq': '环形缓冲序号',
+    'field.error_class': '错误类别',
     'field.response_body': '响应体',
 
     'keys.create': '创建密钥',

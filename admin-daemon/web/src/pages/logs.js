@@ -194,6 +194,29 @@ export function renderLogs(main, { params, live, go }) {
 }
 
 const BODY_FIELDS = ['request_body', 'response_body'];
+const OWN_SECTION = [...BODY_FIELDS, 'attempt_list', 'time_ms'];
+
+// One row per try against a provider, with whatever fields the drain
+// stored for it (provider, status, latency_ms, error_class, ...).
+function attemptsTable(list) {
+    const keys = [...new Set(list.flatMap((a) => Object.keys(a || {})))];
+    return table(keys.map((k) => ({
+        label: fieldLabel(k),
+        num: k.endsWith('_ms'),
+        cell: (a) => {
+            const v = a[k];
+            if (k === 'status' && typeof v === 'number') return statusBadge(v);
+            if (k.endsWith('_ms')) return f.ms(v);
+            return v === null || v === undefined ? '–' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+        },
+    })), list, { caption: t('logs.attempts'), empty: t('logs.no_attempts') });
+}
+
+// A field's name in the current language, or as the API spells it.
+function fieldLabel(k) {
+    const s = t(`field.${k}`);
+    return s === `field.${k}` ? k : s;
+}
 
 // Every field of the entry, known ones first in a readable order, then any
 // the API adds later (arrays and objects pretty-printed), then the bodies.
@@ -201,7 +224,7 @@ function detailView(d, close) {
     const order = ['seq', 'request_id', 'time', 'key', 'key_id', 'dialect', 'model', 'route', 'provider',
         'upstream_model', 'status', 'error', 'attempts', 'stream', 'latency_ms', 'ttfb_ms', 'prompt_tokens',
         'completion_tokens', 'cached_tokens', 'reasoning_tokens', 'cost_usd', 'cache'];
-    const keys = [...order.filter((k) => k in d), ...Object.keys(d).filter((k) => !order.includes(k) && !BODY_FIELDS.includes(k) && k !== 'time_ms')];
+    const keys = [...order.filter((k) => k in d), ...Object.keys(d).filter((k) => !order.includes(k) && !OWN_SECTION.includes(k))];
     const value = (k, v) => {
         if (v === null || v === undefined || v === '') return t('common.none');
         if (k === 'time') return f.dateTime(d.time_ms || v, !!d.time_ms);
@@ -217,7 +240,8 @@ function detailView(d, close) {
         h('div', { class: 'detail-head' },
             h('h2', { id: 'detail-title' }, t('logs.detail_title', { id: d.request_id || d.seq })),
             h('button', { type: 'button', class: 'close ghost', onclick: close, 'aria-label': t('common.close') }, '✕')),
-        h('dl', { class: 'fields' }, keys.map((k) => [h('dt', null, t(`field.${k}`)), h('dd', { 'data-field': k }, value(k, d[k]))])),
+        h('dl', { class: 'fields' }, keys.map((k) => [h('dt', null, fieldLabel(k)), h('dd', { 'data-field': k }, value(k, d[k]))])),
+        Array.isArray(d.attempt_list) ? [h('h3', null, t('logs.attempts')), attemptsTable(d.attempt_list)] : null,
         BODY_FIELDS.map((k) => [
             h('h3', null, t(`field.${k}`)),
             d[k] === null || d[k] === undefined

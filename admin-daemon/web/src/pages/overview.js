@@ -72,14 +72,16 @@ export function renderOverview(main, { params, live, go }) {
             h('div', { class: 'tiles' }, Object.values(rangeTiles).map((x) => x.el))),
         body);
 
-    function setTotals(tiles, s) {
+    // approx: the live stream's percentiles are histogram bucket bounds.
+    function setTotals(tiles, s, approx) {
+        const lat = (v) => (approx && v !== null && v !== undefined ? `≤ ${f.ms(v)}` : f.ms(v));
         tiles.requests.set(f.num(s.requests), t('metric.errors_n', { n: f.num(s.errors) }));
         tiles.tokens.set(f.compact(totalTokens(s)), t('metric.tokens_split', {
             p: f.compact(s.prompt_tokens), c: f.compact(s.completion_tokens), k: f.compact(s.cached_tokens),
         }));
         tiles.cost.set(f.usd(s.cost_usd), '');
         tiles.errors.set(f.pct(errorRate(s)), '');
-        tiles.latency.set(f.ms(s.latency_p50_ms), t('metric.p95', { v: f.ms(s.latency_p95_ms) }));
+        tiles.latency.set(lat(s.latency_p50_ms), t('metric.p95', { v: lat(s.latency_p95_ms) }));
     }
 
     function destroyCharts() {
@@ -93,18 +95,22 @@ export function renderOverview(main, { params, live, go }) {
         return { canvas, el: card(title, h('div', { class: 'chart' }, canvas)) };
     }
 
-    function breakdown(title, rows, id) {
+    function breakdown(title, dim, rows, id) {
         const shown = rows.slice(0, 12);
-        const canvas = h('canvas', { id: `share-${id}`, role: 'img', 'aria-label': t('overview.share_of_cost', { what: title }) });
-        const el = card(title,
+        const canvas = h('canvas', { id: `share-${id}`, role: 'img', 'aria-label': t('overview.share_of_cost', { what: dim }) });
+        const el = card(title, h('div', { class: 'breakdown' },
             shown.length ? h('div', { class: 'chart chart-small' }, canvas) : null,
             table([
-                { label: title, cell: (r) => h('span', { class: 'group-name' }, r.group || t('common.none')) },
+                { label: dim, cell: (r) => h('span', { class: 'group-name' }, r.group || t('common.none')) },
                 { label: t('metric.requests'), num: true, cell: (r) => f.num(r.requests) },
-                { label: t('metric.tokens'), num: true, cell: (r) => f.compact(totalTokens(r)) },
+                { label: t('metric.prompt'), num: true, cell: (r) => f.compact(r.prompt_tokens) },
+                { label: t('metric.completion'), num: true, cell: (r) => f.compact(r.completion_tokens) },
+                { label: t('metric.cached'), num: true, cell: (r) => f.compact(r.cached_tokens) },
                 { label: t('metric.cost'), num: true, cell: (r) => f.usd(r.cost_usd) },
                 { label: t('metric.error_rate'), num: true, cell: (r) => f.pct(errorRate(r)) },
-            ], shown, { caption: title, rowAttrs: () => ({ 'data-breakdown': id }) }));
+                { label: 'p50', num: true, cell: (r) => f.ms(r.latency_p50_ms) },
+                { label: 'p95', num: true, cell: (r) => f.ms(r.latency_p95_ms) },
+            ], shown, { caption: title, rowAttrs: () => ({ 'data-breakdown': id }) })));
         if (shown.length) {
             const useCost = shown.some((r) => r.cost_usd > 0);
             charts.push(shareChart(canvas, shown.map((r) => r.group || t('common.none')),
@@ -142,15 +148,15 @@ export function renderOverview(main, { params, live, go }) {
 
             replace(body,
                 h('div', { class: 'grid-2' }, req.el, tok.el, cost.el, lat.el),
-                h('div', { class: 'grid-3' },
-                    breakdown(t('dim.model'), byModel.rows, 'model'),
-                    breakdown(t('dim.provider'), byProvider.rows, 'provider'),
-                    breakdown(t('dim.key'), byKey.rows, 'key')));
+                h('div', { class: 'stack' },
+                    breakdown(t('overview.by', { what: t('dim.model') }), t('dim.model'), byModel.rows, 'model'),
+                    breakdown(t('overview.by', { what: t('dim.provider') }), t('dim.provider'), byProvider.rows, 'provider'),
+                    breakdown(t('overview.by', { what: t('dim.key') }), t('dim.key'), byKey.rows, 'key')));
 
             charts.push(timeChart(req.canvas, labels, [
                 { label: t('metric.requests'), data: rows.map((x) => x.requests - x.errors), colour: 0 },
                 { label: t('metric.errors'), data: rows.map((x) => x.errors), colour: 3 },
-            ], { type: 'bar', stacked: true, fmt: f.num }));
+            ], { type: 'bar', stacked: true, fmt: f.num, integer: true }));
             charts.push(timeChart(tok.canvas, labels, [
                 { label: t('metric.prompt'), data: rows.map((x) => x.prompt_tokens), colour: 0 },
                 { label: t('metric.completion'), data: rows.map((x) => x.completion_tokens), colour: 1 },
@@ -176,7 +182,7 @@ export function renderOverview(main, { params, live, go }) {
     // New events drained: refresh the range (at most every 2 s) when it
     // ends now; a custom range in the past does not change.
     const unsubscribe = live.subscribe((s) => {
-        setTotals(liveTiles, s);
+        setTotals(liveTiles, s, true);
         if (lastSeq !== null && s.last_seq !== lastSeq && range.live && !reloadTimer) {
             reloadTimer = setTimeout(() => {
                 reloadTimer = 0;
