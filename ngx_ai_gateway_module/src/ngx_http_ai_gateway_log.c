@@ -90,6 +90,7 @@ ngx_http_ai_gateway_log_handler(ngx_http_request_t *r)
     ev.cached_tokens = u->cache_read;
     ev.cache_write_tokens = u->cache_write;
     ev.reasoning_tokens = u->reasoning;
+    ev.cost_micro_usd = ngx_http_ai_gateway_cost(r, ctx);
 
     ev.bytes_in = r->request_length;
     ev.bytes_out = r->connection->sent;

@@ -88,6 +88,20 @@ static ngx_command_t  ngx_http_ai_gateway_commands[] = {
       0,
       NULL },
 
+    { ngx_string("ai_gateway_prices"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_ai_gateway_prices_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ai_gateway_price"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_ai_gateway_price_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("ai_gateway_auth"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -171,6 +185,8 @@ ngx_http_ai_gateway_create_main_conf(ngx_conf_t *cf)
      *     amcf->state_path = { 0, NULL };
      *     amcf->state_params = { 0, 0, 0 };
      *     amcf->state_zone = NULL;
+     *     amcf->prices = NULL;
+     *     amcf->price_overrides = NULL;
      */
 
     if (ngx_array_init(&amcf->providers, cf->pool, 4,

@@ -19,6 +19,7 @@
 #include "agw_buf.h"
 #include "agw_dialect.h"
 #include "agw_keys.h"
+#include "agw_price.h"
 #include "agw_state.h"
 #include "agw_translate.h"
 #include "agw_usage.h"
@@ -102,6 +103,8 @@ typedef struct {
     size_t                      state_size;
     agw_state_params_t          state_params;
     ngx_shm_zone_t             *state_zone;
+    agw_price_table_t          *prices;       /* ai_gateway_prices */
+    agw_price_table_t          *price_overrides; /* ai_gateway_price */
 } ngx_http_ai_gateway_main_conf_t;
 
 
@@ -215,6 +218,14 @@ const agw_usage_t *ngx_http_ai_gateway_usage(ngx_http_ai_gateway_ctx_t *ctx);
 /* _log.c */
 ngx_int_t ngx_http_ai_gateway_log_init(ngx_conf_t *cf);
 ngx_int_t ngx_http_ai_gateway_log_handler(ngx_http_request_t *r);
+
+/* _cost.c */
+char *ngx_http_ai_gateway_prices_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_ai_gateway_price_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+int64_t ngx_http_ai_gateway_cost(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
 
 /* _publish.c */
 ngx_int_t ngx_http_ai_gateway_publish(ngx_conf_t *cf,

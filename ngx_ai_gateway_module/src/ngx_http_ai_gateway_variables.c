@@ -28,6 +28,7 @@ typedef enum {
     AGW_VAR_CACHED_TOKENS,
     AGW_VAR_REASONING_TOKENS,
     AGW_VAR_TTFB,
+    AGW_VAR_COST,
     AGW_VAR_UPSTREAM_URL,
     AGW_VAR_UPSTREAM_HOST
 } ngx_http_ai_gateway_var_e;
@@ -79,6 +80,9 @@ static ngx_http_variable_t  ngx_http_ai_gateway_vars[] = {
 
     { ngx_string("ai_gateway_ttfb"), NULL, ngx_http_ai_gateway_variable,
       AGW_VAR_TTFB, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("ai_gateway_cost"), NULL, ngx_http_ai_gateway_variable,
+      AGW_VAR_COST, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("ai_gateway_upstream_url"), NULL,
       ngx_http_ai_gateway_variable, AGW_VAR_UPSTREAM_URL,
@@ -165,6 +169,7 @@ static ngx_int_t
 ngx_http_ai_gateway_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
+    int64_t                     cost;
     ngx_str_t                   s;
     const agw_usage_t          *u;
     ngx_http_ai_gateway_ctx_t  *ctx;
@@ -233,6 +238,26 @@ ngx_http_ai_gateway_variable(ngx_http_request_t *r,
 
         v->len = ngx_sprintf(v->data, "%T.%03M",
                              (time_t) ctx->ttfb / 1000, ctx->ttfb % 1000)
+                 - v->data;
+        v->valid = 1;
+        v->no_cacheable = 1;
+        v->not_found = 0;
+        return NGX_OK;
+
+    case AGW_VAR_COST:
+        cost = ngx_http_ai_gateway_cost(r, ctx);
+        if (cost < 0) {
+            break;
+        }
+
+        /* USD with micro-dollar precision: 0.000123 */
+        v->data = ngx_pnalloc(r->pool, NGX_INT64_LEN + 8);
+        if (v->data == NULL) {
+            return NGX_ERROR;
+        }
+
+        v->len = ngx_sprintf(v->data, "%L.%06L", cost / 1000000,
+                             cost % 1000000)
                  - v->data;
         v->valid = 1;
         v->no_cacheable = 1;
