@@ -344,6 +344,18 @@ subtest 'key input is validated' => sub {
     my $huge = '{"name":"' . ('x' x 200_000) . '"}';
     is_error(req(POST => '/api/v1/keys', token => 1, json => $huge),
              413, 'too_large', qr/over the limit/, 'huge body');
+    # no Content-Length: counted as it arrives
+    my ($hostport) = $base =~ m{//(.*)};
+    my $sock = IO::Socket::INET->new(PeerAddr => $hostport, Timeout => 5)
+        or die "connect: $!";
+    my $chunk = 'x' x 8192;
+    print $sock "POST /api/v1/keys HTTP/1.1\r\nHost: $hostport\r\n"
+                . "Authorization: Bearer $token\r\n"
+                . "Transfer-Encoding: chunked\r\n\r\n"
+                . ("2000\r\n$chunk\r\n" x 10) . "0\r\n\r\n";
+    my $answer = '';
+    while (my $line = <$sock>) { $answer .= $line; last if $answer =~ /\}\}/ }
+    like($answer, qr{^HTTP/1\.1 413 .*"too_large"}s, 'huge chunked body: 413');
     alive('after malformed keys input');
 
     is_error(req(GET => '/api/v1/keys/k_doesnotexist', token => 1), 404,
