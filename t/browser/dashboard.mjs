@@ -286,8 +286,31 @@ async function flows(page, consoleErrors) {
     ok(statuses.every((s) => s >= 400), 'errors-only filter shows only failed requests', statuses);
     await page.click('form.filters button[type=button]');
 
-    // Revoke, then nginx refuses the key.
+    // Keys: per-key usage, edit models and expiry, disable and enable.
     await gotoPage(page, 'keys');
+    const keyCells = () => page.$$eval('tr:has(.key-name) td', (tds) => tds.map((td) => td.textContent));
+    is((await keyCells())[6], '1', 'Keys show the key\'s requests (the 401s before the snapshot carry no key)');
+    const expiry = new Date(Date.now() + 30 * 86400e3);
+    const pad = (n) => String(n).padStart(2, '0');
+    await page.click('tr:has(.key-name) button[data-action="edit"]');
+    await page.fill('#key-models', 'gpt-4o-mini, gpt-4.1');
+    await page.fill('#key-expires', `${expiry.getFullYear()}-${pad(expiry.getMonth() + 1)}-${pad(expiry.getDate())}`);
+    await page.click('#key-save');
+    await page.waitForFunction(() => [...document.querySelectorAll('tr:has(.key-name) td')].some((td) => td.textContent === 'gpt-4o-mini, gpt-4.1'));
+    const edited = await keyCells();
+    is(edited[2], 'gpt-4o-mini, gpt-4.1', 'edit changes the allowed models');
+    is(edited[4], new Intl.DateTimeFormat('en-US', { year: 'numeric', month: '2-digit', day: '2-digit' }).format(expiry),
+        'edit sets the expiry date');
+    await page.click('tr:has(.key-name) button[data-action="disable"]');
+    await page.waitForSelector('tr:has(.key-name) span.badge[data-state="disabled"]');
+    const off = await eventually(() => chat(secret), (r) => r.status === 401 || r.status === 403);
+    ok(off.status === 401 || off.status === 403, 'nginx refuses the disabled key', off.status);
+    await page.click('tr:has(.key-name) button[data-action="enable"]');
+    await page.waitForSelector('tr:has(.key-name) span.badge[data-state="active"]');
+    is((await eventually(() => chat(secret), (r) => r.status === 200)).status, 200, 'nginx accepts it again once enabled');
+    await shoot(page, 'keys-laptop-light-en-edited');
+
+    // Revoke, then nginx refuses the key.
     await page.click('tr:has(.key-name) button[data-action="revoke"]');
     await page.click('#revoke-confirm');
     await page.waitForSelector('span.badge[data-state="revoked"]');

@@ -89,7 +89,7 @@ export function renderProviders(main, { live }) {
                 health ? card(t('providers.pipeline'), pipeline(health, cfg)) : null));
 
         if (total) {
-            chart = shareChart(canvas, rows.map((r) => r.group || t('common.none')), rows.map((r) => r.requests), f.num);
+            chart = shareChart(canvas, rows.map((r) => r.group || t('providers.unrouted')), rows.map((r) => r.requests), f.num);
         }
     }
 
