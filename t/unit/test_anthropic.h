@@ -127,6 +127,36 @@ ant_run(agw_dialect_t provider, agw_dialect_t client, const char *model,
 }
 
 
+/* got equals the JSON want (text, or a value); both shown when not. */
+__attribute__((unused)) static void
+is_json_j(json_t *got, json_t *want, const char *name)
+{
+    char  *g, *w;
+
+    if (!ok(want != NULL && got != NULL && json_equal(got, want), "%s",
+            name))
+    {
+        g = got ? json_dumps(got, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        w = want ? json_dumps(want, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        tap_diag("got  %s", g ? g : "(null)");
+        tap_diag("want %s", w ? w : "(bad JSON in the test)");
+        free(g);
+        free(w);
+    }
+}
+
+
+__attribute__((unused)) static void
+is_json(json_t *got, const char *want, const char *name)
+{
+    json_t  *wj;
+
+    wj = json_loads(want, 0, NULL);
+    is_json_j(got, wj, name);
+    json_decref(wj);
+}
+
+
 /* Reading an Anthropic client stream back */
 
 typedef struct {

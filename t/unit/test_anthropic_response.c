@@ -12,33 +12,6 @@
 #define O  AGW_DIALECT_OPENAI
 
 
-static void
-is_json_j(json_t *got, json_t *wj, const char *name)
-{
-    char  *g, *w;
-
-    if (!ok(wj != NULL && got != NULL && json_equal(got, wj), "%s", name)) {
-        g = got ? json_dumps(got, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-        w = wj ? json_dumps(wj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-        tap_diag("got  %s", g ? g : "(null)");
-        tap_diag("want %s", w ? w : "(bad JSON in the test)");
-        free(g);
-        free(w);
-    }
-}
-
-
-static void
-is_json(json_t *got, const char *want, const char *name)
-{
-    json_t  *wj;
-
-    wj = json_loads(want, 0, NULL);
-    is_json_j(got, wj, name);
-    json_decref(wj);
-}
-
-
 /* What an Anthropic client gets back: the original without the fields no
  * other dialect has (documented). */
 static void
