@@ -421,7 +421,12 @@ agw_http_begin(agw_api_t *api, agw_http_ctx_t *ctx)
 }
 
 
-/* Stores a body chunk; past the limit, keeps reading and discarding. */
+/*
+ * Stores a body chunk.  Past the limit (a body without Content-Length), the
+ * rest is read and dropped and the 413 sent at its end: libmicrohttpd 0.9
+ * closes without a word when answered mid-upload.  Only callers that passed
+ * authentication get this far.
+ */
 static int
 agw_http_body_chunk(agw_http_ctx_t *ctx, const char *data, size_t len)
 {
