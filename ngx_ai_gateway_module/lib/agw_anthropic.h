@@ -43,7 +43,6 @@ typedef struct {
     char      id[128];         /* message id sent in message_start */
     char      stop_reason[32]; /* held until stream_end (usage may follow) */
     int       next_block;      /* index the next content block gets */
-    int       tool;            /* hub tool index of the open tool block */
     /* hub tool index -> Anthropic block index + 1 (0: not started) */
     int       tool_block[AGW_ANTHROPIC_MAX_TOOLS];
     unsigned  kind:3;          /* AGW_ANT_BLOCK_* of the open block */

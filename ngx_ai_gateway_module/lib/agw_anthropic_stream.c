@@ -659,7 +659,6 @@ agw_ant_encode_tools(agw_anthropic_encoder_t *e, json_t *calls,
             {
                 return -1;
             }
-            e->tool = (int) n;
             e->tool_block[n] = e->next_block;
         }
 
