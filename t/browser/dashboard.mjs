@@ -256,6 +256,23 @@ async function flows(page, consoleErrors) {
     is(await page.textContent('#total-requests'), want, 'Overview range total counts the request');
     like(await page.textContent('#total-tokens'), /379/, 'Overview tokens are the upstream usage (16 + 363)');
 
+    // A custom range around now holds the same request; one in the past none.
+    const local = (ms) => {
+        const d = new Date(ms);
+        const p2 = (n) => String(n).padStart(2, '0');
+        return `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())}T${p2(d.getHours())}:${p2(d.getMinutes())}`;
+    };
+    for (const [from, to, n, what] of [[-7200e3, 3600e3, want, 'around now'], [-4 * 86400e3, -3 * 86400e3, '0', 'in the past']]) {
+        await page.click('button[data-range="custom"]');
+        await page.fill('#range-from', local(Date.now() + from));
+        await page.fill('#range-to', local(Date.now() + to));
+        await page.click('form.custom-range button[type=submit]');
+        await page.waitForFunction(() => location.hash.includes('range=custom'));
+        await page.waitForSelector('main[data-loaded]');
+        await page.waitForFunction((v) => document.querySelector('#total-requests').textContent === v, n, { timeout: 5000 }).catch(() => {});
+        is(await page.textContent('#total-requests'), n, `custom range ${what} counts ${n}`);
+    }
+
     // Logs: the request with its key, model and status; then its detail.
     await gotoPage(page, 'logs');
     const logRow = 'main table tbody tr';
