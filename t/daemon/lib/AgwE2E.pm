@@ -338,6 +338,18 @@ sub stop_daemon {
     return $?;
 }
 
+# Waits for the daemon to exit on its own (a fault point); returns its
+# wait status, or undef if it still runs after $timeout seconds.
+sub wait_daemon_exit {
+    my ($self, $timeout) = @_;
+    my $pid = $self->{daemon_pid} or return;
+    my $status;
+    wait_until(sub { waitpid($pid, POSIX::WNOHANG()) == $pid
+                     and $status = $?, 1 }, $timeout);
+    delete $self->{daemon_pid} if defined $status;
+    return $status;
+}
+
 sub daemon_log { slurp("$_[0]{dir}/daemon.log") }
 sub error_log { slurp("$_[0]{dir}/logs/error.log") }
 sub access_log { slurp("$_[0]{dir}/logs/access.log") }
