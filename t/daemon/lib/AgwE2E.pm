@@ -441,13 +441,14 @@ sub load {
 
     for my $k (0 .. $conc - 1) {
         my $share = int($n / $conc) + ($k < $n % $conc ? 1 : 0);
-        my $out = "$self->{dir}/load.$$.$k";
+        my $out = "$self->{dir}/load." . ++$self->{loads} . ".$k";
         my $pid = fork() // die "fork: $!";
         if ($pid == 0) {
             @ALL = ();   # the child stops nothing at exit
             open my $fh, '>', $out or POSIX::_exit(1);
             for (1 .. $share) {
-                my $r = $self->chat(key => $o{key}, model => $o{model});
+                my $r = $self->chat(key => $o{key}, model => $o{model},
+                                    stream => $o{stream});
                 print $fh "$r->{status} $r->{id}\n";
             }
             close $fh;
