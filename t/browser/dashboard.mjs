@@ -146,8 +146,23 @@ async function checkHeaders() {
         is(res.headers.get('x-frame-options'), 'DENY', `${path}: X-Frame-Options DENY`);
         is(res.headers.get('x-content-type-options'), 'nosniff', `${path}: nosniff`);
     }
-    const html = await (await fetch(base + '/')).text();
+    const index = await fetch(base + '/');
+    const html = await index.text();
     ok(!/<script(?![^>]*\bsrc=)[^>]*>/.test(html), 'index.html has no inline script');
+    is(index.headers.get('cache-control'), 'no-cache', 'index.html is revalidated');
+    const etag = index.headers.get('etag');
+    is((await fetch(base + '/', { headers: { 'If-None-Match': etag } })).status, 304, 'a matching ETag gives 304');
+    const js = html.match(/src="(\/assets\/[^"]+\.js)"/)[1];
+    const asset = await fetch(base + js, { headers: { 'Accept-Encoding': 'gzip' } });
+    is(asset.headers.get('content-encoding'), 'gzip', 'the bundle is sent gzipped to a client that accepts it');
+    like(asset.headers.get('cache-control'), /immutable/, 'hashed assets are cached for good');
+    like(asset.headers.get('content-type'), /^text\/javascript/, 'the bundle has a script content type');
+    ok((await asset.text()).length > 100000, 'the bundle carries Chart.js');
+    is((await fetch(base + '/logs')).headers.get('content-type'), 'text/html; charset=utf-8', 'a deep link gets the app');
+    const missing = await fetch(base + '/nope.js');
+    is(missing.status, 404, 'an unknown file is 404');
+    is(missing.headers.get('x-frame-options'), 'DENY', 'and the 404 carries the security headers');
+    is((await fetch(base + '/', { method: 'POST' })).status, 405, 'POST to a page is 405');
 
     // A cross-site form or fetch carries the cookie but cannot know the
     // CSRF token, and comes with a foreign Origin: both are refused.
