@@ -26,8 +26,8 @@ use warnings;
 
 use Cwd qw(abs_path);
 use Digest::SHA qw(sha256_hex);
+use File::Basename qw(dirname);
 use File::Temp qw(tempdir);
-use FindBin;
 use HTTP::Tiny;
 use IO::Socket::INET;
 use JSON::PP;
@@ -35,7 +35,8 @@ use POSIX ();
 use Test::More;
 use Time::HiRes qw(time sleep);
 
-our $ROOT = abs_path("$FindBin::Bin/../..");
+# this file is t/daemon/lib/AgwE2E.pm
+our $ROOT = abs_path(dirname(__FILE__) . '/../../..');
 our $NGINX = $ENV{TEST_NGINX_BINARY} // '/usr/sbin/nginx';
 our $MODULE = $ENV{TEST_NGINX_AGW_MODULE}
               // "$ROOT/build/ngx_http_ai_gateway_module.so";
