@@ -350,6 +350,24 @@ async function flows(page, consoleErrors) {
     const refused = await eventually(() => chat(secret), (r) => r.status === 401);
     is(refused.status, 401, 'nginx refuses the revoked key');
 
+    // Paging: enough refused requests for two pages of 25.
+    await Promise.all(Array.from({ length: 30 }, () => chat(secret)));
+    await page.evaluate(() => { location.hash = '#/logs?limit=25'; });
+    await page.waitForSelector('main[data-loaded]');
+    const seqs = () => page.$$eval('main .results tbody tr', (trs) => trs.map((tr) => Number(tr.dataset.seq)));
+    await page.waitForFunction(() => !document.querySelector('#page-next').disabled, null, { timeout: 10000 }).catch(() => {});
+    const first = await seqs();
+    is(first.length, 25, 'Logs page 1 holds 25 rows');
+    await page.click('#page-next');
+    await page.waitForFunction((s) => document.querySelector('main .results tbody tr')?.dataset.seq !== String(s), first[0]);
+    const second = await seqs();
+    await page.waitForFunction((n) => document.querySelectorAll('main .results tbody tr').length === n, sent - 25, { timeout: 5000 }).catch(() => {});
+    is((await seqs()).length, sent - 25, 'page 2 holds the rest');
+    ok(Math.max(...second) < Math.min(...first), 'page 2 is older than page 1', { first, second });
+    await page.click('#page-prev');
+    await page.waitForFunction((s) => document.querySelector('main .results tbody tr')?.dataset.seq === String(s), first[0]);
+    ok(true, 'Previous returns to page 1');
+
     // Screenshots of every page: laptop and phone, light and dark, en and zh.
     for (const [lang, label] of [['en', 'English'], ['zh', '中文']]) {
         for (const theme of ['light', 'dark']) {

@@ -92,6 +92,7 @@ const en = {
     'logs.prev': 'Previous',
     'logs.next': 'Next',
     'logs.page': 'Page {n}',
+    'logs.page_size': 'Per page',
     'logs.no_capture': 'Not captured (body capture is off for this route).',
     'logs.no_attempts': 'No provider was tried.',
 
@@ -285,6 +286,7 @@ const zh = {
     'logs.prev': '上一页',
     'logs.next': '下一页',
     'logs.page': '第 {n} 页',
+    'logs.page_size': '每页',
     'logs.no_capture': '未记录（此路由未开启请求体记录）。',
     'logs.no_attempts': '没有尝试任何服务商。',
 

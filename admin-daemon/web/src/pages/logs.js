@@ -10,7 +10,7 @@ import * as f from '../format.js';
 import { table, errorBanner, loading, fromLocalInput } from '../components.js';
 
 const FILTERS = ['from', 'to', 'key', 'model', 'provider', 'status', 'errors_only'];
-const PAGE = 50;
+const PAGE_SIZES = [25, 50, 100, 200];
 
 function toLocalInput(sec) {
     if (!sec) {
@@ -32,6 +32,7 @@ export function renderLogs(main, { params, live, go }) {
     let pageNo = 0;
     let lastSeq = null;
     let items = [];
+    const pageSize = PAGE_SIZES.includes(Number(params.get('limit'))) ? Number(params.get('limit')) : 50;
 
     const filters = {};
     for (const k of FILTERS) {
@@ -64,6 +65,7 @@ export function renderLogs(main, { params, live, go }) {
                 if (el.value.trim()) p[k] = el.value.trim();
             }
             if (errOnly.checked) p.errors_only = '1';
+            if (params.get('limit')) p.limit = params.get('limit');
             go('logs', p);
         },
     },
@@ -99,7 +101,7 @@ export function renderLogs(main, { params, live, go }) {
     });
 
     function query() {
-        const q = { limit: PAGE };
+        const q = { limit: pageSize };
         for (const k of FILTERS) {
             if (filters[k]) q[k] = k === 'errors_only' ? 'true' : filters[k];
         }
@@ -155,7 +157,16 @@ export function renderLogs(main, { params, live, go }) {
             h('button', {
                 type: 'button', disabled: !next, id: 'page-next',
                 onclick: () => { pageNo++; load(); },
-            }, t('logs.next')));
+            }, t('logs.next')),
+            h('label', { for: 'page-size', class: 'muted' }, t('logs.page_size')),
+            h('select', {
+                id: 'page-size',
+                onchange: (e) => {
+                    const p = Object.fromEntries(params);
+                    p.limit = e.target.value;
+                    go('logs', p);
+                },
+            }, PAGE_SIZES.map((n) => h('option', { value: n, selected: n === pageSize }, String(n)))));
     }
 
     async function openDetail(seq) {
