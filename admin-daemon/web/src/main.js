@@ -26,7 +26,21 @@ let session = null;
 let page = null;          // { destroy() } of the mounted page
 let expiryTimer = 0;
 let unState = null;       // unsubscribes the header's live indicator
-const live = new Live(() => checkSession());
+const live = new Live(() => {
+    /* The stream was refused: a 401 means the session is gone; anything
+     * else (daemon restarting) is retried a little later. */
+    setTimeout(async () => {
+        if (!session) {
+            return;
+        }
+        try {
+            await api.session();
+            live.start();
+        } catch {
+            showLogin('expired');
+        }
+    }, 3000);
+});
 
 function parseHash() {
     const raw = location.hash.replace(/^#\/?/, '');
@@ -68,8 +82,12 @@ function startSession(s) {
     clearTimeout(expiryTimer);
     if (s.expires_at) {
         /* Leave on time rather than on the next failed call. */
-        const left = s.expires_at * 1000 - Date.now();
-        expiryTimer = setTimeout(() => showLogin('expired'), Math.max(left, 0) + 500);
+        const left = s.expires_at * 1000 - Date.now() + 500;
+        /* setTimeout fires at once past 2^31-1 ms (24.8 days); a session
+         * that long is ended by the next call's 401 instead. */
+        if (left < 0x7fffffff) {
+            expiryTimer = setTimeout(() => showLogin('expired'), Math.max(left, 0));
+        }
     }
     live.start();
     renderShell();
@@ -79,7 +97,7 @@ async function checkSession() {
     try {
         startSession(await api.session());
     } catch {
-        showLogin(session ? 'expired' : null);
+        showLogin(null);
     }
 }
 

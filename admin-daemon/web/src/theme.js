@@ -1,7 +1,7 @@
 // Light and dark themes.  data-theme on <html> always holds the theme in
 // force ("light" or "dark"): the switch's choice, or on "system" what
-// prefers-color-scheme says, followed live.  Charts read colours from CSS variables,
-// so pages re-render their charts on a change (onThemeChange).
+// prefers-color-scheme says, followed live.  Charts read colours from CSS
+// variables, so pages re-render their charts on a change (onThemeChange).
 
 const STORE = 'agw.theme';
 const listeners = new Set();
