@@ -36,6 +36,7 @@ const XSS_NAME = 'e2e <img src=x onerror=window.__xss=1><script>__xss=2</script>
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
 
+const T0 = Date.now();   // progress notes say how long each step took
 const tmp = mkdtempSync(join(tmpdir(), 'agw-browser-'));
 const ports = {};
 let browser = null;
@@ -182,7 +183,6 @@ async function checkHeaders() {
     await fetch(base + '/api/v1/logout', { method: 'POST', headers: { Cookie: cookie, 'X-CSRF-Token': token } });
 }
 
-const T0 = Date.now();
 async function shoot(page, name) {
     note(`${((Date.now() - T0) / 1000).toFixed(1)} s: ${name}`);
     await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -252,7 +252,7 @@ async function flows(page, consoleErrors) {
     // Overview open before the request: the live tile must move without a reload.
     await gotoPage(page, 'overview');
     await page.waitForFunction(() => document.querySelector('.live-dot').dataset.state === 'live', null, { timeout: 10000 });
-    const before = await page.textContent('#live-requests');
+    is(await page.textContent('#live-requests'), '0', 'Overview live requests start at 0');
     await page.evaluate(() => { window.__noReload = 1; });
 
     // Through nginx with the new key.
