@@ -22,7 +22,7 @@ export function card(title, ...body) {
         h('h2', null, title), ...body);
 }
 
-// columns: [{ label, cell(row) -> string|Node, num? }]
+// columns: [{ label, cell(row) -> string|Node, num?, nowrap? }]
 export function table(columns, rows, { caption, empty, rowAttrs } = {}) {
     if (!rows.length) {
         return h('p', { class: 'empty' }, empty || t('common.empty'));
@@ -33,7 +33,10 @@ export function table(columns, rows, { caption, empty, rowAttrs } = {}) {
             h('thead', null, h('tr', null, columns.map((c) =>
                 h('th', { scope: 'col', class: c.num ? 'num' : null }, c.label)))),
             h('tbody', null, rows.map((r) => h('tr', rowAttrs ? rowAttrs(r) : null,
-                columns.map((c) => h('td', { class: c.num ? 'num' : null, 'data-label': c.label }, c.cell(r))))))));
+                columns.map((c) => h('td', {
+                    class: [c.num && 'num', c.nowrap && 'nowrap'].filter(Boolean).join(' ') || null,
+                    'data-label': c.label,
+                }, c.cell(r))))))));
 }
 
 export function errorBanner(err) {

@@ -126,9 +126,9 @@ export function renderLogs(main, { params, live, go }) {
 
     function renderTable() {
         replace(results, table([
-            { label: t('logs.time'), cell: (r) => f.dateTime(r.time_ms || r.time, !!r.time_ms) },
+            { label: t('logs.time'), nowrap: true, cell: (r) => f.dateTime(r.time_ms || r.time, !!r.time_ms) },
             { label: t('dim.key'), cell: (r) => r.key || t('common.none') },
-            { label: t('dim.model'), cell: (r) => r.model || t('common.none') },
+            { label: t('dim.model'), nowrap: true, cell: (r) => r.model || t('common.none') },
             { label: t('dim.provider'), cell: (r) => (r.provider ? `${r.provider} · ${r.upstream_model || ''}` : t('common.none')) },
             { label: t('logs.status'), cell: (r) => statusBadge(r.status) },
             { label: t('logs.attempts'), num: true, cell: (r) => f.num(r.attempts) },
