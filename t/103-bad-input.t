@@ -38,7 +38,7 @@ __DATA__
 POST /v1/chat/completions
 model=gpt-4o
 --- error_code: 400
---- response_body_like: ^\{"error":\{"message":"The request body is not a valid JSON object: .*","type":"invalid_request_error","param":null,"code":"invalid_json"\}\}$
+--- response_body_like: ^\{"error":\{"message":"The request body is not a valid JSON object \(at byte 0\)","type":"invalid_request_error","param":null,"code":"invalid_json"\}\}$
 
 
 
@@ -56,7 +56,7 @@ POST /v1/chat/completions
 POST /v1/chat/completions
 ["gpt-4o"]
 --- error_code: 400
---- response_body_like: the top level is not an object
+--- response_body_like: "message":"The request body is not a valid JSON object \(at byte 0\)"
 
 
 

@@ -257,6 +257,42 @@ ngx_http_ai_gateway_header_filter(ngx_http_request_t *r)
 
 
 /*
+ * Keeps the first bytes of a streamed answer as the client got them, for
+ * the event's captured response body (ai_gateway_state capture=): a
+ * stream is sent event by event and kept nowhere else.  One byte more
+ * than the capture size, so that the ring sees it was cut.
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_capture(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, const void *data, size_t len)
+{
+    size_t                            max, n;
+    ngx_http_ai_gateway_main_conf_t  *amcf;
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
+    max = (size_t) amcf->state_params.capture_resp_size + 1;
+
+    if (max == 1 || len == 0 || ctx->captured.len >= max) {
+        return NGX_OK;
+    }
+
+    if (ctx->captured.data == NULL) {
+        ctx->captured.data = ngx_pnalloc(r->main->pool, max);
+        if (ctx->captured.data == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    n = ngx_min(len, max - ctx->captured.len);
+    ngx_memcpy(ctx->captured.data + ctx->captured.len, data, n);
+    ctx->captured.len += n;
+
+    return NGX_OK;
+}
+
+
+/*
  * Sends ctx->out down the chain in recycled buffers (pitfall 12: one
  * allocation per event would grow the pool for the whole stream), then
  * `tail` (the try's own end-of-output buffer), if any.
@@ -274,6 +310,12 @@ ngx_http_ai_gateway_emit(ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx,
     out = NULL;
     ll = &out;
     b = NULL;
+
+    if (ngx_http_ai_gateway_capture(r, ctx, ctx->out.data, ctx->out.len)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     for (off = 0; off < ctx->out.len; off += n) {
         cl = ngx_chain_get_free_buf(r->pool, &ctx->free);
@@ -349,6 +391,14 @@ ngx_http_ai_gateway_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         for (cl = in; cl; cl = cl->next) {
             if (cl->buf->last_buf || cl->buf->last_in_chain) {
                 ctx->got_last = 1;
+            }
+
+            if (ngx_buf_in_memory(cl->buf)
+                && ngx_http_ai_gateway_capture(r, ctx, cl->buf->pos,
+                                               cl->buf->last - cl->buf->pos)
+                   != NGX_OK)
+            {
+                return NGX_ERROR;
             }
         }
 

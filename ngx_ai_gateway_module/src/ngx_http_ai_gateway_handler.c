@@ -16,7 +16,8 @@
 #include <ngx_http.h>
 
 #include "ngx_http_ai_gateway_module.h"
-#include "agw_translate_int.h"      /* agw_usage_from_openai() */
+#include "agw_json_scan.h"
+#include "agw_passthrough.h"
 
 
 static void ngx_http_ai_gateway_cleanup(void *data);
@@ -99,11 +100,6 @@ ngx_http_ai_gateway_cleanup(void *data)
     if (ctx->stream) {
         agw_stream_free(ctx->stream);
         ctx->stream = NULL;
-    }
-
-    if (ctx->parsed) {
-        json_decref(ctx->parsed);
-        ctx->parsed = NULL;
     }
 
     agw_buf_free(&ctx->out);
@@ -198,6 +194,85 @@ ngx_http_ai_gateway_body_handler(ngx_http_request_t *r)
 }
 
 
+/* The members of a client body the gateway reads itself. */
+
+typedef struct {
+    agw_json_member_t  model;
+    agw_json_member_t  stream;
+    agw_json_member_t  stream_options;
+    unsigned           has_model:1;
+    unsigned           has_stream:1;
+    unsigned           has_stream_options:1;
+} ngx_http_ai_gateway_req_scan_t;
+
+
+#define ngx_http_ai_gateway_key_is(m, k)                                     \
+    ((m)->key_len == sizeof(k) - 1                                           \
+     && ngx_strncmp((m)->key, k, sizeof(k) - 1) == 0)
+
+
+static int
+ngx_http_ai_gateway_scan_cb(void *ud, const agw_json_member_t *m)
+{
+    ngx_http_ai_gateway_req_scan_t  *req = ud;
+
+    if (ngx_http_ai_gateway_key_is(m, "model")) {
+        req->model = *m;
+        req->has_model = 1;
+
+    } else if (ngx_http_ai_gateway_key_is(m, "stream")) {
+        req->stream = *m;
+        req->has_stream = 1;
+
+    } else if (ngx_http_ai_gateway_key_is(m, "stream_options")) {
+        req->stream_options = *m;
+        req->has_stream_options = 1;
+    }
+
+    return 0;
+}
+
+
+/* A JSON string member's value, unescaped, in r->pool. */
+
+static ngx_int_t
+ngx_http_ai_gateway_json_string(ngx_http_request_t *r,
+    agw_json_member_t *m, ngx_str_t *out)
+{
+    json_t  *j;
+
+    if (!m->escaped) {
+        out->len = m->value_len - 2;
+        out->data = ngx_pnalloc(r->pool, out->len);
+        if (out->data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(out->data, m->value + 1, out->len);
+        return NGX_OK;
+    }
+
+    /* rare: let jansson decode the escapes of this one string */
+    j = json_loadb(m->value, m->value_len, JSON_DECODE_ANY, NULL);
+    if (!json_is_string(j)) {
+        json_decref(j);
+        return NGX_ERROR;
+    }
+
+    out->len = json_string_length(j);
+    out->data = ngx_pnalloc(r->pool, out->len);
+    if (out->data == NULL) {
+        json_decref(j);
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(out->data, json_string_value(j), out->len);
+    json_decref(j);
+
+    return NGX_OK;
+}
+
+
 /*
  * Validates the request, picks the route and starts the first try.
  * Returns NGX_DONE once a try runs, otherwise what answering returned.
@@ -207,11 +282,11 @@ static ngx_int_t
 ngx_http_ai_gateway_begin(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
-    size_t                            i;
-    json_t                           *root, *v, *so;
+    size_t                            i, errpos;
     ngx_str_t                         arg, model;
     ngx_uint_t                        n;
-    json_error_t                      jerr;
+    agw_json_member_t                 iu;
+    ngx_http_ai_gateway_req_scan_t    req;
     ngx_http_ai_gateway_route_t      *rt;
     ngx_http_ai_gateway_loc_conf_t   *alcf;
     ngx_http_ai_gateway_main_conf_t  *amcf;
@@ -239,43 +314,45 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
                    "The request body is empty; expected a JSON object");
     }
 
-    /* jansson refuses invalid UTF-8 and bounds nesting depth */
-    root = json_loadb((char *) ctx->body.data, ctx->body.len, 0, &jerr);
+    /*
+     * One pass validates the whole body (grammar, UTF-8, nesting) and finds
+     * the members we need, without building a tree: a passthrough never
+     * needs one, a translation builds it later.
+     */
+    ngx_memzero(&req, sizeof(req));
 
-    if (root == NULL || !json_is_object(root)) {
-        if (root) {
-            json_decref(root);
-            ngx_cpystrn((u_char *) jerr.text,
-                        (u_char *) "the top level is not an object",
-                        sizeof(jerr.text));
-            jerr.position = 0;
-        }
-
+    if (agw_json_scan((char *) ctx->body.data, ctx->body.len,
+                      ngx_http_ai_gateway_scan_cb, &req, &errpos)
+        != 0)
+    {
         return ngx_http_ai_gateway_send_error(r, ctx->client,
                    AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
-                   "The request body is not a valid JSON object: %s "
-                   "(at byte %d)", jerr.text, jerr.position);
+                   "The request body is not a valid JSON object (at byte "
+                   "%lu)", (unsigned long) errpos);
     }
 
     if (ctx->client != AGW_DIALECT_GEMINI) {
-        v = json_object_get(root, "model");
-
-        if (!json_is_string(v)) {
-            json_decref(root);
+        if (!req.has_model || req.model.type != AGW_JSON_STRING) {
             return ngx_http_ai_gateway_send_error(r, ctx->client,
                        AGW_ERR_INVALID_REQUEST, 0, "invalid_model",
-                       v ? "\"model\" must be a string"
-                         : "The request has no \"model\"");
+                       req.has_model ? "\"model\" must be a string"
+                                     : "The request has no \"model\"");
         }
 
-        model.data = (u_char *) json_string_value(v);
-        model.len = json_string_length(v);
+        if (ngx_http_ai_gateway_json_string(r, &req.model, &model)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
 
-        ctx->stream_req = json_is_true(json_object_get(root, "stream"));
+        ctx->stream_req = req.has_stream && req.stream.type == AGW_JSON_TRUE;
 
-        so = json_object_get(root, "stream_options");
-        ctx->include_usage =
-            json_is_true(json_object_get(so, "include_usage"));
+        ctx->include_usage = req.has_stream_options
+            && req.stream_options.type == AGW_JSON_OBJECT
+            && agw_json_find(req.stream_options.value,
+                             req.stream_options.value_len, "include_usage",
+                             &iu) == 0
+            && iu.type == AGW_JSON_TRUE;
 
     } else {
         model = ctx->model;
@@ -286,7 +363,6 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
             && (ngx_http_arg(r, (u_char *) "alt", 3, &arg) != NGX_OK
                 || arg.len != 3 || ngx_strncmp(arg.data, "sse", 3) != 0))
         {
-            json_decref(root);
             return ngx_http_ai_gateway_send_error(r, ctx->client,
                        AGW_ERR_INVALID_REQUEST, 0, NULL,
                        "streamGenerateContent is served with alt=sse "
@@ -302,22 +378,12 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
     }
 
     if (model.len == 0 || model.len > 255 || i != model.len) {
-        json_decref(root);
         return ngx_http_ai_gateway_send_error(r, ctx->client,
                    AGW_ERR_INVALID_REQUEST, 0, "invalid_model",
                    "\"model\" must be 1 to 255 printable characters");
     }
 
-    ctx->model.data = ngx_pstrdup(r->pool, &model);
-    ctx->model.len = model.len;
-
-    /* the first try, in this same turn, translates this tree (no reparse);
-       the cleanup handler releases it if we answer before that */
-    ctx->parsed = root;
-
-    if (ctx->model.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    ctx->model = model;
 
     if (!ngx_http_ai_gateway_model_allowed(r, ctx)) {
         return ngx_http_ai_gateway_send_error(r, ctx->client,
@@ -637,6 +703,23 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
 }
 
 
+static ngx_int_t
+ngx_http_ai_gateway_pool_copy(ngx_http_request_t *r, agw_buf_t *b,
+    ngx_str_t *out)
+{
+    out->len = b->len;
+    out->data = ngx_pnalloc(r->pool, b->len);
+    if (out->data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(out->data, b->data, b->len);
+    agw_buf_reset(b);
+
+    return NGX_OK;
+}
+
+
 /* The body of this try, in the provider's dialect, in r->pool. */
 
 static ngx_int_t
@@ -646,6 +729,7 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
     int                               rc;
     char                             *dump, *model;
     json_t                           *in, *res;
+    json_error_t                      jerr;
     agw_error_t                       err;
     agw_request_opts_t                opts;
     ngx_http_ai_gateway_provider_t   *pv;
@@ -662,15 +746,30 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
     ngx_cpystrn((u_char *) model, ctx->upstream_model.data,
                 ctx->upstream_model.len + 1);
 
-    /* a failover try parses again: no json_t outlives an event-loop turn */
-    in = ctx->parsed;
-    ctx->parsed = NULL;
+    if (pv->dialect == AGW_DIALECT_OPENAI && ctx->client == AGW_DIALECT_OPENAI)
+    {
+        /* the same dialect: the client's bytes with the model replaced */
+        agw_buf_reset(&ctx->out);
 
-    if (in == NULL) {
-        in = json_loadb((char *) ctx->body.data, ctx->body.len, 0, NULL);
-        if (in == NULL) {
+        rc = agw_passthrough_request((char *) ctx->body.data, ctx->body.len,
+                                     model, !ctx->raw && ctx->stream_req,
+                                     &ctx->out);
+        if (rc == 0) {
+            return ngx_http_ai_gateway_pool_copy(r, &ctx->out, out);
+        }
+
+        if (rc < 0) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
+    }
+
+    /* a tree per try: no json_t outlives an event-loop turn */
+    in = json_loadb((char *) ctx->body.data, ctx->body.len, 0, &jerr);
+    if (in == NULL) {
+        /* valid JSON, but a number beyond what jansson holds */
+        return ngx_http_ai_gateway_send_error(r, ctx->client,
+                   AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
+                   "The request body cannot be translated: %s", jerr.text);
     }
 
     if (ctx->raw) {
@@ -921,44 +1020,12 @@ ngx_http_ai_gateway_gateway_headers(ngx_http_request_t *r,
 }
 
 
-/* Reads usage from any OpenAI-family body the raw endpoints return. */
-
-static void
-ngx_http_ai_gateway_raw_usage(json_t *root, agw_usage_t *u)
-{
-    json_t  *usage, *d;
-
-    usage = json_object_get(root, "usage");
-    if (!json_is_object(usage)) {
-        return;
-    }
-
-    if (json_object_get(usage, "input_tokens")) {
-        /* the Responses API's names */
-        d = json_object_get(usage, "input_tokens");
-        u->input = json_is_integer(d) ? json_integer_value(d) : -1;
-        d = json_object_get(usage, "output_tokens");
-        u->output = json_is_integer(d) ? json_integer_value(d) : -1;
-        d = json_object_get(json_object_get(usage, "input_tokens_details"),
-                            "cached_tokens");
-        u->cache_read = json_is_integer(d) ? json_integer_value(d) : -1;
-        d = json_object_get(json_object_get(usage, "output_tokens_details"),
-                            "reasoning_tokens");
-        u->reasoning = json_is_integer(d) ? json_integer_value(d) : -1;
-        return;
-    }
-
-    agw_usage_from_openai(usage, u);
-}
-
-
 static ngx_int_t
 ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
     int                   rc;
-    char                 *dump, model[256];
-    json_t               *root;
+    char                  model[256];
     ngx_int_t             nrc;
     ngx_buf_t            *b;
     ngx_chain_t           out;
@@ -1001,26 +1068,23 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
     agw_buf_reset(&ctx->out);
     ngx_memzero(&err, sizeof(agw_error_t));
 
-    if (ctx->raw) {
-        root = json_loadb(ctx->resp.data ? ctx->resp.data : "",
-                          ctx->resp.len, 0, NULL);
-        if (root == NULL) {
-            rc = -1;
+    if (ctx->step->provider->dialect == ctx->client
+        && (ctx->client == AGW_DIALECT_OPENAI || ctx->raw))
+    {
+        /* the same dialect: the provider's bytes, model replaced back */
+        rc = (ctx->client == AGW_DIALECT_OPENAI)
+             ? agw_passthrough_response(ctx->resp.data ? ctx->resp.data : "",
+                                        ctx->resp.len, model, &ctx->out,
+                                        &ctx->usage)
+             : agw_buf_append(&ctx->out, ctx->resp.data, ctx->resp.len);
+
+        if (rc == AGW_PASSTHROUGH_DECLINED) {
             agw_error_set(&err, AGW_ERR_BAD_GATEWAY, 0, NULL,
-                          "The provider's answer is not JSON");
+                          "the answer is not a JSON object");
+            rc = -1;
 
-        } else {
-            ngx_http_ai_gateway_raw_usage(root, &ctx->usage);
-
-            if (json_object_get(root, "model")) {
-                (void) json_object_set_new(root, "model", json_string(model));
-            }
-
-            dump = json_dumps(root, JSON_COMPACT);
-            json_decref(root);
-
-            rc = (dump && agw_buf_append_str(&ctx->out, dump) == 0) ? 0 : -2;
-            free(dump);
+        } else if (rc < 0) {
+            rc = -2;
         }
 
     } else {

@@ -51,6 +51,7 @@ ngx_int_t
 ngx_http_ai_gateway_log_handler(ngx_http_request_t *r)
 {
     int64_t                           now;
+    ngx_str_t                         resp;
     ngx_uint_t                        i;
     ngx_time_t                       *tp;
     agw_event_t                       ev;
@@ -153,11 +154,19 @@ ngx_http_ai_gateway_log_handler(ngx_http_request_t *r)
     /*
      * Captured bodies (off unless the state file was formatted with a
      * capture size): the client's JSON body and the answer as the client
-     * got it; never headers, so never a key.
+     * got it (a stream's first bytes, kept by the body filter); never
+     * headers, so never a key.
      */
+    if (ctx->captured.len) {
+        resp = ctx->captured;
+
+    } else {
+        resp.data = ctx->out.len ? ctx->out.data : ctx->resp.data;
+        resp.len = ctx->out.len ? ctx->out.len : ctx->resp.len;
+    }
+
     if (agw_ring_produce(amcf->state, &ev, ctx->body.data, ctx->body.len,
-                         ctx->out.len ? ctx->out.data : ctx->resp.data,
-                         ctx->out.len ? ctx->out.len : ctx->resp.len)
+                         resp.data, resp.len)
         != AGW_RING_OK)
     {
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,

@@ -135,7 +135,6 @@ typedef struct {
     ngx_http_ai_gateway_route_t    *route;
 
     ngx_str_t                       body;         /* the client's body */
-    json_t                         *parsed;       /* it, until try 1 */
     ngx_uint_t                      order[NGX_HTTP_AI_GATEWAY_MAX_STEPS];
     ngx_uint_t                      nsteps;
     ngx_uint_t                      next;         /* index into order */
@@ -154,6 +153,9 @@ typedef struct {
     agw_buf_t                       out;          /* translated bytes */
     agw_buf_t                       resp;         /* a whole body, or a
                                                      failed try's body */
+    ngx_str_t                       captured;     /* a stream's first
+                                                     bytes as sent, for
+                                                     the event (capture=) */
     agw_usage_t                     usage;
     ngx_chain_t                    *free;
     ngx_chain_t                    *busy;

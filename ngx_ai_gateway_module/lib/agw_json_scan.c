@@ -1,0 +1,480 @@
+/*
+ * agw_json_scan: a one-pass JSON validator that reports an object's
+ * members (see agw_json_scan.h).  Recursive descent, bounded depth.
+ */
+
+#include <string.h>
+
+#include "agw_json_scan.h"
+
+
+typedef struct {
+    const char          *start;
+    const char          *p;
+    const char          *end;
+    agw_json_member_cb   cb;
+    void                *ud;
+    int                  stop;     /* the callback's value */
+} agw_scan_t;
+
+
+static int agw_scan_value(agw_scan_t *s, unsigned depth, int top);
+
+
+static void
+agw_scan_ws(agw_scan_t *s)
+{
+    while (s->p < s->end
+           && (*s->p == ' ' || *s->p == '\n' || *s->p == '\r'
+               || *s->p == '\t'))
+    {
+        s->p++;
+    }
+}
+
+
+static int
+agw_scan_hex4(const char *p, unsigned *v)
+{
+    int       i;
+    unsigned  c, d;
+
+    d = 0;
+    for (i = 0; i < 4; i++) {
+        c = (unsigned char) p[i];
+
+        if (c >= '0' && c <= '9') {
+            c -= '0';
+        } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
+            c = (c | 0x20) - 'a' + 10;
+        } else {
+            return -1;
+        }
+
+        d = d << 4 | c;
+    }
+
+    *v = d;
+    return 0;
+}
+
+
+/*
+ * A string, at its opening quote.  Like jansson: no raw control bytes,
+ * valid UTF-8 (no overlong forms, no surrogates), valid escapes, \u
+ * surrogates in pairs, no \u0000.  *escaped tells whether any backslash.
+ */
+static int
+agw_scan_string(agw_scan_t *s, int *escaped)
+{
+    unsigned char  c, c1;
+    unsigned       u, lo;
+    size_t         n, i;
+
+    s->p++;
+    *escaped = 0;
+
+    while (s->p < s->end) {
+        c = (unsigned char) *s->p;
+
+        if (c == '"') {
+            s->p++;
+            return 0;
+        }
+
+        if (c == '\\') {
+            *escaped = 1;
+
+            if (s->end - s->p < 2) {
+                return -1;
+            }
+
+            switch (s->p[1]) {
+            case '"': case '\\': case '/': case 'b': case 'f': case 'n':
+            case 'r': case 't':
+                s->p += 2;
+                continue;
+
+            case 'u':
+                if (s->end - s->p < 6 || agw_scan_hex4(s->p + 2, &u) != 0
+                    || u == 0)
+                {
+                    return -1;
+                }
+
+                s->p += 6;
+
+                if (u >= 0xDC00 && u <= 0xDFFF) {
+                    return -1;                    /* a lone low surrogate */
+                }
+
+                if (u >= 0xD800 && u <= 0xDBFF) {
+                    if (s->end - s->p < 6 || s->p[0] != '\\' || s->p[1] != 'u'
+                        || agw_scan_hex4(s->p + 2, &lo) != 0
+                        || lo < 0xDC00 || lo > 0xDFFF)
+                    {
+                        return -1;
+                    }
+
+                    s->p += 6;
+                }
+
+                continue;
+
+            default:
+                return -1;
+            }
+        }
+
+        if (c < 0x20) {
+            return -1;
+        }
+
+        if (c < 0x80) {
+            s->p++;
+            continue;
+        }
+
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 3;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 4;
+        } else {
+            return -1;
+        }
+
+        if ((size_t) (s->end - s->p) < n) {
+            return -1;
+        }
+
+        c1 = (unsigned char) s->p[1];
+
+        if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F)
+            || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F))
+        {
+            return -1;                /* overlong, surrogate, > U+10FFFF */
+        }
+
+        for (i = 1; i < n; i++) {
+            if (((unsigned char) s->p[i] & 0xC0) != 0x80) {
+                return -1;
+            }
+        }
+
+        s->p += n;
+    }
+
+    return -1;
+}
+
+
+static int
+agw_scan_digits(agw_scan_t *s)
+{
+    const char  *b = s->p;
+
+    while (s->p < s->end && *s->p >= '0' && *s->p <= '9') {
+        s->p++;
+    }
+
+    return s->p > b ? 0 : -1;
+}
+
+
+static int
+agw_scan_number(agw_scan_t *s)
+{
+    if (*s->p == '-') {
+        s->p++;
+    }
+
+    if (s->p < s->end && *s->p == '0') {
+        s->p++;
+
+    } else if (agw_scan_digits(s) != 0) {
+        return -1;
+    }
+
+    if (s->p < s->end && *s->p == '.') {
+        s->p++;
+        if (agw_scan_digits(s) != 0) {
+            return -1;
+        }
+    }
+
+    if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+        s->p++;
+        if (s->p < s->end && (*s->p == '+' || *s->p == '-')) {
+            s->p++;
+        }
+
+        if (agw_scan_digits(s) != 0) {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+agw_scan_literal(agw_scan_t *s, const char *lit, size_t len)
+{
+    if ((size_t) (s->end - s->p) < len || memcmp(s->p, lit, len) != 0) {
+        return -1;
+    }
+
+    s->p += len;
+    return 0;
+}
+
+
+static int
+agw_scan_object(agw_scan_t *s, unsigned depth, int top)
+{
+    int                escaped;
+    const char        *v;
+    agw_json_member_t  m;
+
+    s->p++;
+    agw_scan_ws(s);
+
+    if (s->p < s->end && *s->p == '}') {
+        s->p++;
+        return 0;
+    }
+
+    for ( ;; ) {
+        if (s->p >= s->end || *s->p != '"') {
+            return -1;
+        }
+
+        m.key = s->p + 1;
+        if (agw_scan_string(s, &escaped) != 0) {
+            return -1;
+        }
+
+        m.key_len = (size_t) (s->p - 1 - m.key);
+
+        agw_scan_ws(s);
+        if (s->p >= s->end || *s->p != ':') {
+            return -1;
+        }
+
+        s->p++;
+        agw_scan_ws(s);
+
+        if (s->p >= s->end) {
+            return -1;
+        }
+
+        v = s->p;
+        m.type = (*v == '-' || (*v >= '0' && *v <= '9')) ? AGW_JSON_NUMBER
+                                                          : *v;
+        m.escaped = 0;
+
+        if (m.type == AGW_JSON_STRING) {
+            if (agw_scan_string(s, &m.escaped) != 0) {
+                return -1;
+            }
+
+        } else if (agw_scan_value(s, depth + 1, 0) != 0) {
+            return -1;
+        }
+
+        if (top && s->cb && !s->stop) {
+            m.value = v;
+            m.value_len = (size_t) (s->p - v);
+            s->stop = s->cb(s->ud, &m);
+            if (s->stop) {
+                return 0;
+            }
+        }
+
+        agw_scan_ws(s);
+
+        if (s->p < s->end && *s->p == ',') {
+            s->p++;
+            agw_scan_ws(s);
+            continue;
+        }
+
+        if (s->p < s->end && *s->p == '}') {
+            s->p++;
+            return 0;
+        }
+
+        return -1;
+    }
+}
+
+
+static int
+agw_scan_array(agw_scan_t *s, unsigned depth)
+{
+    s->p++;
+    agw_scan_ws(s);
+
+    if (s->p < s->end && *s->p == ']') {
+        s->p++;
+        return 0;
+    }
+
+    for ( ;; ) {
+        if (agw_scan_value(s, depth + 1, 0) != 0) {
+            return -1;
+        }
+
+        agw_scan_ws(s);
+
+        if (s->p < s->end && *s->p == ',') {
+            s->p++;
+            agw_scan_ws(s);
+            continue;
+        }
+
+        if (s->p < s->end && *s->p == ']') {
+            s->p++;
+            return 0;
+        }
+
+        return -1;
+    }
+}
+
+
+static int
+agw_scan_value(agw_scan_t *s, unsigned depth, int top)
+{
+    int  escaped;
+
+    if (depth > AGW_JSON_DEPTH_MAX || s->p >= s->end) {
+        return -1;
+    }
+
+    switch (*s->p) {
+    case '{':
+        return agw_scan_object(s, depth, top);
+    case '[':
+        return agw_scan_array(s, depth);
+    case '"':
+        return agw_scan_string(s, &escaped);
+    case 't':
+        return agw_scan_literal(s, "true", 4);
+    case 'f':
+        return agw_scan_literal(s, "false", 5);
+    case 'n':
+        return agw_scan_literal(s, "null", 4);
+    default:
+        if (*s->p == '-' || (*s->p >= '0' && *s->p <= '9')) {
+            return agw_scan_number(s);
+        }
+
+        return -1;
+    }
+}
+
+
+int
+agw_json_scan(const char *p, size_t len, agw_json_member_cb cb, void *ud,
+    size_t *errpos)
+{
+    agw_scan_t  s;
+
+    s.start = p;
+    s.p = p;
+    s.end = p + len;
+    s.cb = cb;
+    s.ud = ud;
+    s.stop = 0;
+
+    agw_scan_ws(&s);
+
+    if (s.p >= s.end || *s.p != '{' || agw_scan_value(&s, 1, 1) != 0) {
+        goto invalid;
+    }
+
+    if (s.stop) {
+        return s.stop;
+    }
+
+    agw_scan_ws(&s);
+
+    if (s.p == s.end) {
+        return 0;
+    }
+
+invalid:
+
+    if (errpos) {
+        *errpos = (size_t) (s.p - s.start);
+    }
+
+    return -1;
+}
+
+
+typedef struct {
+    const char         *key;
+    size_t              len;
+    agw_json_member_t  *out;
+} agw_member_find_t;
+
+
+static int
+agw_member_cb(void *ud, const agw_json_member_t *m)
+{
+    agw_member_find_t  *f = ud;
+
+    if (m->key_len == f->len && memcmp(m->key, f->key, f->len) == 0) {
+        *f->out = *m;
+        return 1;
+    }
+
+    return 0;
+}
+
+
+int
+agw_json_find(const char *obj, size_t len, const char *key,
+    agw_json_member_t *out)
+{
+    agw_member_find_t  f;
+
+    f.key = key;
+    f.len = strlen(key);
+    f.out = out;
+
+    return agw_json_scan(obj, len, agw_member_cb, &f, NULL) == 1 ? 0 : -1;
+}
+
+
+int
+agw_json_member_int(const agw_json_member_t *m, int64_t *v)
+{
+    size_t   i;
+    int      neg;
+    int64_t  n;
+
+    if (m->type != AGW_JSON_NUMBER || m->value_len == 0
+        || m->value_len > 18)
+    {
+        return -1;
+    }
+
+    neg = (m->value[0] == '-');
+    n = 0;
+
+    for (i = neg; i < m->value_len; i++) {
+        if (m->value[i] < '0' || m->value[i] > '9') {
+            return -1;          /* a fraction or an exponent */
+        }
+
+        n = n * 10 + (m->value[i] - '0');
+    }
+
+    *v = neg ? -n : n;
+    return 0;
+}

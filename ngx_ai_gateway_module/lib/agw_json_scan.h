@@ -1,0 +1,61 @@
+/*
+ * agw_json_scan: validate JSON and find an object's members without
+ * building a tree.
+ *
+ * The same-dialect passthrough only rewrites a model name and reads a few
+ * usage numbers: for that, parsing a body into jansson objects and dumping
+ * it again costs several times what proxying the request does.  This
+ * scanner checks the whole grammar (strings, escapes, UTF-8, numbers,
+ * nesting up to a bound) in one pass, allocates nothing, and reports each
+ * top-level member's raw key and value bytes.  It accepts what jansson
+ * accepts (tested against jansson on the fixtures, their mutations and by
+ * a fuzzer), except numbers out of jansson's range, which it leaves to the
+ * receiver.  Anything needing a tree still goes through jansson.
+ */
+
+#ifndef AGW_JSON_SCAN_H
+#define AGW_JSON_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Value types, by their first byte. */
+#define AGW_JSON_OBJECT  '{'
+#define AGW_JSON_ARRAY   '['
+#define AGW_JSON_STRING  '"'
+#define AGW_JSON_NUMBER  '0'
+#define AGW_JSON_TRUE    't'
+#define AGW_JSON_FALSE   'f'
+#define AGW_JSON_NULL    'n'
+
+typedef struct {
+    const char  *key;        /* between the quotes, escapes not decoded */
+    size_t       key_len;
+    const char  *value;      /* the raw value; a string keeps its quotes */
+    size_t       value_len;
+    int          type;       /* AGW_JSON_* */
+    int          escaped;    /* a string value holds a backslash */
+} agw_json_member_t;
+
+/* Return 0 to go on, non-zero to stop the scan (agw_json_scan returns it). */
+typedef int (*agw_json_member_cb)(void *ud, const agw_json_member_t *m);
+
+#define AGW_JSON_DEPTH_MAX  512
+
+/*
+ * Validates len bytes as one JSON object (surrounding white space allowed)
+ * and calls cb for each of its members in order (cb may be NULL).  Returns
+ * 0 when valid, the callback's non-zero value if it stopped, or -1 when
+ * invalid, with *errpos the offset of the offending byte.
+ */
+int agw_json_scan(const char *p, size_t len, agw_json_member_cb cb, void *ud,
+    size_t *errpos);
+
+/* A top-level member by key (plain ASCII key, matched without decoding). */
+int agw_json_find(const char *obj, size_t len, const char *key,
+    agw_json_member_t *out);
+
+/* A JSON integer value (no fraction or exponent) into *v; 0 or -1. */
+int agw_json_member_int(const agw_json_member_t *m, int64_t *v);
+
+#endif /* AGW_JSON_SCAN_H */

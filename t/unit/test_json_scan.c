@@ -1,0 +1,211 @@
+/*
+ * agw_json_scan against jansson: the same verdict on hand-picked edge
+ * cases, on every JSON fixture, and on byte mutations of each fixture.
+ */
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <jansson.h>
+
+#include "tap.h"
+#include "agw_json_scan.h"
+
+
+/* jansson's verdict for "one JSON object"; -2 when jansson refused only a
+ * number out of its range, which the scanner leaves to the receiver. */
+static int
+jansson_verdict(const char *p, size_t len)
+{
+    json_t        *j;
+    json_error_t   e;
+    int            ok_;
+
+    j = json_loadb(p, len, 0, &e);
+    if (j == NULL) {
+        if (strstr(e.text, "too big") || strstr(e.text, "overflow")) {
+            return -2;
+        }
+        return 0;
+    }
+
+    ok_ = json_is_object(j);
+    json_decref(j);
+    return ok_;
+}
+
+
+static int
+scan_verdict(const char *p, size_t len)
+{
+    return agw_json_scan(p, len, NULL, NULL, NULL) == 0;
+}
+
+
+static char *
+slurp(const char *path, size_t *len)
+{
+    FILE  *f;
+    char  *b;
+    long   n;
+
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    b = malloc(n + 1);
+    if (b && fread(b, 1, n, f) != (size_t) n) {
+        free(b);
+        b = NULL;
+    }
+
+    fclose(f);
+    *len = (size_t) n;
+    return b;
+}
+
+
+static int
+count_cb(void *ud, const agw_json_member_t *m)
+{
+    (*(int *) ud)++;
+    return 0;
+}
+
+
+int
+main(void)
+{
+    static const char  *valid[] = {
+        "{}", " {\"a\":1} ", "{\"a\":[1,2,{\"b\":null}],\"c\":true}",
+        "{\"s\":\"\\u00e9\\ud83d\\ude00 \\\"q\\\" \\/ \\b\\f\\n\\r\\t\"}",
+        "{\"n\":-0.5e+10,\"m\":0,\"k\":1E3}", "{\"u\":\"h\xc3\xa9 \xf0\x9f\x98\x80\"}",
+        NULL
+    };
+    static const char  *invalid[] = {
+        "", "[]", "\"s\"", "{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{a:1}",
+        "{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":+1}", "{\"a\":tru}",
+        "{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}", "{\"a\":\"\\ud800\"}",
+        "{\"a\":\"\\udc00\"}", "{\"a\":\"\\u0000\"}", "{\"a\":\"\x01\"}",
+        "{\"a\":\"\xc0\xaf\"}", "{\"a\":\"\xed\xa0\x80\"}", "{\"a\":\"\xff\"}",
+        "{\"a\":\"\xe2\x82\"}", "{} {}", "{\"a\":1} x", "{\"a\":\"unterminated}",
+        NULL
+    };
+    const char   **v, *dirs[] = { "t/fixtures/openai-chat",
+                                  "t/fixtures/anthropic-messages",
+                                  "t/fixtures/gemini",
+                                  "t/fixtures/openai-responses", NULL };
+    const char   **d;
+    char          *b, path[512], *m;
+    size_t         len, i, errpos, files, mismatches, mutations;
+    int            jv, n;
+    DIR           *dir;
+    struct dirent *de;
+    int64_t        iv;
+    agw_json_member_t  mem;
+    char           deep[2 * AGW_JSON_DEPTH_MAX + 40];
+
+    for (v = valid; *v; v++) {
+        ok(scan_verdict(*v, strlen(*v)) && jansson_verdict(*v, strlen(*v)) == 1,
+           "valid: %s", *v);
+    }
+
+    for (v = invalid; *v; v++) {
+        ok(!scan_verdict(*v, strlen(*v))
+           && jansson_verdict(*v, strlen(*v)) == 0, "invalid: %s", *v);
+    }
+
+    ok(agw_json_scan("{\"a\":1, x}", 10, NULL, NULL, &errpos) == -1
+       && errpos == 8, "the error position points at the offending byte");
+
+    /* nesting: bounded, and refused past the bound without recursing on */
+    strcpy(deep, "{\"a\":");
+    for (i = 0; i < AGW_JSON_DEPTH_MAX + 5; i++) {
+        strcat(deep, "[");
+    }
+    ok(!scan_verdict(deep, strlen(deep)), "nesting past the bound is refused");
+
+    n = 0;
+    ok(agw_json_scan("{\"a\":1,\"b\":{\"c\":2},\"d\":[3]}", 27, count_cb, &n,
+                     NULL) == 0 && n == 3, "only top-level members reported");
+
+    m = "{\"model\" : \"gpt-4o\", \"usage\":{\"prompt_tokens\":11}}";
+    ok(agw_json_find(m, strlen(m), "model", &mem) == 0
+       && mem.type == AGW_JSON_STRING && mem.value_len == 8
+       && memcmp(mem.value, "\"gpt-4o\"", 8) == 0, "member found with quotes");
+    ok(agw_json_find(m, strlen(m), "usage", &mem) == 0
+       && mem.type == AGW_JSON_OBJECT
+       && agw_json_find(mem.value, mem.value_len, "prompt_tokens", &mem) == 0
+       && agw_json_member_int(&mem, &iv) == 0 && iv == 11, "nested integer read");
+    ok(agw_json_find(m, strlen(m), "nope", &mem) == -1, "absent member");
+
+    /* every fixture, and mutations of it: the same verdict as jansson */
+    files = mismatches = mutations = 0;
+
+    for (d = dirs; *d; d++) {
+        dir = opendir(*d);
+        if (dir == NULL) {
+            continue;
+        }
+
+        while ((de = readdir(dir)) != NULL) {
+            len = strlen(de->d_name);
+            if (len < 5 || strcmp(de->d_name + len - 5, ".json") != 0) {
+                continue;
+            }
+
+            snprintf(path, sizeof(path), "%s/%s", *d, de->d_name);
+            b = slurp(path, &len);
+            if (b == NULL) {
+                continue;
+            }
+
+            files++;
+            jv = jansson_verdict(b, len);
+            if (jv >= 0 && jv != scan_verdict(b, len)) {
+                mismatches++;
+                tap_diag("fixture %s: jansson %d", path, jv);
+            }
+
+            for (i = 0; i < len; i += 1 + len / 200) {
+                static const char  subst[] = { '"', '{', '}', ',', '\\',
+                                               (char) 0xff, '1', ' ' };
+                char   saved = b[i];
+                size_t k;
+
+                for (k = 0; k < sizeof(subst); k++) {
+                    b[i] = subst[k];
+                    jv = jansson_verdict(b, len);
+                    if (jv >= 0 && jv != scan_verdict(b, len)) {
+                        mismatches++;
+                        tap_diag("%s byte %zu -> 0x%02x: jansson %d", path,
+                                 i, (unsigned char) subst[k], jv);
+                    }
+                    mutations++;
+                }
+
+                b[i] = saved;
+
+                /* truncated at this byte */
+                jv = jansson_verdict(b, i);
+                if (jv >= 0 && jv != scan_verdict(b, i)) {
+                    mismatches++;
+                    tap_diag("%s cut at %zu: jansson %d", path, i, jv);
+                }
+            }
+
+            free(b);
+        }
+
+        closedir(dir);
+    }
+
+    ok(files > 20, "fixtures read (%zu)", files);
+    tap_diag("%zu mutations compared", mutations);
+    is_int(mismatches, 0, "scanner and jansson agree on fixtures and mutations");
+
+    return done_testing();
+}
