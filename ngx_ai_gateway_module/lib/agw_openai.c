@@ -426,9 +426,11 @@ agw_openai_stream_encode(agw_stream_t *s, json_t *chunk, agw_buf_t *out)
                  json_string_value(v));
     }
 
+    /* the provider's time if its stream has one, else the caller's */
     v = json_object_get(chunk, "created");
-    if (s->openai.created == 0 && json_is_integer(v)) {
-        s->openai.created = json_integer_value(v);
+    if (s->openai.created == 0) {
+        s->openai.created = json_is_integer(v) && json_integer_value(v) > 0
+                            ? json_integer_value(v) : s->created;
     }
 
     c = agw_openai_chunk_new(s);

@@ -957,6 +957,13 @@ agw_stream_finish(agw_stream_t *s, int upstream_ok, agw_buf_t *out)
 }
 
 
+void
+agw_stream_set_created(agw_stream_t *s, int64_t created)
+{
+    s->created = created;
+}
+
+
 const agw_usage_t *
 agw_stream_usage(const agw_stream_t *s)
 {

@@ -146,6 +146,13 @@ int agw_stream_feed(agw_stream_t *s, const char *data, size_t len,
  */
 int agw_stream_finish(agw_stream_t *s, int upstream_ok, agw_buf_t *out);
 
+/*
+ * The Unix time for a "created" field when the provider's stream has none
+ * (an OpenAI client of an Anthropic provider); without it such a stream
+ * says created 0.  Call before the first feed.
+ */
+void agw_stream_set_created(agw_stream_t *s, int64_t created);
+
 const agw_usage_t *agw_stream_usage(const agw_stream_t *s);
 /* The error met by the stream (mid-stream provider error), cls NONE if none. */
 const agw_error_t *agw_stream_error(const agw_stream_t *s);

@@ -96,6 +96,7 @@ struct agw_stream_s {
     const agw_dialect_ops_t    *cops;
     char                       *model;          /* client-facing, owned */
     int                         include_usage;
+    int64_t                     created;        /* from the opts, or 0 */
     agw_sse_parser_t            sse;
     agw_usage_t                 usage;
     agw_error_t                 error;

@@ -562,6 +562,17 @@ check_encoder(void)
     ok(ev.n == 5 && strcmp(ev.data[4], "[DONE]") == 0, "[DONE] last");
     events_free(&ev);
 
+    /* a provider stream without "created": the caller's time */
+    out.len = 0;
+    s = agw_stream_new(AGW_DIALECT_ANTHROPIC, AGW_DIALECT_OPENAI, &o);
+    agw_stream_set_created(s, 1234);
+    c = json_loads(chunks[1], 0, NULL);
+    agw_openai_ops.stream_encode(s, c, &out);
+    json_decref(c);
+    agw_stream_free(s);
+    ok(strstr(out.data, "\"created\":1234,") != NULL,
+       "created from agw_stream_set_created() when the provider has none");
+
     /* no include_usage: no usage chunk */
     out.len = 0;
     o.include_usage = 0;
