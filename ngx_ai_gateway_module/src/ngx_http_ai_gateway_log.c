@@ -161,7 +161,7 @@ ngx_http_ai_gateway_log_handler(ngx_http_request_t *r)
         resp = ctx->captured;
 
     } else {
-        resp.data = ctx->out.len ? ctx->out.data : ctx->resp.data;
+        resp.data = (u_char *) (ctx->out.len ? ctx->out.data : ctx->resp.data);
         resp.len = ctx->out.len ? ctx->out.len : ctx->resp.len;
     }
 
