@@ -19,7 +19,9 @@ my $gw = AgwE2E->new(state => 'size=2m capture=512', http => <<"_EOC_");
     ai_gateway_provider mock type=openai url=MOCK/ok/v1 key_env=AGW_E2E_UPSTREAM_KEY;
     ai_gateway_provider mockstream type=openai url=MOCK/stream/v1 key_env=AGW_E2E_UPSTREAM_KEY;
     ai_gateway_route gpt-4o mock:gpt-4o;
+    ai_gateway_provider broken type=openai url=MOCK/e500/v1 fails=0;
     ai_gateway_route streamed mockstream:gpt-4o;
+    ai_gateway_route fostream broken:gpt-4o mockstream:gpt-4o;
     @{[ AgwE2E::static_key('cap', $secret) ]}
 _EOC_
 
@@ -66,12 +68,17 @@ unlike(AgwE2E::slurp($gw->{state_file}), qr/\Q$secret\E|\Q$AgwE2E::UPSTREAM_KEY\
 $r = $gw->chat(key => $secret, model => 'streamed', stream => 1);
 $ev = $gw->event($r->{id});
 is($ev->{req_body_truncated}, 0, 'stream request captured');
-TODO: {
-    local $TODO = 'the module sends a stream event by event and keeps none of it for the capture';
-    like($ev->{resp_body} // '', qr/^data: \{/, 'stream response captured as sent');
-    is($ev->{resp_body} // '', substr($r->{content}, 0, 512),
-       'the bytes the client got');
-}
+like($ev->{resp_body} // '', qr/^data: \{/, 'stream response captured as sent');
+is($ev->{resp_body} // '', substr($r->{content}, 0, 512),
+   'the first 512 bytes the client got');
+is($ev->{resp_body_truncated}, 1, 'flagged truncated');
+
+# A stream after a failed try: the answer the client got, not the 500.
+$r = $gw->chat(key => $secret, model => 'fostream', stream => 1);
+$ev = $gw->event($r->{id});
+is($ev->{attempts}, 2, 'stream after a failed try');
+is($ev->{resp_body} // '', substr($r->{content}, 0, 512),
+   'captured: the stream the client got, not the failed try\'s body');
 
 $gw->check_logs;
 done_testing();
