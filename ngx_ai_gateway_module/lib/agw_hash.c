@@ -7,7 +7,15 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <stdlib.h>
+
 #include "agw_hash.h"
+
+
+struct agw_sha256_hasher_s {
+    EVP_MD      *md;
+    EVP_MD_CTX  *ctx;
+};
 
 
 int
@@ -24,6 +32,61 @@ agw_sha256(const void *data, size_t len, unsigned char out[AGW_SHA256_LEN])
     }
 
     return 0;
+}
+
+
+agw_sha256_hasher_t *
+agw_sha256_hasher_new(void)
+{
+    agw_sha256_hasher_t  *h;
+
+    h = calloc(1, sizeof(agw_sha256_hasher_t));
+    if (h == NULL) {
+        return NULL;
+    }
+
+    h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    h->ctx = EVP_MD_CTX_new();
+
+    if (h->md == NULL || h->ctx == NULL) {
+        agw_sha256_hasher_free(h);
+        return NULL;
+    }
+
+    return h;
+}
+
+
+int
+agw_sha256_hash(agw_sha256_hasher_t *h, const void *data, size_t len,
+    unsigned char out[AGW_SHA256_LEN])
+{
+    unsigned int  n;
+
+    n = AGW_SHA256_LEN;
+
+    if (EVP_DigestInit_ex(h->ctx, h->md, NULL) != 1
+        || EVP_DigestUpdate(h->ctx, data, len) != 1
+        || EVP_DigestFinal_ex(h->ctx, out, &n) != 1
+        || n != AGW_SHA256_LEN)
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+void
+agw_sha256_hasher_free(agw_sha256_hasher_t *h)
+{
+    if (h == NULL) {
+        return;
+    }
+
+    EVP_MD_CTX_free(h->ctx);
+    EVP_MD_free(h->md);
+    free(h);
 }
 
 

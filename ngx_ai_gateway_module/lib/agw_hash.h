@@ -22,6 +22,18 @@
 /* 0 on success, -1 if the crypto library failed. */
 int agw_sha256(const void *data, size_t len, unsigned char out[AGW_SHA256_LEN]);
 
+/*
+ * The same, for a caller hashing on every request: the digest is fetched
+ * and the context allocated once (OpenSSL 3 does both on each one-shot
+ * call).  One hasher per thread.
+ */
+typedef struct agw_sha256_hasher_s  agw_sha256_hasher_t;
+
+agw_sha256_hasher_t *agw_sha256_hasher_new(void);
+int agw_sha256_hash(agw_sha256_hasher_t *h, const void *data, size_t len,
+    unsigned char out[AGW_SHA256_LEN]);
+void agw_sha256_hasher_free(agw_sha256_hasher_t *h);
+
 /* Writes 2*len lowercase hex digits and a NUL. */
 void agw_hex(const unsigned char *in, size_t len, char *out);
 

@@ -15,6 +15,10 @@
 #include "agw_hash.h"
 
 
+/* this worker's SHA-256 hasher, made on first use */
+static agw_sha256_hasher_t  *ngx_http_ai_gateway_hasher;
+
+
 static ngx_int_t ngx_http_ai_gateway_suffix(ngx_str_t *uri, const char *s,
     size_t len);
 static ngx_table_elt_t *ngx_http_ai_gateway_find_header(ngx_http_request_t *r,
@@ -279,7 +283,17 @@ ngx_http_ai_gateway_access_handler(ngx_http_request_t *r)
         goto done;
     }
 
-    if (agw_sha256(key.data, key.len, ctx->key_hash) != 0) {
+    if (ngx_http_ai_gateway_hasher == NULL) {
+        ngx_http_ai_gateway_hasher = agw_sha256_hasher_new();
+        if (ngx_http_ai_gateway_hasher == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (agw_sha256_hash(ngx_http_ai_gateway_hasher, key.data, key.len,
+                        ctx->key_hash)
+        != 0)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

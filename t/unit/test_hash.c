@@ -20,6 +20,18 @@ main(void)
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
         "sha256(\"abc\") matches the FIPS vector");
 
+    {
+        agw_sha256_hasher_t  *h = agw_sha256_hasher_new();
+        unsigned char         d2[AGW_SHA256_LEN];
+
+        ok(h != NULL && agw_sha256_hash(h, "abc", 3, d2) == 0
+           && memcmp(d, d2, sizeof(d)) == 0
+           && agw_sha256_hash(h, "abc", 3, d2) == 0
+           && memcmp(d, d2, sizeof(d)) == 0,
+           "a reused hasher gives the same digest, twice");
+        agw_sha256_hasher_free(h);
+    }
+
     ok(agw_unhex(hex, 64, back, sizeof(back)) == 0, "hex parses back");
     ok(agw_ct_equal(d, back, sizeof(d)), "round trip is equal");
     back[31] ^= 1;
