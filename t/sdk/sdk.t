@@ -1,0 +1,184 @@
+#!/usr/bin/perl
+# The official SDKs (npm openai, @anthropic-ai/sdk, @google/genai) against
+# the gateway: one nginx with the module and the fixture-replaying mock
+# providers of t/agw/AgwFixtures.pm, then each t/sdk/*.mjs client script
+# against each provider type (openai, azure, anthropic, gemini).  The
+# scripts print "ok - ..." / "not ok - ..." lines; each becomes a test here.
+#
+# Every scenario is a model name TYPE-SCENARIO routed to a provider of that
+# type whose URL replays one capture (see %scenarios).  SDK_KEEP=1 leaves
+# nginx running and prints its port, to try things by hand.
+
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../agw", "$FindBin::Bin/../lib";
+use Cwd qw(abs_path);
+use File::Temp qw(tempdir);
+use IO::Socket::INET;
+use POSIX ();
+use Test::More;
+use AgwFixtures qw(fixture_mock);
+
+my $root = abs_path("$FindBin::Bin/../..");
+my $sdk = "$root/t/sdk";
+my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
+my $module = $ENV{TEST_NGINX_AGW_MODULE}
+    || "$root/build/ngx_http_ai_gateway_module.so";
+my $echo = $ENV{TEST_NGINX_ECHO_MODULE}
+    || '/usr/lib/nginx/modules/ngx_http_echo_module.so';
+
+plan skip_all => "no node_modules in t/sdk (run npm ci there)"
+    unless -d "$sdk/node_modules/openai";
+plan skip_all => "node is not installed"
+    if system('node --version >/dev/null 2>&1') != 0;
+plan skip_all => "$module is not built (make module)" unless -f $module;
+
+# the client key the SDKs send, and the provider key the mock must receive
+my $client_key = 'sk-client-sdk';
+my $client_sha = 'ac5dadb3a24cf175d387e9c7cf8e7b304449f3063f87899862c0c7479861f1de';
+$ENV{AGW_TEST_UPSTREAM_KEY} = 'sk-upstream-secret-sdk';
+
+# SCENARIO => [status, capture] for each provider dialect
+my %oai = (
+    text           => [200, 'openai-chat/response-text.json'],
+    stream         => [200, 'openai-chat/stream-include-usage.chunks.sse'],
+    tools          => [200, 'openai-chat/response-parallel-tool-calls.json'],
+    'tools-stream' => [200, 'openai-chat/stream-tool-calls.sse'],
+    e429           => [429, 'openai-chat/error-429-rate-limit.json'],
+    e400           => [400, 'openai-chat/error-400-unsupported-parameter.json'],
+);
+my %scenarios = (
+    openai => \%oai,
+    azure  => { %oai,
+        stream => [200, 'openai-chat/stream-reasoning-usage-azure.chunks.sse'] },
+    anthropic => {
+        text           => [200, 'anthropic-messages/response-text.json'],
+        stream         => [200, 'anthropic-messages/stream-text.sse'],
+        tools          => [200, 'anthropic-messages/response-tool-use.json'],
+        'tools-stream' => [200, 'anthropic-messages/stream-tool-use.sse'],
+        e429           => [429, 'anthropic-messages/error-429-rate-limit.json'],
+        e400           => [400, 'anthropic-messages/error-400-invalid-request.json'],
+        e529           => [529, 'anthropic-messages/error-529-overloaded.json'],
+    },
+    gemini => {
+        text           => [200, 'gemini/response-text-thoughts.json'],
+        stream         => [200, 'gemini/stream-text-usage.chunks.sse'],
+        tools          => [200, 'gemini/response-function-call.json'],
+        'tools-stream' => [200, 'gemini/stream-function-call.chunks.sse'],
+        e429           => [429, 'gemini/error-429-resource-exhausted.json'],
+        e400           => [400, 'gemini/error-400-api-key-invalid.json'],
+    },
+);
+
+sub free_port {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp', Listen => 1)
+        or die "cannot find a free port: $!";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
+
+my $port = free_port();
+my $mock_port = free_port();
+my $prefix = tempdir('agw-sdk-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{SDK_KEEP});
+mkdir "$prefix/$_" for qw(conf logs);
+
+my $gw = '';
+for my $type (sort keys %scenarios) {
+    my $extra = $type eq 'azure' ? ' api_version=2024-10-21' : '';
+    for my $sc (sort keys %{ $scenarios{$type} }) {
+        my ($status, $file) = @{ $scenarios{$type}{$sc} };
+        (my $name = "$type-$sc") =~ s/-/_/g;
+        my $base = "http://127.0.0.1:$mock_port/fx/$status/$file";
+        $base .= $type eq 'gemini' ? '/v1beta' : $type eq 'azure' ? '' : '/v1';
+        $gw .= "    ai_gateway_provider $name type=$type url=$base"
+            . " key_env=AGW_TEST_UPSTREAM_KEY fails=0$extra;\n"
+            . "    ai_gateway_route $type-$sc $name:up-$type-model;\n";
+    }
+}
+
+my $conf = "load_module $module;\nload_module $echo;\n"
+    . "env AGW_TEST_UPSTREAM_KEY;\nworker_processes 1;\n"
+    . "daemon off;\nmaster_process off;\nerror_log logs/error.log info;\n"
+    . "pid logs/nginx.pid;\n" . ($> == 0 ? "user root;\n" : '')
+    . "events { worker_connections 256; }\nhttp {\n"
+    . "    client_body_temp_path logs/body;\n    proxy_temp_path logs/proxy;\n"
+    . "    fastcgi_temp_path logs/fcgi;\n    uwsgi_temp_path logs/uwsgi;\n"
+    . "    scgi_temp_path logs/scgi;\n"
+    . fixture_mock($mock_port, "$root/t/fixtures")
+    . $gw
+    . "    ai_gateway_key sdk sha256:$client_sha;\n"
+    . "    server {\n        listen 127.0.0.1:$port;\n"
+    . "        access_log logs/access.log;\n"
+    . "        location /v1/ { ai_gateway openai anthropic; }\n"
+    . "        location /v1beta/ { ai_gateway gemini; }\n"
+    . "        include $root/conf/ai_gateway_upstream.conf;\n    }\n}\n";
+
+open my $fh, '>', "$prefix/conf/nginx.conf" or die $!;
+print $fh $conf;
+close $fh;
+
+my $pid = fork // die "fork: $!";
+if ($pid == 0) {
+    open STDERR, '>>', "$prefix/logs/error.log";
+    exec { $nginx } $nginx, '-p', "$prefix/", '-c', 'conf/nginx.conf';
+    POSIX::_exit(127);
+}
+
+END {
+    if ($pid && !$ENV{SDK_KEEP}) {
+        kill 'TERM', $pid;
+        waitpid $pid, 0;
+    }
+}
+
+# wait until both servers listen
+for my $try (1 .. 50) {
+    last if IO::Socket::INET->new("127.0.0.1:$port")
+            && IO::Socket::INET->new("127.0.0.1:$mock_port");
+    select undef, undef, undef, 0.1;
+    BAIL_OUT("nginx did not start: " . `cat $prefix/logs/error.log`)
+        if $try == 50;
+}
+
+if ($ENV{SDK_KEEP}) {
+    diag "nginx on 127.0.0.1:$port, prefix $prefix, key $client_key";
+    $pid = 0;
+    plan skip_all => 'SDK_KEEP';
+}
+
+$ENV{AGW_GATEWAY} = "http://127.0.0.1:$port";
+$ENV{AGW_CLIENT_KEY} = $client_key;
+
+my @scripts = @ARGV ? @ARGV : sort glob "$sdk/*-sdk.mjs";
+for my $script (@scripts) {
+    (my $label = $script) =~ s{.*/}{};
+    for my $type (qw(openai azure anthropic gemini)) {
+        my @out = `cd $sdk && timeout 30 node $script $type 2>&1`;
+        my $rc = $?;
+        my $n = 0;
+        for my $line (@out) {
+            if ($line =~ /^(not )?ok - (.*)$/) {
+                ok(!$1, "$label $type: $2");
+                $n++;
+            } else {
+                diag "$label $type: $line";
+            }
+        }
+        ok($rc == 0 && $n > 0, "$label $type: ran to the end ($n checks)");
+    }
+}
+
+my @mock = grep { /^MOCK / } `cat $prefix/logs/access.log`;
+ok(@mock > 0, 'the mock providers were reached');
+is(scalar(grep { /\Q$client_key\E/ } @mock), 0,
+   'the client key never reached a provider');
+is(scalar(grep { !/\Q$ENV{AGW_TEST_UPSTREAM_KEY}\E/ } @mock), 0,
+   'every try carried the provider key');
+
+my $errors = `grep -E '\\[(alert|crit|emerg)\\]' $prefix/logs/error.log`;
+is($errors, '', 'no alert, crit or emerg in the error log');
+
+done_testing();
