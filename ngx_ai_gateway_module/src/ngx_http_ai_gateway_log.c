@@ -83,7 +83,10 @@ ngx_http_ai_gateway_log_handler(ngx_http_request_t *r)
 
     ev.time_ms = (int64_t) r->start_sec * 1000 + r->start_msec;
     ev.latency_ms = ngx_max(now - ev.time_ms, 0);
-    ev.ttfb_ms = ctx->ttfb ? (int64_t) ctx->ttfb : -1;
+    /* ttfb is at least 1 (0 means "no byte yet") on another clock: a
+       sub-millisecond answer must not show a ttfb above its latency */
+    ev.ttfb_ms = ctx->ttfb ? ngx_min((int64_t) ctx->ttfb, ev.latency_ms)
+                           : -1;
 
     u = ngx_http_ai_gateway_usage(ctx);
     ev.prompt_tokens = u->input;
