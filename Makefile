@@ -30,27 +30,32 @@ all: module unit
 
 module: $(MOD_SO)
 
-# Configure once per nginx tree and module `config`; afterwards nginx's own
-# makefile rebuilds only what changed.
+# Configure once per nginx tree and module `config` (and when sources come
+# or go); afterwards nginx's own makefile rebuilds only what changed.  Both
+# steps hold a lock: two makes at once must not wipe each other's tree.
+LOCK := flock $(BUILD)/.nginx.lock
+
 $(BUILD)/nginx/.configured: $(MOD)/config $(LIB_SRCS) $(MOD_SRCS) $(LIB_HDRS)
-	rm -rf $(BUILD)/nginx && mkdir -p $(BUILD) && cp -r $(NGINX_SRC) $(BUILD)/nginx
-	cd $(BUILD)/nginx && \
-	if [ -f conf_flags ]; then . ./conf_flags; \
-	else NGX_CONF_FLAGS=(--with-compat --with-http_ssl_module --with-http_v2_module --with-threads); fi && \
-	./configure "$${NGX_CONF_FLAGS[@]}" --add-dynamic-module=$(CURDIR)/$(MOD) > configure.log 2>&1 \
-	    || { tail -20 configure.log; exit 1; }
-	touch $@
+	@mkdir -p $(BUILD)
+	$(LOCK) $(SHELL) -c 'rm -rf $(BUILD)/nginx && cp -r $(NGINX_SRC) $(BUILD)/nginx \
+	  && cd $(BUILD)/nginx \
+	  && if [ -f conf_flags ]; then . ./conf_flags; \
+	     else NGX_CONF_FLAGS=(--with-compat --with-http_ssl_module --with-http_v2_module --with-threads); fi \
+	  && { ./configure "$${NGX_CONF_FLAGS[@]}" --add-dynamic-module=$(CURDIR)/$(MOD) > configure.log 2>&1 \
+	       || { tail -20 configure.log; exit 1; }; } \
+	  && touch $@'
 
 $(MOD_SO): $(BUILD)/nginx/.configured $(LIB_SRCS) $(LIB_HDRS) $(MOD_SRCS)
-	$(MAKE) -s -C $(BUILD)/nginx -f objs/Makefile modules
 	@# a new inode: overwriting a loaded .so in place crashes its workers
-	cp $(BUILD)/nginx/objs/ngx_http_ai_gateway_module.so $@.tmp && mv -f $@.tmp $@
+	$(LOCK) $(SHELL) -c '$(MAKE) -s -C $(BUILD)/nginx -f objs/Makefile modules \
+	  && cp $(BUILD)/nginx/objs/ngx_http_ai_gateway_module.so $@.tmp && mv -f $@.tmp $@'
+
 
 $(BUILD)/asan/%.o: $(MOD)/lib/%.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(UCFLAGS) -c $< -o $@
 
-$(BUILD)/unit/%: t/unit/%.c $(LIB_OBJS) t/unit/tap.h
+$(BUILD)/unit/%: t/unit/%.c $(LIB_OBJS) $(wildcard t/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(UCFLAGS) $< $(LIB_OBJS) $(ULIBS) -o $@
 
