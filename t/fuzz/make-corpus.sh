@@ -19,6 +19,7 @@ jsonl_sse() {
 # The OpenAI streams, raw or converted, one per line: name<TAB>path.
 streams() {
     for f in "$F"/*.sse; do
+        case $f in *.chunks.sse) continue ;; esac   # made from the .jsonl
         printf '%s\t%s\n' "$(basename "$f" .sse)" "$f"
     done
     for f in "$F"/*.chunks.jsonl; do
@@ -34,7 +35,7 @@ emit() {   # header-octal path
 }
 
 mkdir -p "$C/fuzz_sse" "$C/fuzz_openai_stream" "$C/fuzz_openai_request" \
-         "$C/fuzz_openai_response"
+         "$C/fuzz_openai_response" "$C/fuzz_translate_error"
 
 streams | while IFS="$(printf '\t')" read -r name path; do
     # whole parser, default limits; then a small max_event
@@ -57,3 +58,11 @@ done
 for f in "$F"/response-*.json "$F"/error-*.json; do
     cp "$f" "$C/fuzz_openai_response/$(basename "$f" .json)"
 done
+
+# every dialect's error bodies; the first byte picks the HTTP status
+for f in t/fixtures/*/error-*.json; do
+    d=$(basename "$(dirname "$f")")
+    { printf '\000'; cat "$f"; } > "$C/fuzz_translate_error/$d-$(basename "$f" .json)"
+done
+printf '\011<html><body>502 Bad Gateway</body></html>' \
+    > "$C/fuzz_translate_error/html-502"
