@@ -117,7 +117,6 @@ ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
         ngx_null_string
     };
 
-    ngx_str_t         *s;
     ngx_uint_t         i;
     ngx_list_part_t   *part;
     ngx_table_elt_t   *h;
@@ -141,15 +140,7 @@ ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
             continue;
         }
 
-        for (s = skip; s->len; s++) {
-            if (h[i].key.len == s->len
-                && ngx_strncasecmp(h[i].key.data, s->data, s->len) == 0)
-            {
-                break;
-            }
-        }
-
-        if (s->len) {
+        if (ngx_http_ai_gateway_name_in(&h[i].key, skip)) {
             continue;
         }
 

@@ -240,6 +240,7 @@ ngx_int_t ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_http_ai_gateway_ctx_t *ctx, size_t len);
 ngx_int_t ngx_http_ai_gateway_add_upstream(ngx_conf_t *cf,
     ngx_http_ai_gateway_provider_t *p);
+ngx_uint_t ngx_http_ai_gateway_name_in(ngx_str_t *name, ngx_str_t *names);
 
 /* _state.c */
 char *ngx_http_ai_gateway_state_directive(ngx_conf_t *cf, ngx_command_t *cmd,

@@ -182,6 +182,23 @@ static ngx_str_t  ngx_http_ai_gateway_drop_headers[] = {
 };
 
 
+/* 1 if name is one of names (case-insensitive; names ends with a null). */
+
+ngx_uint_t
+ngx_http_ai_gateway_name_in(ngx_str_t *name, ngx_str_t *names)
+{
+    for ( /* void */ ; names->len; names++) {
+        if (name->len == names->len
+            && ngx_strncasecmp(name->data, names->data, names->len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 static ngx_int_t
 ngx_http_ai_gateway_push_header(ngx_http_request_t *sr, u_char *key,
     size_t key_len, u_char *value, size_t value_len)
@@ -218,7 +235,6 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_http_ai_gateway_ctx_t *ctx, size_t len)
 {
     u_char                          *v;
-    ngx_str_t                       *d;
     ngx_uint_t                       i, drop;
     ngx_list_part_t                 *part;
     ngx_table_elt_t                 *h;
@@ -257,15 +273,8 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
             continue;
         }
 
-        drop = 0;
-        for (d = ngx_http_ai_gateway_drop_headers; d->len; d++) {
-            if (h[i].key.len == d->len
-                && ngx_strncasecmp(h[i].key.data, d->data, d->len) == 0)
-            {
-                drop = 1;
-                break;
-            }
-        }
+        drop = ngx_http_ai_gateway_name_in(&h[i].key,
+                                           ngx_http_ai_gateway_drop_headers);
 
         /* anthropic-beta means something only to Anthropic */
         if (!drop && pv->dialect != AGW_DIALECT_ANTHROPIC
