@@ -41,16 +41,21 @@ package AgwFixtures;
 # cut_reply(FILE, BYTES) gives a raw HTTP response for --- tcp_reply that
 # promises more than it sends and stops after the first BYTES bytes of a
 # capture (cut at the end of the event holding byte BYTES): a provider whose
-# connection dies mid-stream.
+# connection dies mid-stream.  spliced_reply(FILE, BYTES, TAIL) is a whole
+# response (exact Content-Length, the connection closed after it) made of
+# that head of FILE and then the capture TAIL (e.g. Anthropic's mid-stream
+# error event), or nothing more when TAIL is undef: a provider that fails
+# or stops short after the stream started.
 
 use strict;
 use warnings;
 use Cwd qw(cwd);
+use IO::Socket::INET ();
 use JSON::PP ();
 use Test::Nginx::Socket ();
 use AgwTest ();
 
-our @EXPORT = qw(fixture_mock fixture_path cut_reply fixture_summary
+our @EXPORT = qw(fixture_mock fixture_path cut_reply spliced_reply fixture_summary
                  summary openai_summary anthropic_summary gemini_summary
                  canonical fixture_canonical);
 use parent 'Exporter';
@@ -59,6 +64,17 @@ $ENV{TEST_NGINX_FIXTURES} ||= cwd() . '/t/fixtures';
 
 # a provider URL's start: url=$TEST_NGINX_FX/200/DIR/FILE/v1
 $ENV{TEST_NGINX_FX} ||= "http://127.0.0.1:$ENV{TEST_NGINX_MOCK_PORT}/fx";
+
+# the --- tcp_listen peer of cut_reply / spliced_reply (that section takes
+# no $TEST_NGINX_ variables: --- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT})
+$ENV{TEST_NGINX_TCP_PORT} ||= do {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp', Listen => 1)
+        or die "cannot find a free port: $!";
+    my $port = $s->sockport;
+    close $s;
+    $port;
+};
 
 # The statuses the error blocks replay (echo_status takes no variable).
 my @statuses = (200, 400, 401, 404, 429, 500, 503, 529);
@@ -116,21 +132,38 @@ _EOC_
     return $conf;
 }
 
+# the first events of a capture, up to the event boundary after $bytes
+sub sse_head {
+    my ($name, $bytes) = @_;
+    my $sse = read_fixture($name);
+    pos($sse) = $bytes;
+    return $sse =~ /\G.*?(?:\r\n\r\n|\n\n)/gs ? substr($sse, 0, pos $sse) : $sse;
+}
+
 sub cut_reply {
     my ($name, $bytes) = @_;
-    my $path = fixture_path($name);
-    local $/;
-    open my $fh, '<', $path or die "$path: $!";
-    my $sse = <$fh>;
-    close $fh;
-
-    # end at the event boundary after $bytes, so what arrived is whole events
-    my $end = index($sse, "\n\n", $bytes);
-    $end = $end < 0 ? length($sse) : $end + 2;
+    my $head = sse_head($name, $bytes);
 
     return "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-        . "Content-Length: " . (length($sse) + 100000) . "\r\n\r\n"
-        . substr($sse, 0, $end);
+        . "Content-Length: " . (length($head) + 100000) . "\r\n\r\n"
+        . $head;
+}
+
+sub spliced_reply {
+    my ($name, $bytes, $tail) = @_;
+    my $body = sse_head($name, $bytes);
+
+    if (defined $tail) {
+        # a documented event as published lacks the blank line that ends
+        # it on the wire (without it the event is never dispatched)
+        $tail = read_fixture($tail);
+        $tail .= "\n" while $tail !~ /\n\n\z/;
+        $body .= $tail;
+    }
+
+    return "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+        . "Content-Length: " . length($body) . "\r\nConnection: close\r\n\r\n"
+        . $body;
 }
 
 my $json = JSON::PP->new->utf8->canonical->allow_nonref;
