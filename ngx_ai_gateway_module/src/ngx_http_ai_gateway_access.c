@@ -278,8 +278,12 @@ ngx_http_ai_gateway_access_handler(ngx_http_request_t *r)
 
         rc = ngx_http_ai_gateway_send_error(r, ctx->client,
                  AGW_ERR_AUTHENTICATION, 0, "missing_api_key",
-                 "You didn't provide an API key. Provide it in the "
-                 "Authorization header as \"Bearer KEY\", or in x-api-key.");
+                 "You didn't provide an API key. Provide it in %s.",
+                 /* Gemini SDKs send neither of the other two */
+                 ctx->client == AGW_DIALECT_GEMINI
+                 ? "the x-goog-api-key header or the key query parameter"
+                 : "the Authorization header as \"Bearer KEY\", "
+                   "or in x-api-key");
         goto done;
     }
 
