@@ -103,3 +103,19 @@ if (type === 'anthropic') {
     await expectError('e529', `${type}-e529`, Anthropic.InternalServerError,
                       529);
 }
+
+// not per provider type: once, in the Anthropic run
+if (type === 'anthropic') {
+    await run('count_tokens', async () => {
+        const r = await client.messages.countTokens({
+            model: 'anthropic-count',
+            messages: [{ role: 'user', content: 'Hello, world' }] });
+        is(r.input_tokens, 14, 'count_tokens: input_tokens');
+    });
+    await run('models', async () => {
+        const ids = [];
+        for await (const m of client.models.list()) ids.push(m.id);
+        ok(ids.includes('anthropic-text') && ids.includes('gemini-stream'),
+           'models.list: the routes, in Anthropic\'s shape', ids);
+    });
+}

@@ -98,3 +98,14 @@ await expectError('e400', `${type}-e400`, 400, 'INVALID_ARGUMENT');
 if (type === 'anthropic') {
     await expectError('e529', `${type}-e529`, 503, 'UNAVAILABLE');
 }
+
+// not per provider type: once, in the Gemini run
+if (type === 'gemini') {
+    await run('models', async () => {
+        const names = [];
+        for await (const m of await ai.models.list()) names.push(m.name);
+        ok(names.includes('models/gemini-text')
+           && names.includes('models/openai-stream'),
+           'models.list: the routes, in Gemini\'s shape', names);
+    });
+}

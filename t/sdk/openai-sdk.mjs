@@ -130,3 +130,13 @@ if (type === 'anthropic') {
         }
     });
 }
+
+// not per provider type: once, in the OpenAI run
+if (type === 'openai') {
+    await run('models', async () => {
+        const ids = [];
+        for await (const m of client.models.list()) ids.push(m.id);
+        ok(ids.includes('openai-text') && ids.includes('anthropic-count'),
+           'models.list: the routes', ids);
+    });
+}

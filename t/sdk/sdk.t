@@ -99,6 +99,17 @@ for my $type (sort keys %scenarios) {
     }
 }
 
+# Anthropic's count_tokens answer, as documented: {"input_tokens": N}
+my $count_port = free_port();
+$gw .= "    server {\n        listen 127.0.0.1:$count_port;\n"
+    . "        location = /v1/messages/count_tokens {\n"
+    . "            echo_read_request_body;\n"
+    . "            default_type application/json;\n"
+    . "            echo -n '{\"input_tokens\":14}';\n        }\n    }\n"
+    . "    ai_gateway_provider anthropic_count type=anthropic"
+    . " url=http://127.0.0.1:$count_port/v1 key_env=AGW_TEST_UPSTREAM_KEY;\n"
+    . "    ai_gateway_route anthropic-count anthropic_count:up-anthropic-model;\n";
+
 my $conf = "load_module $module;\nload_module $echo;\n"
     . "env AGW_TEST_UPSTREAM_KEY;\nworker_processes 1;\n"
     . "daemon off;\nmaster_process off;\nerror_log logs/error.log info;\n"
@@ -123,8 +134,8 @@ close $fh;
 my $pid = fork // die "fork: $!";
 if ($pid == 0) {
     open STDERR, '>>', "$prefix/logs/error.log";
-    exec { $nginx } $nginx, '-p', "$prefix/", '-c', 'conf/nginx.conf';
-    POSIX::_exit(127);
+    exec { $nginx } $nginx, '-p', "$prefix/", '-c', 'conf/nginx.conf'
+        or POSIX::_exit(127);
 }
 
 END {
