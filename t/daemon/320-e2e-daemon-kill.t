@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 #
 # The daemon SIGKILLed twice during a load of requests through real nginx,
-# then once more by its fault point right between its SQLite COMMIT and
+# and once more by its fault point right between its SQLite COMMIT and
 # the ring commit (the batch is read again), and restarted each time:
 # nginx answers every request, and every request answered
 # has exactly one row (counted, and matched request id by request id), no
@@ -29,25 +29,37 @@ _EOC_
 $gw->start_nginx;
 $gw->start_daemon;
 
+# Kills at set points of the load's progress, so that each one finds
+# requests still coming whatever the machine's speed.
 my $kills = 0;
 my $res = $gw->load(n => $N, conc => 4, key => $secret, during => sub {
-    for my $round (1 .. 2) {
-        sleep 0.4;
-        my $before = $gw->scalar_sql("SELECT count(*) FROM events");
-        $gw->stop_daemon('KILL');
-        $kills++;
-        note("daemon SIGKILLed with $before rows stored");
-        sleep 0.3;
-        next if $round == 1 && $gw->start_daemon;
+    my ($answered) = @_;
 
-        # the last restart dies at its fault point, and is restarted
+    AgwE2E::wait_until(sub { $answered->() >= $N * 0.15 }, 20);
+    note(sprintf 'SIGKILL at %d answers, %d rows stored', $answered->(),
+         $gw->scalar_sql('SELECT count(*) FROM events'));
+    $gw->stop_daemon('KILL');
+    $kills++;
+    sleep 0.2;
+
+    # restarted with a fault point: it kills itself between its third
+    # SQLite COMMIT and the ring commit (small batches: three come fast)
+    {
         local $ENV{AGW_TEST_CRASH_AFTER_COMMITS} = 3;
-        $gw->start_daemon;
-        my $status = $gw->wait_daemon_exit(5);
-        $kills++ if defined $status && ($status & 127) == 9;
-        delete $ENV{AGW_TEST_CRASH_AFTER_COMMITS};
-        $gw->start_daemon;
+        $gw->start_daemon('--batch-size', 50);
     }
+    my $status = $gw->wait_daemon_exit(10);
+    $kills++ if defined $status && ($status & 127) == 9;
+    note(sprintf 'fault point at %d answers', $answered->());
+    $gw->start_daemon;
+
+    AgwE2E::wait_until(sub { $answered->() >= $N * 0.6 }, 20);
+    note(sprintf 'SIGKILL at %d answers, %d rows stored', $answered->(),
+         $gw->scalar_sql('SELECT count(*) FROM events'));
+    $gw->stop_daemon('KILL');
+    $kills++;
+    sleep 0.3;
+    $gw->start_daemon;
 });
 
 is($kills, 3, 'daemon killed three times during the load');

@@ -29,6 +29,7 @@ use Digest::SHA qw(sha256_hex);
 use File::Basename qw(dirname);
 use File::Temp qw(tempdir);
 use HTTP::Tiny;
+use IO::Handle;
 use IO::Socket::INET;
 use JSON::PP;
 use POSIX ();
@@ -432,7 +433,8 @@ sub ring_stats {
 
 # A bounded load: $o{n} requests from $o{conc} processes, one connection
 # each (Connection: close, so that a reload never races a keep-alive
-# close).  $o{during} runs in the parent meanwhile.  Returns {statuses =>
+# close).  $o{during} runs in the parent meanwhile, with a function that
+# tells how many requests were answered so far.  Returns {statuses =>
 # {200 => n, ...}, ids => [request ids answered], sent => n}.
 sub load {
     my ($self, %o) = @_;
@@ -447,6 +449,7 @@ sub load {
         if ($pid == 0) {
             @ALL = ();   # the child stops nothing at exit
             open my $fh, '>', $out or POSIX::_exit(1);
+            $fh->autoflush(1);
             for (1 .. $share) {
                 my $r = $self->chat(key => $o{key}, model => $o{model},
                                     stream => $o{stream});
@@ -458,7 +461,12 @@ sub load {
         push @kids, [$pid, $out];
     }
 
-    $o{during}->() if $o{during};
+    my $progress = sub {
+        my $n = 0;
+        $n += () = slurp($_->[1]) =~ /\n/g for @kids;
+        return $n;
+    };
+    $o{during}->($progress) if $o{during};
 
     my %res = (statuses => {}, ids => [], sent => 0);
     for my $kid (@kids) {
