@@ -104,6 +104,22 @@ if (type === 'anthropic') {
                       529);
 }
 
+// a provider stream cut mid-body: the SDK must throw, not end cleanly
+await run('cut', async () => {
+    const stream = client.messages.stream({ model: `${type}-cut`,
+                                            max_tokens: 100, messages: user });
+    let text = '';
+    stream.on('text', t => { text += t; });
+    try {
+        await stream.finalMessage();
+        ok(false, 'cut: the stream throws', text);
+    } catch (e) {
+        ok(e instanceof Anthropic.APIError, 'cut: APIError from event: error',
+           String(e));
+        ok(text.length > 0, 'cut: the text before the cut arrived', text);
+    }
+});
+
 // not per provider type: once, in the Anthropic run
 if (type === 'anthropic') {
     await run('count_tokens', async () => {

@@ -99,6 +99,21 @@ if (type === 'anthropic') {
     await expectError('e529', `${type}-e529`, 503, 'UNAVAILABLE');
 }
 
+// a provider stream cut mid-body: the SDK must throw, not end cleanly
+await run('cut', async () => {
+    const stream = await ai.models.generateContentStream({
+        model: `${type}-cut`, contents });
+    let text = '';
+    try {
+        for await (const chunk of stream) text += chunk.text ?? '';
+        ok(false, 'cut: the stream throws', text);
+    } catch (e) {
+        ok(e instanceof ApiError && e.status >= 500,
+           'cut: a 5xx ApiError from the error chunk', String(e));
+        ok(text.length > 0, 'cut: the text before the cut arrived', text);
+    }
+});
+
 // not per provider type: once, in the Gemini run
 if (type === 'gemini') {
     await run('models', async () => {

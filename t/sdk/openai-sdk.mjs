@@ -131,6 +131,23 @@ if (type === 'anthropic') {
     });
 }
 
+// a provider stream cut mid-body: the SDK must throw, not end cleanly
+await run('cut', async () => {
+    const stream = await client.chat.completions.create({
+        model: `${type}-cut`, messages: user, stream: true });
+    let text = '';
+    try {
+        for await (const chunk of stream) {
+            text += chunk.choices[0]?.delta?.content ?? '';
+        }
+        ok(false, 'cut: the stream throws', text);
+    } catch (e) {
+        ok(e instanceof OpenAI.APIError, 'cut: APIError from the error chunk',
+           String(e));
+        ok(text.length > 0, 'cut: the text before the cut arrived', text);
+    }
+});
+
 // not per provider type: once, in the OpenAI run
 if (type === 'openai') {
     await run('models', async () => {

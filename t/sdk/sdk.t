@@ -18,7 +18,7 @@ use File::Temp qw(tempdir);
 use IO::Socket::INET;
 use POSIX ();
 use Test::More;
-use AgwFixtures qw(fixture_mock);
+use AgwFixtures qw(fixture_mock cut_reply);
 
 my $root = abs_path("$FindBin::Bin/../..");
 my $sdk = "$root/t/sdk";
@@ -99,6 +99,44 @@ for my $type (sort keys %scenarios) {
     }
 }
 
+# A provider whose stream dies: the start of a capture, then the connection
+# closes short of its Content-Length (cut_reply); path /cut/DIR/FILE/...
+my %cut = (openai => ['openai-chat/stream-include-usage.chunks.sse', 3000],
+           anthropic => ['anthropic-messages/stream-text.sse', 900],
+           gemini => ['gemini/stream-text-usage.chunks.sse', 1000]);
+$cut{azure} = $cut{openai};
+my $cut_port = free_port();
+my $cut_sock = IO::Socket::INET->new(LocalAddr => "127.0.0.1:$cut_port",
+                                     Listen => 16, ReuseAddr => 1)
+    or die "cannot listen on $cut_port: $!";
+my $cut_pid = fork // die "fork: $!";
+if ($cut_pid == 0) {
+    local $SIG{PIPE} = 'IGNORE';
+    while (my $c = $cut_sock->accept) {
+        my $q = '';
+        while ($q !~ /\r\n\r\n/) {
+            my $buf;
+            last unless $c->sysread($buf, 65536);
+            $q .= $buf;
+        }
+        my ($file) = $q =~ m{^POST /cut/([^/]+/[^/]+)/};
+        my ($entry) = grep { $_->[0] eq ($file // '') } values %cut;
+        $c->syswrite($entry ? cut_reply(@$entry)
+                     : "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+        close $c;
+    }
+    POSIX::_exit(0);
+}
+close $cut_sock;
+for my $type (sort keys %cut) {
+    my $base = "http://127.0.0.1:$cut_port/cut/$cut{$type}[0]";
+    $base .= $type eq 'gemini' ? '/v1beta' : $type eq 'azure' ? '' : '/v1';
+    my $extra = $type eq 'azure' ? ' api_version=2024-10-21' : '';
+    $gw .= "    ai_gateway_provider ${type}_cut type=$type url=$base"
+        . " key_env=AGW_TEST_UPSTREAM_KEY fails=0$extra;\n"
+        . "    ai_gateway_route $type-cut ${type}_cut:up-$type-model;\n";
+}
+
 # Anthropic's count_tokens answer, as documented: {"input_tokens": N}
 my $count_port = free_port();
 $gw .= "    server {\n        listen 127.0.0.1:$count_port;\n"
@@ -139,9 +177,11 @@ if ($pid == 0) {
 }
 
 END {
-    if ($pid && !$ENV{SDK_KEEP}) {
-        kill 'TERM', $pid;
-        waitpid $pid, 0;
+    local $?;    # waitpid must not become the test's exit status
+    for my $child ($pid, $cut_pid) {
+        next if !$child || $ENV{SDK_KEEP};
+        kill 'TERM', $child;
+        waitpid $child, 0;
     }
 }
 
