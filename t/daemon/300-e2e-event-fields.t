@@ -3,8 +3,9 @@
 # Every field of the usage event, produced by real nginx and stored by the
 # real daemon, checked against what the request did: a plain answer, a
 # stream (time to first byte, usage from the last chunk), a failover over
-# a refused connection and a 500 (each try with its outcome), a 500 passed
-# through, a 401, the key's name and never its secret, and the cost with
+# a refused connection and a 500 (each try with its outcome), an
+# Anthropic client on an OpenAI provider, a 500 passed through, a 401, the
+# key's name and never its secret, and the cost with
 # cached and reasoning tokens at the shipped conf/prices.json prices and at
 # an ai_gateway_price override, the same in $ai_gateway_cost.
 
@@ -159,6 +160,21 @@ is($ev->{status}, 200, 'failover status');
 is($ev->{error_class}, 'none', 'failover: no error class in the end');
 is($ev->{prompt_tokens}, 1000, 'failover usage from the answer');
 
+# 5b. An Anthropic client on the OpenAI provider: the client's dialect,
+# the usage translated, the same cost.
+$r = $gw->chat(key => $secret, anthropic => 1, body => encode_json({
+    model => 'gpt-4o', max_tokens => 100,
+    messages => [{ role => 'user', content => 'hi' }] }));
+is($r->{status}, 200, 'Anthropic Messages request answered');
+like($r->{content}, qr/"type":"message"/, 'in Anthropic\'s shape');
+$ev = $gw->event($r->{id});
+is($ev->{dialect}, 'anthropic', 'client dialect anthropic');
+is($ev->{key_name}, 'alice', 'key from x-api-key, by name');
+is_deeply([@$ev{qw(prompt_tokens completion_tokens cached_tokens
+                   reasoning_tokens)}], [1000, 500, 400, 200],
+          'usage read from the provider\'s dialect');
+is($ev->{cost_micro_usd}, 7000, 'same cost');
+
 # 6. Every step fails: the provider's 500 is the answer.
 $r = $gw->chat(key => $secret, model => 'allbad');
 is($r->{status}, 500, 'all steps failed: 500');
@@ -197,8 +213,8 @@ is_deeply([map { "$_->{provider}:$_->{status}" } @{ $api->{json}{attempt_list} }
           ['refused:502', 'broken:500', 'mock:200'], 'with its tries');
 is($api->{json}{key}, 'alice', 'and the key by name');
 
-is($gw->scalar_sql('SELECT count(*) FROM events'), 7,
-   'seven requests, seven rows');
+is($gw->scalar_sql('SELECT count(*) FROM events'), 8,
+   'eight requests, eight rows');
 
 $gw->check_logs;
 done_testing();

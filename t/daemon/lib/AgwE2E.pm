@@ -14,12 +14,13 @@ package AgwE2E;
 #
 # The mock provider answers with real wire bodies (t/fixtures/openai-chat/),
 # their usage set to known numbers: 1000 prompt tokens of which 400 cached,
-# 500 completion tokens of which 200 reasoning.  Paths under the mock's
-# base URL http://127.0.0.1:MOCK/SCENARIO/v1:
+# 500 completion tokens of which 200 reasoning.  In the http{} text given
+# to new(), MOCK stands for the mock's http://127.0.0.1:PORT and DEAD for
+# a port nobody listens on (connect errors); a provider's url= picks the
+# scenario, MOCK/SCENARIO/v1:
 #   ok      chat completion, whole
 #   stream  chat completion stream: a first chunk, 300 ms, the rest, usage
 #   e500    500 with an OpenAI error body
-# A port nobody listens on (->{dead_port}) gives connect errors.
 
 use strict;
 use warnings;
@@ -56,6 +57,7 @@ my @ALL;
 sub check_prerequisites {
     my $why = !-f $MODULE ? "$MODULE not built (make module)"
             : !-x $DAEMON ? "$DAEMON not built (make daemon)"
+            : !-x $RINGTOOL ? "$RINGTOOL not built (make daemon)"
             : !-x $NGINX ? "no $NGINX"
             : !-f $ECHO ? "no echo module (apt-get install libnginx-mod-http-echo)"
             : system('sqlite3 -version >/dev/null 2>&1') != 0
@@ -245,7 +247,7 @@ $http
         listen 127.0.0.1:$self->{gw_port};
 $log
         add_header X-Request-Id \$request_id always;
-        location /v1/ { ai_gateway openai; }
+        location /v1/ { ai_gateway openai anthropic; }
         include $ROOT/conf/ai_gateway_upstream.conf;
     }
 }
@@ -368,7 +370,8 @@ sub api {
     return $r;
 }
 
-# One chat completion through the gateway.  Returns {status, id (nginx's
+# One chat completion through the gateway (OpenAI's, or with anthropic =>
+# 1 a Messages request with x-api-key).  Returns {status, id (nginx's
 # $request_id), content, headers, secs}.
 sub chat {
     my ($self, %o) = @_;
@@ -377,10 +380,17 @@ sub chat {
         $o{stream} ? (stream => JSON::PP::true) : (),
         messages => [{ role => 'user', content => $o{content} // 'hi' }] });
     my %h = ('Content-Type' => 'application/json');
-    $h{Authorization} = "Bearer $o{key}" if defined $o{key};
+    my $path = '/v1/chat/completions';
+    if ($o{anthropic}) {
+        $path = '/v1/messages';
+        $h{'x-api-key'} = $o{key} if defined $o{key};
+        $h{'anthropic-version'} = '2023-06-01';
+    } elsif (defined $o{key}) {
+        $h{Authorization} = "Bearer $o{key}";
+    }
     my $t0 = time;
     my $r = $self->{http_client}->request(POST =>
-        "http://127.0.0.1:$self->{gw_port}/v1/chat/completions",
+        "http://127.0.0.1:$self->{gw_port}$path",
         { headers => \%h, content => $body });
     $r->{secs} = time - $t0;
     $r->{id} = $r->{headers}{'x-request-id'} // '';
