@@ -294,8 +294,9 @@ POST /v1beta/models/flash:generateContent
 === TEST 19: a 529 before any byte fails over to the next step, across dialects
 --- http_config
     FIXTURES
-    ai_gateway_provider an type=anthropic url=$TEST_NGINX_FX/529/anthropic-messages/error-529-overloaded.json/v1 key_env=AGW_TEST_UPSTREAM_KEY;
-    ai_gateway_provider g type=gemini url=$TEST_NGINX_FX/200/gemini/response-text-thoughts.json/v1beta key_env=AGW_TEST_UPSTREAM_KEY;
+    # no cool-down: earlier blocks failed these names (HUP mode keeps health)
+    ai_gateway_provider an type=anthropic url=$TEST_NGINX_FX/529/anthropic-messages/error-529-overloaded.json/v1 key_env=AGW_TEST_UPSTREAM_KEY fails=0;
+    ai_gateway_provider g type=gemini url=$TEST_NGINX_FX/200/gemini/response-text-thoughts.json/v1beta key_env=AGW_TEST_UPSTREAM_KEY fails=0;
     ai_gateway_route gpt-4o an:claude-sonnet-4-5 g:gemini-3-pro-preview;
 --- config
     access_log logs/access.log agw_usage;

@@ -46,6 +46,14 @@ ngx_http_ai_gateway_health_usable(ngx_http_request_t *r,
 {
     agw_state_t  *st;
 
+    /*
+     * fails=0 turns cool-down off, also for a cool-down started before a
+     * reload gave the provider fails=0 (the health state outlives it)
+     */
+    if (p->fails == 0) {
+        return 1;
+    }
+
     st = ngx_http_ai_gateway_health_state(r, p);
     if (st == NULL) {
         return 1;
