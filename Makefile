@@ -65,6 +65,10 @@ $(BUILD)/unit/%.t: $(BUILD)/unit/%
 
 unit: $(UNIT_BINS) $(UNIT_TS)
 
+# keep the library objects: make would delete them as intermediates after
+# each link and compile the whole library again next time
+.SECONDARY: $(LIB_OBJS)
+
 -include admin-daemon/daemon.mk
 -include t/fuzz/fuzz.mk
 

@@ -986,6 +986,11 @@ agw_stream_free(agw_stream_t *s)
     }
 
     agw_sse_free(&s->sse);
+
+    /* a stream freed unfinished (the client went away) may still hold a
+     * Gemini encoder's tool-call fragments */
+    agw_gemini_stream_free(&s->gemini);
+
     free(s->model);
     free(s);
 }

@@ -181,6 +181,9 @@ ngx_http_ai_gateway_start_stream(ngx_http_request_t *sr,
         if (ctx->stream == NULL) {
             return NGX_ERROR;
         }
+
+        /* chunks made from another dialect carry our clock, not 0 */
+        agw_stream_set_created(ctx->stream, ngx_time());
     }
 
     if (ctx->step->provider->dialect == ctx->client
