@@ -55,7 +55,8 @@ use JSON::PP ();
 use Test::Nginx::Socket ();
 use AgwTest ();
 
-our @EXPORT = qw(fixture_mock fixture_path cut_reply spliced_reply fixture_summary
+our @EXPORT = qw(fixture_mock fixture_path read_fixture cut_reply spliced_reply
+                 fixture_summary
                  summary openai_summary anthropic_summary gemini_summary
                  canonical fixture_canonical);
 use parent 'Exporter';
