@@ -15,7 +15,9 @@ package AgwFixtures;
 # endpoint, deployment or model the gateway puts after it.  `.sse` files go
 # out as text/event-stream, everything else as application/json.  The
 # payload-only captures (X.chunks.jsonl) are replayed from X.chunks.sse,
-# made by t/fixtures/gen-sse.  The mock's access log line (MOCK ...) holds
+# made by t/fixtures/gen-sse.  /slow/DIR/FILE/... sends a whole .sse
+# capture at once but ends the response only 1.5 s later, to show that
+# events reach the client as they arrive.  The mock's access log line (MOCK ...) holds
 # what the provider received: method, path, query, each provider's auth
 # header, anthropic-version and the body, for --- access_log checks.  The
 # log_format agw_usage (GW ...) it also declares puts the gateway's
@@ -114,6 +116,14 @@ sub fixture_mock {
             default_type text/event-stream;
             echo_read_request_body;
             echo_location /_fixture/\$fx_dir/\$fx_file;
+        }
+
+        location ~ ^/slow/(?<fx_dir>[\\w-]+)/(?<fx_file>[\\w.-]+\\.sse)/ {
+            default_type text/event-stream;
+            echo_read_request_body;
+            echo_location /_fixture/\$fx_dir/\$fx_file;
+            echo_flush;
+            echo_sleep 1.5;
         }
 _EOC_
 
