@@ -13,9 +13,12 @@ typedef struct {
     agw_json_member_t  model;
     agw_json_member_t  stream_options;
     agw_json_member_t  usage;
+    agw_json_member_t  choices;
     unsigned           has_model:1;
     unsigned           has_stream_options:1;
     unsigned           has_usage:1;
+    unsigned           has_choices:1;
+    unsigned           has_error:1;
 } agw_pt_members_t;
 
 
@@ -39,6 +42,13 @@ agw_pt_members_cb(void *ud, const agw_json_member_t *m)
     } else if (agw_pt_is(m, "usage")) {
         pm->usage = *m;
         pm->has_usage = 1;
+
+    } else if (agw_pt_is(m, "choices")) {
+        pm->choices = *m;
+        pm->has_choices = 1;
+
+    } else if (agw_pt_is(m, "error")) {
+        pm->has_error = 1;
     }
 
     return 0;
@@ -197,12 +207,27 @@ agw_pt_usage_cb(void *ud, const agw_json_member_t *m)
 }
 
 
+/* Merges the counts of a usage object, either naming scheme, into u. */
+
+static void
+agw_pt_read_usage(const agw_json_member_t *usage, agw_usage_t *u)
+{
+    agw_usage_t     n;
+    agw_pt_usage_t  pu;
+
+    agw_usage_init(&n);
+    pu.u = &n;
+    pu.in_details = 0;
+    (void) agw_json_scan(usage->value, usage->value_len, agw_pt_usage_cb, &pu,
+                         NULL);
+    agw_usage_merge(u, &n);
+}
+
+
 int
 agw_passthrough_response(const char *body, size_t len, const char *model,
     agw_buf_t *out, agw_usage_t *u)
 {
-    agw_usage_t       n;
-    agw_pt_usage_t    pu;
     agw_pt_members_t  pm;
 
     memset(&pm, 0, sizeof(pm));
@@ -212,12 +237,7 @@ agw_passthrough_response(const char *body, size_t len, const char *model,
     }
 
     if (pm.has_usage && pm.usage.type == AGW_JSON_OBJECT) {
-        agw_usage_init(&n);
-        pu.u = &n;
-        pu.in_details = 0;
-        (void) agw_json_scan(pm.usage.value, pm.usage.value_len,
-                             agw_pt_usage_cb, &pu, NULL);
-        agw_usage_merge(u, &n);
+        agw_pt_read_usage(&pm.usage, u);
     }
 
     if (pm.has_model && pm.model.type == AGW_JSON_STRING) {
@@ -225,4 +245,43 @@ agw_passthrough_response(const char *body, size_t len, const char *model,
     }
 
     return agw_buf_append(out, body, len);
+}
+
+
+int
+agw_passthrough_usage_chunk(const char *data, size_t len, const char *model,
+    int keep, agw_buf_t *out, agw_usage_t *u)
+{
+    size_t            i;
+    agw_pt_members_t  pm;
+
+    memset(&pm, 0, sizeof(pm));
+
+    if (agw_json_scan(data, len, agw_pt_members_cb, &pm, NULL) != 0
+        || pm.has_error || !pm.has_usage || pm.usage.type != AGW_JSON_OBJECT
+        || !pm.has_choices || pm.choices.type != AGW_JSON_ARRAY)
+    {
+        return AGW_PASSTHROUGH_DECLINED;
+    }
+
+    /* "choices": [] with any blanks inside */
+    for (i = 1; i + 1 < pm.choices.value_len; i++) {
+        if (pm.choices.value[i] != ' ' && pm.choices.value[i] != '\t'
+            && pm.choices.value[i] != '\n' && pm.choices.value[i] != '\r')
+        {
+            return AGW_PASSTHROUGH_DECLINED;
+        }
+    }
+
+    agw_pt_read_usage(&pm.usage, u);
+
+    if (!keep) {
+        return 0;
+    }
+
+    if (pm.has_model && pm.model.type == AGW_JSON_STRING) {
+        return agw_pt_splice_model(data, len, &pm.model, model, len, out);
+    }
+
+    return agw_buf_append(out, data, len);
 }

@@ -121,6 +121,26 @@ main(void)
     ok(agw_passthrough_response("not json", 8, "m", &out, &u)
        == AGW_PASSTHROUGH_DECLINED, "garbage: declined");
 
+    /* the final usage chunk of a stream */
+    r = "{\"id\":\"c\",\"model\":\"up\",\"choices\":[ ],\"usage\":"
+        "{\"prompt_tokens\":7,\"completion_tokens\":2}}";
+    agw_buf_reset(&out);
+    agw_usage_init(&u);
+    ok(agw_passthrough_usage_chunk(r, strlen(r), "m", 0, &out, &u) == 0
+       && out.len == 0 && u.input == 7 && u.output == 2,
+       "usage chunk not asked for: read, nothing written");
+    agw_buf_reset(&out);
+    agw_usage_init(&u);
+    ok(agw_passthrough_usage_chunk(r, strlen(r), "m", 1, &out, &u) == 0
+       && strstr(out.data, "\"model\":\"m\"") && u.input == 7,
+       "usage chunk asked for: kept, model replaced");
+    r = "{\"model\":\"up\",\"choices\":[{\"delta\":{}}],\"usage\":{\"prompt_tokens\":1}}";
+    ok(agw_passthrough_usage_chunk(r, strlen(r), "m", 0, &out, &u)
+       == AGW_PASSTHROUGH_DECLINED, "a chunk with choices: declined");
+    r = "{\"error\":{\"message\":\"x\"},\"choices\":[],\"usage\":{}}";
+    ok(agw_passthrough_usage_chunk(r, strlen(r), "m", 0, &out, &u)
+       == AGW_PASSTHROUGH_DECLINED, "an error chunk: declined");
+
     agw_buf_free(&out);
     return done_testing();
 }
