@@ -104,6 +104,29 @@ if (type === 'anthropic') {
                       529);
 }
 
+// reasoning arrives as a thinking block
+if (exp.thinking) {
+    await run('thinking', async () => {
+        const t = exp.thinking;
+        const params = { model: `${type}-thinking`, max_tokens: 2000,
+                         thinking: { type: 'enabled', budget_tokens: 1024 },
+                         messages: user };
+        const m = t.stream ? await client.messages.stream(params).finalMessage()
+                           : await client.messages.create(params);
+        const think = m.content.filter(b => b.type === 'thinking');
+        ok(think.length === 1 && think[0].thinking.startsWith(t.reasoning),
+           'thinking: a thinking block', m.content);
+        if (type === 'anthropic') {
+            ok(think[0]?.signature?.length > 0,
+               'thinking: the signature kept', think[0]);
+        }
+        is(m.content.filter(b => b.type === 'text').map(b => b.text).join(''),
+           t.text, 'thinking: answer text');
+        is(m.stop_reason, t.finish === 'length' ? 'max_tokens' : 'end_turn',
+           'thinking: stop_reason');
+    });
+}
+
 // a provider stream cut mid-body: the SDK must throw, not end cleanly
 await run('cut', async () => {
     const stream = client.messages.stream({ model: `${type}-cut`,

@@ -38,6 +38,11 @@ export const expected = {
         tools: { name: 'get_weather',
                  args: { location: 'San Francisco, CA', units: 'f' },
                  calls: 1, prompt: 656, completion: 74 },
+        // anthropic-messages/stream-thinking.chunks.jsonl (a stream)
+        thinking: { stream: true,
+                    reasoning: 'The previous result was 925. Now I need to '
+                               + 'divide that by 5.\n\n925 ÷ 5 = 185',
+                    text: '925 ÷ 5 = 185', finish: 'stop' },
         // anthropic-messages/stream-tool-use.sse (partial_json fragments)
         toolsStream: { name: 'get_weather',
                        args: { location: 'San Francisco, CA', units: 'f' },
@@ -50,6 +55,10 @@ export const expected = {
         // gemini/stream-text-usage.chunks.jsonl (260 thought tokens)
         stream: { start: 'low!', end: 'rather than violet.', prompt: 20,
                   completion: 513, reasoning: 260 },
+        // gemini/response-thought-part.json (whole; only a thought part)
+        thinking: { stream: false,
+                    reasoning: '**Breaking Down the Sum of Natural Numbers**',
+                    text: '', finish: 'length' },
         // gemini/response-function-call.json
         tools: { name: 'customDivide', args: { denominator: 2, numerator: 10 },
                  calls: 1, prompt: 17, completion: 6 },

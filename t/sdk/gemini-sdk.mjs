@@ -99,6 +99,34 @@ if (type === 'anthropic') {
     await expectError('e529', `${type}-e529`, 503, 'UNAVAILABLE');
 }
 
+// reasoning arrives as parts marked thought: true
+if (exp.thinking) {
+    await run('thinking', async () => {
+        const t = exp.thinking;
+        const params = { model: `${type}-thinking`, contents,
+                         config: { thinkingConfig: { includeThoughts: true } } };
+        const chunks = [];
+        if (t.stream) {
+            for await (const c of await ai.models.generateContentStream(params))
+                chunks.push(c);
+        } else {
+            chunks.push(await ai.models.generateContent(params));
+        }
+        let thought = '', text = '', finish;
+        for (const c of chunks) {
+            for (const p of c.candidates?.[0]?.content?.parts ?? []) {
+                if (p.thought) thought += p.text ?? '';
+                else text += p.text ?? '';
+            }
+            finish = c.candidates?.[0]?.finishReason ?? finish;
+        }
+        ok(thought.startsWith(t.reasoning), 'thinking: thought parts', thought);
+        is(text, t.text, 'thinking: answer text');
+        is(finish, t.finish === 'length' ? 'MAX_TOKENS' : 'STOP',
+           'thinking: finishReason');
+    });
+}
+
 // a provider stream cut mid-body: the SDK must throw, not end cleanly
 await run('cut', async () => {
     const stream = await ai.models.generateContentStream({

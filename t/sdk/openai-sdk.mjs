@@ -131,6 +131,35 @@ if (type === 'anthropic') {
     });
 }
 
+// reasoning arrives in reasoning_content (the hub's DeepSeek-style field,
+// which the SDK keeps as an extra property)
+if (exp.thinking) {
+    await run('thinking', async () => {
+        const t = exp.thinking;
+        let reasoning = '', text = '', finish;
+        if (t.stream) {
+            const stream = await client.chat.completions.create({
+                model: `${type}-thinking`, messages: user, stream: true });
+            for await (const chunk of stream) {
+                const c = chunk.choices[0];
+                reasoning += c?.delta?.reasoning_content ?? '';
+                text += c?.delta?.content ?? '';
+                finish = c?.finish_reason ?? finish;
+            }
+        } else {
+            const r = await client.chat.completions.create({
+                model: `${type}-thinking`, messages: user });
+            reasoning = r.choices[0].message.reasoning_content ?? '';
+            text = r.choices[0].message.content ?? '';
+            finish = r.choices[0].finish_reason;
+        }
+        ok(reasoning.startsWith(t.reasoning), 'thinking: reasoning_content',
+           reasoning);
+        is(text, t.text, 'thinking: answer text');
+        is(finish, t.finish, `thinking: finish_reason ${t.finish}`);
+    });
+}
+
 // a provider stream cut mid-body: the SDK must throw, not end cleanly
 await run('cut', async () => {
     const stream = await client.chat.completions.create({

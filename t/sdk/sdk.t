@@ -60,6 +60,7 @@ my %scenarios = (
         e429           => [429, 'anthropic-messages/error-429-rate-limit.json'],
         e400           => [400, 'anthropic-messages/error-400-invalid-request.json'],
         e529           => [529, 'anthropic-messages/error-529-overloaded.json'],
+        thinking       => [200, 'anthropic-messages/stream-thinking.chunks.sse'],
     },
     gemini => {
         text           => [200, 'gemini/response-text-thoughts.json'],
@@ -68,6 +69,7 @@ my %scenarios = (
         'tools-stream' => [200, 'gemini/stream-function-call.chunks.sse'],
         e429           => [429, 'gemini/error-429-resource-exhausted.json'],
         e400           => [400, 'gemini/error-400-api-key-invalid.json'],
+        thinking       => [200, 'gemini/response-thought-part.json'],
     },
 );
 
