@@ -314,6 +314,10 @@ sub start_daemon {
     my $log = "$self->{dir}/daemon.log";
     my $before = () = slurp($log) =~ /API listening on/g;
 
+    # a second one would be refused, and the first one's pid lost
+    BAIL_OUT("a daemon (pid $self->{daemon_pid}) already runs")
+        if $self->{daemon_pid};
+
     my $pid = fork() // die "fork: $!";
     if ($pid == 0) {
         $ENV{AGW_ADMIN_TOKEN} = $TOKEN;
