@@ -511,6 +511,9 @@ sub cleanup {
     $self->stop_nginx;
 }
 
+# a test interrupted (prove's timeout, ^C) still stops what it started
+$SIG{$_} = sub { exit 1 } for qw(INT TERM HUP);
+
 END {
     my $status = $?;
     $_->cleanup for @ALL;
