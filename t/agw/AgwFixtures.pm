@@ -51,7 +51,8 @@ package AgwFixtures;
 
 use strict;
 use warnings;
-use Cwd qw(cwd);
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
 use IO::Socket::INET ();
 use JSON::PP ();
 use Test::Nginx::Socket ();
@@ -63,7 +64,8 @@ our @EXPORT = qw(fixture_mock fixture_path read_fixture cut_reply spliced_reply
                  canonical fixture_canonical);
 use parent 'Exporter';
 
-$ENV{TEST_NGINX_FIXTURES} ||= cwd() . '/t/fixtures';
+# t/fixtures, found from this file so that any working directory will do
+$ENV{TEST_NGINX_FIXTURES} ||= abs_path(dirname(__FILE__) . '/../fixtures');
 
 # a provider URL's start: url=$TEST_NGINX_FX/200/DIR/FILE/v1
 $ENV{TEST_NGINX_FX} ||= "http://127.0.0.1:$ENV{TEST_NGINX_MOCK_PORT}/fx";
