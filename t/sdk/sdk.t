@@ -18,13 +18,20 @@ use File::Temp qw(tempdir);
 use IO::Socket::INET;
 use POSIX ();
 use Test::More;
+
+my $root;
+
+# before AgwFixtures (and the AgwTest it loads) default them from the cwd
+BEGIN {
+    $root = Cwd::abs_path("$FindBin::Bin/../..");
+    $ENV{TEST_NGINX_AGW_MODULE} ||= "$root/build/ngx_http_ai_gateway_module.so";
+}
+
 use AgwFixtures qw(fixture_mock cut_reply);
 
-my $root = abs_path("$FindBin::Bin/../..");
 my $sdk = "$root/t/sdk";
 my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
-my $module = $ENV{TEST_NGINX_AGW_MODULE}
-    || "$root/build/ngx_http_ai_gateway_module.so";
+my $module = $ENV{TEST_NGINX_AGW_MODULE};
 my $echo = $ENV{TEST_NGINX_ECHO_MODULE}
     || '/usr/lib/nginx/modules/ngx_http_echo_module.so';
 
