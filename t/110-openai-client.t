@@ -413,3 +413,20 @@ end=clean
 qr{GW model=gpt-4o .*tokens=135/10 }
 --- no_error_log
 [error]
+
+
+
+=== TEST 21: gemini provider, the raw 2024 alt=sse capture (mixed delimiters, no usage): the whole story, a clean end
+--- http_config
+    FIXTURES
+    ai_gateway_provider g type=gemini url=$TEST_NGINX_FX/200/gemini/stream-text.sse/v1beta key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route gpt-4o g:gemini-pro;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"Write a cute story about cats."}]}
+--- response_body_filters eval: [\&AgwFixtures::openai_summary]
+--- response_body eval: AgwFixtures::fixture_summary('gemini/stream-text.sse', 'gpt-4o')
+--- no_error_log
+[error]

@@ -298,3 +298,20 @@ POST /v1beta/models/flash:generateContent
 --- response_body eval: AgwFixtures::fixture_summary('anthropic-messages/response-tool-use.json', 'flash')
 --- no_error_log
 [error]
+
+
+
+=== TEST 15: gemini provider, the raw 2024 alt=sse capture (mixed \r\n\n and \n\n delimiters, safetyRatings, no usage): every chunk passed through
+--- http_config
+    FIXTURES
+    ai_gateway_provider g type=gemini url=$TEST_NGINX_FX/200/gemini/stream-text.sse/v1beta key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route pro g:gemini-pro;
+--- config
+    location /v1beta/ { ai_gateway gemini; ai_gateway_auth off; }
+--- request
+POST /v1beta/models/pro:streamGenerateContent?alt=sse
+{"contents":[{"role":"user","parts":[{"text":"Write a cute story about cats."}]}]}
+--- response_body_filters eval: [\&AgwFixtures::canonical]
+--- response_body eval: AgwFixtures::fixture_canonical('gemini/stream-text.sse', 'pro')
+--- no_error_log
+[error]
