@@ -340,3 +340,20 @@ POST /v1/messages
 --- response_body eval: AgwFixtures::fixture_summary('gemini/stream-reasoning.chunks.sse', 'claude')
 --- no_error_log
 [error]
+
+
+
+=== TEST 17: openai provider, parallel tool calls streamed: two tool_use blocks, each with its own input
+--- http_config
+    FIXTURES
+    ai_gateway_provider p type=openai url=$TEST_NGINX_FX/200/openai-chat/stream-parallel-tool-calls.sse/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route claude p:gpt-4o;
+--- config
+    location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
+--- request
+POST /v1/messages
+{"model":"claude","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"weather and stock?"}],"tools":[{"name":"get_weather","input_schema":{"type":"object"}},{"name":"get_stock_price","input_schema":{"type":"object"}}]}
+--- response_body_filters eval: [\&AgwFixtures::anthropic_summary]
+--- response_body eval: AgwFixtures::fixture_summary('openai-chat/stream-parallel-tool-calls.sse', 'claude')
+--- no_error_log
+[error]

@@ -315,3 +315,20 @@ POST /v1beta/models/pro:streamGenerateContent?alt=sse
 --- response_body eval: AgwFixtures::fixture_canonical('gemini/stream-text.sse', 'pro')
 --- no_error_log
 [error]
+
+
+
+=== TEST 16: openai provider, parallel tool calls streamed: two whole functionCall parts
+--- http_config
+    FIXTURES
+    ai_gateway_provider p type=openai url=$TEST_NGINX_FX/200/openai-chat/stream-parallel-tool-calls.sse/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route flash p:gpt-4o;
+--- config
+    location /v1beta/ { ai_gateway gemini; ai_gateway_auth off; }
+--- request
+POST /v1beta/models/flash:streamGenerateContent?alt=sse
+{"contents":[{"role":"user","parts":[{"text":"weather and stock?"}]}],"tools":[{"functionDeclarations":[{"name":"get_weather"},{"name":"get_stock_price"}]}]}
+--- response_body_filters eval: [\&AgwFixtures::gemini_summary]
+--- response_body eval: AgwFixtures::fixture_summary('openai-chat/stream-parallel-tool-calls.sse', 'flash')
+--- no_error_log
+[error]
