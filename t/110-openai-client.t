@@ -430,3 +430,38 @@ POST /v1/chat/completions
 --- response_body eval: AgwFixtures::fixture_summary('gemini/stream-text.sse', 'gpt-4o')
 --- no_error_log
 [error]
+
+
+
+=== TEST 22: gemini provider, cachedContentTokenCount: cached_tokens in the usage and in the log
+--- http_config
+    FIXTURES
+    ai_gateway_provider g type=gemini url=$TEST_NGINX_FX/200/gemini/response-cached-content-usage.json/v1beta key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route gpt-4o g:gemini-2.5-flash;
+--- config
+    access_log logs/access.log agw_usage;
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","messages":[{"role":"user","content":"summarize the transcript"}]}
+--- response_body_like: "usage":\{"prompt_tokens":323388,"completion_tokens":397,"total_tokens":323785,"prompt_tokens_details":\{"cached_tokens":323383,
+--- access_log eval
+qr{GW model=gpt-4o up=gemini-2.5-flash provider=g dialect=openai tokens=323388/397 cached=323383 }
+--- no_error_log
+[error]
+
+
+
+=== TEST 23: anthropic provider, whole thinking answer with its signature: thinking_blocks keep it for the next turn
+--- http_config
+    FIXTURES
+    ai_gateway_provider an type=anthropic url=$TEST_NGINX_FX/200/anthropic-messages/response-thinking.json/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route gpt-4o an:claude-sonnet-4-5;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","messages":[{"role":"user","content":"925/5?"}]}
+--- response_body_like: "reasoning_content":"925 divided by 5 = 185",.*"thinking_blocks":\[\{"type":"thinking","thinking":"925 divided by 5 = 185","signature":"[A-Za-z0-9+/=]{20,}"\}\]
+--- no_error_log
+[error]
