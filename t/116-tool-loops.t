@@ -112,3 +112,39 @@ POST /v1/chat/completions
 qr{MOCK POST \S+/v1/messages .*\{"type":"tool_use","id":"call_CTf1nWJLqSeRgDqaCG27xZ74","name":"get_weather","input":\{"city":"San Francisco","state":"CA"\}\}.*\{"role":"user","content":\[\{"type":"tool_result","tool_use_id":"call_CTf1nWJLqSeRgDqaCG27xZ74","content":"RuntimeError\('Unexpected error, try again'\)"}
 --- no_error_log
 [error]
+
+
+
+=== TEST 6: gemini thoughtSignature on a function call reaches an OpenAI client in extra_content
+--- http_config
+    FIXTURES
+    ai_gateway_provider g type=gemini url=$TEST_NGINX_FX/200/gemini/response-function-call-thought-signature.json/v1beta key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route gpt-4o g:gemini-3-pro-preview;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","messages":[{"role":"user","content":"weather in SF?"}],"tools":[{"type":"function","function":{"name":"weather","parameters":{"type":"object"}}}]}
+--- response_body_like: "tool_calls":\[\{"id":"[^"]+","type":"function","function":\{"name":"weather","arguments":"\{\\"location\\":\\"San Francisco\\"\}"\},"extra_content":\{"google":\{"thought_signature":"EskgCsYgAb4\+9vtF7/499YQS2bjZs3xcQI\+iAl\+ILn29nK1j0Kg6su7QsUUUk3nrAAfnS2w5WiVvlcCqu9fAebJ2cvfaEyBahEt5"\}\}\}\]
+--- no_error_log
+[error]
+
+
+
+=== TEST 7: ...and the OpenAI client's next turn gives Gemini the signature back on the functionCall part
+--- http_config
+    FIXTURES
+    ai_gateway_provider g type=gemini url=$TEST_NGINX_FX/200/gemini/response-after-function-response.json/v1beta key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route gpt-4o g:gemini-3-pro-preview;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","messages":[{"role":"user","content":"weather in SF?"},{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"weather","arguments":"{\"location\":\"San Francisco\"}"},"extra_content":{"google":{"thought_signature":"EskgCsYgAb4+9vtF7/499YQS2bjZs3xcQI+iAl+ILn29nK1j0Kg6su7QsUUUk3nrAAfnS2w5WiVvlcCqu9fAebJ2cvfaEyBahEt5"}}}]},{"role":"tool","tool_call_id":"call_1","content":"{\"temperature\":18}"}],"tools":[{"type":"function","function":{"name":"weather","parameters":{"type":"object"}}}]}
+--- response_body_filters eval: [\&AgwFixtures::openai_summary]
+--- response_body eval: AgwFixtures::fixture_summary('gemini/response-after-function-response.json', 'gpt-4o')
+--- access_log eval
+[qr{MOCK POST \S+ .*"role":"model","parts":\[\{"functionCall":\{"name":"weather","args":\{"location":"San Francisco"\}\},"thoughtSignature":"EskgCsYgAb4\+9vtF7/499YQS2bjZs3xcQI\+iAl\+ILn29nK1j0Kg6su7QsUUUk3nrAAfnS2w5WiVvlcCqu9fAebJ2cvfaEyBahEt5"\}},
+ qr{MOCK POST \S+ .*"functionResponse":\{"name":"weather","response":\{"temperature":18\}\}}]
+--- no_error_log
+[error]
