@@ -160,7 +160,7 @@ Content-Type: application/json
 
 
 
-=== TEST 8: anthropic provider, text stream: chat.completion.chunk events, usage chunk, [DONE]
+=== TEST 8: anthropic provider, text stream: max_tokens defaulted, chat.completion.chunk events, usage chunk, [DONE]
 --- http_config
     FIXTURES
     ai_gateway_provider an type=anthropic url=$TEST_NGINX_FX/200/anthropic-messages/stream-text.sse/v1 key_env=AGW_TEST_UPSTREAM_KEY;
@@ -176,7 +176,7 @@ Content-Type: text/event-stream
 --- response_body_filters eval: [\&AgwFixtures::openai_summary]
 --- response_body eval: AgwFixtures::fixture_summary('anthropic-messages/stream-text.sse', 'gpt-4o')
 --- access_log eval
-[qr{MOCK POST \S+/v1/messages .*body=\{"model":"claude-sonnet-4-5",.*"stream":true},
+[qr{MOCK POST \S+/v1/messages .*body=\{"model":"claude-sonnet-4-5",.*"max_tokens":4096,"stream":true},
  qr{GW model=gpt-4o up=claude-sonnet-4-5 provider=an dialect=openai tokens=135/10 cached=0 reasoning=- status=200}]
 --- no_error_log
 [error]
