@@ -256,3 +256,22 @@ POST /v1/chat/completions HTTP/1.0
 --- abort
 --- wait: 2
 --- response_body_like: "Hel"
+
+
+
+=== TEST 23: a provider whose connection dies in the middle of a chunked stream: an error event, never a clean end
+--- http_config
+    ai_gateway_provider rst type=openai url=http://127.0.0.1:12345/v1;
+    ai_gateway_route gpt-4o rst;
+--- tcp_listen: 12345
+--- tcp_reply eval
+# one whole event, in a chunk announced 50 bytes longer than what comes
+my $e = 'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"up","choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}]}' . "\n\n";
+"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+. sprintf("%x\r\n%s", length($e) + 50, $e)
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","stream":true,"messages":[]}
+--- response_body_like: "content":"Hel".*\n\ndata: \{"error":\{"message":"[^"]+","type":"server_error","param":null,"code":"stream_truncated"\}\}\n\n$
+--- error_log
+upstream prematurely closed connection
