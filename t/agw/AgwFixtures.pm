@@ -17,11 +17,12 @@ package AgwFixtures;
 # payload-only captures (X.chunks.jsonl) are replayed from X.chunks.sse,
 # made by t/fixtures/gen-sse.  /slow/DIR/FILE/... sends a whole .sse
 # capture at once but ends the response only 1.5 s later, to show that
-# events reach the client as they arrive.  The mock's access log line (MOCK ...) holds
-# what the provider received: method, path, query, each provider's auth
-# header, anthropic-version and the body, for --- access_log checks.  The
-# log_format agw_usage (GW ...) it also declares puts the gateway's
-# variables (models, provider, dialect, tokens) in a gateway server's log.
+# events reach the client as they arrive.  The mock's access log line
+# (MOCK ...) holds what the provider received: method, path, query, each
+# provider's auth header, anthropic-version and the body, for
+# --- access_log checks.  The log_format agw_usage (GW ...) it also
+# declares puts the gateway's variables (models, provider, dialect, tokens)
+# in a gateway server's log.
 #
 # canonical(BODY) is a whole answer or a stream with every JSON document
 # re-encoded with sorted keys (SSE: one "event: / data:" pair per event),
