@@ -25,7 +25,7 @@ _EOC_
 _EOC_
 
     # a client fault never logs an error, and no worker ever dies
-    $block->set_value(no_error_log => "[error]\n[alert]\nsignal")
+    $block->set_value(no_error_log => "[error]\n[alert]\nexited on signal")
         unless defined $block->no_error_log || defined $block->error_log;
 });
 

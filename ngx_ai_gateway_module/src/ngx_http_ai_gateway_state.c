@@ -36,7 +36,7 @@ ngx_http_ai_gateway_state_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_ai_gateway_main_conf_t *amcf = conf;
 
-    ssize_t      n;
+    off_t        n;
     ngx_str_t   *value, s;
     ngx_uint_t   i;
 
@@ -56,23 +56,25 @@ ngx_http_ai_gateway_state_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         if (ngx_strncmp(value[i].data, "size=", 5) == 0) {
             s.data = value[i].data + 5;
             s.len = value[i].len - 5;
-            n = ngx_parse_size(&s);
+            n = ngx_parse_offset(&s);       /* k, m and g */
 
-            if (n == NGX_ERROR || n < 64 * 1024) {
+            if (n == NGX_ERROR || n < 64 * 1024
+                || (uint64_t) n > (uint64_t) NGX_MAX_SIZE_T_VALUE)
+            {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                    "invalid state size \"%V\", at least 64k",
                                    &s);
                 return NGX_CONF_ERROR;
             }
 
-            amcf->state_size = n;
+            amcf->state_size = (size_t) n;
             continue;
         }
 
         if (ngx_strncmp(value[i].data, "capture=", 8) == 0) {
             s.data = value[i].data + 8;
             s.len = value[i].len - 8;
-            n = ngx_parse_size(&s);
+            n = ngx_parse_offset(&s);
 
             if (n == NGX_ERROR || n > 1024 * 1024) {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -81,8 +83,8 @@ ngx_http_ai_gateway_state_directive(ngx_conf_t *cf, ngx_command_t *cmd,
                 return NGX_CONF_ERROR;
             }
 
-            amcf->state_params.capture_req_size = n;
-            amcf->state_params.capture_resp_size = n;
+            amcf->state_params.capture_req_size = (uint32_t) n;
+            amcf->state_params.capture_resp_size = (uint32_t) n;
             continue;
         }
 
