@@ -35,7 +35,7 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
 {
     int          rc;
     size_t       i, start;
-    const char  *line;
+    const char  *line, *nl, *cr;
     size_t       line_len;
 
     if (p->overflow) {
@@ -53,8 +53,15 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
 
     while (i < len) {
         start = i;
-        while (i < len && data[i] != '\n' && data[i] != '\r') {
-            i++;
+
+        /* the line's end: the first LF or CR, found with memchr (one
+         * vectorised pass, and a second one only up to that LF) */
+        nl = memchr(data + i, '\n', len - i);
+        i = nl ? (size_t) (nl - data) : len;
+
+        cr = memchr(data + start, '\r', i - start);
+        if (cr) {
+            i = (size_t) (cr - data);
         }
 
         if (i == len) {
