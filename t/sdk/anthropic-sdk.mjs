@@ -127,6 +127,21 @@ if (exp.thinking) {
     });
 }
 
+// the turn after a tool call: history with the call and its result
+await run('after', async () => {
+    const m = await client.messages.create({ model: `${type}-after`,
+        max_tokens: 100, tools, messages: [
+            { role: 'user', content: 'What is the weather in SF? (anthropic-sdk-turn)' },
+            { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_sdk_1',
+              name: 'get_weather', input: { location: 'SF' } }] },
+            { role: 'user', content: [{ type: 'tool_result',
+              tool_use_id: 'toolu_sdk_1', content: '{"temp":18}' }] }] });
+    const text = m.content.filter(b => b.type === 'text').map(b => b.text)
+        .join('');
+    ok(text.startsWith(exp.after), 'after: the answer after the tool result',
+       m.content);
+});
+
 // a provider stream cut mid-body: the SDK must throw, not end cleanly
 await run('cut', async () => {
     const stream = client.messages.stream({ model: `${type}-cut`,

@@ -4,6 +4,8 @@
 // them; completion counts include reasoning tokens).
 
 const openaiText = {
+    // the answer the "after" scenario replays (openai-chat/response-text.json)
+    after: '**Holiday Name:** Galaxy Day',
     // openai-chat/response-text.json
     text: { start: '**Holiday Name:** Galaxy Day', prompt: 16, completion: 363,
             reasoning: 0 },
@@ -28,6 +30,8 @@ export const expected = {
         stream: { start: 'Capital of Denmark.', end: 'Capital of Denmark.',
                   prompt: 15, completion: 78, reasoning: 64 } },
     anthropic: {
+        // anthropic-messages/response-after-tool-result.json
+        after: "I apologize, but I'm getting an error",
         // anthropic-messages/response-text.json
         text: { start: "Hello! I'm doing well", prompt: 12, completion: 29,
                 reasoning: 0 },
@@ -49,6 +53,8 @@ export const expected = {
                        prompt: 656, completion: 74 },
     },
     gemini: {
+        // gemini/response-after-function-response.json
+        after: "I've divided 10 by 2 using the customDivide function",
         // gemini/response-text-thoughts.json (244 thought tokens)
         text: { start: "There are **3** r's in strawberry.", prompt: 9,
                 completion: 272, reasoning: 244 },

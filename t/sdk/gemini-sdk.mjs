@@ -127,6 +127,19 @@ if (exp.thinking) {
     });
 }
 
+// the turn after a function call: history with the call and its response
+await run('after', async () => {
+    const r = await ai.models.generateContent({ model: `${type}-after`,
+        config: { tools }, contents: [
+            { role: 'user', parts: [{ text: 'What is the weather in SF? (gemini-sdk-turn)' }] },
+            { role: 'model', parts: [{ functionCall: { name: 'get_weather',
+              args: { location: 'SF' } } }] },
+            { role: 'user', parts: [{ functionResponse: { name: 'get_weather',
+              response: { temp: 18 } } }] }] });
+    ok((r.text ?? '').startsWith(exp.after),
+       'after: the answer after the function response', r.text);
+});
+
 // a provider stream cut mid-body: the SDK must throw, not end cleanly
 await run('cut', async () => {
     const stream = await ai.models.generateContentStream({

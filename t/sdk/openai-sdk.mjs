@@ -160,6 +160,20 @@ if (exp.thinking) {
     });
 }
 
+// the turn after a tool call: history with the call and its result
+await run('after', async () => {
+    const r = await client.chat.completions.create({ model: `${type}-after`,
+        tools, messages: [
+            { role: 'user', content: 'What is the weather in SF? (openai-sdk-turn)' },
+            { role: 'assistant', content: null, tool_calls: [{ id: 'call_sdk_1',
+              type: 'function', function: { name: 'get_weather',
+              arguments: '{"location":"SF"}' } }] },
+            { role: 'tool', tool_call_id: 'call_sdk_1',
+              content: '{"temp":18}' }] });
+    ok(r.choices[0].message.content.startsWith(exp.after),
+       'after: the answer after the tool result', r.choices[0].message);
+});
+
 // a provider stream cut mid-body: the SDK must throw, not end cleanly
 await run('cut', async () => {
     const stream = await client.chat.completions.create({

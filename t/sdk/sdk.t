@@ -54,6 +54,7 @@ my %oai = (
     'tools-stream' => [200, 'openai-chat/stream-tool-calls.sse'],
     e429           => [429, 'openai-chat/error-429-rate-limit.json'],
     e400           => [400, 'openai-chat/error-400-unsupported-parameter.json'],
+    after          => [200, 'openai-chat/response-text.json'],
 );
 my %scenarios = (
     openai => \%oai,
@@ -68,6 +69,7 @@ my %scenarios = (
         e400           => [400, 'anthropic-messages/error-400-invalid-request.json'],
         e529           => [529, 'anthropic-messages/error-529-overloaded.json'],
         thinking       => [200, 'anthropic-messages/stream-thinking.chunks.sse'],
+        after          => [200, 'anthropic-messages/response-after-tool-result.json'],
     },
     gemini => {
         text           => [200, 'gemini/response-text-thoughts.json'],
@@ -77,6 +79,7 @@ my %scenarios = (
         e429           => [429, 'gemini/error-429-resource-exhausted.json'],
         e400           => [400, 'gemini/error-400-api-key-invalid.json'],
         thinking       => [200, 'gemini/response-thought-part.json'],
+        after          => [200, 'gemini/response-after-function-response.json'],
     },
 );
 
@@ -237,6 +240,27 @@ is(scalar(grep { /\Q$client_key\E/ } @mock), 0,
    'the client key never reached a provider');
 is(scalar(grep { !/\Q$ENV{AGW_TEST_UPSTREAM_KEY}\E/ } @mock), 0,
    'every try carried the provider key');
+
+# the SDKs' tool-result turns ("after" scenario) reached each provider
+# dialect with the call and its result paired
+my @after = grep { /-sdk-turn\)/ } @mock;
+for my $sdk (qw(openai anthropic gemini)) {
+    my $id = { openai => 'call_sdk_1', anthropic => 'toolu_sdk_1',
+               gemini => '' }->{$sdk};
+    my ($to_anthropic) = grep { /response-after-tool-result/ && /\Q($sdk-sdk-turn)\E/ } @after;
+    like($to_anthropic // '',
+         qr{"type":"tool_use","id":"([^"]*\Q$id\E[^"]*)","name":"get_weather".*"type":"tool_result","tool_use_id":"\1"},
+         "$sdk SDK tool turn to anthropic: tool_use and tool_result paired");
+    my ($to_gemini) = grep { /response-after-function-response/ && /\Q($sdk-sdk-turn)\E/ } @after;
+    like($to_gemini // '',
+         # (Gemini to Gemini keeps the SDK's own key order)
+         qr{"functionCall":\{(?:"name":"get_weather","args":\{"location":"SF"\}|"args":\{"location":"SF"\},"name":"get_weather")\}.*"functionResponse":\{(?:"name":"get_weather","response":\{"temp":18\}|"response":\{"temp":18\},"name":"get_weather")\}},
+         "$sdk SDK tool turn to gemini: functionResponse named after its call");
+    my ($to_openai) = grep { m{/openai-chat/response-text\.json/v1/chat} && /\Q($sdk-sdk-turn)\E/ } @after;
+    like($to_openai // '',
+         qr{"tool_calls":\[\{"id":"([^"]*\Q$id\E[^"]*)","type":"function","function":\{"name":"get_weather".*"role":"tool","tool_call_id":"\1"},
+         "$sdk SDK tool turn to openai: tool_calls and the tool message paired");
+}
 
 my $errors = `grep -E '\\[(alert|crit|emerg)\\]' $prefix/logs/error.log`;
 is($errors, '', 'no alert, crit or emerg in the error log');
