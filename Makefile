@@ -73,9 +73,11 @@ unit: $(UNIT_BINS) $(UNIT_TS)
 -include t/fuzz/fuzz.mk
 
 # The whole suite: C unit tests, then every t/ suite (nginx, daemon, SDK,
-# browser), all under prove.
+# browser), all under prove; node_modules may ship .t files of their own.
+T_FILES = $(shell find t -name '*.t' -not -path '*/node_modules/*' | sort)
+
 test: all
-	prove -I t/lib $(BUILD)/unit/ -r t/
+	prove -I t/lib $(BUILD)/unit/ $(T_FILES)
 
 run: all
 	scripts/run
