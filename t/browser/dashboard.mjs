@@ -350,8 +350,13 @@ async function flows(page, consoleErrors) {
     const refused = await eventually(() => chat(secret), (r) => r.status === 401);
     is(refused.status, 401, 'nginx refuses the revoked key');
 
-    // Paging: enough refused requests for two pages of 25.
+    // Paging: enough refused requests for two pages of 25.  Every one must
+    // be stored before the Logs page loads: an event drained after page 1
+    // was read is newer than page 1, so page 2 would come up short.
     await Promise.all(Array.from({ length: 30 }, () => chat(secret)));
+    await gotoPage(page, 'overview');
+    await page.waitForFunction((n) => document.querySelector('#live-requests').textContent === n, String(sent),
+        { timeout: 20000 });
     await page.evaluate(() => { location.hash = '#/logs?limit=25'; });
     await page.waitForSelector('main[data-loaded]');
     const seqs = () => page.$$eval('main .results tbody tr', (trs) => trs.map((tr) => Number(tr.dataset.seq)));
