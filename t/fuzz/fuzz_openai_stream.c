@@ -11,55 +11,20 @@
 #include "fuzz_util.h"
 
 
-static int
-run(agw_dialect_t client, const agw_stream_opts_t *o, const uint8_t *d,
-    size_t len, uint32_t seed, int upstream_ok, int slow, agw_buf_t *out)
-{
-    int            rc, frc;
-    size_t         i, n;
-    uint32_t       st = seed;
-    agw_stream_t  *s;
-
-    s = agw_stream_new(AGW_DIALECT_OPENAI, client, o);
-    if (s == NULL) {
-        return -2;
-    }
-    s->openai.no_fast_path = slow;
-
-    rc = 0;
-    for (i = 0; i < len && rc == 0; i += n) {
-        n = seed ? fuzz_piece(&st, len - i) : len - i;
-        rc = agw_stream_feed(s, (const char *) d + i, n, out);
-    }
-
-    frc = agw_stream_finish(s, upstream_ok, out);
-
-    /* an error reported means an error recorded, and vice versa */
-    if ((frc == 1) != (agw_stream_error(s)->cls != AGW_ERR_NONE)) {
-        abort();
-    }
-    if (rc != 0 && frc != 1) {
-        abort();
-    }
-
-    /* finishing twice adds nothing */
-    n = out->len;
-    (void) agw_stream_finish(s, upstream_ok, out);
-    if (out->len != n) {
-        abort();
-    }
-
-    agw_stream_free(s);
-    return frc;
-}
-
-
 /*
  * A passthrough that ended cleanly must give the same events with the
  * fast path (bytes copied, model replaced) as by parsing every chunk:
  * equal JSON, or equal bytes.  (Invalid JSON the fast path forwards makes
  * the parsing path fail, so only clean runs compare.)
  */
+/* The parsing path only, to compare the fast path with. */
+static void
+slow_path(agw_stream_t *s)
+{
+    s->openai.no_fast_path = 1;
+}
+
+
 static void
 check_fast_path(const agw_stream_opts_t *o, const uint8_t *d, size_t len,
     int ok_end, const agw_buf_t *fast)
@@ -71,7 +36,10 @@ check_fast_path(const agw_stream_opts_t *o, const uint8_t *d, size_t len,
     agw_sse_parser_t  p;
     const char       *pa, *pb, *ea, *eb;
 
-    if (run(AGW_DIALECT_OPENAI, o, d, len, 0, ok_end, 1, &slow) != 0) {
+    if (fuzz_stream_run(AGW_DIALECT_OPENAI, AGW_DIALECT_OPENAI, o, d, len, 0,
+                        ok_end, slow_path, &slow)
+        != 0)
+    {
         agw_buf_free(&slow);
         return;
     }
@@ -119,29 +87,22 @@ check_fast_path(const agw_stream_opts_t *o, const uint8_t *d, size_t len,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    int                c, r1, r2, ok_end;
-    uint32_t           seed;
-    agw_buf_t          whole = AGW_BUF_INIT, split = AGW_BUF_INIT,
-                       ev = AGW_BUF_INIT;
-    agw_sse_parser_t   p;
-    agw_stream_opts_t  o;
+    int                  c, r1, r2;
+    agw_buf_t            whole = AGW_BUF_INIT, split = AGW_BUF_INIT,
+                         ev = AGW_BUF_INIT;
+    agw_sse_parser_t     p;
+    fuzz_stream_input_t  in;
 
-    if (size < FUZZ_HEADER) {
+    if (fuzz_stream_input(&data, &size, &in) != 0) {
         return 0;
     }
 
-    /* byte 0: client dialect, include_usage, upstream_ok, small events */
-    c = data[0] % AGW_DIALECT_MAX;
-    o.model = "fuzz-alias";
-    o.include_usage = (data[0] >> 2) & 1;
-    ok_end = (data[0] >> 3) & 1;
-    o.max_event = (data[0] & 0x10) ? 512 : 0;
-    seed = ((uint32_t) data[1] << 16 | (uint32_t) data[2] << 8 | data[3]) | 1;
-    data += FUZZ_HEADER;
-    size -= FUZZ_HEADER;
+    c = in.client;
 
-    r1 = run(c, &o, data, size, 0, ok_end, 0, &whole);
-    r2 = run(c, &o, data, size, seed, ok_end, 0, &split);
+    r1 = fuzz_stream_run(AGW_DIALECT_OPENAI, c, &in.o, data, size, 0,
+                         in.upstream_ok, NULL, &whole);
+    r2 = fuzz_stream_run(AGW_DIALECT_OPENAI, c, &in.o, data, size, in.seed,
+                         in.upstream_ok, NULL, &split);
 
     if (r1 != r2 || whole.len != split.len
         || (whole.len && memcmp(whole.data, split.data, whole.len) != 0))
@@ -159,7 +120,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     agw_sse_free(&p);
 
     if (c == AGW_DIALECT_OPENAI && r1 == 0) {
-        check_fast_path(&o, data, size, ok_end, &whole);
+        check_fast_path(&in.o, data, size, in.upstream_ok, &whole);
     }
 
     agw_buf_free(&whole);

@@ -77,4 +77,96 @@ fuzz_differ(const char *what, const agw_buf_t *a, const agw_buf_t *b)
     abort();
 }
 
+/*
+ * Stream targets: a provider stream into a client dialect, fed whole (seed
+ * 0) or in pseudo-random pieces, with the stream contract checked (an
+ * error reported iff one is recorded; finishing twice adds nothing).
+ * setup, when given, adjusts the new stream (a test switch).  Returns what
+ * agw_stream_finish() returned.
+ */
+#ifdef AGW_TRANSLATE_INT_H
+
+__attribute__((unused)) static int
+fuzz_stream_run(agw_dialect_t provider, agw_dialect_t client,
+    const agw_stream_opts_t *o, const uint8_t *d, size_t len, uint32_t seed,
+    int upstream_ok, void (*setup)(agw_stream_t *), agw_buf_t *out)
+{
+    int            rc, frc;
+    size_t         i, n;
+    uint32_t       st = seed;
+    agw_stream_t  *s;
+
+    s = agw_stream_new(provider, client, o);
+    if (s == NULL) {
+        return -2;
+    }
+
+    if (setup) {
+        setup(s);
+    }
+
+    rc = 0;
+    for (i = 0; i < len && rc == 0; i += n) {
+        n = seed ? fuzz_piece(&st, len - i) : len - i;
+        rc = agw_stream_feed(s, (const char *) d + i, n, out);
+    }
+
+    frc = agw_stream_finish(s, upstream_ok, out);
+
+    if ((frc == 1) != (agw_stream_error(s)->cls != AGW_ERR_NONE)) {
+        abort();
+    }
+    if (rc != 0 && frc != 1) {
+        abort();
+    }
+
+    n = out->len;
+    (void) agw_stream_finish(s, upstream_ok, out);
+    if (out->len != n) {
+        abort();
+    }
+
+    agw_stream_free(s);
+    return frc;
+}
+
+
+/* The steering bytes of a stream input. */
+typedef struct {
+    int                client;
+    int                upstream_ok;
+    uint32_t           seed;
+    agw_stream_opts_t  o;
+} fuzz_stream_input_t;
+
+
+/*
+ * Byte 0: client dialect, include_usage, upstream_ok, small events;
+ * bytes 1-3: the split seed.  Advances data past them; 0, or -1 when the
+ * input is too short.
+ */
+__attribute__((unused)) static int
+fuzz_stream_input(const uint8_t **data, size_t *size, fuzz_stream_input_t *in)
+{
+    const uint8_t  *d = *data;
+
+    if (*size < FUZZ_HEADER) {
+        return -1;
+    }
+
+    in->client = d[0] % AGW_DIALECT_MAX;
+    in->o.model = "fuzz-alias";
+    in->o.include_usage = (d[0] >> 2) & 1;
+    in->upstream_ok = (d[0] >> 3) & 1;
+    in->o.max_event = (d[0] & 0x10) ? 512 : 0;
+    in->seed = ((uint32_t) d[1] << 16 | (uint32_t) d[2] << 8 | d[3]) | 1;
+
+    *data += FUZZ_HEADER;
+    *size -= FUZZ_HEADER;
+
+    return 0;
+}
+
+#endif /* AGW_TRANSLATE_INT_H */
+
 #endif /* FUZZ_UTIL_H */
