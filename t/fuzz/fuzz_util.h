@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "agw_sse.h"
 
 /* Bytes of steering at the start of stream and SSE inputs. */
@@ -84,7 +86,7 @@ fuzz_differ(const char *what, const agw_buf_t *a, const agw_buf_t *b)
  * setup, when given, adjusts the new stream (a test switch).  Returns what
  * agw_stream_finish() returned.
  */
-#ifdef AGW_TRANSLATE_INT_H
+#ifdef AGW_TRANSLATE_H
 
 __attribute__((unused)) static int
 fuzz_stream_run(agw_dialect_t provider, agw_dialect_t client,
@@ -167,6 +169,86 @@ fuzz_stream_input(const uint8_t **data, size_t *size, fuzz_stream_input_t *in)
     return 0;
 }
 
-#endif /* AGW_TRANSLATE_INT_H */
+/* Response targets: what fuzz_response_to_clients() also checks. */
+#define FUZZ_CACHE_WITHIN_INPUT  1   /* cached tokens never exceed input */
+
+
+/*
+ * Response targets: a provider's body translated for every client, as an
+ * answer and as an error.  Properties: a success is valid JSON with usage
+ * never below -1 (unknown); a failure carries an error class; an error
+ * body of any shape maps to a well-formed JSON error with a 4xx/5xx status
+ * for every client, whatever status came with it.  Byte 0 picks that
+ * status.
+ */
+__attribute__((unused)) static void
+fuzz_response_to_clients(agw_dialect_t provider, const uint8_t *data,
+    size_t size, unsigned checks)
+{
+    int                   c, rc, status, client_status;
+    json_t               *j;
+    agw_buf_t             out = AGW_BUF_INIT;
+    agw_usage_t           u;
+    agw_error_t           err;
+    agw_response_opts_t   o = { "fuzz-alias" };
+    static const int      statuses[] = { 400, 401, 403, 404, 413, 429, 500,
+                                         502, 503, 504, 529, 200, 418 };
+
+    status = size ? statuses[data[0] % (sizeof(statuses) / sizeof(int))]
+                  : 500;
+
+    for (c = 0; c < AGW_DIALECT_MAX; c++) {
+        out.len = 0;
+        agw_usage_init(&u);
+        memset(&err, 0, sizeof(err));
+        rc = agw_translate_response(provider, c, (const char *) data, size,
+                                    &o, &out, &u, &err);
+        if (rc == 0) {
+            j = json_loadb(out.data, out.len, 0, NULL);
+            if (j == NULL) {
+                abort();
+            }
+            json_decref(j);
+
+            if (u.input < -1 || u.output < -1 || u.cache_read < -1
+                || u.cache_write < -1 || u.reasoning < -1)
+            {
+                abort();
+            }
+
+            if ((checks & FUZZ_CACHE_WITHIN_INPUT) && u.input >= 0
+                && (u.cache_read > u.input || u.cache_write > u.input))
+            {
+                abort();                /* input includes the cache */
+            }
+
+        } else if (err.cls == AGW_ERR_NONE) {
+            abort();
+        }
+
+        out.len = 0;
+        client_status = 0;
+        if (agw_translate_error(provider, c, status, (const char *) data,
+                                size, &client_status, &out) != 0)
+        {
+            abort();
+        }
+
+        if (client_status < 400 || client_status > 599) {
+            abort();
+        }
+
+        /* the same dialect may pass the provider's own JSON through */
+        j = json_loadb(out.data, out.len, 0, NULL);
+        if (j == NULL) {
+            abort();
+        }
+        json_decref(j);
+    }
+
+    agw_buf_free(&out);
+}
+
+#endif /* AGW_TRANSLATE_H */
 
 #endif /* FUZZ_UTIL_H */
