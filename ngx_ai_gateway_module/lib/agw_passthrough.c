@@ -257,9 +257,12 @@ agw_passthrough_usage_chunk(const char *data, size_t len, const char *model,
 
     memset(&pm, 0, sizeof(pm));
 
+    /* exactly the chunks the jansson path would treat the same way: it
+     * replaces a "model" of any type, so a non-string one is its case */
     if (agw_json_scan(data, len, agw_pt_members_cb, &pm, NULL) != 0
         || pm.has_error || !pm.has_usage || pm.usage.type != AGW_JSON_OBJECT
-        || !pm.has_choices || pm.choices.type != AGW_JSON_ARRAY)
+        || !pm.has_choices || pm.choices.type != AGW_JSON_ARRAY
+        || (pm.has_model && pm.model.type != AGW_JSON_STRING))
     {
         return AGW_PASSTHROUGH_DECLINED;
     }
@@ -279,7 +282,7 @@ agw_passthrough_usage_chunk(const char *data, size_t len, const char *model,
         return 0;
     }
 
-    if (pm.has_model && pm.model.type == AGW_JSON_STRING) {
+    if (pm.has_model && model != NULL && model[0] != '\0') {
         return agw_pt_splice_model(data, len, &pm.model, model, len, out);
     }
 

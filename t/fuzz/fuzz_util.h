@@ -169,6 +169,72 @@ fuzz_stream_input(const uint8_t **data, size_t *size, fuzz_stream_input_t *in)
     return 0;
 }
 
+/*
+ * Request targets: what a translated request must be for provider p.  A
+ * success is an object, with max_tokens for Anthropic (which requires it)
+ * and without "model" for Gemini (its model is in the URL); a failure
+ * yields nothing and says why.
+ */
+__attribute__((unused)) static void
+fuzz_request_check(int p, int rc, json_t *out, const agw_error_t *err)
+{
+    if (rc == 0 && !json_is_object(out)) {
+        abort();
+    }
+    if (rc == 0 && p == AGW_DIALECT_ANTHROPIC
+        && !json_is_integer(json_object_get(out, "max_tokens")))
+    {
+        abort();
+    }
+    if (rc == 0 && p == AGW_DIALECT_GEMINI
+        && json_object_get(out, "model") != NULL)
+    {
+        abort();
+    }
+    if (rc != 0 && (out != NULL || err->cls == AGW_ERR_NONE
+                    || err->message[0] == '\0'))
+    {
+        abort();
+    }
+}
+
+
+/*
+ * A client's request body to every provider dialect, streamed or not, with
+ * and without a default max_tokens; the client's JSON is never modified.
+ */
+__attribute__((unused)) static void
+fuzz_request_to_providers(agw_dialect_t client, json_t *in)
+{
+    int                  p, stream, rc;
+    json_t              *copy, *out;
+    agw_error_t          err;
+    agw_request_opts_t   o;
+
+    copy = json_deep_copy(in);
+
+    for (p = 0; p < AGW_DIALECT_MAX; p++) {
+        for (stream = 0; stream < 2; stream++) {
+            o.model = stream ? "fuzz-model" : NULL;
+            o.stream = stream;
+            o.default_max_tokens = stream ? 1024 : 0;
+
+            memset(&err, 0, sizeof(err));
+            out = NULL;
+            rc = agw_translate_request(client, p, in, &o, &out, &err);
+            fuzz_request_check(p, rc, out, &err);
+            json_decref(out);
+        }
+    }
+
+    if (!json_equal(in, copy)) {
+        abort();                        /* the input must stay untouched */
+    }
+
+    json_decref(copy);
+}
+
+
 /* Response targets: what fuzz_response_to_clients() also checks. */
 #define FUZZ_CACHE_WITHIN_INPUT  1   /* cached tokens never exceed input */
 

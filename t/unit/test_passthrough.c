@@ -137,6 +137,15 @@ main(void)
     r = "{\"model\":\"up\",\"choices\":[{\"delta\":{}}],\"usage\":{\"prompt_tokens\":1}}";
     ok(agw_passthrough_usage_chunk(r, strlen(r), "m", 0, &out, &u)
        == AGW_PASSTHROUGH_DECLINED, "a chunk with choices: declined");
+    r = "{\"model\":42,\"choices\":[],\"usage\":{\"prompt_tokens\":1}}";
+    ok(agw_passthrough_usage_chunk(r, strlen(r), "m", 1, &out, &u)
+       == AGW_PASSTHROUGH_DECLINED,
+       "a non-string model: declined (the parsing path replaces it)");
+    r = "{\"model\":\"up\",\"choices\":[],\"usage\":{\"prompt_tokens\":1}}";
+    agw_buf_reset(&out);
+    ok(agw_passthrough_usage_chunk(r, strlen(r), "", 1, &out, &u) == 0
+       && strstr(out.data, "\"model\":\"up\"") != NULL,
+       "no alias: the model stays as it came");
     r = "{\"error\":{\"message\":\"x\"},\"choices\":[],\"usage\":{}}";
     ok(agw_passthrough_usage_chunk(r, strlen(r), "m", 0, &out, &u)
        == AGW_PASSTHROUGH_DECLINED, "an error chunk: declined");
