@@ -712,8 +712,15 @@ agw_openai_fast_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,
         }
     }
 
-    model = agw_openai_find_key(d, len, "\"model\":\"", &many);
+    /* the key itself, so a second "model" or a value that is not a
+     * string right after the colon (42, an object, " x") is caught and
+     * left to the parsing path, which replaces any of them */
+    model = agw_openai_find_key(d, len, "\"model\":", &many);
     if (many) {
+        return 0;
+    }
+
+    if (model != NULL && (d + len - model < 10 || model[8] != '"')) {
         return 0;
     }
 
