@@ -93,6 +93,45 @@ agw_api_events_last_seq(sqlite3 *db)
 }
 
 
+/*
+ * Prepares a grouped query over [from, to) (?1, ?2), taking sql (from
+ * sqlite3_mprintf, NULL when that failed) and freeing it, and makes the
+ * array its rows go into.  NULL with err set on failure.
+ */
+static sqlite3_stmt *
+agw_api_range_stmt(sqlite3 *db, char *sql, int64_t from, int64_t to,
+    json_t **rows, char *err, size_t errlen)
+{
+    int            rc;
+    sqlite3_stmt  *st;
+
+    if (sql == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+
+    rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    sqlite3_free(sql);
+
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        return NULL;
+    }
+
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
+
+    *rows = json_array();
+    if (*rows == NULL) {
+        sqlite3_finalize(st);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+
+    return st;
+}
+
+
 json_t *
 agw_api_events_usage(sqlite3 *db, const char *group_sql,
     const char *order_sql, int64_t from_ms, int64_t to_ms, char *err,
@@ -121,26 +160,8 @@ agw_api_events_usage(sqlite3 *db, const char *group_sql,
         " FROM r GROUP BY g ORDER BY %s",
         group_sql, order_sql);
 
-    if (sql == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-
-    rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    sqlite3_free(sql);
-
-    if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
-        return NULL;
-    }
-
-    sqlite3_bind_int64(st, 1, from_ms);
-    sqlite3_bind_int64(st, 2, to_ms);
-
-    rows = json_array();
-    if (rows == NULL) {
-        sqlite3_finalize(st);
-        snprintf(err, errlen, "out of memory");
+    st = agw_api_range_stmt(db, sql, from_ms, to_ms, &rows, err, errlen);
+    if (st == NULL) {
         return NULL;
     }
 
@@ -304,26 +325,8 @@ agw_api_rollup_usage(sqlite3 *db, const char *table, const char *group_sql,
         " FROM %s WHERE bucket >= ?1 AND bucket < ?2"
         " GROUP BY g ORDER BY %s", group_sql, table, order_sql);
 
-    if (sql == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-
-    rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    sqlite3_free(sql);
-
-    if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
-        return NULL;
-    }
-
-    sqlite3_bind_int64(st, 1, from_s);
-    sqlite3_bind_int64(st, 2, to_s);
-
-    rows = json_array();
-    if (rows == NULL) {
-        sqlite3_finalize(st);
-        snprintf(err, errlen, "out of memory");
+    st = agw_api_range_stmt(db, sql, from_s, to_s, &rows, err, errlen);
+    if (st == NULL) {
         return NULL;
     }
 
