@@ -80,9 +80,7 @@ int
 agw_passthrough_request(const char *body, size_t len, const char *model,
     int stream, agw_buf_t *out)
 {
-    size_t             end;
-    agw_json_member_t  iu;
-    agw_pt_members_t   pm;
+    agw_pt_members_t  pm;
 
     memset(&pm, 0, sizeof(pm));
 
@@ -94,12 +92,28 @@ agw_passthrough_request(const char *body, size_t len, const char *model,
         return AGW_PASSTHROUGH_DECLINED;
     }
 
+    return agw_passthrough_request_at(body, len, &pm.model,
+                                      pm.has_stream_options
+                                      ? &pm.stream_options : NULL,
+                                      model, stream, out);
+}
+
+
+int
+agw_passthrough_request_at(const char *body, size_t len,
+    const agw_json_member_t *body_model,
+    const agw_json_member_t *stream_options, const char *model, int stream,
+    agw_buf_t *out)
+{
+    size_t             end;
+    agw_json_member_t  iu;
+
     end = len;
 
-    if (stream && pm.has_stream_options) {
-        if (pm.stream_options.type != AGW_JSON_OBJECT
-            || agw_json_find(pm.stream_options.value,
-                             pm.stream_options.value_len, "include_usage",
+    if (stream && stream_options) {
+        if (stream_options->type != AGW_JSON_OBJECT
+            || agw_json_find(stream_options->value,
+                             stream_options->value_len, "include_usage",
                              &iu) != 0
             || iu.type != AGW_JSON_TRUE)
         {
@@ -108,7 +122,7 @@ agw_passthrough_request(const char *body, size_t len, const char *model,
         }
     }
 
-    if (stream && !pm.has_stream_options) {
+    if (stream && stream_options == NULL) {
         /* the object's closing brace: the last non-blank byte */
         while (end > 0 && body[end - 1] != '}') {
             end--;
@@ -117,11 +131,11 @@ agw_passthrough_request(const char *body, size_t len, const char *model,
         end--;
     }
 
-    if (agw_pt_splice_model(body, len, &pm.model, model, end, out) != 0) {
+    if (agw_pt_splice_model(body, len, body_model, model, end, out) != 0) {
         goto nomem;
     }
 
-    if (stream && !pm.has_stream_options) {
+    if (stream && stream_options == NULL) {
         if (agw_buf_append_str(out,
                                ",\"stream_options\":{\"include_usage\":true}}")
             != 0)

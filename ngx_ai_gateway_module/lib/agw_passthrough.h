@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "agw_buf.h"
+#include "agw_json_scan.h"
 #include "agw_usage.h"
 
 #define AGW_PASSTHROUGH_DECLINED  1
@@ -28,6 +29,16 @@
  */
 int agw_passthrough_request(const char *body, size_t len, const char *model,
     int stream, agw_buf_t *out);
+
+/*
+ * The same for a body already scanned: body_model is its top-level
+ * "model" member (a string), stream_options its "stream_options" member
+ * or NULL, both found by agw_json_scan over these very bytes.
+ */
+int agw_passthrough_request_at(const char *body, size_t len,
+    const agw_json_member_t *body_model,
+    const agw_json_member_t *stream_options, const char *model, int stream,
+    agw_buf_t *out);
 
 /*
  * Appends a whole answer with its top-level "model" (if any) replaced by

@@ -345,6 +345,11 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
+        /* kept: the passthrough edits these bytes without scanning again */
+        ctx->body_model = req.model;
+        ctx->body_stream_options = req.stream_options;
+        ctx->has_stream_options = req.has_stream_options;
+
         ctx->stream_req = req.has_stream && req.stream.type == AGW_JSON_TRUE;
 
         ctx->include_usage = req.has_stream_options
@@ -751,9 +756,13 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
         /* the same dialect: the client's bytes with the model replaced */
         agw_buf_reset(&ctx->out);
 
-        rc = agw_passthrough_request((char *) ctx->body.data, ctx->body.len,
-                                     model, !ctx->raw && ctx->stream_req,
-                                     &ctx->out);
+        rc = agw_passthrough_request_at((char *) ctx->body.data,
+                                        ctx->body.len, &ctx->body_model,
+                                        ctx->has_stream_options
+                                        ? &ctx->body_stream_options : NULL,
+                                        model,
+                                        !ctx->raw && ctx->stream_req,
+                                        &ctx->out);
         if (rc == 0) {
             return ngx_http_ai_gateway_pool_copy(r, &ctx->out, out);
         }

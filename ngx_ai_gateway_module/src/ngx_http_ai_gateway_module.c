@@ -180,7 +180,6 @@ ngx_http_ai_gateway_create_main_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     amcf->default_route = NULL;
-     *     amcf->nkeys = 0;
      *     amcf->state = NULL;
      *     amcf->state_path = { 0, NULL };
      *     amcf->state_params = { 0, 0, 0 };
@@ -1024,8 +1023,6 @@ ngx_http_ai_gateway_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                            &value[1], err);
         return NGX_CONF_ERROR;
     }
-
-    amcf->nkeys++;
 
     return NGX_CONF_OK;
 }

@@ -18,6 +18,7 @@
 
 #include "agw_buf.h"
 #include "agw_dialect.h"
+#include "agw_json_scan.h"
 #include "agw_keys.h"
 #include "agw_price.h"
 #include "agw_state.h"
@@ -95,7 +96,6 @@ typedef struct {
     ngx_array_t                 routes;       /* route_t */
     ngx_http_ai_gateway_route_t *default_route;
     agw_keyset_t               *static_keys;  /* freed by a pool cleanup */
-    ngx_uint_t                  nkeys;
     ngx_uint_t                  fails;        /* ai_gateway_cooldown */
     ngx_msec_t                  cooldown;
     agw_state_t                *state;        /* NULL until mapped */
@@ -135,6 +135,8 @@ typedef struct {
     ngx_http_ai_gateway_route_t    *route;
 
     ngx_str_t                       body;         /* the client's body */
+    agw_json_member_t               body_model;   /* members of it, found */
+    agw_json_member_t               body_stream_options; /* by the scan */
     ngx_uint_t                      order[NGX_HTTP_AI_GATEWAY_MAX_STEPS];
     ngx_uint_t                      nsteps;
     ngx_uint_t                      next;         /* index into order */
@@ -178,6 +180,7 @@ typedef struct {
     unsigned                        finished:1;
     unsigned                        raw:1;          /* pass bytes as is */
     unsigned                        authenticated:1;
+    unsigned                        has_stream_options:1;
 } ngx_http_ai_gateway_ctx_t;
 
 
