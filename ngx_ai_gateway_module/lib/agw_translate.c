@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agw_direct.h"
 #include "agw_translate_int.h"
 
 
@@ -618,6 +619,45 @@ agw_translate_request(agw_dialect_t client, agw_dialect_t provider,
 
 
 int
+agw_translate_request_body(agw_dialect_t client, agw_dialect_t provider,
+    const char *body, size_t len, const agw_request_opts_t *opts,
+    agw_buf_t *out, agw_error_t *err)
+{
+    int           rc;
+    json_t       *in, *res;
+    json_error_t  jerr;
+
+    if (client == AGW_DIALECT_OPENAI && provider == AGW_DIALECT_ANTHROPIC) {
+        rc = agw_direct_openai_to_anthropic_request(body, len, opts, out);
+        if (rc != AGW_DIRECT_DECLINED) {
+            return rc;
+        }
+    }
+
+    in = json_loadb(body, len, 0, &jerr);
+    if (in == NULL) {
+        /* the module checked the grammar: a number beyond what jansson
+         * holds, or a caller that did not */
+        agw_error_set(err, AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
+                      "The request body cannot be translated: %s", jerr.text);
+        return -1;
+    }
+
+    rc = agw_translate_request(client, provider, in, opts, &res, err);
+    json_decref(in);
+
+    if (rc != 0) {
+        return -1;
+    }
+
+    rc = agw_json_append(out, res);
+    json_decref(res);
+
+    return rc;
+}
+
+
+int
 agw_translate_request_ops(agw_dialect_t client, agw_dialect_t provider,
     const agw_dialect_ops_t *cops, const agw_dialect_ops_t *pops, json_t *in,
     const agw_request_opts_t *opts, json_t **out, agw_error_t *err)
@@ -678,6 +718,22 @@ agw_translate_response(agw_dialect_t provider, agw_dialect_t client,
     const char *body, size_t len, const agw_response_opts_t *opts,
     agw_buf_t *out, agw_usage_t *usage, agw_error_t *err)
 {
+    int  rc;
+
+    if (provider == AGW_DIALECT_ANTHROPIC && client == AGW_DIALECT_OPENAI) {
+        rc = agw_direct_anthropic_to_openai_response(body, len, opts, out,
+                                                     usage);
+        if (rc == 0) {
+            return 0;
+        }
+
+        if (rc < 0) {
+            agw_error_set(err, AGW_ERR_SERVER, 0, "no_memory",
+                          "out of memory");
+            return -1;
+        }
+    }
+
     return agw_translate_response_ops(provider, client, agw_ops(provider),
                                       agw_ops(client), body, len, opts, out,
                                       usage, err);

@@ -95,6 +95,16 @@ int agw_translate_request(agw_dialect_t client, agw_dialect_t provider,
     json_t *in, const agw_request_opts_t *opts, json_t **out,
     agw_error_t *err);
 
+/*
+ * The same from the client's bytes to the provider's, appended to out: the
+ * tree-free path of agw_direct.h where it knows the shape, else a parse,
+ * agw_translate_request and a dump.  Returns -1 with err set (class NONE
+ * when out of memory).
+ */
+int agw_translate_request_body(agw_dialect_t client, agw_dialect_t provider,
+    const char *body, size_t len, const agw_request_opts_t *opts,
+    agw_buf_t *out, agw_error_t *err);
+
 
 /* Whole (non-streamed) responses */
 
@@ -111,6 +121,13 @@ typedef struct {
 int agw_translate_response(agw_dialect_t provider, agw_dialect_t client,
     const char *body, size_t len, const agw_response_opts_t *opts,
     agw_buf_t *out, agw_usage_t *usage, agw_error_t *err);
+
+
+/*
+ * Appends j as compact JSON, reals to 15 significant digits (0.7, not
+ * 0.69999999999999996).  0, or -1 when out of memory (out unchanged).
+ */
+int agw_json_append(agw_buf_t *out, const json_t *j);
 
 
 /* Streams */

@@ -135,8 +135,6 @@ agw_stream_t *agw_stream_new_ops(agw_dialect_t provider,
 int agw_stream_emit(agw_stream_t *s, json_t *chunk);
 
 /* Helpers shared by dialects (agw_translate.c). */
-/* json_dumps into out, compact; 0 or -1 */
-int agw_json_append(agw_buf_t *out, const json_t *j);
 /*
  * Parses any of the three dialects' {"error":{"message",...}} envelopes
  * into err: message, the most specific machine code (details[].reason,

@@ -732,8 +732,8 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out)
 {
     int                               rc;
-    char                             *dump, *model;
-    json_t                           *in, *res;
+    char                             *model;
+    json_t                           *in;
     json_error_t                      jerr;
     agw_error_t                       err;
     agw_request_opts_t                opts;
@@ -772,24 +772,7 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
         }
     }
 
-    /* a tree per try: no json_t outlives an event-loop turn */
-    in = json_loadb((char *) ctx->body.data, ctx->body.len, 0, &jerr);
-    if (in == NULL) {
-        /* valid JSON, but a number beyond what jansson holds */
-        return ngx_http_ai_gateway_send_error(r, ctx->client,
-                   AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
-                   "The request body cannot be translated: %s", jerr.text);
-    }
-
-    if (ctx->raw) {
-        if (json_object_set_new(in, "model", json_string(model)) != 0) {
-            json_decref(in);
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        res = in;
-
-    } else {
+    if (!ctx->raw) {
         ngx_memzero(&opts, sizeof(agw_request_opts_t));
         ngx_memzero(&err, sizeof(agw_error_t));
         opts.model = model;
@@ -797,11 +780,14 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
         opts.default_max_tokens = (pv->max_tokens != NGX_CONF_UNSET)
                                   ? pv->max_tokens : alcf->max_tokens;
 
-        rc = agw_translate_request(ctx->client, pv->dialect, in, &opts, &res,
-                                   &err);
-        json_decref(in);
+        agw_buf_reset(&ctx->out);
 
-        if (rc != 0) {
+        if (agw_translate_request_body(ctx->client, pv->dialect,
+                                       (char *) ctx->body.data,
+                                       ctx->body.len, &opts, &ctx->out,
+                                       &err)
+            != 0)
+        {
             if (err.cls == AGW_ERR_NONE) {
                 return NGX_HTTP_INTERNAL_SERVER_ERROR;
             }
@@ -812,26 +798,34 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
                                                               : NULL,
                                                   "%s", err.message);
         }
+
+        return ngx_http_ai_gateway_pool_copy(r, &ctx->out, out);
     }
 
-    dump = json_dumps(res, JSON_COMPACT);
-    json_decref(res);
+    /* a raw endpoint whose model is escaped or odd: a tree for this try
+     * only, no json_t outlives an event-loop turn */
+    in = json_loadb((char *) ctx->body.data, ctx->body.len, 0, &jerr);
+    if (in == NULL) {
+        /* valid JSON, but a number beyond what jansson holds */
+        return ngx_http_ai_gateway_send_error(r, ctx->client,
+                   AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
+                   "The request body cannot be translated: %s", jerr.text);
+    }
 
-    if (dump == NULL) {
+    if (json_object_set_new(in, "model", json_string(model)) != 0) {
+        json_decref(in);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    out->len = ngx_strlen(dump);
-    out->data = ngx_pnalloc(r->pool, out->len);
-    if (out->data == NULL) {
-        free(dump);
+    agw_buf_reset(&ctx->out);
+    rc = agw_json_append(&ctx->out, in);
+    json_decref(in);
+
+    if (rc != 0) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_memcpy(out->data, dump, out->len);
-    free(dump);
-
-    return NGX_OK;
+    return ngx_http_ai_gateway_pool_copy(r, &ctx->out, out);
 }
 
 
