@@ -1,10 +1,14 @@
 # ai-gateway: `make` builds everything into build/, `make test` runs every
 # suite.  Variables: NGINX_SRC (an nginx source tree to build the module
 # against; default Debian's nginx-dev tree), NGINX (the nginx binary the
-# tests run), CC.
+# tests run), CC, MODULE_CC_OPT (the module's compiler options).
 
 SHELL      := /bin/bash
 NGINX_SRC  ?= /usr/share/nginx/src
+# How the module is compiled: what Debian compiles its nginx with (nginx's
+# own default is -O, which costs the per-event stream code a third more)
+MODULE_CC_OPT ?= -g -O2 -fstack-protector-strong -Wformat \
+                 -Werror=format-security -D_FORTIFY_SOURCE=2
 NGINX      ?= /usr/sbin/nginx
 BUILD      := $(CURDIR)/build
 MOD        := ngx_ai_gateway_module
@@ -35,13 +39,15 @@ module: $(MOD_SO)
 # steps hold a lock: two makes at once must not wipe each other's tree.
 LOCK := flock $(BUILD)/.nginx.lock
 
-$(BUILD)/nginx/.configured: $(MOD)/config $(LIB_SRCS) $(MOD_SRCS) $(LIB_HDRS)
+$(BUILD)/nginx/.configured: $(MOD)/config $(LIB_SRCS) $(MOD_SRCS) $(LIB_HDRS) \
+                            Makefile
 	@mkdir -p $(BUILD)
 	$(LOCK) $(SHELL) -c 'rm -rf $(BUILD)/nginx && cp -r $(NGINX_SRC) $(BUILD)/nginx \
 	  && cd $(BUILD)/nginx \
 	  && if [ -f conf_flags ]; then . ./conf_flags; \
 	     else NGX_CONF_FLAGS=(--with-compat --with-http_ssl_module --with-http_v2_module --with-threads); fi \
-	  && { ./configure "$${NGX_CONF_FLAGS[@]}" --add-dynamic-module=$(CURDIR)/$(MOD) > configure.log 2>&1 \
+	  && { ./configure "$${NGX_CONF_FLAGS[@]}" --with-cc-opt="$(MODULE_CC_OPT)" \
+	       --add-dynamic-module=$(CURDIR)/$(MOD) > configure.log 2>&1 \
 	       || { tail -20 configure.log; exit 1; }; } \
 	  && touch $@'
 

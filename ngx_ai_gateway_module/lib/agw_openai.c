@@ -564,174 +564,324 @@ agw_openai_stream_error(agw_stream_t *s, const agw_error_t *err,
 
 
 /*
- * The nesting depth of JSON text at position p (outside a string): 1 is
- * inside the top-level object.  Strings are skipped with their escapes.
+ * The stream fast path walks a chunk's top-level members once, without
+ * validating the grammar (the bytes go to the client as the provider sent
+ * them, as a plain proxy would pass them): strings are skipped with their
+ * escapes, nested values by counting brackets outside strings.
  */
-static int
-agw_openai_depth_at(const char *d, const char *p)
+
+/* Bytes that matter inside a nested value; everything else is skipped. */
+static const unsigned char  agw_openai_nested[256] = {
+    ['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1
+};
+
+
+/*
+ * Past a string's closing quote (p just after the opening one), or NULL:
+ * memchr to the next quote, which ends the string unless an odd run of
+ * backslashes precedes it (the opening quote stops that run).
+ */
+static const char *
+agw_openai_skip_string(const char *p, const char *end)
 {
-    int          depth;
-    const char  *q, *bs;
+    const char  *q, *b;
 
-    depth = 0;
-
-    while (d < p) {
-        switch (*d) {
-
-        case '"':
-            /* to the closing quote: one preceded by an even number of
-             * backslashes (memchr keeps this fast on long strings) */
-            for (q = d + 1; /* void */; q++) {
-                q = memchr(q, '"', (size_t) (p - q));
-                if (q == NULL) {
-                    return -1;                  /* p is inside a string */
-                }
-                for (bs = q; bs > d + 1 && bs[-1] == '\\'; bs--) {
-                    /* void */
-                }
-                if ((q - bs) % 2 == 0) {
-                    break;
-                }
-            }
-            d = q + 1;
-            continue;
-
-        case '{':
-        case '[':
-            depth++;
-            break;
-
-        case '}':
-        case ']':
-            depth--;
-            break;
+    for ( ;; ) {
+        q = memchr(p, '"', (size_t) (end - p));
+        if (q == NULL) {
+            return NULL;
         }
 
-        d++;
-    }
+        if (q[-1] != '\\') {
+            return q + 1;
+        }
 
-    return depth;
+        for (b = q - 1; *b == '\\'; b--) {
+            /* void */
+        }
+
+        if ((q - b) % 2 == 1) {
+            return q + 1;                  /* an even run of backslashes */
+        }
+
+        p = q + 1;
+    }
 }
 
 
 /*
- * The position of the only occurrence of the JSON key "key" (quotes
- * included) in d that is a key of the top-level compact object (preceded
- * by '{' or ',', at depth 1), or NULL if there is none.  *many is set when
- * the text occurs more than once, or once but not in that position: the
- * caller must then parse.  Inside a JSON string a quote is always escaped,
- * so "key" with both quotes bare followed by ':' only occurs there as
- * ...\"key":, which the preceding-byte check rejects.
+ * Past a key's closing quote, or NULL when it does not end or holds a
+ * backslash (an escaped key may spell "model").  Keys are short: a byte
+ * loop beats memchr's setup.
  */
 static const char *
-agw_openai_find_key(const char *d, size_t len, const char *key, int *many)
+agw_openai_skip_key(const char *p, const char *end)
 {
-    size_t       klen;
-    const char  *p, *found, *end;
+    for ( ; p < end; p++) {
+        if (*p == '"') {
+            return p + 1;
+        }
 
-    klen = strlen(key);
-    end = d + len;
-    found = NULL;
-
-    for (p = d; (p = memmem(p, (size_t) (end - p), key, klen)) != NULL;
-         p += klen)
-    {
-        if (found != NULL || p == d || (p[-1] != ',' && p[-1] != '{')
-            || agw_openai_depth_at(d, p) != 1)
-        {
-            *many = 1;
+        if (*p == '\\') {
             return NULL;
         }
-        found = p;
     }
 
-    return found;
+    return NULL;
+}
+
+
+static const char *
+agw_openai_skip_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
+        p++;
+    }
+
+    return p;
+}
+
+
+/* Past the value at p (not white space), or NULL when it does not end
+ * before end. */
+static const char *
+agw_openai_skip_value(const char *p, const char *end)
+{
+    int  depth;
+
+    if (*p == '"') {
+        return agw_openai_skip_string(p + 1, end);
+    }
+
+    if (*p != '{' && *p != '[') {
+        /* a number or a literal */
+        while (p < end && *p != ',' && *p != ' ' && *p != '\t'
+               && *p != '\r' && *p != '\n')
+        {
+            p++;
+        }
+
+        return p;
+    }
+
+    depth = 0;
+
+    while (p < end) {
+        if (!agw_openai_nested[(unsigned char) *p]) {
+            p++;
+            continue;
+        }
+
+        if (*p == '"') {
+            p = agw_openai_skip_string(p + 1, end);
+            if (p == NULL) {
+                return NULL;
+            }
+            continue;
+        }
+
+        if (*p == '{' || *p == '[') {
+            depth++;
+
+        } else if (--depth == 0) {
+            return p + 1;
+        }
+
+        p++;
+    }
+
+    return NULL;
+}
+
+
+typedef struct {
+    const char  *key;        /* the key's opening quote */
+    const char  *value;
+    const char  *value_end;
+    const char  *prev_end;   /* the previous member's value end, or NULL */
+    const char  *next_key;   /* the next member's key, or NULL */
+} agw_openai_member_t;
+
+
+/*
+ * Finds the top-level "model" and "usage" members of the object d (its
+ * first byte '{', its last '}').  Returns 0, or -1 when the chunk needs the
+ * parsing path: an "error" member, a key with an escape, either key twice,
+ * or bytes the walk cannot place.
+ */
+static int
+agw_openai_chunk_members(const char *d, size_t len, agw_openai_member_t *model,
+    agw_openai_member_t *usage)
+{
+    const char           *p, *end, *key, *key_end, *prev_end;
+    agw_openai_member_t  *m, *last;
+
+    p = d + 1;
+    end = d + len - 1;
+    prev_end = NULL;
+    last = NULL;
+
+    model->key = NULL;
+    usage->key = NULL;
+
+    for ( ;; ) {
+        p = agw_openai_skip_ws(p, end);
+        if (p == end) {
+            return 0;
+        }
+
+        if (*p != '"') {
+            return -1;
+        }
+
+        key = p;
+        key_end = agw_openai_skip_key(p + 1, end);
+        if (key_end == NULL) {
+            return -1;
+        }
+
+        if (last != NULL) {
+            last->next_key = key;
+            last = NULL;
+        }
+
+        m = NULL;
+        if (key_end - key == 7) {
+            if (memcmp(key, "\"model\"", 7) == 0) {
+                m = model;
+            } else if (memcmp(key, "\"usage\"", 7) == 0) {
+                m = usage;
+            } else if (memcmp(key, "\"error\"", 7) == 0) {
+                return -1;
+            }
+        }
+
+        if (m != NULL && m->key != NULL) {
+            return -1;                              /* the key twice */
+        }
+
+        p = agw_openai_skip_ws(key_end, end);
+        if (p == end || *p != ':') {
+            return -1;
+        }
+
+        p = agw_openai_skip_ws(p + 1, end);
+        if (p == end) {
+            return -1;
+        }
+
+        if (m != NULL) {
+            m->key = key;
+            m->value = p;
+            m->prev_end = prev_end;
+            m->next_key = NULL;
+            last = m;
+        }
+
+        p = agw_openai_skip_value(p, end);
+        if (p == NULL) {
+            return -1;
+        }
+
+        if (m != NULL) {
+            m->value_end = p;
+        }
+
+        prev_end = p;
+
+        p = agw_openai_skip_ws(p, end);
+        if (p == end) {
+            return 0;
+        }
+
+        if (*p != ',') {
+            return -1;
+        }
+
+        p++;
+    }
 }
 
 
 /*
  * The fast path of the passthrough, for the ordinary chunk: the bytes are
- * copied as they came with only the model's value replaced and
- * ',"usage":null' cut, without parsing the JSON (a parse and a dump cost
- * most of the passthrough's time).  Anything unusual returns 0 and goes to
- * the parsing path: an "error" or a usage object, an escaped model name,
- * multi-line data, a key seen twice.  Returns 1 when it wrote the event,
- * 0 to fall back, -1 on allocation failure.
+ * copied as they came with only the model's value replaced and the
+ * "usage": null member cut, without parsing the JSON (a parse and a dump
+ * cost most of the passthrough's time).  Anything unusual returns 0 and
+ * goes to the parsing path: an "error" or a usage object, an escaped model
+ * name or key, multi-line data, a key seen twice.  Returns 1 when it wrote
+ * the event, 0 to fall back, -1 on allocation failure.
  */
 static int
 agw_openai_fast_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,
     agw_buf_t *out)
 {
-    int          many, i;
-    size_t       len, cut_len;
-    const char  *d, *model, *mval, *mend, *usage, *cut, *pos;
+    int                   i;
+    char                 *w;
+    size_t                len, need;
+    const char           *d, *pos;
+    agw_openai_member_t   model, usage;
     struct {
         const char  *from;
         const char  *to;
         int          model;
-    } e[3];
+    } e[2], t;
 
     d = ev->data;
     len = ev->data_len;
-    many = 0;
 
     if (s->openai.no_fast_path || len < 2 || d[0] != '{' || d[len - 1] != '}'
         || memchr(d, '\n', len) != NULL
-        || memmem(d, len, "\"error\"", 7) != NULL)
+        || agw_openai_chunk_members(d, len, &model, &usage) != 0)
     {
         return 0;
     }
 
-    usage = agw_openai_find_key(d, len, "\"usage\":", &many);
-    if (many) {
-        return 0;
-    }
+    e[0].from = NULL;
+    e[1].from = NULL;
 
-    cut = NULL;
-    cut_len = 0;
-    if (usage != NULL) {
-        if ((size_t) (d + len - usage) < 13
-            || memcmp(usage + 8, "null", 4) != 0
-            || (usage[12] != ',' && usage[12] != '}'))
+    if (usage.key != NULL) {
+        if (usage.value_end - usage.value != 4
+            || memcmp(usage.value, "null", 4) != 0)
         {
             return 0;                       /* a usage object: parse it */
         }
 
         if (!s->include_usage) {
-            /* cut ',"usage":null', or '"usage":null,' when it comes first */
-            if (usage[-1] == ',') {
-                cut = usage - 1;
-                cut_len = 13;
-            } else if (usage[12] == ',') {
-                cut = usage;
-                cut_len = 13;
+            /* the member and the comma on one side of it */
+            e[1].model = 0;
+            if (usage.prev_end != NULL) {
+                e[1].from = usage.prev_end;
+                e[1].to = usage.value_end;
             } else {
-                cut = usage;
-                cut_len = 12;
+                e[1].from = usage.key;
+                e[1].to = usage.next_key ? usage.next_key : usage.value_end;
             }
         }
     }
 
-    /* the key itself, so a second "model" or a value that is not a
-     * string right after the colon (42, an object, " x") is caught and
-     * left to the parsing path, which replaces any of them */
-    model = agw_openai_find_key(d, len, "\"model\":", &many);
-    if (many) {
-        return 0;
-    }
-
-    if (model != NULL && (d + len - model < 10 || model[8] != '"')) {
-        return 0;
-    }
-
-    mval = NULL;
-    mend = NULL;
-    if (model != NULL && s->model[0] != '\0') {
-        mval = model + 9;
-        mend = memchr(mval, '"', (size_t) (d + len - mval));
-        if (mend == NULL || memchr(mval, '\\', (size_t) (mend - mval))) {
+    if (model.key != NULL) {
+        /* a value that is not a plain string (42, an object, escapes) is
+         * left to the parsing path, which replaces any of them */
+        if (*model.value != '"'
+            || memchr(model.value, '\\',
+                      (size_t) (model.value_end - model.value)) != NULL)
+        {
             return 0;
         }
+
+        if (s->model[0] != '\0') {
+            e[0].from = model.value;
+            e[0].to = model.value_end;
+            e[0].model = 1;
+        }
+    }
+
+    /* the edits in the order they occur; they never overlap */
+    if (e[0].from == NULL || (e[1].from != NULL && e[1].from < e[0].from)) {
+        t = e[0];
+        e[0] = e[1];
+        e[1] = t;
     }
 
     if (ev->event_len && agw_buf_printf(out, "event: %s\n", ev->event) != 0)
@@ -739,46 +889,39 @@ agw_openai_fast_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,
         return -1;
     }
 
-    if (agw_buf_append(out, "data: ", 6) != 0) {
+    need = 6 + len + s->model_json.len + 2;
+    if (agw_buf_reserve(out, need) != 0) {
         return -1;
     }
 
-    /* at most two edits: the model's value (quotes included) and the
-     * usage cut, applied in the order they occur */
-    e[0].from = mval ? mval - 1 : NULL;
-    e[0].to = mval ? mend + 1 : NULL;
-    e[0].model = 1;
-    e[1].from = cut;
-    e[1].to = cut ? cut + cut_len : NULL;
-    e[1].model = 0;
-    if (e[0].from != NULL && e[1].from != NULL && e[1].from < e[0].from) {
-        e[2] = e[0];
-        e[0] = e[1];
-        e[1] = e[2];
-    }
+    /* one reservation, then plain copies: this runs for every event */
+    w = out->data + out->len;
+    memcpy(w, "data: ", 6);
+    w += 6;
 
     pos = d;
     for (i = 0; i < 2; i++) {
         if (e[i].from == NULL) {
             continue;
         }
-        if (agw_buf_append(out, pos, (size_t) (e[i].from - pos)) != 0) {
-            return -1;
+
+        memcpy(w, pos, (size_t) (e[i].from - pos));
+        w += e[i].from - pos;
+
+        if (e[i].model) {
+            memcpy(w, s->model_json.data, s->model_json.len);
+            w += s->model_json.len;
         }
-        if (e[i].model
-            && agw_buf_append_json_string(out, s->model,
-                                          strlen(s->model)) != 0)
-        {
-            return -1;
-        }
+
         pos = e[i].to;
     }
 
-    if (agw_buf_append(out, pos, (size_t) (d + len - pos)) != 0
-        || agw_buf_append(out, "\n\n", 2) != 0)
-    {
-        return -1;
-    }
+    memcpy(w, pos, (size_t) (d + len - pos));
+    w += d + len - pos;
+    w[0] = '\n';
+    w[1] = '\n';
+    out->len = (size_t) (w + 2 - out->data);
+    out->data[out->len] = '\0';
 
     s->started = 1;
     return 1;

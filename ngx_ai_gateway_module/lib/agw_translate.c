@@ -834,7 +834,11 @@ agw_stream_new_ops(agw_dialect_t provider, agw_dialect_t client,
     }
 
     s->model = strdup(opts && opts->model ? opts->model : "");
-    if (s->model == NULL) {
+    if (s->model == NULL
+        || agw_buf_append_json_string(&s->model_json, s->model,
+                                      strlen(s->model)) != 0)
+    {
+        free(s->model);
         free(s);
         return NULL;
     }
@@ -1047,6 +1051,7 @@ agw_stream_free(agw_stream_t *s)
      * Gemini encoder's tool-call fragments */
     agw_gemini_stream_free(&s->gemini);
 
+    agw_buf_free(&s->model_json);
     free(s->model);
     free(s);
 }

@@ -488,6 +488,61 @@ check_fast_path(const char *name, const agw_buf_t *wire)
 
 
 /*
+ * Chunks the fast path's walk must place right, or leave to the parsing
+ * path: white space between tokens, brackets and quotes inside strings,
+ * "usage" first, last or alone, a nested "model", an escaped key that
+ * spells "model", a model that is not a string.  The white space kept in
+ * the output shows that the fast path, not the parser, wrote those.
+ */
+static void
+check_fast_path_shapes(void)
+{
+    agw_buf_t          w = AGW_BUF_INIT, out = AGW_BUF_INIT;
+    agw_usage_t        u;
+    static const char  wire[] =
+        "data: {\"id\": \"c1\", \"object\": \"chat.completion.chunk\", "
+        "\"model\": \"up\", \"choices\": [{\"index\": 0, \"delta\": "
+        "{\"content\": \"a \\\"q\\\" {[}\\\\\"}, \"finish_reason\": null}], "
+        "\"usage\": null}\n\n"
+        "data: {\"usage\":null , \"model\":\"up\",\"choices\":[{\"index\":0,"
+        "\"delta\":{\"content\":\"b\",\"model\":\"nested\"}}]}\n\n"
+        "data: {\"model\":\"up\",\"usage\":null}\n\n"
+        "data: {\"mod\\u0065l\":\"up\",\"choices\":[{\"index\":0,"
+        "\"delta\":{\"content\":\"c\"}}]}\n\n"
+        "data: {\"model\":42,\"choices\":[{\"index\":0,"
+        "\"delta\":{\"content\":\"d\"}}]}\n\n"
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"e\"}}],"
+        "\"usage\":null}\n\n"
+        "data: {\"usage\":null}\n\n"
+        "data: {\"id\":\"c1\",\"model\":\"up\",\"choices\":[],\"usage\":"
+        "{\"prompt_tokens\":3,\"completion_tokens\":4,\"total_tokens\":7}}\n\n"
+        "data: [DONE]\n\n";
+
+    w.data = (char *) wire;
+    w.len = sizeof(wire) - 1;
+    check_fast_path("walk shapes", &w);
+
+    passthrough(&w, 0, 0, &out, &u);
+    ok(strstr(out.data, "{\"id\": \"c1\", \"object\": "
+                        "\"chat.completion.chunk\", \"model\": "
+                        "\"my-\\\"alias\\\"\", \"choices\"") != NULL
+       && strstr(out.data, "\"finish_reason\": null}]}\n\n") != NULL,
+       "spaced chunk: bytes kept, model replaced, usage cut with its comma");
+    ok(strstr(out.data, "data: {\"model\":\"my-\\\"alias\\\"\","
+                        "\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+                        "\"b\",\"model\":\"nested\"}}]}") != NULL,
+       "usage first: cut up to the next key; the nested model untouched");
+    ok(strstr(out.data, "data: {\"model\":\"my-\\\"alias\\\"\"}\n") != NULL,
+       "usage last: cut with the comma before it");
+    ok(strstr(out.data, "data: {}\n") != NULL, "usage alone: {}");
+    ok(strstr(out.data, "\\u0065") == NULL
+       && strstr(out.data, "42") == NULL,
+       "an escaped key and a numeric model went through the parser");
+    agw_buf_free(&out);
+}
+
+
+/*
  * The encoder for an OpenAI client of another provider, fed hub chunks as
  * a decoder makes them: one id and created for the whole stream, the
  * client's model, role on the first delta, usage held for the end.
@@ -713,6 +768,8 @@ main(void)
     w.len = len;
     check_fast_path("stream-tool-calls.sse", &w);
     free(s);
+
+    check_fast_path_shapes();
 
     check_encoder();
     check_errors();
