@@ -11,6 +11,9 @@
  * are read and printed as jansson would (agw_direct_util.h).
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE               /* memmem */
+#endif
 #include <string.h>
 
 #include "agw_direct.h"
@@ -43,6 +46,14 @@ enum {
     AGW_DR_TOOL_CHOICE,
     AGW_DR_PARALLEL_TOOL_CALLS,
     AGW_DR_N,
+    /* dropped by the jansson path: no equivalent in the Messages API */
+    AGW_DR_RESPONSE_FORMAT,
+    AGW_DR_LOGPROBS,
+    AGW_DR_TOP_LOGPROBS,
+    AGW_DR_SEED,
+    AGW_DR_FREQUENCY_PENALTY,
+    AGW_DR_PRESENCE_PENALTY,
+    AGW_DR_LOGIT_BIAS,
     AGW_DR_TOP_MAX
 };
 
@@ -65,6 +76,13 @@ static const struct {
     agw_dr_key("tool_choice"),
     agw_dr_key("parallel_tool_calls"),
     agw_dr_key("n"),
+    agw_dr_key("response_format"),
+    agw_dr_key("logprobs"),
+    agw_dr_key("top_logprobs"),
+    agw_dr_key("seed"),
+    agw_dr_key("frequency_penalty"),
+    agw_dr_key("presence_penalty"),
+    agw_dr_key("logit_bias"),
 #undef agw_dr_key
 };
 
@@ -203,57 +221,195 @@ agw_dr_text(agw_dr_t *dr, int role, const agw_json_member_t *text)
 }
 
 
+/* Kinds of content part taken. */
+enum {
+    AGW_DR_PART_TEXT = 1,
+    AGW_DR_PART_IMAGE,
+    AGW_DR_PART_FILE
+};
+
+
 /*
- * The "text" of a content part {"type":"text","text":...}; any other
- * part (images, audio, refusal, cache_control) is declined.  Returns 0
- * with *text, or AGW_DR_DECLINED.
+ * The one string member of an object value, key k; others may be there
+ * only when named in also (a NULL-ended list of keys with string values
+ * the jansson path does not read).  0 with *v, or AGW_DR_DECLINED.
  */
 static int
-agw_dr_text_part(const agw_json_member_t *part, agw_json_member_t *text)
+agw_dr_only_string(const agw_json_member_t *obj, const char *k,
+    const char *also, agw_json_member_t *v)
 {
-    int                has_type;
+    size_t             klen;
     agw_dj_iter_t      it;
     agw_json_member_t  m;
+
+    *v = agw_dr_absent;
+    klen = strlen(k);
+
+    agw_dj_iter_init(&it, obj->value, obj->value_len);
+
+    while (agw_dj_next(&it, &m)) {
+        if (m.type != AGW_JSON_STRING) {
+            return AGW_DR_DECLINED;
+        }
+
+        if (m.key_len == klen && memcmp(m.key, k, klen) == 0
+            && v->type == 0)
+        {
+            *v = m;
+
+        } else if (also == NULL || m.key_len != strlen(also)
+                   || memcmp(m.key, also, m.key_len) != 0)
+        {
+            return AGW_DR_DECLINED;
+        }
+    }
+
+    return v->type ? 0 : AGW_DR_DECLINED;
+}
+
+
+/*
+ * A content part: {"type":"text","text"}, {"type":"image_url",
+ * "image_url": url or {url, detail}} or {"type":"file","file":
+ * {file_data, filename}}.  *v gets the text, the URL or the file data, all
+ * strings.  Anything else (audio, refusal, file ids, cache_control) is
+ * declined.
+ */
+static int
+agw_dr_part(const agw_json_member_t *part, int *kind, agw_json_member_t *v)
+{
+    agw_dj_iter_t      it;
+    agw_json_member_t  m, value;
 
     if (part->type != AGW_JSON_OBJECT) {
         return AGW_DR_DECLINED;
     }
 
-    has_type = 0;
-    *text = agw_dr_absent;
+    *kind = 0;
+    value = agw_dr_absent;
 
     agw_dj_iter_init(&it, part->value, part->value_len);
 
     while (agw_dj_next(&it, &m)) {
-        if (agw_dj_key_is(&m, "type") && !has_type
-            && agw_dj_str_is(&m, "text"))
-        {
-            has_type = 1;
+        if (agw_dj_key_is(&m, "type") && *kind == 0) {
+            *kind = agw_dj_str_is(&m, "text") ? AGW_DR_PART_TEXT
+                    : agw_dj_str_is(&m, "image_url") ? AGW_DR_PART_IMAGE
+                    : agw_dj_str_is(&m, "file") ? AGW_DR_PART_FILE : -1;
 
-        } else if (agw_dj_key_is(&m, "text") && text->type == 0
-                   && m.type == AGW_JSON_STRING)
+        } else if ((agw_dj_key_is(&m, "text") || agw_dj_key_is(&m, "image_url")
+                    || agw_dj_key_is(&m, "file"))
+                   && value.type == 0)
         {
-            *text = m;
+            value = m;
 
         } else {
             return AGW_DR_DECLINED;
         }
     }
 
-    return (has_type && text->type != 0) ? 0 : AGW_DR_DECLINED;
+    switch (*kind) {
+
+    case AGW_DR_PART_TEXT:
+        if (!agw_dj_key_is(&value, "text") || value.type != AGW_JSON_STRING) {
+            return AGW_DR_DECLINED;
+        }
+        *v = value;
+        return 0;
+
+    case AGW_DR_PART_IMAGE:
+        if (!agw_dj_key_is(&value, "image_url")) {
+            return AGW_DR_DECLINED;
+        }
+        if (value.type == AGW_JSON_STRING) {
+            *v = value;
+            return 0;
+        }
+        if (value.type != AGW_JSON_OBJECT) {
+            return AGW_DR_DECLINED;
+        }
+        return agw_dr_only_string(&value, "url", "detail", v);
+
+    case AGW_DR_PART_FILE:
+        if (!agw_dj_key_is(&value, "file") || value.type != AGW_JSON_OBJECT) {
+            return AGW_DR_DECLINED;
+        }
+        return agw_dr_only_string(&value, "file_data", "filename", v);
+
+    default:
+        return AGW_DR_DECLINED;
+    }
 }
 
 
 /*
- * A message's content as text blocks of role (NONE: the system prompt):
- * a string, an array of text parts, or nothing (absent or null).
+ * An image or document block of a URL (agw_ant_source_from_url): a data
+ * URL is split into a base64 source, any other URL (images only) is a url
+ * source.  A URL holding escapes is declined: sliced raw, it would not
+ * be the URL the jansson path reads.
+ */
+static int
+agw_dr_media(agw_dr_t *dr, int role, int kind, const agw_json_member_t *url)
+{
+    size_t       len;
+    agw_buf_t   *out = dr->out;
+    const char  *u, *b64;
+
+    if (agw_dj_has_escape(url)) {
+        return AGW_DR_DECLINED;
+    }
+
+    u = url->value + 1;
+    len = url->value_len - 2;
+
+    if (len < 5 || memcmp(u, "data:", 5) != 0) {
+        if (kind != AGW_DR_PART_IMAGE) {
+            return AGW_DR_DECLINED;     /* only inline file data */
+        }
+
+        if (agw_dr_push(dr, role) != 0
+            || agw_dr_lit(out, "{\"type\":\"image\",\"source\":{\"type\":"
+                          "\"url\",\"url\":") != 0
+            || agw_dr_raw(out, url) != 0
+            || agw_dr_lit(out, "}}") != 0)
+        {
+            return -1;
+        }
+
+        return 0;
+    }
+
+    b64 = memmem(u + 5, len - 5, ";base64,", 8);
+    if (b64 == NULL) {
+        return AGW_DR_DECLINED;         /* Anthropic takes only base64 */
+    }
+
+    if (agw_dr_push(dr, role) != 0
+        || agw_buf_append_str(out, kind == AGW_DR_PART_IMAGE
+                              ? "{\"type\":\"image\",\"source\":"
+                              : "{\"type\":\"document\",\"source\":") != 0
+        || agw_dr_lit(out, "{\"type\":\"base64\",\"media_type\":\"") != 0
+        || agw_buf_append(out, u + 5, (size_t) (b64 - u - 5)) != 0
+        || agw_dr_lit(out, "\",\"data\":\"") != 0
+        || agw_buf_append(out, b64 + 8, (size_t) (u + len - b64 - 8)) != 0
+        || agw_dr_lit(out, "\"}}") != 0)
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * A message's content as blocks of role (NONE: the system prompt, text
+ * only): a string, an array of parts, or nothing (absent or null).
  */
 static int
 agw_dr_content(agw_dr_t *dr, int role, const agw_json_member_t *content)
 {
-    int                rc;
+    int                rc, kind;
     agw_dj_iter_t      it;
-    agw_json_member_t  part, text;
+    agw_json_member_t  part, v;
 
     if (content->type == 0 || content->type == AGW_JSON_NULL) {
         return 0;
@@ -270,10 +426,20 @@ agw_dr_content(agw_dr_t *dr, int role, const agw_json_member_t *content)
     agw_dj_iter_init(&it, content->value, content->value_len);
 
     while (agw_dj_next(&it, &part)) {
-        rc = agw_dr_text_part(&part, &text);
+        rc = agw_dr_part(&part, &kind, &v);
+
         if (rc == 0) {
-            rc = agw_dr_text(dr, role, &text);
+            if (kind == AGW_DR_PART_TEXT) {
+                rc = agw_dr_text(dr, role, &v);
+
+            } else if (role == AGW_DR_ROLE_NONE) {
+                rc = AGW_DR_DECLINED;   /* system content is text only */
+
+            } else {
+                rc = agw_dr_media(dr, role, kind, &v);
+            }
         }
+
         if (rc != 0) {
             return rc;
         }
@@ -292,7 +458,7 @@ static int
 agw_dr_tool_result(agw_dr_t *dr, const agw_json_member_t *id,
     const agw_json_member_t *content)
 {
-    int                rc, blocks;
+    int                rc, blocks, kind;
     agw_buf_t         *out = dr->out;
     agw_dj_iter_t      it;
     agw_json_member_t  part, text;
@@ -326,9 +492,9 @@ agw_dr_tool_result(agw_dr_t *dr, const agw_json_member_t *id,
         agw_dj_iter_init(&it, content->value, content->value_len);
 
         while (agw_dj_next(&it, &part)) {
-            rc = agw_dr_text_part(&part, &text);
-            if (rc != 0) {
-                return rc;
+            rc = agw_dr_part(&part, &kind, &text);
+            if (rc != 0 || kind != AGW_DR_PART_TEXT) {
+                return AGW_DR_DECLINED;     /* tool results: text only */
             }
 
             if (agw_dj_str_empty(&text)) {
@@ -1090,16 +1256,24 @@ agw_dr_rest(agw_buf_t *out, const agw_dr_top_t *t,
 static int
 agw_dr_ignored(const agw_dr_top_t *t)
 {
+    int                       i;
     int64_t                   n;
     const agw_json_member_t  *m;
 
-    m = &t->m[AGW_DR_STREAM_OPTIONS];
+    static const int  dropped[] = {
+        AGW_DR_STREAM_OPTIONS, AGW_DR_RESPONSE_FORMAT, AGW_DR_LOGPROBS,
+        AGW_DR_TOP_LOGPROBS, AGW_DR_SEED, AGW_DR_FREQUENCY_PENALTY,
+        AGW_DR_PRESENCE_PENALTY, AGW_DR_LOGIT_BIAS
+    };
 
-    if (!agw_dr_none(t, AGW_DR_STREAM_OPTIONS)
-        && (m->type != AGW_JSON_OBJECT
-            || agw_dj_check_value(m->value, m->value_len) != 0))
-    {
-        return AGW_DR_DECLINED;
+    for (i = 0; i < (int) (sizeof(dropped) / sizeof(dropped[0])); i++) {
+        m = &t->m[dropped[i]];
+
+        if (agw_dr_has(t, dropped[i])
+            && agw_dj_check_value(m->value, m->value_len) != 0)
+        {
+            return AGW_DR_DECLINED;
+        }
     }
 
     /* n > 1 is refused by the jansson path; n = 1 says nothing */
