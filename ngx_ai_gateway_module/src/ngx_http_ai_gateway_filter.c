@@ -410,6 +410,12 @@ ngx_http_ai_gateway_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         size = ngx_buf_in_memory(b) ? (size_t) (b->last - b->pos) : 0;
 
         if (size && ctx->try_ok && ctx->header_sent) {
+            /* the client's events are about the provider's size: one
+             * allocation instead of a doubling per event */
+            if (agw_buf_reserve(&ctx->out, size + size / 4 + 512) != 0) {
+                return NGX_ERROR;
+            }
+
             if (!ctx->stream_failed
                 && agw_stream_feed(ctx->stream, (char *) b->pos, size,
                                    &ctx->out)
