@@ -1144,27 +1144,28 @@ static int
 agw_dr_max_tokens(agw_buf_t *out, const agw_dr_top_t *t,
     const agw_request_opts_t *opts)
 {
-    int64_t  v, mct, mt;
-    int      has_mct, has_mt;
+    int      has;
+    int64_t  v, n;
 
-    has_mct = 0;
-    has_mt = 0;
+    v = 0;
+    n = 0;
+    has = 0;
 
     if (!agw_dr_none(t, AGW_DR_MAX_COMPLETION_TOKENS)) {
-        if (agw_dr_int(&t->m[AGW_DR_MAX_COMPLETION_TOKENS], &mct) != 0) {
+        if (agw_dr_int(&t->m[AGW_DR_MAX_COMPLETION_TOKENS], &v) != 0) {
             return AGW_DR_DECLINED;
         }
-        has_mct = 1;
+        has = 1;
     }
 
     if (!agw_dr_none(t, AGW_DR_MAX_TOKENS)) {
-        if (agw_dr_int(&t->m[AGW_DR_MAX_TOKENS], &mt) != 0) {
+        if (agw_dr_int(&t->m[AGW_DR_MAX_TOKENS], &n) != 0) {
             return AGW_DR_DECLINED;
         }
-        has_mt = 1;
+        if (!has) {
+            v = n;
+        }
     }
-
-    v = has_mct ? mct : has_mt ? mt : 0;
 
     if (v <= 0) {
         v = (opts && opts->default_max_tokens > 0)
