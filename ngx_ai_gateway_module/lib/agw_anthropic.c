@@ -23,7 +23,8 @@ const agw_dialect_ops_t  agw_anthropic_ops = {
     agw_ant_stream_error,
     agw_ant_stream_passthrough,
     agw_ant_error_body,
-    agw_ant_error_parse
+    agw_ant_error_parse,
+    NULL                        /* stream_encode_text: not yet */
 };
 
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "agw_anthropic_int.h"
+#include "agw_json_scan.h"
 
 
 /* Decoder: Anthropic events -> hub chunks */
@@ -323,6 +324,90 @@ agw_ant_message_delta(agw_stream_t *s, json_t *ev)
 }
 
 
+/*
+ * The text delta, most of any answer's events, without a tree: the event
+ * validated and its members found by agw_json_scan, the text handed on as
+ * the JSON string it came as.  Returns 0 when done, AGW_STREAM_DECLINED
+ * for anything else (the tree path decides), -1 on failure.
+ */
+typedef struct {
+    const char         *keys[3];
+    agw_json_member_t   m[3];
+    unsigned            has;        /* bit i: keys[i] found */
+} agw_ant_pick_t;
+
+
+/* Keeps the last value of each key, as jansson does; stops at a key with
+ * an escape, which could spell one of them. */
+static int
+agw_ant_pick(void *ud, const agw_json_member_t *m)
+{
+    int              i;
+    agw_ant_pick_t  *p = ud;
+
+    if (memchr(m->key, '\\', m->key_len) != NULL) {
+        return 1;
+    }
+
+    for (i = 0; i < 3 && p->keys[i] != NULL; i++) {
+        if (strlen(p->keys[i]) == m->key_len
+            && memcmp(m->key, p->keys[i], m->key_len) == 0)
+        {
+            p->m[i] = *m;
+            p->has |= 1u << i;
+        }
+    }
+
+    return 0;
+}
+
+
+#define agw_ant_raw_is(m, lit)                                               \
+    ((m)->value_len == sizeof(lit) - 1                                       \
+     && memcmp((m)->value, lit, sizeof(lit) - 1) == 0)
+
+
+static int
+agw_ant_fast_text_delta(agw_stream_t *s, const agw_sse_event_t *ev)
+{
+    int64_t                   idx;
+    agw_ant_pick_t            ev_m = { { "type", "index", "delta" },
+                                       { { 0 } }, 0 };
+    agw_ant_pick_t            delta_m = { { "type", "text", NULL },
+                                          { { 0 } }, 0 };
+    agw_anthropic_decoder_t  *d;
+
+    d = &s->anthropic.dec;
+
+    if (!d->started || !d->open || d->kind != AGW_ANT_BLOCK_TEXT
+        || s->cops->stream_encode_text == NULL)
+    {
+        return AGW_STREAM_DECLINED;
+    }
+
+    if (agw_json_scan(ev->data, ev->data_len, agw_ant_pick, &ev_m, NULL) != 0
+        || ev_m.has != 7
+        || !agw_ant_raw_is(&ev_m.m[0], "\"content_block_delta\"")
+        || agw_json_member_int(&ev_m.m[1], &idx) != 0 || idx != d->block
+        || ev_m.m[2].type != AGW_JSON_OBJECT
+        || agw_json_scan(ev_m.m[2].value, ev_m.m[2].value_len, agw_ant_pick,
+                         &delta_m, NULL) != 0
+        || delta_m.has != 3
+        || !agw_ant_raw_is(&delta_m.m[0], "\"text_delta\"")
+        || delta_m.m[1].type != AGW_JSON_STRING)
+    {
+        return AGW_STREAM_DECLINED;
+    }
+
+    if (delta_m.m[1].value_len == 2) {
+        return 0;                              /* "": nothing to say */
+    }
+
+    return agw_stream_emit_text(s, delta_m.m[1].value,
+                                delta_m.m[1].value_len);
+}
+
+
 int
 agw_ant_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev)
 {
@@ -332,6 +417,11 @@ agw_ant_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev)
 
     if (ev->event_len == 4 && memcmp(ev->event, "ping", 4) == 0) {
         return 0;
+    }
+
+    rc = agw_ant_fast_text_delta(s, ev);
+    if (rc != AGW_STREAM_DECLINED) {
+        return rc;
     }
 
     j = json_loadb(ev->data, ev->data_len, 0, NULL);

@@ -23,7 +23,8 @@ const agw_dialect_ops_t  agw_gemini_ops = {
     agw_gm_stream_error,
     agw_gm_stream_passthrough,
     agw_gm_error_body,
-    agw_gm_error_parse
+    agw_gm_error_parse,
+    NULL                        /* stream_encode_text: not yet */
 };
 
 

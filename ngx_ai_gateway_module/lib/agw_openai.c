@@ -509,6 +509,42 @@ failed:
 }
 
 
+/*
+ * A text delta as agw_openai_stream_encode writes it from the hub chunk
+ * {"choices":[{"index":0,"delta":{"content":TEXT}}]}, once the role went
+ * out with the first delta and the id and created are settled: the same
+ * members in the same order, with the text's JSON copied as it came.
+ */
+static int
+agw_openai_stream_encode_text(agw_stream_t *s, const char *text, size_t len,
+    agw_buf_t *out)
+{
+    if (!s->openai.role_sent) {
+        return AGW_STREAM_DECLINED;
+    }
+
+    if (agw_buf_append_str(out, "data: {\"id\":") != 0
+        || agw_buf_append_json_string(out, s->openai.id[0]
+                                           ? s->openai.id
+                                           : "chatcmpl-gateway",
+                                      s->openai.id[0]
+                                      ? strlen(s->openai.id) : 16) != 0
+        || agw_buf_printf(out, ",\"object\":\"chat.completion.chunk\","
+                               "\"created\":%lld,\"model\":",
+                          (long long) s->openai.created) != 0
+        || agw_buf_append(out, s->model_json.data, s->model_json.len) != 0
+        || agw_buf_append_str(out, ",\"choices\":[{\"index\":0,"
+                                   "\"delta\":{\"content\":") != 0
+        || agw_buf_append(out, text, len) != 0
+        || agw_buf_append_str(out, "},\"finish_reason\":null}]}\n\n") != 0)
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
 static int
 agw_openai_stream_end(agw_stream_t *s, agw_buf_t *out)
 {
@@ -1115,4 +1151,5 @@ const agw_dialect_ops_t  agw_openai_ops = {
     agw_openai_stream_passthrough,
     agw_openai_error_body,
     agw_openai_error_parse,
+    agw_openai_stream_encode_text,
 };

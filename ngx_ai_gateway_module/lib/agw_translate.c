@@ -877,6 +877,28 @@ agw_stream_emit(agw_stream_t *s, json_t *chunk)
 }
 
 
+int
+agw_stream_emit_text(agw_stream_t *s, const char *text, size_t len)
+{
+    int  rc;
+
+    if (s->client_done) {
+        return 0;
+    }
+
+    if (s->cops->stream_encode_text == NULL || s->hub_only) {
+        return AGW_STREAM_DECLINED;
+    }
+
+    rc = s->cops->stream_encode_text(s, text, len, s->out);
+    if (rc == 0) {
+        s->started = 1;
+    }
+
+    return rc;
+}
+
+
 static int
 agw_stream_on_event(void *ud, const agw_sse_event_t *ev)
 {

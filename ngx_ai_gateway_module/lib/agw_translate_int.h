@@ -83,7 +83,18 @@ typedef struct {
     int (*error_body)(const agw_error_t *err, agw_buf_t *out);
     /* parse a provider error body; fills err->message and err->code */
     void (*error_parse)(const char *body, size_t len, agw_error_t *err);
+
+    /*
+     * The commonest event of any stream, a piece of answer text, written
+     * without a hub chunk: text is a JSON string (quotes included) that
+     * agw_json_scan validated.  Returns 0, -1, or AGW_STREAM_DECLINED when
+     * the encoder needs the hub chunk (its first delta, say).  Optional.
+     */
+    int (*stream_encode_text)(agw_stream_t *s, const char *text, size_t len,
+        agw_buf_t *out);
 } agw_dialect_ops_t;
+
+#define AGW_STREAM_DECLINED  1
 
 extern const agw_dialect_ops_t  agw_openai_ops;
 extern const agw_dialect_ops_t  agw_anthropic_ops;
@@ -105,6 +116,7 @@ struct agw_stream_s {
     unsigned                    provider_done:1; /* saw the provider's end */
     unsigned                    client_done:1;   /* client stream closed */
     unsigned                    started:1;       /* client bytes emitted */
+    unsigned                    hub_only:1;      /* tests: no text path */
 
     /* per-dialect state: the decoder's when it is the provider, the
      * encoder's or the passthrough's when it is the client */
@@ -134,6 +146,12 @@ agw_stream_t *agw_stream_new_ops(agw_dialect_t provider,
 
 /* A decoder hands a hub chunk to the client's encoder (chunk is borrowed). */
 int agw_stream_emit(agw_stream_t *s, json_t *chunk);
+/*
+ * A decoder hands a piece of text (a validated JSON string, quotes
+ * included) to the client's encoder's stream_encode_text.  Returns 0, -1,
+ * or AGW_STREAM_DECLINED: then the decoder emits the hub chunk instead.
+ */
+int agw_stream_emit_text(agw_stream_t *s, const char *text, size_t len);
 
 /* Helpers shared by dialects (agw_translate.c). */
 /*

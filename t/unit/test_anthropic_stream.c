@@ -7,6 +7,7 @@
  */
 
 #include "test_anthropic.h"
+#include "stream_util.h"
 
 
 #define A  AGW_DIALECT_ANTHROPIC
@@ -516,9 +517,136 @@ test_encoder_switching(void)
 }
 
 
+/*
+ * The text path (text deltas written without a hub chunk) against the
+ * hub path for the same stream: the same events as JSON, the same usage.
+ * Returns 1 when they agree; *raw_kept tells whether the output holds
+ * needle, which only the text path's copy of the provider's bytes keeps.
+ */
+static int
+text_path_agrees(const char *in, size_t len, const char *needle,
+    int *raw_kept)
+{
+    int                 i, hub, same;
+    json_t             *a, *b;
+    events_t            e[2];
+    agw_buf_t           out[2] = { AGW_BUF_INIT, AGW_BUF_INIT };
+    agw_usage_t         u[2];
+    agw_stream_t       *s;
+    agw_stream_opts_t   o = { "alias-model", 1, 0 };
+
+    for (hub = 0; hub < 2; hub++) {
+        s = agw_stream_new(A, O, &o);
+        if (s == NULL) {
+            return 0;
+        }
+        s->hub_only = hub;
+        (void) agw_stream_feed(s, in, len, &out[hub]);
+        (void) agw_stream_finish(s, 1, &out[hub]);
+        u[hub] = *agw_stream_usage(s);
+        agw_stream_free(s);
+        events_parse(out[hub].data, out[hub].len, &e[hub]);
+    }
+
+    same = e[0].n == e[1].n && e[0].n > 0
+           && memcmp(&u[0], &u[1], sizeof(u[0])) == 0;
+    for (i = 0; same && i < e[0].n; i++) {
+        if (strcmp(e[0].data[i], e[1].data[i]) == 0) {
+            continue;
+        }
+        a = json_loads(e[0].data[i], 0, NULL);
+        b = json_loads(e[1].data[i], 0, NULL);
+        same = a != NULL && json_equal(a, b);
+        if (!same) {
+            tap_diag("event %d: text path %s\n# hub path %s", i,
+                     e[0].data[i], e[1].data[i]);
+        }
+        json_decref(a);
+        json_decref(b);
+    }
+
+    *raw_kept = needle && strstr(out[0].data, needle) != NULL
+                && strstr(out[1].data, needle) == NULL;
+
+    events_free(&e[0]);
+    events_free(&e[1]);
+    agw_buf_free(&out[0]);
+    agw_buf_free(&out[1]);
+    return same;
+}
+
+
+static void
+test_text_path(void)
+{
+    int                 i, kept;
+    agw_buf_t           in = AGW_BUF_INIT;
+    char                name[256];
+    static const char  *fixtures[] = {
+        "stream-text.sse", "stream-tool-use.sse",
+        "stream-tool-use.documented.sse", "stream-thinking.chunks.jsonl",
+        "stream-thinking.documented.sse", "stream-prompt-cache.chunks.jsonl",
+    };
+    /* an escape jansson would print as UTF-8, a duplicate key, an escaped
+     * key, an index that is not the open block's, a text that is a number:
+     * only the first is the text path's, the others go to the tree */
+    static const char   crafted[] =
+        "event: message_start\n"
+        "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
+        "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"c\","
+        "\"content\":[],\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}\n\n"
+        "event: content_block_start\n"
+        "data: {\"type\":\"content_block_start\",\"index\":0,"
+        "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+        "event: content_block_delta\n"
+        "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+        "{\"type\":\"text_delta\",\"text\":\"start\"}}\n\n"
+        "event: content_block_delta\n"
+        "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+        "{\"type\":\"text_delta\",\"text\":\"caf\\u00e9 \\/\"}}\n\n"
+        "event: content_block_delta\n"
+        "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+        "{\"type\":\"text_delta\",\"text\":\"a\",\"text\":\"b\"}}\n\n"
+        "event: content_block_delta\n"
+        "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+        "{\"type\":\"text_delta\",\"text\":\"c\",\"t\\u0065xt\":\"d\"}}\n\n"
+        "event: content_block_delta\n"
+        "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+        "{\"type\":\"text_delta\",\"text\":\"\"}}\n\n"
+        "event: content_block_stop\n"
+        "data: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+        "event: message_delta\n"
+        "data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
+        "\"end_turn\"},\"usage\":{\"output_tokens\":7}}\n\n"
+        "event: message_stop\n"
+        "data: {\"type\":\"message_stop\"}\n\n";
+
+    for (i = 0; i < (int) (sizeof(fixtures) / sizeof(fixtures[0])); i++) {
+        snprintf(name, sizeof(name), "anthropic-messages/%s", fixtures[i]);
+        agw_buf_reset(&in);
+        if (ant_fixture_wire(name, &in) != 0) {
+            ok(0, "%s: read", fixtures[i]);
+            continue;
+        }
+        ok(text_path_agrees(in.data, in.len, NULL, &kept),
+           "%s -> openai: text path and hub path give equal events",
+           fixtures[i]);
+    }
+
+    ok(text_path_agrees(crafted, sizeof(crafted) - 1,
+                        "\"content\":\"caf\\u00e9 \\/\"", &kept),
+       "crafted deltas: equal events");
+    ok(kept, "the text path copied the provider's escapes as they came");
+
+    agw_buf_free(&in);
+}
+
+
 int
 main(void)
 {
+    test_text_path();
+
     test_to_openai("stream-text.sse",
         "text=[12345,67890]\n"
         "finish=stop\n"
