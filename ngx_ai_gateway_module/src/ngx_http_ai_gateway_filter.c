@@ -14,6 +14,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_ai_gateway_module.h"
+#include "agw_responses.h"
 
 
 /* a failed try's body is kept this far, for the all-fail passthrough */
@@ -155,6 +156,43 @@ ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
 }
 
 
+static void
+ngx_http_ai_gateway_responses_cleanup(void *data)
+{
+    agw_responses_free(data);
+}
+
+
+/*
+ * A Responses API stream (POST /v1/responses, always streamed by Codex
+ * CLI) is passed through event by event by agw_responses, which gives the
+ * client its model back and reads the usage; its state lives in this
+ * filter module's context of the main request.
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_start_responses(ngx_http_request_t *r,
+    const char *model)
+{
+    agw_responses_t     *rs;
+    ngx_pool_cleanup_t  *cln;
+
+    rs = ngx_palloc(r->pool, sizeof(agw_responses_t));
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (rs == NULL || cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    agw_responses_init(rs, model, 0);
+    cln->handler = ngx_http_ai_gateway_responses_cleanup;
+    cln->data = rs;
+
+    ngx_http_set_ctx(r, rs, ngx_http_ai_gateway_filter_module);
+
+    return NGX_OK;
+}
+
+
 /* A 2xx stream: the client's response starts now, with our headers. */
 
 static ngx_int_t
@@ -168,10 +206,19 @@ ngx_http_ai_gateway_start_stream(ngx_http_request_t *sr,
 
     r = sr->main;
 
-    if (!ctx->raw) {
-        ngx_cpystrn((u_char *) model, ctx->model.data,
-                    ngx_min(ctx->model.len + 1, sizeof(model)));
+    ngx_cpystrn((u_char *) model, ctx->model.data,
+                ngx_min(ctx->model.len + 1, sizeof(model)));
 
+    if (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_RESPONSES) {
+        if (ngx_http_ai_gateway_start_responses(r, model) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+    } else if (!ctx->raw
+               || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COMPLETIONS)
+    {
+        /* legacy completions chunks differ from chat ones only inside
+         * "choices": the chat passthrough edits "model" and "usage" */
         ngx_memzero(&opts, sizeof(agw_stream_opts_t));
         opts.model = model;
         opts.include_usage = ctx->include_usage;
@@ -366,6 +413,27 @@ ngx_http_ai_gateway_emit(ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx,
 }
 
 
+/* Provider bytes of a stream into ctx->out, by whichever translator. */
+
+static int
+ngx_http_ai_gateway_stream_feed(ngx_http_ai_gateway_ctx_t *ctx,
+    agw_responses_t *rs, const char *data, size_t len)
+{
+    int  rc;
+
+    if (rs == NULL) {
+        return agw_stream_feed(ctx->stream, data, len, &ctx->out);
+    }
+
+    rc = agw_responses_feed(rs, data, len, &ctx->out);
+
+    /* the variables, the cost and the event read ctx->usage */
+    agw_usage_merge(&ctx->usage, &rs->usage);
+
+    return rc;
+}
+
+
 static ngx_int_t
 ngx_http_ai_gateway_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
@@ -373,6 +441,7 @@ ngx_http_ai_gateway_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     size_t                      size, max;
     ngx_buf_t                  *b;
     ngx_chain_t                *cl, *tail;
+    agw_responses_t            *rs;
     ngx_http_ai_gateway_ctx_t  *ctx;
 
     ctx = ngx_http_ai_gateway_try_ctx(r);
@@ -380,7 +449,10 @@ ngx_http_ai_gateway_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         return ngx_http_next_body_filter(r, in);
     }
 
-    if (ctx->try_ok && ctx->header_sent && ctx->stream == NULL) {
+    rs = ngx_http_get_module_ctx(r->main, ngx_http_ai_gateway_filter_module);
+
+    if (ctx->try_ok && ctx->header_sent && ctx->stream == NULL && rs == NULL)
+    {
         /* a raw stream (completions, responses): bytes pass unchanged */
         for (cl = in; cl; cl = cl->next) {
             if (cl->buf->last_buf || cl->buf->last_in_chain) {
@@ -417,8 +489,8 @@ ngx_http_ai_gateway_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             }
 
             if (!ctx->stream_failed
-                && agw_stream_feed(ctx->stream, (char *) b->pos, size,
-                                   &ctx->out)
+                && ngx_http_ai_gateway_stream_feed(ctx, rs, (char *) b->pos,
+                                                   size)
                    != 0)
             {
                 ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -458,12 +530,23 @@ ngx_http_ai_gateway_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     }
 
     if (ctx->got_last) {
-        rc = agw_stream_finish(ctx->stream, !ctx->stream_failed, &ctx->out);
+        rc = rs ? agw_responses_finish(rs, &ctx->out)
+                : agw_stream_finish(ctx->stream, !ctx->stream_failed,
+                                    &ctx->out);
         if (rc < 0) {
             return NGX_ERROR;
         }
 
-        if (rc > 0) {
+        if (rc > 0 && rs && rs->error_sent) {
+            /* an error event or response.failed: recorded as a cut
+             * chat stream is, the client has the provider's own */
+            ctx->stream_truncated = 1;
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "ai_gateway: provider \"%V\" reported an error "
+                          "in its stream: %s", &ctx->step->provider->name,
+                          rs->error.message);
+
+        } else if (rc > 0) {
             /* the client got the dialect's error event instead of an end */
             ctx->stream_truncated = 1;
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,

@@ -18,6 +18,7 @@
 #include "ngx_http_ai_gateway_module.h"
 #include "agw_json_scan.h"
 #include "agw_passthrough.h"
+#include "agw_responses.h"
 
 
 static void ngx_http_ai_gateway_cleanup(void *data);
@@ -30,6 +31,9 @@ static ngx_int_t ngx_http_ai_gateway_plan(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
 static ngx_int_t ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
+static ngx_uint_t ngx_http_ai_gateway_asks_usage(
+    ngx_http_ai_gateway_ctx_t *ctx);
+static ngx_int_t ngx_http_ai_gateway_ask_usage(json_t *body);
 static ngx_int_t ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out);
 static ngx_int_t ngx_http_ai_gateway_try_done(ngx_http_request_t *sr,
@@ -725,6 +729,48 @@ ngx_http_ai_gateway_pool_copy(ngx_http_request_t *r, agw_buf_t *b,
 }
 
 
+/*
+ * Whether this try asks an OpenAI provider for the stream's usage chunk
+ * (stream_options.include_usage): a chat stream, and a legacy completions
+ * one, whose API takes the same stream_options (API reference); the
+ * stream passthrough strips that chunk again when the client did not ask.
+ * The Responses API always sends its usage, in response.completed.
+ */
+
+static ngx_uint_t
+ngx_http_ai_gateway_asks_usage(ngx_http_ai_gateway_ctx_t *ctx)
+{
+    return ctx->stream_req
+           && (!ctx->raw
+               || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COMPLETIONS);
+}
+
+
+/* "stream_options": {"include_usage": true}, keeping what else it holds. */
+
+static ngx_int_t
+ngx_http_ai_gateway_ask_usage(json_t *body)
+{
+    json_t  *so;
+
+    so = json_object_get(body, "stream_options");
+
+    if (!json_is_object(so)) {
+        so = json_object();
+        if (so == NULL || json_object_set_new(body, "stream_options", so) != 0)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (json_object_set_new(so, "include_usage", json_true()) != 0) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
 /* The body of this try, in the provider's dialect, in r->pool. */
 
 static ngx_int_t
@@ -761,7 +807,7 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
                                         ctx->has_stream_options
                                         ? &ctx->body_stream_options : NULL,
                                         model,
-                                        !ctx->raw && ctx->stream_req,
+                                        ngx_http_ai_gateway_asks_usage(ctx),
                                         &ctx->out);
         if (rc == 0) {
             return ngx_http_ai_gateway_pool_copy(r, &ctx->out, out);
@@ -812,7 +858,10 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
                    "The request body cannot be translated: %s", jerr.text);
     }
 
-    if (json_object_set_new(in, "model", json_string(model)) != 0) {
+    if (json_object_set_new(in, "model", json_string(model)) != 0
+        || (ngx_http_ai_gateway_asks_usage(ctx)
+            && ngx_http_ai_gateway_ask_usage(in) != NGX_OK))
+    {
         json_decref(in);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -1027,22 +1076,26 @@ static ngx_int_t
 ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
-    int                   rc;
+    int                   rc, frc;
     char                  model[256];
     ngx_int_t             nrc;
     ngx_buf_t            *b;
     ngx_chain_t           out;
     agw_error_t           err;
+    agw_responses_t      *rs;
     agw_response_opts_t   opts;
 
     if (ctx->header_sent) {
         /* a stream: its events went out as they came */
-        if (!ctx->got_last && ctx->stream) {
+        rs = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_filter_module);
+
+        if (!ctx->got_last && (ctx->stream || rs)) {
             agw_buf_reset(&ctx->out);
 
-            if (agw_stream_finish(ctx->stream, 0, &ctx->out) >= 0
-                && ctx->out.len)
-            {
+            frc = rs ? agw_responses_finish(rs, &ctx->out)
+                     : agw_stream_finish(ctx->stream, 0, &ctx->out);
+
+            if (frc >= 0 && ctx->out.len) {
                 b = ngx_create_temp_buf(r->pool, ctx->out.len);
                 if (b == NULL) {
                     return NGX_ERROR;
