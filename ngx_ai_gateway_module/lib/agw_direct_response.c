@@ -168,7 +168,7 @@ agw_dr_top_cb(void *ud, const agw_json_member_t *m)
 static int
 agw_dr_block(const agw_json_member_t *b, agw_dr_message_t *msg)
 {
-    size_t              tlen;
+    size_t              input_len;
     const char         *t, *input;
     agw_dj_iter_t       it;
     agw_dr_str_t        type, text, thinking, data, id, name, signature;
@@ -182,8 +182,7 @@ agw_dr_block(const agw_json_member_t *b, agw_dr_message_t *msg)
     memset(&type, 0, sizeof(type));
     text = thinking = data = id = name = signature = type;
     input = NULL;
-    m.value_len = 0;
-    tlen = 0;
+    input_len = 0;
 
     agw_dj_iter_init(&it, b->value, b->value_len);
 
@@ -204,7 +203,7 @@ agw_dr_block(const agw_json_member_t *b, agw_dr_message_t *msg)
             agw_dr_str(&signature, &m);
         } else if (agw_dr_is(&m, "input")) {
             input = m.value;
-            tlen = m.value_len;
+            input_len = m.value_len;
         }
     }
 
@@ -222,7 +221,7 @@ agw_dr_block(const agw_json_member_t *b, agw_dr_message_t *msg)
 
     blk = &msg->block[msg->nblocks];
     blk->input = input;
-    blk->input_len = tlen;
+    blk->input_len = input_len;
     blk->id = id;
     blk->name = name;
     blk->signature = signature;
