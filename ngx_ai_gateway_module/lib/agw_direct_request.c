@@ -1128,7 +1128,7 @@ agw_dr_sampling(agw_buf_t *out, const agw_dr_top_t *t)
         }
 
         if (agw_dr_lit(out, ",\"top_p\":") != 0
-            || (n.integer ? agw_buf_printf(out, "%lld", (long long) n.i)
+            || (n.integer ? agw_dj_append_int(out, n.i)
                           : agw_dj_append_real(out, n.d)) != 0)
         {
             return -1;
@@ -1172,7 +1172,13 @@ agw_dr_max_tokens(agw_buf_t *out, const agw_dr_top_t *t,
             ? opts->default_max_tokens : AGW_DR_FALLBACK_MAX_TOKENS;
     }
 
-    return agw_buf_printf(out, ",\"max_tokens\":%lld", (long long) v);
+    if (agw_dr_lit(out, ",\"max_tokens\":") != 0
+        || agw_dj_append_int(out, v) != 0)
+    {
+        return -1;
+    }
+
+    return 0;
 }
 
 

@@ -298,6 +298,28 @@ agw_dj_check_value(const char *v, size_t len)
 
 
 int
+agw_dj_append_int(agw_buf_t *out, int64_t v)
+{
+    char      buf[24], *p;
+    uint64_t  n;
+
+    p = buf + sizeof(buf);
+    n = v < 0 ? 0 - (uint64_t) v : (uint64_t) v;
+
+    do {
+        *--p = (char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
+
+    if (v < 0) {
+        *--p = '-';
+    }
+
+    return agw_buf_append(out, p, (size_t) (buf + sizeof(buf) - p));
+}
+
+
+int
 agw_dj_append_real(agw_buf_t *out, double d)
 {
     int     n;

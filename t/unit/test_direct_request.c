@@ -185,7 +185,8 @@ check_all_opts(const char *body, size_t len, tally_t *t)
 static const char  *raw_values[] = {
     "null", "true", "false", "0", "-0", "1", "-1", "2", "1e2", "1E+2",
     "0.1", "1.5", "-0.0", "1e400", "-1e400", "1e-400", "99999999999999999999",
-    "9223372036854775807", "0.12345678901234567", "1.0",
+    "9223372036854775807", "-9223372036854775808", "-9223372036854775809",
+    "0.12345678901234567", "1.0",
     "\"\"", "\"x\"", "\"none\"", "\"required\"", "\"auto\"", "\"text\"",
     "\"function\"", "\"user\"", "\"assistant\"", "\"system\"", "\"tool\"",
     "\"developer\"", "\"\\u0075ser\"", "\"non\\u0065\"", "\"\\u00e9\\n\\\"\"",
@@ -469,9 +470,10 @@ static const char  *media_body =
     "\"image_url\":{\"url\":\"data:;base64,\"}}]}]}";
 
 
-/* The 4 KB agent turn of t/bench/translate_bench.c. */
+/* The 4 KB agent turn of t/bench/translate_bench.c (turns: 14), or a
+ * shorter one of the same shape. */
 static char *
-typical_request(void)
+typical_request(int turns)
 {
     int      i;
     char    *s;
@@ -493,7 +495,7 @@ typical_request(void)
         "briefly, cite the log lines you rely on, and call a tool when a "
         "live value is needed."));
 
-    for (i = 0; i < 14; i++) {
+    for (i = 0; i < turns; i++) {
         json_array_insert_new(msgs, json_array_size(msgs) - 1,
                               json_pack("{s:s, s:s}", "role",
                                         i % 2 ? "assistant" : "user",
@@ -662,8 +664,14 @@ main(void)
     base_case("sampling and stop", sampling_body, 1);
     base_case("images and documents", media_body, 1);
 
-    s = typical_request();
-    base_case("translate_bench typical request", s, 1);
+    s = typical_request(14);
+    ok(s && check_all_opts(s, strlen(s), &total) == 1,
+       "translate_bench typical request: the direct path takes it");
+    free(s);
+
+    /* its mutations, with fewer of its identical turns */
+    s = typical_request(3);
+    base_case("a shorter typical request", s, 1);
     free(s);
 
     file_case("openai-chat/request-text.documented.json", 1);
