@@ -122,7 +122,7 @@ provider "p" reported an error in its stream: You exceeded your current quota
 --- request
 POST /v1/responses
 {"model":"codex","stream":true,"input":"hi"}
---- response_body_like: (?s)\Aevent: response.created\ndata: \{"type":"response.created","response":\{[^\n]*"model":"codex",.*\nevent: response.output_text.delta\n.*\n\nevent: error\ndata: \{"type":"error","code":"stream_truncated","message":"[^"]+","param":null,"sequence_number":\d+\}\n\n\z
+--- response_body_like: (?s)\Aevent: response.created\ndata: \{"type":"response.created","response":\{[^\n]*"model":"codex",.*\nevent: response.output_text.delta\n.*\n\nevent: error\ndata: \{"type":"error","code":"stream_truncated","message":"[^"]+","param":null,"sequence_number":\d+,"error":\{"type":"server_error","code":"stream_truncated","message":"[^"]+","param":null\}\}\n\n\z
 --- response_body_unlike: response.completed
 --- error_log
 upstream prematurely closed connection
@@ -138,7 +138,7 @@ upstream prematurely closed connection
 --- request
 POST /v1/responses
 {"model":"codex","stream":true,"input":"hi"}
---- response_body_like: (?s)\Aevent: response.created\n.*\n\nevent: error\ndata: \{"type":"error","code":"stream_truncated","message":"[^"]+","param":null,"sequence_number":\d+\}\n\n\z
+--- response_body_like: (?s)\Aevent: response.created\n.*\n\nevent: error\ndata: \{"type":"error","code":"stream_truncated","message":"[^"]+","param":null,"sequence_number":\d+,"error":\{"type":"server_error","code":"stream_truncated","message":"[^"]+","param":null\}\}\n\n\z
 --- response_body_unlike: response.completed
 --- error_log
 provider "p" ended its stream without its end marker

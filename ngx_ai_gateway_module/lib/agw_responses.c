@@ -27,6 +27,7 @@ typedef enum {
 
 
 static int agw_responses_event(void *ud, const agw_sse_event_t *ev);
+static int agw_responses_error_members(agw_responses_t *rs, agw_buf_t *out);
 
 
 void
@@ -348,21 +349,45 @@ agw_responses_finish(agw_responses_t *rs, agw_buf_t *out)
                       "response.completed");
     }
 
-    /* the Responses API's error event (ResponseErrorEvent) */
-    if (agw_buf_append_str(out, "event: error\ndata: {\"type\":\"error\","
-                                "\"code\":") != 0
-        || agw_buf_append_json_string(out, rs->error.code,
-                                      strlen(rs->error.code)) != 0
-        || agw_buf_append_str(out, ",\"message\":") != 0
-        || agw_buf_append_json_string(out, rs->error.message,
-                                      strlen(rs->error.message)) != 0
-        || agw_buf_printf(out, ",\"param\":null,\"sequence_number\":%llu}"
-                               "\n\n", (unsigned long long) rs->events) != 0)
+    /*
+     * The Responses API's error event: the reference's ResponseErrorEvent
+     * (code, message, param at the top level), and the "error" object the
+     * live API sends (stream-error-insufficient-quota), on which the
+     * openai SDKs raise an APIError instead of yielding a plain event.
+     */
+    if (agw_buf_append_str(out, "event: error\ndata: {\"type\":\"error\",")
+        != 0
+        || agw_responses_error_members(rs, out) != 0
+        || agw_buf_printf(out, ",\"sequence_number\":%llu,"
+                               "\"error\":{\"type\":\"server_error\",",
+                          (unsigned long long) rs->events) != 0
+        || agw_responses_error_members(rs, out) != 0
+        || agw_buf_append_str(out, "}}\n\n") != 0)
     {
         return -1;
     }
 
     return 1;
+}
+
+
+/* "code":...,"message":...,"param":null of rs->error. */
+
+static int
+agw_responses_error_members(agw_responses_t *rs, agw_buf_t *out)
+{
+    if (agw_buf_append_str(out, "\"code\":") != 0
+        || agw_buf_append_json_string(out, rs->error.code,
+                                      strlen(rs->error.code)) != 0
+        || agw_buf_append_str(out, ",\"message\":") != 0
+        || agw_buf_append_json_string(out, rs->error.message,
+                                      strlen(rs->error.message)) != 0
+        || agw_buf_append_str(out, ",\"param\":null") != 0)
+    {
+        return -1;
+    }
+
+    return 0;
 }
 
 

@@ -19,7 +19,11 @@
  *
  *   event: error
  *   data: {"type":"error","code":"stream_truncated","message":"...",
- *          "param":null,"sequence_number":N}
+ *          "param":null,"sequence_number":N,"error":{"type":"server_error",
+ *          "code":"stream_truncated","message":"...","param":null}}
+ *
+ * (the reference's fields, and the "error" object the live API nests them
+ * in, on which the SDKs raise an error).
  *
  * Plain C, no globals; the caller owns the struct, agw_responses_free()
  * gives back the buffers it grew.

@@ -514,12 +514,17 @@ test_cut(void)
                 && strcmp(json_string_value(json_object_get(j, "code")),
                           "stream_truncated") == 0
                 && json_integer_value(json_object_get(j, "sequence_number"))
-                   == 15;
+                   == 15
+                && strcmp(json_string_value(json_object_get(
+                              json_object_get(j, "error"), "code")),
+                          "stream_truncated") == 0
+                && json_is_string(json_object_get(json_object_get(j, "error"),
+                                                  "message"));
         json_decref(j);
         events_free(&e);
     }
     ok(ok_ev, "cut: ends with the Responses error event (type error, "
-       "code, message, param, sequence_number 15)");
+       "code, message, param, sequence_number 15, the error object)");
 
     /* again at every split of the cut stream */
     check_splits("cut stream", in.data, cut, out.data, out.len, 1, 1,
