@@ -26,6 +26,12 @@
 /* agw_anthropic_int.h: when neither the client nor the caller says */
 #define AGW_DR_FALLBACK_MAX_TOKENS  4096
 
+/* agw_anthropic_int.h: thinking budgets of the reasoning_effort levels */
+#define AGW_DR_BUDGET_MINIMAL   1024
+#define AGW_DR_BUDGET_LOW       2048
+#define AGW_DR_BUDGET_MEDIUM    8192
+#define AGW_DR_BUDGET_HIGH      24576
+
 /* System and developer messages gathered into "system", at most. */
 #define AGW_DR_SYSTEM_MAX  16
 
@@ -46,6 +52,7 @@ enum {
     AGW_DR_TOOL_CHOICE,
     AGW_DR_PARALLEL_TOOL_CALLS,
     AGW_DR_N,
+    AGW_DR_REASONING_EFFORT,
     /* dropped by the jansson path: no equivalent in the Messages API */
     AGW_DR_RESPONSE_FORMAT,
     AGW_DR_LOGPROBS,
@@ -76,6 +83,7 @@ static const struct {
     agw_dr_key("tool_choice"),
     agw_dr_key("parallel_tool_calls"),
     agw_dr_key("n"),
+    agw_dr_key("reasoning_effort"),
     agw_dr_key("response_format"),
     agw_dr_key("logprobs"),
     agw_dr_key("top_logprobs"),
@@ -108,6 +116,8 @@ enum {
 typedef struct {
     agw_buf_t          *out;
     int                 role;           /* of the open message, or NONE */
+    unsigned            result_first:1; /* its first block a tool_result */
+    unsigned            tool_use:1;     /* the last assistant turn has one */
     size_t              nsystem;
     agw_json_member_t   system[AGW_DR_SYSTEM_MAX];   /* text strings */
 } agw_dr_t;
@@ -182,6 +192,11 @@ agw_dr_push(agw_dr_t *dr, int role)
     }
 
     dr->role = role;
+    dr->result_first = 0;
+
+    if (role == AGW_DR_ROLE_ASSISTANT) {
+        dr->tool_use = 0;
+    }
 
     return role == AGW_DR_ROLE_USER
            ? agw_dr_lit(dr->out, "{\"role\":\"user\",\"content\":[")
@@ -458,7 +473,7 @@ static int
 agw_dr_tool_result(agw_dr_t *dr, const agw_json_member_t *id,
     const agw_json_member_t *content)
 {
-    int                rc, blocks, kind;
+    int                rc, blocks, kind, opens;
     agw_buf_t         *out = dr->out;
     agw_dj_iter_t      it;
     agw_json_member_t  part, text;
@@ -473,11 +488,17 @@ agw_dr_tool_result(agw_dr_t *dr, const agw_json_member_t *id,
         return AGW_DR_DECLINED;
     }
 
+    opens = (dr->role != AGW_DR_ROLE_USER);
+
     if (agw_dr_push(dr, AGW_DR_ROLE_USER) != 0
         || agw_dr_lit(out, "{\"type\":\"tool_result\",\"tool_use_id\":") != 0
         || agw_dr_raw(out, id) != 0)
     {
         return -1;
+    }
+
+    if (opens) {
+        dr->result_first = 1;
     }
 
     if (content->type == AGW_JSON_STRING && !agw_dj_str_empty(content)) {
@@ -638,8 +659,13 @@ agw_dr_tool_call(agw_dr_t *dr, const agw_json_member_t *call)
         return AGW_DR_DECLINED;
     }
 
-    if (agw_dr_push(dr, AGW_DR_ROLE_ASSISTANT) != 0
-        || agw_dr_lit(out, "{\"type\":\"tool_use\",\"id\":") != 0
+    if (agw_dr_push(dr, AGW_DR_ROLE_ASSISTANT) != 0) {
+        return -1;
+    }
+
+    dr->tool_use = 1;
+
+    if (agw_dr_lit(out, "{\"type\":\"tool_use\",\"id\":") != 0
         || agw_dr_raw(out, &id) != 0
         || agw_dr_lit(out, ",\"name\":") != 0
         || agw_dr_raw(out, &name) != 0
@@ -1017,12 +1043,14 @@ agw_dr_named_choice(const agw_json_member_t *tc, agw_json_member_t *name)
 
 /*
  * tool_choice and parallel_tool_calls (agw_ant_tool_choice_from_hub):
- * checked always, written only when tools were.
+ * checked always, written only when tools were.  *forced says a tool was
+ * (required or named), which thinking cannot go with.
  */
 static int
-agw_dr_tool_choice(agw_buf_t *out, const agw_dr_top_t *t, int tools)
+agw_dr_tool_choice(agw_buf_t *out, const agw_dr_top_t *t, int tools,
+    int *forced)
 {
-    int                       serial, none;
+    int                       serial, none, required;
     const char               *v;
     agw_json_member_t         name;
     const agw_json_member_t  *tc, *ptc;
@@ -1041,6 +1069,8 @@ agw_dr_tool_choice(agw_buf_t *out, const agw_dr_top_t *t, int tools)
     name = agw_dr_absent;
     v = NULL;
     none = 0;
+    required = 0;
+    *forced = 0;
 
     if (agw_dr_none(t, AGW_DR_TOOL_CHOICE)) {
         v = serial ? "{\"type\":\"auto\"" : NULL;
@@ -1052,8 +1082,9 @@ agw_dr_tool_choice(agw_buf_t *out, const agw_dr_top_t *t, int tools)
 
         /* any other string, "auto" or not, is auto */
         none = agw_dj_str_is(tc, "none");
+        required = agw_dj_str_is(tc, "required");
         v = none ? "{\"type\":\"none\""
-            : agw_dj_str_is(tc, "required") ? "{\"type\":\"any\""
+            : required ? "{\"type\":\"any\""
             : "{\"type\":\"auto\"";
 
     } else if (tc->type != AGW_JSON_OBJECT
@@ -1065,6 +1096,8 @@ agw_dr_tool_choice(agw_buf_t *out, const agw_dr_top_t *t, int tools)
     if (!tools || (v == NULL && name.type == 0)) {
         return 0;
     }
+
+    *forced = (name.type != 0 || required);
 
     if (agw_dr_lit(out, ",\"tool_choice\":") != 0) {
         return -1;
@@ -1092,17 +1125,70 @@ agw_dr_tool_choice(agw_buf_t *out, const agw_dr_top_t *t, int tools)
 
 
 /*
- * Sampling: temperature clamped to Anthropic's 0..1 and always a real;
- * top_p as jansson holds it (an integer stays one).  Thinking, which
- * would leave them out, is never on here (reasoning_effort declines).
+ * reasoning_effort as a thinking budget (agw_ant_budget): none or absent
+ * is 0, an unknown level is the highest.  *budget, or AGW_DR_DECLINED.
  */
 static int
-agw_dr_sampling(agw_buf_t *out, const agw_dr_top_t *t)
+agw_dr_budget(const agw_dr_top_t *t, int64_t *budget)
+{
+    const agw_json_member_t  *e;
+
+    *budget = 0;
+    e = &t->m[AGW_DR_REASONING_EFFORT];
+
+    if (agw_dr_none(t, AGW_DR_REASONING_EFFORT)) {
+        return 0;
+    }
+
+    if (e->type != AGW_JSON_STRING || agw_dj_has_escape(e)) {
+        return AGW_DR_DECLINED;
+    }
+
+    *budget = agw_dj_str_is(e, "none") ? 0
+              : agw_dj_str_is(e, "minimal") ? AGW_DR_BUDGET_MINIMAL
+              : agw_dj_str_is(e, "low") ? AGW_DR_BUDGET_LOW
+              : agw_dj_str_is(e, "medium") ? AGW_DR_BUDGET_MEDIUM
+              : AGW_DR_BUDGET_HIGH;
+
+    return 0;
+}
+
+
+/*
+ * Sampling: temperature clamped to Anthropic's 0..1 and always a real;
+ * top_p as jansson holds it (an integer stays one).  With thinking on,
+ * Anthropic refuses both: the thinking block goes instead.
+ */
+static int
+agw_dr_sampling(agw_buf_t *out, const agw_dr_top_t *t, int64_t budget)
 {
     agw_dj_number_t           n;
     const agw_json_member_t  *m;
 
     m = &t->m[AGW_DR_TEMPERATURE];
+
+    if (budget > 0) {
+        if ((!agw_dr_none(t, AGW_DR_TEMPERATURE)
+             && (m->type != AGW_JSON_NUMBER
+                 || agw_dj_number(m->value, m->value_len, &n) != 0))
+            || (!agw_dr_none(t, AGW_DR_TOP_P)
+                && (t->m[AGW_DR_TOP_P].type != AGW_JSON_NUMBER
+                    || agw_dj_number(t->m[AGW_DR_TOP_P].value,
+                                     t->m[AGW_DR_TOP_P].value_len, &n) != 0)))
+        {
+            return AGW_DR_DECLINED;
+        }
+
+        if (agw_dr_lit(out, ",\"thinking\":{\"type\":\"enabled\","
+                       "\"budget_tokens\":") != 0
+            || agw_dj_append_int(out, budget) != 0
+            || agw_dr_lit(out, "}") != 0)
+        {
+            return -1;
+        }
+
+        return 0;
+    }
 
     if (!agw_dr_none(t, AGW_DR_TEMPERATURE)) {
         if (m->type != AGW_JSON_NUMBER
@@ -1139,10 +1225,14 @@ agw_dr_sampling(agw_buf_t *out, const agw_dr_top_t *t)
 }
 
 
-/* max_completion_tokens, else max_tokens, else the caller's default. */
+/*
+ * max_completion_tokens, else max_tokens, else the caller's default; it
+ * counts thinking too and must exceed the budget, which is added when it
+ * does not (the answer keeps the room the client asked for).
+ */
 static int
 agw_dr_max_tokens(agw_buf_t *out, const agw_dr_top_t *t,
-    const agw_request_opts_t *opts)
+    const agw_request_opts_t *opts, int64_t budget)
 {
     int      has;
     int64_t  v, n;
@@ -1170,6 +1260,10 @@ agw_dr_max_tokens(agw_buf_t *out, const agw_dr_top_t *t,
     if (v <= 0) {
         v = (opts && opts->default_max_tokens > 0)
             ? opts->default_max_tokens : AGW_DR_FALLBACK_MAX_TOKENS;
+    }
+
+    if (budget > 0 && v <= budget) {
+        v += budget;
     }
 
     if (agw_dr_lit(out, ",\"max_tokens\":") != 0
@@ -1343,8 +1437,9 @@ int
 agw_direct_openai_to_anthropic_request(const char *body, size_t len,
     const agw_request_opts_t *opts, agw_buf_t *out)
 {
-    int           rc, tools;
+    int           rc, tools, forced;
     size_t        start;
+    int64_t       budget;
     agw_dr_t      dr;
     agw_dr_top_t  t;
 
@@ -1364,8 +1459,15 @@ agw_direct_openai_to_anthropic_request(const char *body, size_t len,
         return rc;
     }
 
+    rc = agw_dr_budget(&t, &budget);
+    if (rc != 0) {
+        return rc;
+    }
+
     dr.out = out;
     dr.role = AGW_DR_ROLE_NONE;
+    dr.result_first = 0;
+    dr.tool_use = 0;
     dr.nsystem = 0;
 
     rc = agw_dr_model(out, &t, opts);
@@ -1388,17 +1490,27 @@ agw_direct_openai_to_anthropic_request(const char *body, size_t len,
         goto done;
     }
 
-    rc = agw_dr_tool_choice(out, &t, tools);
+    rc = agw_dr_tool_choice(out, &t, tools, &forced);
     if (rc != 0) {
         goto done;
     }
 
-    rc = agw_dr_sampling(out, &t);
+    /* a forced tool wins over thinking; and a tool loop in progress whose
+     * assistant turn has no signed thinking block (there is none here:
+     * thinking_blocks decline) would be refused with thinking on
+     * (agw_ant_unsigned_tool_turn) */
+    if (forced
+        || (dr.role == AGW_DR_ROLE_USER && dr.result_first && dr.tool_use))
+    {
+        budget = 0;
+    }
+
+    rc = agw_dr_sampling(out, &t, budget);
     if (rc != 0) {
         goto done;
     }
 
-    rc = agw_dr_max_tokens(out, &t, opts);
+    rc = agw_dr_max_tokens(out, &t, opts, budget);
     if (rc != 0) {
         goto done;
     }

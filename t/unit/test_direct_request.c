@@ -189,6 +189,8 @@ static const char  *raw_values[] = {
     "0.12345678901234567", "1.0",
     "\"\"", "\"x\"", "\"none\"", "\"required\"", "\"auto\"", "\"text\"",
     "\"function\"", "\"user\"", "\"assistant\"", "\"system\"", "\"tool\"",
+    "\"minimal\"", "\"low\"", "\"medium\"", "\"high\"", "\"xhigh\"", "\"l\\u006fw\"",
+    "2048", "2049", "30000",
     "\"developer\"", "\"\\u0075ser\"", "\"non\\u0065\"", "\"\\u00e9\\n\\\"\"",
     "\"\\ud83d\\ude00 \\/ \\t\"", "\"\xc3\xa9t\xc3\xa9\"",
     "\" {\\\"a\\\": [1, 2.5, {\\\"b\\\": null}]} \"", "\"{}\"", "\"  \\n\"",
@@ -455,6 +457,25 @@ static const char  *sampling_body =
     "\"logit_bias\":{\"50256\":-100}}";
 
 
+/* Thinking: a reasoning_effort alone, then in a tool loop in progress
+ * (where it is left off) with a tool choice that does not force. */
+static const char  *thinking_body =
+    "{\"model\":\"o3\",\"reasoning_effort\":\"low\",\"max_tokens\":1000,"
+    "\"temperature\":0.5,\"top_p\":0.9,\"messages\":[{\"role\":\"user\","
+    "\"content\":\"Think about it.\"}]}";
+
+static const char  *thinking_tool_body =
+    "{\"model\":\"o3\",\"reasoning_effort\":\"medium\",\"messages\":["
+    "{\"role\":\"user\",\"content\":\"Weather?\"},"
+    "{\"role\":\"assistant\",\"content\":\"Checking.\",\"tool_calls\":[{"
+    "\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"w\","
+    "\"arguments\":\"{}\"}}]},"
+    "{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"sunny\"},"
+    "{\"role\":\"user\",\"content\":\"thanks\"}],"
+    "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"w\"}}],"
+    "\"tool_choice\":\"auto\",\"max_completion_tokens\":9000}";
+
+
 /* Images and documents: URL, data URLs, an image_url given as a string. */
 static const char  *media_body =
     "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":["
@@ -663,6 +684,8 @@ main(void)
     base_case("tool loop", tool_loop_body, 1);
     base_case("sampling and stop", sampling_body, 1);
     base_case("images and documents", media_body, 1);
+    base_case("thinking", thinking_body, 1);
+    base_case("thinking in a tool loop", thinking_tool_body, 1);
 
     s = typical_request(14);
     ok(s && check_all_opts(s, strlen(s), &total) == 1,
