@@ -379,8 +379,12 @@ agw_ant_fast_text_delta(agw_stream_t *s, const agw_sse_event_t *ev)
 
     d = &s->anthropic.dec;
 
+    /* Anthropic names every event: the others are not worth a scan */
     if (!d->started || !d->open || d->kind != AGW_ANT_BLOCK_TEXT
-        || s->cops->stream_encode_text == NULL)
+        || s->cops->stream_encode_text == NULL
+        || (ev->event_len != 0
+            && (ev->event_len != 19
+                || memcmp(ev->event, "content_block_delta", 19) != 0)))
     {
         return AGW_STREAM_DECLINED;
     }

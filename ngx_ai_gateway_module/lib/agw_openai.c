@@ -514,32 +514,48 @@ failed:
  * {"choices":[{"index":0,"delta":{"content":TEXT}}]}, once the role went
  * out with the first delta and the id and created are settled: the same
  * members in the same order, with the text's JSON copied as it came.
+ * Everything before the text is the same for the rest of the stream:
+ * made once, in s->text_head.
  */
 static int
 agw_openai_stream_encode_text(agw_stream_t *s, const char *text, size_t len,
     agw_buf_t *out)
 {
+    agw_buf_t    *h;
+    const char   *id;
+    static const char  tail[] = "},\"finish_reason\":null}]}\n\n";
+
     if (!s->openai.role_sent) {
         return AGW_STREAM_DECLINED;
     }
 
-    if (agw_buf_append_str(out, "data: {\"id\":") != 0
-        || agw_buf_append_json_string(out, s->openai.id[0]
-                                           ? s->openai.id
-                                           : "chatcmpl-gateway",
-                                      s->openai.id[0]
-                                      ? strlen(s->openai.id) : 16) != 0
-        || agw_buf_printf(out, ",\"object\":\"chat.completion.chunk\","
-                               "\"created\":%lld,\"model\":",
-                          (long long) s->openai.created) != 0
-        || agw_buf_append(out, s->model_json.data, s->model_json.len) != 0
-        || agw_buf_append_str(out, ",\"choices\":[{\"index\":0,"
-                                   "\"delta\":{\"content\":") != 0
-        || agw_buf_append(out, text, len) != 0
-        || agw_buf_append_str(out, "},\"finish_reason\":null}]}\n\n") != 0)
-    {
+    h = &s->text_head;
+
+    if (h->len == 0) {
+        id = s->openai.id[0] ? s->openai.id : "chatcmpl-gateway";
+
+        if (agw_buf_append_str(h, "data: {\"id\":") != 0
+            || agw_buf_append_json_string(h, id, strlen(id)) != 0
+            || agw_buf_printf(h, ",\"object\":\"chat.completion.chunk\","
+                                 "\"created\":%lld,\"model\":",
+                              (long long) s->openai.created) != 0
+            || agw_buf_append(h, s->model_json.data, s->model_json.len) != 0
+            || agw_buf_append_str(h, ",\"choices\":[{\"index\":0,"
+                                     "\"delta\":{\"content\":") != 0)
+        {
+            agw_buf_reset(h);
+            return -1;
+        }
+    }
+
+    if (agw_buf_reserve(out, h->len + len + sizeof(tail)) != 0) {
         return -1;
     }
+
+    memcpy(out->data + out->len, h->data, h->len);
+    memcpy(out->data + out->len + h->len, text, len);
+    memcpy(out->data + out->len + h->len + len, tail, sizeof(tail));
+    out->len += h->len + len + sizeof(tail) - 1;
 
     return 0;
 }
