@@ -172,9 +172,10 @@ agw_ant_usage_get(const agw_anthropic_decoder_t *d, agw_usage_t *u)
     agw_usage_init(u);
 
     if (d->seen_input || d->seen_cache_read || d->seen_cache_write) {
-        u->input = (d->seen_input ? d->input : 0)
-                   + (d->seen_cache_read ? d->cache_read : 0)
-                   + (d->seen_cache_write ? d->cache_write : 0);
+        u->input = agw_usage_sum(agw_usage_sum(
+                                     d->seen_input ? d->input : 0,
+                                     d->seen_cache_read ? d->cache_read : 0),
+                                 d->seen_cache_write ? d->cache_write : 0);
     }
 
     if (d->seen_cache_read) {

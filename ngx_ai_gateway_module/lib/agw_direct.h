@@ -35,7 +35,7 @@ int agw_direct_openai_to_anthropic_request(const char *body, size_t len,
 
 /*
  * An Anthropic Messages 2xx response body into an OpenAI Chat Completions
- * response, appended to out, with usage merged into u, as
+ * response, appended to out, with every field of u set, as
  * agw_translate_response would.  Returns 0, AGW_DIRECT_DECLINED (out and u
  * as they were on entry), or -1 (out of memory; the same).
  */

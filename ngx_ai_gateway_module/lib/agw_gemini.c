@@ -152,7 +152,8 @@ agw_gm_usage_read(const json_t *meta, agw_usage_t *u)
     cached = agw_gm_count(meta, "cachedContentTokenCount");
 
     if (prompt >= 0 || tool >= 0) {
-        n.input = (prompt > 0 ? prompt : 0) + (tool > 0 ? tool : 0);
+        n.input = agw_usage_sum(prompt > 0 ? prompt : 0,
+                                tool > 0 ? tool : 0);
         n.cache_read = cached > 0 ? cached : 0;
         n.cache_write = 0;
 
@@ -161,7 +162,8 @@ agw_gm_usage_read(const json_t *meta, agw_usage_t *u)
     }
 
     if (cand >= 0 || thoughts >= 0) {
-        n.output = (cand > 0 ? cand : 0) + (thoughts > 0 ? thoughts : 0);
+        n.output = agw_usage_sum(cand > 0 ? cand : 0,
+                                 thoughts > 0 ? thoughts : 0);
         n.reasoning = thoughts > 0 ? thoughts : 0;
     }
 
@@ -194,7 +196,7 @@ agw_gm_usage_json(const agw_usage_t *u)
     rc |= json_object_set_new(meta, "candidatesTokenCount",
                               json_integer(output - reasoning));
     rc |= json_object_set_new(meta, "totalTokenCount",
-                              json_integer(input + output));
+                              json_integer(agw_usage_sum(input, output)));
     if (cached > 0) {
         rc |= json_object_set_new(meta, "cachedContentTokenCount",
                                   json_integer(cached));

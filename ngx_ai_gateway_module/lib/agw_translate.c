@@ -573,8 +573,8 @@ agw_usage_to_openai(const agw_usage_t *u)
     rc = agw_json_set_int(usage, "prompt_tokens", u->input);
     rc |= agw_json_set_int(usage, "completion_tokens", u->output);
     rc |= agw_json_set_int(usage, "total_tokens",
-                           (u->input > 0 ? u->input : 0)
-                           + (u->output > 0 ? u->output : 0));
+                           agw_usage_sum(u->input > 0 ? u->input : 0,
+                                         u->output > 0 ? u->output : 0));
     rc |= agw_json_set_int(pd, "cached_tokens", u->cache_read);
     if (u->cache_write >= 0) {
         rc |= agw_json_set_int(pd, "cache_write_tokens", u->cache_write);

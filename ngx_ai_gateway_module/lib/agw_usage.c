@@ -49,3 +49,16 @@ agw_usage_known(const agw_usage_t *u)
     return u->input >= 0 || u->output >= 0 || u->cache_read >= 0
            || u->cache_write >= 0 || u->reasoning >= 0;
 }
+
+
+int64_t
+agw_usage_sum(int64_t a, int64_t b)
+{
+    int64_t  r;
+
+    if (__builtin_add_overflow(a, b, &r)) {
+        return a > 0 ? INT64_MAX : INT64_MIN;
+    }
+
+    return r;
+}

@@ -34,5 +34,8 @@ void agw_usage_init(agw_usage_t *u);
 /* Fields of src that are set (>= 0) overwrite those of dst. */
 void agw_usage_merge(agw_usage_t *dst, const agw_usage_t *src);
 int  agw_usage_known(const agw_usage_t *u);
+/* a + b held at the int64 range's ends: counts come from providers, and a
+ * sum of theirs must not overflow (undefined in C) */
+int64_t agw_usage_sum(int64_t a, int64_t b);
 
 #endif /* AGW_USAGE_H */

@@ -109,5 +109,18 @@ main(void)
        "cache_write_tokens only when known");
     json_decref(u);
 
+    /* providers' counts near the int64 limit: sums hold at the limit */
+    ok(agw_usage_sum(INT64_MAX, 1) == INT64_MAX
+       && agw_usage_sum(INT64_MAX - 1, 1) == INT64_MAX
+       && agw_usage_sum(INT64_MIN, -1) == INT64_MIN
+       && agw_usage_sum(2, 3) == 5, "agw_usage_sum saturates");
+    agw_usage_init(&a);
+    a.input = INT64_MAX;
+    a.output = INT64_MAX;
+    u = agw_usage_to_openai(&a);
+    ok(json_integer_value(json_object_get(u, "total_tokens")) == INT64_MAX,
+       "total_tokens of two huge counts holds at INT64_MAX");
+    json_decref(u);
+
     return done_testing();
 }
