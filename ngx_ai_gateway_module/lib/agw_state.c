@@ -406,6 +406,35 @@ agw_state_after_fork(agw_state_t *st)
 }
 
 
+int
+agw_state_prefault(const agw_state_t *st)
+{
+#ifdef MADV_POPULATE_WRITE
+    long        page;
+    uintptr_t   start, end;
+
+    /* whole pages: an area inside an nginx shared zone need not start
+     * on one */
+    page = sysconf(_SC_PAGESIZE);
+    if (page <= 0) {
+        page = 4096;
+    }
+
+    start = (uintptr_t) st->base & ~((uintptr_t) page - 1);
+    end = (uintptr_t) st->base + st->size;
+
+    if (madvise((void *) start, end - start, MADV_POPULATE_WRITE) == 0) {
+        return 0;
+    }
+
+    /* EINVAL: a kernel without it (headers newer than the kernel) */
+    return errno == EINVAL ? 1 : -1;
+#else
+    return 1;
+#endif
+}
+
+
 /* Files */
 
 static int
@@ -431,11 +460,13 @@ agw_state_map_fd(int fd, const char *path, size_t size, int create,
             return -1;
         }
 
-        /* Reserve the blocks now: on a full tmpfs a sparse file would
-         * SIGBUS a worker later instead of failing here. */
+        /* Reserve the blocks now: on a full disk or tmpfs a sparse file
+         * would SIGBUS a worker later instead of failing here. */
         rc = posix_fallocate(fd, 0, (off_t) size);
         if (rc != 0) {
-            snprintf(err, errlen, "allocating %zu bytes for \"%s\": %s",
+            snprintf(err, errlen, "cannot reserve %zu bytes for \"%s\": %s "
+                     "(the whole file is allocated at start, so that a "
+                     "full disk fails here and not later in a worker)",
                      size, path, strerror(rc));
             if (ftruncate(fd, 0) == -1) {
                 /* nothing more to do: the error above says it all */

@@ -225,6 +225,18 @@ void agw_state_attach(agw_state_t *st, void *base, size_t size);
 void agw_state_after_fork(agw_state_t *st);
 
 /*
+ * Enters every page of the mapping into this process's page tables now,
+ * writable (madvise MADV_POPULATE_WRITE), so that writing events takes no
+ * page fault later: a forked worker inherits the mapping of a shared file
+ * but not its page tables, and would otherwise fault once per page (and,
+ * for a file on disk, through the file system's page_mkwrite) the first
+ * time it writes there, in its log phase.  Changes no byte.  Returns 0;
+ * 1 when the kernel cannot (before Linux 5.14: nothing done, pages fault
+ * in on first use); -1 with errno otherwise.
+ */
+int agw_state_prefault(const agw_state_t *st);
+
+/*
  * Maps path MAP_SHARED read-write.  With create, makes the file (mode
  * 0660) if it is missing and sizes an empty one to size.  size 0 maps the
  * whole existing file (the daemon's case).  *base and *mapped get the

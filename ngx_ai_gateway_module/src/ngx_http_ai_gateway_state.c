@@ -21,6 +21,8 @@
 #define NGX_HTTP_AI_GATEWAY_ZONE_SLOTS  16
 
 
+static char *ngx_http_ai_gateway_state_open(ngx_conf_t *cf,
+    ngx_http_ai_gateway_main_conf_t *amcf);
 static ngx_int_t ngx_http_ai_gateway_state_ready(ngx_log_t *log,
     ngx_http_ai_gateway_main_conf_t *amcf);
 static ngx_int_t ngx_http_ai_gateway_init_zone(ngx_shm_zone_t *shm_zone,
@@ -94,14 +96,53 @@ ngx_http_ai_gateway_state_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
+    if (amcf->state_size == NGX_CONF_UNSET_SIZE) {
+        amcf->state_size = AGW_STATE_DEFAULT_SIZE;
+    }
+
     /* checked here, where nginx -t can name the line */
-    if (amcf->state_size != NGX_CONF_UNSET_SIZE
-        && agw_state_capacity_for(&amcf->state_params, amcf->state_size) < 2)
-    {
+    if (agw_state_capacity_for(&amcf->state_params, amcf->state_size) < 2) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "state size too small for the capture size");
         return NGX_CONF_ERROR;
     }
+
+    /* Opened (made, sized, formatted or checked) here too, for the same
+     * reason: a full disk or a layout a reload cannot reuse is reported
+     * at this directive's line. */
+    return ngx_http_ai_gateway_state_open(cf, amcf);
+}
+
+
+static char *
+ngx_http_ai_gateway_state_open(ngx_conf_t *cf,
+    ngx_http_ai_gateway_main_conf_t *amcf)
+{
+    char                 err[512];
+    ngx_pool_cleanup_t  *cln;
+
+    amcf->state = ngx_pcalloc(cf->pool, sizeof(agw_state_t));
+    if (amcf->state == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (agw_state_open(amcf->state, (char *) amcf->state_path.data,
+                       amcf->state_size, &amcf->state_params, 1, err,
+                       sizeof(err))
+        != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "ai_gateway_state: %s", err);
+        return NGX_CONF_ERROR;
+    }
+
+    /* unmapped with the cycle that mapped it (reload, exit) */
+    cln->handler = ngx_http_ai_gateway_state_cleanup;
+    cln->data = amcf->state;
 
     return NGX_CONF_OK;
 }
@@ -111,17 +152,15 @@ ngx_int_t
 ngx_http_ai_gateway_state_init_conf(ngx_conf_t *cf,
     ngx_http_ai_gateway_main_conf_t *amcf)
 {
-    char                 err[512];
-    size_t               size;
-    ngx_str_t            name;
-    ngx_pool_cleanup_t  *cln;
-
-    amcf->state = ngx_pcalloc(cf->pool, sizeof(agw_state_t));
-    if (amcf->state == NULL) {
-        return NGX_ERROR;
-    }
+    size_t      size;
+    ngx_str_t   name;
 
     if (amcf->state_path.len == 0) {
+        amcf->state = ngx_pcalloc(cf->pool, sizeof(agw_state_t));
+        if (amcf->state == NULL) {
+            return NGX_ERROR;
+        }
+
         amcf->state_params.capacity = NGX_HTTP_AI_GATEWAY_ZONE_SLOTS;
         size = agw_state_size_for(&amcf->state_params,
                                   NGX_HTTP_AI_GATEWAY_ZONE_SLOTS);
@@ -142,28 +181,7 @@ ngx_http_ai_gateway_state_init_conf(ngx_conf_t *cf,
         return NGX_OK;
     }
 
-    if (amcf->state_size == NGX_CONF_UNSET_SIZE) {
-        amcf->state_size = AGW_STATE_DEFAULT_SIZE;
-    }
-
-    if (agw_state_open(amcf->state, (char *) amcf->state_path.data,
-                       amcf->state_size, &amcf->state_params, 1, err,
-                       sizeof(err))
-        != 0)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "ai_gateway_state: %s", err);
-        return NGX_ERROR;
-    }
-
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        agw_state_close(amcf->state);
-        return NGX_ERROR;
-    }
-
-    cln->handler = ngx_http_ai_gateway_state_cleanup;
-    cln->data = amcf->state;
-
+    /* the file is open already (ngx_http_ai_gateway_state_open) */
     if (ngx_http_ai_gateway_state_ready(cf->log, amcf) != NGX_OK) {
         return NGX_ERROR;
     }
@@ -260,6 +278,14 @@ ngx_http_ai_gateway_state_ready(ngx_log_t *log,
 }
 
 
+/*
+ * A worker starts: it claims slots under its own pid, and maps the state
+ * file's pages into its page tables now rather than one page fault at a
+ * time in its log phase (the ring is written all over; fork() passed the
+ * mapping on, not its page tables).  Without the kernel's support the
+ * pages fault in as they are used, as before; a failure costs only that.
+ */
+
 ngx_int_t
 ngx_http_ai_gateway_state_init_process(ngx_cycle_t *cycle)
 {
@@ -268,8 +294,19 @@ ngx_http_ai_gateway_state_init_process(ngx_cycle_t *cycle)
     amcf = ngx_http_cycle_get_module_main_conf(cycle,
                                                ngx_http_ai_gateway_module);
 
-    if (amcf && amcf->state && amcf->state->base) {
-        agw_state_after_fork(amcf->state);
+    if (amcf == NULL || amcf->state == NULL || amcf->state->base == NULL) {
+        return NGX_OK;
+    }
+
+    agw_state_after_fork(amcf->state);
+
+    if (amcf->state_path.len
+        && agw_state_prefault(amcf->state) == -1)
+    {
+        ngx_log_error(NGX_LOG_WARN, cycle->log, ngx_errno,
+                      "ai_gateway_state: prefaulting \"%V\" failed, its "
+                      "pages will be faulted in as events are written",
+                      &amcf->state_path);
     }
 
     return NGX_OK;

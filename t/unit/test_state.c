@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -806,6 +808,174 @@ test_health(void)
 }
 
 
+/*
+ * A forked producer inherits the mapping of the state file but not its
+ * page tables: writing a fresh ring faults once per page, in the log
+ * phase.  After agw_state_prefault() the same writes fault (almost) never.
+ * The counts come from a child per case, through a shared word.
+ */
+static long
+faults_while_filling(agw_state_t *st, int prefault, long *shared)
+{
+    int             i, status;
+    pid_t           pid;
+    agw_event_t     ev;
+    struct rusage   r0, r1;
+
+    shared[0] = -2;
+
+    pid = fork();
+    if (pid == 0) {
+        agw_state_after_fork(st);
+
+        if (prefault) {
+            switch (agw_state_prefault(st)) {
+            case 0:
+                break;
+            case 1:
+                shared[0] = -1;      /* the kernel cannot: skip */
+                _exit(0);
+            default:
+                _exit(1);
+            }
+        }
+
+        event_fill(&ev, 1, 0);
+        getrusage(RUSAGE_SELF, &r0);
+
+        for (i = 0; i < (int) st->hdr->capacity; i++) {
+            if (agw_ring_produce(st, &ev, NULL, 0, NULL, 0) != AGW_RING_OK) {
+                _exit(1);
+            }
+        }
+
+        getrusage(RUSAGE_SELF, &r1);
+        shared[0] = r1.ru_minflt + r1.ru_majflt
+                    - r0.ru_minflt - r0.ru_majflt;
+        _exit(0);
+    }
+
+    waitpid(pid, &status, 0);
+
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? shared[0] : -2;
+}
+
+
+static void
+test_prefault(void)
+{
+    long                pages, without, with, *shared;
+    char               *path, err[512];
+    size_t              n;
+    agw_state_t         st;
+    agw_ring_reader_t   rd;
+    agw_state_params_t  p = { 4096, 0, 0 };
+    const agw_event_t  *evs[512];
+
+    shared = mmap(NULL, sizeof(long), PROT_READ | PROT_WRITE,
+                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (shared == MAP_FAILED) {
+        ok(0, "mmap: %s", strerror(errno));
+        return;
+    }
+
+    path = tmp_path("prefault");
+    if (agw_state_open(&st, path, agw_state_size_for(&p, 4096), &p, 1,
+                       err, sizeof(err))
+        != 0)
+    {
+        ok(0, "open %s: %s", path, err);
+        return;
+    }
+
+    pages = (long) ((uint64_t) st.hdr->capacity * st.slot_size / 4096);
+
+    without = faults_while_filling(&st, 0, shared);
+    ok(without >= pages / 2, "a forked producer filling a fresh ring of "
+       "%ld pages takes a page fault per page (%ld)", pages, without);
+
+    /* empty the ring for the second child */
+    agw_ring_reader_init(&rd, &st, 0);
+    while ((n = agw_ring_consume(&rd, evs, 512)) > 0) {
+        agw_ring_commit(&rd);
+    }
+    is_int(agw_ring_fill(&st), 0, "ring emptied");
+
+    with = faults_while_filling(&st, 1, shared);
+    if (with == -1) {
+        ok(1, "# SKIP the kernel has no MADV_POPULATE_WRITE");
+    } else {
+        ok(with >= 0 && with < pages / 20, "after agw_state_prefault() "
+           "the same writes take almost none (%ld)", with);
+    }
+
+    agw_state_close(&st);
+    unlink(path);
+    munmap(shared, sizeof(long));
+}
+
+
+/*
+ * The file's blocks are reserved when it is created: with no room for
+ * them (here a file size limit; a full disk says ENOSPC the same way),
+ * opening fails with a message that says so, and leaves an empty file,
+ * not a sparse one that a later start would take for a whole one.
+ */
+static void
+test_no_room(void)
+{
+    int                 status;
+    char               *path, *msg;
+    pid_t               pid;
+    size_t              size;
+    agw_state_t         st;
+    struct rlimit       rl;
+    struct stat         sb;
+    agw_state_params_t  p = { 0, 0, 0 };
+
+    msg = mmap(NULL, 1024, PROT_READ | PROT_WRITE,
+               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (msg == MAP_FAILED) {
+        ok(0, "mmap: %s", strerror(errno));
+        return;
+    }
+
+    path = tmp_path("noroom");
+    unlink(path);
+    size = 16 * 1024 * 1024;
+
+    pid = fork();
+    if (pid == 0) {
+        rl.rlim_cur = rl.rlim_max = 1024 * 1024;
+        signal(SIGXFSZ, SIG_IGN);
+
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0) {
+            _exit(2);
+        }
+
+        _exit(agw_state_open(&st, path, size, &p, 1, msg, 1024) == 0);
+    }
+
+    waitpid(pid, &status, 0);
+    ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+       "a 16 MB state file with room for 1 MB is refused at open");
+    ok(strstr(msg, "cannot reserve 16777216 bytes for") != NULL
+       && strstr(msg, path) != NULL && strstr(msg, "File too large") != NULL
+       && strstr(msg, "full disk fails here") != NULL,
+       "with a message naming the file, the size and the reason");
+    tap_diag("%s", msg);
+
+    ok(stat(path, &sb) == 0 && sb.st_size == 0, "the file is left empty");
+
+    ok(agw_state_open(&st, path, size, &p, 1, msg, 1024) == 0,
+       "with room, the same path opens and is formatted");
+    agw_state_close(&st);
+
+    unlink(path);
+    munmap(msg, 1024);
+}
+
+
 int
 main(void)
 {
@@ -817,6 +987,8 @@ main(void)
     test_open_file();
     test_dead_producer();
     test_many_producers();
+    test_prefault();
+    test_no_room();
     test_health();
 
     return done_testing();
