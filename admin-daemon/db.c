@@ -296,6 +296,17 @@ agw_db_checkpointer_start(agw_db_t *db, const char *path, char *err,
 
     sqlite3_busy_timeout(db->ckpt_db, 1000);
 
+    /* A connection learns that the database is in WAL mode when it first
+     * reads it; until then sqlite3_wal_checkpoint_v2() does nothing and
+     * says -1 frames, and the WAL grows for as long as the daemon runs. */
+    if (sqlite3_exec(db->ckpt_db, "PRAGMA journal_mode", NULL, NULL, NULL)
+        != SQLITE_OK)
+    {
+        snprintf(err, errlen, "database \"%s\": checkpoint connection: %s",
+                 path, sqlite3_errmsg(db->ckpt_db));
+        return -1;
+    }
+
     if (pthread_mutex_init(&db->ckpt_lock, NULL) != 0) {
         snprintf(err, errlen, "pthread_mutex_init failed");
         return -1;
