@@ -8,6 +8,7 @@
  *   agw-ringtool stats STATE
  *   agw-ringtool health STATE
  *   agw-ringtool bench STATE EVENTS_PER_THREAD THREADS
+ *   agw-ringtool watch STATE N [TIMEOUT_S]
  *
  * produce writes N deterministic events (request_id "T-i", key "key-(i%K)",
  * 10 prompt and 5 completion tokens, cost 7 micro-USD each, time S
@@ -15,7 +16,8 @@
  * "produced=P dropped=D"; --wait retries a full ring instead of dropping
  * (a test producer may wait; nginx workers never do).  bench produces
  * from THREADS threads into a ring with room (emptied between rounds) and
- * prints the producer cost per event.
+ * prints the producer cost per event.  watch waits until the consumer has
+ * committed N events in all and prints its drain rate (see cmd_watch).
  */
 
 #include <errno.h>
@@ -23,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -378,6 +381,184 @@ cmd_bench(int argc, char **argv)
 }
 
 
+/* watch */
+
+/* CPU seconds (user + system, all threads) that process pid used so far;
+ * -1 if it cannot be read. */
+static double
+cpu_seconds_of(pid_t pid)
+{
+    int                 n;
+    char                path[64], buf[1024], *p;
+    FILE               *f;
+    unsigned long long  ut, st;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+
+    f = fopen(path, "r");
+    if (f == NULL) {
+        return -1;
+    }
+
+    n = (int) fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+
+    if (n <= 0) {
+        return -1;
+    }
+
+    buf[n] = '\0';
+
+    /* fields after the command, which may hold spaces and parentheses:
+     * state is field 3, utime 14, stime 15 */
+    p = strrchr(buf, ')');
+    if (p == NULL
+        || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+                  "%llu %llu", &ut, &st) != 2)
+    {
+        return -1;
+    }
+
+    return (double) (ut + st) / (double) sysconf(_SC_CLK_TCK);
+}
+
+
+/* Nanoseconds that the main thread of pid (the daemon's drain) has run,
+ * and has waited on a run queue for a core (ready, but other processes
+ * had the cores); -1 if they cannot be read. */
+static int
+sched_of(pid_t pid, double *run_s, double *wait_s)
+{
+    int                 n;
+    char                path[64];
+    FILE               *f;
+    unsigned long long  run, wait;
+
+    snprintf(path, sizeof(path), "/proc/%d/schedstat", (int) pid);
+
+    f = fopen(path, "r");
+    if (f == NULL) {
+        return -1;
+    }
+
+    n = fscanf(f, "%llu %llu", &run, &wait);
+    fclose(f);
+
+    if (n != 2) {
+        return -1;
+    }
+
+    *run_s = (double) run / 1e9;
+    *wait_s = (double) wait / 1e9;
+
+    return 0;
+}
+
+
+/*
+ * Waits until the consumer has committed n events in all (the counter
+ * consumed; the daemon commits the ring only after its SQLite COMMIT, so
+ * they are in the database then) and prints the drain rate between the
+ * first commit seen after the start and the last one: the consumer's
+ * start-up and first batch are left out, so that the figure is the
+ * drain's own, in events per wall-clock second and per CPU second of the
+ * consumer process (its pid from the heartbeat in the header).  On a
+ * shared machine the wall-clock figure also depends on the other load:
+ * runq_wait_s says how long the drain thread was ready to run but had
+ * no core (drain_thread_cpu_s is the drain thread's own CPU time; the
+ * rest of cpu_seconds is the checkpoint thread's).  Polls the shared counter every millisecond: no process is
+ * started meanwhile.
+ */
+static int
+cmd_watch(int argc, char **argv)
+{
+    long              timeout_s;
+    int               sched;
+    pid_t             pid;
+    double            cpu0, cpu1, secs, run0, run1, wait0, wait1;
+    int64_t           t_start, t0, t1;
+    uint64_t          n, c, c_start, c0;
+    agw_state_t       st;
+    struct timespec   ts = { 0, 1000000 };
+
+    if (argc < 4) {
+        return 2;
+    }
+
+    n = strtoull(argv[3], NULL, 10);
+    timeout_s = argc >= 5 ? atol(argv[4]) : 600;
+
+    if (n == 0 || timeout_s <= 0 || open_state(&st, argv[2]) != 0) {
+        return 1;
+    }
+
+    t_start = now_ns();
+    c_start = __atomic_load_n(&st.hdr->consumed, __ATOMIC_RELAXED);
+    c = c_start;
+    c0 = 0;
+    t0 = 0;
+    pid = 0;
+    cpu0 = -1;
+    sched = -1;
+    run0 = wait0 = run1 = wait1 = 0;
+
+    while (c < n) {
+        if (now_ns() - t_start > (int64_t) timeout_s * 1000000000) {
+            fprintf(stderr, "agw-ringtool: %llu of %llu events consumed "
+                    "after %ld s\n", (unsigned long long) c,
+                    (unsigned long long) n, timeout_s);
+            agw_state_close(&st);
+            return 1;
+        }
+
+        nanosleep(&ts, NULL);
+        c = __atomic_load_n(&st.hdr->consumed, __ATOMIC_RELAXED);
+
+        if (t0 == 0 && c != c_start) {
+            t0 = now_ns();
+            c0 = c;
+            pid = (pid_t) __atomic_load_n(&st.hdr->consumer_pid,
+                                          __ATOMIC_RELAXED);
+            cpu0 = cpu_seconds_of(pid);
+            sched = sched_of(pid, &run0, &wait0);
+        }
+    }
+
+    t1 = now_ns();
+    cpu1 = cpu_seconds_of(pid);
+    if (sched == 0) {
+        sched = sched_of(pid, &run1, &wait1);
+    }
+
+    if (t0 == 0 || c == c0) {
+        /* done before the first poll, or in one commit: no interval */
+        t0 = t_start;
+        c0 = c_start;
+    }
+
+    secs = (double) (t1 - t0) / 1e9;
+
+    printf("events=%llu seconds=%.3f events_per_s=%.0f",
+           (unsigned long long) (c - c0), secs, (double) (c - c0) / secs);
+
+    if (cpu0 >= 0 && cpu1 > cpu0) {
+        printf(" cpu_seconds=%.2f events_per_cpu_s=%.0f", cpu1 - cpu0,
+               (double) (c - c0) / (cpu1 - cpu0));
+    }
+
+    if (sched == 0) {
+        printf(" drain_thread_cpu_s=%.2f runq_wait_s=%.3f", run1 - run0,
+               wait1 - wait0);
+    }
+
+    printf(" first_commit_ms=%.0f\n", (double) (t0 - t_start) / 1e6);
+
+    agw_state_close(&st);
+
+    return 0;
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -396,6 +577,8 @@ main(int argc, char **argv)
             rc = cmd_health(argc, argv);
         } else if (strcmp(argv[1], "bench") == 0) {
             rc = cmd_bench(argc, argv);
+        } else if (strcmp(argv[1], "watch") == 0) {
+            rc = cmd_watch(argc, argv);
         }
     }
 
@@ -403,7 +586,8 @@ main(int argc, char **argv)
         fprintf(stderr, "usage: agw-ringtool create STATE SIZE [CREQ CRESP]"
                 "\n       agw-ringtool produce STATE N [--wait] [--keys K] "
                 "[--tag T] [--age S]\n       agw-ringtool stats|health STATE\n"
-                "       agw-ringtool bench STATE EVENTS_PER_THREAD THREADS\n");
+                "       agw-ringtool bench STATE EVENTS_PER_THREAD THREADS\n"
+                "       agw-ringtool watch STATE N [TIMEOUT_S]\n");
     }
 
     return rc;
