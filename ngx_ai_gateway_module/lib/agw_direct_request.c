@@ -245,9 +245,9 @@ enum {
 
 
 /*
- * The one string member of an object value, key k; others may be there
- * only when named in also (a NULL-ended list of keys with string values
- * the jansson path does not read).  0 with *v, or AGW_DR_DECLINED.
+ * The string member k of an object value, which may hold besides only a
+ * string member also (one the jansson path does not read: an image's
+ * detail, a file's name).  0 with *v, or AGW_DR_DECLINED.
  */
 static int
 agw_dr_only_string(const agw_json_member_t *obj, const char *k,
