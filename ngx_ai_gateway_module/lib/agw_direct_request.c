@@ -522,7 +522,8 @@ agw_dr_tool_result(agw_dr_t *dr, const agw_json_member_t *id,
                 continue;
             }
 
-            if (agw_buf_append_str(out, blocks++ ? ",{\"type\":\"text\",\"text\":"
+            if (agw_buf_append_str(out, blocks++
+                                   ? ",{\"type\":\"text\",\"text\":"
                                    : ",\"content\":[{\"type\":\"text\","
                                      "\"text\":") != 0
                 || agw_dr_raw(out, &text) != 0

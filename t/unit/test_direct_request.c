@@ -189,7 +189,8 @@ static const char  *raw_values[] = {
     "0.12345678901234567", "1.0",
     "\"\"", "\"x\"", "\"none\"", "\"required\"", "\"auto\"", "\"text\"",
     "\"function\"", "\"user\"", "\"assistant\"", "\"system\"", "\"tool\"",
-    "\"minimal\"", "\"low\"", "\"medium\"", "\"high\"", "\"xhigh\"", "\"l\\u006fw\"",
+    "\"minimal\"", "\"low\"", "\"medium\"", "\"high\"", "\"xhigh\"",
+    "\"l\\u006fw\"",
     "2048", "2049", "30000",
     "\"developer\"", "\"\\u0075ser\"", "\"non\\u0065\"", "\"\\u00e9\\n\\\"\"",
     "\"\\ud83d\\ude00 \\/ \\t\"", "\"\xc3\xa9t\xc3\xa9\"",
@@ -199,11 +200,13 @@ static const char  *raw_values[] = {
     "\"{\\\"a\\\":\\\"\\\\u00e9\\\"}\"", "\"{\\\"a\\\"\"",
     "\"data:image/png;base64,AAAA\"", "\"data:text/plain,hi\"", "\"data:\"",
     "\"d\\u0061ta:image/png;base64,AAAA\"", "\"https:\\/\\/x.test\\/a\"",
-    "\"image_url\"", "\"file\"", "\"refusal\"", "{\"url\":\"https://x.test/\"}",
+    "\"image_url\"", "\"file\"", "\"refusal\"",
+    "{\"url\":\"https://x.test/\"}",
     "{\"file_data\":\"data:application/pdf;base64,AA\"}",
     "{\"file_id\":\"file-1\"}",
     "[]", "{}", "[[]]", "[\"\"]", "[\"x\", \"y\"]", "[1]",
-    "[{\"type\":\"text\",\"text\":\"t\"}]", "[{\"type\":\"text\",\"text\":\"\"}]",
+    "[{\"type\":\"text\",\"text\":\"t\"}]",
+    "[{\"type\":\"text\",\"text\":\"\"}]",
     "[{\"type\":\"text\"}]",
     "{\"type\":\"text\",\"text\":\"hi\"}",
     "{\"type\":\"function\",\"function\":{\"name\":\"f\"}}",
@@ -484,7 +487,8 @@ static const char  *media_body =
     "\"https://example.com/a.png?x=1&y=%20\",\"detail\":\"high\"}},"
     "{\"type\":\"image_url\",\"image_url\":{\"url\":"
     "\"data:image/png;base64,iVBORw0KGgo=\"}},"
-    "{\"type\":\"image_url\",\"image_url\":\"data:image/jpeg;base64,/9j/4A==\"},"
+    "{\"type\":\"image_url\",\"image_url\":"
+    "\"data:image/jpeg;base64,/9j/4A==\"},"
     "{\"type\":\"file\",\"file\":{\"filename\":\"a.pdf\",\"file_data\":"
     "\"data:application/pdf;base64,JVBERi0x\"}}]},"
     "{\"role\":\"assistant\",\"content\":[{\"type\":\"image_url\","
@@ -706,7 +710,8 @@ main(void)
     base_case("anthropic request-tool-result, as OpenAI", s, 1);
     free(s);
 
-    s = converted(AGW_DIALECT_ANTHROPIC, "anthropic-messages/request-tools.json");
+    s = converted(AGW_DIALECT_ANTHROPIC,
+                  "anthropic-messages/request-tools.json");
     base_case("anthropic request-tools, as OpenAI", s, 1);
     free(s);
 
@@ -725,7 +730,8 @@ main(void)
     base_case("gemini request-function-response, as OpenAI", s, 0);
     free(s);
 
-    s = converted(AGW_DIALECT_GEMINI, "gemini/request-system-instruction.json");
+    s = converted(AGW_DIALECT_GEMINI,
+                  "gemini/request-system-instruction.json");
     base_case("gemini request-system-instruction, as OpenAI", s, 0);
     free(s);
 
