@@ -628,13 +628,19 @@ agw_db_upsert(agw_db_t *db, sqlite3_stmt *st, const agw_db_group_t *g,
 
 /* Events */
 
-/* Appends a string to buf at *len, leaving room for the NUL. */
+/* Appends a string to buf at *len (< size), leaving room for the NUL. */
 static void
 agw_db_put(char *buf, size_t size, size_t *len, const char *s)
 {
-    while (*s && *len + 1 < size) {
-        buf[(*len)++] = *s++;
+    size_t  n;
+
+    n = strlen(s);
+    if (n > size - 1 - *len) {
+        n = size - 1 - *len;
     }
+
+    memcpy(buf + *len, s, n);
+    *len += n;
 }
 
 
@@ -701,8 +707,10 @@ agw_db_attempts_json(const agw_event_t *ev, char *buf, size_t size)
                 esc[5] = hex[*p & 0xf];
                 esc[6] = '\0';
             } else {
-                esc[0] = *p;
-                esc[1] = '\0';
+                if (len + 1 < size) {
+                    buf[len++] = *p;    /* the usual case, a byte as is */
+                }
+                continue;
             }
             agw_db_put(buf, size, &len, esc);
         }

@@ -96,7 +96,10 @@ my @workers;
 for (1 .. 50) {
     @workers = grep { (split ' ', slurp("/proc/$_/stat"))[3] == $master }
                map { m{/proc/(\d+)/stat} ? $1 : () } glob('/proc/[0-9]*/stat');
-    last if @workers == 2 && !grep { !mapped_kb($_, $state)->{Rss} } @workers;
+    # each worker populates its page tables as it starts: a moment
+    last if @workers == 2
+            && !grep { my $kb = mapped_kb($_, $state);
+                       !$kb->{Rss} || $kb->{Rss} != $kb->{Size} } @workers;
     sleep 0.1;
 }
 is(scalar @workers, 2, 'two workers');
