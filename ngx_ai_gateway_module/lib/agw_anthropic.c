@@ -24,7 +24,7 @@ const agw_dialect_ops_t  agw_anthropic_ops = {
     agw_ant_stream_passthrough,
     agw_ant_error_body,
     agw_ant_error_parse,
-    NULL                        /* stream_encode_text: not yet */
+    agw_ant_stream_encode_text
 };
 
 

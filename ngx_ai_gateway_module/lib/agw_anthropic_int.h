@@ -70,6 +70,8 @@ int agw_ant_response_passthrough(json_t *in, const agw_response_opts_t *o,
 int agw_ant_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev);
 int agw_ant_stream_encode(agw_stream_t *s, json_t *chunk, agw_buf_t *out);
 int agw_ant_stream_end(agw_stream_t *s, agw_buf_t *out);
+int agw_ant_stream_encode_text(agw_stream_t *s, const char *text, size_t len,
+    agw_buf_t *out);
 int agw_ant_stream_error(agw_stream_t *s, const agw_error_t *err,
     agw_buf_t *out);
 int agw_ant_stream_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,

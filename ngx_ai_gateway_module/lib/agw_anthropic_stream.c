@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "agw_anthropic_int.h"
+#include "agw_direct_util.h"
 #include "agw_json_scan.h"
 
 
@@ -330,38 +331,6 @@ agw_ant_message_delta(agw_stream_t *s, json_t *ev)
  * the JSON string it came as.  Returns 0 when done, AGW_STREAM_DECLINED
  * for anything else (the tree path decides), -1 on failure.
  */
-typedef struct {
-    const char         *keys[3];
-    agw_json_member_t   m[3];
-    unsigned            has;        /* bit i: keys[i] found */
-} agw_ant_pick_t;
-
-
-/* Keeps the last value of each key, as jansson does; stops at a key with
- * an escape, which could spell one of them. */
-static int
-agw_ant_pick(void *ud, const agw_json_member_t *m)
-{
-    int              i;
-    agw_ant_pick_t  *p = ud;
-
-    if (memchr(m->key, '\\', m->key_len) != NULL) {
-        return 1;
-    }
-
-    for (i = 0; i < 3 && p->keys[i] != NULL; i++) {
-        if (strlen(p->keys[i]) == m->key_len
-            && memcmp(m->key, p->keys[i], m->key_len) == 0)
-        {
-            p->m[i] = *m;
-            p->has |= 1u << i;
-        }
-    }
-
-    return 0;
-}
-
-
 #define agw_ant_raw_is(m, lit)                                               \
     ((m)->value_len == sizeof(lit) - 1                                       \
      && memcmp((m)->value, lit, sizeof(lit) - 1) == 0)
@@ -371,9 +340,9 @@ static int
 agw_ant_fast_text_delta(agw_stream_t *s, const agw_sse_event_t *ev)
 {
     int64_t                   idx;
-    agw_ant_pick_t            ev_m = { { "type", "index", "delta" },
+    agw_json_pick_t           ev_m = { { "type", "index", "delta" }, 3,
                                        { { 0 } }, 0 };
-    agw_ant_pick_t            delta_m = { { "type", "text", NULL },
+    agw_json_pick_t           delta_m = { { "type", "text" }, 2,
                                           { { 0 } }, 0 };
     agw_anthropic_decoder_t  *d;
 
@@ -389,13 +358,14 @@ agw_ant_fast_text_delta(agw_stream_t *s, const agw_sse_event_t *ev)
         return AGW_STREAM_DECLINED;
     }
 
-    if (agw_json_scan(ev->data, ev->data_len, agw_ant_pick, &ev_m, NULL) != 0
+    if (agw_json_scan(ev->data, ev->data_len, agw_json_pick, &ev_m, NULL)
+           != 0
         || ev_m.has != 7
         || !agw_ant_raw_is(&ev_m.m[0], "\"content_block_delta\"")
         || agw_json_member_int(&ev_m.m[1], &idx) != 0 || idx != d->block
         || ev_m.m[2].type != AGW_JSON_OBJECT
-        || agw_json_scan(ev_m.m[2].value, ev_m.m[2].value_len, agw_ant_pick,
-                         &delta_m, NULL) != 0
+        || agw_json_scan(ev_m.m[2].value, ev_m.m[2].value_len,
+                         agw_json_pick, &delta_m, NULL) != 0
         || delta_m.has != 3
         || !agw_ant_raw_is(&delta_m.m[0], "\"text_delta\"")
         || delta_m.m[1].type != AGW_JSON_STRING)
@@ -808,6 +778,39 @@ agw_ant_stream_encode(agw_stream_t *s, json_t *chunk, agw_buf_t *out)
         snprintf(e->stop_reason, sizeof(e->stop_reason), "%s",
                  agw_ant_stop_from_hub(finish));
         return agw_ant_block_stop(e, out);
+    }
+
+    return 0;
+}
+
+
+/*
+ * A text delta into the open text block, as agw_ant_encode_text writes it
+ * from a hub chunk, with the text's JSON copied as it came.  Opening the
+ * message or a block is the hub path's.
+ */
+int
+agw_ant_stream_encode_text(agw_stream_t *s, const char *text, size_t len,
+    agw_buf_t *out)
+{
+    agw_anthropic_encoder_t  *e;
+
+    e = &s->anthropic.enc;
+
+    if (!e->started || !e->open || e->kind != AGW_ANT_BLOCK_TEXT) {
+        return AGW_STREAM_DECLINED;
+    }
+
+    if (agw_buf_append_str(out, "event: content_block_delta\n"
+                                "data: {\"type\":\"content_block_delta\","
+                                "\"index\":") != 0
+        || agw_dj_append_int(out, e->next_block - 1) != 0
+        || agw_buf_append_str(out, ",\"delta\":{\"type\":\"text_delta\","
+                                   "\"text\":") != 0
+        || agw_buf_append(out, text, len) != 0
+        || agw_buf_append_str(out, "}}\n\n") != 0)
+    {
+        return -1;
     }
 
     return 0;

@@ -482,6 +482,30 @@ agw_json_find(const char *obj, size_t len, const char *key,
 
 
 int
+agw_json_pick(void *ud, const agw_json_member_t *m)
+{
+    int               i;
+    agw_json_pick_t  *p = ud;
+
+    if (memchr(m->key, '\\', m->key_len) != NULL) {
+        return 1;
+    }
+
+    for (i = 0; i < p->n; i++) {
+        if (strncmp(p->keys[i], m->key, m->key_len) == 0
+            && p->keys[i][m->key_len] == '\0')
+        {
+            p->m[i] = *m;
+            p->has |= 1u << i;
+            break;
+        }
+    }
+
+    return 0;
+}
+
+
+int
 agw_json_member_int(const agw_json_member_t *m, int64_t *v)
 {
     size_t   i;

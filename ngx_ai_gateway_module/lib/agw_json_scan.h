@@ -55,6 +55,21 @@ int agw_json_scan(const char *p, size_t len, agw_json_member_cb cb, void *ud,
 int agw_json_find(const char *obj, size_t len, const char *key,
     agw_json_member_t *out);
 
+/*
+ * Picks the members named keys[0..n) (n <= 8) while agw_json_scan walks an
+ * object: pass agw_json_pick as the callback and the struct as ud.  Keeps
+ * the last of a repeated key, as jansson does; stops the scan (returns 1)
+ * at a key holding an escape, which could spell one of them.
+ */
+typedef struct {
+    const char         *keys[8];
+    int                 n;
+    agw_json_member_t   m[8];
+    unsigned            has;         /* bit i: keys[i] found */
+} agw_json_pick_t;
+
+int agw_json_pick(void *ud, const agw_json_member_t *m);
+
 /* A JSON integer value (no fraction or exponent) into *v; 0 or -1. */
 int agw_json_member_int(const agw_json_member_t *m, int64_t *v);
 

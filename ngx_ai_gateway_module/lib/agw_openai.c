@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "agw_passthrough.h"
+#include "agw_direct_util.h"
 #include "agw_translate_int.h"
 
 
@@ -331,6 +332,89 @@ agw_openai_stream_error_of(agw_stream_t *s, const agw_sse_event_t *ev)
  * it where their dialect wants it); a chunk with no choices left (the usage
  * chunk, Azure's prompt_filter_results) carries nothing for a client.
  */
+/*
+ * The ordinary chunk of an answer, {"choices":[{"delta":{"content":TEXT},
+ * "finish_reason":null}],...}, for a client encoder that writes text
+ * directly: validated by agw_json_scan, walked, the text handed on as the
+ * JSON string it came as.  Every other member of the delta must be null
+ * (the hub path ignores those: reasoning_content, tool_calls, refusal),
+ * or role; anything else, usage or an error declines to the hub path.
+ * Returns 0, -1, or AGW_STREAM_DECLINED.
+ */
+static int
+agw_openai_fast_text_chunk(agw_stream_t *s, const agw_sse_event_t *ev)
+{
+    int                 n, rc;
+    agw_dj_iter_t       it;
+    agw_json_member_t   m, choice, delta, content;
+    agw_json_pick_t     top = { { "choices", "usage", "error" }, 3,
+                                { { 0 } }, 0 };
+
+    if (s->cops->stream_encode_text == NULL || ev->event_len != 0
+        || agw_json_scan(ev->data, ev->data_len, agw_json_pick, &top, NULL)
+           != 0
+        || (top.has & 1) == 0 || (top.has & 4) != 0
+        || top.m[0].type != AGW_JSON_ARRAY
+        || ((top.has & 2) && top.m[1].type != AGW_JSON_NULL))
+    {
+        return AGW_STREAM_DECLINED;
+    }
+
+    /* exactly one choice, an object */
+    agw_dj_iter_init(&it, top.m[0].value, top.m[0].value_len);
+    if (!agw_dj_next(&it, &choice) || choice.type != AGW_JSON_OBJECT
+        || agw_dj_next(&it, &m))
+    {
+        return AGW_STREAM_DECLINED;
+    }
+
+    delta.type = 0;
+    agw_dj_iter_init(&it, choice.value, choice.value_len);
+    while (agw_dj_next(&it, &m)) {
+        if (m.escaped) {
+            return AGW_STREAM_DECLINED;
+        }
+        if (agw_dj_key_is(&m, "delta")) {
+            delta = m;
+        } else if (agw_dj_key_is(&m, "finish_reason")
+                   && m.type != AGW_JSON_NULL)
+        {
+            return AGW_STREAM_DECLINED;
+        }
+    }
+
+    if (delta.type != AGW_JSON_OBJECT) {
+        return AGW_STREAM_DECLINED;
+    }
+
+    n = 0;
+    memset(&content, 0, sizeof(agw_json_member_t));
+    agw_dj_iter_init(&it, delta.value, delta.value_len);
+    while (agw_dj_next(&it, &m)) {
+        if (m.escaped) {
+            return AGW_STREAM_DECLINED;
+        }
+        if (agw_dj_key_is(&m, "content")) {
+            content = m;
+            n++;
+        } else if (!(m.type == AGW_JSON_NULL
+                     || (agw_dj_key_is(&m, "role")
+                         && m.type == AGW_JSON_STRING)))
+        {
+            return AGW_STREAM_DECLINED;
+        }
+    }
+
+    if (n != 1 || content.type != AGW_JSON_STRING || content.value_len == 2) {
+        return AGW_STREAM_DECLINED;
+    }
+
+    rc = agw_stream_emit_text(s, content.value, content.value_len);
+
+    return rc;
+}
+
+
 static int
 agw_openai_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev)
 {
@@ -342,6 +426,11 @@ agw_openai_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev)
         s->openai.done_seen = 1;
         s->provider_done = 1;
         return 0;
+    }
+
+    rc = agw_openai_fast_text_chunk(s, ev);
+    if (rc != AGW_STREAM_DECLINED) {
+        return rc;
     }
 
     chunk = agw_openai_event_json(ev);

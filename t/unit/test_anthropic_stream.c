@@ -524,8 +524,8 @@ test_encoder_switching(void)
  * needle, which only the text path's copy of the provider's bytes keeps.
  */
 static int
-text_path_agrees(const char *in, size_t len, const char *needle,
-    int *raw_kept)
+text_path_agrees(agw_dialect_t p, agw_dialect_t c, const char *in,
+    size_t len, const char *needle, int *raw_kept)
 {
     int                 i, hub, same;
     json_t             *a, *b;
@@ -536,7 +536,7 @@ text_path_agrees(const char *in, size_t len, const char *needle,
     agw_stream_opts_t   o = { "alias-model", 1, 0 };
 
     for (hub = 0; hub < 2; hub++) {
-        s = agw_stream_new(A, O, &o);
+        s = agw_stream_new(p, c, &o);
         if (s == NULL) {
             return 0;
         }
@@ -594,7 +594,8 @@ test_text_path(void)
         "event: message_start\n"
         "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
         "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"c\","
-        "\"content\":[],\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}\n\n"
+        "\"content\":[],\"usage\":{\"input_tokens\":5,"
+        "\"output_tokens\":1}}}\n\n"
         "event: content_block_start\n"
         "data: {\"type\":\"content_block_start\",\"index\":0,"
         "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
@@ -628,14 +629,85 @@ test_text_path(void)
             ok(0, "%s: read", fixtures[i]);
             continue;
         }
-        ok(text_path_agrees(in.data, in.len, NULL, &kept),
+        ok(text_path_agrees(A, O, in.data, in.len, NULL, &kept),
            "%s -> openai: text path and hub path give equal events",
            fixtures[i]);
     }
 
-    ok(text_path_agrees(crafted, sizeof(crafted) - 1,
+    ok(text_path_agrees(A, O, crafted, sizeof(crafted) - 1,
                         "\"content\":\"caf\\u00e9 \\/\"", &kept),
        "crafted deltas: equal events");
+    ok(kept, "the text path copied the provider's escapes as they came");
+
+    agw_buf_free(&in);
+}
+
+
+/* The same for OpenAI chunks to an Anthropic client. */
+static void
+test_text_path_from_openai(void)
+{
+    int                 i, kept;
+    char               *text;
+    size_t              len;
+    agw_buf_t           in = AGW_BUF_INIT;
+    static const char  *sse[] = {
+        "openai-chat/stream-text.sse", "openai-chat/stream-tool-calls.sse",
+        "openai-chat/stream-parallel-tool-calls.sse",
+    };
+    static const char  *jsonl[] = {
+        "openai-chat/stream-include-usage.chunks.jsonl",
+        "openai-chat/stream-reasoning-usage-azure.chunks.jsonl",
+    };
+    /* the first chunk opens the message (hub path); then an escape jansson
+     * prints as UTF-8, nulls the hub path ignores, role, a duplicate
+     * content, a non-null refusal, two choices, a usage object, a finish
+     * with text, an escaped key */
+#define CH(x)  "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\"," \
+               "\"created\":1,\"model\":\"m\",\"choices\":[" x "]}\n\n"
+    static const char   crafted[] =
+        CH("{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
+           "\"finish_reason\":null}")
+        CH("{\"index\":0,\"delta\":{\"content\":\"hi\"},"
+           "\"finish_reason\":null}")
+        CH("{\"index\":0,\"delta\":{\"content\":\"caf\\u00e9 \\/\"},"
+           "\"logprobs\":null,\"finish_reason\":null}")
+        CH("{\"index\":0,\"delta\":{\"content\":\"a\","
+           "\"reasoning_content\":null,"
+           "\"tool_calls\":null,\"refusal\":null},\"finish_reason\":null}")
+        CH("{\"index\":0,\"delta\":{\"role\":\"assistant\","
+           "\"content\":\"b\"}}")
+        CH("{\"index\":0,\"delta\":{\"content\":\"c\",\"content\":\"d\"}}")
+        CH("{\"index\":0,\"delta\":{\"content\":\"e\",\"refusal\":\"no\"}}")
+        CH("{\"index\":0,\"delta\":{\"content\":\"f\"}},"
+           "{\"index\":1,\"delta\":{\"content\":\"g\"}}")
+        CH("{\"index\":0,\"delta\":{\"c\\u006fntent\":\"h\"}}")
+        CH("{\"index\":0,\"delta\":{\"content\":\"i\"},"
+           "\"finish_reason\":\"stop\"}")
+        "data: {\"id\":\"c\",\"choices\":[],\"usage\":{\"prompt_tokens\":4,"
+        "\"completion_tokens\":9,\"total_tokens\":13}}\n\n"
+        "data: [DONE]\n\n";
+#undef CH
+
+    for (i = 0; i < (int) (sizeof(sse) / sizeof(sse[0])); i++) {
+        text = fixture_read(sse[i], &len);
+        ok(text != NULL && text_path_agrees(O, A, text, len, NULL, &kept),
+           "%s -> anthropic: text path and hub path give equal events",
+           sse[i]);
+        free(text);
+    }
+
+    for (i = 0; i < (int) (sizeof(jsonl) / sizeof(jsonl[0])); i++) {
+        agw_buf_reset(&in);
+        fixture_jsonl_to_sse(jsonl[i], "data: [DONE]\n\n", &in);
+        ok(text_path_agrees(O, A, in.data, in.len, NULL, &kept),
+           "%s -> anthropic: text path and hub path give equal events",
+           jsonl[i]);
+    }
+
+    ok(text_path_agrees(O, A, crafted, sizeof(crafted) - 1,
+                        "\"text\":\"caf\\u00e9 \\/\"", &kept),
+       "crafted chunks: equal events");
     ok(kept, "the text path copied the provider's escapes as they came");
 
     agw_buf_free(&in);
@@ -646,6 +718,7 @@ int
 main(void)
 {
     test_text_path();
+    test_text_path_from_openai();
 
     test_to_openai("stream-text.sse",
         "text=[12345,67890]\n"
