@@ -120,6 +120,7 @@ typedef struct {
     unsigned            tool_use:1;     /* the last assistant turn has one */
     size_t              nsystem;
     agw_json_member_t   system[AGW_DR_SYSTEM_MAX];   /* text strings */
+    agw_json_member_t   system_cc[AGW_DR_SYSTEM_MAX];  /* cache_control */
 } agw_dr_t;
 
 
@@ -205,11 +206,45 @@ agw_dr_push(agw_dr_t *dr, int role)
 
 
 /*
+ * Closes a block, with the cache_control of its part when it had one
+ * (LiteLLM's convention, kept as the jansson path keeps it, null too).
+ */
+static int
+agw_dr_end_block(agw_buf_t *out, const agw_json_member_t *cc)
+{
+    if (cc->type != 0
+        && (agw_dr_lit(out, ",\"cache_control\":") != 0
+            || agw_dr_raw(out, cc) != 0))
+    {
+        return -1;
+    }
+
+    return agw_dr_lit(out, "}");
+}
+
+
+/* {"type":"text","text":...} with its cache_control. */
+static int
+agw_dr_text_block(agw_buf_t *out, const agw_json_member_t *text,
+    const agw_json_member_t *cc)
+{
+    if (agw_dr_lit(out, "{\"type\":\"text\",\"text\":") != 0
+        || agw_dr_raw(out, text) != 0)
+    {
+        return -1;
+    }
+
+    return agw_dr_end_block(out, cc);
+}
+
+
+/*
  * A text block of a string value; empty text is skipped as Anthropic
  * refuses it.  role NONE gathers it into the system prompt.
  */
 static int
-agw_dr_text(agw_dr_t *dr, int role, const agw_json_member_t *text)
+agw_dr_text(agw_dr_t *dr, int role, const agw_json_member_t *text,
+    const agw_json_member_t *cc)
 {
     if (agw_dj_str_empty(text)) {
         return 0;
@@ -220,19 +255,16 @@ agw_dr_text(agw_dr_t *dr, int role, const agw_json_member_t *text)
             return AGW_DR_DECLINED;
         }
 
+        dr->system_cc[dr->nsystem] = *cc;
         dr->system[dr->nsystem++] = *text;
         return 0;
     }
 
-    if (agw_dr_push(dr, role) != 0
-        || agw_dr_lit(dr->out, "{\"type\":\"text\",\"text\":") != 0
-        || agw_dr_raw(dr->out, text) != 0
-        || agw_dr_lit(dr->out, "}") != 0)
-    {
+    if (agw_dr_push(dr, role) != 0) {
         return -1;
     }
 
-    return 0;
+    return agw_dr_text_block(dr->out, text, cc);
 }
 
 
@@ -286,12 +318,13 @@ agw_dr_only_string(const agw_json_member_t *obj, const char *k,
 /*
  * A content part: {"type":"text","text"}, {"type":"image_url",
  * "image_url": url or {url, detail}} or {"type":"file","file":
- * {file_data, filename}}.  *v gets the text, the URL or the file data, all
- * strings.  Anything else (audio, refusal, file ids, cache_control) is
- * declined.
+ * {file_data, filename}}, each with a cache_control or not.  *v gets the
+ * text, the URL or the file data, all strings; *cc the cache_control.
+ * Anything else (audio, refusal, file ids) is declined.
  */
 static int
-agw_dr_part(const agw_json_member_t *part, int *kind, agw_json_member_t *v)
+agw_dr_part(const agw_json_member_t *part, int *kind, agw_json_member_t *v,
+    agw_json_member_t *cc)
 {
     agw_dj_iter_t      it;
     agw_json_member_t  m, value;
@@ -302,6 +335,7 @@ agw_dr_part(const agw_json_member_t *part, int *kind, agw_json_member_t *v)
 
     *kind = 0;
     value = agw_dr_absent;
+    *cc = agw_dr_absent;
 
     agw_dj_iter_init(&it, part->value, part->value_len);
 
@@ -316,6 +350,11 @@ agw_dr_part(const agw_json_member_t *part, int *kind, agw_json_member_t *v)
                    && value.type == 0)
         {
             value = m;
+
+        } else if (agw_dj_key_is(&m, "cache_control") && cc->type == 0
+                   && agw_dj_check_value(m.value, m.value_len) == 0)
+        {
+            *cc = m;
 
         } else {
             return AGW_DR_DECLINED;
@@ -363,7 +402,8 @@ agw_dr_part(const agw_json_member_t *part, int *kind, agw_json_member_t *v)
  * be the URL the jansson path reads.
  */
 static int
-agw_dr_media(agw_dr_t *dr, int role, int kind, const agw_json_member_t *url)
+agw_dr_media(agw_dr_t *dr, int role, int kind, const agw_json_member_t *url,
+    const agw_json_member_t *cc)
 {
     size_t       len;
     agw_buf_t   *out = dr->out;
@@ -385,12 +425,12 @@ agw_dr_media(agw_dr_t *dr, int role, int kind, const agw_json_member_t *url)
             || agw_dr_lit(out, "{\"type\":\"image\",\"source\":{\"type\":"
                           "\"url\",\"url\":") != 0
             || agw_dr_raw(out, url) != 0
-            || agw_dr_lit(out, "}}") != 0)
+            || agw_dr_lit(out, "}") != 0)
         {
             return -1;
         }
 
-        return 0;
+        return agw_dr_end_block(out, cc);
     }
 
     b64 = memmem(u + 5, len - 5, ";base64,", 8);
@@ -406,12 +446,12 @@ agw_dr_media(agw_dr_t *dr, int role, int kind, const agw_json_member_t *url)
         || agw_buf_append(out, u + 5, (size_t) (b64 - u - 5)) != 0
         || agw_dr_lit(out, "\",\"data\":\"") != 0
         || agw_buf_append(out, b64 + 8, (size_t) (u + len - b64 - 8)) != 0
-        || agw_dr_lit(out, "\"}}") != 0)
+        || agw_dr_lit(out, "\"}") != 0)
     {
         return -1;
     }
 
-    return 0;
+    return agw_dr_end_block(out, cc);
 }
 
 
@@ -424,14 +464,14 @@ agw_dr_content(agw_dr_t *dr, int role, const agw_json_member_t *content)
 {
     int                rc, kind;
     agw_dj_iter_t      it;
-    agw_json_member_t  part, v;
+    agw_json_member_t  part, v, cc;
 
     if (content->type == 0 || content->type == AGW_JSON_NULL) {
         return 0;
     }
 
     if (content->type == AGW_JSON_STRING) {
-        return agw_dr_text(dr, role, content);
+        return agw_dr_text(dr, role, content, &agw_dr_absent);
     }
 
     if (content->type != AGW_JSON_ARRAY) {
@@ -441,17 +481,17 @@ agw_dr_content(agw_dr_t *dr, int role, const agw_json_member_t *content)
     agw_dj_iter_init(&it, content->value, content->value_len);
 
     while (agw_dj_next(&it, &part)) {
-        rc = agw_dr_part(&part, &kind, &v);
+        rc = agw_dr_part(&part, &kind, &v, &cc);
 
         if (rc == 0) {
             if (kind == AGW_DR_PART_TEXT) {
-                rc = agw_dr_text(dr, role, &v);
+                rc = agw_dr_text(dr, role, &v, &cc);
 
             } else if (role == AGW_DR_ROLE_NONE) {
                 rc = AGW_DR_DECLINED;   /* system content is text only */
 
             } else {
-                rc = agw_dr_media(dr, role, kind, &v);
+                rc = agw_dr_media(dr, role, kind, &v, &cc);
             }
         }
 
@@ -476,7 +516,7 @@ agw_dr_tool_result(agw_dr_t *dr, const agw_json_member_t *id,
     int                rc, blocks, kind, opens;
     agw_buf_t         *out = dr->out;
     agw_dj_iter_t      it;
-    agw_json_member_t  part, text;
+    agw_json_member_t  part, text, cc;
 
     if (id->type != AGW_JSON_STRING) {
         return AGW_DR_DECLINED;
@@ -513,7 +553,7 @@ agw_dr_tool_result(agw_dr_t *dr, const agw_json_member_t *id,
         agw_dj_iter_init(&it, content->value, content->value_len);
 
         while (agw_dj_next(&it, &part)) {
-            rc = agw_dr_part(&part, &kind, &text);
+            rc = agw_dr_part(&part, &kind, &text, &cc);
             if (rc != 0 || kind != AGW_DR_PART_TEXT) {
                 return AGW_DR_DECLINED;     /* tool results: text only */
             }
@@ -522,12 +562,9 @@ agw_dr_tool_result(agw_dr_t *dr, const agw_json_member_t *id,
                 continue;
             }
 
-            if (agw_buf_append_str(out, blocks++
-                                   ? ",{\"type\":\"text\",\"text\":"
-                                   : ",\"content\":[{\"type\":\"text\","
-                                     "\"text\":") != 0
-                || agw_dr_raw(out, &text) != 0
-                || agw_dr_lit(out, "}") != 0)
+            if (agw_buf_append_str(out, blocks++ ? "," : ",\"content\":[")
+                != 0
+                || agw_dr_text_block(out, &text, &cc) != 0)
             {
                 return -1;
             }
@@ -820,7 +857,8 @@ agw_dr_messages(agw_dr_t *dr, const agw_json_member_t *msgs)
 }
 
 
-/* One gathered block is sent as a string, more as text blocks. */
+/* One gathered block is sent as a string, more (or one with a
+ * cache_control) as text blocks. */
 static int
 agw_dr_system(agw_dr_t *dr)
 {
@@ -830,7 +868,7 @@ agw_dr_system(agw_dr_t *dr)
         return 0;
     }
 
-    if (dr->nsystem == 1) {
+    if (dr->nsystem == 1 && dr->system_cc[0].type == 0) {
         return (agw_dr_lit(dr->out, ",\"system\":") != 0
                 || agw_dr_raw(dr->out, &dr->system[0]) != 0) ? -1 : 0;
     }
@@ -840,11 +878,9 @@ agw_dr_system(agw_dr_t *dr)
     }
 
     for (i = 0; i < dr->nsystem; i++) {
-        if (agw_buf_append_str(dr->out, i ? ",{\"type\":\"text\",\"text\":"
-                                          : "{\"type\":\"text\",\"text\":")
-            != 0
-            || agw_dr_raw(dr->out, &dr->system[i]) != 0
-            || agw_dr_lit(dr->out, "}") != 0)
+        if ((i && agw_dr_lit(dr->out, ",") != 0)
+            || agw_dr_text_block(dr->out, &dr->system[i], &dr->system_cc[i])
+               != 0)
         {
             return -1;
         }

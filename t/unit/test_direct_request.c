@@ -203,7 +203,7 @@ static const char  *raw_values[] = {
     "\"image_url\"", "\"file\"", "\"refusal\"",
     "{\"url\":\"https://x.test/\"}",
     "{\"file_data\":\"data:application/pdf;base64,AA\"}",
-    "{\"file_id\":\"file-1\"}",
+    "{\"file_id\":\"file-1\"}", "{\"type\":\"ephemeral\"}",
     "[]", "{}", "[[]]", "[\"\"]", "[\"x\", \"y\"]", "[1]",
     "[{\"type\":\"text\",\"text\":\"t\"}]",
     "[{\"type\":\"text\",\"text\":\"\"}]",
@@ -479,6 +479,24 @@ static const char  *thinking_tool_body =
     "\"tool_choice\":\"auto\",\"max_completion_tokens\":9000}";
 
 
+/* Prompt caching the LiteLLM way: cache_control on content parts. */
+static const char  *cache_body =
+    "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":["
+    "{\"type\":\"text\",\"text\":\"Long rules.\",\"cache_control\":"
+    "{\"type\":\"ephemeral\"}}]},"
+    "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Doc\","
+    "\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"1h\"}},"
+    "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x.test/a.png\"},"
+    "\"cache_control\":{\"type\":\"ephemeral\"}},{\"type\":\"text\","
+    "\"text\":\"q\",\"cache_control\":null}]},"
+    "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"t\","
+    "\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":"
+    "\"{\\\"n\\\":1}\"}}]},"
+    "{\"role\":\"tool\",\"tool_call_id\":\"t\",\"content\":[{\"type\":"
+    "\"text\",\"text\":\"res\",\"cache_control\":{\"type\":\"ephemeral\"}}]}"
+    "]}";
+
+
 /* Images and documents: URL, data URLs, an image_url given as a string. */
 static const char  *media_body =
     "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":["
@@ -689,6 +707,7 @@ main(void)
     base_case("sampling and stop", sampling_body, 1);
     base_case("images and documents", media_body, 1);
     base_case("thinking", thinking_body, 1);
+    base_case("cache_control on parts", cache_body, 1);
     base_case("thinking in a tool loop", thinking_tool_body, 1);
 
     s = typical_request(14);
