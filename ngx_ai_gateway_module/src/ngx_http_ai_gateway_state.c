@@ -300,9 +300,7 @@ ngx_http_ai_gateway_state_init_process(ngx_cycle_t *cycle)
 
     agw_state_after_fork(amcf->state);
 
-    if (amcf->state_path.len
-        && agw_state_prefault(amcf->state) == -1)
-    {
+    if (amcf->state_path.len && agw_state_prefault(amcf->state) == -1) {
         ngx_log_error(NGX_LOG_WARN, cycle->log, ngx_errno,
                       "ai_gateway_state: prefaulting \"%V\" failed, its "
                       "pages will be faulted in as events are written",
