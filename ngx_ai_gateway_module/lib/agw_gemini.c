@@ -24,7 +24,7 @@ const agw_dialect_ops_t  agw_gemini_ops = {
     agw_gm_stream_passthrough,
     agw_gm_error_body,
     agw_gm_error_parse,
-    NULL                        /* stream_encode_text: not yet */
+    agw_gm_stream_encode_text
 };
 
 

@@ -72,6 +72,8 @@ json_t *agw_gm_args_object(const char *args, size_t len, agw_error_t *err);
 int agw_gm_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev);
 int agw_gm_stream_encode(agw_stream_t *s, json_t *chunk, agw_buf_t *out);
 int agw_gm_stream_end(agw_stream_t *s, agw_buf_t *out);
+int agw_gm_stream_encode_text(agw_stream_t *s, const char *text, size_t len,
+    agw_buf_t *out);
 int agw_gm_stream_error(agw_stream_t *s, const agw_error_t *err,
     agw_buf_t *out);
 int agw_gm_stream_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,

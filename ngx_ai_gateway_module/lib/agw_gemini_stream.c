@@ -437,6 +437,55 @@ failed:
 
 
 /*
+ * A text delta of the first candidate, as agw_gm_stream_encode writes it
+ * from a hub chunk with only delta.content, once the responseId is known
+ * (the first chunk settles it): the text's JSON copied as it came, the
+ * rest of the event, the same for every text, made once in s->text_fixed.
+ */
+int
+agw_gm_stream_encode_text(agw_stream_t *s, const char *text, size_t len,
+    agw_buf_t *out)
+{
+    agw_buf_t            *t;
+    agw_gemini_stream_t  *g = &s->gemini;
+    static const char     head[] = "data: {\"candidates\":[{\"content\":"
+                                   "{\"parts\":[{\"text\":";
+
+    if (g->id[0] == '\0') {
+        return AGW_STREAM_DECLINED;
+    }
+
+    t = &s->text_fixed;
+
+    if (t->len == 0
+        && (agw_buf_append_str(t, "}],\"role\":\"model\"},\"index\":0}],"
+                                  "\"modelVersion\":") != 0
+            || agw_buf_append(t, s->model_json.data, s->model_json.len) != 0
+            || agw_buf_append_str(t, ",\"responseId\":") != 0
+            || agw_buf_append_json_string(t, g->id, strlen(g->id)) != 0
+            || agw_buf_append_str(t, "}\r\n\r\n") != 0))
+    {
+        agw_buf_reset(t);
+        return -1;
+    }
+
+    if (agw_buf_reserve(out, sizeof(head) - 1 + len + t->len) != 0) {
+        return -1;
+    }
+
+    memcpy(out->data + out->len, head, sizeof(head) - 1);
+    memcpy(out->data + out->len + sizeof(head) - 1, text, len);
+    memcpy(out->data + out->len + sizeof(head) - 1 + len, t->data, t->len);
+    out->len += sizeof(head) - 1 + len + t->len;
+    out->data[out->len] = '\0';
+
+    g->seen |= 1u;
+
+    return 0;
+}
+
+
+/*
  * The last chunk: every held tool call as one functionCall part, the
  * finishReason of each candidate and the usage.  A tool call whose
  * arguments did not add up to a JSON object ends the stream with an error

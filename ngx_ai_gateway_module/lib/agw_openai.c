@@ -604,7 +604,7 @@ failed:
  * out with the first delta and the id and created are settled: the same
  * members in the same order, with the text's JSON copied as it came.
  * Everything before the text is the same for the rest of the stream:
- * made once, in s->text_head.
+ * made once, in s->text_fixed.
  */
 static int
 agw_openai_stream_encode_text(agw_stream_t *s, const char *text, size_t len,
@@ -618,7 +618,7 @@ agw_openai_stream_encode_text(agw_stream_t *s, const char *text, size_t len,
         return AGW_STREAM_DECLINED;
     }
 
-    h = &s->text_head;
+    h = &s->text_fixed;
 
     if (h->len == 0) {
         id = s->openai.id[0] ? s->openai.id : "chatcmpl-gateway";

@@ -1074,7 +1074,7 @@ agw_stream_free(agw_stream_t *s)
     agw_gemini_stream_free(&s->gemini);
 
     agw_buf_free(&s->model_json);
-    agw_buf_free(&s->text_head);
+    agw_buf_free(&s->text_fixed);
     free(s->model);
     free(s);
 }

@@ -107,7 +107,7 @@ struct agw_stream_s {
     const agw_dialect_ops_t    *cops;
     char                       *model;          /* client-facing, owned */
     agw_buf_t                   model_json;     /* the same, a JSON string */
-    agw_buf_t                   text_head;      /* stream_encode_text's */
+    agw_buf_t                   text_fixed;     /* stream_encode_text's */
     int                         include_usage;
     int64_t                     created;        /* from the opts, or 0 */
     agw_sse_parser_t            sse;

@@ -517,65 +517,6 @@ test_encoder_switching(void)
 }
 
 
-/*
- * The text path (text deltas written without a hub chunk) against the
- * hub path for the same stream: the same events as JSON, the same usage.
- * Returns 1 when they agree; *raw_kept tells whether the output holds
- * needle, which only the text path's copy of the provider's bytes keeps.
- */
-static int
-text_path_agrees(agw_dialect_t p, agw_dialect_t c, const char *in,
-    size_t len, const char *needle, int *raw_kept)
-{
-    int                 i, hub, same;
-    json_t             *a, *b;
-    events_t            e[2];
-    agw_buf_t           out[2] = { AGW_BUF_INIT, AGW_BUF_INIT };
-    agw_usage_t         u[2];
-    agw_stream_t       *s;
-    agw_stream_opts_t   o = { "alias-model", 1, 0 };
-
-    for (hub = 0; hub < 2; hub++) {
-        s = agw_stream_new(p, c, &o);
-        if (s == NULL) {
-            return 0;
-        }
-        s->hub_only = hub;
-        (void) agw_stream_feed(s, in, len, &out[hub]);
-        (void) agw_stream_finish(s, 1, &out[hub]);
-        u[hub] = *agw_stream_usage(s);
-        agw_stream_free(s);
-        events_parse(out[hub].data, out[hub].len, &e[hub]);
-    }
-
-    same = e[0].n == e[1].n && e[0].n > 0
-           && memcmp(&u[0], &u[1], sizeof(u[0])) == 0;
-    for (i = 0; same && i < e[0].n; i++) {
-        if (strcmp(e[0].data[i], e[1].data[i]) == 0) {
-            continue;
-        }
-        a = json_loads(e[0].data[i], 0, NULL);
-        b = json_loads(e[1].data[i], 0, NULL);
-        same = a != NULL && json_equal(a, b);
-        if (!same) {
-            tap_diag("event %d: text path %s\n# hub path %s", i,
-                     e[0].data[i], e[1].data[i]);
-        }
-        json_decref(a);
-        json_decref(b);
-    }
-
-    *raw_kept = needle && strstr(out[0].data, needle) != NULL
-                && strstr(out[1].data, needle) == NULL;
-
-    events_free(&e[0]);
-    events_free(&e[1]);
-    agw_buf_free(&out[0]);
-    agw_buf_free(&out[1]);
-    return same;
-}
-
-
 static void
 test_text_path(void)
 {
