@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "agw_direct.h"
+#include "agw_passthrough.h"
 #include "agw_translate_int.h"
 
 
@@ -630,6 +631,18 @@ agw_translate_request_body(agw_dialect_t client, agw_dialect_t provider,
     if (client == AGW_DIALECT_OPENAI && provider == AGW_DIALECT_ANTHROPIC) {
         rc = agw_direct_openai_to_anthropic_request(body, len, opts, out);
         if (rc != AGW_DIRECT_DECLINED) {
+            return rc;
+        }
+
+    } else if (client == AGW_DIALECT_OPENAI && provider == client) {
+        rc = agw_passthrough_request(body, len, opts->model, opts->stream,
+                                     out);
+        if (rc != AGW_PASSTHROUGH_DECLINED) {
+            if (rc < 0) {
+                agw_error_set(err, AGW_ERR_INVALID_REQUEST, 0,
+                              "invalid_json", "The request body is not "
+                              "valid JSON");
+            }
             return rc;
         }
     }
