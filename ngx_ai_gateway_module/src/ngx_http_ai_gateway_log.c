@@ -11,26 +11,99 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <openssl/rand.h>
+
 #include "ngx_http_ai_gateway_module.h"
 
 
 static ngx_int_t  ngx_http_ai_gateway_request_id_index = NGX_ERROR;
+
+/*
+ * nginx makes $request_id from 16 fresh RAND_bytes: with OpenSSL 3 that is
+ * most of what an event costs.  When nothing in the configuration refers
+ * to $request_id, the event's id is a worker's random prefix (drawn once)
+ * and a counter, as unique and in the same 32-hex form; it is put in the
+ * variable's cache, so anything reading $request_id later (njs by name)
+ * sees the same id.
+ */
+static ngx_uint_t  ngx_http_ai_gateway_request_id_used;
+static u_char      ngx_http_ai_gateway_rid_prefix[8];
+static uint64_t    ngx_http_ai_gateway_rid_count;
+static ngx_pid_t   ngx_http_ai_gateway_rid_pid;
+
+
+static void
+ngx_http_ai_gateway_request_id(ngx_http_request_t *r)
+{
+    u_char                     *p, b[8];
+    ngx_uint_t                  i;
+    uint64_t                    n;
+    ngx_http_variable_value_t  *vv;
+
+    vv = &r->variables[ngx_http_ai_gateway_request_id_index];
+    if (vv->valid || vv->not_found) {
+        return;                                 /* already evaluated */
+    }
+
+    if (ngx_http_ai_gateway_rid_pid != ngx_pid) {
+        if (RAND_bytes(ngx_http_ai_gateway_rid_prefix,
+                       sizeof(ngx_http_ai_gateway_rid_prefix)) != 1)
+        {
+            return;                             /* nginx's own, then */
+        }
+
+        ngx_http_ai_gateway_rid_pid = ngx_pid;
+    }
+
+    p = ngx_pnalloc(r->pool, 32);
+    if (p == NULL) {
+        return;
+    }
+
+    n = ++ngx_http_ai_gateway_rid_count;
+    for (i = 0; i < 8; i++) {
+        b[7 - i] = (u_char) (n >> (8 * i));
+    }
+
+    ngx_hex_dump(ngx_hex_dump(p, ngx_http_ai_gateway_rid_prefix, 8), b, 8);
+
+    vv->data = p;
+    vv->len = 32;
+    vv->valid = 1;
+    vv->no_cacheable = 0;
+    vv->not_found = 0;
+}
 
 
 ngx_int_t
 ngx_http_ai_gateway_log_init(ngx_conf_t *cf)
 {
     ngx_str_t                   name = ngx_string("request_id");
+    ngx_uint_t                  i;
+    ngx_http_variable_t        *v;
     ngx_http_handler_pt        *h;
     ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    /* the whole http{} block is parsed: every log_format, header or map
+     * that uses $request_id has indexed it by now */
+    ngx_http_ai_gateway_request_id_used = 0;
+    v = cmcf->variables.elts;
+    for (i = 0; i < cmcf->variables.nelts; i++) {
+        if (v[i].name.len == name.len
+            && ngx_strncasecmp(v[i].name.data, name.data, name.len) == 0)
+        {
+            ngx_http_ai_gateway_request_id_used = 1;
+            break;
+        }
+    }
 
     ngx_http_ai_gateway_request_id_index = ngx_http_get_variable_index(cf,
                                                                      &name);
     if (ngx_http_ai_gateway_request_id_index == NGX_ERROR) {
         return NGX_ERROR;
     }
-
-    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
     if (h == NULL) {
@@ -131,6 +204,10 @@ ngx_http_ai_gateway_log_handler(ngx_http_request_t *r)
         at->error_class = (a[i].status >= NGX_HTTP_BAD_REQUEST)
                           ? (uint8_t) agw_error_class_of_status(a[i].status)
                           : 0;
+    }
+
+    if (!ngx_http_ai_gateway_request_id_used) {
+        ngx_http_ai_gateway_request_id(r);
     }
 
     rid = ngx_http_get_indexed_variable(r,

@@ -174,7 +174,8 @@ _EOC_
 # new(%opt): http => directives for http{} (providers, routes, keys,
 # prices; "MOCK" and "DEAD" in them are replaced by the mock's and a dead
 # port), state => 'size=1m capture=2k' (the ai_gateway_state parameters),
-# workers => N, access_log => a log_format string for the gateway.
+# workers => N, access_log => a log_format string for the gateway,
+# no_request_id => 1 (no X-Request-Id header: nothing uses $request_id).
 sub new {
     my ($class, %opt) = @_;
     my $self = bless { %opt }, $class;
@@ -246,7 +247,8 @@ $http
     server {
         listen 127.0.0.1:$self->{gw_port};
 $log
-        add_header X-Request-Id \$request_id always;
+@{[ $self->{no_request_id} ? ''
+     : '        add_header X-Request-Id $request_id always;' ]}
         location /v1/ { ai_gateway openai anthropic; }
         include $ROOT/conf/ai_gateway_upstream.conf;
     }
