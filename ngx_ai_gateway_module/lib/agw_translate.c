@@ -472,37 +472,6 @@ agw_translate_error(agw_dialect_t provider, agw_dialect_t client,
 
 /* Helpers shared by the dialects */
 
-static int
-agw_json_append_cb(const char *buffer, size_t size, void *data)
-{
-    return agw_buf_append(data, buffer, size);
-}
-
-
-/* One pass straight into the buffer: measuring first with json_dumpb()
- * would serialise everything twice. */
-int
-agw_json_append(agw_buf_t *out, const json_t *j)
-{
-    size_t  len;
-
-    len = out->len;
-
-    /* 15 significant digits print 0.7 as 0.7, not 0.69999999999999996 */
-    if (json_dump_callback(j, agw_json_append_cb, out,
-                           JSON_COMPACT | JSON_REAL_PRECISION(15)) != 0)
-    {
-        out->len = len;
-        if (out->data != NULL) {
-            out->data[len] = '\0';
-        }
-        return -1;
-    }
-
-    return 0;
-}
-
-
 static int64_t
 agw_json_int(const json_t *obj, const char *key)
 {

@@ -21,6 +21,7 @@
 
 #include "agw_buf.h"
 #include "agw_dialect.h"
+#include "agw_json_write.h"
 #include "agw_usage.h"
 
 /* Dialect-neutral error classes; each dialect renders its own shape. */
@@ -121,13 +122,6 @@ typedef struct {
 int agw_translate_response(agw_dialect_t provider, agw_dialect_t client,
     const char *body, size_t len, const agw_response_opts_t *opts,
     agw_buf_t *out, agw_usage_t *usage, agw_error_t *err);
-
-
-/*
- * Appends j as compact JSON, reals to 15 significant digits (0.7, not
- * 0.69999999999999996).  0, or -1 when out of memory (out unchanged).
- */
-int agw_json_append(agw_buf_t *out, const json_t *j);
 
 
 /* Streams */
