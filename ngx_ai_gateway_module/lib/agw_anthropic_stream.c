@@ -398,7 +398,7 @@ agw_ant_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev)
         return rc;
     }
 
-    j = json_loadb(ev->data, ev->data_len, 0, NULL);
+    j = agw_json_load(ev->data, ev->data_len);
     if (!json_is_object(j)) {
         json_decref(j);
         return -1;
@@ -883,7 +883,7 @@ agw_ant_stream_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,
     json_t      *j, *msg;
     const char  *type, *name;
 
-    j = json_loadb(ev->data, ev->data_len, 0, NULL);
+    j = agw_json_load(ev->data, ev->data_len);
     type = agw_ant_str(j, "type");
 
     if (type == NULL) {

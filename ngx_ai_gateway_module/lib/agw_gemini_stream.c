@@ -99,7 +99,7 @@ agw_gm_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev)
         return 0;
     }
 
-    in = json_loadb(ev->data, ev->data_len, 0, NULL);
+    in = agw_json_load(ev->data, ev->data_len);
     if (!json_is_object(in)) {
         json_decref(in);
         return -1;
@@ -663,7 +663,7 @@ agw_gm_stream_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,
         return 0;
     }
 
-    in = json_loadb(ev->data, ev->data_len, 0, NULL);
+    in = agw_json_load(ev->data, ev->data_len);
     if (!json_is_object(in)) {
         json_decref(in);
         return -1;

@@ -279,7 +279,7 @@ agw_openai_event_json(const agw_sse_event_t *ev)
 {
     json_t  *j;
 
-    j = json_loadb(ev->data, ev->data_len, 0, NULL);
+    j = agw_json_load(ev->data, ev->data_len);
     if (!json_is_object(j)) {
         json_decref(j);
         return NULL;

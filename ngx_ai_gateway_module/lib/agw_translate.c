@@ -277,7 +277,7 @@ agw_error_parse_generic(const char *body, size_t len, agw_error_t *err)
     const char   *code;
     agw_err_class_t  cls;
 
-    root = json_loadb(body, len, 0, NULL);
+    root = agw_json_load(body, len);
     if (root == NULL) {
         return;
     }
@@ -425,7 +425,7 @@ agw_translate_error(agw_dialect_t provider, agw_dialect_t client,
     if (provider == client && pops != NULL && len > 0
         && status >= 400 && status <= 599)
     {
-        j = json_loadb(body, len, 0, NULL);
+        j = agw_json_load(body, len);
         if (json_is_object(j)) {
             json_decref(j);
             *client_status = status;
@@ -616,10 +616,11 @@ agw_translate_request_body(agw_dialect_t client, agw_dialect_t provider,
         }
     }
 
-    in = json_loadb(body, len, 0, &jerr);
+    in = agw_json_load(body, len);
     if (in == NULL) {
         /* the module checked the grammar: a number beyond what jansson
-         * holds, or a caller that did not */
+         * holds, or a caller that did not; jansson says which */
+        json_decref(json_loadb(body, len, 0, &jerr));
         agw_error_set(err, AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
                       "The request body cannot be translated: %s", jerr.text);
         return -1;
@@ -730,7 +731,6 @@ agw_translate_response_ops(agw_dialect_t provider, agw_dialect_t client,
 {
     int            rc;
     json_t        *in, *hub, *res;
-    json_error_t   jerr;
 
     if (cops == NULL || pops == NULL) {
         agw_error_set(err, AGW_ERR_BAD_GATEWAY, 0, "unsupported_dialect",
@@ -748,7 +748,7 @@ agw_translate_response_ops(agw_dialect_t provider, agw_dialect_t client,
         return -1;
     }
 
-    in = json_loadb(body, len, 0, &jerr);
+    in = agw_json_load(body, len);
     if (!json_is_object(in)) {
         json_decref(in);
         agw_error_set(err, AGW_ERR_BAD_GATEWAY, 0, "invalid_upstream_body",

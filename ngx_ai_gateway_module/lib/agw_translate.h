@@ -21,7 +21,7 @@
 
 #include "agw_buf.h"
 #include "agw_dialect.h"
-#include "agw_json_write.h"
+#include "agw_json_tree.h"
 #include "agw_usage.h"
 
 /* Dialect-neutral error classes; each dialect renders its own shape. */
