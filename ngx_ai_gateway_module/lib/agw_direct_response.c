@@ -371,41 +371,16 @@ agw_dr_usage(const agw_dr_top_t *top, agw_usage_t *u)
 static int
 agw_dr_utf8_valid(const char *s)
 {
-    size_t          i, n;
-    unsigned char   c, c1;
+    size_t  i, n, len;
 
-    while (*s) {
-        c = (unsigned char) *s;
+    len = strlen(s);
 
-        if (c < 0x80) {
-            s++;
-            continue;
-        }
-
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 3;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 4;
-        } else {
+    for (i = 0; i < len; i += n) {
+        n = (unsigned char) s[i] < 0x80 ? 1
+                                        : agw_json_utf8_len(s + i, len - i);
+        if (n == 0) {
             return 0;
         }
-
-        for (i = 1; i < n; i++) {
-            if (((unsigned char) s[i] & 0xC0) != 0x80) {
-                return 0;               /* also stops at the NUL */
-            }
-        }
-
-        c1 = (unsigned char) s[1];
-        if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F)
-            || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F))
-        {
-            return 0;                   /* overlong, surrogate, > U+10FFFF */
-        }
-
-        s += n;
     }
 
     return 1;

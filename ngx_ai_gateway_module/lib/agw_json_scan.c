@@ -56,7 +56,7 @@ agw_scan_ws(agw_scan_t *s)
 
 
 static int
-agw_scan_hex4(const char *p, unsigned *v)
+agw_json_hex4(const char *p, unsigned *v)
 {
     int       i;
     unsigned  c, d;
@@ -81,6 +81,33 @@ agw_scan_hex4(const char *p, unsigned *v)
 }
 
 
+size_t
+agw_json_unicode_escape(const char *p, const char *end, unsigned *cp)
+{
+    unsigned  u, lo;
+
+    if (end - p < 6 || agw_json_hex4(p + 2, &u) != 0 || u == 0
+        || (u >= 0xDC00 && u <= 0xDFFF))
+    {
+        return 0;                       /* \\u0000, or a lone low surrogate */
+    }
+
+    if (u < 0xD800 || u > 0xDBFF) {
+        *cp = u;
+        return 6;
+    }
+
+    if (end - p < 12 || p[6] != '\\' || p[7] != 'u'
+        || agw_json_hex4(p + 8, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF)
+    {
+        return 0;
+    }
+
+    *cp = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+    return 12;
+}
+
+
 /*
  * A string, at its opening quote.  Like jansson: no raw control bytes,
  * valid UTF-8 (no overlong forms, no surrogates), valid escapes, \u
@@ -89,9 +116,9 @@ agw_scan_hex4(const char *p, unsigned *v)
 static int
 agw_scan_string(agw_scan_t *s, int *escaped)
 {
-    unsigned char  c, c1;
-    unsigned       u, lo;
-    size_t         n, i;
+    unsigned char  c;
+    unsigned       u;
+    size_t         n;
 
     s->p++;
     *escaped = 0;
@@ -126,29 +153,12 @@ agw_scan_string(agw_scan_t *s, int *escaped)
                 continue;
 
             case 'u':
-                if (s->end - s->p < 6 || agw_scan_hex4(s->p + 2, &u) != 0
-                    || u == 0)
-                {
+                n = agw_json_unicode_escape(s->p, s->end, &u);
+                if (n == 0) {
                     return -1;
                 }
 
-                s->p += 6;
-
-                if (u >= 0xDC00 && u <= 0xDFFF) {
-                    return -1;                    /* a lone low surrogate */
-                }
-
-                if (u >= 0xD800 && u <= 0xDBFF) {
-                    if (s->end - s->p < 6 || s->p[0] != '\\' || s->p[1] != 'u'
-                        || agw_scan_hex4(s->p + 2, &lo) != 0
-                        || lo < 0xDC00 || lo > 0xDFFF)
-                    {
-                        return -1;
-                    }
-
-                    s->p += 6;
-                }
-
+                s->p += n;
                 continue;
 
             default:
@@ -165,32 +175,9 @@ agw_scan_string(agw_scan_t *s, int *escaped)
             continue;
         }
 
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 3;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 4;
-        } else {
+        n = agw_json_utf8_len(s->p, (size_t) (s->end - s->p));
+        if (n == 0) {
             return -1;
-        }
-
-        if ((size_t) (s->end - s->p) < n) {
-            return -1;
-        }
-
-        c1 = (unsigned char) s->p[1];
-
-        if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F)
-            || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F))
-        {
-            return -1;                /* overlong, surrogate, > U+10FFFF */
-        }
-
-        for (i = 1; i < n; i++) {
-            if (((unsigned char) s->p[i] & 0xC0) != 0x80) {
-                return -1;
-            }
         }
 
         s->p += n;

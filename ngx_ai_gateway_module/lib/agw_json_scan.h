@@ -70,6 +70,59 @@ typedef struct {
 
 int agw_json_pick(void *ud, const agw_json_member_t *m);
 
+/*
+ * The \\u escape at p (its backslash; end bounds it), a surrogate pair
+ * taken whole, as jansson takes it: the code point into *cp and the bytes
+ * it spans (6 or 12) returned, or 0 for a bad one (not four hex digits,
+ * \\u0000, a lone surrogate).
+ */
+size_t agw_json_unicode_escape(const char *p, const char *end,
+    unsigned *cp);
+
+/*
+ * The length of the UTF-8 sequence at p (n > 0 bytes there, p[0] >= 0x80)
+ * as jansson takes it, or 0: no overlong forms, no surrogates, nothing
+ * past U+10FFFF, no sequence cut short.  Inline: the scanner, the tree
+ * reader and writer call it for every non-ASCII character.
+ */
+static inline size_t
+agw_json_utf8_len(const char *p, size_t n)
+{
+    size_t         i, len;
+    unsigned char  c, c1;
+
+    c = (unsigned char) p[0];
+
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+    } else {
+        return 0;
+    }
+
+    if (n < len) {
+        return 0;
+    }
+
+    for (i = 1; i < len; i++) {
+        if (((unsigned char) p[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+    }
+
+    c1 = (unsigned char) p[1];
+    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F)
+        || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F))
+    {
+        return 0;
+    }
+
+    return len;
+}
+
 /* A JSON integer value (no fraction or exponent) into *v; 0 or -1. */
 int agw_json_member_int(const agw_json_member_t *m, int64_t *v);
 

@@ -8,59 +8,11 @@
 #include <string.h>
 
 #include "agw_direct_util.h"
+#include "agw_json_scan.h"
 #include "agw_json_tree.h"
 
 
 #define AGW_JSON_DEPTH  2048      /* JSON_PARSER_MAX_DEPTH, jansson's */
-
-
-/*
- * The length of the UTF-8 sequence at p (at most n bytes), or 0 when it is
- * not one jansson accepts: no overlong forms, no surrogates, nothing past
- * U+10FFFF.
- */
-static size_t
-agw_json_utf8_len(const unsigned char *p, size_t n)
-{
-    size_t    len, i;
-    uint32_t  cp;
-
-    if (p[0] < 0xC2) {
-        return 0;                           /* continuation, or overlong */
-    }
-
-    if (p[0] < 0xE0) {
-        len = 2;
-        cp = p[0] & 0x1F;
-    } else if (p[0] < 0xF0) {
-        len = 3;
-        cp = p[0] & 0x0F;
-    } else if (p[0] < 0xF5) {
-        len = 4;
-        cp = p[0] & 0x07;
-    } else {
-        return 0;
-    }
-
-    if (n < len) {
-        return 0;
-    }
-
-    for (i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80) {
-            return 0;
-        }
-        cp = cp << 6 | (p[i] & 0x3F);
-    }
-
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)))
-        || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-    {
-        return 0;
-    }
-
-    return len;
-}
 
 
 /* A string with jansson's escapes: the quote, the backslash, the short
@@ -87,7 +39,7 @@ agw_json_write_string(agw_buf_t *out, const char *s, size_t len)
         c = (unsigned char) s[i];
 
         if (c >= 0x80) {
-            n = agw_json_utf8_len((const unsigned char *) s + i, len - i);
+            n = agw_json_utf8_len(s + i, len - i);
             if (n == 0) {
                 return -1;
             }
@@ -261,32 +213,6 @@ agw_json_read_ws(agw_json_reader_t *r)
 
 
 static int
-agw_json_hex4(const char *p, unsigned *v)
-{
-    int       i;
-    unsigned  c, d;
-
-    d = 0;
-    for (i = 0; i < 4; i++) {
-        c = (unsigned char) p[i];
-
-        if (c >= '0' && c <= '9') {
-            c -= '0';
-        } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
-            c = (c | 0x20) - 'a' + 10;
-        } else {
-            return -1;
-        }
-
-        d = d << 4 | c;
-    }
-
-    *v = d;
-    return 0;
-}
-
-
-static int
 agw_json_put_utf8(agw_buf_t *b, unsigned cp)
 {
     char    u[4];
@@ -326,7 +252,7 @@ static int
 agw_json_read_string(agw_json_reader_t *r, const char **s, size_t *len)
 {
     size_t          n;
-    unsigned        u, lo;
+    unsigned        u;
     const char     *start;
     unsigned char   c;
 
@@ -356,8 +282,7 @@ agw_json_read_string(agw_json_reader_t *r, const char **s, size_t *len)
         }
 
         if (c >= 0x80) {
-            n = agw_json_utf8_len((const unsigned char *) r->p,
-                                  (size_t) (r->end - r->p));
+            n = agw_json_utf8_len(r->p, (size_t) (r->end - r->p));
             if (n == 0) {
                 return -1;
             }
@@ -388,8 +313,7 @@ agw_json_read_string(agw_json_reader_t *r, const char **s, size_t *len)
         }
 
         if (c >= 0x80) {
-            n = agw_json_utf8_len((const unsigned char *) r->p,
-                                  (size_t) (r->end - r->p));
+            n = agw_json_utf8_len(r->p, (size_t) (r->end - r->p));
             if (n == 0 || agw_buf_append(&r->str, r->p, n) != 0) {
                 return -1;
             }
@@ -420,29 +344,12 @@ agw_json_read_string(agw_json_reader_t *r, const char **s, size_t *len)
         case 't':  c = '\t'; break;
 
         case 'u':
-            if (r->end - r->p < 6 || agw_json_hex4(r->p + 2, &u) != 0
-                || u == 0)
-            {
+            n = agw_json_unicode_escape(r->p, r->end, &u);
+            if (n == 0) {
                 return -1;
             }
 
-            r->p += 6;
-
-            if (u >= 0xDC00 && u <= 0xDFFF) {
-                return -1;                      /* a lone low surrogate */
-            }
-
-            if (u >= 0xD800 && u <= 0xDBFF) {
-                if (r->end - r->p < 6 || r->p[0] != '\\' || r->p[1] != 'u'
-                    || agw_json_hex4(r->p + 2, &lo) != 0
-                    || lo < 0xDC00 || lo > 0xDFFF)
-                {
-                    return -1;
-                }
-
-                r->p += 6;
-                u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-            }
+            r->p += n;
 
             if (agw_json_put_utf8(&r->str, u) != 0) {
                 return -1;
