@@ -528,40 +528,6 @@ test_text_path(void)
         "stream-tool-use.documented.sse", "stream-thinking.chunks.jsonl",
         "stream-thinking.documented.sse", "stream-prompt-cache.chunks.jsonl",
     };
-    /* an escape jansson would print as UTF-8, a duplicate key, an escaped
-     * key, an index that is not the open block's, a text that is a number:
-     * only the first is the text path's, the others go to the tree */
-    static const char   crafted[] =
-        "event: message_start\n"
-        "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
-        "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"c\","
-        "\"content\":[],\"usage\":{\"input_tokens\":5,"
-        "\"output_tokens\":1}}}\n\n"
-        "event: content_block_start\n"
-        "data: {\"type\":\"content_block_start\",\"index\":0,"
-        "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
-        "event: content_block_delta\n"
-        "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
-        "{\"type\":\"text_delta\",\"text\":\"start\"}}\n\n"
-        "event: content_block_delta\n"
-        "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
-        "{\"type\":\"text_delta\",\"text\":\"caf\\u00e9 \\/\"}}\n\n"
-        "event: content_block_delta\n"
-        "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
-        "{\"type\":\"text_delta\",\"text\":\"a\",\"text\":\"b\"}}\n\n"
-        "event: content_block_delta\n"
-        "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
-        "{\"type\":\"text_delta\",\"text\":\"c\",\"t\\u0065xt\":\"d\"}}\n\n"
-        "event: content_block_delta\n"
-        "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
-        "{\"type\":\"text_delta\",\"text\":\"\"}}\n\n"
-        "event: content_block_stop\n"
-        "data: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
-        "event: message_delta\n"
-        "data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
-        "\"end_turn\"},\"usage\":{\"output_tokens\":7}}\n\n"
-        "event: message_stop\n"
-        "data: {\"type\":\"message_stop\"}\n\n";
 
     for (i = 0; i < (int) (sizeof(fixtures) / sizeof(fixtures[0])); i++) {
         snprintf(name, sizeof(name), "anthropic-messages/%s", fixtures[i]);
@@ -575,7 +541,8 @@ test_text_path(void)
            fixtures[i]);
     }
 
-    ok(text_path_agrees(A, O, crafted, sizeof(crafted) - 1,
+    ok(text_path_agrees(A, O, crafted_anthropic_deltas,
+                        sizeof(crafted_anthropic_deltas) - 1,
                         "\"content\":\"caf\\u00e9 \\/\"", &kept),
        "crafted deltas: equal events");
     ok(kept, "the text path copied the provider's escapes as they came");

@@ -543,28 +543,6 @@ test_text_path(void)
     int                 kept;
     char               *text;
     size_t              len;
-    static const char   ant[] =
-        "event: message_start\n"
-        "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
-        "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"c\","
-        "\"content\":[],\"usage\":{\"input_tokens\":5,"
-        "\"output_tokens\":1}}}\n\n"
-        "event: content_block_start\n"
-        "data: {\"type\":\"content_block_start\",\"index\":0,"
-        "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
-        "event: content_block_delta\n"
-        "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
-        "{\"type\":\"text_delta\",\"text\":\"start\"}}\n\n"
-        "event: content_block_delta\n"
-        "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
-        "{\"type\":\"text_delta\",\"text\":\"caf\\u00e9 \\/\"}}\n\n"
-        "event: content_block_stop\n"
-        "data: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
-        "event: message_delta\n"
-        "data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
-        "\"end_turn\"},\"usage\":{\"output_tokens\":7}}\n\n"
-        "event: message_stop\n"
-        "data: {\"type\":\"message_stop\"}\n\n";
 
     text = fixture_read("anthropic-messages/stream-text.sse", &len);
     ok(text != NULL
@@ -580,9 +558,10 @@ test_text_path(void)
        "openai stream-text.sse -> gemini: text path and hub path agree");
     free(text);
 
-    ok(text_path_agrees(AGW_DIALECT_ANTHROPIC, AGW_DIALECT_GEMINI, ant,
-                        sizeof(ant) - 1, "{\"text\":\"caf\\u00e9 \\/\"}",
-                        &kept),
+    ok(text_path_agrees(AGW_DIALECT_ANTHROPIC, AGW_DIALECT_GEMINI,
+                        crafted_anthropic_deltas,
+                        sizeof(crafted_anthropic_deltas) - 1,
+                        "{\"text\":\"caf\\u00e9 \\/\"}", &kept),
        "crafted anthropic deltas -> gemini: text path and hub path agree");
     ok(kept, "the text path copied the provider's escapes as they came");
 }
