@@ -340,10 +340,10 @@ static int
 agw_ant_fast_text_delta(agw_stream_t *s, const agw_sse_event_t *ev)
 {
     int64_t                   idx;
+    agw_dj_iter_t             it;
+    agw_json_member_t         m, type, text;
     agw_json_pick_t           ev_m = { { "type", "index", "delta" }, 3,
                                        { { 0 } }, 0 };
-    agw_json_pick_t           delta_m = { { "type", "text" }, 2,
-                                          { { 0 } }, 0 };
     agw_anthropic_decoder_t  *d;
 
     d = &s->anthropic.dec;
@@ -363,22 +363,39 @@ agw_ant_fast_text_delta(agw_stream_t *s, const agw_sse_event_t *ev)
         || ev_m.has != 7
         || !agw_ant_raw_is(&ev_m.m[0], "\"content_block_delta\"")
         || agw_json_member_int(&ev_m.m[1], &idx) != 0 || idx != d->block
-        || ev_m.m[2].type != AGW_JSON_OBJECT
-        || agw_json_scan(ev_m.m[2].value, ev_m.m[2].value_len,
-                         agw_json_pick, &delta_m, NULL) != 0
-        || delta_m.has != 3
-        || !agw_ant_raw_is(&delta_m.m[0], "\"text_delta\"")
-        || delta_m.m[1].type != AGW_JSON_STRING)
+        || ev_m.m[2].type != AGW_JSON_OBJECT)
     {
         return AGW_STREAM_DECLINED;
     }
 
-    if (delta_m.m[1].value_len == 2) {
+    /* the delta, validated by the scan above: walked, the last of a
+     * repeated key kept as jansson keeps it */
+    memset(&type, 0, sizeof(agw_json_member_t));
+    memset(&text, 0, sizeof(agw_json_member_t));
+
+    agw_dj_iter_init(&it, ev_m.m[2].value, ev_m.m[2].value_len);
+    while (agw_dj_next(&it, &m)) {
+        if (m.escaped) {
+            return AGW_STREAM_DECLINED;
+        }
+        if (agw_dj_key_is(&m, "type")) {
+            type = m;
+        } else if (agw_dj_key_is(&m, "text")) {
+            text = m;
+        }
+    }
+
+    if (!agw_ant_raw_is(&type, "\"text_delta\"")
+        || text.type != AGW_JSON_STRING)
+    {
+        return AGW_STREAM_DECLINED;
+    }
+
+    if (text.value_len == 2) {
         return 0;                              /* "": nothing to say */
     }
 
-    return agw_stream_emit_text(s, delta_m.m[1].value,
-                                delta_m.m[1].value_len);
+    return agw_stream_emit_text(s, text.value, text.value_len);
 }
 
 
