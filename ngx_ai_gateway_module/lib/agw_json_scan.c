@@ -116,73 +116,80 @@ agw_json_unicode_escape(const char *p, const char *end, unsigned *cp)
 static int
 agw_scan_string(agw_scan_t *s, int *escaped)
 {
-    unsigned char  c;
-    unsigned       u;
-    size_t         n;
+    size_t          n;
+    unsigned        u;
+    unsigned char   c;
+    const char     *p, *end;
 
-    s->p++;
+    /* locals, not s->p: the plain-byte loop is the scanner's hot spot and
+     * must keep its pointer in a register */
+    p = s->p + 1;
+    end = s->end;
     *escaped = 0;
 
-    while (s->p < s->end) {
-        while (s->p < s->end && agw_json_plain[(unsigned char) *s->p]) {
-            s->p++;
+    while (p < end) {
+        while (p < end && agw_json_plain[(unsigned char) *p]) {
+            p++;
         }
 
-        if (s->p == s->end) {
+        if (p == end) {
             break;
         }
 
-        c = (unsigned char) *s->p;
+        c = (unsigned char) *p;
 
         if (c == '"') {
-            s->p++;
+            s->p = p + 1;
             return 0;
         }
 
         if (c == '\\') {
             *escaped = 1;
 
-            if (s->end - s->p < 2) {
-                return -1;
+            if (end - p < 2) {
+                break;
             }
 
-            switch (s->p[1]) {
+            switch (p[1]) {
             case '"': case '\\': case '/': case 'b': case 'f': case 'n':
             case 'r': case 't':
-                s->p += 2;
+                p += 2;
                 continue;
 
             case 'u':
-                n = agw_json_unicode_escape(s->p, s->end, &u);
+                n = agw_json_unicode_escape(p, end, &u);
                 if (n == 0) {
+                    s->p = p;
                     return -1;
                 }
 
-                s->p += n;
+                p += n;
                 continue;
 
             default:
+                s->p = p;
                 return -1;
             }
         }
 
         if (c < 0x20) {
-            return -1;
+            break;
         }
 
         if (c < 0x80) {
-            s->p++;
+            p++;
             continue;
         }
 
-        n = agw_json_utf8_len(s->p, (size_t) (s->end - s->p));
+        n = agw_json_utf8_len(p, (size_t) (end - p));
         if (n == 0) {
-            return -1;
+            break;
         }
 
-        s->p += n;
+        p += n;
     }
 
+    s->p = p;
     return -1;
 }
 
