@@ -376,9 +376,13 @@ agw_openai_fast_text_chunk(agw_stream_t *s, const agw_sse_event_t *ev)
         }
         if (agw_dj_key_is(&m, "delta")) {
             delta = m;
-        } else if (agw_dj_key_is(&m, "finish_reason")
-                   && m.type != AGW_JSON_NULL)
+        } else if ((agw_dj_key_is(&m, "finish_reason")
+                    && m.type != AGW_JSON_NULL)
+                   || (agw_dj_key_is(&m, "index")
+                       && (m.value_len != 1 || m.value[0] != '0')))
         {
+            /* a finish, or a candidate other than the first (Gemini
+             * clients get it by that index) */
             return AGW_STREAM_DECLINED;
         }
     }

@@ -543,6 +543,17 @@ test_text_path(void)
     int                 kept;
     char               *text;
     size_t              len;
+    /* a lone choice of another index: the Gemini client gets candidate 2 */
+    static const char   second[] =
+        "data: {\"id\":\"c\",\"choices\":[{\"index\":0,"
+        "\"delta\":{\"role\":\"assistant\",\"content\":\"a\"}}]}\n\n"
+        "data: {\"id\":\"c\",\"choices\":[{\"index\":0,"
+        "\"delta\":{\"content\":\"b\"}}]}\n\n"
+        "data: {\"id\":\"c\",\"choices\":[{\"index\":2,"
+        "\"delta\":{\"content\":\"c\"}}]}\n\n"
+        "data: {\"id\":\"c\",\"choices\":[{\"index\":0,"
+        "\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+        "data: [DONE]\n\n";
 
     text = fixture_read("anthropic-messages/stream-text.sse", &len);
     ok(text != NULL
@@ -557,6 +568,10 @@ test_text_path(void)
                            NULL, &kept),
        "openai stream-text.sse -> gemini: text path and hub path agree");
     free(text);
+
+    ok(text_path_agrees(AGW_DIALECT_OPENAI, AGW_DIALECT_GEMINI, second,
+                        sizeof(second) - 1, NULL, &kept),
+       "openai chunks of candidate 2 -> gemini: both paths agree");
 
     ok(text_path_agrees(AGW_DIALECT_ANTHROPIC, AGW_DIALECT_GEMINI,
                         crafted_anthropic_deltas,
