@@ -486,7 +486,9 @@ agw_json_pick(void *ud, const agw_json_member_t *m)
     }
 
     for (i = 0; i < p->n; i++) {
-        if (strncmp(p->keys[i], m->key, m->key_len) == 0
+        /* the first byte rules out most keys without a call */
+        if (m->key_len > 0 && p->keys[i][0] == m->key[0]
+            && strncmp(p->keys[i], m->key, m->key_len) == 0
             && p->keys[i][m->key_len] == '\0')
         {
             p->m[i] = *m;
