@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <sqlite3.h>
 
@@ -30,6 +31,7 @@
 #define AGW_DB_PURGE_CHUNK      5000
 #define AGW_DB_CKPT_EVERY_MS    200
 #define AGW_DB_CKPT_RESTART     16384   /* WAL frames: force a restart */
+#define AGW_DB_WAL_KEEP         (16 * 1024 * 1024)  /* WAL file bytes kept */
 
 
 /* One rollup group of the batch being stored. */
@@ -76,6 +78,7 @@ struct agw_db_s {
     pthread_cond_t   ckpt_cond;
     int              ckpt_running;
     int              ckpt_stop;
+    char            *wal_path;       /* PATH-wal, for its size */
 };
 
 
@@ -232,6 +235,16 @@ agw_db_exec(agw_db_t *db, const char *sql, char *err, size_t errlen)
 }
 
 
+static int
+agw_db_wal_big(agw_db_t *db)
+{
+    struct stat  st;
+
+    return db->wal_path != NULL && stat(db->wal_path, &st) == 0
+           && st.st_size > AGW_DB_WAL_KEEP;
+}
+
+
 static void *
 agw_db_checkpointer(void *data)
 {
@@ -259,16 +272,25 @@ agw_db_checkpointer(void *data)
         /* PASSIVE never waits for the drain.  Under a steady load it may
          * never catch up with the WAL's end, so past a size RESTART waits
          * (busy_timeout) for a moment between two batches and lets the
-         * next batch write the WAL from its start again. */
+         * next batch write the WAL from its start again.  SQLite reuses
+         * the WAL file without shrinking it: once everything is copied
+         * and the file is past AGW_DB_WAL_KEEP (a backlog drained at once
+         * grows it), TRUNCATE gives the disk space back. */
         log = done = 0;
         if (sqlite3_wal_checkpoint_v2(db->ckpt_db, NULL,
                                       SQLITE_CHECKPOINT_PASSIVE, &log, &done)
-            == SQLITE_OK
-            && log > AGW_DB_CKPT_RESTART)
+            == SQLITE_OK)
         {
-            (void) sqlite3_wal_checkpoint_v2(db->ckpt_db, NULL,
-                                             SQLITE_CHECKPOINT_RESTART,
-                                             NULL, NULL);
+            if (log > AGW_DB_CKPT_RESTART) {
+                (void) sqlite3_wal_checkpoint_v2(db->ckpt_db, NULL,
+                                                 SQLITE_CHECKPOINT_RESTART,
+                                                 NULL, NULL);
+
+            } else if (done == log && agw_db_wal_big(db)) {
+                (void) sqlite3_wal_checkpoint_v2(db->ckpt_db, NULL,
+                                                 SQLITE_CHECKPOINT_TRUNCATE,
+                                                 NULL, NULL);
+            }
         }
 
         pthread_mutex_lock(&db->ckpt_lock);
@@ -284,6 +306,17 @@ static int
 agw_db_checkpointer_start(agw_db_t *db, const char *path, char *err,
     size_t errlen)
 {
+    size_t  n;
+
+    n = strlen(path);
+    db->wal_path = malloc(n + sizeof("-wal"));
+    if (db->wal_path == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memcpy(db->wal_path, path, n);
+    memcpy(db->wal_path + n, "-wal", sizeof("-wal"));
+
     if (sqlite3_open_v2(path, &db->ckpt_db, SQLITE_OPEN_READWRITE
                         | SQLITE_OPEN_NOMUTEX, NULL)
         != SQLITE_OK)
@@ -479,6 +512,7 @@ agw_db_close(agw_db_t *db)
 
     free(db->groups);
     free(db->used);
+    free(db->wal_path);
     free(db);
 }
 
