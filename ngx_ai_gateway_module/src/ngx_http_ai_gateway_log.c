@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 
 #include "ngx_http_ai_gateway_module.h"
+#include "agw_responses.h"
 
 
 static ngx_int_t  ngx_http_ai_gateway_request_id_index = NGX_ERROR;
@@ -116,6 +117,30 @@ ngx_http_ai_gateway_log_init(ngx_conf_t *cf)
 }
 
 
+static uint8_t
+ngx_http_ai_gateway_stream_error_class(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx)
+{
+    agw_responses_t    *rs;
+    const agw_error_t  *err;
+
+    err = NULL;
+
+    if (ctx->stream) {
+        err = agw_stream_error(ctx->stream);
+
+    } else {
+        rs = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_filter_module);
+        if (rs) {
+            err = &rs->error;
+        }
+    }
+
+    return (err && err->cls != AGW_ERR_NONE) ? (uint8_t) err->cls
+                                              : AGW_ERR_BAD_GATEWAY;
+}
+
+
 #define ngx_http_ai_gateway_event_str(ev, field, s)                           \
     agw_event_set(ev, field, (const char *) (s)->data, (s)->len)
 
@@ -186,8 +211,9 @@ ngx_http_ai_gateway_log_handler(ngx_http_request_t *r)
         && (!ctx->got_last || ctx->stream_truncated))
     {
         /* a stream cut by the provider: 200 on the wire, an error all
-           the same */
-        ev.error_class = AGW_ERR_BAD_GATEWAY;
+           the same; the provider's own error event, if it sent one, says
+           which (rate limit, overloaded...) */
+        ev.error_class = ngx_http_ai_gateway_stream_error_class(r, ctx);
     }
 
     ev.n_attempts = (uint8_t) ngx_min(ctx->attempts.nelts, 255);

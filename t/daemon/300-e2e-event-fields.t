@@ -2,7 +2,8 @@
 #
 # Every field of the usage event, produced by real nginx and stored by the
 # real daemon, checked against what the request did: a plain answer, a
-# stream (time to first byte, usage from the last chunk), a failover over
+# stream (time to first byte, usage from the last chunk), a stream the
+# provider ends with its own error event (its class kept), a failover over
 # a refused connection and a 500 (each try with its outcome), an
 # Anthropic client on an OpenAI provider, a 500 passed through, a 401, the
 # key's name and never its secret, and the cost with
@@ -37,6 +38,8 @@ my $gw = AgwE2E->new(
     ai_gateway_route qwen mock:dashscope/qwen-turbo;
     ai_gateway_route priced mock:gpt-4o;
     ai_gateway_route streamed mockstream:gpt-4o;
+    ai_gateway_provider midlimit type=openai url=MOCK/midlimit/v1 key_env=AGW_E2E_UPSTREAM_KEY;
+    ai_gateway_route midlimit midlimit:gpt-4o;
     ai_gateway_route failover refused:gpt-4o broken:gpt-4o mock:gpt-4o;
     ai_gateway_route allbad broken:gpt-4o;
     @{[ AgwE2E::static_key('alice', $secret) ]}
@@ -145,6 +148,16 @@ is_deeply([@$ev{qw(prompt_tokens completion_tokens cached_tokens
 is($ev->{cost_micro_usd}, 7000, 'stream cost');
 is($ev->{bytes_out}, logged($r->{id})->{sent}, 'stream bytes out = $bytes_sent');
 
+# 4b. A stream the provider ends with its own error event: the event's
+# class is the provider's (rate limit), not just "bad gateway".
+$r = $gw->chat(key => $secret, model => 'midlimit', stream => 1);
+is($r->{status}, 200, 'stream started before the error');
+like($r->{content}, qr/Rate limit reached/, 'the client got the error event');
+unlike($r->{content}, qr/\[DONE\]/, 'and no [DONE]');
+$ev = $gw->event($r->{id});
+is($ev->{error_class}, 'rate_limit',
+   'error class: the rate limit the provider reported mid-stream');
+
 # 5. Failover: a refused connection, a 500, then an answer.
 $r = $gw->chat(key => $secret, model => 'failover');
 is($r->{status}, 200, 'failover answered');
@@ -213,8 +226,8 @@ is_deeply([map { "$_->{provider}:$_->{status}" } @{ $api->{json}{attempt_list} }
           ['refused:502', 'broken:500', 'mock:200'], 'with its tries');
 is($api->{json}{key}, 'alice', 'and the key by name');
 
-is($gw->scalar_sql('SELECT count(*) FROM events'), 8,
-   'eight requests, eight rows');
+is($gw->scalar_sql('SELECT count(*) FROM events'), 9,
+   'nine requests, nine rows');
 
 $gw->check_logs;
 done_testing();

@@ -144,6 +144,10 @@ sub mock_server {
     my $rest = join "\n", map { "            echo -n $_;" } @sse;
     my $err = ngx_quote('{"error":{"message":"upstream exploded",'
         . '"type":"server_error","param":null,"code":null}}');
+    # a stream the provider ends with its own error event, no [DONE]
+    my $limited = ngx_quote('data: {"error":{"message":"Rate limit reached",'
+        . '"type":"rate_limit_exceeded","param":null,'
+        . '"code":"rate_limit_exceeded"}}', '\n\n');
 
     return <<"_EOC_";
     server {
@@ -162,6 +166,12 @@ sub mock_server {
             echo_sleep 0.3;
 $rest
             echo -n 'data: [DONE]\\n\\n';
+        }
+        location /midlimit/v1/chat/completions {
+            echo_read_request_body;
+            default_type text/event-stream;
+            echo -n $first;
+            echo -n $limited;
         }
         location /e500/v1/chat/completions {
             echo_read_request_body;
