@@ -821,7 +821,7 @@ agw_ant_stream_encode_text(agw_stream_t *s, const char *text, size_t len,
     if (agw_buf_append_str(out, "event: content_block_delta\n"
                                 "data: {\"type\":\"content_block_delta\","
                                 "\"index\":") != 0
-        || agw_dj_append_int(out, e->next_block - 1) != 0
+        || agw_json_append_int(out, e->next_block - 1) != 0
         || agw_buf_append_str(out, ",\"delta\":{\"type\":\"text_delta\","
                                    "\"text\":") != 0
         || agw_buf_append(out, text, len) != 0

@@ -1218,7 +1218,7 @@ agw_dr_sampling(agw_buf_t *out, const agw_dr_top_t *t, int64_t budget)
 
         if (agw_dr_lit(out, ",\"thinking\":{\"type\":\"enabled\","
                        "\"budget_tokens\":") != 0
-            || agw_dj_append_int(out, budget) != 0
+            || agw_json_append_int(out, budget) != 0
             || agw_dr_lit(out, "}") != 0)
         {
             return -1;
@@ -1235,7 +1235,7 @@ agw_dr_sampling(agw_buf_t *out, const agw_dr_top_t *t, int64_t budget)
         }
 
         if (agw_dr_lit(out, ",\"temperature\":") != 0
-            || agw_dj_append_real(out, n.d > 1.0 ? 1.0 : n.d) != 0)
+            || agw_json_append_real(out, n.d > 1.0 ? 1.0 : n.d) != 0)
         {
             return -1;
         }
@@ -1251,8 +1251,8 @@ agw_dr_sampling(agw_buf_t *out, const agw_dr_top_t *t, int64_t budget)
         }
 
         if (agw_dr_lit(out, ",\"top_p\":") != 0
-            || (n.integer ? agw_dj_append_int(out, n.i)
-                          : agw_dj_append_real(out, n.d)) != 0)
+            || (n.integer ? agw_json_append_int(out, n.i)
+                          : agw_json_append_real(out, n.d)) != 0)
         {
             return -1;
         }
@@ -1304,7 +1304,7 @@ agw_dr_max_tokens(agw_buf_t *out, const agw_dr_top_t *t,
     }
 
     if (agw_dr_lit(out, ",\"max_tokens\":") != 0
-        || agw_dj_append_int(out, v) != 0)
+        || agw_json_append_int(out, v) != 0)
     {
         return -1;
     }

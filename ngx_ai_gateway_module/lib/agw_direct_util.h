@@ -78,13 +78,6 @@ int agw_dj_number(const char *v, size_t len, agw_dj_number_t *n);
  */
 int agw_dj_check_value(const char *v, size_t len);
 
-/* Appends an integer as jansson prints it (no vsnprintf: this runs per
- * request).  0 or -1 (out unchanged). */
-int agw_dj_append_int(agw_buf_t *out, int64_t v);
-
-/* Appends a real as agw_json_append prints it ("%.15g", always a '.' or
- * an exponent).  0 or -1 (out unchanged). */
-int agw_dj_append_real(agw_buf_t *out, double d);
 
 /*
  * Appends the characters of the JSON string value v (quotes included in

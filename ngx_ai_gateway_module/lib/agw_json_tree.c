@@ -4,15 +4,85 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "agw_direct_util.h"
 #include "agw_json_scan.h"
 #include "agw_json_tree.h"
 
 
 #define AGW_JSON_DEPTH  2048      /* JSON_PARSER_MAX_DEPTH, jansson's */
+
+
+int
+agw_json_append_int(agw_buf_t *out, int64_t v)
+{
+    char      buf[24], *p;
+    uint64_t  n;
+
+    p = buf + sizeof(buf);
+    n = v < 0 ? 0 - (uint64_t) v : (uint64_t) v;
+
+    do {
+        *--p = (char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
+
+    if (v < 0) {
+        *--p = '-';
+    }
+
+    return agw_buf_append(out, p, (size_t) (buf + sizeof(buf) - p));
+}
+
+
+int
+agw_json_append_real(agw_buf_t *out, double d)
+{
+    int     n;
+    char    buf[64], *e, *from, *to;
+    size_t  len;
+
+    n = snprintf(buf, sizeof(buf) - 3, "%.15g", d);
+    if (n < 0 || (size_t) n >= sizeof(buf) - 3) {
+        return -1;
+    }
+
+    len = (size_t) n;
+
+    /* jsonp_dtostr: a '.' or an exponent, so that it reads back as a
+     * real; no '+' and no leading zeros in the exponent */
+    if (strchr(buf, '.') == NULL && strchr(buf, 'e') == NULL) {
+        buf[len++] = '.';
+        buf[len++] = '0';
+        buf[len] = '\0';
+    }
+
+    e = strchr(buf, 'e');
+    if (e != NULL) {
+        from = e + 1;
+        to = from;
+
+        if (*from == '-') {
+            from++;
+            to++;
+        } else if (*from == '+') {
+            from++;
+        }
+
+        while (*from == '0' && from[1] != '\0') {
+            from++;
+        }
+
+        if (from != to) {
+            memmove(to, from, strlen(from) + 1);
+            len = strlen(buf);
+        }
+    }
+
+    return agw_buf_append(out, buf, len);
+}
 
 
 /* A string with jansson's escapes: the quote, the backslash, the short
@@ -146,10 +216,10 @@ agw_json_write_value(agw_buf_t *out, const json_t *j, int depth)
                                      json_string_length(j));
 
     case JSON_INTEGER:
-        return agw_dj_append_int(out, json_integer_value(j));
+        return agw_json_append_int(out, json_integer_value(j));
 
     case JSON_REAL:
-        return agw_dj_append_real(out, json_real_value(j));
+        return agw_json_append_real(out, json_real_value(j));
 
     case JSON_TRUE:
         return agw_buf_append(out, "true", 4);

@@ -24,6 +24,8 @@
 #ifndef AGW_JSON_TREE_H
 #define AGW_JSON_TREE_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 
 #include "agw_buf.h"
@@ -34,6 +36,12 @@
  * UTF-8, as jansson refuses it; out unchanged).
  */
 int agw_json_append(agw_buf_t *out, const json_t *j);
+
+/* An integer as jansson prints it (no vsnprintf: this runs per request);
+ * a real as agw_json_append prints it ("%.15g", always a '.' or an
+ * exponent).  0 or -1 (out unchanged). */
+int agw_json_append_int(agw_buf_t *out, int64_t v);
+int agw_json_append_real(agw_buf_t *out, double d);
 
 /* The tree of an object or array text, or NULL where json_loadb() fails
  * (a new reference). */
