@@ -49,7 +49,12 @@ my $res = $gw->load(n => $N, conc => 4, key => $secret, during => sub {
     });
 });
 
-my @after = workers();
+# old workers finish their requests and then exit: asynchronously, so
+# the check waits for them (a loaded machine took longer than the load)
+my @after;
+AgwE2E::wait_until(sub {
+    @after = workers();
+    @after && !grep({ my $w = $_; grep { $_ == $w } @after } @before) }, 10);
 ok(@before && @after && !grep({ my $w = $_; grep { $_ == $w } @after } @before),
    "new workers (@after) replaced the old ones (@before)");
 
