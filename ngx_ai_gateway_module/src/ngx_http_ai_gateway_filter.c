@@ -334,22 +334,24 @@ ngx_http_ai_gateway_capture(ngx_http_request_t *r,
 
 
 /*
- * Sends ctx->out down the chain in recycled buffers (pitfall 12: one
- * allocation per event would grow the pool for the whole stream), then
- * `tail` (the try's own end-of-output buffer), if any.
+ * ctx->out as a chain of our buffers, `tail` after it; *out is NULL when
+ * both are empty.  Buffers are recycled (pitfall 12: one allocation per
+ * event would grow the pool for the whole stream), and with `flush` the
+ * last one is flushed: the write filter flushes recycled buffers anyway,
+ * so a chain to be held gets them unrecycled.
  */
 
 static ngx_int_t
-ngx_http_ai_gateway_emit(ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx,
-    ngx_chain_t *tail)
+ngx_http_ai_gateway_out_chain(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_uint_t flush, ngx_chain_t *tail,
+    ngx_chain_t **out)
 {
     size_t        off, n;
-    ngx_int_t     rc;
     ngx_buf_t    *b;
-    ngx_chain_t  *out, **ll, *cl;
+    ngx_chain_t  **ll, *cl;
 
-    out = NULL;
-    ll = &out;
+    *out = NULL;
+    ll = out;
     b = NULL;
 
     if (ngx_http_ai_gateway_capture(r, ctx, ctx->out.data, ctx->out.len)
@@ -375,12 +377,12 @@ ngx_http_ai_gateway_emit(ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx,
             b->end = b->start + NGX_HTTP_AI_GATEWAY_OUT_BUF;
             b->tag = (ngx_buf_tag_t) &ngx_http_ai_gateway_filter_module;
             b->temporary = 1;
-            b->recycled = 1;
         }
 
         n = ngx_min((size_t) (b->end - b->start), ctx->out.len - off);
         b->pos = b->start;
         b->last = ngx_cpymem(b->pos, ctx->out.data + off, n);
+        b->recycled = flush;
         b->flush = 0;
 
         *ll = cl;
@@ -390,8 +392,7 @@ ngx_http_ai_gateway_emit(ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx,
     agw_buf_reset(&ctx->out);
 
     if (b) {
-        /* events are sent as they come: no buffering of the answer */
-        b->flush = 1;
+        b->flush = flush;
 
         if (ctx->ttfb == 0) {
             ctx->ttfb = ngx_max(ngx_current_msec - ctx->start, 1);
@@ -399,6 +400,38 @@ ngx_http_ai_gateway_emit(ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx,
     }
 
     *ll = tail;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Sends a try's translated events on, then `tail` (the try's own
+ * end-of-output buffer), if any.  Events are flushed as they come (no
+ * buffering of the answer), except the provider's last bytes: once the
+ * try's upstream has its whole answer (u->length is 0 before the output
+ * filter runs, for a Content-Length and a chunked answer alike), nginx
+ * finalizes the try and then the client's request before it returns to
+ * epoll, and ngx_http_ai_gateway_send_end() sends what is held here with
+ * the response's end, in one write instead of two.  On loopback a write
+ * costs as much as parsing the whole stream.
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_emit(ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx,
+    ngx_chain_t *tail)
+{
+    ngx_int_t     rc;
+    ngx_chain_t  *out;
+
+    if (r->upstream && r->upstream->length == 0) {
+        /* held in ctx->out for the response's end */
+        return tail ? ngx_http_next_body_filter(r, tail) : NGX_OK;
+    }
+
+    if (ngx_http_ai_gateway_out_chain(r, ctx, 1, tail, &out) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     if (out == NULL) {
         return NGX_OK;
@@ -410,6 +443,43 @@ ngx_http_ai_gateway_emit(ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx,
                           (ngx_buf_tag_t) &ngx_http_ai_gateway_filter_module);
 
     return rc;
+}
+
+
+/*
+ * The end of a streamed response, from the client's request: what the
+ * filter held or the handler wrote into ctx->out, and the last buffer
+ * (what ngx_http_send_special(r, NGX_HTTP_LAST) sends) in one chain.
+ */
+
+ngx_int_t
+ngx_http_ai_gateway_send_end(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx)
+{
+    ngx_chain_t  *last, *out;
+
+    if (ctx->out.len == 0) {
+        return ngx_http_send_special(r, NGX_HTTP_LAST);
+    }
+
+    last = ngx_alloc_chain_link(r->pool);
+    if (last == NULL) {
+        return NGX_ERROR;
+    }
+
+    last->buf = ngx_calloc_buf(r->pool);
+    if (last->buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    last->buf->last_buf = 1;
+    last->next = NULL;
+
+    if (ngx_http_ai_gateway_out_chain(r, ctx, 0, last, &out) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_output_filter(r, out);
 }
 
 

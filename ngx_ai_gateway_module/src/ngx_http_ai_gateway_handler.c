@@ -1078,9 +1078,6 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
 {
     int                   rc, frc;
     char                  model[256];
-    ngx_int_t             nrc;
-    ngx_buf_t            *b;
-    ngx_chain_t           out;
     agw_error_t           err;
     agw_responses_t      *rs;
     agw_response_opts_t   opts;
@@ -1090,30 +1087,17 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
         rs = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_filter_module);
 
         if (!ctx->got_last && (ctx->stream || rs)) {
-            agw_buf_reset(&ctx->out);
-
+            /* the client's dialect's end of a stream cut short */
             frc = rs ? agw_responses_finish(rs, &ctx->out)
                      : agw_stream_finish(ctx->stream, 0, &ctx->out);
 
-            if (frc >= 0 && ctx->out.len) {
-                b = ngx_create_temp_buf(r->pool, ctx->out.len);
-                if (b == NULL) {
-                    return NGX_ERROR;
-                }
-
-                b->last = ngx_cpymem(b->pos, ctx->out.data, ctx->out.len);
-                b->flush = 1;
-                out.buf = b;
-                out.next = NULL;
-
-                nrc = ngx_http_output_filter(r, &out);
-                if (nrc == NGX_ERROR) {
-                    return NGX_ERROR;
-                }
+            if (frc < 0) {
+                agw_buf_reset(&ctx->out);
             }
         }
 
-        return ngx_http_send_special(r, NGX_HTTP_LAST);
+        /* with what the filter held back, in one write */
+        return ngx_http_ai_gateway_send_end(r, ctx);
     }
 
     /* a whole body, kept by the body filter: translate it now */

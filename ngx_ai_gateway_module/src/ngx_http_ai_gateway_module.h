@@ -215,6 +215,8 @@ ngx_int_t ngx_http_ai_gateway_send_json(ngx_http_request_t *r,
 /* _filter.c */
 ngx_int_t ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr);
+ngx_int_t ngx_http_ai_gateway_send_end(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
 
 /* _variables.c */
 ngx_int_t ngx_http_ai_gateway_add_variables(ngx_conf_t *cf);
