@@ -64,6 +64,47 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
             i = (size_t) (cr - data);
         }
 
+        if (i < len && p->line.len == 0 && !p->has_data && cr == NULL
+            && i + 1 < len && data[i + 1] == '\n' && i - start >= 5
+            && memcmp(data + start, "data:", 5) == 0)
+        {
+            /*
+             * The usual event, whole in this feed: "data: X" and a blank
+             * line, LF ends, nothing pending.  What agw_sse_line() and
+             * the blank line's own pass would do, in one copy.
+             */
+            /* the same limits as the line and the data field have */
+            if (i - start > p->max_event) {
+                p->overflow = 1;
+                return AGW_SSE_ERR_TOO_BIG;
+            }
+
+            start += 5;
+            if (start < i && data[start] == ' ') {
+                start++;
+            }
+
+            if (i - start + 1 + p->event.len > p->max_event) {
+                p->overflow = 1;
+                return AGW_SSE_ERR_TOO_BIG;
+            }
+
+            p->data.len = 0;
+            if (agw_buf_append(&p->data, data + start, i - start) != 0) {
+                return AGW_SSE_ERR_NOMEM;
+            }
+
+            p->has_data = 1;
+            i += 2;
+
+            rc = agw_sse_dispatch(p, cb, ud);
+            if (rc != 0) {
+                return rc;
+            }
+
+            continue;
+        }
+
         if (i == len) {
             /* an incomplete line: keep it for the next feed */
             if (p->line.len + (i - start) > p->max_event) {

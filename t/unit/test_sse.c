@@ -74,6 +74,38 @@ parse_split(const char *s, size_t len, const size_t *cuts, size_t ncuts,
 }
 
 
+/* Feeds s with max_event max, whole or a byte at a time: the feed's
+ * result, or the number of events when it succeeded. */
+static int
+feed_limited(const char *s, size_t len, int max, int bytewise)
+{
+    int               rc;
+    size_t            i;
+    agw_buf_t         events = AGW_BUF_INIT;
+    agw_sse_parser_t  p;
+
+    agw_sse_init(&p, (size_t) max);
+    rc = 0;
+
+    if (bytewise) {
+        for (i = 0; i < len && rc == 0; i++) {
+            rc = agw_sse_feed(&p, s + i, 1, collect, &events);
+        }
+
+    } else {
+        rc = agw_sse_feed(&p, s, len, collect, &events);
+    }
+
+    if (rc == 0) {
+        rc = count_events(&events);
+    }
+
+    agw_sse_free(&p);
+    agw_buf_free(&events);
+    return rc;
+}
+
+
 static int
 parse_bytewise(const char *s, size_t len, agw_buf_t *events)
 {
@@ -345,7 +377,7 @@ stop_at_first(void *ud, const agw_sse_event_t *ev)
 static void
 check_rules(void)
 {
-    int               rc, n, pending;
+    int               rc, n, pending, bad, max, named;
     size_t            cut;
     agw_buf_t         ev = AGW_BUF_INIT, out = AGW_BUF_INIT;
     agw_sse_parser_t  p;
@@ -415,6 +447,34 @@ check_rules(void)
     }
     is_int(rc, AGW_SSE_ERR_TOO_BIG, "many short data lines add up");
     agw_sse_free(&p);
+
+    /*
+     * The limits are the same whether an event comes whole in one feed
+     * (the one-copy path for "data: X\n\n") or a byte at a time (the
+     * line-by-line path): every size around every limit, with and without
+     * an event name before the data.
+     */
+    bad = 0;
+    for (max = 6; max < 24; max++) {
+        for (n = 0; n < 30; n++) {
+            for (named = 0; named < 2; named++) {
+                char  wire[64];
+                int   len, whole, bytewise;
+
+                len = snprintf(wire, sizeof(wire), "%sdata: %.*s\n\n",
+                               named ? "event: e\n" : "", n,
+                               "0123456789012345678901234567890");
+                whole = feed_limited(wire, (size_t) len, max, 0);
+                bytewise = feed_limited(wire, (size_t) len, max, 1);
+                if (whole != bytewise) {
+                    tap_diag("max %d, %d data bytes, named %d: whole %d, "
+                             "bytewise %d", max, n, named, whole, bytewise);
+                    bad++;
+                }
+            }
+        }
+    }
+    ok(bad == 0, "max_event: the same verdict whole and byte by byte");
 
     /* the callback's non-zero value stops the feed */
     agw_sse_init(&p, 0);
