@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Value types, by their first byte. */
 #define AGW_JSON_OBJECT  '{'
@@ -121,6 +122,63 @@ agw_json_utf8_len(const char *p, size_t n)
     }
 
     return len;
+}
+
+/*
+ * Eight bytes at a time, for the string scan that every request and
+ * answer goes through (a byte loop costs about four instructions a byte).
+ * In a word, a byte's high bit is set by (v - k) & ~v where the byte is
+ * below k: exact for the lowest such byte, which is all this needs
+ * (borrows only run upwards).
+ */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ \
+    && defined(__GNUC__)
+#define AGW_JSON_SWAR  1
+#define AGW_JSON_ONES  0x0101010101010101ULL
+#define AGW_JSON_HIGHS 0x8080808080808080ULL
+
+static inline uint64_t
+agw_json_swar_eq(uint64_t v, unsigned char c)
+{
+    uint64_t  x = v ^ (AGW_JSON_ONES * c);
+
+    return (x - AGW_JSON_ONES) & ~x;
+}
+#endif
+
+/*
+ * How many bytes at p stand for themselves inside a JSON string: printable
+ * ASCII but '"' and '\\' (control bytes are invalid, non-ASCII bytes need
+ * their UTF-8 checked), up to n.
+ */
+static inline size_t
+agw_json_plain_run(const char *p, size_t n)
+{
+    size_t         i = 0;
+    unsigned char  c;
+#ifdef AGW_JSON_SWAR
+    uint64_t       v, hit;
+
+    for ( /* void */ ; i + 8 <= n; i += 8) {
+        memcpy(&v, p + i, 8);
+        /* below 0x20 or from 0x80 up: (v - 0x20s) | v has the high bit */
+        hit = (agw_json_swar_eq(v, '"') | agw_json_swar_eq(v, '\\')
+               | (v - AGW_JSON_ONES * 0x20) | v)
+              & AGW_JSON_HIGHS;
+        if (hit) {
+            return i + (size_t) (__builtin_ctzll(hit) >> 3);
+        }
+    }
+#endif
+
+    for ( /* void */ ; i < n; i++) {
+        c = (unsigned char) p[i];
+        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+            break;
+        }
+    }
+
+    return i;
 }
 
 /* A JSON integer value (no fraction or exponent) into *v; 0 or -1. */
