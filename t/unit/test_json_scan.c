@@ -142,6 +142,35 @@ main(void)
        && agw_json_member_int(&mem, &iv) == 0 && iv == 11, "nested integer read");
     ok(agw_json_find(m, strlen(m), "nope", &mem) == -1, "absent member");
 
+    /*
+     * A string's plain bytes are read eight at a time: each kind of byte
+     * that stops that run (a quote, an escape, a control byte, DEL's
+     * neighbours, non-ASCII valid or not) at every offset of a word, with
+     * the same verdict as jansson.
+     */
+    mismatches = 0;
+    for (i = 0; i < 24; i++) {
+        static const char  *stops[] = {
+            "\\\"", "\\\\", "\x01", "\x1f", " ", "\x7f", "\x80",
+            "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xff", "\xc3",
+            "\"", NULL
+        };
+        char  text[96];
+
+        for (v = stops; *v; v++) {
+            n = snprintf(text, sizeof(text), "{\"k\":\"%.*s%s%.*s\"}",
+                         (int) i, "abcdefghijklmnopqrstuvwxyz", *v,
+                         (int) (23 - i), "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+            jv = jansson_verdict(text, (size_t) n);
+            if (jv < 0 || jv != scan_verdict(text, (size_t) n)) {
+                mismatches++;
+                tap_diag("byte(s) %s at offset %zu: jansson %d", *v, i, jv);
+            }
+        }
+    }
+    ok(mismatches == 0, "every byte that ends a plain run, at every offset "
+       "of a word: the same verdict as jansson");
+
     /* every fixture, and mutations of it: the same verdict as jansson */
     files = mismatches = mutations = 0;
 
