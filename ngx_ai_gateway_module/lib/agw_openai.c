@@ -724,7 +724,9 @@ static const unsigned char  agw_openai_nested[256] = {
 /*
  * Past a string's closing quote (p just after the opening one), or NULL:
  * memchr to the next quote, which ends the string unless an odd run of
- * backslashes precedes it (the opening quote stops that run).
+ * backslashes precedes it (the opening quote stops that run).  For a
+ * chunk's short strings memchr's vector probe costs less than eight bytes
+ * at a time in a register would (measured).
  */
 static const char *
 agw_openai_skip_string(const char *p, const char *end)
@@ -779,7 +781,10 @@ agw_openai_skip_key(const char *p, const char *end)
 static const char *
 agw_openai_skip_ws(const char *p, const char *end)
 {
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
+    /* one test for the usual case, a token right there */
+    while (p < end && (unsigned char) *p <= ' '
+           && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+    {
         p++;
     }
 
@@ -849,17 +854,25 @@ typedef struct {
 
 
 /*
- * Finds the top-level "model" and "usage" members of the object d (its
- * first byte '{', its last '}').  Returns 0, or -1 when the chunk needs the
- * parsing path: an "error" member, a key with an escape, either key twice,
- * or bytes the walk cannot place.
+ * Finds the top-level "model", "usage" and "choices" members of the object
+ * d (its first byte '{', its last '}').  Returns 0, or -1 when the chunk
+ * needs the parsing path: an "error" member, a key with an escape, one of
+ * those keys twice, or bytes the walk cannot place.
+ *
+ * A chunk that starts with the bytes s->openai_prefix holds (the last
+ * walked chunk's, through its model's value) is walked from there: the
+ * walk is a function of the bytes, so up to there it would find what it
+ * found then, the model and nothing else it looks for.  That skips id,
+ * object, created and model in every chunk after the first.
  */
 static int
-agw_openai_chunk_members(const char *d, size_t len, agw_openai_member_t *model,
-    agw_openai_member_t *usage)
+agw_openai_chunk_members(agw_stream_t *s, const char *d, size_t len,
+    agw_openai_member_t *model, agw_openai_member_t *usage,
+    agw_openai_member_t *choices)
 {
     const char           *p, *end, *key, *key_end, *prev_end;
     agw_openai_member_t  *m, *last;
+    agw_openai_stream_t  *os = &s->openai;
 
     p = d + 1;
     end = d + len - 1;
@@ -868,6 +881,21 @@ agw_openai_chunk_members(const char *d, size_t len, agw_openai_member_t *model,
 
     model->key = NULL;
     usage->key = NULL;
+    choices->key = NULL;
+
+    if (os->prefix_len && len - 1 > os->prefix_len
+        && memcmp(d, s->openai_prefix, os->prefix_len) == 0)
+    {
+        model->key = d + os->prefix_key;
+        model->value = d + os->prefix_value;
+        model->value_end = d + os->prefix_len;
+        model->prev_end = os->prefix_prev ? d + os->prefix_prev : NULL;
+        model->next_key = NULL;
+        last = model;
+        p = model->value_end;
+        prev_end = p;
+        goto after_value;
+    }
 
     for ( ;; ) {
         p = agw_openai_skip_ws(p, end);
@@ -899,6 +927,9 @@ agw_openai_chunk_members(const char *d, size_t len, agw_openai_member_t *model,
             } else if (memcmp(key, "\"error\"", 7) == 0) {
                 return -1;
             }
+
+        } else if (key_end - key == 9 && memcmp(key, "\"choices\"", 9) == 0) {
+            m = choices;
         }
 
         if (m != NULL && m->key != NULL) {
@@ -932,7 +963,19 @@ agw_openai_chunk_members(const char *d, size_t len, agw_openai_member_t *model,
             m->value_end = p;
         }
 
+        if (m == model && usage->key == NULL && choices->key == NULL
+            && p - d <= AGW_OPENAI_PREFIX_MAX)
+        {
+            memcpy(s->openai_prefix, d, (size_t) (p - d));
+            os->prefix_len = (uint16_t) (p - d);
+            os->prefix_key = (uint16_t) (model->key - d);
+            os->prefix_value = (uint16_t) (model->value - d);
+            os->prefix_prev = prev_end ? (uint16_t) (prev_end - d) : 0;
+        }
+
         prev_end = p;
+
+    after_value:
 
         p = agw_openai_skip_ws(p, end);
         if (p == end) {
@@ -948,13 +991,30 @@ agw_openai_chunk_members(const char *d, size_t len, agw_openai_member_t *model,
 }
 
 
+/* "[]" with any blanks inside. */
+static int
+agw_openai_empty_array(const char *p, const char *end)
+{
+    if (end - p < 2 || *p != '[') {
+        return 0;
+    }
+
+    p = agw_openai_skip_ws(p + 1, end);
+
+    return end - p == 1 && *p == ']';
+}
+
+
 /*
- * The fast path of the passthrough, for the ordinary chunk: the bytes are
- * copied as they came with only the model's value replaced and the
- * "usage": null member cut, without parsing the JSON (a parse and a dump
- * cost most of the passthrough's time).  Anything unusual returns 0 and
- * goes to the parsing path: an "error" or a usage object, an escaped model
- * name or key, multi-line data, a key seen twice.  Returns 1 when it wrote
+ * The fast path of the passthrough, for the ordinary chunk and the usage
+ * chunk: the bytes are copied as they came with only the model's value
+ * replaced and the "usage" member cut when the client did not ask for it,
+ * without parsing the JSON (a parse and a dump cost most of the
+ * passthrough's time).  A usage object is read (and validated) alone; the
+ * usage chunk we asked for on the client's behalf is dropped whole.
+ * Anything unusual returns 0 and goes to the parsing path: an "error", a
+ * usage neither null nor an object, an escaped model name or key,
+ * multi-line data, a key seen twice.  Returns 1 when it wrote (or dropped)
  * the event, 0 to fall back, -1 on allocation failure.
  */
 static int
@@ -965,7 +1025,7 @@ agw_openai_fast_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,
     char                 *w;
     size_t                len, need;
     const char           *d, *pos;
-    agw_openai_member_t   model, usage;
+    agw_openai_member_t   model, usage, choices;
     struct {
         const char  *from;
         const char  *to;
@@ -977,33 +1037,14 @@ agw_openai_fast_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,
 
     if (s->openai.no_fast_path || len < 2 || d[0] != '{' || d[len - 1] != '}'
         || memchr(d, '\n', len) != NULL
-        || agw_openai_chunk_members(d, len, &model, &usage) != 0)
+        || agw_openai_chunk_members(s, d, len, &model, &usage, &choices)
+           != 0)
     {
         return 0;
     }
 
     e[0].from = NULL;
     e[1].from = NULL;
-
-    if (usage.key != NULL) {
-        if (usage.value_end - usage.value != 4
-            || memcmp(usage.value, "null", 4) != 0)
-        {
-            return 0;                       /* a usage object: parse it */
-        }
-
-        if (!s->include_usage) {
-            /* the member and the comma on one side of it */
-            e[1].model = 0;
-            if (usage.prev_end != NULL) {
-                e[1].from = usage.prev_end;
-                e[1].to = usage.value_end;
-            } else {
-                e[1].from = usage.key;
-                e[1].to = usage.next_key ? usage.next_key : usage.value_end;
-            }
-        }
-    }
 
     if (model.key != NULL) {
         /* a value that is not a plain string (42, an object, escapes) is
@@ -1019,6 +1060,45 @@ agw_openai_fast_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,
             e[0].from = model.value;
             e[0].to = model.value_end;
             e[0].model = 1;
+        }
+    }
+
+    if (usage.key != NULL) {
+        if (*usage.value == '{') {
+            /* the usage chunk (or usage on a last content chunk) */
+            if (agw_passthrough_read_usage(usage.value,
+                                           (size_t) (usage.value_end
+                                                     - usage.value),
+                                           &s->usage)
+                != 0)
+            {
+                return 0;
+            }
+
+            if (!s->include_usage && choices.key != NULL
+                && agw_openai_empty_array(choices.value, choices.value_end))
+            {
+                /* the chunk we asked for on the client's behalf */
+                s->started = 1;
+                return 1;
+            }
+
+        } else if (usage.value_end - usage.value != 4
+                   || memcmp(usage.value, "null", 4) != 0)
+        {
+            return 0;                       /* anything else: parse it */
+        }
+
+        if (!s->include_usage) {
+            /* the member and the comma on one side of it */
+            e[1].model = 0;
+            if (usage.prev_end != NULL) {
+                e[1].from = usage.prev_end;
+                e[1].to = usage.value_end;
+            } else {
+                e[1].from = usage.key;
+                e[1].to = usage.next_key ? usage.next_key : usage.value_end;
+            }
         }
     }
 

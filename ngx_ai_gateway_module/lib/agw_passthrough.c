@@ -226,15 +226,27 @@ agw_pt_usage_cb(void *ud, const agw_json_member_t *m)
 static void
 agw_pt_read_usage(const agw_json_member_t *usage, agw_usage_t *u)
 {
+    /* the whole body was scanned: the object is valid */
+    (void) agw_passthrough_read_usage(usage->value, usage->value_len, u);
+}
+
+
+int
+agw_passthrough_read_usage(const char *obj, size_t len, agw_usage_t *u)
+{
     agw_usage_t     n;
     agw_pt_usage_t  pu;
 
     agw_usage_init(&n);
     pu.u = &n;
     pu.in_details = 0;
-    (void) agw_json_scan(usage->value, usage->value_len, agw_pt_usage_cb, &pu,
-                         NULL);
+
+    if (agw_json_scan(obj, len, agw_pt_usage_cb, &pu, NULL) != 0) {
+        return -1;
+    }
+
     agw_usage_merge(u, &n);
+    return 0;
 }
 
 

@@ -51,6 +51,13 @@ int agw_passthrough_response(const char *body, size_t len, const char *model,
     agw_buf_t *out, agw_usage_t *u);
 
 /*
+ * Merges the counts of the usage object obj (either naming scheme above)
+ * into u.  Returns 0, or -1 when obj is not a valid JSON object (u is
+ * then unchanged).
+ */
+int agw_passthrough_read_usage(const char *obj, size_t len, agw_usage_t *u);
+
+/*
  * An OpenAI stream's final usage chunk (a "usage" object, "choices": [],
  * no "error"): merges its usage into u and, with keep, appends the chunk's
  * JSON with its model replaced to out.  Returns 0, AGW_PASSTHROUGH_DECLINED

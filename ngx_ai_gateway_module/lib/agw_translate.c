@@ -7,6 +7,7 @@
  */
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -810,10 +811,13 @@ agw_stream_new_ops(agw_dialect_t provider, agw_dialect_t client,
 {
     agw_stream_t  *s;
 
-    s = calloc(1, sizeof(agw_stream_t));
+    s = malloc(sizeof(agw_stream_t));
     if (s == NULL) {
         return NULL;
     }
+
+    /* not the prefix buffer: zeroing it would cost as much as the rest */
+    memset(s, 0, offsetof(agw_stream_t, openai_prefix));
 
     s->model = strdup(opts && opts->model ? opts->model : "");
     if (s->model == NULL

@@ -124,6 +124,10 @@ struct agw_stream_s {
     agw_openai_stream_t         openai;
     agw_anthropic_stream_t      anthropic;
     agw_gemini_stream_t         gemini;
+
+    /* last: agw_stream_new() zeroes what comes before it only; it is read
+     * below openai.prefix_len alone */
+    char                        openai_prefix[AGW_OPENAI_PREFIX_MAX];
 };
 
 /*

@@ -514,6 +514,12 @@ check_fast_path_shapes(void)
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"e\"}}],"
         "\"usage\":null}\n\n"
         "data: {\"usage\":null}\n\n"
+        "data: {\"id\":\"c1\",\"model\":\"up\",\"choices\":[{\"index\":0,"
+        "\"delta\":{\"content\":\"f\"}}],\"usage\":{\"prompt_tokens\":5,"
+        "\"completion_tokens\":1,\"prompt_tokens_details\":{\"cached_tokens\":"
+        "2},\"completion_tokens_details\":{\"reasoning_tokens\":1}}}\n\n"
+        "data: {\"usage\": {\"prompt_tokens\":5,\"completion_tokens\":2} ,"
+        "\"model\":\"up\",\"choices\":[ \t ]}\n\n"
         "data: {\"id\":\"c1\",\"model\":\"up\",\"choices\":[],\"usage\":"
         "{\"prompt_tokens\":3,\"completion_tokens\":4,\"total_tokens\":7}}\n\n"
         "data: [DONE]\n\n";
@@ -538,6 +544,67 @@ check_fast_path_shapes(void)
     ok(strstr(out.data, "\\u0065") == NULL
        && strstr(out.data, "42") == NULL,
        "an escaped key and a numeric model went through the parser");
+    ok(strstr(out.data, "data: {\"id\":\"c1\",\"model\":\"my-\\\"alias\\\"\","
+                        "\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+                        "\"f\"}}]}\n") != NULL,
+       "usage on a content chunk: read, and cut from it");
+    ok(strstr(out.data, "[ ") == NULL
+       && strstr(out.data, "prompt_tokens") == NULL,
+       "a usage chunk the client did not ask for is dropped whole");
+    ok(u.input == 3 && u.output == 4 && u.cache_read == 2
+       && u.reasoning == 1,
+       "each count from the last chunk that has it: %lld in, %lld out",
+       (long long) u.input, (long long) u.output);
+    agw_buf_free(&out);
+}
+
+
+/*
+ * Chunks that repeat the last chunk's bytes through the model's value (the
+ * walk resumes there): what follows differs in white space, members, a
+ * second "model", an "error"; a chunk that ends right after the prefix; a
+ * model value one byte longer.  The parsing path must agree on each.
+ */
+static void
+check_fast_path_prefix(void)
+{
+    agw_buf_t          w = AGW_BUF_INIT, out = AGW_BUF_INIT;
+    agw_usage_t        u;
+    static const char  wire[] =
+        "data: {\"id\":\"a\",\"object\":\"x\",\"model\":\"up\",\"choices\":"
+        "[{\"index\":0,\"delta\":{\"content\":\"1\"}}]}\n\n"
+        "data: {\"id\":\"a\",\"object\":\"x\",\"model\":\"up\",\"choices\":"
+        "[{\"index\":0,\"delta\":{\"content\":\"2\"}}],\"usage\":null}\n\n"
+        "data: {\"id\":\"a\",\"object\":\"x\",\"model\":\"up\" , \"choices\":"
+        "[{\"index\":0,\"delta\":{\"content\":\"3\"}}]}\n\n"
+        "data: {\"id\":\"a\",\"object\":\"x\",\"model\":\"up\",\"model\":"
+        "\"again\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"4\"}}]}"
+        "\n\n"
+        "data: {\"id\":\"a\",\"object\":\"x\",\"model\":\"up\"}\n\n"
+        "data: {\"id\":\"a\",\"object\":\"x\",\"model\":\"upp\",\"choices\":"
+        "[{\"index\":0,\"delta\":{\"content\":\"5\"}}]}\n\n"
+        "data: {\"id\":\"a\",\"object\":\"x\",\"model\":\"up\",\"choices\":"
+        "[{\"index\":0,\"delta\":{\"content\":\"6\"}}]}\n\n"
+        "data: {\"id\":\"a\",\"object\":\"x\",\"model\":\"up\",\"choices\":"
+        "[],\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":3}}\n\n"
+        "data: {\"id\":\"a\",\"object\":\"x\",\"model\":\"up\",\"error\":"
+        "{\"message\":\"overloaded\",\"type\":\"server_error\"}}\n\n";
+
+    w.data = (char *) wire;
+    w.len = sizeof(wire) - 1;
+    check_fast_path("repeated chunk starts", &w);
+
+    passthrough(&w, 0, 0, &out, &u);
+    ok(strstr(out.data, "\"model\":\"my-\\\"alias\\\"\" , \"choices\"")
+       != NULL,
+       "the bytes after a repeated start are the provider's");
+    ok(strstr(out.data, "\"content\":\"2\"}}]}\n") != NULL
+       && strstr(out.data, "again") == NULL
+       && strstr(out.data, "\"upp\"") == NULL
+       && strstr(out.data, "overloaded") != NULL
+       && strstr(out.data, "[DONE]") == NULL,
+       "usage cut, a second model and every model replaced, the error "
+       "passed on and no [DONE] after it");
     agw_buf_free(&out);
 }
 
@@ -770,6 +837,7 @@ main(void)
     free(s);
 
     check_fast_path_shapes();
+    check_fast_path_prefix();
 
     check_encoder();
     check_errors();
