@@ -235,6 +235,23 @@ agw_sse_line(agw_sse_parser_t *p, const char *line, size_t len,
 
 
 /*
+ * A field's value, NUL-terminated: a buffer that was ever appended to
+ * keeps a spare byte past its length (agw_buf_reserve), one never used is
+ * the empty string.
+ */
+static const char *
+agw_sse_cstr(agw_buf_t *b)
+{
+    if (b->cap == 0) {
+        return "";
+    }
+
+    b->data[b->len] = '\0';
+    return b->data;
+}
+
+
+/*
  * A blank line ends an event.  It is delivered when it has data, or an
  * event name (a bare "event: ping" still means something to Anthropic
  * clients); a blank line after nothing is just spacing.
@@ -250,23 +267,11 @@ agw_sse_dispatch(agw_sse_parser_t *p, agw_sse_event_cb cb, void *ud)
         return 0;
     }
 
-    /* the buffers always keep a spare byte for the NUL */
-    if (agw_buf_reserve(&p->data, 0) != 0
-        || agw_buf_reserve(&p->event, 0) != 0
-        || agw_buf_reserve(&p->id, 0) != 0)
-    {
-        return AGW_SSE_ERR_NOMEM;
-    }
-
-    p->data.data[p->data.len] = '\0';
-    p->event.data[p->event.len] = '\0';
-    p->id.data[p->id.len] = '\0';
-
-    ev.event = p->event.data;
+    ev.event = agw_sse_cstr(&p->event);
     ev.event_len = p->event.len;
-    ev.data = p->data.data;
+    ev.data = agw_sse_cstr(&p->data);
     ev.data_len = p->data.len;
-    ev.id = p->id.data;
+    ev.id = agw_sse_cstr(&p->id);
     ev.id_len = p->id.len;
 
     rc = cb(ud, &ev);
