@@ -1036,7 +1036,7 @@ agw_openai_fast_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,
     len = ev->data_len;
 
     if (s->openai.no_fast_path || len < 2 || d[0] != '{' || d[len - 1] != '}'
-        || memchr(d, '\n', len) != NULL
+        || ev->multiline
         || agw_openai_chunk_members(s, d, len, &model, &usage, &choices)
            != 0)
     {
@@ -1170,6 +1170,12 @@ agw_openai_stream_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,
         s->openai.done_seen = 1;
         s->provider_done = 1;
         s->client_done = 1;
+
+        if (ev->event_len == 0) {
+            /* what agw_sse_write() would frame, without its line scan */
+            return agw_buf_append(out, "data: [DONE]\n\n", 14);
+        }
+
         return agw_sse_write(out, ev->event, ev->data, ev->data_len);
     }
 

@@ -195,8 +195,12 @@ agw_sse_line(agw_sse_parser_t *p, const char *line, size_t len,
             p->overflow = 1;
             return AGW_SSE_ERR_TOO_BIG;
         }
-        if (p->has_data && agw_buf_append(&p->data, "\n", 1) != 0) {
-            return AGW_SSE_ERR_NOMEM;
+        if (p->has_data) {
+            if (agw_buf_append(&p->data, "\n", 1) != 0) {
+                return AGW_SSE_ERR_NOMEM;
+            }
+
+            p->multiline = 1;
         }
         if (agw_buf_append(&p->data, value, vlen) != 0) {
             return AGW_SSE_ERR_NOMEM;
@@ -273,6 +277,7 @@ agw_sse_dispatch(agw_sse_parser_t *p, agw_sse_event_cb cb, void *ud)
     ev.data_len = p->data.len;
     ev.id = agw_sse_cstr(&p->id);
     ev.id_len = p->id.len;
+    ev.multiline = p->multiline;
 
     rc = cb(ud, &ev);
 
@@ -280,6 +285,7 @@ agw_sse_dispatch(agw_sse_parser_t *p, agw_sse_event_cb cb, void *ud)
     p->event.len = 0;
     p->id.len = 0;
     p->has_data = 0;
+    p->multiline = 0;
 
     return rc;
 }

@@ -23,6 +23,7 @@ typedef struct {
     size_t       data_len;
     const char  *id;         /* "" when none */
     size_t       id_len;
+    unsigned     multiline:1; /* data joined from several lines: has "\n" */
 } agw_sse_event_t;
 
 /* Return 0 to continue, non-zero to stop; agw_sse_feed() returns it. */
@@ -36,6 +37,7 @@ typedef struct {
     size_t     max_event;     /* bytes one event may hold; 0: 16 MiB */
     unsigned   skip_lf:1;     /* last byte was CR: a following LF is part */
     unsigned   has_data:1;
+    unsigned   multiline:1;   /* a second data line was joined */
     unsigned   overflow:1;
 } agw_sse_parser_t;
 

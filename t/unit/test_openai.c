@@ -563,7 +563,8 @@ check_fast_path_shapes(void)
  * Chunks that repeat the last chunk's bytes through the model's value (the
  * walk resumes there): what follows differs in white space, members, a
  * second "model", an "error"; a chunk that ends right after the prefix; a
- * model value one byte longer.  The parsing path must agree on each.
+ * model value one byte longer; data on two lines.  The parsing path must
+ * agree on each.
  */
 static void
 check_fast_path_prefix(void)
@@ -585,6 +586,8 @@ check_fast_path_prefix(void)
         "[{\"index\":0,\"delta\":{\"content\":\"5\"}}]}\n\n"
         "data: {\"id\":\"a\",\"object\":\"x\",\"model\":\"up\",\"choices\":"
         "[{\"index\":0,\"delta\":{\"content\":\"6\"}}]}\n\n"
+        "data: {\"id\":\"a\",\"object\":\"x\",\"model\":\"up\",\n"
+        "data: \"choices\":[{\"index\":0,\"delta\":{\"content\":\"7\"}}]}\n\n"
         "data: {\"id\":\"a\",\"object\":\"x\",\"model\":\"up\",\"choices\":"
         "[],\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":3}}\n\n"
         "data: {\"id\":\"a\",\"object\":\"x\",\"model\":\"up\",\"error\":"

@@ -374,6 +374,14 @@ stop_at_first(void *ud, const agw_sse_event_t *ev)
 }
 
 
+/* Appends '1' or '0' per event: its multiline flag. */
+static int
+note_multiline(void *ud, const agw_sse_event_t *ev)
+{
+    return agw_buf_append((agw_buf_t *) ud, ev->multiline ? "1" : "0", 1);
+}
+
+
 static void
 check_rules(void)
 {
@@ -475,6 +483,27 @@ check_rules(void)
         }
     }
     ok(bad == 0, "max_event: the same verdict whole and byte by byte");
+
+    /* multiline says whether data holds a joined "\n", on either path */
+    for (cut = 0; cut < 2; cut++) {
+        static const char  wire[] = "data: a\n\ndata: a\ndata: b\n\n"
+                                    "data: c\r\n\r\nevent: e\ndata: d\n\n"
+                                    "data:\ndata:\n\ndata: e\n\n";
+        size_t             i;
+
+        agw_sse_init(&p, 0);
+        ev.len = 0;
+        rc = 0;
+        for (i = 0; i < sizeof(wire) - 1 && rc == 0; i += cut ? 1 : 500) {
+            rc = agw_sse_feed(&p, wire + i,
+                              cut ? 1 : sizeof(wire) - 1, note_multiline,
+                              &ev);
+        }
+        agw_sse_free(&p);
+        ok(rc == 0 && ev.len == 6 && memcmp(ev.data, "010010", 6) == 0,
+           "multiline set for joined data lines only (%s)",
+           cut ? "byte by byte" : "whole");
+    }
 
     /* the callback's non-zero value stops the feed */
     agw_sse_init(&p, 0);
