@@ -12,6 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "agw_passthrough.h"
 #include "agw_direct_util.h"
 #include "agw_translate_int.h"
@@ -715,12 +719,6 @@ agw_openai_stream_error(agw_stream_t *s, const agw_error_t *err,
  * escapes, nested values by counting brackets outside strings.
  */
 
-/* Bytes that matter inside a nested value; everything else is skipped. */
-static const unsigned char  agw_openai_nested[256] = {
-    ['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1
-};
-
-
 /*
  * Past a string's closing quote (p just after the opening one), or NULL:
  * memchr to the next quote, which ends the string unless an odd run of
@@ -792,13 +790,177 @@ agw_openai_skip_ws(const char *p, const char *end)
 }
 
 
-/* Past the value at p (not white space), or NULL when it does not end
- * before end. */
-static const char *
-agw_openai_skip_value(const char *p, const char *end)
-{
-    int  depth;
+#ifdef __SSE2__
 
+/* Bit i set when an odd number of bits 0..i of x are: for a block's quote
+ * mask, the bytes inside a string (its opening quote included). */
+static inline unsigned
+agw_openai_prefix_xor16(unsigned x)
+{
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+
+    return x & 0xffff;
+}
+
+#endif
+
+
+/*
+ * Past the object or array at p, or NULL when it does not end before end:
+ * brackets counted outside strings, a backslash in a string skipping the
+ * byte after it.  lo is where the chunk starts (p's block may be read from
+ * there).
+ *
+ * With SSE2, sixteen bytes at a time as bit masks of quotes, backslashes
+ * and brackets (the last block ends at end and overlaps the one before).
+ * A block without a backslash, nearly all of them, takes no loop for its
+ * strings: the quote mask's prefix parity says which bytes are inside one,
+ * and only the brackets outside are visited.  A block with a backslash is
+ * walked bit by bit.  A chunk's "choices" is mostly short strings, where a
+ * byte loop and a memchr per string cost three times as much.  The byte
+ * loop is the whole walk without SSE2, and for a chunk under 16 bytes.
+ */
+static const char *
+agw_openai_skip_nested(const char *lo, const char *p, const char *end)
+{
+    int            depth, in_str;
+    unsigned char  c;
+#ifdef __SSE2__
+    size_t         n, shift;
+    unsigned       q, bs, op, cl, all, bit, last, carry, ins;
+    __m128i        v;
+    const __m128i  vq = _mm_set1_epi8('"'), vbs = _mm_set1_epi8('\\'),
+                   vo = _mm_set1_epi8('{'), va = _mm_set1_epi8('['),
+                   vc = _mm_set1_epi8('}'), vz = _mm_set1_epi8(']');
+#endif
+
+    depth = 0;
+    in_str = 0;
+
+#ifdef __SSE2__
+    while (p < end) {
+        n = (size_t) (end - p);
+
+        if (n >= 16) {
+            v = _mm_loadu_si128((const __m128i *) p);
+            n = 16;
+            shift = 0;
+
+        } else if (end - lo >= 16) {
+            /* the last 16 bytes; the ones before p shifted out */
+            v = _mm_loadu_si128((const __m128i *) (end - 16));
+            shift = 16 - n;
+
+        } else {
+            break;
+        }
+
+        q = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, vq)) >> shift;
+        bs = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, vbs)) >> shift;
+        op = (unsigned) _mm_movemask_epi8(
+                 _mm_or_si128(_mm_cmpeq_epi8(v, vo), _mm_cmpeq_epi8(v, va)))
+             >> shift;
+        cl = (unsigned) _mm_movemask_epi8(
+                 _mm_or_si128(_mm_cmpeq_epi8(v, vc), _mm_cmpeq_epi8(v, vz)))
+             >> shift;
+
+        last = 1u << (n - 1);
+        carry = 0;
+
+        if (bs == 0) {
+            ins = agw_openai_prefix_xor16(q) ^ (in_str ? 0xffff : 0);
+            all = (op | cl) & ~ins;
+
+            while (all) {
+                bit = all & (0u - all);
+                all ^= bit;
+
+                if (op & bit) {
+                    depth++;
+
+                } else if (--depth == 0) {
+                    return p + __builtin_ctz(bit) + 1;
+                }
+            }
+
+            in_str = (ins & last) != 0;
+            p += n;
+            continue;
+        }
+
+        all = q | bs | op | cl;
+
+        while (all) {
+            bit = all & (0u - all);
+            all ^= bit;
+
+            if (in_str) {
+                if (bs & bit) {
+                    /* the escaped byte: in this block, or just past it */
+                    if (bit == last) {
+                        carry = 1;
+                    } else {
+                        all &= ~(bit << 1);
+                    }
+
+                } else if (q & bit) {
+                    in_str = 0;
+                }
+
+                continue;
+            }
+
+            if (q & bit) {
+                in_str = 1;
+
+            } else if (op & bit) {
+                depth++;
+
+            } else if ((cl & bit) && --depth == 0) {
+                return p + __builtin_ctz(bit) + 1;
+            }
+        }
+
+        p += n + carry;
+    }
+#endif
+
+    while (p < end) {
+        c = (unsigned char) *p++;
+
+        if (in_str) {
+            if (c == '\\') {
+                p++;
+            } else if (c == '"') {
+                in_str = 0;
+            }
+
+            continue;
+        }
+
+        if (c == '"') {
+            in_str = 1;
+
+        } else if (c == '{' || c == '[') {
+            depth++;
+
+        } else if ((c == '}' || c == ']') && --depth == 0) {
+            return p;
+        }
+    }
+
+    return NULL;
+}
+
+
+/* Past the value at p (not white space), or NULL when it does not end
+ * before end; lo is where the chunk starts. */
+static const char *
+agw_openai_skip_value(const char *lo, const char *p, const char *end)
+{
     if (*p == '"') {
         return agw_openai_skip_string(p + 1, end);
     }
@@ -814,33 +976,7 @@ agw_openai_skip_value(const char *p, const char *end)
         return p;
     }
 
-    depth = 0;
-
-    while (p < end) {
-        if (!agw_openai_nested[(unsigned char) *p]) {
-            p++;
-            continue;
-        }
-
-        if (*p == '"') {
-            p = agw_openai_skip_string(p + 1, end);
-            if (p == NULL) {
-                return NULL;
-            }
-            continue;
-        }
-
-        if (*p == '{' || *p == '[') {
-            depth++;
-
-        } else if (--depth == 0) {
-            return p + 1;
-        }
-
-        p++;
-    }
-
-    return NULL;
+    return agw_openai_skip_nested(lo, p, end);
 }
 
 
@@ -954,7 +1090,7 @@ agw_openai_chunk_members(agw_stream_t *s, const char *d, size_t len,
             last = m;
         }
 
-        p = agw_openai_skip_value(p, end);
+        p = agw_openai_skip_value(d, p, end);
         if (p == NULL) {
             return -1;
         }

@@ -613,6 +613,56 @@ check_fast_path_prefix(void)
 
 
 /*
+ * The walk over a chunk's "choices" reads sixteen bytes at a time: an
+ * escaped quote, an escaped backslash before the closing quote and
+ * brackets inside a string, and brackets in a string without escapes (a
+ * block the walk reads by quote parity), at every offset of a block.  The fast path
+ * must find the "usage" after it (cut, the space in "index": 0 kept, so
+ * the bytes are the fast path's) and agree with the parsing path.
+ */
+static void
+check_fast_path_nested(void)
+{
+    int          k, kept;
+    agw_buf_t    w = AGW_BUF_INIT, out = AGW_BUF_INIT;
+    agw_usage_t  u;
+
+    kept = 0;
+    for (k = 0; k < 80; k++) {
+        w.len = 0;
+        agw_buf_printf(&w, "data: {\"id\":\"a\",\"model\":\"up\",\"choices\":"
+                       "[{\"index\": 0,\"delta\":{\"content\":\"%.*s%s\"}}],"
+                       "\"usage\":null}\n\n"
+                       "data: {\"id\":\"a\",\"model\":\"up\",\"choices\":[],"
+                       "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":"
+                       "2}}\n\ndata: [DONE]\n\n", k % 40,
+                       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+                       k < 40 ? "\\\"q\\\\ ]}{[\\\\" : "a ]} {[ b ]");
+        out.len = 0;
+        passthrough(&w, 0, 0, &out, &u);
+        if (strstr(out.data, "\"index\": 0") != NULL
+            && strstr(out.data, "usage") == NULL
+            && (strstr(out.data, "\\\"q\\\\ ]}{[\\\\\"}}]}\n") != NULL
+                || strstr(out.data, "a ]} {[ b ]\"}}]}\n") != NULL))
+        {
+            kept++;
+        } else {
+            tap_diag("offset %d: %s", k, out.data);
+        }
+
+        if (k % 8 == 0) {
+            check_fast_path("escapes and brackets in a string", &w);
+        }
+    }
+
+    ok(kept == 80, "every offset, with and without escapes: the fast "
+       "path's bytes, usage cut after the choices (%d of 80)", kept);
+    agw_buf_free(&w);
+    agw_buf_free(&out);
+}
+
+
+/*
  * The encoder for an OpenAI client of another provider, fed hub chunks as
  * a decoder makes them: one id and created for the whole stream, the
  * client's model, role on the first delta, usage held for the end.
@@ -841,6 +891,7 @@ main(void)
 
     check_fast_path_shapes();
     check_fast_path_prefix();
+    check_fast_path_nested();
 
     check_encoder();
     check_errors();
