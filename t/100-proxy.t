@@ -199,3 +199,65 @@ POST /v1/chat/completions
 qr/MOCK POST \/ok\/openai\/deployments\/my-deployment\/chat\/completions args="api-version=2024-10-21" auth="" xkey="" goog="" azure="sk-upstream-secret-0123456789" version="" extra="from-config"/
 --- no_error_log
 [error]
+
+
+
+=== TEST 10: a stream the provider answers in one read ends cleanly, its last events sent with the end
+--- http_config
+    MOCK
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/whole/v1;
+    ai_gateway_route gpt-4o p1:up-model;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","stream":true,"messages":[]}
+--- response_headers
+Transfer-Encoding: chunked
+X-AI-Gateway-Provider: p1
+--- response_body_like: ^data: \{[^\n]*"model":"gpt-4o"[^\n]*"Hel"[^\n]*\}\n\ndata: \{[^\n]*"model":"gpt-4o"[^\n]*"lo"[^\n]*\}\n\ndata: \[DONE\]\n\n$
+--- no_error_log
+[error]
+
+
+
+=== TEST 11: the same over HTTP/2
+--- http_config
+    MOCK
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/whole/v1;
+    ai_gateway_route gpt-4o p1:up-model;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- http2
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true},"messages":[]}
+--- response_body_like: ^data: \{[^\n]*"Hel"[^\n]*\}\n\ndata: \{[^\n]*"lo"[^\n]*\}\n\ndata: \{[^\n]*"choices":\[\],"usage":\{"prompt_tokens":7[^\n]*\}\n\ndata: \[DONE\]\n\n$
+--- no_error_log
+[error]
+
+
+
+=== TEST 12: a stream answered in one read and larger than postpone_output: every event, once, in order
+--- http_config
+    MOCK
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/wholebig/v1;
+    ai_gateway_route gpt-4o p1:up-model;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","stream":true,"messages":[]}
+--- response_body eval
+my $b = '';
+for my $c ('{"role":"assistant","content":"Hel"}', (map { "{\"content\":\"w$_ \"}" } 1 .. 15)) {
+    $b .= "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+        . "\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":$c,"
+        . "\"finish_reason\":null}]}\n\n";
+}
+$b .= "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+    . "\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"},"
+    . "\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+$b
+--- no_error_log
+[error]

@@ -47,6 +47,8 @@ sub mock_upstream {
     my $port = '$TEST_NGINX_MOCK_PORT';
     my $first = chunk('{"role":"assistant","content":"Hel"}', 'null');
     my $second = chunk('{"content":"lo"}', '"stop"');
+    # a stream answered whole, with a Content-Length: in one read
+    my $many = join '', map { chunk("{\"content\":\"w$_ \"}", 'null') } 1 .. 15;
 
     return <<"_EOC_";
     log_format agw_mock escape=none 'MOCK \$request_method \$uri args="\$args" auth="\$http_authorization" '
@@ -72,6 +74,14 @@ sub mock_upstream {
             echo -n '$second';
             echo -n '$usage_chunk';
             echo -n 'data: [DONE]\\n\\n';
+        }
+        location /whole/v1/chat/completions {
+            default_type text/event-stream;
+            return 200 '$first$second${usage_chunk}data: [DONE]\\n\\n';
+        }
+        location /wholebig/v1/chat/completions {
+            default_type text/event-stream;
+            return 200 '$first$many$second${usage_chunk}data: [DONE]\\n\\n';
         }
         location /cut/v1/chat/completions {
             echo_read_request_body;
