@@ -336,6 +336,78 @@ agw_ant_message_delta(agw_stream_t *s, json_t *ev)
      && memcmp((m)->value, lit, sizeof(lit) - 1) == 0)
 
 
+/*
+ * The text delta laid out as Anthropic sends it, padding before the last
+ * brace included:
+ *
+ *   {"type":"content_block_delta","index":N,"delta":{"type":"text_delta",
+ *    "text":"..."}   }
+ *
+ * matched on the bytes, the text validated as a JSON string.  What it
+ * accepts is valid JSON with those members once each, which the scan
+ * below would take the same way; any other layout goes to that scan.
+ * Returns the text's opening quote (*tlen: its length, quotes included,
+ * *idx: N), or NULL.
+ */
+static const char *
+agw_ant_text_delta_layout(const char *d, size_t len, int64_t *idx,
+    size_t *tlen)
+{
+    const char   *p, *end, *text;
+    static const char  head[] = "{\"type\":\"content_block_delta\",\"index\":";
+    static const char  mid[] = ",\"delta\":{\"type\":\"text_delta\",\"text\":";
+
+    end = d + len;
+
+    if (len < sizeof(head) - 1 + 1 + sizeof(mid) - 1 + 4
+        || memcmp(d, head, sizeof(head) - 1) != 0)
+    {
+        return NULL;
+    }
+
+    /* a JSON integer: 0, or no leading zero; a few digits at most */
+    p = d + sizeof(head) - 1;
+    *idx = 0;
+
+    if (*p == '0') {
+        p++;
+
+    } else {
+        while (p < end && *p >= '0' && *p <= '9' && *idx < 100000) {
+            *idx = *idx * 10 + (*p - '0');
+            p++;
+        }
+    }
+
+    if (p == d + sizeof(head) - 1 || end - p < (ptrdiff_t) sizeof(mid) - 1
+        || memcmp(p, mid, sizeof(mid) - 1) != 0)
+    {
+        return NULL;
+    }
+
+    text = p + sizeof(mid) - 1;
+    p = agw_json_string_end(text, end);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    *tlen = (size_t) (p - text);
+
+    /* "}", "}" and white space around them, to the end */
+    p = agw_dj_ws(p, end);
+    if (p == end || *p++ != '}') {
+        return NULL;
+    }
+
+    p = agw_dj_ws(p, end);
+    if (p == end || *p++ != '}') {
+        return NULL;
+    }
+
+    return agw_dj_ws(p, end) == end ? text : NULL;
+}
+
+
 static int
 agw_ant_fast_text_delta(agw_stream_t *s, const agw_sse_event_t *ev)
 {
@@ -356,6 +428,17 @@ agw_ant_fast_text_delta(agw_stream_t *s, const agw_sse_event_t *ev)
                 || memcmp(ev->event, "content_block_delta", 19) != 0)))
     {
         return AGW_STREAM_DECLINED;
+    }
+
+    text.value = agw_ant_text_delta_layout(ev->data, ev->data_len, &idx,
+                                           &text.value_len);
+    if (text.value != NULL) {
+        if (idx != d->block) {
+            return AGW_STREAM_DECLINED;
+        }
+
+        return text.value_len == 2
+               ? 0 : agw_stream_emit_text(s, text.value, text.value_len);
     }
 
     if (agw_json_scan(ev->data, ev->data_len, agw_json_pick, &ev_m, NULL)

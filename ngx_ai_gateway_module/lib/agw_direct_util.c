@@ -18,7 +18,7 @@
 #define AGW_DJ_DEPTH_MAX  64
 
 
-static const char *
+const char *
 agw_dj_ws(const char *p, const char *end)
 {
     while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) {

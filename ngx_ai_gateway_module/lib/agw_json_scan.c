@@ -416,6 +416,24 @@ invalid:
 }
 
 
+const char *
+agw_json_string_end(const char *p, const char *end)
+{
+    int         escaped;
+    agw_scan_t  s;
+
+    if (p >= end || *p != '"') {
+        return NULL;
+    }
+
+    s.start = p;
+    s.p = p;
+    s.end = end;
+
+    return agw_scan_string(&s, &escaped) == 0 ? s.p : NULL;
+}
+
+
 typedef struct {
     const char         *key;
     size_t              len;

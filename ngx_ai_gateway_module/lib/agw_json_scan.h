@@ -52,6 +52,13 @@ typedef int (*agw_json_member_cb)(void *ud, const agw_json_member_t *m);
 int agw_json_scan(const char *p, size_t len, agw_json_member_cb cb, void *ud,
     size_t *errpos);
 
+/*
+ * Past the closing quote of the JSON string opening at p, or NULL when the
+ * bytes up to end hold no valid string there (the scanner's rules: escapes,
+ * control bytes, UTF-8, as jansson reads them).
+ */
+const char *agw_json_string_end(const char *p, const char *end);
+
 /* A top-level member by key (plain ASCII key, matched without decoding). */
 int agw_json_find(const char *obj, size_t len, const char *key,
     agw_json_member_t *out);

@@ -120,26 +120,24 @@ events_free(events_t *e)
 }
 
 
-/*
- * The text path (text deltas written without a hub chunk) against the
- * hub path for the same stream: the same events as JSON, the same usage.
- * Returns 1 when they agree; *raw_kept tells whether the output holds
- * needle, which only the text path's copy of the provider's bytes keeps.
- */
+/* An Anthropic stream up to its first text block's start. */
+#define CRAFTED_ANTHROPIC_TEXT_START                                          \
+    "event: message_start\n"                                                 \
+    "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","        \
+    "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"c\","          \
+    "\"content\":[],\"usage\":{\"input_tokens\":5,"                          \
+    "\"output_tokens\":1}}}\n\n"                                              \
+    "event: content_block_start\n"                                           \
+    "data: {\"type\":\"content_block_start\",\"index\":0,"                    \
+    "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+
 /*
  * An Anthropic stream whose text deltas test the text path: an escape
  * jansson would print as UTF-8, a duplicate key, an escaped key, an empty
  * text: only the first goes the text path, the others to the tree.
  */
 __attribute__((unused)) static const char  crafted_anthropic_deltas[] =
-    "event: message_start\n"
-    "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
-    "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"c\","
-    "\"content\":[],\"usage\":{\"input_tokens\":5,"
-    "\"output_tokens\":1}}}\n\n"
-    "event: content_block_start\n"
-    "data: {\"type\":\"content_block_start\",\"index\":0,"
-    "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+    CRAFTED_ANTHROPIC_TEXT_START
     "event: content_block_delta\n"
     "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
     "{\"type\":\"text_delta\",\"text\":\"start\"}}\n\n"
@@ -164,6 +162,12 @@ __attribute__((unused)) static const char  crafted_anthropic_deltas[] =
     "data: {\"type\":\"message_stop\"}\n\n";
 
 
+/*
+ * The text path (text deltas written without a hub chunk) against the
+ * hub path for the same stream: the same events as JSON, the same usage.
+ * Returns 1 when they agree; *raw_kept tells whether the output holds
+ * needle, which only the text path's copy of the provider's bytes keeps.
+ */
 __attribute__((unused)) static int
 text_path_agrees(agw_dialect_t p, agw_dialect_t c, const char *in,
     size_t len, const char *needle, int *raw_kept)

@@ -547,6 +547,69 @@ test_text_path(void)
        "crafted deltas: equal events");
     ok(kept, "the text path copied the provider's escapes as they came");
 
+    /* deltas as Anthropic lays them out (padding before the last brace),
+     * and near misses of that layout: white space elsewhere, another
+     * block's index, bytes that make it invalid JSON */
+    {
+        static const char  laid_out[] =
+            CRAFTED_ANTHROPIC_TEXT_START
+            "event: content_block_delta\n"
+            "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+            "{\"type\":\"text_delta\",\"text\":\"caf\\u00e9\"}     }\n\n"
+            "event: content_block_delta\n"
+            "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+            "{\"type\":\"text_delta\",\"text\":\"\\\"q\\\"\" }\t} \n\n"
+            "event: content_block_delta\n"
+            "data: {\"type\":\"content_block_delta\", \"index\":0,\"delta\":"
+            "{\"type\":\"text_delta\",\"text\":\"spaced\"}}\n\n"
+            "event: content_block_delta\n"
+            "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+            "{\"type\":\"text_delta\",\"text\":\"\"}  }\n\n"
+            "event: content_block_delta\n";
+        /* each ends the stream: another block's index, invalid JSON in
+         * the layout's places */
+        static const char  *bad[] = {
+            "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":"
+            "{\"type\":\"text_delta\",\"text\":\"elsewhere\"}}",
+            "{\"type\":\"content_block_delta\",\"index\":00,\"delta\":"
+            "{\"type\":\"text_delta\",\"text\":\"bad\"}}",
+            "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+            "{\"type\":\"text_delta\",\"text\":\"a\x01b\"}}",
+            "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+            "{\"type\":\"text_delta\",\"text\":\"a\\xb\"}}",
+            "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+            "{\"type\":\"text_delta\",\"text\":\"\\ud800\"}}",
+            "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+            "{\"type\":\"text_delta\",\"text\":\"a\xc3\"}}",
+            "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+            "{\"type\":\"text_delta\",\"text\":\"a\"}} }",
+            "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+            "{\"type\":\"text_delta\",\"text\":\"a\"}",
+        };
+        size_t              b;
+        int                 all;
+        agw_buf_t           w = AGW_BUF_INIT;
+
+        all = 1;
+        for (b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
+            agw_buf_reset(&w);
+            agw_buf_append(&w, laid_out, sizeof(laid_out) - 1);
+            agw_buf_printf(&w, "data: %s\n\n", bad[b]);
+            if (!text_path_agrees(A, O, w.data, w.len,
+                                  "\"content\":\"caf\\u00e9\"", &kept)
+                || !kept)
+            {
+                tap_diag("ending %zu differs", b);
+                all = 0;
+            }
+        }
+        agw_buf_free(&w);
+
+        ok(all, "Anthropic's own layout, near misses of it and invalid "
+           "JSON in its places: equal events, padded deltas by the text "
+           "path");
+    }
+
     agw_buf_free(&in);
 }
 
