@@ -4,7 +4,8 @@
  * stream is fed whole and in random pieces; the client bytes must be
  * identical both ways; an error reported must be an error recorded; the
  * client gets whole events only; an OpenAI client's clean stream ends in
- * [DONE], and an Anthropic client's in message_stop.
+ * [DONE], and an Anthropic client's in message_stop; a clean stream's
+ * events are the same by the text path as by the hub path.
  *
  * Seed corpus: t/fuzz/corpus/fuzz_anthropic_stream/, each stream fixture
  * of t/fixtures/anthropic-messages/ as wire bytes (.chunks.jsonl framed as
@@ -27,6 +28,36 @@ ends_with(const agw_buf_t *b, const char *tail)
     size_t  n = strlen(tail);
 
     return b->len >= n && memcmp(b->data + b->len - n, tail, n) == 0;
+}
+
+
+/* The hub path only, to compare the text path with. */
+static void
+hub_only(agw_stream_t *s)
+{
+    s->hub_only = 1;
+}
+
+
+/*
+ * A clean stream gives the same events by the text path (text deltas
+ * copied as the provider escaped them) as by the hub path (every event a
+ * tree): equal bytes or equal JSON, event by event.
+ */
+static void
+check_text_path(int c, const agw_stream_opts_t *o, const uint8_t *d,
+    size_t len, int ok_end, const agw_buf_t *text)
+{
+    agw_buf_t  hub = AGW_BUF_INIT;
+
+    if (fuzz_stream_run(AGW_DIALECT_ANTHROPIC, c, o, d, len, 0, ok_end,
+                        hub_only, &hub)
+        == 0)
+    {
+        fuzz_same_events("text path and hub path", text, &hub);
+    }
+
+    agw_buf_free(&hub);
 }
 
 
@@ -65,6 +96,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         &ev);
         }
         agw_sse_free(&p);
+    }
+
+    if (r1 == 0 && c != AGW_DIALECT_GEMINI) {
+        check_text_path(c, &in.o, data, size, in.upstream_ok, &whole);
     }
 
     if (r1 == 0 && c == AGW_DIALECT_OPENAI

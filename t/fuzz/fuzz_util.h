@@ -317,4 +317,56 @@ fuzz_response_to_clients(agw_dialect_t provider, const uint8_t *data,
 
 #endif /* AGW_TRANSLATE_H */
 
+/*
+ * Two streams' SSE events must be the same, event by event: equal bytes,
+ * or data that parses to equal JSON (one side may copy escapes as they
+ * came where the other re-encodes them), and as many events.
+ */
+__attribute__((unused)) static void
+fuzz_same_events(const char *what, const agw_buf_t *a, const agw_buf_t *b)
+{
+    size_t            i, na, nb;
+    json_t           *ja, *jb;
+    agw_buf_t         ea = AGW_BUF_INIT, eb = AGW_BUF_INIT;
+    agw_sse_parser_t  p;
+    const char       *pa, *pb, *enda, *endb;
+
+    agw_sse_init(&p, 0);
+    agw_sse_feed(&p, a->data, a->len, fuzz_collect, &ea);
+    agw_sse_free(&p);
+    agw_sse_init(&p, 0);
+    agw_sse_feed(&p, b->data, b->len, fuzz_collect, &eb);
+    agw_sse_free(&p);
+
+    /* walk both event lists (event \x1f data \x1e) side by side */
+    pa = ea.data;
+    pb = eb.data;
+    enda = ea.data + ea.len;
+    endb = eb.data + eb.len;
+    while (pa != NULL && pb != NULL && pa < enda && pb < endb) {
+        na = (size_t) ((char *) memchr(pa, '\x1e', (size_t) (enda - pa)) - pa);
+        nb = (size_t) ((char *) memchr(pb, '\x1e', (size_t) (endb - pb)) - pb);
+        if (na != nb || memcmp(pa, pb, na) != 0) {
+            i = (size_t) ((char *) memchr(pa, '\x1f', na) - pa) + 1;
+            ja = json_loadb(pa + i, na - i, 0, NULL);
+            jb = json_loadb(pb + i, nb - i, 0, NULL);
+            if (ja == NULL || !json_equal(ja, jb)) {
+                fuzz_differ(what, a, b);
+            }
+            json_decref(ja);
+            json_decref(jb);
+        }
+        pa += na + 1;
+        pb += nb + 1;
+    }
+
+    if ((pa < enda) != (pb < endb)) {
+        fuzz_differ(what, a, b);
+    }
+
+    agw_buf_free(&ea);
+    agw_buf_free(&eb);
+}
+
+
 #endif /* FUZZ_UTIL_H */
