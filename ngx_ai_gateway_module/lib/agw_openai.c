@@ -1320,26 +1320,6 @@ agw_openai_stream_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,
         return rc == 1 ? 0 : -1;
     }
 
-    /* the final usage chunk, also without a tree (agw_passthrough.h) */
-    if (!s->openai.no_fast_path && ev->event_len == 0) {
-        agw_buf_t  data = AGW_BUF_INIT;
-
-        rc = agw_passthrough_usage_chunk(ev->data, ev->data_len, s->model,
-                                         s->include_usage, &data, &s->usage);
-        if (rc == 0) {
-            s->started = 1;
-            rc = (data.len
-                  && agw_sse_write(out, NULL, data.data, data.len) != 0)
-                 ? -1 : 0;
-        }
-
-        agw_buf_free(&data);
-
-        if (rc != AGW_PASSTHROUGH_DECLINED) {
-            return rc;
-        }
-    }
-
     chunk = agw_openai_event_json(ev);
     if (chunk == NULL) {
         return -1;

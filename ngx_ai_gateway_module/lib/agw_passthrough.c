@@ -13,12 +13,9 @@ typedef struct {
     agw_json_member_t  model;
     agw_json_member_t  stream_options;
     agw_json_member_t  usage;
-    agw_json_member_t  choices;
     unsigned           has_model:1;
     unsigned           has_stream_options:1;
     unsigned           has_usage:1;
-    unsigned           has_choices:1;
-    unsigned           has_error:1;
 } agw_pt_members_t;
 
 
@@ -42,13 +39,6 @@ agw_pt_members_cb(void *ud, const agw_json_member_t *m)
     } else if (agw_pt_is(m, "usage")) {
         pm->usage = *m;
         pm->has_usage = 1;
-
-    } else if (agw_pt_is(m, "choices")) {
-        pm->choices = *m;
-        pm->has_choices = 1;
-
-    } else if (agw_pt_is(m, "error")) {
-        pm->has_error = 1;
     }
 
     return 0;
@@ -271,46 +261,4 @@ agw_passthrough_response(const char *body, size_t len, const char *model,
     }
 
     return agw_buf_append(out, body, len);
-}
-
-
-int
-agw_passthrough_usage_chunk(const char *data, size_t len, const char *model,
-    int keep, agw_buf_t *out, agw_usage_t *u)
-{
-    size_t            i;
-    agw_pt_members_t  pm;
-
-    memset(&pm, 0, sizeof(pm));
-
-    /* exactly the chunks the jansson path would treat the same way: it
-     * replaces a "model" of any type, so a non-string one is its case */
-    if (agw_json_scan(data, len, agw_pt_members_cb, &pm, NULL) != 0
-        || pm.has_error || !pm.has_usage || pm.usage.type != AGW_JSON_OBJECT
-        || !pm.has_choices || pm.choices.type != AGW_JSON_ARRAY
-        || (pm.has_model && pm.model.type != AGW_JSON_STRING))
-    {
-        return AGW_PASSTHROUGH_DECLINED;
-    }
-
-    /* "choices": [] with any blanks inside */
-    for (i = 1; i + 1 < pm.choices.value_len; i++) {
-        if (pm.choices.value[i] != ' ' && pm.choices.value[i] != '\t'
-            && pm.choices.value[i] != '\n' && pm.choices.value[i] != '\r')
-        {
-            return AGW_PASSTHROUGH_DECLINED;
-        }
-    }
-
-    agw_pt_read_usage(&pm.usage, u);
-
-    if (!keep) {
-        return 0;
-    }
-
-    if (pm.has_model && model != NULL && model[0] != '\0') {
-        return agw_pt_splice_model(data, len, &pm.model, model, len, out);
-    }
-
-    return agw_buf_append(out, data, len);
 }

@@ -57,13 +57,4 @@ int agw_passthrough_response(const char *body, size_t len, const char *model,
  */
 int agw_passthrough_read_usage(const char *obj, size_t len, agw_usage_t *u);
 
-/*
- * An OpenAI stream's final usage chunk (a "usage" object, "choices": [],
- * no "error"): merges its usage into u and, with keep, appends the chunk's
- * JSON with its model replaced to out.  Returns 0, AGW_PASSTHROUGH_DECLINED
- * for any other chunk, or -1 (out of memory).
- */
-int agw_passthrough_usage_chunk(const char *data, size_t len,
-    const char *model, int keep, agw_buf_t *out, agw_usage_t *u);
-
 #endif /* AGW_PASSTHROUGH_H */

@@ -121,34 +121,23 @@ main(void)
     ok(agw_passthrough_response("not json", 8, "m", &out, &u)
        == AGW_PASSTHROUGH_DECLINED, "garbage: declined");
 
-    /* the final usage chunk of a stream */
-    r = "{\"id\":\"c\",\"model\":\"up\",\"choices\":[ ],\"usage\":"
-        "{\"prompt_tokens\":7,\"completion_tokens\":2}}";
-    agw_buf_reset(&out);
+    /* a usage object alone, as a stream's fast path reads it */
+    r = "{\"prompt_tokens\":7,\"completion_tokens\":2,"
+        "\"prompt_tokens_details\":{\"cached_tokens\":3},"
+        "\"completion_tokens_details\":{\"reasoning_tokens\":1}}";
     agw_usage_init(&u);
-    ok(agw_passthrough_usage_chunk(r, strlen(r), "m", 0, &out, &u) == 0
-       && out.len == 0 && u.input == 7 && u.output == 2,
-       "usage chunk not asked for: read, nothing written");
-    agw_buf_reset(&out);
-    agw_usage_init(&u);
-    ok(agw_passthrough_usage_chunk(r, strlen(r), "m", 1, &out, &u) == 0
-       && strstr(out.data, "\"model\":\"m\"") && u.input == 7,
-       "usage chunk asked for: kept, model replaced");
-    r = "{\"model\":\"up\",\"choices\":[{\"delta\":{}}],\"usage\":{\"prompt_tokens\":1}}";
-    ok(agw_passthrough_usage_chunk(r, strlen(r), "m", 0, &out, &u)
-       == AGW_PASSTHROUGH_DECLINED, "a chunk with choices: declined");
-    r = "{\"model\":42,\"choices\":[],\"usage\":{\"prompt_tokens\":1}}";
-    ok(agw_passthrough_usage_chunk(r, strlen(r), "m", 1, &out, &u)
-       == AGW_PASSTHROUGH_DECLINED,
-       "a non-string model: declined (the parsing path replaces it)");
-    r = "{\"model\":\"up\",\"choices\":[],\"usage\":{\"prompt_tokens\":1}}";
-    agw_buf_reset(&out);
-    ok(agw_passthrough_usage_chunk(r, strlen(r), "", 1, &out, &u) == 0
-       && strstr(out.data, "\"model\":\"up\"") != NULL,
-       "no alias: the model stays as it came");
-    r = "{\"error\":{\"message\":\"x\"},\"choices\":[],\"usage\":{}}";
-    ok(agw_passthrough_usage_chunk(r, strlen(r), "m", 0, &out, &u)
-       == AGW_PASSTHROUGH_DECLINED, "an error chunk: declined");
+    ok(agw_passthrough_read_usage(r, strlen(r), &u) == 0 && u.input == 7
+       && u.output == 2 && u.cache_read == 3 && u.reasoning == 1,
+       "a usage object: every count read");
+    r = "{\"input_tokens\":9}";
+    ok(agw_passthrough_read_usage(r, strlen(r), &u) == 0 && u.input == 9
+       && u.output == 2, "merged: a count the object lacks stays");
+    r = "{\"prompt_tokens\":5,}";
+    ok(agw_passthrough_read_usage(r, strlen(r), &u) == -1 && u.input == 9,
+       "invalid JSON: refused, nothing merged");
+    r = "[1]";
+    ok(agw_passthrough_read_usage(r, strlen(r), &u) == -1,
+       "not an object: refused");
 
     agw_buf_free(&out);
     return done_testing();
