@@ -394,17 +394,17 @@ agw_ant_text_delta_layout(const char *d, size_t len, int64_t *idx,
     *tlen = (size_t) (p - text);
 
     /* "}", "}" and white space around them, to the end */
-    p = agw_dj_ws(p, end);
+    p = agw_json_ws(p, end);
     if (p == end || *p++ != '}') {
         return NULL;
     }
 
-    p = agw_dj_ws(p, end);
+    p = agw_json_ws(p, end);
     if (p == end || *p++ != '}') {
         return NULL;
     }
 
-    return agw_dj_ws(p, end) == end ? text : NULL;
+    return agw_json_ws(p, end) == end ? text : NULL;
 }
 
 

@@ -18,17 +18,6 @@
 #define AGW_DJ_DEPTH_MAX  64
 
 
-const char *
-agw_dj_ws(const char *p, const char *end)
-{
-    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) {
-        p++;
-    }
-
-    return p;
-}
-
-
 /* Past the closing quote of the string opening at p.  A quote closes it
  * when an even number of backslashes precede it. */
 static const char *
@@ -119,10 +108,10 @@ agw_dj_next(agw_dj_iter_t *it, agw_json_member_t *m)
 {
     const char  *p, *k;
 
-    p = agw_dj_ws(it->p, it->end);
+    p = agw_json_ws(it->p, it->end);
 
     if (p < it->end && *p == ',') {
-        p = agw_dj_ws(p + 1, it->end);
+        p = agw_json_ws(p + 1, it->end);
     }
 
     if (p >= it->end) {
@@ -141,8 +130,8 @@ agw_dj_next(agw_dj_iter_t *it, agw_json_member_t *m)
         m->key_len = (size_t) (p - 1 - m->key);
         m->escaped = memchr(m->key, '\\', m->key_len) != NULL;
 
-        p = agw_dj_ws(p, it->end);
-        p = agw_dj_ws(p + 1, it->end);  /* the colon */
+        p = agw_json_ws(p, it->end);
+        p = agw_json_ws(p + 1, it->end);  /* the colon */
     }
 
     m->value = p;

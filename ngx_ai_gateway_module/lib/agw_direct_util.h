@@ -85,7 +85,4 @@ int agw_dj_check_value(const char *v, size_t len);
  */
 int agw_dj_append_unescaped(agw_buf_t *out, const char *v, size_t len);
 
-/* Past the JSON white space at p. */
-const char *agw_dj_ws(const char *p, const char *end);
-
 #endif /* AGW_DIRECT_UTIL_H */

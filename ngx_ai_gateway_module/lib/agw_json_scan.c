@@ -24,12 +24,7 @@ static int agw_scan_value(agw_scan_t *s, unsigned depth, int top);
 static void
 agw_scan_ws(agw_scan_t *s)
 {
-    while (s->p < s->end
-           && (*s->p == ' ' || *s->p == '\n' || *s->p == '\r'
-               || *s->p == '\t'))
-    {
-        s->p++;
-    }
+    s->p = agw_json_ws(s->p, s->end);
 }
 
 

@@ -132,6 +132,22 @@ agw_json_utf8_len(const char *p, size_t n)
 }
 
 /*
+ * Past the JSON white space at p.  Inline, one test for the usual case (a
+ * token right there): every walk over JSON calls it between tokens.
+ */
+static inline const char *
+agw_json_ws(const char *p, const char *end)
+{
+    while (p < end && (unsigned char) *p <= ' '
+           && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+    {
+        p++;
+    }
+
+    return p;
+}
+
+/*
  * Eight bytes at a time, for the string scan that every request and
  * answer goes through (a byte loop costs about four instructions a byte).
  * In a word, a byte's high bit is set by (v - k) & ~v where the byte is

@@ -273,12 +273,7 @@ static json_t *agw_json_read_value(agw_json_reader_t *r, int depth);
 static void
 agw_json_read_ws(agw_json_reader_t *r)
 {
-    while (r->p < r->end
-           && (*r->p == ' ' || *r->p == '\n' || *r->p == '\r'
-               || *r->p == '\t'))
-    {
-        r->p++;
-    }
+    r->p = agw_json_ws(r->p, r->end);
 }
 
 

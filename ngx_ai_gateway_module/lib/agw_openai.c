@@ -776,20 +776,6 @@ agw_openai_skip_key(const char *p, const char *end)
 }
 
 
-static const char *
-agw_openai_skip_ws(const char *p, const char *end)
-{
-    /* one test for the usual case, a token right there */
-    while (p < end && (unsigned char) *p <= ' '
-           && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-    {
-        p++;
-    }
-
-    return p;
-}
-
-
 #ifdef __SSE2__
 
 /* Bit i set when an odd number of bits 0..i of x are: for a block's quote
@@ -1034,7 +1020,7 @@ agw_openai_chunk_members(agw_stream_t *s, const char *d, size_t len,
     }
 
     for ( ;; ) {
-        p = agw_openai_skip_ws(p, end);
+        p = agw_json_ws(p, end);
         if (p == end) {
             return 0;
         }
@@ -1072,12 +1058,12 @@ agw_openai_chunk_members(agw_stream_t *s, const char *d, size_t len,
             return -1;                              /* the key twice */
         }
 
-        p = agw_openai_skip_ws(key_end, end);
+        p = agw_json_ws(key_end, end);
         if (p == end || *p != ':') {
             return -1;
         }
 
-        p = agw_openai_skip_ws(p + 1, end);
+        p = agw_json_ws(p + 1, end);
         if (p == end) {
             return -1;
         }
@@ -1113,7 +1099,7 @@ agw_openai_chunk_members(agw_stream_t *s, const char *d, size_t len,
 
     after_value:
 
-        p = agw_openai_skip_ws(p, end);
+        p = agw_json_ws(p, end);
         if (p == end) {
             return 0;
         }
@@ -1135,7 +1121,7 @@ agw_openai_empty_array(const char *p, const char *end)
         return 0;
     }
 
-    p = agw_openai_skip_ws(p + 1, end);
+    p = agw_json_ws(p + 1, end);
 
     return end - p == 1 && *p == ']';
 }
