@@ -406,6 +406,41 @@ ngx_http_ai_gateway_out_chain(ngx_http_request_t *r,
 
 
 /*
+ * An empty buffer that ends output, as ngx_http_send_special(NGX_HTTP_LAST)
+ * makes one: the response's last buffer for the client's request, the end
+ * of its part (last_in_chain) for a try.
+ */
+
+static ngx_chain_t *
+ngx_http_ai_gateway_end_link(ngx_http_request_t *r)
+{
+    ngx_chain_t  *cl;
+
+    cl = ngx_alloc_chain_link(r->pool);
+    if (cl == NULL) {
+        return NULL;
+    }
+
+    cl->buf = ngx_calloc_buf(r->pool);
+    if (cl->buf == NULL) {
+        return NULL;
+    }
+
+    if (r == r->main) {
+        cl->buf->last_buf = 1;
+
+    } else {
+        cl->buf->sync = 1;
+        cl->buf->last_in_chain = 1;
+    }
+
+    cl->next = NULL;
+
+    return cl;
+}
+
+
+/*
  * Sends a try's translated events on, then `tail` (the try's own
  * end-of-output buffer), if any.  Events are flushed as they come (no
  * buffering of the answer), except the provider's last bytes: once the
@@ -462,20 +497,10 @@ ngx_http_ai_gateway_send_end(ngx_http_request_t *r,
         return ngx_http_send_special(r, NGX_HTTP_LAST);
     }
 
-    last = ngx_alloc_chain_link(r->pool);
-    if (last == NULL) {
-        return NGX_ERROR;
-    }
-
-    last->buf = ngx_calloc_buf(r->pool);
-    if (last->buf == NULL) {
-        return NGX_ERROR;
-    }
-
-    last->buf->last_buf = 1;
-    last->next = NULL;
-
-    if (ngx_http_ai_gateway_out_chain(r, ctx, 0, last, &out) != NGX_OK) {
+    last = ngx_http_ai_gateway_end_link(r);
+    if (last == NULL
+        || ngx_http_ai_gateway_out_chain(r, ctx, 0, last, &out) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -629,19 +654,10 @@ ngx_http_ai_gateway_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
          * The try's end of output goes on, as a buffer of our own: the
          * emptied upstream buffers must not (zero-size buffers alert).
          */
-        tail = ngx_alloc_chain_link(r->pool);
+        tail = ngx_http_ai_gateway_end_link(r);
         if (tail == NULL) {
             return NGX_ERROR;
         }
-
-        tail->buf = ngx_calloc_buf(r->pool);
-        if (tail->buf == NULL) {
-            return NGX_ERROR;
-        }
-
-        tail->buf->sync = 1;
-        tail->buf->last_in_chain = 1;
-        tail->next = NULL;
     }
 
     return ngx_http_ai_gateway_emit(r, ctx, tail);
