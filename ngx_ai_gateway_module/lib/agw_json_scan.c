@@ -21,7 +21,7 @@ typedef struct {
 static int agw_scan_value(agw_scan_t *s, unsigned depth, int top);
 
 
-static void
+static inline void
 agw_scan_ws(agw_scan_t *s)
 {
     s->p = agw_json_ws(s->p, s->end);

@@ -270,7 +270,7 @@ typedef struct {
 static json_t *agw_json_read_value(agw_json_reader_t *r, int depth);
 
 
-static void
+static inline void
 agw_json_read_ws(agw_json_reader_t *r)
 {
     r->p = agw_json_ws(r->p, r->end);
