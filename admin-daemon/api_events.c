@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api_events.h"
+#include "text.h"
 
 
 /* The drain's latency histogram (db.c): bucket i counts latencies in
@@ -140,7 +141,6 @@ agw_api_events_usage(sqlite3 *db, const char *group_sql,
     int            rc;
     char          *sql;
     json_t        *rows, *row, *p50, *p95;
-    const char    *g;
     sqlite3_stmt  *st;
 
     sql = sqlite3_mprintf(
@@ -166,15 +166,14 @@ agw_api_events_usage(sqlite3 *db, const char *group_sql,
     }
 
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        g = (const char *) sqlite3_column_text(st, 0);
 
         p50 = sqlite3_column_type(st, 8) == SQLITE_NULL
               ? json_null() : json_integer(sqlite3_column_int64(st, 8));
         p95 = sqlite3_column_type(st, 9) == SQLITE_NULL
               ? json_null() : json_integer(sqlite3_column_int64(st, 9));
 
-        row = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:o}",
-                        "group", g ? g : "",
+        row = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:o}",
+                        "group", agw_json_column(st, 0),
                         "requests", (json_int_t) sqlite3_column_int64(st, 1),
                         "errors", (json_int_t) sqlite3_column_int64(st, 2),
                         "prompt_tokens",
@@ -311,7 +310,6 @@ agw_api_rollup_usage(sqlite3 *db, const char *table, const char *group_sql,
     char          *sql;
     json_t        *rows, *row;
     int64_t        n, hist[AGW_ROLLUP_NHIST];
-    const char    *g;
     sqlite3_stmt  *st;
 
     sql = sqlite3_mprintf(
@@ -331,15 +329,14 @@ agw_api_rollup_usage(sqlite3 *db, const char *table, const char *group_sql,
     }
 
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        g = (const char *) sqlite3_column_text(st, 0);
         n = sqlite3_column_int64(st, 1);
 
         for (i = 0; i < AGW_ROLLUP_NHIST; i++) {
             hist[i] = sqlite3_column_int64(st, 8 + i);
         }
 
-        row = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:o}",
-                        "group", g ? g : "",
+        row = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:o}",
+                        "group", agw_json_column(st, 0),
                         "requests", (json_int_t) n,
                         "errors", (json_int_t) sqlite3_column_int64(st, 2),
                         "prompt_tokens",

@@ -69,10 +69,10 @@ agw_key_row_json(sqlite3_stmt *st)
     revoked = sqlite3_column_int64(st, 8);
     now = agw_now();
 
-    return json_pack("{s:s, s:s, s:s, s:o, s:b, s:I, s:I, s:I, s:I, s:b}",
-                     "id", (const char *) sqlite3_column_text(st, 0),
-                     "name", (const char *) sqlite3_column_text(st, 1),
-                     "prefix", (const char *) sqlite3_column_text(st, 2),
+    return json_pack("{s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:I, s:I, s:b}",
+                     "id", agw_json_column(st, 0),
+                     "name", agw_json_column(st, 1),
+                     "prefix", agw_json_column(st, 2),
                      "models", models,
                      "active", active,
                      "expires_at", (json_int_t) expires,

@@ -29,33 +29,15 @@
     AGW_LOG_COLUMNS ", error_class, req_body, resp_body, attempt_list"
 
 
-static json_t *
-agw_logs_text(sqlite3_stmt *st, int col)
-{
-    const char  *s;
-
-    s = (const char *) sqlite3_column_text(st, col);
-
-    return json_string(s ? s : "");
-}
-
-
+/* bodies are truncated bytes and names came from clients: see text.h */
 static json_t *
 agw_logs_opt_text(sqlite3_stmt *st, int col)
 {
-    json_t      *j;
-    const char  *s;
-
     if (sqlite3_column_type(st, col) == SQLITE_NULL) {
         return json_null();
     }
 
-    s = (const char *) sqlite3_column_text(st, col);
-
-    /* bodies are truncated bytes: invalid UTF-8 becomes null, not an error */
-    j = s ? json_string(s) : NULL;
-
-    return j ? j : json_null();
+    return agw_json_column(st, col);
 }
 
 
@@ -74,13 +56,13 @@ agw_logs_row(sqlite3_stmt *st)
                      "seq", (json_int_t) sqlite3_column_int64(st, 0),
                      "time", (json_int_t) (time_ms / 1000),
                      "time_ms", (json_int_t) time_ms,
-                     "request_id", agw_logs_text(st, 2),
-                     "key", agw_logs_text(st, 3),
-                     "key_id", agw_logs_text(st, 4),
-                     "model", agw_logs_text(st, 5),
-                     "route", agw_logs_text(st, 6),
-                     "provider", agw_logs_text(st, 7),
-                     "upstream_model", agw_logs_text(st, 8),
+                     "request_id", agw_json_column(st, 2),
+                     "key", agw_json_column(st, 3),
+                     "key_id", agw_json_column(st, 4),
+                     "model", agw_json_column(st, 5),
+                     "route", agw_json_column(st, 6),
+                     "provider", agw_json_column(st, 7),
+                     "upstream_model", agw_json_column(st, 8),
                      "status", (json_int_t) sqlite3_column_int64(st, 9),
                      "attempts", (json_int_t) sqlite3_column_int64(st, 10),
                      "stream", sqlite3_column_int(st, 11),
@@ -95,8 +77,8 @@ agw_logs_row(sqlite3_stmt *st)
                      "reasoning_tokens",
                      (json_int_t) sqlite3_column_int64(st, 17),
                      "cost_usd", cost > 0 ? cost / 1e6 : 0.0,
-                     "dialect", agw_logs_text(st, 19),
-                     "cache", agw_logs_text(st, 20),
+                     "dialect", agw_json_column(st, 19),
+                     "cache", agw_json_column(st, 20),
                      "ring_seq", (json_int_t) sqlite3_column_int64(st, 21));
 }
 

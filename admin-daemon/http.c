@@ -729,9 +729,11 @@ agw_http_error(agw_req_t *r, unsigned status, const char *code,
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
 
+    /* the message may quote a client's bytes, cut anywhere by the buffer */
     return agw_http_json(r, status,
-                         json_pack("{s:{s:s, s:s}}", "error", "code", code,
-                                   "message", msg));
+                         json_pack("{s:{s:s, s:o}}", "error", "code", code,
+                                   "message",
+                                   agw_json_text(msg, strlen(msg))));
 }
 
 

@@ -24,6 +24,7 @@
 #include <sqlite3.h>
 
 #include "daemon.h"
+#include "text.h"
 
 #define AGW_API_BODY_MAX        (64 * 1024)
 #define AGW_API_RESTORE_MAX     (1024ull * 1024 * 1024)

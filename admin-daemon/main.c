@@ -30,6 +30,7 @@
 #include "daemon.h"
 #include "db.h"
 #include "api.h"
+#include "text.h"
 
 /* The API is linked in when its files are part of the build; without
  * them the daemon only drains (admin-daemon/README.md). */
@@ -91,10 +92,14 @@ static char  **agw_argv;
 static agw_daemon_t  *agw_signal_daemon;
 
 
+/*
+ * Messages quote what clients sent (paths, addresses): control bytes are
+ * escaped so that a CR LF in a request cannot start a forged line.
+ */
 void
 agw_daemon_log(const char *fmt, ...)
 {
-    char       ts[32];
+    char       ts[32], msg[2048];
     time_t     now;
     va_list    ap;
     struct tm  tm;
@@ -103,11 +108,15 @@ agw_daemon_log(const char *fmt, ...)
     gmtime_r(&now, &tm);
     strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 
-    fprintf(stderr, "%s " AGW_DAEMON_NAME ": ", ts);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+
+    flockfile(stderr);
+    fprintf(stderr, "%s " AGW_DAEMON_NAME ": ", ts);
+    agw_log_write(stderr, msg);
     fputc('\n', stderr);
+    funlockfile(stderr);
 }
 
 
