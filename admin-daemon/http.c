@@ -5,7 +5,8 @@
  * route, authenticate, refuse an announced oversized body; upload calls ->
  * body into memory (JSON, capped) or a temp file (restore, capped higher);
  * last call -> handler -> one response with the security headers.
- * Anything outside /api/ belongs to the dashboard.
+ * Anything outside /api/ belongs to the dashboard, which answers 404 for
+ * what it does not hold.
  */
 
 #ifndef _GNU_SOURCE

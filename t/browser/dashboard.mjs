@@ -159,7 +159,8 @@ async function checkHeaders() {
     like(asset.headers.get('cache-control'), /immutable/, 'hashed assets are cached for good');
     like(asset.headers.get('content-type'), /^text\/javascript/, 'the bundle has a script content type');
     ok((await asset.text()).length > 100000, 'the bundle carries Chart.js');
-    is((await fetch(base + '/logs')).headers.get('content-type'), 'text/html; charset=utf-8', 'a deep link gets the app');
+    // The app routes on the fragment (/#/logs): no other path is a page.
+    is((await fetch(base + '/logs')).status, 404, 'a path that is no file is 404, not the app');
     const missing = await fetch(base + '/nope.js');
     is(missing.status, 404, 'an unknown file is 404');
     is(missing.headers.get('x-frame-options'), 'DENY', 'and the 404 carries the security headers');

@@ -151,6 +151,25 @@ subtest 'control bytes in a path cannot forge daemon log lines' => sub {
     like($log, qr{/api/v1/keys/x\\r\\n2020-01-01T00:00:00Z}, 'CR LF shown escaped');
 };
 
+# --- item: unknown paths ------------------------------------------------
+
+subtest 'only the dashboard and the API answer; anything else is 404' => sub {
+    for my $p (qw(/metrics /logs /keys/k_1 /admin/ /.env /api /api/
+                  /api/v2/keys /api/v1))
+    {
+        my $r = raw(GET => $p);
+        is($r->{status}, 404, "GET $p: 404");
+        unlike($r->{body}, qr/<html/i, "GET $p: not the dashboard's page");
+    }
+    like(raw(GET => '/api/v1/nope')->{json}{error}{code}, qr/^not_found$/,
+         'under /api/: a JSON error');
+    my $r = raw(GET => '/');
+    is($r->{status}, 200, '/ is the dashboard');
+    like($r->{head}, qr{^Content-Type: text/html}mi, 'as HTML');
+    is(raw(GET => '/index.html')->{status}, 200, '/index.html too');
+    is(raw(GET => '/favicon.svg')->{status}, 200, 'and its files');
+};
+
 subtest 'clean log' => sub {
     $gw->stop_daemon;
     unlike($gw->daemon_log, qr/Sanitizer|runtime error/, 'no sanitizer report');
