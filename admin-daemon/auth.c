@@ -8,9 +8,11 @@
  *     matching Origin when the browser sends one;
  *   - the token is for automation: it is a header, never sent by a
  *     browser on its own, so it needs no CSRF token;
- *   - failures (bad login or bad token) are counted per client address;
- *     past the limit the address gets 429 until the window ends, even with
- *     the right password, so guessing does not continue under the lock.
+ *   - tries (login or token) are counted per client address before the
+ *     secret is checked and given back when it was right, so parallel
+ *     guesses cannot outrun the count; past the limit the address gets 429
+ *     until the window ends, even with the right password, so guessing
+ *     does not continue under the lock.
  */
 
 #include <errno.h>
@@ -73,8 +75,8 @@ static int agw_auth_num_env(const char *name, int64_t def, int64_t min,
     int64_t max, int64_t *out, char *err, size_t errlen);
 static int agw_auth_pbkdf2(const char *pw, size_t len,
     const unsigned char salt[16], unsigned char out[32]);
-static int64_t agw_auth_locked(agw_auth_t *a, const char *addr, int64_t now);
-static void agw_auth_failed(agw_auth_t *a, const char *addr, int64_t now);
+static int64_t agw_auth_reserve(agw_auth_t *a, const char *addr,
+    int64_t now);
 static void agw_auth_succeeded(agw_auth_t *a, const char *addr);
 static int agw_auth_origin_ok(agw_req_t *r);
 static int agw_auth_answer_locked(agw_req_t *r, int64_t wait);
@@ -317,44 +319,25 @@ agw_auth_free(agw_auth_t *a)
 }
 
 
-/* Seconds the address must still wait, 0 if it may try. */
-static int64_t
-agw_auth_locked(agw_auth_t *a, const char *addr, int64_t now)
-{
-    int      i;
-    int64_t  wait;
-
-    wait = 0;
-
-    pthread_mutex_lock(&a->lock);
-
-    for (i = 0; i < AGW_LIMITER_MAX; i++) {
-        if (strcmp(a->limiter[i].addr, addr) == 0) {
-            if (a->limiter[i].locked_until > now) {
-                wait = a->limiter[i].locked_until - now;
-            }
-            break;
-        }
-    }
-
-    pthread_mutex_unlock(&a->lock);
-
-    return wait;
-}
-
-
 /*
- * Counts a failure: max_fails within `window` seconds of the first lock the
- * address out for `window` seconds.  A full table reuses the stalest entry.
+ * Takes one try for the address before its password or token is checked:
+ * counted first, so that parallel guesses cannot all reach the check
+ * before any failure is counted (each PBKDF2 takes tens of milliseconds).
+ * max_fails tries within `window` seconds lock the address out for
+ * `window` seconds; agw_auth_succeeded() gives the tries back.  Returns 0
+ * (go on) or the seconds the address must still wait.  A full table
+ * reuses the stalest entry.
  */
-static void
-agw_auth_failed(agw_auth_t *a, const char *addr, int64_t now)
+static int64_t
+agw_auth_reserve(agw_auth_t *a, const char *addr, int64_t now)
 {
     int             i, slot, stale;
+    int64_t         wait;
     agw_limiter_t  *l;
 
     slot = -1;
     stale = 0;
+    wait = 0;
 
     pthread_mutex_lock(&a->lock);
 
@@ -379,24 +362,31 @@ agw_auth_failed(agw_auth_t *a, const char *addr, int64_t now)
 
     l = &a->limiter[slot];
 
-    if (l->window_start + a->window <= now) {
-        l->window_start = now;
-        l->fails = 0;
-    }
+    if (l->locked_until > now) {
+        wait = l->locked_until - now;
 
-    l->fails++;
+    } else {
+        if (l->window_start + a->window <= now) {
+            l->window_start = now;
+            l->fails = 0;
+        }
 
-    if (l->fails >= a->max_fails) {
-        l->locked_until = now + a->window;
-        agw_daemon_log("%u failed logins from %s: "
-                       "locked out for %lld s", l->fails, addr,
-                       (long long) a->window);
+        l->fails++;
+
+        if (l->fails >= a->max_fails) {
+            l->locked_until = now + a->window;
+            agw_daemon_log("%u login tries from %s: locked out for %lld s",
+                           l->fails, addr, (long long) a->window);
+        }
     }
 
     pthread_mutex_unlock(&a->lock);
+
+    return wait;
 }
 
 
+/* The right password or token: the address's tries are given back. */
 static void
 agw_auth_succeeded(agw_auth_t *a, const char *addr)
 {
@@ -479,15 +469,15 @@ agw_auth_check(agw_req_t *r)
                                         MHD_HTTP_HEADER_AUTHORIZATION);
 
     if (authz != NULL) {
-        wait = agw_auth_locked(a, r->client, now);
-        if (wait > 0) {
-            agw_auth_answer_locked(r, wait);
-            return -1;
-        }
-
         if (strncasecmp(authz, "Bearer ", 7) != 0) {
             agw_http_error(r, 401, "unauthorized",
                            "Authorization must be \"Bearer <admin token>\"");
+            return -1;
+        }
+
+        wait = agw_auth_reserve(a, r->client, now);
+        if (wait > 0) {
+            agw_auth_answer_locked(r, wait);
             return -1;
         }
 
@@ -495,10 +485,11 @@ agw_auth_check(agw_req_t *r)
             || agw_sha256(authz + 7, strlen(authz + 7), h) != 0
             || !agw_ct_equal(h, a->token_hash, 32))
         {
-            agw_auth_failed(a, r->client, now);
             agw_http_error(r, 401, "unauthorized", "invalid admin token");
             return -1;
         }
+
+        agw_auth_succeeded(a, r->client);
 
         r->auth = AGW_AUTH_TOKEN;
         snprintf(r->username, sizeof(r->username), "%s", a->username);
@@ -615,11 +606,6 @@ agw_auth_login(agw_req_t *r)
     a = r->api->auth;
     now = agw_now();
 
-    wait = agw_auth_locked(a, r->client, now);
-    if (wait > 0) {
-        return agw_auth_answer_locked(r, wait);
-    }
-
     if (!agw_auth_origin_ok(r)) {
         return agw_http_error(r, 403, "csrf",
                               "cross-site login refused: Origin does not "
@@ -629,6 +615,12 @@ agw_auth_login(agw_req_t *r)
     body = agw_http_body_object(r, fields);
     if (body == NULL) {
         return 0;
+    }
+
+    wait = agw_auth_reserve(a, r->client, now);
+    if (wait > 0) {
+        json_decref(body);
+        return agw_auth_answer_locked(r, wait);
     }
 
     user = json_string_value(json_object_get(body, "username"));
@@ -650,7 +642,6 @@ agw_auth_login(agw_req_t *r)
     }
 
     if (!user_ok || !pw_ok) {
-        agw_auth_failed(a, r->client, now);
         agw_daemon_log("failed login from %s",
                        r->client);
         return agw_http_error(r, 401, "invalid_credentials",

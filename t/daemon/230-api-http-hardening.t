@@ -170,6 +170,40 @@ subtest 'only the dashboard and the API answer; anything else is 404' => sub {
     is(raw(GET => '/favicon.svg')->{status}, 200, 'and its files');
 };
 
+# --- item: login limiter under parallel guesses ----------------------------
+
+subtest 'parallel wrong passwords: only the allowed number is tried' => sub {
+    my @kids;
+    for my $i (1 .. 30) {
+        pipe my $rd, my $wr or die;
+        my $pid = fork() // die "fork: $!";
+        if ($pid == 0) {
+            close $rd;
+            print $wr login($gw, from => '127.0.0.5',
+                            password => "guess$i")->{status};
+            close $wr;
+            POSIX::_exit(0);
+        }
+        close $wr;
+        push @kids, [$pid, $rd];
+    }
+    my %st;
+    for my $k (@kids) {
+        my $fh = $k->[1];
+        local $/;
+        $st{ <$fh> // 'none' }++;
+        waitpid $k->[0], 0;
+    }
+    is($st{401} // 0, 5, 'five guesses checked (401)') or diag(explain \%st);
+    is($st{429} // 0, 25, 'the other 25 refused unchecked (429)');
+    is(login($gw, from => '127.0.0.5')->{status}, 429,
+       'the right password waits too');
+    is(login($gw, from => '127.0.0.6')->{status}, 200,
+       'another address logs in');
+    is(login($gw, from => '127.0.0.6', password => 'x')->{status}, 401,
+       'a wrong password there: 401');
+};
+
 subtest 'clean log' => sub {
     $gw->stop_daemon;
     unlike($gw->daemon_log, qr/Sanitizer|runtime error/, 'no sanitizer report');
