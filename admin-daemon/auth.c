@@ -223,7 +223,7 @@ agw_auth_new(char *err, size_t errlen)
         goto failed;
     }
 
-    if (agw_auth_num_env("AGW_ADMIN_SESSION_TTL", 43200, 60, 30 * 86400,
+    if (agw_auth_num_env("AGW_ADMIN_SESSION_TTL", 43200, 1, 30 * 86400,
                          &a->session_ttl, err, errlen) != 0
         || agw_auth_num_env("AGW_ADMIN_LOGIN_WINDOW", 300, 1, 86400,
                             &a->window, err, errlen) != 0
@@ -524,6 +524,7 @@ agw_auth_check(agw_req_t *r)
 
         if (s->expires != 0 && agw_ct_equal(s->id_hash, h, 32)) {
             memcpy(r->csrf, s->csrf, sizeof(r->csrf));
+            memcpy(r->session_hash, h, sizeof(r->session_hash));
             memcpy(r->username, s->username, sizeof(r->username));
             r->session_expires = s->expires;
             found = 1;
@@ -567,6 +568,33 @@ agw_auth_check(agw_req_t *r)
     }
 
     return 0;
+}
+
+
+int
+agw_auth_session_live(agw_auth_t *a, const unsigned char hash[32])
+{
+    int             i, live;
+    int64_t         now;
+    agw_session_t  *s;
+
+    live = 0;
+    now = agw_now();
+
+    pthread_mutex_lock(&a->lock);
+
+    for (i = 0; i < AGW_SESSIONS_MAX; i++) {
+        s = &a->sessions[i];
+
+        if (s->expires > now && agw_ct_equal(s->id_hash, hash, 32)) {
+            live = 1;
+            break;
+        }
+    }
+
+    pthread_mutex_unlock(&a->lock);
+
+    return live;
 }
 
 

@@ -76,6 +76,7 @@ struct agw_req_s {
     agw_auth_kind_t         auth;
     char                    username[128];
     char                    csrf[65];     /* cookie sessions */
+    unsigned char           session_hash[32];  /* its id's SHA-256 */
     int64_t                 session_expires;
 
     sqlite3                *db;           /* agw_req_db(), closed after */

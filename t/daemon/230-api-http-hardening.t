@@ -204,6 +204,63 @@ subtest 'parallel wrong passwords: only the allowed number is tried' => sub {
        'a wrong password there: 401');
 };
 
+# --- item: the live stream and its session ---------------------------------
+
+# Opens the stream with a session cookie; returns the socket once the first
+# summary arrived.
+sub open_stream {
+    my ($gw, $cookie) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                  PeerPort => $gw->{api_port},
+                                  Proto => 'tcp', Timeout => 10)
+        or die "connect: $!";
+    print $s "GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+             . "Cookie: agw_session=$cookie\r\nConnection: close\r\n\r\n";
+    my $buf = '';
+    my $sel = IO::Select->new($s);
+    my $end = time + 10;
+    while ($buf !~ /event: summary/ && time < $end) {
+        $sel->can_read(1) or next;
+        sysread($s, $buf, 65536, length $buf) or last;
+    }
+    return ($s, $buf);
+}
+
+# Reads until the server ends the stream or $secs pass; true if it ended.
+sub stream_ends_within {
+    my ($s, $secs) = @_;
+    my $sel = IO::Select->new($s);
+    my $end = time + $secs;
+    while (time < $end) {
+        $sel->can_read(0.5) or next;
+        my $n = sysread($s, my $chunk, 65536);
+        return 1 if !$n;
+    }
+    return 0;
+}
+
+subtest 'the live stream ends at logout' => sub {
+    my $l = login($gw);
+    is($l->{status}, 200, 'logged in');
+    my ($s, $first) = open_stream($gw, $l->{cookie});
+    like($first, qr/event: summary/, 'the stream sends');
+    my $r = raw(POST => '/api/v1/logout',
+                headers => { Cookie => "agw_session=$l->{cookie}",
+                             'X-CSRF-Token' => $l->{csrf} });
+    is($r->{status}, 204, 'logout');
+    ok(stream_ends_within($s, 10), 'the stream ends with the session');
+};
+
+subtest 'the live stream ends when its session expires' => sub {
+    my $short = daemon(AGW_ADMIN_SESSION_TTL => 3);
+    my $l = login($short);
+    is($l->{status}, 200, 'logged in for 3 s');
+    my ($s, $first) = open_stream($short, $l->{cookie});
+    like($first, qr/event: summary/, 'the stream sends');
+    ok(stream_ends_within($s, 15), 'the stream ends when the session does');
+    $short->stop_daemon;
+};
+
 subtest 'clean log' => sub {
     $gw->stop_daemon;
     unlike($gw->daemon_log, qr/Sanitizer|runtime error/, 'no sanitizer report');
