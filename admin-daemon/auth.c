@@ -28,6 +28,7 @@
 #include "agw_hash.h"
 #include "api_handlers.h"
 #include "auth.h"
+#include "origin.h"
 
 
 #define AGW_PBKDF2_ITER      100000
@@ -78,7 +79,6 @@ static int agw_auth_pbkdf2(const char *pw, size_t len,
 static int64_t agw_auth_reserve(agw_auth_t *a, const char *addr,
     int64_t now);
 static void agw_auth_succeeded(agw_auth_t *a, const char *addr);
-static int agw_auth_origin_ok(agw_req_t *r);
 static int agw_auth_answer_locked(agw_req_t *r, int64_t wait);
 
 
@@ -419,39 +419,6 @@ agw_auth_answer_locked(agw_req_t *r, int64_t wait)
 }
 
 
-/*
- * An Origin header, when present, must name the host this request was sent
- * to: a page of another site cannot forge it.  "null" (sandboxed frames,
- * some redirects) is refused.
- */
-static int
-agw_auth_origin_ok(agw_req_t *r)
-{
-    const char  *origin, *host, *o;
-
-    origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
-    if (origin == NULL) {
-        return 1;
-    }
-
-    host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-                                       MHD_HTTP_HEADER_HOST);
-    if (host == NULL) {
-        return 0;
-    }
-
-    if (strncasecmp(origin, "http://", 7) == 0) {
-        o = origin + 7;
-    } else if (strncasecmp(origin, "https://", 8) == 0) {
-        o = origin + 8;
-    } else {
-        return 0;
-    }
-
-    return strcasecmp(o, host) == 0;
-}
-
-
 int
 agw_auth_check(agw_req_t *r)
 {
@@ -549,10 +516,10 @@ agw_auth_check(agw_req_t *r)
         return 0;
     }
 
-    if (!agw_auth_origin_ok(r)) {
+    if (!agw_origin_ok(r->api->origin, r->conn)) {
         agw_http_error(r, 403, "csrf",
-                       "cross-site request refused: Origin does not match "
-                       "this host");
+                       "cross-site request refused: Origin is not this "
+                       "host or AGW_ADMIN_PUBLIC_ORIGIN");
         return -1;
     }
 
@@ -634,10 +601,10 @@ agw_auth_login(agw_req_t *r)
     a = r->api->auth;
     now = agw_now();
 
-    if (!agw_auth_origin_ok(r)) {
+    if (!agw_origin_ok(r->api->origin, r->conn)) {
         return agw_http_error(r, 403, "csrf",
-                              "cross-site login refused: Origin does not "
-                              "match this host");
+                              "cross-site login refused: Origin is not this "
+                              "host or AGW_ADMIN_PUBLIC_ORIGIN");
     }
 
     body = agw_http_body_object(r, fields);

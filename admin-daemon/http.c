@@ -27,6 +27,7 @@
 #include "auth.h"
 #include "api_handlers.h"
 #include "dashboard.h"
+#include "origin.h"
 
 
 typedef struct {
@@ -86,8 +87,6 @@ static int agw_http_match(const char *method, const char *url,
 static int agw_http_body_chunk(agw_http_ctx_t *ctx, const char *data,
     size_t len);
 static enum MHD_Result agw_http_send(agw_http_ctx_t *ctx);
-static void agw_http_client_addr(struct MHD_Connection *c, char *buf,
-    size_t len);
 static int agw_http_parse_listen(const char *listen,
     struct sockaddr_storage *ss, socklen_t *sslen, char *err, size_t errlen);
 
@@ -191,6 +190,11 @@ agw_http_start(agw_api_t *api, char *err, size_t errlen)
         return -1;
     }
 
+    api->origin = agw_origin_new(listen, err, errlen);
+    if (api->origin == NULL) {
+        return -1;
+    }
+
     flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD
             | MHD_USE_ERROR_LOG;
 
@@ -211,6 +215,8 @@ agw_http_start(agw_api_t *api, char *err, size_t errlen)
     if (api->mhd == NULL) {
         snprintf(err, errlen, "cannot listen on %s (address in use, or not "
                  "an address of this machine?)", listen);
+        agw_origin_free(api->origin);
+        api->origin = NULL;
         return -1;
     }
 
@@ -240,30 +246,9 @@ agw_http_stop(agw_api_t *api)
         MHD_stop_daemon(api->mhd);
         api->mhd = NULL;
     }
-}
 
-
-static void
-agw_http_client_addr(struct MHD_Connection *c, char *buf, size_t len)
-{
-    socklen_t                         slen;
-    const union MHD_ConnectionInfo   *ci;
-
-    snprintf(buf, len, "unknown");
-
-    ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci == NULL || ci->client_addr == NULL) {
-        return;
-    }
-
-    slen = ci->client_addr->sa_family == AF_INET6
-           ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-
-    if (getnameinfo(ci->client_addr, slen, buf, len, NULL, 0,
-                    NI_NUMERICHOST) != 0)
-    {
-        snprintf(buf, len, "unknown");
-    }
+    agw_origin_free(api->origin);
+    api->origin = NULL;
 }
 
 
@@ -493,15 +478,29 @@ agw_http_access(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
+    int              host_ok;
+    size_t           n;
     agw_api_t       *api;
     agw_req_t       *r;
+    const char      *prefix;
     agw_http_ctx_t  *ctx;
 
     api = cls;
     ctx = *con_cls;
 
     if (ctx == NULL) {
-        if (strncmp(url, "/api/", 5) != 0 && strcmp(url, "/api") != 0) {
+        /* behind a proxy that passes the public origin's path on */
+        prefix = agw_origin_prefix(api->origin);
+        n = strlen(prefix);
+        if (n != 0 && strncmp(url, prefix, n) == 0 && url[n] == '/') {
+            url += n;
+        }
+
+        host_ok = agw_origin_host_ok(api->origin, c);
+
+        if (host_ok
+            && strncmp(url, "/api/", 5) != 0 && strcmp(url, "/api") != 0)
+        {
             return agw_dashboard_serve(c, method, url);
         }
 
@@ -518,7 +517,16 @@ agw_http_access(void *cls, struct MHD_Connection *c, const char *url,
         r->conn = c;
         r->method = method;
         r->url = url;
-        agw_http_client_addr(c, r->client, sizeof(r->client));
+        agw_origin_client(api->origin, c, r->client, sizeof(r->client));
+
+        if (!host_ok) {
+            agw_http_error(r, 421, "misdirected",
+                           "this daemon does not answer to that Host name "
+                           "(set AGW_ADMIN_PUBLIC_ORIGIN to the URL it is "
+                           "reached at)");
+            ctx->answered = 1;
+            return agw_http_send(ctx);
+        }
 
         if (agw_http_begin(api, ctx) != 0) {
             ctx->answered = 1;

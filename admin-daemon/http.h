@@ -32,6 +32,7 @@
 #define AGW_API_MAX_HEADERS     4
 
 typedef struct agw_auth_s  agw_auth_t;
+typedef struct agw_origin_s  agw_origin_t;
 typedef struct agw_req_s   agw_req_t;
 
 /* Everything the API threads share; built by agw_api_start(). */
@@ -44,6 +45,7 @@ typedef struct {
     char               *config_path;      /* <state>.config.json */
     struct MHD_Daemon  *mhd;
     agw_auth_t         *auth;
+    agw_origin_t       *origin;           /* Host, Origin, proxies */
     uint64_t            restore_max;
     int64_t             usage_exact_max;  /* events; more: use rollups */
     int64_t             started;          /* unix s */

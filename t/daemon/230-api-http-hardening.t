@@ -170,6 +170,33 @@ subtest 'only the dashboard and the API answer; anything else is 404' => sub {
     is(raw(GET => '/favicon.svg')->{status}, 200, 'and its files');
 };
 
+# --- item: Host check (DNS rebinding) ------------------------------------
+
+subtest 'a request for a host name not of this daemon is refused' => sub {
+    for my $h ("evil.example:$port", 'evil.example', "localhost.evil.example:$port",
+               "127.0.0.1.nip.io:$port", "[::1].evil.example")
+    {
+        my $r = raw(GET => '/api/v1/health', headers => { Host => $h });
+        is($r->{status}, 421, "Host: $h: 421") or diag($r->{body});
+        is($r->{json}{error}{code}, 'misdirected', 'a JSON error')
+            if $r->{status} == 421;
+        is(raw(GET => '/', headers => { Host => $h })->{status}, 421,
+           "Host: $h: no dashboard either");
+    }
+    my $r = raw(POST => '/api/v1/login',
+                headers => { Host => "rebind.example:$port" },
+                body => $json->encode({ username => 'admin',
+                                        password => $password }));
+    is($r->{status}, 421, 'login through a rebound name: 421');
+
+    for my $h ("127.0.0.1:$port", "localhost:$port", 'LOCALHOST', "[::1]:$port",
+               '127.0.0.1', "localhost.:$port")
+    {
+        is(raw(GET => '/api/v1/health', headers => { Host => $h })->{status},
+           200, "Host: $h: 200");
+    }
+};
+
 # --- item: login limiter under parallel guesses ----------------------------
 
 subtest 'parallel wrong passwords: only the allowed number is tried' => sub {
