@@ -72,8 +72,6 @@ struct agw_auth_s {
 
 static int agw_auth_secret_env(const char *name, char **out, char *err,
     size_t errlen);
-static int agw_auth_num_env(const char *name, int64_t def, int64_t min,
-    int64_t max, int64_t *out, char *err, size_t errlen);
 static int agw_auth_pbkdf2(const char *pw, size_t len,
     const unsigned char salt[16], unsigned char out[32]);
 static int64_t agw_auth_reserve(agw_auth_t *a, const char *addr,
@@ -146,34 +144,6 @@ agw_auth_secret_env(const char *name, char **out, char *err, size_t errlen)
 
 
 static int
-agw_auth_num_env(const char *name, int64_t def, int64_t min, int64_t max,
-    int64_t *out, char *err, size_t errlen)
-{
-    char        *end;
-    long long    v;
-    const char  *s;
-
-    s = getenv(name);
-    if (s == NULL || s[0] == '\0') {
-        *out = def;
-        return 0;
-    }
-
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (*end != '\0' || errno != 0 || v < min || v > max) {
-        snprintf(err, errlen, "%s=\"%s\": expected an integer from %lld to "
-                 "%lld", name, s, (long long) min, (long long) max);
-        return -1;
-    }
-
-    *out = v;
-
-    return 0;
-}
-
-
-static int
 agw_auth_pbkdf2(const char *pw, size_t len, const unsigned char salt[16],
     unsigned char out[32])
 {
@@ -223,11 +193,11 @@ agw_auth_new(char *err, size_t errlen)
         goto failed;
     }
 
-    if (agw_auth_num_env("AGW_ADMIN_SESSION_TTL", 43200, 1, 30 * 86400,
+    if (agw_env_int("AGW_ADMIN_SESSION_TTL", 43200, 1, 30 * 86400,
                          &a->session_ttl, err, errlen) != 0
-        || agw_auth_num_env("AGW_ADMIN_LOGIN_WINDOW", 300, 1, 86400,
+        || agw_env_int("AGW_ADMIN_LOGIN_WINDOW", 300, 1, 86400,
                             &a->window, err, errlen) != 0
-        || agw_auth_num_env("AGW_ADMIN_LOGIN_MAX_FAILS", 5, 1, 1000, &n,
+        || agw_env_int("AGW_ADMIN_LOGIN_MAX_FAILS", 5, 1, 1000, &n,
                             err, errlen) != 0)
     {
         goto failed;

@@ -27,6 +27,7 @@
 #include "auth.h"
 #include "api_handlers.h"
 #include "dashboard.h"
+#include "http_guard.h"
 #include "origin.h"
 
 
@@ -175,6 +176,7 @@ int
 agw_http_start(agw_api_t *api, char *err, size_t errlen)
 {
     char                       host[NI_MAXHOST], serv[NI_MAXSERV];
+    int64_t                    timeout, conns, per_addr;
     const char                *listen;
     unsigned int               flags;
     socklen_t                  sslen;
@@ -190,8 +192,31 @@ agw_http_start(agw_api_t *api, char *err, size_t errlen)
         return -1;
     }
 
+    /*
+     * Slow clients: each connection is a thread, so they are bounded three
+     * ways: the time a request may take to arrive (http_guard.h), the
+     * connections of one address, and all connections.  Defaults let a
+     * few addresses hold a few connections each and still leave room.
+     */
+    if (agw_env_int("AGW_ADMIN_REQUEST_TIMEOUT", 10, 1, 3600, &timeout,
+                    err, errlen) != 0
+        || agw_env_int("AGW_ADMIN_MAX_CONNECTIONS", 256, 1, 4000, &conns,
+                       err, errlen) != 0
+        || agw_env_int("AGW_ADMIN_MAX_CONNECTIONS_PER_ADDRESS", 16, 1, 4000,
+                       &per_addr, err, errlen) != 0)
+    {
+        return -1;
+    }
+
     api->origin = agw_origin_new(listen, err, errlen);
     if (api->origin == NULL) {
+        return -1;
+    }
+
+    api->guard = agw_guard_start((unsigned) timeout, err, errlen);
+    if (api->guard == NULL) {
+        agw_origin_free(api->origin);
+        api->origin = NULL;
         return -1;
     }
 
@@ -207,14 +232,18 @@ agw_http_start(agw_api_t *api, char *err, size_t errlen)
                    agw_http_access, api,
                    MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &ss,
                    MHD_OPTION_NOTIFY_COMPLETED, agw_http_completed, api,
-                   MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 64,
-                   MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int) 32,
+                   MHD_OPTION_NOTIFY_CONNECTION, agw_guard_notify,
+                   api->guard,
+                   MHD_OPTION_CONNECTION_LIMIT, (unsigned int) conns,
+                   MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int) per_addr,
                    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 60,
                    MHD_OPTION_END);
 
     if (api->mhd == NULL) {
         snprintf(err, errlen, "cannot listen on %s (address in use, or not "
                  "an address of this machine?)", listen);
+        agw_guard_stop(api->guard);
+        api->guard = NULL;
         agw_origin_free(api->origin);
         api->origin = NULL;
         return -1;
@@ -247,6 +276,8 @@ agw_http_stop(agw_api_t *api)
         api->mhd = NULL;
     }
 
+    agw_guard_stop(api->guard);
+    api->guard = NULL;
     agw_origin_free(api->origin);
     api->origin = NULL;
 }
@@ -501,6 +532,7 @@ agw_http_access(void *cls, struct MHD_Connection *c, const char *url,
         if (host_ok
             && strncmp(url, "/api/", 5) != 0 && strcmp(url, "/api") != 0)
         {
+            agw_guard_request_in(c);
             return agw_dashboard_serve(c, method, url);
         }
 
@@ -520,6 +552,7 @@ agw_http_access(void *cls, struct MHD_Connection *c, const char *url,
         agw_origin_client(api->origin, c, r->client, sizeof(r->client));
 
         if (!host_ok) {
+            agw_guard_request_in(c);
             agw_http_error(r, 421, "misdirected",
                            "this daemon does not answer to that Host name "
                            "(set AGW_ADMIN_PUBLIC_ORIGIN to the URL it is "
@@ -529,8 +562,14 @@ agw_http_access(void *cls, struct MHD_Connection *c, const char *url,
         }
 
         if (agw_http_begin(api, ctx) != 0) {
+            agw_guard_request_in(c);
             ctx->answered = 1;
             return agw_http_send(ctx);
+        }
+
+        /* an authenticated upload may take its time; other bodies may not */
+        if (ctx->route->upload) {
+            agw_guard_request_in(c);
         }
 
         return MHD_YES;
@@ -551,6 +590,7 @@ agw_http_access(void *cls, struct MHD_Connection *c, const char *url,
     }
 
     ctx->answered = 1;
+    agw_guard_request_in(c);
 
     if (ctx->too_large) {
         agw_http_error(r, 413, "too_large",
@@ -673,6 +713,8 @@ agw_http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
     int              i;
     agw_http_ctx_t  *ctx;
+
+    agw_guard_request_done(c);
 
     ctx = *con_cls;
     if (ctx == NULL) {
@@ -1060,6 +1102,34 @@ agw_http_query_enum(agw_req_t *r, const char *name,
                    "query parameter \"%s\" must be one of: %s", name, list);
 
     return -1;
+}
+
+
+int
+agw_env_int(const char *name, int64_t def, int64_t min, int64_t max,
+    int64_t *out, char *err, size_t errlen)
+{
+    char        *end;
+    long long    v;
+    const char  *s;
+
+    s = getenv(name);
+    if (s == NULL || s[0] == '\0') {
+        *out = def;
+        return 0;
+    }
+
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (*end != '\0' || errno != 0 || v < min || v > max) {
+        snprintf(err, errlen, "%s=\"%s\": expected an integer from %lld to "
+                 "%lld", name, s, (long long) min, (long long) max);
+        return -1;
+    }
+
+    *out = v;
+
+    return 0;
 }
 
 

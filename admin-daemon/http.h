@@ -33,6 +33,7 @@
 
 typedef struct agw_auth_s  agw_auth_t;
 typedef struct agw_origin_s  agw_origin_t;
+typedef struct agw_guard_s   agw_guard_t;
 typedef struct agw_req_s   agw_req_t;
 
 /* Everything the API threads share; built by agw_api_start(). */
@@ -46,6 +47,7 @@ typedef struct {
     struct MHD_Daemon  *mhd;
     agw_auth_t         *auth;
     agw_origin_t       *origin;           /* Host, Origin, proxies */
+    agw_guard_t        *guard;            /* request arrival deadlines */
     uint64_t            restore_max;
     int64_t             usage_exact_max;  /* events; more: use rollups */
     int64_t             started;          /* unix s */
@@ -171,6 +173,12 @@ sqlite3 *agw_req_db(agw_req_t *r);
 
 /* Answers 500 with the connection's message, logged on stderr. */
 int agw_http_db_error(agw_req_t *r, sqlite3 *db, const char *what);
+
+
+/* The integer in environment variable `name`, def when unset; 0, or -1
+ * with a message naming the variable when it is not one in [min, max]. */
+int agw_env_int(const char *name, int64_t def, int64_t min, int64_t max,
+    int64_t *out, char *err, size_t errlen);
 
 
 /* Small things every handler needs. */
