@@ -172,6 +172,24 @@ agw_http_parse_listen(const char *listen, struct sockaddr_storage *ss,
 }
 
 
+/* libmicrohttpd's messages, through the daemon's log (escaped, stamped). */
+static void
+agw_http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char    msg[1024];
+    size_t  n;
+
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+
+    n = strlen(msg);
+    while (n > 0 && msg[n - 1] == '\n') {
+        msg[--n] = '\0';
+    }
+
+    agw_daemon_log("libmicrohttpd: %s", msg);
+}
+
+
 int
 agw_http_start(agw_api_t *api, char *err, size_t errlen)
 {
@@ -200,7 +218,7 @@ agw_http_start(agw_api_t *api, char *err, size_t errlen)
      */
     if (agw_env_int("AGW_ADMIN_REQUEST_TIMEOUT", 10, 1, 3600, &timeout,
                     err, errlen) != 0
-        || agw_env_int("AGW_ADMIN_MAX_CONNECTIONS", 256, 1, 4000, &conns,
+        || agw_env_int("AGW_ADMIN_MAX_CONNECTIONS", 128, 1, 4000, &conns,
                        err, errlen) != 0
         || agw_env_int("AGW_ADMIN_MAX_CONNECTIONS_PER_ADDRESS", 16, 1, 4000,
                        &per_addr, err, errlen) != 0)
@@ -220,8 +238,10 @@ agw_http_start(agw_api_t *api, char *err, size_t errlen)
         return -1;
     }
 
+    /* poll(), not select(): with a request's SQLite files open, socket
+     * numbers can pass FD_SETSIZE */
     flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD
-            | MHD_USE_ERROR_LOG;
+            | MHD_USE_POLL | MHD_USE_ERROR_LOG;
 
     if (ss.ss_family == AF_INET6) {
         flags |= MHD_USE_IPv6;
@@ -230,6 +250,7 @@ agw_http_start(agw_api_t *api, char *err, size_t errlen)
     /* The port comes from the sockaddr; the 0 here is ignored. */
     api->mhd = MHD_start_daemon(flags, 0, NULL, NULL,
                    agw_http_access, api,
+                   MHD_OPTION_EXTERNAL_LOGGER, agw_http_mhd_log, NULL,
                    MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &ss,
                    MHD_OPTION_NOTIFY_COMPLETED, agw_http_completed, api,
                    MHD_OPTION_NOTIFY_CONNECTION, agw_guard_notify,

@@ -31,6 +31,9 @@ sub daemon {
     local $ENV{AGW_ADMIN_PASSWORD_FILE} = $gw->dir . '/pw';
     local $ENV{AGW_ADMIN_LOGIN_MAX_FAILS} = 5;
     local $ENV{AGW_ADMIN_LOGIN_WINDOW} = 60;
+    # 30 parallel logins from one address: the limiter answers, not the
+    # connection limit
+    local $ENV{AGW_ADMIN_MAX_CONNECTIONS_PER_ADDRESS} = 64;
     local @ENV{keys %env} = values %env;
     $gw->start_daemon('--create-state');
     return $gw;
