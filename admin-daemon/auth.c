@@ -194,11 +194,11 @@ agw_auth_new(char *err, size_t errlen)
     }
 
     if (agw_env_int("AGW_ADMIN_SESSION_TTL", 43200, 1, 30 * 86400,
-                         &a->session_ttl, err, errlen) != 0
+                    &a->session_ttl, err, errlen) != 0
         || agw_env_int("AGW_ADMIN_LOGIN_WINDOW", 300, 1, 86400,
-                            &a->window, err, errlen) != 0
+                       &a->window, err, errlen) != 0
         || agw_env_int("AGW_ADMIN_LOGIN_MAX_FAILS", 5, 1, 1000, &n,
-                            err, errlen) != 0)
+                       err, errlen) != 0)
     {
         goto failed;
     }
@@ -345,8 +345,9 @@ agw_auth_reserve(agw_auth_t *a, const char *addr, int64_t now)
 
         if (l->fails >= a->max_fails) {
             l->locked_until = now + a->window;
-            agw_daemon_log("%u login tries from %s: locked out for %lld s",
-                           l->fails, addr, (long long) a->window);
+            agw_daemon_log("%u login tries from %s: further tries "
+                           "refused for %lld s", l->fails, addr,
+                           (long long) a->window);
         }
     }
 
