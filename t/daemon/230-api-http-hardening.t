@@ -15,7 +15,8 @@ use HTTP::Tiny;
 use IO::Select;
 use IO::Socket::INET;
 use JSON::PP;
-use Time::HiRes qw(time sleep);
+use POSIX ();
+use Time::HiRes qw(time);
 use AgwE2E;
 
 AgwE2E::check_prerequisites();
