@@ -16,12 +16,14 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include "agw_dialect.h"
@@ -388,6 +390,61 @@ agw_db_checkpointer_stop(agw_db_t *db)
 }
 
 
+/*
+ * The database holds client addresses and, with capture on, request and
+ * response bodies: owner only.  SQLite creates a database with 0644 (its
+ * SQLITE_DEFAULT_FILE_PERMISSIONS, less the umask) and gives the -wal and
+ * -shm files the database file's mode, so the file is made (or an older
+ * one narrowed) to 0600 before SQLite opens it; -wal and -shm left by an
+ * older run are narrowed too.  Backups and uploads are mkstemp() files,
+ * 0600 already.
+ */
+static int
+agw_db_private(const char *path, char *err, size_t errlen)
+{
+    int          fd;
+    char         aux[4096];
+    size_t       i;
+    struct stat  sb;
+
+    static const char *const  suffix[] = { "-wal", "-shm", "-journal" };
+
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd == -1) {
+        snprintf(err, errlen, "database \"%s\": %s", path, strerror(errno));
+        return -1;
+    }
+
+    if (fstat(fd, &sb) != 0
+        || ((sb.st_mode & 077) != 0 && fchmod(fd, sb.st_mode & 0700) != 0))
+    {
+        snprintf(err, errlen, "database \"%s\": chmod 0600: %s", path,
+                 strerror(errno));
+        close(fd);
+        return -1;
+    }
+
+    close(fd);
+
+    for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+        if ((size_t) snprintf(aux, sizeof(aux), "%s%s", path, suffix[i])
+                >= sizeof(aux)
+            || stat(aux, &sb) != 0 || (sb.st_mode & 077) == 0)
+        {
+            continue;
+        }
+
+        if (chmod(aux, sb.st_mode & 0700) != 0) {
+            snprintf(err, errlen, "\"%s\": chmod 0600: %s", aux,
+                     strerror(errno));
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
 agw_db_t *
 agw_db_open(const char *path, uint32_t batch_max, char *err, size_t errlen)
 {
@@ -410,6 +467,10 @@ agw_db_open(const char *path, uint32_t batch_max, char *err, size_t errlen)
     db->used = calloc(db->ngroups, sizeof(uint32_t));
     if (db->groups == NULL || db->used == NULL) {
         snprintf(err, errlen, "out of memory");
+        goto failed;
+    }
+
+    if (agw_db_private(path, err, errlen) != 0) {
         goto failed;
     }
 
