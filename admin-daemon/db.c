@@ -127,6 +127,19 @@ static const char  agw_db_schema[] =
     "CREATE UNIQUE INDEX IF NOT EXISTS events_seq ON events (seq, ring_id);"
     "CREATE INDEX IF NOT EXISTS events_time ON events (time_ms);"
 
+    /* The logs API's filters (api_logs.c), newest first: one index per
+     * filter, going on with time_ms (and the row id SQLite appends), so
+     * that any one filter with a time range and a (time_ms, id) cursor is
+     * a seek and a walk of one page.  Errors only: a partial index, small
+     * while errors are rare. */
+    "CREATE INDEX IF NOT EXISTS events_key ON events (key_id, time_ms);"
+    "CREATE INDEX IF NOT EXISTS events_model ON events (model, time_ms);"
+    "CREATE INDEX IF NOT EXISTS events_provider"
+    " ON events (provider, time_ms);"
+    "CREATE INDEX IF NOT EXISTS events_status ON events (status, time_ms);"
+    "CREATE INDEX IF NOT EXISTS events_errors ON events (time_ms)"
+    " WHERE status >= 400;"
+
 #define AGW_DB_ROLLUP_COLUMNS                                                \
     "  bucket INTEGER NOT NULL,"                                             \
     "  key_id TEXT NOT NULL,"                                                \
