@@ -84,7 +84,7 @@ struct agw_db_s {
 };
 
 
-static const char  agw_db_schema[] =
+const char  agw_db_schema[] =
     "CREATE TABLE IF NOT EXISTS drain_meta ("
     "  k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;"
 
