@@ -180,7 +180,8 @@ agw_api_usage(agw_req_t *r)
         return 0;
     }
 
-    n = agw_api_events_count_range(db, from * 1000, to * 1000);
+    n = agw_api_events_count_range(db, from * 1000, to * 1000,
+                                   r->api->usage_exact_max);
     if (n < 0) {
         return agw_http_db_error(r, db, "counting events");
     }

@@ -13,67 +13,17 @@
 
 use strict;
 use warnings;
-
-use Test::More;
-use HTTP::Tiny;
-use JSON::PP;
-use File::Temp qw(tempdir);
-use Cwd qw(abs_path);
 use FindBin;
-use POSIX ();
+use lib "$FindBin::Bin/lib";
+use Test::More;
+use AgwE2E;
 
-my $root = abs_path("$FindBin::Bin/../..");
-my $bin = $ENV{AGW_ADMIN_BIN} // "$root/build/ai-gateway-admin";
+AgwE2E::check_prerequisites();
 
-plan skip_all => "$bin not built (make daemon)" unless -x $bin;
-plan skip_all => 'sqlite3 command not installed'
-    unless system('sqlite3 -version >/dev/null 2>&1') == 0;
-
-my $dir = tempdir(CLEANUP => !$ENV{KEEP});
-my $db = "$dir/gateway.db";
-my $token = 'adm-' . ('0123456789abcdef' x 2);
-my $json = JSON::PP->new->canonical;
-my $http = HTTP::Tiny->new(timeout => 30);
-my ($pid, $base);
-
-sub slurp {
-    open my $fh, '<:raw', $_[0] or return '';
-    local $/;
-    return scalar <$fh>;
-}
-
-sub start_daemon {
-    my $log = "$dir/daemon.log";
-    my $before = () = slurp($log) =~ /API listening on/g;
-    local $ENV{AGW_ADMIN_LISTEN} = '127.0.0.1:0';
-    local $ENV{AGW_ADMIN_TOKEN} = $token;
-    $pid = fork() // die "fork: $!";
-    if ($pid == 0) {
-        open STDOUT, '>>', $log or die;
-        open STDERR, '>>', $log or die;
-        exec $bin, '--db', $db, '--state', "$dir/state", '--create-state',
-             '--state-size', '1m', '--retention', '0';
-        die "exec: $!";
-    }
-    for (1 .. 100) {
-        my @l = slurp($log) =~ /API listening on (\S+)/g;
-        if (@l > $before) {
-            $base = "http://$l[-1]";
-            return;
-        }
-        select undef, undef, undef, 0.1;
-    }
-    BAIL_OUT("daemon did not start:\n" . slurp($log));
-}
-
-sub stop_daemon {
-    return unless $pid;
-    kill 'TERM', $pid;
-    waitpid $pid, 0;
-    $pid = undef;
-}
-
-END { stop_daemon() }
+# the daemon alone, on a state file of its own: no nginx here
+my $gw = AgwE2E->new;
+my $db = $gw->{db};
+my @daemon = ('--create-state', '--state-size', '1m', '--retention', '0');
 
 sub sql {
     my ($q) = @_;
@@ -82,17 +32,11 @@ sub sql {
     return $out;
 }
 
-sub logs {
-    my ($q) = @_;
-    my $r = $http->get("$base/api/v1/logs?$q",
-                       { headers => { Authorization => "Bearer $token" } });
-    $r->{json} = eval { $json->decode($r->{content}) };
-    return $r;
-}
+sub logs { $gw->api(GET => "/api/v1/logs?$_[0]") }
 
 # the schema as the daemon makes it, then the rows
-start_daemon();
-stop_daemon();
+$gw->start_daemon(@daemon);
+$gw->stop_daemon;
 
 my $n = 25000;
 my $t0 = 1_700_000_000_000;
@@ -116,7 +60,7 @@ COMMIT;
 SQL
 is(sql('SELECT count(*) FROM events') + 0, $n, "$n events stored");
 
-start_daemon();
+$gw->start_daemon(@daemon);
 
 my $mid = ($t0 / 1000) + 3000;
 my @cases = (
@@ -194,8 +138,7 @@ for my $where (sort keys %plan) {
         or diag($p);
 }
 
-stop_daemon();
-unlike(slurp("$dir/daemon.log"), qr/Sanitizer|runtime error/,
-       'daemon log clean');
+$gw->stop_daemon;
+unlike($gw->daemon_log, qr/Sanitizer|runtime error/, 'daemon log clean');
 
 done_testing();
