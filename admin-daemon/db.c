@@ -27,6 +27,7 @@
 #include <sqlite3.h>
 
 #include "agw_dialect.h"
+#include "daemon.h"
 #include "db.h"
 
 #define AGW_DB_BUSY_TIMEOUT_MS  250
@@ -416,11 +417,11 @@ static int
 agw_db_private(const char *path, char *err, size_t errlen)
 {
     int          fd;
-    char         aux[4096];
+    char         file[4096];
     size_t       i;
     struct stat  sb;
 
-    static const char *const  suffix[] = { "-wal", "-shm", "-journal" };
+    static const char *const  suffix[] = { "", "-wal", "-shm", "-journal" };
 
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd == -1) {
@@ -428,30 +429,31 @@ agw_db_private(const char *path, char *err, size_t errlen)
         return -1;
     }
 
-    if (fstat(fd, &sb) != 0
-        || ((sb.st_mode & 077) != 0 && fchmod(fd, sb.st_mode & 0700) != 0))
-    {
-        snprintf(err, errlen, "database \"%s\": chmod 0600: %s", path,
-                 strerror(errno));
-        close(fd);
-        return -1;
-    }
-
     close(fd);
 
     for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-        if ((size_t) snprintf(aux, sizeof(aux), "%s%s", path, suffix[i])
-                >= sizeof(aux)
-            || stat(aux, &sb) != 0 || (sb.st_mode & 077) == 0)
+        if ((size_t) snprintf(file, sizeof(file), "%s%s", path, suffix[i])
+                >= sizeof(file)
+            || stat(file, &sb) != 0 || (sb.st_mode & 077) == 0)
         {
             continue;
         }
 
-        if (chmod(aux, sb.st_mode & 0700) != 0) {
-            snprintf(err, errlen, "\"%s\": chmod 0600: %s", aux,
+        if (chmod(file, sb.st_mode & 0700) == 0) {
+            continue;
+        }
+
+        /* Another user's file (a shared group set up on purpose) is left
+         * as it is, and said; anything else stops the start. */
+        if (errno != EPERM) {
+            snprintf(err, errlen, "\"%s\": chmod 0600: %s", file,
                      strerror(errno));
             return -1;
         }
+
+        agw_daemon_log("\"%s\" is readable by others (mode %04o) and not "
+                       "ours to narrow: it holds client addresses", file,
+                       (unsigned) (sb.st_mode & 07777));
     }
 
     return 0;
