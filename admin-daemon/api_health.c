@@ -7,9 +7,9 @@
  * 503 (and "ok": false, with the reasons) when the database cannot be
  * opened, when storing has failed for AGW_HEALTH_STORE_GRACE_MS in a row
  * (a full disk, the size cap, I/O errors: the database answers reads
- * while every COMMIT fails), when the ring is AGW_HEALTH_RING_FULL_PCT
- * full (events are about to be dropped), or when the drain has not run
- * for AGW_HEALTH_STALE_MS.  A single busy retry does not flap it.
+ * while every COMMIT fails), or when the ring is AGW_HEALTH_RING_FULL_PCT
+ * full (events are about to be dropped).  A single busy retry does not
+ * flap it.
  */
 
 #include <stdarg.h>
@@ -22,7 +22,6 @@
 
 #define AGW_HEALTH_STORE_GRACE_MS  2000
 #define AGW_HEALTH_RING_FULL_PCT   90
-#define AGW_HEALTH_STALE_MS        30000
 
 
 /* Appends a reason; 0, or -1 when out of memory. */
@@ -121,15 +120,6 @@ agw_api_health(agw_req_t *r)
                                     "dropped",
                                     (long long) (ss.fill * 100 / ss.capacity),
                                     (long long) ss.fill);
-        }
-
-        if (ss.consumer_heartbeat_ms != 0
-            && now - ss.consumer_heartbeat_ms >= AGW_HEALTH_STALE_MS)
-        {
-            rc |= agw_health_reason(reasons, "the drain has not run for "
-                                    "%lld s", (long long)
-                                    ((now - ss.consumer_heartbeat_ms)
-                                     / 1000));
         }
 
         ring = json_pack("{s:I, s:I, s:I, s:I, s:I}",
