@@ -57,6 +57,8 @@ typedef struct agw_daemon_s {
     volatile sig_atomic_t  stop;     /* SIGTERM, SIGINT */
     volatile sig_atomic_t  reload;   /* SIGHUP: re-read the config file */
     int64_t        last_drain_ms;    /* epoch ms of the last store; atomic */
+    int64_t        store_failing_ms; /* epoch ms of the first failure since
+                                        the last store, 0: none; atomic */
     uint64_t       stored;           /* rows stored since start; atomic */
     uint64_t       store_failures;   /* failed transactions; atomic */
 } agw_daemon_t;

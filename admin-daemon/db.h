@@ -32,6 +32,10 @@
 
 typedef struct agw_db_s  agw_db_t;
 
+/* The drain's tables and indexes (CREATE ... IF NOT EXISTS statements):
+ * what agw_db_open() makes, and what a restored database is held to. */
+extern const char  agw_db_schema[];
+
 /*
  * Opens (creating) the database: WAL, synchronous=NORMAL, busy_timeout,
  * schema, statements prepared once.  batch_max is the largest batch

@@ -72,6 +72,7 @@ http {
     ai_gateway_state ${tmp}/state size=16m capture=16k;
     ai_gateway_provider mock type=openai url=http://127.0.0.1:${ports.upstream}/v1;
     ai_gateway_route gpt-4o-mini mock;
+    ai_gateway_route gpt-4.1 mock;
     server {
         listen 127.0.0.1:${ports.gateway};
         location /v1/ { ai_gateway openai; }
