@@ -174,6 +174,7 @@ agw_error_status(agw_err_class_t cls)
     case AGW_ERR_BAD_GATEWAY:     return 502;
     case AGW_ERR_OVERLOADED:      return 503;
     case AGW_ERR_TIMEOUT:         return 504;
+    case AGW_ERR_CLIENT_CLOSED:   return 499;
     }
 
     return 500;

@@ -36,7 +36,10 @@ typedef enum {
     AGW_ERR_SERVER,             /* 500 */
     AGW_ERR_BAD_GATEWAY,        /* 502: the upstream answered garbage */
     AGW_ERR_OVERLOADED,         /* 503 (Anthropic 529) */
-    AGW_ERR_TIMEOUT             /* 504 */
+    AGW_ERR_TIMEOUT,            /* 504 */
+    AGW_ERR_CLIENT_CLOSED       /* 499: the client left before the end;
+                                   recorded, never sent, not an error of
+                                   the gateway or the provider */
 } agw_err_class_t;
 
 typedef struct {

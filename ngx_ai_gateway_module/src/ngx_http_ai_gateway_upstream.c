@@ -402,3 +402,47 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
 
     return NGX_OK;
 }
+
+
+/*
+ * Once a try's answer has begun, the proxy ends it with the reason lost:
+ * a reset, a body shorter than its Content-Length and a stall past
+ * proxy_read_timeout all reach the post-subrequest handler as NGX_ERROR.
+ * The upstream's finalize_request hook still sees the proxy's own code
+ * (502, 504): keep it, for the try's outcome, then let the proxy finish.
+ */
+
+static void
+ngx_http_ai_gateway_upstream_finalize(ngx_http_request_t *sr, ngx_int_t rc)
+{
+    ngx_http_ai_gateway_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(sr->main, ngx_http_ai_gateway_module);
+
+    if (ctx->sr == sr) {
+        ctx->try_rc = rc;
+    }
+
+    ctx->upstream_finalize(sr, rc);
+}
+
+
+/* Called from the header filter, when the try's upstream has answered. */
+
+void
+ngx_http_ai_gateway_upstream_watch(ngx_http_request_t *sr,
+    ngx_http_ai_gateway_ctx_t *ctx)
+{
+    ngx_http_upstream_t  *u;
+
+    u = sr->upstream;
+
+    if (u == NULL || u->finalize_request == NULL
+        || u->finalize_request == ngx_http_ai_gateway_upstream_finalize)
+    {
+        return;
+    }
+
+    ctx->upstream_finalize = u->finalize_request;
+    u->finalize_request = ngx_http_ai_gateway_upstream_finalize;
+}
