@@ -366,3 +366,32 @@ POST /v1/messages
 ["X-AI-Gateway-Attempts: 2", "X-AI-Gateway-Attempts: 1", ""]
 --- response_body_like eval
 ["Hello", "Hello", '\{"name":"cool_cut","cooling_down":true,"consecutive_failures":1,']
+
+
+
+=== TEST 18: a client that gives up before the answer is logged 499, as proxy_pass logs it
+--- http_config
+    MOCK
+    log_format gateway 'GATEWAY status=$status provider=$ai_gateway_provider';
+    ai_gateway_provider slow type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/slow/v1 fails=0;
+    ai_gateway_route m slow;
+--- config
+    proxy_read_timeout 5s;
+    location /v1/ {
+        ai_gateway openai;
+        ai_gateway_auth off;
+        # the runner reads no access log without a response: this line
+        # goes where --- error_log looks
+        access_log logs/error.log gateway;
+    }
+--- request
+POST /v1/chat/completions
+{"model":"m","messages":[]}
+--- timeout: 500ms
+--- abort
+--- ignore_response
+--- wait: 0.5
+--- error_log
+GATEWAY status=499 provider=slow
+--- no_error_log
+provider "slow" failed

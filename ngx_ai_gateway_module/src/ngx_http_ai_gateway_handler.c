@@ -1125,7 +1125,9 @@ ngx_http_ai_gateway_wake(ngx_http_request_t *r)
     }
 
     if (r->connection->error) {
+        /* gone between two tries */
         ctx->finished = 1;
+        ctx->client_closed = 1;
         ctx->status = NGX_HTTP_CLIENT_CLOSED_REQUEST;
         ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
         return;

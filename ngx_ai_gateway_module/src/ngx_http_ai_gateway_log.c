@@ -178,7 +178,7 @@ ngx_http_ai_gateway_log_handler(ngx_http_request_t *r)
     a = ctx->attempts.elts;
     last = ctx->attempts.nelts ? &a[ctx->attempts.nelts - 1] : NULL;
 
-    if (ctx->client_closed
+    if (ctx->client_closed || ev.status == NGX_HTTP_CLIENT_CLOSED_REQUEST
         || (r->connection->error && ctx->step && !ctx->got_last
             && ev.status < NGX_HTTP_SPECIAL_RESPONSE))
     {
