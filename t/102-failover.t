@@ -389,6 +389,7 @@ POST /v1/chat/completions
 {"model":"m","messages":[]}
 --- timeout: 500ms
 --- abort
+--- curl_error: Operation timed out
 --- ignore_response
 --- wait: 0.5
 --- error_log
