@@ -283,18 +283,7 @@ provider "chunkcut" failed with 502 on try 1 of 2
 === TEST 15: a 200 whose body stalls past proxy_read_timeout moves on
 --- http_config
     MOCK
-    server {
-        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
-        location / {
-            echo_read_request_body;
-            default_type application/json;
-            echo -n '{"id":"chatcmpl-stall",';
-            echo_flush;
-            echo_sleep 3;
-            echo -n '"object":"chat.completion"}';
-        }
-    }
-    ai_gateway_provider stall type=openai url=http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/v1 fails=0;
+    ai_gateway_provider stall type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/stallbody/v1 fails=0;
     ai_gateway_provider good type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 fails=0;
     ai_gateway_route m stall good;
 --- request
@@ -312,18 +301,8 @@ provider "stall" failed with 504 on try 1 of 2
 
 === TEST 16: every step's answer cut short: 504 in the client's dialect, not the partial body
 --- http_config
-    server {
-        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
-        location / {
-            echo_read_request_body;
-            default_type application/json;
-            echo -n '{"id":"msg_stall",';
-            echo_flush;
-            echo_sleep 3;
-            echo -n '"type":"message"}';
-        }
-    }
-    ai_gateway_provider stall type=anthropic url=http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/v1 fails=0;
+    MOCK
+    ai_gateway_provider stall type=anthropic url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/stallbody/v1 fails=0;
     ai_gateway_route m stall;
 --- config
     proxy_read_timeout 1s;
@@ -339,19 +318,8 @@ POST /v1/messages
 === TEST 17: an answer cut short counts for cool-down
 --- http_config
     MOCK
-    server {
-        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
-        location / {
-            echo_read_request_body;
-            default_type application/json;
-            echo -n '{"id":"chatcmpl-stall",';
-            echo_flush;
-            echo_sleep 3;
-            echo -n '"object":"chat.completion"}';
-        }
-    }
     ai_gateway_cooldown fails=1 time=60s;
-    ai_gateway_provider cool_cut type=openai url=http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/v1;
+    ai_gateway_provider cool_cut type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/stallbody/v1;
     ai_gateway_provider cool_cut_good type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 fails=0;
     ai_gateway_route m cool_cut cool_cut_good;
 --- config
