@@ -1027,6 +1027,16 @@ agw_stream_finish(agw_stream_t *s, int upstream_ok, agw_buf_t *out)
 
 
 void
+agw_stream_set_error(agw_stream_t *s, const agw_error_t *err)
+{
+    if (s->error.cls == AGW_ERR_NONE && !s->client_done && !s->provider_done)
+    {
+        s->error = *err;
+    }
+}
+
+
+void
 agw_stream_set_created(agw_stream_t *s, int64_t created)
 {
     s->created = created;

@@ -161,6 +161,14 @@ int agw_stream_feed(agw_stream_t *s, const char *data, size_t len,
 int agw_stream_finish(agw_stream_t *s, int upstream_ok, agw_buf_t *out);
 
 /*
+ * Why the stream ends early, when the caller knows it better than "cut"
+ * (the provider stalled past the read timeout): agw_stream_finish() then
+ * reports err in the client's error event instead of stream_truncated.
+ * Changes nothing once the stream met an error or ended.
+ */
+void agw_stream_set_error(agw_stream_t *s, const agw_error_t *err);
+
+/*
  * The Unix time for a "created" field when the provider's stream has none
  * (an OpenAI client of an Anthropic provider); without it such a stream
  * says created 0.  Call before the first feed.

@@ -1228,6 +1228,20 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
         rs = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_filter_module);
 
         if (!ctx->got_last && (ctx->stream || rs)) {
+            if (ctx->try_rc == NGX_HTTP_GATEWAY_TIME_OUT) {
+                /* stalled rather than cut: the client is told so */
+                agw_error_set(&err, AGW_ERR_TIMEOUT, 0, "stream_timeout",
+                              "the provider sent nothing within "
+                              "proxy_read_timeout");
+
+                if (rs == NULL) {
+                    agw_stream_set_error(ctx->stream, &err);
+
+                } else if (rs->error.cls == AGW_ERR_NONE) {
+                    rs->error = err;
+                }
+            }
+
             /* the client's dialect's end of a stream cut short */
             frc = rs ? agw_responses_finish(rs, &ctx->out)
                      : agw_stream_finish(ctx->stream, 0, &ctx->out);
