@@ -42,8 +42,8 @@ static agw_err_class_t ngx_http_ai_gateway_try_outcome(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, ngx_int_t rc);
 static agw_err_class_t ngx_http_ai_gateway_stream_error_class(
     ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx);
-static ngx_uint_t ngx_http_ai_gateway_provider_failed(ngx_int_t status,
-    agw_err_class_t cls);
+static ngx_uint_t ngx_http_ai_gateway_provider_failed(
+    ngx_http_ai_gateway_ctx_t *ctx, agw_err_class_t cls);
 static void ngx_http_ai_gateway_wake(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
@@ -943,7 +943,7 @@ ngx_http_ai_gateway_try_done(ngx_http_request_t *sr, void *data,
     }
 
     if (!ctx->client_closed) {
-        failed = ngx_http_ai_gateway_provider_failed(ctx->try_status, cls);
+        failed = ngx_http_ai_gateway_provider_failed(ctx, cls);
 
         /* a stream that failed after its 200 shows as what ended it */
         ngx_http_ai_gateway_health_record(r, ctx->step->provider,
@@ -1076,17 +1076,18 @@ ngx_http_ai_gateway_stream_error_class(ngx_http_request_t *r,
 
 
 /*
- * Whether a try counts against its provider for cool-down: a 429, a 5xx,
- * or a 2xx the provider cut or ended with its own error of that kind.
+ * Whether a try counts against its provider for cool-down: a 429 or a 5xx
+ * (the proxy's own 502/504 for an answer it could not finish too), or a
+ * stream the provider cut or ended with its own error of that kind.
  */
 
 static ngx_uint_t
-ngx_http_ai_gateway_provider_failed(ngx_int_t status, agw_err_class_t cls)
+ngx_http_ai_gateway_provider_failed(ngx_http_ai_gateway_ctx_t *ctx,
+    agw_err_class_t cls)
 {
-    if (status == NGX_HTTP_TOO_MANY_REQUESTS
-        || status >= NGX_HTTP_INTERNAL_SERVER_ERROR)
-    {
-        return 1;
+    if (!ctx->try_ok) {
+        return ctx->try_status == NGX_HTTP_TOO_MANY_REQUESTS
+               || ctx->try_status >= NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     switch (cls) {
@@ -1217,11 +1218,12 @@ static ngx_int_t
 ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
-    int                   rc, frc;
-    char                  model[256];
-    agw_error_t           err;
-    agw_responses_t      *rs;
-    agw_response_opts_t   opts;
+    int                              rc, frc;
+    char                             model[256];
+    agw_error_t                      err;
+    agw_responses_t                 *rs;
+    agw_response_opts_t              opts;
+    ngx_http_ai_gateway_attempt_t   *a;
 
     if (ctx->header_sent) {
         /* a stream: its events went out as they came */
@@ -1300,6 +1302,12 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
                       "that cannot be read: %s",
                       &ctx->step->provider->name, ctx->try_status,
                       err.message);
+
+        /* the try's outcome, as the event's is */
+        a = ctx->attempts.elts;
+        if (ctx->attempts.nelts) {
+            a[ctx->attempts.nelts - 1].cls = AGW_ERR_BAD_GATEWAY;
+        }
 
         ctx->status = NGX_HTTP_BAD_GATEWAY;
 

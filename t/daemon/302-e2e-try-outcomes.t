@@ -54,6 +54,9 @@ sub cut_server {
         } elsif ($path =~ m{^/cutstream/}) {
             print $c "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
                 . "Content-Length: 100000\r\n\r\n$chunk\n\n";
+        } elsif ($path =~ m{^/garbage/}) {
+            print $c "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                . "Content-Length: 16\r\n\r\nthis is not json";
         } elsif ($path =~ m{^/slow/}) {
             AgwE2E::spew("$dir_for_marks/slow-arrived", '1');
             sleep 5;
@@ -110,6 +113,7 @@ my $gw = AgwE2E->new(
     ai_gateway_provider mock type=openai url=MOCK/ok/v1 fails=0;
     ai_gateway_provider cut type=openai url=http://127.0.0.1:$cut_port/cut/v1 fails=0;
     ai_gateway_provider cutstream type=openai url=http://127.0.0.1:$cut_port/cutstream/v1 fails=0;
+    ai_gateway_provider garbage type=openai url=http://127.0.0.1:$cut_port/garbage/v1 fails=0;
     ai_gateway_provider slow type=openai url=http://127.0.0.1:$cut_port/slow/v1 fails=0;
     ai_gateway_provider stall type=openai url=http://127.0.0.1:$echo_port/stall/v1 fails=0;
     ai_gateway_provider stallstream type=openai url=http://127.0.0.1:$echo_port/stallstream/v1 fails=0;
@@ -118,6 +122,7 @@ my $gw = AgwE2E->new(
     ai_gateway_route stallwhole stall:gpt-4o mock:gpt-4o;
     ai_gateway_route cutonly cut:gpt-4o;
     ai_gateway_route cutstream cutstream:gpt-4o;
+    ai_gateway_route garbage garbage:gpt-4o;
     ai_gateway_route stallstream stallstream:gpt-4o;
     ai_gateway_route abortwhole slow:gpt-4o;
     ai_gateway_route abortstream slowstream:gpt-4o;
@@ -178,6 +183,14 @@ $ev = $gw->event($r->{id});
 is($ev->{status}, 502, 'event status 502');
 is($ev->{error_class}, 'bad_gateway', 'error class bad_gateway');
 is_deeply(attempts($ev), ['cut:200:bad_gateway'], 'its one try');
+
+# 3b. A whole 200 that cannot be read: 502, and its try says why.
+$r = $gw->chat(key => $secret, model => 'garbage');
+is($r->{status}, 502, 'unreadable answer: 502');
+$ev = $gw->event($r->{id});
+is($ev->{error_class}, 'bad_gateway', 'error class bad_gateway');
+is_deeply(attempts($ev), ['garbage:200:bad_gateway'],
+          'its try: the 200 that could not be read');
 
 # 4. A stream the provider cuts: 200 on the wire, bad_gateway in the
 # event and in its try.
