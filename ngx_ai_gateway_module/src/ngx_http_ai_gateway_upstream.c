@@ -5,7 +5,8 @@
  * upstream.conf), whose `proxy_pass $ai_gateway_upstream_url` reaches the
  * provider.  This file builds that URL and the subrequest's header list:
  * the client's headers minus its credentials and hop-by-hop headers, plus
- * the provider's key and extra headers.
+ * the provider's key and extra headers; and it learns from the proxy how
+ * an answer that had begun ended (a cut, a stall).
  */
 
 #include <ngx_config.h>
