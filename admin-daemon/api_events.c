@@ -17,6 +17,15 @@
 #include "text.h"
 
 
+/*
+ * An event that counts in error rates, as agw_event_is_error() says for
+ * the rollups: an error status or class, but not a client that left.
+ */
+#define AGW_EVENT_IS_ERROR                                                   \
+    "((status >= 400 OR status <= 0 OR error_class <> 'none')"               \
+    " AND status <> 499 AND error_class <> 'client_closed')"
+
+
 /* The drain's latency histogram (db.c): bucket i counts latencies in
  * (bound[i-1], bound[i]] ms; the last one is unbounded. */
 #define AGW_ROLLUP_HIST                                                      \
@@ -145,7 +154,7 @@ agw_api_events_usage(sqlite3 *db, const char *group_sql,
 
     sql = sqlite3_mprintf(
         "WITH f AS ("
-        "  SELECT %s AS g, latency_ms AS l, status,"
+        "  SELECT %s AS g, latency_ms AS l, " AGW_EVENT_IS_ERROR " AS e,"
         "   max(prompt_tokens, 0) AS pt, max(completion_tokens, 0) AS ct,"
         "   max(cached_tokens, 0) AS kt, max(reasoning_tokens, 0) AS rt,"
         "   max(cost_micro_usd, 0) AS cost"
@@ -153,7 +162,7 @@ agw_api_events_usage(sqlite3 *db, const char *group_sql,
         " r AS ("
         "  SELECT *, row_number() OVER (PARTITION BY g ORDER BY l) AS rn,"
         "   count(*) OVER (PARTITION BY g) AS n FROM f)"
-        " SELECT g, count(*) AS requests, sum(status >= 400) AS errors,"
+        " SELECT g, count(*) AS requests, sum(e) AS errors,"
         "  sum(pt), sum(ct), sum(kt), sum(rt), sum(cost),"
         "  min(CASE WHEN rn >= 0.50 * n THEN l END),"
         "  min(CASE WHEN rn >= 0.95 * n THEN l END)"

@@ -677,8 +677,7 @@ agw_db_group_add(agw_db_t *db, const agw_event_t *ev)
 
     g->key_name = ev->key_name;     /* the latest name wins */
     g->requests++;
-    g->errors += ev->status >= 400 || ev->status <= 0
-                 || ev->error_class != 0;
+    g->errors += agw_event_is_error(ev);
     g->tokens[0] += agw_db_nonneg(ev->prompt_tokens);
     g->tokens[1] += agw_db_nonneg(ev->completion_tokens);
     g->tokens[2] += agw_db_nonneg(ev->cached_tokens);

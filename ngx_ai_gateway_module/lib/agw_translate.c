@@ -174,6 +174,7 @@ agw_error_status(agw_err_class_t cls)
     case AGW_ERR_BAD_GATEWAY:     return 502;
     case AGW_ERR_OVERLOADED:      return 503;
     case AGW_ERR_TIMEOUT:         return 504;
+    case AGW_ERR_CLIENT_CLOSED:   return 499;
     }
 
     return 500;
@@ -1022,6 +1023,16 @@ agw_stream_finish(agw_stream_t *s, int upstream_ok, agw_buf_t *out)
     }
 
     return s->cops->stream_end(s, out) == 0 ? 0 : 1;
+}
+
+
+void
+agw_stream_set_error(agw_stream_t *s, const agw_error_t *err)
+{
+    if (s->error.cls == AGW_ERR_NONE && !s->client_done && !s->provider_done)
+    {
+        s->error = *err;
+    }
 }
 
 

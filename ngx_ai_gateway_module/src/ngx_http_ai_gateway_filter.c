@@ -289,6 +289,9 @@ ngx_http_ai_gateway_header_filter(ngx_http_request_t *r)
 
     ctx->try_ok = 1;
 
+    /* the answer may yet be cut: learn how, for the try's outcome */
+    ngx_http_ai_gateway_upstream_watch(r, ctx);
+
     if (ctx->stream_req) {
         return ngx_http_ai_gateway_start_stream(r, ctx);
     }

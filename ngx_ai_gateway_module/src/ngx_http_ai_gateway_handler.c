@@ -38,6 +38,12 @@ static ngx_int_t ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out);
 static ngx_int_t ngx_http_ai_gateway_try_done(ngx_http_request_t *sr,
     void *data, ngx_int_t rc);
+static agw_err_class_t ngx_http_ai_gateway_try_outcome(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_int_t rc);
+static agw_err_class_t ngx_http_ai_gateway_stream_error_class(
+    ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx);
+static ngx_uint_t ngx_http_ai_gateway_provider_failed(
+    ngx_http_ai_gateway_ctx_t *ctx, agw_err_class_t cls);
 static void ngx_http_ai_gateway_wake(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
@@ -630,7 +636,9 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     ctx->try_ok = 0;
     ctx->try_answered = 0;
     ctx->got_last = 0;
+    ctx->try_cut = 0;
     ctx->try_status = 0;
+    ctx->try_rc = 0;
     agw_buf_reset(&ctx->resp);
 
     if (ctx->stream) {
@@ -883,7 +891,9 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
  * the next try from here would queue it behind this one); the main request
  * is woken next and decides.  Called more than once for one subrequest at
  * times (pitfall 5): idempotent.  Returning NGX_OK keeps nginx's error page
- * of a failed try from reaching the client.
+ * of a failed try from reaching the client; after a client abort, 499 ends
+ * the request the way the proxy module ends its own (the log shows 499
+ * when nothing was sent yet).
  */
 
 static ngx_int_t
@@ -892,7 +902,8 @@ ngx_http_ai_gateway_try_done(ngx_http_request_t *sr, void *data,
 {
     ngx_http_ai_gateway_ctx_t *ctx = data;
 
-    ngx_uint_t                      i, retryable;
+    ngx_uint_t                      i, failed;
+    agw_err_class_t                 cls;
     ngx_http_request_t             *r;
     ngx_http_upstream_state_t      *st, *dst;
     ngx_http_ai_gateway_attempt_t  *a;
@@ -914,19 +925,37 @@ ngx_http_ai_gateway_try_done(ngx_http_request_t *sr, void *data,
         }
     }
 
+    cls = ngx_http_ai_gateway_try_outcome(r, ctx, rc);
+
     a = ngx_array_push(&ctx->attempts);
     if (a) {
         a->provider = ctx->step->provider;
         a->status = ctx->try_status;
+        a->cls = cls;
         a->ms = ngx_current_msec - ctx->try_start;
     }
 
-    retryable = !ctx->try_ok
-                && (ctx->try_status == NGX_HTTP_TOO_MANY_REQUESTS
-                    || ctx->try_status >= NGX_HTTP_INTERNAL_SERVER_ERROR);
+    if (ctx->try_cut) {
+        /* from here on, the status the client would get if this was the
+         * last step: the proxy's own for an answer it could not finish */
+        ctx->try_status = (cls == AGW_ERR_TIMEOUT) ? NGX_HTTP_GATEWAY_TIME_OUT
+                                                   : NGX_HTTP_BAD_GATEWAY;
+    }
 
-    ngx_http_ai_gateway_health_record(r, ctx->step->provider,
-                                      ctx->try_status, retryable);
+    if (!ctx->client_closed) {
+        failed = ngx_http_ai_gateway_provider_failed(ctx, cls);
+
+        /* a stream that failed after its 200 shows as what ended it */
+        ngx_http_ai_gateway_health_record(r, ctx->step->provider,
+                                          failed && ctx->try_ok
+                                          ? agw_error_status(cls)
+                                          : ctx->try_status, failed);
+
+    } else if (ctx->try_ok) {
+        /* the provider was answering well when the client left */
+        ngx_http_ai_gateway_health_record(r, ctx->step->provider,
+                                          ctx->try_status, 0);
+    }
 
     /* pitfall 11: $upstream_* of the main request show every try */
     if (sr->upstream_states && sr->upstream_states->nelts) {
@@ -946,13 +975,24 @@ ngx_http_ai_gateway_try_done(ngx_http_request_t *sr, void *data,
         }
     }
 
-    if (ctx->try_ok && !ctx->got_last && !r->connection->error) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ai_gateway: provider \"%V\" ended its response "
-                      "early", &ctx->step->provider->name);
+    if (ctx->client_closed) {
+        ctx->status = NGX_HTTP_CLIENT_CLOSED_REQUEST;
+        return NGX_HTTP_CLIENT_CLOSED_REQUEST;
     }
 
-    if (retryable) {
+    if (ctx->try_cut || (ctx->try_ok && !ctx->got_last)) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ai_gateway: provider \"%V\" ended its response "
+                      "early (%s)", &ctx->step->provider->name,
+                      cls == AGW_ERR_TIMEOUT ? "timeout" : "connection "
+                                                           "closed");
+    }
+
+    /* nothing has reached the client yet: the next step may answer */
+    if (!ctx->try_ok
+        && (ctx->try_status == NGX_HTTP_TOO_MANY_REQUESTS
+            || ctx->try_status >= NGX_HTTP_INTERNAL_SERVER_ERROR))
+    {
         ctx->try_failed = 1;
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "ai_gateway: provider \"%V\" failed with %i on try "
@@ -961,6 +1001,106 @@ ngx_http_ai_gateway_try_done(ngx_http_request_t *sr, void *data,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * How a try ended, as an error class (AGW_ERR_NONE: well).  A client gone
+ * (closed, reset, or too slow to read within send_timeout) is nobody
+ * else's failure.  A 2xx cut before its end is the provider's: when it was
+ * a whole answer, nothing reached the client and the try counts as failed,
+ * so that the next step is tried.
+ */
+
+static agw_err_class_t
+ngx_http_ai_gateway_try_outcome(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_int_t rc)
+{
+    ngx_connection_t  *c;
+
+    c = r->connection;
+
+    if (c->error || c->timedout || rc == NGX_HTTP_CLIENT_CLOSED_REQUEST) {
+        ctx->client_closed = 1;
+        return AGW_ERR_CLIENT_CLOSED;
+    }
+
+    if (!ctx->try_ok) {
+        return agw_error_class_of_status((int) ctx->try_status);
+    }
+
+    if (!ctx->got_last) {
+        if (!ctx->header_sent) {
+            ctx->try_ok = 0;
+            ctx->try_cut = 1;
+        }
+
+        return (ctx->try_rc == NGX_HTTP_GATEWAY_TIME_OUT) ? AGW_ERR_TIMEOUT
+                                                          : AGW_ERR_BAD_GATEWAY;
+    }
+
+    if (ctx->header_sent && ctx->stream_truncated) {
+        return ngx_http_ai_gateway_stream_error_class(r, ctx);
+    }
+
+    return AGW_ERR_NONE;
+}
+
+
+/*
+ * The class of an error event that ended a stream: the provider's own
+ * (rate limit, overloaded...), read by the translator, or a bad gateway.
+ */
+
+static agw_err_class_t
+ngx_http_ai_gateway_stream_error_class(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx)
+{
+    agw_responses_t    *rs;
+    const agw_error_t  *err;
+
+    err = NULL;
+
+    if (ctx->stream) {
+        err = agw_stream_error(ctx->stream);
+
+    } else {
+        rs = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_filter_module);
+        if (rs) {
+            err = &rs->error;
+        }
+    }
+
+    return (err && err->cls != AGW_ERR_NONE) ? err->cls : AGW_ERR_BAD_GATEWAY;
+}
+
+
+/*
+ * Whether a try counts against its provider for cool-down: a 429 or a 5xx
+ * (the proxy's own 502/504 for an answer it could not finish too), or a
+ * stream the provider cut or ended with its own error of that kind.
+ */
+
+static ngx_uint_t
+ngx_http_ai_gateway_provider_failed(ngx_http_ai_gateway_ctx_t *ctx,
+    agw_err_class_t cls)
+{
+    if (!ctx->try_ok) {
+        return ctx->try_status == NGX_HTTP_TOO_MANY_REQUESTS
+               || ctx->try_status >= NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    switch (cls) {
+    case AGW_ERR_RATE_LIMIT:
+    case AGW_ERR_SERVER:
+    case AGW_ERR_BAD_GATEWAY:
+    case AGW_ERR_OVERLOADED:
+    case AGW_ERR_TIMEOUT:
+        return 1;
+
+    default:
+        return 0;
+    }
 }
 
 
@@ -986,7 +1126,9 @@ ngx_http_ai_gateway_wake(ngx_http_request_t *r)
     }
 
     if (r->connection->error) {
+        /* gone between two tries */
         ctx->finished = 1;
+        ctx->client_closed = 1;
         ctx->status = NGX_HTTP_CLIENT_CLOSED_REQUEST;
         ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
         return;
@@ -1076,17 +1218,32 @@ static ngx_int_t
 ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
-    int                   rc, frc;
-    char                  model[256];
-    agw_error_t           err;
-    agw_responses_t      *rs;
-    agw_response_opts_t   opts;
+    int                              rc, frc;
+    char                             model[256];
+    agw_error_t                      err;
+    agw_responses_t                 *rs;
+    agw_response_opts_t              opts;
+    ngx_http_ai_gateway_attempt_t   *a;
 
     if (ctx->header_sent) {
         /* a stream: its events went out as they came */
         rs = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_filter_module);
 
         if (!ctx->got_last && (ctx->stream || rs)) {
+            if (ctx->try_rc == NGX_HTTP_GATEWAY_TIME_OUT) {
+                /* stalled rather than cut: the client is told so */
+                agw_error_set(&err, AGW_ERR_TIMEOUT, 0, "stream_timeout",
+                              "the provider sent nothing within "
+                              "proxy_read_timeout");
+
+                if (rs == NULL) {
+                    agw_stream_set_error(ctx->stream, &err);
+
+                } else if (rs->error.cls == AGW_ERR_NONE) {
+                    rs->error = err;
+                }
+            }
+
             /* the client's dialect's end of a stream cut short */
             frc = rs ? agw_responses_finish(rs, &ctx->out)
                      : agw_stream_finish(ctx->stream, 0, &ctx->out);
@@ -1146,6 +1303,12 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
                       &ctx->step->provider->name, ctx->try_status,
                       err.message);
 
+        /* the try's outcome, as the event's is */
+        a = ctx->attempts.elts;
+        if (ctx->attempts.nelts) {
+            a[ctx->attempts.nelts - 1].cls = AGW_ERR_BAD_GATEWAY;
+        }
+
         ctx->status = NGX_HTTP_BAD_GATEWAY;
 
         if (ngx_http_ai_gateway_gateway_headers(r, ctx) != NGX_OK) {
@@ -1188,16 +1351,19 @@ ngx_http_ai_gateway_finish_failed(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (!ctx->try_answered) {
-        /* nothing came back: a connect error or a timeout */
+    if (!ctx->try_answered || ctx->try_cut) {
+        /* nothing came back (a connect error or a timeout), or an answer
+         * cut before its end: nothing of it is worth passing on */
         cls = (ctx->try_status == NGX_HTTP_GATEWAY_TIME_OUT)
               ? AGW_ERR_TIMEOUT : AGW_ERR_BAD_GATEWAY;
         ctx->status = ctx->try_status;
 
         return ngx_http_ai_gateway_send_error(r, ctx->client, cls,
                    ctx->try_status, "upstream_unavailable",
-                   "The provider did not answer (%s) after %lu %s",
-                   cls == AGW_ERR_TIMEOUT ? "timeout" : "connection failed",
+                   "The provider %s (%s) after %lu %s",
+                   ctx->try_cut ? "ended its answer early" : "did not answer",
+                   cls == AGW_ERR_TIMEOUT ? "timeout"
+                   : ctx->try_cut ? "connection closed" : "connection failed",
                    (unsigned long) ctx->attempts.nelts,
                    ctx->attempts.nelts == 1 ? "try" : "tries");
     }

@@ -120,7 +120,10 @@ typedef struct {
 /* One try of the request against one route step. */
 typedef struct {
     ngx_http_ai_gateway_provider_t  *provider;
-    ngx_int_t                        status;   /* 0: connect error/timeout */
+    ngx_int_t                        status;   /* the provider's, or the
+                                                  proxy's 502/504 when it
+                                                  sent none */
+    agw_err_class_t                  cls;      /* how the try ended */
     ngx_msec_t                       ms;
 } ngx_http_ai_gateway_attempt_t;
 
@@ -148,6 +151,12 @@ typedef struct {
     ngx_http_request_t             *sr;
     ngx_msec_t                      try_start;
     ngx_int_t                       try_status;
+    ngx_int_t                       try_rc;       /* the proxy's own end
+                                                     of an answer already
+                                                     begun: 0, 502, 504 */
+    void                          (*upstream_finalize)(
+                                        ngx_http_request_t *r,
+                                        ngx_int_t rc); /* the proxy's */
 
     ngx_array_t                     attempts;     /* attempt_t */
 
@@ -174,6 +183,8 @@ typedef struct {
     unsigned                        try_answered:1; /* upstream sent a
                                                        status line */
     unsigned                        got_last:1;     /* upstream body ended */
+    unsigned                        try_cut:1;      /* 2xx, then cut */
+    unsigned                        client_closed:1; /* the client left */
     unsigned                        stream_failed:1; /* malformed stream */
     unsigned                        stream_truncated:1; /* ended in error */
     unsigned                        header_sent:1;  /* client headers went */
@@ -245,6 +256,8 @@ ngx_int_t ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_http_ai_gateway_ctx_t *ctx, size_t len);
 ngx_int_t ngx_http_ai_gateway_add_upstream(ngx_conf_t *cf,
     ngx_http_ai_gateway_provider_t *p);
+void ngx_http_ai_gateway_upstream_watch(ngx_http_request_t *sr,
+    ngx_http_ai_gateway_ctx_t *ctx);
 ngx_uint_t ngx_http_ai_gateway_name_in(ngx_str_t *name, ngx_str_t *names);
 
 /* _state.c */
