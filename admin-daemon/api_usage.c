@@ -15,6 +15,7 @@
 
 #include "api_events.h"
 #include "api_handlers.h"
+#include "text.h"
 
 
 #define AGW_USAGE_MAX_BUCKETS  10000
@@ -96,11 +97,15 @@ agw_usage_key_names(sqlite3 *db, json_t *rows)
 
         name = rc == SQLITE_ROW ? (const char *) sqlite3_column_text(st, 0)
                                 : NULL;
+        if (name == NULL || name[0] == '\0') {
+            name = id;
+        }
 
+        /* a stored name need not be UTF-8 (nginx kept such names once) */
         if (json_object_set(row, "key_id", json_object_get(row, "group"))
             != 0
             || json_object_set_new(row, "group",
-                                   json_string(name && name[0] ? name : id))
+                                   agw_json_text(name, strlen(name)))
                != 0)
         {
             sqlite3_finalize(st);
