@@ -13,17 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "api_events.h"
 #include "text.h"
 
-
-/*
- * An event that counts in error rates, as agw_event_is_error() says for
- * the rollups: an error status or class, but not a client that left.
- */
-#define AGW_EVENT_IS_ERROR                                                   \
-    "((status >= 400 OR status <= 0 OR error_class <> 'none')"               \
-    " AND status <> 499 AND error_class <> 'client_closed')"
 
 
 /* The drain's latency histogram (db.c): bucket i counts latencies in

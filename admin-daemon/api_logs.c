@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "api_handlers.h"
 
 
@@ -185,11 +186,11 @@ typedef enum {
 } agw_logs_filter_e;
 
 /* Fixed SQL per filter: the values are bound (?3..?6), never text.
- * "status >= 400" is literally the errors index's WHERE, so that SQLite
- * can use it. */
+ * AGW_EVENT_IS_ERROR is literally the errors index's WHERE, so that
+ * SQLite can use it. */
 static const char *const  agw_logs_filter_sql[AGW_LOGS_NFILTERS] = {
     "key_id = ?3", "model = ?4", "provider = ?5", "status = ?6",
-    "status >= 400"
+    AGW_EVENT_IS_ERROR
 };
 
 

@@ -139,7 +139,7 @@ const char  agw_db_schema[] =
     " ON events (provider, time_ms);"
     "CREATE INDEX IF NOT EXISTS events_status ON events (status, time_ms);"
     "CREATE INDEX IF NOT EXISTS events_errors ON events (time_ms)"
-    " WHERE status >= 400;"
+    " WHERE " AGW_EVENT_IS_ERROR ";"
 
 #define AGW_DB_ROLLUP_COLUMNS                                                \
     "  bucket INTEGER NOT NULL,"                                             \

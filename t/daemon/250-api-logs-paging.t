@@ -52,8 +52,10 @@ INSERT INTO events (ring_id, seq, time_ms, request_id, key_id, key_name,
 SELECT 1, i, $t0 + (i * 7 % $n) / 3 * 1000, 'r' || i,
   'k' || (i % 2), 'key-' || (i % 2), 'openai', 'm' || (i % 5), '',
   'p' || (i % 3), 'm' || (i % 5),
-  CASE WHEN i % 1000 = 0 THEN 503 WHEN i % 7 = 0 THEN 429 ELSE 200 END,
-  'none', '', 0, 1, '[]', 10, 5, 1, 1, 0, 0, 0, 1, 10, 20, '127.0.0.1',
+  CASE WHEN i % 1000 = 0 THEN 503 WHEN i % 7 = 0 THEN 429
+       WHEN i % 11 = 0 THEN 499 ELSE 200 END,
+  CASE WHEN i % 11 = 0 AND i % 7 <> 0 AND i % 1000 <> 0 THEN 'client_closed'
+       WHEN i % 13 = 0 THEN 'stream_truncated' ELSE 'none' END, '', 0, 1, '[]', 10, 5, 1, 1, 0, 0, 0, 1, 10, 20, '127.0.0.1',
   NULL, NULL, 0, 0
 FROM s;
 COMMIT;
@@ -62,6 +64,11 @@ is(sql('SELECT count(*) FROM events') + 0, $n, "$n events stored");
 
 $gw->start_daemon(@daemon);
 
+# what errors_only means: the rollups' rule (a client that left, 499, is
+# not an error; a 200 whose stream broke is)
+my $err = "((status >= 400 OR status <= 0 OR error_class <> 'none')"
+          . " AND status <> 499 AND error_class <> 'client_closed')";
+
 my $mid = ($t0 / 1000) + 3000;
 my @cases = (
     ['',                               '1'],
@@ -69,12 +76,12 @@ my @cases = (
     ['model=m3',                       "model = 'm3'"],
     ['provider=p1',                    "provider = 'p1'"],
     ['status=429',                     'status = 429'],
-    ['errors_only=true',               'status >= 400'],
+    ['errors_only=true',               $err],
     ["from=$mid&to=" . ($mid + 2000),
      'time_ms >= ' . $mid * 1000 . ' AND time_ms < ' . ($mid + 2000) * 1000],
     ["model=m3&from=$mid",             "model = 'm3' AND time_ms >= " . $mid * 1000],
     ['model=m0&provider=p0',           "model = 'm0' AND provider = 'p0'"],
-    ['errors_only=1&provider=p2',      "provider = 'p2' AND status >= 400"],
+    ['errors_only=1&provider=p2',      "provider = 'p2' AND $err"],
     # 25 rows among the 12,500 of k0, a page of 50: pages stop early and
     # go on
     ['key=k0&status=503',              "key_id = 'k0' AND status = 503", 50],
@@ -124,7 +131,7 @@ my %plan = (
     "model = 'm3'"    => [1, 'events_model'],
     "provider = 'p1'" => [1, 'events_provider'],
     'status = 429'    => [1, 'events_status'],
-    'status >= 400'   => [1, 'events_errors'],
+    $err              => [1, 'events_errors'],
 );
 for my $where (sort keys %plan) {
     my $p = sql('EXPLAIN QUERY PLAN SELECT id, time_ms FROM events'
