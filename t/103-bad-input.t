@@ -275,3 +275,96 @@ POST /v1/chat/completions
 --- response_body_like: "content":"Hel".*\n\ndata: \{"error":\{"message":"[^"]+","type":"server_error","param":null,"code":"stream_truncated"\}\}\n\n$
 --- error_log
 upstream prematurely closed connection
+
+
+
+=== TEST 24: a body the translation refuses is answered, and no try starts after the answer
+--- request
+POST /a/v1/messages
+{"model":"gpt-4o","max_tokens":10,"messages":"notarray"}
+--- error_code: 400
+--- response_body_like: ^\{"type":"error","error":\{"type":"invalid_request_error","message":".*messages.* must be an array
+--- no_error_log
+[error]
+[alert]
+exited on signal
+http subrequest
+--- no_access_log
+MOCK
+
+
+
+=== TEST 25: the same with client_max_body_size 0, where the stray try used to send worker memory
+--- config
+    location /a/v1/ { ai_gateway anthropic; ai_gateway_auth off; client_max_body_size 0; }
+--- request
+POST /a/v1/messages
+{"model":"gpt-4o","max_tokens":10,"messages":"notarray"}
+--- error_code: 400
+--- no_error_log
+[error]
+[alert]
+exited on signal
+http subrequest
+--- no_access_log
+MOCK
+
+
+
+=== TEST 26: a Gemini body the translation refuses: no try either
+--- config
+    location /v1beta/ { ai_gateway gemini; ai_gateway_auth off; }
+--- request
+POST /v1beta/models/gpt-4o:generateContent
+{"contents":"notarray"}
+--- error_code: 400
+--- response_body_like: ^\{"error":\{"code":400,
+--- no_error_log
+[error]
+[alert]
+exited on signal
+http subrequest
+--- no_access_log
+MOCK
+
+
+
+=== TEST 27: a raw body jansson cannot hold (a number past a double) is refused, and no try starts
+--- http_config
+    MOCK
+    ai_gateway_provider an type=anthropic url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_route claude an;
+--- request
+POST /a/v1/messages/count_tokens
+{"model":"claude","messages":[],"x":1e999}
+--- error_code: 400
+--- response_body_like: ^\{"type":"error","error":\{"type":"invalid_request_error","message":"The request body cannot be translated
+--- no_error_log
+[error]
+[alert]
+exited on signal
+http subrequest
+--- no_access_log
+MOCK
+
+
+
+=== TEST 28: a refusal on the failover step answers the client, and that step never starts
+--- http_config
+    MOCK
+    ai_gateway_provider down type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/e503/v1;
+    ai_gateway_provider an type=anthropic url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_route gpt-4o down an;
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","messages":"notarray"}
+--- error_code: 400
+--- response_body_like: ^\{"error":\{"message":".*messages.* must be an array
+--- no_error_log
+[error]
+[alert]
+exited on signal
+--- access_log
+MOCK POST /e503/v1/chat/completions
+--- no_access_log
+MOCK POST /ok/

@@ -35,7 +35,7 @@ static ngx_uint_t ngx_http_ai_gateway_asks_usage(
     ngx_http_ai_gateway_ctx_t *ctx);
 static ngx_int_t ngx_http_ai_gateway_ask_usage(json_t *body);
 static ngx_int_t ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
-    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out);
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out, agw_error_t *err);
 static ngx_int_t ngx_http_ai_gateway_try_done(ngx_http_request_t *sr,
     void *data, ngx_int_t rc);
 static void ngx_http_ai_gateway_wake(ngx_http_request_t *r);
@@ -611,6 +611,7 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     ngx_int_t                        rc;
     ngx_str_t                        uri, body;
     ngx_buf_t                       *b;
+    agw_error_t                      err;
     ngx_chain_t                     *cl;
     ngx_http_request_t              *sr;
     ngx_http_request_body_t         *rb;
@@ -638,7 +639,21 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
         ctx->stream = NULL;
     }
 
-    rc = ngx_http_ai_gateway_try_body(r, ctx, &body);
+    /*
+     * Everything that can refuse or fail comes before the subrequest: once
+     * made, it is posted and runs, and an answered request must never
+     * reach a provider (it would carry the parent's body and headers).
+     */
+    rc = ngx_http_ai_gateway_try_body(r, ctx, &body, &err);
+
+    if (rc == NGX_DECLINED) {
+        /* the body cannot be put in this provider's dialect */
+        return ngx_http_ai_gateway_send_error(r, ctx->client, err.cls,
+                                              err.status,
+                                              err.code[0] ? err.code : NULL,
+                                              "%s", err.message);
+    }
+
     if (rc != NGX_OK) {
         return rc;
     }
@@ -658,7 +673,10 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
                ctx->step->provider->name.len);
 
     ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
-    if (ps == NULL) {
+    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
+    b = ngx_calloc_buf(r->pool);
+    cl = ngx_alloc_chain_link(r->pool);
+    if (ps == NULL || rb == NULL || b == NULL || cl == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -673,13 +691,6 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     sr->method = NGX_HTTP_POST;
     ngx_str_set(&sr->method_name, "POST");
     sr->header_only = 0;
-
-    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
-    b = ngx_calloc_buf(r->pool);
-    cl = ngx_alloc_chain_link(r->pool);
-    if (rb == NULL || b == NULL || cl == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
 
     b->start = body.data;
     b->pos = body.data;
@@ -697,6 +708,12 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     if (ngx_http_ai_gateway_upstream_headers(r, sr, ctx, body.len)
         != NGX_OK)
     {
+        /*
+         * Out of memory with the subrequest posted: no URL makes its
+         * proxy_pass fail before it connects, with whatever headers it
+         * holds; its end is not this try's (ctx->sr is not set).
+         */
+        ngx_str_null(&ctx->upstream_url);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -771,17 +788,21 @@ ngx_http_ai_gateway_ask_usage(json_t *body)
 }
 
 
-/* The body of this try, in the provider's dialect, in r->pool. */
+/*
+ * The body of this try, in the provider's dialect, in r->pool.  Answers
+ * nothing itself: NGX_DECLINED means the client's body cannot be sent to
+ * this provider, with why in err, for the caller to answer; any other
+ * value but NGX_OK is a status to end the request with.
+ */
 
 static ngx_int_t
 ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
-    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out)
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out, agw_error_t *err)
 {
     int                               rc;
     char                             *model;
     json_t                           *in;
     json_error_t                      jerr;
-    agw_error_t                       err;
     agw_request_opts_t                opts;
     ngx_http_ai_gateway_provider_t   *pv;
     ngx_http_ai_gateway_loc_conf_t   *alcf;
@@ -820,7 +841,7 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
 
     if (!ctx->raw) {
         ngx_memzero(&opts, sizeof(agw_request_opts_t));
-        ngx_memzero(&err, sizeof(agw_error_t));
+        ngx_memzero(err, sizeof(agw_error_t));
         opts.model = model;
         opts.stream = ctx->stream_req;
         opts.default_max_tokens = (pv->max_tokens != NGX_CONF_UNSET)
@@ -831,18 +852,11 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
         if (agw_translate_request_body(ctx->client, pv->dialect,
                                        (char *) ctx->body.data,
                                        ctx->body.len, &opts, &ctx->out,
-                                       &err)
+                                       err)
             != 0)
         {
-            if (err.cls == AGW_ERR_NONE) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            return ngx_http_ai_gateway_send_error(r, ctx->client, err.cls,
-                                                  err.status,
-                                                  err.code[0] ? err.code
-                                                              : NULL,
-                                                  "%s", err.message);
+            return (err->cls == AGW_ERR_NONE) ? NGX_HTTP_INTERNAL_SERVER_ERROR
+                                              : NGX_DECLINED;
         }
 
         return ngx_http_ai_gateway_pool_copy(r, &ctx->out, out);
@@ -853,9 +867,9 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
     in = json_loadb((char *) ctx->body.data, ctx->body.len, 0, &jerr);
     if (in == NULL) {
         /* valid JSON, but a number beyond what jansson holds */
-        return ngx_http_ai_gateway_send_error(r, ctx->client,
-                   AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
-                   "The request body cannot be translated: %s", jerr.text);
+        agw_error_set(err, AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
+                      "The request body cannot be translated: %s", jerr.text);
+        return NGX_DECLINED;
     }
 
     if (json_object_set_new(in, "model", json_string(model)) != 0
