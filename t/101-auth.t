@@ -195,9 +195,9 @@ Authorization: Bearer sk-client-alice
 --- request eval
 "POST /v1/chat/completions\n" . '{"model":"gpt-4o","messages":[{"role":"user","content":"' . ('x' x 200) . '"}]}'
 --- error_code: 413
---- response_body_like: ^\{"error":\{"message":"Request body of \d+ bytes is larger than the 64 bytes allowed","type":"invalid_request_error","param":null,"code":"request_too_large"\}\}$
---- no_error_log
-[error]
+--- response_body_like: ^\{"error":\{"message":"The request body is larger than the 64 bytes allowed","type":"invalid_request_error","param":null,"code":"request_too_large"\}\}$
+--- error_log
+client intended to send too large body
 
 
 

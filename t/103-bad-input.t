@@ -127,7 +127,7 @@ POST /v1/chat/completions
 
 
 
-=== TEST 12: a chunked body over the limit is refused after reading
+=== TEST 12: a chunked body over the limit is refused
 --- config
     location /v1/ { ai_gateway openai; ai_gateway_auth off; ai_gateway_max_body_size 100; }
 --- raw_request eval
@@ -136,6 +136,10 @@ my $b = '{"model":"gpt-4o","messages":[{"role":"user","content":"' . ('y' x 92) 
 . sprintf("%x\r\n%s\r\n0\r\n\r\n", length($b), $b)
 --- error_code: 413
 --- response_body_like: "code":"request_too_large"
+--- no_error_log
+[alert]
+--- error_log
+client intended to send too large chunked body
 
 
 

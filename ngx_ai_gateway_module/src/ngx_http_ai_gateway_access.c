@@ -2,9 +2,10 @@
  * ngx_http_ai_gateway_access: the access phase.
  *
  * Finds which endpoint and dialect the request is for (errors must leave
- * in that dialect), refuses a body over the limit before it is read, and
- * authenticates the client key by its SHA-256 against the static keys of
- * nginx.conf and the daemon's dynamic keys.
+ * in that dialect), and authenticates the client key by its SHA-256
+ * against the static keys of nginx.conf and the daemon's dynamic keys.
+ * A body over ai_gateway_max_body_size never gets here: it is the
+ * location's client_max_body_size, which nginx checks first (_module.c).
  */
 
 #include <ngx_config.h>
@@ -254,17 +255,6 @@ ngx_http_ai_gateway_access_handler(ngx_http_request_t *r)
 
     if (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_HEALTH) {
         return NGX_DECLINED;
-    }
-
-    if (r->headers_in.content_length_n > (off_t) alcf->max_body) {
-        /* do not read a body this large only to throw it away */
-        r->keepalive = 0;
-        rc = ngx_http_ai_gateway_send_error(r, ctx->client,
-                 AGW_ERR_TOO_LARGE, 0, "request_too_large",
-                 "Request body of %lld bytes is larger than the %llu bytes "
-                 "allowed", (long long) r->headers_in.content_length_n,
-                 (unsigned long long) alcf->max_body);
-        goto done;
     }
 
     if (!alcf->auth) {

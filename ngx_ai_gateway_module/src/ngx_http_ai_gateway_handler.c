@@ -292,24 +292,12 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
     agw_json_member_t                 iu;
     ngx_http_ai_gateway_req_scan_t    req;
     ngx_http_ai_gateway_route_t      *rt;
-    ngx_http_ai_gateway_loc_conf_t   *alcf;
     ngx_http_ai_gateway_main_conf_t  *amcf;
 
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ai_gateway_module);
     amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
 
     if (ngx_http_ai_gateway_read_body(r, &ctx->body) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    /* a chunked body had no Content-Length to check in the access phase */
-    if (ctx->body.len > alcf->max_body) {
-        r->keepalive = 0;
-        return ngx_http_ai_gateway_send_error(r, ctx->client,
-                   AGW_ERR_TOO_LARGE, 0, "request_too_large",
-                   "Request body of %llu bytes is larger than the %llu "
-                   "bytes allowed", (unsigned long long) ctx->body.len,
-                   (unsigned long long) alcf->max_body);
     }
 
     if (ctx->body.len == 0) {
