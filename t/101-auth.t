@@ -207,3 +207,24 @@ client intended to send too large body
 --- request
 GET /health
 --- response_body_like: ^\{"status":"ok","providers":\[\{"name":"p1","cooling_down":false,
+
+
+
+=== TEST 17: a Gemini model in invalid UTF-8 refused for its key is not kept for the log and the event
+--- http_config
+    MOCK
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_route * p1;
+    log_format agw_model 'GW status=$status model="$ai_gateway_model"';
+--- config
+    location /v1beta/ { ai_gateway gemini; access_log logs/access.log agw_model; }
+--- more_headers
+x-goog-api-key: sk-wrong
+--- request
+POST /v1beta/models/%FF%FEab:generateContent
+{"contents":[{"parts":[{"text":"hi"}]}]}
+--- error_code: 401
+--- access_log
+GW status=401 model="-"
+--- no_error_log
+[error]

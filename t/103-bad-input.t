@@ -372,3 +372,52 @@ exited on signal
 MOCK POST /e503/v1/chat/completions
 --- no_access_log
 MOCK POST /ok/
+
+
+
+=== TEST 29: invalid UTF-8 in a Gemini model from the URL: 400 in Google's shape, and no try
+--- config
+    location /v1beta/ { ai_gateway gemini; ai_gateway_auth off; }
+--- request
+POST /v1beta/models/%FF%FEab:generateContent
+{"contents":[{"parts":[{"text":"hi"}]}]}
+--- error_code: 400
+--- response_body_like: ^\{"error":\{"code":400,"message":"\\"model\\" must be 1 to 255 printable characters, in UTF-8","status":"INVALID_ARGUMENT"\}\}$
+--- no_access_log
+MOCK
+
+
+
+=== TEST 30: an overlong UTF-8 form in the URL's model is refused too
+--- config
+    location /v1beta/ { ai_gateway gemini; ai_gateway_auth off; }
+--- request
+POST /v1beta/models/a%C0%AFb:streamGenerateContent?alt=sse
+{"contents":[{"parts":[{"text":"hi"}]}]}
+--- error_code: 400
+--- response_body_like: "status":"INVALID_ARGUMENT"
+--- no_access_log
+MOCK
+
+
+
+=== TEST 31: a model in valid UTF-8 beyond ASCII is served
+--- config
+    location /v1beta/ { ai_gateway gemini; ai_gateway_auth off; }
+--- request
+POST /v1beta/models/mod%C3%A8le:generateContent
+{"contents":[{"parts":[{"text":"hi"}]}]}
+--- error_code: 200
+--- response_body_like: "Hello there"
+--- access_log eval
+qr/body=\{"model":"mod\x{c3}\x{a8}le"/
+
+
+
+=== TEST 32: invalid UTF-8 in the body's model is refused
+--- request eval
+"POST /v1/chat/completions\n{\"model\":\"\xff\xfeab\",\"messages\":[]}"
+--- error_code: 400
+--- response_body_like: "code":"invalid_json"
+--- no_access_log
+MOCK

@@ -40,6 +40,48 @@ ngx_http_ai_gateway_suffix(ngx_str_t *uri, const char *s, size_t len)
 }
 
 
+/*
+ * Whether a client's bytes may become a name (the model): 1 to 255 bytes
+ * of printable, valid UTF-8.  Names reach URLs, headers, logs, and the
+ * events the daemon serves as JSON, which holds UTF-8 only.
+ */
+
+ngx_uint_t
+ngx_http_ai_gateway_client_name(ngx_str_t *name)
+{
+    u_char  *p, *last;
+    size_t   n;
+
+    if (name->len == 0 || name->len > 255) {
+        return 0;
+    }
+
+    p = name->data;
+    last = p + name->len;
+
+    while (p < last) {
+
+        if (*p >= 0x80) {
+            n = agw_json_utf8_len((const char *) p, last - p);
+            if (n == 0) {
+                return 0;
+            }
+
+            p += n;
+            continue;
+        }
+
+        if (*p < 0x20 || *p == 0x7f) {
+            return 0;
+        }
+
+        p++;
+    }
+
+    return 1;
+}
+
+
 /* Sets ctx->endpoint, ctx->client and, for Gemini, ctx->model. */
 
 void
@@ -47,7 +89,7 @@ ngx_http_ai_gateway_endpoint(ngx_http_request_t *r,
     ngx_http_ai_gateway_loc_conf_t *alcf, ngx_http_ai_gateway_ctx_t *ctx)
 {
     u_char     *p, *colon, *last;
-    ngx_str_t  *uri;
+    ngx_str_t  *uri, model;
     ngx_uint_t  serve;
 
     uri = &r->uri;
@@ -111,21 +153,32 @@ ngx_http_ai_gateway_endpoint(ngx_http_request_t *r,
             colon = ngx_strlchr(p, last, ':');
 
             if (colon && colon > p) {
-                ctx->model.data = p;
-                ctx->model.len = colon - p;
                 ctx->client = AGW_DIALECT_GEMINI;
 
                 if (ngx_http_ai_gateway_ends(uri, ":generateContent")) {
                     ctx->endpoint = NGX_HTTP_AI_GATEWAY_EP_GENERATE;
-                    return;
-                }
 
-                if (ngx_http_ai_gateway_ends(uri, ":streamGenerateContent")) {
+                } else if (ngx_http_ai_gateway_ends(uri,
+                                                    ":streamGenerateContent"))
+                {
                     ctx->endpoint = NGX_HTTP_AI_GATEWAY_EP_STREAM_GENERATE;
-                    return;
                 }
 
-                ngx_str_null(&ctx->model);
+                if (ctx->endpoint != NGX_HTTP_AI_GATEWAY_EP_NONE) {
+                    model.data = p;
+                    model.len = colon - p;
+
+                    /*
+                     * Only a valid name is kept: the event stores the model
+                     * even of a request refused before its body is read;
+                     * without one, the content phase refuses the request.
+                     */
+                    if (ngx_http_ai_gateway_client_name(&model)) {
+                        ctx->model = model;
+                    }
+
+                    return;
+                }
             }
         }
 

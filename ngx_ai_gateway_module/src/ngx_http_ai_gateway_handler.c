@@ -286,7 +286,7 @@ static ngx_int_t
 ngx_http_ai_gateway_begin(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
-    size_t                            i, errpos;
+    size_t                            errpos;
     ngx_str_t                         arg, model;
     ngx_uint_t                        n;
     agw_json_member_t                 iu;
@@ -367,17 +367,13 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
         }
     }
 
-    /* the model ends up in URLs, headers and logs: keep it printable */
-    for (i = 0; i < model.len; i++) {
-        if (model.data[i] < 0x20 || model.data[i] == 0x7f) {
-            break;
-        }
-    }
-
-    if (model.len == 0 || model.len > 255 || i != model.len) {
+    /* the model ends up in URLs, headers, logs and events (for Gemini
+       the URL's was kept only if valid) */
+    if (!ngx_http_ai_gateway_client_name(&model)) {
         return ngx_http_ai_gateway_send_error(r, ctx->client,
                    AGW_ERR_INVALID_REQUEST, 0, "invalid_model",
-                   "\"model\" must be 1 to 255 printable characters");
+                   "\"model\" must be 1 to 255 printable characters, in "
+                   "UTF-8");
     }
 
     ctx->model = model;

@@ -192,6 +192,7 @@ extern ngx_module_t  ngx_http_ai_gateway_filter_module;
 ngx_int_t ngx_http_ai_gateway_access_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_ai_gateway_model_allowed(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
+ngx_uint_t ngx_http_ai_gateway_client_name(ngx_str_t *name);
 
 /* _handler.c */
 ngx_int_t ngx_http_ai_gateway_content_handler(ngx_http_request_t *r);
