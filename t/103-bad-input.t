@@ -421,3 +421,67 @@ qr/body=\{"model":"mod\x{c3}\x{a8}le"/
 --- response_body_like: "code":"invalid_json"
 --- no_access_log
 MOCK
+
+
+
+=== TEST 33: "model" twice: refused, never forwarded with the one not checked
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","model":"o1-forbidden","messages":[]}
+--- error_code: 400
+--- response_body: {"error":{"message":"The request body has \"model\" more than once","type":"invalid_request_error","param":null,"code":"invalid_request"}}
+--- no_access_log
+MOCK
+
+
+
+=== TEST 34: "model" spelled with an escape beside a plain one: refused
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","mod\u0065l":"o1-forbidden","messages":[]}
+--- error_code: 400
+--- response_body: {"error":{"message":"\"model\" must be written without escapes","type":"invalid_request_error","param":null,"code":"invalid_request"}}
+--- no_access_log
+MOCK
+
+
+
+=== TEST 35: an Anthropic client sending "model" twice gets Anthropic's shape
+--- request
+POST /a/v1/messages
+{"model":"gpt-4o","max_tokens":10,"messages":[],"model":"other"}
+--- error_code: 400
+--- response_body_like: ^\{"type":"error","error":\{"type":"invalid_request_error","message":"The request body has \\"model\\" more than once"\}\}$
+--- no_access_log
+MOCK
+
+
+
+=== TEST 36: "stream" twice is refused too: the gateway and the provider could disagree on a stream
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","stream":false,"messages":[],"stream":true}
+--- error_code: 400
+--- response_body_like: "message":"The request body has \\"stream\\" more than once"
+--- no_access_log
+MOCK
+
+
+
+=== TEST 37: "model" inside messages or metadata is not the request's model
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","messages":[{"role":"user","content":"hi","model":"x"}],"metadata":{"model":"y","stream":"z"}}
+--- error_code: 200
+--- response_body_like: "Hello there"
+--- access_log eval
+qr/body=\{"model":"gpt-4o","messages":\[\{"role":"user","content":"hi","model":"x"\}\],"metadata":\{"model":"y","stream":"z"\}\}/
+
+
+
+=== TEST 38: another member spelled with escapes is left alone
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","messages":[],"\u0075ser":"u1"}
+--- error_code: 200
+--- response_body_like: "Hello there"

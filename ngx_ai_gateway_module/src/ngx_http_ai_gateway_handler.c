@@ -198,21 +198,28 @@ ngx_http_ai_gateway_body_handler(ngx_http_request_t *r)
 }
 
 
-/* The members of a client body the gateway reads itself. */
+/*
+ * The members of a client body the gateway reads itself.  Each must be
+ * there once, spelled plainly: the gateway checks the key's allow-list on
+ * one "model" and forwards the body, and a provider reading another one
+ * (the first of two, or "mod\u0065l") would serve a model never checked,
+ * or stream when the gateway expects a whole answer.
+ */
 
 typedef struct {
     agw_json_member_t  model;
     agw_json_member_t  stream;
     agw_json_member_t  stream_options;
+    const char        *twice;             /* a key found again, or NULL */
     unsigned           has_model:1;
     unsigned           has_stream:1;
     unsigned           has_stream_options:1;
+    unsigned           twice_escaped:1;   /* ...spelled with escapes */
 } ngx_http_ai_gateway_req_scan_t;
 
 
-#define ngx_http_ai_gateway_key_is(m, k)                                     \
-    ((m)->key_len == sizeof(k) - 1                                           \
-     && ngx_strncmp((m)->key, k, sizeof(k) - 1) == 0)
+#define ngx_http_ai_gateway_key_is(key, len, k)                              \
+    ((len) == sizeof(k) - 1 && ngx_strncmp(key, k, sizeof(k) - 1) == 0)
 
 
 static int
@@ -220,18 +227,58 @@ ngx_http_ai_gateway_scan_cb(void *ud, const agw_json_member_t *m)
 {
     ngx_http_ai_gateway_req_scan_t  *req = ud;
 
-    if (ngx_http_ai_gateway_key_is(m, "model")) {
-        req->model = *m;
+    size_t              len;
+    json_t             *j;
+    unsigned            has;
+    const char         *key, *name;
+    agw_json_member_t  *slot;
+
+    key = m->key;
+    len = m->key_len;
+    j = NULL;
+
+    if (ngx_strlchr((u_char *) key, (u_char *) key + len, '\\')) {
+        /* rare: decode the key, its quotes around it, as the provider will */
+        j = json_loadb(key - 1, len + 2, JSON_DECODE_ANY, NULL);
+        if (!json_is_string(j)) {
+            json_decref(j);
+            return 0;                   /* the scan finds what is wrong */
+        }
+
+        key = json_string_value(j);
+        len = json_string_length(j);
+    }
+
+    if (ngx_http_ai_gateway_key_is(key, len, "model")) {
+        name = "model";
+        slot = &req->model;
+        has = req->has_model;
         req->has_model = 1;
 
-    } else if (ngx_http_ai_gateway_key_is(m, "stream")) {
-        req->stream = *m;
+    } else if (ngx_http_ai_gateway_key_is(key, len, "stream")) {
+        name = "stream";
+        slot = &req->stream;
+        has = req->has_stream;
         req->has_stream = 1;
 
-    } else if (ngx_http_ai_gateway_key_is(m, "stream_options")) {
-        req->stream_options = *m;
+    } else if (ngx_http_ai_gateway_key_is(key, len, "stream_options")) {
+        name = "stream_options";
+        slot = &req->stream_options;
+        has = req->has_stream_options;
         req->has_stream_options = 1;
+
+    } else {
+        json_decref(j);
+        return 0;
     }
+
+    if ((has || j) && req->twice == NULL) {
+        req->twice = name;
+        req->twice_escaped = (j != NULL);
+    }
+
+    *slot = *m;
+    json_decref(j);
 
     return 0;
 }
@@ -321,6 +368,15 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
                    AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
                    "The request body is not a valid JSON object (at byte "
                    "%lu)", (unsigned long) errpos);
+    }
+
+    if (req.twice && ctx->client != AGW_DIALECT_GEMINI) {
+        return ngx_http_ai_gateway_send_error(r, ctx->client,
+                   AGW_ERR_INVALID_REQUEST, 0, "invalid_request",
+                   req.twice_escaped
+                   ? "\"%s\" must be written without escapes"
+                   : "The request body has \"%s\" more than once",
+                   req.twice);
     }
 
     if (ctx->client != AGW_DIALECT_GEMINI) {
