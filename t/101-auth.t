@@ -228,3 +228,83 @@ POST /v1beta/models/%FF%FEab:generateContent
 GW status=401 model="-"
 --- no_error_log
 [error]
+
+
+
+=== TEST 18: a key taken from ?key= is in no access log variable, nor in what the provider gets
+--- http_config
+    MOCK
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_route * p1;
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c;
+    log_format agw_q 'GW request="$request" uri="$request_uri" args="$args" qs="$query_string" arg="$arg_key"';
+--- config
+    location /v1beta/ { ai_gateway gemini; access_log logs/access.log agw_q; }
+--- request
+POST /v1beta/models/gpt-4o:generateContent?a=1&key=sk-client-alice&KEY=sk-client-alice&b=2
+{"contents":[{"parts":[{"text":"hi"}]}]}
+--- error_code: 200
+--- access_log
+GW request="POST /v1beta/models/gpt-4o:generateContent?a=1&b=2 HTTP/1.1" uri="/v1beta/models/gpt-4o:generateContent?a=1&b=2" args="a=1&b=2" qs="a=1&b=2" arg="-"
+--- no_access_log
+sk-client-alice
+
+
+
+=== TEST 19: the query goes whole when the key was all it held; a wrong key is hidden too
+--- http_config
+    MOCK
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_route * p1;
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c;
+    log_format agw_q 'GW request="$request" uri="$request_uri" args="$args"';
+--- config
+    location /v1beta/ { ai_gateway gemini; access_log logs/access.log agw_q; }
+--- request
+POST /v1beta/models/gpt-4o:generateContent?key=sk-mistyped-secret
+{"contents":[{"parts":[{"text":"hi"}]}]}
+--- error_code: 401
+--- access_log
+GW request="POST /v1beta/models/gpt-4o:generateContent HTTP/1.1" uri="/v1beta/models/gpt-4o:generateContent" args=""
+--- no_access_log
+sk-mistyped-secret
+
+
+
+=== TEST 20: error log lines of the request, once the key is taken, do not carry it
+--- http_config
+    MOCK
+    ai_gateway_provider g type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/garbage/v1;
+    ai_gateway_route * g;
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c;
+--- config
+    location /v1beta/ { ai_gateway gemini; }
+--- request
+POST /v1beta/models/gpt-4o:generateContent?x=1&key=sk-client-alice
+{"contents":[{"parts":[{"text":"hi"}]}]}
+--- error_code: 502
+--- error_log
+request: "POST /v1beta/models/gpt-4o:generateContent?x=1 HTTP/1.1"
+--- no_error_log eval
+qr/\[(?:info|notice|warn|error|crit|alert|emerg)\].*sk-client-alice/
+
+
+
+=== TEST 21: over HTTP/2 too
+--- http2
+--- http_config
+    MOCK
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_route * p1;
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c;
+    log_format agw_q 'GW request="$request" uri="$request_uri" args="$args"';
+--- config
+    location /v1beta/ { ai_gateway gemini; access_log logs/access.log agw_q; }
+--- request
+POST /v1beta/models/gpt-4o:generateContent?key=sk-client-alice&x=1
+{"contents":[{"parts":[{"text":"hi"}]}]}
+--- error_code: 200
+--- access_log
+GW request="POST /v1beta/models/gpt-4o:generateContent?x=1 HTTP/2.0" uri="/v1beta/models/gpt-4o:generateContent?x=1" args="x=1"
+--- no_access_log
+sk-client-alice

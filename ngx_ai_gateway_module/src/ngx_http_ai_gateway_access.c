@@ -26,6 +26,9 @@ static ngx_table_elt_t *ngx_http_ai_gateway_find_header(ngx_http_request_t *r,
     const char *name, size_t len);
 static ngx_int_t ngx_http_ai_gateway_client_key(ngx_http_request_t *r,
     ngx_str_t *key);
+static ngx_int_t ngx_http_ai_gateway_hide_query_key(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ai_gateway_replace_args(ngx_http_request_t *r,
+    ngx_str_t *s, ngx_str_t *args);
 
 
 #define ngx_http_ai_gateway_ends(uri, s)                                      \
@@ -279,10 +282,114 @@ ngx_http_ai_gateway_client_key(ngx_http_request_t *r, ngx_str_t *key)
     }
 
     if (ngx_http_arg(r, (u_char *) "key", 3, key) == NGX_OK && key->len) {
-        return NGX_OK;
+        /* key still points into the old query, which stays as it is */
+        return ngx_http_ai_gateway_hide_query_key(r);
     }
 
     return NGX_DECLINED;
+}
+
+
+/*
+ * The key was in the query: take every key= parameter out of what logs
+ * and variables show of the request ($request, $request_uri, $args, the
+ * error log's request: "..."), in new strings.  Nothing after the access
+ * phase needs it, and the tries never carry the client's query.
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_hide_query_key(ngx_http_request_t *r)
+{
+    u_char     *p, *last, *next, *d;
+    ngx_str_t   args;
+
+    args.data = ngx_pnalloc(r->pool, r->args.len);
+    if (args.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    d = args.data;
+    last = r->args.data + r->args.len;
+
+    for (p = r->args.data; p < last; p = next + 1) {
+        next = ngx_strlchr(p, last, '&');
+        if (next == NULL) {
+            next = last;
+        }
+
+        /* the parameters ngx_http_arg() would take for "key" */
+        if (next - p >= 4 && ngx_strncasecmp(p, (u_char *) "key=", 4) == 0) {
+            continue;
+        }
+
+        if (d != args.data) {
+            *d++ = '&';
+        }
+
+        d = ngx_cpymem(d, p, next - p);
+    }
+
+    args.len = d - args.data;
+
+    if (ngx_http_ai_gateway_replace_args(r, &r->unparsed_uri, &args)
+           != NGX_OK
+        || ngx_http_ai_gateway_replace_args(r, &r->request_line, &args)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    r->args = args;
+
+    return NGX_OK;
+}
+
+
+/*
+ * s with the query after its first "?" (r->args) replaced by args; the
+ * "?" goes too when args is empty.  HTTP/2 builds its request line apart
+ * from the URI, so the query is found by its bytes, not its address.
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_replace_args(ngx_http_request_t *r, ngx_str_t *s,
+    ngx_str_t *args)
+{
+    u_char  *q, *end, *p;
+    size_t   len;
+
+    q = ngx_strlchr(s->data, s->data + s->len, '?');
+
+    if (q == NULL || (size_t) (s->data + s->len - q - 1) < r->args.len
+        || ngx_strncmp(q + 1, r->args.data, r->args.len) != 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ai_gateway: the query is not where expected in the "
+                      "request line");
+        return NGX_ERROR;
+    }
+
+    end = q + 1 + r->args.len;
+    len = s->len - r->args.len + args->len - (args->len ? 0 : 1);
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    s->len = len;
+    len = q - s->data;
+    s->data = ngx_cpymem(p, s->data, len);
+
+    if (args->len) {
+        *s->data++ = '?';
+        s->data = ngx_cpymem(s->data, args->data, args->len);
+    }
+
+    ngx_memcpy(s->data, end, p + s->len - s->data);
+    s->data = p;
+
+    return NGX_OK;
 }
 
 
@@ -314,7 +421,13 @@ ngx_http_ai_gateway_access_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    if (ngx_http_ai_gateway_client_key(r, &key) != NGX_OK) {
+    rc = ngx_http_ai_gateway_client_key(r, &key);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc != NGX_OK) {
         if (ngx_http_discard_request_body(r) != NGX_OK) {
             r->keepalive = 0;
         }
