@@ -199,3 +199,28 @@ Transfer-Encoding: chunked
 "POST /v1/chat/completions\n" . main::chat(40000)
 --- error_code: 200
 --- response_body_like: "Hello there"
+
+
+
+=== TEST 15: nginx's own refusals in a gateway location (deny) are in the client's shape
+--- config
+    location /a/v1/ { ai_gateway anthropic; ai_gateway_auth off; deny all; }
+--- request
+POST /a/v1/messages
+{"model":"gpt-4o","max_tokens":10,"messages":[]}
+--- error_code: 403
+--- response_body: {"type":"error","error":{"type":"permission_error","message":"Access is denied"}}
+--- no_access_log
+MOCK
+
+
+
+=== TEST 16: an operator's error_page still wins
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; ai_gateway_max_body_size 1k; error_page 413 = /too-large; }
+    location = /too-large { return 413 'custom page'; }
+--- request eval
+"POST /v1/chat/completions\n" . main::chat(2000)
+--- error_code: 413
+--- response_body chomp
+custom page

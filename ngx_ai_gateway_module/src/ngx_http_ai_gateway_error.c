@@ -143,6 +143,34 @@ ngx_http_ai_gateway_error_filter_init(ngx_conf_t *cf)
 }
 
 
+/* What a page nginx makes itself says, in a sentence an SDK can show. */
+
+static const char *
+ngx_http_ai_gateway_page_message(ngx_int_t status)
+{
+    switch (status) {
+    case NGX_HTTP_BAD_REQUEST:
+        return "The request could not be read";
+    case NGX_HTTP_UNAUTHORIZED:
+        return "Authentication is required";
+    case NGX_HTTP_FORBIDDEN:
+        return "Access is denied";
+    case NGX_HTTP_NOT_FOUND:
+        return "Not found";
+    case NGX_HTTP_REQUEST_TIME_OUT:
+        return "The request body did not arrive in time";
+    case NGX_HTTP_TOO_MANY_REQUESTS:
+    case NGX_HTTP_SERVICE_UNAVAILABLE:
+        /* limit_req and limit_conn answer 503 unless told otherwise */
+        return "Too many requests, or the service is unavailable";
+    }
+
+    return status < NGX_HTTP_INTERNAL_SERVER_ERROR
+           ? "The request was refused"
+           : "The gateway failed to handle the request";
+}
+
+
 /*
  * One of nginx's own error pages (r->err_status is set only by
  * ngx_http_special_response_handler(), never by the gateway's answers) on
@@ -192,13 +220,8 @@ ngx_http_ai_gateway_error_page_filter(ngx_http_request_t *r)
     } else {
         cls = agw_error_class_of_status((int) status);
 
-        rc = ngx_http_ai_gateway_send_error(r, ctx->client,
-                 cls == AGW_ERR_NONE ? AGW_ERR_SERVER : cls, status, NULL,
-                 "%s", status == NGX_HTTP_REQUEST_TIME_OUT
-                       ? "The request body did not arrive in time"
-                       : status < NGX_HTTP_INTERNAL_SERVER_ERROR
-                       ? "The request could not be read"
-                       : "The gateway failed to handle the request");
+        rc = ngx_http_ai_gateway_send_error(r, ctx->client, cls, status,
+                 NULL, "%s", ngx_http_ai_gateway_page_message(status));
     }
 
     r->header_only = 1;
