@@ -468,3 +468,22 @@ POST /v1/chat/completions
 {"model":"gpt-4o","messages":[],"\u0075ser":"u1"}
 --- error_code: 200
 --- response_body_like: "Hello there"
+
+
+
+=== TEST 39: a refused first try names no provider in the log, as no provider was asked
+--- http_config
+    MOCK
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_route gpt-4o p1;
+    log_format agw_p 'GW status=$status provider="$ai_gateway_provider" upstream_model="$ai_gateway_upstream_model" attempts=$ai_gateway_attempts';
+--- config
+    location /a/v1/ { ai_gateway anthropic; ai_gateway_auth off; access_log logs/access.log agw_p; }
+--- request
+POST /a/v1/messages
+{"model":"gpt-4o","max_tokens":10,"messages":"notarray"}
+--- error_code: 400
+--- access_log
+GW status=400 provider="-" upstream_model="-" attempts=0
+--- no_access_log
+MOCK

@@ -649,17 +649,20 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
     ngx_int_t                        rc;
-    ngx_str_t                        uri, body;
+    ngx_str_t                        uri, body, prev_model;
     ngx_buf_t                       *b;
     agw_error_t                      err;
     ngx_chain_t                     *cl;
     ngx_http_request_t              *sr;
     ngx_http_request_body_t         *rb;
     ngx_http_post_subrequest_t      *ps;
-    ngx_http_ai_gateway_step_t      *steps;
+    ngx_http_ai_gateway_step_t      *steps, *prev;
     ngx_http_ai_gateway_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ai_gateway_module);
+
+    prev = ctx->step;
+    prev_model = ctx->upstream_model;
 
     steps = ctx->route->steps.elts;
     ctx->step = &steps[ctx->order[ctx->next++]];
@@ -687,7 +690,13 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     rc = ngx_http_ai_gateway_try_body(r, ctx, &body, &err);
 
     if (rc == NGX_DECLINED) {
-        /* the body cannot be put in this provider's dialect */
+        /*
+         * The body cannot be put in this provider's dialect.  No try ran:
+         * the log and the event name the provider of the last one, if any.
+         */
+        ctx->step = prev;
+        ctx->upstream_model = prev_model;
+
         return ngx_http_ai_gateway_send_error(r, ctx->client, err.cls,
                                               err.status,
                                               err.code[0] ? err.code : NULL,
