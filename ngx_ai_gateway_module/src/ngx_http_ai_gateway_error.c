@@ -224,6 +224,12 @@ ngx_http_ai_gateway_error_page_filter(ngx_http_request_t *r)
                  NULL, "%s", ngx_http_ai_gateway_page_message(status));
     }
 
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        /* the answer could not be made (no memory): nginx's page, then */
+        r->err_status = status;
+        return ngx_http_next_header_filter(r);
+    }
+
     r->header_only = 1;
 
     return rc;
