@@ -33,6 +33,38 @@ _EOC_
         unless defined $block->no_error_log;
 });
 
+# A block with "--- worker_peak_rss_below: MB" checks, after its request,
+# the peak resident memory of nginx's workers (VmHWM): what reading the
+# body cost them.  Test::Nginx runs one fresh nginx (or fresh workers after
+# a HUP) per block.
+add_response_body_check(sub {
+    my ($block, $body, $req_idx, $repeated_req_idx, $dry_run) = @_;
+    my $max = $block->worker_peak_rss_below;
+    return if !defined $max || $dry_run;
+    my @pids = worker_pids();
+    ok(scalar @pids, $block->name . " - nginx workers found");
+    for my $pid (@pids) {
+        open my $fh, '<', "/proc/$pid/status" or next;
+        my ($kb) = join('', <$fh>) =~ /^VmHWM:\s+(\d+) kB/m;
+        cmp_ok($kb / 1024, '<', $max, $block->name . sprintf(
+               " - worker %d peak RSS (%.1f MB) below %d MB", $pid,
+               $kb / 1024, $max));
+    }
+});
+
+# The master's children that are workers, or the only process without one.
+sub worker_pids {
+    open my $fh, '<', $Test::Nginx::Util::PidFile or return ();
+    my ($master) = <$fh> =~ /(\d+)/;
+    my @kids;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        open my $s, '<', $stat or next;
+        my ($pid, $ppid) = (<$s> // '') =~ /^(\d+) \(.*\) \S+ (\d+)/ or next;
+        push @kids, $pid if $ppid == $master;
+    }
+    return @kids ? @kids : ($master);
+}
+
 # A chat body of about $n bytes.
 sub chat { my ($n) = @_;
     return '{"model":"gpt-4o","messages":[{"role":"user","content":"'
@@ -216,3 +248,17 @@ MOCK
 --- error_code: 413
 --- response_body chomp
 custom page
+
+
+
+=== TEST 16: a 48 MB chunked body over a 1 MB limit costs the worker no more than the limit
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; ai_gateway_max_body_size 1m; client_max_body_size 0; }
+--- raw_request eval
+my $c = 'x' x (1024 * 1024);
+"POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+. CORE::join('', map { sprintf("%x\r\n%s\r\n", length($c), $c) } 1 .. 48) . "0\r\n\r\n"
+--- error_code: 413
+--- response_body_like: "code":"request_too_large"
+--- worker_peak_rss_below: 24
+--- timeout: 10
