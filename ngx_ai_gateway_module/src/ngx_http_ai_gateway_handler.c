@@ -35,7 +35,7 @@ static ngx_uint_t ngx_http_ai_gateway_asks_usage(
     ngx_http_ai_gateway_ctx_t *ctx);
 static ngx_int_t ngx_http_ai_gateway_ask_usage(json_t *body);
 static ngx_int_t ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
-    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out);
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out, agw_error_t *err);
 static ngx_int_t ngx_http_ai_gateway_try_done(ngx_http_request_t *sr,
     void *data, ngx_int_t rc);
 static agw_err_class_t ngx_http_ai_gateway_try_outcome(ngx_http_request_t *r,
@@ -204,21 +204,28 @@ ngx_http_ai_gateway_body_handler(ngx_http_request_t *r)
 }
 
 
-/* The members of a client body the gateway reads itself. */
+/*
+ * The members of a client body the gateway reads itself.  Each must be
+ * there once, spelled plainly: the gateway checks the key's allow-list on
+ * one "model" and forwards the body, and a provider reading another one
+ * (the first of two, or "mod\u0065l") would serve a model never checked,
+ * or stream when the gateway expects a whole answer.
+ */
 
 typedef struct {
     agw_json_member_t  model;
     agw_json_member_t  stream;
     agw_json_member_t  stream_options;
+    const char        *twice;             /* a key found again, or NULL */
     unsigned           has_model:1;
     unsigned           has_stream:1;
     unsigned           has_stream_options:1;
+    unsigned           twice_escaped:1;   /* ...spelled with escapes */
 } ngx_http_ai_gateway_req_scan_t;
 
 
-#define ngx_http_ai_gateway_key_is(m, k)                                     \
-    ((m)->key_len == sizeof(k) - 1                                           \
-     && ngx_strncmp((m)->key, k, sizeof(k) - 1) == 0)
+#define ngx_http_ai_gateway_key_is(key, len, k)                              \
+    ((len) == sizeof(k) - 1 && ngx_strncmp(key, k, sizeof(k) - 1) == 0)
 
 
 static int
@@ -226,18 +233,58 @@ ngx_http_ai_gateway_scan_cb(void *ud, const agw_json_member_t *m)
 {
     ngx_http_ai_gateway_req_scan_t  *req = ud;
 
-    if (ngx_http_ai_gateway_key_is(m, "model")) {
-        req->model = *m;
+    size_t              len;
+    json_t             *j;
+    unsigned            has;
+    const char         *key, *name;
+    agw_json_member_t  *slot;
+
+    key = m->key;
+    len = m->key_len;
+    j = NULL;
+
+    if (ngx_strlchr((u_char *) key, (u_char *) key + len, '\\')) {
+        /* rare: decode the key, its quotes around it, as the provider will */
+        j = json_loadb(key - 1, len + 2, JSON_DECODE_ANY, NULL);
+        if (!json_is_string(j)) {
+            json_decref(j);
+            return 0;                   /* the scan finds what is wrong */
+        }
+
+        key = json_string_value(j);
+        len = json_string_length(j);
+    }
+
+    if (ngx_http_ai_gateway_key_is(key, len, "model")) {
+        name = "model";
+        slot = &req->model;
+        has = req->has_model;
         req->has_model = 1;
 
-    } else if (ngx_http_ai_gateway_key_is(m, "stream")) {
-        req->stream = *m;
+    } else if (ngx_http_ai_gateway_key_is(key, len, "stream")) {
+        name = "stream";
+        slot = &req->stream;
+        has = req->has_stream;
         req->has_stream = 1;
 
-    } else if (ngx_http_ai_gateway_key_is(m, "stream_options")) {
-        req->stream_options = *m;
+    } else if (ngx_http_ai_gateway_key_is(key, len, "stream_options")) {
+        name = "stream_options";
+        slot = &req->stream_options;
+        has = req->has_stream_options;
         req->has_stream_options = 1;
+
+    } else {
+        json_decref(j);
+        return 0;
     }
+
+    if ((has || j) && req->twice == NULL) {
+        req->twice = name;
+        req->twice_escaped = (j != NULL);
+    }
+
+    *slot = *m;
+    json_decref(j);
 
     return 0;
 }
@@ -292,30 +339,18 @@ static ngx_int_t
 ngx_http_ai_gateway_begin(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
-    size_t                            i, errpos;
+    size_t                            errpos;
     ngx_str_t                         arg, model;
     ngx_uint_t                        n;
     agw_json_member_t                 iu;
     ngx_http_ai_gateway_req_scan_t    req;
     ngx_http_ai_gateway_route_t      *rt;
-    ngx_http_ai_gateway_loc_conf_t   *alcf;
     ngx_http_ai_gateway_main_conf_t  *amcf;
 
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ai_gateway_module);
     amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
 
     if (ngx_http_ai_gateway_read_body(r, &ctx->body) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    /* a chunked body had no Content-Length to check in the access phase */
-    if (ctx->body.len > alcf->max_body) {
-        r->keepalive = 0;
-        return ngx_http_ai_gateway_send_error(r, ctx->client,
-                   AGW_ERR_TOO_LARGE, 0, "request_too_large",
-                   "Request body of %llu bytes is larger than the %llu "
-                   "bytes allowed", (unsigned long long) ctx->body.len,
-                   (unsigned long long) alcf->max_body);
     }
 
     if (ctx->body.len == 0) {
@@ -339,6 +374,15 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
                    AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
                    "The request body is not a valid JSON object (at byte "
                    "%lu)", (unsigned long) errpos);
+    }
+
+    if (req.twice && ctx->client != AGW_DIALECT_GEMINI) {
+        return ngx_http_ai_gateway_send_error(r, ctx->client,
+                   AGW_ERR_INVALID_REQUEST, 0, "invalid_request",
+                   req.twice_escaped
+                   ? "\"%s\" must be written without escapes"
+                   : "The request body has \"%s\" more than once",
+                   req.twice);
     }
 
     if (ctx->client != AGW_DIALECT_GEMINI) {
@@ -385,17 +429,13 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
         }
     }
 
-    /* the model ends up in URLs, headers and logs: keep it printable */
-    for (i = 0; i < model.len; i++) {
-        if (model.data[i] < 0x20 || model.data[i] == 0x7f) {
-            break;
-        }
-    }
-
-    if (model.len == 0 || model.len > 255 || i != model.len) {
+    /* the model ends up in URLs, headers, logs and events (for Gemini
+       the URL's was kept only if valid) */
+    if (!ngx_http_ai_gateway_client_name(&model)) {
         return ngx_http_ai_gateway_send_error(r, ctx->client,
                    AGW_ERR_INVALID_REQUEST, 0, "invalid_model",
-                   "\"model\" must be 1 to 255 printable characters");
+                   "\"model\" must be 1 to 255 printable characters, in "
+                   "UTF-8");
     }
 
     ctx->model = model;
@@ -615,16 +655,20 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
     ngx_int_t                        rc;
-    ngx_str_t                        uri, body;
+    ngx_str_t                        uri, body, prev_model;
     ngx_buf_t                       *b;
+    agw_error_t                      err;
     ngx_chain_t                     *cl;
     ngx_http_request_t              *sr;
     ngx_http_request_body_t         *rb;
     ngx_http_post_subrequest_t      *ps;
-    ngx_http_ai_gateway_step_t      *steps;
+    ngx_http_ai_gateway_step_t      *steps, *prev;
     ngx_http_ai_gateway_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ai_gateway_module);
+
+    prev = ctx->step;
+    prev_model = ctx->upstream_model;
 
     steps = ctx->route->steps.elts;
     ctx->step = &steps[ctx->order[ctx->next++]];
@@ -646,7 +690,27 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
         ctx->stream = NULL;
     }
 
-    rc = ngx_http_ai_gateway_try_body(r, ctx, &body);
+    /*
+     * Everything that can refuse or fail comes before the subrequest: once
+     * made, it is posted and runs, and an answered request must never
+     * reach a provider (it would carry the parent's body and headers).
+     */
+    rc = ngx_http_ai_gateway_try_body(r, ctx, &body, &err);
+
+    if (rc == NGX_DECLINED) {
+        /*
+         * The body cannot be put in this provider's dialect.  No try ran:
+         * the log and the event name the provider of the last one, if any.
+         */
+        ctx->step = prev;
+        ctx->upstream_model = prev_model;
+
+        return ngx_http_ai_gateway_send_error(r, ctx->client, err.cls,
+                                              err.status,
+                                              err.code[0] ? err.code : NULL,
+                                              "%s", err.message);
+    }
+
     if (rc != NGX_OK) {
         return rc;
     }
@@ -666,7 +730,10 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
                ctx->step->provider->name.len);
 
     ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
-    if (ps == NULL) {
+    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
+    b = ngx_calloc_buf(r->pool);
+    cl = ngx_alloc_chain_link(r->pool);
+    if (ps == NULL || rb == NULL || b == NULL || cl == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -681,13 +748,6 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     sr->method = NGX_HTTP_POST;
     ngx_str_set(&sr->method_name, "POST");
     sr->header_only = 0;
-
-    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
-    b = ngx_calloc_buf(r->pool);
-    cl = ngx_alloc_chain_link(r->pool);
-    if (rb == NULL || b == NULL || cl == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
 
     b->start = body.data;
     b->pos = body.data;
@@ -705,6 +765,12 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     if (ngx_http_ai_gateway_upstream_headers(r, sr, ctx, body.len)
         != NGX_OK)
     {
+        /*
+         * Out of memory with the subrequest posted: no URL makes its
+         * proxy_pass fail before it connects, with whatever headers it
+         * holds; its end is not this try's (ctx->sr is not set).
+         */
+        ngx_str_null(&ctx->upstream_url);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -779,17 +845,21 @@ ngx_http_ai_gateway_ask_usage(json_t *body)
 }
 
 
-/* The body of this try, in the provider's dialect, in r->pool. */
+/*
+ * The body of this try, in the provider's dialect, in r->pool.  Answers
+ * nothing itself: NGX_DECLINED means the client's body cannot be sent to
+ * this provider, with why in err, for the caller to answer; any other
+ * value but NGX_OK is a status to end the request with.
+ */
 
 static ngx_int_t
 ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
-    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out)
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out, agw_error_t *err)
 {
     int                               rc;
     char                             *model;
     json_t                           *in;
     json_error_t                      jerr;
-    agw_error_t                       err;
     agw_request_opts_t                opts;
     ngx_http_ai_gateway_provider_t   *pv;
     ngx_http_ai_gateway_loc_conf_t   *alcf;
@@ -828,7 +898,7 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
 
     if (!ctx->raw) {
         ngx_memzero(&opts, sizeof(agw_request_opts_t));
-        ngx_memzero(&err, sizeof(agw_error_t));
+        ngx_memzero(err, sizeof(agw_error_t));
         opts.model = model;
         opts.stream = ctx->stream_req;
         opts.default_max_tokens = (pv->max_tokens != NGX_CONF_UNSET)
@@ -839,18 +909,11 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
         if (agw_translate_request_body(ctx->client, pv->dialect,
                                        (char *) ctx->body.data,
                                        ctx->body.len, &opts, &ctx->out,
-                                       &err)
+                                       err)
             != 0)
         {
-            if (err.cls == AGW_ERR_NONE) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            return ngx_http_ai_gateway_send_error(r, ctx->client, err.cls,
-                                                  err.status,
-                                                  err.code[0] ? err.code
-                                                              : NULL,
-                                                  "%s", err.message);
+            return (err->cls == AGW_ERR_NONE) ? NGX_HTTP_INTERNAL_SERVER_ERROR
+                                              : NGX_DECLINED;
         }
 
         return ngx_http_ai_gateway_pool_copy(r, &ctx->out, out);
@@ -861,9 +924,9 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
     in = json_loadb((char *) ctx->body.data, ctx->body.len, 0, &jerr);
     if (in == NULL) {
         /* valid JSON, but a number beyond what jansson holds */
-        return ngx_http_ai_gateway_send_error(r, ctx->client,
-                   AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
-                   "The request body cannot be translated: %s", jerr.text);
+        agw_error_set(err, AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
+                      "The request body cannot be translated: %s", jerr.text);
+        return NGX_DECLINED;
     }
 
     if (json_object_set_new(in, "model", json_string(model)) != 0

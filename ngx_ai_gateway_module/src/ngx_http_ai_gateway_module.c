@@ -294,6 +294,8 @@ ngx_http_ai_gateway_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_ai_gateway_loc_conf_t *prev = parent;
     ngx_http_ai_gateway_loc_conf_t *conf = child;
 
+    ngx_http_core_loc_conf_t  *clcf;
+
     ngx_conf_merge_value(conf->auth, prev->auth, 1);
     ngx_conf_merge_size_value(conf->max_body, prev->max_body,
                               10 * 1024 * 1024);
@@ -305,6 +307,27 @@ ngx_http_ai_gateway_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                            "ai_gateway_internal_location must start with "
                            "\"/\", not \"%V\"", &conf->internal);
         return NGX_CONF_ERROR;
+    }
+
+    /*
+     * ai_gateway_max_body_size is the gateway location's
+     * client_max_body_size: nginx checks it as the body arrives (a
+     * Content-Length at once, chunked and HTTP/2 bodies chunk by chunk)
+     * and its 413 is answered in the client's dialect (_error.c).  The
+     * internal location of the tries has none: the client's body was
+     * checked, and a translated body may be larger.  The core module's
+     * merge ran before this one.
+     */
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (conf->serve) {
+        clcf->client_max_body_size = conf->max_body;
+
+    } else if (clcf->name.len >= conf->internal.len
+               && ngx_strncmp(clcf->name.data, conf->internal.data,
+                              conf->internal.len) == 0)
+    {
+        clcf->client_max_body_size = 0;
     }
 
     return NGX_CONF_OK;
@@ -326,7 +349,9 @@ ngx_http_ai_gateway_init(ngx_conf_t *cf)
 
     *h = ngx_http_ai_gateway_access_handler;
 
-    if (ngx_http_ai_gateway_log_init(cf) != NGX_OK) {
+    if (ngx_http_ai_gateway_log_init(cf) != NGX_OK
+        || ngx_http_ai_gateway_error_filter_init(cf) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 

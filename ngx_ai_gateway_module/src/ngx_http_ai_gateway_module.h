@@ -203,6 +203,7 @@ extern ngx_module_t  ngx_http_ai_gateway_filter_module;
 ngx_int_t ngx_http_ai_gateway_access_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_ai_gateway_model_allowed(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
+ngx_uint_t ngx_http_ai_gateway_client_name(ngx_str_t *name);
 
 /* _handler.c */
 ngx_int_t ngx_http_ai_gateway_content_handler(ngx_http_request_t *r);
@@ -222,6 +223,7 @@ ngx_int_t ngx_http_ai_gateway_send_error(ngx_http_request_t *r,
     __attribute__((format(printf, 6, 7)));  /* C printf, not ngx_sprintf */
 ngx_int_t ngx_http_ai_gateway_send_json(ngx_http_request_t *r,
     ngx_int_t status, const char *data, size_t len, ngx_str_t *type);
+ngx_int_t ngx_http_ai_gateway_error_filter_init(ngx_conf_t *cf);
 
 /* _filter.c */
 ngx_int_t ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
