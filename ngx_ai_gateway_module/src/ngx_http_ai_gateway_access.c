@@ -357,3 +357,13 @@ ngx_http_ai_gateway_model_allowed(ngx_http_request_t *r,
            && agw_key_allows_model(k, (char *) ctx->model.data,
                                    ctx->model.len);
 }
+
+
+void
+ngx_http_ai_gateway_access_exit_process(void)
+{
+    if (ngx_http_ai_gateway_hasher) {
+        agw_sha256_hasher_free(ngx_http_ai_gateway_hasher);
+        ngx_http_ai_gateway_hasher = NULL;
+    }
+}

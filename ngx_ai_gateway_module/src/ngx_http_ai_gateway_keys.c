@@ -149,3 +149,13 @@ ngx_http_ai_gateway_keys_find(ngx_http_request_t *r, const unsigned char *hash)
 
     return agw_keyset_find(ngx_http_ai_gateway_dynamic, hash);
 }
+
+
+void
+ngx_http_ai_gateway_keys_exit_process(void)
+{
+    if (ngx_http_ai_gateway_dynamic) {
+        agw_keyset_free(ngx_http_ai_gateway_dynamic);
+        ngx_http_ai_gateway_dynamic = NULL;
+    }
+}

@@ -192,6 +192,7 @@ extern ngx_module_t  ngx_http_ai_gateway_filter_module;
 ngx_int_t ngx_http_ai_gateway_access_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_ai_gateway_model_allowed(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
+void ngx_http_ai_gateway_access_exit_process(void);
 
 /* _handler.c */
 ngx_int_t ngx_http_ai_gateway_content_handler(ngx_http_request_t *r);
@@ -264,5 +265,6 @@ json_t *ngx_http_ai_gateway_health_json(ngx_http_request_t *r);
 /* _keys.c */
 const agw_key_t *ngx_http_ai_gateway_keys_find(ngx_http_request_t *r,
     const unsigned char *hash);
+void ngx_http_ai_gateway_keys_exit_process(void);
 
 #endif /* NGX_HTTP_AI_GATEWAY_MODULE_H */
