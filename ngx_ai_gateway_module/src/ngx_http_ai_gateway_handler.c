@@ -38,6 +38,7 @@ static ngx_int_t ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out);
 static ngx_int_t ngx_http_ai_gateway_try_done(ngx_http_request_t *sr,
     void *data, ngx_int_t rc);
+static ngx_uint_t ngx_http_ai_gateway_reached(ngx_http_request_t *sr);
 static void ngx_http_ai_gateway_wake(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
@@ -925,8 +926,17 @@ ngx_http_ai_gateway_try_done(ngx_http_request_t *sr, void *data,
                 && (ctx->try_status == NGX_HTTP_TOO_MANY_REQUESTS
                     || ctx->try_status >= NGX_HTTP_INTERNAL_SERVER_ERROR);
 
-    ngx_http_ai_gateway_health_record(r, ctx->step->provider,
-                                      ctx->try_status, retryable);
+    if (!ctx->try_ok && !ngx_http_ai_gateway_reached(sr)) {
+        /* not the provider's failure: no cool-down for it */
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ai_gateway: the internal location answered \"%V\" "
+                      "with %i without a request to provider \"%V\"",
+                      &sr->uri, ctx->try_status, &ctx->step->provider->name);
+
+    } else {
+        ngx_http_ai_gateway_health_record(r, ctx->step->provider,
+                                          ctx->try_status, retryable);
+    }
 
     /* pitfall 11: $upstream_* of the main request show every try */
     if (sr->upstream_states && sr->upstream_states->nelts) {
@@ -961,6 +971,20 @@ ngx_http_ai_gateway_try_done(ngx_http_request_t *sr, void *data,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * Whether a try's subrequest got as far as the provider: the upstream
+ * module records a state for every connection it tries.  Without one, the
+ * internal location answered by itself (it is missing, denies, or cannot
+ * proxy).
+ */
+
+static ngx_uint_t
+ngx_http_ai_gateway_reached(ngx_http_request_t *sr)
+{
+    return sr->upstream_states && sr->upstream_states->nelts;
 }
 
 
@@ -1186,6 +1210,15 @@ ngx_http_ai_gateway_finish_failed(ngx_http_request_t *r,
 
     if (ngx_http_ai_gateway_gateway_headers(r, ctx) != NGX_OK) {
         return NGX_ERROR;
+    }
+
+    if (!ngx_http_ai_gateway_reached(ctx->sr)) {
+        ctx->status = NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+        return ngx_http_ai_gateway_send_error(r, ctx->client, AGW_ERR_SERVER,
+                   NGX_HTTP_INTERNAL_SERVER_ERROR, "internal_location_failed",
+                   "The gateway's internal location answered %d without "
+                   "reaching the provider", (int) ctx->try_status);
     }
 
     if (!ctx->try_answered) {

@@ -105,7 +105,19 @@ typedef struct {
     ngx_shm_zone_t             *state_zone;
     agw_price_table_t          *prices;       /* ai_gateway_prices */
     agw_price_table_t          *price_overrides; /* ai_gateway_price */
+    ngx_array_t                 gateways;     /* gateway_conf_t, checked */
+    ngx_array_t                 key_models;   /* key_models_t, checked */
 } ngx_http_ai_gateway_main_conf_t;
+
+
+/* The models= of an `ai_gateway_key`, checked once the routes are known. */
+typedef struct {
+    ngx_str_t                   name;
+    char                      **models;
+    ngx_uint_t                  nmodels;
+    u_char                     *file;
+    ngx_uint_t                  line;
+} ngx_http_ai_gateway_key_models_t;
 
 
 typedef struct {
@@ -113,8 +125,19 @@ typedef struct {
     ngx_flag_t                  auth;
     size_t                      max_body;
     ngx_str_t                   internal;     /* internal location prefix */
+    u_char                     *internal_file; /* where it was set, for */
+    ngx_uint_t                  internal_line; /* messages after parsing */
     ngx_int_t                   max_tokens;   /* anthropic default */
 } ngx_http_ai_gateway_loc_conf_t;
+
+
+/* An `ai_gateway` directive, kept for the checks made after parsing. */
+typedef struct {
+    ngx_http_ai_gateway_loc_conf_t  *alcf;
+    ngx_http_core_srv_conf_t        *cscf;   /* its server{} */
+    u_char                          *file;
+    ngx_uint_t                       line;
+} ngx_http_ai_gateway_gateway_conf_t;
 
 
 /* One try of the request against one route step. */
@@ -254,6 +277,9 @@ char *ngx_http_ai_gateway_state_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_int_t ngx_http_ai_gateway_state_init_conf(ngx_conf_t *cf,
     ngx_http_ai_gateway_main_conf_t *amcf);
 ngx_int_t ngx_http_ai_gateway_state_init_process(ngx_cycle_t *cycle);
+
+/* _internal.c */
+ngx_int_t ngx_http_ai_gateway_internal_check(ngx_conf_t *cf);
 
 /* _health.c */
 ngx_int_t ngx_http_ai_gateway_health_usable(ngx_http_request_t *r,
