@@ -48,7 +48,7 @@ static ngx_int_t ngx_http_ai_gateway_models(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
 static ngx_int_t ngx_http_ai_gateway_health(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ai_gateway_send_value(ngx_http_request_t *r,
-    json_t *value);
+    ngx_int_t status, json_t *value);
 
 
 ngx_http_ai_gateway_ctx_t *
@@ -1344,30 +1344,27 @@ ngx_http_ai_gateway_models(ngx_http_request_t *r,
         root = json_pack("{s:s, s:o}", "object", "list", "data", list);
     }
 
-    return ngx_http_ai_gateway_send_value(r, root);
+    return ngx_http_ai_gateway_send_value(r, NGX_HTTP_OK, root);
 }
 
 
 static ngx_int_t
 ngx_http_ai_gateway_health(ngx_http_request_t *r)
 {
-    json_t  *providers;
+    json_t     *report;
+    ngx_int_t   status;
 
-    providers = ngx_http_ai_gateway_health_json(r);
-    if (providers == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    report = ngx_http_ai_gateway_health_json(r, &status);
 
-    return ngx_http_ai_gateway_send_value(r,
-               json_pack("{s:s, s:o}", "status", "ok",
-                         "providers", providers));
+    return ngx_http_ai_gateway_send_value(r, status, report);
 }
 
 
 /* Sends value (a new reference, or NULL after a failed json_pack). */
 
 static ngx_int_t
-ngx_http_ai_gateway_send_value(ngx_http_request_t *r, json_t *value)
+ngx_http_ai_gateway_send_value(ngx_http_request_t *r, ngx_int_t status,
+    json_t *value)
 {
     char       *dump;
     ngx_int_t   rc;
@@ -1383,8 +1380,7 @@ ngx_http_ai_gateway_send_value(ngx_http_request_t *r, json_t *value)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = ngx_http_ai_gateway_send_json(r, NGX_HTTP_OK, dump, strlen(dump),
-                                       NULL);
+    rc = ngx_http_ai_gateway_send_json(r, status, dump, strlen(dump), NULL);
     free(dump);
 
     return rc;

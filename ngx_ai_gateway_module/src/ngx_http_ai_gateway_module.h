@@ -286,7 +286,8 @@ ngx_int_t ngx_http_ai_gateway_health_usable(ngx_http_request_t *r,
     ngx_http_ai_gateway_provider_t *p);
 void ngx_http_ai_gateway_health_record(ngx_http_request_t *r,
     ngx_http_ai_gateway_provider_t *p, ngx_int_t status, ngx_uint_t failed);
-json_t *ngx_http_ai_gateway_health_json(ngx_http_request_t *r);
+json_t *ngx_http_ai_gateway_health_json(ngx_http_request_t *r,
+    ngx_int_t *status);
 
 /* _keys.c */
 const agw_key_t *ngx_http_ai_gateway_keys_find(ngx_http_request_t *r,
