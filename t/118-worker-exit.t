@@ -6,6 +6,7 @@
 use strict;
 use warnings;
 use File::Temp qw(tempdir);
+use Cwd qw(cwd);
 use POSIX qw(WNOHANG);
 
 my $vglog;
@@ -65,6 +66,20 @@ sub module_leaks {
     return @leaks;
 }
 
+# A keys snapshot and a new generation, as the daemon publishes them: the
+# worker's next request loads it (in a thread) into its dynamic key set.
+sub publish_keys {
+    my $state = "$ENV{TEST_NGINX_SERVER_ROOT}/logs/agw.state";
+    open my $out, '>', "$state.keys.json" or die "open: $!";
+    print $out '{"generation":1,"keys":[{"id":"k1","name":"dyn","hash":"'
+        . ('ab' x 32) . '","models":[],"expires_at":0,"active":true}]}';
+    close $out;
+
+    my $tool = cwd() . '/build/agw-ringtool';
+    my $res = `$tool bump-keys $state 2>&1`;
+    die "agw-ringtool bump-keys: $res" if $? != 0;
+}
+
 our $check = sub {
     my @leaks = module_leaks();
     my @reports = grep { ended($_) } glob "$vglog/vg.*";
@@ -77,13 +92,16 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: a client key is hashed (the worker makes its hasher)
+=== TEST 1: a client key is hashed (the worker makes its hasher) and dynamic keys load
 --- http_config
+    ai_gateway_state $TEST_NGINX_SERVER_ROOT/logs/agw.state size=1m;
     ai_gateway_provider p1 type=openai url=http://127.0.0.1:1/v1;
     ai_gateway_route gpt-4o p1;
     ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c;
 --- config
     location /v1/ { ai_gateway openai; }
+--- init
+main::publish_keys();
 --- more_headers
 Authorization: Bearer sk-not-a-known-key
 --- request

@@ -15,6 +15,14 @@
 #include "agw_hash.h"
 
 
+/*
+ * A key not known while the dynamic keys load is looked up again every
+ * POLL ms, for at most WAIT ms (keys.c).
+ */
+#define NGX_HTTP_AI_GATEWAY_KEYS_POLL  5
+#define NGX_HTTP_AI_GATEWAY_KEYS_WAIT  1000
+
+
 /* this worker's SHA-256 hasher, made on first use */
 static agw_sha256_hasher_t  *ngx_http_ai_gateway_hasher;
 
@@ -25,6 +33,9 @@ static ngx_table_elt_t *ngx_http_ai_gateway_find_header(ngx_http_request_t *r,
     const char *name, size_t len);
 static ngx_int_t ngx_http_ai_gateway_client_key(ngx_http_request_t *r,
     ngx_str_t *key);
+static ngx_int_t ngx_http_ai_gateway_keys_wait(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
+static void ngx_http_ai_gateway_keys_waited(ngx_http_request_t *r);
 
 
 #define ngx_http_ai_gateway_ends(uri, s)                                      \
@@ -303,6 +314,10 @@ ngx_http_ai_gateway_access_handler(ngx_http_request_t *r)
 
     k = ngx_http_ai_gateway_keys_find(r, ctx->key_hash);
 
+    if (k == NULL && ngx_http_ai_gateway_keys_wait(r, ctx) == NGX_AGAIN) {
+        return NGX_AGAIN;
+    }
+
     if (k == NULL || !agw_key_usable(k, ngx_time())) {
 
         if (ngx_http_discard_request_body(r) != NGX_OK) {
@@ -335,6 +350,67 @@ done:
     /* the answer is sent: end the request here, skip the later phases */
     ngx_http_finalize_request(r, rc);
     return NGX_DONE;
+}
+
+
+/*
+ * An unknown key while new dynamic keys load may be one of them (just
+ * created through the API): the request, not the worker, waits for the
+ * load, as limit_req delays one, then the access phase runs again.
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_keys_wait(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx)
+{
+    if (!ngx_http_ai_gateway_keys_pending()) {
+        return NGX_DECLINED;
+    }
+
+    if (!ctx->keys_waiting) {
+        ctx->keys_waiting = 1;
+        ctx->keys_wait = ngx_current_msec;
+
+    } else if (ngx_current_msec - ctx->keys_wait
+               >= NGX_HTTP_AI_GATEWAY_KEYS_WAIT)
+    {
+        return NGX_DECLINED;
+    }
+
+    r->read_event_handler = ngx_http_test_reading;
+    r->write_event_handler = ngx_http_ai_gateway_keys_waited;
+    r->connection->write->delayed = 1;
+    ngx_add_timer(r->connection->write, NGX_HTTP_AI_GATEWAY_KEYS_POLL);
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_http_ai_gateway_keys_waited(ngx_http_request_t *r)
+{
+    ngx_event_t  *wev;
+
+    wev = r->connection->write;
+
+    if (wev->delayed) {
+        /* not the timer: a write event of the connection meanwhile */
+        if (ngx_handle_write_event(wev, 0) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        }
+
+        return;
+    }
+
+    if (ngx_handle_read_event(r->connection->read, 0) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    r->read_event_handler = ngx_http_block_reading;
+    r->write_event_handler = ngx_http_core_run_phases;
+
+    ngx_http_core_run_phases(r);
 }
 
 

@@ -282,7 +282,9 @@ ngx_http_ai_gateway_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_http_ai_gateway_state_init_conf(cf, amcf) != NGX_OK) {
+    if (ngx_http_ai_gateway_state_init_conf(cf, amcf) != NGX_OK
+        || ngx_http_ai_gateway_keys_init_conf(cf, amcf) != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 

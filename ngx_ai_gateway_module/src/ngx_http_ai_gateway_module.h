@@ -107,6 +107,9 @@ typedef struct {
     agw_price_table_t          *price_overrides; /* ai_gateway_price */
     ngx_array_t                 gateways;     /* gateway_conf_t, checked */
     ngx_array_t                 key_models;   /* key_models_t, checked */
+#if (NGX_THREADS)
+    ngx_thread_pool_t          *keys_pool;    /* reads the keys snapshot */
+#endif
 } ngx_http_ai_gateway_main_conf_t;
 
 
@@ -204,6 +207,9 @@ typedef struct {
     unsigned                        raw:1;          /* pass bytes as is */
     unsigned                        authenticated:1;
     unsigned                        has_stream_options:1;
+    unsigned                        keys_waiting:1; /* for a keys load */
+
+    ngx_msec_t                      keys_wait;    /* when that began */
 } ngx_http_ai_gateway_ctx_t;
 
 
@@ -293,5 +299,8 @@ json_t *ngx_http_ai_gateway_health_json(ngx_http_request_t *r,
 const agw_key_t *ngx_http_ai_gateway_keys_find(ngx_http_request_t *r,
     const unsigned char *hash);
 void ngx_http_ai_gateway_keys_exit_process(void);
+ngx_int_t ngx_http_ai_gateway_keys_init_conf(ngx_conf_t *cf,
+    ngx_http_ai_gateway_main_conf_t *amcf);
+ngx_uint_t ngx_http_ai_gateway_keys_pending(void);
 
 #endif /* NGX_HTTP_AI_GATEWAY_MODULE_H */
