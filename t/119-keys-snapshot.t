@@ -1,9 +1,9 @@
 # Dynamic keys: the daemon's snapshot (<state>.keys.json) is read and
-# parsed off the request path when the keys generation moves.  Requests
-# keep being authenticated with the keys the worker has while it loads,
-# however long the read takes; a key the worker does not know yet waits
-# (without holding up the worker) for the load in flight, and the new keys
-# are honoured once it ends.
+# parsed off the request path when the keys generation moves.  The worker
+# goes on answering however long the read takes: static keys at once; a
+# dynamic or unknown key waits (its request is delayed, not the worker)
+# for the load in flight, at most a second, then the keys the worker has
+# judge it; the new keys are honoured once the load ends.
 #
 # A named pipe stands for a snapshot whose read does not end: opening it
 # blocks until a writer comes, so a worker reading it on the request path
@@ -130,7 +130,7 @@ ai_gateway: loaded 1 dynamic keys, generation
 
 
 
-=== TEST 3: while the next snapshot cannot be read, a known dynamic key is answered at once
+=== TEST 3: while the next snapshot cannot be read, a dynamic key waits only so long, then the keys there are judge it
 --- init
 main::stalled_snapshot();
 --- more_headers

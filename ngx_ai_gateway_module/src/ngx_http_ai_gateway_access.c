@@ -312,9 +312,12 @@ ngx_http_ai_gateway_access_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    /* the lookup starts a load that is due, which the key may then await */
     k = ngx_http_ai_gateway_keys_find(r, ctx->key_hash);
 
-    if (k == NULL && ngx_http_ai_gateway_keys_wait(r, ctx) == NGX_AGAIN) {
+    if (ngx_http_ai_gateway_keys_pending(r, ctx->key_hash)
+        && ngx_http_ai_gateway_keys_wait(r, ctx) == NGX_AGAIN)
+    {
         return NGX_AGAIN;
     }
 
@@ -354,19 +357,15 @@ done:
 
 
 /*
- * An unknown key while new dynamic keys load may be one of them (just
- * created through the API): the request, not the worker, waits for the
- * load, as limit_req delays one, then the access phase runs again.
+ * A dynamic key while new dynamic keys load (keys.c): the request, not the
+ * worker, waits for the load, as limit_req delays one, then the access
+ * phase runs again; after KEYS_WAIT the keys there are judge it.
  */
 
 static ngx_int_t
 ngx_http_ai_gateway_keys_wait(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
-    if (!ngx_http_ai_gateway_keys_pending()) {
-        return NGX_DECLINED;
-    }
-
     if (!ctx->keys_waiting) {
         ctx->keys_waiting = 1;
         ctx->keys_wait = ngx_current_msec;

@@ -13,11 +13,13 @@
  * just as well).  So it is read and parsed in nginx's thread pool
  * ("default"; `thread_pool default threads=N` tunes it), and swapped in by
  * the completion handler in the worker; lookups go on with the previous
- * set until then.  A key the worker does not know waits for the load in
- * flight (its request is delayed, the worker is not; at most a second,
- * then it is judged by the keys there are): a key created through the API
- * works on its first request.  With the daemon stopped the last snapshot
- * keeps serving.  An nginx built without threads reads it in place.
+ * set until then.  Static keys never wait; a request with any other key
+ * waits for the load in flight (the request is delayed, not the worker; at
+ * most a second, then it is judged by the keys there are), so that a key
+ * created through the API works on its first request and a revoked one is
+ * refused from the first request after the revocation.  With the daemon
+ * stopped the last snapshot keeps serving.  An nginx built without threads
+ * reads it in place.
  */
 
 #include <ngx_config.h>
@@ -55,6 +57,7 @@ static agw_keyset_t                     *ngx_http_ai_gateway_dynamic;
 static uint64_t                          ngx_http_ai_gateway_dynamic_gen;
 static ngx_http_ai_gateway_keys_load_t   ngx_http_ai_gateway_load;
 static ngx_uint_t                        ngx_http_ai_gateway_loading;
+static ngx_cycle_t                      *ngx_http_ai_gateway_load_cycle;
 #if (NGX_THREADS)
 static ngx_thread_task_t                *ngx_http_ai_gateway_keys_task;
 #endif
@@ -87,6 +90,18 @@ ngx_http_ai_gateway_keys_start(ngx_http_request_t *r,
     ngx_http_ai_gateway_keys_load_t  *load;
 
     load = &ngx_http_ai_gateway_load;
+
+    if (ngx_http_ai_gateway_load_cycle != ngx_cycle) {
+        /*
+         * a worker has one cycle; only master_process off reloads in the
+         * same process, and the old cycle's pool goes some time after
+         */
+        ngx_http_ai_gateway_load_cycle = (ngx_cycle_t *) ngx_cycle;
+        load->path = NULL;
+#if (NGX_THREADS)
+        ngx_http_ai_gateway_keys_task = NULL;
+#endif
+    }
 
     if (load->path == NULL) {
         /* the cycle's pool: the worker's whole life */
@@ -291,12 +306,25 @@ ngx_http_ai_gateway_keys_loaded(ngx_event_t *ev)
 }
 
 
-/* Whether a load is in flight: an unknown key may be in it. */
+/*
+ * Whether the key of hash must wait for the load in flight: any but a
+ * static key, for the new snapshot may have created, changed or revoked
+ * it.
+ */
 
 ngx_uint_t
-ngx_http_ai_gateway_keys_pending(void)
+ngx_http_ai_gateway_keys_pending(ngx_http_request_t *r,
+    const unsigned char *hash)
 {
-    return ngx_http_ai_gateway_loading;
+    ngx_http_ai_gateway_main_conf_t  *amcf;
+
+    if (!ngx_http_ai_gateway_loading) {
+        return 0;
+    }
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
+
+    return agw_keyset_find(amcf->static_keys, hash) == NULL;
 }
 
 

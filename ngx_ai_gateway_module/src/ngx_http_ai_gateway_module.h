@@ -301,6 +301,7 @@ const agw_key_t *ngx_http_ai_gateway_keys_find(ngx_http_request_t *r,
 void ngx_http_ai_gateway_keys_exit_process(void);
 ngx_int_t ngx_http_ai_gateway_keys_init_conf(ngx_conf_t *cf,
     ngx_http_ai_gateway_main_conf_t *amcf);
-ngx_uint_t ngx_http_ai_gateway_keys_pending(void);
+ngx_uint_t ngx_http_ai_gateway_keys_pending(ngx_http_request_t *r,
+    const unsigned char *hash);
 
 #endif /* NGX_HTTP_AI_GATEWAY_MODULE_H */
