@@ -298,3 +298,18 @@ qr/TRIES 500, 200 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+/
 --- response_body_like eval
 ["Hello",
  '^\{"status":"degraded",.*"routes":\[\{"model":"m","available":true,"available_steps":1\}\]\}$']
+
+
+
+=== TEST 16: a provider disabled by weight=0 is not available, and degrades nothing
+--- http_config
+    MOCK
+    ai_gateway_provider hw_off type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 weight=0;
+    ai_gateway_provider hw_on type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 fails=0;
+    ai_gateway_route m hw_off hw_on;
+--- config
+    location = /health { ai_gateway health; }
+--- request
+GET /health
+--- error_code: 200
+--- response_body_like: ^\{"status":"ok","providers":\[\{"name":"hw_off",.*"available":false\},\{"name":"hw_on",.*"available":true\}\],"routes":\[\{"model":"m","available":true,"available_steps":1\}\]\}$

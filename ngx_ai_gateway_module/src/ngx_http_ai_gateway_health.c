@@ -101,17 +101,18 @@ ngx_http_ai_gateway_health_record(ngx_http_request_t *r,
 /*
  * The health endpoint's answer, for a load balancer and for people:
  *
- *   "ok"           every provider a route uses can take requests;
- *   "degraded"     some are cooling down (or disabled), but every route
- *                  still has a step that can serve: answered 200, the
- *                  gateway serves every model, with less failover room;
+ *   "ok"           no provider a route uses is cooling down;
+ *   "degraded"     some are, but some route still has a step that can
+ *                  serve: answered 200, with less failover room, or some
+ *                  models unserved (marked in "routes");
  *   "unavailable"  no route can serve any request: answered 503, so a
  *                  load balancer takes this gateway out until a cool-down
  *                  ends.
  *
  * A route none of whose steps can serve while others can leaves the
- * gateway "degraded" (200), its model marked in "routes": taking the
- * whole gateway out would also stop the models it can still serve.
+ * gateway "degraded" (200): taking the whole gateway out would also stop
+ * the models it can still serve.  A provider disabled by weight=0 is
+ * never a step that can serve, but no degradation either: it was meant.
  */
 
 json_t *
@@ -120,7 +121,7 @@ ngx_http_ai_gateway_health_json(ngx_http_request_t *r, ngx_int_t *status)
     int64_t                           now;
     json_t                           *providers, *routes, *o;
     ngx_uint_t                        i, j, usable, nroutes, serving;
-    ngx_uint_t                        all_usable;
+    ngx_uint_t                        cooling;
     const char                       *state;
     agw_health_t                      h;
     ngx_http_ai_gateway_step_t       *step;
@@ -166,7 +167,7 @@ ngx_http_ai_gateway_health_json(ngx_http_request_t *r, ngx_int_t *status)
     }
 
     /* a route can serve while one of its steps' providers can */
-    all_usable = 1;
+    cooling = 0;
     serving = 0;
     nroutes = amcf->routes.nelts;
 
@@ -176,13 +177,15 @@ ngx_http_ai_gateway_health_json(ngx_http_request_t *r, ngx_int_t *status)
 
         step = rt[i].steps.elts;
         for (j = 0; j < rt[i].steps.nelts; j++) {
-            if (step[j].provider->weight
-                && ngx_http_ai_gateway_health_usable(r, step[j].provider))
-            {
+            if (step[j].provider->weight == 0) {
+                continue;
+            }
+
+            if (ngx_http_ai_gateway_health_usable(r, step[j].provider)) {
                 usable++;
 
             } else {
-                all_usable = 0;
+                cooling = 1;
             }
         }
 
@@ -205,7 +208,7 @@ ngx_http_ai_gateway_health_json(ngx_http_request_t *r, ngx_int_t *status)
         *status = NGX_HTTP_SERVICE_UNAVAILABLE;
 
     } else {
-        state = (all_usable && serving == nroutes) ? "ok" : "degraded";
+        state = cooling ? "degraded" : "ok";
         *status = NGX_HTTP_OK;
     }
 
