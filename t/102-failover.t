@@ -364,3 +364,83 @@ POST /v1/chat/completions
 GATEWAY status=499 provider=slow
 --- no_error_log
 provider "slow" failed
+
+
+
+=== TEST 19: health answers 503 "unavailable" when no route has a provider left to try
+--- http_config
+    MOCK
+    ai_gateway_cooldown fails=1 time=60s;
+    ai_gateway_provider hu_bad type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/e503/v1;
+    ai_gateway_route m hu_bad;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+    location = /health { ai_gateway health; }
+--- request eval
+["POST /v1/chat/completions\n{\"model\":\"m\",\"messages\":[]}",
+ "GET /health"]
+--- error_code eval
+[503, 503]
+--- response_body_like eval
+["overloaded",
+ '^\{"status":"unavailable","providers":\[\{"name":"hu_bad","cooling_down":true,"consecutive_failures":1,.*"last_status":503,"cooldown_remaining_ms":\d+,"available":false\}\],"routes":\[\{"model":"m","available":false,"available_steps":0\}\]\}$']
+
+
+
+=== TEST 20: health is "degraded" (200) while one route's only provider cools down and another route serves
+--- http_config
+    MOCK
+    ai_gateway_cooldown fails=1 time=60s;
+    ai_gateway_provider hd_bad type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/e503/v1;
+    ai_gateway_provider hd_good type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_route m1 hd_bad;
+    ai_gateway_route m2 hd_good;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+    location = /health { ai_gateway health; }
+--- request eval
+["GET /health",
+ "POST /v1/chat/completions\n{\"model\":\"m1\",\"messages\":[]}",
+ "GET /health"]
+--- error_code eval
+[200, 503, 200]
+--- response_body_like eval
+['^\{"status":"ok",.*"routes":\[\{"model":"m1","available":true,"available_steps":1\},\{"model":"m2","available":true,"available_steps":1\}\]\}$',
+ "overloaded",
+ '^\{"status":"degraded","providers":\[\{"name":"hd_bad","cooling_down":true,.*"available":false\},\{"name":"hd_good","cooling_down":false,.*"available":true\}\],"routes":\[\{"model":"m1","available":false,"available_steps":0\},\{"model":"m2","available":true,"available_steps":1\}\]\}$']
+
+
+
+=== TEST 21: a route whose first step cools down keeps its fallback: "degraded", 200
+--- http_config
+    MOCK
+    ai_gateway_cooldown fails=1 time=60s;
+    ai_gateway_provider hf_bad type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/e503/v1;
+    ai_gateway_provider hf_good type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_route m hf_bad hf_good;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+    location = /health { ai_gateway health; }
+--- request eval
+["POST /v1/chat/completions\n{\"model\":\"m\",\"messages\":[]}",
+ "GET /health"]
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+["Hello",
+ '^\{"status":"degraded",.*"routes":\[\{"model":"m","available":true,"available_steps":1\}\]\}$']
+
+
+
+=== TEST 22: a provider disabled by weight=0 is not available, and degrades nothing
+--- http_config
+    MOCK
+    ai_gateway_provider hw_off type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 weight=0;
+    ai_gateway_provider hw_on type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 fails=0;
+    ai_gateway_route m hw_off hw_on;
+--- config
+    location = /health { ai_gateway health; }
+--- request
+GET /health
+--- error_code: 200
+--- response_body_like: ^\{"status":"ok","providers":\[\{"name":"hw_off",.*"available":false\},\{"name":"hw_on",.*"available":true\}\],"routes":\[\{"model":"m","available":true,"available_steps":1\}\]\}$

@@ -16,6 +16,14 @@
 #include "agw_hash.h"
 
 
+/*
+ * A key not known while the dynamic keys load is looked up again every
+ * POLL ms, for at most WAIT ms (keys.c).
+ */
+#define NGX_HTTP_AI_GATEWAY_KEYS_POLL  5
+#define NGX_HTTP_AI_GATEWAY_KEYS_WAIT  1000
+
+
 /* this worker's SHA-256 hasher, made on first use */
 static agw_sha256_hasher_t  *ngx_http_ai_gateway_hasher;
 
@@ -29,6 +37,9 @@ static ngx_int_t ngx_http_ai_gateway_client_key(ngx_http_request_t *r,
 static ngx_int_t ngx_http_ai_gateway_hide_query_key(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ai_gateway_replace_args(ngx_http_request_t *r,
     ngx_str_t *s, ngx_str_t *args);
+static ngx_int_t ngx_http_ai_gateway_keys_wait(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
+static void ngx_http_ai_gateway_keys_waited(ngx_http_request_t *r);
 
 
 #define ngx_http_ai_gateway_ends(uri, s)                                      \
@@ -457,7 +468,14 @@ ngx_http_ai_gateway_access_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    /* the lookup starts a load that is due, which the key may then await */
     k = ngx_http_ai_gateway_keys_find(r, ctx->key_hash);
+
+    if (ngx_http_ai_gateway_keys_pending(r, ctx->key_hash)
+        && ngx_http_ai_gateway_keys_wait(r, ctx) == NGX_AGAIN)
+    {
+        return NGX_AGAIN;
+    }
 
     if (k == NULL || !agw_key_usable(k, ngx_time())) {
 
@@ -494,6 +512,63 @@ done:
 }
 
 
+/*
+ * A dynamic key while new dynamic keys load (keys.c): the request, not the
+ * worker, waits for the load, as limit_req delays one, then the access
+ * phase runs again; after KEYS_WAIT the keys there are judge it.
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_keys_wait(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx)
+{
+    if (!ctx->keys_waiting) {
+        ctx->keys_waiting = 1;
+        ctx->keys_wait = ngx_current_msec;
+
+    } else if (ngx_current_msec - ctx->keys_wait
+               >= NGX_HTTP_AI_GATEWAY_KEYS_WAIT)
+    {
+        return NGX_DECLINED;
+    }
+
+    r->read_event_handler = ngx_http_test_reading;
+    r->write_event_handler = ngx_http_ai_gateway_keys_waited;
+    r->connection->write->delayed = 1;
+    ngx_add_timer(r->connection->write, NGX_HTTP_AI_GATEWAY_KEYS_POLL);
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_http_ai_gateway_keys_waited(ngx_http_request_t *r)
+{
+    ngx_event_t  *wev;
+
+    wev = r->connection->write;
+
+    if (wev->delayed) {
+        /* not the timer: a write event of the connection meanwhile */
+        if (ngx_handle_write_event(wev, 0) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        }
+
+        return;
+    }
+
+    if (ngx_handle_read_event(r->connection->read, 0) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    r->read_event_handler = ngx_http_block_reading;
+    r->write_event_handler = ngx_http_core_run_phases;
+
+    ngx_http_core_run_phases(r);
+}
+
+
 /* 403 unless the key may use the model asked; called once it is known. */
 
 ngx_int_t
@@ -512,4 +587,14 @@ ngx_http_ai_gateway_model_allowed(ngx_http_request_t *r,
     return k != NULL && agw_key_usable(k, ngx_time())
            && agw_key_allows_model(k, (char *) ctx->model.data,
                                    ctx->model.len);
+}
+
+
+void
+ngx_http_ai_gateway_access_exit_process(void)
+{
+    if (ngx_http_ai_gateway_hasher) {
+        agw_sha256_hasher_free(ngx_http_ai_gateway_hasher);
+        ngx_http_ai_gateway_hasher = NULL;
+    }
 }

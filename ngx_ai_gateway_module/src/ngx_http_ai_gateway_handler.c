@@ -44,6 +44,7 @@ static agw_err_class_t ngx_http_ai_gateway_stream_error_class(
     ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx);
 static ngx_uint_t ngx_http_ai_gateway_provider_failed(
     ngx_http_ai_gateway_ctx_t *ctx, agw_err_class_t cls);
+static ngx_uint_t ngx_http_ai_gateway_reached(ngx_http_request_t *sr);
 static void ngx_http_ai_gateway_wake(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
@@ -53,7 +54,7 @@ static ngx_int_t ngx_http_ai_gateway_models(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
 static ngx_int_t ngx_http_ai_gateway_health(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ai_gateway_send_value(ngx_http_request_t *r,
-    json_t *value);
+    ngx_int_t status, json_t *value);
 
 
 ngx_http_ai_gateway_ctx_t *
@@ -1005,7 +1006,21 @@ ngx_http_ai_gateway_try_done(ngx_http_request_t *sr, void *data,
                                                    : NGX_HTTP_BAD_GATEWAY;
     }
 
-    if (!ctx->client_closed) {
+    if (ctx->client_closed) {
+        if (ctx->try_ok) {
+            /* the provider was answering well when the client left */
+            ngx_http_ai_gateway_health_record(r, ctx->step->provider,
+                                              ctx->try_status, 0);
+        }
+
+    } else if (!ctx->try_ok && !ngx_http_ai_gateway_reached(sr)) {
+        /* not the provider's failure: no cool-down for it */
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ai_gateway: the internal location answered \"%V\" "
+                      "with %i without a request to provider \"%V\"",
+                      &sr->uri, ctx->try_status, &ctx->step->provider->name);
+
+    } else {
         failed = ngx_http_ai_gateway_provider_failed(ctx, cls);
 
         /* a stream that failed after its 200 shows as what ended it */
@@ -1013,11 +1028,6 @@ ngx_http_ai_gateway_try_done(ngx_http_request_t *sr, void *data,
                                           failed && ctx->try_ok
                                           ? agw_error_status(cls)
                                           : ctx->try_status, failed);
-
-    } else if (ctx->try_ok) {
-        /* the provider was answering well when the client left */
-        ngx_http_ai_gateway_health_record(r, ctx->step->provider,
-                                          ctx->try_status, 0);
     }
 
     /* pitfall 11: $upstream_* of the main request show every try */
@@ -1164,6 +1174,20 @@ ngx_http_ai_gateway_provider_failed(ngx_http_ai_gateway_ctx_t *ctx,
     default:
         return 0;
     }
+}
+
+
+/*
+ * Whether a try's subrequest got as far as the provider: the upstream
+ * module records a state for every connection it tries.  Without one, the
+ * internal location answered by itself (it is missing, denies, or cannot
+ * proxy).
+ */
+
+static ngx_uint_t
+ngx_http_ai_gateway_reached(ngx_http_request_t *sr)
+{
+    return sr->upstream_states && sr->upstream_states->nelts;
 }
 
 
@@ -1414,6 +1438,15 @@ ngx_http_ai_gateway_finish_failed(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    if (!ngx_http_ai_gateway_reached(ctx->sr)) {
+        ctx->status = NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+        return ngx_http_ai_gateway_send_error(r, ctx->client, AGW_ERR_SERVER,
+                   NGX_HTTP_INTERNAL_SERVER_ERROR, "internal_location_failed",
+                   "The gateway's internal location answered %d without "
+                   "reaching the provider", (int) ctx->try_status);
+    }
+
     if (!ctx->try_answered || ctx->try_cut) {
         /* nothing came back (a connect error or a timeout), or an answer
          * cut before its end: nothing of it is worth passing on */
@@ -1540,30 +1573,27 @@ ngx_http_ai_gateway_models(ngx_http_request_t *r,
         root = json_pack("{s:s, s:o}", "object", "list", "data", list);
     }
 
-    return ngx_http_ai_gateway_send_value(r, root);
+    return ngx_http_ai_gateway_send_value(r, NGX_HTTP_OK, root);
 }
 
 
 static ngx_int_t
 ngx_http_ai_gateway_health(ngx_http_request_t *r)
 {
-    json_t  *providers;
+    json_t     *report;
+    ngx_int_t   status;
 
-    providers = ngx_http_ai_gateway_health_json(r);
-    if (providers == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    report = ngx_http_ai_gateway_health_json(r, &status);
 
-    return ngx_http_ai_gateway_send_value(r,
-               json_pack("{s:s, s:o}", "status", "ok",
-                         "providers", providers));
+    return ngx_http_ai_gateway_send_value(r, status, report);
 }
 
 
 /* Sends value (a new reference, or NULL after a failed json_pack). */
 
 static ngx_int_t
-ngx_http_ai_gateway_send_value(ngx_http_request_t *r, json_t *value)
+ngx_http_ai_gateway_send_value(ngx_http_request_t *r, ngx_int_t status,
+    json_t *value)
 {
     char       *dump;
     ngx_int_t   rc;
@@ -1579,8 +1609,7 @@ ngx_http_ai_gateway_send_value(ngx_http_request_t *r, json_t *value)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = ngx_http_ai_gateway_send_json(r, NGX_HTTP_OK, dump, strlen(dump),
-                                       NULL);
+    rc = ngx_http_ai_gateway_send_json(r, status, dump, strlen(dump), NULL);
     free(dump);
 
     return rc;

@@ -105,7 +105,22 @@ typedef struct {
     ngx_shm_zone_t             *state_zone;
     agw_price_table_t          *prices;       /* ai_gateway_prices */
     agw_price_table_t          *price_overrides; /* ai_gateway_price */
+    ngx_array_t                 gateways;     /* gateway_conf_t, checked */
+    ngx_array_t                 key_models;   /* key_models_t, checked */
+#if (NGX_THREADS)
+    ngx_thread_pool_t          *keys_pool;    /* reads the keys snapshot */
+#endif
 } ngx_http_ai_gateway_main_conf_t;
+
+
+/* The models= of an `ai_gateway_key`, checked once the routes are known. */
+typedef struct {
+    ngx_str_t                   name;
+    char                      **models;
+    ngx_uint_t                  nmodels;
+    u_char                     *file;
+    ngx_uint_t                  line;
+} ngx_http_ai_gateway_key_models_t;
 
 
 typedef struct {
@@ -113,8 +128,19 @@ typedef struct {
     ngx_flag_t                  auth;
     size_t                      max_body;
     ngx_str_t                   internal;     /* internal location prefix */
+    u_char                     *internal_file; /* where it was set, for */
+    ngx_uint_t                  internal_line; /* messages after parsing */
     ngx_int_t                   max_tokens;   /* anthropic default */
 } ngx_http_ai_gateway_loc_conf_t;
+
+
+/* An `ai_gateway` directive, kept for the checks made after parsing. */
+typedef struct {
+    ngx_http_ai_gateway_loc_conf_t  *alcf;
+    ngx_http_core_srv_conf_t        *cscf;   /* its server{} */
+    u_char                          *file;
+    ngx_uint_t                       line;
+} ngx_http_ai_gateway_gateway_conf_t;
 
 
 /* One try of the request against one route step. */
@@ -192,6 +218,9 @@ typedef struct {
     unsigned                        raw:1;          /* pass bytes as is */
     unsigned                        authenticated:1;
     unsigned                        has_stream_options:1;
+    unsigned                        keys_waiting:1; /* for a keys load */
+
+    ngx_msec_t                      keys_wait;    /* when that began */
 } ngx_http_ai_gateway_ctx_t;
 
 
@@ -204,6 +233,7 @@ ngx_int_t ngx_http_ai_gateway_access_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_ai_gateway_model_allowed(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
 ngx_uint_t ngx_http_ai_gateway_client_name(ngx_str_t *name);
+void ngx_http_ai_gateway_access_exit_process(void);
 
 /* _handler.c */
 ngx_int_t ngx_http_ai_gateway_content_handler(ngx_http_request_t *r);
@@ -269,15 +299,24 @@ ngx_int_t ngx_http_ai_gateway_state_init_conf(ngx_conf_t *cf,
     ngx_http_ai_gateway_main_conf_t *amcf);
 ngx_int_t ngx_http_ai_gateway_state_init_process(ngx_cycle_t *cycle);
 
+/* _internal.c */
+ngx_int_t ngx_http_ai_gateway_internal_check(ngx_conf_t *cf);
+
 /* _health.c */
 ngx_int_t ngx_http_ai_gateway_health_usable(ngx_http_request_t *r,
     ngx_http_ai_gateway_provider_t *p);
 void ngx_http_ai_gateway_health_record(ngx_http_request_t *r,
     ngx_http_ai_gateway_provider_t *p, ngx_int_t status, ngx_uint_t failed);
-json_t *ngx_http_ai_gateway_health_json(ngx_http_request_t *r);
+json_t *ngx_http_ai_gateway_health_json(ngx_http_request_t *r,
+    ngx_int_t *status);
 
 /* _keys.c */
 const agw_key_t *ngx_http_ai_gateway_keys_find(ngx_http_request_t *r,
+    const unsigned char *hash);
+void ngx_http_ai_gateway_keys_exit_process(void);
+ngx_int_t ngx_http_ai_gateway_keys_init_conf(ngx_conf_t *cf,
+    ngx_http_ai_gateway_main_conf_t *amcf);
+ngx_uint_t ngx_http_ai_gateway_keys_pending(ngx_http_request_t *r,
     const unsigned char *hash);
 
 #endif /* NGX_HTTP_AI_GATEWAY_MODULE_H */
