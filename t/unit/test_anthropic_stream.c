@@ -492,26 +492,115 @@ test_encoder_switching(void)
            "end\n",
            "blocks switch in order; late usage in the held message_delta");
 
-    /* a provider interleaving two calls' fragments (none captured does):
-     * the late fragment goes to its own call's block index, which the SDKs
-     * accumulate by (documented approximation) */
-    in = "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
+    agw_buf_free(&out);
+    agw_buf_free(&sum);
+}
+
+
+/*
+ * A provider interleaving the argument fragments of parallel calls (the
+ * OpenAI format allows it): every block is started, gets its deltas and is
+ * stopped before the next starts, each call's input whole in its own block;
+ * a call waits, held, while the one before it is incomplete JSON, then
+ * streams.  The same at every split.  Past the held limit, an error event.
+ */
+static void
+test_interleaved_calls(void)
+{
+    char        *big;
+    size_t       i;
+    agw_buf_t    out = AGW_BUF_INIT, sum = AGW_BUF_INIT, in = AGW_BUF_INIT;
+    const char  *il =
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
+            "{\"index\":0,\"id\":\"c_a\",\"function\":{\"name\":\"a\","
+            "\"arguments\":\"{\\\"x\\\":\"}}]}}]}\n\n"
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
+            "{\"index\":1,\"id\":\"c_b\",\"function\":{\"name\":\"b\","
+            "\"arguments\":\"{\\\"y\\\"\"}}]}}]}\n\n"
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
+            "{\"index\":2,\"id\":\"c_c\",\"function\":{\"name\":\"c\","
+            "\"arguments\":\"{\\\"s\\\":\\\"}{\\\\\\\"\"}}]}}]}\n\n"
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
+            "{\"index\":0,\"function\":{\"arguments\":\"[1,{}]}\"}}]}}]}\n\n"
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
+            "{\"index\":2,\"function\":{\"arguments\":\"\\\"}\"}},"
+            "{\"index\":1,\"function\":{\"arguments\":\":2}\"}}]}}]}\n\n"
+        "data: {\"choices\":[{\"index\":0,\"delta\":{},"
+            "\"finish_reason\":\"tool_calls\"}]}\n\n"
+        "data: [DONE]\n\n";
+
+    is_int(ant_run(O, A, "m", il, strlen(il), 0, 0, &out, NULL), 0,
+           "interleaved calls: clean end");
+    ant_read(out.data, out.len, 0, &sum);
+    is_str(sum.data,
+           "model=m\n"
+           "[0 tool_use c_a a] {\"x\":[1,{}]}\n"
+           "[1 tool_use c_b b] {\"y\":2}\n"
+           "[2 tool_use c_c c] {\"s\":\"}{\\\"\"}\n"
+           "stop=tool_use usage in=0 cw=0 cr=0 out=0\n"
+           "end\n",
+           "interleaved calls: one whole block after another, in order");
+    ok(same_at_every_split(O, A, il, strlen(il), 1, &out),
+       "interleaved calls: the same at every split");
+
+    /* text after held calls: they go out first, then the text block */
+    il = "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
              "{\"index\":0,\"id\":\"c_a\",\"function\":{\"name\":\"a\","
-             "\"arguments\":\"{\\\"x\\\":\"}}]}}]}\n\n"
+             "\"arguments\":\"{\"}}]}}]}\n\n"
          "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
              "{\"index\":1,\"id\":\"c_b\",\"function\":{\"name\":\"b\","
              "\"arguments\":\"{}\"}}]}}]}\n\n"
-         "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
-             "{\"index\":0,\"function\":{\"arguments\":\"1}\"}}]}}]}\n\n"
+         "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"t\"}}]}"
+             "\n\n"
          "data: [DONE]\n\n";
     agw_buf_reset(&out);
-    is_int(ant_run(O, A, "m", in, strlen(in), 0, 0, &out, NULL), 0,
-           "interleaved calls: clean end");
-    ok(strstr(out.data, "{\"type\":\"content_block_delta\",\"index\":0,"
-                        "\"delta\":{\"type\":\"input_json_delta\","
-                        "\"partial_json\":\"1}\"}}") != NULL,
-       "interleaved calls: the late fragment goes to its call's block");
+    agw_buf_reset(&sum);
+    is_int(ant_run(O, A, "m", il, strlen(il), 0, 0, &out, NULL), 0,
+           "held calls, then text: clean end");
+    ant_read(out.data, out.len, 0, &sum);
+    is_str(sum.data,
+           "model=m\n"
+           "[0 tool_use c_a a] {\n"
+           "[1 tool_use c_b b] {}\n"
+           "[2 text] t\n"
+           "stop=end_turn usage in=0 cw=0 cr=0 out=0\n"
+           "end\n",
+           "held calls, then text: blocks in order, never interleaved");
 
+    /* a held call growing without end: an error event, not unbounded
+     * memory */
+    big = malloc(65536 + 1);
+    if (big == NULL) {
+        ok(0, "out of memory");
+        return;
+    }
+    memset(big, 'a', 65536);
+    big[65536] = '\0';
+    (void) agw_buf_append_str(&in,
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
+        "{\"index\":0,\"id\":\"c_a\",\"function\":{\"name\":\"a\","
+        "\"arguments\":\"{\"}}]}}]}\n\n"
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
+        "{\"index\":1,\"id\":\"c_b\",\"function\":{\"name\":\"b\","
+        "\"arguments\":\"{\\\"s\\\":\\\"\"}}]}}]}\n\n");
+    for (i = 0; i < AGW_ANTHROPIC_MAX_HELD / 65536 + 1; i++) {
+        (void) agw_buf_printf(&in, "data: {\"choices\":[{\"index\":0,"
+            "\"delta\":{\"tool_calls\":[{\"index\":1,\"function\":{"
+            "\"arguments\":\"%s\"}}]}}]}\n\n", big);
+    }
+    (void) agw_buf_append_str(&in, "data: [DONE]\n\n");
+    free(big);
+
+    agw_buf_reset(&out);
+    agw_buf_reset(&sum);
+    is_int(ant_run(O, A, "m", in.data, in.len, 0, 0, &out, NULL), 1,
+           "held calls past the limit: the stream ends in an error");
+    ant_read(out.data, out.len, 0, &sum);
+    ok(strstr(sum.data, "\nerror ") != NULL
+       && strstr(sum.data, "interleaved tool calls") != NULL,
+       "held calls past the limit: an error event that says why");
+
+    agw_buf_free(&in);
     agw_buf_free(&out);
     agw_buf_free(&sum);
 }
@@ -800,6 +889,7 @@ main(void)
     test_error_event();
     test_thinking_next_turn();
     test_encoder_switching();
+    test_interleaved_calls();
 
     return done_testing();
 }
