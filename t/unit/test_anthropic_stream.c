@@ -867,6 +867,19 @@ main(void)
         "stop=tool_use usage in=149 cw=0 cr=0 out=60\n"
         "end\n");
 
+    /* the same calls with their fragments interleaved (crafted from it):
+     * the same blocks, never interleaved */
+    test_from_openai("stream-parallel-tool-calls.interleaved.sse",
+        OPENAI_STRIDE,
+        "model=alias-model\n"
+        "[0 tool_use call_JMW1whyEaYG438VE1OIflxA2 GetWeatherArgs] "
+            "{\"city\": \"Edinburgh\", \"country\": \"GB\", \"units\": "
+            "\"c\"}\n"
+        "[1 tool_use call_DNYTawLBoN8fj3KN6qU9N1Ou get_stock_price] "
+            "{\"ticker\": \"AAPL\", \"exchange\": \"NASDAQ\"}\n"
+        "stop=tool_use usage in=149 cw=0 cr=0 out=60\n"
+        "end\n");
+
     test_from_openai("stream-text.sse", OPENAI_STRIDE,
         "model=alias-model\n"
         "[0 text] I'm unable to provide real-time weather updates. To get "
