@@ -1,0 +1,233 @@
+#!/usr/bin/perl
+# Real coding agents against the gateway: Claude Code (npm
+# @anthropic-ai/claude-code, `claude -p`, its default tool set) speaks the
+# Anthropic dialect to a route backed by an OpenAI-type or a Gemini-type
+# mock provider (t/agents/mock.js, nginx's njs).  Each mock answers the
+# first turn with the agent's Read tool on files holding a random marker,
+# and the turn that carries the tool results with "AGW-DONE <markers>": the
+# agent finishes with exit 0 and that text only when the request, the tool
+# call (arguments included) and the tool result all crossed the gateway
+# whole.  With two files the calls are parallel, and the OpenAI mock
+# interleaves their argument fragments.
+#
+# Nothing leaves the machine: HOME is a fresh directory, auto-update,
+# telemetry and other non-essential traffic are off, and the agent's base
+# URL is the gateway on 127.0.0.1.  AGENTS_KEEP=1 leaves nginx running and
+# prints its port and the agent's environment, to try things by hand.
+
+use strict;
+use warnings;
+use FindBin;
+use Cwd qw(abs_path);
+use File::Temp qw(tempdir);
+use IO::Socket::INET;
+use POSIX ();
+use Test::More;
+
+my $root = abs_path("$FindBin::Bin/../..");
+my $dir = "$root/t/agents";
+my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
+my $module = $ENV{TEST_NGINX_AGW_MODULE}
+    || "$root/build/ngx_http_ai_gateway_module.so";
+my $njs = '/usr/lib/nginx/modules/ngx_http_js_module.so';
+# npm's link to the platform's native binary (postinstall puts it there)
+my $claude = "$dir/node_modules/.bin/claude";
+
+plan skip_all => "$module is not built (make module)" unless -f $module;
+plan skip_all => "$njs is missing (libnginx-mod-http-js)" unless -f $njs;
+
+# not installed is a broken setup, not a reason to skip
+if (!-x $claude) {
+    plan tests => 1;
+    fail("Claude Code is not installed in t/agents: run scripts/install-deps");
+    exit;
+}
+
+my $home = tempdir('agw-agents-XXXXXX', TMPDIR => 1,
+                   CLEANUP => !$ENV{AGENTS_KEEP});
+
+# what keeps Claude Code on loopback and out of the tester's own settings
+my %agent_env = (
+    HOME                                     => "$home/home",
+    XDG_CONFIG_HOME                          => "$home/home/.config",
+    CLAUDE_CONFIG_DIR                        => "$home/home/.claude",
+    DISABLE_AUTOUPDATER                      => 1,
+    DISABLE_TELEMETRY                        => 1,
+    DISABLE_ERROR_REPORTING                  => 1,
+    DISABLE_BUG_COMMAND                      => 1,
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC => 1,
+    CLAUDE_CODE_DISABLE_TERMINAL_TITLE       => 1,
+    CLAUDE_CODE_ENABLE_TELEMETRY             => 0,
+    NO_PROXY                                 => '*',
+    CI                                       => 1,
+);
+mkdir "$home/home";
+
+# the binary must run at all (a machine of another architecture, a libc it
+# cannot use): only then is a skip right
+my $version = do {
+    local %ENV = (%ENV, %agent_env);
+    `timeout 60 $claude --version 2>&1`;
+};
+plan skip_all => "Claude Code cannot run here: $version" if $? != 0;
+diag "Claude Code $version";
+
+my $client_key = 'sk-client-agents';
+my $client_sha;
+chomp($client_sha = `printf %s '$client_key' | sha256sum | cut -d' ' -f1`);
+$ENV{AGW_TEST_UPSTREAM_KEY} = 'sk-upstream-secret-agents';
+
+sub free_port {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp', Listen => 1)
+        or die "cannot find a free port: $!";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
+
+# the files the agent reads, each with its own marker
+my $work = "$home/work";
+mkdir $work;
+my @markers;
+for my $name (qw(one two)) {
+    my $m = 'agw-marker-' . join '', map { ('a' .. 'z', 0 .. 9)[rand 36] } 1 .. 12;
+    push @markers, $m;
+    open my $fh, '>', "$work/$name.txt" or die $!;
+    print $fh "$m\n";
+    close $fh;
+}
+my %files = (one => "$work/one.txt", parallel => "$work/one.txt,$work/two.txt");
+my %want = (one => "AGW-DONE $markers[0]",
+            parallel => 'AGW-DONE ' . join ' ', sort @markers);
+
+my $port = free_port();
+my $mock_port = free_port();
+my $prefix = "$home/nginx";
+mkdir $prefix;
+mkdir "$prefix/$_" for qw(conf logs);
+
+# ROUTE => provider type, scenario
+my %routes = (
+    'agw-openai-one'      => ['openai', 'one'],
+    'agw-openai-parallel' => ['openai', 'parallel'],
+    'agw-gemini-one'      => ['gemini', 'one'],
+    'agw-gemini-parallel' => ['gemini', 'parallel'],
+);
+
+my ($mock, $gw) = ('', '');
+for my $route (sort keys %routes) {
+    my ($type, $sc) = @{ $routes{$route} };
+    (my $name = $route) =~ s/-/_/g;
+    my $base = $type eq 'gemini' ? "/$name/v1beta" : "/$name/v1";
+    $mock .= "        location /$name/ {\n"
+        . "            set \$agw_files '$files{$sc}';\n"
+        . "            js_content mock." . ($type eq 'gemini' ? 'gemini' : 'chat')
+        . ";\n        }\n";
+    $gw .= "    ai_gateway_provider $name type=$type"
+        . " url=http://127.0.0.1:$mock_port$base"
+        . " key_env=AGW_TEST_UPSTREAM_KEY fails=0;\n"
+        . "    ai_gateway_route $route $name:mock-model;\n";
+}
+
+my $conf = "load_module $module;\nload_module $njs;\n"
+    . "env AGW_TEST_UPSTREAM_KEY;\nworker_processes 1;\n"
+    . "daemon off;\nmaster_process off;\nerror_log logs/error.log info;\n"
+    . "pid logs/nginx.pid;\n" . ($> == 0 ? "user root;\n" : '')
+    . "events { worker_connections 256; }\nhttp {\n"
+    . "    client_body_temp_path logs/body;\n    proxy_temp_path logs/proxy;\n"
+    . "    fastcgi_temp_path logs/fcgi;\n    uwsgi_temp_path logs/uwsgi;\n"
+    . "    scgi_temp_path logs/scgi;\n"
+    . "    js_import mock from $dir/mock.js;\n"
+    . "    log_format agw_mock escape=json 'MOCK \$uri"
+    . " auth=\"\$http_authorization\" goog=\"\$http_x_goog_api_key\""
+    . " body=\$request_body';\n"
+    . "    server {\n        listen 127.0.0.1:$mock_port;\n"
+    . "        access_log logs/access.log agw_mock;\n"
+    . "        client_body_buffer_size 8m;\n        client_max_body_size 8m;\n"
+    . $mock . "    }\n"
+    . $gw
+    . "    ai_gateway_key agents sha256:$client_sha;\n"
+    . "    server {\n        listen 127.0.0.1:$port;\n"
+    . "        access_log logs/access.log;\n"
+    . "        client_max_body_size 8m;\n"
+    . "        location /v1/ { ai_gateway anthropic; }\n"
+    . "        include $root/conf/ai_gateway_upstream.conf;\n    }\n}\n";
+
+open my $fh, '>', "$prefix/conf/nginx.conf" or die $!;
+print $fh $conf;
+close $fh;
+
+my $pid = fork // die "fork: $!";
+if ($pid == 0) {
+    open STDERR, '>>', "$prefix/logs/error.log";
+    exec { $nginx } $nginx, '-p', "$prefix/", '-c', 'conf/nginx.conf'
+        or POSIX::_exit(127);
+}
+
+END {
+    local $?;    # waitpid must not become the test's exit status
+    if ($pid && !$ENV{AGENTS_KEEP}) {
+        kill 'TERM', $pid;
+        waitpid $pid, 0;
+    }
+}
+
+for my $try (1 .. 50) {
+    last if IO::Socket::INET->new("127.0.0.1:$port")
+            && IO::Socket::INET->new("127.0.0.1:$mock_port");
+    select undef, undef, undef, 0.1;
+    BAIL_OUT("nginx did not start: " . `cat $prefix/logs/error.log`)
+        if $try == 50;
+}
+
+%agent_env = (%agent_env,
+    ANTHROPIC_BASE_URL => "http://127.0.0.1:$port",
+    ANTHROPIC_API_KEY  => $client_key,
+);
+
+if ($ENV{AGENTS_KEEP}) {
+    diag "nginx on 127.0.0.1:$port, prefix $prefix; in $work run:";
+    diag join(' ', map { "$_=$agent_env{$_}" } sort keys %agent_env)
+        . " $claude -p 'Read the files' --model agw-openai-one";
+    $pid = 0;
+    plan skip_all => 'AGENTS_KEEP';
+}
+
+# claude -p in $work with the route as its model (the small model too, so
+# that its side requests take the same route); returns exit code and output
+sub claude {
+    my ($route) = @_;
+    local %ENV = (%ENV, %agent_env,
+                  ANTHROPIC_SMALL_FAST_MODEL => $route,
+                  ANTHROPIC_DEFAULT_HAIKU_MODEL => $route);
+    delete @ENV{qw(http_proxy https_proxy HTTP_PROXY HTTPS_PROXY
+                   ANTHROPIC_AUTH_TOKEN CLAUDE_CODE_USE_BEDROCK
+                   CLAUDE_CODE_USE_VERTEX)};
+    my $out = `cd $work && timeout 180 $claude -p 'Read the files one.txt and two.txt here, then say what they hold.' --model $route 2>&1 </dev/null`;
+    return ($? >> 8, $out);
+}
+
+for my $route (sort keys %routes) {
+    my ($type, $sc) = @{ $routes{$route} };
+    my ($rc, $out) = claude($route);
+    is($rc, 0, "claude -p on $type ($sc call" . ($sc eq 'one' ? '' : 's')
+       . "): exit 0")
+        or diag $out;
+    like($out, qr/\Q$want{$sc}\E/,
+         "claude -p on $type ($sc): the final text names what the tool read");
+
+    (my $name = $route) =~ s/-/_/g;
+    my @seen = grep { m{^MOCK /$name/} } `cat $prefix/logs/access.log`;
+    ok(scalar(grep { /\Qagw-marker-\E/ } @seen),
+       "claude -p on $type ($sc): the tool result reached the provider");
+}
+
+my @mock = grep { /^MOCK / } `cat $prefix/logs/access.log`;
+is(scalar(grep { /\Q$client_key\E/ } @mock), 0,
+   'the client key never reached a provider');
+
+my $errors = `grep -E '\\[(alert|crit|emerg)\\]' $prefix/logs/error.log`;
+is($errors, '', 'no alert, crit or emerg in the error log');
+
+done_testing();
