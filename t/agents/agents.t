@@ -18,15 +18,14 @@
 use strict;
 use warnings;
 use FindBin;
+use lib "$FindBin::Bin/../agw";
 use Cwd qw(abs_path);
 use File::Temp qw(tempdir);
-use IO::Socket::INET;
-use POSIX ();
 use Test::More;
+use AgwNginx qw(free_port main_conf start_nginx);
 
 my $root = abs_path("$FindBin::Bin/../..");
 my $dir = "$root/t/agents";
-my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
 my $module = $ENV{TEST_NGINX_AGW_MODULE}
     || "$root/build/ngx_http_ai_gateway_module.so";
 my $njs = '/usr/lib/nginx/modules/ngx_http_js_module.so';
@@ -77,15 +76,6 @@ my $client_sha;
 chomp($client_sha = `printf %s '$client_key' | sha256sum | cut -d' ' -f1`);
 $ENV{AGW_TEST_UPSTREAM_KEY} = 'sk-upstream-secret-agents';
 
-sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Proto => 'tcp', Listen => 1)
-        or die "cannot find a free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
-
 # the files the agent reads, each with its own marker
 my $work = "$home/work";
 mkdir $work;
@@ -105,7 +95,6 @@ my $port = free_port();
 my $mock_port = free_port();
 my $prefix = "$home/nginx";
 mkdir $prefix;
-mkdir "$prefix/$_" for qw(conf logs);
 
 # ROUTE => provider type, scenario
 my %routes = (
@@ -130,14 +119,7 @@ for my $route (sort keys %routes) {
         . "    ai_gateway_route $route $name:mock-model;\n";
 }
 
-my $conf = "load_module $module;\nload_module $njs;\n"
-    . "env AGW_TEST_UPSTREAM_KEY;\nworker_processes 1;\n"
-    . "daemon off;\nmaster_process off;\nerror_log logs/error.log info;\n"
-    . "pid logs/nginx.pid;\n" . ($> == 0 ? "user root;\n" : '')
-    . "events { worker_connections 256; }\nhttp {\n"
-    . "    client_body_temp_path logs/body;\n    proxy_temp_path logs/proxy;\n"
-    . "    fastcgi_temp_path logs/fcgi;\n    uwsgi_temp_path logs/uwsgi;\n"
-    . "    scgi_temp_path logs/scgi;\n"
+my $conf = main_conf($module, $njs)
     . "    js_import mock from $dir/mock.js;\n"
     . "    log_format agw_mock escape=json 'MOCK \$uri"
     . " auth=\"\$http_authorization\" goog=\"\$http_x_goog_api_key\""
@@ -154,16 +136,7 @@ my $conf = "load_module $module;\nload_module $njs;\n"
     . "        location /v1/ { ai_gateway anthropic; }\n"
     . "        include $root/conf/ai_gateway_upstream.conf;\n    }\n}\n";
 
-open my $fh, '>', "$prefix/conf/nginx.conf" or die $!;
-print $fh $conf;
-close $fh;
-
-my $pid = fork // die "fork: $!";
-if ($pid == 0) {
-    open STDERR, '>>', "$prefix/logs/error.log";
-    exec { $nginx } $nginx, '-p', "$prefix/", '-c', 'conf/nginx.conf'
-        or POSIX::_exit(127);
-}
+my $pid;
 
 END {
     local $?;    # waitpid must not become the test's exit status
@@ -173,13 +146,7 @@ END {
     }
 }
 
-for my $try (1 .. 50) {
-    last if IO::Socket::INET->new("127.0.0.1:$port")
-            && IO::Socket::INET->new("127.0.0.1:$mock_port");
-    select undef, undef, undef, 0.1;
-    BAIL_OUT("nginx did not start: " . `cat $prefix/logs/error.log`)
-        if $try == 50;
-}
+$pid = start_nginx($prefix, $conf, $port, $mock_port);
 
 %agent_env = (%agent_env,
     ANTHROPIC_BASE_URL => "http://127.0.0.1:$port",

@@ -597,35 +597,21 @@ test_text_path(void)
 static void
 check_held_limit(void)
 {
-    char              *big;
     size_t             i;
     agw_buf_t          in = AGW_BUF_INIT, out = AGW_BUF_INIT;
     stream_run_t       r;
     gm_client_t        c;
     agw_stream_opts_t  o = { "gemini-alias", 0, 0 };
 
-    big = malloc(65536 + 1);
-    if (big == NULL) {
-        ok(0, "out of memory");
-        return;
-    }
-    memset(big, 'a', 65536);
-    big[65536] = '\0';
-
     (void) agw_buf_append_str(&in,
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
         "{\"index\":0,\"id\":\"c_a\",\"function\":{\"name\":\"a\","
         "\"arguments\":\"{\\\"s\\\":\\\"\"}}]}}]}\n\n");
-    for (i = 0; i < AGW_GEMINI_MAX_HELD / 65536 + 1; i++) {
-        (void) agw_buf_printf(&in, "data: {\"choices\":[{\"index\":0,"
-            "\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{"
-            "\"arguments\":\"%s\"}}]}}]}\n\n", big);
-    }
+    (void) crafted_endless_arguments(&in, 0, AGW_GEMINI_MAX_HELD);
     (void) agw_buf_append_str(&in,
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
         "{\"index\":0,\"function\":{\"arguments\":\"\\\"}\"}}]}}]}\n\n"
         "data: [DONE]\n\n");
-    free(big);
 
     run(OAI, GEM, &o, &in, 1, &out, &r);
     gm_client_parse(out.data, out.len, &c);
