@@ -8,7 +8,10 @@
 # agent finishes with exit 0 and that text only when the request, the tool
 # call (arguments included) and the tool result all crossed the gateway
 # whole.  With two files the calls are parallel, and the OpenAI mock
-# interleaves their argument fragments.
+# interleaves their argument fragments.  Codex (npm @openai/codex, `codex
+# exec`, a custom model provider with wire_api "responses") does the same
+# through the Responses passthrough to an OpenAI-type mock, its shell tool
+# printing both files.
 #
 # Nothing leaves the machine: HOME is a fresh directory, auto-update,
 # telemetry and other non-essential traffic are off, and the agent's base
@@ -29,16 +32,17 @@ my $dir = "$root/t/agents";
 my $module = $ENV{TEST_NGINX_AGW_MODULE}
     || "$root/build/ngx_http_ai_gateway_module.so";
 my $njs = '/usr/lib/nginx/modules/ngx_http_js_module.so';
-# npm's link to the platform's native binary (postinstall puts it there)
+# npm's links to the platform's native binaries
 my $claude = "$dir/node_modules/.bin/claude";
+my $codex = "$dir/node_modules/.bin/codex";
 
 plan skip_all => "$module is not built (make module)" unless -f $module;
 plan skip_all => "$njs is missing (libnginx-mod-http-js)" unless -f $njs;
 
 # not installed is a broken setup, not a reason to skip
-if (!-x $claude) {
+if (!-x $claude || !-x $codex) {
     plan tests => 1;
-    fail("Claude Code is not installed in t/agents: run scripts/install-deps");
+    fail("the agents are not installed in t/agents: run scripts/install-deps");
     exit;
 }
 
@@ -62,14 +66,16 @@ my %agent_env = (
 );
 mkdir "$home/home";
 
-# the binary must run at all (a machine of another architecture, a libc it
-# cannot use): only then is a skip right
-my $version = do {
-    local %ENV = (%ENV, %agent_env);
-    `timeout 60 $claude --version 2>&1`;
-};
-plan skip_all => "Claude Code cannot run here: $version" if $? != 0;
-diag "Claude Code $version";
+# the binaries must run at all (a machine of another architecture, a libc
+# they cannot use): only then is a skip right
+for my $bin ($claude, $codex) {
+    my $version = do {
+        local %ENV = (%ENV, %agent_env, CODEX_HOME => "$home/home");
+        `timeout 60 $bin --version 2>&1`;
+    };
+    plan skip_all => "$bin cannot run here: $version" if $? != 0;
+    diag((split /\n/, $version)[-1]);
+}
 
 my $client_key = 'sk-client-agents';
 my $client_sha;
@@ -90,29 +96,32 @@ for my $name (qw(one two)) {
 my %files = (one => "$work/one.txt", parallel => "$work/one.txt,$work/two.txt");
 my %want = (one => "AGW-DONE $markers[0]",
             parallel => 'AGW-DONE ' . join ' ', sort @markers);
+# one call that reads both files
+$files{both} = $files{parallel};
+$want{both} = $want{parallel};
 
 my $port = free_port();
 my $mock_port = free_port();
 my $prefix = "$home/nginx";
 mkdir $prefix;
 
-# ROUTE => provider type, scenario
+# ROUTE => provider type, scenario, mock handler
 my %routes = (
-    'agw-openai-one'      => ['openai', 'one'],
-    'agw-openai-parallel' => ['openai', 'parallel'],
-    'agw-gemini-one'      => ['gemini', 'one'],
-    'agw-gemini-parallel' => ['gemini', 'parallel'],
+    'agw-openai-one'      => ['openai', 'one', 'chat'],
+    'agw-openai-parallel' => ['openai', 'parallel', 'chat'],
+    'agw-gemini-one'      => ['gemini', 'one', 'gemini'],
+    'agw-gemini-parallel' => ['gemini', 'parallel', 'gemini'],
+    'agw-codex'           => ['openai', 'both', 'responses'],
 );
 
 my ($mock, $gw) = ('', '');
 for my $route (sort keys %routes) {
-    my ($type, $sc) = @{ $routes{$route} };
+    my ($type, $sc, $handler) = @{ $routes{$route} };
     (my $name = $route) =~ s/-/_/g;
     my $base = $type eq 'gemini' ? "/$name/v1beta" : "/$name/v1";
     $mock .= "        location /$name/ {\n"
         . "            set \$agw_files '$files{$sc}';\n"
-        . "            js_content mock." . ($type eq 'gemini' ? 'gemini' : 'chat')
-        . ";\n        }\n";
+        . "            js_content mock.$handler;\n        }\n";
     $gw .= "    ai_gateway_provider $name type=$type"
         . " url=http://127.0.0.1:$mock_port$base"
         . " key_env=AGW_TEST_UPSTREAM_KEY fails=0;\n"
@@ -133,7 +142,7 @@ my $conf = main_conf($module, $njs)
     . "    server {\n        listen 127.0.0.1:$port;\n"
     . "        access_log logs/access.log;\n"
     . "        client_max_body_size 8m;\n"
-    . "        location /v1/ { ai_gateway anthropic; }\n"
+    . "        location /v1/ { ai_gateway anthropic openai; }\n"
     . "        include $root/conf/ai_gateway_upstream.conf;\n    }\n}\n";
 
 my $pid;
@@ -175,19 +184,64 @@ sub claude {
     return ($? >> 8, $out);
 }
 
+# codex exec in $work on the route, through a custom model provider: the
+# gateway's Responses endpoint (a passthrough to OpenAI-type providers).
+# Whatever would reach beyond loopback (plugins and apps from GitHub,
+# model discovery, updates) is off.
+sub codex {
+    my ($route) = @_;
+    my $codex_home = "$home/home/.codex";
+    mkdir $codex_home;
+    open my $fh, '>', "$codex_home/config.toml" or die $!;
+    print $fh <<"_EOC_";
+model = "$route"
+model_provider = "agw"
+check_for_update_on_startup = false
+
+[analytics]
+enabled = false
+
+[features]
+plugins = false
+remote_plugin = false
+plugin_sharing = false
+apps = false
+in_app_updates = false
+skill_search = false
+skill_mcp_dependency_install = false
+api_key_model_discovery = false
+
+[model_providers.agw]
+name = "ai-gateway"
+base_url = "http://127.0.0.1:$port/v1"
+env_key = "AGW_CLIENT_KEY"
+wire_api = "responses"
+_EOC_
+    close $fh;
+
+    local %ENV = (%ENV, %agent_env, CODEX_HOME => $codex_home,
+                  AGW_CLIENT_KEY => $client_key);
+    delete @ENV{qw(http_proxy https_proxy HTTP_PROXY HTTPS_PROXY
+                   OPENAI_API_KEY OPENAI_BASE_URL)};
+    my $out = `cd $work && timeout 180 $codex exec --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox 'Print the files one.txt and two.txt here, then say what they hold.' 2>&1 </dev/null`;
+    return ($? >> 8, $out);
+}
+
 for my $route (sort keys %routes) {
-    my ($type, $sc) = @{ $routes{$route} };
-    my ($rc, $out) = claude($route);
-    is($rc, 0, "claude -p on $type ($sc call" . ($sc eq 'one' ? '' : 's')
-       . "): exit 0")
-        or diag $out;
+    my ($type, $sc, $handler) = @{ $routes{$route} };
+    my $agent = $handler eq 'responses' ? 'codex exec' : 'claude -p';
+    my ($rc, $out) = $handler eq 'responses' ? codex($route) : claude($route);
+    my $what = "$agent on $type"
+        . ($handler eq 'responses' ? ' Responses' : '') . " ($sc)";
+
+    is($rc, 0, "$what: exit 0") or diag $out;
     like($out, qr/\Q$want{$sc}\E/,
-         "claude -p on $type ($sc): the final text names what the tool read");
+         "$what: the final text names what the tool read");
 
     (my $name = $route) =~ s/-/_/g;
     my @seen = grep { m{^MOCK /$name/} } `cat $prefix/logs/access.log`;
     ok(scalar(grep { /\Qagw-marker-\E/ } @seen),
-       "claude -p on $type ($sc): the tool result reached the provider");
+       "$what: the tool result reached the provider");
 }
 
 my @mock = grep { /^MOCK / } `cat $prefix/logs/access.log`;

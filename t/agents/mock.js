@@ -1,11 +1,13 @@
 // Mock providers for the agent tests (t/agents/agents.t), for nginx's njs:
-// an OpenAI-type /v1/chat/completions and a Gemini-type generateContent /
-// streamGenerateContent that play one agent turn each way:
+// an OpenAI-type /v1/chat/completions and /v1/responses and a Gemini-type
+// generateContent / streamGenerateContent that play one agent turn each
+// way:
 //
 // - a request with tools and no tool result yet is answered with tool
 //   calls: the agent's Read tool on each file of $agw_files (a comma list
 //   of absolute paths); two files make parallel calls, and the OpenAI mock
-//   then interleaves their argument fragments, as the format allows;
+//   then interleaves their argument fragments, as the format allows (the
+//   Responses mock: one call of Codex's shell tool printing the files);
 // - a request carrying tool results is answered with the final text
 //   "AGW-DONE" followed by every marker (agw-marker-...) found in those
 //   results, so the answer proves the tool ran with the arguments sent;
@@ -203,4 +205,61 @@ function gemini(r) {
     r.return(200, answer);
 }
 
-export default { chat, gemini };
+
+// OpenAI Responses (/v1/responses, streamed): the shell tool of Codex,
+// which has no file-reading tool of its own, prints the files
+
+function rsEvent(type, fields) {
+    fields.type = type;
+    return 'event: ' + type + '\ndata: ' + JSON.stringify(fields) + '\n\n';
+}
+
+function responses(r) {
+    var body = parse(r);
+    if (body === null) {
+        return;
+    }
+
+    var input = Array.isArray(body.input) ? body.input : [];
+    var results = input.filter(function (i) {
+        return i.type === 'function_call_output';
+    }).map(function (i) { return JSON.stringify(i.output); });
+    var tools = (body.tools || []).map(function (t) { return t.name || ''; });
+    var shell = toolName(tools, 'shell') || toolName(tools, 'exec_command')
+                || toolName(tools, 'shell_command');
+    var item;
+
+    if (results.length > 0 || shell === null) {
+        item = { type: 'message', id: 'msg_agw', role: 'assistant',
+                 status: 'completed', content: [{ type: 'output_text',
+                     text: results.length > 0 ? markers(results) : 'ok',
+                     annotations: [] }] };
+    } else {
+        var cmd = 'cat ' + files(r).join(' ');
+        var args = shell === 'shell' ? { command: ['bash', '-lc', cmd] }
+                   : shell === 'exec_command' ? { cmd: cmd }
+                   : { command: cmd };
+        item = { type: 'function_call', id: 'fc_agw', call_id: 'call_agw',
+                 name: shell, arguments: JSON.stringify(args),
+                 status: 'completed' };
+    }
+
+    var resp = { id: 'resp_agw', object: 'response', created_at: 0,
+                 model: 'mock-model', status: 'in_progress', output: [] };
+    var sse = rsEvent('response.created', { response: resp })
+        + rsEvent('response.output_item.added',
+                  { output_index: 0, item: item })
+        + rsEvent('response.output_item.done',
+                  { output_index: 0, item: item });
+
+    resp.status = 'completed';
+    resp.output = [item];
+    resp.usage = { input_tokens: 10, output_tokens: 5, total_tokens: 15,
+                   input_tokens_details: { cached_tokens: 0 },
+                   output_tokens_details: { reasoning_tokens: 0 } };
+
+    r.headersOut['Content-Type'] = 'text/event-stream';
+    r.return(200, sse + rsEvent('response.completed', { response: resp }));
+}
+
+export default { chat, gemini, responses };
