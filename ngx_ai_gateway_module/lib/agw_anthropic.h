@@ -76,8 +76,9 @@ typedef struct {
     agw_anthropic_encoder_t  enc;
 } agw_anthropic_stream_t;
 
-/* Frees what the encoder holds; the stream's end and error paths call it,
- * and agw_stream_free() must too. */
+/* Frees the tool calls the encoder holds (its end sends them all, so only
+ * a stream that failed or was abandoned has any): agw_stream_free() calls
+ * it. */
 void agw_ant_stream_free(agw_anthropic_stream_t *a);
 
 #endif /* AGW_ANTHROPIC_H */
