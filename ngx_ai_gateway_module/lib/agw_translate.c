@@ -1067,8 +1067,9 @@ agw_stream_free(agw_stream_t *s)
     agw_sse_free(&s->sse);
 
     /* a stream freed unfinished (the client went away) may still hold a
-     * Gemini encoder's tool-call fragments */
+     * Gemini or Anthropic encoder's tool-call fragments */
     agw_gemini_stream_free(&s->gemini);
+    agw_ant_stream_free(&s->anthropic);
 
     agw_buf_free(&s->model_json);
     agw_buf_free(&s->text_fixed);
