@@ -99,25 +99,59 @@ ngx_http_ai_gateway_try_ctx(ngx_http_request_t *r)
 }
 
 
-/* Upstream headers a client may see when nothing is translated. */
+/*
+ * Upstream headers a client may see when nothing is translated: what the
+ * dialects' SDKs read (request ids, rate limits, retry hints), by an
+ * allow-list.  Everything else stays with the gateway: hop-by-hop headers
+ * (Connection, Keep-Alive, Upgrade, TE, Trailer) describe the gateway's own
+ * connection to the provider; an authentication challenge (WWW- and
+ * Proxy-Authenticate) is about the gateway's provider key, not the
+ * client's; cookies (Set-Cookie) are the provider's session with the
+ * gateway, for the provider's domain; and organization headers name the
+ * gateway's provider account.  Content-Type is set by the gateway itself.
+ */
+
+static ngx_uint_t
+ngx_http_ai_gateway_passes_header(ngx_str_t *name)
+{
+    ngx_str_t         *p;
+    static ngx_str_t   pass[] = {
+        ngx_string("x-request-id"),            /* OpenAI */
+        ngx_string("request-id"),              /* Anthropic */
+        ngx_string("apim-request-id"),         /* Azure OpenAI */
+        ngx_string("retry-after"),
+        ngx_string("retry-after-ms"),
+        ngx_string("x-should-retry"),
+        ngx_string("openai-processing-ms"),
+        ngx_string("openai-version"),
+        ngx_null_string
+    };
+    static ngx_str_t   prefix[] = {
+        ngx_string("x-ratelimit-"),            /* OpenAI, Azure */
+        ngx_string("anthropic-ratelimit-"),
+        ngx_null_string
+    };
+
+    if (ngx_http_ai_gateway_name_in(name, pass)) {
+        return 1;
+    }
+
+    for (p = prefix; p->len; p++) {
+        if (name->len > p->len
+            && ngx_strncasecmp(name->data, p->data, p->len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
 
 ngx_int_t
 ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr)
 {
-    static ngx_str_t   skip[] = {
-        ngx_string("content-length"),
-        ngx_string("content-type"),
-        ngx_string("content-encoding"),
-        ngx_string("transfer-encoding"),
-        ngx_string("connection"),
-        ngx_string("keep-alive"),
-        ngx_string("set-cookie"),
-        ngx_string("server"),
-        ngx_string("date"),
-        ngx_null_string
-    };
-
     ngx_uint_t         i;
     ngx_list_part_t   *part;
     ngx_table_elt_t   *h;
@@ -137,11 +171,8 @@ ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
             i = 0;
         }
 
-        if (h[i].hash == 0) {
-            continue;
-        }
-
-        if (ngx_http_ai_gateway_name_in(&h[i].key, skip)) {
+        if (h[i].hash == 0 || !ngx_http_ai_gateway_passes_header(&h[i].key))
+        {
             continue;
         }
 
