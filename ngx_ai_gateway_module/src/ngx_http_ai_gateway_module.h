@@ -114,6 +114,8 @@ typedef struct {
     size_t                      max_body;
     ngx_str_t                   internal;     /* internal location prefix */
     ngx_int_t                   max_tokens;   /* anthropic default */
+    ngx_bufs_t                  bufs;         /* a stream's output */
+    size_t                      max_response; /* a whole answer, kept */
 } ngx_http_ai_gateway_loc_conf_t;
 
 
@@ -161,6 +163,14 @@ typedef struct {
     agw_usage_t                     usage;
     ngx_chain_t                    *free;
     ngx_chain_t                    *busy;
+    ngx_int_t                       nbufs;        /* of ai_gateway_buffers */
+    size_t                          out_pos;      /* of ctx->out, sent */
+    ngx_chain_t                    *in;           /* provider buffers not
+                                                     read yet: the client
+                                                     is slower */
+    u_char                         *file_buf;     /* reads of what nginx
+                                                     put in a temp file */
+    ngx_http_event_handler_pt       try_writer;   /* the try's own */
 
     ngx_msec_t                      start;
     ngx_msec_t                      ttfb;         /* 0: no byte yet */
@@ -181,6 +191,11 @@ typedef struct {
     unsigned                        raw:1;          /* pass bytes as is */
     unsigned                        authenticated:1;
     unsigned                        has_stream_options:1;
+    unsigned                        end_sent:1;     /* the try's end went */
+    unsigned                        resp_too_large:1; /* over
+                                                   ai_gateway_max_response_size */
+    unsigned                        resp_unreadable:1; /* a temp file read
+                                                          failed */
 } ngx_http_ai_gateway_ctx_t;
 
 
