@@ -325,6 +325,14 @@ ngx_http_ai_gateway_header_filter(ngx_http_request_t *r)
 
     ctx->try_ok = 1;
 
+    if (!ctx->counted) {
+        ctx->counted = 1;
+
+        if (ngx_http_ai_gateway_memory_hold(r->main) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
     if (ctx->stream_req) {
         return ngx_http_ai_gateway_start_stream(r, ctx);
     }
@@ -400,7 +408,7 @@ ngx_http_ai_gateway_fill(ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx,
             b = cl->buf;
 
         } else if (ctx->nbufs < alcf->bufs.num) {
-            b = ngx_create_temp_buf(r->pool, alcf->bufs.size);
+            b = ngx_calloc_buf(r->pool);
             cl = ngx_alloc_chain_link(r->pool);
             if (b == NULL || cl == NULL) {
                 return NGX_ERROR;
@@ -413,6 +421,17 @@ ngx_http_ai_gateway_fill(ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx,
 
         } else {
             break;
+        }
+
+        if (b->start == NULL) {
+            /* new, or given back while the stream was idle */
+            b->start = ngx_palloc(r->pool, alcf->bufs.size);
+            if (b->start == NULL) {
+                return NGX_ERROR;
+            }
+
+            b->end = b->start + alcf->bufs.size;
+            b->temporary = 1;
         }
 
         n = ngx_min((size_t) (b->end - b->start), ctx->out.len - ctx->out_pos);
@@ -717,6 +736,37 @@ ngx_http_ai_gateway_try_writer(ngx_http_request_t *r)
 
 
 /*
+ * Everything the stream had was sent: while it waits for the provider's
+ * next event (an open stream mostly waits), its output memory goes back,
+ * to be taken again for the next event (a malloc and a free per provider
+ * read, against a fifth of what an open stream costs).  Output buffers
+ * that came from the pool's own blocks (ai_gateway_buffers smaller than
+ * request_pool_size) stay: freeing those is not possible.
+ */
+
+static void
+ngx_http_ai_gateway_idle(ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    for (cl = ctx->free; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (b->start && ngx_pfree(r->pool, b->start) == NGX_OK) {
+            b->start = NULL;
+            b->pos = NULL;
+            b->last = NULL;
+            b->end = NULL;
+        }
+    }
+
+    agw_buf_free(&ctx->out);
+    ctx->out_pos = 0;
+}
+
+
+/*
  * A 2xx stream: provider bytes are translated a piece at a time (at most
  * one output buffer of them) and only while the output buffers can take
  * the result; what the client cannot take yet stays in the provider's
@@ -848,6 +898,10 @@ ngx_http_ai_gateway_stream_body(ngx_http_request_t *r,
         if (cl == NULL || ngx_http_next_body_filter(r, cl) == NGX_ERROR) {
             return NGX_ERROR;
         }
+    }
+
+    if (ctx->in == NULL && ctx->out.len == 0 && ctx->busy == NULL) {
+        ngx_http_ai_gateway_idle(r, ctx);
     }
 
     if (ctx->in || (!hold && ctx->out_pos < ctx->out.len)) {

@@ -4,6 +4,7 @@
  * The module is split by phase: configuration (_module.c), access
  * (_access.c), content and failover (_handler.c), response filters
  * (_filter.c), variables (_variables.c), client-dialect errors (_error.c),
+ * the memory a burst of answers leaves (_memory.c),
  * upstream requests (_upstream.c) and provider health (_health.c).
  */
 
@@ -196,6 +197,7 @@ typedef struct {
                                                    ai_gateway_max_response_size */
     unsigned                        resp_unreadable:1; /* a temp file read
                                                           failed */
+    unsigned                        counted:1;      /* memory_hold() */
 } ngx_http_ai_gateway_ctx_t;
 
 
@@ -232,6 +234,9 @@ ngx_int_t ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr);
 ngx_int_t ngx_http_ai_gateway_send_end(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
+
+/* _memory.c */
+ngx_int_t ngx_http_ai_gateway_memory_hold(ngx_http_request_t *r);
 
 /* _variables.c */
 ngx_int_t ngx_http_ai_gateway_add_variables(ngx_conf_t *cf);
