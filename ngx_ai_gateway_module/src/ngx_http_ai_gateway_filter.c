@@ -520,11 +520,14 @@ ngx_http_ai_gateway_send_end(ngx_http_request_t *r,
     ngx_buf_t    *b;
     ngx_chain_t  *last, *out;
 
-    len = ctx->out.len - ctx->out_pos;
-
-    if (len == 0) {
+    /* (the handler may have reset ctx->out after the filter sent part) */
+    if (ctx->out.len <= ctx->out_pos) {
+        agw_buf_reset(&ctx->out);
+        ctx->out_pos = 0;
         return ngx_http_send_special(r, NGX_HTTP_LAST);
     }
+
+    len = ctx->out.len - ctx->out_pos;
 
     if (ngx_http_ai_gateway_capture(r, ctx, ctx->out.data + ctx->out_pos, len)
         != NGX_OK)

@@ -175,7 +175,13 @@ sub worker_rss {
         if (open my $st, '<', "/proc/$_/stat") {
             $line = <$st> // '';
         }
+        # not an old generation's worker, still finishing after a reload
+        my $title = '';
+        if (open my $cmd, '<', "/proc/$_/cmdline") {
+            $title = <$cmd> // '';
+        }
         $line =~ /^\d+ \(nginx\) [^Z] (\d+)/ && $1 == $master
+            && $title !~ /shutting down/
     } map { m{/proc/(\d+)/stat} ? $1 : () } glob '/proc/[0-9]*/stat';
     my $pid = @kids ? $kids[0] : $master;
     open my $status, '<', "/proc/$pid/status" or die "/proc/$pid: $!";
@@ -185,14 +191,15 @@ sub worker_rss {
     die "no VmRSS for $pid";
 }
 
-# Waits until sub's value has not changed for a while (at most `max` s):
+# Waits until sub's value has not changed for 2.5 s (at most `max` s):
 # what a worker does with a stream it cannot send is over once its memory
-# stops moving.
+# stops moving, and a worker gives back what ended answers freed a second
+# after they end.
 sub settle {
     my ($sub, $max) = @_;
     my $end = time + ($max // 20);
     my ($last, $same) = ($sub->(), 0);
-    while (time < $end && $same < 10) {
+    while (time < $end && $same < 25) {
         sleep 0.1;
         my $v = $sub->();
         $same = $v == $last ? $same + 1 : 0;
