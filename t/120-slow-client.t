@@ -172,3 +172,30 @@ GET /v1/models
 --- timeout: 30
 --- no_error_log
 [error]
+
+
+
+=== TEST 5: proxy_buffering on, sendfile off: the same
+--- http_config
+    BIG_MOCK
+    ai_gateway_provider an type=anthropic url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/file/anthropic-$TEST_NGINX_AGW_N.sse/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route gpt-4o an:up;
+--- config
+    sendfile off;
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+    location /_ai_gateway/ {
+        internal;
+        proxy_pass           $ai_gateway_upstream_url;
+        proxy_http_version   1.1;
+        proxy_set_header     Host $ai_gateway_upstream_host;
+        proxy_set_header     Connection "";
+        proxy_buffering      on;
+    }
+--- init
+main::spilled_stream();
+--- request
+GET /v1/models
+--- response_body_like: "gpt-4o"
+--- timeout: 30
+--- no_error_log
+[error]

@@ -313,6 +313,14 @@ ngx_http_ai_gateway_header_filter(ngx_http_request_t *r)
     /* NGINX-NOTES pitfall 7: the core header filter ignores subrequests */
     r->header_sent = 1;
 
+    /*
+     * The answer must be read, not sent from a file: nginx's copy filter,
+     * above this one (a dynamic filter goes below it), then reads what
+     * proxy_buffering on spilled to a temp file, or a proxy_cache hit,
+     * into memory, as it does for the sub and SSI filters.
+     */
+    r->filter_need_in_memory = 1;
+
     ctx->try_answered = 1;
     ctx->try_status = r->headers_out.status;
 
@@ -559,12 +567,11 @@ ngx_http_ai_gateway_send_end(ngx_http_request_t *r,
 
 /*
  * Up to `size` of b's unread bytes, at *data: where they are in memory,
- * or read into ctx->file_buf from the temp file nginx spilled them to
- * (proxy_buffering on, a slow client or proxy_cache) or from the cache
- * file of a hit.  This is the blocking read nginx's own copy filter makes
- * of such buffers without aio, of a file just written; the filter must do
- * it itself, since it runs above the copy filter.  Returns the count, or
- * NGX_ERROR: a buffer that cannot be read is never skipped.
+ * or read into ctx->file_buf from the file they are in.  The copy filter
+ * gives this filter memory (filter_need_in_memory); a file buffer that
+ * still comes is read here, with the blocking read the copy filter makes
+ * without aio, rather than skipped.  Returns the count, or NGX_ERROR: a
+ * buffer that cannot be read is never passed over.
  */
 
 static ssize_t
@@ -1023,8 +1030,7 @@ ngx_http_ai_gateway_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     /*
      * A raw stream (completions, responses): bytes pass unchanged, and
-     * nginx's own buffers bound what a slow client holds; temp file
-     * buffers go on to the copy filter, which reads or sends them.
+     * nginx's own buffers bound what a slow client holds.
      */
     for (cl = in; cl; cl = cl->next) {
         if (cl->buf->last_buf || cl->buf->last_in_chain) {

@@ -901,6 +901,12 @@ ngx_http_ai_gateway_try_done(ngx_http_request_t *sr, void *data,
         return NGX_OK;
     }
 
+    if (rc == NGX_AGAIN) {
+        /* a filter still holds the try's output (the copy filter reading
+         * a temp file for a slow client): called again once it is sent */
+        return NGX_OK;
+    }
+
     r = sr->main;
     ctx->try_done = 1;
 
