@@ -976,6 +976,12 @@ ngx_http_ai_gateway_try_done(ngx_http_request_t *sr, void *data,
         return NGX_OK;
     }
 
+    if (rc == NGX_AGAIN) {
+        /* a filter still holds the try's output (the copy filter reading
+         * a temp file for a slow client): called again once it is sent */
+        return NGX_OK;
+    }
+
     r = sr->main;
     ctx->try_done = 1;
 
@@ -1346,6 +1352,22 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
 
     /* a whole body, kept by the body filter: translate it now */
     ctx->ttfb = ngx_max(ngx_current_msec - ctx->start, 1);
+
+    if (ctx->resp_too_large || ctx->resp_unreadable) {
+        /* the filter logged why */
+        ctx->status = NGX_HTTP_BAD_GATEWAY;
+
+        if (ngx_http_ai_gateway_gateway_headers(r, ctx) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        return ngx_http_ai_gateway_send_error(r, ctx->client,
+                   AGW_ERR_BAD_GATEWAY, 0, "bad_upstream_response",
+                   "The provider's answer could not be read: %s",
+                   ctx->resp_too_large ? "it is larger than the gateway "
+                                         "accepts"
+                                       : "reading it failed");
+    }
     ngx_cpystrn((u_char *) model, ctx->model.data,
                 ngx_min(ctx->model.len + 1, sizeof(model)));
 

@@ -128,6 +128,20 @@ static ngx_command_t  ngx_http_ai_gateway_commands[] = {
       offsetof(ngx_http_ai_gateway_loc_conf_t, internal),
       NULL },
 
+    { ngx_string("ai_gateway_buffers"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_conf_set_bufs_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ai_gateway_loc_conf_t, bufs),
+      NULL },
+
+    { ngx_string("ai_gateway_max_response_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ai_gateway_loc_conf_t, max_response),
+      NULL },
+
     { ngx_string("ai_gateway_max_tokens"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_num_slot,
@@ -309,11 +323,13 @@ ngx_http_ai_gateway_create_loc_conf(ngx_conf_t *cf)
      *     alcf->internal = { 0, NULL };
      *     alcf->internal_file = NULL;
      *     alcf->internal_line = 0;
+     *     alcf->bufs.num = 0;
      */
 
     alcf->auth = NGX_CONF_UNSET;
     alcf->max_body = NGX_CONF_UNSET_SIZE;
     alcf->max_tokens = NGX_CONF_UNSET;
+    alcf->max_response = NGX_CONF_UNSET_SIZE;
 
     return alcf;
 }
@@ -337,6 +353,10 @@ ngx_http_ai_gateway_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_str_value(conf->internal, prev->internal, "/_ai_gateway/");
     ngx_conf_merge_value(conf->max_tokens, prev->max_tokens, 4096);
+    /* 64 KB of a slow client's stream, as gzip_buffers holds */
+    ngx_conf_merge_bufs_value(conf->bufs, prev->bufs, 16, 4096);
+    ngx_conf_merge_size_value(conf->max_response, prev->max_response,
+                              64 * 1024 * 1024);
 
     /*
      * ai_gateway_max_body_size is the gateway location's

@@ -4,6 +4,7 @@
  * The module is split by phase: configuration (_module.c), access
  * (_access.c), content and failover (_handler.c), response filters
  * (_filter.c), variables (_variables.c), client-dialect errors (_error.c),
+ * the memory a burst of answers leaves (_memory.c),
  * upstream requests (_upstream.c) and provider health (_health.c).
  */
 
@@ -131,6 +132,8 @@ typedef struct {
     u_char                     *internal_file; /* where it was set, for */
     ngx_uint_t                  internal_line; /* messages after parsing */
     ngx_int_t                   max_tokens;   /* anthropic default */
+    ngx_bufs_t                  bufs;         /* a stream's output */
+    size_t                      max_response; /* a whole answer, kept */
 } ngx_http_ai_gateway_loc_conf_t;
 
 
@@ -196,6 +199,14 @@ typedef struct {
     agw_usage_t                     usage;
     ngx_chain_t                    *free;
     ngx_chain_t                    *busy;
+    ngx_int_t                       nbufs;        /* of ai_gateway_buffers */
+    size_t                          out_pos;      /* of ctx->out, sent */
+    ngx_chain_t                    *in;           /* provider buffers not
+                                                     read yet: the client
+                                                     is slower */
+    u_char                         *file_buf;     /* reads of what nginx
+                                                     put in a temp file */
+    ngx_http_event_handler_pt       try_writer;   /* the try's own */
 
     ngx_msec_t                      start;
     ngx_msec_t                      ttfb;         /* 0: no byte yet */
@@ -219,6 +230,12 @@ typedef struct {
     unsigned                        authenticated:1;
     unsigned                        has_stream_options:1;
     unsigned                        keys_waiting:1; /* for a keys load */
+    unsigned                        end_sent:1;     /* the try's end went */
+    unsigned                        resp_too_large:1; /* over
+                                                   ai_gateway_max_response_size */
+    unsigned                        resp_unreadable:1; /* a temp file read
+                                                          failed */
+    unsigned                        counted:1;      /* memory_hold() */
 
     ngx_msec_t                      keys_wait;    /* when that began */
 } ngx_http_ai_gateway_ctx_t;
@@ -260,6 +277,9 @@ ngx_int_t ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr);
 ngx_int_t ngx_http_ai_gateway_send_end(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
+
+/* _memory.c */
+ngx_int_t ngx_http_ai_gateway_memory_hold(ngx_http_request_t *r);
 
 /* _variables.c */
 ngx_int_t ngx_http_ai_gateway_add_variables(ngx_conf_t *cf);
