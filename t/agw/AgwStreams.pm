@@ -1,8 +1,8 @@
 package AgwStreams;
 
 # Large provider answers, and a client that reads slowly, for the suites
-# on how the gateway holds a try's answer (t/119-answer-buffering.t,
-# t/120-slow-client.t).
+# on how the gateway holds a try's answer (t/122-answer-buffering.t,
+# t/123-slow-client.t).
 #
 # openai_sse(N) / anthropic_sse(N) are streams of N text deltas "w1 ",
 # "w2 ", ... in each provider's wire format, words(N) the text they carry;
