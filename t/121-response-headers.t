@@ -37,6 +37,10 @@ add_block_preprocessor(sub {
 $headers            default_type application/json;
             return 200 '{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"up","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]}';
         }
+        location /e429/ {
+$headers            default_type application/json;
+            return 429 '{"error":{"message":"Rate limit reached","type":"requests","param":null,"code":"rate_limit_exceeded"}}';
+        }
         location /stream/ {
 $headers            default_type text/event-stream;
             return 200 'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"up","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":"stop"}]}\\n\\ndata: [DONE]\\n\\n';
@@ -161,3 +165,46 @@ POST /v1/messages
 --- response_body_like: "type":"message"
 --- no_error_log
 [error]
+
+
+
+=== TEST 5: every step rate-limited: the last 429 keeps its retry hints and request id, same dialect
+--- http_config
+    HEADERS_MOCK
+    ai_gateway_provider p type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/e429/v1 key_env=AGW_TEST_UPSTREAM_KEY fails=0;
+    ai_gateway_route gpt-4o p:up;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}
+--- error_code: 429
+--- response_headers
+X-Request-Id: req_openai_1
+x-ratelimit-remaining-requests: 99
+Retry-After: 3
+retry-after-ms: 3000
+!WWW-Authenticate
+!Set-Cookie
+!openai-organization
+--- response_body_like: rate_limit_exceeded
+
+
+
+=== TEST 6: every step rate-limited, translated: an anthropic client still gets retry-after
+--- http_config
+    HEADERS_MOCK
+    ai_gateway_provider p type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/e429/v1 key_env=AGW_TEST_UPSTREAM_KEY fails=0;
+    ai_gateway_route claude p:up;
+--- config
+    location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
+--- request
+POST /v1/messages
+{"model":"claude","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}
+--- error_code: 429
+--- response_headers
+Retry-After: 3
+retry-after-ms: 3000
+!WWW-Authenticate
+!Set-Cookie
+--- response_body_like: "type":"rate_limit_error"

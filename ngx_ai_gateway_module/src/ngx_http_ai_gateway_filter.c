@@ -114,23 +114,37 @@ ngx_http_ai_gateway_try_ctx(ngx_http_request_t *r)
  * client's; cookies (Set-Cookie) are the provider's session with the
  * gateway, for the provider's domain; and organization headers name the
  * gateway's provider account.  Content-Type is set by the gateway itself.
+ * A translated error keeps only the retry hints, which every dialect's
+ * SDKs read the same way: the rest names the provider's dialect.
  */
 
 static ngx_uint_t
-ngx_http_ai_gateway_passes_header(ngx_str_t *name)
+ngx_http_ai_gateway_passes_header(ngx_str_t *name, ngx_uint_t retry_only)
 {
     ngx_str_t         *p;
+    static ngx_str_t   retry[] = {
+        ngx_string("retry-after"),
+        ngx_string("retry-after-ms"),
+        ngx_string("x-should-retry"),
+        ngx_null_string
+    };
     static ngx_str_t   pass[] = {
         ngx_string("x-request-id"),            /* OpenAI */
         ngx_string("request-id"),              /* Anthropic */
         ngx_string("apim-request-id"),         /* Azure OpenAI */
-        ngx_string("retry-after"),
-        ngx_string("retry-after-ms"),
-        ngx_string("x-should-retry"),
         ngx_string("openai-processing-ms"),
         ngx_string("openai-version"),
         ngx_null_string
     };
+
+    if (ngx_http_ai_gateway_name_in(name, retry)) {
+        return 1;
+    }
+
+    if (retry_only) {
+        return 0;
+    }
+
     static ngx_str_t   prefix[] = {
         ngx_string("x-ratelimit-"),            /* OpenAI, Azure */
         ngx_string("anthropic-ratelimit-"),
@@ -155,7 +169,7 @@ ngx_http_ai_gateway_passes_header(ngx_str_t *name)
 
 ngx_int_t
 ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
-    ngx_http_request_t *sr)
+    ngx_http_request_t *sr, ngx_uint_t retry_only)
 {
     ngx_uint_t         i;
     ngx_list_part_t   *part;
@@ -176,7 +190,8 @@ ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
             i = 0;
         }
 
-        if (h[i].hash == 0 || !ngx_http_ai_gateway_passes_header(&h[i].key))
+        if (h[i].hash == 0 || !ngx_http_ai_gateway_passes_header(&h[i].key,
+                                                                retry_only))
         {
             continue;
         }
@@ -270,7 +285,7 @@ ngx_http_ai_gateway_start_stream(ngx_http_request_t *sr,
     }
 
     if (ctx->step->provider->dialect == ctx->client
-        && ngx_http_ai_gateway_copy_headers(r, sr) != NGX_OK)
+        && ngx_http_ai_gateway_copy_headers(r, sr, 0) != NGX_OK)
     {
         return NGX_ERROR;
     }

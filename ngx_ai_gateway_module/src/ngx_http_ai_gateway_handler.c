@@ -1433,7 +1433,7 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
 
     if (ngx_http_ai_gateway_gateway_headers(r, ctx) != NGX_OK
         || (ctx->step->provider->dialect == ctx->client
-            && ngx_http_ai_gateway_copy_headers(r, ctx->sr) != NGX_OK))
+            && ngx_http_ai_gateway_copy_headers(r, ctx->sr, 0) != NGX_OK))
     {
         return NGX_ERROR;
     }
@@ -1484,6 +1484,15 @@ ngx_http_ai_gateway_finish_failed(ngx_http_request_t *r,
                    : ctx->try_cut ? "connection closed" : "connection failed",
                    (unsigned long) ctx->attempts.nelts,
                    ctx->attempts.nelts == 1 ? "try" : "tries");
+    }
+
+    /* the last answer's retry hints (and, same dialect, its request id and
+     * rate limits) are what a client backs off by */
+    if (ngx_http_ai_gateway_copy_headers(r, ctx->sr,
+                                         pv->dialect != ctx->client)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     if (pv->dialect == ctx->client) {

@@ -274,7 +274,7 @@ ngx_int_t ngx_http_ai_gateway_error_filter_init(ngx_conf_t *cf);
 
 /* _filter.c */
 ngx_int_t ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
-    ngx_http_request_t *sr);
+    ngx_http_request_t *sr, ngx_uint_t retry_only);
 ngx_int_t ngx_http_ai_gateway_send_end(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
 
