@@ -230,3 +230,48 @@ GET /v1/models?limit=1000
 --- response_body_like: ^\{"data":\[\{"type":"model","id":"claude-sonnet-gw","display_name":"claude-sonnet-gw","created_at":"[0-9T:Z-]+"\},\{"type":"model","id":"claude-gpt","display_name":"claude-gpt","created_at":"[0-9T:Z-]+"\}\],"has_more":false,"first_id":"claude-sonnet-gw","last_id":"claude-gpt"\}$
 --- no_access_log
 MOCK
+
+
+
+=== TEST 9: the body fields of Claude Code's betas reach an Anthropic provider as sent, the model aside
+--- http_config
+    FIXTURES
+    log_format agw_cc escape=none 'CC body=$request_body';
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+        access_log logs/access.log agw_cc;
+        client_body_buffer_size 64k;
+        location / { proxy_pass $TEST_NGINX_FX/200/anthropic-messages/response-text.json/; }
+    }
+    ai_gateway_provider an type=anthropic url=http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route claude an:claude-sonnet-4-5;
+--- config
+    location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
+--- more_headers
+anthropic-version: 2023-06-01
+anthropic-beta: claude-code-20250219,interleaved-thinking-2025-05-14,context-management-2025-06-27,advanced-tool-use-2025-11-20,effort-2025-11-24
+--- request
+POST /v1/messages?beta=true
+{"model":"claude","messages":[{"role":"user","content":[{"type":"text","text":"hi","cache_control":{"type":"ephemeral"}}]},{"role":"system","content":"mid"}],"system":[{"type":"text","text":"x-anthropic-billing-header: cc_version=2.1.332.18b; cc_entrypoint=sdk-cli;"},{"type":"text","text":"You are a Claude agent.","cache_control":{"type":"ephemeral"}}],"tools":[{"name":"Read","description":"r","input_schema":{"type":"object"}},{"name":"Later","description":"d","input_schema":{"type":"object"},"defer_loading":true}],"metadata":{"user_id":"{\"session_id\":\"5b1f\"}"},"max_tokens":32000,"thinking":{"type":"adaptive","display":"omitted"},"context_management":{"edits":[{"type":"clear_thinking_20251015","keep":"all"}]},"output_config":{"effort":"high"},"stream":false}
+--- error_code: 200
+--- access_log eval
+qr{CC body=\Q{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":[{"type":"text","text":"hi","cache_control":{"type":"ephemeral"}}]},{"role":"system","content":"mid"}],"system":[{"type":"text","text":"x-anthropic-billing-header: cc_version=2.1.332.18b; cc_entrypoint=sdk-cli;"},{"type":"text","text":"You are a Claude agent.","cache_control":{"type":"ephemeral"}}],"tools":[{"name":"Read","description":"r","input_schema":{"type":"object"}},{"name":"Later","description":"d","input_schema":{"type":"object"},"defer_loading":true}],"metadata":{"user_id":"{\"session_id\":\"5b1f\"}"},"max_tokens":32000,"thinking":{"type":"adaptive","display":"omitted"},"context_management":{"edits":[{"type":"clear_thinking_20251015","keep":"all"}]},"output_config":{"effort":"high"},"stream":false}\E$}
+
+
+
+=== TEST 10: count_tokens for a model routed to a Gemini provider: refused in Anthropic's error shape, nothing sent
+--- http_config
+    FIXTURES
+    ai_gateway_provider g type=gemini url=$TEST_NGINX_FX/200/gemini/response-text-thoughts.json/v1beta key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route claude g:gemini-2.5-flash;
+--- config
+    location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
+--- more_headers
+anthropic-version: 2023-06-01
+--- request
+POST /v1/messages/count_tokens?beta=true
+{"model":"claude","messages":[{"role":"user","content":"Hello, world"}]}
+--- error_code: 400
+--- response_body_like: ^\{"type":"error","error":\{"type":"invalid_request_error","message":"No provider of the model `claude` serves /v1/messages/count_tokens"\}\}$
+--- no_access_log
+MOCK
