@@ -3,7 +3,8 @@
 # the table): the anthropic-version and anthropic-beta request headers and
 # the query (Claude Code calls /v1/messages?beta=true) reach an Anthropic
 # provider unchanged; other providers get none of Anthropic's headers nor
-# its query; the client's credentials reach no provider; the model list
+# its query; count_tokens reaches Anthropic and Gemini providers; the
+# client's credentials reach no provider; the model list
 # Claude Code asks for at start-up comes in Anthropic's shape.  The
 # requests carry the headers Claude Code 2.1 sends.  A logging proxy in
 # front of the fixture mock (CC ...) shows what the provider received.
@@ -259,11 +260,88 @@ qr{CC body=\Q{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":[
 
 
 
-=== TEST 10: count_tokens for a model routed to a Gemini provider: refused in Anthropic's error shape, nothing sent
+=== TEST 10: count_tokens for a model routed to a Gemini provider: Gemini's countTokens with the request translated, its totalTokens as input_tokens
+--- http_config
+    log_format agw_cc escape=none 'CC $uri args="$args" goog="$http_x_goog_api_key" auth="$http_authorization" ant="$http_anthropic_version$http_anthropic_beta" body=$request_body';
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+        access_log logs/access.log agw_cc;
+        location / {
+            echo_read_request_body;
+            default_type application/json;
+            echo -n '{"totalTokens":31,"promptTokensDetails":[{"modality":"TEXT","tokenCount":31}]}';
+        }
+    }
+    ai_gateway_provider g type=gemini url=http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/v1beta key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route claude g:gemini-2.5-flash;
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c models=claude;
+--- config
+    location /v1/ { ai_gateway anthropic; }
+--- more_headers
+Authorization: Bearer sk-client-alice
+anthropic-version: 2023-06-01
+anthropic-beta: claude-code-20250219
+--- request
+POST /v1/messages/count_tokens?beta=true
+{"model":"claude","system":"be brief","messages":[{"role":"user","content":"Hello, world"}],"tools":[{"name":"Read","description":"r","input_schema":{"type":"object"}}]}
+--- error_code: 200
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"input_tokens":31}
+--- access_log eval
+qr{CC /v1beta/models/gemini-2\.5-flash:countTokens args="" goog="sk-upstream-secret-0123456789" auth="" ant="" body=\{"generateContentRequest":\{"model":"models/gemini-2\.5-flash","contents":\[\{"role":"user","parts":\[\{"text":"Hello, world"\}\]\}\].*"systemInstruction":\{"parts":\[\{"text":"be brief"\}\]\}.*"functionDeclarations":\[\{"name":"Read".*\}\}$}
+--- no_access_log
+sk-client-alice
+
+
+
+=== TEST 11: count_tokens to a Gemini provider that refuses the key: Anthropic's error shape
 --- http_config
     FIXTURES
-    ai_gateway_provider g type=gemini url=$TEST_NGINX_FX/200/gemini/response-text-thoughts.json/v1beta key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_provider g type=gemini url=$TEST_NGINX_FX/400/gemini/error-400-api-key-invalid.json/v1beta key_env=AGW_TEST_UPSTREAM_KEY;
     ai_gateway_route claude g:gemini-2.5-flash;
+--- config
+    location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
+--- request
+POST /v1/messages/count_tokens
+{"model":"claude","messages":[{"role":"user","content":"Hello, world"}]}
+--- error_code: 401
+--- response_body_like: ^\{"type":"error","error":\{"type":"authentication_error","message":"[^"]+"\}\}$
+--- access_log eval
+qr{MOCK POST /fx/400/gemini/error-400-api-key-invalid\.json/v1beta/models/gemini-2\.5-flash:countTokens }
+
+
+
+=== TEST 12: count_tokens to a Gemini provider whose answer holds no totalTokens: 502 in Anthropic's shape
+--- http_config
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+        location / {
+            echo_read_request_body;
+            default_type application/json;
+            echo -n '{"tokens":31}';
+        }
+    }
+    ai_gateway_provider g type=gemini url=http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/v1beta key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route claude g:gemini-2.5-flash;
+--- config
+    location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
+--- request
+POST /v1/messages/count_tokens
+{"model":"claude","messages":[{"role":"user","content":"Hello, world"}]}
+--- error_code: 502
+--- response_body_like: ^\{"type":"error","error":\{"type":"api_error","message":"[^"]+"\}\}$
+--- error_log
+answered 200 with a body that cannot be read: the answer holds no totalTokens
+
+
+
+=== TEST 13: count_tokens for a model routed to an OpenAI provider: refused in Anthropic's error shape, nothing sent
+--- http_config
+    FIXTURES
+    ai_gateway_provider p type=openai url=$TEST_NGINX_FX/200/openai-chat/response-text.json/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route claude p:gpt-4.1-nano;
 --- config
     location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
 --- more_headers

@@ -88,7 +88,11 @@ ngx_http_ai_gateway_upstream_url(ngx_http_request_t *r,
         ngx_str_set(&path, "/responses");
         break;
     case NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS:
-        ngx_str_set(&path, "/messages/count_tokens");
+        if (pv->dialect == AGW_DIALECT_GEMINI) {
+            ngx_str_set(&path, ":countTokens");
+        } else {
+            ngx_str_set(&path, "/messages/count_tokens");
+        }
         break;
     default:
         /* chat in any dialect */
