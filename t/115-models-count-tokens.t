@@ -1,7 +1,8 @@
 # The model lists in each client's shape (OpenAI's, Anthropic's when the
 # request carries anthropic-version, Gemini's), limited to what the key may
 # use, and POST /v1/messages/count_tokens forwarded to Anthropic providers
-# only, with the key and model swapped.  The shapes are those of
+# with the key and model swapped (Gemini's countTokens: t/121).  The
+# shapes are those of
 # t/fixtures/anthropic-messages/models-list.documented.json and
 # t/fixtures/gemini/models-list.json; the count_tokens answer is Anthropic's
 # documented {"input_tokens": N}.

@@ -34,6 +34,10 @@ static ngx_int_t ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
 static ngx_uint_t ngx_http_ai_gateway_asks_usage(
     ngx_http_ai_gateway_ctx_t *ctx);
 static ngx_int_t ngx_http_ai_gateway_ask_usage(json_t *body);
+static ngx_int_t ngx_http_ai_gateway_count_request(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, char *model, ngx_str_t *out);
+static ngx_int_t ngx_http_ai_gateway_count_answer(
+    ngx_http_ai_gateway_ctx_t *ctx, agw_error_t *err);
 static ngx_int_t ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out, agw_error_t *err);
 static ngx_int_t ngx_http_ai_gateway_try_done(ngx_http_request_t *sr,
@@ -568,7 +572,8 @@ ngx_http_ai_gateway_step_serves(ngx_http_ai_gateway_ctx_t *ctx,
         return step->provider->dialect == AGW_DIALECT_OPENAI;
 
     case NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS:
-        return step->provider->dialect == AGW_DIALECT_ANTHROPIC;
+        /* OpenAI's chat API has nothing that counts a request */
+        return step->provider->dialect != AGW_DIALECT_OPENAI;
 
     default:
         return 1;
@@ -897,7 +902,10 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
         }
     }
 
-    if (!ctx->raw) {
+    if (!ctx->raw
+        || (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS
+            && pv->dialect == AGW_DIALECT_GEMINI))
+    {
         ngx_memzero(&opts, sizeof(agw_request_opts_t));
         ngx_memzero(err, sizeof(agw_error_t));
         opts.model = model;
@@ -915,6 +923,10 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
         {
             return (err->cls == AGW_ERR_NONE) ? NGX_HTTP_INTERNAL_SERVER_ERROR
                                               : NGX_DECLINED;
+        }
+
+        if (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS) {
+            return ngx_http_ai_gateway_count_request(r, ctx, model, out);
         }
 
         return ngx_http_ai_gateway_pool_copy(r, &ctx->out, out);
@@ -947,6 +959,78 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
     }
 
     return ngx_http_ai_gateway_pool_copy(r, &ctx->out, out);
+}
+
+
+/*
+ * Anthropic's count_tokens for a Gemini provider: the request translated
+ * as for generateContent (in ctx->out) becomes Gemini countTokens'
+ * generateContentRequest, which counts the system instruction and the
+ * tools too, and needs the model in it.
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_count_request(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, char *model, ngx_str_t *out)
+{
+    u_char     *p;
+    size_t      len;
+    agw_buf_t   b = AGW_BUF_INIT;
+    ngx_int_t   rc;
+
+    len = ngx_strlen(model);
+
+    p = ngx_pnalloc(r->pool, sizeof("models/") - 1 + len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(ngx_cpymem(p, "models/", sizeof("models/") - 1), model, len);
+    len += sizeof("models/") - 1;
+
+    /* ctx->out is one JSON object, "{}" at the least */
+    if (ctx->out.len < 2
+        || agw_buf_append_str(&b, "{\"generateContentRequest\":{\"model\":")
+           != 0
+        || agw_buf_append_json_string(&b, (char *) p, len) != 0
+        || (ctx->out.len > 2 && agw_buf_append_str(&b, ",") != 0)
+        || agw_buf_append(&b, ctx->out.data + 1, ctx->out.len - 1) != 0
+        || agw_buf_append_str(&b, "}") != 0)
+    {
+        agw_buf_free(&b);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_ai_gateway_pool_copy(r, &b, out);
+    agw_buf_free(&b);
+    agw_buf_reset(&ctx->out);
+
+    return rc;
+}
+
+
+/* Gemini's {"totalTokens": N, ...} as Anthropic's {"input_tokens": N}. */
+
+static ngx_int_t
+ngx_http_ai_gateway_count_answer(ngx_http_ai_gateway_ctx_t *ctx,
+    agw_error_t *err)
+{
+    int64_t            n;
+    agw_json_member_t  m;
+
+    if (ctx->resp.len == 0
+        || agw_json_find(ctx->resp.data, ctx->resp.len, "totalTokens", &m)
+           != 0
+        || agw_json_member_int(&m, &n) != 0 || n < 0)
+    {
+        agw_error_set(err, AGW_ERR_BAD_GATEWAY, 0, NULL,
+                      "the answer holds no totalTokens");
+        return -1;
+    }
+
+    return agw_buf_printf(&ctx->out, "{\"input_tokens\":%lld}",
+                          (long long) n)
+           == 0 ? 0 : -2;
 }
 
 
@@ -1374,8 +1458,13 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
     agw_buf_reset(&ctx->out);
     ngx_memzero(&err, sizeof(agw_error_t));
 
-    if (ctx->step->provider->dialect == ctx->client
-        && (ctx->client == AGW_DIALECT_OPENAI || ctx->raw))
+    if (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS
+        && ctx->step->provider->dialect == AGW_DIALECT_GEMINI)
+    {
+        rc = ngx_http_ai_gateway_count_answer(ctx, &err);
+
+    } else if (ctx->step->provider->dialect == ctx->client
+               && (ctx->client == AGW_DIALECT_OPENAI || ctx->raw))
     {
         /* the same dialect: the provider's bytes, model replaced back */
         rc = (ctx->client == AGW_DIALECT_OPENAI)

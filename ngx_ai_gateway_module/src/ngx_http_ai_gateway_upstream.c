@@ -68,7 +68,7 @@ ngx_int_t
 ngx_http_ai_gateway_upstream_url(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
-    size_t                           len;
+    size_t                           len, args;
     u_char                          *p;
     ngx_str_t                        path, *model;
     ngx_uint_t                       escaped;
@@ -88,7 +88,11 @@ ngx_http_ai_gateway_upstream_url(ngx_http_request_t *r,
         ngx_str_set(&path, "/responses");
         break;
     case NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS:
-        ngx_str_set(&path, "/messages/count_tokens");
+        if (pv->dialect == AGW_DIALECT_GEMINI) {
+            ngx_str_set(&path, ":countTokens");
+        } else {
+            ngx_str_set(&path, "/messages/count_tokens");
+        }
         break;
     default:
         /* chat in any dialect */
@@ -111,9 +115,19 @@ ngx_http_ai_gateway_upstream_url(ngx_http_request_t *r,
     escaped = ngx_escape_uri(NULL, model->data, model->len,
                              NGX_ESCAPE_URI_COMPONENT);
 
+    /*
+     * An Anthropic client's query (Claude Code's ?beta=true) goes to an
+     * Anthropic provider as it came; to any other provider it means
+     * nothing.  A key= parameter was taken out of r->args already.
+     */
+    args = (ctx->client == AGW_DIALECT_ANTHROPIC
+            && pv->dialect == AGW_DIALECT_ANTHROPIC)
+           ? r->args.len : 0;
+
     len = pv->url.len + path.len + model->len + 2 * escaped
           + sizeof("/openai/deployments/") + sizeof("/models/")
-          + sizeof("?api-version=") + pv->api_version.len;
+          + sizeof("?api-version=") + pv->api_version.len
+          + sizeof("?") + args;
 
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
@@ -143,6 +157,11 @@ ngx_http_ai_gateway_upstream_url(ngx_http_request_t *r,
 
     default:
         p = ngx_cpymem(p, path.data, path.len);
+    }
+
+    if (args) {
+        *p++ = '?';
+        p = ngx_cpymem(p, r->args.data, args);
     }
 
     ctx->upstream_url.len = p - ctx->upstream_url.data;
@@ -176,7 +195,6 @@ static ngx_str_t  ngx_http_ai_gateway_drop_headers[] = {
     ngx_string("content-type"),
     ngx_string("content-encoding"),
     ngx_string("accept-encoding"),
-    ngx_string("anthropic-version"),
     ngx_string("openai-organization"),
     ngx_string("openai-project"),
     ngx_null_string
@@ -249,6 +267,7 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_http_ai_gateway_ctx_t *ctx, size_t len)
 {
     u_char                          *v;
+    ngx_str_t                       *version;
     ngx_uint_t                       i, drop;
     ngx_list_part_t                 *part;
     ngx_table_elt_t                 *h;
@@ -256,6 +275,7 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
     ngx_http_ai_gateway_provider_t  *pv;
 
     pv = ctx->step->provider;
+    version = NULL;
 
     /*
      * ngx_http_subrequest() copied the parent's headers_in, list parts
@@ -290,13 +310,32 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
         drop = ngx_http_ai_gateway_name_in(&h[i].key,
                                            ngx_http_ai_gateway_drop_headers);
 
-        /* anthropic-beta means something only to Anthropic */
-        if (!drop && pv->dialect != AGW_DIALECT_ANTHROPIC
-            && h[i].key.len == sizeof("anthropic-beta") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "anthropic-beta",
-                               h[i].key.len) == 0)
+        /*
+         * anthropic-* headers (anthropic-beta, anthropic-version,
+         * anthropic-dangerous-direct-browser-access...) mean something only
+         * to Anthropic, which gets them as the client sent them (Claude
+         * Code's gateway protocol).  The client's anthropic-version goes
+         * only with a body in its own dialect: a translated body has the
+         * shape of the provider's api_version, sent below.
+         */
+        if (!drop && h[i].key.len > sizeof("anthropic-") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "anthropic-",
+                               sizeof("anthropic-") - 1) == 0)
         {
-            drop = 1;
+            if (pv->dialect != AGW_DIALECT_ANTHROPIC) {
+                drop = 1;
+
+            } else if (h[i].key.len == sizeof("anthropic-version") - 1
+                       && ngx_strncasecmp(h[i].key.data,
+                                          (u_char *) "anthropic-version",
+                                          h[i].key.len) == 0)
+            {
+                if (ctx->client == AGW_DIALECT_ANTHROPIC && version == NULL) {
+                    version = &h[i].value;
+                }
+
+                drop = 1;
+            }
         }
 
         if (drop) {
@@ -370,13 +409,18 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
         }
     }
 
-    if (pv->type == NGX_HTTP_AI_GATEWAY_ANTHROPIC
-        && ngx_http_ai_gateway_push_header(sr, (u_char *) "anthropic-version",
-                                           17, pv->api_version.data,
-                                           pv->api_version.len)
-           != NGX_OK)
-    {
-        return NGX_ERROR;
+    if (pv->type == NGX_HTTP_AI_GATEWAY_ANTHROPIC) {
+        if (version == NULL) {
+            version = &pv->api_version;
+        }
+
+        if (ngx_http_ai_gateway_push_header(sr,
+                                            (u_char *) "anthropic-version",
+                                            17, version->data, version->len)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
     }
 
     if (pv->headers) {

@@ -130,8 +130,10 @@ for my $route (sort keys %routes) {
 
 my $conf = main_conf($module, $njs)
     . "    js_import mock from $dir/mock.js;\n"
-    . "    log_format agw_mock escape=json 'MOCK \$uri"
+    . "    log_format agw_mock escape=json 'MOCK \$uri args=\"\$args\""
     . " auth=\"\$http_authorization\" goog=\"\$http_x_goog_api_key\""
+    . " ant=\"\$http_anthropic_version\$http_anthropic_beta"
+    . "\$http_anthropic_dangerous_direct_browser_access\""
     . " body=\$request_body';\n"
     . "    server {\n        listen 127.0.0.1:$mock_port;\n"
     . "        access_log logs/access.log agw_mock;\n"
@@ -247,6 +249,14 @@ for my $route (sort keys %routes) {
 my @mock = grep { /^MOCK / } `cat $prefix/logs/access.log`;
 is(scalar(grep { /\Q$client_key\E/ } @mock), 0,
    'the client key never reached a provider');
+
+# Anthropic's gateway protocol: Claude Code calls /v1/messages?beta=true
+# with its anthropic-* headers; an OpenAI or Gemini provider gets neither
+my @gw = grep { m{"POST /v1/messages} } `cat $prefix/logs/access.log`;
+ok(scalar(grep { m{"POST /v1/messages\?beta=true } } @gw),
+   'Claude Code called /v1/messages?beta=true');
+is(scalar(grep { /ant="[^"]/ || /args="[^"]*beta/ } @mock), 0,
+   'no anthropic-* header and no beta query reached an OpenAI or Gemini provider');
 
 my $errors = `grep -E '\\[(alert|crit|emerg)\\]' $prefix/logs/error.log`;
 is($errors, '', 'no alert, crit or emerg in the error log');
