@@ -387,3 +387,170 @@ agw_bench_agent_stream(size_t *len)
     *len = b.len;
     return b.data;
 }
+
+
+/*
+ * The Responses API (passed through, same dialect only): the same traffic
+ * in its shapes, from t/fixtures/openai-responses.  No capture has a
+ * function_call_output item; that one follows the API reference.
+ */
+
+#define RFIX  "t/fixtures/openai-responses/"
+
+
+json_t *
+agw_bench_responses_request(json_t *chat)
+{
+    size_t       i;
+    json_t      *req, *tmpl, *tools, *t, *fn, *input, *m, *call, *fc, *item;
+    json_t      *answer;
+    const char  *role;
+
+    req = load(RFIX "request-tools.documented.json");
+    tmpl = json_incref(json_array_get(json_object_get(req, "tools"), 0));
+    tools = json_array();
+    json_array_foreach(json_object_get(chat, "tools"), i, t) {
+        fn = json_object_get(t, "function");
+        t = json_deep_copy(tmpl);
+        json_object_set(t, "name", json_object_get(fn, "name"));
+        json_object_set(t, "description", json_object_get(fn, "description"));
+        json_object_set(t, "parameters", json_object_get(fn, "parameters"));
+        json_array_append_new(tools, t);
+    }
+    json_decref(tmpl);
+    json_object_set_new(req, "tools", tools);
+
+    answer = load(RFIX "response-function-call.documented.json");
+    fc = json_array_get(json_object_get(answer, "output"), 0);
+
+    input = json_array();
+    json_array_foreach(json_object_get(chat, "messages"), i, m) {
+        role = json_string_value(json_object_get(m, "role"));
+        if (strcmp(role, "system") == 0) {
+            json_object_set(req, "instructions", json_object_get(m, "content"));
+        } else if (strcmp(role, "tool") == 0) {
+            json_array_append_new(input, json_pack("{s:s, s:O, s:O}",
+                "type", "function_call_output",
+                "call_id", json_object_get(m, "tool_call_id"),
+                "output", json_object_get(m, "content")));
+        } else {
+            if (json_is_string(json_object_get(m, "content"))) {
+                json_array_append_new(input, json_pack("{s:s, s:O}",
+                    "role", role, "content", json_object_get(m, "content")));
+            }
+            call = json_array_get(json_object_get(m, "tool_calls"), 0);
+            if (call != NULL) {
+                item = json_deep_copy(fc);
+                json_object_set(item, "call_id", json_object_get(call, "id"));
+                json_object_set(item, "name",
+                    json_object_get(json_object_get(call, "function"),
+                                    "name"));
+                json_object_set(item, "arguments",
+                    json_object_get(json_object_get(call, "function"),
+                                    "arguments"));
+                json_array_append_new(input, item);
+            }
+        }
+    }
+    json_decref(answer);
+    json_object_set_new(req, "input", input);
+    json_object_set_new(req, "max_output_tokens", json_integer(8192));
+    return req;
+}
+
+
+char *
+agw_bench_responses_answer(size_t *len)
+{
+    char    *s;
+    json_t  *r, *msg, *out;
+
+    seed = 2;
+    r = load(RFIX "response-function-call.documented.json");
+    out = json_object_get(r, "output");
+    json_object_set_new(json_array_get(out, 0), "arguments", arguments(7));
+
+    /* the text before the call: the captured stream's finished message */
+    msg = load_line(RFIX "stream-reasoning-function-call.chunks.jsonl", 108);
+    json_object_set_new(json_array_get(json_object_get(
+        json_object_get(msg, "item"), "content"), 0), "text", text(2500, 0));
+    json_array_insert(out, 0, json_object_get(msg, "item"));
+    json_decref(msg);
+
+    s = json_dumps(r, JSON_COMPACT);
+    json_decref(r);
+    *len = strlen(s);
+    return s;
+}
+
+
+/* An event of the captured stream, renumbered, framed with its name. */
+static void
+revent(agw_buf_t *b, json_t *e, int *seq, int index)
+{
+    json_object_set_new(e, "sequence_number", json_integer((*seq)++));
+    if (json_object_get(e, "output_index") != NULL) {
+        json_object_set_new(e, "output_index", json_integer(index));
+    }
+    agw_buf_printf(b, "event: %s\n",
+                   json_string_value(json_object_get(e, "type")));
+    chunk(b, e);
+}
+
+
+char *
+agw_bench_responses_stream(size_t *len)
+{
+    int          i, seq = 0;
+    size_t       k, n, step;
+    const char  *args;
+    json_t      *e, *a;
+    agw_buf_t    b = AGW_BUF_INIT;
+    static const int  head[] = { 0, 1, 96, 97 }, mid[] = { 106, 107, 108, 39 },
+                      tail[] = { 53, 54 };
+
+#define RSTREAM  RFIX "stream-reasoning-function-call.chunks.jsonl"
+
+    seed = 3;
+    for (i = 0; i < 4; i++) {
+        e = load_line(RSTREAM, head[i]);
+        revent(&b, e, &seq, 0);
+        json_decref(e);
+    }
+    e = load_line(RSTREAM, 98);
+    for (i = 0; i < AGW_BENCH_TEXT_DELTAS; i++) {
+        json_object_set_new(e, "delta", text(12, 0));
+        revent(&b, e, &seq, 0);
+    }
+    json_decref(e);
+    for (i = 0; i < 4; i++) {
+        e = load_line(RSTREAM, mid[i]);
+        revent(&b, e, &seq, i == 3);
+        json_decref(e);
+    }
+
+    a = arguments(3);
+    args = json_string_value(a);
+    n = strlen(args);
+    step = n / AGW_BENCH_ARG_DELTAS;
+    e = load_line(RSTREAM, 40);
+    for (i = 0, k = 0; i < AGW_BENCH_ARG_DELTAS; i++, k += step) {
+        json_object_set_new(e, "delta", json_stringn(args + k,
+            i == AGW_BENCH_ARG_DELTAS - 1 ? n - k : step));
+        revent(&b, e, &seq, 1);
+    }
+    json_decref(e);
+    json_decref(a);
+
+    for (i = 0; i < 2; i++) {
+        e = load_line(RSTREAM, tail[i]);
+        revent(&b, e, &seq, 1);
+        json_decref(e);
+    }
+    e = load_line(RSTREAM, 55);
+    revent(&b, e, &seq, 0);
+    json_decref(e);
+
+    *len = b.len;
+    return b.data;
+}

@@ -32,4 +32,13 @@ char *agw_bench_agent_response(size_t *len);
  */
 char *agw_bench_agent_stream(size_t *len);
 
+/*
+ * The same in the Responses API's shapes: the request made from chat's
+ * (a new reference), a whole answer, and a stream of the same deltas
+ * (framed "event: TYPE" + "data:", as the API sends them).
+ */
+json_t *agw_bench_responses_request(json_t *chat);
+char *agw_bench_responses_answer(size_t *len);
+char *agw_bench_responses_stream(size_t *len);
+
 #endif /* AGW_BENCH_AGENT_H */

@@ -39,6 +39,8 @@
 
 #include "agw_translate.h"
 #include "agw_sse.h"
+#include "agw_passthrough.h"
+#include "agw_responses.h"
 #include "agw_bench_agent.h"
 
 static double  min_seconds = 0.25;
@@ -512,15 +514,83 @@ print_measure(double us, double ins)
 }
 
 
+/* The Responses API: passed through (model, usage), what the module does. */
+
 static void
-write_file(const char *dir, const char *what, agw_dialect_t d,
+responses_request(agent_op_t *op)
+{
+    op->out.len = 0;
+    if (agw_passthrough_request(op->data, op->len, "upstream-model", 0,
+                                &op->out) != 0)
+    {
+        fprintf(stderr, "agent responses request declined or failed\n");
+        exit(1);
+    }
+}
+
+
+static void
+responses_answer(agent_op_t *op)
+{
+    agw_usage_t  u;
+
+    op->out.len = 0;
+    agw_usage_init(&u);
+    if (agw_passthrough_response(op->data, op->len, "client-model",
+                                 &op->out, &u) != 0)
+    {
+        fprintf(stderr, "agent responses answer declined or failed\n");
+        exit(1);
+    }
+}
+
+
+static void
+responses_stream(agent_op_t *op)
+{
+    size_t           i, k;
+    agw_responses_t  rs;
+
+    agw_responses_init(&rs, "client-model", 0);
+    for (i = 0; i < op->len; i += k) {
+        k = op->len - i < 1024 ? op->len - i : 1024;
+        op->out.len = 0;
+        if (agw_responses_feed(&rs, op->data + i, k, &op->out) != 0) {
+            fprintf(stderr, "agent responses stream failed\n");
+            exit(1);
+        }
+    }
+    if (agw_responses_finish(&rs, &op->out) != 0) {
+        fprintf(stderr, "agent responses stream did not end cleanly\n");
+        exit(1);
+    }
+    agw_responses_free(&rs);
+}
+
+
+static int
+count_events(const char *data, size_t len)
+{
+    int               n = 0;
+    agw_sse_parser_t  parser;
+
+    agw_sse_init(&parser, 0);
+    if (agw_sse_feed(&parser, data, len, count_event, &n) != 0) {
+        n = 0;
+    }
+    agw_sse_free(&parser);
+    return n;
+}
+
+
+static void
+write_file(const char *dir, const char *what, const char *dialect,
     const char *ext, const char *data, size_t len)
 {
     char   path[4096];
     FILE  *f;
 
-    snprintf(path, sizeof(path), "%s/%s.%s.%s", dir, what,
-             agw_dialect_name(d), ext);
+    snprintf(path, sizeof(path), "%s/%s.%s.%s", dir, what, dialect, ext);
     f = fopen(path, "wb");
     if (f == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
         fprintf(stderr, "cannot write %s\n", path);
@@ -541,12 +611,21 @@ agent_bench(const char *dump)
                 *sse[AGW_DIALECT_MAX];
     size_t       req_len[AGW_DIALECT_MAX], res_len[AGW_DIALECT_MAX],
                  sse_len[AGW_DIALECT_MAX], n;
+    char        *rreq, *rres, *rsse;
+    size_t       rreq_len, rres_len, rsse_len;
     double       us, ins;
-    json_t      *openai_req;
+    json_t      *openai_req, *j;
     agw_buf_t    wire;
     agent_op_t   op;
 
     openai_req = agw_bench_agent_request(85000);
+
+    j = agw_bench_responses_request(openai_req);
+    rreq = json_dumps(j, JSON_COMPACT);
+    rreq_len = strlen(rreq);
+    json_decref(j);
+    rres = agw_bench_responses_answer(&rres_len);
+    rsse = agw_bench_responses_stream(&rsse_len);
 
     for (c = 0; c < AGW_DIALECT_MAX; c++) {
         req[c] = client_body(c, openai_req, &req_len[c]);
@@ -567,10 +646,20 @@ agent_bench(const char *dump)
 
     if (dump != NULL) {
         for (c = 0; c < AGW_DIALECT_MAX && rc == 0; c++) {
-            write_file(dump, "agent-request", c, "json", req[c], req_len[c]);
-            write_file(dump, "agent-response", c, "json", res[c],
-                       res_len[c]);
-            write_file(dump, "agent-stream", c, "sse", sse[c], sse_len[c]);
+            write_file(dump, "agent-request", agw_dialect_name(c), "json",
+                       req[c], req_len[c]);
+            write_file(dump, "agent-response", agw_dialect_name(c), "json",
+                       res[c], res_len[c]);
+            write_file(dump, "agent-stream", agw_dialect_name(c), "sse",
+                       sse[c], sse_len[c]);
+        }
+        if (rc == 0) {
+            write_file(dump, "agent-request", "responses", "json", rreq,
+                       rreq_len);
+            write_file(dump, "agent-response", "responses", "json", rres,
+                       rres_len);
+            write_file(dump, "agent-stream", "responses", "sse", rsse,
+                       rsse_len);
         }
         goto done;
     }
@@ -585,6 +674,10 @@ agent_bench(const char *dump)
                req_len[c], res_len[c], sse_len[c], events[c],
                AGW_BENCH_TEXT_DELTAS + 1 + AGW_BENCH_ARG_DELTAS);
     }
+    printf("  %-9s request %zu bytes, response %zu bytes, stream %zu "
+           "bytes in %d events (passed through: same dialect only)\n",
+           "responses", rreq_len, rres_len, rsse_len,
+           count_events(rsse, rsse_len));
     printf("\n%-22s %10s %12s %10s %12s %10s %12s\n", "client <- provider",
            "req us", "req instr", "resp us", "resp instr", "event us",
            "event instr");
@@ -622,7 +715,28 @@ agent_bench(const char *dump)
         }
     }
 
+    if (rc == 0) {
+        printf("%-22s", "responses <- responses");
+        op = (agent_op_t) { 0, 0, rreq, rreq_len, AGW_BUF_INIT };
+        agent_measure(responses_request, &op, 1, &us, &ins);
+        print_measure(us, ins);
+        agw_buf_free(&op.out);
+        op = (agent_op_t) { 0, 0, rres, rres_len, AGW_BUF_INIT };
+        agent_measure(responses_answer, &op, 1, &us, &ins);
+        print_measure(us, ins);
+        agw_buf_free(&op.out);
+        op = (agent_op_t) { 0, 0, rsse, rsse_len, AGW_BUF_INIT };
+        agent_measure(responses_stream, &op, count_events(rsse, rsse_len),
+                      &us, &ins);
+        print_measure(us, ins);
+        agw_buf_free(&op.out);
+        printf("\n");
+    }
+
 done:
+    free(rreq);
+    free(rres);
+    free(rsse);
     for (c = 0; c < AGW_DIALECT_MAX; c++) {
         free(req[c]);
         free(res[c]);
