@@ -19,7 +19,9 @@
  * then a tool call whose arguments arrive in fragments).  Those rows give
  * CPU time (this thread's, not wall clock: the machine is shared) per
  * request and per stream event, and user-space instructions when the
- * kernel lets a process count its own (perf_event_open).
+ * kernel lets a process count its own (perf_event_open).  The Responses
+ * API, passed through today, has its same-dialect row: what the module
+ * calls for it (agw_passthrough, agw_responses) on the same traffic.
  *
  *   translate_bench [--smoke] [--dump DIR]
  *
