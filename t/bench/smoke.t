@@ -1,0 +1,56 @@
+# The benchmark scripts still run: scripts/bench-translate --smoke times
+# every case once, scripts/bench with BENCH_SMOKE=1 sends one request of
+# every row through both paths and one short paced stream.  Asserts only
+# that they finish and print well-formed rows (numbers are never checked:
+# no timed asserts); a row the gateway answers with an error is "skipped"
+# by scripts/bench, which fails here.
+use strict;
+use warnings;
+use Test::More;
+use IO::Socket::INET;
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
+
+my $top = abs_path(dirname(__FILE__) . '/../..');
+chdir $top or die;
+
+plan skip_all => 'needs wrk, python3 and the echo module'
+    unless `sh -c "command -v wrk"` && `sh -c "command -v python3"`
+        && -f '/usr/lib/nginx/modules/ngx_http_echo_module.so';
+
+# three free ports in a row: the gateway, its mock, the paced mock
+sub free_ports {
+    for (1 .. 50) {
+        my $p = 20000 + int(rand(30000));
+        my @s = map { IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+                          LocalPort => $p + $_, Listen => 1, ReuseAddr => 1) }
+                0 .. 2;
+        return $p if 3 == grep { defined } @s;
+    }
+    die "no free ports";
+}
+
+my $out = `scripts/bench-translate --smoke 2>&1`;
+is($?, 0, 'bench-translate --smoke exits 0') or diag $out;
+my @agent = $out =~ /^(\w+ <- \w+)((?: +[\d.]+ +(?:\d+|n\/a)){3})$/mg;
+is(scalar(@agent) / 2, 10,
+   'an agent-sized row for each of the 9 pairs and the Responses API')
+    or diag $out;
+like($out, qr/^responses <- responses /m, 'the Responses row is there');
+
+my $port = free_ports();
+$out = `BENCH_SMOKE=1 BENCH_PORT=$port BENCH_LATENCY_EVENTS=2 BENCH_LATENCY_REQUESTS=1 scripts/bench 1 1 1 2>&1`;
+is($?, 0, 'bench (smoke) exits 0') or diag $out;
+unlike($out, qr/skipped|non-2xx/, 'no row is skipped for an error answer')
+    or diag $out;
+my @rows = $out =~ /^(.+?) +smoke: plain (\d+), gateway 200$/mg;
+is(scalar(@rows) / 2, 22, 'every row answered through the gateway')
+    or diag $out;
+is(scalar(grep { $_ eq '200' } @rows[grep { $_ % 2 } 0 .. $#rows]), 22,
+   'and through plain proxy_pass') or diag $out;
+like($out, qr/^openai -> openai +first event +-?\d+ +-?\d+ \|/m,
+     'the stream latency is measured') or diag $out;
+like($out, qr/^ +per event( +[-+]?\d+){2} \|( +[-+]?\d+){2} \|( +[-+]?\d+){2} +2$/m,
+     'for every event the paced mock sent') or diag $out;
+
+done_testing;
