@@ -155,6 +155,7 @@ Expect: 100-continue
 --- request
 POST /v1/chat/completions
 {"model":"gpt-4o","messages":[]}
+--- no_http2
 --- error_code: 100
 --- response_body_like: ^HTTP/1.1 200 OK\r\n.*"Hello there"
 
