@@ -639,6 +639,7 @@ proto=HTTP/1.1
 
 
 === TEST 31: runner extension: a keep-alive request ends at its Content-Length
+--- skip_eval: 3: !TestNginxCompat::repo_runner()
 --- config
     location = /t { return 200 "fixed"; }
 --- more_headers

@@ -16,19 +16,25 @@ use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 use Test::Nginx::Socket ();
 
-our @EXPORT = qw(http2_unavailable skip_http2_block);
+our @EXPORT = qw(repo_runner http2_unavailable skip_http2_block);
 use parent 'Exporter';
 
 my $repo_util = abs_path(dirname(__FILE__) . '/../lib/Test/Nginx/Util.pm');
 
+# Whether the runner in use is the repository's (t/lib).
+sub repo_runner {
+    my $util = $INC{'Test/Nginx/Util.pm'};
+
+    return defined $util && defined $repo_util
+           && abs_path($util) eq $repo_util;
+}
+
 # Why the runner in use cannot run a block over HTTP/2 on this nginx, or
 # undef when it can.
 sub http2_unavailable {
-    my $util = $INC{'Test/Nginx/Util.pm'};
     my $ver;
 
-    return undef if defined $util && defined $repo_util
-                    && abs_path($util) eq $repo_util;
+    return undef if repo_runner();
 
     # both runners learn it in run_tests(); before, ask the same way
     $ver = $Test::Nginx::Util::NginxVersion
