@@ -28,6 +28,7 @@ BEGIN {
 }
 
 use AgwFixtures qw(fixture_mock cut_reply);
+use AgwTest qw(free_port);
 
 my $sdk = "$root/t/sdk";
 my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
@@ -82,15 +83,6 @@ my %scenarios = (
         after          => [200, 'gemini/response-after-function-response.json'],
     },
 );
-
-sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Proto => 'tcp', Listen => 1)
-        or die "cannot find a free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
 
 my $port = free_port();
 my $mock_port = free_port();
