@@ -29,6 +29,11 @@ _EOC_
         unless defined $block->no_error_log || defined $block->error_log;
 });
 
+# Blocks that check HTTP/1.1 on the wire, and blocks answered before their
+# body is read, stay on HTTP/1.1 (--- no_http2): over HTTP/2, nginx ends
+# such a stream with RST_STREAM NO_ERROR after the answer, and curl (7.88,
+# what Test::Nginx sends HTTP/2 with) then drops the answer when it had not
+# sent the whole body yet.
 run_tests();
 
 __DATA__
@@ -173,6 +178,7 @@ GET /v1/chat/completions
 --- request
 POST /v1/nothing/here
 {}
+--- no_http2
 --- error_code: 404
 --- response_body_like: ^\{"error":\{"message":"Unknown request URL: POST /v1/nothing/here"
 
