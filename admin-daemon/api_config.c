@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "agw_state.h"
+#include "api_config.h"
 #include "api_handlers.h"
 
 
@@ -94,15 +95,105 @@ agw_config_health(agw_api_t *api, const char *name)
 }
 
 
+json_t *
+agw_api_config_load(agw_api_t *api)
+{
+    char          *buf;
+    size_t         n;
+    FILE          *f;
+    json_t        *conf;
+    json_error_t   jerr;
+
+    f = api->config_path ? fopen(api->config_path, "r") : NULL;
+
+    if (f == NULL) {
+        if (api->config_path != NULL && errno != ENOENT) {
+            agw_daemon_log("cannot open \"%s\": %s",
+                           api->config_path, strerror(errno));
+        }
+        return NULL;
+    }
+
+    buf = malloc(AGW_CONFIG_MAX);
+    if (buf == NULL) {
+        fclose(f);
+        return NULL;
+    }
+
+    n = fread(buf, 1, AGW_CONFIG_MAX, f);
+    fclose(f);
+
+    conf = json_loadb(buf, n, 0, &jerr);
+    free(buf);
+
+    if (!json_is_object(conf)) {
+        agw_daemon_log("\"%s\": not a JSON object "
+                       "(%s)", api->config_path, jerr.text);
+        json_decref(conf);
+        return NULL;
+    }
+
+    return conf;
+}
+
+
+int
+agw_api_config_model_routed(json_t *conf, const char *entry)
+{
+    size_t       i, plen;
+    json_t      *rt;
+    const char  *m;
+
+    plen = strlen(entry);
+    if (plen > 0 && entry[plen - 1] == '*') {
+        plen--;                                 /* a prefix */
+    } else {
+        plen = (size_t) -1;
+    }
+
+    json_array_foreach(json_object_get(conf, "routes"), i, rt) {
+        m = json_string_value(json_object_get(rt, "model"));
+        if (m == NULL) {
+            continue;
+        }
+
+        if (strcmp(m, "*") == 0
+            || (plen == (size_t) -1 ? strcmp(m, entry) == 0
+                                    : strncmp(m, entry, plen) == 0))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+int
+agw_api_config_static_key(json_t *conf, const char *name)
+{
+    size_t   i;
+    json_t  *k;
+
+    json_array_foreach(json_object_get(conf, "static_keys"), i, k) {
+        if (json_is_string(json_object_get(k, "name"))
+            && strcmp(json_string_value(json_object_get(k, "name")), name)
+               == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 int
 agw_api_config(agw_req_t *r)
 {
-    char          *buf;
-    size_t         i, n;
-    FILE          *f;
+    size_t         i;
     json_t        *conf, *providers, *p, *name, *h;
     uint64_t       gen;
-    json_error_t   jerr;
 
     static const char *const  allowed[] = { NULL };
     static const char *const  lists[] = {
@@ -113,35 +204,7 @@ agw_api_config(agw_req_t *r)
         return 0;
     }
 
-    conf = NULL;
-
-    f = r->api->config_path ? fopen(r->api->config_path, "r") : NULL;
-
-    if (f == NULL) {
-        if (r->api->config_path != NULL && errno != ENOENT) {
-            agw_daemon_log("cannot open \"%s\": %s",
-                           r->api->config_path, strerror(errno));
-        }
-    } else {
-        buf = malloc(AGW_CONFIG_MAX);
-        if (buf == NULL) {
-            fclose(f);
-            return agw_http_error(r, 500, "internal", "out of memory");
-        }
-
-        n = fread(buf, 1, AGW_CONFIG_MAX, f);
-        fclose(f);
-
-        conf = json_loadb(buf, n, 0, &jerr);
-        free(buf);
-
-        if (!json_is_object(conf)) {
-            agw_daemon_log("\"%s\": not a JSON object "
-                           "(%s)", r->api->config_path, jerr.text);
-            json_decref(conf);
-            conf = NULL;
-        }
-    }
+    conf = agw_api_config_load(r->api);
 
     if (conf == NULL) {
         conf = json_object();

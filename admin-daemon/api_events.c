@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "api_events.h"
+#include "text.h"
+
 
 
 /* The drain's latency histogram (db.c): bucket i counts latencies in
@@ -140,12 +143,11 @@ agw_api_events_usage(sqlite3 *db, const char *group_sql,
     int            rc;
     char          *sql;
     json_t        *rows, *row, *p50, *p95;
-    const char    *g;
     sqlite3_stmt  *st;
 
     sql = sqlite3_mprintf(
         "WITH f AS ("
-        "  SELECT %s AS g, latency_ms AS l, status,"
+        "  SELECT %s AS g, latency_ms AS l, " AGW_EVENT_IS_ERROR " AS e,"
         "   max(prompt_tokens, 0) AS pt, max(completion_tokens, 0) AS ct,"
         "   max(cached_tokens, 0) AS kt, max(reasoning_tokens, 0) AS rt,"
         "   max(cost_micro_usd, 0) AS cost"
@@ -153,7 +155,7 @@ agw_api_events_usage(sqlite3 *db, const char *group_sql,
         " r AS ("
         "  SELECT *, row_number() OVER (PARTITION BY g ORDER BY l) AS rn,"
         "   count(*) OVER (PARTITION BY g) AS n FROM f)"
-        " SELECT g, count(*) AS requests, sum(status >= 400) AS errors,"
+        " SELECT g, count(*) AS requests, sum(e) AS errors,"
         "  sum(pt), sum(ct), sum(kt), sum(rt), sum(cost),"
         "  min(CASE WHEN rn >= 0.50 * n THEN l END),"
         "  min(CASE WHEN rn >= 0.95 * n THEN l END)"
@@ -166,15 +168,14 @@ agw_api_events_usage(sqlite3 *db, const char *group_sql,
     }
 
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        g = (const char *) sqlite3_column_text(st, 0);
 
         p50 = sqlite3_column_type(st, 8) == SQLITE_NULL
               ? json_null() : json_integer(sqlite3_column_int64(st, 8));
         p95 = sqlite3_column_type(st, 9) == SQLITE_NULL
               ? json_null() : json_integer(sqlite3_column_int64(st, 9));
 
-        row = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:o}",
-                        "group", g ? g : "",
+        row = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:o}",
+                        "group", agw_json_column(st, 0),
                         "requests", (json_int_t) sqlite3_column_int64(st, 1),
                         "errors", (json_int_t) sqlite3_column_int64(st, 2),
                         "prompt_tokens",
@@ -311,7 +312,6 @@ agw_api_rollup_usage(sqlite3 *db, const char *table, const char *group_sql,
     char          *sql;
     json_t        *rows, *row;
     int64_t        n, hist[AGW_ROLLUP_NHIST];
-    const char    *g;
     sqlite3_stmt  *st;
 
     sql = sqlite3_mprintf(
@@ -331,15 +331,14 @@ agw_api_rollup_usage(sqlite3 *db, const char *table, const char *group_sql,
     }
 
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        g = (const char *) sqlite3_column_text(st, 0);
         n = sqlite3_column_int64(st, 1);
 
         for (i = 0; i < AGW_ROLLUP_NHIST; i++) {
             hist[i] = sqlite3_column_int64(st, 8 + i);
         }
 
-        row = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:o}",
-                        "group", g ? g : "",
+        row = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:o}",
+                        "group", agw_json_column(st, 0),
                         "requests", (json_int_t) n,
                         "errors", (json_int_t) sqlite3_column_int64(st, 2),
                         "prompt_tokens",
@@ -378,19 +377,23 @@ agw_api_rollup_usage(sqlite3 *db, const char *table, const char *group_sql,
 
 
 int64_t
-agw_api_events_count_range(sqlite3 *db, int64_t from_ms, int64_t to_ms)
+agw_api_events_count_range(sqlite3 *db, int64_t from_ms, int64_t to_ms,
+    int64_t max)
 {
     int64_t        n;
     sqlite3_stmt  *st;
 
     n = -1;
 
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM events"
-                           " WHERE time_ms >= ?1 AND time_ms < ?2", -1, &st,
-                           NULL) == SQLITE_OK)
+    /* Counting stops past max: a count of ten million index entries took
+     * about a second, to learn only that it was more than max. */
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM (SELECT 1 FROM events"
+                           " WHERE time_ms >= ?1 AND time_ms < ?2 LIMIT ?3)",
+                           -1, &st, NULL) == SQLITE_OK)
     {
         sqlite3_bind_int64(st, 1, from_ms);
         sqlite3_bind_int64(st, 2, to_ms);
+        sqlite3_bind_int64(st, 3, max + 1);
         if (sqlite3_step(st) == SQLITE_ROW) {
             n = sqlite3_column_int64(st, 0);
         }

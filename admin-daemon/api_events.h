@@ -47,9 +47,10 @@ json_t *agw_api_rollup_usage(sqlite3 *db, const char *table,
     const char *group_sql, const char *order_sql, int64_t from_s,
     int64_t to_s, char *err, size_t errlen);
 
-/* Events in [from_ms, to_ms) (an index range count), -1 on error. */
+/* Events in [from_ms, to_ms) (an index range count), counted up to
+ * max + 1 at most; -1 on error. */
 int64_t agw_api_events_count_range(sqlite3 *db, int64_t from_ms,
-    int64_t to_ms);
+    int64_t to_ms, int64_t max);
 
 /*
  * Totals since from_s (unix seconds) from the drain's per-minute rollups,

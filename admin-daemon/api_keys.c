@@ -15,6 +15,7 @@
 
 #include "agw_hash.h"
 #include "agw_keys.h"
+#include "api_config.h"
 #include "api_handlers.h"
 #include "snapshot.h"
 
@@ -28,6 +29,7 @@
 
 static json_t *agw_key_row_json(sqlite3_stmt *st);
 static int agw_key_check_values(agw_req_t *r, json_t *body);
+static int agw_key_check_config(agw_req_t *r, json_t *body);
 static int agw_key_fetch(agw_req_t *r, sqlite3 *db, const char *id,
     json_t **out);
 static int agw_key_commit_publish(agw_req_t *r, sqlite3 *db);
@@ -69,10 +71,10 @@ agw_key_row_json(sqlite3_stmt *st)
     revoked = sqlite3_column_int64(st, 8);
     now = agw_now();
 
-    return json_pack("{s:s, s:s, s:s, s:o, s:b, s:I, s:I, s:I, s:I, s:b}",
-                     "id", (const char *) sqlite3_column_text(st, 0),
-                     "name", (const char *) sqlite3_column_text(st, 1),
-                     "prefix", (const char *) sqlite3_column_text(st, 2),
+    return json_pack("{s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:I, s:I, s:b}",
+                     "id", agw_json_column(st, 0),
+                     "name", agw_json_column(st, 1),
+                     "prefix", agw_json_column(st, 2),
                      "models", models,
                      "active", active,
                      "expires_at", (json_int_t) expires,
@@ -126,6 +128,57 @@ agw_key_check_values(agw_req_t *r, json_t *body)
     }
 
     return 0;
+}
+
+
+/*
+ * Checks against what nginx loaded (its published configuration; nothing
+ * to check against before nginx published one): every models entry must
+ * reach a route, or the key could never be used for it, and the name must
+ * not be a static key's, whose events and usage carry that name too.
+ * 0, or -1 after answering 400 or 409.
+ */
+static int
+agw_key_check_config(agw_req_t *r, json_t *body)
+{
+    int          rc;
+    size_t       i;
+    json_t      *conf, *m;
+    const char  *name;
+
+    conf = agw_api_config_load(r->api);
+    if (conf == NULL) {
+        return 0;
+    }
+
+    rc = 0;
+
+    json_array_foreach(json_object_get(body, "models"), i, m) {
+        if (!agw_api_config_model_routed(conf, json_string_value(m))) {
+            agw_http_error(r, 400, "bad_request",
+                           "models[%zu] \"%s\" matches no route nginx "
+                           "loaded (and there is no \"*\" route): a key "
+                           "cannot use it; GET /api/v1/config lists the "
+                           "routes", i, json_string_value(m));
+            rc = -1;
+            goto done;
+        }
+    }
+
+    name = json_string_value(json_object_get(body, "name"));
+
+    if (name != NULL && agw_api_config_static_key(conf, name)) {
+        agw_http_error(r, 409, "conflict",
+                       "\"%s\" is the name of a static key in nginx.conf "
+                       "(ai_gateway_key): choose another name", name);
+        rc = -1;
+    }
+
+done:
+
+    json_decref(conf);
+
+    return rc;
 }
 
 
@@ -287,7 +340,9 @@ agw_api_keys_create(agw_req_t *r)
         return 0;
     }
 
-    if (agw_key_check_values(r, body) != 0) {
+    if (agw_key_check_values(r, body) != 0
+        || agw_key_check_config(r, body) != 0)
+    {
         goto done;
     }
 
@@ -449,7 +504,9 @@ agw_api_keys_update(agw_req_t *r)
         goto done;
     }
 
-    if (agw_key_check_values(r, body) != 0) {
+    if (agw_key_check_values(r, body) != 0
+        || agw_key_check_config(r, body) != 0)
+    {
         goto done;
     }
 

@@ -12,7 +12,8 @@
  *   event: summary
  *   data: {"time":...,"window_s":3600,"requests":...,"ring":{...}}
  *
- * and ends when the daemon stops.
+ * and ends when the daemon stops, or when the session it was opened with
+ * ends (logout, expiry): a stream must not outlive its credentials.
  */
 
 #ifndef _GNU_SOURCE
@@ -27,6 +28,7 @@
 #include "agw_state.h"
 #include "api_events.h"
 #include "api_handlers.h"
+#include "auth.h"
 
 
 #define AGW_STREAM_WINDOW_S  3600
@@ -36,6 +38,8 @@ typedef struct {
     agw_api_t  *api;
     sqlite3    *db;
     int64_t     next_ms;
+    int         cookie;         /* opened with a session, not the token */
+    unsigned char  session_hash[32];
     char       *buf;            /* the pending event, json_dumps'd */
     size_t      len;
     size_t      off;
@@ -122,6 +126,12 @@ agw_stream_read(void *cls, uint64_t pos, char *out, size_t max)
             continue;
         }
 
+        if (s->cookie
+            && !agw_auth_session_live(s->api->auth, s->session_hash))
+        {
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        }
+
         free(s->buf);
         s->buf = agw_stream_summary(s);
         if (s->buf == NULL) {
@@ -176,6 +186,8 @@ agw_api_stream(agw_req_t *r)
     }
 
     s->api = r->api;
+    s->cookie = r->auth == AGW_AUTH_COOKIE;
+    memcpy(s->session_hash, r->session_hash, sizeof(s->session_hash));
 
     if (agw_api_db_open(r->api, &s->db, err, sizeof(err)) != 0) {
         agw_daemon_log("%s", err);

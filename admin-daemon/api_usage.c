@@ -15,6 +15,7 @@
 
 #include "api_events.h"
 #include "api_handlers.h"
+#include "text.h"
 
 
 #define AGW_USAGE_MAX_BUCKETS  10000
@@ -25,9 +26,11 @@ static const char *const  agw_usage_groups[] = {
 };
 
 /* Fixed SQL per group: nothing from the request reaches the statement
- * text.  A key is shown by name (its id if it had none). */
+ * text.  Keys are grouped by id, never by name: a name can be reused by a
+ * new key once the old one is revoked, and the new key must not inherit
+ * the old one's usage; agw_usage_key_names() labels the rows. */
 static const char *const  agw_usage_group_sql[] = {
-    "coalesce(nullif(key_name, ''), key_id, '')",
+    "coalesce(key_id, '')",
     "coalesce(model, '')",
     "coalesce(provider, '')",
     NULL                                    /* time: built from bucket */
@@ -51,6 +54,70 @@ agw_usage_zero(void)
                      "reasoning_tokens", (json_int_t) 0,
                      "cost_usd", 0.0,
                      "latency_p50_ms", "latency_p95_ms");
+}
+
+
+/*
+ * Rows grouped by key id get "key_id" and, as "group", the key's name: the
+ * API key's current name, else the last name its events carry (a static
+ * key, whose id is its name, or a key a restore removed), else the id.
+ * 0, or -1 on a database error.
+ */
+static int
+agw_usage_key_names(sqlite3 *db, json_t *rows)
+{
+    int            rc;
+    size_t         i;
+    json_t        *row;
+    const char    *id, *name;
+    sqlite3_stmt  *st;
+
+    if (sqlite3_prepare_v2(db,
+            "SELECT name FROM api_keys WHERE id = ?1"
+            " UNION ALL SELECT * FROM (SELECT key_name FROM events"
+            "  WHERE key_id = ?1 ORDER BY time_ms DESC LIMIT 1)", -1, &st,
+            NULL) != SQLITE_OK)
+    {
+        return -1;
+    }
+
+    json_array_foreach(rows, i, row) {
+        id = json_string_value(json_object_get(row, "group"));
+        if (id == NULL || id[0] == '\0') {
+            continue;
+        }
+
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            sqlite3_finalize(st);
+            return -1;
+        }
+
+        name = rc == SQLITE_ROW ? (const char *) sqlite3_column_text(st, 0)
+                                : NULL;
+        if (name == NULL || name[0] == '\0') {
+            name = id;
+        }
+
+        /* a stored name need not be UTF-8 (nginx kept such names once) */
+        if (json_object_set(row, "key_id", json_object_get(row, "group"))
+            != 0
+            || json_object_set_new(row, "group",
+                                   agw_json_text(name, strlen(name)))
+               != 0)
+        {
+            sqlite3_finalize(st);
+            return -1;
+        }
+
+        sqlite3_reset(st);
+    }
+
+    sqlite3_finalize(st);
+
+    return 0;
 }
 
 
@@ -118,7 +185,8 @@ agw_api_usage(agw_req_t *r)
         return 0;
     }
 
-    n = agw_api_events_count_range(db, from * 1000, to * 1000);
+    n = agw_api_events_count_range(db, from * 1000, to * 1000,
+                                   r->api->usage_exact_max);
     if (n < 0) {
         return agw_http_db_error(r, db, "counting events");
     }
@@ -180,6 +248,12 @@ agw_api_usage(agw_req_t *r)
     }
 
     json_object_del(t, "group");
+
+    if (group == 0 && agw_usage_key_names(db, rows) != 0) {
+        json_decref(rows);
+        json_decref(t);
+        return agw_http_db_error(r, db, "naming keys");
+    }
 
     if (group == 3) {
         json_array_foreach(rows, i, row) {

@@ -8,9 +8,11 @@
  *     matching Origin when the browser sends one;
  *   - the token is for automation: it is a header, never sent by a
  *     browser on its own, so it needs no CSRF token;
- *   - failures (bad login or bad token) are counted per client address;
- *     past the limit the address gets 429 until the window ends, even with
- *     the right password, so guessing does not continue under the lock.
+ *   - tries (login or token) are counted per client address before the
+ *     secret is checked and given back when it was right, so parallel
+ *     guesses cannot outrun the count; past the limit the address gets 429
+ *     until the window ends, even with the right password, so guessing
+ *     does not continue under the lock.
  */
 
 #include <errno.h>
@@ -26,6 +28,7 @@
 #include "agw_hash.h"
 #include "api_handlers.h"
 #include "auth.h"
+#include "origin.h"
 
 
 #define AGW_PBKDF2_ITER      100000
@@ -69,14 +72,11 @@ struct agw_auth_s {
 
 static int agw_auth_secret_env(const char *name, char **out, char *err,
     size_t errlen);
-static int agw_auth_num_env(const char *name, int64_t def, int64_t min,
-    int64_t max, int64_t *out, char *err, size_t errlen);
 static int agw_auth_pbkdf2(const char *pw, size_t len,
     const unsigned char salt[16], unsigned char out[32]);
-static int64_t agw_auth_locked(agw_auth_t *a, const char *addr, int64_t now);
-static void agw_auth_failed(agw_auth_t *a, const char *addr, int64_t now);
+static int64_t agw_auth_reserve(agw_auth_t *a, const char *addr,
+    int64_t now);
 static void agw_auth_succeeded(agw_auth_t *a, const char *addr);
-static int agw_auth_origin_ok(agw_req_t *r);
 static int agw_auth_answer_locked(agw_req_t *r, int64_t wait);
 
 
@@ -144,34 +144,6 @@ agw_auth_secret_env(const char *name, char **out, char *err, size_t errlen)
 
 
 static int
-agw_auth_num_env(const char *name, int64_t def, int64_t min, int64_t max,
-    int64_t *out, char *err, size_t errlen)
-{
-    char        *end;
-    long long    v;
-    const char  *s;
-
-    s = getenv(name);
-    if (s == NULL || s[0] == '\0') {
-        *out = def;
-        return 0;
-    }
-
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (*end != '\0' || errno != 0 || v < min || v > max) {
-        snprintf(err, errlen, "%s=\"%s\": expected an integer from %lld to "
-                 "%lld", name, s, (long long) min, (long long) max);
-        return -1;
-    }
-
-    *out = v;
-
-    return 0;
-}
-
-
-static int
 agw_auth_pbkdf2(const char *pw, size_t len, const unsigned char salt[16],
     unsigned char out[32])
 {
@@ -221,12 +193,12 @@ agw_auth_new(char *err, size_t errlen)
         goto failed;
     }
 
-    if (agw_auth_num_env("AGW_ADMIN_SESSION_TTL", 43200, 60, 30 * 86400,
-                         &a->session_ttl, err, errlen) != 0
-        || agw_auth_num_env("AGW_ADMIN_LOGIN_WINDOW", 300, 1, 86400,
-                            &a->window, err, errlen) != 0
-        || agw_auth_num_env("AGW_ADMIN_LOGIN_MAX_FAILS", 5, 1, 1000, &n,
-                            err, errlen) != 0)
+    if (agw_env_int("AGW_ADMIN_SESSION_TTL", 43200, 1, 30 * 86400,
+                    &a->session_ttl, err, errlen) != 0
+        || agw_env_int("AGW_ADMIN_LOGIN_WINDOW", 300, 1, 86400,
+                       &a->window, err, errlen) != 0
+        || agw_env_int("AGW_ADMIN_LOGIN_MAX_FAILS", 5, 1, 1000, &n,
+                       err, errlen) != 0)
     {
         goto failed;
     }
@@ -317,44 +289,25 @@ agw_auth_free(agw_auth_t *a)
 }
 
 
-/* Seconds the address must still wait, 0 if it may try. */
-static int64_t
-agw_auth_locked(agw_auth_t *a, const char *addr, int64_t now)
-{
-    int      i;
-    int64_t  wait;
-
-    wait = 0;
-
-    pthread_mutex_lock(&a->lock);
-
-    for (i = 0; i < AGW_LIMITER_MAX; i++) {
-        if (strcmp(a->limiter[i].addr, addr) == 0) {
-            if (a->limiter[i].locked_until > now) {
-                wait = a->limiter[i].locked_until - now;
-            }
-            break;
-        }
-    }
-
-    pthread_mutex_unlock(&a->lock);
-
-    return wait;
-}
-
-
 /*
- * Counts a failure: max_fails within `window` seconds of the first lock the
- * address out for `window` seconds.  A full table reuses the stalest entry.
+ * Takes one try for the address before its password or token is checked:
+ * counted first, so that parallel guesses cannot all reach the check
+ * before any failure is counted (each PBKDF2 takes tens of milliseconds).
+ * max_fails tries within `window` seconds lock the address out for
+ * `window` seconds; agw_auth_succeeded() gives the tries back.  Returns 0
+ * (go on) or the seconds the address must still wait.  A full table
+ * reuses the stalest entry.
  */
-static void
-agw_auth_failed(agw_auth_t *a, const char *addr, int64_t now)
+static int64_t
+agw_auth_reserve(agw_auth_t *a, const char *addr, int64_t now)
 {
     int             i, slot, stale;
+    int64_t         wait;
     agw_limiter_t  *l;
 
     slot = -1;
     stale = 0;
+    wait = 0;
 
     pthread_mutex_lock(&a->lock);
 
@@ -379,24 +332,32 @@ agw_auth_failed(agw_auth_t *a, const char *addr, int64_t now)
 
     l = &a->limiter[slot];
 
-    if (l->window_start + a->window <= now) {
-        l->window_start = now;
-        l->fails = 0;
-    }
+    if (l->locked_until > now) {
+        wait = l->locked_until - now;
 
-    l->fails++;
+    } else {
+        if (l->window_start + a->window <= now) {
+            l->window_start = now;
+            l->fails = 0;
+        }
 
-    if (l->fails >= a->max_fails) {
-        l->locked_until = now + a->window;
-        agw_daemon_log("%u failed logins from %s: "
-                       "locked out for %lld s", l->fails, addr,
-                       (long long) a->window);
+        l->fails++;
+
+        if (l->fails >= a->max_fails) {
+            l->locked_until = now + a->window;
+            agw_daemon_log("%u login tries from %s: further tries "
+                           "refused for %lld s", l->fails, addr,
+                           (long long) a->window);
+        }
     }
 
     pthread_mutex_unlock(&a->lock);
+
+    return wait;
 }
 
 
+/* The right password or token: the address's tries are given back. */
 static void
 agw_auth_succeeded(agw_auth_t *a, const char *addr)
 {
@@ -429,39 +390,6 @@ agw_auth_answer_locked(agw_req_t *r, int64_t wait)
 }
 
 
-/*
- * An Origin header, when present, must name the host this request was sent
- * to: a page of another site cannot forge it.  "null" (sandboxed frames,
- * some redirects) is refused.
- */
-static int
-agw_auth_origin_ok(agw_req_t *r)
-{
-    const char  *origin, *host, *o;
-
-    origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
-    if (origin == NULL) {
-        return 1;
-    }
-
-    host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-                                       MHD_HTTP_HEADER_HOST);
-    if (host == NULL) {
-        return 0;
-    }
-
-    if (strncasecmp(origin, "http://", 7) == 0) {
-        o = origin + 7;
-    } else if (strncasecmp(origin, "https://", 8) == 0) {
-        o = origin + 8;
-    } else {
-        return 0;
-    }
-
-    return strcasecmp(o, host) == 0;
-}
-
-
 int
 agw_auth_check(agw_req_t *r)
 {
@@ -479,15 +407,15 @@ agw_auth_check(agw_req_t *r)
                                         MHD_HTTP_HEADER_AUTHORIZATION);
 
     if (authz != NULL) {
-        wait = agw_auth_locked(a, r->client, now);
-        if (wait > 0) {
-            agw_auth_answer_locked(r, wait);
-            return -1;
-        }
-
         if (strncasecmp(authz, "Bearer ", 7) != 0) {
             agw_http_error(r, 401, "unauthorized",
                            "Authorization must be \"Bearer <admin token>\"");
+            return -1;
+        }
+
+        wait = agw_auth_reserve(a, r->client, now);
+        if (wait > 0) {
+            agw_auth_answer_locked(r, wait);
             return -1;
         }
 
@@ -495,10 +423,11 @@ agw_auth_check(agw_req_t *r)
             || agw_sha256(authz + 7, strlen(authz + 7), h) != 0
             || !agw_ct_equal(h, a->token_hash, 32))
         {
-            agw_auth_failed(a, r->client, now);
             agw_http_error(r, 401, "unauthorized", "invalid admin token");
             return -1;
         }
+
+        agw_auth_succeeded(a, r->client);
 
         r->auth = AGW_AUTH_TOKEN;
         snprintf(r->username, sizeof(r->username), "%s", a->username);
@@ -533,6 +462,7 @@ agw_auth_check(agw_req_t *r)
 
         if (s->expires != 0 && agw_ct_equal(s->id_hash, h, 32)) {
             memcpy(r->csrf, s->csrf, sizeof(r->csrf));
+            memcpy(r->session_hash, h, sizeof(r->session_hash));
             memcpy(r->username, s->username, sizeof(r->username));
             r->session_expires = s->expires;
             found = 1;
@@ -557,10 +487,10 @@ agw_auth_check(agw_req_t *r)
         return 0;
     }
 
-    if (!agw_auth_origin_ok(r)) {
+    if (!agw_origin_ok(r->api->origin, r->conn)) {
         agw_http_error(r, 403, "csrf",
-                       "cross-site request refused: Origin does not match "
-                       "this host");
+                       "cross-site request refused: Origin is not this "
+                       "host or AGW_ADMIN_PUBLIC_ORIGIN");
         return -1;
     }
 
@@ -576,6 +506,33 @@ agw_auth_check(agw_req_t *r)
     }
 
     return 0;
+}
+
+
+int
+agw_auth_session_live(agw_auth_t *a, const unsigned char hash[32])
+{
+    int             i, live;
+    int64_t         now;
+    agw_session_t  *s;
+
+    live = 0;
+    now = agw_now();
+
+    pthread_mutex_lock(&a->lock);
+
+    for (i = 0; i < AGW_SESSIONS_MAX; i++) {
+        s = &a->sessions[i];
+
+        if (s->expires > now && agw_ct_equal(s->id_hash, hash, 32)) {
+            live = 1;
+            break;
+        }
+    }
+
+    pthread_mutex_unlock(&a->lock);
+
+    return live;
 }
 
 
@@ -615,20 +572,21 @@ agw_auth_login(agw_req_t *r)
     a = r->api->auth;
     now = agw_now();
 
-    wait = agw_auth_locked(a, r->client, now);
-    if (wait > 0) {
-        return agw_auth_answer_locked(r, wait);
-    }
-
-    if (!agw_auth_origin_ok(r)) {
+    if (!agw_origin_ok(r->api->origin, r->conn)) {
         return agw_http_error(r, 403, "csrf",
-                              "cross-site login refused: Origin does not "
-                              "match this host");
+                              "cross-site login refused: Origin is not this "
+                              "host or AGW_ADMIN_PUBLIC_ORIGIN");
     }
 
     body = agw_http_body_object(r, fields);
     if (body == NULL) {
         return 0;
+    }
+
+    wait = agw_auth_reserve(a, r->client, now);
+    if (wait > 0) {
+        json_decref(body);
+        return agw_auth_answer_locked(r, wait);
     }
 
     user = json_string_value(json_object_get(body, "username"));
@@ -650,7 +608,6 @@ agw_auth_login(agw_req_t *r)
     }
 
     if (!user_ok || !pw_ok) {
-        agw_auth_failed(a, r->client, now);
         agw_daemon_log("failed login from %s",
                        r->client);
         return agw_http_error(r, 401, "invalid_credentials",

@@ -31,4 +31,9 @@ void agw_auth_free(agw_auth_t *a);
  */
 int agw_auth_check(agw_req_t *r);
 
+/* True while the session whose id hashes to `hash` (r->session_hash) is
+ * logged in and not expired: what outlives one request (the live stream)
+ * asks again. */
+int agw_auth_session_live(agw_auth_t *a, const unsigned char hash[32]);
+
 #endif /* AGW_AUTH_H */

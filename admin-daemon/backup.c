@@ -7,6 +7,14 @@
  * content in one write transaction, so every other connection (the drain,
  * other API requests) sees the old database or the new one, never a mix,
  * and nobody has to reopen a file that was renamed under them.
+ *
+ * An upload is untrusted until checked: SQLite's integrity check, then
+ * exactly our schema (a trigger, a view, an extra index or a changed
+ * table could make the daemon misbehave long after: a trigger that
+ * un-revokes keys did), then every key row as nginx would need it.  Only
+ * then does it replace the database, carrying over every revocation the
+ * live database has: restoring an older backup must never bring a revoked
+ * key back to life.
  */
 
 #ifndef _GNU_SOURCE
@@ -21,9 +29,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agw_keys.h"
 #include "api_handlers.h"
 #include "api_schema.h"
 #include "api_events.h"
+#include "db.h"
 #include "snapshot.h"
 
 
@@ -31,6 +41,10 @@ static int agw_backup_copy(sqlite3 *dst, sqlite3 *src, char *err,
     size_t errlen);
 static int agw_restore_check(agw_req_t *r, sqlite3 *up, int64_t *nkeys,
     int64_t *nevents);
+static int agw_restore_schema(sqlite3 *up, char *err, size_t errlen);
+static int agw_restore_keys(sqlite3 *up, char *err, size_t errlen);
+static int64_t agw_restore_revocations(sqlite3 *live, sqlite3 *up,
+    char *err, size_t errlen);
 static int64_t agw_backup_count(sqlite3 *db, const char *sql);
 
 
@@ -179,9 +193,187 @@ agw_backup_count(sqlite3 *db, const char *sql)
 
 
 /*
- * Is the upload a sound database of our schema?  The tables and the
- * columns the daemon uses must be there; anything else (a newer daemon's
- * extra column, say) is fine.  0, or -1 after answering 400.
+ * Is every schema object of the upload one of ours, exactly, and is every
+ * table of ours there?  Ours are what a new database gets (db.c's and the
+ * API's CREATE statements, run on an empty in-memory database), compared
+ * by type, name, table and SQL text.  An index of ours may be missing (a
+ * backup from before it existed): agw_api_restore() creates it.  0, or -1
+ * with the first difference in err.
+ */
+static int
+agw_restore_schema(sqlite3 *up, char *err, size_t errlen)
+{
+    int            i, rc, ret;
+    sqlite3       *ref;
+    const char    *type, *name;
+    sqlite3_stmt  *all, *find;
+
+    static const char  list[] =
+        "SELECT type, name, tbl_name, sql FROM sqlite_master"
+        " ORDER BY type, name";
+    static const char  lookup[] =
+        "SELECT sql IS ?4 FROM sqlite_master"
+        " WHERE type = ?1 AND name = ?2 AND tbl_name = ?3";
+
+    ref = NULL;
+    all = NULL;
+    find = NULL;
+    ret = -1;
+
+    if (sqlite3_open_v2(":memory:", &ref, SQLITE_OPEN_READWRITE, NULL)
+        != SQLITE_OK
+        || sqlite3_exec(ref, agw_db_schema, NULL, NULL, NULL) != SQLITE_OK
+        || sqlite3_exec(ref, AGW_API_SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
+    {
+        snprintf(err, errlen, "reference schema: %s",
+                 ref ? sqlite3_errmsg(ref) : "out of memory");
+        goto done;
+    }
+
+    /* each object of the upload, as ours */
+    if (sqlite3_prepare_v2(up, list, -1, &all, NULL) != SQLITE_OK
+        || sqlite3_prepare_v2(ref, lookup, -1, &find, NULL) != SQLITE_OK)
+    {
+        snprintf(err, errlen, "reading the schema: %s", sqlite3_errmsg(up));
+        goto done;
+    }
+
+    while ((rc = sqlite3_step(all)) == SQLITE_ROW) {
+        type = (const char *) sqlite3_column_text(all, 0);
+        name = (const char *) sqlite3_column_text(all, 1);
+
+        for (i = 0; i < 4; i++) {
+            sqlite3_bind_value(find, i + 1, sqlite3_column_value(all, i));
+        }
+
+        if (sqlite3_step(find) != SQLITE_ROW) {
+            snprintf(err, errlen, "it has a %s \"%.64s\" that is not ours",
+                     type ? type : "?", name ? name : "?");
+            goto done;
+        }
+
+        if (!sqlite3_column_int(find, 0)) {
+            snprintf(err, errlen, "its %s \"%.64s\" is not defined as ours",
+                     type ? type : "?", name ? name : "?");
+            goto done;
+        }
+
+        sqlite3_reset(find);
+    }
+
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "reading the schema: %s", sqlite3_errmsg(up));
+        goto done;
+    }
+
+    sqlite3_finalize(all);
+    sqlite3_finalize(find);
+    all = NULL;
+    find = NULL;
+
+    /* and each table of ours in the upload */
+    if (sqlite3_prepare_v2(ref, "SELECT type, name, tbl_name, sql"
+                           " FROM sqlite_master WHERE type = 'table'"
+                           " ORDER BY name", -1, &all, NULL) != SQLITE_OK
+        || sqlite3_prepare_v2(up, lookup, -1, &find, NULL) != SQLITE_OK)
+    {
+        snprintf(err, errlen, "reading the schema: %s", sqlite3_errmsg(up));
+        goto done;
+    }
+
+    while ((rc = sqlite3_step(all)) == SQLITE_ROW) {
+        for (i = 0; i < 4; i++) {
+            sqlite3_bind_value(find, i + 1, sqlite3_column_value(all, i));
+        }
+
+        if (sqlite3_step(find) != SQLITE_ROW) {
+            snprintf(err, errlen, "it has no table \"%.64s\"",
+                     sqlite3_column_text(all, 1));
+            goto done;
+        }
+
+        sqlite3_reset(find);
+    }
+
+    ret = rc == SQLITE_DONE ? 0 : -1;
+    if (ret != 0) {
+        snprintf(err, errlen, "reading the schema: %s", sqlite3_errmsg(ref));
+    }
+
+done:
+
+    sqlite3_finalize(all);
+    sqlite3_finalize(find);
+    sqlite3_close_v2(ref);
+
+    return ret;
+}
+
+
+/*
+ * Every key row as the API would have written it (SQLite's column types
+ * are advisory: the types are checked too), and every key not revoked
+ * publishable, so that nothing in the upload can make publishing fail
+ * afterwards.  0, or -1 with the first bad key in err.
+ */
+static int
+agw_restore_keys(sqlite3 *up, char *err, size_t errlen)
+{
+    int            rc;
+    sqlite3_stmt  *st;
+
+    if (sqlite3_prepare_v2(up,
+            "SELECT quote(id) FROM api_keys WHERE"
+            " typeof(id) != 'text' OR length(CAST(id AS BLOB)) NOT BETWEEN 1"
+            "  AND ?1 OR id GLOB '*[^A-Za-z0-9_.-]*'"
+            " OR typeof(name) != 'text'"
+            " OR length(CAST(name AS BLOB)) NOT BETWEEN 1 AND ?2"
+            " OR name GLOB '*[' || char(1) || '-' || char(31) || char(127)"
+            "  || ']*'"
+            " OR typeof(hash) != 'text' OR length(hash) != 64"
+            " OR hash GLOB '*[^0-9a-f]*'"
+            " OR typeof(prefix) != 'text' OR length(prefix) > 64"
+            " OR typeof(models) != 'text' OR NOT json_valid(models)"
+            " OR json_type(models) != 'array'"
+            " OR EXISTS (SELECT 1 FROM json_each(models) WHERE type != 'text'"
+            "  OR length(CAST(value AS BLOB)) NOT BETWEEN 1 AND 255)"
+            " OR typeof(active) != 'integer' OR active NOT IN (0, 1)"
+            " OR typeof(expires_at) != 'integer' OR expires_at < 0"
+            " OR typeof(created_at) != 'integer'"
+            " OR typeof(updated_at) != 'integer'"
+            " OR typeof(revoked_at) != 'integer' OR revoked_at < 0"
+            " LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+    {
+        snprintf(err, errlen, "checking the keys: %s", sqlite3_errmsg(up));
+        return -1;
+    }
+
+    sqlite3_bind_int(st, 1, AGW_KEY_ID_MAX - 1);
+    sqlite3_bind_int(st, 2, AGW_KEY_NAME_MAX - 1);
+
+    rc = sqlite3_step(st);
+
+    if (rc == SQLITE_ROW) {
+        snprintf(err, errlen, "key %.64s is not valid (its id, name, hash, "
+                 "models or a number)", sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        return -1;
+    }
+
+    sqlite3_finalize(st);
+
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "checking the keys: %s", sqlite3_errmsg(up));
+        return -1;
+    }
+
+    return agw_snapshot_check(up, err, errlen);
+}
+
+
+/*
+ * Is the upload a sound database of exactly our schema and valid keys?
+ * 0, or -1 after answering 400.
  */
 static int
 agw_restore_check(agw_req_t *r, sqlite3 *up, int64_t *nkeys,
@@ -214,19 +406,17 @@ agw_restore_check(agw_req_t *r, sqlite3 *up, int64_t *nkeys,
 
     sqlite3_finalize(st);
 
-    if (sqlite3_exec(up, "SELECT id, name, hash, prefix, models, active,"
-                     " expires_at, created_at, updated_at, revoked_at"
-                     " FROM api_keys LIMIT 0", NULL, NULL, NULL) != SQLITE_OK)
+    if (agw_restore_schema(up, err, sizeof(err)) != 0
+        || agw_api_events_check(up, err, sizeof(err)) != 0)
     {
         agw_http_error(r, 400, "bad_request",
-                       "the upload is not an ai-gateway database: %s",
-                       sqlite3_errmsg(up));
+                       "the upload is not an ai-gateway database: %s", err);
         return -1;
     }
 
-    if (agw_api_events_check(up, err, sizeof(err)) != 0) {
+    if (agw_restore_keys(up, err, sizeof(err)) != 0) {
         agw_http_error(r, 400, "bad_request",
-                       "the upload is not an ai-gateway database: %s", err);
+                       "the upload's keys cannot be used: %s", err);
         return -1;
     }
 
@@ -237,12 +427,94 @@ agw_restore_check(agw_req_t *r, sqlite3 *up, int64_t *nkeys,
 }
 
 
+/*
+ * Revokes in the upload every key the live database has revoked (by id,
+ * or by hash: the same secret under another id), in one transaction.
+ * The number of keys it revoked, or -1 with err.
+ */
+static int64_t
+agw_restore_revocations(sqlite3 *live, sqlite3 *up, char *err,
+    size_t errlen)
+{
+    int            rc;
+    int64_t        n;
+    sqlite3_stmt  *get, *set;
+
+    get = NULL;
+    set = NULL;
+    n = 0;
+
+    if (sqlite3_prepare_v2(live, "SELECT id, hash, revoked_at"
+                           " FROM api_keys WHERE revoked_at != 0", -1, &get,
+                           NULL) != SQLITE_OK)
+    {
+        snprintf(err, errlen, "reading revocations: %s",
+                 sqlite3_errmsg(live));
+        return -1;
+    }
+
+    if (sqlite3_exec(up, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK
+        || sqlite3_prepare_v2(up, "UPDATE api_keys SET active = 0,"
+                              " revoked_at = ?3,"
+                              " updated_at = max(updated_at, ?3)"
+                              " WHERE (id = ?1 OR hash = ?2)"
+                              " AND revoked_at = 0", -1, &set, NULL)
+           != SQLITE_OK)
+    {
+        snprintf(err, errlen, "carrying revocations over: %s",
+                 sqlite3_errmsg(up));
+        goto failed;
+    }
+
+    while ((rc = sqlite3_step(get)) == SQLITE_ROW) {
+        sqlite3_bind_value(set, 1, sqlite3_column_value(get, 0));
+        sqlite3_bind_value(set, 2, sqlite3_column_value(get, 1));
+        sqlite3_bind_value(set, 3, sqlite3_column_value(get, 2));
+
+        if (sqlite3_step(set) != SQLITE_DONE) {
+            snprintf(err, errlen, "carrying revocations over: %s",
+                     sqlite3_errmsg(up));
+            goto failed;
+        }
+
+        n += sqlite3_changes(up);
+        sqlite3_reset(set);
+    }
+
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "reading revocations: %s",
+                 sqlite3_errmsg(live));
+        goto failed;
+    }
+
+    sqlite3_finalize(get);
+    sqlite3_finalize(set);
+
+    if (sqlite3_exec(up, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "carrying revocations over: %s",
+                 sqlite3_errmsg(up));
+        sqlite3_exec(up, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+
+    return n;
+
+failed:
+
+    sqlite3_finalize(get);
+    sqlite3_finalize(set);
+    sqlite3_exec(up, "ROLLBACK", NULL, NULL, NULL);
+
+    return -1;
+}
+
+
 int
 agw_api_restore(agw_req_t *r)
 {
     int            fd;
     char           head[16], err[512];
-    int64_t        nkeys, nevents;
+    int64_t        nkeys, nevents, kept;
     sqlite3       *up, *live;
     agw_api_t     *api;
 
@@ -278,8 +550,14 @@ agw_api_restore(agw_req_t *r)
                               "header)");
     }
 
+    /* Untrusted: no schema-defined function or virtual table may run,
+     * and nothing may write to the schema by hand. */
     if (sqlite3_open_v2(r->upload_path, &up, SQLITE_OPEN_READWRITE, NULL)
         != SQLITE_OK
+        || sqlite3_db_config(up, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL)
+           != SQLITE_OK
+        || sqlite3_db_config(up, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL)
+           != SQLITE_OK
         || sqlite3_exec(up, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL)
            != SQLITE_OK)
     {
@@ -295,15 +573,29 @@ agw_api_restore(agw_req_t *r)
         return 0;
     }
 
+    /* indexes newer than the backup */
+    if (sqlite3_exec(up, agw_db_schema, NULL, NULL, NULL) != SQLITE_OK
+        || sqlite3_exec(up, AGW_API_SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
+    {
+        agw_daemon_log("restore: completing the schema: %s",
+                       sqlite3_errmsg(up));
+        sqlite3_close_v2(up);
+        return agw_http_error(r, 500, "internal",
+                              "restore failed, the database is unchanged");
+    }
+
     live = agw_req_db(r);
     if (live == NULL) {
         sqlite3_close_v2(up);
         return 0;
     }
 
+    /* From reading the live revocations to publishing, no key changes. */
     pthread_mutex_lock(&api->keys_lock);
 
-    if (agw_backup_copy(live, up, err, sizeof(err)) != 0) {
+    kept = agw_restore_revocations(live, up, err, sizeof(err));
+
+    if (kept < 0 || agw_backup_copy(live, up, err, sizeof(err)) != 0) {
         pthread_mutex_unlock(&api->keys_lock);
         sqlite3_close_v2(up);
         agw_daemon_log("restore: %s", err);
@@ -327,11 +619,13 @@ agw_api_restore(agw_req_t *r)
     pthread_mutex_unlock(&api->keys_lock);
 
     agw_daemon_log("database restored from an upload "
-                   "(%lld keys, %lld events)", (long long) nkeys,
-                   (long long) nevents);
+                   "(%lld keys, %lld events; %lld revocations carried "
+                   "over)", (long long) nkeys, (long long) nevents,
+                   (long long) kept);
 
     return agw_http_json(r, 200,
-                         json_pack("{s:b, s:I, s:I}", "restored", 1,
+                         json_pack("{s:b, s:I, s:I, s:I}", "restored", 1,
                                    "keys", (json_int_t) nkeys,
-                                   "events", (json_int_t) nevents));
+                                   "events", (json_int_t) nevents,
+                                   "revocations_kept", (json_int_t) kept));
 }

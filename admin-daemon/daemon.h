@@ -35,6 +35,8 @@ typedef struct agw_daemon_s {
     char          *state_path;
     char          *db_path;
     char          *listen;           /* exported as AGW_ADMIN_LISTEN */
+    char          *public_origin;    /* as AGW_ADMIN_PUBLIC_ORIGIN */
+    char          *trusted_proxies;  /* as AGW_ADMIN_TRUSTED_PROXIES */
     size_t         state_size;       /* --create-state makes it this big */
     int            create_state;
     int64_t        retention_s;      /* raw events; 0: forever */
@@ -55,6 +57,8 @@ typedef struct agw_daemon_s {
     volatile sig_atomic_t  stop;     /* SIGTERM, SIGINT */
     volatile sig_atomic_t  reload;   /* SIGHUP: re-read the config file */
     int64_t        last_drain_ms;    /* epoch ms of the last store; atomic */
+    int64_t        store_failing_ms; /* epoch ms of the first failure since
+                                        the last store, 0: none; atomic */
     uint64_t       stored;           /* rows stored since start; atomic */
     uint64_t       store_failures;   /* failed transactions; atomic */
 } agw_daemon_t;

@@ -63,26 +63,23 @@ agw_dashboard_security_headers(struct MHD_Response *r)
 
 
 /*
- * Map a request path to an asset.  "/" and paths without an extension in
- * their last segment get index.html, so a reload on a deep link still
- * opens the app; a missing file with an extension is a real 404.
+ * Map a request path to an asset.  The app routes on the URL's fragment
+ * ("/#/logs?model=x"), so its one page is "/" and a deep link is still "/":
+ * any other path must name an embedded file exactly.  Everything else
+ * (/metrics, /logs, a probe for /.env) is a plain 404, never the app's
+ * page with 200, which monitoring and scanners would take for an answer.
  */
 const agw_dashboard_asset_t *
 agw_dashboard_find(const char *url)
 {
     size_t       i;
-    const char  *last, *want;
+    const char  *want;
 
     if (url == NULL || url[0] != '/') {
         return NULL;
     }
 
-    want = url;
-    last = strrchr(url, '/');
-
-    if (strchr(last, '.') == NULL) {
-        want = "/index.html";
-    }
+    want = strcmp(url, "/") == 0 ? "/index.html" : url;
 
     for (i = 0; i < agw_dashboard_nassets; i++) {
         if (strcmp(agw_dashboard_assets[i].path, want) == 0) {

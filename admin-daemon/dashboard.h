@@ -1,7 +1,7 @@
 /*
  * The dashboard: static assets bundled from admin-daemon/web at build time
  * and embedded in the daemon (build/gen/dashboard_assets.c), served for
- * every path outside /api/.
+ * every path outside /api/ that names one of them ("/": index.html).
  */
 
 #ifndef AGW_DASHBOARD_H

@@ -16,15 +16,18 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include "agw_dialect.h"
+#include "daemon.h"
 #include "db.h"
 
 #define AGW_DB_BUSY_TIMEOUT_MS  250
@@ -82,7 +85,7 @@ struct agw_db_s {
 };
 
 
-static const char  agw_db_schema[] =
+const char  agw_db_schema[] =
     "CREATE TABLE IF NOT EXISTS drain_meta ("
     "  k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;"
 
@@ -124,6 +127,19 @@ static const char  agw_db_schema[] =
     /* seq first: the API looks events up by seq alone. */
     "CREATE UNIQUE INDEX IF NOT EXISTS events_seq ON events (seq, ring_id);"
     "CREATE INDEX IF NOT EXISTS events_time ON events (time_ms);"
+
+    /* The logs API's filters (api_logs.c), newest first: one index per
+     * filter, going on with time_ms (and the row id SQLite appends), so
+     * that any one filter with a time range and a (time_ms, id) cursor is
+     * a seek and a walk of one page.  Errors only: a partial index, small
+     * while errors are rare. */
+    "CREATE INDEX IF NOT EXISTS events_key ON events (key_id, time_ms);"
+    "CREATE INDEX IF NOT EXISTS events_model ON events (model, time_ms);"
+    "CREATE INDEX IF NOT EXISTS events_provider"
+    " ON events (provider, time_ms);"
+    "CREATE INDEX IF NOT EXISTS events_status ON events (status, time_ms);"
+    "CREATE INDEX IF NOT EXISTS events_errors ON events (time_ms)"
+    " WHERE " AGW_EVENT_IS_ERROR ";"
 
 #define AGW_DB_ROLLUP_COLUMNS                                                \
     "  bucket INTEGER NOT NULL,"                                             \
@@ -388,6 +404,62 @@ agw_db_checkpointer_stop(agw_db_t *db)
 }
 
 
+/*
+ * The database holds client addresses and, with capture on, request and
+ * response bodies: owner only.  SQLite creates a database with 0644 (its
+ * SQLITE_DEFAULT_FILE_PERMISSIONS, less the umask) and gives the -wal and
+ * -shm files the database file's mode, so the file is made (or an older
+ * one narrowed) to 0600 before SQLite opens it; -wal and -shm left by an
+ * older run are narrowed too.  Backups and uploads are mkstemp() files,
+ * 0600 already.
+ */
+static int
+agw_db_private(const char *path, char *err, size_t errlen)
+{
+    int          fd;
+    char         file[4096];
+    size_t       i;
+    struct stat  sb;
+
+    static const char *const  suffix[] = { "", "-wal", "-shm", "-journal" };
+
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd == -1) {
+        snprintf(err, errlen, "database \"%s\": %s", path, strerror(errno));
+        return -1;
+    }
+
+    close(fd);
+
+    for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+        if ((size_t) snprintf(file, sizeof(file), "%s%s", path, suffix[i])
+                >= sizeof(file)
+            || stat(file, &sb) != 0 || (sb.st_mode & 077) == 0)
+        {
+            continue;
+        }
+
+        if (chmod(file, sb.st_mode & 0700) == 0) {
+            continue;
+        }
+
+        /* Another user's file (a shared group set up on purpose) is left
+         * as it is, and said; anything else stops the start. */
+        if (errno != EPERM) {
+            snprintf(err, errlen, "\"%s\": chmod 0600: %s", file,
+                     strerror(errno));
+            return -1;
+        }
+
+        agw_daemon_log("\"%s\" is readable by others (mode %04o) and not "
+                       "ours to narrow: it holds client addresses", file,
+                       (unsigned) (sb.st_mode & 07777));
+    }
+
+    return 0;
+}
+
+
 agw_db_t *
 agw_db_open(const char *path, uint32_t batch_max, char *err, size_t errlen)
 {
@@ -410,6 +482,10 @@ agw_db_open(const char *path, uint32_t batch_max, char *err, size_t errlen)
     db->used = calloc(db->ngroups, sizeof(uint32_t));
     if (db->groups == NULL || db->used == NULL) {
         snprintf(err, errlen, "out of memory");
+        goto failed;
+    }
+
+    if (agw_db_private(path, err, errlen) != 0) {
         goto failed;
     }
 
@@ -601,8 +677,7 @@ agw_db_group_add(agw_db_t *db, const agw_event_t *ev)
 
     g->key_name = ev->key_name;     /* the latest name wins */
     g->requests++;
-    g->errors += ev->status >= 400 || ev->status <= 0
-                 || ev->error_class != 0;
+    g->errors += agw_event_is_error(ev);
     g->tokens[0] += agw_db_nonneg(ev->prompt_tokens);
     g->tokens[1] += agw_db_nonneg(ev->completion_tokens);
     g->tokens[2] += agw_db_nonneg(ev->cached_tokens);

@@ -32,6 +32,10 @@
 
 typedef struct agw_db_s  agw_db_t;
 
+/* The drain's tables and indexes (CREATE ... IF NOT EXISTS statements):
+ * what agw_db_open() makes, and what a restored database is held to. */
+extern const char  agw_db_schema[];
+
 /*
  * Opens (creating) the database: WAL, synchronous=NORMAL, busy_timeout,
  * schema, statements prepared once.  batch_max is the largest batch
@@ -63,5 +67,15 @@ int agw_db_store(agw_db_t *db, const agw_state_t *st,
  */
 int64_t agw_db_purge(agw_db_t *db, int64_t events_before_ms,
     int64_t minute_before_s, char *err, size_t errlen);
+
+/*
+ * An event that counts in error rates, as agw_event_is_error() says for
+ * the rollups: an error status or class, but not a client that left.  The
+ * events_errors index has it as its WHERE, word for word, so that a logs
+ * query with it can use that index.
+ */
+#define AGW_EVENT_IS_ERROR                                                   \
+    "((status >= 400 OR status <= 0 OR error_class <> 'none')"               \
+    " AND status <> 499 AND error_class <> 'client_closed')"
 
 #endif /* AGW_DB_H */

@@ -96,6 +96,9 @@ agw_drain_batch(agw_daemon_t *d, agw_ring_reader_t *rd,
             agw_daemon_log("storing %zu events failed (%s): they wait in "
                            "the ring, retrying", n, err);
             *failing = 1;
+            /* for the health check (api_health.c) */
+            __atomic_store_n(&d->store_failing_ms, agw_daemon_now_ms(),
+                             __ATOMIC_RELAXED);
         }
 
         return -1;
@@ -118,6 +121,7 @@ agw_drain_batch(agw_daemon_t *d, agw_ring_reader_t *rd,
     if (*failing) {
         agw_daemon_log("storing works again");
         *failing = 0;
+        __atomic_store_n(&d->store_failing_ms, 0, __ATOMIC_RELAXED);
     }
 
     return 1;

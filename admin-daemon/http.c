@@ -5,7 +5,8 @@
  * route, authenticate, refuse an announced oversized body; upload calls ->
  * body into memory (JSON, capped) or a temp file (restore, capped higher);
  * last call -> handler -> one response with the security headers.
- * Anything outside /api/ belongs to the dashboard.
+ * Anything outside /api/ belongs to the dashboard, which answers 404 for
+ * what it does not hold.
  */
 
 #ifndef _GNU_SOURCE
@@ -26,6 +27,8 @@
 #include "auth.h"
 #include "api_handlers.h"
 #include "dashboard.h"
+#include "http_guard.h"
+#include "origin.h"
 
 
 typedef struct {
@@ -85,8 +88,6 @@ static int agw_http_match(const char *method, const char *url,
 static int agw_http_body_chunk(agw_http_ctx_t *ctx, const char *data,
     size_t len);
 static enum MHD_Result agw_http_send(agw_http_ctx_t *ctx);
-static void agw_http_client_addr(struct MHD_Connection *c, char *buf,
-    size_t len);
 static int agw_http_parse_listen(const char *listen,
     struct sockaddr_storage *ss, socklen_t *sslen, char *err, size_t errlen);
 
@@ -171,10 +172,29 @@ agw_http_parse_listen(const char *listen, struct sockaddr_storage *ss,
 }
 
 
+/* libmicrohttpd's messages, through the daemon's log (escaped, stamped). */
+static void
+agw_http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char    msg[1024];
+    size_t  n;
+
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+
+    n = strlen(msg);
+    while (n > 0 && msg[n - 1] == '\n') {
+        msg[--n] = '\0';
+    }
+
+    agw_daemon_log("libmicrohttpd: %s", msg);
+}
+
+
 int
 agw_http_start(agw_api_t *api, char *err, size_t errlen)
 {
     char                       host[NI_MAXHOST], serv[NI_MAXSERV];
+    int64_t                    timeout, conns, per_addr;
     const char                *listen;
     unsigned int               flags;
     socklen_t                  sslen;
@@ -190,8 +210,38 @@ agw_http_start(agw_api_t *api, char *err, size_t errlen)
         return -1;
     }
 
+    /*
+     * Slow clients: each connection is a thread, so they are bounded three
+     * ways: the time a request may take to arrive (http_guard.h), the
+     * connections of one address, and all connections.  Defaults let a
+     * few addresses hold a few connections each and still leave room.
+     */
+    if (agw_env_int("AGW_ADMIN_REQUEST_TIMEOUT", 10, 1, 3600, &timeout,
+                    err, errlen) != 0
+        || agw_env_int("AGW_ADMIN_MAX_CONNECTIONS", 128, 1, 4000, &conns,
+                       err, errlen) != 0
+        || agw_env_int("AGW_ADMIN_MAX_CONNECTIONS_PER_ADDRESS", 16, 1, 4000,
+                       &per_addr, err, errlen) != 0)
+    {
+        return -1;
+    }
+
+    api->origin = agw_origin_new(listen, err, errlen);
+    if (api->origin == NULL) {
+        return -1;
+    }
+
+    api->guard = agw_guard_start((unsigned) timeout, err, errlen);
+    if (api->guard == NULL) {
+        agw_origin_free(api->origin);
+        api->origin = NULL;
+        return -1;
+    }
+
+    /* poll(), not select(): with a request's SQLite files open, socket
+     * numbers can pass FD_SETSIZE */
     flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD
-            | MHD_USE_ERROR_LOG;
+            | MHD_USE_POLL | MHD_USE_ERROR_LOG;
 
     if (ss.ss_family == AF_INET6) {
         flags |= MHD_USE_IPv6;
@@ -200,16 +250,23 @@ agw_http_start(agw_api_t *api, char *err, size_t errlen)
     /* The port comes from the sockaddr; the 0 here is ignored. */
     api->mhd = MHD_start_daemon(flags, 0, NULL, NULL,
                    agw_http_access, api,
+                   MHD_OPTION_EXTERNAL_LOGGER, agw_http_mhd_log, NULL,
                    MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &ss,
                    MHD_OPTION_NOTIFY_COMPLETED, agw_http_completed, api,
-                   MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 64,
-                   MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int) 32,
+                   MHD_OPTION_NOTIFY_CONNECTION, agw_guard_notify,
+                   api->guard,
+                   MHD_OPTION_CONNECTION_LIMIT, (unsigned int) conns,
+                   MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int) per_addr,
                    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 60,
                    MHD_OPTION_END);
 
     if (api->mhd == NULL) {
         snprintf(err, errlen, "cannot listen on %s (address in use, or not "
                  "an address of this machine?)", listen);
+        agw_guard_stop(api->guard);
+        api->guard = NULL;
+        agw_origin_free(api->origin);
+        api->origin = NULL;
         return -1;
     }
 
@@ -239,30 +296,11 @@ agw_http_stop(agw_api_t *api)
         MHD_stop_daemon(api->mhd);
         api->mhd = NULL;
     }
-}
 
-
-static void
-agw_http_client_addr(struct MHD_Connection *c, char *buf, size_t len)
-{
-    socklen_t                         slen;
-    const union MHD_ConnectionInfo   *ci;
-
-    snprintf(buf, len, "unknown");
-
-    ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci == NULL || ci->client_addr == NULL) {
-        return;
-    }
-
-    slen = ci->client_addr->sa_family == AF_INET6
-           ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-
-    if (getnameinfo(ci->client_addr, slen, buf, len, NULL, 0,
-                    NI_NUMERICHOST) != 0)
-    {
-        snprintf(buf, len, "unknown");
-    }
+    agw_guard_stop(api->guard);
+    api->guard = NULL;
+    agw_origin_free(api->origin);
+    api->origin = NULL;
 }
 
 
@@ -492,15 +530,30 @@ agw_http_access(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
+    int              host_ok;
+    size_t           n;
     agw_api_t       *api;
     agw_req_t       *r;
+    const char      *prefix;
     agw_http_ctx_t  *ctx;
 
     api = cls;
     ctx = *con_cls;
 
     if (ctx == NULL) {
-        if (strncmp(url, "/api/", 5) != 0 && strcmp(url, "/api") != 0) {
+        /* behind a proxy that passes the public origin's path on */
+        prefix = agw_origin_prefix(api->origin);
+        n = strlen(prefix);
+        if (n != 0 && strncmp(url, prefix, n) == 0 && url[n] == '/') {
+            url += n;
+        }
+
+        host_ok = agw_origin_host_ok(api->origin, c);
+
+        if (host_ok
+            && strncmp(url, "/api/", 5) != 0 && strcmp(url, "/api") != 0)
+        {
+            agw_guard_request_in(c);
             return agw_dashboard_serve(c, method, url);
         }
 
@@ -517,11 +570,27 @@ agw_http_access(void *cls, struct MHD_Connection *c, const char *url,
         r->conn = c;
         r->method = method;
         r->url = url;
-        agw_http_client_addr(c, r->client, sizeof(r->client));
+        agw_origin_client(api->origin, c, r->client, sizeof(r->client));
 
-        if (agw_http_begin(api, ctx) != 0) {
+        if (!host_ok) {
+            agw_guard_request_in(c);
+            agw_http_error(r, 421, "misdirected",
+                           "this daemon does not answer to that Host name "
+                           "(set AGW_ADMIN_PUBLIC_ORIGIN to the URL it is "
+                           "reached at)");
             ctx->answered = 1;
             return agw_http_send(ctx);
+        }
+
+        if (agw_http_begin(api, ctx) != 0) {
+            agw_guard_request_in(c);
+            ctx->answered = 1;
+            return agw_http_send(ctx);
+        }
+
+        /* an authenticated upload may take its time; other bodies may not */
+        if (ctx->route->upload) {
+            agw_guard_request_in(c);
         }
 
         return MHD_YES;
@@ -542,6 +611,7 @@ agw_http_access(void *cls, struct MHD_Connection *c, const char *url,
     }
 
     ctx->answered = 1;
+    agw_guard_request_in(c);
 
     if (ctx->too_large) {
         agw_http_error(r, 413, "too_large",
@@ -665,6 +735,8 @@ agw_http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     int              i;
     agw_http_ctx_t  *ctx;
 
+    agw_guard_request_done(c);
+
     ctx = *con_cls;
     if (ctx == NULL) {
         return;
@@ -729,9 +801,11 @@ agw_http_error(agw_req_t *r, unsigned status, const char *code,
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
 
+    /* the message may quote a client's bytes, cut anywhere by the buffer */
     return agw_http_json(r, status,
-                         json_pack("{s:{s:s, s:s}}", "error", "code", code,
-                                   "message", msg));
+                         json_pack("{s:{s:s, s:o}}", "error", "code", code,
+                                   "message",
+                                   agw_json_text(msg, strlen(msg))));
 }
 
 
@@ -1049,6 +1123,34 @@ agw_http_query_enum(agw_req_t *r, const char *name,
                    "query parameter \"%s\" must be one of: %s", name, list);
 
     return -1;
+}
+
+
+int
+agw_env_int(const char *name, int64_t def, int64_t min, int64_t max,
+    int64_t *out, char *err, size_t errlen)
+{
+    char        *end;
+    long long    v;
+    const char  *s;
+
+    s = getenv(name);
+    if (s == NULL || s[0] == '\0') {
+        *out = def;
+        return 0;
+    }
+
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (*end != '\0' || errno != 0 || v < min || v > max) {
+        snprintf(err, errlen, "%s=\"%s\": expected an integer from %lld to "
+                 "%lld", name, s, (long long) min, (long long) max);
+        return -1;
+    }
+
+    *out = v;
+
+    return 0;
 }
 
 

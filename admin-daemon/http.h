@@ -24,6 +24,7 @@
 #include <sqlite3.h>
 
 #include "daemon.h"
+#include "text.h"
 
 #define AGW_API_BODY_MAX        (64 * 1024)
 #define AGW_API_RESTORE_MAX     (1024ull * 1024 * 1024)
@@ -31,6 +32,8 @@
 #define AGW_API_MAX_HEADERS     4
 
 typedef struct agw_auth_s  agw_auth_t;
+typedef struct agw_origin_s  agw_origin_t;
+typedef struct agw_guard_s   agw_guard_t;
 typedef struct agw_req_s   agw_req_t;
 
 /* Everything the API threads share; built by agw_api_start(). */
@@ -43,6 +46,8 @@ typedef struct {
     char               *config_path;      /* <state>.config.json */
     struct MHD_Daemon  *mhd;
     agw_auth_t         *auth;
+    agw_origin_t       *origin;           /* Host, Origin, proxies */
+    agw_guard_t        *guard;            /* request arrival deadlines */
     uint64_t            restore_max;
     int64_t             usage_exact_max;  /* events; more: use rollups */
     int64_t             started;          /* unix s */
@@ -75,6 +80,7 @@ struct agw_req_s {
     agw_auth_kind_t         auth;
     char                    username[128];
     char                    csrf[65];     /* cookie sessions */
+    unsigned char           session_hash[32];  /* its id's SHA-256 */
     int64_t                 session_expires;
 
     sqlite3                *db;           /* agw_req_db(), closed after */
@@ -167,6 +173,12 @@ sqlite3 *agw_req_db(agw_req_t *r);
 
 /* Answers 500 with the connection's message, logged on stderr. */
 int agw_http_db_error(agw_req_t *r, sqlite3 *db, const char *what);
+
+
+/* The integer in environment variable `name`, def when unset; 0, or -1
+ * with a message naming the variable when it is not one in [min, max]. */
+int agw_env_int(const char *name, int64_t def, int64_t min, int64_t max,
+    int64_t *out, char *err, size_t errlen);
 
 
 /* Small things every handler needs. */

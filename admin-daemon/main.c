@@ -30,6 +30,7 @@
 #include "daemon.h"
 #include "db.h"
 #include "api.h"
+#include "text.h"
 
 /* The API is linked in when its files are part of the build; without
  * them the daemon only drains (admin-daemon/README.md). */
@@ -64,6 +65,12 @@ static const agw_opt_t  agw_opts[] = {
       "SQLite database file" },
     { "listen", "AGW_ADMIN_LISTEN", AGW_OPT_STR, OFF(listen), 0,
       "API address, default " AGW_DAEMON_LISTEN },
+    { "public-origin", "AGW_ADMIN_PUBLIC_ORIGIN", AGW_OPT_STR,
+      OFF(public_origin), 0,
+      "URL browsers reach the API at behind a proxy (https://host/admin)" },
+    { "trusted-proxies", "AGW_ADMIN_TRUSTED_PROXIES", AGW_OPT_STR,
+      OFF(trusted_proxies), 0,
+      "addresses whose X-Forwarded-For/-Host are believed (10.0.0.0/8,::1)" },
     { "retention", "AGW_RETENTION", AGW_OPT_DURATION, OFF(retention_s), 1,
       "keep raw events this long (30d; 0: forever)" },
     { "minute-retention", "AGW_MINUTE_RETENTION", AGW_OPT_DURATION,
@@ -91,10 +98,14 @@ static char  **agw_argv;
 static agw_daemon_t  *agw_signal_daemon;
 
 
+/*
+ * Messages quote what clients sent (paths, addresses): control bytes are
+ * escaped so that a CR LF in a request cannot start a forged line.
+ */
 void
 agw_daemon_log(const char *fmt, ...)
 {
-    char       ts[32];
+    char       ts[32], msg[2048];
     time_t     now;
     va_list    ap;
     struct tm  tm;
@@ -103,11 +114,15 @@ agw_daemon_log(const char *fmt, ...)
     gmtime_r(&now, &tm);
     strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 
-    fprintf(stderr, "%s " AGW_DAEMON_NAME ": ", ts);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+
+    flockfile(stderr);
+    fprintf(stderr, "%s " AGW_DAEMON_NAME ": ", ts);
+    agw_log_write(stderr, msg);
     fputc('\n', stderr);
+    funlockfile(stderr);
 }
 
 
@@ -472,6 +487,8 @@ agw_daemon_free_config(agw_daemon_t *d)
     free(d->state_path);
     free(d->db_path);
     free(d->listen);
+    free(d->public_origin);
+    free(d->trusted_proxies);
 }
 
 
@@ -667,8 +684,15 @@ main(int argc, char **argv)
         return 2;
     }
 
-    /* The API reads its address from the environment (http.c). */
-    if (setenv("AGW_ADMIN_LISTEN", d.listen, 1) != 0) {
+    /* The API reads its address and origin from the environment (http.c,
+     * origin.c). */
+    if (setenv("AGW_ADMIN_LISTEN", d.listen, 1) != 0
+        || (d.public_origin != NULL
+            && setenv("AGW_ADMIN_PUBLIC_ORIGIN", d.public_origin, 1) != 0)
+        || (d.trusted_proxies != NULL
+            && setenv("AGW_ADMIN_TRUSTED_PROXIES", d.trusted_proxies, 1)
+               != 0))
+    {
         fprintf(stderr, AGW_DAEMON_NAME ": setenv: %s\n", strerror(errno));
         return 1;
     }

@@ -21,28 +21,87 @@
 #include "snapshot.h"
 
 
-static agw_keyset_t *agw_snapshot_load_db(sqlite3 *db, char *err,
+static agw_keyset_t *agw_snapshot_load_db(sqlite3 *db, int strict,
+    char *err, size_t errlen);
+static int agw_snapshot_row(agw_keyset_t *ks, sqlite3_stmt *st, char *err,
     size_t errlen);
 static int agw_snapshot_write_file(const char *path, const char *data,
     size_t len, char *err, size_t errlen);
 
 
-/* The keys to publish, as a finalized key set. */
-static agw_keyset_t *
-agw_snapshot_load_db(sqlite3 *db, char *err, size_t errlen)
+/* Adds one row of the keys query to ks; 0, or -1 with err. */
+static int
+agw_snapshot_row(agw_keyset_t *ks, sqlite3_stmt *st, char *err,
+    size_t errlen)
 {
     int            rc;
     size_t         i, n;
     json_t        *models, *m;
     const char   **list, *hex;
-    sqlite3_stmt  *st;
-    agw_keyset_t  *ks;
     json_error_t   jerr;
     unsigned char  hash[32];
 
-    st = NULL;
-    models = NULL;
+    hex = (const char *) sqlite3_column_text(st, 2);
+
+    if (hex == NULL || strlen(hex) != 64 || agw_unhex(hex, 64, hash, 32) != 0)
+    {
+        snprintf(err, errlen, "key \"%s\": bad hash in the database",
+                 sqlite3_column_text(st, 0));
+        return -1;
+    }
+
+    models = json_loads((const char *) sqlite3_column_text(st, 3), 0, &jerr);
+    if (!json_is_array(models)) {
+        json_decref(models);
+        snprintf(err, errlen, "key \"%s\": bad models in the database",
+                 sqlite3_column_text(st, 0));
+        return -1;
+    }
+
     list = NULL;
+    n = json_array_size(models);
+
+    if (n) {
+        list = calloc(n, sizeof(char *));
+        if (list == NULL) {
+            json_decref(models);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+
+    json_array_foreach(models, i, m) {
+        list[i] = json_string_value(m);         /* NULL: add() refuses */
+    }
+
+    rc = agw_keyset_add(ks, hash, (const char *) sqlite3_column_text(st, 0),
+                        (const char *) sqlite3_column_text(st, 1), list, n,
+                        sqlite3_column_int64(st, 4), sqlite3_column_int(st, 5),
+                        err, errlen);
+
+    free(list);
+    json_decref(models);
+
+    return rc;
+}
+
+
+/*
+ * The keys to publish, as a finalized key set.  A row nginx could not
+ * use (a bad hash or model list: written by hand, or by an older restore
+ * that did not check) fails the load when strict (the restore's check);
+ * otherwise it is left out of the snapshot and logged, so that one bad
+ * row never stops every later key change, a revocation above all.  Left
+ * out, such a key does not work: that fails closed.
+ */
+static agw_keyset_t *
+agw_snapshot_load_db(sqlite3 *db, int strict, char *err, size_t errlen)
+{
+    int            rc;
+    sqlite3_stmt  *st;
+    agw_keyset_t  *ks;
+
+    st = NULL;
 
     ks = agw_keyset_new();
     if (ks == NULL) {
@@ -60,49 +119,14 @@ agw_snapshot_load_db(sqlite3 *db, char *err, size_t errlen)
     }
 
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        hex = (const char *) sqlite3_column_text(st, 2);
-
-        if (hex == NULL || strlen(hex) != 64
-            || agw_unhex(hex, 64, hash, 32) != 0)
-        {
-            snprintf(err, errlen, "key \"%s\": bad hash in the database",
-                     sqlite3_column_text(st, 0));
-            goto failed;
-        }
-
-        models = json_loads((const char *) sqlite3_column_text(st, 3), 0,
-                            &jerr);
-        if (!json_is_array(models)) {
-            snprintf(err, errlen, "key \"%s\": bad models in the database",
-                     sqlite3_column_text(st, 0));
-            goto failed;
-        }
-
-        n = json_array_size(models);
-        if (n) {
-            list = calloc(n, sizeof(char *));
-            if (list == NULL) {
-                snprintf(err, errlen, "out of memory");
+        if (agw_snapshot_row(ks, st, err, errlen) != 0) {
+            if (strict) {
                 goto failed;
             }
-        }
 
-        json_array_foreach(models, i, m) {
-            list[i] = json_string_value(m);     /* NULL: add() refuses */
+            agw_daemon_log("keys snapshot: %s: left out (it does not work "
+                           "in nginx; revoke it)", err);
         }
-
-        if (agw_keyset_add(ks, hash, (const char *) sqlite3_column_text(st, 0),
-                           (const char *) sqlite3_column_text(st, 1), list, n,
-                           sqlite3_column_int64(st, 4),
-                           sqlite3_column_int(st, 5), err, errlen) != 0)
-        {
-            goto failed;
-        }
-
-        free(list);
-        list = NULL;
-        json_decref(models);
-        models = NULL;
     }
 
     if (rc != SQLITE_DONE) {
@@ -122,8 +146,6 @@ agw_snapshot_load_db(sqlite3 *db, char *err, size_t errlen)
 
 failed:
 
-    free(list);
-    json_decref(models);
     sqlite3_finalize(st);
     agw_keyset_free(ks);
 
@@ -236,7 +258,7 @@ agw_snapshot_publish(agw_api_t *api, sqlite3 *db, char *err, size_t errlen)
         return 0;                       /* no state file: nobody to tell */
     }
 
-    ks = agw_snapshot_load_db(db, err, errlen);
+    ks = agw_snapshot_load_db(db, 0, err, errlen);
     if (ks == NULL) {
         return -1;
     }
@@ -270,6 +292,22 @@ agw_snapshot_publish(agw_api_t *api, sqlite3 *db, char *err, size_t errlen)
                            (unsigned long long) gen);
         }
     }
+
+    return 0;
+}
+
+
+int
+agw_snapshot_check(sqlite3 *db, char *err, size_t errlen)
+{
+    agw_keyset_t  *ks;
+
+    ks = agw_snapshot_load_db(db, 1, err, errlen);
+    if (ks == NULL) {
+        return -1;
+    }
+
+    agw_keyset_free(ks);
 
     return 0;
 }

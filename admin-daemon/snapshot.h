@@ -23,4 +23,12 @@
 int agw_snapshot_publish(agw_api_t *api, sqlite3 *db, char *err,
     size_t errlen);
 
+/*
+ * Would every key of db that is not revoked go into a snapshot?  The
+ * restore's check of an upload: publishing leaves a bad row out (and
+ * logs it) rather than fail, this refuses it.  0, or -1 with the first
+ * bad key in err.
+ */
+int agw_snapshot_check(sqlite3 *db, char *err, size_t errlen);
+
 #endif /* AGW_SNAPSHOT_H */

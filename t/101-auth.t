@@ -18,6 +18,7 @@ add_block_preprocessor(sub {
     ai_gateway_route gpt-4o-mini p1;
     ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c;
     ai_gateway_key bob sha256:fa25c3e6364199f7ef4cd3bc0ab0162a5c15ed76a9cc1a49bad8b66e5590f709 models=gpt-4o-mini;
+    log_format agw_q 'GW status=$status model="$ai_gateway_model" request="$request" uri="$request_uri" args="$args" qs="$query_string" arg="$arg_key"';
 _EOC_
 
     $block->set_value(config => <<'_EOC_') unless defined $block->config;
@@ -204,9 +205,9 @@ Authorization: Bearer sk-client-alice
 "POST /v1/chat/completions\n" . '{"model":"gpt-4o","messages":[{"role":"user","content":"' . ('x' x 200) . '"}]}'
 --- no_http2
 --- error_code: 413
---- response_body_like: ^\{"error":\{"message":"Request body of \d+ bytes is larger than the 64 bytes allowed","type":"invalid_request_error","param":null,"code":"request_too_large"\}\}$
---- no_error_log
-[error]
+--- response_body_like: ^\{"error":\{"message":"The request body is larger than the 64 bytes allowed","type":"invalid_request_error","param":null,"code":"request_too_large"\}\}$
+--- error_log
+client intended to send too large body
 
 
 
@@ -216,3 +217,81 @@ Authorization: Bearer sk-client-alice
 --- request
 GET /health
 --- response_body_like: ^\{"status":"ok","providers":\[\{"name":"p1","cooling_down":false,
+
+
+
+=== TEST 17: a Gemini model in invalid UTF-8 refused for its key is not kept for the log and the event
+--- config
+    location /v1beta/ { ai_gateway gemini; access_log logs/access.log agw_q; }
+--- more_headers
+x-goog-api-key: sk-wrong
+--- request
+POST /v1beta/models/%FF%FEab:generateContent
+{"contents":[{"parts":[{"text":"hi"}]}]}
+--- error_code: 401
+--- access_log
+GW status=401 model="-"
+--- no_error_log
+[error]
+
+
+
+=== TEST 18: a key taken from ?key= is in no access log variable, nor in what the provider gets
+--- config
+    location /v1beta/ { ai_gateway gemini; access_log logs/access.log agw_q; }
+--- request
+POST /v1beta/models/gpt-4o:generateContent?a=1&key=sk-client-alice&KEY=sk-client-alice&b=2
+{"contents":[{"parts":[{"text":"hi"}]}]}
+--- error_code: 200
+--- access_log eval
+qr{GW status=200 model="gpt-4o" request="POST /v1beta/models/gpt-4o:generateContent\?a=1&b=2 HTTP/[\d.]+" uri="/v1beta/models/gpt-4o:generateContent\?a=1&b=2" args="a=1&b=2" qs="a=1&b=2" arg="-"}
+--- no_access_log
+sk-client-alice
+
+
+
+=== TEST 19: the query goes whole when the key was all it held; a wrong key is hidden too
+--- config
+    location /v1beta/ { ai_gateway gemini; access_log logs/access.log agw_q; }
+--- request
+POST /v1beta/models/gpt-4o:generateContent?key=sk-mistyped-secret
+{"contents":[{"parts":[{"text":"hi"}]}]}
+--- error_code: 401
+--- access_log eval
+qr{GW status=401 model="gpt-4o" request="POST /v1beta/models/gpt-4o:generateContent HTTP/[\d.]+" uri="/v1beta/models/gpt-4o:generateContent" args=""}
+--- no_access_log
+sk-mistyped-secret
+
+
+
+=== TEST 20: error log lines of the request, once the key is taken, do not carry it
+--- http_config
+    MOCK
+    ai_gateway_provider g type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/garbage/v1;
+    ai_gateway_route gpt-4o g;
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c;
+--- config
+    location /v1beta/ { ai_gateway gemini; }
+--- request
+POST /v1beta/models/gpt-4o:generateContent?x=1&key=sk-client-alice
+{"contents":[{"parts":[{"text":"hi"}]}]}
+--- error_code: 502
+--- error_log eval
+qr{request: "POST /v1beta/models/gpt-4o:generateContent\?x=1 HTTP/[\d.]+"}
+--- no_error_log eval
+qr/\[(?:info|notice|warn|error|crit|alert|emerg)\].*sk-client-alice/
+
+
+
+=== TEST 21: over HTTP/2 too
+--- http2
+--- config
+    location /v1beta/ { ai_gateway gemini; access_log logs/access.log agw_q; }
+--- request
+POST /v1beta/models/gpt-4o:generateContent?key=sk-client-alice&x=1
+{"contents":[{"parts":[{"text":"hi"}]}]}
+--- error_code: 200
+--- access_log eval
+qr{GW status=200 model="gpt-4o" request="POST /v1beta/models/gpt-4o:generateContent\?x=1 HTTP/2.0" uri="/v1beta/models/gpt-4o:generateContent\?x=1" args="x=1"}
+--- no_access_log
+sk-client-alice

@@ -11,6 +11,7 @@ use FindBin;
 use lib "$FindBin::Bin/agw";
 use Test::Nginx::Socket 'no_plan';
 use AgwTest;
+use AgwFixtures;
 
 no_shuffle();
 
@@ -233,3 +234,213 @@ POST /v1/chat/completions
 {"model":"m","messages":[]}
 --- access_log eval
 qr/TRIES 500, 200 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+/
+
+
+
+=== TEST 13: a 200 whose body ends before its Content-Length moves on: nothing reached the client
+--- http_config
+    MOCK
+    ai_gateway_provider short type=openai url=http://127.0.0.1:$TEST_NGINX_TCP_PORT/v1 fails=0;
+    ai_gateway_provider good type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 fails=0;
+    ai_gateway_route m short good;
+--- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
+--- tcp_reply eval
+"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"id\":\"chatcmpl-cut\",\"object\":\"chat.comp"
+--- request
+POST /v1/chat/completions
+{"model":"m","messages":[]}
+--- response_headers
+X-AI-Gateway-Provider: good
+X-AI-Gateway-Attempts: 2
+--- response_body_like: "Hello there"
+--- error_log
+provider "short" ended its response early (connection closed)
+provider "short" failed with 502 on try 1 of 2
+
+
+
+=== TEST 14: a 200 whose chunked body is cut mid-chunk moves on
+--- http_config
+    MOCK
+    ai_gateway_provider chunkcut type=openai url=http://127.0.0.1:$TEST_NGINX_TCP_PORT/v1 fails=0;
+    ai_gateway_provider good type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 fails=0;
+    ai_gateway_route m chunkcut good;
+--- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
+--- tcp_reply eval
+"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n{\"id\":\"chatcmpl-cut\""
+--- request
+POST /v1/chat/completions
+{"model":"m","messages":[]}
+--- response_headers
+X-AI-Gateway-Provider: good
+X-AI-Gateway-Attempts: 2
+--- response_body_like: "Hello there"
+--- error_log
+provider "chunkcut" failed with 502 on try 1 of 2
+
+
+
+=== TEST 15: a 200 whose body stalls past proxy_read_timeout moves on
+--- http_config
+    MOCK
+    ai_gateway_provider stall type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/stallbody/v1 fails=0;
+    ai_gateway_provider good type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 fails=0;
+    ai_gateway_route m stall good;
+--- request
+POST /v1/chat/completions
+{"model":"m","messages":[]}
+--- response_headers
+X-AI-Gateway-Provider: good
+X-AI-Gateway-Attempts: 2
+--- response_body_like: "Hello there"
+--- error_log
+provider "stall" ended its response early (timeout)
+provider "stall" failed with 504 on try 1 of 2
+
+
+
+=== TEST 16: every step's answer cut short: 504 in the client's dialect, not the partial body
+--- http_config
+    MOCK
+    ai_gateway_provider stall type=anthropic url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/stallbody/v1 fails=0;
+    ai_gateway_route m stall;
+--- config
+    proxy_read_timeout 1s;
+    location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
+--- request
+POST /v1/messages
+{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}
+--- error_code: 504
+--- response_body: {"type":"error","error":{"type":"api_error","message":"The provider ended its answer early (timeout) after 1 try"}}
+
+
+
+=== TEST 17: an answer cut short counts for cool-down
+--- http_config
+    MOCK
+    ai_gateway_cooldown fails=1 time=60s;
+    ai_gateway_provider cool_cut type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/stallbody/v1;
+    ai_gateway_provider cool_cut_good type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 fails=0;
+    ai_gateway_route m cool_cut cool_cut_good;
+--- config
+    proxy_read_timeout 1s;
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+    location = /health { ai_gateway health; }
+--- request eval
+["POST /v1/chat/completions\n{\"model\":\"m\",\"messages\":[]}",
+ "POST /v1/chat/completions\n{\"model\":\"m\",\"messages\":[]}",
+ "GET /health"]
+--- response_headers eval
+["X-AI-Gateway-Attempts: 2", "X-AI-Gateway-Attempts: 1", ""]
+--- response_body_like eval
+["Hello", "Hello", '\{"name":"cool_cut","cooling_down":true,"consecutive_failures":1,']
+
+
+
+=== TEST 18: a client that gives up before the answer is logged 499, as proxy_pass logs it
+--- http_config
+    MOCK
+    log_format gateway 'GATEWAY status=$status provider=$ai_gateway_provider';
+    ai_gateway_provider slow type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/slow/v1 fails=0;
+    ai_gateway_route m slow;
+--- config
+    proxy_read_timeout 5s;
+    location /v1/ {
+        ai_gateway openai;
+        ai_gateway_auth off;
+        # the runner reads no access log without a response: this line
+        # goes where --- error_log looks
+        access_log logs/error.log gateway;
+    }
+--- request
+POST /v1/chat/completions
+{"model":"m","messages":[]}
+--- timeout: 500ms
+--- abort
+--- curl_error: Operation timed out
+--- ignore_response
+--- wait: 0.5
+--- error_log
+GATEWAY status=499 provider=slow
+--- no_error_log
+provider "slow" failed
+
+
+
+=== TEST 19: health answers 503 "unavailable" when no route has a provider left to try
+--- http_config
+    MOCK
+    ai_gateway_cooldown fails=1 time=60s;
+    ai_gateway_provider hu_bad type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/e503/v1;
+    ai_gateway_route m hu_bad;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+    location = /health { ai_gateway health; }
+--- request eval
+["POST /v1/chat/completions\n{\"model\":\"m\",\"messages\":[]}",
+ "GET /health"]
+--- error_code eval
+[503, 503]
+--- response_body_like eval
+["overloaded",
+ '^\{"status":"unavailable","providers":\[\{"name":"hu_bad","cooling_down":true,"consecutive_failures":1,.*"last_status":503,"cooldown_remaining_ms":\d+,"available":false\}\],"routes":\[\{"model":"m","available":false,"available_steps":0\}\]\}$']
+
+
+
+=== TEST 20: health is "degraded" (200) while one route's only provider cools down and another route serves
+--- http_config
+    MOCK
+    ai_gateway_cooldown fails=1 time=60s;
+    ai_gateway_provider hd_bad type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/e503/v1;
+    ai_gateway_provider hd_good type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_route m1 hd_bad;
+    ai_gateway_route m2 hd_good;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+    location = /health { ai_gateway health; }
+--- request eval
+["GET /health",
+ "POST /v1/chat/completions\n{\"model\":\"m1\",\"messages\":[]}",
+ "GET /health"]
+--- error_code eval
+[200, 503, 200]
+--- response_body_like eval
+['^\{"status":"ok",.*"routes":\[\{"model":"m1","available":true,"available_steps":1\},\{"model":"m2","available":true,"available_steps":1\}\]\}$',
+ "overloaded",
+ '^\{"status":"degraded","providers":\[\{"name":"hd_bad","cooling_down":true,.*"available":false\},\{"name":"hd_good","cooling_down":false,.*"available":true\}\],"routes":\[\{"model":"m1","available":false,"available_steps":0\},\{"model":"m2","available":true,"available_steps":1\}\]\}$']
+
+
+
+=== TEST 21: a route whose first step cools down keeps its fallback: "degraded", 200
+--- http_config
+    MOCK
+    ai_gateway_cooldown fails=1 time=60s;
+    ai_gateway_provider hf_bad type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/e503/v1;
+    ai_gateway_provider hf_good type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_route m hf_bad hf_good;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+    location = /health { ai_gateway health; }
+--- request eval
+["POST /v1/chat/completions\n{\"model\":\"m\",\"messages\":[]}",
+ "GET /health"]
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+["Hello",
+ '^\{"status":"degraded",.*"routes":\[\{"model":"m","available":true,"available_steps":1\}\]\}$']
+
+
+
+=== TEST 22: a provider disabled by weight=0 is not available, and degrades nothing
+--- http_config
+    MOCK
+    ai_gateway_provider hw_off type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 weight=0;
+    ai_gateway_provider hw_on type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 fails=0;
+    ai_gateway_route m hw_off hw_on;
+--- config
+    location = /health { ai_gateway health; }
+--- request
+GET /health
+--- error_code: 200
+--- response_body_like: ^\{"status":"ok","providers":\[\{"name":"hw_off",.*"available":false\},\{"name":"hw_on",.*"available":true\}\],"routes":\[\{"model":"m","available":true,"available_steps":1\}\]\}$

@@ -24,8 +24,11 @@ _EOC_
     location /a/v1/ { ai_gateway anthropic; ai_gateway_auth off; }
 _EOC_
 
-    # a client fault never logs an error, and no worker ever dies
-    $block->set_value(no_error_log => "[error]\n[alert]\nexited on signal")
+    # a client fault never logs an error, and no worker ever dies; where
+    # the provider must not be called, no try may even start
+    $block->set_value(no_error_log => "[error]\n[alert]\nexited on signal"
+                      . (($block->no_access_log // '') =~ /MOCK/
+                         ? "\nhttp subrequest" : ''))
         unless defined $block->no_error_log || defined $block->error_log;
 });
 
@@ -132,7 +135,7 @@ POST /v1/chat/completions
 
 
 
-=== TEST 12: a chunked body over the limit is refused after reading
+=== TEST 12: a chunked body over the limit is refused
 --- config
     location /v1/ { ai_gateway openai; ai_gateway_auth off; ai_gateway_max_body_size 100; }
 --- raw_request eval
@@ -141,6 +144,10 @@ my $b = '{"model":"gpt-4o","messages":[{"role":"user","content":"' . ('y' x 92) 
 . sprintf("%x\r\n%s\r\n0\r\n\r\n", length($b), $b)
 --- error_code: 413
 --- response_body_like: "code":"request_too_large"
+--- no_error_log
+[alert]
+--- error_log
+client intended to send too large chunked body
 
 
 
@@ -282,3 +289,208 @@ POST /v1/chat/completions
 --- response_body_like: "content":"Hel".*\n\ndata: \{"error":\{"message":"[^"]+","type":"server_error","param":null,"code":"stream_truncated"\}\}\n\n$
 --- error_log
 upstream prematurely closed connection
+
+
+
+=== TEST 24: a body the translation refuses is answered, and no try starts after the answer
+--- request
+POST /a/v1/messages
+{"model":"gpt-4o","max_tokens":10,"messages":"notarray"}
+--- error_code: 400
+--- response_body_like: ^\{"type":"error","error":\{"type":"invalid_request_error","message":".*messages.* must be an array
+--- no_access_log
+MOCK
+
+
+
+=== TEST 25: the same with client_max_body_size 0, where the stray try used to send worker memory
+--- config
+    location /a/v1/ { ai_gateway anthropic; ai_gateway_auth off; client_max_body_size 0; }
+--- request
+POST /a/v1/messages
+{"model":"gpt-4o","max_tokens":10,"messages":"notarray"}
+--- error_code: 400
+--- no_access_log
+MOCK
+
+
+
+=== TEST 26: a Gemini body the translation refuses: no try either
+--- config
+    location /v1beta/ { ai_gateway gemini; ai_gateway_auth off; }
+--- request
+POST /v1beta/models/gpt-4o:generateContent
+{"contents":"notarray"}
+--- error_code: 400
+--- response_body_like: ^\{"error":\{"code":400,
+--- no_access_log
+MOCK
+
+
+
+=== TEST 27: a raw body jansson cannot hold (a number past a double) is refused, and no try starts
+--- http_config
+    MOCK
+    ai_gateway_provider an type=anthropic url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_route claude an;
+--- request
+POST /a/v1/messages/count_tokens
+{"model":"claude","messages":[],"x":1e999}
+--- error_code: 400
+--- response_body_like: ^\{"type":"error","error":\{"type":"invalid_request_error","message":"The request body cannot be translated
+--- no_access_log
+MOCK
+
+
+
+=== TEST 28: a refusal on the failover step answers the client, and that step never starts
+--- http_config
+    MOCK
+    ai_gateway_provider down type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/e503/v1;
+    ai_gateway_provider an type=anthropic url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_route gpt-4o down an;
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","messages":"notarray"}
+--- error_code: 400
+--- response_body_like: ^\{"error":\{"message":".*messages.* must be an array
+--- no_error_log
+[error]
+[alert]
+exited on signal
+--- access_log
+MOCK POST /e503/v1/chat/completions
+--- no_access_log
+MOCK POST /ok/
+
+
+
+=== TEST 29: invalid UTF-8 in a Gemini model from the URL: 400 in Google's shape, and no try
+--- config
+    location /v1beta/ { ai_gateway gemini; ai_gateway_auth off; }
+--- request
+POST /v1beta/models/%FF%FEab:generateContent
+{"contents":[{"parts":[{"text":"hi"}]}]}
+--- error_code: 400
+--- response_body_like: ^\{"error":\{"code":400,"message":"\\"model\\" must be 1 to 255 printable characters, in UTF-8","status":"INVALID_ARGUMENT"\}\}$
+--- no_access_log
+MOCK
+
+
+
+=== TEST 30: an overlong UTF-8 form in the URL's model is refused too
+--- config
+    location /v1beta/ { ai_gateway gemini; ai_gateway_auth off; }
+--- request
+POST /v1beta/models/a%C0%AFb:streamGenerateContent?alt=sse
+{"contents":[{"parts":[{"text":"hi"}]}]}
+--- error_code: 400
+--- response_body_like: "status":"INVALID_ARGUMENT"
+--- no_access_log
+MOCK
+
+
+
+=== TEST 31: a model in valid UTF-8 beyond ASCII is served
+--- config
+    location /v1beta/ { ai_gateway gemini; ai_gateway_auth off; }
+--- request
+POST /v1beta/models/mod%C3%A8le:generateContent
+{"contents":[{"parts":[{"text":"hi"}]}]}
+--- error_code: 200
+--- response_body_like: "Hello there"
+--- access_log eval
+qr/body=\{"model":"mod\x{c3}\x{a8}le"/
+
+
+
+=== TEST 32: invalid UTF-8 in the body's model is refused
+--- request eval
+"POST /v1/chat/completions\n{\"model\":\"\xff\xfeab\",\"messages\":[]}"
+--- error_code: 400
+--- response_body_like: "code":"invalid_json"
+--- no_access_log
+MOCK
+
+
+
+=== TEST 33: "model" twice: refused, never forwarded with the one not checked
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","model":"o1-forbidden","messages":[]}
+--- error_code: 400
+--- response_body: {"error":{"message":"The request body has \"model\" more than once","type":"invalid_request_error","param":null,"code":"invalid_request"}}
+--- no_access_log
+MOCK
+
+
+
+=== TEST 34: "model" spelled with an escape beside a plain one: refused
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","mod\u0065l":"o1-forbidden","messages":[]}
+--- error_code: 400
+--- response_body: {"error":{"message":"\"model\" must be written without escapes","type":"invalid_request_error","param":null,"code":"invalid_request"}}
+--- no_access_log
+MOCK
+
+
+
+=== TEST 35: an Anthropic client sending "model" twice gets Anthropic's shape
+--- request
+POST /a/v1/messages
+{"model":"gpt-4o","max_tokens":10,"messages":[],"model":"other"}
+--- error_code: 400
+--- response_body_like: ^\{"type":"error","error":\{"type":"invalid_request_error","message":"The request body has \\"model\\" more than once"\}\}$
+--- no_access_log
+MOCK
+
+
+
+=== TEST 36: "stream" twice is refused too: the gateway and the provider could disagree on a stream
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","stream":false,"messages":[],"stream":true}
+--- error_code: 400
+--- response_body_like: "message":"The request body has \\"stream\\" more than once"
+--- no_access_log
+MOCK
+
+
+
+=== TEST 37: "model" inside messages or metadata is not the request's model
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","messages":[{"role":"user","content":"hi","model":"x"}],"metadata":{"model":"y","stream":"z"}}
+--- error_code: 200
+--- response_body_like: "Hello there"
+--- access_log eval
+qr/body=\{"model":"gpt-4o","messages":\[\{"role":"user","content":"hi","model":"x"\}\],"metadata":\{"model":"y","stream":"z"\}\}/
+
+
+
+=== TEST 38: another member spelled with escapes is left alone
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","messages":[],"\u0075ser":"u1"}
+--- error_code: 200
+--- response_body_like: "Hello there"
+
+
+
+=== TEST 39: a refused first try names no provider in the log, as no provider was asked
+--- http_config
+    MOCK
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_route gpt-4o p1;
+    log_format agw_p 'GW status=$status provider="$ai_gateway_provider" upstream_model="$ai_gateway_upstream_model" attempts=$ai_gateway_attempts';
+--- config
+    location /a/v1/ { ai_gateway anthropic; ai_gateway_auth off; access_log logs/access.log agw_p; }
+--- request
+POST /a/v1/messages
+{"model":"gpt-4o","max_tokens":10,"messages":"notarray"}
+--- error_code: 400
+--- access_log
+GW status=400 provider="-" upstream_model="-" attempts=0
+--- no_access_log
+MOCK

@@ -221,3 +221,159 @@ qr/\[emerg\] .*ai_gateway_state: .*\/nonexistent-dir\/agw\.state/
 --- request
 GET /v1/models
 --- error_code: 401
+
+
+
+=== TEST 22: a server with ai_gateway but without the internal location
+--- http_config
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:1/v1;
+    ai_gateway_route m p1;
+--- config
+    location /v1/ { ai_gateway openai; }
+    location /_ai_gateway/ { }
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*the tries of provider "p1" go to "\/_ai_gateway\/p1", and the location it falls into would serve a file: include ai_gateway_upstream\.conf in the server\{\} of "ai_gateway" in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 23: no location at all for the tries (no root location either)
+--- http_config
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:1/v1;
+    ai_gateway_route m p1;
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+        location /v1/ { ai_gateway openai; }
+    }
+--- config
+    location /v1/ { ai_gateway openai; }
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*the tries of provider "p1" go to "\/_ai_gateway\/p1", and no location of its server\{\} matches it: include ai_gateway_upstream\.conf in the server\{\} of "ai_gateway" in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 24: a gateway location catching the tries itself
+--- http_config
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:1/v1;
+    ai_gateway_route m p1;
+--- config
+    location /v1/ { ai_gateway openai; }
+    location /_ai_gateway/ { ai_gateway openai; }
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*the tries of provider "p1" go to "\/_ai_gateway\/p1", and it falls into an ai_gateway location: include/
+
+
+
+=== TEST 25: an internal location prefix no location serves names its directive
+--- http_config
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:1/v1;
+    ai_gateway_route m p1;
+--- config
+    ai_gateway_internal_location /_other/;
+    location /v1/ { ai_gateway openai; }
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*the tries of provider "p1" go to "\/_other\/p1" \(ai_gateway_internal_location in \S+nginx\.conf:\d+\), and/
+
+
+
+=== TEST 26: an internal location in a regex location, and one per provider, are found
+--- http_config
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:1/v1;
+    ai_gateway_provider p2 type=openai url=http://127.0.0.1:1/v1;
+    ai_gateway_route m p1 p2;
+--- config
+    location /v1/ { ai_gateway openai; }
+    location ~ ^/_ai_gateway/p1$ { internal; proxy_pass http://127.0.0.1:1; }
+    location = /_ai_gateway/p2 { internal; proxy_pass http://127.0.0.1:1; }
+--- request
+GET /v1/models
+--- error_code: 401
+
+
+
+=== TEST 27: a health location needs no internal location
+--- http_config
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:1/v1;
+    ai_gateway_route m p1;
+--- config
+    location = /health { ai_gateway health; }
+    location /_ai_gateway/ { }
+--- request
+GET /health
+--- error_code: 200
+
+
+
+=== TEST 28: an internal location that answers by itself is named, not taken for the provider
+--- http_config
+    MOCK
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_route m p1;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+    location /_ai_gateway/ {
+        internal;
+        return 404;
+        proxy_pass $ai_gateway_upstream_url;
+    }
+--- request
+POST /v1/chat/completions
+{"model":"m","messages":[{"role":"user","content":"hi"}]}
+--- error_code: 500
+--- response_body_like: ^\{"error":\{"message":"The gateway's internal location answered 404 without reaching the provider".*"code":"internal_location_failed"
+--- error_log
+the internal location answered "/_ai_gateway/p1" with 404 without a request to provider "p1"
+--- no_access_log
+MOCK
+
+
+
+=== TEST 29: ai_gateway_internal_location errors name the file and line of the directive
+--- user_files
+>>> agw-internal.conf
+
+ai_gateway_internal_location _ai_gateway/;
+--- http_config
+    include $TEST_NGINX_SERVER_ROOT/html/agw-internal.conf;
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*ai_gateway_internal_location must start with "\/", not "_ai_gateway\/" in \S+\/html\/agw-internal\.conf:2/
+
+
+
+=== TEST 30: a key's models= naming no route is warned about at the key's line
+# (a warning at start goes to nginx's stderr, which valgrind mode leaves on
+# the terminal: skipped there)
+--- user_files
+>>> agw-keys.conf
+
+ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c models=gpt-4o,gtp-4o-mini,claude-*,gpt-4*;
+--- http_config
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:1/v1;
+    include $TEST_NGINX_SERVER_ROOT/html/agw-keys.conf;
+    ai_gateway_route gpt-4o p1;
+--- request
+GET /v1/models
+--- error_code: 401
+--- error_log eval
+[qr/\[warn\] .*key "alice" may use model "gtp-4o-mini", which no ai_gateway_route serves \(and there is no "\*" route\) in \S+\/html\/agw-keys\.conf:2$/,
+ qr/\[warn\] .*key "alice" may use model "claude-\*", which no ai_gateway_route serves/]
+--- no_error_log eval
+[qr/model "gpt-4o", which/, qr/model "gpt-4\*", which/]
+--- skip_eval: 5: $ENV{TEST_NGINX_USE_VALGRIND}
+
+
+
+=== TEST 31: with a "*" route every model of a key is served: no warning
+--- http_config
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:1/v1;
+    ai_gateway_route * p1;
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c models=gtp-4o-mini;
+--- request
+GET /v1/models
+--- error_code: 401
+--- no_error_log
+no ai_gateway_route serves

@@ -213,3 +213,39 @@ POST /v1/messages
 {"model":"claude","max_tokens":1000,"stream":true,"messages":[{"role":"user","content":"why is the sky blue?"}]}
 --- response_body_filters eval: [\&AgwFixtures::anthropic_summary]
 --- response_body_like: \Amodel=claude\ntext="low![^\n]*"\nfinish=none\nusage=20/\d+\nend=error:[a-z_]+\n\z
+
+
+
+=== TEST 13: openai client, anthropic stream stalled past proxy_read_timeout: an error chunk that says timeout
+--- http_config
+    ai_gateway_provider an type=anthropic url=http://127.0.0.1:$TEST_NGINX_TCP_PORT/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route gpt-4o an:claude-sonnet-4-5;
+--- config
+    proxy_read_timeout 1s;
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
+--- tcp_reply eval: AgwFixtures::cut_reply('anthropic-messages/stream-text.sse', 900)
+--- tcp_no_close: 1
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}
+--- response_body_like: \A(data: \{"id":"msg_01LtFpmR8SbmiK2kRA5sWXNi","object":"chat.completion.chunk"[^\n]*\n\n){3,}data: \{"error":\{"message":"the provider sent nothing within proxy_read_timeout","type":"server_error","param":null,"code":"stream_timeout"\}\}\n\n\z
+--- error_log
+provider "an" ended its response early (timeout)
+
+
+
+=== TEST 14: anthropic client, openai stream stalled past proxy_read_timeout: event: error, a timeout
+--- http_config
+    ai_gateway_provider p type=openai url=http://127.0.0.1:$TEST_NGINX_TCP_PORT/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route claude p:gpt-4.1-nano;
+--- config
+    proxy_read_timeout 1s;
+    location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
+--- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
+--- tcp_reply eval: AgwFixtures::cut_reply('openai-chat/stream-include-usage.chunks.sse', 3000)
+--- tcp_no_close: 1
+--- request
+POST /v1/messages
+{"model":"claude","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"a holiday?"}]}
+--- response_body_like: event: error\ndata: \{"type":"error","error":\{"type":"[a-z_]+","message":"the provider sent nothing within proxy_read_timeout"\}\}\n\n\z

@@ -9,6 +9,7 @@
  *   agw-ringtool health STATE
  *   agw-ringtool bench STATE EVENTS_PER_THREAD THREADS
  *   agw-ringtool watch STATE N [TIMEOUT_S]
+ *   agw-ringtool bump-keys STATE
  *
  * produce writes N deterministic events (request_id "T-i", key "key-(i%K)",
  * 10 prompt and 5 completion tokens, cost 7 micro-USD each, time S
@@ -18,6 +19,9 @@
  * from THREADS threads into a ring with room (emptied between rounds) and
  * prints the producer cost per event.  watch waits until the consumer has
  * committed N events in all and prints its drain rate (see cmd_watch).
+ * bump-keys moves the keys generation on, as the daemon does after writing
+ * a keys snapshot, and prints the new generation: the module's tests
+ * publish snapshots of their own with it.
  */
 
 #include <errno.h>
@@ -243,6 +247,23 @@ cmd_stats(int argc, char **argv)
            (unsigned long long) s.head, (unsigned long long) s.tail,
            (unsigned long long) s.keys_generation,
            (long long) s.consumer_heartbeat_ms);
+    agw_state_close(&st);
+
+    return 0;
+}
+
+
+static int
+cmd_bump_keys(int argc, char **argv)
+{
+    agw_state_t  st;
+
+    if (argc < 3 || open_state(&st, argv[2]) != 0) {
+        return argc < 3 ? 2 : 1;
+    }
+
+    printf("keys_generation=%llu\n",
+           (unsigned long long) agw_state_keys_bump(&st));
     agw_state_close(&st);
 
     return 0;
@@ -579,6 +600,8 @@ main(int argc, char **argv)
             rc = cmd_bench(argc, argv);
         } else if (strcmp(argv[1], "watch") == 0) {
             rc = cmd_watch(argc, argv);
+        } else if (strcmp(argv[1], "bump-keys") == 0) {
+            rc = cmd_bump_keys(argc, argv);
         }
     }
 
@@ -587,7 +610,8 @@ main(int argc, char **argv)
                 "\n       agw-ringtool produce STATE N [--wait] [--keys K] "
                 "[--tag T] [--age S]\n       agw-ringtool stats|health STATE\n"
                 "       agw-ringtool bench STATE EVENTS_PER_THREAD THREADS\n"
-                "       agw-ringtool watch STATE N [TIMEOUT_S]\n");
+                "       agw-ringtool watch STATE N [TIMEOUT_S]\n"
+                "       agw-ringtool bump-keys STATE\n");
     }
 
     return rc;

@@ -5,7 +5,8 @@
 // esbuild bundles src/main.js (with Chart.js from node_modules) and its CSS
 // into content-hashed files under assets/, then index.html is written with
 // their names.  No inline script or style anywhere: the daemon's CSP
-// forbids both.
+// forbids both.  Every path is relative to the page, so the dashboard works
+// under a proxy's sub-path (https://gw.example.com/admin/) as at the root.
 
 import { build } from 'esbuild';
 import { readFileSync, writeFileSync, mkdirSync, rmSync, copyFileSync } from 'node:fs';
@@ -34,7 +35,7 @@ const result = await build({
 
 let js, css;
 for (const [file, meta] of Object.entries(result.metafile.outputs)) {
-    const url = '/' + relative(out, resolve(file)).split('\\').join('/');
+    const url = relative(out, resolve(file)).split('\\').join('/');
     if (meta.entryPoint && url.endsWith('.js')) {
         js = url;
     } else if (url.endsWith('.css')) {

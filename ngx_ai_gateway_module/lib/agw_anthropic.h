@@ -4,17 +4,27 @@
  *
  * The stream object is zeroed when created, so all-zero is the start state
  * of every field here: counts start at 0, "seen" bits clear, and tool maps
- * store an index plus one so that 0 means "none".  Nothing here points to
- * the heap: the stream can be freed without knowing this dialect.
+ * store an index plus one so that 0 means "none".  Only the encoder's held
+ * tool calls live on the heap: agw_ant_stream_free() releases them.
  */
 
 #ifndef AGW_ANTHROPIC_H
 #define AGW_ANTHROPIC_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Parallel tool calls one message may carry through the encoder. */
 #define AGW_ANTHROPIC_MAX_TOOLS  64
+
+/*
+ * Bytes of tool calls the encoder may hold while an earlier call is still
+ * streaming (a provider interleaving parallel calls); past it the stream
+ * ends with an error event.
+ */
+#define AGW_ANTHROPIC_MAX_HELD   (4 * 1024 * 1024)
+
+typedef struct agw_anthropic_held_s  agw_anthropic_held_t;
 
 /* Decoder side (Anthropic is the provider): Anthropic events -> hub chunks. */
 typedef struct {
@@ -45,6 +55,16 @@ typedef struct {
     int       next_block;      /* index the next content block gets */
     /* hub tool index -> Anthropic block index + 1 (0: not started) */
     int       tool_block[AGW_ANTHROPIC_MAX_TOOLS];
+    /* calls waiting for the open tool_use block to end, in arrival order
+     * (malloc'd, AGW_ANTHROPIC_MAX_TOOLS entries), and their bytes */
+    agw_anthropic_held_t  *held;
+    size_t    nheld;
+    size_t    held_bytes;
+    int       live;            /* hub index of the open tool_use block */
+    int       depth;           /* its arguments: JSON nesting so far */
+    unsigned  in_str:1;        /* ... inside a string */
+    unsigned  esc:1;           /* ... after a backslash in it */
+    unsigned  args_done:1;     /* ... a whole object or array */
     unsigned  kind:3;          /* AGW_ANT_BLOCK_* of the open block */
     unsigned  open:1;          /* a content block is open */
     unsigned  signed_:1;       /* the open thinking block got its signature */
@@ -55,5 +75,10 @@ typedef struct {
     agw_anthropic_decoder_t  dec;
     agw_anthropic_encoder_t  enc;
 } agw_anthropic_stream_t;
+
+/* Frees the tool calls the encoder holds (its end sends them all, so only
+ * a stream that failed or was abandoned has any): agw_stream_free() calls
+ * it. */
+void agw_ant_stream_free(agw_anthropic_stream_t *a);
 
 #endif /* AGW_ANTHROPIC_H */

@@ -787,9 +787,19 @@ agw_ant_request_to_hub(json_t *in, const agw_request_opts_t *o,
                 goto failed;
             }
 
+        } else if (role != NULL && strcmp(role, "system") == 0) {
+            /* a mid-conversation system message (Claude Code sends them):
+             * text only, like the top-level system, kept at its position
+             * for the provider's writer to place (docs/translation-*.md) */
+            if (agw_ant_system_to_hub(json_object_get(m, "content"), msgs,
+                                      err) != 0)
+            {
+                goto failed;
+            }
+
         } else {
-            agw_ant_bad(err, "message role \"%s\" is not user or assistant",
-                        role ? role : "(none)");
+            agw_ant_bad(err, "message role \"%s\" is not user, assistant "
+                        "or system", role ? role : "(none)");
             goto failed;
         }
     }

@@ -782,64 +782,345 @@ agw_ant_encode_text(agw_anthropic_encoder_t *e, const char *text,
 
 /*
  * Each hub tool call (by its index) becomes one tool_use block, started at
- * its first fragment; a new call closes the block before it.  Fragments of
- * a call whose block is already closed (a provider interleaving parallel
- * calls) go to that block's index: the SDKs accumulate by index
- * (documented).
+ * its first fragment, its argument fragments input_json_delta events.  An
+ * Anthropic stream has one open block at a time, while an OpenAI provider
+ * may interleave the fragments of parallel calls.  So a call that starts
+ * while the open call's arguments are not yet a whole JSON value is held
+ * (id, name, fragments) until they are, or until the message moves on
+ * (text, the finish, the end): then the held calls go out in arrival
+ * order, each one block, the last one streaming on.  A provider sending
+ * one call after the other (all captured ones) sees no holding at all.
  */
-static int
-agw_ant_encode_tools(agw_anthropic_encoder_t *e, json_t *calls,
-    agw_buf_t *out)
+struct agw_anthropic_held_s {
+    int        n;               /* hub tool index */
+    size_t     args;            /* the arguments' offset in b */
+    agw_buf_t  b;               /* id, NUL, name, NUL, arguments */
+};
+
+
+void
+agw_ant_stream_free(agw_anthropic_stream_t *a)
 {
-    char         gen[32];
-    size_t       i;
-    json_t      *c, *fn, *idx;
-    json_int_t   n;
-    const char  *id, *name, *args;
+    size_t                    i;
+    agw_anthropic_encoder_t  *e;
 
-    json_array_foreach(calls, i, c) {
-        idx = json_object_get(c, "index");
-        n = json_is_integer(idx) ? json_integer_value(idx) : (json_int_t) i;
-        if (n < 0 || n >= AGW_ANTHROPIC_MAX_TOOLS) {
-            return -1;
-        }
+    e = &a->enc;
 
-        fn = json_object_get(c, "function");
+    for (i = 0; i < e->nheld; i++) {
+        agw_buf_free(&e->held[i].b);
+    }
 
-        if (e->tool_block[n] == 0) {
-            id = agw_ant_str(c, "id");
-            if (id == NULL || id[0] == '\0') {
-                /* a provider that names no call id: one the client can
-                 * send back in its tool_result */
-                snprintf(gen, sizeof(gen), "toolu_gateway_%d", (int) n);
-                id = gen;
+    free(e->held);
+    e->held = NULL;
+    e->nheld = 0;
+    e->held_bytes = 0;
+}
+
+
+/* Follows the open call's arguments far enough to tell when they form a
+ * whole object or array (strings and escapes skipped). */
+static void
+agw_ant_args_track(agw_anthropic_encoder_t *e, const char *p, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (e->in_str) {
+            if (e->esc) {
+                e->esc = 0;
+            } else if (p[i] == '\\') {
+                e->esc = 1;
+            } else if (p[i] == '"') {
+                e->in_str = 0;
             }
-            name = agw_ant_str(fn, "name");
-
-            if (agw_ant_block_open(e, AGW_ANT_BLOCK_TOOL,
-                    json_pack("{s:s, s:s, s:s, s:{}}", "type", "tool_use",
-                              "id", id, "name", name ? name : "", "input"),
-                    out) != 0)
-            {
-                return -1;
-            }
-            e->tool_block[n] = e->next_block;
-        }
-
-        args = agw_ant_str(fn, "arguments");
-        if (args == NULL || args[0] == '\0') {
             continue;
         }
 
-        if (agw_ant_block_delta_event(e->tool_block[n] - 1,
-                json_pack("{s:s, s:s}", "type", "input_json_delta",
-                          "partial_json", args), out) != 0)
+        switch (p[i]) {
+        case ' ': case '\t': case '\r': case '\n':
+            break;
+        case '{': case '[':
+            e->depth++;
+            e->args_done = 0;
+            break;
+        case '}': case ']':
+            e->depth--;
+            e->args_done = (e->depth == 0);
+            break;
+        case '"':
+            e->in_str = 1;
+            /* fall through */
+        default:
+            e->args_done = 0;
+        }
+    }
+}
+
+
+/* True when args hold nothing but JSON whitespace. */
+static int
+agw_ant_blank(const char *args)
+{
+    return args[strspn(args, " \t\r\n")] == '\0';
+}
+
+
+/* Starts the tool_use block of call n; it becomes the open (live) call. */
+static int
+agw_ant_tool_open(agw_anthropic_encoder_t *e, int n, const char *id,
+    const char *name, agw_buf_t *out)
+{
+    char  gen[32];
+
+    if (id == NULL || id[0] == '\0') {
+        /* a provider that names no call id: one the client can send back
+         * in its tool_result */
+        snprintf(gen, sizeof(gen), "toolu_gateway_%d", n);
+        id = gen;
+    }
+
+    if (agw_ant_block_open(e, AGW_ANT_BLOCK_TOOL,
+            json_pack("{s:s, s:s, s:s, s:{}}", "type", "tool_use",
+                      "id", id, "name", name ? name : "", "input"),
+            out) != 0)
+    {
+        return -1;
+    }
+
+    e->tool_block[n] = e->next_block;
+    e->live = n;
+    e->depth = 0;
+    e->in_str = 0;
+    e->esc = 0;
+    e->args_done = 0;
+
+    return 0;
+}
+
+
+/* Arguments of the open call: a delta event, followed for completeness. */
+static int
+agw_ant_tool_args(agw_anthropic_encoder_t *e, const char *args, size_t len,
+    agw_buf_t *out)
+{
+    if (len == 0) {
+        return 0;
+    }
+
+    agw_ant_args_track(e, args, len);
+
+    return agw_ant_block_delta_event(e->tool_block[e->live] - 1,
+               json_pack("{s:s, s:s%}", "type", "input_json_delta",
+                         "partial_json", args, len), out);
+}
+
+
+/*
+ * Sends held calls, oldest first: all of them (the message moves on), or
+ * while the open call's arguments are whole.  The last one sent stays open.
+ */
+static int
+agw_ant_tools_release(agw_anthropic_encoder_t *e, int all, agw_buf_t *out)
+{
+    int                    rc;
+    const char            *id, *name;
+    agw_anthropic_held_t  *h;
+
+    while (e->nheld > 0
+           && (all || !(e->open && e->kind == AGW_ANT_BLOCK_TOOL)
+               || e->args_done))
+    {
+        h = &e->held[0];
+        id = (const char *) h->b.data;
+        name = id + strlen(id) + 1;
+
+        rc = agw_ant_tool_open(e, h->n, id, name, out);
+        if (rc == 0) {
+            rc = agw_ant_tool_args(e, (const char *) h->b.data + h->args,
+                                   h->b.len - h->args, out);
+        }
+
+        e->held_bytes -= h->b.len;
+        agw_buf_free(&h->b);
+        e->nheld--;
+        memmove(&e->held[0], &e->held[1], e->nheld * sizeof(*h));
+
+        if (rc != 0) {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* The held entry of call n, or NULL. */
+static agw_anthropic_held_t *
+agw_ant_held(agw_anthropic_encoder_t *e, int n)
+{
+    size_t  i;
+
+    for (i = 0; i < e->nheld; i++) {
+        if (e->held[i].n == n) {
+            return &e->held[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/* Holds a fragment of call n (a new entry with its id and name when it is
+ * the call's first), within AGW_ANTHROPIC_MAX_HELD. */
+static int
+agw_ant_hold(agw_stream_t *s, int n, const char *id, const char *name,
+    const char *args)
+{
+    size_t                    before;
+    agw_anthropic_held_t     *h;
+    agw_anthropic_encoder_t  *e;
+
+    e = &s->anthropic.enc;
+
+    h = agw_ant_held(e, n);
+
+    if (h == NULL) {
+        if (e->held == NULL) {
+            e->held = calloc(AGW_ANTHROPIC_MAX_TOOLS, sizeof(*h));
+            if (e->held == NULL) {
+                return -1;
+            }
+        }
+
+        h = &e->held[e->nheld++];
+        memset(h, 0, sizeof(*h));
+        h->n = n;
+
+        if (agw_buf_append(&h->b, id ? id : "", id ? strlen(id) + 1 : 1)
+            != 0
+            || agw_buf_append(&h->b, name ? name : "",
+                              name ? strlen(name) + 1 : 1) != 0)
+        {
+            return -1;
+        }
+        h->args = h->b.len;
+        e->held_bytes += h->b.len;
+    }
+
+    before = h->b.len;
+    if (agw_buf_append_str(&h->b, args) != 0) {
+        return -1;
+    }
+    e->held_bytes += h->b.len - before;
+
+    if (e->held_bytes > AGW_ANTHROPIC_MAX_HELD) {
+        agw_error_set(&s->error, AGW_ERR_BAD_GATEWAY, 0, "stream_too_large",
+                      "the upstream interleaved tool calls past the %d "
+                      "bytes the gateway holds", AGW_ANTHROPIC_MAX_HELD);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static int
+agw_ant_encode_tools(agw_stream_t *s, json_t *calls, agw_buf_t *out)
+{
+    int                       n, tool_open;
+    size_t                    i;
+    json_t                   *c, *fn, *idx;
+    json_int_t                v;
+    const char               *args;
+    agw_anthropic_encoder_t  *e;
+
+    e = &s->anthropic.enc;
+
+    json_array_foreach(calls, i, c) {
+        idx = json_object_get(c, "index");
+        v = json_is_integer(idx) ? json_integer_value(idx) : (json_int_t) i;
+        if (v < 0 || v >= AGW_ANTHROPIC_MAX_TOOLS) {
+            return -1;
+        }
+        n = (int) v;
+
+        fn = json_object_get(c, "function");
+        args = agw_ant_str(fn, "arguments");
+        args = args ? args : "";
+        tool_open = e->open && e->kind == AGW_ANT_BLOCK_TOOL;
+
+        if (tool_open && e->live == n) {
+            if (agw_ant_tool_args(e, args, strlen(args), out) != 0) {
+                return -1;
+            }
+            continue;
+        }
+
+        if (e->tool_block[n] != 0) {
+            /* its block ended when its arguments were whole: only blank
+             * space may still come */
+            if (agw_ant_blank(args)) {
+                continue;
+            }
+            agw_error_set(&s->error, AGW_ERR_BAD_GATEWAY, 0,
+                          "invalid_stream", "the upstream sent arguments "
+                          "for tool call %d after they were whole", n);
+            return -1;
+        }
+
+        if (agw_ant_held(e, n) == NULL) {
+            /* a new call: those before it go first */
+            if (agw_ant_tools_release(e, 0, out) != 0) {
+                return -1;
+            }
+            tool_open = e->open && e->kind == AGW_ANT_BLOCK_TOOL;
+
+            if (e->nheld == 0 && (!tool_open || e->args_done)) {
+                if (agw_ant_tool_open(e, n, agw_ant_str(c, "id"),
+                                      agw_ant_str(fn, "name"), out) != 0
+                    || agw_ant_tool_args(e, args, strlen(args), out) != 0)
+                {
+                    return -1;
+                }
+                continue;
+            }
+        }
+
+        if (agw_ant_hold(s, n, agw_ant_str(c, "id"), agw_ant_str(fn, "name"),
+                         args) != 0
+            || agw_ant_tools_release(e, 0, out) != 0)
         {
             return -1;
         }
     }
 
     return 0;
+}
+
+
+/* True when a delta carries something that opens a block other than a
+ * tool call's. */
+static int
+agw_ant_delta_moves_on(json_t *delta)
+{
+    const char  *v;
+
+    v = agw_ant_str(delta, "content");
+    if (v != NULL && v[0] != '\0') {
+        return 1;
+    }
+
+    v = agw_ant_str(delta, "refusal");
+    if (v != NULL && v[0] != '\0') {
+        return 1;
+    }
+
+    v = agw_ant_str(delta, "reasoning_content");
+    if (v != NULL && v[0] != '\0') {
+        return 1;
+    }
+
+    return json_array_size(json_object_get(delta, "thinking_blocks")) > 0;
 }
 
 
@@ -863,10 +1144,17 @@ agw_ant_stream_encode(agw_stream_t *s, json_t *chunk, agw_buf_t *out)
 
     delta = json_object_get(choice, "delta");
 
+    /* held tool calls go out before a block of another kind opens */
+    if (e->nheld > 0 && agw_ant_delta_moves_on(delta)
+        && agw_ant_tools_release(e, 1, out) != 0)
+    {
+        return -1;
+    }
+
     if (agw_ant_encode_thinking(e, delta, out) != 0
         || agw_ant_encode_text(e, agw_ant_str(delta, "content"), out) != 0
         || agw_ant_encode_text(e, agw_ant_str(delta, "refusal"), out) != 0
-        || agw_ant_encode_tools(e, json_object_get(delta, "tool_calls"), out)
+        || agw_ant_encode_tools(s, json_object_get(delta, "tool_calls"), out)
            != 0)
     {
         return -1;
@@ -877,6 +1165,9 @@ agw_ant_stream_encode(agw_stream_t *s, json_t *chunk, agw_buf_t *out)
         /* usage may still follow: message_delta waits for stream_end */
         snprintf(e->stop_reason, sizeof(e->stop_reason), "%s",
                  agw_ant_stop_from_hub(finish));
+        if (agw_ant_tools_release(e, 1, out) != 0) {
+            return -1;
+        }
         return agw_ant_block_stop(e, out);
     }
 
@@ -929,7 +1220,9 @@ agw_ant_stream_end(agw_stream_t *s, agw_buf_t *out)
         return -1;
     }
 
-    if (agw_ant_block_stop(e, out) != 0) {
+    if (agw_ant_tools_release(e, 1, out) != 0
+        || agw_ant_block_stop(e, out) != 0)
+    {
         return -1;
     }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "agw_event.h"
+#include "agw_translate.h"
 
 
 void
@@ -65,8 +66,20 @@ static const char *const  agw_error_class_names[] = {
     "server",
     "bad_gateway",
     "overloaded",
-    "timeout"
+    "timeout",
+    "client_closed"
 };
+
+
+int
+agw_event_is_error(const agw_event_t *ev)
+{
+    if (ev->error_class == AGW_ERR_CLIENT_CLOSED || ev->status == 499) {
+        return 0;
+    }
+
+    return ev->status >= 400 || ev->status <= 0 || ev->error_class != 0;
+}
 
 
 const char *

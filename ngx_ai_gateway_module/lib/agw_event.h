@@ -131,6 +131,13 @@ size_t agw_event_set_str(char *dst, size_t dstsize, const char *src,
 #define agw_event_set(ev, field, src, len)                                   \
     agw_event_set_str((ev)->field, sizeof((ev)->field), (src), (len))
 
+/*
+ * Whether the event counts in error rates: an error status or class, but
+ * not a client that left before the end (499, client_closed), which is
+ * neither the gateway's failure nor the provider's.
+ */
+int agw_event_is_error(const agw_event_t *ev);
+
 /* The error class's name for storage and display: "none", "rate_limit"... */
 const char *agw_event_error_class_name(unsigned cls);
 const char *agw_event_cache_status_name(unsigned cs);

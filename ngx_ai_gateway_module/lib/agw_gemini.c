@@ -259,6 +259,7 @@ agw_gm_status_name(agw_err_class_t cls)
     case AGW_ERR_BAD_GATEWAY:     return "UNAVAILABLE";
     case AGW_ERR_OVERLOADED:      return "UNAVAILABLE";
     case AGW_ERR_TIMEOUT:         return "DEADLINE_EXCEEDED";
+    case AGW_ERR_CLIENT_CLOSED:   return "CANCELLED";
     case AGW_ERR_NONE:            break;
     }
 

@@ -16,6 +16,12 @@
  * fragments, so that a Gemini client gets one whole functionCall part. */
 typedef struct agw_gemini_call_s  agw_gemini_call_t;
 
+/* What the encoder may hold for the end of the stream: bytes of tool calls
+ * (ids, names, signatures, arguments) and calls; past either the stream
+ * ends with an error chunk. */
+#define AGW_GEMINI_MAX_HELD        (4 * 1024 * 1024)
+#define AGW_GEMINI_MAX_HELD_CALLS  512
+
 typedef struct {
     /* both sides: a bit per candidate (choice) that appeared */
     uint32_t            seen;
@@ -28,6 +34,7 @@ typedef struct {
     agw_gemini_call_t  *calls;          /* malloc'd, ncalls_held used */
     size_t              ncalls_held;
     size_t              ncalls_cap;
+    size_t              held_bytes;
     const char         *finish[AGW_GEMINI_MAX_CANDIDATES]; /* static names */
     char                id[96];         /* responseId sent to the client */
 } agw_gemini_stream_t;

@@ -42,6 +42,7 @@ agw_gemini_stream_free(agw_gemini_stream_t *g)
     g->calls = NULL;
     g->ncalls_held = 0;
     g->ncalls_cap = 0;
+    g->held_bytes = 0;
 }
 
 
@@ -250,6 +251,10 @@ agw_gm_held_call(agw_gemini_stream_t *g, size_t cand, size_t index)
         }
     }
 
+    if (g->ncalls_held == AGW_GEMINI_MAX_HELD_CALLS) {
+        return NULL;
+    }
+
     if (g->ncalls_held == g->ncalls_cap) {
         cap = g->ncalls_cap ? g->ncalls_cap * 2 : 4;
         c = realloc(g->calls, cap * sizeof(agw_gemini_call_t));
@@ -270,7 +275,7 @@ agw_gm_held_call(agw_gemini_stream_t *g, size_t cand, size_t index)
 
 
 static int
-agw_gm_replace(char **dst, const char *src)
+agw_gm_replace(agw_gemini_stream_t *g, char **dst, const char *src)
 {
     char  *p;
 
@@ -283,48 +288,72 @@ agw_gm_replace(char **dst, const char *src)
         return -1;
     }
 
-    free(*dst);
+    if (*dst != NULL) {
+        g->held_bytes -= strlen(*dst);
+        free(*dst);
+    }
+    g->held_bytes += strlen(p);
     *dst = p;
     return 0;
 }
 
 
-/* Appends the tool call fragments of a delta to the held calls. */
+/*
+ * Appends the tool call fragments of a delta to the held calls, within
+ * AGW_GEMINI_MAX_HELD bytes and AGW_GEMINI_MAX_HELD_CALLS calls (a
+ * provider streaming without end must not take the worker's memory).
+ */
 static int
-agw_gm_hold_calls(agw_gemini_stream_t *g, size_t cand, const json_t *tcs)
+agw_gm_hold_calls(agw_stream_t *s, size_t cand, const json_t *tcs)
 {
-    size_t              i;
-    json_t             *tc, *fn, *k;
-    const char         *a;
-    agw_gemini_call_t  *c;
+    size_t                i;
+    json_t               *tc, *fn, *k;
+    const char           *a;
+    agw_gemini_call_t    *c;
+    agw_gemini_stream_t  *g = &s->gemini;
 
     json_array_foreach(tcs, i, tc) {
         k = json_object_get(tc, "index");
         c = agw_gm_held_call(g, cand, json_is_integer(k)
                                       ? (size_t) json_integer_value(k) : i);
         if (c == NULL) {
+            if (g->ncalls_held == AGW_GEMINI_MAX_HELD_CALLS) {
+                goto too_much;
+            }
             return -1;
         }
 
         fn = json_object_get(tc, "function");
         a = json_string_value(json_object_get(fn, "arguments"));
 
-        if (agw_gm_replace(&c->id, json_string_value(json_object_get(tc,
-                                                                     "id")))
-            != 0
-            || agw_gm_replace(&c->name,
+        if (agw_gm_replace(g, &c->id,
+                           json_string_value(json_object_get(tc, "id"))) != 0
+            || agw_gm_replace(g, &c->name,
                               json_string_value(json_object_get(fn, "name")))
                != 0
-            || agw_gm_replace(&c->sig, json_string_value(json_object_get(
+            || agw_gm_replace(g, &c->sig, json_string_value(json_object_get(
                    json_object_get(json_object_get(tc, "extra_content"),
                                    "google"), "thought_signature"))) != 0
             || (a != NULL && agw_buf_append_str(&c->args, a) != 0))
         {
             return -1;
         }
+
+        g->held_bytes += a != NULL ? strlen(a) : 0;
+        if (g->held_bytes > AGW_GEMINI_MAX_HELD) {
+            goto too_much;
+        }
     }
 
     return 0;
+
+too_much:
+
+    agw_error_set(&s->error, AGW_ERR_BAD_GATEWAY, 0, "stream_too_large",
+                  "the upstream streamed tool calls past the %d bytes or %d "
+                  "calls the gateway holds for a Gemini client",
+                  AGW_GEMINI_MAX_HELD, AGW_GEMINI_MAX_HELD_CALLS);
+    return -1;
 }
 
 
@@ -364,7 +393,7 @@ agw_gm_stream_encode(agw_stream_t *s, json_t *chunk, agw_buf_t *out)
             g->finish[idx] = agw_gm_finish_from_hub(fr);
         }
 
-        if (agw_gm_hold_calls(g, idx, json_object_get(delta, "tool_calls"))
+        if (agw_gm_hold_calls(s, idx, json_object_get(delta, "tool_calls"))
             != 0)
         {
             goto failed;

@@ -174,6 +174,7 @@ agw_error_status(agw_err_class_t cls)
     case AGW_ERR_BAD_GATEWAY:     return 502;
     case AGW_ERR_OVERLOADED:      return 503;
     case AGW_ERR_TIMEOUT:         return 504;
+    case AGW_ERR_CLIENT_CLOSED:   return 499;
     }
 
     return 500;
@@ -1026,6 +1027,16 @@ agw_stream_finish(agw_stream_t *s, int upstream_ok, agw_buf_t *out)
 
 
 void
+agw_stream_set_error(agw_stream_t *s, const agw_error_t *err)
+{
+    if (s->error.cls == AGW_ERR_NONE && !s->client_done && !s->provider_done)
+    {
+        s->error = *err;
+    }
+}
+
+
+void
 agw_stream_set_created(agw_stream_t *s, int64_t created)
 {
     s->created = created;
@@ -1056,8 +1067,9 @@ agw_stream_free(agw_stream_t *s)
     agw_sse_free(&s->sse);
 
     /* a stream freed unfinished (the client went away) may still hold a
-     * Gemini encoder's tool-call fragments */
+     * Gemini or Anthropic encoder's tool-call fragments */
     agw_gemini_stream_free(&s->gemini);
+    agw_ant_stream_free(&s->anthropic);
 
     agw_buf_free(&s->model_json);
     agw_buf_free(&s->text_fixed);

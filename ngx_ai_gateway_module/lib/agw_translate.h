@@ -36,7 +36,10 @@ typedef enum {
     AGW_ERR_SERVER,             /* 500 */
     AGW_ERR_BAD_GATEWAY,        /* 502: the upstream answered garbage */
     AGW_ERR_OVERLOADED,         /* 503 (Anthropic 529) */
-    AGW_ERR_TIMEOUT             /* 504 */
+    AGW_ERR_TIMEOUT,            /* 504 */
+    AGW_ERR_CLIENT_CLOSED       /* 499: the client left before the end;
+                                   recorded, never sent, not an error of
+                                   the gateway or the provider */
 } agw_err_class_t;
 
 typedef struct {
@@ -156,6 +159,14 @@ int agw_stream_feed(agw_stream_t *s, const char *data, size_t len,
  * Calling it again appends nothing.
  */
 int agw_stream_finish(agw_stream_t *s, int upstream_ok, agw_buf_t *out);
+
+/*
+ * Why the stream ends early, when the caller knows it better than "cut"
+ * (the provider stalled past the read timeout): agw_stream_finish() then
+ * reports err in the client's error event instead of stream_truncated.
+ * Changes nothing once the stream met an error or ended.
+ */
+void agw_stream_set_error(agw_stream_t *s, const agw_error_t *err);
 
 /*
  * The Unix time for a "created" field when the provider's stream has none

@@ -2,9 +2,10 @@
  * ngx_http_ai_gateway_access: the access phase.
  *
  * Finds which endpoint and dialect the request is for (errors must leave
- * in that dialect), refuses a body over the limit before it is read, and
- * authenticates the client key by its SHA-256 against the static keys of
- * nginx.conf and the daemon's dynamic keys.
+ * in that dialect), and authenticates the client key by its SHA-256
+ * against the static keys of nginx.conf and the daemon's dynamic keys.
+ * A body over ai_gateway_max_body_size never gets here: it is the
+ * location's client_max_body_size, which nginx checks first (_module.c).
  */
 
 #include <ngx_config.h>
@@ -13,6 +14,14 @@
 
 #include "ngx_http_ai_gateway_module.h"
 #include "agw_hash.h"
+
+
+/*
+ * A key not known while the dynamic keys load is looked up again every
+ * POLL ms, for at most WAIT ms (keys.c).
+ */
+#define NGX_HTTP_AI_GATEWAY_KEYS_POLL  5
+#define NGX_HTTP_AI_GATEWAY_KEYS_WAIT  1000
 
 
 /* this worker's SHA-256 hasher, made on first use */
@@ -25,6 +34,12 @@ static ngx_table_elt_t *ngx_http_ai_gateway_find_header(ngx_http_request_t *r,
     const char *name, size_t len);
 static ngx_int_t ngx_http_ai_gateway_client_key(ngx_http_request_t *r,
     ngx_str_t *key);
+static ngx_int_t ngx_http_ai_gateway_hide_query_key(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ai_gateway_replace_args(ngx_http_request_t *r,
+    ngx_str_t *s, ngx_str_t *args);
+static ngx_int_t ngx_http_ai_gateway_keys_wait(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
+static void ngx_http_ai_gateway_keys_waited(ngx_http_request_t *r);
 
 
 #define ngx_http_ai_gateway_ends(uri, s)                                      \
@@ -39,6 +54,48 @@ ngx_http_ai_gateway_suffix(ngx_str_t *uri, const char *s, size_t len)
 }
 
 
+/*
+ * Whether a client's bytes may become a name (the model): 1 to 255 bytes
+ * of printable, valid UTF-8.  Names reach URLs, headers, logs, and the
+ * events the daemon serves as JSON, which holds UTF-8 only.
+ */
+
+ngx_uint_t
+ngx_http_ai_gateway_client_name(ngx_str_t *name)
+{
+    u_char  *p, *last;
+    size_t   n;
+
+    if (name->len == 0 || name->len > 255) {
+        return 0;
+    }
+
+    p = name->data;
+    last = p + name->len;
+
+    while (p < last) {
+
+        if (*p >= 0x80) {
+            n = agw_json_utf8_len((const char *) p, last - p);
+            if (n == 0) {
+                return 0;
+            }
+
+            p += n;
+            continue;
+        }
+
+        if (*p < 0x20 || *p == 0x7f) {
+            return 0;
+        }
+
+        p++;
+    }
+
+    return 1;
+}
+
+
 /* Sets ctx->endpoint, ctx->client and, for Gemini, ctx->model. */
 
 void
@@ -46,7 +103,7 @@ ngx_http_ai_gateway_endpoint(ngx_http_request_t *r,
     ngx_http_ai_gateway_loc_conf_t *alcf, ngx_http_ai_gateway_ctx_t *ctx)
 {
     u_char     *p, *colon, *last;
-    ngx_str_t  *uri;
+    ngx_str_t  *uri, model;
     ngx_uint_t  serve;
 
     uri = &r->uri;
@@ -110,21 +167,32 @@ ngx_http_ai_gateway_endpoint(ngx_http_request_t *r,
             colon = ngx_strlchr(p, last, ':');
 
             if (colon && colon > p) {
-                ctx->model.data = p;
-                ctx->model.len = colon - p;
                 ctx->client = AGW_DIALECT_GEMINI;
 
                 if (ngx_http_ai_gateway_ends(uri, ":generateContent")) {
                     ctx->endpoint = NGX_HTTP_AI_GATEWAY_EP_GENERATE;
-                    return;
-                }
 
-                if (ngx_http_ai_gateway_ends(uri, ":streamGenerateContent")) {
+                } else if (ngx_http_ai_gateway_ends(uri,
+                                                    ":streamGenerateContent"))
+                {
                     ctx->endpoint = NGX_HTTP_AI_GATEWAY_EP_STREAM_GENERATE;
-                    return;
                 }
 
-                ngx_str_null(&ctx->model);
+                if (ctx->endpoint != NGX_HTTP_AI_GATEWAY_EP_NONE) {
+                    model.data = p;
+                    model.len = colon - p;
+
+                    /*
+                     * Only a valid name is kept: the event stores the model
+                     * even of a request refused before its body is read;
+                     * without one, the content phase refuses the request.
+                     */
+                    if (ngx_http_ai_gateway_client_name(&model)) {
+                        ctx->model = model;
+                    }
+
+                    return;
+                }
             }
         }
 
@@ -225,10 +293,114 @@ ngx_http_ai_gateway_client_key(ngx_http_request_t *r, ngx_str_t *key)
     }
 
     if (ngx_http_arg(r, (u_char *) "key", 3, key) == NGX_OK && key->len) {
-        return NGX_OK;
+        /* key still points into the old query, which stays as it is */
+        return ngx_http_ai_gateway_hide_query_key(r);
     }
 
     return NGX_DECLINED;
+}
+
+
+/*
+ * The key was in the query: take every key= parameter out of what logs
+ * and variables show of the request ($request, $request_uri, $args, the
+ * error log's request: "..."), in new strings.  Nothing after the access
+ * phase needs it, and the tries never carry the client's query.
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_hide_query_key(ngx_http_request_t *r)
+{
+    u_char     *p, *last, *next, *d;
+    ngx_str_t   args;
+
+    args.data = ngx_pnalloc(r->pool, r->args.len);
+    if (args.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    d = args.data;
+    last = r->args.data + r->args.len;
+
+    for (p = r->args.data; p < last; p = next + 1) {
+        next = ngx_strlchr(p, last, '&');
+        if (next == NULL) {
+            next = last;
+        }
+
+        /* the parameters ngx_http_arg() would take for "key" */
+        if (next - p >= 4 && ngx_strncasecmp(p, (u_char *) "key=", 4) == 0) {
+            continue;
+        }
+
+        if (d != args.data) {
+            *d++ = '&';
+        }
+
+        d = ngx_cpymem(d, p, next - p);
+    }
+
+    args.len = d - args.data;
+
+    if (ngx_http_ai_gateway_replace_args(r, &r->unparsed_uri, &args)
+           != NGX_OK
+        || ngx_http_ai_gateway_replace_args(r, &r->request_line, &args)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    r->args = args;
+
+    return NGX_OK;
+}
+
+
+/*
+ * s with the query after its first "?" (r->args) replaced by args; the
+ * "?" goes too when args is empty.  HTTP/2 builds its request line apart
+ * from the URI, so the query is found by its bytes, not its address.
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_replace_args(ngx_http_request_t *r, ngx_str_t *s,
+    ngx_str_t *args)
+{
+    u_char  *q, *end, *p;
+    size_t   len;
+
+    q = ngx_strlchr(s->data, s->data + s->len, '?');
+
+    if (q == NULL || (size_t) (s->data + s->len - q - 1) < r->args.len
+        || ngx_strncmp(q + 1, r->args.data, r->args.len) != 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ai_gateway: the query is not where expected in the "
+                      "request line");
+        return NGX_ERROR;
+    }
+
+    end = q + 1 + r->args.len;
+    len = s->len - r->args.len + args->len - (args->len ? 0 : 1);
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    s->len = len;
+    len = q - s->data;
+    s->data = ngx_cpymem(p, s->data, len);
+
+    if (args->len) {
+        *s->data++ = '?';
+        s->data = ngx_cpymem(s->data, args->data, args->len);
+    }
+
+    ngx_memcpy(s->data, end, p + s->len - s->data);
+    s->data = p;
+
+    return NGX_OK;
 }
 
 
@@ -256,22 +428,17 @@ ngx_http_ai_gateway_access_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    if (r->headers_in.content_length_n > (off_t) alcf->max_body) {
-        /* do not read a body this large only to throw it away */
-        r->keepalive = 0;
-        rc = ngx_http_ai_gateway_send_error(r, ctx->client,
-                 AGW_ERR_TOO_LARGE, 0, "request_too_large",
-                 "Request body of %lld bytes is larger than the %llu bytes "
-                 "allowed", (long long) r->headers_in.content_length_n,
-                 (unsigned long long) alcf->max_body);
-        goto done;
-    }
-
     if (!alcf->auth) {
         return NGX_DECLINED;
     }
 
-    if (ngx_http_ai_gateway_client_key(r, &key) != NGX_OK) {
+    rc = ngx_http_ai_gateway_client_key(r, &key);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc != NGX_OK) {
         if (ngx_http_discard_request_body(r) != NGX_OK) {
             r->keepalive = 0;
         }
@@ -301,7 +468,14 @@ ngx_http_ai_gateway_access_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    /* the lookup starts a load that is due, which the key may then await */
     k = ngx_http_ai_gateway_keys_find(r, ctx->key_hash);
+
+    if (ngx_http_ai_gateway_keys_pending(r, ctx->key_hash)
+        && ngx_http_ai_gateway_keys_wait(r, ctx) == NGX_AGAIN)
+    {
+        return NGX_AGAIN;
+    }
 
     if (k == NULL || !agw_key_usable(k, ngx_time())) {
 
@@ -338,6 +512,63 @@ done:
 }
 
 
+/*
+ * A dynamic key while new dynamic keys load (keys.c): the request, not the
+ * worker, waits for the load, as limit_req delays one, then the access
+ * phase runs again; after KEYS_WAIT the keys there are judge it.
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_keys_wait(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx)
+{
+    if (!ctx->keys_waiting) {
+        ctx->keys_waiting = 1;
+        ctx->keys_wait = ngx_current_msec;
+
+    } else if (ngx_current_msec - ctx->keys_wait
+               >= NGX_HTTP_AI_GATEWAY_KEYS_WAIT)
+    {
+        return NGX_DECLINED;
+    }
+
+    r->read_event_handler = ngx_http_test_reading;
+    r->write_event_handler = ngx_http_ai_gateway_keys_waited;
+    r->connection->write->delayed = 1;
+    ngx_add_timer(r->connection->write, NGX_HTTP_AI_GATEWAY_KEYS_POLL);
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_http_ai_gateway_keys_waited(ngx_http_request_t *r)
+{
+    ngx_event_t  *wev;
+
+    wev = r->connection->write;
+
+    if (wev->delayed) {
+        /* not the timer: a write event of the connection meanwhile */
+        if (ngx_handle_write_event(wev, 0) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        }
+
+        return;
+    }
+
+    if (ngx_handle_read_event(r->connection->read, 0) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    r->read_event_handler = ngx_http_block_reading;
+    r->write_event_handler = ngx_http_core_run_phases;
+
+    ngx_http_core_run_phases(r);
+}
+
+
 /* 403 unless the key may use the model asked; called once it is known. */
 
 ngx_int_t
@@ -356,4 +587,14 @@ ngx_http_ai_gateway_model_allowed(ngx_http_request_t *r,
     return k != NULL && agw_key_usable(k, ngx_time())
            && agw_key_allows_model(k, (char *) ctx->model.data,
                                    ctx->model.len);
+}
+
+
+void
+ngx_http_ai_gateway_access_exit_process(void)
+{
+    if (ngx_http_ai_gateway_hasher) {
+        agw_sha256_hasher_free(ngx_http_ai_gateway_hasher);
+        ngx_http_ai_gateway_hasher = NULL;
+    }
 }

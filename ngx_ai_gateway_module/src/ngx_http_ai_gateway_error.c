@@ -4,7 +4,10 @@
  * An SDK parses errors by shape: an OpenAI client reads {"error":{...}},
  * an Anthropic client {"type":"error",...}, a Gemini client
  * {"error":{"code","status"}}.  nginx's HTML error pages would break all of
- * them, so every error the gateway makes goes through here.
+ * them, so every error the gateway makes goes through here, and the pages
+ * nginx makes itself in a gateway location (a body over the limit, a bad
+ * chunked body, a body timeout, an internal error) are turned into the
+ * same answers by a header filter.
  */
 
 #include <ngx_config.h>
@@ -15,6 +18,12 @@
 #include <stdio.h>
 
 #include "ngx_http_ai_gateway_module.h"
+
+
+static ngx_int_t ngx_http_ai_gateway_error_page_filter(ngx_http_request_t *r);
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 
 
 /*
@@ -119,6 +128,109 @@ ngx_http_ai_gateway_send_error(ngx_http_request_t *r, agw_dialect_t dialect,
     rc = ngx_http_ai_gateway_send_json(r, err.status, body.data, body.len,
                                        NULL);
     agw_buf_free(&body);
+
+    return rc;
+}
+
+
+ngx_int_t
+ngx_http_ai_gateway_error_filter_init(ngx_conf_t *cf)
+{
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_ai_gateway_error_page_filter;
+
+    return NGX_OK;
+}
+
+
+/* What a page nginx makes itself says, in a sentence an SDK can show. */
+
+static const char *
+ngx_http_ai_gateway_page_message(ngx_int_t status)
+{
+    switch (status) {
+    case NGX_HTTP_BAD_REQUEST:
+        return "The request could not be read";
+    case NGX_HTTP_UNAUTHORIZED:
+        return "Authentication is required";
+    case NGX_HTTP_FORBIDDEN:
+        return "Access is denied";
+    case NGX_HTTP_NOT_FOUND:
+        return "Not found";
+    case NGX_HTTP_REQUEST_TIME_OUT:
+        return "The request body did not arrive in time";
+    case NGX_HTTP_TOO_MANY_REQUESTS:
+    case NGX_HTTP_SERVICE_UNAVAILABLE:
+        /* limit_req and limit_conn answer 503 unless told otherwise */
+        return "Too many requests, or the service is unavailable";
+    }
+
+    return status < NGX_HTTP_INTERNAL_SERVER_ERROR
+           ? "The request was refused"
+           : "The gateway failed to handle the request";
+}
+
+
+/*
+ * One of nginx's own error pages (r->err_status is set only by
+ * ngx_http_special_response_handler(), never by the gateway's answers) on
+ * a gateway location: the client gets the same status in its dialect.
+ * The whole answer goes out from here; header_only then keeps
+ * ngx_http_send_special_response() from sending its HTML after it.  An
+ * operator's error_page redirects before any header is sent, so it wins.
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_error_page_filter(ngx_http_request_t *r)
+{
+    ngx_int_t                        rc, status;
+    agw_err_class_t                  cls;
+    ngx_http_core_loc_conf_t        *clcf;
+    ngx_http_ai_gateway_ctx_t       *ctx;
+    ngx_http_ai_gateway_loc_conf_t  *alcf;
+
+    status = r->err_status;
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ai_gateway_module);
+
+    if (r != r->main || alcf->serve == 0
+        || status < NGX_HTTP_BAD_REQUEST
+        || r->headers_out.status != (ngx_uint_t) status)
+    {
+        return ngx_http_next_header_filter(r);
+    }
+
+    /* made here when nginx answered before the access phase */
+    ctx = ngx_http_ai_gateway_get_ctx(r);
+    if (ctx == NULL) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    r->err_status = 0;
+    ctx->status = status;
+
+    if (status == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
+        /* ai_gateway_max_body_size, set as the location's limit */
+        clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+        rc = ngx_http_ai_gateway_send_error(r, ctx->client,
+                 AGW_ERR_TOO_LARGE, 0, "request_too_large",
+                 "The request body is larger than the %lld bytes allowed",
+                 (long long) clcf->client_max_body_size);
+
+    } else {
+        cls = agw_error_class_of_status((int) status);
+
+        rc = ngx_http_ai_gateway_send_error(r, ctx->client, cls, status,
+                 NULL, "%s", ngx_http_ai_gateway_page_message(status));
+    }
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        /* the answer could not be made (no memory): nginx's page, then */
+        r->err_status = status;
+        return ngx_http_next_header_filter(r);
+    }
+
+    r->header_only = 1;
 
     return rc;
 }

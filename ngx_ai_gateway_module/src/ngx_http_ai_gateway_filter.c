@@ -19,9 +19,14 @@
 
 /* a failed try's body is kept this far, for the all-fail passthrough */
 #define NGX_HTTP_AI_GATEWAY_ERROR_BODY_MAX  (256 * 1024)
-/* a whole answer larger than this is refused rather than held */
-#define NGX_HTTP_AI_GATEWAY_BODY_MAX        (64 * 1024 * 1024)
-#define NGX_HTTP_AI_GATEWAY_OUT_BUF         4096
+
+/*
+ * The try holds provider bytes it could not translate yet (r->buffered):
+ * the image filter's bit, a filter that never runs on the internal
+ * location; nginx only tests the bits for non-zero, each filter clears its
+ * own.
+ */
+#define NGX_HTTP_AI_GATEWAY_BUFFERED        0x08
 
 
 static ngx_int_t ngx_http_ai_gateway_filter_postconf(ngx_conf_t *cf);
@@ -99,25 +104,59 @@ ngx_http_ai_gateway_try_ctx(ngx_http_request_t *r)
 }
 
 
-/* Upstream headers a client may see when nothing is translated. */
+/*
+ * Upstream headers a client may see when nothing is translated: what the
+ * dialects' SDKs read (request ids, rate limits, retry hints), by an
+ * allow-list.  Everything else stays with the gateway: hop-by-hop headers
+ * (Connection, Keep-Alive, Upgrade, TE, Trailer) describe the gateway's own
+ * connection to the provider; an authentication challenge (WWW- and
+ * Proxy-Authenticate) is about the gateway's provider key, not the
+ * client's; cookies (Set-Cookie) are the provider's session with the
+ * gateway, for the provider's domain; and organization headers name the
+ * gateway's provider account.  Content-Type is set by the gateway itself.
+ */
+
+static ngx_uint_t
+ngx_http_ai_gateway_passes_header(ngx_str_t *name)
+{
+    ngx_str_t         *p;
+    static ngx_str_t   pass[] = {
+        ngx_string("x-request-id"),            /* OpenAI */
+        ngx_string("request-id"),              /* Anthropic */
+        ngx_string("apim-request-id"),         /* Azure OpenAI */
+        ngx_string("retry-after"),
+        ngx_string("retry-after-ms"),
+        ngx_string("x-should-retry"),
+        ngx_string("openai-processing-ms"),
+        ngx_string("openai-version"),
+        ngx_null_string
+    };
+    static ngx_str_t   prefix[] = {
+        ngx_string("x-ratelimit-"),            /* OpenAI, Azure */
+        ngx_string("anthropic-ratelimit-"),
+        ngx_null_string
+    };
+
+    if (ngx_http_ai_gateway_name_in(name, pass)) {
+        return 1;
+    }
+
+    for (p = prefix; p->len; p++) {
+        if (name->len > p->len
+            && ngx_strncasecmp(name->data, p->data, p->len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
 
 ngx_int_t
 ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr)
 {
-    static ngx_str_t   skip[] = {
-        ngx_string("content-length"),
-        ngx_string("content-type"),
-        ngx_string("content-encoding"),
-        ngx_string("transfer-encoding"),
-        ngx_string("connection"),
-        ngx_string("keep-alive"),
-        ngx_string("set-cookie"),
-        ngx_string("server"),
-        ngx_string("date"),
-        ngx_null_string
-    };
-
     ngx_uint_t         i;
     ngx_list_part_t   *part;
     ngx_table_elt_t   *h;
@@ -137,11 +176,8 @@ ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
             i = 0;
         }
 
-        if (h[i].hash == 0) {
-            continue;
-        }
-
-        if (ngx_http_ai_gateway_name_in(&h[i].key, skip)) {
+        if (h[i].hash == 0 || !ngx_http_ai_gateway_passes_header(&h[i].key))
+        {
             continue;
         }
 
@@ -277,6 +313,14 @@ ngx_http_ai_gateway_header_filter(ngx_http_request_t *r)
     /* NGINX-NOTES pitfall 7: the core header filter ignores subrequests */
     r->header_sent = 1;
 
+    /*
+     * The answer must be read, not sent from a file: nginx's copy filter,
+     * above this one (a dynamic filter goes below it), then reads what
+     * proxy_buffering on spilled to a temp file, or a proxy_cache hit,
+     * into memory, as it does for the sub and SSI filters.
+     */
+    r->filter_need_in_memory = 1;
+
     ctx->try_answered = 1;
     ctx->try_status = r->headers_out.status;
 
@@ -288,6 +332,17 @@ ngx_http_ai_gateway_header_filter(ngx_http_request_t *r)
     }
 
     ctx->try_ok = 1;
+
+    /* the answer may yet be cut: learn how, for the try's outcome */
+    ngx_http_ai_gateway_upstream_watch(r, ctx);
+
+    if (!ctx->counted) {
+        ctx->counted = 1;
+
+        if (ngx_http_ai_gateway_memory_hold(r->main) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
 
     if (ctx->stream_req) {
         return ngx_http_ai_gateway_start_stream(r, ctx);
@@ -334,72 +389,94 @@ ngx_http_ai_gateway_capture(ngx_http_request_t *r,
 
 
 /*
- * ctx->out as a chain of our buffers, `tail` after it; *out is NULL when
- * both are empty.  Buffers are recycled (pitfall 12: one allocation per
- * event would grow the pool for the whole stream), and with `flush` the
- * last one is flushed: the write filter flushes recycled buffers anyway,
- * so a chain to be held gets them unrecycled.
+ * Our translated bytes (ctx->out from ctx->out_pos) into the try's output
+ * buffers, as many as ai_gateway_buffers allows: a client slower than the
+ * provider holds at most those, and the rest waits in the provider's own
+ * buffers, unread, so that nginx stops reading the provider and TCP slows
+ * it down.  Buffers are recycled (NGINX-NOTES pitfall 12); the last one is
+ * flushed: a stream goes out event by event.
  */
 
 static ngx_int_t
-ngx_http_ai_gateway_out_chain(ngx_http_request_t *r,
-    ngx_http_ai_gateway_ctx_t *ctx, ngx_uint_t flush, ngx_chain_t *tail,
+ngx_http_ai_gateway_fill(ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx,
     ngx_chain_t **out)
 {
-    size_t        off, n;
-    ngx_buf_t    *b;
-    ngx_chain_t  **ll, *cl;
+    size_t                           n;
+    ngx_buf_t                       *b;
+    ngx_chain_t                     *cl, **ll;
+    ngx_http_ai_gateway_loc_conf_t  *alcf;
 
-    *out = NULL;
+    alcf = ngx_http_get_module_loc_conf(r->main, ngx_http_ai_gateway_module);
+
     ll = out;
     b = NULL;
 
-    if (ngx_http_ai_gateway_capture(r, ctx, ctx->out.data, ctx->out.len)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
+    while (ctx->out_pos < ctx->out.len) {
 
-    for (off = 0; off < ctx->out.len; off += n) {
-        cl = ngx_chain_get_free_buf(r->pool, &ctx->free);
-        if (cl == NULL) {
-            return NGX_ERROR;
+        if (ctx->free) {
+            cl = ctx->free;
+            ctx->free = cl->next;
+            b = cl->buf;
+
+        } else if (ctx->nbufs < alcf->bufs.num) {
+            b = ngx_calloc_buf(r->pool);
+            cl = ngx_alloc_chain_link(r->pool);
+            if (b == NULL || cl == NULL) {
+                return NGX_ERROR;
+            }
+
+            b->tag = (ngx_buf_tag_t) &ngx_http_ai_gateway_filter_module;
+            b->recycled = 1;
+            cl->buf = b;
+            ctx->nbufs++;
+
+        } else {
+            break;
         }
 
-        b = cl->buf;
-
         if (b->start == NULL) {
-            b->start = ngx_palloc(r->pool, NGX_HTTP_AI_GATEWAY_OUT_BUF);
+            /* new, or given back while the stream was idle */
+            b->start = ngx_palloc(r->pool, alcf->bufs.size);
             if (b->start == NULL) {
                 return NGX_ERROR;
             }
 
-            b->end = b->start + NGX_HTTP_AI_GATEWAY_OUT_BUF;
-            b->tag = (ngx_buf_tag_t) &ngx_http_ai_gateway_filter_module;
+            b->end = b->start + alcf->bufs.size;
             b->temporary = 1;
         }
 
-        n = ngx_min((size_t) (b->end - b->start), ctx->out.len - off);
+        n = ngx_min((size_t) (b->end - b->start), ctx->out.len - ctx->out_pos);
+
+        if (ngx_http_ai_gateway_capture(r, ctx, ctx->out.data + ctx->out_pos,
+                                        n)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
         b->pos = b->start;
-        b->last = ngx_cpymem(b->pos, ctx->out.data + off, n);
-        b->recycled = flush;
+        b->last = ngx_cpymem(b->pos, ctx->out.data + ctx->out_pos, n);
         b->flush = 0;
+        ctx->out_pos += n;
 
         *ll = cl;
         ll = &cl->next;
     }
 
-    agw_buf_reset(&ctx->out);
+    *ll = NULL;
 
     if (b) {
-        b->flush = flush;
+        b->flush = 1;
 
         if (ctx->ttfb == 0) {
             ctx->ttfb = ngx_max(ngx_current_msec - ctx->start, 1);
         }
     }
 
-    *ll = tail;
+    if (ctx->out_pos == ctx->out.len) {
+        agw_buf_reset(&ctx->out);
+        ctx->out_pos = 0;
+    }
 
     return NGX_OK;
 }
@@ -441,47 +518,6 @@ ngx_http_ai_gateway_end_link(ngx_http_request_t *r)
 
 
 /*
- * Sends a try's translated events on, then `tail` (the try's own
- * end-of-output buffer), if any.  Events are flushed as they come (no
- * buffering of the answer), except the provider's last bytes: once the
- * try's upstream has its whole answer (u->length is 0 before the output
- * filter runs, for a Content-Length and a chunked answer alike), nginx
- * finalizes the try and then the client's request before it returns to
- * epoll, and ngx_http_ai_gateway_send_end() sends what is held here with
- * the response's end, in one write instead of two.  On loopback a write
- * costs as much as parsing the whole stream.
- */
-
-static ngx_int_t
-ngx_http_ai_gateway_emit(ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx,
-    ngx_chain_t *tail)
-{
-    ngx_int_t     rc;
-    ngx_chain_t  *out;
-
-    if (r->upstream && r->upstream->length == 0) {
-        /* held in ctx->out for the response's end */
-        return tail ? ngx_http_next_body_filter(r, tail) : NGX_OK;
-    }
-
-    if (ngx_http_ai_gateway_out_chain(r, ctx, 1, tail, &out) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    if (out == NULL) {
-        return NGX_OK;
-    }
-
-    rc = ngx_http_next_body_filter(r, out);
-
-    ngx_chain_update_chains(r->pool, &ctx->free, &ctx->busy, &out,
-                          (ngx_buf_tag_t) &ngx_http_ai_gateway_filter_module);
-
-    return rc;
-}
-
-
-/*
  * The end of a streamed response, from the client's request: what the
  * filter held or the handler wrote into ctx->out, and the last buffer
  * (what ngx_http_send_special(r, NGX_HTTP_LAST) sends) in one chain.
@@ -491,174 +527,531 @@ ngx_int_t
 ngx_http_ai_gateway_send_end(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
+    size_t        len;
+    ngx_buf_t    *b;
     ngx_chain_t  *last, *out;
 
-    if (ctx->out.len == 0) {
+    /* (the handler may have reset ctx->out after the filter sent part) */
+    if (ctx->out.len <= ctx->out_pos) {
+        agw_buf_reset(&ctx->out);
+        ctx->out_pos = 0;
         return ngx_http_send_special(r, NGX_HTTP_LAST);
     }
 
-    last = ngx_http_ai_gateway_end_link(r);
-    if (last == NULL
-        || ngx_http_ai_gateway_out_chain(r, ctx, 0, last, &out) != NGX_OK)
+    len = ctx->out.len - ctx->out_pos;
+
+    if (ngx_http_ai_gateway_capture(r, ctx, ctx->out.data + ctx->out_pos, len)
+        != NGX_OK)
     {
         return NGX_ERROR;
     }
+
+    last = ngx_http_ai_gateway_end_link(r);
+    b = ngx_create_temp_buf(r->pool, len);
+    out = ngx_alloc_chain_link(r->pool);
+    if (last == NULL || b == NULL || out == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->last = ngx_cpymem(b->pos, ctx->out.data + ctx->out_pos, len);
+    agw_buf_reset(&ctx->out);
+    ctx->out_pos = 0;
+
+    if (ctx->ttfb == 0) {
+        ctx->ttfb = ngx_max(ngx_current_msec - ctx->start, 1);
+    }
+
+    out->buf = b;
+    out->next = last;
 
     return ngx_http_output_filter(r, out);
 }
 
 
-/* Provider bytes of a stream into ctx->out, by whichever translator. */
+/*
+ * Up to `size` of b's unread bytes, at *data: where they are in memory,
+ * or read into ctx->file_buf from the file they are in.  The copy filter
+ * gives this filter memory (filter_need_in_memory); a file buffer that
+ * still comes is read here, with the blocking read the copy filter makes
+ * without aio, rather than skipped.  Returns the count, or NGX_ERROR: a
+ * buffer that cannot be read is never passed over.
+ */
 
-static int
-ngx_http_ai_gateway_stream_feed(ngx_http_ai_gateway_ctx_t *ctx,
-    agw_responses_t *rs, const char *data, size_t len)
+static ssize_t
+ngx_http_ai_gateway_buf_data(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_buf_t *b, size_t size, u_char **data)
 {
-    int  rc;
+    ssize_t                          n;
+    ngx_http_ai_gateway_loc_conf_t  *alcf;
 
-    if (rs == NULL) {
-        return agw_stream_feed(ctx->stream, data, len, &ctx->out);
+    if (ngx_buf_in_memory(b)) {
+        *data = b->pos;
+        return ngx_min(size, (size_t) (b->last - b->pos));
     }
 
-    rc = agw_responses_feed(rs, data, len, &ctx->out);
+    if (!b->in_file || b->file == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "ai_gateway: a provider buffer neither in memory "
+                      "nor in a file");
+        return NGX_ERROR;
+    }
 
-    /* the variables, the cost and the event read ctx->usage */
-    agw_usage_merge(&ctx->usage, &rs->usage);
+    alcf = ngx_http_get_module_loc_conf(r->main, ngx_http_ai_gateway_module);
 
-    return rc;
+    if (ctx->file_buf == NULL) {
+        ctx->file_buf = ngx_pnalloc(r->pool, alcf->bufs.size);
+        if (ctx->file_buf == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    size = (size_t) ngx_min((off_t) ngx_min(size, alcf->bufs.size),
+                            b->file_last - b->file_pos);
+
+    n = ngx_read_file(b->file, ctx->file_buf, size, b->file_pos);
+
+    if (n == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if ((size_t) n != size) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ai_gateway: read only %z of %uz bytes of \"%V\"",
+                      n, size, &b->file->name);
+        return NGX_ERROR;
+    }
+
+    *data = ctx->file_buf;
+
+    return n;
 }
 
 
-static ngx_int_t
-ngx_http_ai_gateway_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+static void
+ngx_http_ai_gateway_buf_consume(ngx_buf_t *b, size_t n)
 {
-    int                         rc;
-    size_t                      size, max;
-    ngx_buf_t                  *b;
-    ngx_chain_t                *cl, *tail;
-    agw_responses_t            *rs;
+    if (ngx_buf_in_memory(b)) {
+        b->pos += n;
+    }
+
+    if (b->in_file) {
+        b->file_pos += n;
+    }
+}
+
+
+/* Provider bytes of a stream into ctx->out, by whichever translator. */
+
+static ngx_int_t
+ngx_http_ai_gateway_stream_feed(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, agw_responses_t *rs, u_char *data,
+    size_t len)
+{
+    int  rc;
+
+    if (ctx->stream_failed) {
+        return NGX_OK;
+    }
+
+    /* the client's events are about the provider's size: one allocation
+     * instead of a doubling per event */
+    if (agw_buf_reserve(&ctx->out, len + len / 4 + 512) != 0) {
+        return NGX_ERROR;
+    }
+
+    if (rs == NULL) {
+        rc = agw_stream_feed(ctx->stream, (char *) data, len, &ctx->out);
+
+    } else {
+        rc = agw_responses_feed(rs, (char *) data, len, &ctx->out);
+
+        /* the variables, the cost and the event read ctx->usage */
+        agw_usage_merge(&ctx->usage, &rs->usage);
+    }
+
+    if (rc != 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ai_gateway: provider \"%V\" sent a malformed stream",
+                      &ctx->step->provider->name);
+        ctx->stream_failed = 1;
+    }
+
+    return NGX_OK;
+}
+
+
+/* The provider's stream ended: the client's dialect's end into ctx->out. */
+
+static ngx_int_t
+ngx_http_ai_gateway_stream_finish(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, agw_responses_t *rs)
+{
+    int  rc;
+
+    rc = rs ? agw_responses_finish(rs, &ctx->out)
+            : agw_stream_finish(ctx->stream, !ctx->stream_failed, &ctx->out);
+    if (rc < 0) {
+        return NGX_ERROR;
+    }
+
+    if (rc > 0 && rs && rs->error_sent) {
+        /* an error event or response.failed: recorded as a cut chat
+         * stream is, the client has the provider's own */
+        ctx->stream_truncated = 1;
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ai_gateway: provider \"%V\" reported an error in its "
+                      "stream: %s", &ctx->step->provider->name,
+                      rs->error.message);
+
+    } else if (rc > 0) {
+        /* the client got the dialect's error event instead of an end */
+        ctx->stream_truncated = 1;
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ai_gateway: provider \"%V\" ended its stream without "
+                      "its end marker", &ctx->step->provider->name);
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The try's write handler while the filter holds provider bytes.  With
+ * proxy_buffering on, nginx's event pipe calls the filter again only when
+ * it has new provider bytes or too many busy buffers, not when the client
+ * can take more: this one lets the filter go on first.  (Unbuffered, the
+ * upstream's own handler calls the filter while the client's connection
+ * is buffered.)
+ */
+
+static void
+ngx_http_ai_gateway_try_writer(ngx_http_request_t *r)
+{
+    ngx_http_event_handler_pt   handler;
     ngx_http_ai_gateway_ctx_t  *ctx;
 
     ctx = ngx_http_ai_gateway_try_ctx(r);
-    if (ctx == NULL || in == NULL) {
-        return ngx_http_next_body_filter(r, in);
+    if (ctx == NULL) {
+        return;
     }
 
-    rs = ngx_http_get_module_ctx(r->main, ngx_http_ai_gateway_filter_module);
+    handler = ctx->try_writer;
+    r->write_event_handler = handler;
 
-    if (ctx->try_ok && ctx->header_sent && ctx->stream == NULL && rs == NULL)
+    if ((r->buffered & NGX_HTTP_AI_GATEWAY_BUFFERED)
+        && !r->connection->write->timedout)
     {
-        /* a raw stream (completions, responses): bytes pass unchanged */
+        (void) ngx_http_output_filter(r, NULL);
+    }
+
+    handler(r);
+}
+
+
+/*
+ * Everything the stream had was sent: while it waits for the provider's
+ * next event (an open stream mostly waits), its output memory goes back,
+ * to be taken again for the next event (a malloc and a free per provider
+ * read, against a fifth of what an open stream costs).  Output buffers
+ * that came from the pool's own blocks (ai_gateway_buffers smaller than
+ * request_pool_size) stay: freeing those is not possible.
+ */
+
+static void
+ngx_http_ai_gateway_idle(ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    for (cl = ctx->free; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (b->start && ngx_pfree(r->pool, b->start) == NGX_OK) {
+            b->start = NULL;
+            b->pos = NULL;
+            b->last = NULL;
+            b->end = NULL;
+        }
+    }
+
+    agw_buf_free(&ctx->out);
+    ctx->out_pos = 0;
+}
+
+
+/*
+ * A 2xx stream: provider bytes are translated a piece at a time (at most
+ * one output buffer of them) and only while the output buffers can take
+ * the result; what the client cannot take yet stays in the provider's
+ * buffers, unread (ctx->in).
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_stream_body(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, agw_responses_t *rs, ngx_chain_t *in)
+{
+    u_char                          *data;
+    ssize_t                          n;
+    ngx_int_t                        rc;
+    ngx_uint_t                       hold;
+    ngx_buf_t                       *b;
+    ngx_chain_t                     *cl, *out;
+    ngx_http_ai_gateway_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r->main, ngx_http_ai_gateway_module);
+
+    if (in) {
+        if (ngx_chain_add_copy(r->pool, &ctx->in, in) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        /* the try's end came: the post-subrequest handler, which runs
+         * before the held bytes are translated, must not call it cut */
         for (cl = in; cl; cl = cl->next) {
             if (cl->buf->last_buf || cl->buf->last_in_chain) {
                 ctx->got_last = 1;
             }
+        }
 
-            if (ngx_buf_in_memory(cl->buf)
-                && ngx_http_ai_gateway_capture(r, ctx, cl->buf->pos,
-                                               cl->buf->last - cl->buf->pos)
-                   != NGX_OK)
+    } else {
+        /* the client may take more: let what is buffered below go first */
+        out = NULL;
+        if (ngx_http_next_body_filter(r, NULL) == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        ngx_chain_update_chains(r->pool, &ctx->free, &ctx->busy, &out,
+                          (ngx_buf_tag_t) &ngx_http_ai_gateway_filter_module);
+    }
+
+    hold = 0;
+
+    for ( ;; ) {
+
+        /* provider buffers read whole leave; the last ends the stream */
+        while (ctx->in && ngx_buf_size(ctx->in->buf) == 0) {
+            cl = ctx->in;
+            ctx->in = cl->next;
+
+            if ((cl->buf->last_buf || cl->buf->last_in_chain)
+                && ngx_http_ai_gateway_stream_finish(r, ctx, rs) != NGX_OK)
             {
                 return NGX_ERROR;
             }
+
+            ngx_free_chain(r->pool, cl);
         }
 
-        if (ctx->ttfb == 0) {
-            ctx->ttfb = ngx_max(ngx_current_msec - ctx->start, 1);
+        /*
+         * Once the try's upstream has its whole answer (u->length is 0
+         * before the output filter runs, for a Content-Length and a chunked
+         * answer alike), nginx finalizes the try and then the client's
+         * request before it returns to epoll, and send_end() sends the
+         * provider's last bytes with the response's end, in one write
+         * instead of two: on loopback a write costs as much as parsing the
+         * whole stream.
+         */
+        hold = (ctx->in == NULL && r->upstream && r->upstream->length == 0);
+
+        if (ctx->out_pos < ctx->out.len && !hold) {
+            if (ngx_http_ai_gateway_fill(r, ctx, &out) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            if (out == NULL) {
+                /* every buffer is on its way to a slower client */
+                break;
+            }
+
+            rc = ngx_http_next_body_filter(r, out);
+
+            ngx_chain_update_chains(r->pool, &ctx->free, &ctx->busy, &out,
+                          (ngx_buf_tag_t) &ngx_http_ai_gateway_filter_module);
+
+            if (rc == NGX_ERROR) {
+                return NGX_ERROR;
+            }
+
+            continue;
         }
 
-        return ngx_http_next_body_filter(r, in);
+        if (ctx->in == NULL) {
+            break;
+        }
+
+        b = ctx->in->buf;
+
+        n = ngx_http_ai_gateway_buf_data(r, ctx, b, alcf->bufs.size, &data);
+
+        if (n == NGX_ERROR) {
+            /* the client gets the dialect's error event, not an end */
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "ai_gateway: the answer of provider \"%V\" cannot "
+                          "be read", &ctx->step->provider->name);
+            ctx->stream_failed = 1;
+            n = ngx_buf_size(b);
+
+        } else if (ngx_http_ai_gateway_stream_feed(r, ctx, rs, data, n)
+                   != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        ngx_http_ai_gateway_buf_consume(b, n);
     }
 
-    tail = NULL;
+    if (ctx->got_last && ctx->in == NULL && !ctx->end_sent
+        && (hold || ctx->out_pos == ctx->out.len))
+    {
+        /* the try's end of output, as a buffer of our own: the emptied
+         * upstream buffers must not go on (zero-size buffers alert) */
+        ctx->end_sent = 1;
+
+        cl = ngx_http_ai_gateway_end_link(r);
+        if (cl == NULL || ngx_http_next_body_filter(r, cl) == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (ctx->in == NULL && ctx->out.len == 0 && ctx->busy == NULL) {
+        ngx_http_ai_gateway_idle(r, ctx);
+    }
+
+    if (ctx->in || (!hold && ctx->out_pos < ctx->out.len)) {
+        r->buffered |= NGX_HTTP_AI_GATEWAY_BUFFERED;
+
+        if (r->upstream && r->upstream->buffering
+            && r->write_event_handler != ngx_http_ai_gateway_try_writer)
+        {
+            ctx->try_writer = r->write_event_handler;
+            r->write_event_handler = ngx_http_ai_gateway_try_writer;
+        }
+
+    } else {
+        r->buffered &= ~NGX_HTTP_AI_GATEWAY_BUFFERED;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A whole answer, or a failed try's body: kept in ctx->resp for the
+ * handler to translate or to fail over.  A 2xx answer larger than
+ * ai_gateway_max_response_size is dropped (and answered with a 502 by the
+ * handler); a failed try's body is kept as far as it fits.
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_keep_body(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_chain_t *in)
+{
+    size_t                           max;
+    u_char                          *data;
+    ssize_t                          n;
+    ngx_buf_t                       *b;
+    ngx_chain_t                     *cl;
+    ngx_http_ai_gateway_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r->main, ngx_http_ai_gateway_module);
+
+    max = ctx->try_ok ? alcf->max_response
+                      : NGX_HTTP_AI_GATEWAY_ERROR_BODY_MAX;
 
     for (cl = in; cl; cl = cl->next) {
         b = cl->buf;
-        size = ngx_buf_in_memory(b) ? (size_t) (b->last - b->pos) : 0;
 
-        if (size && ctx->try_ok && ctx->header_sent) {
-            /* the client's events are about the provider's size: one
-             * allocation instead of a doubling per event */
-            if (agw_buf_reserve(&ctx->out, size + size / 4 + 512) != 0) {
-                return NGX_ERROR;
-            }
+        while (ngx_buf_size(b)) {
 
-            if (!ctx->stream_failed
-                && ngx_http_ai_gateway_stream_feed(ctx, rs, (char *) b->pos,
-                                                   size)
-                   != 0)
+            if (ctx->resp_too_large || ctx->resp_unreadable
+                || (!ctx->try_ok && ctx->resp.len + ngx_buf_size(b) > max))
             {
-                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                              "ai_gateway: provider \"%V\" sent a malformed "
-                              "stream", &ctx->step->provider->name);
-                ctx->stream_failed = 1;
+                /* swallowed */
+                ngx_http_ai_gateway_buf_consume(b, ngx_buf_size(b));
+                break;
             }
 
-        } else if (size) {
-            max = ctx->try_ok ? NGX_HTTP_AI_GATEWAY_BODY_MAX
-                              : NGX_HTTP_AI_GATEWAY_ERROR_BODY_MAX;
-
-            if (ctx->resp.len + size <= max) {
-                if (agw_buf_append(&ctx->resp, b->pos, size) != 0) {
-                    return NGX_ERROR;
-                }
-
-            } else if (ctx->try_ok) {
+            if (ctx->resp.len + ngx_buf_size(b) > max) {
                 ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                               "ai_gateway: answer of provider \"%V\" is "
                               "larger than %uz bytes",
                               &ctx->step->provider->name, max);
+                ctx->resp_too_large = 1;
+                agw_buf_free(&ctx->resp);
+                continue;
+            }
+
+            n = ngx_http_ai_gateway_buf_data(r, ctx, b, ngx_buf_size(b),
+                                             &data);
+            if (n == NGX_ERROR) {
+                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                              "ai_gateway: the answer of provider \"%V\" "
+                              "cannot be read", &ctx->step->provider->name);
+                ctx->resp_unreadable = 1;
+                agw_buf_free(&ctx->resp);
+                continue;
+            }
+
+            if (agw_buf_append(&ctx->resp, data, n) != 0) {
                 return NGX_ERROR;
             }
-        }
 
-        b->pos = b->last;
+            ngx_http_ai_gateway_buf_consume(b, n);
+        }
 
         if (b->last_buf || b->last_in_chain) {
             ctx->got_last = 1;
         }
     }
 
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_ai_gateway_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_chain_t                *cl;
+    agw_responses_t            *rs;
+    ngx_http_ai_gateway_ctx_t  *ctx;
+
+    ctx = ngx_http_ai_gateway_try_ctx(r);
+    if (ctx == NULL) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    rs = ngx_http_get_module_ctx(r->main, ngx_http_ai_gateway_filter_module);
+
     if (!(ctx->try_ok && ctx->header_sent)) {
         /* kept for the handler: nothing goes to the client yet */
-        return NGX_OK;
+        return in ? ngx_http_ai_gateway_keep_body(r, ctx, in) : NGX_OK;
     }
 
-    if (ctx->got_last) {
-        rc = rs ? agw_responses_finish(rs, &ctx->out)
-                : agw_stream_finish(ctx->stream, !ctx->stream_failed,
-                                    &ctx->out);
-        if (rc < 0) {
-            return NGX_ERROR;
+    if (ctx->stream || rs) {
+        return ngx_http_ai_gateway_stream_body(r, ctx, rs, in);
+    }
+
+    /*
+     * A raw stream (completions, responses): bytes pass unchanged, and
+     * nginx's own buffers bound what a slow client holds.
+     */
+    for (cl = in; cl; cl = cl->next) {
+        if (cl->buf->last_buf || cl->buf->last_in_chain) {
+            ctx->got_last = 1;
         }
 
-        if (rc > 0 && rs && rs->error_sent) {
-            /* an error event or response.failed: recorded as a cut
-             * chat stream is, the client has the provider's own */
-            ctx->stream_truncated = 1;
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "ai_gateway: provider \"%V\" reported an error "
-                          "in its stream: %s", &ctx->step->provider->name,
-                          rs->error.message);
-
-        } else if (rc > 0) {
-            /* the client got the dialect's error event instead of an end */
-            ctx->stream_truncated = 1;
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "ai_gateway: provider \"%V\" ended its stream "
-                          "without its end marker",
-                          &ctx->step->provider->name);
-        }
-
-        /*
-         * The try's end of output goes on, as a buffer of our own: the
-         * emptied upstream buffers must not (zero-size buffers alert).
-         */
-        tail = ngx_http_ai_gateway_end_link(r);
-        if (tail == NULL) {
+        if (ngx_buf_in_memory(cl->buf)
+            && ngx_http_ai_gateway_capture(r, ctx, cl->buf->pos,
+                                           cl->buf->last - cl->buf->pos)
+               != NGX_OK)
+        {
             return NGX_ERROR;
         }
     }
 
-    return ngx_http_ai_gateway_emit(r, ctx, tail);
+    if (in && ctx->ttfb == 0) {
+        ctx->ttfb = ngx_max(ngx_current_msec - ctx->start, 1);
+    }
+
+    return ngx_http_next_body_filter(r, in);
 }

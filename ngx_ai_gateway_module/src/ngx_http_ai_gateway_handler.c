@@ -35,9 +35,16 @@ static ngx_uint_t ngx_http_ai_gateway_asks_usage(
     ngx_http_ai_gateway_ctx_t *ctx);
 static ngx_int_t ngx_http_ai_gateway_ask_usage(json_t *body);
 static ngx_int_t ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
-    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out);
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out, agw_error_t *err);
 static ngx_int_t ngx_http_ai_gateway_try_done(ngx_http_request_t *sr,
     void *data, ngx_int_t rc);
+static agw_err_class_t ngx_http_ai_gateway_try_outcome(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_int_t rc);
+static agw_err_class_t ngx_http_ai_gateway_stream_error_class(
+    ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx);
+static ngx_uint_t ngx_http_ai_gateway_provider_failed(
+    ngx_http_ai_gateway_ctx_t *ctx, agw_err_class_t cls);
+static ngx_uint_t ngx_http_ai_gateway_reached(ngx_http_request_t *sr);
 static void ngx_http_ai_gateway_wake(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
@@ -47,7 +54,7 @@ static ngx_int_t ngx_http_ai_gateway_models(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
 static ngx_int_t ngx_http_ai_gateway_health(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ai_gateway_send_value(ngx_http_request_t *r,
-    json_t *value);
+    ngx_int_t status, json_t *value);
 
 
 ngx_http_ai_gateway_ctx_t *
@@ -198,21 +205,28 @@ ngx_http_ai_gateway_body_handler(ngx_http_request_t *r)
 }
 
 
-/* The members of a client body the gateway reads itself. */
+/*
+ * The members of a client body the gateway reads itself.  Each must be
+ * there once, spelled plainly: the gateway checks the key's allow-list on
+ * one "model" and forwards the body, and a provider reading another one
+ * (the first of two, or "mod\u0065l") would serve a model never checked,
+ * or stream when the gateway expects a whole answer.
+ */
 
 typedef struct {
     agw_json_member_t  model;
     agw_json_member_t  stream;
     agw_json_member_t  stream_options;
+    const char        *twice;             /* a key found again, or NULL */
     unsigned           has_model:1;
     unsigned           has_stream:1;
     unsigned           has_stream_options:1;
+    unsigned           twice_escaped:1;   /* ...spelled with escapes */
 } ngx_http_ai_gateway_req_scan_t;
 
 
-#define ngx_http_ai_gateway_key_is(m, k)                                     \
-    ((m)->key_len == sizeof(k) - 1                                           \
-     && ngx_strncmp((m)->key, k, sizeof(k) - 1) == 0)
+#define ngx_http_ai_gateway_key_is(key, len, k)                              \
+    ((len) == sizeof(k) - 1 && ngx_strncmp(key, k, sizeof(k) - 1) == 0)
 
 
 static int
@@ -220,18 +234,58 @@ ngx_http_ai_gateway_scan_cb(void *ud, const agw_json_member_t *m)
 {
     ngx_http_ai_gateway_req_scan_t  *req = ud;
 
-    if (ngx_http_ai_gateway_key_is(m, "model")) {
-        req->model = *m;
+    size_t              len;
+    json_t             *j;
+    unsigned            has;
+    const char         *key, *name;
+    agw_json_member_t  *slot;
+
+    key = m->key;
+    len = m->key_len;
+    j = NULL;
+
+    if (ngx_strlchr((u_char *) key, (u_char *) key + len, '\\')) {
+        /* rare: decode the key, its quotes around it, as the provider will */
+        j = json_loadb(key - 1, len + 2, JSON_DECODE_ANY, NULL);
+        if (!json_is_string(j)) {
+            json_decref(j);
+            return 0;                   /* the scan finds what is wrong */
+        }
+
+        key = json_string_value(j);
+        len = json_string_length(j);
+    }
+
+    if (ngx_http_ai_gateway_key_is(key, len, "model")) {
+        name = "model";
+        slot = &req->model;
+        has = req->has_model;
         req->has_model = 1;
 
-    } else if (ngx_http_ai_gateway_key_is(m, "stream")) {
-        req->stream = *m;
+    } else if (ngx_http_ai_gateway_key_is(key, len, "stream")) {
+        name = "stream";
+        slot = &req->stream;
+        has = req->has_stream;
         req->has_stream = 1;
 
-    } else if (ngx_http_ai_gateway_key_is(m, "stream_options")) {
-        req->stream_options = *m;
+    } else if (ngx_http_ai_gateway_key_is(key, len, "stream_options")) {
+        name = "stream_options";
+        slot = &req->stream_options;
+        has = req->has_stream_options;
         req->has_stream_options = 1;
+
+    } else {
+        json_decref(j);
+        return 0;
     }
+
+    if ((has || j) && req->twice == NULL) {
+        req->twice = name;
+        req->twice_escaped = (j != NULL);
+    }
+
+    *slot = *m;
+    json_decref(j);
 
     return 0;
 }
@@ -286,30 +340,18 @@ static ngx_int_t
 ngx_http_ai_gateway_begin(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
-    size_t                            i, errpos;
+    size_t                            errpos;
     ngx_str_t                         arg, model;
     ngx_uint_t                        n;
     agw_json_member_t                 iu;
     ngx_http_ai_gateway_req_scan_t    req;
     ngx_http_ai_gateway_route_t      *rt;
-    ngx_http_ai_gateway_loc_conf_t   *alcf;
     ngx_http_ai_gateway_main_conf_t  *amcf;
 
-    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ai_gateway_module);
     amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
 
     if (ngx_http_ai_gateway_read_body(r, &ctx->body) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    /* a chunked body had no Content-Length to check in the access phase */
-    if (ctx->body.len > alcf->max_body) {
-        r->keepalive = 0;
-        return ngx_http_ai_gateway_send_error(r, ctx->client,
-                   AGW_ERR_TOO_LARGE, 0, "request_too_large",
-                   "Request body of %llu bytes is larger than the %llu "
-                   "bytes allowed", (unsigned long long) ctx->body.len,
-                   (unsigned long long) alcf->max_body);
     }
 
     if (ctx->body.len == 0) {
@@ -333,6 +375,15 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
                    AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
                    "The request body is not a valid JSON object (at byte "
                    "%lu)", (unsigned long) errpos);
+    }
+
+    if (req.twice && ctx->client != AGW_DIALECT_GEMINI) {
+        return ngx_http_ai_gateway_send_error(r, ctx->client,
+                   AGW_ERR_INVALID_REQUEST, 0, "invalid_request",
+                   req.twice_escaped
+                   ? "\"%s\" must be written without escapes"
+                   : "The request body has \"%s\" more than once",
+                   req.twice);
     }
 
     if (ctx->client != AGW_DIALECT_GEMINI) {
@@ -379,17 +430,13 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
         }
     }
 
-    /* the model ends up in URLs, headers and logs: keep it printable */
-    for (i = 0; i < model.len; i++) {
-        if (model.data[i] < 0x20 || model.data[i] == 0x7f) {
-            break;
-        }
-    }
-
-    if (model.len == 0 || model.len > 255 || i != model.len) {
+    /* the model ends up in URLs, headers, logs and events (for Gemini
+       the URL's was kept only if valid) */
+    if (!ngx_http_ai_gateway_client_name(&model)) {
         return ngx_http_ai_gateway_send_error(r, ctx->client,
                    AGW_ERR_INVALID_REQUEST, 0, "invalid_model",
-                   "\"model\" must be 1 to 255 printable characters");
+                   "\"model\" must be 1 to 255 printable characters, in "
+                   "UTF-8");
     }
 
     ctx->model = model;
@@ -609,16 +656,20 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
     ngx_int_t                        rc;
-    ngx_str_t                        uri, body;
+    ngx_str_t                        uri, body, prev_model;
     ngx_buf_t                       *b;
+    agw_error_t                      err;
     ngx_chain_t                     *cl;
     ngx_http_request_t              *sr;
     ngx_http_request_body_t         *rb;
     ngx_http_post_subrequest_t      *ps;
-    ngx_http_ai_gateway_step_t      *steps;
+    ngx_http_ai_gateway_step_t      *steps, *prev;
     ngx_http_ai_gateway_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ai_gateway_module);
+
+    prev = ctx->step;
+    prev_model = ctx->upstream_model;
 
     steps = ctx->route->steps.elts;
     ctx->step = &steps[ctx->order[ctx->next++]];
@@ -630,7 +681,9 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     ctx->try_ok = 0;
     ctx->try_answered = 0;
     ctx->got_last = 0;
+    ctx->try_cut = 0;
     ctx->try_status = 0;
+    ctx->try_rc = 0;
     agw_buf_reset(&ctx->resp);
 
     if (ctx->stream) {
@@ -638,7 +691,27 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
         ctx->stream = NULL;
     }
 
-    rc = ngx_http_ai_gateway_try_body(r, ctx, &body);
+    /*
+     * Everything that can refuse or fail comes before the subrequest: once
+     * made, it is posted and runs, and an answered request must never
+     * reach a provider (it would carry the parent's body and headers).
+     */
+    rc = ngx_http_ai_gateway_try_body(r, ctx, &body, &err);
+
+    if (rc == NGX_DECLINED) {
+        /*
+         * The body cannot be put in this provider's dialect.  No try ran:
+         * the log and the event name the provider of the last one, if any.
+         */
+        ctx->step = prev;
+        ctx->upstream_model = prev_model;
+
+        return ngx_http_ai_gateway_send_error(r, ctx->client, err.cls,
+                                              err.status,
+                                              err.code[0] ? err.code : NULL,
+                                              "%s", err.message);
+    }
+
     if (rc != NGX_OK) {
         return rc;
     }
@@ -658,7 +731,10 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
                ctx->step->provider->name.len);
 
     ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
-    if (ps == NULL) {
+    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
+    b = ngx_calloc_buf(r->pool);
+    cl = ngx_alloc_chain_link(r->pool);
+    if (ps == NULL || rb == NULL || b == NULL || cl == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -673,13 +749,6 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     sr->method = NGX_HTTP_POST;
     ngx_str_set(&sr->method_name, "POST");
     sr->header_only = 0;
-
-    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
-    b = ngx_calloc_buf(r->pool);
-    cl = ngx_alloc_chain_link(r->pool);
-    if (rb == NULL || b == NULL || cl == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
 
     b->start = body.data;
     b->pos = body.data;
@@ -697,6 +766,12 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     if (ngx_http_ai_gateway_upstream_headers(r, sr, ctx, body.len)
         != NGX_OK)
     {
+        /*
+         * Out of memory with the subrequest posted: no URL makes its
+         * proxy_pass fail before it connects, with whatever headers it
+         * holds; its end is not this try's (ctx->sr is not set).
+         */
+        ngx_str_null(&ctx->upstream_url);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -771,17 +846,21 @@ ngx_http_ai_gateway_ask_usage(json_t *body)
 }
 
 
-/* The body of this try, in the provider's dialect, in r->pool. */
+/*
+ * The body of this try, in the provider's dialect, in r->pool.  Answers
+ * nothing itself: NGX_DECLINED means the client's body cannot be sent to
+ * this provider, with why in err, for the caller to answer; any other
+ * value but NGX_OK is a status to end the request with.
+ */
 
 static ngx_int_t
 ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
-    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out)
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out, agw_error_t *err)
 {
     int                               rc;
     char                             *model;
     json_t                           *in;
     json_error_t                      jerr;
-    agw_error_t                       err;
     agw_request_opts_t                opts;
     ngx_http_ai_gateway_provider_t   *pv;
     ngx_http_ai_gateway_loc_conf_t   *alcf;
@@ -820,7 +899,7 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
 
     if (!ctx->raw) {
         ngx_memzero(&opts, sizeof(agw_request_opts_t));
-        ngx_memzero(&err, sizeof(agw_error_t));
+        ngx_memzero(err, sizeof(agw_error_t));
         opts.model = model;
         opts.stream = ctx->stream_req;
         opts.default_max_tokens = (pv->max_tokens != NGX_CONF_UNSET)
@@ -831,18 +910,11 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
         if (agw_translate_request_body(ctx->client, pv->dialect,
                                        (char *) ctx->body.data,
                                        ctx->body.len, &opts, &ctx->out,
-                                       &err)
+                                       err)
             != 0)
         {
-            if (err.cls == AGW_ERR_NONE) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            return ngx_http_ai_gateway_send_error(r, ctx->client, err.cls,
-                                                  err.status,
-                                                  err.code[0] ? err.code
-                                                              : NULL,
-                                                  "%s", err.message);
+            return (err->cls == AGW_ERR_NONE) ? NGX_HTTP_INTERNAL_SERVER_ERROR
+                                              : NGX_DECLINED;
         }
 
         return ngx_http_ai_gateway_pool_copy(r, &ctx->out, out);
@@ -853,9 +925,9 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
     in = json_loadb((char *) ctx->body.data, ctx->body.len, 0, &jerr);
     if (in == NULL) {
         /* valid JSON, but a number beyond what jansson holds */
-        return ngx_http_ai_gateway_send_error(r, ctx->client,
-                   AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
-                   "The request body cannot be translated: %s", jerr.text);
+        agw_error_set(err, AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
+                      "The request body cannot be translated: %s", jerr.text);
+        return NGX_DECLINED;
     }
 
     if (json_object_set_new(in, "model", json_string(model)) != 0
@@ -883,7 +955,9 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
  * the next try from here would queue it behind this one); the main request
  * is woken next and decides.  Called more than once for one subrequest at
  * times (pitfall 5): idempotent.  Returning NGX_OK keeps nginx's error page
- * of a failed try from reaching the client.
+ * of a failed try from reaching the client; after a client abort, 499 ends
+ * the request the way the proxy module ends its own (the log shows 499
+ * when nothing was sent yet).
  */
 
 static ngx_int_t
@@ -892,12 +966,19 @@ ngx_http_ai_gateway_try_done(ngx_http_request_t *sr, void *data,
 {
     ngx_http_ai_gateway_ctx_t *ctx = data;
 
-    ngx_uint_t                      i, retryable;
+    ngx_uint_t                      i, failed;
+    agw_err_class_t                 cls;
     ngx_http_request_t             *r;
     ngx_http_upstream_state_t      *st, *dst;
     ngx_http_ai_gateway_attempt_t  *a;
 
     if (ctx->sr != sr || ctx->try_done) {
+        return NGX_OK;
+    }
+
+    if (rc == NGX_AGAIN) {
+        /* a filter still holds the try's output (the copy filter reading
+         * a temp file for a slow client): called again once it is sent */
         return NGX_OK;
     }
 
@@ -914,19 +995,46 @@ ngx_http_ai_gateway_try_done(ngx_http_request_t *sr, void *data,
         }
     }
 
+    cls = ngx_http_ai_gateway_try_outcome(r, ctx, rc);
+
     a = ngx_array_push(&ctx->attempts);
     if (a) {
         a->provider = ctx->step->provider;
         a->status = ctx->try_status;
+        a->cls = cls;
         a->ms = ngx_current_msec - ctx->try_start;
     }
 
-    retryable = !ctx->try_ok
-                && (ctx->try_status == NGX_HTTP_TOO_MANY_REQUESTS
-                    || ctx->try_status >= NGX_HTTP_INTERNAL_SERVER_ERROR);
+    if (ctx->try_cut) {
+        /* from here on, the status the client would get if this was the
+         * last step: the proxy's own for an answer it could not finish */
+        ctx->try_status = (cls == AGW_ERR_TIMEOUT) ? NGX_HTTP_GATEWAY_TIME_OUT
+                                                   : NGX_HTTP_BAD_GATEWAY;
+    }
 
-    ngx_http_ai_gateway_health_record(r, ctx->step->provider,
-                                      ctx->try_status, retryable);
+    if (ctx->client_closed) {
+        if (ctx->try_ok) {
+            /* the provider was answering well when the client left */
+            ngx_http_ai_gateway_health_record(r, ctx->step->provider,
+                                              ctx->try_status, 0);
+        }
+
+    } else if (!ctx->try_ok && !ngx_http_ai_gateway_reached(sr)) {
+        /* not the provider's failure: no cool-down for it */
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ai_gateway: the internal location answered \"%V\" "
+                      "with %i without a request to provider \"%V\"",
+                      &sr->uri, ctx->try_status, &ctx->step->provider->name);
+
+    } else {
+        failed = ngx_http_ai_gateway_provider_failed(ctx, cls);
+
+        /* a stream that failed after its 200 shows as what ended it */
+        ngx_http_ai_gateway_health_record(r, ctx->step->provider,
+                                          failed && ctx->try_ok
+                                          ? agw_error_status(cls)
+                                          : ctx->try_status, failed);
+    }
 
     /* pitfall 11: $upstream_* of the main request show every try */
     if (sr->upstream_states && sr->upstream_states->nelts) {
@@ -946,13 +1054,24 @@ ngx_http_ai_gateway_try_done(ngx_http_request_t *sr, void *data,
         }
     }
 
-    if (ctx->try_ok && !ctx->got_last && !r->connection->error) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ai_gateway: provider \"%V\" ended its response "
-                      "early", &ctx->step->provider->name);
+    if (ctx->client_closed) {
+        ctx->status = NGX_HTTP_CLIENT_CLOSED_REQUEST;
+        return NGX_HTTP_CLIENT_CLOSED_REQUEST;
     }
 
-    if (retryable) {
+    if (ctx->try_cut || (ctx->try_ok && !ctx->got_last)) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ai_gateway: provider \"%V\" ended its response "
+                      "early (%s)", &ctx->step->provider->name,
+                      cls == AGW_ERR_TIMEOUT ? "timeout" : "connection "
+                                                           "closed");
+    }
+
+    /* nothing has reached the client yet: the next step may answer */
+    if (!ctx->try_ok
+        && (ctx->try_status == NGX_HTTP_TOO_MANY_REQUESTS
+            || ctx->try_status >= NGX_HTTP_INTERNAL_SERVER_ERROR))
+    {
         ctx->try_failed = 1;
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "ai_gateway: provider \"%V\" failed with %i on try "
@@ -961,6 +1080,120 @@ ngx_http_ai_gateway_try_done(ngx_http_request_t *sr, void *data,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * How a try ended, as an error class (AGW_ERR_NONE: well).  A client gone
+ * (closed, reset, or too slow to read within send_timeout) is nobody
+ * else's failure.  A 2xx cut before its end is the provider's: when it was
+ * a whole answer, nothing reached the client and the try counts as failed,
+ * so that the next step is tried.
+ */
+
+static agw_err_class_t
+ngx_http_ai_gateway_try_outcome(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_int_t rc)
+{
+    ngx_connection_t  *c;
+
+    c = r->connection;
+
+    if (c->error || c->timedout || rc == NGX_HTTP_CLIENT_CLOSED_REQUEST) {
+        ctx->client_closed = 1;
+        return AGW_ERR_CLIENT_CLOSED;
+    }
+
+    if (!ctx->try_ok) {
+        return agw_error_class_of_status((int) ctx->try_status);
+    }
+
+    if (!ctx->got_last) {
+        if (!ctx->header_sent) {
+            ctx->try_ok = 0;
+            ctx->try_cut = 1;
+        }
+
+        return (ctx->try_rc == NGX_HTTP_GATEWAY_TIME_OUT) ? AGW_ERR_TIMEOUT
+                                                          : AGW_ERR_BAD_GATEWAY;
+    }
+
+    if (ctx->header_sent && ctx->stream_truncated) {
+        return ngx_http_ai_gateway_stream_error_class(r, ctx);
+    }
+
+    return AGW_ERR_NONE;
+}
+
+
+/*
+ * The class of an error event that ended a stream: the provider's own
+ * (rate limit, overloaded...), read by the translator, or a bad gateway.
+ */
+
+static agw_err_class_t
+ngx_http_ai_gateway_stream_error_class(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx)
+{
+    agw_responses_t    *rs;
+    const agw_error_t  *err;
+
+    err = NULL;
+
+    if (ctx->stream) {
+        err = agw_stream_error(ctx->stream);
+
+    } else {
+        rs = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_filter_module);
+        if (rs) {
+            err = &rs->error;
+        }
+    }
+
+    return (err && err->cls != AGW_ERR_NONE) ? err->cls : AGW_ERR_BAD_GATEWAY;
+}
+
+
+/*
+ * Whether a try counts against its provider for cool-down: a 429 or a 5xx
+ * (the proxy's own 502/504 for an answer it could not finish too), or a
+ * stream the provider cut or ended with its own error of that kind.
+ */
+
+static ngx_uint_t
+ngx_http_ai_gateway_provider_failed(ngx_http_ai_gateway_ctx_t *ctx,
+    agw_err_class_t cls)
+{
+    if (!ctx->try_ok) {
+        return ctx->try_status == NGX_HTTP_TOO_MANY_REQUESTS
+               || ctx->try_status >= NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    switch (cls) {
+    case AGW_ERR_RATE_LIMIT:
+    case AGW_ERR_SERVER:
+    case AGW_ERR_BAD_GATEWAY:
+    case AGW_ERR_OVERLOADED:
+    case AGW_ERR_TIMEOUT:
+        return 1;
+
+    default:
+        return 0;
+    }
+}
+
+
+/*
+ * Whether a try's subrequest got as far as the provider: the upstream
+ * module records a state for every connection it tries.  Without one, the
+ * internal location answered by itself (it is missing, denies, or cannot
+ * proxy).
+ */
+
+static ngx_uint_t
+ngx_http_ai_gateway_reached(ngx_http_request_t *sr)
+{
+    return sr->upstream_states && sr->upstream_states->nelts;
 }
 
 
@@ -986,7 +1219,9 @@ ngx_http_ai_gateway_wake(ngx_http_request_t *r)
     }
 
     if (r->connection->error) {
+        /* gone between two tries */
         ctx->finished = 1;
+        ctx->client_closed = 1;
         ctx->status = NGX_HTTP_CLIENT_CLOSED_REQUEST;
         ngx_http_finalize_request(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
         return;
@@ -1076,17 +1311,32 @@ static ngx_int_t
 ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
-    int                   rc, frc;
-    char                  model[256];
-    agw_error_t           err;
-    agw_responses_t      *rs;
-    agw_response_opts_t   opts;
+    int                              rc, frc;
+    char                             model[256];
+    agw_error_t                      err;
+    agw_responses_t                 *rs;
+    agw_response_opts_t              opts;
+    ngx_http_ai_gateway_attempt_t   *a;
 
     if (ctx->header_sent) {
         /* a stream: its events went out as they came */
         rs = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_filter_module);
 
         if (!ctx->got_last && (ctx->stream || rs)) {
+            if (ctx->try_rc == NGX_HTTP_GATEWAY_TIME_OUT) {
+                /* stalled rather than cut: the client is told so */
+                agw_error_set(&err, AGW_ERR_TIMEOUT, 0, "stream_timeout",
+                              "the provider sent nothing within "
+                              "proxy_read_timeout");
+
+                if (rs == NULL) {
+                    agw_stream_set_error(ctx->stream, &err);
+
+                } else if (rs->error.cls == AGW_ERR_NONE) {
+                    rs->error = err;
+                }
+            }
+
             /* the client's dialect's end of a stream cut short */
             frc = rs ? agw_responses_finish(rs, &ctx->out)
                      : agw_stream_finish(ctx->stream, 0, &ctx->out);
@@ -1102,6 +1352,22 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
 
     /* a whole body, kept by the body filter: translate it now */
     ctx->ttfb = ngx_max(ngx_current_msec - ctx->start, 1);
+
+    if (ctx->resp_too_large || ctx->resp_unreadable) {
+        /* the filter logged why */
+        ctx->status = NGX_HTTP_BAD_GATEWAY;
+
+        if (ngx_http_ai_gateway_gateway_headers(r, ctx) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        return ngx_http_ai_gateway_send_error(r, ctx->client,
+                   AGW_ERR_BAD_GATEWAY, 0, "bad_upstream_response",
+                   "The provider's answer could not be read: %s",
+                   ctx->resp_too_large ? "it is larger than the gateway "
+                                         "accepts"
+                                       : "reading it failed");
+    }
     ngx_cpystrn((u_char *) model, ctx->model.data,
                 ngx_min(ctx->model.len + 1, sizeof(model)));
 
@@ -1146,6 +1412,12 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
                       &ctx->step->provider->name, ctx->try_status,
                       err.message);
 
+        /* the try's outcome, as the event's is */
+        a = ctx->attempts.elts;
+        if (ctx->attempts.nelts) {
+            a[ctx->attempts.nelts - 1].cls = AGW_ERR_BAD_GATEWAY;
+        }
+
         ctx->status = NGX_HTTP_BAD_GATEWAY;
 
         if (ngx_http_ai_gateway_gateway_headers(r, ctx) != NGX_OK) {
@@ -1188,16 +1460,28 @@ ngx_http_ai_gateway_finish_failed(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (!ctx->try_answered) {
-        /* nothing came back: a connect error or a timeout */
+    if (!ngx_http_ai_gateway_reached(ctx->sr)) {
+        ctx->status = NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+        return ngx_http_ai_gateway_send_error(r, ctx->client, AGW_ERR_SERVER,
+                   NGX_HTTP_INTERNAL_SERVER_ERROR, "internal_location_failed",
+                   "The gateway's internal location answered %d without "
+                   "reaching the provider", (int) ctx->try_status);
+    }
+
+    if (!ctx->try_answered || ctx->try_cut) {
+        /* nothing came back (a connect error or a timeout), or an answer
+         * cut before its end: nothing of it is worth passing on */
         cls = (ctx->try_status == NGX_HTTP_GATEWAY_TIME_OUT)
               ? AGW_ERR_TIMEOUT : AGW_ERR_BAD_GATEWAY;
         ctx->status = ctx->try_status;
 
         return ngx_http_ai_gateway_send_error(r, ctx->client, cls,
                    ctx->try_status, "upstream_unavailable",
-                   "The provider did not answer (%s) after %lu %s",
-                   cls == AGW_ERR_TIMEOUT ? "timeout" : "connection failed",
+                   "The provider %s (%s) after %lu %s",
+                   ctx->try_cut ? "ended its answer early" : "did not answer",
+                   cls == AGW_ERR_TIMEOUT ? "timeout"
+                   : ctx->try_cut ? "connection closed" : "connection failed",
                    (unsigned long) ctx->attempts.nelts,
                    ctx->attempts.nelts == 1 ? "try" : "tries");
     }
@@ -1311,30 +1595,27 @@ ngx_http_ai_gateway_models(ngx_http_request_t *r,
         root = json_pack("{s:s, s:o}", "object", "list", "data", list);
     }
 
-    return ngx_http_ai_gateway_send_value(r, root);
+    return ngx_http_ai_gateway_send_value(r, NGX_HTTP_OK, root);
 }
 
 
 static ngx_int_t
 ngx_http_ai_gateway_health(ngx_http_request_t *r)
 {
-    json_t  *providers;
+    json_t     *report;
+    ngx_int_t   status;
 
-    providers = ngx_http_ai_gateway_health_json(r);
-    if (providers == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    report = ngx_http_ai_gateway_health_json(r, &status);
 
-    return ngx_http_ai_gateway_send_value(r,
-               json_pack("{s:s, s:o}", "status", "ok",
-                         "providers", providers));
+    return ngx_http_ai_gateway_send_value(r, status, report);
 }
 
 
 /* Sends value (a new reference, or NULL after a failed json_pack). */
 
 static ngx_int_t
-ngx_http_ai_gateway_send_value(ngx_http_request_t *r, json_t *value)
+ngx_http_ai_gateway_send_value(ngx_http_request_t *r, ngx_int_t status,
+    json_t *value)
 {
     char       *dump;
     ngx_int_t   rc;
@@ -1350,8 +1631,7 @@ ngx_http_ai_gateway_send_value(ngx_http_request_t *r, json_t *value)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = ngx_http_ai_gateway_send_json(r, NGX_HTTP_OK, dump, strlen(dump),
-                                       NULL);
+    rc = ngx_http_ai_gateway_send_json(r, status, dump, strlen(dump), NULL);
     free(dump);
 
     return rc;

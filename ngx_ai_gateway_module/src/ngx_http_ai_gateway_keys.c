@@ -4,10 +4,22 @@
  * Static keys come from nginx.conf.  Dynamic keys come from the admin
  * daemon: it writes a snapshot file next to the state file, then bumps the
  * keys generation in the shared state.  Each worker compares that number
- * on every lookup (one atomic load) and re-reads the snapshot only when it
- * moved, so a key created or revoked through the API takes effect within a
- * request, without a reload; with the daemon stopped the last snapshot
- * keeps serving.
+ * on every lookup (one atomic load) and, when it moved, loads the snapshot
+ * again.
+ *
+ * The snapshot may be large (up to 64 MB): reading and parsing it on the
+ * request path would stop every connection of the worker meanwhile, and
+ * a read is blocking I/O whatever the event loop (a timer would stall it
+ * just as well).  So it is read and parsed in nginx's thread pool
+ * ("default"; `thread_pool default threads=N` tunes it), and swapped in by
+ * the completion handler in the worker; lookups go on with the previous
+ * set until then.  Static keys never wait; a request with any other key
+ * waits for the load in flight (the request is delayed, not the worker; at
+ * most a second, then it is judged by the keys there are), so that a key
+ * created through the API works on its first request and a revoked one is
+ * refused from the first request after the revocation.  With the daemon
+ * stopped the last snapshot keeps serving.  An nginx built without threads
+ * reads it in place.
  */
 
 #include <ngx_config.h>
@@ -21,101 +33,298 @@
 #define NGX_HTTP_AI_GATEWAY_SNAPSHOT_MAX  (64 * 1024 * 1024)
 
 
-/* This worker's copy of the dynamic keys, and the generation it has. */
-static agw_keyset_t  *ngx_http_ai_gateway_dynamic;
-static uint64_t       ngx_http_ai_gateway_dynamic_gen;
+/* One load of the snapshot: asked by the worker, done in a thread. */
+typedef struct {
+    u_char                     *path;     /* "<state>.keys.json" */
+    uint64_t                    gen;      /* the generation asked for */
+    agw_keyset_t               *ks;       /* the keys read, or NULL */
+    ngx_err_t                   errnum;   /* of a failed system call */
+    char                        err[256]; /* what failed */
+} ngx_http_ai_gateway_keys_load_t;
+
+
+static void ngx_http_ai_gateway_keys_start(ngx_http_request_t *r,
+    ngx_http_ai_gateway_main_conf_t *amcf, uint64_t gen);
+static void ngx_http_ai_gateway_keys_read(void *data, ngx_log_t *log);
+static void ngx_http_ai_gateway_keys_loaded(ngx_event_t *ev);
+
+
+/*
+ * This worker's copy of the dynamic keys, the generation it last asked
+ * for (loaded, or failed: not asked again until it moves), and its load.
+ */
+static agw_keyset_t                     *ngx_http_ai_gateway_dynamic;
+static uint64_t                          ngx_http_ai_gateway_dynamic_gen;
+static ngx_http_ai_gateway_keys_load_t   ngx_http_ai_gateway_load;
+static ngx_uint_t                        ngx_http_ai_gateway_loading;
+static ngx_cycle_t                      *ngx_http_ai_gateway_load_cycle;
+#if (NGX_THREADS)
+static ngx_thread_task_t                *ngx_http_ai_gateway_keys_task;
+#endif
+
+
+/* At configuration: the thread pool the snapshot is read in. */
+
+ngx_int_t
+ngx_http_ai_gateway_keys_init_conf(ngx_conf_t *cf,
+    ngx_http_ai_gateway_main_conf_t *amcf)
+{
+#if (NGX_THREADS)
+    if (amcf->state_path.len) {
+        amcf->keys_pool = ngx_thread_pool_add(cf, NULL);
+        if (amcf->keys_pool == NULL) {
+            return NGX_ERROR;
+        }
+    }
+#endif
+
+    return NGX_OK;
+}
 
 
 static void
-ngx_http_ai_gateway_keys_reload(ngx_http_request_t *r,
+ngx_http_ai_gateway_keys_start(ngx_http_request_t *r,
     ngx_http_ai_gateway_main_conf_t *amcf, uint64_t gen)
 {
-    char             err[256];
-    u_char          *path, *buf;
-    ssize_t          n;
-    ngx_fd_t         fd;
-    ngx_file_info_t  fi;
-    agw_keyset_t    *ks;
+    ngx_event_t                       ev;
+    ngx_http_ai_gateway_keys_load_t  *load;
 
-    /* whatever happens, do not retry on every request until it moves */
+    load = &ngx_http_ai_gateway_load;
+
+    if (ngx_http_ai_gateway_load_cycle != ngx_cycle) {
+        /*
+         * a worker has one cycle; only master_process off reloads in the
+         * same process, and the old cycle's pool goes some time after
+         */
+        ngx_http_ai_gateway_load_cycle = (ngx_cycle_t *) ngx_cycle;
+        load->path = NULL;
+#if (NGX_THREADS)
+        ngx_http_ai_gateway_keys_task = NULL;
+#endif
+    }
+
+    if (load->path == NULL) {
+        /* the cycle's pool: the worker's whole life */
+        load->path = ngx_pnalloc(ngx_cycle->pool,
+                                 amcf->state_path.len + sizeof(".keys.json"));
+        if (load->path == NULL) {
+            return;
+        }
+
+        ngx_sprintf(load->path, "%V.keys.json%Z", &amcf->state_path);
+    }
+
+    load->gen = gen;
+    load->ks = NULL;
+    load->errnum = 0;
+    load->err[0] = '\0';
+
+#if (NGX_THREADS)
+
+    if (amcf->keys_pool) {
+        if (ngx_http_ai_gateway_keys_task == NULL) {
+            ngx_http_ai_gateway_keys_task = ngx_thread_task_alloc(
+                                                       ngx_cycle->pool, 0);
+            if (ngx_http_ai_gateway_keys_task == NULL) {
+                return;
+            }
+
+            ngx_http_ai_gateway_keys_task->ctx = load;
+            ngx_http_ai_gateway_keys_task->handler =
+                                               ngx_http_ai_gateway_keys_read;
+            ngx_http_ai_gateway_keys_task->event.handler =
+                                             ngx_http_ai_gateway_keys_loaded;
+            ngx_http_ai_gateway_keys_task->event.data = load;
+            ngx_http_ai_gateway_keys_task->event.log = ngx_cycle->log;
+        }
+
+        if (ngx_thread_task_post(amcf->keys_pool,
+                                 ngx_http_ai_gateway_keys_task)
+            != NGX_OK)
+        {
+            /* a full queue: the next lookup asks again */
+            return;
+        }
+
+        ngx_http_ai_gateway_dynamic_gen = gen;
+        ngx_http_ai_gateway_loading = 1;
+        return;
+    }
+
+#endif
+
+    /* an nginx without threads: here, as the only way there is */
     ngx_http_ai_gateway_dynamic_gen = gen;
 
-    path = ngx_pnalloc(r->pool, amcf->state_path.len + sizeof(".keys.json"));
-    if (path == NULL) {
-        return;
-    }
+    ngx_http_ai_gateway_keys_read(load, r->connection->log);
 
-    ngx_sprintf(path, "%V.keys.json%Z", &amcf->state_path);
+    ngx_memzero(&ev, sizeof(ngx_event_t));
+    ev.data = load;
+    ev.log = r->connection->log;
+    ngx_http_ai_gateway_keys_loaded(&ev);
+}
 
-    /* a small local file, read once per key change: brief, bounded */
-    fd = ngx_open_file(path, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+/*
+ * In a thread of the pool: reads the whole snapshot (until its end, not by
+ * its size: it is the file the daemon renamed into place, whatever it is
+ * now) and parses it into a new key set.  It touches nothing of the
+ * worker's but the load, which the worker leaves alone meanwhile.
+ */
+
+static void
+ngx_http_ai_gateway_keys_read(void *data, ngx_log_t *log)
+{
+    ngx_http_ai_gateway_keys_load_t *load = data;
+
+    char             *buf, *nbuf;
+    size_t            size, len;
+    ssize_t           n;
+    ngx_fd_t          fd;
+    agw_keyset_t     *ks;
+    ngx_file_info_t   fi;
+
+    fd = ngx_open_file(load->path, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
     if (fd == NGX_INVALID_FILE) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, ngx_errno,
-                      "ai_gateway: keys snapshot \"%s\" of generation %uL "
-                      "cannot be opened; keeping the previous keys",
-                      path, gen);
+        load->errnum = ngx_errno;
+        ngx_cpystrn((u_char *) load->err, (u_char *) "cannot be opened",
+                    sizeof(load->err));
         return;
     }
 
-    buf = NULL;
-    ks = NULL;
+    len = 0;
 
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
-        || ngx_file_size(&fi) > NGX_HTTP_AI_GATEWAY_SNAPSHOT_MAX)
-    {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ai_gateway: keys snapshot \"%s\" unreadable or too "
-                      "large", path);
-        goto done;
+    /* its size is the first guess; one byte more shows its end at once */
+    size = 64 * 1024;
+    if (ngx_fd_info(fd, &fi) != NGX_FILE_ERROR && ngx_file_size(&fi) > 0) {
+        size = ngx_min((size_t) ngx_file_size(&fi),
+                       NGX_HTTP_AI_GATEWAY_SNAPSHOT_MAX) + 1;
     }
 
-    buf = ngx_alloc(ngx_file_size(&fi) + 1, r->connection->log);
+    buf = malloc(size);
     if (buf == NULL) {
+        ngx_cpystrn((u_char *) load->err, (u_char *) "out of memory",
+                    sizeof(load->err));
         goto done;
     }
 
-    n = ngx_read_fd(fd, buf, ngx_file_size(&fi));
-    if (n != (ssize_t) ngx_file_size(&fi)) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, ngx_errno,
-                      "ai_gateway: short read of keys snapshot \"%s\"", path);
-        goto done;
+    for ( ;; ) {
+        if (len == size) {
+            size = ngx_min(2 * size, NGX_HTTP_AI_GATEWAY_SNAPSHOT_MAX + 1);
+
+            nbuf = realloc(buf, size);
+            if (nbuf == NULL) {
+                ngx_cpystrn((u_char *) load->err, (u_char *) "out of memory",
+                            sizeof(load->err));
+                goto done;
+            }
+
+            buf = nbuf;
+        }
+
+        n = ngx_read_fd(fd, buf + len, size - len);
+
+        if (n == -1) {
+            if (ngx_errno == NGX_EINTR) {
+                continue;
+            }
+
+            load->errnum = ngx_errno;
+            ngx_cpystrn((u_char *) load->err, (u_char *) "cannot be read",
+                        sizeof(load->err));
+            goto done;
+        }
+
+        if (n == 0) {
+            break;
+        }
+
+        len += n;
+
+        if (len > NGX_HTTP_AI_GATEWAY_SNAPSHOT_MAX) {
+            ngx_cpystrn((u_char *) load->err, (u_char *) "larger than 64 MB",
+                        sizeof(load->err));
+            goto done;
+        }
     }
 
     ks = agw_keyset_new();
     if (ks == NULL) {
+        ngx_cpystrn((u_char *) load->err, (u_char *) "out of memory",
+                    sizeof(load->err));
         goto done;
     }
 
-    if (agw_keyset_load_snapshot(ks, (char *) buf, n, err, sizeof(err)) != 0)
+    if (agw_keyset_load_snapshot(ks, buf, len, load->err, sizeof(load->err))
+        != 0)
     {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ai_gateway: keys snapshot \"%s\": %s; keeping the "
-                      "previous keys", path, err);
         agw_keyset_free(ks);
-        ks = NULL;
         goto done;
+    }
+
+    load->ks = ks;
+
+done:
+
+    free(buf);
+
+    if (ngx_close_file(fd) == NGX_FILE_ERROR && load->err[0] == '\0') {
+        /* the keys are read: only said, not refused */
+        ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
+                      ngx_close_file_n " \"%s\" failed", load->path);
+    }
+}
+
+
+/* Back in the worker: the new keys replace the old, or the old stay. */
+
+static void
+ngx_http_ai_gateway_keys_loaded(ngx_event_t *ev)
+{
+    ngx_http_ai_gateway_keys_load_t *load = ev->data;
+
+    ngx_http_ai_gateway_loading = 0;
+
+    if (load->ks == NULL) {
+        ngx_log_error(NGX_LOG_ERR, ev->log, load->errnum,
+                      "ai_gateway: keys snapshot \"%s\" of generation %uL: "
+                      "%s; keeping the previous keys",
+                      load->path, load->gen, load->err);
+        return;
     }
 
     if (ngx_http_ai_gateway_dynamic) {
         agw_keyset_free(ngx_http_ai_gateway_dynamic);
     }
 
-    ngx_http_ai_gateway_dynamic = ks;
+    ngx_http_ai_gateway_dynamic = load->ks;
+    load->ks = NULL;
 
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+    ngx_log_error(NGX_LOG_INFO, ev->log, 0,
                   "ai_gateway: loaded %uz dynamic keys, generation %uL",
-                  agw_keyset_count(ks), gen);
+                  agw_keyset_count(ngx_http_ai_gateway_dynamic), load->gen);
+}
 
-done:
 
-    if (buf) {
-        ngx_free(buf);
+/*
+ * Whether the key of hash must wait for the load in flight: any but a
+ * static key, for the new snapshot may have created, changed or revoked
+ * it.
+ */
+
+ngx_uint_t
+ngx_http_ai_gateway_keys_pending(ngx_http_request_t *r,
+    const unsigned char *hash)
+{
+    ngx_http_ai_gateway_main_conf_t  *amcf;
+
+    if (!ngx_http_ai_gateway_loading) {
+        return 0;
     }
 
-    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, ngx_errno,
-                      ngx_close_file_n " \"%s\" failed", path);
-    }
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
+
+    return agw_keyset_find(amcf->static_keys, hash) == NULL;
 }
 
 
@@ -128,19 +337,20 @@ ngx_http_ai_gateway_keys_find(ngx_http_request_t *r, const unsigned char *hash)
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
 
+    /* before the static keys: any request starts a load that is due */
+    if (amcf->state_path.len && amcf->state->base) {
+        gen = agw_state_keys_generation(amcf->state);
+
+        if (gen != ngx_http_ai_gateway_dynamic_gen
+            && !ngx_http_ai_gateway_loading)
+        {
+            ngx_http_ai_gateway_keys_start(r, amcf, gen);
+        }
+    }
+
     key = agw_keyset_find(amcf->static_keys, hash);
     if (key) {
         return key;
-    }
-
-    if (amcf->state_path.len == 0 || amcf->state->base == NULL) {
-        return NULL;
-    }
-
-    gen = agw_state_keys_generation(amcf->state);
-
-    if (gen != ngx_http_ai_gateway_dynamic_gen) {
-        ngx_http_ai_gateway_keys_reload(r, amcf, gen);
     }
 
     if (ngx_http_ai_gateway_dynamic == NULL) {
@@ -148,4 +358,24 @@ ngx_http_ai_gateway_keys_find(ngx_http_request_t *r, const unsigned char *hash)
     }
 
     return agw_keyset_find(ngx_http_ai_gateway_dynamic, hash);
+}
+
+
+/*
+ * At worker exit the thread pool has ended first (a core module): a load
+ * it finished whose completion never ran left its key set here.
+ */
+
+void
+ngx_http_ai_gateway_keys_exit_process(void)
+{
+    if (ngx_http_ai_gateway_load.ks) {
+        agw_keyset_free(ngx_http_ai_gateway_load.ks);
+        ngx_http_ai_gateway_load.ks = NULL;
+    }
+
+    if (ngx_http_ai_gateway_dynamic) {
+        agw_keyset_free(ngx_http_ai_gateway_dynamic);
+        ngx_http_ai_gateway_dynamic = NULL;
+    }
 }

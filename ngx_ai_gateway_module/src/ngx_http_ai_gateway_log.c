@@ -14,7 +14,6 @@
 #include <openssl/rand.h>
 
 #include "ngx_http_ai_gateway_module.h"
-#include "agw_responses.h"
 
 
 static ngx_int_t  ngx_http_ai_gateway_request_id_index = NGX_ERROR;
@@ -117,30 +116,6 @@ ngx_http_ai_gateway_log_init(ngx_conf_t *cf)
 }
 
 
-static uint8_t
-ngx_http_ai_gateway_stream_error_class(ngx_http_request_t *r,
-    ngx_http_ai_gateway_ctx_t *ctx)
-{
-    agw_responses_t    *rs;
-    const agw_error_t  *err;
-
-    err = NULL;
-
-    if (ctx->stream) {
-        err = agw_stream_error(ctx->stream);
-
-    } else {
-        rs = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_filter_module);
-        if (rs) {
-            err = &rs->error;
-        }
-    }
-
-    return (err && err->cls != AGW_ERR_NONE) ? (uint8_t) err->cls
-                                              : AGW_ERR_BAD_GATEWAY;
-}
-
-
 #define ngx_http_ai_gateway_event_str(ev, field, s)                           \
     agw_event_set(ev, field, (const char *) (s)->data, (s)->len)
 
@@ -157,7 +132,7 @@ ngx_http_ai_gateway_log_handler(ngx_http_request_t *r)
     const agw_usage_t                *u;
     ngx_http_variable_value_t        *rid;
     ngx_http_ai_gateway_ctx_t        *ctx;
-    ngx_http_ai_gateway_attempt_t    *a;
+    ngx_http_ai_gateway_attempt_t    *a, *last;
     ngx_http_ai_gateway_main_conf_t  *amcf;
 
     if (r != r->main) {
@@ -199,37 +174,39 @@ ngx_http_ai_gateway_log_handler(ngx_http_request_t *r)
 
     ev.status = r->headers_out.status ? (int32_t) r->headers_out.status
                                       : (int32_t) ctx->status;
-    if (r->connection->error && ev.status < NGX_HTTP_SPECIAL_RESPONSE
-        && !ctx->got_last && ctx->step)
-    {
-        ev.status = NGX_HTTP_CLIENT_CLOSED_REQUEST;
-    }
 
-    ev.error_class = (ev.status >= NGX_HTTP_BAD_REQUEST)
-                     ? (uint8_t) agw_error_class_of_status(ev.status) : 0;
-    if (ctx->header_sent && ctx->try_ok
-        && (!ctx->got_last || ctx->stream_truncated))
+    a = ctx->attempts.elts;
+    last = ctx->attempts.nelts ? &a[ctx->attempts.nelts - 1] : NULL;
+
+    if (ctx->client_closed || ev.status == NGX_HTTP_CLIENT_CLOSED_REQUEST
+        || (r->connection->error && ctx->step && !ctx->got_last
+            && ev.status < NGX_HTTP_SPECIAL_RESPONSE))
     {
-        /* a stream cut by the provider: 200 on the wire, an error all
-           the same; the provider's own error event, if it sent one, says
-           which (rate limit, overloaded...) */
-        ev.error_class = ngx_http_ai_gateway_stream_error_class(r, ctx);
+        /* the client left before the end: nobody's failure but its own */
+        ev.status = NGX_HTTP_CLIENT_CLOSED_REQUEST;
+        ev.error_class = AGW_ERR_CLIENT_CLOSED;
+
+    } else if (ctx->header_sent && ctx->try_ok && last) {
+        /* a stream: 200 on the wire, and an error all the same when the
+           provider cut it, stalled or ended it with its own error event
+           (its class: rate limit, overloaded...), as its try says */
+        ev.error_class = (uint8_t) last->cls;
+
+    } else if (ev.status >= NGX_HTTP_BAD_REQUEST) {
+        ev.error_class = (uint8_t) agw_error_class_of_status(ev.status);
     }
 
     ev.n_attempts = (uint8_t) ngx_min(ctx->attempts.nelts, 255);
     ev.client_dialect = (uint8_t) ctx->client;
     ev.stream = ctx->stream_req;
 
-    a = ctx->attempts.elts;
     for (i = 0; i < ctx->attempts.nelts && i < AGW_EVENT_MAX_ATTEMPTS; i++) {
         at = &ev.attempts[i];
         agw_event_set(at, provider, (char *) a[i].provider->name.data,
                       a[i].provider->name.len);
         at->status = (int32_t) a[i].status;
         at->latency_ms = (uint32_t) a[i].ms;
-        at->error_class = (a[i].status >= NGX_HTTP_BAD_REQUEST)
-                          ? (uint8_t) agw_error_class_of_status(a[i].status)
-                          : 0;
+        at->error_class = (uint8_t) a[i].cls;
     }
 
     if (!ngx_http_ai_gateway_request_id_used) {

@@ -32,7 +32,12 @@ static char *ngx_http_ai_gateway_key(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ai_gateway_cooldown(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_ai_gateway_internal_location(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static void ngx_http_ai_gateway_free_keys(void *data);
+static void ngx_http_ai_gateway_check_key_models(ngx_conf_t *cf,
+    ngx_http_ai_gateway_main_conf_t *amcf);
+static void ngx_http_ai_gateway_exit_process(ngx_cycle_t *cycle);
 
 
 static char *ngx_http_ai_gateway_check_max_tokens(ngx_conf_t *cf,
@@ -118,9 +123,23 @@ static ngx_command_t  ngx_http_ai_gateway_commands[] = {
 
     { ngx_string("ai_gateway_internal_location"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
+      ngx_http_ai_gateway_internal_location,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ai_gateway_loc_conf_t, internal),
+      NULL },
+
+    { ngx_string("ai_gateway_buffers"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_conf_set_bufs_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ai_gateway_loc_conf_t, bufs),
+      NULL },
+
+    { ngx_string("ai_gateway_max_response_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ai_gateway_loc_conf_t, max_response),
       NULL },
 
     { ngx_string("ai_gateway_max_tokens"),
@@ -159,7 +178,7 @@ ngx_module_t  ngx_http_ai_gateway_module = {
     ngx_http_ai_gateway_state_init_process, /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_ai_gateway_exit_process,      /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -193,6 +212,12 @@ ngx_http_ai_gateway_create_main_conf(ngx_conf_t *cf)
         != NGX_OK
         || ngx_array_init(&amcf->routes, cf->pool, 8,
                           sizeof(ngx_http_ai_gateway_route_t))
+           != NGX_OK
+        || ngx_array_init(&amcf->gateways, cf->pool, 4,
+                          sizeof(ngx_http_ai_gateway_gateway_conf_t))
+           != NGX_OK
+        || ngx_array_init(&amcf->key_models, cf->pool, 4,
+                          sizeof(ngx_http_ai_gateway_key_models_t))
            != NGX_OK)
     {
         return NULL;
@@ -229,6 +254,20 @@ ngx_http_ai_gateway_free_keys(void *data)
 }
 
 
+/*
+ * What a worker made for itself with malloc (the hasher, the dynamic key
+ * set) is not in any pool: give it back when the worker ends, so that a
+ * leak checker sees a clean exit and finds real leaks.
+ */
+
+static void
+ngx_http_ai_gateway_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_ai_gateway_access_exit_process();
+    ngx_http_ai_gateway_keys_exit_process();
+}
+
+
 static char *
 ngx_http_ai_gateway_init_main_conf(ngx_conf_t *cf, void *conf)
 {
@@ -251,11 +290,15 @@ ngx_http_ai_gateway_init_main_conf(ngx_conf_t *cf, void *conf)
         }
     }
 
+    ngx_http_ai_gateway_check_key_models(cf, amcf);
+
     if (agw_keyset_finalize(amcf->static_keys) != 0) {
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_http_ai_gateway_state_init_conf(cf, amcf) != NGX_OK) {
+    if (ngx_http_ai_gateway_state_init_conf(cf, amcf) != NGX_OK
+        || ngx_http_ai_gateway_keys_init_conf(cf, amcf) != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -278,11 +321,15 @@ ngx_http_ai_gateway_create_loc_conf(ngx_conf_t *cf)
      *
      *     alcf->serve = 0;
      *     alcf->internal = { 0, NULL };
+     *     alcf->internal_file = NULL;
+     *     alcf->internal_line = 0;
+     *     alcf->bufs.num = 0;
      */
 
     alcf->auth = NGX_CONF_UNSET;
     alcf->max_body = NGX_CONF_UNSET_SIZE;
     alcf->max_tokens = NGX_CONF_UNSET;
+    alcf->max_response = NGX_CONF_UNSET_SIZE;
 
     return alcf;
 }
@@ -294,17 +341,42 @@ ngx_http_ai_gateway_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_ai_gateway_loc_conf_t *prev = parent;
     ngx_http_ai_gateway_loc_conf_t *conf = child;
 
+    ngx_http_core_loc_conf_t  *clcf;
+
     ngx_conf_merge_value(conf->auth, prev->auth, 1);
     ngx_conf_merge_size_value(conf->max_body, prev->max_body,
                               10 * 1024 * 1024);
+    if (conf->internal.data == NULL) {
+        conf->internal_file = prev->internal_file;
+        conf->internal_line = prev->internal_line;
+    }
+
     ngx_conf_merge_str_value(conf->internal, prev->internal, "/_ai_gateway/");
     ngx_conf_merge_value(conf->max_tokens, prev->max_tokens, 4096);
+    /* 64 KB of a slow client's stream, as gzip_buffers holds */
+    ngx_conf_merge_bufs_value(conf->bufs, prev->bufs, 16, 4096);
+    ngx_conf_merge_size_value(conf->max_response, prev->max_response,
+                              64 * 1024 * 1024);
 
-    if (conf->internal.len == 0 || conf->internal.data[0] != '/') {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "ai_gateway_internal_location must start with "
-                           "\"/\", not \"%V\"", &conf->internal);
-        return NGX_CONF_ERROR;
+    /*
+     * ai_gateway_max_body_size is the gateway location's
+     * client_max_body_size: nginx checks it as the body arrives (a
+     * Content-Length at once, chunked and HTTP/2 bodies chunk by chunk)
+     * and its 413 is answered in the client's dialect (_error.c).  The
+     * internal location of the tries has none: the client's body was
+     * checked, and a translated body may be larger.  The core module's
+     * merge ran before this one.
+     */
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (conf->serve) {
+        clcf->client_max_body_size = conf->max_body;
+
+    } else if (clcf->name.len >= conf->internal.len
+               && ngx_strncmp(clcf->name.data, conf->internal.data,
+                              conf->internal.len) == 0)
+    {
+        clcf->client_max_body_size = 0;
     }
 
     return NGX_CONF_OK;
@@ -326,7 +398,10 @@ ngx_http_ai_gateway_init(ngx_conf_t *cf)
 
     *h = ngx_http_ai_gateway_access_handler;
 
-    if (ngx_http_ai_gateway_log_init(cf) != NGX_OK) {
+    if (ngx_http_ai_gateway_log_init(cf) != NGX_OK
+        || ngx_http_ai_gateway_error_filter_init(cf) != NGX_OK
+        || ngx_http_ai_gateway_internal_check(cf) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -341,9 +416,11 @@ ngx_http_ai_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_ai_gateway_loc_conf_t *alcf = conf;
 
-    ngx_str_t                 *value;
-    ngx_uint_t                 i, bit;
-    ngx_http_core_loc_conf_t  *clcf;
+    ngx_str_t                           *value;
+    ngx_uint_t                           i, bit;
+    ngx_http_core_loc_conf_t            *clcf;
+    ngx_http_ai_gateway_main_conf_t     *amcf;
+    ngx_http_ai_gateway_gateway_conf_t  *gw;
 
     if (alcf->serve) {
         return "is duplicate";
@@ -384,6 +461,19 @@ ngx_http_ai_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_ai_gateway_content_handler;
+
+    /* the internal location it needs is looked for once http{} is read */
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ai_gateway_module);
+
+    gw = ngx_array_push(&amcf->gateways);
+    if (gw == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    gw->alcf = alcf;
+    gw->cscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_core_module);
+    gw->file = cf->conf_file->file.name.data;
+    gw->line = cf->conf_file->line;
 
     return NGX_CONF_OK;
 }
@@ -928,12 +1018,13 @@ ngx_http_ai_gateway_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_ai_gateway_main_conf_t *amcf = conf;
 
-    char            err[256];
-    char          **models, *name;
-    u_char         *p, *last, *comma;
-    ngx_str_t      *value;
-    ngx_uint_t      n, i;
-    unsigned char   hash[AGW_SHA256_LEN];
+    char                               err[256];
+    char                             **models, *name;
+    u_char                            *p, *last, *comma;
+    ngx_str_t                         *value;
+    ngx_uint_t                         n, i;
+    unsigned char                      hash[AGW_SHA256_LEN];
+    ngx_http_ai_gateway_key_models_t  *km;
 
     value = cf->args->elts;
 
@@ -1010,6 +1101,18 @@ ngx_http_ai_gateway_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             n++;
             p = comma + 1;
         }
+
+        /* routes may follow the key: checked in init_main_conf */
+        km = ngx_array_push(&amcf->key_models);
+        if (km == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        km->name = value[1];
+        km->models = models;
+        km->nmodels = n;
+        km->file = cf->conf_file->file.name.data;
+        km->line = cf->conf_file->line;
     }
 
     name = (char *) value[1].data;
@@ -1028,6 +1131,60 @@ ngx_http_ai_gateway_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * A models= entry that no route serves (exactly, or for "prefix*" any
+ * route starting so) is most likely a typo: the key would get 404 for it.
+ * Not an error, as keys may be written ahead of their routes; without a
+ * "*" route it is warned about at the key's line.
+ */
+
+static void
+ngx_http_ai_gateway_check_key_models(ngx_conf_t *cf,
+    ngx_http_ai_gateway_main_conf_t *amcf)
+{
+    size_t                             len;
+    ngx_uint_t                         i, j, k, prefix;
+    ngx_http_ai_gateway_route_t       *rt;
+    ngx_http_ai_gateway_key_models_t  *km;
+
+    if (amcf->default_route) {
+        return;
+    }
+
+    km = amcf->key_models.elts;
+    rt = amcf->routes.elts;
+
+    for (i = 0; i < amcf->key_models.nelts; i++) {
+        for (j = 0; j < km[i].nmodels; j++) {
+            len = ngx_strlen(km[i].models[j]);
+            prefix = (km[i].models[j][len - 1] == '*');
+
+            if (prefix) {
+                len--;
+            }
+
+            for (k = 0; k < amcf->routes.nelts; k++) {
+                if ((prefix ? rt[k].model.len >= len
+                            : rt[k].model.len == len)
+                    && ngx_strncmp(rt[k].model.data, km[i].models[j], len)
+                       == 0)
+                {
+                    break;
+                }
+            }
+
+            if (k == amcf->routes.nelts) {
+                ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                              "key \"%V\" may use model \"%s\", which no "
+                              "ai_gateway_route serves (and there is no "
+                              "\"*\" route) in %s:%ui", &km[i].name,
+                              km[i].models[j], km[i].file, km[i].line);
+            }
+        }
+    }
+}
+
+
 static char *
 ngx_http_ai_gateway_check_max_tokens(ngx_conf_t *cf, void *post, void *data)
 {
@@ -1039,6 +1196,38 @@ ngx_http_ai_gateway_check_max_tokens(ngx_conf_t *cf, void *post, void *data)
                            "10000000, not %i", *np);
         return NGX_CONF_ERROR;
     }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * ai_gateway_internal_location /PREFIX/;  checked here, where `nginx -t`
+ * can name its line, and its place kept for the checks made after http{}.
+ */
+
+static char *
+ngx_http_ai_gateway_internal_location(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_ai_gateway_loc_conf_t *alcf = conf;
+
+    char  *rv;
+
+    rv = ngx_conf_set_str_slot(cf, cmd, conf);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    if (alcf->internal.len == 0 || alcf->internal.data[0] != '/') {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "ai_gateway_internal_location must start with "
+                           "\"/\", not \"%V\"", &alcf->internal);
+        return NGX_CONF_ERROR;
+    }
+
+    alcf->internal_file = cf->conf_file->file.name.data;
+    alcf->internal_line = cf->conf_file->line;
 
     return NGX_CONF_OK;
 }

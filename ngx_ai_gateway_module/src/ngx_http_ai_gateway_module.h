@@ -4,6 +4,7 @@
  * The module is split by phase: configuration (_module.c), access
  * (_access.c), content and failover (_handler.c), response filters
  * (_filter.c), variables (_variables.c), client-dialect errors (_error.c),
+ * the memory a burst of answers leaves (_memory.c),
  * upstream requests (_upstream.c) and provider health (_health.c).
  */
 
@@ -105,7 +106,22 @@ typedef struct {
     ngx_shm_zone_t             *state_zone;
     agw_price_table_t          *prices;       /* ai_gateway_prices */
     agw_price_table_t          *price_overrides; /* ai_gateway_price */
+    ngx_array_t                 gateways;     /* gateway_conf_t, checked */
+    ngx_array_t                 key_models;   /* key_models_t, checked */
+#if (NGX_THREADS)
+    ngx_thread_pool_t          *keys_pool;    /* reads the keys snapshot */
+#endif
 } ngx_http_ai_gateway_main_conf_t;
+
+
+/* The models= of an `ai_gateway_key`, checked once the routes are known. */
+typedef struct {
+    ngx_str_t                   name;
+    char                      **models;
+    ngx_uint_t                  nmodels;
+    u_char                     *file;
+    ngx_uint_t                  line;
+} ngx_http_ai_gateway_key_models_t;
 
 
 typedef struct {
@@ -113,14 +129,30 @@ typedef struct {
     ngx_flag_t                  auth;
     size_t                      max_body;
     ngx_str_t                   internal;     /* internal location prefix */
+    u_char                     *internal_file; /* where it was set, for */
+    ngx_uint_t                  internal_line; /* messages after parsing */
     ngx_int_t                   max_tokens;   /* anthropic default */
+    ngx_bufs_t                  bufs;         /* a stream's output */
+    size_t                      max_response; /* a whole answer, kept */
 } ngx_http_ai_gateway_loc_conf_t;
+
+
+/* An `ai_gateway` directive, kept for the checks made after parsing. */
+typedef struct {
+    ngx_http_ai_gateway_loc_conf_t  *alcf;
+    ngx_http_core_srv_conf_t        *cscf;   /* its server{} */
+    u_char                          *file;
+    ngx_uint_t                       line;
+} ngx_http_ai_gateway_gateway_conf_t;
 
 
 /* One try of the request against one route step. */
 typedef struct {
     ngx_http_ai_gateway_provider_t  *provider;
-    ngx_int_t                        status;   /* 0: connect error/timeout */
+    ngx_int_t                        status;   /* the provider's, or the
+                                                  proxy's 502/504 when it
+                                                  sent none */
+    agw_err_class_t                  cls;      /* how the try ended */
     ngx_msec_t                       ms;
 } ngx_http_ai_gateway_attempt_t;
 
@@ -148,6 +180,12 @@ typedef struct {
     ngx_http_request_t             *sr;
     ngx_msec_t                      try_start;
     ngx_int_t                       try_status;
+    ngx_int_t                       try_rc;       /* the proxy's own end
+                                                     of an answer already
+                                                     begun: 0, 502, 504 */
+    void                          (*upstream_finalize)(
+                                        ngx_http_request_t *r,
+                                        ngx_int_t rc); /* the proxy's */
 
     ngx_array_t                     attempts;     /* attempt_t */
 
@@ -161,6 +199,14 @@ typedef struct {
     agw_usage_t                     usage;
     ngx_chain_t                    *free;
     ngx_chain_t                    *busy;
+    ngx_int_t                       nbufs;        /* of ai_gateway_buffers */
+    size_t                          out_pos;      /* of ctx->out, sent */
+    ngx_chain_t                    *in;           /* provider buffers not
+                                                     read yet: the client
+                                                     is slower */
+    u_char                         *file_buf;     /* reads of what nginx
+                                                     put in a temp file */
+    ngx_http_event_handler_pt       try_writer;   /* the try's own */
 
     ngx_msec_t                      start;
     ngx_msec_t                      ttfb;         /* 0: no byte yet */
@@ -174,6 +220,8 @@ typedef struct {
     unsigned                        try_answered:1; /* upstream sent a
                                                        status line */
     unsigned                        got_last:1;     /* upstream body ended */
+    unsigned                        try_cut:1;      /* 2xx, then cut */
+    unsigned                        client_closed:1; /* the client left */
     unsigned                        stream_failed:1; /* malformed stream */
     unsigned                        stream_truncated:1; /* ended in error */
     unsigned                        header_sent:1;  /* client headers went */
@@ -181,6 +229,15 @@ typedef struct {
     unsigned                        raw:1;          /* pass bytes as is */
     unsigned                        authenticated:1;
     unsigned                        has_stream_options:1;
+    unsigned                        keys_waiting:1; /* for a keys load */
+    unsigned                        end_sent:1;     /* the try's end went */
+    unsigned                        resp_too_large:1; /* over
+                                                   ai_gateway_max_response_size */
+    unsigned                        resp_unreadable:1; /* a temp file read
+                                                          failed */
+    unsigned                        counted:1;      /* memory_hold() */
+
+    ngx_msec_t                      keys_wait;    /* when that began */
 } ngx_http_ai_gateway_ctx_t;
 
 
@@ -192,6 +249,8 @@ extern ngx_module_t  ngx_http_ai_gateway_filter_module;
 ngx_int_t ngx_http_ai_gateway_access_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_ai_gateway_model_allowed(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
+ngx_uint_t ngx_http_ai_gateway_client_name(ngx_str_t *name);
+void ngx_http_ai_gateway_access_exit_process(void);
 
 /* _handler.c */
 ngx_int_t ngx_http_ai_gateway_content_handler(ngx_http_request_t *r);
@@ -211,12 +270,16 @@ ngx_int_t ngx_http_ai_gateway_send_error(ngx_http_request_t *r,
     __attribute__((format(printf, 6, 7)));  /* C printf, not ngx_sprintf */
 ngx_int_t ngx_http_ai_gateway_send_json(ngx_http_request_t *r,
     ngx_int_t status, const char *data, size_t len, ngx_str_t *type);
+ngx_int_t ngx_http_ai_gateway_error_filter_init(ngx_conf_t *cf);
 
 /* _filter.c */
 ngx_int_t ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr);
 ngx_int_t ngx_http_ai_gateway_send_end(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
+
+/* _memory.c */
+ngx_int_t ngx_http_ai_gateway_memory_hold(ngx_http_request_t *r);
 
 /* _variables.c */
 ngx_int_t ngx_http_ai_gateway_add_variables(ngx_conf_t *cf);
@@ -245,6 +308,8 @@ ngx_int_t ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_http_ai_gateway_ctx_t *ctx, size_t len);
 ngx_int_t ngx_http_ai_gateway_add_upstream(ngx_conf_t *cf,
     ngx_http_ai_gateway_provider_t *p);
+void ngx_http_ai_gateway_upstream_watch(ngx_http_request_t *sr,
+    ngx_http_ai_gateway_ctx_t *ctx);
 ngx_uint_t ngx_http_ai_gateway_name_in(ngx_str_t *name, ngx_str_t *names);
 
 /* _state.c */
@@ -254,15 +319,24 @@ ngx_int_t ngx_http_ai_gateway_state_init_conf(ngx_conf_t *cf,
     ngx_http_ai_gateway_main_conf_t *amcf);
 ngx_int_t ngx_http_ai_gateway_state_init_process(ngx_cycle_t *cycle);
 
+/* _internal.c */
+ngx_int_t ngx_http_ai_gateway_internal_check(ngx_conf_t *cf);
+
 /* _health.c */
 ngx_int_t ngx_http_ai_gateway_health_usable(ngx_http_request_t *r,
     ngx_http_ai_gateway_provider_t *p);
 void ngx_http_ai_gateway_health_record(ngx_http_request_t *r,
     ngx_http_ai_gateway_provider_t *p, ngx_int_t status, ngx_uint_t failed);
-json_t *ngx_http_ai_gateway_health_json(ngx_http_request_t *r);
+json_t *ngx_http_ai_gateway_health_json(ngx_http_request_t *r,
+    ngx_int_t *status);
 
 /* _keys.c */
 const agw_key_t *ngx_http_ai_gateway_keys_find(ngx_http_request_t *r,
+    const unsigned char *hash);
+void ngx_http_ai_gateway_keys_exit_process(void);
+ngx_int_t ngx_http_ai_gateway_keys_init_conf(ngx_conf_t *cf,
+    ngx_http_ai_gateway_main_conf_t *amcf);
+ngx_uint_t ngx_http_ai_gateway_keys_pending(ngx_http_request_t *r,
     const unsigned char *hash);
 
 #endif /* NGX_HTTP_AI_GATEWAY_MODULE_H */

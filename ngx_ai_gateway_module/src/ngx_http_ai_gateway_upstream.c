@@ -5,7 +5,8 @@
  * upstream.conf), whose `proxy_pass $ai_gateway_upstream_url` reaches the
  * provider.  This file builds that URL and the subrequest's header list:
  * the client's headers minus its credentials and hop-by-hop headers, plus
- * the provider's key and extra headers.
+ * the provider's key and extra headers; and it learns from the proxy how
+ * an answer that had begun ended (a cut, a stall).
  */
 
 #include <ngx_config.h>
@@ -401,4 +402,48 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
     sr->headers_in.authorization = NULL;
 
     return NGX_OK;
+}
+
+
+/*
+ * Once a try's answer has begun, the proxy ends it with the reason lost:
+ * a reset, a body shorter than its Content-Length and a stall past
+ * proxy_read_timeout all reach the post-subrequest handler as NGX_ERROR.
+ * The upstream's finalize_request hook still sees the proxy's own code
+ * (502, 504): keep it, for the try's outcome, then let the proxy finish.
+ */
+
+static void
+ngx_http_ai_gateway_upstream_finalize(ngx_http_request_t *sr, ngx_int_t rc)
+{
+    ngx_http_ai_gateway_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(sr->main, ngx_http_ai_gateway_module);
+
+    if (ctx->sr == sr) {
+        ctx->try_rc = rc;
+    }
+
+    ctx->upstream_finalize(sr, rc);
+}
+
+
+/* Called from the header filter, when the try's upstream has answered. */
+
+void
+ngx_http_ai_gateway_upstream_watch(ngx_http_request_t *sr,
+    ngx_http_ai_gateway_ctx_t *ctx)
+{
+    ngx_http_upstream_t  *u;
+
+    u = sr->upstream;
+
+    if (u == NULL || u->finalize_request == NULL
+        || u->finalize_request == ngx_http_ai_gateway_upstream_finalize)
+    {
+        return;
+    }
+
+    ctx->upstream_finalize = u->finalize_request;
+    u->finalize_request = ngx_http_ai_gateway_upstream_finalize;
 }

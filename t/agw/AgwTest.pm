@@ -121,6 +121,14 @@ sub mock_upstream {
             echo_read_request_body;
             echo -n 'this is not json';
         }
+        location /stallbody/ {
+            # a whole answer that stalls after its 200 and first bytes
+            echo_read_request_body;
+            echo -n '{"id":"chatcmpl-stall",';
+            echo_flush;
+            echo_sleep 3;
+            echo -n '"object":"chat.completion"}';
+        }
         location /slow/v1/chat/completions {
             echo_read_request_body;
             echo_sleep 3;

@@ -1,6 +1,8 @@
 #!/usr/bin/perl
 # The database full for a while: events wait in the ring and nothing is
-# lost once there is room again.  Two ways: the daemon's own size cap
+# lost once there is room again, and the health check says so meanwhile
+# (503, storing failing since when, the last success; the ring nearly
+# full) instead of "ok" while every COMMIT fails.  Two ways: the daemon's own size cap
 # (SQLite max_page_count, SQLITE_FULL) lifted with a config reload
 # (SIGHUP), which runs anywhere; and a real full file system, a tiny tmpfs
 # grown afterwards, which needs the right to mount (root, not in every
@@ -11,13 +13,15 @@ use warnings;
 use FindBin;
 use Test::More;
 use Time::HiRes qw(sleep);
+use HTTP::Tiny;
+use JSON::PP;
 
 require "$FindBin::Bin/10-drain-util.pl";
 our ($DIR);
 
 my $state = "$DIR/state";
 my $log = "$DIR/daemon.log";
-my $n = 20000;
+my $n = 20000;     # grows with the events produced below
 
 sub write_file {
     my ($path, $text) = @_;
@@ -46,6 +50,39 @@ ok($rows > 0 && $rows < $n, "only $rows rows fit under the cap");
 is($s->{fill} + $rows, $n, 'the rest waits in the ring');
 ok(kill(0, $pid), 'daemon keeps running');
 
+# the health check, while every COMMIT fails
+my ($api) = slurp($log) =~ /API listening on (\S+)/;
+my $h;
+sub health {
+    my $r = HTTP::Tiny->new(timeout => 5)->get("http://$api/api/v1/health");
+    $h = eval { JSON::PP->new->decode($r->{content}) } // {};
+    return $r->{status};
+}
+SKIP: {
+    skip 'the API is not built in', 9 unless $api;
+
+    ok(wait_until(sub { health() == 503 }, 10),
+       'health: 503 while storing fails');
+    ok(!$h->{ok} && !$h->{store}{ok}, 'not ok, storing not ok');
+    like("@{ $h->{reasons} // [] }", qr/storing events has failed/,
+         'the reason says so');
+    cmp_ok($h->{store}{failing_since_ms} // 0, '>', 0, 'failing since when');
+    cmp_ok($h->{store}{last_success_ms} // 0, '>', 0,
+           'and when the last store was');
+    ok($h->{db}{ok}, 'the database itself still answers reads');
+
+    # fill the ring past 90% (capacity - fill more events)
+    $s = stats($state);
+    my $more = int($s->{capacity} * 0.93) - $s->{fill};
+    like(ringtool('produce', $state, $more, '--tag', 'f'), qr/produced=$more/,
+         "$more more events: the ring nearly full");
+    $n += $more;
+    health();
+    like("@{ $h->{reasons} // [] }", qr/the ring is 9\d% full/,
+         'health: the ring nearly full is a reason too');
+    is($h->{ring}{fill}, stats($state)->{fill}, 'ring fill reported');
+}
+
 write_file($conf, "max-db-size = 0\nbatch_size = 1000\n");
 kill 'HUP', $pid;
 ok(wait_until(sub { stats($state)->{fill} == 0 }, 30),
@@ -56,6 +93,14 @@ is(sql($db, 'SELECT count(*), count(DISTINCT request_id) FROM events'),
 is(sql($db, 'SELECT sum(requests) FROM rollup_minute'), $n,
    'rollups agree');
 is(stats($state)->{dropped}, 0, 'nothing dropped');
+SKIP: {
+    skip 'the API is not built in', 3 unless $api;
+    my $failed_since = $h->{store}{failing_since_ms};
+    is(health(), 200, 'health: 200 again once storing works');
+    ok($h->{ok} && $h->{store}{ok} && !@{ $h->{reasons} }, 'ok, no reason');
+    cmp_ok($h->{store}{last_success_ms}, '>', $failed_since,
+           'the last store is after the failure began');
+}
 is(stop_daemon($pid), 0, 'SIGTERM: exit 0');
 
 # 2. A real file system full.
@@ -76,6 +121,7 @@ SKIP: {
 
     $db = "$mnt/db.sqlite";
     $pid = start_daemon($state, $db, $log, '--batch-size', 1000);
+    $n = 20000;
     like(ringtool('produce', $state, $n, '--tag', 'b'), qr/produced=$n/,
          "$n events produced onto a 512k file system");
 

@@ -488,6 +488,7 @@ subtest 'usage summaries' => sub {
               prompt_tokens => 10, completion_tokens => 5,
               cached_tokens => $i % 2, cost_micro_usd => 1500,
               key_name => $i % 2 ? 'alpha' : 'beta',
+              key_id => $i % 2 ? 'alpha' : 'beta',
               model => $i < 10 ? 'gpt-4o' : 'claude',
               provider => $i < 10 ? 'openai' : 'anthropic' }
         } 1 .. 20);
@@ -575,7 +576,7 @@ subtest 'request logs' => sub {
              'bad_request', qr/sequence number/, 'seq not a number');
     is_error(req(GET => '/api/v1/logs?limit=100000', token => 1), 400,
              'bad_request', qr/"limit"/, 'limit too big');
-    is_error(req(GET => '/api/v1/logs?cursor=5&offset=5', token => 1), 400,
+    is_error(req(GET => '/api/v1/logs?cursor=5.5&offset=5', token => 1), 400,
              'bad_request', qr/not both/, 'cursor and offset');
 };
 

@@ -76,6 +76,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_differ("whole and split streams differ", &whole, &split);
     }
 
+    if (c == AGW_DIALECT_ANTHROPIC) {
+        fuzz_anthropic_blocks(&whole);
+    }
+
     if (c == AGW_DIALECT_GEMINI) {
         check_gemini_framing(&whole, r1 == 1);
 

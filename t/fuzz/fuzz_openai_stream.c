@@ -68,6 +68,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_differ("whole and split streams differ", &whole, &split);
     }
 
+    if (c == AGW_DIALECT_ANTHROPIC) {
+        fuzz_anthropic_blocks(&whole);
+    }
+
     /* the client gets whole events only */
     agw_sse_init(&p, 0);
     if (agw_sse_feed(&p, whole.data, whole.len, fuzz_collect, &ev) != 0

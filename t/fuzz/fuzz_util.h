@@ -317,6 +317,74 @@ fuzz_response_to_clients(agw_dialect_t provider, const uint8_t *data,
 
 #endif /* AGW_TRANSLATE_H */
 
+/* Where an Anthropic client stream's content blocks stand. */
+typedef struct {
+    json_int_t  open;           /* index of the open block, or -1 */
+    json_int_t  next;           /* index the next block must have */
+    int         bad;
+} fuzz_blocks_t;
+
+
+__attribute__((unused)) static int
+fuzz_block_event(void *ud, const agw_sse_event_t *ev)
+{
+    json_t         *j;
+    json_int_t      idx;
+    const char     *type;
+    fuzz_blocks_t  *b = ud;
+
+    j = json_loadb(ev->data, ev->data_len, 0, NULL);
+    type = json_string_value(json_object_get(j, "type"));
+    idx = json_integer_value(json_object_get(j, "index"));
+
+    if (type == NULL) {
+        /* not an Anthropic event: other checks say so */
+
+    } else if (strcmp(type, "content_block_start") == 0) {
+        b->bad |= b->open >= 0 || idx != b->next;
+        b->open = idx;
+        b->next = idx + 1;
+
+    } else if (strcmp(type, "content_block_delta") == 0) {
+        b->bad |= idx != b->open;
+
+    } else if (strcmp(type, "content_block_stop") == 0) {
+        b->bad |= idx != b->open;
+        b->open = -1;
+
+    } else if (strcmp(type, "message_delta") == 0
+               || strcmp(type, "message_stop") == 0)
+    {
+        b->bad |= b->open >= 0;
+    }
+
+    json_decref(j);
+    return 0;
+}
+
+
+/*
+ * An Anthropic client stream the gateway wrote (not passed through): its
+ * content blocks come one at a time in index order, each started, given
+ * its deltas and stopped before the next starts, whatever the provider
+ * interleaved.
+ */
+__attribute__((unused)) static void
+fuzz_anthropic_blocks(const agw_buf_t *out)
+{
+    agw_sse_parser_t  p;
+    fuzz_blocks_t     b = { -1, 0, 0 };
+
+    agw_sse_init(&p, 0);
+    (void) agw_sse_feed(&p, out->data, out->len, fuzz_block_event, &b);
+    agw_sse_free(&p);
+
+    if (b.bad) {
+        fuzz_differ("Anthropic content blocks out of order", out, out);
+    }
+}
+
+
 /*
  * Two streams' SSE events must be the same, event by event: equal bytes,
  * or data that parses to equal JSON (one side may copy escapes as they

@@ -18,6 +18,7 @@ use File::Temp qw(tempdir);
 use IO::Socket::INET;
 use POSIX ();
 use Test::More;
+use AgwNginx qw(free_port main_conf start_nginx);
 
 my $root;
 
@@ -31,7 +32,6 @@ use AgwFixtures qw(fixture_mock cut_reply);
 use AgwTest qw(free_port);
 
 my $sdk = "$root/t/sdk";
-my $nginx = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
 my $module = $ENV{TEST_NGINX_AGW_MODULE};
 my $echo = $ENV{TEST_NGINX_ECHO_MODULE}
     || '/usr/lib/nginx/modules/ngx_http_echo_module.so';
@@ -87,7 +87,6 @@ my %scenarios = (
 my $port = free_port();
 my $mock_port = free_port();
 my $prefix = tempdir('agw-sdk-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{SDK_KEEP});
-mkdir "$prefix/$_" for qw(conf logs);
 
 my $gw = '';
 for my $type (sort keys %scenarios) {
@@ -152,14 +151,7 @@ $gw .= "    server {\n        listen 127.0.0.1:$count_port;\n"
     . " url=http://127.0.0.1:$count_port/v1 key_env=AGW_TEST_UPSTREAM_KEY;\n"
     . "    ai_gateway_route anthropic-count anthropic_count:up-anthropic-model;\n";
 
-my $conf = "load_module $module;\nload_module $echo;\n"
-    . "env AGW_TEST_UPSTREAM_KEY;\nworker_processes 1;\n"
-    . "daemon off;\nmaster_process off;\nerror_log logs/error.log info;\n"
-    . "pid logs/nginx.pid;\n" . ($> == 0 ? "user root;\n" : '')
-    . "events { worker_connections 256; }\nhttp {\n"
-    . "    client_body_temp_path logs/body;\n    proxy_temp_path logs/proxy;\n"
-    . "    fastcgi_temp_path logs/fcgi;\n    uwsgi_temp_path logs/uwsgi;\n"
-    . "    scgi_temp_path logs/scgi;\n"
+my $conf = main_conf($module, $echo)
     . fixture_mock($mock_port, "$root/t/fixtures")
     . $gw
     . "    ai_gateway_key sdk sha256:$client_sha;\n"
@@ -169,16 +161,7 @@ my $conf = "load_module $module;\nload_module $echo;\n"
     . "        location /v1beta/ { ai_gateway gemini; }\n"
     . "        include $root/conf/ai_gateway_upstream.conf;\n    }\n}\n";
 
-open my $fh, '>', "$prefix/conf/nginx.conf" or die $!;
-print $fh $conf;
-close $fh;
-
-my $pid = fork // die "fork: $!";
-if ($pid == 0) {
-    open STDERR, '>>', "$prefix/logs/error.log";
-    exec { $nginx } $nginx, '-p', "$prefix/", '-c', 'conf/nginx.conf'
-        or POSIX::_exit(127);
-}
+my $pid;
 
 END {
     local $?;    # waitpid must not become the test's exit status
@@ -189,14 +172,7 @@ END {
     }
 }
 
-# wait until both servers listen
-for my $try (1 .. 50) {
-    last if IO::Socket::INET->new("127.0.0.1:$port")
-            && IO::Socket::INET->new("127.0.0.1:$mock_port");
-    select undef, undef, undef, 0.1;
-    BAIL_OUT("nginx did not start: " . `cat $prefix/logs/error.log`)
-        if $try == 50;
-}
+$pid = start_nginx($prefix, $conf, $port, $mock_port);
 
 if ($ENV{SDK_KEEP}) {
     diag "nginx on 127.0.0.1:$port, prefix $prefix, key $client_key";

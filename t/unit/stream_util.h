@@ -120,6 +120,38 @@ events_free(events_t *e)
 }
 
 
+/*
+ * OpenAI chunks that add more than bytes of 'a's to the arguments of tool
+ * call index (started before by the caller), 64 KiB a chunk: a provider
+ * streaming a call without end, for the encoders' limits on what they hold.
+ */
+__attribute__((unused)) static int
+crafted_endless_arguments(agw_buf_t *in, int index, size_t bytes)
+{
+    char    *big;
+    size_t   i;
+    int      rc;
+
+    big = malloc(65536 + 1);
+    if (big == NULL) {
+        return -1;
+    }
+    memset(big, 'a', 65536);
+    big[65536] = '\0';
+
+    rc = 0;
+    for (i = 0; rc == 0 && i <= bytes / 65536; i++) {
+        rc = agw_buf_printf(in, "data: {\"choices\":[{\"index\":0,"
+                            "\"delta\":{\"tool_calls\":[{\"index\":%d,"
+                            "\"function\":{\"arguments\":\"%s\"}}]}}]}\n\n",
+                            index, big);
+    }
+
+    free(big);
+    return rc;
+}
+
+
 /* An Anthropic stream up to its first text block's start. */
 #define CRAFTED_ANTHROPIC_TEXT_START                                          \
     "event: message_start\n"                                                 \

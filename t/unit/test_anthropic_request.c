@@ -435,9 +435,95 @@ test_passthrough(void)
 }
 
 
+/*
+ * Mid-conversation system messages (Claude Code sends them): a system role
+ * in messages, its content a string or text blocks (cache_control on the
+ * message or its blocks has no equivalent and goes).  OpenAI gets a system
+ * message at that position, Gemini the text appended to systemInstruction
+ * (it has no system turn), Anthropic the request unchanged; a block other
+ * than text is the client's error, in its dialect.
+ */
+static void
+test_mid_conversation_system(void)
+{
+    json_t              *in, *out;
+    agw_error_t          err;
+    agw_request_opts_t   o = { "m", 0, 1000 };
+    static const char   *req =
+        "{\"model\":\"claude\",\"max_tokens\":100,\"system\":\"Top.\","
+        "\"messages\":["
+        "{\"role\":\"user\",\"content\":\"hi\"},"
+        "{\"role\":\"system\",\"content\":\"Plan mode is on.\"},"
+        "{\"role\":\"assistant\",\"content\":\"ok\"},"
+        "{\"role\":\"user\",\"content\":\"go\"},"
+        "{\"role\":\"system\",\"content\":[{\"type\":\"text\",\"text\":"
+            "\"Plan mode is off.\",\"cache_control\":{\"type\":"
+            "\"ephemeral\"}}],\"cache_control\":{\"type\":\"ephemeral\"}}]}";
+
+    memset(&err, 0, sizeof(err));
+    in = json_loads(req, 0, NULL);
+    out = NULL;
+    is_int(agw_translate_request(AGW_DIALECT_ANTHROPIC, AGW_DIALECT_OPENAI,
+                                 in, &o, &out, &err), 0,
+           "mid-conversation system: to OpenAI");
+    is_json(json_object_get(out, "messages"),
+            "[{\"role\":\"system\",\"content\":\"Top.\"},"
+            "{\"role\":\"user\",\"content\":\"hi\"},"
+            "{\"role\":\"system\",\"content\":\"Plan mode is on.\"},"
+            "{\"role\":\"assistant\",\"content\":\"ok\"},"
+            "{\"role\":\"user\",\"content\":\"go\"},"
+            "{\"role\":\"system\",\"content\":\"Plan mode is off.\"}]",
+            "mid-conversation system: OpenAI system messages in place, "
+            "cache_control dropped");
+    json_decref(out);
+
+    out = NULL;
+    is_int(agw_translate_request(AGW_DIALECT_ANTHROPIC, AGW_DIALECT_GEMINI,
+                                 in, &o, &out, &err), 0,
+           "mid-conversation system: to Gemini");
+    is_json(json_object_get(out, "systemInstruction"),
+            "{\"parts\":[{\"text\":\"Top.\"},{\"text\":\"Plan mode is on.\"},"
+            "{\"text\":\"Plan mode is off.\"}]}",
+            "mid-conversation system: Gemini systemInstruction, in order");
+    is_json(json_object_get(out, "contents"),
+            "[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]},"
+            "{\"role\":\"model\",\"parts\":[{\"text\":\"ok\"}]},"
+            "{\"role\":\"user\",\"parts\":[{\"text\":\"go\"}]}]",
+            "mid-conversation system: Gemini turns without it");
+    json_decref(out);
+
+    out = NULL;
+    is_int(agw_translate_request(AGW_DIALECT_ANTHROPIC,
+                                 AGW_DIALECT_ANTHROPIC, in, &o, &out, &err),
+           0, "mid-conversation system: to Anthropic");
+    is_json_j(json_object_get(out, "messages"),
+              json_object_get(in, "messages"),
+              "mid-conversation system: Anthropic messages unchanged");
+    json_decref(out);
+    json_decref(in);
+
+    memset(&err, 0, sizeof(err));
+    in = json_loads("{\"model\":\"c\",\"max_tokens\":9,\"messages\":["
+                    "{\"role\":\"user\",\"content\":\"hi\"},"
+                    "{\"role\":\"system\",\"content\":[{\"type\":\"image\","
+                    "\"source\":{\"type\":\"url\",\"url\":\"http://x/\"}}]}]}",
+                    0, NULL);
+    out = NULL;
+    is_int(agw_translate_request(AGW_DIALECT_ANTHROPIC, AGW_DIALECT_OPENAI,
+                                 in, &o, &out, &err), -1,
+           "mid-conversation system: an image in it is refused");
+    is_int(err.cls, AGW_ERR_INVALID_REQUEST,
+           "mid-conversation system: as the client's error");
+    json_decref(out);
+    json_decref(in);
+}
+
+
 int
 main(void)
 {
+    test_mid_conversation_system();
+
     test_round_trip("request-tools.json",
         "{\"model\":\"claude-haiku-4-5\",\"messages\":[{\"role\":\"user\","
         "\"content\":\"What is the weather in SF?\"}],\"max_tokens\":1024,"

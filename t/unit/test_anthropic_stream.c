@@ -444,17 +444,32 @@ test_thinking_next_turn(void)
 }
 
 
+/* An OpenAI stream for an Anthropic client, read back as a client would:
+ * a clean end and the summary want. */
+static void
+is_summary(const char *in, const char *want, const char *name)
+{
+    agw_buf_t  out = AGW_BUF_INIT, sum = AGW_BUF_INIT;
+
+    ok(ant_run(O, A, "m", in, strlen(in), 0, 0, &out, NULL) == 0,
+       "%s: clean end", name);
+    ant_read(out.data, out.len, 0, &sum);
+    is_str(sum.data, want, name);
+
+    agw_buf_free(&out);
+    agw_buf_free(&sum);
+}
+
+
 /*
  * The encoder's block switching on a synthetic OpenAI-compatible stream
  * (DeepSeek-style reasoning, a redacted block, text, a call without an id,
- * a fragment for a call already closed, usage after the finish chunk with
- * cached tokens): blocks in order with increasing indexes, the held
+ * usage after the finish chunk with cached tokens): blocks in order with increasing indexes, the held
  * message_delta carrying the stop reason and the late usage, net of cache.
  */
 static void
 test_encoder_switching(void)
 {
-    agw_buf_t    out = AGW_BUF_INIT, sum = AGW_BUF_INIT;
     const char  *in =
         "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{"
             "\"role\":\"assistant\",\"reasoning_content\":\"hmm\"}}]}\n\n"
@@ -478,40 +493,95 @@ test_encoder_switching(void)
             "\"cached_tokens\":60}}}\n\n"
         "data: [DONE]\n\n";
 
-    is_int(ant_run(O, A, "m", in, strlen(in), 0, 0, &out, NULL), 0,
-           "synthetic stream: clean end");
-    ant_read(out.data, out.len, 0, &sum);
-    is_str(sum.data,
-           "model=m\n"
-           "[0 thinking] hmm, ok\n"
-           "[1 redacted_thinking R1] \n"
-           "[2 text] Let me look.\n"
-           "[3 tool_use toolu_gateway_0 a] {\"x\":1}\n"
-           "[4 tool_use call_b b] {}\n"
-           "stop=max_tokens usage in=40 cw=0 cr=60 out=20\n"
-           "end\n",
-           "blocks switch in order; late usage in the held message_delta");
+    is_summary(in,
+               "model=m\n"
+               "[0 thinking] hmm, ok\n"
+               "[1 redacted_thinking R1] \n"
+               "[2 text] Let me look.\n"
+               "[3 tool_use toolu_gateway_0 a] {\"x\":1}\n"
+               "[4 tool_use call_b b] {}\n"
+               "stop=max_tokens usage in=40 cw=0 cr=60 out=20\n"
+               "end\n",
+               "synthetic stream: blocks switch in order; late usage in the "
+               "held message_delta");
+}
 
-    /* a provider interleaving two calls' fragments (none captured does):
-     * the late fragment goes to its own call's block index, which the SDKs
-     * accumulate by (documented approximation) */
-    in = "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
-             "{\"index\":0,\"id\":\"c_a\",\"function\":{\"name\":\"a\","
-             "\"arguments\":\"{\\\"x\\\":\"}}]}}]}\n\n"
-         "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
-             "{\"index\":1,\"id\":\"c_b\",\"function\":{\"name\":\"b\","
-             "\"arguments\":\"{}\"}}]}}]}\n\n"
-         "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
-             "{\"index\":0,\"function\":{\"arguments\":\"1}\"}}]}}]}\n\n"
+
+/* OpenAI chunks of tool call fragments: TC(START(...) "," MORE(...)) */
+#define TC(calls)                                                             \
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["         \
+    calls "]}}]}\n\n"
+#define START(i, id, name, args)                                              \
+    "{\"index\":" #i ",\"id\":\"" id "\",\"function\":{\"name\":\""        \
+    name "\",\"arguments\":\"" args "\"}}"
+#define MORE(i, args)                                                         \
+    "{\"index\":" #i ",\"function\":{\"arguments\":\"" args "\"}}"
+
+
+/*
+ * A provider interleaving the argument fragments of parallel calls (the
+ * OpenAI format allows it): every block is started, gets its deltas and is
+ * stopped before the next starts, each call's input whole in its own block;
+ * a call waits, held, while the one before it is incomplete JSON, then
+ * streams.  The same at every split.  Past the held limit, an error event.
+ */
+static void
+test_interleaved_calls(void)
+{
+    agw_buf_t    out = AGW_BUF_INIT, sum = AGW_BUF_INIT, in = AGW_BUF_INIT;
+    const char  *il =
+        TC(START(0, "c_a", "a", "{\\\"x\\\":"))
+        TC(START(1, "c_b", "b", "{\\\"y\\\""))
+        TC(START(2, "c_c", "c", "{\\\"s\\\":\\\"}{\\\\\\\""))
+        TC(MORE(0, "[1,{}]}"))
+        TC(MORE(2, "\\\"}") "," MORE(1, ":2}"))
+        "data: {\"choices\":[{\"index\":0,\"delta\":{},"
+            "\"finish_reason\":\"tool_calls\"}]}\n\n"
+        "data: [DONE]\n\n";
+
+    is_summary(il,
+               "model=m\n"
+               "[0 tool_use c_a a] {\"x\":[1,{}]}\n"
+               "[1 tool_use c_b b] {\"y\":2}\n"
+               "[2 tool_use c_c c] {\"s\":\"}{\\\"\"}\n"
+               "stop=tool_use usage in=0 cw=0 cr=0 out=0\n"
+               "end\n",
+               "interleaved calls: one whole block after another, in order");
+    ok(same_at_every_split(O, A, il, strlen(il), 1, &out),
+       "interleaved calls: the same at every split");
+
+    /* text after held calls: they go out first, then the text block */
+    il = TC(START(0, "c_a", "a", "{"))
+         TC(START(1, "c_b", "b", "{}"))
+         "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"t\"}}]}"
+             "\n\n"
          "data: [DONE]\n\n";
-    agw_buf_reset(&out);
-    is_int(ant_run(O, A, "m", in, strlen(in), 0, 0, &out, NULL), 0,
-           "interleaved calls: clean end");
-    ok(strstr(out.data, "{\"type\":\"content_block_delta\",\"index\":0,"
-                        "\"delta\":{\"type\":\"input_json_delta\","
-                        "\"partial_json\":\"1}\"}}") != NULL,
-       "interleaved calls: the late fragment goes to its call's block");
+    is_summary(il,
+               "model=m\n"
+               "[0 tool_use c_a a] {\n"
+               "[1 tool_use c_b b] {}\n"
+               "[2 text] t\n"
+               "stop=end_turn usage in=0 cw=0 cr=0 out=0\n"
+               "end\n",
+               "held calls, then text: blocks in order, never interleaved");
 
+    /* a held call growing without end: an error event, not unbounded
+     * memory */
+    (void) agw_buf_append_str(&in,
+        TC(START(0, "c_a", "a", "{"))
+        TC(START(1, "c_b", "b", "{\\\"s\\\":\\\"")));
+    (void) crafted_endless_arguments(&in, 1, AGW_ANTHROPIC_MAX_HELD);
+    (void) agw_buf_append_str(&in, "data: [DONE]\n\n");
+
+    agw_buf_reset(&out);
+    is_int(ant_run(O, A, "m", in.data, in.len, 0, 0, &out, NULL), 1,
+           "held calls past the limit: the stream ends in an error");
+    ant_read(out.data, out.len, 0, &sum);
+    ok(strstr(sum.data, "\nerror ") != NULL
+       && strstr(sum.data, "interleaved tool calls") != NULL,
+       "held calls past the limit: an error event that says why");
+
+    agw_buf_free(&in);
     agw_buf_free(&out);
     agw_buf_free(&sum);
 }
@@ -688,6 +758,8 @@ test_text_path_from_openai(void)
 int
 main(void)
 {
+    int  i;
+
     test_text_path();
     test_text_path_from_openai();
 
@@ -768,15 +840,21 @@ main(void)
         "stop=tool_use usage in=48 cw=0 cr=0 out=19\n"
         "end\n");
 
-    test_from_openai("stream-parallel-tool-calls.sse", OPENAI_STRIDE,
-        "model=alias-model\n"
-        "[0 tool_use call_JMW1whyEaYG438VE1OIflxA2 GetWeatherArgs] "
-            "{\"city\": \"Edinburgh\", \"country\": \"GB\", \"units\": "
-            "\"c\"}\n"
-        "[1 tool_use call_DNYTawLBoN8fj3KN6qU9N1Ou get_stock_price] "
-            "{\"ticker\": \"AAPL\", \"exchange\": \"NASDAQ\"}\n"
-        "stop=tool_use usage in=149 cw=0 cr=0 out=60\n"
-        "end\n");
+    /* the parallel calls as captured, and with their fragments
+     * interleaved (crafted from it): the same blocks, never interleaved */
+    for (i = 0; i < 2; i++) {
+        test_from_openai(i == 0 ? "stream-parallel-tool-calls.sse"
+                                : "stream-parallel-tool-calls.interleaved.sse",
+            OPENAI_STRIDE,
+            "model=alias-model\n"
+            "[0 tool_use call_JMW1whyEaYG438VE1OIflxA2 GetWeatherArgs] "
+                "{\"city\": \"Edinburgh\", \"country\": \"GB\", \"units\": "
+                "\"c\"}\n"
+            "[1 tool_use call_DNYTawLBoN8fj3KN6qU9N1Ou get_stock_price] "
+                "{\"ticker\": \"AAPL\", \"exchange\": \"NASDAQ\"}\n"
+            "stop=tool_use usage in=149 cw=0 cr=0 out=60\n"
+            "end\n");
+    }
 
     test_from_openai("stream-text.sse", OPENAI_STRIDE,
         "model=alias-model\n"
@@ -800,6 +878,7 @@ main(void)
     test_error_event();
     test_thinking_next_turn();
     test_encoder_switching();
+    test_interleaved_calls();
 
     return done_testing();
 }

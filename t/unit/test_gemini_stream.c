@@ -303,6 +303,13 @@ check_to_gemini_client(void)
           "\"call_JMW1whyEaYG438VE1OIflxA2\"},{\"name\":\"get_stock_price\","
           "\"args\":{\"ticker\":\"AAPL\",\"exchange\":\"NASDAQ\"},\"id\":"
           "\"call_DNYTawLBoN8fj3KN6qU9N1Ou\"}]", NULL, 149, 60 },
+        /* the same with the calls' fragments interleaved (crafted) */
+        { OAI, "openai-chat/stream-parallel-tool-calls.interleaved.sse",
+          "[{\"name\":\"GetWeatherArgs\",\"args\":{\"city\":\"Edinburgh\","
+          "\"country\":\"GB\",\"units\":\"c\"},\"id\":"
+          "\"call_JMW1whyEaYG438VE1OIflxA2\"},{\"name\":\"get_stock_price\","
+          "\"args\":{\"ticker\":\"AAPL\",\"exchange\":\"NASDAQ\"},\"id\":"
+          "\"call_DNYTawLBoN8fj3KN6qU9N1Ou\"}]", NULL, 149, 60 },
         { OAI, "openai-chat/stream-text.sse", NULL, "I", -2, -2 },
         { ANT, "anthropic-messages/stream-tool-use.sse", "", NULL, -2, -2 },
     };
@@ -582,6 +589,57 @@ test_text_path(void)
 }
 
 
+/*
+ * Tool calls are held whole for a Gemini client until the end: a provider
+ * streaming arguments without end gets an error chunk past the held
+ * limit, not unbounded memory; so does one inventing call after call.
+ */
+static void
+check_held_limit(void)
+{
+    size_t             i;
+    agw_buf_t          in = AGW_BUF_INIT, out = AGW_BUF_INIT;
+    stream_run_t       r;
+    gm_client_t        c;
+    agw_stream_opts_t  o = { "gemini-alias", 0, 0 };
+
+    (void) agw_buf_append_str(&in,
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
+        "{\"index\":0,\"id\":\"c_a\",\"function\":{\"name\":\"a\","
+        "\"arguments\":\"{\\\"s\\\":\\\"\"}}]}}]}\n\n");
+    (void) crafted_endless_arguments(&in, 0, AGW_GEMINI_MAX_HELD);
+    (void) agw_buf_append_str(&in,
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
+        "{\"index\":0,\"function\":{\"arguments\":\"\\\"}\"}}]}}]}\n\n"
+        "data: [DONE]\n\n");
+
+    run(OAI, GEM, &o, &in, 1, &out, &r);
+    gm_client_parse(out.data, out.len, &c);
+    ok(r.finish_rc != 0 && c.error != NULL,
+       "arguments past the held limit: the stream ends in an error");
+    ok(c.calls == NULL || json_array_size(c.calls) == 0,
+       "  and no functionCall reaches the client");
+    gm_client_free(&c);
+
+    agw_buf_reset(&in);
+    for (i = 0; i <= AGW_GEMINI_MAX_HELD_CALLS; i++) {
+        (void) agw_buf_printf(&in, "data: {\"choices\":[{\"index\":0,"
+            "\"delta\":{\"tool_calls\":[{\"index\":%zu,\"function\":{"
+            "\"name\":\"f\",\"arguments\":\"{}\"}}]}}]}\n\n", i);
+    }
+    (void) agw_buf_append_str(&in, "data: [DONE]\n\n");
+
+    run(OAI, GEM, &o, &in, 1, &out, &r);
+    gm_client_parse(out.data, out.len, &c);
+    ok(r.finish_rc != 0 && c.error != NULL,
+       "calls past the held limit: the stream ends in an error");
+    gm_client_free(&c);
+
+    agw_buf_free(&in);
+    agw_buf_free(&out);
+}
+
+
 int
 main(void)
 {
@@ -592,5 +650,6 @@ main(void)
     check_to_gemini_client();
     check_openai_payload_streams();
     check_truncated_and_errors();
+    check_held_limit();
     return done_testing();
 }

@@ -343,6 +343,37 @@ check_stream_failures(const agw_buf_t *wire)
     ok(r.finish_rc == 1 && ends_in_error(&out, NULL),
        "upstream_ok=0 before [DONE]: error event");
 
+    /* the caller knows better: a stall past the read timeout */
+    {
+        agw_error_t    why;
+        agw_stream_t  *s;
+
+        out.len = 0;
+        agw_error_set(&why, AGW_ERR_TIMEOUT, 0, "stream_timeout",
+                      "stalled");
+        s = agw_stream_new(OAI, OAI, &o);
+        ok(s != NULL && agw_stream_feed(s, wire->data, cut, &out) == 0,
+           "stall: the events before it");
+        agw_stream_set_error(s, &why);
+        is_int(agw_stream_finish(s, 0, &out), 1, "stall: finish reports it");
+        ok(ends_in_error(&out, "server_error")
+           && strstr(out.data, "\"code\":\"stream_timeout\"") != NULL,
+           "the client's error event says timeout, not truncated");
+        is_int(agw_stream_error(s)->cls, AGW_ERR_TIMEOUT,
+               "error class timeout");
+        agw_stream_free(s);
+
+        /* after the end marker, nothing was lost: no error to give */
+        out.len = 0;
+        s = agw_stream_new(OAI, OAI, &o);
+        (void) agw_stream_feed(s, wire->data, wire->len, &out);
+        agw_stream_set_error(s, &why);
+        ok(agw_stream_finish(s, 0, &out) == 0
+           && strstr(out.data, "data: [DONE]\n\n") != NULL,
+           "a timeout after [DONE] changes nothing");
+        agw_stream_free(s);
+    }
+
     /* after [DONE], a failed connection changes nothing */
     out.len = 0;
     stream_run(OAI, OAI, &o, wire->data, wire->len, 0, 0, &out, &r);

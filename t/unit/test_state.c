@@ -332,9 +332,27 @@ test_strings(void)
     is_str(agw_event_error_class_name(AGW_ERR_BAD_GATEWAY), "bad_gateway",
            "error class name follows the enum");
     is_str(agw_event_error_class_name(AGW_ERR_TIMEOUT), "timeout",
-           "last error class");
-    is_str(agw_event_error_class_name(AGW_ERR_TIMEOUT + 1), "unknown",
+           "timeout class");
+    is_str(agw_event_error_class_name(AGW_ERR_CLIENT_CLOSED),
+           "client_closed", "last error class");
+    is_str(agw_event_error_class_name(AGW_ERR_CLIENT_CLOSED + 1), "unknown",
            "no name past the enum");
+
+    /* what error rates count: a client that left is not an error */
+    ev.status = 200;
+    ev.error_class = AGW_ERR_NONE;
+    ok(!agw_event_is_error(&ev), "a 200 is no error");
+    ev.error_class = AGW_ERR_TIMEOUT;
+    ok(agw_event_is_error(&ev), "a 200 stream that stalled is an error");
+    ev.status = 502;
+    ev.error_class = AGW_ERR_BAD_GATEWAY;
+    ok(agw_event_is_error(&ev), "a 502 is an error");
+    ev.status = 499;
+    ev.error_class = AGW_ERR_CLIENT_CLOSED;
+    ok(!agw_event_is_error(&ev), "a client that left is no error");
+    ev.status = 499;
+    ev.error_class = AGW_ERR_INVALID_REQUEST;
+    ok(!agw_event_is_error(&ev), "nor a 499 stored before its class");
     is_str(agw_event_error_class_name(200), "unknown", "unknown class");
     is_str(agw_event_cache_status_name(AGW_CACHE_HIT), "hit", "cache name");
 }

@@ -1,6 +1,7 @@
 // The admin API client (contract: admin-daemon/openapi.yaml).  The session
 // is the HttpOnly cookie set by login; every state-changing call also sends
-// the CSRF token that login (or GET /session) returned.
+// the CSRF token that login (or GET /session) returned.  Paths are relative
+// to the page, so that the dashboard may live under a proxy's sub-path.
 
 export class ApiError extends Error {
     constructor(status, code, message) {
@@ -41,7 +42,7 @@ export async function call(method, path, { params, body, quiet401 } = {}) {
     if (body !== undefined) {
         headers['Content-Type'] = 'application/json';
     }
-    const res = await fetch('/api/v1' + path + query(params), {
+    const res = await fetch('api/v1' + path + query(params), {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),

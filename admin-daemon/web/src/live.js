@@ -15,7 +15,7 @@ export class Live {
 
     start() {
         this.stop();
-        this.es = new EventSource('/api/v1/stream');
+        this.es = new EventSource('api/v1/stream');
         this.es.addEventListener('summary', (ev) => {
             let s;
             try {

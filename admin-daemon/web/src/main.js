@@ -156,7 +156,7 @@ function renderShell() {
 
     const header = h('header', { class: 'top' },
         h('div', { class: 'brand' },
-            h('img', { src: '/favicon.svg', alt: '', width: 24, height: 24 }),
+            h('img', { src: 'favicon.svg', alt: '', width: 24, height: 24 }),
             h('span', null, 'ai-gateway')),
         nav,
         h('div', { class: 'tools' },

@@ -185,7 +185,8 @@ _EOC_
 # prices; "MOCK" and "DEAD" in them are replaced by the mock's and a dead
 # port), state => 'size=1m capture=2k' (the ai_gateway_state parameters),
 # workers => N, access_log => a log_format string for the gateway,
-# no_request_id => 1 (no X-Request-Id header: nothing uses $request_id).
+# no_request_id => 1 (no X-Request-Id header: nothing uses $request_id),
+# locations => more directives for the gateway's server{}.
 sub new {
     my ($class, %opt) = @_;
     my $self = bless { %opt }, $class;
@@ -260,6 +261,7 @@ $log
 @{[ $self->{no_request_id} ? ''
      : '        add_header X-Request-Id $request_id always;' ]}
         location /v1/ { ai_gateway openai anthropic; }
+@{[ $self->{locations} // '' ]}
         include $ROOT/conf/ai_gateway_upstream.conf;
     }
 }

@@ -81,8 +81,9 @@ export function renderKeys(main, { live }) {
                 api.usage({ from: now - USAGE_DAYS * 86400, to: now + 1, group_by: 'key' }).catch(() => null),
             ]);
             if (!alive) return;
-            const byName = new Map((usage ? usage.rows : []).map((r) => [r.group, r]));
-            renderList(list.keys, byName);
+            // By key id: a name can be reused once its key is revoked.
+            const byId = new Map((usage ? usage.rows : []).map((r) => [r.key_id, r]));
+            renderList(list.keys, byId);
             main.dataset.loaded = String(Date.now());
         } catch (err) {
             if (alive) replace(results, errorBanner(err));
@@ -90,7 +91,7 @@ export function renderKeys(main, { live }) {
     }
 
     function renderList(keys, usage) {
-        const u = (k) => usage.get(k.name) || { requests: 0, prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 };
+        const u = (k) => usage.get(k.id) || { requests: 0, prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 };
         replace(results, table([
             { label: t('keys.name'), cell: (k) => h('span', { class: 'key-name' }, k.name) },
             { label: t('keys.prefix'), cell: (k) => h('code', null, `${k.prefix}…`) },

@@ -34,7 +34,7 @@ export function renderLogin({ reason, onLoggedIn }) {
         },
     },
     h('div', { class: 'login-brand' },
-        h('img', { src: '/favicon.svg', alt: '', width: 40, height: 40 }),
+        h('img', { src: 'favicon.svg', alt: '', width: 40, height: 40 }),
         h('h1', { id: 'login-title' }, t('login.title'))),
     info,
     h('label', { for: 'username' }, t('login.username')), user,

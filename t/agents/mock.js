@@ -1,0 +1,265 @@
+// Mock providers for the agent tests (t/agents/agents.t), for nginx's njs:
+// an OpenAI-type /v1/chat/completions and /v1/responses and a Gemini-type
+// generateContent / streamGenerateContent that play one agent turn each
+// way:
+//
+// - a request with tools and no tool result yet is answered with tool
+//   calls: the agent's Read tool on each file of $agw_files (a comma list
+//   of absolute paths); two files make parallel calls, and the OpenAI mock
+//   then interleaves their argument fragments, as the format allows (the
+//   Responses mock: one call of Codex's shell tool printing the files);
+// - a request carrying tool results is answered with the final text
+//   "AGW-DONE" followed by every marker (agw-marker-...) found in those
+//   results, so the answer proves the tool ran with the arguments sent;
+// - anything else (an agent's side requests: titles, quotas) gets "ok".
+//
+// A request the mock cannot read gets a 400 the agent reports, so a broken
+// translation shows in the test's output instead of a hang.
+
+var MARKER = /agw-marker-[a-z0-9]+/g;
+
+function markers(results) {
+    var found = [];
+
+    results.forEach(function (text) {
+        (text.match(MARKER) || []).forEach(function (m) {
+            if (found.indexOf(m) < 0) {
+                found.push(m);
+            }
+        });
+    });
+
+    found.sort();
+    return 'AGW-DONE ' + found.join(' ');
+}
+
+function files(r) {
+    return (r.variables.agw_files || '').split(',').filter(function (f) {
+        return f.length > 0;
+    });
+}
+
+function parse(r) {
+    try {
+        return JSON.parse(r.requestText || '');
+    } catch (e) {
+        r.return(400, JSON.stringify({ error: { code: 400,
+            message: 'mock: the request is not JSON', type: 'invalid_request_error' } }));
+        return null;
+    }
+}
+
+function toolName(tools, want) {
+    return tools.some(function (n) { return n === want; }) ? want : null;
+}
+
+
+// OpenAI Chat Completions
+
+function oaiChunk(delta, finish) {
+    return 'data: ' + JSON.stringify({
+        id: 'chatcmpl-agw-mock', object: 'chat.completion.chunk', created: 0,
+        model: 'mock-model',
+        choices: [{ index: 0, delta: delta, finish_reason: finish }]
+    }) + '\n\n';
+}
+
+// The argument fragments of every call, interleaved: call 0's first piece,
+// call 1's first piece, call 0's second piece, ...
+function oaiToolStream(calls) {
+    var out = oaiChunk({ role: 'assistant', content: null }, null);
+    var pieces = calls.map(function (c) {
+        var a = c.function.arguments, n = 3, len = Math.ceil(a.length / n);
+        var p = [];
+        for (var i = 0; i < a.length; i += len) {
+            p.push(a.slice(i, i + len));
+        }
+        return p;
+    });
+
+    calls.forEach(function (c, k) {
+        out += oaiChunk({ tool_calls: [{ index: k, id: c.id, type: 'function',
+            function: { name: c.function.name, arguments: '' } }] }, null);
+    });
+
+    for (var i = 0; pieces.some(function (p) { return i < p.length; }); i++) {
+        pieces.forEach(function (p, k) {
+            if (i < p.length) {
+                out += oaiChunk({ tool_calls: [{ index: k,
+                    function: { arguments: p[i] } }] }, null);
+            }
+        });
+    }
+
+    return out + oaiChunk({}, 'tool_calls');
+}
+
+function chat(r) {
+    var body = parse(r);
+    if (body === null) {
+        return;
+    }
+
+    var msgs = body.messages || [];
+    var tools = (body.tools || []).map(function (t) {
+        return t['function'] ? t['function'].name : '';
+    });
+    var results = msgs.filter(function (m) { return m.role === 'tool'; })
+        .map(function (m) { return JSON.stringify(m.content); });
+    var read = toolName(tools, 'Read');
+    var calls = [], text = null;
+
+    if (results.length > 0) {
+        text = markers(results);
+    } else if (read !== null) {
+        calls = files(r).map(function (f, k) {
+            return { id: 'call_agw_' + k, type: 'function', function: {
+                name: read, arguments: JSON.stringify({ file_path: f }) } };
+        });
+    } else {
+        text = 'ok';
+    }
+
+    var usage = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 };
+
+    if (!body.stream) {
+        r.headersOut['Content-Type'] = 'application/json';
+        r.return(200, JSON.stringify({
+            id: 'chatcmpl-agw-mock', object: 'chat.completion', created: 0,
+            model: 'mock-model', usage: usage,
+            choices: [{ index: 0, finish_reason: text === null ? 'tool_calls' : 'stop',
+                message: text === null
+                    ? { role: 'assistant', content: null, tool_calls: calls }
+                    : { role: 'assistant', content: text } }]
+        }));
+        return;
+    }
+
+    var sse = text === null
+        ? oaiToolStream(calls)
+        : oaiChunk({ role: 'assistant', content: '' }, null)
+          + oaiChunk({ content: text }, null) + oaiChunk({}, 'stop');
+
+    if (body.stream_options && body.stream_options.include_usage) {
+        sse += 'data: ' + JSON.stringify({ id: 'chatcmpl-agw-mock',
+            object: 'chat.completion.chunk', created: 0, model: 'mock-model',
+            choices: [], usage: usage }) + '\n\n';
+    }
+
+    r.headersOut['Content-Type'] = 'text/event-stream';
+    r.return(200, sse + 'data: [DONE]\n\n');
+}
+
+
+// Gemini generateContent / streamGenerateContent
+
+function gemini(r) {
+    var body = parse(r);
+    if (body === null) {
+        return;
+    }
+
+    var parts = [], results = [], tools = [];
+
+    (body.contents || []).forEach(function (c) {
+        (c.parts || []).forEach(function (p) {
+            if (p.functionResponse) {
+                results.push(JSON.stringify(p.functionResponse));
+            }
+        });
+    });
+
+    (body.tools || []).forEach(function (t) {
+        (t.functionDeclarations || []).forEach(function (d) {
+            tools.push(d.name);
+        });
+    });
+
+    var read = toolName(tools, 'Read');
+
+    if (results.length > 0) {
+        parts = [{ text: markers(results) }];
+    } else if (read !== null) {
+        parts = files(r).map(function (f) {
+            return { functionCall: { name: read, args: { file_path: f } } };
+        });
+    } else {
+        parts = [{ text: 'ok' }];
+    }
+
+    var answer = JSON.stringify({
+        candidates: [{ content: { role: 'model', parts: parts },
+                       finishReason: 'STOP', index: 0 }],
+        usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 5,
+                         totalTokenCount: 15 },
+        modelVersion: 'mock-model', responseId: 'agw-mock'
+    });
+
+    if (r.uri.indexOf(':streamGenerateContent') >= 0) {
+        r.headersOut['Content-Type'] = 'text/event-stream';
+        r.return(200, 'data: ' + answer + '\r\n\r\n');
+        return;
+    }
+
+    r.headersOut['Content-Type'] = 'application/json';
+    r.return(200, answer);
+}
+
+
+// OpenAI Responses (/v1/responses, streamed): the shell tool of Codex,
+// which has no file-reading tool of its own, prints the files
+
+function rsEvent(type, fields) {
+    fields.type = type;
+    return 'event: ' + type + '\ndata: ' + JSON.stringify(fields) + '\n\n';
+}
+
+function responses(r) {
+    var body = parse(r);
+    if (body === null) {
+        return;
+    }
+
+    var input = Array.isArray(body.input) ? body.input : [];
+    var results = input.filter(function (i) {
+        return i.type === 'function_call_output';
+    }).map(function (i) { return JSON.stringify(i.output); });
+    var tools = (body.tools || []).map(function (t) { return t.name || ''; });
+    var shell = toolName(tools, 'shell') || toolName(tools, 'exec_command')
+                || toolName(tools, 'shell_command');
+    var item;
+
+    if (results.length > 0 || shell === null) {
+        item = { type: 'message', id: 'msg_agw', role: 'assistant',
+                 status: 'completed', content: [{ type: 'output_text',
+                     text: results.length > 0 ? markers(results) : 'ok',
+                     annotations: [] }] };
+    } else {
+        var cmd = 'cat ' + files(r).join(' ');
+        var args = shell === 'shell' ? { command: ['bash', '-lc', cmd] }
+                   : shell === 'exec_command' ? { cmd: cmd }
+                   : { command: cmd };
+        item = { type: 'function_call', id: 'fc_agw', call_id: 'call_agw',
+                 name: shell, arguments: JSON.stringify(args),
+                 status: 'completed' };
+    }
+
+    var resp = { id: 'resp_agw', object: 'response', created_at: 0,
+                 model: 'mock-model', status: 'in_progress', output: [] };
+    var sse = rsEvent('response.created', { response: resp })
+        + rsEvent('response.output_item.added',
+                  { output_index: 0, item: item })
+        + rsEvent('response.output_item.done',
+                  { output_index: 0, item: item });
+
+    resp.status = 'completed';
+    resp.output = [item];
+    resp.usage = { input_tokens: 10, output_tokens: 5, total_tokens: 15,
+                   input_tokens_details: { cached_tokens: 0 },
+                   output_tokens_details: { reasoning_tokens: 0 } };
+
+    r.headersOut['Content-Type'] = 'text/event-stream';
+    r.return(200, sse + rsEvent('response.completed', { response: resp }));
+}
+
+export default { chat, gemini, responses };
