@@ -228,6 +228,7 @@ x-goog-api-key: sk-wrong
 --- request
 POST /v1beta/models/%FF%FEab:generateContent
 {"contents":[{"parts":[{"text":"hi"}]}]}
+--- no_http2
 --- error_code: 401
 --- access_log
 GW status=401 model="-"
@@ -256,6 +257,7 @@ sk-client-alice
 --- request
 POST /v1beta/models/gpt-4o:generateContent?key=sk-mistyped-secret
 {"contents":[{"parts":[{"text":"hi"}]}]}
+--- no_http2
 --- error_code: 401
 --- access_log eval
 qr{GW status=401 model="gpt-4o" request="POST /v1beta/models/gpt-4o:generateContent HTTP/[\d.]+" uri="/v1beta/models/gpt-4o:generateContent" args=""}

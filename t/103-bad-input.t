@@ -371,6 +371,7 @@ MOCK POST /ok/
 --- request
 POST /v1beta/models/%FF%FEab:generateContent
 {"contents":[{"parts":[{"text":"hi"}]}]}
+--- no_http2
 --- error_code: 400
 --- response_body_like: ^\{"error":\{"code":400,"message":"\\"model\\" must be 1 to 255 printable characters, in UTF-8","status":"INVALID_ARGUMENT"\}\}$
 --- no_access_log
@@ -384,6 +385,7 @@ MOCK
 --- request
 POST /v1beta/models/a%C0%AFb:streamGenerateContent?alt=sse
 {"contents":[{"parts":[{"text":"hi"}]}]}
+--- no_http2
 --- error_code: 400
 --- response_body_like: "status":"INVALID_ARGUMENT"
 --- no_access_log
