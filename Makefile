@@ -1,7 +1,8 @@
 # ai-gateway: `make` builds everything into build/, `make test` runs every
 # suite.  Variables: NGINX_SRC (an nginx source tree to build the module
-# against; default Debian's nginx-dev tree), NGINX (the nginx binary the
-# tests run), CC, MODULE_CC_OPT (the module's compiler options).
+# against: Debian's nginx-dev tree by default, a release tarball or a git
+# checkout), NGINX (the nginx binary the tests run), CC, MODULE_CC_OPT (the
+# module's compiler options).
 
 SHELL      := /bin/bash
 NGINX_SRC  ?= /usr/share/nginx/src
@@ -29,7 +30,7 @@ UNIT_SRCS  := $(wildcard t/unit/*.c)
 UNIT_BINS  := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 UNIT_TS    := $(patsubst t/unit/%.c,$(BUILD)/unit/%.t,$(UNIT_SRCS))
 
-.PHONY: all module unit test run clean
+.PHONY: all module unit test test-modes run clean FORCE
 all: module unit
 
 module: $(MOD_SO)
@@ -39,14 +40,31 @@ module: $(MOD_SO)
 # steps hold a lock: two makes at once must not wipe each other's tree.
 LOCK := flock $(BUILD)/.nginx.lock
 
-$(BUILD)/nginx/.configured: $(MOD)/config $(LIB_SRCS) $(MOD_SRCS) $(LIB_HDRS) \
-                            Makefile
+# Which tree, at which version (and commit, for a git checkout) build/nginx
+# was copied from: another NGINX_SRC, or a checkout moved on, configures
+# again.  The file is rewritten only when that changes.
+$(BUILD)/nginx-src: FORCE
 	@mkdir -p $(BUILD)
-	$(LOCK) $(SHELL) -c 'rm -rf $(BUILD)/nginx && cp -r $(NGINX_SRC) $(BUILD)/nginx \
+	@id="$(abspath $(NGINX_SRC)) $$(grep -s '^#define NGINX_VERSION ' \
+	       $(NGINX_SRC)/src/core/nginx.h) $$(git -C $(NGINX_SRC) \
+	       rev-parse -q --verify HEAD 2>/dev/null)"; \
+	 [ "$$id" = "$$(cat $@ 2>/dev/null)" ] || echo "$$id" > $@
+
+# The tree is copied (its own .git and objs/ left out) and configured there:
+# configure writes into the tree it runs in.  A release tarball and
+# Debian's tree have ./configure; a git checkout has only auto/configure.
+$(BUILD)/nginx/.configured: $(MOD)/config $(LIB_SRCS) $(MOD_SRCS) $(LIB_HDRS) \
+                            Makefile $(BUILD)/nginx-src
+	@test -f $(NGINX_SRC)/src/core/nginx.h \
+	  || { echo "NGINX_SRC=$(NGINX_SRC) is not an nginx source tree" >&2; exit 1; }
+	$(LOCK) $(SHELL) -c 'rm -rf $(BUILD)/nginx && mkdir $(BUILD)/nginx \
+	  && tar -C $(NGINX_SRC) --exclude=./.git --exclude=./objs -cf - . \
+	     | tar -C $(BUILD)/nginx -xf - \
 	  && cd $(BUILD)/nginx \
 	  && if [ -f conf_flags ]; then . ./conf_flags; \
 	     else NGX_CONF_FLAGS=(--with-compat --with-http_ssl_module --with-http_v2_module --with-threads); fi \
-	  && { ./configure "$${NGX_CONF_FLAGS[@]}" --with-cc-opt="$(MODULE_CC_OPT)" \
+	  && if [ -f configure ]; then cfg=./configure; else cfg=auto/configure; fi \
+	  && { $$cfg "$${NGX_CONF_FLAGS[@]}" --with-cc-opt="$(MODULE_CC_OPT)" \
 	       --add-dynamic-module=$(CURDIR)/$(MOD) > configure.log 2>&1 \
 	       || { tail -20 configure.log; exit 1; }; } \
 	  && touch $@'
@@ -80,10 +98,30 @@ unit: $(UNIT_BINS) $(UNIT_TS)
 
 # The whole suite: C unit tests, then every t/ suite (nginx, daemon, SDK,
 # browser), all under prove; node_modules may ship .t files of their own.
+# Then the nginx suites again in Test::Nginx's other modes (test-modes).
 T_FILES = $(shell find t -name '*.t' -not -path '*/node_modules/*' | sort)
 
 test: all
-	prove -I t/lib $(BUILD)/unit/ $(T_FILES)
+	@rc=0; \
+	 TEST_NGINX_BINARY=$(NGINX) prove -I t/lib $(BUILD)/unit/ $(T_FILES) || rc=1; \
+	 $(MAKE) -s test-modes || rc=1; \
+	 exit $$rc
+
+# The nginx suites (t/NNN-*.t) in the modes Test::Nginx suites are also run
+# in: a HUP reload between blocks instead of a restart, and every request
+# over HTTP/2.  Two suites at a time, each on its own port, server root
+# and mock ports.
+TEST_MODES   := TEST_NGINX_USE_HUP=1 TEST_NGINX_USE_HTTP2=1
+NGINX_SUITES = $(sort $(wildcard t/[0-9][0-9][0-9]-*.t))
+
+test-modes: all
+	@rc=0; \
+	 for mode in $(TEST_MODES); do \
+	     echo "# nginx suites with $$mode"; \
+	     env $$mode TEST_NGINX_RANDOMIZE=1 TEST_NGINX_BINARY=$(NGINX) \
+	         prove -j2 -I t/lib $(NGINX_SUITES) || rc=1; \
+	 done; \
+	 exit $$rc
 
 run: all
 	scripts/run

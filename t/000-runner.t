@@ -5,10 +5,20 @@
 # marked "runner extension" rely on behaviour the real Test::Nginx lacks
 # (docs/testing.md); the rest should pass under it unchanged.
 
-use Test::Nginx::Socket tests => 119;
+use FindBin;
+use lib "$FindBin::Bin/agw";
+use Test::Nginx::Socket;
+use TestNginxCompat;
 
 use File::Temp ();
 use IO::Socket::INET ();
+
+# Under a runner that cannot use HTTP/2 with this nginx, the HTTP/2 mode
+# has nothing to test; --- http2 blocks are skipped (TestNginxCompat).
+if ($ENV{TEST_NGINX_USE_HTTP2} && (my $why = http2_unavailable())) {
+    plan skip_all => $why;
+}
+plan tests => 122;
 
 $ENV{TEST_NGINX_GREETING} = 'hello from the environment';
 
@@ -39,6 +49,8 @@ add_block_preprocessor(sub {
         $block->set_value('main_config',
                           'load_module $TEST_NGINX_ECHO_MODULE;');
     }
+
+    skip_http2_block($block, 4) if defined $block->http2;
 });
 
 run_tests();
@@ -330,6 +342,7 @@ x=joined
     }
 --- request
 GET /chunks
+--- no_http2
 --- timeout: 2
 --- raw_response_headers_like: Transfer-Encoding: chunked\r\n
 --- response_body
@@ -415,6 +428,7 @@ http request line: "GET /t?level=warn
     location = /t { echo ok; }
 --- request
 GET /t?x=1
+--- no_http2
 --- response_body
 ok
 --- error_log eval
@@ -477,9 +491,10 @@ GET /t
 
 
 
-=== TEST 19: a block without --- config reuses the previous configuration
+=== TEST 19: a block without --- config reuses the previous configuration, over HTTP/1.x as that one
 --- request
 GET /proxy
+--- no_http2
 --- response_body
 upstream says hello from the environment
 
@@ -606,10 +621,25 @@ GET /t
 Content-Type: text/plain
 --- response_body
 proto=HTTP/2.0
+--- no_error_log
+[warn]
 
 
 
-=== TEST 30: runner extension: a keep-alive request ends at its Content-Length
+=== TEST 30: no_http2 keeps a block on HTTP/1.1, over --- http2 and the HTTP/2 mode
+--- config
+    location = /t { echo "proto=$server_protocol"; }
+--- http2
+--- no_http2
+--- request
+GET /t
+--- response_body
+proto=HTTP/1.1
+
+
+
+=== TEST 31: runner extension: a keep-alive request ends at its Content-Length
+--- skip_eval: 3: !TestNginxCompat::repo_runner()
 --- config
     location = /t { return 200 "fixed"; }
 --- more_headers
@@ -624,11 +654,13 @@ fixed
 
 
 
-=== TEST 31: tcp_listen: an upstream closing mid-body (the truncation WARNING is expected)
+=== TEST 32: tcp_listen: an upstream closing mid-body (the truncation WARNING is expected)
 --- config
     location = /t {
         proxy_pass http://127.0.0.1:$TEST_NGINX_TCP_PORT/up;
+        proxy_http_version 1.0;
         proxy_set_header Host mock;
+        proxy_set_header Connection close;
     }
 --- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
 --- tcp_query eval
@@ -644,11 +676,13 @@ upstream prematurely closed connection
 
 
 
-=== TEST 32: tcp_listen: a reply in pieces after a delay, query length
+=== TEST 33: tcp_listen: a reply in pieces after a delay, query length
 --- config
     location = /t {
         proxy_pass http://127.0.0.1:$TEST_NGINX_TCP_PORT/up;
+        proxy_http_version 1.0;
         proxy_set_header Host mock;
+        proxy_set_header Connection close;
     }
 --- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
 --- tcp_query_len: 51
@@ -662,7 +696,7 @@ hello
 
 
 
-=== TEST 33: LAST stops here
+=== TEST 34: LAST stops here
 --- config
     location = /t { echo last; }
 --- request
@@ -673,7 +707,7 @@ last
 
 
 
-=== TEST 34: never runs
+=== TEST 35: never runs
 --- config
     location = /t { no_such_directive; }
 --- request

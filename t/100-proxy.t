@@ -212,6 +212,7 @@ qr/MOCK POST \/ok\/openai\/deployments\/my-deployment\/chat\/completions args="a
 --- request
 POST /v1/chat/completions
 {"model":"gpt-4o","stream":true,"messages":[]}
+--- no_http2
 --- response_headers
 Transfer-Encoding: chunked
 X-AI-Gateway-Provider: p1

@@ -27,6 +27,10 @@ _EOC_
 _EOC_
 });
 
+# Blocks answered before their body is read stay on HTTP/1.1 (--- no_http2):
+# over HTTP/2, nginx ends such a stream with RST_STREAM NO_ERROR after the
+# answer, and curl (7.88, what Test::Nginx sends HTTP/2 with) then drops
+# the answer when it had not sent the whole body yet.
 run_tests();
 
 __DATA__
@@ -35,6 +39,7 @@ __DATA__
 --- request
 POST /v1/chat/completions
 {"model":"gpt-4o","messages":[]}
+--- no_http2
 --- error_code: 401
 --- response_headers
 WWW-Authenticate: Bearer
@@ -51,6 +56,7 @@ Authorization: Bearer sk-wrong-key-123
 --- request
 POST /v1/chat/completions
 {"model":"gpt-4o","messages":[]}
+--- no_http2
 --- error_code: 401
 --- response_body_like: "code":"invalid_api_key"
 --- response_body_unlike: sk-wrong
@@ -141,6 +147,7 @@ anthropic-version: 2023-06-01
 --- request
 POST /v1/messages
 {"model":"gpt-4o","max_tokens":10,"messages":[]}
+--- no_http2
 --- error_code: 401
 --- response_body_like: ^\{"type":"error","error":\{"type":"authentication_error","message":"You didn't provide an API key
 --- no_error_log
@@ -162,6 +169,7 @@ GET /v1/models
 --- request
 POST /v1beta/models/gpt-4o:generateContent?key=nope
 {"contents":[]}
+--- no_http2
 --- error_code: 401
 --- response_body_like: ^\{"error":\{"code":401,"message":"Incorrect API key provided\.","status":"UNAUTHENTICATED"
 --- no_error_log
@@ -195,6 +203,7 @@ POST /v1/chat/completions
 Authorization: Bearer sk-client-alice
 --- request eval
 "POST /v1/chat/completions\n" . '{"model":"gpt-4o","messages":[{"role":"user","content":"' . ('x' x 200) . '"}]}'
+--- no_http2
 --- error_code: 413
 --- response_body_like: ^\{"error":\{"message":"The request body is larger than the 64 bytes allowed","type":"invalid_request_error","param":null,"code":"request_too_large"\}\}$
 --- error_log
@@ -219,6 +228,7 @@ x-goog-api-key: sk-wrong
 --- request
 POST /v1beta/models/%FF%FEab:generateContent
 {"contents":[{"parts":[{"text":"hi"}]}]}
+--- no_http2
 --- error_code: 401
 --- access_log
 GW status=401 model="-"
@@ -247,6 +257,7 @@ sk-client-alice
 --- request
 POST /v1beta/models/gpt-4o:generateContent?key=sk-mistyped-secret
 {"contents":[{"parts":[{"text":"hi"}]}]}
+--- no_http2
 --- error_code: 401
 --- access_log eval
 qr{GW status=401 model="gpt-4o" request="POST /v1beta/models/gpt-4o:generateContent HTTP/[\d.]+" uri="/v1beta/models/gpt-4o:generateContent" args=""}

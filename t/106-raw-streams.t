@@ -36,17 +36,6 @@ add_block_preprocessor(sub {
     $block->set_value(config => <<'_EOC_') unless defined $block->config;
     access_log logs/access.log agw_raw;
     location /v1/ { ai_gateway openai; ai_gateway_auth off; }
-
-    location /mock/v1/completions {
-        access_log logs/access.log agw_raw_mock;
-        default_type text/event-stream;
-        echo_read_request_body;
-        echo -n 'data: {"id":"cmpl-7iA7iJjj8V2zOkCGvWF2hAkDWBQZe","object":"text_completion","created":1690759702,"choices":[{"text":"This","index":0,"logprobs":null,"finish_reason":null}],"model":"gpt-3.5-turbo-instruct","system_fingerprint":"fp_44709d6fcb"}\n\n';
-        echo_flush;
-        echo -n 'data: {"id":"cmpl-7iA7iJjj8V2zOkCGvWF2hAkDWBQZe","object":"text_completion","created":1690759702,"choices":[{"text":" is indeed a test","index":0,"logprobs":null,"finish_reason":"length"}],"model":"gpt-3.5-turbo-instruct","system_fingerprint":"fp_44709d6fcb"}\n\n';
-        echo -n 'data: {"id":"cmpl-7iA7iJjj8V2zOkCGvWF2hAkDWBQZe","object":"text_completion","created":1690759702,"choices":[],"model":"gpt-3.5-turbo-instruct","system_fingerprint":"fp_44709d6fcb","usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12}}\n\n';
-        echo -n 'data: [DONE]\n\n';
-    }
 _EOC_
 
     my $hc = $block->http_config // '';
@@ -56,6 +45,23 @@ _EOC_
         'cached=$ai_gateway_cached_tokens reasoning=$ai_gateway_reasoning_tokens '
         'cost=$ai_gateway_cost status=$status';
     log_format agw_raw_mock escape=none 'RAWMOCK $request_method $uri body=$request_body';
+
+    # the completions mock, on a port of its own: in the HTTP/2 mode the
+    # server's port speaks only HTTP/2, which no provider try does
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+
+        location /mock/v1/completions {
+            access_log logs/access.log agw_raw_mock;
+            default_type text/event-stream;
+            echo_read_request_body;
+            echo -n 'data: {"id":"cmpl-7iA7iJjj8V2zOkCGvWF2hAkDWBQZe","object":"text_completion","created":1690759702,"choices":[{"text":"This","index":0,"logprobs":null,"finish_reason":null}],"model":"gpt-3.5-turbo-instruct","system_fingerprint":"fp_44709d6fcb"}\n\n';
+            echo_flush;
+            echo -n 'data: {"id":"cmpl-7iA7iJjj8V2zOkCGvWF2hAkDWBQZe","object":"text_completion","created":1690759702,"choices":[{"text":" is indeed a test","index":0,"logprobs":null,"finish_reason":"length"}],"model":"gpt-3.5-turbo-instruct","system_fingerprint":"fp_44709d6fcb"}\n\n';
+            echo -n 'data: {"id":"cmpl-7iA7iJjj8V2zOkCGvWF2hAkDWBQZe","object":"text_completion","created":1690759702,"choices":[],"model":"gpt-3.5-turbo-instruct","system_fingerprint":"fp_44709d6fcb","usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12}}\n\n';
+            echo -n 'data: [DONE]\n\n';
+        }
+    }
 _EOC_
 
     $block->set_value(no_error_log => "[error]\n[alert]\nexited on signal")
@@ -147,7 +153,7 @@ provider "p" ended its stream without its end marker
 
 === TEST 6: completions stream, client without include_usage: asked upstream, stripped, model rewritten, usage logged
 --- http_config
-    ai_gateway_provider p type=openai url=http://127.0.0.1:$TEST_NGINX_SERVER_PORT/mock/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_provider p type=openai url=http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/mock/v1 key_env=AGW_TEST_UPSTREAM_KEY;
     ai_gateway_route instruct p:gpt-3.5-turbo-instruct;
 --- request
 POST /v1/completions
@@ -164,7 +170,7 @@ qq{data: {"id":"cmpl-7iA7iJjj8V2zOkCGvWF2hAkDWBQZe","object":"text_completion","
 
 === TEST 7: completions stream, client with include_usage: the usage chunk kept, model rewritten
 --- http_config
-    ai_gateway_provider p type=openai url=http://127.0.0.1:$TEST_NGINX_SERVER_PORT/mock/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_provider p type=openai url=http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/mock/v1 key_env=AGW_TEST_UPSTREAM_KEY;
     ai_gateway_route instruct p:gpt-3.5-turbo-instruct;
 --- request
 POST /v1/completions
@@ -182,7 +188,7 @@ qq{data: {"id":"cmpl-7iA7iJjj8V2zOkCGvWF2hAkDWBQZe","object":"text_completion","
 
 === TEST 8: completions stream, client with include_usage false: asked upstream all the same, stripped for the client
 --- http_config
-    ai_gateway_provider p type=openai url=http://127.0.0.1:$TEST_NGINX_SERVER_PORT/mock/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_provider p type=openai url=http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/mock/v1 key_env=AGW_TEST_UPSTREAM_KEY;
     ai_gateway_route instruct p:gpt-3.5-turbo-instruct;
 --- request
 POST /v1/completions

@@ -94,6 +94,11 @@ add_block_preprocessor(sub {
     ai_gateway_route gpt-4o p1;
     ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c;
 _EOC_
+
+    # over HTTP/1.1 in every mode: the blocks share the first block's
+    # nginx, and the refused keys are answered before their body is read,
+    # an answer curl drops over HTTP/2 (t/101-auth.t)
+    $block->set_value(no_http2 => 1);
 });
 
 run_tests();

@@ -26,6 +26,10 @@ our $N = $ENV{TEST_NGINX_AGW_N} ||= 60000;
 
 add_block_preprocessor(sub {
     my $block = shift;
+
+    # the paused clients speak HTTP/1.1 on the server's port themselves
+    $block->set_value(no_http2 => 1);
+
     my $hc = $block->http_config or return;
     $hc =~ s/^\s*BIG_MOCK\s*$/big_mock()/me;
     $block->set_value(http_config => $hc);

@@ -54,7 +54,6 @@ use strict;
 use warnings;
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
-use IO::Socket::INET ();
 use JSON::PP ();
 use Test::Nginx::Socket ();
 use AgwTest ();
@@ -73,14 +72,7 @@ $ENV{TEST_NGINX_FX} ||= "http://127.0.0.1:$ENV{TEST_NGINX_MOCK_PORT}/fx";
 
 # the --- tcp_listen peer of cut_reply / spliced_reply (that section takes
 # no $TEST_NGINX_ variables: --- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT})
-$ENV{TEST_NGINX_TCP_PORT} ||= do {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Proto => 'tcp', Listen => 1)
-        or die "cannot find a free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    $port;
-};
+$ENV{TEST_NGINX_TCP_PORT} ||= AgwTest::free_port();
 
 # The statuses the error blocks replay (echo_status takes no variable).
 my @statuses = (200, 400, 401, 404, 429, 500, 503, 529);

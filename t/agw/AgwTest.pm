@@ -11,15 +11,28 @@ package AgwTest;
 use strict;
 use warnings;
 use Cwd qw(cwd);
+use IO::Socket::INET ();
 use Test::Nginx::Socket ();
+use TestNginxCompat ();
 
-our @EXPORT = qw(mock_upstream);
+our @EXPORT = qw(mock_upstream free_port);
 use parent 'Exporter';
+
+# A port nothing listens on now, for a mock server: suites run side by side
+# (prove -j) must not share one.
+sub free_port {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp', Listen => 1)
+        or die "cannot find a free port: $!";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
 
 $ENV{TEST_NGINX_AGW_MODULE}  ||= cwd() . '/build/ngx_http_ai_gateway_module.so';
 $ENV{TEST_NGINX_ECHO_MODULE} ||= '/usr/lib/nginx/modules/ngx_http_echo_module.so';
 $ENV{TEST_NGINX_AGW_CONF}    ||= cwd() . '/conf';
-$ENV{TEST_NGINX_MOCK_PORT}   ||= 1985;
+$ENV{TEST_NGINX_MOCK_PORT}   ||= free_port();
 
 # The provider's secret: it must reach the mock and never the client.
 $ENV{AGW_TEST_UPSTREAM_KEY}  ||= 'sk-upstream-secret-0123456789';
@@ -149,6 +162,8 @@ Test::Nginx::Socket::add_block_preprocessor(sub {
         $hc =~ s/^\s*MOCK\s*$/mock_upstream()/me;
         $block->set_value(http_config => $hc);
     }
+
+    TestNginxCompat::skip_http2_block($block);
 });
 
 1;

@@ -29,6 +29,7 @@ BEGIN {
 }
 
 use AgwFixtures qw(fixture_mock cut_reply);
+use AgwTest qw(free_port);
 
 my $sdk = "$root/t/sdk";
 my $module = $ENV{TEST_NGINX_AGW_MODULE};

@@ -566,8 +566,16 @@ sub write_user_files ($$) {
     }
 }
 
+# Whether the block goes over HTTP/2, decided as Test::Nginx decides it:
+# --- no_http2 wins, then --- http2; in TEST_NGINX_USE_HTTP2 mode, blocks
+# that cannot go over HTTP/2 stay on HTTP/1.x: raw and pipelined requests,
+# an explicit HTTP/1.0, and a configuration proxying to the server's own
+# port (an HTTP/1.x upstream cannot talk to a listener that speaks only
+# HTTP/2).
 sub use_http2 ($) {
     my $block = shift;
+
+    return 0 if defined $block->no_http2;
 
     if (defined $block->http2) {
         bail_out("cannot use --- http2 with --- raw_request")
@@ -582,6 +590,13 @@ sub use_http2 ($) {
                 || defined $block->pipelined_requests
                 || !defined $block->request;
     return 0 if !ref $block->request && $block->request =~ m{HTTP/1\.0};
+
+    for my $section (qw(config user_files http_config)) {
+        my $text = $block->$section;
+        return 0 if defined $text
+                    && $text =~ /proxy_pass .*:\$(?:server_port|TEST_NGINX_SERVER_PORT)/;
+    }
+
     return 1;
 }
 
@@ -595,8 +610,8 @@ sub write_config_file ($$$) {
     my ($block, $config, $rand_ports) = @_;
     my $name = $block->name;
     my ($http_config, $main_config, $post_main_config, $err_log_file,
-        $server_name, $listen_opts, $extra_http_config, $temp_paths,
-        $daemon);
+        $server_name, $listen_opts, $http2_directive, $extra_http_config,
+        $temp_paths, $daemon);
 
     master_on() if $UseHup;    # nginx reloads reliably only with a master
     $daemon = $UseValgrind ? 'off' : $DaemonEnabled;
@@ -633,7 +648,18 @@ sub write_config_file ($$$) {
     $err_log_file = $block->error_log_file || $ErrLogFile;
     $server_name = defined $block->server_name ? $block->server_name
                                                : $ServerName;
-    $listen_opts = use_http2($block) ? ' http2' : '';
+    # "http2 on;" exists from nginx 1.25.1, which deprecates "listen ...
+    # http2" (Test::Nginx 0.33 writes "http2 on;" from 1.19.9: nginx 1.22
+    # refuses it)
+    $listen_opts = '';
+    $http2_directive = '';
+    if (use_http2($block)) {
+        if ($NginxVersion >= get_canon_version(1, 25, 1)) {
+            $http2_directive = "\n        http2           on;";
+        } else {
+            $listen_opts = ' http2';
+        }
+    }
     $listen_opts .= ' reuseport' if $ENV{TEST_NGINX_REUSE_PORT};
 
     open my $out, '>', $ConfFile
@@ -672,7 +698,7 @@ $temp_paths
 $http_config
 
     server {
-        listen          $ServerPort$listen_opts;
+        listen          $ServerPort$listen_opts;$http2_directive
         server_name     '$server_name';
 
         client_max_body_size 30M;
@@ -702,7 +728,7 @@ _EOC_
         # The reload is complete once this answers with the new version.
         print $out <<_EOC_;
     server {
-        listen          $ServerPort$listen_opts;
+        listen          $ServerPort$listen_opts;$http2_directive
         server_name     'Test-Nginx';
 
         location = /ver {
