@@ -1057,6 +1057,8 @@ sub reload_nginx ($$$$) {
     write_user_files($block, $rand_ports);
     write_config_file($block, $config, $rand_ports);
 
+    my @old = worker_pids($pid);
+
     return 0 unless kill SIGUSR1, $pid;
     sleep $TestNginxSleep;
     return 0 unless kill SIGHUP, $pid;
@@ -1066,9 +1068,46 @@ sub reload_nginx ($$$$) {
         sleep 0.3;
     } else {
         test_config_version($name, $block);
+        wait_workers_gone($name, @old);
     }
 
     return 1;
+}
+
+
+# The master's children (workers, cache helpers) by pid, from /proc.
+sub worker_pids ($) {
+    my $master = shift;
+    my @pids;
+
+    opendir my $dh, '/proc' or return ();
+    for my $p (grep { /^\d+$/ } readdir $dh) {
+        open my $st, '<', "/proc/$p/stat" or next;
+        my $line = <$st>;
+        close $st;
+        push @pids, $p if defined $line && $line =~ /\)\s+\S+\s+(\d+)/
+                          && $1 == $master;
+    }
+    closedir $dh;
+
+    return @pids;
+}
+
+# After a reload, old workers still serving connections they hold (or a
+# connection they accepted just before the reload) would answer the next
+# block with the previous configuration: wait, bounded, until the workers
+# of the old generation have exited.
+sub wait_workers_gone ($@) {
+    my ($name, @old) = @_;
+
+    for my $i (1 .. 150) {
+        @old = grep { kill 0, $_ } @old;
+        return unless @old;
+        select(undef, undef, undef, 0.1);
+    }
+
+    warn "$name - old nginx workers (@old) still running 15 s after the "
+         . "reload\n";
 }
 
 sub run_test ($) {
