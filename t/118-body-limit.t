@@ -266,13 +266,14 @@ my $c = 'x' x (1024 * 1024);
 
 
 === TEST 17: a ?key= is in no line nginx logs before the gateway takes it (a Content-Length over the limit)
---- request eval
-"POST /v1beta/models/gemini-pro:generateContent?alt=sse&key=SECRETKEY17\n" . '{"contents":[{"parts":[{"text":"' . ('x' x 2000) . '"}]}]}'
+--- raw_request eval
+my $b = '{"contents":[{"parts":[{"text":"' . ('x' x 2000) . '"}]}]}';
+"POST /v1beta/models/gemini-pro:generateContent?alt=sse&key=SECRETKEY17 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: " . length($b) . "\r\n\r\n" . $b
 --- error_code: 413
 --- response_body_like: ^\{"error":\{"code":413,"message":"The request body is larger than the 1024 bytes allowed","status":"[A-Z_]+"\}\}$
 --- error_log
 client intended to send too large body
-request: "POST /v1beta/models/gemini-pro:generateContent?alt=sse HTTP/
+request: "POST /v1beta/models/gemini-pro:generateContent?alt=sse HTTP/1.1"
 --- no_error_log eval
 qr/\[(?!debug)[a-z]+\].*SECRETKEY17/
 --- no_access_log
@@ -305,3 +306,21 @@ GET /echo?a=1&key=kept
 --- error_code: 200
 --- response_body chomp
 a=1&key=kept|kept
+
+
+
+=== TEST 20: nor over HTTP/2, whose request line nginx builds apart
+--- http2
+--- more_headers
+Transfer-Encoding: chunked
+--- request eval
+"POST /v1beta/models/gemini-pro:generateContent?key=SECRETKEY20&alt=sse\n" . '{"contents":[{"parts":[{"text":"' . ('x' x 2000) . '"}]}]}'
+--- error_code: 413
+--- response_body_like: "code":413
+--- error_log
+client intended to send too large chunked body
+request: "POST /v1beta/models/gemini-pro:generateContent?alt=sse HTTP/2.0"
+--- no_error_log eval
+qr/\[(?!debug)[a-z]+\].*SECRETKEY20/
+--- no_access_log
+SECRETKEY20
