@@ -324,3 +324,14 @@ request: "POST /v1beta/models/gemini-pro:generateContent?alt=sse HTTP/2.0"
 qr/\[(?!debug)[a-z]+\].*SECRETKEY20/
 --- no_access_log
 SECRETKEY20
+
+
+
+=== TEST 21: nor the access log line of a request refused while nginx reads its headers, before any phase
+--- raw_request eval
+"POST /v1beta/models/gemini-pro:generateContent?key=SECRETKEY21 HTTP/1.1\r\nHost: localhost\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"
+--- error_code: 400
+--- access_log
+"POST /v1beta/models/gemini-pro:generateContent HTTP/1.1" 400
+--- no_access_log
+SECRETKEY21

@@ -35,6 +35,8 @@ static ngx_table_elt_t *ngx_http_ai_gateway_find_header(ngx_http_request_t *r,
 static ngx_int_t ngx_http_ai_gateway_client_key(ngx_http_request_t *r,
     ngx_str_t *key);
 static ngx_int_t ngx_http_ai_gateway_hide_query_key(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ai_gateway_hide_request_line_key(
+    ngx_http_request_t *r);
 static ngx_int_t ngx_http_ai_gateway_query_without_key(ngx_http_request_t *r,
     ngx_str_t *args);
 static ngx_int_t ngx_http_ai_gateway_replace_args(ngx_http_request_t *r,
@@ -329,43 +331,70 @@ ngx_http_ai_gateway_hide_query_key(ngx_http_request_t *r)
 
 
 /*
- * The post-read phase, in a server with a gateway location: no key=
- * parameter in the request line.  It is what the error log's
- * request: "..." and $request print, and nginx writes lines for the
- * request before its access phase takes the key: a body over the limit
- * (the find-config phase), a broken chunked body, an error_page.  Before
- * the location is known, so any location of the server logs the line
- * without it; $args and $request_uri stay as they are for those without
- * the gateway.  The debug log prints the request as it came, on purpose.
+ * In a server with a gateway location, no key= parameter in the request
+ * line.  It is what the error log's request: "..." and $request print,
+ * and nginx writes lines for the request before its access phase takes
+ * the key: a body over the limit (the find-config phase), a broken chunked
+ * body, an error_page.  Done in the post-read phase, before the location
+ * is known, so any location of the server logs the line without it; $args
+ * and $request_uri stay as they are for those without the gateway.  A
+ * request refused while nginx reads its headers reaches no phase but the
+ * log phase: done there too, before the access log writes it.  The debug
+ * log prints the request as it came, on purpose.
  */
 
 ngx_int_t
 ngx_http_ai_gateway_post_read_handler(ngx_http_request_t *r)
 {
+    if (ngx_http_ai_gateway_hide_request_line_key(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+ngx_int_t
+ngx_http_ai_gateway_log_key_handler(ngx_http_request_t *r)
+{
+    (void) ngx_http_ai_gateway_hide_request_line_key(r);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_ai_gateway_hide_request_line_key(ngx_http_request_t *r)
+{
+    u_char                          *q, *last;
     ngx_str_t                        args;
     ngx_http_ai_gateway_srv_conf_t  *ascf;
 
     ascf = ngx_http_get_module_srv_conf(r, ngx_http_ai_gateway_module);
 
-    if (!ascf->gateway || r != r->main || r->args.len == 0) {
-        return NGX_DECLINED;
+    if (ascf == NULL || !ascf->gateway || r != r->main || r->args.len == 0) {
+        return NGX_OK;
+    }
+
+    /* done already, or r->args are no longer the request line's query */
+    last = r->request_line.data + r->request_line.len;
+    q = ngx_strlchr(r->request_line.data, last, '?');
+
+    if (q == NULL || (size_t) (last - q - 1) < r->args.len
+        || ngx_strncmp(q + 1, r->args.data, r->args.len) != 0)
+    {
+        return NGX_OK;
     }
 
     if (ngx_http_ai_gateway_query_without_key(r, &args) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
 
     if (args.len == r->args.len) {
-        return NGX_DECLINED;
+        return NGX_OK;
     }
 
-    if (ngx_http_ai_gateway_replace_args(r, &r->request_line, &args)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return NGX_DECLINED;
+    return ngx_http_ai_gateway_replace_args(r, &r->request_line, &args);
 }
 
 

@@ -400,6 +400,7 @@ ngx_http_ai_gateway_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 static ngx_int_t
 ngx_http_ai_gateway_init(ngx_conf_t *cf)
 {
+    ngx_array_t                *a;
     ngx_http_handler_pt        *h;
     ngx_http_core_main_conf_t  *cmcf;
 
@@ -418,6 +419,22 @@ ngx_http_ai_gateway_init(ngx_conf_t *cf)
     }
 
     *h = ngx_http_ai_gateway_post_read_handler;
+
+    /*
+     * ngx_http_log_request() runs the log phase's handlers in the order
+     * pushed, and ngx_http_log_module's is there already: first in line,
+     * so the access log prints the request line without the key.
+     */
+    a = &cmcf->phases[NGX_HTTP_LOG_PHASE].handlers;
+
+    h = ngx_array_push(a);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h = a->elts;
+    ngx_memmove(&h[1], &h[0], (a->nelts - 1) * sizeof(ngx_http_handler_pt));
+    h[0] = ngx_http_ai_gateway_log_key_handler;
 
     if (ngx_http_ai_gateway_log_init(cf) != NGX_OK
         || ngx_http_ai_gateway_error_filter_init(cf) != NGX_OK

@@ -254,6 +254,7 @@ extern ngx_module_t  ngx_http_ai_gateway_filter_module;
 /* _access.c */
 ngx_int_t ngx_http_ai_gateway_access_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_ai_gateway_post_read_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_ai_gateway_log_key_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_ai_gateway_model_allowed(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
 ngx_uint_t ngx_http_ai_gateway_client_name(ngx_str_t *name);
