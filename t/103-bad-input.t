@@ -343,7 +343,7 @@ MOCK
 
 
 
-=== TEST 28: a refusal on the failover step answers the client, and that step never starts
+=== TEST 28: a refusal on the last failover step: that step never starts, the client gets the failure before it
 --- http_config
     MOCK
     ai_gateway_provider down type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/e503/v1;
@@ -352,8 +352,10 @@ MOCK
 --- request
 POST /v1/chat/completions
 {"model":"gpt-4o","messages":"notarray"}
---- error_code: 400
---- response_body_like: ^\{"error":\{"message":".*messages.* must be an array
+--- error_code: 503
+--- response_body_like: ^\{"error":\{"message":"overloaded"
+--- error_log eval
+qr/\[info\].*ai_gateway: provider "an" skipped, the request cannot be put in its dialect: .*messages.* must be an array/
 --- no_error_log
 [error]
 [alert]
@@ -494,5 +496,82 @@ POST /a/v1/messages
 --- error_code: 400
 --- access_log
 GW status=400 provider="-" upstream_model="-" attempts=0
+--- no_access_log
+MOCK
+
+
+
+=== TEST 40: a step that cannot take the body is passed over: the next one serves it, the skipped one is no try
+--- http_config
+    MOCK
+    ai_gateway_provider down type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/e503/v1;
+    ai_gateway_provider an type=anthropic url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_provider ok2 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_route gpt-4o down an ok2;
+    log_format agw_p 'GW status=$status provider="$ai_gateway_provider" attempts=$ai_gateway_attempts';
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; access_log logs/access.log agw_p; }
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/svg+xml,<svg/>"}}]}]}
+--- error_code: 200
+--- response_body_like: "Hello there"
+--- error_log
+ai_gateway: provider "an" skipped, the request cannot be put in its dialect: only base64 data URLs can be sent to Anthropic
+--- no_error_log
+[error]
+[alert]
+--- access_log
+MOCK POST /e503/v1/chat/completions
+MOCK POST /ok/v1/chat/completions
+GW status=200 provider="ok2" attempts=2
+--- no_access_log
+MOCK POST /ok/v1/messages
+
+
+
+=== TEST 41: a first step that cannot take the body is passed over too
+--- http_config
+    MOCK
+    ai_gateway_provider an type=anthropic url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_provider ok2 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_route gpt-4o an ok2;
+    log_format agw_p 'GW status=$status provider="$ai_gateway_provider" attempts=$ai_gateway_attempts';
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; access_log logs/access.log agw_p; }
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/svg+xml,<svg/>"}}]}]}
+--- error_code: 200
+--- response_body_like: "Hello there"
+--- error_log
+provider "an" skipped
+--- no_error_log
+[error]
+[alert]
+--- access_log
+GW status=200 provider="ok2" attempts=1
+--- no_access_log
+MOCK POST /ok/v1/messages
+
+
+
+=== TEST 42: when no step can take the body, the client gets why the first could not, in its dialect, and nothing starts
+--- http_config
+    MOCK
+    ai_gateway_provider an1 type=anthropic url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_provider an2 type=anthropic url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_route gpt-4o an1 an2;
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/svg+xml,<svg/>"}}]}]}
+--- error_code: 400
+--- response_body_like: ^\{"error":\{"message":"only base64 data URLs can be sent to Anthropic","type":"invalid_request_error"
+--- error_log
+provider "an1" skipped
+provider "an2" skipped
+--- no_error_log
+[error]
+http subrequest
 --- no_access_log
 MOCK

@@ -269,3 +269,76 @@ my $c = 'x' x (1024 * 1024);
 --- response_body_like: "code":"request_too_large"
 --- worker_peak_rss_below: 24
 --- timeout: 10
+
+
+
+=== TEST 17: a ?key= is in no line nginx logs before the gateway takes it (a Content-Length over the limit)
+--- raw_request eval
+my $b = '{"contents":[{"parts":[{"text":"' . ('x' x 2000) . '"}]}]}';
+"POST /v1beta/models/gemini-pro:generateContent?alt=sse&key=SECRETKEY17 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: " . length($b) . "\r\n\r\n" . $b
+--- error_code: 413
+--- response_body_like: ^\{"error":\{"code":413,"message":"The request body is larger than the 1024 bytes allowed","status":"[A-Z_]+"\}\}$
+--- error_log
+client intended to send too large body
+request: "POST /v1beta/models/gemini-pro:generateContent?alt=sse HTTP/1.1"
+--- no_error_log eval
+qr/\[(?!debug)[a-z]+\].*SECRETKEY17/
+--- no_access_log
+SECRETKEY17
+
+
+
+=== TEST 18: nor a chunked body refused while it arrives
+--- raw_request eval
+my $c = 'x' x 2000;
+"POST /v1beta/models/gemini-pro:generateContent?KEY=SECRETKEY18 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+. sprintf("%x\r\n%s\r\n", length($c), $c) . "0\r\n\r\n"
+--- error_code: 413
+--- error_log
+client intended to send too large chunked body
+request: "POST /v1beta/models/gemini-pro:generateContent HTTP/1.1"
+--- no_error_log eval
+qr/\[(?!debug)[a-z]+\].*SECRETKEY18/
+--- no_access_log
+SECRETKEY18
+
+
+
+=== TEST 19: a location without the gateway in the same server keeps its $args
+--- config
+    location /v1beta/ { ai_gateway gemini; ai_gateway_auth off; }
+    location /echo { return 200 "$args|$arg_key"; }
+--- request
+GET /echo?a=1&key=kept
+--- error_code: 200
+--- response_body chomp
+a=1&key=kept|kept
+
+
+
+=== TEST 20: nor over HTTP/2, whose request line nginx builds apart
+--- http2
+--- more_headers
+Transfer-Encoding: chunked
+--- request eval
+"POST /v1beta/models/gemini-pro:generateContent?key=SECRETKEY20&alt=sse\n" . '{"contents":[{"parts":[{"text":"' . ('x' x 2000) . '"}]}]}'
+--- error_code: 413
+--- response_body_like: "code":413
+--- error_log
+client intended to send too large chunked body
+request: "POST /v1beta/models/gemini-pro:generateContent?alt=sse HTTP/2.0"
+--- no_error_log eval
+qr/\[(?!debug)[a-z]+\].*SECRETKEY20/
+--- no_access_log
+SECRETKEY20
+
+
+
+=== TEST 21: nor the access log line of a request refused while nginx reads its headers, before any phase
+--- raw_request eval
+"POST /v1beta/models/gemini-pro:generateContent?key=SECRETKEY21 HTTP/1.1\r\nHost: localhost\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"
+--- error_code: 400
+--- access_log
+"POST /v1beta/models/gemini-pro:generateContent HTTP/1.1" 400
+--- no_access_log
+SECRETKEY21

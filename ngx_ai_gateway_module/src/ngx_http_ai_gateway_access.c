@@ -35,6 +35,10 @@ static ngx_table_elt_t *ngx_http_ai_gateway_find_header(ngx_http_request_t *r,
 static ngx_int_t ngx_http_ai_gateway_client_key(ngx_http_request_t *r,
     ngx_str_t *key);
 static ngx_int_t ngx_http_ai_gateway_hide_query_key(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ai_gateway_hide_request_line_key(
+    ngx_http_request_t *r);
+static ngx_int_t ngx_http_ai_gateway_query_without_key(ngx_http_request_t *r,
+    ngx_str_t *args);
 static ngx_int_t ngx_http_ai_gateway_replace_args(ngx_http_request_t *r,
     ngx_str_t *s, ngx_str_t *args);
 static ngx_int_t ngx_http_ai_gateway_keys_wait(ngx_http_request_t *r,
@@ -302,24 +306,111 @@ ngx_http_ai_gateway_client_key(ngx_http_request_t *r, ngx_str_t *key)
 
 
 /*
- * The key was in the query: take every key= parameter out of what logs
- * and variables show of the request ($request, $request_uri, $args, the
- * error log's request: "..."), in new strings.  Nothing after the access
- * phase needs it, and the tries never carry the client's query.
+ * The key was in the query: take every key= parameter out of $args and
+ * $request_uri, in new strings.  Nothing after the access phase needs it,
+ * and the tries never carry the client's query.  The request line went
+ * before the first phase (the post-read handler below).
  */
 
 static ngx_int_t
 ngx_http_ai_gateway_hide_query_key(ngx_http_request_t *r)
 {
-    u_char     *p, *last, *next, *d;
-    ngx_str_t   args;
+    ngx_str_t  args;
 
-    args.data = ngx_pnalloc(r->pool, r->args.len);
-    if (args.data == NULL) {
+    if (ngx_http_ai_gateway_query_without_key(r, &args) != NGX_OK
+        || ngx_http_ai_gateway_replace_args(r, &r->unparsed_uri, &args)
+           != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
-    d = args.data;
+    r->args = args;
+
+    return NGX_OK;
+}
+
+
+/*
+ * In a server with a gateway location, no key= parameter in the request
+ * line.  It is what the error log's request: "..." and $request print,
+ * and nginx writes lines for the request before its access phase takes
+ * the key: a body over the limit (the find-config phase), a broken chunked
+ * body, an error_page.  Done in the post-read phase, before the location
+ * is known, so any location of the server logs the line without it; $args
+ * and $request_uri stay as they are for those without the gateway.  A
+ * request refused while nginx reads its headers reaches no phase but the
+ * log phase: done there too, before the access log writes it.  The debug
+ * log prints the request as it came, on purpose.
+ */
+
+ngx_int_t
+ngx_http_ai_gateway_post_read_handler(ngx_http_request_t *r)
+{
+    if (ngx_http_ai_gateway_hide_request_line_key(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+ngx_int_t
+ngx_http_ai_gateway_log_key_handler(ngx_http_request_t *r)
+{
+    (void) ngx_http_ai_gateway_hide_request_line_key(r);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_ai_gateway_hide_request_line_key(ngx_http_request_t *r)
+{
+    u_char                          *q, *last;
+    ngx_str_t                        args;
+    ngx_http_ai_gateway_srv_conf_t  *ascf;
+
+    ascf = ngx_http_get_module_srv_conf(r, ngx_http_ai_gateway_module);
+
+    if (ascf == NULL || !ascf->gateway || r != r->main || r->args.len == 0) {
+        return NGX_OK;
+    }
+
+    /* done already, or r->args are no longer the request line's query */
+    last = r->request_line.data + r->request_line.len;
+    q = ngx_strlchr(r->request_line.data, last, '?');
+
+    if (q == NULL || (size_t) (last - q - 1) < r->args.len
+        || ngx_strncmp(q + 1, r->args.data, r->args.len) != 0)
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_http_ai_gateway_query_without_key(r, &args) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (args.len == r->args.len) {
+        return NGX_OK;
+    }
+
+    return ngx_http_ai_gateway_replace_args(r, &r->request_line, &args);
+}
+
+
+/* r->args without its key= parameters, those ngx_http_arg() takes */
+
+static ngx_int_t
+ngx_http_ai_gateway_query_without_key(ngx_http_request_t *r, ngx_str_t *args)
+{
+    u_char  *p, *last, *next, *d;
+
+    args->data = ngx_pnalloc(r->pool, r->args.len);
+    if (args->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    d = args->data;
     last = r->args.data + r->args.len;
 
     for (p = r->args.data; p < last; p = next + 1) {
@@ -328,29 +419,18 @@ ngx_http_ai_gateway_hide_query_key(ngx_http_request_t *r)
             next = last;
         }
 
-        /* the parameters ngx_http_arg() would take for "key" */
         if (next - p >= 4 && ngx_strncasecmp(p, (u_char *) "key=", 4) == 0) {
             continue;
         }
 
-        if (d != args.data) {
+        if (d != args->data) {
             *d++ = '&';
         }
 
         d = ngx_cpymem(d, p, next - p);
     }
 
-    args.len = d - args.data;
-
-    if (ngx_http_ai_gateway_replace_args(r, &r->unparsed_uri, &args)
-           != NGX_OK
-        || ngx_http_ai_gateway_replace_args(r, &r->request_line, &args)
-           != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    r->args = args;
+    args->len = d - args->data;
 
     return NGX_OK;
 }

@@ -663,7 +663,7 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     ngx_int_t                        rc;
     ngx_str_t                        uri, body, prev_model;
     ngx_buf_t                       *b;
-    agw_error_t                      err;
+    agw_error_t                      err, refused;
     ngx_chain_t                     *cl;
     ngx_http_request_t              *sr;
     ngx_http_request_body_t         *rb;
@@ -675,12 +675,63 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
 
     prev = ctx->step;
     prev_model = ctx->upstream_model;
-
     steps = ctx->route->steps.elts;
-    ctx->step = &steps[ctx->order[ctx->next++]];
-    ctx->upstream_model = ctx->step->model.len ? ctx->step->model
-                                               : ctx->model;
+    refused.cls = AGW_ERR_NONE;
 
+    /*
+     * Everything that can refuse or fail comes before the subrequest: once
+     * made, it is posted and runs, and an answered request must never
+     * reach a provider (it would carry the parent's body and headers).
+     * A step whose dialect cannot take this body is passed over, as one
+     * cooling down is: it is no try, and the next step may serve it.
+     */
+    for ( ;; ) {
+        ctx->step = &steps[ctx->order[ctx->next++]];
+        ctx->upstream_model = ctx->step->model.len ? ctx->step->model
+                                                   : ctx->model;
+
+        rc = ngx_http_ai_gateway_try_body(r, ctx, &body, &err);
+
+        if (rc != NGX_DECLINED) {
+            break;
+        }
+
+        /* the client's doing, as nginx logs a client's bad request */
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "ai_gateway: provider \"%V\" skipped, the request "
+                      "cannot be put in its dialect: %s",
+                      &ctx->step->provider->name, err.message);
+
+        if (refused.cls == AGW_ERR_NONE) {
+            refused = err;
+        }
+
+        if (ctx->next < ctx->nsteps) {
+            continue;
+        }
+
+        /* no step left: the log and the event are the last try's */
+        ctx->step = prev;
+        ctx->upstream_model = prev_model;
+
+        if (prev) {
+            /* a provider failed before: that is what the client learns */
+            return ngx_http_ai_gateway_finish_failed(r, ctx);
+        }
+
+        /* no step could take the body: why the first one could not */
+        return ngx_http_ai_gateway_send_error(r, ctx->client, refused.cls,
+                                              refused.status,
+                                              refused.code[0]
+                                              ? refused.code : NULL,
+                                              "%s", refused.message);
+    }
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    /* the last try's answer was needed until this one was sure to start */
     ctx->try_failed = 0;
     ctx->try_done = 0;
     ctx->try_ok = 0;
@@ -694,31 +745,6 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     if (ctx->stream) {
         agw_stream_free(ctx->stream);
         ctx->stream = NULL;
-    }
-
-    /*
-     * Everything that can refuse or fail comes before the subrequest: once
-     * made, it is posted and runs, and an answered request must never
-     * reach a provider (it would carry the parent's body and headers).
-     */
-    rc = ngx_http_ai_gateway_try_body(r, ctx, &body, &err);
-
-    if (rc == NGX_DECLINED) {
-        /*
-         * The body cannot be put in this provider's dialect.  No try ran:
-         * the log and the event name the provider of the last one, if any.
-         */
-        ctx->step = prev;
-        ctx->upstream_model = prev_model;
-
-        return ngx_http_ai_gateway_send_error(r, ctx->client, err.cls,
-                                              err.status,
-                                              err.code[0] ? err.code : NULL,
-                                              "%s", err.message);
-    }
-
-    if (rc != NGX_OK) {
-        return rc;
     }
 
     if (ngx_http_ai_gateway_upstream_url(r, ctx) != NGX_OK) {
@@ -785,7 +811,7 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "ai_gateway try %ui: provider \"%V\" model \"%V\"",
-                   ctx->next, &ctx->step->provider->name,
+                   ctx->attempts.nelts + 1, &ctx->step->provider->name,
                    &ctx->upstream_model);
 
     return NGX_DONE;

@@ -18,6 +18,7 @@
 
 static ngx_int_t ngx_http_ai_gateway_init(ngx_conf_t *cf);
 static void *ngx_http_ai_gateway_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_ai_gateway_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_http_ai_gateway_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_ai_gateway_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_ai_gateway_merge_loc_conf(ngx_conf_t *cf, void *parent,
@@ -160,7 +161,7 @@ static ngx_http_module_t  ngx_http_ai_gateway_module_ctx = {
     ngx_http_ai_gateway_create_main_conf,  /* create main configuration */
     ngx_http_ai_gateway_init_main_conf,    /* init main configuration */
 
-    NULL,                                  /* create server configuration */
+    ngx_http_ai_gateway_create_srv_conf,   /* create server configuration */
     NULL,                                  /* merge server configuration */
 
     ngx_http_ai_gateway_create_loc_conf,   /* create location configuration */
@@ -335,6 +336,19 @@ ngx_http_ai_gateway_create_loc_conf(ngx_conf_t *cf)
 }
 
 
+static void *
+ngx_http_ai_gateway_create_srv_conf(ngx_conf_t *cf)
+{
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     ascf->gateway = 0;
+     */
+
+    return ngx_pcalloc(cf->pool, sizeof(ngx_http_ai_gateway_srv_conf_t));
+}
+
+
 static char *
 ngx_http_ai_gateway_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 {
@@ -386,6 +400,7 @@ ngx_http_ai_gateway_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 static ngx_int_t
 ngx_http_ai_gateway_init(ngx_conf_t *cf)
 {
+    ngx_array_t                *a;
     ngx_http_handler_pt        *h;
     ngx_http_core_main_conf_t  *cmcf;
 
@@ -397,6 +412,29 @@ ngx_http_ai_gateway_init(ngx_conf_t *cf)
     }
 
     *h = ngx_http_ai_gateway_access_handler;
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_POST_READ_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_ai_gateway_post_read_handler;
+
+    /*
+     * ngx_http_log_request() runs the log phase's handlers in the order
+     * pushed, and ngx_http_log_module's is there already: first in line,
+     * so the access log prints the request line without the key.
+     */
+    a = &cmcf->phases[NGX_HTTP_LOG_PHASE].handlers;
+
+    h = ngx_array_push(a);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h = a->elts;
+    ngx_memmove(&h[1], &h[0], (a->nelts - 1) * sizeof(ngx_http_handler_pt));
+    h[0] = ngx_http_ai_gateway_log_key_handler;
 
     if (ngx_http_ai_gateway_log_init(cf) != NGX_OK
         || ngx_http_ai_gateway_error_filter_init(cf) != NGX_OK
@@ -419,6 +457,7 @@ ngx_http_ai_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_str_t                           *value;
     ngx_uint_t                           i, bit;
     ngx_http_core_loc_conf_t            *clcf;
+    ngx_http_ai_gateway_srv_conf_t      *ascf;
     ngx_http_ai_gateway_main_conf_t     *amcf;
     ngx_http_ai_gateway_gateway_conf_t  *gw;
 
@@ -461,6 +500,10 @@ ngx_http_ai_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_ai_gateway_content_handler;
+
+    /* its server hides ?key= from the request line (_access.c) */
+    ascf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_ai_gateway_module);
+    ascf->gateway = 1;
 
     /* the internal location it needs is looked for once http{} is read */
     amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ai_gateway_module);

@@ -137,6 +137,12 @@ typedef struct {
 } ngx_http_ai_gateway_loc_conf_t;
 
 
+/* A server{}: whether any of its locations has `ai_gateway`. */
+typedef struct {
+    ngx_flag_t                  gateway;
+} ngx_http_ai_gateway_srv_conf_t;
+
+
 /* An `ai_gateway` directive, kept for the checks made after parsing. */
 typedef struct {
     ngx_http_ai_gateway_loc_conf_t  *alcf;
@@ -247,6 +253,8 @@ extern ngx_module_t  ngx_http_ai_gateway_filter_module;
 
 /* _access.c */
 ngx_int_t ngx_http_ai_gateway_access_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_ai_gateway_post_read_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_ai_gateway_log_key_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_ai_gateway_model_allowed(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
 ngx_uint_t ngx_http_ai_gateway_client_name(ngx_str_t *name);
