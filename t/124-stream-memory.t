@@ -45,4 +45,25 @@ for my $mode (qw(translated same)) {
            . "$streams streams ended");
 }
 
+# An agent's request carries its whole history: a stream keeps the
+# client's body as nginx read it and the gateway's copy of it (for the
+# event and a next try), not the try's own copy once the provider has it.
+# Before the try gave its copy back, a 64 KB body cost an open stream
+# 225 KB.
+my $body = 64 * 1024;
+
+for my $mode (qw(translated same)) {
+    local $ENV{MODULE} = $module;
+    my $out = `"$top/scripts/stream-memory" 200 $mode $body 2>&1`;
+    my %m = $out =~ /(\w+)=(-?\d+)/g;
+
+    ok(defined $m{per_stream}, "$mode, $body-byte body: measured")
+        or diag($out);
+    next unless defined $m{per_stream};
+
+    cmp_ok($m{per_stream}, '<', 28 * 1024 + 2.5 * $body,
+           "$mode, $body-byte body: an open stream costs the worker "
+           . "$m{per_stream} bytes");
+}
+
 done_testing();
