@@ -31,6 +31,7 @@
 
 static ngx_int_t ngx_http_ai_gateway_filter_postconf(ngx_conf_t *cf);
 static ngx_int_t ngx_http_ai_gateway_header_filter(ngx_http_request_t *r);
+static void ngx_http_ai_gateway_drop_try_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ai_gateway_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 
@@ -315,6 +316,41 @@ ngx_http_ai_gateway_start_stream(ngx_http_request_t *sr,
 }
 
 
+/*
+ * The try's body (the client's, translated or with its model replaced) is
+ * a copy made for this try alone; once the provider has it whole and
+ * answers, nginx reads it no more (no other server is tried after an
+ * answer's header) and a next try makes its own.  An agent's history runs
+ * to hundreds of KB: give it back now rather than hold it for the whole
+ * stream.  A body small enough for the pool's blocks stays (ngx_pfree()
+ * frees large allocations only).
+ */
+
+static void
+ngx_http_ai_gateway_drop_try_body(ngx_http_request_t *r)
+{
+    ngx_buf_t  *b;
+
+    if (r->upstream == NULL || !r->upstream->request_body_sent
+        || r->request_body == NULL || r->request_body->buf == NULL)
+    {
+        return;
+    }
+
+    b = r->request_body->buf;
+
+    if (b->start && ngx_pfree(r->pool, b->start) == NGX_OK) {
+        /* $request_body of the try reads nothing freed */
+        r->request_body->bufs = NULL;
+        r->request_body->buf = NULL;
+        b->start = NULL;
+        b->pos = NULL;
+        b->last = NULL;
+        b->end = NULL;
+    }
+}
+
+
 static ngx_int_t
 ngx_http_ai_gateway_header_filter(ngx_http_request_t *r)
 {
@@ -338,6 +374,8 @@ ngx_http_ai_gateway_header_filter(ngx_http_request_t *r)
 
     ctx->try_answered = 1;
     ctx->try_status = r->headers_out.status;
+
+    ngx_http_ai_gateway_drop_try_body(r);
 
     if (r->headers_out.status < NGX_HTTP_OK
         || r->headers_out.status >= NGX_HTTP_SPECIAL_RESPONSE

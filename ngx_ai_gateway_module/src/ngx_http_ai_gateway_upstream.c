@@ -231,6 +231,53 @@ ngx_http_ai_gateway_name_in(ngx_str_t *name, ngx_str_t *names)
 }
 
 
+/*
+ * Whether a client's header goes to the provider.  anthropic-* headers
+ * (anthropic-beta, anthropic-version,
+ * anthropic-dangerous-direct-browser-access...) mean something only to
+ * Anthropic, which gets them as the client sent them (Claude Code's
+ * gateway protocol).  The client's anthropic-version goes only with a body
+ * in its own dialect (*version): a translated body has the shape of the
+ * provider's api_version, sent after the client's headers.
+ */
+
+static ngx_uint_t
+ngx_http_ai_gateway_passes(ngx_table_elt_t *h,
+    ngx_http_ai_gateway_provider_t *pv, ngx_http_ai_gateway_ctx_t *ctx,
+    ngx_str_t **version)
+{
+    if (ngx_http_ai_gateway_name_in(&h->key,
+                                    ngx_http_ai_gateway_drop_headers))
+    {
+        return 0;
+    }
+
+    if (h->key.len <= sizeof("anthropic-") - 1
+        || ngx_strncasecmp(h->key.data, (u_char *) "anthropic-",
+                           sizeof("anthropic-") - 1) != 0)
+    {
+        return 1;
+    }
+
+    if (pv->dialect != AGW_DIALECT_ANTHROPIC) {
+        return 0;
+    }
+
+    if (h->key.len == sizeof("anthropic-version") - 1
+        && ngx_strncasecmp(h->key.data, (u_char *) "anthropic-version",
+                           h->key.len) == 0)
+    {
+        if (ctx->client == AGW_DIALECT_ANTHROPIC && *version == NULL) {
+            *version = &h->value;
+        }
+
+        return 0;
+    }
+
+    return 1;
+}
+
+
 static ngx_int_t
 ngx_http_ai_gateway_push_header(ngx_http_request_t *sr, u_char *key,
     size_t key_len, u_char *value, size_t value_len)
@@ -268,9 +315,9 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
 {
     u_char                          *v;
     ngx_str_t                       *version;
-    ngx_uint_t                       i, drop;
+    ngx_uint_t                       i, n, pass;
     ngx_list_part_t                 *part;
-    ngx_table_elt_t                 *h;
+    ngx_table_elt_t                 *h, *ht;
     ngx_keyval_t                    *kv;
     ngx_http_ai_gateway_provider_t  *pv;
 
@@ -279,74 +326,59 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
 
     /*
      * ngx_http_subrequest() copied the parent's headers_in, list parts
-     * included: build a new list rather than edit the parent's.
+     * included: build a new list rather than edit the parent's, sized to
+     * what it will hold (an open stream keeps it: 56 bytes a header).
+     * The client's headers that pass are counted first: content type, key,
+     * anthropic-version and the provider's own headers follow them.
      */
-    if (ngx_list_init(&sr->headers_in.headers, r->pool, 16,
-                      sizeof(ngx_table_elt_t))
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
+    n = 3 + (pv->headers ? pv->headers->nelts : 0);
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
+    for (pass = 0; pass < 2; pass++) {
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].hash == 0) {
-            continue;
-        }
-
-        drop = ngx_http_ai_gateway_name_in(&h[i].key,
-                                           ngx_http_ai_gateway_drop_headers);
-
-        /*
-         * anthropic-* headers (anthropic-beta, anthropic-version,
-         * anthropic-dangerous-direct-browser-access...) mean something only
-         * to Anthropic, which gets them as the client sent them (Claude
-         * Code's gateway protocol).  The client's anthropic-version goes
-         * only with a body in its own dialect: a translated body has the
-         * shape of the provider's api_version, sent below.
-         */
-        if (!drop && h[i].key.len > sizeof("anthropic-") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "anthropic-",
-                               sizeof("anthropic-") - 1) == 0)
-        {
-            if (pv->dialect != AGW_DIALECT_ANTHROPIC) {
-                drop = 1;
-
-            } else if (h[i].key.len == sizeof("anthropic-version") - 1
-                       && ngx_strncasecmp(h[i].key.data,
-                                          (u_char *) "anthropic-version",
-                                          h[i].key.len) == 0)
-            {
-                if (ctx->client == AGW_DIALECT_ANTHROPIC && version == NULL) {
-                    version = &h[i].value;
-                }
-
-                drop = 1;
-            }
-        }
-
-        if (drop) {
-            continue;
-        }
-
-        if (ngx_http_ai_gateway_push_header(sr, h[i].key.data, h[i].key.len,
-                                            h[i].value.data, h[i].value.len)
-            != NGX_OK)
+        if (pass == 1
+            && ngx_list_init(&sr->headers_in.headers, r->pool, n,
+                             sizeof(ngx_table_elt_t))
+               != NGX_OK)
         {
             return NGX_ERROR;
+        }
+
+        part = &r->headers_in.headers.part;
+        h = part->elts;
+
+        for (i = 0; /* void */; i++) {
+
+            if (i >= part->nelts) {
+                if (part->next == NULL) {
+                    break;
+                }
+
+                part = part->next;
+                h = part->elts;
+                i = 0;
+            }
+
+            if (h[i].hash == 0
+                || !ngx_http_ai_gateway_passes(&h[i], pv, ctx, &version))
+            {
+                continue;
+            }
+
+            if (pass == 0) {
+                n++;
+                continue;
+            }
+
+            /* the parent's lowercase key and hash serve as they are */
+            ht = ngx_list_push(&sr->headers_in.headers);
+            if (ht == NULL) {
+                return NGX_ERROR;
+            }
+
+            *ht = h[i];
+#if (nginx_version >= 1023000)
+            ht->next = NULL;
+#endif
         }
     }
 
