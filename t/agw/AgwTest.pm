@@ -18,16 +18,9 @@ use TestNginxCompat ();
 our @EXPORT = qw(mock_upstream free_port);
 use parent 'Exporter';
 
-# A port nothing listens on now, for a mock server: suites run side by side
-# (prove -j) must not share one.
-sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Proto => 'tcp', Listen => 1)
-        or die "cannot find a free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
+# free_port: a port nothing listens on now, for a mock server (suites run
+# side by side with prove -j must not share one); AgwNginx has the one.
+use AgwNginx qw(free_port);
 
 $ENV{TEST_NGINX_AGW_MODULE}  ||= cwd() . '/build/ngx_http_ai_gateway_module.so';
 $ENV{TEST_NGINX_ECHO_MODULE} ||= '/usr/lib/nginx/modules/ngx_http_echo_module.so';
