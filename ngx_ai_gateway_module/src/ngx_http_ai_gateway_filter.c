@@ -2,7 +2,8 @@
  * ngx_http_ai_gateway_filter: what a try's answer becomes.
  *
  * The filters see the output of the current try's subrequest before the
- * postpone filter hands it to the main request (NGINX-NOTES pitfall 8).
+ * postpone filter hands it to the main request (request path, 8:
+ * docs/request-path.md).
  * A 2xx stream starts the client's response at once and each provider
  * event is translated and sent as it arrives; a whole body, or a failed
  * try's body, is kept until the try ends, for the handler to translate or
@@ -361,7 +362,7 @@ ngx_http_ai_gateway_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
-    /* NGINX-NOTES pitfall 7: the core header filter ignores subrequests */
+    /* request path, 7: the core header filter ignores subrequests */
     r->header_sent = 1;
 
     /*
@@ -446,7 +447,7 @@ ngx_http_ai_gateway_capture(ngx_http_request_t *r,
  * buffers, as many as ai_gateway_buffers allows: a client slower than the
  * provider holds at most those, and the rest waits in the provider's own
  * buffers, unread, so that nginx stops reading the provider and TCP slows
- * it down.  Buffers are recycled (NGINX-NOTES pitfall 12); the last one is
+ * it down.  Buffers are recycled (request path, 12); the last one is
  * flushed: a stream goes out event by event.
  */
 

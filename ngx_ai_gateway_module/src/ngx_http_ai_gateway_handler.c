@@ -3,8 +3,8 @@
  *
  * The handler reads the body, resolves the model to a route, and runs the
  * route's steps one try at a time, each a POST subrequest to the internal
- * location that proxies to the provider (DESIGN.md; NGINX-NOTES.md lists
- * the pitfalls this follows).  The filters (_filter.c) see each try's
+ * location that proxies to the provider (docs/request-path.md says why,
+ * and lists the traps this follows as "request path, N").  The filters (_filter.c) see each try's
  * answer: a 2xx starts the client's response, anything else is kept aside.
  * When a try ends, its post-subrequest handler only records the outcome;
  * the main request's write handler, woken next, decides: finish, try the
@@ -487,7 +487,7 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
                    (int) ngx_min(r->uri.len, 200), r->uri.data);
     }
 
-    /* NGINX-NOTES pitfall 3: the phase runner must not run us again */
+    /* request path, 3: the phase runner must not run us again */
     r->write_event_handler = ngx_http_ai_gateway_wake;
 
     return ngx_http_ai_gateway_start_try(r, ctx);
@@ -776,7 +776,7 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* NGINX-NOTES pitfall 1: a subrequest is a GET sharing our body */
+    /* request path, 1: a subrequest is a GET sharing our body */
     sr->method = NGX_HTTP_POST;
     ngx_str_set(&sr->method_name, "POST");
     sr->header_only = 0;
@@ -1061,13 +1061,13 @@ ngx_http_ai_gateway_count_answer(ngx_http_ai_gateway_ctx_t *ctx,
 
 
 /*
- * A try ended.  Only record what happened (NGINX-NOTES pitfall 4: starting
+ * A try ended.  Only record what happened (request path, 4: starting
  * the next try from here would queue it behind this one); the main request
  * is woken next and decides.  Called more than once for one subrequest at
- * times (pitfall 5): idempotent.  Returning NGX_OK keeps nginx's error page
- * of a failed try from reaching the client; after a client abort, 499 ends
- * the request the way the proxy module ends its own (the log shows 499
- * when nothing was sent yet).
+ * times (request path, 5): idempotent.  Returning NGX_OK keeps nginx's
+ * error page of a failed try from reaching the client; after a client
+ * abort, 499 ends the request the way the proxy module ends its own (the
+ * log shows 499 when nothing was sent yet).
  */
 
 static ngx_int_t
@@ -1146,7 +1146,7 @@ ngx_http_ai_gateway_try_done(ngx_http_request_t *sr, void *data,
                                           : ctx->try_status, failed);
     }
 
-    /* pitfall 11: $upstream_* of the main request show every try */
+    /* request path, 11: $upstream_* of the main request show every try */
     if (sr->upstream_states && sr->upstream_states->nelts) {
         if (r->upstream_states == NULL) {
             r->upstream_states = ngx_array_create(r->pool, 2,
@@ -1558,7 +1558,7 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
 }
 
 
-/* Every step failed: the client gets the last answer (DESIGN.md). */
+/* Every step failed: the client gets the last answer (request path, 13). */
 
 static ngx_int_t
 ngx_http_ai_gateway_finish_failed(ngx_http_request_t *r,

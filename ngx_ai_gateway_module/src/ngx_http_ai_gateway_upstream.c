@@ -469,7 +469,7 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
         }
     }
 
-    /* the proxy sends Content-Length from these (NGINX-NOTES, pitfall 1) */
+    /* the proxy sends Content-Length from these (request path, 1) */
     sr->headers_in.content_length = NULL;
     sr->headers_in.content_length_n = len;
     sr->headers_in.chunked = 0;

@@ -4,7 +4,7 @@
  * location's proxy_pass reads for the current try.
  *
  * All are evaluated on the main request's context, and none is cached:
- * subrequests share the parent's variable cache (NGINX-NOTES pitfall 14)
+ * subrequests share the parent's variable cache (request path, 14)
  * and the values change from try to try.
  */
 

@@ -1,7 +1,7 @@
 package AgwFixtures;
 
 # Mock providers that replay the real wire captures of t/fixtures/ (see
-# /work/shared/fixtures/README.md for where each file comes from), for the
+# t/fixtures/README.md for what each kind of file is), for the
 # end-to-end suites t/11*.t and the SDK tests of t/sdk/.
 #
 # A block says FIXTURES on a line of its http_config; that line becomes one
