@@ -39,6 +39,8 @@ static ngx_int_t ngx_http_ai_gateway_hide_request_line_key(
     ngx_http_request_t *r);
 static ngx_int_t ngx_http_ai_gateway_query_without_key(ngx_http_request_t *r,
     ngx_str_t *args);
+static u_char *ngx_http_ai_gateway_find_args(ngx_http_request_t *r,
+    ngx_str_t *s);
 static ngx_int_t ngx_http_ai_gateway_replace_args(ngx_http_request_t *r,
     ngx_str_t *s, ngx_str_t *args);
 static ngx_int_t ngx_http_ai_gateway_keys_wait(ngx_http_request_t *r,
@@ -366,22 +368,14 @@ ngx_http_ai_gateway_log_key_handler(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_ai_gateway_hide_request_line_key(ngx_http_request_t *r)
 {
-    u_char                          *q, *last;
     ngx_str_t                        args;
     ngx_http_ai_gateway_srv_conf_t  *ascf;
 
     ascf = ngx_http_get_module_srv_conf(r, ngx_http_ai_gateway_module);
 
-    if (ascf == NULL || !ascf->gateway || r != r->main || r->args.len == 0) {
-        return NGX_OK;
-    }
-
-    /* done already, or r->args are no longer the request line's query */
-    last = r->request_line.data + r->request_line.len;
-    q = ngx_strlchr(r->request_line.data, last, '?');
-
-    if (q == NULL || (size_t) (last - q - 1) < r->args.len
-        || ngx_strncmp(q + 1, r->args.data, r->args.len) != 0)
+    if (ascf == NULL || !ascf->gateway || r != r->main || r->args.len == 0
+        /* done already, or r->args are no longer the request line's query */
+        || ngx_http_ai_gateway_find_args(r, &r->request_line) == NULL)
     {
         return NGX_OK;
     }
@@ -395,6 +389,30 @@ ngx_http_ai_gateway_hide_request_line_key(ngx_http_request_t *r)
     }
 
     return ngx_http_ai_gateway_replace_args(r, &r->request_line, &args);
+}
+
+
+/*
+ * The "?" of s followed by r->args, or NULL.  HTTP/2 builds its request
+ * line apart from the URI, so the query is found by its bytes, not its
+ * address.
+ */
+
+static u_char *
+ngx_http_ai_gateway_find_args(ngx_http_request_t *r, ngx_str_t *s)
+{
+    u_char  *q, *last;
+
+    last = s->data + s->len;
+    q = ngx_strlchr(s->data, last, '?');
+
+    if (q == NULL || (size_t) (last - q - 1) < r->args.len
+        || ngx_strncmp(q + 1, r->args.data, r->args.len) != 0)
+    {
+        return NULL;
+    }
+
+    return q;
 }
 
 
@@ -438,8 +456,7 @@ ngx_http_ai_gateway_query_without_key(ngx_http_request_t *r, ngx_str_t *args)
 
 /*
  * s with the query after its first "?" (r->args) replaced by args; the
- * "?" goes too when args is empty.  HTTP/2 builds its request line apart
- * from the URI, so the query is found by its bytes, not its address.
+ * "?" goes too when args is empty.
  */
 
 static ngx_int_t
@@ -449,11 +466,9 @@ ngx_http_ai_gateway_replace_args(ngx_http_request_t *r, ngx_str_t *s,
     u_char  *q, *end, *p;
     size_t   len;
 
-    q = ngx_strlchr(s->data, s->data + s->len, '?');
+    q = ngx_http_ai_gateway_find_args(r, s);
 
-    if (q == NULL || (size_t) (s->data + s->len - q - 1) < r->args.len
-        || ngx_strncmp(q + 1, r->args.data, r->args.len) != 0)
-    {
+    if (q == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "ai_gateway: the query is not where expected in the "
                       "request line");
