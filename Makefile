@@ -15,15 +15,18 @@ BUILD      := $(CURDIR)/build
 MOD        := ngx_ai_gateway_module
 MOD_SO     := $(BUILD)/ngx_http_ai_gateway_module.so
 
-LIB_SRCS   := $(wildcard $(MOD)/lib/*.c)
-LIB_HDRS   := $(wildcard $(MOD)/lib/*.h)
+# lib/ by concern: json/ (reader, writer), translate/ (the engine and a
+# folder per dialect), the rest at the top until it moves
+LIB_SRCS   := $(shell find $(MOD)/lib -name '*.c' | sort)
+LIB_HDRS   := $(shell find $(MOD)/lib -name '*.h' | sort)
+LIB_INCS   := -I$(MOD)/lib -I$(MOD)/lib/json -I$(MOD)/lib/translate
 MOD_SRCS   := $(wildcard $(MOD)/src/*.c) $(wildcard $(MOD)/src/*.h)
 
 # The plain C library again, outside nginx, under ASan and UBSan for the
 # unit tests.
 SAN        := -fsanitize=address,undefined -fno-omit-frame-pointer
 UCFLAGS    := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
-              $(SAN) -I$(MOD)/lib -It/unit
+              $(SAN) $(LIB_INCS) -It/unit
 ULIBS      := -ljansson -lcrypto -lm
 LIB_OBJS   := $(patsubst $(MOD)/lib/%.c,$(BUILD)/asan/%.o,$(LIB_SRCS))
 UNIT_SRCS  := $(wildcard t/unit/*.c)

@@ -18,7 +18,7 @@ DAEMON_OBJS     := $(filter-out $(DASHBOARD_OBJS), \
 DAEMON_LIB_OBJS := $(patsubst $(MOD)/lib/%.c,$(BUILD)/daemon/lib/%.o,$(LIB_SRCS))
 
 DCFLAGS         := -std=gnu11 -g -O2 -Wall -Wextra -Werror \
-                   -Wno-unused-parameter -pthread -I$(MOD)/lib -Iadmin-daemon
+                   -Wno-unused-parameter -pthread $(LIB_INCS) -Iadmin-daemon
 DLIBS           := -lsqlite3 -ljansson -lcrypto -lm -pthread
 
 # The API and the dashboard serve HTTP with libmicrohttpd.

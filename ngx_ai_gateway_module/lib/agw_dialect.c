@@ -11,7 +11,7 @@ const char *
 agw_dialect_name(agw_dialect_t d)
 {
     static const char *const  names[AGW_DIALECT_MAX] = {
-        "openai", "anthropic", "gemini"
+        "openai", "anthropic", "gemini", "responses"
     };
 
     if ((unsigned) d >= AGW_DIALECT_MAX) {

@@ -14,10 +14,11 @@ typedef enum {
     AGW_DIALECT_OPENAI = 0,     /* OpenAI Chat Completions */
     AGW_DIALECT_ANTHROPIC,      /* Anthropic Messages */
     AGW_DIALECT_GEMINI,         /* Google Gemini generateContent */
+    AGW_DIALECT_RESPONSES,      /* OpenAI Responses */
     AGW_DIALECT_MAX
 } agw_dialect_t;
 
-/* "openai", "anthropic", "gemini". */
+/* "openai", "anthropic", "gemini", "responses". */
 const char *agw_dialect_name(agw_dialect_t d);
 
 #endif /* AGW_DIALECT_H */

@@ -22,41 +22,10 @@
 #include "agw_buf.h"
 #include "agw_dialect.h"
 #include "agw_json_tree.h"
+#include "agw_error.h"
 #include "agw_usage.h"
 
-/* Dialect-neutral error classes; each dialect renders its own shape. */
-typedef enum {
-    AGW_ERR_NONE = 0,
-    AGW_ERR_INVALID_REQUEST,    /* 400 */
-    AGW_ERR_AUTHENTICATION,     /* 401 */
-    AGW_ERR_PERMISSION,         /* 403 */
-    AGW_ERR_NOT_FOUND,          /* 404 */
-    AGW_ERR_TOO_LARGE,          /* 413 */
-    AGW_ERR_RATE_LIMIT,         /* 429 */
-    AGW_ERR_SERVER,             /* 500 */
-    AGW_ERR_BAD_GATEWAY,        /* 502: the upstream answered garbage */
-    AGW_ERR_OVERLOADED,         /* 503 (Anthropic 529) */
-    AGW_ERR_TIMEOUT,            /* 504 */
-    AGW_ERR_CLIENT_CLOSED       /* 499: the client left before the end;
-                                   recorded, never sent, not an error of
-                                   the gateway or the provider */
-} agw_err_class_t;
 
-typedef struct {
-    agw_err_class_t  cls;
-    int              status;        /* HTTP status to answer with */
-    char             code[64];      /* machine code, e.g. "model_not_found" */
-    char             message[512];  /* never holds a secret */
-} agw_error_t;
-
-/* Fills err; status 0 means the class's default status. */
-void agw_error_set(agw_error_t *err, agw_err_class_t cls, int status,
-    const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-/* Default HTTP status of a class; and the class of a provider's status. */
-int             agw_error_status(agw_err_class_t cls);
-agw_err_class_t agw_error_class_of_status(int status);
 
 /*
  * True when every operation that serving client from provider needs exists

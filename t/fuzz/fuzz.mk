@@ -6,7 +6,7 @@
 FUZZ_CC      ?= clang
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                 -fno-omit-frame-pointer
-FUZZ_CFLAGS  := -std=gnu11 -g -O1 $(FUZZ_SAN) -I$(MOD)/lib -It/fuzz
+FUZZ_CFLAGS  := -std=gnu11 -g -O1 $(FUZZ_SAN) $(LIB_INCS) -It/fuzz
 FUZZ_SRCS    := $(wildcard t/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst t/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_OBJS    := $(patsubst $(MOD)/lib/%.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRCS))

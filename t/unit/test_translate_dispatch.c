@@ -35,8 +35,8 @@ check_pairs(void)
     ok(agw_translate_supported(AGW_DIALECT_OPENAI, AGW_DIALECT_OPENAI, 1),
        "openai -> openai is supported, streams too");
 
-    for (c = 0; c < AGW_DIALECT_MAX; c++) {
-        for (p = 0; p < AGW_DIALECT_MAX; p++) {
+    for (c = 0; c < AGW_DIALECT_RESPONSES; c++) {
+        for (p = 0; p < AGW_DIALECT_RESPONSES; p++) {
             if (agw_translate_supported(c, p, 0)) {
                 /* an OpenAI body is only valid input for an OpenAI client */
                 if (c == AGW_DIALECT_OPENAI) {
@@ -71,8 +71,8 @@ check_pairs(void)
     }
 
     /* streams of an unsupported pair still end in an error event */
-    for (c = 0; c < AGW_DIALECT_MAX; c++) {
-        for (p = 0; p < AGW_DIALECT_MAX; p++) {
+    for (c = 0; c < AGW_DIALECT_RESPONSES; c++) {
+        for (p = 0; p < AGW_DIALECT_RESPONSES; p++) {
             if (agw_translate_supported(c, p, 1)) {
                 continue;
             }
@@ -322,7 +322,7 @@ check_error_mapping(void)
     json_decref(j);
 
     /* rate limits stay 429 everywhere */
-    for (c = 0; c < AGW_DIALECT_MAX; c++) {
+    for (c = 0; c < AGW_DIALECT_RESPONSES; c++) {
         j = map_error(AGW_DIALECT_GEMINI, c, 429,
                       "gemini/error-429-resource-exhausted.json", &st);
         ok(st == 429 && message_of(j) != NULL
@@ -364,7 +364,7 @@ check_error_mapping(void)
     free(body);
 
     /* a non-JSON error body still makes a well-formed client error */
-    for (c = 0; c < AGW_DIALECT_MAX; c++) {
+    for (c = 0; c < AGW_DIALECT_RESPONSES; c++) {
         const char  *html = "<html>\r\n<head><title>502 Bad Gateway</title>"
                             "</head>\r\n<body>\xff\xfe</body></html>";
         out.len = 0;
@@ -450,7 +450,7 @@ check_streams_from_openai(void)
                        "\",\"type\":\"server_error\",\"param\":null,"
                        "\"code\":null}}\n\n");
 
-    for (c = 0; c < AGW_DIALECT_MAX; c++) {
+    for (c = 0; c < AGW_DIALECT_RESPONSES; c++) {
         if (!agw_translate_supported(c, AGW_DIALECT_OPENAI, 1)) {
             continue;
         }

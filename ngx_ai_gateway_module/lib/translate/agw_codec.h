@@ -1,0 +1,142 @@
+/*
+ * agw_codec: what each dialect implements, and all it implements: a
+ * reader and a writer of requests, of whole answers, of stream events and
+ * of errors, to and from the intermediate form (agw_ir.h), and the
+ * one-pass rewrite of its own bytes for a client and provider of the same
+ * dialect.  The engine (agw_engine.c) picks the client's and the
+ * provider's codecs and joins a reader to a writer; no dialect knows
+ * another.
+ *
+ * One file set per dialect under translate/<dialect>/: <d>_request.c,
+ * <d>_response.c, <d>_stream.c, <d>_error.c, and <d>_codec.c with the
+ * table.  A NULL entry means "this dialect cannot do that": the engine
+ * answers that the pair is not supported.
+ *
+ * Conventions every codec keeps:
+ *   - Readers validate as they read (agw_json_reader.h) and refuse a
+ *     client's bad request with AGW_ERR_INVALID_REQUEST and a message
+ *     that says which field ("messages[2].content[0].type: unknown block
+ *     type \"foo\""); a provider's bad answer is AGW_ERR_BAD_GATEWAY, code
+ *     "invalid_upstream_body".  A message never quotes more than a short
+ *     piece of what the client sent, and never a header.
+ *   - Readers allocate nodes from the arena only; writers append to the
+ *     caller's buffer only; neither keeps a pointer past the call but
+ *     into the input or the arena.
+ *   - A return of -1 with err->cls AGW_ERR_NONE means out of memory.
+ */
+
+#ifndef AGW_CODEC_H
+#define AGW_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agw_buf.h"
+#include "agw_dialect.h"
+#include "agw_error.h"
+#include "agw_ir.h"
+#include "agw_json_writer.h"
+#include "agw_sse.h"
+
+
+/* What a request's writer is told besides the request. */
+typedef struct {
+    agw_str_t   model;              /* the upstream model to name */
+    int         stream;             /* ask the provider for a stream */
+    int64_t     default_max_tokens; /* when the dialect needs one and the
+                                       client gave none */
+    agw_dialect_t  client;          /* where the request came from */
+} agw_request_ctx_t;
+
+/* What an answer's writer is told besides the answer. */
+typedef struct {
+    agw_str_t   model;              /* the model name the client asked for */
+    int64_t     created;            /* Unix time when the answer has none */
+    int         include_usage;      /* OpenAI client asked for usage */
+    agw_dialect_t  provider;        /* where the answer came from */
+} agw_answer_ctx_t;
+
+
+/*
+ * A stream, as the codecs see it: the engine's driver owns it.  The
+ * provider's reader calls agw_stream_step() for each step it makes; the
+ * driver hands them to the client's writer, which appends client events
+ * to out.  Each side has its own state, state_size bytes the driver
+ * allocates zeroed for it (sized by the codec: only what it needs, since
+ * thousands of streams stay open at once).
+ *
+ * Pointers into an event, and into s->arena, die when the event has been
+ * handled (the driver resets the arena after each).  What a side must
+ * keep across events (a tool call's fragments held while another call's
+ * go by, an id, the model) it copies into its state, into buffers it
+ * bounds and frees in free_*_state.
+ */
+typedef struct agw_xstream_s  agw_xstream_t;
+
+struct agw_xstream_s {
+    const struct agw_codec_s  *reader;     /* the provider's codec */
+    const struct agw_codec_s  *writer;     /* the client's codec */
+    void                      *rstate;
+    void                      *wstate;
+    agw_arena_t               *arena;      /* per event: reset after each */
+    agw_jw_t                   w;          /* writes into the client's out */
+    agw_answer_ctx_t          opts;
+    agw_usage_t                usage;      /* merged as steps carry it */
+    agw_error_t               *error;      /* set once an error is met */
+    unsigned                   provider_done:1;
+    unsigned                   client_done:1;
+    unsigned                   started:1;  /* a START went to the writer */
+};
+
+/* A reader's step to the writer: 0, or -1 (out of memory). */
+int agw_stream_step(agw_xstream_t *s, const agw_step_t *step);
+
+
+typedef struct agw_codec_s {
+    agw_dialect_t  dialect;
+
+    /* requests */
+    int (*read_request)(const char *body, size_t len, agw_arena_t *a,
+        agw_request_t *req, agw_error_t *err);
+    int (*write_request)(const agw_request_t *req,
+        const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err);
+
+    /* whole answers (2xx) */
+    int (*read_response)(const char *body, size_t len, agw_arena_t *a,
+        agw_response_t *res, agw_error_t *err);
+    int (*write_response)(const agw_response_t *res,
+        const agw_answer_ctx_t *o, agw_buf_t *out, agw_error_t *err);
+
+    /* streams: the provider side reads events, the client side writes
+     * steps, then the end of a clean stream or an error event */
+    size_t  read_state_size;
+    size_t  write_state_size;
+    int (*read_event)(agw_xstream_t *s, const agw_sse_event_t *ev);
+    int (*write_step)(agw_xstream_t *s, const agw_step_t *step);
+    int (*write_end)(agw_xstream_t *s);
+    int (*write_stream_error)(agw_xstream_t *s, const agw_error_t *err);
+    /* gives back what a state grew (held fragments); may be NULL */
+    void (*free_read_state)(void *state);
+    void (*free_write_state)(void *state);
+
+    /* errors: a provider's error body read into err (message, code, class
+     * refined from the code); err rendered as this dialect's body */
+    void (*read_error)(const char *body, size_t len, agw_error_t *err);
+    int (*write_error)(const agw_error_t *err, agw_buf_t *out);
+
+    /* same dialect both sides: the bytes rewritten in one pass (the model
+     * replaced, usage read, stream options set), not through the form */
+    int (*rewrite_request)(const char *body, size_t len,
+        const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err);
+    int (*rewrite_response)(const char *body, size_t len,
+        const agw_answer_ctx_t *o, agw_buf_t *out, agw_usage_t *usage,
+        agw_error_t *err);
+    int (*rewrite_event)(agw_xstream_t *s, const agw_sse_event_t *ev);
+} agw_codec_t;
+
+extern const agw_codec_t  agw_openai_codec;
+extern const agw_codec_t  agw_anthropic_codec;
+extern const agw_codec_t  agw_gemini_codec;
+extern const agw_codec_t  agw_responses_codec;
+
+#endif /* AGW_CODEC_H */
