@@ -88,8 +88,22 @@ struct agw_xstream_s {
     unsigned                   started:1;  /* a START went to the writer */
 };
 
-/* A reader's step to the writer: 0, or -1 (out of memory). */
+/*
+ * A reader's step to the writer: 0, or -1 (out of memory, or the writer
+ * failed: the stream then ends with an error event).  An END step marks
+ * the provider's end of stream (provider_done) and goes no further; an
+ * ERROR step records its error, and the client gets the writer's error
+ * event once the reader returns.
+ */
 int agw_stream_step(agw_xstream_t *s, const agw_step_t *step);
+
+/*
+ * Where a side records the error it met (a provider's error event, a
+ * malformed event), to fill with agw_error_set() before returning -1 from
+ * read_event; allocated on first use (an open stream carries a pointer,
+ * not 600 bytes).  NULL when out of memory.
+ */
+agw_error_t *agw_stream_error_slot(agw_xstream_t *s);
 
 
 typedef struct agw_codec_s {
