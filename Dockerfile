@@ -1,9 +1,10 @@
 # ai-gateway's container image: Debian 12's nginx with the ai-gateway module,
 # and the admin daemon (SQLite, API, dashboard), as a non-root user.
 #
-#   podman build -t ai-gateway .          (or docker build)
-#   podman run --tmpfs /run/ai-gateway -v agw-db:/var/lib/ai-gateway \
-#       -p 8080:8080 -p 8090:8090 ai-gateway [all|gateway|admin]
+#   docker build -t ai-gateway .          (or podman build)
+#   docker run --tmpfs /run/ai-gateway:uid=10080,gid=10080,mode=0750 \
+#       -v agw-db:/var/lib/ai-gateway -p 8080:8080 -p 127.0.0.1:8090:8090 \
+#       ai-gateway [all|gateway|admin]
 #
 # Three stages: the dashboard (npm: esbuild and Chart.js, or the one built
 # on this machine: DASHBOARD below), the module and the daemon (Debian's nginx-dev tree, so that the module loads into
