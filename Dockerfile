@@ -7,9 +7,10 @@
 #       ai-gateway [all|gateway|admin]
 #
 # Three stages: the dashboard (npm: esbuild and Chart.js, or the one built
-# on this machine: DASHBOARD below), the module and the daemon (Debian's nginx-dev tree, so that the module loads into
-# Debian's nginx), and the runtime.  docs/operating.md explains the volumes,
-# the roles, the environment and compose.yaml.
+# on this machine: DASHBOARD below), the module and the daemon (against
+# Debian's nginx-dev tree, so that the module loads into Debian's nginx),
+# and the runtime.  docs/operating.md explains the volumes, the roles, the
+# environment and compose.yaml.
 
 ARG BASE=debian:bookworm-slim
 # Where the dashboard comes from: dashboard-npm builds it here from its
