@@ -3,7 +3,7 @@
 # (TAP): skipped, with its reason, only where podman cannot run.
 cd "$(dirname "$0")/.." || exit 1
 
-scripts/image-test 2> build/image-test.err
+mkdir -p build && scripts/image-test 2> build/image-test.err
 rc=$?
 if [ $rc = 77 ]; then
     echo "1..0 # SKIP $(grep 'skipped:' build/image-test.err | tail -1)"
