@@ -14,6 +14,9 @@ NGINX      ?= /usr/sbin/nginx
 BUILD      := $(CURDIR)/build
 MOD        := ngx_ai_gateway_module
 MOD_SO     := $(BUILD)/ngx_http_ai_gateway_module.so
+# One version for the module, the daemon and the packages (the module's
+# config reads the same file)
+AGW_VERSION := $(shell cat $(CURDIR)/VERSION)
 
 LIB_SRCS   := $(wildcard $(MOD)/lib/*.c)
 LIB_HDRS   := $(wildcard $(MOD)/lib/*.h)
@@ -54,7 +57,7 @@ $(BUILD)/nginx-src: FORCE
 # configure writes into the tree it runs in.  A release tarball and
 # Debian's tree have ./configure; a git checkout has only auto/configure.
 $(BUILD)/nginx/.configured: $(MOD)/config $(LIB_SRCS) $(MOD_SRCS) $(LIB_HDRS) \
-                            Makefile $(BUILD)/nginx-src
+                            Makefile VERSION $(BUILD)/nginx-src
 	@test -f $(NGINX_SRC)/src/core/nginx.h \
 	  || { echo "NGINX_SRC=$(NGINX_SRC) is not an nginx source tree" >&2; exit 1; }
 	$(LOCK) $(SHELL) -c 'rm -rf $(BUILD)/nginx && mkdir $(BUILD)/nginx \

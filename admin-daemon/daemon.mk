@@ -12,13 +12,14 @@ DAEMON          := $(BUILD)/ai-gateway-admin
 RINGTOOL        := $(BUILD)/agw-ringtool
 
 DAEMON_SRCS     := $(wildcard admin-daemon/*.c)
-DAEMON_HDRS     := $(wildcard admin-daemon/*.h) $(LIB_HDRS)
+DAEMON_HDRS     := $(wildcard admin-daemon/*.h) $(LIB_HDRS) VERSION
 DAEMON_OBJS     := $(filter-out $(DASHBOARD_OBJS), \
                    $(patsubst admin-daemon/%.c,$(BUILD)/daemon/%.o,$(DAEMON_SRCS)))
 DAEMON_LIB_OBJS := $(patsubst $(MOD)/lib/%.c,$(BUILD)/daemon/lib/%.o,$(LIB_SRCS))
 
 DCFLAGS         := -std=gnu11 -g -O2 -Wall -Wextra -Werror \
-                   -Wno-unused-parameter -pthread -I$(MOD)/lib -Iadmin-daemon
+                   -Wno-unused-parameter -pthread -I$(MOD)/lib -Iadmin-daemon \
+                   -DAGW_VERSION='"$(AGW_VERSION)"'
 DLIBS           := -lsqlite3 -ljansson -lcrypto -lm -pthread
 
 # The API and the dashboard serve HTTP with libmicrohttpd.
