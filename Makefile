@@ -33,7 +33,8 @@ UNIT_SRCS  := $(wildcard t/unit/*.c)
 UNIT_BINS  := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 UNIT_TS    := $(patsubst t/unit/%.c,$(BUILD)/unit/%.t,$(UNIT_SRCS))
 
-.PHONY: all module unit test test-modes run clean FORCE
+.PHONY: all module unit test test-modes run clean FORCE \
+        install install-module install-daemon install-data
 all: module unit
 
 module: $(MOD_SO)
@@ -128,6 +129,32 @@ test-modes: all
 
 run: all
 	scripts/run
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the module where nginx looks
+# for modules under PREFIX, the daemon, and what a configuration includes
+# or reads (the internal location, the price table) under share/nginx, as
+# Debian's packages lay them out (docs/packaging.md).  debian/rules runs
+# install-daemon and install-data; nginx_mod installs the module.
+PREFIX     ?= /usr/local
+MODULESDIR ?= $(PREFIX)/lib/nginx/modules
+SBINDIR    ?= $(PREFIX)/sbin
+DATADIR    ?= $(PREFIX)/share/nginx/ai-gateway
+DOCDIR     ?= $(PREFIX)/share/doc/ai-gateway
+
+install: install-module install-daemon install-data
+
+install-module: $(MOD_SO)
+	install -D -m 0644 $(MOD_SO) $(DESTDIR)$(MODULESDIR)/ngx_http_ai_gateway_module.so
+
+install-daemon: $(BUILD)/ai-gateway-admin
+	install -D -m 0755 $(BUILD)/ai-gateway-admin $(DESTDIR)$(SBINDIR)/ai-gateway-admin
+
+install-data:
+	install -d $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)/examples
+	install -m 0644 conf/ai_gateway_upstream.conf conf/prices.json \
+	    conf/LICENSE-litellm.txt $(DESTDIR)$(DATADIR)/
+	install -m 0644 conf/nginx.conf $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 README.md CHANGELOG.md LICENSE $(DESTDIR)$(DOCDIR)/
 
 clean:
 	rm -rf $(BUILD)
