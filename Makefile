@@ -34,7 +34,7 @@ UNIT_BINS  := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 UNIT_TS    := $(patsubst t/unit/%.c,$(BUILD)/unit/%.t,$(UNIT_SRCS))
 
 .PHONY: all module unit test test-modes run clean FORCE \
-        install install-module install-daemon install-data
+        install install-module install-daemon install-data install-docs
 all: module unit
 
 module: $(MOD_SO)
@@ -134,14 +134,15 @@ run: all
 # for modules under PREFIX, the daemon, and what a configuration includes
 # or reads (the internal location, the price table) under share/nginx, as
 # Debian's packages lay them out (docs/packaging.md).  debian/rules runs
-# install-daemon and install-data; nginx_mod installs the module.
+# install-daemon and install-data; nginx_mod installs the module and
+# debhelper the documents.
 PREFIX     ?= /usr/local
 MODULESDIR ?= $(PREFIX)/lib/nginx/modules
 SBINDIR    ?= $(PREFIX)/sbin
 DATADIR    ?= $(PREFIX)/share/nginx/ai-gateway
 DOCDIR     ?= $(PREFIX)/share/doc/ai-gateway
 
-install: install-module install-daemon install-data
+install: install-module install-daemon install-data install-docs
 
 install-module: $(MOD_SO)
 	install -D -m 0644 $(MOD_SO) $(DESTDIR)$(MODULESDIR)/ngx_http_ai_gateway_module.so
@@ -154,6 +155,9 @@ install-data:
 	install -m 0644 conf/ai_gateway_upstream.conf conf/prices.json \
 	    conf/LICENSE-litellm.txt $(DESTDIR)$(DATADIR)/
 	install -m 0644 conf/nginx.conf $(DESTDIR)$(DOCDIR)/examples/
+
+install-docs:
+	install -d $(DESTDIR)$(DOCDIR)
 	install -m 0644 README.md CHANGELOG.md LICENSE $(DESTDIR)$(DOCDIR)/
 
 clean:
