@@ -1,0 +1,237 @@
+#!/usr/bin/perl
+#
+# The Debian packages, end to end: dpkg-buildpackage builds them from a
+# copy of the tree (nothing of build/ reused), lintian finds no error,
+# and in a podman container of Debian 12 (never on this host, whose nginx
+# the module package would enable) apt installs them beside Debian's
+# nginx; the packaged nginx loads the module and serves a request through
+# it to a mock provider, and the packaged daemon, run as its unit says,
+# records it.  Skipped only where podman cannot run.  The image with
+# nginx and the packages' dependencies is made once and kept in podman's
+# store (about 2 min the first time); a run then takes about 1 min.
+
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/daemon/lib";
+use Test::More;
+use File::Temp qw(tempdir);
+use Digest::SHA qw(sha256_hex);
+use HTTP::Tiny;
+use JSON::PP;
+use AgwE2E ();
+
+my $root = $AgwE2E::ROOT;
+my $base_image = 'debian:bookworm-slim';
+my $image = 'localhost/ai-gateway-pkgtest:bookworm';
+
+# podman's settings and whether it can run at all (scripts/podman-lib.sh)
+my $conf = `sh -c '. "$root/scripts/podman-lib.sh" && podman_env "$root" && echo \$CONTAINERS_CONF' 2>&1`;
+plan skip_all => "podman cannot run: $conf" if $? >> 8 == 77;
+die "podman settings: $conf" if $?;
+chomp($ENV{CONTAINERS_CONF} = (split /\n/, $conf)[-1]);
+
+my $version = AgwE2E::slurp("$root/VERSION");
+chomp $version;
+my $tmp = tempdir('agw-packages-XXXXXX', TMPDIR => 1,
+                  CLEANUP => !$ENV{AGW_TEST_KEEP});
+my $json = JSON::PP->new->canonical;
+my $http = HTTP::Tiny->new(timeout => 10, keep_alive => 0);
+
+sub run {
+    my ($cmd) = @_;
+    my $out = `$cmd 2>&1`;
+    return ($? == 0, $out);
+}
+
+# --- build ---------------------------------------------------------------
+
+# The tree as git sees it (tracked and new files, nothing ignored: no
+# build/, no node_modules; the same by hand outside a checkout), with the dashboard's node_modules linked in
+# so that the build does not fetch them again.
+my $src = "$tmp/src";
+mkdir $src or die "$src: $!";
+my $list = -e "$root/.git"
+    ? "git ls-files -z --cached --others --exclude-standard"
+    : "find . -path ./build -prune -o -name node_modules -prune"
+      . " -o -name 'servroot*' -prune -o ! -type d -print0";
+my ($ok, $out) = run("cd '$root' && $list | tar --null -T - -cf - "
+                     . "| tar -C '$src' -xf -");
+BAIL_OUT("cannot copy the tree: $out") unless $ok;
+symlink("$root/admin-daemon/web/node_modules",
+        "$src/admin-daemon/web/node_modules")
+    if -d "$root/admin-daemon/web/node_modules";
+
+($ok, $out) = run("cd '$src' && DEB_BUILD_OPTIONS=parallel=2 "
+                  . "dpkg-buildpackage -b -us -uc");
+ok($ok, 'dpkg-buildpackage -b -us -uc builds') or diag $out;
+ok(!-e "$src/build", 'nothing was built into build/');
+
+my %deb = map { $_ => "$tmp/${_}_${version}_amd64.deb" }
+    qw(libnginx-mod-http-ai-gateway ai-gateway-admin);
+for my $p (sort keys %deb) {
+    ok(-f $deb{$p}, "$p $version built");
+}
+BAIL_OUT('no packages to install') if grep { !-f } values %deb;
+
+($ok, $out) = run("lintian --fail-on error '$tmp/ai-gateway_${version}_amd64.changes'");
+ok($ok, 'lintian finds no error') or diag $out;
+diag("lintian:\n$out") if $out =~ /^[WE]: /m && $ENV{TEST_VERBOSE};
+
+my $unit = `dpkg-deb --fsys-tarfile '$deb{"ai-gateway-admin"}' | tar -xOf - ./lib/systemd/system/ai-gateway-admin.service`;
+like($unit, qr/^$_$/m, "the unit has $_")
+    for qw(ProtectSystem=strict NoNewPrivileges=yes PrivateTmp=yes
+           User=ai-gateway);
+
+# --- the image -------------------------------------------------------------
+
+# Debian's nginx and what the packages need, from apt; policy-rc.d keeps
+# apt from starting nginx (the container shares the host's network).
+if (system("podman image exists $image") != 0) {
+    ($ok, $out) = run("'$root/scripts/podman-base' $base_image");
+    BAIL_OUT("no base image: $out") unless $ok;
+
+    AgwE2E::spew("$tmp/Containerfile", <<"_EOC_");
+FROM $base_image
+RUN printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d \\
+ && chmod 755 /usr/sbin/policy-rc.d \\
+ && apt-get update -qq \\
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \\
+      --no-install-recommends nginx systemd curl ca-certificates \\
+      libjansson4 libmicrohttpd12 libsqlite3-0 libssl3 >/dev/null
+_EOC_
+    ($ok, $out) = run("podman build --ulimit nproc=1000:1000 "
+        . "--ulimit nofile=1024:1024 -t $image -f '$tmp/Containerfile' '$tmp'");
+    BAIL_OUT("cannot build $image: $out") unless $ok;
+}
+
+# --- install -------------------------------------------------------------
+
+my $ct = "agw-pkgtest-$$";
+($ok, $out) = run("podman run -d --name $ct -v '$tmp:/debs:ro' $image sleep infinity");
+BAIL_OUT("cannot start a container: $out") unless $ok;
+
+sub in_ct {
+    my ($script) = @_;
+    my $q = $script =~ s/'/'\\''/gr;
+    return run("podman exec $ct sh -ec '$q'");
+}
+
+($ok, $out) = in_ct('DEBIAN_FRONTEND=noninteractive apt-get install -y '
+    . '--no-install-recommends '
+    . join(' ', map { "/debs/" . (split m{/}, $_)[-1] } sort values %deb));
+ok($ok, 'apt installs both packages beside Debian\'s nginx') or diag $out;
+
+($ok, $out) = in_ct('readlink /etc/nginx/modules-enabled/50-mod-http-ai-gateway.conf'
+    . ' && cat /etc/nginx/modules-enabled/50-mod-http-ai-gateway.conf');
+like($out, qr{^/usr/share/nginx/modules-available/mod-http-ai-gateway\.conf\n
+              load_module\ modules/ngx_http_ai_gateway_module\.so;}x,
+     'the module is enabled: modules-enabled links to its load_module line');
+
+($ok, $out) = in_ct('getent passwd ai-gateway | cut -d: -f6,7; id -nG www-data');
+like($out, qr{^/var/lib/ai-gateway:/usr/sbin/nologin\n}, 'the system user');
+like($out, qr/\bai-gateway\b/m, 'nginx\'s user www-data is in its group');
+
+($ok, $out) = in_ct('stat -c "%a %U %G" /run/ai-gateway /etc/ai-gateway/admin-password');
+is($out, "2770 ai-gateway ai-gateway\n640 root ai-gateway\n",
+   'the state directory on /run (tmpfiles.d), the generated password');
+
+($ok, $out) = in_ct('systemd-analyze verify ai-gateway-admin.service');
+ok($ok, 'systemd-analyze verifies the unit') or diag $out;
+
+# --- nginx ---------------------------------------------------------------
+
+my ($gw_port, $mock_port, $api_port) = map { AgwE2E::free_port() } 1 .. 3;
+my $key = 'sk-pkgtest-0123456789abcdef';
+my $answer = AgwE2E::fixture('openai-chat/response-text.json');
+my $usage = $json->decode($answer)->{usage};
+
+# a site as an operator writes it; Debian's default site (port 80 of the
+# host's network) goes
+AgwE2E::spew("$tmp/site.conf", <<"_EOC_");
+ai_gateway_state /run/ai-gateway/ai-gateway.state size=4m;
+ai_gateway_prices /usr/share/nginx/ai-gateway/prices.json;
+ai_gateway_provider mock type=openai url=http://127.0.0.1:$mock_port/v1;
+ai_gateway_route gpt-4o mock;
+@{[ AgwE2E::static_key('pkgtest', $key) ]}
+
+server {
+    listen 127.0.0.1:$mock_port;
+    default_type application/json;
+    location = /v1/chat/completions { return 200 @{[ AgwE2E::ngx_quote($answer) ]}; }
+}
+
+server {
+    listen 127.0.0.1:$gw_port;
+    location /v1/ { ai_gateway openai; }
+    location = /health { ai_gateway health; }
+    include /usr/share/nginx/ai-gateway/ai_gateway_upstream.conf;
+}
+_EOC_
+
+($ok, $out) = in_ct('rm -f /etc/nginx/sites-enabled/default'
+    . ' && cp /debs/site.conf /etc/nginx/conf.d/ai-gateway.conf'
+    . ' && nginx -t && nginx');
+ok($ok, 'the packaged nginx takes the gateway\'s configuration and starts')
+    or diag $out;
+
+my $r = $http->post("http://127.0.0.1:$gw_port/v1/chat/completions", {
+    headers => { Authorization => "Bearer $key",
+                 'Content-Type' => 'application/json' },
+    content => '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}' });
+is($r->{status}, 200, 'a chat completion through the module') or diag $r->{content};
+is(eval { $json->decode($r->{content})->{usage}{completion_tokens} },
+   $usage->{completion_tokens}, 'the mock provider\'s answer reaches the client');
+
+$r = $http->get("http://127.0.0.1:$gw_port/health");
+like($r->{content}, qr/"version":"\Q$version\E"/, 'the module says its version');
+
+# --- the daemon ----------------------------------------------------------
+
+# As its unit runs it: the unit's user, its environment file, its
+# command line; what systemd would make (StateDirectory=) made by hand.
+my ($user) = $unit =~ /^User=(\S+)$/m;
+my ($exec) = $unit =~ /^ExecStart=(.+)$/m;
+my ($envfile) = $unit =~ /^EnvironmentFile=-?(\S+)$/m;
+my $token = 'adm-pkgtest-' . ('0123456789abcdef' x 2);
+
+($ok, $out) = in_ct("sed -i 's/^listen = .*/listen = 127.0.0.1:$api_port/' /etc/ai-gateway/admin.conf"
+    . " && printf '%s\\n' '$token' > /etc/ai-gateway/admin-token"
+    . ' && chgrp ai-gateway /etc/ai-gateway/admin-token'
+    . ' && chmod 640 /etc/ai-gateway/admin-token'
+    . " && sed -i 's/^#AGW_ADMIN_TOKEN_FILE=/AGW_ADMIN_TOKEN_FILE=/' $envfile"
+    . " && install -d -o $user -g $user -m 0700 /var/lib/ai-gateway");
+ok($ok, 'the daemon configured as an operator would') or diag $out;
+
+($ok, $out) = run("podman exec -d $ct sh -c 'set -a; . $envfile; set +a; "
+    . "exec setpriv --reuid=$user --regid=$user --init-groups --no-new-privs "
+    . "$exec >> /var/log/ai-gateway-admin.log 2>&1'");
+ok($ok, "the daemon runs as $user") or diag $out;
+
+my $api = "http://127.0.0.1:$api_port/api/v1";
+my $health;
+AgwE2E::wait_until(sub {
+    $health = eval { $json->decode($http->get("$api/health")->{content}) };
+    $health && $health->{ok} }, 20);
+ok($health && $health->{ok}, 'the daemon maps nginx\'s state file and is healthy')
+    or diag explain($health), (in_ct('cat /var/log/ai-gateway-admin.log'))[1];
+is($health->{version}, $version, 'the daemon says the version');
+
+my $row;
+AgwE2E::wait_until(sub {
+    my $l = $http->get("$api/logs?limit=10",
+                       { headers => { Authorization => "Bearer $token" } });
+    ($row) = eval { @{ $json->decode($l->{content})->{items} } };
+    $row }, 20);
+ok($row, 'the daemon recorded the request') or diag explain($row);
+is_deeply([map { $row->{$_} } qw(key model provider status
+                                 prompt_tokens completion_tokens)],
+          ['pkgtest', 'gpt-4o', 'mock', 200,
+           $usage->{prompt_tokens}, $usage->{completion_tokens}],
+          'with its key, model, provider, status and tokens');
+
+END {
+    system("podman rm -f -t 0 $ct >/dev/null 2>&1") if $ct;
+}
+
+done_testing();
