@@ -5,10 +5,11 @@
 # and in a podman container of Debian 12 (never on this host, whose nginx
 # the module package would enable) apt installs them beside Debian's
 # nginx; the packaged nginx loads the module and serves a request through
-# it to a mock provider, and the packaged daemon, run as its unit says,
-# records it.  Skipped only where podman cannot run.  The image with
-# nginx and the packages' dependencies is made once and kept in podman's
-# store (about 2 min the first time); a run then takes about 1 min.
+# it to a mock provider, and the packaged daemon records it, both run by
+# systemd, the container's init, as on a machine.  Skipped only where
+# podman cannot run.  The image with nginx, systemd and the packages'
+# dependencies is made once and kept in podman's store (about 2 min the
+# first time); a run then takes about 1.5 min.
 
 use strict;
 use warnings;
@@ -23,7 +24,6 @@ use AgwE2E ();
 
 my $root = $AgwE2E::ROOT;
 my $base_image = 'debian:bookworm-slim';
-my $image = 'localhost/ai-gateway-pkgtest:bookworm';
 
 # podman's settings and whether it can run at all (scripts/podman-lib.sh)
 my $conf = `sh -c '. "$root/scripts/podman-lib.sh" && podman_env "$root" && echo \$CONTAINERS_CONF' 2>&1`;
@@ -85,21 +85,27 @@ like($unit, qr/^$_$/m, "the unit has $_")
 
 # --- the image -------------------------------------------------------------
 
-# Debian's nginx and what the packages need, from apt; policy-rc.d keeps
-# apt from starting nginx (the container shares the host's network).
-if (system("podman image exists $image") != 0) {
-    ($ok, $out) = run("'$root/scripts/podman-base' $base_image");
-    BAIL_OUT("no base image: $out") unless $ok;
-
-    AgwE2E::spew("$tmp/Containerfile", <<"_EOC_");
+# Debian's nginx, systemd and what the packages need, from apt.  The
+# container shares the host's network: policy-rc.d keeps apt from
+# starting services, and Debian's default site (port 80) goes before
+# systemd boots nginx.  Named by its recipe, so a changed one is made anew.
+my $recipe = <<"_EOC_";
 FROM $base_image
 RUN printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d \\
  && chmod 755 /usr/sbin/policy-rc.d \\
  && apt-get update -qq \\
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \\
-      --no-install-recommends nginx systemd curl ca-certificates \\
-      libjansson4 libmicrohttpd12 libsqlite3-0 libssl3 >/dev/null
+      --no-install-recommends nginx systemd procps curl ca-certificates \\
+      libjansson4 libmicrohttpd12 libsqlite3-0 libssl3 >/dev/null \\
+ && rm -f /etc/nginx/sites-enabled/default
 _EOC_
+my $image = 'localhost/ai-gateway-pkgtest:' . substr(sha256_hex($recipe), 0, 12);
+
+if (system("podman image exists $image") != 0) {
+    ($ok, $out) = run("'$root/scripts/podman-base' $base_image");
+    BAIL_OUT("no base image: $out") unless $ok;
+
+    AgwE2E::spew("$tmp/Containerfile", $recipe);
     ($ok, $out) = run("podman build --ulimit nproc=1000:1000 "
         . "--ulimit nofile=1024:1024 -t $image -f '$tmp/Containerfile' '$tmp'");
     BAIL_OUT("cannot build $image: $out") unless $ok;
@@ -107,8 +113,10 @@ _EOC_
 
 # --- install -------------------------------------------------------------
 
+# systemd as the container's init: the packaged units run as on a machine
 my $ct = "agw-pkgtest-$$";
-($ok, $out) = run("podman run -d --name $ct -v '$tmp:/debs:ro' $image sleep infinity");
+($ok, $out) = run("podman run -d --name $ct --systemd=always "
+                  . "-v '$tmp:/debs:ro' $image /lib/systemd/systemd");
 BAIL_OUT("cannot start a container: $out") unless $ok;
 
 sub in_ct {
@@ -116,6 +124,11 @@ sub in_ct {
     my $q = $script =~ s/'/'\\''/gr;
     return run("podman exec $ct sh -ec '$q'");
 }
+
+AgwE2E::wait_until(sub {
+    (in_ct('systemctl is-system-running'))[1] =~ /^(running|degraded)$/m }, 30)
+    or BAIL_OUT('systemd does not boot in the container: '
+                . (in_ct('systemctl is-system-running; systemctl --failed'))[1]);
 
 ($ok, $out) = in_ct('DEBIAN_FRONTEND=noninteractive apt-get install -y '
     . '--no-install-recommends '
@@ -136,8 +149,9 @@ like($out, qr/\bai-gateway\b/m, 'nginx\'s user www-data is in its group');
 is($out, "2770 ai-gateway ai-gateway\n640 root ai-gateway\n",
    'the state directory on /run (tmpfiles.d), the generated password');
 
-($ok, $out) = in_ct('systemd-analyze verify ai-gateway-admin.service');
-ok($ok, 'systemd-analyze verifies the unit') or diag $out;
+($ok, $out) = in_ct('systemd-analyze verify ai-gateway-admin.service'
+                    . ' && systemctl is-enabled ai-gateway-admin');
+ok($ok && $out =~ /^enabled$/m, 'the unit verifies and is enabled') or diag $out;
 
 # --- nginx ---------------------------------------------------------------
 
@@ -146,8 +160,7 @@ my $key = 'sk-pkgtest-0123456789abcdef';
 my $answer = AgwE2E::fixture('openai-chat/response-text.json');
 my $usage = $json->decode($answer)->{usage};
 
-# a site as an operator writes it; Debian's default site (port 80 of the
-# host's network) goes
+# a site as an operator writes it
 AgwE2E::spew("$tmp/site.conf", <<"_EOC_");
 ai_gateway_state /run/ai-gateway/ai-gateway.state size=4m;
 ai_gateway_prices /usr/share/nginx/ai-gateway/prices.json;
@@ -169,11 +182,14 @@ server {
 }
 _EOC_
 
-($ok, $out) = in_ct('rm -f /etc/nginx/sites-enabled/default'
-    . ' && cp /debs/site.conf /etc/nginx/conf.d/ai-gateway.conf'
-    . ' && nginx -t && nginx');
-ok($ok, 'the packaged nginx takes the gateway\'s configuration and starts')
-    or diag $out;
+($ok, $out) = in_ct('cp /debs/site.conf /etc/nginx/conf.d/ai-gateway.conf'
+    . ' && nginx -t && systemctl restart nginx');
+ok($ok, 'the packaged nginx takes the gateway\'s configuration and restarts')
+    or diag $out, (in_ct('journalctl -u nginx --no-pager | tail'))[1];
+
+($ok, $out) = in_ct('stat -c "%a %U %G" /run/ai-gateway/ai-gateway.state');
+is($out, "660 root ai-gateway\n",
+   'nginx made the state file in the group, 0660 under its unit\'s umask');
 
 my $r = $http->post("http://127.0.0.1:$gw_port/v1/chat/completions", {
     headers => { Authorization => "Bearer $key",
@@ -188,25 +204,15 @@ like($r->{content}, qr/"version":"\Q$version\E"/, 'the module says its version')
 
 # --- the daemon ----------------------------------------------------------
 
-# As its unit runs it: the unit's user, its environment file, its
-# command line; what systemd would make (StateDirectory=) made by hand.
-my ($user) = $unit =~ /^User=(\S+)$/m;
-my ($exec) = $unit =~ /^ExecStart=(.+)$/m;
-my ($envfile) = $unit =~ /^EnvironmentFile=-?(\S+)$/m;
 my $token = 'adm-pkgtest-' . ('0123456789abcdef' x 2);
 
 ($ok, $out) = in_ct("sed -i 's/^listen = .*/listen = 127.0.0.1:$api_port/' /etc/ai-gateway/admin.conf"
     . " && printf '%s\\n' '$token' > /etc/ai-gateway/admin-token"
     . ' && chgrp ai-gateway /etc/ai-gateway/admin-token'
     . ' && chmod 640 /etc/ai-gateway/admin-token'
-    . " && sed -i 's/^#AGW_ADMIN_TOKEN_FILE=/AGW_ADMIN_TOKEN_FILE=/' $envfile"
-    . " && install -d -o $user -g $user -m 0700 /var/lib/ai-gateway");
-ok($ok, 'the daemon configured as an operator would') or diag $out;
-
-($ok, $out) = run("podman exec -d $ct sh -c 'set -a; . $envfile; set +a; "
-    . "exec setpriv --reuid=$user --regid=$user --init-groups --no-new-privs "
-    . "$exec >> /var/log/ai-gateway-admin.log 2>&1'");
-ok($ok, "the daemon runs as $user") or diag $out;
+    . " && sed -i 's/^#AGW_ADMIN_TOKEN_FILE=/AGW_ADMIN_TOKEN_FILE=/' /etc/default/ai-gateway-admin"
+    . ' && systemctl start ai-gateway-admin');
+ok($ok, 'the daemon, configured as an operator would, starts') or diag $out;
 
 my $api = "http://127.0.0.1:$api_port/api/v1";
 my $health;
@@ -214,8 +220,11 @@ AgwE2E::wait_until(sub {
     $health = eval { $json->decode($http->get("$api/health")->{content}) };
     $health && $health->{ok} }, 20);
 ok($health && $health->{ok}, 'the daemon maps nginx\'s state file and is healthy')
-    or diag explain($health), (in_ct('cat /var/log/ai-gateway-admin.log'))[1];
+    or diag explain($health), (in_ct('journalctl -u ai-gateway-admin --no-pager | tail'))[1];
 is($health->{version}, $version, 'the daemon says the version');
+
+($ok, $out) = in_ct('stat -c %U /proc/$(systemctl show -P MainPID ai-gateway-admin)');
+is($out, "ai-gateway\n", 'it runs as ai-gateway');
 
 my $row;
 AgwE2E::wait_until(sub {
@@ -229,6 +238,10 @@ is_deeply([map { $row->{$_} } qw(key model provider status
           ['pkgtest', 'gpt-4o', 'mock', 200,
            $usage->{prompt_tokens}, $usage->{completion_tokens}],
           'with its key, model, provider, status and tokens');
+
+($ok, $out) = in_ct('systemctl reload ai-gateway-admin && systemctl is-active ai-gateway-admin');
+ok($ok, 'systemctl reload re-reads its configuration, the daemon stays up')
+    or diag $out;
 
 END {
     system("podman rm -f -t 0 $ct >/dev/null 2>&1") if $ct;
