@@ -1,8 +1,8 @@
 #!/usr/bin/perl
 #
 # One version everywhere: the daemon's --version, its health answer and
-# the module's health answer carry the top-level VERSION file's number
-# (the packages are checked against it in t/packages.t).
+# the module's health answer carry the top-level VERSION file's number,
+# and debian/changelog gives the packages the same.
 
 use strict;
 use warnings;
@@ -16,6 +16,10 @@ AgwE2E::check_prerequisites();
 my $version = AgwE2E::slurp("$AgwE2E::ROOT/VERSION");
 chomp $version;
 like($version, qr/^\d+\.\d+\.\d+\S*$/, "VERSION holds a version: $version");
+
+# the packages' version is debian/changelog's newest entry's
+my ($deb) = AgwE2E::slurp("$AgwE2E::ROOT/debian/changelog") =~ /^ai-gateway \(([^)]+)\)/;
+is($deb, $version, 'debian/changelog\'s newest entry has it');
 
 my $out = `"$AgwE2E::DAEMON" --version 2>&1`;
 is($?, 0, '--version exits 0');
