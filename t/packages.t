@@ -44,11 +44,21 @@ sub run {
     return ($? == 0, $out);
 }
 
+# A step every later check needs failed: this file stops, the other
+# suites of the run go on (BAIL_OUT would stop them too).
+sub stop {
+    my ($why) = @_;
+    fail($why);
+    done_testing();
+    exit 1;
+}
+
 # --- build ---------------------------------------------------------------
 
 # The tree as git sees it (tracked and new files, nothing ignored: no
-# build/, no node_modules; the same by hand outside a checkout), with the dashboard's node_modules linked in
-# so that the build does not fetch them again.
+# build/, no node_modules; the same by hand outside a checkout), with
+# the dashboard's node_modules linked in so that the build does not fetch
+# them again.
 my $src = "$tmp/src";
 mkdir $src or die "$src: $!";
 my $list = -e "$root/.git"
@@ -57,7 +67,7 @@ my $list = -e "$root/.git"
       . " -o -name 'servroot*' -prune -o ! -type d -print0";
 my ($ok, $out) = run("cd '$root' && $list | tar --null -T - -cf - "
                      . "| tar -C '$src' -xf -");
-BAIL_OUT("cannot copy the tree: $out") unless $ok;
+stop("cannot copy the tree: $out") unless $ok;
 symlink("$root/admin-daemon/web/node_modules",
         "$src/admin-daemon/web/node_modules")
     if -d "$root/admin-daemon/web/node_modules";
@@ -67,14 +77,15 @@ symlink("$root/admin-daemon/web/node_modules",
 ok($ok, 'dpkg-buildpackage -b -us -uc builds') or diag $out;
 ok(!-e "$src/build", 'nothing was built into build/');
 
-my %deb = map { $_ => "$tmp/${_}_${version}_amd64.deb" }
+chomp(my $arch = `dpkg --print-architecture`);
+my %deb = map { $_ => "$tmp/${_}_${version}_$arch.deb" }
     qw(libnginx-mod-http-ai-gateway ai-gateway-admin);
 for my $p (sort keys %deb) {
     ok(-f $deb{$p}, "$p $version built");
 }
-BAIL_OUT('no packages to install') if grep { !-f } values %deb;
+stop('no packages to install') if grep { !-f } values %deb;
 
-($ok, $out) = run("lintian --fail-on error '$tmp/ai-gateway_${version}_amd64.changes'");
+($ok, $out) = run("lintian --fail-on error '$tmp/ai-gateway_${version}_$arch.changes'");
 ok($ok, 'lintian finds no error') or diag $out;
 diag("lintian:\n$out") if $out =~ /^[WE]: /m && $ENV{TEST_VERBOSE};
 
@@ -103,21 +114,22 @@ my $image = 'localhost/ai-gateway-pkgtest:' . substr(sha256_hex($recipe), 0, 12)
 
 if (system("podman image exists $image") != 0) {
     ($ok, $out) = run("'$root/scripts/podman-base' $base_image");
-    BAIL_OUT("no base image: $out") unless $ok;
+    stop("no base image: $out") unless $ok;
 
     AgwE2E::spew("$tmp/Containerfile", $recipe);
     ($ok, $out) = run("podman build --ulimit nproc=1000:1000 "
         . "--ulimit nofile=1024:1024 -t $image -f '$tmp/Containerfile' '$tmp'");
-    BAIL_OUT("cannot build $image: $out") unless $ok;
+    stop("cannot build $image: $out") unless $ok;
 }
 
 # --- install -------------------------------------------------------------
 
 # systemd as the container's init: the packaged units run as on a machine
 my $ct = "agw-pkgtest-$$";
+$SIG{INT} = $SIG{TERM} = sub { exit 1 };     # END removes the container
 ($ok, $out) = run("podman run -d --name $ct --systemd=always "
                   . "-v '$tmp:/debs:ro' $image /lib/systemd/systemd");
-BAIL_OUT("cannot start a container: $out") unless $ok;
+stop("cannot start a container: $out") unless $ok;
 
 sub in_ct {
     my ($script) = @_;
@@ -127,7 +139,7 @@ sub in_ct {
 
 AgwE2E::wait_until(sub {
     (in_ct('systemctl is-system-running'))[1] =~ /^(running|degraded)$/m }, 30)
-    or BAIL_OUT('systemd does not boot in the container: '
+    or stop('systemd does not boot in the container: '
                 . (in_ct('systemctl is-system-running; systemctl --failed'))[1]);
 
 ($ok, $out) = in_ct('DEBIAN_FRONTEND=noninteractive apt-get install -y '
