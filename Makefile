@@ -16,7 +16,10 @@ MOD        := ngx_ai_gateway_module
 MOD_SO     := $(BUILD)/ngx_http_ai_gateway_module.so
 # One version for the module, the daemon and the packages (the module's
 # config reads the same file)
-AGW_VERSION := $(shell cat $(CURDIR)/VERSION)
+AGW_VERSION := $(shell cat $(CURDIR)/VERSION 2>/dev/null)
+ifeq ($(AGW_VERSION),)
+$(error no version in $(CURDIR)/VERSION: copy it with the sources)
+endif
 
 LIB_SRCS   := $(wildcard $(MOD)/lib/*.c)
 LIB_HDRS   := $(wildcard $(MOD)/lib/*.h)
