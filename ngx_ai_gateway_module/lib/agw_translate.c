@@ -810,28 +810,37 @@ agw_stream_new_ops(agw_dialect_t provider, agw_dialect_t client,
     const agw_dialect_ops_t *pops, const agw_dialect_ops_t *cops,
     const agw_stream_opts_t *opts)
 {
-    size_t         size, ant, gem;
+    char          *p;
+    size_t         dec, enc, gem;
     agw_stream_t  *s;
 
-    /* one allocation: the stream, then the states of its dialects */
-    ant = (provider == AGW_DIALECT_ANTHROPIC
-           || client == AGW_DIALECT_ANTHROPIC)
-          ? sizeof(agw_anthropic_stream_t) : 0;
+    /* one allocation: the stream, then the states its dialects use */
+    dec = provider == AGW_DIALECT_ANTHROPIC
+          ? sizeof(agw_anthropic_decoder_t) : 0;
+    enc = client == AGW_DIALECT_ANTHROPIC
+          ? sizeof(agw_anthropic_encoder_t) : 0;
     gem = (provider == AGW_DIALECT_GEMINI || client == AGW_DIALECT_GEMINI)
           ? sizeof(agw_gemini_stream_t) : 0;
-    size = sizeof(agw_stream_t) + ant + gem;
 
-    s = calloc(1, size);
+    s = calloc(1, sizeof(agw_stream_t) + dec + enc + gem);
     if (s == NULL) {
         return NULL;
     }
 
-    if (ant) {
-        s->anthropic = (agw_anthropic_stream_t *) (s + 1);
+    p = (char *) (s + 1);
+
+    if (dec) {
+        s->ant_dec = (agw_anthropic_decoder_t *) p;
+        p += dec;
+    }
+
+    if (enc) {
+        s->ant_enc = (agw_anthropic_encoder_t *) p;
+        p += enc;
     }
 
     if (gem) {
-        s->gemini = (agw_gemini_stream_t *) ((char *) (s + 1) + ant);
+        s->gemini = (agw_gemini_stream_t *) p;
     }
 
     s->model = strdup(opts && opts->model ? opts->model : "");
@@ -1110,7 +1119,7 @@ agw_stream_free(agw_stream_t *s)
     /* a stream freed unfinished (the client went away) may still hold a
      * Gemini or Anthropic encoder's tool-call fragments */
     agw_gemini_stream_free(s->gemini);
-    agw_ant_stream_free(s->anthropic);
+    agw_ant_stream_free(s->ant_enc);
 
     if (s->error != &agw_stream_nomem) {
         free(s->error);

@@ -125,10 +125,13 @@ struct agw_stream_s {
      * encoder's or the passthrough's when it is the client.  OpenAI's is
      * always there (any client may get OpenAI's error event); the others
      * only for a dialect one side speaks, NULL otherwise: an open stream
-     * holds what its two dialects need, not all three.
+     * holds what its two dialects need, not all three.  Anthropic's
+     * decoder is for an Anthropic provider, its encoder for an Anthropic
+     * client (a passthrough has both).
      */
     agw_openai_stream_t         openai;
-    agw_anthropic_stream_t     *anthropic;
+    agw_anthropic_decoder_t    *ant_dec;
+    agw_anthropic_encoder_t    *ant_enc;
     agw_gemini_stream_t        *gemini;
 
     /* the passthrough's, malloc'd by its first walk; read below
