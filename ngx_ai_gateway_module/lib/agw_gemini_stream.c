@@ -69,26 +69,16 @@ static void
 agw_gm_stream_fail(agw_stream_t *s, const agw_sse_event_t *ev,
     const json_t *error)
 {
-    json_t       *code;
-    agw_error_t  *e;
+    json_t  *code;
 
     code = json_object_get(error, "code");
 
-    e = agw_stream_err(s);
-
-    memset(e, 0, sizeof(agw_error_t));
-    e->cls = json_is_integer(code)
-             ? agw_error_class_of_status((int) json_integer_value(code))
-             : AGW_ERR_NONE;
-    agw_error_parse_generic(ev->data, ev->data_len, e);
-    if (e->cls == AGW_ERR_NONE) {
-        e->cls = AGW_ERR_SERVER;
-    }
-    e->status = agw_error_status(e->cls);
-    if (e->message[0] == '\0') {
-        snprintf(e->message, sizeof(e->message),
-                 "the gemini upstream sent an error");
-    }
+    agw_stream_error_from(s, ev->data, ev->data_len,
+                          json_is_integer(code)
+                          ? agw_error_class_of_status(
+                                (int) json_integer_value(code))
+                          : AGW_ERR_NONE,
+                          "the gemini upstream sent an error");
 }
 
 

@@ -316,22 +316,8 @@ agw_openai_is_error(const json_t *chunk)
 static void
 agw_openai_stream_error_of(agw_stream_t *s, const agw_sse_event_t *ev)
 {
-    agw_error_t  *e;
-
-    e = agw_stream_err(s);
-
-    memset(e, 0, sizeof(agw_error_t));
-    agw_error_parse_generic(ev->data, ev->data_len, e);
-
-    if (e->cls == AGW_ERR_NONE) {
-        e->cls = AGW_ERR_SERVER;
-    }
-    e->status = agw_error_status(e->cls);
-
-    if (e->message[0] == '\0') {
-        snprintf(e->message, sizeof(e->message),
-                 "the openai upstream reported an error mid-stream");
-    }
+    agw_stream_error_from(s, ev->data, ev->data_len, AGW_ERR_NONE,
+                          "the openai upstream reported an error mid-stream");
 }
 
 

@@ -877,6 +877,34 @@ agw_stream_new_ops(agw_dialect_t provider, agw_dialect_t client,
 }
 
 
+/*
+ * A provider's error event: the class given, refined or found from its
+ * body's code (else a server error), its message, else msg.
+ */
+void
+agw_stream_error_from(agw_stream_t *s, const char *data, size_t len,
+    agw_err_class_t cls, const char *msg)
+{
+    agw_error_t  *e;
+
+    e = agw_stream_err(s);
+
+    memset(e, 0, sizeof(agw_error_t));
+    e->cls = cls;
+    agw_error_parse_generic(data, len, e);
+
+    if (e->cls == AGW_ERR_NONE) {
+        e->cls = AGW_ERR_SERVER;
+    }
+
+    e->status = agw_error_status(e->cls);
+
+    if (e->message[0] == '\0') {
+        snprintf(e->message, sizeof(e->message), "%s", msg);
+    }
+}
+
+
 /* what failing streams write when there is no memory for their own */
 static agw_error_t  agw_stream_nomem;
 

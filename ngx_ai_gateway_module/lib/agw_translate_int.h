@@ -166,6 +166,10 @@ agw_stream_t *agw_stream_new_ops(agw_dialect_t provider,
 agw_error_t *agw_stream_err(agw_stream_t *s);
 #define agw_stream_failed(s)                                                 \
     ((s)->error != NULL && (s)->error->cls != AGW_ERR_NONE)
+/* Fills it from a provider's error event (data, len): class cls or what
+ * the body's code says, else a server error; its message, else msg. */
+void agw_stream_error_from(agw_stream_t *s, const char *data, size_t len,
+    agw_err_class_t cls, const char *msg);
 
 /* A decoder hands a hub chunk to the client's encoder (chunk is borrowed). */
 int agw_stream_emit(agw_stream_t *s, json_t *chunk);
