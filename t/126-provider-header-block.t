@@ -39,129 +39,70 @@ sub reply_at {
     return [substr($all, 0, 2048), substr($all, 2048)];
 }
 
+# Each block's provider is the peer, unless it says otherwise; an Anthropic
+# client gets the stream as it came, the straddling header with its value,
+# and no error is logged unless the block expects one.
+add_block_preprocessor(sub {
+    my $block = shift;
+
+    $block->set_value(http_config => <<'_EOC_') unless defined $block->http_config;
+    ai_gateway_provider an type=anthropic url=http://127.0.0.1:$TEST_NGINX_TCP_PORT/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route claude an:claude-sonnet-4-5;
+_EOC_
+
+    $block->set_value(config => <<'_EOC_') unless defined $block->config;
+    location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
+_EOC_
+
+    $block->set_value(tcp_listen => $ENV{TEST_NGINX_TCP_PORT});
+    $block->set_value(no_error_log => "[error]")
+        unless defined $block->error_log;
+
+    return if defined $block->request;
+
+    $block->set_value(request => <<'_EOC_');
+POST /v1/messages
+{"model":"claude","max_tokens":10,"stream":true,"messages":[{"role":"user","content":"hi"}]}
+_EOC_
+    $block->set_value(response_headers => "request-id: req_header_block\n"
+        . "anthropic-ratelimit-tokens-remaining: 1999985\n");
+    $block->set_value(response_body_filters => [\&AgwFixtures::anthropic_summary]);
+    $block->set_value(response_body => AgwFixtures::fixture_summary(
+        'anthropic-messages/stream-text.sse', 'claude'));
+});
+
 no_shuffle();
 run_tests();
 
 __DATA__
 
 === TEST 1: the first buffer ends in a header's name
---- http_config
-    ai_gateway_provider an type=anthropic url=http://127.0.0.1:$TEST_NGINX_TCP_PORT/v1 key_env=AGW_TEST_UPSTREAM_KEY;
-    ai_gateway_route claude an:claude-sonnet-4-5;
---- config
-    location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
---- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
 --- tcp_reply eval: main::reply_at(5, 3500)
---- request
-POST /v1/messages
-{"model":"claude","max_tokens":10,"stream":true,"messages":[{"role":"user","content":"hi"}]}
---- response_headers
-request-id: req_header_block
-anthropic-ratelimit-tokens-remaining: 1999985
---- response_body_filters eval: [\&AgwFixtures::anthropic_summary]
---- response_body eval: AgwFixtures::fixture_summary('anthropic-messages/stream-text.sse', 'claude')
---- no_error_log
-[error]
 
 
 
 === TEST 2: the first buffer ends right after the colon
---- http_config
-    ai_gateway_provider an type=anthropic url=http://127.0.0.1:$TEST_NGINX_TCP_PORT/v1 key_env=AGW_TEST_UPSTREAM_KEY;
-    ai_gateway_route claude an:claude-sonnet-4-5;
---- config
-    location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
---- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
 --- tcp_reply eval: main::reply_at(index($main::line, ':') + 1, 3500)
---- request
-POST /v1/messages
-{"model":"claude","max_tokens":10,"stream":true,"messages":[{"role":"user","content":"hi"}]}
---- response_headers
-anthropic-ratelimit-tokens-remaining: 1999985
---- response_body_filters eval: [\&AgwFixtures::anthropic_summary]
---- response_body eval: AgwFixtures::fixture_summary('anthropic-messages/stream-text.sse', 'claude')
---- no_error_log
-[error]
 
 
 
 === TEST 3: the first buffer ends in a header's value
---- http_config
-    ai_gateway_provider an type=anthropic url=http://127.0.0.1:$TEST_NGINX_TCP_PORT/v1 key_env=AGW_TEST_UPSTREAM_KEY;
-    ai_gateway_route claude an:claude-sonnet-4-5;
---- config
-    location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
---- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
 --- tcp_reply eval: main::reply_at(length($main::line) - 5, 3500)
---- request
-POST /v1/messages
-{"model":"claude","max_tokens":10,"stream":true,"messages":[{"role":"user","content":"hi"}]}
---- response_headers
-anthropic-ratelimit-tokens-remaining: 1999985
---- response_body_filters eval: [\&AgwFixtures::anthropic_summary]
---- response_body eval: AgwFixtures::fixture_summary('anthropic-messages/stream-text.sse', 'claude')
---- no_error_log
-[error]
 
 
 
 === TEST 4: the first buffer ends between CR and LF
---- http_config
-    ai_gateway_provider an type=anthropic url=http://127.0.0.1:$TEST_NGINX_TCP_PORT/v1 key_env=AGW_TEST_UPSTREAM_KEY;
-    ai_gateway_route claude an:claude-sonnet-4-5;
---- config
-    location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
---- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
 --- tcp_reply eval: main::reply_at(length($main::line) - 1, 3500)
---- request
-POST /v1/messages
-{"model":"claude","max_tokens":10,"stream":true,"messages":[{"role":"user","content":"hi"}]}
---- response_headers
-anthropic-ratelimit-tokens-remaining: 1999985
---- response_body_filters eval: [\&AgwFixtures::anthropic_summary]
---- response_body eval: AgwFixtures::fixture_summary('anthropic-messages/stream-text.sse', 'claude')
---- no_error_log
-[error]
 
 
 
 === TEST 5: the first buffer ends at the start of a line
---- http_config
-    ai_gateway_provider an type=anthropic url=http://127.0.0.1:$TEST_NGINX_TCP_PORT/v1 key_env=AGW_TEST_UPSTREAM_KEY;
-    ai_gateway_route claude an:claude-sonnet-4-5;
---- config
-    location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
---- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
 --- tcp_reply eval: main::reply_at(0, 3500)
---- request
-POST /v1/messages
-{"model":"claude","max_tokens":10,"stream":true,"messages":[{"role":"user","content":"hi"}]}
---- response_headers
-anthropic-ratelimit-tokens-remaining: 1999985
---- response_body_filters eval: [\&AgwFixtures::anthropic_summary]
---- response_body eval: AgwFixtures::fixture_summary('anthropic-messages/stream-text.sse', 'claude')
---- no_error_log
-[error]
 
 
 
 === TEST 6: the first buffer ends in the blank line that ends the block
---- http_config
-    ai_gateway_provider an type=anthropic url=http://127.0.0.1:$TEST_NGINX_TCP_PORT/v1 key_env=AGW_TEST_UPSTREAM_KEY;
-    ai_gateway_route claude an:claude-sonnet-4-5;
---- config
-    location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
---- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
 --- tcp_reply eval: main::reply_at(length($main::line) + 1, 0, 1)
---- request
-POST /v1/messages
-{"model":"claude","max_tokens":10,"stream":true,"messages":[{"role":"user","content":"hi"}]}
---- response_headers
-anthropic-ratelimit-tokens-remaining: 1999985
---- response_body_filters eval: [\&AgwFixtures::anthropic_summary]
---- response_body eval: AgwFixtures::fixture_summary('anthropic-messages/stream-text.sse', 'claude')
---- no_error_log
-[error]
 
 
 
@@ -171,15 +112,12 @@ anthropic-ratelimit-tokens-remaining: 1999985
     ai_gateway_route gpt-4o an:claude-sonnet-4-5;
 --- config
     location /v1/ { ai_gateway openai; ai_gateway_auth off; }
---- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
 --- tcp_reply eval: main::reply_at(20, 4000)
 --- request
 POST /v1/chat/completions
 {"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}
 --- response_body_filters eval: [\&AgwFixtures::openai_summary]
 --- response_body eval: AgwFixtures::fixture_summary('anthropic-messages/stream-text.sse', 'gpt-4o')
---- no_error_log
-[error]
 
 
 
@@ -189,7 +127,6 @@ POST /v1/chat/completions
     ai_gateway_route gpt-4o an:claude-sonnet-4-5;
 --- config
     location /v1/ { ai_gateway openai; ai_gateway_auth off; }
---- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
 --- tcp_reply eval: main::reply_at(20, 5000)
 --- request
 POST /v1/chat/completions
@@ -202,9 +139,6 @@ upstream sent too big header
 
 
 === TEST 9: a larger proxy_buffer_size in the internal location holds a larger block
---- http_config
-    ai_gateway_provider an type=anthropic url=http://127.0.0.1:$TEST_NGINX_TCP_PORT/v1 key_env=AGW_TEST_UPSTREAM_KEY;
-    ai_gateway_route claude an:claude-sonnet-4-5;
 --- config
     location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
     location /_ai_gateway/ {
@@ -216,17 +150,7 @@ upstream sent too big header
         proxy_buffering off;
         proxy_buffer_size 8k;
     }
---- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
 --- tcp_reply eval: main::reply_at(9, 7000)
---- request
-POST /v1/messages
-{"model":"claude","max_tokens":10,"stream":true,"messages":[{"role":"user","content":"hi"}]}
---- response_headers
-anthropic-ratelimit-tokens-remaining: 1999985
---- response_body_filters eval: [\&AgwFixtures::anthropic_summary]
---- response_body eval: AgwFixtures::fixture_summary('anthropic-messages/stream-text.sse', 'claude')
---- no_error_log
-[error]
 
 
 
@@ -254,14 +178,6 @@ anthropic-ratelimit-tokens-remaining: 1999985
         # a POST goes to a second server only when told
         proxy_next_upstream error non_idempotent;
     }
---- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
 --- tcp_reply eval: main::reply_at(5, 3500)
---- request
-POST /v1/messages
-{"model":"claude","max_tokens":10,"stream":true,"messages":[{"role":"user","content":"hi"}]}
---- response_headers
-anthropic-ratelimit-tokens-remaining: 1999985
---- response_body_filters eval: [\&AgwFixtures::anthropic_summary]
---- response_body eval: AgwFixtures::fixture_summary('anthropic-messages/stream-text.sse', 'claude')
 --- error_log
 upstream prematurely closed connection

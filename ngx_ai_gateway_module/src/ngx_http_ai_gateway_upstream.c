@@ -550,7 +550,7 @@ static ngx_int_t ngx_http_ai_gateway_status_line(ngx_http_request_t *sr);
 static ngx_int_t ngx_http_ai_gateway_header_lines(ngx_http_request_t *sr);
 static ngx_int_t ngx_http_ai_gateway_reinit_request(ngx_http_request_t *sr);
 static ngx_int_t ngx_http_ai_gateway_grow_header(ngx_http_request_t *sr,
-    ngx_http_upstream_t *u);
+    ngx_http_upstream_t *u, ngx_int_t rc);
 
 
 /* At configuration: the location the tries go to. */
@@ -665,11 +665,7 @@ ngx_http_ai_gateway_status_line(ngx_http_request_t *sr)
     alcf->header_lines = u->process_header;
     u->process_header = ngx_http_ai_gateway_header_lines;
 
-    if (rc == NGX_AGAIN && u->buffer.last == u->buffer.end) {
-        return ngx_http_ai_gateway_grow_header(sr, u);
-    }
-
-    return rc;
+    return ngx_http_ai_gateway_grow_header(sr, u, rc);
 }
 
 
@@ -685,11 +681,7 @@ ngx_http_ai_gateway_header_lines(ngx_http_request_t *sr)
 
     rc = alcf->header_lines(sr);
 
-    if (rc == NGX_AGAIN && u->buffer.last == u->buffer.end) {
-        return ngx_http_ai_gateway_grow_header(sr, u);
-    }
-
-    return rc;
+    return ngx_http_ai_gateway_grow_header(sr, u, rc);
 }
 
 
@@ -714,15 +706,16 @@ ngx_http_ai_gateway_reinit_request(ngx_http_request_t *sr)
 
 
 /*
- * The header block fills the buffer: on to one of proxy_buffer_size, with
- * what was read and the header parser's place in it (the line it is in),
- * as ngx_http_alloc_large_header_buffer() moves a client's.  At
+ * After the header parser: when the header block fills the buffer (rc is
+ * NGX_AGAIN), on to one of proxy_buffer_size, with what was read and the
+ * parser's place in it (the line it is in), as
+ * ngx_http_alloc_large_header_buffer() moves a client's.  At
  * proxy_buffer_size already, nginx says "upstream sent too big header".
  */
 
 static ngx_int_t
 ngx_http_ai_gateway_grow_header(ngx_http_request_t *sr,
-    ngx_http_upstream_t *u)
+    ngx_http_upstream_t *u, ngx_int_t rc)
 {
     u_char                     *old, *new;
     size_t                      size;
@@ -731,8 +724,11 @@ ngx_http_ai_gateway_grow_header(ngx_http_request_t *sr,
     old = u->buffer.start;
     size = u->conf->buffer_size;
 
-    if ((size_t) (u->buffer.end - old) >= size) {
-        return NGX_AGAIN;
+    if (rc != NGX_AGAIN
+        || u->buffer.last != u->buffer.end
+        || (size_t) (u->buffer.end - old) >= size)
+    {
+        return rc;
     }
 
     new = ngx_palloc(sr->pool, size);
