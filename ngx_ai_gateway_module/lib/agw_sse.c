@@ -156,17 +156,22 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
         }
     }
 
-    /*
-     * An open stream spends its life waiting for the next bytes: what it
-     * holds meanwhile is what an event cut by the end of this feed left,
-     * not buffers kept for the next one (as large as the largest event).
-     */
+    return 0;
+}
+
+
+/*
+ * An open stream spends its life waiting for the next bytes: what it holds
+ * meanwhile is what an event cut by the end of a read left, not buffers
+ * kept for the next one (as large as the largest event so far).
+ */
+void
+agw_sse_idle(agw_sse_parser_t *p)
+{
     agw_sse_release(&p->line);
     agw_sse_release(&p->data);
     agw_sse_release(&p->event);
     agw_sse_release(&p->id);
-
-    return 0;
 }
 
 

@@ -1043,6 +1043,8 @@ agw_stream_feed(agw_stream_t *s, const char *data, size_t len,
     rc = agw_sse_feed(&s->sse, data, len, agw_stream_on_event, s);
     s->out = NULL;
 
+    agw_sse_idle(&s->sse);
+
     if (rc == 0 || (s->client_done && !agw_stream_failed(s))) {
         return 0;
     }
