@@ -25,8 +25,8 @@ const agw_codec_t  agw_openai_codec = {
     NULL,
     NULL,
 
-    NULL,
-    NULL,
+    agw_oai_read_error,
+    agw_oai_write_error,
 
     NULL,
     NULL,
