@@ -13,8 +13,8 @@ const agw_codec_t  agw_openai_codec = {
     agw_oai_read_request,
     agw_oai_write_request,
 
-    NULL,
-    NULL,
+    agw_oai_read_response,
+    agw_oai_write_response,
 
     sizeof(agw_oai_rstate_t),
     sizeof(agw_oai_wstate_t),
