@@ -28,7 +28,7 @@ const agw_codec_t  agw_openai_codec = {
     agw_oai_read_error,
     agw_oai_write_error,
 
-    NULL,
-    NULL,
-    NULL
+    agw_oai_rewrite_request,
+    agw_oai_rewrite_response,
+    agw_oai_rewrite_event
 };
