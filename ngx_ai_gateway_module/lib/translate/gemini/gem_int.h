@@ -110,6 +110,19 @@ agw_str_t agw_gem_call_id(agw_arena_t *a, const agw_str_t *rid, size_t ai,
  */
 agw_str_t agw_gem_compact(agw_arena_t *a, const agw_str_t *value);
 
+/* Whether text (characters) is one JSON object: 1, 0 not, -1 empty. */
+int agw_gem_is_object(const agw_str_t *text);
+
+/*
+ * A call's arguments as the text of the args object Gemini wants: 1 with
+ * *out set (an unset, empty or blank string is a call without parameters,
+ * "{}"), 0 when they are not a JSON object.  is_string: args is a JSON
+ * string's inside holding the text (OpenAI arguments); its characters go
+ * to dst, args->len + 1 bytes.
+ */
+int agw_gem_args_text(const agw_str_t *args, int is_string, char *dst,
+    agw_str_t *out);
+
 /* The JSON Schema of a Gemini OpenAPI-subset schema (a VALUE), in the
  * arena; unset when out of memory (gem_schema.c). */
 agw_str_t agw_gem_schema_to_json(agw_arena_t *a, const agw_str_t *schema);

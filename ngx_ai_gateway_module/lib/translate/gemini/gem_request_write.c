@@ -51,29 +51,6 @@ agw_gem_chars(agw_gem_wreq_t *c, const agw_str_t *s, agw_str_t *out)
 }
 
 
-/* Whether text (characters) is one JSON object: 1, 0 not, -1 empty. */
-static int
-agw_gem_is_object(const agw_str_t *text)
-{
-    size_t  i;
-
-    for (i = 0; i < text->len; i++) {
-        if (text->data[i] != ' ' && text->data[i] != '\n'
-            && text->data[i] != '\t' && text->data[i] != '\r')
-        {
-            break;
-        }
-    }
-
-    if (i == text->len) {
-        return -1;
-    }
-
-    return text->data[i] == '{'
-           && agw_json_valid(text->data, text->len, NULL) == 0;
-}
-
-
 static void
 agw_gem_close(agw_gem_wreq_t *c)
 {
@@ -430,43 +407,28 @@ done:
 }
 
 
-/* A call's arguments as the args object ("" is a call without any). */
+/* A call's arguments as the args object. */
 static int
 agw_gem_args(agw_gem_wreq_t *c, const agw_part_t *p, size_t mi)
 {
-    int        rc;
-    agw_str_t  chars;
+    agw_str_t  text;
 
-    if (!agw_str_set(&p->args)) {
-        agw_jw_object(&c->w);
-        agw_jw_object_end(&c->w);
-        return 0;
+    c->tmp.len = 0;
+    if (agw_buf_reserve(&c->tmp, p->args.len + 1) != 0) {
+        c->w.failed = 1;
+        return -1;
     }
 
-    if (p->args_string || p->args.kind != AGW_STR_VALUE) {
-        if (agw_gem_chars(c, &p->args, &chars) != 0) {
-            c->w.failed = 1;
-            return -1;
-        }
-    } else {
-        chars = p->args;
-    }
-
-    rc = agw_gem_is_object(&chars);
-    if (rc == -1) {
-        agw_jw_object(&c->w);
-        agw_jw_object_end(&c->w);
-        return 0;
-    }
-
-    if (rc == 0) {
+    if (agw_gem_args_text(&p->args, p->args_string, c->tmp.data, &text)
+        == 0)
+    {
         agw_error_set(c->err, AGW_ERR_INVALID_REQUEST, 0, "invalid_arguments",
                       "messages[%zu]: tool call arguments are not a JSON "
                       "object", mi);
         return -1;
     }
 
-    agw_jw_raw(&c->w, &chars);
+    agw_jw_raw(&c->w, &text);
 
     return 0;
 }

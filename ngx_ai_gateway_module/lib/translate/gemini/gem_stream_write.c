@@ -206,10 +206,9 @@ static int
 agw_gem_call_chunk(agw_xstream_t *s, agw_gem_wstate_t *st, agw_gem_held_t *h)
 {
     char            *chars;
-    size_t           len, i;
     uint32_t         last;
     agw_jw_t        *w = &s->w;
-    agw_str_t        args;
+    agw_str_t        args, text;
     agw_gem_held_t   t;
 
     args.data = h->args.data;
@@ -222,23 +221,7 @@ agw_gem_call_chunk(agw_xstream_t *s, agw_gem_wstate_t *st, agw_gem_held_t *h)
         return -1;
     }
 
-    len = args.len ? agw_str_unescape(&args, chars) : 0;
-
-    for (i = 0; i < len; i++) {
-        if (chars[i] != ' ' && chars[i] != '\n' && chars[i] != '\t'
-            && chars[i] != '\r')
-        {
-            break;
-        }
-    }
-
-    if (i == len) {
-        memcpy(chars, "{}", 2);
-        len = 2;
-        i = 0;
-    }
-
-    if (chars[i] != '{' || agw_json_valid(chars, len, NULL) != 0) {
+    if (agw_gem_args_text(&args, 1, chars, &text) == 0) {
         return agw_gem_too_much(s, "the upstream streamed tool call "
                                    "arguments that are not a JSON object");
     }
@@ -252,7 +235,7 @@ agw_gem_call_chunk(agw_xstream_t *s, agw_gem_wstate_t *st, agw_gem_held_t *h)
                   - 1);
     agw_jw_append(w, h->meta.data + h->id_len, h->name_len);
     agw_jw_append(w, "\",\"args\":", sizeof("\",\"args\":") - 1);
-    agw_jw_append(w, chars, len);
+    agw_jw_append(w, text.data, text.len);
     if (h->id_len > 0) {
         agw_jw_append(w, ",\"id\":\"", sizeof(",\"id\":\"") - 1);
         agw_jw_append(w, h->meta.data, h->id_len);

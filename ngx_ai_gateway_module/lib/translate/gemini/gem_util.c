@@ -335,3 +335,59 @@ agw_gem_compact(agw_arena_t *a, const agw_str_t *value)
 
     return out;
 }
+
+
+int
+agw_gem_is_object(const agw_str_t *text)
+{
+    size_t  i;
+
+    for (i = 0; i < text->len; i++) {
+        if (text->data[i] != ' ' && text->data[i] != '\n'
+            && text->data[i] != '\t' && text->data[i] != '\r')
+        {
+            break;
+        }
+    }
+
+    if (i == text->len) {
+        return -1;
+    }
+
+    return text->data[i] == '{'
+           && agw_json_valid(text->data, text->len, NULL) == 0;
+}
+
+
+int
+agw_gem_args_text(const agw_str_t *args, int is_string, char *dst,
+    agw_str_t *out)
+{
+    size_t  n;
+    int     rc;
+
+    if (!agw_str_set(args)) {
+        goto empty;
+    }
+
+    if (args->kind == AGW_STR_VALUE && !is_string) {
+        *out = *args;
+    } else {
+        n = args->len ? agw_str_unescape(args, dst) : 0;
+        *out = agw_str_bytes(dst, n);
+        out->kind = AGW_STR_VALUE;
+    }
+
+    rc = agw_gem_is_object(out);
+    if (rc != -1) {
+        return rc;
+    }
+
+empty:
+
+    /* a function without parameters: OpenAI models send "" */
+    *out = (agw_str_t) agw_str_lit("{}");
+    out->kind = AGW_STR_VALUE;
+
+    return 1;
+}
