@@ -13,8 +13,8 @@ const agw_codec_t  agw_gemini_codec = {
     agw_gem_read_request,
     agw_gem_write_request,
 
-    NULL,                           /* read_response: not yet */
-    NULL,                           /* write_response: not yet */
+    agw_gem_read_response,
+    agw_gem_write_response,
 
     sizeof(agw_gem_rstate_t),
     sizeof(agw_gem_wstate_t),
