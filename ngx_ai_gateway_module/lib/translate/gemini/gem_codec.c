@@ -28,7 +28,7 @@ const agw_codec_t  agw_gemini_codec = {
     agw_gem_read_error,
     agw_gem_write_error,
 
-    NULL,                           /* rewrite_request: not yet */
-    NULL,                           /* rewrite_response: not yet */
-    NULL                            /* rewrite_event: not yet */
+    agw_gem_rewrite_request,
+    agw_gem_rewrite_response,
+    agw_gem_rewrite_event
 };

@@ -187,10 +187,12 @@ agw_gem_read_error(const char *body, size_t len, agw_error_t *err)
 {
     int              rc;
     char             code[64];
+    int64_t          status_code;
     agw_jr_t         r;
     agw_str_t        key, message, reason, status;
     agw_err_class_t  cls;
 
+    status_code = -1;
     message = (agw_str_t) AGW_STR_NULL;
     reason = (agw_str_t) AGW_STR_NULL;
     status = (agw_str_t) AGW_STR_NULL;
@@ -214,6 +216,8 @@ agw_gem_read_error(const char *body, size_t len, agw_error_t *err)
                 rc = agw_jr_string(&r, &message);
             } else if (agw_str_is(&key, "status")) {
                 rc = agw_jr_string(&r, &status);
+            } else if (agw_str_is(&key, "code")) {
+                rc = agw_jr_int(&r, &status_code);
             } else if (agw_str_is(&key, "details")) {
                 rc = agw_gem_error_reason(&r, &reason);
             } else {
@@ -233,6 +237,11 @@ agw_gem_read_error(const char *body, size_t len, agw_error_t *err)
 
     if (rc < 0 || agw_jr_end(&r) != 0) {
         return;
+    }
+
+    /* inside a stream there is no HTTP status but the body's code */
+    if (err->cls == AGW_ERR_NONE && status_code >= 400 && status_code < 600) {
+        err->cls = agw_error_class_of_status((int) status_code);
     }
 
     if (agw_str_set(&message)) {

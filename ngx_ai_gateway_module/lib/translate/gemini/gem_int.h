@@ -155,4 +155,11 @@ void agw_gem_free_write_state(void *state);
 void agw_gem_read_error(const char *body, size_t len, agw_error_t *err);
 int agw_gem_write_error(const agw_error_t *err, agw_buf_t *out);
 
+int agw_gem_rewrite_request(const char *body, size_t len,
+    const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err);
+int agw_gem_rewrite_response(const char *body, size_t len,
+    const agw_answer_ctx_t *o, agw_buf_t *out, agw_usage_t *usage,
+    agw_error_t *err);
+int agw_gem_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev);
+
 #endif /* GEM_INT_H */
