@@ -158,7 +158,7 @@ agw_gem_error_reason(agw_jr_t *r, agw_str_t *reason)
             continue;
         }
         while ((rc = agw_jr_member(r, &key)) == 1) {
-            if (agw_str_is(&key, "reason") && !agw_str_set(reason)
+            if (agw_gem_is(&key, "reason") && !agw_str_set(reason)
                 && agw_jr_string(r, reason) == 0)
             {
                 continue;
@@ -204,7 +204,7 @@ agw_gem_read_error(const char *body, size_t len, agw_error_t *err)
     }
 
     while ((rc = agw_jr_member(&r, &key)) == 1) {
-        if (!agw_str_is(&key, "error") || agw_jr_object(&r) != 0) {
+        if (!agw_gem_is(&key, "error") || agw_jr_object(&r) != 0) {
             if (agw_jr_value(&r, NULL) != 0) {
                 return;
             }
@@ -212,13 +212,13 @@ agw_gem_read_error(const char *body, size_t len, agw_error_t *err)
         }
 
         while ((rc = agw_jr_member(&r, &key)) == 1) {
-            if (agw_str_is(&key, "message")) {
+            if (agw_gem_is(&key, "message")) {
                 rc = agw_jr_string(&r, &message);
-            } else if (agw_str_is(&key, "status")) {
+            } else if (agw_gem_is(&key, "status")) {
                 rc = agw_jr_string(&r, &status);
-            } else if (agw_str_is(&key, "code")) {
+            } else if (agw_gem_is(&key, "code")) {
                 rc = agw_jr_int(&r, &status_code);
-            } else if (agw_str_is(&key, "details")) {
+            } else if (agw_gem_is(&key, "details")) {
                 rc = agw_gem_error_reason(&r, &reason);
             } else {
                 rc = agw_jr_value(&r, NULL);

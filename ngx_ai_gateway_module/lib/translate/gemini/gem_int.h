@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "agw_codec.h"
 #include "agw_json_reader.h"
@@ -21,7 +22,17 @@
  * every read accepts both, every write uses camelCase.
  */
 #define agw_gem_key(k, camel, snake)                                          \
-    (agw_str_is(k, camel) || agw_str_is(k, snake))
+    (agw_gem_is(k, camel) || agw_gem_is(k, snake))
+
+/*
+ * agw_str_is() with the common case inline: a key or a value without
+ * escapes is its bytes, compared by a memcmp of a constant length (a
+ * stream event's few keys are compared on every event).
+ */
+#define agw_gem_is(s, lit)                                                    \
+    ((s)->escaped ? agw_str_is(s, lit)                                        \
+                  : ((s)->len == sizeof(lit) - 1                              \
+                     && memcmp((s)->data, lit, sizeof(lit) - 1) == 0))
 
 /* What Google documents for replaying a function call it did not sign
  * (a history made by another provider): skips the signature check. */

@@ -110,7 +110,7 @@ agw_gem_blob(agw_gem_rreq_t *c, agw_str_t *mime, agw_str_t *data,
     while ((rc = agw_jr_member(&c->r, &key)) == 1) {
         if (agw_gem_key(&key, "mimeType", "mime_type")) {
             rc = agw_jr_string(&c->r, mime);
-        } else if (data != NULL && agw_str_is(&key, "data")) {
+        } else if (data != NULL && agw_gem_is(&key, "data")) {
             rc = agw_jr_string(&c->r, data);
         } else if (uri != NULL && agw_gem_key(&key, "fileUri", "file_uri")) {
             rc = agw_jr_string(&c->r, uri);
@@ -171,14 +171,14 @@ agw_gem_function(agw_gem_rreq_t *c, agw_gem_rpart_t *p, int call,
     }
 
     while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-        if (agw_str_is(&key, "name")) {
+        if (agw_gem_is(&key, "name")) {
             rc = agw_jr_string(&c->r, &p->name);
-        } else if (agw_str_is(&key, "id")) {
+        } else if (agw_gem_is(&key, "id")) {
             rc = agw_jr_string(&c->r, &p->id);
-        } else if (call && agw_str_is(&key, "args")) {
+        } else if (call && agw_gem_is(&key, "args")) {
             rc = agw_jr_value(&c->r, &p->value);
-        } else if (!call && (agw_str_is(&key, "response")
-                             || (agw_str_is(&key, "output")
+        } else if (!call && (agw_gem_is(&key, "response")
+                             || (agw_gem_is(&key, "output")
                                  && !agw_str_set(&p->value))))
         {
             rc = agw_jr_value(&c->r, &p->value);
@@ -228,11 +228,11 @@ agw_gem_read_part(agw_gem_rreq_t *c, agw_gem_rpart_t *p, const char *where)
     }
 
     while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-        if (agw_str_is(&key, "text")) {
+        if (agw_gem_is(&key, "text")) {
             rc = agw_jr_string(&c->r, &p->text);
             p->kind = p->kind ? p->kind : AGW_GEM_P_TEXT;
 
-        } else if (agw_str_is(&key, "thought")) {
+        } else if (agw_gem_is(&key, "thought")) {
             rc = agw_jr_bool(&c->r, &v);
             p->thought = (rc == 0 && v);
 
@@ -331,22 +331,22 @@ agw_gem_user_media(agw_gem_rreq_t *c, agw_gem_rpart_t *p, const char *where)
             return part;
         }
 
-        if (agw_str_is(&p->mime, "audio/wav")
-            || agw_str_is(&p->mime, "audio/mp3")
-            || agw_str_is(&p->mime, "audio/mpeg"))
+        if (agw_gem_is(&p->mime, "audio/wav")
+            || agw_gem_is(&p->mime, "audio/mp3")
+            || agw_gem_is(&p->mime, "audio/mpeg"))
         {
             part = agw_gem_new_part(c, AGW_PART_AUDIO);
             if (part == NULL) {
                 return NULL;
             }
             part->data = p->data;
-            part->format = agw_str_is(&p->mime, "audio/wav")
+            part->format = agw_gem_is(&p->mime, "audio/wav")
                            ? (agw_str_t) agw_str_lit("wav")
                            : (agw_str_t) agw_str_lit("mp3");
             return part;
         }
 
-        if (agw_str_is(&p->mime, "application/pdf")) {
+        if (agw_gem_is(&p->mime, "application/pdf")) {
             part = agw_gem_new_part(c, AGW_PART_DOCUMENT);
             if (part == NULL) {
                 return NULL;
@@ -667,7 +667,7 @@ agw_gem_contents(agw_gem_rreq_t *c)
         pi = (size_t) -1;
 
         while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-            if (agw_str_is(&key, "role")) {
+            if (agw_gem_is(&key, "role")) {
                 if (agw_jr_string(&c->r, &role) != 0) {
                     snprintf(msg, sizeof(msg), "contents[%zu].role must be "
                              "a string", ci);
@@ -676,7 +676,7 @@ agw_gem_contents(agw_gem_rreq_t *c)
                 continue;
             }
 
-            if (!agw_str_is(&key, "parts")) {
+            if (!agw_gem_is(&key, "parts")) {
                 if (agw_jr_value(&c->r, NULL) != 0) {
                     return agw_gem_bad(c, "");
                 }
@@ -716,12 +716,12 @@ agw_gem_contents(agw_gem_rreq_t *c)
             return agw_gem_invalid(c->err, "contents[%zu] needs parts", ci);
         }
 
-        if (!agw_str_set(&role) || agw_str_is(&role, "user")
-            || agw_str_is(&role, "function"))
+        if (!agw_str_set(&role) || agw_gem_is(&role, "user")
+            || agw_gem_is(&role, "function"))
         {
             rc = agw_gem_user_turn(c, ci, list);
 
-        } else if (agw_str_is(&role, "model")) {
+        } else if (agw_gem_is(&role, "model")) {
             rc = agw_gem_model_turn(c, ci, list);
 
         } else {
@@ -779,7 +779,7 @@ agw_gem_system(agw_gem_rreq_t *c)
     parts = 0;
 
     while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-        if (!agw_str_is(&key, "parts")) {
+        if (!agw_gem_is(&key, "parts")) {
             if (agw_jr_value(&c->r, NULL) != 0) {
                 return agw_gem_bad(c, "");
             }
@@ -863,15 +863,15 @@ agw_gem_declarations(agw_gem_rreq_t *c, agw_tool_t ***tail, size_t ti)
         }
 
         while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-            if (agw_str_is(&key, "name")) {
+            if (agw_gem_is(&key, "name")) {
                 rc = agw_jr_string(&c->r, &t->name);
-            } else if (agw_str_is(&key, "description")) {
+            } else if (agw_gem_is(&key, "description")) {
                 rc = agw_jr_string(&c->r, &t->description);
             } else if (agw_gem_key(&key, "parametersJsonSchema",
                                    "parameters_json_schema"))
             {
                 rc = agw_jr_value(&c->r, &json);
-            } else if (agw_str_is(&key, "parameters")) {
+            } else if (agw_gem_is(&key, "parameters")) {
                 rc = agw_jr_value(&c->r, &openapi);
             } else {
                 rc = agw_jr_value(&c->r, NULL);
@@ -987,7 +987,7 @@ agw_gem_tool_config(agw_gem_rreq_t *c)
         }
 
         while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-            if (agw_str_is(&key, "mode")) {
+            if (agw_gem_is(&key, "mode")) {
                 if (agw_jr_string(&c->r, &c->mode) != 0) {
                     return agw_gem_bad(c, "toolConfig.functionCallingConfig."
                                        "mode must be a string");
@@ -1088,16 +1088,16 @@ agw_gem_resolve_tools(agw_gem_rreq_t *c)
         return 0;
     }
 
-    if (agw_str_is(&c->mode, "AUTO")
-        || agw_str_is(&c->mode, "MODE_UNSPECIFIED")
-        || agw_str_is(&c->mode, "VALIDATED"))
+    if (agw_gem_is(&c->mode, "AUTO")
+        || agw_gem_is(&c->mode, "MODE_UNSPECIFIED")
+        || agw_gem_is(&c->mode, "VALIDATED"))
     {
         req->tool_choice = AGW_TOOL_CHOICE_AUTO;
 
-    } else if (agw_str_is(&c->mode, "NONE")) {
+    } else if (agw_gem_is(&c->mode, "NONE")) {
         req->tool_choice = AGW_TOOL_CHOICE_NONE;
 
-    } else if (agw_str_is(&c->mode, "ANY")) {
+    } else if (agw_gem_is(&c->mode, "ANY")) {
         if (req->tools->next == NULL) {
             req->tool_choice = AGW_TOOL_CHOICE_TOOL;
             req->tool_choice_name = req->tools->name;
@@ -1299,7 +1299,7 @@ agw_gem_config(agw_gem_rreq_t *c)
     }
 
     while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-        if (agw_str_is(&key, "temperature")) {
+        if (agw_gem_is(&key, "temperature")) {
             rc = agw_gem_number(c, &req->temperature, "temperature");
         } else if (agw_gem_key(&key, "topP", "top_p")) {
             rc = agw_gem_number(c, &req->top_p, "topP");
@@ -1318,7 +1318,7 @@ agw_gem_config(agw_gem_rreq_t *c)
         {
             rc = agw_gem_number(c, &req->frequency_penalty,
                                 "frequencyPenalty");
-        } else if (agw_str_is(&key, "seed")) {
+        } else if (agw_gem_is(&key, "seed")) {
             rc = agw_gem_number(c, &req->seed, "seed");
         } else if (agw_gem_key(&key, "stopSequences", "stop_sequences")) {
             rc = agw_gem_stops(c);
@@ -1367,11 +1367,11 @@ agw_gem_resolve_format(agw_gem_rreq_t *c)
 {
     agw_request_t  *req = c->req;
 
-    if (!agw_str_set(&c->mime) || agw_str_is(&c->mime, "text/plain")) {
+    if (!agw_str_set(&c->mime) || agw_gem_is(&c->mime, "text/plain")) {
         return 0;
     }
 
-    if (!agw_str_is(&c->mime, "application/json")) {
+    if (!agw_gem_is(&c->mime, "application/json")) {
         return agw_gem_invalid(c->err, "generationConfig.responseMimeType "
                                "\"%.*s\" cannot be sent to this provider",
                                (int) (c->mime.len < 64 ? c->mime.len : 64),
@@ -1432,13 +1432,13 @@ agw_gem_read_request(const char *body, size_t len, agw_arena_t *a,
     }
 
     while ((rc = agw_jr_member(&c.r, &key)) == 1) {
-        if (agw_str_is(&key, "contents")) {
+        if (agw_gem_is(&key, "contents")) {
             rc = agw_gem_contents(&c);
         } else if (agw_gem_key(&key, "systemInstruction",
                                "system_instruction"))
         {
             rc = agw_gem_system(&c);
-        } else if (agw_str_is(&key, "tools")) {
+        } else if (agw_gem_is(&key, "tools")) {
             rc = agw_gem_tools(&c);
         } else if (agw_gem_key(&key, "toolConfig", "tool_config")) {
             rc = agw_gem_tool_config(&c);

@@ -238,7 +238,7 @@ agw_gem_media(agw_gem_wreq_t *c, const agw_part_t *p, const char *where)
         if (!agw_str_set(&p->data)) {
             break;
         }
-        mime = agw_str_is(&p->format, "wav")
+        mime = agw_gem_is(&p->format, "wav")
                ? (agw_str_t) agw_str_lit("audio/wav")
                : (agw_str_t) agw_str_lit("audio/mp3");
         agw_gem_inline(c, &mime, &p->data);

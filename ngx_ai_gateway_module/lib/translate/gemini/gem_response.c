@@ -52,10 +52,10 @@ agw_gem_rpart(agw_gem_rres_t *c)
     }
 
     while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-        if (agw_str_is(&key, "text")) {
+        if (agw_gem_is(&key, "text")) {
             rc = agw_jr_string(&c->r, &text);
 
-        } else if (agw_str_is(&key, "thought")) {
+        } else if (agw_gem_is(&key, "thought")) {
             rc = agw_jr_bool(&c->r, &v);
             thought = (rc == 0 && v);
 
@@ -70,11 +70,11 @@ agw_gem_rpart(agw_gem_rres_t *c)
                 return agw_gem_rbad(c);
             }
             while ((rc = agw_jr_member(&c->r, &k2)) == 1) {
-                if (agw_str_is(&k2, "name")) {
+                if (agw_gem_is(&k2, "name")) {
                     rc = agw_jr_string(&c->r, &name);
-                } else if (agw_str_is(&k2, "args")) {
+                } else if (agw_gem_is(&k2, "args")) {
                     rc = agw_jr_value(&c->r, &args);
-                } else if (agw_str_is(&k2, "id")) {
+                } else if (agw_gem_is(&k2, "id")) {
                     rc = agw_jr_string(&c->r, &id);
                 } else {
                     if (agw_gem_key(&k2, "partialArgs", "partial_args")
@@ -168,12 +168,12 @@ agw_gem_rcandidate(agw_gem_rres_t *c, int position)
     finish = (agw_str_t) AGW_STR_NULL;
 
     while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-        if (agw_str_is(&key, "content")) {
+        if (agw_gem_is(&key, "content")) {
             if (agw_jr_object(&c->r) != 0) {
                 return agw_gem_rbad(c);
             }
             while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-                if (!agw_str_is(&key, "parts")) {
+                if (!agw_gem_is(&key, "parts")) {
                     if (agw_jr_value(&c->r, NULL) != 0) {
                         return agw_gem_rbad(c);
                     }
@@ -195,7 +195,7 @@ agw_gem_rcandidate(agw_gem_rres_t *c, int position)
         } else if (agw_gem_key(&key, "finishReason", "finish_reason")) {
             rc = agw_jr_string(&c->r, &finish);
 
-        } else if (agw_str_is(&key, "index")) {
+        } else if (agw_gem_is(&key, "index")) {
             rc = agw_jr_int(&c->r, &index);
 
         } else {
@@ -286,7 +286,7 @@ agw_gem_read_response(const char *body, size_t len, agw_arena_t *a,
     }
 
     while ((rc = agw_jr_member(&c.r, &key)) == 1) {
-        if (agw_str_is(&key, "candidates")) {
+        if (agw_gem_is(&key, "candidates")) {
             if (agw_jr_array(&c.r) != 0) {
                 return agw_gem_rbad(&c);
             }

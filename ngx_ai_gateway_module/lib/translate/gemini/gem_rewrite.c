@@ -54,7 +54,7 @@ agw_gem_rewrite_request(const char *body, size_t len,
     agw_jw_object(&w);
 
     while ((rc = agw_jr_member(&r, &key)) == 1) {
-        if (agw_str_is(&key, "model")) {
+        if (agw_gem_is(&key, "model")) {
             if (agw_jr_value(&r, NULL) != 0) {
                 goto invalid;
             }
@@ -114,7 +114,7 @@ agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
     agw_jw_object(w);
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_is(&key, "candidates") && agw_jr_peek(r) == AGW_JR_ARRAY)
+        if (agw_gem_is(&key, "candidates") && agw_jr_peek(r) == AGW_JR_ARRAY)
         {
             /* candidates copied member by member, their finish noted */
             agw_jw_key_str(w, &key);
@@ -190,7 +190,7 @@ agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
             }
         }
 
-        if (error != NULL && agw_str_is(&key, "error")) {
+        if (error != NULL && agw_gem_is(&key, "error")) {
             *error = 1;
         }
 

@@ -27,7 +27,7 @@ agw_gem_schema_nullable(agw_jr_t r)
     }
 
     while (agw_jr_member(&r, &key) == 1) {
-        if (agw_str_is(&key, "nullable") && agw_jr_bool(&r, &v) == 0) {
+        if (agw_gem_is(&key, "nullable") && agw_jr_bool(&r, &v) == 0) {
             if (v) {
                 return 1;
             }
@@ -57,7 +57,7 @@ agw_gem_schema_type(agw_jr_t *r, agw_jw_t *w, const agw_str_t *key,
         return;
     }
 
-    if (agw_str_is(&type, "TYPE_UNSPECIFIED")) {
+    if (agw_gem_is(&type, "TYPE_UNSPECIFIED")) {
         return;
     }
 
@@ -100,15 +100,15 @@ agw_gem_schema_object(agw_jr_t *r, agw_jw_t *w)
     agw_jw_object(w);
 
     while (agw_jr_member(r, &key) == 1) {
-        if (agw_str_is(&key, "propertyOrdering")
-            || agw_str_is(&key, "nullable"))
+        if (agw_gem_is(&key, "propertyOrdering")
+            || agw_gem_is(&key, "nullable"))
         {
             agw_jr_value(r, NULL);
 
-        } else if (agw_str_is(&key, "type")) {
+        } else if (agw_gem_is(&key, "type")) {
             agw_gem_schema_type(r, w, &key, nullable);
 
-        } else if (agw_str_is(&key, "properties")
+        } else if (agw_gem_is(&key, "properties")
                    && agw_jr_peek(r) == AGW_JR_OBJECT)
         {
             agw_jw_key_str(w, &key);
@@ -120,7 +120,7 @@ agw_gem_schema_object(agw_jr_t *r, agw_jw_t *w)
             }
             agw_jw_object_end(w);
 
-        } else if (agw_str_is(&key, "items") || agw_str_is(&key, "anyOf")) {
+        } else if (agw_gem_is(&key, "items") || agw_gem_is(&key, "anyOf")) {
             agw_jw_key_str(w, &key);
             agw_gem_schema_value(r, w);
 

@@ -64,11 +64,11 @@ agw_gem_functioncall(agw_gem_chunk_t *c, agw_gem_spart_t *p)
     }
 
     while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-        if (agw_str_is(&key, "name")) {
+        if (agw_gem_is(&key, "name")) {
             rc = agw_jr_string(&c->r, &p->name);
-        } else if (agw_str_is(&key, "args")) {
+        } else if (agw_gem_is(&key, "args")) {
             rc = agw_jr_value(&c->r, &p->args);
-        } else if (agw_str_is(&key, "id")) {
+        } else if (agw_gem_is(&key, "id")) {
             rc = agw_jr_string(&c->r, &p->id);
         } else {
             if (agw_gem_key(&key, "partialArgs", "partial_args")
@@ -104,12 +104,12 @@ agw_gem_spart(agw_gem_chunk_t *c)
     }
 
     while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-        if (agw_str_is(&key, "text")) {
+        if (agw_gem_is(&key, "text")) {
             rc = agw_jr_string(&c->r, &p->text);
             if (p->kind == 0) {
                 p->kind = AGW_GEM_S_TEXT;
             }
-        } else if (agw_str_is(&key, "thought")) {
+        } else if (agw_gem_is(&key, "thought")) {
             rc = agw_jr_bool(&c->r, &v);
             p->thought = (rc == 0 && v);
         } else if (agw_gem_key(&key, "thoughtSignature",
@@ -162,12 +162,12 @@ agw_gem_candidate(agw_gem_chunk_t *c, int position)
     finish = (agw_str_t) AGW_STR_NULL;
 
     while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-        if (agw_str_is(&key, "content")) {
+        if (agw_gem_is(&key, "content")) {
             if (agw_jr_object(&c->r) != 0) {
                 return -1;
             }
             while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-                if (!agw_str_is(&key, "parts")) {
+                if (!agw_gem_is(&key, "parts")) {
                     if (agw_jr_value(&c->r, NULL) != 0) {
                         return -1;
                     }
@@ -195,7 +195,7 @@ agw_gem_candidate(agw_gem_chunk_t *c, int position)
                 return -1;
             }
 
-        } else if (agw_str_is(&key, "index")) {
+        } else if (agw_gem_is(&key, "index")) {
             if (agw_jr_int(&c->r, &index) != 0) {
                 return -1;
             }
@@ -234,7 +234,7 @@ agw_gem_chunk_read(agw_gem_chunk_t *c)
     }
 
     while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-        if (agw_str_is(&key, "candidates")) {
+        if (agw_gem_is(&key, "candidates")) {
             if (agw_jr_array(&c->r) != 0) {
                 return -1;
             }
@@ -283,7 +283,7 @@ agw_gem_chunk_read(agw_gem_chunk_t *c)
                 return -1;
             }
 
-        } else if (agw_str_is(&key, "error")) {
+        } else if (agw_gem_is(&key, "error")) {
             c->error = 1;
             if (agw_jr_value(&c->r, NULL) != 0) {
                 return -1;

@@ -77,7 +77,7 @@ agw_gem_finish_read(const agw_str_t *reason, int calls)
 #undef agw_gem_name
     };
 
-    if (agw_str_is(reason, "MAX_TOKENS")) {
+    if (agw_gem_is(reason, "MAX_TOKENS")) {
         return AGW_FINISH_LENGTH;
     }
 
