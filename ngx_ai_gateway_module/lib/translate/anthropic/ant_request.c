@@ -832,7 +832,9 @@ agw_ant_count_cache(const agw_ant_wr_t *c)
                  && p->type != AGW_PART_REDACTED_THINKING
                  && p->type != AGW_PART_OTHER;
 
-            if (p->type == AGW_PART_TOOL_RESULT) {
+            if (p->type == AGW_PART_TOOL_RESULT && !agw_str_set(&p->text)
+                && !agw_str_set(&p->raw))
+            {
                 for (q = p->content; q != NULL; q = q->next) {
                     n += q->cache != AGW_CACHE_NONE
                          && (q->type == AGW_PART_IMAGE
@@ -937,6 +939,12 @@ agw_ant_tool_result(agw_ant_wr_t *c, const agw_part_t *p)
             agw_jw_str(w, &p->text);
         }
 
+    } else if (agw_str_set(&p->raw)) {
+        /* Gemini's response object: its JSON text is the result, as a
+         * string (the parts a Gemini reader adds say the same) */
+        agw_jw_key(w, "content");
+        agw_jw_str(w, &p->raw);
+
     } else if (p->content != NULL) {
         open = 0;
 
@@ -974,10 +982,6 @@ agw_ant_tool_result(agw_ant_wr_t *c, const agw_part_t *p)
             agw_jw_array_end(w);
         }
 
-    } else if (agw_str_set(&p->raw)) {
-        /* Gemini's response object: its JSON text is the result */
-        agw_jw_key(w, "content");
-        agw_jw_str(w, &p->raw);
     }
 
     if (p->is_error) {
