@@ -297,7 +297,8 @@ check_ids(void)
                     "{\"function_response\":{\"name\":\"f\","
                     "\"response\":{\"r\":1}}},"
                     "{\"function_response\":{\"name\":\"f\","
-                    "\"response\": {\"r\": 2}}}]}],"
+                    "\"response\": {\"r\": 2, \"s\" : \"a \\\"b\\\" \\\\\","
+                    "\n \"t\":[1, \"\\\\\\\\\"]}}}]}],"
                     "\"system_instruction\":\"be kind\"}",
                     &a, &req, &err) == 0, "snake_case body reads"))
     {
@@ -315,8 +316,11 @@ check_ids(void)
        "calls get ids from their positions");
     ok(xg_str_is(&r0->id, "call_1_0") && xg_str_is(&r1->id, "call_1_1"),
        "two responses of one name answer its calls in order");
-    ok(xg_str_is(&r1->content->text, "{\"r\":2}"),
-       "a result's text is its response object, compact");
+    ok(xg_str_is(&r1->content->text,
+                 "{\"r\":2,\"s\":\"a \\\"b\\\" \\\\\",\"t\":[1,\"\\\\\\\\\"]}"),
+       "a result's text is its response object, compact (white space in "
+       "strings and escapes kept)");
+
     ok(req.system != NULL && xg_str_is(&req.system->text, "be kind"),
        "a plain string systemInstruction");
 
