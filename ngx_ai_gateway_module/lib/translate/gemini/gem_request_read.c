@@ -420,20 +420,19 @@ agw_gem_user_media(agw_gem_rreq_t *c, agw_gem_rpart_t *p)
 
 
 /*
- * A tool result's text: the response object's JSON, compact (what the
- * other dialects carry as a result's content), and the object itself for
- * a writer that wants it whole.
+ * A tool result: the response object's JSON, compact, as the result's one
+ * string (what the other dialects carry as its content), and the object
+ * itself (raw) for a writer that wants it whole.
  */
 static agw_part_t *
 agw_gem_tool_result(agw_gem_rreq_t *c, agw_gem_rpart_t *p, size_t ci,
     size_t pi)
 {
-    agw_part_t      *part, *text;
+    agw_part_t      *part;
     agw_gem_call_t  *call;
 
     part = agw_gem_new_part(c, AGW_PART_TOOL_RESULT);
-    text = agw_gem_new_part(c, AGW_PART_TEXT);
-    if (part == NULL || text == NULL) {
+    if (part == NULL) {
         return NULL;
     }
 
@@ -472,8 +471,8 @@ agw_gem_tool_result(agw_gem_rreq_t *c, agw_gem_rpart_t *p, size_t ci,
         part->raw.kind = AGW_STR_VALUE;
     }
 
-    text->text = part->raw;
-    part->content = text;
+    /* one string, as the other dialects' tool results often are */
+    part->text = part->raw;
 
     return part;
 }
