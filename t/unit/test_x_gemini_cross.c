@@ -455,6 +455,71 @@ check_stream(agw_dialect_t from, agw_dialect_t to, const char *name)
 }
 
 
+/*
+ * What Claude Code sends (issue 10): a system message in the middle of
+ * messages (the old path refused it), thinking with its signature, a
+ * redacted block, cache_control markers, a tool call and its result.
+ */
+static void
+check_agent(void)
+{
+    json_t       *j, *want;
+    agw_error_t   err;
+
+    static const char  body[] =
+        "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":1000,"
+        "\"system\":[{\"type\":\"text\",\"text\":\"You are Claude Code.\","
+        "\"cache_control\":{\"type\":\"ephemeral\"}}],"
+        "\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":2000},"
+        "\"messages\":["
+        "{\"role\":\"user\",\"content\":\"list files\"},"
+        "{\"role\":\"assistant\",\"content\":["
+        "{\"type\":\"thinking\",\"thinking\":\"use ls\","
+        "\"signature\":\"EqQBCkYI\"},"
+        "{\"type\":\"redacted_thinking\",\"data\":\"EmwKAhgB\"},"
+        "{\"type\":\"text\",\"text\":\"Listing.\"},"
+        "{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"Bash\","
+        "\"input\":{\"command\":\"ls\"}}]},"
+        "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\","
+        "\"tool_use_id\":\"toolu_1\",\"content\":\"a.c\\nb.c\","
+        "\"cache_control\":{\"type\":\"ephemeral\"}}]},"
+        "{\"role\":\"system\",\"content\":\"The user is in a hurry.\"},"
+        "{\"role\":\"user\",\"content\":\"and now?\"}],"
+        "\"tools\":[{\"name\":\"Bash\",\"description\":\"Run a command\","
+        "\"input_schema\":{\"type\":\"object\",\"properties\":"
+        "{\"command\":{\"type\":\"string\"}}}}]}";
+
+    j = xc_new_request(ANT, GEM, body, sizeof(body) - 1, &err);
+    if (j == NULL) {
+        tap_diag("refused: %s", err.message);
+    }
+    want = json_loads(
+        "{\"contents\":["
+        "{\"role\":\"user\",\"parts\":[{\"text\":\"list files\"}]},"
+        "{\"role\":\"model\",\"parts\":[{\"text\":\"Listing.\"},"
+        "{\"functionCall\":{\"name\":\"Bash\",\"args\":{\"command\":"
+        "\"ls\"}},\"thoughtSignature\":\"skip_thought_signature_validator\"}"
+        "]},"
+        "{\"role\":\"user\",\"parts\":[{\"functionResponse\":{\"name\":"
+        "\"Bash\",\"response\":{\"content\":\"a.c\\nb.c\"}}}]},"
+        "{\"role\":\"user\",\"parts\":[{\"text\":\"and now?\"}]}],"
+        "\"systemInstruction\":{\"parts\":[{\"text\":\"You are Claude "
+        "Code.\"},{\"text\":\"The user is in a hurry.\"}]},"
+        "\"tools\":[{\"functionDeclarations\":[{\"name\":\"Bash\","
+        "\"description\":\"Run a command\",\"parametersJsonSchema\":"
+        "{\"type\":\"object\",\"properties\":{\"command\":{\"type\":"
+        "\"string\"}}}}]}],"
+        "\"generationConfig\":{\"maxOutputTokens\":1000,"
+        "\"thinkingConfig\":{\"thinkingBudget\":2000,"
+        "\"includeThoughts\":true}}}", 0, NULL);
+    xc_eq(j, want, "Claude Code's request to Gemini: the mid-conversation "
+          "system message joins systemInstruction in order; thinking, "
+          "Anthropic signatures and cache markers are not sent");
+    json_decref(j);
+    json_decref(want);
+}
+
+
 int
 main(void)
 {
@@ -496,6 +561,8 @@ main(void)
                     sizeof(ant_responses) / sizeof(ant_responses[0]));
     check_responses(GEM, ANT, gem_responses,
                     sizeof(gem_responses) / sizeof(gem_responses[0]));
+
+    check_agent();
 
     check_stream(GEM, ANT, "gemini/stream-text-usage.chunks.jsonl");
     check_stream(GEM, ANT, "gemini/stream-reasoning.chunks.jsonl");
