@@ -146,6 +146,14 @@ check_request(void)
 
     json_decref(j);
     json_decref(want);
+
+    j = xx_request("{\"model\":\"gpt-5-codex\",\"previous_response_id\":"
+                   "\"resp_1\",\"input\":\"and then?\"}", &err);
+    ok(j == NULL && err.cls == AGW_ERR_INVALID_REQUEST
+       && strstr(err.message, "previous_response_id") != NULL,
+       "previous_response_id to Gemini: a 400 naming it, never a lost "
+       "history");
+    json_decref(j);
 }
 
 
