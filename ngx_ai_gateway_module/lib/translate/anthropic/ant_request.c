@@ -13,22 +13,6 @@
 
 /* Reading */
 
-static void
-agw_ant_request_init(agw_request_t *req)
-{
-    memset(req, 0, sizeof(agw_request_t));
-
-    req->parallel_tools = -1;
-    req->store = -1;
-    req->max_tokens = -1;
-    req->n = -1;
-    req->format_strict = -1;
-    req->thinking_budget = -1;
-    req->thinking = -1;
-    req->include_thoughts = -1;
-}
-
-
 /* A number member kept as its text; another type is read as absent, as
  * the old path did. */
 static int
@@ -577,7 +561,7 @@ agw_ant_read_request(const char *body, size_t len, agw_arena_t *a,
     agw_jr_t   r;
     agw_str_t  key;
 
-    agw_ant_request_init(req);
+    agw_request_init(req);
     seen = 0;
     agw_jr_init(&r, body, len);
 
