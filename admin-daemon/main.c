@@ -92,6 +92,35 @@ static const agw_opt_t  agw_opts[] = {
 
 #define AGW_NOPTS  (sizeof(agw_opts) / sizeof(agw_opts[0]))
 
+/*
+ * What the API (auth.c, http.c, api_main.c) and the drain's fault point
+ * read from the environment only, for --help: an operator must find every
+ * variable the daemon reads there (t/daemon/260-help-env.t compares this
+ * list with the getenv calls of the sources).
+ */
+static const struct {
+    const char  *env;
+    const char  *help;
+} agw_env_only[] = {
+    { "AGW_ADMIN_USER", "login name (admin)" },
+    { "AGW_ADMIN_PASSWORD", "admin password; unset: no login" },
+    { "AGW_ADMIN_PASSWORD_FILE", "a file holding it (preferred)" },
+    { "AGW_ADMIN_TOKEN", "admin token for scripts, 16 characters or more" },
+    { "AGW_ADMIN_TOKEN_FILE", "a file holding it (preferred)" },
+    { "AGW_ADMIN_SESSION_TTL", "session lifetime, seconds" },
+    { "AGW_ADMIN_LOGIN_MAX_FAILS", "failed logins per address per window" },
+    { "AGW_ADMIN_LOGIN_WINDOW", "that window and the lockout, seconds" },
+    { "AGW_ADMIN_COOKIE_SECURE", "1: Secure cookies (TLS in front)" },
+    { "AGW_ADMIN_REQUEST_TIMEOUT", "seconds a request may take to arrive" },
+    { "AGW_ADMIN_MAX_CONNECTIONS", "open API connections in all" },
+    { "AGW_ADMIN_MAX_CONNECTIONS_PER_ADDRESS", "... from one address" },
+    { "AGW_ADMIN_RESTORE_MAX", "largest restore upload, bytes" },
+    { "AGW_ADMIN_USAGE_EXACT_MAX", "events /usage counts one by one" },
+    { "AGW_TEST_CRASH_AFTER_COMMITS", "tests only: SIGKILL after N commits" },
+};
+
+#define AGW_NENV  (sizeof(agw_env_only) / sizeof(agw_env_only[0]))
+
 /* Saved for SIGHUP: the command line wins over a reloaded file too. */
 static int     agw_argc;
 static char  **agw_argv;
@@ -354,12 +383,20 @@ agw_usage(FILE *out)
             "admin API.\nEach option: --NAME VALUE, environment variable, "
             "or \"NAME = VALUE\" in the config file.\n\n");
 
-    fprintf(out, "  --%-18s %-22s %s\n", "config", "AGW_CONFIG",
+    fprintf(out, "  --%-18s %-26s %s\n", "config", "AGW_CONFIG",
             "config file");
 
     for (i = 0; i < AGW_NOPTS; i++) {
-        fprintf(out, "  --%-18s %-22s %s\n", agw_opts[i].name,
+        fprintf(out, "  --%-18s %-26s %s\n", agw_opts[i].name,
                 agw_opts[i].env, agw_opts[i].help);
+    }
+
+    fprintf(out, "\nThe API's settings, environment only (defaults and "
+            "details: docs/admin-api.md):\n\n");
+
+    for (i = 0; i < AGW_NENV; i++) {
+        fprintf(out, "  %-38s %s\n", agw_env_only[i].env,
+                agw_env_only[i].help);
     }
 }
 

@@ -85,3 +85,23 @@ streams | while IFS="$(printf '\t')" read -r name path; do
     emit '\001\005\007\000' "$path" > "$C/fuzz_x_openai_stream/$name"
     emit '\000\011\013\000' "$path" > "$C/fuzz_x_openai_stream/$name-no-usage"
 done
+
+# The engine's Gemini codec: bodies as they are; streams with the steering
+# byte of fuzz_x_gemini_stream.c (0 read + write, 1 rewrite, 2 an
+# Anthropic provider, 4 the bytes as steps), .jsonl framed as alt=sse.
+G=t/fixtures/gemini
+mkdir -p "$C/fuzz_x_gemini_request" "$C/fuzz_x_gemini_stream"
+for f in "$G"/request-*.json "$G"/response-*.json "$G"/error-*.json; do
+    cp "$f" "$C/fuzz_x_gemini_request/$(basename "$f" .json)"
+done
+for f in "$G"/*.sse "$G"/*.chunks.jsonl; do
+    case $f in *.chunks.sse) continue ;; esac
+    n=$(basename "$f")
+    for b in 0 1 2 4; do
+        { printf "\\00$b"
+          case $f in
+          *.jsonl) awk 'NF { printf "data: %s\r\n\r\n", $0 }' "$f" ;;
+          *)       cat "$f" ;;
+          esac; } > "$C/fuzz_x_gemini_stream/${n%%.*}-$b"
+    done
+done
