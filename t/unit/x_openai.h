@@ -1,8 +1,8 @@
 /*
- * x_openai.h: what the OpenAI codec's engine tests share: the engine
- * driver's two calls as the codec contract describes them, for as long
- * as the driver (agw_engine.c) is not linked in.  They are weak: the real
- * ones win when it is.
+ * x_openai.h: what the OpenAI codec's engine tests and fuzz targets
+ * share: the engine driver's two calls as the codec contract describes
+ * them, for as long as the driver (agw_engine.c) is not linked in.  They
+ * are weak: the real ones win when it is.
  */
 
 #ifndef X_OPENAI_H
@@ -33,7 +33,7 @@ agw_stream_step(agw_xstream_t *s, const agw_step_t *step)
 }
 
 
-/* malloc'd: the tests free s->error */
+/* malloc'd: the callers free s->error */
 __attribute__((weak)) agw_error_t *
 agw_stream_error_slot(agw_xstream_t *s)
 {
