@@ -27,6 +27,20 @@
                      && memcmp((s)->data, lit, sizeof(lit) - 1) == 0))
 
 
+/*
+ * A string value known when compiling, written with its quotes as it is:
+ * agw_jw_lit() would escape it byte by byte, and the names of roles and
+ * types are most of a request's values.  lit must need no escape.
+ */
+#define agw_oai_lit(w, lit)                                                  \
+    do {                                                                     \
+        static const agw_str_t  agw_oai_v = {                               \
+            "\"" lit "\"", sizeof(lit) + 1, AGW_STR_VALUE, 0              \
+        };                                                                   \
+        agw_jw_raw(w, &agw_oai_v);                                           \
+    } while (0)
+
+
 /* Where a reader is, for error messages: "messages[2].content[0]". */
 typedef struct {
     agw_arena_t  *arena;
@@ -66,6 +80,16 @@ int agw_oai_read_assistant_member(agw_oai_rctx_t *c, agw_jr_t *r,
     const agw_str_t *key, agw_oai_assistant_t *m);
 agw_part_t *agw_oai_assistant_parts(agw_oai_rctx_t *c,
     agw_oai_assistant_t *m);
+/* A string, or null (left unset): 0, or -1 naming field. */
+int agw_oai_read_str(agw_oai_rctx_t *c, agw_jr_t *r, const char *field,
+    agw_str_t *s);
+/*
+ * A choice's finish_reason and index, the members answers and stream
+ * chunks share: 1 when key was one of them (its value read), 0 when not,
+ * or the reader's error.
+ */
+int agw_oai_read_choice_member(agw_jr_t *r, const agw_str_t *key,
+    agw_str_t *finish, int64_t *index);
 /* cache_control: {"type":"ephemeral","ttl"} into cache and ttl. */
 int agw_oai_read_cache_control(agw_oai_rctx_t *c, agw_jr_t *r,
     uint8_t *cache, agw_str_t *ttl);

@@ -110,7 +110,7 @@ agw_oai_part_new(agw_oai_rctx_t *c, agw_part_type_t type)
 
 
 /* A string member, or null (left unset).  0 or -1. */
-static int
+int
 agw_oai_read_str(agw_oai_rctx_t *c, agw_jr_t *r, const char *field,
     agw_str_t *s)
 {
@@ -1099,7 +1099,7 @@ agw_oai_write_args(agw_jw_t *w, const agw_part_t *p)
     agw_str_t  q = { "\"", 1, AGW_STR_VALUE, 0 };
 
     if (!agw_str_set(&p->args)) {
-        agw_jw_lit(w, "{}");
+        agw_oai_lit(w, "{}");
         return;
     }
 
@@ -1152,7 +1152,7 @@ agw_oai_write_assistant(agw_jw_t *w, const agw_part_t *parts, int ext)
     if (text == 0 && (calls > 0 || refusal > 0)) {
         agw_jw_null(w);
     } else if (text == 0) {
-        agw_jw_lit(w, "");
+        agw_oai_lit(w, "");
     } else {
         agw_oai_write_joined(w, parts, AGW_PART_TEXT);
     }
@@ -1178,7 +1178,7 @@ agw_oai_write_assistant(agw_jw_t *w, const agw_part_t *parts, int ext)
             if (p->type == AGW_PART_THINKING) {
                 agw_jw_object(w);
                 agw_jw_key(w, "type");
-                agw_jw_lit(w, "thinking");
+                agw_oai_lit(w, "thinking");
                 agw_jw_key(w, "thinking");
                 agw_jw_str(w, &p->text);
                 if (agw_str_set(&p->signature)) {
@@ -1190,7 +1190,7 @@ agw_oai_write_assistant(agw_jw_t *w, const agw_part_t *parts, int ext)
             } else if (p->type == AGW_PART_REDACTED_THINKING) {
                 agw_jw_object(w);
                 agw_jw_key(w, "type");
-                agw_jw_lit(w, "redacted_thinking");
+                agw_oai_lit(w, "redacted_thinking");
                 agw_jw_key(w, "data");
                 agw_jw_str(w, &p->data);
                 agw_jw_object_end(w);
@@ -1216,7 +1216,7 @@ agw_oai_write_assistant(agw_jw_t *w, const agw_part_t *parts, int ext)
         agw_jw_key(w, "id");
         agw_jw_str(w, &p->id);
         agw_jw_key(w, "type");
-        agw_jw_lit(w, "function");
+        agw_oai_lit(w, "function");
         agw_jw_key(w, "function");
         agw_jw_object(w);
         agw_jw_key(w, "name");

@@ -119,22 +119,6 @@ agw_oai_read_bool(agw_oai_rctx_t *c, agw_jr_t *r, const char *field,
 }
 
 
-static int
-agw_oai_read_string(agw_oai_rctx_t *c, agw_jr_t *r, const char *field,
-    agw_str_t *s)
-{
-    int  rc;
-
-    rc = agw_jr_string(r, s);
-    if (rc == AGW_JR_TYPE && agw_jr_null(r) == 0) {
-        s->data = NULL;
-        return 0;
-    }
-
-    return rc == 0 ? 0 : agw_oai_fail(c, r, field, rc);
-}
-
-
 /* One message: its members read in any order, then put together by its
  * role. */
 static agw_msg_t *
@@ -165,16 +149,16 @@ agw_oai_read_message(agw_oai_rctx_t *c, agw_jr_t *r)
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
         if (agw_oai_is(&key, "role")) {
-            rc = agw_oai_read_string(c, r, "role", &role);
+            rc = agw_oai_read_str(c, r, "role", &role);
 
         } else if (agw_oai_is(&key, "content")) {
             rc = agw_oai_read_content(c, r, &am.content, &string);
 
         } else if (agw_oai_is(&key, "name")) {
-            rc = agw_oai_read_string(c, r, "name", &msg->name);
+            rc = agw_oai_read_str(c, r, "name", &msg->name);
 
         } else if (agw_oai_is(&key, "tool_call_id")) {
-            rc = agw_oai_read_string(c, r, "tool_call_id", &call_id);
+            rc = agw_oai_read_str(c, r, "tool_call_id", &call_id);
 
         } else {
             rc = agw_oai_read_assistant_member(c, r, &key, &am);
@@ -315,10 +299,10 @@ agw_oai_read_tool_function(agw_oai_rctx_t *c, agw_jr_t *r, agw_tool_t *t)
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
         if (agw_oai_is(&key, "name")) {
-            rc = agw_oai_read_string(c, r, "function.name", &t->name);
+            rc = agw_oai_read_str(c, r, "function.name", &t->name);
 
         } else if (agw_oai_is(&key, "description")) {
-            rc = agw_oai_read_string(c, r, "function.description",
+            rc = agw_oai_read_str(c, r, "function.description",
                                      &t->description);
 
         } else if (agw_oai_is(&key, "parameters")) {
@@ -401,7 +385,7 @@ agw_oai_read_tools(agw_oai_rctx_t *c, agw_jr_t *r, agw_request_t *req)
 
         while ((rc = agw_jr_member(r, &key)) == 1) {
             if (agw_oai_is(&key, "type")) {
-                rc = agw_oai_read_string(c, r, "type", &type);
+                rc = agw_oai_read_str(c, r, "type", &type);
 
             } else if (agw_oai_is(&key, "function")) {
                 rc = agw_oai_read_tool_function(c, r, t);
@@ -498,7 +482,7 @@ agw_oai_read_tool_choice(agw_oai_rctx_t *c, agw_jr_t *r, agw_request_t *req)
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
         if (agw_oai_is(&key, "type")) {
-            rc = agw_oai_read_string(c, r, "tool_choice.type", &type);
+            rc = agw_oai_read_str(c, r, "tool_choice.type", &type);
 
         } else if (agw_oai_is(&key, "function")
                    && agw_jr_peek(r) == AGW_JR_OBJECT)
@@ -558,7 +542,7 @@ agw_oai_read_format(agw_oai_rctx_t *c, agw_jr_t *r, agw_request_t *req)
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
         if (agw_oai_is(&key, "type")) {
-            rc = agw_oai_read_string(c, r, "response_format.type", &type);
+            rc = agw_oai_read_str(c, r, "response_format.type", &type);
 
         } else if (agw_oai_is(&key, "json_schema")
                    && agw_jr_peek(r) == AGW_JR_OBJECT)
@@ -566,7 +550,7 @@ agw_oai_read_format(agw_oai_rctx_t *c, agw_jr_t *r, agw_request_t *req)
             rc = agw_jr_object(r);
             while (rc == 0 && (rc = agw_jr_member(r, &key)) == 1) {
                 if (agw_oai_is(&key, "name")) {
-                    rc = agw_oai_read_string(c, r, "response_format."
+                    rc = agw_oai_read_str(c, r, "response_format."
                                              "json_schema.name",
                                              &req->format_name);
                 } else if (agw_oai_is(&key, "schema")) {
@@ -705,7 +689,7 @@ agw_oai_read_effort(agw_oai_rctx_t *c, agw_jr_t *r, agw_request_t *req)
     agw_str_t                s;
     const agw_oai_effort_t  *e;
 
-    if (agw_oai_read_string(c, r, "reasoning_effort", &s) != 0) {
+    if (agw_oai_read_str(c, r, "reasoning_effort", &s) != 0) {
         return -1;
     }
 
@@ -746,7 +730,7 @@ agw_oai_read_member(agw_oai_rctx_t *c, agw_jr_t *r, const agw_str_t *key,
             return agw_oai_read_stop(c, r, req);
         }
         if (agw_oai_is(key, "user")) {
-            return agw_oai_read_string(c, r, "user", &req->user);
+            return agw_oai_read_str(c, r, "user", &req->user);
         }
         if (agw_oai_is(key, "seed")) {
             return agw_oai_read_number(c, r, "seed", &req->seed);
@@ -755,7 +739,7 @@ agw_oai_read_member(agw_oai_rctx_t *c, agw_jr_t *r, const agw_str_t *key,
 
     case 5:
         if (agw_oai_is(key, "model")) {
-            return agw_oai_read_string(c, r, "model", &req->model);
+            return agw_oai_read_str(c, r, "model", &req->model);
         }
         if (agw_oai_is(key, "tools")) {
             return agw_oai_read_tools(c, r, req);
@@ -804,7 +788,7 @@ agw_oai_read_member(agw_oai_rctx_t *c, agw_jr_t *r, const agw_str_t *key,
 
     case 12:
         if (agw_oai_is(key, "service_tier")) {
-            return agw_oai_read_string(c, r, "service_tier",
+            return agw_oai_read_str(c, r, "service_tier",
                                        &req->service_tier);
         }
         break;
@@ -973,19 +957,19 @@ agw_oai_write_part(agw_jw_t *w, const agw_part_t *p, agw_error_t *err)
     switch (p->type) {
 
     case AGW_PART_TEXT:
-        agw_jw_lit(w, "text");
+        agw_oai_lit(w, "text");
         agw_jw_key(w, "text");
         agw_jw_str(w, &p->text);
         break;
 
     case AGW_PART_REFUSAL:
-        agw_jw_lit(w, "refusal");
+        agw_oai_lit(w, "refusal");
         agw_jw_key(w, "refusal");
         agw_jw_str(w, &p->text);
         break;
 
     case AGW_PART_IMAGE:
-        agw_jw_lit(w, "image_url");
+        agw_oai_lit(w, "image_url");
         agw_jw_key(w, "image_url");
         agw_jw_object(w);
         agw_jw_key(w, "url");
@@ -998,7 +982,7 @@ agw_oai_write_part(agw_jw_t *w, const agw_part_t *p, agw_error_t *err)
         break;
 
     case AGW_PART_AUDIO:
-        agw_jw_lit(w, "input_audio");
+        agw_oai_lit(w, "input_audio");
         agw_jw_key(w, "input_audio");
         agw_jw_object(w);
         agw_jw_key(w, "data");
@@ -1007,7 +991,7 @@ agw_oai_write_part(agw_jw_t *w, const agw_part_t *p, agw_error_t *err)
         if (agw_str_set(&p->format)) {
             agw_jw_str(w, &p->format);
         } else {
-            agw_jw_lit(w, "wav");
+            agw_oai_lit(w, "wav");
         }
         agw_jw_object_end(w);
         break;
@@ -1020,7 +1004,7 @@ agw_oai_write_part(agw_jw_t *w, const agw_part_t *p, agw_error_t *err)
             return -1;
         }
 
-        agw_jw_lit(w, "file");
+        agw_oai_lit(w, "file");
         agw_jw_key(w, "file");
         agw_jw_object(w);
         if (agw_str_set(&p->data)) {
@@ -1104,7 +1088,7 @@ agw_oai_write_tool_result(agw_jw_t *w, const agw_part_t *p, int *moved)
 
     agw_jw_object(w);
     agw_jw_key(w, "role");
-    agw_jw_lit(w, "tool");
+    agw_oai_lit(w, "tool");
     agw_jw_key(w, "tool_call_id");
     agw_jw_str(w, &p->id);
     agw_jw_key(w, "content");
@@ -1124,7 +1108,7 @@ agw_oai_write_tool_result(agw_jw_t *w, const agw_part_t *p, int *moved)
 
             agw_jw_object(w);
             agw_jw_key(w, "type");
-            agw_jw_lit(w, "text");
+            agw_oai_lit(w, "text");
             agw_jw_key(w, "text");
             agw_jw_str(w, &c->text);
             agw_jw_object_end(w);
@@ -1137,7 +1121,7 @@ agw_oai_write_tool_result(agw_jw_t *w, const agw_part_t *p, int *moved)
         agw_jw_str(w, &p->raw);
 
     } else {
-        agw_jw_lit(w, "");
+        agw_oai_lit(w, "");
     }
 
     agw_jw_object_end(w);
@@ -1152,7 +1136,7 @@ agw_oai_write_moved(agw_jw_t *w, const agw_part_t *parts, agw_error_t *err)
 
     agw_jw_object(w);
     agw_jw_key(w, "role");
-    agw_jw_lit(w, "user");
+    agw_oai_lit(w, "user");
     agw_jw_key(w, "content");
     agw_jw_array(w);
 
@@ -1185,7 +1169,7 @@ agw_oai_write_message(agw_jw_t *w, const agw_msg_t *m, agw_error_t *err)
     if (m->role == AGW_ROLE_ASSISTANT) {
         agw_jw_object(w);
         agw_jw_key(w, "role");
-        agw_jw_lit(w, "assistant");
+        agw_oai_lit(w, "assistant");
         if (agw_str_set(&m->name)) {
             agw_jw_key(w, "name");
             agw_jw_str(w, &m->name);
@@ -1231,12 +1215,12 @@ agw_oai_write_message(agw_jw_t *w, const agw_msg_t *m, agw_error_t *err)
 
     if (m->role == AGW_ROLE_SYSTEM) {
         if (m->developer) {
-            agw_jw_lit(w, "developer");
+            agw_oai_lit(w, "developer");
         } else {
-            agw_jw_lit(w, "system");
+            agw_oai_lit(w, "system");
         }
     } else {
-        agw_jw_lit(w, "user");
+        agw_oai_lit(w, "user");
     }
 
     if (agw_str_set(&m->name)) {
@@ -1272,7 +1256,7 @@ agw_oai_write_tools(agw_jw_t *w, const agw_request_t *req)
 
         agw_jw_object(w);
         agw_jw_key(w, "type");
-        agw_jw_lit(w, "function");
+        agw_oai_lit(w, "function");
         agw_jw_key(w, "function");
         agw_jw_object(w);
         agw_jw_key(w, "name");
@@ -1304,24 +1288,24 @@ agw_oai_write_tool_choice(agw_jw_t *w, const agw_request_t *req)
 
     case AGW_TOOL_CHOICE_AUTO:
         agw_jw_key(w, "tool_choice");
-        agw_jw_lit(w, "auto");
+        agw_oai_lit(w, "auto");
         break;
 
     case AGW_TOOL_CHOICE_NONE:
         agw_jw_key(w, "tool_choice");
-        agw_jw_lit(w, "none");
+        agw_oai_lit(w, "none");
         break;
 
     case AGW_TOOL_CHOICE_REQUIRED:
         agw_jw_key(w, "tool_choice");
-        agw_jw_lit(w, "required");
+        agw_oai_lit(w, "required");
         break;
 
     case AGW_TOOL_CHOICE_TOOL:
         agw_jw_key(w, "tool_choice");
         agw_jw_object(w);
         agw_jw_key(w, "type");
-        agw_jw_lit(w, "function");
+        agw_oai_lit(w, "function");
         agw_jw_key(w, "function");
         agw_jw_object(w);
         agw_jw_key(w, "name");
@@ -1346,22 +1330,22 @@ agw_oai_write_format(agw_jw_t *w, const agw_request_t *req)
     switch (req->format) {
 
     case AGW_FORMAT_TEXT:
-        agw_jw_lit(w, "text");
+        agw_oai_lit(w, "text");
         break;
 
     case AGW_FORMAT_JSON_OBJECT:
-        agw_jw_lit(w, "json_object");
+        agw_oai_lit(w, "json_object");
         break;
 
     default:
-        agw_jw_lit(w, "json_schema");
+        agw_oai_lit(w, "json_schema");
         agw_jw_key(w, "json_schema");
         agw_jw_object(w);
         agw_jw_key(w, "name");
         if (agw_str_set(&req->format_name)) {
             agw_jw_str(w, &req->format_name);
         } else {
-            agw_jw_lit(w, "response");
+            agw_oai_lit(w, "response");
         }
         agw_jw_key(w, "schema");
         agw_jw_raw(w, &req->format_schema);

@@ -62,18 +62,9 @@ agw_oai_read_choice_message(agw_oai_rctx_t *c, agw_jr_t *r,
 
             rc = rc == 0 ? 0 : agw_oai_fail(c, r, "message", rc);
 
-        } else if (agw_oai_is(&key, "finish_reason")
-                   && agw_jr_peek(r) == AGW_JR_STRING)
-        {
-            rc = agw_jr_string(r, &finish);
-
-        } else if (agw_oai_is(&key, "index")
-                   && agw_jr_peek(r) == AGW_JR_NUMBER)
-        {
-            rc = agw_jr_int(r, &index);
-
         } else {
-            rc = agw_jr_value(r, NULL);
+            rc = agw_oai_read_choice_member(r, &key, &finish, &index);
+            rc = rc == 0 ? agw_jr_value(r, NULL) : rc == 1 ? 0 : rc;
         }
 
         if (rc != 0) {
@@ -210,11 +201,11 @@ agw_oai_write_response(const agw_response_t *res, const agw_answer_ctx_t *o,
     if (agw_str_set(&res->id)) {
         agw_jw_str(&w, &res->id);
     } else {
-        agw_jw_lit(&w, "");
+        agw_oai_lit(&w, "");
     }
 
     agw_jw_key(&w, "object");
-    agw_jw_lit(&w, "chat.completion");
+    agw_oai_lit(&w, "chat.completion");
 
     created = res->created > 0 ? res->created : o->created;
     agw_jw_key(&w, "created");
@@ -226,7 +217,7 @@ agw_oai_write_response(const agw_response_t *res, const agw_answer_ctx_t *o,
     } else if (agw_str_set(&res->model)) {
         agw_jw_str(&w, &res->model);
     } else {
-        agw_jw_lit(&w, "");
+        agw_oai_lit(&w, "");
     }
 
     agw_jw_key(&w, "choices");
@@ -237,7 +228,7 @@ agw_oai_write_response(const agw_response_t *res, const agw_answer_ctx_t *o,
     agw_jw_key(&w, "message");
     agw_jw_object(&w);
     agw_jw_key(&w, "role");
-    agw_jw_lit(&w, "assistant");
+    agw_oai_lit(&w, "assistant");
     agw_oai_write_assistant(&w, res->parts, 1);
     agw_jw_object_end(&w);
     agw_jw_key(&w, "finish_reason");

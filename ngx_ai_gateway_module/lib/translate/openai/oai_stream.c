@@ -746,18 +746,9 @@ agw_oai_read_choice(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
                 }
             }
 
-        } else if (agw_oai_is(&key, "finish_reason")
-                   && agw_jr_peek(r) == AGW_JR_STRING)
-        {
-            rc = agw_jr_string(r, &finish);
-
-        } else if (agw_oai_is(&key, "index")
-                   && agw_jr_peek(r) == AGW_JR_NUMBER)
-        {
-            rc = agw_jr_int(r, &index);
-
         } else {
-            rc = agw_jr_value(r, NULL);
+            rc = agw_oai_read_choice_member(r, &key, &finish, &index);
+            rc = rc == 0 ? agw_jr_value(r, NULL) : rc == 1 ? 0 : rc;
         }
 
         if (rc != 0) {
@@ -1152,7 +1143,7 @@ agw_oai_free_read_state(void *state)
 /* Writing */
 
 /* Bytes of a literal appended outside the writer's structure. */
-#define agw_oai_lit(w, lit)  agw_jw_append((w), (lit), sizeof(lit) - 1)
+#define agw_oai_append(w, lit)  agw_jw_append((w), (lit), sizeof(lit) - 1)
 
 
 static const char  agw_oai_suffix[] = "},\"finish_reason\":null}]}\n\n";
@@ -1189,7 +1180,7 @@ agw_oai_prefix(agw_xstream_t *s, agw_oai_wstate_t *ws, const agw_step_t *st)
             ? &s->opts.model : st != NULL ? &st->model : &s->opts.model;
 
     agw_jw_init(&w, &ws->prefix);
-    agw_oai_lit(&w, "data: ");
+    agw_oai_append(&w, "data: ");
     agw_jw_object(&w);
     agw_jw_key(&w, "id");
     if (st != NULL && agw_str_set(&st->id) && st->id.len > 0
@@ -1197,22 +1188,22 @@ agw_oai_prefix(agw_xstream_t *s, agw_oai_wstate_t *ws, const agw_step_t *st)
     {
         agw_jw_str(&w, &st->id);
     } else {
-        agw_jw_lit(&w, "chatcmpl-gateway");
+        agw_oai_lit(&w, "chatcmpl-gateway");
     }
     agw_jw_key(&w, "object");
-    agw_jw_lit(&w, "chat.completion.chunk");
+    agw_oai_lit(&w, "chat.completion.chunk");
     agw_jw_key(&w, "created");
     agw_jw_int(&w, created > 0 ? created : 0);
     agw_jw_key(&w, "model");
     if (agw_str_set(model)) {
         agw_jw_str(&w, model);
     } else {
-        agw_jw_lit(&w, "");
+        agw_oai_lit(&w, "");
     }
 
     ws->envelope = (uint32_t) ws->prefix.len;
 
-    agw_oai_lit(&w, ",\"choices\":[{\"index\":0,\"delta\":{");
+    agw_oai_append(&w, ",\"choices\":[{\"index\":0,\"delta\":{");
 
     return w.failed ? -1 : 0;
 }
@@ -1237,7 +1228,7 @@ agw_oai_chunk_end(agw_xstream_t *s)
 static void
 agw_oai_call_begin(agw_jw_t *w, int32_t k)
 {
-    agw_oai_lit(w, "\"tool_calls\":[{\"index\":");
+    agw_oai_append(w, "\"tool_calls\":[{\"index\":");
     agw_jw_reset_state(w);
     agw_jw_int(w, k);
     agw_jw_reset_state(w);
@@ -1254,7 +1245,7 @@ agw_oai_write_start(agw_xstream_t *s, agw_oai_wstate_t *ws,
 
     /* the role goes with the first delta, as OpenAI sends it */
     agw_oai_chunk_begin(s, ws);
-    agw_oai_lit(&s->w, "\"role\":\"assistant\",\"content\":\"\"");
+    agw_oai_append(&s->w, "\"role\":\"assistant\",\"content\":\"\"");
     agw_oai_chunk_end(s);
 
     return 0;
@@ -1291,22 +1282,22 @@ agw_oai_write_block_start(agw_xstream_t *s, agw_oai_wstate_t *ws,
 
         agw_oai_chunk_begin(s, ws);
         agw_oai_call_begin(w, ws->tool);
-        agw_oai_lit(w, ",\"id\":\"");
+        agw_oai_append(w, ",\"id\":\"");
         if (agw_str_set(&p->id)) {
             agw_oai_inside(w, &p->id);
         }
-        agw_oai_lit(w, "\",\"type\":\"function\",\"function\":{\"name\":\"");
+        agw_oai_append(w, "\",\"type\":\"function\",\"function\":{\"name\":\"");
         agw_oai_inside(w, &p->name);
-        agw_oai_lit(w, "\",\"arguments\":\"\"}");
+        agw_oai_append(w, "\",\"arguments\":\"\"}");
 
         if (agw_str_set(&p->signature)) {
-            agw_oai_lit(w, ",\"extra_content\":{\"google\":"
+            agw_oai_append(w, ",\"extra_content\":{\"google\":"
                           "{\"thought_signature\":\"");
             agw_oai_inside(w, &p->signature);
-            agw_oai_lit(w, "\"}}");
+            agw_oai_append(w, "\"}}");
         }
 
-        agw_oai_lit(w, "}]");
+        agw_oai_append(w, "}]");
         agw_oai_chunk_end(s);
         break;
 
@@ -1314,10 +1305,10 @@ agw_oai_write_block_start(agw_xstream_t *s, agw_oai_wstate_t *ws,
         ws->block = AGW_OAI_BLOCK_OTHER;
 
         agw_oai_chunk_begin(s, ws);
-        agw_oai_lit(w, "\"thinking_blocks\":[{\"type\":\"redacted_thinking\","
+        agw_oai_append(w, "\"thinking_blocks\":[{\"type\":\"redacted_thinking\","
                       "\"data\":\"");
         agw_oai_inside(w, &p->data);
-        agw_oai_lit(w, "\"}]");
+        agw_oai_append(w, "\"}]");
         agw_oai_chunk_end(s);
         break;
 
@@ -1341,37 +1332,37 @@ agw_oai_write_delta(agw_xstream_t *s, agw_oai_wstate_t *ws,
     case AGW_OAI_BLOCK_TEXT:
         /* the commonest event: prefix, text, suffix */
         agw_oai_chunk_begin(s, ws);
-        agw_oai_lit(w, "\"content\":\"");
+        agw_oai_append(w, "\"content\":\"");
         agw_oai_inside(w, &st->text);
-        agw_oai_lit(w, "\"");
+        agw_oai_append(w, "\"");
         agw_oai_chunk_end(s);
         break;
 
     case AGW_OAI_BLOCK_THINKING:
         agw_oai_chunk_begin(s, ws);
-        agw_oai_lit(w, "\"reasoning_content\":\"");
+        agw_oai_append(w, "\"reasoning_content\":\"");
         agw_oai_inside(w, &st->text);
-        agw_oai_lit(w, "\",\"thinking_blocks\":[{\"type\":\"thinking\","
+        agw_oai_append(w, "\",\"thinking_blocks\":[{\"type\":\"thinking\","
                       "\"thinking\":\"");
         agw_oai_inside(w, &st->text);
-        agw_oai_lit(w, "\"}]");
+        agw_oai_append(w, "\"}]");
         agw_oai_chunk_end(s);
         break;
 
     case AGW_OAI_BLOCK_REFUSAL:
         agw_oai_chunk_begin(s, ws);
-        agw_oai_lit(w, "\"refusal\":\"");
+        agw_oai_append(w, "\"refusal\":\"");
         agw_oai_inside(w, &st->text);
-        agw_oai_lit(w, "\"");
+        agw_oai_append(w, "\"");
         agw_oai_chunk_end(s);
         break;
 
     case AGW_OAI_BLOCK_TOOL:
         agw_oai_chunk_begin(s, ws);
         agw_oai_call_begin(w, ws->tool);
-        agw_oai_lit(w, ",\"function\":{\"arguments\":\"");
+        agw_oai_append(w, ",\"function\":{\"arguments\":\"");
         agw_oai_inside(w, &st->text);
-        agw_oai_lit(w, "\"}}]");
+        agw_oai_append(w, "\"}}]");
         agw_oai_chunk_end(s);
         break;
 
@@ -1391,19 +1382,19 @@ agw_oai_write_signature(agw_xstream_t *s, agw_oai_wstate_t *ws,
 
     if (ws->block == AGW_OAI_BLOCK_THINKING) {
         agw_oai_chunk_begin(s, ws);
-        agw_oai_lit(w, "\"thinking_blocks\":[{\"type\":\"thinking\","
+        agw_oai_append(w, "\"thinking_blocks\":[{\"type\":\"thinking\","
                       "\"thinking\":\"\",\"signature\":\"");
         agw_oai_inside(w, &st->text);
-        agw_oai_lit(w, "\"}]");
+        agw_oai_append(w, "\"}]");
         agw_oai_chunk_end(s);
 
     } else if (ws->block == AGW_OAI_BLOCK_TOOL) {
         agw_oai_chunk_begin(s, ws);
         agw_oai_call_begin(w, ws->tool);
-        agw_oai_lit(w, ",\"extra_content\":{\"google\":"
+        agw_oai_append(w, ",\"extra_content\":{\"google\":"
                       "{\"thought_signature\":\"");
         agw_oai_inside(w, &st->text);
-        agw_oai_lit(w, "\"}}}]");
+        agw_oai_append(w, "\"}}}]");
         agw_oai_chunk_end(s);
     }
 }
@@ -1453,9 +1444,9 @@ agw_oai_write_step(agw_xstream_t *s, const agw_step_t *st)
     case AGW_STEP_FINISH:
         name = agw_oai_finish_name(st->finish);
         agw_oai_chunk_begin(s, ws);
-        agw_oai_lit(&s->w, "},\"finish_reason\":\"");
+        agw_oai_append(&s->w, "},\"finish_reason\":\"");
         agw_jw_append(&s->w, name, strlen(name));
-        agw_oai_lit(&s->w, "\"}]}\n\n");
+        agw_oai_append(&s->w, "\"}]}\n\n");
         agw_jw_reset_state(&s->w);
         break;
 
@@ -1489,14 +1480,14 @@ agw_oai_write_end(agw_xstream_t *s)
         }
 
         agw_jw_append(&s->w, ws->prefix.data, ws->envelope);
-        agw_oai_lit(&s->w, ",\"choices\":[],\"usage\":");
+        agw_oai_append(&s->w, ",\"choices\":[],\"usage\":");
         agw_jw_reset_state(&s->w);
         agw_oai_write_usage(&s->w, &s->usage);
-        agw_oai_lit(&s->w, "}\n\n");
+        agw_oai_append(&s->w, "}\n\n");
         agw_jw_reset_state(&s->w);
     }
 
-    agw_oai_lit(&s->w, "data: [DONE]\n\n");
+    agw_oai_append(&s->w, "data: [DONE]\n\n");
     agw_jw_reset_state(&s->w);
 
     return s->w.failed ? -1 : 0;
@@ -1521,10 +1512,10 @@ agw_oai_write_stream_error(agw_xstream_t *s, const agw_error_t *err)
 
     ws->done = 1;
 
-    agw_oai_lit(&s->w, "data: ");
+    agw_oai_append(&s->w, "data: ");
     agw_jw_reset_state(&s->w);
     agw_oai_write_error_object(&s->w, err);
-    agw_oai_lit(&s->w, "\n\n");
+    agw_oai_append(&s->w, "\n\n");
     agw_jw_reset_state(&s->w);
 
     return s->w.failed ? -1 : 0;

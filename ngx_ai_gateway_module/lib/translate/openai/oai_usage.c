@@ -1,6 +1,7 @@
 /*
- * OpenAI usage and finish reasons, read and written: the answer, the
- * stream's usage chunk and the same-dialect rewrite share them.  Usage
+ * OpenAI usage, finish reasons and a choice's own members, read and
+ * written: the answer, the stream's chunks and the same-dialect rewrite
+ * share them.  Usage
  * follows the agw_usage.h rule: prompt_tokens already counts the cached
  * tokens, completion_tokens the reasoning ones.
  */
@@ -147,6 +148,32 @@ agw_oai_write_usage(agw_jw_t *w, const agw_usage_t *u)
     agw_jw_int(w, u->reasoning > 0 ? u->reasoning : 0);
     agw_jw_object_end(w);
     agw_jw_object_end(w);
+}
+
+
+int
+agw_oai_read_choice_member(agw_jr_t *r, const agw_str_t *key,
+    agw_str_t *finish, int64_t *index)
+{
+    int  rc;
+
+    if (agw_oai_is(key, "finish_reason")) {
+        /* null until the last chunk */
+        rc = agw_jr_peek(r) == AGW_JR_STRING ? agw_jr_string(r, finish)
+                                             : agw_jr_value(r, NULL);
+
+    } else if (agw_oai_is(key, "index")) {
+        rc = agw_jr_peek(r) == AGW_JR_NUMBER ? agw_jr_int(r, index)
+                                             : agw_jr_value(r, NULL);
+        if (rc == AGW_JR_TYPE) {
+            rc = agw_jr_value(r, NULL);
+        }
+
+    } else {
+        return 0;
+    }
+
+    return rc == 0 ? 1 : rc;
 }
 
 
