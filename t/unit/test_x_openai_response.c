@@ -14,29 +14,10 @@
 #include "agw_arena.h"
 #include "agw_sse.h"
 #include "tap.h"
+#include "x_openai.h"
 #include "fixtures.h"
 
 #define OAI  (&agw_openai_codec)
-
-
-/* For as long as the engine's driver is not in this branch (the real
- * one, when linked, wins). */
-__attribute__((weak)) int
-agw_stream_step(agw_xstream_t *s, const agw_step_t *step)
-{
-    return -1;
-}
-
-
-__attribute__((weak)) agw_error_t *
-agw_stream_error_slot(agw_xstream_t *s)
-{
-    if (s->error == NULL) {
-        s->error = calloc(1, sizeof(agw_error_t));
-    }
-
-    return s->error;
-}
 
 
 static void

@@ -15,44 +15,10 @@
 #include "agw_arena.h"
 #include "agw_sse.h"
 #include "tap.h"
+#include "x_openai.h"
 #include "fixtures.h"
 
 #define OAI  (&agw_openai_codec)
-
-
-/*
- * The engine's stream driver, as its contract says, for as long as the
- * engine is not in this branch (the real one, when linked, wins).
- */
-__attribute__((weak)) int
-agw_stream_step(agw_xstream_t *s, const agw_step_t *step)
-{
-    if (step->usage != NULL) {
-        agw_usage_merge(&s->usage, step->usage);
-    }
-
-    if (step->type == AGW_STEP_END) {
-        s->provider_done = 1;
-        return 0;
-    }
-
-    if (step->type == AGW_STEP_START) {
-        s->started = 1;
-    }
-
-    return s->writer->write_step(s, step);
-}
-
-
-__attribute__((weak)) agw_error_t *
-agw_stream_error_slot(agw_xstream_t *s)
-{
-    if (s->error == NULL) {
-        s->error = calloc(1, sizeof(agw_error_t));
-    }
-
-    return s->error;
-}
 
 
 /* A writer that records the steps. */

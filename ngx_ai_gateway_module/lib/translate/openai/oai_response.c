@@ -204,11 +204,13 @@ agw_oai_write_response(const agw_response_t *res, const agw_answer_ctx_t *o,
     agw_jw_init(&w, out);
     agw_jw_object(&w);
 
+    /* a provider that names no answer (Anthropic's documented examples)
+     * gets an empty id, as the old translator gave */
     agw_jw_key(&w, "id");
-    if (agw_str_set(&res->id) && res->id.len > 0) {
+    if (agw_str_set(&res->id)) {
         agw_jw_str(&w, &res->id);
     } else {
-        agw_jw_lit(&w, "chatcmpl-gateway");
+        agw_jw_lit(&w, "");
     }
 
     agw_jw_key(&w, "object");
