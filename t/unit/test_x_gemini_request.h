@@ -14,6 +14,7 @@
 
 #include "agw_translate.h"
 #include "agw_codec.h"
+#include "x_gemini_driver.h"
 #include "tap.h"
 
 

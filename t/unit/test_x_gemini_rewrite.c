@@ -6,25 +6,7 @@
 
 #include "test_gemini.h"
 #include "agw_codec.h"
-
-
-/* See test_x_gemini_stream.c: the driver's stand-ins until it links. */
-__attribute__((weak)) agw_error_t *
-agw_stream_error_slot(agw_xstream_t *s)
-{
-    if (s->error == NULL) {
-        s->error = calloc(1, sizeof(agw_error_t));
-    }
-
-    return s->error;
-}
-
-
-__attribute__((weak)) int
-agw_stream_step(agw_xstream_t *s, const agw_step_t *step)
-{
-    return s->writer->write_step(s, step);
-}
+#include "x_gemini_driver.h"
 
 
 /*

@@ -8,53 +8,7 @@
 
 #include "test_gemini.h"
 #include "agw_codec.h"
-
-
-/*
- * The engine's driver hands each step to the client's writer; until it
- * is linked in, this stand-in does what its contract says (agw_codec.h):
- * usage merged, END marks the provider done and goes no further, ERROR
- * records its error.  The real one wins when it is there.
- */
-__attribute__((weak)) agw_error_t *
-agw_stream_error_slot(agw_xstream_t *s)
-{
-    if (s->error == NULL) {
-        s->error = calloc(1, sizeof(agw_error_t));
-    }
-
-    return s->error;
-}
-
-
-__attribute__((weak)) int
-agw_stream_step(agw_xstream_t *s, const agw_step_t *step)
-{
-    agw_error_t  *err;
-
-    switch (step->type) {
-    case AGW_STEP_USAGE:
-        agw_usage_merge(&s->usage, step->usage);
-        break;
-    case AGW_STEP_END:
-        s->provider_done = 1;
-        return 0;
-    case AGW_STEP_ERROR:
-        err = agw_stream_error_slot(s);
-        if (err == NULL) {
-            return -1;
-        }
-        *err = *step->error;
-        return 0;
-    case AGW_STEP_START:
-        s->started = 1;
-        break;
-    default:
-        break;
-    }
-
-    return s->writer->write_step(s, step);
-}
+#include "x_gemini_driver.h"
 
 
 /* The steps as they reached the writer. */
