@@ -482,6 +482,68 @@ check_agent(void)
 }
 
 
+/* Anthropic bodies to Gemini, each against the old path. */
+static void
+check_ant_mutations(void)
+{
+    size_t        i;
+    char          title[64];
+    json_t       *nj, *oj;
+    agw_error_t   ne, oe;
+
+    static const char *const  bodies[] = {
+        "{\"model\":\"m\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\","
+        "\"content\":\"q\"}],\"tools\":[{\"name\":\"a\",\"input_schema\":"
+        "{\"type\":\"object\"}},{\"name\":\"b\",\"input_schema\":"
+        "{\"type\":\"object\"}}],\"tool_choice\":{\"type\":\"any\"}}",
+        "{\"model\":\"m\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\","
+        "\"content\":\"q\"}],\"tools\":[{\"name\":\"a\",\"input_schema\":"
+        "{\"type\":\"object\"}}],\"tool_choice\":{\"type\":\"tool\","
+        "\"name\":\"a\"}}",
+        "{\"model\":\"m\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\","
+        "\"content\":\"q\"}],\"tools\":[{\"name\":\"a\",\"input_schema\":"
+        "{\"type\":\"object\"}}],\"tool_choice\":{\"type\":\"none\"}}",
+        "{\"model\":\"m\",\"max_tokens\":50,\"temperature\":0.5,"
+        "\"top_p\":0.9,\"stop_sequences\":[\"END\",\"STOP\"],"
+        "\"thinking\":{\"type\":\"disabled\"},"
+        "\"messages\":[{\"role\":\"user\",\"content\":\"q\"}]}",
+        "{\"model\":\"m\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\","
+        "\"content\":[{\"type\":\"text\",\"text\":\"see\"},{\"type\":"
+        "\"image\",\"source\":{\"type\":\"base64\",\"media_type\":"
+        "\"image/png\",\"data\":\"iVBO\"}}]}]}",
+        "{\"model\":\"m\",\"max_tokens\":50,\"messages\":["
+        "{\"role\":\"user\",\"content\":\"go\"},"
+        "{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\","
+        "\"id\":\"t1\",\"name\":\"a\",\"input\":{}},{\"type\":\"tool_use\","
+        "\"id\":\"t2\",\"name\":\"b\",\"input\":{\"x\":[1,{\"y\":null}]}}]},"
+        "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\","
+        "\"tool_use_id\":\"t1\",\"content\":[{\"type\":\"text\",\"text\":"
+        "\"one\"},{\"type\":\"text\",\"text\":\"two\"}]},{\"type\":"
+        "\"tool_result\",\"tool_use_id\":\"t2\",\"is_error\":true,"
+        "\"content\":\"{\\\"err\\\":1}\"},{\"type\":\"text\",\"text\":"
+        "\"go on\"}]}]}",
+        "{\"model\":\"m\",\"max_tokens\":50,\"system\":\"sys\",\"messages\":["
+        "{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"assistant\","
+        "\"content\":\"b\"},{\"role\":\"user\",\"content\":\"c\"}]}",
+    };
+
+    for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        snprintf(title, sizeof(title), "Anthropic mutation %zu to Gemini", i);
+        nj = xc_new_request(ANT, GEM, bodies[i], strlen(bodies[i]), &ne);
+        oj = xc_old_request(ANT, GEM, bodies[i], strlen(bodies[i]), &oe);
+        if (nj == NULL) {
+            tap_diag("engine: %s", ne.message);
+        }
+        if (oj == NULL) {
+            tap_diag("old: %s", oe.message);
+        }
+        xc_eq(nj, oj, title);
+        json_decref(nj);
+        json_decref(oj);
+    }
+}
+
+
 int
 main(void)
 {
@@ -525,6 +587,7 @@ main(void)
                     sizeof(gem_responses) / sizeof(gem_responses[0]));
 
     check_agent();
+    check_ant_mutations();
 
     check_stream(GEM, ANT, "gemini/stream-text-usage.chunks.jsonl");
     check_stream(GEM, ANT, "gemini/stream-reasoning.chunks.jsonl");

@@ -725,9 +725,19 @@ check_writer(void)
     j = xg_write(&req, &err);
     xg_json_is(j, "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":"
                "\"thanks\"}]}],\"generationConfig\":{\"responseMimeType\":"
+               "\"application/json\"}}",
+               "thinking disabled: no budget (2.5 Pro refuses 0), as the old "
+               "path; json_object: the MIME type");
+    json_decref(j);
+
+    req.thinking = -1;
+    req.effort = AGW_EFFORT_NONE;
+    j = xg_write(&req, &err);
+    xg_json_is(j, "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":"
+               "\"thanks\"}]}],\"generationConfig\":{\"responseMimeType\":"
                "\"application/json\",\"thinkingConfig\":"
                "{\"thinkingBudget\":0}}}",
-               "thinking off: a budget of 0; json_object: the MIME type");
+               "effort none: a budget of 0, as the old path");
     json_decref(j);
 
     agw_arena_free(&xg_a);

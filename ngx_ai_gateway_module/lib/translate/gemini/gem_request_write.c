@@ -805,9 +805,9 @@ agw_gem_budget(const agw_request_t *req)
         break;
     }
 
-    if (req->thinking == 0) {
-        return 0;
-    }
+    /* thinking disabled (Anthropic's) says nothing: Gemini 2.5 Pro and
+     * later refuse a budget of 0, and the provider's default is what a
+     * client that turns thinking off elsewhere gets */
 
     if (req->thinking == 1) {
         return req->thinking_budget >= 0 ? req->thinking_budget : -1;
