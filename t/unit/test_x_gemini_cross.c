@@ -544,6 +544,72 @@ check_ant_mutations(void)
 }
 
 
+/* Gemini bodies to Anthropic, each against the old path. */
+static void
+check_gem_mutations(void)
+{
+    size_t        i;
+    char          title[64];
+    json_t       *nj, *oj;
+    agw_error_t   ne, oe;
+
+    static const char *const  bodies[] = {
+        "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"a\"},"
+        "{\"inline_data\":{\"mime_type\":\"image/png\",\"data\":\"iVBO\"}}]}],"
+        "\"generation_config\":{\"max_output_tokens\":9,\"top_p\":0.5,"
+        "\"stop_sequences\":[\"x\"],\"temperature\":1}}",
+        "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"q\"}]},"
+        "{\"role\":\"model\",\"parts\":[{\"text\":\"hmm\",\"thought\":true},"
+        "{\"text\":\"a\"},{\"functionCall\":{\"name\":\"f\",\"args\":"
+        "{\"k\":1}}},{\"functionCall\":{\"name\":\"g\"}}]},"
+        "{\"role\":\"user\",\"parts\":[{\"functionResponse\":{\"name\":"
+        "\"g\",\"response\":{\"ok\":true}}},{\"functionResponse\":"
+        "{\"name\":\"f\",\"response\":{\"v\":1}}},{\"text\":\"next\"}]}],"
+        "\"tools\":[{\"functionDeclarations\":[{\"name\":\"f\"},"
+        "{\"name\":\"g\",\"parameters\":{\"type\":\"OBJECT\"}}]}],"
+        "\"toolConfig\":{\"functionCallingConfig\":{\"mode\":\"ANY\"}}}",
+        "{\"contents\":[{\"parts\":[{\"text\":\"q\"}]}],\"tools\":["
+        "{\"functionDeclarations\":[{\"name\":\"a\"}]}],\"toolConfig\":"
+        "{\"functionCallingConfig\":{\"mode\":\"NONE\"}}}",
+        "{\"contents\":[{\"parts\":[{\"text\":\"q\"}]}],\"generationConfig\":"
+        "{\"thinkingConfig\":{\"thinkingBudget\":3000,"
+        "\"includeThoughts\":true},\"maxOutputTokens\":8000}}",
+        "{\"contents\":[{\"parts\":[{\"text\":\"q\"}]}],"
+        "\"systemInstruction\":{\"parts\":[{\"text\":\"a\"},"
+        "{\"text\":\"b\"}]}}",
+    };
+
+    for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        snprintf(title, sizeof(title), "Gemini mutation %zu to Anthropic", i);
+        nj = xc_new_request(GEM, ANT, bodies[i], strlen(bodies[i]), &ne);
+        if (i == 3) {
+            /* the budget itself, where the old path bucketed 3000 to 8192
+             * and raised max_tokens past it (docs/translation-gemini.md) */
+            oj = json_loads("{\"max_tokens\":8000,\"messages\":[{\"content\":"
+                            "[{\"text\":\"q\",\"type\":\"text\"}],\"role\":"
+                            "\"user\"}],\"model\":\"up-model\",\"thinking\":"
+                            "{\"budget_tokens\":3000,\"type\":\"enabled\"}}",
+                            0, NULL);
+            xc_eq(nj, oj, "a Gemini thinkingBudget reaches Anthropic as it "
+                  "is");
+            json_decref(nj);
+            json_decref(oj);
+            continue;
+        }
+        oj = xc_old_request(GEM, ANT, bodies[i], strlen(bodies[i]), &oe);
+        if (nj == NULL) {
+            tap_diag("engine: %s", ne.message);
+        }
+        if (oj == NULL) {
+            tap_diag("old: %s", oe.message);
+        }
+        xc_eq(nj, oj, title);
+        json_decref(nj);
+        json_decref(oj);
+    }
+}
+
+
 int
 main(void)
 {
@@ -588,6 +654,7 @@ main(void)
 
     check_agent();
     check_ant_mutations();
+    check_gem_mutations();
 
     check_stream(GEM, ANT, "gemini/stream-text-usage.chunks.jsonl");
     check_stream(GEM, ANT, "gemini/stream-reasoning.chunks.jsonl");
