@@ -659,6 +659,8 @@ main(void)
     check_stream(GEM, ANT, "gemini/stream-text-usage.chunks.jsonl");
     check_stream(GEM, ANT, "gemini/stream-reasoning.chunks.jsonl");
     check_stream(GEM, ANT, "gemini/stream-function-call.chunks.jsonl");
+    check_stream(GEM, ANT, "gemini/stream-text.sse");
+    check_stream(GEM, ANT, "gemini/stream-function-call-partial-args-vertex.chunks.jsonl");
     check_stream(ANT, GEM, "anthropic-messages/stream-text.sse");
     check_stream(ANT, GEM, "anthropic-messages/stream-tool-use.sse");
     check_stream(ANT, GEM, "anthropic-messages/stream-thinking.chunks.sse");

@@ -531,6 +531,19 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         return agw_gem_error_event(s, ev);
     }
 
+    /* what cannot be translated fails the event before any of it goes */
+    for (p = c.parts; p != NULL; p = p->next) {
+        if (p->kind == AGW_GEM_S_CALL
+            && (!agw_str_set(&p->name) || p->partial))
+        {
+            /* Vertex streams a call's arguments when asked (the writer
+             * never asks): what came so far is no call */
+            return agw_gem_fail(s, AGW_ERR_BAD_GATEWAY, "unsupported_part",
+                                "a functionCall without a name (streamed "
+                                "partialArgs) cannot be translated");
+        }
+    }
+
     if (!st->started) {
         st->started = 1;
         if (agw_str_set(&c.rid)) {
@@ -554,15 +567,6 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         switch (p->kind) {
 
         case AGW_GEM_S_CALL:
-            if (!agw_str_set(&p->name) || p->partial) {
-                /* Vertex streams a call's arguments when asked (the
-                 * writer never asks): what came so far is no call */
-                return agw_gem_fail(s, AGW_ERR_BAD_GATEWAY,
-                                    "unsupported_part",
-                                    "a functionCall without a name "
-                                    "(streamed partialArgs) cannot be "
-                                    "translated");
-            }
             if (agw_gem_call_steps(s, st, p) != 0) {
                 return -1;
             }
