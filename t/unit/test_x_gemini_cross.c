@@ -7,91 +7,7 @@
  * before comparing.
  */
 
-#include "test_gemini.h"
-#include "agw_codec.h"
-#include "x_gemini_driver.h"
-
-
-static const agw_codec_t *
-xc_codec(agw_dialect_t d)
-{
-    return d == GEM ? &agw_gemini_codec : &agw_anthropic_codec;
-}
-
-
-static json_t *
-xc_new_request(agw_dialect_t from, agw_dialect_t to, const char *body,
-    size_t len, agw_error_t *err)
-{
-    char                stack[8192];
-    json_t             *j;
-    agw_buf_t           out = AGW_BUF_INIT;
-    agw_arena_t         a;
-    agw_request_t       req;
-    agw_request_ctx_t   o;
-
-    memset(&o, 0, sizeof(o));
-    o.model = (agw_str_t) agw_str_lit("up-model");
-    o.default_max_tokens = 4096;
-    o.client = from;
-
-    agw_arena_init(&a, stack, sizeof(stack), 0);
-
-    j = NULL;
-    if (xc_codec(from)->read_request(body, len, &a, &req, err) == 0
-        && xc_codec(to)->write_request(&req, &o, &out, err) == 0)
-    {
-        j = json_loadb(out.data, out.len, 0, NULL);
-    }
-
-    agw_buf_free(&out);
-    agw_arena_free(&a);
-
-    return j;
-}
-
-
-static json_t *
-xc_old_request(agw_dialect_t from, agw_dialect_t to, const char *body,
-    size_t len, agw_error_t *err)
-{
-    json_t              *j;
-    agw_buf_t            out = AGW_BUF_INIT;
-    agw_request_opts_t   o = { "up-model", 0, 4096 };
-
-    memset(err, 0, sizeof(*err));
-    j = NULL;
-    if (agw_translate_request_body(from, to, body, len, &o, &out, err) == 0)
-    {
-        j = json_loadb(out.data, out.len, 0, NULL);
-    }
-
-    agw_buf_free(&out);
-
-    return j;
-}
-
-
-static int
-xc_eq(json_t *got, json_t *want, const char *name)
-{
-    char  *g, *w;
-
-    if (ok(got != NULL && want != NULL && json_equal(got, want), "%s",
-           name))
-    {
-        return 1;
-    }
-
-    g = got ? json_dumps(got, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    w = want ? json_dumps(want, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    tap_diag("got  %s", g ? g : "(null)");
-    tap_diag("want %s", w ? w : "(null)");
-    free(g);
-    free(w);
-
-    return 0;
-}
+#include "x_gemini.h"
 
 
 static void
@@ -109,8 +25,8 @@ check_requests(agw_dialect_t from, agw_dialect_t to,
             continue;
         }
 
-        nj = xc_new_request(from, to, body, len, &ne);
-        oj = xc_old_request(from, to, body, len, &oe);
+        nj = xg_request(from, to, body, len, &ne);
+        oj = xg_old_request(from, to, body, len, &oe);
         snprintf(title, sizeof(title), "%s to %s: as the old path",
                  names[i], to == GEM ? "Gemini" : "Anthropic");
 
@@ -120,7 +36,7 @@ check_requests(agw_dialect_t from, agw_dialect_t to,
             if (nj == NULL) {
                 tap_diag("engine: %s", ne.message);
             }
-            xc_eq(nj, oj, title);
+            xg_json_eq(nj, oj, title);
         }
 
         json_decref(nj);
@@ -161,8 +77,8 @@ check_responses(agw_dialect_t from, agw_dialect_t to,
         nout.len = oout.len = 0;
         nj = oj = NULL;
 
-        if (xc_codec(from)->read_response(body, len, &a, &res, &ne) == 0
-            && xc_codec(to)->write_response(&res, &o, &nout, &ne) == 0)
+        if (xg_codec(from)->read_response(body, len, &a, &res, &ne) == 0
+            && xg_codec(to)->write_response(&res, &o, &nout, &ne) == 0)
         {
             nj = json_loadb(nout.data, nout.len, 0, NULL);
         }
@@ -188,7 +104,7 @@ check_responses(agw_dialect_t from, agw_dialect_t to,
 
         snprintf(title, sizeof(title), "%s to %s: as the old path",
                  names[i], to == GEM ? "Gemini" : "Anthropic");
-        xc_eq(nj, oj, title);
+        xg_json_eq(nj, oj, title);
 
         json_decref(nj);
         json_decref(oj);
@@ -198,32 +114,6 @@ check_responses(agw_dialect_t from, agw_dialect_t to,
 
     agw_buf_free(&nout);
     agw_buf_free(&oout);
-}
-
-
-/* Streams: the provider's events read by its codec and written by the
- * client's, event by event against agw_stream_*. */
-typedef struct {
-    agw_xstream_t  s;
-    agw_arena_t    a;
-    char           stack[8192];
-    int            rc;
-} xc_stream_t;
-
-
-static int
-xc_event(void *ud, const agw_sse_event_t *ev)
-{
-    int           rc;
-    xc_stream_t  *x = ud;
-
-    rc = x->s.reader->read_event(&x->s, ev);
-    agw_arena_free(&x->a);
-    if (rc != 0) {
-        x->rc = -1;
-    }
-
-    return rc != 0;
 }
 
 
@@ -303,12 +193,10 @@ check_stream(agw_dialect_t from, agw_dialect_t to, const char *name)
     int                 i, same;
     char                title[160];
     events_t            ne, oe;
-    agw_buf_t           wire = AGW_BUF_INIT, nout = AGW_BUF_INIT,
-                        oout = AGW_BUF_INIT;
-    xc_stream_t         x;
+    agw_buf_t           wire = AGW_BUF_INIT, oout = AGW_BUF_INIT;
+    xg_stream_t         x;
+    agw_usage_t         usage;
     stream_run_t        r;
-    agw_error_t         err;
-    agw_sse_parser_t    p;
     agw_stream_opts_t   so = { "my-model", 0, 0 };
     json_t             *nj, *oj;
 
@@ -330,36 +218,12 @@ check_stream(agw_dialect_t from, agw_dialect_t to, const char *name)
 
     stream_run(from, to, &so, wire.data, wire.len, 0, 1, &oout, &r);
 
-    memset(&x, 0, sizeof(x));
-    x.s.reader = xc_codec(from);
-    x.s.writer = xc_codec(to);
-    x.s.rstate = calloc(1, x.s.reader->read_state_size);
-    x.s.wstate = calloc(1, x.s.writer->write_state_size);
-    x.s.arena = &x.a;
-    x.s.opts.model = (agw_str_t) agw_str_lit("my-model");
-    x.s.opts.provider = from;
-    agw_usage_init(&x.s.usage);
-    agw_jw_init(&x.s.w, &nout);
-    agw_arena_init(&x.a, x.stack, sizeof(x.stack), 0);
+    xg_stream_open(&x, xg_codec(from), xg_codec(to), from, "my-model");
+    xg_stream_feed(&x, wire.data, wire.len);
+    usage = x.s.usage;
+    xg_stream_close(&x);
 
-    agw_sse_init(&p, 0);
-    agw_sse_feed(&p, wire.data, wire.len, xc_event, &x);
-    agw_sse_free(&p);
-
-    if (x.rc == 0 && x.s.provider_done && x.s.error == NULL) {
-        x.s.writer->write_end(&x.s);
-    } else {
-        memset(&err, 0, sizeof(err));
-        if (x.s.error != NULL) {
-            err = *x.s.error;
-        } else {
-            agw_error_set(&err, AGW_ERR_BAD_GATEWAY, 0, "stream_truncated",
-                          "the upstream stream ended early");
-        }
-        x.s.writer->write_stream_error(&x.s, &err);
-    }
-
-    same = events_parse(nout.data, nout.len, &ne) == 0
+    same = events_parse(x.out.data, x.out.len, &ne) == 0
            && events_parse(oout.data, oout.len, &oe) == 0;
 
     snprintf(title, sizeof(title), "%s to %s: the same events", name,
@@ -390,29 +254,19 @@ check_stream(agw_dialect_t from, agw_dialect_t to, const char *name)
     }
 
     if (!ok(same, "%s", title) && ne.n != oe.n) {
-        tap_diag("engine: %.*s", (int) (nout.len < 3000 ? nout.len : 3000),
-                 nout.data);
+        tap_diag("engine: %.*s", (int) (x.out.len < 3000 ? x.out.len : 3000),
+                 x.out.data);
         tap_diag("old:    %.*s", (int) (oout.len < 3000 ? oout.len : 3000),
                  oout.data);
     }
 
-    ok(memcmp(&x.s.usage, &r.usage, sizeof(r.usage)) == 0,
+    ok(memcmp(&usage, &r.usage, sizeof(r.usage)) == 0,
        "%s: the usage", name);
 
     events_free(&ne);
     events_free(&oe);
-    if (x.s.reader->free_read_state != NULL) {
-        x.s.reader->free_read_state(x.s.rstate);
-    }
-    if (x.s.writer->free_write_state != NULL) {
-        x.s.writer->free_write_state(x.s.wstate);
-    }
-    free(x.s.rstate);
-    free(x.s.wstate);
-    free(x.s.error);
-    agw_arena_free(&x.a);
     agw_buf_free(&wire);
-    agw_buf_free(&nout);
+    agw_buf_free(&x.out);
     agw_buf_free(&oout);
 }
 
@@ -451,7 +305,7 @@ check_agent(void)
         "\"input_schema\":{\"type\":\"object\",\"properties\":"
         "{\"command\":{\"type\":\"string\"}}}}]}";
 
-    j = xc_new_request(ANT, GEM, body, sizeof(body) - 1, &err);
+    j = xg_request(ANT, GEM, body, sizeof(body) - 1, &err);
     if (j == NULL) {
         tap_diag("refused: %s", err.message);
     }
@@ -474,7 +328,7 @@ check_agent(void)
         "\"generationConfig\":{\"maxOutputTokens\":1000,"
         "\"thinkingConfig\":{\"thinkingBudget\":2000,"
         "\"includeThoughts\":true}}}", 0, NULL);
-    xc_eq(j, want, "Claude Code's request to Gemini: the mid-conversation "
+    xg_json_eq(j, want, "Claude Code's request to Gemini: the mid-conversation "
           "system message joins systemInstruction in order; thinking, "
           "Anthropic signatures and cache markers are not sent");
     json_decref(j);
@@ -529,15 +383,15 @@ check_ant_mutations(void)
 
     for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
         snprintf(title, sizeof(title), "Anthropic mutation %zu to Gemini", i);
-        nj = xc_new_request(ANT, GEM, bodies[i], strlen(bodies[i]), &ne);
-        oj = xc_old_request(ANT, GEM, bodies[i], strlen(bodies[i]), &oe);
+        nj = xg_request(ANT, GEM, bodies[i], strlen(bodies[i]), &ne);
+        oj = xg_old_request(ANT, GEM, bodies[i], strlen(bodies[i]), &oe);
         if (nj == NULL) {
             tap_diag("engine: %s", ne.message);
         }
         if (oj == NULL) {
             tap_diag("old: %s", oe.message);
         }
-        xc_eq(nj, oj, title);
+        xg_json_eq(nj, oj, title);
         json_decref(nj);
         json_decref(oj);
     }
@@ -581,7 +435,7 @@ check_gem_mutations(void)
 
     for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
         snprintf(title, sizeof(title), "Gemini mutation %zu to Anthropic", i);
-        nj = xc_new_request(GEM, ANT, bodies[i], strlen(bodies[i]), &ne);
+        nj = xg_request(GEM, ANT, bodies[i], strlen(bodies[i]), &ne);
         if (i == 3) {
             /* the budget itself, where the old path bucketed 3000 to 8192
              * and raised max_tokens past it (docs/translation-gemini.md) */
@@ -590,20 +444,20 @@ check_gem_mutations(void)
                             "\"user\"}],\"model\":\"up-model\",\"thinking\":"
                             "{\"budget_tokens\":3000,\"type\":\"enabled\"}}",
                             0, NULL);
-            xc_eq(nj, oj, "a Gemini thinkingBudget reaches Anthropic as it "
+            xg_json_eq(nj, oj, "a Gemini thinkingBudget reaches Anthropic as it "
                   "is");
             json_decref(nj);
             json_decref(oj);
             continue;
         }
-        oj = xc_old_request(GEM, ANT, bodies[i], strlen(bodies[i]), &oe);
+        oj = xg_old_request(GEM, ANT, bodies[i], strlen(bodies[i]), &oe);
         if (nj == NULL) {
             tap_diag("engine: %s", ne.message);
         }
         if (oj == NULL) {
             tap_diag("old: %s", oe.message);
         }
-        xc_eq(nj, oj, title);
+        xg_json_eq(nj, oj, title);
         json_decref(nj);
         json_decref(oj);
     }
