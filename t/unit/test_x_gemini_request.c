@@ -545,21 +545,6 @@ xg_msg(agw_role_t role, agw_part_t *parts)
 }
 
 
-static void
-xg_req_init(agw_request_t *req)
-{
-    memset(req, 0, sizeof(*req));
-    req->parallel_tools = -1;
-    req->store = -1;
-    req->max_tokens = -1;
-    req->n = -1;
-    req->format_strict = -1;
-    req->thinking_budget = -1;
-    req->thinking = -1;
-    req->include_thoughts = -1;
-}
-
-
 static json_t *
 xg_write(const agw_request_t *req, agw_error_t *err)
 {
@@ -596,7 +581,7 @@ check_writer(void)
     agw_request_t   req;
 
     agw_arena_init(&xg_a, NULL, 0, 0);
-    xg_req_init(&req);
+    agw_request_init(&req);
 
     /* system prompt, a mid-conversation system message, two calls (one
      * without a signature, one whose arguments came as a string), their
@@ -721,7 +706,7 @@ check_writer(void)
     json_decref(j);
 
     /* effort and off */
-    xg_req_init(&req);
+    agw_request_init(&req);
     req.messages = m5;
     m5->next = NULL;
     req.effort = AGW_EFFORT_LOW;

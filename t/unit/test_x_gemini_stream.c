@@ -425,22 +425,23 @@ check_blocks(void)
        && xs_recs[5].type == AGW_STEP_BLOCK_START
        && xs_recs[5].part == AGW_PART_TEXT
        && xs_recs[6].type == AGW_STEP_DELTA
-       && xs_recs[7].type == AGW_STEP_DELTA
-       && strcmp(xs_recs[7].text, "lo") == 0
-       && xs_recs[8].type == AGW_STEP_BLOCK_STOP
-       && xs_recs[9].type == AGW_STEP_BLOCK_START
-       && xs_recs[9].part == AGW_PART_TOOL_CALL
-       && strcmp(xs_recs[9].id, "call_r_1_0") == 0
-       && xs_recs[10].type == AGW_STEP_DELTA
-       && strcmp(xs_recs[10].text, "{\"q\":\"a\\\"b\"}") == 0
-       && xs_recs[11].type == AGW_STEP_SIGNATURE
-       && strcmp(xs_recs[11].text, "U0lH") == 0
-       && xs_recs[12].type == AGW_STEP_BLOCK_STOP
-       && xs_recs[13].type == AGW_STEP_USAGE
+       && xs_recs[7].type == AGW_STEP_USAGE
+       && xs_recs[8].type == AGW_STEP_DELTA
+       && strcmp(xs_recs[8].text, "lo") == 0
+       && xs_recs[9].type == AGW_STEP_BLOCK_STOP
+       && xs_recs[10].type == AGW_STEP_BLOCK_START
+       && xs_recs[10].part == AGW_PART_TOOL_CALL
+       && strcmp(xs_recs[10].id, "call_r_1_0") == 0
+       && xs_recs[11].type == AGW_STEP_DELTA
+       && strcmp(xs_recs[11].text, "{\"q\":\"a\\\"b\"}") == 0
+       && xs_recs[12].type == AGW_STEP_SIGNATURE
+       && strcmp(xs_recs[12].text, "U0lH") == 0
+       && xs_recs[13].type == AGW_STEP_BLOCK_STOP
        && xs_recs[14].type == AGW_STEP_FINISH
        && xs_recs[14].finish == AGW_FINISH_TOOL_CALLS,
-       "thinking, then text across chunks in one block, then a whole call "
-       "with its id, compact args and signature, usage, then the finish");
+       "thinking, then text across chunks in one block (the last chunk's "
+       "usage first), then a whole call with its id, compact args and "
+       "signature, then the finish");
     if (xs_n != 15) {
         tap_diag("%d steps", xs_n);
     }

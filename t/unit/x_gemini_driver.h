@@ -3,7 +3,8 @@
  * agw_codec.h says they behave, for the engine's Gemini tests until the
  * driver (agw_engine.c) is linked in: weak, so the real ones win when they
  * are there.  Usage merged, END marks the provider done and goes no
- * further, ERROR records its error, the rest goes to the client's writer.
+ * further, ERROR records its error, the rest goes to the client's writer
+ * (START's usage, "usage so far", merged too).
  */
 
 #ifndef X_GEMINI_DRIVER_H
@@ -42,6 +43,9 @@ agw_stream_step(agw_xstream_t *s, const agw_step_t *step)
         *s->error = *step->error;
         return 0;
     case AGW_STEP_START:
+        if (step->usage != NULL) {
+            agw_usage_merge(&s->usage, step->usage);
+        }
         s->started = 1;
         break;
     default:

@@ -497,6 +497,20 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         }
     }
 
+    /*
+     * The chunk's usage (a running total) before its parts: a writer that
+     * opens its message at the first block (Anthropic's message_start)
+     * or ends it on the finish has the counts by then.
+     */
+    if (c.has_usage) {
+        memset(&step, 0, sizeof(step));
+        step.type = AGW_STEP_USAGE;
+        step.usage = &c.usage;
+        if (agw_stream_step(s, &step) != 0) {
+            return -1;
+        }
+    }
+
     for (p = c.parts; p != NULL; p = p->next) {
         switch (p->kind) {
 
@@ -540,15 +554,6 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         }
     }
 
-    /* usage before the finish: a writer that ends on the finish has it */
-    if (c.has_usage) {
-        memset(&step, 0, sizeof(step));
-        step.type = AGW_STEP_USAGE;
-        step.usage = &c.usage;
-        if (agw_stream_step(s, &step) != 0) {
-            return -1;
-        }
-    }
 
     if (st->finished) {
         return 0;
