@@ -26,6 +26,7 @@ xg_codec(agw_dialect_t d)
     switch (d) {
     case AGW_DIALECT_GEMINI:    return &agw_gemini_codec;
     case AGW_DIALECT_ANTHROPIC: return &agw_anthropic_codec;
+    case AGW_DIALECT_OPENAI:    return &agw_openai_codec;
     default:                    return &agw_responses_codec;
     }
 }
