@@ -82,6 +82,41 @@ agw_rsp_id(char *dst, size_t size, const agw_str_t *src, const char *prefix)
 }
 
 
+/*
+ * A content part of an output item: output_text (with the annotations and
+ * logprobs lists the captured answers have), refusal, or a reasoning
+ * item's summary_text.
+ */
+void
+agw_rsp_put_part(agw_jw_t *w, agw_part_type_t type, const agw_str_t *text)
+{
+    agw_jw_object(w);
+    agw_jw_key(w, "type");
+
+    if (type == AGW_PART_REFUSAL) {
+        agw_jw_lit(w, "refusal");
+        agw_jw_key(w, "refusal");
+
+    } else if (type == AGW_PART_THINKING) {
+        agw_jw_lit(w, "summary_text");
+        agw_jw_key(w, "text");
+
+    } else {
+        agw_jw_lit(w, "output_text");
+        agw_jw_key(w, "annotations");
+        agw_jw_array(w);
+        agw_jw_array_end(w);
+        agw_jw_key(w, "logprobs");
+        agw_jw_array(w);
+        agw_jw_array_end(w);
+        agw_jw_key(w, "text");
+    }
+
+    agw_rsp_put_str(w, text);
+    agw_jw_object_end(w);
+}
+
+
 void
 agw_rsp_write_usage(agw_jw_t *w, const agw_usage_t *u)
 {
@@ -238,7 +273,7 @@ agw_rsp_response_open(agw_jw_t *w, const agw_rsp_head_t *h)
     agw_jw_key(w, "error");
     if (h->status == AGW_RSP_FAILED && h->error != NULL) {
         agw_jw_object(w);
-        agw_rsp_error_members(w, h->error);
+        agw_rsp_error_members(w, h->error, 1);
         agw_jw_object_end(w);
     } else {
         agw_jw_null(w);
@@ -464,36 +499,9 @@ agw_rsp_write_response(const agw_response_t *res, const agw_answer_ctx_t *o,
 
         switch (p->type) {
         case AGW_PART_TEXT:
-            agw_jw_object(&w);
-            agw_jw_key(&w, "type");
-            agw_jw_lit(&w, "output_text");
-            agw_jw_key(&w, "annotations");
-            agw_jw_array(&w);
-            agw_jw_array_end(&w);
-            agw_jw_key(&w, "logprobs");
-            agw_jw_array(&w);
-            agw_jw_array_end(&w);
-            agw_jw_key(&w, "text");
-            agw_rsp_put_str(&w, &p->text);
-            agw_jw_object_end(&w);
-            break;
-
         case AGW_PART_REFUSAL:
-            agw_jw_object(&w);
-            agw_jw_key(&w, "type");
-            agw_jw_lit(&w, "refusal");
-            agw_jw_key(&w, "refusal");
-            agw_rsp_put_str(&w, &p->text);
-            agw_jw_object_end(&w);
-            break;
-
         case AGW_PART_THINKING:
-            agw_jw_object(&w);
-            agw_jw_key(&w, "type");
-            agw_jw_lit(&w, "summary_text");
-            agw_jw_key(&w, "text");
-            agw_rsp_put_str(&w, &p->text);
-            agw_jw_object_end(&w);
+            agw_rsp_put_part(&w, p->type, &p->text);
             break;
 
         case AGW_PART_REASONING:
@@ -522,12 +530,7 @@ agw_rsp_write_response(const agw_response_t *res, const agw_answer_ctx_t *o,
 
             for (c = p->content; c; c = c->next) {
                 if (c->type == AGW_PART_TEXT) {
-                    agw_jw_object(&w);
-                    agw_jw_key(&w, "type");
-                    agw_jw_lit(&w, "summary_text");
-                    agw_jw_key(&w, "text");
-                    agw_rsp_put_str(&w, &c->text);
-                    agw_jw_object_end(&w);
+                    agw_rsp_put_part(&w, AGW_PART_THINKING, &c->text);
                 }
             }
 
