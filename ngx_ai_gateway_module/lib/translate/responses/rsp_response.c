@@ -167,9 +167,10 @@ agw_rsp_count(agw_jr_t *r, int64_t *v)
 }
 
 
-/* The member of a details object holding the count named name. */
+/* A usage's details object: the input's (cached, cache writes) or the
+ * output's (reasoning). */
 static int
-agw_rsp_detail(agw_jr_t *r, const char *name, size_t len, int64_t *v)
+agw_rsp_details(agw_jr_t *r, agw_usage_t *u, int input)
 {
     int        rc;
     agw_str_t  key;
@@ -183,8 +184,12 @@ agw_rsp_detail(agw_jr_t *r, const char *name, size_t len, int64_t *v)
     }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_eq(&key, name, len)) {
-            rc = agw_rsp_count(r, v);
+        if (input && agw_str_is(&key, "cached_tokens")) {
+            rc = agw_rsp_count(r, &u->cache_read);
+        } else if (input && agw_str_is(&key, "cache_write_tokens")) {
+            rc = agw_rsp_count(r, &u->cache_write);
+        } else if (!input && agw_str_is(&key, "reasoning_tokens")) {
+            rc = agw_rsp_count(r, &u->reasoning);
         } else {
             rc = agw_jr_value(r, NULL);
         }
@@ -200,7 +205,8 @@ agw_rsp_detail(agw_jr_t *r, const char *name, size_t len, int64_t *v)
 
 /*
  * A Responses usage object (or null) into u: input_tokens counts cached
- * ones already, output_tokens reasoning ones, as agw_usage.h has them.
+ * ones and cache writes already, output_tokens reasoning ones, as
+ * agw_usage.h has them.
  */
 int
 agw_rsp_read_usage(agw_jr_t *r, agw_usage_t *u)
@@ -217,14 +223,27 @@ agw_rsp_read_usage(agw_jr_t *r, agw_usage_t *u)
     }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_is(&key, "input_tokens")) {
+        /* the Chat Completions names too, as the passthrough read them */
+        if (agw_str_is(&key, "input_tokens")
+            || agw_str_is(&key, "prompt_tokens"))
+        {
             rc = agw_rsp_count(r, &u->input);
-        } else if (agw_str_is(&key, "output_tokens")) {
+
+        } else if (agw_str_is(&key, "output_tokens")
+                   || agw_str_is(&key, "completion_tokens"))
+        {
             rc = agw_rsp_count(r, &u->output);
-        } else if (agw_str_is(&key, "input_tokens_details")) {
-            rc = agw_rsp_detail(r, "cached_tokens", 13, &u->cache_read);
-        } else if (agw_str_is(&key, "output_tokens_details")) {
-            rc = agw_rsp_detail(r, "reasoning_tokens", 16, &u->reasoning);
+
+        } else if (agw_str_is(&key, "input_tokens_details")
+                   || agw_str_is(&key, "prompt_tokens_details"))
+        {
+            rc = agw_rsp_details(r, u, 1);
+
+        } else if (agw_str_is(&key, "output_tokens_details")
+                   || agw_str_is(&key, "completion_tokens_details"))
+        {
+            rc = agw_rsp_details(r, u, 0);
+
         } else {
             rc = agw_jr_value(r, NULL);
         }
