@@ -660,6 +660,13 @@ agw_rsp_write_step(agw_xstream_t *s, const agw_step_t *step)
         }
 
         agw_rsp_block_start(s, ws, step);
+
+        /* a call whose arguments came whole with it */
+        if (ws->block == AGW_PART_TOOL_CALL && agw_str_set(&step->part->args)
+            && step->part->args.len)
+        {
+            agw_rsp_delta(s, ws, &step->part->args);
+        }
         break;
 
     case AGW_STEP_DELTA:
