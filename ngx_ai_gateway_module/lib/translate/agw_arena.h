@@ -20,7 +20,12 @@ typedef struct {
     size_t              next;       /* the size of the next block */
     size_t              total;      /* bytes taken from malloc */
     size_t              max;        /* bound on total: 0 none */
+    char               *first;      /* the caller's block, to start again */
+    size_t              first_size;
 } agw_arena_t;
+
+/* What every allocation is aligned to: any node, SSE loads included. */
+#define AGW_ARENA_ALIGN  16
 
 /*
  * buf (may be NULL) is the first block, size bytes.  max bounds what the

@@ -1,0 +1,394 @@
+/*
+ * agw_json_writer: compact JSON into an agw_buf_t (see agw_json_writer.h).
+ */
+
+#include <string.h>
+
+#include "agw_json_writer.h"
+#include "agw_json_scan.h"
+
+
+static void
+agw_jw_put(agw_jw_t *w, const char *p, size_t len)
+{
+    if (!w->failed && agw_buf_append(w->out, p, len) != 0) {
+        w->failed = 1;
+    }
+}
+
+
+/*
+ * Before a value: its comma when it is not the first of its container
+ * (none after a key: the key had it).  -1 when the writer failed already,
+ * so that a failed writer appends nothing more.
+ */
+static int
+agw_jw_sep(agw_jw_t *w)
+{
+    uint64_t  bit;
+
+    if (w->failed) {
+        return -1;
+    }
+
+    if (w->key) {
+        w->key = 0;
+        return 0;
+    }
+
+    if (w->depth == 0) {
+        return 0;
+    }
+
+    bit = (uint64_t) 1 << w->depth;
+
+    if (w->more & bit) {
+        agw_jw_put(w, ",", 1);
+    }
+
+    w->more |= bit;
+
+    return w->failed ? -1 : 0;
+}
+
+
+void
+agw_jw_init(agw_jw_t *w, agw_buf_t *out)
+{
+    w->out = out;
+    w->more = 0;
+    w->depth = 0;
+    w->key = 0;
+    w->failed = 0;
+}
+
+
+static void
+agw_jw_open(agw_jw_t *w, char c)
+{
+    if (agw_jw_sep(w) != 0) {
+        return;
+    }
+
+    if (w->depth >= AGW_JW_DEPTH_MAX) {
+        w->failed = 1;
+        return;
+    }
+
+    agw_jw_put(w, &c, 1);
+
+    w->depth++;
+    w->more &= ~((uint64_t) 1 << w->depth);
+}
+
+
+static void
+agw_jw_close(agw_jw_t *w, char c)
+{
+    if (w->failed) {
+        return;
+    }
+
+    if (w->depth == 0 || w->key) {
+        w->failed = 1;                  /* unbalanced, or a key unset */
+        return;
+    }
+
+    agw_jw_put(w, &c, 1);
+    w->depth--;
+}
+
+
+void
+agw_jw_object(agw_jw_t *w)
+{
+    agw_jw_open(w, '{');
+}
+
+
+void
+agw_jw_object_end(agw_jw_t *w)
+{
+    agw_jw_close(w, '}');
+}
+
+
+void
+agw_jw_array(agw_jw_t *w)
+{
+    agw_jw_open(w, '[');
+}
+
+
+void
+agw_jw_array_end(agw_jw_t *w)
+{
+    agw_jw_close(w, ']');
+}
+
+
+/*
+ * The escaper: what jansson writes (\" \\ \b \f \n \r \t, \u00xx for the
+ * other control bytes; '/' and non-ASCII as they are).  Valid UTF-8 is
+ * copied in runs; a byte that is not valid UTF-8 becomes U+FFFD, so that
+ * the output is valid JSON whatever bytes were handed in.
+ */
+void
+agw_jw_escape(agw_jw_t *w, const char *p, size_t len)
+{
+    size_t             n;
+    unsigned char      c;
+    const char        *end, *q;
+    char               esc[6];
+    static const char  hex[] = "0123456789abcdef";
+
+    if (w->failed) {
+        return;
+    }
+
+    /* the usual case grows the buffer once */
+    if (agw_buf_reserve(w->out, len) != 0) {
+        w->failed = 1;
+        return;
+    }
+
+    end = p + len;
+
+    while (p < end) {
+        q = p + agw_json_plain_run(p, (size_t) (end - p));
+
+        while (q < end && (unsigned char) *q >= 0x80) {
+            n = agw_json_utf8_len(q, (size_t) (end - q));
+            if (n == 0) {
+                break;
+            }
+
+            q += n;
+            q += agw_json_plain_run(q, (size_t) (end - q));
+        }
+
+        agw_jw_put(w, p, (size_t) (q - p));
+
+        if (q == end) {
+            break;
+        }
+
+        c = (unsigned char) *q;
+        esc[0] = '\\';
+        n = 2;
+
+        switch (c) {
+        case '"':  esc[1] = '"';  break;
+        case '\\': esc[1] = '\\'; break;
+        case '\n': esc[1] = 'n';  break;
+        case '\r': esc[1] = 'r';  break;
+        case '\t': esc[1] = 't';  break;
+        case '\b': esc[1] = 'b';  break;
+        case '\f': esc[1] = 'f';  break;
+        default:
+            if (c >= 0x80) {
+                memcpy(esc, "\\ufffd", 6);
+            } else {
+                memcpy(esc, "\\u00", 4);
+                esc[4] = hex[c >> 4];
+                esc[5] = hex[c & 0xf];
+            }
+
+            n = 6;
+        }
+
+        agw_jw_put(w, esc, n);
+        p = q + 1;
+    }
+}
+
+
+/* A string's characters between quotes, in the form its kind asks. */
+static void
+agw_jw_quoted(agw_jw_t *w, const agw_str_t *s)
+{
+    agw_jw_put(w, "\"", 1);
+
+    if (s->kind == AGW_STR_JSON) {
+        agw_jw_put(w, s->data, s->len);     /* validated: as it came */
+
+    } else {
+        agw_jw_escape(w, s->data, s->len);
+    }
+
+    agw_jw_put(w, "\"", 1);
+}
+
+
+void
+agw_jw_key_n(agw_jw_t *w, const char *key, size_t len)
+{
+    agw_str_t  s;
+
+    s = agw_str_bytes(key, len);
+    agw_jw_key_str(w, &s);
+}
+
+
+void
+agw_jw_key_str(agw_jw_t *w, const agw_str_t *key)
+{
+    if (w->failed) {
+        return;
+    }
+
+    if (w->key || w->depth == 0) {
+        w->failed = 1;                  /* a key where a value belongs */
+        return;
+    }
+
+    if (agw_jw_sep(w) != 0) {
+        return;
+    }
+
+    agw_jw_quoted(w, key);
+    agw_jw_put(w, ":", 1);
+
+    w->key = 1;
+}
+
+
+void
+agw_jw_str(agw_jw_t *w, const agw_str_t *s)
+{
+    if (agw_jw_sep(w) != 0) {
+        return;
+    }
+
+    agw_jw_quoted(w, s);
+}
+
+
+void
+agw_jw_bytes(agw_jw_t *w, const char *p, size_t len)
+{
+    agw_str_t  s;
+
+    s = agw_str_bytes(p, len);
+    agw_jw_str(w, &s);
+}
+
+
+void
+agw_jw_raw(agw_jw_t *w, const agw_str_t *v)
+{
+    agw_buf_t  *b;
+
+    if (agw_jw_sep(w) != 0) {
+        return;
+    }
+
+    if (v->kind != AGW_STR_JSON || !v->escaped) {
+        agw_jw_put(w, v->data, v->len);
+        return;
+    }
+
+    /* decoded straight into the output: decoding never grows a string,
+     * so s->len bytes reserved are enough and nothing is copied twice */
+    b = w->out;
+
+    if (agw_buf_reserve(b, v->len) != 0) {
+        w->failed = 1;
+        return;
+    }
+
+    b->len += agw_str_unescape(v, b->data + b->len);
+    b->data[b->len] = '\0';
+}
+
+
+/*
+ * Two digits at a time from a table, right to left: max_tokens and usage
+ * counts go through here on every request and answer, and snprintf would
+ * cost more than the rest of writing them.
+ */
+void
+agw_jw_int(agw_jw_t *w, int64_t v)
+{
+    char               buf[24], *p;
+    uint64_t           n;
+    unsigned           d;
+    static const char  digits[] =
+        "0001020304050607080910111213141516171819"
+        "2021222324252627282930313233343536373839"
+        "4041424344454647484950515253545556575859"
+        "6061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+
+    if (agw_jw_sep(w) != 0) {
+        return;
+    }
+
+    n = v < 0 ? 0 - (uint64_t) v : (uint64_t) v;
+    p = buf + sizeof(buf);
+
+    while (n >= 100) {
+        d = (unsigned) (n % 100) * 2;
+        n /= 100;
+        *--p = digits[d + 1];
+        *--p = digits[d];
+    }
+
+    if (n >= 10) {
+        d = (unsigned) n * 2;
+        *--p = digits[d + 1];
+        *--p = digits[d];
+
+    } else {
+        *--p = (char) ('0' + n);
+    }
+
+    if (v < 0) {
+        *--p = '-';
+    }
+
+    agw_jw_put(w, p, (size_t) (buf + sizeof(buf) - p));
+}
+
+
+void
+agw_jw_bool(agw_jw_t *w, int v)
+{
+    if (agw_jw_sep(w) != 0) {
+        return;
+    }
+
+    if (v) {
+        agw_jw_put(w, "true", 4);
+
+    } else {
+        agw_jw_put(w, "false", 5);
+    }
+}
+
+
+void
+agw_jw_null(agw_jw_t *w)
+{
+    if (agw_jw_sep(w) != 0) {
+        return;
+    }
+
+    agw_jw_put(w, "null", 4);
+}
+
+
+void
+agw_jw_append(agw_jw_t *w, const char *p, size_t len)
+{
+    agw_jw_put(w, p, len);
+}
+
+
+void
+agw_jw_reset_state(agw_jw_t *w)
+{
+    w->more = 0;
+    w->depth = 0;
+    w->key = 0;
+}

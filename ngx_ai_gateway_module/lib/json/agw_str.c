@@ -1,0 +1,246 @@
+/*
+ * agw_str: comparing and decoding the strings the reader hands out (see
+ * agw_str.h).  Strings come validated, so the decoders here trust their
+ * escapes and only keep within the bytes they are given.
+ */
+
+#include <string.h>
+
+#include "agw_str.h"
+#include "agw_json_scan.h"
+
+
+/*
+ * The escape at p (its backslash) as the UTF-8 bytes it stands for, into
+ * out (4 bytes): their count, and *used the escape's length.  A \u escape
+ * takes 6 or 12 bytes for at most 4 out, so decoding never grows a string.
+ * 0 for a broken escape, which a validated string does not hold.
+ */
+static size_t
+agw_str_escape(const char *p, const char *end, char *out, size_t *used)
+{
+    unsigned  cp;
+    size_t    n;
+
+    if (end - p < 2) {
+        return 0;
+    }
+
+    *used = 2;
+
+    switch (p[1]) {
+    case '"':  out[0] = '"';  return 1;
+    case '\\': out[0] = '\\'; return 1;
+    case '/':  out[0] = '/';  return 1;
+    case 'b':  out[0] = '\b'; return 1;
+    case 'f':  out[0] = '\f'; return 1;
+    case 'n':  out[0] = '\n'; return 1;
+    case 'r':  out[0] = '\r'; return 1;
+    case 't':  out[0] = '\t'; return 1;
+    case 'u':
+        break;
+    default:
+        return 0;
+    }
+
+    n = agw_json_unicode_escape(p, end, &cp);
+    if (n == 0) {
+        return 0;
+    }
+
+    *used = n;
+
+    if (cp < 0x80) {
+        out[0] = (char) cp;
+        return 1;
+    }
+
+    if (cp < 0x800) {
+        out[0] = (char) (0xC0 | (cp >> 6));
+        out[1] = (char) (0x80 | (cp & 0x3F));
+        return 2;
+    }
+
+    if (cp < 0x10000) {
+        out[0] = (char) (0xE0 | (cp >> 12));
+        out[1] = (char) (0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char) (0x80 | (cp & 0x3F));
+        return 3;
+    }
+
+    out[0] = (char) (0xF0 | (cp >> 18));
+    out[1] = (char) (0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char) (0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char) (0x80 | (cp & 0x3F));
+    return 4;
+}
+
+
+int
+agw_str_eq(const agw_str_t *s, const char *lit, size_t n)
+{
+    char         c[4];
+    size_t       k, used;
+    const char  *p, *end, *q;
+
+    if (s->kind != AGW_STR_JSON || !s->escaped) {
+        return s->len == n && (n == 0 || memcmp(s->data, lit, n) == 0);
+    }
+
+    /* escapes only ever shorten: more characters than bytes cannot be */
+    if (n > s->len) {
+        return 0;
+    }
+
+    /* character by character, no copy: keys are compared in a loop over
+     * the names a reader knows, and nothing here may allocate */
+    p = s->data;
+    end = p + s->len;
+
+    while (p < end) {
+        q = memchr(p, '\\', (size_t) (end - p));
+        if (q == NULL) {
+            q = end;
+        }
+
+        k = (size_t) (q - p);
+        if (k > n || memcmp(p, lit, k) != 0) {
+            return 0;
+        }
+
+        lit += k;
+        n -= k;
+        p = q;
+
+        if (p == end) {
+            break;
+        }
+
+        k = agw_str_escape(p, end, c, &used);
+        if (k == 0 || k > n || memcmp(c, lit, k) != 0) {
+            return 0;
+        }
+
+        lit += k;
+        n -= k;
+        p += used;
+    }
+
+    return n == 0;
+}
+
+
+int
+agw_str_decode(const agw_str_t *s, char *buf, size_t size)
+{
+    char         c[4];
+    size_t       k, n, used;
+    const char  *p, *end, *q;
+
+    if (s->kind == AGW_STR_VALUE || s->len > INT32_MAX) {
+        return -1;
+    }
+
+    if (s->kind == AGW_STR_BYTES || !s->escaped) {
+        if (s->len > size) {
+            return -1;
+        }
+
+        if (s->len) {
+            memcpy(buf, s->data, s->len);
+        }
+
+        return (int) s->len;
+    }
+
+    /* a bounded buffer: decoded bytes are counted before they are
+     * written, so a long string fails without writing past size */
+    p = s->data;
+    end = p + s->len;
+    n = 0;
+
+    while (p < end) {
+        q = memchr(p, '\\', (size_t) (end - p));
+        if (q == NULL) {
+            q = end;
+        }
+
+        k = (size_t) (q - p);
+        if (k > size - n) {
+            return -1;
+        }
+
+        memcpy(buf + n, p, k);
+        n += k;
+        p = q;
+
+        if (p == end) {
+            break;
+        }
+
+        k = agw_str_escape(p, end, c, &used);
+        if (k == 0 || k > size - n) {
+            return -1;
+        }
+
+        memcpy(buf + n, c, k);
+        n += k;
+        p += used;
+    }
+
+    return (int) n;
+}
+
+
+size_t
+agw_str_unescape(const agw_str_t *s, char *dst)
+{
+    size_t       k, n, used;
+    const char  *p, *end, *q;
+
+    if (s->kind != AGW_STR_JSON || !s->escaped) {
+        if (s->len) {
+            memcpy(dst, s->data, s->len);
+        }
+
+        return s->len;
+    }
+
+    /*
+     * Runs between escapes with memchr and memcpy: a tool result is
+     * kilobytes of text with an escaped newline now and then.  dst may
+     * be where the writer appends: the caller reserved s->len bytes.
+     */
+    p = s->data;
+    end = p + s->len;
+    n = 0;
+
+    while (p < end) {
+        q = memchr(p, '\\', (size_t) (end - p));
+        if (q == NULL) {
+            q = end;
+        }
+
+        k = (size_t) (q - p);
+        memcpy(dst + n, p, k);
+        n += k;
+        p = q;
+
+        if (p == end) {
+            break;
+        }
+
+        k = agw_str_escape(p, end, dst + n, &used);
+        if (k == 0) {
+            /* not validated: the backslash as it is, never a stall */
+            dst[n] = '\\';
+            k = 1;
+            used = 1;
+        }
+
+        n += k;
+        p += used;
+    }
+
+    return n;
+}

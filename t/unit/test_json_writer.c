@@ -1,0 +1,390 @@
+/*
+ * The writer (agw_json_writer.h): what it writes, parsed by jansson, is
+ * the JSON meant; its escaper writes what jansson's does; every fixture
+ * read by the pull reader and written back is the same JSON; integers;
+ * the depth bound and sticky failure.
+ */
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <jansson.h>
+
+#include "tap.h"
+#include "json_walk.h"
+#include "agw_json_writer.h"
+
+
+/* Whether the buffer holds JSON equal to want (a jansson text). */
+static int
+same_json(const agw_buf_t *b, const char *want)
+{
+    int      eq;
+    json_t  *g, *w;
+
+    g = json_loadb(b->data ? b->data : "", b->len, JSON_DECODE_ANY, NULL);
+    w = json_loads(want, JSON_DECODE_ANY, NULL);
+    eq = g != NULL && w != NULL && json_equal(g, w);
+
+    if (!eq) {
+        tap_diag("got  %.*s", (int) b->len, b->data ? b->data : "");
+        tap_diag("want %s", want);
+    }
+
+    json_decref(g);
+    json_decref(w);
+    return eq;
+}
+
+
+static void
+test_structure(void)
+{
+    agw_jw_t   w;
+    agw_buf_t  b = AGW_BUF_INIT;
+    agw_str_t  model = { "gpt-4o", 6, AGW_STR_JSON, 0 };
+    agw_str_t  esc = { "a\\nb\\u00e9", 10, AGW_STR_JSON, 1 };
+    agw_str_t  val = { "{\"x\": [1, 2]}", 13, AGW_STR_VALUE, 0 };
+    agw_str_t  num = { "1.5e3", 5, AGW_STR_VALUE, 0 };
+
+    agw_jw_init(&w, &b);
+    agw_jw_object(&w);
+    agw_jw_key(&w, "model");
+    agw_jw_str(&w, &model);
+    agw_jw_key(&w, "max_tokens");
+    agw_jw_int(&w, 4096);
+    agw_jw_key(&w, "stream");
+    agw_jw_bool(&w, 1);
+    agw_jw_key(&w, "stop");
+    agw_jw_null(&w);
+    agw_jw_key(&w, "list");
+    agw_jw_array(&w);
+    agw_jw_int(&w, -1);
+    agw_jw_bool(&w, 0);
+    agw_jw_array(&w);
+    agw_jw_array_end(&w);
+    agw_jw_object(&w);
+    agw_jw_object_end(&w);
+    agw_jw_lit(&w, "q\"");
+    agw_jw_raw(&w, &num);
+    agw_jw_array_end(&w);
+    agw_jw_key(&w, "schema");
+    agw_jw_raw(&w, &val);
+    agw_jw_key(&w, "args");
+    agw_jw_str(&w, &val);
+    agw_jw_key(&w, "esc");
+    agw_jw_str(&w, &esc);
+    agw_jw_key_str(&w, &esc);
+    agw_jw_str(&w, &esc);
+    agw_jw_object_end(&w);
+
+    ok(!w.failed && w.depth == 0 && same_json(&b,
+       "{\"model\":\"gpt-4o\",\"max_tokens\":4096,\"stream\":true,"
+       "\"stop\":null,\"list\":[-1,false,[],{},\"q\\\"\",1500.0],"
+       "\"schema\":{\"x\":[1,2]},\"args\":\"{\\\"x\\\": [1, 2]}\","
+       "\"esc\":\"a\\nb\\u00e9\",\"a\\nb\\u00e9\":\"a\\nb\\u00e9\"}")
+       && strstr(b.data, "\"schema\":{\"x\": [1, 2]},") != NULL,
+       "a document: commas and colons in place, each kind of string");
+    ok(b.data[b.len] == '\0', "the buffer stays NUL-terminated");
+
+    /* raw: a JSON-kind string's characters, decoded into the output */
+    agw_buf_reset(&b);
+    agw_jw_init(&w, &b);
+    {
+        static const char  a[] = "{\\\"city\\\":\\\"Paris\\\"}";
+        agw_str_t          args = { a, sizeof(a) - 1, AGW_STR_JSON, 1 };
+
+        agw_jw_object(&w);
+        agw_jw_key(&w, "input");
+        agw_jw_raw(&w, &args);
+        agw_jw_object_end(&w);
+    }
+    ok(!w.failed && b.len == 26
+       && memcmp(b.data, "{\"input\":{\"city\":\"Paris\"}}", 26) == 0
+       && b.data[b.len] == '\0', "raw: a JSON-kind string written unescaped");
+    if (b.len != 26) {
+        tap_diag("got %.*s", (int) b.len, b.data);
+    }
+
+    /* SSE framing around documents */
+    agw_buf_reset(&b);
+    agw_jw_init(&w, &b);
+    agw_jw_append(&w, "data: ", 6);
+    agw_jw_object(&w);
+    agw_jw_key(&w, "a");
+    agw_jw_int(&w, 1);
+    agw_jw_object_end(&w);
+    agw_jw_append(&w, "\n\n", 2);
+    agw_jw_reset_state(&w);
+    agw_jw_append(&w, "data: {\"t\":\"", 12);
+    agw_jw_escape(&w, "x\"y", 3);
+    agw_jw_append(&w, "\"}\n\n", 4);
+    agw_jw_append(&w, "data: ", 6);
+    agw_jw_array(&w);
+    agw_jw_int(&w, 2);
+    agw_jw_array_end(&w);
+    ok(!w.failed && b.len == 44
+       && memcmp(b.data, "data: {\"a\":1}\n\ndata: {\"t\":\"x\\\"y\"}\n\n"
+                 "data: [2]", 44) == 0,
+       "append, escape and reset_state: events, no stray commas");
+
+    agw_buf_free(&b);
+}
+
+
+static void
+test_escape(void)
+{
+    int        c, mism;
+    char       in[4];
+    json_t    *j;
+    agw_jw_t   w;
+    agw_buf_t  b = AGW_BUF_INIT;
+    char      *want;
+
+    /* every ASCII byte alone, and in a run: what jansson writes (its hex
+     * in lower case, as the old escaper wrote it) */
+    mism = 0;
+
+    for (c = 1; c < 0x80; c++) {
+        in[0] = 'a';
+        in[1] = (char) c;
+        in[2] = 'b';
+
+        agw_buf_reset(&b);
+        agw_jw_init(&w, &b);
+        agw_jw_bytes(&w, in, 3);
+
+        j = json_stringn(in, 3);
+        want = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+
+        if (w.failed || b.len != strlen(want)
+            || strncasecmp(b.data, want, b.len) != 0)
+        {
+            mism++;
+            tap_diag("byte 0x%02x: got %.*s want %s", c, (int) b.len,
+                     b.data, want);
+        }
+
+        free(want);
+        json_decref(j);
+    }
+
+    ok(mism == 0, "each ASCII byte escaped as jansson does");
+
+    agw_buf_reset(&b);
+    agw_jw_init(&w, &b);
+    agw_jw_lit(&w, "\x01\x1f\n");
+    ok(b.len == 16 && memcmp(b.data, "\"\\u0001\\u001f\\n\"", 16) == 0,
+       "\\u00xx in lower case");
+
+    /* valid UTF-8 as it is; bytes that are not become U+FFFD */
+    agw_buf_reset(&b);
+    agw_jw_init(&w, &b);
+    agw_jw_lit(&w, "h\xc3\xa9 \xf0\x9f\x98\x80 \xe2\x82\xac/");
+    ok(b.len == 15 && memcmp(b.data, "\"h\xc3\xa9 \xf0\x9f\x98\x80 "
+                             "\xe2\x82\xac/\"", 15) == 0,
+       "valid UTF-8 and '/' copied as they are");
+
+    agw_buf_reset(&b);
+    agw_jw_init(&w, &b);
+    agw_jw_lit(&w, "a\xff" "b\xc3" "c\xed\xa0\x80" "d\xc0\xaf");
+    ok(same_json(&b, "\"a\\ufffdb\\ufffdc\\ufffd\\ufffd\\ufffdd\\ufffd"
+                     "\\ufffd\""),
+       "bytes that are not UTF-8 become U+FFFD each: the output is JSON");
+
+    agw_buf_free(&b);
+}
+
+
+static void
+test_int(void)
+{
+    size_t     k;
+    char       want[32];
+    agw_jw_t   w;
+    agw_buf_t  b = AGW_BUF_INIT;
+    int64_t    v[] = { 0, 1, -1, 9, 10, 99, 100, 101, -100, 4096, 65535,
+                       1000000007, -2147483648LL, 9999999999LL,
+                       INT64_MAX, INT64_MIN, INT64_MIN + 1 };
+    int        mism = 0;
+
+    for (k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+        agw_buf_reset(&b);
+        agw_jw_init(&w, &b);
+        agw_jw_int(&w, v[k]);
+        snprintf(want, sizeof(want), "%" PRId64, v[k]);
+
+        if (b.len != strlen(want) || memcmp(b.data, want, b.len) != 0) {
+            mism++;
+            tap_diag("%s: got %.*s", want, (int) b.len, b.data);
+        }
+    }
+
+    /* and every power of ten's neighbours */
+    for (int64_t p = 1; p <= INT64_MAX / 10; p *= 10) {
+        for (int64_t d = -1; d <= 1; d++) {
+            agw_buf_reset(&b);
+            agw_jw_init(&w, &b);
+            agw_jw_int(&w, p + d);
+            snprintf(want, sizeof(want), "%" PRId64, p + d);
+            mism += b.len != strlen(want) || memcmp(b.data, want, b.len);
+        }
+    }
+
+    ok(mism == 0, "integers as printf prints them");
+    agw_buf_free(&b);
+}
+
+
+static void
+test_failure(void)
+{
+    int        i;
+    size_t     len;
+    agw_jw_t   w;
+    agw_buf_t  b = AGW_BUF_INIT;
+
+    agw_jw_init(&w, &b);
+    for (i = 0; i < AGW_JW_DEPTH_MAX; i++) {
+        agw_jw_array(&w);
+    }
+    for (i = 0; i < AGW_JW_DEPTH_MAX; i++) {
+        agw_jw_array_end(&w);
+    }
+    ok(!w.failed && b.len == 2 * AGW_JW_DEPTH_MAX, "nesting to the bound");
+
+    agw_buf_reset(&b);
+    agw_jw_init(&w, &b);
+    for (i = 0; i <= AGW_JW_DEPTH_MAX; i++) {
+        agw_jw_array(&w);
+    }
+    len = b.len;
+    agw_jw_int(&w, 1);
+    agw_jw_array_end(&w);
+    agw_jw_append(&w, "x", 1);
+    ok(w.failed && len == AGW_JW_DEPTH_MAX && b.len == len,
+       "one past the bound fails, and nothing more is written");
+
+    agw_buf_reset(&b);
+    agw_jw_init(&w, &b);
+    agw_jw_array_end(&w);
+    ok(w.failed && b.len == 0, "a close without an open fails");
+
+    agw_jw_init(&w, &b);
+    agw_jw_key(&w, "a");
+    ok(w.failed && b.len == 0, "a key outside an object fails");
+
+    agw_jw_init(&w, &b);
+    agw_jw_object(&w);
+    agw_jw_key(&w, "a");
+    agw_jw_key(&w, "b");
+    ok(w.failed, "two keys in a row fail");
+
+    agw_jw_init(&w, &b);
+    agw_jw_object(&w);
+    agw_jw_key(&w, "a");
+    agw_jw_object_end(&w);
+    ok(w.failed, "a key without its value fails");
+
+    agw_buf_free(&b);
+}
+
+
+typedef struct {
+    size_t  docs;
+    size_t  mismatches;
+} copy_stats_t;
+
+
+/*
+ * A fixture read with the pull reader and written back (strings as the
+ * reader gave them, every third value carried whole): jansson-equal to
+ * the fixture.  Then the escaper's round trip: each string decoded and
+ * escaped again (walk_tree decodes, json_dumps re-escapes nothing of
+ * ours, so the writer's escaper is run on the decoded characters).
+ */
+static void
+fixture_copy(const char *name, char *p, size_t len, void *ud)
+{
+    int            jv, rc;
+    char          *text;
+    json_t        *want, *got;
+    agw_jr_t       r;
+    agw_jw_t       w;
+    agw_buf_t      b = AGW_BUF_INIT;
+    unsigned       turn;
+    copy_stats_t  *st = ud;
+
+    jv = walk_jansson_verdict(p, len, &want);
+    if (jv != 1) {
+        return;
+    }
+
+    st->docs++;
+
+    for (turn = 0; turn < 3; turn++) {
+        unsigned  t = turn;
+
+        agw_buf_reset(&b);
+        agw_jr_init(&r, p, len);
+        agw_jw_init(&w, &b);
+
+        rc = walk_copy(&r, &w, &t, 0);
+        got = json_loadb(b.data ? b.data : "", b.len, JSON_DECODE_ANY, NULL);
+
+        if (rc != 0 || agw_jr_end(&r) != 0 || w.failed || w.depth != 0
+            || !json_equal(got, want))
+        {
+            st->mismatches++;
+            tap_diag("copy of %s (turn %u) differs", name, turn);
+        }
+
+        json_decref(got);
+    }
+
+    /* every string through the escaper: jansson's text of the tree,
+     * read, each string decoded to bytes and written as BYTES */
+    text = json_dumps(want, JSON_ENCODE_ANY | JSON_COMPACT);
+    agw_buf_reset(&b);
+    agw_jr_init(&r, text, strlen(text));
+    agw_jw_init(&w, &b);
+
+    turn = 0;
+
+    if (walk_copy(&r, &w, &turn, 1) != 0 || w.failed) {
+        st->mismatches++;
+        tap_diag("escape copy of %s failed", name);
+
+    } else {
+        got = json_loadb(b.data, b.len, JSON_DECODE_ANY, NULL);
+        if (!json_equal(got, want)) {
+            st->mismatches++;
+            tap_diag("escape copy of %s differs", name);
+        }
+        json_decref(got);
+    }
+
+    free(text);
+    json_decref(want);
+    agw_buf_free(&b);
+}
+
+
+int
+main(void)
+{
+    copy_stats_t  st;
+
+    test_structure();
+    test_escape();
+    test_int();
+    test_failure();
+
+    memset(&st, 0, sizeof(st));
+    walk_fixtures("t/fixtures", fixture_copy, &st);
+    ok(st.docs > 100, "fixture documents copied (%zu)", st.docs);
+    is_int(st.mismatches, 0, "every fixture read and written back is the "
+           "same JSON, strings copied and strings escaped");
+
+    return done_testing();
+}
