@@ -50,7 +50,7 @@ RUN apt-get update \
         libjansson-dev libssl-dev libsqlite3-dev libmicrohttpd-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY Makefile ./
+COPY Makefile VERSION ./
 COPY ngx_ai_gateway_module ngx_ai_gateway_module
 COPY admin-daemon admin-daemon
 COPY --from=dashboard /src/build/gen/dashboard_assets.c build/gen/

@@ -14,6 +14,12 @@ NGINX      ?= /usr/sbin/nginx
 BUILD      := $(CURDIR)/build
 MOD        := ngx_ai_gateway_module
 MOD_SO     := $(BUILD)/ngx_http_ai_gateway_module.so
+# One version for the module, the daemon and the packages (the module's
+# config reads the same file)
+AGW_VERSION := $(shell cat $(CURDIR)/VERSION 2>/dev/null)
+ifeq ($(AGW_VERSION),)
+$(error no version in $(CURDIR)/VERSION: copy it with the sources)
+endif
 
 # lib/ by concern: json/ (reader, writer), translate/ (the engine and a
 # folder per dialect), the rest at the top until it moves
@@ -33,7 +39,8 @@ UNIT_SRCS  := $(wildcard t/unit/*.c)
 UNIT_BINS  := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 UNIT_TS    := $(patsubst t/unit/%.c,$(BUILD)/unit/%.t,$(UNIT_SRCS))
 
-.PHONY: all module unit test test-modes run clean FORCE
+.PHONY: all module unit test test-modes run clean FORCE \
+        install install-module install-daemon install-data install-docs
 all: module unit
 
 module: $(MOD_SO)
@@ -57,7 +64,7 @@ $(BUILD)/nginx-src: FORCE
 # configure writes into the tree it runs in.  A release tarball and
 # Debian's tree have ./configure; a git checkout has only auto/configure.
 $(BUILD)/nginx/.configured: $(MOD)/config $(LIB_SRCS) $(MOD_SRCS) $(LIB_HDRS) \
-                            Makefile $(BUILD)/nginx-src
+                            Makefile VERSION $(BUILD)/nginx-src
 	@test -f $(NGINX_SRC)/src/core/nginx.h \
 	  || { echo "NGINX_SRC=$(NGINX_SRC) is not an nginx source tree" >&2; exit 1; }
 	$(LOCK) $(SHELL) -c 'rm -rf $(BUILD)/nginx && mkdir $(BUILD)/nginx \
@@ -128,6 +135,36 @@ test-modes: all
 
 run: all
 	scripts/run
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the module where nginx looks
+# for modules under PREFIX, the daemon, and what a configuration includes
+# or reads (the internal location, the price table) under share/nginx, as
+# Debian's packages lay them out (docs/packaging.md).  debian/rules runs
+# install-daemon and install-data; nginx_mod installs the module and
+# debhelper the documents.
+PREFIX     ?= /usr/local
+MODULESDIR ?= $(PREFIX)/lib/nginx/modules
+SBINDIR    ?= $(PREFIX)/sbin
+DATADIR    ?= $(PREFIX)/share/nginx/ai-gateway
+DOCDIR     ?= $(PREFIX)/share/doc/ai-gateway
+
+install: install-module install-daemon install-data install-docs
+
+install-module: $(MOD_SO)
+	install -D -m 0644 $(MOD_SO) $(DESTDIR)$(MODULESDIR)/ngx_http_ai_gateway_module.so
+
+install-daemon: $(BUILD)/ai-gateway-admin
+	install -D -m 0755 $(BUILD)/ai-gateway-admin $(DESTDIR)$(SBINDIR)/ai-gateway-admin
+
+install-data:
+	install -d $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)/examples
+	install -m 0644 conf/ai_gateway_upstream.conf conf/prices.json \
+	    conf/LICENSE-litellm.txt $(DESTDIR)$(DATADIR)/
+	install -m 0644 conf/nginx.conf $(DESTDIR)$(DOCDIR)/examples/
+
+install-docs:
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 0644 README.md CHANGELOG.md LICENSE $(DESTDIR)$(DOCDIR)/
 
 clean:
 	rm -rf $(BUILD)

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "agw_state.h"
+#include "agw_version.h"
 #include "api_handlers.h"
 
 
@@ -150,7 +151,7 @@ agw_api_health(agw_req_t *r)
     body = json_pack("{s:b, s:o, s:s, s:I, s:o, s:o, s:o, s:I, s:I}",
                      "ok", rc,
                      "reasons", reasons,
-                     "version", "1.0.0",
+                     "version", AGW_VERSION,
                      "uptime_s", (json_int_t) (agw_now() - r->api->started),
                      "ring", ring,
                      "db", dbj,

@@ -12,13 +12,16 @@ DAEMON          := $(BUILD)/ai-gateway-admin
 RINGTOOL        := $(BUILD)/agw-ringtool
 
 DAEMON_SRCS     := $(wildcard admin-daemon/*.c)
-DAEMON_HDRS     := $(wildcard admin-daemon/*.h) $(LIB_HDRS)
+DAEMON_HDRS     := $(wildcard admin-daemon/*.h) $(LIB_HDRS) VERSION
 DAEMON_OBJS     := $(filter-out $(DASHBOARD_OBJS), \
                    $(patsubst admin-daemon/%.c,$(BUILD)/daemon/%.o,$(DAEMON_SRCS)))
 DAEMON_LIB_OBJS := $(patsubst $(MOD)/lib/%.c,$(BUILD)/daemon/lib/%.o,$(LIB_SRCS))
 
 DCFLAGS         := -std=gnu11 -g -O2 -Wall -Wextra -Werror \
-                   -Wno-unused-parameter -pthread $(LIB_INCS) -Iadmin-daemon
+                   -Wno-unused-parameter -pthread $(LIB_INCS) -Iadmin-daemon \
+                   -DAGW_VERSION='"$(AGW_VERSION)"'
+# CPPFLAGS, CFLAGS and LDFLAGS come last: a distribution's hardening
+# flags (dpkg-buildflags in debian/rules) add to ours.
 DLIBS           := -lsqlite3 -ljansson -lcrypto -lm -pthread
 
 # The API and the dashboard serve HTTP with libmicrohttpd.
@@ -33,17 +36,18 @@ all: daemon
 
 $(BUILD)/daemon/%.o: admin-daemon/%.c $(DAEMON_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(DCFLAGS) -c $< -o $@
+	$(CC) $(DCFLAGS) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # Not -Werror here: the library's warnings are held by its own builds
 # (make unit, the module), and one engineer's work in progress must not
 # stop the daemon from building.
 $(BUILD)/daemon/lib/%.o: $(MOD)/lib/%.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(filter-out -Werror,$(DCFLAGS)) -c $< -o $@
+	$(CC) $(filter-out -Werror,$(DCFLAGS)) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(DAEMON): $(DAEMON_OBJS) $(DASHBOARD_OBJS) $(DAEMON_LIB_OBJS)
-	$(CC) $(DCFLAGS) $^ $(DLIBS) -o $@
+	$(CC) $(DCFLAGS) $(CFLAGS) $(LDFLAGS) $^ $(DLIBS) -o $@
 
 $(RINGTOOL): admin-daemon/tools/ringtool.c $(DAEMON_LIB_OBJS) $(LIB_HDRS)
-	$(CC) $(DCFLAGS) $< $(DAEMON_LIB_OBJS) $(DLIBS) -o $@
+	$(CC) $(DCFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< $(DAEMON_LIB_OBJS) \
+	    $(DLIBS) -o $@

@@ -27,11 +27,11 @@ $(BUILD)/gen/dashboard_assets.c: $(BUILD)/web/index.html scripts/embed-assets
 
 $(BUILD)/gen/dashboard_assets.o: $(BUILD)/gen/dashboard_assets.c \
                                  admin-daemon/dashboard.h
-	$(CC) $(DASH_CFLAGS) -c $< -o $@
+	$(CC) $(DASH_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/daemon/dashboard.o: admin-daemon/dashboard.c admin-daemon/dashboard.h
 	@mkdir -p $(dir $@)
-	$(CC) $(DASH_CFLAGS) -c $< -o $@
+	$(CC) $(DASH_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # The daemon links these; listing them here makes the dashboard build a
 # prerequisite of the binary whatever order the .mk files are read in.

@@ -31,6 +31,7 @@
 #include "db.h"
 #include "api.h"
 #include "text.h"
+#include "agw_version.h"
 
 /* The API is linked in when its files are part of the build; without
  * them the daemon only drains (admin-daemon/README.md). */
@@ -477,7 +478,8 @@ agw_configure(agw_daemon_t *d, int argc, char **argv, char *err,
         case 'h':
             return 1;
         case 'V':
-            printf(AGW_DAEMON_NAME " (state layout %d, sqlite %s)\n",
+            printf(AGW_DAEMON_NAME " " AGW_VERSION
+                   " (state layout %d, sqlite %s)\n",
                    AGW_STATE_VERSION, sqlite3_libversion());
             return 2;
         case '?':

@@ -216,7 +216,7 @@ client intended to send too large body
     location = /health { ai_gateway health; }
 --- request
 GET /health
---- response_body_like: ^\{"status":"ok","providers":\[\{"name":"p1","cooling_down":false,
+--- response_body_like: ^\{"status":"ok","version":"[^"]+","providers":\[\{"name":"p1","cooling_down":false,
 
 
 

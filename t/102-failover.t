@@ -383,7 +383,7 @@ provider "slow" failed
 [503, 503]
 --- response_body_like eval
 ["overloaded",
- '^\{"status":"unavailable","providers":\[\{"name":"hu_bad","cooling_down":true,"consecutive_failures":1,.*"last_status":503,"cooldown_remaining_ms":\d+,"available":false\}\],"routes":\[\{"model":"m","available":false,"available_steps":0\}\]\}$']
+ '^\{"status":"unavailable","version":"[^"]+","providers":\[\{"name":"hu_bad","cooling_down":true,"consecutive_failures":1,.*"last_status":503,"cooldown_remaining_ms":\d+,"available":false\}\],"routes":\[\{"model":"m","available":false,"available_steps":0\}\]\}$']
 
 
 
@@ -407,7 +407,7 @@ provider "slow" failed
 --- response_body_like eval
 ['^\{"status":"ok",.*"routes":\[\{"model":"m1","available":true,"available_steps":1\},\{"model":"m2","available":true,"available_steps":1\}\]\}$',
  "overloaded",
- '^\{"status":"degraded","providers":\[\{"name":"hd_bad","cooling_down":true,.*"available":false\},\{"name":"hd_good","cooling_down":false,.*"available":true\}\],"routes":\[\{"model":"m1","available":false,"available_steps":0\},\{"model":"m2","available":true,"available_steps":1\}\]\}$']
+ '^\{"status":"degraded","version":"[^"]+","providers":\[\{"name":"hd_bad","cooling_down":true,.*"available":false\},\{"name":"hd_good","cooling_down":false,.*"available":true\}\],"routes":\[\{"model":"m1","available":false,"available_steps":0\},\{"model":"m2","available":true,"available_steps":1\}\]\}$']
 
 
 
@@ -443,4 +443,4 @@ provider "slow" failed
 --- request
 GET /health
 --- error_code: 200
---- response_body_like: ^\{"status":"ok","providers":\[\{"name":"hw_off",.*"available":false\},\{"name":"hw_on",.*"available":true\}\],"routes":\[\{"model":"m","available":true,"available_steps":1\}\]\}$
+--- response_body_like: ^\{"status":"ok","version":"[^"]+","providers":\[\{"name":"hw_off",.*"available":false\},\{"name":"hw_on",.*"available":true\}\],"routes":\[\{"model":"m","available":true,"available_steps":1\}\]\}$

@@ -577,6 +577,16 @@ agw_state_open(agw_state_t *st, const char *path, size_t size,
     }
 
     if (rc == AGW_STATE_NEW) {
+        /* nginx (the master, often root) and the daemon (its own user)
+         * share the file through its group: 0660 whatever umask the
+         * creator runs under (nginx.service leaves 022) */
+        if (fchmod(fd, 0660) == -1) {
+            snprintf(err, errlen, "chmod(\"%s\", 0660): %s", path,
+                     strerror(errno));
+            agw_state_unmap(base, mapped);
+            goto failed;
+        }
+
         if (p == NULL) {
             memset(&dflt, 0, sizeof(dflt));
             p = &dflt;

@@ -11,6 +11,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_ai_gateway_module.h"
+#include "agw_version.h"
 
 
 static int64_t
@@ -212,7 +213,8 @@ ngx_http_ai_gateway_health_json(ngx_http_request_t *r, ngx_int_t *status)
         *status = NGX_HTTP_OK;
     }
 
-    return json_pack("{s:s, s:o, s:o}", "status", state,
+    return json_pack("{s:s, s:s, s:o, s:o}", "status", state,
+                     "version", AGW_VERSION,
                      "providers", providers, "routes", routes);
 
 failed:

@@ -5,7 +5,8 @@
  *
  * All are evaluated on the main request's context, and none is cached:
  * subrequests share the parent's variable cache (request path, 14)
- * and the values change from try to try.
+ * and the values change from try to try.  $ai_gateway_version is the one
+ * exception: the module's version, in any request, like $nginx_version.
  */
 
 #include <ngx_config.h>
@@ -13,6 +14,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_ai_gateway_module.h"
+#include "agw_version.h"
 
 
 typedef enum {
@@ -35,6 +37,8 @@ typedef enum {
 
 
 static ngx_int_t ngx_http_ai_gateway_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_ai_gateway_version_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
 
@@ -91,6 +95,9 @@ static ngx_http_variable_t  ngx_http_ai_gateway_vars[] = {
     { ngx_string("ai_gateway_upstream_host"), NULL,
       ngx_http_ai_gateway_variable, AGW_VAR_UPSTREAM_HOST,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("ai_gateway_version"), NULL,
+      ngx_http_ai_gateway_version_variable, 0, 0, 0 },
 
       ngx_http_null_variable
 };
@@ -275,5 +282,19 @@ ngx_http_ai_gateway_variable(ngx_http_request_t *r,
     }
 
     v->not_found = 1;
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_ai_gateway_version_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    v->data = (u_char *) AGW_VERSION;
+    v->len = sizeof(AGW_VERSION) - 1;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
     return NGX_OK;
 }

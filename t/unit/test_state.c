@@ -668,6 +668,8 @@ test_open_file(void)
     char               *path, err[512];
     size_t              size;
     uint32_t            v;
+    mode_t              old_umask;
+    struct stat         sb;
     agw_state_t         st, st2;
     agw_state_params_t  p = { 16, 0, 0 }, q;
 
@@ -681,9 +683,15 @@ test_open_file(void)
        "daemon cannot open a missing file: %s", err);
 
     size = agw_state_size_for(&p, 16);
+    old_umask = umask(022);     /* what nginx.service starts nginx with */
     is_int(agw_state_open(&st, path, size, &p, 1, err, sizeof(err)), 0,
            "master creates the file");
+    umask(old_umask);
     is_int(st.hdr->capacity, 16, "capacity 16");
+    memset(&sb, 0, sizeof(sb));
+    (void) stat(path, &sb);
+    is_int(sb.st_mode & 07777, 0660,
+           "made 0660 whatever the umask: the daemon shares it by group");
     agw_state_keys_bump(&st);
 
     /* A reload: the same file mapped again, compatible: reused. */
