@@ -520,6 +520,30 @@ test_other_provider(void)
 
     json_decref(out);
     wr_free(&w);
+
+    /* an error before any step: the Response opened, then failed */
+    wr_init(&w);
+    {
+        agw_error_t  e;
+
+        memset(&e, 0, sizeof(e));
+        agw_error_set(&e, AGW_ERR_RATE_LIMIT, 0, "rate_limit_error",
+                      "slow down");
+        agw_responses_codec.write_stream_error(&w.s, &e);
+    }
+
+    out = test_events(w.out.data, w.out.len);
+    ev = find(out, "response.failed", 0);
+    r = json_object_get(ev, "response");
+    ok(out && json_array_size(out) == 4 && seq_ok(out)
+       && find(out, "response.created", 0) != NULL && find(out, "error", 0)
+       && strcmp(json_string_value(json_object_get(json_object_get(r,
+                 "error"), "message")), "slow down") == 0,
+       "an error before any step: created, in_progress, error, "
+       "response.failed with the message");
+
+    json_decref(out);
+    wr_free(&w);
 }
 
 

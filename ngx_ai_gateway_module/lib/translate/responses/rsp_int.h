@@ -60,6 +60,8 @@ typedef struct {
     uint8_t        ended;
     uint8_t        failed;      /* out of memory in a buffer of ours */
     uint8_t        tool_calls;
+    uint8_t        passthrough; /* the same-dialect rewrite numbers the
+                                   provider's events: no Response of ours */
     agw_finish_t   finish;
     int64_t        created;
     size_t         id_len;

@@ -752,7 +752,11 @@ agw_rsp_write_end(agw_xstream_t *s)
  * An error mid-stream: the "error" event as the live API sends it (the
  * reference's code, message and param, and the "error" object the SDKs
  * raise on), then response.failed with the output so far, as in the
- * captured stream-error-insufficient-quota.
+ * captured stream-error-insufficient-quota.  An error before any step
+ * still opens the Response first, as OpenAI does, so that the client
+ * reads its message in response.failed (Codex raises on that event);
+ * a rewritten stream, whose Response is the provider's, gets the error
+ * event alone, as the passthrough sent it.
  */
 int
 agw_rsp_write_stream_error(agw_xstream_t *s, const agw_error_t *err)
@@ -763,6 +767,10 @@ agw_rsp_write_stream_error(agw_xstream_t *s, const agw_error_t *err)
 
     if (ws->ended) {
         return 0;
+    }
+
+    if (!ws->passthrough && agw_rsp_write_start(s, ws, NULL) != 0) {
+        return -1;
     }
 
     agw_rsp_ev(s, "error");
