@@ -14,7 +14,6 @@
 
 #include "tap.h"
 #include "agw_codec.h"
-#include "x_engine_stub.h"
 
 
 /*
