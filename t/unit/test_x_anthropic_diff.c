@@ -267,6 +267,24 @@ static const struct {
       "['file_path']}}],'tool_choice':{'type':'auto'},'metadata':{"
       "'user_id':'user_x'},'temperature':1}" },
 
+    /* the body t/125-claude-code-protocol.t holds: what current Claude
+     * Code sends with its betas */
+    { AGW_DIALECT_ANTHROPIC, "Claude Code's betas: adaptive thinking, "
+      "effort, deferred tools, context management",
+      "{'model':'claude-sonnet-4-5','messages':[{'role':'user','content':[{"
+      "'type':'text','text':'hi','cache_control':{'type':'ephemeral'}}]},"
+      "{'role':'system','content':'mid'}],'system':[{'type':'text','text':"
+      "'x-anthropic-billing-header: cc_version=2.1.332.18b; cc_entrypoint="
+      "sdk-cli;'},{'type':'text','text':'You are a Claude agent.',"
+      "'cache_control':{'type':'ephemeral'}}],'tools':[{'name':'Read',"
+      "'description':'r','input_schema':{'type':'object'}},{'name':'Later',"
+      "'description':'d','input_schema':{'type':'object'},'defer_loading':"
+      "true}],'metadata':{'user_id':'{\\'session_id\\':\\'5b1f\\'}'},"
+      "'max_tokens':32000,'thinking':{'type':'adaptive','display':"
+      "'omitted'},'context_management':{'edits':[{'type':"
+      "'clear_thinking_20251015','keep':'all'}]},'output_config':{'effort':"
+      "'high'},'stream':false}" },
+
     { AGW_DIALECT_ANTHROPIC, "thinking with signatures, stop sequences",
       "{'model':'m','max_tokens':4000,'thinking':{'type':'enabled',"
       "'budget_tokens':2000},'stop_sequences':['END'],'messages':[{'role':"
