@@ -254,6 +254,9 @@ agw_gem_call_chunk(agw_xstream_t *s, agw_gem_wstate_t *st, agw_gem_held_t *h)
     /* the slot is free again: the last one takes its place (a swap, so
      * each slot keeps its buffers for the next call) */
     st->held_bytes -= h->meta.len + h->args.len;
+    if (h->args.cap > AGW_GEM_KEEP) {
+        agw_buf_free(&h->args);
+    }
     last = st->nheld - 1;
     if ((uint32_t) (h - st->held) != last) {
         t = *h;
