@@ -633,6 +633,23 @@ check_writer(void)
     agw_buf_free(&x.out);
     xs_forget();
 
+    /* a call whose id came empty (an OpenAI-compatible provider's ""):
+     * no id given to the client, and nothing written out of place */
+    call.id = (agw_str_t) agw_str_lit("");
+    xs_open(&x, AGW_DIALECT_OPENAI);
+    xs_step(&x, AGW_STEP_START, 0, "", NULL);
+    xs_step(&x, AGW_STEP_BLOCK_START, 0, NULL, &call);
+    xs_step(&x, AGW_STEP_DELTA, 0, "{}", NULL);
+    xs_step(&x, AGW_STEP_BLOCK_STOP, 0, NULL, NULL);
+    ok(x.rc == 0 && strstr(x.out.data, "{\"functionCall\":{\"name\":"
+                           "\"get_weather\",\"args\":{}}}") != NULL,
+       "a call with an empty id goes out without one");
+    x.s.provider_done = 1;
+    xg_stream_close(&x);
+    agw_buf_free(&x.out);
+    xs_forget();
+    call.id = (agw_str_t) agw_str_lit("toolu_01");
+
     /* the bound on what is held */
     big = malloc(1024 * 1024 + 1);
     for (i = 0; i < 1024 * 1024; i++) {

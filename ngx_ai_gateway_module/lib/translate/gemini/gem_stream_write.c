@@ -56,6 +56,12 @@ agw_gem_suffix(agw_xstream_t *s, agw_gem_wstate_t *st, const agw_str_t *id)
 static void
 agw_gem_put_text(agw_jw_t *w, const agw_str_t *text)
 {
+    if (text->len == 0) {
+        /* nothing to put; and the escaper writes its terminating NUL
+         * even then, into a buffer that may have none yet */
+        return;
+    }
+
     if (text->kind == AGW_STR_JSON) {
         agw_jw_append(w, text->data, text->len);
     } else {
