@@ -239,7 +239,10 @@ agw_gem_call_chunk(agw_xstream_t *s, agw_gem_wstate_t *st, agw_gem_held_t *h)
     agw_jw_append(w, AGW_GEM_PREFIX "{\"functionCall\":{\"name\":\"",
                   sizeof(AGW_GEM_PREFIX "{\"functionCall\":{\"name\":\"")
                   - 1);
-    agw_jw_append(w, h->meta.data + h->id_len, h->name_len);
+    if (h->name_len > 0) {
+        /* (meta has no memory at all when id and name came empty) */
+        agw_jw_append(w, h->meta.data + h->id_len, h->name_len);
+    }
     agw_jw_append(w, "\",\"args\":", sizeof("\",\"args\":") - 1);
     agw_jw_append(w, text.data, text.len);
     if (h->id_len > 0) {
