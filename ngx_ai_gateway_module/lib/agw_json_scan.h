@@ -154,6 +154,11 @@ agw_json_ws(const char *p, const char *end)
  * below k: exact for the lowest such byte, which is all this needs
  * (borrows only run upwards).
  */
+#if defined(__SSE2__) && defined(__GNUC__) && !defined(AGW_JSON_NO_SIMD)
+#include <emmintrin.h>
+#define AGW_JSON_SSE2  1
+#endif
+
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ \
     && defined(__GNUC__)
 #define AGW_JSON_SWAR  1
@@ -173,15 +178,48 @@ agw_json_swar_eq(uint64_t v, unsigned char c)
  * How many bytes at p stand for themselves inside a JSON string: printable
  * ASCII but '"' and '\\' (control bytes are invalid, non-ASCII bytes need
  * their UTF-8 checked), up to n.
+ *
+ * This is where reading an agent's request spends its time: the request
+ * is mostly strings, and their text has an escape every few bytes (code,
+ * JSON inside strings), so a run is short (7 bytes on average in the
+ * benchmark's agent request) and the first block decides.  SSE2 (every
+ * x86-64 has it) tests 16 bytes a round: 15% faster than words of eight
+ * there; rounds of 32 bytes were slower, as most runs end in
+ * the first block.  Compared as signed bytes, both the control bytes and
+ * the bytes from 0x80 up are below ' ', so one compare finds both.  The
+ * eight-byte words finish what is left, and are the whole loop elsewhere.
  */
 static inline size_t
 agw_json_plain_run(const char *p, size_t n)
 {
     size_t         i = 0;
     unsigned char  c;
+#ifdef AGW_JSON_SSE2
+    __m128i        a, q, bs, sp;
+    unsigned       ma;
+#endif
 #ifdef AGW_JSON_SWAR
     uint64_t       v, hit;
+#endif
 
+#ifdef AGW_JSON_SSE2
+    q = _mm_set1_epi8('"');
+    bs = _mm_set1_epi8('\\');
+    sp = _mm_set1_epi8(' ');
+
+    for ( /* void */ ; i + 16 <= n; i += 16) {
+        a = _mm_loadu_si128((const __m128i *) (p + i));
+        ma = (unsigned) _mm_movemask_epi8(
+                 _mm_or_si128(_mm_cmplt_epi8(a, sp),
+                              _mm_or_si128(_mm_cmpeq_epi8(a, q),
+                                           _mm_cmpeq_epi8(a, bs))));
+        if (ma != 0) {
+            return i + (size_t) __builtin_ctz(ma);
+        }
+    }
+#endif
+
+#ifdef AGW_JSON_SWAR
     for ( /* void */ ; i + 8 <= n; i += 8) {
         memcpy(&v, p + i, 8);
         /* below 0x20 or from 0x80 up: (v - 0x20s) | v has the high bit */

@@ -492,7 +492,9 @@ test_writer(void)
     st.type = AGW_STEP_START;
     st.id = agw_str_bytes("chatcmpl-9", 10);
     st.usage = &u;
+    agw_usage_merge(&t.s.usage, &u);            /* the driver's part */
     agw_anthropic_codec.write_step(&t.s, &st);
+    ok(t.out.len == 0, "writer: message_start waits for the first block");
 
     memset(&st, 0, sizeof(st));
     st.type = AGW_STEP_BLOCK_START;

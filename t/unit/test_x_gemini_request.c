@@ -237,9 +237,8 @@ check_sdk_form(void)
     p = m ? m->parts : NULL;
     ok(m != NULL && m->role == AGW_ROLE_USER && p != NULL
        && p->type == AGW_PART_TOOL_RESULT && xg_str_is(&p->id, "c1")
-       && xg_str_is(&p->name, "f") && p->content != NULL
-       && p->content->type == AGW_PART_TEXT
-       && xg_str_is(&p->content->text, "{\"output\":2}"),
+       && xg_str_is(&p->name, "f")
+       && xg_str_is(&p->text, "{\"output\":2}"),
        "the function response: a tool result with the call's id");
 
     ok(req.tools != NULL && req.tools->next == NULL
@@ -297,7 +296,8 @@ check_ids(void)
                     "{\"function_response\":{\"name\":\"f\","
                     "\"response\":{\"r\":1}}},"
                     "{\"function_response\":{\"name\":\"f\","
-                    "\"response\": {\"r\": 2}}}]}],"
+                    "\"response\": {\"r\": 2, \"s\" : \"a \\\"b\\\" \\\\\","
+                    "\n \"t\":[1, \"\\\\\\\\\"]}}}]}],"
                     "\"system_instruction\":\"be kind\"}",
                     &a, &req, &err) == 0, "snake_case body reads"))
     {
@@ -315,8 +315,11 @@ check_ids(void)
        "calls get ids from their positions");
     ok(xg_str_is(&r0->id, "call_1_0") && xg_str_is(&r1->id, "call_1_1"),
        "two responses of one name answer its calls in order");
-    ok(xg_str_is(&r1->content->text, "{\"r\":2}"),
-       "a result's text is its response object, compact");
+    ok(xg_str_is(&r1->text,
+                 "{\"r\":2,\"s\":\"a \\\"b\\\" \\\\\",\"t\":[1,\"\\\\\\\\\"]}"),
+       "a result's text is its response object, compact (white space in "
+       "strings and escapes kept)");
+
     ok(req.system != NULL && xg_str_is(&req.system->text, "be kind"),
        "a plain string systemInstruction");
 

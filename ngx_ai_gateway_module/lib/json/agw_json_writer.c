@@ -136,25 +136,32 @@ agw_jw_array_end(agw_jw_t *w)
 void
 agw_jw_escape(agw_jw_t *w, const char *p, size_t len)
 {
+    char              *d;
     size_t             n;
+    agw_buf_t         *b;
     unsigned char      c;
     const char        *end, *q;
-    char               esc[6];
     static const char  hex[] = "0123456789abcdef";
 
     if (w->failed) {
         return;
     }
 
-    /* the usual case grows the buffer once */
-    if (agw_buf_reserve(w->out, len) != 0) {
-        w->failed = 1;
-        return;
-    }
-
+    b = w->out;
     end = p + len;
 
+    /*
+     * Room for what is left of the input plus one escape is made before
+     * each run, so runs and escapes are written straight into the buffer:
+     * text has an escape every few bytes, and a call per piece would cost
+     * more than the copying.  The buffer grows only when escapes add up.
+     */
     while (p < end) {
+        if (agw_buf_reserve(b, (size_t) (end - p) + 6) != 0) {
+            w->failed = 1;
+            return;
+        }
+
         q = p + agw_json_plain_run(p, (size_t) (end - p));
 
         while (q < end && (unsigned char) *q >= 0x80) {
@@ -167,56 +174,87 @@ agw_jw_escape(agw_jw_t *w, const char *p, size_t len)
             q += agw_json_plain_run(q, (size_t) (end - q));
         }
 
-        agw_jw_put(w, p, (size_t) (q - p));
+        memcpy(b->data + b->len, p, (size_t) (q - p));
+        b->len += (size_t) (q - p);
 
         if (q == end) {
             break;
         }
 
         c = (unsigned char) *q;
-        esc[0] = '\\';
+        d = b->data + b->len;
+        d[0] = '\\';
         n = 2;
 
         switch (c) {
-        case '"':  esc[1] = '"';  break;
-        case '\\': esc[1] = '\\'; break;
-        case '\n': esc[1] = 'n';  break;
-        case '\r': esc[1] = 'r';  break;
-        case '\t': esc[1] = 't';  break;
-        case '\b': esc[1] = 'b';  break;
-        case '\f': esc[1] = 'f';  break;
+        case '"':  d[1] = '"';  break;
+        case '\\': d[1] = '\\'; break;
+        case '\n': d[1] = 'n';  break;
+        case '\r': d[1] = 'r';  break;
+        case '\t': d[1] = 't';  break;
+        case '\b': d[1] = 'b';  break;
+        case '\f': d[1] = 'f';  break;
         default:
             if (c >= 0x80) {
-                memcpy(esc, "\\ufffd", 6);
+                memcpy(d, "\\ufffd", 6);
             } else {
-                memcpy(esc, "\\u00", 4);
-                esc[4] = hex[c >> 4];
-                esc[5] = hex[c & 0xf];
+                memcpy(d, "\\u00", 4);
+                d[4] = hex[c >> 4];
+                d[5] = hex[c & 0xf];
             }
 
             n = 6;
         }
 
-        agw_jw_put(w, esc, n);
+        b->len += n;
         p = q + 1;
     }
+
+    b->data[b->len] = '\0';
 }
 
 
-/* A string's characters between quotes, in the form its kind asks. */
+/*
+ * A string's characters between quotes, in the form its kind asks, and
+ * then the byte that follows (':' after a key, or none).  A JSON-kind
+ * string, the usual case, is one reserve and one copy.
+ */
 static void
-agw_jw_quoted(agw_jw_t *w, const agw_str_t *s)
+agw_jw_quoted(agw_jw_t *w, const agw_str_t *s, char after)
 {
-    agw_jw_put(w, "\"", 1);
+    char       *d;
+    agw_buf_t  *b;
 
-    if (s->kind == AGW_STR_JSON) {
-        agw_jw_put(w, s->data, s->len);     /* validated: as it came */
-
-    } else {
-        agw_jw_escape(w, s->data, s->len);
+    if (w->failed) {
+        return;
     }
 
-    agw_jw_put(w, "\"", 1);
+    b = w->out;
+
+    if (s->kind != AGW_STR_JSON) {
+        agw_jw_put(w, "\"", 1);
+        agw_jw_escape(w, s->data, s->len);
+        agw_jw_put(w, after ? "\":" : "\"", after ? 2 : 1);
+        return;
+    }
+
+    if (agw_buf_reserve(b, (size_t) s->len + 3) != 0) {
+        w->failed = 1;
+        return;
+    }
+
+    d = b->data + b->len;
+    *d++ = '"';
+    memcpy(d, s->data, s->len);     /* validated: as it came */
+    d += s->len;
+    *d++ = '"';
+
+    if (after) {
+        *d++ = after;
+    }
+
+    *d = '\0';
+    b->len = (size_t) (d - b->data);
 }
 
 
@@ -246,8 +284,7 @@ agw_jw_key_str(agw_jw_t *w, const agw_str_t *key)
         return;
     }
 
-    agw_jw_quoted(w, key);
-    agw_jw_put(w, ":", 1);
+    agw_jw_quoted(w, key, ':');
 
     w->key = 1;
 }
@@ -260,7 +297,7 @@ agw_jw_str(agw_jw_t *w, const agw_str_t *s)
         return;
     }
 
-    agw_jw_quoted(w, s);
+    agw_jw_quoted(w, s, 0);
 }
 
 

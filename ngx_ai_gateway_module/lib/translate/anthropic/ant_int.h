@@ -197,6 +197,7 @@ typedef struct {
 
 /* The client side: steps written as Anthropic events. */
 typedef struct {
+    char                 id[128];   /* START's id, for message_start */
     uint32_t             next;      /* the index the next block gets */
     uint32_t             step;      /* the open block's step index */
     uint32_t             tools;     /* tool_use blocks so far */
@@ -204,6 +205,7 @@ typedef struct {
     uint8_t              finish;    /* agw_finish_t, held for the end */
     uint8_t              started;   /* message_start sent */
     uint8_t              ended;     /* message_stop or error sent */
+    uint8_t              id_len;
 } agw_ant_wstate_t;
 
 /* A malformed provider stream: its error recorded (502), -1 returned; the

@@ -13,22 +13,6 @@
 
 /* Reading */
 
-static void
-agw_ant_request_init(agw_request_t *req)
-{
-    memset(req, 0, sizeof(agw_request_t));
-
-    req->parallel_tools = -1;
-    req->store = -1;
-    req->max_tokens = -1;
-    req->n = -1;
-    req->format_strict = -1;
-    req->thinking_budget = -1;
-    req->thinking = -1;
-    req->include_thoughts = -1;
-}
-
-
 /* A number member kept as its text; another type is read as absent, as
  * the old path did. */
 static int
@@ -577,7 +561,7 @@ agw_ant_read_request(const char *body, size_t len, agw_arena_t *a,
     agw_jr_t   r;
     agw_str_t  key;
 
-    agw_ant_request_init(req);
+    agw_request_init(req);
     seen = 0;
     agw_jr_init(&r, body, len);
 
@@ -832,7 +816,9 @@ agw_ant_count_cache(const agw_ant_wr_t *c)
                  && p->type != AGW_PART_REDACTED_THINKING
                  && p->type != AGW_PART_OTHER;
 
-            if (p->type == AGW_PART_TOOL_RESULT) {
+            if (p->type == AGW_PART_TOOL_RESULT && !agw_str_set(&p->text)
+                && !agw_str_set(&p->raw))
+            {
                 for (q = p->content; q != NULL; q = q->next) {
                     n += q->cache != AGW_CACHE_NONE
                          && (q->type == AGW_PART_IMAGE
@@ -937,6 +923,12 @@ agw_ant_tool_result(agw_ant_wr_t *c, const agw_part_t *p)
             agw_jw_str(w, &p->text);
         }
 
+    } else if (agw_str_set(&p->raw)) {
+        /* Gemini's response object: its JSON text is the result, as a
+         * string (the parts a Gemini reader adds say the same) */
+        agw_jw_key(w, "content");
+        agw_jw_str(w, &p->raw);
+
     } else if (p->content != NULL) {
         open = 0;
 
@@ -974,10 +966,6 @@ agw_ant_tool_result(agw_ant_wr_t *c, const agw_part_t *p)
             agw_jw_array_end(w);
         }
 
-    } else if (agw_str_set(&p->raw)) {
-        /* Gemini's response object: its JSON text is the result */
-        agw_jw_key(w, "content");
-        agw_jw_str(w, &p->raw);
     }
 
     if (p->is_error) {

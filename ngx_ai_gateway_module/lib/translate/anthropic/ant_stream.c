@@ -669,18 +669,18 @@ agw_ant_uint(agw_jw_t *w, uint32_t n)
 }
 
 
+/*
+ * message_start, sent before the first block (or the end): by then the
+ * provider's first event has said what it knows of the usage (a Gemini
+ * chunk carries its counts after its text).
+ */
 static void
-agw_ant_message_start_event(agw_xstream_t *s, const agw_step_t *step)
+agw_ant_message_start_event(agw_xstream_t *s, agw_ant_wstate_t *st)
 {
-    agw_jw_t     *w = &s->w;
-    agw_usage_t   u;
+    agw_jw_t   *w = &s->w;
+    agw_str_t   id;
 
     static const agw_str_t  gen = agw_str_lit("msg_gateway");
-
-    u = s->usage;
-    if (step != NULL && step->usage != NULL) {
-        agw_usage_merge(&u, step->usage);
-    }
 
     agw_ant_frame(w, "message_start");
     agw_jw_object(w);
@@ -689,11 +689,17 @@ agw_ant_message_start_event(agw_xstream_t *s, const agw_step_t *step)
     agw_jw_key(w, "message");
     agw_jw_object(w);
     agw_jw_key(w, "id");
-    if (step != NULL && agw_str_set(&step->id) && step->id.len > 0) {
-        agw_jw_str(w, &step->id);
+
+    if (st->id_len > 0) {
+        id.data = st->id;
+        id.len = st->id_len;
+        id.kind = AGW_STR_JSON;
+        id.escaped = 1;
+        agw_jw_str(w, &id);
     } else {
         agw_jw_str(w, &gen);
     }
+
     agw_jw_key(w, "type");
     agw_jw_lit(w, "message");
     agw_jw_key(w, "role");
@@ -710,7 +716,7 @@ agw_ant_message_start_event(agw_xstream_t *s, const agw_step_t *step)
     agw_jw_key(w, "usage");
     /* output is not known yet, and a provider that reports usage at the
      * end leaves input at 0 here: message_delta has the final numbers */
-    agw_ant_usage_write(w, &u, 0);
+    agw_ant_usage_write(w, &s->usage, 0);
     agw_jw_object_end(w);
     agw_jw_object_end(w);
     agw_ant_frame_end(w);
@@ -893,12 +899,12 @@ agw_ant_block_start_event(agw_xstream_t *s, agw_ant_wstate_t *st,
 
 
 /*
- * The client side's state, with message_start sent first (from START's
- * id and usage when the step is one); NULL once the stream has ended:
- * nothing goes after message_stop or the error event.
+ * The client side's state, with message_start sent first when open says
+ * an event is to follow; NULL once the stream has ended: nothing goes
+ * after message_stop or the error event.
  */
 static agw_ant_wstate_t *
-agw_ant_writing(agw_xstream_t *s, const agw_step_t *step)
+agw_ant_writing(agw_xstream_t *s, int open)
 {
     agw_ant_wstate_t  *st;
 
@@ -908,12 +914,49 @@ agw_ant_writing(agw_xstream_t *s, const agw_step_t *step)
         return NULL;
     }
 
-    if (!st->started) {
+    if (!st->started && open) {
         st->started = 1;
-        agw_ant_message_start_event(s, step);
+        agw_ant_message_start_event(s, st);
     }
 
     return st;
+}
+
+
+/* START's id, kept for message_start (as it came: JSON kind, or plain
+ * bytes escaped now); one too long for the state is made up. */
+static void
+agw_ant_keep_id(agw_xstream_t *s, agw_ant_wstate_t *st, const agw_str_t *id)
+{
+    agw_buf_t  b;
+    agw_jw_t   w;
+
+    st->id_len = 0;
+
+    if (!agw_str_set(id) || id->len == 0) {
+        return;
+    }
+
+    if (id->kind == AGW_STR_JSON) {
+        if (id->len < sizeof(st->id)) {
+            memcpy(st->id, id->data, id->len);
+            st->id_len = (uint8_t) id->len;
+        }
+        return;
+    }
+
+    b.data = NULL;
+    b.len = 0;
+    b.cap = 0;
+    agw_jw_init(&w, &b);
+    agw_jw_escape(&w, id->data, id->len);
+
+    if (!w.failed && b.len < sizeof(st->id)) {
+        memcpy(st->id, b.data, b.len);
+        st->id_len = (uint8_t) b.len;
+    }
+
+    agw_buf_free(&b);
 }
 
 
@@ -923,8 +966,17 @@ agw_ant_write_step(agw_xstream_t *s, const agw_step_t *step)
     agw_jw_t          *w = &s->w;
     agw_ant_wstate_t  *st;
 
-    st = agw_ant_writing(s, step->type == AGW_STEP_START ? step : NULL);
-    if (st == NULL) {
+    if (step->type == AGW_STEP_START) {
+        st = s->wstate;
+        if (!st->started && !st->ended) {
+            agw_ant_keep_id(s, st, &step->id);
+        }
+        return 0;
+    }
+
+    st = agw_ant_writing(s, step->type == AGW_STEP_BLOCK_START
+                            || step->type == AGW_STEP_FINISH);
+    if (st == NULL || !st->started) {
         return 0;
     }
 
@@ -996,7 +1048,7 @@ agw_ant_write_end(agw_xstream_t *s)
     agw_jw_t          *w = &s->w;
     agw_ant_wstate_t  *st;
 
-    st = agw_ant_writing(s, NULL);
+    st = agw_ant_writing(s, 1);
     if (st == NULL) {
         return 0;
     }

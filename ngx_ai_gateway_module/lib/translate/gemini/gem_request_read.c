@@ -52,7 +52,24 @@ typedef struct {
     agw_str_t        json_schema;   /* responseJsonSchema */
     agw_str_t        schema;        /* responseSchema (OpenAPI) */
     int              contents;      /* contents came */
+
+    /* where the reader is, said only when something is wrong there */
+    const char      *at_fmt;
+    size_t           at_i;
+    size_t           at_j;
+    char             at[96];
 } agw_gem_rreq_t;
+
+
+/* "contents[2].parts[0]": formatted only for an error's message. */
+static const char *
+agw_gem_at(agw_gem_rreq_t *c)
+{
+    snprintf(c->at, sizeof(c->at), c->at_fmt ? c->at_fmt : "the body",
+             c->at_i, c->at_j);
+
+    return c->at;
+}
 
 
 /*
@@ -95,16 +112,14 @@ agw_gem_new_part(agw_gem_rreq_t *c, agw_part_type_t type)
 /* inlineData / fileData: {mimeType, data} or {mimeType, fileUri}. */
 static int
 agw_gem_blob(agw_gem_rreq_t *c, agw_str_t *mime, agw_str_t *data,
-    agw_str_t *uri, const char *where)
+    agw_str_t *uri, const char *member)
 {
     int        rc;
-    char       msg[128];
+    char       msg[160];
     agw_str_t  key;
 
-    snprintf(msg, sizeof(msg), "%s must be an object of strings", where);
-
     if (agw_jr_object(&c->r) != 0) {
-        return agw_gem_bad(c, msg);
+        goto bad;
     }
 
     while ((rc = agw_jr_member(&c->r, &key)) == 1) {
@@ -118,11 +133,20 @@ agw_gem_blob(agw_gem_rreq_t *c, agw_str_t *mime, agw_str_t *data,
             rc = agw_jr_value(&c->r, NULL);
         }
         if (rc != 0) {
-            return agw_gem_bad(c, msg);
+            goto bad;
         }
     }
 
-    return rc < 0 ? agw_gem_bad(c, msg) : 0;
+    if (rc == 0) {
+        return 0;
+    }
+
+bad:
+
+    snprintf(msg, sizeof(msg), "%s.%s must be an object of strings",
+             agw_gem_at(c), member);
+
+    return agw_gem_bad(c, msg);
 }
 
 
@@ -156,17 +180,18 @@ enum {
 /* functionCall {name, args, id} or functionResponse {name, response, id}
  * (response also as "output", which old clients send). */
 static int
-agw_gem_function(agw_gem_rreq_t *c, agw_gem_rpart_t *p, int call,
-    const char *where)
+agw_gem_function(agw_gem_rreq_t *c, agw_gem_rpart_t *p, int call)
 {
-    int        rc;
-    char       msg[160];
-    agw_str_t  key;
+    int          rc;
+    char         msg[192];
+    agw_str_t    key;
+    const char  *what;
 
-    snprintf(msg, sizeof(msg), "%s.%s must be an object", where,
-             call ? "functionCall" : "functionResponse");
+    what = call ? "functionCall" : "functionResponse";
 
     if (agw_jr_object(&c->r) != 0) {
+        snprintf(msg, sizeof(msg), "%s.%s must be an object", agw_gem_at(c),
+                 what);
         return agw_gem_bad(c, msg);
     }
 
@@ -190,25 +215,25 @@ agw_gem_function(agw_gem_rreq_t *c, agw_gem_rpart_t *p, int call,
              * far is no call */
             return agw_gem_invalid(c->err, "%s.functionCall: streamed "
                                    "partialArgs cannot be translated",
-                                   where);
+                                   agw_gem_at(c));
         } else {
             rc = agw_jr_value(&c->r, NULL);
         }
         if (rc != 0) {
             snprintf(msg, sizeof(msg), "%s.%s.%.*s has the wrong type",
-                     where, call ? "functionCall" : "functionResponse",
+                     agw_gem_at(c), what,
                      (int) (key.len < 40 ? key.len : 40), key.data);
             return agw_gem_bad(c, msg);
         }
     }
 
     if (rc < 0) {
-        return agw_gem_bad(c, msg);
+        return agw_gem_bad(c, "");
     }
 
     if (!agw_str_set(&p->name)) {
-        return agw_gem_invalid(c->err, "%s.%s needs a name", where,
-                               call ? "functionCall" : "functionResponse");
+        return agw_gem_invalid(c->err, "%s.%s needs a name", agw_gem_at(c),
+                               what);
     }
 
     return 0;
@@ -216,14 +241,14 @@ agw_gem_function(agw_gem_rreq_t *c, agw_gem_rpart_t *p, int call,
 
 
 static int
-agw_gem_read_part(agw_gem_rreq_t *c, agw_gem_rpart_t *p, const char *where)
+agw_gem_read_part(agw_gem_rreq_t *c, agw_gem_rpart_t *p)
 {
     int        rc, v;
     char       msg[160];
     agw_str_t  key;
 
     if (agw_jr_object(&c->r) != 0) {
-        snprintf(msg, sizeof(msg), "%s must be an object", where);
+        snprintf(msg, sizeof(msg), "%s must be an object", agw_gem_at(c));
         return agw_gem_bad(c, msg);
     }
 
@@ -242,23 +267,21 @@ agw_gem_read_part(agw_gem_rreq_t *c, agw_gem_rpart_t *p, const char *where)
             rc = agw_jr_string(&c->r, &p->signature);
 
         } else if (agw_gem_key(&key, "inlineData", "inline_data")) {
-            snprintf(msg, sizeof(msg), "%s.inlineData", where);
-            if (agw_gem_blob(c, &p->mime, &p->data, NULL, msg) != 0) {
+            if (agw_gem_blob(c, &p->mime, &p->data, NULL, "inlineData") != 0) {
                 return -1;
             }
             rc = 0;
             p->kind = AGW_GEM_P_INLINE;
 
         } else if (agw_gem_key(&key, "fileData", "file_data")) {
-            snprintf(msg, sizeof(msg), "%s.fileData", where);
-            if (agw_gem_blob(c, &p->mime, NULL, &p->uri, msg) != 0) {
+            if (agw_gem_blob(c, &p->mime, NULL, &p->uri, "fileData") != 0) {
                 return -1;
             }
             rc = 0;
             p->kind = AGW_GEM_P_FILE;
 
         } else if (agw_gem_key(&key, "functionCall", "function_call")) {
-            if (agw_gem_function(c, p, 1, where) != 0) {
+            if (agw_gem_function(c, p, 1) != 0) {
                 return -1;
             }
             rc = 0;
@@ -267,7 +290,7 @@ agw_gem_read_part(agw_gem_rreq_t *c, agw_gem_rpart_t *p, const char *where)
         } else if (agw_gem_key(&key, "functionResponse",
                                "function_response"))
         {
-            if (agw_gem_function(c, p, 0, where) != 0) {
+            if (agw_gem_function(c, p, 0) != 0) {
                 return -1;
             }
             rc = 0;
@@ -285,7 +308,8 @@ agw_gem_read_part(agw_gem_rreq_t *c, agw_gem_rpart_t *p, const char *where)
         }
 
         if (rc != 0) {
-            snprintf(msg, sizeof(msg), "%s.%.*s has the wrong type", where,
+            snprintf(msg, sizeof(msg), "%s.%.*s has the wrong type",
+                     agw_gem_at(c),
                      (int) (key.len < 40 ? key.len : 40), key.data);
             return agw_gem_bad(c, msg);
         }
@@ -310,14 +334,14 @@ agw_gem_read_part(agw_gem_rreq_t *c, agw_gem_rpart_t *p, const char *where)
  * anything else cannot be said to another provider.
  */
 static agw_part_t *
-agw_gem_user_media(agw_gem_rreq_t *c, agw_gem_rpart_t *p, const char *where)
+agw_gem_user_media(agw_gem_rreq_t *c, agw_gem_rpart_t *p)
 {
     agw_part_t  *part;
 
     if (p->kind == AGW_GEM_P_INLINE) {
         if (!agw_str_set(&p->mime) || !agw_str_set(&p->data)) {
             agw_gem_invalid(c->err, "%s.inlineData needs mimeType and data",
-                            where);
+                            agw_gem_at(c));
             return NULL;
         }
 
@@ -358,7 +382,7 @@ agw_gem_user_media(agw_gem_rreq_t *c, agw_gem_rpart_t *p, const char *where)
         }
 
         agw_gem_invalid(c->err, "%s.inlineData: mimeType \"%.*s\" cannot be "
-                        "sent to this provider", where,
+                        "sent to this provider", agw_gem_at(c),
                         (int) (p->mime.len < 64 ? p->mime.len : 64),
                         p->mime.data);
         return NULL;
@@ -366,7 +390,7 @@ agw_gem_user_media(agw_gem_rreq_t *c, agw_gem_rpart_t *p, const char *where)
 
     if (p->kind == AGW_GEM_P_FILE) {
         if (!agw_str_set(&p->uri)) {
-            agw_gem_invalid(c->err, "%s.fileData needs a fileUri", where);
+            agw_gem_invalid(c->err, "%s.fileData needs a fileUri", agw_gem_at(c));
             return NULL;
         }
 
@@ -374,7 +398,7 @@ agw_gem_user_media(agw_gem_rreq_t *c, agw_gem_rpart_t *p, const char *where)
             && !(p->mime.len >= 6 && memcmp(p->mime.data, "image/", 6) == 0))
         {
             agw_gem_invalid(c->err, "%s.fileData: mimeType \"%.*s\" cannot "
-                            "be sent to this provider", where,
+                            "be sent to this provider", agw_gem_at(c),
                             (int) (p->mime.len < 64 ? p->mime.len : 64),
                             p->mime.data);
             return NULL;
@@ -390,26 +414,25 @@ agw_gem_user_media(agw_gem_rreq_t *c, agw_gem_rpart_t *p, const char *where)
     }
 
     agw_gem_invalid(c->err, "%s: a part of this kind cannot be sent to this "
-                    "provider", where);
+                    "provider", agw_gem_at(c));
     return NULL;
 }
 
 
 /*
- * A tool result's text: the response object's JSON, compact (what the
- * other dialects carry as a result's content), and the object itself for
- * a writer that wants it whole.
+ * A tool result: the response object's JSON, compact, as the result's one
+ * string (what the other dialects carry as its content), and the object
+ * itself (raw) for a writer that wants it whole.
  */
 static agw_part_t *
 agw_gem_tool_result(agw_gem_rreq_t *c, agw_gem_rpart_t *p, size_t ci,
     size_t pi)
 {
-    agw_part_t      *part, *text;
+    agw_part_t      *part;
     agw_gem_call_t  *call;
 
     part = agw_gem_new_part(c, AGW_PART_TOOL_RESULT);
-    text = agw_gem_new_part(c, AGW_PART_TEXT);
-    if (part == NULL || text == NULL) {
+    if (part == NULL) {
         return NULL;
     }
 
@@ -448,8 +471,8 @@ agw_gem_tool_result(agw_gem_rreq_t *c, agw_gem_rpart_t *p, size_t ci,
         part->raw.kind = AGW_STR_VALUE;
     }
 
-    text->text = part->raw;
-    part->content = text;
+    /* one string, as the other dialects' tool results often are */
+    part->text = part->raw;
 
     return part;
 }
@@ -463,7 +486,6 @@ agw_gem_tool_result(agw_gem_rreq_t *c, agw_gem_rpart_t *p, size_t ci,
 static int
 agw_gem_user_turn(agw_gem_rreq_t *c, size_t ci, agw_gem_rpart_t *list)
 {
-    char              where[64];
     size_t            pi;
     agw_msg_t        *m;
     agw_part_t       *part, **results, **rest, *rest_head;
@@ -480,7 +502,9 @@ agw_gem_user_turn(agw_gem_rreq_t *c, size_t ci, agw_gem_rpart_t *list)
     rest = &rest_head;
 
     for (pi = 0, pp = list; pp != NULL; pi++, pp = pp->next) {
-        snprintf(where, sizeof(where), "contents[%zu].parts[%zu]", ci, pi);
+        c->at_fmt = "contents[%zu].parts[%zu]";
+        c->at_i = ci;
+        c->at_j = pi;
 
         switch (pp->kind) {
 
@@ -512,7 +536,7 @@ agw_gem_user_turn(agw_gem_rreq_t *c, size_t ci, agw_gem_rpart_t *list)
             /* fall through */
 
         default:
-            part = agw_gem_user_media(c, pp, where);
+            part = agw_gem_user_media(c, pp);
             if (part == NULL) {
                 return -1;
             }
@@ -548,7 +572,6 @@ agw_gem_user_turn(agw_gem_rreq_t *c, size_t ci, agw_gem_rpart_t *list)
 static int
 agw_gem_model_turn(agw_gem_rreq_t *c, size_t ci, agw_gem_rpart_t *list)
 {
-    char              where[64];
     size_t            pi, ncalls;
     agw_msg_t        *m;
     agw_part_t       *part, **tail;
@@ -567,7 +590,9 @@ agw_gem_model_turn(agw_gem_rreq_t *c, size_t ci, agw_gem_rpart_t *list)
     ncalls = 0;
 
     for (pi = 0, pp = list; pp != NULL; pi++, pp = pp->next) {
-        snprintf(where, sizeof(where), "contents[%zu].parts[%zu]", ci, pi);
+        c->at_fmt = "contents[%zu].parts[%zu]";
+        c->at_i = ci;
+        c->at_j = pi;
 
         switch (pp->kind) {
 
@@ -625,7 +650,7 @@ agw_gem_model_turn(agw_gem_rreq_t *c, size_t ci, agw_gem_rpart_t *list)
         default:
             return agw_gem_invalid(c->err, "%s: a model turn with files or "
                                    "code execution cannot be sent to this "
-                                   "provider", where);
+                                   "provider", agw_gem_at(c));
         }
 
         part->signature = pp->signature;
@@ -644,7 +669,7 @@ static int
 agw_gem_contents(agw_gem_rreq_t *c)
 {
     int               rc;
-    char              msg[96], where[64];
+    char              msg[96];
     size_t            ci, pi;
     agw_str_t         key, role;
     agw_gem_rpart_t  *list, **tail, *p;
@@ -654,8 +679,9 @@ agw_gem_contents(agw_gem_rreq_t *c)
     }
 
     for (ci = 0; (rc = agw_jr_element(&c->r)) == 1; ci++) {
-        snprintf(msg, sizeof(msg), "contents[%zu] must be an object", ci);
         if (agw_jr_object(&c->r) != 0) {
+            snprintf(msg, sizeof(msg), "contents[%zu] must be an object",
+                     ci);
             return agw_gem_bad(c, msg);
         }
 
@@ -683,22 +709,23 @@ agw_gem_contents(agw_gem_rreq_t *c)
                 continue;
             }
 
-            snprintf(msg, sizeof(msg), "contents[%zu].parts must be an "
-                     "array", ci);
             if (agw_jr_array(&c->r) != 0) {
+                snprintf(msg, sizeof(msg), "contents[%zu].parts must be an "
+                         "array", ci);
                 return agw_gem_bad(c, msg);
             }
 
             list = NULL;
             tail = &list;
             for (pi = 0; (rc = agw_jr_element(&c->r)) == 1; pi++) {
-                snprintf(where, sizeof(where), "contents[%zu].parts[%zu]",
-                         ci, pi);
+                c->at_fmt = "contents[%zu].parts[%zu]";
+                c->at_i = ci;
+                c->at_j = pi;
                 p = agw_gem_alloc(c, sizeof(agw_gem_rpart_t));
                 if (p == NULL) {
                     return -1;
                 }
-                if (agw_gem_read_part(c, p, where) != 0) {
+                if (agw_gem_read_part(c, p) != 0) {
                     return -1;
                 }
                 *tail = p;
@@ -751,7 +778,6 @@ static int
 agw_gem_system(agw_gem_rreq_t *c)
 {
     int               rc, parts;
-    char              where[64];
     size_t            pi;
     agw_str_t         key, text;
     agw_part_t       *part, **tail;
@@ -793,15 +819,16 @@ agw_gem_system(agw_gem_rreq_t *c)
         parts = 1;
 
         for (pi = 0; (rc = agw_jr_element(&c->r)) == 1; pi++) {
-            snprintf(where, sizeof(where), "systemInstruction.parts[%zu]",
-                     pi);
+            c->at_fmt = "systemInstruction.parts[%zu]";
+            c->at_i = pi;
             memset(&p, 0, sizeof(p));
-            if (agw_gem_read_part(c, &p, where) != 0) {
+            if (agw_gem_read_part(c, &p) != 0) {
                 return -1;
             }
             if (p.kind != AGW_GEM_P_TEXT) {
                 return agw_gem_invalid(c->err, "%s: systemInstruction may "
-                                       "only hold text parts", where);
+                                       "only hold text parts",
+                                       agw_gem_at(c));
             }
             part = agw_gem_new_part(c, AGW_PART_TEXT);
             if (part == NULL) {
@@ -834,7 +861,7 @@ static int
 agw_gem_declarations(agw_gem_rreq_t *c, agw_tool_t ***tail, size_t ti)
 {
     int          rc;
-    char         where[80];
+    char         where[160];
     size_t       di;
     agw_str_t    key, json, openapi;
     agw_tool_t  *t;
@@ -846,8 +873,9 @@ agw_gem_declarations(agw_gem_rreq_t *c, agw_tool_t ***tail, size_t ti)
     }
 
     for (di = 0; (rc = agw_jr_element(&c->r)) == 1; di++) {
-        snprintf(where, sizeof(where), "tools[%zu].functionDeclarations[%zu]",
-                 ti, di);
+        c->at_fmt = "tools[%zu].functionDeclarations[%zu]";
+        c->at_i = ti;
+        c->at_j = di;
 
         t = agw_gem_alloc(c, sizeof(agw_tool_t));
         if (t == NULL) {
@@ -877,9 +905,9 @@ agw_gem_declarations(agw_gem_rreq_t *c, agw_tool_t ***tail, size_t ti)
                 rc = agw_jr_value(&c->r, NULL);
             }
             if (rc != 0) {
-                snprintf(where + strlen(where), sizeof(where) - strlen(where),
-                         ".%.*s has the wrong type",
-                         (int) (key.len < 24 ? key.len : 24), key.data);
+                snprintf(where, sizeof(where), "%s.%.*s has the wrong type",
+                         agw_gem_at(c), (int) (key.len < 24 ? key.len : 24),
+                         key.data);
                 return agw_gem_bad(c, where);
             }
         }
@@ -888,7 +916,7 @@ agw_gem_declarations(agw_gem_rreq_t *c, agw_tool_t ***tail, size_t ti)
         }
 
         if (!agw_str_set(&t->name)) {
-            return agw_gem_invalid(c->err, "%s needs a name", where);
+            return agw_gem_invalid(c->err, "%s needs a name", agw_gem_at(c));
         }
 
         if (agw_str_set(&json)) {

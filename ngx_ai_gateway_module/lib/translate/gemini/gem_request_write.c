@@ -921,6 +921,15 @@ agw_gem_write_request(const agw_request_t *req, const agw_request_ctx_t *o,
     agw_gem_wreq_t  c;
 
     memset(err, 0, sizeof(*err));
+
+    if (agw_str_set(&req->previous_response_id)) {
+        /* the history is on OpenAI's side: sent without it, the model
+         * would answer a conversation it never saw */
+        return agw_gem_invalid(err, "previous_response_id: a Gemini "
+                               "provider keeps no conversation; send the "
+                               "whole input instead");
+    }
+
     memset(&c, 0, sizeof(c));
     c.req = req;
     c.err = err;

@@ -543,6 +543,8 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         step.id = c.rid;
         step.model = c.model;
         step.created = -1;
+        /* the prompt's count, for a message_start that says it */
+        step.usage = c.has_usage ? &c.usage : NULL;
         if (agw_stream_step(s, &step) != 0) {
             return -1;
         }

@@ -5,6 +5,7 @@
  */
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -267,75 +268,92 @@ agw_gem_call_id(agw_arena_t *a, const agw_str_t *rid, size_t ai, size_t b)
 }
 
 
+/* The offset just past the string whose opening quote is at i: memchr
+ * finds each quote (a tool result's long text is skipped at its speed),
+ * the backslashes before it say whether it ends the string. */
+static size_t
+agw_gem_skip_string(const char *p, size_t len, size_t i)
+{
+    size_t       k, n;
+    const char  *q;
+
+    for (k = i + 1; k < len; k = (size_t) (q - p) + 1) {
+        q = memchr(p + k, '"', len - k);
+        if (q == NULL) {
+            return len;
+        }
+        for (n = 0; q - n - 1 > p + i && q[-1 - (ptrdiff_t) n] == '\\'; n++) {
+            /* void */
+        }
+        if (n % 2 == 0) {
+            return (size_t) (q - p) + 1;
+        }
+    }
+
+    return len;
+}
+
+
+#define agw_gem_space(c)  ((c) == ' ' || (c) == '\n' || (c) == '\r'        \
+                           || (c) == '\t')
+
+
 agw_str_t
 agw_gem_compact(agw_arena_t *a, const agw_str_t *value)
 {
-    int          in;
     char        *dst, *q;
-    size_t       i;
+    size_t       i, j, len;
     const char  *p;
     agw_str_t    out;
 
     p = value->data;
-    in = 0;
+    len = value->len;
 
-    for (i = 0; i < value->len; i++) {
-        if (in) {
-            if (p[i] == '\\') {
-                i++;
-            } else if (p[i] == '"') {
-                in = 0;
-            }
-        } else if (p[i] == '"') {
-            in = 1;
-        } else if (p[i] == ' ' || p[i] == '\n' || p[i] == '\r'
-                   || p[i] == '\t')
-        {
+    for (i = 0; i < len; /* void */ ) {
+        if (p[i] == '"') {
+            i = agw_gem_skip_string(p, len, i);
+        } else if (agw_gem_space(p[i])) {
             break;
+        } else {
+            i++;
         }
     }
 
-    if (i >= value->len) {
-        return *value;
+    if (i >= len) {
+        return *value;              /* compact already: the usual case */
     }
 
-    dst = agw_arena_alloc(a, value->len);
+    out.data = NULL;
+    out.len = 0;
+    out.kind = AGW_STR_VALUE;
+    out.escaped = 0;
+
+    dst = agw_arena_alloc(a, len);
     if (dst == NULL) {
-        out.data = NULL;
-        out.len = 0;
-        out.kind = AGW_STR_VALUE;
-        out.escaped = 0;
         return out;
     }
 
     memcpy(dst, p, i);
     q = dst + i;
 
-    for ( /* void */ ; i < value->len; i++) {
-        if (in) {
-            if (p[i] == '\\') {
-                *q++ = p[i++];
-            } else if (p[i] == '"') {
-                in = 0;
-            }
-        } else if (p[i] == '"') {
-            in = 1;
-        } else if (p[i] == ' ' || p[i] == '\n' || p[i] == '\r'
-                   || p[i] == '\t')
-        {
-            continue;
+    while (i < len) {
+        if (p[i] == '"') {
+            j = agw_gem_skip_string(p, len, i);
+            memcpy(q, p + i, j - i);
+            q += j - i;
+            i = j;
+        } else if (agw_gem_space(p[i])) {
+            i++;
+        } else {
+            *q++ = p[i++];
         }
-        *q++ = p[i];
     }
 
     out.data = dst;
     out.len = (uint32_t) (q - dst);
-    out.kind = AGW_STR_VALUE;
-    out.escaped = 0;
 
     return out;
 }
-
 
 int
 agw_gem_is_object(const agw_str_t *text)
