@@ -568,27 +568,31 @@ agw_rsp_item(agw_rsp_rd_t *rd, uint32_t i)
                 continue;
             }
 
-            snprintf(field, sizeof(field), "%.*s", (int) key.len, key.data);
-
-            if (agw_rsp_parts(rd, field, i, &it.parts) != 0) {
+            if (agw_rsp_parts(rd, agw_str_is(&key, "content") ? "content"
+                                  : agw_str_is(&key, "output") ? "output"
+                                  : "summary", i, &it.parts)
+                != 0)
+            {
                 return -1;
             }
 
             continue;
         }
 
-        if (dst == NULL) {
+        if (dst == NULL || agw_jr_peek(&rd->r) == AGW_JR_NULL) {
             if (agw_rsp_skip(rd) != 0) {
                 return -1;
             }
             continue;
         }
 
-        snprintf(field, sizeof(field), "input[%u].%.*s", i,
-                 (int) (key.len > 20 ? 20 : key.len), key.data);
+        rc = agw_jr_string(&rd->r, dst);
 
-        if (agw_rsp_opt_string(rd, dst, field) != 0) {
-            return -1;
+        if (rc != 0) {
+            /* the field's name is only put together for the message */
+            snprintf(field, sizeof(field), "input[%u].%.*s", i,
+                     (int) (key.len > 20 ? 20 : key.len), key.data);
+            return agw_rsp_type(rd, rc, field, "a string");
         }
     }
 
