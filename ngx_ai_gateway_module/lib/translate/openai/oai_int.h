@@ -9,10 +9,22 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "agw_codec.h"
 #include "agw_json_reader.h"
 #include "agw_json_writer.h"
+
+
+/*
+ * Whether s holds the characters of the literal: agw_str_is(), with the
+ * common case (no escapes: the bytes are the characters) inline, since
+ * a reader compares each key it meets with several names.
+ */
+#define agw_oai_is(s, lit)                                                   \
+    ((s)->escaped ? agw_str_is(s, lit)                                       \
+                  : ((s)->len == sizeof(lit) - 1                             \
+                     && memcmp((s)->data, lit, sizeof(lit) - 1) == 0))
 
 
 /* Where a reader is, for error messages: "messages[2].content[0]". */
@@ -107,9 +119,19 @@ typedef struct {
 } agw_oai_held_t;
 
 
+#define AGW_OAI_PREFIX_MAX  256
+
 typedef struct {
     uint64_t         seen;      /* bit k: call k had its block */
     agw_oai_held_t  *held;      /* AGW_OAI_MAX_TOOLS entries, malloc'd */
+    char            *prefix;    /* the last chunk's bytes before its
+                                   first member that matters (malloc'd,
+                                   AGW_OAI_PREFIX_MAX) */
+    uint32_t         prefix_len;
+    uint16_t         prefix_comma;  /* rewrite: the comma before that
+                                       member; its model's value */
+    uint16_t         model_at;
+    uint16_t         model_end;
     size_t           held_bytes;
     uint32_t         nheld;
     uint32_t         index;     /* the open block's */

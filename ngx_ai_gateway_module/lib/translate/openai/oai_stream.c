@@ -43,6 +43,8 @@ typedef struct {
     agw_str_t    finish;
     agw_str_t    error;         /* "error": its text */
     agw_usage_t  usage;
+    int32_t      head;          /* where the first member that matters
+                                   starts; -1: unknown */
     uint8_t      choice;        /* the first choice was there */
     uint8_t      reasoning_content;
     uint8_t      has_usage;
@@ -438,23 +440,23 @@ agw_oai_read_call_delta(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_call_t *call)
     }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_is(&key, "index")) {
+        if (agw_oai_is(&key, "index")) {
             rc = agw_jr_int(r, &call->k);
 
-        } else if (agw_str_is(&key, "id")) {
+        } else if (agw_oai_is(&key, "id")) {
             rc = agw_jr_string(r, &call->id);
             if (rc == AGW_JR_TYPE) {
                 rc = agw_jr_null(r);
             }
 
-        } else if (agw_str_is(&key, "function")
+        } else if (agw_oai_is(&key, "function")
                    && agw_jr_peek(r) == AGW_JR_OBJECT)
         {
             rc = agw_jr_object(r);
             while (rc == 0 && (rc = agw_jr_member(r, &key)) == 1) {
-                if (agw_str_is(&key, "name")) {
+                if (agw_oai_is(&key, "name")) {
                     rc = agw_jr_string(r, &call->name);
-                } else if (agw_str_is(&key, "arguments")) {
+                } else if (agw_oai_is(&key, "arguments")) {
                     rc = agw_jr_string(r, &call->args);
                 } else {
                     rc = agw_jr_value(r, NULL);
@@ -464,7 +466,7 @@ agw_oai_read_call_delta(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_call_t *call)
                 }
             }
 
-        } else if (agw_str_is(&key, "extra_content")) {
+        } else if (agw_oai_is(&key, "extra_content")) {
             /* a Gemini thought signature (Google's OpenAI endpoint) */
             if (agw_oai_read_extra(c, r, &call->sig) != 0) {
                 return -1;
@@ -616,13 +618,13 @@ agw_oai_thinking_blocks(agw_xstream_t *s, agw_oai_rstate_t *rs,
         data.data = NULL;
 
         while ((rc = agw_jr_member(&r, &key)) == 1) {
-            if (agw_str_is(&key, "type")) {
+            if (agw_oai_is(&key, "type")) {
                 rc = agw_jr_string(&r, &type);
-            } else if (agw_str_is(&key, "thinking")) {
+            } else if (agw_oai_is(&key, "thinking")) {
                 rc = agw_jr_string(&r, &thinking);
-            } else if (agw_str_is(&key, "signature")) {
+            } else if (agw_oai_is(&key, "signature")) {
                 rc = agw_jr_string(&r, &sig);
-            } else if (agw_str_is(&key, "data")) {
+            } else if (agw_oai_is(&key, "data")) {
                 rc = agw_jr_string(&r, &data);
             } else {
                 rc = agw_jr_value(&r, NULL);
@@ -637,7 +639,7 @@ agw_oai_thinking_blocks(agw_xstream_t *s, agw_oai_rstate_t *rs,
             return 1;
         }
 
-        if (agw_str_is(&type, "redacted_thinking") && agw_str_set(&data)) {
+        if (agw_oai_is(&type, "redacted_thinking") && agw_str_set(&data)) {
             memset(&part, 0, sizeof(agw_part_t));
             part.type = AGW_PART_REDACTED_THINKING;
             part.data = data;
@@ -650,7 +652,7 @@ agw_oai_thinking_blocks(agw_xstream_t *s, agw_oai_rstate_t *rs,
             continue;
         }
 
-        if (!agw_str_is(&type, "thinking")) {
+        if (!agw_oai_is(&type, "thinking")) {
             continue;
         }
 
@@ -707,21 +709,21 @@ agw_oai_read_choice(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
     }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_is(&key, "delta") && agw_jr_peek(r) == AGW_JR_OBJECT) {
+        if (agw_oai_is(&key, "delta") && agw_jr_peek(r) == AGW_JR_OBJECT) {
             rc = agw_jr_object(r);
 
             while (rc == 0 && (rc = agw_jr_member(r, &key)) == 1) {
                 if (agw_jr_peek(r) == AGW_JR_NULL) {
                     rc = agw_jr_null(r);
 
-                } else if (agw_str_is(&key, "content")) {
+                } else if (agw_oai_is(&key, "content")) {
                     rc = agw_jr_string(r, &content);
 
-                } else if (agw_str_is(&key, "reasoning_content")) {
+                } else if (agw_oai_is(&key, "reasoning_content")) {
                     rc = agw_jr_string(r, &reasoning);
                     rcontent = 1;
 
-                } else if (agw_str_is(&key, "reasoning")
+                } else if (agw_oai_is(&key, "reasoning")
                            && agw_jr_peek(r) == AGW_JR_STRING)
                 {
                     if (rcontent) {
@@ -730,13 +732,13 @@ agw_oai_read_choice(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
                         rc = agw_jr_string(r, &reasoning);
                     }
 
-                } else if (agw_str_is(&key, "refusal")) {
+                } else if (agw_oai_is(&key, "refusal")) {
                     rc = agw_jr_string(r, &refusal);
 
-                } else if (agw_str_is(&key, "tool_calls")) {
+                } else if (agw_oai_is(&key, "tool_calls")) {
                     rc = agw_jr_value(r, &calls);
 
-                } else if (agw_str_is(&key, "thinking_blocks")) {
+                } else if (agw_oai_is(&key, "thinking_blocks")) {
                     rc = agw_jr_value(r, &thinking);
 
                 } else {
@@ -744,12 +746,12 @@ agw_oai_read_choice(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
                 }
             }
 
-        } else if (agw_str_is(&key, "finish_reason")
+        } else if (agw_oai_is(&key, "finish_reason")
                    && agw_jr_peek(r) == AGW_JR_STRING)
         {
             rc = agw_jr_string(r, &finish);
 
-        } else if (agw_str_is(&key, "index")
+        } else if (agw_oai_is(&key, "index")
                    && agw_jr_peek(r) == AGW_JR_NUMBER)
         {
             rc = agw_jr_int(r, &index);
@@ -796,7 +798,16 @@ agw_oai_read_chunk(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
     }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_is(&key, "choices") && agw_jr_peek(r) == AGW_JR_ARRAY) {
+        if (ch->head == 0
+            && (agw_oai_is(&key, "choices") || agw_oai_is(&key, "usage")
+                || agw_oai_is(&key, "error")))
+        {
+            /* the key's opening quote, when the key is in the bytes */
+            ch->head = key.data > r->start && key.data < r->end
+                       ? (int32_t) (key.data - 1 - r->start) : -1;
+        }
+
+        if (agw_oai_is(&key, "choices") && agw_jr_peek(r) == AGW_JR_ARRAY) {
             rc = agw_jr_array(r);
             while (rc == 0 && (rc = agw_jr_element(r)) == 1) {
                 rc = agw_oai_read_choice(c, r, ch);
@@ -805,17 +816,17 @@ agw_oai_read_chunk(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
                 }
             }
 
-        } else if (agw_str_is(&key, "id")
+        } else if (agw_oai_is(&key, "id")
                    && agw_jr_peek(r) == AGW_JR_STRING)
         {
             rc = agw_jr_string(r, &ch->id);
 
-        } else if (agw_str_is(&key, "model")
+        } else if (agw_oai_is(&key, "model")
                    && agw_jr_peek(r) == AGW_JR_STRING)
         {
             rc = agw_jr_string(r, &ch->model);
 
-        } else if (agw_str_is(&key, "created")
+        } else if (agw_oai_is(&key, "created")
                    && agw_jr_peek(r) == AGW_JR_NUMBER)
         {
             rc = agw_jr_int(r, &ch->created);
@@ -823,7 +834,7 @@ agw_oai_read_chunk(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
                 rc = agw_jr_value(r, NULL);
             }
 
-        } else if (agw_str_is(&key, "usage")) {
+        } else if (agw_oai_is(&key, "usage")) {
             if (agw_jr_peek(r) == AGW_JR_OBJECT) {
                 ch->has_usage = 1;
             }
@@ -832,7 +843,7 @@ agw_oai_read_chunk(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
             }
             rc = 0;
 
-        } else if (agw_str_is(&key, "error")
+        } else if (agw_oai_is(&key, "error")
                    && agw_jr_peek(r) != AGW_JR_NULL)
         {
             /* the whole chunk is the error body */
@@ -1019,6 +1030,9 @@ agw_oai_handle(agw_xstream_t *s, agw_oai_rstate_t *rs, agw_oai_rctx_t *c,
 int
 agw_oai_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
+    int                skip;
+    char              *rest;
+    size_t             n;
     agw_jr_t           r;
     agw_error_t        err;
     agw_oai_chunk_t    ch;
@@ -1048,13 +1062,39 @@ agw_oai_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     agw_usage_init(&ch.usage);
     ch.created = -1;
 
-    memset(&err, 0, sizeof(agw_error_t));
+    /* only an error fills it: the class says whether one did */
+    err.cls = AGW_ERR_NONE;
     c.arena = s->arena;
     c.err = &err;
     c.provider = 1;
     c.path[0] = '\0';
 
-    agw_jr_init(&r, ev->data, ev->data_len);
+    /*
+     * The chunks of one answer repeat their first members (id, object,
+     * created, model, system_fingerprint), which matter only to the
+     * START.  When a chunk begins with the bytes the last one had before
+     * its first member that matters, those bytes were validated then and
+     * say nothing new: the rest is read alone, after a '{' (a copy into
+     * the event's arena), which is valid JSON exactly when the whole is.
+     */
+    skip = rs->started && rs->prefix_len > 0
+           && ev->data_len > rs->prefix_len
+           && memcmp(ev->data, rs->prefix, rs->prefix_len) == 0;
+
+    if (skip) {
+        n = ev->data_len - rs->prefix_len + 1;
+        rest = agw_arena_alloc(s->arena, n);
+        if (rest == NULL) {
+            return -1;
+        }
+
+        rest[0] = '{';
+        memcpy(rest + 1, ev->data + rs->prefix_len, n - 1);
+        agw_jr_init(&r, rest, n);
+
+    } else {
+        agw_jr_init(&r, ev->data, ev->data_len);
+    }
 
     if (agw_oai_read_chunk(&c, &r, &ch) != 0) {
         if (err.cls == AGW_ERR_NONE) {
@@ -1064,7 +1104,25 @@ agw_oai_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         return agw_oai_stream_fail(s, "invalid_stream", "%s", err.message);
     }
 
-    return agw_oai_handle(s, rs, &c, &ch);
+    if (agw_oai_handle(s, rs, &c, &ch) != 0) {
+        return -1;
+    }
+
+    if (!skip && rs->started && ch.head > 16
+        && ch.head <= AGW_OAI_PREFIX_MAX)
+    {
+        if (rs->prefix == NULL) {
+            rs->prefix = malloc(AGW_OAI_PREFIX_MAX);
+            if (rs->prefix == NULL) {
+                return -1;
+            }
+        }
+
+        memcpy(rs->prefix, ev->data, (size_t) ch.head);
+        rs->prefix_len = (uint32_t) ch.head;
+    }
+
+    return 0;
 }
 
 
@@ -1084,6 +1142,10 @@ agw_oai_free_read_state(void *state)
     rs->held = NULL;
     rs->nheld = 0;
     rs->held_bytes = 0;
+
+    free(rs->prefix);
+    rs->prefix = NULL;
+    rs->prefix_len = 0;
 }
 
 
