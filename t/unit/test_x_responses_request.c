@@ -348,6 +348,13 @@ test_refusals(void)
         "input[0].content[0].type", "an unknown content type");
     bad("{\"model\":\"m\",\"input\":[{\"type\":\"message\",\"role\":"
         "\"robot\",\"content\":\"x\"}]}", "input[0].role", "a bad role");
+    bad("{\"model\":\"m\",\"input\":[{\"role\":\"user\",\"content\":"
+        "[{\"type\":\"input_text\",\"text\":\"a\"},{\"type\":\"input_text\","
+        "\"text\":5}]}]}", "input[0].content[1].text: expected a string",
+        "a text that is a number");
+    bad("{\"model\":\"m\",\"input\":[{\"type\":\"function_call\","
+        "\"call_id\":7,\"name\":\"f\"}]}", "input[0].call_id",
+        "a call_id that is a number");
     bad("{\"model\":\"m\",\"input\":[{\"type\":\"function_call\","
         "\"name\":\"f\"}]}", "input[0]", "a call without call_id");
     bad("{\"model\":\"m\",\"reasoning\":{\"effort\":\"max\"}}",

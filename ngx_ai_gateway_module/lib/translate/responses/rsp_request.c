@@ -203,14 +203,12 @@ agw_rsp_content_part(agw_rsp_rd_t *rd, const char *what, uint32_t i,
     int          rc;
     agw_str_t    key, type, text, url, file_id, detail, data, filename;
     agw_part_t  *p;
-
+    char         field[80];
 
     type = text = url = file_id = detail = data = filename = agw_rsp_unset;
 
     rc = agw_jr_object(&rd->r);
     if (rc != 0) {
-        char  field[80];
-
         snprintf(field, sizeof(field), "input[%u].%s[%u]", i, what, j);
         return agw_rsp_type(rd, rc, field, "an object");
     }
@@ -235,14 +233,22 @@ agw_rsp_content_part(agw_rsp_rd_t *rd, const char *what, uint32_t i,
         } else if (agw_str_is(&key, "filename")) {
             dst = &filename;
         } else {
+            dst = NULL;
+        }
+
+        if (dst == NULL || agw_jr_peek(&rd->r) == AGW_JR_NULL) {
             if (agw_rsp_skip(rd) != 0) {
                 return -1;
             }
             continue;
         }
 
-        if (agw_rsp_opt_string(rd, dst, "content part member") != 0) {
-            return -1;
+        rc = agw_jr_string(&rd->r, dst);
+
+        if (rc != 0) {
+            snprintf(field, sizeof(field), "input[%u].%s[%u].%.*s", i, what,
+                     j, (int) (key.len > 20 ? 20 : key.len), key.data);
+            return agw_rsp_type(rd, rc, field, "a string");
         }
     }
 
