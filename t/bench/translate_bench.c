@@ -49,6 +49,10 @@
 #include "agw_responses.h"
 #include "agw_bench_agent.h"
 
+/* The dialects the first translator speaks (the Responses API is passed
+ * through, measured on its own rows) */
+#define NDIALECT  AGW_DIALECT_RESPONSES
+
 static double  min_seconds = 0.25;
 
 
@@ -650,11 +654,11 @@ write_file(const char *dir, const char *what, const char *dialect,
 static int
 agent_bench(const char *dump)
 {
-    int          c, p, events[AGW_DIALECT_MAX], rc = 0;
-    char        *req[AGW_DIALECT_MAX], *res[AGW_DIALECT_MAX],
-                *sse[AGW_DIALECT_MAX];
-    size_t       req_len[AGW_DIALECT_MAX], res_len[AGW_DIALECT_MAX],
-                 sse_len[AGW_DIALECT_MAX], n;
+    int          c, p, events[NDIALECT], rc = 0;
+    char        *req[NDIALECT], *res[NDIALECT],
+                *sse[NDIALECT];
+    size_t       req_len[NDIALECT], res_len[NDIALECT],
+                 sse_len[NDIALECT], n;
     char        *rreq, *rres, *rsse;
     size_t       rreq_len, rres_len, rsse_len;
     double       us, ins;
@@ -671,7 +675,7 @@ agent_bench(const char *dump)
     rres = agw_bench_responses_answer(&rres_len);
     rsse = agw_bench_responses_stream(&rsse_len);
 
-    for (c = 0; c < AGW_DIALECT_MAX; c++) {
+    for (c = 0; c < NDIALECT; c++) {
         req[c] = client_body(c, openai_req, &req_len[c]);
         res[c] = agw_bench_agent_response(&res_len[c]);
         res[c] = provider_response(c, res[c], &res_len[c]);
@@ -689,7 +693,7 @@ agent_bench(const char *dump)
     }
 
     if (dump != NULL) {
-        for (c = 0; c < AGW_DIALECT_MAX && rc == 0; c++) {
+        for (c = 0; c < NDIALECT && rc == 0; c++) {
             write_file(dump, "agent-request", agw_dialect_name(c), "json",
                        req[c], req_len[c]);
             write_file(dump, "agent-response", agw_dialect_name(c), "json",
@@ -712,7 +716,7 @@ agent_bench(const char *dump)
     printf("\nagent-sized, CPU time of one thread (instructions: %s)\n",
            perf_fd < 0 ? "n/a, perf_event_open refused"
                        : "user space, perf_event_open");
-    for (c = 0; c < AGW_DIALECT_MAX; c++) {
+    for (c = 0; c < NDIALECT; c++) {
         printf("  %-9s request %zu bytes, response %zu bytes, stream %zu "
                "bytes in %d events (from %d OpenAI deltas)\n", agw_dialect_name(c),
                req_len[c], res_len[c], sse_len[c], events[c],
@@ -726,8 +730,8 @@ agent_bench(const char *dump)
            "req us", "req instr", "resp us", "resp instr", "event us",
            "event instr");
 
-    for (c = 0; c < AGW_DIALECT_MAX && rc == 0; c++) {
-        for (p = 0; p < AGW_DIALECT_MAX; p++) {
+    for (c = 0; c < NDIALECT && rc == 0; c++) {
+        for (p = 0; p < NDIALECT; p++) {
             char  pair[64];
 
             snprintf(pair, sizeof(pair), "%s <- %s", agw_dialect_name(c),
@@ -781,7 +785,7 @@ done:
     free(rreq);
     free(rres);
     free(rsse);
-    for (c = 0; c < AGW_DIALECT_MAX; c++) {
+    for (c = 0; c < NDIALECT; c++) {
         free(req[c]);
         free(res[c]);
         free(sse[c]);
@@ -794,12 +798,12 @@ done:
 int
 main(int argc, char **argv)
 {
-    int            c, p, events[AGW_DIALECT_MAX];
+    int            c, p, events[NDIALECT];
     const char    *dump = NULL;
-    char          *req[AGW_DIALECT_MAX], *res[AGW_DIALECT_MAX],
-                  *sse[AGW_DIALECT_MAX];
-    size_t         req_len[AGW_DIALECT_MAX], res_len[AGW_DIALECT_MAX],
-                   sse_len[AGW_DIALECT_MAX];
+    char          *req[NDIALECT], *res[NDIALECT],
+                  *sse[NDIALECT];
+    size_t         req_len[NDIALECT], res_len[NDIALECT],
+                   sse_len[NDIALECT];
     json_t        *openai_req;
 
     for (c = 1; c < argc; c++) {
@@ -819,7 +823,7 @@ main(int argc, char **argv)
 
     openai_req = typical_request();
 
-    for (c = 0; c < AGW_DIALECT_MAX; c++) {
+    for (c = 0; c < NDIALECT; c++) {
         req[c] = client_body(c, openai_req, &req_len[c]);
         res[c] = provider_response(c,
             read_file("t/fixtures/openai-chat/response-text.json",
@@ -835,8 +839,8 @@ main(int argc, char **argv)
     printf("%-22s %14s %14s %18s\n", "client <- provider", "request us",
            "response us", "stream events/s");
 
-    for (c = 0; c < AGW_DIALECT_MAX; c++) {
-        for (p = 0; p < AGW_DIALECT_MAX; p++) {
+    for (c = 0; c < NDIALECT; c++) {
+        for (p = 0; p < NDIALECT; p++) {
             char  pair[64];
 
             snprintf(pair, sizeof(pair), "%s <- %s", agw_dialect_name(c),
@@ -871,7 +875,7 @@ main(int argc, char **argv)
         }
     }
 
-    for (c = 0; c < AGW_DIALECT_MAX; c++) {
+    for (c = 0; c < NDIALECT; c++) {
         free(req[c]);
         free(res[c]);
         free(sse[c]);

@@ -1,0 +1,547 @@
+/*
+ * agw_engine: joins a dialect's reader to another's writer (agw_engine.h).
+ */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agw_engine.h"
+#include "agw_sse.h"
+
+
+/* The stream as the driver holds it; codecs see its first member. */
+typedef struct {
+    agw_xstream_t      s;
+    agw_sse_parser_t   sse;
+    agw_arena_t        arena;       /* per event, empty between events */
+    int                rewrite;     /* one dialect: the rewrite path */
+} agw_engine_stream_t;
+
+
+static agw_error_t  agw_engine_nomem = {
+    AGW_ERR_SERVER, 500, "no_memory", "out of memory"
+};
+
+
+static const char *
+agw_engine_name(const agw_codec_t *c)
+{
+    return c != NULL ? agw_dialect_name(c->dialect) : "unknown";
+}
+
+
+int
+agw_engine_supported_codecs(const agw_codec_t *client,
+    const agw_codec_t *provider, int stream)
+{
+    if (client == NULL || provider == NULL) {
+        return 0;
+    }
+
+    if (client == provider && client->rewrite_request != NULL
+        && client->rewrite_response != NULL
+        && (!stream || client->rewrite_event != NULL))
+    {
+        return 1;
+    }
+
+    if (client->read_request == NULL || provider->write_request == NULL
+        || provider->read_response == NULL || client->write_response == NULL
+        || provider->read_error == NULL || client->write_error == NULL)
+    {
+        return 0;
+    }
+
+    return !stream
+           || (provider->read_event != NULL && client->write_step != NULL
+               && client->write_end != NULL
+               && client->write_stream_error != NULL);
+}
+
+
+int
+agw_engine_request_codecs(const agw_codec_t *client,
+    const agw_codec_t *provider, const char *body, size_t len,
+    const agw_request_ctx_t *ctx, agw_buf_t *out, agw_error_t *err)
+{
+    int            rc;
+    size_t         mark;
+    agw_arena_t    arena;
+    agw_request_t  req;
+    char           first[AGW_ENGINE_STACK];
+
+    if (client == provider && client != NULL
+        && client->rewrite_request != NULL)
+    {
+        return client->rewrite_request(body, len, ctx, out, err);
+    }
+
+    if (client == NULL || provider == NULL || client->read_request == NULL
+        || provider->write_request == NULL)
+    {
+        agw_error_set(err, AGW_ERR_INVALID_REQUEST, 0,
+                      "unsupported_translation",
+                      "translating %s requests for a %s provider is not "
+                      "supported", agw_engine_name(client),
+                      agw_engine_name(provider));
+        return -1;
+    }
+
+    agw_arena_init(&arena, first, sizeof(first), AGW_ENGINE_FORM_MAX);
+    mark = out->len;
+
+    rc = client->read_request(body, len, &arena, &req, err);
+
+    if (rc == 0 && agw_str_set(&req.previous_response_id)
+        && provider->dialect != AGW_DIALECT_RESPONSES)
+    {
+        /* the history lives at OpenAI: another provider would answer
+         * without it, silently */
+        agw_error_set(err, AGW_ERR_INVALID_REQUEST, 0,
+                      "previous_response_not_supported",
+                      "previous_response_id needs an OpenAI Responses "
+                      "provider; this route's provider speaks %s: send the "
+                      "whole conversation in input instead",
+                      agw_dialect_name(provider->dialect));
+        rc = -1;
+    }
+
+    if (rc == 0) {
+        rc = provider->write_request(&req, ctx, out, err);
+    }
+
+    agw_arena_free(&arena);
+
+    if (rc != 0) {
+        out->len = mark;
+    }
+
+    return rc;
+}
+
+
+int
+agw_engine_response_codecs(const agw_codec_t *provider,
+    const agw_codec_t *client, const char *body, size_t len,
+    const agw_answer_ctx_t *ctx, agw_buf_t *out, agw_usage_t *usage,
+    agw_error_t *err)
+{
+    int             rc;
+    size_t          mark;
+    agw_arena_t     arena;
+    agw_usage_t     scratch;
+    agw_response_t  res;
+    char            first[AGW_ENGINE_STACK];
+
+    if (usage == NULL) {
+        usage = &scratch;
+    }
+
+    if (client == provider && client != NULL
+        && client->rewrite_response != NULL)
+    {
+        return client->rewrite_response(body, len, ctx, out, usage, err);
+    }
+
+    if (client == NULL || provider == NULL || provider->read_response == NULL
+        || client->write_response == NULL)
+    {
+        agw_error_set(err, AGW_ERR_BAD_GATEWAY, 0, "unsupported_translation",
+                      "translating %s responses for a %s client is not "
+                      "supported", agw_engine_name(provider),
+                      agw_engine_name(client));
+        return -1;
+    }
+
+    agw_arena_init(&arena, first, sizeof(first), AGW_ENGINE_FORM_MAX);
+    mark = out->len;
+
+    memset(&res, 0, sizeof(res));
+    agw_usage_init(&res.usage);
+
+    rc = provider->read_response(body, len, &arena, &res, err);
+
+    if (rc == 0) {
+        rc = client->write_response(&res, ctx, out, err);
+    }
+
+    if (rc == 0) {
+        *usage = res.usage;
+    } else {
+        out->len = mark;
+    }
+
+    agw_arena_free(&arena);
+
+    return rc;
+}
+
+
+int
+agw_engine_error_codecs(const agw_codec_t *provider,
+    const agw_codec_t *client, int status, const char *body, size_t len,
+    int *client_status, agw_buf_t *out)
+{
+    agw_error_t  err;
+
+    agw_error_set(&err, agw_error_class_of_status(status), status,
+                  "upstream_error", "the provider answered %d", status);
+
+    if (provider != NULL && provider->read_error != NULL) {
+        provider->read_error(body, len, &err);
+    }
+
+    /* the status the client's dialect uses for that class (Anthropic's
+     * 529 reaches an OpenAI client as a 503 it retries on) */
+    err.status = agw_error_status(err.cls);
+    *client_status = err.status;
+
+    if (client == NULL || client->write_error == NULL) {
+        return -1;
+    }
+
+    return client->write_error(&err, out);
+}
+
+
+/* Streams */
+
+agw_error_t *
+agw_stream_error_slot(agw_xstream_t *s)
+{
+    if (s->error == NULL || s->error == &agw_engine_nomem) {
+        s->error = malloc(sizeof(agw_error_t));
+        if (s->error == NULL) {
+            s->error = &agw_engine_nomem;
+            return NULL;
+        }
+
+        memset(s->error, 0, sizeof(agw_error_t));
+    }
+
+    return s->error;
+}
+
+
+static void __attribute__((format(printf, 4, 5)))
+agw_engine_fail(agw_xstream_t *s, agw_err_class_t cls, const char *code,
+    const char *fmt, ...)
+{
+    char          msg[256];
+    va_list       ap;
+    agw_error_t  *err;
+
+    if (s->error != NULL && s->error->cls != AGW_ERR_NONE) {
+        return;                     /* the first error is the one to tell */
+    }
+
+    err = agw_stream_error_slot(s);
+    if (err != NULL) {
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        agw_error_set(err, cls, 0, code, "%s", msg);
+    }
+}
+
+
+int
+agw_stream_step(agw_xstream_t *s, const agw_step_t *step)
+{
+    agw_error_t  *err;
+
+    switch (step->type) {
+
+    case AGW_STEP_END:
+        s->provider_done = 1;
+        return 0;
+
+    case AGW_STEP_ERROR:
+        err = agw_stream_error_slot(s);
+        if (err == NULL) {
+            return -1;
+        }
+
+        if (step->error != NULL) {
+            *err = *step->error;
+        }
+
+        return 0;
+
+    default:
+        break;
+    }
+
+    if (step->usage != NULL) {
+        agw_usage_merge(&s->usage, step->usage);
+    }
+
+    if (step->type == AGW_STEP_START) {
+        s->started = 1;
+    }
+
+    return s->writer->write_step(s, step);
+}
+
+
+agw_xstream_t *
+agw_engine_stream_new_codecs(const agw_codec_t *provider,
+    const agw_codec_t *client, const agw_answer_ctx_t *ctx,
+    size_t max_event)
+{
+    char                 *p;
+    size_t                size, rsize, wsize, msize;
+    agw_engine_stream_t  *es;
+
+    /* one allocation: the driver, the two sides' states, the model */
+    rsize = provider != NULL ? (provider->read_state_size + 15) & ~15 : 0;
+    wsize = client != NULL ? (client->write_state_size + 15) & ~15 : 0;
+    msize = ctx != NULL && ctx->model.data != NULL ? ctx->model.len : 0;
+    size = ((sizeof(agw_engine_stream_t) + 15) & ~(size_t) 15)
+           + rsize + wsize + msize;
+
+    p = calloc(1, size);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    es = (agw_engine_stream_t *) p;
+    p += (sizeof(agw_engine_stream_t) + 15) & ~(size_t) 15;
+
+    es->s.reader = provider;
+    es->s.writer = client;
+    es->s.rstate = rsize ? p : NULL;
+    p += rsize;
+    es->s.wstate = wsize ? p : NULL;
+    p += wsize;
+
+    if (ctx != NULL) {
+        es->s.opts = *ctx;
+    }
+
+    if (msize) {
+        /* the caller's name may not outlive this call */
+        memcpy(p, ctx->model.data, msize);
+        es->s.opts.model.data = p;
+    }
+
+    es->s.arena = &es->arena;
+    agw_arena_init(&es->arena, NULL, 0, AGW_ENGINE_FORM_MAX);
+    agw_usage_init(&es->s.usage);
+    agw_sse_init(&es->sse, max_event);
+
+    es->rewrite = provider == client && provider != NULL
+                  && provider->rewrite_event != NULL;
+
+    if (!es->rewrite && !agw_engine_supported_codecs(client, provider, 1)) {
+        /* a stream still: its first feed ends the client's stream with an
+         * error event instead of a dead connection */
+        agw_engine_fail(&es->s, AGW_ERR_BAD_GATEWAY,
+                        "unsupported_translation",
+                        "streaming %s responses to a %s client is not "
+                        "supported", agw_engine_name(provider),
+                        agw_engine_name(client));
+    }
+
+    return &es->s;
+}
+
+
+/* Ends the client stream with its error event; the feed's answer. */
+static int
+agw_engine_end_in_error(agw_xstream_t *s)
+{
+    if (!s->client_done) {
+        s->client_done = 1;
+
+        if (s->writer != NULL && s->writer->write_stream_error != NULL) {
+            (void) s->writer->write_stream_error(s, s->error);
+        }
+    }
+
+    return -1;
+}
+
+
+static int
+agw_engine_on_event(void *ud, const agw_sse_event_t *ev)
+{
+    int                   rc;
+    agw_engine_stream_t  *es = ud;
+    agw_xstream_t        *s = &es->s;
+
+    /* 1: the client stream is closed, stop quietly; 2: the side failed */
+    if (s->client_done) {
+        return 1;
+    }
+
+    if (es->rewrite) {
+        rc = s->reader->rewrite_event(s, ev);
+    } else {
+        rc = s->reader->read_event(s, ev);
+    }
+
+    agw_arena_free(&es->arena);
+
+    if (rc != 0 || (s->error != NULL && s->error->cls != AGW_ERR_NONE)) {
+        if (s->error == NULL || s->error->cls == AGW_ERR_NONE) {
+            agw_engine_fail(s, AGW_ERR_BAD_GATEWAY, "invalid_stream",
+                            "the %s upstream sent a stream event that is "
+                            "not what its API defines",
+                            agw_engine_name(s->reader));
+        }
+        return 2;
+    }
+
+    return s->client_done ? 1 : 0;
+}
+
+
+int
+agw_engine_stream_feed(agw_xstream_t *s, const char *data, size_t len,
+    agw_buf_t *out)
+{
+    int                   rc;
+    agw_engine_stream_t  *es = (agw_engine_stream_t *) s;
+
+    if (s->client_done) {
+        /* bytes after the end (or an error) change nothing */
+        return s->error != NULL && s->error->cls != AGW_ERR_NONE ? -1 : 0;
+    }
+
+    agw_jw_init(&s->w, out);
+
+    if (s->error != NULL && s->error->cls != AGW_ERR_NONE) {
+        return agw_engine_end_in_error(s);
+    }
+
+    rc = agw_sse_feed(&es->sse, data, len, agw_engine_on_event, es);
+
+    if (s->w.failed) {
+        agw_engine_fail(s, AGW_ERR_SERVER, "no_memory", "out of memory");
+        return agw_engine_end_in_error(s);
+    }
+
+    if (rc == 0 || rc == 1) {
+        /* 1: a rewrite forwarded the provider's end marker, or its own
+         * error event (then with the error recorded: no second one) */
+        return s->error != NULL && s->error->cls != AGW_ERR_NONE ? -1 : 0;
+    }
+
+    if (rc == AGW_SSE_ERR_TOO_BIG) {
+        agw_engine_fail(s, AGW_ERR_BAD_GATEWAY, "event_too_large",
+                        "the %s upstream sent a stream event larger than "
+                        "%zu bytes", agw_engine_name(s->reader),
+                        es->sse.max_event);
+
+    } else if (rc == AGW_SSE_ERR_NOMEM) {
+        agw_engine_fail(s, AGW_ERR_SERVER, "no_memory", "out of memory");
+    }
+
+    return agw_engine_end_in_error(s);
+}
+
+
+int
+agw_engine_stream_finish(agw_xstream_t *s, int upstream_ok, agw_buf_t *out)
+{
+    agw_engine_stream_t  *es = (agw_engine_stream_t *) s;
+
+    (void) upstream_ok;     /* without the end marker it is an error anyway */
+
+    if (s->client_done) {
+        return s->error != NULL && s->error->cls != AGW_ERR_NONE;
+    }
+
+    agw_jw_init(&s->w, out);
+
+    /* once the provider's end marker went by the answer is whole: a
+     * connection dropped after it loses nothing */
+    if ((s->error == NULL || s->error->cls == AGW_ERR_NONE)
+        && !s->provider_done)
+    {
+        agw_engine_fail(s, AGW_ERR_BAD_GATEWAY, "stream_truncated",
+                        "the %s upstream stream ended before its end of "
+                        "stream", agw_engine_name(s->reader));
+    }
+
+    if (s->error != NULL && s->error->cls != AGW_ERR_NONE) {
+        (void) agw_engine_end_in_error(s);
+        return 1;
+    }
+
+    s->client_done = 1;
+
+    /* a rewrite forwarded the provider's own closing events */
+    if (es->rewrite) {
+        return 0;
+    }
+
+    return s->writer->write_end(s) == 0 && !s->w.failed ? 0 : 1;
+}
+
+
+void
+agw_engine_stream_set_error(agw_xstream_t *s, const agw_error_t *err)
+{
+    agw_error_t  *slot;
+
+    if (s->client_done
+        || (s->error != NULL && s->error->cls != AGW_ERR_NONE))
+    {
+        return;
+    }
+
+    slot = agw_stream_error_slot(s);
+    if (slot != NULL) {
+        *slot = *err;
+    }
+}
+
+
+const agw_usage_t *
+agw_engine_stream_usage(const agw_xstream_t *s)
+{
+    return &s->usage;
+}
+
+
+const agw_error_t *
+agw_engine_stream_error(const agw_xstream_t *s)
+{
+    return s->error != NULL && s->error->cls != AGW_ERR_NONE ? s->error
+                                                              : NULL;
+}
+
+
+void
+agw_engine_stream_free(agw_xstream_t *s)
+{
+    agw_engine_stream_t  *es = (agw_engine_stream_t *) s;
+
+    if (s == NULL) {
+        return;
+    }
+
+    if (s->reader != NULL && s->reader->free_read_state != NULL
+        && s->rstate != NULL)
+    {
+        s->reader->free_read_state(s->rstate);
+    }
+
+    if (s->writer != NULL && s->writer->free_write_state != NULL
+        && s->wstate != NULL)
+    {
+        s->writer->free_write_state(s->wstate);
+    }
+
+    if (s->error != NULL && s->error != &agw_engine_nomem) {
+        free(s->error);
+    }
+
+    agw_sse_free(&es->sse);
+    agw_arena_free(&es->arena);
+    free(es);
+}
