@@ -442,13 +442,16 @@ agw_ant_read_thinking(agw_jr_t *r, agw_request_t *req, agw_error_t *err)
         /* a budget of 0 would mean off: none given is none known */
         req->thinking_budget = budget > 0 ? budget : -1;
 
-    } else if (agw_str_is(&type, "adaptive")) {
-        /* the model decides: no budget, the provider's default */
-        req->thinking = 1;
-        req->thinking_budget = -1;
-
-    } else if (agw_str_is(&type, "disabled")) {
-        req->thinking = 0;
+    } else if (agw_str_is(&type, "adaptive")
+               || agw_str_is(&type, "disabled"))
+    {
+        /*
+         * The model decides, or Claude's default (off): left unset, so
+         * each provider keeps its own default, as the old path did.  Set,
+         * a Gemini writer would turn thoughts on (adaptive) or send a
+         * budget of 0 (disabled), which its thinking-only models refuse.
+         */
+        req->thinking = -1;
         req->thinking_budget = -1;
 
     } else {
@@ -660,6 +663,13 @@ agw_ant_read_request(const char *body, size_t len, agw_arena_t *a,
     if (!seen) {
         agw_ant_bad(err, "messages: missing");
         return -1;
+    }
+
+    if (req->tools == NULL) {
+        /* a choice among no tools says nothing: dropped, as the old path
+         * did, so no writer sends a choice without its tools */
+        req->tool_choice = AGW_TOOL_CHOICE_UNSET;
+        req->parallel_tools = -1;
     }
 
     return 0;
