@@ -242,6 +242,84 @@ agw_json_plain_run(const char *p, size_t n)
     return i;
 }
 
+/*
+ * The JSON string whose opening quote is at p: past its closing quote, or
+ * NULL with *at the offending byte (a bad escape's backslash, a control
+ * byte, a bad UTF-8 sequence, or end).  jansson's rules: no raw control
+ * bytes, valid UTF-8, known escapes, \\u surrogates in pairs, no \\u0000.
+ * *escaped is set when the string holds a backslash.  Inline: this loop is
+ * where the scanner and the pull reader spend their time, and it must
+ * keep its pointer in a register.
+ */
+static inline const char *
+agw_json_string_scan(const char *p, const char *end, int *escaped,
+    const char **at)
+{
+    size_t         n;
+    unsigned       u;
+    unsigned char  c;
+
+    p++;
+
+    for ( ;; ) {
+        p += agw_json_plain_run(p, (size_t) (end - p));
+
+        if (p >= end) {
+            break;
+        }
+
+        c = (unsigned char) *p;
+
+        if (c == '"') {
+            return p + 1;
+        }
+
+        if (c == '\\') {
+            *escaped = 1;
+
+            if (end - p < 2) {
+                break;
+            }
+
+            switch (p[1]) {
+            case '"': case '\\': case '/': case 'b': case 'f': case 'n':
+            case 'r': case 't':
+                p += 2;
+                continue;
+
+            case 'u':
+                n = agw_json_unicode_escape(p, end, &u);
+                if (n == 0) {
+                    break;
+                }
+
+                p += n;
+                continue;
+
+            default:
+                break;
+            }
+
+            break;
+        }
+
+        if (c < 0x80) {
+            break;                      /* a control byte */
+        }
+
+        n = agw_json_utf8_len(p, (size_t) (end - p));
+        if (n == 0) {
+            break;
+        }
+
+        p += n;
+    }
+
+    *at = p;
+    return NULL;
+}
+
+
 /* A JSON integer value (no fraction or exponent) into *v; 0 or -1. */
 int agw_json_member_int(const agw_json_member_t *m, int64_t *v);
 

@@ -249,20 +249,35 @@ agw_rsp_write_error(const agw_error_t *err, agw_buf_t *out)
 }
 
 
+/*
+ * previous_response_id and conversation name history OpenAI keeps: any
+ * other provider would answer without it, a silent loss of the
+ * conversation, so the client is told instead.
+ */
 int
 agw_rsp_check_provider(const agw_request_t *req, agw_dialect_t provider,
     agw_error_t *err)
 {
-    if (provider == AGW_DIALECT_RESPONSES
-        || !agw_str_set(&req->previous_response_id))
-    {
+    const char  *field;
+
+    if (provider == AGW_DIALECT_RESPONSES) {
+        return 0;
+    }
+
+    if (agw_str_set(&req->previous_response_id)) {
+        field = "previous_response_id";
+
+    } else if (agw_str_set(&req->conversation)) {
+        field = "conversation";
+
+    } else {
         return 0;
     }
 
     agw_error_set(err, AGW_ERR_INVALID_REQUEST, 0,
                   "previous_response_not_supported",
-                  "previous_response_id: the provider of this model (%s) "
-                  "keeps no earlier responses; send the whole conversation "
-                  "in input instead", agw_dialect_name(provider));
+                  "%s: the provider of this model (%s) keeps no earlier "
+                  "responses; send the whole conversation in input instead",
+                  field, agw_dialect_name(provider));
     return -1;
 }
