@@ -73,9 +73,9 @@ test_xs_event(void *ud, const agw_sse_event_t *ev)
     int         rc;
     test_xs_t  *x = ud;
 
-    /* a rewrite passes what follows the provider's error (its
+    /* a rewrite passes what follows the provider's end or error (its
      * response.failed) as the passthrough always did */
-    if (x->s.provider_done || (x->s.error != NULL && !x->rewrite)) {
+    if (!x->rewrite && (x->s.provider_done || x->s.error != NULL)) {
         return 0;
     }
 
@@ -169,8 +169,8 @@ test_xs_run(const agw_codec_t *rd, const agw_codec_t *wr, int rewrite,
 
 /*
  * Client SSE bytes back as a JSON array of the events' data, each with
- * "event" set to its "event:" line when it had one; NULL when a data is
- * not JSON.
+ * "event" set to its "event:" line when it had one ("[DONE]" left out);
+ * NULL when a data is not JSON.
  */
 typedef struct {
     json_t  *list;
@@ -183,6 +183,11 @@ test_events_cb(void *ud, const agw_sse_event_t *ev)
 {
     json_t         *j;
     test_events_t  *t = ud;
+
+    /* a Chat Completions stream's end */
+    if (ev->data_len == 6 && memcmp(ev->data, "[DONE]", 6) == 0) {
+        return 0;
+    }
 
     j = json_loadb(ev->data, ev->data_len, 0, NULL);
     if (j == NULL) {

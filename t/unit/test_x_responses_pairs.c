@@ -1,6 +1,6 @@
 /*
  * The Responses dialect beside the others through the engine's codecs:
- * what Codex needs of an Anthropic or a Gemini provider.
+ * what Codex needs of an Anthropic, a Gemini or a chat-only provider.
  *   - A Codex request (reasoning, an assistant text, two parallel calls,
  *     their outputs, a user turn) written for Anthropic and for Gemini
  *     carries every message, call and output, in order.
@@ -9,7 +9,10 @@
  *     numbered in sequence, the items with the provider's text, call ids
  *     and whole arguments, usage at response.completed.
  *   - The captured Responses stream written for an Anthropic client: a
- *     thinking block, a tool_use with the whole arguments, stop tool_use.
+ *     thinking block, a tool_use with the whole arguments, stop tool_use;
+ *     for a chat client: one tool call, its arguments whole.
+ *   - The same with a chat-only OpenAI provider, whose parallel calls'
+ *     fragments interleave.
  */
 
 #include <stdlib.h>
@@ -164,6 +167,28 @@ test_requests(void)
        "call");
 
     json_decref(j);
+
+    j = codex_for(&agw_openai_codec);
+    m = json_object_get(j, "messages");
+
+    ok(j != NULL && json_array_size(m) == 6
+       && is_json(json_array_get(m, 2), "{\"role\":\"assistant\","
+                  "\"content\":\"Running ls.\",\"tool_calls\":["
+                  "{\"id\":\"call_1\",\"type\":\"function\",\"function\":"
+                  "{\"name\":\"shell\",\"arguments\":"
+                  "\"{\\\"command\\\":[\\\"ls\\\"]}\"}},"
+                  "{\"id\":\"call_2\",\"type\":\"function\",\"function\":"
+                  "{\"name\":\"shell\",\"arguments\":"
+                  "\"{\\\"command\\\":[\\\"pwd\\\"]}\"}}]}", "chat turn 2")
+       && is_json(json_array_get(m, 4), "{\"role\":\"tool\","
+                  "\"tool_call_id\":\"call_2\",\"content\":\"/src\"}",
+                  "chat turn 4")
+       && is_json(json_array_get(m, 5), "{\"role\":\"user\","
+                  "\"content\":\"thanks\"}", "chat turn 5"),
+       "codex for a chat-only provider: the calls in one assistant turn, "
+       "an output a tool message each, in order");
+
+    json_decref(j);
 }
 
 
@@ -293,6 +318,24 @@ test_to_responses(void)
                  "{\"denominator\":2,\"numerator\":10}") == 0,
        "Gemini function call for Codex: a function_call, whole args");
     json_decref(ev);
+
+    /* a chat provider interleaving two calls' argument fragments */
+    ev = run("openai-chat/stream-parallel-tool-calls.sse", &agw_openai_codec,
+             &agw_responses_codec, &u);
+    r = json_object_get(last_of(ev, "response.completed"), "response");
+
+    ok(ev && well_formed(ev)
+       && json_array_size(json_object_get(r, "output")) == 2
+       && strcmp(json_string_value(json_object_get(json_array_get(
+                 json_object_get(r, "output"), 0), "arguments")),
+                 "{\"city\": \"Edinburgh\", \"country\": \"GB\", "
+                 "\"units\": \"c\"}") == 0
+       && strcmp(json_string_value(json_object_get(json_array_get(
+                 json_object_get(r, "output"), 1), "arguments")),
+                 "{\"ticker\": \"AAPL\", \"exchange\": \"NASDAQ\"}") == 0,
+       "parallel chat calls for Codex: two function_call items, each's "
+       "arguments whole");
+    json_decref(ev);
 }
 
 
@@ -343,6 +386,32 @@ test_from_responses(void)
        "... its input whole");
     ok(d && strcmp(json_string_value(json_object_get(d, "stop_reason")),
                    "tool_use") == 0, "... stop_reason tool_use");
+    json_decref(ev);
+
+    ev = run("openai-responses/stream-reasoning-function-call.chunks.sse",
+             &agw_responses_codec, &agw_openai_codec, &u);
+    args[0] = '\0';
+    tool = 0;
+
+    json_array_foreach(ev, i, e) {
+        d = json_array_get(json_object_get(json_object_get(json_array_get(
+                json_object_get(e, "choices"), 0), "delta"), "tool_calls"), 0);
+
+        if (json_object_get(d, "id") != NULL) {
+            tool++;
+        }
+
+        d = json_object_get(json_object_get(d, "function"), "arguments");
+
+        if (d != NULL) {
+            strncat(args, json_string_value(d),
+                    sizeof(args) - strlen(args) - 1);
+        }
+    }
+
+    ok(tool == 1 && strcmp(args, "{\"a\":12,\"b\":7,\"op\":\"add\"}") == 0,
+       "Codex's provider for a chat client: one tool call, its arguments "
+       "whole");
     json_decref(ev);
 }
 

@@ -44,6 +44,10 @@
 #define AGW_GEM_MAX_HELD        (4 * 1024 * 1024)
 #define AGW_GEM_MAX_HELD_CALLS  512
 
+/* A stream keeps a buffer it reuses only up to this size: one large call
+ * must not hold its memory for the rest of a long stream. */
+#define AGW_GEM_KEEP            (64 * 1024)
+
 
 /* A Gemini provider's stream, read (gem_stream_read.c). */
 typedef struct {
@@ -85,6 +89,23 @@ typedef struct {
     uint8_t          drop_sigs; /* the provider's signatures mean nothing
                                    to Gemini (Anthropic's) */
 } agw_gem_wstate_t;
+
+
+/* One part of a candidate's content, as answers and chunks carry it. */
+typedef struct {
+    agw_str_t   text;
+    agw_str_t   signature;      /* thoughtSignature */
+    agw_str_t   name;           /* functionCall: */
+    agw_str_t   id;
+    agw_str_t   args;           /* VALUE; unset: none came */
+    uint8_t     thought;
+    uint8_t     call;           /* a functionCall came */
+    uint8_t     partial;        /* Vertex's partialArgs / willContinue */
+} agw_gem_mpart_t;
+
+/* Reads one (gem_part.c): 0, or -1 when it is not what Gemini sends.  A
+ * part of another kind (inlineData, code) comes back with nothing set. */
+int agw_gem_mpart_read(agw_jr_t *r, agw_gem_mpart_t *p);
 
 
 /* Errors of a client's request: AGW_ERR_INVALID_REQUEST; returns -1. */

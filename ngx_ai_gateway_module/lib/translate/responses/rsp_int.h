@@ -60,6 +60,8 @@ typedef struct {
     uint8_t        ended;
     uint8_t        failed;      /* out of memory in a buffer of ours */
     uint8_t        tool_calls;
+    uint8_t        passthrough; /* the same-dialect rewrite numbers the
+                                   provider's events: no Response of ours */
     agw_finish_t   finish;
     int64_t        created;
     size_t         id_len;
@@ -114,6 +116,8 @@ size_t agw_rsp_id(char *dst, size_t size, const agw_str_t *src,
     const char *prefix);
 void agw_rsp_str_inside(agw_jw_t *w, const agw_str_t *s);
 void agw_rsp_put_str(agw_jw_t *w, const agw_str_t *s);
+void agw_rsp_put_part(agw_jw_t *w, agw_part_type_t type,
+    const agw_str_t *text);
 agw_finish_t agw_rsp_finish_of(const agw_str_t *status,
     const agw_str_t *reason, int tool_calls);
 
@@ -128,20 +132,10 @@ void agw_rsp_free_write_state(void *state);
 /* rsp_error.c */
 void agw_rsp_read_error(const char *body, size_t len, agw_error_t *err);
 int agw_rsp_write_error(const agw_error_t *err, agw_buf_t *out);
-void agw_rsp_error_members(agw_jw_t *w, const agw_error_t *err);
+void agw_rsp_error_members(agw_jw_t *w, const agw_error_t *err, int type);
 int agw_rsp_read_error_object(agw_jr_t *r, agw_error_t *err);
 void agw_rsp_error_from(agw_error_t *err, const agw_str_t *code,
     const agw_str_t *type, const agw_str_t *message);
-
-/*
- * The Responses features a request of this dialect may use that only a
- * provider of the same dialect can honour: previous_response_id (the
- * history is kept by OpenAI, not in the request).  For a provider of
- * another dialect, fills err (400, code previous_response_not_supported)
- * and returns -1; else 0.  The engine calls it before translating.
- */
-int agw_rsp_check_provider(const agw_request_t *req, agw_dialect_t provider,
-    agw_error_t *err);
 
 /* rsp_rewrite.c */
 int agw_rsp_rewrite_request(const char *body, size_t len,

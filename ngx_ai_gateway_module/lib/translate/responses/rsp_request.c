@@ -203,14 +203,12 @@ agw_rsp_content_part(agw_rsp_rd_t *rd, const char *what, uint32_t i,
     int          rc;
     agw_str_t    key, type, text, url, file_id, detail, data, filename;
     agw_part_t  *p;
-
+    char         field[80];
 
     type = text = url = file_id = detail = data = filename = agw_rsp_unset;
 
     rc = agw_jr_object(&rd->r);
     if (rc != 0) {
-        char  field[80];
-
         snprintf(field, sizeof(field), "input[%u].%s[%u]", i, what, j);
         return agw_rsp_type(rd, rc, field, "an object");
     }
@@ -235,14 +233,22 @@ agw_rsp_content_part(agw_rsp_rd_t *rd, const char *what, uint32_t i,
         } else if (agw_str_is(&key, "filename")) {
             dst = &filename;
         } else {
+            dst = NULL;
+        }
+
+        if (dst == NULL || agw_jr_peek(&rd->r) == AGW_JR_NULL) {
             if (agw_rsp_skip(rd) != 0) {
                 return -1;
             }
             continue;
         }
 
-        if (agw_rsp_opt_string(rd, dst, "content part member") != 0) {
-            return -1;
+        rc = agw_jr_string(&rd->r, dst);
+
+        if (rc != 0) {
+            snprintf(field, sizeof(field), "input[%u].%s[%u].%.*s", i, what,
+                     j, (int) (key.len > 20 ? 20 : key.len), key.data);
+            return agw_rsp_type(rd, rc, field, "a string");
         }
     }
 
@@ -568,27 +574,31 @@ agw_rsp_item(agw_rsp_rd_t *rd, uint32_t i)
                 continue;
             }
 
-            snprintf(field, sizeof(field), "%.*s", (int) key.len, key.data);
-
-            if (agw_rsp_parts(rd, field, i, &it.parts) != 0) {
+            if (agw_rsp_parts(rd, agw_str_is(&key, "content") ? "content"
+                                  : agw_str_is(&key, "output") ? "output"
+                                  : "summary", i, &it.parts)
+                != 0)
+            {
                 return -1;
             }
 
             continue;
         }
 
-        if (dst == NULL) {
+        if (dst == NULL || agw_jr_peek(&rd->r) == AGW_JR_NULL) {
             if (agw_rsp_skip(rd) != 0) {
                 return -1;
             }
             continue;
         }
 
-        snprintf(field, sizeof(field), "input[%u].%.*s", i,
-                 (int) (key.len > 20 ? 20 : key.len), key.data);
+        rc = agw_jr_string(&rd->r, dst);
 
-        if (agw_rsp_opt_string(rd, dst, field) != 0) {
-            return -1;
+        if (rc != 0) {
+            /* the field's name is only put together for the message */
+            snprintf(field, sizeof(field), "input[%u].%.*s", i,
+                     (int) (key.len > 20 ? 20 : key.len), key.data);
+            return agw_rsp_type(rd, rc, field, "a string");
         }
     }
 
@@ -1091,6 +1101,39 @@ agw_rsp_text(agw_rsp_rd_t *rd)
 }
 
 
+/* "conversation": its id, or {"id": ...} */
+static int
+agw_rsp_conversation(agw_rsp_rd_t *rd)
+{
+    int        rc;
+    agw_str_t  key;
+
+    if (agw_jr_peek(&rd->r) != AGW_JR_OBJECT) {
+        return agw_rsp_opt_string(rd, &rd->req->conversation,
+                                  "conversation");
+    }
+
+    if (agw_jr_object(&rd->r) != 0) {
+        return agw_rsp_type(rd, -1, "", "");
+    }
+
+    while ((rc = agw_jr_member(&rd->r, &key)) == 1) {
+        if (agw_str_is(&key, "id")) {
+            rc = agw_rsp_opt_string(rd, &rd->req->conversation,
+                                    "conversation.id");
+        } else {
+            rc = agw_rsp_skip(rd);
+        }
+
+        if (rc != 0) {
+            return -1;
+        }
+    }
+
+    return rc == 0 ? 0 : agw_rsp_type(rd, -1, "", "");
+}
+
+
 static int
 agw_rsp_include(agw_rsp_rd_t *rd)
 {
@@ -1120,21 +1163,6 @@ agw_rsp_include(agw_rsp_rd_t *rd)
 }
 
 
-static void
-agw_rsp_request_init(agw_request_t *req)
-{
-    memset(req, 0, sizeof(*req));
-    req->parallel_tools = -1;
-    req->store = -1;
-    req->max_tokens = -1;
-    req->n = -1;
-    req->format_strict = -1;
-    req->thinking_budget = -1;
-    req->thinking = -1;
-    req->include_thoughts = -1;
-}
-
-
 int
 agw_rsp_read_request(const char *body, size_t len, agw_arena_t *a,
     agw_request_t *req, agw_error_t *err)
@@ -1145,7 +1173,7 @@ agw_rsp_read_request(const char *body, size_t len, agw_arena_t *a,
     agw_part_t    *p;
     agw_rsp_rd_t   rd;
 
-    agw_rsp_request_init(req);
+    agw_request_init(req);
     memset(&rd, 0, sizeof(rd));
     agw_jr_init(&rd.r, body, len);
     rd.a = a;
@@ -1230,6 +1258,9 @@ agw_rsp_read_request(const char *body, size_t len, agw_arena_t *a,
         } else if (agw_str_is(&key, "previous_response_id")) {
             rc = agw_rsp_opt_string(&rd, &req->previous_response_id,
                                     "previous_response_id");
+
+        } else if (agw_str_is(&key, "conversation")) {
+            rc = agw_rsp_conversation(&rd);
 
         } else if (agw_str_is(&key, "user")) {
             rc = agw_rsp_opt_string(&rd, &user, "user");
@@ -1395,6 +1426,33 @@ agw_rsp_put_text(agw_jw_t *w, const char *type, size_t len,
 }
 
 
+/* {"type":"message","role":..., and the key "content" */
+static void
+agw_rsp_put_message_head(agw_jw_t *w, const agw_msg_t *m)
+{
+    agw_jw_object(w);
+    agw_jw_key(w, "type");
+    agw_jw_lit(w, "message");
+    agw_jw_key(w, "role");
+
+    if (m->role == AGW_ROLE_SYSTEM) {
+        if (m->developer) {
+            agw_jw_lit(w, "developer");
+        } else {
+            agw_jw_lit(w, "system");
+        }
+
+    } else if (m->role == AGW_ROLE_ASSISTANT) {
+        agw_jw_lit(w, "assistant");
+
+    } else {
+        agw_jw_lit(w, "user");
+    }
+
+    agw_jw_key(w, "content");
+}
+
+
 static void
 agw_rsp_close_message(agw_rsp_wr_t *wr)
 {
@@ -1415,28 +1473,7 @@ agw_rsp_open_message(agw_rsp_wr_t *wr, const agw_msg_t *m)
         return;
     }
 
-    agw_jw_object(w);
-    agw_jw_key(w, "type");
-    agw_jw_lit(w, "message");
-    agw_jw_key(w, "role");
-
-    switch (m->role) {
-    case AGW_ROLE_SYSTEM:
-        if (m->developer) {
-            agw_jw_lit(w, "developer");
-        } else {
-            agw_jw_lit(w, "system");
-        }
-        break;
-    case AGW_ROLE_ASSISTANT:
-        agw_jw_lit(w, "assistant");
-        break;
-    default:
-        agw_jw_lit(w, "user");
-        break;
-    }
-
-    agw_jw_key(w, "content");
+    agw_rsp_put_message_head(w, m);
     agw_jw_array(w);
     wr->open = 1;
 }
@@ -1536,7 +1573,7 @@ agw_rsp_put_reasoning(agw_jw_t *w, const agw_part_t *p)
 
     for (c = p->content; c; c = c->next) {
         if (c->type == AGW_PART_TEXT) {
-            agw_rsp_put_text(w, "summary_text", 12, &c->text, 0);
+            agw_rsp_put_part(w, AGW_PART_THINKING, &c->text);
         }
     }
 
@@ -1557,24 +1594,7 @@ agw_rsp_put_string_message(agw_rsp_wr_t *wr, const agw_msg_t *m)
 {
     agw_jw_t  *w = &wr->w;
 
-    agw_jw_object(w);
-    agw_jw_key(w, "type");
-    agw_jw_lit(w, "message");
-    agw_jw_key(w, "role");
-
-    if (m->role == AGW_ROLE_SYSTEM) {
-        if (m->developer) {
-            agw_jw_lit(w, "developer");
-        } else {
-            agw_jw_lit(w, "system");
-        }
-    } else if (m->role == AGW_ROLE_ASSISTANT) {
-        agw_jw_lit(w, "assistant");
-    } else {
-        agw_jw_lit(w, "user");
-    }
-
-    agw_jw_key(w, "content");
+    agw_rsp_put_message_head(w, m);
     agw_rsp_put_str(w, &m->parts->text);
     agw_jw_object_end(w);
 }
@@ -1947,6 +1967,11 @@ settings:
     if (agw_str_set(&req->previous_response_id)) {
         agw_jw_key(w, "previous_response_id");
         agw_rsp_put_str(w, &req->previous_response_id);
+    }
+
+    if (agw_str_set(&req->conversation)) {
+        agw_jw_key(w, "conversation");
+        agw_rsp_put_str(w, &req->conversation);
     }
 
     if (agw_str_set(&req->user)) {
