@@ -26,6 +26,79 @@ extern const agw_codec_t  agw_gemini_codec __attribute__((weak));
 
 #define CREATED  1700000000
 
+
+/*
+ * Where the engine differs from the old path on purpose: the pair, what
+ * is compared, the fixture's name up to its first dot, and why.  The
+ * codec's own tests assert the engine's answer for these (named in the
+ * reason); here they are reported, not compared.
+ */
+typedef struct {
+    agw_dialect_t   from;       /* the client (requests) or provider */
+    agw_dialect_t   to;
+    const char     *kind;       /* "request", "response", "stream" */
+    const char     *fixture;
+    const char     *why;
+} known_t;
+
+static const known_t  diff_known[] = {
+    { AGW_DIALECT_OPENAI, AGW_DIALECT_GEMINI, "stream",
+      "stream-parallel-tool-calls",
+      "a Gemini client gets each call as one whole functionCall part at "
+      "its block's stop, never argument pieces (test_x_gemini_stream)" },
+    { AGW_DIALECT_OPENAI, AGW_DIALECT_GEMINI, "stream", "stream-tool-calls",
+      "a Gemini client gets each call as one whole functionCall part "
+      "(test_x_gemini_stream)" },
+    { AGW_DIALECT_ANTHROPIC, AGW_DIALECT_GEMINI, "stream",
+      "stream-tool-use",
+      "a Gemini client gets each call as one whole functionCall part "
+      "(test_x_gemini_stream)" },
+    { AGW_DIALECT_ANTHROPIC, AGW_DIALECT_GEMINI, "response",
+      "response-redacted-thinking",
+      "no usageMetadata of zeros when the provider gave none "
+      "(test_x_gemini_response)" },
+};
+
+
+static const char *
+known(agw_dialect_t from, agw_dialect_t to, const char *kind,
+    const char *file)
+{
+    size_t  i, n;
+
+    for (i = 0; i < sizeof(diff_known) / sizeof(diff_known[0]); i++) {
+        n = strlen(diff_known[i].fixture);
+
+        if (diff_known[i].from == from && diff_known[i].to == to
+            && strcmp(diff_known[i].kind, kind) == 0
+            && strncmp(diff_known[i].fixture, file, n) == 0
+            && file[n] == '.')
+        {
+            return diff_known[i].why;
+        }
+    }
+
+    return NULL;
+}
+
+
+/* A known difference: said, not compared. */
+static int
+skip_known(agw_dialect_t from, agw_dialect_t to, const char *kind,
+    const char *file)
+{
+    const char  *why;
+
+    why = known(from, to, kind, file);
+    if (why == NULL) {
+        return 0;
+    }
+
+    ok(1, "%s -> %s %s %s: differs on purpose: %s", agw_dialect_name(from),
+       agw_dialect_name(to), kind, file, why);
+    return 1;
+}
+
 static const char *const  dirs[] = {
     "openai-chat", "anthropic-messages", "gemini"
 };
@@ -366,12 +439,16 @@ diff_fixture(agw_dialect_t d, const char *file)
         if (has_prefix(file, "request-") && has_suffix(file, ".json")
             && cd->read_request && co->write_request)
         {
-            diff_request(d, o, file, body, len);
+            if (!skip_known(d, o, "request", file)) {
+                diff_request(d, o, file, body, len);
+            }
 
         } else if (has_prefix(file, "response-") && has_suffix(file, ".json")
                    && cd->read_response && co->write_response)
         {
-            diff_response(d, o, file, body, len);
+            if (!skip_known(d, o, "response", file)) {
+                diff_response(d, o, file, body, len);
+            }
 
         } else if (has_prefix(file, "stream-")
                    && (has_suffix(file, ".sse")
@@ -380,7 +457,9 @@ diff_fixture(agw_dialect_t d, const char *file)
                    && cd->read_event && co->write_step && co->write_end
                    && co->write_stream_error)
         {
-            diff_stream(d, o, file, body, len);
+            if (!skip_known(d, o, "stream", file)) {
+                diff_stream(d, o, file, body, len);
+            }
 
         } else if (has_prefix(file, "error-") && has_suffix(file, ".json")
                    && cd->read_error && co->write_error)
