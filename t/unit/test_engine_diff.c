@@ -57,6 +57,28 @@ static const known_t  diff_known[] = {
       "response-redacted-thinking",
       "no usageMetadata of zeros when the provider gave none "
       "(test_x_gemini_response)" },
+    { AGW_DIALECT_GEMINI, AGW_DIALECT_OPENAI, "stream", "stream-text",
+      "an OpenAI client's stream starts with a role chunk, as OpenAI's own "
+      "do (docs/translation.md, the engine's OpenAI codec; "
+      "test_x_openai_stream)" },
+    { AGW_DIALECT_GEMINI, AGW_DIALECT_OPENAI, "stream", "stream-text-usage",
+      "an OpenAI client's stream starts with a role chunk "
+      "(test_x_openai_stream)" },
+    { AGW_DIALECT_GEMINI, AGW_DIALECT_OPENAI, "stream", "stream-reasoning",
+      "an OpenAI client's stream starts with a role chunk; a thought's "
+      "signature rides in thinking_blocks (test_x_openai_stream)" },
+    { AGW_DIALECT_GEMINI, AGW_DIALECT_OPENAI, "stream",
+      "stream-function-call",
+      "a call Gemini sends whole is a start chunk and an arguments chunk "
+      "(test_x_openai_stream)" },
+    { AGW_DIALECT_GEMINI, AGW_DIALECT_OPENAI, "response",
+      "response-text-thoughts",
+      "a thought part's signature rides in thinking_blocks, content is "
+      "always present (test_x_openai_response)" },
+    { AGW_DIALECT_GEMINI, AGW_DIALECT_OPENAI, "response",
+      "response-thought-part",
+      "a thought part's signature rides in thinking_blocks "
+      "(test_x_openai_response)" },
 };
 
 
