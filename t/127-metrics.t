@@ -210,7 +210,7 @@ qr/\[emerg\] .*"ai_gateway" cannot share a location with "ai_gateway_metrics" in
     ai_gateway_metrics_series 3;
 --- must_die
 --- error_log eval
-qr/\[emerg\] .*invalid number of series "3", from 16 to 1048576 in \S+nginx\.conf:\d+/
+qr/\[emerg\] .*invalid "ai_gateway_metrics_series" value "3", from 16 to 1048576 in \S+nginx\.conf:\d+/
 
 
 

@@ -170,6 +170,7 @@ agw_metrics_init(agw_metrics_t *m, void *base, uint32_t series_max)
                                              h->hist_slots),
                            AGW_MH_N);
 
+    /* release: pairs with the acquire in agw_metrics_attach() */
     __atomic_store_n(&h->magic, AGW_METRICS_MAGIC, __ATOMIC_RELEASE);
 }
 
@@ -264,6 +265,8 @@ agw_metrics_find(unsigned char *table, uint32_t size, uint32_t slots,
 
     for (n = 0; n < slots; n++, i = (i + 1) & (slots - 1)) {
         e = agw_metrics_entry(table, size, i);
+        /* pairs with the claimer's CAS below: a hash seen means the slot
+           is taken for good (entries are never freed) */
         h = __atomic_load_n(&e->hash, __ATOMIC_ACQUIRE);
 
         if (h == 0) {
@@ -278,6 +281,8 @@ agw_metrics_find(unsigned char *table, uint32_t size, uint32_t slots,
             {
                 memcpy(e->labels, labels, len);
                 e->labels_len = (uint16_t) len;
+                /* release: pairs with the acquire loads of ready here and
+                   in agw_metrics_each(), which then read the labels */
                 __atomic_store_n(&e->ready, 1, __ATOMIC_RELEASE);
                 __atomic_fetch_add(used, 1, __ATOMIC_RELAXED);
                 return e;
@@ -309,6 +314,9 @@ other:
     return agw_metrics_entry(table, size, slots);
 }
 
+
+/* Counters are statistics, not synchronisation: relaxed adds, and the
+ * renderer's relaxed loads see each one whole. */
 
 static void
 agw_metrics_add(uint64_t *v, int64_t n)
@@ -535,10 +543,22 @@ agw_metrics_series_line(agw_buf_t *b, const agw_mentry_t *e,
 
 typedef struct {
     const char      *name;
+    const char      *help;
     unsigned         first;         /* of the buckets in the values */
     unsigned         n;             /* buckets but +Inf */
     const char     **le;
 } agw_mhist_t;
+
+static const agw_mhist_t  agw_histograms[] = {
+    { "ai_gateway_request_duration_seconds",
+      "Time from the request to the answer's last byte, by model (route) "
+      "and provider.",
+      AGW_MH_DURATION, AGW_MH_DURATION_BUCKETS, agw_duration_le },
+    { "ai_gateway_time_to_first_byte_seconds",
+      "Time from the request to the answer's first byte, by model (route) "
+      "and provider.",
+      AGW_MH_TTFB, AGW_MH_TTFB_BUCKETS, agw_ttfb_le }
+};
 
 
 static int
@@ -603,7 +623,6 @@ agw_metrics_render(const agw_metrics_t *m, agw_buf_t *b)
 {
     unsigned            i;
     uint64_t            folded;
-    agw_mhist_t         hs;
     agw_mseries_t       s;
     agw_metrics_hdr_t  *h;
 
@@ -682,36 +701,17 @@ agw_metrics_render(const agw_metrics_t *m, agw_buf_t *b)
 
     folded = __atomic_load_n(&h->hist_folded, __ATOMIC_RELAXED);
 
-    hs.name = "ai_gateway_request_duration_seconds";
-    hs.first = AGW_MH_DURATION;
-    hs.n = AGW_MH_DURATION_BUCKETS;
-    hs.le = agw_duration_le;
-
-    if (agw_metrics_family(b, hs.name, "histogram",
-                           "Time from the request to the answer's last "
-                           "byte, by model (route) and provider.")
-        != 0
-        || agw_metrics_each(m->hist, h->hist_entry_size, h->hist_slots,
-                            folded, b, agw_metrics_hist_lines, &hs)
-           != 0)
-    {
-        return -1;
-    }
-
-    hs.name = "ai_gateway_time_to_first_byte_seconds";
-    hs.first = AGW_MH_TTFB;
-    hs.n = AGW_MH_TTFB_BUCKETS;
-    hs.le = agw_ttfb_le;
-
-    if (agw_metrics_family(b, hs.name, "histogram",
-                           "Time from the request to the answer's first "
-                           "byte, by model (route) and provider.")
-        != 0
-        || agw_metrics_each(m->hist, h->hist_entry_size, h->hist_slots,
-                            folded, b, agw_metrics_hist_lines, &hs)
-           != 0)
-    {
-        return -1;
+    for (i = 0; i < sizeof(agw_histograms) / sizeof(agw_histograms[0]); i++) {
+        if (agw_metrics_family(b, agw_histograms[i].name, "histogram",
+                               agw_histograms[i].help)
+            != 0
+            || agw_metrics_each(m->hist, h->hist_entry_size, h->hist_slots,
+                                folded, b, agw_metrics_hist_lines,
+                                &agw_histograms[i])
+               != 0)
+        {
+            return -1;
+        }
     }
 
     return agw_metrics_family(b, "ai_gateway_metrics_series", "gauge",

@@ -118,8 +118,8 @@ ngx_http_ai_gateway_metrics_series_directive(ngx_conf_t *cf,
         || n > AGW_METRICS_SERIES_MAX)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid number of series \"%V\", from %d to %d",
-                           &value[1], AGW_METRICS_SERIES_MIN,
+                           "invalid \"%V\" value \"%V\", from %d to %d",
+                           &cmd->name, &value[1], AGW_METRICS_SERIES_MIN,
                            AGW_METRICS_SERIES_MAX);
         return NGX_CONF_ERROR;
     }
@@ -212,6 +212,16 @@ ngx_http_ai_gateway_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         return NGX_OK;
     }
 
+    /* the slab allocator's messages name the zone */
+    shpool->log_ctx = ngx_slab_alloc(shpool, sizeof(" in ai_gateway zone \"\"")
+                                             + shm_zone->shm.name.len);
+    if (shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(shpool->log_ctx, " in ai_gateway zone \"%V\"%Z",
+                &shm_zone->shm.name);
+
     base = ngx_slab_calloc(shpool, agw_metrics_size_for(series));
     if (base == NULL) {
         return NGX_ERROR;
@@ -224,13 +234,21 @@ ngx_http_ai_gateway_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 }
 
 
+static ngx_inline void
+ngx_http_ai_gateway_metrics_label(agw_mlabel_t *l, ngx_str_t *s)
+{
+    l->data = (const char *) s->data;
+    l->len = s->len;
+}
+
+
 /* The log phase: one request, counted once. */
 
 void
 ngx_http_ai_gateway_metrics_count(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, const agw_event_t *ev)
 {
-    ngx_str_t                        *s;
+    ngx_uint_t                        i;
     const char                       *dialect;
     agw_metrics_obs_t                 o;
     ngx_http_ai_gateway_main_conf_t  *amcf;
@@ -241,38 +259,34 @@ ngx_http_ai_gateway_metrics_count(ngx_http_request_t *r,
         return;
     }
 
-#define ngx_http_ai_gateway_label(i, s)                                       \
-    o.labels[i].data = (const char *) (s)->data;                             \
-    o.labels[i].len = (s)->len
-
-    ngx_http_ai_gateway_label(AGW_ML_KEY, &ctx->key_name);
+    ngx_http_ai_gateway_metrics_label(&o.labels[AGW_ML_KEY], &ctx->key_name);
 
     /* the route, not the model asked: clients cannot add label values */
     o.labels[AGW_ML_MODEL].len = 0;
     if (ctx->route) {
-        ngx_http_ai_gateway_label(AGW_ML_MODEL, &ctx->route->model);
+        ngx_http_ai_gateway_metrics_label(&o.labels[AGW_ML_MODEL],
+                                          &ctx->route->model);
     }
 
     o.labels[AGW_ML_PROVIDER].len = 0;
     if (ctx->step) {
-        ngx_http_ai_gateway_label(AGW_ML_PROVIDER, &ctx->step->provider->name);
+        ngx_http_ai_gateway_metrics_label(&o.labels[AGW_ML_PROVIDER],
+                                          &ctx->step->provider->name);
     }
 
     dialect = agw_dialect_name(ctx->client);
     o.labels[AGW_ML_DIALECT].data = dialect;
     o.labels[AGW_ML_DIALECT].len = ngx_strlen(dialect);
 
-    s = &ngx_http_ai_gateway_endpoint_names[
-            ctx->endpoint < sizeof(ngx_http_ai_gateway_endpoint_names)
-                            / sizeof(ngx_str_t)
-            ? ctx->endpoint : 0];
-    ngx_http_ai_gateway_label(AGW_ML_ENDPOINT, s);
+    i = ctx->endpoint < sizeof(ngx_http_ai_gateway_endpoint_names)
+                        / sizeof(ngx_str_t)
+        ? ctx->endpoint : 0;
+    ngx_http_ai_gateway_metrics_label(&o.labels[AGW_ML_ENDPOINT],
+                                      &ngx_http_ai_gateway_endpoint_names[i]);
 
-    s = &ngx_http_ai_gateway_status_classes[
-            ev->status >= 100 && ev->status < 600 ? ev->status / 100 : 0];
-    ngx_http_ai_gateway_label(AGW_ML_STATUS, s);
-
-#undef ngx_http_ai_gateway_label
+    i = ev->status >= 100 && ev->status < 600 ? ev->status / 100 : 0;
+    ngx_http_ai_gateway_metrics_label(&o.labels[AGW_ML_STATUS],
+                                      &ngx_http_ai_gateway_status_classes[i]);
 
     o.duration_ms = ev->latency_ms;
     o.ttfb_ms = ev->ttfb_ms;

@@ -136,8 +136,14 @@ for my $s (@sent) {
 is($answered, scalar @sent, 'every request answered 200');
 
 # the cost the gateway logged for each, summed: what Prometheus must find
+# (a worker logs a request just after its last byte: wait for all 8)
+my @costs;
+AgwE2E::wait_until(sub {
+    @costs = AgwE2E::slurp("$dir/logs/access.log") =~ /^COST (\d+\.\d+)$/mg;
+    @costs == @sent }, 10);
+is(scalar @costs, scalar @sent, 'every request logged its cost');
 my $cost = 0;
-$cost += $_ for AgwE2E::slurp("$dir/logs/access.log") =~ /^COST (\d+\.\d+)$/mg;
+$cost += $_ for @costs;
 ok($cost > 0, "the requests cost $cost USD");
 
 ok(AgwE2E::wait_until(sub {
