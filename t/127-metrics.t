@@ -33,7 +33,8 @@ our $Keys = <<'_EOC_';
     ai_gateway_key bob sha256:fa25c3e6364199f7ef4cd3bc0ab0162a5c15ed76a9cc1a49bad8b66e5590f709;
 _EOC_
 
-# every line given must be in the page, as given
+# every line given must be in the page, as given (a block has either
+# response_body_like or _unlike: what must not be there is a (?!...) after)
 sub lines_in_page {
     return '(?sm)\A' . join('', map { '(?=.*^' . quotemeta($_) . '$)' } @_);
 }
@@ -124,9 +125,8 @@ $::Keys"
  main::lines_in_page(
     'ai_gateway_requests_total{key="",model="",provider="",dialect="openai",endpoint="chat",status="4xx"} 1',
     'ai_gateway_requests_total{key="bob",model="",provider="",dialect="openai",endpoint="chat",status="4xx"} 1',
-    'ai_gateway_metrics_series{table="requests"} 2')]
---- response_body_unlike eval
-["", "", "no-such-model-x"]
+    'ai_gateway_metrics_series{table="requests"} 2')
+ . '(?!.*no-such-model-x)']
 --- no_http2
 
 
@@ -173,8 +173,7 @@ x
     ai_gateway_metrics_series 105;
 --- request
 GET /metrics
---- response_body_unlike: ai_gateway_ring_
---- response_body_like: (?m)^ai_gateway_metrics_series_limit\{table="requests"\} 105$
+--- response_body_like: (?sm)\A(?!.*ai_gateway_ring_)(?=.*^ai_gateway_metrics_series_limit\{table="requests"\} 105$)
 
 
 
@@ -221,3 +220,29 @@ qr/\[emerg\] .*invalid "ai_gateway_metrics_series" value "3", from 16 to 1048576
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*"ai_gateway_metrics_series" directive is duplicate in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 11: past the series bound, new label sets count under __other__, and are counted as folded
+--- http_config eval
+"    MOCK
+    ai_gateway_metrics_series 16;
+    ai_gateway_provider good type=openai url=http://127.0.0.1:\$TEST_NGINX_MOCK_PORT/ok/v1;
+" . CORE::join('', map { "    ai_gateway_route m$_ good;\n" } 1 .. 18)
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+    location = /metrics { ai_gateway_metrics; }
+--- request eval
+[(map { "POST /v1/chat/completions\n{\"model\":\"m$_\",\"messages\":[]}" } 1 .. 18, 1),
+ "GET /metrics"]
+--- response_body_like eval
+[("") x 19,
+ main::lines_in_page(
+    'ai_gateway_requests_total{key="",model="m1",provider="good",dialect="openai",endpoint="chat",status="2xx"} 2',
+    'ai_gateway_requests_total{key="",model="m16",provider="good",dialect="openai",endpoint="chat",status="2xx"} 1',
+    'ai_gateway_requests_total{key="__other__",model="__other__",provider="__other__",dialect="__other__",endpoint="__other__",status="__other__"} 2',
+    'ai_gateway_request_duration_seconds_count{model="__other__",provider="__other__"} 2',
+    'ai_gateway_metrics_series{table="requests"} 16',
+    'ai_gateway_metrics_folded_total{table="requests"} 2',
+    'ai_gateway_metrics_folded_total{table="histograms"} 2')
+ . '(?!.*model="m17")']
