@@ -11,13 +11,25 @@
 /* An entry of either table; its uint64_t values follow the labels. */
 typedef struct {
     uint64_t       hash;            /* 0: free; claimed by CAS */
-    uint32_t       ready;           /* labels written (release) */
+    uint32_t       ready;           /* AGW_ME_WRITING, _READY or _DEAD */
     uint16_t       labels_len;
     uint16_t       pad;
     unsigned char  labels[AGW_METRICS_LABELS_SIZE];  /* (len byte, bytes)* */
 } agw_mentry_t;
 
 _Static_assert(sizeof(agw_mentry_t) % 8 == 0, "values must stay aligned");
+
+/*
+ * An entry's ready word.  Its claimer moves it from WRITING to READY once
+ * the labels are written; a finder that waited too long for that (the
+ * claimer died, or is stopped, in its memcpy) moves it to DEAD instead, so
+ * that nobody waits on that entry again.  Both are CASes: a claimer that
+ * comes back to a DEAD entry leaves it and probes on like any finder, so a
+ * label set never has two READY entries.
+ */
+#define AGW_ME_WRITING  0
+#define AGW_ME_READY    1
+#define AGW_ME_DEAD     2
 
 /* Histogram values: buckets (the last one +Inf), then the sum in ms. */
 #define AGW_MH_DURATION   0
@@ -143,7 +155,7 @@ agw_metrics_init_other(agw_mentry_t *e, unsigned nlabels)
     }
 
     e->hash = 1;
-    e->ready = 1;
+    e->ready = AGW_ME_READY;
 }
 
 
@@ -252,7 +264,7 @@ agw_metrics_find(unsigned char *table, uint32_t size, uint32_t slots,
     uint32_t max, uint64_t *used, uint64_t *folded,
     const unsigned char *labels, size_t len)
 {
-    uint32_t       i, n, spin;
+    uint32_t       i, n, spin, ready;
     uint64_t       hash, h, zero;
     agw_mentry_t  *e;
 
@@ -281,11 +293,20 @@ agw_metrics_find(unsigned char *table, uint32_t size, uint32_t slots,
             {
                 memcpy(e->labels, labels, len);
                 e->labels_len = (uint16_t) len;
+
                 /* release: pairs with the acquire loads of ready here and
                    in agw_metrics_each(), which then read the labels */
-                __atomic_store_n(&e->ready, 1, __ATOMIC_RELEASE);
-                __atomic_fetch_add(used, 1, __ATOMIC_RELAXED);
-                return e;
+                ready = AGW_ME_WRITING;
+                if (__atomic_compare_exchange_n(&e->ready, &ready,
+                                                AGW_ME_READY, 0,
+                                                __ATOMIC_RELEASE,
+                                                __ATOMIC_RELAXED))
+                {
+                    __atomic_fetch_add(used, 1, __ATOMIC_RELAXED);
+                    return e;
+                }
+
+                continue;               /* declared dead meanwhile */
             }
 
             h = zero;                   /* the hash another one stored */
@@ -296,13 +317,27 @@ agw_metrics_find(unsigned char *table, uint32_t size, uint32_t slots,
         }
 
         /* our hash: wait for its claimer's labels, then compare them */
-        for (spin = 0; !__atomic_load_n(&e->ready, __ATOMIC_ACQUIRE); spin++) {
+        for (spin = 0; ; spin++) {
+            ready = __atomic_load_n(&e->ready, __ATOMIC_ACQUIRE);
+
+            if (ready != AGW_ME_WRITING) {
+                break;
+            }
+
             if (spin == AGW_METRICS_SPIN) {
-                goto other;             /* its claimer died writing them */
+                /* its claimer died writing them: nobody waits here again
+                   (a failed CAS means it made it after all) */
+                (void) __atomic_compare_exchange_n(&e->ready, &ready,
+                                                   AGW_ME_DEAD, 0,
+                                                   __ATOMIC_ACQUIRE,
+                                                   __ATOMIC_ACQUIRE);
+                break;
             }
         }
 
-        if (e->labels_len == len && memcmp(e->labels, labels, len) == 0) {
+        if (ready == AGW_ME_READY && e->labels_len == len
+            && memcmp(e->labels, labels, len) == 0)
+        {
             return e;
         }
     }
@@ -493,7 +528,8 @@ agw_metrics_each(unsigned char *table, uint32_t size, uint32_t slots,
         e = agw_metrics_entry(table, size, i);
 
         if (i == slots ? folded == 0
-                       : !__atomic_load_n(&e->ready, __ATOMIC_ACQUIRE))
+                       : __atomic_load_n(&e->ready, __ATOMIC_ACQUIRE)
+                         != AGW_ME_READY)
         {
             continue;
         }

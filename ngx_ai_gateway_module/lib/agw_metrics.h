@@ -15,7 +15,8 @@
  * An entry is claimed with one compare-and-swap of its hash word (0 ->
  * hash), its labels are copied, then it is marked ready (release).  A
  * finder that meets its own hash waits for ready and compares the labels
- * (a collision probes on).  Entries are never freed, so every process
+ * (a collision probes on); one that waits too long (the claimer died in
+ * its memcpy) marks the entry dead, and it is skipped from then on.  Entries are never freed, so every process
  * walks the same probe sequence for a label set and no label set ever gets
  * two entries.  Counters are relaxed atomic adds: no lock anywhere.
  *

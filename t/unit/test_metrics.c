@@ -296,6 +296,63 @@ test_processes(void)
 }
 
 
+/*
+ * A claimer that died between claiming an entry and marking it ready (its
+ * labels half written): the next request of that label set waits a
+ * bounded time, marks the entry dead and takes another; the dead one is
+ * never shown and never waited on again.
+ */
+
+static void
+test_dead_claimer(void)
+{
+    char               *t;
+    void               *base;
+    uint32_t           *ready;
+    unsigned char      *p, *end;
+    agw_metrics_t       m;
+    agw_metrics_obs_t   o;
+
+    base = area(16);
+    agw_metrics_init(&m, base, 16);
+
+    obs(&o, "deadkey", "gpt", "p1");
+    agw_metrics_observe(&m, &o);
+
+    /* its entry: hash (8 bytes), ready (4), labels_len (2), pad (2), then
+       the labels, the key first as (length byte, bytes) */
+    ready = NULL;
+    end = (unsigned char *) base + agw_metrics_size_for(16) - 8;
+    for (p = base; p < end; p++) {
+        if (p[0] == 7 && memcmp(p + 1, "deadkey", 7) == 0) {
+            ready = (uint32_t *) (p - 16 + 8);
+            break;
+        }
+    }
+
+    ok(ready != NULL && *ready == 1, "the entry is found, ready");
+    if (ready == NULL) {
+        return;
+    }
+
+    *ready = 0;                     /* as its claimer left it */
+
+    agw_metrics_observe(&m, &o);
+    is_int(*ready, 2, "the next request marked it dead");
+    agw_metrics_observe(&m, &o);
+
+    t = render(&m);
+    ok(has(t, "ai_gateway_requests_total" S("deadkey", "gpt", "p1") " 2\n"),
+       "the label set counts on in a new entry");
+    is_int(count_of(t, "ai_gateway_requests_total{"), 1,
+           "the dead entry is not shown");
+    ok(has(t, "ai_gateway_metrics_folded_total{table=\"requests\"} 0\n"),
+       "nothing folded");
+    free(t);
+    munmap(base, agw_metrics_size_for(16));
+}
+
+
 static void
 test_escaping(void)
 {
@@ -319,6 +376,7 @@ main(void)
     test_series();
     test_fold_and_attach();
     test_processes();
+    test_dead_claimer();
     test_escaping();
 
     return done_testing();
