@@ -3,9 +3,9 @@
  *
  * In the log phase the request's facts are counted in the metrics zone
  * (_metrics.c) and copied into a slot of the shared ring (agw_state.h),
- * from which the admin daemon stores them.  A
- * producer never waits: a full ring drops the event and counts it.  Like
- * every accounting in nginx's log phase, nothing here can fail a request.
+ * from which the admin daemon stores them.  A producer never waits: a full
+ * ring drops the event and counts it.  Like every accounting in nginx's
+ * log phase, nothing here can fail a request.
  */
 
 #include <ngx_config.h>
@@ -214,7 +214,8 @@ ngx_http_ai_gateway_log_handler(ngx_http_request_t *r)
         at->error_class = (uint8_t) a[i].cls;
     }
 
-    /* the event's numbers, the labels from ctx (the event truncates) */
+    /* the numbers from the event, the labels whole from ctx (the event
+       truncates names to its fields) */
     ngx_http_ai_gateway_metrics_count(r, ctx, &ev);
 
     if (!produce) {
