@@ -100,7 +100,7 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: a client key is hashed (the worker makes its hasher) and dynamic keys load
+=== TEST 1: a client key is hashed (the worker makes its hasher), dynamic keys load, the metrics page is rendered
 --- http_config
     ai_gateway_state $TEST_NGINX_SERVER_ROOT/logs/agw.state size=1m;
     ai_gateway_provider p1 type=openai url=http://127.0.0.1:1/v1;
@@ -108,15 +108,17 @@ __DATA__
     ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c;
 --- config
     location /v1/ { ai_gateway openai; }
+    location = /metrics { ai_gateway_metrics; }
 --- init
 main::publish_keys();
---- more_headers
-Authorization: Bearer sk-not-a-known-key
---- request
-POST /v1/chat/completions
-{"model":"gpt-4o","messages":[]}
+--- more_headers eval
+["Authorization: Bearer sk-not-a-known-key", ""]
+--- request eval
+["POST /v1/chat/completions\n{\"model\":\"gpt-4o\",\"messages\":[]}",
+ "GET /metrics"]
 --- no_http2
---- error_code: 401
+--- error_code eval
+[401, 200]
 --- timeout: 30
 
 

@@ -1,10 +1,11 @@
 /*
  * ngx_http_ai_gateway_log: one usage event per gateway request.
  *
- * In the log phase the request's facts are copied into a slot of the
- * shared ring (agw_state.h), from which the admin daemon stores them.  A
- * producer never waits: a full ring drops the event and counts it.  Like
- * every accounting in nginx's log phase, nothing here can fail a request.
+ * In the log phase the request's facts are counted in the metrics zone
+ * (_metrics.c) and copied into a slot of the shared ring (agw_state.h),
+ * from which the admin daemon stores them.  A producer never waits: a full
+ * ring drops the event and counts it.  Like every accounting in nginx's
+ * log phase, nothing here can fail a request.
  */
 
 #include <ngx_config.h>
@@ -125,7 +126,7 @@ ngx_http_ai_gateway_log_handler(ngx_http_request_t *r)
 {
     int64_t                           now;
     ngx_str_t                         resp;
-    ngx_uint_t                        i;
+    ngx_uint_t                        i, produce;
     ngx_time_t                       *tp;
     agw_event_t                       ev;
     agw_attempt_t                    *at;
@@ -142,10 +143,14 @@ ngx_http_ai_gateway_log_handler(ngx_http_request_t *r)
     ctx = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_module);
     amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
 
+    if (ctx == NULL || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_HEALTH) {
+        return NGX_OK;
+    }
+
     /* without a state file nobody would ever read the ring */
-    if (ctx == NULL || amcf->state_path.len == 0 || amcf->state->base == NULL
-        || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_HEALTH)
-    {
+    produce = amcf->state_path.len && amcf->state->base;
+
+    if (!produce && amcf->metrics == NULL) {
         return NGX_OK;
     }
 
@@ -207,6 +212,14 @@ ngx_http_ai_gateway_log_handler(ngx_http_request_t *r)
         at->status = (int32_t) a[i].status;
         at->latency_ms = (uint32_t) a[i].ms;
         at->error_class = (uint8_t) a[i].cls;
+    }
+
+    /* the numbers from the event, the labels whole from ctx (the event
+       truncates names to its fields) */
+    ngx_http_ai_gateway_metrics_count(r, ctx, &ev);
+
+    if (!produce) {
+        return NGX_OK;
     }
 
     if (!ngx_http_ai_gateway_request_id_used) {

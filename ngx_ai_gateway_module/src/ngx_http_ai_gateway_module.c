@@ -108,6 +108,20 @@ static ngx_command_t  ngx_http_ai_gateway_commands[] = {
       0,
       NULL },
 
+    { ngx_string("ai_gateway_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_ai_gateway_metrics_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ai_gateway_metrics_series"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_ai_gateway_metrics_series_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("ai_gateway_auth"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -243,6 +257,7 @@ ngx_http_ai_gateway_create_main_conf(ngx_conf_t *cf)
     amcf->fails = NGX_CONF_UNSET_UINT;
     amcf->cooldown = NGX_CONF_UNSET_MSEC;
     amcf->state_size = NGX_CONF_UNSET_SIZE;
+    amcf->metrics_series = NGX_CONF_UNSET_UINT;
 
     return amcf;
 }
@@ -298,7 +313,8 @@ ngx_http_ai_gateway_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     if (ngx_http_ai_gateway_state_init_conf(cf, amcf) != NGX_OK
-        || ngx_http_ai_gateway_keys_init_conf(cf, amcf) != NGX_OK)
+        || ngx_http_ai_gateway_keys_init_conf(cf, amcf) != NGX_OK
+        || ngx_http_ai_gateway_metrics_init_conf(cf, amcf) != NGX_OK)
     {
         return NGX_CONF_ERROR;
     }

@@ -5,7 +5,8 @@
  * (_access.c), content and failover (_handler.c), response filters
  * (_filter.c), variables (_variables.c), client-dialect errors (_error.c),
  * the memory a burst of answers leaves (_memory.c),
- * upstream requests (_upstream.c) and provider health (_health.c).
+ * upstream requests (_upstream.c), provider health (_health.c) and
+ * Prometheus metrics (_metrics.c).
  */
 
 #ifndef NGX_HTTP_AI_GATEWAY_MODULE_H
@@ -21,6 +22,7 @@
 #include "agw_dialect.h"
 #include "agw_json_scan.h"
 #include "agw_keys.h"
+#include "agw_metrics.h"
 #include "agw_price.h"
 #include "agw_state.h"
 #include "agw_translate.h"
@@ -111,6 +113,9 @@ typedef struct {
     agw_price_table_t          *price_overrides; /* ai_gateway_price */
     ngx_array_t                 gateways;     /* gateway_conf_t, checked */
     ngx_array_t                 key_models;   /* key_models_t, checked */
+    agw_metrics_t              *metrics;      /* NULL: no ai_gateway_metrics */
+    ngx_shm_zone_t             *metrics_zone;
+    ngx_uint_t                  metrics_series;
 #if (NGX_THREADS)
     ngx_thread_pool_t          *keys_pool;    /* reads the keys snapshot */
 #endif
@@ -137,6 +142,7 @@ typedef struct {
     ngx_int_t                   max_tokens;   /* anthropic default */
     ngx_bufs_t                  bufs;         /* a stream's output */
     size_t                      max_response; /* a whole answer, kept */
+    ngx_flag_t                  metrics;      /* ai_gateway_metrics */
 
     /* an internal location: its content handler (proxy_pass) and the
      * proxy's header parsers, under the try's header buffer (_upstream.c) */
@@ -314,6 +320,16 @@ char *ngx_http_ai_gateway_price_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 int64_t ngx_http_ai_gateway_cost(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
+
+/* _metrics.c */
+char *ngx_http_ai_gateway_metrics_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_ai_gateway_metrics_series_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_ai_gateway_metrics_init_conf(ngx_conf_t *cf,
+    ngx_http_ai_gateway_main_conf_t *amcf);
+void ngx_http_ai_gateway_metrics_count(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, const agw_event_t *ev);
 
 /* _publish.c */
 ngx_int_t ngx_http_ai_gateway_publish(ngx_conf_t *cf,
