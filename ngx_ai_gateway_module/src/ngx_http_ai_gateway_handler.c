@@ -1112,6 +1112,7 @@ ngx_http_ai_gateway_try_done(ngx_http_request_t *sr, void *data,
         a->provider = ctx->step->provider;
         a->status = ctx->try_status;
         a->cls = cls;
+        a->start = ctx->try_start - ctx->start;
         a->ms = ngx_current_msec - ctx->try_start;
     }
 

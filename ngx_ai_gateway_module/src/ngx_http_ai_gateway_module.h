@@ -5,7 +5,8 @@
  * (_access.c), content and failover (_handler.c), response filters
  * (_filter.c), variables (_variables.c), client-dialect errors (_error.c),
  * the memory a burst of answers leaves (_memory.c),
- * upstream requests (_upstream.c) and provider health (_health.c).
+ * upstream requests (_upstream.c), trace context (_trace.c) and provider
+ * health (_health.c).
  */
 
 #ifndef NGX_HTTP_AI_GATEWAY_MODULE_H
@@ -23,6 +24,7 @@
 #include "agw_keys.h"
 #include "agw_price.h"
 #include "agw_state.h"
+#include "agw_trace.h"
 #include "agw_translate.h"
 #include "agw_usage.h"
 
@@ -159,6 +161,7 @@ typedef struct {
                                                   proxy's 502/504 when it
                                                   sent none */
     agw_err_class_t                  cls;      /* how the try ended */
+    ngx_msec_t                       start;    /* since the request's */
     ngx_msec_t                       ms;
 } ngx_http_ai_gateway_attempt_t;
 
@@ -244,6 +247,14 @@ typedef struct {
     unsigned                        counted:1;      /* memory_hold() */
 
     ngx_msec_t                      keys_wait;    /* when that began */
+
+    /* W3C trace context (_trace.c), set by trace_start() */
+    uint8_t                         trace_id[AGW_TRACE_ID_SIZE];
+    uint8_t                         span_id[AGW_SPAN_ID_SIZE];
+    uint8_t                         parent_id[AGW_SPAN_ID_SIZE];
+    uint8_t                         trace_flags;
+    unsigned                        traced:1;       /* the above are set */
+    unsigned                        trace_incoming:1; /* the client's */
 } ngx_http_ai_gateway_ctx_t;
 
 
@@ -326,6 +337,14 @@ char *ngx_http_ai_gateway_state_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_int_t ngx_http_ai_gateway_state_init_conf(ngx_conf_t *cf,
     ngx_http_ai_gateway_main_conf_t *amcf);
 ngx_int_t ngx_http_ai_gateway_state_init_process(ngx_cycle_t *cycle);
+
+/* _trace.c */
+void ngx_http_ai_gateway_trace_start(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
+u_char *ngx_http_ai_gateway_traceparent(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
+void ngx_http_ai_gateway_trace_event(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, agw_event_t *ev);
 
 /* _internal.c */
 ngx_int_t ngx_http_ai_gateway_internal_check(ngx_conf_t *cf);
