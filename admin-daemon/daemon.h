@@ -27,7 +27,8 @@
 #define AGW_DAEMON_STOP_FLUSH_MS   10000
 #define AGW_DAEMON_SWITCH_QUIET_MS 2000    /* old ring idle before a switch */
 
-typedef struct agw_db_s  agw_db_t;
+typedef struct agw_db_s    agw_db_t;
+typedef struct agw_otlp_s  agw_otlp_t;
 
 typedef struct agw_daemon_s {
     /* Configuration. */
@@ -54,6 +55,7 @@ typedef struct agw_daemon_s {
     int            lock_fd;          /* holds the one-consumer lock */
     int            reexec;           /* the drain asks main to restart */
     agw_db_t      *db;
+    agw_otlp_t    *otlp;             /* NULL: traces not exported */
     volatile sig_atomic_t  stop;     /* SIGTERM, SIGINT */
     volatile sig_atomic_t  reload;   /* SIGHUP: re-read the config file */
     int64_t        last_drain_ms;    /* epoch ms of the last store; atomic */
