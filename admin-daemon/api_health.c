@@ -10,6 +10,12 @@
  * while every COMMIT fails), or when the ring is AGW_HEALTH_RING_FULL_PCT
  * full (events are about to be dropped).  A single busy retry does not
  * flap it.
+ *
+ * That is readiness: /api/v1/health/ready answers the same.  Liveness,
+ * /api/v1/health/live, is only whether the daemon answers at all: none of
+ * those reasons is cured by restarting it (a full disk stays full, a ring
+ * drains faster in a daemon that keeps its place), so a supervisor that
+ * restarts on a failed liveness check must not see them.
  */
 
 #include <stdarg.h>
@@ -189,4 +195,21 @@ agw_api_health(agw_req_t *r)
                      "keys_generation", (json_int_t) ss.keys_generation);
 
     return agw_http_json(r, rc ? 200 : 503, body);
+}
+
+
+int
+agw_api_health_live(agw_req_t *r)
+{
+    static const char *const  allowed[] = { NULL };
+
+    if (agw_http_query_check(r, allowed) != 0) {
+        return 0;
+    }
+
+    return agw_http_json(r, 200,
+                         json_pack("{s:b, s:s, s:I}", "ok", 1,
+                                   "version", AGW_VERSION,
+                                   "uptime_s", (json_int_t)
+                                       (agw_now() - r->api->started)));
 }
