@@ -154,6 +154,18 @@ ngx_http_ai_gateway_content_handler(ngx_http_request_t *r)
                ? ngx_http_ai_gateway_health(r)
                : ngx_http_ai_gateway_models(r, ctx);
 
+    case NGX_HTTP_AI_GATEWAY_EP_PROBE:
+        if (r->method != NGX_HTTP_GET) {
+            break;
+        }
+
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_ai_gateway_probe(r, ctx);
+
     case NGX_HTTP_AI_GATEWAY_EP_NONE:
         rc = ngx_http_discard_request_body(r);
         if (rc != NGX_OK) {

@@ -129,7 +129,8 @@ static const uint8_t  ngx_http_ai_gateway_operations[] = {
     AGW_OP_GENERATE_CONTENT,    /* EP_GENERATE */
     AGW_OP_GENERATE_CONTENT,    /* EP_STREAM_GENERATE */
     AGW_OP_MODELS,              /* EP_MODELS */
-    AGW_OP_NONE                 /* EP_HEALTH */
+    AGW_OP_NONE,                /* EP_HEALTH */
+    AGW_OP_NONE                 /* EP_PROBE */
 };
 
 static const uint8_t  ngx_http_ai_gateway_provider_types[] = {
@@ -168,7 +169,8 @@ ngx_http_ai_gateway_log_handler(ngx_http_request_t *r)
 
     /* without a state file nobody would ever read the ring */
     if (ctx == NULL || amcf->state_path.len == 0 || amcf->state->base == NULL
-        || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_HEALTH)
+        || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_HEALTH
+        || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_PROBE)
     {
         return NGX_OK;
     }

@@ -5,8 +5,8 @@
  * (_access.c), content and failover (_handler.c), response filters
  * (_filter.c), variables (_variables.c), client-dialect errors (_error.c),
  * the memory a burst of answers leaves (_memory.c),
- * upstream requests (_upstream.c), trace context (_trace.c) and provider
- * health (_health.c).
+ * upstream requests (_upstream.c), trace context (_trace.c), provider
+ * health (_health.c) and the providers' check (_probe.c).
  */
 
 #ifndef NGX_HTTP_AI_GATEWAY_MODULE_H
@@ -47,7 +47,8 @@ typedef enum {
     NGX_HTTP_AI_GATEWAY_EP_GENERATE,        /* POST .../models/M:generateContent */
     NGX_HTTP_AI_GATEWAY_EP_STREAM_GENERATE, /* ...:streamGenerateContent */
     NGX_HTTP_AI_GATEWAY_EP_MODELS,          /* GET .../models */
-    NGX_HTTP_AI_GATEWAY_EP_HEALTH           /* GET, the health location */
+    NGX_HTTP_AI_GATEWAY_EP_HEALTH,          /* GET, the health location */
+    NGX_HTTP_AI_GATEWAY_EP_PROBE            /* GET, the probe location */
 } ngx_http_ai_gateway_endpoint_e;
 
 /* Bits of the `ai_gateway` location directive. */
@@ -55,6 +56,7 @@ typedef enum {
 #define NGX_HTTP_AI_GATEWAY_SERVE_ANTHROPIC  0x02
 #define NGX_HTTP_AI_GATEWAY_SERVE_GEMINI     0x04
 #define NGX_HTTP_AI_GATEWAY_SERVE_HEALTH     0x08
+#define NGX_HTTP_AI_GATEWAY_SERVE_PROBE      0x10
 
 /* At most this many tries per request (route steps). */
 #define NGX_HTTP_AI_GATEWAY_MAX_STEPS  8
@@ -255,6 +257,8 @@ typedef struct {
     uint8_t                         trace_flags;
     unsigned                        traced:1;       /* the above are set */
     unsigned                        trace_incoming:1; /* the client's */
+
+    void                           *probe;        /* _probe.c's state */
 } ngx_http_ai_gateway_ctx_t;
 
 
@@ -345,6 +349,10 @@ u_char *ngx_http_ai_gateway_traceparent(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
 void ngx_http_ai_gateway_trace_event(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, agw_event_t *ev);
+
+/* _probe.c */
+ngx_int_t ngx_http_ai_gateway_probe(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
 
 /* _internal.c */
 ngx_int_t ngx_http_ai_gateway_internal_check(ngx_conf_t *cf);
