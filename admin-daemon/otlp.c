@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -683,6 +684,9 @@ agw_otlp_start(agw_otlp_t **out, char *err, size_t errlen)
     {
         return 0;                   /* tracing is off */
     }
+
+    /* the retries' jitter: each daemon its own */
+    srandom((unsigned) (agw_daemon_now_ms() ^ ((int64_t) getpid() << 16)));
 
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         snprintf(err, errlen, "curl_global_init() failed");
