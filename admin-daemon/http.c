@@ -55,6 +55,8 @@ static const agw_route_t  agw_routes[] = {
     { "GET",    "/api/v1/health",   agw_api_health,        0, 0 },
     { "GET",    "/api/v1/health/ready", agw_api_health,    0, 0 },
     { "GET",    "/api/v1/health/live",  agw_api_health_live, 0, 0 },
+    { "GET",    "/api/v1/diagnostics/providers",
+                agw_api_diagnostics_providers, 1, 0 },
     { "GET",    "/api/v1/backup",   agw_api_backup,        1, 0 },
     { "POST",   "/api/v1/restore",  agw_api_restore,       1, 1 },
     { "GET",    "/api/v1/stream",   agw_api_stream,        1, 0 },

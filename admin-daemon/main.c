@@ -73,6 +73,9 @@ static const agw_opt_t  agw_opts[] = {
     { "trusted-proxies", "AGW_ADMIN_TRUSTED_PROXIES", AGW_OPT_STR,
       OFF(trusted_proxies), 0,
       "addresses whose X-Forwarded-For/-Host are believed (10.0.0.0/8,::1)" },
+    { "gateway-probe-url", "AGW_GATEWAY_PROBE_URL", AGW_OPT_STR,
+      OFF(probe_url), 0,
+      "the gateway's `ai_gateway probe;` URL (provider diagnostics)" },
     { "retention", "AGW_RETENTION", AGW_OPT_DURATION, OFF(retention_s), 1,
       "keep raw events this long (30d; 0: forever)" },
     { "minute-retention", "AGW_MINUTE_RETENTION", AGW_OPT_DURATION,
@@ -560,6 +563,7 @@ agw_daemon_free_config(agw_daemon_t *d)
     free(d->listen);
     free(d->public_origin);
     free(d->trusted_proxies);
+    free(d->probe_url);
 }
 
 
