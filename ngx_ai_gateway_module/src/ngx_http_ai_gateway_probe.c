@@ -25,17 +25,25 @@
 #include "ngx_http_ai_gateway_module.h"
 
 
+/* One provider's outcome; rendered as JSON once all are in. */
+typedef struct {
+    ngx_http_ai_gateway_provider_t  *provider;
+    ngx_int_t                        status;
+    ngx_msec_t                       latency;
+    unsigned                         answered:1;
+} ngx_http_ai_gateway_probe_result_t;
+
+
 typedef struct {
     ngx_http_ai_gateway_step_t  step;     /* ctx->step during a probe */
     ngx_uint_t                  next;     /* provider index */
     ngx_http_request_t         *sr;
     ngx_msec_t                  start;
-    json_t                     *results;
+    ngx_array_t                 results;  /* probe_result_t */
     unsigned                    done:1;   /* the current probe ended */
 } ngx_http_ai_gateway_probe_t;
 
 
-static void ngx_http_ai_gateway_probe_cleanup(void *data);
 static ngx_int_t ngx_http_ai_gateway_probe_start(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, ngx_http_ai_gateway_probe_t *pr);
 static ngx_int_t ngx_http_ai_gateway_probe_done(ngx_http_request_t *sr,
@@ -54,23 +62,24 @@ ngx_int_t
 ngx_http_ai_gateway_probe(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
-    ngx_int_t                     rc;
-    ngx_pool_cleanup_t           *cln;
-    ngx_http_ai_gateway_probe_t  *pr;
+    ngx_int_t                         rc;
+    ngx_http_ai_gateway_probe_t      *pr;
+    ngx_http_ai_gateway_main_conf_t  *amcf;
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
 
     pr = ngx_pcalloc(r->pool, sizeof(ngx_http_ai_gateway_probe_t));
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (pr == NULL || cln == NULL) {
+    if (pr == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    pr->results = json_array();
-    if (pr->results == NULL) {
+    if (ngx_array_init(&pr->results, r->pool,
+                       ngx_max(amcf->providers.nelts, 1),
+                       sizeof(ngx_http_ai_gateway_probe_result_t))
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    cln->handler = ngx_http_ai_gateway_probe_cleanup;
-    cln->data = pr;
 
     ctx->probe = pr;
 
@@ -84,15 +93,6 @@ ngx_http_ai_gateway_probe(ngx_http_request_t *r,
     }
 
     return NGX_DONE;
-}
-
-
-static void
-ngx_http_ai_gateway_probe_cleanup(void *data)
-{
-    ngx_http_ai_gateway_probe_t  *pr = data;
-
-    json_decref(pr->results);
 }
 
 
@@ -186,52 +186,35 @@ ngx_http_ai_gateway_probe_done(ngx_http_request_t *sr, void *data,
 {
     ngx_http_ai_gateway_probe_t *pr = data;
 
-    int                              ok, rv, answered;
-    ngx_int_t                        status;
-    const char                      *type, *error;
-    ngx_http_ai_gateway_provider_t  *pv;
+    ngx_http_upstream_state_t           *st;
+    ngx_http_ai_gateway_probe_result_t  *res;
 
     if (pr->sr != sr || pr->done || rc == NGX_AGAIN) {
         return NGX_OK;
     }
 
     pr->done = 1;
-    pv = pr->step.provider;
+
+    /* preallocated for every provider: never fails */
+    res = ngx_array_push(&pr->results);
+    if (res == NULL) {
+        return NGX_OK;
+    }
+
+    res->provider = pr->step.provider;
+    res->latency = ngx_current_msec - pr->start;
 
     /*
      * The proxy's state has the provider's status, or its own 502 or 504
      * for a refused connection or a timeout (request path, 6: then also
      * rc); a header time only when the provider sent a status line.
      */
-    status = (sr->upstream && sr->upstream->state
-              && sr->upstream->state->status)
-             ? (ngx_int_t) sr->upstream->state->status
-             : (rc >= NGX_HTTP_SPECIAL_RESPONSE ? rc
-                                                : NGX_HTTP_BAD_GATEWAY);
+    st = sr->upstream ? sr->upstream->state : NULL;
 
-    answered = sr->upstream && sr->upstream->state
-               && sr->upstream->state->header_time != (ngx_msec_t) -1;
-
-    ok = (status >= 200 && status < 300);
-    error = ok ? NULL
-               : agw_event_error_class_name(agw_error_class_of_status(status));
-    type = pv->type < 4 ? ngx_http_ai_gateway_probe_types[pv->type]
-                        : "unknown";
-
-    rv = json_array_append_new(pr->results,
-             json_pack("{s:s%, s:s, s:b, s:i, s:b, s:I, s:s?}",
-                       "name", (char *) pv->name.data, pv->name.len,
-                       "type", type,
-                       "ok", ok,
-                       "status", (int) status,
-                       "answered", answered,
-                       "latency_ms",
-                       (json_int_t) (ngx_current_msec - pr->start),
-                       "error", error));
-    if (rv != 0) {
-        ngx_log_error(NGX_LOG_ALERT, sr->connection->log, 0,
-                      "ai_gateway probe: out of memory");
-    }
+    res->status = (st && st->status) ? (ngx_int_t) st->status
+                  : (rc >= NGX_HTTP_SPECIAL_RESPONSE ? rc
+                                                     : NGX_HTTP_BAD_GATEWAY);
+    res->answered = (st && st->header_time != (ngx_msec_t) -1);
 
     return NGX_OK;
 }
@@ -260,28 +243,55 @@ ngx_http_ai_gateway_probe_wake(ngx_http_request_t *r)
 }
 
 
+/* Renders the outcomes: the only json_t, made and freed here. */
+
 static ngx_int_t
 ngx_http_ai_gateway_probe_answer(ngx_http_request_t *r,
     ngx_http_ai_gateway_probe_t *pr)
 {
-    char       *s;
-    size_t      n, i, failed;
-    json_t     *body;
-    ngx_int_t   rc;
+    int                                  ok, all, rv;
+    char                                *s;
+    json_t                              *list, *body;
+    ngx_int_t                            rc;
+    ngx_uint_t                           i;
+    const char                          *type;
+    ngx_http_ai_gateway_provider_t      *pv;
+    ngx_http_ai_gateway_probe_result_t  *res;
 
-    failed = 0;
-    n = json_array_size(pr->results);
-
-    for (i = 0; i < n; i++) {
-        if (!json_is_true(json_object_get(json_array_get(pr->results, i),
-                                          "ok")))
-        {
-            failed++;
-        }
+    list = json_array();
+    if (list == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    body = json_pack("{s:b, s:O}", "ok", failed == 0, "providers",
-                     pr->results);
+    all = 1;
+    rv = 0;
+    res = pr->results.elts;
+
+    for (i = 0; i < pr->results.nelts; i++) {
+        pv = res[i].provider;
+        ok = (res[i].status >= 200 && res[i].status < 300);
+        all &= ok;
+        type = pv->type < sizeof(ngx_http_ai_gateway_probe_types)
+                          / sizeof(ngx_http_ai_gateway_probe_types[0])
+               ? ngx_http_ai_gateway_probe_types[pv->type] : "unknown";
+
+        rv |= json_array_append_new(list,
+                  json_pack("{s:s%, s:s, s:b, s:i, s:b, s:I, s:s?}",
+                            "name", (char *) pv->name.data, pv->name.len,
+                            "type", type,
+                            "ok", ok,
+                            "status", (int) res[i].status,
+                            "answered", (int) res[i].answered,
+                            "latency_ms", (json_int_t) res[i].latency,
+                            "error", ok ? NULL
+                                 : agw_event_error_class_name(
+                                       agw_error_class_of_status(
+                                           (int) res[i].status))));
+    }
+
+    body = rv ? NULL : json_pack("{s:b, s:O}", "ok", all, "providers", list);
+    json_decref(list);
+
     s = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
 
