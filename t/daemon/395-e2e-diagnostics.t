@@ -67,6 +67,19 @@ like(AgwE2E::slurp($gw->dir . '/logs/models.log'),
      qr{^MODELS /ok/v1/models auth="Bearer \Q$AgwE2E::UPSTREAM_KEY\E"$}m,
      'the provider was asked with its key, by nginx');
 
+# the command
+{
+    local $ENV{AGW_ADMIN_TOKEN} = $AgwE2E::TOKEN;
+    my $out = `python3 "$AgwE2E::ROOT/scripts/check-providers" http://127.0.0.1:$gw->{api_port} 2>&1`;
+    is($? >> 8, 1, 'scripts/check-providers: exit 1, a provider fails');
+    like($out, qr/^good\s+openai\s+200\s+\d+ ms\s+ok$/m, 'a line for the good one');
+    like($out, qr/^badkey\s+openai\s+401\s+\d+ ms\s+authentication$/m,
+         'the wrong key');
+    like($out, qr/^refused\s+openai\s+502\s+\d+ ms\s+bad_gateway \(no answer\)$/m,
+         'the refused one');
+    unlike($out, qr/\Q$AgwE2E::UPSTREAM_KEY\E/, 'no key');
+}
+
 my $anon = HTTP::Tiny->new->get(
     'http://127.0.0.1:' . $gw->{api_port} . '/api/v1/diagnostics/providers');
 is($anon->{status}, 401, 'admin only');
