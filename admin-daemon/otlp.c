@@ -13,7 +13,6 @@
  * While one batch waits to be retried, new spans queue up to the bound.
  */
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,30 +23,18 @@
 
 #include "agw_trace.h"
 #include "daemon.h"
-#include "http.h"
 #include "otlp.h"
 
 
-#define AGW_OTLP_QUEUE           2048     /* OTEL_BSP_MAX_QUEUE_SIZE */
-#define AGW_OTLP_BATCH           512      /* OTEL_BSP_MAX_EXPORT_BATCH_SIZE */
-#define AGW_OTLP_DELAY_MS        5000     /* OTEL_BSP_SCHEDULE_DELAY */
-#define AGW_OTLP_TIMEOUT_MS      10000    /* OTEL_EXPORTER_OTLP_TIMEOUT */
 #define AGW_OTLP_RETRIES         5        /* after a batch's first try */
 #define AGW_OTLP_BACKOFF_MS      1000     /* the first pause, doubled */
 #define AGW_OTLP_BACKOFF_MAX_MS  30000
 #define AGW_OTLP_STOP_FLUSH_MS   5000     /* exporting at exit, at most */
-#define AGW_OTLP_SERVICE         "ai-gateway"
 
 
 struct agw_otlp_s {
-    /* Configuration, read-only once the thread runs. */
-    char                *url;
-    struct curl_slist   *headers;
-    json_t              *resource;       /* array of KeyValue */
-    long                 timeout_ms;
-    uint32_t             capacity;
-    uint32_t             batch;
-    uint32_t             delay_ms;
+    agw_otlp_conf_t      conf;           /* read-only once the thread runs,
+                                            but conf.capacity (mutex) */
 
     pthread_t            thread;
     pthread_mutex_t      mutex;
@@ -84,316 +71,6 @@ agw_otlp_wait(agw_otlp_t *o, int64_t deadline_ms)
     ts.tv_nsec = (long) (deadline_ms % 1000) * 1000000;
 
     (void) pthread_cond_timedwait(&o->cond, &o->mutex, &ts);
-}
-
-
-/* Configuration */
-
-/* The first of two variables that is set and not empty. */
-static const char *
-agw_otlp_env2(const char *specific, const char *generic)
-{
-    const char  *v;
-
-    v = specific;
-    if (v == NULL || v[0] == '\0') {
-        v = generic;
-    }
-
-    return (v != NULL && v[0] != '\0') ? v : NULL;
-}
-
-
-/*
- * Walks a "key=value,key=value" list (OTEL_EXPORTER_OTLP_HEADERS,
- * OTEL_RESOURCE_ATTRIBUTES: the W3C Baggage format, values
- * percent-encoded), calling add for each decoded pair.  0, or -1 with a
- * message in err naming the variable.
- */
-typedef int (*agw_otlp_pair_pt)(void *data, const char *key,
-    const char *value);
-
-static int
-agw_otlp_pairs(void *data, const char *var, const char *list,
-    agw_otlp_pair_pt add, char *err, size_t errlen)
-{
-    int          rc, len;
-    char        *copy, *item, *save, *eq, *key, *value, *end, *decoded;
-    const char  *p;
-
-    copy = strdup(list);
-    if (copy == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-
-    rc = 0;
-
-    for (item = strtok_r(copy, ",", &save); item != NULL;
-         item = strtok_r(NULL, ",", &save))
-    {
-        eq = strchr(item, '=');
-        key = item + strspn(item, " \t");
-
-        if (eq == NULL) {
-            snprintf(err, errlen, "%s: \"%s\" is not key=value", var, key);
-            rc = -1;
-            break;
-        }
-
-        for (end = eq; end > key && strchr(" \t", end[-1]); end--) {
-            /* trim */
-        }
-        *end = '\0';
-
-        value = eq + 1 + strspn(eq + 1, " \t");
-        for (end = value + strlen(value);
-             end > value && strchr(" \t", end[-1]); end--)
-        {
-            /* trim */
-        }
-        *end = '\0';
-
-        if (key[0] == '\0') {
-            snprintf(err, errlen, "%s: an empty key", var);
-            rc = -1;
-            break;
-        }
-
-        decoded = curl_easy_unescape(NULL, value, 0, &len);
-        if (decoded == NULL) {
-            snprintf(err, errlen, "out of memory");
-            rc = -1;
-            break;
-        }
-
-        /* a decoded CR or LF would forge a header line of our request */
-        for (p = decoded; p < decoded + len; p++) {
-            if ((unsigned char) *p < 0x20 || *p == 0x7f) {
-                break;
-            }
-        }
-
-        if (p < decoded + len) {
-            snprintf(err, errlen, "%s: the value of \"%s\" holds a control "
-                     "character", var, key);
-            rc = -1;
-
-        } else if (add(data, key, decoded) != 0) {
-            snprintf(err, errlen, "out of memory");
-            rc = -1;
-        }
-
-        curl_free(decoded);
-
-        if (rc != 0) {
-            break;
-        }
-    }
-
-    free(copy);
-
-    return rc;
-}
-
-
-static int
-agw_otlp_add_header(void *data, const char *key, const char *value)
-{
-    agw_otlp_t          *o = data;
-    char                *line;
-    size_t               len;
-    struct curl_slist   *l;
-
-    len = strlen(key) + strlen(value) + 3;
-    line = malloc(len);
-    if (line == NULL) {
-        return -1;
-    }
-
-    snprintf(line, len, "%s: %s", key, value);
-    l = curl_slist_append(o->headers, line);
-    free(line);
-
-    if (l == NULL) {
-        return -1;
-    }
-
-    o->headers = l;
-
-    return 0;
-}
-
-
-/* Resource attributes gather in an object first: a later one wins. */
-static int
-agw_otlp_add_attr(void *data, const char *key, const char *value)
-{
-    return json_object_set_new(data, key, json_string(value));
-}
-
-
-static int
-agw_otlp_resource(agw_otlp_t *o, char *err, size_t errlen)
-{
-    int          rc;
-    json_t      *v, *res;
-    const char  *key, *s;
-
-    res = json_object();
-    o->resource = json_array();
-    if (res == NULL || o->resource == NULL) {
-        json_decref(res);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-
-    rc = 0;
-
-    s = getenv("OTEL_RESOURCE_ATTRIBUTES");
-    if (s != NULL && s[0] != '\0') {
-        rc = agw_otlp_pairs(res, "OTEL_RESOURCE_ATTRIBUTES", s,
-                            agw_otlp_add_attr, err, errlen);
-    }
-
-    /* OTEL_SERVICE_NAME wins over a service.name in the list */
-    s = getenv("OTEL_SERVICE_NAME");
-    if (rc == 0 && s != NULL && s[0] != '\0') {
-        rc = agw_otlp_add_attr(res, "service.name", s);
-
-    } else if (rc == 0 && json_object_get(res, "service.name") == NULL) {
-        rc = agw_otlp_add_attr(res, "service.name", AGW_OTLP_SERVICE);
-    }
-
-    if (rc == 0 && json_object_get(res, "service.version") == NULL) {
-        rc = agw_otlp_add_attr(res, "service.version", AGW_VERSION);
-    }
-
-    json_object_foreach(res, key, v) {
-        if (rc != 0) {
-            break;
-        }
-
-        s = json_string_value(v);
-        rc = json_array_append_new(o->resource,
-                                   agw_otlp_kv_str(key, s, strlen(s)));
-    }
-
-    json_decref(res);
-
-    if (rc != 0 && err[0] == '\0') {
-        snprintf(err, errlen, "out of memory");
-    }
-
-    return rc;
-}
-
-
-static int
-agw_otlp_configure(agw_otlp_t *o, const char *base, char *err,
-    size_t errlen)
-{
-    size_t       len;
-    int64_t      v;
-    const char  *s, *name;
-
-    s = agw_otlp_env2(getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"),
-                      getenv("OTEL_EXPORTER_OTLP_PROTOCOL"));
-    if (s != NULL && strcmp(s, "http/json") != 0) {
-        snprintf(err, errlen, "OTEL_EXPORTER_OTLP_PROTOCOL \"%s\": the "
-                 "daemon exports http/json only", s);
-        return -1;
-    }
-
-    /* The signal's own endpoint is used as it is; the generic one is a
-     * base the signal's path is appended to (OTLP exporter spec). */
-    s = getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
-    if (s != NULL && s[0] != '\0') {
-        o->url = strdup(s);
-
-    } else {
-        len = strlen(base);
-        o->url = malloc(len + sizeof("/v1/traces"));
-        if (o->url != NULL) {
-            memcpy(o->url, base, len);
-            strcpy(o->url + len,
-                   (len && base[len - 1] == '/') ? "v1/traces" : "/v1/traces");
-        }
-    }
-
-    if (o->url == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-
-    if (strncmp(o->url, "http://", 7) != 0
-        && strncmp(o->url, "https://", 8) != 0)
-    {
-        snprintf(err, errlen, "OTEL_EXPORTER_OTLP_ENDPOINT: an http:// or "
-                 "https:// URL is needed");
-        return -1;
-    }
-
-    if (agw_otlp_add_header(o, "Content-Type", "application/json") != 0) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-
-    /* The signal's headers replace the generic ones. */
-    s = getenv("OTEL_EXPORTER_OTLP_TRACES_HEADERS");
-    name = "OTEL_EXPORTER_OTLP_TRACES_HEADERS";
-    if (s == NULL || s[0] == '\0') {
-        s = getenv("OTEL_EXPORTER_OTLP_HEADERS");
-        name = "OTEL_EXPORTER_OTLP_HEADERS";
-    }
-
-    if (s != NULL && s[0] != '\0'
-        && agw_otlp_pairs(o, name, s, agw_otlp_add_header, err, errlen) != 0)
-    {
-        return -1;
-    }
-
-    if (agw_env_int("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", -1, 1, 600000, &v,
-                    err, errlen) != 0)
-    {
-        return -1;
-    }
-
-    if (v == -1
-        && agw_env_int("OTEL_EXPORTER_OTLP_TIMEOUT", AGW_OTLP_TIMEOUT_MS, 1,
-                       600000, &v, err, errlen) != 0)
-    {
-        return -1;
-    }
-
-    o->timeout_ms = (long) v;
-
-    if (agw_env_int("OTEL_BSP_MAX_QUEUE_SIZE", AGW_OTLP_QUEUE, 1, 1 << 20,
-                    &v, err, errlen) != 0)
-    {
-        return -1;
-    }
-
-    o->capacity = (uint32_t) v;
-
-    if (agw_env_int("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", AGW_OTLP_BATCH, 1,
-                    1 << 20, &v, err, errlen) != 0)
-    {
-        return -1;
-    }
-
-    /* the spec: a batch is never larger than the queue */
-    o->batch = (uint32_t) v < o->capacity ? (uint32_t) v : o->capacity;
-
-    if (agw_env_int("OTEL_BSP_SCHEDULE_DELAY", AGW_OTLP_DELAY_MS, 0, 3600000,
-                    &v, err, errlen) != 0)
-    {
-        return -1;
-    }
-
-    o->delay_ms = (uint32_t) v;
-
-    return agw_otlp_resource(o, err, errlen);
 }
 
 
@@ -499,7 +176,7 @@ agw_otlp_export(agw_otlp_t *o, CURL *curl, const agw_event_t *evs,
     json_t   *req;
     int64_t   pause, retry_ms, now;
 
-    req = agw_otlp_request(o->resource, evs, n);
+    req = agw_otlp_request(o->conf.resource, evs, n);
     body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
 
@@ -578,14 +255,14 @@ agw_otlp_run(void *arg)
     CURL         *curl;
     agw_event_t  *batch;
 
-    batch = malloc((size_t) o->batch * sizeof(agw_event_t));
+    batch = malloc((size_t) o->conf.batch * sizeof(agw_event_t));
     curl = curl_easy_init();
 
     if (batch == NULL || curl == NULL) {
         agw_daemon_log("OTLP exporter: out of memory, traces are not "
                        "exported");
         pthread_mutex_lock(&o->mutex);
-        o->capacity = 0;            /* agw_otlp_enqueue() drops, counts */
+        o->conf.capacity = 0;            /* agw_otlp_enqueue() drops, counts */
         o->stats.dropped += o->count;
         o->count = 0;
         pthread_mutex_unlock(&o->mutex);
@@ -596,9 +273,9 @@ agw_otlp_run(void *arg)
         return NULL;
     }
 
-    curl_easy_setopt(curl, CURLOPT_URL, o->url);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, o->headers);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, o->timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_URL, o->conf.url);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, o->conf.headers);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, o->conf.timeout_ms);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);    /* a thread */
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, agw_otlp_discard);
     curl_easy_setopt(curl, CURLOPT_USERAGENT,
@@ -613,21 +290,21 @@ agw_otlp_run(void *arg)
             break;
         }
 
-        if (!o->stop && o->count < o->batch
-            && (o->count == 0 || now < o->oldest_ms + o->delay_ms))
+        if (!o->stop && o->count < o->conf.batch
+            && (o->count == 0 || now < o->oldest_ms + o->conf.delay_ms))
         {
-            agw_otlp_wait(o, o->count ? o->oldest_ms + o->delay_ms
-                                      : now + o->delay_ms + 1000);
+            agw_otlp_wait(o, o->count ? o->oldest_ms + o->conf.delay_ms
+                                      : now + o->conf.delay_ms + 1000);
             continue;
         }
 
-        n = o->count < o->batch ? o->count : o->batch;
+        n = o->count < o->conf.batch ? o->count : o->conf.batch;
 
         for (i = 0; i < n; i++) {
-            batch[i] = o->queue[(o->head + i) % o->capacity];
+            batch[i] = o->queue[(o->head + i) % o->conf.capacity];
         }
 
-        o->head = (o->head + n) % o->capacity;
+        o->head = (o->head + n) % o->conf.capacity;
         o->count -= n;
         o->oldest_ms = now;         /* the rest came meanwhile: about */
 
@@ -658,9 +335,7 @@ agw_otlp_run(void *arg)
 static void
 agw_otlp_free(agw_otlp_t *o)
 {
-    free(o->url);
-    curl_slist_free_all(o->headers);
-    json_decref(o->resource);
+    agw_otlp_conf_free(&o->conf);
     free(o->queue);
     free(o);
 }
@@ -671,18 +346,13 @@ agw_otlp_start(agw_otlp_t **out, char *err, size_t errlen)
 {
     int                  rc;
     agw_otlp_t          *o;
-    const char          *base;
     pthread_condattr_t   ca;
 
     *out = NULL;
     err[0] = '\0';
 
-    base = getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
-
-    if (agw_otlp_env2(getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), base)
-        == NULL)
-    {
-        return 0;                   /* tracing is off */
+    if (!agw_otlp_conf_enabled()) {
+        return 0;
     }
 
     /* the retries' jitter: each daemon its own */
@@ -699,20 +369,20 @@ agw_otlp_start(agw_otlp_t **out, char *err, size_t errlen)
         return -1;
     }
 
-    if (agw_otlp_configure(o, base ? base : "", err, errlen) != 0) {
+    if (agw_otlp_conf_read(&o->conf, err, errlen) != 0) {
         agw_otlp_free(o);
         return -1;
     }
 
-    o->queue = malloc((size_t) o->capacity * sizeof(agw_event_t));
+    o->queue = malloc((size_t) o->conf.capacity * sizeof(agw_event_t));
     if (o->queue == NULL) {
         snprintf(err, errlen, "out of memory for %u queued spans",
-                 o->capacity);
+                 o->conf.capacity);
         agw_otlp_free(o);
         return -1;
     }
 
-    o->stats.capacity = o->capacity;
+    o->stats.capacity = o->conf.capacity;
 
     if (pthread_condattr_init(&ca) != 0
         || pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0
@@ -735,7 +405,7 @@ agw_otlp_start(agw_otlp_t **out, char *err, size_t errlen)
 
     /* never the URL: it may carry credentials */
     agw_daemon_log("exporting traces over OTLP/HTTP (queue %u, batch %u, "
-                   "delay %u ms)", o->capacity, o->batch, o->delay_ms);
+                   "delay %u ms)", o->conf.capacity, o->conf.batch, o->conf.delay_ms);
 
     *out = o;
 
@@ -764,13 +434,13 @@ agw_otlp_enqueue(agw_otlp_t *o, const agw_event_t *const *evs, size_t n)
             continue;
         }
 
-        if (o->capacity == 0) {
+        if (o->conf.capacity == 0) {
             o->stats.dropped++;
             continue;
         }
 
-        if (o->count == o->capacity) {
-            o->head = (o->head + 1) % o->capacity;
+        if (o->count == o->conf.capacity) {
+            o->head = (o->head + 1) % o->conf.capacity;
             o->count--;
             o->stats.dropped++;
         }
@@ -779,12 +449,12 @@ agw_otlp_enqueue(agw_otlp_t *o, const agw_event_t *const *evs, size_t n)
             o->oldest_ms = now;
         }
 
-        o->queue[(o->head + o->count) % o->capacity] = *evs[i];
+        o->queue[(o->head + o->count) % o->conf.capacity] = *evs[i];
         o->count++;
     }
 
     /* a full batch goes now; a first span sets the exporter's clock */
-    if (o->count >= o->batch || (before == 0 && o->count)) {
+    if (o->count >= o->conf.batch || (before == 0 && o->count)) {
         pthread_cond_signal(&o->cond);
     }
 

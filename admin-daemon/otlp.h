@@ -25,6 +25,7 @@
 #include "agw_event.h"
 
 typedef struct agw_otlp_s  agw_otlp_t;
+struct curl_slist;
 
 typedef struct {
     uint64_t  queued;             /* spans waiting now */
@@ -53,6 +54,26 @@ void agw_otlp_enqueue(agw_otlp_t *o, const agw_event_t *const *evs,
 void agw_otlp_stop(agw_otlp_t *o);
 
 void agw_otlp_stats(agw_otlp_t *o, agw_otlp_stats_t *s);
+
+
+/* otlp_conf.c, for otlp.c */
+
+typedef struct {
+    char                *url;
+    struct curl_slist   *headers;        /* Content-Type, the user's */
+    json_t              *resource;       /* array of KeyValue */
+    long                 timeout_ms;
+    uint32_t             capacity;       /* spans queued at most */
+    uint32_t             batch;          /* per export request, <= it */
+    uint32_t             delay_ms;       /* a span waits for a batch */
+} agw_otlp_conf_t;
+
+/* Whether an endpoint is set: without one, tracing is off. */
+int agw_otlp_conf_enabled(void);
+
+/* 0, or -1 with a message naming the variable in err. */
+int agw_otlp_conf_read(agw_otlp_conf_t *c, char *err, size_t errlen);
+void agw_otlp_conf_free(agw_otlp_conf_t *c);
 
 
 /* otlp_span.c */
