@@ -48,6 +48,7 @@ FROM ${BASE} AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential nginx-dev \
         libjansson-dev libssl-dev libsqlite3-dev libmicrohttpd-dev \
+        libcurl4-openssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile VERSION ./
@@ -63,7 +64,8 @@ RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d \
  && chmod 755 /usr/sbin/policy-rc.d \
  && apt-get update \
  && apt-get install -y --no-install-recommends nginx libnginx-mod-http-js \
-        libjansson4 libssl3 libsqlite3-0 libmicrohttpd12 ca-certificates curl \
+        libjansson4 libssl3 libsqlite3-0 libmicrohttpd12 libcurl4 \
+        ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* /usr/sbin/policy-rc.d \
  && groupadd --system --gid 10080 ai-gateway \
  && useradd --system --uid 10080 --gid ai-gateway --no-create-home \

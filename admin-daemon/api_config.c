@@ -40,9 +40,8 @@ agw_config_is_secret(const char *name)
 }
 
 
-/* Drops secret-looking members at any depth. */
-static void
-agw_config_scrub(json_t *v)
+void
+agw_api_config_scrub(json_t *v)
 {
     size_t       i;
     json_t      *m;
@@ -54,12 +53,12 @@ agw_config_scrub(json_t *v)
             if (agw_config_is_secret(name)) {
                 json_object_del(v, name);
             } else {
-                agw_config_scrub(m);
+                agw_api_config_scrub(m);
             }
         }
     } else if (json_is_array(v)) {
         json_array_foreach(v, i, m) {
-            agw_config_scrub(m);
+            agw_api_config_scrub(m);
         }
     }
 }
@@ -219,7 +218,7 @@ agw_api_config(agw_req_t *r)
         return agw_http_error(r, 500, "internal", "out of memory");
     }
 
-    agw_config_scrub(conf);
+    agw_api_config_scrub(conf);
 
     for (i = 0; lists[i] != NULL; i++) {
         if (!json_is_array(json_object_get(conf, lists[i]))

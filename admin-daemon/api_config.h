@@ -15,6 +15,9 @@
  * (no state file, nginx not started yet) or it cannot be read. */
 json_t *agw_api_config_load(agw_api_t *api);
 
+/* Drops secret-looking members (key, *_token, password...) at any depth. */
+void agw_api_config_scrub(json_t *v);
+
 /*
  * 1 if a key's models entry (a name, or a prefix ending in "*") can reach
  * a route of conf: a route of that exact model, a route whose model starts

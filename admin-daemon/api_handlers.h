@@ -30,8 +30,12 @@ int agw_api_logs_get(agw_req_t *r);
 /* api_config.c */
 int agw_api_config(agw_req_t *r);
 
-/* api_health.c */
+/* api_health.c: /health and /health/ready (readiness), /health/live */
 int agw_api_health(agw_req_t *r);
+int agw_api_health_live(agw_req_t *r);
+
+/* api_diagnostics.c */
+int agw_api_diagnostics_providers(agw_req_t *r);
 
 /* backup.c */
 int agw_api_backup(agw_req_t *r);

@@ -10,6 +10,12 @@
  * while every COMMIT fails), or when the ring is AGW_HEALTH_RING_FULL_PCT
  * full (events are about to be dropped).  A single busy retry does not
  * flap it.
+ *
+ * That is readiness: /api/v1/health/ready answers the same.  Liveness,
+ * /api/v1/health/live, is only whether the daemon answers at all: none of
+ * those reasons is cured by restarting it (a full disk stays full, a ring
+ * drains faster in a daemon that keeps its place), so a supervisor that
+ * restarts on a failed liveness check must not see them.
  */
 
 #include <stdarg.h>
@@ -19,6 +25,7 @@
 #include "agw_state.h"
 #include "agw_version.h"
 #include "api_handlers.h"
+#include "otlp.h"
 
 
 #define AGW_HEALTH_STORE_GRACE_MS  2000
@@ -48,10 +55,11 @@ agw_api_health(agw_req_t *r)
 {
     int                 db_ok, rc;
     char                err[512];
-    json_t             *ring, *dbj, *store, *reasons, *body;
+    json_t             *ring, *dbj, *store, *reasons, *body, *traces;
     int64_t             now, last, failing;
     sqlite3            *db;
     agw_daemon_t       *d;
+    agw_otlp_stats_t    ts;
     agw_state_stats_t   ss;
 
     static const char *const  allowed[] = { NULL };
@@ -138,7 +146,32 @@ agw_api_health(agw_req_t *r)
     dbj = db_ok ? json_pack("{s:b}", "ok", 1)
                 : json_pack("{s:b, s:s}", "ok", 0, "error", err);
 
+    /* OpenTelemetry export (docs/tracing.md): shown, never a reason for
+     * 503, since a collector's outage loses no stored event */
+    if (d->otlp != NULL) {
+        agw_otlp_stats(d->otlp, &ts);
+        traces = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+                           "enabled", 1,
+                           "queued", (json_int_t) ts.queued,
+                           "queue_capacity", (json_int_t) ts.capacity,
+                           "exported", (json_int_t) ts.exported,
+                           "dropped", (json_int_t) ts.dropped,
+                           "failed", (json_int_t) ts.failed,
+                           "last_export_ms", (json_int_t) ts.last_export_ms,
+                           "failing_since_ms",
+                           ts.failing_since_ms
+                               ? json_integer(ts.failing_since_ms)
+                               : json_null());
+    } else {
+        traces = json_pack("{s:b}", "enabled", 0);
+    }
+
+    if (traces == NULL) {
+        rc = -1;
+    }
+
     if (rc != 0) {
+        json_decref(traces);
         json_decref(reasons);
         json_decref(store);
         json_decref(ring);
@@ -148,7 +181,7 @@ agw_api_health(agw_req_t *r)
 
     rc = json_array_size(reasons) == 0;
 
-    body = json_pack("{s:b, s:o, s:s, s:I, s:o, s:o, s:o, s:I, s:I}",
+    body = json_pack("{s:b, s:o, s:s, s:I, s:o, s:o, s:o, s:o, s:I, s:I}",
                      "ok", rc,
                      "reasons", reasons,
                      "version", AGW_VERSION,
@@ -156,9 +189,27 @@ agw_api_health(agw_req_t *r)
                      "ring", ring,
                      "db", dbj,
                      "store", store,
+                     "traces", traces,
                      "last_drain_at",
                      (json_int_t) (ss.consumer_heartbeat_ms / 1000),
                      "keys_generation", (json_int_t) ss.keys_generation);
 
     return agw_http_json(r, rc ? 200 : 503, body);
+}
+
+
+int
+agw_api_health_live(agw_req_t *r)
+{
+    static const char *const  allowed[] = { NULL };
+
+    if (agw_http_query_check(r, allowed) != 0) {
+        return 0;
+    }
+
+    return agw_http_json(r, 200,
+                         json_pack("{s:b, s:s, s:I}", "ok", 1,
+                                   "version", AGW_VERSION,
+                                   "uptime_s", (json_int_t)
+                                       (agw_now() - r->api->started)));
 }

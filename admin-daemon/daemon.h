@@ -27,7 +27,8 @@
 #define AGW_DAEMON_STOP_FLUSH_MS   10000
 #define AGW_DAEMON_SWITCH_QUIET_MS 2000    /* old ring idle before a switch */
 
-typedef struct agw_db_s  agw_db_t;
+typedef struct agw_db_s    agw_db_t;
+typedef struct agw_otlp_s  agw_otlp_t;
 
 typedef struct agw_daemon_s {
     /* Configuration. */
@@ -37,6 +38,7 @@ typedef struct agw_daemon_s {
     char          *listen;           /* exported as AGW_ADMIN_LISTEN */
     char          *public_origin;    /* as AGW_ADMIN_PUBLIC_ORIGIN */
     char          *trusted_proxies;  /* as AGW_ADMIN_TRUSTED_PROXIES */
+    char          *probe_url;        /* the gateway's `ai_gateway probe;` */
     size_t         state_size;       /* --create-state makes it this big */
     int            create_state;
     int64_t        retention_s;      /* raw events; 0: forever */
@@ -54,6 +56,7 @@ typedef struct agw_daemon_s {
     int            lock_fd;          /* holds the one-consumer lock */
     int            reexec;           /* the drain asks main to restart */
     agw_db_t      *db;
+    agw_otlp_t    *otlp;             /* NULL: traces not exported */
     volatile sig_atomic_t  stop;     /* SIGTERM, SIGINT */
     volatile sig_atomic_t  reload;   /* SIGHUP: re-read the config file */
     int64_t        last_drain_ms;    /* epoch ms of the last store; atomic */

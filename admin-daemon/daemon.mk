@@ -22,7 +22,7 @@ DCFLAGS         := -std=gnu11 -g -O2 -Wall -Wextra -Werror \
                    -DAGW_VERSION='"$(AGW_VERSION)"'
 # CPPFLAGS, CFLAGS and LDFLAGS come last: a distribution's hardening
 # flags (dpkg-buildflags in debian/rules) add to ours.
-DLIBS           := -lsqlite3 -ljansson -lcrypto -lm -pthread
+DLIBS           := -lsqlite3 -ljansson -lcrypto -lcurl -lm -pthread
 
 # The API and the dashboard serve HTTP with libmicrohttpd.
 ifneq ($(strip $(filter admin-daemon/api% admin-daemon/http% \

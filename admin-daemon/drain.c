@@ -22,6 +22,7 @@
 
 #include "daemon.h"
 #include "db.h"
+#include "otlp.h"
 
 #define AGW_DRAIN_BACKOFF_MIN_MS  50
 #define AGW_DRAIN_BACKOFF_MAX_MS  2000
@@ -105,6 +106,11 @@ agw_drain_batch(agw_daemon_t *d, agw_ring_reader_t *rd,
     }
 
     agw_drain_fault_point();
+
+    /* copies, before the commit frees the slots; never waits */
+    if (d->otlp != NULL) {
+        agw_otlp_enqueue(d->otlp, evs, n);
+    }
 
     agw_ring_commit(rd);
 

@@ -30,6 +30,7 @@
 #include "daemon.h"
 #include "db.h"
 #include "api.h"
+#include "otlp.h"
 #include "text.h"
 #include "agw_version.h"
 
@@ -72,6 +73,9 @@ static const agw_opt_t  agw_opts[] = {
     { "trusted-proxies", "AGW_ADMIN_TRUSTED_PROXIES", AGW_OPT_STR,
       OFF(trusted_proxies), 0,
       "addresses whose X-Forwarded-For/-Host are believed (10.0.0.0/8,::1)" },
+    { "gateway-probe-url", "AGW_GATEWAY_PROBE_URL", AGW_OPT_STR,
+      OFF(probe_url), 0,
+      "the gateway's `ai_gateway probe;` URL (provider diagnostics)" },
     { "retention", "AGW_RETENTION", AGW_OPT_DURATION, OFF(retention_s), 1,
       "keep raw events this long (30d; 0: forever)" },
     { "minute-retention", "AGW_MINUTE_RETENTION", AGW_OPT_DURATION,
@@ -119,6 +123,29 @@ static const struct {
     { "AGW_ADMIN_USAGE_EXACT_MAX", "events /usage counts one by one" },
     { "AGW_TEST_CRASH_AFTER_COMMITS", "tests only: SIGKILL after N commits" },
 };
+
+/* The OpenTelemetry exporter's standard variables (otlp.c,
+ * docs/tracing.md): traces are exported when an endpoint is set. */
+static const struct {
+    const char  *env;
+    const char  *help;
+} agw_env_otel[] = {
+    { "OTEL_EXPORTER_OTLP_ENDPOINT", "collector base URL (+ /v1/traces)" },
+    { "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "full traces URL, wins" },
+    { "OTEL_EXPORTER_OTLP_HEADERS", "key=value,... headers (auth)" },
+    { "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "same, for traces, wins" },
+    { "OTEL_EXPORTER_OTLP_PROTOCOL", "http/json only" },
+    { "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "same, for traces" },
+    { "OTEL_EXPORTER_OTLP_TIMEOUT", "ms per export request (10000)" },
+    { "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "same, for traces, wins" },
+    { "OTEL_SERVICE_NAME", "service.name (ai-gateway)" },
+    { "OTEL_RESOURCE_ATTRIBUTES", "key=value,... resource attributes" },
+    { "OTEL_BSP_MAX_QUEUE_SIZE", "spans queued at most, oldest dropped (2048)" },
+    { "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "spans per export request (512)" },
+    { "OTEL_BSP_SCHEDULE_DELAY", "ms a span waits for a batch (5000)" },
+};
+
+#define AGW_NOTEL  (sizeof(agw_env_otel) / sizeof(agw_env_otel[0]))
 
 #define AGW_NENV  (sizeof(agw_env_only) / sizeof(agw_env_only[0]))
 
@@ -399,6 +426,14 @@ agw_usage(FILE *out)
         fprintf(out, "  %-38s %s\n", agw_env_only[i].env,
                 agw_env_only[i].help);
     }
+
+    fprintf(out, "\nOpenTelemetry traces, environment only "
+            "(docs/tracing.md):\n\n");
+
+    for (i = 0; i < AGW_NOTEL; i++) {
+        fprintf(out, "  %-38s %s\n", agw_env_otel[i].env,
+                agw_env_otel[i].help);
+    }
 }
 
 
@@ -528,6 +563,7 @@ agw_daemon_free_config(agw_daemon_t *d)
     free(d->listen);
     free(d->public_origin);
     free(d->trusted_proxies);
+    free(d->probe_url);
 }
 
 
@@ -744,6 +780,13 @@ main(int argc, char **argv)
     rc = 1;
     api = 0;
 
+    /* before waiting for the state file: a bad variable fails at once */
+    if (agw_otlp_start(&d.otlp, err, sizeof(err)) != 0) {
+        agw_daemon_log("%s", err);
+        rc = 2;
+        goto done;
+    }
+
     if (agw_open_state(&d) != 0) {
         if (d.stop) {
             rc = 0;
@@ -772,6 +815,9 @@ main(int argc, char **argv)
     rc = agw_drain_run(&d) == 0 ? 0 : 1;
 
 done:
+
+    /* the drain stored (and queued) its last events: export them */
+    agw_otlp_stop(d.otlp);
 
     if (api && agw_api_stop != NULL) {
         agw_api_stop();

@@ -108,3 +108,49 @@ agw_event_cache_status_name(unsigned cs)
         return "none";
     }
 }
+
+
+/*
+ * The GenAI semantic conventions' well-known values where one applies
+ * (chat, text_completion, embeddings, generate_content), a name of ours
+ * otherwise, as the conventions allow.
+ */
+const char *
+agw_event_operation_name(unsigned op)
+{
+    switch (op) {
+    case AGW_OP_CHAT:
+        return "chat";
+    case AGW_OP_TEXT_COMPLETION:
+        return "text_completion";
+    case AGW_OP_EMBEDDINGS:
+        return "embeddings";
+    case AGW_OP_GENERATE_CONTENT:
+        return "generate_content";
+    case AGW_OP_COUNT_TOKENS:
+        return "count_tokens";
+    case AGW_OP_MODELS:
+        return "list_models";
+    default:
+        return NULL;
+    }
+}
+
+
+/* gen_ai.provider.name's well-known values. */
+const char *
+agw_event_provider_type_name(unsigned type)
+{
+    switch (type) {
+    case AGW_PROVIDER_OPENAI:
+        return "openai";
+    case AGW_PROVIDER_AZURE:
+        return "azure.ai.openai";
+    case AGW_PROVIDER_ANTHROPIC:
+        return "anthropic";
+    case AGW_PROVIDER_GEMINI:
+        return "gcp.gemini";
+    default:
+        return NULL;
+    }
+}

@@ -35,6 +35,8 @@
 #define AGW_EVENT_NAME_SIZE      64   /* key name, model, route, provider */
 #define AGW_EVENT_ADDR_SIZE      48   /* INET6_ADDRSTRLEN (46), padded */
 #define AGW_EVENT_MAX_ATTEMPTS   4
+#define AGW_TRACE_ID_SIZE        16   /* W3C trace-id, bytes */
+#define AGW_SPAN_ID_SIZE         8    /* W3C parent-id, a span id, bytes */
 
 /* What the gateway's own response cache did (0 when there is none). */
 typedef enum {
@@ -43,6 +45,26 @@ typedef enum {
     AGW_CACHE_HIT,
     AGW_CACHE_BYPASS
 } agw_cache_status_t;
+
+/* What the client asked for: the gateway's endpoints, by operation. */
+typedef enum {
+    AGW_OP_NONE = 0,
+    AGW_OP_CHAT,                /* chat completions, messages, responses */
+    AGW_OP_TEXT_COMPLETION,     /* legacy completions */
+    AGW_OP_EMBEDDINGS,
+    AGW_OP_GENERATE_CONTENT,    /* Gemini's generateContent and stream */
+    AGW_OP_COUNT_TOKENS,
+    AGW_OP_MODELS
+} agw_operation_t;
+
+/* The kind of provider a try went to (its `type=`). */
+typedef enum {
+    AGW_PROVIDER_UNKNOWN = 0,
+    AGW_PROVIDER_OPENAI,        /* any OpenAI-compatible server */
+    AGW_PROVIDER_AZURE,
+    AGW_PROVIDER_ANTHROPIC,
+    AGW_PROVIDER_GEMINI
+} agw_provider_type_t;
 
 /*
  * One try against one provider.  The first AGW_EVENT_MAX_ATTEMPTS tries are
@@ -53,7 +75,9 @@ typedef struct {
     int32_t   status;           /* upstream HTTP status; 0: no answer */
     uint32_t  latency_ms;
     uint8_t   error_class;      /* agw_err_class_t (agw_translate.h) */
-    uint8_t   pad[7];
+    uint8_t   provider_type;    /* agw_provider_type_t */
+    uint8_t   pad[2];
+    uint32_t  start_ms;         /* since the request started */
 } agw_attempt_t;
 
 typedef struct {
@@ -85,7 +109,7 @@ typedef struct {
     uint8_t   stream;           /* the client asked for a stream */
     uint8_t   req_body_truncated;
     uint8_t   resp_body_truncated;
-    uint8_t   pad0;
+    uint8_t   trace_flags;      /* W3C trace-flags: bit 0 sampled */
 
     char      request_id[AGW_EVENT_REQID_SIZE];
     char      key_id[AGW_EVENT_KEYID_SIZE];
@@ -95,14 +119,26 @@ typedef struct {
     char      provider[AGW_EVENT_NAME_SIZE];       /* the one that answered */
     char      upstream_model[AGW_EVENT_NAME_SIZE];
     char      client_addr[AGW_EVENT_ADDR_SIZE];
-    char      pad1[4];          /* explicit: the size stays a multiple of 8 */
+    uint8_t   operation;        /* agw_operation_t */
+    char      pad1[3];          /* explicit: the size stays a multiple of 8 */
+
+    /*
+     * W3C trace context (docs/tracing.md): the client's trace-id, or a new
+     * one; the gateway's own span; the client's parent-id, zero when the
+     * trace began here.  All zero: the module recorded none.  A try's span
+     * id is not stored but derived (agw_trace_try_span_id()): 8 bytes more
+     * per try would cross a 64-byte slot boundary and halve the ring.
+     */
+    uint8_t   trace_id[AGW_TRACE_ID_SIZE];
+    uint8_t   span_id[AGW_SPAN_ID_SIZE];
+    uint8_t   parent_span_id[AGW_SPAN_ID_SIZE];
 } agw_event_t;
 
 /*
  * The layout, pinned.  Changing agw_event_t makes these fail: bump
  * AGW_STATE_VERSION in agw_state.h, then update the numbers.
  */
-#define AGW_EVENT_SIZE  888
+#define AGW_EVENT_SIZE  920
 
 _Static_assert(sizeof(agw_event_t) == AGW_EVENT_SIZE,
                "agw_event_t changed: bump AGW_STATE_VERSION");
@@ -116,6 +152,7 @@ _Static_assert(offsetof(agw_event_t, request_id) == 436,
                "request_id moved");
 _Static_assert(offsetof(agw_event_t, client_addr) == 836,
                "client_addr moved");
+_Static_assert(offsetof(agw_event_t, trace_id) == 888, "trace_id moved");
 
 /* Zeroes ev and sets every "unknown" field to -1. */
 void agw_event_init(agw_event_t *ev);
@@ -141,5 +178,10 @@ int agw_event_is_error(const agw_event_t *ev);
 /* The error class's name for storage and display: "none", "rate_limit"... */
 const char *agw_event_error_class_name(unsigned cls);
 const char *agw_event_cache_status_name(unsigned cs);
+
+/* The OpenTelemetry GenAI names (gen_ai.operation.name,
+ * gen_ai.provider.name); NULL for none or unknown. */
+const char *agw_event_operation_name(unsigned op);
+const char *agw_event_provider_type_name(unsigned type);
 
 #endif /* AGW_EVENT_H */

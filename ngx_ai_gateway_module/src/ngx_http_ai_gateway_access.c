@@ -128,6 +128,11 @@ ngx_http_ai_gateway_endpoint(ngx_http_request_t *r,
         return;
     }
 
+    if (serve & NGX_HTTP_AI_GATEWAY_SERVE_PROBE) {
+        ctx->endpoint = NGX_HTTP_AI_GATEWAY_EP_PROBE;
+        return;
+    }
+
     if (serve & NGX_HTTP_AI_GATEWAY_SERVE_ANTHROPIC) {
         if (ngx_http_ai_gateway_ends(uri, "/messages")) {
             ctx->endpoint = NGX_HTTP_AI_GATEWAY_EP_MESSAGES;
@@ -519,7 +524,10 @@ ngx_http_ai_gateway_access_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_HEALTH) {
+    /* no client key: allow/deny protect these (docs/configuration.md) */
+    if (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_HEALTH
+        || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_PROBE)
+    {
         return NGX_DECLINED;
     }
 

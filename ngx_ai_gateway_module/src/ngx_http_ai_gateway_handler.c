@@ -156,6 +156,18 @@ ngx_http_ai_gateway_content_handler(ngx_http_request_t *r)
                ? ngx_http_ai_gateway_health(r)
                : ngx_http_ai_gateway_models(r, ctx);
 
+    case NGX_HTTP_AI_GATEWAY_EP_PROBE:
+        if (r->method != NGX_HTTP_GET) {
+            break;
+        }
+
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_ai_gateway_probe(r, ctx);
+
     case NGX_HTTP_AI_GATEWAY_EP_NONE:
         rc = ngx_http_discard_request_body(r);
         if (rc != NGX_OK) {
@@ -1187,6 +1199,7 @@ ngx_http_ai_gateway_try_done(ngx_http_request_t *sr, void *data,
         a->provider = ctx->step->provider;
         a->status = ctx->try_status;
         a->cls = cls;
+        a->start = ctx->try_start - ctx->start;
         a->ms = ngx_current_msec - ctx->try_start;
     }
 

@@ -117,6 +117,31 @@ ngx_http_ai_gateway_log_init(ngx_conf_t *cf)
 }
 
 
+/* The event's names for our endpoints and provider types (agw_event.h):
+ * indexed by ngx_http_ai_gateway_endpoint_e and NGX_HTTP_AI_GATEWAY_*. */
+static const uint8_t  ngx_http_ai_gateway_operations[] = {
+    AGW_OP_NONE,                /* EP_NONE */
+    AGW_OP_CHAT,                /* EP_CHAT */
+    AGW_OP_TEXT_COMPLETION,     /* EP_COMPLETIONS */
+    AGW_OP_EMBEDDINGS,          /* EP_EMBEDDINGS */
+    AGW_OP_CHAT,                /* EP_RESPONSES */
+    AGW_OP_CHAT,                /* EP_MESSAGES */
+    AGW_OP_COUNT_TOKENS,        /* EP_COUNT_TOKENS */
+    AGW_OP_GENERATE_CONTENT,    /* EP_GENERATE */
+    AGW_OP_GENERATE_CONTENT,    /* EP_STREAM_GENERATE */
+    AGW_OP_MODELS,              /* EP_MODELS */
+    AGW_OP_NONE,                /* EP_HEALTH */
+    AGW_OP_NONE                 /* EP_PROBE */
+};
+
+static const uint8_t  ngx_http_ai_gateway_provider_types[] = {
+    AGW_PROVIDER_OPENAI,        /* NGX_HTTP_AI_GATEWAY_OPENAI */
+    AGW_PROVIDER_AZURE,
+    AGW_PROVIDER_ANTHROPIC,
+    AGW_PROVIDER_GEMINI
+};
+
+
 #define ngx_http_ai_gateway_event_str(ev, field, s)                           \
     agw_event_set(ev, field, (const char *) (s)->data, (s)->len)
 
@@ -143,7 +168,9 @@ ngx_http_ai_gateway_log_handler(ngx_http_request_t *r)
     ctx = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_module);
     amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
 
-    if (ctx == NULL || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_HEALTH) {
+    if (ctx == NULL || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_HEALTH
+        || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_PROBE)
+    {
         return NGX_OK;
     }
 
@@ -205,14 +232,26 @@ ngx_http_ai_gateway_log_handler(ngx_http_request_t *r)
     ev.client_dialect = (uint8_t) ctx->client;
     ev.stream = ctx->stream_req;
 
+    if (ctx->endpoint < sizeof(ngx_http_ai_gateway_operations)) {
+        ev.operation = ngx_http_ai_gateway_operations[ctx->endpoint];
+    }
+
     for (i = 0; i < ctx->attempts.nelts && i < AGW_EVENT_MAX_ATTEMPTS; i++) {
         at = &ev.attempts[i];
         agw_event_set(at, provider, (char *) a[i].provider->name.data,
                       a[i].provider->name.len);
         at->status = (int32_t) a[i].status;
         at->latency_ms = (uint32_t) a[i].ms;
+        at->start_ms = (uint32_t) a[i].start;
         at->error_class = (uint8_t) a[i].cls;
+
+        if (a[i].provider->type < sizeof(ngx_http_ai_gateway_provider_types)) {
+            at->provider_type =
+                ngx_http_ai_gateway_provider_types[a[i].provider->type];
+        }
     }
+
+    ngx_http_ai_gateway_trace_event(r, ctx, &ev);
 
     /* the numbers from the event, the labels whole from ctx (the event
        truncates names to its fields) */

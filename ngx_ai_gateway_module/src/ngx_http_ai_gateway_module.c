@@ -497,11 +497,14 @@ ngx_http_ai_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         } else if (ngx_strcmp(value[i].data, "health") == 0) {
             bit = NGX_HTTP_AI_GATEWAY_SERVE_HEALTH;
 
+        } else if (ngx_strcmp(value[i].data, "probe") == 0) {
+            bit = NGX_HTTP_AI_GATEWAY_SERVE_PROBE;
+
         } else {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid dialect \"%V\", expected \"openai\", "
-                               "\"anthropic\", \"gemini\" or \"health\"",
-                               &value[i]);
+                               "\"anthropic\", \"gemini\", \"health\" or "
+                               "\"probe\"", &value[i]);
             return NGX_CONF_ERROR;
         }
 

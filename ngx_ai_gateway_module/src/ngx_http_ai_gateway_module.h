@@ -5,8 +5,9 @@
  * (_access.c), content and failover (_handler.c), response filters
  * (_filter.c), variables (_variables.c), client-dialect errors (_error.c),
  * the memory a burst of answers leaves (_memory.c),
- * upstream requests (_upstream.c), provider health (_health.c) and
- * Prometheus metrics (_metrics.c).
+ * upstream requests (_upstream.c), trace context (_trace.c), provider
+ * health (_health.c), the providers' check (_probe.c) and Prometheus
+ * metrics (_metrics.c).
  */
 
 #ifndef NGX_HTTP_AI_GATEWAY_MODULE_H
@@ -25,6 +26,7 @@
 #include "agw_metrics.h"
 #include "agw_price.h"
 #include "agw_state.h"
+#include "agw_trace.h"
 #include "agw_translate.h"
 #include "agw_usage.h"
 
@@ -47,7 +49,8 @@ typedef enum {
     NGX_HTTP_AI_GATEWAY_EP_GENERATE,        /* POST .../models/M:generateContent */
     NGX_HTTP_AI_GATEWAY_EP_STREAM_GENERATE, /* ...:streamGenerateContent */
     NGX_HTTP_AI_GATEWAY_EP_MODELS,          /* GET .../models */
-    NGX_HTTP_AI_GATEWAY_EP_HEALTH           /* GET, the health location */
+    NGX_HTTP_AI_GATEWAY_EP_HEALTH,          /* GET, the health location */
+    NGX_HTTP_AI_GATEWAY_EP_PROBE            /* GET, the probe location */
 } ngx_http_ai_gateway_endpoint_e;
 
 /* Bits of the `ai_gateway` location directive. */
@@ -55,6 +58,7 @@ typedef enum {
 #define NGX_HTTP_AI_GATEWAY_SERVE_ANTHROPIC  0x02
 #define NGX_HTTP_AI_GATEWAY_SERVE_GEMINI     0x04
 #define NGX_HTTP_AI_GATEWAY_SERVE_HEALTH     0x08
+#define NGX_HTTP_AI_GATEWAY_SERVE_PROBE      0x10
 
 /* At most this many tries per request (route steps). */
 #define NGX_HTTP_AI_GATEWAY_MAX_STEPS  8
@@ -175,6 +179,7 @@ typedef struct {
                                                   proxy's 502/504 when it
                                                   sent none */
     agw_err_class_t                  cls;      /* how the try ended */
+    ngx_msec_t                       start;    /* since the request's */
     ngx_msec_t                       ms;
 } ngx_http_ai_gateway_attempt_t;
 
@@ -260,6 +265,16 @@ typedef struct {
     unsigned                        counted:1;      /* memory_hold() */
 
     ngx_msec_t                      keys_wait;    /* when that began */
+
+    /* W3C trace context (_trace.c), set by trace_start() */
+    uint8_t                         trace_id[AGW_TRACE_ID_SIZE];
+    uint8_t                         span_id[AGW_SPAN_ID_SIZE];
+    uint8_t                         parent_id[AGW_SPAN_ID_SIZE];
+    uint8_t                         trace_flags;
+    unsigned                        traced:1;       /* the above are set */
+    unsigned                        trace_incoming:1; /* the client's */
+
+    void                           *probe;        /* _probe.c's state */
 } ngx_http_ai_gateway_ctx_t;
 
 
@@ -354,6 +369,18 @@ char *ngx_http_ai_gateway_state_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_int_t ngx_http_ai_gateway_state_init_conf(ngx_conf_t *cf,
     ngx_http_ai_gateway_main_conf_t *amcf);
 ngx_int_t ngx_http_ai_gateway_state_init_process(ngx_cycle_t *cycle);
+
+/* _trace.c */
+void ngx_http_ai_gateway_trace_start(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
+u_char *ngx_http_ai_gateway_traceparent(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
+void ngx_http_ai_gateway_trace_event(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, agw_event_t *ev);
+
+/* _probe.c */
+ngx_int_t ngx_http_ai_gateway_probe(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
 
 /* _internal.c */
 ngx_int_t ngx_http_ai_gateway_internal_check(ngx_conf_t *cf);

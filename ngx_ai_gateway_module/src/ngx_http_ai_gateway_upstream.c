@@ -5,7 +5,8 @@
  * upstream.conf), whose `proxy_pass $ai_gateway_upstream_url` reaches the
  * provider.  This file builds that URL and the subrequest's header list:
  * the client's headers minus its credentials and hop-by-hop headers, plus
- * the provider's key and extra headers; and it learns from the proxy how
+ * the provider's key and extra headers, and the try's traceparent
+ * (_trace.c); and it learns from the proxy how
  * an answer that had begun ended (a cut, a stall).
  */
 
@@ -173,7 +174,8 @@ ngx_http_ai_gateway_upstream_url(ngx_http_request_t *r,
 /*
  * Client headers that never reach a provider: credentials (the client's
  * key must not leak upstream), hop-by-hop headers, and what the try sets
- * itself.  Accept-Encoding goes too: the filters read the body.
+ * itself (traceparent: _trace.c).  Accept-Encoding goes too: the filters
+ * read the body.
  */
 static ngx_str_t  ngx_http_ai_gateway_drop_headers[] = {
     ngx_string("authorization"),
@@ -197,6 +199,7 @@ static ngx_str_t  ngx_http_ai_gateway_drop_headers[] = {
     ngx_string("accept-encoding"),
     ngx_string("openai-organization"),
     ngx_string("openai-project"),
+    ngx_string("traceparent"),
     ngx_null_string
 };
 
@@ -248,6 +251,15 @@ ngx_http_ai_gateway_passes(ngx_table_elt_t *h,
 {
     if (ngx_http_ai_gateway_name_in(&h->key,
                                     ngx_http_ai_gateway_drop_headers))
+    {
+        return 0;
+    }
+
+    /* the vendor state of a trace we did not continue means nothing */
+    if (!ctx->trace_incoming
+        && h->key.len == sizeof("tracestate") - 1
+        && ngx_strncasecmp(h->key.data, (u_char *) "tracestate",
+                           h->key.len) == 0)
     {
         return 0;
     }
@@ -329,9 +341,12 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
      * included: build a new list rather than edit the parent's, sized to
      * what it will hold (an open stream keeps it: 56 bytes a header).
      * The client's headers that pass are counted first: content type, key,
-     * anthropic-version and the provider's own headers follow them.
+     * anthropic-version, traceparent and the provider's own headers follow
+     * them.
      */
-    n = 3 + (pv->headers ? pv->headers->nelts : 0);
+    n = 4 + (pv->headers ? pv->headers->nelts : 0);
+
+    ngx_http_ai_gateway_trace_start(r, ctx);
 
     for (pass = 0; pass < 2; pass++) {
 
@@ -453,6 +468,16 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
         {
             return NGX_ERROR;
         }
+    }
+
+    v = ngx_http_ai_gateway_traceparent(r, ctx);
+    if (v == NULL
+        || ngx_http_ai_gateway_push_header(sr, (u_char *) "traceparent",
+                                           sizeof("traceparent") - 1, v,
+                                           AGW_TRACEPARENT_LEN)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     if (pv->headers) {

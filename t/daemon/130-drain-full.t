@@ -54,15 +54,22 @@ ok(kill(0, $pid), 'daemon keeps running');
 my ($api) = slurp($log) =~ /API listening on (\S+)/;
 my $h;
 sub health {
-    my $r = HTTP::Tiny->new(timeout => 5)->get("http://$api/api/v1/health");
+    my ($path) = @_;
+    my $r = HTTP::Tiny->new(timeout => 5)
+        ->get("http://$api/api/v1/health" . ($path // ''));
     $h = eval { JSON::PP->new->decode($r->{content}) } // {};
     return $r->{status};
 }
 SKIP: {
-    skip 'the API is not built in', 9 unless $api;
+    skip 'the API is not built in', 12 unless $api;
 
     ok(wait_until(sub { health() == 503 }, 10),
        'health: 503 while storing fails');
+    is(health('/ready'), 503, 'not ready either');
+    ok(!$h->{ok} && @{ $h->{reasons} // [] }, 'for the same reasons');
+    is(health('/live'), 200,
+       'but alive: restarting would not empty the disk');
+    health();
     ok(!$h->{ok} && !$h->{store}{ok}, 'not ok, storing not ok');
     like("@{ $h->{reasons} // [] }", qr/storing events has failed/,
          'the reason says so');
@@ -94,8 +101,9 @@ is(sql($db, 'SELECT sum(requests) FROM rollup_minute'), $n,
    'rollups agree');
 is(stats($state)->{dropped}, 0, 'nothing dropped');
 SKIP: {
-    skip 'the API is not built in', 3 unless $api;
+    skip 'the API is not built in', 4 unless $api;
     my $failed_since = $h->{store}{failing_since_ms};
+    is(health('/ready'), 200, 'ready again once storing works');
     is(health(), 200, 'health: 200 again once storing works');
     ok($h->{ok} && $h->{store}{ok} && !@{ $h->{reasons} }, 'ok, no reason');
     cmp_ok($h->{store}{last_success_ms}, '>', $failed_since,

@@ -173,6 +173,9 @@ try:
         time.sleep(0.1)
 
     check('/api/v1/health', 'GET', '/api/v1/health', auth=False, want=200)
+    check('/api/v1/health/ready', 'GET', '/api/v1/health/ready', auth=False, want=200)
+    check('/api/v1/health/live', 'GET', '/api/v1/health/live', auth=False, want=200)
+    check('/api/v1/diagnostics/providers', 'GET', '/api/v1/diagnostics/providers', want=503)
     check('/api/v1/session', 'GET', '/api/v1/session', want=200)
     check('/api/v1/session', 'GET', '/api/v1/session', auth=False, want=401)
     check('/api/v1/login', 'POST', '/api/v1/login', auth=False, want=200,

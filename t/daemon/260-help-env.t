@@ -48,7 +48,7 @@ ok(keys %read >= 20, 'the sources\' variables are found (' . scalar(keys %read) 
 
 my $help = `"$bin" --help 2>&1`;
 is($? >> 8, 0, '--help exits 0');
-my %shown = map { $_ => 1 } $help =~ /\b(AGW_[A-Z0-9_]+)\b/g;
+my %shown = map { $_ => 1 } $help =~ /\b((?:AGW|OTEL)_[A-Z0-9_]+)\b/g;
 
 my @missing = grep { !$shown{$_} } sort keys %read;
 is_deeply(\@missing, [], '--help lists every variable the daemon reads')

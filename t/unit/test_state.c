@@ -92,7 +92,7 @@ event_fill(agw_event_t *ev, int producer, int n)
 static void
 test_layout(void)
 {
-    char                err[512];
+    char                err[512], want[64];
     void               *base;
     size_t              size;
     agw_state_t         st;
@@ -148,8 +148,10 @@ test_layout(void)
        && strstr(err, "formatted for") != NULL, "other size: %s", err);
 
     ((agw_state_hdr_t *) base)->version = AGW_STATE_VERSION + 1;
+    snprintf(want, sizeof(want), "layout version %d, this build uses %d",
+             AGW_STATE_VERSION + 1, AGW_STATE_VERSION);
     ok(agw_state_check(base, size, NULL, err, sizeof(err)) == -1
-       && strstr(err, "layout version 2, this build uses 1") != NULL,
+       && strstr(err, want) != NULL,
        "other version: %s", err);
     ((agw_state_hdr_t *) base)->version = AGW_STATE_VERSION;
 
@@ -665,7 +667,7 @@ static void
 test_open_file(void)
 {
     int                 fd;
-    char               *path, err[512];
+    char               *path, err[512], want[64];
     size_t              size;
     uint32_t            v;
     mode_t              old_umask;
@@ -720,6 +722,7 @@ test_open_file(void)
     /* A file from another layout version. */
     fd = open(path, O_RDWR);
     v = AGW_STATE_VERSION + 6;
+    snprintf(want, sizeof(want), "layout version %d", AGW_STATE_VERSION + 6);
     if (pwrite(fd, &v, sizeof(v), offsetof(agw_state_hdr_t, version))
         != sizeof(v))
     {
@@ -727,7 +730,7 @@ test_open_file(void)
     }
     close(fd);
     ok(agw_state_open(&st2, path, size, &p, 1, err, sizeof(err)) == -1
-       && strstr(err, "layout version 7") != NULL
+       && strstr(err, want) != NULL
        && strstr(err, path) != NULL, "old layout refused: %s", err);
 
     unlink(path);

@@ -389,15 +389,15 @@ sub api {
 }
 
 # One chat completion through the gateway (OpenAI's, or with anthropic =>
-# 1 a Messages request with x-api-key).  Returns {status, id (nginx's
-# $request_id), content, headers, secs}.
+# 1 a Messages request with x-api-key; headers => {...} adds some).
+# Returns {status, id (nginx's $request_id), content, headers, secs}.
 sub chat {
     my ($self, %o) = @_;
     my $body = $o{body} // $JSON->encode({
         model => $o{model} // 'gpt-4o',
         $o{stream} ? (stream => JSON::PP::true) : (),
         messages => [{ role => 'user', content => $o{content} // 'hi' }] });
-    my %h = ('Content-Type' => 'application/json');
+    my %h = ('Content-Type' => 'application/json', %{ $o{headers} // {} });
     my $path = '/v1/chat/completions';
     if ($o{anthropic}) {
         $path = '/v1/messages';
