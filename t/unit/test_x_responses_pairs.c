@@ -416,9 +416,60 @@ test_from_responses(void)
 }
 
 
+/* Through the engine: history OpenAI keeps is refused for the others. */
+static void
+test_history(void)
+{
+    size_t              i;
+    agw_buf_t           out = AGW_BUF_INIT;
+    agw_error_t         err;
+    agw_request_ctx_t   o;
+    const agw_codec_t  *providers[] = {
+        &agw_anthropic_codec, &agw_gemini_codec, &agw_openai_codec
+    };
+    static const char   conv[] = "{\"model\":\"m\",\"conversation\":"
+                                 "\"conv_1\",\"input\":\"again\"}";
+    int                 refused;
+
+    memset(&o, 0, sizeof(o));
+    o.model = agw_str_bytes("up", 2);
+    o.default_max_tokens = 1024;
+    refused = 0;
+
+    for (i = 0; i < sizeof(providers) / sizeof(providers[0]); i++) {
+        memset(&err, 0, sizeof(err));
+        out.len = 0;
+
+        if (agw_engine_request_codecs(&agw_responses_codec, providers[i],
+                                      conv, sizeof(conv) - 1, &o, &out, &err)
+            == -1
+            && err.cls == AGW_ERR_INVALID_REQUEST
+            && strcmp(err.code, "previous_response_not_supported") == 0
+            && strncmp(err.message, "conversation:", 13) == 0
+            && out.len == 0)
+        {
+            refused++;
+        }
+    }
+
+    ok(refused == 3, "a stored conversation through the engine to "
+       "Anthropic, Gemini, chat: a 400 naming it, nothing written");
+
+    memset(&err, 0, sizeof(err));
+    out.len = 0;
+    ok(agw_engine_request_codecs(&agw_responses_codec, &agw_responses_codec,
+                                 conv, sizeof(conv) - 1, &o, &out, &err) == 0
+       && strstr(out.data, "\"conversation\":\"conv_1\"") != NULL,
+       "... and passed on to a Responses provider");
+
+    agw_buf_free(&out);
+}
+
+
 int
 main(void)
 {
+    test_history();
     test_requests();
     test_to_responses();
     test_from_responses();
