@@ -637,13 +637,13 @@ agw_ant_write_cache(agw_jw_t *w, uint8_t cache, const agw_str_t *ttl)
         return;
     }
 
-    agw_jw_key(w, "cache_control");
+    agw_ant_key(w, "cache_control");
     agw_jw_object(w);
-    agw_jw_key(w, "type");
-    agw_jw_lit(w, "ephemeral");
+    agw_ant_key(w, "type");
+    agw_ant_lit(w, "ephemeral");
 
     if (ttl != NULL && agw_str_set(ttl)) {
-        agw_jw_key(w, "ttl");
+        agw_ant_key(w, "ttl");
         agw_jw_str(w, ttl);
     }
 
@@ -816,24 +816,24 @@ agw_ant_write_source(agw_jw_t *w, const agw_part_t *p)
         return 1;
     }
 
-    agw_jw_key(w, "source");
+    agw_ant_key(w, "source");
     agw_jw_object(w);
-    agw_jw_key(w, "type");
+    agw_ant_key(w, "type");
 
     if (rc == 1) {
-        agw_jw_lit(w, "base64");
-        agw_jw_key(w, "media_type");
+        agw_ant_lit(w, "base64");
+        agw_ant_key(w, "media_type");
         if (agw_str_set(&mt)) {
             agw_jw_str(w, &mt);
         } else {
-            agw_jw_lit(w, "application/octet-stream");
+            agw_ant_lit(w, "application/octet-stream");
         }
-        agw_jw_key(w, "data");
+        agw_ant_key(w, "data");
         agw_jw_str(w, &data);
 
     } else {
-        agw_jw_lit(w, "url");
-        agw_jw_key(w, "url");
+        agw_ant_lit(w, "url");
+        agw_ant_key(w, "url");
         agw_jw_str(w, &p->url);
     }
 

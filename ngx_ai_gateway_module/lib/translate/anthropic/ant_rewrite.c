@@ -37,7 +37,7 @@ agw_ant_copy_object(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
     agw_jw_object(w);
 
     if (model != NULL && agw_str_set(model)) {
-        agw_jw_key(w, "model");
+        agw_ant_key(w, "model");
         agw_jw_str(w, model);
     }
 
@@ -137,7 +137,7 @@ agw_ant_rewrite_request(const char *body, size_t len,
         max = AGW_ANT_FALLBACK_MAX_TOKENS;
     }
 
-    agw_jw_key(&w, "max_tokens");
+    agw_ant_key(&w, "max_tokens");
     agw_jw_int(&w, max);
     agw_jw_object_end(&w);
 
