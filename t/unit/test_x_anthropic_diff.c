@@ -8,6 +8,8 @@
  * known_difference() with its reason (docs/translation-anthropic.md).
  */
 
+#include <dirent.h>
+
 #include "x_anthropic.h"
 #include "fixtures.h"
 #include "agw_translate.h"
@@ -40,46 +42,50 @@ static const char  *dir_of[] = {
 
 
 /* Fixtures of a dialect whose names start with prefix and end with
- * suffix, one at a time: the next name into name, 0 at the end. */
+ * suffix, in name order, one at a time: the next name into name, 0 at
+ * the end. */
 static int
 next_fixture(agw_dialect_t d, const char *prefix, const char *suffix,
     size_t *i, char *name, size_t size)
 {
-    FILE        *p;
-    char         cmd[256], line[256];
-    size_t       n;
+    int              n, k, found;
+    char             dir[256];
+    size_t           seen, nl, pl, sl;
+    struct dirent  **list;
 
-    snprintf(cmd, sizeof(cmd), "ls t/fixtures/%s", dir_of[d]);
-    p = popen(cmd, "r");
-    if (p == NULL) {
+    snprintf(dir, sizeof(dir), "t/fixtures/%s", dir_of[d]);
+
+    n = scandir(dir, &list, NULL, alphasort);
+    if (n < 0) {
         return 0;
     }
 
-    for (n = 0; fgets(line, sizeof(line), p) != NULL; ) {
-        line[strcspn(line, "\n")] = '\0';
-        if (strncmp(line, prefix, strlen(prefix)) != 0
-            || strlen(line) < strlen(suffix)
-            || strcmp(line + strlen(line) - strlen(suffix), suffix) != 0)
+    pl = strlen(prefix);
+    sl = strlen(suffix);
+    found = 0;
+
+    for (k = 0, seen = 0; k < n; k++) {
+        nl = strlen(list[k]->d_name);
+
+        if (!found && nl >= pl + sl
+            && strncmp(list[k]->d_name, prefix, pl) == 0
+            && strcmp(list[k]->d_name + nl - sl, suffix) == 0
+            && seen++ == *i)
         {
-            continue;
-        }
-        if (n++ == *i) {
-            snprintf(name, size, "%s/%s", dir_of[d], line);
+            snprintf(name, size, "%s/%s", dir_of[d], list[k]->d_name);
             (*i)++;
-            pclose(p);
-            return 1;
+            found = 1;
         }
+
+        free(list[k]);
     }
 
-    pclose(p);
-    return 0;
+    free(list);
+
+    return found;
 }
 
 
-/*
- * Where the engine is meant to differ from the old path, the old answer
- * is brought to what the engine says, and why is written here.
- */
 /* OpenAI tool calls' arguments (a JSON text in a string), as compact
  * JSON: the engine passes Anthropic's input on as it came, the old path
  * printed it again; the same JSON either way (Anthropic sends it

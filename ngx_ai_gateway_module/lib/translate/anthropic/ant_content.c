@@ -748,7 +748,8 @@ agw_ant_write_input(agw_jw_t *w, const agw_part_t *p, agw_buf_t *tmp)
     }
 
     if (agw_ant_first(s, len) != '{'
-        || (p->args.kind != AGW_STR_VALUE && agw_json_valid(s, len, NULL) != 0))
+        || (p->args.kind != AGW_STR_VALUE
+            && agw_json_valid(s, len, NULL) != 0))
     {
         return 1;
     }
