@@ -1484,8 +1484,9 @@ agw_rsp_open_message(agw_rsp_wr_t *wr, const agw_msg_t *m)
 static void
 agw_rsp_put_result(agw_rsp_wr_t *wr, const agw_part_t *p)
 {
+    size_t             n;
     agw_jw_t          *w = &wr->w;
-    const agw_part_t  *c;
+    const agw_part_t  *c, *text;
 
     static const agw_str_t  empty = { "", 0, AGW_STR_BYTES, 0 };
 
@@ -1496,11 +1497,25 @@ agw_rsp_put_result(agw_rsp_wr_t *wr, const agw_part_t *p)
     agw_rsp_put_str(w, &p->id);
     agw_jw_key(w, "output");
 
-    if (agw_str_set(&p->text) || p->content == NULL) {
+    /* the parts an output can hold (a refusal, another provider's block
+     * cannot be one), and the text when it is one text */
+    n = 0;
+    text = NULL;
+
+    for (c = p->content; c; c = c->next) {
+        if (c->type == AGW_PART_TEXT || c->type == AGW_PART_IMAGE
+            || c->type == AGW_PART_DOCUMENT)
+        {
+            n++;
+            text = c->type == AGW_PART_TEXT ? c : NULL;
+        }
+    }
+
+    if (agw_str_set(&p->text) || n == 0) {
         agw_rsp_put_str(w, agw_str_set(&p->text) ? &p->text : &empty);
 
-    } else if (p->content->next == NULL && p->content->type == AGW_PART_TEXT) {
-        agw_rsp_put_str(w, &p->content->text);
+    } else if (n == 1 && text != NULL) {
+        agw_rsp_put_str(w, &text->text);
 
     } else {
         agw_jw_array(w);
@@ -1723,6 +1738,36 @@ agw_rsp_effort_name(const agw_request_t *req)
 }
 
 
+/* "auto", "none", "required", or {"type":"function","name":...} */
+static void
+agw_rsp_put_tool_choice(agw_jw_t *w, const agw_request_t *req)
+{
+    const char  *mode;
+
+    switch (req->tool_choice) {
+    case AGW_TOOL_CHOICE_AUTO:      mode = "auto"; break;
+    case AGW_TOOL_CHOICE_NONE:      mode = "none"; break;
+    case AGW_TOOL_CHOICE_REQUIRED:  mode = "required"; break;
+    case AGW_TOOL_CHOICE_TOOL:      mode = NULL; break;
+    default:                        return;
+    }
+
+    agw_jw_key(w, "tool_choice");
+
+    if (mode != NULL) {
+        agw_jw_bytes(w, mode, strlen(mode));
+        return;
+    }
+
+    agw_jw_object(w);
+    agw_jw_key(w, "type");
+    agw_jw_lit(w, "function");
+    agw_jw_key(w, "name");
+    agw_rsp_put_str(w, &req->tool_choice_name);
+    agw_jw_object_end(w);
+}
+
+
 static void
 agw_rsp_put_tools(agw_rsp_wr_t *wr, const agw_request_t *req)
 {
@@ -1843,31 +1888,7 @@ settings:
         agw_rsp_put_tools(&wr, req);
     }
 
-    switch (req->tool_choice) {
-    case AGW_TOOL_CHOICE_AUTO:
-        agw_jw_key(w, "tool_choice");
-        agw_jw_lit(w, "auto");
-        break;
-    case AGW_TOOL_CHOICE_NONE:
-        agw_jw_key(w, "tool_choice");
-        agw_jw_lit(w, "none");
-        break;
-    case AGW_TOOL_CHOICE_REQUIRED:
-        agw_jw_key(w, "tool_choice");
-        agw_jw_lit(w, "required");
-        break;
-    case AGW_TOOL_CHOICE_TOOL:
-        agw_jw_key(w, "tool_choice");
-        agw_jw_object(w);
-        agw_jw_key(w, "type");
-        agw_jw_lit(w, "function");
-        agw_jw_key(w, "name");
-        agw_rsp_put_str(w, &req->tool_choice_name);
-        agw_jw_object_end(w);
-        break;
-    default:
-        break;
-    }
+    agw_rsp_put_tool_choice(w, req);
 
     if (req->parallel_tools >= 0) {
         agw_jw_key(w, "parallel_tool_calls");
