@@ -75,9 +75,17 @@ fixture_check(const char *name, char *p, size_t len, void *ud)
         tap_diag("fixture %s", name);
     }
 
-    /* a walk of every mutation would take minutes under ASan: the
-     * verdicts on mutations, the trees on the whole fixtures */
-    for (i = 0; i < len; i += 1 + len / 24) {
+    /*
+     * A walk of every mutation would take minutes under ASan: the
+     * verdicts on mutations, the trees on the whole fixtures; and of the
+     * stream fixtures' lines (five hundred chunks of the same shapes),
+     * every fourth line is mutated.
+     */
+    if (name[strlen(name) - 1] == 'l' && st->docs % 4 != 0) {
+        return;
+    }
+
+    for (i = 0; i < len; i += 1 + len / 12) {
         saved = p[i];
 
         for (k = 0; k < sizeof(subst); k++) {
