@@ -14,6 +14,14 @@
 #include "agw_str.h"
 
 
+/* Undefined behaviour fails the test, not only a line on stderr. */
+const char *
+__ubsan_default_options(void)
+{
+    return "halt_on_error=1:print_stacktrace=1";
+}
+
+
 typedef struct {
     size_t  docs;
     size_t  mutations;
@@ -353,6 +361,11 @@ test_types(void)
     agw_jr_init(&r, "[1]", 3);
     ok(agw_jr_array(&r) == 0 && agw_jr_end(&r) == -1,
        "the end inside a container fails");
+
+    agw_jr_init(&r, NULL, 0);
+    ok(agw_jr_peek(&r) == AGW_JR_NONE && agw_jr_object(&r) == -1
+       && r.errpos == 0 && agw_json_valid(NULL, 0, NULL) == -1,
+       "no body at all: not JSON, no arithmetic on NULL");
 }
 
 
