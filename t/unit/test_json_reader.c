@@ -14,6 +14,14 @@
 #include "agw_str.h"
 
 
+/* Undefined behaviour fails the test, not only a line on stderr. */
+const char *
+__ubsan_default_options(void)
+{
+    return "halt_on_error=1:print_stacktrace=1";
+}
+
+
 typedef struct {
     size_t  docs;
     size_t  mutations;
@@ -75,9 +83,17 @@ fixture_check(const char *name, char *p, size_t len, void *ud)
         tap_diag("fixture %s", name);
     }
 
-    /* a walk of every mutation would take minutes under ASan: the
-     * verdicts on mutations, the trees on the whole fixtures */
-    for (i = 0; i < len; i += 1 + len / 24) {
+    /*
+     * A walk of every mutation would take minutes under ASan: the
+     * verdicts on mutations, the trees on the whole fixtures; and of the
+     * stream fixtures' lines (five hundred chunks of the same shapes),
+     * every fourth line is mutated.
+     */
+    if (name[strlen(name) - 1] == 'l' && st->docs % 4 != 0) {
+        return;
+    }
+
+    for (i = 0; i < len; i += 1 + len / 12) {
         saved = p[i];
 
         for (k = 0; k < sizeof(subst); k++) {
@@ -345,6 +361,11 @@ test_types(void)
     agw_jr_init(&r, "[1]", 3);
     ok(agw_jr_array(&r) == 0 && agw_jr_end(&r) == -1,
        "the end inside a container fails");
+
+    agw_jr_init(&r, NULL, 0);
+    ok(agw_jr_peek(&r) == AGW_JR_NONE && agw_jr_object(&r) == -1
+       && r.errpos == 0 && agw_json_valid(NULL, 0, NULL) == -1,
+       "no body at all: not JSON, no arithmetic on NULL");
 }
 
 

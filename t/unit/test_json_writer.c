@@ -14,6 +14,14 @@
 #include "agw_json_writer.h"
 
 
+/* Undefined behaviour fails the test, not only a line on stderr. */
+const char *
+__ubsan_default_options(void)
+{
+    return "halt_on_error=1:print_stacktrace=1";
+}
+
+
 /* Whether the buffer holds JSON equal to want (a jansson text). */
 static int
 same_json(const agw_buf_t *b, const char *want)
@@ -191,6 +199,22 @@ test_escape(void)
     ok(same_json(&b, "\"a\\ufffdb\\ufffdc\\ufffd\\ufffd\\ufffdd\\ufffd"
                      "\\ufffd\""),
        "bytes that are not UTF-8 become U+FFFD each: the output is JSON");
+
+    /* an unset string (a zeroed node's: kind JSON, data NULL) writes "" */
+    agw_buf_free(&b);
+    agw_jw_init(&w, &b);
+    {
+        agw_str_t  unset;
+
+        memset(&unset, 0, sizeof(unset));
+        agw_jw_array(&w);
+        agw_jw_str(&w, &unset);
+        agw_jw_append(&w, NULL, 0);
+        agw_jw_int(&w, 1);
+        agw_jw_array_end(&w);
+    }
+    ok(!w.failed && b.len == 6 && memcmp(b.data, "[\"\",1]", 6) == 0,
+       "an unset string: no NULL handed to memcpy");
 
     /* nothing to escape, into a buffer that has nothing yet */
     agw_buf_free(&b);

@@ -208,6 +208,11 @@ agw_jr_scan_literal(const char *p, const char *end, const char **at)
 void
 agw_jr_init(agw_jr_t *r, const char *p, size_t len)
 {
+    if (p == NULL) {
+        p = "";                     /* no body: no pointer arithmetic on NULL */
+        len = 0;
+    }
+
     r->start = p;
     r->p = p;
     r->end = p + len;

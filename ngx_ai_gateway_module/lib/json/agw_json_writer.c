@@ -19,8 +19,8 @@ agw_jw_put(agw_jw_t *w, const char *p, size_t len)
 {
     agw_buf_t  *b = w->out;
 
-    if (w->failed) {
-        return;
+    if (w->failed || len == 0) {
+        return;                     /* p may be NULL then: an unset string */
     }
 
     if (b->cap - b->len > len) {
@@ -268,8 +268,10 @@ agw_jw_quoted(agw_jw_t *w, const agw_str_t *s, char after)
 
     d = b->data + b->len;
     *d++ = '"';
-    memcpy(d, s->data, s->len);     /* validated: as it came */
-    d += s->len;
+    if (s->len) {                   /* an unset string's data is NULL */
+        memcpy(d, s->data, s->len);     /* validated: as it came */
+        d += s->len;
+    }
     *d++ = '"';
 
     if (after) {
