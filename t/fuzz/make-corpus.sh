@@ -66,3 +66,42 @@ for f in t/fixtures/*/error-*.json; do
 done
 printf '\011<html><body>502 Bad Gateway</body></html>' \
     > "$C/fuzz_translate_error/html-502"
+
+# The engine's OpenAI codec: requests (byte 0: stream, model given),
+# answers and error bodies, streams (include_usage, then the split seed).
+mkdir -p "$C/fuzz_x_openai_request" "$C/fuzz_x_openai_response" \
+         "$C/fuzz_x_openai_stream"
+
+for f in "$F"/request-*.json; do
+    { printf '\003'; cat "$f"; } \
+        > "$C/fuzz_x_openai_request/$(basename "$f" .json)"
+done
+
+for f in "$F"/response-*.json "$F"/error-*.json; do
+    cp "$f" "$C/fuzz_x_openai_response/$(basename "$f" .json)"
+done
+
+streams | while IFS="$(printf '\t')" read -r name path; do
+    emit '\001\005\007\000' "$path" > "$C/fuzz_x_openai_stream/$name"
+    emit '\000\011\013\000' "$path" > "$C/fuzz_x_openai_stream/$name-no-usage"
+done
+
+# The engine's Gemini codec: bodies as they are; streams with the steering
+# byte of fuzz_x_gemini_stream.c (0 read + write, 1 rewrite, 2 an
+# Anthropic provider, 4 the bytes as steps), .jsonl framed as alt=sse.
+G=t/fixtures/gemini
+mkdir -p "$C/fuzz_x_gemini_request" "$C/fuzz_x_gemini_stream"
+for f in "$G"/request-*.json "$G"/response-*.json "$G"/error-*.json; do
+    cp "$f" "$C/fuzz_x_gemini_request/$(basename "$f" .json)"
+done
+for f in "$G"/*.sse "$G"/*.chunks.jsonl; do
+    case $f in *.chunks.sse) continue ;; esac
+    n=$(basename "$f")
+    for b in 0 1 2 4; do
+        { printf "\\00$b"
+          case $f in
+          *.jsonl) awk 'NF { printf "data: %s\r\n\r\n", $0 }' "$f" ;;
+          *)       cat "$f" ;;
+          esac; } > "$C/fuzz_x_gemini_stream/${n%%.*}-$b"
+    done
+done

@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "agw_str.h"
 #include "agw_usage.h"
@@ -211,6 +212,21 @@ typedef struct {
                                               reasoning.encrypted_content */
     agw_str_t          truncation;
 } agw_request_t;
+
+/* A request with every field unset, as a reader starts one. */
+static inline void
+agw_request_init(agw_request_t *req)
+{
+    memset(req, 0, sizeof(*req));
+    req->parallel_tools = -1;
+    req->store = -1;
+    req->max_tokens = -1;
+    req->n = -1;
+    req->format_strict = -1;
+    req->thinking_budget = -1;
+    req->thinking = -1;
+    req->include_thoughts = -1;
+}
 
 
 /* Answers */

@@ -1,0 +1,446 @@
+/*
+ * Anthropic on both sides: the bytes rewritten in one pass, not through
+ * the form.  A request goes as the client sent it but for the model and
+ * the max_tokens Anthropic requires; an answer and a stream's events go
+ * as the provider sent them but for the model in the answer and in
+ * message_start, with the usage read on the way.
+ */
+
+#include <string.h>
+
+#include "ant_int.h"
+
+
+/*
+ * Copies an object's members, each value as it came, but for "model"
+ * (replaced by model, when set) and the members the caller takes: a
+ * callback gets those.  The object is left open for the caller to add
+ * members to.  0, or -1 (not JSON, or not an object: *object 0).
+ */
+typedef int (*agw_ant_member_cb)(void *ctx, agw_jr_t *r, const agw_str_t *key,
+    int *taken);
+
+
+static int
+agw_ant_copy_object(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
+    agw_ant_member_cb cb, void *ctx)
+{
+    int        rc, taken;
+    agw_str_t  key, v;
+
+    if (agw_jr_object(r) != 0) {
+        return -1;
+    }
+
+    agw_jw_object(w);
+
+    if (model != NULL && agw_str_set(model)) {
+        agw_jw_key(w, "model");
+        agw_jw_str(w, model);
+    }
+
+    while ((rc = agw_jr_member(r, &key)) == 1) {
+
+        if (model != NULL && agw_str_set(model) && agw_str_is(&key, "model")) {
+            if (agw_jr_value(r, NULL) != 0) {
+                return -1;
+            }
+            continue;
+        }
+
+        taken = 0;
+
+        if (cb != NULL) {
+            if (cb(ctx, r, &key, &taken) != 0) {
+                return -1;
+            }
+            if (taken) {
+                continue;
+            }
+        }
+
+        if (agw_jr_value(r, &v) != 0) {
+            return -1;
+        }
+
+        agw_jw_key_str(w, &key);
+        agw_jw_raw(w, &v);
+    }
+
+    return rc < 0 ? -1 : 0;
+}
+
+
+/* max_tokens: an integer kept for the end (the last one, as jansson keeps
+ * it); another type is replaced by the default. */
+static int
+agw_ant_take_max_tokens(void *ctx, agw_jr_t *r, const agw_str_t *key,
+    int *taken)
+{
+    int      rc;
+    int64_t  *max = ctx;
+
+    if (!agw_str_is(key, "max_tokens")) {
+        return 0;
+    }
+
+    *taken = 1;
+
+    rc = agw_jr_int(r, max);
+    if (rc == AGW_JR_TYPE) {
+        *max = -1;
+        return agw_jr_value(r, NULL);
+    }
+
+    return rc;
+}
+
+
+int
+agw_ant_rewrite_request(const char *body, size_t len,
+    const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err)
+{
+    size_t    start;
+    int64_t   max;
+    agw_jr_t  r;
+    agw_jw_t  w;
+
+    start = out->len;
+    max = -1;
+
+    agw_jr_init(&r, body, len);
+    agw_jw_init(&w, out);
+
+    if (agw_jr_peek(&r) != AGW_JR_OBJECT) {
+        if (agw_jr_value(&r, NULL) != 0 || agw_jr_end(&r) != 0) {
+            agw_ant_bad_json(err, 0, &r);
+        } else {
+            agw_ant_bad(err, "the request body must be a JSON object");
+        }
+        return -1;
+    }
+
+    if (agw_ant_copy_object(&r, &w, o != NULL ? &o->model : NULL,
+                            agw_ant_take_max_tokens, &max) != 0
+        || agw_jr_end(&r) != 0)
+    {
+        out->len = start;
+        agw_ant_bad_json(err, 0, &r);
+        return -1;
+    }
+
+    if (max < 0 && o != NULL && o->default_max_tokens > 0) {
+        max = o->default_max_tokens;
+    } else if (max < 0) {
+        max = AGW_ANT_FALLBACK_MAX_TOKENS;
+    }
+
+    agw_jw_key(&w, "max_tokens");
+    agw_jw_int(&w, max);
+    agw_jw_object_end(&w);
+
+    if (w.failed) {
+        out->len = start;
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* usage: read on the way, copied as it came. */
+typedef struct {
+    agw_ant_usage_raw_t  *usage;
+    agw_jw_t             *w;
+    int                   bad;
+} agw_ant_usage_ctx_t;
+
+
+static int
+agw_ant_take_usage(void *ctx, agw_jr_t *r, const agw_str_t *key, int *taken)
+{
+    agw_jr_t              sub;
+    agw_str_t             v;
+    agw_ant_usage_ctx_t  *c = ctx;
+
+    if (!agw_str_is(key, "usage")) {
+        return 0;
+    }
+
+    *taken = 1;
+
+    if (agw_jr_value(r, &v) != 0) {
+        return -1;
+    }
+
+    agw_jr_init(&sub, v.data, v.len);
+    (void) agw_ant_usage_read(&sub, c->usage);
+
+    agw_jw_key_str(c->w, key);
+    agw_jw_raw(c->w, &v);
+
+    return 0;
+}
+
+
+int
+agw_ant_rewrite_response(const char *body, size_t len,
+    const agw_answer_ctx_t *o, agw_buf_t *out, agw_usage_t *usage,
+    agw_error_t *err)
+{
+    size_t                start;
+    agw_jr_t              r;
+    agw_jw_t              w;
+    agw_ant_usage_raw_t   u;
+    agw_ant_usage_ctx_t   c;
+
+    start = out->len;
+    agw_ant_usage_raw_init(&u);
+
+    agw_jr_init(&r, body, len);
+    agw_jw_init(&w, out);
+
+    c.usage = &u;
+    c.w = &w;
+    c.bad = 0;
+
+    if (agw_jr_peek(&r) != AGW_JR_OBJECT
+        || agw_ant_copy_object(&r, &w, o != NULL ? &o->model : NULL,
+                               agw_ant_take_usage, &c) != 0
+        || agw_jr_end(&r) != 0)
+    {
+        out->len = start;
+        agw_ant_bad_json(err, 1, &r);
+        if (!r.failed) {
+            agw_ant_upstream_bad(err, "the Anthropic answer is not a JSON "
+                                 "object");
+        }
+        return -1;
+    }
+
+    agw_jw_object_end(&w);
+
+    if (w.failed) {
+        out->len = start;
+        return -1;
+    }
+
+    if (usage != NULL) {
+        agw_ant_usage_norm(&u, usage);
+    }
+
+    return 0;
+}
+
+
+/* "event: <name>\n", a "data: " line for each line of data, "\n". */
+static void
+agw_ant_forward(agw_jw_t *w, const char *name, size_t nlen,
+    const char *data, size_t len)
+{
+    const char  *p, *nl, *end;
+
+    if (nlen > 0) {
+        agw_jw_append(w, "event: ", 7);
+        agw_jw_append(w, name, nlen);
+        agw_jw_append(w, "\n", 1);
+    }
+
+    end = data + len;
+    p = data;
+
+    do {
+        nl = memchr(p, '\n', (size_t) (end - p));
+        if (nl == NULL) {
+            nl = end;
+        }
+        agw_jw_append(w, "data: ", 6);
+        agw_jw_append(w, p, (size_t) (nl - p));
+        agw_jw_append(w, "\n", 1);
+        p = nl + 1;
+    } while (nl < end);
+
+    agw_jw_append(w, "\n", 1);
+    agw_jw_reset_state(w);
+}
+
+
+/* The usage folded across events: in the reader's state when the stream
+ * has one, else in this event alone. */
+static void
+agw_ant_rewrite_usage(agw_xstream_t *s, agw_ant_usage_raw_t *raw)
+{
+    agw_usage_t  u;
+
+    agw_ant_usage_norm(raw, &u);
+    agw_usage_merge(&s->usage, &u);
+}
+
+
+typedef struct {
+    agw_ant_usage_ctx_t   u;
+    agw_str_t             model;
+} agw_ant_start_ctx_t;
+
+
+/* message_start's message: the model replaced, the usage read. */
+static int
+agw_ant_take_message(void *ctx, agw_jr_t *r, const agw_str_t *key,
+    int *taken)
+{
+    agw_ant_start_ctx_t  *c = ctx;
+
+    if (!agw_str_is(key, "message") || agw_jr_peek(r) != AGW_JR_OBJECT) {
+        return 0;
+    }
+
+    *taken = 1;
+
+    agw_jw_key_str(c->u.w, key);
+
+    if (agw_ant_copy_object(r, c->u.w, &c->model, agw_ant_take_usage, &c->u)
+        != 0)
+    {
+        return -1;
+    }
+
+    agw_jw_object_end(c->u.w);
+
+    return 0;
+}
+
+
+int
+agw_ant_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
+{
+    int                   rc;
+    size_t                start;
+    agw_jr_t              r;
+    agw_str_t             key, type = AGW_STR_NULL, usage = AGW_STR_NULL,
+                          error = AGW_STR_NULL;
+    agw_jw_t             *w = &s->w;
+    agw_error_t          *err;
+    agw_ant_usage_raw_t   local, *raw;
+    agw_ant_start_ctx_t   c;
+
+    raw = &local;
+    agw_ant_usage_raw_init(&local);
+
+    if (s->rstate != NULL) {
+        raw = &((agw_ant_rstate_t *) s->rstate)->usage;
+        if (!((agw_ant_rstate_t *) s->rstate)->started) {
+            agw_ant_usage_raw_init(raw);
+        }
+    }
+
+    /* the deltas go as they came, unread: Anthropic's own bytes */
+    if (ev->event_len == 19 && memcmp(ev->event, "content_block_delta", 19)
+        == 0)
+    {
+        agw_ant_forward(w, ev->event, ev->event_len, ev->data, ev->data_len);
+        return w->failed ? -1 : 0;
+    }
+
+    agw_jr_init(&r, ev->data, ev->data_len);
+
+    if (agw_jr_object(&r) != 0) {
+        /* a ping with no data is harmless; anything else is not Anthropic */
+        if (ev->event_len == 4 && memcmp(ev->event, "ping", 4) == 0) {
+            agw_ant_forward(w, ev->event, ev->event_len, ev->data,
+                            ev->data_len);
+            return w->failed ? -1 : 0;
+        }
+        return agw_ant_stream_fail(s, "an event is not a JSON object");
+    }
+
+    while ((rc = agw_jr_member(&r, &key)) == 1) {
+        if (agw_str_is(&key, "type")) {
+            rc = agw_jr_string(&r, &type);
+        } else if (agw_str_is(&key, "usage")) {
+            rc = agw_jr_value(&r, &usage);
+        } else if (agw_str_is(&key, "error")) {
+            rc = agw_jr_value(&r, &error);
+        } else {
+            rc = agw_jr_value(&r, NULL);
+        }
+        if (rc == AGW_JR_TYPE) {
+            rc = agw_jr_value(&r, NULL);
+        }
+        if (rc != 0) {
+            break;
+        }
+    }
+
+    if (rc != 0 || agw_jr_end(&r) != 0 || !agw_str_set(&type)) {
+        return agw_ant_stream_fail(s, "an event is not a JSON object with "
+                                   "a type");
+    }
+
+    if (agw_str_is(&type, "message_start")) {
+        if (s->rstate != NULL) {
+            ((agw_ant_rstate_t *) s->rstate)->started = 1;
+        }
+
+        start = w->out->len;
+
+        if (ev->event_len > 0) {
+            agw_jw_append(w, "event: ", 7);
+            agw_jw_append(w, ev->event, ev->event_len);
+            agw_jw_append(w, "\n", 1);
+        }
+        agw_jw_append(w, "data: ", 6);
+
+        c.u.usage = raw;
+        c.u.w = w;
+        c.u.bad = 0;
+        c.model = s->opts.model;
+
+        agw_jr_init(&r, ev->data, ev->data_len);
+
+        if (agw_ant_copy_object(&r, w, NULL, agw_ant_take_message, &c) != 0) {
+            w->out->len = start;
+            return agw_ant_stream_fail(s, "message_start is not JSON");
+        }
+
+        agw_jw_object_end(w);
+        agw_jw_append(w, "\n\n", 2);
+        agw_jw_reset_state(w);
+
+        agw_ant_rewrite_usage(s, raw);
+
+        return w->failed ? -1 : 0;
+    }
+
+    if (agw_str_is(&type, "message_delta") && agw_str_set(&usage)) {
+        agw_jr_init(&r, usage.data, usage.len);
+        if (agw_ant_usage_read(&r, raw) == 0) {
+            agw_ant_rewrite_usage(s, raw);
+        }
+
+    } else if (agw_str_is(&type, "message_stop")) {
+        s->provider_done = 1;
+        s->client_done = 1;
+
+    } else if (agw_str_is(&type, "error")) {
+        /* forwarded once, and the stream ends: the client has the
+         * provider's own error event */
+        err = agw_stream_error_slot(s);
+        if (err != NULL) {
+            err->cls = AGW_ERR_NONE;
+            agw_ant_read_error(error.data, agw_str_set(&error) ? error.len : 0,
+                               err);
+            if (err->cls == AGW_ERR_NONE) {
+                err->cls = AGW_ERR_SERVER;
+            }
+        }
+        s->client_done = 1;
+    }
+
+    if (ev->event_len > 0) {
+        agw_ant_forward(w, ev->event, ev->event_len, ev->data, ev->data_len);
+    } else {
+        agw_ant_forward(w, type.data, type.len, ev->data, ev->data_len);
+    }
+
+    return w->failed ? -1 : 0;
+}

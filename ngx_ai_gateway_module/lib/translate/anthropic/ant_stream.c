@@ -1,0 +1,1107 @@
+/*
+ * Anthropic Messages streams: a provider's events read into steps, and
+ * steps written as events for an Anthropic client.  See the event tables
+ * in docs/translation-anthropic.md.
+ *
+ * Anthropic streams one block at a time, start, deltas, stop, so its
+ * events map straight to steps; the reader only renumbers the blocks it
+ * passes over (a server tool's, which mean nothing to a client of another
+ * dialect).  The commonest events, text and argument deltas, are matched
+ * on their bytes both ways: a fixed prefix, the index, the string, a fixed
+ * suffix.
+ */
+
+#include <string.h>
+
+#include "ant_int.h"
+
+
+/* Reading: Anthropic events -> steps */
+
+int
+agw_ant_stream_fail(agw_xstream_t *s, const char *what)
+{
+    agw_error_t  *err;
+
+    err = agw_stream_error_slot(s);
+    if (err != NULL) {
+        agw_ant_upstream_bad(err, "Anthropic stream: %s", what);
+    }
+
+    return -1;
+}
+
+
+static int
+agw_ant_step_delta(agw_xstream_t *s, agw_step_type_t type, uint32_t index,
+    const agw_str_t *text)
+{
+    agw_step_t  st;
+
+    memset(&st, 0, sizeof(st));
+    st.type = type;
+    st.index = index;
+    st.text = *text;
+
+    return agw_stream_step(s, &st);
+}
+
+
+static const char *
+agw_ant_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
+        p++;
+    }
+
+    return p;
+}
+
+
+/*
+ * A delta laid out as Anthropic sends it (padding before the last brace
+ * included):
+ *
+ *   {"type":"content_block_delta","index":N,"delta":{"type":"text_delta",
+ *    "text":"..."}   }
+ *
+ * and the same with thinking_delta/thinking and input_json_delta/
+ * partial_json: matched on the bytes, the string validated by the reader.
+ * Returns the kind of block it belongs in, 0 for any other layout (the
+ * full reader decides), -1 when the bytes are not JSON.
+ */
+static int
+agw_ant_delta_layout(const char *d, size_t len, uint32_t *idx,
+    agw_str_t *text)
+{
+    int          kind;
+    size_t       n;
+    agw_jr_t     r;
+    const char  *p, *end;
+
+    static const char  head[] = "{\"type\":\"content_block_delta\",\"index\":";
+    static const char  mid[] = ",\"delta\":{\"type\":\"";
+    static const char  td[] = "text_delta\",\"text\":";
+    static const char  th[] = "thinking_delta\",\"thinking\":";
+    static const char  js[] = "input_json_delta\",\"partial_json\":";
+
+    end = d + len;
+
+    if (len < sizeof(head) - 1 + 1 + sizeof(mid) - 1 + sizeof(td) - 1 + 4
+        || memcmp(d, head, sizeof(head) - 1) != 0)
+    {
+        return 0;
+    }
+
+    /* a JSON integer: 0, or no leading zero; a few digits at most */
+    p = d + sizeof(head) - 1;
+    *idx = 0;
+
+    if (*p == '0') {
+        p++;
+
+    } else {
+        for (n = 0; p < end && *p >= '0' && *p <= '9' && n < 6; n++, p++) {
+            *idx = *idx * 10 + (uint32_t) (*p - '0');
+        }
+    }
+
+    if (p == d + sizeof(head) - 1 || (size_t) (end - p) < sizeof(mid) - 1
+        || memcmp(p, mid, sizeof(mid) - 1) != 0)
+    {
+        return 0;
+    }
+
+    p += sizeof(mid) - 1;
+    n = (size_t) (end - p);
+
+    if (n > sizeof(td) - 1 && memcmp(p, td, sizeof(td) - 1) == 0) {
+        p += sizeof(td) - 1;
+        kind = AGW_ANT_K_TEXT;
+
+    } else if (n > sizeof(th) - 1 && memcmp(p, th, sizeof(th) - 1) == 0) {
+        p += sizeof(th) - 1;
+        kind = AGW_ANT_K_THINKING;
+
+    } else if (n > sizeof(js) - 1 && memcmp(p, js, sizeof(js) - 1) == 0) {
+        p += sizeof(js) - 1;
+        kind = AGW_ANT_K_TOOL;
+
+    } else {
+        return 0;
+    }
+
+    agw_jr_init(&r, p, (size_t) (end - p));
+
+    if (agw_jr_string(&r, text) != 0) {
+        return r.failed ? -1 : 0;
+    }
+
+    /* "}", "}" and white space around them, to the end */
+    p = agw_ant_ws(r.p, end);
+    if (p == end || *p++ != '}') {
+        return 0;
+    }
+
+    p = agw_ant_ws(p, end);
+    if (p == end || *p++ != '}') {
+        return 0;
+    }
+
+    return agw_ant_ws(p, end) == end ? kind : 0;
+}
+
+
+/* A delta into the open block. */
+static int
+agw_ant_read_delta(agw_xstream_t *s, agw_ant_rstate_t *st, uint32_t idx,
+    int kind, const agw_str_t *text)
+{
+    if (st->kind == AGW_ANT_K_NONE || idx != st->block) {
+        /* Anthropic streams one block at a time: a delta elsewhere is not
+         * a stream this reader can follow */
+        return agw_ant_stream_fail(s, "a delta for a block that is not open");
+    }
+
+    if (st->kind == AGW_ANT_K_SKIP) {
+        return 0;
+    }
+
+    if (kind != st->kind) {
+        return agw_ant_stream_fail(s, "a delta of another kind than its "
+                                  "block");
+    }
+
+    if (text->len == 0) {
+        return 0;
+    }
+
+    return agw_ant_step_delta(s, AGW_STEP_DELTA, st->next - 1, text);
+}
+
+
+/* The members of an event the reader wants, each kept whole. */
+typedef struct {
+    agw_str_t   type;
+    agw_str_t   message;
+    agw_str_t   block;
+    agw_str_t   delta;
+    agw_str_t   usage;
+    agw_str_t   error;
+    int64_t     index;
+} agw_ant_event_t;
+
+
+static int
+agw_ant_event_members(agw_jr_t *r, agw_ant_event_t *e)
+{
+    agw_ant_member_t  m[] = {
+        agw_ant_m("type", AGW_ANT_M_STR, &e->type),
+        agw_ant_m("index", AGW_ANT_M_INT, &e->index),
+        agw_ant_m("message", AGW_ANT_M_VALUE, &e->message),
+        agw_ant_m("content_block", AGW_ANT_M_VALUE, &e->block),
+        agw_ant_m("delta", AGW_ANT_M_VALUE, &e->delta),
+        agw_ant_m("usage", AGW_ANT_M_VALUE, &e->usage),
+        agw_ant_m("error", AGW_ANT_M_VALUE, &e->error),
+    };
+
+    if (agw_ant_members(r, m, agw_ant_nmembers(m)) != 0
+        || agw_jr_end(r) != 0)
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* Folds a usage object (message_start's message.usage, message_delta's
+ * usage) and hands the normalised usage on. */
+static int
+agw_ant_fold_usage(agw_ant_rstate_t *st, const agw_str_t *usage,
+    agw_usage_t *u)
+{
+    agw_jr_t  r;
+
+    if (!agw_str_set(usage)) {
+        return 0;
+    }
+
+    agw_jr_init(&r, usage->data, usage->len);
+
+    if (agw_ant_usage_read(&r, &st->usage) != 0) {
+        return -1;
+    }
+
+    agw_ant_usage_norm(&st->usage, u);
+
+    return 1;
+}
+
+
+static int
+agw_ant_message_start(agw_xstream_t *s, agw_ant_rstate_t *st,
+    const agw_ant_event_t *e)
+{
+    int          rc;
+    agw_jr_t     r;
+    agw_str_t    usage = AGW_STR_NULL;
+    agw_step_t   step;
+    agw_usage_t  u;
+
+    agw_ant_member_t  m[] = {
+        agw_ant_m("id", AGW_ANT_M_STR, &step.id),
+        agw_ant_m("model", AGW_ANT_M_STR, &step.model),
+        agw_ant_m("usage", AGW_ANT_M_VALUE, &usage),
+    };
+
+    memset(&step, 0, sizeof(step));
+    step.type = AGW_STEP_START;
+    step.created = -1;
+
+    if (agw_str_set(&e->message)) {
+        agw_jr_init(&r, e->message.data, e->message.len);
+        (void) agw_ant_members(&r, m, agw_ant_nmembers(m));
+    }
+
+    /* the state came zeroed: counts are unset until this event says */
+    st->started = 1;
+    agw_ant_usage_raw_init(&st->usage);
+
+    rc = agw_ant_fold_usage(st, &usage, &u);
+    if (rc < 0) {
+        return agw_ant_stream_fail(s, "message_start usage is not JSON");
+    }
+
+    step.usage = rc ? &u : NULL;
+
+    return agw_stream_step(s, &step);
+}
+
+
+static int
+agw_ant_block_start(agw_xstream_t *s, agw_ant_rstate_t *st,
+    const agw_ant_event_t *e)
+{
+    int          rc;
+    char         type[32];
+    agw_jr_t     r;
+    agw_str_t    key, t = AGW_STR_NULL, text = AGW_STR_NULL,
+                 thinking = AGW_STR_NULL, sig = AGW_STR_NULL,
+                 input = AGW_STR_NULL;
+    agw_part_t   part;
+    agw_step_t   step;
+
+    agw_ant_member_t  m[] = {
+        agw_ant_m("type", AGW_ANT_M_STR, &t),
+        agw_ant_m("text", AGW_ANT_M_STR, &text),
+        agw_ant_m("thinking", AGW_ANT_M_STR, &thinking),
+        agw_ant_m("signature", AGW_ANT_M_STR, &sig),
+        agw_ant_m("data", AGW_ANT_M_STR, &part.data),
+        agw_ant_m("id", AGW_ANT_M_STR, &part.id),
+        agw_ant_m("name", AGW_ANT_M_STR, &part.name),
+        agw_ant_m("input", AGW_ANT_M_VALUE, &input),
+    };
+
+    if (e->index < 0 || e->index > UINT32_MAX || !agw_str_set(&e->block)) {
+        return agw_ant_stream_fail(s, "content_block_start without index or "
+                                  "block");
+    }
+
+    memset(&part, 0, sizeof(part));
+
+    agw_jr_init(&r, e->block.data, e->block.len);
+
+    if (agw_ant_members(&r, m, agw_ant_nmembers(m)) != 0) {
+        return agw_ant_stream_fail(s, "content_block is not an object");
+    }
+
+    rc = agw_str_set(&t) ? agw_str_decode(&t, type, sizeof(type) - 1) : -1;
+    if (rc < 0) {
+        rc = 0;
+    }
+    type[rc] = '\0';
+
+    st->block = (uint32_t) e->index;
+
+    if (strcmp(type, "text") == 0) {
+        st->kind = AGW_ANT_K_TEXT;
+        part.type = AGW_PART_TEXT;
+
+    } else if (strcmp(type, "thinking") == 0) {
+        st->kind = AGW_ANT_K_THINKING;
+        part.type = AGW_PART_THINKING;
+        text = thinking;
+
+    } else if (strcmp(type, "redacted_thinking") == 0) {
+        st->kind = AGW_ANT_K_REDACTED;
+        part.type = AGW_PART_REDACTED_THINKING;
+        if (!agw_str_set(&part.data)) {
+            part.data = (agw_str_t) { "", 0, AGW_STR_JSON, 0 };
+        }
+
+    } else if (strcmp(type, "tool_use") == 0) {
+        st->kind = AGW_ANT_K_TOOL;
+        part.type = AGW_PART_TOOL_CALL;
+        if (!agw_str_set(&part.id)) {
+            part.id = (agw_str_t) { "", 0, AGW_STR_JSON, 0 };
+        }
+        if (!agw_str_set(&part.name)) {
+            part.name = (agw_str_t) { "", 0, AGW_STR_JSON, 0 };
+        }
+
+    } else {
+        /* server_tool_use and its *_tool_result blocks ran at Anthropic:
+         * not a call for the client to make */
+        st->kind = AGW_ANT_K_SKIP;
+        return 0;
+    }
+
+    memset(&step, 0, sizeof(step));
+    step.type = AGW_STEP_BLOCK_START;
+    step.index = st->next++;
+    step.part = &part;
+
+    if (agw_stream_step(s, &step) != 0) {
+        return -1;
+    }
+
+    /* a block that came with its content: text, thinking, a whole input */
+    if (agw_str_set(&text) && text.len > 0
+        && agw_ant_step_delta(s, AGW_STEP_DELTA, step.index, &text) != 0)
+    {
+        return -1;
+    }
+
+    if (st->kind == AGW_ANT_K_THINKING && agw_str_set(&sig) && sig.len > 0
+        && agw_ant_step_delta(s, AGW_STEP_SIGNATURE, step.index, &sig) != 0)
+    {
+        return -1;
+    }
+
+    if (st->kind == AGW_ANT_K_TOOL && agw_str_set(&input)
+        && !(input.len == 2 && memcmp(input.data, "{}", 2) == 0))
+    {
+        /* streamed tool_use starts with input {} and the JSON follows in
+         * input_json_delta; a block that arrives whole is its one delta */
+        agw_jr_init(&r, input.data, input.len);
+        if (agw_jr_object(&r) == 0 && agw_jr_member(&r, &key) == 1) {
+            return agw_ant_step_delta(s, AGW_STEP_DELTA, step.index, &input);
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+agw_ant_block_delta(agw_xstream_t *s, agw_ant_rstate_t *st,
+    const agw_ant_event_t *e)
+{
+    int        kind;
+    agw_jr_t   r;
+    agw_str_t  type = AGW_STR_NULL, text = AGW_STR_NULL,
+               thinking = AGW_STR_NULL, json = AGW_STR_NULL,
+               sig = AGW_STR_NULL;
+
+    agw_ant_member_t  m[] = {
+        agw_ant_m("type", AGW_ANT_M_STR, &type),
+        agw_ant_m("text", AGW_ANT_M_STR, &text),
+        agw_ant_m("thinking", AGW_ANT_M_STR, &thinking),
+        agw_ant_m("partial_json", AGW_ANT_M_STR, &json),
+        agw_ant_m("signature", AGW_ANT_M_STR, &sig),
+    };
+
+    if (e->index < 0 || !agw_str_set(&e->delta)) {
+        return agw_ant_stream_fail(s, "content_block_delta without index or "
+                                  "delta");
+    }
+
+    agw_jr_init(&r, e->delta.data, e->delta.len);
+
+    if (agw_ant_members(&r, m, agw_ant_nmembers(m)) != 0) {
+        return agw_ant_stream_fail(s, "the delta is not an object");
+    }
+
+    if (!agw_str_set(&type)) {
+        return agw_ant_stream_fail(s, "a delta without a type");
+    }
+
+    if (agw_str_is(&type, "text_delta")) {
+        kind = AGW_ANT_K_TEXT;
+
+    } else if (agw_str_is(&type, "thinking_delta")) {
+        kind = AGW_ANT_K_THINKING;
+        text = thinking;
+
+    } else if (agw_str_is(&type, "input_json_delta")) {
+        kind = AGW_ANT_K_TOOL;
+        text = json;
+
+    } else if (agw_str_is(&type, "signature_delta")) {
+        if (st->kind == AGW_ANT_K_SKIP && (uint32_t) e->index == st->block) {
+            return 0;
+        }
+        if (st->kind != AGW_ANT_K_THINKING
+            || (uint32_t) e->index != st->block)
+        {
+            return agw_ant_stream_fail(s, "a signature outside a thinking "
+                                      "block");
+        }
+        if (!agw_str_set(&sig) || sig.len == 0) {
+            return 0;
+        }
+        return agw_ant_step_delta(s, AGW_STEP_SIGNATURE, st->next - 1, &sig);
+
+    } else {
+        /* citations_delta and newer deltas: nothing a step carries */
+        return 0;
+    }
+
+    if (!agw_str_set(&text)) {
+        text = (agw_str_t) { "", 0, AGW_STR_JSON, 0 };
+    }
+
+    return agw_ant_read_delta(s, st, (uint32_t) e->index, kind, &text);
+}
+
+
+static int
+agw_ant_message_delta(agw_xstream_t *s, agw_ant_rstate_t *st,
+    const agw_ant_event_t *e)
+{
+    int          rc;
+    agw_jr_t     r;
+    agw_str_t    stop = AGW_STR_NULL, seq = AGW_STR_NULL;
+    agw_step_t   step;
+    agw_usage_t  u;
+
+    agw_ant_member_t  m[] = {
+        agw_ant_m("stop_reason", AGW_ANT_M_STR, &stop),
+        agw_ant_m("stop_sequence", AGW_ANT_M_STR, &seq),
+    };
+
+    memset(&step, 0, sizeof(step));
+
+    rc = agw_ant_fold_usage(st, &e->usage, &u);
+    if (rc < 0) {
+        return agw_ant_stream_fail(s, "message_delta usage is not JSON");
+    }
+
+    if (rc) {
+        step.type = AGW_STEP_USAGE;
+        step.usage = &u;
+        if (agw_stream_step(s, &step) != 0) {
+            return -1;
+        }
+    }
+
+    if (!agw_str_set(&e->delta)) {
+        return 0;
+    }
+
+    agw_jr_init(&r, e->delta.data, e->delta.len);
+    (void) agw_ant_members(&r, m, agw_ant_nmembers(m));
+
+    if (!agw_str_set(&stop)) {
+        return 0;
+    }
+
+    memset(&step, 0, sizeof(step));
+    step.type = AGW_STEP_FINISH;
+    step.finish = agw_ant_finish(&stop);
+    step.stop_sequence = seq;
+
+    return agw_stream_step(s, &step);
+}
+
+
+/* {"type":"error","error":{"type","message"}}: the provider's own error,
+ * its class from its type. */
+static int
+agw_ant_error_event(agw_xstream_t *s, const agw_ant_event_t *e)
+{
+    agw_error_t  *err;
+
+    err = agw_stream_error_slot(s);
+    if (err == NULL) {
+        return -1;
+    }
+
+    err->cls = AGW_ERR_NONE;
+    agw_ant_read_error(e->error.data, agw_str_set(&e->error) ? e->error.len
+                                                              : 0, err);
+
+    return -1;
+}
+
+
+int
+agw_ant_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
+{
+    int                rc;
+    uint32_t           idx;
+    agw_jr_t           r;
+    agw_str_t          text;
+    agw_step_t         step;
+    agw_ant_event_t    e;
+    agw_ant_rstate_t  *st;
+
+    st = s->rstate;
+
+    /* the deltas, most of any answer's events, matched on their bytes */
+    if (st->kind != AGW_ANT_K_NONE) {
+        rc = agw_ant_delta_layout(ev->data, ev->data_len, &idx, &text);
+        if (rc > 0) {
+            return agw_ant_read_delta(s, st, idx, rc, &text);
+        }
+        if (rc < 0) {
+            return agw_ant_stream_fail(s, "an event is not JSON");
+        }
+    }
+
+    if (ev->event_len == 4 && memcmp(ev->event, "ping", 4) == 0) {
+        return 0;
+    }
+
+    memset(&e, 0, sizeof(e));
+    e.index = -1;
+
+    agw_jr_init(&r, ev->data, ev->data_len);
+
+    if (agw_ant_event_members(&r, &e) != 0 || !agw_str_set(&e.type)) {
+        return agw_ant_stream_fail(s, "an event is not a JSON object with a "
+                                  "type");
+    }
+
+    if (agw_str_is(&e.type, "error")) {
+        return agw_ant_error_event(s, &e);
+    }
+
+    if (agw_str_is(&e.type, "ping")) {
+        return 0;
+    }
+
+    if (agw_str_is(&e.type, "message_start")) {
+        return agw_ant_message_start(s, st, &e);
+    }
+
+    if (!st->started) {
+        /* every content event refers to the message message_start opened */
+        return agw_ant_stream_fail(s, "an event before message_start");
+    }
+
+    if (agw_str_is(&e.type, "content_block_delta")) {
+        return agw_ant_block_delta(s, st, &e);
+    }
+
+    if (agw_str_is(&e.type, "content_block_start")) {
+        if (st->kind != AGW_ANT_K_NONE) {
+            return agw_ant_stream_fail(s, "a block started before the last "
+                                      "one stopped");
+        }
+        return agw_ant_block_start(s, st, &e);
+    }
+
+    if (agw_str_is(&e.type, "content_block_stop")) {
+        if (st->kind == AGW_ANT_K_NONE) {
+            return 0;
+        }
+
+        rc = st->kind;
+        st->kind = AGW_ANT_K_NONE;
+
+        if (rc == AGW_ANT_K_SKIP) {
+            return 0;
+        }
+
+        memset(&step, 0, sizeof(step));
+        step.type = AGW_STEP_BLOCK_STOP;
+        step.index = st->next - 1;
+
+        return agw_stream_step(s, &step);
+    }
+
+    if (agw_str_is(&e.type, "message_delta")) {
+        return agw_ant_message_delta(s, st, &e);
+    }
+
+    if (agw_str_is(&e.type, "message_stop")) {
+        memset(&step, 0, sizeof(step));
+        step.type = AGW_STEP_END;
+        return agw_stream_step(s, &step);
+    }
+
+    /* event types newer than this code */
+    return 0;
+}
+
+
+/* Writing: steps -> Anthropic events */
+
+#define agw_ant_frame(w, name)                                               \
+    agw_jw_append(w, "event: " name "\ndata: ",                              \
+                  sizeof("event: " name "\ndata: ") - 1)
+
+
+static void
+agw_ant_frame_end(agw_jw_t *w)
+{
+    agw_jw_append(w, "\n\n", 2);
+    agw_jw_reset_state(w);
+}
+
+
+/* Appends n in decimal. */
+static void
+agw_ant_uint(agw_jw_t *w, uint32_t n)
+{
+    char   buf[16], *p;
+
+    p = buf + sizeof(buf);
+
+    do {
+        *--p = (char) ('0' + n % 10);
+        n /= 10;
+    } while (n != 0);
+
+    agw_jw_append(w, p, (size_t) (buf + sizeof(buf) - p));
+}
+
+
+/*
+ * message_start, sent before the first block (or the end): by then the
+ * provider's first event has said what it knows of the usage (a Gemini
+ * chunk carries its counts after its text).
+ */
+static void
+agw_ant_message_start_event(agw_xstream_t *s, agw_ant_wstate_t *st)
+{
+    agw_jw_t   *w = &s->w;
+    agw_str_t   id;
+
+    static const agw_str_t  gen = agw_str_lit("msg_gateway");
+
+    agw_ant_frame(w, "message_start");
+    agw_jw_object(w);
+    agw_jw_key(w, "type");
+    agw_jw_lit(w, "message_start");
+    agw_jw_key(w, "message");
+    agw_jw_object(w);
+    agw_jw_key(w, "id");
+
+    if (st->id_len > 0) {
+        id.data = st->id;
+        id.len = st->id_len;
+        id.kind = AGW_STR_JSON;
+        id.escaped = 1;
+        agw_jw_str(w, &id);
+    } else {
+        agw_jw_str(w, &gen);
+    }
+
+    agw_jw_key(w, "type");
+    agw_jw_lit(w, "message");
+    agw_jw_key(w, "role");
+    agw_jw_lit(w, "assistant");
+    agw_jw_key(w, "model");
+    agw_jw_str(w, &s->opts.model);
+    agw_jw_key(w, "content");
+    agw_jw_array(w);
+    agw_jw_array_end(w);
+    agw_jw_key(w, "stop_reason");
+    agw_jw_null(w);
+    agw_jw_key(w, "stop_sequence");
+    agw_jw_null(w);
+    agw_jw_key(w, "usage");
+    /* output is not known yet, and a provider that reports usage at the
+     * end leaves input at 0 here: message_delta has the final numbers */
+    agw_ant_usage_write(w, &s->usage, 0);
+    agw_jw_object_end(w);
+    agw_jw_object_end(w);
+    agw_ant_frame_end(w);
+}
+
+
+static void
+agw_ant_block_stop_event(agw_xstream_t *s, agw_ant_wstate_t *st)
+{
+    agw_jw_t  *w = &s->w;
+
+    if (st->kind == AGW_ANT_K_NONE) {
+        return;
+    }
+
+    if (st->kind != AGW_ANT_K_SKIP) {
+        agw_ant_frame(w, "content_block_stop");
+        agw_jw_append(w, "{\"type\":\"content_block_stop\",\"index\":",
+                      sizeof("{\"type\":\"content_block_stop\",\"index\":")
+                      - 1);
+        agw_ant_uint(w, st->next - 1);
+        agw_jw_append(w, "}", 1);
+        agw_ant_frame_end(w);
+    }
+
+    st->kind = AGW_ANT_K_NONE;
+}
+
+
+/* The fixed parts of a delta event around its string. */
+static const struct {
+    const char  *head;
+    size_t       head_len;
+    const char  *mid;
+    size_t       mid_len;
+} agw_ant_delta_tpl[] = {
+#define agw_ant_tpl(h, m)  { h, sizeof(h) - 1, m, sizeof(m) - 1 }
+    agw_ant_tpl("", ""),
+    agw_ant_tpl("event: content_block_delta\ndata: {\"type\":"
+                "\"content_block_delta\",\"index\":",
+                ",\"delta\":{\"type\":\"text_delta\",\"text\":\""),
+    agw_ant_tpl("event: content_block_delta\ndata: {\"type\":"
+                "\"content_block_delta\",\"index\":",
+                ",\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\""),
+    agw_ant_tpl("event: content_block_delta\ndata: {\"type\":"
+                "\"content_block_delta\",\"index\":",
+                ",\"delta\":{\"type\":\"input_json_delta\","
+                "\"partial_json\":\""),
+#undef agw_ant_tpl
+};
+
+
+static void
+agw_ant_delta_event(agw_jw_t *w, int kind, uint32_t index,
+    const agw_str_t *text)
+{
+    agw_jw_append(w, agw_ant_delta_tpl[kind].head,
+                  agw_ant_delta_tpl[kind].head_len);
+    agw_ant_uint(w, index);
+    agw_jw_append(w, agw_ant_delta_tpl[kind].mid,
+                  agw_ant_delta_tpl[kind].mid_len);
+    agw_ant_str_piece(w, text);
+    agw_jw_append(w, "\"}}\n\n", 5);
+}
+
+
+static void
+agw_ant_block_start_event(agw_xstream_t *s, agw_ant_wstate_t *st,
+    const agw_step_t *step)
+{
+    agw_jw_t          *w = &s->w;
+    const agw_part_t  *p = step->part;
+
+    switch (p->type) {
+
+    case AGW_PART_TEXT:
+    case AGW_PART_REFUSAL:
+        st->kind = AGW_ANT_K_TEXT;
+        break;
+
+    case AGW_PART_THINKING:
+        st->kind = AGW_ANT_K_THINKING;
+        break;
+
+    case AGW_PART_REDACTED_THINKING:
+        st->kind = AGW_ANT_K_REDACTED;
+        break;
+
+    case AGW_PART_TOOL_CALL:
+        st->kind = AGW_ANT_K_TOOL;
+        break;
+
+    default:
+        /* nothing an Anthropic client could show: its deltas and stop
+         * are passed over too */
+        st->kind = AGW_ANT_K_SKIP;
+        st->step = step->index;
+        return;
+    }
+
+    st->step = step->index;
+
+    agw_ant_frame(w, "content_block_start");
+    agw_jw_object(w);
+    agw_jw_key(w, "type");
+    agw_jw_lit(w, "content_block_start");
+    agw_jw_key(w, "index");
+    agw_jw_int(w, st->next++);
+    agw_jw_key(w, "content_block");
+    agw_jw_object(w);
+    agw_jw_key(w, "type");
+
+    switch (st->kind) {
+
+    case AGW_ANT_K_TEXT:
+        agw_jw_lit(w, "text");
+        agw_jw_key(w, "text");
+        agw_jw_lit(w, "");
+        break;
+
+    case AGW_ANT_K_THINKING:
+        agw_jw_lit(w, "thinking");
+        agw_jw_key(w, "thinking");
+        agw_jw_lit(w, "");
+        agw_jw_key(w, "signature");
+        agw_jw_lit(w, "");
+        break;
+
+    case AGW_ANT_K_REDACTED:
+        agw_jw_lit(w, "redacted_thinking");
+        agw_jw_key(w, "data");
+        if (agw_str_set(&p->data)) {
+            agw_jw_str(w, &p->data);
+        } else {
+            agw_jw_lit(w, "");
+        }
+        break;
+
+    default:
+        agw_jw_lit(w, "tool_use");
+        agw_jw_key(w, "id");
+
+        if (agw_str_set(&p->id) && p->id.len > 0) {
+            agw_jw_str(w, &p->id);
+
+        } else {
+            /* a provider that names no call id: one the client can send
+             * back in its tool_result */
+            agw_ant_str_open(w);
+            agw_jw_append(w, "toolu_gateway_", 14);
+            agw_ant_uint(w, st->tools);
+            agw_ant_str_close(w);
+        }
+
+        st->tools++;
+
+        agw_jw_key(w, "name");
+        if (agw_str_set(&p->name)) {
+            agw_jw_str(w, &p->name);
+        } else {
+            agw_jw_lit(w, "");
+        }
+        agw_jw_key(w, "input");
+        agw_jw_object(w);
+        agw_jw_object_end(w);
+        break;
+    }
+
+    agw_jw_object_end(w);
+    agw_jw_object_end(w);
+    agw_ant_frame_end(w);
+
+    /* a block that came with its text (the form allows it) */
+    if ((st->kind == AGW_ANT_K_TEXT || st->kind == AGW_ANT_K_THINKING)
+        && agw_str_set(&p->text) && p->text.len > 0)
+    {
+        agw_ant_delta_event(w, st->kind, st->next - 1, &p->text);
+    }
+}
+
+
+/*
+ * The client side's state, with message_start sent first when open says
+ * an event is to follow; NULL once the stream has ended: nothing goes
+ * after message_stop or the error event.
+ */
+static agw_ant_wstate_t *
+agw_ant_writing(agw_xstream_t *s, int open)
+{
+    agw_ant_wstate_t  *st;
+
+    st = s->wstate;
+
+    if (st->ended) {
+        return NULL;
+    }
+
+    if (!st->started && open) {
+        st->started = 1;
+        agw_ant_message_start_event(s, st);
+    }
+
+    return st;
+}
+
+
+/* START's id, kept for message_start (as it came: JSON kind, or plain
+ * bytes escaped now); one too long for the state is made up. */
+static void
+agw_ant_keep_id(agw_xstream_t *s, agw_ant_wstate_t *st, const agw_str_t *id)
+{
+    agw_buf_t  b;
+    agw_jw_t   w;
+
+    st->id_len = 0;
+
+    if (!agw_str_set(id) || id->len == 0) {
+        return;
+    }
+
+    if (id->kind == AGW_STR_JSON) {
+        if (id->len < sizeof(st->id)) {
+            memcpy(st->id, id->data, id->len);
+            st->id_len = (uint8_t) id->len;
+        }
+        return;
+    }
+
+    b.data = NULL;
+    b.len = 0;
+    b.cap = 0;
+    agw_jw_init(&w, &b);
+    agw_jw_escape(&w, id->data, id->len);
+
+    if (!w.failed && b.len < sizeof(st->id)) {
+        memcpy(st->id, b.data, b.len);
+        st->id_len = (uint8_t) b.len;
+    }
+
+    agw_buf_free(&b);
+}
+
+
+int
+agw_ant_write_step(agw_xstream_t *s, const agw_step_t *step)
+{
+    agw_jw_t          *w = &s->w;
+    agw_ant_wstate_t  *st;
+
+    if (step->type == AGW_STEP_START) {
+        st = s->wstate;
+        if (!st->started && !st->ended) {
+            agw_ant_keep_id(s, st, &step->id);
+        }
+        return 0;
+    }
+
+    st = agw_ant_writing(s, step->type == AGW_STEP_BLOCK_START
+                            || step->type == AGW_STEP_FINISH);
+    if (st == NULL || !st->started) {
+        return 0;
+    }
+
+    switch (step->type) {
+
+    case AGW_STEP_DELTA:
+        /* never a delta for a block that is not the open one (one that
+         * stopped, or one this writer passed over) */
+        if (st->kind == AGW_ANT_K_NONE || st->kind == AGW_ANT_K_SKIP
+            || st->kind == AGW_ANT_K_REDACTED || step->index != st->step
+            || step->text.len == 0)
+        {
+            return 0;
+        }
+        agw_ant_delta_event(w, st->kind, st->next - 1, &step->text);
+        break;
+
+    case AGW_STEP_BLOCK_START:
+        agw_ant_block_stop_event(s, st);
+        agw_ant_block_start_event(s, st, step);
+        break;
+
+    case AGW_STEP_SIGNATURE:
+        /* a Gemini thoughtSignature means nothing to Anthropic */
+        if (st->kind != AGW_ANT_K_THINKING || step->index != st->step
+            || step->text.len == 0
+            || s->opts.provider == AGW_DIALECT_GEMINI)
+        {
+            return 0;
+        }
+        agw_ant_frame(w, "content_block_delta");
+        agw_jw_append(w, "{\"type\":\"content_block_delta\",\"index\":",
+                      sizeof("{\"type\":\"content_block_delta\",\"index\":")
+                      - 1);
+        agw_ant_uint(w, st->next - 1);
+        agw_jw_append(w, ",\"delta\":{\"type\":\"signature_delta\","
+                      "\"signature\":\"",
+                      sizeof(",\"delta\":{\"type\":\"signature_delta\","
+                             "\"signature\":\"") - 1);
+        agw_ant_str_piece(w, &step->text);
+        agw_jw_append(w, "\"}}\n\n", 5);
+        break;
+
+    case AGW_STEP_BLOCK_STOP:
+        if (step->index == st->step) {
+            agw_ant_block_stop_event(s, st);
+        }
+        break;
+
+    case AGW_STEP_FINISH:
+        /* usage may still follow: message_delta waits for the end */
+        st->finish = (uint8_t) step->finish;
+        agw_ant_block_stop_event(s, st);
+        break;
+
+    default:
+        /* START again, USAGE (the driver merges it), END and ERROR (the
+         * driver calls write_end or write_stream_error) */
+        break;
+    }
+
+    return w->failed ? -1 : 0;
+}
+
+
+int
+agw_ant_write_end(agw_xstream_t *s)
+{
+    agw_jw_t          *w = &s->w;
+    agw_ant_wstate_t  *st;
+
+    st = agw_ant_writing(s, 1);
+    if (st == NULL) {
+        return 0;
+    }
+
+    agw_ant_block_stop_event(s, st);
+
+    agw_ant_frame(w, "message_delta");
+    agw_jw_object(w);
+    agw_jw_key(w, "type");
+    agw_jw_lit(w, "message_delta");
+    agw_jw_key(w, "delta");
+    agw_jw_object(w);
+    agw_jw_key(w, "stop_reason");
+    agw_jw_bytes(w, agw_ant_stop_reason((agw_finish_t) st->finish),
+                 strlen(agw_ant_stop_reason((agw_finish_t) st->finish)));
+    agw_jw_key(w, "stop_sequence");
+    agw_jw_null(w);
+    agw_jw_object_end(w);
+    agw_jw_key(w, "usage");
+    agw_ant_usage_write(w, &s->usage, 1);
+    agw_jw_object_end(w);
+    agw_ant_frame_end(w);
+
+    agw_ant_frame(w, "message_stop");
+    agw_jw_append(w, "{\"type\":\"message_stop\"}",
+                  sizeof("{\"type\":\"message_stop\"}") - 1);
+    agw_ant_frame_end(w);
+
+    st->ended = 1;
+
+    return w->failed ? -1 : 0;
+}
+
+
+/* An error event, and no message_stop: the client knows the answer is
+ * not whole. */
+int
+agw_ant_write_stream_error(agw_xstream_t *s, const agw_error_t *err)
+{
+    agw_jw_t          *w = &s->w;
+    agw_ant_wstate_t  *st;
+
+    st = s->wstate;
+
+    if (st->ended) {
+        return 0;
+    }
+
+    st->ended = 1;
+
+    agw_ant_frame(w, "error");
+    agw_ant_write_error_json(w, err);
+    agw_ant_frame_end(w);
+
+    return w->failed ? -1 : 0;
+}

@@ -1,0 +1,328 @@
+/*
+ * Gemini on both sides: the bytes rewritten in one pass, not through the
+ * form.  A request loses a stray "model" (the model is in the URL, which
+ * the module builds); an answer and each stream event get the client's
+ * model as modelVersion, their usage and finish read on the way.  Values
+ * are validated by the reader and copied whole, so a large body costs
+ * little more than a copy.
+ */
+
+#include <string.h>
+
+#include "gem_int.h"
+
+
+/* key: raw, for a member copied as it came (an element: no key). */
+static int
+agw_gem_copy_member(agw_jr_t *r, agw_jw_t *w, const agw_str_t *key)
+{
+    agw_str_t  raw;
+
+    if (agw_jr_value(r, &raw) != 0) {
+        return -1;
+    }
+
+    if (key != NULL) {
+        agw_jw_key_str(w, key);
+    }
+    agw_jw_raw(w, &raw);
+
+    return 0;
+}
+
+
+int
+agw_gem_rewrite_request(const char *body, size_t len,
+    const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err)
+{
+    int        rc;
+    size_t     mark;
+    agw_jr_t   r;
+    agw_jw_t   w;
+    agw_str_t  key;
+
+    memset(err, 0, sizeof(*err));
+    mark = out->len;
+
+    agw_jr_init(&r, body, len);
+    agw_jw_init(&w, out);
+
+    if (agw_jr_object(&r) != 0) {
+        goto invalid;
+    }
+
+    agw_jw_object(&w);
+
+    while ((rc = agw_jr_member(&r, &key)) == 1) {
+        if (agw_gem_is(&key, "model")) {
+            if (agw_jr_value(&r, NULL) != 0) {
+                goto invalid;
+            }
+            continue;
+        }
+        if (agw_gem_copy_member(&r, &w, &key) != 0) {
+            goto invalid;
+        }
+    }
+
+    if (rc < 0 || agw_jr_end(&r) != 0) {
+        goto invalid;
+    }
+
+    agw_jw_object_end(&w);
+
+    if (w.failed) {
+        out->len = mark;
+        return -1;
+    }
+
+    return 0;
+
+invalid:
+
+    out->len = mark;
+
+    if (r.failed) {
+        return agw_gem_invalid(err, "the request body is not valid JSON "
+                               "(at byte %zu)", r.errpos);
+    }
+
+    return agw_gem_invalid(err, "the request body must be a JSON object");
+}
+
+
+/*
+ * The members of a GenerateContentResponse, the model replaced, usage
+ * read (into usage) and whether a candidate finished (into *finished):
+ * what answers and stream events share.
+ */
+static int
+agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
+    agw_usage_t *usage, int *finished, int *error)
+{
+    int        rc, cands;
+    agw_jr_t   ahead;
+    agw_str_t  key, k2, finish, block;
+
+    cands = 0;
+    block = (agw_str_t) AGW_STR_NULL;
+
+    if (agw_jr_object(r) != 0) {
+        return -1;
+    }
+
+    agw_jw_object(w);
+
+    while ((rc = agw_jr_member(r, &key)) == 1) {
+        if (agw_gem_is(&key, "candidates") && agw_jr_peek(r) == AGW_JR_ARRAY)
+        {
+            /* candidates copied member by member, their finish noted */
+            agw_jw_key_str(w, &key);
+            agw_jr_array(r);
+            agw_jw_array(w);
+            while ((rc = agw_jr_element(r)) == 1) {
+                cands++;
+                if (agw_jr_peek(r) != AGW_JR_OBJECT) {
+                    if (agw_gem_copy_member(r, w, NULL) != 0) {
+                        return -1;
+                    }
+                    continue;
+                }
+                agw_jr_object(r);
+                agw_jw_object(w);
+                while ((rc = agw_jr_member(r, &k2)) == 1) {
+                    if (agw_gem_key(&k2, "finishReason", "finish_reason")
+                        && agw_jr_string(r, &finish) == 0)
+                    {
+                        *finished = 1;
+                        agw_jw_key_str(w, &k2);
+                        agw_jw_str(w, &finish);
+                        continue;
+                    }
+                    if (agw_gem_copy_member(r, w, &k2) != 0) {
+                        return -1;
+                    }
+                }
+                if (rc < 0) {
+                    return -1;
+                }
+                agw_jw_object_end(w);
+            }
+            if (rc < 0) {
+                return -1;
+            }
+            agw_jw_array_end(w);
+            continue;
+        }
+
+        if (agw_gem_key(&key, "modelVersion", "model_version")
+            && agw_str_set(model) && model->len > 0)
+        {
+            if (agw_jr_value(r, NULL) != 0) {
+                return -1;
+            }
+            agw_jw_key(w, "modelVersion");
+            agw_jw_str(w, model);
+            continue;
+        }
+
+        if (agw_gem_key(&key, "usageMetadata", "usage_metadata")) {
+            ahead = *r;
+            if (agw_gem_usage_read(&ahead, usage) != 0) {
+                return -1;
+            }
+        }
+
+        if (agw_gem_key(&key, "promptFeedback", "prompt_feedback")
+            && agw_jr_peek(r) == AGW_JR_OBJECT)
+        {
+            ahead = *r;
+            agw_jr_object(&ahead);
+            while (agw_jr_member(&ahead, &k2) == 1) {
+                if (agw_gem_key(&k2, "blockReason", "block_reason")
+                    && agw_jr_string(&ahead, &block) == 0)
+                {
+                    continue;
+                }
+                if (agw_jr_value(&ahead, NULL) != 0) {
+                    return -1;
+                }
+            }
+        }
+
+        if (error != NULL && agw_gem_is(&key, "error")) {
+            *error = 1;
+        }
+
+        if (agw_gem_copy_member(r, w, &key) != 0) {
+            return -1;
+        }
+    }
+
+    if (rc < 0) {
+        return -1;
+    }
+
+    agw_jw_object_end(w);
+
+    if (cands == 0 && agw_str_set(&block)) {
+        *finished = 1;
+    }
+
+    return 0;
+}
+
+
+int
+agw_gem_rewrite_response(const char *body, size_t len,
+    const agw_answer_ctx_t *o, agw_buf_t *out, agw_usage_t *usage,
+    agw_error_t *err)
+{
+    int          finished;
+    size_t       mark;
+    agw_jr_t     r;
+    agw_jw_t     w;
+    agw_usage_t  u;
+
+    memset(err, 0, sizeof(*err));
+    mark = out->len;
+    finished = 0;
+    agw_usage_init(&u);
+
+    agw_jr_init(&r, body, len);
+    agw_jw_init(&w, out);
+
+    if (agw_gem_rewrite_body(&r, &w, &o->model, &u, &finished, NULL) != 0
+        || agw_jr_end(&r) != 0)
+    {
+        out->len = mark;
+        return agw_gem_bad_upstream(err, "the gemini upstream sent a body "
+                                    "that is not JSON");
+    }
+
+    if (w.failed) {
+        out->len = mark;
+        return -1;
+    }
+
+    if (usage != NULL) {
+        agw_usage_merge(usage, &u);
+    }
+
+    return 0;
+}
+
+
+/*
+ * A stream event: re-written compactly with the client's model; its
+ * usage into the stream's, a finish marks the provider done.  The
+ * provider's error event goes to the client as it came and ends the
+ * stream.
+ */
+int
+agw_gem_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
+{
+    int           finished, error;
+    size_t        mark;
+    agw_jr_t      r;
+    agw_jw_t     *w = &s->w;
+    agw_error_t  *err;
+
+    if (ev->data_len == 0) {
+        return 0;
+    }
+
+    mark = w->out->len;
+    finished = 0;
+    error = 0;
+
+    agw_jr_init(&r, ev->data, ev->data_len);
+
+    agw_jw_append(w, "data: ", 6);
+    agw_jw_reset_state(w);
+
+    if (agw_gem_rewrite_body(&r, w, &s->opts.model, &s->usage, &finished,
+                             &error) != 0
+        || agw_jr_end(&r) != 0)
+    {
+        w->out->len = mark;
+        agw_jw_reset_state(w);
+        err = agw_stream_error_slot(s);
+        if (err != NULL) {
+            agw_error_set(err, AGW_ERR_BAD_GATEWAY, 0,
+                          "invalid_upstream_body", "the gemini upstream sent "
+                          "an event that is not JSON");
+        }
+        return -1;
+    }
+
+    if (error) {
+        /* the provider's own error, forwarded as it came */
+        w->out->len = mark;
+        agw_jw_reset_state(w);
+        agw_jw_append(w, "data: ", 6);
+        agw_jw_append(w, ev->data, ev->data_len);
+        agw_jw_append(w, "\r\n\r\n", 4);
+
+        err = agw_stream_error_slot(s);
+        if (err != NULL) {
+            memset(err, 0, sizeof(*err));
+            agw_gem_read_error(ev->data, ev->data_len, err);
+            if (err->cls == AGW_ERR_NONE) {
+                err->cls = AGW_ERR_SERVER;
+            }
+            err->status = agw_error_status(err->cls);
+        }
+        s->client_done = 1;
+        return -1;
+    }
+
+    agw_jw_append(w, "\r\n\r\n", 4);
+    agw_jw_reset_state(w);
+
+    if (finished) {
+        s->provider_done = 1;
+    }
+
+    return w->failed ? -1 : 0;
+}

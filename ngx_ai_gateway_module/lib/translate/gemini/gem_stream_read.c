@@ -1,0 +1,656 @@
+/*
+ * A Gemini provider's stream (streamGenerateContent?alt=sse) read into
+ * steps.
+ *
+ * Each "data:" event is a whole GenerateContentResponse: candidates[]
+ * .content.parts with text, thought text, whole function calls and
+ * thought signatures; finishReason and usageMetadata (a running total:
+ * the last one wins) in the last chunks; no [DONE].  An event is read in
+ * one pass into a few slices, then its steps go out: a text block stays
+ * open across chunks while text continues, a function call is a whole
+ * tool call block, the finish closes what is open.  Only the first
+ * candidate is read (a stream of several has no form).
+ */
+
+#include <string.h>
+
+#include "gem_int.h"
+
+
+typedef enum {
+    AGW_GEM_S_TEXT = 1,
+    AGW_GEM_S_CALL,
+    AGW_GEM_S_SIGNATURE             /* a part of its own */
+} agw_gem_skind_t;
+
+typedef struct agw_gem_spart_s  agw_gem_spart_t;
+
+struct agw_gem_spart_s {
+    agw_gem_spart_t  *next;
+    agw_gem_skind_t   kind;
+    int               thought;
+    int               partial;      /* Vertex's partialArgs/willContinue */
+    agw_str_t         text;
+    agw_str_t         signature;
+    agw_str_t         name;
+    agw_str_t         id;
+    agw_str_t         args;
+};
+
+typedef struct {
+    agw_jr_t          r;
+    agw_arena_t      *a;
+    agw_gem_spart_t  *parts;
+    agw_gem_spart_t **tail;
+    agw_str_t         finish;
+    agw_str_t         block;        /* promptFeedback.blockReason */
+    agw_str_t         rid;
+    agw_str_t         model;
+    agw_usage_t       usage;
+    int               has_usage;
+    int               candidates;   /* how many came */
+    int               error;        /* an error object came */
+} agw_gem_chunk_t;
+
+
+static int
+agw_gem_functioncall(agw_gem_chunk_t *c, agw_gem_spart_t *p)
+{
+    int        rc;
+    agw_str_t  key;
+
+    if (agw_jr_object(&c->r) != 0) {
+        return -1;
+    }
+
+    while ((rc = agw_jr_member(&c->r, &key)) == 1) {
+        if (agw_gem_is(&key, "name")) {
+            rc = agw_jr_string(&c->r, &p->name);
+        } else if (agw_gem_is(&key, "args")) {
+            rc = agw_jr_value(&c->r, &p->args);
+        } else if (agw_gem_is(&key, "id")) {
+            rc = agw_jr_string(&c->r, &p->id);
+        } else {
+            if (agw_gem_key(&key, "partialArgs", "partial_args")
+                || agw_gem_key(&key, "willContinue", "will_continue"))
+            {
+                p->partial = 1;
+            }
+            rc = agw_jr_value(&c->r, NULL);
+        }
+        if (rc != 0) {
+            return -1;
+        }
+    }
+
+    return rc;
+}
+
+
+static int
+agw_gem_spart(agw_gem_chunk_t *c)
+{
+    int               rc, v;
+    agw_str_t         key;
+    agw_gem_spart_t  *p;
+
+    p = agw_arena_calloc(c->a, sizeof(agw_gem_spart_t));
+    if (p == NULL) {
+        return -2;
+    }
+
+    if (agw_jr_object(&c->r) != 0) {
+        return -1;
+    }
+
+    while ((rc = agw_jr_member(&c->r, &key)) == 1) {
+        if (agw_gem_is(&key, "text")) {
+            rc = agw_jr_string(&c->r, &p->text);
+            if (p->kind == 0) {
+                p->kind = AGW_GEM_S_TEXT;
+            }
+        } else if (agw_gem_is(&key, "thought")) {
+            rc = agw_jr_bool(&c->r, &v);
+            p->thought = (rc == 0 && v);
+        } else if (agw_gem_key(&key, "thoughtSignature",
+                               "thought_signature"))
+        {
+            rc = agw_jr_string(&c->r, &p->signature);
+        } else if (agw_gem_key(&key, "functionCall", "function_call")) {
+            rc = agw_gem_functioncall(c, p);
+            p->kind = AGW_GEM_S_CALL;
+        } else {
+            rc = agw_jr_value(&c->r, NULL);
+        }
+        if (rc != 0) {
+            return -1;
+        }
+    }
+
+    if (rc < 0) {
+        return -1;
+    }
+
+    if (p->kind == 0) {
+        if (!agw_str_set(&p->signature)) {
+            return 0;           /* inlineData, code...: not for the form */
+        }
+        p->kind = AGW_GEM_S_SIGNATURE;
+    }
+
+    *c->tail = p;
+    c->tail = &p->next;
+
+    return 0;
+}
+
+
+static int
+agw_gem_candidate(agw_gem_chunk_t *c, int position)
+{
+    int        rc;
+    int64_t    index;
+    agw_str_t  key, finish;
+    agw_gem_spart_t  **mark;
+
+    if (agw_jr_object(&c->r) != 0) {
+        return -1;
+    }
+
+    index = position;
+    mark = c->tail;
+    finish = (agw_str_t) AGW_STR_NULL;
+
+    while ((rc = agw_jr_member(&c->r, &key)) == 1) {
+        if (agw_gem_is(&key, "content")) {
+            if (agw_jr_object(&c->r) != 0) {
+                return -1;
+            }
+            while ((rc = agw_jr_member(&c->r, &key)) == 1) {
+                if (!agw_gem_is(&key, "parts")) {
+                    if (agw_jr_value(&c->r, NULL) != 0) {
+                        return -1;
+                    }
+                    continue;
+                }
+                if (agw_jr_array(&c->r) != 0) {
+                    return -1;
+                }
+                while ((rc = agw_jr_element(&c->r)) == 1) {
+                    rc = agw_gem_spart(c);
+                    if (rc != 0) {
+                        return rc;
+                    }
+                }
+                if (rc < 0) {
+                    return -1;
+                }
+            }
+            if (rc < 0) {
+                return -1;
+            }
+
+        } else if (agw_gem_key(&key, "finishReason", "finish_reason")) {
+            if (agw_jr_string(&c->r, &finish) != 0) {
+                return -1;
+            }
+
+        } else if (agw_gem_is(&key, "index")) {
+            if (agw_jr_int(&c->r, &index) != 0) {
+                return -1;
+            }
+
+        } else if (agw_jr_value(&c->r, NULL) != 0) {
+            return -1;
+        }
+    }
+
+    if (rc < 0) {
+        return -1;
+    }
+
+    if (index != 0) {
+        /* another candidate's parts: dropped (see above) */
+        *mark = NULL;
+        c->tail = mark;
+        return 0;
+    }
+
+    c->finish = finish;
+
+    return 0;
+}
+
+
+/* One event read: 0, -1 not what Gemini sends, -2 out of memory. */
+static int
+agw_gem_chunk_read(agw_gem_chunk_t *c)
+{
+    int        rc, i;
+    agw_str_t  key;
+
+    if (agw_jr_object(&c->r) != 0) {
+        return -1;
+    }
+
+    while ((rc = agw_jr_member(&c->r, &key)) == 1) {
+        if (agw_gem_is(&key, "candidates")) {
+            if (agw_jr_array(&c->r) != 0) {
+                return -1;
+            }
+            for (i = 0; (rc = agw_jr_element(&c->r)) == 1; i++) {
+                rc = agw_gem_candidate(c, i);
+                if (rc != 0) {
+                    return rc;
+                }
+            }
+            if (rc < 0) {
+                return -1;
+            }
+            c->candidates += i;
+
+        } else if (agw_gem_key(&key, "usageMetadata", "usage_metadata")) {
+            if (agw_gem_usage_read(&c->r, &c->usage) != 0) {
+                return -1;
+            }
+            c->has_usage = 1;
+
+        } else if (agw_gem_key(&key, "responseId", "response_id")) {
+            if (agw_jr_string(&c->r, &c->rid) != 0) {
+                return -1;
+            }
+
+        } else if (agw_gem_key(&key, "modelVersion", "model_version")) {
+            if (agw_jr_string(&c->r, &c->model) != 0) {
+                return -1;
+            }
+
+        } else if (agw_gem_key(&key, "promptFeedback", "prompt_feedback")) {
+            if (agw_jr_object(&c->r) != 0) {
+                return -1;
+            }
+            while ((rc = agw_jr_member(&c->r, &key)) == 1) {
+                if (agw_gem_key(&key, "blockReason", "block_reason")) {
+                    rc = agw_jr_string(&c->r, &c->block);
+                } else {
+                    rc = agw_jr_value(&c->r, NULL);
+                }
+                if (rc != 0) {
+                    return -1;
+                }
+            }
+            if (rc < 0) {
+                return -1;
+            }
+
+        } else if (agw_gem_is(&key, "error")) {
+            c->error = 1;
+            if (agw_jr_value(&c->r, NULL) != 0) {
+                return -1;
+            }
+
+        } else if (agw_jr_value(&c->r, NULL) != 0) {
+            return -1;
+        }
+    }
+
+    if (rc < 0 || agw_jr_end(&c->r) != 0) {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static int
+agw_gem_step(agw_xstream_t *s, agw_step_type_t type, uint32_t index)
+{
+    agw_step_t  step;
+
+    memset(&step, 0, sizeof(step));
+    step.type = type;
+    step.index = index;
+
+    return agw_stream_step(s, &step);
+}
+
+
+static int
+agw_gem_close_open(agw_xstream_t *s, agw_gem_rstate_t *st)
+{
+    if (st->open_type == 0) {
+        return 0;
+    }
+
+    st->open_type = 0;
+
+    return agw_gem_step(s, AGW_STEP_BLOCK_STOP, st->open);
+}
+
+
+/* A text or thought block open for the next piece, opened if need be. */
+static int
+agw_gem_open_text(agw_xstream_t *s, agw_gem_rstate_t *st,
+    agw_part_type_t type)
+{
+    agw_step_t   step;
+    agw_part_t  *part;
+
+    if (st->open_type == type) {
+        return 0;
+    }
+
+    if (agw_gem_close_open(s, st) != 0) {
+        return -1;
+    }
+
+    part = agw_arena_calloc(s->arena, sizeof(agw_part_t));
+    if (part == NULL) {
+        return -1;
+    }
+    part->type = type;
+
+    memset(&step, 0, sizeof(step));
+    step.type = AGW_STEP_BLOCK_START;
+    step.index = st->next;
+    step.part = part;
+
+    st->open = st->next++;
+    st->open_type = (uint8_t) type;
+
+    return agw_stream_step(s, &step);
+}
+
+
+static int
+agw_gem_text_step(agw_xstream_t *s, agw_step_type_t type, uint32_t index,
+    const agw_str_t *text)
+{
+    agw_step_t  step;
+
+    memset(&step, 0, sizeof(step));
+    step.type = type;
+    step.index = index;
+    step.text = *text;
+
+    return agw_stream_step(s, &step);
+}
+
+
+/* A function call, whole: its block, its arguments' text as one delta
+ * (the inside of a JSON string, escaped into the state's buffer), its
+ * signature, its end. */
+static int
+agw_gem_call_steps(agw_xstream_t *s, agw_gem_rstate_t *st,
+    agw_gem_spart_t *p)
+{
+    uint32_t     index;
+    agw_jw_t     w;
+    agw_str_t    rid, args, text;
+    agw_step_t   step;
+    agw_part_t  *part;
+
+    if (agw_gem_close_open(s, st) != 0) {
+        return -1;
+    }
+
+    part = agw_arena_calloc(s->arena, sizeof(agw_part_t));
+    if (part == NULL) {
+        return -1;
+    }
+    part->type = AGW_PART_TOOL_CALL;
+    part->name = p->name;
+    part->id = p->id;
+
+    if (!agw_str_set(&part->id)) {
+        rid = agw_str_bytes(st->rid, st->rid_len);
+        part->id = agw_gem_call_id(s->arena, &rid, 0, st->calls);
+        if (!agw_str_set(&part->id)) {
+            return -1;
+        }
+    }
+
+    index = st->next++;
+    st->calls++;
+
+    memset(&step, 0, sizeof(step));
+    step.type = AGW_STEP_BLOCK_START;
+    step.index = index;
+    step.part = part;
+
+    if (agw_stream_step(s, &step) != 0) {
+        return -1;
+    }
+
+    if (agw_str_set(&p->args)) {
+        args = agw_gem_compact(s->arena, &p->args);
+        if (!agw_str_set(&args)) {
+            return -1;
+        }
+    } else {
+        args = (agw_str_t) agw_str_lit("{}");
+    }
+
+    st->args.len = 0;
+    agw_jw_init(&w, &st->args);
+    agw_jw_escape(&w, args.data, args.len);
+    if (w.failed) {
+        return -1;
+    }
+
+    text.data = st->args.data;
+    text.len = (uint32_t) st->args.len;
+    text.kind = AGW_STR_JSON;
+    text.escaped = memchr(text.data, '\\', text.len) != NULL;
+
+    if (agw_gem_text_step(s, AGW_STEP_DELTA, index, &text) != 0) {
+        return -1;
+    }
+
+    if (agw_str_set(&p->signature)
+        && agw_gem_text_step(s, AGW_STEP_SIGNATURE, index, &p->signature)
+           != 0)
+    {
+        return -1;
+    }
+
+    return agw_gem_step(s, AGW_STEP_BLOCK_STOP, index);
+}
+
+
+static int
+agw_gem_fail(agw_xstream_t *s, agw_err_class_t cls, const char *code,
+    const char *msg)
+{
+    agw_error_t  *err;
+
+    err = agw_stream_error_slot(s);
+    if (err != NULL) {
+        agw_error_set(err, cls, 0, code, "%s", msg);
+    }
+
+    return -1;
+}
+
+
+/* A data: {"error": {...}} event: the provider's error, as a step. */
+static int
+agw_gem_error_event(agw_xstream_t *s, const agw_sse_event_t *ev)
+{
+    agw_error_t  err;
+    agw_step_t   step;
+
+    memset(&err, 0, sizeof(err));
+    agw_gem_read_error(ev->data, ev->data_len, &err);
+    if (err.cls == AGW_ERR_NONE) {
+        err.cls = AGW_ERR_SERVER;
+    }
+    err.status = agw_error_status(err.cls);
+    if (err.message[0] == '\0') {
+        strcpy(err.message, "the gemini upstream sent an error");
+    }
+
+    memset(&step, 0, sizeof(step));
+    step.type = AGW_STEP_ERROR;
+    step.error = &err;
+
+    return agw_stream_step(s, &step);
+}
+
+
+int
+agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
+{
+    int                n;
+    agw_step_t         step;
+    agw_gem_chunk_t    c;
+    agw_gem_spart_t   *p;
+    agw_gem_rstate_t  *st = s->rstate;
+
+    if (ev->data_len == 0) {
+        return 0;
+    }
+
+    memset(&c, 0, sizeof(c));
+    c.a = s->arena;
+    c.tail = &c.parts;
+    agw_usage_init(&c.usage);
+    agw_jr_init(&c.r, ev->data, ev->data_len);
+
+    n = agw_gem_chunk_read(&c);
+    if (n == -2) {
+        return -1;
+    }
+    if (n != 0) {
+        return agw_gem_fail(s, AGW_ERR_BAD_GATEWAY, "invalid_upstream_body",
+                            "the gemini upstream sent an event that is not "
+                            "a GenerateContentResponse");
+    }
+
+    if (c.error) {
+        return agw_gem_error_event(s, ev);
+    }
+
+    if (!st->started) {
+        st->started = 1;
+        if (agw_str_set(&c.rid)) {
+            n = agw_str_decode(&c.rid, st->rid, sizeof(st->rid));
+            st->rid_len = (uint8_t) (n > 0 ? n : 0);
+        }
+
+        memset(&step, 0, sizeof(step));
+        step.type = AGW_STEP_START;
+        step.id = c.rid;
+        step.model = c.model;
+        step.created = -1;
+        /* the prompt's count, for a message_start that says it */
+        step.usage = c.has_usage ? &c.usage : NULL;
+        if (agw_stream_step(s, &step) != 0) {
+            return -1;
+        }
+    }
+
+    for (p = c.parts; p != NULL; p = p->next) {
+        switch (p->kind) {
+
+        case AGW_GEM_S_CALL:
+            if (!agw_str_set(&p->name) || p->partial) {
+                /* Vertex streams a call's arguments when asked (the
+                 * writer never asks): what came so far is no call */
+                return agw_gem_fail(s, AGW_ERR_BAD_GATEWAY,
+                                    "unsupported_part",
+                                    "a functionCall without a name "
+                                    "(streamed partialArgs) cannot be "
+                                    "translated");
+            }
+            if (agw_gem_call_steps(s, st, p) != 0) {
+                return -1;
+            }
+            continue;
+
+        case AGW_GEM_S_TEXT:
+            if (p->text.len == 0 && !agw_str_set(&p->signature)) {
+                continue;
+            }
+            if (agw_gem_open_text(s, st, p->thought ? AGW_PART_THINKING
+                                                    : AGW_PART_TEXT) != 0)
+            {
+                return -1;
+            }
+            if (p->text.len > 0
+                && agw_gem_text_step(s, AGW_STEP_DELTA, st->open, &p->text)
+                   != 0)
+            {
+                return -1;
+            }
+            break;
+
+        case AGW_GEM_S_SIGNATURE:
+            if (st->open_type == 0
+                && agw_gem_open_text(s, st, AGW_PART_TEXT) != 0)
+            {
+                return -1;
+            }
+            break;
+        }
+
+        if (agw_str_set(&p->signature)
+            && agw_gem_text_step(s, AGW_STEP_SIGNATURE, st->open,
+                                 &p->signature) != 0)
+        {
+            return -1;
+        }
+    }
+
+    /* usage before the finish: a writer that ends on the finish has it */
+    if (c.has_usage) {
+        memset(&step, 0, sizeof(step));
+        step.type = AGW_STEP_USAGE;
+        step.usage = &c.usage;
+        if (agw_stream_step(s, &step) != 0) {
+            return -1;
+        }
+    }
+
+    if (st->finished) {
+        return 0;
+    }
+
+    memset(&step, 0, sizeof(step));
+    step.type = AGW_STEP_FINISH;
+
+    if (agw_str_set(&c.finish)) {
+        step.finish = agw_gem_finish_read(&c.finish, st->calls > 0);
+
+    } else if (c.candidates == 0 && agw_str_set(&c.block)) {
+        /* the prompt was blocked: no candidate at all */
+        step.finish = AGW_FINISH_CONTENT_FILTER;
+
+    } else {
+        return 0;
+    }
+
+    /*
+     * The chunk with a finishReason ends the stream.  Old models (2024)
+     * repeat finishReason on every chunk: the first one is the finish,
+     * the text of later chunks still goes out, in a block of its own.
+     */
+    st->finished = 1;
+
+    if (agw_gem_close_open(s, st) != 0 || agw_stream_step(s, &step) != 0) {
+        return -1;
+    }
+
+    st->ended = 1;
+
+    return agw_gem_step(s, AGW_STEP_END, 0);
+}
+
+
+void
+agw_gem_free_read_state(void *state)
+{
+    agw_gem_rstate_t  *st = state;
+
+    agw_buf_free(&st->args);
+}

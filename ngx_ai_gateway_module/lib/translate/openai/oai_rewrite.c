@@ -1,0 +1,578 @@
+/*
+ * OpenAI to OpenAI: the client's bytes rewritten in one pass, not read
+ * into the form, because the provider may accept fields the gateway has
+ * never heard of.  The pull reader validates the whole body while it
+ * finds the few members to change; the bytes are then copied with those
+ * edits (docs/translation.md, "Passthrough rules"):
+ *
+ *   request   model set to the upstream's; a stream gets stream: true and
+ *             stream_options.include_usage: true (OpenAI reports a
+ *             stream's usage only then; other stream_options kept); a
+ *             request that is not a stream loses stream_options (OpenAI
+ *             answers 400 to it) and a stream: true becomes false;
+ *   answer    model set back to the client's name; usage read;
+ *   stream    model set in every chunk; usage read; when the client did
+ *             not ask for include_usage itself, the usage chunk asked for
+ *             on its behalf (choices: [] with usage) is dropped and every
+ *             other chunk's usage member cut; Azure's leading
+ *             prompt_filter_results chunk (choices: [], no usage) kept;
+ *             an error chunk forwarded as it came and the stream ended
+ *             without [DONE].
+ */
+
+#include <string.h>
+
+#include "oai_int.h"
+
+
+#define AGW_OAI_EDITS  4
+
+/* Bytes [from, to) of the input replaced by text (may be empty). */
+typedef struct {
+    size_t       from;
+    size_t       to;
+    const char  *text;
+    size_t       len;
+    agw_str_t    str;       /* or a string value written by the writer */
+} agw_oai_edit_t;
+
+
+/* A top-level member: where it starts (before its comma, if any), its
+ * value, and where it ends. */
+typedef struct {
+    size_t  start;
+    size_t  value;
+    size_t  end;
+    int     type;           /* AGW_JR_* of the value; 0: absent */
+    int     first;          /* the object's first member */
+} agw_oai_member_t;
+
+
+static void
+agw_oai_edit(agw_oai_edit_t *e, int *n, size_t from, size_t to,
+    const char *text, size_t len)
+{
+    e[*n].from = from;
+    e[*n].to = to;
+    e[*n].text = text;
+    e[*n].len = len;
+    e[*n].str.data = NULL;
+    (*n)++;
+}
+
+
+/* The bytes of a member, its comma included: the one before it, or for
+ * the first member the one after it. */
+static void
+agw_oai_cut(const char *body, size_t len, const agw_oai_member_t *m,
+    agw_oai_edit_t *e, int *n)
+{
+    size_t  to;
+
+    to = m->end;
+
+    if (m->first) {
+        while (to < len && (body[to] == ' ' || body[to] == '\t'
+                            || body[to] == '\r' || body[to] == '\n'))
+        {
+            to++;
+        }
+
+        if (to < len && body[to] == ',') {
+            to++;
+        }
+    }
+
+    agw_oai_edit(e, n, m->start, to, "", 0);
+}
+
+
+/* Bytes of the input; with flat set, line breaks (white space between
+ * tokens: a JSON string holds none) as spaces, for one SSE data line. */
+static void
+agw_oai_copy(agw_jw_t *w, const char *p, size_t len, int flat)
+{
+    const char  *nl, *end;
+
+    if (!flat) {
+        agw_jw_append(w, p, len);
+        return;
+    }
+
+    end = p + len;
+
+    while ((nl = memchr(p, '\n', (size_t) (end - p))) != NULL) {
+        agw_jw_append(w, p, (size_t) (nl - p));
+        agw_jw_append(w, " ", 1);
+        p = nl + 1;
+    }
+
+    agw_jw_append(w, p, (size_t) (end - p));
+}
+
+
+/* Copies body with the edits (in any order; they never overlap) into w. */
+static void
+agw_oai_splice(agw_jw_t *w, const char *body, size_t len, agw_oai_edit_t *e,
+    int n, int flat)
+{
+    int             i, j;
+    size_t          pos;
+    agw_oai_edit_t  t;
+
+    for (i = 1; i < n; i++) {
+        for (j = i; j > 0 && e[j].from < e[j - 1].from; j--) {
+            t = e[j];
+            e[j] = e[j - 1];
+            e[j - 1] = t;
+        }
+    }
+
+    pos = 0;
+
+    for (i = 0; i < n; i++) {
+        agw_oai_copy(w, body + pos, e[i].from - pos, flat);
+
+        if (e[i].str.data != NULL) {
+            agw_jw_reset_state(w);
+            agw_jw_str(w, &e[i].str);
+            agw_jw_reset_state(w);
+        } else {
+            agw_jw_append(w, e[i].text, e[i].len);
+        }
+
+        pos = e[i].to;
+    }
+
+    agw_oai_copy(w, body + pos, len - pos, flat);
+}
+
+
+/*
+ * Walks an object's members, validating every value: the members named
+ * in keys[] are located in m[] (the last one of a name wins, as jansson
+ * keeps).  0, or the reader's error.
+ */
+static int
+agw_oai_members(agw_jr_t *r, const char *const *keys, agw_oai_member_t *m,
+    int n, size_t *close, int *count)
+{
+    int               i, rc, first;
+    size_t            start;
+    agw_str_t         key;
+    agw_oai_member_t  *hit;
+
+    for (i = 0; i < n; i++) {
+        m[i].type = 0;
+    }
+
+    rc = agw_jr_object(r);
+    if (rc != 0) {
+        return rc;
+    }
+
+    first = 1;
+    *count = 0;
+
+    for ( ;; ) {
+        start = agw_jr_offset(r);
+
+        rc = agw_jr_member(r, &key);
+        if (rc != 1) {
+            break;
+        }
+
+        hit = NULL;
+        for (i = 0; i < n; i++) {
+            if (agw_str_eq(&key, keys[i], strlen(keys[i]))) {
+                hit = &m[i];
+                break;
+            }
+        }
+
+        if (hit != NULL) {
+            hit->type = agw_jr_peek(r);
+            hit->start = start;
+            hit->value = agw_jr_offset(r);
+            hit->first = first;
+        }
+
+        rc = agw_jr_value(r, NULL);
+        if (rc != 0) {
+            return rc;
+        }
+
+        if (hit != NULL) {
+            hit->end = agw_jr_offset(r);
+        }
+
+        first = 0;
+        (*count)++;
+    }
+
+    if (rc < 0) {
+        return rc;
+    }
+
+    /* the closing brace: the byte before the reader's position */
+    *close = agw_jr_offset(r) - 1;
+
+    return 0;
+}
+
+
+/* stream_options' include_usage member, and how many members it has. */
+static int
+agw_oai_include_usage(const char *body, const agw_oai_member_t *so,
+    agw_oai_member_t *iu, int *count)
+{
+    agw_jr_t           r;
+    size_t             close;
+    static const char  *keys[] = { "include_usage" };
+
+    agw_jr_init(&r, body + so->value, so->end - so->value);
+
+    if (agw_oai_members(&r, keys, iu, 1, &close, count) != 0) {
+        return -1;
+    }
+
+    if (iu->type) {
+        iu->start += so->value;
+        iu->value += so->value;
+        iu->end += so->value;
+    }
+
+    return 0;
+}
+
+
+int
+agw_oai_rewrite_request(const char *body, size_t len,
+    const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err)
+{
+    int                n, rc, k, sep, count;
+    size_t             close;
+    agw_jr_t           r;
+    agw_jw_t           w;
+    agw_oai_edit_t     e[AGW_OAI_EDITS + 2];
+    agw_oai_member_t   m[3], iu;
+    agw_oai_rctx_t     c;
+    static const char  *keys[] = { "model", "stream", "stream_options" };
+
+    c.arena = NULL;
+    c.err = err;
+    c.provider = 0;
+    c.path[0] = '\0';
+
+    agw_jr_init(&r, body, len);
+
+    rc = agw_oai_members(&r, keys, m, 3, &close, &count);
+    if (rc == 0 && agw_jr_end(&r) != 0) {
+        rc = -1;
+    }
+
+    if (rc == AGW_JR_TYPE) {
+        return agw_oai_bad(&c, "", "the request body must be a JSON object");
+    }
+
+    if (rc != 0) {
+        return agw_oai_fail(&c, &r, "", rc);
+    }
+
+    n = 0;
+    sep = count > 0;
+    agw_jw_init(&w, out);
+
+    if (agw_str_set(&o->model) && o->model.len > 0) {
+        if (m[0].type) {
+            agw_oai_edit(e, &n, m[0].value, m[0].end, NULL, 0);
+            e[n - 1].str = o->model;
+
+        } else {
+            /* a body without a model gets one */
+            agw_oai_edit(e, &n, close, close, ",\"model\":" + !sep,
+                         9 - !sep);
+            agw_oai_edit(e, &n, close, close, NULL, 0);
+            e[n - 1].str = o->model;
+            sep = 1;
+        }
+    }
+
+    if (o->stream) {
+        if (m[1].type) {
+            agw_oai_edit(e, &n, m[1].value, m[1].end, "true", 4);
+        } else {
+            agw_oai_edit(e, &n, close, close, ",\"stream\":true" + !sep,
+                         14 - !sep);
+            sep = 1;
+        }
+
+        if (m[2].type == AGW_JR_OBJECT) {
+            if (agw_oai_include_usage(body, &m[2], &iu, &k) != 0) {
+                return agw_oai_fail(&c, &r, "stream_options", -1);
+            }
+
+            if (iu.type) {
+                agw_oai_edit(e, &n, iu.value, iu.end, "true", 4);
+            } else {
+                /* after the opening brace; a comma when others follow */
+                agw_oai_edit(e, &n, m[2].value + 1, m[2].value + 1,
+                             "\"include_usage\":true,", k ? 21 : 20);
+            }
+
+        } else if (m[2].type) {
+            agw_oai_edit(e, &n, m[2].value, m[2].end,
+                         "{\"include_usage\":true}", 22);
+
+        } else {
+            agw_oai_edit(e, &n, close, close,
+                         ",\"stream_options\":{\"include_usage\":true}"
+                         + !sep, 40 - !sep);
+        }
+
+    } else {
+        if (m[2].type) {
+            agw_oai_cut(body, len, &m[2], e, &n);
+        }
+
+        if (m[1].type == AGW_JR_TRUE) {
+            agw_oai_edit(e, &n, m[1].value, m[1].end, "false", 5);
+        }
+    }
+
+    agw_oai_splice(&w, body, len, e, n, 0);
+
+    return w.failed ? -1 : 0;
+}
+
+
+/* The model of an answer or a chunk set to the client's name. */
+static void
+agw_oai_set_model(const agw_str_t *model, const agw_oai_member_t *m,
+    agw_oai_edit_t *e, int *n)
+{
+    if (m->type && agw_str_set(model) && model->len > 0) {
+        agw_oai_edit(e, n, m->value, m->end, NULL, 0);
+        e[*n - 1].str = *model;
+    }
+}
+
+
+/* A usage object's counts merged into u. */
+static int
+agw_oai_rewrite_usage(agw_oai_rctx_t *c, const char *body,
+    const agw_oai_member_t *m, agw_usage_t *u)
+{
+    agw_jr_t     r;
+    agw_usage_t  n;
+
+    agw_usage_init(&n);
+    agw_jr_init(&r, body + m->value, m->end - m->value);
+
+    if (agw_oai_read_usage(c, &r, &n) != 0) {
+        return -1;
+    }
+
+    agw_usage_merge(u, &n);
+    return 0;
+}
+
+
+int
+agw_oai_rewrite_response(const char *body, size_t len,
+    const agw_answer_ctx_t *o, agw_buf_t *out, agw_usage_t *usage,
+    agw_error_t *err)
+{
+    int                n, rc, count;
+    size_t             close;
+    agw_jr_t           r;
+    agw_jw_t           w;
+    agw_oai_edit_t     e[2];
+    agw_oai_member_t   m[2];
+    agw_oai_rctx_t     c;
+    static const char  *keys[] = { "model", "usage" };
+
+    c.arena = NULL;
+    c.err = err;
+    c.provider = 1;
+    c.path[0] = '\0';
+
+    agw_jr_init(&r, body, len);
+
+    rc = agw_oai_members(&r, keys, m, 2, &close, &count);
+    if (rc == 0 && agw_jr_end(&r) != 0) {
+        rc = -1;
+    }
+
+    if (rc == AGW_JR_TYPE) {
+        return agw_oai_bad(&c, "", "not a JSON object");
+    }
+
+    if (rc != 0) {
+        return agw_oai_fail(&c, &r, "", rc);
+    }
+
+    if (m[1].type == AGW_JR_OBJECT && usage != NULL
+        && agw_oai_rewrite_usage(&c, body, &m[1], usage) != 0)
+    {
+        return -1;
+    }
+
+    n = 0;
+    agw_oai_set_model(&o->model, &m[0], e, &n);
+
+    agw_jw_init(&w, out);
+    agw_oai_splice(&w, body, len, e, n, 0);
+
+    return w.failed ? -1 : 0;
+}
+
+
+/* "[]" with any blanks inside. */
+static int
+agw_oai_empty_array(const char *p, size_t len)
+{
+    size_t  i;
+
+    for (i = 1; i + 1 < len; i++) {
+        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') {
+            return 0;
+        }
+    }
+
+    return len >= 2 && p[0] == '[';
+}
+
+
+static void
+agw_oai_event_name(agw_jw_t *w, const agw_sse_event_t *ev)
+{
+    if (ev->event_len) {
+        agw_jw_append(w, "event: ", 7);
+        agw_jw_append(w, ev->event, ev->event_len);
+        agw_jw_append(w, "\n", 1);
+    }
+}
+
+
+int
+agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
+{
+    int                n, rc, count, flat;
+    size_t             close;
+    agw_jr_t           r;
+    agw_jw_t          *w;
+    agw_error_t       *err, perr;
+    agw_oai_edit_t     e[2];
+    agw_oai_member_t   m[4];
+    agw_oai_rctx_t     c;
+    static const char  *keys[] = { "model", "usage", "choices", "error" };
+
+    w = &s->w;
+
+    if (s->provider_done) {
+        /* bytes after the end: the answer is whole */
+        return 0;
+    }
+
+    if (ev->data_len == 6 && memcmp(ev->data, "[DONE]", 6) == 0) {
+        s->provider_done = 1;
+        s->client_done = 1;
+
+        agw_oai_event_name(w, ev);
+        agw_jw_append(w, "data: [DONE]\n\n", 14);
+        agw_jw_reset_state(w);
+
+        return w->failed ? -1 : 0;
+    }
+
+    memset(&perr, 0, sizeof(agw_error_t));
+    c.arena = s->arena;
+    c.err = &perr;
+    c.provider = 1;
+    c.path[0] = '\0';
+
+    agw_jr_init(&r, ev->data, ev->data_len);
+
+    rc = agw_oai_members(&r, keys, m, 4, &close, &count);
+    if (rc == 0 && agw_jr_end(&r) != 0) {
+        rc = -1;
+    }
+
+    if (rc == 0 && m[1].type == AGW_JR_OBJECT
+        && agw_oai_rewrite_usage(&c, ev->data, &m[1], &s->usage) != 0)
+    {
+        rc = -1;
+    }
+
+    if (rc != 0) {
+        if (perr.cls == AGW_ERR_NONE && !r.failed && rc != AGW_JR_TYPE) {
+            return -1;
+        }
+
+        err = agw_stream_error_slot(s);
+        if (err != NULL) {
+            agw_error_set(err, AGW_ERR_BAD_GATEWAY, 0, "invalid_stream",
+                          "the openai upstream sent an event that is not "
+                          "a JSON object");
+        }
+
+        return -1;
+    }
+
+    flat = ev->multiline;
+
+    if (m[3].type && m[3].type != AGW_JR_NULL) {
+        /* a mid-stream error: forwarded as it came (the client's own
+         * dialect), recorded, and the end of the client's stream */
+        err = agw_stream_error_slot(s);
+        if (err != NULL) {
+            memset(err, 0, sizeof(agw_error_t));
+            agw_oai_read_error(ev->data, ev->data_len, err);
+            if (err->cls == AGW_ERR_NONE) {
+                err->cls = AGW_ERR_SERVER;
+            }
+            err->status = agw_error_status(err->cls);
+            if (err->message[0] == '\0') {
+                agw_error_set(err, err->cls, 0, "upstream_error",
+                              "the openai upstream reported an error "
+                              "mid-stream");
+            }
+        }
+
+        s->provider_done = 1;
+        s->client_done = 1;
+
+        agw_oai_event_name(w, ev);
+        agw_jw_append(w, "data: ", 6);
+        agw_oai_copy(w, ev->data, ev->data_len, flat);
+        agw_jw_append(w, "\n\n", 2);
+        agw_jw_reset_state(w);
+
+        return -1;
+    }
+
+    n = 0;
+
+    if (m[1].type && !s->opts.include_usage) {
+        if (m[1].type == AGW_JR_OBJECT && m[2].type == AGW_JR_ARRAY
+            && agw_oai_empty_array(ev->data + m[2].value,
+                                   m[2].end - m[2].value))
+        {
+            /* the usage chunk asked for on the client's behalf */
+            return 0;
+        }
+
+        agw_oai_cut(ev->data, ev->data_len, &m[1], e, &n);
+    }
+
+    agw_oai_set_model(&s->opts.model, &m[0], e, &n);
+
+    agw_oai_event_name(w, ev);
+    agw_jw_append(w, "data: ", 6);
+    agw_oai_splice(w, ev->data, ev->data_len, e, n, flat);
+    agw_jw_append(w, "\n\n", 2);
+    agw_jw_reset_state(w);
+
+    return w->failed ? -1 : 0;
+}

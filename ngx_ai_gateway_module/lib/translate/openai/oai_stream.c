@@ -1,0 +1,1480 @@
+/*
+ * OpenAI Chat Completions streams: the provider's chunks read into stream
+ * steps, and steps written as chunks for an OpenAI client of another
+ * provider.
+ *
+ * Reading: each chunk's first choice becomes blocks in the order its
+ * delta carries them (reasoning, text, refusal, tool calls), one block
+ * open at a time.  An OpenAI provider may interleave the argument
+ * fragments of parallel tool calls (tool_calls[].index k, then j, then k
+ * again); the step sequence may not.  So a call that starts while the
+ * open call's arguments are not yet a whole JSON value is held (its id,
+ * name and fragments copied into the read state, at most
+ * AGW_OAI_MAX_HELD bytes in all) until they are, or until the answer
+ * moves on (text, the finish, the end): then the held calls go out in
+ * the order they came, each one block.  A provider that sends one call
+ * after the other (every captured one) is never held.
+ *
+ * Writing: every chunk has the same envelope (one id for the whole
+ * stream, created, the client's model, choice index 0), so it is made
+ * once, at START, into the write state: a text delta is that prefix, the
+ * text as it came and a fixed suffix.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oai_int.h"
+
+
+/* Reading */
+
+/* What a chunk holds, read in one pass; handled after it. */
+typedef struct {
+    agw_str_t    id;
+    agw_str_t    model;
+    int64_t      created;
+    agw_str_t    content;
+    agw_str_t    reasoning;
+    agw_str_t    refusal;
+    agw_str_t    calls;         /* tool_calls, its text */
+    agw_str_t    thinking;      /* thinking_blocks, its text */
+    agw_str_t    finish;
+    agw_str_t    error;         /* "error": its text */
+    agw_usage_t  usage;
+    uint8_t      choice;        /* the first choice was there */
+    uint8_t      reasoning_content;
+    uint8_t      has_usage;
+} agw_oai_chunk_t;
+
+
+static int
+agw_oai_step(agw_xstream_t *s, agw_step_type_t type, uint32_t index)
+{
+    agw_step_t  st;
+
+    memset(&st, 0, sizeof(agw_step_t));
+    st.type = type;
+    st.index = index;
+    st.created = -1;
+
+    return agw_stream_step(s, &st);
+}
+
+
+/*
+ * The stream cannot go on: the error recorded where the engine wants it
+ * (agw_stream_error_slot), and -1, after which the client gets the
+ * writer's error event.
+ */
+static int
+agw_oai_stream_fail(agw_xstream_t *s, const char *code, const char *fmt,
+    const char *arg)
+{
+    agw_error_t  *err;
+
+    ((agw_oai_rstate_t *) s->rstate)->done = 1;
+
+    err = agw_stream_error_slot(s);
+    if (err != NULL) {
+        agw_error_set(err, AGW_ERR_BAD_GATEWAY, 0, code, fmt, arg);
+    }
+
+    return -1;
+}
+
+
+static int
+agw_oai_close(agw_xstream_t *s, agw_oai_rstate_t *rs)
+{
+    if (rs->open == AGW_OAI_BLOCK_NONE) {
+        return 0;
+    }
+
+    rs->open = AGW_OAI_BLOCK_NONE;
+
+    return agw_oai_step(s, AGW_STEP_BLOCK_STOP, rs->index);
+}
+
+
+/* Opens a block of part's kind (the one open closed first). */
+static int
+agw_oai_open(agw_xstream_t *s, agw_oai_rstate_t *rs, int kind,
+    const agw_part_t *part)
+{
+    agw_step_t  st;
+
+    if (agw_oai_close(s, rs) != 0) {
+        return -1;
+    }
+
+    memset(&st, 0, sizeof(agw_step_t));
+    st.type = AGW_STEP_BLOCK_START;
+    st.index = rs->next;
+    st.created = -1;
+    st.part = part;
+
+    rs->index = rs->next++;
+    rs->open = (uint8_t) kind;
+
+    return agw_stream_step(s, &st);
+}
+
+
+static int
+agw_oai_delta(agw_xstream_t *s, agw_oai_rstate_t *rs, agw_step_type_t type,
+    const agw_str_t *text)
+{
+    agw_step_t  st;
+
+    memset(&st, 0, sizeof(agw_step_t));
+    st.type = type;
+    st.index = rs->index;
+    st.created = -1;
+    st.text = *text;
+
+    return agw_stream_step(s, &st);
+}
+
+
+/* Text into the open block of its kind, a new one when another is open. */
+static int
+agw_oai_text(agw_xstream_t *s, agw_oai_rstate_t *rs, int kind,
+    agw_part_type_t type, const agw_str_t *text)
+{
+    agw_part_t  part;
+
+    if (rs->open != kind) {
+        memset(&part, 0, sizeof(agw_part_t));
+        part.type = type;
+
+        if (agw_oai_open(s, rs, kind, &part) != 0) {
+            return -1;
+        }
+    }
+
+    return agw_oai_delta(s, rs, AGW_STEP_DELTA, text);
+}
+
+
+/*
+ * Follows the live call's arguments far enough to tell when they form a
+ * whole object or array.  The fragments are JSON string insides: an
+ * escape stands for one character, a quote only when escaped.
+ */
+static void
+agw_oai_args_track(agw_oai_rstate_t *rs, const char *p, size_t len)
+{
+    char         ch;
+    size_t       i;
+    unsigned     v;
+    int          j;
+
+    for (i = 0; i < len; i++) {
+        ch = p[i];
+
+        if (ch == '\\' && i + 1 < len) {
+            ch = p[++i];
+
+            if (ch == 'u' && i + 4 < len) {
+                v = 0;
+                for (j = 1; j <= 4; j++) {
+                    ch = p[i + j];
+                    v = v * 16 + (unsigned) (ch <= '9' ? ch - '0'
+                                             : (ch | 0x20) - 'a' + 10);
+                }
+                i += 4;
+                ch = v < 0x80 ? (char) v : 'x';
+
+            } else if (ch == 'n' || ch == 't' || ch == 'r') {
+                ch = ' ';
+
+            } else if (ch != '"' && ch != '\\' && ch != '/') {
+                ch = 'x';
+            }
+
+        } else if (ch == '"') {
+            /* an unescaped quote cannot be in a string's inside */
+            ch = 'x';
+        }
+
+        if (rs->in_str) {
+            if (ch == '\\') {
+                rs->in_str = 2;             /* the next one is escaped */
+            } else if (rs->in_str == 2) {
+                rs->in_str = 1;
+            } else if (ch == '"') {
+                rs->in_str = 0;
+            }
+            continue;
+        }
+
+        switch (ch) {
+        case ' ': case '\t': case '\r': case '\n':
+            break;
+        case '{': case '[':
+            rs->depth++;
+            rs->args_done = 0;
+            break;
+        case '}': case ']':
+            if (rs->depth > 0) {
+                rs->depth--;
+            }
+            rs->args_done = (rs->depth == 0);
+            break;
+        case '"':
+            rs->in_str = 1;
+            /* fall through */
+        default:
+            rs->args_done = 0;
+        }
+    }
+}
+
+
+static int
+agw_oai_args(agw_xstream_t *s, agw_oai_rstate_t *rs, const agw_str_t *args)
+{
+    if (args->len == 0) {
+        return 0;
+    }
+
+    agw_oai_args_track(rs, args->data, args->len);
+
+    return agw_oai_delta(s, rs, AGW_STEP_DELTA, args);
+}
+
+
+/* Starts call k's block; it becomes the live call. */
+static int
+agw_oai_tool_open(agw_xstream_t *s, agw_oai_rstate_t *rs, int32_t k,
+    const agw_str_t *id, const agw_str_t *name, const agw_str_t *sig)
+{
+    agw_part_t  part;
+
+    memset(&part, 0, sizeof(agw_part_t));
+    part.type = AGW_PART_TOOL_CALL;
+    part.args_string = 1;
+    part.id = *id;
+    part.name = *name;
+    part.signature = *sig;
+
+    if (agw_oai_open(s, rs, AGW_OAI_BLOCK_TOOL, &part) != 0) {
+        return -1;
+    }
+
+    rs->seen |= (uint64_t) 1 << k;
+    rs->live = k;
+    rs->depth = 0;
+    rs->in_str = 0;
+    rs->args_done = 0;
+
+    return 0;
+}
+
+
+static agw_oai_held_t *
+agw_oai_held(agw_oai_rstate_t *rs, int32_t k)
+{
+    uint32_t  i;
+
+    for (i = 0; i < rs->nheld; i++) {
+        if (rs->held[i].k == k) {
+            return &rs->held[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * Sends held calls, oldest first: all of them (the answer moves on), or
+ * while the live call's arguments are whole.  The last one sent stays
+ * open.
+ */
+static int
+agw_oai_release(agw_xstream_t *s, agw_oai_rstate_t *rs, int all)
+{
+    int              rc;
+    agw_str_t        id, name, sig, args;
+    agw_oai_held_t  *h;
+
+    while (rs->nheld > 0
+           && (all || rs->open != AGW_OAI_BLOCK_TOOL || rs->args_done))
+    {
+        h = &rs->held[0];
+
+        id = (agw_str_t) { h->b.data, h->id_len, AGW_STR_JSON, 1 };
+        name = (agw_str_t) { h->b.data + h->id_len, h->name_len,
+                             AGW_STR_JSON, 1 };
+        sig = (agw_str_t) { h->b.data + h->id_len + h->name_len, h->sig_len,
+                            AGW_STR_JSON, 1 };
+        args = (agw_str_t) { sig.data + h->sig_len,
+                             (uint32_t) (h->b.len - h->id_len - h->name_len
+                                         - h->sig_len),
+                             AGW_STR_JSON, 1 };
+        if (!h->has_id) {
+            id.data = NULL;
+        }
+        if (!h->has_sig) {
+            sig.data = NULL;
+        }
+
+        rc = agw_oai_tool_open(s, rs, h->k, &id, &name, &sig);
+        if (rc == 0) {
+            rc = agw_oai_args(s, rs, &args);
+        }
+
+        rs->held_bytes -= h->b.len;
+        agw_buf_free(&h->b);
+        rs->nheld--;
+        memmove(&rs->held[0], &rs->held[1],
+                rs->nheld * sizeof(agw_oai_held_t));
+
+        if (rc != 0) {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* Holds a fragment of call k (a new entry with its id, name and
+ * signature when it is the call's first).  1 past the bound, 0, -1. */
+static int
+agw_oai_hold(agw_oai_rstate_t *rs, int32_t k, const agw_str_t *id,
+    const agw_str_t *name, const agw_str_t *sig, const agw_str_t *args)
+{
+    size_t           before;
+    agw_oai_held_t  *h;
+
+    h = agw_oai_held(rs, k);
+
+    if (h == NULL) {
+        if (rs->held == NULL) {
+            rs->held = calloc(AGW_OAI_MAX_TOOLS, sizeof(agw_oai_held_t));
+            if (rs->held == NULL) {
+                return -1;
+            }
+        }
+
+        h = &rs->held[rs->nheld++];
+        memset(h, 0, sizeof(agw_oai_held_t));
+        h->k = k;
+        h->has_id = agw_str_set(id);
+        h->has_sig = agw_str_set(sig);
+        h->id_len = id->len;
+        h->name_len = name->len;
+        h->sig_len = sig->len;
+
+        /* storage even when all is empty: the slices point into it */
+        if (agw_buf_reserve(&h->b, 64) != 0
+            || (id->len && agw_buf_append(&h->b, id->data, id->len) != 0)
+            || (name->len
+                && agw_buf_append(&h->b, name->data, name->len) != 0)
+            || (sig->len && agw_buf_append(&h->b, sig->data, sig->len) != 0))
+        {
+            return -1;
+        }
+
+        rs->held_bytes += h->b.len;
+    }
+
+    before = h->b.len;
+    if (args->len && agw_buf_append(&h->b, args->data, args->len) != 0) {
+        return -1;
+    }
+    rs->held_bytes += h->b.len - before;
+
+    return rs->held_bytes > AGW_OAI_MAX_HELD ? 1 : 0;
+}
+
+
+static int
+agw_oai_blank(const agw_str_t *s)
+{
+    uint32_t  i;
+
+    for (i = 0; i < s->len; i++) {
+        if (s->data[i] == '\\' && i + 1 < s->len
+            && (s->data[i + 1] == 'n' || s->data[i + 1] == 't'
+                || s->data[i + 1] == 'r'))
+        {
+            i++;
+            continue;
+        }
+
+        if (s->data[i] != ' ') {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/* One element of a delta's tool_calls. */
+typedef struct {
+    int64_t    k;
+    agw_str_t  id;
+    agw_str_t  name;
+    agw_str_t  args;
+    agw_str_t  sig;
+} agw_oai_call_t;
+
+
+static int
+agw_oai_read_call_delta(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_call_t *call)
+{
+    int        rc;
+    agw_str_t  key;
+
+    rc = agw_jr_object(r);
+    if (rc != 0) {
+        return agw_oai_fail(c, r, "tool_calls", rc);
+    }
+
+    while ((rc = agw_jr_member(r, &key)) == 1) {
+        if (agw_str_is(&key, "index")) {
+            rc = agw_jr_int(r, &call->k);
+
+        } else if (agw_str_is(&key, "id")) {
+            rc = agw_jr_string(r, &call->id);
+            if (rc == AGW_JR_TYPE) {
+                rc = agw_jr_null(r);
+            }
+
+        } else if (agw_str_is(&key, "function")
+                   && agw_jr_peek(r) == AGW_JR_OBJECT)
+        {
+            rc = agw_jr_object(r);
+            while (rc == 0 && (rc = agw_jr_member(r, &key)) == 1) {
+                if (agw_str_is(&key, "name")) {
+                    rc = agw_jr_string(r, &call->name);
+                } else if (agw_str_is(&key, "arguments")) {
+                    rc = agw_jr_string(r, &call->args);
+                } else {
+                    rc = agw_jr_value(r, NULL);
+                }
+                if (rc == AGW_JR_TYPE) {
+                    rc = agw_jr_null(r);
+                }
+            }
+
+        } else if (agw_str_is(&key, "extra_content")) {
+            /* a Gemini thought signature (Google's OpenAI endpoint) */
+            if (agw_oai_read_extra(c, r, &call->sig) != 0) {
+                return -1;
+            }
+            continue;
+
+        } else {
+            rc = agw_jr_value(r, NULL);
+        }
+
+        if (rc != 0) {
+            return agw_oai_fail(c, r, "tool_calls", rc);
+        }
+    }
+
+    return rc == 0 ? 0 : agw_oai_fail(c, r, "tool_calls", rc);
+}
+
+
+/* A delta's tool_calls, each fragment to its block or held. */
+static int
+agw_oai_tools(agw_xstream_t *s, agw_oai_rstate_t *rs, agw_oai_rctx_t *c,
+    const agw_str_t *calls)
+{
+    int             rc;
+    int64_t         i;
+    agw_jr_t        r;
+    agw_oai_call_t  call;
+
+    agw_jr_init(&r, calls->data, calls->len);
+
+    if (agw_jr_array(&r) != 0) {
+        return 1;
+    }
+
+    for (i = 0; (rc = agw_jr_element(&r)) == 1; i++) {
+        memset(&call, 0, sizeof(agw_oai_call_t));
+        call.k = i;
+
+        if (agw_oai_read_call_delta(c, &r, &call) != 0) {
+            return c->err->cls == AGW_ERR_NONE ? -1 : 1;
+        }
+
+        if (call.k < 0 || call.k >= AGW_OAI_MAX_TOOLS) {
+            return agw_oai_stream_fail(s, "invalid_stream", "the upstream "
+                                       "sent a tool call index past the "
+                                       "%s the gateway follows", "64");
+        }
+
+        if (!agw_str_set(&call.args)) {
+            call.args = (agw_str_t) { "", 0, AGW_STR_JSON, 0 };
+        }
+
+        if (rs->open == AGW_OAI_BLOCK_TOOL && rs->live == call.k) {
+            if (agw_oai_args(s, rs, &call.args) != 0) {
+                return -1;
+            }
+
+            if (agw_str_set(&call.sig)
+                && agw_oai_delta(s, rs, AGW_STEP_SIGNATURE, &call.sig) != 0)
+            {
+                return -1;
+            }
+
+            continue;
+        }
+
+        if (rs->seen & ((uint64_t) 1 << call.k)) {
+            /* its block ended when its arguments were whole: only blank
+             * space may still come */
+            if (agw_oai_blank(&call.args)) {
+                continue;
+            }
+
+            return agw_oai_stream_fail(s, "invalid_stream", "the upstream "
+                                       "sent arguments for a tool call "
+                                       "after they were whole%s", "");
+        }
+
+        if (!agw_str_set(&call.name)) {
+            call.name = (agw_str_t) { "", 0, AGW_STR_JSON, 0 };
+        }
+
+        if (agw_oai_held(rs, (int32_t) call.k) == NULL) {
+            /* a new call: those before it go first */
+            if (agw_oai_release(s, rs, 0) != 0) {
+                return -1;
+            }
+
+            if (rs->nheld == 0
+                && (rs->open != AGW_OAI_BLOCK_TOOL || rs->args_done))
+            {
+                if (agw_oai_tool_open(s, rs, (int32_t) call.k, &call.id,
+                                      &call.name, &call.sig) != 0
+                    || agw_oai_args(s, rs, &call.args) != 0)
+                {
+                    return -1;
+                }
+                continue;
+            }
+        }
+
+        rc = agw_oai_hold(rs, (int32_t) call.k, &call.id, &call.name,
+                          &call.sig, &call.args);
+        if (rc < 0) {
+            return -1;
+        }
+
+        if (rc == 1) {
+            return agw_oai_stream_fail(s, "stream_too_large", "the upstream "
+                                       "interleaved tool calls past the %s "
+                                       "bytes the gateway holds", "4194304");
+        }
+
+        if (agw_oai_release(s, rs, 0) != 0) {
+            return -1;
+        }
+    }
+
+    return rc == 0 ? 0 : 1;
+}
+
+
+/* thinking_blocks in a delta (a gateway's own OpenAI stream): the
+ * signature of the thinking block, and redacted blocks whole. */
+static int
+agw_oai_thinking_blocks(agw_xstream_t *s, agw_oai_rstate_t *rs,
+    const agw_str_t *blocks, int text)
+{
+    int         rc;
+    agw_jr_t    r;
+    agw_str_t   key, type, thinking, sig, data;
+    agw_part_t  part;
+
+    agw_jr_init(&r, blocks->data, blocks->len);
+
+    if (agw_jr_array(&r) != 0) {
+        return 1;
+    }
+
+    while ((rc = agw_jr_element(&r)) == 1) {
+        if (agw_jr_object(&r) != 0) {
+            return 1;
+        }
+
+        type.data = NULL;
+        thinking.data = NULL;
+        sig.data = NULL;
+        data.data = NULL;
+
+        while ((rc = agw_jr_member(&r, &key)) == 1) {
+            if (agw_str_is(&key, "type")) {
+                rc = agw_jr_string(&r, &type);
+            } else if (agw_str_is(&key, "thinking")) {
+                rc = agw_jr_string(&r, &thinking);
+            } else if (agw_str_is(&key, "signature")) {
+                rc = agw_jr_string(&r, &sig);
+            } else if (agw_str_is(&key, "data")) {
+                rc = agw_jr_string(&r, &data);
+            } else {
+                rc = agw_jr_value(&r, NULL);
+            }
+
+            if (rc != 0) {
+                return 1;
+            }
+        }
+
+        if (rc < 0 || !agw_str_set(&type)) {
+            return 1;
+        }
+
+        if (agw_str_is(&type, "redacted_thinking") && agw_str_set(&data)) {
+            memset(&part, 0, sizeof(agw_part_t));
+            part.type = AGW_PART_REDACTED_THINKING;
+            part.data = data;
+
+            if (agw_oai_open(s, rs, AGW_OAI_BLOCK_OTHER, &part) != 0
+                || agw_oai_close(s, rs) != 0)
+            {
+                return -1;
+            }
+            continue;
+        }
+
+        if (!agw_str_is(&type, "thinking")) {
+            continue;
+        }
+
+        if (text && agw_str_set(&thinking) && thinking.len > 0
+            && agw_oai_text(s, rs, AGW_OAI_BLOCK_THINKING,
+                            AGW_PART_THINKING, &thinking) != 0)
+        {
+            return -1;
+        }
+
+        if (agw_str_set(&sig) && sig.len > 0) {
+            if (rs->open != AGW_OAI_BLOCK_THINKING) {
+                memset(&part, 0, sizeof(agw_part_t));
+                part.type = AGW_PART_THINKING;
+
+                if (agw_oai_open(s, rs, AGW_OAI_BLOCK_THINKING, &part) != 0)
+                {
+                    return -1;
+                }
+            }
+
+            if (agw_oai_delta(s, rs, AGW_STEP_SIGNATURE, &sig) != 0) {
+                return -1;
+            }
+        }
+    }
+
+    return rc == 0 ? 0 : 1;
+}
+
+
+/* choices[i]: the first choice's delta and finish_reason; the others
+ * (n > 1) have no place in one stream of blocks. */
+static int
+agw_oai_read_choice(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
+{
+    int        rc;
+    int64_t    index;
+    agw_str_t  key, finish, content, reasoning, refusal, calls, thinking;
+    int        rcontent;
+
+    index = 0;
+    finish.data = NULL;
+    content.data = NULL;
+    reasoning.data = NULL;
+    refusal.data = NULL;
+    calls.data = NULL;
+    thinking.data = NULL;
+    rcontent = 0;
+
+    rc = agw_jr_object(r);
+    if (rc != 0) {
+        return agw_oai_fail(c, r, "choices", rc);
+    }
+
+    while ((rc = agw_jr_member(r, &key)) == 1) {
+        if (agw_str_is(&key, "delta") && agw_jr_peek(r) == AGW_JR_OBJECT) {
+            rc = agw_jr_object(r);
+
+            while (rc == 0 && (rc = agw_jr_member(r, &key)) == 1) {
+                if (agw_jr_peek(r) == AGW_JR_NULL) {
+                    rc = agw_jr_null(r);
+
+                } else if (agw_str_is(&key, "content")) {
+                    rc = agw_jr_string(r, &content);
+
+                } else if (agw_str_is(&key, "reasoning_content")) {
+                    rc = agw_jr_string(r, &reasoning);
+                    rcontent = 1;
+
+                } else if (agw_str_is(&key, "reasoning")
+                           && agw_jr_peek(r) == AGW_JR_STRING)
+                {
+                    if (rcontent) {
+                        rc = agw_jr_value(r, NULL);
+                    } else {
+                        rc = agw_jr_string(r, &reasoning);
+                    }
+
+                } else if (agw_str_is(&key, "refusal")) {
+                    rc = agw_jr_string(r, &refusal);
+
+                } else if (agw_str_is(&key, "tool_calls")) {
+                    rc = agw_jr_value(r, &calls);
+
+                } else if (agw_str_is(&key, "thinking_blocks")) {
+                    rc = agw_jr_value(r, &thinking);
+
+                } else {
+                    rc = agw_jr_value(r, NULL);
+                }
+            }
+
+        } else if (agw_str_is(&key, "finish_reason")
+                   && agw_jr_peek(r) == AGW_JR_STRING)
+        {
+            rc = agw_jr_string(r, &finish);
+
+        } else if (agw_str_is(&key, "index")
+                   && agw_jr_peek(r) == AGW_JR_NUMBER)
+        {
+            rc = agw_jr_int(r, &index);
+
+        } else {
+            rc = agw_jr_value(r, NULL);
+        }
+
+        if (rc != 0) {
+            return agw_oai_fail(c, r, "choices", rc);
+        }
+    }
+
+    if (rc < 0) {
+        return agw_oai_fail(c, r, "choices", rc);
+    }
+
+    if (index != 0 || ch->choice) {
+        return 0;
+    }
+
+    ch->choice = 1;
+    ch->finish = finish;
+    ch->content = content;
+    ch->reasoning = reasoning;
+    ch->reasoning_content = (uint8_t) rcontent;
+    ch->refusal = refusal;
+    ch->calls = calls;
+    ch->thinking = thinking;
+
+    return 0;
+}
+
+
+static int
+agw_oai_read_chunk(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
+{
+    int        rc;
+    agw_str_t  key;
+
+    rc = agw_jr_object(r);
+    if (rc != 0) {
+        return agw_oai_fail(c, r, "", rc);
+    }
+
+    while ((rc = agw_jr_member(r, &key)) == 1) {
+        if (agw_str_is(&key, "choices") && agw_jr_peek(r) == AGW_JR_ARRAY) {
+            rc = agw_jr_array(r);
+            while (rc == 0 && (rc = agw_jr_element(r)) == 1) {
+                rc = agw_oai_read_choice(c, r, ch);
+                if (rc != 0) {
+                    return -1;
+                }
+            }
+
+        } else if (agw_str_is(&key, "id")
+                   && agw_jr_peek(r) == AGW_JR_STRING)
+        {
+            rc = agw_jr_string(r, &ch->id);
+
+        } else if (agw_str_is(&key, "model")
+                   && agw_jr_peek(r) == AGW_JR_STRING)
+        {
+            rc = agw_jr_string(r, &ch->model);
+
+        } else if (agw_str_is(&key, "created")
+                   && agw_jr_peek(r) == AGW_JR_NUMBER)
+        {
+            rc = agw_jr_int(r, &ch->created);
+            if (rc == AGW_JR_TYPE) {
+                rc = agw_jr_value(r, NULL);
+            }
+
+        } else if (agw_str_is(&key, "usage")) {
+            if (agw_jr_peek(r) == AGW_JR_OBJECT) {
+                ch->has_usage = 1;
+            }
+            if (agw_oai_read_usage(c, r, &ch->usage) != 0) {
+                return -1;
+            }
+            rc = 0;
+
+        } else if (agw_str_is(&key, "error")
+                   && agw_jr_peek(r) != AGW_JR_NULL)
+        {
+            /* the whole chunk is the error body */
+            rc = agw_jr_value(r, NULL);
+            ch->error.data = r->start;
+            ch->error.len = (uint32_t) (r->end - r->start);
+
+        } else {
+            rc = agw_jr_value(r, NULL);
+        }
+
+        if (rc != 0) {
+            return agw_oai_fail(c, r, "", rc);
+        }
+    }
+
+    if (rc < 0 || agw_jr_end(r) != 0) {
+        return agw_oai_fail(c, r, "", -1);
+    }
+
+    return 0;
+}
+
+
+static int
+agw_oai_start(agw_xstream_t *s, agw_oai_rstate_t *rs,
+    const agw_oai_chunk_t *ch)
+{
+    agw_step_t  st;
+
+    if (rs->started) {
+        return 0;
+    }
+
+    rs->started = 1;
+
+    memset(&st, 0, sizeof(agw_step_t));
+    st.type = AGW_STEP_START;
+    st.created = -1;
+
+    if (ch != NULL) {
+        st.id = ch->id;
+        st.model = ch->model;
+        st.created = ch->created > 0 ? ch->created : -1;
+    }
+
+    return agw_stream_step(s, &st);
+}
+
+
+/* The end of the answer: held calls out, the open block closed. */
+static int
+agw_oai_settle(agw_xstream_t *s, agw_oai_rstate_t *rs)
+{
+    if (agw_oai_release(s, rs, 1) != 0) {
+        return -1;
+    }
+
+    return agw_oai_close(s, rs);
+}
+
+
+static int
+agw_oai_handle(agw_xstream_t *s, agw_oai_rstate_t *rs, agw_oai_rctx_t *c,
+    agw_oai_chunk_t *ch)
+{
+    int           rc;
+    agw_step_t    st;
+    agw_error_t  *err;
+
+    if (agw_str_set(&ch->error)) {
+        /* a mid-stream {"error": {...}}: the provider's message and
+         * class */
+        rs->done = 1;
+
+        err = agw_stream_error_slot(s);
+        if (err == NULL) {
+            return -1;
+        }
+
+        memset(err, 0, sizeof(agw_error_t));
+        agw_oai_read_error(ch->error.data, ch->error.len, err);
+        if (err->cls == AGW_ERR_NONE) {
+            err->cls = AGW_ERR_SERVER;
+        }
+        err->status = agw_error_status(err->cls);
+        if (err->message[0] == '\0') {
+            (void) snprintf(err->message, sizeof(err->message),
+                            "the openai upstream reported an error "
+                            "mid-stream");
+        }
+
+        return -1;
+    }
+
+    if (ch->choice) {
+        if (agw_oai_start(s, rs, ch) != 0) {
+            return -1;
+        }
+
+        if (agw_str_set(&ch->reasoning) && ch->reasoning.len > 0) {
+            if (agw_oai_release(s, rs, 1) != 0
+                || agw_oai_text(s, rs, AGW_OAI_BLOCK_THINKING,
+                                AGW_PART_THINKING, &ch->reasoning) != 0)
+            {
+                return -1;
+            }
+        }
+
+        if (agw_str_set(&ch->thinking)) {
+            rc = agw_oai_release(s, rs, 1);
+            if (rc == 0) {
+                rc = agw_oai_thinking_blocks(s, rs, &ch->thinking,
+                                             !agw_str_set(&ch->reasoning));
+            }
+            if (rc != 0) {
+                return rc < 0 ? -1 : agw_oai_stream_fail(s, "invalid_stream",
+                    "the openai upstream sent invalid thinking_blocks%s", "");
+            }
+        }
+
+        if (agw_str_set(&ch->content) && ch->content.len > 0) {
+            if (agw_oai_release(s, rs, 1) != 0
+                || agw_oai_text(s, rs, AGW_OAI_BLOCK_TEXT, AGW_PART_TEXT,
+                                &ch->content) != 0)
+            {
+                return -1;
+            }
+        }
+
+        if (agw_str_set(&ch->refusal) && ch->refusal.len > 0) {
+            if (agw_oai_release(s, rs, 1) != 0
+                || agw_oai_text(s, rs, AGW_OAI_BLOCK_REFUSAL,
+                                AGW_PART_REFUSAL, &ch->refusal) != 0)
+            {
+                return -1;
+            }
+        }
+
+        if (agw_str_set(&ch->calls)) {
+            rc = agw_oai_tools(s, rs, c, &ch->calls);
+            if (rc != 0) {
+                return rc < 0 ? -1 : agw_oai_stream_fail(s, "invalid_stream",
+                    "the openai upstream sent invalid tool_calls%s", "");
+            }
+            if (rs->done) {
+                return 0;
+            }
+        }
+
+        if (agw_str_set(&ch->finish)) {
+            if (agw_oai_settle(s, rs) != 0) {
+                return -1;
+            }
+
+            memset(&st, 0, sizeof(agw_step_t));
+            st.type = AGW_STEP_FINISH;
+            st.created = -1;
+            st.finish = agw_oai_finish_of(&ch->finish);
+
+            if (agw_stream_step(s, &st) != 0) {
+                return -1;
+            }
+        }
+    }
+
+    if (ch->has_usage) {
+        if (agw_oai_start(s, rs, ch) != 0) {
+            return -1;
+        }
+
+        memset(&st, 0, sizeof(agw_step_t));
+        st.type = AGW_STEP_USAGE;
+        st.created = -1;
+        st.usage = &ch->usage;
+
+        return agw_stream_step(s, &st);
+    }
+
+    return 0;
+}
+
+
+int
+agw_oai_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
+{
+    agw_jr_t           r;
+    agw_error_t        err;
+    agw_oai_chunk_t    ch;
+    agw_oai_rctx_t     c;
+    agw_oai_rstate_t  *rs;
+
+    rs = s->rstate;
+
+    if (rs->done) {
+        /* bytes after the end: the answer is whole */
+        return 0;
+    }
+
+    if (ev->data_len == 6 && memcmp(ev->data, "[DONE]", 6) == 0) {
+        rs->done = 1;
+
+        if (agw_oai_start(s, rs, NULL) != 0
+            || agw_oai_settle(s, rs) != 0)
+        {
+            return -1;
+        }
+
+        return agw_oai_step(s, AGW_STEP_END, 0);
+    }
+
+    memset(&ch, 0, sizeof(agw_oai_chunk_t));
+    agw_usage_init(&ch.usage);
+    ch.created = -1;
+
+    memset(&err, 0, sizeof(agw_error_t));
+    c.arena = s->arena;
+    c.err = &err;
+    c.provider = 1;
+    c.path[0] = '\0';
+
+    agw_jr_init(&r, ev->data, ev->data_len);
+
+    if (agw_oai_read_chunk(&c, &r, &ch) != 0) {
+        if (err.cls == AGW_ERR_NONE) {
+            return -1;
+        }
+
+        return agw_oai_stream_fail(s, "invalid_stream", "%s", err.message);
+    }
+
+    return agw_oai_handle(s, rs, &c, &ch);
+}
+
+
+void
+agw_oai_free_read_state(void *state)
+{
+    uint32_t           i;
+    agw_oai_rstate_t  *rs;
+
+    rs = state;
+
+    for (i = 0; i < rs->nheld; i++) {
+        agw_buf_free(&rs->held[i].b);
+    }
+
+    free(rs->held);
+    rs->held = NULL;
+    rs->nheld = 0;
+    rs->held_bytes = 0;
+}
+
+
+/* Writing */
+
+/* Bytes of a literal appended outside the writer's structure. */
+#define agw_oai_lit(w, lit)  agw_jw_append((w), (lit), sizeof(lit) - 1)
+
+
+static const char  agw_oai_suffix[] = "},\"finish_reason\":null}]}\n\n";
+
+
+/* A string's characters between quotes the caller writes. */
+static void
+agw_oai_inside(agw_jw_t *w, const agw_str_t *s)
+{
+    if (s->kind == AGW_STR_JSON) {
+        agw_jw_append(w, s->data, s->len);
+    } else if (s->kind == AGW_STR_VALUE) {
+        agw_oai_value_inside(w, s);
+    } else {
+        agw_jw_escape(w, s->data, s->len);
+    }
+}
+
+
+/*
+ * The envelope every chunk shares, made once: the provider's id (else
+ * one of ours), created from the provider, else the caller's, the model
+ * the client asked for.
+ */
+static int
+agw_oai_prefix(agw_xstream_t *s, agw_oai_wstate_t *ws, const agw_step_t *st)
+{
+    agw_jw_t          w;
+    int64_t           created;
+    const agw_str_t  *model;
+
+    created = st != NULL && st->created > 0 ? st->created : s->opts.created;
+    model = agw_str_set(&s->opts.model) && s->opts.model.len > 0
+            ? &s->opts.model : st != NULL ? &st->model : &s->opts.model;
+
+    agw_jw_init(&w, &ws->prefix);
+    agw_oai_lit(&w, "data: ");
+    agw_jw_object(&w);
+    agw_jw_key(&w, "id");
+    if (st != NULL && agw_str_set(&st->id) && st->id.len > 0
+        && st->id.len < 256)
+    {
+        agw_jw_str(&w, &st->id);
+    } else {
+        agw_jw_lit(&w, "chatcmpl-gateway");
+    }
+    agw_jw_key(&w, "object");
+    agw_jw_lit(&w, "chat.completion.chunk");
+    agw_jw_key(&w, "created");
+    agw_jw_int(&w, created > 0 ? created : 0);
+    agw_jw_key(&w, "model");
+    if (agw_str_set(model)) {
+        agw_jw_str(&w, model);
+    } else {
+        agw_jw_lit(&w, "");
+    }
+
+    ws->envelope = (uint32_t) ws->prefix.len;
+
+    agw_oai_lit(&w, ",\"choices\":[{\"index\":0,\"delta\":{");
+
+    return w.failed ? -1 : 0;
+}
+
+
+static void
+agw_oai_chunk_begin(agw_xstream_t *s, agw_oai_wstate_t *ws)
+{
+    agw_jw_append(&s->w, ws->prefix.data, ws->prefix.len);
+}
+
+
+static void
+agw_oai_chunk_end(agw_xstream_t *s)
+{
+    agw_jw_append(&s->w, agw_oai_suffix, sizeof(agw_oai_suffix) - 1);
+    agw_jw_reset_state(&s->w);
+}
+
+
+/* "tool_calls":[{"index":K, then the caller's members, then "}]" */
+static void
+agw_oai_call_begin(agw_jw_t *w, int32_t k)
+{
+    agw_oai_lit(w, "\"tool_calls\":[{\"index\":");
+    agw_jw_reset_state(w);
+    agw_jw_int(w, k);
+    agw_jw_reset_state(w);
+}
+
+
+static int
+agw_oai_write_start(agw_xstream_t *s, agw_oai_wstate_t *ws,
+    const agw_step_t *st)
+{
+    if (ws->prefix.len == 0 && agw_oai_prefix(s, ws, st) != 0) {
+        return -1;
+    }
+
+    /* the role goes with the first delta, as OpenAI sends it */
+    agw_oai_chunk_begin(s, ws);
+    agw_oai_lit(&s->w, "\"role\":\"assistant\",\"content\":\"\"");
+    agw_oai_chunk_end(s);
+
+    return 0;
+}
+
+
+static void
+agw_oai_write_block_start(agw_xstream_t *s, agw_oai_wstate_t *ws,
+    const agw_step_t *st)
+{
+    agw_jw_t          *w;
+    const agw_part_t  *p;
+
+    w = &s->w;
+    p = st->part;
+
+    switch (p->type) {
+
+    case AGW_PART_TEXT:
+        ws->block = AGW_OAI_BLOCK_TEXT;
+        break;
+
+    case AGW_PART_THINKING:
+        ws->block = AGW_OAI_BLOCK_THINKING;
+        break;
+
+    case AGW_PART_REFUSAL:
+        ws->block = AGW_OAI_BLOCK_REFUSAL;
+        break;
+
+    case AGW_PART_TOOL_CALL:
+        ws->block = AGW_OAI_BLOCK_TOOL;
+        ws->tool = ws->tools++;
+
+        agw_oai_chunk_begin(s, ws);
+        agw_oai_call_begin(w, ws->tool);
+        agw_oai_lit(w, ",\"id\":\"");
+        if (agw_str_set(&p->id)) {
+            agw_oai_inside(w, &p->id);
+        }
+        agw_oai_lit(w, "\",\"type\":\"function\",\"function\":{\"name\":\"");
+        agw_oai_inside(w, &p->name);
+        agw_oai_lit(w, "\",\"arguments\":\"\"}");
+
+        if (agw_str_set(&p->signature)) {
+            agw_oai_lit(w, ",\"extra_content\":{\"google\":"
+                          "{\"thought_signature\":\"");
+            agw_oai_inside(w, &p->signature);
+            agw_oai_lit(w, "\"}}");
+        }
+
+        agw_oai_lit(w, "}]");
+        agw_oai_chunk_end(s);
+        break;
+
+    case AGW_PART_REDACTED_THINKING:
+        ws->block = AGW_OAI_BLOCK_OTHER;
+
+        agw_oai_chunk_begin(s, ws);
+        agw_oai_lit(w, "\"thinking_blocks\":[{\"type\":\"redacted_thinking\","
+                      "\"data\":\"");
+        agw_oai_inside(w, &p->data);
+        agw_oai_lit(w, "\"}]");
+        agw_oai_chunk_end(s);
+        break;
+
+    default:
+        /* a block OpenAI has no delta for */
+        ws->block = AGW_OAI_BLOCK_OTHER;
+    }
+}
+
+
+static void
+agw_oai_write_delta(agw_xstream_t *s, agw_oai_wstate_t *ws,
+    const agw_step_t *st)
+{
+    agw_jw_t  *w;
+
+    w = &s->w;
+
+    switch (ws->block) {
+
+    case AGW_OAI_BLOCK_TEXT:
+        /* the commonest event: prefix, text, suffix */
+        agw_oai_chunk_begin(s, ws);
+        agw_oai_lit(w, "\"content\":\"");
+        agw_oai_inside(w, &st->text);
+        agw_oai_lit(w, "\"");
+        agw_oai_chunk_end(s);
+        break;
+
+    case AGW_OAI_BLOCK_THINKING:
+        agw_oai_chunk_begin(s, ws);
+        agw_oai_lit(w, "\"reasoning_content\":\"");
+        agw_oai_inside(w, &st->text);
+        agw_oai_lit(w, "\",\"thinking_blocks\":[{\"type\":\"thinking\","
+                      "\"thinking\":\"");
+        agw_oai_inside(w, &st->text);
+        agw_oai_lit(w, "\"}]");
+        agw_oai_chunk_end(s);
+        break;
+
+    case AGW_OAI_BLOCK_REFUSAL:
+        agw_oai_chunk_begin(s, ws);
+        agw_oai_lit(w, "\"refusal\":\"");
+        agw_oai_inside(w, &st->text);
+        agw_oai_lit(w, "\"");
+        agw_oai_chunk_end(s);
+        break;
+
+    case AGW_OAI_BLOCK_TOOL:
+        agw_oai_chunk_begin(s, ws);
+        agw_oai_call_begin(w, ws->tool);
+        agw_oai_lit(w, ",\"function\":{\"arguments\":\"");
+        agw_oai_inside(w, &st->text);
+        agw_oai_lit(w, "\"}}]");
+        agw_oai_chunk_end(s);
+        break;
+
+    default:
+        break;
+    }
+}
+
+
+static void
+agw_oai_write_signature(agw_xstream_t *s, agw_oai_wstate_t *ws,
+    const agw_step_t *st)
+{
+    agw_jw_t  *w;
+
+    w = &s->w;
+
+    if (ws->block == AGW_OAI_BLOCK_THINKING) {
+        agw_oai_chunk_begin(s, ws);
+        agw_oai_lit(w, "\"thinking_blocks\":[{\"type\":\"thinking\","
+                      "\"thinking\":\"\",\"signature\":\"");
+        agw_oai_inside(w, &st->text);
+        agw_oai_lit(w, "\"}]");
+        agw_oai_chunk_end(s);
+
+    } else if (ws->block == AGW_OAI_BLOCK_TOOL) {
+        agw_oai_chunk_begin(s, ws);
+        agw_oai_call_begin(w, ws->tool);
+        agw_oai_lit(w, ",\"extra_content\":{\"google\":"
+                      "{\"thought_signature\":\"");
+        agw_oai_inside(w, &st->text);
+        agw_oai_lit(w, "\"}}}]");
+        agw_oai_chunk_end(s);
+    }
+}
+
+
+int
+agw_oai_write_step(agw_xstream_t *s, const agw_step_t *st)
+{
+    const char        *name;
+    agw_oai_wstate_t  *ws;
+
+    ws = s->wstate;
+
+    if (ws->done) {
+        return 0;
+    }
+
+    if (st->type == AGW_STEP_START) {
+        if (agw_oai_write_start(s, ws, st) != 0) {
+            return -1;
+        }
+        return s->w.failed ? -1 : 0;
+    }
+
+    if (ws->prefix.len == 0 && agw_oai_write_start(s, ws, NULL) != 0) {
+        return -1;
+    }
+
+    switch (st->type) {
+
+    case AGW_STEP_BLOCK_START:
+        agw_oai_write_block_start(s, ws, st);
+        break;
+
+    case AGW_STEP_DELTA:
+        agw_oai_write_delta(s, ws, st);
+        break;
+
+    case AGW_STEP_SIGNATURE:
+        agw_oai_write_signature(s, ws, st);
+        break;
+
+    case AGW_STEP_BLOCK_STOP:
+        ws->block = AGW_OAI_BLOCK_NONE;
+        break;
+
+    case AGW_STEP_FINISH:
+        name = agw_oai_finish_name(st->finish);
+        agw_oai_chunk_begin(s, ws);
+        agw_oai_lit(&s->w, "},\"finish_reason\":\"");
+        agw_jw_append(&s->w, name, strlen(name));
+        agw_oai_lit(&s->w, "\"}]}\n\n");
+        agw_jw_reset_state(&s->w);
+        break;
+
+    default:
+        /* usage waits for the end; END and ERROR are the engine's */
+        break;
+    }
+
+    return s->w.failed ? -1 : 0;
+}
+
+
+/* The usage chunk (choices: [], only when the client asked for
+ * include_usage), then [DONE]. */
+int
+agw_oai_write_end(agw_xstream_t *s)
+{
+    agw_oai_wstate_t  *ws;
+
+    ws = s->wstate;
+
+    if (ws->done) {
+        return 0;
+    }
+
+    ws->done = 1;
+
+    if (s->opts.include_usage && agw_usage_known(&s->usage)) {
+        if (ws->prefix.len == 0 && agw_oai_prefix(s, ws, NULL) != 0) {
+            return -1;
+        }
+
+        agw_jw_append(&s->w, ws->prefix.data, ws->envelope);
+        agw_oai_lit(&s->w, ",\"choices\":[],\"usage\":");
+        agw_jw_reset_state(&s->w);
+        agw_oai_write_usage(&s->w, &s->usage);
+        agw_oai_lit(&s->w, "}\n\n");
+        agw_jw_reset_state(&s->w);
+    }
+
+    agw_oai_lit(&s->w, "data: [DONE]\n\n");
+    agw_jw_reset_state(&s->w);
+
+    return s->w.failed ? -1 : 0;
+}
+
+
+/*
+ * OpenAI's mid-stream error is a data event holding an error body; the
+ * SDKs raise it as an APIError.  No [DONE] follows: a client must not
+ * take a failed stream for a complete one.
+ */
+int
+agw_oai_write_stream_error(agw_xstream_t *s, const agw_error_t *err)
+{
+    agw_oai_wstate_t  *ws;
+
+    ws = s->wstate;
+
+    if (ws->done) {
+        return 0;
+    }
+
+    ws->done = 1;
+
+    agw_oai_lit(&s->w, "data: ");
+    agw_jw_reset_state(&s->w);
+    agw_oai_write_error_object(&s->w, err);
+    agw_oai_lit(&s->w, "\n\n");
+    agw_jw_reset_state(&s->w);
+
+    return s->w.failed ? -1 : 0;
+}
+
+
+void
+agw_oai_free_write_state(void *state)
+{
+    agw_oai_wstate_t  *ws;
+
+    ws = state;
+
+    agw_buf_free(&ws->prefix);
+}

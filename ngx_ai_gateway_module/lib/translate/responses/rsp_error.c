@@ -1,0 +1,307 @@
+/*
+ * rsp_error: the Responses API's errors.  A whole error body is OpenAI's
+ * envelope, {"error":{"message","type","param","code"}} (captured
+ * error-429-insufficient-quota); in a stream the same members come in the
+ * "error" event and in response.failed's "error" (rsp_stream.c).
+ */
+
+#include <string.h>
+
+#include "rsp_int.h"
+
+
+/* OpenAI's error type of a class, as the Chat dialect has always said. */
+static const char *
+agw_rsp_error_type(agw_err_class_t cls)
+{
+    switch (cls) {
+    case AGW_ERR_AUTHENTICATION:  return "authentication_error";
+    case AGW_ERR_NOT_FOUND:       return "not_found_error";
+    case AGW_ERR_RATE_LIMIT:      return "rate_limit_error";
+    case AGW_ERR_PERMISSION:      return "permission_error";
+    case AGW_ERR_OVERLOADED:      return "service_unavailable_error";
+    case AGW_ERR_SERVER:
+    case AGW_ERR_BAD_GATEWAY:
+    case AGW_ERR_TIMEOUT:         return "server_error";
+    default:                      return "invalid_request_error";
+    }
+}
+
+
+/* The class an OpenAI error code or type names; NONE when none. */
+static agw_err_class_t
+agw_rsp_class_of(const agw_str_t *s)
+{
+    size_t  i;
+
+    static const struct {
+        const char       *code;
+        size_t            len;
+        agw_err_class_t   cls;
+    } codes[] = {
+#define agw_rsp_code(s, c)  { s, sizeof(s) - 1, c }
+        agw_rsp_code("invalid_api_key", AGW_ERR_AUTHENTICATION),
+        agw_rsp_code("authentication_error", AGW_ERR_AUTHENTICATION),
+        agw_rsp_code("permission_error", AGW_ERR_PERMISSION),
+        agw_rsp_code("model_not_found", AGW_ERR_NOT_FOUND),
+        agw_rsp_code("not_found_error", AGW_ERR_NOT_FOUND),
+        agw_rsp_code("rate_limit_exceeded", AGW_ERR_RATE_LIMIT),
+        agw_rsp_code("rate_limit_error", AGW_ERR_RATE_LIMIT),
+        agw_rsp_code("insufficient_quota", AGW_ERR_RATE_LIMIT),
+        agw_rsp_code("server_is_overloaded", AGW_ERR_OVERLOADED),
+        agw_rsp_code("service_unavailable_error", AGW_ERR_OVERLOADED),
+        agw_rsp_code("server_error", AGW_ERR_SERVER),
+        agw_rsp_code("api_error", AGW_ERR_SERVER),
+        agw_rsp_code("invalid_request_error", AGW_ERR_INVALID_REQUEST),
+#undef agw_rsp_code
+    };
+
+    if (s == NULL || !agw_str_set(s)) {
+        return AGW_ERR_NONE;
+    }
+
+    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        if (agw_str_eq(s, codes[i].code, codes[i].len)) {
+            return codes[i].cls;
+        }
+    }
+
+    return AGW_ERR_NONE;
+}
+
+
+/*
+ * The characters of a string into buf (size bytes, NUL-terminated), cut
+ * at a character's boundary when they do not fit: a provider's message
+ * may be longer than an error holds.
+ */
+static void
+agw_rsp_copy_text(char *buf, size_t size, const agw_str_t *s)
+{
+    char       tmp[2048];
+    size_t     i, n;
+    agw_str_t  cut;
+
+    cut = *s;
+
+    if (cut.len > sizeof(tmp)) {
+        /* a prefix that splits no escape: one may start in the last 12
+         * bytes (a surrogate pair's two), cut before the run of
+         * backslashes it begins with */
+        n = sizeof(tmp);
+
+        for (i = n; i > n - 12; i--) {
+            if (cut.data[i - 1] == '\\') {
+                for (n = i - 1; n > 0 && cut.data[n - 1] == '\\'; n--) {
+                    /* void */
+                }
+                break;
+            }
+        }
+
+        cut.len = (uint32_t) n;
+    }
+
+    n = agw_str_unescape(&cut, tmp);
+
+    if (n >= size) {
+        n = size - 1;
+
+        /* not in the middle of a UTF-8 sequence */
+        while (n > 0 && ((unsigned char) tmp[n] & 0xc0) == 0x80) {
+            n--;
+        }
+    }
+
+    memcpy(buf, tmp, n);
+    buf[n] = '\0';
+}
+
+
+/* An error from a provider's code, type and message. */
+void
+agw_rsp_error_from(agw_error_t *err, const agw_str_t *code,
+    const agw_str_t *type, const agw_str_t *message)
+{
+    agw_err_class_t  cls;
+
+    if (message != NULL && agw_str_set(message)) {
+        agw_rsp_copy_text(err->message, sizeof(err->message), message);
+    }
+
+    if (code != NULL && agw_str_set(code) && code->len < sizeof(err->code)) {
+        agw_rsp_copy_text(err->code, sizeof(err->code), code);
+
+    } else if (type != NULL && agw_str_set(type)
+               && type->len < sizeof(err->code))
+    {
+        agw_rsp_copy_text(err->code, sizeof(err->code), type);
+    }
+
+    if (err->cls == AGW_ERR_NONE || err->cls == AGW_ERR_INVALID_REQUEST) {
+        cls = agw_rsp_class_of(code);
+
+        if (cls == AGW_ERR_NONE) {
+            cls = agw_rsp_class_of(type);
+        }
+
+        if (cls != AGW_ERR_NONE) {
+            err->cls = cls;
+        }
+    }
+}
+
+
+/* {"message","type","code","param"} into err: 0, or -1 not JSON. */
+int
+agw_rsp_read_error_object(agw_jr_t *r, agw_error_t *err)
+{
+    int        rc;
+    agw_str_t  key, code, type, message;
+
+    code = type = message = agw_rsp_unset;
+
+    if (agw_jr_object(r) != 0) {
+        return -1;
+    }
+
+    while ((rc = agw_jr_member(r, &key)) == 1) {
+        agw_str_t  *dst = NULL;
+
+        if (agw_str_is(&key, "code")) {
+            dst = &code;
+        } else if (agw_str_is(&key, "type")) {
+            dst = &type;
+        } else if (agw_str_is(&key, "message")) {
+            dst = &message;
+        }
+
+        if (dst != NULL && agw_jr_peek(r) == AGW_JR_STRING) {
+            rc = agw_jr_string(r, dst);
+        } else {
+            rc = agw_jr_value(r, NULL);
+        }
+
+        if (rc != 0) {
+            return -1;
+        }
+    }
+
+    if (rc < 0) {
+        return -1;
+    }
+
+    agw_rsp_error_from(err, &code, &type, &message);
+    return 0;
+}
+
+
+/*
+ * A provider's error body: OpenAI's envelope; the "error" a plain string
+ * (some OpenAI-compatible servers), or the members at the top level.  A
+ * body that is none of these leaves err as it was (the caller's class
+ * from the HTTP status, and its own message).
+ */
+void
+agw_rsp_read_error(const char *body, size_t len, agw_error_t *err)
+{
+    int        rc;
+    agw_jr_t   r, top;
+    agw_str_t  key, s;
+
+    agw_jr_init(&r, body, len);
+    top = r;
+
+    if (agw_jr_object(&r) != 0) {
+        return;
+    }
+
+    while ((rc = agw_jr_member(&r, &key)) == 1) {
+        if (agw_str_is(&key, "error")) {
+            if (agw_jr_peek(&r) == AGW_JR_OBJECT) {
+                (void) agw_rsp_read_error_object(&r, err);
+                return;
+            }
+
+            if (agw_jr_peek(&r) == AGW_JR_STRING
+                && agw_jr_string(&r, &s) == 0)
+            {
+                agw_rsp_error_from(err, NULL, NULL, &s);
+                return;
+            }
+        }
+
+        if (agw_jr_value(&r, NULL) != 0) {
+            return;
+        }
+    }
+
+    if (rc == 0) {
+        /* no "error": the members at the top level (vLLM) */
+        (void) agw_rsp_read_error_object(&top, err);
+    }
+}
+
+
+/* "type", "code", "message", "param" of err. */
+void
+agw_rsp_error_members(agw_jw_t *w, const agw_error_t *err)
+{
+    agw_str_t    s;
+    const char  *type;
+
+    type = agw_rsp_error_type(err->cls);
+
+    agw_jw_key(w, "type");
+    agw_jw_bytes(w, type, strlen(type));
+    agw_jw_key(w, "code");
+
+    if (err->code[0] != '\0') {
+        s = agw_str_bytes(err->code, strlen(err->code));
+        agw_rsp_put_str(w, &s);
+    } else {
+        agw_jw_null(w);
+    }
+
+    agw_jw_key(w, "message");
+    s = agw_str_bytes(err->message, strlen(err->message));
+    agw_rsp_put_str(w, &s);
+    agw_jw_key(w, "param");
+    agw_jw_null(w);
+}
+
+
+int
+agw_rsp_write_error(const agw_error_t *err, agw_buf_t *out)
+{
+    agw_jw_t  w;
+
+    agw_jw_init(&w, out);
+    agw_jw_object(&w);
+    agw_jw_key(&w, "error");
+    agw_jw_object(&w);
+    agw_rsp_error_members(&w, err);
+    agw_jw_object_end(&w);
+    agw_jw_object_end(&w);
+
+    return w.failed ? -1 : 0;
+}
+
+
+int
+agw_rsp_check_provider(const agw_request_t *req, agw_dialect_t provider,
+    agw_error_t *err)
+{
+    if (provider == AGW_DIALECT_RESPONSES
+        || !agw_str_set(&req->previous_response_id))
+    {
+        return 0;
+    }
+
+    agw_error_set(err, AGW_ERR_INVALID_REQUEST, 0,
+                  "previous_response_not_supported",
+                  "previous_response_id: the provider of this model (%s) "
+                  "keeps no earlier responses; send the whole conversation "
+                  "in input instead", agw_dialect_name(provider));
+    return -1;
+}

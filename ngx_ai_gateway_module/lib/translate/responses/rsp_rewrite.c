@@ -1,0 +1,401 @@
+/*
+ * rsp_rewrite: a Responses client and a Responses provider (OpenAI):
+ * the bytes pass in one pass with the model replaced and the usage read,
+ * as agw_responses.c and agw_passthrough.c did before the engine.
+ *
+ * A request gets the route's model; an answer gets the client's model
+ * back (an alias never leaks the upstream name) and its usage read.  In a
+ * stream only the lifecycle events, whose data holds the Response object
+ * (response.created, .in_progress, .completed, .failed, .incomplete...),
+ * are rewritten: "response"."model" replaced, usage read; every other
+ * event goes out with the provider's data unchanged.  The delta events,
+ * nearly all of a stream, are told apart by their name alone and never
+ * parsed.
+ */
+
+#include <string.h>
+
+#include "rsp_int.h"
+
+
+/* The extent of a member's value in the reader's input. */
+typedef struct {
+    size_t    start;
+    size_t    end;
+    int       found;
+    uint32_t  members;      /* the object's */
+} agw_rsp_span_t;
+
+
+/* body with the value at span replaced by the string model (or "model"
+ * added first when there was none), appended to w. */
+static void
+agw_rsp_splice(agw_jw_t *w, const char *body, size_t len,
+    const agw_rsp_span_t *span, size_t open, const agw_str_t *model)
+{
+    if (!span->found) {
+        /* "model" first, after the object's '{' */
+        agw_jw_append(w, body, open + 1);
+        agw_jw_append(w, "\"model\":\"", 9);
+        agw_rsp_str_inside(w, model);
+        agw_jw_append(w, span->members ? "\"," : "\"", span->members ? 2 : 1);
+        agw_jw_append(w, body + open + 1, len - open - 1);
+        return;
+    }
+
+    agw_jw_append(w, body, span->start);
+    agw_jw_append(w, "\"", 1);
+    agw_rsp_str_inside(w, model);
+    agw_jw_append(w, "\"", 1);
+    agw_jw_append(w, body + span->end, len - span->end);
+}
+
+
+/*
+ * Walks the object at the reader's position: the span of its "model"
+ * member's value (a string), and its usage into u when u is not NULL.
+ * 0, or -1 when not a valid object.
+ */
+static int
+agw_rsp_walk(agw_jr_t *r, agw_rsp_span_t *model, size_t *open,
+    agw_usage_t *u)
+{
+    int        rc;
+    agw_str_t  key, s;
+
+    memset(model, 0, sizeof(*model));
+
+    while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\r'
+                             || *r->p == '\t'))
+    {
+        r->p++;
+    }
+
+    *open = agw_jr_offset(r);
+
+    if (agw_jr_object(r) != 0) {
+        return -1;
+    }
+
+    while ((rc = agw_jr_member(r, &key)) == 1) {
+        model->members++;
+
+        if (agw_str_is(&key, "model")) {
+            /* whatever it holds: the route's model goes in its place
+             * (a repeated member: the last, the one JSON readers keep) */
+            rc = agw_jr_value(r, &s);
+            model->start = (size_t) (s.data - r->start);
+            model->end = agw_jr_offset(r);
+            model->found = 1;
+
+        } else if (u != NULL && agw_str_is(&key, "usage")) {
+            rc = agw_rsp_read_usage(r, u);
+
+        } else {
+            rc = agw_jr_value(r, NULL);
+        }
+
+        if (rc != 0) {
+            return -1;
+        }
+    }
+
+    return rc;
+}
+
+
+int
+agw_rsp_rewrite_request(const char *body, size_t len,
+    const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err)
+{
+    size_t          open;
+    agw_jr_t        r;
+    agw_jw_t        w;
+    agw_rsp_span_t  model;
+
+    agw_jr_init(&r, body, len);
+
+    if (agw_rsp_walk(&r, &model, &open, NULL) != 0 || agw_jr_end(&r) != 0) {
+        agw_error_set(err, AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
+                      "the request body is not a valid JSON object (at "
+                      "byte %zu)", r.errpos);
+        return -1;
+    }
+
+    agw_jw_init(&w, out);
+
+    if (agw_str_set(&o->model)) {
+        agw_rsp_splice(&w, body, len, &model, open, &o->model);
+    } else {
+        agw_jw_append(&w, body, len);
+    }
+
+    if (w.failed) {
+        err->cls = AGW_ERR_NONE;
+        return -1;
+    }
+
+    return 0;
+}
+
+
+int
+agw_rsp_rewrite_response(const char *body, size_t len,
+    const agw_answer_ctx_t *o, agw_buf_t *out, agw_usage_t *usage,
+    agw_error_t *err)
+{
+    size_t          open;
+    agw_jr_t        r;
+    agw_jw_t        w;
+    agw_usage_t     u;
+    agw_rsp_span_t  model;
+
+    agw_usage_init(&u);
+    agw_jr_init(&r, body, len);
+    agw_jw_init(&w, out);
+
+    if (agw_rsp_walk(&r, &model, &open, &u) != 0 || agw_jr_end(&r) != 0) {
+        /* not an object: the provider's bytes as they came, as before */
+        agw_jw_append(&w, body, len);
+
+    } else {
+        agw_usage_merge(usage, &u);
+
+        if (agw_str_set(&o->model) && model.found) {
+            agw_rsp_splice(&w, body, len, &model, open, &o->model);
+        } else {
+            agw_jw_append(&w, body, len);
+        }
+    }
+
+    if (w.failed) {
+        err->cls = AGW_ERR_NONE;
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* An event's data as "data:" lines (a multi-line data, one each). */
+static void
+agw_rsp_data_lines(agw_jw_t *w, const char *p, size_t len)
+{
+    const char  *nl;
+
+    for ( ;; ) {
+        nl = memchr(p, '\n', len);
+
+        agw_jw_append(w, "data: ", 6);
+        agw_jw_append(w, p, nl ? (size_t) (nl - p) : len);
+        agw_jw_append(w, "\n", 1);
+
+        if (nl == NULL) {
+            break;
+        }
+
+        len -= (size_t) (nl - p) + 1;
+        p = nl + 1;
+    }
+
+    agw_jw_append(w, "\n", 1);
+}
+
+
+/*
+ * The event's name: its "event:" field, which OpenAI sends equal to the
+ * data's "type" for every event, or else the data's top-level "type"
+ * (read up to that member only).
+ */
+static int
+agw_rsp_event_name(const agw_sse_event_t *ev, agw_str_t *name)
+{
+    int        rc;
+    agw_jr_t   r;
+    agw_str_t  key;
+
+    if (ev->event_len) {
+        *name = agw_str_bytes(ev->event, ev->event_len);
+        return 0;
+    }
+
+    agw_jr_init(&r, ev->data, ev->data_len);
+
+    if (agw_jr_object(&r) != 0) {
+        return -1;
+    }
+
+    while ((rc = agw_jr_member(&r, &key)) == 1) {
+        if (agw_str_is(&key, "type") && agw_jr_peek(&r) == AGW_JR_STRING) {
+            return agw_jr_string(&r, name);
+        }
+
+        if (agw_jr_value(&r, NULL) != 0) {
+            return -1;
+        }
+    }
+
+    return -1;
+}
+
+
+/* A lifecycle event ("response." and one word): may hold the Response. */
+static int
+agw_rsp_lifecycle(const agw_str_t *name)
+{
+    return name->len > 9 && memcmp(name->data, "response.", 9) == 0
+           && memchr(name->data + 9, '.', name->len - 9) == NULL;
+}
+
+
+/* The error a provider's error event or response.failed reported. */
+static void
+agw_rsp_rewrite_error(agw_xstream_t *s, const char *json, size_t len,
+    int nested)
+{
+    int           rc;
+    agw_jr_t      r;
+    agw_str_t     key;
+    agw_error_t  *err;
+
+    err = agw_stream_error_slot(s);
+    if (err == NULL || err->cls != AGW_ERR_NONE) {
+        return;                 /* the error event said it first */
+    }
+
+    agw_jr_init(&r, json, len);
+
+    if (agw_jr_object(&r) == 0) {
+        while ((rc = agw_jr_member(&r, &key)) == 1) {
+            if (agw_str_is(&key, "error")
+                && agw_jr_peek(&r) == AGW_JR_OBJECT)
+            {
+                (void) agw_rsp_read_error_object(&r, err);
+                break;
+            }
+
+            if (agw_jr_value(&r, NULL) != 0) {
+                break;
+            }
+        }
+    }
+
+    if (!nested && err->message[0] == '\0') {
+        agw_jr_init(&r, json, len);
+        (void) agw_rsp_read_error_object(&r, err);
+    }
+
+    if (err->cls == AGW_ERR_NONE) {
+        err->cls = AGW_ERR_SERVER;
+    }
+
+    err->status = agw_error_status(err->cls);
+
+    if (err->message[0] == '\0') {
+        agw_error_set(err, err->cls, 0, err->code, "the openai upstream "
+                      "reported an error mid-stream");
+    }
+}
+
+
+int
+agw_rsp_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
+{
+    int                rc;
+    size_t             open, rstart, rend;
+    agw_jr_t           r;
+    agw_jw_t          *w = &s->w;
+    agw_str_t          name, key;
+    agw_usage_t        u;
+    agw_rsp_span_t     model;
+    agw_rsp_rstate_t  *rs = s->rstate;
+    agw_rsp_wstate_t  *ws = s->wstate;
+
+    if (ws != NULL) {
+        ws->seq++;
+    }
+
+    name = agw_rsp_unset;
+    rc = agw_rsp_event_name(ev, &name);
+
+    if (rc == 0 && agw_rsp_lifecycle(&name)) {
+        /* the "response" member's extent, and in it the model and usage */
+        agw_jr_init(&r, ev->data, ev->data_len);
+        rstart = rend = 0;
+        model.found = 0;
+        agw_usage_init(&u);
+
+        if (agw_jr_object(&r) == 0) {
+            while ((rc = agw_jr_member(&r, &key)) == 1) {
+                if (agw_str_is(&key, "response")
+                    && agw_jr_peek(&r) == AGW_JR_OBJECT)
+                {
+                    rstart = agw_jr_offset(&r);
+                    rc = agw_rsp_walk(&r, &model, &open, &u);
+                    rend = agw_jr_offset(&r);
+
+                } else {
+                    rc = agw_jr_value(&r, NULL);
+                }
+
+                if (rc != 0) {
+                    break;
+                }
+            }
+        }
+
+        if (rc == 0 && rend > rstart) {
+            agw_usage_merge(&s->usage, &u);
+
+            if (agw_str_is(&name, "response.failed")) {
+                rs->ended = 1;
+                rs->error_sent = 1;
+                agw_rsp_rewrite_error(s, ev->data + rstart, rend - rstart,
+                                      1);
+
+            } else if (agw_str_is(&name, "response.completed")
+                       || agw_str_is(&name, "response.incomplete"))
+            {
+                rs->ended = 1;
+                s->provider_done = 1;
+            }
+
+            if (agw_str_set(&s->opts.model) && model.found) {
+                if (ev->event_len) {
+                    agw_jw_append(w, "event: ", 7);
+                    agw_jw_append(w, ev->event, ev->event_len);
+                    agw_jw_append(w, "\n", 1);
+                }
+
+                agw_jw_append(w, "data: ", 6);
+                agw_rsp_splice(w, ev->data, ev->data_len, &model, 0,
+                               &s->opts.model);
+                agw_jw_append(w, "\n\n", 2);
+                goto done;
+            }
+        }
+
+    } else if (rc == 0 && agw_str_is(&name, "error")) {
+        rs->error_sent = 1;
+        rs->ended = 1;
+        agw_rsp_rewrite_error(s, ev->data, ev->data_len, 0);
+    }
+
+    if (ev->event_len) {
+        agw_jw_append(w, "event: ", 7);
+        agw_jw_append(w, ev->event, ev->event_len);
+        agw_jw_append(w, "\n", 1);
+    }
+
+    agw_rsp_data_lines(w, ev->data, ev->data_len);
+
+done:
+
+    /* the client has the end, or the provider's error: a writer of ours
+     * must add nothing after it */
+    if (rs->ended && ws != NULL) {
+        ws->ended = 1;
+    }
+
+    return w->failed ? -1 : 0;
+}

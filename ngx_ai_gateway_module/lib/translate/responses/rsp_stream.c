@@ -1,0 +1,1393 @@
+/*
+ * rsp_stream: Responses API streams.
+ *
+ * Writing (a Responses client of another provider): the event sequence
+ * of the API reference and the captured streams, numbered by
+ * sequence_number: response.created, response.in_progress, then per
+ * output item response.output_item.added, its parts' events
+ * (content_part.added, output_text.delta..., output_text.done,
+ * content_part.done; reasoning_summary_part.added,
+ * reasoning_summary_text.delta..., their .done; function_call_arguments
+ * .delta..., .done), response.output_item.done, and at the end
+ * response.completed (or response.incomplete) with the whole Response.
+ * The events that close a part or an item repeat its whole text, and the
+ * last one holds every item: the state keeps the open part's text and the
+ * finished items, escaped, in buffers it frees at the end.  A text delta,
+ * nearly all of a stream, is a template written around the delta's bytes.
+ *
+ * Reading (a Responses provider for a client of another dialect): the
+ * same events back into steps; items come one after another on the wire,
+ * so blocks do too.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "rsp_int.h"
+
+
+typedef enum {
+    AGW_RSP_NONE = 0,
+    AGW_RSP_MESSAGE,
+    AGW_RSP_REASONING,
+    AGW_RSP_CALL
+} agw_rsp_kind_t;
+
+
+#define agw_rsp_ev(s, lit)  agw_rsp_ev_open((s), (lit), sizeof(lit) - 1)
+
+
+static int agw_rsp_write_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
+    const agw_step_t *step);
+
+
+/* "event: TYPE\ndata: {"type":"TYPE"": an event's opening. */
+static void
+agw_rsp_ev_open(agw_xstream_t *s, const char *type, size_t len)
+{
+    agw_jw_t  *w = &s->w;
+
+    agw_jw_append(w, "event: ", 7);
+    agw_jw_append(w, type, len);
+    agw_jw_append(w, "\ndata: ", 7);
+    agw_jw_object(w);
+    agw_jw_key(w, "type");
+    agw_jw_bytes(w, type, len);
+}
+
+
+static void
+agw_rsp_ev_close(agw_xstream_t *s, agw_rsp_wstate_t *ws)
+{
+    agw_jw_t  *w = &s->w;
+
+    agw_jw_key(w, "sequence_number");
+    agw_jw_int(w, (int64_t) ws->seq++);
+    agw_jw_object_end(w);
+    agw_jw_append(w, "\n\n", 2);
+    agw_jw_reset_state(w);
+}
+
+
+/* "item_id":..,"output_index":.. of the open item */
+static void
+agw_rsp_ev_item(agw_xstream_t *s, agw_rsp_wstate_t *ws)
+{
+    agw_str_t  id;
+
+    id = agw_str_bytes(ws->item_id, ws->item_id_len);
+    agw_jw_key(&s->w, "item_id");
+    agw_rsp_put_str(&s->w, &id);
+    agw_jw_key(&s->w, "output_index");
+    agw_jw_int(&s->w, ws->output - 1);
+}
+
+
+/* A buffer of ours as a JSON value, or a JSON string's inside. */
+static agw_str_t
+agw_rsp_buf_str(const agw_buf_t *b, agw_str_kind_t kind)
+{
+    agw_str_t  s;
+
+    s.data = b->data ? b->data : "";
+    s.len = (uint32_t) b->len;
+    s.kind = kind;
+    s.escaped = 1;
+    return s;
+}
+
+
+/* The inside of a JSON string for s, appended to one of our buffers. */
+static void
+agw_rsp_buf_inside(agw_rsp_wstate_t *ws, agw_buf_t *b, const agw_str_t *s)
+{
+    agw_jw_t  t;
+
+    agw_jw_init(&t, b);
+    agw_rsp_str_inside(&t, s);
+
+    if (t.failed) {
+        ws->failed = 1;
+    }
+}
+
+
+static void
+agw_rsp_head(agw_xstream_t *s, agw_rsp_wstate_t *ws, agw_rsp_head_t *h,
+    agw_rsp_status_t status)
+{
+    memset(h, 0, sizeof(*h));
+    h->id = ws->id;
+    h->id_len = ws->id_len;
+    h->created = ws->created;
+    h->model = s->opts.model;
+    h->status = status;
+    h->finish = ws->finish;
+}
+
+
+/* A list of ours ("[a,b", kept open to append to) as a JSON value. */
+static void
+agw_rsp_raw_list(agw_jw_t *w, agw_rsp_wstate_t *ws, agw_buf_t *list)
+{
+    agw_str_t  v;
+
+    if (list->len == 0 || agw_buf_append(list, "]", 1) != 0) {
+        ws->failed = 1;
+        agw_jw_array(w);
+        agw_jw_array_end(w);
+        return;
+    }
+
+    v = agw_rsp_buf_str(list, AGW_STR_VALUE);
+    agw_jw_raw(w, &v);
+    list->len--;
+}
+
+
+/* An event holding the whole Response: its output so far. */
+static void
+agw_rsp_ev_response(agw_xstream_t *s, agw_rsp_wstate_t *ws,
+    const agw_rsp_head_t *h)
+{
+    agw_jw_t  *w = &s->w;
+
+    agw_jw_key(w, "response");
+    agw_rsp_response_open(w, h);
+    agw_rsp_raw_list(w, ws, &ws->items);
+    agw_rsp_response_close(w, h);
+}
+
+
+static int
+agw_rsp_write_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
+    const agw_step_t *step)
+{
+    agw_rsp_head_t  h;
+    static const agw_str_t  none = AGW_STR_NULL;
+
+    if (ws->started) {
+        return 0;
+    }
+
+    ws->started = 1;
+    ws->id_len = agw_rsp_id(ws->id, sizeof(ws->id),
+                            step ? &step->id : &none, "resp_");
+    ws->created = (step && step->created >= 0) ? step->created
+                                               : s->opts.created;
+
+    if (ws->id_len == 0) {
+        /* no id from the provider: one of the answer's time */
+        ws->id_len = (size_t) snprintf(ws->id, sizeof(ws->id), "gw%llx",
+                                       (unsigned long long) ws->created);
+    }
+
+    ws->items.len = 0;
+
+    if (agw_buf_append(&ws->items, "[", 1) != 0) {
+        return -1;
+    }
+
+    agw_rsp_head(s, ws, &h, AGW_RSP_IN_PROGRESS);
+
+    agw_rsp_ev(s, "response.created");
+    agw_rsp_ev_response(s, ws, &h);
+    agw_rsp_ev_close(s, ws);
+
+    agw_rsp_ev(s, "response.in_progress");
+    agw_rsp_ev_response(s, ws, &h);
+    agw_rsp_ev_close(s, ws);
+
+    return 0;
+}
+
+
+static agw_rsp_kind_t
+agw_rsp_kind_of(agw_part_type_t t)
+{
+    switch (t) {
+    case AGW_PART_TEXT:
+    case AGW_PART_REFUSAL:
+        return AGW_RSP_MESSAGE;
+    case AGW_PART_THINKING:
+        return AGW_RSP_REASONING;
+    case AGW_PART_TOOL_CALL:
+        return AGW_RSP_CALL;
+    default:
+        return AGW_RSP_NONE;
+    }
+}
+
+
+/* The open item as JSON into scratch: for output_item.done and the
+ * Response's output. */
+static void
+agw_rsp_render_item(agw_rsp_wstate_t *ws)
+{
+    agw_jw_t   t;
+    agw_str_t  v;
+
+    ws->scratch.len = 0;
+    agw_jw_init(&t, &ws->scratch);
+    agw_jw_object(&t);
+    agw_jw_key(&t, "id");
+    v = agw_str_bytes(ws->item_id, ws->item_id_len);
+    agw_rsp_put_str(&t, &v);
+    agw_jw_key(&t, "type");
+
+    switch (ws->item) {
+
+    case AGW_RSP_MESSAGE:
+        agw_jw_lit(&t, "message");
+        agw_jw_key(&t, "status");
+        agw_jw_lit(&t, "completed");
+        agw_jw_key(&t, "content");
+        agw_rsp_raw_list(&t, ws, &ws->parts);
+        agw_jw_key(&t, "role");
+        agw_jw_lit(&t, "assistant");
+        break;
+
+    case AGW_RSP_REASONING:
+        agw_jw_lit(&t, "reasoning");
+        agw_jw_key(&t, "summary");
+        agw_rsp_raw_list(&t, ws, &ws->parts);
+        break;
+
+    default:
+        agw_jw_lit(&t, "function_call");
+        agw_jw_key(&t, "status");
+        agw_jw_lit(&t, "completed");
+        agw_jw_key(&t, "arguments");
+        v = agw_rsp_buf_str(&ws->text, AGW_STR_JSON);
+        agw_rsp_put_str(&t, &v);
+        agw_jw_key(&t, "call_id");
+        v = agw_rsp_buf_str(&ws->call, AGW_STR_JSON);
+        v.len = (uint32_t) ws->call_id_len;
+        agw_rsp_put_str(&t, &v);
+        agw_jw_key(&t, "name");
+        v.data += ws->call_id_len;
+        v.len = (uint32_t) (ws->call.len - ws->call_id_len);
+        agw_rsp_put_str(&t, &v);
+        break;
+    }
+
+    agw_jw_object_end(&t);
+
+    if (t.failed) {
+        ws->failed = 1;
+    }
+}
+
+
+static void
+agw_rsp_close_item(agw_xstream_t *s, agw_rsp_wstate_t *ws)
+{
+    agw_str_t  item;
+
+    if (ws->item == AGW_RSP_NONE) {
+        return;
+    }
+
+    agw_rsp_render_item(ws);
+    item = agw_rsp_buf_str(&ws->scratch, AGW_STR_VALUE);
+
+    agw_rsp_ev(s, "response.output_item.done");
+    agw_jw_key(&s->w, "output_index");
+    agw_jw_int(&s->w, ws->output - 1);
+    agw_jw_key(&s->w, "item");
+    agw_jw_raw(&s->w, &item);
+    agw_rsp_ev_close(s, ws);
+
+    if ((ws->items.len > 1 && agw_buf_append(&ws->items, ",", 1) != 0)
+        || agw_buf_append(&ws->items, ws->scratch.data, ws->scratch.len)
+           != 0)
+    {
+        ws->failed = 1;
+    }
+
+    ws->item = AGW_RSP_NONE;
+}
+
+
+static void
+agw_rsp_open_item(agw_xstream_t *s, agw_rsp_wstate_t *ws,
+    agw_rsp_kind_t kind, const agw_part_t *part)
+{
+    agw_jw_t    *w = &s->w;
+    agw_str_t    v;
+    const char  *prefix;
+
+    prefix = (kind == AGW_RSP_MESSAGE) ? "msg_"
+             : (kind == AGW_RSP_REASONING) ? "rs_" : "fc_";
+
+    ws->item_id_len = (size_t) snprintf(ws->item_id, sizeof(ws->item_id),
+                                        "%s%.*s_%u", prefix,
+                                        (int) ws->id_len, ws->id,
+                                        ws->output);
+    ws->output++;
+    ws->item = (uint8_t) kind;
+    ws->part = 0;
+    ws->parts.len = 0;
+
+    if (agw_buf_append(&ws->parts, "[", 1) != 0) {
+        ws->failed = 1;
+    }
+
+    if (kind == AGW_RSP_CALL) {
+        ws->call.len = 0;
+        agw_rsp_buf_inside(ws, &ws->call, &part->id);
+        ws->call_id_len = ws->call.len;
+        agw_rsp_buf_inside(ws, &ws->call, &part->name);
+    }
+
+    agw_rsp_ev(s, "response.output_item.added");
+    agw_jw_key(w, "output_index");
+    agw_jw_int(w, ws->output - 1);
+    agw_jw_key(w, "item");
+    agw_jw_object(w);
+    agw_jw_key(w, "id");
+    v = agw_str_bytes(ws->item_id, ws->item_id_len);
+    agw_rsp_put_str(w, &v);
+    agw_jw_key(w, "type");
+
+    switch (kind) {
+
+    case AGW_RSP_MESSAGE:
+        agw_jw_lit(w, "message");
+        agw_jw_key(w, "status");
+        agw_jw_lit(w, "in_progress");
+        agw_jw_key(w, "content");
+        agw_jw_array(w);
+        agw_jw_array_end(w);
+        agw_jw_key(w, "role");
+        agw_jw_lit(w, "assistant");
+        break;
+
+    case AGW_RSP_REASONING:
+        agw_jw_lit(w, "reasoning");
+        agw_jw_key(w, "summary");
+        agw_jw_array(w);
+        agw_jw_array_end(w);
+        break;
+
+    default:
+        agw_jw_lit(w, "function_call");
+        agw_jw_key(w, "status");
+        agw_jw_lit(w, "in_progress");
+        agw_jw_key(w, "arguments");
+        agw_jw_lit(w, "");
+        agw_jw_key(w, "call_id");
+        agw_rsp_put_str(w, &part->id);
+        agw_jw_key(w, "name");
+        agw_rsp_put_str(w, &part->name);
+        break;
+    }
+
+    agw_jw_object_end(w);
+    agw_rsp_ev_close(s, ws);
+}
+
+
+/* The delta event of the open block up to its text, once per block. */
+static void
+agw_rsp_delta_template(agw_rsp_wstate_t *ws, const char *type, size_t len,
+    const char *index_key)
+{
+    agw_jw_t   t;
+    agw_str_t  v;
+
+    ws->delta.len = 0;
+    agw_jw_init(&t, &ws->delta);
+    agw_jw_append(&t, "event: ", 7);
+    agw_jw_append(&t, type, len);
+    agw_jw_append(&t, "\ndata: {\"type\":\"", 16);
+    agw_jw_append(&t, type, len);
+    agw_jw_append(&t, "\",\"item_id\":\"", 13);
+    v = agw_str_bytes(ws->item_id, ws->item_id_len);
+    agw_jw_append(&t, v.data, v.len);
+    agw_jw_append(&t, "\",\"output_index\":", 17);
+
+    {
+        char  num[24];
+        int   n;
+
+        n = snprintf(num, sizeof(num), "%u", ws->output - 1);
+        agw_jw_append(&t, num, (size_t) n);
+
+        if (index_key != NULL) {
+            agw_jw_append(&t, ",\"", 2);
+            agw_jw_append(&t, index_key, strlen(index_key));
+            n = snprintf(num, sizeof(num), "\":%u", ws->part);
+            agw_jw_append(&t, num, (size_t) n);
+        }
+    }
+
+    agw_jw_append(&t, ",\"delta\":\"", 10);
+
+    if (t.failed) {
+        ws->failed = 1;
+    }
+}
+
+
+/* "part":{...} of a part's added or done event, text the part's so far */
+static void
+agw_rsp_part_json(agw_jw_t *w, uint8_t block, const agw_str_t *text)
+{
+    agw_jw_object(w);
+    agw_jw_key(w, "type");
+
+    if (block == AGW_PART_REFUSAL) {
+        agw_jw_lit(w, "refusal");
+        agw_jw_key(w, "refusal");
+        agw_rsp_put_str(w, text);
+
+    } else if (block == AGW_PART_THINKING) {
+        agw_jw_lit(w, "summary_text");
+        agw_jw_key(w, "text");
+        agw_rsp_put_str(w, text);
+
+    } else {
+        agw_jw_lit(w, "output_text");
+        agw_jw_key(w, "annotations");
+        agw_jw_array(w);
+        agw_jw_array_end(w);
+        agw_jw_key(w, "logprobs");
+        agw_jw_array(w);
+        agw_jw_array_end(w);
+        agw_jw_key(w, "text");
+        agw_rsp_put_str(w, text);
+    }
+
+    agw_jw_object_end(w);
+}
+
+
+static void
+agw_rsp_block_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
+    const agw_step_t *step)
+{
+    agw_jw_t              *w = &s->w;
+    agw_rsp_kind_t         kind;
+    const agw_part_t      *part = step->part;
+    static const agw_str_t empty = { "", 0, AGW_STR_BYTES, 0 };
+
+    kind = agw_rsp_kind_of(part->type);
+
+    if (kind == AGW_RSP_NONE) {
+        /* redacted thinking, a provider's own block: no Responses item */
+        ws->skipping = 1;
+        ws->skip = step->index;
+        return;
+    }
+
+    if (ws->item != AGW_RSP_NONE
+        && (ws->item != kind || kind == AGW_RSP_CALL))
+    {
+        agw_rsp_close_item(s, ws);
+    }
+
+    if (ws->item == AGW_RSP_NONE) {
+        agw_rsp_open_item(s, ws, kind, part);
+    }
+
+    ws->block = (uint8_t) part->type;
+    ws->text.len = 0;
+
+    switch (part->type) {
+
+    case AGW_PART_TEXT:
+    case AGW_PART_REFUSAL:
+        agw_rsp_ev(s, "response.content_part.added");
+        agw_rsp_ev_item(s, ws);
+        agw_jw_key(w, "content_index");
+        agw_jw_int(w, ws->part);
+        agw_jw_key(w, "part");
+        agw_rsp_part_json(w, ws->block, &empty);
+        agw_rsp_ev_close(s, ws);
+
+        if (part->type == AGW_PART_TEXT) {
+            agw_rsp_delta_template(ws, "response.output_text.delta", 26,
+                                   "content_index");
+            ws->delta_tail = "\",\"logprobs\":[],\"sequence_number\":";
+        } else {
+            agw_rsp_delta_template(ws, "response.refusal.delta", 22,
+                                   "content_index");
+            ws->delta_tail = "\",\"sequence_number\":";
+        }
+        break;
+
+    case AGW_PART_THINKING:
+        agw_rsp_ev(s, "response.reasoning_summary_part.added");
+        agw_rsp_ev_item(s, ws);
+        agw_jw_key(w, "summary_index");
+        agw_jw_int(w, ws->part);
+        agw_jw_key(w, "part");
+        agw_rsp_part_json(w, ws->block, &empty);
+        agw_rsp_ev_close(s, ws);
+
+        agw_rsp_delta_template(ws, "response.reasoning_summary_text.delta",
+                               37, "summary_index");
+        ws->delta_tail = "\",\"sequence_number\":";
+        break;
+
+    default:
+        agw_rsp_delta_template(ws, "response.function_call_arguments.delta",
+                               38, NULL);
+        ws->delta_tail = "\",\"sequence_number\":";
+        break;
+    }
+
+    ws->delta_tail_len = strlen(ws->delta_tail);
+}
+
+
+/* One delta: the template, the text, the sequence number. */
+static void
+agw_rsp_delta(agw_xstream_t *s, agw_rsp_wstate_t *ws, const agw_str_t *text)
+{
+    char       num[24], *p;
+    uint64_t   n;
+    agw_jw_t  *w = &s->w;
+
+    agw_jw_append(w, ws->delta.data, ws->delta.len);
+    agw_rsp_str_inside(w, text);
+    agw_jw_append(w, ws->delta_tail, ws->delta_tail_len);
+
+    p = num + sizeof(num);
+    *--p = '\n';
+    *--p = '\n';
+    *--p = '}';
+    n = ws->seq++;
+
+    do {
+        *--p = (char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
+
+    agw_jw_append(w, p, (size_t) (num + sizeof(num) - p));
+
+    if (text->kind == AGW_STR_JSON) {
+        if (agw_buf_append(&ws->text, text->data, text->len) != 0) {
+            ws->failed = 1;
+        }
+
+    } else {
+        agw_rsp_buf_inside(ws, &ws->text, text);
+    }
+}
+
+
+static void
+agw_rsp_block_stop(agw_xstream_t *s, agw_rsp_wstate_t *ws)
+{
+    agw_jw_t   *w = &s->w, t;
+    agw_str_t   text;
+
+    text = agw_rsp_buf_str(&ws->text, AGW_STR_JSON);
+
+    switch (ws->block) {
+
+    case AGW_PART_TEXT:
+    case AGW_PART_REFUSAL:
+        if (ws->block == AGW_PART_TEXT) {
+            agw_rsp_ev(s, "response.output_text.done");
+            agw_rsp_ev_item(s, ws);
+            agw_jw_key(w, "content_index");
+            agw_jw_int(w, ws->part);
+            agw_jw_key(w, "text");
+            agw_rsp_put_str(w, &text);
+            agw_jw_key(w, "logprobs");
+            agw_jw_array(w);
+            agw_jw_array_end(w);
+
+        } else {
+            agw_rsp_ev(s, "response.refusal.done");
+            agw_rsp_ev_item(s, ws);
+            agw_jw_key(w, "content_index");
+            agw_jw_int(w, ws->part);
+            agw_jw_key(w, "refusal");
+            agw_rsp_put_str(w, &text);
+        }
+
+        agw_rsp_ev_close(s, ws);
+
+        agw_rsp_ev(s, "response.content_part.done");
+        agw_rsp_ev_item(s, ws);
+        agw_jw_key(w, "content_index");
+        agw_jw_int(w, ws->part);
+        break;
+
+    case AGW_PART_THINKING:
+        agw_rsp_ev(s, "response.reasoning_summary_text.done");
+        agw_rsp_ev_item(s, ws);
+        agw_jw_key(w, "summary_index");
+        agw_jw_int(w, ws->part);
+        agw_jw_key(w, "text");
+        agw_rsp_put_str(w, &text);
+        agw_rsp_ev_close(s, ws);
+
+        agw_rsp_ev(s, "response.reasoning_summary_part.done");
+        agw_rsp_ev_item(s, ws);
+        agw_jw_key(w, "summary_index");
+        agw_jw_int(w, ws->part);
+        break;
+
+    default:
+        agw_rsp_ev(s, "response.function_call_arguments.done");
+        agw_rsp_ev_item(s, ws);
+        agw_jw_key(w, "arguments");
+        agw_rsp_put_str(w, &text);
+        agw_rsp_ev_close(s, ws);
+
+        ws->block = 0;
+        agw_rsp_close_item(s, ws);
+        return;
+    }
+
+    agw_jw_key(w, "part");
+    agw_rsp_part_json(w, ws->block, &text);
+    agw_rsp_ev_close(s, ws);
+
+    /* the part again, for the item's done event and the Response */
+    if (ws->parts.len > 1 && agw_buf_append(&ws->parts, ",", 1) != 0) {
+        ws->failed = 1;
+    }
+
+    agw_jw_init(&t, &ws->parts);
+    agw_rsp_part_json(&t, ws->block, &text);
+
+    if (t.failed) {
+        ws->failed = 1;
+    }
+
+    ws->part++;
+    ws->block = 0;
+}
+
+
+int
+agw_rsp_write_step(agw_xstream_t *s, const agw_step_t *step)
+{
+    agw_rsp_wstate_t  *ws = s->wstate;
+
+    if (ws->ended) {
+        return 0;
+    }
+
+    switch (step->type) {
+
+    case AGW_STEP_START:
+        if (agw_rsp_write_start(s, ws, step) != 0) {
+            return -1;
+        }
+        break;
+
+    case AGW_STEP_BLOCK_START:
+        if (agw_rsp_write_start(s, ws, NULL) != 0) {
+            return -1;
+        }
+
+        if (ws->block != 0) {
+            agw_rsp_block_stop(s, ws);
+        }
+
+        agw_rsp_block_start(s, ws, step);
+        break;
+
+    case AGW_STEP_DELTA:
+        if (ws->skipping && step->index == ws->skip) {
+            break;
+        }
+
+        if (ws->block != 0) {
+            agw_rsp_delta(s, ws, &step->text);
+        }
+        break;
+
+    case AGW_STEP_BLOCK_STOP:
+        if (ws->skipping && step->index == ws->skip) {
+            ws->skipping = 0;
+            break;
+        }
+
+        if (ws->block != 0) {
+            agw_rsp_block_stop(s, ws);
+        }
+        break;
+
+    case AGW_STEP_FINISH:
+        ws->finish = step->finish;
+        break;
+
+    case AGW_STEP_ERROR:
+        return agw_rsp_write_stream_error(s, step->error);
+
+    default:
+        /* signatures: no Responses field for another provider's; usage:
+         * the driver merges it into s->usage for the end */
+        break;
+    }
+
+    return (ws->failed || s->w.failed) ? -1 : 0;
+}
+
+
+int
+agw_rsp_write_end(agw_xstream_t *s)
+{
+    agw_rsp_head_t     h;
+    agw_rsp_wstate_t  *ws = s->wstate;
+
+    if (ws->ended) {
+        return 0;
+    }
+
+    if (agw_rsp_write_start(s, ws, NULL) != 0) {
+        return -1;
+    }
+
+    if (ws->block != 0) {
+        agw_rsp_block_stop(s, ws);
+    }
+
+    agw_rsp_close_item(s, ws);
+
+    agw_rsp_head(s, ws, &h,
+                 (ws->finish == AGW_FINISH_LENGTH
+                  || ws->finish == AGW_FINISH_CONTENT_FILTER)
+                 ? AGW_RSP_INCOMPLETE : AGW_RSP_COMPLETED);
+    h.usage = &s->usage;
+
+    if (h.status == AGW_RSP_INCOMPLETE) {
+        agw_rsp_ev(s, "response.incomplete");
+    } else {
+        agw_rsp_ev(s, "response.completed");
+    }
+
+    agw_rsp_ev_response(s, ws, &h);
+    agw_rsp_ev_close(s, ws);
+
+    ws->ended = 1;
+
+    return (ws->failed || s->w.failed) ? -1 : 0;
+}
+
+
+/*
+ * An error mid-stream: the "error" event as the live API sends it (the
+ * reference's code, message and param, and the "error" object the SDKs
+ * raise on), then response.failed with the output so far, as in the
+ * captured stream-error-insufficient-quota.
+ */
+int
+agw_rsp_write_stream_error(agw_xstream_t *s, const agw_error_t *err)
+{
+    agw_jw_t          *w = &s->w;
+    agw_str_t          v;
+    agw_rsp_head_t     h;
+    agw_rsp_wstate_t  *ws = s->wstate;
+
+    if (ws->ended) {
+        return 0;
+    }
+
+    agw_rsp_ev(s, "error");
+    agw_jw_key(w, "code");
+
+    if (err->code[0] != '\0') {
+        v = agw_str_bytes(err->code, strlen(err->code));
+        agw_rsp_put_str(w, &v);
+    } else {
+        agw_jw_null(w);
+    }
+
+    agw_jw_key(w, "message");
+    v = agw_str_bytes(err->message, strlen(err->message));
+    agw_rsp_put_str(w, &v);
+    agw_jw_key(w, "param");
+    agw_jw_null(w);
+    agw_jw_key(w, "error");
+    agw_jw_object(w);
+    agw_rsp_error_members(w, err);
+    agw_jw_object_end(w);
+    agw_rsp_ev_close(s, ws);
+
+    if (ws->started) {
+        agw_rsp_head(s, ws, &h, AGW_RSP_FAILED);
+        h.error = err;
+        h.usage = agw_usage_known(&s->usage) ? &s->usage : NULL;
+
+        agw_rsp_ev(s, "response.failed");
+        agw_rsp_ev_response(s, ws, &h);
+        agw_rsp_ev_close(s, ws);
+    }
+
+    ws->ended = 1;
+
+    return (ws->failed || s->w.failed) ? -1 : 0;
+}
+
+
+void
+agw_rsp_free_write_state(void *state)
+{
+    agw_rsp_wstate_t  *ws = state;
+
+    agw_buf_free(&ws->delta);
+    agw_buf_free(&ws->text);
+    agw_buf_free(&ws->call);
+    agw_buf_free(&ws->parts);
+    agw_buf_free(&ws->items);
+    agw_buf_free(&ws->scratch);
+}
+
+
+/* Reading a Responses provider's stream */
+
+/* What one event holds, as far as a reader of it needs. */
+typedef struct {
+    agw_str_t        type;
+    agw_str_t        delta;
+    agw_str_t        arguments;
+    agw_str_t        item_type;
+    agw_str_t        item_call_id;
+    agw_str_t        item_name;
+    agw_str_t        item_args;
+    agw_str_t        part_type;
+    agw_response_t  *res;
+    agw_error_t      error;         /* an error event's, response.failed's */
+} agw_rsp_event_t;
+
+
+static int
+agw_rsp_event_item(agw_jr_t *r, agw_rsp_event_t *e)
+{
+    int         rc;
+    agw_str_t   key, *dst;
+
+    if (agw_jr_object(r) != 0) {
+        return -1;
+    }
+
+    while ((rc = agw_jr_member(r, &key)) == 1) {
+        dst = NULL;
+
+        if (agw_str_is(&key, "type")) {
+            dst = &e->item_type;
+        } else if (agw_str_is(&key, "call_id")) {
+            dst = &e->item_call_id;
+        } else if (agw_str_is(&key, "name")) {
+            dst = &e->item_name;
+        } else if (agw_str_is(&key, "arguments")) {
+            dst = &e->item_args;
+        }
+
+        if (dst != NULL && agw_jr_peek(r) == AGW_JR_STRING) {
+            rc = agw_jr_string(r, dst);
+        } else {
+            rc = agw_jr_value(r, NULL);
+        }
+
+        if (rc != 0) {
+            return -1;
+        }
+    }
+
+    return rc;
+}
+
+
+/* The event's data, in one pass; 0, -1 not JSON, -2 out of memory. */
+static int
+agw_rsp_event_read(agw_xstream_t *s, const agw_sse_event_t *ev,
+    agw_rsp_event_t *e)
+{
+    int         rc;
+    agw_jr_t    r;
+    agw_str_t   key, code, message;
+
+    memset(e, 0, sizeof(*e));
+    code = agw_rsp_unset;
+    message = agw_rsp_unset;
+
+    agw_jr_init(&r, ev->data, ev->data_len);
+
+    if (agw_jr_object(&r) != 0) {
+        return -1;
+    }
+
+    while ((rc = agw_jr_member(&r, &key)) == 1) {
+        if (agw_str_is(&key, "type") && agw_jr_peek(&r) == AGW_JR_STRING) {
+            rc = agw_jr_string(&r, &e->type);
+
+        } else if (agw_str_is(&key, "delta")
+                   && agw_jr_peek(&r) == AGW_JR_STRING)
+        {
+            rc = agw_jr_string(&r, &e->delta);
+
+        } else if (agw_str_is(&key, "arguments")
+                   && agw_jr_peek(&r) == AGW_JR_STRING)
+        {
+            rc = agw_jr_string(&r, &e->arguments);
+
+        } else if (agw_str_is(&key, "item")
+                   && agw_jr_peek(&r) == AGW_JR_OBJECT)
+        {
+            rc = agw_rsp_event_item(&r, e);
+
+        } else if (agw_str_is(&key, "part")
+                   && agw_jr_peek(&r) == AGW_JR_OBJECT)
+        {
+            agw_rsp_event_t  part;
+
+            memset(&part, 0, sizeof(part));
+            rc = agw_rsp_event_item(&r, &part);
+            e->part_type = part.item_type;
+
+        } else if (agw_str_is(&key, "response")
+                   && agw_jr_peek(&r) == AGW_JR_OBJECT)
+        {
+            e->res = agw_arena_calloc(s->arena, sizeof(agw_response_t));
+            if (e->res == NULL) {
+                return -2;
+            }
+
+            e->res->created = -1;
+            agw_usage_init(&e->res->usage);
+
+            rc = agw_rsp_read_response_object(&r, s->arena, e->res,
+                                              &e->error);
+            if (rc == -2) {
+                return -2;
+            }
+
+        } else if (agw_str_is(&key, "error")
+                   && agw_jr_peek(&r) == AGW_JR_OBJECT)
+        {
+            rc = agw_rsp_read_error_object(&r, &e->error);
+
+        } else if (agw_str_is(&key, "code")
+                   && agw_jr_peek(&r) == AGW_JR_STRING)
+        {
+            rc = agw_jr_string(&r, &code);
+
+        } else if (agw_str_is(&key, "message")
+                   && agw_jr_peek(&r) == AGW_JR_STRING)
+        {
+            rc = agw_jr_string(&r, &message);
+
+        } else {
+            rc = agw_jr_value(&r, NULL);
+        }
+
+        if (rc != 0) {
+            return -1;
+        }
+    }
+
+    if (rc < 0 || agw_jr_end(&r) != 0) {
+        return -1;
+    }
+
+    if (!agw_str_set(&e->type) && ev->event_len) {
+        e->type = agw_str_bytes(ev->event, ev->event_len);
+    }
+
+    /* the reference's error event: code and message at the top level */
+    if (e->error.message[0] == '\0' && agw_str_set(&message)) {
+        agw_rsp_error_from(&e->error, &code, NULL, &message);
+    }
+
+    return 0;
+}
+
+
+/*
+ * The "delta" of a delta event (text, refusal, summary, arguments), the
+ * event validated whole: 0; 1 when the event is another one after all
+ * (its "type" says so, or it has no delta); -1 not JSON.
+ */
+static int
+agw_rsp_delta_event(const agw_sse_event_t *ev, agw_str_t *delta)
+{
+    int        rc;
+    agw_jr_t   r;
+    agw_str_t  key, type;
+
+    *delta = agw_rsp_unset;
+    type = agw_rsp_unset;
+
+    agw_jr_init(&r, ev->data, ev->data_len);
+
+    if (agw_jr_object(&r) != 0) {
+        return -1;
+    }
+
+    while ((rc = agw_jr_member(&r, &key)) == 1) {
+        if (key.len == 5 && agw_str_is(&key, "delta")
+            && agw_jr_peek(&r) == AGW_JR_STRING)
+        {
+            rc = agw_jr_string(&r, delta);
+
+        } else if (key.len == 4 && agw_str_is(&key, "type")
+                   && agw_jr_peek(&r) == AGW_JR_STRING)
+        {
+            rc = agw_jr_string(&r, &type);
+
+        } else {
+            rc = agw_jr_value(&r, NULL);
+        }
+
+        if (rc != 0) {
+            return -1;
+        }
+    }
+
+    if (rc < 0 || agw_jr_end(&r) != 0) {
+        return -1;
+    }
+
+    if (!agw_str_set(delta)
+        || (agw_str_set(&type)
+            && !agw_str_eq(&type, ev->event, ev->event_len))
+        || (ev->event_len == 29
+            && memcmp(ev->event, "response.reasoning_text.delta", 29) == 0))
+    {
+        return 1;
+    }
+
+    return 0;
+}
+
+
+static int
+agw_rsp_rstep(agw_xstream_t *s, agw_step_type_t type, uint32_t index)
+{
+    agw_step_t  step;
+
+    memset(&step, 0, sizeof(step));
+    step.type = type;
+    step.index = index;
+    step.created = -1;
+
+    return agw_stream_step(s, &step);
+}
+
+
+static int
+agw_rsp_rstop(agw_xstream_t *s, agw_rsp_rstate_t *rs)
+{
+    if (!rs->open) {
+        return 0;
+    }
+
+    rs->open = 0;
+    return agw_rsp_rstep(s, AGW_STEP_BLOCK_STOP, rs->index - 1);
+}
+
+
+static int
+agw_rsp_rstart(agw_xstream_t *s, agw_rsp_rstate_t *rs, agw_part_type_t type,
+    const agw_rsp_event_t *e)
+{
+    agw_step_t   step;
+    agw_part_t  *p;
+
+    if (agw_rsp_rstop(s, rs) != 0) {
+        return -1;
+    }
+
+    p = agw_arena_calloc(s->arena, sizeof(agw_part_t));
+    if (p == NULL) {
+        return -1;
+    }
+
+    p->type = type;
+
+    if (type == AGW_PART_TOOL_CALL) {
+        p->id = e->item_call_id;
+        p->name = e->item_name;
+        p->args_string = 1;
+        rs->tool_calls = 1;
+    }
+
+    memset(&step, 0, sizeof(step));
+    step.type = AGW_STEP_BLOCK_START;
+    step.index = rs->index++;
+    step.part = p;
+    step.created = -1;
+
+    rs->open = (uint8_t) type;
+    rs->got_delta = 0;
+
+    return agw_stream_step(s, &step);
+}
+
+
+static int
+agw_rsp_rdelta(agw_xstream_t *s, agw_rsp_rstate_t *rs, const agw_str_t *text)
+{
+    agw_step_t  step;
+
+    if (!rs->open || !agw_str_set(text) || text->len == 0) {
+        return 0;
+    }
+
+    memset(&step, 0, sizeof(step));
+    step.type = AGW_STEP_DELTA;
+    step.index = rs->index - 1;
+    step.text = *text;
+    step.created = -1;
+    rs->got_delta = 1;
+
+    return agw_stream_step(s, &step);
+}
+
+
+static int
+agw_rsp_rstarted(agw_xstream_t *s, agw_rsp_rstate_t *rs,
+    const agw_response_t *res)
+{
+    agw_step_t  step;
+
+    if (rs->started) {
+        return 0;
+    }
+
+    rs->started = 1;
+
+    memset(&step, 0, sizeof(step));
+    step.type = AGW_STEP_START;
+    step.created = -1;
+
+    if (res != NULL) {
+        step.id = res->id;
+        step.model = res->model;
+        step.created = res->created;
+        step.usage = &res->usage;
+    }
+
+    return agw_stream_step(s, &step);
+}
+
+
+/* response.completed, .incomplete: usage, finish, end. */
+static int
+agw_rsp_rend(agw_xstream_t *s, agw_rsp_rstate_t *rs,
+    const agw_response_t *res)
+{
+    agw_step_t  step;
+
+    if (agw_rsp_rstop(s, rs) != 0 || agw_rsp_rstarted(s, rs, res) != 0) {
+        return -1;
+    }
+
+    rs->ended = 1;
+
+    memset(&step, 0, sizeof(step));
+    step.created = -1;
+
+    if (res != NULL) {
+        step.type = AGW_STEP_USAGE;
+        step.usage = &res->usage;
+
+        if (agw_stream_step(s, &step) != 0) {
+            return -1;
+        }
+
+        step.finish = res->finish;
+    } else {
+        step.finish = AGW_FINISH_STOP;
+    }
+
+    if (step.finish == AGW_FINISH_STOP && rs->tool_calls) {
+        step.finish = AGW_FINISH_TOOL_CALLS;
+    }
+
+    step.type = AGW_STEP_FINISH;
+    step.usage = NULL;
+
+    if (agw_stream_step(s, &step) != 0) {
+        return -1;
+    }
+
+    return agw_rsp_rstep(s, AGW_STEP_END, 0);
+}
+
+
+static int
+agw_rsp_rerror(agw_xstream_t *s, agw_rsp_rstate_t *rs, agw_rsp_event_t *e)
+{
+    agw_step_t  step;
+
+    rs->ended = 1;
+
+    if (e->error.cls == AGW_ERR_NONE) {
+        e->error.cls = AGW_ERR_SERVER;
+    }
+
+    e->error.status = agw_error_status(e->error.cls);
+
+    if (e->error.message[0] == '\0') {
+        agw_error_set(&e->error, e->error.cls, 0, e->error.code,
+                      "the responses upstream reported an error mid-stream");
+    }
+
+    memset(&step, 0, sizeof(step));
+    step.type = AGW_STEP_ERROR;
+    step.created = -1;
+    step.error = &e->error;
+
+    return agw_stream_step(s, &step);
+}
+
+
+#define agw_rsp_type_is(e, lit)  agw_str_is(&(e)->type, "response." lit)
+
+
+int
+agw_rsp_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
+{
+    int                rc;
+    agw_error_t       *slot;
+    agw_rsp_event_t    e;
+    agw_rsp_rstate_t  *rs = s->rstate;
+
+    if (rs->ended) {
+        return 0;
+    }
+
+    /*
+     * A delta named in its "event:" line (OpenAI names every event so):
+     * nearly every event of a stream, read for its "delta" alone.
+     */
+    if (ev->event_len > 15 && rs->open
+        && memcmp(ev->event + ev->event_len - 6, ".delta", 6) == 0
+        && memcmp(ev->event, "response.", 9) == 0)
+    {
+        rc = agw_rsp_delta_event(ev, &e.delta);
+
+        if (rc == 0) {
+            return agw_rsp_rdelta(s, rs, &e.delta);
+        }
+
+        if (rc < 0) {
+            goto bad;
+        }
+    }
+
+    rc = agw_rsp_event_read(s, ev, &e);
+
+    if (rc == -2) {
+        return -1;
+    }
+
+    if (rc != 0) {
+    bad:
+        slot = agw_stream_error_slot(s);
+        if (slot != NULL) {
+            agw_error_set(slot, AGW_ERR_BAD_GATEWAY, 0,
+                          "invalid_upstream_body", "the responses upstream "
+                          "sent an event that is not JSON");
+        }
+        return -1;
+    }
+
+    /* the deltas first: nearly every event is one */
+    if (agw_rsp_type_is(&e, "output_text.delta")
+        || agw_rsp_type_is(&e, "refusal.delta")
+        || agw_rsp_type_is(&e, "reasoning_summary_text.delta")
+        || agw_rsp_type_is(&e, "function_call_arguments.delta"))
+    {
+        return agw_rsp_rdelta(s, rs, &e.delta);
+    }
+
+    if (agw_rsp_type_is(&e, "reasoning_text.delta")) {
+        if (rs->open != AGW_PART_THINKING
+            && agw_rsp_rstart(s, rs, AGW_PART_THINKING, &e) != 0)
+        {
+            return -1;
+        }
+
+        return agw_rsp_rdelta(s, rs, &e.delta);
+    }
+
+    if (agw_rsp_type_is(&e, "created") || agw_rsp_type_is(&e, "in_progress")
+        || agw_rsp_type_is(&e, "queued"))
+    {
+        return agw_rsp_rstarted(s, rs, e.res);
+    }
+
+    if (agw_rsp_rstarted(s, rs, NULL) != 0) {
+        return -1;
+    }
+
+    if (agw_rsp_type_is(&e, "output_item.added")) {
+        if (!agw_str_is(&e.item_type, "function_call")) {
+            return 0;
+        }
+
+        if (agw_rsp_rstart(s, rs, AGW_PART_TOOL_CALL, &e) != 0) {
+            return -1;
+        }
+
+        return agw_rsp_rdelta(s, rs, &e.item_args);
+    }
+
+    if (agw_rsp_type_is(&e, "content_part.added")) {
+        return agw_rsp_rstart(s, rs, agw_str_is(&e.part_type, "refusal")
+                                     ? AGW_PART_REFUSAL : AGW_PART_TEXT, &e);
+    }
+
+    if (agw_rsp_type_is(&e, "reasoning_summary_part.added")) {
+        return agw_rsp_rstart(s, rs, AGW_PART_THINKING, &e);
+    }
+
+    if (agw_rsp_type_is(&e, "content_part.done")
+        || agw_rsp_type_is(&e, "reasoning_summary_part.done")
+        || agw_rsp_type_is(&e, "reasoning_text.done"))
+    {
+        return agw_rsp_rstop(s, rs);
+    }
+
+    if (agw_rsp_type_is(&e, "function_call_arguments.done")) {
+        if (rs->open == AGW_PART_TOOL_CALL && !rs->got_delta) {
+            return agw_rsp_rdelta(s, rs, &e.arguments);
+        }
+        return 0;
+    }
+
+    if (agw_rsp_type_is(&e, "output_item.done")) {
+        if (rs->open == AGW_PART_TOOL_CALL && !rs->got_delta
+            && agw_rsp_rdelta(s, rs, &e.item_args) != 0)
+        {
+            return -1;
+        }
+
+        return agw_rsp_rstop(s, rs);
+    }
+
+    if (agw_rsp_type_is(&e, "completed") || agw_rsp_type_is(&e, "incomplete"))
+    {
+        return agw_rsp_rend(s, rs, e.res);
+    }
+
+    if (agw_rsp_type_is(&e, "failed") || agw_str_is(&e.type, "error")) {
+        if (agw_rsp_rstop(s, rs) != 0) {
+            return -1;
+        }
+
+        return agw_rsp_rerror(s, rs, &e);
+    }
+
+    /* hosted tools' progress, annotations, audio...: nothing to say */
+    return 0;
+}
+
+
+void
+agw_rsp_free_read_state(void *state)
+{
+    (void) state;
+}

@@ -1,0 +1,123 @@
+/*
+ * libFuzzer target: the engine's OpenAI Chat request reader, writer and
+ * same-dialect rewrite.  Byte 0 picks the writer's options; the rest is
+ * the body.  Properties: the reader takes a body only if jansson does;
+ * what it takes the writer writes as valid JSON that the reader takes
+ * again, and writes again to the same bytes (a round trip keeps the
+ * form); the rewrite takes exactly the JSON objects and writes valid JSON
+ * with the upstream model.  Anything else aborts with the input.
+ */
+
+#include <jansson.h>
+
+#include "agw_codec.h"
+#include "agw_arena.h"
+#include "fuzz_util.h"
+#include "../unit/x_openai.h"     /* the engine driver's stand-ins */
+
+
+static void
+fuzz_die(const char *what, const char *body, size_t len, const agw_buf_t *o)
+{
+    fprintf(stderr, "%s\n--- input:\n%.*s\n--- output:\n%.*s\n", what,
+            (int) len, body, (int) o->len, o->data ? o->data : "");
+    abort();
+}
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    int                 rc, is_obj;
+    json_t             *j;
+    agw_buf_t           o1 = AGW_BUF_INIT, o2 = AGW_BUF_INIT;
+    agw_arena_t         a;
+    agw_error_t         err;
+    const char         *body;
+    agw_request_t       req;
+    agw_request_ctx_t   o;
+    const agw_codec_t  *c = &agw_openai_codec;
+
+    if (size < 1) {
+        return 0;
+    }
+
+    memset(&o, 0, sizeof(o));
+    o.stream = data[0] & 1;
+    if (data[0] & 2) {
+        o.model = (agw_str_t) agw_str_lit("fuzz \"model\"\n");
+    }
+
+    body = (const char *) data + 1;
+    size--;
+
+    j = json_loadb(body, size, JSON_DECODE_ANY, NULL);
+    is_obj = json_is_object(j);
+    json_decref(j);
+
+    agw_arena_init(&a, NULL, 0, 0);
+    memset(&err, 0, sizeof(err));
+
+    rc = c->read_request(body, size, &a, &req, &err);
+
+    if (rc == 0 && !is_obj) {
+        fuzz_die("read a body jansson refuses", body, size, &o1);
+    }
+
+    if (rc == 0) {
+        if (c->write_request(&req, &o, &o1, &err) != 0) {
+            if (err.cls == AGW_ERR_NONE) {
+                fuzz_die("writer failed", body, size, &o1);
+            }
+            goto done;
+        }
+
+        j = json_loadb(o1.data, o1.len, 0, NULL);
+        if (j == NULL) {
+            fuzz_die("wrote invalid JSON", body, size, &o1);
+        }
+        json_decref(j);
+
+        o.stream = req.stream;
+        agw_buf_reset(&o1);
+
+        if (c->write_request(&req, &o, &o1, &err) != 0
+            || c->read_request(o1.data, o1.len, &a, &req, &err) != 0
+            || c->write_request(&req, &o, &o2, &err) != 0)
+        {
+            fuzz_die("its own output not taken back", body, size, &o1);
+        }
+
+        if (o1.len != o2.len || memcmp(o1.data, o2.data, o1.len) != 0) {
+            fuzz_die("round trip changed the form", body, size, &o2);
+        }
+    }
+
+    agw_buf_reset(&o1);
+    memset(&err, 0, sizeof(err));
+
+    rc = c->rewrite_request(body, size, &o, &o1, &err);
+
+    if ((rc == 0) != is_obj) {
+        fuzz_die("rewrite disagrees with jansson", body, size, &o1);
+    }
+
+    if (rc == 0) {
+        j = json_loadb(o1.data, o1.len, 0, NULL);
+        if (!json_is_object(j)
+            || (agw_str_set(&o.model)
+                && !json_is_string(json_object_get(j, "model"))))
+        {
+            fuzz_die("rewrite wrote invalid JSON", body, size, &o1);
+        }
+        json_decref(j);
+    }
+
+done:
+
+    agw_buf_free(&o1);
+    agw_buf_free(&o2);
+    agw_arena_free(&a);
+
+    return 0;
+}

@@ -1,0 +1,243 @@
+/*
+ * libFuzzer target: the engine's OpenAI Chat stream reader and writer,
+ * and the same-dialect stream rewrite.  The first FUZZ_HEADER bytes steer
+ * (include_usage, the split's seed); the rest is the provider's SSE.
+ * Properties: the steps form a well-formed sequence (START first, blocks
+ * opened in index order, one at a time, deltas to the open block only,
+ * none open at the finish); every event the OpenAI writer and the rewrite
+ * write is a data line of valid JSON or [DONE]; the steps are the same
+ * whatever the split of the bytes.
+ */
+
+#include <jansson.h>
+
+#include "agw_codec.h"
+#include "agw_arena.h"
+#include "fuzz_util.h"
+#include "../unit/x_openai.h"     /* the engine driver's stand-ins */
+
+
+typedef struct {
+    int        open;
+    int        next;
+    int        started;
+    agw_buf_t  log;             /* the steps, for the split comparison */
+} check_t;
+
+
+static int
+check_step(agw_xstream_t *s, const agw_step_t *st)
+{
+    check_t  *c = s->wstate;
+
+    if (!c->started && st->type != AGW_STEP_START) {
+        abort();
+    }
+
+    switch (st->type) {
+    case AGW_STEP_START:
+        if (c->started) {
+            abort();
+        }
+        c->started = 1;
+        break;
+    case AGW_STEP_BLOCK_START:
+        if (c->open != -1 || (int) st->index != c->next || st->part == NULL) {
+            abort();
+        }
+        c->open = c->next++;
+        break;
+    case AGW_STEP_DELTA:
+    case AGW_STEP_SIGNATURE:
+        if ((int) st->index != c->open) {
+            abort();
+        }
+        break;
+    case AGW_STEP_BLOCK_STOP:
+        if ((int) st->index != c->open) {
+            abort();
+        }
+        c->open = -1;
+        break;
+    case AGW_STEP_FINISH:
+        if (c->open != -1) {
+            abort();
+        }
+        break;
+    default:
+        break;
+    }
+
+    (void) agw_buf_printf(&c->log, "%d %u %.*s|", st->type, st->index,
+                          (int) st->text.len,
+                          st->text.data ? st->text.data : "");
+    return 0;
+}
+
+
+static agw_codec_t  check_codec;
+
+
+typedef struct {
+    agw_xstream_t  s;
+    agw_arena_t    arena;
+    int            rewrite;
+    int            rc;
+} run_t;
+
+
+static int
+run_event(void *ud, const agw_sse_event_t *ev)
+{
+    run_t  *r = ud;
+
+    if (r->rc != 0) {
+        return 0;
+    }
+
+    r->rc = r->rewrite ? r->s.reader->rewrite_event(&r->s, ev)
+                       : r->s.reader->read_event(&r->s, ev);
+    agw_arena_free(&r->arena);
+
+    return 0;
+}
+
+
+static void
+run(const agw_codec_t *writer, int rewrite, int include_usage,
+    const uint8_t *d, size_t len, uint32_t seed, void *wstate, agw_buf_t *out)
+{
+    size_t             i, n;
+    uint32_t           st = seed;
+    run_t              r;
+    agw_sse_parser_t   sse;
+
+    memset(&r, 0, sizeof(r));
+    r.s.reader = &agw_openai_codec;
+    r.s.writer = writer;
+    r.s.rstate = calloc(1, agw_openai_codec.read_state_size);
+    r.s.wstate = wstate;
+    r.s.arena = &r.arena;
+    r.s.opts.model = (agw_str_t) agw_str_lit("fuzz-model");
+    r.s.opts.include_usage = include_usage;
+    r.rewrite = rewrite;
+    agw_usage_init(&r.s.usage);
+    agw_jw_init(&r.s.w, out);
+    agw_arena_init(&r.arena, NULL, 0, 0);
+    agw_sse_init(&sse, 1 << 20);
+
+    for (i = 0; i < len; i += n) {
+        n = seed ? fuzz_piece(&st, len - i) : len - i;
+        if (agw_sse_feed(&sse, (const char *) d + i, n, run_event, &r) < 0) {
+            break;
+        }
+    }
+
+    if (!rewrite && writer != &check_codec) {
+        if (r.rc == 0 && r.s.provider_done) {
+            (void) writer->write_end(&r.s);
+        } else if (r.s.error != NULL) {
+            (void) writer->write_stream_error(&r.s, r.s.error);
+        }
+    }
+
+    agw_openai_codec.free_read_state(r.s.rstate);
+    free(r.s.rstate);
+    free(r.s.error);
+    agw_sse_free(&sse);
+    agw_arena_free(&r.arena);
+}
+
+
+/* Every event: "data: " valid JSON or [DONE], then a blank line (an
+ * event name line allowed before it). */
+static void
+check_out(const agw_buf_t *out, const uint8_t *d, size_t len)
+{
+    json_t      *j;
+    const char  *p, *e, *end;
+
+    if (out->len == 0) {
+        return;
+    }
+
+    end = out->data + out->len;
+
+    for (p = out->data; p != NULL && p < end; p = e + 2) {
+        e = strstr(p, "\n\n");
+        if (e == NULL) {
+            abort();
+        }
+
+        if (strncmp(p, "event: ", 7) == 0) {
+            p = memchr(p, '\n', (size_t) (e - p)) + 1;
+        }
+
+        if (strncmp(p, "data: ", 6) != 0) {
+            abort();
+        }
+
+        if (e - p == 12 && memcmp(p + 6, "[DONE]", 6) == 0) {
+            continue;
+        }
+
+        j = json_loadb(p + 6, (size_t) (e - p - 6), 0, NULL);
+        if (j == NULL) {
+            fprintf(stderr, "bad event: %.*s\n", (int) (e - p), p);
+            abort();
+        }
+        json_decref(j);
+    }
+}
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    int        include_usage;
+    uint32_t   seed;
+    check_t    c1, c2;
+    agw_buf_t  out = AGW_BUF_INIT;
+    void      *ws;
+
+    if (size < FUZZ_HEADER) {
+        return 0;
+    }
+
+    include_usage = data[0] & 1;
+    seed = (uint32_t) data[1] | (uint32_t) data[2] << 8 | 1;
+    data += FUZZ_HEADER;
+    size -= FUZZ_HEADER;
+
+    check_codec.write_step = check_step;
+
+    memset(&c1, 0, sizeof(c1));
+    memset(&c2, 0, sizeof(c2));
+    c1.open = c2.open = -1;
+
+    run(&check_codec, 0, include_usage, data, size, 0, &c1, &out);
+    run(&check_codec, 0, include_usage, data, size, seed, &c2, &out);
+
+    if (c1.log.len != c2.log.len
+        || (c1.log.len && memcmp(c1.log.data, c2.log.data, c1.log.len) != 0))
+    {
+        fuzz_differ("steps differ with the split", &c1.log, &c2.log);
+    }
+
+    agw_buf_free(&c1.log);
+    agw_buf_free(&c2.log);
+
+    ws = calloc(1, agw_openai_codec.write_state_size);
+    agw_buf_reset(&out);
+    run(&agw_openai_codec, 0, include_usage, data, size, seed, ws, &out);
+    check_out(&out, data, size);
+    agw_openai_codec.free_write_state(ws);
+    free(ws);
+
+    agw_buf_reset(&out);
+    run(&agw_openai_codec, 1, include_usage, data, size, seed, NULL, &out);
+    check_out(&out, data, size);
+
+    agw_buf_free(&out);
+    return 0;
+}

@@ -1,0 +1,443 @@
+/*
+ * The engine's Anthropic codec against the first translator (the oracle),
+ * for every pair with another dialect whose codec is linked in: Anthropic
+ * clients of other providers and other clients of Anthropic providers,
+ * requests, whole answers and streams, on every fixture.  The two must
+ * give the same JSON (stream events compared one by one, as JSON), or
+ * both refuse; where the engine is meant to differ the case is named in
+ * known_difference() with its reason (docs/translation-anthropic.md).
+ */
+
+#include "x_anthropic.h"
+#include "fixtures.h"
+#include "agw_sse.h"
+#include "agw_translate.h"
+
+/* the other dialects' codecs, when their branch is merged */
+#pragma weak agw_openai_codec
+#pragma weak agw_gemini_codec
+#pragma weak agw_responses_codec
+
+
+static const agw_codec_t *
+codec_of(agw_dialect_t d)
+{
+    switch (d) {
+    case AGW_DIALECT_OPENAI:
+        return &agw_openai_codec;
+    case AGW_DIALECT_GEMINI:
+        return &agw_gemini_codec;
+    case AGW_DIALECT_RESPONSES:
+        return &agw_responses_codec;
+    default:
+        return &agw_anthropic_codec;
+    }
+}
+
+
+static const char  *dir_of[] = {
+    "openai-chat", "anthropic-messages", "gemini", "openai-responses"
+};
+
+
+/* Fixtures of a dialect whose names start with prefix and end with
+ * suffix, one at a time: the next name into name, 0 at the end. */
+static int
+next_fixture(agw_dialect_t d, const char *prefix, const char *suffix,
+    size_t *i, char *name, size_t size)
+{
+    FILE        *p;
+    char         cmd[256], line[256];
+    size_t       n;
+
+    snprintf(cmd, sizeof(cmd), "ls t/fixtures/%s", dir_of[d]);
+    p = popen(cmd, "r");
+    if (p == NULL) {
+        return 0;
+    }
+
+    for (n = 0; fgets(line, sizeof(line), p) != NULL; ) {
+        line[strcspn(line, "\n")] = '\0';
+        if (strncmp(line, prefix, strlen(prefix)) != 0
+            || strlen(line) < strlen(suffix)
+            || strcmp(line + strlen(line) - strlen(suffix), suffix) != 0)
+        {
+            continue;
+        }
+        if (n++ == *i) {
+            snprintf(name, size, "%s/%s", dir_of[d], line);
+            (*i)++;
+            pclose(p);
+            return 1;
+        }
+    }
+
+    pclose(p);
+    return 0;
+}
+
+
+/*
+ * Where the engine is meant to differ from the old path, the old answer
+ * is brought to what the engine says, and why is written here.
+ */
+static void
+known_difference(json_t *old, json_t *new)
+{
+    /* a Gemini client of an answer with no id and no usage: the old path
+     * made up an empty responseId and zero counts, the Gemini writer
+     * leaves out what the provider did not say (translation-gemini.md) */
+    if (json_object_get(old, "candidates") != NULL
+        && json_object_get(new, "usageMetadata") == NULL
+        && json_object_get(new, "responseId") == NULL)
+    {
+        json_object_del(old, "usageMetadata");
+        json_object_del(old, "responseId");
+    }
+}
+
+
+static void
+compare(int rc_old, const agw_buf_t *old, int rc_new, const agw_buf_t *new,
+    const char *what)
+{
+    json_t    *jo, *jn;
+    char      *s;
+    agw_buf_t  o = AGW_BUF_INIT;
+
+    if (rc_old != 0 || rc_new != 0) {
+        ok(rc_old != 0 && rc_new != 0, "%s: both refuse, or neither", what);
+        if (rc_old == 0 || rc_new == 0) {
+            tap_diag("old rc %d, new rc %d", rc_old, rc_new);
+        }
+        return;
+    }
+
+    jo = json_loadb(old->data, old->len, 0, NULL);
+    jn = json_loadb(new->data, new->len, 0, NULL);
+    if (jo != NULL && jn != NULL) {
+        known_difference(jo, jn);
+    }
+    s = jo ? json_dumps(jo, JSON_COMPACT) : NULL;
+
+    agw_buf_append_str(&o, s ? s : "(old output not JSON)");
+    agw_buf_append(&o, "", 1);
+    x_json_is(new->data, new->len, o.data, what);
+
+    free(s);
+    json_decref(jo);
+    json_decref(jn);
+    agw_buf_free(&o);
+}
+
+
+static void
+diff_requests(agw_dialect_t client, agw_dialect_t provider)
+{
+    int                 rc_old, rc_new;
+    char                name[256], *body;
+    size_t              i, len;
+    agw_buf_t           old = AGW_BUF_INIT, new = AGW_BUF_INIT;
+    agw_arena_t         a;
+    agw_error_t         err;
+    agw_request_t       req;
+    agw_request_opts_t  oo = { "up-model", 0, 0 };
+    agw_request_ctx_t   no = {
+        { "up-model", 8, AGW_STR_BYTES, 0 }, 0, 0, client
+    };
+
+    for (i = 0; next_fixture(client, "request-", ".json", &i, name,
+                             sizeof(name)); )
+    {
+        body = fixture_read(name, &len);
+        if (body == NULL) {
+            continue;
+        }
+
+        old.len = 0;
+        new.len = 0;
+
+        memset(&err, 0, sizeof(err));
+        rc_old = agw_translate_request_body(client, provider, body, len, &oo,
+                                            &old, &err);
+
+        memset(&err, 0, sizeof(err));
+        agw_arena_init(&a, NULL, 0, 0);
+        rc_new = codec_of(client)->read_request(body, len, &a, &req, &err);
+        if (rc_new == 0) {
+            rc_new = codec_of(provider)->write_request(&req, &no, &new,
+                                                       &err);
+        }
+        agw_arena_free(&a);
+
+        compare(rc_old, &old, rc_new, &new, name);
+
+        free(body);
+    }
+
+    agw_buf_free(&old);
+    agw_buf_free(&new);
+}
+
+
+static void
+diff_answers(agw_dialect_t provider, agw_dialect_t client)
+{
+    int                  rc_old, rc_new;
+    char                 name[256], *body;
+    size_t               i, len;
+    agw_buf_t            old = AGW_BUF_INIT, new = AGW_BUF_INIT;
+    agw_usage_t          uo;
+    agw_arena_t          a;
+    agw_error_t          err;
+    agw_response_t       res;
+    agw_response_opts_t  oo = { "client-model" };
+    agw_answer_ctx_t     no = {
+        { "client-model", 12, AGW_STR_BYTES, 0 }, 0, 0, provider
+    };
+
+    for (i = 0; next_fixture(provider, "response-", ".json", &i, name,
+                             sizeof(name)); )
+    {
+        body = fixture_read(name, &len);
+        if (body == NULL) {
+            continue;
+        }
+
+        old.len = 0;
+        new.len = 0;
+
+        memset(&err, 0, sizeof(err));
+        rc_old = agw_translate_response(provider, client, body, len, &oo,
+                                        &old, &uo, &err);
+
+        memset(&err, 0, sizeof(err));
+        agw_arena_init(&a, NULL, 0, 0);
+        rc_new = codec_of(provider)->read_response(body, len, &a, &res,
+                                                   &err);
+        if (rc_new == 0) {
+            rc_new = codec_of(client)->write_response(&res, &no, &new, &err);
+        }
+
+        compare(rc_old, &old, rc_new, &new, name);
+
+        if (rc_old == 0 && rc_new == 0) {
+            ok(uo.input == res.usage.input && uo.output == res.usage.output
+               && uo.cache_read == res.usage.cache_read,
+               "%s: the old path's usage", name);
+        }
+
+        agw_arena_free(&a);
+        free(body);
+    }
+
+    agw_buf_free(&old);
+    agw_buf_free(&new);
+}
+
+
+/* A stream's events, each "name \x1f data \x1e", the data as sorted
+ * compact JSON when it is JSON. */
+/*
+ * A Gemini provider's usage comes in its first chunk after its parts;
+ * the Gemini reader gives it with a USAGE step after the first block's
+ * start, so message_start says no input yet where the old path had
+ * folded the whole chunk first (the final message_delta has it either
+ * way).  Compared without message_start's usage until the Gemini reader
+ * puts it in its START step.
+ */
+static int  drop_start_usage;
+
+
+static int
+collect(void *ud, const agw_sse_event_t *ev)
+{
+    agw_buf_t  *b = ud;
+    json_t     *j;
+    char       *s;
+
+    agw_buf_append(b, ev->event, ev->event_len);
+    agw_buf_append(b, "\x1f", 1);
+
+    j = json_loadb(ev->data, ev->data_len, 0, NULL);
+    if (drop_start_usage && ev->event_len == 13
+        && memcmp(ev->event, "message_start", 13) == 0)
+    {
+        json_object_del(json_object_get(j, "message"), "usage");
+    }
+    s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    if (s != NULL) {
+        agw_buf_append_str(b, s);
+    } else {
+        agw_buf_append(b, ev->data, ev->data_len);
+    }
+    free(s);
+    json_decref(j);
+
+    agw_buf_append(b, "\x1e\n", 2);
+
+    return 0;
+}
+
+
+static void
+events_of(const char *p, size_t len, agw_buf_t *out)
+{
+    agw_sse_parser_t  sse;
+
+    agw_sse_init(&sse, 0);
+    agw_sse_feed(&sse, p, len, collect, out);
+    agw_sse_feed(&sse, "\n\n", 2, collect, out);
+    agw_sse_free(&sse);
+    agw_buf_append(out, "", 1);
+}
+
+
+typedef struct {
+    agw_xstream_t   s;
+    agw_arena_t     arena;
+    int             rc;
+} xs_t;
+
+
+static int
+on_event(void *ud, const agw_sse_event_t *ev)
+{
+    xs_t  *t = ud;
+
+    if (t->rc == 0 && !t->s.client_done) {
+        t->rc = t->s.reader->read_event(&t->s, ev);
+        agw_arena_free(&t->arena);
+    }
+
+    return 0;
+}
+
+
+static void
+diff_streams(agw_dialect_t provider, agw_dialect_t client)
+{
+    char               name[256], *body;
+    size_t             i, len;
+    agw_buf_t          old = AGW_BUF_INIT, new = AGW_BUF_INIT;
+    agw_buf_t          eo = AGW_BUF_INIT, en = AGW_BUF_INIT;
+    agw_error_t        cut;
+    agw_stream_t      *s;
+    agw_sse_parser_t   sse;
+    agw_stream_opts_t  oo = { "client-model", 0, 0 };
+    xs_t               t;
+
+    if (client == AGW_DIALECT_GEMINI) {
+        /* the Gemini writer sends a call when its block stops and the
+         * finish in a chunk of its own, where the old path held both for
+         * one chunk: its own differential tests compare those */
+        return;
+    }
+
+    drop_start_usage = (provider == AGW_DIALECT_GEMINI);
+
+    for (i = 0; next_fixture(provider, "stream-", ".sse", &i, name,
+                             sizeof(name)); )
+    {
+        body = fixture_read(name, &len);
+        if (body == NULL) {
+            continue;
+        }
+
+        old.len = 0;
+        new.len = 0;
+        eo.len = 0;
+        en.len = 0;
+
+        s = agw_stream_new(provider, client, &oo);
+        agw_stream_feed(s, body, len, &old);
+        agw_stream_feed(s, "\n\n", 2, &old);
+        agw_stream_finish(s, 1, &old);
+        agw_stream_free(s);
+
+        memset(&t, 0, sizeof(t));
+        t.s.reader = codec_of(provider);
+        t.s.writer = codec_of(client);
+        t.s.rstate = calloc(1, t.s.reader->read_state_size + 1);
+        t.s.wstate = calloc(1, t.s.writer->write_state_size + 1);
+        agw_arena_init(&t.arena, NULL, 0, 0);
+        t.s.arena = &t.arena;
+        agw_jw_init(&t.s.w, &new);
+        t.s.opts.model = agw_str_bytes("client-model", 12);
+        t.s.opts.created = 0;
+        t.s.opts.provider = provider;
+        agw_usage_init(&t.s.usage);
+
+        agw_sse_init(&sse, 0);
+        agw_sse_feed(&sse, body, len, on_event, &t);
+        agw_sse_feed(&sse, "\n\n", 2, on_event, &t);
+        agw_sse_free(&sse);
+
+        if (t.rc != 0 || !t.s.provider_done) {
+            agw_error_set(&cut, AGW_ERR_BAD_GATEWAY, 0, "stream_truncated",
+                          "the upstream stream ended early");
+            t.s.writer->write_stream_error(&t.s, t.s.error ? t.s.error
+                                                             : &cut);
+        } else {
+            t.s.writer->write_end(&t.s);
+        }
+
+        events_of(old.data, old.len, &eo);
+        events_of(new.data, new.len, &en);
+        is_str(en.data, eo.data, name);
+
+        if (t.s.writer->free_write_state) {
+            t.s.writer->free_write_state(t.s.wstate);
+        }
+        if (t.s.reader->free_read_state) {
+            t.s.reader->free_read_state(t.s.rstate);
+        }
+        free(t.s.rstate);
+        free(t.s.wstate);
+        free(t.s.error);
+        agw_arena_free(&t.arena);
+        free(body);
+    }
+
+    agw_buf_free(&old);
+    agw_buf_free(&new);
+    agw_buf_free(&eo);
+    agw_buf_free(&en);
+}
+
+
+int
+main(void)
+{
+    agw_dialect_t  d;
+    int            pairs;
+
+    pairs = 0;
+
+    for (d = 0; d < AGW_DIALECT_MAX; d++) {
+        if (d == AGW_DIALECT_ANTHROPIC || codec_of(d) == NULL) {
+            continue;
+        }
+
+        if (agw_translate_supported(AGW_DIALECT_ANTHROPIC, d, 0)) {
+            diff_requests(AGW_DIALECT_ANTHROPIC, d);
+            diff_answers(d, AGW_DIALECT_ANTHROPIC);
+            diff_streams(d, AGW_DIALECT_ANTHROPIC);
+            pairs++;
+        }
+
+        if (agw_translate_supported(d, AGW_DIALECT_ANTHROPIC, 0)) {
+            diff_requests(d, AGW_DIALECT_ANTHROPIC);
+            diff_answers(AGW_DIALECT_ANTHROPIC, d);
+            diff_streams(AGW_DIALECT_ANTHROPIC, d);
+            pairs++;
+        }
+    }
+
+    if (pairs == 0) {
+        printf("1..0 # SKIP no other dialect's codec linked in yet\n");
+        return 0;
+    }
+
+    return done_testing();
+}

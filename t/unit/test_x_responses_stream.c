@@ -1,0 +1,762 @@
+/*
+ * Responses API streams through the engine's codec
+ * (translate/responses/rsp_stream.c, rsp_rewrite.c):
+ *   - golden: each captured stream read into steps and written again is
+ *     the captured stream, event for event (types, sequence numbers,
+ *     output and content indexes, deltas, texts, items, usage), but for
+ *     what a gateway cannot know (the provider's item ids, obfuscation,
+ *     the request's settings echoed in the Response, encrypted content);
+ *   - steps as another provider makes them (thinking, text, two tool
+ *     calls, redacted thinking) give the Responses sequence with correct
+ *     indexes; a max-tokens finish ends with response.incomplete;
+ *   - the reader's steps for the captured reasoning + function call;
+ *   - the same-dialect rewrite: the model replaced in the lifecycle
+ *     events only, usage read, the provider's error recorded.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "tap.h"
+#include "fixtures.h"
+#include "agw_codec.h"
+#include "responses/rsp_int.h"
+#include "test_x_responses.h"
+
+
+/* The events of the first stream of a fixture (some hold several). */
+static json_t *
+first_stream(const char *file)
+{
+    char    *text;
+    size_t   len, i;
+    json_t  *all, *first, *ev;
+
+    text = fixture_read(file, &len);
+    if (text == NULL) {
+        return NULL;
+    }
+
+    all = test_events(text, len);
+    free(text);
+
+    if (all == NULL) {
+        return NULL;
+    }
+
+    first = json_array();
+
+    json_array_foreach(all, i, ev) {
+        const char  *t = json_string_value(json_object_get(ev, "type"));
+
+        json_array_append(first, ev);
+
+        if (t && (strcmp(t, "response.completed") == 0
+                  || strcmp(t, "response.failed") == 0))
+        {
+            break;
+        }
+    }
+
+    json_decref(all);
+    return first;
+}
+
+
+/* The first stream's bytes again, as SSE with event: lines. */
+static int
+stream_sse(json_t *events, agw_buf_t *out)
+{
+    size_t   i;
+    char    *d;
+    json_t  *ev, *c;
+
+    json_array_foreach(events, i, ev) {
+        c = json_deep_copy(ev);
+        json_object_del(c, "event");
+        d = json_dumps(c, JSON_COMPACT);
+        json_decref(c);
+
+        if (d == NULL
+            || agw_buf_printf(out, "event: %s\ndata: %s\n\n",
+                              json_string_value(json_object_get(ev, "type")),
+                              d) != 0)
+        {
+            free(d);
+            return -1;
+        }
+
+        free(d);
+    }
+
+    return 0;
+}
+
+
+static void
+norm_item(json_t *item)
+{
+    if (json_object_get(item, "id")) {
+        json_object_set_new(item, "id", json_string("ID"));
+    }
+
+    json_object_del(item, "encrypted_content");
+}
+
+
+static void
+norm_error(json_t *e)
+{
+    json_t  *k;
+
+    if (!json_is_object(e)) {
+        return;
+    }
+
+    k = json_pack("{s:O?,s:O?}", "code", json_object_get(e, "code"),
+                  "message", json_object_get(e, "message"));
+    json_object_clear(e);
+    json_object_update(e, k);
+    json_decref(k);
+}
+
+
+/*
+ * What of a stream the gateway reproduces: every member of every event
+ * but the provider's ids, obfuscation, encrypted content, and the
+ * Response's echo of the request's settings; the error event's type.
+ */
+static json_t *
+normalize(json_t *events, int *names_ok)
+{
+    size_t       i, j;
+    json_t      *out, *ev, *r, *keep, *item;
+    const char  *t, *name;
+
+    static const char  *resp_keys[] = {
+        "id", "object", "created_at", "status", "model", "output", "usage",
+        "error", "incomplete_details"
+    };
+
+    out = json_deep_copy(events);
+    *names_ok = 1;
+
+    json_array_foreach(out, i, ev) {
+        t = json_string_value(json_object_get(ev, "type"));
+        name = json_string_value(json_object_get(ev, "event"));
+
+        if (name != NULL && (t == NULL || strcmp(name, t) != 0)) {
+            *names_ok = 0;
+        }
+
+        json_object_del(ev, "event");
+        json_object_del(ev, "obfuscation");
+
+        if (json_object_get(ev, "item_id")) {
+            json_object_set_new(ev, "item_id", json_string("ID"));
+        }
+
+        norm_item(json_object_get(ev, "item"));
+
+        if (t != NULL && strcmp(t, "error") == 0) {
+            json_object_del(ev, "code");
+            json_object_del(ev, "message");
+            json_object_del(ev, "param");
+            norm_error(json_object_get(ev, "error"));
+        }
+
+        r = json_object_get(ev, "response");
+
+        if (r != NULL) {
+            keep = json_object();
+
+            for (j = 0; j < sizeof(resp_keys) / sizeof(resp_keys[0]); j++) {
+                if (json_object_get(r, resp_keys[j])) {
+                    json_object_set(keep, resp_keys[j],
+                                    json_object_get(r, resp_keys[j]));
+                }
+            }
+
+            json_array_foreach(json_object_get(keep, "output"), j, item) {
+                norm_item(item);
+            }
+
+            norm_error(json_object_get(keep, "error"));
+            json_object_set_new(ev, "response", keep);
+        }
+    }
+
+    return out;
+}
+
+
+static void
+golden(const char *file, const char *name)
+{
+    int          names_ok, mine_ok;
+    json_t      *want, *got, *nw, *ng, *first;
+    const char  *model;
+    agw_buf_t    in = AGW_BUF_INIT, out = AGW_BUF_INIT;
+    agw_usage_t  u;
+    agw_error_t  err;
+
+    first = first_stream(file);
+    model = json_string_value(json_object_get(json_object_get(
+                json_array_get(first, 0), "response"), "model"));
+
+    memset(&err, 0, sizeof(err));
+    ok(first != NULL && stream_sse(first, &in) == 0
+       && test_xs_run(&agw_responses_codec, &agw_responses_codec, 0, model,
+                      in.data, in.len, &out, &u, &err) == 0,
+       "%s: read and written through the form", name);
+
+    got = test_events(out.data, out.len);
+    want = first;
+
+    ng = got ? normalize(got, &mine_ok) : NULL;
+    nw = want ? normalize(want, &names_ok) : NULL;
+
+    ok(ng != NULL && mine_ok, "%s: each event named as its type", name);
+    ok(ng != NULL && nw != NULL
+       && json_array_size(ng) == json_array_size(nw),
+       "%s: as many events as the provider sent (%zu, %zu)", name,
+       json_array_size(ng), json_array_size(nw));
+    ok(ng != NULL && nw != NULL && test_json_same(ng, nw, name),
+       "%s: the same events", name);
+
+    json_decref(got);
+    json_decref(want);
+    json_decref(ng);
+    json_decref(nw);
+    agw_buf_free(&in);
+    agw_buf_free(&out);
+}
+
+
+/* Steps as an Anthropic provider makes them, to a Responses client. */
+
+typedef struct {
+    agw_xstream_t  s;
+    agw_buf_t      out;
+} wr_t;
+
+
+static void
+wr_init(wr_t *w)
+{
+    memset(w, 0, sizeof(*w));
+    w->s.reader = &agw_responses_codec;
+    w->s.writer = &agw_responses_codec;
+    w->s.wstate = calloc(1, agw_responses_codec.write_state_size);
+    agw_jw_init(&w->s.w, &w->out);
+    w->s.opts.model = agw_str_bytes("my-model", 8);
+    w->s.opts.created = 1700000000;
+    agw_usage_init(&w->s.usage);
+}
+
+
+static void
+wr_free(wr_t *w)
+{
+    agw_responses_codec.free_write_state(w->s.wstate);
+    free(w->s.wstate);
+    agw_buf_free(&w->out);
+}
+
+
+static int
+step(wr_t *w, agw_step_type_t type, uint32_t index, const agw_part_t *part,
+    const char *text)
+{
+    agw_step_t  st;
+
+    memset(&st, 0, sizeof(st));
+    st.type = type;
+    st.index = index;
+    st.part = part;
+    st.created = -1;
+
+    if (type == AGW_STEP_START) {
+        st.id = agw_str_bytes("msg_01XYZ", 9);
+        st.created = 1700000001;
+    }
+
+    if (text != NULL) {
+        st.text.data = text;
+        st.text.len = (uint32_t) strlen(text);
+        st.text.kind = AGW_STR_JSON;
+    }
+
+    return agw_stream_step(&w->s, &st);
+}
+
+
+static json_t *
+find(json_t *events, const char *type, size_t nth)
+{
+    size_t   i;
+    json_t  *ev;
+
+    json_array_foreach(events, i, ev) {
+        if (strcmp(json_string_value(json_object_get(ev, "type")), type) == 0
+            && nth-- == 0)
+        {
+            return ev;
+        }
+    }
+
+    return NULL;
+}
+
+
+static int
+seq_ok(json_t *events)
+{
+    size_t   i;
+    json_t  *ev;
+
+    json_array_foreach(events, i, ev) {
+        if (json_integer_value(json_object_get(ev, "sequence_number"))
+            != (json_int_t) i)
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static void
+test_other_provider(void)
+{
+    wr_t          w;
+    size_t        len;
+    json_t       *ev, *r, *out, *want;
+    agw_part_t    th, red, text, c1, c2;
+    agw_usage_t   u;
+    agw_step_t    fin;
+
+    memset(&th, 0, sizeof(th));
+    memset(&red, 0, sizeof(red));
+    memset(&text, 0, sizeof(text));
+    memset(&c1, 0, sizeof(c1));
+    memset(&c2, 0, sizeof(c2));
+    th.type = AGW_PART_THINKING;
+    red.type = AGW_PART_REDACTED_THINKING;
+    text.type = AGW_PART_TEXT;
+    c1.type = AGW_PART_TOOL_CALL;
+    c1.id = agw_str_bytes("toolu_1", 7);
+    c1.name = agw_str_bytes("ls", 2);
+    c2.type = AGW_PART_TOOL_CALL;
+    c2.id = agw_str_bytes("toolu_2", 7);
+    c2.name = agw_str_bytes("cat", 3);
+
+    wr_init(&w);
+
+    ok(step(&w, AGW_STEP_START, 0, NULL, NULL) == 0
+       && step(&w, AGW_STEP_BLOCK_START, 0, &th, NULL) == 0
+       && step(&w, AGW_STEP_DELTA, 0, NULL, "Let me \\\"look\\\"") == 0
+       && step(&w, AGW_STEP_SIGNATURE, 0, NULL, "c2ln") == 0
+       && step(&w, AGW_STEP_BLOCK_STOP, 0, NULL, NULL) == 0
+       && step(&w, AGW_STEP_BLOCK_START, 1, &red, NULL) == 0
+       && step(&w, AGW_STEP_BLOCK_STOP, 1, NULL, NULL) == 0
+       && step(&w, AGW_STEP_BLOCK_START, 2, &text, NULL) == 0
+       && step(&w, AGW_STEP_DELTA, 2, NULL, "Two ") == 0
+       && step(&w, AGW_STEP_DELTA, 2, NULL, "calls.\\n") == 0
+       && step(&w, AGW_STEP_BLOCK_STOP, 2, NULL, NULL) == 0
+       && step(&w, AGW_STEP_BLOCK_START, 3, &c1, NULL) == 0
+       && step(&w, AGW_STEP_DELTA, 3, NULL, "{\\\"p\\\":") == 0
+       && step(&w, AGW_STEP_DELTA, 3, NULL, "\\\".\\\"}") == 0
+       && step(&w, AGW_STEP_BLOCK_STOP, 3, NULL, NULL) == 0
+       && step(&w, AGW_STEP_BLOCK_START, 4, &c2, NULL) == 0
+       && step(&w, AGW_STEP_DELTA, 4, NULL, "{}") == 0
+       && step(&w, AGW_STEP_BLOCK_STOP, 4, NULL, NULL) == 0,
+       "steps of thinking, redacted thinking, text, two calls: written");
+
+    memset(&fin, 0, sizeof(fin));
+    fin.type = AGW_STEP_FINISH;
+    fin.finish = AGW_FINISH_TOOL_CALLS;
+    agw_stream_step(&w.s, &fin);
+
+    agw_usage_init(&u);
+    u.input = 100;
+    u.cache_read = 40;
+    u.output = 20;
+    u.reasoning = 5;
+    memset(&fin, 0, sizeof(fin));
+    fin.type = AGW_STEP_USAGE;
+    fin.usage = &u;
+    agw_stream_step(&w.s, &fin);
+
+    ok(agw_responses_codec.write_end(&w.s) == 0, "the end written");
+
+    out = test_events(w.out.data, w.out.len);
+    ok(out != NULL && seq_ok(out), "every event JSON, sequence numbers "
+       "0, 1, 2...");
+
+    ok(json_array_size(out) == 2 + 6 + 7 + 5 + 4 + 1,
+       "the events: lifecycle, reasoning, message, two calls, completed "
+       "(%zu)", json_array_size(out));
+
+    ev = find(out, "response.output_item.added", 0);
+    ok(ev && json_integer_value(json_object_get(ev, "output_index")) == 0
+       && strcmp(json_string_value(json_object_get(json_object_get(ev,
+                 "item"), "type")), "reasoning") == 0,
+       "thinking is reasoning item 0");
+
+    ev = find(out, "response.reasoning_summary_text.delta", 0);
+    ok(ev && strcmp(json_string_value(json_object_get(ev, "delta")),
+                    "Let me \"look\"") == 0
+       && json_integer_value(json_object_get(ev, "summary_index")) == 0,
+       "its text a summary delta, escapes kept");
+
+    ev = find(out, "response.output_text.delta", 1);
+    ok(ev && strcmp(json_string_value(json_object_get(ev, "delta")),
+                    "calls.\n") == 0
+       && json_integer_value(json_object_get(ev, "output_index")) == 1
+       && json_integer_value(json_object_get(ev, "content_index")) == 0,
+       "redacted thinking takes no index: the text is item 1");
+
+    ev = find(out, "response.output_text.done", 0);
+    ok(ev && strcmp(json_string_value(json_object_get(ev, "text")),
+                    "Two calls.\n") == 0, "the text whole at its done");
+
+    ev = find(out, "response.function_call_arguments.done", 1);
+    ok(ev && json_integer_value(json_object_get(ev, "output_index")) == 3
+       && strcmp(json_string_value(json_object_get(ev, "arguments")), "{}")
+          == 0, "the second call is item 3");
+
+    ev = find(out, "response.output_item.done", 2);
+    ok(ev && strcmp(json_string_value(json_object_get(json_object_get(ev,
+              "item"), "arguments")), "{\"p\":\".\"}") == 0
+       && strcmp(json_string_value(json_object_get(json_object_get(ev,
+              "item"), "call_id")), "toolu_1") == 0,
+       "the first call's item: call_id and whole arguments");
+
+    ev = find(out, "response.completed", 0);
+    r = json_object_get(ev, "response");
+    ok(r && strcmp(json_string_value(json_object_get(r, "id")),
+                   "resp_msg_01XYZ") == 0
+       && strcmp(json_string_value(json_object_get(r, "model")), "my-model")
+          == 0
+       && json_integer_value(json_object_get(r, "created_at"))
+          == 1700000001
+       && strcmp(json_string_value(json_object_get(r, "status")),
+                 "completed") == 0
+       && json_array_size(json_object_get(r, "output")) == 4,
+       "response.completed: the client's model, four items");
+
+    want = json_loads("{\"input_tokens\":100,\"input_tokens_details\":"
+                      "{\"cached_tokens\":40},\"output_tokens\":20,"
+                      "\"output_tokens_details\":{\"reasoning_tokens\":5},"
+                      "\"total_tokens\":120}", 0, NULL);
+    ok(r && test_json_same(json_object_get(r, "usage"), want, "usage"),
+       "response.completed: usage");
+    json_decref(want);
+
+    json_decref(out);
+    wr_free(&w);
+
+    /* max tokens: response.incomplete */
+    wr_init(&w);
+    step(&w, AGW_STEP_START, 0, NULL, NULL);
+    step(&w, AGW_STEP_BLOCK_START, 0, &text, NULL);
+    step(&w, AGW_STEP_DELTA, 0, NULL, "cut");
+    step(&w, AGW_STEP_BLOCK_STOP, 0, NULL, NULL);
+    memset(&fin, 0, sizeof(fin));
+    fin.type = AGW_STEP_FINISH;
+    fin.finish = AGW_FINISH_LENGTH;
+    agw_stream_step(&w.s, &fin);
+    agw_responses_codec.write_end(&w.s);
+
+    out = test_events(w.out.data, w.out.len);
+    ev = out ? json_array_get(out, json_array_size(out) - 1) : NULL;
+    r = json_object_get(ev, "response");
+    ok(ev && strcmp(json_string_value(json_object_get(ev, "type")),
+                    "response.incomplete") == 0
+       && strcmp(json_string_value(json_object_get(r, "status")),
+                 "incomplete") == 0
+       && strcmp(json_string_value(json_object_get(json_object_get(r,
+                 "incomplete_details"), "reason")), "max_output_tokens")
+          == 0,
+       "a max-tokens finish: response.incomplete, max_output_tokens");
+
+    json_decref(out);
+    wr_free(&w);
+
+    /* an error after some text: the error event, then response.failed */
+    wr_init(&w);
+    step(&w, AGW_STEP_START, 0, NULL, NULL);
+    step(&w, AGW_STEP_BLOCK_START, 0, &text, NULL);
+    step(&w, AGW_STEP_DELTA, 0, NULL, "partial");
+    {
+        agw_error_t  e;
+
+        memset(&e, 0, sizeof(e));
+        agw_error_set(&e, AGW_ERR_OVERLOADED, 0, "overloaded_error",
+                      "Overloaded");
+        agw_responses_codec.write_stream_error(&w.s, &e);
+    }
+
+    out = test_events(w.out.data, w.out.len);
+    ev = find(out, "error", 0);
+    ok(ev && strcmp(json_string_value(json_object_get(ev, "code")),
+                    "overloaded_error") == 0
+       && strcmp(json_string_value(json_object_get(json_object_get(ev,
+                 "error"), "message")), "Overloaded") == 0
+       && find(out, "response.failed", 0) != NULL && seq_ok(out),
+       "an error: the error event and response.failed, in sequence");
+
+    len = w.out.len;
+    ok(agw_responses_codec.write_end(&w.s) == 0 && w.out.len == len,
+       "nothing written after the error");
+
+    json_decref(out);
+    wr_free(&w);
+}
+
+
+/* A codec that records the steps it is given, to read a reader by. */
+
+static json_t  *recorded;
+
+static int
+rec_step(agw_xstream_t *s, const agw_step_t *st)
+{
+    json_t  *j;
+    char     buf[4096];
+    int      n;
+
+    (void) s;
+
+    j = json_pack("{s:i,s:i}", "type", st->type, "index", st->index);
+
+    if (st->type == AGW_STEP_BLOCK_START) {
+        json_object_set_new(j, "part", json_integer(st->part->type));
+
+        if (st->part->type == AGW_PART_TOOL_CALL) {
+            n = agw_str_decode(&st->part->id, buf, sizeof(buf));
+            json_object_set_new(j, "id", json_stringn(buf, n < 0 ? 0 : n));
+        }
+    }
+
+    if (st->type == AGW_STEP_DELTA) {
+        n = agw_str_decode(&st->text, buf, sizeof(buf));
+        json_object_set_new(j, "text", json_stringn(buf, n < 0 ? 0 : n));
+    }
+
+    if (st->type == AGW_STEP_FINISH) {
+        json_object_set_new(j, "finish", json_integer(st->finish));
+    }
+
+    json_array_append_new(recorded, j);
+    return 0;
+}
+
+
+static int
+rec_end(agw_xstream_t *s)
+{
+    (void) s;
+    return 0;
+}
+
+
+static int
+rec_error(agw_xstream_t *s, const agw_error_t *err)
+{
+    (void) s;
+    (void) err;
+    return 0;
+}
+
+
+static void
+test_reader(void)
+{
+    size_t       i, blocks, starts;
+    json_t      *first, *ev;
+    agw_buf_t    in = AGW_BUF_INIT, out = AGW_BUF_INIT;
+    agw_usage_t  u;
+    agw_error_t  err;
+    agw_codec_t  rec;
+    char         thinking[1024], args[256];
+
+    memset(&rec, 0, sizeof(rec));
+    rec.write_state_size = 8;
+    rec.write_step = rec_step;
+    rec.write_end = rec_end;
+    rec.write_stream_error = rec_error;
+    recorded = json_array();
+
+    first = first_stream("openai-responses/"
+                         "stream-reasoning-function-call.chunks.sse");
+    memset(&err, 0, sizeof(err));
+
+    ok(first && stream_sse(first, &in) == 0
+       && test_xs_run(&agw_responses_codec, &rec, 0, "m", in.data, in.len,
+                      &out, &u, &err) == 0,
+       "reader: the reasoning and function call stream read");
+
+    thinking[0] = args[0] = '\0';
+    blocks = starts = 0;
+
+    json_array_foreach(recorded, i, ev) {
+        int  t = (int) json_integer_value(json_object_get(ev, "type"));
+
+        if (t == AGW_STEP_BLOCK_START) {
+            starts++;
+        }
+
+        if (t == AGW_STEP_BLOCK_STOP) {
+            blocks++;
+        }
+
+        if (t == AGW_STEP_DELTA) {
+            strncat(json_integer_value(json_object_get(ev, "index")) == 0
+                    ? thinking : args,
+                    json_string_value(json_object_get(ev, "text")),
+                    json_integer_value(json_object_get(ev, "index")) == 0
+                    ? sizeof(thinking) - strlen(thinking) - 1
+                    : sizeof(args) - strlen(args) - 1);
+        }
+    }
+
+    ok(starts == 2 && blocks == 2, "reader: two blocks, each closed");
+    ok(strncmp(thinking, "**Calculating step-by-step using calculator**\n\n",
+               47) == 0, "reader: the summary is thinking");
+    ok(strcmp(args, "{\"a\":12,\"b\":7,\"op\":\"add\"}") == 0,
+       "reader: the call's arguments whole");
+
+    ev = json_array_get(recorded, json_array_size(recorded) - 1);
+    ok(json_integer_value(json_object_get(ev, "type")) == AGW_STEP_FINISH
+       && json_integer_value(json_object_get(ev, "finish"))
+          == AGW_FINISH_TOOL_CALLS,
+       "reader: the finish is tool calls");
+    ok(u.input == 134 && u.output == 28 && u.cache_read == 0
+       && u.reasoning == 0, "reader: usage of response.completed");
+
+    json_decref(first);
+    json_decref(recorded);
+    agw_buf_free(&in);
+    agw_buf_free(&out);
+}
+
+
+static void
+test_rewrite(void)
+{
+    size_t        i;
+    char         *text;
+    size_t        len;
+    json_t       *in, *out, *ev, *r;
+    agw_buf_t     buf = AGW_BUF_INIT;
+    agw_usage_t   u;
+    agw_error_t   err;
+    int           same;
+
+    text = fixture_read("openai-responses/stream-text.chunks.sse", &len);
+    memset(&err, 0, sizeof(err));
+
+    ok(text && test_xs_run(&agw_responses_codec, &agw_responses_codec, 1,
+                           "my-model", text, len, &buf, &u, &err) == 0
+       && err.cls == AGW_ERR_NONE,
+       "rewrite: the captured stream passes");
+
+    in = test_events(text, len);
+    out = test_events(buf.data, buf.len);
+
+    /* the expected: the provider's events, the lifecycle ones' model
+     * the client's */
+    json_array_foreach(in, i, ev) {
+        r = json_object_get(ev, "response");
+        if (r != NULL) {
+            json_object_set_new(r, "model", json_string("my-model"));
+        }
+    }
+
+    same = in && out && test_json_same(out, in, "rewrite");
+    ok(same, "rewrite: every event as it came, the model replaced");
+    ok(u.input == 444 && u.output == 12, "rewrite: usage read");
+    ok(buf.len > 0 && strstr(buf.data, "\"delta\":\"arm\",\"item_id\"")
+       != NULL, "rewrite: a delta's bytes unchanged");
+
+    json_decref(in);
+    json_decref(out);
+    free(text);
+    agw_buf_reset(&buf);
+
+    /* the provider's error: recorded, passed, nothing added */
+    text = fixture_read("openai-responses/"
+                        "stream-error-insufficient-quota.chunks.sse", &len);
+    memset(&err, 0, sizeof(err));
+    test_xs_run(&agw_responses_codec, &agw_responses_codec, 1, "my-model",
+                text, len, &buf, &u, &err);
+    out = test_events(buf.data, buf.len);
+
+    ok(err.cls == AGW_ERR_RATE_LIMIT
+       && strcmp(err.code, "insufficient_quota") == 0
+       && json_array_size(out) == 4,
+       "rewrite: the provider's error recorded, its four events passed");
+
+    json_decref(out);
+    agw_buf_reset(&buf);
+
+    /* cut before response.completed: the error event, numbered on */
+    {
+        char  *cut = strstr(text, "event: response.failed");
+
+        if (cut == NULL) {
+            cut = strstr(text, "event: error");
+        }
+
+        memset(&err, 0, sizeof(err));
+        test_xs_run(&agw_responses_codec, &agw_responses_codec, 1,
+                    "my-model", text, cut ? (size_t) (cut - text) : 0,
+                    &buf, &u, &err);
+    }
+
+    free(text);
+    text = fixture_read("openai-responses/stream-text.chunks.sse", &len);
+    agw_buf_reset(&buf);
+    memset(&err, 0, sizeof(err));
+    {
+        char  *cut = strstr(text, "event: response.completed");
+
+        test_xs_run(&agw_responses_codec, &agw_responses_codec, 1,
+                    "my-model", text, cut ? (size_t) (cut - text) : 0,
+                    &buf, &u, &err);
+    }
+
+    out = test_events(buf.data, buf.len);
+    ev = out ? json_array_get(out, json_array_size(out) - 1) : NULL;
+    ok(ev && strcmp(json_string_value(json_object_get(ev, "type")), "error")
+       == 0 && json_integer_value(json_object_get(ev, "sequence_number"))
+               == 15
+       && strcmp(json_string_value(json_object_get(ev, "code")),
+                 "stream_truncated") == 0,
+       "rewrite: a cut stream ends with the error event, sequence 15");
+
+    json_decref(out);
+    free(text);
+    agw_buf_free(&buf);
+}
+
+
+int
+main(void)
+{
+    golden("openai-responses/stream-text.chunks.sse", "stream-text");
+    golden("openai-responses/stream-reasoning-function-call.chunks.sse",
+           "stream-reasoning-function-call");
+    golden("openai-responses/stream-error-insufficient-quota.chunks.sse",
+           "stream-error-insufficient-quota");
+    test_other_provider();
+    test_reader();
+    test_rewrite();
+
+    return done_testing();
+}
