@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "agw_codec.h"
+#include "../unit/x_engine_stub.h"
 #include "agw_json_reader.h"
 
 

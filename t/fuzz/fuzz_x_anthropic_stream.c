@@ -1,14 +1,18 @@
 /*
- * libFuzzer target: Anthropic provider streams through the engine's
- * Anthropic codec: its event reader into steps, its step writer back into
- * events (an Anthropic client served through the form).  Properties: no
- * crash or leak; the client stream is well-formed whatever the provider
- * sent (message_start first, blocks one at a time indexed from 0, no
- * delta outside its open block, nothing after message_stop or the error
- * event); the output is the same for every split of the input.
+ * libFuzzer target: provider streams written for an Anthropic client by
+ * the engine's Anthropic codec: an Anthropic provider's through its own
+ * event reader, and (with their codecs linked in) OpenAI, Gemini and
+ * Responses providers' through theirs.  Properties: no crash or leak; the
+ * client stream is well-formed whatever the provider sent (message_start
+ * first, blocks one at a time indexed from 0, no delta outside its open
+ * block, above all none after its block's stop, which is what parallel
+ * tool calls interleaved by an OpenAI provider risk; nothing after
+ * message_stop or the error event); the output is the same for every
+ * split of the input.
  *
- * Input: 4 steering bytes (fuzz_util.h: the split seed in bytes 1-3),
- * then SSE.  Seed corpus: t/fuzz/corpus/fuzz_x_anthropic_stream/.
+ * Input: 4 steering bytes (byte 0: the provider's dialect; bytes 1-3:
+ * the split seed), then SSE.  Seed corpus:
+ * t/fuzz/corpus/fuzz_x_anthropic_stream/.
  */
 
 #define _GNU_SOURCE             /* memmem */
@@ -17,8 +21,14 @@
 #include <string.h>
 
 #include "agw_codec.h"
+#include "../unit/x_engine_stub.h"
 #include "agw_sse.h"
 #include "fuzz_util.h"
+
+/* the other dialects' codecs, when their branches are merged */
+#pragma weak agw_openai_codec
+#pragma weak agw_gemini_codec
+#pragma weak agw_responses_codec
 
 
 typedef struct {
@@ -34,7 +44,7 @@ fuzz_x_event(void *ud, const agw_sse_event_t *ev)
     fuzz_xs_t  *t = ud;
 
     if (t->rc == 0 && !t->s.client_done) {
-        t->rc = agw_anthropic_codec.read_event(&t->s, ev);
+        t->rc = t->s.reader->read_event(&t->s, ev);
         agw_arena_free(&t->arena);
     }
 
@@ -44,7 +54,8 @@ fuzz_x_event(void *ud, const agw_sse_event_t *ev)
 
 /* The client stream for the input fed in pieces (seed 0: whole). */
 static void
-fuzz_x_run(const uint8_t *d, size_t len, uint32_t seed, agw_buf_t *out)
+fuzz_x_run(const agw_codec_t *reader, const uint8_t *d, size_t len,
+    uint32_t seed, agw_buf_t *out)
 {
     size_t            i, n;
     uint32_t          st = seed;
@@ -52,9 +63,9 @@ fuzz_x_run(const uint8_t *d, size_t len, uint32_t seed, agw_buf_t *out)
     agw_sse_parser_t  sse;
 
     memset(&t, 0, sizeof(t));
-    t.s.reader = &agw_anthropic_codec;
+    t.s.reader = reader;
     t.s.writer = &agw_anthropic_codec;
-    t.s.rstate = calloc(1, agw_anthropic_codec.read_state_size);
+    t.s.rstate = calloc(1, reader->read_state_size + 1);
     t.s.wstate = calloc(1, agw_anthropic_codec.write_state_size);
     if (t.s.rstate == NULL || t.s.wstate == NULL) {
         abort();
@@ -63,7 +74,7 @@ fuzz_x_run(const uint8_t *d, size_t len, uint32_t seed, agw_buf_t *out)
     t.s.arena = &t.arena;
     agw_jw_init(&t.s.w, out);
     t.s.opts.model = agw_str_bytes("client", 6);
-    t.s.opts.provider = AGW_DIALECT_ANTHROPIC;
+    t.s.opts.provider = reader->dialect;
     agw_usage_init(&t.s.usage);
 
     agw_sse_init(&sse, 1024 * 1024);
@@ -95,6 +106,9 @@ fuzz_x_run(const uint8_t *d, size_t len, uint32_t seed, agw_buf_t *out)
         abort();
     }
 
+    if (reader->free_read_state != NULL) {
+        reader->free_read_state(t.s.rstate);
+    }
     free(t.s.rstate);
     free(t.s.wstate);
     free(t.s.error);
@@ -188,20 +202,32 @@ fuzz_x_check(const agw_buf_t *out)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    uint32_t   seed;
-    agw_buf_t  whole = AGW_BUF_INIT, split = AGW_BUF_INIT;
+    uint32_t            seed;
+    agw_buf_t           whole = AGW_BUF_INIT, split = AGW_BUF_INIT;
+    const agw_codec_t  *reader;
+
+    static const agw_codec_t  *readers[4] = {
+        &agw_anthropic_codec, &agw_openai_codec, &agw_gemini_codec,
+        &agw_responses_codec
+    };
 
     if (size < FUZZ_HEADER) {
         return 0;
     }
 
+    reader = readers[data[0] % 4];
+    if (reader == NULL) {
+        reader = &agw_anthropic_codec;
+    }
+
     seed = ((uint32_t) data[1] << 16) | ((uint32_t) data[2] << 8) | data[3];
     seed |= 1;
 
-    fuzz_x_run(data + FUZZ_HEADER, size - FUZZ_HEADER, 0, &whole);
+    fuzz_x_run(reader, data + FUZZ_HEADER, size - FUZZ_HEADER, 0, &whole);
     fuzz_x_check(&whole);
 
-    fuzz_x_run(data + FUZZ_HEADER, size - FUZZ_HEADER, seed, &split);
+    fuzz_x_run(reader, data + FUZZ_HEADER, size - FUZZ_HEADER, seed,
+               &split);
 
     if (whole.len != split.len
         || memcmp(whole.data, split.data, whole.len) != 0)

@@ -15,42 +15,8 @@
 #include "agw_json_reader.h"
 #include "agw_sse.h"
 
-
-/* The engine's driver, as its contract says (agw_codec.h), until it is
- * linked in; the real one wins when it is there. */
-__attribute__((weak)) agw_error_t *
-agw_stream_error_slot(agw_xstream_t *s)
-{
-    if (s->error == NULL) {
-        s->error = calloc(1, sizeof(agw_error_t));
-    }
-
-    return s->error;
-}
-
-
-__attribute__((weak)) int
-agw_stream_step(agw_xstream_t *s, const agw_step_t *step)
-{
-    switch (step->type) {
-    case AGW_STEP_USAGE:
-        agw_usage_merge(&s->usage, step->usage);
-        break;
-    case AGW_STEP_END:
-        s->provider_done = 1;
-        return 0;
-    case AGW_STEP_ERROR:
-        if (agw_stream_error_slot(s) == NULL) {
-            return -1;
-        }
-        *s->error = *step->error;
-        return 0;
-    default:
-        break;
-    }
-
-    return s->writer->write_step(s, step);
-}
+/* the engine driver's calls until it is linked in */
+#include "../unit/x_gemini_driver.h"
 
 
 typedef struct {

@@ -127,7 +127,10 @@ walk_tree(agw_jr_t *r)
         kbuf = strndup(s.data, s.len);
         j = json_real(strtod(kbuf, NULL));
         free(kbuf);
-        return j;
+
+        /* past a double's range (jansson refuses it, the reader leaves
+         * the range to whoever reads the number): a stand-in */
+        return j != NULL ? j : json_null();
 
     case AGW_JR_TRUE:
     case AGW_JR_FALSE:

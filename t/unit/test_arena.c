@@ -81,6 +81,45 @@ main(void)
        "after free, the first block again");
     agw_arena_free(&a);
 
+    /* reset: the next use finds the kept block, and mallocs nothing */
+    agw_arena_init(&a, first, sizeof(first), 0);
+    for (i = 0; i < 100; i++) {
+        agw_arena_alloc(&a, 100);
+    }
+    p = agw_arena_alloc(&a, 1 << 20);       /* a block of its own */
+    n = a.total;
+    ok(a.blocks != NULL && n > (1 << 20), "blocks taken");
+
+    agw_arena_reset(&a);
+    ok(a.blocks == NULL && a.spare != NULL && a.total > 0
+       && a.total < (1 << 20), "reset keeps one block, not the big one");
+    n = a.total;
+    q = agw_arena_alloc(&a, 16);
+    ok(q >= first && q < first + sizeof(first), "then the first block again");
+
+    for (i = 0, bad = 0; i < 5; i++) {
+        for (size_t k = 0; k < 100; k++) {
+            p = agw_arena_alloc(&a, 100);
+            bad += p == NULL || !aligned(p);
+            if (p) {
+                memset(p, 'y', 100);
+            }
+        }
+
+        /* the first use after the big one may need a larger block;
+         * from then on, the same use finds what it needs */
+        if (i > 0) {
+            bad += a.total != n;
+        }
+
+        agw_arena_reset(&a);
+        n = a.total;
+    }
+    ok(!bad && a.total <= n, "the same use again after a reset takes "
+       "nothing more from malloc");
+    agw_arena_free(&a);
+    ok(a.spare == NULL && a.total == 0, "free gives the kept block back");
+
     /* the bound: what is taken from malloc never passes max */
     agw_arena_init(&a, NULL, 0, 10000);
     for (i = 0, n = 0; i < 1000; i++) {

@@ -81,9 +81,114 @@ next_fixture(agw_dialect_t d, const char *prefix, const char *suffix,
  * Where the engine is meant to differ from the old path, the old answer
  * is brought to what the engine says, and why is written here.
  */
+/* OpenAI tool calls' arguments (a JSON text in a string), as compact
+ * JSON: the engine passes Anthropic's input on as it came, the old path
+ * printed it again; the same JSON either way (Anthropic sends it
+ * compact, the re-indented fixtures do not). */
+static void
+compact_arguments(json_t *v)
+{
+    size_t       i;
+    json_t      *e, *args, *parsed;
+    char        *s;
+    const char  *k;
+
+    if (json_is_object(v)) {
+        args = json_object_get(v, "arguments");
+        if (json_is_string(args)) {
+            parsed = json_loads(json_string_value(args), 0, NULL);
+            s = parsed ? json_dumps(parsed, JSON_COMPACT | JSON_SORT_KEYS)
+                       : NULL;
+            if (s != NULL) {
+                json_object_set_new(v, "arguments", json_string(s));
+            }
+            free(s);
+            json_decref(parsed);
+        }
+        json_object_foreach(v, k, e) {
+            compact_arguments(e);
+        }
+
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, e) {
+            compact_arguments(e);
+        }
+    }
+}
+
+
+/* An Anthropic user turn with its tool results first: the engine puts
+ * them there (Anthropic refuses text before them), the old path kept the
+ * order the client's messages came in. */
+static void
+results_first(json_t *body)
+{
+    size_t       i, j;
+    json_t      *m, *content, *sorted, *b;
+    const char  *type;
+    int          pass;
+
+    json_array_foreach(json_object_get(body, "messages"), i, m) {
+        content = json_object_get(m, "content");
+        if (!json_is_array(content)) {
+            continue;
+        }
+
+        sorted = json_array();
+        for (pass = 0; pass < 2; pass++) {
+            json_array_foreach(content, j, b) {
+                type = json_string_value(json_object_get(b, "type"));
+                if ((type != NULL && strcmp(type, "tool_result") == 0)
+                    == (pass == 0))
+                {
+                    json_array_append(sorted, b);
+                }
+            }
+        }
+        json_object_set_new(m, "content", sorted);
+    }
+}
+
+
 static void
 known_difference(json_t *old, json_t *new)
 {
+    json_t  *id, *ot, *nt;
+
+    compact_arguments(old);
+    compact_arguments(new);
+
+    if (json_object_get(old, "max_tokens") != NULL
+        && json_is_array(json_object_get(old, "messages"))
+        && json_object_get(old, "choices") == NULL)
+    {
+        results_first(old);
+    }
+
+    /* Anthropic's thinking budget reaches Gemini as it is; the old path
+     * went through an effort level and back (2000 became 1024) */
+    ot = json_object_get(json_object_get(old, "generationConfig"),
+                         "thinkingConfig");
+    nt = json_object_get(json_object_get(new, "generationConfig"),
+                         "thinkingConfig");
+    if (json_is_object(ot)
+        && json_is_integer(json_object_get(nt, "thinkingBudget")))
+    {
+        json_object_set(ot, "thinkingBudget",
+                        json_object_get(nt, "thinkingBudget"));
+    }
+
+    /* an answer without an id: the OpenAI writer names one, the old path
+     * sent "" (translation.md) */
+    id = json_object_get(new, "id");
+    if (json_is_string(json_object_get(old, "id"))
+        && json_string_length(json_object_get(old, "id")) == 0
+        && json_is_string(id)
+        && strncmp(json_string_value(id), "chatcmpl-", 9) == 0)
+    {
+        json_object_set(old, "id", id);
+    }
+
     /* a Gemini client of an answer with no id and no usage: the old path
      * made up an empty responseId and zero counts, the Gemini writer
      * leaves out what the provider did not say (translation-gemini.md) */
@@ -102,7 +207,7 @@ compare(int rc_old, const agw_buf_t *old, int rc_new, const agw_buf_t *new,
     const char *what)
 {
     json_t    *jo, *jn;
-    char      *s;
+    char      *s, *n;
     agw_buf_t  o = AGW_BUF_INIT;
 
     if (rc_old != 0 || rc_new != 0) {
@@ -119,32 +224,206 @@ compare(int rc_old, const agw_buf_t *old, int rc_new, const agw_buf_t *new,
         known_difference(jo, jn);
     }
     s = jo ? json_dumps(jo, JSON_COMPACT) : NULL;
+    n = jn ? json_dumps(jn, JSON_COMPACT) : NULL;
 
     agw_buf_append_str(&o, s ? s : "(old output not JSON)");
     agw_buf_append(&o, "", 1);
-    x_json_is(new->data, new->len, o.data, what);
+    x_json_is(n ? n : new->data, n ? strlen(n) : new->len, o.data, what);
 
     free(s);
+    free(n);
     json_decref(jo);
     json_decref(jn);
     agw_buf_free(&o);
 }
 
 
+/* Bodies beyond the fixtures: what agents send (single quotes for
+ * double ones). */
+static const struct {
+    agw_dialect_t   dialect;
+    const char     *name;
+    const char     *body;
+} inline_requests[] = {
+
+    { AGW_DIALECT_ANTHROPIC, "Claude Code: system blocks, a mid-"
+      "conversation system message, a tool loop",
+      "{'model':'claude-sonnet-4-5','max_tokens':32000,'stream':true,"
+      "'system':[{'type':'text','text':'You are Claude Code.','cache_control'"
+      ":{'type':'ephemeral'}},{'type':'text','text':'Be brief.'}],"
+      "'messages':[{'role':'user','content':[{'type':'text','text':"
+      "'<system-reminder>ctx</system-reminder>'},{'type':'text','text':"
+      "'Read a.txt','cache_control':{'type':'ephemeral'}}]},"
+      "{'role':'assistant','content':[{'type':'text','text':'Reading.'},"
+      "{'type':'tool_use','id':'toolu_1','name':'Read','input':{'file_path':"
+      "'/w/a.txt'}},{'type':'tool_use','id':'toolu_2','name':'Read','input'"
+      ":{'file_path':'/w/b.txt'}}]},{'role':'user','content':[{'type':"
+      "'tool_result','tool_use_id':'toolu_1','content':'one'},{'type':"
+      "'tool_result','tool_use_id':'toolu_2','content':[{'type':'text',"
+      "'text':'two'}]}]},{'role':'system','content':'Mid-conversation "
+      "note.'},{'role':'user','content':'go on'}],'tools':[{'name':'Read',"
+      "'description':'Reads a file','input_schema':{'type':'object',"
+      "'properties':{'file_path':{'type':'string'}},'required':"
+      "['file_path']}}],'tool_choice':{'type':'auto'},'metadata':{"
+      "'user_id':'user_x'},'temperature':1}" },
+
+    { AGW_DIALECT_ANTHROPIC, "thinking with signatures, stop sequences",
+      "{'model':'m','max_tokens':4000,'thinking':{'type':'enabled',"
+      "'budget_tokens':2000},'stop_sequences':['END'],'messages':[{'role':"
+      "'user','content':'q'},{'role':'assistant','content':[{'type':"
+      "'thinking','thinking':'hmm','signature':'sig'},{'type':'text',"
+      "'text':'a'}]},{'role':'user','content':'more'}]}" },
+
+    { AGW_DIALECT_OPENAI, "OpenAI: a tool loop with parallel calls",
+      "{'model':'gpt-4o','messages':[{'role':'system','content':'S'},"
+      "{'role':'user','content':'q'},{'role':'assistant','content':null,"
+      "'tool_calls':[{'id':'c1','type':'function','function':{'name':'f',"
+      "'arguments':'{\\'a\\':1}'}},{'id':'c2','type':'function',"
+      "'function':{'name':'g','arguments':''}}]},{'role':'tool',"
+      "'tool_call_id':'c1','content':'r1'},{'role':'tool','tool_call_id':"
+      "'c2','content':[{'type':'text','text':'r2'}]},{'role':'user',"
+      "'content':'and?'},{'role':'developer','content':'D'}],'tools':[{"
+      "'type':'function','function':{'name':'f','parameters':{'type':"
+      "'object'}}},{'type':'function','function':{'name':'g'}}],"
+      "'tool_choice':'required','parallel_tool_calls':false,"
+      "'temperature':1.5,'stop':'X','user':'u1','max_completion_tokens':"
+      "300}" },
+
+    { AGW_DIALECT_OPENAI, "OpenAI: reasoning effort, thinking blocks sent "
+      "back",
+      "{'model':'m','reasoning_effort':'medium','max_tokens':100,"
+      "'messages':[{'role':'user','content':'q'},{'role':'assistant',"
+      "'content':'a','reasoning_content':'r','thinking_blocks':[{'type':"
+      "'thinking','thinking':'r1'},{'type':'thinking','thinking':'r2',"
+      "'signature':'S'},{'type':'redacted_thinking','data':'D'}]},"
+      "{'role':'user','content':[{'type':'text','text':'x','cache_control':"
+      "{'type':'ephemeral'}},{'type':'image_url','image_url':{'url':"
+      "'data:image/png;base64,AAAA'}}]}]}" },
+
+    { AGW_DIALECT_OPENAI, "OpenAI: unsigned reasoning in a tool loop",
+      "{'model':'m','reasoning_effort':'high','messages':[{'role':'user',"
+      "'content':'q'},{'role':'assistant','content':'','reasoning_content':"
+      "'thought','tool_calls':[{'id':'c','type':'function','function':{"
+      "'name':'f','arguments':'{}'}}]},{'role':'tool','tool_call_id':'c',"
+      "'content':'r'}],'tools':[{'type':'function','function':{'name':'f'}}"
+      "]}" },
+};
+
+
+/* One body both ways, compared. */
 static void
-diff_requests(agw_dialect_t client, agw_dialect_t provider)
+diff_one_request(agw_dialect_t client, agw_dialect_t provider,
+    const char *body, size_t len, const char *name)
 {
     int                 rc_old, rc_new;
-    char                name[256], *body;
-    size_t              i, len;
     agw_buf_t           old = AGW_BUF_INIT, new = AGW_BUF_INIT;
     agw_arena_t         a;
     agw_error_t         err;
     agw_request_t       req;
-    agw_request_opts_t  oo = { "up-model", 0, 0 };
+    agw_request_opts_t  oo = { "up-model", 1, 0 };
     agw_request_ctx_t   no = {
-        { "up-model", 8, AGW_STR_BYTES, 0 }, 0, 0, client
+        { "up-model", 8, AGW_STR_BYTES, 0 }, 1, 0, client
     };
+
+    memset(&err, 0, sizeof(err));
+    rc_old = agw_translate_request_body(client, provider, body, len, &oo,
+                                        &old, &err);
+
+    memset(&err, 0, sizeof(err));
+    agw_arena_init(&a, NULL, 0, 0);
+    rc_new = codec_of(client)->read_request(body, len, &a, &req, &err);
+    if (rc_new == 0) {
+        rc_new = codec_of(provider)->write_request(&req, &no, &new, &err);
+    }
+    agw_arena_free(&a);
+
+    compare(rc_old, &old, rc_new, &new, name);
+
+    agw_buf_free(&old);
+    agw_buf_free(&new);
+}
+
+
+/*
+ * Mutations of a body: each top-level member left out in turn, and each
+ * message; every one compared.
+ */
+static void
+diff_mutations(agw_dialect_t client, agw_dialect_t provider,
+    const char *body, const char *name)
+{
+    size_t       i, n;
+    json_t      *j, *c, *msgs;
+    char        *s, what[320];
+    const char  *key, *list;
+    void        *it;
+
+    j = json_loads(body, 0, NULL);
+    if (j == NULL) {
+        return;
+    }
+
+    for (it = json_object_iter(j); it != NULL;
+         it = json_object_iter_next(j, it))
+    {
+        key = json_object_iter_key(it);
+        c = json_deep_copy(j);
+        json_object_del(c, key);
+        s = json_dumps(c, JSON_COMPACT);
+        snprintf(what, sizeof(what), "%s without %s", name, key);
+        if (s != NULL) {
+            diff_one_request(client, provider, s, strlen(s), what);
+        }
+        free(s);
+        json_decref(c);
+    }
+
+    list = client == AGW_DIALECT_GEMINI ? "contents" : "messages";
+    n = json_array_size(json_object_get(j, list));
+
+    for (i = 0; i < n; i++) {
+        c = json_deep_copy(j);
+        msgs = json_object_get(c, list);
+        json_array_remove(msgs, i);
+        s = json_dumps(c, JSON_COMPACT);
+        snprintf(what, sizeof(what), "%s without %s[%zu]", name, list, i);
+        if (s != NULL) {
+            diff_one_request(client, provider, s, strlen(s), what);
+        }
+        free(s);
+        json_decref(c);
+    }
+
+    json_decref(j);
+}
+
+
+static void
+diff_inline_requests(agw_dialect_t client, agw_dialect_t provider)
+{
+    size_t       i;
+    const char  *body;
+
+    for (i = 0; i < sizeof(inline_requests) / sizeof(inline_requests[0]);
+         i++)
+    {
+        if (inline_requests[i].dialect != client) {
+            continue;
+        }
+
+        body = x_q(inline_requests[i].body);
+        diff_one_request(client, provider, body, strlen(body),
+                         inline_requests[i].name);
+        diff_mutations(client, provider, body, inline_requests[i].name);
+    }
+}
+
+
+static void
+diff_requests(agw_dialect_t client, agw_dialect_t provider)
+{
+    char    name[256], *body;
+    size_t  i, len;
 
     for (i = 0; next_fixture(client, "request-", ".json", &i, name,
                              sizeof(name)); )
@@ -154,29 +433,11 @@ diff_requests(agw_dialect_t client, agw_dialect_t provider)
             continue;
         }
 
-        old.len = 0;
-        new.len = 0;
-
-        memset(&err, 0, sizeof(err));
-        rc_old = agw_translate_request_body(client, provider, body, len, &oo,
-                                            &old, &err);
-
-        memset(&err, 0, sizeof(err));
-        agw_arena_init(&a, NULL, 0, 0);
-        rc_new = codec_of(client)->read_request(body, len, &a, &req, &err);
-        if (rc_new == 0) {
-            rc_new = codec_of(provider)->write_request(&req, &no, &new,
-                                                       &err);
-        }
-        agw_arena_free(&a);
-
-        compare(rc_old, &old, rc_new, &new, name);
+        diff_one_request(client, provider, body, len, name);
+        diff_mutations(client, provider, body, name);
 
         free(body);
     }
-
-    agw_buf_free(&old);
-    agw_buf_free(&new);
 }
 
 
@@ -206,6 +467,7 @@ diff_answers(agw_dialect_t provider, agw_dialect_t client)
 
         old.len = 0;
         new.len = 0;
+        agw_usage_init(&uo);
 
         memset(&err, 0, sizeof(err));
         rc_old = agw_translate_response(provider, client, body, len, &oo,
@@ -421,6 +683,7 @@ main(void)
 
         if (agw_translate_supported(AGW_DIALECT_ANTHROPIC, d, 0)) {
             diff_requests(AGW_DIALECT_ANTHROPIC, d);
+            diff_inline_requests(AGW_DIALECT_ANTHROPIC, d);
             diff_answers(d, AGW_DIALECT_ANTHROPIC);
             diff_streams(d, AGW_DIALECT_ANTHROPIC);
             pairs++;
@@ -428,6 +691,7 @@ main(void)
 
         if (agw_translate_supported(d, AGW_DIALECT_ANTHROPIC, 0)) {
             diff_requests(d, AGW_DIALECT_ANTHROPIC);
+            diff_inline_requests(d, AGW_DIALECT_ANTHROPIC);
             diff_answers(AGW_DIALECT_ANTHROPIC, d);
             diff_streams(AGW_DIALECT_ANTHROPIC, d);
             pairs++;

@@ -5,77 +5,13 @@
  * compare with: these are golden tests, read back as a client would.
  */
 
-#include "test_gemini.h"
-#include "agw_codec.h"
-
-
-/* The engine's driver as its contract says (see test_x_gemini_stream.c). */
-__attribute__((weak)) agw_error_t *
-agw_stream_error_slot(agw_xstream_t *s)
-{
-    if (s->error == NULL) {
-        s->error = calloc(1, sizeof(agw_error_t));
-    }
-
-    return s->error;
-}
-
-
-__attribute__((weak)) int
-agw_stream_step(agw_xstream_t *s, const agw_step_t *step)
-{
-    switch (step->type) {
-    case AGW_STEP_USAGE:
-        agw_usage_merge(&s->usage, step->usage);
-        break;
-    case AGW_STEP_END:
-        s->provider_done = 1;
-        return 0;
-    case AGW_STEP_ERROR:
-        if (agw_stream_error_slot(s) == NULL) {
-            return -1;
-        }
-        *s->error = *step->error;
-        return 0;
-    case AGW_STEP_START:
-        s->started = 1;
-        break;
-    default:
-        break;
-    }
-
-    return s->writer->write_step(s, step);
-}
+#include "x_gemini.h"
 
 
 static json_t *
 xx_request(const char *body, agw_error_t *err)
 {
-    char                stack[8192];
-    json_t             *j;
-    agw_buf_t           out = AGW_BUF_INIT;
-    agw_arena_t         a;
-    agw_request_t       req;
-    agw_request_ctx_t   o;
-
-    memset(&o, 0, sizeof(o));
-    o.model = (agw_str_t) agw_str_lit("gemini-2.5-pro");
-    o.client = AGW_DIALECT_RESPONSES;
-
-    agw_arena_init(&a, stack, sizeof(stack), 0);
-
-    j = NULL;
-    if (agw_responses_codec.read_request(body, strlen(body), &a, &req, err)
-        == 0
-        && agw_gemini_codec.write_request(&req, &o, &out, err) == 0)
-    {
-        j = json_loadb(out.data, out.len, 0, NULL);
-    }
-
-    agw_buf_free(&out);
-    agw_arena_free(&a);
-
-    return j;
+    return xg_request(RSP, GEM, body, strlen(body), err);
 }
 
 
@@ -157,30 +93,6 @@ check_request(void)
 }
 
 
-typedef struct {
-    agw_xstream_t  s;
-    agw_arena_t    a;
-    char           stack[8192];
-    int            rc;
-} xx_stream_t;
-
-
-static int
-xx_event(void *ud, const agw_sse_event_t *ev)
-{
-    int           rc;
-    xx_stream_t  *x = ud;
-
-    rc = agw_gemini_codec.read_event(&x->s, ev);
-    agw_arena_free(&x->a);
-    if (rc != 0) {
-        x->rc = -1;
-    }
-
-    return rc != 0;
-}
-
-
 /* A Gemini stream to a Responses client: the events Codex reads. */
 static void
 check_stream(const char *fixture, const char *want_text,
@@ -190,38 +102,23 @@ check_stream(const char *fixture, const char *want_text,
     size_t              k;
     json_t             *e, *out, *item, *want, *args;
     events_t            ev;
-    agw_buf_t           wire = AGW_BUF_INIT, client = AGW_BUF_INIT;
-    xx_stream_t         x;
-    agw_sse_parser_t    p;
+    agw_buf_t           wire = AGW_BUF_INIT;
+    xg_stream_t         x;
     const char         *type;
 
     if (!ok(gm_fixture_wire(fixture, &wire) == 0, "%s read", fixture)) {
         return;
     }
 
-    memset(&x, 0, sizeof(x));
-    x.s.reader = &agw_gemini_codec;
-    x.s.writer = &agw_responses_codec;
-    x.s.rstate = calloc(1, agw_gemini_codec.read_state_size);
-    x.s.wstate = calloc(1, agw_responses_codec.write_state_size);
-    x.s.arena = &x.a;
-    x.s.opts.model = (agw_str_t) agw_str_lit("gpt-5-codex");
-    x.s.opts.provider = AGW_DIALECT_GEMINI;
-    x.s.opts.created = 1700000000;
-    agw_usage_init(&x.s.usage);
-    agw_jw_init(&x.s.w, &client);
-    agw_arena_init(&x.a, x.stack, sizeof(x.stack), 0);
-
-    agw_sse_init(&p, 0);
-    agw_sse_feed(&p, wire.data, wire.len, xx_event, &x);
-    agw_sse_free(&p);
-
+    xg_stream_open(&x, &agw_gemini_codec, &agw_responses_codec,
+                   AGW_DIALECT_GEMINI, "gpt-5-codex");
+    xg_stream_feed(&x, wire.data, wire.len);
     ok(x.rc == 0 && x.s.provider_done, "%s: read to its end", fixture);
-    agw_responses_codec.write_end(&x.s);
+    xg_stream_close(&x);
 
     completed = text_ok = call_ok = bad = 0;
 
-    if (!ok(events_parse(client.data, client.len, &ev) == 0,
+    if (!ok(events_parse(x.out.data, x.out.len, &ev) == 0,
             "%s: the Responses events parse", fixture))
     {
         goto done;
@@ -283,16 +180,8 @@ check_stream(const char *fixture, const char *want_text,
 
 done:
 
-    agw_gemini_codec.free_read_state(x.s.rstate);
-    if (agw_responses_codec.free_write_state != NULL) {
-        agw_responses_codec.free_write_state(x.s.wstate);
-    }
-    free(x.s.rstate);
-    free(x.s.wstate);
-    free(x.s.error);
-    agw_arena_free(&x.a);
     agw_buf_free(&wire);
-    agw_buf_free(&client);
+    agw_buf_free(&x.out);
 }
 
 

@@ -5,8 +5,50 @@
  * Gemini) on the fixtures and on mutations of them.
  */
 
-#include "test_x_gemini_request.h"
-#include "fixtures.h"
+#include "x_gemini.h"
+
+
+/* A Gemini body read into req (arena a, which the caller frees). */
+static int
+xg_read(const char *body, agw_arena_t *a, agw_request_t *req,
+    agw_error_t *err)
+{
+    return agw_gemini_codec.read_request(body, strlen(body), a, req, err);
+}
+
+
+/* A Gemini body read and written back by the engine's Gemini codec. */
+static json_t *
+xg_new_rt(const char *body, agw_error_t *err)
+{
+    return xg_request(GEM, GEM, body, strlen(body), err);
+}
+
+
+/* The same through the old path: Gemini -> hub -> Gemini. */
+static json_t *
+xg_old_rt(const char *body, agw_error_t *err)
+{
+    json_t              *j;
+    agw_buf_t            hub = AGW_BUF_INIT, out = AGW_BUF_INIT;
+    agw_request_opts_t   o = { "gemini-2.5-flash", 0, 0 };
+
+    memset(err, 0, sizeof(*err));
+    j = NULL;
+
+    if (agw_translate_request_body(GEM, OAI, body, strlen(body), &o, &hub,
+                                   err) == 0
+        && agw_translate_request_body(OAI, GEM, hub.data, hub.len, &o, &out,
+                                      err) == 0)
+    {
+        j = json_loadb(out.data, out.len, 0, NULL);
+    }
+
+    agw_buf_free(&hub);
+    agw_buf_free(&out);
+
+    return j;
+}
 
 
 /* thinkingBudget of the old path's effort buckets: the old path turned a
@@ -30,48 +72,19 @@ xg_bucket_budget(json_t *j)
 }
 
 
-/*
- * The old path joined a model turn's text parts into one (the hub has one
- * content string); the engine keeps them apart.  Joined here, the
- * signature on the joined part as the old path put it.
- */
+/* The old path joined a model turn's text parts into one (the hub has
+ * one content string); the engine keeps them apart. */
 static void
 xg_join_model_text(json_t *j)
 {
-    size_t       i, k;
-    json_t      *c, *parts, *p, *q, *sig;
+    size_t       i;
+    json_t      *c;
     const char  *role;
-    char        *joined;
 
     json_array_foreach(json_object_get(j, "contents"), i, c) {
         role = json_string_value(json_object_get(c, "role"));
-        if (role == NULL || strcmp(role, "model") != 0) {
-            continue;
-        }
-        parts = json_object_get(c, "parts");
-        for (k = 0; k + 1 < json_array_size(parts); /* void */ ) {
-            p = json_array_get(parts, k);
-            q = json_array_get(parts, k + 1);
-            if (!json_is_string(json_object_get(p, "text"))
-                || !json_is_string(json_object_get(q, "text")))
-            {
-                k++;
-                continue;
-            }
-            joined = malloc(strlen(json_string_value(json_object_get(p,
-                                                                 "text")))
-                            + strlen(json_string_value(json_object_get(q,
-                                                                 "text")))
-                            + 1);
-            strcpy(joined, json_string_value(json_object_get(p, "text")));
-            strcat(joined, json_string_value(json_object_get(q, "text")));
-            json_object_set_new(p, "text", json_string(joined));
-            free(joined);
-            sig = json_object_get(q, "thoughtSignature");
-            if (sig != NULL) {
-                json_object_set(p, "thoughtSignature", sig);
-            }
-            json_array_remove(parts, k + 1);
+        if (role != NULL && strcmp(role, "model") == 0) {
+            xg_join_text(json_object_get(c, "parts"));
         }
     }
 }
@@ -532,21 +545,6 @@ xg_msg(agw_role_t role, agw_part_t *parts)
 }
 
 
-static void
-xg_req_init(agw_request_t *req)
-{
-    memset(req, 0, sizeof(*req));
-    req->parallel_tools = -1;
-    req->store = -1;
-    req->max_tokens = -1;
-    req->n = -1;
-    req->format_strict = -1;
-    req->thinking_budget = -1;
-    req->thinking = -1;
-    req->include_thoughts = -1;
-}
-
-
 static json_t *
 xg_write(const agw_request_t *req, agw_error_t *err)
 {
@@ -583,7 +581,7 @@ check_writer(void)
     agw_request_t   req;
 
     agw_arena_init(&xg_a, NULL, 0, 0);
-    xg_req_init(&req);
+    agw_request_init(&req);
 
     /* system prompt, a mid-conversation system message, two calls (one
      * without a signature, one whose arguments came as a string), their
@@ -708,7 +706,7 @@ check_writer(void)
     json_decref(j);
 
     /* effort and off */
-    xg_req_init(&req);
+    agw_request_init(&req);
     req.messages = m5;
     m5->next = NULL;
     req.effort = AGW_EFFORT_LOW;
@@ -725,9 +723,19 @@ check_writer(void)
     j = xg_write(&req, &err);
     xg_json_is(j, "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":"
                "\"thanks\"}]}],\"generationConfig\":{\"responseMimeType\":"
+               "\"application/json\"}}",
+               "thinking disabled: no budget (2.5 Pro refuses 0), as the old "
+               "path; json_object: the MIME type");
+    json_decref(j);
+
+    req.thinking = -1;
+    req.effort = AGW_EFFORT_NONE;
+    j = xg_write(&req, &err);
+    xg_json_is(j, "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":"
+               "\"thanks\"}]}],\"generationConfig\":{\"responseMimeType\":"
                "\"application/json\",\"thinkingConfig\":"
                "{\"thinkingBudget\":0}}}",
-               "thinking off: a budget of 0; json_object: the MIME type");
+               "effort none: a budget of 0, as the old path");
     json_decref(j);
 
     agw_arena_free(&xg_a);

@@ -5,8 +5,7 @@
  * (Gemini -> hub -> Gemini); what is refused.
  */
 
-#include "test_x_gemini_request.h"
-#include "fixtures.h"
+#include "x_gemini.h"
 
 
 static int
@@ -41,32 +40,6 @@ xr_write(const agw_response_t *res, agw_dialect_t provider, agw_error_t *err)
 }
 
 
-static char *
-xr_chars(const agw_str_t *s)
-{
-    char    *p;
-    size_t   n;
-
-    p = malloc(s->len + 1);
-    n = s->len ? agw_str_unescape(s, p) : 0;
-    p[n] = '\0';
-
-    return p;
-}
-
-
-static const char *
-xr_finish(agw_finish_t f)
-{
-    switch (f) {
-    case AGW_FINISH_LENGTH:         return "length";
-    case AGW_FINISH_TOOL_CALLS:     return "tool_calls";
-    case AGW_FINISH_CONTENT_FILTER: return "content_filter";
-    default:                        return "stop";
-    }
-}
-
-
 /* The form as the hub's message said it: content and reasoning joined,
  * tool calls, finish. */
 static json_t *
@@ -87,16 +60,16 @@ xr_as_hub(const agw_response_t *res)
         switch (p->type) {
         case AGW_PART_TEXT:
             has_text = 1;
-            t = xr_chars(&p->text);
+            t = xg_chars(&p->text);
             agw_buf_append_str(&text, t);
             break;
         case AGW_PART_THINKING:
-            t = xr_chars(&p->text);
+            t = xg_chars(&p->text);
             agw_buf_append_str(&reasoning, t);
             break;
         case AGW_PART_TOOL_CALL:
             {
-                char  *id = xr_chars(&p->id), *name = xr_chars(&p->name);
+                char  *id = xg_chars(&p->id), *name = xg_chars(&p->name);
 
                 json_array_append_new(tcs, json_pack("{s:s, s:s, s:o}",
                     "id", id, "name", name, "args",
@@ -120,7 +93,7 @@ xr_as_hub(const agw_response_t *res)
     }
     json_object_set_new(msg, "tool_calls", tcs);
     json_object_set_new(msg, "finish_reason",
-                        json_string(xr_finish(res->finish)));
+                        json_string(xg_finish_openai(res->finish)));
 
     agw_buf_free(&text);
     agw_buf_free(&reasoning);
@@ -159,47 +132,6 @@ xr_old_hub(const json_t *hub)
                     json_object_get(choice, "finish_reason"));
 
     return msg;
-}
-
-
-/* A model turn's consecutive text parts joined, and thought parts: the
- * old path had one content string and one reasoning string. */
-static void
-xr_join(json_t *j)
-{
-    size_t   k;
-    json_t  *parts, *p, *q, *sig;
-    char    *joined;
-    int      pt, qt;
-
-    parts = json_object_get(json_object_get(json_array_get(
-                json_object_get(j, "candidates"), 0), "content"), "parts");
-
-    for (k = 0; k + 1 < json_array_size(parts); /* void */ ) {
-        p = json_array_get(parts, k);
-        q = json_array_get(parts, k + 1);
-        pt = json_is_true(json_object_get(p, "thought"));
-        qt = json_is_true(json_object_get(q, "thought"));
-        if (!json_is_string(json_object_get(p, "text"))
-            || !json_is_string(json_object_get(q, "text")) || pt != qt)
-        {
-            k++;
-            continue;
-        }
-        joined = malloc(strlen(json_string_value(json_object_get(p, "text")))
-                        + strlen(json_string_value(json_object_get(q,
-                                                                "text")))
-                        + 1);
-        strcpy(joined, json_string_value(json_object_get(p, "text")));
-        strcat(joined, json_string_value(json_object_get(q, "text")));
-        json_object_set_new(p, "text", json_string(joined));
-        free(joined);
-        sig = json_object_get(q, "thoughtSignature");
-        if (sig != NULL) {
-            json_object_set(p, "thoughtSignature", sig);
-        }
-        json_array_remove(parts, k + 1);
-    }
 }
 
 
@@ -249,7 +181,8 @@ check_fixture(const char *name)
     agw_translate_response(AGW_DIALECT_OPENAI, AGW_DIALECT_GEMINI, out.data,
                            out.len, &ro, &back, NULL, &oerr);
     o = json_loadb(back.data, back.len, 0, NULL);
-    xr_join(n);
+    xg_join_text(json_object_get(json_object_get(json_array_get(
+        json_object_get(n, "candidates"), 0), "content"), "parts"));
     /* without a responseId the old path wrote "" */
     if (json_string_length(json_object_get(o, "responseId")) == 0) {
         json_object_del(o, "responseId");

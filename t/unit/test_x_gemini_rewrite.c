@@ -4,27 +4,7 @@
  * each against the old path on the fixtures.
  */
 
-#include "test_gemini.h"
-#include "agw_codec.h"
-
-
-/* See test_x_gemini_stream.c: the driver's stand-ins until it links. */
-__attribute__((weak)) agw_error_t *
-agw_stream_error_slot(agw_xstream_t *s)
-{
-    if (s->error == NULL) {
-        s->error = calloc(1, sizeof(agw_error_t));
-    }
-
-    return s->error;
-}
-
-
-__attribute__((weak)) int
-agw_stream_step(agw_xstream_t *s, const agw_step_t *step)
-{
-    return s->writer->write_step(s, step);
-}
+#include "x_gemini.h"
 
 
 /*
@@ -217,34 +197,15 @@ check_response(const char *name)
 }
 
 
-typedef struct {
-    agw_xstream_t  s;
-    int            rc;
-} xw_t;
-
-
-static int
-xw_event(void *ud, const agw_sse_event_t *ev)
-{
-    xw_t  *x = ud;
-
-    x->rc = agw_gemini_codec.rewrite_event(&x->s, ev);
-
-    return x->rc != 0;
-}
-
-
 /* Each event of the engine's stream equals the old passthrough's. */
 static void
 check_stream(const char *fixture, const char *wire_text)
 {
     int                 i, same;
-    xw_t                x;
+    xg_stream_t         x;
     events_t            ne, oe;
-    agw_buf_t           wire = AGW_BUF_INIT, n = AGW_BUF_INIT,
-                        o = AGW_BUF_INIT;
+    agw_buf_t           wire = AGW_BUF_INIT, o = AGW_BUF_INIT;
     stream_run_t        r;
-    agw_sse_parser_t    p;
     agw_stream_opts_t   opts = { "my-model", 0, 0 };
 
     if (fixture != NULL) {
@@ -258,18 +219,12 @@ check_stream(const char *fixture, const char *wire_text)
 
     stream_run(GEM, GEM, &opts, wire.data, wire.len, 0, 1, &o, &r);
 
-    memset(&x, 0, sizeof(x));
-    x.s.reader = &agw_gemini_codec;
-    x.s.writer = &agw_gemini_codec;
-    x.s.opts.model = (agw_str_t) agw_str_lit("my-model");
-    agw_usage_init(&x.s.usage);
-    agw_jw_init(&x.s.w, &n);
+    xg_stream_open(&x, &agw_gemini_codec, &agw_gemini_codec, GEM,
+                   "my-model");
+    x.rewrite = 1;
+    xg_stream_feed(&x, wire.data, wire.len);
 
-    agw_sse_init(&p, 0);
-    agw_sse_feed(&p, wire.data, wire.len, xw_event, &x);
-    agw_sse_free(&p);
-
-    same = events_parse(n.data, n.len, &ne) == 0;
+    same = events_parse(x.out.data, x.out.len, &ne) == 0;
     same = same && events_parse(o.data, o.len, &oe) == 0;
 
     /* the old path adds its own end (an error chunk when cut) */
@@ -297,9 +252,9 @@ check_stream(const char *fixture, const char *wire_text)
         events_free(&ne);
         events_free(&oe);
     }
-    free(x.s.error);
+    xg_stream_close(&x);
     agw_buf_free(&wire);
-    agw_buf_free(&n);
+    agw_buf_free(&x.out);
     agw_buf_free(&o);
 }
 

@@ -6,55 +6,7 @@
  * tool calls whole, finish and usage last); the writer's bounds.
  */
 
-#include "test_gemini.h"
-#include "agw_codec.h"
-
-
-/*
- * The engine's driver hands each step to the client's writer; until it
- * is linked in, this stand-in does what its contract says (agw_codec.h):
- * usage merged, END marks the provider done and goes no further, ERROR
- * records its error.  The real one wins when it is there.
- */
-__attribute__((weak)) agw_error_t *
-agw_stream_error_slot(agw_xstream_t *s)
-{
-    if (s->error == NULL) {
-        s->error = calloc(1, sizeof(agw_error_t));
-    }
-
-    return s->error;
-}
-
-
-__attribute__((weak)) int
-agw_stream_step(agw_xstream_t *s, const agw_step_t *step)
-{
-    agw_error_t  *err;
-
-    switch (step->type) {
-    case AGW_STEP_USAGE:
-        agw_usage_merge(&s->usage, step->usage);
-        break;
-    case AGW_STEP_END:
-        s->provider_done = 1;
-        return 0;
-    case AGW_STEP_ERROR:
-        err = agw_stream_error_slot(s);
-        if (err == NULL) {
-            return -1;
-        }
-        *err = *step->error;
-        return 0;
-    case AGW_STEP_START:
-        s->started = 1;
-        break;
-    default:
-        break;
-    }
-
-    return s->writer->write_step(s, step);
-}
+#include "x_gemini.h"
 
 
 /* The steps as they reached the writer. */
@@ -73,20 +25,6 @@ static xs_rec_t  xs_recs[4096];
 static int       xs_n;
 
 
-static char *
-xs_chars(const agw_str_t *s)
-{
-    char    *p;
-    size_t   n;
-
-    p = malloc(s->len + 1);
-    n = s->len ? agw_str_unescape(s, p) : 0;
-    p[n] = '\0';
-
-    return p;
-}
-
-
 static int
 xs_record(agw_xstream_t *s, const agw_step_t *step)
 {
@@ -100,13 +38,13 @@ xs_record(agw_xstream_t *s, const agw_step_t *step)
         r->finish = step->finish;
         if (step->type == AGW_STEP_DELTA || step->type == AGW_STEP_SIGNATURE)
         {
-            r->text = xs_chars(&step->text);
+            r->text = xg_chars(&step->text);
         }
         if (step->type == AGW_STEP_BLOCK_START) {
             r->part = step->part->type;
             if (step->part->type == AGW_PART_TOOL_CALL) {
-                r->text = xs_chars(&step->part->name);
-                r->id = xs_chars(&step->part->id);
+                r->text = xg_chars(&step->part->name);
+                r->id = xg_chars(&step->part->id);
             }
         }
     }
@@ -133,87 +71,16 @@ static agw_codec_t  xs_recorder;
 
 /* A Gemini client's stream of a Gemini provider's events, steps recorded;
  * provider is the dialect the writer is told the provider speaks. */
-typedef struct {
-    agw_xstream_t   s;
-    agw_arena_t     a;
-    char            stack[8192];
-    agw_buf_t       out;
-    int             rc;             /* first read_event that failed */
-} xs_t;
+typedef xg_stream_t  xs_t;
 
 
 static void
 xs_open(xs_t *x, agw_dialect_t provider)
 {
-    memset(x, 0, sizeof(*x));
     xs_recorder = agw_gemini_codec;
     xs_recorder.write_step = xs_record;
-
-    x->s.reader = &agw_gemini_codec;
-    x->s.writer = &xs_recorder;
-    x->s.rstate = calloc(1, agw_gemini_codec.read_state_size);
-    x->s.wstate = calloc(1, agw_gemini_codec.write_state_size);
-    x->s.arena = &x->a;
-    x->s.opts.model = (agw_str_t) agw_str_lit("my-model");
-    x->s.opts.provider = provider;
-    agw_usage_init(&x->s.usage);
-    agw_jw_init(&x->s.w, &x->out);
-    agw_arena_init(&x->a, x->stack, sizeof(x->stack), 0);
-}
-
-
-static int
-xs_event(void *ud, const agw_sse_event_t *ev)
-{
-    xs_t  *x = ud;
-    int    rc;
-
-    rc = agw_gemini_codec.read_event(&x->s, ev);
-    agw_arena_free(&x->a);
-    if (rc != 0 && x->rc == 0) {
-        x->rc = -1;
-    }
-
-    return rc != 0;
-}
-
-
-/* The end: the writer's last chunk, or its error event. */
-static void
-xs_close(xs_t *x)
-{
-    agw_error_t  err;
-
-    if (x->rc == 0 && x->s.provider_done) {
-        agw_gemini_codec.write_end(&x->s);
-    } else {
-        memset(&err, 0, sizeof(err));
-        if (x->s.error != NULL) {
-            err = *x->s.error;
-        } else {
-            agw_error_set(&err, AGW_ERR_BAD_GATEWAY, 0, "stream_truncated",
-                          "the stream ended early");
-        }
-        agw_gemini_codec.write_stream_error(&x->s, &err);
-    }
-
-    agw_gemini_codec.free_read_state(x->s.rstate);
-    agw_gemini_codec.free_write_state(x->s.wstate);
-    free(x->s.rstate);
-    free(x->s.wstate);
-    free(x->s.error);
-    agw_arena_free(&x->a);
-}
-
-
-static void
-xs_feed(xs_t *x, const char *wire, size_t len)
-{
-    agw_sse_parser_t  p;
-
-    agw_sse_init(&p, 0);
-    agw_sse_feed(&p, wire, len, xs_event, x);
-    agw_sse_free(&p);
+    xg_stream_open(x, &agw_gemini_codec, &xs_recorder, provider,
+                   "my-model");
 }
 
 
@@ -342,18 +209,6 @@ xs_sum_openai(const agw_buf_t *out, xs_sum_t *m)
 }
 
 
-static const char *
-xs_finish_openai(agw_finish_t f)
-{
-    switch (f) {
-    case AGW_FINISH_LENGTH:         return "length";
-    case AGW_FINISH_TOOL_CALLS:     return "tool_calls";
-    case AGW_FINISH_CONTENT_FILTER: return "content_filter";
-    default:                        return "stop";
-    }
-}
-
-
 /* The recorded steps summed up. */
 static void
 xs_sum_steps(const agw_usage_t *usage, xs_sum_t *m)
@@ -387,7 +242,7 @@ xs_sum_steps(const agw_usage_t *usage, xs_sum_t *m)
         case AGW_STEP_FINISH:
             if (m->finish[0] == '\0') {
                 snprintf(m->finish, sizeof(m->finish), "%s",
-                         xs_finish_openai(xs_recs[i].finish));
+                         xg_finish_openai(xs_recs[i].finish));
             }
             break;
         default:
@@ -497,12 +352,12 @@ check_fixture(const char *fixture, const char *gemini_finish)
     old.usage = r.usage;
 
     xs_open(&x, AGW_DIALECT_GEMINI);
-    xs_feed(&x, wire.data, wire.len);
+    xg_stream_feed(&x, wire.data, wire.len);
     ok(x.rc == 0 && x.s.provider_done, "%s: read, and the provider is done",
        fixture);
     check_well_formed(fixture);
     xs_sum_steps(&x.s.usage, &steps);
-    xs_close(&x);
+    xg_stream_close(&x);
 
     ok(xs_buf_eq(&steps.text, &old.text), "%s: the text the old decoder "
        "gave", fixture);
@@ -557,7 +412,7 @@ check_blocks(void)
         "5,\"candidatesTokenCount\":3,\"thoughtsTokenCount\":2}}\r\n\r\n";
 
     xs_open(&x, AGW_DIALECT_GEMINI);
-    xs_feed(&x, wire, sizeof(wire) - 1);
+    xg_stream_feed(&x, wire, sizeof(wire) - 1);
 
     ok(xs_n == 15
        && xs_recs[0].type == AGW_STEP_START
@@ -570,22 +425,23 @@ check_blocks(void)
        && xs_recs[5].type == AGW_STEP_BLOCK_START
        && xs_recs[5].part == AGW_PART_TEXT
        && xs_recs[6].type == AGW_STEP_DELTA
-       && xs_recs[7].type == AGW_STEP_DELTA
-       && strcmp(xs_recs[7].text, "lo") == 0
-       && xs_recs[8].type == AGW_STEP_BLOCK_STOP
-       && xs_recs[9].type == AGW_STEP_BLOCK_START
-       && xs_recs[9].part == AGW_PART_TOOL_CALL
-       && strcmp(xs_recs[9].id, "call_r_1_0") == 0
-       && xs_recs[10].type == AGW_STEP_DELTA
-       && strcmp(xs_recs[10].text, "{\"q\":\"a\\\"b\"}") == 0
-       && xs_recs[11].type == AGW_STEP_SIGNATURE
-       && strcmp(xs_recs[11].text, "U0lH") == 0
-       && xs_recs[12].type == AGW_STEP_BLOCK_STOP
-       && xs_recs[13].type == AGW_STEP_USAGE
+       && xs_recs[7].type == AGW_STEP_USAGE
+       && xs_recs[8].type == AGW_STEP_DELTA
+       && strcmp(xs_recs[8].text, "lo") == 0
+       && xs_recs[9].type == AGW_STEP_BLOCK_STOP
+       && xs_recs[10].type == AGW_STEP_BLOCK_START
+       && xs_recs[10].part == AGW_PART_TOOL_CALL
+       && strcmp(xs_recs[10].id, "call_r_1_0") == 0
+       && xs_recs[11].type == AGW_STEP_DELTA
+       && strcmp(xs_recs[11].text, "{\"q\":\"a\\\"b\"}") == 0
+       && xs_recs[12].type == AGW_STEP_SIGNATURE
+       && strcmp(xs_recs[12].text, "U0lH") == 0
+       && xs_recs[13].type == AGW_STEP_BLOCK_STOP
        && xs_recs[14].type == AGW_STEP_FINISH
        && xs_recs[14].finish == AGW_FINISH_TOOL_CALLS,
-       "thinking, then text across chunks in one block, then a whole call "
-       "with its id, compact args and signature, usage, then the finish");
+       "thinking, then text across chunks in one block (the last chunk's "
+       "usage first), then a whole call with its id, compact args and "
+       "signature, then the finish");
     if (xs_n != 15) {
         tap_diag("%d steps", xs_n);
     }
@@ -593,7 +449,7 @@ check_blocks(void)
     ok(x.s.usage.input == 5 && x.s.usage.output == 5
        && x.s.usage.reasoning == 2, "usage: output counts the thoughts");
 
-    xs_close(&x);
+    xg_stream_close(&x);
 
     ok(strstr(x.out.data, "{\"functionCall\":{\"name\":\"f\",\"args\":"
               "{\"q\":\"a\\\"b\"},\"id\":\"call_r_1_0\"},"
@@ -636,34 +492,34 @@ check_reader_errors(void)
         "\"usageMetadata\":{\"promptTokenCount\":4}}\r\n\r\n";
 
     xs_open(&x, AGW_DIALECT_GEMINI);
-    xs_feed(&x, partial, sizeof(partial) - 1);
+    xg_stream_feed(&x, partial, sizeof(partial) - 1);
     ok(x.rc == -1 && x.s.error != NULL
        && x.s.error->cls == AGW_ERR_BAD_GATEWAY
        && strstr(x.s.error->message, "partialArgs") != NULL,
        "streamed partialArgs: a 502, never a half call");
-    xs_close(&x);
+    xg_stream_close(&x);
     ok(strstr(x.out.data, "data: {\"error\":{\"code\":502,") == x.out.data,
        "the client gets the error chunk");
     agw_buf_free(&x.out);
     xs_forget();
 
     xs_open(&x, AGW_DIALECT_GEMINI);
-    xs_feed(&x, garbage, sizeof(garbage) - 1);
+    xg_stream_feed(&x, garbage, sizeof(garbage) - 1);
     ok(x.rc == -1 && x.s.error != NULL
        && strcmp(x.s.error->code, "invalid_upstream_body") == 0,
        "an event that is not JSON: invalid_upstream_body");
-    xs_close(&x);
+    xg_stream_close(&x);
     agw_buf_free(&x.out);
     xs_forget();
 
     xs_open(&x, AGW_DIALECT_GEMINI);
-    xs_feed(&x, error, sizeof(error) - 1);
+    xg_stream_feed(&x, error, sizeof(error) - 1);
     ok(x.rc == 0 && x.s.error != NULL
        && x.s.error->cls == AGW_ERR_RATE_LIMIT
        && strcmp(x.s.error->message, "Resource has been exhausted") == 0,
        "the provider's error event: an ERROR step with its class and "
        "message");
-    xs_close(&x);
+    xg_stream_close(&x);
     ok(strstr(x.out.data, "\"code\":429,\"message\":\"Resource has been "
               "exhausted\",\"status\":\"RESOURCE_EXHAUSTED\"") != NULL,
        "a Gemini client gets it in Google's shape");
@@ -671,12 +527,12 @@ check_reader_errors(void)
     xs_forget();
 
     xs_open(&x, AGW_DIALECT_GEMINI);
-    xs_feed(&x, blocked, sizeof(blocked) - 1);
+    xg_stream_feed(&x, blocked, sizeof(blocked) - 1);
     ok(x.s.provider_done && xs_n == 3
        && xs_recs[2].type == AGW_STEP_FINISH
        && xs_recs[2].finish == AGW_FINISH_CONTENT_FILTER,
        "a blocked prompt: a content filter finish, the stream done");
-    xs_close(&x);
+    xg_stream_close(&x);
     ok(strstr(x.out.data, "\"finishReason\":\"SAFETY\"") != NULL,
        "a Gemini client gets SAFETY");
     agw_buf_free(&x.out);
@@ -743,7 +599,7 @@ check_writer(void)
     x.s.provider_done = 1;
     x.s.usage.input = 10;
     x.s.usage.output = 4;
-    xs_close(&x);
+    xg_stream_close(&x);
 
     ok(strstr(x.out.data, "anthropic-sig") == NULL,
        "an Anthropic signature is not given to a Gemini client");
@@ -769,7 +625,7 @@ check_writer(void)
     ok(x.rc == -1 && x.s.error != NULL
        && strstr(x.s.error->message, "not a JSON object") != NULL,
        "arguments that are not an object: an error, never a corrupt call");
-    xs_close(&x);
+    xg_stream_close(&x);
     ok(strstr(x.out.data, "[1,2]") == NULL
        && strstr(x.out.data, "data: {\"error\":{\"code\":502") != NULL,
        "the client gets the error chunk instead");
@@ -792,7 +648,7 @@ check_writer(void)
     ok(x.rc == -1 && i == 4 && x.s.error != NULL
        && strstr(x.s.error->message, "more tool call arguments") != NULL,
        "past 4 MiB held the stream ends with an error");
-    xs_close(&x);
+    xg_stream_close(&x);
     agw_buf_free(&x.out);
     xs_forget();
     free(big);

@@ -73,9 +73,9 @@ test_xs_event(void *ud, const agw_sse_event_t *ev)
     int         rc;
     test_xs_t  *x = ud;
 
-    /* a rewrite passes what follows the provider's error (its
+    /* a rewrite passes what follows the provider's end or error (its
      * response.failed) as the passthrough always did */
-    if (x->s.provider_done || (x->s.error != NULL && !x->rewrite)) {
+    if (!x->rewrite && (x->s.provider_done || x->s.error != NULL)) {
         return 0;
     }
 

@@ -353,6 +353,9 @@ test_other_provider(void)
     c2.type = AGW_PART_TOOL_CALL;
     c2.id = agw_str_bytes("toolu_2", 7);
     c2.name = agw_str_bytes("cat", 3);
+    c2.args.data = "{\"f\":\"a\\\"b\"}";       /* {"f":"a\"b"}, whole */
+    c2.args.len = (uint32_t) strlen(c2.args.data);
+    c2.args.kind = AGW_STR_VALUE;
 
     wr_init(&w);
 
@@ -372,9 +375,9 @@ test_other_provider(void)
        && step(&w, AGW_STEP_DELTA, 3, NULL, "\\\".\\\"}") == 0
        && step(&w, AGW_STEP_BLOCK_STOP, 3, NULL, NULL) == 0
        && step(&w, AGW_STEP_BLOCK_START, 4, &c2, NULL) == 0
-       && step(&w, AGW_STEP_DELTA, 4, NULL, "{}") == 0
        && step(&w, AGW_STEP_BLOCK_STOP, 4, NULL, NULL) == 0,
-       "steps of thinking, redacted thinking, text, two calls: written");
+       "steps of thinking, redacted thinking, text, two calls (the second "
+       "with its arguments whole): written");
 
     memset(&fin, 0, sizeof(fin));
     fin.type = AGW_STEP_FINISH;
@@ -426,8 +429,9 @@ test_other_provider(void)
 
     ev = find(out, "response.function_call_arguments.done", 1);
     ok(ev && json_integer_value(json_object_get(ev, "output_index")) == 3
-       && strcmp(json_string_value(json_object_get(ev, "arguments")), "{}")
-          == 0, "the second call is item 3");
+       && strcmp(json_string_value(json_object_get(ev, "arguments")),
+                 "{\"f\":\"a\\\"b\"}") == 0,
+       "the second call is item 3, its whole arguments one delta");
 
     ev = find(out, "response.output_item.done", 2);
     ok(ev && strcmp(json_string_value(json_object_get(json_object_get(ev,
@@ -513,6 +517,30 @@ test_other_provider(void)
     len = w.out.len;
     ok(agw_responses_codec.write_end(&w.s) == 0 && w.out.len == len,
        "nothing written after the error");
+
+    json_decref(out);
+    wr_free(&w);
+
+    /* an error before any step: the Response opened, then failed */
+    wr_init(&w);
+    {
+        agw_error_t  e;
+
+        memset(&e, 0, sizeof(e));
+        agw_error_set(&e, AGW_ERR_RATE_LIMIT, 0, "rate_limit_error",
+                      "slow down");
+        agw_responses_codec.write_stream_error(&w.s, &e);
+    }
+
+    out = test_events(w.out.data, w.out.len);
+    ev = find(out, "response.failed", 0);
+    r = json_object_get(ev, "response");
+    ok(out && json_array_size(out) == 4 && seq_ok(out)
+       && find(out, "response.created", 0) != NULL && find(out, "error", 0)
+       && strcmp(json_string_value(json_object_get(json_object_get(r,
+                 "error"), "message")), "slow down") == 0,
+       "an error before any step: created, in_progress, error, "
+       "response.failed with the message");
 
     json_decref(out);
     wr_free(&w);

@@ -14,6 +14,7 @@
 
 #include "tap.h"
 #include "agw_codec.h"
+#include "x_engine_stub.h"
 
 
 /*

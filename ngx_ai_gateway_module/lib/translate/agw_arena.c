@@ -24,6 +24,9 @@ struct agw_arena_block_s {
  * few nodes for a caller that gave no block */
 #define AGW_ARENA_MIN   4096
 
+/* the largest block agw_arena_reset() keeps for the next use */
+#define AGW_ARENA_KEEP_MAX  (64 * 1024)
+
 
 static size_t
 agw_arena_first_next(size_t size)
@@ -58,6 +61,7 @@ agw_arena_init(agw_arena_t *a, void *buf, size_t size, size_t max)
     a->next = agw_arena_first_next(a->first_size);
     a->total = 0;
     a->max = max;
+    a->spare = NULL;
 }
 
 
@@ -145,9 +149,18 @@ agw_arena_alloc(agw_arena_t *a, size_t n)
         return agw_arena_align((char *) b + AGW_ARENA_HDR);
     }
 
-    b = agw_arena_block(a, n, a->next);
-    if (b == NULL) {
-        return NULL;
+    if (a->spare != NULL
+        && a->spare->size >= n + AGW_ARENA_HDR + AGW_ARENA_ALIGN)
+    {
+        /* what agw_arena_reset() kept: already counted in total */
+        b = a->spare;
+        a->spare = NULL;
+
+    } else {
+        b = agw_arena_block(a, n, a->next);
+        if (b == NULL) {
+            return NULL;
+        }
     }
 
     b->next = a->blocks;
@@ -186,5 +199,50 @@ agw_arena_free(agw_arena_t *a)
         free(b);
     }
 
+    free(a->spare);
+
     agw_arena_init(a, a->first, a->first_size, a->max);
+}
+
+
+void
+agw_arena_reset(agw_arena_t *a)
+{
+    size_t              next;
+    agw_arena_block_t  *b, *keep, *nb;
+
+    /*
+     * The largest block is the one the next use most likely needs; but
+     * not one past AGW_ARENA_KEEP_MAX: a stream keeps it between events,
+     * and thousands of streams are open at once.
+     */
+    keep = a->spare;
+
+    for (b = a->blocks; b != NULL; b = b->next) {
+        if (b->size <= AGW_ARENA_KEEP_MAX
+            && (keep == NULL || b->size > keep->size))
+        {
+            keep = b;
+        }
+    }
+
+    for (b = a->blocks; b != NULL; b = nb) {
+        nb = b->next;
+        if (b != keep) {
+            free(b);
+        }
+    }
+
+    if (a->spare != NULL && a->spare != keep) {
+        free(a->spare);
+    }
+
+    /* blocks grow on from where they were, not from the first size */
+    next = a->next;
+
+    agw_arena_init(a, a->first, a->first_size, a->max);
+
+    a->spare = keep;
+    a->next = next;
+    a->total = keep ? keep->size : 0;
 }

@@ -22,6 +22,7 @@ typedef struct {
     size_t              max;        /* bound on total: 0 none */
     char               *first;      /* the caller's block, to start again */
     size_t              first_size;
+    agw_arena_block_t  *spare;      /* kept by agw_arena_reset() */
 } agw_arena_t;
 
 /* What every allocation is aligned to: any node, SSE loads included. */
@@ -41,5 +42,13 @@ void *agw_arena_calloc(agw_arena_t *a, size_t n);
 
 /* Frees every block; the arena can be used again (from its first block). */
 void agw_arena_free(agw_arena_t *a);
+
+/*
+ * Empties the arena for its next use (a stream's next event) but keeps
+ * its largest malloc'd block for when the first block is full again: a
+ * stream in its steady state allocates nothing.  agw_arena_free() at the
+ * end gives it back.
+ */
+void agw_arena_reset(agw_arena_t *a);
 
 #endif /* AGW_ARENA_H */

@@ -662,6 +662,13 @@ agw_ant_read_request(const char *body, size_t len, agw_arena_t *a,
         return -1;
     }
 
+    if (req->tools == NULL) {
+        /* a choice among no tools says nothing: dropped, as the old path
+         * did, so no writer sends a choice without its tools */
+        req->tool_choice = AGW_TOOL_CHOICE_UNSET;
+        req->parallel_tools = -1;
+    }
+
     return 0;
 }
 

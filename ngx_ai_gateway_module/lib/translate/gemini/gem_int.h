@@ -87,6 +87,23 @@ typedef struct {
 } agw_gem_wstate_t;
 
 
+/* One part of a candidate's content, as answers and chunks carry it. */
+typedef struct {
+    agw_str_t   text;
+    agw_str_t   signature;      /* thoughtSignature */
+    agw_str_t   name;           /* functionCall: */
+    agw_str_t   id;
+    agw_str_t   args;           /* VALUE; unset: none came */
+    uint8_t     thought;
+    uint8_t     call;           /* a functionCall came */
+    uint8_t     partial;        /* Vertex's partialArgs / willContinue */
+} agw_gem_mpart_t;
+
+/* Reads one (gem_part.c): 0, or -1 when it is not what Gemini sends.  A
+ * part of another kind (inlineData, code) comes back with nothing set. */
+int agw_gem_mpart_read(agw_jr_t *r, agw_gem_mpart_t *p);
+
+
 /* Errors of a client's request: AGW_ERR_INVALID_REQUEST; returns -1. */
 int agw_gem_invalid(agw_error_t *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

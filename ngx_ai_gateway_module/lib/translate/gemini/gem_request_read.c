@@ -1437,15 +1437,7 @@ agw_gem_read_request(const char *body, size_t len, agw_arena_t *a,
     agw_gem_rreq_t  c;
 
     memset(err, 0, sizeof(*err));
-    memset(req, 0, sizeof(*req));
-    req->parallel_tools = -1;
-    req->store = -1;
-    req->max_tokens = -1;
-    req->n = -1;
-    req->format_strict = -1;
-    req->thinking_budget = -1;
-    req->thinking = -1;
-    req->include_thoughts = -1;
+    agw_request_init(req);
 
     memset(&c, 0, sizeof(c));
     c.a = a;

@@ -585,17 +585,30 @@ agw_gem_user(agw_gem_wreq_t *c, const agw_msg_t *m, size_t mi)
 }
 
 
+/* One part of the system instruction, which the first one opens; where
+ * (a format of two indexes) names it in an error. */
 static int
 agw_gem_system_part(agw_gem_wreq_t *c, const agw_part_t *p, int string,
-    const char *where)
+    int *any, const char *where, size_t i, size_t j)
 {
+    char  at[64];
+
     if (p->type != AGW_PART_TEXT) {
+        snprintf(at, sizeof(at), where, i, j);
         return agw_gem_invalid(c->err, "%s: only text can be sent as system "
-                               "instructions", where);
+                               "instructions", at);
     }
 
     if (p->text.len == 0 && string) {
         return 0;
+    }
+
+    if (!*any) {
+        agw_jw_key(&c->w, "systemInstruction");
+        agw_jw_object(&c->w);
+        agw_jw_key(&c->w, "parts");
+        agw_jw_array(&c->w);
+        *any = 1;
     }
 
     agw_gem_text(c, &p->text, NULL);
@@ -615,7 +628,6 @@ static int
 agw_gem_system(agw_gem_wreq_t *c)
 {
     int                any;
-    char               where[48];
     size_t             mi, pi;
     const agw_msg_t   *m;
     const agw_part_t  *p;
@@ -623,15 +635,7 @@ agw_gem_system(agw_gem_wreq_t *c)
     any = 0;
 
     for (p = c->req->system, pi = 0; p != NULL; p = p->next, pi++) {
-        if (!any) {
-            agw_jw_key(&c->w, "systemInstruction");
-            agw_jw_object(&c->w);
-            agw_jw_key(&c->w, "parts");
-            agw_jw_array(&c->w);
-            any = 1;
-        }
-        snprintf(where, sizeof(where), "system[%zu]", pi);
-        if (agw_gem_system_part(c, p, 0, where) != 0) {
+        if (agw_gem_system_part(c, p, 0, &any, "system[%zu]", pi, 0) != 0) {
             return -1;
         }
     }
@@ -641,16 +645,10 @@ agw_gem_system(agw_gem_wreq_t *c)
             continue;
         }
         for (p = m->parts, pi = 0; p != NULL; p = p->next, pi++) {
-            if (!any) {
-                agw_jw_key(&c->w, "systemInstruction");
-                agw_jw_object(&c->w);
-                agw_jw_key(&c->w, "parts");
-                agw_jw_array(&c->w);
-                any = 1;
-            }
-            snprintf(where, sizeof(where), "messages[%zu].content[%zu]", mi,
-                     pi);
-            if (agw_gem_system_part(c, p, m->string, where) != 0) {
+            if (agw_gem_system_part(c, p, m->string, &any,
+                                    "messages[%zu].content[%zu]", mi, pi)
+                != 0)
+            {
                 return -1;
             }
         }
@@ -805,9 +803,9 @@ agw_gem_budget(const agw_request_t *req)
         break;
     }
 
-    if (req->thinking == 0) {
-        return 0;
-    }
+    /* thinking disabled (Anthropic's) says nothing: Gemini 2.5 Pro and
+     * later refuse a budget of 0, and the provider's default is what a
+     * client that turns thinking off elsewhere gets */
 
     if (req->thinking == 1) {
         return req->thinking_budget >= 0 ? req->thinking_budget : -1;

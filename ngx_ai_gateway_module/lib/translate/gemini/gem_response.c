@@ -40,70 +40,15 @@ agw_gem_rbad(agw_gem_rres_t *c)
 static int
 agw_gem_rpart(agw_gem_rres_t *c)
 {
-    int          rc, v, thought, call, partial;
-    agw_str_t    key, k2, text, sig, name, id, args;
-    agw_part_t  *p;
+    agw_part_t       *p;
+    agw_gem_mpart_t   m;
 
-    text = sig = name = id = args = (agw_str_t) AGW_STR_NULL;
-    thought = call = partial = 0;
-
-    if (agw_jr_object(&c->r) != 0) {
+    if (agw_gem_mpart_read(&c->r, &m) != 0) {
         return agw_gem_rbad(c);
     }
 
-    while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-        if (agw_gem_is(&key, "text")) {
-            rc = agw_jr_string(&c->r, &text);
-
-        } else if (agw_gem_is(&key, "thought")) {
-            rc = agw_jr_bool(&c->r, &v);
-            thought = (rc == 0 && v);
-
-        } else if (agw_gem_key(&key, "thoughtSignature",
-                               "thought_signature"))
-        {
-            rc = agw_jr_string(&c->r, &sig);
-
-        } else if (agw_gem_key(&key, "functionCall", "function_call")) {
-            call = 1;
-            if (agw_jr_object(&c->r) != 0) {
-                return agw_gem_rbad(c);
-            }
-            while ((rc = agw_jr_member(&c->r, &k2)) == 1) {
-                if (agw_gem_is(&k2, "name")) {
-                    rc = agw_jr_string(&c->r, &name);
-                } else if (agw_gem_is(&k2, "args")) {
-                    rc = agw_jr_value(&c->r, &args);
-                } else if (agw_gem_is(&k2, "id")) {
-                    rc = agw_jr_string(&c->r, &id);
-                } else {
-                    if (agw_gem_key(&k2, "partialArgs", "partial_args")
-                        || agw_gem_key(&k2, "willContinue", "will_continue"))
-                    {
-                        partial = 1;
-                    }
-                    rc = agw_jr_value(&c->r, NULL);
-                }
-                if (rc != 0) {
-                    return agw_gem_rbad(c);
-                }
-            }
-
-        } else {
-            rc = agw_jr_value(&c->r, NULL);
-        }
-
-        if (rc < 0 || rc == AGW_JR_TYPE) {
-            return agw_gem_rbad(c);
-        }
-    }
-
-    if (rc < 0) {
-        return agw_gem_rbad(c);
-    }
-
-    if (call) {
-        if (!agw_str_set(&name) || partial) {
+    if (m.call) {
+        if (!agw_str_set(&m.name) || m.partial) {
             agw_error_set(c->err, AGW_ERR_BAD_GATEWAY, 0, "unsupported_part",
                           "a functionCall without a name (streamed "
                           "partialArgs) cannot be translated");
@@ -115,11 +60,11 @@ agw_gem_rpart(agw_gem_rres_t *c)
             return -1;
         }
         p->type = AGW_PART_TOOL_CALL;
-        p->name = name;
-        p->id = id;             /* when unset, made once the responseId
+        p->name = m.name;
+        p->id = m.id;           /* when unset, made once the responseId
                                    (which comes last) is known */
-        if (agw_str_set(&args)) {
-            p->args = agw_gem_compact(c->a, &args);
+        if (agw_str_set(&m.args)) {
+            p->args = agw_gem_compact(c->a, &m.args);
             if (!agw_str_set(&p->args)) {
                 return -1;
             }
@@ -129,19 +74,20 @@ agw_gem_rpart(agw_gem_rres_t *c)
         }
         c->calls++;
 
-    } else if (agw_str_set(&text) || agw_str_set(&sig)) {
+    } else if (agw_str_set(&m.text) || agw_str_set(&m.signature)) {
         p = agw_arena_calloc(c->a, sizeof(agw_part_t));
         if (p == NULL) {
             return -1;
         }
-        p->type = thought ? AGW_PART_THINKING : AGW_PART_TEXT;
-        p->text = agw_str_set(&text) ? text : (agw_str_t) agw_str_lit("");
+        p->type = m.thought ? AGW_PART_THINKING : AGW_PART_TEXT;
+        p->text = agw_str_set(&m.text) ? m.text
+                                       : (agw_str_t) agw_str_lit("");
 
     } else {
         return 0;               /* inlineData, code...: not for the form */
     }
 
-    p->signature = sig;
+    p->signature = m.signature;
     *c->tail = p;
     c->tail = &p->next;
 

@@ -28,13 +28,7 @@ typedef struct agw_gem_spart_s  agw_gem_spart_t;
 struct agw_gem_spart_s {
     agw_gem_spart_t  *next;
     agw_gem_skind_t   kind;
-    int               thought;
-    int               partial;      /* Vertex's partialArgs/willContinue */
-    agw_str_t         text;
-    agw_str_t         signature;
-    agw_str_t         name;
-    agw_str_t         id;
-    agw_str_t         args;
+    agw_gem_mpart_t   m;
 };
 
 typedef struct {
@@ -54,90 +48,30 @@ typedef struct {
 
 
 static int
-agw_gem_functioncall(agw_gem_chunk_t *c, agw_gem_spart_t *p)
-{
-    int        rc;
-    agw_str_t  key;
-
-    if (agw_jr_object(&c->r) != 0) {
-        return -1;
-    }
-
-    while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-        if (agw_gem_is(&key, "name")) {
-            rc = agw_jr_string(&c->r, &p->name);
-        } else if (agw_gem_is(&key, "args")) {
-            rc = agw_jr_value(&c->r, &p->args);
-        } else if (agw_gem_is(&key, "id")) {
-            rc = agw_jr_string(&c->r, &p->id);
-        } else {
-            if (agw_gem_key(&key, "partialArgs", "partial_args")
-                || agw_gem_key(&key, "willContinue", "will_continue"))
-            {
-                p->partial = 1;
-            }
-            rc = agw_jr_value(&c->r, NULL);
-        }
-        if (rc != 0) {
-            return -1;
-        }
-    }
-
-    return rc;
-}
-
-
-static int
 agw_gem_spart(agw_gem_chunk_t *c)
 {
-    int               rc, v;
-    agw_str_t         key;
     agw_gem_spart_t  *p;
 
-    p = agw_arena_calloc(c->a, sizeof(agw_gem_spart_t));
+    p = agw_arena_alloc(c->a, sizeof(agw_gem_spart_t));
     if (p == NULL) {
         return -2;
     }
 
-    if (agw_jr_object(&c->r) != 0) {
+    if (agw_gem_mpart_read(&c->r, &p->m) != 0) {
         return -1;
     }
 
-    while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-        if (agw_gem_is(&key, "text")) {
-            rc = agw_jr_string(&c->r, &p->text);
-            if (p->kind == 0) {
-                p->kind = AGW_GEM_S_TEXT;
-            }
-        } else if (agw_gem_is(&key, "thought")) {
-            rc = agw_jr_bool(&c->r, &v);
-            p->thought = (rc == 0 && v);
-        } else if (agw_gem_key(&key, "thoughtSignature",
-                               "thought_signature"))
-        {
-            rc = agw_jr_string(&c->r, &p->signature);
-        } else if (agw_gem_key(&key, "functionCall", "function_call")) {
-            rc = agw_gem_functioncall(c, p);
-            p->kind = AGW_GEM_S_CALL;
-        } else {
-            rc = agw_jr_value(&c->r, NULL);
-        }
-        if (rc != 0) {
-            return -1;
-        }
-    }
-
-    if (rc < 0) {
-        return -1;
-    }
-
-    if (p->kind == 0) {
-        if (!agw_str_set(&p->signature)) {
-            return 0;           /* inlineData, code...: not for the form */
-        }
+    if (p->m.call) {
+        p->kind = AGW_GEM_S_CALL;
+    } else if (agw_str_set(&p->m.text)) {
+        p->kind = AGW_GEM_S_TEXT;
+    } else if (agw_str_set(&p->m.signature)) {
         p->kind = AGW_GEM_S_SIGNATURE;
+    } else {
+        return 0;               /* inlineData, code...: not for the form */
     }
 
+    p->next = NULL;
     *c->tail = p;
     c->tail = &p->next;
 
@@ -399,8 +333,8 @@ agw_gem_call_steps(agw_xstream_t *s, agw_gem_rstate_t *st,
         return -1;
     }
     part->type = AGW_PART_TOOL_CALL;
-    part->name = p->name;
-    part->id = p->id;
+    part->name = p->m.name;
+    part->id = p->m.id;
 
     if (!agw_str_set(&part->id)) {
         rid = agw_str_bytes(st->rid, st->rid_len);
@@ -422,8 +356,8 @@ agw_gem_call_steps(agw_xstream_t *s, agw_gem_rstate_t *st,
         return -1;
     }
 
-    if (agw_str_set(&p->args)) {
-        args = agw_gem_compact(s->arena, &p->args);
+    if (agw_str_set(&p->m.args)) {
+        args = agw_gem_compact(s->arena, &p->m.args);
         if (!agw_str_set(&args)) {
             return -1;
         }
@@ -447,8 +381,8 @@ agw_gem_call_steps(agw_xstream_t *s, agw_gem_rstate_t *st,
         return -1;
     }
 
-    if (agw_str_set(&p->signature)
-        && agw_gem_text_step(s, AGW_STEP_SIGNATURE, index, &p->signature)
+    if (agw_str_set(&p->m.signature)
+        && agw_gem_text_step(s, AGW_STEP_SIGNATURE, index, &p->m.signature)
            != 0)
     {
         return -1;
@@ -531,6 +465,19 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         return agw_gem_error_event(s, ev);
     }
 
+    /* what cannot be translated fails the event before any of it goes */
+    for (p = c.parts; p != NULL; p = p->next) {
+        if (p->kind == AGW_GEM_S_CALL
+            && (!agw_str_set(&p->m.name) || p->m.partial))
+        {
+            /* Vertex streams a call's arguments when asked (the writer
+             * never asks): what came so far is no call */
+            return agw_gem_fail(s, AGW_ERR_BAD_GATEWAY, "unsupported_part",
+                                "a functionCall without a name (streamed "
+                                "partialArgs) cannot be translated");
+        }
+    }
+
     if (!st->started) {
         st->started = 1;
         if (agw_str_set(&c.rid)) {
@@ -550,35 +497,40 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         }
     }
 
+    /*
+     * The chunk's usage (a running total) before its parts: a writer that
+     * opens its message at the first block (Anthropic's message_start)
+     * or ends it on the finish has the counts by then.
+     */
+    if (c.has_usage) {
+        memset(&step, 0, sizeof(step));
+        step.type = AGW_STEP_USAGE;
+        step.usage = &c.usage;
+        if (agw_stream_step(s, &step) != 0) {
+            return -1;
+        }
+    }
+
     for (p = c.parts; p != NULL; p = p->next) {
         switch (p->kind) {
 
         case AGW_GEM_S_CALL:
-            if (!agw_str_set(&p->name) || p->partial) {
-                /* Vertex streams a call's arguments when asked (the
-                 * writer never asks): what came so far is no call */
-                return agw_gem_fail(s, AGW_ERR_BAD_GATEWAY,
-                                    "unsupported_part",
-                                    "a functionCall without a name "
-                                    "(streamed partialArgs) cannot be "
-                                    "translated");
-            }
             if (agw_gem_call_steps(s, st, p) != 0) {
                 return -1;
             }
             continue;
 
         case AGW_GEM_S_TEXT:
-            if (p->text.len == 0 && !agw_str_set(&p->signature)) {
+            if (p->m.text.len == 0 && !agw_str_set(&p->m.signature)) {
                 continue;
             }
-            if (agw_gem_open_text(s, st, p->thought ? AGW_PART_THINKING
+            if (agw_gem_open_text(s, st, p->m.thought ? AGW_PART_THINKING
                                                     : AGW_PART_TEXT) != 0)
             {
                 return -1;
             }
-            if (p->text.len > 0
-                && agw_gem_text_step(s, AGW_STEP_DELTA, st->open, &p->text)
+            if (p->m.text.len > 0
+                && agw_gem_text_step(s, AGW_STEP_DELTA, st->open, &p->m.text)
                    != 0)
             {
                 return -1;
@@ -594,23 +546,14 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
             break;
         }
 
-        if (agw_str_set(&p->signature)
+        if (agw_str_set(&p->m.signature)
             && agw_gem_text_step(s, AGW_STEP_SIGNATURE, st->open,
-                                 &p->signature) != 0)
+                                 &p->m.signature) != 0)
         {
             return -1;
         }
     }
 
-    /* usage before the finish: a writer that ends on the finish has it */
-    if (c.has_usage) {
-        memset(&step, 0, sizeof(step));
-        step.type = AGW_STEP_USAGE;
-        step.usage = &c.usage;
-        if (agw_stream_step(s, &step) != 0) {
-            return -1;
-        }
-    }
 
     if (st->finished) {
         return 0;

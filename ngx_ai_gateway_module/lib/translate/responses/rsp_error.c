@@ -243,17 +243,19 @@ agw_rsp_read_error(const char *body, size_t len, agw_error_t *err)
 }
 
 
-/* "type", "code", "message", "param" of err. */
+/* "type" (with type), "code", "message", "param" of err. */
 void
-agw_rsp_error_members(agw_jw_t *w, const agw_error_t *err)
+agw_rsp_error_members(agw_jw_t *w, const agw_error_t *err, int type)
 {
     agw_str_t    s;
-    const char  *type;
+    const char  *name;
 
-    type = agw_rsp_error_type(err->cls);
+    if (type) {
+        name = agw_rsp_error_type(err->cls);
+        agw_jw_key(w, "type");
+        agw_jw_bytes(w, name, strlen(name));
+    }
 
-    agw_jw_key(w, "type");
-    agw_jw_bytes(w, type, strlen(type));
     agw_jw_key(w, "code");
 
     if (err->code[0] != '\0') {
@@ -280,7 +282,7 @@ agw_rsp_write_error(const agw_error_t *err, agw_buf_t *out)
     agw_jw_object(&w);
     agw_jw_key(&w, "error");
     agw_jw_object(&w);
-    agw_rsp_error_members(&w, err);
+    agw_rsp_error_members(&w, err, 1);
     agw_jw_object_end(&w);
     agw_jw_object_end(&w);
 

@@ -60,6 +60,8 @@ typedef struct {
     uint8_t        ended;
     uint8_t        failed;      /* out of memory in a buffer of ours */
     uint8_t        tool_calls;
+    uint8_t        passthrough; /* the same-dialect rewrite numbers the
+                                   provider's events: no Response of ours */
     agw_finish_t   finish;
     int64_t        created;
     size_t         id_len;
@@ -114,6 +116,8 @@ size_t agw_rsp_id(char *dst, size_t size, const agw_str_t *src,
     const char *prefix);
 void agw_rsp_str_inside(agw_jw_t *w, const agw_str_t *s);
 void agw_rsp_put_str(agw_jw_t *w, const agw_str_t *s);
+void agw_rsp_put_part(agw_jw_t *w, agw_part_type_t type,
+    const agw_str_t *text);
 agw_finish_t agw_rsp_finish_of(const agw_str_t *status,
     const agw_str_t *reason, int tool_calls);
 
@@ -128,7 +132,7 @@ void agw_rsp_free_write_state(void *state);
 /* rsp_error.c */
 void agw_rsp_read_error(const char *body, size_t len, agw_error_t *err);
 int agw_rsp_write_error(const agw_error_t *err, agw_buf_t *out);
-void agw_rsp_error_members(agw_jw_t *w, const agw_error_t *err);
+void agw_rsp_error_members(agw_jw_t *w, const agw_error_t *err, int type);
 int agw_rsp_read_error_object(agw_jr_t *r, agw_error_t *err);
 void agw_rsp_error_from(agw_error_t *err, const agw_str_t *code,
     const agw_str_t *type, const agw_str_t *message);

@@ -1120,21 +1120,6 @@ agw_rsp_include(agw_rsp_rd_t *rd)
 }
 
 
-static void
-agw_rsp_request_init(agw_request_t *req)
-{
-    memset(req, 0, sizeof(*req));
-    req->parallel_tools = -1;
-    req->store = -1;
-    req->max_tokens = -1;
-    req->n = -1;
-    req->format_strict = -1;
-    req->thinking_budget = -1;
-    req->thinking = -1;
-    req->include_thoughts = -1;
-}
-
-
 int
 agw_rsp_read_request(const char *body, size_t len, agw_arena_t *a,
     agw_request_t *req, agw_error_t *err)
@@ -1145,7 +1130,7 @@ agw_rsp_read_request(const char *body, size_t len, agw_arena_t *a,
     agw_part_t    *p;
     agw_rsp_rd_t   rd;
 
-    agw_rsp_request_init(req);
+    agw_request_init(req);
     memset(&rd, 0, sizeof(rd));
     agw_jr_init(&rd.r, body, len);
     rd.a = a;
@@ -1395,6 +1380,33 @@ agw_rsp_put_text(agw_jw_t *w, const char *type, size_t len,
 }
 
 
+/* {"type":"message","role":..., and the key "content" */
+static void
+agw_rsp_put_message_head(agw_jw_t *w, const agw_msg_t *m)
+{
+    agw_jw_object(w);
+    agw_jw_key(w, "type");
+    agw_jw_lit(w, "message");
+    agw_jw_key(w, "role");
+
+    if (m->role == AGW_ROLE_SYSTEM) {
+        if (m->developer) {
+            agw_jw_lit(w, "developer");
+        } else {
+            agw_jw_lit(w, "system");
+        }
+
+    } else if (m->role == AGW_ROLE_ASSISTANT) {
+        agw_jw_lit(w, "assistant");
+
+    } else {
+        agw_jw_lit(w, "user");
+    }
+
+    agw_jw_key(w, "content");
+}
+
+
 static void
 agw_rsp_close_message(agw_rsp_wr_t *wr)
 {
@@ -1415,28 +1427,7 @@ agw_rsp_open_message(agw_rsp_wr_t *wr, const agw_msg_t *m)
         return;
     }
 
-    agw_jw_object(w);
-    agw_jw_key(w, "type");
-    agw_jw_lit(w, "message");
-    agw_jw_key(w, "role");
-
-    switch (m->role) {
-    case AGW_ROLE_SYSTEM:
-        if (m->developer) {
-            agw_jw_lit(w, "developer");
-        } else {
-            agw_jw_lit(w, "system");
-        }
-        break;
-    case AGW_ROLE_ASSISTANT:
-        agw_jw_lit(w, "assistant");
-        break;
-    default:
-        agw_jw_lit(w, "user");
-        break;
-    }
-
-    agw_jw_key(w, "content");
+    agw_rsp_put_message_head(w, m);
     agw_jw_array(w);
     wr->open = 1;
 }
@@ -1536,7 +1527,7 @@ agw_rsp_put_reasoning(agw_jw_t *w, const agw_part_t *p)
 
     for (c = p->content; c; c = c->next) {
         if (c->type == AGW_PART_TEXT) {
-            agw_rsp_put_text(w, "summary_text", 12, &c->text, 0);
+            agw_rsp_put_part(w, AGW_PART_THINKING, &c->text);
         }
     }
 
@@ -1557,24 +1548,7 @@ agw_rsp_put_string_message(agw_rsp_wr_t *wr, const agw_msg_t *m)
 {
     agw_jw_t  *w = &wr->w;
 
-    agw_jw_object(w);
-    agw_jw_key(w, "type");
-    agw_jw_lit(w, "message");
-    agw_jw_key(w, "role");
-
-    if (m->role == AGW_ROLE_SYSTEM) {
-        if (m->developer) {
-            agw_jw_lit(w, "developer");
-        } else {
-            agw_jw_lit(w, "system");
-        }
-    } else if (m->role == AGW_ROLE_ASSISTANT) {
-        agw_jw_lit(w, "assistant");
-    } else {
-        agw_jw_lit(w, "user");
-    }
-
-    agw_jw_key(w, "content");
+    agw_rsp_put_message_head(w, m);
     agw_rsp_put_str(w, &m->parts->text);
     agw_jw_object_end(w);
 }

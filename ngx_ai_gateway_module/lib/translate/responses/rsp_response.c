@@ -82,6 +82,41 @@ agw_rsp_id(char *dst, size_t size, const agw_str_t *src, const char *prefix)
 }
 
 
+/*
+ * A content part of an output item: output_text (with the annotations and
+ * logprobs lists the captured answers have), refusal, or a reasoning
+ * item's summary_text.
+ */
+void
+agw_rsp_put_part(agw_jw_t *w, agw_part_type_t type, const agw_str_t *text)
+{
+    agw_jw_object(w);
+    agw_jw_key(w, "type");
+
+    if (type == AGW_PART_REFUSAL) {
+        agw_jw_lit(w, "refusal");
+        agw_jw_key(w, "refusal");
+
+    } else if (type == AGW_PART_THINKING) {
+        agw_jw_lit(w, "summary_text");
+        agw_jw_key(w, "text");
+
+    } else {
+        agw_jw_lit(w, "output_text");
+        agw_jw_key(w, "annotations");
+        agw_jw_array(w);
+        agw_jw_array_end(w);
+        agw_jw_key(w, "logprobs");
+        agw_jw_array(w);
+        agw_jw_array_end(w);
+        agw_jw_key(w, "text");
+    }
+
+    agw_rsp_put_str(w, text);
+    agw_jw_object_end(w);
+}
+
+
 void
 agw_rsp_write_usage(agw_jw_t *w, const agw_usage_t *u)
 {
@@ -132,9 +167,10 @@ agw_rsp_count(agw_jr_t *r, int64_t *v)
 }
 
 
-/* The member of a details object holding the count named name. */
+/* A usage's details object: the input's (cached, cache writes) or the
+ * output's (reasoning). */
 static int
-agw_rsp_detail(agw_jr_t *r, const char *name, size_t len, int64_t *v)
+agw_rsp_details(agw_jr_t *r, agw_usage_t *u, int input)
 {
     int        rc;
     agw_str_t  key;
@@ -148,8 +184,12 @@ agw_rsp_detail(agw_jr_t *r, const char *name, size_t len, int64_t *v)
     }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_eq(&key, name, len)) {
-            rc = agw_rsp_count(r, v);
+        if (input && agw_str_is(&key, "cached_tokens")) {
+            rc = agw_rsp_count(r, &u->cache_read);
+        } else if (input && agw_str_is(&key, "cache_write_tokens")) {
+            rc = agw_rsp_count(r, &u->cache_write);
+        } else if (!input && agw_str_is(&key, "reasoning_tokens")) {
+            rc = agw_rsp_count(r, &u->reasoning);
         } else {
             rc = agw_jr_value(r, NULL);
         }
@@ -165,7 +205,8 @@ agw_rsp_detail(agw_jr_t *r, const char *name, size_t len, int64_t *v)
 
 /*
  * A Responses usage object (or null) into u: input_tokens counts cached
- * ones already, output_tokens reasoning ones, as agw_usage.h has them.
+ * ones and cache writes already, output_tokens reasoning ones, as
+ * agw_usage.h has them.
  */
 int
 agw_rsp_read_usage(agw_jr_t *r, agw_usage_t *u)
@@ -182,14 +223,27 @@ agw_rsp_read_usage(agw_jr_t *r, agw_usage_t *u)
     }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_is(&key, "input_tokens")) {
+        /* the Chat Completions names too, as the passthrough read them */
+        if (agw_str_is(&key, "input_tokens")
+            || agw_str_is(&key, "prompt_tokens"))
+        {
             rc = agw_rsp_count(r, &u->input);
-        } else if (agw_str_is(&key, "output_tokens")) {
+
+        } else if (agw_str_is(&key, "output_tokens")
+                   || agw_str_is(&key, "completion_tokens"))
+        {
             rc = agw_rsp_count(r, &u->output);
-        } else if (agw_str_is(&key, "input_tokens_details")) {
-            rc = agw_rsp_detail(r, "cached_tokens", 13, &u->cache_read);
-        } else if (agw_str_is(&key, "output_tokens_details")) {
-            rc = agw_rsp_detail(r, "reasoning_tokens", 16, &u->reasoning);
+
+        } else if (agw_str_is(&key, "input_tokens_details")
+                   || agw_str_is(&key, "prompt_tokens_details"))
+        {
+            rc = agw_rsp_details(r, u, 1);
+
+        } else if (agw_str_is(&key, "output_tokens_details")
+                   || agw_str_is(&key, "completion_tokens_details"))
+        {
+            rc = agw_rsp_details(r, u, 0);
+
         } else {
             rc = agw_jr_value(r, NULL);
         }
@@ -238,7 +292,7 @@ agw_rsp_response_open(agw_jw_t *w, const agw_rsp_head_t *h)
     agw_jw_key(w, "error");
     if (h->status == AGW_RSP_FAILED && h->error != NULL) {
         agw_jw_object(w);
-        agw_rsp_error_members(w, h->error);
+        agw_rsp_error_members(w, h->error, 1);
         agw_jw_object_end(w);
     } else {
         agw_jw_null(w);
@@ -464,36 +518,9 @@ agw_rsp_write_response(const agw_response_t *res, const agw_answer_ctx_t *o,
 
         switch (p->type) {
         case AGW_PART_TEXT:
-            agw_jw_object(&w);
-            agw_jw_key(&w, "type");
-            agw_jw_lit(&w, "output_text");
-            agw_jw_key(&w, "annotations");
-            agw_jw_array(&w);
-            agw_jw_array_end(&w);
-            agw_jw_key(&w, "logprobs");
-            agw_jw_array(&w);
-            agw_jw_array_end(&w);
-            agw_jw_key(&w, "text");
-            agw_rsp_put_str(&w, &p->text);
-            agw_jw_object_end(&w);
-            break;
-
         case AGW_PART_REFUSAL:
-            agw_jw_object(&w);
-            agw_jw_key(&w, "type");
-            agw_jw_lit(&w, "refusal");
-            agw_jw_key(&w, "refusal");
-            agw_rsp_put_str(&w, &p->text);
-            agw_jw_object_end(&w);
-            break;
-
         case AGW_PART_THINKING:
-            agw_jw_object(&w);
-            agw_jw_key(&w, "type");
-            agw_jw_lit(&w, "summary_text");
-            agw_jw_key(&w, "text");
-            agw_rsp_put_str(&w, &p->text);
-            agw_jw_object_end(&w);
+            agw_rsp_put_part(&w, p->type, &p->text);
             break;
 
         case AGW_PART_REASONING:
@@ -522,12 +549,7 @@ agw_rsp_write_response(const agw_response_t *res, const agw_answer_ctx_t *o,
 
             for (c = p->content; c; c = c->next) {
                 if (c->type == AGW_PART_TEXT) {
-                    agw_jw_object(&w);
-                    agw_jw_key(&w, "type");
-                    agw_jw_lit(&w, "summary_text");
-                    agw_jw_key(&w, "text");
-                    agw_rsp_put_str(&w, &c->text);
-                    agw_jw_object_end(&w);
+                    agw_rsp_put_part(&w, AGW_PART_THINKING, &c->text);
                 }
             }
 

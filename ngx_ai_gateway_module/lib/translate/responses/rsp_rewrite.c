@@ -313,6 +313,7 @@ agw_rsp_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 
     if (ws != NULL) {
         ws->seq++;
+        ws->passthrough = 1;
     }
 
     name = agw_rsp_unset;

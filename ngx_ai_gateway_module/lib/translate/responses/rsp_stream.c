@@ -430,39 +430,6 @@ agw_rsp_delta_template(agw_rsp_wstate_t *ws, const char *type, size_t len,
 }
 
 
-/* "part":{...} of a part's added or done event, text the part's so far */
-static void
-agw_rsp_part_json(agw_jw_t *w, uint8_t block, const agw_str_t *text)
-{
-    agw_jw_object(w);
-    agw_jw_key(w, "type");
-
-    if (block == AGW_PART_REFUSAL) {
-        agw_jw_lit(w, "refusal");
-        agw_jw_key(w, "refusal");
-        agw_rsp_put_str(w, text);
-
-    } else if (block == AGW_PART_THINKING) {
-        agw_jw_lit(w, "summary_text");
-        agw_jw_key(w, "text");
-        agw_rsp_put_str(w, text);
-
-    } else {
-        agw_jw_lit(w, "output_text");
-        agw_jw_key(w, "annotations");
-        agw_jw_array(w);
-        agw_jw_array_end(w);
-        agw_jw_key(w, "logprobs");
-        agw_jw_array(w);
-        agw_jw_array_end(w);
-        agw_jw_key(w, "text");
-        agw_rsp_put_str(w, text);
-    }
-
-    agw_jw_object_end(w);
-}
-
-
 static void
 agw_rsp_block_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     const agw_step_t *step)
@@ -503,7 +470,7 @@ agw_rsp_block_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
         agw_jw_key(w, "content_index");
         agw_jw_int(w, ws->part);
         agw_jw_key(w, "part");
-        agw_rsp_part_json(w, ws->block, &empty);
+        agw_rsp_put_part(w, ws->block, &empty);
         agw_rsp_ev_close(s, ws);
 
         if (part->type == AGW_PART_TEXT) {
@@ -523,7 +490,7 @@ agw_rsp_block_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
         agw_jw_key(w, "summary_index");
         agw_jw_int(w, ws->part);
         agw_jw_key(w, "part");
-        agw_rsp_part_json(w, ws->block, &empty);
+        agw_rsp_put_part(w, ws->block, &empty);
         agw_rsp_ev_close(s, ws);
 
         agw_rsp_delta_template(ws, "response.reasoning_summary_text.delta",
@@ -646,7 +613,7 @@ agw_rsp_block_stop(agw_xstream_t *s, agw_rsp_wstate_t *ws)
     }
 
     agw_jw_key(w, "part");
-    agw_rsp_part_json(w, ws->block, &text);
+    agw_rsp_put_part(w, ws->block, &text);
     agw_rsp_ev_close(s, ws);
 
     /* the part again, for the item's done event and the Response */
@@ -655,7 +622,7 @@ agw_rsp_block_stop(agw_xstream_t *s, agw_rsp_wstate_t *ws)
     }
 
     agw_jw_init(&t, &ws->parts);
-    agw_rsp_part_json(&t, ws->block, &text);
+    agw_rsp_put_part(&t, ws->block, &text);
 
     if (t.failed) {
         ws->failed = 1;
@@ -693,6 +660,13 @@ agw_rsp_write_step(agw_xstream_t *s, const agw_step_t *step)
         }
 
         agw_rsp_block_start(s, ws, step);
+
+        /* a call whose arguments came whole with it */
+        if (ws->block == AGW_PART_TOOL_CALL && agw_str_set(&step->part->args)
+            && step->part->args.len)
+        {
+            agw_rsp_delta(s, ws, &step->part->args);
+        }
         break;
 
     case AGW_STEP_DELTA:
@@ -778,13 +752,16 @@ agw_rsp_write_end(agw_xstream_t *s)
  * An error mid-stream: the "error" event as the live API sends it (the
  * reference's code, message and param, and the "error" object the SDKs
  * raise on), then response.failed with the output so far, as in the
- * captured stream-error-insufficient-quota.
+ * captured stream-error-insufficient-quota.  An error before any step
+ * still opens the Response first, as OpenAI does, so that the client
+ * reads its message in response.failed (Codex raises on that event);
+ * a rewritten stream, whose Response is the provider's, gets the error
+ * event alone, as the passthrough sent it.
  */
 int
 agw_rsp_write_stream_error(agw_xstream_t *s, const agw_error_t *err)
 {
     agw_jw_t          *w = &s->w;
-    agw_str_t          v;
     agw_rsp_head_t     h;
     agw_rsp_wstate_t  *ws = s->wstate;
 
@@ -792,24 +769,15 @@ agw_rsp_write_stream_error(agw_xstream_t *s, const agw_error_t *err)
         return 0;
     }
 
-    agw_rsp_ev(s, "error");
-    agw_jw_key(w, "code");
-
-    if (err->code[0] != '\0') {
-        v = agw_str_bytes(err->code, strlen(err->code));
-        agw_rsp_put_str(w, &v);
-    } else {
-        agw_jw_null(w);
+    if (!ws->passthrough && agw_rsp_write_start(s, ws, NULL) != 0) {
+        return -1;
     }
 
-    agw_jw_key(w, "message");
-    v = agw_str_bytes(err->message, strlen(err->message));
-    agw_rsp_put_str(w, &v);
-    agw_jw_key(w, "param");
-    agw_jw_null(w);
+    agw_rsp_ev(s, "error");
+    agw_rsp_error_members(w, err, 0);
     agw_jw_key(w, "error");
     agw_jw_object(w);
-    agw_rsp_error_members(w, err);
+    agw_rsp_error_members(w, err, 1);
     agw_jw_object_end(w);
     agw_rsp_ev_close(s, ws);
 
