@@ -17,8 +17,7 @@
 
 #include "ngx_http_ai_gateway_module.h"
 #include "agw_json_scan.h"
-#include "agw_passthrough.h"
-#include "agw_responses.h"
+#include "agw_engine.h"
 
 
 static void ngx_http_ai_gateway_cleanup(void *data);
@@ -31,11 +30,8 @@ static ngx_int_t ngx_http_ai_gateway_plan(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
 static ngx_int_t ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
-static ngx_uint_t ngx_http_ai_gateway_asks_usage(
-    ngx_http_ai_gateway_ctx_t *ctx);
-static ngx_int_t ngx_http_ai_gateway_ask_usage(json_t *body);
 static ngx_int_t ngx_http_ai_gateway_count_request(ngx_http_request_t *r,
-    ngx_http_ai_gateway_ctx_t *ctx, char *model, ngx_str_t *out);
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out);
 static ngx_int_t ngx_http_ai_gateway_count_answer(
     ngx_http_ai_gateway_ctx_t *ctx, agw_error_t *err);
 static ngx_int_t ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
@@ -113,7 +109,7 @@ ngx_http_ai_gateway_cleanup(void *data)
     ngx_http_ai_gateway_ctx_t  *ctx = data;
 
     if (ctx->stream) {
-        agw_stream_free(ctx->stream);
+        agw_engine_stream_free(ctx->stream);
         ctx->stream = NULL;
     }
 
@@ -474,11 +470,6 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
                    "access to it.", (int) ctx->model.len, ctx->model.data);
     }
 
-    ctx->raw = (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COMPLETIONS
-                || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_EMBEDDINGS
-                || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_RESPONSES
-                || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS);
-
     if (ngx_http_ai_gateway_plan(r, ctx) != NGX_OK) {
         return ngx_http_ai_gateway_send_error(r, ctx->client,
                    AGW_ERR_INVALID_REQUEST, 0, "unsupported_endpoint",
@@ -557,6 +548,26 @@ ngx_http_ai_gateway_read_body(ngx_http_request_t *r, ngx_str_t *body)
 }
 
 
+/*
+ * The dialect a try speaks to its provider: the provider type's, but for
+ * the Responses API, which an OpenAI provider speaks itself; any other
+ * provider serves a Responses client through its own chat API.
+ */
+
+agw_dialect_t
+ngx_http_ai_gateway_try_dialect(ngx_http_ai_gateway_ctx_t *ctx,
+    ngx_http_ai_gateway_provider_t *pv)
+{
+    if (ctx->client == AGW_DIALECT_RESPONSES
+        && pv->dialect == AGW_DIALECT_OPENAI)
+    {
+        return AGW_DIALECT_RESPONSES;
+    }
+
+    return pv->dialect;
+}
+
+
 static ngx_uint_t
 ngx_http_ai_gateway_step_serves(ngx_http_ai_gateway_ctx_t *ctx,
     ngx_http_ai_gateway_step_t *step)
@@ -568,8 +579,12 @@ ngx_http_ai_gateway_step_serves(ngx_http_ai_gateway_ctx_t *ctx,
     switch (ctx->endpoint) {
     case NGX_HTTP_AI_GATEWAY_EP_COMPLETIONS:
     case NGX_HTTP_AI_GATEWAY_EP_EMBEDDINGS:
-    case NGX_HTTP_AI_GATEWAY_EP_RESPONSES:
         return step->provider->dialect == AGW_DIALECT_OPENAI;
+
+    case NGX_HTTP_AI_GATEWAY_EP_RESPONSES:
+        return agw_engine_supported(ctx->client,
+                   ngx_http_ai_gateway_try_dialect(ctx, step->provider),
+                   ctx->stream_req);
 
     case NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS:
         /* OpenAI's chat API has nothing that counts a request */
@@ -689,6 +704,8 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
         ctx->step = &steps[ctx->order[ctx->next++]];
         ctx->upstream_model = ctx->step->model.len ? ctx->step->model
                                                    : ctx->model;
+        ctx->pdialect = ngx_http_ai_gateway_try_dialect(ctx,
+                                                        ctx->step->provider);
 
         rc = ngx_http_ai_gateway_try_body(r, ctx, &body, &err);
 
@@ -743,7 +760,7 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     agw_buf_reset(&ctx->resp);
 
     if (ctx->stream) {
-        agw_stream_free(ctx->stream);
+        agw_engine_stream_free(ctx->stream);
         ctx->stream = NULL;
     }
 
@@ -836,48 +853,6 @@ ngx_http_ai_gateway_pool_copy(ngx_http_request_t *r, agw_buf_t *b,
 
 
 /*
- * Whether this try asks an OpenAI provider for the stream's usage chunk
- * (stream_options.include_usage): a chat stream, and a legacy completions
- * one, whose API takes the same stream_options (API reference); the
- * stream passthrough strips that chunk again when the client did not ask.
- * The Responses API always sends its usage, in response.completed.
- */
-
-static ngx_uint_t
-ngx_http_ai_gateway_asks_usage(ngx_http_ai_gateway_ctx_t *ctx)
-{
-    return ctx->stream_req
-           && (!ctx->raw
-               || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COMPLETIONS);
-}
-
-
-/* "stream_options": {"include_usage": true}, keeping what else it holds. */
-
-static ngx_int_t
-ngx_http_ai_gateway_ask_usage(json_t *body)
-{
-    json_t  *so;
-
-    so = json_object_get(body, "stream_options");
-
-    if (!json_is_object(so)) {
-        so = json_object();
-        if (so == NULL || json_object_set_new(body, "stream_options", so) != 0)
-        {
-            return NGX_ERROR;
-        }
-    }
-
-    if (json_object_set_new(so, "include_usage", json_true()) != 0) {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-/*
  * The body of this try, in the provider's dialect, in r->pool.  Answers
  * nothing itself: NGX_DECLINED means the client's body cannot be sent to
  * this provider, with why in err, for the caller to answer; any other
@@ -888,100 +863,39 @@ static ngx_int_t
 ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out, agw_error_t *err)
 {
-    int                               rc;
-    char                             *model;
-    json_t                           *in;
-    json_error_t                      jerr;
-    agw_request_opts_t                opts;
+    agw_request_ctx_t                 rq;
     ngx_http_ai_gateway_provider_t   *pv;
     ngx_http_ai_gateway_loc_conf_t   *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ai_gateway_module);
     pv = ctx->step->provider;
 
-    model = ngx_pnalloc(r->pool, ctx->upstream_model.len + 1);
-    if (model == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_cpystrn((u_char *) model, ctx->upstream_model.data,
-                ctx->upstream_model.len + 1);
-
-    if (pv->dialect == AGW_DIALECT_OPENAI && ctx->client == AGW_DIALECT_OPENAI)
-    {
-        /* the same dialect: the client's bytes with the model replaced */
-        agw_buf_reset(&ctx->out);
-
-        rc = agw_passthrough_request_at((char *) ctx->body.data,
-                                        ctx->body.len, &ctx->body_model,
-                                        ctx->has_stream_options
-                                        ? &ctx->body_stream_options : NULL,
-                                        model,
-                                        ngx_http_ai_gateway_asks_usage(ctx),
-                                        &ctx->out);
-        if (rc == 0) {
-            return ngx_http_ai_gateway_pool_copy(r, &ctx->out, out);
-        }
-
-        if (rc < 0) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
-
-    if (!ctx->raw
-        || (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS
-            && pv->dialect == AGW_DIALECT_GEMINI))
-    {
-        ngx_memzero(&opts, sizeof(agw_request_opts_t));
-        ngx_memzero(err, sizeof(agw_error_t));
-        opts.model = model;
-        opts.stream = ctx->stream_req;
-        opts.default_max_tokens = (pv->max_tokens != NGX_CONF_UNSET)
-                                  ? pv->max_tokens : alcf->max_tokens;
-
-        agw_buf_reset(&ctx->out);
-
-        if (agw_translate_request_body(ctx->client, pv->dialect,
-                                       (char *) ctx->body.data,
-                                       ctx->body.len, &opts, &ctx->out,
-                                       err)
-            != 0)
-        {
-            return (err->cls == AGW_ERR_NONE) ? NGX_HTTP_INTERNAL_SERVER_ERROR
-                                              : NGX_DECLINED;
-        }
-
-        if (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS) {
-            return ngx_http_ai_gateway_count_request(r, ctx, model, out);
-        }
-
-        return ngx_http_ai_gateway_pool_copy(r, &ctx->out, out);
-    }
-
-    /* a raw endpoint whose model is escaped or odd: a tree for this try
-     * only, no json_t outlives an event-loop turn */
-    in = json_loadb((char *) ctx->body.data, ctx->body.len, 0, &jerr);
-    if (in == NULL) {
-        /* valid JSON, but a number beyond what jansson holds */
-        agw_error_set(err, AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
-                      "The request body cannot be translated: %s", jerr.text);
-        return NGX_DECLINED;
-    }
-
-    if (json_object_set_new(in, "model", json_string(model)) != 0
-        || (ngx_http_ai_gateway_asks_usage(ctx)
-            && ngx_http_ai_gateway_ask_usage(in) != NGX_OK))
-    {
-        json_decref(in);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    ngx_memzero(&rq, sizeof(agw_request_ctx_t));
+    ngx_memzero(err, sizeof(agw_error_t));
+    rq.model = agw_str_bytes((char *) ctx->upstream_model.data,
+                             ctx->upstream_model.len);
+    rq.stream = ctx->stream_req;
+    rq.default_max_tokens = (pv->max_tokens != NGX_CONF_UNSET)
+                            ? pv->max_tokens : alcf->max_tokens;
+    rq.client = ctx->client;
 
     agw_buf_reset(&ctx->out);
-    rc = agw_json_append(&ctx->out, in);
-    json_decref(in);
 
-    if (rc != 0) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    /* the engine picks the way: the dialect's rewrite of the bytes when
+     * both sides speak it, else a translation through its form */
+    if (agw_engine_request(ctx->client, ctx->pdialect,
+                           (char *) ctx->body.data, ctx->body.len, &rq,
+                           &ctx->out, err)
+        != 0)
+    {
+        return (err->cls == AGW_ERR_NONE) ? NGX_HTTP_INTERNAL_SERVER_ERROR
+                                          : NGX_DECLINED;
+    }
+
+    if (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS
+        && ctx->pdialect == AGW_DIALECT_GEMINI)
+    {
+        return ngx_http_ai_gateway_count_request(r, ctx, out);
     }
 
     return ngx_http_ai_gateway_pool_copy(r, &ctx->out, out);
@@ -997,21 +911,22 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
 
 static ngx_int_t
 ngx_http_ai_gateway_count_request(ngx_http_request_t *r,
-    ngx_http_ai_gateway_ctx_t *ctx, char *model, ngx_str_t *out)
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out)
 {
     u_char     *p;
     size_t      len;
     agw_buf_t   b = AGW_BUF_INIT;
     ngx_int_t   rc;
 
-    len = ngx_strlen(model);
+    len = ctx->upstream_model.len;
 
     p = ngx_pnalloc(r->pool, sizeof("models/") - 1 + len);
     if (p == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_memcpy(ngx_cpymem(p, "models/", sizeof("models/") - 1), model, len);
+    ngx_memcpy(ngx_cpymem(p, "models/", sizeof("models/") - 1),
+               ctx->upstream_model.data, len);
     len += sizeof("models/") - 1;
 
     /* ctx->out is one JSON object, "{}" at the least */
@@ -1245,20 +1160,9 @@ static agw_err_class_t
 ngx_http_ai_gateway_stream_error_class(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
-    agw_responses_t    *rs;
     const agw_error_t  *err;
 
-    err = NULL;
-
-    if (ctx->stream) {
-        err = agw_stream_error(ctx->stream);
-
-    } else {
-        rs = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_filter_module);
-        if (rs) {
-            err = &rs->error;
-        }
-    }
+    err = ctx->stream ? agw_engine_stream_error(ctx->stream) : NULL;
 
     return (err && err->cls != AGW_ERR_NONE) ? err->cls : AGW_ERR_BAD_GATEWAY;
 }
@@ -1422,34 +1326,23 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
     int                              rc, frc;
-    char                             model[256];
     agw_error_t                      err;
-    agw_responses_t                 *rs;
-    agw_response_opts_t              opts;
+    agw_answer_ctx_t                 ans;
     ngx_http_ai_gateway_attempt_t   *a;
 
     if (ctx->header_sent) {
         /* a stream: its events went out as they came */
-        rs = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_filter_module);
-
-        if (!ctx->got_last && (ctx->stream || rs)) {
+        if (!ctx->got_last && ctx->stream) {
             if (ctx->try_rc == NGX_HTTP_GATEWAY_TIME_OUT) {
                 /* stalled rather than cut: the client is told so */
                 agw_error_set(&err, AGW_ERR_TIMEOUT, 0, "stream_timeout",
                               "the provider sent nothing within "
                               "proxy_read_timeout");
-
-                if (rs == NULL) {
-                    agw_stream_set_error(ctx->stream, &err);
-
-                } else if (rs->error.cls == AGW_ERR_NONE) {
-                    rs->error = err;
-                }
+                agw_engine_stream_set_error(ctx->stream, &err);
             }
 
             /* the client's dialect's end of a stream cut short */
-            frc = rs ? agw_responses_finish(rs, &ctx->out)
-                     : agw_stream_finish(ctx->stream, 0, &ctx->out);
+            frc = agw_engine_stream_finish(ctx->stream, 0, &ctx->out);
 
             if (frc < 0) {
                 agw_buf_reset(&ctx->out);
@@ -1478,42 +1371,31 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
                                          "accepts"
                                        : "reading it failed");
     }
-    ngx_cpystrn((u_char *) model, ctx->model.data,
-                ngx_min(ctx->model.len + 1, sizeof(model)));
 
     agw_buf_reset(&ctx->out);
     ngx_memzero(&err, sizeof(agw_error_t));
 
     if (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS
-        && ctx->step->provider->dialect == AGW_DIALECT_GEMINI)
+        && ctx->pdialect == AGW_DIALECT_GEMINI)
     {
         rc = ngx_http_ai_gateway_count_answer(ctx, &err);
 
-    } else if (ctx->step->provider->dialect == ctx->client
-               && (ctx->client == AGW_DIALECT_OPENAI || ctx->raw))
-    {
-        /* the same dialect: the provider's bytes, model replaced back */
-        rc = (ctx->client == AGW_DIALECT_OPENAI)
-             ? agw_passthrough_response(ctx->resp.data ? ctx->resp.data : "",
-                                        ctx->resp.len, model, &ctx->out,
-                                        &ctx->usage)
-             : agw_buf_append(&ctx->out, ctx->resp.data, ctx->resp.len);
-
-        if (rc == AGW_PASSTHROUGH_DECLINED) {
-            agw_error_set(&err, AGW_ERR_BAD_GATEWAY, 0, NULL,
-                          "the answer is not a JSON object");
-            rc = -1;
-
-        } else if (rc < 0) {
-            rc = -2;
-        }
+    } else if (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS) {
+        /* Anthropic's count, as Anthropic answered it: no model, no
+         * message, nothing for the engine to read */
+        rc = agw_buf_append(&ctx->out, ctx->resp.data, ctx->resp.len) == 0
+             ? 0 : -2;
 
     } else {
-        opts.model = model;
-        rc = agw_translate_response(ctx->step->provider->dialect, ctx->client,
-                                    ctx->resp.data ? ctx->resp.data : "",
-                                    ctx->resp.len, &opts, &ctx->out,
-                                    &ctx->usage, &err);
+        ngx_memzero(&ans, sizeof(agw_answer_ctx_t));
+        ans.model = agw_str_bytes((char *) ctx->model.data, ctx->model.len);
+        ans.created = ngx_time();
+        ans.provider = ctx->pdialect;
+
+        rc = agw_engine_response(ctx->pdialect, ctx->client,
+                                 ctx->resp.data ? ctx->resp.data : "",
+                                 ctx->resp.len, &ans, &ctx->out, &ctx->usage,
+                                 &err);
     }
 
     if (rc == -2 || (rc != 0 && err.cls == AGW_ERR_NONE)) {
@@ -1547,7 +1429,7 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
     ctx->status = ctx->try_status;
 
     if (ngx_http_ai_gateway_gateway_headers(r, ctx) != NGX_OK
-        || (ctx->step->provider->dialect == ctx->client
+        || (ctx->pdialect == ctx->client
             && ngx_http_ai_gateway_copy_headers(r, ctx->sr, 0) != NGX_OK))
     {
         return NGX_ERROR;
@@ -1567,9 +1449,6 @@ ngx_http_ai_gateway_finish_failed(ngx_http_request_t *r,
     int                              status;
     ngx_int_t                        rc;
     agw_err_class_t                  cls;
-    ngx_http_ai_gateway_provider_t  *pv;
-
-    pv = ctx->step->provider;
 
     if (ngx_http_ai_gateway_gateway_headers(r, ctx) != NGX_OK) {
         return NGX_ERROR;
@@ -1604,13 +1483,13 @@ ngx_http_ai_gateway_finish_failed(ngx_http_request_t *r,
     /* the last answer's retry hints (and, same dialect, its request id and
      * rate limits) are what a client backs off by */
     if (ngx_http_ai_gateway_copy_headers(r, ctx->sr,
-                                         pv->dialect != ctx->client)
+                                         ctx->pdialect != ctx->client)
         != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    if (pv->dialect == ctx->client) {
+    if (ctx->pdialect == ctx->client) {
         /* same dialect: pass the provider's answer on unchanged */
         ctx->status = ctx->try_status;
         return ngx_http_ai_gateway_send_json(r, ctx->try_status,
@@ -1620,7 +1499,7 @@ ngx_http_ai_gateway_finish_failed(ngx_http_request_t *r,
 
     agw_buf_reset(&ctx->out);
 
-    if (agw_translate_error(pv->dialect, ctx->client, (int) ctx->try_status,
+    if (agw_engine_error(ctx->pdialect, ctx->client, (int) ctx->try_status,
                             ctx->resp.data ? ctx->resp.data : "",
                             ctx->resp.len, &status, &ctx->out)
         != 0)

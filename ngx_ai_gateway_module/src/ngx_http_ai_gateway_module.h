@@ -23,7 +23,7 @@
 #include "agw_keys.h"
 #include "agw_price.h"
 #include "agw_state.h"
-#include "agw_translate.h"
+#include "agw_engine.h"
 #include "agw_usage.h"
 
 
@@ -195,7 +195,8 @@ typedef struct {
 
     ngx_array_t                     attempts;     /* attempt_t */
 
-    agw_stream_t                   *stream;
+    agw_xstream_t                  *stream;
+    agw_dialect_t                   pdialect;     /* this try speaks it */
     agw_buf_t                       out;          /* translated bytes */
     agw_buf_t                       resp;         /* a whole body, or a
                                                      failed try's body */
@@ -232,7 +233,6 @@ typedef struct {
     unsigned                        stream_truncated:1; /* ended in error */
     unsigned                        header_sent:1;  /* client headers went */
     unsigned                        finished:1;
-    unsigned                        raw:1;          /* pass bytes as is */
     unsigned                        authenticated:1;
     unsigned                        has_stream_options:1;
     unsigned                        keys_waiting:1; /* for a keys load */
@@ -262,6 +262,8 @@ void ngx_http_ai_gateway_access_exit_process(void);
 
 /* _handler.c */
 ngx_int_t ngx_http_ai_gateway_content_handler(ngx_http_request_t *r);
+agw_dialect_t ngx_http_ai_gateway_try_dialect(ngx_http_ai_gateway_ctx_t *ctx,
+    ngx_http_ai_gateway_provider_t *pv);
 ngx_http_ai_gateway_ctx_t *ngx_http_ai_gateway_get_ctx(ngx_http_request_t *r);
 void ngx_http_ai_gateway_endpoint(ngx_http_request_t *r,
     ngx_http_ai_gateway_loc_conf_t *alcf, ngx_http_ai_gateway_ctx_t *ctx);

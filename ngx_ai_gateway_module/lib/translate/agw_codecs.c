@@ -73,3 +73,21 @@ agw_engine_stream_new(agw_dialect_t provider, agw_dialect_t client,
                                         agw_codec_of(client), ctx,
                                         max_event);
 }
+
+
+int
+agw_engine_error_body(agw_dialect_t d, const agw_error_t *err,
+    agw_buf_t *out)
+{
+    const agw_codec_t  *c;
+
+    c = agw_codec_of(d);
+
+    /* a dialect without its own shape answers in OpenAI's, which every
+     * HTTP client can at least show */
+    if (c == NULL || c->write_error == NULL) {
+        c = agw_codec_of(AGW_DIALECT_OPENAI);
+    }
+
+    return c->write_error(err, out);
+}

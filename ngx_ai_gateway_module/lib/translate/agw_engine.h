@@ -110,5 +110,8 @@ int agw_engine_error(agw_dialect_t provider, agw_dialect_t client,
     agw_buf_t *out);
 agw_xstream_t *agw_engine_stream_new(agw_dialect_t provider,
     agw_dialect_t client, const agw_answer_ctx_t *ctx, size_t max_event);
+/* err as a whole error body of dialect d (the gateway's own errors). */
+int agw_engine_error_body(agw_dialect_t d, const agw_error_t *err,
+    agw_buf_t *out);
 
 #endif /* AGW_ENGINE_H */
