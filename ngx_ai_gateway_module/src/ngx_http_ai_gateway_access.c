@@ -13,6 +13,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_ai_gateway_module.h"
+#include "agw_json_scan.h"
 #include "agw_hash.h"
 
 
@@ -165,6 +166,7 @@ ngx_http_ai_gateway_endpoint(ngx_http_request_t *r,
 
         if (ngx_http_ai_gateway_ends(uri, "/responses")) {
             ctx->endpoint = NGX_HTTP_AI_GATEWAY_EP_RESPONSES;
+            ctx->client = AGW_DIALECT_RESPONSES;
             return;
         }
     }

@@ -106,7 +106,7 @@ ngx_http_ai_gateway_send_error(ngx_http_request_t *r, agw_dialect_t dialect,
     vsnprintf(err.message, sizeof(err.message), fmt, ap);
     va_end(ap);
 
-    if (agw_error_body(dialect, &err, &body) != 0) {
+    if (agw_engine_error_body(dialect, &err, &body) != 0) {
         agw_buf_free(&body);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

@@ -15,7 +15,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_ai_gateway_module.h"
-#include "agw_responses.h"
+#include "agw_engine.h"
 
 
 /* a failed try's body is kept this far, for the all-fail passthrough */
@@ -209,84 +209,31 @@ ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
 }
 
 
-static void
-ngx_http_ai_gateway_responses_cleanup(void *data)
-{
-    agw_responses_free(data);
-}
-
-
-/*
- * A Responses API stream (POST /v1/responses, always streamed by Codex
- * CLI) is passed through event by event by agw_responses, which gives the
- * client its model back and reads the usage; its state lives in this
- * filter module's context of the main request.
- */
-
-static ngx_int_t
-ngx_http_ai_gateway_start_responses(ngx_http_request_t *r,
-    const char *model)
-{
-    agw_responses_t     *rs;
-    ngx_pool_cleanup_t  *cln;
-
-    rs = ngx_palloc(r->pool, sizeof(agw_responses_t));
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (rs == NULL || cln == NULL) {
-        return NGX_ERROR;
-    }
-
-    agw_responses_init(rs, model, 0);
-    cln->handler = ngx_http_ai_gateway_responses_cleanup;
-    cln->data = rs;
-
-    ngx_http_set_ctx(r, rs, ngx_http_ai_gateway_filter_module);
-
-    return NGX_OK;
-}
-
-
 /* A 2xx stream: the client's response starts now, with our headers. */
 
 static ngx_int_t
 ngx_http_ai_gateway_start_stream(ngx_http_request_t *sr,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
-    char                model[256];
     ngx_int_t           rc;
+    agw_answer_ctx_t    ans;
     ngx_http_request_t *r;
-    agw_stream_opts_t   opts;
 
     r = sr->main;
 
-    ngx_cpystrn((u_char *) model, ctx->model.data,
-                ngx_min(ctx->model.len + 1, sizeof(model)));
+    ngx_memzero(&ans, sizeof(agw_answer_ctx_t));
+    ans.model = agw_str_bytes((char *) ctx->model.data, ctx->model.len);
+    /* chunks made from another dialect carry our clock, not 0 */
+    ans.created = ngx_time();
+    ans.include_usage = ctx->include_usage;
+    ans.provider = ctx->pdialect;
 
-    if (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_RESPONSES) {
-        if (ngx_http_ai_gateway_start_responses(r, model) != NGX_OK) {
-            return NGX_ERROR;
-        }
-
-    } else if (!ctx->raw
-               || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COMPLETIONS)
-    {
-        /* legacy completions chunks differ from chat ones only inside
-         * "choices": the chat passthrough edits "model" and "usage" */
-        ngx_memzero(&opts, sizeof(agw_stream_opts_t));
-        opts.model = model;
-        opts.include_usage = ctx->include_usage;
-
-        ctx->stream = agw_stream_new(ctx->step->provider->dialect,
-                                     ctx->client, &opts);
-        if (ctx->stream == NULL) {
-            return NGX_ERROR;
-        }
-
-        /* chunks made from another dialect carry our clock, not 0 */
-        agw_stream_set_created(ctx->stream, ngx_time());
+    ctx->stream = agw_engine_stream_new(ctx->pdialect, ctx->client, &ans, 0);
+    if (ctx->stream == NULL) {
+        return NGX_ERROR;
     }
 
-    if (ctx->step->provider->dialect == ctx->client
+    if (ctx->pdialect == ctx->client
         && ngx_http_ai_gateway_copy_headers(r, sr, 0) != NGX_OK)
     {
         return NGX_ERROR;
@@ -694,12 +641,51 @@ ngx_http_ai_gateway_buf_consume(ngx_buf_t *b, size_t n)
 }
 
 
-/* Provider bytes of a stream into ctx->out, by whichever translator. */
+/*
+ * Why a stream ended in the client's error event, once: the provider's
+ * own error event, a stream cut before its end, or one that broke its
+ * dialect's rules.
+ */
+
+static void
+ngx_http_ai_gateway_stream_log(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx)
+{
+    const agw_error_t  *err;
+
+    err = agw_engine_stream_error(ctx->stream);
+
+    if (err == NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ai_gateway: provider \"%V\" stream failed: out of "
+                      "memory", &ctx->step->provider->name);
+
+    } else if (ngx_strcmp(err->code, "stream_truncated") == 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ai_gateway: provider \"%V\" ended its stream without "
+                      "its end marker", &ctx->step->provider->name);
+
+    } else if (ngx_strcmp(err->code, "invalid_stream") == 0
+               || ngx_strcmp(err->code, "event_too_large") == 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ai_gateway: provider \"%V\" sent a malformed stream: "
+                      "%s", &ctx->step->provider->name, err->message);
+
+    } else {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "ai_gateway: provider \"%V\" reported an error in its "
+                      "stream: %s", &ctx->step->provider->name,
+                      err->message);
+    }
+}
+
+
+/* Provider bytes of a stream into ctx->out, through the engine. */
 
 static ngx_int_t
 ngx_http_ai_gateway_stream_feed(ngx_http_request_t *r,
-    ngx_http_ai_gateway_ctx_t *ctx, agw_responses_t *rs, u_char *data,
-    size_t len)
+    ngx_http_ai_gateway_ctx_t *ctx, u_char *data, size_t len)
 {
     int  rc;
 
@@ -713,20 +699,10 @@ ngx_http_ai_gateway_stream_feed(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (rs == NULL) {
-        rc = agw_stream_feed(ctx->stream, (char *) data, len, &ctx->out);
-
-    } else {
-        rc = agw_responses_feed(rs, (char *) data, len, &ctx->out);
-
-        /* the variables, the cost and the event read ctx->usage */
-        agw_usage_merge(&ctx->usage, &rs->usage);
-    }
+    rc = agw_engine_stream_feed(ctx->stream, (char *) data, len, &ctx->out);
 
     if (rc != 0) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ai_gateway: provider \"%V\" sent a malformed stream",
-                      &ctx->step->provider->name);
+        ngx_http_ai_gateway_stream_log(r, ctx);
         ctx->stream_failed = 1;
     }
 
@@ -738,31 +714,23 @@ ngx_http_ai_gateway_stream_feed(ngx_http_request_t *r,
 
 static ngx_int_t
 ngx_http_ai_gateway_stream_finish(ngx_http_request_t *r,
-    ngx_http_ai_gateway_ctx_t *ctx, agw_responses_t *rs)
+    ngx_http_ai_gateway_ctx_t *ctx)
 {
     int  rc;
 
-    rc = rs ? agw_responses_finish(rs, &ctx->out)
-            : agw_stream_finish(ctx->stream, !ctx->stream_failed, &ctx->out);
+    rc = agw_engine_stream_finish(ctx->stream, !ctx->stream_failed,
+                                  &ctx->out);
     if (rc < 0) {
         return NGX_ERROR;
     }
 
-    if (rc > 0 && rs && rs->error_sent) {
-        /* an error event or response.failed: recorded as a cut chat
-         * stream is, the client has the provider's own */
+    if (rc > 0) {
+        /* the client got its dialect's error event instead of an end */
         ctx->stream_truncated = 1;
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ai_gateway: provider \"%V\" reported an error in its "
-                      "stream: %s", &ctx->step->provider->name,
-                      rs->error.message);
 
-    } else if (rc > 0) {
-        /* the client got the dialect's error event instead of an end */
-        ctx->stream_truncated = 1;
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "ai_gateway: provider \"%V\" ended its stream without "
-                      "its end marker", &ctx->step->provider->name);
+        if (!ctx->stream_failed) {
+            ngx_http_ai_gateway_stream_log(r, ctx);
+        }
     }
 
     return NGX_OK;
@@ -842,7 +810,7 @@ ngx_http_ai_gateway_idle(ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx)
 
 static ngx_int_t
 ngx_http_ai_gateway_stream_body(ngx_http_request_t *r,
-    ngx_http_ai_gateway_ctx_t *ctx, agw_responses_t *rs, ngx_chain_t *in)
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_chain_t *in)
 {
     u_char                          *data;
     ssize_t                          n;
@@ -888,7 +856,7 @@ ngx_http_ai_gateway_stream_body(ngx_http_request_t *r,
             ctx->in = cl->next;
 
             if ((cl->buf->last_buf || cl->buf->last_in_chain)
-                && ngx_http_ai_gateway_stream_finish(r, ctx, rs) != NGX_OK)
+                && ngx_http_ai_gateway_stream_finish(r, ctx) != NGX_OK)
             {
                 return NGX_ERROR;
             }
@@ -945,7 +913,7 @@ ngx_http_ai_gateway_stream_body(ngx_http_request_t *r,
             ctx->stream_failed = 1;
             n = ngx_buf_size(b);
 
-        } else if (ngx_http_ai_gateway_stream_feed(r, ctx, rs, data, n)
+        } else if (ngx_http_ai_gateway_stream_feed(r, ctx, data, n)
                    != NGX_OK)
         {
             return NGX_ERROR;
@@ -1066,7 +1034,6 @@ static ngx_int_t
 ngx_http_ai_gateway_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
     ngx_chain_t                *cl;
-    agw_responses_t            *rs;
     ngx_http_ai_gateway_ctx_t  *ctx;
 
     ctx = ngx_http_ai_gateway_try_ctx(r);
@@ -1074,15 +1041,13 @@ ngx_http_ai_gateway_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         return ngx_http_next_body_filter(r, in);
     }
 
-    rs = ngx_http_get_module_ctx(r->main, ngx_http_ai_gateway_filter_module);
-
     if (!(ctx->try_ok && ctx->header_sent)) {
         /* kept for the handler: nothing goes to the client yet */
         return in ? ngx_http_ai_gateway_keep_body(r, ctx, in) : NGX_OK;
     }
 
-    if (ctx->stream || rs) {
-        return ngx_http_ai_gateway_stream_body(r, ctx, rs, in);
+    if (ctx->stream) {
+        return ngx_http_ai_gateway_stream_body(r, ctx, in);
     }
 
     /*

@@ -16,9 +16,8 @@
 #include <ngx_http.h>
 
 #include "ngx_http_ai_gateway_module.h"
-#include "agw_json_scan.h"
-#include "agw_passthrough.h"
-#include "agw_responses.h"
+#include "agw_json_reader.h"
+#include "agw_engine.h"
 
 
 static void ngx_http_ai_gateway_cleanup(void *data);
@@ -33,11 +32,8 @@ static ngx_int_t ngx_http_ai_gateway_plan(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
 static ngx_int_t ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
-static ngx_uint_t ngx_http_ai_gateway_asks_usage(
-    ngx_http_ai_gateway_ctx_t *ctx);
-static ngx_int_t ngx_http_ai_gateway_ask_usage(json_t *body);
 static ngx_int_t ngx_http_ai_gateway_count_request(ngx_http_request_t *r,
-    ngx_http_ai_gateway_ctx_t *ctx, char *model, ngx_str_t *out);
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out);
 static ngx_int_t ngx_http_ai_gateway_count_answer(
     ngx_http_ai_gateway_ctx_t *ctx, agw_error_t *err);
 static ngx_int_t ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
@@ -115,7 +111,7 @@ ngx_http_ai_gateway_cleanup(void *data)
     ngx_http_ai_gateway_ctx_t  *ctx = data;
 
     if (ctx->stream) {
-        agw_stream_free(ctx->stream);
+        agw_engine_stream_free(ctx->stream);
         ctx->stream = NULL;
     }
 
@@ -232,120 +228,119 @@ ngx_http_ai_gateway_body_handler(ngx_http_request_t *r)
  */
 
 typedef struct {
-    agw_json_member_t  model;
-    agw_json_member_t  stream;
-    agw_json_member_t  stream_options;
+    agw_str_t          model;
+    int                model_type;        /* AGW_JR_*, 0: none */
     const char        *twice;             /* a key found again, or NULL */
-    unsigned           has_model:1;
-    unsigned           has_stream:1;
-    unsigned           has_stream_options:1;
+    unsigned           stream:1;
+    unsigned           include_usage:1;
     unsigned           twice_escaped:1;   /* ...spelled with escapes */
 } ngx_http_ai_gateway_req_scan_t;
 
 
-#define ngx_http_ai_gateway_key_is(key, len, k)                              \
-    ((len) == sizeof(k) - 1 && ngx_strncmp(key, k, sizeof(k) - 1) == 0)
+/* One of the members above: whether it is seen again, or spelled oddly. */
 
-
-static int
-ngx_http_ai_gateway_scan_cb(void *ud, const agw_json_member_t *m)
+static void
+ngx_http_ai_gateway_scan_once(ngx_http_ai_gateway_req_scan_t *req,
+    const agw_str_t *key, const char *name, unsigned *seen)
 {
-    ngx_http_ai_gateway_req_scan_t  *req = ud;
+    unsigned  escaped;
 
-    size_t              len;
-    json_t             *j;
-    unsigned            has;
-    const char         *key, *name;
-    agw_json_member_t  *slot;
+    /* the reader decodes an escaped key: its kind says it had escapes */
+    escaped = key->kind != AGW_STR_JSON || key->escaped;
 
-    key = m->key;
-    len = m->key_len;
-    j = NULL;
-
-    if (ngx_strlchr((u_char *) key, (u_char *) key + len, '\\')) {
-        /* rare: decode the key, its quotes around it, as the provider will */
-        j = json_loadb(key - 1, len + 2, JSON_DECODE_ANY, NULL);
-        if (!json_is_string(j)) {
-            json_decref(j);
-            return 0;                   /* the scan finds what is wrong */
-        }
-
-        key = json_string_value(j);
-        len = json_string_length(j);
-    }
-
-    if (ngx_http_ai_gateway_key_is(key, len, "model")) {
-        name = "model";
-        slot = &req->model;
-        has = req->has_model;
-        req->has_model = 1;
-
-    } else if (ngx_http_ai_gateway_key_is(key, len, "stream")) {
-        name = "stream";
-        slot = &req->stream;
-        has = req->has_stream;
-        req->has_stream = 1;
-
-    } else if (ngx_http_ai_gateway_key_is(key, len, "stream_options")) {
-        name = "stream_options";
-        slot = &req->stream_options;
-        has = req->has_stream_options;
-        req->has_stream_options = 1;
-
-    } else {
-        json_decref(j);
-        return 0;
-    }
-
-    if ((has || j) && req->twice == NULL) {
+    if ((*seen || escaped) && req->twice == NULL) {
         req->twice = name;
-        req->twice_escaped = (j != NULL);
+        req->twice_escaped = escaped;
     }
 
-    *slot = *m;
-    json_decref(j);
-
-    return 0;
+    *seen = 1;
 }
 
 
-/* A JSON string member's value, unescaped, in r->pool. */
+/*
+ * One pass of the JSON reader validates the whole body (grammar, UTF-8,
+ * nesting) and reads the members the gateway needs, without building
+ * anything: the engine reads the rest per try.  NGX_ERROR with *errpos
+ * when the body is not a JSON object.
+ */
 
 static ngx_int_t
-ngx_http_ai_gateway_json_string(ngx_http_request_t *r,
-    agw_json_member_t *m, ngx_str_t *out)
+ngx_http_ai_gateway_scan(ngx_str_t *body, ngx_http_ai_gateway_req_scan_t *req,
+    size_t *errpos)
 {
-    json_t  *j;
+    int        rc, t, v;
+    unsigned   seen_model, seen_stream, seen_options;
+    agw_jr_t   jr;
+    agw_str_t  key;
 
-    if (!m->escaped) {
-        out->len = m->value_len - 2;
-        out->data = ngx_pnalloc(r->pool, out->len);
-        if (out->data == NULL) {
-            return NGX_ERROR;
+    seen_model = seen_stream = seen_options = 0;
+
+    agw_jr_init(&jr, (char *) body->data, body->len);
+
+    if (agw_jr_object(&jr) != 0) {
+        goto invalid;
+    }
+
+    while ((rc = agw_jr_member(&jr, &key)) == 1) {
+
+        if (agw_str_is(&key, "model")) {
+            ngx_http_ai_gateway_scan_once(req, &key, "model", &seen_model);
+
+            req->model_type = agw_jr_peek(&jr);
+            rc = (req->model_type == AGW_JR_STRING)
+                 ? agw_jr_string(&jr, &req->model)
+                 : agw_jr_value(&jr, NULL);
+
+        } else if (agw_str_is(&key, "stream")) {
+            ngx_http_ai_gateway_scan_once(req, &key, "stream", &seen_stream);
+
+            req->stream = (agw_jr_peek(&jr) == AGW_JR_TRUE);
+            rc = agw_jr_value(&jr, NULL);
+
+        } else if (agw_str_is(&key, "stream_options")) {
+            ngx_http_ai_gateway_scan_once(req, &key, "stream_options",
+                                          &seen_options);
+            req->include_usage = 0;
+
+            if (agw_jr_peek(&jr) != AGW_JR_OBJECT) {
+                rc = agw_jr_value(&jr, NULL);
+
+            } else if ((rc = agw_jr_object(&jr)) == 0) {
+                while ((rc = agw_jr_member(&jr, &key)) == 1) {
+                    t = agw_jr_peek(&jr);
+                    if (agw_str_is(&key, "include_usage")
+                        && (t == AGW_JR_TRUE || t == AGW_JR_FALSE))
+                    {
+                        rc = agw_jr_bool(&jr, &v);
+                        req->include_usage = (v != 0);
+
+                    } else {
+                        rc = agw_jr_value(&jr, NULL);
+                    }
+
+                    if (rc != 0) {
+                        goto invalid;
+                    }
+                }
+            }
+
+        } else {
+            rc = agw_jr_value(&jr, NULL);
         }
 
-        ngx_memcpy(out->data, m->value + 1, out->len);
+        if (rc != 0) {
+            goto invalid;
+        }
+    }
+
+    if (rc == 0 && agw_jr_end(&jr) == 0) {
         return NGX_OK;
     }
 
-    /* rare: let jansson decode the escapes of this one string */
-    j = json_loadb(m->value, m->value_len, JSON_DECODE_ANY, NULL);
-    if (!json_is_string(j)) {
-        json_decref(j);
-        return NGX_ERROR;
-    }
+invalid:
 
-    out->len = json_string_length(j);
-    out->data = ngx_pnalloc(r->pool, out->len);
-    if (out->data == NULL) {
-        json_decref(j);
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(out->data, json_string_value(j), out->len);
-    json_decref(j);
-
-    return NGX_OK;
+    *errpos = jr.failed ? jr.errpos : agw_jr_offset(&jr);
+    return NGX_ERROR;
 }
 
 
@@ -358,10 +353,9 @@ static ngx_int_t
 ngx_http_ai_gateway_begin(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
+    int                               n;
     size_t                            errpos;
     ngx_str_t                         arg, model;
-    ngx_uint_t                        n;
-    agw_json_member_t                 iu;
     ngx_http_ai_gateway_req_scan_t    req;
     ngx_http_ai_gateway_route_t      *rt;
     ngx_http_ai_gateway_main_conf_t  *amcf;
@@ -378,17 +372,9 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
                    "The request body is empty; expected a JSON object");
     }
 
-    /*
-     * One pass validates the whole body (grammar, UTF-8, nesting) and finds
-     * the members we need, without building a tree: a passthrough never
-     * needs one, a translation builds it later.
-     */
     ngx_memzero(&req, sizeof(req));
 
-    if (agw_json_scan((char *) ctx->body.data, ctx->body.len,
-                      ngx_http_ai_gateway_scan_cb, &req, &errpos)
-        != 0)
-    {
+    if (ngx_http_ai_gateway_scan(&ctx->body, &req, &errpos) != NGX_OK) {
         return ngx_http_ai_gateway_send_error(r, ctx->client,
                    AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
                    "The request body is not a valid JSON object (at byte "
@@ -405,32 +391,29 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
     }
 
     if (ctx->client != AGW_DIALECT_GEMINI) {
-        if (!req.has_model || req.model.type != AGW_JSON_STRING) {
+        if (req.model_type != AGW_JR_STRING) {
             return ngx_http_ai_gateway_send_error(r, ctx->client,
                        AGW_ERR_INVALID_REQUEST, 0, "invalid_model",
-                       req.has_model ? "\"model\" must be a string"
-                                     : "The request has no \"model\"");
+                       req.model_type ? "\"model\" must be a string"
+                                      : "The request has no \"model\"");
         }
 
-        if (ngx_http_ai_gateway_json_string(r, &req.model, &model)
-            != NGX_OK)
-        {
+        /* decoding never lengthens a string */
+        model.data = ngx_pnalloc(r->pool, req.model.len + 1);
+        if (model.data == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        /* kept: the passthrough edits these bytes without scanning again */
-        ctx->body_model = req.model;
-        ctx->body_stream_options = req.stream_options;
-        ctx->has_stream_options = req.has_stream_options;
+        n = agw_str_decode(&req.model, (char *) model.data,
+                           req.model.len + 1);
+        if (n < 0) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
 
-        ctx->stream_req = req.has_stream && req.stream.type == AGW_JSON_TRUE;
+        model.len = n;
 
-        ctx->include_usage = req.has_stream_options
-            && req.stream_options.type == AGW_JSON_OBJECT
-            && agw_json_find(req.stream_options.value,
-                             req.stream_options.value_len, "include_usage",
-                             &iu) == 0
-            && iu.type == AGW_JSON_TRUE;
+        ctx->stream_req = req.stream;
+        ctx->include_usage = req.include_usage;
 
     } else {
         model = ctx->model;
@@ -467,7 +450,7 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
     }
 
     rt = amcf->routes.elts;
-    for (n = 0; n < amcf->routes.nelts; n++) {
+    for (n = 0; n < (int) amcf->routes.nelts; n++) {
         if (rt[n].model.len == ctx->model.len
             && ngx_strncmp(rt[n].model.data, ctx->model.data,
                            ctx->model.len) == 0)
@@ -487,11 +470,6 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
                    "The model `%.*s` does not exist or you do not have "
                    "access to it.", (int) ctx->model.len, ctx->model.data);
     }
-
-    ctx->raw = (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COMPLETIONS
-                || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_EMBEDDINGS
-                || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_RESPONSES
-                || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS);
 
     if (ngx_http_ai_gateway_plan(r, ctx) != NGX_OK) {
         return ngx_http_ai_gateway_send_error(r, ctx->client,
@@ -644,6 +622,26 @@ ngx_http_ai_gateway_read_body(ngx_http_request_t *r, ngx_str_t *body)
 }
 
 
+/*
+ * The dialect a try speaks to its provider: the provider type's, but for
+ * the Responses API, which an OpenAI provider speaks itself; any other
+ * provider serves a Responses client through its own chat API.
+ */
+
+agw_dialect_t
+ngx_http_ai_gateway_try_dialect(ngx_http_ai_gateway_ctx_t *ctx,
+    ngx_http_ai_gateway_provider_t *pv)
+{
+    if (ctx->client == AGW_DIALECT_RESPONSES
+        && pv->dialect == AGW_DIALECT_OPENAI)
+    {
+        return AGW_DIALECT_RESPONSES;
+    }
+
+    return pv->dialect;
+}
+
+
 static ngx_uint_t
 ngx_http_ai_gateway_step_serves(ngx_http_ai_gateway_ctx_t *ctx,
     ngx_http_ai_gateway_step_t *step)
@@ -655,8 +653,12 @@ ngx_http_ai_gateway_step_serves(ngx_http_ai_gateway_ctx_t *ctx,
     switch (ctx->endpoint) {
     case NGX_HTTP_AI_GATEWAY_EP_COMPLETIONS:
     case NGX_HTTP_AI_GATEWAY_EP_EMBEDDINGS:
-    case NGX_HTTP_AI_GATEWAY_EP_RESPONSES:
         return step->provider->dialect == AGW_DIALECT_OPENAI;
+
+    case NGX_HTTP_AI_GATEWAY_EP_RESPONSES:
+        return agw_engine_supported(ctx->client,
+                   ngx_http_ai_gateway_try_dialect(ctx, step->provider),
+                   ctx->stream_req);
 
     case NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS:
         /* OpenAI's chat API has nothing that counts a request */
@@ -776,6 +778,8 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
         ctx->step = &steps[ctx->order[ctx->next++]];
         ctx->upstream_model = ctx->step->model.len ? ctx->step->model
                                                    : ctx->model;
+        ctx->pdialect = ngx_http_ai_gateway_try_dialect(ctx,
+                                                        ctx->step->provider);
 
         rc = ngx_http_ai_gateway_try_body(r, ctx, &body, &err);
 
@@ -830,7 +834,7 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     agw_buf_reset(&ctx->resp);
 
     if (ctx->stream) {
-        agw_stream_free(ctx->stream);
+        agw_engine_stream_free(ctx->stream);
         ctx->stream = NULL;
     }
 
@@ -923,48 +927,6 @@ ngx_http_ai_gateway_pool_copy(ngx_http_request_t *r, agw_buf_t *b,
 
 
 /*
- * Whether this try asks an OpenAI provider for the stream's usage chunk
- * (stream_options.include_usage): a chat stream, and a legacy completions
- * one, whose API takes the same stream_options (API reference); the
- * stream passthrough strips that chunk again when the client did not ask.
- * The Responses API always sends its usage, in response.completed.
- */
-
-static ngx_uint_t
-ngx_http_ai_gateway_asks_usage(ngx_http_ai_gateway_ctx_t *ctx)
-{
-    return ctx->stream_req
-           && (!ctx->raw
-               || ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COMPLETIONS);
-}
-
-
-/* "stream_options": {"include_usage": true}, keeping what else it holds. */
-
-static ngx_int_t
-ngx_http_ai_gateway_ask_usage(json_t *body)
-{
-    json_t  *so;
-
-    so = json_object_get(body, "stream_options");
-
-    if (!json_is_object(so)) {
-        so = json_object();
-        if (so == NULL || json_object_set_new(body, "stream_options", so) != 0)
-        {
-            return NGX_ERROR;
-        }
-    }
-
-    if (json_object_set_new(so, "include_usage", json_true()) != 0) {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-/*
  * The body of this try, in the provider's dialect, in r->pool.  Answers
  * nothing itself: NGX_DECLINED means the client's body cannot be sent to
  * this provider, with why in err, for the caller to answer; any other
@@ -975,100 +937,39 @@ static ngx_int_t
 ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out, agw_error_t *err)
 {
-    int                               rc;
-    char                             *model;
-    json_t                           *in;
-    json_error_t                      jerr;
-    agw_request_opts_t                opts;
+    agw_request_ctx_t                 rq;
     ngx_http_ai_gateway_provider_t   *pv;
     ngx_http_ai_gateway_loc_conf_t   *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ai_gateway_module);
     pv = ctx->step->provider;
 
-    model = ngx_pnalloc(r->pool, ctx->upstream_model.len + 1);
-    if (model == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_cpystrn((u_char *) model, ctx->upstream_model.data,
-                ctx->upstream_model.len + 1);
-
-    if (pv->dialect == AGW_DIALECT_OPENAI && ctx->client == AGW_DIALECT_OPENAI)
-    {
-        /* the same dialect: the client's bytes with the model replaced */
-        agw_buf_reset(&ctx->out);
-
-        rc = agw_passthrough_request_at((char *) ctx->body.data,
-                                        ctx->body.len, &ctx->body_model,
-                                        ctx->has_stream_options
-                                        ? &ctx->body_stream_options : NULL,
-                                        model,
-                                        ngx_http_ai_gateway_asks_usage(ctx),
-                                        &ctx->out);
-        if (rc == 0) {
-            return ngx_http_ai_gateway_pool_copy(r, &ctx->out, out);
-        }
-
-        if (rc < 0) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
-
-    if (!ctx->raw
-        || (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS
-            && pv->dialect == AGW_DIALECT_GEMINI))
-    {
-        ngx_memzero(&opts, sizeof(agw_request_opts_t));
-        ngx_memzero(err, sizeof(agw_error_t));
-        opts.model = model;
-        opts.stream = ctx->stream_req;
-        opts.default_max_tokens = (pv->max_tokens != NGX_CONF_UNSET)
-                                  ? pv->max_tokens : alcf->max_tokens;
-
-        agw_buf_reset(&ctx->out);
-
-        if (agw_translate_request_body(ctx->client, pv->dialect,
-                                       (char *) ctx->body.data,
-                                       ctx->body.len, &opts, &ctx->out,
-                                       err)
-            != 0)
-        {
-            return (err->cls == AGW_ERR_NONE) ? NGX_HTTP_INTERNAL_SERVER_ERROR
-                                              : NGX_DECLINED;
-        }
-
-        if (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS) {
-            return ngx_http_ai_gateway_count_request(r, ctx, model, out);
-        }
-
-        return ngx_http_ai_gateway_pool_copy(r, &ctx->out, out);
-    }
-
-    /* a raw endpoint whose model is escaped or odd: a tree for this try
-     * only, no json_t outlives an event-loop turn */
-    in = json_loadb((char *) ctx->body.data, ctx->body.len, 0, &jerr);
-    if (in == NULL) {
-        /* valid JSON, but a number beyond what jansson holds */
-        agw_error_set(err, AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
-                      "The request body cannot be translated: %s", jerr.text);
-        return NGX_DECLINED;
-    }
-
-    if (json_object_set_new(in, "model", json_string(model)) != 0
-        || (ngx_http_ai_gateway_asks_usage(ctx)
-            && ngx_http_ai_gateway_ask_usage(in) != NGX_OK))
-    {
-        json_decref(in);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    ngx_memzero(&rq, sizeof(agw_request_ctx_t));
+    ngx_memzero(err, sizeof(agw_error_t));
+    rq.model = agw_str_bytes((char *) ctx->upstream_model.data,
+                             ctx->upstream_model.len);
+    rq.stream = ctx->stream_req;
+    rq.default_max_tokens = (pv->max_tokens != NGX_CONF_UNSET)
+                            ? pv->max_tokens : alcf->max_tokens;
+    rq.client = ctx->client;
 
     agw_buf_reset(&ctx->out);
-    rc = agw_json_append(&ctx->out, in);
-    json_decref(in);
 
-    if (rc != 0) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    /* the engine picks the way: the dialect's rewrite of the bytes when
+     * both sides speak it, else a translation through its form */
+    if (agw_engine_request(ctx->client, ctx->pdialect,
+                           (char *) ctx->body.data, ctx->body.len, &rq,
+                           &ctx->out, err)
+        != 0)
+    {
+        return (err->cls == AGW_ERR_NONE) ? NGX_HTTP_INTERNAL_SERVER_ERROR
+                                          : NGX_DECLINED;
+    }
+
+    if (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS
+        && ctx->pdialect == AGW_DIALECT_GEMINI)
+    {
+        return ngx_http_ai_gateway_count_request(r, ctx, out);
     }
 
     return ngx_http_ai_gateway_pool_copy(r, &ctx->out, out);
@@ -1084,32 +985,46 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
 
 static ngx_int_t
 ngx_http_ai_gateway_count_request(ngx_http_request_t *r,
-    ngx_http_ai_gateway_ctx_t *ctx, char *model, ngx_str_t *out)
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out)
 {
     u_char     *p;
     size_t      len;
+    agw_jw_t    jw;
     agw_buf_t   b = AGW_BUF_INIT;
     ngx_int_t   rc;
 
-    len = ngx_strlen(model);
+    len = ctx->upstream_model.len;
 
     p = ngx_pnalloc(r->pool, sizeof("models/") - 1 + len);
     if (p == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_memcpy(ngx_cpymem(p, "models/", sizeof("models/") - 1), model, len);
+    ngx_memcpy(ngx_cpymem(p, "models/", sizeof("models/") - 1),
+               ctx->upstream_model.data, len);
     len += sizeof("models/") - 1;
 
-    /* ctx->out is one JSON object, "{}" at the least */
-    if (ctx->out.len < 2
-        || agw_buf_append_str(&b, "{\"generateContentRequest\":{\"model\":")
-           != 0
-        || agw_buf_append_json_string(&b, (char *) p, len) != 0
-        || (ctx->out.len > 2 && agw_buf_append_str(&b, ",") != 0)
-        || agw_buf_append(&b, ctx->out.data + 1, ctx->out.len - 1) != 0
-        || agw_buf_append_str(&b, "}") != 0)
-    {
+    /* ctx->out is one JSON object, "{}" at the least: its members go
+     * into generateContentRequest after the model */
+    if (ctx->out.len < 2) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    agw_jw_init(&jw, &b);
+    agw_jw_object(&jw);
+    agw_jw_key(&jw, "generateContentRequest");
+    agw_jw_object(&jw);
+    agw_jw_key(&jw, "model");
+    agw_jw_bytes(&jw, (char *) p, len);
+
+    if (ctx->out.len > 2) {
+        agw_jw_append(&jw, ",", 1);
+    }
+
+    agw_jw_append(&jw, ctx->out.data + 1, ctx->out.len - 1);
+    agw_jw_append(&jw, "}", 1);
+
+    if (jw.failed) {
         agw_buf_free(&b);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -1128,22 +1043,41 @@ static ngx_int_t
 ngx_http_ai_gateway_count_answer(ngx_http_ai_gateway_ctx_t *ctx,
     agw_error_t *err)
 {
-    int64_t            n;
-    agw_json_member_t  m;
+    int        rc;
+    int64_t    n;
+    agw_jr_t   jr;
+    agw_jw_t   jw;
+    agw_str_t  key;
 
-    if (ctx->resp.len == 0
-        || agw_json_find(ctx->resp.data, ctx->resp.len, "totalTokens", &m)
-           != 0
-        || agw_json_member_int(&m, &n) != 0 || n < 0)
-    {
+    n = -1;
+    agw_jr_init(&jr, ctx->resp.data ? ctx->resp.data : "", ctx->resp.len);
+
+    if (agw_jr_object(&jr) == 0) {
+        while ((rc = agw_jr_member(&jr, &key)) == 1) {
+            rc = (agw_str_is(&key, "totalTokens")
+                  && agw_jr_peek(&jr) == AGW_JR_NUMBER)
+                 ? agw_jr_int(&jr, &n) : agw_jr_value(&jr, NULL);
+
+            if (rc != 0) {
+                n = -1;
+                break;
+            }
+        }
+    }
+
+    if (n < 0 || agw_jr_end(&jr) != 0) {
         agw_error_set(err, AGW_ERR_BAD_GATEWAY, 0, NULL,
                       "the answer holds no totalTokens");
         return -1;
     }
 
-    return agw_buf_printf(&ctx->out, "{\"input_tokens\":%lld}",
-                          (long long) n)
-           == 0 ? 0 : -2;
+    agw_jw_init(&jw, &ctx->out);
+    agw_jw_object(&jw);
+    agw_jw_key(&jw, "input_tokens");
+    agw_jw_int(&jw, n);
+    agw_jw_object_end(&jw);
+
+    return jw.failed ? -2 : 0;
 }
 
 
@@ -1333,20 +1267,9 @@ static agw_err_class_t
 ngx_http_ai_gateway_stream_error_class(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
-    agw_responses_t    *rs;
     const agw_error_t  *err;
 
-    err = NULL;
-
-    if (ctx->stream) {
-        err = agw_stream_error(ctx->stream);
-
-    } else {
-        rs = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_filter_module);
-        if (rs) {
-            err = &rs->error;
-        }
-    }
+    err = ctx->stream ? agw_engine_stream_error(ctx->stream) : NULL;
 
     return (err && err->cls != AGW_ERR_NONE) ? err->cls : AGW_ERR_BAD_GATEWAY;
 }
@@ -1510,34 +1433,23 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
     int                              rc, frc;
-    char                             model[256];
     agw_error_t                      err;
-    agw_responses_t                 *rs;
-    agw_response_opts_t              opts;
+    agw_answer_ctx_t                 ans;
     ngx_http_ai_gateway_attempt_t   *a;
 
     if (ctx->header_sent) {
         /* a stream: its events went out as they came */
-        rs = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_filter_module);
-
-        if (!ctx->got_last && (ctx->stream || rs)) {
+        if (!ctx->got_last && ctx->stream) {
             if (ctx->try_rc == NGX_HTTP_GATEWAY_TIME_OUT) {
                 /* stalled rather than cut: the client is told so */
                 agw_error_set(&err, AGW_ERR_TIMEOUT, 0, "stream_timeout",
                               "the provider sent nothing within "
                               "proxy_read_timeout");
-
-                if (rs == NULL) {
-                    agw_stream_set_error(ctx->stream, &err);
-
-                } else if (rs->error.cls == AGW_ERR_NONE) {
-                    rs->error = err;
-                }
+                agw_engine_stream_set_error(ctx->stream, &err);
             }
 
             /* the client's dialect's end of a stream cut short */
-            frc = rs ? agw_responses_finish(rs, &ctx->out)
-                     : agw_stream_finish(ctx->stream, 0, &ctx->out);
+            frc = agw_engine_stream_finish(ctx->stream, 0, &ctx->out);
 
             if (frc < 0) {
                 agw_buf_reset(&ctx->out);
@@ -1566,42 +1478,31 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
                                          "accepts"
                                        : "reading it failed");
     }
-    ngx_cpystrn((u_char *) model, ctx->model.data,
-                ngx_min(ctx->model.len + 1, sizeof(model)));
 
     agw_buf_reset(&ctx->out);
     ngx_memzero(&err, sizeof(agw_error_t));
 
     if (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS
-        && ctx->step->provider->dialect == AGW_DIALECT_GEMINI)
+        && ctx->pdialect == AGW_DIALECT_GEMINI)
     {
         rc = ngx_http_ai_gateway_count_answer(ctx, &err);
 
-    } else if (ctx->step->provider->dialect == ctx->client
-               && (ctx->client == AGW_DIALECT_OPENAI || ctx->raw))
-    {
-        /* the same dialect: the provider's bytes, model replaced back */
-        rc = (ctx->client == AGW_DIALECT_OPENAI)
-             ? agw_passthrough_response(ctx->resp.data ? ctx->resp.data : "",
-                                        ctx->resp.len, model, &ctx->out,
-                                        &ctx->usage)
-             : agw_buf_append(&ctx->out, ctx->resp.data, ctx->resp.len);
-
-        if (rc == AGW_PASSTHROUGH_DECLINED) {
-            agw_error_set(&err, AGW_ERR_BAD_GATEWAY, 0, NULL,
-                          "the answer is not a JSON object");
-            rc = -1;
-
-        } else if (rc < 0) {
-            rc = -2;
-        }
+    } else if (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS) {
+        /* Anthropic's count, as Anthropic answered it: no model, no
+         * message, nothing for the engine to read */
+        rc = agw_buf_append(&ctx->out, ctx->resp.data, ctx->resp.len) == 0
+             ? 0 : -2;
 
     } else {
-        opts.model = model;
-        rc = agw_translate_response(ctx->step->provider->dialect, ctx->client,
-                                    ctx->resp.data ? ctx->resp.data : "",
-                                    ctx->resp.len, &opts, &ctx->out,
-                                    &ctx->usage, &err);
+        ngx_memzero(&ans, sizeof(agw_answer_ctx_t));
+        ans.model = agw_str_bytes((char *) ctx->model.data, ctx->model.len);
+        ans.created = ngx_time();
+        ans.provider = ctx->pdialect;
+
+        rc = agw_engine_response(ctx->pdialect, ctx->client,
+                                 ctx->resp.data ? ctx->resp.data : "",
+                                 ctx->resp.len, &ans, &ctx->out, &ctx->usage,
+                                 &err);
     }
 
     if (rc == -2 || (rc != 0 && err.cls == AGW_ERR_NONE)) {
@@ -1635,7 +1536,7 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
     ctx->status = ctx->try_status;
 
     if (ngx_http_ai_gateway_gateway_headers(r, ctx) != NGX_OK
-        || (ctx->step->provider->dialect == ctx->client
+        || (ctx->pdialect == ctx->client
             && ngx_http_ai_gateway_copy_headers(r, ctx->sr, 0) != NGX_OK))
     {
         return NGX_ERROR;
@@ -1655,9 +1556,6 @@ ngx_http_ai_gateway_finish_failed(ngx_http_request_t *r,
     int                              status;
     ngx_int_t                        rc;
     agw_err_class_t                  cls;
-    ngx_http_ai_gateway_provider_t  *pv;
-
-    pv = ctx->step->provider;
 
     if (ngx_http_ai_gateway_gateway_headers(r, ctx) != NGX_OK) {
         return NGX_ERROR;
@@ -1692,13 +1590,13 @@ ngx_http_ai_gateway_finish_failed(ngx_http_request_t *r,
     /* the last answer's retry hints (and, same dialect, its request id and
      * rate limits) are what a client backs off by */
     if (ngx_http_ai_gateway_copy_headers(r, ctx->sr,
-                                         pv->dialect != ctx->client)
+                                         ctx->pdialect != ctx->client)
         != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    if (pv->dialect == ctx->client) {
+    if (ctx->pdialect == ctx->client) {
         /* same dialect: pass the provider's answer on unchanged */
         ctx->status = ctx->try_status;
         return ngx_http_ai_gateway_send_json(r, ctx->try_status,
@@ -1708,7 +1606,7 @@ ngx_http_ai_gateway_finish_failed(ngx_http_request_t *r,
 
     agw_buf_reset(&ctx->out);
 
-    if (agw_translate_error(pv->dialect, ctx->client, (int) ctx->try_status,
+    if (agw_engine_error(ctx->pdialect, ctx->client, (int) ctx->try_status,
                             ctx->resp.data ? ctx->resp.data : "",
                             ctx->resp.len, &status, &ctx->out)
         != 0)

@@ -21,13 +21,14 @@
 
 #include "agw_buf.h"
 #include "agw_dialect.h"
-#include "agw_json_scan.h"
+#include "agw_json_reader.h"
+#include "agw_json_writer.h"
 #include "agw_keys.h"
 #include "agw_metrics.h"
 #include "agw_price.h"
 #include "agw_state.h"
+#include "agw_engine.h"
 #include "agw_trace.h"
-#include "agw_translate.h"
 #include "agw_usage.h"
 
 
@@ -194,8 +195,6 @@ typedef struct {
     ngx_http_ai_gateway_route_t    *route;
 
     ngx_str_t                       body;         /* the client's body */
-    agw_json_member_t               body_model;   /* members of it, found */
-    agw_json_member_t               body_stream_options; /* by the scan */
     ngx_uint_t                      order[NGX_HTTP_AI_GATEWAY_MAX_STEPS];
     ngx_uint_t                      nsteps;
     ngx_uint_t                      next;         /* index into order */
@@ -216,7 +215,8 @@ typedef struct {
 
     ngx_array_t                     attempts;     /* attempt_t */
 
-    agw_stream_t                   *stream;
+    agw_xstream_t                  *stream;
+    agw_dialect_t                   pdialect;     /* this try speaks it */
     agw_buf_t                       out;          /* translated bytes */
     agw_buf_t                       resp;         /* a whole body, or a
                                                      failed try's body */
@@ -253,9 +253,7 @@ typedef struct {
     unsigned                        stream_truncated:1; /* ended in error */
     unsigned                        header_sent:1;  /* client headers went */
     unsigned                        finished:1;
-    unsigned                        raw:1;          /* pass bytes as is */
     unsigned                        authenticated:1;
-    unsigned                        has_stream_options:1;
     unsigned                        keys_waiting:1; /* for a keys load */
     unsigned                        end_sent:1;     /* the try's end went */
     unsigned                        resp_too_large:1; /* over
@@ -293,6 +291,8 @@ void ngx_http_ai_gateway_access_exit_process(void);
 
 /* _handler.c */
 ngx_int_t ngx_http_ai_gateway_content_handler(ngx_http_request_t *r);
+agw_dialect_t ngx_http_ai_gateway_try_dialect(ngx_http_ai_gateway_ctx_t *ctx,
+    ngx_http_ai_gateway_provider_t *pv);
 ngx_http_ai_gateway_ctx_t *ngx_http_ai_gateway_get_ctx(ngx_http_request_t *r);
 void ngx_http_ai_gateway_endpoint(ngx_http_request_t *r,
     ngx_http_ai_gateway_loc_conf_t *alcf, ngx_http_ai_gateway_ctx_t *ctx);

@@ -86,8 +86,13 @@ ngx_http_ai_gateway_upstream_url(ngx_http_request_t *r,
         ngx_str_set(&path, "/embeddings");
         break;
     case NGX_HTTP_AI_GATEWAY_EP_RESPONSES:
-        ngx_str_set(&path, "/responses");
-        break;
+        if (ctx->pdialect == AGW_DIALECT_RESPONSES) {
+            ngx_str_set(&path, "/responses");
+            break;
+        }
+
+        /* translated for another provider: its chat API */
+        goto chat;
     case NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS:
         if (pv->dialect == AGW_DIALECT_GEMINI) {
             ngx_str_set(&path, ":countTokens");
@@ -96,6 +101,7 @@ ngx_http_ai_gateway_upstream_url(ngx_http_request_t *r,
         }
         break;
     default:
+    chat:
         /* chat in any dialect */
         if (pv->dialect == AGW_DIALECT_ANTHROPIC) {
             ngx_str_set(&path, "/messages");

@@ -127,7 +127,7 @@ ngx_http_ai_gateway_add_variables(ngx_conf_t *cf)
 const agw_usage_t *
 ngx_http_ai_gateway_usage(ngx_http_ai_gateway_ctx_t *ctx)
 {
-    return ctx->stream ? agw_stream_usage(ctx->stream) : &ctx->usage;
+    return ctx->stream ? agw_engine_stream_usage(ctx->stream) : &ctx->usage;
 }
 
 

@@ -44,6 +44,7 @@
 #include <valgrind/callgrind.h>
 
 #include "agw_translate.h"
+#include "agw_engine.h"
 #include "agw_sse.h"
 #include "agw_passthrough.h"
 #include "agw_responses.h"
@@ -489,6 +490,92 @@ agent_stream(agent_op_t *op)
 }
 
 
+/* The same through the engine (agw_engine.h): any of the four dialects. */
+
+static void
+engine_request(agent_op_t *op)
+{
+    agw_error_t        err;
+    agw_request_ctx_t  ctx;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.model = agw_str_bytes("upstream-model", 14);
+    ctx.default_max_tokens = 1024;
+    ctx.client = op->from;
+
+    op->out.len = 0;
+    memset(&err, 0, sizeof(err));
+    if (agw_engine_request(op->from, op->to, op->data, op->len, &ctx,
+                           &op->out, &err) != 0)
+    {
+        fprintf(stderr, "engine request %s -> %s failed: %s\n",
+                agw_dialect_name(op->from), agw_dialect_name(op->to),
+                err.message);
+        exit(1);
+    }
+}
+
+
+static void
+engine_response(agent_op_t *op)
+{
+    agw_usage_t       u;
+    agw_error_t       err;
+    agw_answer_ctx_t  ctx;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.model = agw_str_bytes("client-model", 12);
+    ctx.created = -1;
+    ctx.provider = op->from;
+
+    op->out.len = 0;
+    memset(&err, 0, sizeof(err));
+    if (agw_engine_response(op->from, op->to, op->data, op->len, &ctx,
+                            &op->out, &u, &err) != 0)
+    {
+        fprintf(stderr, "engine response %s -> %s failed: %s\n",
+                agw_dialect_name(op->from), agw_dialect_name(op->to),
+                err.message);
+        exit(1);
+    }
+}
+
+
+static void
+engine_stream(agent_op_t *op)
+{
+    size_t             i, k;
+    agw_xstream_t     *s;
+    agw_answer_ctx_t   ctx;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.model = agw_str_bytes("client-model", 12);
+    ctx.created = 1700000000;
+    ctx.provider = op->from;
+
+    s = agw_engine_stream_new(op->from, op->to, &ctx, 0);
+    if (s == NULL) {
+        exit(1);
+    }
+    for (i = 0; i < op->len; i += k) {
+        k = op->len - i < 1024 ? op->len - i : 1024;   /* nginx-sized */
+        op->out.len = 0;
+        if (agw_engine_stream_feed(s, op->data + i, k, &op->out) != 0) {
+            fprintf(stderr, "engine stream %s -> %s failed: %s\n",
+                    agw_dialect_name(op->from), agw_dialect_name(op->to),
+                    agw_engine_stream_error(s)->message);
+            exit(1);
+        }
+    }
+    if (agw_engine_stream_finish(s, 1, &op->out) != 0) {
+        fprintf(stderr, "engine stream %s -> %s did not end cleanly\n",
+                agw_dialect_name(op->from), agw_dialect_name(op->to));
+        exit(1);
+    }
+    agw_engine_stream_free(s);
+}
+
+
 static void responses_request(agent_op_t *op);
 static void responses_answer(agent_op_t *op);
 static void responses_stream(agent_op_t *op);
@@ -512,15 +599,19 @@ agent_measure(void (*fn)(agent_op_t *), agent_op_t *op, int per,
     if (RUNNING_ON_VALGRIND) {
         /* callgrind counts: its profile of just these runs is the figure */
         if (fn == agent_request || fn == agent_response
-            || fn == agent_stream)
+            || fn == agent_stream || fn == engine_request
+            || fn == engine_response || fn == engine_stream)
         {
-            snprintf(label, sizeof(label), "%s <- %s|%s|%d",
-                     agw_dialect_name(fn == agent_request ? op->from
-                                                          : op->to),
-                     agw_dialect_name(fn == agent_request ? op->to
-                                                          : op->from),
-                     fn == agent_request ? "request"
-                     : fn == agent_response ? "answer" : "event",
+            int  rq = fn == agent_request || fn == engine_request;
+
+            snprintf(label, sizeof(label), "%s%s <- %s|%s|%d",
+                     fn == engine_request || fn == engine_response
+                     || fn == engine_stream ? "engine " : "",
+                     agw_dialect_name(rq ? op->from : op->to),
+                     agw_dialect_name(rq ? op->to : op->from),
+                     rq ? "request"
+                     : fn == agent_response || fn == engine_response
+                     ? "answer" : "event",
                      CG_RUNS * per);
         } else {
             snprintf(label, sizeof(label), "responses <- responses|%s|%d",
@@ -779,6 +870,56 @@ agent_bench(const char *dump)
         print_measure(us, ins);
         agw_buf_free(&op.out);
         printf("\n");
+    }
+
+    /* the engine, every pair of the four dialects it has codecs for */
+    printf("\nthe engine (agw_engine_*), the same inputs\n");
+    printf("%-22s %10s %12s %10s %12s %10s %12s\n", "client <- provider",
+           "req us", "req instr", "resp us", "resp instr", "event us",
+           "event instr");
+
+    for (c = 0; c < AGW_DIALECT_MAX && rc == 0; c++) {
+        for (p = 0; p < AGW_DIALECT_MAX; p++) {
+            char        pair[64];
+            const char  *cq, *pr, *ps;
+            size_t      cql, prl, psl;
+            int         pev;
+
+            snprintf(pair, sizeof(pair), "%s <- %s", agw_dialect_name(c),
+                     agw_dialect_name(p));
+            if (!agw_engine_supported(c, p, 1)) {
+                printf("%-22s skipped: no codec for it yet\n", pair);
+                continue;
+            }
+            printf("%-22s", pair);
+
+            cq = c == AGW_DIALECT_RESPONSES ? rreq : req[c];
+            cql = c == AGW_DIALECT_RESPONSES ? rreq_len : req_len[c];
+            pr = p == AGW_DIALECT_RESPONSES ? rres : res[p];
+            prl = p == AGW_DIALECT_RESPONSES ? rres_len : res_len[p];
+            ps = p == AGW_DIALECT_RESPONSES ? rsse : sse[p];
+            psl = p == AGW_DIALECT_RESPONSES ? rsse_len : sse_len[p];
+            pev = p == AGW_DIALECT_RESPONSES ? count_events(rsse, rsse_len)
+                                             : events[p];
+
+            op = (agent_op_t) { c, p, cq, cql, AGW_BUF_INIT };
+            agent_measure(engine_request, &op, 1, &us, &ins);
+            print_measure(us, ins);
+            agw_buf_free(&op.out);
+
+            op = (agent_op_t) { p, c, pr, prl, AGW_BUF_INIT };
+            agent_measure(engine_response, &op, 1, &us, &ins);
+            print_measure(us, ins);
+            agw_buf_free(&op.out);
+
+            op = (agent_op_t) { p, c, ps, psl, AGW_BUF_INIT };
+            agent_measure(engine_stream, &op, pev, &us, &ins);
+            print_measure(us, ins);
+            agw_buf_free(&op.out);
+
+            printf("\n");
+            fflush(stdout);
+        }
     }
 
 done:

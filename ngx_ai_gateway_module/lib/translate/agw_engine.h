@@ -90,4 +90,28 @@ const agw_usage_t *agw_engine_stream_usage(const agw_xstream_t *s);
 const agw_error_t *agw_engine_stream_error(const agw_xstream_t *s);
 void agw_engine_stream_free(agw_xstream_t *s);
 
+
+/*
+ * The same by dialect: what the module calls.  agw_codec_of() is the
+ * registry, NULL for a dialect with no codec.
+ */
+const agw_codec_t *agw_codec_of(agw_dialect_t d);
+
+int agw_engine_supported(agw_dialect_t client, agw_dialect_t provider,
+    int stream);
+int agw_engine_request(agw_dialect_t client, agw_dialect_t provider,
+    const char *body, size_t len, const agw_request_ctx_t *ctx,
+    agw_buf_t *out, agw_error_t *err);
+int agw_engine_response(agw_dialect_t provider, agw_dialect_t client,
+    const char *body, size_t len, const agw_answer_ctx_t *ctx,
+    agw_buf_t *out, agw_usage_t *usage, agw_error_t *err);
+int agw_engine_error(agw_dialect_t provider, agw_dialect_t client,
+    int status, const char *body, size_t len, int *client_status,
+    agw_buf_t *out);
+agw_xstream_t *agw_engine_stream_new(agw_dialect_t provider,
+    agw_dialect_t client, const agw_answer_ctx_t *ctx, size_t max_event);
+/* err as a whole error body of dialect d (the gateway's own errors). */
+int agw_engine_error_body(agw_dialect_t d, const agw_error_t *err,
+    agw_buf_t *out);
+
 #endif /* AGW_ENGINE_H */
