@@ -352,7 +352,7 @@ agw_rsp_parts(agw_rsp_rd_t *rd, const char *what, uint32_t i,
 {
     int           rc;
     uint32_t      j;
-    agw_part_t  **tail, *p;
+    agw_part_t  **tail, *p = NULL;
 
     tail = parts;
 
@@ -850,7 +850,7 @@ agw_rsp_tools(agw_rsp_rd_t *rd)
 {
     int           rc;
     uint32_t      i;
-    agw_tool_t  **tail, *t;
+    agw_tool_t  **tail, *t = NULL;
 
     if (agw_jr_peek(&rd->r) == AGW_JR_NULL) {
         return agw_rsp_skip(rd);
