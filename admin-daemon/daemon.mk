@@ -1,6 +1,6 @@
 # The admin daemon (build/ai-gateway-admin) and its test tool
 # (build/agw-ringtool).  Included from the root Makefile, which defines
-# BUILD, MOD, LIB_SRCS, LIB_HDRS and CC.
+# BUILD, MOD, DAEMON_LIB_SRCS, LIB_HDRS and CC.
 #
 # Every admin-daemon/*.c is part of the daemon: the drain (main, drain,
 # db) and, when present, the API's and the dashboard's files.  The plain C
@@ -15,7 +15,7 @@ DAEMON_SRCS     := $(wildcard admin-daemon/*.c)
 DAEMON_HDRS     := $(wildcard admin-daemon/*.h) $(LIB_HDRS) VERSION
 DAEMON_OBJS     := $(filter-out $(DASHBOARD_OBJS), \
                    $(patsubst admin-daemon/%.c,$(BUILD)/daemon/%.o,$(DAEMON_SRCS)))
-DAEMON_LIB_OBJS := $(patsubst $(MOD)/lib/%.c,$(BUILD)/daemon/lib/%.o,$(LIB_SRCS))
+DAEMON_LIB_OBJS := $(patsubst $(MOD)/lib/%.c,$(BUILD)/daemon/lib/%.o,$(DAEMON_LIB_SRCS))
 
 DCFLAGS         := -std=gnu11 -g -O2 -Wall -Wextra -Werror \
                    -Wno-unused-parameter -pthread $(LIB_INCS) -Iadmin-daemon \

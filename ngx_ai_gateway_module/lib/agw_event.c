@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "agw_event.h"
-#include "agw_translate.h"
+#include "agw_error.h"
 
 
 void
@@ -54,7 +54,7 @@ agw_event_set_str(char *dst, size_t dstsize, const char *src, size_t len)
 }
 
 
-/* Indexed by agw_err_class_t (agw_translate.h); keep in its order. */
+/* Indexed by agw_err_class_t (translate/agw_error.h); keep in its order. */
 static const char *const  agw_error_class_names[] = {
     "none",
     "invalid_request",

@@ -74,7 +74,7 @@ typedef struct {
     char      provider[AGW_EVENT_NAME_SIZE];
     int32_t   status;           /* upstream HTTP status; 0: no answer */
     uint32_t  latency_ms;
-    uint8_t   error_class;      /* agw_err_class_t (agw_translate.h) */
+    uint8_t   error_class;      /* agw_err_class_t (translate/agw_error.h) */
     uint8_t   provider_type;    /* agw_provider_type_t */
     uint8_t   pad[2];
     uint32_t  start_ms;         /* since the request started */

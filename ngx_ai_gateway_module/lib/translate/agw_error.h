@@ -41,4 +41,10 @@ void agw_error_set(agw_error_t *err, agw_err_class_t cls, int status,
 int             agw_error_status(agw_err_class_t cls);
 agw_err_class_t agw_error_class_of_status(int status);
 
+/*
+ * Error texts end up in JSON, which must be valid UTF-8: cuts a trailing
+ * partial character and replaces every other invalid byte with '?'.
+ */
+void agw_error_fix_text(char *s);
+
 #endif /* AGW_ERROR_H */

@@ -18,7 +18,6 @@
 
 
 static const agw_dialect_ops_t *agw_ops(agw_dialect_t d);
-static void agw_utf8_fix(char *s);
 static int agw_stream_on_event(void *ud, const agw_sse_event_t *ev);
 static int agw_stream_fail(agw_stream_t *s, agw_buf_t *out);
 static int agw_stream_error_event(agw_stream_t *s, const agw_error_t *err,
@@ -77,137 +76,6 @@ agw_translate_supported_ops(agw_dialect_t client, agw_dialect_t provider,
 
 
 /* Errors */
-
-/*
- * Error texts end up in JSON, which must be valid UTF-8: a provider's
- * message cut at the buffer's size may end inside a character, and a
- * non-JSON body may hold anything.  Cuts a trailing partial character and
- * replaces every other invalid byte with '?'.
- */
-static void
-agw_utf8_fix(char *s)
-{
-    size_t          i, n, k, len;
-    unsigned char   c, c1;
-
-    len = strlen(s);
-
-    for (i = 0; i < len; /* void */) {
-        c = (unsigned char) s[i];
-
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-
-        if (c >= 0xc2 && c <= 0xdf) {
-            n = 1;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3;
-        } else {
-            s[i++] = '?';
-            continue;
-        }
-
-        for (k = 0; k < n && i + 1 + k < len; k++) {
-            if (((unsigned char) s[i + 1 + k] & 0xc0) != 0x80) {
-                break;
-            }
-        }
-
-        if (k < n) {
-            if (i + 1 + k == len) {
-                s[i] = '\0';                    /* cut inside a character */
-                return;
-            }
-            s[i++] = '?';
-            continue;
-        }
-
-        /* overlong forms, surrogates, beyond U+10FFFF */
-        c1 = (unsigned char) s[i + 1];
-        if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f)
-            || (c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 > 0x8f))
-        {
-            s[i++] = '?';
-            continue;
-        }
-
-        i += n + 1;
-    }
-}
-
-
-void
-agw_error_set(agw_error_t *err, agw_err_class_t cls, int status,
-    const char *code, const char *fmt, ...)
-{
-    va_list  ap;
-
-    err->cls = cls;
-    err->status = status ? status : agw_error_status(cls);
-    snprintf(err->code, sizeof(err->code), "%s", code ? code : "");
-
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof(err->message), fmt, ap);
-    va_end(ap);
-
-    agw_utf8_fix(err->code);
-    agw_utf8_fix(err->message);
-}
-
-
-int
-agw_error_status(agw_err_class_t cls)
-{
-    switch (cls) {
-    case AGW_ERR_NONE:            return 200;
-    case AGW_ERR_INVALID_REQUEST: return 400;
-    case AGW_ERR_AUTHENTICATION:  return 401;
-    case AGW_ERR_PERMISSION:      return 403;
-    case AGW_ERR_NOT_FOUND:       return 404;
-    case AGW_ERR_TOO_LARGE:       return 413;
-    case AGW_ERR_RATE_LIMIT:      return 429;
-    case AGW_ERR_SERVER:          return 500;
-    case AGW_ERR_BAD_GATEWAY:     return 502;
-    case AGW_ERR_OVERLOADED:      return 503;
-    case AGW_ERR_TIMEOUT:         return 504;
-    case AGW_ERR_CLIENT_CLOSED:   return 499;
-    }
-
-    return 500;
-}
-
-
-agw_err_class_t
-agw_error_class_of_status(int status)
-{
-    switch (status) {
-    case 400: case 422:  return AGW_ERR_INVALID_REQUEST;
-    case 401:            return AGW_ERR_AUTHENTICATION;
-    case 402: case 403:  return AGW_ERR_PERMISSION;
-    case 404:            return AGW_ERR_NOT_FOUND;
-    case 408: case 504:  return AGW_ERR_TIMEOUT;
-    case 413:            return AGW_ERR_TOO_LARGE;
-    case 429:            return AGW_ERR_RATE_LIMIT;
-    case 500:            return AGW_ERR_SERVER;
-    case 502:            return AGW_ERR_BAD_GATEWAY;
-    case 503: case 529:  return AGW_ERR_OVERLOADED;
-    }
-
-    if (status >= 400 && status < 500) {
-        return AGW_ERR_INVALID_REQUEST;
-    }
-
-    if (status >= 500) {
-        return AGW_ERR_SERVER;
-    }
-
-    return AGW_ERR_NONE;
-}
-
 
 /*
  * Machine codes and types that say more than the status does, across the
@@ -291,7 +159,7 @@ agw_error_parse_generic(const char *body, size_t len, agw_error_t *err)
     if (json_is_string(e)) {
         snprintf(err->message, sizeof(err->message), "%s",
                  json_string_value(e));
-        agw_utf8_fix(err->message);
+        agw_error_fix_text(err->message);
         json_decref(root);
         return;
     }
@@ -340,8 +208,8 @@ agw_error_parse_generic(const char *body, size_t len, agw_error_t *err)
         snprintf(err->code, sizeof(err->code), "%s", code);
     }
 
-    agw_utf8_fix(err->code);
-    agw_utf8_fix(err->message);
+    agw_error_fix_text(err->code);
+    agw_error_fix_text(err->message);
 
     if (err->cls == AGW_ERR_NONE || err->cls == AGW_ERR_INVALID_REQUEST) {
         cls = agw_error_class_of_code(code);
@@ -408,7 +276,7 @@ agw_error_snippet(const char *body, size_t len, int status, agw_error_t *err)
                  "upstream answered HTTP %d", status);
     }
 
-    agw_utf8_fix(err->message);
+    agw_error_fix_text(err->message);
 }
 
 
