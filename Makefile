@@ -21,17 +21,17 @@ ifeq ($(AGW_VERSION),)
 $(error no version in $(CURDIR)/VERSION: copy it with the sources)
 endif
 
-# lib/ by concern: json/ (reader, writer), translate/ (the engine and a
-# folder per dialect), oracle/ (the first translator: the tests compare
-# the engine with it; never in the module), the rest at the top
+# lib/ by concern: state/ (the contract with the daemon), json/ (reader,
+# writer), translate/ (the engine and a folder per dialect), oracle/ (the
+# first translator: the tests compare the engine with it; never in the
+# module); prices and metrics at the top
 LIB_SRCS   := $(shell find $(MOD)/lib -name '*.c' | sort)
 LIB_HDRS   := $(shell find $(MOD)/lib -name '*.h' | sort)
-LIB_INCS   := -I$(MOD)/lib -I$(MOD)/lib/json -I$(MOD)/lib/translate \
-              -I$(MOD)/lib/oracle
-# What the daemon links: the shared state contract (the ring, its events,
-# key sets, prices), none of the translation
-DAEMON_LIB_SRCS := $(filter-out $(MOD)/lib/oracle/% $(MOD)/lib/json/% \
-                                $(MOD)/lib/translate/%,$(LIB_SRCS))
+LIB_INCS   := -I$(MOD)/lib -I$(MOD)/lib/state -I$(MOD)/lib/json \
+              -I$(MOD)/lib/translate -I$(MOD)/lib/oracle
+# What the daemon links: the shared state contract (the state file and
+# its ring, events, key sets, trace ids), none of the translation
+DAEMON_LIB_SRCS := $(filter $(MOD)/lib/state/%,$(LIB_SRCS))
 MOD_SRCS   := $(wildcard $(MOD)/src/*.c) $(wildcard $(MOD)/src/*.h)
 
 # The plain C library again, outside nginx, under ASan and UBSan for the
