@@ -133,6 +133,9 @@ POST /v1/messages
 
 
 === TEST 6: openai provider, whole answer: the Messages shape
+# Each tool_use input is the provider's arguments JSON as OpenAI wrote it,
+# its spaces included: the engine copies the value, it does not re-print
+# it compact as the old jansson path did.
 --- http_config
     FIXTURES
     ai_gateway_provider p type=openai url=$TEST_NGINX_FX/200/openai-chat/response-parallel-tool-calls.json/v1 key_env=AGW_TEST_UPSTREAM_KEY;
@@ -142,7 +145,7 @@ POST /v1/messages
 --- request
 POST /v1/messages
 {"model":"claude","max_tokens":100,"messages":[{"role":"user","content":"weather and stock?"}],"tools":[{"name":"GetWeatherArgs","input_schema":{"type":"object"}},{"name":"get_stock_price","input_schema":{"type":"object"}}]}
---- response_body_like: ^\{"id":"chatcmpl-ABfvyvfNWKcl7Ohqos4UFrmMs1v4C","type":"message","role":"assistant","model":"claude","content":\[\{"type":"tool_use","id":"call_fdNz3vOBKYgOIpMdWotB9MjY","name":"GetWeatherArgs","input":\{"city":"Edinburgh","country":"GB","units":"c"\}\},\{"type":"tool_use","id":"call_h1DWI1POMJLb0KwIyQHWXD4p","name":"get_stock_price","input":\{"ticker":"AAPL","exchange":"NASDAQ"\}\}\],"stop_reason":"tool_use","stop_sequence":null,"usage":\{"input_tokens":149,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":60\}\}$
+--- response_body_like: ^\{"id":"chatcmpl-ABfvyvfNWKcl7Ohqos4UFrmMs1v4C","type":"message","role":"assistant","model":"claude","content":\[\{"type":"tool_use","id":"call_fdNz3vOBKYgOIpMdWotB9MjY","name":"GetWeatherArgs","input":\{"city": "Edinburgh", "country": "GB", "units": "c"\}\},\{"type":"tool_use","id":"call_h1DWI1POMJLb0KwIyQHWXD4p","name":"get_stock_price","input":\{"ticker": "AAPL", "exchange": "NASDAQ"\}\}\],"stop_reason":"tool_use","stop_sequence":null,"usage":\{"input_tokens":149,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":60\}\}$
 --- access_log eval
 qr{MOCK POST \S+ .*body=.*"tools":\[\{"type":"function","function":\{"name":"GetWeatherArgs","parameters":\{"type":"object"\}\}\}}
 --- no_error_log

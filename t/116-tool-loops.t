@@ -5,6 +5,15 @@
 # same id on both, Gemini's functionResponse named after the call it
 # answers), and the captured answer after the tool result must come back
 # whole.
+#
+# The engine copies JSON values (tool schemas, call arguments) as the
+# client wrote them, whitespace included (slices of the input, no
+# re-printing): the captures' pretty-printed schemas and arguments reach
+# the provider on several lines, and the mock's access log holds the body
+# as sent, so the patterns below check the lines one by one (the name and
+# description of the tool, lines of its schema as the client wrote them,
+# the ids pairing call and result, the values) rather than the old
+# compact re-print on one line.
 
 use FindBin;
 use lib "$FindBin::Bin/agw";
@@ -31,8 +40,9 @@ __DATA__
 --- access_log eval
 [qr{MOCK POST \S+/v1/chat/completions .*"tool_calls":\[\{"id":"toolu_01A9HHF5Ezy3oBrKmSgfASm9","type":"function","function":\{"name":"get_weather","arguments":"\{\\"location\\":\\"San Francisco, CA\\",\\"units\\":\\"f\\"\}"\}\}\]},
  qr{MOCK POST \S+ .*\{"role":"tool","tool_call_id":"toolu_01A9HHF5Ezy3oBrKmSgfASm9","content":"RuntimeError\('Unexpected error, try again'\)"\}},
- qr{MOCK POST \S+ .*"tools":\[\{"type":"function","function":\{"name":"get_weather","parameters":\{"additionalProperties":false,.*"required":\["location","units"\],"type":"object"\},"description":"Lookup the weather},
- qr{MOCK POST \S+ .*"max_tokens":1024}]
+ qr{MOCK POST \S+ .*"tools":\[\{"type":"function","function":\{"name":"get_weather","description":"Lookup the weather for a given city in either celsius or fahrenheit","parameters":\{$},
+ qr{^\s*"additionalProperties": false,$},
+ qr{^\s*\}\}\}\],"max_tokens":1024\}$}]
 --- no_error_log
 [error]
 
@@ -50,9 +60,10 @@ __DATA__
 --- response_body_filters eval: [\&AgwFixtures::anthropic_summary]
 --- response_body eval: AgwFixtures::fixture_summary('gemini/response-after-function-response.json', 'claude-haiku-4-5')
 --- access_log eval
-[qr{MOCK POST \S+/v1beta/models/gemini-2.0-flash:generateContent .*"role":"model","parts":\[\{"functionCall":\{"name":"get_weather","args":\{"location":"San Francisco, CA","units":"f"\}},
- qr{MOCK POST \S+ .*"functionResponse":\{"name":"get_weather","response":\{[^\n]*RuntimeError\('Unexpected error, try again'\)},
- qr{MOCK POST \S+ .*"functionDeclarations":\[\{"name":"get_weather"}]
+[qr{MOCK POST \S+/v1beta/models/gemini-2.0-flash:generateContent .*"role":"model","parts":\[\{"functionCall":\{"name":"get_weather","args":\{$},
+ qr{^\s*"location": "San Francisco, CA",$},
+ qr{^\s*"units": "f"$},
+ qr{^\s*\}\},"thoughtSignature":"[^"]+"\}\]\},\{"role":"user","parts":\[\{"functionResponse":\{"name":"get_weather","response":\{[^\n]*RuntimeError\('Unexpected error, try again'\).*"functionDeclarations":\[\{"name":"get_weather"}]
 --- no_error_log
 [error]
 
@@ -70,8 +81,9 @@ __DATA__
 --- response_body_filters eval: [\&AgwFixtures::gemini_summary]
 --- response_body eval: AgwFixtures::fixture_summary('anthropic-messages/response-after-tool-result.json', 'flash')
 --- access_log eval
-[qr{MOCK POST \S+/v1/messages .*\{"type":"tool_use","id":"([^"]+)","name":"customDivide","input":\{"denominator":2,"numerator":10\}\}.*\{"type":"tool_result","tool_use_id":"\1","content":},
- qr{MOCK POST \S+ .*"tools":\[\{"name":"customDivide","input_schema":\{"properties":\{"denominator":\{"type":"number"\},"numerator":\{"type":"number"\}\},"type":"object"\},"description":"Custom divide function"\}\],"tool_choice":\{"type":"auto"\}}]
+[qr{MOCK POST \S+/v1/messages .*"tools":\[\{"name":"customDivide","description":"Custom divide function","input_schema":\{$},
+ qr{^\s*"denominator": \{$},
+ qr{^\s*\}\}\],"tool_choice":\{"type":"auto"\},"messages":.*\{"type":"tool_use","id":"([^"]+)","name":"customDivide","input":\{"denominator":2,"numerator":10\}\}.*\{"type":"tool_result","tool_use_id":"\1","content":}]
 --- no_error_log
 [error]
 
@@ -90,7 +102,7 @@ __DATA__
 --- response_body eval: AgwFixtures::fixture_summary('openai-chat/response-text.json', 'flash')
 --- access_log eval
 [qr{MOCK POST \S+/v1/chat/completions .*"tool_calls":\[\{"id":"([^"]+)","type":"function","function":\{"name":"customDivide","arguments":"\{\\"denominator\\":2,\\"numerator\\":10\}"\}\}\].*\{"role":"tool","tool_call_id":"\1","content":"\{\\"output\\":42\}"},
- qr{MOCK POST \S+ .*"tool_choice":"auto"}]
+ qr{^\s*\}\}\}\],"tool_choice":"auto"\}$}]
 --- no_error_log
 [error]
 

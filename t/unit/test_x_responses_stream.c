@@ -769,6 +769,23 @@ test_rewrite(void)
        && strcmp(json_string_value(json_object_get(ev, "code")),
                  "stream_truncated") == 0,
        "rewrite: a cut stream ends with the error event, sequence 15");
+    {
+        const char  *e;
+
+        agw_buf_append(&buf, "", 1);
+        e = strstr(buf.data, "event: error");
+
+        /* the old translator's order (agw_responses.h), byte for byte */
+        ok(e != NULL && strstr(e, "data: {\"type\":\"error\",\"code\":"
+                               "\"stream_truncated\",\"message\":") == strstr(e,
+                               "data: ")
+           && strstr(e, "\"param\":null,\"sequence_number\":15,"
+                        "\"error\":{\"type\":\"server_error\",\"code\":"
+                        "\"stream_truncated\",\"message\":") != NULL
+           && strstr(e, "\"param\":null}}\n\n") != NULL,
+           "rewrite: the error event's members in the old order, "
+           "sequence_number before the nested error");
+    }
 
     json_decref(out);
     free(text);

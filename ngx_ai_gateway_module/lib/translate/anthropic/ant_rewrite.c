@@ -1,7 +1,7 @@
 /*
  * Anthropic on both sides: the bytes rewritten in one pass, not through
- * the form.  A request goes as the client sent it but for the model and
- * the max_tokens Anthropic requires; an answer and a stream's events go
+ * the form.  A request goes as the client sent it but for the model's
+ * value (the rest byte for byte, in place); an answer and a stream's events go
  * as the provider sent them but for the model in the answer and in
  * message_start, with the usage read on the way.
  */
@@ -19,7 +19,8 @@ typedef int (*agw_ant_member_cb)(void *ctx, agw_jr_t *r, const agw_str_t *key,
 
 /*
  * Copies an object's members, each value as it came, but for "model"
- * (replaced by model, when set) and the members the callback takes.  The
+ * (its value replaced by model, when set, in place, or added last) and
+ * the members the callback takes.  The
  * object is left open for the caller to add members to.  0, or -1 (not
  * JSON, or not an object).
  */
@@ -27,7 +28,7 @@ static int
 agw_ant_copy_object(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
     agw_ant_member_cb cb, void *ctx)
 {
-    int        rc, taken;
+    int        rc, taken, found;
     agw_str_t  key, v;
 
     if (agw_jr_object(r) != 0) {
@@ -36,17 +37,18 @@ agw_ant_copy_object(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
 
     agw_jw_object(w);
 
-    if (model != NULL && agw_str_set(model)) {
-        agw_ant_key(w, "model");
-        agw_jw_str(w, model);
-    }
+    found = 0;
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
 
         if (model != NULL && agw_str_set(model) && agw_str_is(&key, "model")) {
+            /* replaced where it stands: the provider's order kept */
             if (agw_jr_value(r, NULL) != 0) {
                 return -1;
             }
+            agw_jw_key_str(w, &key);
+            agw_jw_str(w, model);
+            found = 1;
             continue;
         }
 
@@ -69,46 +71,33 @@ agw_ant_copy_object(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
         agw_jw_raw(w, &v);
     }
 
+    if (rc == 0 && !found && model != NULL && agw_str_set(model)) {
+        agw_ant_key(w, "model");
+        agw_jw_str(w, model);
+    }
+
     return rc < 0 ? -1 : 0;
 }
 
 
-/* max_tokens: an integer kept for the end (the last one, as jansson keeps
- * it); another type is replaced by the default. */
-static int
-agw_ant_take_max_tokens(void *ctx, agw_jr_t *r, const agw_str_t *key,
-    int *taken)
-{
-    int      rc;
-    int64_t  *max = ctx;
-
-    if (!agw_str_is(key, "max_tokens")) {
-        return 0;
-    }
-
-    *taken = 1;
-
-    rc = agw_jr_int(r, max);
-    if (rc == AGW_JR_TYPE) {
-        *max = -1;
-        return agw_jr_value(r, NULL);
-    }
-
-    return rc;
-}
-
-
+/*
+ * The client's bytes as sent, the model's value replaced where it stands
+ * (appended, as the last member, when there is none): no member moved,
+ * none added.  No max_tokens either: count_tokens bodies have none and
+ * Anthropic's count_tokens refuses it, and a Messages body without one
+ * is Anthropic's to refuse, as it would without the gateway.
+ */
 int
 agw_ant_rewrite_request(const char *body, size_t len,
     const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err)
 {
-    size_t    start;
-    int64_t   max;
-    agw_jr_t  r;
-    agw_jw_t  w;
+    int         rc, found;
+    size_t      start, at, brace, members;
+    agw_jr_t    r;
+    agw_jw_t    w;
+    agw_str_t   key, v;
 
     start = out->len;
-    max = -1;
 
     agw_jr_init(&r, body, len);
     agw_jw_init(&w, out);
@@ -122,24 +111,68 @@ agw_ant_rewrite_request(const char *body, size_t len,
         return -1;
     }
 
-    if (agw_ant_copy_object(&r, &w, o != NULL ? &o->model : NULL,
-                            agw_ant_take_max_tokens, &max) != 0
-        || agw_jr_end(&r) != 0)
-    {
+    if (o == NULL || !agw_str_set(&o->model)) {
+        if (agw_jr_value(&r, NULL) != 0 || agw_jr_end(&r) != 0) {
+            agw_ant_bad_json(err, 0, &r);
+            return -1;
+        }
+
+        agw_jw_append(&w, body, len);
+        return w.failed ? -1 : 0;
+    }
+
+    (void) agw_jr_object(&r);
+
+    at = 0;
+    found = 0;
+    members = 0;
+
+    while ((rc = agw_jr_member(&r, &key)) == 1) {
+        members++;
+
+        if (agw_jr_value(&r, &v) != 0) {
+            rc = -1;
+            break;
+        }
+
+        if (!agw_str_is(&key, "model")) {
+            continue;
+        }
+
+        /* every "model" replaced, as a duplicate would be read last */
+        found = 1;
+        agw_jw_append(&w, body + at, (size_t) (v.data - body) - at);
+        agw_jw_str(&w, &o->model);
+        agw_jw_reset_state(&w);
+        at = (size_t) (v.data - body) + v.len;
+    }
+
+    if (rc != 0 || agw_jr_end(&r) != 0) {
         out->len = start;
         agw_ant_bad_json(err, 0, &r);
         return -1;
     }
 
-    if (max < 0 && o != NULL && o->default_max_tokens > 0) {
-        max = o->default_max_tokens;
-    } else if (max < 0) {
-        max = AGW_ANT_FALLBACK_MAX_TOKENS;
+    if (!found) {
+        /* appended before the object's closing brace, its last
+         * non-blank byte, where jansson would add it */
+        brace = len;
+        while (brace > at && body[brace - 1] != '}') {
+            brace--;
+        }
+        brace--;
+
+        agw_jw_append(&w, body + at, brace - at);
+        if (members) {
+            agw_jw_append(&w, ",", 1);
+        }
+        agw_jw_append(&w, "\"model\":", 8);
+        agw_jw_str(&w, &o->model);
+        agw_jw_reset_state(&w);
+        at = brace;
     }
 
-    agw_ant_key(&w, "max_tokens");
-    agw_jw_int(&w, max);
-    agw_jw_object_end(&w);
+    agw_jw_append(&w, body + at, len - at);
 
     if (w.failed) {
         out->len = start;

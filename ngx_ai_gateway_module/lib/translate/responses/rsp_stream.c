@@ -56,16 +56,32 @@ agw_rsp_ev_open(agw_xstream_t *s, const char *type, size_t len)
 }
 
 
+/* "sequence_number": the event's place in the stream */
 static void
-agw_rsp_ev_close(agw_xstream_t *s, agw_rsp_wstate_t *ws)
+agw_rsp_ev_seq(agw_xstream_t *s, agw_rsp_wstate_t *ws)
+{
+    agw_jw_key(&s->w, "sequence_number");
+    agw_jw_int(&s->w, (int64_t) ws->seq++);
+}
+
+
+/* an event's end, its sequence_number written */
+static void
+agw_rsp_ev_end(agw_xstream_t *s)
 {
     agw_jw_t  *w = &s->w;
 
-    agw_jw_key(w, "sequence_number");
-    agw_jw_int(w, (int64_t) ws->seq++);
     agw_jw_object_end(w);
     agw_jw_append(w, "\n\n", 2);
     agw_jw_reset_state(w);
+}
+
+
+static void
+agw_rsp_ev_close(agw_xstream_t *s, agw_rsp_wstate_t *ws)
+{
+    agw_rsp_ev_seq(s, ws);
+    agw_rsp_ev_end(s);
 }
 
 
@@ -773,13 +789,16 @@ agw_rsp_write_stream_error(agw_xstream_t *s, const agw_error_t *err)
         return -1;
     }
 
+    /* sequence_number before the nested "error", the order the old
+     * translator sent (agw_responses.h) and clients may match on */
     agw_rsp_ev(s, "error");
     agw_rsp_error_members(w, err, 0);
+    agw_rsp_ev_seq(s, ws);
     agw_jw_key(w, "error");
     agw_jw_object(w);
     agw_rsp_error_members(w, err, 1);
     agw_jw_object_end(w);
-    agw_rsp_ev_close(s, ws);
+    agw_rsp_ev_end(s);
 
     if (ws->started) {
         agw_rsp_head(s, ws, &h, AGW_RSP_FAILED);
