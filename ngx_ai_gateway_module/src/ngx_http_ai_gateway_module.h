@@ -17,8 +17,6 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <jansson.h>
-
 #include "agw_buf.h"
 #include "agw_dialect.h"
 #include "agw_json_reader.h"
