@@ -16,9 +16,9 @@ use File::Find;
 my $root = abs_path("$FindBin::Bin/..");
 my $mod = "$root/ngx_ai_gateway_module";
 
-# still on jansson: the price table's and the key snapshot's loaders,
-# shared with the admin daemon
-my %allowed = map { $_ => 1 } qw(lib/agw_price.c lib/state/agw_keys.c);
+# still on jansson: the key snapshot's reader and writer, shared with the
+# admin daemon
+my %allowed = map { $_ => 1 } qw(lib/state/agw_keys.c);
 
 my @files;
 find({ no_chdir => 1, wanted => sub {
