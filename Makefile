@@ -30,8 +30,9 @@ LIB_HDRS   := $(shell find $(MOD)/lib -name '*.h' | sort)
 LIB_INCS   := -I$(MOD)/lib -I$(MOD)/lib/state -I$(MOD)/lib/json \
               -I$(MOD)/lib/translate -I$(MOD)/lib/oracle
 # What the daemon links: the shared state contract (the state file and
-# its ring, events, key sets, trace ids), none of the translation
-DAEMON_LIB_SRCS := $(filter $(MOD)/lib/state/%,$(LIB_SRCS))
+# its ring, events, key sets, trace ids) and the JSON reader and writer
+# the key snapshot is read and written with; none of the translation
+DAEMON_LIB_SRCS := $(filter $(MOD)/lib/state/% $(MOD)/lib/json/%,$(LIB_SRCS))
 MOD_SRCS   := $(wildcard $(MOD)/src/*.c) $(wildcard $(MOD)/src/*.h)
 
 # The plain C library again, outside nginx, under ASan and UBSan for the

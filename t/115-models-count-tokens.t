@@ -134,3 +134,23 @@ POST /v1/messages/count_tokens
 --- response_body_like: ^\{"type":"error","error":\{"type":"invalid_request_error","message":"[^"]+"\}\}$
 --- no_access_log
 MOCK
+
+
+
+=== TEST 7: a key none of whose models is routed: Anthropic's list shape, empty, without first and last ids
+--- http_config
+    FIXTURES
+    ai_gateway_provider an type=anthropic url=$TEST_NGINX_FX/200/anthropic-messages/response-text.json/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route claude an:claude-sonnet-4-5;
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c models=other;
+--- config
+    location /v1/ { ai_gateway openai anthropic; }
+--- more_headers
+x-api-key: sk-client-alice
+anthropic-version: 2023-06-01
+--- request
+GET /v1/models
+--- response_body chomp
+{"data":[],"has_more":false,"first_id":null,"last_id":null}
+--- no_access_log
+MOCK

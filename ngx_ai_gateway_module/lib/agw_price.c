@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <jansson.h>
 
+#include "agw_json_reader.h"
 #include "agw_price.h"
 
 #define AGW_PRICE_NAME_MAX  256
@@ -162,19 +162,50 @@ agw_price_finish(agw_price_table_t *t)
 }
 
 
-/* USD per token (a JSON number) to pico-USD per token; -1 if absent. */
-static int64_t
-agw_price_field(json_t *entry, const char *key)
+/*
+ * A string's characters as a C string in buf: the length, or -1 when
+ * they do not fit (a name that long is no name of ours).
+ */
+static int
+agw_price_text(const agw_str_t *s, char *buf, size_t size)
 {
-    double   usd;
-    json_t  *v;
+    int  n;
 
-    v = json_object_get(entry, key);
-    if (!json_is_number(v)) {
+    n = agw_str_decode(s, buf, size - 1);
+    if (n < 0) {
         return -1;
     }
 
-    usd = json_number_value(v);
+    buf[n] = '\0';
+
+    return n;
+}
+
+
+/*
+ * The next value, a member's: USD per token (a JSON number) to pico-USD
+ * per token, consumed; -1 if it is not a number in range.
+ */
+static int64_t
+agw_price_usd(agw_jr_t *r)
+{
+    char       buf[64];
+    double     usd;
+    agw_str_t  num;
+
+    if (agw_jr_number(r, &num) != 0) {
+        (void) agw_jr_value(r, NULL);
+        return -1;
+    }
+
+    if (num.len >= sizeof(buf)) {
+        return -1;
+    }
+
+    memcpy(buf, num.data, num.len);
+    buf[num.len] = '\0';
+
+    usd = strtod(buf, NULL);
     if (!isfinite(usd) || usd < 0 || usd > 1.0) {
         return -1;
     }
@@ -184,35 +215,92 @@ agw_price_field(json_t *entry, const char *key)
 
 
 /*
- * LiteLLM states a long-context tier as "<field>_above_<N>k_tokens".
- * Takes the smallest tier of input_cost_per_token and the matching
- * fields of the same N.
+ * LiteLLM states a long-context tier as "<field>_above_<N>k_tokens": the
+ * N of an input_cost_per_token tier, or 0.
+ */
+static long
+agw_price_tier_of(const char *name)
+{
+    long         k;
+    char        *end;
+    const char  *prefix = "input_cost_per_token_above_";
+    size_t       plen = strlen(prefix);
+
+    if (strncmp(name, prefix, plen) != 0) {
+        return 0;
+    }
+
+    errno = 0;
+    k = strtol(name + plen, &end, 10);
+    if (errno != 0 || k <= 0 || strcmp(end, "k_tokens") != 0) {
+        return 0;
+    }
+
+    return k;
+}
+
+
+/*
+ * One entry (an object's validated text): its prices, the smallest tier
+ * of input_cost_per_token and the matching fields of the same N (a second
+ * pass, once N is known), and its litellm_provider.  A member repeated
+ * counts by its last value, as in the table's other readers.
  */
 static void
-agw_price_tier(json_t *entry, agw_price_t *p)
+agw_price_entry(const agw_str_t *raw, agw_price_t *p, agw_str_t *provider)
 {
-    char          key[128];
-    long          k, best;
-    char         *end;
-    const char   *name, *prefix = "input_cost_per_token_above_";
-    json_t       *v;
-    size_t        plen = strlen(prefix);
+    char        name[128], key[4][128];
+    long        k, best;
+    int64_t    *tier[4];
+    agw_jr_t    r;
+    agw_str_t   m;
+    size_t      i;
 
+    agw_price_init(p);
+    p->input = -1;
+    p->output = -1;
+    provider->data = NULL;
     best = 0;
 
-    json_object_foreach(entry, name, v) {
-        if (strncmp(name, prefix, plen) != 0 || !json_is_number(v)) {
-            continue;
-        }
+    agw_jr_init(&r, raw->data, raw->len);
+    (void) agw_jr_object(&r);
 
-        errno = 0;
-        k = strtol(name + plen, &end, 10);
-        if (errno != 0 || k <= 0 || strcmp(end, "k_tokens") != 0) {
-            continue;
-        }
+    while (agw_jr_member(&r, &m) == 1) {
+        if (agw_price_text(&m, name, sizeof(name)) < 0) {
+            (void) agw_jr_value(&r, NULL);
 
-        if (best == 0 || k < best) {
-            best = k;
+        } else if (strcmp(name, "input_cost_per_token") == 0) {
+            p->input = agw_price_usd(&r);
+
+        } else if (strcmp(name, "output_cost_per_token") == 0) {
+            p->output = agw_price_usd(&r);
+
+        } else if (strcmp(name, "cache_read_input_token_cost") == 0) {
+            p->cache_read = agw_price_usd(&r);
+
+        } else if (strcmp(name, "cache_creation_input_token_cost") == 0) {
+            p->cache_write = agw_price_usd(&r);
+
+        } else if (strcmp(name, "output_cost_per_reasoning_token") == 0) {
+            p->reasoning = agw_price_usd(&r);
+
+        } else if (strcmp(name, "litellm_provider") == 0) {
+            if (agw_jr_string(&r, provider) != 0) {
+                provider->data = NULL;
+                (void) agw_jr_value(&r, NULL);
+            }
+
+        } else if ((k = agw_price_tier_of(name)) != 0
+                   && agw_jr_peek(&r) == AGW_JR_NUMBER)
+        {
+            (void) agw_jr_value(&r, NULL);
+
+            if (best == 0 || k < best) {
+                best = k;
+            }
+
+        } else {
+            (void) agw_jr_value(&r, NULL);
         }
     }
 
@@ -222,18 +310,38 @@ agw_price_tier(json_t *entry, agw_price_t *p)
 
     p->tier_threshold = (int64_t) best * 1000;
 
-    snprintf(key, sizeof(key), "input_cost_per_token_above_%ldk_tokens",
+    snprintf(key[0], sizeof(key[0]), "input_cost_per_token_above_%ldk_tokens",
              best);
-    p->tier_input = agw_price_field(entry, key);
-    snprintf(key, sizeof(key), "output_cost_per_token_above_%ldk_tokens",
-             best);
-    p->tier_output = agw_price_field(entry, key);
-    snprintf(key, sizeof(key),
+    snprintf(key[1], sizeof(key[1]),
+             "output_cost_per_token_above_%ldk_tokens", best);
+    snprintf(key[2], sizeof(key[2]),
              "cache_read_input_token_cost_above_%ldk_tokens", best);
-    p->tier_cache_read = agw_price_field(entry, key);
-    snprintf(key, sizeof(key),
+    snprintf(key[3], sizeof(key[3]),
              "cache_creation_input_token_cost_above_%ldk_tokens", best);
-    p->tier_cache_write = agw_price_field(entry, key);
+    tier[0] = &p->tier_input;
+    tier[1] = &p->tier_output;
+    tier[2] = &p->tier_cache_read;
+    tier[3] = &p->tier_cache_write;
+
+    agw_jr_init(&r, raw->data, raw->len);
+    (void) agw_jr_object(&r);
+
+    while (agw_jr_member(&r, &m) == 1) {
+        if (agw_price_text(&m, name, sizeof(name)) >= 0) {
+            for (i = 0; i < 4; i++) {
+                if (strcmp(name, key[i]) == 0) {
+                    break;
+                }
+            }
+
+            if (i < 4) {
+                *tier[i] = agw_price_usd(&r);
+                continue;
+            }
+        }
+
+        (void) agw_jr_value(&r, NULL);
+    }
 }
 
 
@@ -241,42 +349,49 @@ int
 agw_price_table_load(agw_price_table_t *t, const char *json, size_t len,
     char *err, size_t errlen)
 {
-    int           added;
+    int           added, klen, plen, line;
+    char          key[AGW_PRICE_NAME_MAX], prov[AGW_PRICE_NAME_MAX];
     char          alias[AGW_PRICE_NAME_MAX];
-    size_t        klen;
-    json_t       *root, *entry, *prov;
-    const char   *key;
+    size_t        i;
+    agw_jr_t      r;
+    agw_str_t     m, raw, provider;
     agw_price_t   p;
-    json_error_t  jerr;
 
-    root = json_loadb(json, len, 0, &jerr);
-    if (root == NULL) {
-        snprintf(err, errlen, "price table: %s at line %d", jerr.text,
-                 jerr.line);
+    /* validated whole first: a table half read is not loaded */
+    agw_jr_init(&r, json, len);
+
+    if (agw_jr_value(&r, NULL) != 0 || agw_jr_end(&r) != 0) {
+        for (i = 0, line = 1; i < r.errpos && i < len; i++) {
+            line += (json[i] == '\n');
+        }
+
+        snprintf(err, errlen, "price table: not JSON at line %d, byte %zu",
+                 line, r.errpos);
         return -1;
     }
 
-    if (!json_is_object(root)) {
+    agw_jr_init(&r, json, len);
+
+    if (agw_jr_object(&r) != 0) {
         snprintf(err, errlen, "price table: not a JSON object");
-        json_decref(root);
         return -1;
     }
 
     added = 0;
 
-    json_object_foreach(root, key, entry) {
-        if (!json_is_object(entry) || strcmp(key, "sample_spec") == 0) {
+    while (agw_jr_member(&r, &m) == 1) {
+        klen = agw_price_text(&m, key, sizeof(key));
+
+        if (klen <= 0 || agw_jr_peek(&r) != AGW_JR_OBJECT
+            || strcmp(key, "sample_spec") == 0)
+        {
+            (void) agw_jr_value(&r, NULL);
             continue;
         }
 
-        klen = strlen(key);
-        if (klen == 0 || klen >= AGW_PRICE_NAME_MAX) {
-            continue;
-        }
+        (void) agw_jr_value(&r, &raw);
 
-        agw_price_init(&p);
-        p.input = agw_price_field(entry, "input_cost_per_token");
-        p.output = agw_price_field(entry, "output_cost_per_token");
+        agw_price_entry(&raw, &p, &provider);
 
         if (p.input < 0 && p.output < 0) {
             continue;    /* priced per image, second, query...: not ours */
@@ -290,23 +405,14 @@ agw_price_table_load(agw_price_table_t *t, const char *json, size_t len,
             p.output = 0;
         }
 
-        p.cache_read = agw_price_field(entry, "cache_read_input_token_cost");
-        p.cache_write = agw_price_field(entry,
-                                        "cache_creation_input_token_cost");
-        p.reasoning = agw_price_field(entry,
-                                      "output_cost_per_reasoning_token");
-        agw_price_tier(entry, &p);
-
-        if (agw_price_append(t, key, klen, &p, 0) != 0) {
+        if (agw_price_append(t, key, (size_t) klen, &p, 0) != 0) {
             goto nomem;
         }
         added++;
 
-        prov = json_object_get(entry, "litellm_provider");
-        if (strchr(key, '/') == NULL && json_is_string(prov)
-            && json_string_length(prov) > 0
-            && (size_t) snprintf(alias, sizeof(alias), "%s/%s",
-                                 json_string_value(prov), key)
+        if (strchr(key, '/') == NULL && agw_str_set(&provider)
+            && (plen = agw_price_text(&provider, prov, sizeof(prov))) > 0
+            && (size_t) snprintf(alias, sizeof(alias), "%s/%s", prov, key)
                < sizeof(alias))
         {
             if (agw_price_append(t, alias, strlen(alias), &p, 1) != 0) {
@@ -315,14 +421,12 @@ agw_price_table_load(agw_price_table_t *t, const char *json, size_t len,
         }
     }
 
-    json_decref(root);
     agw_price_finish(t);
 
     return added;
 
 nomem:
 
-    json_decref(root);
     agw_price_finish(t);
     snprintf(err, errlen, "price table: out of memory");
 

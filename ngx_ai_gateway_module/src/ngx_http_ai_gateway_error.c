@@ -84,6 +84,30 @@ ngx_http_ai_gateway_send_json(ngx_http_request_t *r, ngx_int_t status,
 }
 
 
+/*
+ * Sends what a writer made of a whole answer, and frees its buffer: the
+ * gateway's own answers (models, health, probe) end the same way.
+ */
+
+ngx_int_t
+ngx_http_ai_gateway_send_written(ngx_http_request_t *r, ngx_int_t status,
+    agw_jw_t *w)
+{
+    ngx_int_t  rc;
+
+    if (w->failed) {
+        agw_buf_free(w->out);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_ai_gateway_send_json(r, status, w->out->data, w->out->len,
+                                       NULL);
+    agw_buf_free(w->out);
+
+    return rc;
+}
+
+
 ngx_int_t
 ngx_http_ai_gateway_send_error(ngx_http_request_t *r, agw_dialect_t dialect,
     agw_err_class_t cls, ngx_int_t status, const char *code,

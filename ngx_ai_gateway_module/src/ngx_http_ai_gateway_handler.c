@@ -55,8 +55,6 @@ static ngx_int_t ngx_http_ai_gateway_finish_failed(ngx_http_request_t *r,
 static ngx_int_t ngx_http_ai_gateway_models(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
 static ngx_int_t ngx_http_ai_gateway_health(ngx_http_request_t *r);
-static ngx_int_t ngx_http_ai_gateway_send_value(ngx_http_request_t *r,
-    ngx_int_t status, json_t *value);
 
 
 ngx_http_ai_gateway_ctx_t *
@@ -1628,17 +1626,38 @@ static ngx_int_t
 ngx_http_ai_gateway_models(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
-    json_t                           *list, *m, *root;
+    u_char                           *name, *p;
+    agw_jw_t                          w;
+    agw_buf_t                         out = AGW_BUF_INIT;
+    agw_str_t                         id, first, last;
     ngx_uint_t                        i;
     ngx_http_ai_gateway_route_t      *rt;
     ngx_http_ai_gateway_main_conf_t  *amcf;
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
 
-    list = json_array();
-    if (list == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    agw_jw_init(&w, &out);
+    agw_jw_object(&w);
+
+    switch (ctx->client) {
+    case AGW_DIALECT_ANTHROPIC:
+        agw_jw_key(&w, "data");
+        break;
+
+    case AGW_DIALECT_GEMINI:
+        agw_jw_key(&w, "models");
+        break;
+
+    default:
+        agw_jw_key(&w, "object");
+        agw_jw_lit(&w, "list");
+        agw_jw_key(&w, "data");
     }
+
+    agw_jw_array(&w);
+
+    first.data = NULL;
+    last.data = NULL;
 
     rt = amcf->routes.elts;
     for (i = 0; i < amcf->routes.nelts; i++) {
@@ -1651,98 +1670,106 @@ ngx_http_ai_gateway_models(ngx_http_request_t *r,
             continue;
         }
 
+        id = agw_str_bytes((const char *) rt[i].model.data, rt[i].model.len);
+
+        if (first.data == NULL) {
+            first = id;
+        }
+
+        last = id;
+
+        agw_jw_object(&w);
+
         switch (ctx->client) {
         case AGW_DIALECT_ANTHROPIC:
-            m = json_pack("{s:s, s:s%, s:s%, s:s}", "type", "model",
-                          "id", rt[i].model.data, rt[i].model.len,
-                          "display_name", rt[i].model.data, rt[i].model.len,
-                          "created_at", "1970-01-01T00:00:00Z");
+            agw_jw_key(&w, "type");
+            agw_jw_lit(&w, "model");
+            agw_jw_key(&w, "id");
+            agw_jw_str(&w, &id);
+            agw_jw_key(&w, "display_name");
+            agw_jw_str(&w, &id);
+            agw_jw_key(&w, "created_at");
+            agw_jw_lit(&w, "1970-01-01T00:00:00Z");
             break;
 
         case AGW_DIALECT_GEMINI:
-            m = json_pack("{s:s+%, s:s%, s:[ss]}",
-                          "name", "models/", rt[i].model.data,
-                          rt[i].model.len,
-                          "displayName", rt[i].model.data, rt[i].model.len,
-                          "supportedGenerationMethods", "generateContent",
-                          "streamGenerateContent");
+            name = ngx_pnalloc(r->pool, sizeof("models/") - 1 + id.len);
+            if (name == NULL) {
+                agw_buf_free(&out);
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            p = ngx_cpymem(name, "models/", sizeof("models/") - 1);
+            p = ngx_cpymem(p, id.data, id.len);
+
+            agw_jw_key(&w, "name");
+            agw_jw_bytes(&w, (const char *) name, p - name);
+            agw_jw_key(&w, "displayName");
+            agw_jw_str(&w, &id);
+            agw_jw_key(&w, "supportedGenerationMethods");
+            agw_jw_array(&w);
+            agw_jw_lit(&w, "generateContent");
+            agw_jw_lit(&w, "streamGenerateContent");
+            agw_jw_array_end(&w);
             break;
 
         default:
-            m = json_pack("{s:s%, s:s, s:i, s:s}",
-                          "id", rt[i].model.data, rt[i].model.len,
-                          "object", "model", "created", 0,
-                          "owned_by", "ai-gateway");
+            agw_jw_key(&w, "id");
+            agw_jw_str(&w, &id);
+            agw_jw_key(&w, "object");
+            agw_jw_lit(&w, "model");
+            agw_jw_key(&w, "created");
+            agw_jw_int(&w, 0);
+            agw_jw_key(&w, "owned_by");
+            agw_jw_lit(&w, "ai-gateway");
         }
 
-        if (m == NULL || json_array_append_new(list, m) != 0) {
-            json_decref(list);
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
+        agw_jw_object_end(&w);
     }
 
     ngx_str_null(&ctx->model);
 
-    switch (ctx->client) {
-    case AGW_DIALECT_ANTHROPIC:
-        root = json_pack("{s:o, s:b, s:O, s:O}", "data", list,
-                         "has_more", 0,
-                         "first_id", json_array_size(list)
-                             ? json_object_get(json_array_get(list, 0), "id")
-                             : json_null(),
-                         "last_id", json_array_size(list)
-                             ? json_object_get(json_array_get(list,
-                                               json_array_size(list) - 1),
-                                               "id")
-                             : json_null());
-        break;
+    agw_jw_array_end(&w);
 
-    case AGW_DIALECT_GEMINI:
-        root = json_pack("{s:o}", "models", list);
-        break;
+    if (ctx->client == AGW_DIALECT_ANTHROPIC) {
+        agw_jw_key(&w, "has_more");
+        agw_jw_bool(&w, 0);
+        agw_jw_key(&w, "first_id");
 
-    default:
-        root = json_pack("{s:s, s:o}", "object", "list", "data", list);
+        if (first.data) {
+            agw_jw_str(&w, &first);
+        } else {
+            agw_jw_null(&w);
+        }
+
+        agw_jw_key(&w, "last_id");
+
+        if (last.data) {
+            agw_jw_str(&w, &last);
+        } else {
+            agw_jw_null(&w);
+        }
     }
 
-    return ngx_http_ai_gateway_send_value(r, NGX_HTTP_OK, root);
+    agw_jw_object_end(&w);
+
+    return ngx_http_ai_gateway_send_written(r, NGX_HTTP_OK, &w);
 }
 
 
 static ngx_int_t
 ngx_http_ai_gateway_health(ngx_http_request_t *r)
 {
-    json_t     *report;
+    agw_jw_t    w;
+    agw_buf_t   out = AGW_BUF_INIT;
     ngx_int_t   status;
 
-    report = ngx_http_ai_gateway_health_json(r, &status);
-
-    return ngx_http_ai_gateway_send_value(r, status, report);
-}
-
-
-/* Sends value (a new reference, or NULL after a failed json_pack). */
-
-static ngx_int_t
-ngx_http_ai_gateway_send_value(ngx_http_request_t *r, ngx_int_t status,
-    json_t *value)
-{
-    char       *dump;
-    ngx_int_t   rc;
-
-    if (value == NULL) {
+    agw_jw_init(&w, &out);
+    status = ngx_http_ai_gateway_health_write(r, &w);
+    if (status == NGX_ERROR) {
+        agw_buf_free(&out);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    dump = json_dumps(value, JSON_COMPACT);
-    json_decref(value);
-
-    if (dump == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = ngx_http_ai_gateway_send_json(r, status, dump, strlen(dump), NULL);
-    free(dump);
-
-    return rc;
+    return ngx_http_ai_gateway_send_written(r, status, &w);
 }

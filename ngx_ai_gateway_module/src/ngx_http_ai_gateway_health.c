@@ -114,16 +114,18 @@ ngx_http_ai_gateway_health_record(ngx_http_request_t *r,
  * gateway "degraded" (200): taking the whole gateway out would also stop
  * the models it can still serve.  A provider disabled by weight=0 is
  * never a step that can serve, but no degradation either: it was meant.
+ *
+ * Written into w; returns the HTTP status, or NGX_ERROR.
  */
 
-json_t *
-ngx_http_ai_gateway_health_json(ngx_http_request_t *r, ngx_int_t *status)
+ngx_int_t
+ngx_http_ai_gateway_health_write(ngx_http_request_t *r, agw_jw_t *w)
 {
     int64_t                           now;
-    json_t                           *providers, *routes, *o;
-    ngx_uint_t                        i, j, usable, nroutes, serving;
-    ngx_uint_t                        cooling;
-    const char                       *state;
+    agw_str_t                         name;
+    ngx_int_t                         status;
+    ngx_uint_t                        i, j, nroutes, serving, cooling;
+    ngx_uint_t                       *usable;
     agw_health_t                      h;
     ngx_http_ai_gateway_step_t       *step;
     ngx_http_ai_gateway_route_t      *rt;
@@ -133,11 +135,62 @@ ngx_http_ai_gateway_health_json(ngx_http_request_t *r, ngx_int_t *status)
     amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
     now = ngx_http_ai_gateway_now_ms();
 
-    providers = json_array();
-    routes = json_array();
-    if (providers == NULL || routes == NULL) {
-        goto failed;
+    /* a route can serve while one of its steps' providers can */
+    cooling = 0;
+    serving = 0;
+    nroutes = amcf->routes.nelts;
+
+    /* counted once: the shared state may change while the answer is made */
+    usable = ngx_pcalloc(r->pool, (nroutes + 1) * sizeof(ngx_uint_t));
+    if (usable == NULL) {
+        return NGX_ERROR;
     }
+
+    rt = amcf->routes.elts;
+    for (i = 0; i < nroutes; i++) {
+        step = rt[i].steps.elts;
+        for (j = 0; j < rt[i].steps.nelts; j++) {
+            if (step[j].provider->weight == 0) {
+                continue;
+            }
+
+            if (ngx_http_ai_gateway_health_usable(r, step[j].provider)) {
+                usable[i]++;
+
+            } else {
+                cooling = 1;
+            }
+        }
+
+        if (usable[i]) {
+            serving++;
+        }
+    }
+
+    /* the status comes first in the answer, so it is decided first */
+    agw_jw_object(w);
+    agw_jw_key(w, "status");
+
+    if (nroutes && serving == 0) {
+        agw_jw_lit(w, "unavailable");
+        status = NGX_HTTP_SERVICE_UNAVAILABLE;
+
+    } else {
+        if (cooling) {
+            agw_jw_lit(w, "degraded");
+
+        } else {
+            agw_jw_lit(w, "ok");
+        }
+
+        status = NGX_HTTP_OK;
+    }
+
+    agw_jw_key(w, "version");
+    agw_jw_lit(w, AGW_VERSION);
+
+    agw_jw_key(w, "providers");
+    agw_jw_array(w);
 
     p = amcf->providers.elts;
     for (i = 0; i < amcf->providers.nelts; i++) {
@@ -147,80 +200,51 @@ ngx_http_ai_gateway_health_json(ngx_http_request_t *r, ngx_int_t *status)
             (void) agw_health_get(amcf->state, p[i].health, &h);
         }
 
-        o = json_pack("{s:s%, s:b, s:I, s:I, s:I, s:i, s:I, s:b}",
-                      "name", p[i].name.data, p[i].name.len,
-                      "cooling_down", h.cooldown_until_ms > now,
-                      "consecutive_failures",
-                      (json_int_t) h.consecutive_failures,
-                      "requests", (json_int_t) h.requests,
-                      "failures", (json_int_t) h.failures,
-                      "last_status", (int) h.last_status,
-                      "cooldown_remaining_ms",
-                      (json_int_t) (h.cooldown_until_ms > now
-                                    ? h.cooldown_until_ms - now : 0),
-                      "available",
-                      p[i].weight && ngx_http_ai_gateway_health_usable(r,
-                                                                   &p[i]));
+        name = agw_str_bytes((const char *) p[i].name.data, p[i].name.len);
 
-        if (o == NULL || json_array_append_new(providers, o) != 0) {
-            goto failed;
-        }
+        agw_jw_object(w);
+        agw_jw_key(w, "name");
+        agw_jw_str(w, &name);
+        agw_jw_key(w, "cooling_down");
+        agw_jw_bool(w, h.cooldown_until_ms > now);
+        agw_jw_key(w, "consecutive_failures");
+        agw_jw_int(w, h.consecutive_failures);
+        agw_jw_key(w, "requests");
+        agw_jw_int(w, h.requests);
+        agw_jw_key(w, "failures");
+        agw_jw_int(w, h.failures);
+        agw_jw_key(w, "last_status");
+        agw_jw_int(w, h.last_status);
+        agw_jw_key(w, "cooldown_remaining_ms");
+        agw_jw_int(w, h.cooldown_until_ms > now
+                      ? h.cooldown_until_ms - now : 0);
+        agw_jw_key(w, "available");
+        agw_jw_bool(w, p[i].weight
+                       && ngx_http_ai_gateway_health_usable(r, &p[i]));
+        agw_jw_object_end(w);
     }
 
-    /* a route can serve while one of its steps' providers can */
-    cooling = 0;
-    serving = 0;
-    nroutes = amcf->routes.nelts;
+    agw_jw_array_end(w);
 
-    rt = amcf->routes.elts;
+    agw_jw_key(w, "routes");
+    agw_jw_array(w);
+
     for (i = 0; i < nroutes; i++) {
-        usable = 0;
+        name = agw_str_bytes((const char *) rt[i].model.data,
+                             rt[i].model.len);
 
-        step = rt[i].steps.elts;
-        for (j = 0; j < rt[i].steps.nelts; j++) {
-            if (step[j].provider->weight == 0) {
-                continue;
-            }
-
-            if (ngx_http_ai_gateway_health_usable(r, step[j].provider)) {
-                usable++;
-
-            } else {
-                cooling = 1;
-            }
-        }
-
-        if (usable) {
-            serving++;
-        }
-
-        o = json_pack("{s:s%, s:b, s:I}",
-                      "model", rt[i].model.data, rt[i].model.len,
-                      "available", usable != 0,
-                      "available_steps", (json_int_t) usable);
-
-        if (o == NULL || json_array_append_new(routes, o) != 0) {
-            goto failed;
-        }
+        agw_jw_object(w);
+        agw_jw_key(w, "model");
+        agw_jw_str(w, &name);
+        agw_jw_key(w, "available");
+        agw_jw_bool(w, usable[i] != 0);
+        agw_jw_key(w, "available_steps");
+        agw_jw_int(w, (int64_t) usable[i]);
+        agw_jw_object_end(w);
     }
 
-    if (nroutes && serving == 0) {
-        state = "unavailable";
-        *status = NGX_HTTP_SERVICE_UNAVAILABLE;
+    agw_jw_array_end(w);
+    agw_jw_object_end(w);
 
-    } else {
-        state = cooling ? "degraded" : "ok";
-        *status = NGX_HTTP_OK;
-    }
-
-    return json_pack("{s:s, s:s, s:o, s:o}", "status", state,
-                     "version", AGW_VERSION,
-                     "providers", providers, "routes", routes);
-
-failed:
-
-    json_decref(providers);
-    json_decref(routes);
-
-    return NULL;
+    return status;
 }

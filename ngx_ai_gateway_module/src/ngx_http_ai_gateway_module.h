@@ -17,8 +17,6 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <jansson.h>
-
 #include "agw_buf.h"
 #include "agw_dialect.h"
 #include "agw_json_reader.h"
@@ -309,6 +307,8 @@ ngx_int_t ngx_http_ai_gateway_send_error(ngx_http_request_t *r,
     __attribute__((format(printf, 6, 7)));  /* C printf, not ngx_sprintf */
 ngx_int_t ngx_http_ai_gateway_send_json(ngx_http_request_t *r,
     ngx_int_t status, const char *data, size_t len, ngx_str_t *type);
+ngx_int_t ngx_http_ai_gateway_send_written(ngx_http_request_t *r,
+    ngx_int_t status, agw_jw_t *w);
 ngx_int_t ngx_http_ai_gateway_error_filter_init(ngx_conf_t *cf);
 
 /* _filter.c */
@@ -390,8 +390,8 @@ ngx_int_t ngx_http_ai_gateway_health_usable(ngx_http_request_t *r,
     ngx_http_ai_gateway_provider_t *p);
 void ngx_http_ai_gateway_health_record(ngx_http_request_t *r,
     ngx_http_ai_gateway_provider_t *p, ngx_int_t status, ngx_uint_t failed);
-json_t *ngx_http_ai_gateway_health_json(ngx_http_request_t *r,
-    ngx_int_t *status);
+ngx_int_t ngx_http_ai_gateway_health_write(ngx_http_request_t *r,
+    agw_jw_t *w);
 
 /* _keys.c */
 const agw_key_t *ngx_http_ai_gateway_keys_find(ngx_http_request_t *r,

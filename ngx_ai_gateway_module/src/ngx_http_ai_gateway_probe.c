@@ -243,66 +243,75 @@ ngx_http_ai_gateway_probe_wake(ngx_http_request_t *r)
 }
 
 
-/* Renders the outcomes: the only json_t, made and freed here. */
+/* Renders the outcomes. */
 
 static ngx_int_t
 ngx_http_ai_gateway_probe_answer(ngx_http_request_t *r,
     ngx_http_ai_gateway_probe_t *pr)
 {
-    int                                  ok, all, rv;
-    char                                *s;
-    json_t                              *list, *body;
-    ngx_int_t                            rc;
+    int                                  ok, all;
+    agw_jw_t                             w;
+    agw_str_t                            name;
+    agw_buf_t                            out = AGW_BUF_INIT;
     ngx_uint_t                           i;
-    const char                          *type;
+    const char                          *type, *error;
     ngx_http_ai_gateway_provider_t      *pv;
     ngx_http_ai_gateway_probe_result_t  *res;
 
-    list = json_array();
-    if (list == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    /* "ok" comes first in the answer: all outcomes are looked at first */
+    all = 1;
+    res = pr->results.elts;
+
+    for (i = 0; i < pr->results.nelts; i++) {
+        all &= (res[i].status >= 200 && res[i].status < 300);
     }
 
-    all = 1;
-    rv = 0;
-    res = pr->results.elts;
+    agw_jw_init(&w, &out);
+    agw_jw_object(&w);
+    agw_jw_key(&w, "ok");
+    agw_jw_bool(&w, all);
+    agw_jw_key(&w, "providers");
+    agw_jw_array(&w);
 
     for (i = 0; i < pr->results.nelts; i++) {
         pv = res[i].provider;
         ok = (res[i].status >= 200 && res[i].status < 300);
-        all &= ok;
         type = pv->type < sizeof(ngx_http_ai_gateway_probe_types)
                           / sizeof(ngx_http_ai_gateway_probe_types[0])
                ? ngx_http_ai_gateway_probe_types[pv->type] : "unknown";
 
-        rv |= json_array_append_new(list,
-                  json_pack("{s:s%, s:s, s:b, s:i, s:b, s:I, s:s?}",
-                            "name", (char *) pv->name.data, pv->name.len,
-                            "type", type,
-                            "ok", ok,
-                            "status", (int) res[i].status,
-                            "answered", (int) res[i].answered,
-                            "latency_ms", (json_int_t) res[i].latency,
-                            "error", ok ? NULL
-                                 : agw_event_error_class_name(
-                                       agw_error_class_of_status(
-                                           (int) res[i].status))));
+        name = agw_str_bytes((const char *) pv->name.data, pv->name.len);
+
+        agw_jw_object(&w);
+        agw_jw_key(&w, "name");
+        agw_jw_str(&w, &name);
+        agw_jw_key(&w, "type");
+        agw_jw_bytes(&w, type, ngx_strlen(type));
+        agw_jw_key(&w, "ok");
+        agw_jw_bool(&w, ok);
+        agw_jw_key(&w, "status");
+        agw_jw_int(&w, res[i].status);
+        agw_jw_key(&w, "answered");
+        agw_jw_bool(&w, res[i].answered);
+        agw_jw_key(&w, "latency_ms");
+        agw_jw_int(&w, res[i].latency);
+        agw_jw_key(&w, "error");
+
+        if (ok) {
+            agw_jw_null(&w);
+
+        } else {
+            error = agw_event_error_class_name(
+                        agw_error_class_of_status((int) res[i].status));
+            agw_jw_bytes(&w, error, ngx_strlen(error));
+        }
+
+        agw_jw_object_end(&w);
     }
 
-    body = rv ? NULL : json_pack("{s:b, s:O}", "ok", all, "providers", list);
-    json_decref(list);
-
-    s = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    json_decref(body);
-
-    if (s == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    agw_jw_array_end(&w);
+    agw_jw_object_end(&w);
 
     /* 200 either way: the check ran; "ok" and each entry say how */
-    rc = ngx_http_ai_gateway_send_json(r, NGX_HTTP_OK, s, ngx_strlen(s),
-                                       NULL);
-    free(s);
-
-    return rc;
+    return ngx_http_ai_gateway_send_written(r, NGX_HTTP_OK, &w);
 }

@@ -13,8 +13,6 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <stdio.h>
-
 #include "ngx_http_ai_gateway_module.h"
 
 
@@ -27,117 +25,110 @@ ngx_http_ai_gateway_type_name(ngx_uint_t type)
 }
 
 
-static json_t *
-ngx_http_ai_gateway_publish_json(ngx_http_ai_gateway_main_conf_t *amcf)
+static void
+ngx_http_ai_gateway_publish_str(agw_jw_t *w, ngx_str_t *s)
 {
-    json_t                          *root, *arr, *steps, *models, *o;
+    agw_str_t  v;
+
+    v = agw_str_bytes((const char *) s->data, s->len);
+    agw_jw_str(w, &v);
+}
+
+
+static void
+ngx_http_ai_gateway_publish_json(agw_jw_t *w,
+    ngx_http_ai_gateway_main_conf_t *amcf)
+{
+    const char                      *type;
     ngx_uint_t                       i, j;
     const agw_key_t                 *k;
     ngx_http_ai_gateway_step_t      *st;
     ngx_http_ai_gateway_route_t     *rt;
     ngx_http_ai_gateway_provider_t  *p;
 
-    root = json_object();
-    if (root == NULL) {
-        return NULL;
-    }
-
-    arr = json_array();
-    if (arr == NULL || json_object_set_new(root, "providers", arr) != 0) {
-        goto failed;
-    }
+    agw_jw_object(w);
+    agw_jw_key(w, "providers");
+    agw_jw_array(w);
 
     p = amcf->providers.elts;
     for (i = 0; i < amcf->providers.nelts; i++) {
-        o = json_pack("{s:s%, s:s, s:s%, s:s%, s:I, s:I, s:I, s:s%}",
-                      "name", p[i].name.data, p[i].name.len,
-                      "type", ngx_http_ai_gateway_type_name(p[i].type),
-                      "url", p[i].url.data, p[i].url.len,
-                      "host", p[i].host.data, p[i].host.len,
-                      "weight", (json_int_t) p[i].weight,
-                      "fails", (json_int_t) p[i].fails,
-                      "cooldown_ms", (json_int_t) p[i].cooldown,
-                      "key_env", p[i].key_env.len ? (char *) p[i].key_env.data
-                                                  : "",
-                      p[i].key_env.len);
+        type = ngx_http_ai_gateway_type_name(p[i].type);
 
-        if (o == NULL || json_array_append_new(arr, o) != 0) {
-            goto failed;
-        }
+        agw_jw_object(w);
+        agw_jw_key(w, "name");
+        ngx_http_ai_gateway_publish_str(w, &p[i].name);
+        agw_jw_key(w, "type");
+        agw_jw_bytes(w, type, ngx_strlen(type));
+        agw_jw_key(w, "url");
+        ngx_http_ai_gateway_publish_str(w, &p[i].url);
+        agw_jw_key(w, "host");
+        ngx_http_ai_gateway_publish_str(w, &p[i].host);
+        agw_jw_key(w, "weight");
+        agw_jw_int(w, (int64_t) p[i].weight);
+        agw_jw_key(w, "fails");
+        agw_jw_int(w, (int64_t) p[i].fails);
+        agw_jw_key(w, "cooldown_ms");
+        agw_jw_int(w, (int64_t) p[i].cooldown);
+        agw_jw_key(w, "key_env");
+        ngx_http_ai_gateway_publish_str(w, &p[i].key_env);
+        agw_jw_object_end(w);
     }
 
-    arr = json_array();
-    if (arr == NULL || json_object_set_new(root, "routes", arr) != 0) {
-        goto failed;
-    }
+    agw_jw_array_end(w);
+    agw_jw_key(w, "routes");
+    agw_jw_array(w);
 
     rt = amcf->routes.elts;
     for (i = 0; i < amcf->routes.nelts; i++) {
-        steps = json_array();
-        if (steps == NULL) {
-            goto failed;
-        }
+        agw_jw_object(w);
+        agw_jw_key(w, "model");
+        ngx_http_ai_gateway_publish_str(w, &rt[i].model);
+        agw_jw_key(w, "steps");
+        agw_jw_array(w);
 
         st = rt[i].steps.elts;
         for (j = 0; j < rt[i].steps.nelts; j++) {
-            o = json_pack("{s:s%, s:s%, s:I}",
-                          "provider", st[j].provider->name.data,
-                          st[j].provider->name.len,
-                          "model", st[j].model.len ? (char *) st[j].model.data
-                                                   : (char *) rt[i].model.data,
-                          st[j].model.len ? st[j].model.len
-                                          : rt[i].model.len,
-                          "weight", (json_int_t) st[j].weight);
-
-            if (o == NULL || json_array_append_new(steps, o) != 0) {
-                json_decref(steps);
-                goto failed;
-            }
+            agw_jw_object(w);
+            agw_jw_key(w, "provider");
+            ngx_http_ai_gateway_publish_str(w, &st[j].provider->name);
+            agw_jw_key(w, "model");
+            ngx_http_ai_gateway_publish_str(w, st[j].model.len
+                                               ? &st[j].model
+                                               : &rt[i].model);
+            agw_jw_key(w, "weight");
+            agw_jw_int(w, (int64_t) st[j].weight);
+            agw_jw_object_end(w);
         }
 
-        o = json_pack("{s:s%, s:o, s:b}",
-                      "model", rt[i].model.data, rt[i].model.len,
-                      "steps", steps, "weighted", (int) rt[i].weighted);
-
-        if (o == NULL || json_array_append_new(arr, o) != 0) {
-            goto failed;
-        }
+        agw_jw_array_end(w);
+        agw_jw_key(w, "weighted");
+        agw_jw_bool(w, rt[i].weighted);
+        agw_jw_object_end(w);
     }
 
-    arr = json_array();
-    if (arr == NULL || json_object_set_new(root, "static_keys", arr) != 0) {
-        goto failed;
-    }
+    agw_jw_array_end(w);
+    agw_jw_key(w, "static_keys");
+    agw_jw_array(w);
 
     for (i = 0; i < agw_keyset_count(amcf->static_keys); i++) {
         k = agw_keyset_at(amcf->static_keys, i);
 
-        models = json_array();
-        if (models == NULL) {
-            goto failed;
-        }
+        agw_jw_object(w);
+        agw_jw_key(w, "name");
+        agw_jw_bytes(w, k->name, ngx_strlen(k->name));
+        agw_jw_key(w, "models");
+        agw_jw_array(w);
 
         for (j = 0; j < k->nmodels; j++) {
-            if (json_array_append_new(models, json_string(k->models[j]))
-                != 0)
-            {
-                json_decref(models);
-                goto failed;
-            }
+            agw_jw_bytes(w, k->models[j], ngx_strlen(k->models[j]));
         }
 
-        o = json_pack("{s:s, s:o}", "name", k->name, "models", models);
-        if (o == NULL || json_array_append_new(arr, o) != 0) {
-            goto failed;
-        }
+        agw_jw_array_end(w);
+        agw_jw_object_end(w);
     }
 
-    return root;
-
-failed:
-
-    json_decref(root);
-    return NULL;
+    agw_jw_array_end(w);
+    agw_jw_object_end(w);
 }
 
 
@@ -145,8 +136,13 @@ ngx_int_t
 ngx_http_ai_gateway_publish(ngx_conf_t *cf,
     ngx_http_ai_gateway_main_conf_t *amcf)
 {
-    u_char  *path, *tmp;
-    json_t  *root;
+    u_char     *path, *tmp;
+    size_t      len;
+    ssize_t     n;
+    agw_jw_t    w;
+    ngx_fd_t    fd;
+    agw_buf_t   out = AGW_BUF_INIT;
+    ngx_err_t   err;
 
     /* nginx -t checks a configuration; it does not put it in force */
     if (amcf->state_path.len == 0 || ngx_test_config) {
@@ -163,19 +159,39 @@ ngx_http_ai_gateway_publish(ngx_conf_t *cf,
     ngx_sprintf(path, "%V.config.json%Z", &amcf->state_path);
     ngx_sprintf(tmp, "%V.config.json.tmp%Z", &amcf->state_path);
 
-    root = ngx_http_ai_gateway_publish_json(amcf);
-    if (root == NULL) {
+    agw_jw_init(&w, &out);
+    ngx_http_ai_gateway_publish_json(&w, amcf);
+
+    if (w.failed) {
+        agw_buf_free(&out);
         return NGX_ERROR;
     }
 
-    if (json_dump_file(root, (char *) tmp, JSON_INDENT(1)) != 0) {
-        json_decref(root);
+    /* the master, at configuration time: blocking writes are in place */
+    fd = ngx_open_file(tmp, NGX_FILE_WRONLY, NGX_FILE_TRUNCATE,
+                       NGX_FILE_DEFAULT_ACCESS);
+    if (fd == NGX_INVALID_FILE) {
+        agw_buf_free(&out);
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " \"%s\" failed", tmp);
+        return NGX_ERROR;
+    }
+
+    len = out.len;
+    n = ngx_write_fd(fd, out.data, len);
+    err = ngx_errno;
+    agw_buf_free(&out);
+
+    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_ALERT, cf, ngx_errno,
+                           ngx_close_file_n " \"%s\" failed", tmp);
+    }
+
+    if (n != (ssize_t) len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, n == -1 ? err : 0,
                            "cannot write \"%s\"", tmp);
         return NGX_ERROR;
     }
-
-    json_decref(root);
 
     if (ngx_rename_file(tmp, path) == NGX_FILE_ERROR) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <stdarg.h>
 
-#include <jansson.h>
-
 #include "agw_hash.h"
+#include "agw_json_reader.h"
+#include "agw_json_writer.h"
 #include "agw_keys.h"
 
 
@@ -37,11 +37,7 @@ static size_t agw_keys_slot0(const unsigned char hash[32], size_t nslots);
 static int agw_keys_grow_slots(agw_keyset_t *ks);
 static void agw_key_free_models(agw_key_t *key);
 static int agw_keys_cmp(const void *a, const void *b);
-static int agw_keys_known_fields(json_t *obj, const char *const *known,
-    const char *where, char *err, size_t errlen);
-static json_t *agw_keys_field(json_t *obj, const char *name, json_type type,
-    const char *where, char *err, size_t errlen);
-static int agw_keys_load_one(agw_keyset_t *ks, json_t *item, size_t i,
+static int agw_keys_load_one(agw_keyset_t *ks, agw_jr_t *r, size_t i,
     char *err, size_t errlen);
 
 
@@ -367,27 +363,67 @@ agw_key_allows_model(const agw_key_t *key, const char *model, size_t len)
 
 
 /*
- * Refuses members of obj not in `known` (NULL-terminated), so a snapshot of
- * a newer format is not half-understood.  jansson's own strict unpacking
- * does this too, but its messages do not name the field.
+ * The next member of an object whose members are `known` (at most 32): 1
+ * with *f its index, 0 at the object's end, -1 with a message.  Refuses
+ * a member not in known, so a snapshot of a newer format is not
+ * half-understood, and a member repeated.
  */
 static int
-agw_keys_known_fields(json_t *obj, const char *const *known,
-    const char *where, char *err, size_t errlen)
+agw_keys_member(agw_jr_t *r, const char *const *known, uint32_t *seen,
+    size_t *f, const char *where, char *err, size_t errlen)
 {
-    size_t       i;
-    json_t      *v;
-    const char  *name;
+    int        rc, n;
+    char       name[64];
+    size_t     i;
+    agw_str_t  key;
 
-    json_object_foreach(obj, name, v) {
-        for (i = 0; known[i] != NULL; i++) {
-            if (strcmp(name, known[i]) == 0) {
-                break;
-            }
+    rc = agw_jr_member(r, &key);
+    if (rc <= 0) {
+        if (rc < 0) {
+            agw_keys_err(err, errlen, "%s: bad JSON at byte %zu", where,
+                         r->errpos);
         }
 
-        if (known[i] == NULL) {
-            agw_keys_err(err, errlen, "%s: unknown field \"%s\"", where, name);
+        return rc;
+    }
+
+    for (i = 0; known[i] != NULL; i++) {
+        if (agw_str_eq(&key, known[i], strlen(known[i]))) {
+            break;
+        }
+    }
+
+    if (known[i] == NULL) {
+        n = agw_str_decode(&key, name, sizeof(name) - 1);
+        name[n < 0 ? 0 : n] = '\0';
+        agw_keys_err(err, errlen, "%s: unknown field \"%s\"", where, name);
+        return -1;
+    }
+
+    if (*seen & (1u << i)) {
+        agw_keys_err(err, errlen, "%s: duplicate field \"%s\"", where,
+                     known[i]);
+        return -1;
+    }
+
+    *seen |= 1u << i;
+    *f = i;
+
+    return 1;
+}
+
+
+/* The first of known not seen: a message, -1; or 0. */
+static int
+agw_keys_missing(const char *const *known, uint32_t seen, const char *where,
+    char *err, size_t errlen)
+{
+    size_t  i;
+
+    for (i = 0; known[i] != NULL; i++) {
+        if (!(seen & (1u << i))) {
+            agw_keys_err(err, errlen, "%s: \"%s\" is missing", where,
+                         known[i]);
             return -1;
         }
     }
@@ -396,52 +432,55 @@ agw_keys_known_fields(json_t *obj, const char *const *known,
 }
 
 
-/* The member `name` of obj, of JSON type `type`, or NULL with a message. */
-static json_t *
-agw_keys_field(json_t *obj, const char *name, json_type type,
-    const char *where, char *err, size_t errlen)
+/* The message for a member of another type than the one it must have. */
+static int
+agw_keys_type(const char *where, const char *name, const char *want,
+    char *err, size_t errlen)
 {
-    json_t      *v;
-    const char  *want;
-
-    v = json_object_get(obj, name);
-
-    if (v == NULL) {
-        agw_keys_err(err, errlen, "%s: \"%s\" is missing", where, name);
-        return NULL;
-    }
-
-    if (json_typeof(v) == type
-        || (type == JSON_TRUE && json_is_boolean(v)))
-    {
-        return v;
-    }
-
-    switch (type) {
-    case JSON_STRING:  want = "a string"; break;
-    case JSON_INTEGER: want = "an integer"; break;
-    case JSON_ARRAY:   want = "an array"; break;
-    case JSON_OBJECT:  want = "an object"; break;
-    default:           want = "a boolean"; break;
-    }
-
     agw_keys_err(err, errlen, "%s: \"%s\" is not %s", where, name, want);
+    return -1;
+}
 
-    return NULL;
+
+/* The next value, a string, as a malloc'd C string in *s. */
+static int
+agw_keys_string(agw_jr_t *r, char **s, const char *where, const char *name,
+    char *err, size_t errlen)
+{
+    size_t     n;
+    agw_str_t  v;
+
+    if (agw_jr_string(r, &v) != 0) {
+        return agw_keys_type(where, name, "a string", err, errlen);
+    }
+
+    free(*s);               /* (a member is never repeated: no-op) */
+
+    *s = malloc((size_t) v.len + 1);
+    if (*s == NULL) {
+        agw_keys_err(err, errlen, "out of memory");
+        return -1;
+    }
+
+    n = agw_str_unescape(&v, *s);
+    (*s)[n] = '\0';
+
+    return 0;
 }
 
 
 /* One element of "keys"; i is its index, for messages. */
 static int
-agw_keys_load_one(agw_keyset_t *ks, json_t *item, size_t i, char *err,
+agw_keys_load_one(agw_keyset_t *ks, agw_jr_t *r, size_t i, char *err,
     size_t errlen)
 {
-    int            rc;
-    char           where[32], reason[200];
-    size_t         j, n;
-    json_t        *id, *name, *hex, *models, *expires, *active, *m;
-    const char   **list;
-    unsigned char  hash[32];
+    int             rc, active;
+    char            where[32], reason[200], what[32];
+    char           *id, *name, *hex, **models, **more;
+    size_t          f, j, n, cap;
+    int64_t         expires;
+    uint32_t        seen;
+    unsigned char   hash[32];
 
     static const char *const  known[] = {
         "id", "name", "hash", "models", "expires_at", "active", NULL
@@ -449,69 +488,135 @@ agw_keys_load_one(agw_keyset_t *ks, json_t *item, size_t i, char *err,
 
     snprintf(where, sizeof(where), "keys[%zu]", i);
 
-    if (!json_is_object(item)) {
+    if (agw_jr_object(r) != 0) {
         agw_keys_err(err, errlen, "%s: not an object", where);
         return -1;
     }
 
-    if (agw_keys_known_fields(item, known, where, err, errlen) != 0
-        || (id = agw_keys_field(item, "id", JSON_STRING, where, err, errlen))
-           == NULL
-        || (name = agw_keys_field(item, "name", JSON_STRING, where, err,
-                                  errlen)) == NULL
-        || (hex = agw_keys_field(item, "hash", JSON_STRING, where, err,
-                                 errlen)) == NULL
-        || (models = agw_keys_field(item, "models", JSON_ARRAY, where, err,
-                                    errlen)) == NULL
-        || (expires = agw_keys_field(item, "expires_at", JSON_INTEGER, where,
-                                     err, errlen)) == NULL
-        || (active = agw_keys_field(item, "active", JSON_TRUE, where, err,
-                                    errlen)) == NULL)
+    id = NULL;
+    name = NULL;
+    hex = NULL;
+    models = NULL;
+    n = 0;
+    cap = 0;
+    expires = 0;
+    active = 0;
+    seen = 0;
+    rc = -1;
+
+    while ((rc = agw_keys_member(r, known, &seen, &f, where, err, errlen))
+           == 1)
     {
-        return -1;
+        rc = -1;
+
+        switch (f) {
+
+        case 0:
+            if (agw_keys_string(r, &id, where, "id", err, errlen) != 0) {
+                goto done;
+            }
+            break;
+
+        case 1:
+            if (agw_keys_string(r, &name, where, "name", err, errlen) != 0) {
+                goto done;
+            }
+            break;
+
+        case 2:
+            if (agw_keys_string(r, &hex, where, "hash", err, errlen) != 0) {
+                goto done;
+            }
+            break;
+
+        case 3:
+            if (agw_jr_array(r) != 0) {
+                agw_keys_type(where, "models", "an array", err, errlen);
+                goto done;
+            }
+
+            while (agw_jr_element(r) == 1) {
+                if (n == cap) {
+                    cap = cap ? 2 * cap : 4;
+                    more = realloc(models, cap * sizeof(char *));
+                    if (more == NULL) {
+                        agw_keys_err(err, errlen, "out of memory");
+                        goto done;
+                    }
+                    models = more;
+                }
+
+                models[n] = NULL;
+                snprintf(what, sizeof(what), "models[%zu]", n);
+
+                if (agw_jr_peek(r) != AGW_JR_STRING) {
+                    agw_keys_err(err, errlen, "%s: %s is not a string",
+                                 where, what);
+                    goto done;
+                }
+
+                n++;
+
+                if (agw_keys_string(r, &models[n - 1], where, what, err,
+                                    errlen)
+                    != 0)
+                {
+                    goto done;
+                }
+            }
+            break;
+
+        case 4:
+            if (agw_jr_int(r, &expires) != 0) {
+                agw_keys_type(where, "expires_at", "an integer", err, errlen);
+                goto done;
+            }
+            break;
+
+        default:
+            if (agw_jr_bool(r, &active) != 0) {
+                agw_keys_type(where, "active", "a boolean", err, errlen);
+                goto done;
+            }
+        }
     }
 
-    if (json_string_length(hex) != 64
-        || agw_unhex(json_string_value(hex), 64, hash, 32) != 0)
-    {
+    if (rc < 0 || agw_keys_missing(known, seen, where, err, errlen) != 0) {
+        rc = -1;
+        goto done;
+    }
+
+    rc = -1;
+
+    if (strlen(hex) != 64 || agw_unhex(hex, 64, hash, 32) != 0) {
         agw_keys_err(err, errlen, "%s: \"hash\" is not 64 hex digits", where);
-        return -1;
-    }
-
-    n = json_array_size(models);
-    list = NULL;
-
-    if (n) {
-        list = calloc(n, sizeof(char *));
-        if (list == NULL) {
-            agw_keys_err(err, errlen, "out of memory");
-            return -1;
-        }
-    }
-
-    json_array_foreach(models, j, m) {
-        if (!json_is_string(m)) {
-            agw_keys_err(err, errlen, "%s: models[%zu] is not a string",
-                         where, j);
-            free(list);
-            return -1;
-        }
-        list[j] = json_string_value(m);
+        goto done;
     }
 
     reason[0] = '\0';
-    rc = agw_keyset_add(ks, hash, json_string_value(id),
-                        json_string_value(name), list, n,
-                        json_integer_value(expires), json_is_true(active),
-                        reason, sizeof(reason));
-    free(list);
 
-    if (rc != 0) {
+    if (agw_keyset_add(ks, hash, id, name, (const char *const *) models, n,
+                       expires, active, reason, sizeof(reason))
+        != 0)
+    {
         agw_keys_err(err, errlen, "%s: %s", where, reason);
-        return -1;
+        goto done;
     }
 
-    return 0;
+    rc = 0;
+
+done:
+
+    for (j = 0; j < n; j++) {
+        free(models[j]);
+    }
+
+    free(models);
+    free(id);
+    free(name);
+    free(hex);
+
+    return rc;
 }
 
 
@@ -519,58 +624,72 @@ int
 agw_keyset_load_snapshot(agw_keyset_t *ks, const char *json, size_t len,
     char *err, size_t errlen)
 {
-    size_t         i;
-    json_t        *root, *keys, *gen, *item;
-    json_error_t   jerr;
+    int        rc;
+    size_t     f, i, pos;
+    int64_t    gen;
+    agw_jr_t   r;
+    uint32_t   seen;
 
     static const char *const  known[] = { "generation", "keys", NULL };
 
-    root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (root == NULL) {
-        agw_keys_err(err, errlen, "bad JSON at line %d column %d: %s",
-                     jerr.line, jerr.column, jerr.text);
+    /* validated whole first: a snapshot half read is not loaded */
+    if (agw_json_valid(json, len, &pos) != 0) {
+        agw_keys_err(err, errlen, "bad JSON at byte %zu", pos);
         return -1;
     }
 
-    if (!json_is_object(root)) {
+    agw_jr_init(&r, json, len);
+
+    if (agw_jr_object(&r) != 0) {
         agw_keys_err(err, errlen, "snapshot: not a JSON object");
-        goto failed;
+        return -1;
     }
 
-    if (agw_keys_known_fields(root, known, "snapshot", err, errlen) != 0
-        || (gen = agw_keys_field(root, "generation", JSON_INTEGER, "snapshot",
-                                 err, errlen)) == NULL
-        || (keys = agw_keys_field(root, "keys", JSON_ARRAY, "snapshot",
-                                  err, errlen)) == NULL)
+    gen = 0;
+    seen = 0;
+
+    while ((rc = agw_keys_member(&r, known, &seen, &f, "snapshot", err,
+                                 errlen))
+           == 1)
     {
-        goto failed;
-    }
+        if (f == 0) {
+            if (agw_jr_int(&r, &gen) != 0) {
+                return agw_keys_type("snapshot", "generation", "an integer",
+                                     err, errlen);
+            }
 
-    if (json_integer_value(gen) < 0) {
-        agw_keys_err(err, errlen, "snapshot: negative generation");
-        goto failed;
-    }
+            if (gen < 0) {
+                agw_keys_err(err, errlen, "snapshot: negative generation");
+                return -1;
+            }
 
-    json_array_foreach(keys, i, item) {
-        if (agw_keys_load_one(ks, item, i, err, errlen) != 0) {
-            goto failed;
+            continue;
         }
+
+        if (agw_jr_array(&r) != 0) {
+            return agw_keys_type("snapshot", "keys", "an array", err, errlen);
+        }
+
+        for (i = 0; agw_jr_element(&r) == 1; i++) {
+            if (agw_keys_load_one(ks, &r, i, err, errlen) != 0) {
+                return -1;
+            }
+        }
+    }
+
+    if (rc < 0 || agw_keys_missing(known, seen, "snapshot", err, errlen) != 0)
+    {
+        return -1;
     }
 
     if (agw_keyset_finalize(ks) != 0) {
         agw_keys_err(err, errlen, "key set is already finalized");
-        goto failed;
+        return -1;
     }
 
-    ks->generation = (uint64_t) json_integer_value(gen);
-    json_decref(root);
+    ks->generation = (uint64_t) gen;
 
     return 0;
-
-failed:
-
-    json_decref(root);
-    return -1;
 }
 
 
@@ -578,63 +697,60 @@ char *
 agw_keyset_write_snapshot(const agw_keyset_t *ks, uint64_t generation,
     size_t *len)
 {
-    char              hex[AGW_SHA256_HEX_LEN + 1], *out;
+    char              hex[AGW_SHA256_HEX_LEN + 1];
     size_t            i, j;
-    json_t           *root, *keys, *item, *models;
+    agw_jw_t          w;
+    agw_buf_t         out = AGW_BUF_INIT;
     const agw_key_t  *k;
 
-    root = NULL;
-    out = NULL;
-
-    keys = json_array();
-    if (keys == NULL) {
-        return NULL;
-    }
+    agw_jw_init(&w, &out);
+    agw_jw_object(&w);
+    agw_jw_key(&w, "generation");
+    agw_jw_int(&w, (int64_t) generation);
+    agw_jw_key(&w, "keys");
+    agw_jw_array(&w);
 
     for (i = 0; i < ks->nkeys; i++) {
         k = &ks->keys[i];
 
-        models = json_array();
-        if (models == NULL) {
-            goto done;
-        }
-
-        for (j = 0; j < k->nmodels; j++) {
-            if (json_array_append_new(models, json_string(k->models[j])) != 0) {
-                json_decref(models);
-                goto done;
-            }
-        }
-
         agw_hex(k->hash, 32, hex);
 
-        item = json_pack("{s:s, s:s, s:s, s:o, s:I, s:b}",
-                         "id", k->id, "name", k->name, "hash", hex,
-                         "models", models, "expires_at",
-                         (json_int_t) k->expires_at, "active", k->active);
-        if (item == NULL || json_array_append_new(keys, item) != 0) {
-            goto done;
+        agw_jw_object(&w);
+        agw_jw_key(&w, "id");
+        agw_jw_bytes(&w, k->id, strlen(k->id));
+        agw_jw_key(&w, "name");
+        agw_jw_bytes(&w, k->name, strlen(k->name));
+        agw_jw_key(&w, "hash");
+        agw_jw_bytes(&w, hex, strlen(hex));
+        agw_jw_key(&w, "models");
+        agw_jw_array(&w);
+
+        for (j = 0; j < k->nmodels; j++) {
+            agw_jw_bytes(&w, k->models[j], strlen(k->models[j]));
         }
+
+        agw_jw_array_end(&w);
+        agw_jw_key(&w, "expires_at");
+        agw_jw_int(&w, k->expires_at);
+        agw_jw_key(&w, "active");
+        agw_jw_bool(&w, k->active);
+        agw_jw_object_end(&w);
     }
 
-    root = json_pack("{s:I, s:o}", "generation", (json_int_t) generation,
-                     "keys", keys);
-    keys = NULL;                    /* stolen by "o", even on failure */
-    if (root == NULL) {
-        goto done;
+    agw_jw_array_end(&w);
+    agw_jw_object_end(&w);
+
+    if (w.failed) {
+        agw_buf_free(&out);
+        return NULL;
     }
 
-    out = json_dumps(root, JSON_COMPACT);
-    if (out != NULL && len != NULL) {
-        *len = strlen(out);
+    if (len != NULL) {
+        *len = out.len;
     }
 
-done:
-
-    json_decref(keys);
-    json_decref(root);
-
-    return out;
+    /* malloc'd and NUL-terminated: the caller frees it */
+    return out.data;
 }
 
 
