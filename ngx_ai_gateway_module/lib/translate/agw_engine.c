@@ -411,6 +411,11 @@ agw_engine_stream_feed(agw_xstream_t *s, const char *data, size_t len,
 
     rc = agw_sse_feed(&es->sse, data, len, agw_engine_on_event, es);
 
+    /* an open stream waits for its next read with only the bytes of a cut
+     * event, not buffers as large as its largest event so far: thousands
+     * wait at once */
+    agw_sse_idle(&es->sse);
+
     if (s->w.failed) {
         agw_engine_fail(s, AGW_ERR_SERVER, "no_memory", "out of memory");
         return agw_engine_end_in_error(s);
