@@ -34,10 +34,13 @@ sub free_ports {
 my $out = `scripts/bench-translate --smoke 2>&1`;
 is($?, 0, 'bench-translate --smoke exits 0') or diag $out;
 my @agent = $out =~ /^(\w+ <- \w+)((?: +[\d.]+ +(?:\d+|n\/a)){3})$/mg;
-is(scalar(@agent) / 2, 10,
-   'an agent-sized row for each of the 9 pairs and the Responses API')
-    or diag $out;
+is(scalar(@agent) / 2, 26,
+   'agent-sized rows: the old translator\'s 9 pairs and the Responses '
+   . 'API, the engine\'s 16 pairs') or diag $out;
 like($out, qr/^responses <- responses /m, 'the Responses row is there');
+my ($engine) = $out =~ /^the engine .*\n.*\n((?:.*\n?)*)/m;
+is(scalar(() = ($engine // '') =~ /^\w+ <- \w+ /mg), 16,
+   'the engine\'s table has every pair of the four dialects') or diag $out;
 
 $out = `scripts/bench-json --smoke 2>&1`;
 is($?, 0, 'bench-json --smoke exits 0') or diag $out;
