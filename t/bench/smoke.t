@@ -42,6 +42,9 @@ is(scalar(@rows) / 2, 16,
    "the engine's row for each pair of the four dialects")
     or diag $out;
 like($out, qr/^responses <- responses /m, 'the Responses row is there');
+my ($engine) = $out =~ /^the engine .*\n.*\n((?:.*\n?)*)/m;
+is(scalar(() = ($engine // '') =~ /^\w+ <- \w+ /mg), 16,
+   'the engine\'s table has every pair of the four dialects') or diag $out;
 
 $out = `scripts/bench-json --smoke 2>&1`;
 is($?, 0, 'bench-json --smoke exits 0') or diag $out;
@@ -54,9 +57,9 @@ is($?, 0, 'bench (smoke) exits 0') or diag $out;
 unlike($out, qr/skipped|non-2xx/, 'no row is skipped for an error answer')
     or diag $out;
 my @rows = $out =~ /^(.+?) +smoke: plain (\d+), gateway 200$/mg;
-is(scalar(@rows) / 2, 22, 'every row answered through the gateway')
+is(scalar(@rows) / 2, 26, 'every row answered through the gateway')
     or diag $out;
-is(scalar(grep { $_ eq '200' } @rows[grep { $_ % 2 } 0 .. $#rows]), 22,
+is(scalar(grep { $_ eq '200' } @rows[grep { $_ % 2 } 0 .. $#rows]), 26,
    'and through plain proxy_pass') or diag $out;
 like($out, qr/^openai -> openai +first event +-?\d+ +-?\d+ \|/m,
      'the stream latency is measured') or diag $out;

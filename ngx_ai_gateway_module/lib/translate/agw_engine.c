@@ -375,7 +375,9 @@ agw_engine_on_event(void *ud, const agw_sse_event_t *ev)
         rc = s->reader->read_event(s, ev);
     }
 
-    agw_arena_free(&es->arena);
+    /* the next event of this read reuses the block: one malloc a read,
+     * not one an event */
+    agw_arena_reset(&es->arena);
 
     if (rc != 0 || (s->error != NULL && s->error->cls != AGW_ERR_NONE)) {
         if (s->error == NULL || s->error->cls == AGW_ERR_NONE) {
@@ -410,6 +412,12 @@ agw_engine_stream_feed(agw_xstream_t *s, const char *data, size_t len,
     }
 
     rc = agw_sse_feed(&es->sse, data, len, agw_engine_on_event, es);
+
+    /* an open stream waits for its next read with only the bytes of a cut
+     * event, not buffers as large as its largest event so far nor the
+     * events' arena block: thousands wait at once */
+    agw_sse_idle(&es->sse);
+    agw_arena_free(&es->arena);
 
     if (s->w.failed) {
         agw_engine_fail(s, AGW_ERR_SERVER, "no_memory", "out of memory");
