@@ -97,6 +97,22 @@ struct agw_xstream_s {
  */
 int agw_stream_step(agw_xstream_t *s, const agw_step_t *step);
 
+/* A step that carries only text (a DELTA, a SIGNATURE) for the block at
+ * index: what most of a reader's steps are. */
+static inline int
+agw_stream_text_step(agw_xstream_t *s, agw_step_type_t type, uint32_t index,
+    const agw_str_t *text)
+{
+    agw_step_t  step;
+
+    memset(&step, 0, sizeof(step));
+    step.type = type;
+    step.index = index;
+    step.text = *text;
+
+    return agw_stream_step(s, &step);
+}
+
 /*
  * Where a side records the error it met (a provider's error event, a
  * malformed event), to fill with agw_error_set() before returning -1 from

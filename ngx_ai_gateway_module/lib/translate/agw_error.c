@@ -138,3 +138,24 @@ agw_error_class_of_status(int status)
 
     return AGW_ERR_NONE;
 }
+
+
+/*
+ * Type names as OpenAI sends them, in the error bodies of both its
+ * dialects (Chat Completions and Responses): invalid_request_error for
+ * 400, 401 (invalid_api_key) and 404 (model_not_found); rate_limit_error
+ * for 429; server_error for 5xx.
+ */
+const char *
+agw_error_openai_type(agw_err_class_t cls)
+{
+    switch (cls) {
+    case AGW_ERR_RATE_LIMIT:   return "rate_limit_error";
+    case AGW_ERR_PERMISSION:   return "permission_error";
+    case AGW_ERR_OVERLOADED:   return "service_unavailable_error";
+    case AGW_ERR_SERVER:
+    case AGW_ERR_BAD_GATEWAY:
+    case AGW_ERR_TIMEOUT:      return "server_error";
+    default:                   return "invalid_request_error";
+    }
+}

@@ -47,4 +47,7 @@ agw_err_class_t agw_error_class_of_status(int status);
  */
 void agw_error_fix_text(char *s);
 
+/* OpenAI's "type" of a class, shared by its Chat and Responses bodies. */
+const char *agw_error_openai_type(agw_err_class_t cls);
+
 #endif /* AGW_ERROR_H */

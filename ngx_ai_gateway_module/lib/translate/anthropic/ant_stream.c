@@ -32,21 +32,6 @@ agw_ant_stream_fail(agw_xstream_t *s, const char *what)
 }
 
 
-static int
-agw_ant_step_delta(agw_xstream_t *s, agw_step_type_t type, uint32_t index,
-    const agw_str_t *text)
-{
-    agw_step_t  st;
-
-    memset(&st, 0, sizeof(st));
-    st.type = type;
-    st.index = index;
-    st.text = *text;
-
-    return agw_stream_step(s, &st);
-}
-
-
 static const char *
 agw_ant_ws(const char *p, const char *end)
 {
@@ -176,7 +161,7 @@ agw_ant_read_delta(agw_xstream_t *s, agw_ant_rstate_t *st, uint32_t idx,
         return 0;
     }
 
-    return agw_ant_step_delta(s, AGW_STEP_DELTA, st->next - 1, text);
+    return agw_stream_text_step(s, AGW_STEP_DELTA, st->next - 1, text);
 }
 
 
@@ -368,13 +353,13 @@ agw_ant_block_start(agw_xstream_t *s, agw_ant_rstate_t *st,
 
     /* a block that came with its content: text, thinking, a whole input */
     if (agw_str_set(&text) && text.len > 0
-        && agw_ant_step_delta(s, AGW_STEP_DELTA, step.index, &text) != 0)
+        && agw_stream_text_step(s, AGW_STEP_DELTA, step.index, &text) != 0)
     {
         return -1;
     }
 
     if (st->kind == AGW_ANT_K_THINKING && agw_str_set(&sig) && sig.len > 0
-        && agw_ant_step_delta(s, AGW_STEP_SIGNATURE, step.index, &sig) != 0)
+        && agw_stream_text_step(s, AGW_STEP_SIGNATURE, step.index, &sig) != 0)
     {
         return -1;
     }
@@ -386,7 +371,7 @@ agw_ant_block_start(agw_xstream_t *s, agw_ant_rstate_t *st,
          * input_json_delta; a block that arrives whole is its one delta */
         agw_jr_init(&r, input.data, input.len);
         if (agw_jr_object(&r) == 0 && agw_jr_member(&r, &key) == 1) {
-            return agw_ant_step_delta(s, AGW_STEP_DELTA, step.index, &input);
+            return agw_stream_text_step(s, AGW_STEP_DELTA, step.index, &input);
         }
     }
 
@@ -451,7 +436,7 @@ agw_ant_block_delta(agw_xstream_t *s, agw_ant_rstate_t *st,
         if (!agw_str_set(&sig) || sig.len == 0) {
             return 0;
         }
-        return agw_ant_step_delta(s, AGW_STEP_SIGNATURE, st->next - 1, &sig);
+        return agw_stream_text_step(s, AGW_STEP_SIGNATURE, st->next - 1, &sig);
 
     } else {
         /* citations_delta and newer deltas: nothing a step carries */

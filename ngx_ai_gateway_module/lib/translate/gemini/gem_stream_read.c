@@ -296,21 +296,6 @@ agw_gem_open_text(agw_xstream_t *s, agw_gem_rstate_t *st,
 }
 
 
-static int
-agw_gem_text_step(agw_xstream_t *s, agw_step_type_t type, uint32_t index,
-    const agw_str_t *text)
-{
-    agw_step_t  step;
-
-    memset(&step, 0, sizeof(step));
-    step.type = type;
-    step.index = index;
-    step.text = *text;
-
-    return agw_stream_step(s, &step);
-}
-
-
 /* A function call, whole: its block, its arguments' text as one delta
  * (the inside of a JSON string, escaped into the state's buffer), its
  * signature, its end. */
@@ -377,12 +362,12 @@ agw_gem_call_steps(agw_xstream_t *s, agw_gem_rstate_t *st,
     text.kind = AGW_STR_JSON;
     text.escaped = memchr(text.data, '\\', text.len) != NULL;
 
-    if (agw_gem_text_step(s, AGW_STEP_DELTA, index, &text) != 0) {
+    if (agw_stream_text_step(s, AGW_STEP_DELTA, index, &text) != 0) {
         return -1;
     }
 
     if (agw_str_set(&p->m.signature)
-        && agw_gem_text_step(s, AGW_STEP_SIGNATURE, index, &p->m.signature)
+        && agw_stream_text_step(s, AGW_STEP_SIGNATURE, index, &p->m.signature)
            != 0)
     {
         return -1;
@@ -534,7 +519,8 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
                 return -1;
             }
             if (p->m.text.len > 0
-                && agw_gem_text_step(s, AGW_STEP_DELTA, st->open, &p->m.text)
+                && agw_stream_text_step(s, AGW_STEP_DELTA, st->open,
+                                        &p->m.text)
                    != 0)
             {
                 return -1;
@@ -551,7 +537,7 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         }
 
         if (agw_str_set(&p->m.signature)
-            && agw_gem_text_step(s, AGW_STEP_SIGNATURE, st->open,
+            && agw_stream_text_step(s, AGW_STEP_SIGNATURE, st->open,
                                  &p->m.signature) != 0)
         {
             return -1;

@@ -313,26 +313,6 @@ agw_oai_read_error(const char *body, size_t len, agw_error_t *err)
 }
 
 
-/*
- * Type names as OpenAI sends them: invalid_request_error for 400, 401
- * (invalid_api_key) and 404 (model_not_found); rate_limit_error for 429;
- * server_error for 5xx.
- */
-const char *
-agw_oai_error_type(agw_err_class_t cls)
-{
-    switch (cls) {
-    case AGW_ERR_RATE_LIMIT:   return "rate_limit_error";
-    case AGW_ERR_PERMISSION:   return "permission_error";
-    case AGW_ERR_OVERLOADED:   return "service_unavailable_error";
-    case AGW_ERR_SERVER:
-    case AGW_ERR_BAD_GATEWAY:
-    case AGW_ERR_TIMEOUT:      return "server_error";
-    default:                   return "invalid_request_error";
-    }
-}
-
-
 const char *
 agw_oai_error_code(const agw_error_t *err)
 {
@@ -357,7 +337,7 @@ agw_oai_write_error_object(agw_jw_t *w, const agw_error_t *err)
     const char  *code, *type;
 
     code = agw_oai_error_code(err);
-    type = agw_oai_error_type(err->cls);
+    type = agw_error_openai_type(err->cls);
 
     agw_jw_object(w);
     agw_jw_key(w, "error");

@@ -215,7 +215,6 @@ agw_finish_t agw_oai_finish_of(const agw_str_t *s);
 const char *agw_oai_finish_name(agw_finish_t f);
 
 /* error bodies */
-const char *agw_oai_error_type(agw_err_class_t cls);
 const char *agw_oai_error_code(const agw_error_t *err);
 void agw_oai_write_error_object(agw_jw_t *w, const agw_error_t *err);
 

@@ -36,22 +36,6 @@ static const agw_oai_effort_t  agw_oai_efforts[] = {
 };
 
 
-static void
-agw_oai_request_init(agw_request_t *req)
-{
-    memset(req, 0, sizeof(agw_request_t));
-
-    req->parallel_tools = -1;
-    req->store = -1;
-    req->max_tokens = -1;
-    req->n = -1;
-    req->format_strict = -1;
-    req->thinking_budget = -1;
-    req->thinking = -1;
-    req->include_thoughts = -1;
-}
-
-
 /* A number (kept as its text), or null (unset). */
 static int
 agw_oai_read_number(agw_oai_rctx_t *c, agw_jr_t *r, const char *field,
@@ -853,7 +837,7 @@ agw_oai_read_request(const char *body, size_t len, agw_arena_t *a,
     agw_str_t       key;
     agw_oai_rctx_t  c;
 
-    agw_oai_request_init(req);
+    agw_request_init(req);
 
     c.arena = a;
     c.err = err;

@@ -35,12 +35,54 @@ agw_oai_read_count_field(agw_oai_rctx_t *c, agw_jr_t *r, int64_t *v)
 }
 
 
-/* {"cached_tokens", "cache_write_tokens"} or {"reasoning_tokens"} */
+/* Which usage object a member stands in: the top one, or one of its two
+ * details objects; the three read alike and differ only in their keys. */
+typedef enum {
+    AGW_OAI_USAGE_TOP = 0,
+    AGW_OAI_USAGE_PROMPT,
+    AGW_OAI_USAGE_COMPLETION
+} agw_oai_usage_at_t;
+
+
+/* The count a member of that object holds, or NULL for one not kept. */
+static int64_t *
+agw_oai_usage_count(agw_usage_t *u, agw_oai_usage_at_t at,
+    const agw_str_t *key)
+{
+    switch (at) {
+
+    case AGW_OAI_USAGE_TOP:
+        if (agw_oai_is(key, "prompt_tokens")) {
+            return &u->input;
+        }
+        if (agw_oai_is(key, "completion_tokens")) {
+            return &u->output;
+        }
+        return NULL;
+
+    case AGW_OAI_USAGE_PROMPT:
+        if (agw_oai_is(key, "cached_tokens")) {
+            return &u->cache_read;
+        }
+        if (agw_oai_is(key, "cache_write_tokens")) {
+            return &u->cache_write;
+        }
+        return NULL;
+
+    default: /* AGW_OAI_USAGE_COMPLETION */
+        return agw_oai_is(key, "reasoning_tokens") ? &u->reasoning : NULL;
+    }
+}
+
+
+/* A usage object, or one of its details: null or a shape we do not know
+ * is no usage. */
 static int
-agw_oai_read_details(agw_oai_rctx_t *c, agw_jr_t *r, agw_usage_t *u,
-    int prompt)
+agw_oai_read_usage_object(agw_oai_rctx_t *c, agw_jr_t *r, agw_usage_t *u,
+    agw_oai_usage_at_t at)
 {
     int        rc;
+    int64_t   *v;
     agw_str_t  key;
 
     if (agw_jr_peek(r) != AGW_JR_OBJECT) {
@@ -53,12 +95,22 @@ agw_oai_read_details(agw_oai_rctx_t *c, agw_jr_t *r, agw_usage_t *u,
     }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (prompt && agw_oai_is(&key, "cached_tokens")) {
-            rc = agw_oai_read_count_field(c, r, &u->cache_read);
-        } else if (prompt && agw_oai_is(&key, "cache_write_tokens")) {
-            rc = agw_oai_read_count_field(c, r, &u->cache_write);
-        } else if (!prompt && agw_oai_is(&key, "reasoning_tokens")) {
-            rc = agw_oai_read_count_field(c, r, &u->reasoning);
+        v = agw_oai_usage_count(u, at, &key);
+
+        if (v != NULL) {
+            rc = agw_oai_read_count_field(c, r, v);
+
+        } else if (at == AGW_OAI_USAGE_TOP
+                   && agw_oai_is(&key, "prompt_tokens_details"))
+        {
+            rc = agw_oai_read_usage_object(c, r, u, AGW_OAI_USAGE_PROMPT);
+
+        } else if (at == AGW_OAI_USAGE_TOP
+                   && agw_oai_is(&key, "completion_tokens_details"))
+        {
+            rc = agw_oai_read_usage_object(c, r, u,
+                                           AGW_OAI_USAGE_COMPLETION);
+
         } else {
             rc = agw_jr_value(r, NULL);
             if (rc != 0) {
@@ -78,41 +130,7 @@ agw_oai_read_details(agw_oai_rctx_t *c, agw_jr_t *r, agw_usage_t *u,
 int
 agw_oai_read_usage(agw_oai_rctx_t *c, agw_jr_t *r, agw_usage_t *u)
 {
-    int        rc;
-    agw_str_t  key;
-
-    if (agw_jr_peek(r) != AGW_JR_OBJECT) {
-        /* null, or a shape we do not know: no usage */
-        rc = agw_jr_value(r, NULL);
-        return rc == 0 ? 0 : agw_oai_fail(c, r, "usage", rc);
-    }
-
-    if (agw_jr_object(r) != 0) {
-        return agw_oai_fail(c, r, "usage", -1);
-    }
-
-    while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_oai_is(&key, "prompt_tokens")) {
-            rc = agw_oai_read_count_field(c, r, &u->input);
-        } else if (agw_oai_is(&key, "completion_tokens")) {
-            rc = agw_oai_read_count_field(c, r, &u->output);
-        } else if (agw_oai_is(&key, "prompt_tokens_details")) {
-            rc = agw_oai_read_details(c, r, u, 1);
-        } else if (agw_oai_is(&key, "completion_tokens_details")) {
-            rc = agw_oai_read_details(c, r, u, 0);
-        } else {
-            rc = agw_jr_value(r, NULL);
-            if (rc != 0) {
-                rc = agw_oai_fail(c, r, "usage", rc);
-            }
-        }
-
-        if (rc != 0) {
-            return -1;
-        }
-    }
-
-    return rc == 0 ? 0 : agw_oai_fail(c, r, "usage", rc);
+    return agw_oai_read_usage_object(c, r, u, AGW_OAI_USAGE_TOP);
 }
 
 

@@ -11,26 +11,6 @@
 #include "rsp_int.h"
 
 
-/*
- * OpenAI's error type of a class, as its whole error bodies say it (the
- * Chat dialect's codec writes those): invalid_request_error for 400, 401
- * and 404 too.
- */
-static const char *
-agw_rsp_error_type(agw_err_class_t cls)
-{
-    switch (cls) {
-    case AGW_ERR_RATE_LIMIT:      return "rate_limit_error";
-    case AGW_ERR_PERMISSION:      return "permission_error";
-    case AGW_ERR_OVERLOADED:      return "service_unavailable_error";
-    case AGW_ERR_SERVER:
-    case AGW_ERR_BAD_GATEWAY:
-    case AGW_ERR_TIMEOUT:         return "server_error";
-    default:                      return "invalid_request_error";
-    }
-}
-
-
 /* The class an OpenAI error code or type names; NONE when none. */
 static agw_err_class_t
 agw_rsp_class_of(const agw_str_t *s)
@@ -220,7 +200,7 @@ agw_rsp_error_members(agw_jw_t *w, const agw_error_t *err, int type)
     const char  *name;
 
     if (type) {
-        name = agw_rsp_error_type(err->cls);
+        name = agw_error_openai_type(err->cls);
         agw_jw_key(w, "type");
         agw_jw_bytes(w, name, strlen(name));
     }

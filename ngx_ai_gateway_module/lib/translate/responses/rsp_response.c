@@ -167,12 +167,58 @@ agw_rsp_count(agw_jr_t *r, int64_t *v)
 }
 
 
-/* A usage's details object: the input's (cached, cache writes) or the
- * output's (reasoning). */
+/* Which usage object a member stands in: the top one, or one of its two
+ * details objects; the three read alike and differ only in their keys. */
+typedef enum {
+    AGW_RSP_USAGE_TOP = 0,
+    AGW_RSP_USAGE_INPUT,
+    AGW_RSP_USAGE_OUTPUT
+} agw_rsp_usage_at_t;
+
+
+/* The count a member of that object holds, or NULL for one not kept; the
+ * Chat Completions names too, as the passthrough read them. */
+static int64_t *
+agw_rsp_usage_count(agw_usage_t *u, agw_rsp_usage_at_t at,
+    const agw_str_t *key)
+{
+    switch (at) {
+
+    case AGW_RSP_USAGE_TOP:
+        if (agw_str_is(key, "input_tokens")
+            || agw_str_is(key, "prompt_tokens"))
+        {
+            return &u->input;
+        }
+        if (agw_str_is(key, "output_tokens")
+            || agw_str_is(key, "completion_tokens"))
+        {
+            return &u->output;
+        }
+        return NULL;
+
+    case AGW_RSP_USAGE_INPUT:
+        if (agw_str_is(key, "cached_tokens")) {
+            return &u->cache_read;
+        }
+        if (agw_str_is(key, "cache_write_tokens")) {
+            return &u->cache_write;
+        }
+        return NULL;
+
+    default: /* AGW_RSP_USAGE_OUTPUT */
+        return agw_str_is(key, "reasoning_tokens") ? &u->reasoning : NULL;
+    }
+}
+
+
+/* A usage object or one of its details objects (or null) into u. */
 static int
-agw_rsp_details(agw_jr_t *r, agw_usage_t *u, int input)
+agw_rsp_read_usage_object(agw_jr_t *r, agw_usage_t *u,
+    agw_rsp_usage_at_t at)
 {
     int        rc;
+    int64_t   *v;
     agw_str_t  key;
 
     if (agw_jr_peek(r) != AGW_JR_OBJECT) {
@@ -184,12 +230,23 @@ agw_rsp_details(agw_jr_t *r, agw_usage_t *u, int input)
     }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (input && agw_str_is(&key, "cached_tokens")) {
-            rc = agw_rsp_count(r, &u->cache_read);
-        } else if (input && agw_str_is(&key, "cache_write_tokens")) {
-            rc = agw_rsp_count(r, &u->cache_write);
-        } else if (!input && agw_str_is(&key, "reasoning_tokens")) {
-            rc = agw_rsp_count(r, &u->reasoning);
+        v = agw_rsp_usage_count(u, at, &key);
+
+        if (v != NULL) {
+            rc = agw_rsp_count(r, v);
+
+        } else if (at == AGW_RSP_USAGE_TOP
+                   && (agw_str_is(&key, "input_tokens_details")
+                       || agw_str_is(&key, "prompt_tokens_details")))
+        {
+            rc = agw_rsp_read_usage_object(r, u, AGW_RSP_USAGE_INPUT);
+
+        } else if (at == AGW_RSP_USAGE_TOP
+                   && (agw_str_is(&key, "output_tokens_details")
+                       || agw_str_is(&key, "completion_tokens_details")))
+        {
+            rc = agw_rsp_read_usage_object(r, u, AGW_RSP_USAGE_OUTPUT);
+
         } else {
             rc = agw_jr_value(r, NULL);
         }
@@ -211,49 +268,7 @@ agw_rsp_details(agw_jr_t *r, agw_usage_t *u, int input)
 int
 agw_rsp_read_usage(agw_jr_t *r, agw_usage_t *u)
 {
-    int        rc;
-    agw_str_t  key;
-
-    if (agw_jr_peek(r) != AGW_JR_OBJECT) {
-        return agw_jr_value(r, NULL);
-    }
-
-    if (agw_jr_object(r) != 0) {
-        return -1;
-    }
-
-    while ((rc = agw_jr_member(r, &key)) == 1) {
-        /* the Chat Completions names too, as the passthrough read them */
-        if (agw_str_is(&key, "input_tokens")
-            || agw_str_is(&key, "prompt_tokens"))
-        {
-            rc = agw_rsp_count(r, &u->input);
-
-        } else if (agw_str_is(&key, "output_tokens")
-                   || agw_str_is(&key, "completion_tokens"))
-        {
-            rc = agw_rsp_count(r, &u->output);
-
-        } else if (agw_str_is(&key, "input_tokens_details")
-                   || agw_str_is(&key, "prompt_tokens_details"))
-        {
-            rc = agw_rsp_details(r, u, 1);
-
-        } else if (agw_str_is(&key, "output_tokens_details")
-                   || agw_str_is(&key, "completion_tokens_details"))
-        {
-            rc = agw_rsp_details(r, u, 0);
-
-        } else {
-            rc = agw_jr_value(r, NULL);
-        }
-
-        if (rc != 0) {
-            return -1;
-        }
-    }
-
-    return rc;
+    return agw_rsp_read_usage_object(r, u, AGW_RSP_USAGE_TOP);
 }
 
 
