@@ -215,11 +215,13 @@ static ngx_int_t
 ngx_http_ai_gateway_start_stream(ngx_http_request_t *sr,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
-    ngx_int_t           rc;
-    agw_answer_ctx_t    ans;
-    ngx_http_request_t *r;
+    ngx_int_t                        rc;
+    agw_answer_ctx_t                 ans;
+    ngx_http_request_t              *r;
+    ngx_http_ai_gateway_loc_conf_t  *alcf;
 
     r = sr->main;
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ai_gateway_module);
 
     ngx_memzero(&ans, sizeof(agw_answer_ctx_t));
     ans.model = agw_str_bytes((char *) ctx->model.data, ctx->model.len);
@@ -227,6 +229,8 @@ ngx_http_ai_gateway_start_stream(ngx_http_request_t *sr,
     ans.created = ngx_time();
     ans.include_usage = ctx->include_usage;
     ans.provider = ctx->pdialect;
+    /* what a writer keeps to repeat at the end is an answer held whole */
+    ans.max_held = alcf->max_response;
 
     ctx->stream = agw_engine_stream_new(ctx->pdialect, ctx->client, &ans, 0);
     if (ctx->stream == NULL) {

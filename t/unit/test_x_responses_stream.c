@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "tap.h"
+#include "agw_engine.h"
 #include "fixtures.h"
 #include "agw_codec.h"
 #include "responses/rsp_int.h"
@@ -793,6 +794,78 @@ test_rewrite(void)
 }
 
 
+
+/*
+ * The writer keeps the answer to repeat it at the end; past max_held the
+ * client gets the error event, never an ever larger worker.
+ */
+static int
+held_run(size_t max_held, agw_buf_t *out, char *code, size_t code_len)
+{
+    int                 i, rc;
+    agw_buf_t           in = AGW_BUF_INIT;
+    agw_xstream_t      *s;
+    agw_answer_ctx_t    ctx;
+    const agw_error_t  *err;
+
+    agw_buf_append_str(&in, "data: {\"id\":\"c1\",\"object\":"
+        "\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+        "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
+        "\"content\":\"\"},\"finish_reason\":null}]}\n\n");
+
+    for (i = 0; i < 50; i++) {
+        agw_buf_append_str(&in, "data: {\"id\":\"c1\",\"object\":"
+            "\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+            "\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+            "\"twenty characters.. \"},\"finish_reason\":null}]}\n\n");
+    }
+
+    agw_buf_append_str(&in, "data: {\"id\":\"c1\",\"object\":"
+        "\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+        "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":"
+        "\"stop\"}]}\n\ndata: [DONE]\n\n");
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.model = agw_str_bytes("my-model", 8);
+    ctx.created = 1700000000;
+    ctx.max_held = max_held;
+
+    s = agw_engine_stream_new_codecs(&agw_openai_codec, &agw_responses_codec,
+                                     &ctx, 0);
+    (void) agw_engine_stream_feed(s, in.data, in.len, out);
+    rc = agw_engine_stream_finish(s, 1, out);
+
+    err = agw_engine_stream_error(s);
+    snprintf(code, code_len, "%s", err ? err->code : "");
+
+    agw_engine_stream_free(s);
+    agw_buf_free(&in);
+    return rc;
+}
+
+
+static void
+test_held_bound(void)
+{
+    int        rc;
+    char       code[64];
+    agw_buf_t  out = AGW_BUF_INIT;
+
+    rc = held_run(0, &out, code, sizeof(code));
+    ok(rc == 0 && strstr(out.data, "response.completed") != NULL,
+       "a 1 KB answer ends cleanly under the default bound");
+
+    out.len = 0;
+    rc = held_run(300, &out, code, sizeof(code));
+    ok(rc == 1 && strcmp(code, "answer_too_large") == 0
+       && strstr(out.data, "event: error") != NULL
+       && strstr(out.data, "response.completed") == NULL,
+       "past max_held the writer stops: the client gets the error event "
+       "(%d, %s)", rc, code);
+
+    agw_buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -802,6 +875,7 @@ main(void)
     golden("openai-responses/stream-error-insufficient-quota.chunks.sse",
            "stream-error-insufficient-quota");
     test_other_provider();
+    test_held_bound();
     test_reader();
     test_rewrite();
 

@@ -54,6 +54,9 @@ typedef struct {
     int64_t     created;            /* Unix time when the answer has none */
     int         include_usage;      /* OpenAI client asked for usage */
     agw_dialect_t  provider;        /* where the answer came from */
+    size_t      max_held;           /* the most of a streamed answer a
+                                       writer may keep to repeat at its end
+                                       (the Responses API does); 0: 64 MiB */
 } agw_answer_ctx_t;
 
 

@@ -82,6 +82,9 @@ typedef struct {
     agw_buf_t      scratch;
 } agw_rsp_wstate_t;
 
+/* What a stream writer keeps of an answer by default (agw_answer_ctx_t). */
+#define AGW_RSP_HELD_MAX  ((size_t) 64 << 20)
+
 /* The stream reader's state (rsp_stream.c, rsp_rewrite.c). */
 typedef struct {
     uint32_t       index;       /* the next block index */

@@ -649,6 +649,36 @@ agw_rsp_block_stop(agw_xstream_t *s, agw_rsp_wstate_t *ws)
 }
 
 
+/*
+ * The Responses API repeats the whole answer at its end (each item's
+ * .done event, and response.completed): the writer keeps what it sent,
+ * and so holds a stream's answer whole.  Bounded as a whole answer is
+ * (ai_gateway_max_response_size): past it the client gets the error event
+ * instead of an ever larger worker.
+ */
+static int
+agw_rsp_held_too_much(agw_xstream_t *s, agw_rsp_wstate_t *ws)
+{
+    size_t        max;
+    agw_error_t  *err;
+
+    max = s->opts.max_held ? s->opts.max_held : AGW_RSP_HELD_MAX;
+
+    if (ws->text.len + ws->parts.len + ws->items.len + ws->call.len <= max) {
+        return 0;
+    }
+
+    err = agw_stream_error_slot(s);
+    if (err != NULL) {
+        agw_error_set(err, AGW_ERR_BAD_GATEWAY, 0, "answer_too_large",
+                      "the answer is larger than the gateway holds for a "
+                      "Responses client (%zu bytes)", max);
+    }
+
+    return 1;
+}
+
+
 int
 agw_rsp_write_step(agw_xstream_t *s, const agw_step_t *step)
 {
@@ -717,6 +747,10 @@ agw_rsp_write_step(agw_xstream_t *s, const agw_step_t *step)
         /* signatures: no Responses field for another provider's; usage:
          * the driver merges it into s->usage for the end */
         break;
+    }
+
+    if (agw_rsp_held_too_much(s, ws)) {
+        return -1;
     }
 
     return (ws->failed || s->w.failed) ? -1 : 0;
