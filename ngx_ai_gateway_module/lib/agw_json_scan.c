@@ -81,87 +81,23 @@ agw_json_unicode_escape(const char *p, const char *end, unsigned *cp)
 }
 
 
-/*
- * A string, at its opening quote.  Like jansson: no raw control bytes,
- * valid UTF-8 (no overlong forms, no surrogates), valid escapes, \u
- * surrogates in pairs, no \u0000.  *escaped tells whether any backslash.
- */
+/* A string, at its opening quote (agw_json_string_scan's rules); on an
+ * error s->p is left at the offending byte. */
 static int
 agw_scan_string(agw_scan_t *s, int *escaped)
 {
-    size_t          n;
-    unsigned        u;
-    unsigned char   c;
-    const char     *p, *end;
+    const char  *q, *at;
 
-    /* locals, not s->p: the plain-byte loop is the scanner's hot spot and
-     * must keep its pointer in a register */
-    p = s->p + 1;
-    end = s->end;
     *escaped = 0;
 
-    while (p < end) {
-        p += agw_json_plain_run(p, (size_t) (end - p));
-
-        if (p == end) {
-            break;
-        }
-
-        c = (unsigned char) *p;
-
-        if (c == '"') {
-            s->p = p + 1;
-            return 0;
-        }
-
-        if (c == '\\') {
-            *escaped = 1;
-
-            if (end - p < 2) {
-                break;
-            }
-
-            switch (p[1]) {
-            case '"': case '\\': case '/': case 'b': case 'f': case 'n':
-            case 'r': case 't':
-                p += 2;
-                continue;
-
-            case 'u':
-                n = agw_json_unicode_escape(p, end, &u);
-                if (n == 0) {
-                    s->p = p;
-                    return -1;
-                }
-
-                p += n;
-                continue;
-
-            default:
-                s->p = p;
-                return -1;
-            }
-        }
-
-        if (c < 0x20) {
-            break;
-        }
-
-        if (c < 0x80) {
-            p++;
-            continue;
-        }
-
-        n = agw_json_utf8_len(p, (size_t) (end - p));
-        if (n == 0) {
-            break;
-        }
-
-        p += n;
+    q = agw_json_string_scan(s->p, s->end, escaped, &at);
+    if (q == NULL) {
+        s->p = at;
+        return -1;
     }
 
-    s->p = p;
-    return -1;
+    s->p = q;
+    return 0;
 }
 
 

@@ -174,6 +174,26 @@ agw_json_swar_eq(uint64_t v, unsigned char c)
 }
 #endif
 
+#ifdef AGW_JSON_SSE2
+/*
+ * A bit for each of the 16 bytes at p that does not stand for itself in
+ * a JSON string.  Compared as signed bytes, both the control bytes and
+ * the bytes from 0x80 up are below ' ', so one compare finds both.
+ */
+static inline unsigned
+agw_json_sse2_special(const char *p)
+{
+    __m128i  v;
+
+    v = _mm_loadu_si128((const __m128i *) p);
+
+    return (unsigned) _mm_movemask_epi8(
+        _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(' ')),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))));
+}
+#endif
+
 /*
  * How many bytes at p stand for themselves inside a JSON string: printable
  * ASCII but '"' and '\\' (control bytes are invalid, non-ASCII bytes need
@@ -185,9 +205,8 @@ agw_json_swar_eq(uint64_t v, unsigned char c)
  * benchmark's agent request) and the first block decides.  SSE2 (every
  * x86-64 has it) tests 16 bytes a round: 15% faster than words of eight
  * there; rounds of 32 bytes were slower, as most runs end in
- * the first block.  Compared as signed bytes, both the control bytes and
- * the bytes from 0x80 up are below ' ', so one compare finds both.  The
- * eight-byte words finish what is left, and are the whole loop elsewhere.
+ * the first block.  The eight-byte words finish what is left, and are the
+ * whole loop elsewhere.
  */
 static inline size_t
 agw_json_plain_run(const char *p, size_t n)
@@ -195,26 +214,17 @@ agw_json_plain_run(const char *p, size_t n)
     size_t         i = 0;
     unsigned char  c;
 #ifdef AGW_JSON_SSE2
-    __m128i        a, q, bs, sp;
-    unsigned       ma;
+    unsigned       m;
 #endif
 #ifdef AGW_JSON_SWAR
     uint64_t       v, hit;
 #endif
 
 #ifdef AGW_JSON_SSE2
-    q = _mm_set1_epi8('"');
-    bs = _mm_set1_epi8('\\');
-    sp = _mm_set1_epi8(' ');
-
     for ( /* void */ ; i + 16 <= n; i += 16) {
-        a = _mm_loadu_si128((const __m128i *) (p + i));
-        ma = (unsigned) _mm_movemask_epi8(
-                 _mm_or_si128(_mm_cmplt_epi8(a, sp),
-                              _mm_or_si128(_mm_cmpeq_epi8(a, q),
-                                           _mm_cmpeq_epi8(a, bs))));
-        if (ma != 0) {
-            return i + (size_t) __builtin_ctz(ma);
+        m = agw_json_sse2_special(p + i);
+        if (m != 0) {
+            return i + (size_t) __builtin_ctz(m);
         }
     }
 #endif
@@ -241,6 +251,131 @@ agw_json_plain_run(const char *p, size_t n)
 
     return i;
 }
+
+/*
+ * The JSON string whose opening quote is at p: past its closing quote, or
+ * NULL with *at the offending byte (a bad escape's backslash, a control
+ * byte, a bad UTF-8 sequence, or end).  jansson's rules: no raw control
+ * bytes, valid UTF-8, known escapes, \\u surrogates in pairs, no \\u0000.
+ * *escaped is set when the string holds a backslash.  Inline: this loop is
+ * where the scanner and the pull reader spend their time, and it must
+ * keep its pointer in a register.
+ */
+static inline const char *
+agw_json_string_scan(const char *p, const char *end, int *escaped,
+    const char **at)
+{
+    size_t         n;
+    unsigned       u;
+    unsigned char  c;
+#ifdef AGW_JSON_SSE2
+    unsigned       m, k;
+#endif
+
+    p++;
+
+    for ( ;; ) {
+#ifdef AGW_JSON_SSE2
+        /*
+         * A block's special bytes one after another from one load: the
+         * two-byte escapes (\\n, \\", \\\\: most of them in real text) are
+         * stepped over here, and only the rest goes to the byte by byte
+         * part below.  Loading again after every escape took nearly
+         * twice as long on an agent's request (docs/json.md).
+         */
+        while (end - p >= 16) {
+            m = agw_json_sse2_special(p);
+
+            while (m != 0) {
+                k = (unsigned) __builtin_ctz(m);
+
+                if (p[k] == '"') {
+                    return p + k + 1;
+                }
+
+                if (p[k] != '\\' || k == 15) {
+                    p += k;
+                    goto special;
+                }
+
+                switch (p[k + 1]) {
+                case '"': case '\\': case '/': case 'b': case 'f': case 'n':
+                case 'r': case 't':
+                    *escaped = 1;
+                    m &= ~0u << (k + 2);
+                    continue;
+
+                default:
+                    p += k;
+                    goto special;
+                }
+            }
+
+            p += 16;
+        }
+#endif
+
+        p += agw_json_plain_run(p, (size_t) (end - p));
+
+#ifdef AGW_JSON_SSE2
+    special:
+#endif
+
+        if (p >= end) {
+            break;
+        }
+
+        c = (unsigned char) *p;
+
+        if (c == '"') {
+            return p + 1;
+        }
+
+        if (c == '\\') {
+            *escaped = 1;
+
+            if (end - p < 2) {
+                break;
+            }
+
+            switch (p[1]) {
+            case '"': case '\\': case '/': case 'b': case 'f': case 'n':
+            case 'r': case 't':
+                p += 2;
+                continue;
+
+            case 'u':
+                n = agw_json_unicode_escape(p, end, &u);
+                if (n == 0) {
+                    break;
+                }
+
+                p += n;
+                continue;
+
+            default:
+                break;
+            }
+
+            break;
+        }
+
+        if (c < 0x80) {
+            break;                      /* a control byte */
+        }
+
+        n = agw_json_utf8_len(p, (size_t) (end - p));
+        if (n == 0) {
+            break;
+        }
+
+        p += n;
+    }
+
+    *at = p;
+    return NULL;
+}
+
 
 /* A JSON integer value (no fraction or exponent) into *v; 0 or -1. */
 int agw_json_member_int(const agw_json_member_t *m, int64_t *v);

@@ -1,5 +1,6 @@
 # The benchmark scripts still run: scripts/bench-translate --smoke times
-# every case once, scripts/bench with BENCH_SMOKE=1 sends one request of
+# every case once (and scripts/bench-json --smoke the JSON cases),
+# scripts/bench with BENCH_SMOKE=1 sends one request of
 # every row through both paths and one short paced stream.  Asserts only
 # that they finish and print well-formed rows (numbers are never checked:
 # no timed asserts); a row the gateway answers with an error is "skipped"
@@ -37,6 +38,11 @@ is(scalar(@agent) / 2, 10,
    'an agent-sized row for each of the 9 pairs and the Responses API')
     or diag $out;
 like($out, qr/^responses <- responses /m, 'the Responses row is there');
+
+$out = `scripts/bench-json --smoke 2>&1`;
+is($?, 0, 'bench-json --smoke exits 0') or diag $out;
+my @json = $out =~ /^\S.*? {2,}[\d.]+ +\d+$/mg;
+is(scalar(@json), 10, 'five JSON rows, with SIMD and without') or diag $out;
 
 my $port = free_ports();
 $out = `BENCH_SMOKE=1 BENCH_PORT=$port BENCH_LATENCY_EVENTS=2 BENCH_LATENCY_REQUESTS=1 scripts/bench 1 1 1 2>&1`;

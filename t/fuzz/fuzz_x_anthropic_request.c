@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "agw_codec.h"
-#include "../unit/x_engine_stub.h"
 #include "agw_json_reader.h"
 
 /* the other dialects' codecs, when their branches are merged */

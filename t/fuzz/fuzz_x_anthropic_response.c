@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "agw_codec.h"
-#include "../unit/x_engine_stub.h"
 #include "agw_json_reader.h"
 
 

@@ -21,7 +21,6 @@
 #include <string.h>
 
 #include "agw_codec.h"
-#include "../unit/x_engine_stub.h"
 #include "agw_sse.h"
 #include "fuzz_util.h"
 

@@ -6,7 +6,9 @@
  * opened in index order, one at a time, deltas to the open block only,
  * none open at the finish); every event the OpenAI writer and the rewrite
  * write is a data line of valid JSON or [DONE]; the steps are the same
- * whatever the split of the bytes.
+ * whatever the split of the bytes; the rewrite's output is the same
+ * whether a chunk repeating the last one's first bytes is walked from
+ * there or whole.
  */
 
 #include <jansson.h>
@@ -115,7 +117,9 @@ run(const agw_codec_t *writer, int rewrite, int include_usage,
     memset(&r, 0, sizeof(r));
     r.s.reader = &agw_openai_codec;
     r.s.writer = writer;
-    r.s.rstate = calloc(1, agw_openai_codec.read_state_size);
+    /* rewrite 2: without a read state, so every chunk is walked whole */
+    r.s.rstate = rewrite == 2 ? NULL
+                              : calloc(1, agw_openai_codec.read_state_size);
     r.s.wstate = wstate;
     r.s.arena = &r.arena;
     r.s.opts.model = (agw_str_t) agw_str_lit("fuzz-model");
@@ -141,8 +145,10 @@ run(const agw_codec_t *writer, int rewrite, int include_usage,
         }
     }
 
-    agw_openai_codec.free_read_state(r.s.rstate);
-    free(r.s.rstate);
+    if (r.s.rstate != NULL) {
+        agw_openai_codec.free_read_state(r.s.rstate);
+        free(r.s.rstate);
+    }
     free(r.s.error);
     agw_sse_free(&sse);
     agw_arena_free(&r.arena);
@@ -238,6 +244,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     run(&agw_openai_codec, 1, include_usage, data, size, seed, NULL, &out);
     check_out(&out, data, size);
 
+    /* a chunk walked from the last one's first bytes is rewritten as
+     * when walked whole */
+    memset(&c1, 0, sizeof(c1));
+    run(&agw_openai_codec, 2, include_usage, data, size, seed, NULL,
+        &c1.log);
+    if (out.len != c1.log.len
+        || (out.len && memcmp(out.data, c1.log.data, out.len) != 0))
+    {
+        fuzz_differ("the rewrite differs when chunks are walked whole",
+                    &out, &c1.log);
+    }
+
+    agw_buf_free(&c1.log);
     agw_buf_free(&out);
     return 0;
 }

@@ -1,37 +1,13 @@
 /*
  * libFuzzer target: a Responses API provider stream through the engine's
- * codec (translate/responses/rsp_stream.c, rsp_rewrite.c): read into
- * steps and written for a Responses client, and rewritten for one.  Every
+ * driver and codec (translate/responses/rsp_stream.c, rsp_rewrite.c):
+ * read into steps and written for a Responses client, and rewritten.  Every
  * event written must be JSON, named as its type, and numbered in
  * sequence from 0.
  */
 
+#include "agw_engine.h"
 #include "fuzz_x_responses.h"
-
-
-typedef struct {
-    agw_xstream_t  s;
-    agw_arena_t    arena;
-    int            rewrite;
-} fuzz_x_run_t;
-
-
-static int
-fuzz_x_event(void *ud, const agw_sse_event_t *ev)
-{
-    int            rc;
-    fuzz_x_run_t  *x = ud;
-
-    if (x->s.provider_done || (x->s.error != NULL && !x->rewrite)) {
-        return 0;
-    }
-
-    rc = x->rewrite ? agw_responses_codec.rewrite_event(&x->s, ev)
-                    : agw_responses_codec.read_event(&x->s, ev);
-    agw_arena_free(&x->arena);
-
-    return rc != 0;
-}
 
 
 typedef struct {
@@ -63,42 +39,38 @@ fuzz_x_check(void *ud, const agw_sse_event_t *ev)
 }
 
 
+/*
+ * The input through the engine's stream driver, whole: read into steps
+ * and written for a Responses client (the codec's rewrite hidden from
+ * the engine), or rewritten.
+ */
 static void
 fuzz_x_run(const uint8_t *data, size_t size, int rewrite)
 {
-    fuzz_x_run_t      x;
-    agw_sse_parser_t  p;
-    agw_buf_t         out = AGW_BUF_INIT;
-    agw_error_t       err;
-    fuzz_x_check_t    c;
+    agw_codec_t        form;
+    agw_xstream_t     *s;
+    agw_sse_parser_t   p;
+    agw_buf_t          out = AGW_BUF_INIT;
+    agw_answer_ctx_t   ctx;
+    fuzz_x_check_t     c;
 
-    memset(&x, 0, sizeof(x));
-    x.rewrite = rewrite;
-    x.s.reader = &agw_responses_codec;
-    x.s.writer = &agw_responses_codec;
-    x.s.rstate = calloc(1, agw_responses_codec.read_state_size);
-    x.s.wstate = calloc(1, agw_responses_codec.write_state_size);
-    agw_arena_init(&x.arena, NULL, 0, 1 << 24);
-    x.s.arena = &x.arena;
-    agw_jw_init(&x.s.w, &out);
-    x.s.opts.model = agw_str_bytes("m", 1);
-    agw_usage_init(&x.s.usage);
+    form = agw_responses_codec;
 
-    agw_sse_init(&p, 0);
-    agw_sse_feed(&p, (const char *) data, size, fuzz_x_event, &x);
-    agw_sse_free(&p);
-
-    if (x.s.error != NULL) {
-        agw_responses_codec.write_stream_error(&x.s, x.s.error);
-
-    } else if (x.s.provider_done) {
-        agw_responses_codec.write_end(&x.s);
-
-    } else {
-        memset(&err, 0, sizeof(err));
-        agw_error_set(&err, AGW_ERR_BAD_GATEWAY, 0, "stream_truncated", "cut");
-        agw_responses_codec.write_stream_error(&x.s, &err);
+    if (!rewrite) {
+        form.rewrite_event = NULL;
     }
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.model = agw_str_bytes("m", 1);
+
+    s = agw_engine_stream_new_codecs(rewrite ? &agw_responses_codec : &form,
+                                     &agw_responses_codec, &ctx, 0);
+    if (s == NULL) {
+        return;
+    }
+
+    (void) agw_engine_stream_feed(s, (const char *) data, size, &out);
+    (void) agw_engine_stream_finish(s, 1, &out);
 
     /* what the gateway wrote (a rewrite passes the provider's own) */
     if (!rewrite) {
@@ -113,11 +85,7 @@ fuzz_x_run(const uint8_t *data, size_t size, int rewrite)
         agw_sse_free(&p);
     }
 
-    agw_responses_codec.free_read_state(x.s.rstate);
-    agw_responses_codec.free_write_state(x.s.wstate);
-    free(x.s.rstate);
-    free(x.s.wstate);
-    agw_arena_free(&x.arena);
+    agw_engine_stream_free(s);
     agw_buf_free(&out);
 }
 

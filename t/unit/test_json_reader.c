@@ -182,7 +182,8 @@ test_grammar(void)
         static const char  *stops[] = {
             "\\\"", "\\\\", "\\n", "\\u00e9", "\x01", "\x1f", " ", "\x7f",
             "\x80", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xff",
-            "\xc3", "\"", NULL
+            "\xc3", "\"", "\\n\\\"", "\\\\\\u00e9", "\\t\x01", "\\r\\x",
+            "\\/\xc3\xa9\\b", "\\f\\u12", "\\\\\\ud83d\\ude00\\n", NULL
         };
         char  text[128];
         int   n;

@@ -192,6 +192,13 @@ test_escape(void)
                      "\\ufffd\""),
        "bytes that are not UTF-8 become U+FFFD each: the output is JSON");
 
+    /* nothing to escape, into a buffer that has nothing yet */
+    agw_buf_free(&b);
+    agw_jw_init(&w, &b);
+    agw_jw_escape(&w, "", 0);
+    ok(!w.failed && b.len == 0, "an empty string escaped into an empty "
+       "buffer");
+
     agw_buf_free(&b);
 }
 

@@ -8,9 +8,10 @@
  * known_difference() with its reason (docs/translation-anthropic.md).
  */
 
+#include <dirent.h>
+
 #include "x_anthropic.h"
 #include "fixtures.h"
-#include "agw_sse.h"
 #include "agw_translate.h"
 
 /* the other dialects' codecs, when their branch is merged */
@@ -41,46 +42,50 @@ static const char  *dir_of[] = {
 
 
 /* Fixtures of a dialect whose names start with prefix and end with
- * suffix, one at a time: the next name into name, 0 at the end. */
+ * suffix, in name order, one at a time: the next name into name, 0 at
+ * the end. */
 static int
 next_fixture(agw_dialect_t d, const char *prefix, const char *suffix,
     size_t *i, char *name, size_t size)
 {
-    FILE        *p;
-    char         cmd[256], line[256];
-    size_t       n;
+    int              n, k, found;
+    char             dir[256];
+    size_t           seen, nl, pl, sl;
+    struct dirent  **list;
 
-    snprintf(cmd, sizeof(cmd), "ls t/fixtures/%s", dir_of[d]);
-    p = popen(cmd, "r");
-    if (p == NULL) {
+    snprintf(dir, sizeof(dir), "t/fixtures/%s", dir_of[d]);
+
+    n = scandir(dir, &list, NULL, alphasort);
+    if (n < 0) {
         return 0;
     }
 
-    for (n = 0; fgets(line, sizeof(line), p) != NULL; ) {
-        line[strcspn(line, "\n")] = '\0';
-        if (strncmp(line, prefix, strlen(prefix)) != 0
-            || strlen(line) < strlen(suffix)
-            || strcmp(line + strlen(line) - strlen(suffix), suffix) != 0)
+    pl = strlen(prefix);
+    sl = strlen(suffix);
+    found = 0;
+
+    for (k = 0, seen = 0; k < n; k++) {
+        nl = strlen(list[k]->d_name);
+
+        if (!found && nl >= pl + sl
+            && strncmp(list[k]->d_name, prefix, pl) == 0
+            && strcmp(list[k]->d_name + nl - sl, suffix) == 0
+            && seen++ == *i)
         {
-            continue;
-        }
-        if (n++ == *i) {
-            snprintf(name, size, "%s/%s", dir_of[d], line);
+            snprintf(name, size, "%s/%s", dir_of[d], list[k]->d_name);
             (*i)++;
-            pclose(p);
-            return 1;
+            found = 1;
         }
+
+        free(list[k]);
     }
 
-    pclose(p);
-    return 0;
+    free(list);
+
+    return found;
 }
 
 
-/*
- * Where the engine is meant to differ from the old path, the old answer
- * is brought to what the engine says, and why is written here.
- */
 /* OpenAI tool calls' arguments (a JSON text in a string), as compact
  * JSON: the engine passes Anthropic's input on as it came, the old path
  * printed it again; the same JSON either way (Anthropic sends it
@@ -266,6 +271,24 @@ static const struct {
       "'properties':{'file_path':{'type':'string'}},'required':"
       "['file_path']}}],'tool_choice':{'type':'auto'},'metadata':{"
       "'user_id':'user_x'},'temperature':1}" },
+
+    /* the body t/125-claude-code-protocol.t holds: what current Claude
+     * Code sends with its betas */
+    { AGW_DIALECT_ANTHROPIC, "Claude Code's betas: adaptive thinking, "
+      "effort, deferred tools, context management",
+      "{'model':'claude-sonnet-4-5','messages':[{'role':'user','content':[{"
+      "'type':'text','text':'hi','cache_control':{'type':'ephemeral'}}]},"
+      "{'role':'system','content':'mid'}],'system':[{'type':'text','text':"
+      "'x-anthropic-billing-header: cc_version=2.1.332.18b; cc_entrypoint="
+      "sdk-cli;'},{'type':'text','text':'You are a Claude agent.',"
+      "'cache_control':{'type':'ephemeral'}}],'tools':[{'name':'Read',"
+      "'description':'r','input_schema':{'type':'object'}},{'name':'Later',"
+      "'description':'d','input_schema':{'type':'object'},'defer_loading':"
+      "true}],'metadata':{'user_id':'{\\'session_id\\':\\'5b1f\\'}'},"
+      "'max_tokens':32000,'thinking':{'type':'adaptive','display':"
+      "'omitted'},'context_management':{'edits':[{'type':"
+      "'clear_thinking_20251015','keep':'all'}]},'output_config':{'effort':"
+      "'high'},'stream':false}" },
 
     { AGW_DIALECT_ANTHROPIC, "thinking with signatures, stop sequences",
       "{'model':'m','max_tokens':4000,'thinking':{'type':'enabled',"
@@ -500,61 +523,6 @@ diff_answers(agw_dialect_t provider, agw_dialect_t client)
 
 /* A stream's events, each "name \x1f data \x1e", the data as sorted
  * compact JSON when it is JSON. */
-/*
- * A Gemini provider's usage comes in its first chunk after its parts;
- * the Gemini reader gives it with a USAGE step after the first block's
- * start, so message_start says no input yet where the old path had
- * folded the whole chunk first (the final message_delta has it either
- * way).  Compared without message_start's usage until the Gemini reader
- * puts it in its START step.
- */
-static int  drop_start_usage;
-
-
-static int
-collect(void *ud, const agw_sse_event_t *ev)
-{
-    agw_buf_t  *b = ud;
-    json_t     *j;
-    char       *s;
-
-    agw_buf_append(b, ev->event, ev->event_len);
-    agw_buf_append(b, "\x1f", 1);
-
-    j = json_loadb(ev->data, ev->data_len, 0, NULL);
-    if (drop_start_usage && ev->event_len == 13
-        && memcmp(ev->event, "message_start", 13) == 0)
-    {
-        json_object_del(json_object_get(j, "message"), "usage");
-    }
-    s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    if (s != NULL) {
-        agw_buf_append_str(b, s);
-    } else {
-        agw_buf_append(b, ev->data, ev->data_len);
-    }
-    free(s);
-    json_decref(j);
-
-    agw_buf_append(b, "\x1e\n", 2);
-
-    return 0;
-}
-
-
-static void
-events_of(const char *p, size_t len, agw_buf_t *out)
-{
-    agw_sse_parser_t  sse;
-
-    agw_sse_init(&sse, 0);
-    agw_sse_feed(&sse, p, len, collect, out);
-    agw_sse_feed(&sse, "\n\n", 2, collect, out);
-    agw_sse_free(&sse);
-    agw_buf_append(out, "", 1);
-}
-
-
 typedef struct {
     agw_xstream_t   s;
     agw_arena_t     arena;
@@ -595,8 +563,6 @@ diff_streams(agw_dialect_t provider, agw_dialect_t client)
          * one chunk: its own differential tests compare those */
         return;
     }
-
-    drop_start_usage = (provider == AGW_DIALECT_GEMINI);
 
     for (i = 0; next_fixture(provider, "stream-", ".sse", &i, name,
                              sizeof(name)); )
@@ -644,8 +610,19 @@ diff_streams(agw_dialect_t provider, agw_dialect_t client)
             t.s.writer->write_end(&t.s);
         }
 
-        events_of(old.data, old.len, &eo);
-        events_of(new.data, new.len, &en);
+        /*
+         * A Gemini provider's usage comes in its first chunk after its
+         * parts; the Gemini reader gives it with a USAGE step after the
+         * first block's start, so message_start says no input yet where
+         * the old path had folded the whole chunk first (the final
+         * message_delta has it either way).  Compared without
+         * message_start's usage until the Gemini reader puts it in its
+         * START step.
+         */
+        x_events(old.data, old.len, "*", provider == AGW_DIALECT_GEMINI,
+                 &eo);
+        x_events(new.data, new.len, "*", provider == AGW_DIALECT_GEMINI,
+                 &en);
         is_str(en.data, eo.data, name);
 
         if (t.s.writer->free_write_state) {

@@ -198,6 +198,37 @@ test_reader(void)
 }
 
 
+/* Claude Code's adaptive thinking, and disabled thinking: left unset,
+ * each provider's default (the old path's rule). */
+static void
+test_thinking_default(void)
+{
+    size_t          i;
+    agw_arena_t     a;
+    agw_error_t     err;
+    agw_request_t   req;
+    const char     *body;
+
+    static const char  *bodies[] = {
+        "{'messages':[],'thinking':{'type':'adaptive','display':'omitted'},"
+        "'output_config':{'effort':'high'}}",
+        "{'messages':[],'thinking':{'type':'disabled'}}",
+    };
+
+    for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        agw_arena_init(&a, NULL, 0, 0);
+        body = x_q(bodies[i]);
+        ok(agw_anthropic_codec.read_request(body, strlen(body), &a, &req,
+                                            &err) == 0
+           && req.thinking == -1 && req.thinking_budget == -1
+           && req.effort == (i == 0 ? AGW_EFFORT_HIGH : AGW_EFFORT_UNSET),
+           "reader: thinking %s leaves the provider's default",
+           i == 0 ? "adaptive (the effort kept)" : "disabled");
+        agw_arena_free(&a);
+    }
+}
+
+
 static void
 test_refusals(void)
 {
@@ -605,6 +636,7 @@ int
 main(void)
 {
     test_reader();
+    test_thinking_default();
     test_refusals();
     test_writer();
     test_writer_form();

@@ -7,6 +7,7 @@
  */
 
 #include "x_gemini.h"
+#include "gemini/gem_int.h"
 
 
 /* The steps as they reached the writer. */
@@ -632,6 +633,23 @@ check_writer(void)
     agw_buf_free(&x.out);
     xs_forget();
 
+    /* a call whose id came empty (an OpenAI-compatible provider's ""):
+     * no id given to the client, and nothing written out of place */
+    call.id = (agw_str_t) agw_str_lit("");
+    xs_open(&x, AGW_DIALECT_OPENAI);
+    xs_step(&x, AGW_STEP_START, 0, "", NULL);
+    xs_step(&x, AGW_STEP_BLOCK_START, 0, NULL, &call);
+    xs_step(&x, AGW_STEP_DELTA, 0, "{}", NULL);
+    xs_step(&x, AGW_STEP_BLOCK_STOP, 0, NULL, NULL);
+    ok(x.rc == 0 && strstr(x.out.data, "{\"functionCall\":{\"name\":"
+                           "\"get_weather\",\"args\":{}}}") != NULL,
+       "a call with an empty id goes out without one");
+    x.s.provider_done = 1;
+    xg_stream_close(&x);
+    agw_buf_free(&x.out);
+    xs_forget();
+    call.id = (agw_str_t) agw_str_lit("toolu_01");
+
     /* the bound on what is held */
     big = malloc(1024 * 1024 + 1);
     for (i = 0; i < 1024 * 1024; i++) {
@@ -655,6 +673,46 @@ check_writer(void)
 }
 
 
+/* A large call goes through both sides and leaves no large buffer held
+ * for the rest of the stream. */
+static void
+check_memory(void)
+{
+    xs_t               x;
+    size_t             i, n;
+    agw_buf_t          wire = AGW_BUF_INIT;
+    agw_gem_rstate_t  *rs;
+    agw_gem_wstate_t  *ws;
+
+    n = 200 * 1024;
+    agw_buf_append_str(&wire, "data: {\"candidates\":[{\"content\":{\"parts\":"
+                       "[{\"functionCall\":{\"name\":\"w\",\"args\":"
+                       "{\"t\":\"");
+    for (i = 0; i < n; i++) {
+        agw_buf_append(&wire, i % 64 ? "x" : "\\n", i % 64 ? 1 : 2);
+    }
+    agw_buf_append_str(&wire, "\"}}}]}}]}\r\n\r\n");
+
+    xs_open(&x, AGW_DIALECT_GEMINI);
+    xg_stream_feed(&x, wire.data, wire.len);
+
+    rs = x.s.rstate;
+    ws = x.s.wstate;
+    ok(x.rc == 0 && xs_n == 4 && xs_recs[2].type == AGW_STEP_DELTA
+       && strlen(xs_recs[2].text) > n, "a 200 KB call read whole");
+    ok(rs->args.cap <= AGW_GEM_KEEP, "the reader keeps no 200 KB buffer");
+    ok(ws->nheld == 0 && (ws->cap == 0 || ws->held[0].args.cap
+                                          <= AGW_GEM_KEEP),
+       "nor does the writer, once the call went out");
+    ok(x.out.len > n, "the client got the call");
+
+    xg_stream_close(&x);
+    agw_buf_free(&x.out);
+    agw_buf_free(&wire);
+    xs_forget();
+}
+
+
 int
 main(void)
 {
@@ -665,6 +723,7 @@ main(void)
     check_blocks();
     check_reader_errors();
     check_writer();
+    check_memory();
 
     return done_testing();
 }

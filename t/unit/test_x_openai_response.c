@@ -469,16 +469,16 @@ payloads(const char *sse, size_t len)
 
 
 static void
+check_rewrite_bytes(const char *name, const char *in, size_t len,
+    int include_usage);
+
+
+static void
 check_rewrite_stream(const char *name, int include_usage)
 {
     char               *in;
     size_t              len;
-    json_t             *old, *neu;
-    rw_t                r;
-    agw_buf_t           a = AGW_BUF_INIT, b = AGW_BUF_INIT, t = AGW_BUF_INIT;
-    agw_stream_t       *os;
-    agw_sse_parser_t    sse;
-    agw_stream_opts_t   oo;
+    agw_buf_t           t = AGW_BUF_INIT;
 
     if (strstr(name, ".jsonl") != NULL) {
         fixture_jsonl_to_sse(name, "data: [DONE]\n\n", &t);
@@ -487,6 +487,27 @@ check_rewrite_stream(const char *name, int include_usage)
     } else {
         in = fixture_read(name, &len);
     }
+
+    check_rewrite_bytes(name, in, len, include_usage);
+
+    if (t.data == NULL) {
+        free(in);
+    }
+    agw_buf_free(&t);
+}
+
+
+/* Against the old passthrough: the same events, the same usage. */
+static void
+check_rewrite_bytes(const char *name, const char *in, size_t len,
+    int include_usage)
+{
+    json_t             *old, *neu;
+    rw_t                r;
+    agw_buf_t           a = AGW_BUF_INIT, b = AGW_BUF_INIT;
+    agw_stream_t       *os;
+    agw_sse_parser_t    sse;
+    agw_stream_opts_t   oo;
 
     memset(&oo, 0, sizeof(oo));
     oo.model = "client-model";
@@ -498,6 +519,7 @@ check_rewrite_stream(const char *name, int include_usage)
     memset(&r, 0, sizeof(r));
     r.s.reader = OAI;
     r.s.writer = OAI;
+    r.s.rstate = calloc(1, OAI->read_state_size);
     r.s.arena = &r.arena;
     r.s.opts.model = (agw_str_t) agw_str_lit("client-model");
     r.s.opts.include_usage = include_usage;
@@ -523,13 +545,44 @@ check_rewrite_stream(const char *name, int include_usage)
     json_decref(neu);
     agw_stream_free(os);
     agw_sse_free(&sse);
+    OAI->free_read_state(r.s.rstate);
+    free(r.s.rstate);
     free(r.s.error);
+    agw_arena_free(&r.arena);
     agw_buf_free(&a);
     agw_buf_free(&b);
-    if (t.data == NULL) {
-        free(in);
-    }
-    agw_buf_free(&t);
+}
+
+
+/*
+ * Chunks that repeat the last one's first bytes are walked from there:
+ * the model in those bytes is still replaced, a usage member right after
+ * them still cut with its comma, and a chunk whose first bytes differ
+ * walked whole again.
+ */
+static void
+check_rewrite_prefix(void)
+{
+    const char  in[] =
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+            "\"created\":1,\"model\":\"up\",\"choices\":[{\"index\":0,"
+            "\"delta\":{\"content\":\"a\"}}],\"usage\":null}\n\n"
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+            "\"created\":1,\"model\":\"up\",\"choices\":[{\"index\":0,"
+            "\"delta\":{\"content\":\"b\"}}],\"usage\":null}\n\n"
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+            "\"created\":1,\"model\":\"up\",\"usage\":null,\"choices\":"
+            "[{\"index\":0,\"delta\":{\"content\":\"c\"}}]}\n\n"
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+            "\"created\":2,\"model\":\"up\",\"choices\":[{\"index\":0,"
+            "\"delta\":{\"content\":\"d\"}}],\"usage\":null}\n\n"
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+            "\"created\":2,\"model\":\"up\",\"choices\":[],\"usage\":"
+            "{\"prompt_tokens\":3,\"completion_tokens\":4}}\n\n"
+        "data: [DONE]\n\n";
+
+    check_rewrite_bytes("repeated first bytes", in, sizeof(in) - 1, 0);
+    check_rewrite_bytes("repeated first bytes", in, sizeof(in) - 1, 1);
 }
 
 
@@ -592,6 +645,7 @@ main(void)
         "openai-chat/stream-reasoning-usage-azure.chunks.jsonl", 0);
     check_rewrite_stream(
         "openai-chat/stream-reasoning-usage-azure.chunks.jsonl", 1);
+    check_rewrite_prefix();
     check_rewrite_stream_error();
 
     return done_testing();

@@ -1,8 +1,7 @@
 /*
  * test_x_responses.h: what the Responses dialect's engine tests share: a
- * stream driver for two codecs (the engine's own agw_stream_step() takes
- * over when the library has one: these are weak), and SSE output read
- * back as a list of JSON events.
+ * stream run through the engine's driver for two codecs, and SSE output
+ * read back as a list of JSON events.
  */
 
 #ifndef TEST_X_RESPONSES_H
@@ -14,163 +13,72 @@
 #include <jansson.h>
 
 #include "agw_codec.h"
+#include "agw_engine.h"
 #include "agw_sse.h"
 #include "tap.h"
 
 
-static agw_error_t  test_slot;
-
-
-__attribute__((weak)) agw_error_t *
-agw_stream_error_slot(agw_xstream_t *s)
-{
-    if (s->error == NULL) {
-        memset(&test_slot, 0, sizeof(test_slot));
-        s->error = &test_slot;
-    }
-
-    return s->error;
-}
-
-
-__attribute__((weak)) int
-agw_stream_step(agw_xstream_t *s, const agw_step_t *step)
-{
-    agw_error_t  *e;
-
-    if (step->usage != NULL) {
-        agw_usage_merge(&s->usage, step->usage);
-    }
-
-    switch (step->type) {
-    case AGW_STEP_END:
-        s->provider_done = 1;
-        return 0;
-
-    case AGW_STEP_ERROR:
-        e = agw_stream_error_slot(s);
-        *e = *step->error;
-        return 0;
-
-    default:
-        return s->writer->write_step(s, step);
-    }
-}
-
-
-typedef struct {
-    agw_xstream_t   s;
-    agw_arena_t     arena;
-    char            first[4096];
-    int             rewrite;
-    int             rc;
-} test_xs_t;
-
-
-static int
-test_xs_event(void *ud, const agw_sse_event_t *ev)
-{
-    int         rc;
-    test_xs_t  *x = ud;
-
-    /* a rewrite passes what follows the provider's end or error (its
-     * response.failed) as the passthrough always did */
-    if (!x->rewrite && (x->s.provider_done || x->s.error != NULL)) {
-        return 0;
-    }
-
-    rc = x->rewrite ? x->s.reader->rewrite_event(&x->s, ev)
-                    : x->s.reader->read_event(&x->s, ev);
-    agw_arena_free(&x->arena);
-
-    if (rc != 0) {
-        x->rc = rc;
-        return 1;
-    }
-
-    return 0;
-}
-
-
 /*
- * Runs SSE bytes from a provider of codec rd through to a client of codec
- * wr (rewrite: rd's same-dialect rewrite), then the end: the client's SSE
- * into out.  Returns the first non-zero return of a codec, else 0.
+ * Runs SSE bytes from a provider of codec rd through the engine's stream
+ * driver to a client of codec wr, fed whole, then finished: the client's
+ * SSE into out, the usage and the error met.  rewrite: rd's same-dialect
+ * rewrite (the engine takes it for one codec on both sides); else the
+ * stream goes through the form even for one dialect (rd's rewrite hidden
+ * from the engine).  Returns the feed's answer or, if it was 0, the
+ * finish's (0: a whole answer).
  */
 static __attribute__((unused)) int
 test_xs_run(const agw_codec_t *rd, const agw_codec_t *wr, int rewrite,
     const char *model, const char *in, size_t len, agw_buf_t *out,
     agw_usage_t *usage, agw_error_t *err)
 {
-    int               rc;
-    agw_sse_parser_t  p;
-    test_xs_t        *x;
+    int                 rc;
+    agw_codec_t         form;
+    agw_xstream_t      *s;
+    agw_answer_ctx_t    ctx;
+    const agw_error_t  *e;
 
-    x = calloc(1, sizeof(test_xs_t));
-    if (x == NULL) {
+    form = *rd;
+
+    if (!rewrite) {
+        form.rewrite_event = NULL;
+        rd = &form;
+    }
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.model = agw_str_bytes(model, strlen(model));
+    ctx.created = 1700000000;
+    ctx.provider = rd->dialect;
+
+    s = agw_engine_stream_new_codecs(rd, wr, &ctx, 0);
+    if (s == NULL) {
         return -1;
     }
 
-    x->rewrite = rewrite;
-    x->s.reader = rd;
-    x->s.writer = wr;
-    x->s.rstate = calloc(1, rd->read_state_size);
-    x->s.wstate = calloc(1, wr->write_state_size);
-    agw_arena_init(&x->arena, x->first, sizeof(x->first), 0);
-    x->s.arena = &x->arena;
-    agw_jw_init(&x->s.w, out);
-    x->s.opts.model = agw_str_bytes(model, strlen(model));
-    x->s.opts.created = 1700000000;
-    x->s.opts.provider = rd->dialect;
-    agw_usage_init(&x->s.usage);
+    rc = agw_engine_stream_feed(s, in, len, out);
 
-    agw_sse_init(&p, 0);
-    rc = agw_sse_feed(&p, in, len, test_xs_event, x);
-    agw_sse_free(&p);
-
-    if (rc < 0) {
-        x->rc = -1;
-    }
-
-    if (x->s.error != NULL) {
-        *err = *x->s.error;
-        wr->write_stream_error(&x->s, x->s.error);
-
-    } else if (x->s.provider_done) {
-        wr->write_end(&x->s);
-
-    } else if (x->rc == 0) {
-        agw_error_set(err, AGW_ERR_BAD_GATEWAY, 0, "stream_truncated",
-                      "the stream ended before its end");
-        wr->write_stream_error(&x->s, err);
+    if (agw_engine_stream_finish(s, 1, out) != 0 && rc == 0) {
+        rc = 1;
     }
 
     if (usage != NULL) {
-        *usage = x->s.usage;
+        *usage = *agw_engine_stream_usage(s);
     }
 
-    if (rd->free_read_state) {
-        rd->free_read_state(x->s.rstate);
+    e = agw_engine_stream_error(s);
+    if (e != NULL) {
+        *err = *e;
     }
 
-    if (wr->free_write_state) {
-        wr->free_write_state(x->s.wstate);
-    }
-
-    free(x->s.rstate);
-    free(x->s.wstate);
-    agw_arena_free(&x->arena);
-    rc = x->rc;
-    free(x);
-
+    agw_engine_stream_free(s);
     return rc;
 }
 
 
 /*
  * Client SSE bytes back as a JSON array of the events' data, each with
- * "event" set to its "event:" line when it had one; NULL when a data is
- * not JSON.
+ * "event" set to its "event:" line when it had one ("[DONE]" left out);
+ * NULL when a data is not JSON.
  */
 typedef struct {
     json_t  *list;
@@ -183,6 +91,11 @@ test_events_cb(void *ud, const agw_sse_event_t *ev)
 {
     json_t         *j;
     test_events_t  *t = ud;
+
+    /* a Chat Completions stream's end */
+    if (ev->data_len == 6 && memcmp(ev->data, "[DONE]", 6) == 0) {
+        return 0;
+    }
 
     j = json_loadb(ev->data, ev->data_len, 0, NULL);
     if (j == NULL) {

@@ -1,6 +1,6 @@
 /*
  * The Responses dialect beside the others through the engine's codecs:
- * what Codex needs of an Anthropic or a Gemini provider.
+ * what Codex needs of an Anthropic, a Gemini or a chat-only provider.
  *   - A Codex request (reasoning, an assistant text, two parallel calls,
  *     their outputs, a user turn) written for Anthropic and for Gemini
  *     carries every message, call and output, in order.
@@ -9,7 +9,10 @@
  *     numbered in sequence, the items with the provider's text, call ids
  *     and whole arguments, usage at response.completed.
  *   - The captured Responses stream written for an Anthropic client: a
- *     thinking block, a tool_use with the whole arguments, stop tool_use.
+ *     thinking block, a tool_use with the whole arguments, stop tool_use;
+ *     for a chat client: one tool call, its arguments whole.
+ *   - The same with a chat-only OpenAI provider, whose parallel calls'
+ *     fragments interleave.
  */
 
 #include <stdlib.h>
@@ -164,6 +167,28 @@ test_requests(void)
        "call");
 
     json_decref(j);
+
+    j = codex_for(&agw_openai_codec);
+    m = json_object_get(j, "messages");
+
+    ok(j != NULL && json_array_size(m) == 6
+       && is_json(json_array_get(m, 2), "{\"role\":\"assistant\","
+                  "\"content\":\"Running ls.\",\"tool_calls\":["
+                  "{\"id\":\"call_1\",\"type\":\"function\",\"function\":"
+                  "{\"name\":\"shell\",\"arguments\":"
+                  "\"{\\\"command\\\":[\\\"ls\\\"]}\"}},"
+                  "{\"id\":\"call_2\",\"type\":\"function\",\"function\":"
+                  "{\"name\":\"shell\",\"arguments\":"
+                  "\"{\\\"command\\\":[\\\"pwd\\\"]}\"}}]}", "chat turn 2")
+       && is_json(json_array_get(m, 4), "{\"role\":\"tool\","
+                  "\"tool_call_id\":\"call_2\",\"content\":\"/src\"}",
+                  "chat turn 4")
+       && is_json(json_array_get(m, 5), "{\"role\":\"user\","
+                  "\"content\":\"thanks\"}", "chat turn 5"),
+       "codex for a chat-only provider: the calls in one assistant turn, "
+       "an output a tool message each, in order");
+
+    json_decref(j);
 }
 
 
@@ -293,6 +318,24 @@ test_to_responses(void)
                  "{\"denominator\":2,\"numerator\":10}") == 0,
        "Gemini function call for Codex: a function_call, whole args");
     json_decref(ev);
+
+    /* a chat provider interleaving two calls' argument fragments */
+    ev = run("openai-chat/stream-parallel-tool-calls.sse", &agw_openai_codec,
+             &agw_responses_codec, &u);
+    r = json_object_get(last_of(ev, "response.completed"), "response");
+
+    ok(ev && well_formed(ev)
+       && json_array_size(json_object_get(r, "output")) == 2
+       && strcmp(json_string_value(json_object_get(json_array_get(
+                 json_object_get(r, "output"), 0), "arguments")),
+                 "{\"city\": \"Edinburgh\", \"country\": \"GB\", "
+                 "\"units\": \"c\"}") == 0
+       && strcmp(json_string_value(json_object_get(json_array_get(
+                 json_object_get(r, "output"), 1), "arguments")),
+                 "{\"ticker\": \"AAPL\", \"exchange\": \"NASDAQ\"}") == 0,
+       "parallel chat calls for Codex: two function_call items, each's "
+       "arguments whole");
+    json_decref(ev);
 }
 
 
@@ -344,12 +387,89 @@ test_from_responses(void)
     ok(d && strcmp(json_string_value(json_object_get(d, "stop_reason")),
                    "tool_use") == 0, "... stop_reason tool_use");
     json_decref(ev);
+
+    ev = run("openai-responses/stream-reasoning-function-call.chunks.sse",
+             &agw_responses_codec, &agw_openai_codec, &u);
+    args[0] = '\0';
+    tool = 0;
+
+    json_array_foreach(ev, i, e) {
+        d = json_array_get(json_object_get(json_object_get(json_array_get(
+                json_object_get(e, "choices"), 0), "delta"), "tool_calls"), 0);
+
+        if (json_object_get(d, "id") != NULL) {
+            tool++;
+        }
+
+        d = json_object_get(json_object_get(d, "function"), "arguments");
+
+        if (d != NULL) {
+            strncat(args, json_string_value(d),
+                    sizeof(args) - strlen(args) - 1);
+        }
+    }
+
+    ok(tool == 1 && strcmp(args, "{\"a\":12,\"b\":7,\"op\":\"add\"}") == 0,
+       "Codex's provider for a chat client: one tool call, its arguments "
+       "whole");
+    json_decref(ev);
+}
+
+
+/* Through the engine: history OpenAI keeps is refused for the others. */
+static void
+test_history(void)
+{
+    size_t              i;
+    agw_buf_t           out = AGW_BUF_INIT;
+    agw_error_t         err;
+    agw_request_ctx_t   o;
+    const agw_codec_t  *providers[] = {
+        &agw_anthropic_codec, &agw_gemini_codec, &agw_openai_codec
+    };
+    static const char   conv[] = "{\"model\":\"m\",\"conversation\":"
+                                 "\"conv_1\",\"input\":\"again\"}";
+    int                 refused;
+
+    memset(&o, 0, sizeof(o));
+    o.model = agw_str_bytes("up", 2);
+    o.default_max_tokens = 1024;
+    refused = 0;
+
+    for (i = 0; i < sizeof(providers) / sizeof(providers[0]); i++) {
+        memset(&err, 0, sizeof(err));
+        out.len = 0;
+
+        if (agw_engine_request_codecs(&agw_responses_codec, providers[i],
+                                      conv, sizeof(conv) - 1, &o, &out, &err)
+            == -1
+            && err.cls == AGW_ERR_INVALID_REQUEST
+            && strcmp(err.code, "previous_response_not_supported") == 0
+            && strncmp(err.message, "conversation:", 13) == 0
+            && out.len == 0)
+        {
+            refused++;
+        }
+    }
+
+    ok(refused == 3, "a stored conversation through the engine to "
+       "Anthropic, Gemini, chat: a 400 naming it, nothing written");
+
+    memset(&err, 0, sizeof(err));
+    out.len = 0;
+    ok(agw_engine_request_codecs(&agw_responses_codec, &agw_responses_codec,
+                                 conv, sizeof(conv) - 1, &o, &out, &err) == 0
+       && strstr(out.data, "\"conversation\":\"conv_1\"") != NULL,
+       "... and passed on to a Responses provider");
+
+    agw_buf_free(&out);
 }
 
 
 int
 main(void)
 {
+    test_history();
     test_requests();
     test_to_responses();
     test_from_responses();

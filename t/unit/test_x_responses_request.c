@@ -3,8 +3,8 @@
  * (translate/responses/rsp_request.c): the documented requests and a
  * Codex-shaped one read into the form and written back, field by field;
  * the written request reads back to the same form (a fixpoint); a
- * client's mistakes are 400s naming the field; previous_response_id is
- * refused for any other provider.
+ * client's mistakes are 400s naming the field; previous_response_id and
+ * conversation are refused for any other provider.
  */
 
 #include <stdlib.h>
@@ -339,6 +339,8 @@ test_refusals(void)
     agw_buf_t      out = AGW_BUF_INIT;
     const char    *prev = "{\"model\":\"m\",\"previous_response_id\":"
                           "\"resp_1\",\"input\":\"again\"}";
+    const char    *conv = "{\"model\":\"m\",\"conversation\":{\"id\":"
+                          "\"conv_9\"},\"input\":\"again\"}";
 
     bad("{\"model\":\"m\",\"input\":5}", "input", "input a number");
     bad("{\"model\":\"m\",\"input\":[{\"role\":\"user\",\"content\":"
@@ -346,6 +348,13 @@ test_refusals(void)
         "input[0].content[0].type", "an unknown content type");
     bad("{\"model\":\"m\",\"input\":[{\"type\":\"message\",\"role\":"
         "\"robot\",\"content\":\"x\"}]}", "input[0].role", "a bad role");
+    bad("{\"model\":\"m\",\"input\":[{\"role\":\"user\",\"content\":"
+        "[{\"type\":\"input_text\",\"text\":\"a\"},{\"type\":\"input_text\","
+        "\"text\":5}]}]}", "input[0].content[1].text: expected a string",
+        "a text that is a number");
+    bad("{\"model\":\"m\",\"input\":[{\"type\":\"function_call\","
+        "\"call_id\":7,\"name\":\"f\"}]}", "input[0].call_id",
+        "a call_id that is a number");
     bad("{\"model\":\"m\",\"input\":[{\"type\":\"function_call\","
         "\"name\":\"f\"}]}", "input[0]", "a call without call_id");
     bad("{\"model\":\"m\",\"reasoning\":{\"effort\":\"max\"}}",
@@ -379,6 +388,21 @@ test_refusals(void)
     memset(&err, 0, sizeof(err));
     ok(agw_rsp_check_provider(&req, AGW_DIALECT_RESPONSES, &err) == 0,
        "previous_response_id for a Responses provider: passed on");
+
+    /* a stored conversation is history OpenAI keeps too */
+    agw_arena_free(&a);
+    agw_arena_init(&a, NULL, 0, 0);
+    memset(&err, 0, sizeof(err));
+    ok(read_req(conv, strlen(conv), &a, &req, &err) == 0
+       && str_is(&req.conversation, "conv_9")
+       && agw_rsp_check_provider(&req, AGW_DIALECT_GEMINI, &err) == -1
+       && strcmp(err.code, "previous_response_not_supported") == 0
+       && strncmp(err.message, "conversation:", 13) == 0,
+       "conversation {id} for a Gemini provider: a 400 naming it");
+
+    memset(&err, 0, sizeof(err));
+    ok(agw_rsp_check_provider(&req, AGW_DIALECT_RESPONSES, &err) == 0,
+       "conversation for a Responses provider: passed on");
 
     agw_buf_free(&out);
     agw_arena_free(&a);

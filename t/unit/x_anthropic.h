@@ -14,7 +14,7 @@
 
 #include "tap.h"
 #include "agw_codec.h"
-#include "x_engine_stub.h"
+#include "agw_sse.h"
 
 
 /*
@@ -102,6 +102,71 @@ x_ant_translate(const char *body, const agw_codec_t *to,
     agw_arena_free(&a);
 
     return rc;
+}
+
+/*
+ * A client stream's events, one line each: "name \x1f data \x1e".  The
+ * data of the events the caller names in json (a '|'-separated list, or
+ * "*" for every event) is sorted compact JSON, the rest the bytes that
+ * came; drop_start_usage leaves message_start's usage out.
+ */
+typedef struct {
+    agw_buf_t    *out;
+    const char   *json;
+    int           drop_start_usage;
+} x_events_t;
+
+
+static int
+x_event(void *ud, const agw_sse_event_t *ev)
+{
+    char        *s, name[64];
+    json_t      *j;
+    x_events_t  *x = ud;
+
+    snprintf(name, sizeof(name), "|%.*s|", (int) ev->event_len, ev->event);
+
+    agw_buf_append(x->out, ev->event, ev->event_len);
+    agw_buf_append(x->out, "\x1f", 1);
+
+    j = NULL;
+    if (strcmp(x->json, "*") == 0 || strstr(x->json, name) != NULL) {
+        j = json_loadb(ev->data, ev->data_len, 0, NULL);
+    }
+
+    if (j != NULL && x->drop_start_usage
+        && strcmp(name, "|message_start|") == 0)
+    {
+        json_object_del(json_object_get(j, "message"), "usage");
+    }
+
+    s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    if (s != NULL) {
+        agw_buf_append_str(x->out, s);
+    } else {
+        agw_buf_append(x->out, ev->data, ev->data_len);
+    }
+    free(s);
+    json_decref(j);
+
+    agw_buf_append(x->out, "\x1e\n", 2);
+
+    return 0;
+}
+
+
+__attribute__((unused)) static void
+x_events(const char *p, size_t len, const char *json, int drop_start_usage,
+    agw_buf_t *out)
+{
+    x_events_t        x = { out, json, drop_start_usage };
+    agw_sse_parser_t  sse;
+
+    agw_sse_init(&sse, 0);
+    agw_sse_feed(&sse, p, len, x_event, &x);
+    agw_sse_feed(&sse, "\n\n", 2, x_event, &x);
+    agw_sse_free(&sse);
+    agw_buf_append(out, "", 1);
 }
 
 #endif /* X_ANTHROPIC_H */

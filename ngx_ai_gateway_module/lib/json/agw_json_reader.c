@@ -80,79 +80,37 @@ agw_jr_expect(agw_jr_t *r, unsigned char t)
 
 
 /*
- * The string whose opening quote is at p: past its closing quote, or
- * NULL with *at the offending byte.  jansson's rules: no raw control
- * bytes, valid UTF-8, known escapes, \u surrogates in pairs, no \u0000.
- * This loop is where the reader spends its time (an agent's request is
- * mostly long strings): agw_json_plain_run takes the plain bytes in
- * blocks, the rest is one test per special byte.
+ * The string whose opening quote is at r->p, as a slice into *s (kind
+ * JSON): past its closing quote, or NULL (r failed).
  */
 static const char *
-agw_jr_scan_string(const char *p, const char *end, int *escaped,
-    const char **at)
+agw_jr_read_string(agw_jr_t *r, agw_str_t *s)
 {
-    size_t         n;
-    unsigned       u;
-    unsigned char  c;
+    int          escaped;
+    size_t       len;
+    const char  *p, *q, *at;
 
-    p++;
+    p = r->p;
+    escaped = 0;
 
-    for ( ;; ) {
-        p += agw_json_plain_run(p, (size_t) (end - p));
-
-        if (p >= end) {
-            break;
-        }
-
-        c = (unsigned char) *p;
-
-        if (c == '"') {
-            return p + 1;
-        }
-
-        if (c == '\\') {
-            *escaped = 1;
-
-            if (end - p < 2) {
-                break;
-            }
-
-            switch (p[1]) {
-            case '"': case '\\': case '/': case 'b': case 'f': case 'n':
-            case 'r': case 't':
-                p += 2;
-                continue;
-
-            case 'u':
-                n = agw_json_unicode_escape(p, end, &u);
-                if (n == 0) {
-                    break;
-                }
-
-                p += n;
-                continue;
-
-            default:
-                break;
-            }
-
-            break;
-        }
-
-        if (c < 0x80) {
-            break;                      /* a control byte */
-        }
-
-        n = agw_json_utf8_len(p, (size_t) (end - p));
-        if (n == 0) {
-            break;
-        }
-
-        p += n;
+    q = agw_json_string_scan(p, r->end, &escaped, &at);
+    if (q == NULL) {
+        agw_jr_fail(r, at);
+        return NULL;
     }
 
-    *at = p;
-    return NULL;
+    len = (size_t) (q - p - 2);
+    if (len > UINT32_MAX) {
+        agw_jr_fail(r, p);
+        return NULL;
+    }
+
+    s->data = p + 1;
+    s->len = (uint32_t) len;
+    s->kind = AGW_STR_JSON;
+    s->escaped = (uint8_t) escaped;
+
+    return q;
 }
 
 
@@ -390,38 +348,24 @@ agw_jr_next(agw_jr_t *r, unsigned char open, unsigned char close)
 int
 agw_jr_member(agw_jr_t *r, agw_str_t *key)
 {
-    int          rc, escaped;
-    size_t       len;
-    const char  *p, *q, *at;
+    int          rc;
+    const char  *q;
 
     rc = agw_jr_next(r, '{', '}');
     if (rc != 1) {
         return rc;
     }
 
-    p = r->p;
-
-    if (*p != '"') {
-        return agw_jr_fail(r, p);
+    if (*r->p != '"') {
+        return agw_jr_fail(r, r->p);
     }
 
-    escaped = 0;
-    q = agw_jr_scan_string(p, r->end, &escaped, &at);
+    q = agw_jr_read_string(r, key);
     if (q == NULL) {
-        return agw_jr_fail(r, at);
+        return -1;
     }
 
-    len = (size_t) (q - p - 2);
-    if (len > UINT32_MAX) {
-        return agw_jr_fail(r, p);
-    }
-
-    key->data = p + 1;
-    key->len = (uint32_t) len;
-    key->kind = AGW_STR_JSON;
-    key->escaped = (uint8_t) escaped;
-
-    if (escaped) {
+    if (key->escaped) {
         /* decoded when short (every key a dialect knows is), so that
          * comparing it is a memcmp; kept as it came otherwise */
         rc = agw_str_decode(key, r->key, sizeof(r->key));
@@ -464,32 +408,18 @@ agw_jr_element(agw_jr_t *r)
 int
 agw_jr_string(agw_jr_t *r, agw_str_t *s)
 {
-    int          rc, escaped;
-    size_t       len;
-    const char  *p, *q, *at;
+    int          rc;
+    const char  *q;
 
     rc = agw_jr_expect(r, '"');
     if (rc != 0) {
         return rc;
     }
 
-    p = r->p;
-    escaped = 0;
-
-    q = agw_jr_scan_string(p, r->end, &escaped, &at);
+    q = agw_jr_read_string(r, s);
     if (q == NULL) {
-        return agw_jr_fail(r, at);
+        return -1;
     }
-
-    len = (size_t) (q - p - 2);
-    if (len > UINT32_MAX) {
-        return agw_jr_fail(r, p);
-    }
-
-    s->data = p + 1;
-    s->len = (uint32_t) len;
-    s->kind = AGW_STR_JSON;
-    s->escaped = (uint8_t) escaped;
 
     r->p = q;
     return 0;
@@ -631,7 +561,7 @@ agw_jr_int(agw_jr_t *r, int64_t *v)
 int
 agw_jr_value(agw_jr_t *r, agw_str_t *raw)
 {
-    int            escaped, integer;
+    int            escaped, integer, object;
     uint32_t       depth, base;
     uint64_t       kinds[AGW_JR_DEPTH_MAX / 64 + 1];
     unsigned char  c;
@@ -688,7 +618,7 @@ value:
 
     case '"':
         escaped = 0;
-        p = agw_jr_scan_string(p, end, &escaped, &at);
+        p = agw_json_string_scan(p, end, &escaped, &at);
         break;
 
     case 't':
@@ -727,24 +657,9 @@ next:
     }
 
     c = (unsigned char) *p;
+    object = (kinds[(depth - 1) / 64] >> ((depth - 1) % 64)) & 1;
 
-    if (kinds[(depth - 1) / 64] & ((uint64_t) 1 << ((depth - 1) % 64))) {
-        if (c == '}') {
-            depth--;
-            p++;
-            goto next;
-        }
-
-        if (c != ',') {
-            at = p;
-            goto invalid;
-        }
-
-        p = agw_json_ws(p + 1, end);
-        goto key;
-    }
-
-    if (c == ']') {
+    if (c == (object ? '}' : ']')) {
         depth--;
         p++;
         goto next;
@@ -756,6 +671,11 @@ next:
     }
 
     p = agw_json_ws(p + 1, end);
+
+    if (object) {
+        goto key;
+    }
+
     goto value;
 
 key:
@@ -768,7 +688,7 @@ key:
     }
 
     escaped = 0;
-    p = agw_jr_scan_string(p, end, &escaped, &at);
+    p = agw_json_string_scan(p, end, &escaped, &at);
     if (p == NULL) {
         goto invalid;
     }

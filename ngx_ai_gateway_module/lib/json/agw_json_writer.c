@@ -210,7 +210,9 @@ agw_jw_escape(agw_jw_t *w, const char *p, size_t len)
         p = q + 1;
     }
 
-    b->data[b->len] = '\0';
+    if (b->data != NULL) {          /* nothing was reserved for "" */
+        b->data[b->len] = '\0';
+    }
 }
 
 

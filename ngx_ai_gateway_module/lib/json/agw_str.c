@@ -153,8 +153,12 @@ agw_str_decode(const agw_str_t *s, char *buf, size_t size)
         return (int) s->len;
     }
 
-    /* a bounded buffer: decoded bytes are counted before they are
-     * written, so a long string fails without writing past size */
+    /*
+     * Runs between escapes with memchr and memcpy (a tool result is
+     * kilobytes of text with an escaped newline now and then), each
+     * counted before it is written: a string that does not fit fails
+     * without writing past size.
+     */
     p = s->data;
     end = p + s->len;
     n = 0;
@@ -195,8 +199,7 @@ agw_str_decode(const agw_str_t *s, char *buf, size_t size)
 size_t
 agw_str_unescape(const agw_str_t *s, char *dst)
 {
-    size_t       k, n, used;
-    const char  *p, *end, *q;
+    int  n;
 
     if (s->kind != AGW_STR_JSON || !s->escaped) {
         if (s->len) {
@@ -207,40 +210,16 @@ agw_str_unescape(const agw_str_t *s, char *dst)
     }
 
     /*
-     * Runs between escapes with memchr and memcpy: a tool result is
-     * kilobytes of text with an escaped newline now and then.  dst may
-     * be where the writer appends: the caller reserved s->len bytes.
+     * Decoding never grows a string, so s->len bytes always hold it; dst
+     * may be where the writer appends (the caller reserved s->len bytes).
+     * A string that was not validated and holds a broken escape goes as
+     * it is: never a stall, never past dst's s->len bytes.
      */
-    p = s->data;
-    end = p + s->len;
-    n = 0;
-
-    while (p < end) {
-        q = memchr(p, '\\', (size_t) (end - p));
-        if (q == NULL) {
-            q = end;
-        }
-
-        k = (size_t) (q - p);
-        memcpy(dst + n, p, k);
-        n += k;
-        p = q;
-
-        if (p == end) {
-            break;
-        }
-
-        k = agw_str_escape(p, end, dst + n, &used);
-        if (k == 0) {
-            /* not validated: the backslash as it is, never a stall */
-            dst[n] = '\\';
-            k = 1;
-            used = 1;
-        }
-
-        n += k;
-        p += used;
+    n = agw_str_decode(s, dst, s->len);
+    if (n < 0) {
+        memcpy(dst, s->data, s->len);
+        return s->len;
     }
 
-    return n;
+    return (size_t) n;
 }

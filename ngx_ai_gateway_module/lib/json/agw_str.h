@@ -57,7 +57,16 @@ agw_str_bytes(const char *p, size_t len)
  */
 int agw_str_eq(const agw_str_t *s, const char *lit, size_t n);
 
-#define agw_str_is(s, lit)   agw_str_eq((s), (lit), sizeof(lit) - 1)
+/*
+ * The same for a literal, the common case inline: a string without
+ * escapes is its bytes, compared by a memcmp of a constant length (the
+ * readers compare every key they meet with a few literals).
+ */
+#define agw_str_is(s, lit)                                                    \
+    (((s)->kind == AGW_STR_JSON && (s)->escaped)                              \
+     ? agw_str_eq((s), (lit), sizeof(lit) - 1)                                \
+     : ((s)->len == sizeof(lit) - 1                                           \
+        && memcmp((s)->data, (lit), sizeof(lit) - 1) == 0))
 
 /*
  * The characters s stands for, into buf (at most size bytes): their

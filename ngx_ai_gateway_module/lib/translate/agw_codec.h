@@ -153,4 +153,13 @@ extern const agw_codec_t  agw_anthropic_codec;
 extern const agw_codec_t  agw_gemini_codec;
 extern const agw_codec_t  agw_responses_codec;
 
+/*
+ * A Responses request may name history that only OpenAI keeps
+ * (previous_response_id, conversation): for a provider of another
+ * dialect, err says so (400, previous_response_not_supported) and -1;
+ * else 0.  The engine calls it before translating a Responses request.
+ */
+int agw_rsp_check_provider(const agw_request_t *req, agw_dialect_t provider,
+    agw_error_t *err);
+
 #endif /* AGW_CODEC_H */

@@ -94,18 +94,10 @@ agw_engine_request_codecs(const agw_codec_t *client,
 
     rc = client->read_request(body, len, &arena, &req, err);
 
-    if (rc == 0 && agw_str_set(&req.previous_response_id)
-        && provider->dialect != AGW_DIALECT_RESPONSES)
-    {
-        /* the history lives at OpenAI: another provider would answer
-         * without it, silently */
-        agw_error_set(err, AGW_ERR_INVALID_REQUEST, 0,
-                      "previous_response_not_supported",
-                      "previous_response_id needs an OpenAI Responses "
-                      "provider; this route's provider speaks %s: send the "
-                      "whole conversation in input instead",
-                      agw_dialect_name(provider->dialect));
-        rc = -1;
+    if (rc == 0) {
+        /* previous_response_id, conversation: the history lives at
+         * OpenAI, another provider would answer without it, silently */
+        rc = agw_rsp_check_provider(&req, provider->dialect, err);
     }
 
     if (rc == 0) {

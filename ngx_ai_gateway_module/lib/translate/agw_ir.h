@@ -208,6 +208,7 @@ typedef struct {
 
     /* Responses only */
     agw_str_t          previous_response_id;
+    agw_str_t          conversation;    /* a stored conversation's id */
     uint8_t            include_encrypted;  /* include[] asks for
                                               reasoning.encrypted_content */
     agw_str_t          truncation;

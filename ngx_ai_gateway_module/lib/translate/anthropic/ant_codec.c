@@ -184,13 +184,13 @@ agw_ant_usage_write(agw_jw_t *w, const agw_usage_t *u, int output)
     }
 
     agw_jw_object(w);
-    agw_jw_key(w, "input_tokens");
+    agw_ant_key(w, "input_tokens");
     agw_jw_int(w, input);
-    agw_jw_key(w, "cache_creation_input_tokens");
+    agw_ant_key(w, "cache_creation_input_tokens");
     agw_jw_int(w, cw);
-    agw_jw_key(w, "cache_read_input_tokens");
+    agw_ant_key(w, "cache_read_input_tokens");
     agw_jw_int(w, cr);
-    agw_jw_key(w, "output_tokens");
+    agw_ant_key(w, "output_tokens");
     agw_jw_int(w, output && u->output > 0 ? u->output : 0);
     agw_jw_object_end(w);
 }

@@ -6,6 +6,7 @@
  */
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -106,6 +107,27 @@ typedef struct {
 } agw_ant_block_t;
 
 
+/* The string members of a block, where they go: a table read once, not
+ * built for every block (an agent's request has hundreds). */
+static const struct {
+    const char  *key;
+    size_t       len;
+    size_t       off;
+} agw_ant_block_strs[] = {
+#define agw_ant_s(k, f)  { k, sizeof(k) - 1, offsetof(agw_ant_block_t, f) }
+    agw_ant_s("type", type),
+    agw_ant_s("text", text),
+    agw_ant_s("id", id),
+    agw_ant_s("name", name),
+    agw_ant_s("tool_use_id", tool_use_id),
+    agw_ant_s("thinking", thinking),
+    agw_ant_s("signature", signature),
+    agw_ant_s("data", data),
+    agw_ant_s("title", title),
+#undef agw_ant_s
+};
+
+
 int
 agw_ant_read_cache(agw_jr_t *r, uint8_t *cache, agw_str_t *ttl)
 {
@@ -163,27 +185,7 @@ agw_ant_read_members(agw_jr_t *r, agw_arena_t *a, int upstream,
 {
     int          rc;
     size_t       i, start;
-    agw_str_t    key;
-
-    agw_ant_member_t  strs[] = {
-        agw_ant_m("type", AGW_ANT_M_STR, &b->type),
-        agw_ant_m("text", AGW_ANT_M_STR, &b->text),
-        agw_ant_m("id", AGW_ANT_M_STR, &b->id),
-        agw_ant_m("name", AGW_ANT_M_STR, &b->name),
-        agw_ant_m("tool_use_id", AGW_ANT_M_STR, &b->tool_use_id),
-        agw_ant_m("thinking", AGW_ANT_M_STR, &b->thinking),
-        agw_ant_m("signature", AGW_ANT_M_STR, &b->signature),
-        agw_ant_m("data", AGW_ANT_M_STR, &b->data),
-        agw_ant_m("title", AGW_ANT_M_STR, &b->title),
-    };
-
-    agw_ant_member_t  src[] = {
-        agw_ant_m("type", AGW_ANT_M_STR, &b->src_type),
-        agw_ant_m("media_type", AGW_ANT_M_STR, &b->src_media_type),
-        agw_ant_m("data", AGW_ANT_M_STR, &b->src_data),
-        agw_ant_m("url", AGW_ANT_M_STR, &b->src_url),
-        agw_ant_m("file_id", AGW_ANT_M_STR, &b->src_file_id),
-    };
+    agw_str_t    key, *s;
 
     if (agw_jr_peek(r) != AGW_JR_OBJECT) {
         if (r->failed) {
@@ -202,17 +204,21 @@ agw_ant_read_members(agw_jr_t *r, agw_arena_t *a, int upstream,
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
 
-        for (i = 0; i < agw_ant_nmembers(strs); i++) {
-            if (agw_str_eq(&key, strs[i].key, strs[i].len)) {
+        for (i = 0; i < agw_ant_nmembers(agw_ant_block_strs); i++) {
+            if (key.len >= agw_ant_block_strs[i].len
+                && agw_str_eq(&key, agw_ant_block_strs[i].key,
+                              agw_ant_block_strs[i].len))
+            {
                 break;
             }
         }
 
-        if (i < agw_ant_nmembers(strs)) {
-            rc = agw_jr_string(r, strs[i].dst);
+        if (i < agw_ant_nmembers(agw_ant_block_strs)) {
+            s = (agw_str_t *) ((char *) b + agw_ant_block_strs[i].off);
+            rc = agw_jr_string(r, s);
             if (rc == AGW_JR_TYPE) {
                 /* another type reads as absent, as the old path did */
-                ((agw_str_t *) strs[i].dst)->data = NULL;
+                s->data = NULL;
                 rc = agw_jr_value(r, NULL);
             }
 
@@ -230,6 +236,14 @@ agw_ant_read_members(agw_jr_t *r, agw_arena_t *a, int upstream,
             rc = agw_ant_read_cache(r, &b->cache, &b->cache_ttl);
 
         } else if (agw_str_is(&key, "source")) {
+            agw_ant_member_t  src[] = {
+                agw_ant_m("type", AGW_ANT_M_STR, &b->src_type),
+                agw_ant_m("media_type", AGW_ANT_M_STR, &b->src_media_type),
+                agw_ant_m("data", AGW_ANT_M_STR, &b->src_data),
+                agw_ant_m("url", AGW_ANT_M_STR, &b->src_url),
+                agw_ant_m("file_id", AGW_ANT_M_STR, &b->src_file_id),
+            };
+
             rc = agw_ant_members(r, src, agw_ant_nmembers(src)) < 0 ? -1 : 0;
 
         } else if (agw_str_is(&key, "content")
@@ -623,13 +637,13 @@ agw_ant_write_cache(agw_jw_t *w, uint8_t cache, const agw_str_t *ttl)
         return;
     }
 
-    agw_jw_key(w, "cache_control");
+    agw_ant_key(w, "cache_control");
     agw_jw_object(w);
-    agw_jw_key(w, "type");
-    agw_jw_lit(w, "ephemeral");
+    agw_ant_key(w, "type");
+    agw_ant_lit(w, "ephemeral");
 
     if (ttl != NULL && agw_str_set(ttl)) {
-        agw_jw_key(w, "ttl");
+        agw_ant_key(w, "ttl");
         agw_jw_str(w, ttl);
     }
 
@@ -734,7 +748,8 @@ agw_ant_write_input(agw_jw_t *w, const agw_part_t *p, agw_buf_t *tmp)
     }
 
     if (agw_ant_first(s, len) != '{'
-        || (p->args.kind != AGW_STR_VALUE && agw_json_valid(s, len, NULL) != 0))
+        || (p->args.kind != AGW_STR_VALUE
+            && agw_json_valid(s, len, NULL) != 0))
     {
         return 1;
     }
@@ -802,24 +817,24 @@ agw_ant_write_source(agw_jw_t *w, const agw_part_t *p)
         return 1;
     }
 
-    agw_jw_key(w, "source");
+    agw_ant_key(w, "source");
     agw_jw_object(w);
-    agw_jw_key(w, "type");
+    agw_ant_key(w, "type");
 
     if (rc == 1) {
-        agw_jw_lit(w, "base64");
-        agw_jw_key(w, "media_type");
+        agw_ant_lit(w, "base64");
+        agw_ant_key(w, "media_type");
         if (agw_str_set(&mt)) {
             agw_jw_str(w, &mt);
         } else {
-            agw_jw_lit(w, "application/octet-stream");
+            agw_ant_lit(w, "application/octet-stream");
         }
-        agw_jw_key(w, "data");
+        agw_ant_key(w, "data");
         agw_jw_str(w, &data);
 
     } else {
-        agw_jw_lit(w, "url");
-        agw_jw_key(w, "url");
+        agw_ant_lit(w, "url");
+        agw_ant_key(w, "url");
         agw_jw_str(w, &p->url);
     }
 

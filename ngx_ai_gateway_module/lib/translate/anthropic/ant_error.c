@@ -114,13 +114,13 @@ agw_ant_write_error_json(agw_jw_t *w, const agw_error_t *err)
     type = agw_ant_err_type(err->cls);
 
     agw_jw_object(w);
-    agw_jw_key(w, "type");
-    agw_jw_lit(w, "error");
-    agw_jw_key(w, "error");
+    agw_ant_key(w, "type");
+    agw_ant_lit(w, "error");
+    agw_ant_key(w, "error");
     agw_jw_object(w);
-    agw_jw_key(w, "type");
+    agw_ant_key(w, "type");
     agw_jw_bytes(w, type, strlen(type));
-    agw_jw_key(w, "message");
+    agw_ant_key(w, "message");
     agw_jw_bytes(w, err->message, strlen(err->message));
     agw_jw_object_end(w);
     agw_jw_object_end(w);

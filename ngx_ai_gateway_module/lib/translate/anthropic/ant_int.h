@@ -19,6 +19,19 @@
     agw_error_set(err, AGW_ERR_INVALID_REQUEST, 0, "invalid_request",        \
                   __VA_ARGS__)
 
+/*
+ * A key or a string value that is a C literal with nothing to escape (no
+ * quote, backslash or control character: every use here names one),
+ * written as a JSON-form string: copied, not scanned for escapes.  An
+ * agent's request has a few thousand of them.
+ */
+#define agw_ant_key(w, lit)                                                  \
+    agw_jw_key_str((w), &(const agw_str_t) { (lit), sizeof(lit) - 1,          \
+                                              AGW_STR_JSON, 0 })
+#define agw_ant_lit(w, lit)                                                  \
+    agw_jw_str((w), &(const agw_str_t) { (lit), sizeof(lit) - 1,              \
+                                          AGW_STR_JSON, 0 })
+
 #define agw_ant_upstream_bad(err, ...)                                       \
     agw_error_set(err, AGW_ERR_BAD_GATEWAY, 0, "invalid_upstream_body",      \
                   __VA_ARGS__)

@@ -442,13 +442,16 @@ agw_ant_read_thinking(agw_jr_t *r, agw_request_t *req, agw_error_t *err)
         /* a budget of 0 would mean off: none given is none known */
         req->thinking_budget = budget > 0 ? budget : -1;
 
-    } else if (agw_str_is(&type, "adaptive")) {
-        /* the model decides: no budget, the provider's default */
-        req->thinking = 1;
-        req->thinking_budget = -1;
-
-    } else if (agw_str_is(&type, "disabled")) {
-        req->thinking = 0;
+    } else if (agw_str_is(&type, "adaptive")
+               || agw_str_is(&type, "disabled"))
+    {
+        /*
+         * The model decides, or Claude's default (off): left unset, so
+         * each provider keeps its own default, as the old path did.  Set,
+         * a Gemini writer would turn thoughts on (adaptive) or send a
+         * budget of 0 (disabled), which its thinking-only models refuse.
+         */
+        req->thinking = -1;
         req->thinking_budget = -1;
 
     } else {
@@ -845,9 +848,9 @@ agw_ant_text_block(agw_ant_wr_t *c, const agw_part_t *p)
     agw_jw_t  *w = c->w;
 
     agw_jw_object(w);
-    agw_jw_key(w, "type");
-    agw_jw_lit(w, "text");
-    agw_jw_key(w, "text");
+    agw_ant_key(w, "type");
+    agw_ant_lit(w, "text");
+    agw_ant_key(w, "text");
     agw_jw_str(w, &p->text);
 
     if (agw_ant_cache_keep(c, p->cache)) {
@@ -878,12 +881,12 @@ agw_ant_media_block(agw_ant_wr_t *c, const agw_part_t *p)
     }
 
     agw_jw_object(w);
-    agw_jw_key(w, "type");
+    agw_ant_key(w, "type");
 
     if (p->type == AGW_PART_IMAGE) {
-        agw_jw_lit(w, "image");
+        agw_ant_lit(w, "image");
     } else {
-        agw_jw_lit(w, "document");
+        agw_ant_lit(w, "document");
     }
 
     if (agw_ant_write_source(w, p) != 0) {
@@ -892,7 +895,7 @@ agw_ant_media_block(agw_ant_wr_t *c, const agw_part_t *p)
     }
 
     if (p->type == AGW_PART_DOCUMENT && agw_str_set(&p->name)) {
-        agw_jw_key(w, "title");
+        agw_ant_key(w, "title");
         agw_jw_str(w, &p->name);
     }
 
@@ -919,21 +922,21 @@ agw_ant_tool_result(agw_ant_wr_t *c, const agw_part_t *p)
     }
 
     agw_jw_object(w);
-    agw_jw_key(w, "type");
-    agw_jw_lit(w, "tool_result");
-    agw_jw_key(w, "tool_use_id");
+    agw_ant_key(w, "type");
+    agw_ant_lit(w, "tool_result");
+    agw_ant_key(w, "tool_use_id");
     agw_jw_str(w, &p->id);
 
     if (agw_str_set(&p->text)) {
         if (p->text.len > 0) {
-            agw_jw_key(w, "content");
+            agw_ant_key(w, "content");
             agw_jw_str(w, &p->text);
         }
 
     } else if (agw_str_set(&p->raw)) {
         /* Gemini's response object: its JSON text is the result, as a
          * string (the parts a Gemini reader adds say the same) */
-        agw_jw_key(w, "content");
+        agw_ant_key(w, "content");
         agw_jw_str(w, &p->raw);
 
     } else if (p->content != NULL) {
@@ -947,7 +950,7 @@ agw_ant_tool_result(agw_ant_wr_t *c, const agw_part_t *p)
             }
 
             if (!open) {
-                agw_jw_key(w, "content");
+                agw_ant_key(w, "content");
                 agw_jw_array(w);
                 open = 1;
             }
@@ -976,7 +979,7 @@ agw_ant_tool_result(agw_ant_wr_t *c, const agw_part_t *p)
     }
 
     if (p->is_error) {
-        agw_jw_key(w, "is_error");
+        agw_ant_key(w, "is_error");
         agw_jw_bool(w, 1);
     }
 
@@ -1002,13 +1005,13 @@ agw_ant_tool_use(agw_ant_wr_t *c, const agw_part_t *p)
     }
 
     agw_jw_object(w);
-    agw_jw_key(w, "type");
-    agw_jw_lit(w, "tool_use");
-    agw_jw_key(w, "id");
+    agw_ant_key(w, "type");
+    agw_ant_lit(w, "tool_use");
+    agw_ant_key(w, "id");
     agw_jw_str(w, &p->id);
-    agw_jw_key(w, "name");
+    agw_ant_key(w, "name");
     agw_jw_str(w, &p->name);
-    agw_jw_key(w, "input");
+    agw_ant_key(w, "input");
 
     rc = agw_ant_write_input(w, p, &c->tmp);
     if (rc != 0) {
@@ -1043,9 +1046,9 @@ agw_ant_thinking(agw_ant_wr_t *c, const agw_part_t *from,
     const agw_part_t  *q;
 
     agw_jw_object(w);
-    agw_jw_key(w, "type");
-    agw_jw_lit(w, "thinking");
-    agw_jw_key(w, "thinking");
+    agw_ant_key(w, "type");
+    agw_ant_lit(w, "thinking");
+    agw_ant_key(w, "thinking");
 
     if (from == NULL) {
         agw_jw_str(w, &p->text);
@@ -1063,7 +1066,7 @@ agw_ant_thinking(agw_ant_wr_t *c, const agw_part_t *from,
         agw_ant_str_close(w);
     }
 
-    agw_jw_key(w, "signature");
+    agw_ant_key(w, "signature");
     agw_jw_str(w, &p->signature);
     agw_jw_object_end(w);
 }
@@ -1123,9 +1126,9 @@ agw_ant_block(agw_ant_wr_t *c, const agw_part_t *p, int assistant,
 
     case AGW_PART_REDACTED_THINKING:
         agw_jw_object(w);
-        agw_jw_key(w, "type");
-        agw_jw_lit(w, "redacted_thinking");
-        agw_jw_key(w, "data");
+        agw_ant_key(w, "type");
+        agw_ant_lit(w, "redacted_thinking");
+        agw_ant_key(w, "data");
         agw_jw_str(w, &p->data);
         agw_jw_object_end(w);
         return 0;
@@ -1153,22 +1156,22 @@ agw_ant_turn(agw_ant_wr_t *c, const agw_msg_t *m, const agw_msg_t *end,
     const agw_part_t  *p, *from;
 
     agw_jw_object(w);
-    agw_jw_key(w, "role");
+    agw_ant_key(w, "role");
 
     if (turn == 1) {
-        agw_jw_lit(w, "user");
+        agw_ant_lit(w, "user");
         c->last_user = 1;
         c->last_results = 0;
 
     } else {
-        agw_jw_lit(w, "assistant");
+        agw_ant_lit(w, "assistant");
         c->last_user = 0;
         c->asst_first = 1;
         c->asst_thinks = 0;
         c->asst_calls = 0;
     }
 
-    agw_jw_key(w, "content");
+    agw_ant_key(w, "content");
     agw_jw_array(w);
 
     for (pass = (turn == 1) ? 0 : 1; pass < 2; pass++) {
@@ -1221,7 +1224,7 @@ agw_ant_write_messages(agw_ant_wr_t *c)
         return -1;
     }
 
-    agw_jw_key(c->w, "messages");
+    agw_ant_key(c->w, "messages");
     agw_jw_array(c->w);
 
     while (m != NULL) {
@@ -1305,7 +1308,7 @@ agw_ant_write_system(agw_ant_wr_t *c)
         return 0;
     }
 
-    agw_jw_key(w, "system");
+    agw_ant_key(w, "system");
 
     if (n == 1 && (one->cache == AGW_CACHE_NONE || c->drop_cache > 0)) {
         if (one->cache != AGW_CACHE_NONE) {
@@ -1361,7 +1364,7 @@ agw_ant_write_tools(agw_ant_wr_t *c)
         }
 
         if (n++ == 0) {
-            agw_jw_key(w, "tools");
+            agw_ant_key(w, "tools");
             agw_jw_array(w);
         }
 
@@ -1371,15 +1374,15 @@ agw_ant_write_tools(agw_ant_wr_t *c)
         }
 
         agw_jw_object(w);
-        agw_jw_key(w, "name");
+        agw_ant_key(w, "name");
         agw_jw_str(w, &t->name);
 
         if (agw_str_set(&t->description)) {
-            agw_jw_key(w, "description");
+            agw_ant_key(w, "description");
             agw_jw_str(w, &t->description);
         }
 
-        agw_jw_key(w, "input_schema");
+        agw_ant_key(w, "input_schema");
 
         if (agw_str_set(&t->parameters)) {
             agw_jw_raw(w, &t->parameters);
@@ -1423,35 +1426,35 @@ agw_ant_write_tool_choice(agw_ant_wr_t *c)
 
     forced = 0;
 
-    agw_jw_key(w, "tool_choice");
+    agw_ant_key(w, "tool_choice");
     agw_jw_object(w);
-    agw_jw_key(w, "type");
+    agw_ant_key(w, "type");
 
     switch (tc) {
 
     case AGW_TOOL_CHOICE_NONE:
-        agw_jw_lit(w, "none");
+        agw_ant_lit(w, "none");
         break;
 
     case AGW_TOOL_CHOICE_REQUIRED:
-        agw_jw_lit(w, "any");
+        agw_ant_lit(w, "any");
         forced = 1;
         break;
 
     case AGW_TOOL_CHOICE_TOOL:
-        agw_jw_lit(w, "tool");
-        agw_jw_key(w, "name");
+        agw_ant_lit(w, "tool");
+        agw_ant_key(w, "name");
         agw_jw_str(w, &req->tool_choice_name);
         forced = 1;
         break;
 
     default:
-        agw_jw_lit(w, "auto");
+        agw_ant_lit(w, "auto");
         break;
     }
 
     if (req->parallel_tools == 0 && tc != AGW_TOOL_CHOICE_NONE) {
-        agw_jw_key(w, "disable_parallel_tool_use");
+        agw_ant_key(w, "disable_parallel_tool_use");
         agw_jw_bool(w, 1);
     }
 
@@ -1518,7 +1521,7 @@ agw_ant_temperature(agw_jw_t *w, const agw_str_t *t)
 
     v = strtod(buf, NULL);
 
-    agw_jw_key(w, "temperature");
+    agw_ant_key(w, "temperature");
 
     if (v > 1.0) {
         agw_jw_raw(w, &one);
@@ -1584,7 +1587,7 @@ agw_ant_write_request(const agw_request_t *req, const agw_request_ctx_t *o,
 
     agw_jw_init(&w, out);
     agw_jw_object(&w);
-    agw_jw_key(&w, "model");
+    agw_ant_key(&w, "model");
     agw_jw_str(&w, model);
 
     /* tools, system, messages: Anthropic's own order, which is the order
@@ -1630,11 +1633,11 @@ agw_ant_write_request(const agw_request_t *req, const agw_request_ctx_t *o,
             max_tokens += budget;
         }
 
-        agw_jw_key(&w, "thinking");
+        agw_ant_key(&w, "thinking");
         agw_jw_object(&w);
-        agw_jw_key(&w, "type");
-        agw_jw_lit(&w, "enabled");
-        agw_jw_key(&w, "budget_tokens");
+        agw_ant_key(&w, "type");
+        agw_ant_lit(&w, "enabled");
+        agw_ant_key(&w, "budget_tokens");
         agw_jw_int(&w, budget);
         agw_jw_object_end(&w);
 
@@ -1645,21 +1648,21 @@ agw_ant_write_request(const agw_request_t *req, const agw_request_ctx_t *o,
         }
 
         if (agw_str_set(&req->top_p)) {
-            agw_jw_key(&w, "top_p");
+            agw_ant_key(&w, "top_p");
             agw_jw_raw(&w, &req->top_p);
         }
 
         if (agw_str_set(&req->top_k)) {
-            agw_jw_key(&w, "top_k");
+            agw_ant_key(&w, "top_k");
             agw_jw_raw(&w, &req->top_k);
         }
     }
 
-    agw_jw_key(&w, "max_tokens");
+    agw_ant_key(&w, "max_tokens");
     agw_jw_int(&w, max_tokens);
 
     if (req->stop != NULL) {
-        agw_jw_key(&w, "stop_sequences");
+        agw_ant_key(&w, "stop_sequences");
         agw_jw_array(&w);
         for (p = req->stop; p != NULL; p = p->next) {
             agw_jw_str(&w, &p->text);
@@ -1668,15 +1671,15 @@ agw_ant_write_request(const agw_request_t *req, const agw_request_ctx_t *o,
     }
 
     if (agw_str_set(&req->user)) {
-        agw_jw_key(&w, "metadata");
+        agw_ant_key(&w, "metadata");
         agw_jw_object(&w);
-        agw_jw_key(&w, "user_id");
+        agw_ant_key(&w, "user_id");
         agw_jw_str(&w, &req->user);
         agw_jw_object_end(&w);
     }
 
     if (o != NULL ? o->stream : req->stream) {
-        agw_jw_key(&w, "stream");
+        agw_ant_key(&w, "stream");
         agw_jw_bool(&w, 1);
     }
 

@@ -154,11 +154,11 @@ agw_ant_answer_content(agw_jw_t *w, const agw_response_t *res,
                 }
             }
             agw_jw_object(w);
-            agw_jw_key(w, "type");
-            agw_jw_lit(w, "thinking");
-            agw_jw_key(w, "thinking");
+            agw_ant_key(w, "type");
+            agw_ant_lit(w, "thinking");
+            agw_ant_key(w, "thinking");
             agw_jw_str(w, agw_str_set(&p->text) ? &p->text : &empty);
-            agw_jw_key(w, "signature");
+            agw_ant_key(w, "signature");
             agw_jw_str(w, sig && agw_str_set(&p->signature)
                           ? &p->signature : &empty);
             agw_jw_object_end(w);
@@ -169,9 +169,9 @@ agw_ant_answer_content(agw_jw_t *w, const agw_response_t *res,
                 break;
             }
             agw_jw_object(w);
-            agw_jw_key(w, "type");
-            agw_jw_lit(w, "thinking");
-            agw_jw_key(w, "thinking");
+            agw_ant_key(w, "type");
+            agw_ant_lit(w, "thinking");
+            agw_ant_key(w, "thinking");
             agw_ant_str_open(w);
             for (q = p->content; q != NULL; q = q->next) {
                 if (agw_str_set(&q->text)) {
@@ -179,16 +179,16 @@ agw_ant_answer_content(agw_jw_t *w, const agw_response_t *res,
                 }
             }
             agw_ant_str_close(w);
-            agw_jw_key(w, "signature");
-            agw_jw_lit(w, "");
+            agw_ant_key(w, "signature");
+            agw_ant_lit(w, "");
             agw_jw_object_end(w);
             break;
 
         case AGW_PART_REDACTED_THINKING:
             agw_jw_object(w);
-            agw_jw_key(w, "type");
-            agw_jw_lit(w, "redacted_thinking");
-            agw_jw_key(w, "data");
+            agw_ant_key(w, "type");
+            agw_ant_lit(w, "redacted_thinking");
+            agw_ant_key(w, "data");
             agw_jw_str(w, agw_str_set(&p->data) ? &p->data : &empty);
             agw_jw_object_end(w);
             break;
@@ -210,9 +210,9 @@ agw_ant_answer_content(agw_jw_t *w, const agw_response_t *res,
      * a refusal is the text when there is no other */
     if (text || refusal) {
         agw_jw_object(w);
-        agw_jw_key(w, "type");
-        agw_jw_lit(w, "text");
-        agw_jw_key(w, "text");
+        agw_ant_key(w, "type");
+        agw_ant_lit(w, "text");
+        agw_ant_key(w, "text");
         agw_ant_str_open(w);
         for (p = res->parts; p != NULL; p = p->next) {
             if (p->type == (text ? AGW_PART_TEXT : AGW_PART_REFUSAL)
@@ -231,13 +231,13 @@ agw_ant_answer_content(agw_jw_t *w, const agw_response_t *res,
         }
 
         agw_jw_object(w);
-        agw_jw_key(w, "type");
-        agw_jw_lit(w, "tool_use");
-        agw_jw_key(w, "id");
+        agw_ant_key(w, "type");
+        agw_ant_lit(w, "tool_use");
+        agw_ant_key(w, "id");
         agw_jw_str(w, agw_str_set(&p->id) ? &p->id : &empty);
-        agw_jw_key(w, "name");
+        agw_ant_key(w, "name");
         agw_jw_str(w, agw_str_set(&p->name) ? &p->name : &empty);
-        agw_jw_key(w, "input");
+        agw_ant_key(w, "input");
 
         rc = agw_ant_write_input(w, p, tmp);
         if (rc != 0) {
@@ -275,15 +275,15 @@ agw_ant_write_response(const agw_response_t *res, const agw_answer_ctx_t *o,
 
     agw_jw_init(&w, out);
     agw_jw_object(&w);
-    agw_jw_key(&w, "id");
+    agw_ant_key(&w, "id");
     agw_jw_str(&w, agw_str_set(&res->id) ? &res->id : &empty);
-    agw_jw_key(&w, "type");
-    agw_jw_lit(&w, "message");
-    agw_jw_key(&w, "role");
-    agw_jw_lit(&w, "assistant");
-    agw_jw_key(&w, "model");
+    agw_ant_key(&w, "type");
+    agw_ant_lit(&w, "message");
+    agw_ant_key(&w, "role");
+    agw_ant_lit(&w, "assistant");
+    agw_ant_key(&w, "model");
     agw_jw_str(&w, agw_str_set(model) ? model : &empty);
-    agw_jw_key(&w, "content");
+    agw_ant_key(&w, "content");
 
     rc = agw_ant_answer_content(&w, res, o, &tmp, err);
     agw_buf_free(&tmp);
@@ -293,10 +293,10 @@ agw_ant_write_response(const agw_response_t *res, const agw_answer_ctx_t *o,
         return -1;
     }
 
-    agw_jw_key(&w, "stop_reason");
+    agw_ant_key(&w, "stop_reason");
     agw_jw_bytes(&w, agw_ant_stop_reason(res->finish),
                  strlen(agw_ant_stop_reason(res->finish)));
-    agw_jw_key(&w, "stop_sequence");
+    agw_ant_key(&w, "stop_sequence");
 
     if (res->finish == AGW_FINISH_STOP_SEQUENCE
         && agw_str_set(&res->stop_sequence))
@@ -306,7 +306,7 @@ agw_ant_write_response(const agw_response_t *res, const agw_answer_ctx_t *o,
         agw_jw_null(&w);
     }
 
-    agw_jw_key(&w, "usage");
+    agw_ant_key(&w, "usage");
     agw_ant_usage_write(&w, &res->usage, 1);
     agw_jw_object_end(&w);
 

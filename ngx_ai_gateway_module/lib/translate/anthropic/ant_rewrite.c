@@ -11,16 +11,18 @@
 #include "ant_int.h"
 
 
-/*
- * Copies an object's members, each value as it came, but for "model"
- * (replaced by model, when set) and the members the caller takes: a
- * callback gets those.  The object is left open for the caller to add
- * members to.  0, or -1 (not JSON, or not an object: *object 0).
- */
+/* A member the copy hands to its caller: *taken set when the callback
+ * consumed the value (and wrote what it wanted), else it is copied. */
 typedef int (*agw_ant_member_cb)(void *ctx, agw_jr_t *r, const agw_str_t *key,
     int *taken);
 
 
+/*
+ * Copies an object's members, each value as it came, but for "model"
+ * (replaced by model, when set) and the members the callback takes.  The
+ * object is left open for the caller to add members to.  0, or -1 (not
+ * JSON, or not an object).
+ */
 static int
 agw_ant_copy_object(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
     agw_ant_member_cb cb, void *ctx)
@@ -35,7 +37,7 @@ agw_ant_copy_object(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
     agw_jw_object(w);
 
     if (model != NULL && agw_str_set(model)) {
-        agw_jw_key(w, "model");
+        agw_ant_key(w, "model");
         agw_jw_str(w, model);
     }
 
@@ -135,7 +137,7 @@ agw_ant_rewrite_request(const char *body, size_t len,
         max = AGW_ANT_FALLBACK_MAX_TOKENS;
     }
 
-    agw_jw_key(&w, "max_tokens");
+    agw_ant_key(&w, "max_tokens");
     agw_jw_int(&w, max);
     agw_jw_object_end(&w);
 
@@ -152,7 +154,6 @@ agw_ant_rewrite_request(const char *body, size_t len,
 typedef struct {
     agw_ant_usage_raw_t  *usage;
     agw_jw_t             *w;
-    int                   bad;
 } agw_ant_usage_ctx_t;
 
 
@@ -202,7 +203,6 @@ agw_ant_rewrite_response(const char *body, size_t len,
 
     c.usage = &u;
     c.w = &w;
-    c.bad = 0;
 
     if (agw_jr_peek(&r) != AGW_JR_OBJECT
         || agw_ant_copy_object(&r, &w, o != NULL ? &o->model : NULL,
@@ -392,7 +392,6 @@ agw_ant_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 
         c.u.usage = raw;
         c.u.w = w;
-        c.u.bad = 0;
         c.model = s->opts.model;
 
         agw_jr_init(&r, ev->data, ev->data_len);

@@ -684,11 +684,11 @@ agw_ant_message_start_event(agw_xstream_t *s, agw_ant_wstate_t *st)
 
     agw_ant_frame(w, "message_start");
     agw_jw_object(w);
-    agw_jw_key(w, "type");
-    agw_jw_lit(w, "message_start");
-    agw_jw_key(w, "message");
+    agw_ant_key(w, "type");
+    agw_ant_lit(w, "message_start");
+    agw_ant_key(w, "message");
     agw_jw_object(w);
-    agw_jw_key(w, "id");
+    agw_ant_key(w, "id");
 
     if (st->id_len > 0) {
         id.data = st->id;
@@ -700,20 +700,20 @@ agw_ant_message_start_event(agw_xstream_t *s, agw_ant_wstate_t *st)
         agw_jw_str(w, &gen);
     }
 
-    agw_jw_key(w, "type");
-    agw_jw_lit(w, "message");
-    agw_jw_key(w, "role");
-    agw_jw_lit(w, "assistant");
-    agw_jw_key(w, "model");
+    agw_ant_key(w, "type");
+    agw_ant_lit(w, "message");
+    agw_ant_key(w, "role");
+    agw_ant_lit(w, "assistant");
+    agw_ant_key(w, "model");
     agw_jw_str(w, &s->opts.model);
-    agw_jw_key(w, "content");
+    agw_ant_key(w, "content");
     agw_jw_array(w);
     agw_jw_array_end(w);
-    agw_jw_key(w, "stop_reason");
+    agw_ant_key(w, "stop_reason");
     agw_jw_null(w);
-    agw_jw_key(w, "stop_sequence");
+    agw_ant_key(w, "stop_sequence");
     agw_jw_null(w);
-    agw_jw_key(w, "usage");
+    agw_ant_key(w, "usage");
     /* output is not known yet, and a provider that reports usage at the
      * end leaves input at 0 here: message_delta has the final numbers */
     agw_ant_usage_write(w, &s->usage, 0);
@@ -821,43 +821,43 @@ agw_ant_block_start_event(agw_xstream_t *s, agw_ant_wstate_t *st,
 
     agw_ant_frame(w, "content_block_start");
     agw_jw_object(w);
-    agw_jw_key(w, "type");
-    agw_jw_lit(w, "content_block_start");
-    agw_jw_key(w, "index");
+    agw_ant_key(w, "type");
+    agw_ant_lit(w, "content_block_start");
+    agw_ant_key(w, "index");
     agw_jw_int(w, st->next++);
-    agw_jw_key(w, "content_block");
+    agw_ant_key(w, "content_block");
     agw_jw_object(w);
-    agw_jw_key(w, "type");
+    agw_ant_key(w, "type");
 
     switch (st->kind) {
 
     case AGW_ANT_K_TEXT:
-        agw_jw_lit(w, "text");
-        agw_jw_key(w, "text");
-        agw_jw_lit(w, "");
+        agw_ant_lit(w, "text");
+        agw_ant_key(w, "text");
+        agw_ant_lit(w, "");
         break;
 
     case AGW_ANT_K_THINKING:
-        agw_jw_lit(w, "thinking");
-        agw_jw_key(w, "thinking");
-        agw_jw_lit(w, "");
-        agw_jw_key(w, "signature");
-        agw_jw_lit(w, "");
+        agw_ant_lit(w, "thinking");
+        agw_ant_key(w, "thinking");
+        agw_ant_lit(w, "");
+        agw_ant_key(w, "signature");
+        agw_ant_lit(w, "");
         break;
 
     case AGW_ANT_K_REDACTED:
-        agw_jw_lit(w, "redacted_thinking");
-        agw_jw_key(w, "data");
+        agw_ant_lit(w, "redacted_thinking");
+        agw_ant_key(w, "data");
         if (agw_str_set(&p->data)) {
             agw_jw_str(w, &p->data);
         } else {
-            agw_jw_lit(w, "");
+            agw_ant_lit(w, "");
         }
         break;
 
     default:
-        agw_jw_lit(w, "tool_use");
-        agw_jw_key(w, "id");
+        agw_ant_lit(w, "tool_use");
+        agw_ant_key(w, "id");
 
         if (agw_str_set(&p->id) && p->id.len > 0) {
             agw_jw_str(w, &p->id);
@@ -873,13 +873,13 @@ agw_ant_block_start_event(agw_xstream_t *s, agw_ant_wstate_t *st,
 
         st->tools++;
 
-        agw_jw_key(w, "name");
+        agw_ant_key(w, "name");
         if (agw_str_set(&p->name)) {
             agw_jw_str(w, &p->name);
         } else {
-            agw_jw_lit(w, "");
+            agw_ant_lit(w, "");
         }
-        agw_jw_key(w, "input");
+        agw_ant_key(w, "input");
         agw_jw_object(w);
         agw_jw_object_end(w);
         break;
@@ -1057,17 +1057,17 @@ agw_ant_write_end(agw_xstream_t *s)
 
     agw_ant_frame(w, "message_delta");
     agw_jw_object(w);
-    agw_jw_key(w, "type");
-    agw_jw_lit(w, "message_delta");
-    agw_jw_key(w, "delta");
+    agw_ant_key(w, "type");
+    agw_ant_lit(w, "message_delta");
+    agw_ant_key(w, "delta");
     agw_jw_object(w);
-    agw_jw_key(w, "stop_reason");
+    agw_ant_key(w, "stop_reason");
     agw_jw_bytes(w, agw_ant_stop_reason((agw_finish_t) st->finish),
                  strlen(agw_ant_stop_reason((agw_finish_t) st->finish)));
-    agw_jw_key(w, "stop_sequence");
+    agw_ant_key(w, "stop_sequence");
     agw_jw_null(w);
     agw_jw_object_end(w);
-    agw_jw_key(w, "usage");
+    agw_ant_key(w, "usage");
     agw_ant_usage_write(w, &s->usage, 1);
     agw_jw_object_end(w);
     agw_ant_frame_end(w);

@@ -44,6 +44,10 @@
 #define AGW_GEM_MAX_HELD        (4 * 1024 * 1024)
 #define AGW_GEM_MAX_HELD_CALLS  512
 
+/* A stream keeps a buffer it reuses only up to this size: one large call
+ * must not hold its memory for the rest of a long stream. */
+#define AGW_GEM_KEEP            (64 * 1024)
+
 
 /* A Gemini provider's stream, read (gem_stream_read.c). */
 typedef struct {

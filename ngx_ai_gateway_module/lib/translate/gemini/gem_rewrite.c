@@ -91,69 +91,91 @@ invalid:
 }
 
 
+/* A string's JSON text, quotes included, appended as bytes. */
+static void
+agw_gem_append_str(agw_jw_t *w, const agw_str_t *s)
+{
+    agw_jw_append(w, "\"", 1);
+    if (s->kind == AGW_STR_JSON) {
+        agw_jw_append(w, s->data, s->len);
+    } else if (s->len > 0) {
+        agw_jw_escape(w, s->data, s->len);
+    }
+    agw_jw_append(w, "\"", 1);
+}
+
+
+/* Whether any candidate carries a finishReason; every byte validated. */
+static int
+agw_gem_scan_candidates(agw_jr_t *r, int *finished, int *n)
+{
+    int        rc;
+    agw_str_t  key, finish;
+
+    if (agw_jr_array(r) != 0) {
+        return agw_jr_value(r, NULL);
+    }
+
+    while ((rc = agw_jr_element(r)) == 1) {
+        (*n)++;
+        if (agw_jr_object(r) != 0) {
+            if (agw_jr_value(r, NULL) != 0) {
+                return -1;
+            }
+            continue;
+        }
+        while ((rc = agw_jr_member(r, &key)) == 1) {
+            if (agw_gem_key(&key, "finishReason", "finish_reason")
+                && agw_jr_string(r, &finish) == 0)
+            {
+                *finished = 1;
+                continue;
+            }
+            if (agw_jr_value(r, NULL) != 0) {
+                return -1;
+            }
+        }
+        if (rc < 0) {
+            return -1;
+        }
+    }
+
+    return rc < 0 ? -1 : 0;
+}
+
+
 /*
- * The members of a GenerateContentResponse, the model replaced, usage
- * read (into usage) and whether a candidate finished (into *finished):
- * what answers and stream events share.
+ * A GenerateContentResponse with the model replaced, its usage read (into
+ * usage) and whether a candidate finished (into *finished): what answers
+ * and stream events share.  One walk of the reader validates every byte
+ * and finds where each member's text lies; the members are then copied as
+ * those byte ranges, so the output is the input but for modelVersion.
  */
 static int
 agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
     agw_usage_t *usage, int *finished, int *error)
 {
-    int        rc, cands;
-    agw_jr_t   ahead;
-    agw_str_t  key, k2, finish, block;
+    int          rc, cands, first;
+    agw_jr_t     ahead;
+    agw_str_t    key, k2, block;
+    const char  *from, *value;
 
     cands = 0;
+    first = 1;
     block = (agw_str_t) AGW_STR_NULL;
 
     if (agw_jr_object(r) != 0) {
         return -1;
     }
 
-    agw_jw_object(w);
+    agw_jw_append(w, "{", 1);
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_gem_is(&key, "candidates") && agw_jr_peek(r) == AGW_JR_ARRAY)
-        {
-            /* candidates copied member by member, their finish noted */
-            agw_jw_key_str(w, &key);
-            agw_jr_array(r);
-            agw_jw_array(w);
-            while ((rc = agw_jr_element(r)) == 1) {
-                cands++;
-                if (agw_jr_peek(r) != AGW_JR_OBJECT) {
-                    if (agw_gem_copy_member(r, w, NULL) != 0) {
-                        return -1;
-                    }
-                    continue;
-                }
-                agw_jr_object(r);
-                agw_jw_object(w);
-                while ((rc = agw_jr_member(r, &k2)) == 1) {
-                    if (agw_gem_key(&k2, "finishReason", "finish_reason")
-                        && agw_jr_string(r, &finish) == 0)
-                    {
-                        *finished = 1;
-                        agw_jw_key_str(w, &k2);
-                        agw_jw_str(w, &finish);
-                        continue;
-                    }
-                    if (agw_gem_copy_member(r, w, &k2) != 0) {
-                        return -1;
-                    }
-                }
-                if (rc < 0) {
-                    return -1;
-                }
-                agw_jw_object_end(w);
-            }
-            if (rc < 0) {
-                return -1;
-            }
-            agw_jw_array_end(w);
-            continue;
-        }
+        /* the member's text starts at its key's quote; a key the reader
+         * decoded (it had escapes) is no slice of the input */
+        from = (key.data > r->start && key.data < r->end) ? key.data - 1
+                                                          : NULL;
+        value = r->p;
 
         if (agw_gem_key(&key, "modelVersion", "model_version")
             && agw_str_set(model) && model->len > 0)
@@ -161,41 +183,63 @@ agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
             if (agw_jr_value(r, NULL) != 0) {
                 return -1;
             }
-            agw_jw_key(w, "modelVersion");
-            agw_jw_str(w, model);
+            if (!first) {
+                agw_jw_append(w, ",", 1);
+            }
+            agw_jw_append(w, "\"modelVersion\":",
+                          sizeof("\"modelVersion\":") - 1);
+            agw_gem_append_str(w, model);
+            first = 0;
             continue;
         }
 
-        if (agw_gem_key(&key, "usageMetadata", "usage_metadata")) {
-            ahead = *r;
-            if (agw_gem_usage_read(&ahead, usage) != 0) {
-                return -1;
-            }
-        }
+        if (agw_gem_is(&key, "candidates")) {
+            rc = agw_gem_scan_candidates(r, finished, &cands);
 
-        if (agw_gem_key(&key, "promptFeedback", "prompt_feedback")
-            && agw_jr_peek(r) == AGW_JR_OBJECT)
-        {
+        } else if (agw_gem_key(&key, "usageMetadata", "usage_metadata")) {
             ahead = *r;
-            agw_jr_object(&ahead);
-            while (agw_jr_member(&ahead, &k2) == 1) {
+            rc = agw_gem_usage_read(&ahead, usage);
+            if (rc == 0) {
+                rc = agw_jr_value(r, NULL);
+            }
+
+        } else if (agw_gem_key(&key, "promptFeedback", "prompt_feedback")
+                   && agw_jr_peek(r) == AGW_JR_OBJECT)
+        {
+            agw_jr_object(r);
+            while ((rc = agw_jr_member(r, &k2)) == 1) {
                 if (agw_gem_key(&k2, "blockReason", "block_reason")
-                    && agw_jr_string(&ahead, &block) == 0)
+                    && agw_jr_string(r, &block) == 0)
                 {
                     continue;
                 }
-                if (agw_jr_value(&ahead, NULL) != 0) {
+                if (agw_jr_value(r, NULL) != 0) {
                     return -1;
                 }
             }
+
+        } else {
+            if (error != NULL && agw_gem_is(&key, "error")) {
+                *error = 1;
+            }
+            rc = agw_jr_value(r, NULL);
         }
 
-        if (error != NULL && agw_gem_is(&key, "error")) {
-            *error = 1;
-        }
-
-        if (agw_gem_copy_member(r, w, &key) != 0) {
+        if (rc != 0) {
             return -1;
+        }
+
+        if (!first) {
+            agw_jw_append(w, ",", 1);
+        }
+        first = 0;
+
+        if (from != NULL) {
+            agw_jw_append(w, from, (size_t) (r->p - from));
+        } else {
+            agw_gem_append_str(w, &key);
+            agw_jw_append(w, ":", 1);
+            agw_jw_append(w, value, (size_t) (r->p - value));
         }
     }
 
@@ -203,7 +247,7 @@ agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
         return -1;
     }
 
-    agw_jw_object_end(w);
+    agw_jw_append(w, "}", 1);
 
     if (cands == 0 && agw_str_set(&block)) {
         *finished = 1;

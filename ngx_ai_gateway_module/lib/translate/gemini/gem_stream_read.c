@@ -388,6 +388,10 @@ agw_gem_call_steps(agw_xstream_t *s, agw_gem_rstate_t *st,
         return -1;
     }
 
+    if (st->args.cap > AGW_GEM_KEEP) {
+        agw_buf_free(&st->args);
+    }
+
     return agw_gem_step(s, AGW_STEP_BLOCK_STOP, index);
 }
 

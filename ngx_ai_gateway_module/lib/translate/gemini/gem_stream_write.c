@@ -56,6 +56,12 @@ agw_gem_suffix(agw_xstream_t *s, agw_gem_wstate_t *st, const agw_str_t *id)
 static void
 agw_gem_put_text(agw_jw_t *w, const agw_str_t *text)
 {
+    if (text->len == 0) {
+        /* nothing to put; and the escaper writes its terminating NUL
+         * even then, into a buffer that may have none yet */
+        return;
+    }
+
     if (text->kind == AGW_STR_JSON) {
         agw_jw_append(w, text->data, text->len);
     } else {
@@ -233,7 +239,10 @@ agw_gem_call_chunk(agw_xstream_t *s, agw_gem_wstate_t *st, agw_gem_held_t *h)
     agw_jw_append(w, AGW_GEM_PREFIX "{\"functionCall\":{\"name\":\"",
                   sizeof(AGW_GEM_PREFIX "{\"functionCall\":{\"name\":\"")
                   - 1);
-    agw_jw_append(w, h->meta.data + h->id_len, h->name_len);
+    if (h->name_len > 0) {
+        /* (meta has no memory at all when id and name came empty) */
+        agw_jw_append(w, h->meta.data + h->id_len, h->name_len);
+    }
     agw_jw_append(w, "\",\"args\":", sizeof("\",\"args\":") - 1);
     agw_jw_append(w, text.data, text.len);
     if (h->id_len > 0) {
@@ -254,6 +263,9 @@ agw_gem_call_chunk(agw_xstream_t *s, agw_gem_wstate_t *st, agw_gem_held_t *h)
     /* the slot is free again: the last one takes its place (a swap, so
      * each slot keeps its buffers for the next call) */
     st->held_bytes -= h->meta.len + h->args.len;
+    if (h->args.cap > AGW_GEM_KEEP) {
+        agw_buf_free(&h->args);
+    }
     last = st->nheld - 1;
     if ((uint32_t) (h - st->held) != last) {
         t = *h;

@@ -162,25 +162,25 @@ agw_oai_read_error_members(agw_jr_t *r, agw_str_t *message, agw_str_t *code,
     agw_str_t  key, k2;
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_is(&key, "message") && agw_jr_peek(r) == AGW_JR_STRING) {
+        if (agw_oai_is(&key, "message") && agw_jr_peek(r) == AGW_JR_STRING) {
             rc = agw_jr_string(r, message);
 
-        } else if (agw_str_is(&key, "code")
+        } else if (agw_oai_is(&key, "code")
                    && agw_jr_peek(r) == AGW_JR_STRING)
         {
             rc = agw_jr_string(r, code);
 
-        } else if (agw_str_is(&key, "type")
+        } else if (agw_oai_is(&key, "type")
                    && agw_jr_peek(r) == AGW_JR_STRING)
         {
             rc = agw_jr_string(r, type);
 
-        } else if (agw_str_is(&key, "status")
+        } else if (agw_oai_is(&key, "status")
                    && agw_jr_peek(r) == AGW_JR_STRING)
         {
             rc = agw_jr_string(r, status);
 
-        } else if (agw_str_is(&key, "details")
+        } else if (agw_oai_is(&key, "details")
                    && agw_jr_peek(r) == AGW_JR_ARRAY)
         {
             /* Gemini's details[].reason, the most specific code */
@@ -192,7 +192,7 @@ agw_oai_read_error_members(agw_jr_t *r, agw_str_t *message, agw_str_t *code,
                 }
                 rc = agw_jr_object(r);
                 while (rc == 0 && (rc = agw_jr_member(r, &k2)) == 1) {
-                    if (agw_str_is(&k2, "reason") && !agw_str_set(reason)
+                    if (agw_oai_is(&k2, "reason") && !agw_str_set(reason)
                         && agw_jr_peek(r) == AGW_JR_STRING)
                     {
                         rc = agw_jr_string(r, reason);
@@ -238,7 +238,7 @@ agw_oai_read_error(const char *body, size_t len, agw_error_t *err)
     }
 
     while ((rc = agw_jr_member(&r, &key)) == 1) {
-        if (agw_str_is(&key, "error") && agw_jr_peek(&r) == AGW_JR_OBJECT) {
+        if (agw_oai_is(&key, "error") && agw_jr_peek(&r) == AGW_JR_OBJECT) {
             if (agw_jr_object(&r) != 0
                 || agw_oai_read_error_members(&r, &message, &code, &type,
                                               &status, &reason) != 0)
@@ -248,23 +248,23 @@ agw_oai_read_error(const char *body, size_t len, agw_error_t *err)
             top = 0;
             continue;
 
-        } else if (agw_str_is(&key, "error")
+        } else if (agw_oai_is(&key, "error")
                    && agw_jr_peek(&r) == AGW_JR_STRING)
         {
             rc = agw_jr_string(&r, &text);
 
         } else if (!agw_str_set(&message) || top) {
             /* vLLM: the fields at the top level */
-            if (agw_str_is(&key, "message")
+            if (agw_oai_is(&key, "message")
                 && agw_jr_peek(&r) == AGW_JR_STRING)
             {
                 rc = agw_jr_string(&r, &message);
                 top = 1;
-            } else if (agw_str_is(&key, "code")
+            } else if (agw_oai_is(&key, "code")
                        && agw_jr_peek(&r) == AGW_JR_STRING)
             {
                 rc = agw_jr_string(&r, &code);
-            } else if (agw_str_is(&key, "type")
+            } else if (agw_oai_is(&key, "type")
                        && agw_jr_peek(&r) == AGW_JR_STRING)
             {
                 rc = agw_jr_string(&r, &type);

@@ -9,10 +9,36 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "agw_codec.h"
 #include "agw_json_reader.h"
 #include "agw_json_writer.h"
+
+
+/*
+ * Whether s holds the characters of the literal: agw_str_is(), with the
+ * common case (no escapes: the bytes are the characters) inline, since
+ * a reader compares each key it meets with several names.
+ */
+#define agw_oai_is(s, lit)                                                   \
+    ((s)->escaped ? agw_str_is(s, lit)                                       \
+                  : ((s)->len == sizeof(lit) - 1                             \
+                     && memcmp((s)->data, lit, sizeof(lit) - 1) == 0))
+
+
+/*
+ * A string value known when compiling, written with its quotes as it is:
+ * agw_jw_lit() would escape it byte by byte, and the names of roles and
+ * types are most of a request's values.  lit must need no escape.
+ */
+#define agw_oai_lit(w, lit)                                                  \
+    do {                                                                     \
+        static const agw_str_t  agw_oai_v = {                               \
+            "\"" lit "\"", sizeof(lit) + 1, AGW_STR_VALUE, 0              \
+        };                                                                   \
+        agw_jw_raw(w, &agw_oai_v);                                           \
+    } while (0)
 
 
 /* Where a reader is, for error messages: "messages[2].content[0]". */
@@ -54,6 +80,16 @@ int agw_oai_read_assistant_member(agw_oai_rctx_t *c, agw_jr_t *r,
     const agw_str_t *key, agw_oai_assistant_t *m);
 agw_part_t *agw_oai_assistant_parts(agw_oai_rctx_t *c,
     agw_oai_assistant_t *m);
+/* A string, or null (left unset): 0, or -1 naming field. */
+int agw_oai_read_str(agw_oai_rctx_t *c, agw_jr_t *r, const char *field,
+    agw_str_t *s);
+/*
+ * A choice's finish_reason and index, the members answers and stream
+ * chunks share: 1 when key was one of them (its value read), 0 when not,
+ * or the reader's error.
+ */
+int agw_oai_read_choice_member(agw_jr_t *r, const agw_str_t *key,
+    agw_str_t *finish, int64_t *index);
 /* cache_control: {"type":"ephemeral","ttl"} into cache and ttl. */
 int agw_oai_read_cache_control(agw_oai_rctx_t *c, agw_jr_t *r,
     uint8_t *cache, agw_str_t *ttl);
@@ -107,9 +143,19 @@ typedef struct {
 } agw_oai_held_t;
 
 
+#define AGW_OAI_PREFIX_MAX  256
+
 typedef struct {
     uint64_t         seen;      /* bit k: call k had its block */
     agw_oai_held_t  *held;      /* AGW_OAI_MAX_TOOLS entries, malloc'd */
+    char            *prefix;    /* the last chunk's bytes before its
+                                   first member that matters (malloc'd,
+                                   AGW_OAI_PREFIX_MAX) */
+    uint32_t         prefix_len;
+    uint16_t         prefix_comma;  /* rewrite: the comma before that
+                                       member; its model's value */
+    uint16_t         model_at;
+    uint16_t         model_end;
     size_t           held_bytes;
     uint32_t         nheld;
     uint32_t         index;     /* the open block's */

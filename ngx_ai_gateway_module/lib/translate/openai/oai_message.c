@@ -110,7 +110,7 @@ agw_oai_part_new(agw_oai_rctx_t *c, agw_part_type_t type)
 
 
 /* A string member, or null (left unset).  0 or -1. */
-static int
+int
 agw_oai_read_str(agw_oai_rctx_t *c, agw_jr_t *r, const char *field,
     agw_str_t *s)
 {
@@ -189,9 +189,9 @@ agw_oai_read_cache_control(agw_oai_rctx_t *c, agw_jr_t *r, uint8_t *cache,
     type.data = NULL;
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_is(&key, "type")) {
+        if (agw_oai_is(&key, "type")) {
             rc = agw_jr_string(r, &type);
-        } else if (agw_str_is(&key, "ttl")) {
+        } else if (agw_oai_is(&key, "ttl")) {
             rc = agw_jr_string(r, ttl);
         } else {
             rc = agw_jr_value(r, NULL);
@@ -206,7 +206,7 @@ agw_oai_read_cache_control(agw_oai_rctx_t *c, agw_jr_t *r, uint8_t *cache,
         return agw_oai_fail(c, r, "cache_control", rc);
     }
 
-    if (agw_str_set(&type) && agw_str_is(&type, "ephemeral")) {
+    if (agw_str_set(&type) && agw_oai_is(&type, "ephemeral")) {
         *cache = AGW_CACHE_EPHEMERAL;
     }
 
@@ -289,14 +289,14 @@ agw_oai_read_part(agw_oai_rctx_t *c, agw_jr_t *r)
     memset(v, 0, sizeof(v));
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_is(&key, "type")) {
+        if (agw_oai_is(&key, "type")) {
             rc = agw_jr_string(r, &type);
             if (rc != 0) {
                 (void) agw_oai_fail(c, r, "type", rc);
                 return NULL;
             }
 
-        } else if (agw_str_is(&key, "text") || agw_str_is(&key, "refusal")) {
+        } else if (agw_oai_is(&key, "text") || agw_oai_is(&key, "refusal")) {
             if (agw_oai_read_str(c, r, key.data[0] == 't' ? "text"
                                                           : "refusal",
                                  &text) != 0)
@@ -304,7 +304,7 @@ agw_oai_read_part(agw_oai_rctx_t *c, agw_jr_t *r)
                 return NULL;
             }
 
-        } else if (agw_str_is(&key, "image_url")) {
+        } else if (agw_oai_is(&key, "image_url")) {
             pt = AGW_PART_IMAGE;
             if (agw_jr_peek(r) == AGW_JR_STRING) {
                 if (agw_jr_string(r, &v[0]) != 0) {
@@ -317,19 +317,19 @@ agw_oai_read_part(agw_oai_rctx_t *c, agw_jr_t *r)
                 return NULL;
             }
 
-        } else if (agw_str_is(&key, "input_audio")) {
+        } else if (agw_oai_is(&key, "input_audio")) {
             pt = AGW_PART_AUDIO;
             if (agw_oai_read_strs(c, r, "input_audio", audio, v, 2) != 0) {
                 return NULL;
             }
 
-        } else if (agw_str_is(&key, "file")) {
+        } else if (agw_oai_is(&key, "file")) {
             pt = AGW_PART_DOCUMENT;
             if (agw_oai_read_strs(c, r, "file", file, v, 3) != 0) {
                 return NULL;
             }
 
-        } else if (agw_str_is(&key, "cache_control")) {
+        } else if (agw_oai_is(&key, "cache_control")) {
             if (agw_oai_read_cache_control(c, r, &cache, &ttl) != 0) {
                 return NULL;
             }
@@ -353,7 +353,7 @@ agw_oai_read_part(agw_oai_rctx_t *c, agw_jr_t *r)
         return NULL;
     }
 
-    if (agw_str_is(&type, "text") || agw_str_is(&type, "refusal")) {
+    if (agw_oai_is(&type, "text") || agw_oai_is(&type, "refusal")) {
         if (!agw_str_set(&text)) {
             (void) agw_oai_bad(c, type.data[0] == 't' ? "text" : "refusal",
                                "required");
@@ -368,7 +368,7 @@ agw_oai_read_part(agw_oai_rctx_t *c, agw_jr_t *r)
 
         p->text = text;
 
-    } else if (agw_str_is(&type, "image_url") && pt == AGW_PART_IMAGE) {
+    } else if (agw_oai_is(&type, "image_url") && pt == AGW_PART_IMAGE) {
         if (!agw_str_set(&v[0])) {
             (void) agw_oai_bad(c, "image_url.url", "required");
             return NULL;
@@ -382,7 +382,7 @@ agw_oai_read_part(agw_oai_rctx_t *c, agw_jr_t *r)
         agw_oai_data_url(&v[0], p);
         p->format = v[1];
 
-    } else if (agw_str_is(&type, "input_audio") && pt == AGW_PART_AUDIO) {
+    } else if (agw_oai_is(&type, "input_audio") && pt == AGW_PART_AUDIO) {
         if (!agw_str_set(&v[0])) {
             (void) agw_oai_bad(c, "input_audio.data", "required");
             return NULL;
@@ -396,7 +396,7 @@ agw_oai_read_part(agw_oai_rctx_t *c, agw_jr_t *r)
         p->data = v[0];
         p->format = v[1];
 
-    } else if (agw_str_is(&type, "file") && pt == AGW_PART_DOCUMENT) {
+    } else if (agw_oai_is(&type, "file") && pt == AGW_PART_DOCUMENT) {
         if (!agw_str_set(&v[0]) && !agw_str_set(&v[1])) {
             (void) agw_oai_bad(c, "file", "file_data or file_id required");
             return NULL;
@@ -413,9 +413,9 @@ agw_oai_read_part(agw_oai_rctx_t *c, agw_jr_t *r)
         p->file_id = v[1];
         p->name = v[2];
 
-    } else if (agw_str_is(&type, "text") || agw_str_is(&type, "image_url")
-               || agw_str_is(&type, "input_audio")
-               || agw_str_is(&type, "file"))
+    } else if (agw_oai_is(&type, "text") || agw_oai_is(&type, "image_url")
+               || agw_oai_is(&type, "input_audio")
+               || agw_oai_is(&type, "file"))
     {
         (void) agw_oai_bad(c, "", "a \"%.*s\" part without its member",
                            (int) (type.len > 32 ? 32 : type.len), type.data);
@@ -527,13 +527,13 @@ agw_oai_read_extra(agw_oai_rctx_t *c, agw_jr_t *r, agw_str_t *sig)
     }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_is(&key, "google") && agw_jr_peek(r) == AGW_JR_OBJECT) {
+        if (agw_oai_is(&key, "google") && agw_jr_peek(r) == AGW_JR_OBJECT) {
             if (agw_jr_object(r) != 0) {
                 return agw_oai_fail(c, r, "extra_content", -1);
             }
 
             while ((rc = agw_jr_member(r, &key)) == 1) {
-                if (agw_str_is(&key, "thought_signature")) {
+                if (agw_oai_is(&key, "thought_signature")) {
                     if (agw_oai_read_str(c, r, "extra_content.google."
                                          "thought_signature", sig) != 0)
                     {
@@ -571,12 +571,12 @@ agw_oai_read_function(agw_oai_rctx_t *c, agw_jr_t *r, agw_part_t *p)
     }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_is(&key, "name")) {
+        if (agw_oai_is(&key, "name")) {
             if (agw_oai_read_str(c, r, "function.name", &p->name) != 0) {
                 return -1;
             }
 
-        } else if (agw_str_is(&key, "arguments")) {
+        } else if (agw_oai_is(&key, "arguments")) {
             switch (agw_jr_peek(r)) {
             case AGW_JR_STRING:
                 rc = agw_jr_string(r, &p->args);
@@ -632,16 +632,16 @@ agw_oai_read_call(agw_oai_rctx_t *c, agw_jr_t *r)
     }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_is(&key, "id")) {
+        if (agw_oai_is(&key, "id")) {
             rc = agw_oai_read_str(c, r, "id", &p->id);
 
-        } else if (agw_str_is(&key, "type")) {
+        } else if (agw_oai_is(&key, "type")) {
             rc = agw_oai_read_str(c, r, "type", &type);
 
-        } else if (agw_str_is(&key, "function")) {
+        } else if (agw_oai_is(&key, "function")) {
             rc = agw_oai_read_function(c, r, p);
 
-        } else if (agw_str_is(&key, "extra_content")) {
+        } else if (agw_oai_is(&key, "extra_content")) {
             rc = agw_oai_read_extra(c, r, &p->signature);
 
         } else {
@@ -661,7 +661,7 @@ agw_oai_read_call(agw_oai_rctx_t *c, agw_jr_t *r)
         return NULL;
     }
 
-    if (agw_str_set(&type) && !agw_str_is(&type, "function")) {
+    if (agw_str_set(&type) && !agw_oai_is(&type, "function")) {
         (void) agw_oai_bad(c, "type", "only function tool calls can be "
                            "translated");
         return NULL;
@@ -744,15 +744,15 @@ agw_oai_read_thinking(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_assistant_t *m)
         data.data = NULL;
 
         while ((rc = agw_jr_member(r, &key)) == 1) {
-            if (agw_str_is(&key, "type")) {
+            if (agw_oai_is(&key, "type")) {
                 rc = agw_oai_read_str(c, r, "thinking_blocks.type", &type);
-            } else if (agw_str_is(&key, "thinking")) {
+            } else if (agw_oai_is(&key, "thinking")) {
                 rc = agw_oai_read_str(c, r, "thinking_blocks.thinking",
                                       &text);
-            } else if (agw_str_is(&key, "signature")) {
+            } else if (agw_oai_is(&key, "signature")) {
                 rc = agw_oai_read_str(c, r, "thinking_blocks.signature",
                                       &sig);
-            } else if (agw_str_is(&key, "data")) {
+            } else if (agw_oai_is(&key, "data")) {
                 rc = agw_oai_read_str(c, r, "thinking_blocks.data", &data);
             } else {
                 rc = agw_jr_value(r, NULL);
@@ -774,7 +774,7 @@ agw_oai_read_thinking(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_assistant_t *m)
             continue;
         }
 
-        if (agw_str_is(&type, "thinking")) {
+        if (agw_oai_is(&type, "thinking")) {
             if (agw_str_set(&text) && agw_oai_join(c, &acc, &text) != 0) {
                 return -1;
             }
@@ -793,7 +793,7 @@ agw_oai_read_thinking(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_assistant_t *m)
             p->signature = sig;
             acc.data = NULL;
 
-        } else if (agw_str_is(&type, "redacted_thinking")
+        } else if (agw_oai_is(&type, "redacted_thinking")
                    && agw_str_set(&data))
         {
             p = agw_oai_part_new(c, AGW_PART_REDACTED_THINKING);
@@ -851,8 +851,8 @@ agw_oai_read_assistant_member(agw_oai_rctx_t *c, agw_jr_t *r,
     agw_str_t    s;
     agw_part_t  *p;
 
-    if (agw_str_is(key, "reasoning_content")
-        || agw_str_is(key, "reasoning"))
+    if (agw_oai_is(key, "reasoning_content")
+        || agw_oai_is(key, "reasoning"))
     {
         /* reasoning_content wins over reasoning whatever their order;
          * OpenRouter's reasoning may be an object: ignored */
@@ -876,14 +876,14 @@ agw_oai_read_assistant_member(agw_oai_rctx_t *c, agw_jr_t *r,
         return 1;
     }
 
-    if (agw_str_is(key, "thinking_blocks")) {
+    if (agw_oai_is(key, "thinking_blocks")) {
         if (agw_jr_peek(r) == AGW_JR_NULL) {
             return agw_jr_null(r) == 0 ? 1 : agw_oai_fail(c, r, "", -1);
         }
         return agw_oai_read_thinking(c, r, m) == 0 ? 1 : -1;
     }
 
-    if (agw_str_is(key, "refusal")) {
+    if (agw_oai_is(key, "refusal")) {
         if (agw_oai_read_str(c, r, "refusal", &s) != 0) {
             return -1;
         }
@@ -900,7 +900,7 @@ agw_oai_read_assistant_member(agw_oai_rctx_t *c, agw_jr_t *r,
         return 1;
     }
 
-    if (!agw_str_is(key, "tool_calls")) {
+    if (!agw_oai_is(key, "tool_calls")) {
         return 0;
     }
 
@@ -1099,7 +1099,7 @@ agw_oai_write_args(agw_jw_t *w, const agw_part_t *p)
     agw_str_t  q = { "\"", 1, AGW_STR_VALUE, 0 };
 
     if (!agw_str_set(&p->args)) {
-        agw_jw_lit(w, "{}");
+        agw_oai_lit(w, "{}");
         return;
     }
 
@@ -1152,7 +1152,7 @@ agw_oai_write_assistant(agw_jw_t *w, const agw_part_t *parts, int ext)
     if (text == 0 && (calls > 0 || refusal > 0)) {
         agw_jw_null(w);
     } else if (text == 0) {
-        agw_jw_lit(w, "");
+        agw_oai_lit(w, "");
     } else {
         agw_oai_write_joined(w, parts, AGW_PART_TEXT);
     }
@@ -1178,7 +1178,7 @@ agw_oai_write_assistant(agw_jw_t *w, const agw_part_t *parts, int ext)
             if (p->type == AGW_PART_THINKING) {
                 agw_jw_object(w);
                 agw_jw_key(w, "type");
-                agw_jw_lit(w, "thinking");
+                agw_oai_lit(w, "thinking");
                 agw_jw_key(w, "thinking");
                 agw_jw_str(w, &p->text);
                 if (agw_str_set(&p->signature)) {
@@ -1190,7 +1190,7 @@ agw_oai_write_assistant(agw_jw_t *w, const agw_part_t *parts, int ext)
             } else if (p->type == AGW_PART_REDACTED_THINKING) {
                 agw_jw_object(w);
                 agw_jw_key(w, "type");
-                agw_jw_lit(w, "redacted_thinking");
+                agw_oai_lit(w, "redacted_thinking");
                 agw_jw_key(w, "data");
                 agw_jw_str(w, &p->data);
                 agw_jw_object_end(w);
@@ -1216,7 +1216,7 @@ agw_oai_write_assistant(agw_jw_t *w, const agw_part_t *parts, int ext)
         agw_jw_key(w, "id");
         agw_jw_str(w, &p->id);
         agw_jw_key(w, "type");
-        agw_jw_lit(w, "function");
+        agw_oai_lit(w, "function");
         agw_jw_key(w, "function");
         agw_jw_object(w);
         agw_jw_key(w, "name");

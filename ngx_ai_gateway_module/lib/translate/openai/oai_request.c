@@ -119,22 +119,6 @@ agw_oai_read_bool(agw_oai_rctx_t *c, agw_jr_t *r, const char *field,
 }
 
 
-static int
-agw_oai_read_string(agw_oai_rctx_t *c, agw_jr_t *r, const char *field,
-    agw_str_t *s)
-{
-    int  rc;
-
-    rc = agw_jr_string(r, s);
-    if (rc == AGW_JR_TYPE && agw_jr_null(r) == 0) {
-        s->data = NULL;
-        return 0;
-    }
-
-    return rc == 0 ? 0 : agw_oai_fail(c, r, field, rc);
-}
-
-
 /* One message: its members read in any order, then put together by its
  * role. */
 static agw_msg_t *
@@ -164,17 +148,17 @@ agw_oai_read_message(agw_oai_rctx_t *c, agw_jr_t *r)
     }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_is(&key, "role")) {
-            rc = agw_oai_read_string(c, r, "role", &role);
+        if (agw_oai_is(&key, "role")) {
+            rc = agw_oai_read_str(c, r, "role", &role);
 
-        } else if (agw_str_is(&key, "content")) {
+        } else if (agw_oai_is(&key, "content")) {
             rc = agw_oai_read_content(c, r, &am.content, &string);
 
-        } else if (agw_str_is(&key, "name")) {
-            rc = agw_oai_read_string(c, r, "name", &msg->name);
+        } else if (agw_oai_is(&key, "name")) {
+            rc = agw_oai_read_str(c, r, "name", &msg->name);
 
-        } else if (agw_str_is(&key, "tool_call_id")) {
-            rc = agw_oai_read_string(c, r, "tool_call_id", &call_id);
+        } else if (agw_oai_is(&key, "tool_call_id")) {
+            rc = agw_oai_read_str(c, r, "tool_call_id", &call_id);
 
         } else {
             rc = agw_oai_read_assistant_member(c, r, &key, &am);
@@ -207,18 +191,18 @@ agw_oai_read_message(agw_oai_rctx_t *c, agw_jr_t *r)
 
     msg->string = string;
 
-    if (agw_str_is(&role, "user")) {
+    if (agw_oai_is(&role, "user")) {
         msg->role = AGW_ROLE_USER;
         msg->parts = am.content;
 
-    } else if (agw_str_is(&role, "system")
-               || agw_str_is(&role, "developer"))
+    } else if (agw_oai_is(&role, "system")
+               || agw_oai_is(&role, "developer"))
     {
         msg->role = AGW_ROLE_SYSTEM;
         msg->developer = role.data[0] == 'd';
         msg->parts = am.content;
 
-    } else if (agw_str_is(&role, "assistant")) {
+    } else if (agw_oai_is(&role, "assistant")) {
         msg->role = AGW_ROLE_ASSISTANT;
         msg->parts = agw_oai_assistant_parts(c, &am);
         if (msg->parts == NULL && c->err->cls == AGW_ERR_NONE
@@ -229,7 +213,7 @@ agw_oai_read_message(agw_oai_rctx_t *c, agw_jr_t *r)
             return NULL;
         }
 
-    } else if (agw_str_is(&role, "tool")) {
+    } else if (agw_oai_is(&role, "tool")) {
         if (!agw_str_set(&call_id)) {
             (void) agw_oai_bad(c, "tool_call_id", "required in a tool "
                                "message");
@@ -314,14 +298,14 @@ agw_oai_read_tool_function(agw_oai_rctx_t *c, agw_jr_t *r, agw_tool_t *t)
     }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_is(&key, "name")) {
-            rc = agw_oai_read_string(c, r, "function.name", &t->name);
+        if (agw_oai_is(&key, "name")) {
+            rc = agw_oai_read_str(c, r, "function.name", &t->name);
 
-        } else if (agw_str_is(&key, "description")) {
-            rc = agw_oai_read_string(c, r, "function.description",
+        } else if (agw_oai_is(&key, "description")) {
+            rc = agw_oai_read_str(c, r, "function.description",
                                      &t->description);
 
-        } else if (agw_str_is(&key, "parameters")) {
+        } else if (agw_oai_is(&key, "parameters")) {
             if (agw_jr_peek(r) == AGW_JR_NULL) {
                 rc = agw_jr_null(r);
             } else if (agw_jr_peek(r) != AGW_JR_OBJECT) {
@@ -334,7 +318,7 @@ agw_oai_read_tool_function(agw_oai_rctx_t *c, agw_jr_t *r, agw_tool_t *t)
                 rc = agw_oai_fail(c, r, "function.parameters", rc);
             }
 
-        } else if (agw_str_is(&key, "strict")) {
+        } else if (agw_oai_is(&key, "strict")) {
             rc = agw_oai_read_bool(c, r, "function.strict", &t->strict);
 
         } else {
@@ -400,14 +384,14 @@ agw_oai_read_tools(agw_oai_rctx_t *c, agw_jr_t *r, agw_request_t *req)
         }
 
         while ((rc = agw_jr_member(r, &key)) == 1) {
-            if (agw_str_is(&key, "type")) {
-                rc = agw_oai_read_string(c, r, "type", &type);
+            if (agw_oai_is(&key, "type")) {
+                rc = agw_oai_read_str(c, r, "type", &type);
 
-            } else if (agw_str_is(&key, "function")) {
+            } else if (agw_oai_is(&key, "function")) {
                 rc = agw_oai_read_tool_function(c, r, t);
                 fn = 1;
 
-            } else if (agw_str_is(&key, "cache_control")) {
+            } else if (agw_oai_is(&key, "cache_control")) {
                 rc = agw_oai_read_cache_control(c, r, &t->cache,
                                                 &t->cache_ttl);
 
@@ -427,7 +411,7 @@ agw_oai_read_tools(agw_oai_rctx_t *c, agw_jr_t *r, agw_request_t *req)
             return agw_oai_fail(c, r, "", rc);
         }
 
-        if (!agw_str_set(&type) || agw_str_is(&type, "function")) {
+        if (!agw_str_set(&type) || agw_oai_is(&type, "function")) {
             if (!fn || !agw_str_set(&t->name)) {
                 return agw_oai_bad(c, "function.name", "required");
             }
@@ -469,11 +453,11 @@ agw_oai_read_tool_choice(agw_oai_rctx_t *c, agw_jr_t *r, agw_request_t *req)
             return agw_oai_fail(c, r, "tool_choice", -1);
         }
 
-        if (agw_str_is(&s, "auto")) {
+        if (agw_oai_is(&s, "auto")) {
             req->tool_choice = AGW_TOOL_CHOICE_AUTO;
-        } else if (agw_str_is(&s, "none")) {
+        } else if (agw_oai_is(&s, "none")) {
             req->tool_choice = AGW_TOOL_CHOICE_NONE;
-        } else if (agw_str_is(&s, "required")) {
+        } else if (agw_oai_is(&s, "required")) {
             req->tool_choice = AGW_TOOL_CHOICE_REQUIRED;
         } else {
             return agw_oai_bad(c, "tool_choice", "\"%.*s\" is not auto, none "
@@ -497,15 +481,15 @@ agw_oai_read_tool_choice(agw_oai_rctx_t *c, agw_jr_t *r, agw_request_t *req)
     type.data = NULL;
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_is(&key, "type")) {
-            rc = agw_oai_read_string(c, r, "tool_choice.type", &type);
+        if (agw_oai_is(&key, "type")) {
+            rc = agw_oai_read_str(c, r, "tool_choice.type", &type);
 
-        } else if (agw_str_is(&key, "function")
+        } else if (agw_oai_is(&key, "function")
                    && agw_jr_peek(r) == AGW_JR_OBJECT)
         {
             rc = agw_jr_object(r);
             while (rc == 0 && (rc = agw_jr_member(r, &key)) == 1) {
-                if (agw_str_is(&key, "name")) {
+                if (agw_oai_is(&key, "name")) {
                     rc = agw_jr_string(r, &req->tool_choice_name);
                 } else {
                     rc = agw_jr_value(r, NULL);
@@ -525,7 +509,7 @@ agw_oai_read_tool_choice(agw_oai_rctx_t *c, agw_jr_t *r, agw_request_t *req)
         return agw_oai_fail(c, r, "tool_choice", rc);
     }
 
-    if ((agw_str_set(&type) && !agw_str_is(&type, "function"))
+    if ((agw_str_set(&type) && !agw_oai_is(&type, "function"))
         || !agw_str_set(&req->tool_choice_name))
     {
         return agw_oai_bad(c, "tool_choice", "only {\"type\":\"function\","
@@ -557,21 +541,21 @@ agw_oai_read_format(agw_oai_rctx_t *c, agw_jr_t *r, agw_request_t *req)
     type.data = NULL;
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_is(&key, "type")) {
-            rc = agw_oai_read_string(c, r, "response_format.type", &type);
+        if (agw_oai_is(&key, "type")) {
+            rc = agw_oai_read_str(c, r, "response_format.type", &type);
 
-        } else if (agw_str_is(&key, "json_schema")
+        } else if (agw_oai_is(&key, "json_schema")
                    && agw_jr_peek(r) == AGW_JR_OBJECT)
         {
             rc = agw_jr_object(r);
             while (rc == 0 && (rc = agw_jr_member(r, &key)) == 1) {
-                if (agw_str_is(&key, "name")) {
-                    rc = agw_oai_read_string(c, r, "response_format."
+                if (agw_oai_is(&key, "name")) {
+                    rc = agw_oai_read_str(c, r, "response_format."
                                              "json_schema.name",
                                              &req->format_name);
-                } else if (agw_str_is(&key, "schema")) {
+                } else if (agw_oai_is(&key, "schema")) {
                     rc = agw_jr_value(r, &req->format_schema);
-                } else if (agw_str_is(&key, "strict")) {
+                } else if (agw_oai_is(&key, "strict")) {
                     rc = agw_oai_read_bool(c, r, "response_format."
                                            "json_schema.strict",
                                            &req->format_strict);
@@ -597,11 +581,11 @@ agw_oai_read_format(agw_oai_rctx_t *c, agw_jr_t *r, agw_request_t *req)
         return agw_oai_bad(c, "response_format.type", "required");
     }
 
-    if (agw_str_is(&type, "text")) {
+    if (agw_oai_is(&type, "text")) {
         req->format = AGW_FORMAT_TEXT;
-    } else if (agw_str_is(&type, "json_object")) {
+    } else if (agw_oai_is(&type, "json_object")) {
         req->format = AGW_FORMAT_JSON_OBJECT;
-    } else if (agw_str_is(&type, "json_schema")) {
+    } else if (agw_oai_is(&type, "json_schema")) {
         if (!agw_str_set(&req->format_schema)) {
             return agw_oai_bad(c, "response_format.json_schema.schema",
                                "required");
@@ -681,7 +665,7 @@ agw_oai_read_stream_options(agw_oai_rctx_t *c, agw_jr_t *r,
     }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_is(&key, "include_usage")
+        if (agw_oai_is(&key, "include_usage")
             && agw_jr_peek(r) != AGW_JR_NULL)
         {
             rc = agw_jr_bool(r, &b);
@@ -705,7 +689,7 @@ agw_oai_read_effort(agw_oai_rctx_t *c, agw_jr_t *r, agw_request_t *req)
     agw_str_t                s;
     const agw_oai_effort_t  *e;
 
-    if (agw_oai_read_string(c, r, "reasoning_effort", &s) != 0) {
+    if (agw_oai_read_str(c, r, "reasoning_effort", &s) != 0) {
         return -1;
     }
 
@@ -736,43 +720,43 @@ agw_oai_read_member(agw_oai_rctx_t *c, agw_jr_t *r, const agw_str_t *key,
     switch (key->len) {
 
     case 1:
-        if (agw_str_is(key, "n")) {
+        if (agw_oai_is(key, "n")) {
             return agw_oai_read_count(c, r, "n", &req->n);
         }
         break;
 
     case 4:
-        if (agw_str_is(key, "stop")) {
+        if (agw_oai_is(key, "stop")) {
             return agw_oai_read_stop(c, r, req);
         }
-        if (agw_str_is(key, "user")) {
-            return agw_oai_read_string(c, r, "user", &req->user);
+        if (agw_oai_is(key, "user")) {
+            return agw_oai_read_str(c, r, "user", &req->user);
         }
-        if (agw_str_is(key, "seed")) {
+        if (agw_oai_is(key, "seed")) {
             return agw_oai_read_number(c, r, "seed", &req->seed);
         }
         break;
 
     case 5:
-        if (agw_str_is(key, "model")) {
-            return agw_oai_read_string(c, r, "model", &req->model);
+        if (agw_oai_is(key, "model")) {
+            return agw_oai_read_str(c, r, "model", &req->model);
         }
-        if (agw_str_is(key, "tools")) {
+        if (agw_oai_is(key, "tools")) {
             return agw_oai_read_tools(c, r, req);
         }
-        if (agw_str_is(key, "top_p")) {
+        if (agw_oai_is(key, "top_p")) {
             return agw_oai_read_number(c, r, "top_p", &req->top_p);
         }
-        if (agw_str_is(key, "top_k")) {
+        if (agw_oai_is(key, "top_k")) {
             return agw_oai_read_number(c, r, "top_k", &req->top_k);
         }
-        if (agw_str_is(key, "store")) {
+        if (agw_oai_is(key, "store")) {
             return agw_oai_read_bool(c, r, "store", &req->store);
         }
         break;
 
     case 6:
-        if (agw_str_is(key, "stream")) {
+        if (agw_oai_is(key, "stream")) {
             b = 0;
             rc = agw_oai_read_bool(c, r, "stream", &b);
             req->stream = b == 1;
@@ -781,72 +765,72 @@ agw_oai_read_member(agw_oai_rctx_t *c, agw_jr_t *r, const agw_str_t *key,
         break;
 
     case 8:
-        if (agw_str_is(key, "messages")) {
+        if (agw_oai_is(key, "messages")) {
             return agw_oai_read_messages(c, r, req);
         }
         break;
 
     case 10:
-        if (agw_str_is(key, "max_tokens")) {
+        if (agw_oai_is(key, "max_tokens")) {
             return agw_oai_read_count(c, r, "max_tokens", &req->max_tokens);
         }
         break;
 
     case 11:
-        if (agw_str_is(key, "temperature")) {
+        if (agw_oai_is(key, "temperature")) {
             return agw_oai_read_number(c, r, "temperature",
                                        &req->temperature);
         }
-        if (agw_str_is(key, "tool_choice")) {
+        if (agw_oai_is(key, "tool_choice")) {
             return agw_oai_read_tool_choice(c, r, req);
         }
         break;
 
     case 12:
-        if (agw_str_is(key, "service_tier")) {
-            return agw_oai_read_string(c, r, "service_tier",
+        if (agw_oai_is(key, "service_tier")) {
+            return agw_oai_read_str(c, r, "service_tier",
                                        &req->service_tier);
         }
         break;
 
     case 14:
-        if (agw_str_is(key, "stream_options")) {
+        if (agw_oai_is(key, "stream_options")) {
             return agw_oai_read_stream_options(c, r, req);
         }
         break;
 
     case 15:
-        if (agw_str_is(key, "response_format")) {
+        if (agw_oai_is(key, "response_format")) {
             return agw_oai_read_format(c, r, req);
         }
         break;
 
     case 16:
-        if (agw_str_is(key, "presence_penalty")) {
+        if (agw_oai_is(key, "presence_penalty")) {
             return agw_oai_read_number(c, r, "presence_penalty",
                                        &req->presence_penalty);
         }
-        if (agw_str_is(key, "reasoning_effort")) {
+        if (agw_oai_is(key, "reasoning_effort")) {
             return agw_oai_read_effort(c, r, req);
         }
         break;
 
     case 17:
-        if (agw_str_is(key, "frequency_penalty")) {
+        if (agw_oai_is(key, "frequency_penalty")) {
             return agw_oai_read_number(c, r, "frequency_penalty",
                                        &req->frequency_penalty);
         }
         break;
 
     case 19:
-        if (agw_str_is(key, "parallel_tool_calls")) {
+        if (agw_oai_is(key, "parallel_tool_calls")) {
             return agw_oai_read_bool(c, r, "parallel_tool_calls",
                                      &req->parallel_tools);
         }
         break;
 
     case 21:
-        if (agw_str_is(key, "max_completion_tokens")) {
+        if (agw_oai_is(key, "max_completion_tokens")) {
             return agw_oai_read_count(c, r, "max_completion_tokens",
                                       max_completion);
         }
@@ -891,7 +875,7 @@ agw_oai_read_request(const char *body, size_t len, agw_arena_t *a,
     }
 
     while ((rc = agw_jr_member(&r, &key)) == 1) {
-        if (agw_str_is(&key, "messages")) {
+        if (agw_oai_is(&key, "messages")) {
             messages = 1;
         }
 
@@ -973,19 +957,19 @@ agw_oai_write_part(agw_jw_t *w, const agw_part_t *p, agw_error_t *err)
     switch (p->type) {
 
     case AGW_PART_TEXT:
-        agw_jw_lit(w, "text");
+        agw_oai_lit(w, "text");
         agw_jw_key(w, "text");
         agw_jw_str(w, &p->text);
         break;
 
     case AGW_PART_REFUSAL:
-        agw_jw_lit(w, "refusal");
+        agw_oai_lit(w, "refusal");
         agw_jw_key(w, "refusal");
         agw_jw_str(w, &p->text);
         break;
 
     case AGW_PART_IMAGE:
-        agw_jw_lit(w, "image_url");
+        agw_oai_lit(w, "image_url");
         agw_jw_key(w, "image_url");
         agw_jw_object(w);
         agw_jw_key(w, "url");
@@ -998,7 +982,7 @@ agw_oai_write_part(agw_jw_t *w, const agw_part_t *p, agw_error_t *err)
         break;
 
     case AGW_PART_AUDIO:
-        agw_jw_lit(w, "input_audio");
+        agw_oai_lit(w, "input_audio");
         agw_jw_key(w, "input_audio");
         agw_jw_object(w);
         agw_jw_key(w, "data");
@@ -1007,7 +991,7 @@ agw_oai_write_part(agw_jw_t *w, const agw_part_t *p, agw_error_t *err)
         if (agw_str_set(&p->format)) {
             agw_jw_str(w, &p->format);
         } else {
-            agw_jw_lit(w, "wav");
+            agw_oai_lit(w, "wav");
         }
         agw_jw_object_end(w);
         break;
@@ -1020,7 +1004,7 @@ agw_oai_write_part(agw_jw_t *w, const agw_part_t *p, agw_error_t *err)
             return -1;
         }
 
-        agw_jw_lit(w, "file");
+        agw_oai_lit(w, "file");
         agw_jw_key(w, "file");
         agw_jw_object(w);
         if (agw_str_set(&p->data)) {
@@ -1104,7 +1088,7 @@ agw_oai_write_tool_result(agw_jw_t *w, const agw_part_t *p, int *moved)
 
     agw_jw_object(w);
     agw_jw_key(w, "role");
-    agw_jw_lit(w, "tool");
+    agw_oai_lit(w, "tool");
     agw_jw_key(w, "tool_call_id");
     agw_jw_str(w, &p->id);
     agw_jw_key(w, "content");
@@ -1124,7 +1108,7 @@ agw_oai_write_tool_result(agw_jw_t *w, const agw_part_t *p, int *moved)
 
             agw_jw_object(w);
             agw_jw_key(w, "type");
-            agw_jw_lit(w, "text");
+            agw_oai_lit(w, "text");
             agw_jw_key(w, "text");
             agw_jw_str(w, &c->text);
             agw_jw_object_end(w);
@@ -1137,7 +1121,7 @@ agw_oai_write_tool_result(agw_jw_t *w, const agw_part_t *p, int *moved)
         agw_jw_str(w, &p->raw);
 
     } else {
-        agw_jw_lit(w, "");
+        agw_oai_lit(w, "");
     }
 
     agw_jw_object_end(w);
@@ -1152,7 +1136,7 @@ agw_oai_write_moved(agw_jw_t *w, const agw_part_t *parts, agw_error_t *err)
 
     agw_jw_object(w);
     agw_jw_key(w, "role");
-    agw_jw_lit(w, "user");
+    agw_oai_lit(w, "user");
     agw_jw_key(w, "content");
     agw_jw_array(w);
 
@@ -1185,7 +1169,7 @@ agw_oai_write_message(agw_jw_t *w, const agw_msg_t *m, agw_error_t *err)
     if (m->role == AGW_ROLE_ASSISTANT) {
         agw_jw_object(w);
         agw_jw_key(w, "role");
-        agw_jw_lit(w, "assistant");
+        agw_oai_lit(w, "assistant");
         if (agw_str_set(&m->name)) {
             agw_jw_key(w, "name");
             agw_jw_str(w, &m->name);
@@ -1231,12 +1215,12 @@ agw_oai_write_message(agw_jw_t *w, const agw_msg_t *m, agw_error_t *err)
 
     if (m->role == AGW_ROLE_SYSTEM) {
         if (m->developer) {
-            agw_jw_lit(w, "developer");
+            agw_oai_lit(w, "developer");
         } else {
-            agw_jw_lit(w, "system");
+            agw_oai_lit(w, "system");
         }
     } else {
-        agw_jw_lit(w, "user");
+        agw_oai_lit(w, "user");
     }
 
     if (agw_str_set(&m->name)) {
@@ -1272,7 +1256,7 @@ agw_oai_write_tools(agw_jw_t *w, const agw_request_t *req)
 
         agw_jw_object(w);
         agw_jw_key(w, "type");
-        agw_jw_lit(w, "function");
+        agw_oai_lit(w, "function");
         agw_jw_key(w, "function");
         agw_jw_object(w);
         agw_jw_key(w, "name");
@@ -1304,24 +1288,24 @@ agw_oai_write_tool_choice(agw_jw_t *w, const agw_request_t *req)
 
     case AGW_TOOL_CHOICE_AUTO:
         agw_jw_key(w, "tool_choice");
-        agw_jw_lit(w, "auto");
+        agw_oai_lit(w, "auto");
         break;
 
     case AGW_TOOL_CHOICE_NONE:
         agw_jw_key(w, "tool_choice");
-        agw_jw_lit(w, "none");
+        agw_oai_lit(w, "none");
         break;
 
     case AGW_TOOL_CHOICE_REQUIRED:
         agw_jw_key(w, "tool_choice");
-        agw_jw_lit(w, "required");
+        agw_oai_lit(w, "required");
         break;
 
     case AGW_TOOL_CHOICE_TOOL:
         agw_jw_key(w, "tool_choice");
         agw_jw_object(w);
         agw_jw_key(w, "type");
-        agw_jw_lit(w, "function");
+        agw_oai_lit(w, "function");
         agw_jw_key(w, "function");
         agw_jw_object(w);
         agw_jw_key(w, "name");
@@ -1346,22 +1330,22 @@ agw_oai_write_format(agw_jw_t *w, const agw_request_t *req)
     switch (req->format) {
 
     case AGW_FORMAT_TEXT:
-        agw_jw_lit(w, "text");
+        agw_oai_lit(w, "text");
         break;
 
     case AGW_FORMAT_JSON_OBJECT:
-        agw_jw_lit(w, "json_object");
+        agw_oai_lit(w, "json_object");
         break;
 
     default:
-        agw_jw_lit(w, "json_schema");
+        agw_oai_lit(w, "json_schema");
         agw_jw_key(w, "json_schema");
         agw_jw_object(w);
         agw_jw_key(w, "name");
         if (agw_str_set(&req->format_name)) {
             agw_jw_str(w, &req->format_name);
         } else {
-            agw_jw_lit(w, "response");
+            agw_oai_lit(w, "response");
         }
         agw_jw_key(w, "schema");
         agw_jw_raw(w, &req->format_schema);

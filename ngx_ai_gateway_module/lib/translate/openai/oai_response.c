@@ -35,14 +35,14 @@ agw_oai_read_choice_message(agw_oai_rctx_t *c, agw_jr_t *r,
     }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_is(&key, "message") && agw_jr_peek(r) == AGW_JR_OBJECT) {
+        if (agw_oai_is(&key, "message") && agw_jr_peek(r) == AGW_JR_OBJECT) {
             rc = agw_jr_object(r);
             if (rc != 0) {
                 return agw_oai_fail(c, r, "message", rc);
             }
 
             while ((rc = agw_jr_member(r, &k2)) == 1) {
-                if (agw_str_is(&k2, "content")) {
+                if (agw_oai_is(&k2, "content")) {
                     rc = agw_oai_read_content(c, r, &am.content, &string);
                     if (rc != 0) {
                         return -1;
@@ -62,18 +62,9 @@ agw_oai_read_choice_message(agw_oai_rctx_t *c, agw_jr_t *r,
 
             rc = rc == 0 ? 0 : agw_oai_fail(c, r, "message", rc);
 
-        } else if (agw_str_is(&key, "finish_reason")
-                   && agw_jr_peek(r) == AGW_JR_STRING)
-        {
-            rc = agw_jr_string(r, &finish);
-
-        } else if (agw_str_is(&key, "index")
-                   && agw_jr_peek(r) == AGW_JR_NUMBER)
-        {
-            rc = agw_jr_int(r, &index);
-
         } else {
-            rc = agw_jr_value(r, NULL);
+            rc = agw_oai_read_choice_member(r, &key, &finish, &index);
+            rc = rc == 0 ? agw_jr_value(r, NULL) : rc == 1 ? 0 : rc;
         }
 
         if (rc != 0) {
@@ -136,7 +127,7 @@ agw_oai_read_response(const char *body, size_t len, agw_arena_t *a,
     }
 
     while ((rc = agw_jr_member(&r, &key)) == 1) {
-        if (agw_str_is(&key, "choices") && agw_jr_peek(&r) == AGW_JR_ARRAY) {
+        if (agw_oai_is(&key, "choices") && agw_jr_peek(&r) == AGW_JR_ARRAY) {
             choices = 1;
             rc = agw_jr_array(&r);
             while (rc == 0 && (rc = agw_jr_element(&r)) == 1) {
@@ -146,17 +137,17 @@ agw_oai_read_response(const char *body, size_t len, agw_arena_t *a,
                 }
             }
 
-        } else if (agw_str_is(&key, "id")
+        } else if (agw_oai_is(&key, "id")
                    && agw_jr_peek(&r) == AGW_JR_STRING)
         {
             rc = agw_jr_string(&r, &res->id);
 
-        } else if (agw_str_is(&key, "model")
+        } else if (agw_oai_is(&key, "model")
                    && agw_jr_peek(&r) == AGW_JR_STRING)
         {
             rc = agw_jr_string(&r, &res->model);
 
-        } else if (agw_str_is(&key, "created")
+        } else if (agw_oai_is(&key, "created")
                    && agw_jr_peek(&r) == AGW_JR_NUMBER)
         {
             rc = agw_jr_int(&r, &res->created);
@@ -164,7 +155,7 @@ agw_oai_read_response(const char *body, size_t len, agw_arena_t *a,
                 rc = agw_jr_value(&r, NULL);
             }
 
-        } else if (agw_str_is(&key, "usage")) {
+        } else if (agw_oai_is(&key, "usage")) {
             if (agw_oai_read_usage(&c, &r, &res->usage) != 0) {
                 return -1;
             }
@@ -210,11 +201,11 @@ agw_oai_write_response(const agw_response_t *res, const agw_answer_ctx_t *o,
     if (agw_str_set(&res->id)) {
         agw_jw_str(&w, &res->id);
     } else {
-        agw_jw_lit(&w, "");
+        agw_oai_lit(&w, "");
     }
 
     agw_jw_key(&w, "object");
-    agw_jw_lit(&w, "chat.completion");
+    agw_oai_lit(&w, "chat.completion");
 
     created = res->created > 0 ? res->created : o->created;
     agw_jw_key(&w, "created");
@@ -226,7 +217,7 @@ agw_oai_write_response(const agw_response_t *res, const agw_answer_ctx_t *o,
     } else if (agw_str_set(&res->model)) {
         agw_jw_str(&w, &res->model);
     } else {
-        agw_jw_lit(&w, "");
+        agw_oai_lit(&w, "");
     }
 
     agw_jw_key(&w, "choices");
@@ -237,7 +228,7 @@ agw_oai_write_response(const agw_response_t *res, const agw_answer_ctx_t *o,
     agw_jw_key(&w, "message");
     agw_jw_object(&w);
     agw_jw_key(&w, "role");
-    agw_jw_lit(&w, "assistant");
+    agw_oai_lit(&w, "assistant");
     agw_oai_write_assistant(&w, res->parts, 1);
     agw_jw_object_end(&w);
     agw_jw_key(&w, "finish_reason");

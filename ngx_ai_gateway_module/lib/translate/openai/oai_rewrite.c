@@ -20,6 +20,7 @@
  *             without [DONE].
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "oai_int.h"
@@ -35,6 +36,15 @@ typedef struct {
     size_t       len;
     agw_str_t    str;       /* or a string value written by the writer */
 } agw_oai_edit_t;
+
+
+/* A member name to find, its length known. */
+typedef struct {
+    const char  *name;
+    size_t       len;
+} agw_oai_key_t;
+
+#define agw_oai_key(s)  { s, sizeof(s) - 1 }
 
 
 /* A top-level member: where it starts (before its comma, if any), its
@@ -154,7 +164,7 @@ agw_oai_splice(agw_jw_t *w, const char *body, size_t len, agw_oai_edit_t *e,
  * keeps).  0, or the reader's error.
  */
 static int
-agw_oai_members(agw_jr_t *r, const char *const *keys, agw_oai_member_t *m,
+agw_oai_members(agw_jr_t *r, const agw_oai_key_t *keys, agw_oai_member_t *m,
     int n, size_t *close, int *count)
 {
     int               i, rc, first;
@@ -184,7 +194,10 @@ agw_oai_members(agw_jr_t *r, const char *const *keys, agw_oai_member_t *m,
 
         hit = NULL;
         for (i = 0; i < n; i++) {
-            if (agw_str_eq(&key, keys[i], strlen(keys[i]))) {
+            if (key.escaped ? agw_str_eq(&key, keys[i].name, keys[i].len)
+                : key.len == keys[i].len
+                  && memcmp(key.data, keys[i].name, key.len) == 0)
+            {
                 hit = &m[i];
                 break;
             }
@@ -228,7 +241,9 @@ agw_oai_include_usage(const char *body, const agw_oai_member_t *so,
 {
     agw_jr_t           r;
     size_t             close;
-    static const char  *keys[] = { "include_usage" };
+    static const agw_oai_key_t  keys[] = {
+        agw_oai_key("include_usage")
+    };
 
     agw_jr_init(&r, body + so->value, so->end - so->value);
 
@@ -257,7 +272,10 @@ agw_oai_rewrite_request(const char *body, size_t len,
     agw_oai_edit_t     e[AGW_OAI_EDITS + 2];
     agw_oai_member_t   m[3], iu;
     agw_oai_rctx_t     c;
-    static const char  *keys[] = { "model", "stream", "stream_options" };
+    static const agw_oai_key_t  keys[] = {
+        agw_oai_key("model"), agw_oai_key("stream"),
+        agw_oai_key("stream_options")
+    };
 
     c.arena = NULL;
     c.err = err;
@@ -390,7 +408,9 @@ agw_oai_rewrite_response(const char *body, size_t len,
     agw_oai_edit_t     e[2];
     agw_oai_member_t   m[2];
     agw_oai_rctx_t     c;
-    static const char  *keys[] = { "model", "usage" };
+    static const agw_oai_key_t  keys[] = {
+        agw_oai_key("model"), agw_oai_key("usage")
+    };
 
     c.arena = NULL;
     c.err = err;
@@ -455,18 +475,117 @@ agw_oai_event_name(agw_jw_t *w, const agw_sse_event_t *ev)
 }
 
 
+/*
+ * Members found in the rest of a chunk (after a '{' in place of the
+ * prefix) moved back onto the chunk's bytes; a member first in the rest
+ * has the prefix's last comma before it.  The model, when the rest has
+ * none, is the one in the prefix.
+ */
+static void
+agw_oai_members_back(const agw_oai_rstate_t *rs, agw_oai_member_t *m, int n)
+{
+    int     i;
+    size_t  shift;
+
+    shift = rs->prefix_len - 1;
+
+    for (i = 0; i < n; i++) {
+        if (!m[i].type) {
+            continue;
+        }
+
+        m[i].start = m[i].first ? rs->prefix_comma : m[i].start + shift;
+        m[i].value += shift;
+        m[i].end += shift;
+        m[i].first = 0;
+    }
+
+    if (!m[0].type && rs->model_end != 0) {
+        m[0].type = AGW_JR_STRING;      /* any: it is replaced whole */
+        m[0].value = rs->model_at;
+        m[0].end = rs->model_end;
+        m[0].first = 0;
+    }
+}
+
+
+/*
+ * After a chunk walked whole: its bytes before the first member that
+ * matters (usage, choices, error) kept for the next one, when they hold
+ * a member or more and the model, if any, is among them.
+ */
+static int
+agw_oai_prefix_keep(agw_oai_rstate_t *rs, const char *d,
+    const agw_oai_member_t *m, int n)
+{
+    int     i;
+    size_t  at, comma;
+
+    at = (size_t) -1;
+
+    for (i = 1; i < n; i++) {
+        if (m[i].type && m[i].start < at) {
+            if (m[i].first) {
+                return 0;
+            }
+            at = m[i].start;
+        }
+    }
+
+    if (at == (size_t) -1 || (m[0].type && m[0].end > at)) {
+        return 0;
+    }
+
+    /* from the end of the member before it: blanks, the comma, blanks,
+     * the key's quote */
+    while (d[at] != ',') {
+        at++;
+    }
+
+    comma = at++;
+
+    while (d[at] != '"') {
+        at++;
+    }
+
+    if (at <= 16 || at > AGW_OAI_PREFIX_MAX) {
+        return 0;
+    }
+
+    if (rs->prefix == NULL) {
+        rs->prefix = malloc(AGW_OAI_PREFIX_MAX);
+        if (rs->prefix == NULL) {
+            return -1;
+        }
+    }
+
+    memcpy(rs->prefix, d, at);
+    rs->prefix_len = (uint32_t) at;
+    rs->prefix_comma = (uint16_t) comma;
+    rs->model_at = m[0].type ? (uint16_t) m[0].value : 0;
+    rs->model_end = m[0].type ? (uint16_t) m[0].end : 0;
+
+    return 0;
+}
+
+
 int
 agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
-    int                n, rc, count, flat;
-    size_t             close;
+    int                n, rc, count, flat, skip;
+    char              *rest;
+    size_t             close, len;
+    agw_oai_rstate_t  *rs;
     agw_jr_t           r;
     agw_jw_t          *w;
     agw_error_t       *err, perr;
     agw_oai_edit_t     e[2];
     agw_oai_member_t   m[4];
     agw_oai_rctx_t     c;
-    static const char  *keys[] = { "model", "usage", "choices", "error" };
+    static const agw_oai_key_t  keys[] = {
+        agw_oai_key("model"), agw_oai_key("usage"), agw_oai_key("choices"),
+        agw_oai_key("error")
+    };
 
     w = &s->w;
 
@@ -486,17 +605,49 @@ agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         return w->failed ? -1 : 0;
     }
 
-    memset(&perr, 0, sizeof(agw_error_t));
+    /* only an error fills it: the class says whether one did */
+    perr.cls = AGW_ERR_NONE;
     c.arena = s->arena;
     c.err = &perr;
     c.provider = 1;
     c.path[0] = '\0';
 
-    agw_jr_init(&r, ev->data, ev->data_len);
+    rs = s->rstate;
+
+    /*
+     * The chunks of one answer repeat their first members: when this one
+     * begins with the bytes the last one had before its first member
+     * that matters, those were validated then, and the model's value in
+     * them is where it was.  The rest is walked alone after a '{' (a
+     * copy in the event's arena), valid exactly when the whole is; its
+     * members' offsets are moved back onto the event's bytes.
+     */
+    skip = rs != NULL && rs->prefix_len > 0 && !ev->multiline
+           && ev->data_len > rs->prefix_len
+           && memcmp(ev->data, rs->prefix, rs->prefix_len) == 0;
+
+    if (skip) {
+        len = ev->data_len - rs->prefix_len + 1;
+        rest = agw_arena_alloc(s->arena, len);
+        if (rest == NULL) {
+            return -1;
+        }
+
+        rest[0] = '{';
+        memcpy(rest + 1, ev->data + rs->prefix_len, len - 1);
+        agw_jr_init(&r, rest, len);
+
+    } else {
+        agw_jr_init(&r, ev->data, ev->data_len);
+    }
 
     rc = agw_oai_members(&r, keys, m, 4, &close, &count);
     if (rc == 0 && agw_jr_end(&r) != 0) {
         rc = -1;
+    }
+
+    if (rc == 0 && skip) {
+        agw_oai_members_back(rs, m, 4);
     }
 
     if (rc == 0 && m[1].type == AGW_JR_OBJECT
@@ -573,6 +724,12 @@ agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     agw_oai_splice(w, ev->data, ev->data_len, e, n, flat);
     agw_jw_append(w, "\n\n", 2);
     agw_jw_reset_state(w);
+
+    if (!skip && rs != NULL && !flat
+        && agw_oai_prefix_keep(rs, ev->data, m, 4) != 0)
+    {
+        return -1;
+    }
 
     return w->failed ? -1 : 0;
 }

@@ -43,6 +43,8 @@ typedef struct {
     agw_str_t    finish;
     agw_str_t    error;         /* "error": its text */
     agw_usage_t  usage;
+    int32_t      head;          /* where the first member that matters
+                                   starts; -1: unknown */
     uint8_t      choice;        /* the first choice was there */
     uint8_t      reasoning_content;
     uint8_t      has_usage;
@@ -438,23 +440,23 @@ agw_oai_read_call_delta(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_call_t *call)
     }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_is(&key, "index")) {
+        if (agw_oai_is(&key, "index")) {
             rc = agw_jr_int(r, &call->k);
 
-        } else if (agw_str_is(&key, "id")) {
+        } else if (agw_oai_is(&key, "id")) {
             rc = agw_jr_string(r, &call->id);
             if (rc == AGW_JR_TYPE) {
                 rc = agw_jr_null(r);
             }
 
-        } else if (agw_str_is(&key, "function")
+        } else if (agw_oai_is(&key, "function")
                    && agw_jr_peek(r) == AGW_JR_OBJECT)
         {
             rc = agw_jr_object(r);
             while (rc == 0 && (rc = agw_jr_member(r, &key)) == 1) {
-                if (agw_str_is(&key, "name")) {
+                if (agw_oai_is(&key, "name")) {
                     rc = agw_jr_string(r, &call->name);
-                } else if (agw_str_is(&key, "arguments")) {
+                } else if (agw_oai_is(&key, "arguments")) {
                     rc = agw_jr_string(r, &call->args);
                 } else {
                     rc = agw_jr_value(r, NULL);
@@ -464,7 +466,7 @@ agw_oai_read_call_delta(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_call_t *call)
                 }
             }
 
-        } else if (agw_str_is(&key, "extra_content")) {
+        } else if (agw_oai_is(&key, "extra_content")) {
             /* a Gemini thought signature (Google's OpenAI endpoint) */
             if (agw_oai_read_extra(c, r, &call->sig) != 0) {
                 return -1;
@@ -616,13 +618,13 @@ agw_oai_thinking_blocks(agw_xstream_t *s, agw_oai_rstate_t *rs,
         data.data = NULL;
 
         while ((rc = agw_jr_member(&r, &key)) == 1) {
-            if (agw_str_is(&key, "type")) {
+            if (agw_oai_is(&key, "type")) {
                 rc = agw_jr_string(&r, &type);
-            } else if (agw_str_is(&key, "thinking")) {
+            } else if (agw_oai_is(&key, "thinking")) {
                 rc = agw_jr_string(&r, &thinking);
-            } else if (agw_str_is(&key, "signature")) {
+            } else if (agw_oai_is(&key, "signature")) {
                 rc = agw_jr_string(&r, &sig);
-            } else if (agw_str_is(&key, "data")) {
+            } else if (agw_oai_is(&key, "data")) {
                 rc = agw_jr_string(&r, &data);
             } else {
                 rc = agw_jr_value(&r, NULL);
@@ -637,7 +639,7 @@ agw_oai_thinking_blocks(agw_xstream_t *s, agw_oai_rstate_t *rs,
             return 1;
         }
 
-        if (agw_str_is(&type, "redacted_thinking") && agw_str_set(&data)) {
+        if (agw_oai_is(&type, "redacted_thinking") && agw_str_set(&data)) {
             memset(&part, 0, sizeof(agw_part_t));
             part.type = AGW_PART_REDACTED_THINKING;
             part.data = data;
@@ -650,7 +652,7 @@ agw_oai_thinking_blocks(agw_xstream_t *s, agw_oai_rstate_t *rs,
             continue;
         }
 
-        if (!agw_str_is(&type, "thinking")) {
+        if (!agw_oai_is(&type, "thinking")) {
             continue;
         }
 
@@ -707,21 +709,21 @@ agw_oai_read_choice(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
     }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_is(&key, "delta") && agw_jr_peek(r) == AGW_JR_OBJECT) {
+        if (agw_oai_is(&key, "delta") && agw_jr_peek(r) == AGW_JR_OBJECT) {
             rc = agw_jr_object(r);
 
             while (rc == 0 && (rc = agw_jr_member(r, &key)) == 1) {
                 if (agw_jr_peek(r) == AGW_JR_NULL) {
                     rc = agw_jr_null(r);
 
-                } else if (agw_str_is(&key, "content")) {
+                } else if (agw_oai_is(&key, "content")) {
                     rc = agw_jr_string(r, &content);
 
-                } else if (agw_str_is(&key, "reasoning_content")) {
+                } else if (agw_oai_is(&key, "reasoning_content")) {
                     rc = agw_jr_string(r, &reasoning);
                     rcontent = 1;
 
-                } else if (agw_str_is(&key, "reasoning")
+                } else if (agw_oai_is(&key, "reasoning")
                            && agw_jr_peek(r) == AGW_JR_STRING)
                 {
                     if (rcontent) {
@@ -730,13 +732,13 @@ agw_oai_read_choice(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
                         rc = agw_jr_string(r, &reasoning);
                     }
 
-                } else if (agw_str_is(&key, "refusal")) {
+                } else if (agw_oai_is(&key, "refusal")) {
                     rc = agw_jr_string(r, &refusal);
 
-                } else if (agw_str_is(&key, "tool_calls")) {
+                } else if (agw_oai_is(&key, "tool_calls")) {
                     rc = agw_jr_value(r, &calls);
 
-                } else if (agw_str_is(&key, "thinking_blocks")) {
+                } else if (agw_oai_is(&key, "thinking_blocks")) {
                     rc = agw_jr_value(r, &thinking);
 
                 } else {
@@ -744,18 +746,9 @@ agw_oai_read_choice(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
                 }
             }
 
-        } else if (agw_str_is(&key, "finish_reason")
-                   && agw_jr_peek(r) == AGW_JR_STRING)
-        {
-            rc = agw_jr_string(r, &finish);
-
-        } else if (agw_str_is(&key, "index")
-                   && agw_jr_peek(r) == AGW_JR_NUMBER)
-        {
-            rc = agw_jr_int(r, &index);
-
         } else {
-            rc = agw_jr_value(r, NULL);
+            rc = agw_oai_read_choice_member(r, &key, &finish, &index);
+            rc = rc == 0 ? agw_jr_value(r, NULL) : rc == 1 ? 0 : rc;
         }
 
         if (rc != 0) {
@@ -796,7 +789,16 @@ agw_oai_read_chunk(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
     }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_is(&key, "choices") && agw_jr_peek(r) == AGW_JR_ARRAY) {
+        if (ch->head == 0
+            && (agw_oai_is(&key, "choices") || agw_oai_is(&key, "usage")
+                || agw_oai_is(&key, "error")))
+        {
+            /* the key's opening quote, when the key is in the bytes */
+            ch->head = key.data > r->start && key.data < r->end
+                       ? (int32_t) (key.data - 1 - r->start) : -1;
+        }
+
+        if (agw_oai_is(&key, "choices") && agw_jr_peek(r) == AGW_JR_ARRAY) {
             rc = agw_jr_array(r);
             while (rc == 0 && (rc = agw_jr_element(r)) == 1) {
                 rc = agw_oai_read_choice(c, r, ch);
@@ -805,17 +807,17 @@ agw_oai_read_chunk(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
                 }
             }
 
-        } else if (agw_str_is(&key, "id")
+        } else if (agw_oai_is(&key, "id")
                    && agw_jr_peek(r) == AGW_JR_STRING)
         {
             rc = agw_jr_string(r, &ch->id);
 
-        } else if (agw_str_is(&key, "model")
+        } else if (agw_oai_is(&key, "model")
                    && agw_jr_peek(r) == AGW_JR_STRING)
         {
             rc = agw_jr_string(r, &ch->model);
 
-        } else if (agw_str_is(&key, "created")
+        } else if (agw_oai_is(&key, "created")
                    && agw_jr_peek(r) == AGW_JR_NUMBER)
         {
             rc = agw_jr_int(r, &ch->created);
@@ -823,7 +825,7 @@ agw_oai_read_chunk(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
                 rc = agw_jr_value(r, NULL);
             }
 
-        } else if (agw_str_is(&key, "usage")) {
+        } else if (agw_oai_is(&key, "usage")) {
             if (agw_jr_peek(r) == AGW_JR_OBJECT) {
                 ch->has_usage = 1;
             }
@@ -832,7 +834,7 @@ agw_oai_read_chunk(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
             }
             rc = 0;
 
-        } else if (agw_str_is(&key, "error")
+        } else if (agw_oai_is(&key, "error")
                    && agw_jr_peek(r) != AGW_JR_NULL)
         {
             /* the whole chunk is the error body */
@@ -1019,6 +1021,9 @@ agw_oai_handle(agw_xstream_t *s, agw_oai_rstate_t *rs, agw_oai_rctx_t *c,
 int
 agw_oai_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
+    int                skip;
+    char              *rest;
+    size_t             n;
     agw_jr_t           r;
     agw_error_t        err;
     agw_oai_chunk_t    ch;
@@ -1048,13 +1053,39 @@ agw_oai_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     agw_usage_init(&ch.usage);
     ch.created = -1;
 
-    memset(&err, 0, sizeof(agw_error_t));
+    /* only an error fills it: the class says whether one did */
+    err.cls = AGW_ERR_NONE;
     c.arena = s->arena;
     c.err = &err;
     c.provider = 1;
     c.path[0] = '\0';
 
-    agw_jr_init(&r, ev->data, ev->data_len);
+    /*
+     * The chunks of one answer repeat their first members (id, object,
+     * created, model, system_fingerprint), which matter only to the
+     * START.  When a chunk begins with the bytes the last one had before
+     * its first member that matters, those bytes were validated then and
+     * say nothing new: the rest is read alone, after a '{' (a copy into
+     * the event's arena), which is valid JSON exactly when the whole is.
+     */
+    skip = rs->started && rs->prefix_len > 0
+           && ev->data_len > rs->prefix_len
+           && memcmp(ev->data, rs->prefix, rs->prefix_len) == 0;
+
+    if (skip) {
+        n = ev->data_len - rs->prefix_len + 1;
+        rest = agw_arena_alloc(s->arena, n);
+        if (rest == NULL) {
+            return -1;
+        }
+
+        rest[0] = '{';
+        memcpy(rest + 1, ev->data + rs->prefix_len, n - 1);
+        agw_jr_init(&r, rest, n);
+
+    } else {
+        agw_jr_init(&r, ev->data, ev->data_len);
+    }
 
     if (agw_oai_read_chunk(&c, &r, &ch) != 0) {
         if (err.cls == AGW_ERR_NONE) {
@@ -1064,7 +1095,25 @@ agw_oai_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         return agw_oai_stream_fail(s, "invalid_stream", "%s", err.message);
     }
 
-    return agw_oai_handle(s, rs, &c, &ch);
+    if (agw_oai_handle(s, rs, &c, &ch) != 0) {
+        return -1;
+    }
+
+    if (!skip && rs->started && ch.head > 16
+        && ch.head <= AGW_OAI_PREFIX_MAX)
+    {
+        if (rs->prefix == NULL) {
+            rs->prefix = malloc(AGW_OAI_PREFIX_MAX);
+            if (rs->prefix == NULL) {
+                return -1;
+            }
+        }
+
+        memcpy(rs->prefix, ev->data, (size_t) ch.head);
+        rs->prefix_len = (uint32_t) ch.head;
+    }
+
+    return 0;
 }
 
 
@@ -1084,13 +1133,17 @@ agw_oai_free_read_state(void *state)
     rs->held = NULL;
     rs->nheld = 0;
     rs->held_bytes = 0;
+
+    free(rs->prefix);
+    rs->prefix = NULL;
+    rs->prefix_len = 0;
 }
 
 
 /* Writing */
 
 /* Bytes of a literal appended outside the writer's structure. */
-#define agw_oai_lit(w, lit)  agw_jw_append((w), (lit), sizeof(lit) - 1)
+#define agw_oai_append(w, lit)  agw_jw_append((w), (lit), sizeof(lit) - 1)
 
 
 static const char  agw_oai_suffix[] = "},\"finish_reason\":null}]}\n\n";
@@ -1127,7 +1180,7 @@ agw_oai_prefix(agw_xstream_t *s, agw_oai_wstate_t *ws, const agw_step_t *st)
             ? &s->opts.model : st != NULL ? &st->model : &s->opts.model;
 
     agw_jw_init(&w, &ws->prefix);
-    agw_oai_lit(&w, "data: ");
+    agw_oai_append(&w, "data: ");
     agw_jw_object(&w);
     agw_jw_key(&w, "id");
     if (st != NULL && agw_str_set(&st->id) && st->id.len > 0
@@ -1135,22 +1188,22 @@ agw_oai_prefix(agw_xstream_t *s, agw_oai_wstate_t *ws, const agw_step_t *st)
     {
         agw_jw_str(&w, &st->id);
     } else {
-        agw_jw_lit(&w, "chatcmpl-gateway");
+        agw_oai_lit(&w, "chatcmpl-gateway");
     }
     agw_jw_key(&w, "object");
-    agw_jw_lit(&w, "chat.completion.chunk");
+    agw_oai_lit(&w, "chat.completion.chunk");
     agw_jw_key(&w, "created");
     agw_jw_int(&w, created > 0 ? created : 0);
     agw_jw_key(&w, "model");
     if (agw_str_set(model)) {
         agw_jw_str(&w, model);
     } else {
-        agw_jw_lit(&w, "");
+        agw_oai_lit(&w, "");
     }
 
     ws->envelope = (uint32_t) ws->prefix.len;
 
-    agw_oai_lit(&w, ",\"choices\":[{\"index\":0,\"delta\":{");
+    agw_oai_append(&w, ",\"choices\":[{\"index\":0,\"delta\":{");
 
     return w.failed ? -1 : 0;
 }
@@ -1175,7 +1228,7 @@ agw_oai_chunk_end(agw_xstream_t *s)
 static void
 agw_oai_call_begin(agw_jw_t *w, int32_t k)
 {
-    agw_oai_lit(w, "\"tool_calls\":[{\"index\":");
+    agw_oai_append(w, "\"tool_calls\":[{\"index\":");
     agw_jw_reset_state(w);
     agw_jw_int(w, k);
     agw_jw_reset_state(w);
@@ -1192,7 +1245,7 @@ agw_oai_write_start(agw_xstream_t *s, agw_oai_wstate_t *ws,
 
     /* the role goes with the first delta, as OpenAI sends it */
     agw_oai_chunk_begin(s, ws);
-    agw_oai_lit(&s->w, "\"role\":\"assistant\",\"content\":\"\"");
+    agw_oai_append(&s->w, "\"role\":\"assistant\",\"content\":\"\"");
     agw_oai_chunk_end(s);
 
     return 0;
@@ -1229,22 +1282,22 @@ agw_oai_write_block_start(agw_xstream_t *s, agw_oai_wstate_t *ws,
 
         agw_oai_chunk_begin(s, ws);
         agw_oai_call_begin(w, ws->tool);
-        agw_oai_lit(w, ",\"id\":\"");
+        agw_oai_append(w, ",\"id\":\"");
         if (agw_str_set(&p->id)) {
             agw_oai_inside(w, &p->id);
         }
-        agw_oai_lit(w, "\",\"type\":\"function\",\"function\":{\"name\":\"");
+        agw_oai_append(w, "\",\"type\":\"function\",\"function\":{\"name\":\"");
         agw_oai_inside(w, &p->name);
-        agw_oai_lit(w, "\",\"arguments\":\"\"}");
+        agw_oai_append(w, "\",\"arguments\":\"\"}");
 
         if (agw_str_set(&p->signature)) {
-            agw_oai_lit(w, ",\"extra_content\":{\"google\":"
+            agw_oai_append(w, ",\"extra_content\":{\"google\":"
                           "{\"thought_signature\":\"");
             agw_oai_inside(w, &p->signature);
-            agw_oai_lit(w, "\"}}");
+            agw_oai_append(w, "\"}}");
         }
 
-        agw_oai_lit(w, "}]");
+        agw_oai_append(w, "}]");
         agw_oai_chunk_end(s);
         break;
 
@@ -1252,10 +1305,10 @@ agw_oai_write_block_start(agw_xstream_t *s, agw_oai_wstate_t *ws,
         ws->block = AGW_OAI_BLOCK_OTHER;
 
         agw_oai_chunk_begin(s, ws);
-        agw_oai_lit(w, "\"thinking_blocks\":[{\"type\":\"redacted_thinking\","
+        agw_oai_append(w, "\"thinking_blocks\":[{\"type\":\"redacted_thinking\","
                       "\"data\":\"");
         agw_oai_inside(w, &p->data);
-        agw_oai_lit(w, "\"}]");
+        agw_oai_append(w, "\"}]");
         agw_oai_chunk_end(s);
         break;
 
@@ -1279,37 +1332,37 @@ agw_oai_write_delta(agw_xstream_t *s, agw_oai_wstate_t *ws,
     case AGW_OAI_BLOCK_TEXT:
         /* the commonest event: prefix, text, suffix */
         agw_oai_chunk_begin(s, ws);
-        agw_oai_lit(w, "\"content\":\"");
+        agw_oai_append(w, "\"content\":\"");
         agw_oai_inside(w, &st->text);
-        agw_oai_lit(w, "\"");
+        agw_oai_append(w, "\"");
         agw_oai_chunk_end(s);
         break;
 
     case AGW_OAI_BLOCK_THINKING:
         agw_oai_chunk_begin(s, ws);
-        agw_oai_lit(w, "\"reasoning_content\":\"");
+        agw_oai_append(w, "\"reasoning_content\":\"");
         agw_oai_inside(w, &st->text);
-        agw_oai_lit(w, "\",\"thinking_blocks\":[{\"type\":\"thinking\","
+        agw_oai_append(w, "\",\"thinking_blocks\":[{\"type\":\"thinking\","
                       "\"thinking\":\"");
         agw_oai_inside(w, &st->text);
-        agw_oai_lit(w, "\"}]");
+        agw_oai_append(w, "\"}]");
         agw_oai_chunk_end(s);
         break;
 
     case AGW_OAI_BLOCK_REFUSAL:
         agw_oai_chunk_begin(s, ws);
-        agw_oai_lit(w, "\"refusal\":\"");
+        agw_oai_append(w, "\"refusal\":\"");
         agw_oai_inside(w, &st->text);
-        agw_oai_lit(w, "\"");
+        agw_oai_append(w, "\"");
         agw_oai_chunk_end(s);
         break;
 
     case AGW_OAI_BLOCK_TOOL:
         agw_oai_chunk_begin(s, ws);
         agw_oai_call_begin(w, ws->tool);
-        agw_oai_lit(w, ",\"function\":{\"arguments\":\"");
+        agw_oai_append(w, ",\"function\":{\"arguments\":\"");
         agw_oai_inside(w, &st->text);
-        agw_oai_lit(w, "\"}}]");
+        agw_oai_append(w, "\"}}]");
         agw_oai_chunk_end(s);
         break;
 
@@ -1329,19 +1382,19 @@ agw_oai_write_signature(agw_xstream_t *s, agw_oai_wstate_t *ws,
 
     if (ws->block == AGW_OAI_BLOCK_THINKING) {
         agw_oai_chunk_begin(s, ws);
-        agw_oai_lit(w, "\"thinking_blocks\":[{\"type\":\"thinking\","
+        agw_oai_append(w, "\"thinking_blocks\":[{\"type\":\"thinking\","
                       "\"thinking\":\"\",\"signature\":\"");
         agw_oai_inside(w, &st->text);
-        agw_oai_lit(w, "\"}]");
+        agw_oai_append(w, "\"}]");
         agw_oai_chunk_end(s);
 
     } else if (ws->block == AGW_OAI_BLOCK_TOOL) {
         agw_oai_chunk_begin(s, ws);
         agw_oai_call_begin(w, ws->tool);
-        agw_oai_lit(w, ",\"extra_content\":{\"google\":"
+        agw_oai_append(w, ",\"extra_content\":{\"google\":"
                       "{\"thought_signature\":\"");
         agw_oai_inside(w, &st->text);
-        agw_oai_lit(w, "\"}}}]");
+        agw_oai_append(w, "\"}}}]");
         agw_oai_chunk_end(s);
     }
 }
@@ -1391,9 +1444,9 @@ agw_oai_write_step(agw_xstream_t *s, const agw_step_t *st)
     case AGW_STEP_FINISH:
         name = agw_oai_finish_name(st->finish);
         agw_oai_chunk_begin(s, ws);
-        agw_oai_lit(&s->w, "},\"finish_reason\":\"");
+        agw_oai_append(&s->w, "},\"finish_reason\":\"");
         agw_jw_append(&s->w, name, strlen(name));
-        agw_oai_lit(&s->w, "\"}]}\n\n");
+        agw_oai_append(&s->w, "\"}]}\n\n");
         agw_jw_reset_state(&s->w);
         break;
 
@@ -1427,14 +1480,14 @@ agw_oai_write_end(agw_xstream_t *s)
         }
 
         agw_jw_append(&s->w, ws->prefix.data, ws->envelope);
-        agw_oai_lit(&s->w, ",\"choices\":[],\"usage\":");
+        agw_oai_append(&s->w, ",\"choices\":[],\"usage\":");
         agw_jw_reset_state(&s->w);
         agw_oai_write_usage(&s->w, &s->usage);
-        agw_oai_lit(&s->w, "}\n\n");
+        agw_oai_append(&s->w, "}\n\n");
         agw_jw_reset_state(&s->w);
     }
 
-    agw_oai_lit(&s->w, "data: [DONE]\n\n");
+    agw_oai_append(&s->w, "data: [DONE]\n\n");
     agw_jw_reset_state(&s->w);
 
     return s->w.failed ? -1 : 0;
@@ -1459,10 +1512,10 @@ agw_oai_write_stream_error(agw_xstream_t *s, const agw_error_t *err)
 
     ws->done = 1;
 
-    agw_oai_lit(&s->w, "data: ");
+    agw_oai_append(&s->w, "data: ");
     agw_jw_reset_state(&s->w);
     agw_oai_write_error_object(&s->w, err);
-    agw_oai_lit(&s->w, "\n\n");
+    agw_oai_append(&s->w, "\n\n");
     agw_jw_reset_state(&s->w);
 
     return s->w.failed ? -1 : 0;

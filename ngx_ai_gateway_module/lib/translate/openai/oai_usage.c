@@ -1,6 +1,7 @@
 /*
- * OpenAI usage and finish reasons, read and written: the answer, the
- * stream's usage chunk and the same-dialect rewrite share them.  Usage
+ * OpenAI usage, finish reasons and a choice's own members, read and
+ * written: the answer, the stream's chunks and the same-dialect rewrite
+ * share them.  Usage
  * follows the agw_usage.h rule: prompt_tokens already counts the cached
  * tokens, completion_tokens the reasoning ones.
  */
@@ -52,11 +53,11 @@ agw_oai_read_details(agw_oai_rctx_t *c, agw_jr_t *r, agw_usage_t *u,
     }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (prompt && agw_str_is(&key, "cached_tokens")) {
+        if (prompt && agw_oai_is(&key, "cached_tokens")) {
             rc = agw_oai_read_count_field(c, r, &u->cache_read);
-        } else if (prompt && agw_str_is(&key, "cache_write_tokens")) {
+        } else if (prompt && agw_oai_is(&key, "cache_write_tokens")) {
             rc = agw_oai_read_count_field(c, r, &u->cache_write);
-        } else if (!prompt && agw_str_is(&key, "reasoning_tokens")) {
+        } else if (!prompt && agw_oai_is(&key, "reasoning_tokens")) {
             rc = agw_oai_read_count_field(c, r, &u->reasoning);
         } else {
             rc = agw_jr_value(r, NULL);
@@ -91,13 +92,13 @@ agw_oai_read_usage(agw_oai_rctx_t *c, agw_jr_t *r, agw_usage_t *u)
     }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_str_is(&key, "prompt_tokens")) {
+        if (agw_oai_is(&key, "prompt_tokens")) {
             rc = agw_oai_read_count_field(c, r, &u->input);
-        } else if (agw_str_is(&key, "completion_tokens")) {
+        } else if (agw_oai_is(&key, "completion_tokens")) {
             rc = agw_oai_read_count_field(c, r, &u->output);
-        } else if (agw_str_is(&key, "prompt_tokens_details")) {
+        } else if (agw_oai_is(&key, "prompt_tokens_details")) {
             rc = agw_oai_read_details(c, r, u, 1);
-        } else if (agw_str_is(&key, "completion_tokens_details")) {
+        } else if (agw_oai_is(&key, "completion_tokens_details")) {
             rc = agw_oai_read_details(c, r, u, 0);
         } else {
             rc = agw_jr_value(r, NULL);
@@ -150,22 +151,48 @@ agw_oai_write_usage(agw_jw_t *w, const agw_usage_t *u)
 }
 
 
+int
+agw_oai_read_choice_member(agw_jr_t *r, const agw_str_t *key,
+    agw_str_t *finish, int64_t *index)
+{
+    int  rc;
+
+    if (agw_oai_is(key, "finish_reason")) {
+        /* null until the last chunk */
+        rc = agw_jr_peek(r) == AGW_JR_STRING ? agw_jr_string(r, finish)
+                                             : agw_jr_value(r, NULL);
+
+    } else if (agw_oai_is(key, "index")) {
+        rc = agw_jr_peek(r) == AGW_JR_NUMBER ? agw_jr_int(r, index)
+                                             : agw_jr_value(r, NULL);
+        if (rc == AGW_JR_TYPE) {
+            rc = agw_jr_value(r, NULL);
+        }
+
+    } else {
+        return 0;
+    }
+
+    return rc == 0 ? 1 : rc;
+}
+
+
 agw_finish_t
 agw_oai_finish_of(const agw_str_t *s)
 {
-    if (agw_str_is(s, "stop")) {
+    if (agw_oai_is(s, "stop")) {
         return AGW_FINISH_STOP;
     }
 
-    if (agw_str_is(s, "length")) {
+    if (agw_oai_is(s, "length")) {
         return AGW_FINISH_LENGTH;
     }
 
-    if (agw_str_is(s, "tool_calls") || agw_str_is(s, "function_call")) {
+    if (agw_oai_is(s, "tool_calls") || agw_oai_is(s, "function_call")) {
         return AGW_FINISH_TOOL_CALLS;
     }
 
-    if (agw_str_is(s, "content_filter")) {
+    if (agw_oai_is(s, "content_filter")) {
         return AGW_FINISH_CONTENT_FILTER;
     }
 

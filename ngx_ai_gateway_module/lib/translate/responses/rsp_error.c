@@ -2,7 +2,8 @@
  * rsp_error: the Responses API's errors.  A whole error body is OpenAI's
  * envelope, {"error":{"message","type","param","code"}} (captured
  * error-429-insufficient-quota); in a stream the same members come in the
- * "error" event and in response.failed's "error" (rsp_stream.c).
+ * "error" event and in response.failed's "error" (rsp_stream.c), which
+ * this file reads and writes.
  */
 
 #include <string.h>
@@ -10,13 +11,15 @@
 #include "rsp_int.h"
 
 
-/* OpenAI's error type of a class, as the Chat dialect has always said. */
+/*
+ * OpenAI's error type of a class, as its whole error bodies say it (the
+ * Chat dialect's codec writes those): invalid_request_error for 400, 401
+ * and 404 too.
+ */
 static const char *
 agw_rsp_error_type(agw_err_class_t cls)
 {
     switch (cls) {
-    case AGW_ERR_AUTHENTICATION:  return "authentication_error";
-    case AGW_ERR_NOT_FOUND:       return "not_found_error";
     case AGW_ERR_RATE_LIMIT:      return "rate_limit_error";
     case AGW_ERR_PERMISSION:      return "permission_error";
     case AGW_ERR_OVERLOADED:      return "service_unavailable_error";
@@ -197,49 +200,15 @@ agw_rsp_read_error_object(agw_jr_t *r, agw_error_t *err)
 
 
 /*
- * A provider's error body: OpenAI's envelope; the "error" a plain string
- * (some OpenAI-compatible servers), or the members at the top level.  A
- * body that is none of these leaves err as it was (the caller's class
- * from the HTTP status, and its own message).
+ * A whole error body is OpenAI's envelope, the Chat Completions dialect's
+ * own: read and written by that codec, so the shape and its rules (the
+ * shapes compatible servers use, the type and code of each class) are
+ * said once.
  */
 void
 agw_rsp_read_error(const char *body, size_t len, agw_error_t *err)
 {
-    int        rc;
-    agw_jr_t   r, top;
-    agw_str_t  key, s;
-
-    agw_jr_init(&r, body, len);
-    top = r;
-
-    if (agw_jr_object(&r) != 0) {
-        return;
-    }
-
-    while ((rc = agw_jr_member(&r, &key)) == 1) {
-        if (agw_str_is(&key, "error")) {
-            if (agw_jr_peek(&r) == AGW_JR_OBJECT) {
-                (void) agw_rsp_read_error_object(&r, err);
-                return;
-            }
-
-            if (agw_jr_peek(&r) == AGW_JR_STRING
-                && agw_jr_string(&r, &s) == 0)
-            {
-                agw_rsp_error_from(err, NULL, NULL, &s);
-                return;
-            }
-        }
-
-        if (agw_jr_value(&r, NULL) != 0) {
-            return;
-        }
-    }
-
-    if (rc == 0) {
-        /* no "error": the members at the top level (vLLM) */
-        (void) agw_rsp_read_error_object(&top, err);
-    }
+    agw_openai_codec.read_error(body, len, err);
 }
 
 
@@ -276,34 +245,39 @@ agw_rsp_error_members(agw_jw_t *w, const agw_error_t *err, int type)
 int
 agw_rsp_write_error(const agw_error_t *err, agw_buf_t *out)
 {
-    agw_jw_t  w;
-
-    agw_jw_init(&w, out);
-    agw_jw_object(&w);
-    agw_jw_key(&w, "error");
-    agw_jw_object(&w);
-    agw_rsp_error_members(&w, err, 1);
-    agw_jw_object_end(&w);
-    agw_jw_object_end(&w);
-
-    return w.failed ? -1 : 0;
+    return agw_openai_codec.write_error(err, out);
 }
 
 
+/*
+ * previous_response_id and conversation name history OpenAI keeps: any
+ * other provider would answer without it, a silent loss of the
+ * conversation, so the client is told instead.
+ */
 int
 agw_rsp_check_provider(const agw_request_t *req, agw_dialect_t provider,
     agw_error_t *err)
 {
-    if (provider == AGW_DIALECT_RESPONSES
-        || !agw_str_set(&req->previous_response_id))
-    {
+    const char  *field;
+
+    if (provider == AGW_DIALECT_RESPONSES) {
+        return 0;
+    }
+
+    if (agw_str_set(&req->previous_response_id)) {
+        field = "previous_response_id";
+
+    } else if (agw_str_set(&req->conversation)) {
+        field = "conversation";
+
+    } else {
         return 0;
     }
 
     agw_error_set(err, AGW_ERR_INVALID_REQUEST, 0,
                   "previous_response_not_supported",
-                  "previous_response_id: the provider of this model (%s) "
-                  "keeps no earlier responses; send the whole conversation "
-                  "in input instead", agw_dialect_name(provider));
+                  "%s: the provider of this model (%s) keeps no earlier "
+                  "responses; send the whole conversation in input instead",
+                  field, agw_dialect_name(provider));
     return -1;
 }

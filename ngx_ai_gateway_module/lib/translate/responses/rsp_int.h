@@ -137,16 +137,6 @@ int agw_rsp_read_error_object(agw_jr_t *r, agw_error_t *err);
 void agw_rsp_error_from(agw_error_t *err, const agw_str_t *code,
     const agw_str_t *type, const agw_str_t *message);
 
-/*
- * The Responses features a request of this dialect may use that only a
- * provider of the same dialect can honour: previous_response_id (the
- * history is kept by OpenAI, not in the request).  For a provider of
- * another dialect, fills err (400, code previous_response_not_supported)
- * and returns -1; else 0.  The engine calls it before translating.
- */
-int agw_rsp_check_provider(const agw_request_t *req, agw_dialect_t provider,
-    agw_error_t *err);
-
 /* rsp_rewrite.c */
 int agw_rsp_rewrite_request(const char *body, size_t len,
     const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err);

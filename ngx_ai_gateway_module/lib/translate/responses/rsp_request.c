@@ -203,14 +203,12 @@ agw_rsp_content_part(agw_rsp_rd_t *rd, const char *what, uint32_t i,
     int          rc;
     agw_str_t    key, type, text, url, file_id, detail, data, filename;
     agw_part_t  *p;
-
+    char         field[80];
 
     type = text = url = file_id = detail = data = filename = agw_rsp_unset;
 
     rc = agw_jr_object(&rd->r);
     if (rc != 0) {
-        char  field[80];
-
         snprintf(field, sizeof(field), "input[%u].%s[%u]", i, what, j);
         return agw_rsp_type(rd, rc, field, "an object");
     }
@@ -235,14 +233,22 @@ agw_rsp_content_part(agw_rsp_rd_t *rd, const char *what, uint32_t i,
         } else if (agw_str_is(&key, "filename")) {
             dst = &filename;
         } else {
+            dst = NULL;
+        }
+
+        if (dst == NULL || agw_jr_peek(&rd->r) == AGW_JR_NULL) {
             if (agw_rsp_skip(rd) != 0) {
                 return -1;
             }
             continue;
         }
 
-        if (agw_rsp_opt_string(rd, dst, "content part member") != 0) {
-            return -1;
+        rc = agw_jr_string(&rd->r, dst);
+
+        if (rc != 0) {
+            snprintf(field, sizeof(field), "input[%u].%s[%u].%.*s", i, what,
+                     j, (int) (key.len > 20 ? 20 : key.len), key.data);
+            return agw_rsp_type(rd, rc, field, "a string");
         }
     }
 
@@ -568,27 +574,31 @@ agw_rsp_item(agw_rsp_rd_t *rd, uint32_t i)
                 continue;
             }
 
-            snprintf(field, sizeof(field), "%.*s", (int) key.len, key.data);
-
-            if (agw_rsp_parts(rd, field, i, &it.parts) != 0) {
+            if (agw_rsp_parts(rd, agw_str_is(&key, "content") ? "content"
+                                  : agw_str_is(&key, "output") ? "output"
+                                  : "summary", i, &it.parts)
+                != 0)
+            {
                 return -1;
             }
 
             continue;
         }
 
-        if (dst == NULL) {
+        if (dst == NULL || agw_jr_peek(&rd->r) == AGW_JR_NULL) {
             if (agw_rsp_skip(rd) != 0) {
                 return -1;
             }
             continue;
         }
 
-        snprintf(field, sizeof(field), "input[%u].%.*s", i,
-                 (int) (key.len > 20 ? 20 : key.len), key.data);
+        rc = agw_jr_string(&rd->r, dst);
 
-        if (agw_rsp_opt_string(rd, dst, field) != 0) {
-            return -1;
+        if (rc != 0) {
+            /* the field's name is only put together for the message */
+            snprintf(field, sizeof(field), "input[%u].%.*s", i,
+                     (int) (key.len > 20 ? 20 : key.len), key.data);
+            return agw_rsp_type(rd, rc, field, "a string");
         }
     }
 
@@ -1091,6 +1101,39 @@ agw_rsp_text(agw_rsp_rd_t *rd)
 }
 
 
+/* "conversation": its id, or {"id": ...} */
+static int
+agw_rsp_conversation(agw_rsp_rd_t *rd)
+{
+    int        rc;
+    agw_str_t  key;
+
+    if (agw_jr_peek(&rd->r) != AGW_JR_OBJECT) {
+        return agw_rsp_opt_string(rd, &rd->req->conversation,
+                                  "conversation");
+    }
+
+    if (agw_jr_object(&rd->r) != 0) {
+        return agw_rsp_type(rd, -1, "", "");
+    }
+
+    while ((rc = agw_jr_member(&rd->r, &key)) == 1) {
+        if (agw_str_is(&key, "id")) {
+            rc = agw_rsp_opt_string(rd, &rd->req->conversation,
+                                    "conversation.id");
+        } else {
+            rc = agw_rsp_skip(rd);
+        }
+
+        if (rc != 0) {
+            return -1;
+        }
+    }
+
+    return rc == 0 ? 0 : agw_rsp_type(rd, -1, "", "");
+}
+
+
 static int
 agw_rsp_include(agw_rsp_rd_t *rd)
 {
@@ -1215,6 +1258,9 @@ agw_rsp_read_request(const char *body, size_t len, agw_arena_t *a,
         } else if (agw_str_is(&key, "previous_response_id")) {
             rc = agw_rsp_opt_string(&rd, &req->previous_response_id,
                                     "previous_response_id");
+
+        } else if (agw_str_is(&key, "conversation")) {
+            rc = agw_rsp_conversation(&rd);
 
         } else if (agw_str_is(&key, "user")) {
             rc = agw_rsp_opt_string(&rd, &user, "user");
@@ -1921,6 +1967,11 @@ settings:
     if (agw_str_set(&req->previous_response_id)) {
         agw_jw_key(w, "previous_response_id");
         agw_rsp_put_str(w, &req->previous_response_id);
+    }
+
+    if (agw_str_set(&req->conversation)) {
+        agw_jw_key(w, "conversation");
+        agw_rsp_put_str(w, &req->conversation);
     }
 
     if (agw_str_set(&req->user)) {

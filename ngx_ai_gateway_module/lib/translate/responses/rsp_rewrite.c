@@ -248,10 +248,9 @@ agw_rsp_lifecycle(const agw_str_t *name)
 }
 
 
-/* The error a provider's error event or response.failed reported. */
+/* The error response.failed reported: its Response's "error" member. */
 static void
-agw_rsp_rewrite_error(agw_xstream_t *s, const char *json, size_t len,
-    int nested)
+agw_rsp_rewrite_error(agw_xstream_t *s, const char *json, size_t len)
 {
     int           rc;
     agw_jr_t      r;
@@ -260,7 +259,7 @@ agw_rsp_rewrite_error(agw_xstream_t *s, const char *json, size_t len,
 
     err = agw_stream_error_slot(s);
     if (err == NULL || err->cls != AGW_ERR_NONE) {
-        return;                 /* the error event said it first */
+        return;
     }
 
     agw_jr_init(&r, json, len);
@@ -278,11 +277,6 @@ agw_rsp_rewrite_error(agw_xstream_t *s, const char *json, size_t len,
                 break;
             }
         }
-    }
-
-    if (!nested && err->message[0] == '\0') {
-        agw_jr_init(&r, json, len);
-        (void) agw_rsp_read_error_object(&r, err);
     }
 
     if (err->cls == AGW_ERR_NONE) {
@@ -351,8 +345,7 @@ agw_rsp_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
             if (agw_str_is(&name, "response.failed")) {
                 rs->ended = 1;
                 rs->error_sent = 1;
-                agw_rsp_rewrite_error(s, ev->data + rstart, rend - rstart,
-                                      1);
+                agw_rsp_rewrite_error(s, ev->data + rstart, rend - rstart);
 
             } else if (agw_str_is(&name, "response.completed")
                        || agw_str_is(&name, "response.incomplete"))
@@ -377,9 +370,16 @@ agw_rsp_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         }
 
     } else if (rc == 0 && agw_str_is(&name, "error")) {
+        /*
+         * The provider's error event goes to the client, and the
+         * response.failed that follows it too, as the passthrough sent
+         * them (the SDKs raise on the first, Codex on the second): the
+         * error is recorded at response.failed, since the engine ends the
+         * stream as soon as one is.  A stream cut after this event alone
+         * is a cut stream.
+         */
         rs->error_sent = 1;
         rs->ended = 1;
-        agw_rsp_rewrite_error(s, ev->data, ev->data_len, 0);
     }
 
     if (ev->event_len) {
