@@ -1,0 +1,256 @@
+# A Responses API client (Codex, the OpenAI SDK's client.responses) in
+# front of providers that do not speak it: an OpenAI-compatible provider
+# declared api=chat gets its chat API (URL, body) and the answer comes
+# back as a Responses object or event stream, usage in the log variables;
+# Anthropic and Gemini providers likewise.  Each answer's summary must
+# equal the summary of the capture the mock replayed, and every stream's
+# sequence_number and output_index must be in order (responses_summary);
+# previous_response_id, which names history only OpenAI keeps, is refused
+# with a 400 in the Responses error shape before anything goes upstream.
+
+use FindBin;
+use lib "$FindBin::Bin/agw";
+use Test::Nginx::Socket 'no_plan';
+use AgwTest;
+use AgwFixtures;
+
+no_shuffle();
+run_tests();
+
+__DATA__
+
+=== TEST 1: api=chat provider, whole answer: its chat API, a Responses object back
+--- http_config
+    FIXTURES
+    ai_gateway_provider p type=openai api=chat url=$TEST_NGINX_FX/200/openai-chat/response-text.json/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route m p:up-model;
+--- config
+    access_log logs/access.log agw_usage;
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/responses
+{"model":"m","input":"hi"}
+--- response_body_filters eval: [\&AgwFixtures::responses_summary]
+--- response_body eval: AgwFixtures::fixture_summary('openai-chat/response-text.json', 'm')
+--- access_log eval
+[qr{MOCK POST /fx/200/openai-chat/response-text.json/v1/chat/completions },
+ qr{GW model=m up=up-model provider=p dialect=responses tokens=16/363 cached=0 reasoning=0 status=200}]
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: api=chat provider, streamed: Responses events, usage in the log
+--- http_config
+    FIXTURES
+    ai_gateway_provider p type=openai api=chat url=$TEST_NGINX_FX/200/openai-chat/stream-include-usage.chunks.sse/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route m p:up-model;
+--- config
+    access_log logs/access.log agw_usage;
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/responses
+{"model":"m","input":"hi","stream":true}
+--- response_headers
+Content-Type: text/event-stream
+--- response_body_filters eval: [\&AgwFixtures::responses_summary]
+--- response_body eval: AgwFixtures::fixture_summary('openai-chat/stream-include-usage.chunks.sse', 'm')
+--- access_log eval
+[qr{MOCK POST /fx/200/openai-chat/stream-include-usage.chunks.sse/v1/chat/completions },
+ qr{GW model=m up=up-model provider=p dialect=responses tokens=16/300 cached=0 reasoning=0 status=200}]
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: api=chat provider, parallel calls whose fragments interleave: one function_call item each, in order
+--- http_config
+    FIXTURES
+    ai_gateway_provider p type=openai api=chat url=$TEST_NGINX_FX/200/openai-chat/stream-parallel-tool-calls.interleaved.sse/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route m p:up-model;
+--- config
+    access_log logs/access.log agw_usage;
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/responses
+{"model":"m","input":"weather in Paris and Rome?","stream":true,"tools":[{"type":"function","name":"get_weather","parameters":{"type":"object"}}]}
+--- response_headers
+Content-Type: text/event-stream
+--- response_body_filters eval: [\&AgwFixtures::responses_summary]
+--- response_body eval: AgwFixtures::fixture_summary('openai-chat/stream-parallel-tool-calls.interleaved.sse', 'm')
+--- access_log eval
+[qr{MOCK POST /fx/200/openai-chat/stream-parallel-tool-calls.interleaved.sse/v1/chat/completions }]
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: anthropic provider, whole tool_use answer: a function_call item
+--- http_config
+    FIXTURES
+    ai_gateway_provider p type=anthropic url=$TEST_NGINX_FX/200/anthropic-messages/response-tool-use.json/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route m p:up-model;
+--- config
+    access_log logs/access.log agw_usage;
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/responses
+{"model":"m","input":"weather?","tools":[{"type":"function","name":"get_weather","parameters":{"type":"object"}}]}
+--- response_body_filters eval: [\&AgwFixtures::responses_summary]
+--- response_body eval: AgwFixtures::fixture_summary('anthropic-messages/response-tool-use.json', 'm')
+--- access_log eval
+[qr{MOCK POST /fx/200/anthropic-messages/response-tool-use.json/v1/messages }]
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: anthropic provider, streamed tool use: Responses events in order, usage in the log
+--- http_config
+    FIXTURES
+    ai_gateway_provider p type=anthropic url=$TEST_NGINX_FX/200/anthropic-messages/stream-tool-use.sse/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route m p:up-model;
+--- config
+    access_log logs/access.log agw_usage;
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/responses
+{"model":"m","input":"weather?","stream":true,"tools":[{"type":"function","name":"get_weather","parameters":{"type":"object"}}]}
+--- response_headers
+Content-Type: text/event-stream
+--- response_body_filters eval: [\&AgwFixtures::responses_summary]
+--- response_body eval: AgwFixtures::fixture_summary('anthropic-messages/stream-tool-use.sse', 'm')
+--- access_log eval
+[qr{MOCK POST /fx/200/anthropic-messages/stream-tool-use.sse/v1/messages },
+ qr{GW model=m up=up-model provider=p dialect=responses tokens=656/74 }]
+--- no_error_log
+[error]
+
+
+
+=== TEST 6: anthropic provider, streamed thinking: a reasoning item, then the text
+--- http_config
+    FIXTURES
+    ai_gateway_provider p type=anthropic url=$TEST_NGINX_FX/200/anthropic-messages/stream-thinking.chunks.sse/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route m p:up-model;
+--- config
+    access_log logs/access.log agw_usage;
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/responses
+{"model":"m","input":"think","stream":true,"reasoning":{"effort":"medium","summary":"auto"}}
+--- response_headers
+Content-Type: text/event-stream
+--- response_body_filters eval: [\&AgwFixtures::responses_summary]
+--- response_body eval: AgwFixtures::fixture_summary('anthropic-messages/stream-thinking.chunks.sse', 'm')
+--- access_log eval
+[qr{MOCK POST /fx/200/anthropic-messages/stream-thinking.chunks.sse/v1/messages }]
+--- no_error_log
+[error]
+
+
+
+=== TEST 7: gemini provider, streamed function call
+--- http_config
+    FIXTURES
+    ai_gateway_provider p type=gemini url=$TEST_NGINX_FX/200/gemini/stream-function-call.chunks.sse/v1beta key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route m p:up-model;
+--- config
+    access_log logs/access.log agw_usage;
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/responses
+{"model":"m","input":"weather?","stream":true,"tools":[{"type":"function","name":"get_weather","parameters":{"type":"object"}}]}
+--- response_headers
+Content-Type: text/event-stream
+--- response_body_filters eval: [\&AgwFixtures::responses_summary]
+--- response_body eval: AgwFixtures::fixture_summary('gemini/stream-function-call.chunks.sse', 'm')
+--- access_log eval
+[qr{MOCK POST /fx/200/gemini/stream-function-call.chunks.sse/v1beta/models/up-model:streamGenerateContent }]
+--- no_error_log
+[error]
+
+
+
+=== TEST 8: gemini provider, whole answer with thoughts
+--- http_config
+    FIXTURES
+    ai_gateway_provider p type=gemini url=$TEST_NGINX_FX/200/gemini/response-text-thoughts.json/v1beta key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route m p:up-model;
+--- config
+    access_log logs/access.log agw_usage;
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/responses
+{"model":"m","input":"how many r in strawberry?"}
+--- response_body_filters eval: [\&AgwFixtures::responses_summary]
+--- response_body eval: AgwFixtures::fixture_summary('gemini/response-text-thoughts.json', 'm')
+--- access_log eval
+[qr{MOCK POST /fx/200/gemini/response-text-thoughts.json/v1beta/models/up-model:generateContent }]
+--- no_error_log
+[error]
+
+
+
+=== TEST 9: previous_response_id to an Anthropic provider: 400 in the Responses shape, nothing sent
+--- http_config
+    FIXTURES
+    ai_gateway_provider p type=anthropic url=$TEST_NGINX_FX/200/anthropic-messages/response-text.json/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route m p:up-model;
+--- config
+    access_log logs/access.log agw_usage;
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/responses
+{"model":"m","input":"and then?","previous_response_id":"resp_123"}
+--- error_code: 400
+--- response_headers
+Content-Type: application/json
+--- response_body chomp
+{"error":{"message":"previous_response_id: the provider of this model (anthropic) keeps no earlier responses; send the whole conversation in input instead","type":"invalid_request_error","param":null,"code":"previous_response_not_supported"}}
+--- access_log eval
+[qr{GW model=m up=\S+ provider=\S+ dialect=responses .*status=400}]
+--- no_access_log eval
+[qr{^MOCK }]
+--- no_error_log
+[error]
+
+
+
+=== TEST 10: previous_response_id, streamed, to an api=chat provider: the same 400, not a stream
+--- http_config
+    FIXTURES
+    ai_gateway_provider p type=openai api=chat url=$TEST_NGINX_FX/200/openai-chat/stream-text.sse/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route m p:up-model;
+--- config
+    access_log logs/access.log agw_usage;
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/responses
+{"model":"m","input":"and then?","stream":true,"previous_response_id":"resp_123"}
+--- error_code: 400
+--- response_body chomp
+{"error":{"message":"previous_response_id: the provider of this model (openai) keeps no earlier responses; send the whole conversation in input instead","type":"invalid_request_error","param":null,"code":"previous_response_not_supported"}}
+--- no_access_log eval
+[qr{^MOCK }]
+--- no_error_log
+[error]
+
+
+
+=== TEST 11: previous_response_id to an OpenAI provider with the Responses API: passed through
+--- http_config
+    FIXTURES
+    ai_gateway_provider p type=openai url=$TEST_NGINX_FX/200/openai-responses/response-text.documented.json/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route m p:up-model;
+--- config
+    access_log logs/access.log agw_usage;
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/responses
+{"model":"m","input":"and then?","previous_response_id":"resp_123"}
+--- error_code: 200
+--- access_log eval
+[qr{^MOCK POST /fx/200/openai-responses/response-text.documented.json/v1/responses .*"previous_response_id":"resp_123"}]
+--- no_error_log
+[error]
