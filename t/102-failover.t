@@ -444,3 +444,36 @@ provider "slow" failed
 GET /health
 --- error_code: 200
 --- response_body_like: ^\{"status":"ok","version":"[^"]+","providers":\[\{"name":"hw_off",.*"available":false\},\{"name":"hw_on",.*"available":true\}\],"routes":\[\{"model":"m","available":true,"available_steps":1\}\]\}$
+
+
+
+=== TEST 23: a body longer than the header buffer, in two reads, reaches both tries and the log whole
+--- http_config
+    MOCK
+    log_format agw_gw escape=none 'GW body=$request_body';
+    ai_gateway_provider bb_bad type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/e503/v1 fails=0;
+    ai_gateway_provider bb_good type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 fails=0;
+    ai_gateway_route m bb_bad bb_good;
+--- config
+    location /v1/ {
+        ai_gateway openai;
+        ai_gateway_auth off;
+        access_log logs/access.log agw_gw;
+    }
+--- raw_request eval
+my $body = '{"model":"m","messages":[{"role":"user","content":"'
+    . ('x' x 3000) . 'END"}]}';
+["POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+ . "Content-Type: application/json\r\nContent-Length: " . length($body)
+ . "\r\n\r\n" . substr($body, 0, 500),
+ substr($body, 500)]
+--- raw_request_middle_delay: 0.1
+--- response_headers
+X-AI-Gateway-Provider: bb_good
+X-AI-Gateway-Attempts: 2
+--- response_body_like: "Hello there"
+--- access_log eval
+[qr{MOCK POST /ok/v1/chat/completions .*body=\{"model":"m","messages":\[\{"role":"user","content":"x{3000}END"\}\]\}$}m,
+ qr{GW body=\{"model":"m","messages":\[\{"role":"user","content":"x{3000}END"\}\]\}$}m]
+--- no_error_log
+[error]

@@ -71,14 +71,9 @@ typedef struct {
     unsigned  started:1;       /* message_start sent */
 } agw_anthropic_encoder_t;
 
-typedef struct {
-    agw_anthropic_decoder_t  dec;
-    agw_anthropic_encoder_t  enc;
-} agw_anthropic_stream_t;
-
 /* Frees the tool calls the encoder holds (its end sends them all, so only
  * a stream that failed or was abandoned has any): agw_stream_free() calls
- * it. */
-void agw_ant_stream_free(agw_anthropic_stream_t *a);
+ * it.  NULL: a stream with no Anthropic client. */
+void agw_ant_stream_free(agw_anthropic_encoder_t *e);
 
 #endif /* AGW_ANTHROPIC_H */

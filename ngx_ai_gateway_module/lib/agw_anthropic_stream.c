@@ -35,7 +35,7 @@ agw_ant_emit(agw_stream_t *s, json_t *delta, const char *finish)
         return -1;
     }
 
-    d = &s->anthropic.dec;
+    d = s->ant_dec;
 
     chunk = json_pack("{s:s, s:s, s:i, s:s, s:[{s:i, s:o, s:o}]}",
                       "id", d->id,
@@ -77,8 +77,8 @@ agw_ant_usage_update(agw_stream_t *s, const json_t *usage)
 {
     agw_usage_t  u;
 
-    agw_ant_usage_fold(&s->anthropic.dec, usage);
-    agw_ant_usage_get(&s->anthropic.dec, &u);
+    agw_ant_usage_fold(s->ant_dec, usage);
+    agw_ant_usage_get(s->ant_dec, &u);
     agw_usage_merge(&s->usage, &u);
 }
 
@@ -90,7 +90,7 @@ agw_ant_message_start(agw_stream_t *s, json_t *ev)
     const char               *v;
     agw_anthropic_decoder_t  *d;
 
-    d = &s->anthropic.dec;
+    d = s->ant_dec;
     msg = json_object_get(ev, "message");
 
     v = agw_ant_str(msg, "id");
@@ -115,7 +115,7 @@ agw_ant_tool_start(agw_stream_t *s, json_t *block)
     const char               *id, *name;
     agw_anthropic_decoder_t  *d;
 
-    d = &s->anthropic.dec;
+    d = s->ant_dec;
     d->kind = AGW_ANT_BLOCK_TOOL;
     d->tool = d->tools++;
 
@@ -164,7 +164,7 @@ agw_ant_block_start(agw_stream_t *s, json_t *ev)
     const char               *type, *v;
     agw_anthropic_decoder_t  *d;
 
-    d = &s->anthropic.dec;
+    d = s->ant_dec;
     block = json_object_get(ev, "content_block");
     idx = json_object_get(ev, "index");
     type = agw_ant_str(block, "type");
@@ -232,7 +232,7 @@ agw_ant_block_delta(agw_stream_t *s, json_t *ev)
     const char               *type, *v;
     agw_anthropic_decoder_t  *d;
 
-    d = &s->anthropic.dec;
+    d = s->ant_dec;
     delta = json_object_get(ev, "delta");
     idx = json_object_get(ev, "index");
     type = agw_ant_str(delta, "type");
@@ -418,7 +418,7 @@ agw_ant_fast_text_delta(agw_stream_t *s, const agw_sse_event_t *ev)
                                        { { 0 } }, 0 };
     agw_anthropic_decoder_t  *d;
 
-    d = &s->anthropic.dec;
+    d = s->ant_dec;
 
     /* Anthropic names every event: the others are not worth a scan */
     if (!d->started || !d->open || d->kind != AGW_ANT_BLOCK_TEXT
@@ -510,7 +510,7 @@ agw_ant_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev)
         return -1;
     }
 
-    if (!s->anthropic.dec.started && strcmp(type, "message_start") != 0
+    if (!s->ant_dec->started && strcmp(type, "message_start") != 0
         && strcmp(type, "ping") != 0 && strcmp(type, "error") != 0)
     {
         /* every content event refers to the message message_start opened */
@@ -530,7 +530,7 @@ agw_ant_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev)
         rc = agw_ant_block_delta(s, j);
 
     } else if (strcmp(type, "content_block_stop") == 0) {
-        s->anthropic.dec.open = 0;
+        s->ant_dec->open = 0;
 
     } else if (strcmp(type, "message_delta") == 0) {
         rc = agw_ant_message_delta(s, j);
@@ -539,7 +539,8 @@ agw_ant_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev)
         s->provider_done = 1;
 
     } else if (strcmp(type, "error") == 0) {
-        agw_ant_error_from_json(json_object_get(j, "error"), &s->error);
+        agw_ant_error_from_json(json_object_get(j, "error"),
+                                agw_stream_err(s));
         rc = -1;
     }
 
@@ -584,7 +585,7 @@ agw_ant_message_start_event(agw_stream_t *s, json_t *chunk, agw_buf_t *out)
     agw_usage_t               usage;
     agw_anthropic_encoder_t  *e;
 
-    e = &s->anthropic.enc;
+    e = s->ant_enc;
 
     id = agw_ant_str(chunk, "id");
     snprintf(e->id, sizeof(e->id), "%s", id && id[0] ? id : "msg_gateway");
@@ -799,12 +800,13 @@ struct agw_anthropic_held_s {
 
 
 void
-agw_ant_stream_free(agw_anthropic_stream_t *a)
+agw_ant_stream_free(agw_anthropic_encoder_t *e)
 {
-    size_t                    i;
-    agw_anthropic_encoder_t  *e;
+    size_t  i;
 
-    e = &a->enc;
+    if (e == NULL) {
+        return;
+    }
 
     for (i = 0; i < e->nheld; i++) {
         agw_buf_free(&e->held[i].b);
@@ -980,7 +982,7 @@ agw_ant_hold(agw_stream_t *s, int n, const char *id, const char *name,
     agw_anthropic_held_t     *h;
     agw_anthropic_encoder_t  *e;
 
-    e = &s->anthropic.enc;
+    e = s->ant_enc;
 
     h = agw_ant_held(e, n);
 
@@ -1014,7 +1016,8 @@ agw_ant_hold(agw_stream_t *s, int n, const char *id, const char *name,
     e->held_bytes += h->b.len - before;
 
     if (e->held_bytes > AGW_ANTHROPIC_MAX_HELD) {
-        agw_error_set(&s->error, AGW_ERR_BAD_GATEWAY, 0, "stream_too_large",
+        agw_error_set(agw_stream_err(s), AGW_ERR_BAD_GATEWAY, 0,
+                      "stream_too_large",
                       "the upstream interleaved tool calls past the %d "
                       "bytes the gateway holds", AGW_ANTHROPIC_MAX_HELD);
         return -1;
@@ -1034,7 +1037,7 @@ agw_ant_encode_tools(agw_stream_t *s, json_t *calls, agw_buf_t *out)
     const char               *args;
     agw_anthropic_encoder_t  *e;
 
-    e = &s->anthropic.enc;
+    e = s->ant_enc;
 
     json_array_foreach(calls, i, c) {
         idx = json_object_get(c, "index");
@@ -1062,7 +1065,7 @@ agw_ant_encode_tools(agw_stream_t *s, json_t *calls, agw_buf_t *out)
             if (agw_ant_blank(args)) {
                 continue;
             }
-            agw_error_set(&s->error, AGW_ERR_BAD_GATEWAY, 0,
+            agw_error_set(agw_stream_err(s), AGW_ERR_BAD_GATEWAY, 0,
                           "invalid_stream", "the upstream sent arguments "
                           "for tool call %d after they were whole", n);
             return -1;
@@ -1131,7 +1134,7 @@ agw_ant_stream_encode(agw_stream_t *s, json_t *chunk, agw_buf_t *out)
     const char               *finish;
     agw_anthropic_encoder_t  *e;
 
-    e = &s->anthropic.enc;
+    e = s->ant_enc;
 
     if (!e->started && agw_ant_message_start_event(s, chunk, out) != 0) {
         return -1;
@@ -1186,7 +1189,7 @@ agw_ant_stream_encode_text(agw_stream_t *s, const char *text, size_t len,
 {
     agw_anthropic_encoder_t  *e;
 
-    e = &s->anthropic.enc;
+    e = s->ant_enc;
 
     if (!e->started || !e->open || e->kind != AGW_ANT_BLOCK_TEXT) {
         return AGW_STREAM_DECLINED;
@@ -1214,7 +1217,7 @@ agw_ant_stream_end(agw_stream_t *s, agw_buf_t *out)
     json_t                   *u;
     agw_anthropic_encoder_t  *e;
 
-    e = &s->anthropic.enc;
+    e = s->ant_enc;
 
     if (!e->started && agw_ant_message_start_event(s, NULL, out) != 0) {
         return -1;
@@ -1295,7 +1298,7 @@ agw_ant_stream_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,
     if (strcmp(type, "message_start") == 0) {
         msg = json_object_get(j, "message");
         agw_ant_usage_update(s, json_object_get(msg, "usage"));
-        s->anthropic.dec.started = 1;
+        s->ant_dec->started = 1;
 
         if (json_is_object(msg) && s->model[0] != '\0') {
             if (json_object_set_new(msg, "model", json_string(s->model))
@@ -1319,7 +1322,8 @@ agw_ant_stream_passthrough(agw_stream_t *s, const agw_sse_event_t *ev,
         s->client_done = 1;
 
     } else if (strcmp(type, "error") == 0) {
-        agw_ant_error_from_json(json_object_get(j, "error"), &s->error);
+        agw_ant_error_from_json(json_object_get(j, "error"),
+                                agw_stream_err(s));
         s->client_done = 1;
         /* forwarded once; -1 keeps the dispatcher from adding another */
         rc = -1;

@@ -172,6 +172,24 @@ agw_buf_reset(agw_buf_t *b)
 
 
 void
+agw_buf_fit(agw_buf_t *b)
+{
+    char  *p;
+
+    if (b->data == NULL || b->cap <= b->len + 1) {
+        return;
+    }
+
+    /* still the spare byte; a failed shrink keeps the larger buffer */
+    p = realloc(b->data, b->len + 1);
+    if (p != NULL) {
+        b->data = p;
+        b->cap = b->len + 1;
+    }
+}
+
+
+void
 agw_buf_free(agw_buf_t *b)
 {
     free(b->data);

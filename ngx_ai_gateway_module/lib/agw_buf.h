@@ -28,6 +28,9 @@ int  agw_buf_printf(agw_buf_t *b, const char *fmt, ...)
 /* Appends s as a JSON string literal, quotes included. */
 int  agw_buf_append_json_string(agw_buf_t *b, const char *s, size_t len);
 void agw_buf_reset(agw_buf_t *b);
+/* Gives back the capacity past len (and its spare byte): for a buffer
+ * built once and kept, such as a stream's fixed parts. */
+void agw_buf_fit(agw_buf_t *b);
 void agw_buf_free(agw_buf_t *b);
 
 #endif /* AGW_BUF_H */

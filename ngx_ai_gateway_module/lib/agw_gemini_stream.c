@@ -31,6 +31,10 @@ agw_gemini_stream_free(agw_gemini_stream_t *g)
 {
     size_t  i;
 
+    if (g == NULL) {
+        return;
+    }
+
     for (i = 0; i < g->ncalls_held; i++) {
         free(g->calls[i].id);
         free(g->calls[i].name);
@@ -69,19 +73,12 @@ agw_gm_stream_fail(agw_stream_t *s, const agw_sse_event_t *ev,
 
     code = json_object_get(error, "code");
 
-    memset(&s->error, 0, sizeof(s->error));
-    s->error.cls = json_is_integer(code)
-                   ? agw_error_class_of_status((int) json_integer_value(code))
-                   : AGW_ERR_NONE;
-    agw_error_parse_generic(ev->data, ev->data_len, &s->error);
-    if (s->error.cls == AGW_ERR_NONE) {
-        s->error.cls = AGW_ERR_SERVER;
-    }
-    s->error.status = agw_error_status(s->error.cls);
-    if (s->error.message[0] == '\0') {
-        snprintf(s->error.message, sizeof(s->error.message),
-                 "the gemini upstream sent an error");
-    }
+    agw_stream_error_from(s, ev->data, ev->data_len,
+                          json_is_integer(code)
+                          ? agw_error_class_of_status(
+                                (int) json_integer_value(code))
+                          : AGW_ERR_NONE,
+                          "the gemini upstream sent an error");
 }
 
 
@@ -94,11 +91,14 @@ agw_gm_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev)
     json_t               *in, *chunk, *choices, *cand, *delta, *choice;
     json_t               *ends;
     const char           *rid, *model, *fr, *finish, *block;
-    agw_gemini_stream_t  *g = &s->gemini;
+    agw_error_t           err;
+    agw_gemini_stream_t  *g = s->gemini;
 
     if (ev->data_len == 0) {
         return 0;
     }
+
+    err.cls = AGW_ERR_NONE;
 
     in = agw_json_load(ev->data, ev->data_len);
     if (!json_is_object(in)) {
@@ -146,8 +146,13 @@ agw_gm_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev)
                                                                 "content"),
                                                 "parts"),
                                 delta, rid, idx, &g->ncalls[idx], 1,
-                                &s->error) != 0)
+                                &err) != 0)
         {
+            /* the stream's own error only now: most streams never fail */
+            if (err.cls != AGW_ERR_NONE) {
+                *agw_stream_err(s) = err;
+            }
+
             json_decref(delta);
             goto failed;
         }
@@ -228,7 +233,7 @@ agw_gm_stream_decode(agw_stream_t *s, const agw_sse_event_t *ev)
 
 nomem:
 
-    agw_gm_nomem(&s->error);
+    agw_gm_nomem(agw_stream_err(s));
 
 failed:
 
@@ -310,7 +315,7 @@ agw_gm_hold_calls(agw_stream_t *s, size_t cand, const json_t *tcs)
     json_t               *tc, *fn, *k;
     const char           *a;
     agw_gemini_call_t    *c;
-    agw_gemini_stream_t  *g = &s->gemini;
+    agw_gemini_stream_t  *g = s->gemini;
 
     json_array_foreach(tcs, i, tc) {
         k = json_object_get(tc, "index");
@@ -349,7 +354,8 @@ agw_gm_hold_calls(agw_stream_t *s, size_t cand, const json_t *tcs)
 
 too_much:
 
-    agw_error_set(&s->error, AGW_ERR_BAD_GATEWAY, 0, "stream_too_large",
+    agw_error_set(agw_stream_err(s), AGW_ERR_BAD_GATEWAY, 0,
+                  "stream_too_large",
                   "the upstream streamed tool calls past the %d bytes or %d "
                   "calls the gateway holds for a Gemini client",
                   AGW_GEMINI_MAX_HELD, AGW_GEMINI_MAX_HELD_CALLS);
@@ -366,7 +372,7 @@ agw_gm_stream_encode(agw_stream_t *s, json_t *chunk, agw_buf_t *out)
     size_t                i, idx;
     json_t               *cands, *choice, *delta, *parts, *cand, *res, *k;
     const char           *id, *fr, *t, *sig;
-    agw_gemini_stream_t  *g = &s->gemini;
+    agw_gemini_stream_t  *g = s->gemini;
 
     id = json_string_value(json_object_get(chunk, "id"));
     if (g->id[0] == '\0' && id != NULL) {
@@ -476,7 +482,7 @@ agw_gm_stream_encode_text(agw_stream_t *s, const char *text, size_t len,
     agw_buf_t *out)
 {
     agw_buf_t            *t;
-    agw_gemini_stream_t  *g = &s->gemini;
+    agw_gemini_stream_t  *g = s->gemini;
     static const char     head[] = "data: {\"candidates\":[{\"content\":"
                                    "{\"parts\":[{\"text\":";
 
@@ -497,6 +503,8 @@ agw_gm_stream_encode_text(agw_stream_t *s, const char *text, size_t len,
         agw_buf_reset(t);
         return -1;
     }
+
+    agw_buf_fit(t);
 
     if (agw_buf_reserve(out, sizeof(head) - 1 + len + t->len) != 0) {
         return -1;
@@ -528,7 +536,7 @@ agw_gm_stream_end(agw_stream_t *s, agw_buf_t *out)
     json_t               *cands, *parts, *part, *args, *res, *meta, *fc;
     agw_error_t           err;
     agw_gemini_call_t    *c;
-    agw_gemini_stream_t  *g = &s->gemini;
+    agw_gemini_stream_t  *g = s->gemini;
 
     memset(&err, 0, sizeof(err));
     res = NULL;
@@ -645,7 +653,7 @@ failed:
 
     json_decref(cands);
     json_decref(res);
-    s->error = err;
+    *agw_stream_err(s) = err;
     (void) agw_gm_stream_error(s, &err, out);
     return -1;
 }
@@ -665,7 +673,7 @@ agw_gm_stream_error(agw_stream_t *s, const agw_error_t *err, agw_buf_t *out)
     int      rc;
     json_t  *j;
 
-    agw_gemini_stream_free(&s->gemini);
+    agw_gemini_stream_free(s->gemini);
 
     j = agw_gm_error_json(err);
     if (j == NULL) {

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE               /* memmem */
 #endif
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifdef __SSE2__
@@ -315,18 +316,8 @@ agw_openai_is_error(const json_t *chunk)
 static void
 agw_openai_stream_error_of(agw_stream_t *s, const agw_sse_event_t *ev)
 {
-    memset(&s->error, 0, sizeof(s->error));
-    agw_error_parse_generic(ev->data, ev->data_len, &s->error);
-
-    if (s->error.cls == AGW_ERR_NONE) {
-        s->error.cls = AGW_ERR_SERVER;
-    }
-    s->error.status = agw_error_status(s->error.cls);
-
-    if (s->error.message[0] == '\0') {
-        snprintf(s->error.message, sizeof(s->error.message),
-                 "the openai upstream reported an error mid-stream");
-    }
+    agw_stream_error_from(s, ev->data, ev->data_len, AGW_ERR_NONE,
+                          "the openai upstream reported an error mid-stream");
 }
 
 
@@ -643,6 +634,8 @@ agw_openai_stream_encode_text(agw_stream_t *s, const char *text, size_t len,
             agw_buf_reset(h);
             return -1;
         }
+
+        agw_buf_fit(h);
     }
 
     if (agw_buf_reserve(out, h->len + len + sizeof(tail)) != 0) {
@@ -1086,8 +1079,12 @@ agw_openai_chunk_members(agw_stream_t *s, const char *d, size_t len,
         }
 
         if (m == model && usage->key == NULL && choices->key == NULL
-            && p - d <= AGW_OPENAI_PREFIX_MAX)
+            && p - d <= AGW_OPENAI_PREFIX_MAX
+            && (s->openai_prefix != NULL
+                || (s->openai_prefix = malloc(AGW_OPENAI_PREFIX_MAX))
+                   != NULL))
         {
+            /* out of memory the next chunks are walked whole */
             memcpy(s->openai_prefix, d, (size_t) (p - d));
             os->prefix_len = (uint16_t) (p - d);
             os->prefix_key = (uint16_t) (model->key - d);

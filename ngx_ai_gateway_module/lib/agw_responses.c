@@ -312,6 +312,9 @@ agw_responses_feed(agw_responses_t *rs, const char *data, size_t len,
         len -= n;
     }
 
+    /* fed line by line: the read is over only now */
+    agw_sse_idle(&rs->sse);
+
     rs->out = NULL;
     return 0;
 

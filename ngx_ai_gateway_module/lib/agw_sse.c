@@ -15,6 +15,7 @@
 #define AGW_SSE_DEFAULT_MAX  (16 * 1024 * 1024)
 
 
+static void agw_sse_release(agw_buf_t *b);
 static int agw_sse_line(agw_sse_parser_t *p, const char *line, size_t len,
     agw_sse_event_cb cb, void *ud);
 static int agw_sse_dispatch(agw_sse_parser_t *p, agw_sse_event_cb cb,
@@ -156,6 +157,30 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
     }
 
     return 0;
+}
+
+
+/*
+ * An open stream spends its life waiting for the next bytes: what it holds
+ * meanwhile is what an event cut by the end of a read left, not buffers
+ * kept for the next one (as large as the largest event so far).
+ */
+void
+agw_sse_idle(agw_sse_parser_t *p)
+{
+    agw_sse_release(&p->line);
+    agw_sse_release(&p->data);
+    agw_sse_release(&p->event);
+    agw_sse_release(&p->id);
+}
+
+
+static void
+agw_sse_release(agw_buf_t *b)
+{
+    if (b->len == 0 && b->data != NULL) {
+        agw_buf_free(b);
+    }
 }
 
 

@@ -51,6 +51,12 @@ void agw_sse_init(agw_sse_parser_t *p, size_t max_event);
  */
 int  agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
     agw_sse_event_cb cb, void *ud);
+/*
+ * Between the caller's reads (not between its feeds of one read): gives
+ * back the buffers no pending event uses.  The next event allocates them
+ * again.
+ */
+void agw_sse_idle(agw_sse_parser_t *p);
 /* True when bytes of an undispatched event are pending (a cut stream). */
 int  agw_sse_pending(const agw_sse_parser_t *p);
 void agw_sse_free(agw_sse_parser_t *p);

@@ -810,15 +810,38 @@ agw_stream_new_ops(agw_dialect_t provider, agw_dialect_t client,
     const agw_dialect_ops_t *pops, const agw_dialect_ops_t *cops,
     const agw_stream_opts_t *opts)
 {
+    char          *p;
+    size_t         dec, enc, gem;
     agw_stream_t  *s;
 
-    s = malloc(sizeof(agw_stream_t));
+    /* one allocation: the stream, then the states its dialects use */
+    dec = provider == AGW_DIALECT_ANTHROPIC
+          ? sizeof(agw_anthropic_decoder_t) : 0;
+    enc = client == AGW_DIALECT_ANTHROPIC
+          ? sizeof(agw_anthropic_encoder_t) : 0;
+    gem = (provider == AGW_DIALECT_GEMINI || client == AGW_DIALECT_GEMINI)
+          ? sizeof(agw_gemini_stream_t) : 0;
+
+    s = calloc(1, sizeof(agw_stream_t) + dec + enc + gem);
     if (s == NULL) {
         return NULL;
     }
 
-    /* not the prefix buffer: zeroing it would cost as much as the rest */
-    memset(s, 0, offsetof(agw_stream_t, openai_prefix));
+    p = (char *) (s + 1);
+
+    if (dec) {
+        s->ant_dec = (agw_anthropic_decoder_t *) p;
+        p += dec;
+    }
+
+    if (enc) {
+        s->ant_enc = (agw_anthropic_encoder_t *) p;
+        p += enc;
+    }
+
+    if (gem) {
+        s->gemini = (agw_gemini_stream_t *) p;
+    }
 
     s->model = strdup(opts && opts->model ? opts->model : "");
     if (s->model == NULL
@@ -829,6 +852,8 @@ agw_stream_new_ops(agw_dialect_t provider, agw_dialect_t client,
         free(s);
         return NULL;
     }
+
+    agw_buf_fit(&s->model_json);
 
     s->provider = provider;
     s->client = client;
@@ -841,7 +866,7 @@ agw_stream_new_ops(agw_dialect_t provider, agw_dialect_t client,
     /* an unsupported pair still makes a stream: its first feed fails and
      * the client gets a proper error event instead of a dead connection */
     if (!agw_translate_supported_ops(client, provider, cops, pops, 1)) {
-        agw_error_set(&s->error, AGW_ERR_BAD_GATEWAY, 0,
+        agw_error_set(agw_stream_err(s), AGW_ERR_BAD_GATEWAY, 0,
                       "unsupported_translation",
                       "streaming %s responses to a %s client is not "
                       "supported", agw_dialect_name(provider),
@@ -849,6 +874,55 @@ agw_stream_new_ops(agw_dialect_t provider, agw_dialect_t client,
     }
 
     return s;
+}
+
+
+/*
+ * A provider's error event: the class given, refined or found from its
+ * body's code (else a server error), its message, else msg.
+ */
+void
+agw_stream_error_from(agw_stream_t *s, const char *data, size_t len,
+    agw_err_class_t cls, const char *msg)
+{
+    agw_error_t  *e;
+
+    e = agw_stream_err(s);
+
+    memset(e, 0, sizeof(agw_error_t));
+    e->cls = cls;
+    agw_error_parse_generic(data, len, e);
+
+    if (e->cls == AGW_ERR_NONE) {
+        e->cls = AGW_ERR_SERVER;
+    }
+
+    e->status = agw_error_status(e->cls);
+
+    if (e->message[0] == '\0') {
+        snprintf(e->message, sizeof(e->message), "%s", msg);
+    }
+}
+
+
+/* what failing streams write when there is no memory for their own */
+static agw_error_t  agw_stream_nomem;
+
+
+agw_error_t *
+agw_stream_err(agw_stream_t *s)
+{
+    if (s->error == NULL) {
+        s->error = calloc(1, sizeof(agw_error_t));
+
+        if (s->error == NULL) {
+            s->error = &agw_stream_nomem;
+            agw_error_set(s->error, AGW_ERR_SERVER, 0, "no_memory",
+                          "out of memory");
+        }
+    }
+
+    return s->error;
 }
 
 
@@ -935,14 +1009,15 @@ agw_stream_error_event(agw_stream_t *s, const agw_error_t *err,
 static int
 agw_stream_fail(agw_stream_t *s, agw_buf_t *out)
 {
-    if (s->error.cls == AGW_ERR_NONE) {
-        agw_error_set(&s->error, AGW_ERR_BAD_GATEWAY, 0, "invalid_stream",
+    if (!agw_stream_failed(s)) {
+        agw_error_set(agw_stream_err(s), AGW_ERR_BAD_GATEWAY, 0,
+                      "invalid_stream",
                       "the %s upstream sent a malformed stream",
                       agw_dialect_name(s->provider));
     }
 
     if (!s->client_done) {
-        (void) agw_stream_error_event(s, &s->error, out);
+        (void) agw_stream_error_event(s, s->error, out);
     }
 
     return -1;
@@ -957,10 +1032,10 @@ agw_stream_feed(agw_stream_t *s, const char *data, size_t len,
 
     if (s->client_done) {
         /* bytes after the end (or after an error) change nothing */
-        return s->error.cls == AGW_ERR_NONE ? 0 : -1;
+        return agw_stream_failed(s) ? -1 : 0;
     }
 
-    if (s->error.cls != AGW_ERR_NONE) {
+    if (agw_stream_failed(s)) {
         return agw_stream_fail(s, out);
     }
 
@@ -968,7 +1043,9 @@ agw_stream_feed(agw_stream_t *s, const char *data, size_t len,
     rc = agw_sse_feed(&s->sse, data, len, agw_stream_on_event, s);
     s->out = NULL;
 
-    if (rc == 0 || (s->client_done && s->error.cls == AGW_ERR_NONE)) {
+    agw_sse_idle(&s->sse);
+
+    if (rc == 0 || (s->client_done && !agw_stream_failed(s))) {
         return 0;
     }
 
@@ -979,13 +1056,14 @@ agw_stream_feed(agw_stream_t *s, const char *data, size_t len,
     }
 
     if (rc == AGW_SSE_ERR_TOO_BIG) {
-        agw_error_set(&s->error, AGW_ERR_BAD_GATEWAY, 0, "event_too_large",
+        agw_error_set(agw_stream_err(s), AGW_ERR_BAD_GATEWAY, 0,
+                      "event_too_large",
                       "the %s upstream sent a stream event larger than %zu "
                       "bytes", agw_dialect_name(s->provider),
                       s->sse.max_event);
 
     } else if (rc == AGW_SSE_ERR_NOMEM) {
-        agw_error_set(&s->error, AGW_ERR_SERVER, 0, "no_memory",
+        agw_error_set(agw_stream_err(s), AGW_ERR_SERVER, 0, "no_memory",
                       "out of memory");
     }
 
@@ -999,19 +1077,20 @@ agw_stream_finish(agw_stream_t *s, int upstream_ok, agw_buf_t *out)
     (void) upstream_ok;     /* without the end marker it is an error anyway */
 
     if (s->client_done) {
-        return s->error.cls == AGW_ERR_NONE ? 0 : 1;
+        return agw_stream_failed(s) ? 1 : 0;
     }
 
     /* once the provider's end marker went by the answer is whole: a
      * connection dropped after it loses nothing */
-    if (s->error.cls == AGW_ERR_NONE && !s->provider_done) {
-        agw_error_set(&s->error, AGW_ERR_BAD_GATEWAY, 0, "stream_truncated",
+    if (!agw_stream_failed(s) && !s->provider_done) {
+        agw_error_set(agw_stream_err(s), AGW_ERR_BAD_GATEWAY, 0,
+                      "stream_truncated",
                       "the %s upstream stream ended before its end of "
                       "stream", agw_dialect_name(s->provider));
     }
 
-    if (s->error.cls != AGW_ERR_NONE) {
-        (void) agw_stream_error_event(s, &s->error, out);
+    if (agw_stream_failed(s)) {
+        (void) agw_stream_error_event(s, s->error, out);
         return 1;
     }
 
@@ -1029,9 +1108,8 @@ agw_stream_finish(agw_stream_t *s, int upstream_ok, agw_buf_t *out)
 void
 agw_stream_set_error(agw_stream_t *s, const agw_error_t *err)
 {
-    if (s->error.cls == AGW_ERR_NONE && !s->client_done && !s->provider_done)
-    {
-        s->error = *err;
+    if (!agw_stream_failed(s) && !s->client_done && !s->provider_done) {
+        *agw_stream_err(s) = *err;
     }
 }
 
@@ -1053,7 +1131,9 @@ agw_stream_usage(const agw_stream_t *s)
 const agw_error_t *
 agw_stream_error(const agw_stream_t *s)
 {
-    return &s->error;
+    static const agw_error_t  none;
+
+    return s->error ? s->error : &none;
 }
 
 
@@ -1068,11 +1148,16 @@ agw_stream_free(agw_stream_t *s)
 
     /* a stream freed unfinished (the client went away) may still hold a
      * Gemini or Anthropic encoder's tool-call fragments */
-    agw_gemini_stream_free(&s->gemini);
-    agw_ant_stream_free(&s->anthropic);
+    agw_gemini_stream_free(s->gemini);
+    agw_ant_stream_free(s->ant_enc);
+
+    if (s->error != &agw_stream_nomem) {
+        free(s->error);
+    }
 
     agw_buf_free(&s->model_json);
     agw_buf_free(&s->text_fixed);
+    free(s->openai_prefix);
     free(s->model);
     free(s);
 }

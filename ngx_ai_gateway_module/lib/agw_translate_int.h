@@ -112,22 +112,31 @@ struct agw_stream_s {
     int64_t                     created;        /* from the opts, or 0 */
     agw_sse_parser_t            sse;
     agw_usage_t                 usage;
-    agw_error_t                 error;
+    /* NULL until the stream fails (most never do): agw_stream_err() */
+    agw_error_t                *error;
     agw_buf_t                  *out;            /* during a feed */
     unsigned                    provider_done:1; /* saw the provider's end */
     unsigned                    client_done:1;   /* client stream closed */
     unsigned                    started:1;       /* client bytes emitted */
     unsigned                    hub_only:1;      /* tests: no text path */
 
-    /* per-dialect state: the decoder's when it is the provider, the
-     * encoder's or the passthrough's when it is the client */
+    /*
+     * Per-dialect state: the decoder's when it is the provider, the
+     * encoder's or the passthrough's when it is the client.  OpenAI's is
+     * always there (any client may get OpenAI's error event); the others
+     * only for a dialect one side speaks, NULL otherwise: an open stream
+     * holds what its two dialects need, not all three.  Anthropic's
+     * decoder is for an Anthropic provider, its encoder for an Anthropic
+     * client (a passthrough has both).
+     */
     agw_openai_stream_t         openai;
-    agw_anthropic_stream_t      anthropic;
-    agw_gemini_stream_t         gemini;
+    agw_anthropic_decoder_t    *ant_dec;
+    agw_anthropic_encoder_t    *ant_enc;
+    agw_gemini_stream_t        *gemini;
 
-    /* last: agw_stream_new() zeroes what comes before it only; it is read
-     * below openai.prefix_len alone */
-    char                        openai_prefix[AGW_OPENAI_PREFIX_MAX];
+    /* the passthrough's, malloc'd by its first walk; read below
+     * openai.prefix_len alone */
+    char                       *openai_prefix;
 };
 
 /*
@@ -148,6 +157,19 @@ int agw_translate_response_ops(agw_dialect_t provider, agw_dialect_t client,
 agw_stream_t *agw_stream_new_ops(agw_dialect_t provider,
     agw_dialect_t client, const agw_dialect_ops_t *pops,
     const agw_dialect_ops_t *cops, const agw_stream_opts_t *opts);
+
+/*
+ * The error a failing stream fills, allocated the first time.  Out of
+ * memory, every such stream shares one: its message may be another's, its
+ * failure is not lost.
+ */
+agw_error_t *agw_stream_err(agw_stream_t *s);
+#define agw_stream_failed(s)                                                 \
+    ((s)->error != NULL && (s)->error->cls != AGW_ERR_NONE)
+/* Fills it from a provider's error event (data, len): class cls or what
+ * the body's code says, else a server error; its message, else msg. */
+void agw_stream_error_from(agw_stream_t *s, const char *data, size_t len,
+    agw_err_class_t cls, const char *msg);
 
 /* A decoder hands a hub chunk to the client's encoder (chunk is borrowed). */
 int agw_stream_emit(agw_stream_t *s, json_t *chunk);

@@ -9,7 +9,8 @@
  * subrequest; so once http{} is read, the URI of each routed provider is
  * looked up the way nginx will look it up for the subrequest, and a
  * location that cannot send it anywhere is refused, naming the
- * `ai_gateway` directive.
+ * `ai_gateway` directive.  A location that can gets the tries' own content
+ * handler around its own (_upstream.c).
  */
 
 #include <ngx_config.h>
@@ -74,7 +75,7 @@ ngx_http_ai_gateway_check_uri(ngx_conf_t *cf,
     u_char                           *why, *where, *last;
     ngx_str_t                         uri;
     ngx_http_core_loc_conf_t         *clcf;
-    ngx_http_ai_gateway_loc_conf_t   *alcf;
+    ngx_http_ai_gateway_loc_conf_t   *alcf, *ialcf;
     u_char                            buf[NGX_MAX_PATH + NGX_INT_T_LEN + 64];
 
     alcf = gw->alcf;
@@ -107,6 +108,8 @@ ngx_http_ai_gateway_check_uri(ngx_conf_t *cf,
             why = (u_char *) "the location it falls into would serve a file";
 
         } else {
+            ialcf = loc_conf[ngx_http_ai_gateway_module.ctx_index];
+            ngx_http_ai_gateway_upstream_hook(clcf, ialcf);
             return NGX_OK;
         }
     }

@@ -75,6 +75,9 @@ typedef struct {
     ngx_uint_t                  chat_only;    /* api=chat: no Responses */
     ngx_uint_t                  index;
     int                         health;       /* entry in the state file */
+    ngx_uint_t                  large_header; /* this worker saw its header
+                                                 block outgrow the try's
+                                                 first header buffer */
 } ngx_http_ai_gateway_provider_t;
 
 
@@ -135,6 +138,13 @@ typedef struct {
     ngx_int_t                   max_tokens;   /* anthropic default */
     ngx_bufs_t                  bufs;         /* a stream's output */
     size_t                      max_response; /* a whole answer, kept */
+
+    /* an internal location: its content handler (proxy_pass) and the
+     * proxy's header parsers, under the try's header buffer (_upstream.c) */
+    ngx_http_handler_pt         try_handler;
+    ngx_int_t                 (*status_line)(ngx_http_request_t *r);
+    ngx_int_t                 (*header_lines)(ngx_http_request_t *r);
+    ngx_int_t                 (*reinit_request)(ngx_http_request_t *r);
 } ngx_http_ai_gateway_loc_conf_t;
 
 
@@ -321,6 +331,8 @@ ngx_int_t ngx_http_ai_gateway_add_upstream(ngx_conf_t *cf,
     ngx_http_ai_gateway_provider_t *p);
 void ngx_http_ai_gateway_upstream_watch(ngx_http_request_t *sr,
     ngx_http_ai_gateway_ctx_t *ctx);
+void ngx_http_ai_gateway_upstream_hook(ngx_http_core_loc_conf_t *clcf,
+    ngx_http_ai_gateway_loc_conf_t *alcf);
 ngx_uint_t ngx_http_ai_gateway_name_in(ngx_str_t *name, ngx_str_t *names);
 
 /* _state.c */

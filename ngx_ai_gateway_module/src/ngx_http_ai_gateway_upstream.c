@@ -529,3 +529,246 @@ ngx_http_ai_gateway_upstream_watch(ngx_http_request_t *sr,
     ctx->upstream_finalize = u->finalize_request;
     u->finalize_request = ngx_http_ai_gateway_upstream_finalize;
 }
+
+
+/*
+ * A try's response header buffer.  nginx's proxy reads the provider's
+ * header block into a buffer of proxy_buffer_size, which a stream then
+ * keeps for its body to the end: 4 KB by default, over the request pool's
+ * limit, so a malloc of its own for every open stream.  Providers send 1
+ * to 2 KB of headers: a try starts with NGX_HTTP_AI_GATEWAY_HEADER_BUFFER
+ * bytes of the request pool instead, and moves to proxy_buffer_size only
+ * when a header block outgrows them, as nginx moves a client's request
+ * headers to a large header buffer.  A provider whose header block did
+ * gets proxy_buffer_size at once from then on.  Only nginx's proxy, whose
+ * parsing state this knows, and not with proxy_cache (its buffer holds
+ * the cache file's header first).
+ */
+
+#define NGX_HTTP_AI_GATEWAY_HEADER_BUFFER  2048
+
+
+extern ngx_module_t  ngx_http_proxy_module;
+
+
+static ngx_int_t ngx_http_ai_gateway_try_handler(ngx_http_request_t *sr);
+static ngx_int_t ngx_http_ai_gateway_status_line(ngx_http_request_t *sr);
+static ngx_int_t ngx_http_ai_gateway_header_lines(ngx_http_request_t *sr);
+static ngx_int_t ngx_http_ai_gateway_reinit_request(ngx_http_request_t *sr);
+static ngx_int_t ngx_http_ai_gateway_grow_header(ngx_http_request_t *sr,
+    ngx_http_upstream_t *u, ngx_int_t rc);
+
+
+/* At configuration: the location the tries go to. */
+
+void
+ngx_http_ai_gateway_upstream_hook(ngx_http_core_loc_conf_t *clcf,
+    ngx_http_ai_gateway_loc_conf_t *alcf)
+{
+    if (clcf->handler == ngx_http_ai_gateway_try_handler) {
+        return;
+    }
+
+    alcf->try_handler = clcf->handler;
+    clcf->handler = ngx_http_ai_gateway_try_handler;
+}
+
+
+static ngx_int_t
+ngx_http_ai_gateway_try_handler(ngx_http_request_t *sr)
+{
+    u_char                          *p;
+    ngx_int_t                        rc;
+    ngx_http_upstream_t             *u;
+    ngx_http_ai_gateway_ctx_t       *ctx;
+    ngx_http_ai_gateway_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(sr, ngx_http_ai_gateway_module);
+
+    /* proxy_pass: the upstream is made, connecting or sending the request */
+    rc = alcf->try_handler(sr);
+
+    u = sr->upstream;
+    ctx = ngx_http_get_module_ctx(sr->main, ngx_http_ai_gateway_module);
+
+    if (rc != NGX_DONE
+        || u == NULL
+        || ctx == NULL
+        || ctx->sr != sr
+        || ctx->step->provider->large_header
+        || u->peer.connection == NULL      /* it failed already */
+        || u->buffer.start != NULL         /* it read an answer already */
+        || u->conf != ngx_http_get_module_loc_conf(sr, ngx_http_proxy_module)
+        || u->conf->buffer_size <= NGX_HTTP_AI_GATEWAY_HEADER_BUFFER
+#if (NGX_HTTP_CACHE)
+        || sr->cache
+#endif
+       )
+    {
+        return rc;
+    }
+
+    /*
+     * What ngx_http_upstream_process_header() does when it allocates the
+     * buffer itself; should any of it fail here, it still will.
+     */
+
+    if (ngx_list_init(&u->headers_in.headers, sr->pool, 8,
+                      sizeof(ngx_table_elt_t))
+        != NGX_OK
+        || ngx_list_init(&u->headers_in.trailers, sr->pool, 2,
+                         sizeof(ngx_table_elt_t))
+           != NGX_OK)
+    {
+        return rc;
+    }
+
+    p = ngx_palloc(sr->pool, NGX_HTTP_AI_GATEWAY_HEADER_BUFFER);
+    if (p == NULL) {
+        return rc;
+    }
+
+    u->buffer.start = p;
+    u->buffer.pos = p;
+    u->buffer.last = p;
+    u->buffer.end = p + NGX_HTTP_AI_GATEWAY_HEADER_BUFFER;
+    u->buffer.temporary = 1;
+    u->buffer.tag = u->output.tag;
+
+    /* the proxy's parsers, the same for every try of this location */
+    alcf->status_line = u->process_header;
+    u->process_header = ngx_http_ai_gateway_status_line;
+
+    alcf->reinit_request = u->reinit_request;
+    u->reinit_request = ngx_http_ai_gateway_reinit_request;
+
+    return rc;
+}
+
+
+/*
+ * The status line; the proxy then goes on to the header lines in the same
+ * call, and from then on calls them directly: take its place again.
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_status_line(ngx_http_request_t *sr)
+{
+    ngx_int_t                        rc;
+    ngx_http_upstream_t             *u;
+    ngx_http_ai_gateway_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(sr, ngx_http_ai_gateway_module);
+    u = sr->upstream;
+
+    rc = alcf->status_line(sr);
+
+    if (u->process_header == ngx_http_ai_gateway_status_line) {
+        /* a status line cut by the buffer's end is no provider's */
+        return rc;
+    }
+
+    alcf->header_lines = u->process_header;
+    u->process_header = ngx_http_ai_gateway_header_lines;
+
+    return ngx_http_ai_gateway_grow_header(sr, u, rc);
+}
+
+
+static ngx_int_t
+ngx_http_ai_gateway_header_lines(ngx_http_request_t *sr)
+{
+    ngx_int_t                        rc;
+    ngx_http_upstream_t             *u;
+    ngx_http_ai_gateway_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(sr, ngx_http_ai_gateway_module);
+    u = sr->upstream;
+
+    rc = alcf->header_lines(sr);
+
+    return ngx_http_ai_gateway_grow_header(sr, u, rc);
+}
+
+
+/* The proxy tries the next server: it starts again from the status line. */
+
+static ngx_int_t
+ngx_http_ai_gateway_reinit_request(ngx_http_request_t *sr)
+{
+    ngx_int_t                        rc;
+    ngx_http_upstream_t             *u;
+    ngx_http_ai_gateway_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(sr, ngx_http_ai_gateway_module);
+    u = sr->upstream;
+
+    rc = alcf->reinit_request(sr);
+
+    u->process_header = ngx_http_ai_gateway_status_line;
+
+    return rc;
+}
+
+
+/*
+ * After the header parser: when the header block fills the buffer (rc is
+ * NGX_AGAIN), on to one of proxy_buffer_size, with what was read and the
+ * parser's place in it (the line it is in), as
+ * ngx_http_alloc_large_header_buffer() moves a client's.  At
+ * proxy_buffer_size already, nginx says "upstream sent too big header".
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_grow_header(ngx_http_request_t *sr,
+    ngx_http_upstream_t *u, ngx_int_t rc)
+{
+    u_char                     *old, *new;
+    size_t                      size;
+    ngx_http_ai_gateway_ctx_t  *ctx;
+
+    old = u->buffer.start;
+    size = u->conf->buffer_size;
+
+    if (rc != NGX_AGAIN
+        || u->buffer.last != u->buffer.end
+        || (size_t) (u->buffer.end - old) >= size)
+    {
+        return rc;
+    }
+
+    new = ngx_palloc(sr->pool, size);
+    if (new == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(new, old, u->buffer.last - old);
+
+#define ngx_http_ai_gateway_move(p)                                           \
+    if (p >= old && p <= u->buffer.end) {                                     \
+        p = new + (p - old);                                                  \
+    }
+
+    ngx_http_ai_gateway_move(sr->header_name_start);
+    ngx_http_ai_gateway_move(sr->header_name_end);
+    ngx_http_ai_gateway_move(sr->header_start);
+    ngx_http_ai_gateway_move(sr->header_end);
+
+#undef ngx_http_ai_gateway_move
+
+    u->buffer.pos = new + (u->buffer.pos - old);
+    u->buffer.last = new + (u->buffer.last - old);
+    u->buffer.start = new;
+    u->buffer.end = new + size;
+
+    ctx = ngx_http_get_module_ctx(sr->main, ngx_http_ai_gateway_module);
+
+    if (ctx && ctx->sr == sr) {
+        ctx->step->provider->large_header = 1;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, sr->connection->log, 0,
+                   "ai_gateway: header buffer of the try now %uz", size);
+
+    return NGX_AGAIN;
+}

@@ -97,9 +97,7 @@ check_responses(agw_dialect_t from, agw_dialect_t to,
         }
         /* the OpenAI writer's own choices (its tests own them): an id
          * when the provider gave none, "" for no text beside thinking,
-         * thinking_blocks beside reasoning_content; and, a loss noted in
-         * docs/translation-gemini.md, a text part's thought signature
-         * not carried as the message's extra_content */
+         * thinking_blocks beside reasoning_content */
         if (to == OAI) {
             json_t  *nm, *om;
 
@@ -112,7 +110,6 @@ check_responses(agw_dialect_t from, agw_dialect_t to,
             om = json_object_get(json_array_get(json_object_get(oj,
                      "choices"), 0), "message");
             json_object_del(nm, "thinking_blocks");
-            json_object_del(om, "extra_content");
             if (json_is_null(json_object_get(om, "content"))
                 && json_string_length(json_object_get(nm, "content")) == 0)
             {

@@ -401,6 +401,14 @@ check_reasoning_aliases(void)
        && strcmp(str(&req.messages->parts->text), "a") == 0,
        "reasoning_content wins over reasoning");
 
+    ok(read_req("{\"messages\":[{\"role\":\"assistant\",\"content\":"
+                "[{\"type\":\"text\",\"text\":\"a\"},{\"type\":\"text\","
+                "\"text\":\"b\"}],\"extra_content\":{\"google\":{"
+                "\"thought_signature\":\"s\"}}}]}", &a, &req, &err) == 0
+       && (p = req.messages->parts) != NULL && !agw_str_set(&p->signature)
+       && p->next && strcmp(str(&p->next->signature), "s") == 0,
+       "a message's thought signature on its last text");
+
     agw_arena_free(&a);
 }
 

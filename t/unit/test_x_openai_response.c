@@ -177,6 +177,18 @@ check_response_extensions(void)
            "the first choice (index 0) is the answer");
     json_decref(j);
 
+    /* a thought signature on the message: its text's, and back */
+    j = read_write("{\"choices\":[{\"message\":{\"role\":\"assistant\","
+                   "\"content\":\"hi\",\"extra_content\":{\"google\":{"
+                   "\"thought_signature\":\"c2ln\"}}},\"finish_reason\":"
+                   "\"stop\"}]}", 140, &err, NULL);
+    m = json_object_get(json_array_get(json_object_get(j, "choices"), 0),
+                        "message");
+    is_str(json_string_value(json_object_get(json_object_get(json_object_get(
+               m, "extra_content"), "google"), "thought_signature")), "c2ln",
+           "the message's thought signature kept");
+    json_decref(j);
+
     j = read_write("{\"id\":\"x\"}", 10, &err, NULL);
     ok(j == NULL && err.cls == AGW_ERR_BAD_GATEWAY
        && strcmp(err.code, "invalid_upstream_body") == 0,

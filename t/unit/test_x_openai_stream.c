@@ -497,6 +497,7 @@ check_interleaved(void)
 static void
 check_kinds(void)
 {
+    int         i;
     char        got[256];
     run_t       r;
     agw_buf_t   b = AGW_BUF_INIT;
@@ -524,6 +525,31 @@ check_kinds(void)
     ok(r.s.usage.input == 5 && r.s.usage.output == 7
        && r.s.usage.reasoning == 3, "usage carried");
     run_free(&r);
+
+    /* a Gemini thought signature of the text, on a delta of its own */
+    agw_buf_reset(&b);
+    chunk(&b, "{\"content\":\"hi\"}");
+    chunk(&b, "{\"extra_content\":{\"google\":{\"thought_signature\":"
+              "\"c2ln\"}}}");
+    agw_buf_append_str(&b, "data: [DONE]\n\n");
+
+    ok(run(&rec_codec, b.data, b.len, 0, 0, &r) == 0
+       && well_formed("signature", 1)
+       && count(AGW_STEP_SIGNATURE, 0) == 1, "a text's thought signature: "
+       "a SIGNATURE step");
+    for (i = 0; i < nsteps && steps[i].type != AGW_STEP_SIGNATURE; i++) {
+        /* void */
+    }
+    ok(i < nsteps && strcmp(steps[i].text, "c2ln") == 0 && i > 0
+       && steps[i - 1].type == AGW_STEP_DELTA, "on the text block");
+    run_free(&r);
+
+    ok(run(OAI, b.data, b.len, 0, 0, &r) == 0
+       && strstr(r.out.data, "\"delta\":{\"extra_content\":{\"google\":"
+                             "{\"thought_signature\":\"c2ln\"}}}") != NULL,
+       "written back on a delta, as Google's endpoint does");
+    run_free(&r);
+
     agw_buf_free(&b);
 }
 

@@ -430,6 +430,117 @@ test_from_responses(void)
 }
 
 
+/* Whether s is the text of a JSON value. */
+static int
+json_text(const char *s)
+{
+    json_t  *j;
+
+    j = s ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
+    json_decref(j);
+    return j != NULL;
+}
+
+
+/* A whole answer through the engine, parsed; NULL on an error. */
+static json_t *
+answer(const char *file, const agw_codec_t *provider,
+    const agw_codec_t *client)
+{
+    char              *body;
+    size_t             len;
+    json_t            *j;
+    agw_buf_t          out = AGW_BUF_INIT;
+    agw_usage_t        u;
+    agw_error_t        err;
+    agw_answer_ctx_t   o;
+
+    body = fixture_read(file, &len);
+    memset(&o, 0, sizeof(o));
+    memset(&err, 0, sizeof(err));
+    o.model = agw_str_bytes("client-model", 12);
+    o.created = 1700000000;
+    agw_usage_init(&u);
+    j = NULL;
+
+    if (body != NULL
+        && agw_engine_response_codecs(provider, client, body, len, &o, &out,
+                                      &u, &err) == 0)
+    {
+        j = json_loadb(out.data, out.len, 0, NULL);
+    } else {
+        tap_diag("%s: %s", file, err.message);
+    }
+
+    free(body);
+    agw_buf_free(&out);
+    return j;
+}
+
+
+static void
+test_answers(void)
+{
+    json_t       *j, *item;
+    agw_buf_t     out = AGW_BUF_INIT;
+    char         *body;
+    size_t        len;
+    int           status;
+
+    j = answer("anthropic-messages/response-tool-use.json",
+               &agw_anthropic_codec, &agw_responses_codec);
+    item = json_array_get(json_object_get(j, "output"),
+                          json_array_size(json_object_get(j, "output")) - 1);
+
+    ok(j && strcmp(json_string_value(json_object_get(j, "object")),
+                   "response") == 0
+       && strcmp(json_string_value(json_object_get(j, "model")),
+                 "client-model") == 0
+       && strcmp(json_string_value(json_object_get(item, "type")),
+                 "function_call") == 0
+       && json_string_value(json_object_get(item, "call_id")) != NULL
+       && strncmp(json_string_value(json_object_get(item, "call_id")),
+                  "toolu_", 6) == 0
+       && json_text(json_string_value(json_object_get(item, "arguments"))),
+       "an Anthropic tool use answer for Codex: a Response ending in a "
+       "function_call with JSON arguments");
+    json_decref(j);
+
+    j = answer("openai-responses/response-function-call.documented.json",
+               &agw_responses_codec, &agw_anthropic_codec);
+    item = json_array_get(json_object_get(j, "content"), 0);
+
+    ok(j && strcmp(json_string_value(json_object_get(j, "stop_reason")),
+                   "tool_use") == 0
+       && strcmp(json_string_value(json_object_get(item, "type")),
+                 "tool_use") == 0
+       && strcmp(json_string_value(json_object_get(item, "id")),
+                 "call_unLAR8MvFNptuiZK6K6HCy5k") == 0
+       && strcmp(json_string_value(json_object_get(json_object_get(item,
+                 "input"), "unit")), "celsius") == 0,
+       "a Responses function_call answer for an Anthropic client: tool_use "
+       "with its input object");
+    json_decref(j);
+
+    /* an Anthropic error for a Responses client: OpenAI's envelope */
+    body = fixture_read("anthropic-messages/error-529-overloaded.json", &len);
+    status = 0;
+    j = NULL;
+    ok(body && agw_engine_error_codecs(&agw_anthropic_codec,
+                                       &agw_responses_codec, 529, body, len,
+                                       &status, &out) == 0
+       && status == 503
+       && (j = json_loadb(out.data, out.len, 0, NULL)) != NULL
+       && strcmp(json_string_value(json_object_get(json_object_get(j,
+                 "error"), "type")), "service_unavailable_error") == 0,
+       "Anthropic's 529 for Codex: a 503 in OpenAI's envelope");
+
+    json_decref(j);
+    free(body);
+    agw_buf_free(&out);
+}
+
+
 /* Through the engine: history OpenAI keeps is refused for the others. */
 static void
 test_history(void)
@@ -484,6 +595,7 @@ int
 main(void)
 {
     test_history();
+    test_answers();
     test_requests();
     test_to_responses();
     test_from_responses();

@@ -537,9 +537,43 @@ test_write_form(void)
 }
 
 
+/* A named tool choice, and the settings besides, written back as read. */
+static void
+test_settings(void)
+{
+    json_t         *out, *in;
+    agw_arena_t     a;
+    agw_error_t     err;
+    agw_request_t   req;
+    static const char  body[] =
+        "{\"model\":\"m\",\"input\":\"hi\",\"tool_choice\":{\"type\":"
+        "\"function\",\"name\":\"f\"},\"max_output_tokens\":300,"
+        "\"temperature\":0.2,\"top_p\":0.9,\"text\":{\"format\":"
+        "{\"type\":\"json_schema\",\"name\":\"s\",\"schema\":"
+        "{\"type\":\"object\"},\"strict\":true}},\"store\":true,"
+        "\"user\":\"u1\",\"service_tier\":\"flex\","
+        "\"truncation\":\"auto\",\"parallel_tool_calls\":false}";
+
+    agw_arena_init(&a, NULL, 0, 0);
+    in = json_loads(body, 0, NULL);
+    out = NULL;
+
+    ok(read_req(body, sizeof(body) - 1, &a, &req, &err) == 0
+       && (out = write_req(&req, NULL, 0)) != NULL
+       && test_json_same(out, in, "settings"),
+       "a named tool choice, limits, sampling, json_schema, store, user, "
+       "tier, truncation: written back as read");
+
+    json_decref(out);
+    json_decref(in);
+    agw_arena_free(&a);
+}
+
+
 int
 main(void)
 {
+    test_settings();
     test_documented();
     test_codex();
     test_refusals();

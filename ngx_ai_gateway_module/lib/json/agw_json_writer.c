@@ -8,10 +8,29 @@
 #include "agw_json_scan.h"
 
 
-static void
+/*
+ * Appends len bytes.  The room is checked here, inline, and the buffer
+ * grown by agw_buf_append() only when it lacks some: a writer appends
+ * a few bytes per token (a comma, a quote, "null") thousands of times a
+ * body, and a call for each was a third of the writer's time.
+ */
+static inline void
 agw_jw_put(agw_jw_t *w, const char *p, size_t len)
 {
-    if (!w->failed && agw_buf_append(w->out, p, len) != 0) {
+    agw_buf_t  *b = w->out;
+
+    if (w->failed) {
+        return;
+    }
+
+    if (b->cap - b->len > len) {
+        memcpy(b->data + b->len, p, len);
+        b->len += len;
+        b->data[b->len] = '\0';
+        return;
+    }
+
+    if (agw_buf_append(b, p, len) != 0) {
         w->failed = 1;
     }
 }
@@ -240,7 +259,9 @@ agw_jw_quoted(agw_jw_t *w, const agw_str_t *s, char after)
         return;
     }
 
-    if (agw_buf_reserve(b, (size_t) s->len + 3) != 0) {
+    if (b->cap - b->len <= (size_t) s->len + 3
+        && agw_buf_reserve(b, (size_t) s->len + 3) != 0)
+    {
         w->failed = 1;
         return;
     }

@@ -60,7 +60,8 @@ int agw_oai_fail(agw_oai_rctx_t *c, agw_jr_t *r, const char *field, int rc);
 /*
  * An assistant message's members other than role and content (the
  * answer's message and a request's assistant turn share them): reasoning,
- * thinking_blocks, refusal, tool_calls.  agw_oai_read_assistant_member()
+ * thinking_blocks, refusal, tool_calls, extra_content (a Gemini thought
+ * signature that rode on a text part).  agw_oai_read_assistant_member()
  * returns 1 when the key was one of them (its value consumed), 0 when
  * not (nothing consumed), -1 on error.  agw_oai_assistant_parts() then
  * orders what was read: thinking, content, refusal, tool calls.
@@ -74,6 +75,8 @@ typedef struct {
     agw_part_t  *refusal;
     agw_part_t  *calls;
     agw_part_t  *calls_last;
+    agw_str_t    signature;     /* extra_content.google.thought_signature
+                                   of the message: its last text's */
 } agw_oai_assistant_t;
 
 int agw_oai_read_assistant_member(agw_oai_rctx_t *c, agw_jr_t *r,

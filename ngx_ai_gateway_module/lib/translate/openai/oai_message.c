@@ -900,6 +900,10 @@ agw_oai_read_assistant_member(agw_oai_rctx_t *c, agw_jr_t *r,
         return 1;
     }
 
+    if (agw_oai_is(key, "extra_content")) {
+        return agw_oai_read_extra(c, r, &m->signature) == 0 ? 1 : -1;
+    }
+
     if (!agw_oai_is(key, "tool_calls")) {
         return 0;
     }
@@ -949,9 +953,10 @@ agw_oai_read_assistant_member(agw_oai_rctx_t *c, agw_jr_t *r,
 agw_part_t *
 agw_oai_assistant_parts(agw_oai_rctx_t *c, agw_oai_assistant_t *m)
 {
-    agw_part_t  *head, **last, *p;
+    agw_part_t  *head, **last, *p, *text;
 
     head = NULL;
+    text = NULL;
     last = &head;
 
     if (m->thinking != NULL) {
@@ -971,6 +976,16 @@ agw_oai_assistant_parts(agw_oai_rctx_t *c, agw_oai_assistant_t *m)
     for (p = m->content; p != NULL; p = p->next) {
         *last = p;
         last = &p->next;
+
+        /* the message's thought signature rode on its last text (Google's
+         * OpenAI endpoint, and the gateway's answers) */
+        if (p->type == AGW_PART_TEXT && agw_str_set(&m->signature)) {
+            text = p;
+        }
+    }
+
+    if (text != NULL) {
+        text->signature = m->signature;
     }
 
     if (m->refusal != NULL) {
@@ -1115,10 +1130,26 @@ agw_oai_write_args(agw_jw_t *w, const agw_part_t *p)
 }
 
 
+/* "extra_content": {"google": {"thought_signature": sig}} */
+static void
+agw_oai_write_signature(agw_jw_t *w, const agw_str_t *sig)
+{
+    agw_jw_key(w, "extra_content");
+    agw_jw_object(w);
+    agw_jw_key(w, "google");
+    agw_jw_object(w);
+    agw_jw_key(w, "thought_signature");
+    agw_jw_str(w, sig);
+    agw_jw_object_end(w);
+    agw_jw_object_end(w);
+}
+
+
 void
 agw_oai_write_assistant(agw_jw_t *w, const agw_part_t *parts, int ext)
 {
     int                calls, thinking, text, refusal;
+    const agw_str_t   *sig;
     const agw_part_t  *p;
 
     calls = 0;
@@ -1160,6 +1191,20 @@ agw_oai_write_assistant(agw_jw_t *w, const agw_part_t *parts, int ext)
     if (refusal > 0) {
         agw_jw_key(w, "refusal");
         agw_oai_write_joined(w, parts, AGW_PART_REFUSAL);
+    }
+
+    /* a Gemini thought signature on a text part: on the message, where
+     * Google's OpenAI endpoint puts it (the last one: the texts are
+     * joined into one content) */
+    sig = NULL;
+    for (p = parts; ext && p != NULL; p = p->next) {
+        if (p->type == AGW_PART_TEXT && agw_str_set(&p->signature)) {
+            sig = &p->signature;
+        }
+    }
+
+    if (sig != NULL) {
+        agw_oai_write_signature(w, sig);
     }
 
     if (ext && thinking) {
@@ -1226,14 +1271,7 @@ agw_oai_write_assistant(agw_jw_t *w, const agw_part_t *parts, int ext)
         agw_jw_object_end(w);
 
         if (ext && agw_str_set(&p->signature)) {
-            agw_jw_key(w, "extra_content");
-            agw_jw_object(w);
-            agw_jw_key(w, "google");
-            agw_jw_object(w);
-            agw_jw_key(w, "thought_signature");
-            agw_jw_str(w, &p->signature);
-            agw_jw_object_end(w);
-            agw_jw_object_end(w);
+            agw_oai_write_signature(w, &p->signature);
         }
 
         agw_jw_object_end(w);

@@ -40,6 +40,8 @@ typedef struct {
     agw_str_t    refusal;
     agw_str_t    calls;         /* tool_calls, its text */
     agw_str_t    thinking;      /* thinking_blocks, its text */
+    agw_str_t    signature;     /* the delta's extra_content: a Gemini
+                                   thought signature of its text */
     agw_str_t    finish;
     agw_str_t    error;         /* "error": its text */
     agw_usage_t  usage;
@@ -156,7 +158,7 @@ agw_oai_text(agw_xstream_t *s, agw_oai_rstate_t *rs, int kind,
         }
     }
 
-    return agw_oai_delta(s, rs, AGW_STEP_DELTA, text);
+    return text->len ? agw_oai_delta(s, rs, AGW_STEP_DELTA, text) : 0;
 }
 
 
@@ -692,6 +694,7 @@ agw_oai_read_choice(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
     int        rc;
     int64_t    index;
     agw_str_t  key, finish, content, reasoning, refusal, calls, thinking;
+    agw_str_t  sig;
     int        rcontent;
 
     index = 0;
@@ -701,6 +704,7 @@ agw_oai_read_choice(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
     refusal.data = NULL;
     calls.data = NULL;
     thinking.data = NULL;
+    sig.data = NULL;
     rcontent = 0;
 
     rc = agw_jr_object(r);
@@ -741,6 +745,9 @@ agw_oai_read_choice(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
                 } else if (agw_oai_is(&key, "thinking_blocks")) {
                     rc = agw_jr_value(r, &thinking);
 
+                } else if (agw_oai_is(&key, "extra_content")) {
+                    rc = agw_oai_read_extra(c, r, &sig);
+
                 } else {
                     rc = agw_jr_value(r, NULL);
                 }
@@ -772,6 +779,7 @@ agw_oai_read_choice(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
     ch->refusal = refusal;
     ch->calls = calls;
     ch->thinking = thinking;
+    ch->signature = sig;
 
     return 0;
 }
@@ -902,6 +910,7 @@ agw_oai_handle(agw_xstream_t *s, agw_oai_rstate_t *rs, agw_oai_rctx_t *c,
     agw_oai_chunk_t *ch)
 {
     int           rc;
+    agw_str_t     empty;
     agw_step_t    st;
     agw_error_t  *err;
 
@@ -969,6 +978,27 @@ agw_oai_handle(agw_xstream_t *s, agw_oai_rstate_t *rs, agw_oai_rctx_t *c,
             if (agw_oai_release(s, rs, 1) != 0
                 || agw_oai_text(s, rs, AGW_OAI_BLOCK_REFUSAL,
                                 AGW_PART_REFUSAL, &ch->refusal) != 0)
+            {
+                return -1;
+            }
+        }
+
+        if (agw_str_set(&ch->signature)) {
+            /* the signature of the text (or thinking) just streamed */
+            if (rs->open != AGW_OAI_BLOCK_TEXT
+                && rs->open != AGW_OAI_BLOCK_THINKING)
+            {
+                empty = (agw_str_t) { "", 0, AGW_STR_JSON, 0 };
+                if (agw_oai_release(s, rs, 1) != 0
+                    || agw_oai_text(s, rs, AGW_OAI_BLOCK_TEXT,
+                                    AGW_PART_TEXT, &empty) != 0)
+                {
+                    return -1;
+                }
+            }
+
+            if (agw_oai_delta(s, rs, AGW_STEP_SIGNATURE, &ch->signature)
+                != 0)
             {
                 return -1;
             }
@@ -1386,6 +1416,16 @@ agw_oai_write_signature(agw_xstream_t *s, agw_oai_wstate_t *ws,
                       "\"thinking\":\"\",\"signature\":\"");
         agw_oai_inside(w, &st->text);
         agw_oai_append(w, "\"}]");
+        agw_oai_chunk_end(s);
+
+    } else if (ws->block == AGW_OAI_BLOCK_TEXT) {
+        /* a Gemini thought signature of the text: on the delta, where
+         * Google's OpenAI endpoint puts it */
+        agw_oai_chunk_begin(s, ws);
+        agw_oai_append(w, "\"extra_content\":{\"google\":"
+                       "{\"thought_signature\":\"");
+        agw_oai_inside(w, &st->text);
+        agw_oai_append(w, "\"}}");
         agw_oai_chunk_end(s);
 
     } else if (ws->block == AGW_OAI_BLOCK_TOOL) {

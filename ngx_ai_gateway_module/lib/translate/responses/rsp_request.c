@@ -1725,6 +1725,36 @@ agw_rsp_effort_name(const agw_request_t *req)
 }
 
 
+/* "auto", "none", "required", or {"type":"function","name":...} */
+static void
+agw_rsp_put_tool_choice(agw_jw_t *w, const agw_request_t *req)
+{
+    const char  *mode;
+
+    switch (req->tool_choice) {
+    case AGW_TOOL_CHOICE_AUTO:      mode = "auto"; break;
+    case AGW_TOOL_CHOICE_NONE:      mode = "none"; break;
+    case AGW_TOOL_CHOICE_REQUIRED:  mode = "required"; break;
+    case AGW_TOOL_CHOICE_TOOL:      mode = NULL; break;
+    default:                        return;
+    }
+
+    agw_jw_key(w, "tool_choice");
+
+    if (mode != NULL) {
+        agw_jw_bytes(w, mode, strlen(mode));
+        return;
+    }
+
+    agw_jw_object(w);
+    agw_jw_key(w, "type");
+    agw_jw_lit(w, "function");
+    agw_jw_key(w, "name");
+    agw_rsp_put_str(w, &req->tool_choice_name);
+    agw_jw_object_end(w);
+}
+
+
 static void
 agw_rsp_put_tools(agw_rsp_wr_t *wr, const agw_request_t *req)
 {
@@ -1845,31 +1875,7 @@ settings:
         agw_rsp_put_tools(&wr, req);
     }
 
-    switch (req->tool_choice) {
-    case AGW_TOOL_CHOICE_AUTO:
-        agw_jw_key(w, "tool_choice");
-        agw_jw_lit(w, "auto");
-        break;
-    case AGW_TOOL_CHOICE_NONE:
-        agw_jw_key(w, "tool_choice");
-        agw_jw_lit(w, "none");
-        break;
-    case AGW_TOOL_CHOICE_REQUIRED:
-        agw_jw_key(w, "tool_choice");
-        agw_jw_lit(w, "required");
-        break;
-    case AGW_TOOL_CHOICE_TOOL:
-        agw_jw_key(w, "tool_choice");
-        agw_jw_object(w);
-        agw_jw_key(w, "type");
-        agw_jw_lit(w, "function");
-        agw_jw_key(w, "name");
-        agw_rsp_put_str(w, &req->tool_choice_name);
-        agw_jw_object_end(w);
-        break;
-    default:
-        break;
-    }
+    agw_rsp_put_tool_choice(w, req);
 
     if (req->parallel_tools >= 0) {
         agw_jw_key(w, "parallel_tool_calls");
