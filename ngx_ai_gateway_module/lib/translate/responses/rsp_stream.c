@@ -773,13 +773,18 @@ agw_rsp_write_stream_error(agw_xstream_t *s, const agw_error_t *err)
         return -1;
     }
 
+    /* sequence_number before the nested error, where OpenAI puts it */
     agw_rsp_ev(s, "error");
     agw_rsp_error_members(w, err, 0);
+    agw_jw_key(w, "sequence_number");
+    agw_jw_int(w, (int64_t) ws->seq++);
     agw_jw_key(w, "error");
     agw_jw_object(w);
     agw_rsp_error_members(w, err, 1);
     agw_jw_object_end(w);
-    agw_rsp_ev_close(s, ws);
+    agw_jw_object_end(w);
+    agw_jw_append(w, "\n\n", 2);
+    agw_jw_reset_state(w);
 
     if (ws->started) {
         agw_rsp_head(s, ws, &h, AGW_RSP_FAILED);
