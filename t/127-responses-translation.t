@@ -254,3 +254,44 @@ POST /v1/responses
 [qr{^MOCK POST /fx/200/openai-responses/response-text.documented.json/v1/responses .*"previous_response_id":"resp_123"}]
 --- no_error_log
 [error]
+
+
+
+=== TEST 12: the cost of a Responses answer from an Anthropic provider, whole
+# 656 input * 1 + 74 output * 2 = 804 micro-USD
+--- http_config
+    FIXTURES
+    log_format cost 'COST $ai_gateway_cost';
+    ai_gateway_price m input=1 output=2;
+    ai_gateway_provider p type=anthropic url=$TEST_NGINX_FX/200/anthropic-messages/response-tool-use.json/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route m p:up-model;
+--- config
+    access_log logs/access.log cost;
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/responses
+{"model":"m","input":"weather?","tools":[{"type":"function","name":"get_weather","parameters":{"type":"object"}}]}
+--- access_log
+COST 0.000804
+--- no_error_log
+[error]
+
+
+
+=== TEST 13: the cost of a Responses stream from an Anthropic provider
+--- http_config
+    FIXTURES
+    log_format cost 'COST $ai_gateway_cost';
+    ai_gateway_price m input=1 output=2;
+    ai_gateway_provider p type=anthropic url=$TEST_NGINX_FX/200/anthropic-messages/stream-tool-use.sse/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route m p:up-model;
+--- config
+    access_log logs/access.log cost;
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/responses
+{"model":"m","input":"weather?","stream":true,"tools":[{"type":"function","name":"get_weather","parameters":{"type":"object"}}]}
+--- access_log
+COST 0.000804
+--- no_error_log
+[error]
