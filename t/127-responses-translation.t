@@ -295,3 +295,39 @@ POST /v1/responses
 COST 0.000804
 --- no_error_log
 [error]
+
+
+
+=== TEST 14: an Anthropic provider's 429: the status and an OpenAI-shaped error
+--- http_config
+    FIXTURES
+    ai_gateway_provider p type=anthropic url=$TEST_NGINX_FX/429/anthropic-messages/error-429-rate-limit.json/v1 key_env=AGW_TEST_UPSTREAM_KEY fails=0;
+    ai_gateway_route m p:up-model;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/responses
+{"model":"m","input":"hi","stream":true}
+--- error_code: 429
+--- response_body_like: \A\{"error":\{"message":"This request would exceed your organization's rate limit[^"]*","type":"rate_limit_error","param":null,"code":"rate_limit_error"\}\}\z
+
+
+
+=== TEST 15: an Anthropic overloaded_error event mid-stream: the text so far, then error and response.failed
+--- http_config
+    ai_gateway_provider an type=anthropic url=http://127.0.0.1:$TEST_NGINX_TCP_PORT/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route m an:claude-sonnet-4-5;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
+--- tcp_reply eval: AgwFixtures::spliced_reply('anthropic-messages/stream-text.sse', 900, 'anthropic-messages/stream-error-overloaded.documented.sse')
+--- request
+POST /v1/responses
+{"model":"m","input":"hi","stream":true}
+--- response_body_filters eval: [\&AgwFixtures::responses_summary]
+--- response_body
+model=m
+text="[12345,"
+finish=none
+usage=none
+end=error:overloaded_error

@@ -495,6 +495,7 @@ sub responses_summary {
             if ($j->{sequence_number} // -1) != $seq;
         $seq++;
         my $i = $j->{output_index};
+        add_model($acc, $j->{response}{model}) if $t eq 'response.created';
         if ($t eq 'response.output_item.added') {
             $open{$i} = $j->{item}{type};
             $acc->{calls}[$i] = { name => $j->{item}{name}, args => '' }
@@ -520,7 +521,8 @@ sub responses_summary {
             $acc->{end} = 'clean';
         } elsif ($t eq 'error' || $t eq 'response.failed') {
             my $e = $j->{error} || $j->{response}{error} || {};
-            $acc->{end} = 'error:' . ($e->{type} // $e->{code} // '');
+            # the event's own field is code (type is a class)
+            $acc->{end} = 'error:' . ($j->{code} // $e->{code} // $e->{type} // '');
         }
     }
     $acc->{calls} = [ grep { defined } @{ $acc->{calls} } ];
