@@ -331,3 +331,23 @@ text="[12345,"
 finish=none
 usage=none
 end=error:overloaded_error
+
+
+
+=== TEST 16: an Azure provider declared api=chat: its deployment's chat URL, a Responses object back
+--- http_config
+    FIXTURES
+    ai_gateway_provider az type=azure api=chat url=$TEST_NGINX_FX/200/openai-chat/response-parallel-tool-calls.json key_env=AGW_TEST_UPSTREAM_KEY api_version=2024-10-21;
+    ai_gateway_route m az:my-deployment;
+--- config
+    access_log logs/access.log agw_usage;
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/responses
+{"model":"m","input":"weather?","tools":[{"type":"function","name":"GetWeatherArgs","parameters":{"type":"object"}}]}
+--- response_body_filters eval: [\&AgwFixtures::responses_summary]
+--- response_body eval: AgwFixtures::fixture_summary('openai-chat/response-parallel-tool-calls.json', 'm')
+--- access_log eval
+[qr{MOCK POST /fx/200/openai-chat/response-parallel-tool-calls.json/openai/deployments/my-deployment/chat/completions args="api-version=2024-10-21" auth="" xkey="" goog="" azure="sk-upstream-secret-0123456789"}]
+--- no_error_log
+[error]
