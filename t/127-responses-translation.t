@@ -351,3 +351,39 @@ POST /v1/responses
 [qr{MOCK POST /fx/200/openai-chat/response-parallel-tool-calls.json/openai/deployments/my-deployment/chat/completions args="api-version=2024-10-21" auth="" xkey="" goog="" azure="sk-upstream-secret-0123456789"}]
 --- no_error_log
 [error]
+
+
+
+=== TEST 17: gemini provider, streamed thoughts: a reasoning item before the text, in order
+--- http_config
+    FIXTURES
+    ai_gateway_provider p type=gemini url=$TEST_NGINX_FX/200/gemini/stream-reasoning.chunks.sse/v1beta key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route m p:up-model;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/responses
+{"model":"m","input":"think","stream":true,"reasoning":{"effort":"medium","summary":"auto"}}
+--- response_headers
+Content-Type: text/event-stream
+--- response_body_filters eval: [\&AgwFixtures::responses_summary]
+--- response_body eval: AgwFixtures::fixture_summary('gemini/stream-reasoning.chunks.sse', 'm')
+--- no_error_log
+[error]
+
+
+
+=== TEST 18: gemini provider, a whole function call: a function_call item
+--- http_config
+    FIXTURES
+    ai_gateway_provider p type=gemini url=$TEST_NGINX_FX/200/gemini/response-function-call.json/v1beta key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route m p:up-model;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/responses
+{"model":"m","input":"divide","tools":[{"type":"function","name":"customDivide","parameters":{"type":"object"}}]}
+--- response_body_filters eval: [\&AgwFixtures::responses_summary]
+--- response_body eval: AgwFixtures::fixture_summary('gemini/response-function-call.json', 'm')
+--- no_error_log
+[error]
