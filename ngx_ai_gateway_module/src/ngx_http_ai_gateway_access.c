@@ -13,6 +13,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_ai_gateway_module.h"
+#include "agw_json_scan.h"
 #include "agw_hash.h"
 
 

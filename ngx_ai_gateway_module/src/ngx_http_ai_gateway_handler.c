@@ -16,7 +16,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_ai_gateway_module.h"
-#include "agw_json_scan.h"
+#include "agw_json_reader.h"
 #include "agw_engine.h"
 
 
@@ -216,120 +216,119 @@ ngx_http_ai_gateway_body_handler(ngx_http_request_t *r)
  */
 
 typedef struct {
-    agw_json_member_t  model;
-    agw_json_member_t  stream;
-    agw_json_member_t  stream_options;
+    agw_str_t          model;
+    int                model_type;        /* AGW_JR_*, 0: none */
     const char        *twice;             /* a key found again, or NULL */
-    unsigned           has_model:1;
-    unsigned           has_stream:1;
-    unsigned           has_stream_options:1;
+    unsigned           stream:1;
+    unsigned           include_usage:1;
     unsigned           twice_escaped:1;   /* ...spelled with escapes */
 } ngx_http_ai_gateway_req_scan_t;
 
 
-#define ngx_http_ai_gateway_key_is(key, len, k)                              \
-    ((len) == sizeof(k) - 1 && ngx_strncmp(key, k, sizeof(k) - 1) == 0)
+/* One of the members above: whether it is seen again, or spelled oddly. */
 
-
-static int
-ngx_http_ai_gateway_scan_cb(void *ud, const agw_json_member_t *m)
+static void
+ngx_http_ai_gateway_scan_once(ngx_http_ai_gateway_req_scan_t *req,
+    const agw_str_t *key, const char *name, unsigned *seen)
 {
-    ngx_http_ai_gateway_req_scan_t  *req = ud;
+    unsigned  escaped;
 
-    size_t              len;
-    json_t             *j;
-    unsigned            has;
-    const char         *key, *name;
-    agw_json_member_t  *slot;
+    /* the reader decodes an escaped key: its kind says it had escapes */
+    escaped = key->kind != AGW_STR_JSON || key->escaped;
 
-    key = m->key;
-    len = m->key_len;
-    j = NULL;
-
-    if (ngx_strlchr((u_char *) key, (u_char *) key + len, '\\')) {
-        /* rare: decode the key, its quotes around it, as the provider will */
-        j = json_loadb(key - 1, len + 2, JSON_DECODE_ANY, NULL);
-        if (!json_is_string(j)) {
-            json_decref(j);
-            return 0;                   /* the scan finds what is wrong */
-        }
-
-        key = json_string_value(j);
-        len = json_string_length(j);
-    }
-
-    if (ngx_http_ai_gateway_key_is(key, len, "model")) {
-        name = "model";
-        slot = &req->model;
-        has = req->has_model;
-        req->has_model = 1;
-
-    } else if (ngx_http_ai_gateway_key_is(key, len, "stream")) {
-        name = "stream";
-        slot = &req->stream;
-        has = req->has_stream;
-        req->has_stream = 1;
-
-    } else if (ngx_http_ai_gateway_key_is(key, len, "stream_options")) {
-        name = "stream_options";
-        slot = &req->stream_options;
-        has = req->has_stream_options;
-        req->has_stream_options = 1;
-
-    } else {
-        json_decref(j);
-        return 0;
-    }
-
-    if ((has || j) && req->twice == NULL) {
+    if ((*seen || escaped) && req->twice == NULL) {
         req->twice = name;
-        req->twice_escaped = (j != NULL);
+        req->twice_escaped = escaped;
     }
 
-    *slot = *m;
-    json_decref(j);
-
-    return 0;
+    *seen = 1;
 }
 
 
-/* A JSON string member's value, unescaped, in r->pool. */
+/*
+ * One pass of the JSON reader validates the whole body (grammar, UTF-8,
+ * nesting) and reads the members the gateway needs, without building
+ * anything: the engine reads the rest per try.  NGX_ERROR with *errpos
+ * when the body is not a JSON object.
+ */
 
 static ngx_int_t
-ngx_http_ai_gateway_json_string(ngx_http_request_t *r,
-    agw_json_member_t *m, ngx_str_t *out)
+ngx_http_ai_gateway_scan(ngx_str_t *body, ngx_http_ai_gateway_req_scan_t *req,
+    size_t *errpos)
 {
-    json_t  *j;
+    int        rc, t, v;
+    unsigned   seen_model, seen_stream, seen_options;
+    agw_jr_t   jr;
+    agw_str_t  key;
 
-    if (!m->escaped) {
-        out->len = m->value_len - 2;
-        out->data = ngx_pnalloc(r->pool, out->len);
-        if (out->data == NULL) {
-            return NGX_ERROR;
+    seen_model = seen_stream = seen_options = 0;
+
+    agw_jr_init(&jr, (char *) body->data, body->len);
+
+    if (agw_jr_object(&jr) != 0) {
+        goto invalid;
+    }
+
+    while ((rc = agw_jr_member(&jr, &key)) == 1) {
+
+        if (agw_str_is(&key, "model")) {
+            ngx_http_ai_gateway_scan_once(req, &key, "model", &seen_model);
+
+            req->model_type = agw_jr_peek(&jr);
+            rc = (req->model_type == AGW_JR_STRING)
+                 ? agw_jr_string(&jr, &req->model)
+                 : agw_jr_value(&jr, NULL);
+
+        } else if (agw_str_is(&key, "stream")) {
+            ngx_http_ai_gateway_scan_once(req, &key, "stream", &seen_stream);
+
+            req->stream = (agw_jr_peek(&jr) == AGW_JR_TRUE);
+            rc = agw_jr_value(&jr, NULL);
+
+        } else if (agw_str_is(&key, "stream_options")) {
+            ngx_http_ai_gateway_scan_once(req, &key, "stream_options",
+                                          &seen_options);
+            req->include_usage = 0;
+
+            if (agw_jr_peek(&jr) != AGW_JR_OBJECT) {
+                rc = agw_jr_value(&jr, NULL);
+
+            } else if ((rc = agw_jr_object(&jr)) == 0) {
+                while ((rc = agw_jr_member(&jr, &key)) == 1) {
+                    t = agw_jr_peek(&jr);
+                    if (agw_str_is(&key, "include_usage")
+                        && (t == AGW_JR_TRUE || t == AGW_JR_FALSE))
+                    {
+                        rc = agw_jr_bool(&jr, &v);
+                        req->include_usage = (v != 0);
+
+                    } else {
+                        rc = agw_jr_value(&jr, NULL);
+                    }
+
+                    if (rc != 0) {
+                        goto invalid;
+                    }
+                }
+            }
+
+        } else {
+            rc = agw_jr_value(&jr, NULL);
         }
 
-        ngx_memcpy(out->data, m->value + 1, out->len);
+        if (rc != 0) {
+            goto invalid;
+        }
+    }
+
+    if (rc == 0 && agw_jr_end(&jr) == 0) {
         return NGX_OK;
     }
 
-    /* rare: let jansson decode the escapes of this one string */
-    j = json_loadb(m->value, m->value_len, JSON_DECODE_ANY, NULL);
-    if (!json_is_string(j)) {
-        json_decref(j);
-        return NGX_ERROR;
-    }
+invalid:
 
-    out->len = json_string_length(j);
-    out->data = ngx_pnalloc(r->pool, out->len);
-    if (out->data == NULL) {
-        json_decref(j);
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(out->data, json_string_value(j), out->len);
-    json_decref(j);
-
-    return NGX_OK;
+    *errpos = jr.failed ? jr.errpos : agw_jr_offset(&jr);
+    return NGX_ERROR;
 }
 
 
@@ -342,10 +341,9 @@ static ngx_int_t
 ngx_http_ai_gateway_begin(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
+    int                               n;
     size_t                            errpos;
     ngx_str_t                         arg, model;
-    ngx_uint_t                        n;
-    agw_json_member_t                 iu;
     ngx_http_ai_gateway_req_scan_t    req;
     ngx_http_ai_gateway_route_t      *rt;
     ngx_http_ai_gateway_main_conf_t  *amcf;
@@ -362,17 +360,9 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
                    "The request body is empty; expected a JSON object");
     }
 
-    /*
-     * One pass validates the whole body (grammar, UTF-8, nesting) and finds
-     * the members we need, without building a tree: a passthrough never
-     * needs one, a translation builds it later.
-     */
     ngx_memzero(&req, sizeof(req));
 
-    if (agw_json_scan((char *) ctx->body.data, ctx->body.len,
-                      ngx_http_ai_gateway_scan_cb, &req, &errpos)
-        != 0)
-    {
+    if (ngx_http_ai_gateway_scan(&ctx->body, &req, &errpos) != NGX_OK) {
         return ngx_http_ai_gateway_send_error(r, ctx->client,
                    AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
                    "The request body is not a valid JSON object (at byte "
@@ -389,32 +379,29 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
     }
 
     if (ctx->client != AGW_DIALECT_GEMINI) {
-        if (!req.has_model || req.model.type != AGW_JSON_STRING) {
+        if (req.model_type != AGW_JR_STRING) {
             return ngx_http_ai_gateway_send_error(r, ctx->client,
                        AGW_ERR_INVALID_REQUEST, 0, "invalid_model",
-                       req.has_model ? "\"model\" must be a string"
-                                     : "The request has no \"model\"");
+                       req.model_type ? "\"model\" must be a string"
+                                      : "The request has no \"model\"");
         }
 
-        if (ngx_http_ai_gateway_json_string(r, &req.model, &model)
-            != NGX_OK)
-        {
+        /* decoding never lengthens a string */
+        model.data = ngx_pnalloc(r->pool, req.model.len + 1);
+        if (model.data == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        /* kept: the passthrough edits these bytes without scanning again */
-        ctx->body_model = req.model;
-        ctx->body_stream_options = req.stream_options;
-        ctx->has_stream_options = req.has_stream_options;
+        n = agw_str_decode(&req.model, (char *) model.data,
+                           req.model.len + 1);
+        if (n < 0) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
 
-        ctx->stream_req = req.has_stream && req.stream.type == AGW_JSON_TRUE;
+        model.len = n;
 
-        ctx->include_usage = req.has_stream_options
-            && req.stream_options.type == AGW_JSON_OBJECT
-            && agw_json_find(req.stream_options.value,
-                             req.stream_options.value_len, "include_usage",
-                             &iu) == 0
-            && iu.type == AGW_JSON_TRUE;
+        ctx->stream_req = req.stream;
+        ctx->include_usage = req.include_usage;
 
     } else {
         model = ctx->model;
@@ -451,7 +438,7 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
     }
 
     rt = amcf->routes.elts;
-    for (n = 0; n < amcf->routes.nelts; n++) {
+    for (n = 0; n < (int) amcf->routes.nelts; n++) {
         if (rt[n].model.len == ctx->model.len
             && ngx_strncmp(rt[n].model.data, ctx->model.data,
                            ctx->model.len) == 0)
@@ -992,6 +979,7 @@ ngx_http_ai_gateway_count_request(ngx_http_request_t *r,
 {
     u_char     *p;
     size_t      len;
+    agw_jw_t    jw;
     agw_buf_t   b = AGW_BUF_INIT;
     ngx_int_t   rc;
 
@@ -1006,15 +994,27 @@ ngx_http_ai_gateway_count_request(ngx_http_request_t *r,
                ctx->upstream_model.data, len);
     len += sizeof("models/") - 1;
 
-    /* ctx->out is one JSON object, "{}" at the least */
-    if (ctx->out.len < 2
-        || agw_buf_append_str(&b, "{\"generateContentRequest\":{\"model\":")
-           != 0
-        || agw_buf_append_json_string(&b, (char *) p, len) != 0
-        || (ctx->out.len > 2 && agw_buf_append_str(&b, ",") != 0)
-        || agw_buf_append(&b, ctx->out.data + 1, ctx->out.len - 1) != 0
-        || agw_buf_append_str(&b, "}") != 0)
-    {
+    /* ctx->out is one JSON object, "{}" at the least: its members go
+     * into generateContentRequest after the model */
+    if (ctx->out.len < 2) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    agw_jw_init(&jw, &b);
+    agw_jw_object(&jw);
+    agw_jw_key(&jw, "generateContentRequest");
+    agw_jw_object(&jw);
+    agw_jw_key(&jw, "model");
+    agw_jw_bytes(&jw, (char *) p, len);
+
+    if (ctx->out.len > 2) {
+        agw_jw_append(&jw, ",", 1);
+    }
+
+    agw_jw_append(&jw, ctx->out.data + 1, ctx->out.len - 1);
+    agw_jw_append(&jw, "}", 1);
+
+    if (jw.failed) {
         agw_buf_free(&b);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -1033,22 +1033,41 @@ static ngx_int_t
 ngx_http_ai_gateway_count_answer(ngx_http_ai_gateway_ctx_t *ctx,
     agw_error_t *err)
 {
-    int64_t            n;
-    agw_json_member_t  m;
+    int        rc;
+    int64_t    n;
+    agw_jr_t   jr;
+    agw_jw_t   jw;
+    agw_str_t  key;
 
-    if (ctx->resp.len == 0
-        || agw_json_find(ctx->resp.data, ctx->resp.len, "totalTokens", &m)
-           != 0
-        || agw_json_member_int(&m, &n) != 0 || n < 0)
-    {
+    n = -1;
+    agw_jr_init(&jr, ctx->resp.data ? ctx->resp.data : "", ctx->resp.len);
+
+    if (agw_jr_object(&jr) == 0) {
+        while ((rc = agw_jr_member(&jr, &key)) == 1) {
+            rc = (agw_str_is(&key, "totalTokens")
+                  && agw_jr_peek(&jr) == AGW_JR_NUMBER)
+                 ? agw_jr_int(&jr, &n) : agw_jr_value(&jr, NULL);
+
+            if (rc != 0) {
+                n = -1;
+                break;
+            }
+        }
+    }
+
+    if (n < 0 || agw_jr_end(&jr) != 0) {
         agw_error_set(err, AGW_ERR_BAD_GATEWAY, 0, NULL,
                       "the answer holds no totalTokens");
         return -1;
     }
 
-    return agw_buf_printf(&ctx->out, "{\"input_tokens\":%lld}",
-                          (long long) n)
-           == 0 ? 0 : -2;
+    agw_jw_init(&jw, &ctx->out);
+    agw_jw_object(&jw);
+    agw_jw_key(&jw, "input_tokens");
+    agw_jw_int(&jw, n);
+    agw_jw_object_end(&jw);
+
+    return jw.failed ? -2 : 0;
 }
 
 

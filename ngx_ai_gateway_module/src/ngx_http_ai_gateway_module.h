@@ -19,7 +19,8 @@
 
 #include "agw_buf.h"
 #include "agw_dialect.h"
-#include "agw_json_scan.h"
+#include "agw_json_reader.h"
+#include "agw_json_writer.h"
 #include "agw_keys.h"
 #include "agw_price.h"
 #include "agw_state.h"
@@ -184,8 +185,6 @@ typedef struct {
     ngx_http_ai_gateway_route_t    *route;
 
     ngx_str_t                       body;         /* the client's body */
-    agw_json_member_t               body_model;   /* members of it, found */
-    agw_json_member_t               body_stream_options; /* by the scan */
     ngx_uint_t                      order[NGX_HTTP_AI_GATEWAY_MAX_STEPS];
     ngx_uint_t                      nsteps;
     ngx_uint_t                      next;         /* index into order */
@@ -245,7 +244,6 @@ typedef struct {
     unsigned                        header_sent:1;  /* client headers went */
     unsigned                        finished:1;
     unsigned                        authenticated:1;
-    unsigned                        has_stream_options:1;
     unsigned                        keys_waiting:1; /* for a keys load */
     unsigned                        end_sent:1;     /* the try's end went */
     unsigned                        resp_too_large:1; /* over

@@ -132,14 +132,14 @@ test_reader(void)
     ok(agw_str_is(&req.top_k, "40"), "reader: top_k");
 
     p = req.system;
-    ok(p != NULL && p->type == AGW_PART_TEXT && p->cache == AGW_CACHE_NONE
-       && p->next != NULL && p->next->cache == AGW_CACHE_EPHEMERAL
+    ok(p != NULL && p->type == AGW_PART_TEXT && p->cache == AGW_CACHE_CONTROL_NONE
+       && p->next != NULL && p->next->cache == AGW_CACHE_CONTROL_EPHEMERAL
        && agw_str_is(&p->next->cache_ttl, "1h") && p->next->next == NULL,
        "reader: system blocks with their cache_control and ttl");
 
     t = req.tools;
     ok(t != NULL && t->type == AGW_TOOL_FUNCTION && agw_str_is(&t->name,
-       "Read") && t->cache == AGW_CACHE_EPHEMERAL
+       "Read") && t->cache == AGW_CACHE_CONTROL_EPHEMERAL
        && t->parameters.kind == AGW_STR_VALUE,
        "reader: a client tool, its schema whole, its breakpoint");
     ok(t != NULL && t->next != NULL && t->next->type == AGW_TOOL_OTHER
@@ -153,7 +153,7 @@ test_reader(void)
     is_int(n, 4, "reader: four messages");
 
     m = req.messages;
-    ok(m->role == AGW_ROLE_USER && m->parts->cache == AGW_CACHE_EPHEMERAL,
+    ok(m->role == AGW_ROLE_USER && m->parts->cache == AGW_CACHE_CONTROL_EPHEMERAL,
        "reader: a user text block with its breakpoint");
 
     m = m->next;

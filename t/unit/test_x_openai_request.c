@@ -298,7 +298,7 @@ check_agent_request(void)
        "response_format json_schema");
     ok(req.tool_choice == AGW_TOOL_CHOICE_TOOL
        && strcmp(str(&req.tool_choice_name), "f") == 0, "tool_choice f");
-    ok(req.tools && req.tools->cache == AGW_CACHE_EPHEMERAL
+    ok(req.tools && req.tools->cache == AGW_CACHE_CONTROL_EPHEMERAL
        && req.tools->strict == 1, "tool: cache_control, strict");
     ok(req.tools && req.tools->next
        && req.tools->next->type == AGW_TOOL_OTHER
@@ -314,7 +314,7 @@ check_agent_request(void)
     p = m->parts;
     ok(m->role == AGW_ROLE_USER && strcmp(str(&m->name), "ann") == 0,
        "user with a name");
-    ok(p->type == AGW_PART_TEXT && p->cache == AGW_CACHE_EPHEMERAL
+    ok(p->type == AGW_PART_TEXT && p->cache == AGW_CACHE_CONTROL_EPHEMERAL
        && strcmp(str(&p->cache_ttl), "1h") == 0, "text part with its "
        "cache_control and ttl");
     p = p->next;

@@ -54,17 +54,17 @@ typedef enum {
 } agw_part_type_t;
 
 typedef enum {
-    AGW_CACHE_NONE = 0,
-    AGW_CACHE_EPHEMERAL         /* Anthropic cache_control breakpoint;
+    AGW_CACHE_CONTROL_NONE = 0,
+    AGW_CACHE_CONTROL_EPHEMERAL         /* Anthropic cache_control breakpoint;
                                    ttl in cache_ttl when given */
-} agw_cache_t;
+} agw_cache_control_t;
 
 typedef struct agw_part_s  agw_part_t;
 
 struct agw_part_s {
     agw_part_t       *next;
     agw_part_type_t   type;
-    uint8_t           cache;        /* agw_cache_t */
+    uint8_t           cache;        /* agw_cache_control_t */
     uint8_t           is_error;     /* TOOL_RESULT */
     uint8_t           args_string;  /* TOOL_CALL: args is a JSON string's
                                        inside holding JSON text (OpenAI
@@ -126,7 +126,7 @@ typedef struct agw_tool_s  agw_tool_t;
 struct agw_tool_s {
     agw_tool_t       *next;
     agw_tool_type_t   type;
-    uint8_t           cache;        /* agw_cache_t */
+    uint8_t           cache;        /* agw_cache_control_t */
     int8_t            strict;       /* -1 unset, 0, 1 */
     agw_str_t         name;
     agw_str_t         description;

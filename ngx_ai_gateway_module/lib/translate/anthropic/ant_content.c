@@ -138,7 +138,7 @@ agw_ant_read_cache(agw_jr_t *r, uint8_t *cache, agw_str_t *ttl)
         agw_ant_m("ttl", AGW_ANT_M_STR, &t),
     };
 
-    *cache = AGW_CACHE_NONE;
+    *cache = AGW_CACHE_CONTROL_NONE;
     ttl->data = NULL;
 
     if (agw_ant_members(r, m, agw_ant_nmembers(m)) < 0) {
@@ -146,7 +146,7 @@ agw_ant_read_cache(agw_jr_t *r, uint8_t *cache, agw_str_t *ttl)
     }
 
     if (agw_str_set(&type) && agw_str_is(&type, "ephemeral")) {
-        *cache = AGW_CACHE_EPHEMERAL;
+        *cache = AGW_CACHE_CONTROL_EPHEMERAL;
         *ttl = t;
     }
 
@@ -633,7 +633,7 @@ agw_ant_read_content(agw_jr_t *r, agw_arena_t *a, unsigned allowed,
 void
 agw_ant_write_cache(agw_jw_t *w, uint8_t cache, const agw_str_t *ttl)
 {
-    if (cache != AGW_CACHE_EPHEMERAL) {
+    if (cache != AGW_CACHE_CONTROL_EPHEMERAL) {
         return;
     }
 

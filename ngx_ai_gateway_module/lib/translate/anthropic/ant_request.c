@@ -783,7 +783,7 @@ agw_ant_turn_of(const agw_ant_wr_t *c, const agw_msg_t *m)
 static int
 agw_ant_cache_keep(agw_ant_wr_t *c, uint8_t cache)
 {
-    if (cache == AGW_CACHE_NONE) {
+    if (cache == AGW_CACHE_CONTROL_NONE) {
         return 0;
     }
 
@@ -807,11 +807,11 @@ agw_ant_count_cache(const agw_ant_wr_t *c)
     n = 0;
 
     for (t = c->req->tools; t != NULL; t = t->next) {
-        n += t->type == AGW_TOOL_FUNCTION && t->cache != AGW_CACHE_NONE;
+        n += t->type == AGW_TOOL_FUNCTION && t->cache != AGW_CACHE_CONTROL_NONE;
     }
 
     for (p = c->req->system; p != NULL; p = p->next) {
-        n += agw_ant_emits(c, p, 0) && p->cache != AGW_CACHE_NONE;
+        n += agw_ant_emits(c, p, 0) && p->cache != AGW_CACHE_CONTROL_NONE;
     }
 
     for (m = c->req->messages; m != NULL; m = m->next) {
@@ -822,7 +822,7 @@ agw_ant_count_cache(const agw_ant_wr_t *c)
                 continue;
             }
 
-            n += p->cache != AGW_CACHE_NONE && p->type != AGW_PART_THINKING
+            n += p->cache != AGW_CACHE_CONTROL_NONE && p->type != AGW_PART_THINKING
                  && p->type != AGW_PART_REDACTED_THINKING
                  && p->type != AGW_PART_OTHER;
 
@@ -830,7 +830,7 @@ agw_ant_count_cache(const agw_ant_wr_t *c)
                 && !agw_str_set(&p->raw))
             {
                 for (q = p->content; q != NULL; q = q->next) {
-                    n += q->cache != AGW_CACHE_NONE
+                    n += q->cache != AGW_CACHE_CONTROL_NONE
                          && (q->type == AGW_PART_IMAGE
                              || agw_ant_emits(c, q, 0));
                 }
@@ -1310,8 +1310,8 @@ agw_ant_write_system(agw_ant_wr_t *c)
 
     agw_ant_key(w, "system");
 
-    if (n == 1 && (one->cache == AGW_CACHE_NONE || c->drop_cache > 0)) {
-        if (one->cache != AGW_CACHE_NONE) {
+    if (n == 1 && (one->cache == AGW_CACHE_CONTROL_NONE || c->drop_cache > 0)) {
+        if (one->cache != AGW_CACHE_CONTROL_NONE) {
             c->drop_cache--;
         }
         agw_jw_str(w, &one->text);

@@ -207,7 +207,7 @@ agw_oai_read_cache_control(agw_oai_rctx_t *c, agw_jr_t *r, uint8_t *cache,
     }
 
     if (agw_str_set(&type) && agw_oai_is(&type, "ephemeral")) {
-        *cache = AGW_CACHE_EPHEMERAL;
+        *cache = AGW_CACHE_CONTROL_EPHEMERAL;
     }
 
     return 0;
@@ -284,7 +284,7 @@ agw_oai_read_part(agw_oai_rctx_t *c, agw_jr_t *r)
     type.data = NULL;
     text.data = NULL;
     ttl.data = NULL;
-    cache = AGW_CACHE_NONE;
+    cache = AGW_CACHE_CONTROL_NONE;
     pt = 0;
     memset(v, 0, sizeof(v));
 
