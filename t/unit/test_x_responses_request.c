@@ -409,6 +409,14 @@ test_refusals(void)
 }
 
 
+static const char  refusal_output[] =
+    "{\"model\":\"m\",\"input\":[{\"type\":\"function_call\","
+    "\"call_id\":\"c\",\"name\":\"f\",\"arguments\":\"{}\"},"
+    "{\"type\":\"function_call_output\",\"call_id\":\"c\","
+    "\"output\":[{\"type\":\"refusal\",\"refusal\":\"no\"},"
+    "{\"type\":\"input_text\",\"text\":\"ok\"}]}]}";
+
+
 /* Other dialects' forms, written for a Responses provider. */
 static void
 test_write_form(void)
@@ -534,6 +542,11 @@ test_write_form(void)
        "form: audio input is a 400 naming the part");
 
     agw_buf_free(&buf);
+
+    /* a tool output of a refusal and a text: the text alone is written,
+     * as a string, and reads back to what it wrote (the fuzzer's find) */
+    fixpoint(refusal_output, sizeof(refusal_output) - 1,
+             "an output of a refusal and a text");
 }
 
 

@@ -1486,8 +1486,9 @@ agw_rsp_open_message(agw_rsp_wr_t *wr, const agw_msg_t *m)
 static void
 agw_rsp_put_result(agw_rsp_wr_t *wr, const agw_part_t *p)
 {
+    size_t             n;
     agw_jw_t          *w = &wr->w;
-    const agw_part_t  *c;
+    const agw_part_t  *c, *text;
 
     static const agw_str_t  empty = { "", 0, AGW_STR_BYTES, 0 };
 
@@ -1498,11 +1499,25 @@ agw_rsp_put_result(agw_rsp_wr_t *wr, const agw_part_t *p)
     agw_rsp_put_str(w, &p->id);
     agw_jw_key(w, "output");
 
-    if (agw_str_set(&p->text) || p->content == NULL) {
+    /* the parts an output can hold (a refusal, another provider's block
+     * cannot be one), and the text when it is one text */
+    n = 0;
+    text = NULL;
+
+    for (c = p->content; c; c = c->next) {
+        if (c->type == AGW_PART_TEXT || c->type == AGW_PART_IMAGE
+            || c->type == AGW_PART_DOCUMENT)
+        {
+            n++;
+            text = c->type == AGW_PART_TEXT ? c : NULL;
+        }
+    }
+
+    if (agw_str_set(&p->text) || n == 0) {
         agw_rsp_put_str(w, agw_str_set(&p->text) ? &p->text : &empty);
 
-    } else if (p->content->next == NULL && p->content->type == AGW_PART_TEXT) {
-        agw_rsp_put_str(w, &p->content->text);
+    } else if (n == 1 && text != NULL) {
+        agw_rsp_put_str(w, &text->text);
 
     } else {
         agw_jw_array(w);
