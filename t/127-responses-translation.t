@@ -411,3 +411,43 @@ call=shell {"cmd":"cat b.txt"}
 finish=tool_calls
 usage=20/40
 end=clean
+
+
+
+=== TEST 20: reasoning.effort to an Anthropic provider: a thinking budget, max_tokens above it
+--- http_config
+    FIXTURES
+    ai_gateway_provider p type=anthropic url=$TEST_NGINX_FX/200/anthropic-messages/stream-thinking.chunks.sse/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route m p:up-model;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/responses
+{"model":"m","input":"think","stream":true,"reasoning":{"effort":"medium","summary":"auto"},"include":["reasoning.encrypted_content"],"store":false}
+--- response_body_filters eval: [\&AgwFixtures::responses_summary]
+--- response_body eval: AgwFixtures::fixture_summary('anthropic-messages/stream-thinking.chunks.sse', 'm')
+--- access_log eval
+[qr{^MOCK POST /fx/200/anthropic-messages/stream-thinking\.chunks\.sse/v1/messages .*"thinking":\{"type":"enabled","budget_tokens":8192\}}]
+--- no_error_log
+[error]
+
+
+
+=== TEST 21: reasoning.effort on Codex's tool-result turn: thinking off, the call and its output sent
+# Anthropic wants the turn's signed thinking block back with a tool
+# result; a Responses client has no way to send it, so thinking stays off
+--- http_config
+    FIXTURES
+    ai_gateway_provider p type=anthropic url=$TEST_NGINX_FX/200/anthropic-messages/stream-text.sse/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route m p:up-model;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/responses
+{"model":"m","input":[{"type":"message","role":"user","content":[{"type":"input_text","text":"list"}]},{"type":"reasoning","id":"rs_1","summary":[],"encrypted_content":"gAAAA"},{"type":"function_call","call_id":"c1","name":"shell","arguments":"{\"cmd\":\"ls\"}"},{"type":"function_call_output","call_id":"c1","output":"a.c"}],"tools":[{"type":"function","name":"shell","parameters":{"type":"object"}}],"stream":true,"reasoning":{"effort":"high","summary":"auto"},"include":["reasoning.encrypted_content"],"store":false}
+--- response_body_filters eval: [\&AgwFixtures::responses_summary]
+--- response_body eval: AgwFixtures::fixture_summary('anthropic-messages/stream-text.sse', 'm')
+--- access_log eval
+[qr{^MOCK POST /fx/200/anthropic-messages/stream-text\.sse/v1/messages .*body=\{"model":"up-model","tools":\[\{"name":"shell","input_schema":\{"type":"object"\}\}\],"messages":\[\{"role":"user","content":\[\{"type":"text","text":"list"\}\]\},\{"role":"assistant","content":\[\{"type":"tool_use","id":"c1","name":"shell","input":\{"cmd":"ls"\}\}\]\},\{"role":"user","content":\[\{"type":"tool_result","tool_use_id":"c1","content":"a\.c"\}\]\}\],"max_tokens":\d+,"stream":true\}$}]
+--- no_error_log
+[error]
