@@ -205,6 +205,8 @@ sub codex {
     print $fh <<"_EOC_";
 model = "$route"
 model_provider = "agw"
+model_reasoning_effort = "medium"
+model_reasoning_summary = "auto"
 check_for_update_on_startup = false
 
 [analytics]
@@ -264,6 +266,14 @@ ok(scalar(grep { m{"POST /v1/messages\?beta=true } } @gw),
 my @other = grep { !m{^MOCK /agw_codex_anthropic/} } @mock;
 is(scalar(grep { /ant="[^"]/ || /args="[^"]*beta/ } @other), 0,
    'no anthropic-* header and no beta query reached an OpenAI or Gemini provider');
+
+# Codex's reasoning effort became thinking for its first turn (Anthropic
+# wants the signed block back on the tool-result turn, which a Responses
+# client cannot send: thinking is off there) and a thinkingConfig for Gemini
+ok(scalar(grep { m{^MOCK /agw_codex_anthropic/} && /\\"thinking\\":\{\\"type\\":\\"enabled\\"/ } @mock),
+   'Codex on Anthropic: its reasoning effort as thinking');
+ok(scalar(grep { m{^MOCK /agw_codex_gemini/} && /\\"thinkingConfig\\":\{/ } @mock),
+   'Codex on Gemini: its reasoning effort as a thinkingConfig');
 
 # Codex's Responses requests, translated, went to each provider's chat API
 for (['agw_codex_anthropic', '/v1/messages'],
