@@ -14,6 +14,10 @@
 //   results, so the answer proves the tool ran with the arguments sent;
 // - anything else (an agent's side requests: titles, quotas) gets "ok".
 //
+// The Anthropic mock answers a request with thinking enabled with a signed
+// thinking block first, and refuses thinking on a tool-result turn whose
+// assistant turn lacks that block, as Anthropic does.
+//
 // A request the mock cannot read gets a 400 the agent reports, so a broken
 // translation shows in the test's output instead of a hang.
 
@@ -252,7 +256,16 @@ function antStream(blocks, stop, usage) {
         usage: { input_tokens: usage.input_tokens, output_tokens: 1 } } });
 
     blocks.forEach(function (b, k) {
-        if (b.type === 'text') {
+        if (b.type === 'thinking') {
+            out += antEvent('content_block_start', { index: k,
+                       content_block: { type: 'thinking', thinking: '' } })
+                + antEvent('content_block_delta', { index: k,
+                       delta: { type: 'thinking_delta', thinking: b.thinking } })
+                + antEvent('content_block_delta', { index: k,
+                       delta: { type: 'signature_delta',
+                                signature: b.signature } });
+
+        } else if (b.type === 'text') {
             out += antEvent('content_block_start', { index: k,
                        content_block: { type: 'text', text: '' } })
                 + antEvent('content_block_delta', { index: k,
@@ -287,9 +300,26 @@ function anthropic(r) {
         return;
     }
 
-    var results = [];
+    var results = [], msgs = body.messages || [];
+    var thinking = body.thinking && body.thinking.type === 'enabled';
 
-    (body.messages || []).forEach(function (m) {
+    // Anthropic refuses thinking on a tool-result turn whose assistant
+    // turn does not start with its signed thinking block: so does the mock
+    var last = msgs.filter(function (m) { return m.role === 'assistant'; })
+                   .pop();
+    if (thinking && last && Array.isArray(last.content)
+        && last.content.some(function (b) { return b.type === 'tool_use'; })
+        && (last.content[0].type !== 'thinking' || !last.content[0].signature))
+    {
+        r.headersOut['Content-Type'] = 'application/json';
+        r.return(400, JSON.stringify({ type: 'error', error: {
+            type: 'invalid_request_error', message: 'mock: messages: the '
+            + 'assistant turn with tool_use must start with a thinking block '
+            + 'when thinking is enabled' } }));
+        return;
+    }
+
+    msgs.forEach(function (m) {
         (Array.isArray(m.content) ? m.content : []).forEach(function (b) {
             if (b.type === 'tool_result') {
                 results.push(JSON.stringify(b.content));
@@ -312,6 +342,11 @@ function anthropic(r) {
                      input: c.args };
         });
         stop = 'tool_use';
+    }
+
+    if (thinking) {
+        blocks.unshift({ type: 'thinking', thinking: 'The files, then.',
+                         signature: 'c2lnbmF0dXJlLW1vY2s=' });
     }
 
     var usage = { input_tokens: 10, output_tokens: 5 };
