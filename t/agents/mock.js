@@ -16,7 +16,8 @@
 //
 // The Anthropic mock answers a request with thinking enabled with a signed
 // thinking block first, and refuses thinking on a tool-result turn whose
-// assistant turn lacks that block, as Anthropic does.
+// assistant turn lacks that block, as Anthropic does.  The Gemini mock
+// signs its first call and refuses it back unsigned, as Gemini 3 does.
 //
 // A request the mock cannot read gets a 400 the agent reports, so a broken
 // translation shows in the test's output instead of a hang.
@@ -185,7 +186,11 @@ function chat(r) {
 }
 
 
-// Gemini generateContent / streamGenerateContent
+// Gemini generateContent / streamGenerateContent: the first call of a
+// turn is signed, and a request that sends it back must carry the
+// signature, or the validator's documented bypass value
+
+var GEMINI_SIGNATURE = 'c2lnbmF0dXJlLWdlbWluaQ==';
 
 function gemini(r) {
     var body = parse(r);
@@ -193,10 +198,18 @@ function gemini(r) {
         return;
     }
 
-    var parts = [], results = [], tools = [];
+    var parts = [], results = [], tools = [], unsigned = 0;
 
     (body.contents || []).forEach(function (c) {
-        (c.parts || []).forEach(function (p) {
+        (c.parts || []).forEach(function (p, k) {
+            // Gemini 3 refuses a call of the model sent back without the
+            // thought signature it came with (the first call of a turn)
+            if (c.role === 'model' && p.functionCall && k === 0
+                && p.thoughtSignature !== GEMINI_SIGNATURE
+                && p.thoughtSignature !== 'skip_thought_signature_validator')
+            {
+                unsigned++;
+            }
             if (p.functionResponse) {
                 results.push(JSON.stringify(p.functionResponse));
             }
@@ -211,11 +224,23 @@ function gemini(r) {
 
     var first = firstCalls(r, tools);
 
+    if (unsigned > 0) {
+        r.headersOut['Content-Type'] = 'application/json';
+        r.return(400, JSON.stringify({ error: { code: 400, status:
+            'INVALID_ARGUMENT', message: 'mock: Function call is missing a '
+            + 'thought_signature in functionCall parts.' } }));
+        return;
+    }
+
     if (results.length > 0) {
         parts = [{ text: markers(results) }];
     } else if (first !== null) {
-        parts = first.map(function (c) {
-            return { functionCall: { name: c.name, args: c.args } };
+        parts = first.map(function (c, k) {
+            var p = { functionCall: { name: c.name, args: c.args } };
+            if (k === 0) {
+                p.thoughtSignature = GEMINI_SIGNATURE;
+            }
+            return p;
         });
     } else {
         parts = [{ text: 'ok' }];
