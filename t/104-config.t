@@ -377,3 +377,21 @@ GET /v1/models
 --- error_code: 401
 --- no_error_log
 no ai_gateway_route serves
+
+
+
+=== TEST 32: an unknown api of a provider
+--- http_config
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:1/v1 api=completions;
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*invalid api "completions" of provider "p1", expected "chat" or "responses" in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 33: api= on a provider type that has one API only
+--- http_config
+    ai_gateway_provider p1 type=anthropic url=http://127.0.0.1:1/v1 api=chat;
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*api= of provider "p1" applies only to the "openai" and "azure" types in \S+nginx\.conf:\d+/

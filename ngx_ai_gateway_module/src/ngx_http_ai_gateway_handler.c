@@ -622,8 +622,9 @@ ngx_http_ai_gateway_read_body(ngx_http_request_t *r, ngx_str_t *body)
 
 /*
  * The dialect a try speaks to its provider: the provider type's, but for
- * the Responses API, which an OpenAI provider speaks itself; any other
- * provider serves a Responses client through its own chat API.
+ * the Responses API, which an OpenAI provider speaks itself unless it is
+ * declared api=chat; any other provider serves a Responses client through
+ * its own chat API.
  */
 
 agw_dialect_t
@@ -631,7 +632,8 @@ ngx_http_ai_gateway_try_dialect(ngx_http_ai_gateway_ctx_t *ctx,
     ngx_http_ai_gateway_provider_t *pv)
 {
     if (ctx->client == AGW_DIALECT_RESPONSES
-        && pv->dialect == AGW_DIALECT_OPENAI)
+        && pv->dialect == AGW_DIALECT_OPENAI
+        && !pv->chat_only)
     {
         return AGW_DIALECT_RESPONSES;
     }

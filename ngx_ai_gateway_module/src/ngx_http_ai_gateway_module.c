@@ -647,7 +647,7 @@ ngx_http_ai_gateway_parse_url(ngx_conf_t *cf, ngx_http_ai_gateway_provider_t *p,
 /*
  * ai_gateway_provider NAME type=T url=URL [key_env=VAR] [host=H]
  *     [header=Name:Value]... [weight=N] [api_version=V] [max_tokens=N]
- *     [fails=N] [cooldown=TIME];
+ *     [fails=N] [cooldown=TIME] [api=chat|responses];
  */
 
 static char *
@@ -659,7 +659,7 @@ ngx_http_ai_gateway_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     u_char                          *colon;
     ngx_str_t                       *value, s, url;
     ngx_int_t                        n;
-    ngx_uint_t                       i, have_type;
+    ngx_uint_t                       i, have_type, have_api;
     ngx_keyval_t                    *kv;
     ngx_http_ai_gateway_provider_t  *p;
 
@@ -697,6 +697,7 @@ ngx_http_ai_gateway_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     p->cooldown = NGX_CONF_UNSET_MSEC;
 
     have_type = 0;
+    have_api = 0;
     ngx_str_null(&url);
 
     for (i = 2; i < cf->args->nelts; i++) {
@@ -787,6 +788,34 @@ ngx_http_ai_gateway_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         if (ngx_strncmp(value[i].data, "api_version=", 12) == 0) {
             p->api_version.data = value[i].data + 12;
             p->api_version.len = value[i].len - 12;
+            continue;
+        }
+
+        /*
+         * api=chat: an OpenAI-compatible server without the Responses API
+         * (most of them); a Responses client is then translated to its
+         * chat API, as for an Anthropic or a Gemini provider.
+         */
+        if (ngx_strncmp(value[i].data, "api=", 4) == 0) {
+            s.data = value[i].data + 4;
+            s.len = value[i].len - 4;
+
+            if (s.len == 4 && ngx_strncmp(s.data, "chat", 4) == 0) {
+                p->chat_only = 1;
+
+            } else if (s.len == 9 && ngx_strncmp(s.data, "responses", 9) == 0)
+            {
+                p->chat_only = 0;
+
+            } else {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid api \"%V\" of provider \"%V\", "
+                                   "expected \"chat\" or \"responses\"",
+                                   &s, &p->name);
+                return NGX_CONF_ERROR;
+            }
+
+            have_api = 1;
             continue;
         }
 
@@ -887,6 +916,13 @@ ngx_http_ai_gateway_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (url.len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "provider \"%V\" has no url=", &p->name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (have_api && p->dialect != AGW_DIALECT_OPENAI) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "api= of provider \"%V\" applies only to the "
+                           "\"openai\" and \"azure\" types", &p->name);
         return NGX_CONF_ERROR;
     }
 

@@ -77,6 +77,7 @@ typedef struct {
     ngx_int_t                   max_tokens;   /* anthropic default */
     ngx_uint_t                  fails;        /* failures before cool-down */
     ngx_msec_t                  cooldown;
+    ngx_uint_t                  chat_only;    /* api=chat: no Responses */
     ngx_uint_t                  index;
     int                         health;       /* entry in the state file */
     ngx_uint_t                  large_header; /* this worker saw its header

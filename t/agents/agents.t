@@ -11,7 +11,9 @@
 # interleaves their argument fragments.  Codex (npm @openai/codex, `codex
 # exec`, a custom model provider with wire_api "responses") does the same
 # through the Responses passthrough to an OpenAI-type mock, its shell tool
-# printing both files.
+# printing both files, and through the engine's Responses translation to
+# an Anthropic-type, a Gemini-type and a chat-only (api=chat) OpenAI-type
+# mock, with one parallel shell call per file.
 #
 # Nothing leaves the machine: HOME is a fresh directory, auto-update,
 # telemetry and other non-essential traffic are off, and the agent's base
@@ -105,13 +107,18 @@ my $mock_port = free_port();
 my $prefix = "$home/nginx";
 mkdir $prefix;
 
-# ROUTE => provider type, scenario, mock handler
+# ROUTE => provider type (and parameters), scenario, mock handler, agent;
+# Codex on another provider than OpenAI's Responses API makes parallel
+# shell calls, one per file
 my %routes = (
-    'agw-openai-one'      => ['openai', 'one', 'chat'],
-    'agw-openai-parallel' => ['openai', 'parallel', 'chat'],
-    'agw-gemini-one'      => ['gemini', 'one', 'gemini'],
-    'agw-gemini-parallel' => ['gemini', 'parallel', 'gemini'],
-    'agw-codex'           => ['openai', 'both', 'responses'],
+    'agw-openai-one'      => ['openai', 'one', 'chat', 'claude'],
+    'agw-openai-parallel' => ['openai', 'parallel', 'chat', 'claude'],
+    'agw-gemini-one'      => ['gemini', 'one', 'gemini', 'claude'],
+    'agw-gemini-parallel' => ['gemini', 'parallel', 'gemini', 'claude'],
+    'agw-codex'           => ['openai', 'both', 'responses', 'codex'],
+    'agw-codex-anthropic' => ['anthropic', 'parallel', 'anthropic', 'codex'],
+    'agw-codex-gemini'    => ['gemini', 'parallel', 'gemini', 'codex'],
+    'agw-codex-chat'      => ['openai api=chat', 'parallel', 'chat', 'codex'],
 );
 
 my ($mock, $gw) = ('', '');
@@ -198,6 +205,8 @@ sub codex {
     print $fh <<"_EOC_";
 model = "$route"
 model_provider = "agw"
+model_reasoning_effort = "medium"
+model_reasoning_summary = "auto"
 check_for_update_on_startup = false
 
 [analytics]
@@ -230,10 +239,9 @@ _EOC_
 }
 
 for my $route (sort keys %routes) {
-    my ($type, $sc, $handler) = @{ $routes{$route} };
-    my $agent = $handler eq 'responses' ? 'codex exec' : 'claude -p';
-    my ($rc, $out) = $handler eq 'responses' ? codex($route) : claude($route);
-    my $what = "$agent on $type"
+    my ($type, $sc, $handler, $agent) = @{ $routes{$route} };
+    my ($rc, $out) = $agent eq 'codex' ? codex($route) : claude($route);
+    my $what = ($agent eq 'codex' ? 'codex exec' : 'claude -p') . " on $type"
         . ($handler eq 'responses' ? ' Responses' : '') . " ($sc)";
 
     is($rc, 0, "$what: exit 0") or diag $out;
@@ -255,8 +263,29 @@ is(scalar(grep { /\Q$client_key\E/ } @mock), 0,
 my @gw = grep { m{"POST /v1/messages} } `cat $prefix/logs/access.log`;
 ok(scalar(grep { m{"POST /v1/messages\?beta=true } } @gw),
    'Claude Code called /v1/messages?beta=true');
-is(scalar(grep { /ant="[^"]/ || /args="[^"]*beta/ } @mock), 0,
+my @other = grep { !m{^MOCK /agw_codex_anthropic/} } @mock;
+is(scalar(grep { /ant="[^"]/ || /args="[^"]*beta/ } @other), 0,
    'no anthropic-* header and no beta query reached an OpenAI or Gemini provider');
+
+# Codex's reasoning effort became thinking for its first turn (Anthropic
+# wants the signed block back on the tool-result turn, which a Responses
+# client cannot send: thinking is off there) and a thinkingConfig for Gemini
+ok(scalar(grep { m{^MOCK /agw_codex_anthropic/} && /\\"thinking\\":\{\\"type\\":\\"enabled\\"/ } @mock),
+   'Codex on Anthropic: its reasoning effort as thinking');
+ok(scalar(grep { m{^MOCK /agw_codex_gemini/} && /\\"thinkingConfig\\":\{/ } @mock),
+   'Codex on Gemini: its reasoning effort as a thinkingConfig');
+
+# Codex's Responses requests, translated, went to each provider's chat API
+for (['agw_codex_anthropic', '/v1/messages'],
+     ['agw_codex_gemini', ':streamGenerateContent'],
+     ['agw_codex_chat', '/v1/chat/completions'])
+{
+    my ($name, $path) = @$_;
+    my @seen = grep { m{^MOCK /$name/} } @mock;
+    ok(@seen && !grep({ !m{^MOCK /$name\S*\Q$path\E} } @seen),
+       "Codex's requests went to $name as $path")
+        or diag map { substr($_, 0, 120) . "\n" } @seen;
+}
 
 my $errors = `grep -E '\\[(alert|crit|emerg)\\]' $prefix/logs/error.log`;
 is($errors, '', 'no alert, crit or emerg in the error log');

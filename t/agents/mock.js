@@ -1,17 +1,23 @@
 // Mock providers for the agent tests (t/agents/agents.t), for nginx's njs:
-// an OpenAI-type /v1/chat/completions and /v1/responses and a Gemini-type
-// generateContent / streamGenerateContent that play one agent turn each
-// way:
+// an OpenAI-type /v1/chat/completions and /v1/responses, an Anthropic-type
+// /v1/messages and a Gemini-type generateContent / streamGenerateContent
+// that play one agent turn each way:
 //
 // - a request with tools and no tool result yet is answered with tool
-//   calls: the agent's Read tool on each file of $agw_files (a comma list
-//   of absolute paths); two files make parallel calls, and the OpenAI mock
-//   then interleaves their argument fragments, as the format allows (the
-//   Responses mock: one call of Codex's shell tool printing the files);
+//   calls: Claude Code's Read tool, or Codex's shell tool printing the
+//   file, on each file of $agw_files (a comma list of absolute paths); two
+//   files make parallel calls, and the OpenAI mock then interleaves their
+//   argument fragments, as the format allows (the Responses mock: one call
+//   of Codex's shell tool printing the files);
 // - a request carrying tool results is answered with the final text
 //   "AGW-DONE" followed by every marker (agw-marker-...) found in those
 //   results, so the answer proves the tool ran with the arguments sent;
 // - anything else (an agent's side requests: titles, quotas) gets "ok".
+//
+// The Anthropic mock answers a request with thinking enabled with a signed
+// thinking block first, and refuses thinking on a tool-result turn whose
+// assistant turn lacks that block, as Anthropic does.  The Gemini mock
+// signs its first call and refuses it back unsigned, as Gemini 3 does.
 //
 // A request the mock cannot read gets a 400 the agent reports, so a broken
 // translation shows in the test's output instead of a hang.
@@ -51,6 +57,35 @@ function parse(r) {
 
 function toolName(tools, want) {
     return tools.some(function (n) { return n === want; }) ? want : null;
+}
+
+// The shell tool of Codex under one of the names its versions use, and the
+// arguments that make it run cmd
+function shellTool(tools) {
+    return toolName(tools, 'shell') || toolName(tools, 'exec_command')
+           || toolName(tools, 'shell_command');
+}
+
+function shellArgs(shell, cmd) {
+    return shell === 'shell' ? { command: ['bash', '-lc', cmd] }
+           : shell === 'exec_command' ? { cmd: cmd }
+           : { command: cmd };
+}
+
+// The calls of a first turn, as [{ name, args }]: Claude Code's Read on
+// each file, or Codex's shell printing each file (parallel calls, the
+// same as Read's); null when the agent offers neither tool
+function firstCalls(r, tools) {
+    var read = toolName(tools, 'Read'), shell = shellTool(tools);
+
+    if (read === null && shell === null) {
+        return null;
+    }
+
+    return files(r).map(function (f) {
+        return read !== null ? { name: read, args: { file_path: f } }
+               : { name: shell, args: shellArgs(shell, 'cat ' + f) };
+    });
 }
 
 
@@ -106,15 +141,15 @@ function chat(r) {
     });
     var results = msgs.filter(function (m) { return m.role === 'tool'; })
         .map(function (m) { return JSON.stringify(m.content); });
-    var read = toolName(tools, 'Read');
+    var first = firstCalls(r, tools);
     var calls = [], text = null;
 
     if (results.length > 0) {
         text = markers(results);
-    } else if (read !== null) {
-        calls = files(r).map(function (f, k) {
+    } else if (first !== null) {
+        calls = first.map(function (c, k) {
             return { id: 'call_agw_' + k, type: 'function', function: {
-                name: read, arguments: JSON.stringify({ file_path: f }) } };
+                name: c.name, arguments: JSON.stringify(c.args) } };
         });
     } else {
         text = 'ok';
@@ -151,7 +186,11 @@ function chat(r) {
 }
 
 
-// Gemini generateContent / streamGenerateContent
+// Gemini generateContent / streamGenerateContent: the first call of a
+// turn is signed, and a request that sends it back must carry the
+// signature, or the validator's documented bypass value
+
+var GEMINI_SIGNATURE = 'c2lnbmF0dXJlLWdlbWluaQ==';
 
 function gemini(r) {
     var body = parse(r);
@@ -159,10 +198,18 @@ function gemini(r) {
         return;
     }
 
-    var parts = [], results = [], tools = [];
+    var parts = [], results = [], tools = [], unsigned = 0;
 
     (body.contents || []).forEach(function (c) {
-        (c.parts || []).forEach(function (p) {
+        (c.parts || []).forEach(function (p, k) {
+            // Gemini 3 refuses a call of the model sent back without the
+            // thought signature it came with (the first call of a turn)
+            if (c.role === 'model' && p.functionCall && k === 0
+                && p.thoughtSignature !== GEMINI_SIGNATURE
+                && p.thoughtSignature !== 'skip_thought_signature_validator')
+            {
+                unsigned++;
+            }
             if (p.functionResponse) {
                 results.push(JSON.stringify(p.functionResponse));
             }
@@ -175,13 +222,25 @@ function gemini(r) {
         });
     });
 
-    var read = toolName(tools, 'Read');
+    var first = firstCalls(r, tools);
+
+    if (unsigned > 0) {
+        r.headersOut['Content-Type'] = 'application/json';
+        r.return(400, JSON.stringify({ error: { code: 400, status:
+            'INVALID_ARGUMENT', message: 'mock: Function call is missing a '
+            + 'thought_signature in functionCall parts.' } }));
+        return;
+    }
 
     if (results.length > 0) {
         parts = [{ text: markers(results) }];
-    } else if (read !== null) {
-        parts = files(r).map(function (f) {
-            return { functionCall: { name: read, args: { file_path: f } } };
+    } else if (first !== null) {
+        parts = first.map(function (c, k) {
+            var p = { functionCall: { name: c.name, args: c.args } };
+            if (k === 0) {
+                p.thoughtSignature = GEMINI_SIGNATURE;
+            }
+            return p;
         });
     } else {
         parts = [{ text: 'ok' }];
@@ -206,6 +265,130 @@ function gemini(r) {
 }
 
 
+// Anthropic Messages (/v1/messages): its stream has one block at a time,
+// so parallel calls are tool_use blocks one after the other, each input
+// in three input_json_delta pieces
+
+function antEvent(type, fields) {
+    fields.type = type;
+    return 'event: ' + type + '\ndata: ' + JSON.stringify(fields) + '\n\n';
+}
+
+function antStream(blocks, stop, usage) {
+    var out = antEvent('message_start', { message: { id: 'msg_agw_mock',
+        type: 'message', role: 'assistant', model: 'mock-model', content: [],
+        stop_reason: null, stop_sequence: null,
+        usage: { input_tokens: usage.input_tokens, output_tokens: 1 } } });
+
+    blocks.forEach(function (b, k) {
+        if (b.type === 'thinking') {
+            out += antEvent('content_block_start', { index: k,
+                       content_block: { type: 'thinking', thinking: '' } })
+                + antEvent('content_block_delta', { index: k,
+                       delta: { type: 'thinking_delta', thinking: b.thinking } })
+                + antEvent('content_block_delta', { index: k,
+                       delta: { type: 'signature_delta',
+                                signature: b.signature } });
+
+        } else if (b.type === 'text') {
+            out += antEvent('content_block_start', { index: k,
+                       content_block: { type: 'text', text: '' } })
+                + antEvent('content_block_delta', { index: k,
+                       delta: { type: 'text_delta', text: b.text } });
+
+        } else {
+            var a = JSON.stringify(b.input), len = Math.ceil(a.length / 3);
+
+            out += antEvent('content_block_start', { index: k,
+                       content_block: { type: 'tool_use', id: b.id,
+                                        name: b.name, input: {} } });
+
+            for (var i = 0; i < a.length; i += len) {
+                out += antEvent('content_block_delta', { index: k,
+                    delta: { type: 'input_json_delta',
+                             partial_json: a.slice(i, i + len) } });
+            }
+        }
+
+        out += antEvent('content_block_stop', { index: k });
+    });
+
+    return out + antEvent('message_delta', { delta: { stop_reason: stop,
+                              stop_sequence: null },
+                              usage: { output_tokens: usage.output_tokens } })
+        + antEvent('message_stop', {});
+}
+
+function anthropic(r) {
+    var body = parse(r);
+    if (body === null) {
+        return;
+    }
+
+    var results = [], msgs = body.messages || [];
+    var thinking = body.thinking && body.thinking.type === 'enabled';
+
+    // Anthropic refuses thinking on a tool-result turn whose assistant
+    // turn does not start with its signed thinking block: so does the mock
+    var last = msgs.filter(function (m) { return m.role === 'assistant'; })
+                   .pop();
+    if (thinking && last && Array.isArray(last.content)
+        && last.content.some(function (b) { return b.type === 'tool_use'; })
+        && (last.content[0].type !== 'thinking' || !last.content[0].signature))
+    {
+        r.headersOut['Content-Type'] = 'application/json';
+        r.return(400, JSON.stringify({ type: 'error', error: {
+            type: 'invalid_request_error', message: 'mock: messages: the '
+            + 'assistant turn with tool_use must start with a thinking block '
+            + 'when thinking is enabled' } }));
+        return;
+    }
+
+    msgs.forEach(function (m) {
+        (Array.isArray(m.content) ? m.content : []).forEach(function (b) {
+            if (b.type === 'tool_result') {
+                results.push(JSON.stringify(b.content));
+            }
+        });
+    });
+
+    var first = firstCalls(r, (body.tools || []).map(function (t) {
+        return t.name || '';
+    }));
+    var blocks, stop;
+
+    if (results.length > 0 || first === null) {
+        blocks = [{ type: 'text',
+                    text: results.length > 0 ? markers(results) : 'ok' }];
+        stop = 'end_turn';
+    } else {
+        blocks = first.map(function (c, k) {
+            return { type: 'tool_use', id: 'toolu_agw_' + k, name: c.name,
+                     input: c.args };
+        });
+        stop = 'tool_use';
+    }
+
+    if (thinking) {
+        blocks.unshift({ type: 'thinking', thinking: 'The files, then.',
+                         signature: 'c2lnbmF0dXJlLW1vY2s=' });
+    }
+
+    var usage = { input_tokens: 10, output_tokens: 5 };
+
+    if (!body.stream) {
+        r.headersOut['Content-Type'] = 'application/json';
+        r.return(200, JSON.stringify({ id: 'msg_agw_mock', type: 'message',
+            role: 'assistant', model: 'mock-model', content: blocks,
+            stop_reason: stop, stop_sequence: null, usage: usage }));
+        return;
+    }
+
+    r.headersOut['Content-Type'] = 'text/event-stream';
+    r.return(200, antStream(blocks, stop, usage));
+}
+
+
 // OpenAI Responses (/v1/responses, streamed): the shell tool of Codex,
 // which has no file-reading tool of its own, prints the files
 
@@ -225,8 +408,7 @@ function responses(r) {
         return i.type === 'function_call_output';
     }).map(function (i) { return JSON.stringify(i.output); });
     var tools = (body.tools || []).map(function (t) { return t.name || ''; });
-    var shell = toolName(tools, 'shell') || toolName(tools, 'exec_command')
-                || toolName(tools, 'shell_command');
+    var shell = shellTool(tools);
     var item;
 
     if (results.length > 0 || shell === null) {
@@ -235,10 +417,7 @@ function responses(r) {
                      text: results.length > 0 ? markers(results) : 'ok',
                      annotations: [] }] };
     } else {
-        var cmd = 'cat ' + files(r).join(' ');
-        var args = shell === 'shell' ? { command: ['bash', '-lc', cmd] }
-                   : shell === 'exec_command' ? { cmd: cmd }
-                   : { command: cmd };
+        var args = shellArgs(shell, 'cat ' + files(r).join(' '));
         item = { type: 'function_call', id: 'fc_agw', call_id: 'call_agw',
                  name: shell, arguments: JSON.stringify(args),
                  status: 'completed' };
@@ -262,4 +441,4 @@ function responses(r) {
     r.return(200, sse + rsEvent('response.completed', { response: resp }));
 }
 
-export default { chat, gemini, responses };
+export default { chat, gemini, anthropic, responses };

@@ -442,11 +442,101 @@ sub gemini_summary {
     return render($acc);
 }
 
+# A Responses API answer: the output items of a response object, or the
+# events of a stream (text, reasoning summaries and call arguments from
+# their deltas, the end from response.completed).  A stream whose
+# sequence_number does not count up from 0, or whose deltas name an
+# output_index no output_item.added opened, gets an order= line that no
+# capture's summary has.
+sub responses_response {
+    my ($acc, $r) = @_;
+    add_model($acc, $r->{model});
+    my $calls = 0;
+    for my $it (@{ $r->{output} || [] }) {
+        if ($it->{type} eq 'message') {
+            $acc->{text} .= join '', map { $_->{text} // '' }
+                grep { $_->{type} eq 'output_text' } @{ $it->{content} || [] };
+        } elsif ($it->{type} eq 'reasoning') {
+            $acc->{reasoning} .= join '', map { $_->{text} // '' }
+                @{ $it->{summary} || [] };
+        } elsif ($it->{type} eq 'function_call') {
+            $calls++;
+        }
+    }
+    $acc->{finish} = ($r->{status} // '') eq 'incomplete'
+        ? 'length' : $calls ? 'tool_calls' : 'stop';
+    if (ref $r->{usage} eq 'HASH') {
+        $acc->{prompt} = $r->{usage}{input_tokens} // 0;
+        $acc->{completion} = $r->{usage}{output_tokens} // 0;
+    }
+}
+
+sub responses_summary {
+    my $body = shift;
+    my $acc = new_acc();
+    my $whole = decode($body);
+    if (ref $whole eq 'HASH') {
+        return "error=" . $json->encode($whole->{error}) . "\n"
+            if $whole->{error};
+        responses_response($acc, $whole);
+        for my $it (@{ $whole->{output} || [] }) {
+            push @{ $acc->{calls} }, { name => $it->{name},
+                                       args => $it->{arguments} }
+                if $it->{type} eq 'function_call';
+        }
+        return render($acc);
+    }
+    $acc->{end} = 'cut';
+    my ($seq, %open, @order) = (0);
+    for my $ev (sse_events($body)) {
+        my $j = decode($ev->[1]) or next;
+        my $t = $j->{type} // '';
+        push @order, "$t: sequence_number $j->{sequence_number}, not $seq"
+            if ($j->{sequence_number} // -1) != $seq;
+        $seq++;
+        my $i = $j->{output_index};
+        add_model($acc, $j->{response}{model}) if $t eq 'response.created';
+        if ($t eq 'response.output_item.added') {
+            $open{$i} = $j->{item}{type};
+            $acc->{calls}[$i] = { name => $j->{item}{name}, args => '' }
+                if $j->{item}{type} eq 'function_call';
+            next;
+        }
+        push @order, "$t: output_index $i not open"
+            if defined $i && !exists $open{$i};
+        if ($t eq 'response.output_text.delta') {
+            $acc->{text} .= $j->{delta};
+        } elsif ($t eq 'response.reasoning_summary_text.delta') {
+            $acc->{reasoning} .= $j->{delta};
+        } elsif ($t eq 'response.function_call_arguments.delta') {
+            $acc->{calls}[$i]{args} .= $j->{delta} if $acc->{calls}[$i];
+        } elsif ($t eq 'response.output_item.done') {
+            delete $open{$i};
+        } elsif ($t eq 'response.completed' || $t eq 'response.incomplete') {
+            my $text = $acc->{text};
+            my $reasoning = $acc->{reasoning};
+            responses_response($acc, $j->{response});
+            # the final object repeats what the deltas said
+            ($acc->{text}, $acc->{reasoning}) = ($text, $reasoning);
+            $acc->{end} = 'clean';
+        } elsif ($t eq 'error' || $t eq 'response.failed') {
+            my $e = $j->{error} || $j->{response}{error} || {};
+            # the event's own field is code (type is a class)
+            $acc->{end} = 'error:' . ($j->{code} // $e->{code} // $e->{type} // '');
+        }
+    }
+    $acc->{calls} = [ grep { defined } @{ $acc->{calls} } ];
+    my $out = render($acc);
+    $out .= "order=$_\n" for @order;
+    return $out;
+}
+
 my %summary_of = (openai => \&openai_summary, azure => \&openai_summary,
                   'openai-chat' => \&openai_summary,
                   anthropic => \&anthropic_summary,
                   'anthropic-messages' => \&anthropic_summary,
-                  gemini => \&gemini_summary);
+                  gemini => \&gemini_summary,
+                  responses => \&responses_summary);
 
 sub summary {
     my ($dialect, $body) = @_;

@@ -20,6 +20,20 @@ const openaiText = {
 };
 
 export const expected = {
+    // OpenAI's Responses API, passed through (t/sdk/responses-sdk.mjs)
+    responses: {
+        // openai-responses/response-text.documented.json
+        after: 'In a peaceful grove beneath a silver moon',
+        text: { start: 'In a peaceful grove beneath a silver moon',
+                prompt: 36, completion: 87, reasoning: 0 },
+        // openai-responses/stream-text.chunks.jsonl
+        stream: { start: '`arm64`', end: '(Apple Silicon).', prompt: 444,
+                  completion: 12, reasoning: 0 },
+        // openai-responses/response-function-call.documented.json
+        tools: { name: 'get_current_weather',
+                 args: { location: 'Boston, MA', unit: 'celsius' },
+                 calls: 1, prompt: 291, completion: 23 },
+    },
     openai: { ...openaiText,
         // openai-chat/stream-include-usage.chunks.jsonl
         stream: { start: '**Holiday Name:** Harmony Day',

@@ -2,8 +2,9 @@
 # The official SDKs (npm openai, @anthropic-ai/sdk, @google/genai) against
 # the gateway: one nginx with the module and the fixture-replaying mock
 # providers of t/agw/AgwFixtures.pm, then each t/sdk/*.mjs client script
-# against each provider type (openai, azure, anthropic, gemini).  The
-# scripts print "ok - ..." / "not ok - ..." lines; each becomes a test here.
+# against each provider type (openai, azure, anthropic, gemini;
+# responses-sdk.mjs, the SDK's client.responses: openai, anthropic, gemini
+# and chat, an OpenAI-type provider declared api=chat).  The scripts print "ok - ..." / "not ok - ..." lines; each becomes a test here.
 #
 # Every scenario is a model name TYPE-SCENARIO routed to a provider of that
 # type whose URL replays one capture (see %scenarios).  SDK_KEEP=1 leaves
@@ -84,6 +85,17 @@ my %scenarios = (
     },
 );
 
+# responses-sdk.mjs: OpenAI's Responses API passed through (type openai),
+# and an OpenAI-compatible provider with the chat API only (api=chat)
+$scenarios{responses} = {
+    text   => [200, 'openai-responses/response-text.documented.json'],
+    stream => [200, 'openai-responses/stream-text.chunks.sse'],
+    tools  => [200, 'openai-responses/response-function-call.documented.json'],
+    after  => [200, 'openai-responses/response-text.documented.json'],
+};
+$scenarios{chat} = \%oai;
+my %provider = (responses => 'openai', chat => 'openai api=chat');
+
 my $port = free_port();
 my $mock_port = free_port();
 my $prefix = tempdir('agw-sdk-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{SDK_KEEP});
@@ -96,7 +108,8 @@ for my $type (sort keys %scenarios) {
         (my $name = "$type-$sc") =~ s/-/_/g;
         my $base = "http://127.0.0.1:$mock_port/fx/$status/$file";
         $base .= $type eq 'gemini' ? '/v1beta' : $type eq 'azure' ? '' : '/v1';
-        $gw .= "    ai_gateway_provider $name type=$type url=$base"
+        my $ptype = $provider{$type} // $type;
+        $gw .= "    ai_gateway_provider $name type=$ptype url=$base"
             . " key_env=AGW_TEST_UPSTREAM_KEY fails=0$extra;\n"
             . "    ai_gateway_route $type-$sc $name:up-$type-model;\n";
     }
@@ -186,7 +199,9 @@ $ENV{AGW_CLIENT_KEY} = $client_key;
 my @scripts = @ARGV ? @ARGV : sort glob "$sdk/*-sdk.mjs";
 for my $script (@scripts) {
     (my $label = $script) =~ s{.*/}{};
-    for my $type (qw(openai azure anthropic gemini)) {
+    my @types = $label eq 'responses-sdk.mjs'
+        ? qw(openai anthropic gemini chat) : qw(openai azure anthropic gemini);
+    for my $type (@types) {
         my @out = `cd $sdk && timeout 30 node $script $type 2>&1`;
         my $rc = $?;
         my $n = 0;
@@ -228,6 +243,27 @@ for my $sdk (qw(openai anthropic gemini)) {
     like($to_openai // '',
          qr{"tool_calls":\[\{"id":"([^"]*\Q$id\E[^"]*)","type":"function","function":\{"name":"get_weather".*"role":"tool","tool_call_id":"\1"},
          "$sdk SDK tool turn to openai: tool_calls and the tool message paired");
+}
+
+# the Responses SDK's function_call_output turn reached each translated
+# provider with the call and its output paired
+{
+    my @turn = grep { /\Q(responses-sdk-turn)\E/ } @mock;
+    my ($to_anthropic) = grep { /response-after-tool-result/ } @turn;
+    like($to_anthropic // '',
+         qr{"type":"tool_use","id":"call_sdk_1","name":"get_weather","input":\{"location":"SF"\}\}.*"type":"tool_result","tool_use_id":"call_sdk_1","content":"\{\\"temp\\":18\}"},
+         'responses SDK tool turn to anthropic: tool_use and tool_result paired');
+    my ($to_gemini) = grep { /response-after-function-response/ } @turn;
+    like($to_gemini // '',
+         qr{"functionCall":\{"name":"get_weather","args":\{"location":"SF"\}\}.*"functionResponse":\{"name":"get_weather","response":\{"temp":18\}\}},
+         'responses SDK tool turn to gemini: functionResponse named after its call');
+    my ($to_chat) = grep { m{/openai-chat/response-text\.json/v1/chat/completions} } @turn;
+    like($to_chat // '',
+         qr{"tool_calls":\[\{"id":"call_sdk_1","type":"function","function":\{"name":"get_weather","arguments":"\{\\"location\\":\\"SF\\"\}"\}\}\]\},\{"role":"tool","tool_call_id":"call_sdk_1","content":"\{\\"temp\\":18\}"},
+         'responses SDK tool turn to a chat-only provider: tool_calls and the tool message paired');
+    my ($to_openai) = grep { m{/openai-responses/.*/v1/responses } } @turn;
+    like($to_openai // '', qr{"type":"function_call_output","call_id":"call_sdk_1"},
+         'responses SDK tool turn to OpenAI: passed through');
 }
 
 my $errors = `grep -E '\\[(alert|crit|emerg)\\]' $prefix/logs/error.log`;

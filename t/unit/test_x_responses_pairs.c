@@ -49,7 +49,11 @@ static const char  codex[] =
     "\"tools\":[{\"type\":\"function\",\"name\":\"shell\",\"description\":"
     "\"Runs a command\",\"parameters\":{\"type\":\"object\",\"properties\":"
     "{\"command\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}},"
-    "\"strict\":false}],"
+    "\"strict\":false},"
+    /* the hosted tools Codex sends beside its functions */
+    "{\"type\":\"namespace\",\"name\":\"multi_agent_v1\",\"tools\":["
+    "{\"type\":\"function\",\"name\":\"spawn\",\"parameters\":{}}]},"
+    "{\"type\":\"web_search\",\"external_web_access\":true}],"
     "\"tool_choice\":\"auto\",\"parallel_tool_calls\":true,"
     "\"reasoning\":{\"effort\":\"medium\",\"summary\":\"auto\"},"
     "\"store\":false,\"stream\":true,"
@@ -144,6 +148,10 @@ test_requests(void)
                           "input_schema") != NULL,
        "codex for Anthropic: the function tool");
 
+    ok(j && json_array_size(json_object_get(j, "tools")) == 1,
+       "codex for Anthropic: its hosted tools (web_search, namespace) "
+       "dropped");
+
     json_decref(j);
 
     j = codex_for(&agw_gemini_codec);
@@ -158,6 +166,12 @@ test_requests(void)
               "functionCall"), "args"), "{\"command\":[\"pwd\"]}",
               "gemini call 2"),
        "codex for Gemini: both calls, whole args");
+
+    ok(j && json_array_size(json_object_get(json_array_get(json_object_get(
+           j, "tools"), 0), "functionDeclarations")) == 1
+       && json_array_size(json_object_get(j, "tools")) == 1,
+       "codex for Gemini: its hosted tools (web_search, namespace) "
+       "dropped");
 
     ok(j && is_json(json_object_get(json_array_get(json_object_get(
            json_array_get(m, 2), "parts"), 0), "functionResponse"),

@@ -1357,6 +1357,16 @@ agw_ant_write_tools(agw_ant_wr_t *c)
     n = 0;
 
     for (t = c->req->tools, i = 0; t != NULL; t = t->next, i++) {
+        /*
+         * The Responses API's hosted tools (web_search, namespace...),
+         * which Codex always sends: OpenAI runs them, no model here can
+         * call them, so they go as they would to a chat-only provider.
+         */
+        if (t->type == AGW_TOOL_OTHER && t->dialect == AGW_DIALECT_RESPONSES)
+        {
+            continue;
+        }
+
         if (t->type == AGW_TOOL_OTHER && t->dialect != AGW_DIALECT_ANTHROPIC) {
             agw_ant_bad(c->err, "tools[%d]: not a function tool, none "
                         "Anthropic can run", i);

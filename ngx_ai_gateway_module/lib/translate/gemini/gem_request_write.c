@@ -711,7 +711,18 @@ agw_gem_tools(agw_gem_wreq_t *c)
     size_t             ti;
     const agw_tool_t  *t;
 
-    if (c->req->tools != NULL) {
+    /*
+     * The Responses API's hosted tools (web_search, namespace...), which
+     * Codex always sends: OpenAI runs them, no Gemini model can call them,
+     * so they go as they would to a chat-only provider.
+     */
+    for (t = c->req->tools; t != NULL; t = t->next) {
+        if (t->type != AGW_TOOL_OTHER || t->dialect != AGW_DIALECT_RESPONSES) {
+            break;
+        }
+    }
+
+    if (t != NULL) {
         agw_jw_key(&c->w, "tools");
         agw_jw_array(&c->w);
         agw_jw_object(&c->w);
@@ -719,6 +730,12 @@ agw_gem_tools(agw_gem_wreq_t *c)
         agw_jw_array(&c->w);
 
         for (t = c->req->tools, ti = 0; t != NULL; t = t->next, ti++) {
+            if (t->type == AGW_TOOL_OTHER
+                && t->dialect == AGW_DIALECT_RESPONSES)
+            {
+                continue;
+            }
+
             if (t->type != AGW_TOOL_FUNCTION || !agw_str_set(&t->name)) {
                 return agw_gem_invalid(c->err, "tools[%zu]: only function "
                                        "tools can be sent to Gemini", ti);

@@ -355,6 +355,7 @@ agw_rsp_parts(agw_rsp_rd_t *rd, const char *what, uint32_t i,
     agw_part_t  **tail, *p = NULL;
 
     tail = parts;
+    p = NULL;    /* -O2's -Wmaybe-uninitialized does not see the loop */
 
     rc = agw_jr_array(&rd->r);
     if (rc != 0) {
@@ -862,6 +863,7 @@ agw_rsp_tools(agw_rsp_rd_t *rd)
     }
 
     tail = &rd->req->tools;
+    t = NULL;    /* -O2's -Wmaybe-uninitialized does not see the loop */
 
     for (i = 0; (rc = agw_jr_element(&rd->r)) == 1; i++) {
         if (agw_rsp_tool(rd, i, &t) != 0) {
