@@ -247,14 +247,30 @@ agw_try_span(json_t *spans, const agw_event_t *ev, unsigned i)
     int                   rc, last;
     json_t               *span, *attrs;
     uint8_t               span_id[AGW_SPAN_ID_SIZE];
-    int64_t               start;
+    int64_t               start, end, req_end;
     const char           *op;
     const agw_attempt_t  *at;
 
     at = &ev->attempts[i];
     op = agw_event_operation_name(ev->operation);
     last = (i + 1 == ev->n_attempts);
+
+    /*
+     * A try's offset and latency and the request's latency are each
+     * rounded to a millisecond on their own: their sum can pass the
+     * request's end by one.  A child span stays within its parent.
+     */
+    req_end = ev->time_ms + ev->latency_ms;
     start = ev->time_ms + at->start_ms;
+    end = start + at->latency_ms;
+
+    if (end > req_end) {
+        end = req_end;
+    }
+
+    if (start > end) {
+        start = end;
+    }
 
     /* the parent-id the module sent this try (agw_trace.h) */
     agw_trace_try_span_id(ev->span_id, i, span_id);
@@ -262,8 +278,7 @@ agw_try_span(json_t *spans, const agw_event_t *ev, unsigned i)
     /* only the last try's model is in the event */
     span = agw_span_new(ev, span_id, ev->span_id, op,
                         last ? ev->upstream_model : "",
-                        AGW_SPAN_KIND_CLIENT, start,
-                        start + at->latency_ms);
+                        AGW_SPAN_KIND_CLIENT, start, end);
     if (span == NULL) {
         return -1;
     }

@@ -68,9 +68,21 @@ admin_default = re.search(r'admin_listen=\$\{AGW_ADMIN_LISTEN:-([^}]+)\}',
 ok(re.search(r'^gateway_port=%s$' % gateway_port, entrypoint, re.M),
    "the entrypoint's health check asks nginx's port")
 
-# the locations clients reach (the internal one aside)
-locations = [(m.group(1), m.group(2)) for m in
-             re.finditer(r'^\s*location\s+(=\s+)?(\S+)\s*\{', conf, re.M)]
+# the locations clients reach (the internal one aside); a location that
+# lets only the machine itself in (allow 127.0.0.1; deny all: the
+# providers' check the daemon calls) must have no public router
+locations = []
+for m in re.finditer(r'^\s*location\s+(=\s+)?(\S+)\s*\{([^}]*)\}', conf,
+                     re.M):
+    body = m.group(3)
+    local = (re.search(r'^\s*allow\s+127\.0\.0\.1;', body, re.M)
+             and re.search(r'^\s*deny\s+all;', body, re.M))
+    if not local:
+        locations.append((m.group(1), m.group(2)))
+    else:
+        ok(m.group(2) not in open(os.path.join(top, 'compose.yaml')).read(),
+           'no router serves %s, which only the machine itself may call'
+           % m.group(2))
 
 services = compose['services']
 for name, svc in sorted(services.items()):
