@@ -11,7 +11,6 @@
 #include "agw_codec.h"
 #include "agw_arena.h"
 #include "fuzz_util.h"
-#include "../unit/x_openai.h"     /* the engine driver's stand-ins */
 
 
 static void

@@ -16,7 +16,6 @@
 #include "agw_codec.h"
 #include "agw_arena.h"
 #include "fuzz_util.h"
-#include "../unit/x_openai.h"     /* the engine driver's stand-ins */
 
 
 typedef struct {

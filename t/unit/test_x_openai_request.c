@@ -13,7 +13,6 @@
 #include "agw_codec.h"
 #include "agw_arena.h"
 #include "tap.h"
-#include "x_openai.h"
 #include "fixtures.h"
 
 #define OAI  (&agw_openai_codec)

@@ -15,7 +15,6 @@
 #include "agw_arena.h"
 #include "agw_sse.h"
 #include "tap.h"
-#include "x_openai.h"
 #include "fixtures.h"
 
 #define OAI  (&agw_openai_codec)
