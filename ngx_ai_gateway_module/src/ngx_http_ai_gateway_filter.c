@@ -939,6 +939,11 @@ ngx_http_ai_gateway_stream_body(ngx_http_request_t *r,
         }
     }
 
+    if (ctx->in == NULL) {
+        /* every provider byte read was used: the next read's size */
+        ngx_http_ai_gateway_upstream_flow(r, ctx);
+    }
+
     if (ctx->in == NULL && ctx->out.len == 0 && ctx->busy == NULL) {
         ngx_http_ai_gateway_idle(r, ctx);
     }

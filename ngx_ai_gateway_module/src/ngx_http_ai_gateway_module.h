@@ -211,6 +211,10 @@ typedef struct {
     void                          (*upstream_finalize)(
                                         ngx_http_request_t *r,
                                         ngx_int_t rc); /* the proxy's */
+    u_char                         *read_small;   /* the try's own 2 KB
+                                                     read buffer, or NULL */
+    u_char                         *read_large;   /* proxy_buffer_size,
+                                                     while a stream flows */
 
     ngx_array_t                     attempts;     /* attempt_t */
 
@@ -358,6 +362,8 @@ ngx_int_t ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_http_ai_gateway_ctx_t *ctx, size_t len);
 ngx_int_t ngx_http_ai_gateway_add_upstream(ngx_conf_t *cf,
     ngx_http_ai_gateway_provider_t *p);
+void ngx_http_ai_gateway_upstream_flow(ngx_http_request_t *sr,
+    ngx_http_ai_gateway_ctx_t *ctx);
 void ngx_http_ai_gateway_upstream_watch(ngx_http_request_t *sr,
     ngx_http_ai_gateway_ctx_t *ctx);
 void ngx_http_ai_gateway_upstream_hook(ngx_http_core_loc_conf_t *clcf,

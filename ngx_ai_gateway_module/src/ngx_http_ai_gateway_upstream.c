@@ -616,10 +616,15 @@ ngx_http_ai_gateway_try_handler(ngx_http_request_t *sr)
     u = sr->upstream;
     ctx = ngx_http_get_module_ctx(sr->main, ngx_http_ai_gateway_module);
 
+    if (ctx == NULL || ctx->sr != sr) {
+        return rc;
+    }
+
+    ctx->read_small = NULL;
+    ctx->read_large = NULL;
+
     if (rc != NGX_DONE
         || u == NULL
-        || ctx == NULL
-        || ctx->sr != sr
         || ctx->step->provider->large_header
         || u->peer.connection == NULL      /* it failed already */
         || u->buffer.start != NULL         /* it read an answer already */
@@ -659,6 +664,8 @@ ngx_http_ai_gateway_try_handler(ngx_http_request_t *sr)
     u->buffer.end = p + NGX_HTTP_AI_GATEWAY_HEADER_BUFFER;
     u->buffer.temporary = 1;
     u->buffer.tag = u->output.tag;
+
+    ctx->read_small = p;
 
     /* the proxy's parsers, the same for every try of this location */
     alcf->status_line = u->process_header;
@@ -790,10 +797,90 @@ ngx_http_ai_gateway_grow_header(ngx_http_request_t *sr,
 
     if (ctx && ctx->sr == sr) {
         ctx->step->provider->large_header = 1;
+        ctx->read_small = NULL;
     }
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, sr->connection->log, 0,
                    "ai_gateway: header buffer of the try now %uz", size);
 
     return NGX_AGAIN;
+}
+
+
+/*
+ * A streamed answer, between two reads of the provider, once the filter
+ * has used every byte of the last one (nginx then reads the next into
+ * u->buffer from its start).  An open stream mostly waits, and reads into
+ * the try's 2 KB; but a stream that flows would be read, and its client
+ * written, 2 KB at a time: twice the system calls of a proxy_pass with
+ * its proxy_buffer_size.  A read that filled the buffer says more is
+ * waiting: the next reads go into proxy_buffer_size (a malloc of its
+ * own), until one does not fill it, which says the provider's bytes were
+ * all read and the stream waits again: its large buffer goes back.  (A
+ * stream whose last read filled the large buffer exactly waits with it
+ * until its next read.)
+ */
+
+void
+ngx_http_ai_gateway_upstream_flow(ngx_http_request_t *sr,
+    ngx_http_ai_gateway_ctx_t *ctx)
+{
+    u_char               *p;
+    size_t                size;
+    ngx_buf_t            *b;
+    ngx_http_upstream_t  *u;
+
+    u = sr->upstream;
+
+    if (u == NULL || u->buffering || u->peer.connection == NULL
+        || ctx->read_small == NULL || ctx->sr != sr)
+    {
+        return;
+    }
+
+    b = &u->buffer;
+    size = u->conf->buffer_size;
+
+    if (b->start == ctx->read_small) {
+
+        if (b->last != b->end || u->length == 0) {
+            return;
+        }
+
+        if (ctx->read_large == NULL) {
+            /* none: the stream goes on in 2 KB */
+            ctx->read_large = ngx_palloc(sr->pool, size);
+            if (ctx->read_large == NULL) {
+                return;
+            }
+        }
+
+        p = ctx->read_large;
+
+    } else if (b->start == ctx->read_large) {
+
+        if (b->last == b->end) {
+            return;
+        }
+
+        p = ctx->read_small;
+        size = NGX_HTTP_AI_GATEWAY_HEADER_BUFFER;
+
+    } else {
+        return;
+    }
+
+    b->start = p;
+    b->pos = p;
+    b->last = p;
+    b->end = p + size;
+
+    if (p == ctx->read_small
+        && ngx_pfree(sr->pool, ctx->read_large) == NGX_OK)
+    {
+        ctx->read_large = NULL;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, sr->connection->log, 0,
+                   "ai_gateway: the try reads %uz bytes at a time", size);
 }
