@@ -219,126 +219,90 @@ ngx_http_ai_gateway_body_handler(ngx_http_request_t *r)
 
 /*
  * The members of a client body the gateway reads itself.  Each must be
- * there once, spelled plainly: the gateway checks the key's allow-list on
- * one "model" and forwards the body, and a provider reading another one
- * (the first of two, or "mod\u0065l") would serve a model never checked,
- * or stream when the gateway expects a whole answer.
+ * there once, spelled plainly (agw_request_index() says which is not):
+ * the gateway checks the key's allow-list on one "model" and forwards the
+ * body, and a provider reading another one (the first of two, or
+ * "mod\u0065l") would serve a model never checked, or stream when the
+ * gateway expects a whole answer.
  */
 
 typedef struct {
     agw_str_t          model;
     int                model_type;        /* AGW_JR_*, 0: none */
-    const char        *twice;             /* a key found again, or NULL */
     unsigned           stream:1;
     unsigned           include_usage:1;
-    unsigned           twice_escaped:1;   /* ...spelled with escapes */
 } ngx_http_ai_gateway_req_scan_t;
-
-
-/* One of the members above: whether it is seen again, or spelled oddly. */
-
-static void
-ngx_http_ai_gateway_scan_once(ngx_http_ai_gateway_req_scan_t *req,
-    const agw_str_t *key, const char *name, unsigned *seen)
-{
-    unsigned  escaped;
-
-    /* the reader decodes an escaped key: its kind says it had escapes */
-    escaped = key->kind != AGW_STR_JSON || key->escaped;
-
-    if ((*seen || escaped) && req->twice == NULL) {
-        req->twice = name;
-        req->twice_escaped = escaped;
-    }
-
-    *seen = 1;
-}
 
 
 /*
  * One pass of the JSON reader validates the whole body (grammar, UTF-8,
- * nesting) and reads the members the gateway needs, without building
- * anything: the engine reads the rest per try.  NGX_ERROR with *errpos
- * when the body is not a JSON object.
+ * nesting) and finds the members the gateway needs (ctx->index), without
+ * building anything: the engine reads the rest per try, and a rewrite for
+ * a provider of the client's dialect edits the body at the places found
+ * here instead of walking it again.  NGX_ERROR with *errpos when the body
+ * is not a JSON object.
  */
 
 static ngx_int_t
-ngx_http_ai_gateway_scan(ngx_str_t *body, ngx_http_ai_gateway_req_scan_t *req,
-    size_t *errpos)
+ngx_http_ai_gateway_scan(ngx_str_t *body, agw_req_index_t *ix,
+    ngx_http_ai_gateway_req_scan_t *req, size_t *errpos)
 {
     int        rc, t, v;
-    unsigned   seen_model, seen_stream, seen_options;
     agw_jr_t   jr;
     agw_str_t  key;
 
-    seen_model = seen_stream = seen_options = 0;
+    rc = agw_request_index((char *) body->data, body->len, ix, errpos);
 
-    agw_jr_init(&jr, (char *) body->data, body->len);
+    if (rc == 1) {
+        *errpos = ix->open;
+    }
+
+    if (rc != 0) {
+        return NGX_ERROR;
+    }
+
+    /* values the walk validated: read again, a few bytes each */
+
+    req->model_type = ix->model.type;
+
+    if (ix->model.type == AGW_JR_STRING) {
+        agw_jr_init(&jr, (char *) body->data + ix->model.value,
+                    ix->model.end - ix->model.value);
+        (void) agw_jr_string(&jr, &req->model);
+    }
+
+    req->stream = (ix->stream.type == AGW_JR_TRUE);
+
+    if (ix->stream_options.type != AGW_JR_OBJECT) {
+        return NGX_OK;
+    }
+
+    agw_jr_init(&jr, (char *) body->data + ix->stream_options.value,
+                ix->stream_options.end - ix->stream_options.value);
 
     if (agw_jr_object(&jr) != 0) {
-        goto invalid;
+        return NGX_OK;
     }
 
     while ((rc = agw_jr_member(&jr, &key)) == 1) {
+        t = agw_jr_peek(&jr);
 
-        if (agw_str_is(&key, "model")) {
-            ngx_http_ai_gateway_scan_once(req, &key, "model", &seen_model);
-
-            req->model_type = agw_jr_peek(&jr);
-            rc = (req->model_type == AGW_JR_STRING)
-                 ? agw_jr_string(&jr, &req->model)
-                 : agw_jr_value(&jr, NULL);
-
-        } else if (agw_str_is(&key, "stream")) {
-            ngx_http_ai_gateway_scan_once(req, &key, "stream", &seen_stream);
-
-            req->stream = (agw_jr_peek(&jr) == AGW_JR_TRUE);
-            rc = agw_jr_value(&jr, NULL);
-
-        } else if (agw_str_is(&key, "stream_options")) {
-            ngx_http_ai_gateway_scan_once(req, &key, "stream_options",
-                                          &seen_options);
-            req->include_usage = 0;
-
-            if (agw_jr_peek(&jr) != AGW_JR_OBJECT) {
-                rc = agw_jr_value(&jr, NULL);
-
-            } else if ((rc = agw_jr_object(&jr)) == 0) {
-                while ((rc = agw_jr_member(&jr, &key)) == 1) {
-                    t = agw_jr_peek(&jr);
-                    if (agw_str_is(&key, "include_usage")
-                        && (t == AGW_JR_TRUE || t == AGW_JR_FALSE))
-                    {
-                        rc = agw_jr_bool(&jr, &v);
-                        req->include_usage = (v != 0);
-
-                    } else {
-                        rc = agw_jr_value(&jr, NULL);
-                    }
-
-                    if (rc != 0) {
-                        goto invalid;
-                    }
-                }
-            }
+        if (agw_str_is(&key, "include_usage")
+            && (t == AGW_JR_TRUE || t == AGW_JR_FALSE))
+        {
+            rc = agw_jr_bool(&jr, &v);
+            req->include_usage = (v != 0);
 
         } else {
             rc = agw_jr_value(&jr, NULL);
         }
 
         if (rc != 0) {
-            goto invalid;
+            break;
         }
     }
 
-    if (rc == 0 && agw_jr_end(&jr) == 0) {
-        return NGX_OK;
-    }
-
-invalid:
-
-    *errpos = jr.failed ? jr.errpos : agw_jr_offset(&jr);
-    return NGX_ERROR;
+    return NGX_OK;
 }
 
 
@@ -372,20 +336,22 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
 
     ngx_memzero(&req, sizeof(req));
 
-    if (ngx_http_ai_gateway_scan(&ctx->body, &req, &errpos) != NGX_OK) {
+    if (ngx_http_ai_gateway_scan(&ctx->body, &ctx->index, &req, &errpos)
+        != NGX_OK)
+    {
         return ngx_http_ai_gateway_send_error(r, ctx->client,
                    AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
                    "The request body is not a valid JSON object (at byte "
                    "%lu)", (unsigned long) errpos);
     }
 
-    if (req.twice && ctx->client != AGW_DIALECT_GEMINI) {
+    if (ctx->index.twice && ctx->client != AGW_DIALECT_GEMINI) {
         return ngx_http_ai_gateway_send_error(r, ctx->client,
                    AGW_ERR_INVALID_REQUEST, 0, "invalid_request",
-                   req.twice_escaped
+                   ctx->index.twice_escaped
                    ? "\"%s\" must be written without escapes"
                    : "The request body has \"%s\" more than once",
-                   req.twice);
+                   ctx->index.twice);
     }
 
     if (ctx->client != AGW_DIALECT_GEMINI) {
@@ -909,11 +875,41 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
 }
 
 
+/*
+ * The try's body in r->pool, taken from the engine's buffer.  A body too
+ * large for the pool's blocks is not copied: the buffer itself (malloc'd,
+ * agw_buf.h) joins the pool's large allocations, as ngx_pmemalign() links
+ * its own, so that the filter's ngx_pfree() gives it back once the
+ * provider has it, and the pool's end otherwise (an agent's 85 KB body
+ * was copied once more here).
+ */
+
 static ngx_int_t
 ngx_http_ai_gateway_pool_copy(ngx_http_request_t *r, agw_buf_t *b,
     ngx_str_t *out)
 {
+    ngx_pool_large_t  *large;
+
     out->len = b->len;
+
+    if (b->len > r->pool->max) {
+        large = ngx_palloc(r->pool, sizeof(ngx_pool_large_t));
+        if (large == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        large->alloc = b->data;
+        large->next = r->pool->large;
+        r->pool->large = large;
+
+        out->data = (u_char *) b->data;
+        b->data = NULL;
+        b->len = 0;
+        b->cap = 0;
+
+        return NGX_OK;
+    }
+
     out->data = ngx_pnalloc(r->pool, b->len);
     if (out->data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -952,8 +948,17 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
     rq.default_max_tokens = (pv->max_tokens != NGX_CONF_UNSET)
                             ? pv->max_tokens : alcf->max_tokens;
     rq.client = ctx->client;
+    rq.index = &ctx->index;
 
     agw_buf_reset(&ctx->out);
+
+    /* about the client's size in any dialect: one allocation, not a
+     * doubling and a copy per power of two */
+    if (agw_buf_reserve(&ctx->out, ctx->body.len + ctx->body.len / 8 + 1024)
+        != 0)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     /* the engine picks the way: the dialect's rewrite of the bytes when
      * both sides speak it, else a translation through its form */

@@ -24,6 +24,7 @@
 #include "agw_keys.h"
 #include "agw_metrics.h"
 #include "agw_price.h"
+#include "agw_request_index.h"
 #include "agw_state.h"
 #include "agw_engine.h"
 #include "agw_trace.h"
@@ -194,6 +195,7 @@ typedef struct {
     ngx_http_ai_gateway_route_t    *route;
 
     ngx_str_t                       body;         /* the client's body */
+    agw_req_index_t                 index;        /* where its members are */
     ngx_uint_t                      order[NGX_HTTP_AI_GATEWAY_MAX_STEPS];
     ngx_uint_t                      nsteps;
     ngx_uint_t                      next;         /* index into order */

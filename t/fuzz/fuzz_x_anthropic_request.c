@@ -18,6 +18,7 @@
 
 #include "agw_codec.h"
 #include "agw_json_reader.h"
+#include "fuzz_index.h"
 
 /* the other dialects' codecs, when their branches are merged */
 #pragma weak agw_openai_codec
@@ -97,7 +98,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     agw_error_t        err;
     agw_request_t      req;
     agw_request_ctx_t  o = {
-        { "claude-up", 9, AGW_STR_BYTES, 0 }, 1, 1024, AGW_DIALECT_OPENAI
+        { "claude-up", 9, AGW_STR_BYTES, 0 }, 1, 1024, AGW_DIALECT_OPENAI, NULL
     };
 
     if (size > 0 && (data[0] & 1)) {
@@ -150,6 +151,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == 0 && agw_json_valid(one.data, one.len, NULL) != 0) {
         abort();
     }
+
+    fuzz_index_agrees(&agw_anthropic_codec, (const char *) data, size, &o);
 
     agw_buf_free(&one);
     agw_buf_free(&two);

@@ -5,7 +5,8 @@
  * what it takes the writer writes as valid JSON that the reader takes
  * again, and writes again to the same bytes (a round trip keeps the
  * form); the rewrite takes exactly the JSON objects and writes valid JSON
- * with the upstream model.  Anything else aborts with the input.
+ * with the upstream model, the same with the module's index of the body
+ * (fuzz_index.h).  Anything else aborts with the input.
  */
 
 #include <jansson.h>
@@ -13,6 +14,7 @@
 #include "agw_codec.h"
 #include "agw_arena.h"
 #include "fuzz_util.h"
+#include "fuzz_index.h"
 
 
 static void
@@ -111,6 +113,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         json_decref(j);
     }
+
+    fuzz_index_agrees(c, body, size, &o);
 
 done:
 

@@ -3,12 +3,14 @@
  * (translate/responses/rsp_request.c, rsp_rewrite.c).  What the reader
  * takes the writer writes as valid JSON, which the reader takes again and
  * the writer writes the same (a fixpoint); the same-dialect rewrite of a
- * valid object is valid JSON.
+ * valid object is valid JSON, and the same with the module's index of the
+ * body (fuzz_index.h).
  */
 
 #include <jansson.h>
 
 #include "agw_codec.h"
+#include "fuzz_index.h"
 #include "fuzz_x_responses.h"
 
 
@@ -71,6 +73,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     {
         fuzz_x_valid_json("rewritten request", rw.data, rw.len);
     }
+
+    fuzz_index_agrees(&agw_responses_codec, (const char *) data, size, &o);
 
     agw_buf_free(&one);
     agw_buf_free(&two);

@@ -11,7 +11,7 @@
 
 
 static agw_request_ctx_t  ctx_openai = {
-    { "claude-up", 9, AGW_STR_BYTES, 0 }, 0, 0, AGW_DIALECT_OPENAI
+    { "claude-up", 9, AGW_STR_BYTES, 0 }, 0, 0, AGW_DIALECT_OPENAI, NULL
 };
 
 

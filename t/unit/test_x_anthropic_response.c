@@ -315,7 +315,7 @@ test_rewrites(void)
     agw_usage_t        u;
     agw_error_t        err;
     agw_request_ctx_t  ro = {
-        { "up", 2, AGW_STR_BYTES, 0 }, 1, 2048, AGW_DIALECT_ANTHROPIC
+        { "up", 2, AGW_STR_BYTES, 0 }, 1, 2048, AGW_DIALECT_ANTHROPIC, NULL
     };
     const char        *body, *want;
 

@@ -159,7 +159,8 @@ test_requests(void)
     agw_buf_t           new = AGW_BUF_INIT;
     agw_error_t         err;
     agw_request_ctx_t   no = {
-        { "claude-up", 9, AGW_STR_BYTES, 0 }, 1, 2048, AGW_DIALECT_ANTHROPIC
+        { "claude-up", 9, AGW_STR_BYTES, 0 }, 1, 2048, AGW_DIALECT_ANTHROPIC,
+        NULL
     };
 
     for (f = 0; f < sizeof(requests) / sizeof(requests[0]); f++) {

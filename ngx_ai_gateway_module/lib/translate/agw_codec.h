@@ -35,6 +35,7 @@
 #include "agw_dialect.h"
 #include "agw_error.h"
 #include "agw_ir.h"
+#include "agw_request_index.h"
 #include "agw_json_writer.h"
 #include "agw_sse.h"
 
@@ -46,6 +47,9 @@ typedef struct {
     int64_t     default_max_tokens; /* when the dialect needs one and the
                                        client gave none */
     agw_dialect_t  client;          /* where the request came from */
+    const agw_req_index_t  *index;  /* the body's walk (may be NULL): a
+                                       rewrite edits at its places instead
+                                       of walking the body again */
 } agw_request_ctx_t;
 
 /* What an answer's writer is told besides the answer. */

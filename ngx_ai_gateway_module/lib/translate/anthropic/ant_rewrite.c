@@ -112,7 +112,9 @@ agw_ant_rewrite_request(const char *body, size_t len,
     }
 
     if (o == NULL || !agw_str_set(&o->model)) {
-        if (agw_jr_value(&r, NULL) != 0 || agw_jr_end(&r) != 0) {
+        if (!(o != NULL && agw_request_index_usable(o->index))
+            && (agw_jr_value(&r, NULL) != 0 || agw_jr_end(&r) != 0))
+        {
             agw_ant_bad_json(err, 0, &r);
             return -1;
         }
@@ -121,11 +123,26 @@ agw_ant_rewrite_request(const char *body, size_t len,
         return w.failed ? -1 : 0;
     }
 
-    (void) agw_jr_object(&r);
-
     at = 0;
     found = 0;
     members = 0;
+
+    if (agw_request_index_usable(o->index)) {
+        /* the module's walk of this body found the model */
+        members = o->index->members;
+        found = (o->index->model.type != 0);
+
+        if (found) {
+            agw_jw_append(&w, body, o->index->model.value);
+            agw_jw_str(&w, &o->model);
+            agw_jw_reset_state(&w);
+            at = o->index->model.end;
+        }
+
+        goto rest;
+    }
+
+    (void) agw_jr_object(&r);
 
     while ((rc = agw_jr_member(&r, &key)) == 1) {
         members++;
@@ -152,6 +169,8 @@ agw_ant_rewrite_request(const char *body, size_t len,
         agw_ant_bad_json(err, 0, &r);
         return -1;
     }
+
+rest:
 
     if (!found) {
         /* appended before the object's closing brace, its last

@@ -234,6 +234,18 @@ agw_oai_members(agw_jr_t *r, const agw_oai_key_t *keys, agw_oai_member_t *m,
 }
 
 
+/* A member as the module's walk of the body found it. */
+static void
+agw_oai_indexed(const agw_req_member_t *im, agw_oai_member_t *m)
+{
+    m->start = im->start;
+    m->value = im->value;
+    m->end = im->end;
+    m->type = im->type;
+    m->first = im->first;
+}
+
+
 /* stream_options' include_usage member, and how many members it has. */
 static int
 agw_oai_include_usage(const char *body, const agw_oai_member_t *so,
@@ -284,9 +296,20 @@ agw_oai_rewrite_request(const char *body, size_t len,
 
     agw_jr_init(&r, body, len);
 
-    rc = agw_oai_members(&r, keys, m, 3, &close, &count);
-    if (rc == 0 && agw_jr_end(&r) != 0) {
-        rc = -1;
+    if (agw_request_index_usable(o->index)) {
+        /* the module's walk of this body found them */
+        agw_oai_indexed(&o->index->model, &m[0]);
+        agw_oai_indexed(&o->index->stream, &m[1]);
+        agw_oai_indexed(&o->index->stream_options, &m[2]);
+        close = o->index->close;
+        count = (int) o->index->members;
+        rc = 0;
+
+    } else {
+        rc = agw_oai_members(&r, keys, m, 3, &close, &count);
+        if (rc == 0 && agw_jr_end(&r) != 0) {
+            rc = -1;
+        }
     }
 
     if (rc == AGW_JR_TYPE) {

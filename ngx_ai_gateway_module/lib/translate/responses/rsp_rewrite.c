@@ -115,7 +115,18 @@ agw_rsp_rewrite_request(const char *body, size_t len,
 
     agw_jr_init(&r, body, len);
 
-    if (agw_rsp_walk(&r, &model, &open, NULL) != 0 || agw_jr_end(&r) != 0) {
+    if (agw_request_index_usable(o->index)) {
+        /* the module's walk of this body found the model */
+        memset(&model, 0, sizeof(model));
+        model.found = (o->index->model.type != 0);
+        model.start = o->index->model.value;
+        model.end = o->index->model.end;
+        model.members = o->index->members;
+        open = o->index->open;
+
+    } else if (agw_rsp_walk(&r, &model, &open, NULL) != 0
+               || agw_jr_end(&r) != 0)
+    {
         agw_error_set(err, AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
                       "the request body is not a valid JSON object (at "
                       "byte %zu)", r.errpos);
