@@ -412,6 +412,13 @@ check_reasoning_aliases(void)
 }
 
 
+
+/* ten user messages; ten text parts */
+#define M1   "{\"role\":\"user\",\"content\":\"x\"},"
+#define M10  M1 M1 M1 M1 M1 M1 M1 M1 M1 M1
+#define P1   "{\"type\":\"text\",\"text\":\"p\"},"
+#define P10  P1 P1 P1 P1 P1 P1 P1 P1 P1 P1
+
 static void
 check_refusals(void)
 {
@@ -441,6 +448,13 @@ check_refusals(void)
         { "{\"messages\":[{\"role\":\"assistant\",\"tool_calls\":[{\"id\":"
           "\"c\",\"function\":{\"arguments\":\"{}\"}}]}]}",
           "messages[0].tool_calls[0]: a tool call needs id" },
+        /* indexes of two digits, one path after another */
+        { "{\"messages\":[" M10 "{\"role\":\"user\",\"content\":["
+          P10 "{\"type\":\"text\"}]}]}",
+          "messages[10].content[10].text: required" },
+        { "{\"messages\":[],\"tools\":[{\"type\":\"function\",\"function\":"
+          "{\"name\":\"a\"}},{\"type\":\"function\"}]}",
+          "tools[1].function.name: required" },
         { "{\"messages\":[],\"max_tokens\":-1}", "max_tokens: must be" },
         { "{\"messages\":[],\"temperature\":\"hot\"}", "temperature: must be "
           "a number" },

@@ -56,6 +56,8 @@ int agw_oai_bad(agw_oai_rctx_t *c, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The reader failed: not JSON, a type error, or out of memory. */
 int agw_oai_fail(agw_oai_rctx_t *c, agw_jr_t *r, const char *field, int rc);
+/* Appends "[i]" (name NULL) or ".name" to c->path: its old length. */
+size_t agw_oai_path_push(agw_oai_rctx_t *c, const char *name, int64_t i);
 
 /*
  * An assistant message's members other than role and content (the

@@ -72,21 +72,59 @@ agw_oai_fail(agw_oai_rctx_t *c, agw_jr_t *r, const char *field, int rc)
 }
 
 
-/* Appends "[i]" or ".name" to the path; returns the old length. */
-static size_t
+/*
+ * Appends "[i]" or ".name" to the path (cut at its size, as snprintf
+ * would); returns the old length.  The path is kept for the error a
+ * request may end in, and made for every message, part and tool call
+ * read: snprintf cost an agent's 85 KB history about 10 us.
+ */
+size_t
 agw_oai_path_push(agw_oai_rctx_t *c, const char *name, int64_t i)
 {
-    size_t  len;
+    char      piece[32], *d;
+    size_t    len, n;
+    uint64_t  v;
 
     len = strlen(c->path);
 
     if (name != NULL) {
-        (void) snprintf(c->path + len, sizeof(c->path) - len, "%s%s",
-                        len ? "." : "", name);
+        d = piece;
+        n = strlen(name);
+
+        if (len) {
+            *d++ = '.';
+        }
+
+        if (n > sizeof(piece) - 2) {
+            n = sizeof(piece) - 2;
+        }
+
+        d = (char *) memcpy(d, name, n) + n;
+
     } else {
-        (void) snprintf(c->path + len, sizeof(c->path) - len, "[%lld]",
-                        (long long) i);
+        /* the digits backwards from the end, then moved up front */
+        d = piece + sizeof(piece);
+        *--d = ']';
+        v = (uint64_t) (i < 0 ? 0 : i);
+
+        do {
+            *--d = (char) ('0' + v % 10);
+            v /= 10;
+        } while (v);
+
+        *--d = '[';
+        n = (size_t) (piece + sizeof(piece) - d);
+        d = (char *) memmove(piece, d, n) + n;
     }
+
+    n = (size_t) (d - piece);
+
+    if (n > sizeof(c->path) - 1 - len) {
+        n = sizeof(c->path) - 1 - len;
+    }
+
+    memcpy(c->path + len, piece, n);
+    c->path[len + n] = '\0';
 
     return len;
 }

@@ -251,8 +251,9 @@ agw_oai_read_messages(agw_oai_rctx_t *c, agw_jr_t *r, agw_request_t *req)
     last = &req->messages;
 
     for (i = 0; (rc = agw_jr_element(r)) == 1; i++) {
-        (void) snprintf(c->path, sizeof(c->path), "messages[%lld]",
-                        (long long) i);
+        c->path[0] = '\0';
+        (void) agw_oai_path_push(c, "messages", 0);
+        (void) agw_oai_path_push(c, NULL, i);
 
         m = agw_oai_read_message(c, r);
         if (m == NULL) {
@@ -347,8 +348,9 @@ agw_oai_read_tools(agw_oai_rctx_t *c, agw_jr_t *r, agw_request_t *req)
     last = &req->tools;
 
     for (i = 0; (rc = agw_jr_element(r)) == 1; i++) {
-        (void) snprintf(c->path, sizeof(c->path), "tools[%lld]",
-                        (long long) i);
+        c->path[0] = '\0';
+        (void) agw_oai_path_push(c, "tools", 0);
+        (void) agw_oai_path_push(c, NULL, i);
 
         t = agw_arena_calloc(c->arena, sizeof(agw_tool_t));
         if (t == NULL) {
