@@ -152,7 +152,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
 
-    fuzz_index_agrees(&agw_anthropic_codec, (const char *) data, size, &o);
+    fuzz_index_agrees(&agw_anthropic_codec, (const char *) data, size, &o, 0);
 
     agw_buf_free(&one);
     agw_buf_free(&two);

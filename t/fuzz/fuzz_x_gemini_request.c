@@ -4,7 +4,8 @@
  * provider's answer (read, then written for a Gemini client), through the
  * same-dialect rewrites, and as an error body.  Properties: no crash or
  * leak, every success is valid JSON, every refusal says why (out of
- * memory aside).
+ * memory aside); the request's rewrite given the module's index of the
+ * body writes the same JSON (fuzz_index.h).
  */
 
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "agw_codec.h"
 #include "agw_json_reader.h"
+#include "fuzz_index.h"
 
 /* the engine driver's calls until it is linked in */
 #include "../unit/x_gemini_driver.h"
@@ -85,6 +87,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (agw_gemini_codec.rewrite_request(body, size, &ro, &out, &err) == 0) {
         fuzz_x_valid(&out);
     }
+
+    fuzz_index_agrees(&agw_gemini_codec, body, size, &ro, 1);
 
     out.len = 0;
     agw_usage_init(&usage);

@@ -114,7 +114,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_decref(j);
     }
 
-    fuzz_index_agrees(c, body, size, &o);
+    fuzz_index_agrees(c, body, size, &o, 0);
 
 done:
 

@@ -74,7 +74,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_x_valid_json("rewritten request", rw.data, rw.len);
     }
 
-    fuzz_index_agrees(&agw_responses_codec, (const char *) data, size, &o);
+    fuzz_index_agrees(&agw_responses_codec, (const char *) data, size, &o, 0);
 
     agw_buf_free(&one);
     agw_buf_free(&two);

@@ -130,3 +130,25 @@ agw_request_index_usable(const agw_req_index_t *ix)
     return ix != NULL && ix->valid && ix->model.count <= 1
            && ix->stream.count <= 1 && ix->stream_options.count <= 1;
 }
+
+
+size_t
+agw_request_index_cut_end(const char *body, size_t len, size_t end,
+    int first)
+{
+    if (!first) {
+        return end;
+    }
+
+    while (end < len && (body[end] == ' ' || body[end] == '\t'
+                         || body[end] == '\r' || body[end] == '\n'))
+    {
+        end++;
+    }
+
+    if (end < len && body[end] == ',') {
+        end++;
+    }
+
+    return end;
+}

@@ -59,4 +59,12 @@ int agw_request_index(const char *body, size_t len, agw_req_index_t *ix,
  */
 int agw_request_index_usable(const agw_req_index_t *ix);
 
+/*
+ * Where the bytes to take out for a member [start, end) of a walk end:
+ * its comma goes with it (the one before it, which start includes, or
+ * for the first member the one after it).
+ */
+size_t agw_request_index_cut_end(const char *body, size_t len, size_t end,
+    int first);
+
 #endif /* AGW_REQUEST_INDEX_H */

@@ -1,10 +1,11 @@
 /*
  * Gemini on both sides: the bytes rewritten in one pass, not through the
  * form.  A request loses a stray "model" (the model is in the URL, which
- * the module builds); an answer and each stream event get the client's
- * model as modelVersion, their usage and finish read on the way.  Values
- * are validated by the reader and copied whole, so a large body costs
- * little more than a copy.
+ * the module builds): cut out of its bytes where the module's walk found
+ * it, or its members written again without such a walk.  An answer and
+ * each stream event get the client's model as modelVersion, their usage
+ * and finish read on the way.  Values are validated by the reader and
+ * copied whole, so a large body costs little more than a copy.
  */
 
 #include <string.h>
@@ -35,17 +36,37 @@ int
 agw_gem_rewrite_request(const char *body, size_t len,
     const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err)
 {
-    int        rc;
-    size_t     mark;
-    agw_jr_t   r;
-    agw_jw_t   w;
-    agw_str_t  key;
+    int                      rc;
+    size_t                   mark, from, to;
+    agw_jr_t                 r;
+    agw_jw_t                 w;
+    agw_str_t                key;
+    const agw_req_member_t  *m;
 
     memset(err, 0, sizeof(*err));
     mark = out->len;
 
     agw_jr_init(&r, body, len);
     agw_jw_init(&w, out);
+
+    if (agw_request_index_usable(o->index)) {
+        /* the module's walk of this body found any "model": the bytes
+         * are copied around it, blanks and all, not walked again */
+        m = &o->index->model;
+        to = m->type ? agw_request_index_cut_end(body, len, m->end, m->first)
+                     : 0;
+        from = m->type ? m->start : 0;
+
+        agw_jw_append(&w, body, from);
+        agw_jw_append(&w, body + to, len - to);
+
+        if (w.failed) {
+            out->len = mark;
+            return -1;
+        }
+
+        return 0;
+    }
 
     if (agw_jr_object(&r) != 0) {
         goto invalid;

@@ -77,23 +77,9 @@ static void
 agw_oai_cut(const char *body, size_t len, const agw_oai_member_t *m,
     agw_oai_edit_t *e, int *n)
 {
-    size_t  to;
-
-    to = m->end;
-
-    if (m->first) {
-        while (to < len && (body[to] == ' ' || body[to] == '\t'
-                            || body[to] == '\r' || body[to] == '\n'))
-        {
-            to++;
-        }
-
-        if (to < len && body[to] == ',') {
-            to++;
-        }
-    }
-
-    agw_oai_edit(e, n, m->start, to, "", 0);
+    agw_oai_edit(e, n, m->start,
+                 agw_request_index_cut_end(body, len, m->end, m->first),
+                 "", 0);
 }
 
 
