@@ -1,9 +1,13 @@
-# How a try reads a streamed answer.  An open stream mostly waits, in the
-# try's 2 KB read buffer (t/124-stream-memory.t); a stream whose provider
-# sends a burst is read proxy_buffer_size (4 KB) at a time, as a bare
-# proxy_pass reads it, and goes back to 2 KB once the burst is read.
-# Before, a burst went 2 KB a read, and its client was written as often:
-# twice the system calls of a proxy_pass (docs/benchmarks.md).
+# How a try reads a streamed answer, and writes it.  An open stream mostly
+# waits, in the try's 2 KB read buffer (t/124-stream-memory.t); a stream
+# whose provider sends a burst is read proxy_buffer_size (4 KB) at a time,
+# as a bare proxy_pass reads it, and goes back to 2 KB once the burst is
+# read.  Before, a burst went 2 KB a read, and its client was written as
+# often: twice the system calls of a proxy_pass (docs/benchmarks.md).  And
+# the events of one read, each in an HTTP chunk of its own as providers
+# send them, go to the client in one write: before, one write each (six
+# for the answer of TEST 3, whose debug log counts nginx's writev calls:
+# the request to the provider, then the client's).
 #
 # The provider (/slow/ of t/agw/AgwFixtures.pm) sends a whole capture at
 # once and ends its response 1.5 s later.  nginx's debug log says what
@@ -19,6 +23,28 @@ use AgwTest;
 use AgwFixtures;
 
 our $reads = qr/recv: fd:\d+ -?\d+ of (?:2048|4096)$/;
+
+# A provider's answer in one piece: the headers, then five OpenAI events,
+# each in an HTTP chunk of its own as providers send them, and the end.
+sub events_in_one_read {
+    my $chunk = sub {
+        my ($delta, $finish) = @_;
+        my $data = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+            . "\"created\":1,\"model\":\"up-model\",\"choices\":[{\"index\":0,"
+            . "\"delta\":$delta,\"finish_reason\":$finish}]}\n\n";
+        return sprintf("%x\r\n%s\r\n", length($data), $data);
+    };
+
+    return "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+        . "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        . $chunk->('{"role":"assistant","content":""}', 'null')
+        . $chunk->('{"content":"one"}', 'null')
+        . $chunk->('{"content":" two"}', 'null')
+        . $chunk->('{"content":" three"}', 'null')
+        . $chunk->('{}', '"stop"')
+        . sprintf("%x\r\n%s\r\n", 14, "data: [DONE]\n\n")
+        . "0\r\n\r\n";
+}
 our $burst_then_wait = qr/^recv: fd:(\d+) 4096 of 4096\n(?:.*\n)*recv: fd:\1 \d+ of 2048\n(?!(?:.*\n)*recv: fd:\1 )/m;
 
 no_shuffle();
@@ -60,5 +86,24 @@ POST /v1/chat/completions
 --- response_body_like: \A(?:data: \{"id":"msg_[^\n]*\n\n)+data: \{[^\n]*"usage":\{"prompt_tokens":9632,"completion_tokens":198,[^\n]*\n\ndata: \[DONE\]\n\n\z
 --- grep_error_log eval: $main::reads
 --- grep_error_log_out eval: $main::burst_then_wait
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: the events of one read go to the client in one write, not one each
+--- http_config
+    ai_gateway_provider p type=openai url=http://127.0.0.1:$TEST_NGINX_TCP_PORT/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route gpt-4o p:up-model;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
+--- tcp_reply eval: main::events_in_one_read()
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}
+--- response_body_like: \Adata: [^\n]*"role":"assistant"[^\n]*\n\ndata: [^\n]*"one"[^\n]*\n\ndata: [^\n]*" two"[^\n]*\n\ndata: [^\n]*" three"[^\n]*\n\ndata: [^\n]*"finish_reason":"stop"[^\n]*\n\ndata: \[DONE\]\n\n\z
+--- grep_error_log eval: qr/writev: \d+ of \d+/
+--- grep_error_log_out eval: qr/\A(?:writev: \d+ of \d+\n){2}\z/
 --- no_error_log
 [error]

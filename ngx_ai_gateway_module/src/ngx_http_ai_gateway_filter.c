@@ -808,8 +808,8 @@ ngx_http_ai_gateway_idle(ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx)
 /*
  * A 2xx stream: provider bytes are translated a piece at a time (at most
  * one output buffer of them) and only while the output buffers can take
- * the result; what the client cannot take yet stays in the provider's
- * buffers, unread (ctx->in).
+ * the result, at most one buffer's worth more; what the client cannot
+ * take yet stays in the provider's buffers, unread (ctx->in).
  */
 
 static ngx_int_t
@@ -879,7 +879,16 @@ ngx_http_ai_gateway_stream_body(ngx_http_request_t *r,
          */
         hold = (ctx->in == NULL && r->upstream && r->upstream->length == 0);
 
-        if (ctx->out_pos < ctx->out.len && !hold) {
+        /*
+         * A read holds as many provider events as fit, each in an HTTP
+         * chunk of its own (a buffer of ctx->in): they go to the client
+         * in one write, not one each, once they are all translated or
+         * fill an output buffer.
+         */
+        if (ctx->out_pos < ctx->out.len && !hold
+            && (ctx->in == NULL
+                || ctx->out.len - ctx->out_pos >= alcf->bufs.size))
+        {
             if (ngx_http_ai_gateway_fill(r, ctx, &out) != NGX_OK) {
                 return NGX_ERROR;
             }
