@@ -45,6 +45,12 @@ sub events_in_one_read {
         . sprintf("%x\r\n%s\r\n", 14, "data: [DONE]\n\n")
         . "0\r\n\r\n";
 }
+# nginx's writev calls, by connection ("*N"): the request's connection,
+# the last in the log, has two, the request to the provider and the
+# answer to the client (any before it are the runner's, a HUP reload's
+# polls)
+our $writes = qr/\*\d+ writev: \d+ of \d+/;
+our $two_writes = qr/\A(?=(?s:.*)\n?(\*\d+) writev: [^\n]*\n\z)(?:(?!\1 )[^\n]*\n)*\1 writev: [^\n]*\n\1 writev: [^\n]*\n\z/;
 our $burst_then_wait = qr/^recv: fd:(\d+) 4096 of 4096\n(?:.*\n)*recv: fd:\1 \d+ of 2048\n(?!(?:.*\n)*recv: fd:\1 )/m;
 
 no_shuffle();
@@ -103,7 +109,8 @@ POST /v1/chat/completions
 POST /v1/chat/completions
 {"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}
 --- response_body_like: \Adata: [^\n]*"role":"assistant"[^\n]*\n\ndata: [^\n]*"one"[^\n]*\n\ndata: [^\n]*" two"[^\n]*\n\ndata: [^\n]*" three"[^\n]*\n\ndata: [^\n]*"finish_reason":"stop"[^\n]*\n\ndata: \[DONE\]\n\n\z
---- grep_error_log eval: qr/writev: \d+ of \d+/
---- grep_error_log_out eval: qr/\A(?:writev: \d+ of \d+\n){2}\z/
+--- grep_error_log eval: $main::writes
+--- grep_error_log_out eval: $main::two_writes
+--- no_http2
 --- no_error_log
 [error]
