@@ -309,9 +309,87 @@ test_snapshot_malformed(void)
 }
 
 
+/* A policy is copied whole; credentials are found by provider. */
+static void
+test_policy(void)
+{
+    char                       err[256], prompt[] = "Be brief.";
+    char                       secret[] = "sk-own", prov[] = "openai";
+    agw_keyset_t              *ks;
+    unsigned char              h[32];
+    const agw_key_t           *key;
+    agw_key_policy_t           p;
+    agw_key_credential_t       creds[2];
+    const agw_key_credential_t *c;
+
+    ks = agw_keyset_new();
+    if (ks == NULL) {
+        abort();
+    }
+
+    memset(&p, 0, sizeof(p));
+    ok(agw_keyset_add_policy(ks, &p, err, sizeof(err)) != 0,
+       "a policy needs a key: %s", err);
+
+    hash_of("secret-p", h);
+    ok(agw_keyset_add(ks, h, "p", "p", NULL, 0, 0, 1, err, sizeof(err)) == 0,
+       "key added");
+
+    memset(creds, 0, sizeof(creds));
+    creds[0].provider = prov;
+    creds[0].secret = secret;
+    creds[0].secret_len = 6;
+    creds[1] = creds[0];
+
+    p.limits.requests_per_minute = 60;
+    p.limits.budget_day = 5000000;
+    p.max_output_tokens = 1024;
+    p.max_output_refuse = 1;
+    p.system_prompt = prompt;
+    p.system_prompt_len = 4;                /* "Be b": by length, not NUL */
+    p.default_model = (char *) "gpt-4o";
+    p.credentials = creds;
+    p.ncredentials = 2;
+
+    ok(agw_keyset_add_policy(ks, &p, err, sizeof(err)) != 0
+       && strstr(err, "two credentials") != NULL,
+       "two credentials for one provider are refused: %s", err);
+
+    p.ncredentials = 1;
+    ok(agw_keyset_add_policy(ks, &p, err, sizeof(err)) == 0, "policy set");
+
+    /* the caller's copies go: the set must hold its own */
+    memset(secret, 'x', 6);
+    memset(prompt, 'x', 4);
+
+    ok(agw_keyset_finalize(ks) == 0, "finalized");
+    key = agw_keyset_find(ks, h);
+    ok(key != NULL, "found");
+    is_int(key->policy.limits.requests_per_minute, 60, "limits copied");
+    is_int(key->policy.limits.budget_day, 5000000, "budget copied");
+    is_int(key->policy.max_output_tokens, 1024, "max output copied");
+    ok(key->policy.max_output_refuse, "refuse mode copied");
+    is_str(key->policy.system_prompt, "Be b", "prompt copied by length");
+    is_str(key->policy.default_model, "gpt-4o", "default model copied");
+
+    c = agw_key_credential(key, "openai", 6);
+    ok(c != NULL && c->secret_len == 6
+       && memcmp(c->secret, "sk-own", 6) == 0, "credential found, own copy");
+    ok(agw_key_credential(key, "openai2", 7) == NULL
+       && agw_key_credential(key, "open", 4) == NULL,
+       "no credential for another provider, not by prefix");
+
+    ok(agw_keyset_add_policy(ks, &p, err, sizeof(err)) != 0,
+       "no policy after finalize");
+
+    agw_keyset_free(ks);
+}
+
+
 int
 main(void)
 {
+    test_policy();
     test_add_find();
     test_usable_models();
     test_snapshot_round_trip();

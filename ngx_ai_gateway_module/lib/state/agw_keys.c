@@ -36,6 +36,8 @@ static void agw_keys_err(char *err, size_t errlen, const char *fmt, ...)
 static size_t agw_keys_slot0(const unsigned char hash[32], size_t nslots);
 static int agw_keys_grow_slots(agw_keyset_t *ks);
 static void agw_key_free_models(agw_key_t *key);
+static void agw_key_free_policy(agw_key_policy_t *p);
+static char *agw_keys_dup(const char *s, size_t len);
 static int agw_keys_cmp(const void *a, const void *b);
 static int agw_keys_load_one(agw_keyset_t *ks, agw_jr_t *r, size_t i,
     char *err, size_t errlen);
@@ -232,6 +234,164 @@ agw_key_free_models(agw_key_t *key)
     free(key->models);
     key->models = NULL;
     key->nmodels = 0;
+}
+
+
+/* A NUL-terminated copy of len bytes, or NULL. */
+static char *
+agw_keys_dup(const char *s, size_t len)
+{
+    char  *d;
+
+    d = malloc(len + 1);
+    if (d == NULL) {
+        return NULL;
+    }
+
+    memcpy(d, s, len);
+    d[len] = '\0';
+
+    return d;
+}
+
+
+int
+agw_keyset_add_policy(agw_keyset_t *ks, const agw_key_policy_t *policy,
+    char *err, size_t errlen)
+{
+    size_t                 i, j;
+    agw_key_t             *key;
+    agw_key_policy_t       p;
+    agw_key_credential_t  *c;
+
+    if (ks->finalized || ks->nkeys == 0) {
+        agw_keys_err(err, errlen, "no key to give a policy to");
+        return -1;
+    }
+
+    key = &ks->keys[ks->nkeys - 1];
+
+    for (i = 0; i < policy->ncredentials; i++) {
+        c = &policy->credentials[i];
+
+        if (c->provider == NULL || c->provider[0] == '\0'
+            || c->secret == NULL || c->secret_len == 0)
+        {
+            agw_keys_err(err, errlen,
+                         "key \"%s\": credential %zu needs a provider and "
+                         "a secret", key->id, i);
+            return -1;
+        }
+
+        for (j = 0; j < i; j++) {
+            if (strcmp(policy->credentials[j].provider, c->provider) == 0) {
+                agw_keys_err(err, errlen,
+                             "key \"%s\": two credentials for provider "
+                             "\"%s\"", key->id, c->provider);
+                return -1;
+            }
+        }
+    }
+
+    p = *policy;
+    p.system_prompt = NULL;
+    p.default_model = NULL;
+    p.credentials = NULL;
+    p.ncredentials = 0;
+
+    if (policy->system_prompt) {
+        p.system_prompt = agw_keys_dup(policy->system_prompt,
+                                       policy->system_prompt_len);
+        if (p.system_prompt == NULL) {
+            goto nomem;
+        }
+    }
+
+    if (policy->default_model) {
+        p.default_model = agw_keys_dup(policy->default_model,
+                                       strlen(policy->default_model));
+        if (p.default_model == NULL) {
+            goto nomem;
+        }
+    }
+
+    if (policy->ncredentials) {
+        p.credentials = calloc(policy->ncredentials,
+                               sizeof(agw_key_credential_t));
+        if (p.credentials == NULL) {
+            goto nomem;
+        }
+
+        for (i = 0; i < policy->ncredentials; i++) {
+            c = &policy->credentials[i];
+
+            p.credentials[i].provider = agw_keys_dup(c->provider,
+                                                     strlen(c->provider));
+            p.credentials[i].secret = agw_keys_dup(c->secret, c->secret_len);
+            p.credentials[i].secret_len = c->secret_len;
+            p.ncredentials = i + 1;
+
+            if (p.credentials[i].provider == NULL
+                || p.credentials[i].secret == NULL)
+            {
+                goto nomem;
+            }
+        }
+    }
+
+    agw_key_free_policy(&key->policy);
+    key->policy = p;
+
+    return 0;
+
+nomem:
+
+    agw_key_free_policy(&p);
+    agw_keys_err(err, errlen, "out of memory");
+    return -1;
+}
+
+
+const agw_key_credential_t *
+agw_key_credential(const agw_key_t *key, const char *provider, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < key->policy.ncredentials; i++) {
+        if (strlen(key->policy.credentials[i].provider) == len
+            && memcmp(key->policy.credentials[i].provider, provider, len) == 0)
+        {
+            return &key->policy.credentials[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/* Secrets are wiped, not only freed: freed memory is read by the next
+ * owner of the block, and a core dump shows it. */
+static void
+agw_key_free_policy(agw_key_policy_t *p)
+{
+    size_t                 i;
+    agw_key_credential_t  *c;
+
+    for (i = 0; i < p->ncredentials; i++) {
+        c = &p->credentials[i];
+
+        if (c->secret) {
+            explicit_bzero(c->secret, c->secret_len);
+        }
+
+        free(c->secret);
+        free(c->provider);
+    }
+
+    free(p->credentials);
+    free(p->system_prompt);
+    free(p->default_model);
+    memset(p, 0, sizeof(agw_key_policy_t));
 }
 
 
@@ -765,6 +925,7 @@ agw_keyset_free(agw_keyset_t *ks)
 
     for (i = 0; i < ks->nkeys; i++) {
         agw_key_free_models(&ks->keys[i]);
+        agw_key_free_policy(&ks->keys[i].policy);
     }
 
     free(ks->keys);

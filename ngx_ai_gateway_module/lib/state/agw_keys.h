@@ -26,8 +26,38 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agw_limits.h"
+
 #define AGW_KEY_ID_MAX    40    /* including the NUL */
 #define AGW_KEY_NAME_MAX  64    /* including the NUL */
+
+/*
+ * A key's own account at a provider (it brings its own credentials): its
+ * requests to that provider carry this secret instead of the provider's.
+ * The secret is in clear here, in memory only: the daemon keeps it
+ * encrypted at rest and in the snapshot.
+ */
+typedef struct {
+    char           *provider;          /* NUL-terminated provider name */
+    char           *secret;            /* wiped before it is freed */
+    size_t          secret_len;
+} agw_key_credential_t;
+
+/* What a key is held to besides its models (docs/governance.md). */
+typedef struct {
+    agw_limits_conf_t      limits;
+    uint64_t               max_output_tokens;   /* per request, 0: none */
+    unsigned               max_output_refuse:1; /* refuse a request asking
+                                                   more, instead of clamping */
+    unsigned               budget_finish:1;     /* a stream crossing a budget
+                                                   finishes; 0: it is ended
+                                                   with the dialect's error */
+    char                  *system_prompt;       /* NULL: none */
+    size_t                 system_prompt_len;
+    char                  *default_model;       /* NULL: none */
+    agw_key_credential_t  *credentials;
+    size_t                 ncredentials;
+} agw_key_policy_t;
 
 typedef struct {
     unsigned char   hash[32];
@@ -37,6 +67,7 @@ typedef struct {
     size_t          nmodels;           /* 0: every model */
     int64_t         expires_at;        /* unix seconds, 0: never */
     unsigned        active:1;
+    agw_key_policy_t  policy;          /* all zero: no limits, no policy */
 } agw_key_t;
 
 typedef struct agw_keyset_s  agw_keyset_t;
@@ -52,6 +83,19 @@ agw_keyset_t *agw_keyset_new(void);
 int agw_keyset_add(agw_keyset_t *ks, const unsigned char hash[32],
     const char *id, const char *name, const char *const *models,
     size_t nmodels, int64_t expires_at, int active, char *err, size_t errlen);
+
+/*
+ * Gives the key added last its policy: copies every string and credential
+ * (policy itself stays the caller's).  Returns 0, or -1 with a message in
+ * err (no key yet, already finalized, a credential without a provider or
+ * secret or twice for one provider, out of memory).
+ */
+int agw_keyset_add_policy(agw_keyset_t *ks, const agw_key_policy_t *policy,
+    char *err, size_t errlen);
+
+/* The key's own credential for a provider (len bytes), or NULL. */
+const agw_key_credential_t *agw_key_credential(const agw_key_t *key,
+    const char *provider, size_t len);
 
 /* Sorts by hash for lookup.  0, or -1 (already finalized). */
 int agw_keyset_finalize(agw_keyset_t *ks);
