@@ -191,6 +191,15 @@ typedef struct {
     ngx_str_t                       key_name;    /* copies: a dynamic key */
     ngx_str_t                       key_id;      /* set may be replaced */
     unsigned char                   key_hash[32];
+    agw_key_policy_t               *policy;       /* the key's, copied into
+                                                     r->pool when the key is
+                                                     found: a snapshot load
+                                                     may free the key's own;
+                                                     NULL: no key, or none */
+    uint64_t                        max_output_tokens; /* the request's
+                                                     output cap once its
+                                                     body is read (asked, or
+                                                     clamped); 0: unknown */
     ngx_http_ai_gateway_route_t    *route;
 
     ngx_str_t                       body;         /* the client's body */
