@@ -223,6 +223,9 @@ typedef struct {
                                                      bytes as sent, for
                                                      the event (capture=) */
     agw_usage_t                     usage;
+    agw_answer_meta_t               meta;         /* the answer's finish
+                                                     and model, for the
+                                                     event */
     ngx_chain_t                    *free;
     ngx_chain_t                    *busy;
     ngx_int_t                       nbufs;        /* of ai_gateway_buffers */

@@ -49,7 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     agw_error_t       err;
     agw_response_t    res;
     agw_answer_ctx_t  o = {
-        { "client", 6, AGW_STR_BYTES, 0 }, 0, 0, AGW_DIALECT_ANTHROPIC, 0
+        { "client", 6, AGW_STR_BYTES, 0 }, 0, 0, AGW_DIALECT_ANTHROPIC, 0, NULL
     };
 
     memset(&err, 0, sizeof(err));

@@ -120,7 +120,9 @@ typedef struct {
     char      upstream_model[AGW_EVENT_NAME_SIZE];
     char      client_addr[AGW_EVENT_ADDR_SIZE];
     uint8_t   operation;        /* agw_operation_t */
-    char      pad1[3];          /* explicit: the size stays a multiple of 8 */
+    uint8_t   finish_reason;    /* agw_finish_t (translate/agw_ir.h), 0:
+                                   none said */
+    char      pad1[2];          /* explicit: the size stays a multiple of 8 */
 
     /*
      * W3C trace context (docs/tracing.md): the client's trace-id, or a new
@@ -132,13 +134,17 @@ typedef struct {
     uint8_t   trace_id[AGW_TRACE_ID_SIZE];
     uint8_t   span_id[AGW_SPAN_ID_SIZE];
     uint8_t   parent_span_id[AGW_SPAN_ID_SIZE];
+
+    /* the model the provider says answered (a dated snapshot of the
+     * upstream_model it was asked, say): gen_ai.response.model */
+    char      response_model[AGW_EVENT_NAME_SIZE];
 } agw_event_t;
 
 /*
  * The layout, pinned.  Changing agw_event_t makes these fail: bump
  * AGW_STATE_VERSION in agw_state.h, then update the numbers.
  */
-#define AGW_EVENT_SIZE  920
+#define AGW_EVENT_SIZE  984
 
 _Static_assert(sizeof(agw_event_t) == AGW_EVENT_SIZE,
                "agw_event_t changed: bump AGW_STATE_VERSION");
@@ -153,6 +159,10 @@ _Static_assert(offsetof(agw_event_t, request_id) == 436,
 _Static_assert(offsetof(agw_event_t, client_addr) == 836,
                "client_addr moved");
 _Static_assert(offsetof(agw_event_t, trace_id) == 888, "trace_id moved");
+_Static_assert(offsetof(agw_event_t, finish_reason) == 885,
+               "finish_reason moved");
+_Static_assert(offsetof(agw_event_t, response_model) == 920,
+               "response_model moved");
 
 /* Zeroes ev and sets every "unknown" field to -1. */
 void agw_event_init(agw_event_t *ev);
@@ -178,6 +188,11 @@ int agw_event_is_error(const agw_event_t *ev);
 /* The error class's name for storage and display: "none", "rate_limit"... */
 const char *agw_event_error_class_name(unsigned cls);
 const char *agw_event_cache_status_name(unsigned cs);
+
+/* A finish reason's name (gen_ai.response.finish_reasons: the GenAI
+ * conventions' stop, length, content_filter, tool_call where they apply);
+ * NULL for none. */
+const char *agw_event_finish_reason_name(unsigned fr);
 
 /* The OpenTelemetry GenAI names (gen_ai.operation.name,
  * gen_ai.provider.name); NULL for none or unknown. */

@@ -37,7 +37,9 @@
 #include "agw_event.h"
 
 #define AGW_STATE_MAGIC        "AGWSTATE"     /* its 8 bytes, no NUL */
-#define AGW_STATE_VERSION      2   /* 2: trace context in events */
+#define AGW_STATE_VERSION      3   /* 2: trace context in events;
+                                      3: finish reason and response
+                                      model in events */
 #define AGW_CACHELINE          64
 
 #define AGW_HEALTH_MAX         64
