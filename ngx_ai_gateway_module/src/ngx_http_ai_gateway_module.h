@@ -58,6 +58,8 @@ typedef enum {
 #define NGX_HTTP_AI_GATEWAY_SERVE_GEMINI     0x04
 #define NGX_HTTP_AI_GATEWAY_SERVE_HEALTH     0x08
 #define NGX_HTTP_AI_GATEWAY_SERVE_PROBE      0x10
+#define NGX_HTTP_AI_GATEWAY_SERVE_LIVE       0x20   /* the health location's
+                                                       liveness answer */
 
 /* At most this many tries per request (route steps). */
 #define NGX_HTTP_AI_GATEWAY_MAX_STEPS  8
