@@ -7,6 +7,11 @@
 #include "agw_event.h"
 
 
+/* the event's response_model holds what the meta keeps, uncut */
+_Static_assert(AGW_ANSWER_MODEL_SIZE == AGW_EVENT_NAME_SIZE,
+               "agw_answer_meta_t.model and the event's field differ");
+
+
 /*
  * The first model named wins: an OpenAI stream repeats it in every chunk,
  * and copying it once is all the event needs.  A name with escapes is
