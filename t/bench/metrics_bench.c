@@ -103,7 +103,8 @@ main(int argc, char **argv)
     agw_metrics_init(&m, base, AGW_METRICS_SERIES_DEFAULT);
 
     for (i = 0; i < SETS; i++) {
-        snprintf(names[i][0], sizeof(names[i][0]), "team-%02u-service", i % KEYS);
+        snprintf(names[i][0], sizeof(names[i][0]), "team-%02u-service",
+                 i % KEYS);
         snprintf(names[i][1], sizeof(names[i][1]), "gpt-4o-mini-route-%u",
                  (i / KEYS) % ROUTES);
         snprintf(names[i][2], sizeof(names[i][2]), "openai-account-%u",

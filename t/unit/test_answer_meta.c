@@ -40,8 +40,9 @@ static const meta_case_t  cases[] = {
     { AGW_DIALECT_OPENAI, "openai-chat/stream-tool-calls.sse", 1,
       AGW_FINISH_TOOL_CALLS, "gpt-4o-2024-08-06", 0 },
     /* Azure's first chunk names no model ("model":"") */
-    { AGW_DIALECT_OPENAI, "openai-chat/stream-reasoning-usage-azure.chunks.sse",
-      1, AGW_FINISH_STOP, "gpt-5-nano-2025-08-07", 0 },
+    { AGW_DIALECT_OPENAI,
+      "openai-chat/stream-reasoning-usage-azure.chunks.sse", 1,
+      AGW_FINISH_STOP, "gpt-5-nano-2025-08-07", 0 },
 
     { AGW_DIALECT_ANTHROPIC, "anthropic-messages/response-text.json", 0,
       AGW_FINISH_STOP, "claude-sonnet-4-5-20250929", 0 },
