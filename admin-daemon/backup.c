@@ -223,6 +223,7 @@ agw_restore_schema(sqlite3 *up, char *err, size_t errlen)
     if (sqlite3_open_v2(":memory:", &ref, SQLITE_OPEN_READWRITE, NULL)
         != SQLITE_OK
         || sqlite3_exec(ref, agw_db_schema, NULL, NULL, NULL) != SQLITE_OK
+        || agw_db_migrate(ref, err, errlen) != 0
         || sqlite3_exec(ref, AGW_API_SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
     {
         snprintf(err, errlen, "reference schema: %s",
@@ -564,6 +565,15 @@ agw_api_restore(agw_req_t *r)
         agw_http_error(r, 400, "bad_request",
                        "the upload is not a usable SQLite database: %s",
                        up ? sqlite3_errmsg(up) : "out of memory");
+        sqlite3_close_v2(up);
+        return 0;
+    }
+
+    /* a backup from before the events' newer columns gets them first, as
+     * the daemon's own database did at its start */
+    if (agw_db_migrate(up, err, sizeof(err)) != 0) {
+        agw_http_error(r, 400, "bad_request",
+                       "the upload is not an ai-gateway database: %s", err);
         sqlite3_close_v2(up);
         return 0;
     }

@@ -169,7 +169,7 @@ qr/\[emerg\] .*key "carol": .* in \S+nginx\.conf:\d+/
     location /v1/ { ai_gateway openai cohere; }
 --- must_die
 --- error_log eval
-qr/\[emerg\] .*invalid dialect "cohere", expected "openai", "anthropic", "gemini", "health" or "probe" in \S+nginx\.conf:\d+/
+qr/\[emerg\] .*invalid dialect "cohere", expected "openai", "anthropic", "gemini", "health", "live" or "probe" in \S+nginx\.conf:\d+/
 
 
 

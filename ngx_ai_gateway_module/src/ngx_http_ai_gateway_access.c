@@ -124,7 +124,9 @@ ngx_http_ai_gateway_endpoint(ngx_http_request_t *r,
         ctx->client = AGW_DIALECT_GEMINI;
     }
 
-    if (serve & NGX_HTTP_AI_GATEWAY_SERVE_HEALTH) {
+    if (serve & (NGX_HTTP_AI_GATEWAY_SERVE_HEALTH
+                 |NGX_HTTP_AI_GATEWAY_SERVE_LIVE))
+    {
         ctx->endpoint = NGX_HTTP_AI_GATEWAY_EP_HEALTH;
         return;
     }

@@ -231,6 +231,7 @@ ngx_http_ai_gateway_start_stream(ngx_http_request_t *sr,
     ans.provider = ctx->pdialect;
     /* what a writer keeps to repeat at the end is an answer held whole */
     ans.max_held = alcf->max_response;
+    ans.meta = &ctx->meta;
 
     ctx->stream = agw_engine_stream_new(ctx->pdialect, ctx->client, &ans, 0);
     if (ctx->stream == NULL) {

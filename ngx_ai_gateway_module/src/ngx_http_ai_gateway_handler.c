@@ -1498,6 +1498,7 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
         ans.model = agw_str_bytes((char *) ctx->model.data, ctx->model.len);
         ans.created = ngx_time();
         ans.provider = ctx->pdialect;
+        ans.meta = &ctx->meta;
 
         rc = agw_engine_response(ctx->pdialect, ctx->client,
                                  ctx->resp.data ? ctx->resp.data : "",

@@ -463,7 +463,7 @@ ngx_http_ai_gateway_init(ngx_conf_t *cf)
 }
 
 
-/* ai_gateway openai | anthropic | gemini | health ... */
+/* ai_gateway openai | anthropic | gemini | health | live | probe ... */
 
 static char *
 ngx_http_ai_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -497,14 +497,17 @@ ngx_http_ai_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         } else if (ngx_strcmp(value[i].data, "health") == 0) {
             bit = NGX_HTTP_AI_GATEWAY_SERVE_HEALTH;
 
+        } else if (ngx_strcmp(value[i].data, "live") == 0) {
+            bit = NGX_HTTP_AI_GATEWAY_SERVE_LIVE;
+
         } else if (ngx_strcmp(value[i].data, "probe") == 0) {
             bit = NGX_HTTP_AI_GATEWAY_SERVE_PROBE;
 
         } else {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid dialect \"%V\", expected \"openai\", "
-                               "\"anthropic\", \"gemini\", \"health\" or "
-                               "\"probe\"", &value[i]);
+                               "\"anthropic\", \"gemini\", \"health\", "
+                               "\"live\" or \"probe\"", &value[i]);
             return NGX_CONF_ERROR;
         }
 
@@ -515,6 +518,15 @@ ngx_http_ai_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         alcf->serve |= bit;
+    }
+
+    if ((alcf->serve & NGX_HTTP_AI_GATEWAY_SERVE_HEALTH)
+        && (alcf->serve & NGX_HTTP_AI_GATEWAY_SERVE_LIVE))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"health\" (readiness) and \"live\" (liveness) "
+                           "need a location each");
+        return NGX_CONF_ERROR;
     }
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);

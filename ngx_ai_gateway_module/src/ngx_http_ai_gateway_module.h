@@ -58,6 +58,8 @@ typedef enum {
 #define NGX_HTTP_AI_GATEWAY_SERVE_GEMINI     0x04
 #define NGX_HTTP_AI_GATEWAY_SERVE_HEALTH     0x08
 #define NGX_HTTP_AI_GATEWAY_SERVE_PROBE      0x10
+#define NGX_HTTP_AI_GATEWAY_SERVE_LIVE       0x20   /* the health location's
+                                                       liveness answer */
 
 /* At most this many tries per request (route steps). */
 #define NGX_HTTP_AI_GATEWAY_MAX_STEPS  8
@@ -232,6 +234,9 @@ typedef struct {
                                                      bytes as sent, for
                                                      the event (capture=) */
     agw_usage_t                     usage;
+    agw_answer_meta_t               meta;         /* the answer's finish
+                                                     and model, for the
+                                                     event */
     ngx_chain_t                    *free;
     ngx_chain_t                    *busy;
     ngx_int_t                       nbufs;        /* of ai_gateway_buffers */

@@ -310,6 +310,11 @@ async function flows(page, consoleErrors) {
     is(await page.textContent('#log-detail dd[data-field="prompt_tokens"]'), '16', 'detail shows prompt tokens');
     is(await page.textContent('#log-detail dd[data-field="completion_tokens"]'), '363', 'detail shows completion tokens');
     like(await page.textContent('#log-detail dd[data-field="provider"]'), /^mock$/, 'detail shows the provider');
+    const answered = JSON.parse(readFileSync(join(ROOT, 't/fixtures/openai-chat/response-text.json'), 'utf8'));
+    is(await page.textContent('#log-detail dd[data-field="response_model"]'), answered.model,
+        'detail shows the model the provider answered with');
+    is(await page.textContent('#log-detail dd[data-field="finish_reason"]'), answered.choices[0].finish_reason,
+        'detail shows the finish reason');
     const tries = await page.$$eval('#log-detail table tbody tr', (trs) => trs.map((tr) => tr.textContent));
     ok(tries.length === 1 && /mock/.test(tries[0]) && /200/.test(tries[0]), 'detail lists the attempt: provider and status', tries);
     like(await page.textContent('#log-detail pre[data-body="request_body"]').catch(() => ''),

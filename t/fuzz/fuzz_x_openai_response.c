@@ -12,6 +12,11 @@
 #include "agw_arena.h"
 #include "fuzz_util.h"
 
+/* the finish reason and model the engine reports: their readers fuzzed
+ * too (agw_answer_meta_t) */
+static agw_answer_meta_t  fuzz_meta;
+
+
 
 static void
 fuzz_die(const char *what, const uint8_t *body, size_t len,
@@ -39,6 +44,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     memset(&o, 0, sizeof(o));
     o.model = (agw_str_t) agw_str_lit("fuzz-model");
+    o.meta = &fuzz_meta;
+    memset(&fuzz_meta, 0, sizeof(fuzz_meta));
     agw_arena_init(&a, NULL, 0, 0);
     memset(&err, 0, sizeof(err));
 

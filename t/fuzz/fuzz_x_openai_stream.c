@@ -17,6 +17,11 @@
 #include "agw_arena.h"
 #include "fuzz_util.h"
 
+/* the finish reason and model the engine reports: their readers fuzzed
+ * too (agw_answer_meta_t) */
+static agw_answer_meta_t  fuzz_meta;
+
+
 
 typedef struct {
     int        open;
@@ -122,6 +127,8 @@ run(const agw_codec_t *writer, int rewrite, int include_usage,
     r.s.wstate = wstate;
     r.s.arena = &r.arena;
     r.s.opts.model = (agw_str_t) agw_str_lit("fuzz-model");
+    r.s.opts.meta = &fuzz_meta;
+    memset(&fuzz_meta, 0, sizeof(fuzz_meta));
     r.s.opts.include_usage = include_usage;
     r.rewrite = rewrite;
     agw_usage_init(&r.s.usage);

@@ -8,6 +8,11 @@
 
 #include "fuzz_x_responses.h"
 
+/* the finish reason and model the engine reports: their readers fuzzed
+ * too (agw_answer_meta_t) */
+static agw_answer_meta_t  fuzz_meta;
+
+
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -23,6 +28,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&o, 0, sizeof(o));
     memset(&err, 0, sizeof(err));
     o.model = agw_str_bytes("client\"m", 8);
+    o.meta = &fuzz_meta;
+    memset(&fuzz_meta, 0, sizeof(fuzz_meta));
     agw_arena_init(&a, NULL, 0, 1 << 24);
 
     if (agw_responses_codec.read_response(p, size, &a, &res, &err) == 0) {

@@ -9,6 +9,11 @@
 #include "agw_engine.h"
 #include "fuzz_x_responses.h"
 
+/* the finish reason and model the engine reports: their readers fuzzed
+ * too (agw_answer_meta_t) */
+static agw_answer_meta_t  fuzz_meta;
+
+
 
 typedef struct {
     int64_t  seq;
@@ -62,6 +67,8 @@ fuzz_x_run(const uint8_t *data, size_t size, int rewrite)
 
     memset(&ctx, 0, sizeof(ctx));
     ctx.model = agw_str_bytes("m", 1);
+    ctx.meta = &fuzz_meta;
+    memset(&fuzz_meta, 0, sizeof(fuzz_meta));
 
     s = agw_engine_stream_new_codecs(rewrite ? &agw_responses_codec : &form,
                                      &agw_responses_codec, &ctx, 0);

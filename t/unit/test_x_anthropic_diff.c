@@ -477,7 +477,8 @@ diff_answers(agw_dialect_t provider, agw_dialect_t client)
     agw_response_t       res;
     agw_response_opts_t  oo = { "client-model" };
     agw_answer_ctx_t     no = {
-        { "client-model", 12, AGW_STR_BYTES, 0 }, 0, 0, provider, 0
+        { "client-model", 12, AGW_STR_BYTES, 0 }, 0, 0, provider,
+        0, NULL
     };
 
     for (i = 0; next_fixture(provider, "response-", ".json", &i, name,

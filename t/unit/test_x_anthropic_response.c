@@ -11,7 +11,8 @@
 
 
 static agw_answer_ctx_t  actx = {
-    { "client-model", 12, AGW_STR_BYTES, 0 }, 0, 0, AGW_DIALECT_ANTHROPIC, 0
+    { "client-model", 12, AGW_STR_BYTES, 0 }, 0, 0, AGW_DIALECT_ANTHROPIC,
+    0, NULL
 };
 
 

@@ -220,7 +220,8 @@ test_answers(void)
     agw_usage_t          uo, un;
     agw_error_t          err;
     agw_answer_ctx_t     no = {
-        { "client-model", 12, AGW_STR_BYTES, 0 }, 0, 0, AGW_DIALECT_ANTHROPIC, 0
+        { "client-model", 12, AGW_STR_BYTES, 0 }, 0, 0, AGW_DIALECT_ANTHROPIC,
+        0, NULL
     };
     agw_response_opts_t  oo = { "client-model" };
 

@@ -37,7 +37,9 @@
 #include "agw_event.h"
 
 #define AGW_STATE_MAGIC        "AGWSTATE"     /* its 8 bytes, no NUL */
-#define AGW_STATE_VERSION      2   /* 2: trace context in events */
+#define AGW_STATE_VERSION      3   /* 2: trace context in events;
+                                      3: finish reason and response
+                                      model in events */
 #define AGW_CACHELINE          64
 
 #define AGW_HEALTH_MAX         64
@@ -132,6 +134,16 @@ typedef struct {
 
 _Static_assert(sizeof(agw_slot_t) == 16, "slot header changed");
 _Static_assert(sizeof(agw_slot_t) % 8 == 0, "event must stay aligned");
+
+/*
+ * The slot budget.  A slot is rounded up to 64 bytes and the capacity is
+ * the largest power of two that fits the file: past 960 bytes (without
+ * captures) a slot is 1024, and a file of 2^k bytes, as sizes are given
+ * (16m, 32m), holds half as many events once its header is counted (the
+ * default 16 MB: 8192 instead of 16384).
+ */
+_Static_assert(sizeof(agw_slot_t) + sizeof(agw_event_t) <= 960,
+               "a slot over 960 bytes halves the ring of a 16 MB state file");
 
 
 /*

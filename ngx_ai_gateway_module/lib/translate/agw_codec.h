@@ -48,6 +48,27 @@ typedef struct {
     agw_dialect_t  client;          /* where the request came from */
 } agw_request_ctx_t;
 
+/*
+ * What a provider said of its answer besides usage: why it ended and which
+ * model answered (a dated snapshot, say, of the model it was asked), the
+ * OpenTelemetry GenAI gen_ai.response.finish_reasons and
+ * gen_ai.response.model of the request's usage event.  The caller points
+ * agw_answer_ctx_t.meta at one it zeroed; the engine and the codecs'
+ * rewrites fill it with agw_answer_meta_model() and _finish().
+ */
+#define AGW_ANSWER_MODEL_SIZE  64   /* == AGW_EVENT_NAME_SIZE */
+
+typedef struct {
+    uint8_t   finish;                       /* agw_finish_t */
+    char      model[AGW_ANSWER_MODEL_SIZE]; /* decoded, truncated, "":
+                                               none said */
+} agw_answer_meta_t;
+
+/* The first model the provider names (a stream's chunks repeat it) and
+ * its last finish reason; m may be NULL (nobody asked). */
+void agw_answer_meta_model(agw_answer_meta_t *m, const agw_str_t *model);
+void agw_answer_meta_finish(agw_answer_meta_t *m, agw_finish_t finish);
+
 /* What an answer's writer is told besides the answer. */
 typedef struct {
     agw_str_t   model;              /* the model name the client asked for */
@@ -57,6 +78,8 @@ typedef struct {
     size_t      max_held;           /* the most of a streamed answer a
                                        writer may keep to repeat at its end
                                        (the Responses API does); 0: 64 MiB */
+    agw_answer_meta_t  *meta;       /* where the provider's finish reason
+                                       and model go; NULL: nowhere */
 } agw_answer_ctx_t;
 
 

@@ -161,6 +161,10 @@ agw_engine_response_codecs(const agw_codec_t *provider,
 
     if (rc == 0) {
         *usage = res.usage;
+        if (ctx != NULL) {
+            agw_answer_meta_model(ctx->meta, &res.model);
+            agw_answer_meta_finish(ctx->meta, res.finish);
+        }
     } else {
         out->len = mark;
     }
@@ -272,6 +276,10 @@ agw_stream_step(agw_xstream_t *s, const agw_step_t *step)
 
     if (step->type == AGW_STEP_START) {
         s->started = 1;
+        agw_answer_meta_model(s->opts.meta, &step->model);
+
+    } else if (step->type == AGW_STEP_FINISH) {
+        agw_answer_meta_finish(s->opts.meta, step->finish);
     }
 
     return s->writer->write_step(s, step);
