@@ -176,10 +176,18 @@ agw_engine_error_codecs(const agw_codec_t *provider,
     const agw_codec_t *client, int status, const char *body, size_t len,
     int *client_status, agw_buf_t *out)
 {
-    agw_error_t  err;
+    agw_error_t      err;
+    agw_err_class_t  cls;
 
-    agw_error_set(&err, agw_error_class_of_status(status), status,
-                  "upstream_error", "the provider answered %d", status);
+    /* an "error" with a 2xx or 3xx status (a 204, a redirect): the
+     * provider misbehaved, a 502, never a success carrying an error */
+    cls = agw_error_class_of_status(status);
+    if (cls == AGW_ERR_NONE) {
+        cls = AGW_ERR_BAD_GATEWAY;
+    }
+
+    agw_error_set(&err, cls, status, "upstream_error",
+                  "the provider answered %d", status);
 
     if (provider != NULL && provider->read_error != NULL) {
         provider->read_error(body, len, &err);
