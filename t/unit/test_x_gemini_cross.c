@@ -101,11 +101,41 @@ check_budget(void)
 }
 
 
+/* Anthropic refuses a thinking budget under 1024 tokens: a Gemini
+ * client's smaller one is raised to it, and max_tokens stays above it. */
+static void
+check_small_budget(void)
+{
+    json_t       *j, *want;
+    agw_error_t   err;
+
+    static const char  body[] =
+        "{\"contents\":[{\"parts\":[{\"text\":\"q\"}]}],\"generationConfig\":"
+        "{\"thinkingConfig\":{\"thinkingBudget\":100},"
+        "\"maxOutputTokens\":500}}";
+
+    j = xg_request(GEM, ANT, body, sizeof(body) - 1, &err);
+    if (j == NULL) {
+        tap_diag("refused: %s", err.message);
+    }
+    want = json_loads("{\"max_tokens\":1524,\"messages\":[{\"content\":"
+                      "[{\"text\":\"q\",\"type\":\"text\"}],\"role\":"
+                      "\"user\"}],\"model\":\"up-model\",\"thinking\":"
+                      "{\"budget_tokens\":1024,\"type\":\"enabled\"}}", 0,
+                      NULL);
+    xg_json_eq(j, want, "a Gemini thinkingBudget under Anthropic's minimum "
+               "reaches it as 1024, max_tokens above it");
+    json_decref(j);
+    json_decref(want);
+}
+
+
 int
 main(void)
 {
     check_agent();
     check_budget();
+    check_small_budget();
 
     return done_testing();
 }
