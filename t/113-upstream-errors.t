@@ -334,3 +334,39 @@ POST /v1/messages
 --- response_headers
 Content-Type: application/json
 --- response_body_like: ^\{"type":"error","error":\{"type":"api_error","message":"[^"]*302[^"]*"\}\}$
+
+
+
+=== TEST 21: anthropic client, a load balancer's HTML 502 before an openai provider: a 502 quoting the page
+--- http_config
+    FIXTURES
+    ai_gateway_provider lb type=openai url=http://127.0.0.1:$TEST_NGINX_TCP_PORT/v1 key_env=AGW_TEST_UPSTREAM_KEY fails=0;
+    ai_gateway_route claude-sonnet-4-5 lb:gpt-4o;
+--- config
+    location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
+--- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
+--- tcp_reply eval
+"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: 81\r\nConnection: close\r\n\r\n<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>upstream</body></html>"
+--- request
+POST /v1/messages
+{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}
+--- error_code: 502
+--- response_body_like: ^\{"type":"error","error":\{"type":"api_error","message":"the provider answered 502: <html> <head><title>502 Bad Gateway</title>
+
+
+
+=== TEST 22: anthropic client, a gemini provider overloaded (503 UNAVAILABLE): 529, as Anthropic says it
+--- http_config
+    FIXTURES
+    ai_gateway_provider g type=gemini url=http://127.0.0.1:$TEST_NGINX_TCP_PORT/v1beta key_env=AGW_TEST_UPSTREAM_KEY fails=0;
+    ai_gateway_route claude-sonnet-4-5 g:gemini-2.5-flash;
+--- config
+    location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
+--- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
+--- tcp_reply eval
+"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 82\r\nConnection: close\r\n\r\n{\"error\":{\"code\":503,\"message\":\"The model is overloaded.\",\"status\":\"UNAVAILABLE\"}}"
+--- request
+POST /v1/messages
+{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}
+--- error_code: 529
+--- response_body_like: ^\{"type":"error","error":\{"type":"overloaded_error","message":"The model is overloaded\."\}\}$

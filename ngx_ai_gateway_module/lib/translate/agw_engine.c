@@ -171,11 +171,54 @@ agw_engine_response_codecs(const agw_codec_t *provider,
 }
 
 
+/*
+ * A provider's error body its reader found no message in (an HTML page
+ * from a load balancer, a cut body): its first printable bytes, white
+ * space folded, up to 200, after the engine's own words.
+ */
+static void
+agw_engine_error_snippet(agw_error_t *err, int status, const char *body,
+    size_t len)
+{
+    size_t         i, n;
+    char           text[201];
+    unsigned char  c;
+
+    n = 0;
+
+    for (i = 0; i < len && n < sizeof(text) - 1; i++) {
+        c = (unsigned char) body[i];
+
+        if (c == '\r' || c == '\n' || c == '\t') {
+            c = ' ';
+        }
+
+        if (c < 0x20 || c == 0x7f
+            || (c == ' ' && (n == 0 || text[n - 1] == ' ')))
+        {
+            continue;
+        }
+
+        text[n++] = (char) c;
+    }
+
+    if (n == 0) {
+        return;
+    }
+
+    text[n] = '\0';
+    snprintf(err->message, sizeof(err->message),
+             "the provider answered %d: %s", status, text);
+    agw_error_fix_text(err->message);
+}
+
+
 int
 agw_engine_error_codecs(const agw_codec_t *provider,
     const agw_codec_t *client, int status, const char *body, size_t len,
     int *client_status, agw_buf_t *out)
 {
+    char             said[64];
     agw_error_t      err;
     agw_err_class_t  cls;
 
@@ -188,14 +231,25 @@ agw_engine_error_codecs(const agw_codec_t *provider,
 
     agw_error_set(&err, cls, status, "upstream_error",
                   "the provider answered %d", status);
+    snprintf(said, sizeof(said), "the provider answered %d", status);
 
     if (provider != NULL && provider->read_error != NULL) {
         provider->read_error(body, len, &err);
     }
 
+    if (strcmp(err.message, said) == 0) {
+        agw_engine_error_snippet(&err, status, body, len);
+    }
+
     /* the status the client's dialect uses for that class (Anthropic's
-     * 529 reaches an OpenAI client as a 503 it retries on) */
+     * 529 reaches an OpenAI client as a 503 it retries on; an Anthropic
+     * client gets overloaded as Anthropic sends it, 529) */
     err.status = agw_error_status(err.cls);
+    if (err.cls == AGW_ERR_OVERLOADED && client != NULL
+        && client->dialect == AGW_DIALECT_ANTHROPIC)
+    {
+        err.status = 529;
+    }
     *client_status = err.status;
 
     if (client == NULL || client->write_error == NULL) {
