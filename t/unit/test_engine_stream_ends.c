@@ -1,0 +1,138 @@
+/*
+ * test_engine_stream_ends: how a captured OpenAI stream ends for a client
+ * of every dialect, through the engine: complete, it ends cleanly with the
+ * fixture's usage and text; cut before [DONE] (a clean connection end
+ * too), the client gets its dialect's error event saying so; a connection
+ * lost after [DONE] is still a complete stream; a provider's error event
+ * mid-stream ends it with that error, its message kept.
+ */
+
+#include "tap.h"
+#include "fixtures.h"
+#include "agw_engine.h"
+
+
+typedef struct {
+    int          feed_rc;
+    int          finish_rc;
+    agw_usage_t  usage;
+    agw_error_t  error;
+} run_t;
+
+
+/* The stream fed step bytes at a time, then finished with upstream_ok. */
+static void
+run(agw_dialect_t c, const char *in, size_t len, size_t step,
+    int upstream_ok, agw_buf_t *out, run_t *r)
+{
+    size_t              i, n;
+    agw_xstream_t      *s;
+    agw_answer_ctx_t    ctx;
+    const agw_error_t  *e;
+
+    memset(r, 0, sizeof(*r));
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.model = agw_str_bytes("alias", 5);
+    ctx.created = 1700000000;
+    ctx.include_usage = 1;
+    ctx.provider = AGW_DIALECT_OPENAI;
+    out->len = 0;
+
+    s = agw_engine_stream_new(AGW_DIALECT_OPENAI, c, &ctx, 0);
+    if (s == NULL) {
+        r->feed_rc = -9;
+        return;
+    }
+
+    step = step ? step : len;
+
+    for (i = 0; i < len; i += n) {
+        n = len - i < step ? len - i : step;
+        r->feed_rc = agw_engine_stream_feed(s, in + i, n, out);
+        if (r->feed_rc != 0) {
+            break;
+        }
+    }
+
+    r->finish_rc = agw_engine_stream_finish(s, upstream_ok, out);
+    r->usage = *agw_engine_stream_usage(s);
+    e = agw_engine_stream_error(s);
+    if (e != NULL) {
+        r->error = *e;
+    }
+
+    agw_engine_stream_free(s);
+
+    /* NUL-terminated, for strstr */
+    agw_buf_append(out, "", 1);
+    out->len--;
+}
+
+
+int
+main(void)
+{
+    int            c;
+    char          *done;
+    size_t         cut;
+    run_t          r;
+    agw_buf_t      wire = AGW_BUF_INIT, failed = AGW_BUF_INIT,
+                   out = AGW_BUF_INIT;
+
+    if (fixture_jsonl_to_sse("openai-chat/stream-reasoning-usage-azure"
+                             ".chunks.jsonl", "data: [DONE]\n\n", &wire)
+        != 0
+        || agw_buf_append(&wire, "", 1) != 0)
+    {
+        ok(0, "the fixture");
+        return done_testing();
+    }
+
+    wire.len--;
+    done = strstr(wire.data, "data: [DONE]");
+    cut = (size_t) (done - wire.data);
+
+    agw_buf_append(&failed, wire.data, cut);
+    agw_buf_append_str(&failed, "data: {\"error\":{\"message\":\"Upstream "
+                       "melted\",\"type\":\"server_error\",\"param\":null,"
+                       "\"code\":null}}\n\n");
+
+    for (c = 0; c < AGW_DIALECT_MAX; c++) {
+        run(c, wire.data, wire.len, 5, 1, &out, &r);
+        ok(r.feed_rc == 0 && r.finish_rc == 0 && out.len > 0
+           && strstr(out.data, "Capital") != NULL,
+           "openai stream -> %s client: a clean end, the text reached it",
+           agw_dialect_name(c));
+        ok(r.usage.input == 15 && r.usage.output == 78
+           && r.usage.reasoning == 64,
+           "openai stream -> %s client: usage 15 / 78, 64 reasoning",
+           agw_dialect_name(c));
+
+        run(c, wire.data, cut, 5, 1, &out, &r);
+        ok(r.finish_rc == 1 && strstr(out.data, "ended before") != NULL,
+           "cut before [DONE] -> %s client: its error event saying so",
+           agw_dialect_name(c));
+        if (strstr(out.data, "ended before") == NULL) {
+            tap_diag("ends: %s", out.len > 300
+                                 ? out.data + out.len - 300 : out.data);
+        }
+
+        run(c, wire.data, wire.len, 0, 0, &out, &r);
+        ok(r.finish_rc == 0,
+           "the connection lost after [DONE] -> %s client: complete",
+           agw_dialect_name(c));
+
+        run(c, failed.data, failed.len, 0, 1, &out, &r);
+        ok(r.feed_rc == -1 && r.finish_rc == 1
+           && strstr(out.data, "Upstream melted") != NULL
+           && r.error.cls == AGW_ERR_SERVER,
+           "an error event mid-stream -> %s client: its error event, the "
+           "message kept", agw_dialect_name(c));
+    }
+
+    agw_buf_free(&wire);
+    agw_buf_free(&failed);
+    agw_buf_free(&out);
+
+    return done_testing();
+}
