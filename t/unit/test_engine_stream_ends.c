@@ -4,7 +4,10 @@
  * fixture's usage and text; cut before [DONE] (a clean connection end
  * too), the client gets its dialect's error event saying so; a connection
  * lost after [DONE] is still a complete stream; a provider's error event
- * mid-stream ends it with that error, its message kept.
+ * mid-stream ends it with that error, its message kept; a stall the
+ * caller reports is a timeout, not a cut, unless [DONE] went by; an
+ * event over max_event ends it.  Then, OpenAI on both sides (the
+ * rewrite): "error": null is no error, a nested "model" is not the model.
  */
 
 #include "tap.h"
@@ -20,10 +23,15 @@ typedef struct {
 } run_t;
 
 
-/* The stream fed step bytes at a time, then finished with upstream_ok. */
+/*
+ * The stream fed step bytes at a time, then finished with upstream_ok;
+ * why (may be NULL) set as the caller's reason before finishing; events
+ * limited to max_event bytes (0: the default).
+ */
 static void
-run(agw_dialect_t c, const char *in, size_t len, size_t step,
-    int upstream_ok, agw_buf_t *out, run_t *r)
+run_why(agw_dialect_t c, const char *in, size_t len, size_t step,
+    int upstream_ok, const agw_error_t *why, size_t max_event,
+    agw_buf_t *out, run_t *r)
 {
     size_t              i, n;
     agw_xstream_t      *s;
@@ -38,7 +46,7 @@ run(agw_dialect_t c, const char *in, size_t len, size_t step,
     ctx.provider = AGW_DIALECT_OPENAI;
     out->len = 0;
 
-    s = agw_engine_stream_new(AGW_DIALECT_OPENAI, c, &ctx, 0);
+    s = agw_engine_stream_new(AGW_DIALECT_OPENAI, c, &ctx, max_event);
     if (s == NULL) {
         r->feed_rc = -9;
         return;
@@ -52,6 +60,10 @@ run(agw_dialect_t c, const char *in, size_t len, size_t step,
         if (r->feed_rc != 0) {
             break;
         }
+    }
+
+    if (why != NULL) {
+        agw_engine_stream_set_error(s, why);
     }
 
     r->finish_rc = agw_engine_stream_finish(s, upstream_ok, out);
@@ -69,6 +81,49 @@ run(agw_dialect_t c, const char *in, size_t len, size_t step,
 }
 
 
+static void
+run(agw_dialect_t c, const char *in, size_t len, size_t step,
+    int upstream_ok, agw_buf_t *out, run_t *r)
+{
+    run_why(c, in, len, step, upstream_ok, NULL, 0, out, r);
+}
+
+
+/* OpenAI on both sides: chunks the rewrite must not misread. */
+static void
+check_rewrite(void)
+{
+    run_t        r;
+    agw_buf_t    out = AGW_BUF_INIT;
+    const char  *inner;
+
+    static const char  error_null[] =
+        "data: {\"id\":\"x\",\"model\":\"m\",\"choices\":[{\"index\":0,"
+        "\"delta\":{\"content\":\"a\"}}],\"error\":null}\n\n"
+        "data: [DONE]\n\n";
+    static const char  nested[] =
+        "data: {\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":"
+        "{\"content\":\"a\"},\"meta\":{\"model\":\"inner\"}}]}\n\n"
+        "data: {\"meta\":{\"model\":\"inner\"},\"model\":\"m\","
+        "\"choices\":[]}\n\ndata: [DONE]\n\n";
+
+    run(AGW_DIALECT_OPENAI, error_null, sizeof(error_null) - 1, 0, 1, &out,
+        &r);
+    ok(r.feed_rc == 0 && r.finish_rc == 0
+       && strstr(out.data, "\"model\":\"alias\"") != NULL,
+       "\"error\": null in a chunk is not an error");
+
+    run(AGW_DIALECT_OPENAI, nested, sizeof(nested) - 1, 0, 1, &out, &r);
+    inner = strstr(out.data, "{\"model\":\"inner\"}");
+    ok(r.finish_rc == 0 && inner != NULL
+       && strstr(inner + 1, "{\"model\":\"inner\"}") != NULL
+       && strstr(out.data, "\"model\":\"alias\"") != NULL,
+       "a nested \"model\" key is left alone, the top-level one rewritten");
+
+    agw_buf_free(&out);
+}
+
+
 int
 main(void)
 {
@@ -78,6 +133,7 @@ main(void)
     run_t          r;
     agw_buf_t      wire = AGW_BUF_INIT, failed = AGW_BUF_INIT,
                    out = AGW_BUF_INIT;
+    agw_error_t    stall;
 
     if (fixture_jsonl_to_sse("openai-chat/stream-reasoning-usage-azure"
                              ".chunks.jsonl", "data: [DONE]\n\n", &wire)
@@ -96,6 +152,8 @@ main(void)
     agw_buf_append_str(&failed, "data: {\"error\":{\"message\":\"Upstream "
                        "melted\",\"type\":\"server_error\",\"param\":null,"
                        "\"code\":null}}\n\n");
+
+    agw_error_set(&stall, AGW_ERR_TIMEOUT, 0, "stream_timeout", "stalled");
 
     for (c = 0; c < AGW_DIALECT_MAX; c++) {
         run(c, wire.data, wire.len, 5, 1, &out, &r);
@@ -128,7 +186,28 @@ main(void)
            && r.error.cls == AGW_ERR_SERVER,
            "an error event mid-stream -> %s client: its error event, the "
            "message kept", agw_dialect_name(c));
+
+        /* the caller knows better: a stall past the read timeout */
+        run_why(c, wire.data, cut, 0, 0, &stall, 0, &out, &r);
+        ok(r.finish_rc == 1 && r.error.cls == AGW_ERR_TIMEOUT
+           && strstr(out.data, "stalled") != NULL
+           && strstr(out.data, "ended before") == NULL,
+           "a stall -> %s client: its error event says timeout, not cut",
+           agw_dialect_name(c));
+
+        run_why(c, wire.data, wire.len, 0, 0, &stall, 0, &out, &r);
+        ok(r.finish_rc == 0 && strstr(out.data, "stalled") == NULL,
+           "a stall after [DONE] -> %s client: nothing was lost",
+           agw_dialect_name(c));
+
+        run_why(c, wire.data, wire.len, 0, 1, NULL, 64, &out, &r);
+        ok(r.feed_rc == -1 && r.finish_rc == 1
+           && strcmp(r.error.code, "event_too_large") == 0,
+           "an event over max_event -> %s client: its error event (%s)",
+           agw_dialect_name(c), r.error.code);
     }
+
+    check_rewrite();
 
     agw_buf_free(&wire);
     agw_buf_free(&failed);

@@ -550,7 +550,9 @@ agw_engine_stream_set_error(agw_xstream_t *s, const agw_error_t *err)
 {
     agw_error_t  *slot;
 
-    if (s->client_done
+    /* once the provider's end marker went by the answer is whole: a stall
+     * after it (a server keeping the connection open) loses nothing */
+    if (s->client_done || s->provider_done
         || (s->error != NULL && s->error->cls != AGW_ERR_NONE))
     {
         return;
