@@ -6,8 +6,10 @@
  * lost after [DONE] is still a complete stream; a provider's error event
  * mid-stream ends it with that error, its message kept; a stall the
  * caller reports is a timeout, not a cut, unless [DONE] went by; an
- * event over max_event ends it.  Then, OpenAI on both sides (the
- * rewrite): "error": null is no error, a nested "model" is not the model.
+ * event over max_event ends it.  A stream of any provider dialect cut
+ * anywhere short of its end marker ends in the client's error event,
+ * never in a clean end.  Then, OpenAI on both sides (the rewrite):
+ * "error": null is no error, a nested "model" is not the model.
  */
 
 #include "tap.h"
@@ -28,6 +30,8 @@ typedef struct {
  * why (may be NULL) set as the caller's reason before finishing; events
  * limited to max_event bytes (0: the default).
  */
+static agw_dialect_t  provider = AGW_DIALECT_OPENAI;
+
 static void
 run_why(agw_dialect_t c, const char *in, size_t len, size_t step,
     int upstream_ok, const agw_error_t *why, size_t max_event,
@@ -43,10 +47,10 @@ run_why(agw_dialect_t c, const char *in, size_t len, size_t step,
     ctx.model = agw_str_bytes("alias", 5);
     ctx.created = 1700000000;
     ctx.include_usage = 1;
-    ctx.provider = AGW_DIALECT_OPENAI;
+    ctx.provider = provider;
     out->len = 0;
 
-    s = agw_engine_stream_new(AGW_DIALECT_OPENAI, c, &ctx, max_event);
+    s = agw_engine_stream_new(provider, c, &ctx, max_event);
     if (s == NULL) {
         r->feed_rc = -9;
         return;
@@ -86,6 +90,72 @@ run(agw_dialect_t c, const char *in, size_t len, size_t step,
     int upstream_ok, agw_buf_t *out, run_t *r)
 {
     run_why(c, in, len, step, upstream_ok, NULL, 0, out, r);
+}
+
+
+/*
+ * Every cut of a provider's stream short of its end marker (its
+ * connection closed cleanly, without it): finish says 1, and the client
+ * got its dialect's error event and no clean end.
+ */
+static void
+check_cuts(const char *fixture, const char *marker)
+{
+    int           bad;
+    char         *in;
+    size_t        len, cut, step, end;
+    run_t         r;
+    agw_buf_t     out = AGW_BUF_INIT;
+    const char   *m, *error, *clean;
+    agw_dialect_t c;
+
+    static const char *const  errors[] = {
+        "data: {\"error\":", "event: error\n", "data: {\"error\":",
+        "event: error\n"
+    };
+    static const char *const  cleans[] = {
+        "[DONE]", "message_stop", NULL, "response.completed"
+    };
+
+    in = fixture_read(fixture, &len);
+    m = in ? strstr(in, marker) : NULL;
+    if (m == NULL) {
+        ok(0, "%s: its end marker", fixture);
+        free(in);
+        return;
+    }
+
+    /* back to the start of the marker's event */
+    while (m > in && !(m[-1] == '\n' && (m - 1 == in || m[-2] == '\n'))) {
+        m--;
+    }
+    end = (size_t) (m - in);
+    step = end > 3000 ? 11 : 1;
+
+    for (c = 0; c < AGW_DIALECT_MAX; c++) {
+        error = errors[c];
+        clean = cleans[c];
+        bad = -1;
+
+        for (cut = 1; cut < end && bad < 0; cut += step) {
+            run(c, in, cut, 0, 1, &out, &r);
+
+            if (r.finish_rc != 1 || strstr(out.data, error) == NULL
+                || (clean != NULL && strstr(out.data, clean) != NULL))
+            {
+                bad = (int) cut;
+                tap_diag("ends: %s", out.len > 300
+                                     ? out.data + out.len - 300 : out.data);
+            }
+        }
+
+        ok(bad < 0, "%s -> %s client: every cut short of the end gives its "
+           "error event (first bad cut: %d)", fixture, agw_dialect_name(c),
+           bad);
+    }
+
+    free(in);
+    agw_buf_free(&out);
 }
 
 
@@ -208,6 +278,19 @@ main(void)
     }
 
     check_rewrite();
+
+    provider = AGW_DIALECT_OPENAI;
+    check_cuts("openai-chat/stream-parallel-tool-calls.sse",
+               "data: [DONE]");
+    provider = AGW_DIALECT_ANTHROPIC;
+    check_cuts("anthropic-messages/stream-tool-use.sse",
+               "event: message_stop");
+    provider = AGW_DIALECT_GEMINI;
+    check_cuts("gemini/stream-reasoning.chunks.sse",
+               "\"finishReason\"");
+    provider = AGW_DIALECT_RESPONSES;
+    check_cuts("openai-responses/stream-text.chunks.sse",
+               "event: response.completed");
 
     agw_buf_free(&wire);
     agw_buf_free(&failed);
