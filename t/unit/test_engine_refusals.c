@@ -33,12 +33,12 @@ check_requests(void)
         { OAI, ANT, "{\"model\":\"m\",\"n\":2,\"messages\":[{\"role\":\"user\","
           "\"content\":\"x\"}]}", "n must be 1" },
         { OAI, ANT, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\","
-          "\"content\":\"x\"},{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c\",\"type\":"
-          "\"function\",\"function\":{\"name\":\"f\",\"arguments\":"
-          "\"[1,\"}}]}]}", "not a JSON object" },
+          "\"content\":\"x\"},{\"role\":\"assistant\",\"tool_calls\":[{"
+          "\"id\":\"c\",\"type\":\"function\",\"function\":{\"name\":"
+          "\"f\",\"arguments\":\"[1,\"}}]}]}", "not a JSON object" },
         { OAI, ANT, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\","
-          "\"content\":[{\"type\":\"input_audio\",\"input_audio\":{\"data\":\"AA==\","
-          "\"format\":\"wav\"}}]}]}", "audio" },
+          "\"content\":[{\"type\":\"input_audio\",\"input_audio\":{"
+          "\"data\":\"AA==\",\"format\":\"wav\"}}]}]}", "audio" },
         { OAI, ANT, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\","
           "\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":"
           "\"data:image/png,abc\"}}]}]}", "base64" },
