@@ -767,8 +767,12 @@ stream_run(const pair_t *pr, const char *in, size_t len, const char *model,
     rc = agw_engine_stream_finish(s, 1, out);
     usage_text(u, sizeof(u), agw_engine_stream_usage(s));
     e = agw_engine_stream_error(s);
-    snprintf(meta, size, "finish=%d %s error=%s", rc, u,
-             e ? e->code : "none");
+    if (e != NULL) {
+        snprintf(meta, size, "finish=%d %s error=%d:%s", rc, u, (int) e->cls,
+                 e->code);
+    } else {
+        snprintf(meta, size, "finish=%d %s error=none", rc, u);
+    }
     agw_engine_stream_free(s);
     return 0;
 }
@@ -1422,24 +1426,50 @@ has_suffix(const char *s, const char *x)
 }
 
 
-/* A fixture's input bytes: a .chunks.jsonl back to SSE (OpenAI's with
- * its [DONE]), any other file as it is. */
+/*
+ * A fixture's input bytes: a .chunks.jsonl back to SSE (OpenAI's with its
+ * [DONE] event), any other file as it is, but a stream ends with the blank
+ * line that ends its last event on the wire (a documented event as
+ * published lacks it: without it the event is never dispatched).
+ */
 static char *
 fixture_input(agw_dialect_t d, const char *file, size_t *len)
 {
     char       path[512], *p;
+    size_t     n;
     agw_buf_t  sse = AGW_BUF_INIT;
 
     snprintf(path, sizeof(path), "%s/%s", fixture_dirs[d], file);
 
-    if (!has_suffix(file, ".chunks.jsonl")) {
-        return fixture_read(path, len);
+    if (has_suffix(file, ".chunks.jsonl")) {
+        if (fixture_jsonl_to_sse(path, d == AGW_DIALECT_OPENAI
+                                       ? "data: [DONE]\n\n" : NULL, &sse)
+            != 0)
+        {
+            agw_buf_free(&sse);
+            return NULL;
+        }
+
+    } else {
+        p = fixture_read(path, &n);
+        if (p == NULL) {
+            return NULL;
+        }
+
+        agw_buf_append(&sse, p, n);
+        free(p);
+
+        if (has_prefix(file, "stream-") && n > 0
+            && !(sse.len >= 2 && sse.data[sse.len - 1] == '\n'
+                 && (sse.data[sse.len - 2] == '\n'
+                     || (sse.len >= 4 && sse.data[sse.len - 2] == '\r'
+                         && sse.data[sse.len - 3] == '\n'))))
+        {
+            agw_buf_append_str(&sse, "\n\n");
+        }
     }
 
-    if (fixture_jsonl_to_sse(path, d == AGW_DIALECT_OPENAI ? "[DONE]" : NULL,
-                             &sse) != 0
-        || agw_buf_append(&sse, "", 1) != 0)
-    {
+    if (agw_buf_append(&sse, "", 1) != 0) {
         agw_buf_free(&sse);
         return NULL;
     }
