@@ -10,7 +10,8 @@
  * (502) saying why; an
  * error body of any bytes (HTML, cut, not UTF-8) becomes the client
  * dialect's error: a 4xx/5xx status and a JSON object that the client
- * dialect's error reader reads back with the same message.
+ * dialect's error reader reads back with the message read (or, for a
+ * body that says none, the engine's words and a piece of the body).
  */
 
 #include "agw_engine.h"
@@ -123,7 +124,8 @@ error:
     memset(&back, 0, sizeof(back));
     cc->read_error(out.data, out.len, &back);
 
-    if (strcmp(back.message, msg.message) != 0) {
+    /* (the engine's own words may go on with a piece of the body) */
+    if (strncmp(back.message, msg.message, strlen(msg.message)) != 0) {
         fprintf(stderr, "read %s, read back %s\n", msg.message,
                 back.message);
         fuzz_die("the error's message lost", body, size, &out);

@@ -202,11 +202,19 @@ agw_engine_error_snippet(agw_error_t *err, int status, const char *body,
         text[n++] = (char) c;
     }
 
+    /* whole characters only (a cut one goes), no space at the end */
+    text[n] = '\0';
+    agw_error_fix_text(text);
+    n = strlen(text);
+
+    while (n > 0 && text[n - 1] == ' ') {
+        text[--n] = '\0';
+    }
+
     if (n == 0) {
         return;
     }
 
-    text[n] = '\0';
     snprintf(err->message, sizeof(err->message),
              "the provider answered %d: %s", status, text);
     agw_error_fix_text(err->message);
