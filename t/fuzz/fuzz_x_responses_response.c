@@ -6,7 +6,8 @@
  * the rewrite of an answer is valid JSON when the answer was.
  */
 
-#include "fuzz_x_responses.h"
+#include "agw_codec.h"
+#include "fuzz_util.h"
 
 /* the finish reason and model the engine reports: their readers fuzzed
  * too (agw_answer_meta_t) */
@@ -37,7 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
 
-        fuzz_x_valid_json("written answer", out.data, out.len);
+        fuzz_valid_json("written answer", out.data, out.len);
     }
 
     agw_arena_free(&a);
@@ -53,7 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
 
-    fuzz_x_valid_json("written error", out.data, out.len);
+    fuzz_valid_json("written error", out.data, out.len);
 
     out.len = 0;
     agw_usage_init(&u);
@@ -65,7 +66,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     if (agw_json_valid(p, size, NULL) == 0) {
-        fuzz_x_valid_json("rewritten answer", out.data, out.len);
+        fuzz_valid_json("rewritten answer", out.data, out.len);
     }
 
     agw_buf_free(&out);

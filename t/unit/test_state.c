@@ -22,7 +22,7 @@
 
 #include "tap.h"
 #include "agw_state.h"
-#include "agw_translate.h"
+#include "agw_error.h"
 
 #define BUSY  ((uint64_t) 1 << 63)
 
@@ -328,7 +328,7 @@ test_strings(void)
     agw_event_init(&ev);
     ok(ev.ttfb_ms == -1 && ev.cost_micro_usd == -1 && ev.reasoning_tokens == -1
        && ev.status == 0, "event_init marks unknowns -1");
-    /* The names follow agw_translate.h's enum: a change there shows. */
+    /* The names follow agw_error.h's enum: a change there shows. */
     is_str(agw_event_error_class_name(AGW_ERR_RATE_LIMIT), "rate_limit",
            "error class name");
     is_str(agw_event_error_class_name(AGW_ERR_BAD_GATEWAY), "bad_gateway",

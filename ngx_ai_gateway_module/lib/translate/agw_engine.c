@@ -175,23 +175,93 @@ agw_engine_response_codecs(const agw_codec_t *provider,
 }
 
 
+/*
+ * A provider's error body its reader found no message in (an HTML page
+ * from a load balancer, a cut body): its first printable bytes, white
+ * space folded, up to 200, after the engine's own words.
+ */
+static void
+agw_engine_error_snippet(agw_error_t *err, int status, const char *body,
+    size_t len)
+{
+    size_t         i, n;
+    char           text[201];
+    unsigned char  c;
+
+    n = 0;
+
+    for (i = 0; i < len && n < sizeof(text) - 1; i++) {
+        c = (unsigned char) body[i];
+
+        if (c == '\r' || c == '\n' || c == '\t') {
+            c = ' ';
+        }
+
+        if (c < 0x20 || c == 0x7f
+            || (c == ' ' && (n == 0 || text[n - 1] == ' ')))
+        {
+            continue;
+        }
+
+        text[n++] = (char) c;
+    }
+
+    /* whole characters only (a cut one goes), no space at the end */
+    text[n] = '\0';
+    agw_error_fix_text(text);
+    n = strlen(text);
+
+    while (n > 0 && text[n - 1] == ' ') {
+        text[--n] = '\0';
+    }
+
+    if (n == 0) {
+        return;
+    }
+
+    snprintf(err->message, sizeof(err->message),
+             "the provider answered %d: %s", status, text);
+    agw_error_fix_text(err->message);
+}
+
+
 int
 agw_engine_error_codecs(const agw_codec_t *provider,
     const agw_codec_t *client, int status, const char *body, size_t len,
     int *client_status, agw_buf_t *out)
 {
-    agw_error_t  err;
+    char             said[64];
+    agw_error_t      err;
+    agw_err_class_t  cls;
 
-    agw_error_set(&err, agw_error_class_of_status(status), status,
-                  "upstream_error", "the provider answered %d", status);
+    /* an "error" with a 2xx or 3xx status (a 204, a redirect): the
+     * provider misbehaved, a 502, never a success carrying an error */
+    cls = agw_error_class_of_status(status);
+    if (cls == AGW_ERR_NONE) {
+        cls = AGW_ERR_BAD_GATEWAY;
+    }
+
+    agw_error_set(&err, cls, status, "upstream_error",
+                  "the provider answered %d", status);
+    snprintf(said, sizeof(said), "the provider answered %d", status);
 
     if (provider != NULL && provider->read_error != NULL) {
         provider->read_error(body, len, &err);
     }
 
+    if (strcmp(err.message, said) == 0) {
+        agw_engine_error_snippet(&err, status, body, len);
+    }
+
     /* the status the client's dialect uses for that class (Anthropic's
-     * 529 reaches an OpenAI client as a 503 it retries on) */
+     * 529 reaches an OpenAI client as a 503 it retries on; an Anthropic
+     * client gets overloaded as Anthropic sends it, 529) */
     err.status = agw_error_status(err.cls);
+    if (err.cls == AGW_ERR_OVERLOADED && client != NULL
+        && client->dialect == AGW_DIALECT_ANTHROPIC)
+    {
+        err.status = 529;
+    }
     *client_status = err.status;
 
     if (client == NULL || client->write_error == NULL) {
@@ -496,7 +566,9 @@ agw_engine_stream_set_error(agw_xstream_t *s, const agw_error_t *err)
 {
     agw_error_t  *slot;
 
-    if (s->client_done
+    /* once the provider's end marker went by the answer is whole: a stall
+     * after it (a server keeping the connection open) loses nothing */
+    if (s->client_done || s->provider_done
         || (s->error != NULL && s->error->cls != AGW_ERR_NONE))
     {
         return;

@@ -1474,7 +1474,9 @@ agw_ant_write_tool_choice(agw_ant_wr_t *c)
 }
 
 
-/* The thinking budget the form asks for; 0: none. */
+/* The thinking budget the form asks for; 0: none.  Anthropic refuses a
+ * budget under 1024 tokens (another dialect's, a Gemini client's 100):
+ * raised to it. */
 static int64_t
 agw_ant_budget(const agw_request_t *req)
 {
@@ -1483,7 +1485,8 @@ agw_ant_budget(const agw_request_t *req)
     }
 
     if (req->thinking_budget > 0) {
-        return req->thinking_budget;
+        return req->thinking_budget < AGW_ANT_BUDGET_MINIMAL
+               ? AGW_ANT_BUDGET_MINIMAL : req->thinking_budget;
     }
 
     switch (req->effort) {

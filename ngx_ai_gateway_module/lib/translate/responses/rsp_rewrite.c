@@ -1,7 +1,7 @@
 /*
  * rsp_rewrite: a Responses client and a Responses provider (OpenAI):
  * the bytes pass in one pass with the model replaced and the usage read,
- * as agw_responses.c and agw_passthrough.c did before the engine.
+ * as the first translator's passthrough did before the engine.
  *
  * A request gets the route's model; an answer gets the client's model
  * back (an alias never leaks the upstream name) and its usage read.  In a
