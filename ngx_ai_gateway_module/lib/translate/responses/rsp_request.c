@@ -146,6 +146,65 @@ agw_rsp_skip(agw_rsp_rd_t *rd)
 }
 
 
+/* An object, or null (skipped): 1 when the object is open to read its
+ * members, 0 null, -1 anything else. */
+static int
+agw_rsp_opt_object(agw_rsp_rd_t *rd, const char *field, const char *want)
+{
+    int  rc;
+
+    if (agw_jr_peek(&rd->r) == AGW_JR_NULL) {
+        return agw_rsp_skip(rd) == 0 ? 0 : -1;
+    }
+
+    rc = agw_jr_object(&rd->r);
+    if (rc != 0) {
+        return agw_rsp_type(rd, rc, field, want);
+    }
+
+    return 1;
+}
+
+
+/* A member of an object whose members that matter are all strings. */
+typedef struct {
+    const char  *name;
+    const char  *field;         /* its path, for errors */
+    agw_str_t   *dst;
+} agw_rsp_member_t;
+
+
+/* The rest of an open object: the members named, the others skipped. */
+static int
+agw_rsp_string_members(agw_rsp_rd_t *rd, const agw_rsp_member_t *members,
+    size_t n)
+{
+    int        rc;
+    size_t     i;
+    agw_str_t  key;
+
+    while ((rc = agw_jr_member(&rd->r, &key)) == 1) {
+        for (i = 0; i < n; i++) {
+            if (agw_str_eq(&key, members[i].name, strlen(members[i].name))) {
+                break;
+            }
+        }
+
+        if (i < n) {
+            rc = agw_rsp_opt_string(rd, members[i].dst, members[i].field);
+        } else {
+            rc = agw_rsp_skip(rd);
+        }
+
+        if (rc != 0) {
+            return -1;
+        }
+    }
+
+    return rc == 0 ? 0 : agw_rsp_type(rd, -1, "", "");
+}
+
+
 static agw_part_t *
 agw_rsp_part(agw_rsp_rd_t *rd, agw_part_type_t type)
 {
@@ -882,8 +941,13 @@ static int
 agw_rsp_tool_choice(agw_rsp_rd_t *rd)
 {
     int             rc;
-    agw_str_t       s, key, type, name;
+    agw_str_t       s, type, name;
     agw_request_t  *req = rd->req;
+
+    agw_rsp_member_t  members[] = {
+        { "type", "tool_choice.type", &type },
+        { "name", "tool_choice.name", &name },
+    };
 
     if (agw_jr_peek(&rd->r) == AGW_JR_STRING) {
         if (agw_jr_string(&rd->r, &s) != 0) {
@@ -904,34 +968,19 @@ agw_rsp_tool_choice(agw_rsp_rd_t *rd)
         return 0;
     }
 
-    if (agw_jr_peek(&rd->r) == AGW_JR_NULL) {
-        return agw_rsp_skip(rd);
-    }
-
-    rc = agw_jr_object(&rd->r);
-    if (rc != 0) {
-        return agw_rsp_type(rd, rc, "tool_choice", "a string or an object");
+    rc = agw_rsp_opt_object(rd, "tool_choice", "a string or an object");
+    if (rc != 1) {
+        return rc;
     }
 
     type = agw_rsp_unset;
     name = agw_rsp_unset;
 
-    while ((rc = agw_jr_member(&rd->r, &key)) == 1) {
-        if (agw_str_is(&key, "type")) {
-            rc = agw_rsp_opt_string(rd, &type, "tool_choice.type");
-        } else if (agw_str_is(&key, "name")) {
-            rc = agw_rsp_opt_string(rd, &name, "tool_choice.name");
-        } else {
-            rc = agw_rsp_skip(rd);
-        }
-
-        if (rc != 0) {
-            return -1;
-        }
-    }
-
-    if (rc < 0) {
-        return agw_rsp_type(rd, -1, "", "");
+    if (agw_rsp_string_members(rd, members,
+                               sizeof(members) / sizeof(members[0]))
+        != 0)
+    {
+        return -1;
     }
 
     if ((agw_str_is(&type, "function") || agw_str_is(&type, "custom"))
@@ -953,8 +1002,14 @@ static int
 agw_rsp_reasoning(agw_rsp_rd_t *rd)
 {
     int             rc;
-    agw_str_t       key, effort, summary;
+    agw_str_t       effort, summary;
     agw_request_t  *req = rd->req;
+
+    agw_rsp_member_t  members[] = {
+        { "effort", "reasoning.effort", &effort },
+        { "summary", "reasoning.summary", &summary },
+        { "generate_summary", "reasoning.summary", &summary },
+    };
 
     static const struct {
         const char    *name;
@@ -969,36 +1024,19 @@ agw_rsp_reasoning(agw_rsp_rd_t *rd)
         { "xhigh", 5, AGW_EFFORT_XHIGH },
     };
 
-    if (agw_jr_peek(&rd->r) == AGW_JR_NULL) {
-        return agw_rsp_skip(rd);
-    }
-
-    rc = agw_jr_object(&rd->r);
-    if (rc != 0) {
-        return agw_rsp_type(rd, rc, "reasoning", "an object");
+    rc = agw_rsp_opt_object(rd, "reasoning", "an object");
+    if (rc != 1) {
+        return rc;
     }
 
     effort = agw_rsp_unset;
     summary = agw_rsp_unset;
 
-    while ((rc = agw_jr_member(&rd->r, &key)) == 1) {
-        if (agw_str_is(&key, "effort")) {
-            rc = agw_rsp_opt_string(rd, &effort, "reasoning.effort");
-        } else if (agw_str_is(&key, "summary")
-                   || agw_str_is(&key, "generate_summary"))
-        {
-            rc = agw_rsp_opt_string(rd, &summary, "reasoning.summary");
-        } else {
-            rc = agw_rsp_skip(rd);
-        }
-
-        if (rc != 0) {
-            return -1;
-        }
-    }
-
-    if (rc < 0) {
-        return agw_rsp_type(rd, -1, "", "");
+    if (agw_rsp_string_members(rd, members,
+                               sizeof(members) / sizeof(members[0]))
+        != 0)
+    {
+        return -1;
     }
 
     if (agw_str_set(&effort)) {
@@ -1034,13 +1072,9 @@ agw_rsp_text(agw_rsp_rd_t *rd)
     agw_str_t       key, type;
     agw_request_t  *req = rd->req;
 
-    if (agw_jr_peek(&rd->r) == AGW_JR_NULL) {
-        return agw_rsp_skip(rd);
-    }
-
-    rc = agw_jr_object(&rd->r);
-    if (rc != 0) {
-        return agw_rsp_type(rd, rc, "text", "an object");
+    rc = agw_rsp_opt_object(rd, "text", "an object");
+    if (rc != 1) {
+        return rc;
     }
 
     while ((rc = agw_jr_member(&rd->r, &key)) == 1) {
@@ -1107,8 +1141,7 @@ agw_rsp_text(agw_rsp_rd_t *rd)
 static int
 agw_rsp_conversation(agw_rsp_rd_t *rd)
 {
-    int        rc;
-    agw_str_t  key;
+    agw_rsp_member_t  id = { "id", "conversation.id", &rd->req->conversation };
 
     if (agw_jr_peek(&rd->r) != AGW_JR_OBJECT) {
         return agw_rsp_opt_string(rd, &rd->req->conversation,
@@ -1119,20 +1152,7 @@ agw_rsp_conversation(agw_rsp_rd_t *rd)
         return agw_rsp_type(rd, -1, "", "");
     }
 
-    while ((rc = agw_jr_member(&rd->r, &key)) == 1) {
-        if (agw_str_is(&key, "id")) {
-            rc = agw_rsp_opt_string(rd, &rd->req->conversation,
-                                    "conversation.id");
-        } else {
-            rc = agw_rsp_skip(rd);
-        }
-
-        if (rc != 0) {
-            return -1;
-        }
-    }
-
-    return rc == 0 ? 0 : agw_rsp_type(rd, -1, "", "");
+    return agw_rsp_string_members(rd, &id, 1);
 }
 
 
