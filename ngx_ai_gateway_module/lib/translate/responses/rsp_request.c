@@ -253,6 +253,41 @@ agw_rsp_data_url(const agw_str_t *url, agw_part_t *p)
 }
 
 
+/*
+ * A member of an item of "input" (what NULL), or of a part of its list
+ * what (j its place): read into dst when it is one that is kept (dst set)
+ * and not null, else skipped.  The field's name is only put together for
+ * an error's message.
+ */
+static int
+agw_rsp_item_string(agw_rsp_rd_t *rd, const agw_str_t *key, agw_str_t *dst,
+    uint32_t i, const char *what, uint32_t j)
+{
+    int   rc, n;
+    char  field[80];
+
+    if (dst == NULL || agw_jr_peek(&rd->r) == AGW_JR_NULL) {
+        return agw_rsp_skip(rd);
+    }
+
+    rc = agw_jr_string(&rd->r, dst);
+    if (rc == 0) {
+        return 0;
+    }
+
+    n = (int) (key->len > 20 ? 20 : key->len);
+
+    if (what == NULL) {
+        snprintf(field, sizeof(field), "input[%u].%.*s", i, n, key->data);
+    } else {
+        snprintf(field, sizeof(field), "input[%u].%s[%u].%.*s", i, what, j,
+                 n, key->data);
+    }
+
+    return agw_rsp_type(rd, rc, field, "a string");
+}
+
+
 /* One part of a content list (a message's content, a function output's
  * output, a reasoning item's summary). */
 static int
@@ -295,19 +330,8 @@ agw_rsp_content_part(agw_rsp_rd_t *rd, const char *what, uint32_t i,
             dst = NULL;
         }
 
-        if (dst == NULL || agw_jr_peek(&rd->r) == AGW_JR_NULL) {
-            if (agw_rsp_skip(rd) != 0) {
-                return -1;
-            }
-            continue;
-        }
-
-        rc = agw_jr_string(&rd->r, dst);
-
-        if (rc != 0) {
-            snprintf(field, sizeof(field), "input[%u].%s[%u].%.*s", i, what,
-                     j, (int) (key.len > 20 ? 20 : key.len), key.data);
-            return agw_rsp_type(rd, rc, field, "a string");
+        if (agw_rsp_item_string(rd, &key, dst, i, what, j) != 0) {
+            return -1;
         }
     }
 
@@ -645,20 +669,8 @@ agw_rsp_item(agw_rsp_rd_t *rd, uint32_t i)
             continue;
         }
 
-        if (dst == NULL || agw_jr_peek(&rd->r) == AGW_JR_NULL) {
-            if (agw_rsp_skip(rd) != 0) {
-                return -1;
-            }
-            continue;
-        }
-
-        rc = agw_jr_string(&rd->r, dst);
-
-        if (rc != 0) {
-            /* the field's name is only put together for the message */
-            snprintf(field, sizeof(field), "input[%u].%.*s", i,
-                     (int) (key.len > 20 ? 20 : key.len), key.data);
-            return agw_rsp_type(rd, rc, field, "a string");
+        if (agw_rsp_item_string(rd, &key, dst, i, NULL, 0) != 0) {
+            return -1;
         }
     }
 
