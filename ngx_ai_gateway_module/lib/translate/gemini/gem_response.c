@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gem_int.h"
+#include "gem_candidate.h"
 
 
 typedef struct {
@@ -36,15 +36,19 @@ agw_gem_rbad(agw_gem_rres_t *c)
 }
 
 
-/* One part of the first candidate. */
+/*
+ * One part of a candidate (agw_gem_part_cb): 0; -1 not what Gemini sends;
+ * -2 when the error is said already, or memory ran out.
+ */
 static int
-agw_gem_rpart(agw_gem_rres_t *c)
+agw_gem_rpart(void *ud)
 {
     agw_part_t       *p;
+    agw_gem_rres_t   *c = ud;
     agw_gem_mpart_t   m;
 
     if (agw_gem_mpart_read(&c->r, &m) != 0) {
-        return agw_gem_rbad(c);
+        return -1;
     }
 
     if (m.call) {
@@ -52,12 +56,12 @@ agw_gem_rpart(agw_gem_rres_t *c)
             agw_error_set(c->err, AGW_ERR_BAD_GATEWAY, 0, "unsupported_part",
                           "a functionCall without a name (streamed "
                           "partialArgs) cannot be translated");
-            return -1;
+            return -2;
         }
 
         p = agw_arena_calloc(c->a, sizeof(agw_part_t));
         if (p == NULL) {
-            return -1;
+            return -2;
         }
         p->type = AGW_PART_TOOL_CALL;
         p->name = m.name;
@@ -66,7 +70,7 @@ agw_gem_rpart(agw_gem_rres_t *c)
         if (agw_str_set(&m.args)) {
             p->args = agw_gem_compact(c->a, &m.args);
             if (!agw_str_set(&p->args)) {
-                return -1;
+                return -2;
             }
         } else {
             p->args = (agw_str_t) agw_str_lit("{}");
@@ -77,7 +81,7 @@ agw_gem_rpart(agw_gem_rres_t *c)
     } else if (agw_str_set(&m.text) || agw_str_set(&m.signature)) {
         p = agw_arena_calloc(c->a, sizeof(agw_part_t));
         if (p == NULL) {
-            return -1;
+            return -2;
         }
         p->type = m.thought ? AGW_PART_THINKING : AGW_PART_TEXT;
         p->text = agw_str_set(&m.text) ? m.text
@@ -100,61 +104,21 @@ agw_gem_rcandidate(agw_gem_rres_t *c, int position)
 {
     int           rc;
     int64_t       index;
-    agw_str_t     key, finish;
+    agw_str_t     finish;
     agw_part_t  **mark;
     size_t        calls;
 
-    if (agw_jr_object(&c->r) != 0) {
-        return agw_gem_rbad(c);
-    }
-
-    index = position;
     mark = c->tail;
     calls = c->calls;
-    finish = (agw_str_t) AGW_STR_NULL;
 
-    while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-        if (agw_gem_is(&key, "content")) {
-            if (agw_jr_object(&c->r) != 0) {
-                return agw_gem_rbad(c);
-            }
-            while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-                if (!agw_gem_is(&key, "parts")) {
-                    if (agw_jr_value(&c->r, NULL) != 0) {
-                        return agw_gem_rbad(c);
-                    }
-                    continue;
-                }
-                if (agw_jr_array(&c->r) != 0) {
-                    return agw_gem_rbad(c);
-                }
-                while ((rc = agw_jr_element(&c->r)) == 1) {
-                    if (agw_gem_rpart(c) != 0) {
-                        return -1;
-                    }
-                }
-                if (rc < 0) {
-                    return agw_gem_rbad(c);
-                }
-            }
-
-        } else if (agw_gem_key(&key, "finishReason", "finish_reason")) {
-            rc = agw_jr_string(&c->r, &finish);
-
-        } else if (agw_gem_is(&key, "index")) {
-            rc = agw_jr_int(&c->r, &index);
-
-        } else {
-            rc = agw_jr_value(&c->r, NULL);
-        }
-
-        if (rc != 0 && rc != 1) {
-            return agw_gem_rbad(c);
-        }
+    rc = agw_gem_candidate_read(&c->r, position, agw_gem_rpart, c, &finish,
+                                &index);
+    if (rc == -1) {
+        return agw_gem_rbad(c);
     }
 
-    if (rc < 0) {
-        return agw_gem_rbad(c);
+    if (rc != 0) {
+        return -1;
     }
 
     if (index != 0 || c->candidates > 0) {
