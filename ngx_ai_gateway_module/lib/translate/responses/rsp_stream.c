@@ -1153,20 +1153,13 @@ agw_rsp_rstart(agw_xstream_t *s, agw_rsp_rstate_t *rs, agw_part_type_t type,
 static int
 agw_rsp_rdelta(agw_xstream_t *s, agw_rsp_rstate_t *rs, const agw_str_t *text)
 {
-    agw_step_t  step;
-
     if (!rs->open || !agw_str_set(text) || text->len == 0) {
         return 0;
     }
 
-    memset(&step, 0, sizeof(step));
-    step.type = AGW_STEP_DELTA;
-    step.index = rs->index - 1;
-    step.text = *text;
-    step.created = -1;
     rs->got_delta = 1;
 
-    return agw_stream_step(s, &step);
+    return agw_stream_text_step(s, AGW_STEP_DELTA, rs->index - 1, text);
 }
 
 
