@@ -290,6 +290,30 @@ agw_gem_read_response(const char *body, size_t len, agw_arena_t *a,
 }
 
 
+/* A text part: {"text": ..., "thought": true when it is a thought,
+ * "thoughtSignature": sig when there is one to give}. */
+static void
+agw_gem_put_text(agw_jw_t *w, const agw_str_t *text, int thought,
+    const agw_str_t *sig)
+{
+    agw_jw_object(w);
+    agw_jw_key(w, "text");
+    agw_jw_str(w, text);
+
+    if (thought) {
+        agw_jw_key(w, "thought");
+        agw_jw_bool(w, 1);
+    }
+
+    if (sig != NULL && agw_str_set(sig)) {
+        agw_jw_key(w, "thoughtSignature");
+        agw_jw_str(w, sig);
+    }
+
+    agw_jw_object_end(w);
+}
+
+
 /*
  * The form as a Gemini client's answer, parts in the order they came:
  * thoughts as thought parts, text, whole function calls (with the
@@ -340,30 +364,15 @@ agw_gem_write_response(const agw_response_t *res, const agw_answer_ctx_t *o,
         case AGW_PART_TEXT:
         case AGW_PART_REFUSAL:
         case AGW_PART_THINKING:
-            agw_jw_object(&w);
-            agw_jw_key(&w, "text");
-            agw_jw_str(&w, &p->text);
-            if (p->type == AGW_PART_THINKING) {
-                agw_jw_key(&w, "thought");
-                agw_jw_bool(&w, 1);
-            }
-            if (sigs && agw_str_set(&p->signature)) {
-                agw_jw_key(&w, "thoughtSignature");
-                agw_jw_str(&w, &p->signature);
-            }
-            agw_jw_object_end(&w);
+            agw_gem_put_text(&w, &p->text, p->type == AGW_PART_THINKING,
+                             sigs ? &p->signature : NULL);
             any = 1;
             break;
 
         case AGW_PART_REASONING:
             /* a Responses provider's summary: Gemini's thoughts */
             for (q = p->content; q != NULL; q = q->next) {
-                agw_jw_object(&w);
-                agw_jw_key(&w, "text");
-                agw_jw_str(&w, &q->text);
-                agw_jw_key(&w, "thought");
-                agw_jw_bool(&w, 1);
-                agw_jw_object_end(&w);
+                agw_gem_put_text(&w, &q->text, 1, NULL);
                 any = 1;
             }
             break;
