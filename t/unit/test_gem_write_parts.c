@@ -20,6 +20,16 @@ str(const char *s)
 }
 
 
+static void
+part(agw_part_t *p, agw_part_type_t type, const char *text, agw_part_t *next)
+{
+    memset(p, 0, sizeof(agw_part_t));
+    p->type = type;
+    p->text = str(text);
+    p->next = next;
+}
+
+
 static int
 has(const agw_buf_t *out, const char *want)
 {
@@ -38,37 +48,23 @@ test_text_parts(void)
     agw_response_t    res;
     agw_answer_ctx_t  o;
 
-    memset(&res, 0, sizeof(res));
-    memset(&th, 0, sizeof(th));
-    memset(&rs, 0, sizeof(rs));
-    memset(&s1, 0, sizeof(s1));
-    memset(&s2, 0, sizeof(s2));
-    memset(&tx, 0, sizeof(tx));
-    memset(&o, 0, sizeof(o));
+    /* a thought, a reasoning summary of two texts, a text */
+    part(&th, AGW_PART_THINKING, "why", &rs);
+    th.signature = str("c2ln");
+    part(&rs, AGW_PART_REASONING, "", &tx);
+    rs.content = &s1;
+    part(&s1, AGW_PART_TEXT, "one", &s2);
+    part(&s2, AGW_PART_TEXT, "two", NULL);
+    part(&tx, AGW_PART_TEXT, "hi", NULL);
+    tx.signature = str("dHg=");
 
+    memset(&res, 0, sizeof(res));
     agw_usage_init(&res.usage);
     res.created = -1;
     res.finish = AGW_FINISH_STOP;
     res.parts = &th;
 
-    th.type = AGW_PART_THINKING;
-    th.text = str("why");
-    th.signature = str("c2ln");
-    th.next = &rs;
-
-    rs.type = AGW_PART_REASONING;
-    rs.content = &s1;
-    rs.next = &tx;
-    s1.type = AGW_PART_TEXT;
-    s1.text = str("one");
-    s1.next = &s2;
-    s2.type = AGW_PART_TEXT;
-    s2.text = str("two");
-
-    tx.type = AGW_PART_TEXT;
-    tx.text = str("hi");
-    tx.signature = str("dHg=");
-
+    memset(&o, 0, sizeof(o));
     o.model = str("gemini-x");
     o.provider = AGW_DIALECT_OPENAI;
 
