@@ -360,7 +360,7 @@ ngx_http_ai_gateway_limits_step(ngx_http_request_t *r,
                          now, &lm->provider, v)
         != 0)
     {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "ai_gateway: provider \"%V\" skipped, over its %s cap",
                       &p->name, agw_limit_name(v->which));
         return NGX_DECLINED;
@@ -381,7 +381,8 @@ ngx_int_t
 ngx_http_ai_gateway_limits_refuse(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, const agw_limit_verdict_t *v)
 {
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+    /* as limit_req logs its refusals */
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                   "ai_gateway: request refused, %s limit reached",
                   agw_limit_name(v->which));
 
@@ -425,7 +426,7 @@ ngx_http_ai_gateway_limits_stream(ngx_http_request_t *r,
 
     if (!lm->crossed) {
         lm->crossed = 1;
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "ai_gateway: stream of key \"%V\" crossed its %s, %s",
                       &ctx->key_name, agw_limit_name(v.which),
                       ctx->policy->budget_finish ? "left to finish"
