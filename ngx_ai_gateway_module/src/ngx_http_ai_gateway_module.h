@@ -326,6 +326,12 @@ ngx_int_t ngx_http_ai_gateway_send_written(ngx_http_request_t *r,
     ngx_int_t status, agw_jw_t *w);
 ngx_int_t ngx_http_ai_gateway_error_filter_init(ngx_conf_t *cf);
 
+/* _limited.c */
+ngx_int_t ngx_http_ai_gateway_send_limited(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, const agw_limit_verdict_t *v);
+ngx_int_t ngx_http_ai_gateway_limit_headers(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, const agw_limit_verdict_t *v);
+
 /* _filter.c */
 ngx_int_t ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_uint_t retry_only);
