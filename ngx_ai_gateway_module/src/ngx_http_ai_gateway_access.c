@@ -605,6 +605,12 @@ ngx_http_ai_gateway_access_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    if (ngx_http_ai_gateway_policy_copy(r, &k->policy, &ctx->policy)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     ctx->authenticated = 1;
 
     return NGX_DECLINED;

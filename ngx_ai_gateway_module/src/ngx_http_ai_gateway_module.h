@@ -127,6 +127,8 @@ typedef struct {
 #if (NGX_THREADS)
     ngx_thread_pool_t          *keys_pool;    /* reads the keys snapshot */
 #endif
+    agw_crypt_key_t            *crypt_key;    /* opens the snapshot's
+                                                 credentials; NULL: none */
 } ngx_http_ai_gateway_main_conf_t;
 
 
@@ -440,5 +442,11 @@ ngx_int_t ngx_http_ai_gateway_keys_init_conf(ngx_conf_t *cf,
     ngx_http_ai_gateway_main_conf_t *amcf);
 ngx_uint_t ngx_http_ai_gateway_keys_pending(ngx_http_request_t *r,
     const unsigned char *hash);
+
+/* _policy.c */
+ngx_int_t ngx_http_ai_gateway_policy_copy(ngx_http_request_t *r,
+    const agw_key_policy_t *policy, agw_key_policy_t **out);
+ngx_uint_t ngx_http_ai_gateway_policy_credential(
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *provider, ngx_str_t *secret);
 
 #endif /* NGX_HTTP_AI_GATEWAY_MODULE_H */
