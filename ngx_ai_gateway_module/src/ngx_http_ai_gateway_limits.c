@@ -244,8 +244,8 @@ ngx_http_ai_gateway_limits_want(ngx_http_request_t *r,
 
 
 /*
- * Admits the request against its key and route.  NGX_OK: go on;
- * otherwise what the content handler returns (the refusal was sent).
+ * Admits the request against its key and route.  NGX_DECLINED: go on;
+ * otherwise the refusal was sent and this is what to finalize with.
  */
 
 ngx_int_t
@@ -261,7 +261,7 @@ ngx_http_ai_gateway_limits_admit(ngx_http_request_t *r,
     amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
 
     if (amcf->state == NULL || amcf->state->base == NULL) {
-        return NGX_OK;
+        return NGX_DECLINED;
     }
 
     limited = ctx->policy && ngx_http_ai_gateway_limits_any(
@@ -328,7 +328,7 @@ ngx_http_ai_gateway_limits_admit(ngx_http_request_t *r,
         }
     }
 
-    return NGX_OK;
+    return NGX_DECLINED;
 }
 
 
@@ -382,11 +382,7 @@ ngx_int_t
 ngx_http_ai_gateway_limits_refuse(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, const agw_limit_verdict_t *v)
 {
-    /* as limit_req logs its refusals */
-    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                  "ai_gateway: request refused, %s limit reached",
-                  agw_limit_name(v->which));
-
+    /* logged there, as limit_req logs its refusals */
     return ngx_http_ai_gateway_send_limited(r, ctx, v);
 }
 
