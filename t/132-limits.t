@@ -18,29 +18,17 @@ use AgwLimits;
 
 no_shuffle();
 
-add_block_preprocessor(sub {
-    my $block = shift;
-
-    $block->set_value(http_config => <<'_EOC_') unless defined $block->http_config;
-    MOCK
-    ai_gateway_state $TEST_NGINX_LIMITS_STATE size=1m;
+limits_blocks(<<'_EOC_', <<'_EOC2_');
     ai_gateway_provider p1 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 key_env=AGW_TEST_UPSTREAM_KEY;
     ai_gateway_provider ps type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/whole/v1 key_env=AGW_TEST_UPSTREAM_KEY;
     ai_gateway_route m p1;
     ai_gateway_route ms ps;
     ai_gateway_price m input=0 output=1000;
 _EOC_
-
-    $block->set_value(config => <<'_EOC_') unless defined $block->config;
     location /v1/ { ai_gateway openai; }
     location /anthropic/ { ai_gateway anthropic; }
     location /v1beta/ { ai_gateway gemini; }
-_EOC_
-
-    # refusals come before the body is read in no block, but the blocks
-    # share one state file: one mode of transport keeps them simple
-    $block->set_value(no_http2 => 1);
-});
+_EOC2_
 
 run_tests();
 

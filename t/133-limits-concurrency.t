@@ -43,23 +43,13 @@ sub tally {
     return \%n;
 }
 
-add_block_preprocessor(sub {
-    my $block = shift;
-
-    $block->set_value(http_config => <<'_EOC_') unless defined $block->http_config;
-    MOCK
-    ai_gateway_state $TEST_NGINX_LIMITS_STATE size=1m;
+limits_blocks(<<'_EOC_', <<'_EOC2_');
     ai_gateway_provider slow type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/slow/v1 key_env=AGW_TEST_UPSTREAM_KEY;
     ai_gateway_route m slow;
     ai_gateway_price m input=0 output=1000;
 _EOC_
-
-    $block->set_value(config => <<'_EOC_') unless defined $block->config;
     location /v1/ { ai_gateway openai; }
-_EOC_
-
-    $block->set_value(no_http2 => 1);
-});
+_EOC2_
 
 run_tests();
 

@@ -17,24 +17,14 @@ use AgwLimits;
 
 no_shuffle();
 
-add_block_preprocessor(sub {
-    my $block = shift;
-
-    $block->set_value(http_config => <<'_EOC_') unless defined $block->http_config;
-    MOCK
-    ai_gateway_state $TEST_NGINX_LIMITS_STATE size=1m;
+limits_blocks(<<'_EOC_', <<'_EOC2_');
     ai_gateway_provider big type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/wholebig/v1 key_env=AGW_TEST_UPSTREAM_KEY;
     ai_gateway_route m big;
     ai_gateway_price m input=0 output=1000;
 _EOC_
-
-    $block->set_value(config => <<'_EOC_') unless defined $block->config;
     location /v1/ { ai_gateway openai; }
     location /anthropic/ { ai_gateway anthropic; }
-_EOC_
-
-    $block->set_value(no_http2 => 1);
-});
+_EOC2_
 
 run_tests();
 

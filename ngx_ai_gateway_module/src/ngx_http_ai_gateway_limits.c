@@ -395,8 +395,9 @@ ngx_http_ai_gateway_limits_refuse(ngx_http_request_t *r,
 /*
  * A stream's running use, after each piece the engine translated (len
  * bytes of client events): the usage read so far, output at least what
- * the client events sent could hold.  NGX_DECLINED: it crosses a limit of the key and must end (its
- * policy may let it finish instead: then NGX_OK, logged once).
+ * the client events sent could hold.  NGX_DECLINED: it crosses a limit of
+ * the key and must end (its policy may let it finish instead: then NGX_OK,
+ * logged once).
  */
 
 ngx_int_t

@@ -12,7 +12,7 @@ use Digest::SHA qw(sha256_hex);
 use File::Temp qw(tempdir);
 use Exporter 'import';
 
-our @EXPORT = qw(publish_keys limits_of same_minute);
+our @EXPORT = qw(publish_keys limits_of same_minute limits_blocks);
 
 my $dir = tempdir('agw-limits-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 chmod 0755, $dir;
@@ -20,6 +20,24 @@ chmod 0755, $dir;
 $ENV{TEST_NGINX_LIMITS_STATE} = "$dir/agw.state";
 
 our $RINGTOOL = $ENV{TEST_AGW_RINGTOOL} || cwd() . '/build/agw-ringtool';
+
+# The blocks' defaults: the state file, the mock, PROVIDERS (the lines
+# of providers, routes and prices) and LOCATIONS.  Over HTTP/1.1 in every
+# mode: the blocks share one state file, one transport keeps them simple.
+sub limits_blocks {
+    my ($providers, $locations) = @_;
+
+    Test::Nginx::Socket::add_block_preprocessor(sub {
+        my $block = shift;
+
+        $block->set_value(http_config => "    MOCK\n"
+            . "    ai_gateway_state \$TEST_NGINX_LIMITS_STATE size=1m;\n"
+            . $providers) unless defined $block->http_config;
+        $block->set_value(config => $locations)
+            unless defined $block->config;
+        $block->set_value(no_http2 => 1);
+    });
+}
 
 # Every window of these suites is a minute: a block that counts starts
 # with at least $left seconds of its minute to go.

@@ -194,8 +194,8 @@ void agw_limits_describe(struct agw_state_s *st, int idx, const char *name,
  * windows, takes a concurrency slot, and reserves `want` in the token and
  * spend counters, each only if it stays within its limit.  A key's entry
  * keeps every counter (its use is shown); a provider's or a route's only
- * those it has a limit on, so that its caps cost no more than they check.  Returns 0 and
- * fills hold (settle or release it later, exactly once), or 1 and fills v
+ * those it has a limit on, so that its caps cost no more than they check.
+ * Returns 0 and fills hold (settle or release it later, exactly once), or 1 and fills v
  * (nothing is left taken), or -1 for a bad idx.  v is filled either way
  * with the figures of the rate-limit headers.
  */
