@@ -1,11 +1,17 @@
 /*
- * ngx_http_ai_gateway_access: the access phase.
+ * ngx_http_ai_gateway_access: who the client is.
  *
  * Finds which endpoint and dialect the request is for (errors must leave
  * in that dialect), and authenticates the client key by its SHA-256
  * against the static keys of nginx.conf and the daemon's dynamic keys.
  * A body over ai_gateway_max_body_size never gets here: it is the
  * location's client_max_body_size, which nginx checks first (_module.c).
+ *
+ * The key is checked in the preaccess phase, first in it (_module.c), so
+ * that $ai_gateway_key_name and $ai_gateway_key_id are known to
+ * limit_req and limit_conn, which run after it in the same phase.  A
+ * missing or unknown key is answered there, before allow/deny or
+ * auth_request: as before, `satisfy any` cannot waive it.
  */
 
 #include <ngx_config.h>
@@ -517,6 +523,7 @@ ngx_http_ai_gateway_access_handler(ngx_http_request_t *r)
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ai_gateway_module);
 
+    /* the preaccess phase runs for subrequests too: the tries */
     if (alcf->serve == 0 || r != r->main) {
         return NGX_DECLINED;
     }

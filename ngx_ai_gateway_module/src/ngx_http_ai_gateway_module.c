@@ -422,7 +422,14 @@ ngx_http_ai_gateway_init(ngx_conf_t *cf)
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
-    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    /*
+     * The key is checked before limit_req and limit_conn, so that they can
+     * limit by $ai_gateway_key_name: a phase's handlers run last pushed
+     * first, and a module's postconfiguration runs after those of the
+     * modules built into nginx (a dynamic module's, or an addon's,
+     * comes after theirs).
+     */
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
     if (h == NULL) {
         return NGX_ERROR;
     }
