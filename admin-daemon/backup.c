@@ -271,9 +271,11 @@ agw_restore_schema(sqlite3 *up, char *err, size_t errlen)
     all = NULL;
     find = NULL;
 
-    /* and each table of ours in the upload */
+    /* and each table of ours in the upload, but the keys' policies: a
+     * backup from before them has none (created after the check) */
     if (sqlite3_prepare_v2(ref, "SELECT type, name, tbl_name, sql"
                            " FROM sqlite_master WHERE type = 'table'"
+                           " AND name != '" AGW_API_POLICY_TABLE "'"
                            " ORDER BY name", -1, &all, NULL) != SQLITE_OK
         || sqlite3_prepare_v2(up, lookup, -1, &find, NULL) != SQLITE_OK)
     {
@@ -363,6 +365,14 @@ agw_restore_keys(sqlite3 *up, char *err, size_t errlen)
     sqlite3_finalize(st);
 
     if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "checking the keys: %s", sqlite3_errmsg(up));
+        return -1;
+    }
+
+    /* a backup from before the policies: an empty table, no policy */
+    if (sqlite3_exec(up, AGW_API_SCHEMA_POLICY, NULL, NULL, NULL)
+        != SQLITE_OK)
+    {
         snprintf(err, errlen, "checking the keys: %s", sqlite3_errmsg(up));
         return -1;
     }

@@ -841,6 +841,7 @@ agw_http_type_name(agw_field_type_t t)
     case AGW_FIELD_INTEGER:       return "an integer";
     case AGW_FIELD_BOOLEAN:       return "a boolean";
     case AGW_FIELD_STRING_ARRAY:  return "an array of strings";
+    case AGW_FIELD_ANY:           return "JSON";
     }
 
     return "?";
@@ -899,6 +900,9 @@ agw_http_body_object(agw_req_t *r, const agw_field_t *fields)
             break;
         case AGW_FIELD_BOOLEAN:
             ok = json_is_boolean(v);
+            break;
+        case AGW_FIELD_ANY:
+            ok = 1;
             break;
         default:
             ok = json_is_array(v);

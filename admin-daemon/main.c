@@ -121,6 +121,8 @@ static const struct {
     { "AGW_ADMIN_MAX_CONNECTIONS_PER_ADDRESS", "... from one address" },
     { "AGW_ADMIN_RESTORE_MAX", "largest restore upload, bytes" },
     { "AGW_ADMIN_USAGE_EXACT_MAX", "events /usage counts one by one" },
+    { "AGW_ADMIN_CREDENTIALS_KEY_FILE",
+      "master key sealing keys' credentials (<state>.credentials.key)" },
     { "AGW_TEST_CRASH_AFTER_COMMITS", "tests only: SIGKILL after N commits" },
 };
 

@@ -691,7 +691,8 @@ static ngx_int_t
 ngx_http_ai_gateway_stream_feed(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, u_char *data, size_t len)
 {
-    int  rc;
+    int          rc;
+    agw_error_t  err;
 
     if (ctx->stream_failed) {
         return NGX_OK;
@@ -708,6 +709,22 @@ ngx_http_ai_gateway_stream_feed(ngx_http_request_t *r,
     if (rc != 0) {
         ngx_http_ai_gateway_stream_log(r, ctx);
         ctx->stream_failed = 1;
+        return NGX_OK;
+    }
+
+    if (ngx_http_ai_gateway_limits_stream(r, ctx) == NGX_DECLINED) {
+        /* over the key's budget: the client gets its dialect's error
+         * event now, and nothing the provider sends after */
+        agw_error_set(&err, AGW_ERR_RATE_LIMIT, 429, "budget_exceeded",
+                      "The key's budget was reached during this answer");
+        agw_engine_stream_set_error(ctx->stream, &err);
+
+        if (agw_engine_stream_finish(ctx->stream, 0, &ctx->out) < 0) {
+            return NGX_ERROR;
+        }
+
+        ctx->stream_failed = 1;
+        ctx->stream_truncated = 1;
     }
 
     return NGX_OK;

@@ -353,6 +353,7 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
 {
     int                               n;
     size_t                            errpos;
+    ngx_int_t                         rc;
     ngx_str_t                         arg, model;
     ngx_http_ai_gateway_req_scan_t    req;
     ngx_http_ai_gateway_route_t      *rt;
@@ -475,6 +476,12 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
                    "No provider of the model `%.*s` serves %.*s",
                    (int) ctx->model.len, ctx->model.data,
                    (int) ngx_min(r->uri.len, 200), r->uri.data);
+    }
+
+    /* before any try, and after the plan: its steps' prices */
+    rc = ngx_http_ai_gateway_limits_admit(r, ctx);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     /* request path, 3: the phase runner must not run us again */
@@ -757,11 +764,14 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     ngx_http_request_t              *sr;
     ngx_http_request_body_t         *rb;
     ngx_http_post_subrequest_t      *ps;
+    ngx_uint_t                       over;
+    agw_limit_verdict_t              capped;
     ngx_http_ai_gateway_step_t      *steps, *prev;
     ngx_http_ai_gateway_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ai_gateway_module);
 
+    over = 0;
     prev = ctx->step;
     prev_model = ctx->upstream_model;
     steps = ctx->route->steps.elts;
@@ -781,20 +791,27 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
         ctx->pdialect = ngx_http_ai_gateway_try_dialect(ctx,
                                                         ctx->step->provider);
 
-        rc = ngx_http_ai_gateway_try_body(r, ctx, &body, &err);
+        /* a provider over its rpm=/tpm= is passed over as one cooling
+         * down is (logged there) */
+        if (ngx_http_ai_gateway_limits_step(r, ctx, &capped) == NGX_OK) {
+            rc = ngx_http_ai_gateway_try_body(r, ctx, &body, &err);
 
-        if (rc != NGX_DECLINED) {
-            break;
-        }
+            if (rc != NGX_DECLINED) {
+                break;
+            }
 
-        /* the client's doing, as nginx logs a client's bad request */
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "ai_gateway: provider \"%V\" skipped, the request "
-                      "cannot be put in its dialect: %s",
-                      &ctx->step->provider->name, err.message);
+            /* the client's doing, as nginx logs a client's bad request */
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "ai_gateway: provider \"%V\" skipped, the "
+                          "request cannot be put in its dialect: %s",
+                          &ctx->step->provider->name, err.message);
 
-        if (refused.cls == AGW_ERR_NONE) {
-            refused = err;
+            if (refused.cls == AGW_ERR_NONE) {
+                refused = err;
+            }
+
+        } else {
+            over = 1;
         }
 
         if (ctx->next < ctx->nsteps) {
@@ -808,6 +825,11 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
         if (prev) {
             /* a provider failed before: that is what the client learns */
             return ngx_http_ai_gateway_finish_failed(r, ctx);
+        }
+
+        if (refused.cls == AGW_ERR_NONE && over) {
+            /* every provider that could take it is over its caps */
+            return ngx_http_ai_gateway_limits_refuse(r, ctx, &capped);
         }
 
         /* no step could take the body: why the first one could not */

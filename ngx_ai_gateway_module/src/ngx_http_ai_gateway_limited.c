@@ -185,9 +185,7 @@ ngx_http_ai_gateway_send_limited(ngx_http_request_t *r,
     static ngx_str_t  retry_after_ms = ngx_string("retry-after-ms");
     static ngx_str_t  should_retry = ngx_string("x-should-retry");
 
-    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                  "ai_gateway: key \"%V\" refused by its %s limit",
-                  &ctx->key_name, agw_limit_name(v->which));
+    /* the caller logs the refusal, as limit_req does (_limits.c) */
 
     if (ngx_http_discard_request_body(r) != NGX_OK) {
         r->keepalive = 0;

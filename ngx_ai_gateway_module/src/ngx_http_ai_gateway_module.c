@@ -659,7 +659,7 @@ ngx_http_ai_gateway_parse_url(ngx_conf_t *cf, ngx_http_ai_gateway_provider_t *p,
 /*
  * ai_gateway_provider NAME type=T url=URL [key_env=VAR] [host=H]
  *     [header=Name:Value]... [weight=N] [api_version=V] [max_tokens=N]
- *     [fails=N] [cooldown=TIME] [api=chat|responses];
+ *     [fails=N] [cooldown=TIME] [api=chat|responses] [rpm=N] [tpm=N];
  */
 
 static char *
@@ -670,7 +670,7 @@ ngx_http_ai_gateway_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     char                            *env;
     u_char                          *colon;
     ngx_str_t                       *value, s, url;
-    ngx_int_t                        n;
+    ngx_int_t                        n, rc;
     ngx_uint_t                       i, have_type, have_api;
     ngx_keyval_t                    *kv;
     ngx_http_ai_gateway_provider_t  *p;
@@ -864,6 +864,15 @@ ngx_http_ai_gateway_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        rc = ngx_http_ai_gateway_limits_param(cf, &value[i], &p->limits);
+        if (rc == NGX_ERROR) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (rc == NGX_OK) {
+            continue;
+        }
+
         if (ngx_strncmp(value[i].data, "weight=", 7) == 0
             || ngx_strncmp(value[i].data, "max_tokens=", 11) == 0
             || ngx_strncmp(value[i].data, "fails=", 6) == 0)
@@ -958,7 +967,8 @@ ngx_http_ai_gateway_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 /*
- * ai_gateway_route MODEL STEP [weight=N] [STEP [weight=N]]...;
+ * ai_gateway_route MODEL STEP [weight=N] [STEP [weight=N]]... [rpm=N]
+ *     [tpm=N];
  * STEP is PROVIDER or PROVIDER:UPSTREAM_MODEL; MODEL "*" routes every model
  * not listed, unchanged, to its steps.  Without weights the steps are tried
  * in order; with weights the first try is drawn by weight (weight=0: only
@@ -1017,6 +1027,15 @@ ngx_http_ai_gateway_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     step = NULL;
 
     for (i = 2; i < cf->args->nelts; i++) {
+
+        n = ngx_http_ai_gateway_limits_param(cf, &value[i], &route->limits);
+        if (n == NGX_ERROR) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (n == NGX_OK) {
+            continue;
+        }
 
         if (ngx_strncmp(value[i].data, "weight=", 7) == 0) {
             if (step == NULL) {

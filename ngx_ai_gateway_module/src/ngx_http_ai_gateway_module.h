@@ -83,6 +83,8 @@ typedef struct {
     ngx_uint_t                  large_header; /* this worker saw its header
                                                  block outgrow the try's
                                                  first header buffer */
+    agw_limits_conf_t           limits;       /* rpm= tpm= (_limits.c) */
+    int                         limits_idx;   /* its entry; -1: none */
 } ngx_http_ai_gateway_provider_t;
 
 
@@ -98,6 +100,8 @@ typedef struct {
     ngx_array_t                 steps;        /* ngx_http_ai_gateway_step_t */
     unsigned                    passthrough:1;  /* the "*" route */
     unsigned                    weighted:1;     /* some step has weight= */
+    agw_limits_conf_t           limits;         /* rpm= tpm= (_limits.c) */
+    int                         limits_idx;     /* its entry; -1: none */
 } ngx_http_ai_gateway_route_t;
 
 
@@ -125,6 +129,8 @@ typedef struct {
 #if (NGX_THREADS)
     ngx_thread_pool_t          *keys_pool;    /* reads the keys snapshot */
 #endif
+    agw_crypt_key_t            *crypt_key;    /* opens the snapshot's
+                                                 credentials; NULL: none */
 } ngx_http_ai_gateway_main_conf_t;
 
 
@@ -293,6 +299,7 @@ typedef struct {
     unsigned                        trace_incoming:1; /* the client's */
 
     void                           *probe;        /* _probe.c's state */
+    void                           *limits;       /* _limits.c's holds */
 } ngx_http_ai_gateway_ctx_t;
 
 
@@ -371,6 +378,24 @@ char *ngx_http_ai_gateway_price_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 int64_t ngx_http_ai_gateway_cost(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
+const agw_price_t *ngx_http_ai_gateway_step_price(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_http_ai_gateway_step_t *step);
+
+/* _limits.c */
+ngx_int_t ngx_http_ai_gateway_limits_param(ngx_conf_t *cf, ngx_str_t *value,
+    agw_limits_conf_t *limits);
+ngx_int_t ngx_http_ai_gateway_limits_init(ngx_log_t *log,
+    ngx_http_ai_gateway_main_conf_t *amcf);
+ngx_int_t ngx_http_ai_gateway_limits_admit(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
+ngx_int_t ngx_http_ai_gateway_limits_step(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, agw_limit_verdict_t *v);
+ngx_int_t ngx_http_ai_gateway_limits_refuse(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, const agw_limit_verdict_t *v);
+ngx_int_t ngx_http_ai_gateway_limits_stream(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
+ngx_int_t ngx_http_ai_gateway_limits_metrics(ngx_http_request_t *r,
+    agw_buf_t *out);
 
 /* _metrics.c */
 char *ngx_http_ai_gateway_metrics_directive(ngx_conf_t *cf,
@@ -440,5 +465,11 @@ ngx_uint_t ngx_http_ai_gateway_keys_pending(ngx_http_request_t *r,
 
 /* _module.c */
 ngx_int_t ngx_http_ai_gateway_valid_name(ngx_str_t *name);
+
+/* _policy.c */
+ngx_int_t ngx_http_ai_gateway_policy_copy(ngx_http_request_t *r,
+    const agw_key_policy_t *policy, agw_key_policy_t **out);
+ngx_uint_t ngx_http_ai_gateway_policy_credential(
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *provider, ngx_str_t *secret);
 
 #endif /* NGX_HTTP_AI_GATEWAY_MODULE_H */
