@@ -163,3 +163,57 @@ POST /v1beta/models/gpt-4o:generateContent
 x-should-retry: false
 --- response_body chomp
 {"error":{"code":429,"message":"This key has used its total budget.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaId":"budget_total"}]}]}}
+
+
+
+=== TEST 7: a key with limits gets its own x-ratelimit-*, not the provider account's
+--- http_config
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/v1;
+    ai_gateway_route gpt-4o p1;
+    ai_gateway_key k7 sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c rpm=5;
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+        location /v1/chat/completions {
+            add_header x-ratelimit-limit-requests 10000;
+            add_header x-ratelimit-remaining-requests 9999;
+            add_header x-request-id req_upstream_1;
+            default_type application/json;
+            return 200 '{"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}';
+        }
+    }
+--- more_headers
+Authorization: Bearer sk-client-alice
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}
+--- error_code: 200
+--- response_headers
+x-ratelimit-limit-requests: 5
+x-ratelimit-remaining-requests: 4
+x-request-id: req_upstream_1
+--- raw_response_headers_unlike: (10000|9999)
+--- response_body_like: Hello there
+
+
+
+=== TEST 8: a key without limits: the provider's x-ratelimit-* pass as before
+--- http_config
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/v1;
+    ai_gateway_route gpt-4o p1;
+    ai_gateway_key k8 sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c;
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+        location /v1/chat/completions {
+            add_header x-ratelimit-limit-requests 10000;
+            default_type application/json;
+            return 200 '{"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}';
+        }
+    }
+--- more_headers
+Authorization: Bearer sk-client-alice
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}
+--- error_code: 200
+--- response_headers
+x-ratelimit-limit-requests: 10000

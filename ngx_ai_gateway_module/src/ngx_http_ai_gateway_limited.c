@@ -83,6 +83,10 @@ ngx_http_ai_gateway_limit_headers(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    if (v->requests_limit || v->tokens_limit) {
+        ctx->limit_headers = 1;
+    }
+
     if (ngx_http_ai_gateway_limit_kind(r, &names[0], v->requests_limit,
                                        v->requests_remaining,
                                        v->requests_reset_ms, rfc3339)

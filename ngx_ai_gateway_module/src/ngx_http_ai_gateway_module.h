@@ -287,6 +287,9 @@ typedef struct {
     unsigned                        resp_unreadable:1; /* a temp file read
                                                           failed */
     unsigned                        counted:1;      /* memory_hold() */
+    unsigned                        limit_headers:1; /* the key's own
+                                                   rate-limit headers are
+                                                   set: not the provider's */
 
     ngx_msec_t                      keys_wait;    /* when that began */
 
