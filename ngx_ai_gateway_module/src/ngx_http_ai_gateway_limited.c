@@ -189,7 +189,10 @@ ngx_http_ai_gateway_send_limited(ngx_http_request_t *r,
     static ngx_str_t  retry_after_ms = ngx_string("retry-after-ms");
     static ngx_str_t  should_retry = ngx_string("x-should-retry");
 
-    /* the caller logs the refusal, as limit_req does (_limits.c) */
+    /* as limit_req logs its refusals; the key's name, never its secret */
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                  "ai_gateway: key \"%V\" refused by its %s limit",
+                  &ctx->key_name, agw_limit_name(v->which));
 
     if (ngx_http_discard_request_body(r) != NGX_OK) {
         r->keepalive = 0;

@@ -1,0 +1,97 @@
+#!/usr/bin/perl
+# The official SDKs (npm openai, @anthropic-ai/sdk, @google/genai) refused
+# by a key's concurrency limit wait and retry, then get their answer:
+# t/sdk/retry-limits.mjs holds one call of the key at its own mock
+# provider, and checks the SDK's call is refused with the gateway's 429,
+# retried no sooner than Retry-After, and answered.
+
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../agw", "$FindBin::Bin/../lib";
+use Cwd qw(abs_path);
+use File::Temp qw(tempdir);
+use Test::More;
+use AgwNginx qw(free_port main_conf start_nginx);
+
+my $root;
+
+BEGIN {
+    $root = Cwd::abs_path("$FindBin::Bin/../..");
+    $ENV{TEST_NGINX_AGW_MODULE} ||= "$root/build/ngx_http_ai_gateway_module.so";
+}
+
+my $sdk = "$root/t/sdk";
+my $module = $ENV{TEST_NGINX_AGW_MODULE};
+my $echo = $ENV{TEST_NGINX_ECHO_MODULE}
+    || '/usr/lib/nginx/modules/ngx_http_echo_module.so';
+
+plan skip_all => "no node_modules in t/sdk (run npm ci there)"
+    unless -d "$sdk/node_modules/openai";
+plan skip_all => "node is not installed"
+    if system('node --version >/dev/null 2>&1') != 0;
+plan skip_all => "$module is not built (make module)" unless -f $module;
+
+my $client_key = 'sk-client-sdk';
+my $client_sha = 'ac5dadb3a24cf175d387e9c7cf8e7b304449f3063f87899862c0c7479861f1de';
+$ENV{AGW_TEST_UPSTREAM_KEY} = 'sk-upstream-secret-sdk';
+
+my $port = free_port();
+my $mock_port = free_port();
+my $prefix = tempdir('agw-retry-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+my $mock = "http://127.0.0.1:$mock_port";
+
+my $conf = main_conf($module, $echo)
+    . "    ai_gateway_provider oai type=openai url=$mock/openai/v1"
+    . " key_env=AGW_TEST_UPSTREAM_KEY fails=0;\n"
+    . "    ai_gateway_provider ant type=anthropic url=$mock/anthropic/v1"
+    . " key_env=AGW_TEST_UPSTREAM_KEY fails=0;\n"
+    . "    ai_gateway_provider gem type=gemini url=$mock/gemini/v1beta"
+    . " key_env=AGW_TEST_UPSTREAM_KEY fails=0;\n"
+    . "    ai_gateway_route openai-slow oai:up-openai-model;\n"
+    . "    ai_gateway_route anthropic-slow ant:up-anthropic-model;\n"
+    . "    ai_gateway_route gemini-slow gem:up-gemini-model;\n"
+    . "    ai_gateway_key sdk sha256:$client_sha concurrent=1;\n"
+    . "    server {\n        listen 127.0.0.1:$port;\n"
+    . "        location /v1/ { ai_gateway openai anthropic; }\n"
+    . "        location /v1beta/ { ai_gateway gemini; }\n"
+    . "        include $root/conf/ai_gateway_upstream.conf;\n    }\n}\n";
+
+my $pid;
+
+END {
+    local $?;
+    if ($pid) {
+        kill 'TERM', $pid;
+        waitpid $pid, 0;
+    }
+}
+
+$pid = start_nginx($prefix, $conf, $port);
+
+$ENV{AGW_GATEWAY} = "http://127.0.0.1:$port";
+$ENV{AGW_CLIENT_KEY} = $client_key;
+$ENV{AGW_MOCK_PORT} = $mock_port;
+
+my @out = `cd $sdk && timeout 60 node retry-limits.mjs 2>&1`;
+my $rc = $?;
+my $n = 0;
+for my $line (@out) {
+    if ($line =~ /^(not )?ok - (.*)$/) {
+        ok(!$1, $2);
+        $n++;
+    } else {
+        diag $line;
+    }
+}
+ok($rc == 0 && $n > 0, "retry-limits.mjs ran to the end ($n checks)");
+
+# the gateway's side: four refusals by the concurrency limit, logged
+my @refused = grep { /key "sdk" refused by its concurrent limit/ }
+              `cat $prefix/logs/error.log`;
+is(scalar @refused, 4, 'the gateway refused one call per SDK');
+
+my $errors = `grep -E '\\[(alert|crit|emerg)\\]' $prefix/logs/error.log`;
+is($errors, '', 'no alert, crit or emerg in the error log');
+
+done_testing();
