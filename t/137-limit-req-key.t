@@ -207,3 +207,37 @@ main::hold_stream('sk-client-alice');
 qr/^\{"error":\{"message":"[^"]+","type":"[a-z_]+","param":null,"code":"rate_limit_exceeded"\}\}$/,
 qr/"Hello there"/,
 ]
+
+
+
+=== TEST 6: satisfy any with an allow that matches does not waive the key
+--- config
+    location /v1/ {
+        ai_gateway openai;
+        satisfy any;
+        allow 127.0.0.1;
+        deny all;
+    }
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","messages":[]}
+--- no_http2
+--- error_code: 401
+--- response_body_like: "code":"missing_api_key"
+
+
+
+=== TEST 7: a valid key, then nginx's access modules still judge: deny all is a 403 in the client's shape
+--- config
+    location /v1/ {
+        ai_gateway openai;
+        deny all;
+    }
+--- more_headers
+Authorization: Bearer sk-client-alice
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","messages":[]}
+--- no_http2
+--- error_code: 403
+--- response_body_like: ^\{"error":\{"message":"Access is denied"
