@@ -217,3 +217,28 @@ POST /v1/chat/completions
 --- error_code: 200
 --- response_headers
 x-ratelimit-limit-requests: 10000
+
+
+
+=== TEST 9: a stream of a limited key carries the key's headers, after a failed try too
+--- http_config
+    MOCK
+    ai_gateway_provider bad type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/e500/v1 fails=0;
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/whole/v1;
+    ai_gateway_route gpt-4o bad p1;
+    ai_gateway_key k9 sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c rpm=5 tpm=100000;
+--- more_headers
+Authorization: Bearer sk-client-alice
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}
+--- error_code: 200
+--- response_headers
+X-AI-Gateway-Attempts: 2
+x-ratelimit-limit-requests: 5
+x-ratelimit-remaining-requests: 4
+x-ratelimit-limit-tokens: 100000
+--- response_headers_like
+x-ratelimit-remaining-tokens: \d+
+x-ratelimit-reset-tokens: (\d+m)?\d+s
+--- response_body_like: data: \[DONE\]
