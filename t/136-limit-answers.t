@@ -11,12 +11,9 @@ use FindBin;
 use lib "$FindBin::Bin/agw";
 use Test::Nginx::Socket 'no_plan';
 use AgwTest;
+use AgwLimits qw(same_minute);
 
 no_shuffle();
-
-sub same_minute {
-    select undef, undef, undef, 0.25 while time % 60 >= 45;
-}
 
 add_block_preprocessor(sub {
     my $block = shift;
@@ -26,7 +23,7 @@ add_block_preprocessor(sub {
     location /v1beta/ { ai_gateway gemini; }
 _EOC_
 
-    $block->set_value(init => 'main::same_minute();')
+    $block->set_value(init => 'AgwLimits::same_minute();')
         unless defined $block->init;
 });
 
