@@ -8,6 +8,7 @@
  *   agw-ringtool stats STATE
  *   agw-ringtool health STATE
  *   agw-ringtool limits STATE
+ *   agw-ringtool limits-bench STATE REQUESTS
  *   agw-ringtool bench STATE EVENTS_PER_THREAD THREADS
  *   agw-ringtool watch STATE N [TIMEOUT_S]
  *   agw-ringtool bump-keys STATE
@@ -21,7 +22,10 @@
  * prints the producer cost per event.  watch waits until the consumer has
  * committed N events in all and prints its drain rate (see cmd_watch).
  * limits prints every entry of the limits table, one a line (kind, id,
- * name, the current windows, spend, in flight, totals).
+ * name, the current windows, spend, in flight, totals).  limits-bench
+ * times what a request's checks cost: admission against a key with every
+ * limit set, a route's and a provider's caps, and the three settlements,
+ * and prints the nanoseconds per request.
  * bump-keys moves the keys generation on, as the daemon does after writing
  * a keys snapshot, and prints the new generation: the module's tests
  * publish snapshots of their own with it.
@@ -354,6 +358,84 @@ cmd_limits(int argc, char **argv)
 }
 
 
+static int
+cmd_limits_bench(int argc, char **argv)
+{
+    int                  idx[3];
+    long                 i, n;
+    int64_t              t0, t1, now;
+    agw_state_t          st;
+    struct timespec      ts;
+    agw_limit_hold_t     h[3];
+    agw_limits_conf_t    conf[3];
+    agw_limit_amount_t   want, used;
+    agw_limit_verdict_t  v;
+
+    if (argc < 4 || open_state(&st, argv[2]) != 0) {
+        return argc < 4 ? 2 : 1;
+    }
+
+    n = atol(argv[3]);
+
+    idx[0] = agw_limits_find(&st, AGW_LIMIT_KIND_KEY, "bench-key", 9, 1);
+    idx[1] = agw_limits_find(&st, AGW_LIMIT_KIND_ROUTE, "bench-route", 11, 1);
+    idx[2] = agw_limits_find(&st, AGW_LIMIT_KIND_PROVIDER, "bench-prov", 10,
+                             1);
+    if (idx[0] < 0 || idx[1] < 0 || idx[2] < 0 || n <= 0) {
+        fprintf(stderr, "agw-ringtool: no room in the limits table\n");
+        agw_state_close(&st);
+        return 1;
+    }
+
+    /* every limit set, none reached */
+    memset(conf, 0, sizeof(conf));
+    conf[0].requests_per_minute = UINT64_MAX / 4;
+    conf[0].requests_per_hour = UINT64_MAX / 4;
+    conf[0].requests_per_day = UINT64_MAX / 4;
+    conf[0].tokens_per_minute = UINT64_MAX / 4;
+    conf[0].input_tokens_per_day = UINT64_MAX / 4;
+    conf[0].output_tokens_per_day = UINT64_MAX / 4;
+    conf[0].concurrent = 1000000;
+    conf[0].budget_day = INT64_MAX / 4;
+    conf[0].budget_month = INT64_MAX / 4;
+    conf[0].budget_total = INT64_MAX / 4;
+    conf[1].requests_per_minute = UINT64_MAX / 4;
+    conf[1].tokens_per_minute = UINT64_MAX / 4;
+    conf[2] = conf[1];
+
+    want.input_tokens = 500;
+    want.output_tokens = 4096;
+    want.cost = 50000;
+    used.input_tokens = 480;
+    used.output_tokens = 300;
+    used.cost = 9000;
+
+    t0 = now_ns();
+
+    for (i = 0; i < n; i++) {
+        clock_gettime(CLOCK_REALTIME, &ts);
+        now = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+
+        (void) agw_limits_admit(&st, idx[0], &conf[0], &want, now, &h[0], &v);
+        (void) agw_limits_admit(&st, idx[1], &conf[1], &want, now, &h[1], &v);
+        (void) agw_limits_admit(&st, idx[2], &conf[2], &want, now, &h[2], &v);
+        agw_limits_settle(&st, &h[2], &used, now);
+        agw_limits_settle(&st, &h[1], &used, now);
+        agw_limits_settle(&st, &h[0], &used, now);
+    }
+
+    t1 = now_ns();
+
+    printf("limit checks: %.0f ns per request (key with every limit, route "
+           "and provider caps, admitted and settled; %ld requests)\n",
+           (double) (t1 - t0) / n, n);
+
+    agw_state_close(&st);
+
+    return 0;
+}
+
+
 /* bench */
 
 typedef struct {
@@ -655,6 +737,8 @@ main(int argc, char **argv)
             rc = cmd_health(argc, argv);
         } else if (strcmp(argv[1], "limits") == 0) {
             rc = cmd_limits(argc, argv);
+        } else if (strcmp(argv[1], "limits-bench") == 0) {
+            rc = cmd_limits_bench(argc, argv);
         } else if (strcmp(argv[1], "bench") == 0) {
             rc = cmd_bench(argc, argv);
         } else if (strcmp(argv[1], "watch") == 0) {
@@ -669,6 +753,7 @@ main(int argc, char **argv)
                 "\n       agw-ringtool produce STATE N [--wait] [--keys K] "
                 "[--tag T] [--age S]\n"
                 "       agw-ringtool stats|health|limits STATE\n"
+                "       agw-ringtool limits-bench STATE REQUESTS\n"
                 "       agw-ringtool bench STATE EVENTS_PER_THREAD THREADS\n"
                 "       agw-ringtool watch STATE N [TIMEOUT_S]\n"
                 "       agw-ringtool bump-keys STATE\n");

@@ -380,6 +380,43 @@ test_describe_and_seed(void)
 }
 
 
+static void
+test_caps_only(void)
+{
+    int                  idx;
+    agw_state_t          st;
+    agw_limit_hold_t     h;
+    agw_limits_conf_t    conf;
+    agw_limit_amount_t   a, used;
+    agw_limit_verdict_t  v;
+    agw_limit_usage_t    u;
+
+    state_new(&st, 16);
+    idx = agw_limits_find(&st, AGW_LIMIT_KIND_PROVIDER, "p", 1, 1);
+
+    memset(&conf, 0, sizeof(conf));
+    conf.requests_per_minute = 10;
+    a = amount(100, 100, 500);
+    used = amount(50, 20, 100);
+
+    ok(agw_limits_admit(&st, idx, &conf, &a, T0, &h, &v) == 0, "admitted");
+    agw_limits_settle(&st, &h, &used, T0);
+    agw_limits_usage(&st, idx, T0, &u);
+    is_int(u.requests_minute, 1, "a provider's capped window counts");
+    is_int(u.tokens_minute, 0, "what it has no cap on is not kept");
+    is_int(u.spend_total, 0, "nor its spend");
+    is_int(u.requests_total, 1, "admitted requests are");
+
+    conf.tokens_per_minute = 1000;
+    ok(agw_limits_admit(&st, idx, &conf, &a, T0, &h, &v) == 0, "admitted");
+    agw_limits_usage(&st, idx, T0, &u);
+    is_int(u.tokens_minute, 200, "a token cap keeps tokens: reserved");
+    agw_limits_settle(&st, &h, &used, T0);
+    agw_limits_usage(&st, idx, T0, &u);
+    is_int(u.tokens_minute, 70, "then settled");
+}
+
+
 int
 main(void)
 {
@@ -390,6 +427,7 @@ main(void)
     test_budget();
     test_tokens_and_extend();
     test_describe_and_seed();
+    test_caps_only();
 
     return done_testing();
 }

@@ -21,6 +21,7 @@
  * compared (as the health entries, agw_state.c H).
  */
 
+#include <stdint.h>
 #include <string.h>
 
 #include "agw_limits.h"
@@ -211,14 +212,30 @@ typedef struct {
 static void
 agw_limits_now(int64_t now_ms, agw_limit_now_t *n)
 {
+    int64_t  day;
+
+    /* The month of a day is worked out once a day per thread: the civil
+     * calendar costs more than every check of a request together. */
+    static __thread int64_t   month_day = INT64_MIN;
+    static __thread uint32_t  month_id;
+    static __thread int64_t   month_end_ms;
+
+    day = now_ms / DAY_MS;
+
+    if (day != month_day) {
+        month_id = agw_limits_window_month(now_ms);
+        month_end_ms = agw_limits_month_end_ms(now_ms);
+        month_day = day;
+    }
+
     n->id[0] = agw_limits_window_minute(now_ms);
     n->id[1] = agw_limits_window_hour(now_ms);
-    n->id[2] = agw_limits_window_day(now_ms);
-    n->id[3] = agw_limits_window_month(now_ms);
+    n->id[2] = (uint32_t) day & AGW_WIN_ID_MASK;
+    n->id[3] = month_id;
     n->end_ms[0] = (now_ms / MINUTE_MS + 1) * MINUTE_MS;
     n->end_ms[1] = (now_ms / HOUR_MS + 1) * HOUR_MS;
-    n->end_ms[2] = (now_ms / DAY_MS + 1) * DAY_MS;
-    n->end_ms[3] = agw_limits_month_end_ms(now_ms);
+    n->end_ms[2] = (day + 1) * DAY_MS;
+    n->end_ms[3] = month_end_ms;
 }
 
 
@@ -561,7 +578,7 @@ typedef struct {
 static int
 agw_limits_take(agw_limit_entry_t *e, agw_limit_take_t *takes, size_t n,
     const agw_limits_conf_t *conf, const agw_limit_now_t *now,
-    const uint32_t *held, const uint64_t *held_n, int64_t now_ms,
+    const uint32_t *held, const uint64_t *held_n, int all, int64_t now_ms,
     agw_limit_verdict_t *v)
 {
     size_t     i;
@@ -572,6 +589,11 @@ agw_limits_take(agw_limit_entry_t *e, agw_limit_take_t *takes, size_t n,
         limit = agw_limits_conf_of(conf, takes[i].which);
         win = now->id[takes[i].window];
         w = agw_limits_word(e, takes[i].off);
+
+        if (limit == 0 && !all) {
+            takes[i].n = 0;         /* not kept for this entry */
+            continue;
+        }
 
         if (held != NULL && held[i] != win) {
             takes[i].n = 0;         /* nothing taken: nothing to give back */
@@ -644,6 +666,29 @@ agw_limits_amount_takes(agw_limit_take_t *t, uint64_t in, uint64_t out,
 }
 
 
+/*
+ * The token and spend counters an entry keeps, a bit each in the order of
+ * agw_limits_amount_takes(), then the total spend: every one for a key,
+ * those with a limit for a provider or a route.
+ */
+#define AGW_COUNTED_TOTAL  0x20
+
+static uint32_t
+agw_limits_counted(const agw_limit_entry_t *e, const agw_limits_conf_t *conf)
+{
+    if (e->kind == AGW_LIMIT_KIND_KEY) {
+        return 0x3f;
+    }
+
+    return (conf->tokens_per_minute ? 0x01 : 0)
+           | (conf->input_tokens_per_day ? 0x02 : 0)
+           | (conf->output_tokens_per_day ? 0x04 : 0)
+           | (conf->budget_day > 0 ? 0x08 : 0)
+           | (conf->budget_month > 0 ? 0x10 : 0)
+           | (conf->budget_total > 0 ? AGW_COUNTED_TOTAL : 0);
+}
+
+
 /* The total budget is not windowed: a plain add, given back if over. */
 static int
 agw_limits_take_total(agw_limit_entry_t *e, const agw_limits_conf_t *conf,
@@ -677,6 +722,7 @@ agw_limits_admit(agw_state_t *st, int idx, const agw_limits_conf_t *conf,
     agw_limit_verdict_t *v)
 {
     size_t              i, n;
+    uint32_t            counted;
     uint64_t            cost, c;
     agw_limit_now_t     now;
     agw_limit_take_t    takes[8];
@@ -717,12 +763,18 @@ agw_limits_admit(agw_state_t *st, int idx, const agw_limits_conf_t *conf,
     n += agw_limits_amount_takes(&takes[n], want->input_tokens,
                                  want->output_tokens, cost);
 
-    if (!agw_limits_take(e, takes, n, conf, &now, NULL, NULL, now_ms, v)) {
+    counted = agw_limits_counted(e, conf);
+
+    if (!agw_limits_take(e, takes, n, conf, &now, NULL, NULL,
+                         e->kind == AGW_LIMIT_KIND_KEY, now_ms, v))
+    {
         __atomic_sub_fetch(&e->concurrent, 1, RLX);
         goto refuse;
     }
 
-    if (!agw_limits_take_total(e, conf, cost, 0)) {
+    if ((counted & AGW_COUNTED_TOTAL)
+        && !agw_limits_take_total(e, conf, cost, 0))
+    {
         for (i = 0; i < n; i++) {
             if (takes[i].n) {
                 agw_win_settle(agw_limits_word(e, takes[i].off),
@@ -746,6 +798,7 @@ agw_limits_admit(agw_state_t *st, int idx, const agw_limits_conf_t *conf,
     hold->idx = idx;
     hold->held = 1;
     hold->concurrent = 1;
+    hold->counted = counted;
     hold->win_minute = now.id[0];
     hold->win_day = now.id[2];
     hold->win_month = now.id[3];
@@ -823,11 +876,15 @@ agw_limits_extend(agw_state_t *st, agw_limit_hold_t *hold,
     held_n[3] = cost;
     held_n[4] = cost;
 
-    if (!agw_limits_take(e, takes, n, conf, &now, held, held_n, now_ms, v)) {
+    if (!agw_limits_take(e, takes, n, conf, &now, held, held_n,
+                         e->kind == AGW_LIMIT_KIND_KEY, now_ms, v))
+    {
         goto crossed;
     }
 
-    if (dcost && !agw_limits_take_total(e, conf, dcost, 0)) {
+    if (dcost && (hold->counted & AGW_COUNTED_TOTAL)
+        && !agw_limits_take_total(e, conf, dcost, 0))
+    {
         for (i = 0; i < n; i++) {
             if (takes[i].n) {
                 agw_win_settle(agw_limits_word(e, takes[i].off),
@@ -890,17 +947,34 @@ agw_limits_settle(agw_state_t *st, agw_limit_hold_t *hold,
 
     agw_limits_now(now_ms, &now);
 
-    agw_win_settle(&e->tok_minute, now.id[0], hold->win_minute,
-                   r.input_tokens + r.output_tokens, in + out);
-    agw_win_settle(&e->in_day, now.id[2], hold->win_day, r.input_tokens, in);
-    agw_win_settle(&e->out_day, now.id[2], hold->win_day, r.output_tokens,
-                   out);
-    agw_win_settle(&e->cost_day, now.id[2], hold->win_day,
-                   (uint64_t) r.cost, cost);
-    agw_win_settle(&e->cost_month, now.id[3], hold->win_month,
-                   (uint64_t) r.cost, cost);
+    if (hold->counted & 0x01) {
+        agw_win_settle(&e->tok_minute, now.id[0], hold->win_minute,
+                       r.input_tokens + r.output_tokens, in + out);
+    }
 
-    __atomic_add_fetch(&e->cost_total, (int64_t) cost - r.cost, RLX);
+    if (hold->counted & 0x02) {
+        agw_win_settle(&e->in_day, now.id[2], hold->win_day, r.input_tokens,
+                       in);
+    }
+
+    if (hold->counted & 0x04) {
+        agw_win_settle(&e->out_day, now.id[2], hold->win_day,
+                       r.output_tokens, out);
+    }
+
+    if (hold->counted & 0x08) {
+        agw_win_settle(&e->cost_day, now.id[2], hold->win_day,
+                       (uint64_t) r.cost, cost);
+    }
+
+    if (hold->counted & 0x10) {
+        agw_win_settle(&e->cost_month, now.id[3], hold->win_month,
+                       (uint64_t) r.cost, cost);
+    }
+
+    if (hold->counted & AGW_COUNTED_TOTAL) {
+        __atomic_add_fetch(&e->cost_total, (int64_t) cost - r.cost, RLX);
+    }
     __atomic_sub_fetch(&e->reserved_tokens,
                        r.input_tokens + r.output_tokens, RLX);
     __atomic_sub_fetch(&e->reserved_cost, r.cost, RLX);

@@ -125,6 +125,8 @@ typedef struct {
     int32_t             idx;            /* entry; -1: none */
     uint32_t            held:1;         /* not settled yet */
     uint32_t            concurrent:1;   /* took a concurrency slot */
+    uint32_t            counted:6;      /* the token and spend counters it
+                                           keeps (agw_limits.c) */
     uint32_t            win_minute;     /* the windows it reserved in */
     uint32_t            win_day;
     uint32_t            win_month;
@@ -190,7 +192,9 @@ void agw_limits_describe(struct agw_state_s *st, int idx, const char *name,
 /*
  * Admits one request against entry idx and conf: counts it in the request
  * windows, takes a concurrency slot, and reserves `want` in the token and
- * spend counters, each only if it stays within its limit.  Returns 0 and
+ * spend counters, each only if it stays within its limit.  A key's entry
+ * keeps every counter (its use is shown); a provider's or a route's only
+ * those it has a limit on, so that its caps cost no more than they check.  Returns 0 and
  * fills hold (settle or release it later, exactly once), or 1 and fills v
  * (nothing is left taken), or -1 for a bad idx.  v is filled either way
  * with the figures of the rate-limit headers.
