@@ -83,6 +83,10 @@ ngx_http_ai_gateway_limit_headers(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    if (v->requests_limit || v->tokens_limit) {
+        ctx->limit_headers = 1;
+    }
+
     if (ngx_http_ai_gateway_limit_kind(r, &names[0], v->requests_limit,
                                        v->requests_remaining,
                                        v->requests_reset_ms, rfc3339)
@@ -185,6 +189,7 @@ ngx_http_ai_gateway_send_limited(ngx_http_request_t *r,
     static ngx_str_t  retry_after_ms = ngx_string("retry-after-ms");
     static ngx_str_t  should_retry = ngx_string("x-should-retry");
 
+    /* as limit_req logs its refusals; the key's name, never its secret */
     ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                   "ai_gateway: key \"%V\" refused by its %s limit",
                   &ctx->key_name, agw_limit_name(v->which));
