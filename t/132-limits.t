@@ -157,3 +157,34 @@ Authorization: Bearer sk-reload
  "POST /v1/chat/completions\n{\"model\":\"m\",\"messages\":[]}"]
 --- error_code eval
 [200, 429]
+
+
+
+=== TEST 8: a static key's limits from nginx.conf: counted, and shown as static with its limits
+--- http_config
+    MOCK
+    ai_gateway_state $TEST_NGINX_LIMITS_STATE size=1m;
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route m p1;
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c rpm=1 budget_day=2.50;
+--- init
+main::same_minute();
+--- more_headers
+Authorization: Bearer sk-client-alice
+--- request eval
+["POST /v1/chat/completions\n{\"model\":\"m\",\"messages\":[]}",
+ "POST /v1/chat/completions\n{\"model\":\"m\",\"messages\":[]}"]
+--- error_code eval
+[200, 429]
+
+
+
+=== TEST 9: the table shows alice as a static key with her limits
+--- init
+my $e = main::limits_of('key', 'alice');
+main::is($e && $e->{static}, 1, 'static');
+main::is($e && $e->{rpm}, '1/1', 'one request this minute, of one');
+main::is($e && $e->{refused}, 1, 'one refused');
+--- request
+GET /v1/models
+--- error_code: 401
