@@ -99,3 +99,31 @@ main::is($e->{concurrent}, 0, 'every slot given back');
 --- request
 GET /v1/models
 --- error_code: 401
+
+
+
+=== TEST 3: a client that leaves mid-request gives its slot and its reservation back
+--- init
+main::publish_keys(['sk-gone', 'k-gone', { concurrent => 1, budget_total => 5000000 }]);
+main::burst('sk-nobody', 'm');
+# the mock answers after 3 s; the client gives up after 1
+system("curl -s -o /dev/null --max-time 1 -H 'Authorization: Bearer sk-gone' "
+       . "-H 'Content-Type: application/json' -d '{\"model\":\"m\",\"messages\":[]}' "
+       . "http://127.0.0.1:" . Test::Nginx::Util::server_port()
+       . "/v1/chat/completions");
+my $e;
+for (1 .. 100) {
+    $e = main::limits_of('key', 'k-gone');
+    last if $e && $e->{concurrent} == 0;
+    select undef, undef, undef, 0.1;
+}
+main::is($e && $e->{concurrent}, 0, 'the slot is free once nginx saw the client go');
+main::is($e && $e->{reserved_cost}, 0, 'nothing left reserved');
+main::is($e && $e->{requests}, 1, 'it was admitted');
+--- more_headers
+Authorization: Bearer sk-gone
+--- request
+POST /v1/chat/completions
+{"model":"m","messages":[]}
+--- error_code: 200
+--- timeout: 10
