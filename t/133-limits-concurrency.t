@@ -51,6 +51,10 @@ _EOC_
     location /v1/ { ai_gateway openai; }
 _EOC2_
 
+# the bursts are curl's own HTTP/1.1 requests, which a listener of the
+# HTTP/2 mode (h2c) would not take
+add_block_preprocessor(sub { $_[0]->set_value(no_http2 => 1) });
+
 run_tests();
 
 __DATA__

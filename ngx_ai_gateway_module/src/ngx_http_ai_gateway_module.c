@@ -701,6 +701,7 @@ ngx_http_ai_gateway_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     ngx_memzero(p, sizeof(ngx_http_ai_gateway_provider_t));
+    p->limits_idx = -1;         /* until the state is mapped */
     p->name = value[1];
     p->index = amcf->providers.nelts - 1;
     p->weight = 1;
@@ -1011,6 +1012,7 @@ ngx_http_ai_gateway_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     ngx_memzero(route, sizeof(ngx_http_ai_gateway_route_t));
+    route->limits_idx = -1;
     route->model = value[1];
 
     if (value[1].len == 1 && value[1].data[0] == '*') {

@@ -22,8 +22,7 @@ $ENV{TEST_NGINX_LIMITS_STATE} = "$dir/agw.state";
 our $RINGTOOL = $ENV{TEST_AGW_RINGTOOL} || cwd() . '/build/agw-ringtool';
 
 # The blocks' defaults: the state file, the mock, PROVIDERS (the lines
-# of providers, routes and prices) and LOCATIONS.  Over HTTP/1.1 in every
-# mode: the blocks share one state file, one transport keeps them simple.
+# of providers, routes and prices) and LOCATIONS.
 sub limits_blocks {
     my ($providers, $locations) = @_;
 
@@ -35,7 +34,6 @@ sub limits_blocks {
             . $providers) unless defined $block->http_config;
         $block->set_value(config => $locations)
             unless defined $block->config;
-        $block->set_value(no_http2 => 1);
     });
 }
 
