@@ -353,7 +353,6 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
 {
     int                               n;
     size_t                            errpos;
-    ngx_int_t                         rc;
     ngx_str_t                         arg, model;
     ngx_http_ai_gateway_req_scan_t    req;
     ngx_http_ai_gateway_route_t      *rt;
@@ -476,12 +475,6 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
                    "No provider of the model `%.*s` serves %.*s",
                    (int) ctx->model.len, ctx->model.data,
                    (int) ngx_min(r->uri.len, 200), r->uri.data);
-    }
-
-    /* before any try, and after the plan: its steps' prices */
-    rc = ngx_http_ai_gateway_limits_admit(r, ctx);
-    if (rc != NGX_DECLINED) {
-        return rc;
     }
 
     /* request path, 3: the phase runner must not run us again */
@@ -791,15 +784,29 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
         ctx->pdialect = ngx_http_ai_gateway_try_dialect(ctx,
                                                         ctx->step->provider);
 
-        /* a provider over its rpm=/tpm= is passed over as one cooling
-         * down is (logged there) */
-        if (ngx_http_ai_gateway_limits_step(r, ctx, &capped) == NGX_OK) {
-            rc = ngx_http_ai_gateway_try_body(r, ctx, &body, &err);
+        rc = ngx_http_ai_gateway_try_body(r, ctx, &body, &err);
 
+        if (rc == NGX_OK) {
+            /* the body written gives the request's output cap: the key
+             * and the route admit it, once, reserving its worst case */
+            rc = ngx_http_ai_gateway_limits_admit(r, ctx);
             if (rc != NGX_DECLINED) {
+                return rc;
+            }
+
+            /* a provider over its rpm=/tpm= is passed over as one
+             * cooling down is (logged there) */
+            if (ngx_http_ai_gateway_limits_step(r, ctx, &capped) == NGX_OK) {
+                rc = NGX_OK;
                 break;
             }
 
+            over = 1;
+
+        } else if (rc != NGX_DECLINED) {
+            break;
+
+        } else {
             /* the client's doing, as nginx logs a client's bad request */
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "ai_gateway: provider \"%V\" skipped, the "
@@ -809,9 +816,6 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
             if (refused.cls == AGW_ERR_NONE) {
                 refused = err;
             }
-
-        } else {
-            over = 1;
         }
 
         if (ctx->next < ctx->nsteps) {

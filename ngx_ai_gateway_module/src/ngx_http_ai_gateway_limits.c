@@ -2,9 +2,10 @@
  * ngx_http_ai_gateway_limits: a request's use of the limits table
  * (agw_limits.h, docs/governance.md).
  *
- * Once the body is read and the route planned, the request is admitted
- * against its key's entry and its route's, reserving its worst case: the
- * input tokens the body can hold (a token is at least two bytes of a JSON
+ * Before its first try, once its body is written for the provider (which
+ * gives the request's output cap), the request is admitted against its
+ * key's entry and its route's, reserving its worst case: the input tokens
+ * the body can hold (a token is at least two bytes of a JSON
  * body), its output cap (or AGW_LIMITS_DEFAULT_OUTPUT) and their cost at
  * the dearest price among the steps it may try.  Before each try the
  * step's provider is admitted against its own caps; a provider over them
@@ -249,8 +250,10 @@ ngx_http_ai_gateway_limits_want(ngx_http_request_t *r,
 
 
 /*
- * Admits the request against its key and route.  NGX_DECLINED: go on;
- * otherwise the refusal was sent and this is what to finalize with.
+ * Admits the request against its key and route, once: before its first
+ * try, once the body written for it gave the request's output cap.
+ * NGX_DECLINED: go on; otherwise the refusal was sent and this is what
+ * to finalize with.
  */
 
 ngx_int_t
@@ -265,7 +268,9 @@ ngx_http_ai_gateway_limits_admit(ngx_http_request_t *r,
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
 
-    if (amcf->state == NULL || amcf->state->base == NULL) {
+    if (ctx->limits != NULL
+        || amcf->state == NULL || amcf->state->base == NULL)
+    {
         return NGX_DECLINED;
     }
 
