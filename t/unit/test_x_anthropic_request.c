@@ -229,6 +229,26 @@ test_thinking_default(void)
 }
 
 
+/* A member of another type that is not JSON either: the client's error,
+ * never an out-of-memory (which the module answers with a 500). */
+static void
+test_bad_json_type(void)
+{
+    agw_arena_t     a;
+    agw_error_t     err;
+    agw_request_t   req;
+    static const char  body[] = "{\"tools\":\"a\0b\",\"messages\":[]}";
+
+    agw_arena_init(&a, NULL, 0, 0);
+    memset(&err, 0, sizeof(err));
+    ok(agw_anthropic_codec.read_request(body, sizeof(body) - 1, &a, &req,
+                                        &err) == -1
+       && err.cls == AGW_ERR_INVALID_REQUEST,
+       "reader: tools neither an array nor JSON is a client error");
+    agw_arena_free(&a);
+}
+
+
 static void
 test_refusals(void)
 {
@@ -637,6 +657,7 @@ main(void)
 {
     test_reader();
     test_thinking_default();
+    test_bad_json_type();
     test_refusals();
     test_writer();
     test_writer_form();

@@ -329,7 +329,12 @@ agw_ant_read_tools(agw_jr_t *r, agw_arena_t *a, agw_request_t *req,
 
     rc = agw_jr_array(r);
     if (rc == AGW_JR_TYPE) {
-        return agw_jr_value(r, NULL);
+        /* skipped, but still JSON: the caller takes err as set */
+        rc = agw_jr_value(r, NULL);
+        if (rc != 0) {
+            agw_ant_bad_json(err, 0, r);
+        }
+        return rc;
     }
 
     if (rc != 0) {
