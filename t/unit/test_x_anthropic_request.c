@@ -11,7 +11,8 @@
 
 
 static agw_request_ctx_t  ctx_openai = {
-    { "claude-up", 9, AGW_STR_BYTES, 0 }, 0, 0, AGW_DIALECT_OPENAI
+    .model = { "claude-up", 9, AGW_STR_BYTES, 0 }, .stream = 0,
+    .default_max_tokens = 0, .client = AGW_DIALECT_OPENAI
 };
 
 
