@@ -479,6 +479,30 @@ check_shapes(void)
     ok(j == NULL && err.cls == AGW_ERR_INVALID_REQUEST,
        "openai: bad JSON refused by the rewrite");
 
+    /* a member the policy edits, twice: a provider keeping the first
+     * would read what the policy never saw */
+    j = rewrite(AGW_DIALECT_OPENAI, "{\"messages\":[],\"max_tokens\":5000,"
+                "\"max_tokens\":10}", 1000, 0, &cap, &out, &err);
+    ok(j == NULL && err.cls == AGW_ERR_INVALID_REQUEST
+       && strstr(err.message, "max_tokens: given more than once") != NULL,
+       "openai: a capped field given twice refused");
+
+    j = rewrite(AGW_DIALECT_ANTHROPIC, "{\"system\":\"A\",\"messages\":[],"
+                "\"syst\\u0065m\":\"B\"}", 0, 0, &cap, &out, &err);
+    ok(j == NULL && err.cls == AGW_ERR_INVALID_REQUEST,
+       "anthropic: system twice (once escaped) refused");
+
+    j = rewrite(AGW_DIALECT_GEMINI, "{\"contents\":[],\"systemInstruction\":"
+                "{\"parts\":[]},\"system_instruction\":{\"parts\":[]}}", 0,
+                0, &cap, &out, &err);
+    ok(j == NULL && err.cls == AGW_ERR_INVALID_REQUEST,
+       "gemini: both spellings of systemInstruction refused");
+
+    j = rewrite(AGW_DIALECT_RESPONSES, "{\"input\":\"x\",\"max_output_tokens\":"
+                "1,\"max_output_tokens\":2}", 1000, 0, &cap, &out, &err);
+    ok(j == NULL && err.cls == AGW_ERR_INVALID_REQUEST,
+       "responses: max_output_tokens twice refused");
+
     /* Anthropic: a string system becomes two blocks; an empty one, the
      * key's; a thinking budget shrinks under the clamped max_tokens */
     j = rewrite(AGW_DIALECT_ANTHROPIC, "{\"system\":\"S\",\"messages\":[],"

@@ -122,6 +122,7 @@ agw_policy_object(const char *body, size_t from, size_t to,
     }
 
     obj->count = 0;
+    obj->twice = NULL;
 
     if (agw_jr_object(&r) != 0) {
         return -1;
@@ -137,6 +138,10 @@ agw_policy_object(const char *body, size_t from, size_t to,
         }
 
         if (i < n) {
+            if (m[i].type != 0) {
+                obj->twice = m[i].name;
+            }
+
             m[i].type = agw_jr_peek(&r);
         }
 
@@ -158,6 +163,15 @@ agw_policy_object(const char *body, size_t from, size_t to,
     obj->close = from + agw_jr_offset(&r) - 1;
 
     return agw_jr_end(&r) != 0 ? -1 : 0;
+}
+
+
+int
+agw_policy_twice(const char *name, agw_error_t *err)
+{
+    agw_error_set(err, AGW_ERR_INVALID_REQUEST, 0, "invalid_request",
+                  "%s: given more than once", name);
+    return -1;
 }
 
 

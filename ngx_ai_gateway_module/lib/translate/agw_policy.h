@@ -62,15 +62,23 @@ typedef struct {
     size_t       open;      /* the object's '{' */
     size_t       close;     /* its '}' */
     int          count;     /* its members */
+    const char  *twice;     /* a name of m[] met twice, or NULL */
 } agw_policy_object_t;
 
 /*
  * The object whose value spans body[from, to): validated whole, each of
- * the n members m[] names located (the last of a name wins, as the
- * providers' JSON readers keep).  0, or -1 when it is not a valid object.
+ * the n members m[] names located (the last of a name, with obj->twice
+ * set when there are two).  0, or -1 when it is not a valid object.
  */
 int agw_policy_object(const char *body, size_t from, size_t to,
     agw_policy_member_t *m, size_t n, agw_policy_object_t *obj);
+
+/*
+ * A member the policy edits given twice (or, in Gemini, in both its
+ * spellings), refused: a provider keeping the first would read the one
+ * the policy did not see.  -1 with err.
+ */
+int agw_policy_twice(const char *name, agw_error_t *err);
 
 /*
  * The array spanning body[from, to): whether it has elements, and the

@@ -62,6 +62,10 @@ agw_gem_policy_system(const char *body, const agw_policy_member_t *m,
         goto invalid;
     }
 
+    if (si.twice != NULL) {
+        return agw_policy_twice("systemInstruction.parts", err);
+    }
+
     if (parts.type == 0) {
         psep = si.count > 0;
         agw_policy_add(ed, si.close, &psep, "\"parts\":");
@@ -134,6 +138,10 @@ agw_gem_policy_cap(const char *body, const agw_policy_member_t *m,
         return agw_gem_invalid(err, "generationConfig: must be an object");
     }
 
+    if (gc.twice != NULL) {
+        return agw_policy_twice(gc.twice, err);
+    }
+
     if (agw_policy_capped(body, &g[0], "generationConfig.maxOutputTokens", o,
                           ed, &a, err)
         != 0
@@ -176,6 +184,18 @@ agw_gem_policy_request(const char *body, size_t len,
 
     if (agw_policy_object(body, 0, len, m, 4, &obj) != 0) {
         return agw_policy_pass(body, len, out, err);
+    }
+
+    if (obj.twice == NULL && m[0].type && m[1].type) {
+        obj.twice = "systemInstruction";
+    }
+
+    if (obj.twice == NULL && m[2].type && m[3].type) {
+        obj.twice = "generationConfig";
+    }
+
+    if (obj.twice != NULL) {
+        return agw_policy_twice(obj.twice, err);
     }
 
     ed.n = 0;

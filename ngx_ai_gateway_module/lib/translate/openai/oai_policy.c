@@ -55,6 +55,10 @@ agw_oai_policy_request(const char *body, size_t len,
         return agw_policy_pass(body, len, out, err);
     }
 
+    if (obj.twice != NULL) {
+        return agw_policy_twice(obj.twice, err);
+    }
+
     ed.n = 0;
     sep = obj.count > 0;
 

@@ -34,6 +34,10 @@ agw_rsp_policy_request(const char *body, size_t len,
         return agw_policy_pass(body, len, out, err);
     }
 
+    if (obj.twice != NULL) {
+        return agw_policy_twice(obj.twice, err);
+    }
+
     ed.n = 0;
     sep = obj.count > 0;
     prompt = &o->policy.system_prompt;
