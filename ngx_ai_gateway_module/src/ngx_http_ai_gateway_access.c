@@ -1,11 +1,17 @@
 /*
- * ngx_http_ai_gateway_access: the access phase.
+ * ngx_http_ai_gateway_access: who the client is.
  *
  * Finds which endpoint and dialect the request is for (errors must leave
  * in that dialect), and authenticates the client key by its SHA-256
  * against the static keys of nginx.conf and the daemon's dynamic keys.
  * A body over ai_gateway_max_body_size never gets here: it is the
  * location's client_max_body_size, which nginx checks first (_module.c).
+ *
+ * The key is checked in the preaccess phase, first in it (_module.c), so
+ * that $ai_gateway_key_name and $ai_gateway_key_id are known to
+ * limit_req and limit_conn, which run after it in the same phase.  A
+ * missing or unknown key is answered there, before allow/deny or
+ * auth_request: as before, `satisfy any` cannot waive it.
  */
 
 #include <ngx_config.h>
@@ -47,6 +53,9 @@ static ngx_int_t ngx_http_ai_gateway_replace_args(ngx_http_request_t *r,
 static ngx_int_t ngx_http_ai_gateway_keys_wait(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
 static void ngx_http_ai_gateway_keys_waited(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ai_gateway_copy_policy(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, const agw_key_t *k);
+static void ngx_http_ai_gateway_wipe_policy(void *data);
 
 
 #define ngx_http_ai_gateway_ends(uri, s)                                      \
@@ -70,15 +79,27 @@ ngx_http_ai_gateway_suffix(ngx_str_t *uri, const char *s, size_t len)
 ngx_uint_t
 ngx_http_ai_gateway_client_name(ngx_str_t *name)
 {
+    return ngx_http_ai_gateway_valid_text(name, 255, 0);
+}
+
+
+/*
+ * 1 to max bytes of valid UTF-8 without control characters; with lines,
+ * tabs and line breaks are text too (a system prompt).
+ */
+
+ngx_uint_t
+ngx_http_ai_gateway_valid_text(ngx_str_t *s, size_t max, ngx_uint_t lines)
+{
     u_char  *p, *last;
     size_t   n;
 
-    if (name->len == 0 || name->len > 255) {
+    if (s->len == 0 || s->len > max) {
         return 0;
     }
 
-    p = name->data;
-    last = p + name->len;
+    p = s->data;
+    last = p + s->len;
 
     while (p < last) {
 
@@ -92,7 +113,9 @@ ngx_http_ai_gateway_client_name(ngx_str_t *name)
             continue;
         }
 
-        if (*p < 0x20 || *p == 0x7f) {
+        if ((*p < 0x20 || *p == 0x7f)
+            && !(lines && (*p == '\t' || *p == '\n' || *p == '\r')))
+        {
             return 0;
         }
 
@@ -517,6 +540,7 @@ ngx_http_ai_gateway_access_handler(ngx_http_request_t *r)
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ai_gateway_module);
 
+    /* the preaccess phase runs for subrequests too: the tries */
     if (alcf->serve == 0 || r != r->main) {
         return NGX_DECLINED;
     }
@@ -601,12 +625,15 @@ ngx_http_ai_gateway_access_handler(ngx_http_request_t *r)
     ctx->key_id.len = ngx_strlen(k->id);
     ctx->key_name.data = ngx_pstrdup(r->pool, &ctx->key_name);
     ctx->key_id.data = ngx_pstrdup(r->pool, &ctx->key_id);
-    if (ctx->key_name.data == NULL || ctx->key_id.data == NULL) {
+    if (ctx->key_name.data == NULL || ctx->key_id.data == NULL
+        || ngx_http_ai_gateway_copy_policy(r, ctx, k) != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     ctx->authenticated = 1;
 
+    /* NGX_OK would skip the rest of the phase: limit_req, limit_conn */
     return NGX_DECLINED;
 
 done:
@@ -614,6 +641,118 @@ done:
     /* the answer is sent: end the request here, skip the later phases */
     ngx_http_finalize_request(r, rc);
     return NGX_DONE;
+}
+
+
+/*
+ * The key's policy into r->pool: a keys snapshot load may free the key
+ * while the request runs.  NULL when the key has none.  The copies of its
+ * credentials' secrets are wiped when the request ends.
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_copy_policy(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, const agw_key_t *k)
+{
+    size_t                       i;
+    ngx_str_t                    s;
+    agw_key_policy_t            *p;
+    ngx_pool_cleanup_t          *cln;
+    agw_key_credential_t        *c;
+    const agw_key_policy_t      *kp;
+    static const agw_limits_conf_t  none;
+
+    kp = &k->policy;
+
+    if (ngx_memcmp(&kp->limits, &none, sizeof(agw_limits_conf_t)) == 0
+        && kp->max_output_tokens == 0 && kp->system_prompt == NULL
+        && kp->default_model == NULL && kp->ncredentials == 0)
+    {
+        ctx->policy = NULL;
+        return NGX_OK;
+    }
+
+    p = ngx_palloc(r->pool, sizeof(agw_key_policy_t));
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    *p = *kp;
+    p->credentials = NULL;
+    p->ncredentials = 0;
+
+    if (kp->system_prompt) {
+        p->system_prompt = ngx_pnalloc(r->pool, kp->system_prompt_len + 1);
+        if (p->system_prompt == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(p->system_prompt, kp->system_prompt,
+                   kp->system_prompt_len);
+        p->system_prompt[kp->system_prompt_len] = '\0';
+    }
+
+    if (kp->default_model) {
+        s.data = (u_char *) kp->default_model;
+        s.len = ngx_strlen(kp->default_model) + 1;
+        p->default_model = (char *) ngx_pstrdup(r->pool, &s);
+        if (p->default_model == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (kp->ncredentials) {
+        /* registered first: the secrets are wiped however this ends */
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+        if (cln == NULL) {
+            return NGX_ERROR;
+        }
+
+        c = ngx_pcalloc(r->pool,
+                        kp->ncredentials * sizeof(agw_key_credential_t));
+        if (c == NULL) {
+            return NGX_ERROR;
+        }
+
+        p->credentials = c;
+        cln->handler = ngx_http_ai_gateway_wipe_policy;
+        cln->data = p;
+
+        for (i = 0; i < kp->ncredentials; i++) {
+            s.data = (u_char *) kp->credentials[i].provider;
+            s.len = ngx_strlen(kp->credentials[i].provider) + 1;
+            c[i].provider = (char *) ngx_pstrdup(r->pool, &s);
+
+            c[i].secret = ngx_pnalloc(r->pool,
+                                      kp->credentials[i].secret_len);
+            if (c[i].provider == NULL || c[i].secret == NULL) {
+                return NGX_ERROR;
+            }
+
+            ngx_memcpy(c[i].secret, kp->credentials[i].secret,
+                       kp->credentials[i].secret_len);
+            c[i].secret_len = kp->credentials[i].secret_len;
+            p->ncredentials = i + 1;
+        }
+    }
+
+    ctx->policy = p;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_ai_gateway_wipe_policy(void *data)
+{
+    agw_key_policy_t  *p = data;
+
+    size_t  i;
+
+    for (i = 0; i < p->ncredentials; i++) {
+        ngx_explicit_memzero(p->credentials[i].secret,
+                             p->credentials[i].secret_len);
+    }
 }
 
 
