@@ -105,6 +105,14 @@ agw_engine_rewrite_request(const agw_codec_t *c, const char *body,
         return -1;
     }
 
+    /* the body and the few edits: one allocation, not a doubling each */
+    if (agw_buf_reserve(&tmp, len + ctx->policy.system_prompt.len + 256)
+        != 0)
+    {
+        memset(err, 0, sizeof(*err));
+        return -1;
+    }
+
     rc = c->policy_request(body, len, ctx, &tmp, err);
 
     if (rc == 0) {
