@@ -468,7 +468,7 @@ check_shapes(void)
     ok(jint(j, "max_tokens", NULL) == 1000, "openai: a null cap set");
     json_decref(j);
 
-    j = rewrite(AGW_DIALECT_OPENAI, "{\"messages\":[],\"max_tokens\":\"9\"}",
+    j = rewrite(AGW_DIALECT_OPENAI, "{\"messages\":[],\"max_tokens\":2.5}",
                 1000, 0, &cap, &out, &err);
     ok(j == NULL && err.cls == AGW_ERR_INVALID_REQUEST
        && strstr(err.message, "max_tokens") != NULL,
@@ -548,6 +548,17 @@ check_shapes(void)
        "gemini: snake_case cap clamped in place");
     is_int(cap, 2000, "gemini: the report counts candidates");
     json_decref(j);
+
+    j = rewrite(AGW_DIALECT_GEMINI, "{\"contents\":[],\"generationConfig\":"
+                "{\"maxOutputTokens\":\"5000\"}}", 1000, 0, &cap, &out, &err);
+    ok(jint(j, "generationConfig", "maxOutputTokens") == 1000 && cap == 1000,
+       "gemini: an integer written as a string read, and clamped");
+    json_decref(j);
+
+    j = rewrite(AGW_DIALECT_GEMINI, "{\"contents\":[],\"generationConfig\":"
+                "{\"maxOutputTokens\":\"5e3\"}}", 1000, 0, &cap, &out, &err);
+    ok(j == NULL && err.cls == AGW_ERR_INVALID_REQUEST,
+       "gemini: a string that is no integer refused");
 
     j = rewrite(AGW_DIALECT_GEMINI, "{\"contents\":[],\"model\":\"m\"}", 1000,
                 0, &cap, &out, &err);

@@ -337,8 +337,9 @@ agw_policy_capped(const char *body, const agw_policy_member_t *m,
     const char *field, const agw_request_ctx_t *o, agw_policy_edits_t *ed,
     int64_t *cap, agw_error_t *err)
 {
-    int64_t   asked;
-    agw_jr_t  r;
+    int64_t      asked;
+    agw_jr_t     r;
+    const char  *p;
 
     *cap = -1;
 
@@ -351,6 +352,23 @@ agw_policy_capped(const char *body, const agw_policy_member_t *m,
     if (m->type == AGW_JR_NUMBER) {
         agw_jr_init(&r, body + m->value, m->end - m->value);
         if (agw_jr_int(&r, &asked) != 0) {
+            asked = -1;
+        }
+
+    } else if (m->type == AGW_JR_STRING) {
+        /* Gemini's JSON reads an integer written as a string ("100") */
+        asked = 0;
+
+        for (p = body + m->value + 1; p < body + m->end - 1; p++) {
+            if (*p < '0' || *p > '9' || asked > (INT64_MAX - 9) / 10) {
+                asked = -1;
+                break;
+            }
+
+            asked = asked * 10 + (*p - '0');
+        }
+
+        if (m->end - m->value == 2) {
             asked = -1;
         }
     }
