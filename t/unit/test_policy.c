@@ -550,9 +550,10 @@ check_shapes(void)
     json_decref(j);
 
     j = rewrite(AGW_DIALECT_GEMINI, "{\"contents\":[],\"generationConfig\":"
-                "{\"maxOutputTokens\":\"5000\"}}", 1000, 0, &cap, &out, &err);
-    ok(jint(j, "generationConfig", "maxOutputTokens") == 1000 && cap == 1000,
-       "gemini: an integer written as a string read, and clamped");
+                "{\"maxOutputTokens\":\"5000\",\"candidateCount\":\"3\"}}",
+                1000, 0, &cap, &out, &err);
+    ok(jint(j, "generationConfig", "maxOutputTokens") == 1000 && cap == 3000,
+       "gemini: integers written as strings read; the cap clamped");
     json_decref(j);
 
     j = rewrite(AGW_DIALECT_GEMINI, "{\"contents\":[],\"generationConfig\":"

@@ -332,14 +332,44 @@ agw_policy_splice(const char *body, size_t len, agw_policy_edits_t *ed,
 }
 
 
+/* An integer member's value, -1 when it holds none. */
+static int64_t
+agw_policy_int(const char *body, const agw_policy_member_t *m)
+{
+    int64_t      v;
+    agw_jr_t     r;
+    const char  *p;
+
+    if (m->type == AGW_JR_NUMBER) {
+        agw_jr_init(&r, body + m->value, m->end - m->value);
+        return agw_jr_int(&r, &v) == 0 ? v : -1;
+    }
+
+    /* Gemini's JSON reads an integer written as a string ("100") */
+    if (m->type != AGW_JR_STRING || m->end - m->value == 2) {
+        return -1;
+    }
+
+    v = 0;
+
+    for (p = body + m->value + 1; p < body + m->end - 1; p++) {
+        if (*p < '0' || *p > '9' || v > (INT64_MAX - 9) / 10) {
+            return -1;
+        }
+
+        v = v * 10 + (*p - '0');
+    }
+
+    return v;
+}
+
+
 int
 agw_policy_capped(const char *body, const agw_policy_member_t *m,
     const char *field, const agw_request_ctx_t *o, agw_policy_edits_t *ed,
     int64_t *cap, agw_error_t *err)
 {
-    int64_t      asked;
-    agw_jr_t     r;
-    const char  *p;
+    int64_t  asked;
 
     *cap = -1;
 
@@ -347,31 +377,7 @@ agw_policy_capped(const char *body, const agw_policy_member_t *m,
         return 0;
     }
 
-    asked = -1;
-
-    if (m->type == AGW_JR_NUMBER) {
-        agw_jr_init(&r, body + m->value, m->end - m->value);
-        if (agw_jr_int(&r, &asked) != 0) {
-            asked = -1;
-        }
-
-    } else if (m->type == AGW_JR_STRING) {
-        /* Gemini's JSON reads an integer written as a string ("100") */
-        asked = 0;
-
-        for (p = body + m->value + 1; p < body + m->end - 1; p++) {
-            if (*p < '0' || *p > '9' || asked > (INT64_MAX - 9) / 10) {
-                asked = -1;
-                break;
-            }
-
-            asked = asked * 10 + (*p - '0');
-        }
-
-        if (m->end - m->value == 2) {
-            asked = -1;
-        }
-    }
+    asked = agw_policy_int(body, m);
 
     if (o->policy.max_output <= 0) {
         /* nothing to hold it to: what it asked, for the report */
@@ -407,16 +413,11 @@ agw_policy_capped(const char *body, const agw_policy_member_t *m,
 int64_t
 agw_policy_count(const char *body, const agw_policy_member_t *m)
 {
-    int64_t   n;
-    agw_jr_t  r;
+    int64_t  n;
 
-    if (m->type != AGW_JR_NUMBER) {
-        return 1;
-    }
+    n = agw_policy_int(body, m);
 
-    agw_jr_init(&r, body + m->value, m->end - m->value);
-
-    return (agw_jr_int(&r, &n) == 0 && n > 1) ? n : 1;
+    return n > 1 ? n : 1;
 }
 
 
