@@ -305,3 +305,47 @@ POST /v1/completions
 --- response_body_like: ^\{"error":\{"message":"messages: this API key's requests carry a system prompt; send them as chat completions, with messages","type":"invalid_request_error"
 --- no_access_log
 MOCK
+
+
+
+=== TEST 15: Anthropic client, stream: the stream asked as the client did, the policy applied
+--- http_config
+    FIXTURES
+    ai_gateway_provider an type=anthropic url=$TEST_NGINX_FX/200/anthropic-messages/stream-text.sse/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route claude an:claude-sonnet-4-5;
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c system_prompt=Short. max_output_tokens=100;
+--- config
+    location /v1/ { ai_gateway anthropic; }
+--- more_headers
+x-api-key: sk-client-alice
+anthropic-version: 2023-06-01
+--- request
+POST /v1/messages
+{"model":"claude","stream":true,"max_tokens":50,"messages":[{"role":"user","content":"Hello"}]}
+--- error_code: 200
+--- response_body_like: event: message_stop
+--- access_log eval
+qr{ body=\{"model":"claude-sonnet-4-5","stream":true,"max_tokens":50,"messages":\[\{"role":"user","content":"Hello"\}\],"system":"Short\."\}$}m
+--- no_error_log
+[error]
+
+
+
+=== TEST 16: translated stream, Gemini client to an OpenAI provider: a system message first, the stream with its usage, max_tokens set
+--- http_config
+    FIXTURES
+    ai_gateway_provider p type=openai url=$TEST_NGINX_FX/200/openai-chat/stream-include-usage.chunks.sse/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route flash p:gpt-4o-mini;
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c system_prompt=Short. max_output_tokens=100;
+--- config
+    location /v1beta/ { ai_gateway gemini openai; }
+--- more_headers
+x-goog-api-key: sk-client-alice
+--- request
+POST /v1beta/models/flash:streamGenerateContent?alt=sse
+{"contents":[{"role":"user","parts":[{"text":"Hello"}]}]}
+--- error_code: 200
+--- access_log eval
+qr{ body=\{"model":"gpt-4o-mini","messages":\[\{"role":"system","content":"Short\."\},\{"role":"user","content":"Hello"\}\],"max_tokens":100,"stream":true,"stream_options":\{"include_usage":true\}\}$}m
+--- no_error_log
+[error]
