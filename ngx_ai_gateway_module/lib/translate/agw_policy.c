@@ -116,11 +116,6 @@ agw_policy_object(const char *body, size_t from, size_t to,
         return -1;
     }
 
-    obj->open = from + agw_jr_offset(&r);
-    while (body[obj->open] != '{') {
-        obj->open++;
-    }
-
     obj->count = 0;
     obj->twice = NULL;
 

@@ -59,8 +59,7 @@ typedef struct {
 } agw_policy_member_t;
 
 typedef struct {
-    size_t       open;      /* the object's '{' */
-    size_t       close;     /* its '}' */
+    size_t       close;     /* the object's '}': members are added there */
     int          count;     /* its members */
     const char  *twice;     /* a name of m[] met twice, or NULL */
 } agw_policy_object_t;
