@@ -345,7 +345,8 @@ diff_one_request(agw_dialect_t client, agw_dialect_t provider,
     agw_request_t       req;
     agw_request_opts_t  oo = { "up-model", 1, 0 };
     agw_request_ctx_t   no = {
-        { "up-model", 8, AGW_STR_BYTES, 0 }, 1, 0, client
+        .model = { "up-model", 8, AGW_STR_BYTES, 0 }, .stream = 1,
+        .default_max_tokens = 0, .client = client
     };
 
     memset(&err, 0, sizeof(err));
