@@ -188,3 +188,17 @@ main::is($e && $e->{refused}, 1, 'one refused');
 --- request
 GET /v1/models
 --- error_code: 401
+
+
+
+=== TEST 10: the reservation is the cap the request's body carries: asking 10 fits in 50 a day, the key's 100 set on a request asking none does not
+--- init
+main::publish_keys(['sk-cap', 'k-cap', { output_tokens_per_day => 50 },
+                    { max_output_tokens => 100 }]);
+--- more_headers
+Authorization: Bearer sk-cap
+--- request eval
+["POST /v1/chat/completions\n{\"model\":\"m\",\"max_tokens\":10,\"messages\":[]}",
+ "POST /v1/chat/completions\n{\"model\":\"m\",\"messages\":[]}"]
+--- error_code eval
+[200, 429]
