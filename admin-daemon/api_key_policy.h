@@ -43,7 +43,8 @@ int agw_key_policy_load(agw_req_t *r, sqlite3 *db, const char *id,
 int agw_key_policy_store(agw_req_t *r, sqlite3 *db, const char *id,
     const agw_key_policy_t *p);
 
-/* The API's view: budgets in USD, credentials by provider only. */
-json_t *agw_key_policy_view(const char *stored);
+/* The API's view: budgets in USD, credentials by provider only; the
+ * limits into *limits too. */
+json_t *agw_key_policy_view(const char *stored, agw_limits_conf_t *limits);
 
 #endif /* AGW_API_KEY_POLICY_H */

@@ -28,6 +28,7 @@
 #include <sqlite3.h>
 
 #include "daemon.h"
+#include "spend.h"
 #include "db.h"
 #include "api.h"
 #include "otlp.h"
@@ -735,7 +736,7 @@ agw_open_state(agw_daemon_t *d)
 int
 main(int argc, char **argv)
 {
-    int           rc, api;
+    int           rc, api, n;
     char          err[1024];
     agw_daemon_t  d;
 
@@ -805,6 +806,15 @@ main(int argc, char **argv)
     if (agw_db_set_max_bytes(d.db, d.max_db_bytes) != 0) {
         agw_daemon_log("cannot apply max-db-size");
         goto done;
+    }
+
+    /* a new state file: the budgets go on from what SQLite knows */
+    n = agw_spend_seed(&d, err, sizeof(err));
+    if (n < 0) {
+        agw_daemon_log("%s; the keys' budgets start from zero", err);
+    } else if (n > 0) {
+        agw_daemon_log("state file is new: seeded the spend of %d keys "
+                       "from the database", n);
     }
 
     if (agw_api_start != NULL) {
