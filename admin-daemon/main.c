@@ -77,6 +77,10 @@ static const agw_opt_t  agw_opts[] = {
     { "gateway-probe-url", "AGW_GATEWAY_PROBE_URL", AGW_OPT_STR,
       OFF(probe_url), 0,
       "the gateway's `ai_gateway probe;` URL (provider diagnostics)" },
+    { "credentials-key", "AGW_ADMIN_CREDENTIALS_KEY_FILE", AGW_OPT_STR,
+      OFF(credentials_key), 0,
+      "master key sealing keys' credentials, made 0600 if missing "
+      "(<state>.credentials.key)" },
     { "retention", "AGW_RETENTION", AGW_OPT_DURATION, OFF(retention_s), 1,
       "keep raw events this long (30d; 0: forever)" },
     { "minute-retention", "AGW_MINUTE_RETENTION", AGW_OPT_DURATION,
@@ -122,8 +126,6 @@ static const struct {
     { "AGW_ADMIN_MAX_CONNECTIONS_PER_ADDRESS", "... from one address" },
     { "AGW_ADMIN_RESTORE_MAX", "largest restore upload, bytes" },
     { "AGW_ADMIN_USAGE_EXACT_MAX", "events /usage counts one by one" },
-    { "AGW_ADMIN_CREDENTIALS_KEY_FILE",
-      "master key sealing keys' credentials (<state>.credentials.key)" },
     { "AGW_TEST_CRASH_AFTER_COMMITS", "tests only: SIGKILL after N commits" },
 };
 
@@ -567,6 +569,7 @@ agw_daemon_free_config(agw_daemon_t *d)
     free(d->public_origin);
     free(d->trusted_proxies);
     free(d->probe_url);
+    free(d->credentials_key);
 }
 
 

@@ -217,4 +217,43 @@ ok(length $places{'nginx access log'} > 0 && length $places{'database file'} > 0
    'the logs and the database were there to look at');
 
 $gw->check_logs;
+
+# --- the key elsewhere (the packages keep it in /var/lib, off the tmpfs
+# of the state file): ai_gateway_credentials_key and --credentials-key --
+
+my $gw2;
+my $mk = sub {
+    my ($mode) = @_;
+    $gw2 = AgwE2E->new(state => 'size=1m', http => <<"_EOC_");
+    ai_gateway_provider own type=openai url=http://127.0.0.1:$pport/own/v1 key_env=AGW_E2E_UPSTREAM_KEY;
+    ai_gateway_route gpt-4o own:gpt-4o;
+    ai_gateway_credentials_key CREDKEY;
+_EOC_
+};
+$mk->();
+my $elsewhere = $gw2->dir . '/keep/credentials.key';
+mkdir $gw2->dir . '/keep' or die;
+$gw2->{http} =~ s/CREDKEY/$elsewhere/;
+
+# a key file others may read is refused, naming the directive
+AgwE2E::spew($elsewhere, ('ab' x 32) . "\n");
+chmod 0644, $elsewhere;
+$gw2->write_conf;
+my ($okt, $out) = $gw2->nginx_cmd('-t');
+ok(!$okt && $out =~ /ai_gateway_credentials_key: .*mode 0600/,
+   'nginx -t refuses a credentials key others may read') or diag($out);
+unlink $elsewhere;
+
+# the daemon makes it there first, nginx reads it there
+$gw2->start_daemon('--credentials-key', $elsewhere);
+is((stat $elsewhere)[2] & 07777, 0600, 'the daemon made the key where told, 0600');
+ok(!-e $gw2->{state_file} . '.credentials.key', 'and none beside the state file');
+$gw2->start_nginx;
+my $k2 = $gw2->api(POST => '/api/v1/keys', { name => 'byok2',
+    credentials => [{ provider => 'own', secret => $own }] });
+is($k2->{status}, 201, 'a key with a credential');
+is($gw2->chat(key => $k2->{json}{secret}, model => 'gpt-4o')->{status}, 200,
+   'its request carries the credential opened with the key from there');
+$gw2->check_logs;
+
 done_testing();
