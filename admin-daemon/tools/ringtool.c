@@ -7,6 +7,7 @@
  *   agw-ringtool produce STATE N [--wait] [--keys K] [--tag T] [--age S]
  *   agw-ringtool stats STATE
  *   agw-ringtool health STATE
+ *   agw-ringtool limits STATE
  *   agw-ringtool bench STATE EVENTS_PER_THREAD THREADS
  *   agw-ringtool watch STATE N [TIMEOUT_S]
  *   agw-ringtool bump-keys STATE
@@ -19,6 +20,8 @@
  * from THREADS threads into a ring with room (emptied between rounds) and
  * prints the producer cost per event.  watch waits until the consumer has
  * committed N events in all and prints its drain rate (see cmd_watch).
+ * limits prints every entry of the limits table, one a line (kind, id,
+ * name, the current windows, spend, in flight, totals).
  * bump-keys moves the keys generation on, as the daemon does after writing
  * a keys snapshot, and prints the new generation: the module's tests
  * publish snapshots of their own with it.
@@ -33,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agw_limits.h"
 #include "agw_state.h"
 
 
@@ -289,6 +293,59 @@ cmd_health(int argc, char **argv)
                    (unsigned long long) h.failures, h.consecutive_failures,
                    h.last_status, (long long) h.cooldown_until_ms);
         }
+    }
+
+    agw_state_close(&st);
+
+    return 0;
+}
+
+
+static int
+cmd_limits(int argc, char **argv)
+{
+    int                 i, n;
+    struct timespec     ts;
+    agw_state_t         st;
+    agw_limit_usage_t   u;
+    static const char  *kinds[] = { "?", "key", "provider", "route" };
+
+    if (argc < 3 || open_state(&st, argv[2]) != 0) {
+        return argc < 3 ? 2 : 1;
+    }
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    n = (int) agw_limits_entries(&st);
+
+    for (i = 0; i < n; i++) {
+        if (agw_limits_usage(&st, i, (int64_t) ts.tv_sec * 1000
+                                     + ts.tv_nsec / 1000000, &u) != 0)
+        {
+            continue;
+        }
+
+        printf("%s %s name=%s static=%d rpm=%llu/%llu rph=%llu rpd=%llu "
+               "tpm=%llu/%llu in_day=%llu out_day=%llu concurrent=%llu "
+               "spend_day=%lld spend_month=%lld spend_total=%lld "
+               "reserved_tokens=%llu reserved_cost=%lld requests=%llu "
+               "refused=%llu\n",
+               kinds[u.kind <= AGW_LIMIT_KIND_ROUTE ? u.kind : 0], u.id,
+               u.name, u.is_static,
+               (unsigned long long) u.requests_minute,
+               (unsigned long long) u.conf.requests_per_minute,
+               (unsigned long long) u.requests_hour,
+               (unsigned long long) u.requests_day,
+               (unsigned long long) u.tokens_minute,
+               (unsigned long long) u.conf.tokens_per_minute,
+               (unsigned long long) u.input_tokens_day,
+               (unsigned long long) u.output_tokens_day,
+               (unsigned long long) u.concurrent,
+               (long long) u.spend_day, (long long) u.spend_month,
+               (long long) u.spend_total,
+               (unsigned long long) u.reserved_tokens,
+               (long long) u.reserved_cost,
+               (unsigned long long) u.requests_total,
+               (unsigned long long) u.refused_total);
     }
 
     agw_state_close(&st);
@@ -596,6 +653,8 @@ main(int argc, char **argv)
             rc = cmd_stats(argc, argv);
         } else if (strcmp(argv[1], "health") == 0) {
             rc = cmd_health(argc, argv);
+        } else if (strcmp(argv[1], "limits") == 0) {
+            rc = cmd_limits(argc, argv);
         } else if (strcmp(argv[1], "bench") == 0) {
             rc = cmd_bench(argc, argv);
         } else if (strcmp(argv[1], "watch") == 0) {
@@ -608,7 +667,8 @@ main(int argc, char **argv)
     if (rc == 2) {
         fprintf(stderr, "usage: agw-ringtool create STATE SIZE [CREQ CRESP]"
                 "\n       agw-ringtool produce STATE N [--wait] [--keys K] "
-                "[--tag T] [--age S]\n       agw-ringtool stats|health STATE\n"
+                "[--tag T] [--age S]\n"
+                "       agw-ringtool stats|health|limits STATE\n"
                 "       agw-ringtool bench STATE EVENTS_PER_THREAD THREADS\n"
                 "       agw-ringtool watch STATE N [TIMEOUT_S]\n"
                 "       agw-ringtool bump-keys STATE\n");

@@ -308,6 +308,11 @@ ngx_http_ai_gateway_limits_admit(ngx_http_request_t *r,
             {
                 return ngx_http_ai_gateway_limits_refuse(r, ctx, &v);
             }
+
+            /* admitted requests carry the figures too */
+            if (ngx_http_ai_gateway_limit_headers(r, ctx, &v) != NGX_OK) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
         }
     }
 
@@ -360,7 +365,7 @@ ngx_http_ai_gateway_limits_step(ngx_http_request_t *r,
                          now, &lm->provider, v)
         != 0)
     {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "ai_gateway: provider \"%V\" skipped, over its %s cap",
                       &p->name, agw_limit_name(v->which));
         return NGX_DECLINED;
@@ -370,26 +375,19 @@ ngx_http_ai_gateway_limits_step(ngx_http_request_t *r,
 }
 
 
-/*
- * The refusal in the client's dialect.
- * FIXME(govans): the one place that switches to
- * ngx_http_ai_gateway_send_limited() (headers, Retry-After, the dialect's
- * shape) once src/ngx_http_ai_gateway_limited.c is merged.
- */
+/* The refusal: a 429 in the client's dialect with the headers its SDKs
+ * read (_limited.c). */
 
 ngx_int_t
 ngx_http_ai_gateway_limits_refuse(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, const agw_limit_verdict_t *v)
 {
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+    /* as limit_req logs its refusals */
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                   "ai_gateway: request refused, %s limit reached",
                   agw_limit_name(v->which));
 
-    return ngx_http_ai_gateway_send_error(r, ctx->client, AGW_ERR_RATE_LIMIT,
-                                          NGX_HTTP_TOO_MANY_REQUESTS,
-                                          "rate_limit_exceeded",
-                                          "Limit reached: %s",
-                                          agw_limit_name(v->which));
+    return ngx_http_ai_gateway_send_limited(r, ctx, v);
 }
 
 
@@ -425,7 +423,7 @@ ngx_http_ai_gateway_limits_stream(ngx_http_request_t *r,
 
     if (!lm->crossed) {
         lm->crossed = 1;
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "ai_gateway: stream of key \"%V\" crossed its %s, %s",
                       &ctx->key_name, agw_limit_name(v.which),
                       ctx->policy->budget_finish ? "left to finish"

@@ -121,6 +121,8 @@ typedef struct {
     agw_price_table_t          *price_overrides; /* ai_gateway_price */
     ngx_array_t                 gateways;     /* gateway_conf_t, checked */
     ngx_array_t                 key_models;   /* key_models_t, checked */
+    ngx_array_t                 key_credentials; /* key_credential_t,
+                                                    checked */
     agw_metrics_t              *metrics;      /* NULL: no ai_gateway_metrics */
     ngx_shm_zone_t             *metrics_zone;
     ngx_uint_t                  metrics_series;
@@ -142,6 +144,16 @@ typedef struct {
     u_char                     *file;
     ngx_uint_t                  line;
 } ngx_http_ai_gateway_key_models_t;
+
+
+/* A credential= of an `ai_gateway_key`: its provider is checked once every
+ * provider is known. */
+typedef struct {
+    ngx_str_t                   key;
+    ngx_str_t                   provider;
+    u_char                     *file;
+    ngx_uint_t                  line;
+} ngx_http_ai_gateway_key_credential_t;
 
 
 typedef struct {
@@ -304,6 +316,8 @@ ngx_int_t ngx_http_ai_gateway_log_key_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_ai_gateway_model_allowed(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
 ngx_uint_t ngx_http_ai_gateway_client_name(ngx_str_t *name);
+ngx_uint_t ngx_http_ai_gateway_valid_text(ngx_str_t *s, size_t max,
+    ngx_uint_t lines);
 void ngx_http_ai_gateway_access_exit_process(void);
 
 /* _handler.c */
@@ -329,6 +343,18 @@ ngx_int_t ngx_http_ai_gateway_send_json(ngx_http_request_t *r,
 ngx_int_t ngx_http_ai_gateway_send_written(ngx_http_request_t *r,
     ngx_int_t status, agw_jw_t *w);
 ngx_int_t ngx_http_ai_gateway_error_filter_init(ngx_conf_t *cf);
+
+/* _key_conf.c */
+char *ngx_http_ai_gateway_key_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_ai_gateway_check_key_credentials(ngx_conf_t *cf,
+    ngx_http_ai_gateway_main_conf_t *amcf);
+
+/* _limited.c */
+ngx_int_t ngx_http_ai_gateway_send_limited(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, const agw_limit_verdict_t *v);
+ngx_int_t ngx_http_ai_gateway_limit_headers(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, const agw_limit_verdict_t *v);
 
 /* _filter.c */
 ngx_int_t ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
@@ -438,6 +464,9 @@ ngx_int_t ngx_http_ai_gateway_keys_init_conf(ngx_conf_t *cf,
     ngx_http_ai_gateway_main_conf_t *amcf);
 ngx_uint_t ngx_http_ai_gateway_keys_pending(ngx_http_request_t *r,
     const unsigned char *hash);
+
+/* _module.c */
+ngx_int_t ngx_http_ai_gateway_valid_name(ngx_str_t *name);
 
 /* _policy.c */
 ngx_int_t ngx_http_ai_gateway_policy_copy(ngx_http_request_t *r,
