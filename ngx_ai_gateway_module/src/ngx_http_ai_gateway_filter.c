@@ -692,6 +692,7 @@ ngx_http_ai_gateway_stream_feed(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, u_char *data, size_t len)
 {
     int          rc;
+    size_t       before;
     agw_error_t  err;
 
     if (ctx->stream_failed) {
@@ -704,6 +705,8 @@ ngx_http_ai_gateway_stream_feed(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    before = ctx->out.len;
+
     rc = agw_engine_stream_feed(ctx->stream, (char *) data, len, &ctx->out);
 
     if (rc != 0) {
@@ -712,7 +715,9 @@ ngx_http_ai_gateway_stream_feed(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    if (ngx_http_ai_gateway_limits_stream(r, ctx) == NGX_DECLINED) {
+    if (ngx_http_ai_gateway_limits_stream(r, ctx, ctx->out.len - before)
+        == NGX_DECLINED)
+    {
         /* over the key's budget: the client gets its dialect's error
          * event now, and nothing the provider sends after */
         agw_error_set(&err, AGW_ERR_RATE_LIMIT, 429, "budget_exceeded",

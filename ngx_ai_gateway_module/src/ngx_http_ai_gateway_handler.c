@@ -480,7 +480,7 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
 
     /* before any try, and after the plan: its steps' prices */
     rc = ngx_http_ai_gateway_limits_admit(r, ctx);
-    if (rc != NGX_OK) {
+    if (rc != NGX_DECLINED) {
         return rc;
     }
 

@@ -36,6 +36,7 @@ typedef struct {
     agw_limit_hold_t     route;
     agw_limit_hold_t     provider;
     agw_limit_amount_t   want;
+    size_t               stream_bytes;     /* client events translated */
     unsigned             crossed:1;        /* logged once */
 } ngx_http_ai_gateway_limits_t;
 
@@ -219,9 +220,13 @@ ngx_http_ai_gateway_limits_want(ngx_http_request_t *r,
     ngx_http_ai_gateway_step_t  *steps;
 
     want->input_tokens = (ctx->body.len + 1) / 2;
+    /* the request's cap once the engine applied the key's; the key's
+     * own until then */
     want->output_tokens = ctx->max_output_tokens
                           ? ctx->max_output_tokens
-                          : AGW_LIMITS_DEFAULT_OUTPUT;
+                          : ctx->policy && ctx->policy->max_output_tokens
+                            ? ctx->policy->max_output_tokens
+                            : AGW_LIMITS_DEFAULT_OUTPUT;
 
     agw_usage_init(&u);
     u.input = (int64_t) want->input_tokens;
@@ -244,8 +249,8 @@ ngx_http_ai_gateway_limits_want(ngx_http_request_t *r,
 
 
 /*
- * Admits the request against its key and route.  NGX_OK: go on;
- * otherwise what the content handler returns (the refusal was sent).
+ * Admits the request against its key and route.  NGX_DECLINED: go on;
+ * otherwise the refusal was sent and this is what to finalize with.
  */
 
 ngx_int_t
@@ -261,7 +266,7 @@ ngx_http_ai_gateway_limits_admit(ngx_http_request_t *r,
     amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
 
     if (amcf->state == NULL || amcf->state->base == NULL) {
-        return NGX_OK;
+        return NGX_DECLINED;
     }
 
     limited = ctx->policy && ngx_http_ai_gateway_limits_any(
@@ -328,7 +333,7 @@ ngx_http_ai_gateway_limits_admit(ngx_http_request_t *r,
         }
     }
 
-    return NGX_OK;
+    return NGX_DECLINED;
 }
 
 
@@ -382,31 +387,33 @@ ngx_int_t
 ngx_http_ai_gateway_limits_refuse(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, const agw_limit_verdict_t *v)
 {
-    /* as limit_req logs its refusals */
-    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                  "ai_gateway: request refused, %s limit reached",
-                  agw_limit_name(v->which));
-
+    /* logged there, as limit_req logs its refusals */
     return ngx_http_ai_gateway_send_limited(r, ctx, v);
 }
 
 
 /*
- * A stream's running use, after each piece the engine translated: the
- * usage read so far, output at least what the client events sent could
- * hold.  NGX_DECLINED: it crosses a limit of the key and must end (its
+ * A stream's running use, after each piece the engine translated (len
+ * bytes of client events): the usage read so far, output at least what
+ * the client events sent could hold.  NGX_DECLINED: it crosses a limit of the key and must end (its
  * policy may let it finish instead: then NGX_OK, logged once).
  */
 
 ngx_int_t
 ngx_http_ai_gateway_limits_stream(ngx_http_request_t *r,
-    ngx_http_ai_gateway_ctx_t *ctx)
+    ngx_http_ai_gateway_ctx_t *ctx, size_t len)
 {
     agw_limit_amount_t             used;
     agw_limit_verdict_t            v;
     ngx_http_ai_gateway_limits_t  *lm = ctx->limits;
 
-    if (lm == NULL || !lm->key.held
+    if (lm == NULL) {
+        return NGX_OK;
+    }
+
+    lm->stream_bytes += len;
+
+    if (!lm->key.held
         || !ngx_http_ai_gateway_limits_any(&lm->key_conf))
     {
         return NGX_OK;
@@ -470,9 +477,7 @@ ngx_http_ai_gateway_limits_used(ngx_http_request_t *r,
     agw_usage_init(&u);
     u.input = known && known->input > 0 ? known->input
                                         : (int64_t) lm->want.input_tokens;
-    out = ctx->stream ? ctx->out.len
-                        / NGX_HTTP_AI_GATEWAY_STREAM_BYTES_PER_TOKEN
-                      : 0;
+    out = lm->stream_bytes / NGX_HTTP_AI_GATEWAY_STREAM_BYTES_PER_TOKEN;
     u.output = known && known->output > (int64_t) out ? known->output
                                                       : (int64_t) out;
 

@@ -395,7 +395,7 @@ ngx_int_t ngx_http_ai_gateway_limits_step(ngx_http_request_t *r,
 ngx_int_t ngx_http_ai_gateway_limits_refuse(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, const agw_limit_verdict_t *v);
 ngx_int_t ngx_http_ai_gateway_limits_stream(ngx_http_request_t *r,
-    ngx_http_ai_gateway_ctx_t *ctx);
+    ngx_http_ai_gateway_ctx_t *ctx, size_t len);
 ngx_int_t ngx_http_ai_gateway_limits_metrics(ngx_http_request_t *r,
     agw_buf_t *out);
 
