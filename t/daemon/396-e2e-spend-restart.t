@@ -47,7 +47,7 @@ sub live { $gw->api(GET => "/api/v1/keys/$id")->{json}{live} }
 sub spend_total { my $l = live(); $l ? int($l->{usage}{spend_total} * 1e6 + 0.5) : -1 }
 
 my $spent = spend_total();
-ok($spent >= 1500 * $admitted, "the key's live spend: $spent micro-USD");
+ok($spent > 1000 * $admitted, "the key's live spend: $spent micro-USD");
 my $l = live();
 is(int($l->{remaining}{budget_total} * 1e6 + 0.5), 6000 - $spent,
    'remaining budget = budget - spend');
@@ -77,8 +77,7 @@ $gw->start_daemon;
 like($gw->daemon_log, qr/seeded the spend of 1 keys/, 'the daemon seeded it');
 # what SQLite knows the key spent, every request of it before the new file
 my $stored = $gw->scalar_sql("SELECT sum(cost_micro_usd) FROM events WHERE key_id = '$id'");
-ok($stored >= 1500 * $admitted, "SQLite: $stored micro-USD");
-$spent = $stored;
+is($stored, $spent, "SQLite holds what the counters had: $stored micro-USD");
 is(spend_total(), $spent, 'that spend is back in the new table');
 is($gw->chat(key => $secret)->{status}, 429,
    'the spent budget still refuses the key');
