@@ -18,7 +18,8 @@
  * Per key, what was spent before cut_ms (the file's creation): in the
  * current day (from day_ms), month (from month_ms) and in all.  The hour
  * rollups (never purged) hold every full hour before the cut; the events
- * the part of its hour before it.  Day and month start on an hour, so
+ * the part of its hour before it (a cost of -1 is unknown: nothing, as
+ * the rollups count it).  Day and month start on an hour, so
  * the two never overlap and miss nothing.
  */
 static const char  agw_spend_sql[] =
@@ -33,7 +34,8 @@ static const char  agw_spend_sql[] =
     "  CASE WHEN time_ms >= ?2 THEN cost_micro_usd ELSE 0 END,"
     "  CASE WHEN time_ms >= ?3 THEN cost_micro_usd ELSE 0 END,"
     "  cost_micro_usd"
-    " FROM events WHERE time_ms >= ?1 - ?1 % 3600000 AND time_ms < ?1)"
+    " FROM events WHERE time_ms >= ?1 - ?1 % 3600000 AND time_ms < ?1"
+    " AND cost_micro_usd > 0)"
     " WHERE key_id != '' GROUP BY key_id";
 
 

@@ -76,7 +76,10 @@ ok(-s $gw->{state_file}, 'nginx made a new state file');
 $gw->start_daemon;
 like($gw->daemon_log, qr/seeded the spend of 1 keys/, 'the daemon seeded it');
 # what SQLite knows the key spent, every request of it before the new file
-my $stored = $gw->scalar_sql("SELECT sum(cost_micro_usd) FROM events WHERE key_id = '$id'");
+# (-1: an unknown cost, e.g. a refused request's: nothing spent)
+my $stored = $gw->scalar_sql("SELECT sum(max(cost_micro_usd, 0)) FROM events WHERE key_id = '$id'");
+ok($gw->scalar_sql("SELECT count(*) FROM events WHERE key_id = '$id' AND cost_micro_usd < 0") > 0,
+   'the refused requests are stored with an unknown cost (-1)');
 is($stored, $spent, "SQLite holds what the counters had: $stored micro-USD");
 is(spend_total(), $spent, 'that spend is back in the new table');
 is($gw->chat(key => $secret)->{status}, 429,
