@@ -55,7 +55,7 @@ agw_key_policy_given(json_t *body)
         }
     }
 
-    return 0;
+    return json_object_get(body, "models") != NULL;
 }
 
 
@@ -411,8 +411,11 @@ agw_key_policy_apply(agw_req_t *r, json_t *body, const char *id,
     }
 
     /* a default model the key may not use, or no route serves, would
-     * turn every request without a model into an error */
-    if (v != NULL && p->default_model != NULL) {
+     * turn every request without a model into an error: checked when
+     * either changes */
+    if ((v != NULL || json_object_get(body, "models") != NULL)
+        && p->default_model != NULL)
+    {
         s = p->default_model;
 
         if (json_array_size(models) != 0) {

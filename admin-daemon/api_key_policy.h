@@ -20,7 +20,8 @@
     { "default_model",     AGW_FIELD_ANY,     0, 0 },                        \
     { "credentials",       AGW_FIELD_ANY,     0, 0 }
 
-/* 1 if body has any policy member. */
+/* 1 if body has any policy member (or models, against which the
+ * default model is checked). */
 int agw_key_policy_given(json_t *body);
 
 /*

@@ -159,6 +159,8 @@ my %bad = (
     'max_output_tokens' => [{ max_output_tokens => -1 }, qr/max_output_tokens/],
     'empty system prompt' => [{ system_prompt => '' }, qr/system_prompt/],
     'default model not allowed' => [{ default_model => 'claude-3' }, qr/default_model/],
+    'models leaving out the default model' => [{ models => ['gpt-4o'] },
+                                                qr/"default_model" "gpt-4o-mini" is not among/],
     'unknown provider' => [{ credentials => [{ provider => 'nope', secret => 'x' }] },
                            qr/no provider "nope"/],
     'secret with a space' => [{ credentials => [{ provider => 'own',
