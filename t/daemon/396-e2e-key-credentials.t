@@ -256,6 +256,20 @@ my $k2 = $gw2->api(POST => '/api/v1/keys', { name => 'byok2',
 is($k2->{status}, 201, 'a key with a credential');
 is($gw2->chat(key => $k2->{json}{secret}, model => 'gpt-4o')->{status}, 200,
    'its request carries the credential opened with the key from there');
+
+# no credentials key to be had: credentials refused (503), the rest works
+$gw2->stop_daemon;
+$gw2->start_daemon('--credentials-key', $gw2->dir . '/missing-dir/credentials.key');
+like($gw2->daemon_log, qr/cannot create the credentials key .*missing-dir/,
+     'the daemon says it has no credentials key');
+my $nokey = $gw2->api(POST => '/api/v1/keys', { name => 'byok3',
+    credentials => [{ provider => 'own', secret => $own }] });
+is($nokey->{status}, 503, 'a credential cannot be stored: 503');
+unlike($nokey->{content}, qr/\Q$part\E/, 'the answer does not echo it');
+is($gw2->api(POST => '/api/v1/keys', { name => 'plain3' })->{status}, 201,
+   'keys without credentials are still made');
+is($gw2->chat(key => $k2->{json}{secret}, model => 'gpt-4o')->{status}, 200,
+   'and stored credentials still work in nginx');
 $gw2->check_logs;
 
 done_testing();
