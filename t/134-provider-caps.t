@@ -146,3 +146,22 @@ skipped, over its
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*invalid "rpm=0": a positive number expected in .*nginx\.conf:\d+/
+
+
+
+=== TEST 8: the metrics page counts what each cap admitted and refused
+--- http_config
+    MOCK
+    ai_gateway_provider a8 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 fails=0 rpm=1;
+    ai_gateway_provider b8 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/b/v1 fails=0;
+    ai_gateway_route m8 a8 b8 rpm=5;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+    location = /metrics { ai_gateway_metrics; }
+--- request eval
+["POST /v1/chat/completions\n{\"model\":\"m8\",\"messages\":[]}",
+ "POST /v1/chat/completions\n{\"model\":\"m8\",\"messages\":[]}",
+ "GET /metrics"]
+--- response_body_like eval
+["Hello there", "Hello there",
+ qr/^ai_gateway_limit_admitted_total\{kind="provider",name="a8"\} 1\n.*^ai_gateway_limit_admitted_total\{kind="route",name="m8"\} 2\n.*^ai_gateway_limit_refused_total\{kind="provider",name="a8"\} 1\n.*^ai_gateway_limit_refused_total\{kind="route",name="m8"\} 0\n.*^ai_gateway_limit_in_flight\{kind="route",name="m8"\} 0$/sm]

@@ -536,3 +536,75 @@ ngx_http_ai_gateway_limits_cleanup(void *data)
     agw_limits_settle(lm->state, &lm->route, &used, now);
     agw_limits_settle(lm->state, &lm->provider, &used, now);
 }
+
+
+/*
+ * The limits table in the metrics page: per entry (key, provider, route,
+ * by name) the requests admitted and refused since the state file was
+ * made, and those in flight.  Entries of earlier configurations stay, as
+ * the table keeps them.
+ */
+
+ngx_int_t
+ngx_http_ai_gateway_limits_metrics(ngx_http_request_t *r, agw_buf_t *b)
+{
+    int64_t                           now;
+    uint32_t                          i, n;
+    ngx_uint_t                        f;
+    const char                       *kind, *name;
+    agw_limit_usage_t                 u;
+    ngx_http_ai_gateway_main_conf_t  *amcf;
+
+    static const char  *families[][3] = {
+        { "ai_gateway_limit_admitted_total", "counter",
+          "Requests admitted by a key's, provider's or route's limits." },
+        { "ai_gateway_limit_refused_total", "counter",
+          "Requests refused, streams ended or providers passed over by "
+          "its limits." },
+        { "ai_gateway_limit_in_flight", "gauge",
+          "Admitted requests not finished yet." }
+    };
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
+
+    if (amcf->state == NULL || amcf->state->base == NULL) {
+        return NGX_OK;
+    }
+
+    now = ngx_http_ai_gateway_limits_now();
+    n = agw_limits_entries(amcf->state);
+
+    for (f = 0; f < 3; f++) {
+        if (agw_metrics_family(b, families[f][0], families[f][1],
+                               families[f][2])
+            != 0)
+        {
+            return NGX_ERROR;
+        }
+
+        for (i = 0; i < n; i++) {
+            if (agw_limits_usage(amcf->state, (int) i, now, &u) != 0) {
+                continue;
+            }
+
+            kind = u.kind == AGW_LIMIT_KIND_KEY ? "key"
+                   : u.kind == AGW_LIMIT_KIND_PROVIDER ? "provider"
+                   : "route";
+            name = u.name[0] ? u.name : u.id;
+
+            if (agw_buf_printf(b, "%s{kind=\"%s\",", families[f][0], kind)
+                    != 0
+                || agw_metrics_label(b, "name", name, ngx_strlen(name)) != 0
+                || agw_buf_printf(b, "} %llu\n", (unsigned long long)
+                                  (f == 0 ? u.requests_total
+                                   : f == 1 ? u.refused_total
+                                   : u.concurrent))
+                   != 0)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    return NGX_OK;
+}

@@ -21,6 +21,7 @@
  * compared (as the health entries, agw_state.c H).
  */
 
+#include <stdint.h>
 #include <string.h>
 
 #include "agw_limits.h"
@@ -211,14 +212,30 @@ typedef struct {
 static void
 agw_limits_now(int64_t now_ms, agw_limit_now_t *n)
 {
+    int64_t  day;
+
+    /* The month of a day is worked out once a day per thread: the civil
+     * calendar costs more than every check of a request together. */
+    static __thread int64_t   month_day = INT64_MIN;
+    static __thread uint32_t  month_id;
+    static __thread int64_t   month_end_ms;
+
+    day = now_ms / DAY_MS;
+
+    if (day != month_day) {
+        month_id = agw_limits_window_month(now_ms);
+        month_end_ms = agw_limits_month_end_ms(now_ms);
+        month_day = day;
+    }
+
     n->id[0] = agw_limits_window_minute(now_ms);
     n->id[1] = agw_limits_window_hour(now_ms);
-    n->id[2] = agw_limits_window_day(now_ms);
-    n->id[3] = agw_limits_window_month(now_ms);
+    n->id[2] = (uint32_t) day & AGW_WIN_ID_MASK;
+    n->id[3] = month_id;
     n->end_ms[0] = (now_ms / MINUTE_MS + 1) * MINUTE_MS;
     n->end_ms[1] = (now_ms / HOUR_MS + 1) * HOUR_MS;
-    n->end_ms[2] = (now_ms / DAY_MS + 1) * DAY_MS;
-    n->end_ms[3] = agw_limits_month_end_ms(now_ms);
+    n->end_ms[2] = (day + 1) * DAY_MS;
+    n->end_ms[3] = month_end_ms;
 }
 
 
