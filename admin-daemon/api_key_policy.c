@@ -18,6 +18,7 @@
 #include "agw_crypt.h"
 #include "api_config.h"
 #include "api_key_policy.h"
+#include "api_limits.h"
 
 
 #define AGW_KEY_POLICY_PROMPT_MAX   32768
@@ -54,7 +55,7 @@ agw_key_policy_given(json_t *body)
         }
     }
 
-    return 0;
+    return json_object_get(body, "models") != NULL;
 }
 
 
@@ -410,8 +411,11 @@ agw_key_policy_apply(agw_req_t *r, json_t *body, const char *id,
     }
 
     /* a default model the key may not use, or no route serves, would
-     * turn every request without a model into an error */
-    if (v != NULL && p->default_model != NULL) {
+     * turn every request without a model into an error: checked when
+     * either changes */
+    if ((v != NULL || json_object_get(body, "models") != NULL)
+        && p->default_model != NULL)
+    {
         s = p->default_model;
 
         if (json_array_size(models) != 0) {
@@ -536,12 +540,11 @@ agw_key_policy_store(agw_req_t *r, sqlite3 *db, const char *id,
 
 
 json_t *
-agw_key_policy_view(const char *stored)
+agw_key_policy_view(const char *stored, agw_limits_conf_t *lim)
 {
     char              err[256];
     size_t            i;
     json_t           *o, *limits, *creds;
-    int64_t           v;
     agw_key_policy_t  p;
 
     memset(&p, 0, sizeof(p));
@@ -554,16 +557,8 @@ agw_key_policy_view(const char *stored)
         agw_key_policy_free(&p);
     }
 
-    limits = json_object();
+    limits = agw_api_limits_conf(&p.limits);
     creds = json_array();
-
-    for (i = 0; agw_key_limit_names[i] != NULL; i++) {
-        v = agw_key_limit_get(&p.limits, i);
-        json_object_set_new(limits, agw_key_limit_names[i],
-                            i >= AGW_KEY_LIMIT_BUDGETS
-                            ? json_real((double) v / 1e6)
-                            : json_integer(v));
-    }
 
     /* which providers, never the secret nor any part of it */
     for (i = 0; i < p.ncredentials; i++) {
@@ -585,6 +580,7 @@ agw_key_policy_view(const char *stored)
                                    : json_null(),
                   "credentials", creds);
 
+    *lim = p.limits;
     agw_key_policy_free(&p);
 
     return o;

@@ -20,7 +20,8 @@
     { "default_model",     AGW_FIELD_ANY,     0, 0 },                        \
     { "credentials",       AGW_FIELD_ANY,     0, 0 }
 
-/* 1 if body has any policy member. */
+/* 1 if body has any policy member (or models, against which the
+ * default model is checked). */
 int agw_key_policy_given(json_t *body);
 
 /*
@@ -43,7 +44,8 @@ int agw_key_policy_load(agw_req_t *r, sqlite3 *db, const char *id,
 int agw_key_policy_store(agw_req_t *r, sqlite3 *db, const char *id,
     const agw_key_policy_t *p);
 
-/* The API's view: budgets in USD, credentials by provider only. */
-json_t *agw_key_policy_view(const char *stored);
+/* The API's view: budgets in USD, credentials by provider only; the
+ * limits into *limits too. */
+json_t *agw_key_policy_view(const char *stored, agw_limits_conf_t *limits);
 
 #endif /* AGW_API_KEY_POLICY_H */

@@ -18,6 +18,7 @@
 #include "api_config.h"
 #include "api_handlers.h"
 #include "api_key_policy.h"
+#include "api_limits.h"
 #include "snapshot.h"
 
 
@@ -32,7 +33,7 @@
 #define AGW_KEY_PREFIX_LEN  11      /* "sk-agw-" + 4: enough to recognise */
 
 
-static json_t *agw_key_row_json(sqlite3_stmt *st);
+static json_t *agw_key_row_json(agw_req_t *r, sqlite3_stmt *st);
 static int agw_key_check_values(agw_req_t *r, json_t *body);
 static int agw_key_check_config(agw_req_t *r, json_t *body);
 static int agw_key_fetch(agw_req_t *r, sqlite3 *db, const char *id,
@@ -59,14 +60,18 @@ static const agw_field_t  agw_key_update_fields[] = {
 };
 
 
-/* A row of AGW_KEY_COLUMNS as the API's Key object. */
+/*
+ * A row of AGW_KEY_COLUMNS as the API's Key object, with its live use of
+ * its limits from the state file (null until nginx counted it).
+ */
 static json_t *
-agw_key_row_json(sqlite3_stmt *st)
+agw_key_row_json(agw_req_t *r, sqlite3_stmt *st)
 {
-    int           active;
-    json_t       *models, *key, *policy;
-    int64_t       expires, revoked, now;
-    json_error_t  jerr;
+    int                active;
+    json_t            *models, *key, *policy, *usage;
+    int64_t            expires, revoked, now;
+    json_error_t       jerr;
+    agw_limits_conf_t  limits;
 
     models = json_loads((const char *) sqlite3_column_text(st, 3), 0, &jerr);
     if (models == NULL) {
@@ -91,12 +96,18 @@ agw_key_row_json(sqlite3_stmt *st)
                      "usable", active && revoked == 0
                                && (expires == 0 || now < expires));
 
-    policy = agw_key_policy_view((const char *) sqlite3_column_text(st, 9));
+    policy = agw_key_policy_view((const char *) sqlite3_column_text(st, 9),
+                                 &limits);
+    usage = agw_api_limits_key(r->api, (const char *)
+                               sqlite3_column_text(st, 0), &limits);
 
-    if (key == NULL || policy == NULL || json_object_update(key, policy) != 0)
+    if (key == NULL || policy == NULL || usage == NULL
+        || json_object_update(key, policy) != 0
+        || json_object_set_new(key, "live", usage) != 0)
     {
         json_decref(key);
         key = NULL;
+        usage = NULL;
     }
 
     json_decref(policy);
@@ -223,7 +234,7 @@ agw_key_fetch(agw_req_t *r, sqlite3 *db, const char *id, json_t **out)
     rc = sqlite3_step(st);
 
     if (rc == SQLITE_ROW) {
-        *out = agw_key_row_json(st);
+        *out = agw_key_row_json(r, st);
         sqlite3_finalize(st);
         if (*out == NULL) {
             agw_http_error(r, 500, "internal", "out of memory");
@@ -317,7 +328,7 @@ agw_api_keys_list(agw_req_t *r)
     }
 
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        k = agw_key_row_json(st);
+        k = agw_key_row_json(r, st);
         if (k == NULL || json_array_append_new(keys, k) != 0) {
             sqlite3_finalize(st);
             json_decref(keys);

@@ -50,10 +50,10 @@ agw_api_free(agw_api_t *api)
 
 
 /*
- * The credentials key: AGW_ADMIN_CREDENTIALS_KEY_FILE, or beside the state
- * file (where nginx reads it at configuration), or beside the database;
- * created (0600) when missing.  Without one the daemon runs, and refuses
- * to store a credential (503), rather than stop every other use.
+ * The credentials key: --credentials-key, or beside the state file (where
+ * nginx looks for it by default), or beside the database; created (0600)
+ * when missing.  Without one the daemon runs, and refuses to store a
+ * credential (503), rather than stop every other use.
  */
 static void
 agw_api_crypt_key(agw_api_t *api)
@@ -63,7 +63,7 @@ agw_api_crypt_key(agw_api_t *api)
     const char      *s;
     agw_crypt_key_t *k;
 
-    s = getenv("AGW_ADMIN_CREDENTIALS_KEY_FILE");
+    s = api->daemon->credentials_key;
 
     if (s != NULL && s[0] != '\0') {
         path = strdup(s);

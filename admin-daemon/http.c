@@ -48,6 +48,7 @@ static const agw_route_t  agw_routes[] = {
     { "GET",    "/api/v1/keys/",    agw_api_keys_get,      1, 0 },
     { "PATCH",  "/api/v1/keys/",    agw_api_keys_update,   1, 0 },
     { "DELETE", "/api/v1/keys/",    agw_api_keys_revoke,   1, 0 },
+    { "GET",    "/api/v1/limits",   agw_api_limits,        1, 0 },
     { "GET",    "/api/v1/usage",    agw_api_usage,         1, 0 },
     { "GET",    "/api/v1/logs",     agw_api_logs_list,     1, 0 },
     { "GET",    "/api/v1/logs/",    agw_api_logs_get,      1, 0 },

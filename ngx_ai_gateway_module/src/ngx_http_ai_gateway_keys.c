@@ -23,9 +23,10 @@
  *
  * A dynamic key may bring its own provider credentials, sealed in the
  * snapshot (agw_crypt.h).  They are opened in the same thread with the
- * credentials key, "<state>.credentials.key", which the master reads at
- * configuration (as root: the file is the daemon's, mode 0600; workers
- * inherit the key in memory) and held in memory only.
+ * credentials key (ai_gateway_credentials_key, by default
+ * "<state>.credentials.key"), which the master reads at configuration (as
+ * root: the file is the daemon's, mode 0600; workers inherit the key in
+ * memory), and held in memory only.
  */
 
 #include <ngx_config.h>
@@ -102,10 +103,10 @@ ngx_http_ai_gateway_keys_init_conf(ngx_conf_t *cf,
 
 
 /*
- * "<state>.credentials.key", if the daemon made one: a missing file is no
- * error (no key has credentials yet; a key that has them is disabled
- * until nginx is reloaded after the daemon made it, and the log says
- * so), one nginx cannot use is: it must not go unnoticed.
+ * The credentials key, if the daemon made it: a missing file is no error
+ * (no key has credentials yet; a key that has them is disabled until
+ * nginx is reloaded after the daemon made it, and the log says so), one
+ * nginx cannot use is: it must not go unnoticed.
  */
 
 static ngx_int_t
@@ -114,16 +115,33 @@ ngx_http_ai_gateway_keys_crypt_key(ngx_conf_t *cf,
 {
     char                 err[512];
     u_char              *path;
+    ngx_str_t           *name;
     ngx_file_info_t      fi;
     ngx_pool_cleanup_t  *cln;
 
-    path = ngx_pnalloc(cf->pool, amcf->state_path.len
-                                 + sizeof(".credentials.key"));
-    if (path == NULL) {
-        return NGX_ERROR;
-    }
+    name = &amcf->crypt_key_path;
 
-    ngx_sprintf(path, "%V.credentials.key%Z", &amcf->state_path);
+    if (name->len) {
+        if (ngx_conf_full_name(cf->cycle, name, 0) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        path = ngx_pnalloc(cf->pool, name->len + 1);
+        if (path == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_sprintf(path, "%V%Z", name);
+
+    } else {
+        path = ngx_pnalloc(cf->pool, amcf->state_path.len
+                                     + sizeof(".credentials.key"));
+        if (path == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_sprintf(path, "%V.credentials.key%Z", &amcf->state_path);
+    }
 
     if (ngx_file_info(path, &fi) == NGX_FILE_ERROR && ngx_errno == NGX_ENOENT)
     {
@@ -143,8 +161,9 @@ ngx_http_ai_gateway_keys_crypt_key(ngx_conf_t *cf,
     cln->handler = ngx_http_ai_gateway_keys_crypt_wipe;
 
     if (agw_crypt_key_load(cln->data, (char *) path, err, sizeof(err)) != 0) {
-        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                      "ai_gateway_state \"%V\": %s", &amcf->state_path, err);
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0, "%s: %s",
+                      name->len ? "ai_gateway_credentials_key"
+                                : "ai_gateway_state", err);
         return NGX_ERROR;
     }
 

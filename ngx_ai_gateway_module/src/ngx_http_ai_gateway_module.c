@@ -92,6 +92,13 @@ static ngx_command_t  ngx_http_ai_gateway_commands[] = {
       0,
       NULL },
 
+    { ngx_string("ai_gateway_credentials_key"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_ai_gateway_main_conf_t, crypt_key_path),
+      NULL },
+
     { ngx_string("ai_gateway_prices"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_ai_gateway_prices_directive,

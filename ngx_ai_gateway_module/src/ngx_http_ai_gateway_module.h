@@ -131,6 +131,8 @@ typedef struct {
 #endif
     agw_crypt_key_t            *crypt_key;    /* opens the snapshot's
                                                  credentials; NULL: none */
+    ngx_str_t                   crypt_key_path; /* ai_gateway_credentials_key,
+                                                 or <state>.credentials.key */
 } ngx_http_ai_gateway_main_conf_t;
 
 

@@ -192,6 +192,7 @@ try:
     check('/api/v1/keys', 'POST', '/api/v1/keys', want=409, body={'name': 'oa'})
     check('/api/v1/keys', 'POST', '/api/v1/keys', want=400, body={'name': 1})
     check('/api/v1/keys', 'GET', '/api/v1/keys', want=200)
+    check('/api/v1/limits', 'GET', '/api/v1/limits', want=200)
     check('/api/v1/keys/{id}', 'GET', '/api/v1/keys/' + kid, want=200)
     check('/api/v1/keys/{id}', 'GET', '/api/v1/keys/k_nope', want=404)
     check('/api/v1/keys/{id}', 'PATCH', '/api/v1/keys/' + kid, want=200,

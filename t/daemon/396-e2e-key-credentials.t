@@ -15,6 +15,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use AgwE2E;
+use JSON::PP;
 
 AgwE2E::check_prerequisites();
 
@@ -143,6 +144,7 @@ my $rs = $gw->{http_client}->post("http://127.0.0.1:$gw->{api_port}/api/v1/resto
                    'Content-Type' => 'application/vnd.sqlite3' },
       content => $backup });
 is($rs->{status}, 200, 'restored') or diag($rs->{content});
+is(eval { JSON::PP->new->decode($rs->{content}) }->{credentials_sealed_elsewhere}, 0, 'its credentials are all sealed with this daemon\'s key');
 $all{restore} = $rs->{content};
 is($gw->chat(key => $secret, model => 'gpt-4o')->{status}, 200,
    'after a restore the credential still reaches "own"');
@@ -159,6 +161,8 @@ my %bad = (
     'max_output_tokens' => [{ max_output_tokens => -1 }, qr/max_output_tokens/],
     'empty system prompt' => [{ system_prompt => '' }, qr/system_prompt/],
     'default model not allowed' => [{ default_model => 'claude-3' }, qr/default_model/],
+    'models leaving out the default model' => [{ models => ['gpt-4o'] },
+                                                qr/"default_model" "gpt-4o-mini" is not among/],
     'unknown provider' => [{ credentials => [{ provider => 'nope', secret => 'x' }] },
                            qr/no provider "nope"/],
     'secret with a space' => [{ credentials => [{ provider => 'own',
@@ -217,4 +221,73 @@ ok(length $places{'nginx access log'} > 0 && length $places{'database file'} > 0
    'the logs and the database were there to look at');
 
 $gw->check_logs;
+
+# --- the key elsewhere (the packages keep it in /var/lib, off the tmpfs
+# of the state file): ai_gateway_credentials_key and --credentials-key --
+
+my $gw2;
+my $mk = sub {
+    my ($mode) = @_;
+    $gw2 = AgwE2E->new(state => 'size=1m', http => <<"_EOC_");
+    ai_gateway_provider own type=openai url=http://127.0.0.1:$pport/own/v1 key_env=AGW_E2E_UPSTREAM_KEY;
+    ai_gateway_route gpt-4o own:gpt-4o;
+    ai_gateway_credentials_key CREDKEY;
+_EOC_
+};
+$mk->();
+my $elsewhere = $gw2->dir . '/keep/credentials.key';
+mkdir $gw2->dir . '/keep' or die;
+$gw2->{http} =~ s/CREDKEY/$elsewhere/;
+
+# a key file others may read is refused, naming the directive
+AgwE2E::spew($elsewhere, ('ab' x 32) . "\n");
+chmod 0644, $elsewhere;
+$gw2->write_conf;
+my ($okt, $out) = $gw2->nginx_cmd('-t');
+ok(!$okt && $out =~ /ai_gateway_credentials_key: .*mode 0600/,
+   'nginx -t refuses a credentials key others may read') or diag($out);
+unlink $elsewhere;
+
+# the daemon makes it there first, nginx reads it there
+$gw2->start_daemon('--credentials-key', $elsewhere);
+is((stat $elsewhere)[2] & 07777, 0600, 'the daemon made the key where told, 0600');
+ok(!-e $gw2->{state_file} . '.credentials.key', 'and none beside the state file');
+$gw2->start_nginx;
+my $k2 = $gw2->api(POST => '/api/v1/keys', { name => 'byok2',
+    credentials => [{ provider => 'own', secret => $own }] });
+is($k2->{status}, 201, 'a key with a credential');
+is($gw2->chat(key => $k2->{json}{secret}, model => 'gpt-4o')->{status}, 200,
+   'its request carries the credential opened with the key from there');
+
+# the first daemon's backup restored here: its credential was sealed with
+# another key, which the answer and the log say (nginx disables that key)
+my $rs2 = $gw2->{http_client}->post("http://127.0.0.1:$gw2->{api_port}/api/v1/restore",
+    { headers => { Authorization => "Bearer $AgwE2E::TOKEN",
+                   'Content-Type' => 'application/vnd.sqlite3' },
+      content => $backup });
+is($rs2->{status}, 200, 'another daemon\'s backup restores') or diag($rs2->{content});
+is(eval { JSON::PP->new->decode($rs2->{content}) }->{credentials_sealed_elsewhere}, 1,
+   'the answer counts the key whose credential was sealed elsewhere');
+like($gw2->daemon_log, qr/1 keys have credentials sealed with another credentials key/,
+     'and the log says so');
+my $off = $gw2->chat(key => $secret, model => 'gpt-4o');
+is($off->{status}, 401, 'nginx refuses that key itself (disabled)...');
+like($off->{content}, qr/Incorrect API key provided/,
+     '...rather than send its requests with the provider\'s key');
+like($gw2->error_log, qr/its credential for provider "own" cannot be opened \(sealed under another credentials key/,
+     'nginx\'s log names the key and why');
+
+# no credentials key to be had: credentials refused (503), the rest works
+$gw2->stop_daemon;
+$gw2->start_daemon('--credentials-key', $gw2->dir . '/missing-dir/credentials.key');
+like($gw2->daemon_log, qr/cannot create the credentials key .*missing-dir/,
+     'the daemon says it has no credentials key');
+my $nokey = $gw2->api(POST => '/api/v1/keys', { name => 'byok3',
+    credentials => [{ provider => 'own', secret => $own }] });
+is($nokey->{status}, 503, 'a credential cannot be stored: 503');
+unlike($nokey->{content}, qr/\Q$part\E/, 'the answer does not echo it');
+is($gw2->api(POST => '/api/v1/keys', { name => 'plain3' })->{status}, 201,
+   'keys without credentials are still made');
+$gw2->check_logs;
+
 done_testing();

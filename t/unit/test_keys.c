@@ -574,6 +574,34 @@ test_snapshot_policy(void)
         }
     }
 
+    /* the key added last taken back: the others found as before */
+    ks = agw_keyset_new();
+    for (i = 0; i < 40; i++) {
+        char  sec[16], kid[16];
+
+        snprintf(sec, sizeof(sec), "sk-drop-%zu", i);
+        snprintf(kid, sizeof(kid), "d%zu", i);
+        hash_of(sec, h);
+        agw_keyset_add(ks, h, kid, kid, NULL, 0, 0, 1, err, sizeof(err));
+    }
+    agw_keyset_drop_last(ks);
+    is_int(agw_keyset_count(ks), 39, "drop_last: one key fewer");
+    hash_of("sk-drop-39", h);
+    ok(agw_keyset_add(ks, h, "d39", "d39", NULL, 0, 0, 1, err, sizeof(err))
+       == 0, "its hash may be added again: %s", err);
+    agw_keyset_drop_last(ks);
+    agw_keyset_finalize(ks);
+    ok(agw_keyset_find(ks, h) == NULL, "the dropped key is not found");
+    for (i = 0, n = 0; i < 39; i++) {
+        char  sec[16];
+
+        snprintf(sec, sizeof(sec), "sk-drop-%zu", i);
+        hash_of(sec, h);
+        n += agw_keyset_find(ks, h) != NULL;
+    }
+    is_int(n, 39, "every other key still found");
+    agw_keyset_free(ks);
+
     /* a snapshot key without a policy is refused: dropping one must not
      * lift a key's limits */
     ks = load("{\"generation\":1,\"keys\":[{\"id\":\"a\",\"name\":\"n\","
