@@ -167,6 +167,7 @@ Authorization: Bearer sk-reload
     ai_gateway_provider p1 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 key_env=AGW_TEST_UPSTREAM_KEY;
     ai_gateway_route m p1;
     ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c rpm=1 budget_day=2.50;
+    ai_gateway_key bob sha256:fa25c3e6364199f7ef4cd3bc0ab0162a5c15ed76a9cc1a49bad8b66e5590f709 rpm=5;
 --- init
 main::same_minute();
 --- more_headers
@@ -179,12 +180,15 @@ Authorization: Bearer sk-client-alice
 
 
 
-=== TEST 9: the table shows alice as a static key with her limits
+=== TEST 9: the table shows alice as a static key with her limits, and bob who made no request
 --- init
 my $e = main::limits_of('key', 'alice');
 main::is($e && $e->{static}, 1, 'static');
 main::is($e && $e->{rpm}, '1/1', 'one request this minute, of one');
 main::is($e && $e->{refused}, 1, 'one refused');
+$e = main::limits_of('key', 'bob');
+main::is($e && $e->{static}, 1, 'a static key is listed before any request');
+main::is($e && $e->{rpm}, '0/5', 'with its limits');
 --- request
 GET /v1/models
 --- error_code: 401

@@ -107,16 +107,19 @@ ngx_http_ai_gateway_limits_param(ngx_conf_t *cf, ngx_str_t *value,
 
 
 /*
- * The master claims the entries of the providers and routes with caps, so
- * that workers only look them up; their counts survive a reload, which
- * finds the same entries by name.
+ * The master claims the entries of the providers and routes with caps and
+ * of the static keys, so that workers only look them up; their counts
+ * survive a reload, which finds the same entries by name.
  */
 
 ngx_int_t
 ngx_http_ai_gateway_limits_init(ngx_log_t *log,
     ngx_http_ai_gateway_main_conf_t *amcf)
 {
+    int                              idx;
+    size_t                           n;
     ngx_uint_t                       i;
+    const agw_key_t                 *k;
     ngx_http_ai_gateway_route_t     *rt;
     ngx_http_ai_gateway_provider_t  *p;
 
@@ -161,13 +164,30 @@ ngx_http_ai_gateway_limits_init(ngx_log_t *log,
                             &rt[i].limits);
     }
 
+    /* static keys too, so that the daemon shows them, read-only, with
+     * their limits before their first request */
+    n = amcf->static_keys ? agw_keyset_count(amcf->static_keys) : 0;
+
+    for (i = 0; i < n; i++) {
+        k = agw_keyset_at(amcf->static_keys, i);
+
+        idx = agw_limits_find(amcf->state, AGW_LIMIT_KIND_KEY, k->id,
+                              ngx_strlen(k->id), 1);
+        if (idx < 0) {
+            goto full;
+        }
+
+        agw_limits_describe(amcf->state, idx, k->name, ngx_strlen(k->name),
+                            1, &k->policy.limits);
+    }
+
     return NGX_OK;
 
 full:
 
     ngx_log_error(NGX_LOG_EMERG, log, 0,
-                  "no room for the limits of every provider and route in "
-                  "the shared state (%uD entries, counting the keys and "
+                  "no room for the limits of every provider, route and "
+                  "static key in the shared state (%uD entries, counting the keys and "
                   "those of earlier configurations: raise limits= of "
                   "ai_gateway_state and recreate the state file; names "
                   "must be shorter than %d bytes)",
