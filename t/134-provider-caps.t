@@ -165,3 +165,29 @@ qr/\[emerg\] .*invalid "rpm=0": a positive number expected in .*nginx\.conf:\d+/
 --- response_body_like eval
 ["Hello there", "Hello there",
  qr/^ai_gateway_limit_admitted_total\{kind="provider",name="a8"\} 1\n.*^ai_gateway_limit_admitted_total\{kind="route",name="m8"\} 2\n.*^ai_gateway_limit_refused_total\{kind="provider",name="a8"\} 1\n.*^ai_gateway_limit_refused_total\{kind="route",name="m8"\} 0\n.*^ai_gateway_limit_in_flight\{kind="route",name="m8"\} 0$/sm]
+
+
+
+=== TEST 9: a state file too small for its limits table is named at its line
+--- http_config
+    ai_gateway_state $TEST_NGINX_SERVER_ROOT/logs/small.state size=64k limits=1024;
+    ai_gateway_provider a9 type=openai url=http://127.0.0.1:1/v1;
+    ai_gateway_route m a9;
+--- config
+    location /v1/ { ai_gateway openai; }
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*state size 65536 too small: the limits table and two events of the capture size need \d+ in .*nginx\.conf:\d+/
+
+
+
+=== TEST 10: limits= out of range is named at its line
+--- http_config
+    ai_gateway_state $TEST_NGINX_SERVER_ROOT/logs/l.state limits=8;
+    ai_gateway_provider a10 type=openai url=http://127.0.0.1:1/v1;
+    ai_gateway_route m a10;
+--- config
+    location /v1/ { ai_gateway openai; }
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*invalid "limits=8", 16 to 65536 entries in .*nginx\.conf:\d+/

@@ -117,7 +117,10 @@ ngx_http_ai_gateway_state_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     /* checked here, where nginx -t can name the line */
     if (agw_state_capacity_for(&amcf->state_params, amcf->state_size) < 2) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "state size too small for the capture size");
+                           "state size %uz too small: the limits table and "
+                           "two events of the capture size need %uz",
+                           amcf->state_size,
+                           agw_state_size_for(&amcf->state_params, 2));
         return NGX_CONF_ERROR;
     }
 
