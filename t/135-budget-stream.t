@@ -18,12 +18,13 @@ use AgwLimits;
 no_shuffle();
 
 limits_blocks(<<'_EOC_', <<'_EOC2_');
-    ai_gateway_provider big type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/wholebig/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_provider big type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/wholebig/v1 key_env=AGW_TEST_UPSTREAM_KEY api=chat;
     ai_gateway_route m big;
     ai_gateway_price m input=0 output=1000;
 _EOC_
     location /v1/ { ai_gateway openai; }
     location /anthropic/ { ai_gateway anthropic; }
+    location /v1beta/ { ai_gateway gemini; }
 _EOC2_
 
 run_tests();
@@ -96,3 +97,33 @@ POST /v1/chat/completions
 --- response_body_unlike: budget_exceeded
 --- error_log
 stream of key "k-s4" crossed its budget_total, left to finish
+
+
+
+=== TEST 5: a Gemini client's stream ends with its error
+--- init
+main::publish_keys(['sk-s5', 'k-s5', { budget_total => 50000 },
+                    { max_output_tokens => 10 }]);
+--- more_headers
+x-goog-api-key: sk-s5
+--- request
+POST /v1beta/models/m:streamGenerateContent?alt=sse
+{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}
+--- error_code: 200
+--- response_body_like: "error":\{"code":429,.*"status":"RESOURCE_EXHAUSTED"
+--- response_body_unlike: "finishReason":"STOP"
+
+
+
+=== TEST 6: a Responses client's stream ends with its error event
+--- init
+main::publish_keys(['sk-s6', 'k-s6', { budget_total => 50000 },
+                    { max_output_tokens => 10 }]);
+--- more_headers
+Authorization: Bearer sk-s6
+--- request
+POST /v1/responses
+{"model":"m","stream":true,"input":"hi"}
+--- error_code: 200
+--- response_body_like: event: (error|response\.failed)\n.*budget
+--- response_body_unlike: response\.completed
