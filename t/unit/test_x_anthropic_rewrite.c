@@ -158,7 +158,8 @@ test_requests(void)
     agw_buf_t           new = AGW_BUF_INIT;
     agw_error_t         err;
     agw_request_ctx_t   no = {
-        { "claude-up", 9, AGW_STR_BYTES, 0 }, 1, 2048, AGW_DIALECT_ANTHROPIC
+        .model = { "claude-up", 9, AGW_STR_BYTES, 0 }, .stream = 1,
+        .default_max_tokens = 2048, .client = AGW_DIALECT_ANTHROPIC
     };
 
     for (f = 0; f < sizeof(requests) / sizeof(requests[0]); f++) {

@@ -12,7 +12,24 @@
  *
  *   {"generation":N,
  *    "keys":[{"id":"...","name":"...","hash":"<64 hex>","models":["..."],
- *             "expires_at":0,"active":true}]}
+ *             "expires_at":0,"active":true,"policy":{...}}]}
+ *
+ *   policy: {"limits":{"requests_per_minute":0,"requests_per_hour":0,
+ *              "requests_per_day":0,"tokens_per_minute":0,
+ *              "input_tokens_per_day":0,"output_tokens_per_day":0,
+ *              "concurrent":0,"budget_day":0,"budget_month":0,
+ *              "budget_total":0},          (budgets in micro-USD)
+ *            "max_output_tokens":0,"max_output":"clamp"|"refuse",
+ *            "budget_stream":"end"|"finish",
+ *            "system_prompt":null|"...","default_model":null|"...",
+ *            "credentials":[{"provider":"...","sealed":"v1...."}]}
+ *
+ * A credential is sealed (agw_crypt.h), bound to the key's id and the
+ * provider; the loader opens it with the key given by
+ * agw_keyset_set_crypt_key().  A key one of whose credentials cannot be
+ * opened (no master key, another one, a blob not authentic) is loaded
+ * inactive, so that its requests never go out on the operator's own
+ * provider account instead, and agw_keyset_warning() says why.
  *
  * Every field is required (a dropped "active" must not re-enable a revoked
  * key); "models" empty means every model, an entry ending in '*' matches
@@ -26,6 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agw_crypt.h"
 #include "agw_limits.h"
 
 #define AGW_KEY_ID_MAX    40    /* including the NUL */
@@ -39,8 +57,12 @@
  */
 typedef struct {
     char           *provider;          /* NUL-terminated provider name */
-    char           *secret;            /* wiped before it is freed */
+    char           *secret;            /* wiped before it is freed; NULL
+                                          in the daemon, which publishes
+                                          the sealed form only */
     size_t          secret_len;
+    char           *sealed;            /* agw_crypt_seal()'s, or NULL (a
+                                          static key's: never written) */
 } agw_key_credential_t;
 
 /* What a key is held to besides its models (docs/governance.md). */
@@ -92,6 +114,54 @@ int agw_keyset_add(agw_keyset_t *ks, const unsigned char hash[32],
  */
 int agw_keyset_add_policy(agw_keyset_t *ks, const agw_key_policy_t *policy,
     char *err, size_t errlen);
+
+/*
+ * The limits by name, in the snapshot's (and the API's) order: a NULL-
+ * ended list; those from AGW_KEY_LIMIT_BUDGETS on are money (micro-USD).
+ */
+extern const char *const  agw_key_limit_names[];
+#define AGW_KEY_LIMIT_BUDGETS  7
+
+int64_t agw_key_limit_get(const agw_limits_conf_t *l, size_t i);
+void agw_key_limit_set(agw_limits_conf_t *l, size_t i, int64_t v);
+
+/* Frees what a policy holds (secrets wiped) and zeroes it. */
+void agw_key_policy_free(agw_key_policy_t *p);
+
+/*
+ * A policy object (the snapshot's "policy", format above; the daemon
+ * keeps it so in SQLite) into *p, all zero before: every member
+ * required, none unknown, credentials sealed and not opened.  0, or -1
+ * with a message naming the member (then agw_key_policy_free(p)).
+ */
+int agw_key_policy_parse(agw_key_policy_t *p, const char *json, size_t len,
+    char *err, size_t errlen);
+
+/*
+ * The policy object as JSON: malloc'd, NUL-terminated, its length in
+ * *len if not NULL.  NULL when out of memory, or when a credential has
+ * no sealed form (a secret is never written in clear).
+ */
+char *agw_key_policy_json(const agw_key_policy_t *p, size_t *len);
+
+/*
+ * The master key a snapshot's credentials are opened with; the caller
+ * keeps it alive until agw_keyset_load_snapshot() returns.  None: every
+ * key with a credential is loaded inactive.
+ */
+void agw_keyset_set_crypt_key(agw_keyset_t *ks, const agw_crypt_key_t *k);
+
+/*
+ * After a load: the first key left inactive because a credential of it
+ * could not be opened, and why (the number of such keys in *n), or NULL.
+ */
+const char *agw_keyset_warning(const agw_keyset_t *ks, size_t *n);
+
+/*
+ * Takes back the key added last (one whose policy could not be given:
+ * a key must never go without its limits).  Not after finalize.
+ */
+void agw_keyset_drop_last(agw_keyset_t *ks);
 
 /* The key's own credential for a provider (len bytes), or NULL. */
 const agw_key_credential_t *agw_key_credential(const agw_key_t *key,

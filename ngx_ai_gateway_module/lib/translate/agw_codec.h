@@ -39,6 +39,21 @@
 #include "agw_sse.h"
 
 
+/*
+ * A client key's policy, applied by every request writer and same-dialect
+ * rewrite (docs/key-policy.md): all zero is no policy.
+ */
+typedef struct {
+    agw_str_t   system_prompt;      /* put before the client's own system
+                                       content (plain bytes, valid UTF-8);
+                                       unset or empty: none */
+    int64_t     max_output;         /* the most output tokens a request may
+                                       ask for; absent, it is set; 0: no
+                                       cap */
+    int         refuse;             /* asking more is refused (400), not
+                                       clamped */
+} agw_request_policy_t;
+
 /* What a request's writer is told besides the request. */
 typedef struct {
     agw_str_t   model;              /* the upstream model to name */
@@ -46,6 +61,12 @@ typedef struct {
     int64_t     default_max_tokens; /* when the dialect needs one and the
                                        client gave none */
     agw_dialect_t  client;          /* where the request came from */
+    agw_request_policy_t  policy;
+    int64_t    *output_cap;         /* when not NULL, set to the output
+                                       tokens the provider's body allows
+                                       (its cap times its candidates), 0
+                                       when it names none or the path
+                                       does not read it (agw_policy.h) */
 } agw_request_ctx_t;
 
 /*
@@ -188,6 +209,12 @@ typedef struct agw_codec_s {
         const agw_answer_ctx_t *o, agw_buf_t *out, agw_usage_t *usage,
         agw_error_t *err);
     int (*rewrite_event)(agw_xstream_t *s, const agw_sse_event_t *ev);
+
+    /* same dialect with a key's policy (o->policy): the client's bytes
+     * with the policy applied, for rewrite_request to take next; NULL:
+     * the dialect cannot apply one (the engine refuses the request) */
+    int (*policy_request)(const char *body, size_t len,
+        const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err);
 } agw_codec_t;
 
 extern const agw_codec_t  agw_openai_codec;

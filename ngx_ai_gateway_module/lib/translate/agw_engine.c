@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "agw_engine.h"
+#include "agw_policy.h"
 #include "agw_sse.h"
 
 
@@ -61,6 +62,69 @@ agw_engine_supported_codecs(const agw_codec_t *client,
 }
 
 
+/* The client's output cap as a refusal names it. */
+static const char *
+agw_engine_cap_field(agw_dialect_t d)
+{
+    switch (d) {
+    case AGW_DIALECT_OPENAI:
+        return "max_completion_tokens";
+    case AGW_DIALECT_GEMINI:
+        return "generationConfig.maxOutputTokens";
+    case AGW_DIALECT_RESPONSES:
+        return "max_output_tokens";
+    default:
+        return "max_tokens";
+    }
+}
+
+
+/*
+ * One dialect: the bytes rewritten in one pass, or with a key's policy in
+ * two (the policy's edits, then the rewrite of their result): the rewrite
+ * itself stays the fast path of every request without one.
+ */
+static int
+agw_engine_rewrite_request(const agw_codec_t *c, const char *body,
+    size_t len, const agw_request_ctx_t *ctx, agw_buf_t *out,
+    agw_error_t *err)
+{
+    int        rc;
+    agw_buf_t  tmp = AGW_BUF_INIT;
+
+    if (!agw_policy_any(ctx)) {
+        agw_policy_report(ctx, 0, 1);
+        return c->rewrite_request(body, len, ctx, out, err);
+    }
+
+    if (c->policy_request == NULL) {
+        agw_error_set(err, AGW_ERR_INVALID_REQUEST, 0,
+                      "unsupported_translation",
+                      "an API key's policy cannot be applied to %s "
+                      "requests", agw_engine_name(c));
+        return -1;
+    }
+
+    /* the body and the few edits: one allocation, not a doubling each */
+    if (agw_buf_reserve(&tmp, len + ctx->policy.system_prompt.len + 256)
+        != 0)
+    {
+        memset(err, 0, sizeof(*err));
+        return -1;
+    }
+
+    rc = c->policy_request(body, len, ctx, &tmp, err);
+
+    if (rc == 0) {
+        rc = c->rewrite_request(tmp.data, tmp.len, ctx, out, err);
+    }
+
+    agw_buf_free(&tmp);
+
+    return rc;
+}
+
+
 int
 agw_engine_request_codecs(const agw_codec_t *client,
     const agw_codec_t *provider, const char *body, size_t len,
@@ -75,7 +139,7 @@ agw_engine_request_codecs(const agw_codec_t *client,
     if (client == provider && client != NULL
         && client->rewrite_request != NULL)
     {
-        return client->rewrite_request(body, len, ctx, out, err);
+        return agw_engine_rewrite_request(client, body, len, ctx, out, err);
     }
 
     if (client == NULL || provider == NULL || client->read_request == NULL
@@ -98,6 +162,12 @@ agw_engine_request_codecs(const agw_codec_t *client,
         /* previous_response_id, conversation: the history lives at
          * OpenAI, another provider would answer without it, silently */
         rc = agw_rsp_check_provider(&req, provider->dialect, err);
+    }
+
+    if (rc == 0) {
+        /* the key's policy on the form: every writer applies it then */
+        rc = agw_policy_form(&req, ctx, &arena,
+                             agw_engine_cap_field(client->dialect), err);
     }
 
     if (rc == 0) {
