@@ -22,13 +22,12 @@ $(error no version in $(CURDIR)/VERSION: copy it with the sources)
 endif
 
 # lib/ by concern: state/ (the contract with the daemon), json/ (reader,
-# writer), translate/ (the engine and a folder per dialect), oracle/ (the
-# first translator: the tests compare the engine with it; never in the
-# module); prices and metrics at the top
+# writer), translate/ (the engine and a folder per dialect); prices and
+# metrics at the top
 LIB_SRCS   := $(shell find $(MOD)/lib -name '*.c' | sort)
 LIB_HDRS   := $(shell find $(MOD)/lib -name '*.h' | sort)
 LIB_INCS   := -I$(MOD)/lib -I$(MOD)/lib/state -I$(MOD)/lib/json \
-              -I$(MOD)/lib/translate -I$(MOD)/lib/oracle
+              -I$(MOD)/lib/translate
 # What the daemon links: the shared state contract (the state file and
 # its ring, events, key sets, trace ids) and the JSON reader and writer
 # the key snapshot is read and written with; none of the translation
@@ -46,7 +45,7 @@ UNIT_SRCS  := $(wildcard t/unit/*.c)
 UNIT_BINS  := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 UNIT_TS    := $(patsubst t/unit/%.c,$(BUILD)/unit/%.t,$(UNIT_SRCS))
 
-.PHONY: all module unit test test-modes run clean FORCE \
+.PHONY: all module unit golden test test-modes run clean FORCE \
         install install-module install-daemon install-data install-docs
 all: module unit
 
@@ -105,6 +104,12 @@ $(BUILD)/unit/%.t: $(BUILD)/unit/%
 	printf '#!/bin/sh\nexec "%s"\n' "$<" > $@
 
 unit: $(UNIT_BINS) $(UNIT_TS)
+
+# The engine's golden outputs (t/golden/) recorded again: only for a
+# change of output meant and reviewed (t/golden/README.md)
+golden: $(BUILD)/unit/test_golden
+	AGW_GOLDEN_RECORD=1 $(BUILD)/unit/test_golden > /dev/null
+	git status --short t/golden
 
 # keep the library objects: make would delete them as intermediates after
 # each link and compile the whole library again next time

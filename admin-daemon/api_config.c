@@ -168,13 +168,14 @@ agw_api_config_model_routed(json_t *conf, const char *entry)
 }
 
 
-int
-agw_api_config_static_key(json_t *conf, const char *name)
+/* 1 if the list of conf has a member of this name. */
+static int
+agw_api_config_named(json_t *conf, const char *list, const char *name)
 {
     size_t   i;
     json_t  *k;
 
-    json_array_foreach(json_object_get(conf, "static_keys"), i, k) {
+    json_array_foreach(json_object_get(conf, list), i, k) {
         if (json_is_string(json_object_get(k, "name"))
             && strcmp(json_string_value(json_object_get(k, "name")), name)
                == 0)
@@ -184,6 +185,20 @@ agw_api_config_static_key(json_t *conf, const char *name)
     }
 
     return 0;
+}
+
+
+int
+agw_api_config_static_key(json_t *conf, const char *name)
+{
+    return agw_api_config_named(conf, "static_keys", name);
+}
+
+
+int
+agw_api_config_provider(json_t *conf, const char *name)
+{
+    return agw_api_config_named(conf, "providers", name);
 }
 
 

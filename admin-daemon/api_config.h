@@ -29,4 +29,7 @@ int agw_api_config_model_routed(json_t *conf, const char *entry);
 /* 1 if nginx.conf has a static key (ai_gateway_key) of this name. */
 int agw_api_config_static_key(json_t *conf, const char *name);
 
+/* 1 if nginx.conf has a provider (ai_gateway_provider) of this name. */
+int agw_api_config_provider(json_t *conf, const char *name);
+
 #endif /* AGW_API_CONFIG_H */

@@ -135,6 +135,65 @@ agw_api_range_stmt(sqlite3 *db, char *sql, int64_t from, int64_t to,
 }
 
 
+/*
+ * A group's usage row appended to rows: the group and its sums in columns
+ * 0 to 7 of both the events' and the rollups' grouped queries, with the
+ * latency percentiles each works out its own way (p50, p95: taken).
+ */
+static int
+agw_api_usage_row(sqlite3_stmt *st, json_t *rows, json_t *p50, json_t *p95)
+{
+    json_t  *row;
+
+    row = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:o}",
+                    "group", agw_json_column(st, 0),
+                    "requests", (json_int_t) sqlite3_column_int64(st, 1),
+                    "errors", (json_int_t) sqlite3_column_int64(st, 2),
+                    "prompt_tokens", (json_int_t) sqlite3_column_int64(st, 3),
+                    "completion_tokens",
+                    (json_int_t) sqlite3_column_int64(st, 4),
+                    "cached_tokens", (json_int_t) sqlite3_column_int64(st, 5),
+                    "reasoning_tokens",
+                    (json_int_t) sqlite3_column_int64(st, 6),
+                    "cost_usd", sqlite3_column_int64(st, 7) / 1e6,
+                    "latency_p50_ms", p50,
+                    "latency_p95_ms", p95);
+
+    if (row == NULL || json_array_append_new(rows, row) != 0) {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * The end of a grouped query from agw_api_range_stmt, rc its last step
+ * (SQLITE_NOMEM when a row could not be made): its rows, or NULL with err
+ * set and the rows freed.  The statement is finalized either way.
+ */
+static json_t *
+agw_api_range_rows(sqlite3 *db, sqlite3_stmt *st, int rc, json_t *rows,
+    char *err, size_t errlen)
+{
+    if (rc != SQLITE_DONE) {
+        if (rc == SQLITE_NOMEM) {
+            snprintf(err, errlen, "out of memory");
+        } else {
+            snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        }
+
+        sqlite3_finalize(st);
+        json_decref(rows);
+        return NULL;
+    }
+
+    sqlite3_finalize(st);
+
+    return rows;
+}
+
+
 json_t *
 agw_api_events_usage(sqlite3 *db, const char *group_sql,
     const char *order_sql, int64_t from_ms, int64_t to_ms, char *err,
@@ -142,7 +201,7 @@ agw_api_events_usage(sqlite3 *db, const char *group_sql,
 {
     int            rc;
     char          *sql;
-    json_t        *rows, *row, *p50, *p95;
+    json_t        *rows, *p50, *p95;
     sqlite3_stmt  *st;
 
     sql = sqlite3_mprintf(
@@ -174,40 +233,13 @@ agw_api_events_usage(sqlite3 *db, const char *group_sql,
         p95 = sqlite3_column_type(st, 9) == SQLITE_NULL
               ? json_null() : json_integer(sqlite3_column_int64(st, 9));
 
-        row = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:o}",
-                        "group", agw_json_column(st, 0),
-                        "requests", (json_int_t) sqlite3_column_int64(st, 1),
-                        "errors", (json_int_t) sqlite3_column_int64(st, 2),
-                        "prompt_tokens",
-                        (json_int_t) sqlite3_column_int64(st, 3),
-                        "completion_tokens",
-                        (json_int_t) sqlite3_column_int64(st, 4),
-                        "cached_tokens",
-                        (json_int_t) sqlite3_column_int64(st, 5),
-                        "reasoning_tokens",
-                        (json_int_t) sqlite3_column_int64(st, 6),
-                        "cost_usd", sqlite3_column_int64(st, 7) / 1e6,
-                        "latency_p50_ms", p50,
-                        "latency_p95_ms", p95);
-
-        if (row == NULL || json_array_append_new(rows, row) != 0) {
-            sqlite3_finalize(st);
-            json_decref(rows);
-            snprintf(err, errlen, "out of memory");
-            return NULL;
+        if (agw_api_usage_row(st, rows, p50, p95) != 0) {
+            rc = SQLITE_NOMEM;
+            break;
         }
     }
 
-    if (rc != SQLITE_DONE) {
-        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
-        sqlite3_finalize(st);
-        json_decref(rows);
-        return NULL;
-    }
-
-    sqlite3_finalize(st);
-
-    return rows;
+    return agw_api_range_rows(db, st, rc, rows, err, errlen);
 }
 
 
@@ -310,7 +342,7 @@ agw_api_rollup_usage(sqlite3 *db, const char *table, const char *group_sql,
 {
     int            i, rc;
     char          *sql;
-    json_t        *rows, *row;
+    json_t        *rows;
     int64_t        n, hist[AGW_ROLLUP_NHIST];
     sqlite3_stmt  *st;
 
@@ -337,42 +369,17 @@ agw_api_rollup_usage(sqlite3 *db, const char *table, const char *group_sql,
             hist[i] = sqlite3_column_int64(st, 8 + i);
         }
 
-        row = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:o}",
-                        "group", agw_json_column(st, 0),
-                        "requests", (json_int_t) n,
-                        "errors", (json_int_t) sqlite3_column_int64(st, 2),
-                        "prompt_tokens",
-                        (json_int_t) sqlite3_column_int64(st, 3),
-                        "completion_tokens",
-                        (json_int_t) sqlite3_column_int64(st, 4),
-                        "cached_tokens",
-                        (json_int_t) sqlite3_column_int64(st, 5),
-                        "reasoning_tokens",
-                        (json_int_t) sqlite3_column_int64(st, 6),
-                        "cost_usd", sqlite3_column_int64(st, 7) / 1e6,
-                        "latency_p50_ms",
-                        agw_api_hist_quantile(hist, n, 0.50),
-                        "latency_p95_ms",
-                        agw_api_hist_quantile(hist, n, 0.95));
-
-        if (row == NULL || json_array_append_new(rows, row) != 0) {
-            sqlite3_finalize(st);
-            json_decref(rows);
-            snprintf(err, errlen, "out of memory");
-            return NULL;
+        if (agw_api_usage_row(st, rows,
+                              agw_api_hist_quantile(hist, n, 0.50),
+                              agw_api_hist_quantile(hist, n, 0.95))
+            != 0)
+        {
+            rc = SQLITE_NOMEM;
+            break;
         }
     }
 
-    if (rc != SQLITE_DONE) {
-        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
-        sqlite3_finalize(st);
-        json_decref(rows);
-        return NULL;
-    }
-
-    sqlite3_finalize(st);
-
-    return rows;
+    return agw_api_range_rows(db, st, rc, rows, err, errlen);
 }
 
 

@@ -20,6 +20,9 @@ int agw_api_keys_get(agw_req_t *r);
 int agw_api_keys_update(agw_req_t *r);
 int agw_api_keys_revoke(agw_req_t *r);
 
+/* api_limits.c */
+int agw_api_limits(agw_req_t *r);
+
 /* api_usage.c */
 int agw_api_usage(agw_req_t *r);
 

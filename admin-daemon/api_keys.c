@@ -17,17 +17,23 @@
 #include "agw_keys.h"
 #include "api_config.h"
 #include "api_handlers.h"
+#include "api_key_policy.h"
+#include "api_limits.h"
 #include "snapshot.h"
 
 
 #define AGW_KEY_COLUMNS \
     "id, name, prefix, models, active, expires_at, created_at, " \
-    "updated_at, revoked_at"
+    "updated_at, revoked_at, policy"
+
+/* a key and its policy (none: no row) */
+#define AGW_KEY_FROM \
+    " FROM api_keys LEFT JOIN api_key_policy ON key_id = id"
 
 #define AGW_KEY_PREFIX_LEN  11      /* "sk-agw-" + 4: enough to recognise */
 
 
-static json_t *agw_key_row_json(sqlite3_stmt *st);
+static json_t *agw_key_row_json(agw_req_t *r, sqlite3_stmt *st);
 static int agw_key_check_values(agw_req_t *r, json_t *body);
 static int agw_key_check_config(agw_req_t *r, json_t *body);
 static int agw_key_fetch(agw_req_t *r, sqlite3 *db, const char *id,
@@ -40,6 +46,7 @@ static const agw_field_t  agw_key_create_fields[] = {
     { "models",     AGW_FIELD_STRING_ARRAY, 0, 256 },
     { "active",     AGW_FIELD_BOOLEAN,      0, 0 },
     { "expires_at", AGW_FIELD_INTEGER,      0, 0 },
+    AGW_KEY_POLICY_FIELDS,
     { NULL, 0, 0, 0 }
 };
 
@@ -48,18 +55,23 @@ static const agw_field_t  agw_key_update_fields[] = {
     { "models",     AGW_FIELD_STRING_ARRAY, 0, 256 },
     { "active",     AGW_FIELD_BOOLEAN,      0, 0 },
     { "expires_at", AGW_FIELD_INTEGER,      0, 0 },
+    AGW_KEY_POLICY_FIELDS,
     { NULL, 0, 0, 0 }
 };
 
 
-/* A row of AGW_KEY_COLUMNS as the API's Key object. */
+/*
+ * A row of AGW_KEY_COLUMNS as the API's Key object, with its live use of
+ * its limits from the state file (null until nginx counted it).
+ */
 static json_t *
-agw_key_row_json(sqlite3_stmt *st)
+agw_key_row_json(agw_req_t *r, sqlite3_stmt *st)
 {
-    int           active;
-    json_t       *models;
-    int64_t       expires, revoked, now;
-    json_error_t  jerr;
+    int                active;
+    json_t            *models, *key, *policy, *usage;
+    int64_t            expires, revoked, now;
+    json_error_t       jerr;
+    agw_limits_conf_t  limits;
 
     models = json_loads((const char *) sqlite3_column_text(st, 3), 0, &jerr);
     if (models == NULL) {
@@ -71,7 +83,7 @@ agw_key_row_json(sqlite3_stmt *st)
     revoked = sqlite3_column_int64(st, 8);
     now = agw_now();
 
-    return json_pack("{s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:I, s:I, s:b}",
+    key = json_pack("{s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:I, s:I, s:b}",
                      "id", agw_json_column(st, 0),
                      "name", agw_json_column(st, 1),
                      "prefix", agw_json_column(st, 2),
@@ -83,6 +95,24 @@ agw_key_row_json(sqlite3_stmt *st)
                      "revoked_at", (json_int_t) revoked,
                      "usable", active && revoked == 0
                                && (expires == 0 || now < expires));
+
+    policy = agw_key_policy_view((const char *) sqlite3_column_text(st, 9),
+                                 &limits);
+    usage = agw_api_limits_key(r->api, (const char *)
+                               sqlite3_column_text(st, 0), &limits);
+
+    if (key == NULL || policy == NULL || usage == NULL
+        || json_object_update(key, policy) != 0
+        || json_object_set_new(key, "live", usage) != 0)
+    {
+        json_decref(key);
+        key = NULL;
+        usage = NULL;
+    }
+
+    json_decref(policy);
+
+    return key;
 }
 
 
@@ -191,8 +221,8 @@ agw_key_fetch(agw_req_t *r, sqlite3 *db, const char *id, json_t **out)
 
     *out = NULL;
 
-    if (sqlite3_prepare_v2(db, "SELECT " AGW_KEY_COLUMNS
-                           " FROM api_keys WHERE id = ?", -1, &st, NULL)
+    if (sqlite3_prepare_v2(db, "SELECT " AGW_KEY_COLUMNS AGW_KEY_FROM
+                           " WHERE id = ?", -1, &st, NULL)
         != SQLITE_OK)
     {
         agw_http_db_error(r, db, "reading a key");
@@ -204,7 +234,7 @@ agw_key_fetch(agw_req_t *r, sqlite3 *db, const char *id, json_t **out)
     rc = sqlite3_step(st);
 
     if (rc == SQLITE_ROW) {
-        *out = agw_key_row_json(st);
+        *out = agw_key_row_json(r, st);
         sqlite3_finalize(st);
         if (*out == NULL) {
             agw_http_error(r, 500, "internal", "out of memory");
@@ -281,7 +311,7 @@ agw_api_keys_list(agw_req_t *r)
         return 0;
     }
 
-    if (sqlite3_prepare_v2(db, "SELECT " AGW_KEY_COLUMNS " FROM api_keys"
+    if (sqlite3_prepare_v2(db, "SELECT " AGW_KEY_COLUMNS AGW_KEY_FROM
                            " WHERE ? OR revoked_at = 0"
                            " ORDER BY created_at DESC, id", -1, &st, NULL)
         != SQLITE_OK)
@@ -298,7 +328,7 @@ agw_api_keys_list(agw_req_t *r)
     }
 
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        k = agw_key_row_json(st);
+        k = agw_key_row_json(r, st);
         if (k == NULL || json_array_append_new(keys, k) != 0) {
             sqlite3_finalize(st);
             json_decref(keys);
@@ -322,18 +352,21 @@ agw_api_keys_list(agw_req_t *r)
 int
 agw_api_keys_create(agw_req_t *r)
 {
-    int            rc;
-    char           secret[AGW_KEY_SIZE], id[19], hex[65], loc[64], *models;
-    json_t        *body, *v, *key;
-    int64_t        now, expires;
-    sqlite3       *db;
-    agw_api_t     *api;
-    sqlite3_stmt  *st;
-    unsigned char  raw[8], hash[32];
+    int               rc;
+    char              secret[AGW_KEY_SIZE], id[19], hex[65], loc[64];
+    char             *models;
+    json_t           *body, *v, *key, *conf;
+    int64_t           now, expires;
+    sqlite3          *db;
+    agw_api_t        *api;
+    sqlite3_stmt     *st;
+    unsigned char     raw[8], hash[32];
+    agw_key_policy_t  policy;
 
     api = r->api;
     models = NULL;
     st = NULL;
+    memset(&policy, 0, sizeof(agw_key_policy_t));
 
     body = agw_http_body_object(r, agw_key_create_fields);
     if (body == NULL) {
@@ -374,6 +407,17 @@ agw_api_keys_create(agw_req_t *r)
     agw_hex(hash, 32, hex);
     memcpy(id, "k_", 2);
     agw_hex(raw, 8, id + 2);
+
+    if (agw_key_policy_given(body)) {
+        conf = agw_api_config_load(api);
+        rc = agw_key_policy_apply(r, body, id, json_object_get(body, "models"),
+                                  conf, &policy);
+        json_decref(conf);
+
+        if (rc != 0) {
+            goto done;
+        }
+    }
 
     db = agw_req_db(r);
     if (db == NULL) {
@@ -428,6 +472,12 @@ agw_api_keys_create(agw_req_t *r)
         goto rollback;
     }
 
+    if (agw_key_policy_given(body)
+        && agw_key_policy_store(r, db, id, &policy) != 0)
+    {
+        goto rollback;
+    }
+
     if (agw_key_commit_publish(r, db) != 0) {
         pthread_mutex_unlock(&api->keys_lock);
         goto done;
@@ -453,6 +503,7 @@ rollback:
 done:
 
     OPENSSL_cleanse(secret, sizeof(secret));
+    agw_key_policy_free(&policy);
     free(models);
     json_decref(body);
 
@@ -482,15 +533,18 @@ agw_api_keys_get(agw_req_t *r)
 int
 agw_api_keys_update(agw_req_t *r)
 {
-    int            rc;
-    char          *models;
-    json_t        *body, *key, *v;
-    sqlite3       *db;
-    agw_api_t     *api;
-    sqlite3_stmt  *st;
+    int               rc;
+    char             *models;
+    json_t           *body, *key, *v, *conf;
+    sqlite3          *db;
+    agw_api_t        *api;
+    sqlite3_stmt     *st;
+    agw_key_policy_t  policy;
 
     api = r->api;
     models = NULL;
+    conf = NULL;
+    memset(&policy, 0, sizeof(agw_key_policy_t));
 
     body = agw_http_body_object(r, agw_key_update_fields);
     if (body == NULL) {
@@ -499,8 +553,10 @@ agw_api_keys_update(agw_req_t *r)
 
     if (json_object_size(body) == 0) {
         agw_http_error(r, 400, "bad_request",
-                       "nothing to update: give name, models, active or "
-                       "expires_at");
+                       "nothing to update: give name, models, active, "
+                       "expires_at, limits, max_output_tokens, max_output, "
+                       "budget_stream, system_prompt, default_model or "
+                       "credentials");
         goto done;
     }
 
@@ -537,14 +593,32 @@ agw_api_keys_update(agw_req_t *r)
     }
 
     rc = json_integer_value(json_object_get(key, "revoked_at")) != 0;
-    json_decref(key);
 
     if (rc) {
+        json_decref(key);
         agw_http_error(r, 409, "conflict",
                        "key \"%s\" is revoked and cannot be changed",
                        r->param);
         goto rollback;
     }
+
+    if (agw_key_policy_given(body)) {
+        v = json_object_get(body, "models");
+        conf = agw_api_config_load(api);
+
+        rc = agw_key_policy_load(r, db, r->param, &policy) != 0
+             || agw_key_policy_apply(r, body, r->param,
+                                     v ? v : json_object_get(key, "models"),
+                                     conf, &policy) != 0
+             || agw_key_policy_store(r, db, r->param, &policy) != 0;
+
+        if (rc) {
+            json_decref(key);
+            goto rollback;
+        }
+    }
+
+    json_decref(key);
 
     /* NULL binds keep the stored value */
     if (sqlite3_prepare_v2(db,
@@ -609,6 +683,8 @@ rollback:
 
 done:
 
+    agw_key_policy_free(&policy);
+    json_decref(conf);
     free(models);
     json_decref(body);
 

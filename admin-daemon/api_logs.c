@@ -24,7 +24,8 @@
     "id, time_ms, request_id, key_name, key_id, model, route, provider,"    \
     " upstream_model, status, attempts, stream, latency_ms, ttfb_ms,"        \
     " prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens,"    \
-    " cost_micro_usd, dialect, cache_status, seq"
+    " cost_micro_usd, dialect, cache_status, seq, finish_reason,"          \
+    " response_model"
 
 #define AGW_LOGS_LIMIT_MAX   500
 
@@ -62,7 +63,7 @@ agw_logs_row(sqlite3_stmt *st)
 
     return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
                      " s:I, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:f,"
-                     " s:o, s:o, s:I}",
+                     " s:o, s:o, s:I, s:o, s:o}",
                      "seq", (json_int_t) sqlite3_column_int64(st, 0),
                      "time", (json_int_t) (time_ms / 1000),
                      "time_ms", (json_int_t) time_ms,
@@ -89,7 +90,9 @@ agw_logs_row(sqlite3_stmt *st)
                      "cost_usd", cost > 0 ? cost / 1e6 : 0.0,
                      "dialect", agw_json_column(st, 19),
                      "cache", agw_json_column(st, 20),
-                     "ring_seq", (json_int_t) sqlite3_column_int64(st, 21));
+                     "ring_seq", (json_int_t) sqlite3_column_int64(st, 21),
+                     "finish_reason", agw_json_column(st, 22),
+                     "response_model", agw_json_column(st, 23));
 }
 
 
@@ -514,17 +517,17 @@ agw_api_logs_get(agw_req_t *r)
     entry = agw_logs_row(st);
 
     attempts = NULL;
-    if (sqlite3_column_type(st, 25) != SQLITE_NULL) {
-        attempts = json_loads((const char *) sqlite3_column_text(st, 25), 0,
+    if (sqlite3_column_type(st, 27) != SQLITE_NULL) {
+        attempts = json_loads((const char *) sqlite3_column_text(st, 27), 0,
                               &jerr);
     }
 
     if (entry == NULL
-        || json_object_set_new(entry, "error", agw_logs_opt_text(st, 22))
+        || json_object_set_new(entry, "error", agw_logs_opt_text(st, 24))
         || json_object_set_new(entry, "request_body",
-                               agw_logs_opt_text(st, 23))
+                               agw_logs_opt_text(st, 25))
         || json_object_set_new(entry, "response_body",
-                               agw_logs_opt_text(st, 24))
+                               agw_logs_opt_text(st, 26))
         || json_object_set_new(entry, "attempt_list",
                                attempts ? attempts : json_array()))
     {

@@ -24,6 +24,7 @@ static agw_api_t  *agw_api_running;
 
 
 static void agw_api_free(agw_api_t *api);
+static void agw_api_crypt_key(agw_api_t *api);
 static int agw_api_prepare_db(agw_api_t *api, char *err, size_t errlen);
 
 
@@ -35,10 +36,63 @@ agw_api_free(agw_api_t *api)
     }
 
     agw_auth_free(api->auth);
+
+    if (api->crypt_key != NULL) {
+        agw_crypt_key_wipe(api->crypt_key);
+        free(api->crypt_key);
+    }
+
     free(api->snapshot_path);
     free(api->config_path);
     pthread_mutex_destroy(&api->keys_lock);
     free(api);
+}
+
+
+/*
+ * The credentials key: --credentials-key, or beside the state file (where
+ * nginx looks for it by default), or beside the database; created (0600)
+ * when missing.  Without one the daemon runs, and refuses to store a
+ * credential (503), rather than stop every other use.
+ */
+static void
+agw_api_crypt_key(agw_api_t *api)
+{
+    int              rc;
+    char             err[512], *path;
+    const char      *s;
+    agw_crypt_key_t *k;
+
+    s = api->daemon->credentials_key;
+
+    if (s != NULL && s[0] != '\0') {
+        path = strdup(s);
+    } else if (asprintf(&path, "%s.credentials.key",
+                        api->state_path ? api->state_path : api->db_path)
+               < 0)
+    {
+        path = NULL;
+    }
+
+    k = malloc(sizeof(agw_crypt_key_t));
+
+    if (path == NULL || k == NULL) {
+        agw_daemon_log("out of memory: credentials cannot be stored");
+        free(path);
+        free(k);
+        return;
+    }
+
+    rc = agw_crypt_key_load_or_create(k, path, err, sizeof(err));
+
+    if (rc != 0) {
+        agw_daemon_log("%s: keys' credentials cannot be stored", err);
+        free(k);
+        k = NULL;
+    }
+
+    free(path);
+    api->crypt_key = k;
 }
 
 
@@ -148,6 +202,8 @@ agw_api_start(agw_daemon_t *d)
         agw_daemon_log("out of memory");
         goto failed;
     }
+
+    agw_api_crypt_key(api);
 
     api->auth = agw_auth_new(err, sizeof(err));
     if (api->auth == NULL) {

@@ -24,6 +24,20 @@
     " updated_at INTEGER NOT NULL,"                                          \
     " revoked_at INTEGER NOT NULL DEFAULT 0);"                               \
     "CREATE UNIQUE INDEX IF NOT EXISTS api_keys_live_name"                   \
-    " ON api_keys(name) WHERE revoked_at = 0;"
+    " ON api_keys(name) WHERE revoked_at = 0;"                               \
+    AGW_API_SCHEMA_POLICY
+
+/*
+ * A key's policy (limits, output cap, prompt, default model, credentials
+ * sealed under the daemon's credentials key), in the keys snapshot's
+ * format (lib/state/agw_keys.h).  A table of its own, created where it is
+ * missing: a database or backup from before it has none, and no row
+ * means no policy.
+ */
+#define AGW_API_POLICY_TABLE  "api_key_policy"
+#define AGW_API_SCHEMA_POLICY                                                \
+    "CREATE TABLE IF NOT EXISTS api_key_policy ("                            \
+    " key_id TEXT PRIMARY KEY,"                                              \
+    " policy TEXT NOT NULL) WITHOUT ROWID;"
 
 #endif /* AGW_API_SCHEMA_H */

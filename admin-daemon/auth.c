@@ -143,6 +143,18 @@ agw_auth_secret_env(const char *name, char **out, char *err, size_t errlen)
 }
 
 
+/* A secret from agw_auth_secret_env (or NULL), wiped before it is freed:
+ * only its hash outlives the start. */
+static void
+agw_auth_secret_free(char *secret)
+{
+    if (secret != NULL) {
+        OPENSSL_cleanse(secret, strlen(secret));
+        free(secret);
+    }
+}
+
+
 static int
 agw_auth_pbkdf2(const char *pw, size_t len, const unsigned char salt[16],
     unsigned char out[32])
@@ -245,29 +257,15 @@ agw_auth_new(char *err, size_t errlen)
                        "but /api/v1/health");
     }
 
-    if (password != NULL) {
-        OPENSSL_cleanse(password, strlen(password));
-        free(password);
-    }
-
-    if (token != NULL) {
-        OPENSSL_cleanse(token, strlen(token));
-        free(token);
-    }
+    agw_auth_secret_free(password);
+    agw_auth_secret_free(token);
 
     return a;
 
 failed:
 
-    if (password != NULL) {
-        OPENSSL_cleanse(password, strlen(password));
-        free(password);
-    }
-
-    if (token != NULL) {
-        OPENSSL_cleanse(token, strlen(token));
-        free(token);
-    }
+    agw_auth_secret_free(password);
+    agw_auth_secret_free(token);
 
     pthread_mutex_destroy(&a->lock);
     free(a);

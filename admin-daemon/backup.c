@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agw_hash.h"
 #include "agw_keys.h"
 #include "api_handlers.h"
 #include "api_schema.h"
@@ -43,6 +44,7 @@ static int agw_restore_check(agw_req_t *r, sqlite3 *up, int64_t *nkeys,
     int64_t *nevents);
 static int agw_restore_schema(sqlite3 *up, char *err, size_t errlen);
 static int agw_restore_keys(sqlite3 *up, char *err, size_t errlen);
+static int64_t agw_restore_foreign_credentials(agw_api_t *api, sqlite3 *db);
 static int64_t agw_restore_revocations(sqlite3 *live, sqlite3 *up,
     char *err, size_t errlen);
 static int64_t agw_backup_count(sqlite3 *db, const char *sql);
@@ -223,6 +225,7 @@ agw_restore_schema(sqlite3 *up, char *err, size_t errlen)
     if (sqlite3_open_v2(":memory:", &ref, SQLITE_OPEN_READWRITE, NULL)
         != SQLITE_OK
         || sqlite3_exec(ref, agw_db_schema, NULL, NULL, NULL) != SQLITE_OK
+        || agw_db_migrate(ref, err, errlen) != 0
         || sqlite3_exec(ref, AGW_API_SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
     {
         snprintf(err, errlen, "reference schema: %s",
@@ -271,9 +274,11 @@ agw_restore_schema(sqlite3 *up, char *err, size_t errlen)
     all = NULL;
     find = NULL;
 
-    /* and each table of ours in the upload */
+    /* and each table of ours in the upload, but the keys' policies: a
+     * backup from before them has none (created after the check) */
     if (sqlite3_prepare_v2(ref, "SELECT type, name, tbl_name, sql"
                            " FROM sqlite_master WHERE type = 'table'"
+                           " AND name != '" AGW_API_POLICY_TABLE "'"
                            " ORDER BY name", -1, &all, NULL) != SQLITE_OK
         || sqlite3_prepare_v2(up, lookup, -1, &find, NULL) != SQLITE_OK)
     {
@@ -367,7 +372,54 @@ agw_restore_keys(sqlite3 *up, char *err, size_t errlen)
         return -1;
     }
 
+    /* a backup from before the policies: an empty table, no policy */
+    if (sqlite3_exec(up, AGW_API_SCHEMA_POLICY, NULL, NULL, NULL)
+        != SQLITE_OK)
+    {
+        snprintf(err, errlen, "checking the keys: %s", sqlite3_errmsg(up));
+        return -1;
+    }
+
     return agw_snapshot_check(up, err, errlen);
+}
+
+
+/*
+ * Keys not revoked with a credential sealed under another credentials key
+ * than this daemon's (a backup of another daemon): nginx cannot open it
+ * and disables the key.  Only the blobs' key ids are compared, nothing is
+ * opened.  The count, or -1 (none to compare with, or a database error).
+ */
+static int64_t
+agw_restore_foreign_credentials(agw_api_t *api, sqlite3 *db)
+{
+    char           id[2 * AGW_CRYPT_ID_LEN + 1];
+    int64_t        n;
+    sqlite3_stmt  *st;
+
+    if (api->crypt_key == NULL) {
+        return -1;
+    }
+
+    agw_hex(api->crypt_key->id, AGW_CRYPT_ID_LEN, id);
+
+    /* a policy holding a sealed credential of another key id */
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM api_key_policy"
+                           " JOIN api_keys ON id = key_id WHERE revoked_at = 0"
+                           " AND instr(replace(policy, '\"sealed\":\"v1.' || ?1,"
+                           " ''), '\"sealed\":\"v1.') > 0", -1, &st, NULL)
+        != SQLITE_OK)
+    {
+        return -1;
+    }
+
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+
+    n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+
+    sqlite3_finalize(st);
+
+    return n;
 }
 
 
@@ -514,7 +566,7 @@ agw_api_restore(agw_req_t *r)
 {
     int            fd;
     char           head[16], err[512];
-    int64_t        nkeys, nevents, kept;
+    int64_t        nkeys, nevents, kept, foreign;
     sqlite3       *up, *live;
     agw_api_t     *api;
 
@@ -564,6 +616,15 @@ agw_api_restore(agw_req_t *r)
         agw_http_error(r, 400, "bad_request",
                        "the upload is not a usable SQLite database: %s",
                        up ? sqlite3_errmsg(up) : "out of memory");
+        sqlite3_close_v2(up);
+        return 0;
+    }
+
+    /* a backup from before the events' newer columns gets them first, as
+     * the daemon's own database did at its start */
+    if (agw_db_migrate(up, err, sizeof(err)) != 0) {
+        agw_http_error(r, 400, "bad_request",
+                       "the upload is not an ai-gateway database: %s", err);
         sqlite3_close_v2(up);
         return 0;
     }
@@ -618,14 +679,25 @@ agw_api_restore(agw_req_t *r)
 
     pthread_mutex_unlock(&api->keys_lock);
 
+    foreign = agw_restore_foreign_credentials(api, live);
+
+    if (foreign > 0) {
+        agw_daemon_log("restore: %lld keys have credentials sealed with "
+                       "another credentials key: nginx disables them until "
+                       "their credentials are set again, or that key is "
+                       "given back", (long long) foreign);
+    }
+
     agw_daemon_log("database restored from an upload "
                    "(%lld keys, %lld events; %lld revocations carried "
                    "over)", (long long) nkeys, (long long) nevents,
                    (long long) kept);
 
     return agw_http_json(r, 200,
-                         json_pack("{s:b, s:I, s:I, s:I}", "restored", 1,
+                         json_pack("{s:b, s:I, s:I, s:I, s:I}", "restored", 1,
                                    "keys", (json_int_t) nkeys,
                                    "events", (json_int_t) nevents,
-                                   "revocations_kept", (json_int_t) kept));
+                                   "revocations_kept", (json_int_t) kept,
+                                   "credentials_sealed_elsewhere",
+                                   (json_int_t) (foreign > 0 ? foreign : 0)));
 }

@@ -39,6 +39,7 @@ typedef struct agw_daemon_s {
     char          *public_origin;    /* as AGW_ADMIN_PUBLIC_ORIGIN */
     char          *trusted_proxies;  /* as AGW_ADMIN_TRUSTED_PROXIES */
     char          *probe_url;        /* the gateway's `ai_gateway probe;` */
+    char          *credentials_key;  /* NULL: <state>.credentials.key */
     size_t         state_size;       /* --create-state makes it this big */
     int            create_state;
     int64_t        retention_s;      /* raw events; 0: forever */

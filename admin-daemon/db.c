@@ -179,9 +179,33 @@ static const char  agw_db_insert_sql[] =
     " latency_ms, ttfb_ms, prompt_tokens, completion_tokens, cached_tokens,"
     " cache_write_tokens, reasoning_tokens, cost_micro_usd, bytes_in,"
     " bytes_out, client_addr, req_body, resp_body, req_body_truncated,"
-    " resp_body_truncated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-    " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
-    " ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)";
+    " resp_body_truncated, finish_reason, response_model) VALUES (?1, ?2,"
+    " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+    " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31,"
+    " ?32, ?33, ?34)";
+
+
+#define AGW_STRINGIFY_(x)  #x
+#define AGW_STRINGIFY(x)   AGW_STRINGIFY_(x)
+
+
+/*
+ * Columns added to events after its first definition, by ALTER TABLE on
+ * every database, new or old: a fresh one, one made by an older daemon
+ * and a restored backup then hold the very same table definition, which a
+ * restore compares (backup.c).  In order; never edit one, add another.
+ */
+static const struct {
+    const char  *column;
+    const char  *sql;
+} agw_db_added[] = {
+    { "finish_reason",
+      "ALTER TABLE events ADD COLUMN finish_reason TEXT NOT NULL"
+      " DEFAULT ''" },
+    { "response_model",
+      "ALTER TABLE events ADD COLUMN response_model TEXT NOT NULL"
+      " DEFAULT ''" },
+};
 
 #define AGW_DB_UPSERT(table)                                                 \
     "INSERT INTO " table " (bucket, key_id, model, provider, key_name,"      \
@@ -460,6 +484,64 @@ agw_db_private(const char *path, char *err, size_t errlen)
 }
 
 
+int
+agw_db_migrate(sqlite3 *db, char *err, size_t errlen)
+{
+    int            rc;
+    char          *msg;
+    size_t         i;
+    sqlite3_stmt  *st;
+
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('events')"
+                           " WHERE name = ?1", -1, &st, NULL)
+        != SQLITE_OK)
+    {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        return -1;
+    }
+
+    for (i = 0; i < sizeof(agw_db_added) / sizeof(agw_db_added[0]); i++) {
+        sqlite3_bind_text(st, 1, agw_db_added[i].column, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+
+        if (rc == SQLITE_ROW) {
+            continue;
+        }
+
+        msg = NULL;
+
+        if (rc != SQLITE_DONE
+            || sqlite3_exec(db, agw_db_added[i].sql, NULL, NULL, &msg)
+               != SQLITE_OK)
+        {
+            snprintf(err, errlen, "adding events.%s: %s",
+                     agw_db_added[i].column, msg ? msg : sqlite3_errmsg(db));
+            sqlite3_free(msg);
+            sqlite3_finalize(st);
+            return -1;
+        }
+    }
+
+    sqlite3_finalize(st);
+
+    msg = NULL;
+
+    if (sqlite3_exec(db, "INSERT OR REPLACE INTO drain_meta (k, v) VALUES"
+                         " ('schema_version', '"
+                         AGW_STRINGIFY(AGW_DB_SCHEMA_VERSION) "')",
+                     NULL, NULL, &msg)
+        != SQLITE_OK)
+    {
+        snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return -1;
+    }
+
+    return 0;
+}
+
+
 agw_db_t *
 agw_db_open(const char *path, uint32_t batch_max, char *err, size_t errlen)
 {
@@ -513,9 +595,7 @@ agw_db_open(const char *path, uint32_t batch_max, char *err, size_t errlen)
         goto failed;
     }
 
-    if (agw_db_exec(db, "INSERT OR IGNORE INTO drain_meta (k, v) VALUES"
-                        " ('schema_version', '1')", why, sizeof(why)) != 0)
-    {
+    if (agw_db_migrate(db->db, why, sizeof(why)) != 0) {
         snprintf(err, errlen, "database \"%s\": %s", path, why);
         goto failed;
     }
@@ -852,7 +932,7 @@ agw_db_insert_event(agw_db_t *db, const agw_state_t *st,
     const agw_event_t *ev, char *attempts, size_t attempts_size)
 {
     int            rc;
-    const char    *dialect;
+    const char    *dialect, *name;
     sqlite3_stmt  *s = db->insert;
 
 #define STR(col, field)  agw_db_bind_str(s, col, ev->field, sizeof(ev->field))
@@ -916,6 +996,10 @@ agw_db_insert_event(agw_db_t *db, const agw_state_t *st,
 
     sqlite3_bind_int(s, 31, ev->req_body_truncated != 0);
     sqlite3_bind_int(s, 32, ev->resp_body_truncated != 0);
+
+    name = agw_event_finish_reason_name(ev->finish_reason);
+    sqlite3_bind_text(s, 33, name ? name : "", -1, SQLITE_STATIC);
+    agw_db_bind_str(s, 34, ev->response_model, sizeof(ev->response_model));
 
     rc = sqlite3_step(s);
     sqlite3_reset(s);

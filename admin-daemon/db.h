@@ -19,9 +19,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sqlite3.h>
+
 #include "agw_state.h"
 
-#define AGW_DB_SCHEMA_VERSION  1
+/* drain_meta's schema_version: 1, the first; 2, events.finish_reason and
+ * events.response_model */
+#define AGW_DB_SCHEMA_VERSION  2
 
 /* Latency histogram: bucket i counts latencies <= bound i (and > bound
  * i-1); the last bucket is everything above.  Columns lat_le_<bound> and
@@ -35,6 +39,13 @@ typedef struct agw_db_s  agw_db_t;
 /* The drain's tables and indexes (CREATE ... IF NOT EXISTS statements):
  * what agw_db_open() makes, and what a restored database is held to. */
 extern const char  agw_db_schema[];
+
+/*
+ * The columns events gained since its first definition, added where they
+ * are missing (agw_db_open() does it; a restore does it to the upload
+ * first), and schema_version set.  0, or -1 with a message in err.
+ */
+int agw_db_migrate(sqlite3 *db, char *err, size_t errlen);
 
 /*
  * Opens (creating) the database: WAL, synchronous=NORMAL, busy_timeout,

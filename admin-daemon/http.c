@@ -48,6 +48,7 @@ static const agw_route_t  agw_routes[] = {
     { "GET",    "/api/v1/keys/",    agw_api_keys_get,      1, 0 },
     { "PATCH",  "/api/v1/keys/",    agw_api_keys_update,   1, 0 },
     { "DELETE", "/api/v1/keys/",    agw_api_keys_revoke,   1, 0 },
+    { "GET",    "/api/v1/limits",   agw_api_limits,        1, 0 },
     { "GET",    "/api/v1/usage",    agw_api_usage,         1, 0 },
     { "GET",    "/api/v1/logs",     agw_api_logs_list,     1, 0 },
     { "GET",    "/api/v1/logs/",    agw_api_logs_get,      1, 0 },
@@ -841,6 +842,7 @@ agw_http_type_name(agw_field_type_t t)
     case AGW_FIELD_INTEGER:       return "an integer";
     case AGW_FIELD_BOOLEAN:       return "a boolean";
     case AGW_FIELD_STRING_ARRAY:  return "an array of strings";
+    case AGW_FIELD_ANY:           return "JSON";
     }
 
     return "?";
@@ -899,6 +901,9 @@ agw_http_body_object(agw_req_t *r, const agw_field_t *fields)
             break;
         case AGW_FIELD_BOOLEAN:
             ok = json_is_boolean(v);
+            break;
+        case AGW_FIELD_ANY:
+            ok = 1;
             break;
         default:
             ok = json_is_array(v);

@@ -23,6 +23,7 @@
 #include <microhttpd.h>
 #include <sqlite3.h>
 
+#include "agw_crypt.h"
 #include "daemon.h"
 #include "text.h"
 
@@ -52,6 +53,9 @@ typedef struct {
     int64_t             usage_exact_max;  /* events; more: use rollups */
     int64_t             started;          /* unix s */
     int                 stopping;         /* atomic: SSE streams end */
+
+    /* Seals the keys' credentials; NULL: none could be read or made. */
+    agw_crypt_key_t    *crypt_key;
 
     /* Serialises key changes with snapshot publication (and restore). */
     pthread_mutex_t     keys_lock;
@@ -121,7 +125,8 @@ typedef enum {
     AGW_FIELD_STRING = 1,
     AGW_FIELD_INTEGER,
     AGW_FIELD_BOOLEAN,
-    AGW_FIELD_STRING_ARRAY
+    AGW_FIELD_STRING_ARRAY,
+    AGW_FIELD_ANY                   /* any JSON: the handler checks it */
 } agw_field_type_t;
 
 typedef struct {

@@ -28,6 +28,7 @@
 #include <sqlite3.h>
 
 #include "daemon.h"
+#include "spend.h"
 #include "db.h"
 #include "api.h"
 #include "otlp.h"
@@ -76,6 +77,10 @@ static const agw_opt_t  agw_opts[] = {
     { "gateway-probe-url", "AGW_GATEWAY_PROBE_URL", AGW_OPT_STR,
       OFF(probe_url), 0,
       "the gateway's `ai_gateway probe;` URL (provider diagnostics)" },
+    { "credentials-key", "AGW_ADMIN_CREDENTIALS_KEY_FILE", AGW_OPT_STR,
+      OFF(credentials_key), 0,
+      "master key sealing keys' credentials, made 0600 if missing "
+      "(<state>.credentials.key)" },
     { "retention", "AGW_RETENTION", AGW_OPT_DURATION, OFF(retention_s), 1,
       "keep raw events this long (30d; 0: forever)" },
     { "minute-retention", "AGW_MINUTE_RETENTION", AGW_OPT_DURATION,
@@ -564,6 +569,7 @@ agw_daemon_free_config(agw_daemon_t *d)
     free(d->public_origin);
     free(d->trusted_proxies);
     free(d->probe_url);
+    free(d->credentials_key);
 }
 
 
@@ -733,7 +739,7 @@ agw_open_state(agw_daemon_t *d)
 int
 main(int argc, char **argv)
 {
-    int           rc, api;
+    int           rc, api, n;
     char          err[1024];
     agw_daemon_t  d;
 
@@ -803,6 +809,15 @@ main(int argc, char **argv)
     if (agw_db_set_max_bytes(d.db, d.max_db_bytes) != 0) {
         agw_daemon_log("cannot apply max-db-size");
         goto done;
+    }
+
+    /* a new state file: the budgets go on from what SQLite knows */
+    n = agw_spend_seed(&d, err, sizeof(err));
+    if (n < 0) {
+        agw_daemon_log("%s; the keys' budgets start from zero", err);
+    } else if (n > 0) {
+        agw_daemon_log("state file is new: seeded the spend of %d keys "
+                       "from the database", n);
     }
 
     if (agw_api_start != NULL) {

@@ -97,6 +97,30 @@ agw_attr_usage(json_t *attrs, int *rc, const agw_event_t *ev)
 }
 
 
+/*
+ * What the provider said of its answer: the model that answered and why
+ * it ended, when it said so.  finish_reasons is an array in the
+ * conventions (one per choice): the event keeps the answer's one.
+ */
+static void
+agw_attr_response(json_t *attrs, int *rc, const agw_event_t *ev)
+{
+    const char  *reason;
+
+    agw_attr_str(attrs, rc, "gen_ai.response.model", ev->response_model);
+
+    reason = agw_event_finish_reason_name(ev->finish_reason);
+    if (reason == NULL) {
+        return;
+    }
+
+    *rc |= json_array_append_new(attrs,
+               json_pack("{s:s, s:{s:{s:[{s:s}]}}}", "key",
+                         "gen_ai.response.finish_reasons", "value",
+                         "arrayValue", "values", "stringValue", reason));
+}
+
+
 static json_t *
 agw_span_new(const agw_event_t *ev, const uint8_t *span_id,
     const uint8_t *parent_id, const char *op, const char *model, int kind,
@@ -201,6 +225,7 @@ agw_request_span(json_t *spans, const agw_event_t *ev)
     }
 
     agw_attr_usage(attrs, &rc, ev);
+    agw_attr_response(attrs, &rc, ev);
     agw_attr_int(attrs, &rc, "http.response.status_code", ev->status);
     agw_attr_str(attrs, &rc, "client.address", ev->client_addr);
 
@@ -295,6 +320,7 @@ agw_try_span(json_t *spans, const agw_event_t *ev, unsigned i)
     if (last) {
         agw_attr_str(attrs, &rc, "gen_ai.request.model", ev->upstream_model);
         agw_attr_usage(attrs, &rc, ev);
+        agw_attr_response(attrs, &rc, ev);
     }
 
     if (at->status > 0) {

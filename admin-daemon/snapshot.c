@@ -34,12 +34,13 @@ static int
 agw_snapshot_row(agw_keyset_t *ks, sqlite3_stmt *st, char *err,
     size_t errlen)
 {
-    int            rc;
-    size_t         i, n;
-    json_t        *models, *m;
-    const char   **list, *hex;
-    json_error_t   jerr;
-    unsigned char  hash[32];
+    int               rc;
+    size_t            i, n;
+    json_t           *models, *m;
+    const char      **list, *hex, *pol;
+    json_error_t      jerr;
+    unsigned char     hash[32];
+    agw_key_policy_t  policy;
 
     hex = (const char *) sqlite3_column_text(st, 2);
 
@@ -82,7 +83,27 @@ agw_snapshot_row(agw_keyset_t *ks, sqlite3_stmt *st, char *err,
     free(list);
     json_decref(models);
 
-    return rc;
+    pol = (const char *) sqlite3_column_text(st, 6);
+
+    if (rc != 0 || pol == NULL) {
+        return rc;
+    }
+
+    /* the parser nginx uses: a policy it would refuse is not published */
+    memset(&policy, 0, sizeof(agw_key_policy_t));
+
+    if (agw_key_policy_parse(&policy, pol, (size_t) sqlite3_column_bytes(st, 6),
+                             err, errlen) != 0
+        || agw_keyset_add_policy(ks, &policy, err, errlen) != 0)
+    {
+        agw_key_policy_free(&policy);
+        agw_keyset_drop_last(ks);
+        return -1;
+    }
+
+    agw_key_policy_free(&policy);
+
+    return 0;
 }
 
 
@@ -110,8 +131,9 @@ agw_snapshot_load_db(sqlite3 *db, int strict, char *err, size_t errlen)
     }
 
     if (sqlite3_prepare_v2(db,
-            "SELECT id, name, hash, models, expires_at, active "
-            "FROM api_keys WHERE revoked_at = 0 ORDER BY id",
+            "SELECT id, name, hash, models, expires_at, active, policy "
+            "FROM api_keys LEFT JOIN api_key_policy ON key_id = id "
+            "WHERE revoked_at = 0 ORDER BY id",
             -1, &st, NULL) != SQLITE_OK)
     {
         snprintf(err, errlen, "reading keys: %s", sqlite3_errmsg(db));

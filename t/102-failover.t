@@ -387,7 +387,7 @@ provider "slow" failed
 
 
 
-=== TEST 20: health is "degraded" (200) while one route's only provider cools down and another route serves
+=== TEST 20: readiness is 503 "unavailable" once one route's only provider cools down, though another route serves; liveness stays 200
 --- http_config
     MOCK
     ai_gateway_cooldown fails=1 time=60s;
@@ -398,20 +398,44 @@ provider "slow" failed
 --- config
     location /v1/ { ai_gateway openai; ai_gateway_auth off; }
     location = /health { ai_gateway health; }
+    location = /live { ai_gateway live; }
 --- request eval
 ["GET /health",
  "POST /v1/chat/completions\n{\"model\":\"m1\",\"messages\":[]}",
- "GET /health"]
+ "GET /health",
+ "GET /live",
+ "POST /v1/chat/completions\n{\"model\":\"m2\",\"messages\":[]}"]
 --- error_code eval
-[200, 503, 200]
+[200, 503, 503, 200, 200]
 --- response_body_like eval
 ['^\{"status":"ok",.*"routes":\[\{"model":"m1","available":true,"available_steps":1\},\{"model":"m2","available":true,"available_steps":1\}\]\}$',
  "overloaded",
- '^\{"status":"degraded","version":"[^"]+","providers":\[\{"name":"hd_bad","cooling_down":true,.*"available":false\},\{"name":"hd_good","cooling_down":false,.*"available":true\}\],"routes":\[\{"model":"m1","available":false,"available_steps":0\},\{"model":"m2","available":true,"available_steps":1\}\]\}$']
+ '^\{"status":"unavailable","version":"[^"]+","providers":\[\{"name":"hd_bad","cooling_down":true,.*"available":false\},\{"name":"hd_good","cooling_down":false,.*"available":true\}\],"routes":\[\{"model":"m1","available":false,"available_steps":0\},\{"model":"m2","available":true,"available_steps":1\}\]\}$',
+ '^\{"status":"ok","version":"[^"]+"\}$',
+ "Hello"]
 
 
 
-=== TEST 21: a route whose first step cools down keeps its fallback: "degraded", 200
+=== TEST 21: liveness answers 200 with nothing configured to try
+--- config
+    location = /live { ai_gateway live; }
+--- request
+GET /live
+--- error_code: 200
+--- response_body_like: ^\{"status":"ok","version":"[^"]+"\}$
+
+
+
+=== TEST 22: readiness and liveness in one location is refused at nginx -t
+--- config
+    location = /health { ai_gateway health live; }
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"health" \(readiness\) and "live" \(liveness\) need a location each in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 23: a route whose first step cools down keeps its fallback: "degraded", 200
 --- http_config
     MOCK
     ai_gateway_cooldown fails=1 time=60s;
@@ -432,7 +456,7 @@ provider "slow" failed
 
 
 
-=== TEST 22: a provider disabled by weight=0 is not available, and degrades nothing
+=== TEST 24: a provider disabled by weight=0 is not available, and degrades nothing
 --- http_config
     MOCK
     ai_gateway_provider hw_off type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1 weight=0;
@@ -447,7 +471,7 @@ GET /health
 
 
 
-=== TEST 23: a body longer than the header buffer, in two reads, reaches both tries and the log whole
+=== TEST 25: a body longer than the header buffer, in two reads, reaches both tries and the log whole
 --- http_config
     MOCK
     log_format agw_gw escape=none 'GW body=$request_body';

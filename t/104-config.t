@@ -169,7 +169,7 @@ qr/\[emerg\] .*key "carol": .* in \S+nginx\.conf:\d+/
     location /v1/ { ai_gateway openai cohere; }
 --- must_die
 --- error_log eval
-qr/\[emerg\] .*invalid dialect "cohere", expected "openai", "anthropic", "gemini", "health" or "probe" in \S+nginx\.conf:\d+/
+qr/\[emerg\] .*invalid dialect "cohere", expected "openai", "anthropic", "gemini", "health", "live" or "probe" in \S+nginx\.conf:\d+/
 
 
 
@@ -395,3 +395,169 @@ qr/\[emerg\] .*invalid api "completions" of provider "p1", expected "chat" or "r
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*api= of provider "p1" applies only to the "openai" and "azure" types in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 34: a key limit that is not a number
+--- http_config
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c rpm=ten;
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*invalid value in "rpm=ten" of key "alice", expected a number above 0 in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 35: a key limit of 0 (0 would mean none: leave the parameter out)
+--- http_config
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c concurrent=0;
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*invalid value in "concurrent=0" of key "alice", expected a number above 0 in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 36: a budget with more than micro-dollar precision
+--- http_config
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c budget_day=2.5000001;
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*invalid value in "budget_day=2\.5000001" of key "alice", expected USD above 0 with at most 6 decimals, e\.g\. 2\.50 in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 37: a budget that is not an amount
+--- http_config
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c budget_month=$5;
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*invalid value in "budget_month=\$5" of key "alice", expected USD/
+
+
+
+=== TEST 38: a limit given twice
+--- http_config
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c tpm=1000 tpm=2000;
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*duplicate "tpm=" in key "alice" in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 39: max_output is clamp or refuse
+--- http_config
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c max_output_tokens=100 max_output=cut;
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*invalid value in "max_output=cut" of key "alice", expected "clamp" or "refuse" in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 40: refusing over a cap needs the cap
+--- http_config
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c max_output=refuse;
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"max_output=refuse" of key "alice" needs "max_output_tokens=" in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 41: budget_stream is end or finish
+--- http_config
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c budget_day=1 budget_stream=continue;
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*invalid value in "budget_stream=continue" of key "alice", expected "end" or "finish" in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 42: an empty system prompt
+--- http_config
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c system_prompt=;
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*invalid value of "system_prompt=" of key "alice": expected text in UTF-8, not empty, at most 65536 bytes in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 43: a default model the key may not use
+--- http_config
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c models=gpt-4o-mini,claude-* default_model=gpt-4o;
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"default_model=gpt-4o" of key "alice" is not in its models= in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 44: a credential from an unset environment variable
+--- http_config
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:1/v1;
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c credential=p1:AGW_TEST_NOT_SET_ANYWHERE;
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*environment variable "AGW_TEST_NOT_SET_ANYWHERE" of "credential=p1:AGW_TEST_NOT_SET_ANYWHERE" in key "alice" is not set in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 45: a credential without its variable
+--- http_config
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:1/v1;
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c credential=p1;
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*invalid value in "credential=p1" of key "alice", expected credential=PROVIDER:ENV_VAR in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 46: two credentials for one provider
+--- http_config
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:1/v1;
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c credential=p1:AGW_TEST_UPSTREAM_KEY credential=p1:AGW_TEST_UPSTREAM_KEY;
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*second credential for provider "p1" in key "alice" in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 47: an unknown key parameter
+--- http_config
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c rpw=5;
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*invalid parameter "rpw=5" of key "alice" in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 48: a credential for a provider nginx.conf does not declare names the key's line, not the secret
+--- http_config
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:1/v1;
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c credential=p2:AGW_TEST_UPSTREAM_KEY;
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*credential of key "alice" for unknown provider "p2" in \S+nginx\.conf:\d+/
+--- no_error_log
+sk-upstream-secret
+
+
+
+=== TEST 49: a key with every parameter starts and serves
+--- http_config
+    MOCK
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_route gpt-4o p1;
+    ai_gateway_key alice sha256:6c3919d5920ec39dbfc32579e71d6c79df05e3854106c5e36747f3db2657d42c
+        models=gpt-4o,gpt-4o-mini rpm=60 rph=1000 rpd=10000 tpm=100000
+        input_tokens_per_day=1000000 output_tokens_per_day=200000
+        concurrent=4 budget_day=2.50 budget_month=40 budget_total=1000.000001
+        max_output_tokens=512 max_output=refuse budget_stream=finish
+        "system_prompt=Answer briefly.\nBe kind: é" default_model=gpt-4o
+        credential=p1:AGW_TEST_UPSTREAM_KEY;
+--- more_headers
+Authorization: Bearer sk-client-alice
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}
+--- error_code: 200
+--- response_body_like: "Hello there"
+--- no_error_log
+[error]
+[emerg]

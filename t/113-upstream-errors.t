@@ -2,7 +2,8 @@
 # RESOURCE_EXHAUSTED / API_KEY_INVALID bodies) reach each client dialect
 # with that dialect's status and error shape: an Anthropic 529 becomes a
 # 503 an OpenAI or Gemini client retries on, Gemini's bad-key 400 becomes a
-# 401, and a same-dialect error is passed through as it came.
+# 401, and a same-dialect error is passed through as it came; a provider
+# that redirects is a 502, never a 200 carrying an error.
 
 use FindBin;
 use lib "$FindBin::Bin/agw";
@@ -313,3 +314,59 @@ X-AI-Gateway-Attempts: 2
 [qr{MOCK POST /fx/529/anthropic-messages/error-529-overloaded.json/v1/messages },
  qr{MOCK POST /fx/200/gemini/response-text-thoughts.json/v1beta/models/gemini-3-pro-preview:generateContent },
  qr{GW model=gpt-4o up=gemini-3-pro-preview provider=g dialect=openai tokens=9/272 }]
+
+
+
+=== TEST 20: anthropic client, an openai provider redirecting (302): a 502 in Anthropic's shape, never a 200
+--- http_config
+    FIXTURES
+    ai_gateway_provider moved type=openai url=http://127.0.0.1:$TEST_NGINX_TCP_PORT/v1 key_env=AGW_TEST_UPSTREAM_KEY fails=0;
+    ai_gateway_route claude-sonnet-4-5 moved:gpt-4o;
+--- config
+    location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
+--- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
+--- tcp_reply eval
+"HTTP/1.1 302 Found\r\nLocation: https://elsewhere.test/v1/chat/completions\r\nContent-Type: text/html\r\nContent-Length: 5\r\nConnection: close\r\n\r\nmoved"
+--- request
+POST /v1/messages
+{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}
+--- error_code: 502
+--- response_headers
+Content-Type: application/json
+--- response_body_like: ^\{"type":"error","error":\{"type":"api_error","message":"[^"]*302[^"]*"\}\}$
+
+
+
+=== TEST 21: anthropic client, a load balancer's HTML 502 before an openai provider: a 502 quoting the page
+--- http_config
+    FIXTURES
+    ai_gateway_provider lb type=openai url=http://127.0.0.1:$TEST_NGINX_TCP_PORT/v1 key_env=AGW_TEST_UPSTREAM_KEY fails=0;
+    ai_gateway_route claude-sonnet-4-5 lb:gpt-4o;
+--- config
+    location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
+--- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
+--- tcp_reply eval
+"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: 81\r\nConnection: close\r\n\r\n<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>upstream</body></html>"
+--- request
+POST /v1/messages
+{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}
+--- error_code: 502
+--- response_body_like: ^\{"type":"error","error":\{"type":"api_error","message":"the provider answered 502: <html> <head><title>502 Bad Gateway</title>
+
+
+
+=== TEST 22: anthropic client, a gemini provider overloaded (503 UNAVAILABLE): 529, as Anthropic says it
+--- http_config
+    FIXTURES
+    ai_gateway_provider g type=gemini url=http://127.0.0.1:$TEST_NGINX_TCP_PORT/v1beta key_env=AGW_TEST_UPSTREAM_KEY fails=0;
+    ai_gateway_route claude-sonnet-4-5 g:gemini-2.5-flash;
+--- config
+    location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
+--- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
+--- tcp_reply eval
+"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 82\r\nConnection: close\r\n\r\n{\"error\":{\"code\":503,\"message\":\"The model is overloaded.\",\"status\":\"UNAVAILABLE\"}}"
+--- request
+POST /v1/messages
+{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}
+--- error_code: 529
+--- response_body_like: ^\{"type":"error","error":\{"type":"overloaded_error","message":"The model is overloaded\."\}\}$

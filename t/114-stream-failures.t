@@ -5,7 +5,8 @@
 # finishReason for Gemini.  The provider side replays the start of a real
 # capture from a --- tcp_listen peer (cut_reply / spliced_reply of
 # t/agw/AgwFixtures.pm); the documented Anthropic overloaded_error event is
-# the mid-stream error.
+# the mid-stream error.  A stream whose end marker came is whole, even if
+# its connection then stalls.
 
 use FindBin;
 use lib "$FindBin::Bin/agw";
@@ -249,3 +250,20 @@ provider "an" ended its response early (timeout)
 POST /v1/messages
 {"model":"claude","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"a holiday?"}]}
 --- response_body_like: event: error\ndata: \{"type":"error","error":\{"type":"[a-z_]+","message":"the provider sent nothing within proxy_read_timeout"\}\}\n\n\z
+
+
+
+=== TEST 15: anthropic client, openai stream whole ([DONE]) but its connection held open past proxy_read_timeout: a clean end
+--- http_config
+    ai_gateway_provider p type=openai url=http://127.0.0.1:$TEST_NGINX_TCP_PORT/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route claude p:gpt-4.1-nano;
+--- config
+    proxy_read_timeout 1s;
+    location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
+--- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
+--- tcp_reply eval: AgwFixtures::cut_reply('openai-chat/stream-include-usage.chunks.sse', 200000)
+--- tcp_no_close: 1
+--- request
+POST /v1/messages
+{"model":"claude","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"a holiday?"}]}
+--- response_body_like: event: message_delta\ndata: [^\n]*\n\nevent: message_stop\ndata: \{"type":"message_stop"\}\n\n\z

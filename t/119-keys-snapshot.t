@@ -34,7 +34,8 @@ sub snapshot {
     my @keys = map {
         $i++;
         sprintf '{"id":"k%d","name":"dyn%d","hash":"%s","models":[],'
-            . '"expires_at":0,"active":true}', $i, $i, sha256_hex($_)
+            . '"expires_at":0,"active":true,"policy":%s}', $i, $i,
+            sha256_hex($_), no_policy()
     } @secrets;
     return '{"generation":1,"keys":[' . join(',', @keys) . ']}';
 }

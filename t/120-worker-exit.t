@@ -80,7 +80,8 @@ sub publish_keys {
     my $state = "$ENV{TEST_NGINX_SERVER_ROOT}/logs/agw.state";
     open my $out, '>', "$state.keys.json" or die "open: $!";
     print $out '{"generation":1,"keys":[{"id":"k1","name":"dyn","hash":"'
-        . ('ab' x 32) . '","models":[],"expires_at":0,"active":true}]}';
+        . ('ab' x 32) . '","models":[],"expires_at":0,"active":true,"policy":'
+        . no_policy() . '}]}';
     close $out;
 
     my $tool = cwd() . '/build/agw-ringtool';

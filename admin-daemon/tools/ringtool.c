@@ -7,6 +7,8 @@
  *   agw-ringtool produce STATE N [--wait] [--keys K] [--tag T] [--age S]
  *   agw-ringtool stats STATE
  *   agw-ringtool health STATE
+ *   agw-ringtool limits STATE
+ *   agw-ringtool limits-bench STATE REQUESTS
  *   agw-ringtool bench STATE EVENTS_PER_THREAD THREADS
  *   agw-ringtool watch STATE N [TIMEOUT_S]
  *   agw-ringtool bump-keys STATE
@@ -19,6 +21,11 @@
  * from THREADS threads into a ring with room (emptied between rounds) and
  * prints the producer cost per event.  watch waits until the consumer has
  * committed N events in all and prints its drain rate (see cmd_watch).
+ * limits prints every entry of the limits table, one a line (kind, id,
+ * name, the current windows, spend, in flight, totals).  limits-bench
+ * times what a request's checks cost: admission against a key with every
+ * limit set, a route's and a provider's caps, and the three settlements,
+ * and prints the nanoseconds per request.
  * bump-keys moves the keys generation on, as the daemon does after writing
  * a keys snapshot, and prints the new generation: the module's tests
  * publish snapshots of their own with it.
@@ -33,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agw_limits.h"
 #include "agw_state.h"
 
 
@@ -290,6 +298,137 @@ cmd_health(int argc, char **argv)
                    h.last_status, (long long) h.cooldown_until_ms);
         }
     }
+
+    agw_state_close(&st);
+
+    return 0;
+}
+
+
+static int
+cmd_limits(int argc, char **argv)
+{
+    int                 i, n;
+    struct timespec     ts;
+    agw_state_t         st;
+    agw_limit_usage_t   u;
+    static const char  *kinds[] = { "?", "key", "provider", "route" };
+
+    if (argc < 3 || open_state(&st, argv[2]) != 0) {
+        return argc < 3 ? 2 : 1;
+    }
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    n = (int) agw_limits_entries(&st);
+
+    for (i = 0; i < n; i++) {
+        if (agw_limits_usage(&st, i, (int64_t) ts.tv_sec * 1000
+                                     + ts.tv_nsec / 1000000, &u) != 0)
+        {
+            continue;
+        }
+
+        printf("%s %s name=%s static=%d rpm=%llu/%llu rph=%llu rpd=%llu "
+               "tpm=%llu/%llu in_day=%llu out_day=%llu concurrent=%llu "
+               "spend_day=%lld spend_month=%lld spend_total=%lld "
+               "reserved_tokens=%llu reserved_cost=%lld requests=%llu "
+               "refused=%llu\n",
+               kinds[u.kind <= AGW_LIMIT_KIND_ROUTE ? u.kind : 0], u.id,
+               u.name, u.is_static,
+               (unsigned long long) u.requests_minute,
+               (unsigned long long) u.conf.requests_per_minute,
+               (unsigned long long) u.requests_hour,
+               (unsigned long long) u.requests_day,
+               (unsigned long long) u.tokens_minute,
+               (unsigned long long) u.conf.tokens_per_minute,
+               (unsigned long long) u.input_tokens_day,
+               (unsigned long long) u.output_tokens_day,
+               (unsigned long long) u.concurrent,
+               (long long) u.spend_day, (long long) u.spend_month,
+               (long long) u.spend_total,
+               (unsigned long long) u.reserved_tokens,
+               (long long) u.reserved_cost,
+               (unsigned long long) u.requests_total,
+               (unsigned long long) u.refused_total);
+    }
+
+    agw_state_close(&st);
+
+    return 0;
+}
+
+
+static int
+cmd_limits_bench(int argc, char **argv)
+{
+    int                  idx[3];
+    long                 i, n;
+    int64_t              t0, t1, now;
+    agw_state_t          st;
+    struct timespec      ts;
+    agw_limit_hold_t     h[3];
+    agw_limits_conf_t    conf[3];
+    agw_limit_amount_t   want, used;
+    agw_limit_verdict_t  v;
+
+    if (argc < 4 || open_state(&st, argv[2]) != 0) {
+        return argc < 4 ? 2 : 1;
+    }
+
+    n = atol(argv[3]);
+
+    idx[0] = agw_limits_find(&st, AGW_LIMIT_KIND_KEY, "bench-key", 9, 1);
+    idx[1] = agw_limits_find(&st, AGW_LIMIT_KIND_ROUTE, "bench-route", 11, 1);
+    idx[2] = agw_limits_find(&st, AGW_LIMIT_KIND_PROVIDER, "bench-prov", 10,
+                             1);
+    if (idx[0] < 0 || idx[1] < 0 || idx[2] < 0 || n <= 0) {
+        fprintf(stderr, "agw-ringtool: no room in the limits table\n");
+        agw_state_close(&st);
+        return 1;
+    }
+
+    /* every limit set, none reached */
+    memset(conf, 0, sizeof(conf));
+    conf[0].requests_per_minute = UINT64_MAX / 4;
+    conf[0].requests_per_hour = UINT64_MAX / 4;
+    conf[0].requests_per_day = UINT64_MAX / 4;
+    conf[0].tokens_per_minute = UINT64_MAX / 4;
+    conf[0].input_tokens_per_day = UINT64_MAX / 4;
+    conf[0].output_tokens_per_day = UINT64_MAX / 4;
+    conf[0].concurrent = 1000000;
+    conf[0].budget_day = INT64_MAX / 4;
+    conf[0].budget_month = INT64_MAX / 4;
+    conf[0].budget_total = INT64_MAX / 4;
+    conf[1].requests_per_minute = UINT64_MAX / 4;
+    conf[1].tokens_per_minute = UINT64_MAX / 4;
+    conf[2] = conf[1];
+
+    want.input_tokens = 500;
+    want.output_tokens = 4096;
+    want.cost = 50000;
+    used.input_tokens = 480;
+    used.output_tokens = 300;
+    used.cost = 9000;
+
+    t0 = now_ns();
+
+    for (i = 0; i < n; i++) {
+        clock_gettime(CLOCK_REALTIME, &ts);
+        now = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+
+        (void) agw_limits_admit(&st, idx[0], &conf[0], &want, now, &h[0], &v);
+        (void) agw_limits_admit(&st, idx[1], &conf[1], &want, now, &h[1], &v);
+        (void) agw_limits_admit(&st, idx[2], &conf[2], &want, now, &h[2], &v);
+        agw_limits_settle(&st, &h[2], &used, now);
+        agw_limits_settle(&st, &h[1], &used, now);
+        agw_limits_settle(&st, &h[0], &used, now);
+    }
+
+    t1 = now_ns();
+
+    printf("limit checks: %.0f ns per request (key with every limit, route "
+           "and provider caps, admitted and settled; %ld requests)\n",
+           (double) (t1 - t0) / n, n);
 
     agw_state_close(&st);
 
@@ -596,6 +735,10 @@ main(int argc, char **argv)
             rc = cmd_stats(argc, argv);
         } else if (strcmp(argv[1], "health") == 0) {
             rc = cmd_health(argc, argv);
+        } else if (strcmp(argv[1], "limits") == 0) {
+            rc = cmd_limits(argc, argv);
+        } else if (strcmp(argv[1], "limits-bench") == 0) {
+            rc = cmd_limits_bench(argc, argv);
         } else if (strcmp(argv[1], "bench") == 0) {
             rc = cmd_bench(argc, argv);
         } else if (strcmp(argv[1], "watch") == 0) {
@@ -608,7 +751,9 @@ main(int argc, char **argv)
     if (rc == 2) {
         fprintf(stderr, "usage: agw-ringtool create STATE SIZE [CREQ CRESP]"
                 "\n       agw-ringtool produce STATE N [--wait] [--keys K] "
-                "[--tag T] [--age S]\n       agw-ringtool stats|health STATE\n"
+                "[--tag T] [--age S]\n"
+                "       agw-ringtool stats|health|limits STATE\n"
+                "       agw-ringtool limits-bench STATE REQUESTS\n"
                 "       agw-ringtool bench STATE EVENTS_PER_THREAD THREADS\n"
                 "       agw-ringtool watch STATE N [TIMEOUT_S]\n"
                 "       agw-ringtool bump-keys STATE\n");

@@ -1,11 +1,17 @@
 /*
- * ngx_http_ai_gateway_access: the access phase.
+ * ngx_http_ai_gateway_access: who the client is.
  *
  * Finds which endpoint and dialect the request is for (errors must leave
  * in that dialect), and authenticates the client key by its SHA-256
  * against the static keys of nginx.conf and the daemon's dynamic keys.
  * A body over ai_gateway_max_body_size never gets here: it is the
  * location's client_max_body_size, which nginx checks first (_module.c).
+ *
+ * The key is checked in the preaccess phase, first in it (_module.c), so
+ * that $ai_gateway_key_name and $ai_gateway_key_id are known to
+ * limit_req and limit_conn, which run after it in the same phase.  A
+ * missing or unknown key is answered there, before allow/deny or
+ * auth_request: as before, `satisfy any` cannot waive it.
  */
 
 #include <ngx_config.h>
@@ -70,15 +76,27 @@ ngx_http_ai_gateway_suffix(ngx_str_t *uri, const char *s, size_t len)
 ngx_uint_t
 ngx_http_ai_gateway_client_name(ngx_str_t *name)
 {
+    return ngx_http_ai_gateway_valid_text(name, 255, 0);
+}
+
+
+/*
+ * 1 to max bytes of valid UTF-8 without control characters; with lines,
+ * tabs and line breaks are text too (a system prompt).
+ */
+
+ngx_uint_t
+ngx_http_ai_gateway_valid_text(ngx_str_t *s, size_t max, ngx_uint_t lines)
+{
     u_char  *p, *last;
     size_t   n;
 
-    if (name->len == 0 || name->len > 255) {
+    if (s->len == 0 || s->len > max) {
         return 0;
     }
 
-    p = name->data;
-    last = p + name->len;
+    p = s->data;
+    last = p + s->len;
 
     while (p < last) {
 
@@ -92,7 +110,9 @@ ngx_http_ai_gateway_client_name(ngx_str_t *name)
             continue;
         }
 
-        if (*p < 0x20 || *p == 0x7f) {
+        if ((*p < 0x20 || *p == 0x7f)
+            && !(lines && (*p == '\t' || *p == '\n' || *p == '\r')))
+        {
             return 0;
         }
 
@@ -124,7 +144,9 @@ ngx_http_ai_gateway_endpoint(ngx_http_request_t *r,
         ctx->client = AGW_DIALECT_GEMINI;
     }
 
-    if (serve & NGX_HTTP_AI_GATEWAY_SERVE_HEALTH) {
+    if (serve & (NGX_HTTP_AI_GATEWAY_SERVE_HEALTH
+                 |NGX_HTTP_AI_GATEWAY_SERVE_LIVE))
+    {
         ctx->endpoint = NGX_HTTP_AI_GATEWAY_EP_HEALTH;
         return;
     }
@@ -517,6 +539,7 @@ ngx_http_ai_gateway_access_handler(ngx_http_request_t *r)
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ai_gateway_module);
 
+    /* the preaccess phase runs for subrequests too: the tries */
     if (alcf->serve == 0 || r != r->main) {
         return NGX_DECLINED;
     }
@@ -605,8 +628,15 @@ ngx_http_ai_gateway_access_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    if (ngx_http_ai_gateway_policy_copy(r, &k->policy, &ctx->policy)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     ctx->authenticated = 1;
 
+    /* NGX_OK would skip the rest of the phase: limit_req, limit_conn */
     return NGX_DECLINED;
 
 done:

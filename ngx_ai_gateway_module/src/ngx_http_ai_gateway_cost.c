@@ -166,14 +166,49 @@ ngx_http_ai_gateway_price_hint(ngx_http_ai_gateway_provider_t *p)
 }
 
 
+/* The price of a step's model: the route's override first, then the
+ * step's upstream model's; NULL when none is known. */
+
+const agw_price_t *
+ngx_http_ai_gateway_step_price(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_http_ai_gateway_step_t *step)
+{
+    ngx_str_t                        *model;
+    const char                       *hint;
+    const agw_price_t                *price;
+    ngx_http_ai_gateway_main_conf_t  *amcf;
+
+    amcf = ngx_http_get_module_main_conf(r->main, ngx_http_ai_gateway_module);
+
+    hint = ngx_http_ai_gateway_price_hint(step->provider);
+    model = step->model.len ? &step->model : &ctx->model;
+    price = NULL;
+
+    if (amcf->price_overrides) {
+        price = agw_price_lookup(amcf->price_overrides, NULL,
+                                 (char *) ctx->route->model.data,
+                                 ctx->route->model.len);
+        if (price == NULL) {
+            price = agw_price_lookup(amcf->price_overrides, hint,
+                                     (char *) model->data, model->len);
+        }
+    }
+
+    if (price == NULL && amcf->prices) {
+        price = agw_price_lookup(amcf->prices, hint, (char *) model->data,
+                                 model->len);
+    }
+
+    return price;
+}
+
+
 /* Micro-USD, or -1 when no price is known or no usage was read. */
 
 int64_t
 ngx_http_ai_gateway_cost(ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx)
 {
-    const char                       *hint;
     const agw_usage_t                *u;
-    const agw_price_t                *price;
     ngx_http_ai_gateway_main_conf_t  *amcf;
 
     amcf = ngx_http_get_module_main_conf(r->main, ngx_http_ai_gateway_module);
@@ -189,25 +224,6 @@ ngx_http_ai_gateway_cost(ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx)
         return -1;
     }
 
-    hint = ngx_http_ai_gateway_price_hint(ctx->step->provider);
-    price = NULL;
-
-    if (amcf->price_overrides) {
-        price = agw_price_lookup(amcf->price_overrides, NULL,
-                                 (char *) ctx->route->model.data,
-                                 ctx->route->model.len);
-        if (price == NULL) {
-            price = agw_price_lookup(amcf->price_overrides, hint,
-                                     (char *) ctx->upstream_model.data,
-                                     ctx->upstream_model.len);
-        }
-    }
-
-    if (price == NULL && amcf->prices) {
-        price = agw_price_lookup(amcf->prices, hint,
-                                 (char *) ctx->upstream_model.data,
-                                 ctx->upstream_model.len);
-    }
-
-    return agw_cost_micro_usd(price, u);
+    return agw_cost_micro_usd(ngx_http_ai_gateway_step_price(r, ctx,
+                                                             ctx->step), u);
 }

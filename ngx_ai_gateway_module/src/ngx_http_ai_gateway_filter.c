@@ -117,11 +117,14 @@ ngx_http_ai_gateway_try_ctx(ngx_http_request_t *r)
  * gateway, for the provider's domain; and organization headers name the
  * gateway's provider account.  Content-Type is set by the gateway itself.
  * A translated error keeps only the retry hints, which every dialect's
- * SDKs read the same way: the rest names the provider's dialect.
+ * SDKs read the same way: the rest names the provider's dialect.  When
+ * the client's key has limits of its own, its rate-limit headers are the
+ * key's (_limited.c), not the provider account's.
  */
 
 static ngx_uint_t
-ngx_http_ai_gateway_passes_header(ngx_str_t *name, ngx_uint_t retry_only)
+ngx_http_ai_gateway_passes_header(ngx_str_t *name, ngx_uint_t retry_only,
+    ngx_uint_t own_limits)
 {
     ngx_str_t         *p;
     static ngx_str_t   retry[] = {
@@ -157,6 +160,10 @@ ngx_http_ai_gateway_passes_header(ngx_str_t *name, ngx_uint_t retry_only)
         return 1;
     }
 
+    if (own_limits) {
+        return 0;
+    }
+
     for (p = prefix; p->len; p++) {
         if (name->len > p->len
             && ngx_strncasecmp(name->data, p->data, p->len) == 0)
@@ -173,9 +180,13 @@ ngx_int_t
 ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_uint_t retry_only)
 {
-    ngx_uint_t         i;
-    ngx_list_part_t   *part;
-    ngx_table_elt_t   *h;
+    ngx_uint_t                  i, own;
+    ngx_list_part_t            *part;
+    ngx_table_elt_t            *h;
+    ngx_http_ai_gateway_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_module);
+    own = ctx != NULL && ctx->limit_headers;
 
     part = &sr->headers_out.headers.part;
     h = part->elts;
@@ -192,8 +203,8 @@ ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
             i = 0;
         }
 
-        if (h[i].hash == 0 || !ngx_http_ai_gateway_passes_header(&h[i].key,
-                                                                retry_only))
+        if (h[i].hash == 0
+            || !ngx_http_ai_gateway_passes_header(&h[i].key, retry_only, own))
         {
             continue;
         }
@@ -231,6 +242,7 @@ ngx_http_ai_gateway_start_stream(ngx_http_request_t *sr,
     ans.provider = ctx->pdialect;
     /* what a writer keeps to repeat at the end is an answer held whole */
     ans.max_held = alcf->max_response;
+    ans.meta = &ctx->meta;
 
     ctx->stream = agw_engine_stream_new(ctx->pdialect, ctx->client, &ans, 0);
     if (ctx->stream == NULL) {
@@ -691,7 +703,9 @@ static ngx_int_t
 ngx_http_ai_gateway_stream_feed(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, u_char *data, size_t len)
 {
-    int  rc;
+    int          rc;
+    size_t       before;
+    agw_error_t  err;
 
     if (ctx->stream_failed) {
         return NGX_OK;
@@ -703,11 +717,31 @@ ngx_http_ai_gateway_stream_feed(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    before = ctx->out.len;
+
     rc = agw_engine_stream_feed(ctx->stream, (char *) data, len, &ctx->out);
 
     if (rc != 0) {
         ngx_http_ai_gateway_stream_log(r, ctx);
         ctx->stream_failed = 1;
+        return NGX_OK;
+    }
+
+    if (ngx_http_ai_gateway_limits_stream(r, ctx, ctx->out.len - before)
+        == NGX_DECLINED)
+    {
+        /* over the key's budget: the client gets its dialect's error
+         * event now, and nothing the provider sends after */
+        agw_error_set(&err, AGW_ERR_RATE_LIMIT, 429, "budget_exceeded",
+                      "The key's budget was reached during this answer");
+        agw_engine_stream_set_error(ctx->stream, &err);
+
+        if (agw_engine_stream_finish(ctx->stream, 0, &ctx->out) < 0) {
+            return NGX_ERROR;
+        }
+
+        ctx->stream_failed = 1;
+        ctx->stream_truncated = 1;
     }
 
     return NGX_OK;

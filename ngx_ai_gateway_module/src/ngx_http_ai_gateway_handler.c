@@ -18,6 +18,7 @@
 #include "ngx_http_ai_gateway_module.h"
 #include "agw_json_reader.h"
 #include "agw_engine.h"
+#include "agw_policy.h"
 
 
 static void ngx_http_ai_gateway_cleanup(void *data);
@@ -355,6 +356,16 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
     }
 
     if (ctx->client != AGW_DIALECT_GEMINI) {
+        if (req.model_type == 0 && ctx->policy != NULL
+            && ctx->policy->default_model != NULL)
+        {
+            /* none named: the key's default model, routed and checked
+             * as if the client had named it (docs/key-policy.md) */
+            req.model = agw_str_bytes(ctx->policy->default_model,
+                                      ngx_strlen(ctx->policy->default_model));
+            req.model_type = AGW_JR_STRING;
+        }
+
         if (req.model_type != AGW_JR_STRING) {
             return ngx_http_ai_gateway_send_error(r, ctx->client,
                        AGW_ERR_INVALID_REQUEST, 0, "invalid_model",
@@ -723,11 +734,14 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     ngx_http_request_t              *sr;
     ngx_http_request_body_t         *rb;
     ngx_http_post_subrequest_t      *ps;
+    ngx_uint_t                       over;
+    agw_limit_verdict_t              capped;
     ngx_http_ai_gateway_step_t      *steps, *prev;
     ngx_http_ai_gateway_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_ai_gateway_module);
 
+    over = 0;
     prev = ctx->step;
     prev_model = ctx->upstream_model;
     steps = ctx->route->steps.elts;
@@ -749,18 +763,45 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
 
         rc = ngx_http_ai_gateway_try_body(r, ctx, &body, &err);
 
-        if (rc != NGX_DECLINED) {
+        if (rc == NGX_OK) {
+            /* the body written gives the request's output cap: the key
+             * and the route admit it, once, reserving its worst case */
+            rc = ngx_http_ai_gateway_limits_admit(r, ctx);
+            if (rc != NGX_DECLINED) {
+                return rc;
+            }
+
+            /* a provider over its rpm=/tpm= is passed over as one
+             * cooling down is (logged there) */
+            if (ngx_http_ai_gateway_limits_step(r, ctx, &capped) == NGX_OK) {
+                rc = NGX_OK;
+                break;
+            }
+
+            over = 1;
+
+        } else if (rc != NGX_DECLINED) {
             break;
-        }
 
-        /* the client's doing, as nginx logs a client's bad request */
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "ai_gateway: provider \"%V\" skipped, the request "
-                      "cannot be put in its dialect: %s",
-                      &ctx->step->provider->name, err.message);
+        } else {
+            if (ngx_strcmp(err.code, AGW_POLICY_REFUSED) == 0) {
+                /* the key's cap: what the client asked, whatever the
+                 * step */
+                return ngx_http_ai_gateway_send_error(r, ctx->client,
+                                                      err.cls, err.status,
+                                                      err.code, "%s",
+                                                      err.message);
+            }
 
-        if (refused.cls == AGW_ERR_NONE) {
-            refused = err;
+            /* the client's doing, as nginx logs a client's bad request */
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "ai_gateway: provider \"%V\" skipped, the "
+                          "request cannot be put in its dialect: %s",
+                          &ctx->step->provider->name, err.message);
+
+            if (refused.cls == AGW_ERR_NONE) {
+                refused = err;
+            }
         }
 
         if (ctx->next < ctx->nsteps) {
@@ -774,6 +815,11 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
         if (prev) {
             /* a provider failed before: that is what the client learns */
             return ngx_http_ai_gateway_finish_failed(r, ctx);
+        }
+
+        if (refused.cls == AGW_ERR_NONE && over) {
+            /* every provider that could take it is over its caps */
+            return ngx_http_ai_gateway_limits_refuse(r, ctx, &capped);
         }
 
         /* no step could take the body: why the first one could not */
@@ -933,6 +979,7 @@ static ngx_int_t
 ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out, agw_error_t *err)
 {
+    int64_t                           cap;
     agw_request_ctx_t                 rq;
     ngx_http_ai_gateway_provider_t   *pv;
     ngx_http_ai_gateway_loc_conf_t   *alcf;
@@ -949,6 +996,27 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
                             ? pv->max_tokens : alcf->max_tokens;
     rq.client = ctx->client;
     rq.index = &ctx->index;
+
+    /* the key's policy (docs/key-policy.md): nothing for embeddings,
+     * which neither follow a prompt nor make output; no cap for
+     * count_tokens, which Anthropic refuses max_tokens in */
+    cap = 0;
+    rq.output_cap = &cap;
+
+    if (ctx->policy != NULL
+        && ctx->endpoint != NGX_HTTP_AI_GATEWAY_EP_EMBEDDINGS)
+    {
+        if (ctx->policy->system_prompt != NULL) {
+            rq.policy.system_prompt = agw_str_bytes(
+                                          ctx->policy->system_prompt,
+                                          ctx->policy->system_prompt_len);
+        }
+
+        if (ctx->endpoint != NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS) {
+            rq.policy.max_output = (int64_t) ctx->policy->max_output_tokens;
+            rq.policy.refuse = ctx->policy->max_output_refuse;
+        }
+    }
 
     agw_buf_reset(&ctx->out);
 
@@ -970,6 +1038,9 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
         return (err->cls == AGW_ERR_NONE) ? NGX_HTTP_INTERNAL_SERVER_ERROR
                                           : NGX_DECLINED;
     }
+
+    /* what this try's body lets the provider write, for reservations */
+    ctx->max_output_tokens = (uint64_t) cap;
 
     if (ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS
         && ctx->pdialect == AGW_DIALECT_GEMINI)
@@ -1503,6 +1574,7 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
         ans.model = agw_str_bytes((char *) ctx->model.data, ctx->model.len);
         ans.created = ngx_time();
         ans.provider = ctx->pdialect;
+        ans.meta = &ctx->meta;
 
         rc = agw_engine_response(ctx->pdialect, ctx->client,
                                  ctx->resp.data ? ctx->resp.data : "",

@@ -1,5 +1,6 @@
 /*
- * ngx_http_ai_gateway_health: failover cool-down.
+ * ngx_http_ai_gateway_health: failover cool-down, and the health
+ * location's readiness and liveness answers.
  *
  * A provider that failed `fails` times in a row is skipped for `cooldown`.
  * The counts live in the shared state's health table, so every worker
@@ -12,6 +13,10 @@
 
 #include "ngx_http_ai_gateway_module.h"
 #include "agw_version.h"
+
+
+static ngx_int_t ngx_http_ai_gateway_ready_write(ngx_http_request_t *r,
+    agw_jw_t *w);
 
 
 static int64_t
@@ -100,20 +105,24 @@ ngx_http_ai_gateway_health_record(ngx_http_request_t *r,
 
 
 /*
- * The health endpoint's answer, for a load balancer and for people:
+ * The health location's answers.  Readiness (`ai_gateway health;`), for a
+ * load balancer's traffic and for people:
  *
- *   "ok"           no provider a route uses is cooling down;
- *   "degraded"     some are, but some route still has a step that can
- *                  serve: answered 200, with less failover room, or some
- *                  models unserved (marked in "routes");
- *   "unavailable"  no route can serve any request: answered 503, so a
- *                  load balancer takes this gateway out until a cool-down
- *                  ends.
+ *   "ok"           no provider a route uses is cooling down: 200;
+ *   "degraded"     some are, but every route still has a step that can
+ *                  serve: 200, with less failover room;
+ *   "unavailable"  some route has no step that can serve (every one of
+ *                  its providers cooling down): 503, so a load balancer
+ *                  sends its traffic to a gateway that can serve it; the
+ *                  answer says which routes and providers, per provider
+ *                  with its failures and the cool-down left.
  *
- * A route none of whose steps can serve while others can leaves the
- * gateway "degraded" (200): taking the whole gateway out would also stop
- * the models it can still serve.  A provider disabled by weight=0 is
- * never a step that can serve, but no degradation either: it was meant.
+ * A route whose every provider is disabled (weight=0) cannot serve either,
+ * but that was meant: it is marked in "routes", and makes no 503.
+ *
+ * Liveness (`ai_gateway live;`), for a supervisor that restarts what hangs:
+ * 200 whenever a worker answers, whatever the providers do; restarting
+ * nginx would not end a provider's cool-down sooner.
  *
  * Written into w; returns the HTTP status, or NGX_ERROR.
  */
@@ -121,10 +130,33 @@ ngx_http_ai_gateway_health_record(ngx_http_request_t *r,
 ngx_int_t
 ngx_http_ai_gateway_health_write(ngx_http_request_t *r, agw_jw_t *w)
 {
+    ngx_http_ai_gateway_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_ai_gateway_module);
+
+    if (alcf->serve & NGX_HTTP_AI_GATEWAY_SERVE_LIVE) {
+        agw_jw_object(w);
+        agw_jw_key(w, "status");
+        agw_jw_lit(w, "ok");
+        agw_jw_key(w, "version");
+        agw_jw_lit(w, AGW_VERSION);
+        agw_jw_object_end(w);
+
+        return NGX_HTTP_OK;
+    }
+
+    return ngx_http_ai_gateway_ready_write(r, w);
+}
+
+
+static ngx_int_t
+ngx_http_ai_gateway_ready_write(ngx_http_request_t *r, agw_jw_t *w)
+{
     int64_t                           now;
     agw_str_t                         name;
     ngx_int_t                         status;
-    ngx_uint_t                        i, j, nroutes, serving, cooling;
+    ngx_uint_t                        i, j, nroutes, down, cooling,
+                                      enabled;
     ngx_uint_t                       *usable;
     agw_health_t                      h;
     ngx_http_ai_gateway_step_t       *step;
@@ -137,7 +169,7 @@ ngx_http_ai_gateway_health_write(ngx_http_request_t *r, agw_jw_t *w)
 
     /* a route can serve while one of its steps' providers can */
     cooling = 0;
-    serving = 0;
+    down = 0;
     nroutes = amcf->routes.nelts;
 
     /* counted once: the shared state may change while the answer is made */
@@ -148,11 +180,14 @@ ngx_http_ai_gateway_health_write(ngx_http_request_t *r, agw_jw_t *w)
 
     rt = amcf->routes.elts;
     for (i = 0; i < nroutes; i++) {
+        enabled = 0;
         step = rt[i].steps.elts;
         for (j = 0; j < rt[i].steps.nelts; j++) {
             if (step[j].provider->weight == 0) {
                 continue;
             }
+
+            enabled++;
 
             if (ngx_http_ai_gateway_health_usable(r, step[j].provider)) {
                 usable[i]++;
@@ -162,8 +197,8 @@ ngx_http_ai_gateway_health_write(ngx_http_request_t *r, agw_jw_t *w)
             }
         }
 
-        if (usable[i]) {
-            serving++;
+        if (enabled && usable[i] == 0) {
+            down++;
         }
     }
 
@@ -171,7 +206,7 @@ ngx_http_ai_gateway_health_write(ngx_http_request_t *r, agw_jw_t *w)
     agw_jw_object(w);
     agw_jw_key(w, "status");
 
-    if (nroutes && serving == 0) {
+    if (down) {
         agw_jw_lit(w, "unavailable");
         status = NGX_HTTP_SERVICE_UNAVAILABLE;
 

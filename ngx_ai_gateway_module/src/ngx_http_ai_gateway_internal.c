@@ -44,7 +44,9 @@ ngx_http_ai_gateway_internal_check(ngx_conf_t *cf)
     for (i = 0; i < amcf->gateways.nelts; i++) {
 
         /* a health location makes no tries */
-        if (!(gw[i].alcf->serve & ~NGX_HTTP_AI_GATEWAY_SERVE_HEALTH)) {
+        if (!(gw[i].alcf->serve & ~(NGX_HTTP_AI_GATEWAY_SERVE_HEALTH
+                                    |NGX_HTTP_AI_GATEWAY_SERVE_LIVE)))
+        {
             continue;
         }
 

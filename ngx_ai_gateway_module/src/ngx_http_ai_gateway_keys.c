@@ -20,6 +20,13 @@
  * refused from the first request after the revocation.  With the daemon
  * stopped the last snapshot keeps serving.  An nginx built without threads
  * reads it in place.
+ *
+ * A dynamic key may bring its own provider credentials, sealed in the
+ * snapshot (agw_crypt.h).  They are opened in the same thread with the
+ * credentials key (ai_gateway_credentials_key, by default
+ * "<state>.credentials.key"), which the master reads at configuration (as
+ * root: the file is the daemon's, mode 0600; workers inherit the key in
+ * memory), and held in memory only.
  */
 
 #include <ngx_config.h>
@@ -36,6 +43,7 @@
 /* One load of the snapshot: asked by the worker, done in a thread. */
 typedef struct {
     u_char                     *path;     /* "<state>.keys.json" */
+    agw_crypt_key_t            *crypt_key; /* NULL: none was read */
     uint64_t                    gen;      /* the generation asked for */
     agw_keyset_t               *ks;       /* the keys read, or NULL */
     ngx_err_t                   errnum;   /* of a failed system call */
@@ -47,6 +55,9 @@ static void ngx_http_ai_gateway_keys_start(ngx_http_request_t *r,
     ngx_http_ai_gateway_main_conf_t *amcf, uint64_t gen);
 static void ngx_http_ai_gateway_keys_read(void *data, ngx_log_t *log);
 static void ngx_http_ai_gateway_keys_loaded(ngx_event_t *ev);
+static ngx_int_t ngx_http_ai_gateway_keys_crypt_key(ngx_conf_t *cf,
+    ngx_http_ai_gateway_main_conf_t *amcf);
+static void ngx_http_ai_gateway_keys_crypt_wipe(void *data);
 
 
 /*
@@ -63,12 +74,21 @@ static ngx_thread_task_t                *ngx_http_ai_gateway_keys_task;
 #endif
 
 
-/* At configuration: the thread pool the snapshot is read in. */
+/*
+ * At configuration: the thread pool the snapshot is read in, and the
+ * credentials key.
+ */
 
 ngx_int_t
 ngx_http_ai_gateway_keys_init_conf(ngx_conf_t *cf,
     ngx_http_ai_gateway_main_conf_t *amcf)
 {
+    if (amcf->state_path.len
+        && ngx_http_ai_gateway_keys_crypt_key(cf, amcf) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
 #if (NGX_THREADS)
     if (amcf->state_path.len) {
         amcf->keys_pool = ngx_thread_pool_add(cf, NULL);
@@ -79,6 +99,84 @@ ngx_http_ai_gateway_keys_init_conf(ngx_conf_t *cf,
 #endif
 
     return NGX_OK;
+}
+
+
+/*
+ * The credentials key, if the daemon made it: a missing file is no error
+ * (no key has credentials yet; a key that has them is disabled until
+ * nginx is reloaded after the daemon made it, and the log says so), one
+ * nginx cannot use is: it must not go unnoticed.
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_keys_crypt_key(ngx_conf_t *cf,
+    ngx_http_ai_gateway_main_conf_t *amcf)
+{
+    char                 err[512];
+    u_char              *path;
+    ngx_str_t           *name;
+    ngx_file_info_t      fi;
+    ngx_pool_cleanup_t  *cln;
+
+    name = &amcf->crypt_key_path;
+
+    if (name->len) {
+        if (ngx_conf_full_name(cf->cycle, name, 0) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        path = ngx_pnalloc(cf->pool, name->len + 1);
+        if (path == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_sprintf(path, "%V%Z", name);
+
+    } else {
+        path = ngx_pnalloc(cf->pool, amcf->state_path.len
+                                     + sizeof(".credentials.key"));
+        if (path == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_sprintf(path, "%V.credentials.key%Z", &amcf->state_path);
+    }
+
+    if (ngx_file_info(path, &fi) == NGX_FILE_ERROR && ngx_errno == NGX_ENOENT)
+    {
+        ngx_log_error(NGX_LOG_INFO, cf->log, 0,
+                      "ai_gateway: no credentials key \"%s\" yet: dynamic "
+                      "keys with their own credentials stay disabled until "
+                      "the daemon made it and nginx is reloaded", path);
+        return NGX_OK;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, sizeof(agw_crypt_key_t));
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(cln->data, sizeof(agw_crypt_key_t));
+    cln->handler = ngx_http_ai_gateway_keys_crypt_wipe;
+
+    if (agw_crypt_key_load(cln->data, (char *) path, err, sizeof(err)) != 0) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0, "%s: %s",
+                      name->len ? "ai_gateway_credentials_key"
+                                : "ai_gateway_state", err);
+        return NGX_ERROR;
+    }
+
+    amcf->crypt_key = cln->data;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_ai_gateway_keys_crypt_wipe(void *data)
+{
+    agw_crypt_key_wipe(data);
 }
 
 
@@ -115,6 +213,7 @@ ngx_http_ai_gateway_keys_start(ngx_http_request_t *r,
     }
 
     load->gen = gen;
+    load->crypt_key = amcf->crypt_key;
     load->ks = NULL;
     load->errnum = 0;
     load->err[0] = '\0';
@@ -255,6 +354,8 @@ ngx_http_ai_gateway_keys_read(void *data, ngx_log_t *log)
         goto done;
     }
 
+    agw_keyset_set_crypt_key(ks, load->crypt_key);
+
     if (agw_keyset_load_snapshot(ks, buf, len, load->err, sizeof(load->err))
         != 0)
     {
@@ -283,6 +384,9 @@ ngx_http_ai_gateway_keys_loaded(ngx_event_t *ev)
 {
     ngx_http_ai_gateway_keys_load_t *load = ev->data;
 
+    size_t       n;
+    const char  *warning;
+
     ngx_http_ai_gateway_loading = 0;
 
     if (load->ks == NULL) {
@@ -299,6 +403,14 @@ ngx_http_ai_gateway_keys_loaded(ngx_event_t *ev)
 
     ngx_http_ai_gateway_dynamic = load->ks;
     load->ks = NULL;
+
+    warning = agw_keyset_warning(ngx_http_ai_gateway_dynamic, &n);
+    if (warning != NULL) {
+        /* names the key and provider, never any part of the secret */
+        ngx_log_error(NGX_LOG_ERR, ev->log, 0,
+                      "ai_gateway: keys snapshot of generation %uL: %s "
+                      "(%uz keys so)", load->gen, warning, n);
+    }
 
     ngx_log_error(NGX_LOG_INFO, ev->log, 0,
                   "ai_gateway: loaded %uz dynamic keys, generation %uL",

@@ -228,6 +228,11 @@ ngx_http_ai_gateway_log_handler(ngx_http_request_t *r)
         ev.error_class = (uint8_t) agw_error_class_of_status(ev.status);
     }
 
+    /* what the provider said of its answer (gen_ai.response.*) */
+    ev.finish_reason = ctx->meta.finish;
+    agw_event_set(&ev, response_model, ctx->meta.model,
+                  ngx_strlen(ctx->meta.model));
+
     ev.n_attempts = (uint8_t) ngx_min(ctx->attempts.nelts, 255);
     ev.client_dialect = (uint8_t) ctx->client;
     ev.stream = ctx->stream_req;

@@ -341,7 +341,8 @@ ngx_http_ai_gateway_metrics_handler(ngx_http_request_t *r)
 
     if (agw_metrics_render(amcf->metrics, out) != 0
         || ngx_http_ai_gateway_metrics_health(r, out) != NGX_OK
-        || ngx_http_ai_gateway_metrics_ring(r, out) != NGX_OK)
+        || ngx_http_ai_gateway_metrics_ring(r, out) != NGX_OK
+        || ngx_http_ai_gateway_limits_metrics(r, out) != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

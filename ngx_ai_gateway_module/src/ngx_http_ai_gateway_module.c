@@ -29,8 +29,6 @@ static char *ngx_http_ai_gateway_provider(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ai_gateway_route(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_ai_gateway_key(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 static char *ngx_http_ai_gateway_cooldown(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_ai_gateway_internal_location(ngx_conf_t *cf,
@@ -74,8 +72,8 @@ static ngx_command_t  ngx_http_ai_gateway_commands[] = {
       NULL },
 
     { ngx_string("ai_gateway_key"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE23,
-      ngx_http_ai_gateway_key,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_ai_gateway_key_directive,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -92,6 +90,13 @@ static ngx_command_t  ngx_http_ai_gateway_commands[] = {
       ngx_http_ai_gateway_state_directive,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("ai_gateway_credentials_key"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_ai_gateway_main_conf_t, crypt_key_path),
       NULL },
 
     { ngx_string("ai_gateway_prices"),
@@ -233,6 +238,9 @@ ngx_http_ai_gateway_create_main_conf(ngx_conf_t *cf)
            != NGX_OK
         || ngx_array_init(&amcf->key_models, cf->pool, 4,
                           sizeof(ngx_http_ai_gateway_key_models_t))
+           != NGX_OK
+        || ngx_array_init(&amcf->key_credentials, cf->pool, 4,
+                          sizeof(ngx_http_ai_gateway_key_credential_t))
            != NGX_OK)
     {
         return NULL;
@@ -307,6 +315,10 @@ ngx_http_ai_gateway_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     ngx_http_ai_gateway_check_key_models(cf, amcf);
+
+    if (ngx_http_ai_gateway_check_key_credentials(cf, amcf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     if (agw_keyset_finalize(amcf->static_keys) != 0) {
         return NGX_CONF_ERROR;
@@ -422,7 +434,14 @@ ngx_http_ai_gateway_init(ngx_conf_t *cf)
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
-    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    /*
+     * The key is checked before limit_req and limit_conn, so that they can
+     * limit by $ai_gateway_key_name: a phase's handlers run last pushed
+     * first, and a module's postconfiguration runs after those of the
+     * modules built into nginx (a dynamic module's, or an addon's,
+     * comes after theirs).
+     */
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
     if (h == NULL) {
         return NGX_ERROR;
     }
@@ -463,7 +482,7 @@ ngx_http_ai_gateway_init(ngx_conf_t *cf)
 }
 
 
-/* ai_gateway openai | anthropic | gemini | health ... */
+/* ai_gateway openai | anthropic | gemini | health | live | probe ... */
 
 static char *
 ngx_http_ai_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -497,14 +516,17 @@ ngx_http_ai_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         } else if (ngx_strcmp(value[i].data, "health") == 0) {
             bit = NGX_HTTP_AI_GATEWAY_SERVE_HEALTH;
 
+        } else if (ngx_strcmp(value[i].data, "live") == 0) {
+            bit = NGX_HTTP_AI_GATEWAY_SERVE_LIVE;
+
         } else if (ngx_strcmp(value[i].data, "probe") == 0) {
             bit = NGX_HTTP_AI_GATEWAY_SERVE_PROBE;
 
         } else {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid dialect \"%V\", expected \"openai\", "
-                               "\"anthropic\", \"gemini\", \"health\" or "
-                               "\"probe\"", &value[i]);
+                               "\"anthropic\", \"gemini\", \"health\", "
+                               "\"live\" or \"probe\"", &value[i]);
             return NGX_CONF_ERROR;
         }
 
@@ -515,6 +537,15 @@ ngx_http_ai_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         alcf->serve |= bit;
+    }
+
+    if ((alcf->serve & NGX_HTTP_AI_GATEWAY_SERVE_HEALTH)
+        && (alcf->serve & NGX_HTTP_AI_GATEWAY_SERVE_LIVE))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"health\" (readiness) and \"live\" (liveness) "
+                           "need a location each");
+        return NGX_CONF_ERROR;
     }
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
@@ -563,7 +594,7 @@ ngx_http_ai_gateway_find_provider(ngx_http_ai_gateway_main_conf_t *amcf,
 
 /* Names become parts of URIs, headers and logs: keep them plain. */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_ai_gateway_valid_name(ngx_str_t *name)
 {
     size_t  i;
@@ -647,7 +678,7 @@ ngx_http_ai_gateway_parse_url(ngx_conf_t *cf, ngx_http_ai_gateway_provider_t *p,
 /*
  * ai_gateway_provider NAME type=T url=URL [key_env=VAR] [host=H]
  *     [header=Name:Value]... [weight=N] [api_version=V] [max_tokens=N]
- *     [fails=N] [cooldown=TIME] [api=chat|responses];
+ *     [fails=N] [cooldown=TIME] [api=chat|responses] [rpm=N] [tpm=N];
  */
 
 static char *
@@ -658,7 +689,7 @@ ngx_http_ai_gateway_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     char                            *env;
     u_char                          *colon;
     ngx_str_t                       *value, s, url;
-    ngx_int_t                        n;
+    ngx_int_t                        n, rc;
     ngx_uint_t                       i, have_type, have_api;
     ngx_keyval_t                    *kv;
     ngx_http_ai_gateway_provider_t  *p;
@@ -689,6 +720,7 @@ ngx_http_ai_gateway_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     ngx_memzero(p, sizeof(ngx_http_ai_gateway_provider_t));
+    p->limits_idx = -1;         /* until the state is mapped */
     p->name = value[1];
     p->index = amcf->providers.nelts - 1;
     p->weight = 1;
@@ -852,6 +884,15 @@ ngx_http_ai_gateway_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        rc = ngx_http_ai_gateway_limits_param(cf, &value[i], &p->limits);
+        if (rc == NGX_ERROR) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (rc == NGX_OK) {
+            continue;
+        }
+
         if (ngx_strncmp(value[i].data, "weight=", 7) == 0
             || ngx_strncmp(value[i].data, "max_tokens=", 11) == 0
             || ngx_strncmp(value[i].data, "fails=", 6) == 0)
@@ -946,7 +987,8 @@ ngx_http_ai_gateway_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 /*
- * ai_gateway_route MODEL STEP [weight=N] [STEP [weight=N]]...;
+ * ai_gateway_route MODEL STEP [weight=N] [STEP [weight=N]]... [rpm=N]
+ *     [tpm=N];
  * STEP is PROVIDER or PROVIDER:UPSTREAM_MODEL; MODEL "*" routes every model
  * not listed, unchanged, to its steps.  Without weights the steps are tried
  * in order; with weights the first try is drawn by weight (weight=0: only
@@ -989,6 +1031,7 @@ ngx_http_ai_gateway_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     ngx_memzero(route, sizeof(ngx_http_ai_gateway_route_t));
+    route->limits_idx = -1;
     route->model = value[1];
 
     if (value[1].len == 1 && value[1].data[0] == '*') {
@@ -1005,6 +1048,15 @@ ngx_http_ai_gateway_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     step = NULL;
 
     for (i = 2; i < cf->args->nelts; i++) {
+
+        n = ngx_http_ai_gateway_limits_param(cf, &value[i], &route->limits);
+        if (n == NGX_ERROR) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (n == NGX_OK) {
+            continue;
+        }
 
         if (ngx_strncmp(value[i].data, "weight=", 7) == 0) {
             if (step == NULL) {
@@ -1103,126 +1155,6 @@ ngx_http_ai_gateway_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     if (route->passthrough) {
         amcf->default_route = route;
-    }
-
-    return NGX_CONF_OK;
-}
-
-
-/* ai_gateway_key NAME sha256:HEX [models=a,b,c]; */
-
-static char *
-ngx_http_ai_gateway_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_ai_gateway_main_conf_t *amcf = conf;
-
-    char                               err[256];
-    char                             **models, *name;
-    u_char                            *p, *last, *comma;
-    ngx_str_t                         *value;
-    ngx_uint_t                         n, i;
-    unsigned char                      hash[AGW_SHA256_LEN];
-    ngx_http_ai_gateway_key_models_t  *km;
-
-    value = cf->args->elts;
-
-    if (!ngx_http_ai_gateway_valid_name(&value[1])) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid key name \"%V\": use 1 to 63 letters, "
-                           "digits, \"-\", \"_\" or \".\"", &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    for (i = 0; i < agw_keyset_count(amcf->static_keys); i++) {
-        if (ngx_strcmp(agw_keyset_at(amcf->static_keys, i)->name,
-                       value[1].data) == 0)
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "duplicate key \"%V\"", &value[1]);
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    if (value[2].len != 7 + AGW_SHA256_HEX_LEN
-        || ngx_strncmp(value[2].data, "sha256:", 7) != 0
-        || agw_unhex((char *) value[2].data + 7, AGW_SHA256_HEX_LEN, hash,
-                     sizeof(hash))
-           != 0)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "key \"%V\" needs \"sha256:\" and 64 hex digits "
-                           "(scripts/keygen prints them), not a clear key",
-                           &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    models = NULL;
-    n = 0;
-
-    if (cf->args->nelts == 4) {
-        if (ngx_strncmp(value[3].data, "models=", 7) != 0
-            || value[3].len == 7)
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid parameter \"%V\" of key \"%V\", "
-                               "expected models=a,b", &value[3], &value[1]);
-            return NGX_CONF_ERROR;
-        }
-
-        p = value[3].data + 7;
-        last = value[3].data + value[3].len;
-
-        models = ngx_pcalloc(cf->pool, sizeof(char *) * (value[3].len));
-        if (models == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        while (p < last) {
-            comma = ngx_strlchr(p, last, ',');
-            if (comma == NULL) {
-                comma = last;
-            }
-
-            if (comma == p) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "empty model in \"%V\" of key \"%V\"",
-                                   &value[3], &value[1]);
-                return NGX_CONF_ERROR;
-            }
-
-            models[n] = ngx_pnalloc(cf->pool, comma - p + 1);
-            if (models[n] == NULL) {
-                return NGX_CONF_ERROR;
-            }
-
-            ngx_cpystrn((u_char *) models[n], p, comma - p + 1);
-            n++;
-            p = comma + 1;
-        }
-
-        /* routes may follow the key: checked in init_main_conf */
-        km = ngx_array_push(&amcf->key_models);
-        if (km == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        km->name = value[1];
-        km->models = models;
-        km->nmodels = n;
-        km->file = cf->conf_file->file.name.data;
-        km->line = cf->conf_file->line;
-    }
-
-    name = (char *) value[1].data;
-
-    if (agw_keyset_add(amcf->static_keys, hash, name, name,
-                       (const char *const *) models, n, 0, 1, err,
-                       sizeof(err))
-        != 0)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "key \"%V\": %s",
-                           &value[1], err);
-        return NGX_CONF_ERROR;
     }
 
     return NGX_CONF_OK;

@@ -59,6 +59,8 @@ typedef enum {
 #define NGX_HTTP_AI_GATEWAY_SERVE_GEMINI     0x04
 #define NGX_HTTP_AI_GATEWAY_SERVE_HEALTH     0x08
 #define NGX_HTTP_AI_GATEWAY_SERVE_PROBE      0x10
+#define NGX_HTTP_AI_GATEWAY_SERVE_LIVE       0x20   /* the health location's
+                                                       liveness answer */
 
 /* At most this many tries per request (route steps). */
 #define NGX_HTTP_AI_GATEWAY_MAX_STEPS  8
@@ -84,6 +86,8 @@ typedef struct {
     ngx_uint_t                  large_header; /* this worker saw its header
                                                  block outgrow the try's
                                                  first header buffer */
+    agw_limits_conf_t           limits;       /* rpm= tpm= (_limits.c) */
+    int                         limits_idx;   /* its entry; -1: none */
 } ngx_http_ai_gateway_provider_t;
 
 
@@ -99,6 +103,8 @@ typedef struct {
     ngx_array_t                 steps;        /* ngx_http_ai_gateway_step_t */
     unsigned                    passthrough:1;  /* the "*" route */
     unsigned                    weighted:1;     /* some step has weight= */
+    agw_limits_conf_t           limits;         /* rpm= tpm= (_limits.c) */
+    int                         limits_idx;     /* its entry; -1: none */
 } ngx_http_ai_gateway_route_t;
 
 
@@ -118,12 +124,18 @@ typedef struct {
     agw_price_table_t          *price_overrides; /* ai_gateway_price */
     ngx_array_t                 gateways;     /* gateway_conf_t, checked */
     ngx_array_t                 key_models;   /* key_models_t, checked */
+    ngx_array_t                 key_credentials; /* key_credential_t,
+                                                    checked */
     agw_metrics_t              *metrics;      /* NULL: no ai_gateway_metrics */
     ngx_shm_zone_t             *metrics_zone;
     ngx_uint_t                  metrics_series;
 #if (NGX_THREADS)
     ngx_thread_pool_t          *keys_pool;    /* reads the keys snapshot */
 #endif
+    agw_crypt_key_t            *crypt_key;    /* opens the snapshot's
+                                                 credentials; NULL: none */
+    ngx_str_t                   crypt_key_path; /* ai_gateway_credentials_key,
+                                                 or <state>.credentials.key */
 } ngx_http_ai_gateway_main_conf_t;
 
 
@@ -135,6 +147,16 @@ typedef struct {
     u_char                     *file;
     ngx_uint_t                  line;
 } ngx_http_ai_gateway_key_models_t;
+
+
+/* A credential= of an `ai_gateway_key`: its provider is checked once every
+ * provider is known. */
+typedef struct {
+    ngx_str_t                   key;
+    ngx_str_t                   provider;
+    u_char                     *file;
+    ngx_uint_t                  line;
+} ngx_http_ai_gateway_key_credential_t;
 
 
 typedef struct {
@@ -192,6 +214,15 @@ typedef struct {
     ngx_str_t                       key_name;    /* copies: a dynamic key */
     ngx_str_t                       key_id;      /* set may be replaced */
     unsigned char                   key_hash[32];
+    agw_key_policy_t               *policy;       /* the key's, copied into
+                                                     r->pool when the key is
+                                                     found: a snapshot load
+                                                     may free the key's own;
+                                                     NULL: no key, or none */
+    uint64_t                        max_output_tokens; /* the request's
+                                                     output cap once its
+                                                     body is read (asked, or
+                                                     clamped); 0: unknown */
     ngx_http_ai_gateway_route_t    *route;
 
     ngx_str_t                       body;         /* the client's body */
@@ -229,6 +260,9 @@ typedef struct {
                                                      bytes as sent, for
                                                      the event (capture=) */
     agw_usage_t                     usage;
+    agw_answer_meta_t               meta;         /* the answer's finish
+                                                     and model, for the
+                                                     event */
     ngx_chain_t                    *free;
     ngx_chain_t                    *busy;
     ngx_int_t                       nbufs;        /* of ai_gateway_buffers */
@@ -266,6 +300,9 @@ typedef struct {
     unsigned                        resp_unreadable:1; /* a temp file read
                                                           failed */
     unsigned                        counted:1;      /* memory_hold() */
+    unsigned                        limit_headers:1; /* the key's own
+                                                   rate-limit headers are
+                                                   set: not the provider's */
 
     ngx_msec_t                      keys_wait;    /* when that began */
 
@@ -278,6 +315,7 @@ typedef struct {
     unsigned                        trace_incoming:1; /* the client's */
 
     void                           *probe;        /* _probe.c's state */
+    void                           *limits;       /* _limits.c's holds */
 } ngx_http_ai_gateway_ctx_t;
 
 
@@ -292,6 +330,8 @@ ngx_int_t ngx_http_ai_gateway_log_key_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_ai_gateway_model_allowed(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
 ngx_uint_t ngx_http_ai_gateway_client_name(ngx_str_t *name);
+ngx_uint_t ngx_http_ai_gateway_valid_text(ngx_str_t *s, size_t max,
+    ngx_uint_t lines);
 void ngx_http_ai_gateway_access_exit_process(void);
 
 /* _handler.c */
@@ -318,6 +358,18 @@ ngx_int_t ngx_http_ai_gateway_send_written(ngx_http_request_t *r,
     ngx_int_t status, agw_jw_t *w);
 ngx_int_t ngx_http_ai_gateway_error_filter_init(ngx_conf_t *cf);
 
+/* _key_conf.c */
+char *ngx_http_ai_gateway_key_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_ai_gateway_check_key_credentials(ngx_conf_t *cf,
+    ngx_http_ai_gateway_main_conf_t *amcf);
+
+/* _limited.c */
+ngx_int_t ngx_http_ai_gateway_send_limited(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, const agw_limit_verdict_t *v);
+ngx_int_t ngx_http_ai_gateway_limit_headers(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, const agw_limit_verdict_t *v);
+
 /* _filter.c */
 ngx_int_t ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_uint_t retry_only);
@@ -342,6 +394,24 @@ char *ngx_http_ai_gateway_price_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 int64_t ngx_http_ai_gateway_cost(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
+const agw_price_t *ngx_http_ai_gateway_step_price(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_http_ai_gateway_step_t *step);
+
+/* _limits.c */
+ngx_int_t ngx_http_ai_gateway_limits_param(ngx_conf_t *cf, ngx_str_t *value,
+    agw_limits_conf_t *limits);
+ngx_int_t ngx_http_ai_gateway_limits_init(ngx_log_t *log,
+    ngx_http_ai_gateway_main_conf_t *amcf);
+ngx_int_t ngx_http_ai_gateway_limits_admit(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
+ngx_int_t ngx_http_ai_gateway_limits_step(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, agw_limit_verdict_t *v);
+ngx_int_t ngx_http_ai_gateway_limits_refuse(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, const agw_limit_verdict_t *v);
+ngx_int_t ngx_http_ai_gateway_limits_stream(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx, size_t len);
+ngx_int_t ngx_http_ai_gateway_limits_metrics(ngx_http_request_t *r,
+    agw_buf_t *out);
 
 /* _metrics.c */
 char *ngx_http_ai_gateway_metrics_directive(ngx_conf_t *cf,
@@ -410,5 +480,14 @@ ngx_int_t ngx_http_ai_gateway_keys_init_conf(ngx_conf_t *cf,
     ngx_http_ai_gateway_main_conf_t *amcf);
 ngx_uint_t ngx_http_ai_gateway_keys_pending(ngx_http_request_t *r,
     const unsigned char *hash);
+
+/* _module.c */
+ngx_int_t ngx_http_ai_gateway_valid_name(ngx_str_t *name);
+
+/* _policy.c */
+ngx_int_t ngx_http_ai_gateway_policy_copy(ngx_http_request_t *r,
+    const agw_key_policy_t *policy, agw_key_policy_t **out);
+ngx_uint_t ngx_http_ai_gateway_policy_credential(
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *provider, ngx_str_t *secret);
 
 #endif /* NGX_HTTP_AI_GATEWAY_MODULE_H */

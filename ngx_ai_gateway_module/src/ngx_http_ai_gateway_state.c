@@ -30,7 +30,7 @@ static ngx_int_t ngx_http_ai_gateway_init_zone(ngx_shm_zone_t *shm_zone,
 static void ngx_http_ai_gateway_state_cleanup(void *data);
 
 
-/* ai_gateway_state PATH [size=SIZE] [capture=SIZE]; */
+/* ai_gateway_state PATH [size=SIZE] [capture=SIZE] [limits=N]; */
 
 char *
 ngx_http_ai_gateway_state_directive(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -90,9 +90,23 @@ ngx_http_ai_gateway_state_directive(ngx_conf_t *cf, ngx_command_t *cmd,
             continue;
         }
 
+        if (ngx_strncmp(value[i].data, "limits=", 7) == 0) {
+            n = ngx_atoi(value[i].data + 7, value[i].len - 7);
+
+            if (n == NGX_ERROR || n < 16 || n > AGW_LIMITS_MAX_ENTRIES) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid \"%V\", 16 to %d entries",
+                                   &value[i], AGW_LIMITS_MAX_ENTRIES);
+                return NGX_CONF_ERROR;
+            }
+
+            amcf->state_params.limit_entries = (uint32_t) n;
+            continue;
+        }
+
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid parameter \"%V\", expected size= or "
-                           "capture=", &value[i]);
+                           "invalid parameter \"%V\", expected size=, "
+                           "capture= or limits=", &value[i]);
         return NGX_CONF_ERROR;
     }
 
@@ -103,7 +117,10 @@ ngx_http_ai_gateway_state_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     /* checked here, where nginx -t can name the line */
     if (agw_state_capacity_for(&amcf->state_params, amcf->state_size) < 2) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "state size too small for the capture size");
+                           "state size %uz too small: the limits table and "
+                           "two events of the capture size need %uz",
+                           amcf->state_size,
+                           agw_state_size_for(&amcf->state_params, 2));
         return NGX_CONF_ERROR;
     }
 
@@ -274,7 +291,7 @@ ngx_http_ai_gateway_state_ready(ngx_log_t *log,
         }
     }
 
-    return NGX_OK;
+    return ngx_http_ai_gateway_limits_init(log, amcf);
 }
 
 

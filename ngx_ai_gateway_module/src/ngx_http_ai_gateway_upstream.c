@@ -332,7 +332,7 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_http_ai_gateway_ctx_t *ctx, size_t len)
 {
     u_char                          *v;
-    ngx_str_t                       *version;
+    ngx_str_t                        key, *version;
     ngx_uint_t                       i, n, pass;
     ngx_list_part_t                 *part;
     ngx_table_elt_t                 *h, *ht;
@@ -412,12 +412,16 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (pv->key.len) {
+    /* the key's own account at this provider, or the provider's key */
+    key = pv->key;
+    (void) ngx_http_ai_gateway_policy_credential(ctx, &pv->name, &key);
+
+    if (key.len) {
         switch (pv->type) {
 
         case NGX_HTTP_AI_GATEWAY_AZURE:
             if (ngx_http_ai_gateway_push_header(sr, (u_char *) "api-key", 7,
-                                                pv->key.data, pv->key.len)
+                                                key.data, key.len)
                 != NGX_OK)
             {
                 return NGX_ERROR;
@@ -426,7 +430,7 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
 
         case NGX_HTTP_AI_GATEWAY_ANTHROPIC:
             if (ngx_http_ai_gateway_push_header(sr, (u_char *) "x-api-key", 9,
-                                                pv->key.data, pv->key.len)
+                                                key.data, key.len)
                 != NGX_OK)
             {
                 return NGX_ERROR;
@@ -436,7 +440,7 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
         case NGX_HTTP_AI_GATEWAY_GEMINI:
             if (ngx_http_ai_gateway_push_header(sr,
                                                 (u_char *) "x-goog-api-key",
-                                                14, pv->key.data, pv->key.len)
+                                                14, key.data, key.len)
                 != NGX_OK)
             {
                 return NGX_ERROR;
@@ -444,17 +448,17 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
             break;
 
         default:
-            v = ngx_pnalloc(r->pool, sizeof("Bearer ") - 1 + pv->key.len);
+            v = ngx_pnalloc(r->pool, sizeof("Bearer ") - 1 + key.len);
             if (v == NULL) {
                 return NGX_ERROR;
             }
 
             ngx_memcpy(v, "Bearer ", sizeof("Bearer ") - 1);
-            ngx_memcpy(v + sizeof("Bearer ") - 1, pv->key.data, pv->key.len);
+            ngx_memcpy(v + sizeof("Bearer ") - 1, key.data, key.len);
 
             if (ngx_http_ai_gateway_push_header(sr,
                                            (u_char *) "Authorization", 13, v,
-                                           sizeof("Bearer ") - 1 + pv->key.len)
+                                           sizeof("Bearer ") - 1 + key.len)
                 != NGX_OK)
             {
                 return NGX_ERROR;

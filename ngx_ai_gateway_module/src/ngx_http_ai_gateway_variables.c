@@ -23,6 +23,7 @@ typedef enum {
     AGW_VAR_PROVIDER,
     AGW_VAR_ROUTE,
     AGW_VAR_KEY_NAME,
+    AGW_VAR_KEY_ID,
     AGW_VAR_DIALECT,
     AGW_VAR_ATTEMPTS,
     AGW_VAR_PROMPT_TOKENS,
@@ -59,6 +60,9 @@ static ngx_http_variable_t  ngx_http_ai_gateway_vars[] = {
 
     { ngx_string("ai_gateway_key_name"), NULL, ngx_http_ai_gateway_variable,
       AGW_VAR_KEY_NAME, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("ai_gateway_key_id"), NULL, ngx_http_ai_gateway_variable,
+      AGW_VAR_KEY_ID, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("ai_gateway_dialect"), NULL, ngx_http_ai_gateway_variable,
       AGW_VAR_DIALECT, NGX_HTTP_VAR_NOCACHEABLE, 0 },
@@ -211,6 +215,9 @@ ngx_http_ai_gateway_variable(ngx_http_request_t *r,
 
     case AGW_VAR_KEY_NAME:
         return ngx_http_ai_gateway_set_str(v, &ctx->key_name);
+
+    case AGW_VAR_KEY_ID:
+        return ngx_http_ai_gateway_set_str(v, &ctx->key_id);
 
     case AGW_VAR_DIALECT:
         s.data = (u_char *) agw_dialect_name(ctx->client);

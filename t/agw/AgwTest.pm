@@ -15,7 +15,7 @@ use IO::Socket::INET ();
 use Test::Nginx::Socket ();
 use TestNginxCompat ();
 
-our @EXPORT = qw(mock_upstream free_port);
+our @EXPORT = qw(mock_upstream free_port no_policy);
 use parent 'Exporter';
 
 # free_port: a port nothing listens on now, for a mock server (suites run
@@ -36,6 +36,17 @@ my $chat = '{"id":"chatcmpl-1","object":"chat.completion","created":1,'
     . '{"prompt_tokens":11,"completion_tokens":3,"total_tokens":14,'
     . '"prompt_tokens_details":{"cached_tokens":4},'
     . '"completion_tokens_details":{"reasoning_tokens":1}}}';
+
+# A key's policy in the keys snapshot when it has none (no limits, no
+# prompt, no credentials), as the daemon writes it (lib/state/agw_keys.h).
+sub no_policy {
+    return '{"limits":{"requests_per_minute":0,"requests_per_hour":0,'
+        . '"requests_per_day":0,"tokens_per_minute":0,'
+        . '"input_tokens_per_day":0,"output_tokens_per_day":0,'
+        . '"concurrent":0,"budget_day":0,"budget_month":0,"budget_total":0},'
+        . '"max_output_tokens":0,"max_output":"clamp","budget_stream":"end",'
+        . '"system_prompt":null,"default_model":null,"credentials":[]}';
+}
 
 sub chunk {
     my ($delta, $finish) = @_;

@@ -19,6 +19,7 @@
 
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -73,6 +74,7 @@ http {
     ai_gateway_provider mock type=openai url=http://127.0.0.1:${ports.upstream}/v1;
     ai_gateway_route gpt-4o-mini mock;
     ai_gateway_route gpt-4.1 mock;
+    ai_gateway_key ops-static sha256:${createHash('sha256').update('sk-browser-static-0123456789').digest('hex')};
     server {
         listen 127.0.0.1:${ports.gateway};
         location /v1/ { ai_gateway openai; }
@@ -310,6 +312,11 @@ async function flows(page, consoleErrors) {
     is(await page.textContent('#log-detail dd[data-field="prompt_tokens"]'), '16', 'detail shows prompt tokens');
     is(await page.textContent('#log-detail dd[data-field="completion_tokens"]'), '363', 'detail shows completion tokens');
     like(await page.textContent('#log-detail dd[data-field="provider"]'), /^mock$/, 'detail shows the provider');
+    const answered = JSON.parse(readFileSync(join(ROOT, 't/fixtures/openai-chat/response-text.json'), 'utf8'));
+    is(await page.textContent('#log-detail dd[data-field="response_model"]'), answered.model,
+        'detail shows the model the provider answered with');
+    is(await page.textContent('#log-detail dd[data-field="finish_reason"]'), answered.choices[0].finish_reason,
+        'detail shows the finish reason');
     const tries = await page.$$eval('#log-detail table tbody tr', (trs) => trs.map((tr) => tr.textContent));
     ok(tries.length === 1 && /mock/.test(tries[0]) && /200/.test(tries[0]), 'detail lists the attempt: provider and status', tries);
     like(await page.textContent('#log-detail pre[data-body="request_body"]').catch(() => ''),
@@ -349,6 +356,30 @@ async function flows(page, consoleErrors) {
     await page.click('tr:has(.key-name) button[data-action="enable"]');
     await page.waitForSelector('tr:has(.key-name) span.badge[data-state="active"]');
     is((await eventually(() => chat(secret), (r) => r.status === 200)).status, 200, 'nginx accepts it again once enabled');
+
+    // Limits: one set on the key through the form; nginx refuses past it
+    // (the key made more requests today than it allows) and the Keys page
+    // counts the refusal against that limit, live from nginx's counters.
+    await page.click('tr:has(.key-name) button[data-action="edit"]');
+    await page.fill('#limit-requests_per_day', '1');
+    await page.click('#key-save');
+    await page.waitForSelector('tr:has(.key-name) li[data-limit="requests_per_day"]');
+    const limited = await eventually(() => chat(secret), (r) => r.status === 429);
+    is(limited.status, 429, 'nginx refuses the key past the limit set in the dashboard');
+    await gotoPage(page, 'overview');
+    await gotoPage(page, 'keys');
+    const refusedCell = await page.waitForSelector('tr:has(.key-name) li[data-limit-refused]');
+    ok(Number(await refusedCell.getAttribute('data-limit-refused')) >= 1, 'the Keys page counts the refusal',
+        await refusedCell.textContent());
+    like(await page.textContent('tr:has(.key-name) li[data-limit="requests_per_day"]'), /\/ 1$/,
+        'and shows the use against the limit');
+    ok(await page.$('tr[data-static-key="ops-static"]'), 'the static key of nginx.conf is listed beside, read-only');
+    await shoot(page, 'keys-laptop-light-en-limits');
+    await page.click('tr:has(.key-name) button[data-action="edit"]');
+    await page.fill('#limit-requests_per_day', '');
+    await page.click('#key-save');
+    await page.waitForFunction(() => !document.querySelector('tr:has(.key-name) li[data-limit="requests_per_day"]'));
+    is((await eventually(() => chat(secret), (r) => r.status === 200)).status, 200, 'the limit lifted, nginx admits it again');
     await shoot(page, 'keys-laptop-light-en-edited');
 
     // Revoke, then nginx refuses the key.

@@ -192,12 +192,28 @@ try:
     check('/api/v1/keys', 'POST', '/api/v1/keys', want=409, body={'name': 'oa'})
     check('/api/v1/keys', 'POST', '/api/v1/keys', want=400, body={'name': 1})
     check('/api/v1/keys', 'GET', '/api/v1/keys', want=200)
+    check('/api/v1/limits', 'GET', '/api/v1/limits', want=200)
     check('/api/v1/keys/{id}', 'GET', '/api/v1/keys/' + kid, want=200)
     check('/api/v1/keys/{id}', 'GET', '/api/v1/keys/k_nope', want=404)
     check('/api/v1/keys/{id}', 'PATCH', '/api/v1/keys/' + kid, want=200,
           body={'models': [], 'active': False})
     check('/api/v1/keys/{id}', 'PATCH', '/api/v1/keys/' + kid, want=400,
           body={'colour': 'red'})
+    pol = check('/api/v1/keys', 'POST', '/api/v1/keys', want=201,
+                body={'name': 'oa-policy',
+                      'limits': {'requests_per_minute': 60,
+                                 'budget_day': 2.5},
+                      'max_output_tokens': 1024, 'max_output': 'refuse',
+                      'budget_stream': 'finish', 'system_prompt': 'Be brief.',
+                      'credentials': [{'provider': 'openai',
+                                       'secret': 'sk-openapi-own'}]})
+    pid = pol['key']['id'] if pol else 'k_missing'
+    check('/api/v1/keys/{id}', 'PATCH', '/api/v1/keys/' + pid, want=200,
+          body={'limits': {'concurrent': 2, 'budget_day': None},
+                'system_prompt': None,
+                'credentials': [{'provider': 'openai', 'secret': None}]})
+    check('/api/v1/keys/{id}', 'PATCH', '/api/v1/keys/' + pid, want=400,
+          body={'limits': {'budget_day': -1}})
     check('/api/v1/keys/{id}', 'DELETE', '/api/v1/keys/' + kid, want=200)
     check('/api/v1/keys/{id}', 'PATCH', '/api/v1/keys/' + kid, want=409,
           body={'active': True})

@@ -147,6 +147,14 @@ is_deeply([@$ev{qw(prompt_tokens completion_tokens cached_tokens
           'stream usage from its last chunk');
 is($ev->{cost_micro_usd}, 7000, 'stream cost');
 is($ev->{bytes_out}, logged($r->{id})->{sent}, 'stream bytes out = $bytes_sent');
+my ($last) = grep { $_->{choices} && @{ $_->{choices} }
+                    && $_->{choices}[0]{finish_reason} }
+    map { decode_json($_) } grep { /\S/ }
+    split /\n/, AgwE2E::fixture('openai-chat/stream-include-usage.chunks.jsonl');
+is($ev->{response_model}, $last->{model},
+   'stream: the model the provider named in its chunks');
+is($ev->{finish_reason}, $last->{choices}[0]{finish_reason},
+   'stream: the finish reason of its last chunk');
 
 # 4b. A stream the provider ends with its own error event: the event's
 # class is the provider's (rate limit), not just "bad gateway".
@@ -157,6 +165,7 @@ unlike($r->{content}, qr/\[DONE\]/, 'and no [DONE]');
 $ev = $gw->event($r->{id});
 is($ev->{error_class}, 'rate_limit',
    'error class: the rate limit the provider reported mid-stream');
+is($ev->{finish_reason}, '', 'a stream cut by an error has no finish reason');
 
 # 5. Failover: a refused connection, a 500, then an answer.
 $r = $gw->chat(key => $secret, model => 'failover');
@@ -187,6 +196,10 @@ is_deeply([@$ev{qw(prompt_tokens completion_tokens cached_tokens
                    reasoning_tokens)}], [1000, 500, 400, 200],
           'usage read from the provider\'s dialect');
 is($ev->{cost_micro_usd}, 7000, 'same cost');
+my $answer = decode_json(AgwE2E::fixture('openai-chat/response-text.json'));
+is($ev->{response_model}, $answer->{model},
+   'translated: the model the provider answered with, not the one asked');
+is($ev->{finish_reason}, 'stop', 'translated: its finish reason');
 
 # 6. Every step fails: the provider's 500 is the answer.
 $r = $gw->chat(key => $secret, model => 'allbad');
@@ -195,6 +208,8 @@ $ev = $gw->event($r->{id});
 is($ev->{status}, 500, 'event status 500');
 is($ev->{error_class}, 'server', 'error class server');
 is_deeply(attempts($ev), ['broken:500:server'], 'its one try');
+is($ev->{response_model}, '', 'a failed answer names no model');
+is($ev->{finish_reason}, '', 'nor a finish reason');
 is($ev->{cost_micro_usd}, -1, 'no usage, no cost');
 
 # 7. A wrong key: 401, and the secret it tried is nowhere.

@@ -16,7 +16,7 @@ AgwE2E::check_prerequisites();
 
 my $N = 1600;
 my $secret = 'sk-e2e-overflow-0123456789';
-my $gw = AgwE2E->new(state => 'size=1m', http => <<"_EOC_");
+my $gw = AgwE2E->new(state => 'size=2m', http => <<"_EOC_");
     ai_gateway_provider mock type=openai url=MOCK/ok/v1 key_env=AGW_E2E_UPSTREAM_KEY;
     ai_gateway_route gpt-4o mock:gpt-4o;
     @{[ AgwE2E::static_key('overflow', $secret) ]}
@@ -32,7 +32,7 @@ $gw->stop_daemon;
 
 my $st0 = $gw->ring_stats;
 my $cap = $st0->{capacity};
-is($cap, 1024, 'a 1m state file holds 1024 events');
+is($cap, 1024, 'a 2m state file holds 1024 events (beside its limits table)');
 is($st0->{fill}, 0, 'the ring is empty when the daemon stops');
 
 my $res = $gw->load(n => $N, conc => 4, key => $secret);

@@ -135,7 +135,7 @@ my $req = wait_span(sub { $_[0]{attrs}{'ai_gateway.request_id'}
                           && $_[0]{attrs}{'ai_gateway.request_id'} eq $r1->{id} });
 ok($req, 'the traced request was exported') or diag explain requests();
 SKIP: {
-    skip 'no span', 14 unless $req;
+    skip 'no span', 21 unless $req;
     my $a = $req->{attrs};
     is($req->{traceId}, $trace, 'it continues the client\'s trace');
     is($req->{parentSpanId}, $parent, 'under the client\'s span');
@@ -153,18 +153,38 @@ SKIP: {
     my $ev = $gw->event($r1->{id});
     is($req->{start}, $ev->{time_ms} * 1_000_000,
        'it starts when the stored event says');
+
+    # what the provider said of its answer: the mock answers the
+    # fixture's dated model, whatever it was asked (gpt-4o-2024-08-06)
+    my $answer = JSON::PP->new->decode(
+        AgwE2E::fixture('openai-chat/response-text.json'));
+    is($ev->{response_model}, $answer->{model},
+       'the stored event has the model the provider answered with');
+    isnt($ev->{response_model}, $ev->{upstream_model},
+         'not the one it was asked');
+    is($ev->{finish_reason}, 'stop', 'and its finish reason');
+    is($a->{'gen_ai.response.model'}, $answer->{model},
+       'gen_ai.response.model');
+    is_deeply($a->{'gen_ai.response.finish_reasons'}, ['stop'],
+              'gen_ai.response.finish_reasons, an array');
+    my $log = $gw->api(GET => "/api/v1/logs/$ev->{id}")->{json};
+    is($log->{response_model}, $answer->{model},
+       'the logs API shows the response model');
+    is($log->{finish_reason}, 'stop', 'and the finish reason');
 }
 
 # its try: a CLIENT child whose id the provider got as parent-id
 my $try = $req && wait_span(sub { $_[0]{parentSpanId} eq $req->{spanId} });
 ok($try, 'the try was exported');
 SKIP: {
-    skip 'no try span', 6 unless $try;
+    skip 'no try span', 7 unless $try;
     is($try->{traceId}, $trace, 'the try is in the client\'s trace');
     is($try->{kind}, 3, 'a CLIENT span');
     is($try->{attrs}{'gen_ai.request.model'}, 'gpt-4o-2024-08-06',
        'the try asked the provider\'s model');
     is($try->{attrs}{'ai_gateway.provider'}, 'traced', 'the provider by name');
+    is_deeply($try->{attrs}{'gen_ai.response.finish_reasons'}, ['stop'],
+              'the answering try has the finish reason too');
     ok($try->{start} >= $req->{start} && $try->{end} <= $req->{end},
        'the try lies within the request');
     like($gw->dir && AgwE2E::slurp($gw->dir . '/logs/tp.log'),

@@ -98,7 +98,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     agw_error_t        err;
     agw_request_t      req;
     agw_request_ctx_t  o = {
-        { "claude-up", 9, AGW_STR_BYTES, 0 }, 1, 1024, AGW_DIALECT_OPENAI, NULL
+        .model = { "claude-up", 9, AGW_STR_BYTES, 0 }, .stream = 1,
+        .default_max_tokens = 1024, .client = AGW_DIALECT_OPENAI
     };
 
     if (size > 0 && (data[0] & 1)) {

@@ -15,6 +15,11 @@
 #include "agw_codec.h"
 #include "agw_json_reader.h"
 
+/* the finish reason and model the engine reports: their readers fuzzed
+ * too (agw_answer_meta_t) */
+static agw_answer_meta_t  fuzz_meta;
+
+
 
 static void
 fuzz_check_502(int rc, const agw_error_t *err)
@@ -49,10 +54,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     agw_error_t       err;
     agw_response_t    res;
     agw_answer_ctx_t  o = {
-        { "client", 6, AGW_STR_BYTES, 0 }, 0, 0, AGW_DIALECT_ANTHROPIC, 0
+        { "client", 6, AGW_STR_BYTES, 0 }, 0, 0, AGW_DIALECT_ANTHROPIC, 0,
+        &fuzz_meta
     };
 
     memset(&err, 0, sizeof(err));
+    memset(&fuzz_meta, 0, sizeof(fuzz_meta));
     agw_arena_init(&a, NULL, 0, 64 * 1024 * 1024);
 
     rc = agw_anthropic_codec.read_response((const char *) data, size, &a,

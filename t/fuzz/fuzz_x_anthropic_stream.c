@@ -24,6 +24,11 @@
 #include "agw_sse.h"
 #include "fuzz_util.h"
 
+/* the finish reason and model the engine reports: their readers fuzzed
+ * too (agw_answer_meta_t) */
+static agw_answer_meta_t  fuzz_meta;
+
+
 /* the other dialects' codecs, when their branches are merged */
 #pragma weak agw_openai_codec
 #pragma weak agw_gemini_codec
@@ -73,6 +78,8 @@ fuzz_x_run(const agw_codec_t *reader, const uint8_t *d, size_t len,
     t.s.arena = &t.arena;
     agw_jw_init(&t.s.w, out);
     t.s.opts.model = agw_str_bytes("client", 6);
+    t.s.opts.meta = &fuzz_meta;
+    memset(&fuzz_meta, 0, sizeof(fuzz_meta));
     t.s.opts.provider = reader->dialect;
     agw_usage_init(&t.s.usage);
 

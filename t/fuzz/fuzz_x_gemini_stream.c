@@ -18,6 +18,11 @@
 /* the engine driver's calls until it is linked in */
 #include "../unit/x_gemini_driver.h"
 
+/* the finish reason and model the engine reports: their readers fuzzed
+ * too (agw_answer_meta_t) */
+static agw_answer_meta_t  fuzz_meta;
+
+
 
 typedef struct {
     agw_xstream_t  s;
@@ -126,6 +131,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     x.s.wstate = calloc(1, agw_gemini_codec.write_state_size);
     x.s.arena = &x.a;
     x.s.opts.model = (agw_str_t) agw_str_lit("fuzz-model");
+    x.s.opts.meta = &fuzz_meta;
+    memset(&fuzz_meta, 0, sizeof(fuzz_meta));
     x.s.opts.provider = (data[0] & 2) ? AGW_DIALECT_ANTHROPIC
                                       : AGW_DIALECT_OPENAI;
     agw_usage_init(&x.s.usage);

@@ -7,11 +7,9 @@
  * body (fuzz_index.h).
  */
 
-#include <jansson.h>
-
 #include "agw_codec.h"
 #include "fuzz_index.h"
-#include "fuzz_x_responses.h"
+#include "fuzz_util.h"
 
 
 static int
@@ -53,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     agw_request_ctx_t  o;
 
     if (read_write((const char *) data, size, &one) == 0) {
-        fuzz_x_valid_json("written request", one.data, one.len);
+        fuzz_valid_json("written request", one.data, one.len);
 
         if (read_write(one.data, one.len, &two) != 0
             || two.len != one.len || memcmp(one.data, two.data, one.len))
@@ -71,7 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (agw_responses_codec.rewrite_request((const char *) data, size, &o,
                                             &rw, &err) == 0)
     {
-        fuzz_x_valid_json("rewritten request", rw.data, rw.len);
+        fuzz_valid_json("rewritten request", rw.data, rw.len);
     }
 
     fuzz_index_agrees(&agw_responses_codec, (const char *) data, size, &o, 0);

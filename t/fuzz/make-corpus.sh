@@ -34,38 +34,56 @@ emit() {   # header-octal path
     esac
 }
 
-mkdir -p "$C/fuzz_sse" "$C/fuzz_openai_stream" "$C/fuzz_openai_request" \
-         "$C/fuzz_openai_response" "$C/fuzz_translate_error"
+mkdir -p "$C/fuzz_sse"
 
 streams | while IFS="$(printf '\t')" read -r name path; do
     # whole parser, default limits; then a small max_event
     emit '\000\022\064\126' "$path" > "$C/fuzz_sse/$name"
     emit '\220\001\002\003' "$path" > "$C/fuzz_sse/$name-small-events"
-    # to each client dialect (0 openai, 1 anthropic, 2 gemini), with
-    # include_usage and a clean connection end
-    for c in 0 1 2; do
-        emit "\\01$((4 + c))\\022\\064\\126" "$path" \
-            > "$C/fuzz_openai_stream/$name-to-$c"
+done
+
+# The engine through every pair of dialects (fuzz_engine_*.c): each
+# dialect's fixtures, to each client or provider.  Dialects by number:
+# 0 openai-chat, 1 anthropic-messages, 2 gemini, 3 openai-responses.
+mkdir -p "$C/fuzz_engine_request" "$C/fuzz_engine_response" \
+         "$C/fuzz_engine_stream"
+
+octal() {   # a byte's value as a printf escape
+    printf '\\%03o' "$1"
+}
+
+n=0
+for dir in openai-chat anthropic-messages gemini openai-responses; do
+    D=t/fixtures/$dir
+    for o in 0 1 2 3; do
+        # requests: byte 0 the client (d), the provider (o), a stream, a
+        # default max_tokens
+        for f in "$D"/request-*.json; do
+            { printf "$(octal $((n | o << 2 | 48)))"; cat "$f"; } \
+                > "$C/fuzz_engine_request/$dir-$(basename "$f" .json)-to-$o"
+        done
+        # answers, and errors (byte 0 bits 4-7: status 429)
+        for f in "$D"/response-*.json; do
+            { printf "$(octal $((n | o << 2)))"; cat "$f"; } \
+                > "$C/fuzz_engine_response/$dir-$(basename "$f" .json)-to-$o"
+        done
+        for f in "$D"/error-*.json; do
+            { printf "$(octal $((n | o << 2 | 7 << 4)))"; cat "$f"; } \
+                > "$C/fuzz_engine_response/$dir-$(basename "$f" .json)-to-$o"
+        done
+        # streams: include_usage, a clean end, then the split seed
+        for f in "$D"/stream-*.sse "$D"/stream-*.chunks.jsonl; do
+            case $f in *.chunks.sse|*'*'*) continue ;; esac
+            { printf "$(octal $((n | o << 2 | 48)))\\022\\064\\126"
+              case $f in
+              *.jsonl) awk 'NF { printf "data: %s\n\n", $0 }' "$f"
+                       [ $n = 0 ] && printf 'data: [DONE]\n\n' ;;
+              *)       cat "$f" ;;
+              esac; } > "$C/fuzz_engine_stream/$dir-$(basename "$f")-to-$o"
+        done
     done
-    # no include_usage, connection failed
-    emit '\000\007\010\011' "$path" > "$C/fuzz_openai_stream/$name-cut"
+    n=$((n + 1))
 done
-
-for f in "$F"/request-*.json; do
-    cp "$f" "$C/fuzz_openai_request/$(basename "$f" .json)"
-done
-
-for f in "$F"/response-*.json "$F"/error-*.json; do
-    cp "$f" "$C/fuzz_openai_response/$(basename "$f" .json)"
-done
-
-# every dialect's error bodies; the first byte picks the HTTP status
-for f in t/fixtures/*/error-*.json; do
-    d=$(basename "$(dirname "$f")")
-    { printf '\000'; cat "$f"; } > "$C/fuzz_translate_error/$d-$(basename "$f" .json)"
-done
-printf '\011<html><body>502 Bad Gateway</body></html>' \
-    > "$C/fuzz_translate_error/html-502"
 
 # The engine's OpenAI codec: requests (byte 0: stream, model given),
 # answers and error bodies, streams (include_usage, then the split seed).

@@ -31,22 +31,13 @@ BEGIN {
 
 use AgwFixtures qw(fixture_mock cut_reply);
 use AgwTest qw(free_port);
-
-my $sdk = "$root/t/sdk";
-my $module = $ENV{TEST_NGINX_AGW_MODULE};
-my $echo = $ENV{TEST_NGINX_ECHO_MODULE}
-    || '/usr/lib/nginx/modules/ngx_http_echo_module.so';
-
-plan skip_all => "no node_modules in t/sdk (run npm ci there)"
-    unless -d "$sdk/node_modules/openai";
-plan skip_all => "node is not installed"
-    if system('node --version >/dev/null 2>&1') != 0;
-plan skip_all => "$module is not built (make module)" unless -f $module;
+use AgwSdk qw(sdk_setup);
 
 # the client key the SDKs send, and the provider key the mock must receive
-my $client_key = 'sk-client-sdk';
-my $client_sha = 'ac5dadb3a24cf175d387e9c7cf8e7b304449f3063f87899862c0c7479861f1de';
-$ENV{AGW_TEST_UPSTREAM_KEY} = 'sk-upstream-secret-sdk';
+my $env = sdk_setup($root);
+my ($sdk, $module, $echo) = @$env{qw(sdk module echo)};
+my $client_key = $env->{client_key};
+my $client_sha = $env->{client_sha};
 
 # SCENARIO => [status, capture] for each provider dialect
 my %oai = (

@@ -16,18 +16,14 @@
 
 #include "agw_buf.h"
 
-/* The whole file, NUL-terminated, malloc'd; NULL (with a diagnostic) if
- * it cannot be read.  name is relative to t/fixtures/. */
+/* The whole file at path, NUL-terminated, malloc'd; NULL (with a
+ * diagnostic) if it cannot be read. */
 __attribute__((unused)) static char *
-fixture_read(const char *name, size_t *len)
+file_read(const char *path, size_t *len)
 {
-    FILE        *f;
-    char        *p, path[1024];
-    long         n;
-    const char  *dir;
-
-    dir = getenv("AGW_FIXTURES");
-    snprintf(path, sizeof(path), "%s/%s", dir ? dir : "t/fixtures", name);
+    FILE  *f;
+    char  *p;
+    long   n;
 
     f = fopen(path, "rb");
     if (f == NULL) {
@@ -53,6 +49,20 @@ fixture_read(const char *name, size_t *len)
     p[n] = '\0';
     *len = (size_t) n;
     return p;
+}
+
+
+/* A fixture's bytes, as file_read(); name is relative to t/fixtures/. */
+__attribute__((unused)) static char *
+fixture_read(const char *name, size_t *len)
+{
+    char        path[1024];
+    const char  *dir;
+
+    dir = getenv("AGW_FIXTURES");
+    snprintf(path, sizeof(path), "%s/%s", dir ? dir : "t/fixtures", name);
+
+    return file_read(path, len);
 }
 
 
@@ -125,13 +135,13 @@ fixture_json(const char *name)
 }
 
 
-/* The last line of a .chunks.jsonl fixture, parsed. */
-__attribute__((unused)) static json_t *
+/* The last line of a .chunks.jsonl fixture (a stream's last chunk),
+ * malloc'd; NULL if it cannot be read. */
+__attribute__((unused)) static char *
 fixture_last_chunk(const char *name)
 {
-    char    *s, *last;
+    char    *s, *last, *p;
     size_t   len;
-    json_t  *j;
 
     s = fixture_read(name, &len);
     if (s == NULL) {
@@ -141,10 +151,11 @@ fixture_last_chunk(const char *name)
     while (len > 0 && s[len - 1] == '\n') {
         s[--len] = '\0';
     }
+
     last = strrchr(s, '\n');
-    j = json_loads(last ? last + 1 : s, 0, NULL);
+    p = strdup(last ? last + 1 : s);
     free(s);
-    return j;
+    return p;
 }
 
 #endif /* FIXTURES_H */

@@ -22,7 +22,7 @@
 
 #include "tap.h"
 #include "agw_state.h"
-#include "agw_translate.h"
+#include "agw_error.h"
 
 #define BUSY  ((uint64_t) 1 << 63)
 
@@ -96,7 +96,7 @@ test_layout(void)
     void               *base;
     size_t              size;
     agw_state_t         st;
-    agw_state_params_t  p = { 8, 0, 0 }, q;
+    agw_state_params_t  p = { 8, 0, 0, 0 }, q;
 
     is_int(agw_state_slot_size(&p) % AGW_CACHELINE, 0,
            "slot size is cache-line rounded");
@@ -177,7 +177,7 @@ test_produce_consume(void)
     agw_state_t         st;
     agw_state_stats_t   s;
     agw_ring_reader_t   rd, rd2;
-    agw_state_params_t  p = { 8, 0, 0 };
+    agw_state_params_t  p = { 8, 0, 0, 0 };
     const agw_event_t  *evs[16];
 
     base = area_new(&size, &p);
@@ -278,7 +278,7 @@ test_capture(void)
     agw_event_t         ev;
     agw_state_t         st;
     agw_ring_reader_t   rd;
-    agw_state_params_t  p = { 4, 16, 8 };
+    agw_state_params_t  p = { 4, 16, 8, 0 };
     const agw_event_t  *evs[4];
     const char         *req = "{\"model\":\"gpt-4o\",\"messages\":[]}";
 
@@ -328,7 +328,7 @@ test_strings(void)
     agw_event_init(&ev);
     ok(ev.ttfb_ms == -1 && ev.cost_micro_usd == -1 && ev.reasoning_tokens == -1
        && ev.status == 0, "event_init marks unknowns -1");
-    /* The names follow agw_translate.h's enum: a change there shows. */
+    /* The names follow agw_error.h's enum: a change there shows. */
     is_str(agw_event_error_class_name(AGW_ERR_RATE_LIMIT), "rate_limit",
            "error class name");
     is_str(agw_event_error_class_name(AGW_ERR_BAD_GATEWAY), "bad_gateway",
@@ -408,7 +408,7 @@ test_many_producers(void)
     agw_state_t         st;
     agw_state_stats_t   s;
     agw_ring_reader_t   rd;
-    agw_state_params_t  p = { 1024, 0, 0 };
+    agw_state_params_t  p = { 1024, 0, 0, 0 };
     const agw_event_t  *evs[256];
 
     path = tmp_path("mp");
@@ -518,7 +518,7 @@ test_dead_producer(void)
     agw_state_stats_t   s;
     struct timespec     ts;
     agw_ring_reader_t   rd;
-    agw_state_params_t  p = { 8, 0, 0 };
+    agw_state_params_t  p = { 8, 0, 0, 0 };
     const agw_event_t  *evs[8];
 
     path = tmp_path("dead");
@@ -626,7 +626,7 @@ test_commit_cut_short(void)
     agw_slot_t         *slot;
     agw_state_t         st;
     agw_ring_reader_t   rd;
-    agw_state_params_t  p = { 8, 0, 0 };
+    agw_state_params_t  p = { 8, 0, 0, 0 };
     const agw_event_t  *evs[8];
 
     base = area_new(&size, &p);
@@ -673,7 +673,7 @@ test_open_file(void)
     mode_t              old_umask;
     struct stat         sb;
     agw_state_t         st, st2;
-    agw_state_params_t  p = { 16, 0, 0 }, q;
+    agw_state_params_t  p = { 16, 0, 0, 0 }, q;
 
     ok(agw_state_open(&st, "/nonexistent-dir/x", 1 << 20, &p, 1, err,
                       sizeof(err)) == -1
@@ -748,7 +748,7 @@ test_health(void)
     uint64_t            requests;
     agw_state_t         st;
     agw_health_t        h;
-    agw_state_params_t  p = { 4, 0, 0 };
+    agw_state_params_t  p = { 4, 0, 0, 0 };
 
     base = area_new(&size, &p);
     agw_state_init(base, size, &p, NULL, 0);
@@ -898,7 +898,7 @@ test_prefault(void)
     size_t              n;
     agw_state_t         st;
     agw_ring_reader_t   rd;
-    agw_state_params_t  p = { 4096, 0, 0 };
+    agw_state_params_t  p = { 4096, 0, 0, 0 };
     const agw_event_t  *evs[512];
 
     shared = mmap(NULL, sizeof(long), PROT_READ | PROT_WRITE,
@@ -960,7 +960,7 @@ test_no_room(void)
     agw_state_t         st;
     struct rlimit       rl;
     struct stat         sb;
-    agw_state_params_t  p = { 0, 0, 0 };
+    agw_state_params_t  p = { 0, 0, 0, 0 };
 
     msg = mmap(NULL, 1024, PROT_READ | PROT_WRITE,
                MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -11,7 +11,8 @@
 
 
 static agw_request_ctx_t  ctx_openai = {
-    { "claude-up", 9, AGW_STR_BYTES, 0 }, 0, 0, AGW_DIALECT_OPENAI, NULL
+    .model = { "claude-up", 9, AGW_STR_BYTES, 0 }, .stream = 0,
+    .default_max_tokens = 0, .client = AGW_DIALECT_OPENAI
 };
 
 
@@ -226,6 +227,26 @@ test_thinking_default(void)
            i == 0 ? "adaptive (the effort kept)" : "disabled");
         agw_arena_free(&a);
     }
+}
+
+
+/* A member of another type that is not JSON either: the client's error,
+ * never an out-of-memory (which the module answers with a 500). */
+static void
+test_bad_json_type(void)
+{
+    agw_arena_t     a;
+    agw_error_t     err;
+    agw_request_t   req;
+    static const char  body[] = "{\"tools\":\"a\0b\",\"messages\":[]}";
+
+    agw_arena_init(&a, NULL, 0, 0);
+    memset(&err, 0, sizeof(err));
+    ok(agw_anthropic_codec.read_request(body, sizeof(body) - 1, &a, &req,
+                                        &err) == -1
+       && err.cls == AGW_ERR_INVALID_REQUEST,
+       "reader: tools neither an array nor JSON is a client error");
+    agw_arena_free(&a);
 }
 
 
@@ -637,6 +658,7 @@ main(void)
 {
     test_reader();
     test_thinking_default();
+    test_bad_json_type();
     test_refusals();
     test_writer();
     test_writer_form();

@@ -11,7 +11,8 @@
 
 
 static agw_answer_ctx_t  actx = {
-    { "client-model", 12, AGW_STR_BYTES, 0 }, 0, 0, AGW_DIALECT_ANTHROPIC, 0
+    { "client-model", 12, AGW_STR_BYTES, 0 }, 0, 0, AGW_DIALECT_ANTHROPIC,
+    0, NULL
 };
 
 
@@ -315,7 +316,8 @@ test_rewrites(void)
     agw_usage_t        u;
     agw_error_t        err;
     agw_request_ctx_t  ro = {
-        { "up", 2, AGW_STR_BYTES, 0 }, 1, 2048, AGW_DIALECT_ANTHROPIC, NULL
+        .model = { "up", 2, AGW_STR_BYTES, 0 }, .stream = 1,
+        .default_max_tokens = 2048, .client = AGW_DIALECT_ANTHROPIC
     };
     const char        *body, *want;
 

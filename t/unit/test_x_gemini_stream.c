@@ -1,13 +1,14 @@
 /*
  * The engine's Gemini codec, streams: a Gemini provider's events read
  * into steps (well-formed: one block open at a time, a function call a
- * whole tool call block), against the old decoder on every stream
- * fixture; the steps written as a Gemini client's chunks (text templated,
+ * whole tool call block), adding up to what an OpenAI client of the
+ * same stream gets, on every stream fixture; the steps written as a Gemini client's chunks (text templated,
  * tool calls whole, finish and usage last); the writer's bounds.
  */
 
 #include "x_gemini.h"
 #include "gemini/gem_int.h"
+#include "agw_engine.h"
 
 
 /* The steps as they reached the writer. */
@@ -160,13 +161,15 @@ xs_sum_free(xs_sum_t *m)
 }
 
 
-/* The old decoder's OpenAI chunks summed up. */
+/* An OpenAI client's chunks summed up: each call's name, and its
+ * arguments joined from its chunks (by index), parsed. */
 static void
 xs_sum_openai(const agw_buf_t *out, xs_sum_t *m)
 {
     int          i;
     size_t       k;
-    json_t      *c, *d, *tc, *fn, *slot, *v;
+    json_t      *c, *d, *tc, *fn, *slot, *v, *args;
+    agw_buf_t    joined = AGW_BUF_INIT;
     events_t     e;
     const char  *f;
 
@@ -191,11 +194,20 @@ xs_sum_openai(const agw_buf_t *out, xs_sum_t *m)
         }
         json_array_foreach(json_object_get(d, "tool_calls"), k, tc) {
             fn = json_object_get(tc, "function");
-            slot = json_pack("{s:O, s:o}", "name",
-                             json_object_get(fn, "name"), "args",
-                             json_loads(json_string_value(
-                                 json_object_get(fn, "arguments")), 0, NULL));
-            json_array_append_new(m->calls, slot);
+            slot = json_array_get(m->calls, (size_t) json_integer_value(
+                                      json_object_get(tc, "index")));
+            if (slot == NULL) {
+                slot = json_pack("{s:O, s:s}", "name",
+                                 json_object_get(fn, "name"), "args", "");
+                json_array_append_new(m->calls, slot);
+            }
+            joined.len = 0;
+            agw_buf_append_str(&joined, json_string_value(
+                                   json_object_get(slot, "args")));
+            agw_buf_append_str(&joined, json_string_value(
+                                   json_object_get(fn, "arguments")));
+            agw_buf_append(&joined, "", 1);
+            json_object_set_new(slot, "args", json_string(joined.data));
         }
         f = json_string_value(json_object_get(
                 json_array_get(json_object_get(c, "choices"), 0),
@@ -206,7 +218,14 @@ xs_sum_openai(const agw_buf_t *out, xs_sum_t *m)
         json_decref(c);
     }
 
+    json_array_foreach(m->calls, k, slot) {
+        args = json_loads(json_string_value(json_object_get(slot, "args")),
+                          0, NULL);
+        json_object_set_new(slot, "args", args ? args : json_null());
+    }
+
     events_free(&e);
+    agw_buf_free(&joined);
 }
 
 
@@ -330,6 +349,35 @@ xs_buf_eq(const agw_buf_t *a, const agw_buf_t *b)
 }
 
 
+/*
+ * The same stream through the engine to an OpenAI client (usage asked
+ * for): what the reader's steps must add up to, written by another
+ * dialect's writer.
+ */
+static void
+xs_engine_openai(const agw_buf_t *wire, agw_buf_t *out, agw_usage_t *usage)
+{
+    agw_xstream_t     *s;
+    agw_answer_ctx_t   ctx;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.model = (agw_str_t) agw_str_lit("my-model");
+    ctx.include_usage = 1;
+    ctx.provider = GEM;
+    agw_usage_init(usage);
+
+    s = agw_engine_stream_new(GEM, OAI, &ctx, 0);
+    if (s == NULL) {
+        return;
+    }
+
+    (void) agw_engine_stream_feed(s, wire->data, wire->len, out);
+    (void) agw_engine_stream_finish(s, 1, out);
+    *usage = *agw_engine_stream_usage(s);
+    agw_engine_stream_free(s);
+}
+
+
 static void
 check_fixture(const char *fixture, const char *gemini_finish)
 {
@@ -337,8 +385,7 @@ check_fixture(const char *fixture, const char *gemini_finish)
     json_t             *last;
     xs_sum_t            old, steps, client;
     agw_buf_t           wire = AGW_BUF_INIT, oout = AGW_BUF_INIT;
-    stream_run_t        r;
-    agw_stream_opts_t   o = { "my-model", 1, 0 };
+    agw_usage_t         usage;
 
     if (!ok(gm_fixture_wire(fixture, &wire) == 0, "%s read", fixture)) {
         return;
@@ -348,9 +395,9 @@ check_fixture(const char *fixture, const char *gemini_finish)
     xs_sum_init(&steps);
     xs_sum_init(&client);
 
-    stream_run(GEM, OAI, &o, wire.data, wire.len, 0, 1, &oout, &r);
+    xs_engine_openai(&wire, &oout, &usage);
     xs_sum_openai(&oout, &old);
-    old.usage = r.usage;
+    old.usage = usage;
 
     xs_open(&x, AGW_DIALECT_GEMINI);
     xg_stream_feed(&x, wire.data, wire.len);
@@ -360,8 +407,8 @@ check_fixture(const char *fixture, const char *gemini_finish)
     xs_sum_steps(&x.s.usage, &steps);
     xg_stream_close(&x);
 
-    ok(xs_buf_eq(&steps.text, &old.text), "%s: the text the old decoder "
-       "gave", fixture);
+    ok(xs_buf_eq(&steps.text, &old.text), "%s: the text an OpenAI client "
+       "gets", fixture);
     ok(xs_buf_eq(&steps.thoughts, &old.thoughts), "%s: the thoughts",
        fixture);
     ok(json_equal(steps.calls, old.calls), "%s: the calls", fixture);

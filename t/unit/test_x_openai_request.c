@@ -2,14 +2,13 @@
  * The engine's OpenAI Chat codec, requests: the reader on the real
  * fixtures and on every extension the gateway reads (golden), refusals
  * naming the field, round trips (read, write, read: the same form), and
- * the writer against the old translator (the hub from an OpenAI client
- * to an OpenAI provider), compared as JSON.
+ * what the writer leaves out.  What the writer makes of each fixture is
+ * t/golden's (test_golden: the .form.json files of openai-openai).
  */
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "agw_translate_int.h"
 #include "agw_codec.h"
 #include "agw_arena.h"
 #include "tap.h"
@@ -97,33 +96,6 @@ translate(const char *body, int stream, agw_error_t *err)
     agw_buf_free(&out);
     agw_arena_free(&a);
     return j;
-}
-
-
-/* The old path: an OpenAI client's body through the hub to an OpenAI
- * provider. */
-static json_t *
-old_translate(const char *body, int stream)
-{
-    json_t              *in, *hub, *out;
-    agw_error_t          err;
-    agw_request_opts_t   o;
-
-    memset(&o, 0, sizeof(o));
-    o.model = "upstream-model";
-    o.stream = stream;
-
-    in = json_loads(body, 0, NULL);
-    if (in == NULL) {
-        return NULL;
-    }
-
-    hub = agw_openai_ops.request_to_hub(in, &o, &err);
-    out = hub ? agw_openai_ops.request_from_hub(hub, &o, &err) : NULL;
-
-    json_decref(in);
-    json_decref(hub);
-    return out;
 }
 
 
@@ -520,87 +492,8 @@ check_round_trip(const char *name, const char *body)
 }
 
 
-/*
- * Against the old path.  The old hub kept every member of the client's
- * body; the engine carries what the form has a field for, so members it
- * has none for are taken off the old answer before comparing (listed),
- * and the writer's documented differences are applied to it
- * (docs/translation.md).
- */
 static void
-old_normalise(json_t *j)
-{
-    size_t       i;
-    json_t      *m, *stop, *c;
-    const char  *gone[] = { "logprobs", "metadata", "top_logprobs",
-                            "logit_bias", "modalities", "audio",
-                            "prediction", "web_search_options", NULL };
-
-    for (i = 0; gone[i] != NULL; i++) {
-        json_object_del(j, gone[i]);
-    }
-
-    /* max_completion_tokens is written max_tokens */
-    c = json_object_get(j, "max_completion_tokens");
-    if (c != NULL) {
-        json_object_set(j, "max_tokens", c);
-        json_object_del(j, "max_completion_tokens");
-    }
-
-    /* stop is written as an array */
-    stop = json_object_get(j, "stop");
-    if (json_is_string(stop)) {
-        json_object_set_new(j, "stop", json_pack("[O]", stop));
-    }
-
-    /* cache_control has no OpenAI meaning: dropped */
-    json_array_foreach(json_object_get(j, "messages"), i, m) {
-        size_t   k;
-        json_t  *p;
-
-        json_array_foreach(json_object_get(m, "content"), k, p) {
-            json_object_del(p, "cache_control");
-        }
-    }
-
-    json_array_foreach(json_object_get(j, "tools"), i, c) {
-        json_object_del(c, "cache_control");
-    }
-}
-
-
-static void
-check_differential(const char *name, const char *body, int stream)
-{
-    char        *a, *b;
-    json_t      *old, *neu;
-    agw_error_t  err;
-
-    old = old_translate(body, stream);
-    neu = translate(body, stream, &err);
-
-    if (old != NULL) {
-        old_normalise(old);
-    }
-
-    ok(old && neu && json_equal(old, neu), "as the old path: %s%s", name,
-       stream ? " (stream)" : "");
-
-    if (old && neu && !json_equal(old, neu)) {
-        a = json_dumps(old, JSON_SORT_KEYS | JSON_COMPACT);
-        b = json_dumps(neu, JSON_SORT_KEYS | JSON_COMPACT);
-        printf("# old: %s\n# new: %s\n", a, b);
-        free(a);
-        free(b);
-    }
-
-    json_decref(old);
-    json_decref(neu);
-}
-
-
-static void
-check_fixtures_differential(void)
+check_fixtures_round_trip(void)
 {
     int          i;
     char        *body;
@@ -619,15 +512,13 @@ check_fixtures_differential(void)
             continue;
         }
 
-        check_differential(names[i], body, 0);
-        check_differential(names[i], body, 1);
         check_round_trip(names[i], body);
         free(body);
     }
 }
 
 
-/* The body written for a provider: what the old path stripped. */
+/* The body written for a provider: the extensions it strips. */
 static void
 check_writer_strips(void)
 {
@@ -678,8 +569,7 @@ main(void)
     check_agent_request();
     check_reasoning_aliases();
     check_refusals();
-    check_fixtures_differential();
-    check_differential("agent request", agent_request, 1);
+    check_fixtures_round_trip();
     check_round_trip("agent request", agent_request);
     check_writer_strips();
 

@@ -776,7 +776,7 @@ test_rewrite(void)
         agw_buf_append(&buf, "", 1);
         e = strstr(buf.data, "event: error");
 
-        /* the old translator's order (agw_responses.h), byte for byte */
+        /* the first translator's order, byte for byte */
         ok(e != NULL && strstr(e, "data: {\"type\":\"error\",\"code\":"
                                "\"stream_truncated\",\"message\":") == strstr(e,
                                "data: ")

@@ -1,8 +1,7 @@
 /*
- * x_gemini.h: what the engine's Gemini tests share: a body through two
- * codecs (the engine) or through agw_translate_* (the old path), JSON
- * compared, a stream run through a reader and a writer, and the
- * normalisations where the engine keeps apart what the old path joined.
+ * x_gemini.h: what the engine's Gemini tests share: a fixture as wire
+ * bytes, a body through two codecs, JSON compared, a stream run through
+ * a reader and a writer.
  */
 
 #ifndef X_GEMINI_H
@@ -13,11 +12,60 @@
 
 #include <jansson.h>
 
-#include "test_gemini.h"
+#include "tap.h"
+#include "fixtures.h"
+#include "stream_util.h"
 #include "agw_codec.h"
 #include "x_gemini_driver.h"
 
+#define GEM  AGW_DIALECT_GEMINI
+#define OAI  AGW_DIALECT_OPENAI
+#define ANT  AGW_DIALECT_ANTHROPIC
 #define RSP  AGW_DIALECT_RESPONSES
+
+
+/*
+ * A Gemini fixture as wire bytes: .sse files as they are (stream-text.sse
+ * keeps its mixed CRLF/LF); .chunks.jsonl framed as Google's alt=sse is,
+ * "data: <line>\r\n\r\n".
+ */
+__attribute__((unused)) static int
+gm_fixture_wire(const char *name, agw_buf_t *out)
+{
+    char    *text, *line, *nl;
+    size_t   len;
+    int      rc;
+
+    text = fixture_read(name, &len);
+    if (text == NULL) {
+        return -1;
+    }
+
+    if (strstr(name, ".jsonl") == NULL) {
+        rc = agw_buf_append(out, text, len);
+        free(text);
+        return rc;
+    }
+
+    rc = 0;
+    for (line = text; rc == 0 && *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (nl == NULL) {
+            nl = line + strlen(line);
+        }
+        if (nl > line) {
+            rc = agw_buf_append_str(out, "data: ")
+                 | agw_buf_append(out, line, (size_t) (nl - line))
+                 | agw_buf_append_str(out, "\r\n\r\n");
+        }
+        if (*nl == '\0') {
+            break;
+        }
+    }
+
+    free(text);
+    return rc;
+}
 
 
 __attribute__((unused)) static const agw_codec_t *
@@ -64,29 +112,6 @@ xg_request(agw_dialect_t from, agw_dialect_t to, const char *body,
 
     agw_buf_free(&out);
     agw_arena_free(&a);
-
-    return j;
-}
-
-
-/* The same body through the old path. */
-__attribute__((unused)) static json_t *
-xg_old_request(agw_dialect_t from, agw_dialect_t to, const char *body,
-    size_t len, agw_error_t *err)
-{
-    json_t              *j;
-    agw_buf_t            out = AGW_BUF_INIT;
-    agw_request_opts_t   o = { "up-model", 0, 4096 };
-
-    memset(err, 0, sizeof(*err));
-    j = NULL;
-
-    if (agw_translate_request_body(from, to, body, len, &o, &out, err) == 0)
-    {
-        j = json_loadb(out.data, out.len, 0, NULL);
-    }
-
-    agw_buf_free(&out);
 
     return j;
 }

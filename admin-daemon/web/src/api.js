@@ -81,6 +81,7 @@ export const api = {
     createKey: (body) => call('POST', '/keys', { body }),
     updateKey: (id, body) => call('PATCH', `/keys/${encodeURIComponent(id)}`, { body }),
     revokeKey: (id) => call('DELETE', `/keys/${encodeURIComponent(id)}`),
+    limits: () => call('GET', '/limits'),
     config: () => call('GET', '/config'),
     health: () => call('GET', '/health'),
 };

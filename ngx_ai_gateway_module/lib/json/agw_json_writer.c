@@ -162,7 +162,9 @@ agw_jw_escape(agw_jw_t *w, const char *p, size_t len)
     const char        *end, *q;
     static const char  hex[] = "0123456789abcdef";
 
-    if (w->failed) {
+    /* nothing to write: an empty string may come as a NULL pointer, and
+     * NULL + 0 is undefined in C */
+    if (w->failed || len == 0) {
         return;
     }
 

@@ -6,6 +6,7 @@
 
 #include "agw_event.h"
 #include "agw_error.h"
+#include "agw_ir.h"
 
 
 void
@@ -106,6 +107,36 @@ agw_event_cache_status_name(unsigned cs)
         return "bypass";
     default:
         return "none";
+    }
+}
+
+
+/*
+ * Indexed by agw_finish_t (translate/agw_ir.h).  The GenAI conventions'
+ * finish reasons (stop, length, content_filter, tool_call) where one
+ * applies, ours for the rest: a stop sequence is a stop to OpenAI, a
+ * distinct reason to Anthropic and Gemini.
+ */
+const char *
+agw_event_finish_reason_name(unsigned fr)
+{
+    switch (fr) {
+    case AGW_FINISH_STOP:
+        return "stop";
+    case AGW_FINISH_STOP_SEQUENCE:
+        return "stop_sequence";
+    case AGW_FINISH_LENGTH:
+        return "length";
+    case AGW_FINISH_TOOL_CALLS:
+        return "tool_call";
+    case AGW_FINISH_CONTENT_FILTER:
+        return "content_filter";
+    case AGW_FINISH_PAUSE:
+        return "pause_turn";
+    case AGW_FINISH_OTHER:
+        return "other";
+    default:
+        return NULL;
     }
 }
 

@@ -33,6 +33,7 @@
 #define AGW_EVENT_REQID_SIZE     40   /* nginx $request_id is 32 hex */
 #define AGW_EVENT_KEYID_SIZE     40   /* == AGW_KEY_ID_MAX (agw_keys.h) */
 #define AGW_EVENT_NAME_SIZE      64   /* key name, model, route, provider */
+#define AGW_EVENT_TRY_NAME_SIZE  48   /* a try's provider: see agw_attempt_t */
 #define AGW_EVENT_ADDR_SIZE      48   /* INET6_ADDRSTRLEN (46), padded */
 #define AGW_EVENT_MAX_ATTEMPTS   4
 #define AGW_TRACE_ID_SIZE        16   /* W3C trace-id, bytes */
@@ -68,10 +69,13 @@ typedef enum {
 
 /*
  * One try against one provider.  The first AGW_EVENT_MAX_ATTEMPTS tries are
- * kept; n_attempts in the event counts them all.
+ * kept; n_attempts in the event counts them all.  A provider's name is cut
+ * at 47 bytes here (the event's provider keeps the answering one's in
+ * full): configured names are short, and the 64 bytes the four tries give
+ * back hold response_model within the slot budget (agw_state.h).
  */
 typedef struct {
-    char      provider[AGW_EVENT_NAME_SIZE];
+    char      provider[AGW_EVENT_TRY_NAME_SIZE];
     int32_t   status;           /* upstream HTTP status; 0: no answer */
     uint32_t  latency_ms;
     uint8_t   error_class;      /* agw_err_class_t (translate/agw_error.h) */
@@ -120,18 +124,24 @@ typedef struct {
     char      upstream_model[AGW_EVENT_NAME_SIZE];
     char      client_addr[AGW_EVENT_ADDR_SIZE];
     uint8_t   operation;        /* agw_operation_t */
-    char      pad1[3];          /* explicit: the size stays a multiple of 8 */
+    uint8_t   finish_reason;    /* agw_finish_t (translate/agw_ir.h), 0:
+                                   none said */
+    char      pad1[2];          /* explicit: the size stays a multiple of 8 */
 
     /*
      * W3C trace context (docs/tracing.md): the client's trace-id, or a new
      * one; the gateway's own span; the client's parent-id, zero when the
      * trace began here.  All zero: the module recorded none.  A try's span
-     * id is not stored but derived (agw_trace_try_span_id()): 8 bytes more
-     * per try would cross a 64-byte slot boundary and halve the ring.
+     * id is not stored but derived (agw_trace_try_span_id()): the event
+     * must stay within the slot budget (agw_state.h) or the ring halves.
      */
     uint8_t   trace_id[AGW_TRACE_ID_SIZE];
     uint8_t   span_id[AGW_SPAN_ID_SIZE];
     uint8_t   parent_span_id[AGW_SPAN_ID_SIZE];
+
+    /* the model the provider says answered (a dated snapshot of the
+     * upstream_model it was asked, say): gen_ai.response.model */
+    char      response_model[AGW_EVENT_NAME_SIZE];
 } agw_event_t;
 
 /*
@@ -144,15 +154,19 @@ _Static_assert(sizeof(agw_event_t) == AGW_EVENT_SIZE,
                "agw_event_t changed: bump AGW_STATE_VERSION");
 _Static_assert(sizeof(agw_event_t) % 8 == 0,
                "agw_event_t must keep 8-byte alignment of the next slot");
-_Static_assert(sizeof(agw_attempt_t) == 80, "agw_attempt_t changed");
+_Static_assert(sizeof(agw_attempt_t) == 64, "agw_attempt_t changed");
 _Static_assert(offsetof(agw_event_t, seq) == 0, "seq moved");
 _Static_assert(offsetof(agw_event_t, attempts) == 96, "attempts moved");
-_Static_assert(offsetof(agw_event_t, status) == 416, "status moved");
-_Static_assert(offsetof(agw_event_t, request_id) == 436,
+_Static_assert(offsetof(agw_event_t, status) == 352, "status moved");
+_Static_assert(offsetof(agw_event_t, request_id) == 372,
                "request_id moved");
-_Static_assert(offsetof(agw_event_t, client_addr) == 836,
+_Static_assert(offsetof(agw_event_t, client_addr) == 772,
                "client_addr moved");
-_Static_assert(offsetof(agw_event_t, trace_id) == 888, "trace_id moved");
+_Static_assert(offsetof(agw_event_t, finish_reason) == 821,
+               "finish_reason moved");
+_Static_assert(offsetof(agw_event_t, trace_id) == 824, "trace_id moved");
+_Static_assert(offsetof(agw_event_t, response_model) == 856,
+               "response_model moved");
 
 /* Zeroes ev and sets every "unknown" field to -1. */
 void agw_event_init(agw_event_t *ev);
@@ -178,6 +192,11 @@ int agw_event_is_error(const agw_event_t *ev);
 /* The error class's name for storage and display: "none", "rate_limit"... */
 const char *agw_event_error_class_name(unsigned cls);
 const char *agw_event_cache_status_name(unsigned cs);
+
+/* A finish reason's name (gen_ai.response.finish_reasons: the GenAI
+ * conventions' stop, length, content_filter, tool_call where they apply);
+ * NULL for none. */
+const char *agw_event_finish_reason_name(unsigned fr);
 
 /* The OpenTelemetry GenAI names (gen_ai.operation.name,
  * gen_ai.provider.name); NULL for none or unknown. */

@@ -12,6 +12,7 @@
 #include "agw_json_reader.h"
 #include "agw_json_writer.h"
 #include "agw_keys.h"
+#include "agw_keys_int.h"
 
 
 /*
@@ -28,20 +29,23 @@ struct agw_keyset_s {
     size_t      nslots;         /* power of two */
     uint64_t    generation;
     int         finalized;
+
+    const agw_crypt_key_t  *crypt_key;   /* opens the credentials */
+    size_t                  unopened;    /* keys left inactive for it */
+    char                    warning[400];
 };
 
 
-static void agw_keys_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 static size_t agw_keys_slot0(const unsigned char hash[32], size_t nslots);
 static int agw_keys_grow_slots(agw_keyset_t *ks);
 static void agw_key_free_models(agw_key_t *key);
 static int agw_keys_cmp(const void *a, const void *b);
 static int agw_keys_load_one(agw_keyset_t *ks, agw_jr_t *r, size_t i,
     char *err, size_t errlen);
+static int agw_keys_open_credentials(agw_keyset_t *ks, agw_key_t *key);
 
 
-static void
+void
 agw_keys_err(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list  ap;
@@ -235,6 +239,206 @@ agw_key_free_models(agw_key_t *key)
 }
 
 
+char *
+agw_keys_dup(const char *s, size_t len)
+{
+    char  *d;
+
+    d = malloc(len + 1);
+    if (d == NULL) {
+        return NULL;
+    }
+
+    memcpy(d, s, len);
+    d[len] = '\0';
+
+    return d;
+}
+
+
+int
+agw_keyset_add_policy(agw_keyset_t *ks, const agw_key_policy_t *policy,
+    char *err, size_t errlen)
+{
+    size_t                 i, j;
+    agw_key_t             *key;
+    agw_key_policy_t       p;
+    agw_key_credential_t  *c;
+
+    if (ks->finalized || ks->nkeys == 0) {
+        agw_keys_err(err, errlen, "no key to give a policy to");
+        return -1;
+    }
+
+    key = &ks->keys[ks->nkeys - 1];
+
+    for (i = 0; i < policy->ncredentials; i++) {
+        c = &policy->credentials[i];
+
+        if (c->provider == NULL || c->provider[0] == '\0'
+            || ((c->secret == NULL || c->secret_len == 0)
+                && c->sealed == NULL))
+        {
+            agw_keys_err(err, errlen,
+                         "key \"%s\": credential %zu needs a provider and "
+                         "a secret", key->id, i);
+            return -1;
+        }
+
+        for (j = 0; j < i; j++) {
+            if (strcmp(policy->credentials[j].provider, c->provider) == 0) {
+                agw_keys_err(err, errlen,
+                             "key \"%s\": two credentials for provider "
+                             "\"%s\"", key->id, c->provider);
+                return -1;
+            }
+        }
+    }
+
+    p = *policy;
+    p.system_prompt = NULL;
+    p.default_model = NULL;
+    p.credentials = NULL;
+    p.ncredentials = 0;
+
+    if (policy->system_prompt) {
+        p.system_prompt = agw_keys_dup(policy->system_prompt,
+                                       policy->system_prompt_len);
+        if (p.system_prompt == NULL) {
+            goto nomem;
+        }
+    }
+
+    if (policy->default_model) {
+        p.default_model = agw_keys_dup(policy->default_model,
+                                       strlen(policy->default_model));
+        if (p.default_model == NULL) {
+            goto nomem;
+        }
+    }
+
+    if (policy->ncredentials) {
+        p.credentials = calloc(policy->ncredentials,
+                               sizeof(agw_key_credential_t));
+        if (p.credentials == NULL) {
+            goto nomem;
+        }
+
+        for (i = 0; i < policy->ncredentials; i++) {
+            c = &policy->credentials[i];
+
+            p.credentials[i].provider = agw_keys_dup(c->provider,
+                                                     strlen(c->provider));
+            p.ncredentials = i + 1;
+
+            if (p.credentials[i].provider == NULL) {
+                goto nomem;
+            }
+
+            if (c->secret != NULL && c->secret_len != 0) {
+                p.credentials[i].secret = agw_keys_dup(c->secret,
+                                                       c->secret_len);
+                if (p.credentials[i].secret == NULL) {
+                    goto nomem;
+                }
+                p.credentials[i].secret_len = c->secret_len;
+            }
+
+            if (c->sealed != NULL) {
+                p.credentials[i].sealed = agw_keys_dup(c->sealed,
+                                                       strlen(c->sealed));
+                if (p.credentials[i].sealed == NULL) {
+                    goto nomem;
+                }
+            }
+        }
+    }
+
+    agw_key_policy_free(&key->policy);
+    key->policy = p;
+
+    return 0;
+
+nomem:
+
+    agw_key_policy_free(&p);
+    agw_keys_err(err, errlen, "out of memory");
+    return -1;
+}
+
+
+void
+agw_keyset_drop_last(agw_keyset_t *ks)
+{
+    size_t      j;
+    agw_key_t  *key;
+
+    if (ks->finalized || ks->nkeys == 0) {
+        return;
+    }
+
+    key = &ks->keys[ks->nkeys - 1];
+
+    /*
+     * Its slot ends its probe chain (nothing was added after it), so
+     * emptying it breaks no other key's chain.
+     */
+    j = agw_keys_slot0(key->hash, ks->nslots);
+    while (ks->slots[j] != ks->nkeys) {
+        j = (j + 1) & (ks->nslots - 1);
+    }
+    ks->slots[j] = 0;
+
+    agw_key_free_models(key);
+    agw_key_policy_free(&key->policy);
+    ks->nkeys--;
+}
+
+
+const agw_key_credential_t *
+agw_key_credential(const agw_key_t *key, const char *provider, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < key->policy.ncredentials; i++) {
+        if (strlen(key->policy.credentials[i].provider) == len
+            && memcmp(key->policy.credentials[i].provider, provider, len) == 0)
+        {
+            return &key->policy.credentials[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/* Secrets are wiped, not only freed: freed memory is read by the next
+ * owner of the block, and a core dump shows it. */
+void
+agw_key_policy_free(agw_key_policy_t *p)
+{
+    size_t                 i;
+    agw_key_credential_t  *c;
+
+    for (i = 0; i < p->ncredentials; i++) {
+        c = &p->credentials[i];
+
+        if (c->secret) {
+            explicit_bzero(c->secret, c->secret_len);
+        }
+
+        free(c->secret);
+        free(c->sealed);
+        free(c->provider);
+    }
+
+    free(p->credentials);
+    free(p->system_prompt);
+    free(p->default_model);
+    memset(p, 0, sizeof(agw_key_policy_t));
+}
+
+
 static int
 agw_keys_cmp(const void *a, const void *b)
 {
@@ -368,7 +572,7 @@ agw_key_allows_model(const agw_key_t *key, const char *model, size_t len)
  * a member not in known, so a snapshot of a newer format is not
  * half-understood, and a member repeated.
  */
-static int
+int
 agw_keys_member(agw_jr_t *r, const char *const *known, uint32_t *seen,
     size_t *f, const char *where, char *err, size_t errlen)
 {
@@ -414,7 +618,7 @@ agw_keys_member(agw_jr_t *r, const char *const *known, uint32_t *seen,
 
 
 /* The first of known not seen: a message, -1; or 0. */
-static int
+int
 agw_keys_missing(const char *const *known, uint32_t seen, const char *where,
     char *err, size_t errlen)
 {
@@ -433,7 +637,7 @@ agw_keys_missing(const char *const *known, uint32_t seen, const char *where,
 
 
 /* The message for a member of another type than the one it must have. */
-static int
+int
 agw_keys_type(const char *where, const char *name, const char *want,
     char *err, size_t errlen)
 {
@@ -443,7 +647,7 @@ agw_keys_type(const char *where, const char *name, const char *want,
 
 
 /* The next value, a string, as a malloc'd C string in *s. */
-static int
+int
 agw_keys_string(agw_jr_t *r, char **s, const char *where, const char *name,
     char *err, size_t errlen)
 {
@@ -476,6 +680,7 @@ agw_keys_load_one(agw_keyset_t *ks, agw_jr_t *r, size_t i, char *err,
 {
     int             rc, active;
     char            where[32], reason[200], what[32];
+    agw_key_policy_t  policy;
     char           *id, *name, *hex, **models, **more;
     size_t          f, j, n, cap;
     int64_t         expires;
@@ -483,7 +688,8 @@ agw_keys_load_one(agw_keyset_t *ks, agw_jr_t *r, size_t i, char *err,
     unsigned char   hash[32];
 
     static const char *const  known[] = {
-        "id", "name", "hash", "models", "expires_at", "active", NULL
+        "id", "name", "hash", "models", "expires_at", "active", "policy",
+        NULL
     };
 
     snprintf(where, sizeof(where), "keys[%zu]", i);
@@ -503,6 +709,7 @@ agw_keys_load_one(agw_keyset_t *ks, agw_jr_t *r, size_t i, char *err,
     active = 0;
     seen = 0;
     rc = -1;
+    memset(&policy, 0, sizeof(agw_key_policy_t));
 
     while ((rc = agw_keys_member(r, known, &seen, &f, where, err, errlen))
            == 1)
@@ -573,9 +780,15 @@ agw_keys_load_one(agw_keyset_t *ks, agw_jr_t *r, size_t i, char *err,
             }
             break;
 
-        default:
+        case 5:
             if (agw_jr_bool(r, &active) != 0) {
                 agw_keys_type(where, "active", "a boolean", err, errlen);
+                goto done;
+            }
+            break;
+
+        default:
+            if (agw_key_policy_read(r, &policy, where, err, errlen) != 0) {
                 goto done;
             }
         }
@@ -603,9 +816,21 @@ agw_keys_load_one(agw_keyset_t *ks, agw_jr_t *r, size_t i, char *err,
         goto done;
     }
 
+    if (agw_keyset_add_policy(ks, &policy, reason, sizeof(reason)) != 0) {
+        agw_keys_err(err, errlen, "%s: %s", where, reason);
+        goto done;
+    }
+
+    if (agw_keys_open_credentials(ks, &ks->keys[ks->nkeys - 1]) != 0) {
+        agw_keys_err(err, errlen, "out of memory");
+        goto done;
+    }
+
     rc = 0;
 
 done:
+
+    agw_key_policy_free(&policy);
 
     for (j = 0; j < n; j++) {
         free(models[j]);
@@ -617,6 +842,84 @@ done:
     free(hex);
 
     return rc;
+}
+
+
+void
+agw_keyset_set_crypt_key(agw_keyset_t *ks, const agw_crypt_key_t *k)
+{
+    ks->crypt_key = k;
+}
+
+
+const char *
+agw_keyset_warning(const agw_keyset_t *ks, size_t *n)
+{
+    if (n != NULL) {
+        *n = ks->unopened;
+    }
+
+    return ks->unopened ? ks->warning : NULL;
+}
+
+
+/*
+ * Opens the key's sealed credentials, each bound to the key's id and its
+ * provider.  One that cannot be opened leaves the key inactive (fails
+ * closed: the key must not fall back to the operator's provider key) and
+ * noted for agw_keyset_warning().  0, or -1 out of memory.
+ */
+static int
+agw_keys_open_credentials(agw_keyset_t *ks, agw_key_t *key)
+{
+    int                    rc;
+    char                  *ctx, why[160];
+    size_t                 i, ctxlen;
+    agw_key_credential_t  *c;
+
+    for (i = 0; i < key->policy.ncredentials; i++) {
+        c = &key->policy.credentials[i];
+
+        if (c->sealed == NULL || c->secret != NULL) {
+            continue;
+        }
+
+        ctxlen = strlen(key->id) + 1 + strlen(c->provider);
+        ctx = malloc(ctxlen + 1);
+        if (ctx == NULL) {
+            return -1;
+        }
+
+        snprintf(ctx, ctxlen + 1, "%s/%s", key->id, c->provider);
+
+        rc = 0;
+
+        if (ks->crypt_key == NULL) {
+            snprintf(why, sizeof(why), "no credentials key was read");
+            rc = -1;
+
+        } else {
+            c->secret = agw_crypt_open(ks->crypt_key, ctx, ctxlen, c->sealed,
+                                       strlen(c->sealed), &c->secret_len,
+                                       why, sizeof(why));
+            rc = c->secret == NULL ? -1 : 0;
+        }
+
+        free(ctx);
+
+        if (rc != 0) {
+            if (ks->unopened++ == 0) {
+                snprintf(ks->warning, sizeof(ks->warning),
+                         "key \"%.39s\": its credential for provider \"%.64s\" "
+                         "cannot be opened (%s): the key is disabled",
+                         key->id, c->provider, why);
+            }
+
+            key->active = 0;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -734,6 +1037,13 @@ agw_keyset_write_snapshot(const agw_keyset_t *ks, uint64_t generation,
         agw_jw_int(&w, k->expires_at);
         agw_jw_key(&w, "active");
         agw_jw_bool(&w, k->active);
+        agw_jw_key(&w, "policy");
+
+        if (agw_key_policy_write(&w, &k->policy) != 0) {
+            agw_buf_free(&out);
+            return NULL;
+        }
+
         agw_jw_object_end(&w);
     }
 
@@ -765,6 +1075,7 @@ agw_keyset_free(agw_keyset_t *ks)
 
     for (i = 0; i < ks->nkeys; i++) {
         agw_key_free_models(&ks->keys[i]);
+        agw_key_policy_free(&ks->keys[i].policy);
     }
 
     free(ks->keys);

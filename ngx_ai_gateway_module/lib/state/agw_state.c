@@ -75,6 +75,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agw_limits.h"
 #include "agw_state.h"
 
 #define AGW_SLOT_BUSY        ((uint64_t) 1 << 63)
@@ -158,11 +159,28 @@ agw_state_slot_size(const agw_state_params_t *p)
 }
 
 
+static uint32_t
+agw_state_limit_entries(const agw_state_params_t *p)
+{
+    return p->limit_entries ? p->limit_entries : AGW_LIMITS_DEFAULT_ENTRIES;
+}
+
+
 static size_t
-agw_state_ring_off(void)
+agw_state_limits_off(void)
 {
     return agw_align_up(sizeof(agw_state_hdr_t)
                         + AGW_HEALTH_MAX * sizeof(agw_health_t),
+                        AGW_CACHELINE);
+}
+
+
+static size_t
+agw_state_ring_off(const agw_state_params_t *p)
+{
+    return agw_align_up(agw_state_limits_off()
+                        + (size_t) agw_state_limit_entries(p)
+                          * AGW_LIMITS_ENTRY_SIZE,
                         4096);
 }
 
@@ -177,7 +195,7 @@ agw_state_size_for(const agw_state_params_t *p, uint32_t capacity)
         return 0;
     }
 
-    n = agw_state_ring_off() + slot * capacity;
+    n = agw_state_ring_off(p) + slot * capacity;
 
     return n > SIZE_MAX ? 0 : (size_t) n;
 }
@@ -189,11 +207,11 @@ agw_state_capacity_for(const agw_state_params_t *p, size_t size)
     uint64_t  slot, room, cap;
 
     slot = agw_state_slot_size(p);
-    if (slot == 0 || size < agw_state_ring_off()) {
+    if (slot == 0 || size < agw_state_ring_off(p)) {
         return 0;
     }
 
-    room = (size - agw_state_ring_off()) / slot;
+    room = (size - agw_state_ring_off(p)) / slot;
     if (room < 2) {
         return 0;
     }
@@ -217,6 +235,12 @@ agw_state_init(void *base, size_t size, const agw_state_params_t *p,
     agw_slot_t       *s;
     agw_state_hdr_t  *hdr;
     unsigned char    *slots;
+
+    if (p->limit_entries > AGW_LIMITS_MAX_ENTRIES) {
+        snprintf(err, errlen, "%u limits entries, at most %u",
+                 p->limit_entries, AGW_LIMITS_MAX_ENTRIES);
+        return -1;
+    }
 
     slot_size = agw_state_slot_size(p);
     if (slot_size == 0) {
@@ -253,7 +277,7 @@ agw_state_init(void *base, size_t size, const agw_state_params_t *p,
      * file (pairs with the acquire in agw_state_check, G). */
     agw_store(&hdr->magic, 0, REL);
 
-    memset(base, 0, agw_state_ring_off());
+    memset(base, 0, agw_state_ring_off(p));
 
     if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id)) {
         /* No entropy yet (early boot): time and pid still differ from
@@ -267,7 +291,7 @@ agw_state_init(void *base, size_t size, const agw_state_params_t *p,
     hdr->ring_id = id & ~AGW_SLOT_BUSY;   /* fits SQLite's signed int64 */
     hdr->created_ms = agw_realtime_ms();
     hdr->health_off = sizeof(agw_state_hdr_t);
-    hdr->ring_off = agw_state_ring_off();
+    hdr->ring_off = agw_state_ring_off(p);
     hdr->health_entries = AGW_HEALTH_MAX;
     hdr->health_entry_size = sizeof(agw_health_t);
     hdr->slot_size = slot_size;
@@ -275,6 +299,10 @@ agw_state_init(void *base, size_t size, const agw_state_params_t *p,
     hdr->event_size = sizeof(agw_event_t);
     hdr->capture_req_size = p->capture_req_size;
     hdr->capture_resp_size = p->capture_resp_size;
+    hdr->limits_off = agw_state_limits_off();
+    hdr->limits_entries = agw_state_limit_entries(p);
+    hdr->limits_entry_size = AGW_LIMITS_ENTRY_SIZE;
+    hdr->limits_seeded = 0;
 
     slots = (unsigned char *) base + hdr->ring_off;
 
@@ -297,7 +325,7 @@ agw_state_check(const void *base, size_t size, const agw_state_params_t *p,
     uint64_t                slots_end;
     const agw_state_hdr_t  *hdr = base;
 
-    if (size < agw_state_ring_off()) {
+    if (size < agw_state_limits_off()) {
         snprintf(err, errlen, "is %zu bytes, too small to be a state file",
                  size);
         return -1;
@@ -319,14 +347,16 @@ agw_state_check(const void *base, size_t size, const agw_state_params_t *p,
 
     if (hdr->header_size != sizeof(agw_state_hdr_t)
         || hdr->event_size != sizeof(agw_event_t)
-        || hdr->health_entry_size != sizeof(agw_health_t))
+        || hdr->health_entry_size != sizeof(agw_health_t)
+        || hdr->limits_entry_size != AGW_LIMITS_ENTRY_SIZE)
     {
         snprintf(err, errlen, "has layout version %u but other struct sizes "
-                 "(header %u, event %u, health %u; expected %zu, %zu, %zu): "
-                 "a build mismatch, remove it", hdr->version,
+                 "(header %u, event %u, health %u, limits %u; expected %zu, "
+                 "%zu, %zu, %u): a build mismatch, remove it", hdr->version,
                  hdr->header_size, hdr->event_size, hdr->health_entry_size,
-                 sizeof(agw_state_hdr_t), sizeof(agw_event_t),
-                 sizeof(agw_health_t));
+                 hdr->limits_entry_size, sizeof(agw_state_hdr_t),
+                 sizeof(agw_event_t), sizeof(agw_health_t),
+                 AGW_LIMITS_ENTRY_SIZE);
         return -1;
     }
 
@@ -343,7 +373,12 @@ agw_state_check(const void *base, size_t size, const agw_state_params_t *p,
     if (hdr->capacity < 2 || (hdr->capacity & (hdr->capacity - 1)) != 0
         || hdr->health_off < sizeof(agw_state_hdr_t)
         || hdr->health_off + (uint64_t) hdr->health_entries
-                             * sizeof(agw_health_t) > hdr->ring_off
+                             * sizeof(agw_health_t) > hdr->limits_off
+        || hdr->limits_off % AGW_CACHELINE != 0
+        || hdr->limits_entries == 0
+        || hdr->limits_entries > AGW_LIMITS_MAX_ENTRIES
+        || hdr->limits_off + (uint64_t) hdr->limits_entries
+                             * AGW_LIMITS_ENTRY_SIZE > hdr->ring_off
         || hdr->ring_off % AGW_CACHELINE != 0
         || hdr->slot_size % AGW_CACHELINE != 0
         || hdr->slot_size < sizeof(agw_slot_t) + sizeof(agw_event_t)
@@ -372,6 +407,13 @@ agw_state_check(const void *base, size_t size, const agw_state_params_t *p,
         return -1;
     }
 
+    if (agw_state_limit_entries(p) != hdr->limits_entries) {
+        snprintf(err, errlen, "holds %u limits entries, %u are configured: "
+                 "remove it or keep the old number", hdr->limits_entries,
+                 agw_state_limit_entries(p));
+        return -1;
+    }
+
     if (p->capacity != 0 && p->capacity != hdr->capacity) {
         snprintf(err, errlen, "holds %u events, %u are configured: remove "
                  "it or keep the old capacity", hdr->capacity, p->capacity);
@@ -391,6 +433,7 @@ agw_state_attach(agw_state_t *st, void *base, size_t size)
     st->size = size;
     st->hdr = hdr;
     st->health = (agw_health_t *) (st->base + hdr->health_off);
+    st->limits = st->base + hdr->limits_off;
     st->slots = st->base + hdr->ring_off;
     st->mask = (uint64_t) hdr->capacity - 1;
     st->slot_size = hdr->slot_size;

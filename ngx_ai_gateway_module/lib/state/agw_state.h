@@ -11,6 +11,8 @@
  *                format time), then the ring cursors, the counters and
  *                the keys generation, each group on its own cache line
  *   health_off   agw_health_t[health_entries]: provider health
+ *   limits_off   limits_entries entries of limits_entry_size bytes: the
+ *                limits table of keys, providers and routes (agw_limits.h)
  *   ring_off     capacity slots of slot_size bytes: agw_slot_t, then the
  *                agw_event_t, then the captured request and response bodies
  *
@@ -37,7 +39,9 @@
 #include "agw_event.h"
 
 #define AGW_STATE_MAGIC        "AGWSTATE"     /* its 8 bytes, no NUL */
-#define AGW_STATE_VERSION      2   /* 2: trace context in events */
+#define AGW_STATE_VERSION      3   /* 2: trace context in events;
+                                      3: the limits table, and the finish
+                                      reason and response model in events */
 #define AGW_CACHELINE          64
 
 #define AGW_HEALTH_MAX         64
@@ -65,6 +69,7 @@ typedef struct {
                                      fit in the size */
     uint32_t  capture_req_size;   /* request body bytes kept per event */
     uint32_t  capture_resp_size;  /* response body bytes kept per event */
+    uint32_t  limit_entries;      /* the limits table; 0: the default */
 } agw_state_params_t;
 
 
@@ -90,7 +95,7 @@ typedef struct {
     uint32_t  event_size;         /* sizeof(agw_event_t) */
     uint32_t  capture_req_size;
     uint32_t  capture_resp_size;
-    uint32_t  pad0;
+    uint32_t  limits_entries;
 
     /* Producers only: the next position to claim (free-running). */
     _Alignas(AGW_CACHELINE) uint64_t  tail;
@@ -109,18 +114,27 @@ typedef struct {
     _Alignas(AGW_CACHELINE) uint64_t  keys_generation;
     int64_t   consumer_heartbeat_ms;   /* last drain pass, epoch ms */
     uint64_t  consumer_pid;
+
+    /* The limits table (agw_limits.h): where, and whether the daemon has
+     * seeded spend into this file yet (0, then 1 for good). */
+    _Alignas(AGW_CACHELINE) uint64_t  limits_off;
+    uint32_t  limits_entry_size;
+    uint32_t  limits_seeded;
 } agw_state_hdr_t;
 
 _Static_assert(__atomic_always_lock_free(sizeof(uint64_t), 0),
                "64-bit atomics must be lock-free for a shared mapping");
-_Static_assert(offsetof(agw_state_hdr_t, pad0) == 84, "geometry changed");
+_Static_assert(offsetof(agw_state_hdr_t, limits_entries) == 84,
+               "geometry changed");
 _Static_assert(offsetof(agw_state_hdr_t, tail) == 128, "tail moved");
 _Static_assert(offsetof(agw_state_hdr_t, head) == 192, "head moved");
 _Static_assert(offsetof(agw_state_hdr_t, produced) == 256,
                "counters moved");
 _Static_assert(offsetof(agw_state_hdr_t, keys_generation) == 320,
                "keys_generation moved");
-_Static_assert(sizeof(agw_state_hdr_t) == 384, "header size changed");
+_Static_assert(offsetof(agw_state_hdr_t, limits_off) == 384,
+               "limits moved");
+_Static_assert(sizeof(agw_state_hdr_t) == 448, "header size changed");
 
 
 /* Each slot starts with this; the event follows at offset 16. */
@@ -132,6 +146,16 @@ typedef struct {
 
 _Static_assert(sizeof(agw_slot_t) == 16, "slot header changed");
 _Static_assert(sizeof(agw_slot_t) % 8 == 0, "event must stay aligned");
+
+/*
+ * The slot budget.  A slot is rounded up to 64 bytes and the capacity is
+ * the largest power of two that fits the file: past 960 bytes (without
+ * captures) a slot is 1024, and a file of 2^k bytes, as sizes are given
+ * (16m, 32m), holds half as many events once its header is counted (the
+ * default 16 MB: 8192 instead of 16384).
+ */
+_Static_assert(sizeof(agw_slot_t) + sizeof(agw_event_t) <= 960,
+               "a slot over 960 bytes halves the ring of a 16 MB state file");
 
 
 /*
@@ -162,11 +186,12 @@ _Static_assert(sizeof(agw_health_t) == 128, "health entry changed");
 
 
 /* A process's handle on a mapped, checked state file. */
-typedef struct {
+typedef struct agw_state_s {
     unsigned char    *base;
     size_t            size;
     agw_state_hdr_t  *hdr;
     agw_health_t     *health;
+    unsigned char    *limits;      /* the limits table (agw_limits.c) */
     unsigned char    *slots;
     uint64_t          mask;        /* capacity - 1 */
     uint32_t          slot_size;

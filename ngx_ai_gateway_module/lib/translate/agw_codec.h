@@ -40,6 +40,21 @@
 #include "agw_sse.h"
 
 
+/*
+ * A client key's policy, applied by every request writer and same-dialect
+ * rewrite (docs/key-policy.md): all zero is no policy.
+ */
+typedef struct {
+    agw_str_t   system_prompt;      /* put before the client's own system
+                                       content (plain bytes, valid UTF-8);
+                                       unset or empty: none */
+    int64_t     max_output;         /* the most output tokens a request may
+                                       ask for; absent, it is set; 0: no
+                                       cap */
+    int         refuse;             /* asking more is refused (400), not
+                                       clamped */
+} agw_request_policy_t;
+
 /* What a request's writer is told besides the request. */
 typedef struct {
     agw_str_t   model;              /* the upstream model to name */
@@ -47,10 +62,37 @@ typedef struct {
     int64_t     default_max_tokens; /* when the dialect needs one and the
                                        client gave none */
     agw_dialect_t  client;          /* where the request came from */
+    agw_request_policy_t  policy;
+    int64_t    *output_cap;         /* when not NULL, set to the output
+                                       tokens the provider's body allows
+                                       (its cap times its candidates), 0
+                                       when it names none or the path
+                                       does not read it (agw_policy.h) */
     const agw_req_index_t  *index;  /* the body's walk (may be NULL): a
                                        rewrite edits at its places instead
                                        of walking the body again */
 } agw_request_ctx_t;
+
+/*
+ * What a provider said of its answer besides usage: why it ended and which
+ * model answered (a dated snapshot, say, of the model it was asked), the
+ * OpenTelemetry GenAI gen_ai.response.finish_reasons and
+ * gen_ai.response.model of the request's usage event.  The caller points
+ * agw_answer_ctx_t.meta at one it zeroed; the engine and the codecs'
+ * rewrites fill it with agw_answer_meta_model() and _finish().
+ */
+#define AGW_ANSWER_MODEL_SIZE  64   /* == AGW_EVENT_NAME_SIZE */
+
+typedef struct {
+    uint8_t   finish;                       /* agw_finish_t */
+    char      model[AGW_ANSWER_MODEL_SIZE]; /* decoded, truncated, "":
+                                               none said */
+} agw_answer_meta_t;
+
+/* The first model the provider names (a stream's chunks repeat it) and
+ * its last finish reason; m may be NULL (nobody asked). */
+void agw_answer_meta_model(agw_answer_meta_t *m, const agw_str_t *model);
+void agw_answer_meta_finish(agw_answer_meta_t *m, agw_finish_t finish);
 
 /* What an answer's writer is told besides the answer. */
 typedef struct {
@@ -61,6 +103,8 @@ typedef struct {
     size_t      max_held;           /* the most of a streamed answer a
                                        writer may keep to repeat at its end
                                        (the Responses API does); 0: 64 MiB */
+    agw_answer_meta_t  *meta;       /* where the provider's finish reason
+                                       and model go; NULL: nowhere */
 } agw_answer_ctx_t;
 
 
@@ -169,6 +213,12 @@ typedef struct agw_codec_s {
         const agw_answer_ctx_t *o, agw_buf_t *out, agw_usage_t *usage,
         agw_error_t *err);
     int (*rewrite_event)(agw_xstream_t *s, const agw_sse_event_t *ev);
+
+    /* same dialect with a key's policy (o->policy): the client's bytes
+     * with the policy applied, for rewrite_request to take next; NULL:
+     * the dialect cannot apply one (the engine refuses the request) */
+    int (*policy_request)(const char *body, size_t len,
+        const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err);
 } agw_codec_t;
 
 extern const agw_codec_t  agw_openai_codec;

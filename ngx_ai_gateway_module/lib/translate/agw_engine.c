@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "agw_engine.h"
+#include "agw_policy.h"
 #include "agw_sse.h"
 
 
@@ -61,6 +62,69 @@ agw_engine_supported_codecs(const agw_codec_t *client,
 }
 
 
+/* The client's output cap as a refusal names it. */
+static const char *
+agw_engine_cap_field(agw_dialect_t d)
+{
+    switch (d) {
+    case AGW_DIALECT_OPENAI:
+        return "max_completion_tokens";
+    case AGW_DIALECT_GEMINI:
+        return "generationConfig.maxOutputTokens";
+    case AGW_DIALECT_RESPONSES:
+        return "max_output_tokens";
+    default:
+        return "max_tokens";
+    }
+}
+
+
+/*
+ * One dialect: the bytes rewritten in one pass, or with a key's policy in
+ * two (the policy's edits, then the rewrite of their result): the rewrite
+ * itself stays the fast path of every request without one.
+ */
+static int
+agw_engine_rewrite_request(const agw_codec_t *c, const char *body,
+    size_t len, const agw_request_ctx_t *ctx, agw_buf_t *out,
+    agw_error_t *err)
+{
+    int        rc;
+    agw_buf_t  tmp = AGW_BUF_INIT;
+
+    if (!agw_policy_any(ctx)) {
+        agw_policy_report(ctx, 0, 1);
+        return c->rewrite_request(body, len, ctx, out, err);
+    }
+
+    if (c->policy_request == NULL) {
+        agw_error_set(err, AGW_ERR_INVALID_REQUEST, 0,
+                      "unsupported_translation",
+                      "an API key's policy cannot be applied to %s "
+                      "requests", agw_engine_name(c));
+        return -1;
+    }
+
+    /* the body and the few edits: one allocation, not a doubling each */
+    if (agw_buf_reserve(&tmp, len + ctx->policy.system_prompt.len + 256)
+        != 0)
+    {
+        memset(err, 0, sizeof(*err));
+        return -1;
+    }
+
+    rc = c->policy_request(body, len, ctx, &tmp, err);
+
+    if (rc == 0) {
+        rc = c->rewrite_request(tmp.data, tmp.len, ctx, out, err);
+    }
+
+    agw_buf_free(&tmp);
+
+    return rc;
+}
+
+
 int
 agw_engine_request_codecs(const agw_codec_t *client,
     const agw_codec_t *provider, const char *body, size_t len,
@@ -75,7 +139,7 @@ agw_engine_request_codecs(const agw_codec_t *client,
     if (client == provider && client != NULL
         && client->rewrite_request != NULL)
     {
-        return client->rewrite_request(body, len, ctx, out, err);
+        return agw_engine_rewrite_request(client, body, len, ctx, out, err);
     }
 
     if (client == NULL || provider == NULL || client->read_request == NULL
@@ -98,6 +162,12 @@ agw_engine_request_codecs(const agw_codec_t *client,
         /* previous_response_id, conversation: the history lives at
          * OpenAI, another provider would answer without it, silently */
         rc = agw_rsp_check_provider(&req, provider->dialect, err);
+    }
+
+    if (rc == 0) {
+        /* the key's policy on the form: every writer applies it then */
+        rc = agw_policy_form(&req, ctx, &arena,
+                             agw_engine_cap_field(client->dialect), err);
     }
 
     if (rc == 0) {
@@ -161,6 +231,10 @@ agw_engine_response_codecs(const agw_codec_t *provider,
 
     if (rc == 0) {
         *usage = res.usage;
+        if (ctx != NULL) {
+            agw_answer_meta_model(ctx->meta, &res.model);
+            agw_answer_meta_finish(ctx->meta, res.finish);
+        }
     } else {
         out->len = mark;
     }
@@ -171,23 +245,93 @@ agw_engine_response_codecs(const agw_codec_t *provider,
 }
 
 
+/*
+ * A provider's error body its reader found no message in (an HTML page
+ * from a load balancer, a cut body): its first printable bytes, white
+ * space folded, up to 200, after the engine's own words.
+ */
+static void
+agw_engine_error_snippet(agw_error_t *err, int status, const char *body,
+    size_t len)
+{
+    size_t         i, n;
+    char           text[201];
+    unsigned char  c;
+
+    n = 0;
+
+    for (i = 0; i < len && n < sizeof(text) - 1; i++) {
+        c = (unsigned char) body[i];
+
+        if (c == '\r' || c == '\n' || c == '\t') {
+            c = ' ';
+        }
+
+        if (c < 0x20 || c == 0x7f
+            || (c == ' ' && (n == 0 || text[n - 1] == ' ')))
+        {
+            continue;
+        }
+
+        text[n++] = (char) c;
+    }
+
+    /* whole characters only (a cut one goes), no space at the end */
+    text[n] = '\0';
+    agw_error_fix_text(text);
+    n = strlen(text);
+
+    while (n > 0 && text[n - 1] == ' ') {
+        text[--n] = '\0';
+    }
+
+    if (n == 0) {
+        return;
+    }
+
+    snprintf(err->message, sizeof(err->message),
+             "the provider answered %d: %s", status, text);
+    agw_error_fix_text(err->message);
+}
+
+
 int
 agw_engine_error_codecs(const agw_codec_t *provider,
     const agw_codec_t *client, int status, const char *body, size_t len,
     int *client_status, agw_buf_t *out)
 {
-    agw_error_t  err;
+    char             said[64];
+    agw_error_t      err;
+    agw_err_class_t  cls;
 
-    agw_error_set(&err, agw_error_class_of_status(status), status,
-                  "upstream_error", "the provider answered %d", status);
+    /* an "error" with a 2xx or 3xx status (a 204, a redirect): the
+     * provider misbehaved, a 502, never a success carrying an error */
+    cls = agw_error_class_of_status(status);
+    if (cls == AGW_ERR_NONE) {
+        cls = AGW_ERR_BAD_GATEWAY;
+    }
+
+    agw_error_set(&err, cls, status, "upstream_error",
+                  "the provider answered %d", status);
+    snprintf(said, sizeof(said), "the provider answered %d", status);
 
     if (provider != NULL && provider->read_error != NULL) {
         provider->read_error(body, len, &err);
     }
 
+    if (strcmp(err.message, said) == 0) {
+        agw_engine_error_snippet(&err, status, body, len);
+    }
+
     /* the status the client's dialect uses for that class (Anthropic's
-     * 529 reaches an OpenAI client as a 503 it retries on) */
+     * 529 reaches an OpenAI client as a 503 it retries on; an Anthropic
+     * client gets overloaded as Anthropic sends it, 529) */
     err.status = agw_error_status(err.cls);
+    if (err.cls == AGW_ERR_OVERLOADED && client != NULL
+        && client->dialect == AGW_DIALECT_ANTHROPIC)
+    {
+        err.status = 529;
+    }
     *client_status = err.status;
 
     if (client == NULL || client->write_error == NULL) {
@@ -272,6 +416,10 @@ agw_stream_step(agw_xstream_t *s, const agw_step_t *step)
 
     if (step->type == AGW_STEP_START) {
         s->started = 1;
+        agw_answer_meta_model(s->opts.meta, &step->model);
+
+    } else if (step->type == AGW_STEP_FINISH) {
+        agw_answer_meta_finish(s->opts.meta, step->finish);
     }
 
     return s->writer->write_step(s, step);
@@ -488,7 +636,9 @@ agw_engine_stream_set_error(agw_xstream_t *s, const agw_error_t *err)
 {
     agw_error_t  *slot;
 
-    if (s->client_done
+    /* once the provider's end marker went by the answer is whole: a stall
+     * after it (a server keeping the connection open) loses nothing */
+    if (s->client_done || s->provider_done
         || (s->error != NULL && s->error->cls != AGW_ERR_NONE))
     {
         return;

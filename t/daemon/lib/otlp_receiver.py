@@ -40,6 +40,13 @@ def value(v, problems, key):
         return v['doubleValue']
     if 'boolValue' in v:
         return v['boolValue']
+    if 'arrayValue' in v:
+        # proto3 JSON: ArrayValue {values: [AnyValue...]}
+        vals = v['arrayValue'].get('values')
+        if not isinstance(vals, list):
+            problems.append('%s: arrayValue without a values list' % key)
+            return None
+        return [value(e, problems, key) for e in vals]
     problems.append('%s: unknown value %r' % (key, v))
     return None
 

@@ -1,11 +1,15 @@
 // Keys: list with per-key usage, create (the secret shown once with a copy
-// button), edit allowed models and expiry, disable / enable, revoke.
+// button), edit allowed models, expiry and policy (limits, output cap,
+// prompt, default model, own credentials), disable / enable, revoke.  Each
+// key's use of its limits is live from nginx's counters; the static keys
+// of nginx.conf are listed beside, read-only.
 
 import { api } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import * as f from '../format.js';
-import { table, errorBanner, loading } from '../components.js';
+import { table, card, errorBanner, loading } from '../components.js';
+import { policyFields, limitsCell, unrouted } from './key-policy.js';
 
 const USAGE_DAYS = 7;
 
@@ -76,34 +80,62 @@ export function renderKeys(main, { live }) {
     async function load() {
         try {
             const now = Math.floor(Date.now() / 1000);
-            const [list, usage] = await Promise.all([
+            const [list, usage, cfg, limits] = await Promise.all([
                 api.keys(),
                 api.usage({ from: now - USAGE_DAYS * 86400, to: now + 1, group_by: 'key' }).catch(() => null),
+                api.config().catch(() => null),
+                api.limits().catch(() => null),
             ]);
             if (!alive) return;
+            config = cfg && cfg.loaded ? cfg : null;
             // By key id: a name can be reused once its key is revoked.
             const byId = new Map((usage ? usage.rows : []).map((r) => [r.key_id, r]));
-            renderList(list.keys, byId);
+            renderList(list.keys, byId, limits ? limits.entries : []);
             main.dataset.loaded = String(Date.now());
         } catch (err) {
             if (alive) replace(results, errorBanner(err));
         }
     }
 
-    function renderList(keys, usage) {
+    let config = null;
+
+    // The allowed models, and a warning for any that no route serves.
+    function modelsCell(models) {
+        const lost = config ? unrouted(models, config.routes) : [];
+        if (!lost.length) return modelsText(models);
+        return h('span', null, modelsText(models), ' ',
+            h('span', { class: 'badge warn', 'data-unrouted': lost.join(', '), title: t('keys.unrouted_help') },
+                t('keys.unrouted', { models: lost.join(', ') })));
+    }
+
+    function renderList(keys, usage, entries) {
         const u = (k) => usage.get(k.id) || { requests: 0, prompt_tokens: 0, completion_tokens: 0, cost_usd: 0 };
-        replace(results, table([
+        const dynamic = table([
             { label: t('keys.name'), cell: (k) => h('span', { class: 'key-name' }, k.name) },
             { label: t('keys.prefix'), cell: (k) => h('code', null, `${k.prefix}…`) },
-            { label: t('keys.models'), cell: (k) => modelsText(k.models) },
+            { label: t('keys.models'), cell: (k) => modelsCell(k.models) },
             { label: t('keys.status'), cell: stateBadge },
             { label: t('keys.expires'), cell: (k) => (k.expires_at ? f.date(k.expires_at) : t('keys.never')) },
             { label: t('keys.created'), cell: (k) => f.date(k.created_at) },
             { label: t('keys.usage_requests', { d: USAGE_DAYS }), num: true, cell: (k) => f.num(u(k).requests) },
             { label: t('metric.tokens'), num: true, cell: (k) => f.compact(u(k).prompt_tokens + u(k).completion_tokens) },
             { label: t('metric.cost'), num: true, cell: (k) => f.usd(u(k).cost_usd) },
+            { label: t('keys.limits'), cell: (k) => limitsCell(k.limits, k.live) },
             { label: t('keys.actions'), cell: (k) => actions(k) },
-        ], keys, { caption: t('nav.keys'), empty: t('keys.empty'), rowAttrs: (k) => ({ 'data-key-id': k.id }) }));
+        ], keys, { caption: t('nav.keys'), empty: t('keys.empty'), rowAttrs: (k) => ({ 'data-key-id': k.id }) });
+
+        // nginx.conf's keys: read-only here; their limits and use are the
+        // ones nginx copied into its counters (after a first request)
+        const counted = new Map(entries.filter((e) => e.kind === 'key' && e.static).map((e) => [e.name, e]));
+        const statics = config ? config.static_keys : [];
+        replace(results, dynamic, statics.length ? card(t('keys.static_title'),
+            h('p', { class: 'hint' }, t('keys.static_help')),
+            table([
+                { label: t('keys.name'), cell: (s) => h('span', { class: 'static-key-name' }, s.name) },
+                { label: t('keys.models'), cell: (s) => modelsCell(s.models || []) },
+                { label: t('keys.usage_requests', { d: USAGE_DAYS }), num: true, cell: (s) => f.num(u({ id: counted.get(s.name) ? counted.get(s.name).id : '' }).requests) },
+                { label: t('keys.limits'), cell: (s) => (counted.get(s.name) ? limitsCell(counted.get(s.name).limits, counted.get(s.name)) : '–') },
+            ], statics, { caption: t('keys.static_title'), rowAttrs: (s) => ({ 'data-static-key': s.name }) })) : null);
     }
 
     function actions(k) {
@@ -156,11 +188,12 @@ export function renderKeys(main, { live }) {
         const name = h('input', { id: 'key-name', required: true, maxlength: 63, value: k ? k.name : '' });
         const models = h('input', { id: 'key-models', value: k ? k.models.join(', ') : '', placeholder: t('keys.models_hint') });
         const expires = h('input', { id: 'key-expires', type: 'date', value: k ? dateInput(k.expires_at) : '' });
+        const policy = policyFields(k, config ? config.providers.map((p) => p.name) : []);
         const form = h('form', {
             method: 'dialog',
             onsubmit: async (e) => {
                 e.preventDefault();
-                const body = { name: name.value.trim(), models: parseModels(models.value), expires_at: fromDateInput(expires.value) };
+                const body = { name: name.value.trim(), models: parseModels(models.value), expires_at: fromDateInput(expires.value), ...policy.body() };
                 try {
                     if (k) {
                         await api.updateKey(k.id, body);
@@ -183,6 +216,7 @@ export function renderKeys(main, { live }) {
         h('p', { class: 'hint' }, t('keys.models_help')),
         h('label', { for: 'key-expires' }, t('keys.expires')), expires,
         h('p', { class: 'hint' }, t('keys.expires_help')),
+        ...policy.nodes,
         err,
         h('div', { class: 'dialog-actions' },
             h('button', { type: 'button', onclick: () => dialog.close() }, t('common.cancel')),

@@ -233,7 +233,7 @@ function fieldLabel(k) {
 // the API adds later (arrays and objects pretty-printed), then the bodies.
 function detailView(d, close) {
     const order = ['seq', 'request_id', 'time', 'key', 'key_id', 'dialect', 'model', 'route', 'provider',
-        'upstream_model', 'status', 'error', 'attempts', 'stream', 'latency_ms', 'ttfb_ms', 'prompt_tokens',
+        'upstream_model', 'response_model', 'finish_reason', 'status', 'error', 'attempts', 'stream', 'latency_ms', 'ttfb_ms', 'prompt_tokens',
         'completion_tokens', 'cached_tokens', 'reasoning_tokens', 'cost_usd', 'cache'];
     const keys = [...order.filter((k) => k in d), ...Object.keys(d).filter((k) => !order.includes(k) && !OWN_SECTION.includes(k))];
     const value = (k, v) => {

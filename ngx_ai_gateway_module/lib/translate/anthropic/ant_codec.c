@@ -32,7 +32,9 @@ const agw_codec_t  agw_anthropic_codec = {
 
     agw_ant_rewrite_request,
     agw_ant_rewrite_response,
-    agw_ant_rewrite_event
+    agw_ant_rewrite_event,
+
+    agw_ant_policy_request
 };
 
 

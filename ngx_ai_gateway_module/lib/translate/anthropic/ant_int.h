@@ -236,6 +236,9 @@ void agw_ant_write_error_json(agw_jw_t *w, const agw_error_t *err);
 
 int agw_ant_rewrite_request(const char *body, size_t len,
     const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err);
+/* A key's policy on the client's bytes, before the rewrite (ant_policy.c) */
+int agw_ant_policy_request(const char *body, size_t len,
+    const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err);
 int agw_ant_rewrite_response(const char *body, size_t len,
     const agw_answer_ctx_t *o, agw_buf_t *out, agw_usage_t *usage,
     agw_error_t *err);

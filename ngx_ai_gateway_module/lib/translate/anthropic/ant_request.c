@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ant_int.h"
+#include "agw_policy.h"
 
 
 /* Reading */
@@ -329,7 +330,12 @@ agw_ant_read_tools(agw_jr_t *r, agw_arena_t *a, agw_request_t *req,
 
     rc = agw_jr_array(r);
     if (rc == AGW_JR_TYPE) {
-        return agw_jr_value(r, NULL);
+        /* skipped, but still JSON: the caller takes err as set */
+        rc = agw_jr_value(r, NULL);
+        if (rc != 0) {
+            agw_ant_bad_json(err, 0, r);
+        }
+        return rc;
     }
 
     if (rc != 0) {
@@ -1474,7 +1480,9 @@ agw_ant_write_tool_choice(agw_ant_wr_t *c)
 }
 
 
-/* The thinking budget the form asks for; 0: none. */
+/* The thinking budget the form asks for; 0: none.  Anthropic refuses a
+ * budget under 1024 tokens (another dialect's, a Gemini client's 100):
+ * raised to it. */
 static int64_t
 agw_ant_budget(const agw_request_t *req)
 {
@@ -1483,7 +1491,8 @@ agw_ant_budget(const agw_request_t *req)
     }
 
     if (req->thinking_budget > 0) {
-        return req->thinking_budget;
+        return req->thinking_budget < AGW_ANT_BUDGET_MINIMAL
+               ? AGW_ANT_BUDGET_MINIMAL : req->thinking_budget;
     }
 
     switch (req->effort) {
@@ -1563,7 +1572,7 @@ agw_ant_write_request(const agw_request_t *req, const agw_request_ctx_t *o,
 {
     int               n, forced, rc;
     size_t            start;
-    int64_t           max_tokens, budget;
+    int64_t           max_tokens, budget, asked;
     agw_jw_t          w;
     agw_ant_wr_t      c;
     const agw_str_t  *model;
@@ -1636,13 +1645,35 @@ agw_ant_write_request(const agw_request_t *req, const agw_request_ctx_t *o,
         budget = 0;
     }
 
-    if (budget > 0) {
-        /* max_tokens counts thinking too and must exceed the budget: the
-         * budget is added so the answer keeps the room the client asked */
-        if (max_tokens <= budget) {
-            max_tokens += budget;
+    /* max_tokens counts thinking too and must exceed the budget: the
+     * budget is added so the answer keeps the room the client asked */
+    asked = max_tokens;
+
+    if (budget > 0 && max_tokens <= budget) {
+        max_tokens += budget;
+    }
+
+    /* a key's cap holds whatever thinking adds (agw_policy_form capped
+     * what the client asked): the budget shrinks under it, or thinking
+     * is left off when the smallest budget does not fit */
+    if (o != NULL && o->policy.max_output > 0
+        && max_tokens > o->policy.max_output)
+    {
+        max_tokens = o->policy.max_output;
+
+        if (budget >= max_tokens) {
+            budget = (max_tokens - 1 >= AGW_ANT_BUDGET_MINIMAL)
+                     ? max_tokens - 1 : 0;
         }
 
+        if (budget == 0 && asked < max_tokens) {
+            max_tokens = asked;
+        }
+    }
+
+    agw_policy_report(o, max_tokens, 1);
+
+    if (budget > 0) {
         agw_ant_key(&w, "thinking");
         agw_jw_object(&w);
         agw_ant_key(&w, "type");

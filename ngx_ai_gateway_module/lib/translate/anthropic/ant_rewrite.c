@@ -26,7 +26,7 @@ typedef int (*agw_ant_member_cb)(void *ctx, agw_jr_t *r, const agw_str_t *key,
  */
 static int
 agw_ant_copy_object(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
-    agw_ant_member_cb cb, void *ctx)
+    agw_answer_meta_t *meta, agw_ant_member_cb cb, void *ctx)
 {
     int        rc, taken, found;
     agw_str_t  key, v;
@@ -42,8 +42,15 @@ agw_ant_copy_object(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
     while ((rc = agw_jr_member(r, &key)) == 1) {
 
         if (model != NULL && agw_str_set(model) && agw_str_is(&key, "model")) {
-            /* replaced where it stands: the provider's order kept */
-            if (agw_jr_value(r, NULL) != 0) {
+            /* replaced where it stands: the provider's order kept;
+             * the provider's own name kept for the usage event */
+            if (agw_jr_peek(r) == AGW_JR_STRING) {
+                if (agw_jr_string(r, &v) != 0) {
+                    return -1;
+                }
+                agw_answer_meta_model(meta, &v);
+
+            } else if (agw_jr_value(r, NULL) != 0) {
                 return -1;
             }
             agw_jw_key_str(w, &key);
@@ -202,10 +209,12 @@ rest:
 }
 
 
-/* usage: read on the way, copied as it came. */
+/* usage, and the stop_reason for the usage event: read on the way,
+ * copied as they came. */
 typedef struct {
     agw_ant_usage_raw_t  *usage;
     agw_jw_t             *w;
+    agw_answer_meta_t    *meta;
 } agw_ant_usage_ctx_t;
 
 
@@ -215,6 +224,23 @@ agw_ant_take_usage(void *ctx, agw_jr_t *r, const agw_str_t *key, int *taken)
     agw_jr_t              sub;
     agw_str_t             v;
     agw_ant_usage_ctx_t  *c = ctx;
+
+    if (c->meta != NULL && agw_str_is(key, "stop_reason")
+        && agw_jr_peek(r) == AGW_JR_STRING)
+    {
+        *taken = 1;
+
+        if (agw_jr_string(r, &v) != 0) {
+            return -1;
+        }
+
+        agw_answer_meta_finish(c->meta, agw_ant_finish(&v));
+
+        agw_jw_key_str(c->w, key);
+        agw_jw_str(c->w, &v);
+
+        return 0;
+    }
 
     if (!agw_str_is(key, "usage")) {
         return 0;
@@ -255,9 +281,10 @@ agw_ant_rewrite_response(const char *body, size_t len,
 
     c.usage = &u;
     c.w = &w;
+    c.meta = o != NULL ? o->meta : NULL;
 
     if (agw_jr_peek(&r) != AGW_JR_OBJECT
-        || agw_ant_copy_object(&r, &w, o != NULL ? &o->model : NULL,
+        || agw_ant_copy_object(&r, &w, o != NULL ? &o->model : NULL, c.meta,
                                agw_ant_take_usage, &c) != 0
         || agw_jr_end(&r) != 0)
     {
@@ -350,7 +377,8 @@ agw_ant_take_message(void *ctx, agw_jr_t *r, const agw_str_t *key,
 
     agw_jw_key_str(c->u.w, key);
 
-    if (agw_ant_copy_object(r, c->u.w, &c->model, agw_ant_take_usage, &c->u)
+    if (agw_ant_copy_object(r, c->u.w, &c->model, c->u.meta,
+                            agw_ant_take_usage, &c->u)
         != 0)
     {
         return -1;
@@ -362,6 +390,41 @@ agw_ant_take_message(void *ctx, agw_jr_t *r, const agw_str_t *key,
 }
 
 
+/* message_delta's delta.stop_reason, for the usage event. */
+static void
+agw_ant_rewrite_stop(agw_answer_meta_t *meta, const agw_str_t *delta)
+{
+    int        rc;
+    agw_jr_t   r;
+    agw_str_t  key, v;
+
+    if (meta == NULL) {
+        return;
+    }
+
+    agw_jr_init(&r, delta->data, delta->len);
+
+    if (agw_jr_object(&r) != 0) {
+        return;
+    }
+
+    while ((rc = agw_jr_member(&r, &key)) == 1) {
+        if (agw_str_is(&key, "stop_reason")
+            && agw_jr_peek(&r) == AGW_JR_STRING)
+        {
+            if (agw_jr_string(&r, &v) == 0) {
+                agw_answer_meta_finish(meta, agw_ant_finish(&v));
+            }
+            return;
+        }
+
+        if (agw_jr_value(&r, NULL) != 0) {
+            return;
+        }
+    }
+}
+
+
 int
 agw_ant_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
@@ -369,7 +432,7 @@ agw_ant_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     size_t                start;
     agw_jr_t              r;
     agw_str_t             key, type = AGW_STR_NULL, usage = AGW_STR_NULL,
-                          error = AGW_STR_NULL;
+                          error = AGW_STR_NULL, delta = AGW_STR_NULL;
     agw_jw_t             *w = &s->w;
     agw_error_t          *err;
     agw_ant_usage_raw_t   local, *raw;
@@ -412,6 +475,8 @@ agw_ant_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
             rc = agw_jr_value(&r, &usage);
         } else if (agw_str_is(&key, "error")) {
             rc = agw_jr_value(&r, &error);
+        } else if (agw_str_is(&key, "delta")) {
+            rc = agw_jr_value(&r, &delta);
         } else {
             rc = agw_jr_value(&r, NULL);
         }
@@ -444,11 +509,14 @@ agw_ant_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 
         c.u.usage = raw;
         c.u.w = w;
+        c.u.meta = s->opts.meta;
         c.model = s->opts.model;
 
         agw_jr_init(&r, ev->data, ev->data_len);
 
-        if (agw_ant_copy_object(&r, w, NULL, agw_ant_take_message, &c) != 0) {
+        if (agw_ant_copy_object(&r, w, NULL, NULL, agw_ant_take_message, &c)
+            != 0)
+        {
             w->out->len = start;
             return agw_ant_stream_fail(s, "message_start is not JSON");
         }
@@ -462,10 +530,16 @@ agw_ant_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         return w->failed ? -1 : 0;
     }
 
-    if (agw_str_is(&type, "message_delta") && agw_str_set(&usage)) {
-        agw_jr_init(&r, usage.data, usage.len);
-        if (agw_ant_usage_read(&r, raw) == 0) {
-            agw_ant_rewrite_usage(s, raw);
+    if (agw_str_is(&type, "message_delta")) {
+        if (agw_str_set(&usage)) {
+            agw_jr_init(&r, usage.data, usage.len);
+            if (agw_ant_usage_read(&r, raw) == 0) {
+                agw_ant_rewrite_usage(s, raw);
+            }
+        }
+
+        if (agw_str_set(&delta)) {
+            agw_ant_rewrite_stop(s->opts.meta, &delta);
         }
 
     } else if (agw_str_is(&type, "message_stop")) {

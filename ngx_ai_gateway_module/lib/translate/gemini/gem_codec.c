@@ -30,5 +30,7 @@ const agw_codec_t  agw_gemini_codec = {
 
     agw_gem_rewrite_request,
     agw_gem_rewrite_response,
-    agw_gem_rewrite_event
+    agw_gem_rewrite_event,
+
+    agw_gem_policy_request
 };

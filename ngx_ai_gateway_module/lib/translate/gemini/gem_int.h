@@ -189,6 +189,9 @@ int agw_gem_write_error(const agw_error_t *err, agw_buf_t *out);
 
 int agw_gem_rewrite_request(const char *body, size_t len,
     const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err);
+/* A key's policy on the client's bytes, before the rewrite (gem_policy.c) */
+int agw_gem_policy_request(const char *body, size_t len,
+    const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err);
 int agw_gem_rewrite_response(const char *body, size_t len,
     const agw_answer_ctx_t *o, agw_buf_t *out, agw_usage_t *usage,
     agw_error_t *err);

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gem_int.h"
+#include "gem_candidate.h"
 
 
 typedef struct {
@@ -36,15 +36,19 @@ agw_gem_rbad(agw_gem_rres_t *c)
 }
 
 
-/* One part of the first candidate. */
+/*
+ * One part of a candidate (agw_gem_part_cb): 0; -1 not what Gemini sends;
+ * -2 when the error is said already, or memory ran out.
+ */
 static int
-agw_gem_rpart(agw_gem_rres_t *c)
+agw_gem_rpart(void *ud)
 {
     agw_part_t       *p;
+    agw_gem_rres_t   *c = ud;
     agw_gem_mpart_t   m;
 
     if (agw_gem_mpart_read(&c->r, &m) != 0) {
-        return agw_gem_rbad(c);
+        return -1;
     }
 
     if (m.call) {
@@ -52,12 +56,12 @@ agw_gem_rpart(agw_gem_rres_t *c)
             agw_error_set(c->err, AGW_ERR_BAD_GATEWAY, 0, "unsupported_part",
                           "a functionCall without a name (streamed "
                           "partialArgs) cannot be translated");
-            return -1;
+            return -2;
         }
 
         p = agw_arena_calloc(c->a, sizeof(agw_part_t));
         if (p == NULL) {
-            return -1;
+            return -2;
         }
         p->type = AGW_PART_TOOL_CALL;
         p->name = m.name;
@@ -66,7 +70,7 @@ agw_gem_rpart(agw_gem_rres_t *c)
         if (agw_str_set(&m.args)) {
             p->args = agw_gem_compact(c->a, &m.args);
             if (!agw_str_set(&p->args)) {
-                return -1;
+                return -2;
             }
         } else {
             p->args = (agw_str_t) agw_str_lit("{}");
@@ -77,7 +81,7 @@ agw_gem_rpart(agw_gem_rres_t *c)
     } else if (agw_str_set(&m.text) || agw_str_set(&m.signature)) {
         p = agw_arena_calloc(c->a, sizeof(agw_part_t));
         if (p == NULL) {
-            return -1;
+            return -2;
         }
         p->type = m.thought ? AGW_PART_THINKING : AGW_PART_TEXT;
         p->text = agw_str_set(&m.text) ? m.text
@@ -100,61 +104,21 @@ agw_gem_rcandidate(agw_gem_rres_t *c, int position)
 {
     int           rc;
     int64_t       index;
-    agw_str_t     key, finish;
+    agw_str_t     finish;
     agw_part_t  **mark;
     size_t        calls;
 
-    if (agw_jr_object(&c->r) != 0) {
-        return agw_gem_rbad(c);
-    }
-
-    index = position;
     mark = c->tail;
     calls = c->calls;
-    finish = (agw_str_t) AGW_STR_NULL;
 
-    while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-        if (agw_gem_is(&key, "content")) {
-            if (agw_jr_object(&c->r) != 0) {
-                return agw_gem_rbad(c);
-            }
-            while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-                if (!agw_gem_is(&key, "parts")) {
-                    if (agw_jr_value(&c->r, NULL) != 0) {
-                        return agw_gem_rbad(c);
-                    }
-                    continue;
-                }
-                if (agw_jr_array(&c->r) != 0) {
-                    return agw_gem_rbad(c);
-                }
-                while ((rc = agw_jr_element(&c->r)) == 1) {
-                    if (agw_gem_rpart(c) != 0) {
-                        return -1;
-                    }
-                }
-                if (rc < 0) {
-                    return agw_gem_rbad(c);
-                }
-            }
-
-        } else if (agw_gem_key(&key, "finishReason", "finish_reason")) {
-            rc = agw_jr_string(&c->r, &finish);
-
-        } else if (agw_gem_is(&key, "index")) {
-            rc = agw_jr_int(&c->r, &index);
-
-        } else {
-            rc = agw_jr_value(&c->r, NULL);
-        }
-
-        if (rc != 0 && rc != 1) {
-            return agw_gem_rbad(c);
-        }
+    rc = agw_gem_candidate_read(&c->r, position, agw_gem_rpart, c, &finish,
+                                &index);
+    if (rc == -1) {
+        return agw_gem_rbad(c);
     }
 
-    if (rc < 0) {
-        return agw_gem_rbad(c);
+    if (rc != 0) {
+        return -1;
     }
 
     if (index != 0 || c->candidates > 0) {
@@ -326,6 +290,30 @@ agw_gem_read_response(const char *body, size_t len, agw_arena_t *a,
 }
 
 
+/* A text part: {"text": ..., "thought": true when it is a thought,
+ * "thoughtSignature": sig when there is one to give}. */
+static void
+agw_gem_put_text(agw_jw_t *w, const agw_str_t *text, int thought,
+    const agw_str_t *sig)
+{
+    agw_jw_object(w);
+    agw_jw_key(w, "text");
+    agw_jw_str(w, text);
+
+    if (thought) {
+        agw_jw_key(w, "thought");
+        agw_jw_bool(w, 1);
+    }
+
+    if (sig != NULL && agw_str_set(sig)) {
+        agw_jw_key(w, "thoughtSignature");
+        agw_jw_str(w, sig);
+    }
+
+    agw_jw_object_end(w);
+}
+
+
 /*
  * The form as a Gemini client's answer, parts in the order they came:
  * thoughts as thought parts, text, whole function calls (with the
@@ -376,30 +364,15 @@ agw_gem_write_response(const agw_response_t *res, const agw_answer_ctx_t *o,
         case AGW_PART_TEXT:
         case AGW_PART_REFUSAL:
         case AGW_PART_THINKING:
-            agw_jw_object(&w);
-            agw_jw_key(&w, "text");
-            agw_jw_str(&w, &p->text);
-            if (p->type == AGW_PART_THINKING) {
-                agw_jw_key(&w, "thought");
-                agw_jw_bool(&w, 1);
-            }
-            if (sigs && agw_str_set(&p->signature)) {
-                agw_jw_key(&w, "thoughtSignature");
-                agw_jw_str(&w, &p->signature);
-            }
-            agw_jw_object_end(&w);
+            agw_gem_put_text(&w, &p->text, p->type == AGW_PART_THINKING,
+                             sigs ? &p->signature : NULL);
             any = 1;
             break;
 
         case AGW_PART_REASONING:
             /* a Responses provider's summary: Gemini's thoughts */
             for (q = p->content; q != NULL; q = q->next) {
-                agw_jw_object(&w);
-                agw_jw_key(&w, "text");
-                agw_jw_str(&w, &q->text);
-                agw_jw_key(&w, "thought");
-                agw_jw_bool(&w, 1);
-                agw_jw_object_end(&w);
+                agw_gem_put_text(&w, &q->text, 1, NULL);
                 any = 1;
             }
             break;

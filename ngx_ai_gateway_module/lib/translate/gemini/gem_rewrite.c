@@ -8,6 +8,10 @@
  * copied whole, so a large body costs little more than a copy.
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE               /* memmem */
+#endif
+
 #include <string.h>
 
 #include "gem_int.h"
@@ -126,12 +130,18 @@ agw_gem_append_str(agw_jw_t *w, const agw_str_t *s)
 }
 
 
-/* Whether any candidate carries a finishReason; every byte validated. */
+/*
+ * Whether any candidate carries a finishReason; every byte validated.
+ * For the usage event, the reason goes into meta, a tool-call turn told by
+ * the calls seen so far (*calls: Gemini says STOP there, the form
+ * TOOL_CALLS), as the translated path reads it.
+ */
 static int
-agw_gem_scan_candidates(agw_jr_t *r, int *finished, int *n)
+agw_gem_scan_candidates(agw_jr_t *r, int *finished, int *n,
+    agw_answer_meta_t *meta, uint32_t *calls)
 {
     int        rc;
-    agw_str_t  key, finish;
+    agw_str_t  key, finish, raw;
 
     if (agw_jr_array(r) != 0) {
         return agw_jr_value(r, NULL);
@@ -150,10 +160,21 @@ agw_gem_scan_candidates(agw_jr_t *r, int *finished, int *n)
                 && agw_jr_string(r, &finish) == 0)
             {
                 *finished = 1;
+                agw_answer_meta_finish(meta,
+                                       agw_gem_finish_read(&finish, *calls));
                 continue;
             }
-            if (agw_jr_value(r, NULL) != 0) {
+            if (agw_jr_value(r, &raw) != 0) {
                 return -1;
+            }
+            /* a key's quotes are never escaped: inside a string they are */
+            if (meta != NULL && agw_gem_is(&key, "content")
+                && (memmem(raw.data, raw.len, "\"functionCall\"", 14)
+                    != NULL
+                    || memmem(raw.data, raw.len, "\"function_call\"", 15)
+                       != NULL))
+            {
+                (*calls)++;
             }
         }
         if (rc < 0) {
@@ -174,11 +195,12 @@ agw_gem_scan_candidates(agw_jr_t *r, int *finished, int *n)
  */
 static int
 agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
-    agw_usage_t *usage, int *finished, int *error)
+    agw_usage_t *usage, int *finished, int *error, agw_answer_meta_t *meta,
+    uint32_t *calls)
 {
     int          rc, cands, first;
     agw_jr_t     ahead;
-    agw_str_t    key, k2, block;
+    agw_str_t    key, k2, block, mv;
     const char  *from, *value;
 
     cands = 0;
@@ -198,6 +220,17 @@ agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
                                                           : NULL;
         value = r->p;
 
+        if (meta != NULL && meta->model[0] == '\0'
+            && agw_gem_key(&key, "modelVersion", "model_version"))
+        {
+            ahead = *r;
+            if (agw_jr_peek(&ahead) == AGW_JR_STRING
+                && agw_jr_string(&ahead, &mv) == 0)
+            {
+                agw_answer_meta_model(meta, &mv);
+            }
+        }
+
         if (agw_gem_key(&key, "modelVersion", "model_version")
             && agw_str_set(model) && model->len > 0)
         {
@@ -215,7 +248,7 @@ agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
         }
 
         if (agw_gem_is(&key, "candidates")) {
-            rc = agw_gem_scan_candidates(r, finished, &cands);
+            rc = agw_gem_scan_candidates(r, finished, &cands, meta, calls);
 
         } else if (agw_gem_key(&key, "usageMetadata", "usage_metadata")) {
             ahead = *r;
@@ -285,6 +318,7 @@ agw_gem_rewrite_response(const char *body, size_t len,
 {
     int          finished;
     size_t       mark;
+    uint32_t     calls;
     agw_jr_t     r;
     agw_jw_t     w;
     agw_usage_t  u;
@@ -292,12 +326,14 @@ agw_gem_rewrite_response(const char *body, size_t len,
     memset(err, 0, sizeof(*err));
     mark = out->len;
     finished = 0;
+    calls = 0;
     agw_usage_init(&u);
 
     agw_jr_init(&r, body, len);
     agw_jw_init(&w, out);
 
-    if (agw_gem_rewrite_body(&r, &w, &o->model, &u, &finished, NULL) != 0
+    if (agw_gem_rewrite_body(&r, &w, &o->model, &u, &finished, NULL,
+                             o->meta, &calls) != 0
         || agw_jr_end(&r) != 0)
     {
         out->len = mark;
@@ -329,6 +365,7 @@ agw_gem_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
     int           finished, error;
     size_t        mark;
+    uint32_t      none, *calls;
     agw_jr_t      r;
     agw_jw_t     *w = &s->w;
     agw_error_t  *err;
@@ -341,13 +378,19 @@ agw_gem_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     finished = 0;
     error = 0;
 
+    /* the reader's state, unused by the rewrite but for its count of
+     * calls: a call and the finish may come in different events */
+    none = 0;
+    calls = s->rstate != NULL ? &((agw_gem_rstate_t *) s->rstate)->calls
+                              : &none;
+
     agw_jr_init(&r, ev->data, ev->data_len);
 
     agw_jw_append(w, "data: ", 6);
     agw_jw_reset_state(w);
 
     if (agw_gem_rewrite_body(&r, w, &s->opts.model, &s->usage, &finished,
-                             &error) != 0
+                             &error, s->opts.meta, calls) != 0
         || agw_jr_end(&r) != 0)
     {
         w->out->len = mark;

@@ -14,7 +14,7 @@
 
 #include <string.h>
 
-#include "gem_int.h"
+#include "gem_candidate.h"
 
 
 typedef enum {
@@ -47,10 +47,13 @@ typedef struct {
 } agw_gem_chunk_t;
 
 
+/* One part of a candidate (agw_gem_part_cb): 0, -1 not what Gemini
+ * sends, -2 out of memory. */
 static int
-agw_gem_spart(agw_gem_chunk_t *c)
+agw_gem_spart(void *ud)
 {
     agw_gem_spart_t  *p;
+    agw_gem_chunk_t  *c = ud;
 
     p = agw_arena_alloc(c->a, sizeof(agw_gem_spart_t));
     if (p == NULL) {
@@ -82,65 +85,17 @@ agw_gem_spart(agw_gem_chunk_t *c)
 static int
 agw_gem_candidate(agw_gem_chunk_t *c, int position)
 {
-    int        rc;
-    int64_t    index;
-    agw_str_t  key, finish;
+    int                rc;
+    int64_t            index;
+    agw_str_t          finish;
     agw_gem_spart_t  **mark;
 
-    if (agw_jr_object(&c->r) != 0) {
-        return -1;
-    }
-
-    index = position;
     mark = c->tail;
-    finish = (agw_str_t) AGW_STR_NULL;
 
-    while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-        if (agw_gem_is(&key, "content")) {
-            if (agw_jr_object(&c->r) != 0) {
-                return -1;
-            }
-            while ((rc = agw_jr_member(&c->r, &key)) == 1) {
-                if (!agw_gem_is(&key, "parts")) {
-                    if (agw_jr_value(&c->r, NULL) != 0) {
-                        return -1;
-                    }
-                    continue;
-                }
-                if (agw_jr_array(&c->r) != 0) {
-                    return -1;
-                }
-                while ((rc = agw_jr_element(&c->r)) == 1) {
-                    rc = agw_gem_spart(c);
-                    if (rc != 0) {
-                        return rc;
-                    }
-                }
-                if (rc < 0) {
-                    return -1;
-                }
-            }
-            if (rc < 0) {
-                return -1;
-            }
-
-        } else if (agw_gem_key(&key, "finishReason", "finish_reason")) {
-            if (agw_jr_string(&c->r, &finish) != 0) {
-                return -1;
-            }
-
-        } else if (agw_gem_is(&key, "index")) {
-            if (agw_jr_int(&c->r, &index) != 0) {
-                return -1;
-            }
-
-        } else if (agw_jr_value(&c->r, NULL) != 0) {
-            return -1;
-        }
-    }
-
-    if (rc < 0) {
-        return -1;
+    rc = agw_gem_candidate_read(&c->r, position, agw_gem_spart, c, &finish,
+                                &index);
+    if (rc != 0) {
+        return rc;
     }
 
     if (index != 0) {

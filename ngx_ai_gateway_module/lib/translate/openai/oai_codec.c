@@ -30,5 +30,7 @@ const agw_codec_t  agw_openai_codec = {
 
     agw_oai_rewrite_request,
     agw_oai_rewrite_response,
-    agw_oai_rewrite_event
+    agw_oai_rewrite_event,
+
+    agw_oai_policy_request
 };

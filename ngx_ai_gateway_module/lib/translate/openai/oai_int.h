@@ -204,6 +204,9 @@ void agw_oai_read_error(const char *body, size_t len, agw_error_t *err);
 int agw_oai_write_error(const agw_error_t *err, agw_buf_t *out);
 int agw_oai_rewrite_request(const char *body, size_t len,
     const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err);
+/* A key's policy on the client's bytes, before the rewrite (oai_policy.c) */
+int agw_oai_policy_request(const char *body, size_t len,
+    const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err);
 int agw_oai_rewrite_response(const char *body, size_t len,
     const agw_answer_ctx_t *o, agw_buf_t *out, agw_usage_t *usage,
     agw_error_t *err);

@@ -20,6 +20,10 @@
  *             without [DONE].
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE               /* memmem */
+#endif
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -385,6 +389,98 @@ agw_oai_set_model(const agw_str_t *model, const agw_oai_member_t *m,
 }
 
 
+/* The provider's model, for the usage event: read once (the meta keeps
+ * the first), from bytes the walk validated. */
+static void
+agw_oai_rewrite_model(agw_answer_meta_t *meta, const char *body,
+    const agw_oai_member_t *m)
+{
+    agw_jr_t   r;
+    agw_str_t  model;
+
+    if (meta == NULL || meta->model[0] != '\0' || m->type != AGW_JR_STRING) {
+        return;
+    }
+
+    agw_jr_init(&r, body + m->value, m->end - m->value);
+
+    if (agw_jr_string(&r, &model) == 0) {
+        agw_answer_meta_model(meta, &model);
+    }
+}
+
+
+/*
+ * The finish reason in a choices array, for the usage event.  Every chunk
+ * of a stream says "finish_reason":null but the last, so the array is read
+ * only when its bytes hold the key with a string after it (a key: inside
+ * a JSON string its quotes would be escaped).  The first choice's reason
+ * is the answer's, as the translated path takes it.
+ */
+static void
+agw_oai_rewrite_finish(agw_answer_meta_t *meta, const char *body,
+    const agw_oai_member_t *m)
+{
+    int          rc;
+    int64_t      index;
+    agw_jr_t     r;
+    agw_str_t    key, finish;
+    const char  *p, *end;
+
+    if (meta == NULL || m->type != AGW_JR_ARRAY) {
+        return;
+    }
+
+    p = body + m->value;
+    end = body + m->end;
+
+    for ( ;; ) {
+        p = memmem(p, (size_t) (end - p), "\"finish_reason\"", 15);
+        if (p == NULL) {
+            return;
+        }
+
+        p += 15;
+
+        while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'
+                           || *p == '\n' || *p == ':'))
+        {
+            p++;
+        }
+
+        if (p < end && *p == '"') {
+            break;
+        }
+    }
+
+    agw_jr_init(&r, body + m->value, m->end - m->value);
+
+    if (agw_jr_array(&r) != 0 || agw_jr_element(&r) != 1
+        || agw_jr_object(&r) != 0)
+    {
+        return;
+    }
+
+    finish = (agw_str_t) AGW_STR_NULL;
+
+    while ((rc = agw_jr_member(&r, &key)) == 1) {
+        rc = agw_oai_read_choice_member(&r, &key, &finish, &index);
+        if (rc == 0) {
+            rc = agw_jr_value(&r, NULL);
+        } else if (rc == 1) {
+            rc = 0;
+        }
+        if (rc != 0) {
+            return;
+        }
+    }
+
+    if (agw_str_set(&finish)) {
+        agw_answer_meta_finish(meta, agw_oai_finish_of(&finish));
+    }
+}
+
+
 /* A usage object's counts merged into u. */
 static int
 agw_oai_rewrite_usage(agw_oai_rctx_t *c, const char *body,
@@ -415,10 +511,10 @@ agw_oai_rewrite_response(const char *body, size_t len,
     agw_jr_t           r;
     agw_jw_t           w;
     agw_oai_edit_t     e[2];
-    agw_oai_member_t   m[2];
+    agw_oai_member_t   m[3];
     agw_oai_rctx_t     c;
     static const agw_oai_key_t  keys[] = {
-        agw_oai_key("model"), agw_oai_key("usage")
+        agw_oai_key("model"), agw_oai_key("usage"), agw_oai_key("choices")
     };
 
     c.arena = NULL;
@@ -428,7 +524,7 @@ agw_oai_rewrite_response(const char *body, size_t len,
 
     agw_jr_init(&r, body, len);
 
-    rc = agw_oai_members(&r, keys, m, 2, &close, &count);
+    rc = agw_oai_members(&r, keys, m, 3, &close, &count);
     if (rc == 0 && agw_jr_end(&r) != 0) {
         rc = -1;
     }
@@ -446,6 +542,9 @@ agw_oai_rewrite_response(const char *body, size_t len,
     {
         return -1;
     }
+
+    agw_oai_rewrite_model(o->meta, body, &m[0]);
+    agw_oai_rewrite_finish(o->meta, body, &m[2]);
 
     n = 0;
     agw_oai_set_model(&o->model, &m[0], e, &n);
@@ -726,6 +825,8 @@ agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         agw_oai_cut(ev->data, ev->data_len, &m[1], e, &n);
     }
 
+    agw_oai_rewrite_model(s->opts.meta, ev->data, &m[0]);
+    agw_oai_rewrite_finish(s->opts.meta, ev->data, &m[2]);
     agw_oai_set_model(&s->opts.model, &m[0], e, &n);
 
     agw_oai_event_name(w, ev);

@@ -126,19 +126,12 @@ agw_oai_open(agw_xstream_t *s, agw_oai_rstate_t *rs, int kind,
 }
 
 
+/* A step of text (a DELTA, a SIGNATURE) for the block last opened. */
 static int
 agw_oai_delta(agw_xstream_t *s, agw_oai_rstate_t *rs, agw_step_type_t type,
     const agw_str_t *text)
 {
-    agw_step_t  st;
-
-    memset(&st, 0, sizeof(agw_step_t));
-    st.type = type;
-    st.index = rs->index;
-    st.created = -1;
-    st.text = *text;
-
-    return agw_stream_step(s, &st);
+    return agw_stream_text_step(s, type, rs->index, text);
 }
 
 

@@ -28,5 +28,7 @@ const agw_codec_t  agw_responses_codec = {
 
     agw_rsp_rewrite_request,
     agw_rsp_rewrite_response,
-    agw_rsp_rewrite_event
+    agw_rsp_rewrite_event,
+
+    agw_rsp_policy_request
 };

@@ -143,6 +143,9 @@ void agw_rsp_error_from(agw_error_t *err, const agw_str_t *code,
 /* rsp_rewrite.c */
 int agw_rsp_rewrite_request(const char *body, size_t len,
     const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err);
+/* A key's policy on the client's bytes, before the rewrite (rsp_policy.c) */
+int agw_rsp_policy_request(const char *body, size_t len,
+    const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err);
 int agw_rsp_rewrite_response(const char *body, size_t len,
     const agw_answer_ctx_t *o, agw_buf_t *out, agw_usage_t *usage,
     agw_error_t *err);

@@ -146,6 +146,65 @@ agw_rsp_skip(agw_rsp_rd_t *rd)
 }
 
 
+/* An object, or null (skipped): 1 when the object is open to read its
+ * members, 0 null, -1 anything else. */
+static int
+agw_rsp_opt_object(agw_rsp_rd_t *rd, const char *field, const char *want)
+{
+    int  rc;
+
+    if (agw_jr_peek(&rd->r) == AGW_JR_NULL) {
+        return agw_rsp_skip(rd) == 0 ? 0 : -1;
+    }
+
+    rc = agw_jr_object(&rd->r);
+    if (rc != 0) {
+        return agw_rsp_type(rd, rc, field, want);
+    }
+
+    return 1;
+}
+
+
+/* A member of an object whose members that matter are all strings. */
+typedef struct {
+    const char  *name;
+    const char  *field;         /* its path, for errors */
+    agw_str_t   *dst;
+} agw_rsp_member_t;
+
+
+/* The rest of an open object: the members named, the others skipped. */
+static int
+agw_rsp_string_members(agw_rsp_rd_t *rd, const agw_rsp_member_t *members,
+    size_t n)
+{
+    int        rc;
+    size_t     i;
+    agw_str_t  key;
+
+    while ((rc = agw_jr_member(&rd->r, &key)) == 1) {
+        for (i = 0; i < n; i++) {
+            if (agw_str_eq(&key, members[i].name, strlen(members[i].name))) {
+                break;
+            }
+        }
+
+        if (i < n) {
+            rc = agw_rsp_opt_string(rd, members[i].dst, members[i].field);
+        } else {
+            rc = agw_rsp_skip(rd);
+        }
+
+        if (rc != 0) {
+            return -1;
+        }
+    }
+
+    return rc == 0 ? 0 : agw_rsp_type(rd, -1, "", "");
+}
+
+
 static agw_part_t *
 agw_rsp_part(agw_rsp_rd_t *rd, agw_part_type_t type)
 {
@@ -194,6 +253,41 @@ agw_rsp_data_url(const agw_str_t *url, agw_part_t *p)
 }
 
 
+/*
+ * A member of an item of "input" (what NULL), or of a part of its list
+ * what (j its place): read into dst when it is one that is kept (dst set)
+ * and not null, else skipped.  The field's name is only put together for
+ * an error's message.
+ */
+static int
+agw_rsp_item_string(agw_rsp_rd_t *rd, const agw_str_t *key, agw_str_t *dst,
+    uint32_t i, const char *what, uint32_t j)
+{
+    int   rc, n;
+    char  field[80];
+
+    if (dst == NULL || agw_jr_peek(&rd->r) == AGW_JR_NULL) {
+        return agw_rsp_skip(rd);
+    }
+
+    rc = agw_jr_string(&rd->r, dst);
+    if (rc == 0) {
+        return 0;
+    }
+
+    n = (int) (key->len > 20 ? 20 : key->len);
+
+    if (what == NULL) {
+        snprintf(field, sizeof(field), "input[%u].%.*s", i, n, key->data);
+    } else {
+        snprintf(field, sizeof(field), "input[%u].%s[%u].%.*s", i, what, j,
+                 n, key->data);
+    }
+
+    return agw_rsp_type(rd, rc, field, "a string");
+}
+
+
 /* One part of a content list (a message's content, a function output's
  * output, a reasoning item's summary). */
 static int
@@ -236,19 +330,8 @@ agw_rsp_content_part(agw_rsp_rd_t *rd, const char *what, uint32_t i,
             dst = NULL;
         }
 
-        if (dst == NULL || agw_jr_peek(&rd->r) == AGW_JR_NULL) {
-            if (agw_rsp_skip(rd) != 0) {
-                return -1;
-            }
-            continue;
-        }
-
-        rc = agw_jr_string(&rd->r, dst);
-
-        if (rc != 0) {
-            snprintf(field, sizeof(field), "input[%u].%s[%u].%.*s", i, what,
-                     j, (int) (key.len > 20 ? 20 : key.len), key.data);
-            return agw_rsp_type(rd, rc, field, "a string");
+        if (agw_rsp_item_string(rd, &key, dst, i, what, j) != 0) {
+            return -1;
         }
     }
 
@@ -586,20 +669,8 @@ agw_rsp_item(agw_rsp_rd_t *rd, uint32_t i)
             continue;
         }
 
-        if (dst == NULL || agw_jr_peek(&rd->r) == AGW_JR_NULL) {
-            if (agw_rsp_skip(rd) != 0) {
-                return -1;
-            }
-            continue;
-        }
-
-        rc = agw_jr_string(&rd->r, dst);
-
-        if (rc != 0) {
-            /* the field's name is only put together for the message */
-            snprintf(field, sizeof(field), "input[%u].%.*s", i,
-                     (int) (key.len > 20 ? 20 : key.len), key.data);
-            return agw_rsp_type(rd, rc, field, "a string");
+        if (agw_rsp_item_string(rd, &key, dst, i, NULL, 0) != 0) {
+            return -1;
         }
     }
 
@@ -882,8 +953,13 @@ static int
 agw_rsp_tool_choice(agw_rsp_rd_t *rd)
 {
     int             rc;
-    agw_str_t       s, key, type, name;
+    agw_str_t       s, type, name;
     agw_request_t  *req = rd->req;
+
+    agw_rsp_member_t  members[] = {
+        { "type", "tool_choice.type", &type },
+        { "name", "tool_choice.name", &name },
+    };
 
     if (agw_jr_peek(&rd->r) == AGW_JR_STRING) {
         if (agw_jr_string(&rd->r, &s) != 0) {
@@ -904,34 +980,19 @@ agw_rsp_tool_choice(agw_rsp_rd_t *rd)
         return 0;
     }
 
-    if (agw_jr_peek(&rd->r) == AGW_JR_NULL) {
-        return agw_rsp_skip(rd);
-    }
-
-    rc = agw_jr_object(&rd->r);
-    if (rc != 0) {
-        return agw_rsp_type(rd, rc, "tool_choice", "a string or an object");
+    rc = agw_rsp_opt_object(rd, "tool_choice", "a string or an object");
+    if (rc != 1) {
+        return rc;
     }
 
     type = agw_rsp_unset;
     name = agw_rsp_unset;
 
-    while ((rc = agw_jr_member(&rd->r, &key)) == 1) {
-        if (agw_str_is(&key, "type")) {
-            rc = agw_rsp_opt_string(rd, &type, "tool_choice.type");
-        } else if (agw_str_is(&key, "name")) {
-            rc = agw_rsp_opt_string(rd, &name, "tool_choice.name");
-        } else {
-            rc = agw_rsp_skip(rd);
-        }
-
-        if (rc != 0) {
-            return -1;
-        }
-    }
-
-    if (rc < 0) {
-        return agw_rsp_type(rd, -1, "", "");
+    if (agw_rsp_string_members(rd, members,
+                               sizeof(members) / sizeof(members[0]))
+        != 0)
+    {
+        return -1;
     }
 
     if ((agw_str_is(&type, "function") || agw_str_is(&type, "custom"))
@@ -953,8 +1014,14 @@ static int
 agw_rsp_reasoning(agw_rsp_rd_t *rd)
 {
     int             rc;
-    agw_str_t       key, effort, summary;
+    agw_str_t       effort, summary;
     agw_request_t  *req = rd->req;
+
+    agw_rsp_member_t  members[] = {
+        { "effort", "reasoning.effort", &effort },
+        { "summary", "reasoning.summary", &summary },
+        { "generate_summary", "reasoning.summary", &summary },
+    };
 
     static const struct {
         const char    *name;
@@ -969,36 +1036,19 @@ agw_rsp_reasoning(agw_rsp_rd_t *rd)
         { "xhigh", 5, AGW_EFFORT_XHIGH },
     };
 
-    if (agw_jr_peek(&rd->r) == AGW_JR_NULL) {
-        return agw_rsp_skip(rd);
-    }
-
-    rc = agw_jr_object(&rd->r);
-    if (rc != 0) {
-        return agw_rsp_type(rd, rc, "reasoning", "an object");
+    rc = agw_rsp_opt_object(rd, "reasoning", "an object");
+    if (rc != 1) {
+        return rc;
     }
 
     effort = agw_rsp_unset;
     summary = agw_rsp_unset;
 
-    while ((rc = agw_jr_member(&rd->r, &key)) == 1) {
-        if (agw_str_is(&key, "effort")) {
-            rc = agw_rsp_opt_string(rd, &effort, "reasoning.effort");
-        } else if (agw_str_is(&key, "summary")
-                   || agw_str_is(&key, "generate_summary"))
-        {
-            rc = agw_rsp_opt_string(rd, &summary, "reasoning.summary");
-        } else {
-            rc = agw_rsp_skip(rd);
-        }
-
-        if (rc != 0) {
-            return -1;
-        }
-    }
-
-    if (rc < 0) {
-        return agw_rsp_type(rd, -1, "", "");
+    if (agw_rsp_string_members(rd, members,
+                               sizeof(members) / sizeof(members[0]))
+        != 0)
+    {
+        return -1;
     }
 
     if (agw_str_set(&effort)) {
@@ -1034,13 +1084,9 @@ agw_rsp_text(agw_rsp_rd_t *rd)
     agw_str_t       key, type;
     agw_request_t  *req = rd->req;
 
-    if (agw_jr_peek(&rd->r) == AGW_JR_NULL) {
-        return agw_rsp_skip(rd);
-    }
-
-    rc = agw_jr_object(&rd->r);
-    if (rc != 0) {
-        return agw_rsp_type(rd, rc, "text", "an object");
+    rc = agw_rsp_opt_object(rd, "text", "an object");
+    if (rc != 1) {
+        return rc;
     }
 
     while ((rc = agw_jr_member(&rd->r, &key)) == 1) {
@@ -1107,8 +1153,7 @@ agw_rsp_text(agw_rsp_rd_t *rd)
 static int
 agw_rsp_conversation(agw_rsp_rd_t *rd)
 {
-    int        rc;
-    agw_str_t  key;
+    agw_rsp_member_t  id = { "id", "conversation.id", &rd->req->conversation };
 
     if (agw_jr_peek(&rd->r) != AGW_JR_OBJECT) {
         return agw_rsp_opt_string(rd, &rd->req->conversation,
@@ -1119,20 +1164,7 @@ agw_rsp_conversation(agw_rsp_rd_t *rd)
         return agw_rsp_type(rd, -1, "", "");
     }
 
-    while ((rc = agw_jr_member(&rd->r, &key)) == 1) {
-        if (agw_str_is(&key, "id")) {
-            rc = agw_rsp_opt_string(rd, &rd->req->conversation,
-                                    "conversation.id");
-        } else {
-            rc = agw_rsp_skip(rd);
-        }
-
-        if (rc != 0) {
-            return -1;
-        }
-    }
-
-    return rc == 0 ? 0 : agw_rsp_type(rd, -1, "", "");
+    return agw_rsp_string_members(rd, &id, 1);
 }
 
 

@@ -1,7 +1,7 @@
 /*
  * rsp_rewrite: a Responses client and a Responses provider (OpenAI):
  * the bytes pass in one pass with the model replaced and the usage read,
- * as agw_responses.c and agw_passthrough.c did before the engine.
+ * as the first translator's passthrough did before the engine.
  *
  * A request gets the route's model; an answer gets the client's model
  * back (an alias never leaks the upstream name) and its usage read.  In a
@@ -12,6 +12,10 @@
  * nearly all of a stream, are told apart by their name alone and never
  * parsed.
  */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE               /* memmem */
+#endif
 
 #include <string.h>
 
@@ -52,16 +56,74 @@ agw_rsp_splice(agw_jw_t *w, const char *body, size_t len,
 
 
 /*
+ * A Response's finish for the usage event, once it has one (completed or
+ * incomplete): a turn that ends in calls has a function_call item among
+ * its output (those quotes, unescaped, are a JSON string's own).
+ */
+static void
+agw_rsp_walk_finish(agw_answer_meta_t *meta, const agw_str_t *status,
+    const agw_str_t *reason, const agw_str_t *output)
+{
+    int  calls;
+
+    if (!agw_str_is(status, "completed") && !agw_str_is(status, "incomplete"))
+    {
+        return;
+    }
+
+    calls = agw_str_set(output)
+            && memmem(output->data, output->len, "\"function_call\"", 15)
+               != NULL;
+
+    agw_answer_meta_finish(meta, agw_rsp_finish_of(status, reason, calls));
+}
+
+
+/* incomplete_details' reason. */
+static int
+agw_rsp_walk_reason(agw_jr_t *r, agw_str_t *reason)
+{
+    int        rc;
+    agw_str_t  key;
+
+    if (agw_jr_peek(r) != AGW_JR_OBJECT) {
+        return agw_jr_value(r, NULL);
+    }
+
+    (void) agw_jr_object(r);
+
+    while ((rc = agw_jr_member(r, &key)) == 1) {
+        if (agw_str_is(&key, "reason") && agw_jr_peek(r) == AGW_JR_STRING) {
+            rc = agw_jr_string(r, reason);
+        } else {
+            rc = agw_jr_value(r, NULL);
+        }
+        if (rc != 0) {
+            return rc;
+        }
+    }
+
+    return rc;
+}
+
+
+/*
  * Walks the object at the reader's position: the span of its "model"
- * member's value (a string), and its usage into u when u is not NULL.
+ * member's value (a string), and its usage into u when u is not NULL;
+ * the provider's model and finish into meta when not NULL.
  * 0, or -1 when not a valid object.
  */
 static int
 agw_rsp_walk(agw_jr_t *r, agw_rsp_span_t *model, size_t *open,
-    agw_usage_t *u)
+    agw_usage_t *u, agw_answer_meta_t *meta)
 {
     int        rc;
-    agw_str_t  key, s;
+    agw_jr_t   sub;
+    agw_str_t  key, s, name, status, reason, output;
+
+    status = (agw_str_t) AGW_STR_NULL;
+    reason = (agw_str_t) AGW_STR_NULL;
+    output = (agw_str_t) AGW_STR_NULL;
 
     memset(model, 0, sizeof(*model));
 
@@ -88,8 +150,28 @@ agw_rsp_walk(agw_jr_t *r, agw_rsp_span_t *model, size_t *open,
             model->end = agw_jr_offset(r);
             model->found = 1;
 
+            if (rc == 0 && meta != NULL) {
+                agw_jr_init(&sub, s.data, s.len);
+                if (agw_jr_peek(&sub) == AGW_JR_STRING
+                    && agw_jr_string(&sub, &name) == 0)
+                {
+                    agw_answer_meta_model(meta, &name);
+                }
+            }
+
         } else if (u != NULL && agw_str_is(&key, "usage")) {
             rc = agw_rsp_read_usage(r, u);
+
+        } else if (meta != NULL && agw_str_is(&key, "status")
+                   && agw_jr_peek(r) == AGW_JR_STRING)
+        {
+            rc = agw_jr_string(r, &status);
+
+        } else if (meta != NULL && agw_str_is(&key, "incomplete_details")) {
+            rc = agw_rsp_walk_reason(r, &reason);
+
+        } else if (meta != NULL && agw_str_is(&key, "output")) {
+            rc = agw_jr_value(r, &output);
 
         } else {
             rc = agw_jr_value(r, NULL);
@@ -98,6 +180,10 @@ agw_rsp_walk(agw_jr_t *r, agw_rsp_span_t *model, size_t *open,
         if (rc != 0) {
             return -1;
         }
+    }
+
+    if (rc == 0 && meta != NULL) {
+        agw_rsp_walk_finish(meta, &status, &reason, &output);
     }
 
     return rc;
@@ -124,7 +210,7 @@ agw_rsp_rewrite_request(const char *body, size_t len,
         model.members = o->index->members;
         open = o->index->open;
 
-    } else if (agw_rsp_walk(&r, &model, &open, NULL) != 0
+    } else if (agw_rsp_walk(&r, &model, &open, NULL, NULL) != 0
                || agw_jr_end(&r) != 0)
     {
         agw_error_set(err, AGW_ERR_INVALID_REQUEST, 0, "invalid_json",
@@ -165,7 +251,9 @@ agw_rsp_rewrite_response(const char *body, size_t len,
     agw_jr_init(&r, body, len);
     agw_jw_init(&w, out);
 
-    if (agw_rsp_walk(&r, &model, &open, &u) != 0 || agw_jr_end(&r) != 0) {
+    if (agw_rsp_walk(&r, &model, &open, &u, o->meta) != 0
+        || agw_jr_end(&r) != 0)
+    {
         /* not an object: the provider's bytes as they came, as before */
         agw_jw_append(&w, body, len);
 
@@ -337,7 +425,7 @@ agw_rsp_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
                     && agw_jr_peek(&r) == AGW_JR_OBJECT)
                 {
                     rstart = agw_jr_offset(&r);
-                    rc = agw_rsp_walk(&r, &model, &open, &u);
+                    rc = agw_rsp_walk(&r, &model, &open, &u, s->opts.meta);
                     rend = agw_jr_offset(&r);
 
                 } else {

@@ -99,6 +99,24 @@ agw_rsp_ev_item(agw_xstream_t *s, agw_rsp_wstate_t *ws)
 }
 
 
+/* The open item's and the open part's place: a reasoning item's summary
+ * part is at a "summary_index", a message's content part at a
+ * "content_index". */
+static void
+agw_rsp_ev_part(agw_xstream_t *s, agw_rsp_wstate_t *ws)
+{
+    agw_rsp_ev_item(s, ws);
+
+    if (ws->block == AGW_PART_THINKING) {
+        agw_jw_key(&s->w, "summary_index");
+    } else {
+        agw_jw_key(&s->w, "content_index");
+    }
+
+    agw_jw_int(&s->w, ws->part);
+}
+
+
 /* A buffer of ours as a JSON value, or a JSON string's inside. */
 static agw_str_t
 agw_rsp_buf_str(const agw_buf_t *b, agw_str_kind_t kind)
@@ -482,9 +500,7 @@ agw_rsp_block_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     case AGW_PART_TEXT:
     case AGW_PART_REFUSAL:
         agw_rsp_ev(s, "response.content_part.added");
-        agw_rsp_ev_item(s, ws);
-        agw_jw_key(w, "content_index");
-        agw_jw_int(w, ws->part);
+        agw_rsp_ev_part(s, ws);
         agw_jw_key(w, "part");
         agw_rsp_put_part(w, ws->block, &empty);
         agw_rsp_ev_close(s, ws);
@@ -502,9 +518,7 @@ agw_rsp_block_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
 
     case AGW_PART_THINKING:
         agw_rsp_ev(s, "response.reasoning_summary_part.added");
-        agw_rsp_ev_item(s, ws);
-        agw_jw_key(w, "summary_index");
-        agw_jw_int(w, ws->part);
+        agw_rsp_ev_part(s, ws);
         agw_jw_key(w, "part");
         agw_rsp_put_part(w, ws->block, &empty);
         agw_rsp_ev_close(s, ws);
@@ -575,9 +589,7 @@ agw_rsp_block_stop(agw_xstream_t *s, agw_rsp_wstate_t *ws)
     case AGW_PART_REFUSAL:
         if (ws->block == AGW_PART_TEXT) {
             agw_rsp_ev(s, "response.output_text.done");
-            agw_rsp_ev_item(s, ws);
-            agw_jw_key(w, "content_index");
-            agw_jw_int(w, ws->part);
+            agw_rsp_ev_part(s, ws);
             agw_jw_key(w, "text");
             agw_rsp_put_str(w, &text);
             agw_jw_key(w, "logprobs");
@@ -586,9 +598,7 @@ agw_rsp_block_stop(agw_xstream_t *s, agw_rsp_wstate_t *ws)
 
         } else {
             agw_rsp_ev(s, "response.refusal.done");
-            agw_rsp_ev_item(s, ws);
-            agw_jw_key(w, "content_index");
-            agw_jw_int(w, ws->part);
+            agw_rsp_ev_part(s, ws);
             agw_jw_key(w, "refusal");
             agw_rsp_put_str(w, &text);
         }
@@ -596,24 +606,18 @@ agw_rsp_block_stop(agw_xstream_t *s, agw_rsp_wstate_t *ws)
         agw_rsp_ev_close(s, ws);
 
         agw_rsp_ev(s, "response.content_part.done");
-        agw_rsp_ev_item(s, ws);
-        agw_jw_key(w, "content_index");
-        agw_jw_int(w, ws->part);
+        agw_rsp_ev_part(s, ws);
         break;
 
     case AGW_PART_THINKING:
         agw_rsp_ev(s, "response.reasoning_summary_text.done");
-        agw_rsp_ev_item(s, ws);
-        agw_jw_key(w, "summary_index");
-        agw_jw_int(w, ws->part);
+        agw_rsp_ev_part(s, ws);
         agw_jw_key(w, "text");
         agw_rsp_put_str(w, &text);
         agw_rsp_ev_close(s, ws);
 
         agw_rsp_ev(s, "response.reasoning_summary_part.done");
-        agw_rsp_ev_item(s, ws);
-        agw_jw_key(w, "summary_index");
-        agw_jw_int(w, ws->part);
+        agw_rsp_ev_part(s, ws);
         break;
 
     default:
@@ -1149,20 +1153,13 @@ agw_rsp_rstart(agw_xstream_t *s, agw_rsp_rstate_t *rs, agw_part_type_t type,
 static int
 agw_rsp_rdelta(agw_xstream_t *s, agw_rsp_rstate_t *rs, const agw_str_t *text)
 {
-    agw_step_t  step;
-
     if (!rs->open || !agw_str_set(text) || text->len == 0) {
         return 0;
     }
 
-    memset(&step, 0, sizeof(step));
-    step.type = AGW_STEP_DELTA;
-    step.index = rs->index - 1;
-    step.text = *text;
-    step.created = -1;
     rs->got_delta = 1;
 
-    return agw_stream_step(s, &step);
+    return agw_stream_text_step(s, AGW_STEP_DELTA, rs->index - 1, text);
 }
 
 

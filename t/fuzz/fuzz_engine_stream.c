@@ -1,0 +1,162 @@
+/*
+ * libFuzzer target: a provider's stream through the engine to a client,
+ * every pair of dialects (the same one included: the one-pass rewrite),
+ * by the entry points the module calls.  The first FUZZ_HEADER bytes
+ * steer: byte 0 bits 0-1 the provider, bits 2-3 the client, bit 4
+ * include_usage, bit 5 the connection ending cleanly, bit 6 small events;
+ * bytes 1-3 the split's seed.  The rest is the provider's SSE.
+ * Properties: no crash or leak; the client's bytes are the same fed
+ * whole and in pieces; they are whole SSE events, each data "[DONE]" or
+ * JSON by the one reader's rules (a rewrite passes a provider's events
+ * on as they came: when the provider's were); an error recorded
+ * is reported (finish 1); finishing again adds nothing; the output is
+ * bounded by the input.  (A rewrite rewritten again is not always the
+ * same: an OpenAI chunk with its "usage" member twice loses one a
+ * pass.)
+ */
+
+#include "agw_engine.h"
+#include "fuzz_util.h"
+
+
+/* What a client stream may hold beyond its input: per event its dialect's
+ * frame (ids, the model, indexes), the Responses API's answer repeated
+ * whole at its end, the closing events. */
+#define FUZZ_STREAM_BOUND(len)  ((len) * 64 + 65536)
+
+
+/* Whether every event's data is [DONE] or JSON: *(int *) ud cleared
+ * when one is not. */
+static int
+fuzz_event_json(void *ud, const agw_sse_event_t *ev)
+{
+    int  *all = ud;
+
+    if (!(ev->data_len == 6 && memcmp(ev->data, "[DONE]", 6) == 0)
+        && agw_json_valid(ev->data, ev->data_len, NULL) != 0)
+    {
+        *all = 0;
+    }
+
+    return 0;
+}
+
+
+static int
+fuzz_all_json(const char *p, size_t len, int *pending)
+{
+    int               all;
+    agw_sse_parser_t  sse;
+
+    all = 1;
+    agw_sse_init(&sse, 0);
+    if (agw_sse_feed(&sse, p, len, fuzz_event_json, &all) != 0) {
+        all = -1;
+    }
+    *pending = agw_sse_pending(&sse);
+    agw_sse_free(&sse);
+
+    return all;
+}
+
+
+static int
+fuzz_run(const uint8_t *d, size_t len, agw_dialect_t p, agw_dialect_t c,
+    const agw_answer_ctx_t *ctx, size_t max_event, int upstream_ok,
+    uint32_t seed, agw_buf_t *out)
+{
+    int             rc, frc;
+    size_t          i, n, done;
+    uint32_t        st = seed;
+    agw_xstream_t  *s;
+
+    s = agw_engine_stream_new(p, c, ctx, max_event);
+    if (s == NULL) {
+        abort();                /* every pair has a stream */
+    }
+
+    rc = 0;
+    for (i = 0; i < len && rc == 0; i += n) {
+        n = seed ? fuzz_piece(&st, len - i) : len - i;
+        rc = agw_engine_stream_feed(s, (const char *) d + i, n, out);
+    }
+
+    frc = agw_engine_stream_finish(s, upstream_ok, out);
+
+    if (agw_engine_stream_error(s) != NULL && frc != 1) {
+        fuzz_differ("an error recorded, not reported", out, out);
+    }
+
+    done = out->len;
+    (void) agw_engine_stream_finish(s, upstream_ok, out);
+    if (out->len != done) {
+        fuzz_differ("finishing again added bytes", out, out);
+    }
+
+    agw_engine_stream_free(s);
+    return frc;
+}
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    int                upstream_ok, r1, r2, all, pending;
+    size_t             max_event;
+    uint32_t           seed;
+    agw_buf_t          whole = AGW_BUF_INIT, split = AGW_BUF_INIT;
+    agw_dialect_t      p, c;
+    agw_answer_ctx_t   ctx;
+
+    if (size < FUZZ_HEADER) {
+        return 0;
+    }
+
+    p = data[0] & 3;
+    c = (data[0] >> 2) & 3;
+    upstream_ok = (data[0] >> 5) & 1;
+    max_event = (data[0] & 0x40) ? 512 : 0;
+    seed = ((uint32_t) data[1] << 16 | (uint32_t) data[2] << 8 | data[3]) | 1;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.model = (agw_str_t) agw_str_lit("fuzz \"alias\"");
+    ctx.created = 1700000000;
+    ctx.include_usage = (data[0] >> 4) & 1;
+    ctx.provider = p;
+
+    data += FUZZ_HEADER;
+    size -= FUZZ_HEADER;
+
+    r1 = fuzz_run(data, size, p, c, &ctx, max_event, upstream_ok, 0, &whole);
+    r2 = fuzz_run(data, size, p, c, &ctx, max_event, upstream_ok, seed,
+                  &split);
+
+    if (r1 != r2 || whole.len != split.len
+        || memcmp(whole.data, split.data, whole.len) != 0)
+    {
+        fuzz_differ("the split changed the client stream", &whole, &split);
+    }
+
+    if (whole.len > FUZZ_STREAM_BOUND(size)) {
+        fuzz_differ("client stream out of bounds", &whole, &whole);
+    }
+
+    /* whole events, each data [DONE] or JSON (a rewrite's, when the
+     * provider's were) */
+    all = fuzz_all_json(whole.data, whole.len, &pending);
+
+    if (all < 0 || pending) {
+        fuzz_differ("client stream not whole SSE events", &whole, &whole);
+    }
+
+    if (!all && (c != p || fuzz_all_json((const char *) data, size,
+                                         &pending) == 1))
+    {
+        fuzz_differ("a client event's data is not JSON", &whole, &whole);
+    }
+
+    agw_buf_free(&whole);
+    agw_buf_free(&split);
+
+    return 0;
+}
