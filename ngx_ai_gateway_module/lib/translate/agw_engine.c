@@ -89,8 +89,9 @@ agw_engine_rewrite_request(const agw_codec_t *c, const char *body,
     size_t len, const agw_request_ctx_t *ctx, agw_buf_t *out,
     agw_error_t *err)
 {
-    int        rc;
-    agw_buf_t  tmp = AGW_BUF_INIT;
+    int                rc;
+    agw_buf_t          tmp = AGW_BUF_INIT;
+    agw_request_ctx_t  edited;
 
     if (!agw_policy_any(ctx)) {
         agw_policy_report(ctx, 0, 1);
@@ -116,7 +117,10 @@ agw_engine_rewrite_request(const agw_codec_t *c, const char *body,
     rc = c->policy_request(body, len, ctx, &tmp, err);
 
     if (rc == 0) {
-        rc = c->rewrite_request(tmp.data, tmp.len, ctx, out, err);
+        /* the index places the client's bytes, not the edited ones */
+        edited = *ctx;
+        edited.index = NULL;
+        rc = c->rewrite_request(tmp.data, tmp.len, &edited, out, err);
     }
 
     agw_buf_free(&tmp);
