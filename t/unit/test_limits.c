@@ -417,6 +417,46 @@ test_caps_only(void)
 }
 
 
+/*
+ * A month's budget frees itself when the month ends: at the year's end
+ * too, and after the clock went back (the month of a day is cached).
+ */
+static void
+test_budget_month(void)
+{
+    int                  idx;
+    agw_state_t          st;
+    agw_limit_hold_t     h;
+    agw_limits_conf_t    conf;
+    agw_limit_amount_t   a;
+    agw_limit_verdict_t  v;
+
+    /* 2026-12-31 23:00:00 UTC, then 2026-02-15 12:00:00 UTC */
+    const int64_t  dec31 = 1798758000000LL, feb15 = 1771156800000LL;
+
+    state_new(&st, 16);
+    idx = agw_limits_find(&st, AGW_LIMIT_KIND_KEY, "m", 1, 1);
+
+    memset(&conf, 0, sizeof(conf));
+    conf.budget_month = 100;
+    a = amount(0, 0, 200);
+
+    is_int(agw_limits_admit(&st, idx, &conf, &a, dec31, &h, &v), 1,
+           "over the month's budget");
+    is_int(v.which, AGW_LIMIT_BUDGET_MONTH, "per month");
+    is_int(v.retry_after_ms, 3600000, "retry when the year ends");
+
+    is_int(agw_limits_admit(&st, idx, &conf, &a, feb15, &h, &v), 1,
+           "refused again, earlier in the year");
+    is_int(v.retry_after_ms, (int64_t) 13 * 86400000 + 43200000,
+           "retry on March 1st, not at the cached month's end");
+
+    is_int(agw_limits_admit(&st, idx, &conf, &a, T0, &h, &v), 1,
+           "refused on January 31st");
+    is_int(v.retry_after_ms, 30000, "retry on February 1st");
+}
+
+
 int
 main(void)
 {
@@ -428,6 +468,7 @@ main(void)
     test_tokens_and_extend();
     test_describe_and_seed();
     test_caps_only();
+    test_budget_month();
 
     return done_testing();
 }

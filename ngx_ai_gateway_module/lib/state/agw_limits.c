@@ -209,33 +209,50 @@ typedef struct {
 } agw_limit_now_t;
 
 
+/*
+ * The month of a day is worked out once a day per process: the civil
+ * calendar costs more than every check of a request together.  One word,
+ * the day and its month (year * 12 + month - 1), read and written with
+ * relaxed atomics: any value read is a consistent pair, and a race only
+ * computes it twice.  Not thread-local storage: in a module nginx loads,
+ * that is allocated by the dynamic loader and held past the worker's exit.
+ */
+static uint64_t  agw_limits_month_cache;
+
+
 static void
 agw_limits_now(int64_t now_ms, agw_limit_now_t *n)
 {
-    int64_t  day;
-
-    /* The month of a day is worked out once a day per thread: the civil
-     * calendar costs more than every check of a request together. */
-    static __thread int64_t   month_day = INT64_MIN;
-    static __thread uint32_t  month_id;
-    static __thread int64_t   month_end_ms;
+    int       month;
+    int64_t   day, year, months;
+    uint64_t  cached;
 
     day = now_ms / DAY_MS;
 
-    if (day != month_day) {
-        month_id = agw_limits_window_month(now_ms);
-        month_end_ms = agw_limits_month_end_ms(now_ms);
-        month_day = day;
+    cached = __atomic_load_n(&agw_limits_month_cache, __ATOMIC_RELAXED);
+
+    if (cached != 0 && (int64_t) (cached >> 32) == day) {
+        months = (int64_t) (uint32_t) cached;
+
+    } else {
+        agw_limits_civil(day, &year, &month);
+        months = year * 12 + month - 1;
+        __atomic_store_n(&agw_limits_month_cache,
+                         ((uint64_t) (uint32_t) day << 32)
+                         | (uint32_t) months, __ATOMIC_RELAXED);
     }
 
     n->id[0] = agw_limits_window_minute(now_ms);
     n->id[1] = agw_limits_window_hour(now_ms);
     n->id[2] = (uint32_t) day & AGW_WIN_ID_MASK;
-    n->id[3] = month_id;
+    n->id[3] = (uint32_t) months & AGW_WIN_ID_MASK;
     n->end_ms[0] = (now_ms / MINUTE_MS + 1) * MINUTE_MS;
     n->end_ms[1] = (now_ms / HOUR_MS + 1) * HOUR_MS;
     n->end_ms[2] = (day + 1) * DAY_MS;
-    n->end_ms[3] = month_end_ms;
+    /* the first day of the next month */
+    n->end_ms[3] = agw_limits_days_from_civil((months + 1) / 12,
+                                              (int) ((months + 1) % 12) + 1)
+                   * DAY_MS;
 }
 
 
