@@ -14,18 +14,59 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 
 #include "agw_codec.h"
 #include "agw_json_reader.h"
 #include "agw_request_index.h"
 
 
+/*
+ * JSON text without the whitespace between its tokens: two valid
+ * documents that differ only there (a member cut out of one, say) become
+ * the same bytes.  In place; returns the new length.
+ */
+static size_t
+fuzz_index_squeeze(char *p, size_t len)
+{
+    int     in_string, escaped;
+    size_t  i, n;
+
+    in_string = 0;
+    escaped = 0;
+    n = 0;
+
+    for (i = 0; i < len; i++) {
+        if (in_string) {
+            if (escaped) {
+                escaped = 0;
+
+            } else if (p[i] == '\\') {
+                escaped = 1;
+
+            } else if (p[i] == '"') {
+                in_string = 0;
+            }
+
+        } else if (p[i] == '"') {
+            in_string = 1;
+
+        } else if (p[i] == ' ' || p[i] == '\t' || p[i] == '\n'
+                   || p[i] == '\r')
+        {
+            continue;
+        }
+
+        p[n++] = p[i];
+    }
+
+    return n;
+}
+
+
 static void
 fuzz_index_agrees(const agw_codec_t *c, const char *body, size_t len,
     const agw_request_ctx_t *ctx, int json)
 {
-    json_t            *ja, *jb;
     int                rc, rc1, rc2, is_obj;
     agw_jr_t           r;
     size_t             errpos;
@@ -59,20 +100,10 @@ fuzz_index_agrees(const agw_codec_t *c, const char *body, size_t len,
     memset(&err, 0, sizeof(err));
     rc2 = c->rewrite_request(body, len, &o, &b, &err);
 
-    if (rc1 == 0 && json
-        && !(a.len == b.len && memcmp(a.data, b.data, a.len) == 0))
-    {
-        ja = json_loadb(a.data, a.len, 0, NULL);
-        jb = json_loadb(b.data, b.len, 0, NULL);
-
-        if (ja != NULL && jb != NULL && json_equal(ja, jb)) {
-            /* the same request */
-            b.len = a.len;
-            memcpy(b.data, a.data, a.len);
-        }
-
-        json_decref(ja);
-        json_decref(jb);
+    if (rc1 == 0 && rc2 == 0 && json) {
+        /* the same request, spaced otherwise */
+        a.len = fuzz_index_squeeze(a.data, a.len);
+        b.len = fuzz_index_squeeze(b.data, b.len);
     }
 
     if (rc1 != rc2 || a.len != b.len
