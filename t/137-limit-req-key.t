@@ -11,6 +11,13 @@ use IO::Socket::INET;
 
 no_shuffle();
 
+# A refusal in the preaccess phase (limit_req, or a missing key) comes
+# before nginx reads the body: over HTTP/2 it sends the whole answer, then
+# resets the stream with NO_ERROR so that the client stops uploading, and
+# curl calls that a framing error when its body had not gone yet (a race
+# with its own upload).  Those blocks say --- no_http2; t/132 checks the
+# gateway's own refusals, which come after the body, over HTTP/2.
+
 # A stream the provider holds open after its first chunk: alice's request
 # in flight while the block's own requests run.  It speaks HTTP/1.1, so
 # its block says --- no_http2 (the listener then stays on HTTP/1.x).
@@ -66,6 +73,7 @@ __DATA__
         ai_gateway openai anthropic;
         limit_req zone=by_name nodelay;
     }
+--- no_http2
 --- request eval
 [
 "POST /v1/chat/completions\n" . '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}',
@@ -95,6 +103,7 @@ qr/"Hello there"/,
         ai_gateway openai anthropic;
         limit_req zone=by_id nodelay;
     }
+--- no_http2
 --- request eval
 [
 "POST /v1/messages\n" . '{"model":"gpt-4o","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}',

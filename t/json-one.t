@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# One JSON reader and one writer in the module (issue 10): the nginx glue
+# One JSON reader and one writer in the module: the nginx glue
 # (src/) reads and writes JSON through lib/json only, never through
 # jansson's trees, and so does its library; the module does not link
 # jansson.  The daemon and the unit tests still use jansson; the fuzzers

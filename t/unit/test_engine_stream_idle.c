@@ -4,7 +4,7 @@
  * keeps on purpose (the OpenAI reader the last chunk's first 256 bytes,
  * the Responses writer the output it repeats in response.completed), not
  * the SSE parser's buffers as large as the largest event so far.
- * Thousands of streams wait at once (issue 14 item 12: an open stream
+ * Thousands of streams wait at once (the bound: an open stream
  * <= 20 KB per worker).  Measured with the sanitizers' allocator, which
  * the unit tests run under.
  */

@@ -1,5 +1,5 @@
 /*
- * Codex against a Gemini provider through the engine (issue 10): a
+ * Codex against a Gemini provider through the engine: a
  * Responses client's request written for Gemini, and a Gemini stream
  * written as Responses events.  The old path had no Responses dialect to
  * compare with: these are golden tests, read back as a client would.

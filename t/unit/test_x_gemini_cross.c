@@ -8,7 +8,7 @@
 
 
 /*
- * What Claude Code sends (issue 10): a system message in the middle of
+ * What Claude Code sends: a system message in the middle of
  * messages, thinking with its signature, a
  * redacted block, cache_control markers, a tool call and its result.
  */
