@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include <openssl/rand.h>
 
 #include "agw_crypt.h"
+#include "agw_errmsg.h"
 #include "agw_hash.h"
 
 
@@ -30,29 +30,12 @@
 #define AGW_CRYPT_FILE_MAX    256
 
 
-static void agw_crypt_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 static int agw_crypt_gcm(int enc, const agw_crypt_key_t *k,
     const unsigned char *nonce, const unsigned char *aad, size_t aadlen,
     const unsigned char *in, size_t len, unsigned char *out,
     unsigned char *tag);
 static unsigned char *agw_crypt_aad(const char *head, const char *ctx,
     size_t ctxlen, size_t *len);
-
-
-static void
-agw_crypt_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list  ap;
-
-    if (err == NULL || errlen == 0) {
-        return;
-    }
-
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 
 int
@@ -99,7 +82,7 @@ agw_crypt_key_load(agw_crypt_key_t *k, const char *path, char *err,
 
     fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd == -1) {
-        agw_crypt_err(err, errlen, "credentials key \"%s\": %s", path,
+        agw_errmsg(err, errlen, "credentials key \"%s\": %s", path,
                       strerror(errno));
         return -1;
     }
@@ -108,13 +91,13 @@ agw_crypt_key_load(agw_crypt_key_t *k, const char *path, char *err,
     len = 0;
 
     if (fstat(fd, &st) != 0) {
-        agw_crypt_err(err, errlen, "credentials key \"%s\": %s", path,
+        agw_errmsg(err, errlen, "credentials key \"%s\": %s", path,
                       strerror(errno));
         goto done;
     }
 
     if (!S_ISREG(st.st_mode) || (st.st_mode & 077)) {
-        agw_crypt_err(err, errlen, "credentials key \"%s\": must be a "
+        agw_errmsg(err, errlen, "credentials key \"%s\": must be a "
                       "regular file of mode 0600 (it is %04o)", path,
                       (unsigned) (st.st_mode & 07777));
         goto done;
@@ -126,7 +109,7 @@ agw_crypt_key_load(agw_crypt_key_t *k, const char *path, char *err,
             continue;
         }
         if (n < 0) {
-            agw_crypt_err(err, errlen, "credentials key \"%s\": %s", path,
+            agw_errmsg(err, errlen, "credentials key \"%s\": %s", path,
                           strerror(errno));
             goto done;
         }
@@ -142,13 +125,13 @@ agw_crypt_key_load(agw_crypt_key_t *k, const char *path, char *err,
     if (len != 2 * AGW_CRYPT_KEY_LEN
         || agw_unhex(buf, len, raw, AGW_CRYPT_KEY_LEN) != 0)
     {
-        agw_crypt_err(err, errlen, "credentials key \"%s\": not %d hex "
+        agw_errmsg(err, errlen, "credentials key \"%s\": not %d hex "
                       "digits", path, 2 * AGW_CRYPT_KEY_LEN);
         goto done;
     }
 
     if (agw_crypt_key_set(k, raw) != 0) {
-        agw_crypt_err(err, errlen, "credentials key \"%s\": the crypto "
+        agw_errmsg(err, errlen, "credentials key \"%s\": the crypto "
                       "library failed", path);
         goto done;
     }
@@ -182,7 +165,7 @@ agw_crypt_key_load_or_create(agw_crypt_key_t *k, const char *path,
             return agw_crypt_key_load(k, path, err, errlen);
         }
 
-        agw_crypt_err(err, errlen, "cannot create the credentials key "
+        agw_errmsg(err, errlen, "cannot create the credentials key "
                       "\"%s\": %s", path, strerror(errno));
         return -1;
     }
@@ -190,7 +173,7 @@ agw_crypt_key_load_or_create(agw_crypt_key_t *k, const char *path,
     rc = -1;
 
     if (RAND_bytes(raw, sizeof(raw)) != 1) {
-        agw_crypt_err(err, errlen, "no random bytes for a credentials key");
+        agw_errmsg(err, errlen, "no random bytes for a credentials key");
         goto done;
     }
 
@@ -200,7 +183,7 @@ agw_crypt_key_load_or_create(agw_crypt_key_t *k, const char *path,
 
     /* the umask may have taken bits off, never put any on: say it */
     if (fchmod(fd, 0600) != 0) {
-        agw_crypt_err(err, errlen, "chmod \"%s\": %s", path, strerror(errno));
+        agw_errmsg(err, errlen, "chmod \"%s\": %s", path, strerror(errno));
         goto done;
     }
 
@@ -211,19 +194,19 @@ agw_crypt_key_load_or_create(agw_crypt_key_t *k, const char *path,
             continue;
         }
         if (n < 0) {
-            agw_crypt_err(err, errlen, "writing \"%s\": %s", path,
+            agw_errmsg(err, errlen, "writing \"%s\": %s", path,
                           strerror(errno));
             goto done;
         }
     }
 
     if (fsync(fd) != 0) {
-        agw_crypt_err(err, errlen, "fsync \"%s\": %s", path, strerror(errno));
+        agw_errmsg(err, errlen, "fsync \"%s\": %s", path, strerror(errno));
         goto done;
     }
 
     if (agw_crypt_key_set(k, raw) != 0) {
-        agw_crypt_err(err, errlen, "the crypto library failed");
+        agw_errmsg(err, errlen, "the crypto library failed");
         goto done;
     }
 
@@ -410,7 +393,7 @@ agw_crypt_open(const agw_crypt_key_t *k, const char *ctx, size_t ctxlen,
     unsigned char   id[AGW_CRYPT_ID_LEN], *bin, *aad;
 
     if (!agw_crypt_is_sealed(sealed, len)) {
-        agw_crypt_err(err, errlen, "not a sealed credential");
+        agw_errmsg(err, errlen, "not a sealed credential");
         return NULL;
     }
 
@@ -418,7 +401,7 @@ agw_crypt_open(const agw_crypt_key_t *k, const char *ctx, size_t ctxlen,
                   2 * AGW_CRYPT_ID_LEN, id, AGW_CRYPT_ID_LEN) != 0
         || memcmp(id, k->id, AGW_CRYPT_ID_LEN) != 0)
     {
-        agw_crypt_err(err, errlen, "sealed under another credentials key "
+        agw_errmsg(err, errlen, "sealed under another credentials key "
                       "(id %.16s)", sealed + sizeof(AGW_CRYPT_VERSION) - 1);
         return NULL;
     }
@@ -431,7 +414,7 @@ agw_crypt_open(const agw_crypt_key_t *k, const char *ctx, size_t ctxlen,
     aad = agw_crypt_aad(sealed, ctx, ctxlen, &aadlen);
 
     if (bin == NULL || out == NULL || aad == NULL) {
-        agw_crypt_err(err, errlen, "out of memory");
+        agw_errmsg(err, errlen, "out of memory");
         goto failed;
     }
 
@@ -441,7 +424,7 @@ agw_crypt_open(const agw_crypt_key_t *k, const char *ctx, size_t ctxlen,
                          plen, (unsigned char *) out,
                          bin + AGW_CRYPT_NONCE_LEN + plen) != 0)
     {
-        agw_crypt_err(err, errlen, "the sealed credential is not authentic "
+        agw_errmsg(err, errlen, "the sealed credential is not authentic "
                       "(altered, or not for this key and provider)");
         OPENSSL_cleanse(out, plen + 1);
         goto failed;

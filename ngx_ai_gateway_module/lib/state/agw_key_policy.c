@@ -123,7 +123,7 @@ agw_key_policy_text(agw_jr_t *r, char **s, size_t *len, const char *where,
 
     *s = malloc((size_t) v.len + 1);
     if (*s == NULL) {
-        agw_keys_err(err, errlen, "out of memory");
+        agw_errmsg(err, errlen, "out of memory");
         return -1;
     }
 
@@ -159,7 +159,7 @@ agw_key_policy_creds(agw_jr_t *r, agw_key_policy_t *p, const char *where,
             cap = cap ? 2 * cap : 2;
             more = realloc(p->credentials, cap * sizeof(*more));
             if (more == NULL) {
-                agw_keys_err(err, errlen, "out of memory");
+                agw_errmsg(err, errlen, "out of memory");
                 return -1;
             }
             p->credentials = more;
@@ -170,7 +170,7 @@ agw_key_policy_creds(agw_jr_t *r, agw_key_policy_t *p, const char *where,
         p->ncredentials = i + 1;
 
         if (agw_jr_object(r) != 0) {
-            agw_keys_err(err, errlen, "%s: not an object", w);
+            agw_errmsg(err, errlen, "%s: not an object", w);
             return -1;
         }
 
@@ -192,20 +192,20 @@ agw_key_policy_creds(agw_jr_t *r, agw_key_policy_t *p, const char *where,
         }
 
         if (c->provider[0] == '\0') {
-            agw_keys_err(err, errlen, "%s: \"provider\" is empty", w);
+            agw_errmsg(err, errlen, "%s: \"provider\" is empty", w);
             return -1;
         }
 
         if (!agw_crypt_is_sealed(c->sealed, strlen(c->sealed))) {
             /* never a clear secret: a snapshot only carries sealed ones */
-            agw_keys_err(err, errlen, "%s: \"sealed\" is not a sealed "
+            agw_errmsg(err, errlen, "%s: \"sealed\" is not a sealed "
                          "credential", w);
             return -1;
         }
 
         for (j = 0; j < i; j++) {
             if (strcmp(p->credentials[j].provider, c->provider) == 0) {
-                agw_keys_err(err, errlen, "%s: a second credential for "
+                agw_errmsg(err, errlen, "%s: a second credential for "
                              "provider \"%s\"", w, c->provider);
                 return -1;
             }
@@ -302,7 +302,7 @@ agw_key_policy_read(agw_jr_t *r, agw_key_policy_t *p, const char *where,
             if (p->default_model != NULL
                 && (dlen == 0 || dlen != strlen(p->default_model)))
             {
-                agw_keys_err(err, errlen, "%s: \"default_model\" is empty "
+                agw_errmsg(err, errlen, "%s: \"default_model\" is empty "
                              "or holds a NUL", w);
                 return -1;
             }
@@ -331,7 +331,7 @@ agw_key_policy_parse(agw_key_policy_t *p, const char *json, size_t len,
     agw_jr_t  r;
 
     if (agw_json_valid(json, len, &pos) != 0) {
-        agw_keys_err(err, errlen, "policy: bad JSON at byte %zu", pos);
+        agw_errmsg(err, errlen, "policy: bad JSON at byte %zu", pos);
         return -1;
     }
 

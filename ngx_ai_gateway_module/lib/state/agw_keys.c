@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdarg.h>
 
 #include "agw_hash.h"
 #include "agw_json_reader.h"
@@ -43,21 +42,6 @@ static int agw_keys_cmp(const void *a, const void *b);
 static int agw_keys_load_one(agw_keyset_t *ks, agw_jr_t *r, size_t i,
     char *err, size_t errlen);
 static int agw_keys_open_credentials(agw_keyset_t *ks, agw_key_t *key);
-
-
-void
-agw_keys_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list  ap;
-
-    if (err == NULL || errlen == 0) {
-        return;
-    }
-
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 
 agw_keyset_t *
@@ -120,17 +104,17 @@ agw_keyset_add(agw_keyset_t *ks, const unsigned char hash[32],
     agw_key_t  *key, *keys;
 
     if (ks->finalized) {
-        agw_keys_err(err, errlen, "key set is already finalized");
+        agw_errmsg(err, errlen, "key set is already finalized");
         return -1;
     }
 
     if (id == NULL || id[0] == '\0') {
-        agw_keys_err(err, errlen, "key id is empty");
+        agw_errmsg(err, errlen, "key id is empty");
         return -1;
     }
 
     if (strlen(id) >= AGW_KEY_ID_MAX) {
-        agw_keys_err(err, errlen, "key id \"%.16s...\" is longer than %d bytes",
+        agw_errmsg(err, errlen, "key id \"%.16s...\" is longer than %d bytes",
                      id, AGW_KEY_ID_MAX - 1);
         return -1;
     }
@@ -140,20 +124,20 @@ agw_keyset_add(agw_keyset_t *ks, const unsigned char hash[32],
     }
 
     if (strlen(name) >= AGW_KEY_NAME_MAX) {
-        agw_keys_err(err, errlen,
+        agw_errmsg(err, errlen,
                      "key \"%s\": name is longer than %d bytes",
                      id, AGW_KEY_NAME_MAX - 1);
         return -1;
     }
 
     if (expires_at < 0) {
-        agw_keys_err(err, errlen, "key \"%s\": negative expires_at", id);
+        agw_errmsg(err, errlen, "key \"%s\": negative expires_at", id);
         return -1;
     }
 
     for (i = 0; i < nmodels; i++) {
         if (models[i] == NULL || models[i][0] == '\0') {
-            agw_keys_err(err, errlen, "key \"%s\": model %zu is empty", id, i);
+            agw_errmsg(err, errlen, "key \"%s\": model %zu is empty", id, i);
             return -1;
         }
     }
@@ -165,7 +149,7 @@ agw_keyset_add(agw_keyset_t *ks, const unsigned char hash[32],
     j = agw_keys_slot0(hash, ks->nslots);
     while (ks->slots[j] != 0) {
         if (memcmp(ks->keys[ks->slots[j] - 1].hash, hash, 32) == 0) {
-            agw_keys_err(err, errlen,
+            agw_errmsg(err, errlen,
                          "key \"%s\" has the same hash as key \"%s\"",
                          id, ks->keys[ks->slots[j] - 1].id);
             return -1;
@@ -219,7 +203,7 @@ agw_keyset_add(agw_keyset_t *ks, const unsigned char hash[32],
 
 nomem:
 
-    agw_keys_err(err, errlen, "out of memory");
+    agw_errmsg(err, errlen, "out of memory");
     return -1;
 }
 
@@ -266,7 +250,7 @@ agw_keyset_add_policy(agw_keyset_t *ks, const agw_key_policy_t *policy,
     agw_key_credential_t  *c;
 
     if (ks->finalized || ks->nkeys == 0) {
-        agw_keys_err(err, errlen, "no key to give a policy to");
+        agw_errmsg(err, errlen, "no key to give a policy to");
         return -1;
     }
 
@@ -279,7 +263,7 @@ agw_keyset_add_policy(agw_keyset_t *ks, const agw_key_policy_t *policy,
             || ((c->secret == NULL || c->secret_len == 0)
                 && c->sealed == NULL))
         {
-            agw_keys_err(err, errlen,
+            agw_errmsg(err, errlen,
                          "key \"%s\": credential %zu needs a provider and "
                          "a secret", key->id, i);
             return -1;
@@ -287,7 +271,7 @@ agw_keyset_add_policy(agw_keyset_t *ks, const agw_key_policy_t *policy,
 
         for (j = 0; j < i; j++) {
             if (strcmp(policy->credentials[j].provider, c->provider) == 0) {
-                agw_keys_err(err, errlen,
+                agw_errmsg(err, errlen,
                              "key \"%s\": two credentials for provider "
                              "\"%s\"", key->id, c->provider);
                 return -1;
@@ -362,7 +346,7 @@ agw_keyset_add_policy(agw_keyset_t *ks, const agw_key_policy_t *policy,
 nomem:
 
     agw_key_policy_free(&p);
-    agw_keys_err(err, errlen, "out of memory");
+    agw_errmsg(err, errlen, "out of memory");
     return -1;
 }
 
@@ -584,7 +568,7 @@ agw_keys_member(agw_jr_t *r, const char *const *known, uint32_t *seen,
     rc = agw_jr_member(r, &key);
     if (rc <= 0) {
         if (rc < 0) {
-            agw_keys_err(err, errlen, "%s: bad JSON at byte %zu", where,
+            agw_errmsg(err, errlen, "%s: bad JSON at byte %zu", where,
                          r->errpos);
         }
 
@@ -600,12 +584,12 @@ agw_keys_member(agw_jr_t *r, const char *const *known, uint32_t *seen,
     if (known[i] == NULL) {
         n = agw_str_decode(&key, name, sizeof(name) - 1);
         name[n < 0 ? 0 : n] = '\0';
-        agw_keys_err(err, errlen, "%s: unknown field \"%s\"", where, name);
+        agw_errmsg(err, errlen, "%s: unknown field \"%s\"", where, name);
         return -1;
     }
 
     if (*seen & (1u << i)) {
-        agw_keys_err(err, errlen, "%s: duplicate field \"%s\"", where,
+        agw_errmsg(err, errlen, "%s: duplicate field \"%s\"", where,
                      known[i]);
         return -1;
     }
@@ -626,7 +610,7 @@ agw_keys_missing(const char *const *known, uint32_t seen, const char *where,
 
     for (i = 0; known[i] != NULL; i++) {
         if (!(seen & (1u << i))) {
-            agw_keys_err(err, errlen, "%s: \"%s\" is missing", where,
+            agw_errmsg(err, errlen, "%s: \"%s\" is missing", where,
                          known[i]);
             return -1;
         }
@@ -641,7 +625,7 @@ int
 agw_keys_type(const char *where, const char *name, const char *want,
     char *err, size_t errlen)
 {
-    agw_keys_err(err, errlen, "%s: \"%s\" is not %s", where, name, want);
+    agw_errmsg(err, errlen, "%s: \"%s\" is not %s", where, name, want);
     return -1;
 }
 
@@ -662,7 +646,7 @@ agw_keys_string(agw_jr_t *r, char **s, const char *where, const char *name,
 
     *s = malloc((size_t) v.len + 1);
     if (*s == NULL) {
-        agw_keys_err(err, errlen, "out of memory");
+        agw_errmsg(err, errlen, "out of memory");
         return -1;
     }
 
@@ -695,7 +679,7 @@ agw_keys_load_one(agw_keyset_t *ks, agw_jr_t *r, size_t i, char *err,
     snprintf(where, sizeof(where), "keys[%zu]", i);
 
     if (agw_jr_object(r) != 0) {
-        agw_keys_err(err, errlen, "%s: not an object", where);
+        agw_errmsg(err, errlen, "%s: not an object", where);
         return -1;
     }
 
@@ -747,7 +731,7 @@ agw_keys_load_one(agw_keyset_t *ks, agw_jr_t *r, size_t i, char *err,
                     cap = cap ? 2 * cap : 4;
                     more = realloc(models, cap * sizeof(char *));
                     if (more == NULL) {
-                        agw_keys_err(err, errlen, "out of memory");
+                        agw_errmsg(err, errlen, "out of memory");
                         goto done;
                     }
                     models = more;
@@ -757,7 +741,7 @@ agw_keys_load_one(agw_keyset_t *ks, agw_jr_t *r, size_t i, char *err,
                 snprintf(what, sizeof(what), "models[%zu]", n);
 
                 if (agw_jr_peek(r) != AGW_JR_STRING) {
-                    agw_keys_err(err, errlen, "%s: %s is not a string",
+                    agw_errmsg(err, errlen, "%s: %s is not a string",
                                  where, what);
                     goto done;
                 }
@@ -802,7 +786,7 @@ agw_keys_load_one(agw_keyset_t *ks, agw_jr_t *r, size_t i, char *err,
     rc = -1;
 
     if (strlen(hex) != 64 || agw_unhex(hex, 64, hash, 32) != 0) {
-        agw_keys_err(err, errlen, "%s: \"hash\" is not 64 hex digits", where);
+        agw_errmsg(err, errlen, "%s: \"hash\" is not 64 hex digits", where);
         goto done;
     }
 
@@ -812,17 +796,17 @@ agw_keys_load_one(agw_keyset_t *ks, agw_jr_t *r, size_t i, char *err,
                        expires, active, reason, sizeof(reason))
         != 0)
     {
-        agw_keys_err(err, errlen, "%s: %s", where, reason);
+        agw_errmsg(err, errlen, "%s: %s", where, reason);
         goto done;
     }
 
     if (agw_keyset_add_policy(ks, &policy, reason, sizeof(reason)) != 0) {
-        agw_keys_err(err, errlen, "%s: %s", where, reason);
+        agw_errmsg(err, errlen, "%s: %s", where, reason);
         goto done;
     }
 
     if (agw_keys_open_credentials(ks, &ks->keys[ks->nkeys - 1]) != 0) {
-        agw_keys_err(err, errlen, "out of memory");
+        agw_errmsg(err, errlen, "out of memory");
         goto done;
     }
 
@@ -937,14 +921,14 @@ agw_keyset_load_snapshot(agw_keyset_t *ks, const char *json, size_t len,
 
     /* validated whole first: a snapshot half read is not loaded */
     if (agw_json_valid(json, len, &pos) != 0) {
-        agw_keys_err(err, errlen, "bad JSON at byte %zu", pos);
+        agw_errmsg(err, errlen, "bad JSON at byte %zu", pos);
         return -1;
     }
 
     agw_jr_init(&r, json, len);
 
     if (agw_jr_object(&r) != 0) {
-        agw_keys_err(err, errlen, "snapshot: not a JSON object");
+        agw_errmsg(err, errlen, "snapshot: not a JSON object");
         return -1;
     }
 
@@ -962,7 +946,7 @@ agw_keyset_load_snapshot(agw_keyset_t *ks, const char *json, size_t len,
             }
 
             if (gen < 0) {
-                agw_keys_err(err, errlen, "snapshot: negative generation");
+                agw_errmsg(err, errlen, "snapshot: negative generation");
                 return -1;
             }
 
@@ -986,7 +970,7 @@ agw_keyset_load_snapshot(agw_keyset_t *ks, const char *json, size_t len,
     }
 
     if (agw_keyset_finalize(ks) != 0) {
-        agw_keys_err(err, errlen, "key set is already finalized");
+        agw_errmsg(err, errlen, "key set is already finalized");
         return -1;
     }
 

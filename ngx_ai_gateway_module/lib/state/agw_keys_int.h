@@ -11,10 +11,9 @@
 
 #include "agw_json_reader.h"
 #include "agw_json_writer.h"
+#include "agw_errmsg.h"
 #include "agw_keys.h"
 
-void agw_keys_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* A NUL-terminated copy of len bytes, or NULL. */
 char *agw_keys_dup(const char *s, size_t len);
