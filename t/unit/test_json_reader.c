@@ -497,7 +497,7 @@ test_value(void)
 static void
 test_str(void)
 {
-    char       buf[16];
+    char       buf[32];       /* unescape: s.len bytes at least */
     agw_str_t  s = { "a\\u00e9\\n\\ud83d\\ude00\\\"", 23, AGW_STR_JSON, 1 };
     agw_str_t  b = agw_str_bytes("plain", 5);
     agw_str_t  v = { "{\"a\":1}", 7, AGW_STR_VALUE, 0 };
@@ -525,6 +525,66 @@ test_str(void)
 }
 
 
+/*
+ * The decoder copies runs 16 bytes at a time: an escape at every place
+ * of strings up to three blocks long, decoded into a heap buffer of just
+ * the characters' size (ASan sees a byte written past it), and refused
+ * by one a byte smaller.
+ */
+static void
+test_str_runs(void)
+{
+    int          bad;
+    char         in[64], want[64], *out;
+    size_t       len, at, k, n, e;
+    agw_str_t    s;
+    const char  *esc[] = { "\\\"", "\\n", "\\/", "\\t", "\\u00e9",
+                           "\\ud83d\\ude00" };
+    const char  *chr[] = { "\"", "\n", "/", "\t", "\xc3\xa9",
+                           "\xf0\x9f\x98\x80" };
+
+    bad = 0;
+
+    for (k = 0; k < sizeof(esc) / sizeof(esc[0]); k++) {
+        e = strlen(esc[k]);
+
+        for (len = e; len < 48; len++) {
+            for (at = 0; at + e <= len; at++) {
+                memset(in, 'x', len);
+                memcpy(in + at, esc[k], e);
+
+                memset(want, 'x', at);
+                memcpy(want + at, chr[k], strlen(chr[k]));
+                n = at + strlen(chr[k]);
+                memset(want + n, 'x', len - at - e);
+                n += len - at - e;
+
+                s = (agw_str_t) { in, (uint32_t) len, AGW_STR_JSON, 1 };
+
+                out = malloc(n);
+                if (out == NULL) {
+                    bad++;
+                    continue;
+                }
+
+                if (agw_str_decode(&s, out, n) != (int) n
+                    || memcmp(out, want, n) != 0
+                    || agw_str_decode(&s, out, n - 1) != -1)
+                {
+                    bad++;
+                    tap_diag("%zu bytes, escape %zu at %zu", len, k, at);
+                }
+
+                free(out);
+            }
+        }
+    }
+
+    ok(bad == 0, "decode: an escape at every place of runs across 16-byte "
+       "blocks, into just the room its characters take");
+}
+
+
 int
 main(void)
 {
@@ -537,6 +597,7 @@ main(void)
     test_keys();
     test_value();
     test_str();
+    test_str_runs();
 
     memset(&st, 0, sizeof(st));
     walk_fixtures("t/fixtures", fixture_check, &st);

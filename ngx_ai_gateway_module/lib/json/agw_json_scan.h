@@ -181,16 +181,19 @@ agw_json_swar_eq(uint64_t v, unsigned char c)
  * the bytes from 0x80 up are below ' ', so one compare finds both.
  */
 static inline unsigned
-agw_json_sse2_special(const char *p)
+agw_json_sse2_special_v(__m128i v)
 {
-    __m128i  v;
-
-    v = _mm_loadu_si128((const __m128i *) p);
-
     return (unsigned) _mm_movemask_epi8(
         _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(' ')),
                      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
                                   _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))));
+}
+
+
+static inline unsigned
+agw_json_sse2_special(const char *p)
+{
+    return agw_json_sse2_special_v(_mm_loadu_si128((const __m128i *) p));
 }
 #endif
 

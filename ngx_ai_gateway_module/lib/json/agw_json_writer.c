@@ -160,6 +160,10 @@ agw_jw_escape(agw_jw_t *w, const char *p, size_t len)
     agw_buf_t         *b;
     unsigned char      c;
     const char        *end, *q;
+#ifdef AGW_JSON_SSE2
+    unsigned           m;
+    __m128i            v;
+#endif
     static const char  hex[] = "0123456789abcdef";
 
     /* nothing to write: an empty string may come as a NULL pointer, and
@@ -176,26 +180,55 @@ agw_jw_escape(agw_jw_t *w, const char *p, size_t len)
      * each run, so runs and escapes are written straight into the buffer:
      * text has an escape every few bytes, and a call per piece would cost
      * more than the copying.  The buffer grows only when escapes add up.
+     * SSE2 stores 16 bytes, then looks where the run ends in them (the
+     * room holds them: they are input still to come).
      */
     while (p < end) {
-        if (agw_buf_reserve(b, (size_t) (end - p) + 6) != 0) {
+        if (b->cap - b->len <= (size_t) (end - p) + 6
+            && agw_buf_reserve(b, (size_t) (end - p) + 6) != 0)
+        {
             w->failed = 1;
             return;
         }
 
-        q = p + agw_json_plain_run(p, (size_t) (end - p));
+        d = b->data + b->len;
+        q = p;
 
-        while (q < end && (unsigned char) *q >= 0x80) {
+        for ( ;; ) {
+#ifdef AGW_JSON_SSE2
+            while (end - q >= 16) {
+                v = _mm_loadu_si128((const __m128i *) q);
+                _mm_storeu_si128((__m128i *) (d + (q - p)), v);
+
+                m = agw_json_sse2_special_v(v);
+                if (m != 0) {
+                    q += __builtin_ctz(m);
+                    goto run;
+                }
+
+                q += 16;
+            }
+#endif
+            n = agw_json_plain_run(q, (size_t) (end - q));
+            memcpy(d + (q - p), q, n);
+            q += n;
+
+#ifdef AGW_JSON_SSE2
+        run:
+#endif
+            if (q == end || (unsigned char) *q < 0x80) {
+                break;
+            }
+
             n = agw_json_utf8_len(q, (size_t) (end - q));
             if (n == 0) {
                 break;
             }
 
+            memcpy(d + (q - p), q, n);
             q += n;
-            q += agw_json_plain_run(q, (size_t) (end - q));
         }
 
-        memcpy(b->data + b->len, p, (size_t) (q - p));
         b->len += (size_t) (q - p);
 
         if (q == end) {
