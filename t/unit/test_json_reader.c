@@ -585,6 +585,81 @@ test_str_runs(void)
 }
 
 
+/*
+ * A reader told its bytes were validated only skips strings to their
+ * ends: it must find the same ends as the one that checks them, for an
+ * escape at every place around the 16-byte blocks it looks at, in a
+ * string read, a value skipped and a key.
+ */
+static void
+test_valid_skip(void)
+{
+    int          bad, valid, i;
+    char         doc[160];
+    size_t       len, at, k, e, n, off[2];
+    agw_jr_t     r;
+    agw_str_t    str[2], key[2], raw[2];
+    const char  *esc[] = { "\\\"", "\\\\", "\\n", "\\u00e9",
+                           "\\ud83d\\ude00", "\xc3\xa9" };
+
+    bad = 0;
+
+    for (k = 0; k < sizeof(esc) / sizeof(esc[0]); k++) {
+        e = strlen(esc[k]);
+
+        for (len = e; len < 48; len++) {
+            for (at = 0; at + e <= len; at++) {
+                /* {"<s>": ["<s>", "<s>"]} */
+                n = 0;
+                doc[n++] = '{';
+
+                for (i = 0; i < 3; i++) {
+                    doc[n++] = '"';
+                    memset(doc + n, 'x', len);
+                    memcpy(doc + n + at, esc[k], e);
+                    n += len;
+                    doc[n++] = '"';
+                    memcpy(doc + n, i == 0 ? ":[" : i == 1 ? "," : "]}", 2);
+                    n += (i == 1) ? 1 : 2;
+                }
+
+                for (valid = 0; valid <= 1; valid++) {
+                    agw_jr_init(&r, doc, n);
+                    r.valid = valid;
+
+                    if (agw_jr_object(&r) != 0
+                        || agw_jr_member(&r, &key[valid]) != 1
+                        || agw_jr_array(&r) != 0
+                        || agw_jr_element(&r) != 1
+                        || agw_jr_string(&r, &str[valid]) != 0
+                        || agw_jr_element(&r) != 1
+                        || agw_jr_value(&r, &raw[valid]) != 0
+                        || agw_jr_element(&r) != 0
+                        || agw_jr_member(&r, &key[valid]) != 0
+                        || agw_jr_end(&r) != 0)
+                    {
+                        bad++;
+                    }
+
+                    off[valid] = agw_jr_offset(&r);
+                }
+
+                if (off[0] != off[1] || str[0].len != str[1].len
+                    || str[0].escaped != str[1].escaped
+                    || str[1].len != len || raw[1].len != len + 2)
+                {
+                    bad++;
+                    tap_diag("%zu bytes, escape %zu at %zu", len, k, at);
+                }
+            }
+        }
+    }
+
+    ok(bad == 0, "a reader trusting validated bytes finds each string's "
+       "end where the checking one does");
+}
+
+
 int
 main(void)
 {
@@ -598,6 +673,7 @@ main(void)
     test_value();
     test_str();
     test_str_runs();
+    test_valid_skip();
 
     memset(&st, 0, sizeof(st));
     walk_fixtures("t/fixtures", fixture_check, &st);

@@ -93,7 +93,13 @@ agw_jr_read_string(agw_jr_t *r, agw_str_t *s)
     p = r->p;
     escaped = 0;
 
-    q = agw_json_string_scan(p, r->end, &escaped, &at);
+    if (r->valid) {
+        at = r->end;
+        q = agw_json_string_skip(p, r->end, &escaped);
+    } else {
+        q = agw_json_string_scan(p, r->end, &escaped, &at);
+    }
+
     if (q == NULL) {
         agw_jr_fail(r, at);
         return NULL;
@@ -219,6 +225,7 @@ agw_jr_init(agw_jr_t *r, const char *p, size_t len)
     r->depth = 0;
     r->failed = 0;
     r->errpos = 0;
+    r->valid = 0;
 }
 
 
@@ -623,7 +630,9 @@ value:
 
     case '"':
         escaped = 0;
-        p = agw_json_string_scan(p, end, &escaped, &at);
+        at = end;
+        p = r->valid ? agw_json_string_skip(p, end, &escaped)
+                     : agw_json_string_scan(p, end, &escaped, &at);
         break;
 
     case 't':
@@ -693,7 +702,9 @@ key:
     }
 
     escaped = 0;
-    p = agw_json_string_scan(p, end, &escaped, &at);
+    at = end;
+    p = r->valid ? agw_json_string_skip(p, end, &escaped)
+                 : agw_json_string_scan(p, end, &escaped, &at);
     if (p == NULL) {
         goto invalid;
     }
