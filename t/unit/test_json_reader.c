@@ -657,6 +657,54 @@ test_valid_skip(void)
 
     ok(bad == 0, "a reader trusting validated bytes finds each string's "
        "end where the checking one does");
+
+    /* values skipped whole: containers, numbers and literals */
+    {
+        size_t       j;
+        agw_str_t    v[2];
+        const char  *docs[] = {
+            "[{\"a\":\"}]\\\"{\",\"b\":[1,-2.5e3,true,null,{}]},[],\"x\"]",
+            "[ -0.5 , 12 , false , null , \"]\" , { \"k\" : [ [ ] ] } ]",
+            "[{\"a\":{\"b\":{\"c\":[0]}}},1e-3]"
+        };
+
+        for (j = 0; j < sizeof(docs) / sizeof(docs[0]); j++) {
+            for (valid = 0; valid <= 1; valid++) {
+                agw_jr_init(&r, docs[j], strlen(docs[j]));
+                r.valid = valid;
+                off[valid] = 0;
+
+                if (agw_jr_array(&r) != 0) {
+                    bad++;
+                    continue;
+                }
+
+                while (agw_jr_element(&r) == 1) {
+                    if (agw_jr_value(&r, &v[valid]) != 0) {
+                        bad++;
+                        break;
+                    }
+
+                    /* each value's extent, summed over the walk */
+                    off[valid] = off[valid] * 31
+                                 + (size_t) (v[valid].data - docs[j])
+                                 + v[valid].len;
+                }
+
+                if (agw_jr_end(&r) != 0) {
+                    bad++;
+                }
+            }
+
+            if (off[0] != off[1]) {
+                bad++;
+                tap_diag("values of %s skipped differently", docs[j]);
+            }
+        }
+    }
+
+    ok(bad == 0, "a reader trusting validated bytes skips each value to "
+       "where the checking one does");
 }
 
 
