@@ -293,6 +293,35 @@ test_escape_runs(void)
     ok(mism == 0, "escapes, UTF-8 and bad bytes at every place of runs "
        "across 16-byte blocks");
 
+    /* runs of escapes longer than the room made for them at once */
+    mism = 0;
+
+    for (len = 0; len < 64; len++) {
+        for (at = 0; at < len; at++) {
+            in[at] = "\"\n\\x\t\""[(at * 7 + len) % 6];
+        }
+
+        agw_buf_reset(&b);
+        agw_jw_init(&w, &b);
+        agw_jw_bytes(&w, in, len);
+
+        j = json_stringn(in, len);
+        want = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+
+        if (w.failed || b.len != strlen(want)
+            || memcmp(b.data, want, b.len) != 0)
+        {
+            mism++;
+            tap_diag("%zu escapes: got %.*s want %s", len, (int) b.len,
+                     b.data, want);
+        }
+
+        free(want);
+        json_decref(j);
+    }
+
+    ok(mism == 0, "strings of escapes, one after another");
+
     agw_buf_free(&b);
 }
 
