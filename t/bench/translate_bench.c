@@ -228,10 +228,22 @@ typedef struct {
 static void
 engine_request(agent_op_t *op)
 {
+    size_t             errpos;
     agw_error_t        err;
+    agw_req_index_t    ix;
     agw_request_ctx_t  ctx;
 
+    /* as the module does it: its validating walk, whose index the
+     * engine is given (a rewrite edits there, a reader trusts the
+     * walk's validation) */
+    if (agw_request_index(op->data, op->len, &ix, &errpos) != 0) {
+        fprintf(stderr, "%s request: not a JSON object at %zu\n",
+                agw_dialect_name(op->from), errpos);
+        exit(1);
+    }
+
     memset(&ctx, 0, sizeof(ctx));
+    ctx.index = &ix;
     ctx.model = agw_str_bytes("upstream-model", 14);
     ctx.default_max_tokens = 1024;
     ctx.client = op->from;

@@ -59,7 +59,7 @@ fuzz_x_cross(const agw_codec_t *other, const uint8_t *data, size_t size,
 
     memset(&err, 0, sizeof(err));
     ctx.client = other->dialect;
-    rc = other->read_request((const char *) data, size, &a, &req, &err);
+    rc = other->read_request((const char *) data, size, 0, &a, &req, &err);
     if (rc == 0) {
         rc = agw_anthropic_codec.write_request(&req, &ctx, &out, &err);
         fuzz_check_refusal(rc, &err);
@@ -73,7 +73,7 @@ fuzz_x_cross(const agw_codec_t *other, const uint8_t *data, size_t size,
     out.len = 0;
     memset(&err, 0, sizeof(err));
     ctx.client = AGW_DIALECT_ANTHROPIC;
-    rc = agw_anthropic_codec.read_request((const char *) data, size, &a,
+    rc = agw_anthropic_codec.read_request((const char *) data, size, 0, &a,
                                           &req, &err);
     if (rc == 0) {
         rc = other->write_request(&req, &ctx, &out, &err);
@@ -109,7 +109,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&err, 0, sizeof(err));
     agw_arena_init(&a, first, sizeof(first), 64 * 1024 * 1024);
 
-    rc = agw_anthropic_codec.read_request((const char *) data, size, &a, &req,
+    rc = agw_anthropic_codec.read_request((const char *) data, size, 0, &a, &req,
                                           &err);
     fuzz_check_refusal(rc, &err);
 
@@ -127,7 +127,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
          * the same way */
         agw_arena_free(&a);
         memset(&err, 0, sizeof(err));
-        rc = agw_anthropic_codec.read_request(one.data, one.len, &a, &req,
+        rc = agw_anthropic_codec.read_request(one.data, one.len, 0, &a, &req,
                                               &err);
         if (rc == 0) {
             rc = agw_anthropic_codec.write_request(&req, &o, &two, &err);

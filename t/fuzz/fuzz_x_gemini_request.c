@@ -60,7 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     agw_arena_init(&a, stack, sizeof(stack), 1 << 24);
 
-    rc = agw_gemini_codec.read_request(body, size, &a, &req, &err);
+    rc = agw_gemini_codec.read_request(body, size, 0, &a, &req, &err);
     fuzz_x_refused(rc, &err);
     if (rc == 0) {
         rc = agw_gemini_codec.write_request(&req, &ro, &out, &err);

@@ -49,7 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     agw_arena_init(&a, NULL, 0, 0);
     memset(&err, 0, sizeof(err));
 
-    rc = c->read_request(body, size, &a, &req, &err);
+    rc = c->read_request(body, size, 0, &a, &req, &err);
 
     if (rc == 0 && !is_obj) {
         fuzz_die("read a body that is no JSON object", body, size, &o1);
@@ -69,7 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         agw_buf_reset(&o1);
 
         if (c->write_request(&req, &o, &o1, &err) != 0
-            || c->read_request(o1.data, o1.len, &a, &req, &err) != 0
+            || c->read_request(o1.data, o1.len, 0, &a, &req, &err) != 0
             || c->write_request(&req, &o, &o2, &err) != 0)
         {
             fuzz_die("its own output not taken back", body, size, &o1);

@@ -26,7 +26,7 @@ read_write(const char *p, size_t len, agw_buf_t *out)
     o.model = agw_str_bytes("m\"x", 3);
     agw_arena_init(&a, NULL, 0, 1 << 24);
 
-    rc = agw_responses_codec.read_request(p, len, &a, &req, &err);
+    rc = agw_responses_codec.read_request(p, len, 0, &a, &req, &err);
 
     if (rc == 0) {
         o.stream = req.stream;

@@ -497,7 +497,7 @@ test_value(void)
 static void
 test_str(void)
 {
-    char       buf[16];
+    char       buf[32];       /* unescape: s.len bytes at least */
     agw_str_t  s = { "a\\u00e9\\n\\ud83d\\ude00\\\"", 23, AGW_STR_JSON, 1 };
     agw_str_t  b = agw_str_bytes("plain", 5);
     agw_str_t  v = { "{\"a\":1}", 7, AGW_STR_VALUE, 0 };
@@ -525,6 +525,189 @@ test_str(void)
 }
 
 
+/*
+ * The decoder copies runs 16 bytes at a time: an escape at every place
+ * of strings up to three blocks long, decoded into a heap buffer of just
+ * the characters' size (ASan sees a byte written past it), and refused
+ * by one a byte smaller.
+ */
+static void
+test_str_runs(void)
+{
+    int          bad;
+    char         in[64], want[64], *out;
+    size_t       len, at, k, n, e;
+    agw_str_t    s;
+    const char  *esc[] = { "\\\"", "\\n", "\\/", "\\t", "\\u00e9",
+                           "\\ud83d\\ude00" };
+    const char  *chr[] = { "\"", "\n", "/", "\t", "\xc3\xa9",
+                           "\xf0\x9f\x98\x80" };
+
+    bad = 0;
+
+    for (k = 0; k < sizeof(esc) / sizeof(esc[0]); k++) {
+        e = strlen(esc[k]);
+
+        for (len = e; len < 48; len++) {
+            for (at = 0; at + e <= len; at++) {
+                memset(in, 'x', len);
+                memcpy(in + at, esc[k], e);
+
+                memset(want, 'x', at);
+                memcpy(want + at, chr[k], strlen(chr[k]));
+                n = at + strlen(chr[k]);
+                memset(want + n, 'x', len - at - e);
+                n += len - at - e;
+
+                s = (agw_str_t) { in, (uint32_t) len, AGW_STR_JSON, 1 };
+
+                out = malloc(n);
+                if (out == NULL) {
+                    bad++;
+                    continue;
+                }
+
+                if (agw_str_decode(&s, out, n) != (int) n
+                    || memcmp(out, want, n) != 0
+                    || agw_str_decode(&s, out, n - 1) != -1)
+                {
+                    bad++;
+                    tap_diag("%zu bytes, escape %zu at %zu", len, k, at);
+                }
+
+                free(out);
+            }
+        }
+    }
+
+    ok(bad == 0, "decode: an escape at every place of runs across 16-byte "
+       "blocks, into just the room its characters take");
+}
+
+
+/*
+ * A reader told its bytes were validated only skips strings to their
+ * ends: it must find the same ends as the one that checks them, for an
+ * escape at every place around the 16-byte blocks it looks at, in a
+ * string read, a value skipped and a key.
+ */
+static void
+test_valid_skip(void)
+{
+    int          bad, valid, i;
+    char         doc[160];
+    size_t       len, at, k, e, n, off[2];
+    agw_jr_t     r;
+    agw_str_t    str[2], key[2], raw[2];
+    const char  *esc[] = { "\\\"", "\\\\", "\\n", "\\u00e9",
+                           "\\ud83d\\ude00", "\xc3\xa9" };
+
+    bad = 0;
+
+    for (k = 0; k < sizeof(esc) / sizeof(esc[0]); k++) {
+        e = strlen(esc[k]);
+
+        for (len = e; len < 48; len++) {
+            for (at = 0; at + e <= len; at++) {
+                /* {"<s>": ["<s>", "<s>"]} */
+                n = 0;
+                doc[n++] = '{';
+
+                for (i = 0; i < 3; i++) {
+                    doc[n++] = '"';
+                    memset(doc + n, 'x', len);
+                    memcpy(doc + n + at, esc[k], e);
+                    n += len;
+                    doc[n++] = '"';
+                    memcpy(doc + n, i == 0 ? ":[" : i == 1 ? "," : "]}", 2);
+                    n += (i == 1) ? 1 : 2;
+                }
+
+                for (valid = 0; valid <= 1; valid++) {
+                    agw_jr_init(&r, doc, n);
+                    r.valid = valid;
+
+                    if (agw_jr_object(&r) != 0
+                        || agw_jr_member(&r, &key[valid]) != 1
+                        || agw_jr_array(&r) != 0
+                        || agw_jr_element(&r) != 1
+                        || agw_jr_string(&r, &str[valid]) != 0
+                        || agw_jr_element(&r) != 1
+                        || agw_jr_value(&r, &raw[valid]) != 0
+                        || agw_jr_element(&r) != 0
+                        || agw_jr_member(&r, &key[valid]) != 0
+                        || agw_jr_end(&r) != 0)
+                    {
+                        bad++;
+                    }
+
+                    off[valid] = agw_jr_offset(&r);
+                }
+
+                if (off[0] != off[1] || str[0].len != str[1].len
+                    || str[0].escaped != str[1].escaped
+                    || str[1].len != len || raw[1].len != len + 2)
+                {
+                    bad++;
+                    tap_diag("%zu bytes, escape %zu at %zu", len, k, at);
+                }
+            }
+        }
+    }
+
+    ok(bad == 0, "a reader trusting validated bytes finds each string's "
+       "end where the checking one does");
+
+    /* values skipped whole: containers, numbers and literals */
+    {
+        size_t       j;
+        agw_str_t    v[2];
+        const char  *docs[] = {
+            "[{\"a\":\"}]\\\"{\",\"b\":[1,-2.5e3,true,null,{}]},[],\"x\"]",
+            "[ -0.5 , 12 , false , null , \"]\" , { \"k\" : [ [ ] ] } ]",
+            "[{\"a\":{\"b\":{\"c\":[0]}}},1e-3]"
+        };
+
+        for (j = 0; j < sizeof(docs) / sizeof(docs[0]); j++) {
+            for (valid = 0; valid <= 1; valid++) {
+                agw_jr_init(&r, docs[j], strlen(docs[j]));
+                r.valid = valid;
+                off[valid] = 0;
+
+                if (agw_jr_array(&r) != 0) {
+                    bad++;
+                    continue;
+                }
+
+                while (agw_jr_element(&r) == 1) {
+                    if (agw_jr_value(&r, &v[valid]) != 0) {
+                        bad++;
+                        break;
+                    }
+
+                    /* each value's extent, summed over the walk */
+                    off[valid] = off[valid] * 31
+                                 + (size_t) (v[valid].data - docs[j])
+                                 + v[valid].len;
+                }
+
+                if (agw_jr_end(&r) != 0) {
+                    bad++;
+                }
+            }
+
+            if (off[0] != off[1]) {
+                bad++;
+                tap_diag("values of %s skipped differently", docs[j]);
+            }
+        }
+    }
+
+    ok(bad == 0, "a reader trusting validated bytes skips each value to "
+       "where the checking one does");
+}
+
+
 int
 main(void)
 {
@@ -537,6 +720,8 @@ main(void)
     test_keys();
     test_value();
     test_str();
+    test_str_runs();
+    test_valid_skip();
 
     memset(&st, 0, sizeof(st));
     walk_fixtures("t/fixtures", fixture_check, &st);

@@ -227,6 +227,105 @@ test_escape(void)
 }
 
 
+/*
+ * The escaper copies 16 bytes at a time and then looks where the run ends:
+ * an escape, a UTF-8 character or a bad byte at every place around two
+ * blocks' edges, in strings of every length up to three blocks, written
+ * as jansson writes them (a bad byte: U+FFFD).
+ */
+static void
+test_escape_runs(void)
+{
+    int          mism;
+    char         in[64], *want;
+    size_t       len, at, k, n;
+    json_t      *j;
+    agw_jw_t     w;
+    agw_buf_t    b = AGW_BUF_INIT;
+    const char  *ins[] = { "\"", "\n", "\x01", "\xc3\xa9",
+                           "\xf0\x9f\x98\x80", "\xff" };
+
+    mism = 0;
+
+    for (k = 0; k < sizeof(ins) / sizeof(ins[0]); k++) {
+        n = strlen(ins[k]);
+
+        for (len = n; len < 48; len++) {
+            for (at = 0; at + n <= len; at++) {
+                memset(in, 'x', len);
+                memcpy(in + at, ins[k], n);
+
+                agw_buf_reset(&b);
+                agw_jw_init(&w, &b);
+                agw_jw_bytes(&w, in, len);
+
+                if (ins[k][0] == '\xff') {
+                    in[at] = '?';
+                }
+
+                j = json_stringn(in, len);
+                want = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+
+                if (ins[k][0] == '\xff') {
+                    /* U+FFFD where the '?' stands */
+                    if (w.failed || b.len != strlen(want) + 5
+                        || memcmp(b.data, want, at + 1) != 0
+                        || memcmp(b.data + at + 1, "\\ufffd", 6) != 0
+                        || strcmp(b.data + at + 7, want + at + 2) != 0)
+                    {
+                        mism++;
+                    }
+
+                } else if (w.failed || b.len != strlen(want)
+                           || strncasecmp(b.data, want, b.len) != 0)
+                {
+                    mism++;
+                    tap_diag("%zu bytes, %zu at %zu: got %.*s want %s",
+                             len, k, at, (int) b.len, b.data, want);
+                }
+
+                free(want);
+                json_decref(j);
+            }
+        }
+    }
+
+    ok(mism == 0, "escapes, UTF-8 and bad bytes at every place of runs "
+       "across 16-byte blocks");
+
+    /* runs of escapes longer than the room made for them at once */
+    mism = 0;
+
+    for (len = 0; len < 64; len++) {
+        for (at = 0; at < len; at++) {
+            in[at] = "\"\n\\x\t\""[(at * 7 + len) % 6];
+        }
+
+        agw_buf_reset(&b);
+        agw_jw_init(&w, &b);
+        agw_jw_bytes(&w, in, len);
+
+        j = json_stringn(in, len);
+        want = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+
+        if (w.failed || b.len != strlen(want)
+            || memcmp(b.data, want, b.len) != 0)
+        {
+            mism++;
+            tap_diag("%zu escapes: got %.*s want %s", len, (int) b.len,
+                     b.data, want);
+        }
+
+        free(want);
+        json_decref(j);
+    }
+
+    ok(mism == 0, "strings of escapes, one after another");
+
+    agw_buf_free(&b);
+}
+
+
 static void
 test_int(void)
 {
@@ -408,6 +507,7 @@ main(void)
 
     test_structure();
     test_escape();
+    test_escape_runs();
     test_int();
     test_failure();
 

@@ -110,7 +110,7 @@ test_reader(void)
     agw_arena_init(&a, NULL, 0, 0);
     memset(&err, 0, sizeof(err));
 
-    rc = agw_anthropic_codec.read_request(body, strlen(body), &a, &req,
+    rc = agw_anthropic_codec.read_request(body, strlen(body), 0, &a, &req,
                                           &err);
     is_int(rc, 0, "reader: a Claude Code request is read");
     if (rc != 0) {
@@ -219,7 +219,7 @@ test_thinking_default(void)
     for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
         agw_arena_init(&a, NULL, 0, 0);
         body = x_q(bodies[i]);
-        ok(agw_anthropic_codec.read_request(body, strlen(body), &a, &req,
+        ok(agw_anthropic_codec.read_request(body, strlen(body), 0, &a, &req,
                                             &err) == 0
            && req.thinking == -1 && req.thinking_budget == -1
            && req.effort == (i == 0 ? AGW_EFFORT_HIGH : AGW_EFFORT_UNSET),
@@ -242,7 +242,7 @@ test_bad_json_type(void)
 
     agw_arena_init(&a, NULL, 0, 0);
     memset(&err, 0, sizeof(err));
-    ok(agw_anthropic_codec.read_request(body, sizeof(body) - 1, &a, &req,
+    ok(agw_anthropic_codec.read_request(body, sizeof(body) - 1, 0, &a, &req,
                                         &err) == -1
        && err.cls == AGW_ERR_INVALID_REQUEST,
        "reader: tools neither an array nor JSON is a client error");

@@ -13,7 +13,7 @@ static int
 xg_read(const char *body, agw_arena_t *a, agw_request_t *req,
     agw_error_t *err)
 {
-    return agw_gemini_codec.read_request(body, strlen(body), a, req, err);
+    return agw_gemini_codec.read_request(body, strlen(body), 0, a, req, err);
 }
 
 

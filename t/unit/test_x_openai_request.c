@@ -61,7 +61,7 @@ read_req(const char *body, agw_arena_t *a, agw_request_t *req,
     agw_error_t *err)
 {
     memset(err, 0, sizeof(agw_error_t));
-    return OAI->read_request(body, strlen(body), a, req, err);
+    return OAI->read_request(body, strlen(body), 0, a, req, err);
 }
 
 
@@ -112,7 +112,7 @@ check_fixture_text(void)
     body = fixture_read("openai-chat/request-text.documented.json", &len);
     agw_arena_init(&a, NULL, 0, 0);
 
-    ok(body && OAI->read_request(body, len, &a, &req, &err) == 0,
+    ok(body && OAI->read_request(body, len, 0, &a, &req, &err) == 0,
        "request-text: read");
     is_str(str(&req.model), "VAR_chat_model_id", "model");
     m = req.messages;
@@ -146,7 +146,7 @@ check_fixture_tools(void)
     body = fixture_read("openai-chat/request-tools.documented.json", &len);
     agw_arena_init(&a, NULL, 0, 0);
 
-    ok(body && OAI->read_request(body, len, &a, &req, &err) == 0,
+    ok(body && OAI->read_request(body, len, 0, &a, &req, &err) == 0,
        "request-tools: read");
     ok(req.tools && req.tools->type == AGW_TOOL_FUNCTION
        && req.tools->next == NULL, "one function tool");
@@ -178,7 +178,7 @@ check_fixture_image(void)
                         &len);
     agw_arena_init(&a, NULL, 0, 0);
 
-    ok(body && OAI->read_request(body, len, &a, &req, &err) == 0,
+    ok(body && OAI->read_request(body, len, 0, &a, &req, &err) == 0,
        "request-image-url: read");
     p = req.messages ? req.messages->parts : NULL;
     ok(p && p->type == AGW_PART_TEXT && p->next
@@ -473,7 +473,7 @@ check_round_trip(const char *name, const char *body)
     rc = read_req(body, &a, &req, &err);
     o.stream = req.stream;
     rc = rc ? rc : OAI->write_request(&req, &o, &out1, &err);
-    rc = rc ? rc : OAI->read_request(out1.data, out1.len, &a, &req, &err);
+    rc = rc ? rc : OAI->read_request(out1.data, out1.len, 0, &a, &req, &err);
     rc = rc ? rc : OAI->write_request(&req, &o, &out2, &err);
 
     ok(rc == 0 && out1.len == out2.len

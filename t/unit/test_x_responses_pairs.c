@@ -79,7 +79,7 @@ codex_for(const agw_codec_t *c)
     agw_arena_init(&a, NULL, 0, 0);
     j = NULL;
 
-    if (agw_responses_codec.read_request(codex, sizeof(codex) - 1, &a, &req,
+    if (agw_responses_codec.read_request(codex, sizeof(codex) - 1, 0, &a, &req,
                                          &err) == 0
         && c->write_request(&req, &o, &out, &err) == 0)
     {

@@ -59,7 +59,7 @@ read_req(const char *body, size_t len, agw_arena_t *a, agw_request_t *req,
     agw_error_t *err)
 {
     memset(err, 0, sizeof(*err));
-    return agw_responses_codec.read_request(body, len, a, req, err);
+    return agw_responses_codec.read_request(body, len, 0, a, req, err);
 }
 
 

@@ -94,7 +94,7 @@ x_ant_translate(const char *body, const agw_codec_t *to,
     memset(err, 0, sizeof(agw_error_t));
     agw_arena_init(&a, first, sizeof(first), 0);
 
-    rc = agw_anthropic_codec.read_request(body, strlen(body), &a, &req, err);
+    rc = agw_anthropic_codec.read_request(body, strlen(body), 0, &a, &req, err);
     if (rc == 0) {
         rc = to->write_request(&req, ctx, out, err);
     }

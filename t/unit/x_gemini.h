@@ -100,7 +100,7 @@ xg_request(agw_dialect_t from, agw_dialect_t to, const char *body,
     agw_arena_init(&a, stack, sizeof(stack), 0);
 
     j = NULL;
-    if (xg_codec(from)->read_request(body, len, &a, &req, err) == 0
+    if (xg_codec(from)->read_request(body, len, 0, &a, &req, err) == 0
         && xg_codec(to)->write_request(&req, &o, &out, err) == 0)
     {
         j = json_loadb(out.data, out.len, 0, NULL);

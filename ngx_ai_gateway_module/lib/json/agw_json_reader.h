@@ -61,6 +61,10 @@ typedef struct {
     uint32_t     depth;
     int          failed;        /* not JSON: sticky */
     size_t       errpos;        /* where, when failed */
+    int          valid;         /* the bytes were validated before (the
+                                   caller sets it after agw_jr_init): a
+                                   string is only skipped to its end,
+                                   not checked again, and still decoded */
     char         key[64];       /* an escaped key, decoded */
 } agw_jr_t;
 

@@ -181,16 +181,19 @@ agw_json_swar_eq(uint64_t v, unsigned char c)
  * the bytes from 0x80 up are below ' ', so one compare finds both.
  */
 static inline unsigned
-agw_json_sse2_special(const char *p)
+agw_json_sse2_special_v(__m128i v)
 {
-    __m128i  v;
-
-    v = _mm_loadu_si128((const __m128i *) p);
-
     return (unsigned) _mm_movemask_epi8(
         _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(' ')),
                      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
                                   _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))));
+}
+
+
+static inline unsigned
+agw_json_sse2_special(const char *p)
+{
+    return agw_json_sse2_special_v(_mm_loadu_si128((const __m128i *) p));
 }
 #endif
 
@@ -376,6 +379,70 @@ agw_json_string_scan(const char *p, const char *end, int *escaped,
     return NULL;
 }
 
+
+/*
+ * The string whose opening quote is at p, in bytes already validated
+ * (agw_json_string_scan() passed them): past its closing quote, or NULL
+ * at end.  Only quotes and backslashes are looked at; *escaped is set
+ * when the string holds a backslash.  For a second reading of a body,
+ * which then costs what finding the strings' ends costs.
+ */
+static inline const char *
+agw_json_string_skip(const char *p, const char *end, int *escaped)
+{
+#ifdef AGW_JSON_SSE2
+    unsigned  m, k, step;
+    __m128i   v;
+#endif
+
+    p++;
+
+#ifdef AGW_JSON_SSE2
+    while (end - p >= 16) {
+        v = _mm_loadu_si128((const __m128i *) p);
+        m = (unsigned) _mm_movemask_epi8(
+                _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                             _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+        step = 16;
+
+        while (m != 0) {
+            k = (unsigned) __builtin_ctz(m);
+
+            if (p[k] == '"') {
+                return p + k + 1;
+            }
+
+            /* a backslash: the byte after it is the escape's, whatever
+             * it is (a \\u's hex digits are neither quote nor backslash) */
+            *escaped = 1;
+
+            if (k == 15) {
+                step = 17;
+                break;
+            }
+
+            m &= ~0u << (k + 2);
+        }
+
+        p += step;
+    }
+#endif
+
+    while (p < end) {
+        if (*p == '"') {
+            return p + 1;
+        }
+
+        if (*p == '\\') {
+            *escaped = 1;
+            p++;
+        }
+
+        p++;
+    }
+
+    return NULL;
+}
 
 /* A JSON integer value (no fraction or exponent) into *v; 0 or -1. */
 int agw_json_member_int(const agw_json_member_t *m, int64_t *v);

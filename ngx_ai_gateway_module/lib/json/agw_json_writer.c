@@ -156,10 +156,14 @@ void
 agw_jw_escape(agw_jw_t *w, const char *p, size_t len)
 {
     char              *d;
-    size_t             n;
+    size_t             n, o, spare;
     agw_buf_t         *b;
     unsigned char      c;
     const char        *end, *q;
+#ifdef AGW_JSON_SSE2
+    unsigned           m;
+    __m128i            v;
+#endif
     static const char  hex[] = "0123456789abcdef";
 
     /* nothing to write: an empty string may come as a NULL pointer, and
@@ -172,31 +176,82 @@ agw_jw_escape(agw_jw_t *w, const char *p, size_t len)
     end = p + len;
 
     /*
-     * Room for what is left of the input plus one escape is made before
-     * each run, so runs and escapes are written straight into the buffer:
-     * text has an escape every few bytes, and a call per piece would cost
-     * more than the copying.  The buffer grows only when escapes add up.
+     * Room for what is left of the input, eight escaped quotes, backslashes
+     * or newlines and one other escape is made before each run, so runs
+     * and escapes are written straight into the buffer: text has an
+     * escape every few bytes (JSON inside a string, a quote every few),
+     * and a call per piece would cost more than the copying.  The buffer
+     * grows only when escapes add up.  SSE2 stores 16 bytes, then looks where the run
+     * ends in them (the room holds them: they are input still to come).
      */
     while (p < end) {
-        if (agw_buf_reserve(b, (size_t) (end - p) + 6) != 0) {
+        if (b->cap - b->len <= (size_t) (end - p) + 14
+            && agw_buf_reserve(b, (size_t) (end - p) + 14) != 0)
+        {
             w->failed = 1;
             return;
         }
 
-        q = p + agw_json_plain_run(p, (size_t) (end - p));
+        d = b->data + b->len;
+        o = 0;
+        spare = 8;
+        q = p;
 
-        while (q < end && (unsigned char) *q >= 0x80) {
+        for ( ;; ) {
+#ifdef AGW_JSON_SSE2
+            while (end - q >= 16) {
+                v = _mm_loadu_si128((const __m128i *) q);
+                _mm_storeu_si128((__m128i *) (d + o), v);
+
+                m = agw_json_sse2_special_v(v);
+                if (m != 0) {
+                    q += __builtin_ctz(m);
+                    o += __builtin_ctz(m);
+                    goto run;
+                }
+
+                q += 16;
+                o += 16;
+            }
+#endif
+            n = agw_json_plain_run(q, (size_t) (end - q));
+            memcpy(d + o, q, n);
+            q += n;
+            o += n;
+
+#ifdef AGW_JSON_SSE2
+        run:
+#endif
+            if (q == end) {
+                break;
+            }
+
+            c = (unsigned char) *q;
+
+            if ((c == '"' || c == '\\' || c == '\n') && spare > 0) {
+                d[o] = '\\';
+                d[o + 1] = (c == '\n') ? 'n' : (char) c;
+                o += 2;
+                q++;
+                spare--;
+                continue;
+            }
+
+            if (c < 0x80) {
+                break;
+            }
+
             n = agw_json_utf8_len(q, (size_t) (end - q));
             if (n == 0) {
                 break;
             }
 
+            memcpy(d + o, q, n);
             q += n;
-            q += agw_json_plain_run(q, (size_t) (end - q));
+            o += n;
         }
 
-        memcpy(b->data + b->len, p, (size_t) (q - p));
-        b->len += (size_t) (q - p);
+        b->len += o;
 
         if (q == end) {
             break;

@@ -78,6 +78,8 @@ int agw_str_decode(const agw_str_t *s, char *buf, size_t size);
 /*
  * The characters of s (any kind; a VALUE as it is) into dst, which holds
  * at least s->len bytes (decoding never grows a string): their length.
+ * All s->len of them may be written (runs are copied 16 bytes at a time):
+ * a dst that only holds the decoded characters takes agw_str_decode().
  * s must have been validated (the reader's strings are).
  */
 size_t agw_str_unescape(const agw_str_t *s, char *dst);

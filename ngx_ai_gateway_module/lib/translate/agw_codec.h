@@ -177,8 +177,10 @@ typedef struct agw_codec_s {
     agw_dialect_t  dialect;
 
     /* requests */
-    int (*read_request)(const char *body, size_t len, agw_arena_t *a,
-        agw_request_t *req, agw_error_t *err);
+    /* valid: the body was validated whole (the module's walk); its
+     * strings are then only skipped to their ends, not checked again */
+    int (*read_request)(const char *body, size_t len, int valid,
+        agw_arena_t *a, agw_request_t *req, agw_error_t *err);
     int (*write_request)(const agw_request_t *req,
         const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err);
 

@@ -160,7 +160,12 @@ agw_engine_request_codecs(const agw_codec_t *client,
     agw_arena_init(&arena, first, sizeof(first), AGW_ENGINE_FORM_MAX);
     mark = out->len;
 
-    rc = client->read_request(body, len, &arena, &req, err);
+    /* the module's walk validated these bytes: the reader's second pass
+     * only finds the strings' ends (the index is of the client's body,
+     * which a translation reads unedited) */
+    rc = client->read_request(body, len,
+                              ctx->index != NULL && ctx->index->valid,
+                              &arena, &req, err);
 
     if (rc == 0) {
         /* previous_response_id, conversation: the history lives at

@@ -179,8 +179,8 @@ agw_err_class_t agw_ant_err_class(const char *type, size_t len);
 
 /* The codec's entries, one file each. */
 
-int agw_ant_read_request(const char *body, size_t len, agw_arena_t *a,
-    agw_request_t *req, agw_error_t *err);
+int agw_ant_read_request(const char *body, size_t len, int valid,
+    agw_arena_t *a, agw_request_t *req, agw_error_t *err);
 int agw_ant_write_request(const agw_request_t *req,
     const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err);
 

@@ -563,8 +563,8 @@ agw_ant_read_stop(agw_jr_t *r, agw_arena_t *a, agw_request_t *req,
 
 
 int
-agw_ant_read_request(const char *body, size_t len, agw_arena_t *a,
-    agw_request_t *req, agw_error_t *err)
+agw_ant_read_request(const char *body, size_t len, int valid,
+    agw_arena_t *a, agw_request_t *req, agw_error_t *err)
 {
     int        rc, b, seen;
     agw_jr_t   r;
@@ -573,6 +573,7 @@ agw_ant_read_request(const char *body, size_t len, agw_arena_t *a,
     agw_request_init(req);
     seen = 0;
     agw_jr_init(&r, body, len);
+    r.valid = valid;
 
     rc = agw_jr_object(&r);
     if (rc != 0) {

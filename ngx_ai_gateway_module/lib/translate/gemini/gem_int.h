@@ -167,8 +167,8 @@ void agw_gem_error_object(agw_jw_t *w, const agw_error_t *err);
 
 /* The codec's entries, one file each for requests, answers, streams,
  * errors and same-dialect rewrites. */
-int agw_gem_read_request(const char *body, size_t len, agw_arena_t *a,
-    agw_request_t *req, agw_error_t *err);
+int agw_gem_read_request(const char *body, size_t len, int valid,
+    agw_arena_t *a, agw_request_t *req, agw_error_t *err);
 int agw_gem_write_request(const agw_request_t *req,
     const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err);
 

@@ -1429,8 +1429,8 @@ agw_gem_resolve_format(agw_gem_rreq_t *c)
 
 
 int
-agw_gem_read_request(const char *body, size_t len, agw_arena_t *a,
-    agw_request_t *req, agw_error_t *err)
+agw_gem_read_request(const char *body, size_t len, int valid,
+    agw_arena_t *a, agw_request_t *req, agw_error_t *err)
 {
     int             rc;
     agw_str_t       key;
@@ -1446,6 +1446,7 @@ agw_gem_read_request(const char *body, size_t len, agw_arena_t *a,
     c.tail = &req->messages;
 
     agw_jr_init(&c.r, body, len);
+    c.r.valid = valid;
 
     if (agw_jr_object(&c.r) != 0) {
         return agw_gem_bad(&c, "the request body must be a JSON object");

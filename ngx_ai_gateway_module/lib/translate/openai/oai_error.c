@@ -105,6 +105,7 @@ agw_oai_hex4(const char *p)
 static void
 agw_oai_copy_text(const agw_str_t *s, char *dst, size_t size)
 {
+    int        rc;
     size_t     i, step, out, n;
     unsigned   v;
     agw_str_t  head;
@@ -147,7 +148,10 @@ agw_oai_copy_text(const agw_str_t *s, char *dst, size_t size)
         head.len = (uint32_t) (size - 1);
     }
 
-    n = agw_str_unescape(&head, dst);
+    /* head decodes into size - 1 bytes, fewer than its own length: the
+     * decoder is told the real room, as it may store ahead of a run */
+    rc = agw_str_decode(&head, dst, size - 1);
+    n = (rc < 0) ? 0 : (size_t) rc;
     n -= agw_oai_utf8_cut(dst, n);
     dst[n] = '\0';
 }

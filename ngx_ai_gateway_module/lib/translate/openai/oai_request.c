@@ -830,8 +830,8 @@ agw_oai_read_member(agw_oai_rctx_t *c, agw_jr_t *r, const agw_str_t *key,
 
 
 int
-agw_oai_read_request(const char *body, size_t len, agw_arena_t *a,
-    agw_request_t *req, agw_error_t *err)
+agw_oai_read_request(const char *body, size_t len, int valid,
+    agw_arena_t *a, agw_request_t *req, agw_error_t *err)
 {
     int             rc, messages;
     int64_t         max_completion;
@@ -850,6 +850,7 @@ agw_oai_read_request(const char *body, size_t len, agw_arena_t *a,
     messages = 0;
 
     agw_jr_init(&r, body, len);
+    r.valid = valid;
 
     rc = agw_jr_object(&r);
     if (rc == AGW_JR_TYPE) {

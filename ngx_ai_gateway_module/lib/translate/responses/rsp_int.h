@@ -99,8 +99,8 @@ typedef struct {
 
 
 /* rsp_request.c */
-int agw_rsp_read_request(const char *body, size_t len, agw_arena_t *a,
-    agw_request_t *req, agw_error_t *err);
+int agw_rsp_read_request(const char *body, size_t len, int valid,
+    agw_arena_t *a, agw_request_t *req, agw_error_t *err);
 int agw_rsp_write_request(const agw_request_t *req,
     const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err);
 

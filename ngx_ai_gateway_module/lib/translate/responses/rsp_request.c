@@ -1198,8 +1198,8 @@ agw_rsp_include(agw_rsp_rd_t *rd)
 
 
 int
-agw_rsp_read_request(const char *body, size_t len, agw_arena_t *a,
-    agw_request_t *req, agw_error_t *err)
+agw_rsp_read_request(const char *body, size_t len, int valid,
+    agw_arena_t *a, agw_request_t *req, agw_error_t *err)
 {
     int            rc;
     int8_t         b;
@@ -1210,6 +1210,7 @@ agw_rsp_read_request(const char *body, size_t len, agw_arena_t *a,
     agw_request_init(req);
     memset(&rd, 0, sizeof(rd));
     agw_jr_init(&rd.r, body, len);
+    rd.r.valid = valid;
     rd.a = a;
     rd.err = err;
     rd.req = req;
