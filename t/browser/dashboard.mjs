@@ -327,9 +327,14 @@ async function flows(page, consoleErrors) {
 
     // Filters: errors only hides the 200 (401s from before the keys
     // snapshot reached nginx may stay).
+    // (the hash changes at once, the page reloads on the hashchange event
+    // after it: wait for a load newer than the one before the click)
+    const shown = await page.getAttribute('main', 'data-loaded');
     await page.check('#f-errors_only');
     await page.click('form.filters button[type=submit]');
-    await page.waitForFunction(() => location.hash.includes('errors_only=1') && document.querySelector('main[data-loaded]'));
+    await page.waitForFunction((was) => location.hash.includes('errors_only=1')
+        && document.querySelector('main').dataset.loaded !== undefined
+        && document.querySelector('main').dataset.loaded !== was, shown);
     const statuses = await page.$$eval('main .results td .badge', (b) => b.map((x) => Number(x.textContent)));
     ok(statuses.every((s) => s >= 400), 'errors-only filter shows only failed requests', statuses);
     await page.click('form.filters button[type=button]');
@@ -397,8 +402,10 @@ async function flows(page, consoleErrors) {
     await gotoPage(page, 'overview');
     await page.waitForFunction((n) => document.querySelector('#live-requests').textContent === n, String(sent),
         { timeout: 20000 });
+    const overview = await page.getAttribute('main', 'data-loaded');
     await page.evaluate(() => { location.hash = '#/logs?limit=25'; });
-    await page.waitForSelector('main[data-loaded]');
+    await page.waitForFunction((was) => document.querySelector('main').dataset.loaded !== undefined
+        && document.querySelector('main').dataset.loaded !== was, overview);
     const seqs = () => page.$$eval('main .results tbody tr', (trs) => trs.map((tr) => Number(tr.dataset.seq)));
     await page.waitForFunction(() => !document.querySelector('#page-next').disabled, null, { timeout: 10000 }).catch(() => {});
     const first = await seqs();
