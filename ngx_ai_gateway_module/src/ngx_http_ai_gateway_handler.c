@@ -25,6 +25,7 @@ static void ngx_http_ai_gateway_cleanup(void *data);
 static void ngx_http_ai_gateway_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ai_gateway_begin(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
+static ngx_int_t ngx_http_ai_gateway_body_buffer(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ai_gateway_join_body(ngx_http_request_t *r,
     ngx_str_t *body);
 static ngx_int_t ngx_http_ai_gateway_read_body(ngx_http_request_t *r,
@@ -38,7 +39,8 @@ static ngx_int_t ngx_http_ai_gateway_count_request(ngx_http_request_t *r,
 static ngx_int_t ngx_http_ai_gateway_count_answer(
     ngx_http_ai_gateway_ctx_t *ctx, agw_error_t *err);
 static ngx_int_t ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
-    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out, agw_error_t *err);
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out, agw_body_refs_t *refs,
+    agw_error_t *err);
 static ngx_int_t ngx_http_ai_gateway_try_done(ngx_http_request_t *sr,
     void *data, ngx_int_t rc);
 static agw_err_class_t ngx_http_ai_gateway_try_outcome(ngx_http_request_t *r,
@@ -178,6 +180,10 @@ ngx_http_ai_gateway_content_handler(ngx_http_request_t *r)
     default:
         if (r->method == NGX_HTTP_POST) {
             r->request_body_in_single_buf = 1;
+
+            if (ngx_http_ai_gateway_body_buffer(r) != NGX_OK) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
 
             rc = ngx_http_read_client_request_body(r,
                                           ngx_http_ai_gateway_body_handler);
@@ -462,6 +468,65 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
 
 
 /*
+ * One buffer for the whole body, sized by its Content-Length, that the
+ * bytes which came with the headers start.  nginx 1.22 reads the rest of
+ * a body into a buffer of its own, the first bytes left in the header
+ * buffer, and an agent's 85 KB had to be moved to join them; nginx reads
+ * a body into the header buffer itself when the rest fits there, so the
+ * request reads on from a header buffer made for the body: the bytes
+ * read so far copied (less than a header buffer), the request's headers
+ * left where they are.  Only for a body nginx would keep in one buffer
+ * of memory (HTTP/1.x with a Content-Length that client_body_buffer_size
+ * holds, not client_body_in_file_only); the old header buffer is marked
+ * read, as nginx marks it when it takes the body from it, and nginx reads
+ * no pipelined request from it while a body is still to come.
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_body_buffer(ngx_http_request_t *r)
+{
+    off_t                      len, size;
+    size_t                     preread;
+    ngx_buf_t                 *b;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    len = r->headers_in.content_length_n;
+    preread = r->header_in->last - r->header_in->pos;
+
+    /* as nginx sizes the buffer of a body it keeps in memory */
+    size = clcf->client_body_buffer_size;
+    size += size >> 2;
+
+    if (len <= 0 || preread == 0 || (off_t) preread >= len
+#if (NGX_HTTP_V2)
+        || r->stream
+#endif
+        || r->headers_in.chunked || r->request_body
+        || r->request_body_in_file_only
+        || len - (off_t) preread >= size
+        || len - (off_t) preread
+           <= (off_t) (r->header_in->end - r->header_in->last))
+    {
+        return NGX_OK;
+    }
+
+    b = ngx_create_temp_buf(r->pool, (size_t) len);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->last = ngx_cpymem(b->pos, r->header_in->pos, preread);
+
+    r->header_in->pos = r->header_in->last;
+    r->header_in = b;
+
+    return NGX_OK;
+}
+
+
+/*
  * The body as nginx read it: what came with the headers, in the header
  * buffer, and the rest in one buffer that request_body_in_single_buf sized
  * for both (nginx 1.22 does not join them itself).  Joined there, in
@@ -550,6 +615,24 @@ ngx_http_ai_gateway_read_body(ngx_http_request_t *r, ngx_str_t *body)
     if (cl->next == NULL && !cl->buf->in_file) {
         body->data = cl->buf->pos;
         body->len = cl->buf->last - cl->buf->pos;
+        return NGX_OK;
+    }
+
+    /* read in one run of memory (ngx_http_ai_gateway_body_buffer()), in
+     * as many pieces as reads */
+    p = cl->buf->pos;
+
+    for ( /* void */ ; cl; cl = cl->next) {
+        if (cl->buf->in_file || cl->buf->pos != p) {
+            break;
+        }
+
+        p = cl->buf->last;
+    }
+
+    if (cl == NULL) {
+        body->data = r->request_body->bufs->buf->pos;
+        body->len = p - body->data;
         return NGX_OK;
     }
 
@@ -726,11 +809,11 @@ static ngx_int_t
 ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
+    size_t                           len;
     ngx_int_t                        rc;
     ngx_str_t                        uri, body, prev_model;
-    ngx_buf_t                       *b;
     agw_error_t                      err, refused;
-    ngx_chain_t                     *cl;
+    agw_body_refs_t                  refs;
     ngx_http_request_t              *sr;
     ngx_http_request_body_t         *rb;
     ngx_http_post_subrequest_t      *ps;
@@ -761,7 +844,7 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
         ctx->pdialect = ngx_http_ai_gateway_try_dialect(ctx,
                                                         ctx->step->provider);
 
-        rc = ngx_http_ai_gateway_try_body(r, ctx, &body, &err);
+        rc = ngx_http_ai_gateway_try_body(r, ctx, &body, &refs, &err);
 
         if (rc == NGX_OK) {
             /* the body written gives the request's output cap: the key
@@ -865,10 +948,8 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
                ctx->step->provider->name.len);
 
     ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
-    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
-    b = ngx_calloc_buf(r->pool);
-    cl = ngx_alloc_chain_link(r->pool);
-    if (ps == NULL || rb == NULL || b == NULL || cl == NULL) {
+    rb = ngx_http_ai_gateway_upstream_body(r, &body, &refs, &len);
+    if (ps == NULL || rb == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -884,20 +965,9 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     ngx_str_set(&sr->method_name, "POST");
     sr->header_only = 0;
 
-    b->start = body.data;
-    b->pos = body.data;
-    b->last = body.data + body.len;
-    b->end = b->last;
-    b->memory = 1;
-    b->last_buf = 1;
-
-    cl->buf = b;
-    cl->next = NULL;
-    rb->bufs = cl;
-    rb->buf = b;
     sr->request_body = rb;
 
-    if (ngx_http_ai_gateway_upstream_headers(r, sr, ctx, body.len)
+    if (ngx_http_ai_gateway_upstream_headers(r, sr, ctx, len)
         != NGX_OK)
     {
         /*
@@ -969,16 +1039,21 @@ ngx_http_ai_gateway_pool_copy(ngx_http_request_t *r, agw_buf_t *b,
 
 
 /*
- * The body of this try, in the provider's dialect, in r->pool.  Answers
- * nothing itself: NGX_DECLINED means the client's body cannot be sent to
- * this provider, with why in err, for the caller to answer; any other
- * value but NGX_OK is a status to end the request with.
+ * The body of this try, in the provider's dialect, in r->pool: out, with
+ * the runs of the client's body listed in refs between its bytes (a
+ * rewrite of the client's dialect leaves them in ctx->body instead of
+ * copying them; none otherwise).  Answers nothing itself: NGX_DECLINED
+ * means the client's body cannot be sent to this provider, with why in
+ * err, for the caller to answer; any other value but NGX_OK is a status
+ * to end the request with.
  */
 
 static ngx_int_t
 ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
-    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out, agw_error_t *err)
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out, agw_body_refs_t *refs,
+    agw_error_t *err)
 {
+    size_t                            size;
     int64_t                           cap;
     agw_request_ctx_t                 rq;
     ngx_http_ai_gateway_provider_t   *pv;
@@ -996,6 +1071,19 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
                             ? pv->max_tokens : alcf->max_tokens;
     rq.client = ctx->client;
     rq.index = &ctx->index;
+
+    /* ctx->body lives as long as the request: runs of it need no copy
+     * (a Gemini countTokens body is read back below, whole) */
+    refs->n = 0;
+
+    if (!(ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS
+          && ctx->pdialect == AGW_DIALECT_GEMINI))
+    {
+        refs->body = (char *) ctx->body.data;
+        refs->len = ctx->body.len;
+        refs->min = NGX_HTTP_AI_GATEWAY_BODY_RUN;
+        rq.refs = refs;
+    }
 
     /* the key's policy (docs/key-policy.md): nothing for embeddings,
      * which neither follow a prompt nor make output; no cap for
@@ -1021,10 +1109,19 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
     agw_buf_reset(&ctx->out);
 
     /* about the client's size in any dialect: one allocation, not a
-     * doubling and a copy per power of two */
-    if (agw_buf_reserve(&ctx->out, ctx->body.len + ctx->body.len / 8 + 1024)
-        != 0)
+     * doubling and a copy per power of two; a rewrite that lists the
+     * client's runs writes its edits only, and the buffer stays with the
+     * request (the rewrite is the engine's way when both sides speak the
+     * client's dialect and no policy edits the body) */
+    size = ctx->body.len + ctx->body.len / 8 + 1024;
+
+    if (rq.refs != NULL && ctx->pdialect == ctx->client
+        && !agw_policy_any(&rq))
     {
+        size = 1024;
+    }
+
+    if (agw_buf_reserve(&ctx->out, size) != 0) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

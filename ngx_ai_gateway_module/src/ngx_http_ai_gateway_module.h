@@ -65,6 +65,11 @@ typedef enum {
 /* At most this many tries per request (route steps). */
 #define NGX_HTTP_AI_GATEWAY_MAX_STEPS  8
 
+/* a run of the client's body shorter than this is copied into a try's
+ * body rather than sent from the client's buffer (a buffer and a link of
+ * the chain, and an iovec, cost about what copying a KB does) */
+#define NGX_HTTP_AI_GATEWAY_BODY_RUN   1024
+
 
 typedef struct {
     ngx_str_t                   name;
@@ -430,6 +435,9 @@ ngx_int_t ngx_http_ai_gateway_publish(ngx_conf_t *cf,
 /* _upstream.c */
 ngx_int_t ngx_http_ai_gateway_upstream_url(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
+ngx_http_request_body_t *ngx_http_ai_gateway_upstream_body(
+    ngx_http_request_t *r, ngx_str_t *edits, agw_body_refs_t *refs,
+    size_t *len);
 ngx_int_t ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_http_ai_gateway_ctx_t *ctx, size_t len);
 ngx_int_t ngx_http_ai_gateway_add_upstream(ngx_conf_t *cf,

@@ -327,6 +327,117 @@ ngx_http_ai_gateway_push_header(ngx_http_request_t *sr, u_char *key,
 }
 
 
+/*
+ * A piece of the try's body: nginx only reads it, and the proxy's next
+ * server sends it again from start (ngx_http_upstream_reinit).
+ */
+
+static ngx_chain_t *
+ngx_http_ai_gateway_body_piece(ngx_http_request_t *r, u_char *p, size_t len)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    b = ngx_calloc_buf(r->pool);
+    cl = ngx_alloc_chain_link(r->pool);
+    if (b == NULL || cl == NULL) {
+        return NULL;
+    }
+
+    b->start = p;
+    b->pos = p;
+    b->last = p + len;
+    b->end = b->last;
+    b->memory = 1;
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    return cl;
+}
+
+
+/*
+ * The try's request body (request path, 1): the engine's bytes (edits,
+ * in r->pool), with the runs of the client's body it listed (refs) sent
+ * from the client's buffer between them, a chain instead of a copy of an
+ * agent's 85 KB per try.  rb->buf is the try's own bytes, which the
+ * filter gives back once the provider has them; never the client's,
+ * which a next try reads again.  *len: the bytes of the whole chain.
+ */
+
+ngx_http_request_body_t *
+ngx_http_ai_gateway_upstream_body(ngx_http_request_t *r, ngx_str_t *edits,
+    agw_body_refs_t *refs, size_t *len)
+{
+    size_t                    at, n;
+    ngx_uint_t                i;
+    ngx_chain_t              *cl, **ll;
+    ngx_http_request_body_t  *rb;
+
+    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
+    if (rb == NULL) {
+        return NULL;
+    }
+
+    cl = ngx_http_ai_gateway_body_piece(r, edits->data, edits->len);
+    if (cl == NULL) {
+        return NULL;
+    }
+
+    rb->buf = cl->buf;
+    *len = edits->len;
+
+    if (refs->n == 0) {
+        cl->buf->last_buf = 1;
+        rb->bufs = cl;
+        return rb;
+    }
+
+    ll = &rb->bufs;
+    at = 0;
+
+    for (i = 0; /* void */; i++) {
+
+        /* the engine's bytes before this run, or after the last one */
+        n = (i < refs->n ? refs->ref[i].at : edits->len) - at;
+
+        if (n) {
+            cl = ngx_http_ai_gateway_body_piece(r, edits->data + at, n);
+            if (cl == NULL) {
+                return NULL;
+            }
+
+            *ll = cl;
+            ll = &cl->next;
+        }
+
+        if (i == refs->n) {
+            break;
+        }
+
+        cl = ngx_http_ai_gateway_body_piece(r,
+                                 (u_char *) refs->body + refs->ref[i].from,
+                                 refs->ref[i].len);
+        if (cl == NULL) {
+            return NULL;
+        }
+
+        *ll = cl;
+        ll = &cl->next;
+
+        *len += refs->ref[i].len;
+        at = refs->ref[i].at;
+    }
+
+    /* the last piece (the body ends in the client's '}' or an edit) */
+    for (cl = rb->bufs; cl->next; cl = cl->next) { /* void */ }
+    cl->buf->last_buf = 1;
+
+    return rb;
+}
+
+
 ngx_int_t
 ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_http_ai_gateway_ctx_t *ctx, size_t len)
