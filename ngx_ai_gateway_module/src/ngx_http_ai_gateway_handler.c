@@ -26,8 +26,6 @@ static void ngx_http_ai_gateway_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ai_gateway_begin(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
 static ngx_int_t ngx_http_ai_gateway_body_buffer(ngx_http_request_t *r);
-static ngx_int_t ngx_http_ai_gateway_join_body(ngx_http_request_t *r,
-    ngx_str_t *body);
 static ngx_int_t ngx_http_ai_gateway_read_body(ngx_http_request_t *r,
     ngx_str_t *body);
 static ngx_int_t ngx_http_ai_gateway_plan(ngx_http_request_t *r,
@@ -526,75 +524,6 @@ ngx_http_ai_gateway_body_buffer(ngx_http_request_t *r)
 }
 
 
-/*
- * The body as nginx read it: what came with the headers, in the header
- * buffer, and the rest in one buffer that request_body_in_single_buf sized
- * for both (nginx 1.22 does not join them itself).  Joined there, in
- * place, it needs no copy of its own: an open stream keeps its request once,
- * not twice.  NGX_DECLINED for any other shape (a body in a file, in
- * several reads of a smaller buffer).
- */
-
-static ngx_int_t
-ngx_http_ai_gateway_join_body(ngx_http_request_t *r, ngx_str_t *body)
-{
-    u_char                   *p;
-    size_t                    head, len;
-    ngx_buf_t                *b;
-    ngx_chain_t              *cl;
-    ngx_http_request_body_t  *rb;
-
-    rb = r->request_body;
-    b = rb->buf;
-    cl = rb->bufs;
-
-    if (b == NULL || b->in_file || cl->next == NULL || cl->buf->in_file
-        || r->header_in == NULL
-        || cl->buf->pos < r->header_in->start
-        || cl->buf->last > r->header_in->end)
-    {
-        return NGX_DECLINED;
-    }
-
-    head = cl->buf->last - cl->buf->pos;
-
-    /* the rest: one run from the start of nginx's buffer */
-    p = b->start;
-
-    for (cl = cl->next; cl; cl = cl->next) {
-        if (cl->buf->in_file || cl->buf->pos != p || cl->buf->last > b->end) {
-            return NGX_DECLINED;
-        }
-
-        p = cl->buf->last;
-    }
-
-    len = p - b->start;
-
-    if (head + len > (size_t) (b->end - b->start)) {
-        return NGX_DECLINED;
-    }
-
-    ngx_memmove(b->start + head, b->start, len);
-    ngx_memcpy(b->start, rb->bufs->buf->pos, head);
-
-    /* one buffer, as $request_body and a next read expect */
-    cl = rb->bufs->next;
-    cl->buf->start = b->start;
-    cl->buf->pos = b->start;
-    cl->buf->last = b->start + head + len;
-    cl->buf->end = cl->buf->last;
-    cl->buf->last_buf = 1;
-    cl->next = NULL;
-    rb->bufs = cl;
-
-    body->data = b->start;
-    body->len = head + len;
-
-    return NGX_OK;
-}
-
-
 static ngx_int_t
 ngx_http_ai_gateway_read_body(ngx_http_request_t *r, ngx_str_t *body)
 {
@@ -610,16 +539,9 @@ ngx_http_ai_gateway_read_body(ngx_http_request_t *r, ngx_str_t *body)
         return NGX_OK;
     }
 
+    /* in one run of memory, in as many pieces as reads: one buffer of
+     * nginx's, or the one ngx_http_ai_gateway_body_buffer() gave it */
     cl = r->request_body->bufs;
-
-    if (cl->next == NULL && !cl->buf->in_file) {
-        body->data = cl->buf->pos;
-        body->len = cl->buf->last - cl->buf->pos;
-        return NGX_OK;
-    }
-
-    /* read in one run of memory (ngx_http_ai_gateway_body_buffer()), in
-     * as many pieces as reads */
     p = cl->buf->pos;
 
     for ( /* void */ ; cl; cl = cl->next) {
@@ -633,10 +555,6 @@ ngx_http_ai_gateway_read_body(ngx_http_request_t *r, ngx_str_t *body)
     if (cl == NULL) {
         body->data = r->request_body->bufs->buf->pos;
         body->len = p - body->data;
-        return NGX_OK;
-    }
-
-    if (ngx_http_ai_gateway_join_body(r, body) == NGX_OK) {
         return NGX_OK;
     }
 
