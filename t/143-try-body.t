@@ -198,3 +198,27 @@ X-AI-Gateway-Attempts: 2
  "POST /v1/chat/completions\n" . main::body(20000)]
 --- response_body eval
 [main::body(3000), main::body(500), main::body(20000)]
+
+
+
+=== TEST 9: the client's credentials and hop-by-hop headers never reach the provider, whatever their case
+--- http_config
+    FIXTURES
+    ai_gateway_provider oai type=openai url=$TEST_NGINX_FX/200/openai-chat/response-text.json/v1;
+    ai_gateway_route m oai;
+--- more_headers
+AUTHORIZATION: Bearer sk-client-upper
+X-API-KEY: sk-client-xkey
+x-goog-api-key: sk-client-goog
+Api-Key: sk-client-azure
+ANTHROPIC-VERSION: 2023-06-01
+Accept-Encoding: gzip
+Cookie: session=1
+--- request
+POST /v1/chat/completions
+{"model":"m","messages":[{"role":"user","content":"hi"}]}
+--- response_body_like: "chat\.completion"
+--- access_log eval
+[qr{MOCK POST /fx/200/openai-chat/response-text\.json/v1/chat/completions args="" auth="" xkey="" goog="" azure="" version="" ctype="application/json" body=}]
+--- no_access_log
+sk-client

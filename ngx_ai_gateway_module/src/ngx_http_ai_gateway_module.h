@@ -141,6 +141,8 @@ typedef struct {
                                                  credentials; NULL: none */
     ngx_str_t                   crypt_key_path; /* ai_gateway_credentials_key,
                                                  or <state>.credentials.key */
+    ngx_hash_t                  drop_headers; /* client headers no try
+                                                 sends (_upstream.c) */
 } ngx_http_ai_gateway_main_conf_t;
 
 
@@ -438,6 +440,8 @@ ngx_int_t ngx_http_ai_gateway_upstream_url(ngx_http_request_t *r,
 ngx_http_request_body_t *ngx_http_ai_gateway_upstream_body(
     ngx_http_request_t *r, ngx_str_t *edits, agw_body_refs_t *refs,
     size_t *len);
+ngx_int_t ngx_http_ai_gateway_upstream_init(ngx_conf_t *cf,
+    ngx_http_ai_gateway_main_conf_t *amcf);
 ngx_int_t ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_http_ai_gateway_ctx_t *ctx, size_t len);
 ngx_int_t ngx_http_ai_gateway_add_upstream(ngx_conf_t *cf,
