@@ -25,7 +25,8 @@ static void ngx_http_ai_gateway_cleanup(void *data);
 static void ngx_http_ai_gateway_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ai_gateway_begin(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
-static ngx_int_t ngx_http_ai_gateway_body_buffer(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ai_gateway_body_buffer(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
 static ngx_int_t ngx_http_ai_gateway_read_body(ngx_http_request_t *r,
     ngx_str_t *body);
 static ngx_int_t ngx_http_ai_gateway_plan(ngx_http_request_t *r,
@@ -179,13 +180,17 @@ ngx_http_ai_gateway_content_handler(ngx_http_request_t *r)
         if (r->method == NGX_HTTP_POST) {
             r->request_body_in_single_buf = 1;
 
-            if (ngx_http_ai_gateway_body_buffer(r) != NGX_OK) {
+            if (ngx_http_ai_gateway_body_buffer(r, ctx) != NGX_OK) {
                 return NGX_HTTP_INTERNAL_SERVER_ERROR;
             }
 
             rc = ngx_http_read_client_request_body(r,
                                           ngx_http_ai_gateway_body_handler);
             if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+                if (ctx->header_in) {
+                    r->header_in = ctx->header_in;
+                }
+
                 return rc;
             }
 
@@ -212,6 +217,18 @@ ngx_http_ai_gateway_body_handler(ngx_http_request_t *r)
     ngx_http_ai_gateway_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_module);
+
+    /*
+     * nginx's header buffer back, before anything can end the request: a
+     * keep-alive connection looks at r->header_in for a pipelined request
+     * after the request's pool, where ours was, is gone.  Its bytes were
+     * all taken (ngx_http_ai_gateway_body_buffer()).  A read that fails
+     * later ends the request without this handler, but closes the
+     * connection (a timeout, a client that left).
+     */
+    if (ctx->header_in) {
+        r->header_in = ctx->header_in;
+    }
 
     rc = ngx_http_ai_gateway_begin(r, ctx);
 
@@ -477,11 +494,13 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
  * of memory (HTTP/1.x with a Content-Length that client_body_buffer_size
  * holds, not client_body_in_file_only); the old header buffer is marked
  * read, as nginx marks it when it takes the body from it, and nginx reads
- * no pipelined request from it while a body is still to come.
+ * no pipelined request from it while a body is still to come.  It is the
+ * request's header buffer again once the body is read (the body handler).
  */
 
 static ngx_int_t
-ngx_http_ai_gateway_body_buffer(ngx_http_request_t *r)
+ngx_http_ai_gateway_body_buffer(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx)
 {
     off_t                      len, size;
     size_t                     preread;
@@ -518,6 +537,7 @@ ngx_http_ai_gateway_body_buffer(ngx_http_request_t *r)
     b->last = ngx_cpymem(b->pos, r->header_in->pos, preread);
 
     r->header_in->pos = r->header_in->last;
+    ctx->header_in = r->header_in;
     r->header_in = b;
 
     return NGX_OK;

@@ -233,6 +233,8 @@ typedef struct {
     ngx_http_ai_gateway_route_t    *route;
 
     ngx_str_t                       body;         /* the client's body */
+    ngx_buf_t                      *header_in;    /* nginx's, while the body
+                                                     is read into ours */
     agw_req_index_t                 index;        /* where its members are */
     ngx_uint_t                      order[NGX_HTTP_AI_GATEWAY_MAX_STEPS];
     ngx_uint_t                      nsteps;
