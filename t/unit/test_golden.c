@@ -643,12 +643,16 @@ request_run_refs(const pair_t *pr, const char *body, size_t len,
             break;
         }
 
-        agw_buf_append(&whole, out.data + at, refs.ref[i].at - at);
+        /* the edits may be nothing at all (out.data NULL) */
+        if (refs.ref[i].at > at) {
+            agw_buf_append(&whole, out.data + at, refs.ref[i].at - at);
+        }
+
         agw_buf_append(&whole, body + refs.ref[i].from, refs.ref[i].len);
         at = refs.ref[i].at;
     }
 
-    if (rc == 0) {
+    if (rc == 0 && out.len > at) {
         agw_buf_append(&whole, out.data + at, out.len - at);
     }
 
