@@ -1,7 +1,8 @@
 # A worker gives back at exit what it allocated for itself outside nginx's
 # pools (the SHA-256 hasher of client keys, the dynamic key set): nginx
 # runs under valgrind memcheck, and no allocation made by the module may
-# still be held when the process ends.  Skipped without valgrind.
+# still be held when the process ends; nor may it read or write memory it
+# does not own (tests 3 and 4).  Skipped without valgrind.
 
 use strict;
 use warnings;
@@ -97,6 +98,36 @@ our $check = sub {
                    . 'at exit') or Test::More::diag(join "\n\n", @leaks);
 };
 
+# Invalid reads and writes in the reports of every nginx that has ended.
+sub invalid_accesses {
+    my @errors;
+
+    for my $file (grep { ended($_) } glob "$vglog/vg.*") {
+        open my $in, '<', $file or next;
+        my $text = do { local $/; <$in> };
+        close $in;
+        push @errors, $1
+            while $text =~ /^(==\d+== Invalid (?:read|write|free).*?)^==\d+== $/msg;
+    }
+
+    return @errors;
+}
+
+# The handler gives nginx a header buffer made for a body that came partly
+# with the headers (docs/request-path.md, point 17), in the request's pool;
+# a keep-alive connection looks at the request's header buffer after that
+# pool is gone, so it must be nginx's own again by then.
+our $check_accesses = sub {
+    my @errors = invalid_accesses();
+    Test::More::is(scalar @errors, 0, 'no invalid read or write')
+        or Test::More::diag(join "\n", @errors);
+};
+
+# A chat body of about $n bytes.
+sub chat { my ($n) = @_;
+    return '{"model":"gpt-4o","messages":[{"role":"user","content":"'
+        . ('x' x $n) . '"}]}' }
+
 run_tests();
 
 __DATA__
@@ -129,6 +160,36 @@ main::publish_keys();
     location /v1/ { ai_gateway health; }
 --- init
 $main::check->();
+--- request
+GET /v1/
+--- timeout: 30
+--- error_code: 200
+
+
+
+=== TEST 3: bodies that came partly with their headers, one after another on a keep-alive connection
+--- http_config
+    MOCK
+    ai_gateway_provider p1 type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/ok/v1;
+    ai_gateway_route * p1;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- pipelined_requests eval
+["POST /v1/chat/completions\n" . main::chat(3000),
+ "POST /v1/chat/completions\n" . main::chat(5000),
+ "POST /v1/chat/completions\n" . main::chat(100),
+ "POST /v1/chat/completions\n" . main::chat(9000)]
+--- response_body_like eval
+["Hello there", "Hello there", "Hello there", "Hello there"]
+--- timeout: 30
+
+
+
+=== TEST 4: the nginx of test 3 read and wrote no memory it did not own
+--- config
+    location /v1/ { ai_gateway health; }
+--- init
+$main::check_accesses->();
 --- request
 GET /v1/
 --- timeout: 30

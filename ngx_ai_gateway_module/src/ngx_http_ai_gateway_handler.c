@@ -25,8 +25,8 @@ static void ngx_http_ai_gateway_cleanup(void *data);
 static void ngx_http_ai_gateway_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ai_gateway_begin(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
-static ngx_int_t ngx_http_ai_gateway_join_body(ngx_http_request_t *r,
-    ngx_str_t *body);
+static ngx_int_t ngx_http_ai_gateway_body_buffer(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx);
 static ngx_int_t ngx_http_ai_gateway_read_body(ngx_http_request_t *r,
     ngx_str_t *body);
 static ngx_int_t ngx_http_ai_gateway_plan(ngx_http_request_t *r,
@@ -38,7 +38,8 @@ static ngx_int_t ngx_http_ai_gateway_count_request(ngx_http_request_t *r,
 static ngx_int_t ngx_http_ai_gateway_count_answer(
     ngx_http_ai_gateway_ctx_t *ctx, agw_error_t *err);
 static ngx_int_t ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
-    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out, agw_error_t *err);
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out, agw_body_refs_t *refs,
+    agw_error_t *err);
 static ngx_int_t ngx_http_ai_gateway_try_done(ngx_http_request_t *sr,
     void *data, ngx_int_t rc);
 static agw_err_class_t ngx_http_ai_gateway_try_outcome(ngx_http_request_t *r,
@@ -179,9 +180,17 @@ ngx_http_ai_gateway_content_handler(ngx_http_request_t *r)
         if (r->method == NGX_HTTP_POST) {
             r->request_body_in_single_buf = 1;
 
+            if (ngx_http_ai_gateway_body_buffer(r, ctx) != NGX_OK) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
             rc = ngx_http_read_client_request_body(r,
                                           ngx_http_ai_gateway_body_handler);
             if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+                if (ctx->header_in) {
+                    r->header_in = ctx->header_in;
+                }
+
                 return rc;
             }
 
@@ -208,6 +217,18 @@ ngx_http_ai_gateway_body_handler(ngx_http_request_t *r)
     ngx_http_ai_gateway_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_module);
+
+    /*
+     * nginx's header buffer back, before anything can end the request: a
+     * keep-alive connection looks at r->header_in for a pipelined request
+     * after the request's pool, where ours was, is gone.  Its bytes were
+     * all taken (ngx_http_ai_gateway_body_buffer()).  A read that fails
+     * later ends the request without this handler, but closes the
+     * connection (a timeout, a client that left).
+     */
+    if (ctx->header_in) {
+        r->header_in = ctx->header_in;
+    }
 
     rc = ngx_http_ai_gateway_begin(r, ctx);
 
@@ -462,69 +483,62 @@ ngx_http_ai_gateway_begin(ngx_http_request_t *r,
 
 
 /*
- * The body as nginx read it: what came with the headers, in the header
- * buffer, and the rest in one buffer that request_body_in_single_buf sized
- * for both (nginx 1.22 does not join them itself).  Joined there, in
- * place, it needs no copy of its own: an open stream keeps its request once,
- * not twice.  NGX_DECLINED for any other shape (a body in a file, in
- * several reads of a smaller buffer).
+ * One buffer for the whole body, sized by its Content-Length, that the
+ * bytes which came with the headers start.  nginx 1.22 reads the rest of
+ * a body into a buffer of its own, the first bytes left in the header
+ * buffer, and an agent's 85 KB had to be moved to join them; nginx reads
+ * a body into the header buffer itself when the rest fits there, so the
+ * request reads on from a header buffer made for the body: the bytes
+ * read so far copied (less than a header buffer), the request's headers
+ * left where they are.  Only for a body nginx would keep in one buffer
+ * of memory (HTTP/1.x with a Content-Length that client_body_buffer_size
+ * holds, not client_body_in_file_only); the old header buffer is marked
+ * read, as nginx marks it when it takes the body from it, and nginx reads
+ * no pipelined request from it while a body is still to come.  It is the
+ * request's header buffer again once the body is read (the body handler).
  */
 
 static ngx_int_t
-ngx_http_ai_gateway_join_body(ngx_http_request_t *r, ngx_str_t *body)
+ngx_http_ai_gateway_body_buffer(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx)
 {
-    u_char                   *p;
-    size_t                    head, len;
-    ngx_buf_t                *b;
-    ngx_chain_t              *cl;
-    ngx_http_request_body_t  *rb;
+    off_t                      len, size;
+    size_t                     preread;
+    ngx_buf_t                 *b;
+    ngx_http_core_loc_conf_t  *clcf;
 
-    rb = r->request_body;
-    b = rb->buf;
-    cl = rb->bufs;
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
 
-    if (b == NULL || b->in_file || cl->next == NULL || cl->buf->in_file
-        || r->header_in == NULL
-        || cl->buf->pos < r->header_in->start
-        || cl->buf->last > r->header_in->end)
+    len = r->headers_in.content_length_n;
+    preread = r->header_in->last - r->header_in->pos;
+
+    /* as nginx sizes the buffer of a body it keeps in memory */
+    size = clcf->client_body_buffer_size;
+    size += size >> 2;
+
+    if (len <= 0 || preread == 0 || (off_t) preread >= len
+#if (NGX_HTTP_V2)
+        || r->stream
+#endif
+        || r->headers_in.chunked || r->request_body
+        || r->request_body_in_file_only
+        || len - (off_t) preread >= size
+        || len - (off_t) preread
+           <= (off_t) (r->header_in->end - r->header_in->last))
     {
-        return NGX_DECLINED;
+        return NGX_OK;
     }
 
-    head = cl->buf->last - cl->buf->pos;
-
-    /* the rest: one run from the start of nginx's buffer */
-    p = b->start;
-
-    for (cl = cl->next; cl; cl = cl->next) {
-        if (cl->buf->in_file || cl->buf->pos != p || cl->buf->last > b->end) {
-            return NGX_DECLINED;
-        }
-
-        p = cl->buf->last;
+    b = ngx_create_temp_buf(r->pool, (size_t) len);
+    if (b == NULL) {
+        return NGX_ERROR;
     }
 
-    len = p - b->start;
+    b->last = ngx_cpymem(b->pos, r->header_in->pos, preread);
 
-    if (head + len > (size_t) (b->end - b->start)) {
-        return NGX_DECLINED;
-    }
-
-    ngx_memmove(b->start + head, b->start, len);
-    ngx_memcpy(b->start, rb->bufs->buf->pos, head);
-
-    /* one buffer, as $request_body and a next read expect */
-    cl = rb->bufs->next;
-    cl->buf->start = b->start;
-    cl->buf->pos = b->start;
-    cl->buf->last = b->start + head + len;
-    cl->buf->end = cl->buf->last;
-    cl->buf->last_buf = 1;
-    cl->next = NULL;
-    rb->bufs = cl;
-
-    body->data = b->start;
-    body->len = head + len;
+    r->header_in->pos = r->header_in->last;
+    ctx->header_in = r->header_in;
+    r->header_in = b;
 
     return NGX_OK;
 }
@@ -545,15 +559,22 @@ ngx_http_ai_gateway_read_body(ngx_http_request_t *r, ngx_str_t *body)
         return NGX_OK;
     }
 
+    /* in one run of memory, in as many pieces as reads: one buffer of
+     * nginx's, or the one ngx_http_ai_gateway_body_buffer() gave it */
     cl = r->request_body->bufs;
+    p = cl->buf->pos;
 
-    if (cl->next == NULL && !cl->buf->in_file) {
-        body->data = cl->buf->pos;
-        body->len = cl->buf->last - cl->buf->pos;
-        return NGX_OK;
+    for ( /* void */ ; cl; cl = cl->next) {
+        if (cl->buf->in_file || cl->buf->pos != p) {
+            break;
+        }
+
+        p = cl->buf->last;
     }
 
-    if (ngx_http_ai_gateway_join_body(r, body) == NGX_OK) {
+    if (cl == NULL) {
+        body->data = r->request_body->bufs->buf->pos;
+        body->len = p - body->data;
         return NGX_OK;
     }
 
@@ -726,11 +747,11 @@ static ngx_int_t
 ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
+    size_t                           len;
     ngx_int_t                        rc;
     ngx_str_t                        uri, body, prev_model;
-    ngx_buf_t                       *b;
     agw_error_t                      err, refused;
-    ngx_chain_t                     *cl;
+    agw_body_refs_t                  refs;
     ngx_http_request_t              *sr;
     ngx_http_request_body_t         *rb;
     ngx_http_post_subrequest_t      *ps;
@@ -761,7 +782,7 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
         ctx->pdialect = ngx_http_ai_gateway_try_dialect(ctx,
                                                         ctx->step->provider);
 
-        rc = ngx_http_ai_gateway_try_body(r, ctx, &body, &err);
+        rc = ngx_http_ai_gateway_try_body(r, ctx, &body, &refs, &err);
 
         if (rc == NGX_OK) {
             /* the body written gives the request's output cap: the key
@@ -865,10 +886,8 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
                ctx->step->provider->name.len);
 
     ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
-    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
-    b = ngx_calloc_buf(r->pool);
-    cl = ngx_alloc_chain_link(r->pool);
-    if (ps == NULL || rb == NULL || b == NULL || cl == NULL) {
+    rb = ngx_http_ai_gateway_upstream_body(r, &body, &refs, &len);
+    if (ps == NULL || rb == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -884,20 +903,9 @@ ngx_http_ai_gateway_start_try(ngx_http_request_t *r,
     ngx_str_set(&sr->method_name, "POST");
     sr->header_only = 0;
 
-    b->start = body.data;
-    b->pos = body.data;
-    b->last = body.data + body.len;
-    b->end = b->last;
-    b->memory = 1;
-    b->last_buf = 1;
-
-    cl->buf = b;
-    cl->next = NULL;
-    rb->bufs = cl;
-    rb->buf = b;
     sr->request_body = rb;
 
-    if (ngx_http_ai_gateway_upstream_headers(r, sr, ctx, body.len)
+    if (ngx_http_ai_gateway_upstream_headers(r, sr, ctx, len)
         != NGX_OK)
     {
         /*
@@ -969,16 +977,21 @@ ngx_http_ai_gateway_pool_copy(ngx_http_request_t *r, agw_buf_t *b,
 
 
 /*
- * The body of this try, in the provider's dialect, in r->pool.  Answers
- * nothing itself: NGX_DECLINED means the client's body cannot be sent to
- * this provider, with why in err, for the caller to answer; any other
- * value but NGX_OK is a status to end the request with.
+ * The body of this try, in the provider's dialect, in r->pool: out, with
+ * the runs of the client's body listed in refs between its bytes (a
+ * rewrite of the client's dialect leaves them in ctx->body instead of
+ * copying them; none otherwise).  Answers nothing itself: NGX_DECLINED
+ * means the client's body cannot be sent to this provider, with why in
+ * err, for the caller to answer; any other value but NGX_OK is a status
+ * to end the request with.
  */
 
 static ngx_int_t
 ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
-    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out, agw_error_t *err)
+    ngx_http_ai_gateway_ctx_t *ctx, ngx_str_t *out, agw_body_refs_t *refs,
+    agw_error_t *err)
 {
+    size_t                            size;
     int64_t                           cap;
     agw_request_ctx_t                 rq;
     ngx_http_ai_gateway_provider_t   *pv;
@@ -996,6 +1009,19 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
                             ? pv->max_tokens : alcf->max_tokens;
     rq.client = ctx->client;
     rq.index = &ctx->index;
+
+    /* ctx->body lives as long as the request: runs of it need no copy
+     * (a Gemini countTokens body is read back below, whole) */
+    refs->n = 0;
+
+    if (!(ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS
+          && ctx->pdialect == AGW_DIALECT_GEMINI))
+    {
+        refs->body = (char *) ctx->body.data;
+        refs->len = ctx->body.len;
+        refs->min = NGX_HTTP_AI_GATEWAY_BODY_RUN;
+        rq.refs = refs;
+    }
 
     /* the key's policy (docs/key-policy.md): nothing for embeddings,
      * which neither follow a prompt nor make output; no cap for
@@ -1021,10 +1047,19 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
     agw_buf_reset(&ctx->out);
 
     /* about the client's size in any dialect: one allocation, not a
-     * doubling and a copy per power of two */
-    if (agw_buf_reserve(&ctx->out, ctx->body.len + ctx->body.len / 8 + 1024)
-        != 0)
+     * doubling and a copy per power of two; a rewrite that lists the
+     * client's runs writes its edits only, and the buffer stays with the
+     * request (the rewrite is the engine's way when both sides speak the
+     * client's dialect and no policy edits the body) */
+    size = ctx->body.len + ctx->body.len / 8 + 1024;
+
+    if (rq.refs != NULL && ctx->pdialect == ctx->client
+        && !agw_policy_any(&rq))
     {
+        size = 1024;
+    }
+
+    if (agw_buf_reserve(&ctx->out, size) != 0) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

@@ -434,6 +434,13 @@ ngx_http_ai_gateway_init(ngx_conf_t *cf)
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
+    if (ngx_http_ai_gateway_upstream_init(cf,
+            ngx_http_conf_get_module_main_conf(cf, ngx_http_ai_gateway_module))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     /*
      * The key is checked before limit_req and limit_conn, so that they can
      * limit by $ai_gateway_key_name: a phase's handlers run last pushed

@@ -65,6 +65,11 @@ typedef enum {
 /* At most this many tries per request (route steps). */
 #define NGX_HTTP_AI_GATEWAY_MAX_STEPS  8
 
+/* a run of the client's body shorter than this is copied into a try's
+ * body rather than sent from the client's buffer (a buffer and a link of
+ * the chain, and an iovec, cost about what copying a KB does) */
+#define NGX_HTTP_AI_GATEWAY_BODY_RUN   1024
+
 
 typedef struct {
     ngx_str_t                   name;
@@ -136,6 +141,8 @@ typedef struct {
                                                  credentials; NULL: none */
     ngx_str_t                   crypt_key_path; /* ai_gateway_credentials_key,
                                                  or <state>.credentials.key */
+    ngx_hash_t                  drop_headers; /* client headers no try
+                                                 sends (_upstream.c) */
 } ngx_http_ai_gateway_main_conf_t;
 
 
@@ -226,6 +233,8 @@ typedef struct {
     ngx_http_ai_gateway_route_t    *route;
 
     ngx_str_t                       body;         /* the client's body */
+    ngx_buf_t                      *header_in;    /* nginx's, while the body
+                                                     is read into ours */
     agw_req_index_t                 index;        /* where its members are */
     ngx_uint_t                      order[NGX_HTTP_AI_GATEWAY_MAX_STEPS];
     ngx_uint_t                      nsteps;
@@ -430,6 +439,11 @@ ngx_int_t ngx_http_ai_gateway_publish(ngx_conf_t *cf,
 /* _upstream.c */
 ngx_int_t ngx_http_ai_gateway_upstream_url(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
+ngx_http_request_body_t *ngx_http_ai_gateway_upstream_body(
+    ngx_http_request_t *r, ngx_str_t *edits, agw_body_refs_t *refs,
+    size_t *len);
+ngx_int_t ngx_http_ai_gateway_upstream_init(ngx_conf_t *cf,
+    ngx_http_ai_gateway_main_conf_t *amcf);
 ngx_int_t ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_http_ai_gateway_ctx_t *ctx, size_t len);
 ngx_int_t ngx_http_ai_gateway_add_upstream(ngx_conf_t *cf,

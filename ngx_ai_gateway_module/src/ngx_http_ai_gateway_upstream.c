@@ -181,7 +181,8 @@ ngx_http_ai_gateway_upstream_url(ngx_http_request_t *r,
  * Client headers that never reach a provider: credentials (the client's
  * key must not leak upstream), hop-by-hop headers, and what the try sets
  * itself (traceparent: _trace.c).  Accept-Encoding goes too: the filters
- * read the body.
+ * read the body.  Looked up in a hash (amcf->drop_headers) by the hash and
+ * lower-case name nginx made of each client header as it parsed it.
  */
 static ngx_str_t  ngx_http_ai_gateway_drop_headers[] = {
     ngx_string("authorization"),
@@ -208,6 +209,46 @@ static ngx_str_t  ngx_http_ai_gateway_drop_headers[] = {
     ngx_string("traceparent"),
     ngx_null_string
 };
+
+
+/* The hash of ngx_http_ai_gateway_drop_headers, for every request. */
+
+ngx_int_t
+ngx_http_ai_gateway_upstream_init(ngx_conf_t *cf,
+    ngx_http_ai_gateway_main_conf_t *amcf)
+{
+    ngx_str_t        *name;
+    ngx_array_t       keys;
+    ngx_hash_key_t   *k;
+    ngx_hash_init_t   hash;
+
+    if (ngx_array_init(&keys, cf->temp_pool, 32, sizeof(ngx_hash_key_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    for (name = ngx_http_ai_gateway_drop_headers; name->len; name++) {
+        k = ngx_array_push(&keys);
+        if (k == NULL) {
+            return NGX_ERROR;
+        }
+
+        k->key = *name;
+        k->key_hash = ngx_hash_key_lc(name->data, name->len);
+        k->value = name;
+    }
+
+    hash.hash = &amcf->drop_headers;
+    hash.key = ngx_hash_key_lc;
+    hash.max_size = 512;
+    hash.bucket_size = ngx_align(64, ngx_cacheline_size);
+    hash.name = "ai_gateway_drop_headers_hash";
+    hash.pool = cf->pool;
+    hash.temp_pool = NULL;
+
+    return ngx_hash_init(&hash, keys.elts, keys.nelts);
+}
 
 
 /*
@@ -251,28 +292,25 @@ ngx_http_ai_gateway_name_in(ngx_str_t *name, ngx_str_t *names)
  */
 
 static ngx_uint_t
-ngx_http_ai_gateway_passes(ngx_table_elt_t *h,
+ngx_http_ai_gateway_passes(ngx_hash_t *drop, ngx_table_elt_t *h,
     ngx_http_ai_gateway_provider_t *pv, ngx_http_ai_gateway_ctx_t *ctx,
     ngx_str_t **version)
 {
-    if (ngx_http_ai_gateway_name_in(&h->key,
-                                    ngx_http_ai_gateway_drop_headers))
-    {
+    if (ngx_hash_find(drop, h->hash, h->lowcase_key, h->key.len) != NULL) {
         return 0;
     }
 
     /* the vendor state of a trace we did not continue means nothing */
     if (!ctx->trace_incoming
         && h->key.len == sizeof("tracestate") - 1
-        && ngx_strncasecmp(h->key.data, (u_char *) "tracestate",
-                           h->key.len) == 0)
+        && ngx_strncmp(h->lowcase_key, "tracestate", h->key.len) == 0)
     {
         return 0;
     }
 
     if (h->key.len <= sizeof("anthropic-") - 1
-        || ngx_strncasecmp(h->key.data, (u_char *) "anthropic-",
-                           sizeof("anthropic-") - 1) != 0)
+        || ngx_strncmp(h->lowcase_key, "anthropic-",
+                       sizeof("anthropic-") - 1) != 0)
     {
         return 1;
     }
@@ -282,8 +320,8 @@ ngx_http_ai_gateway_passes(ngx_table_elt_t *h,
     }
 
     if (h->key.len == sizeof("anthropic-version") - 1
-        && ngx_strncasecmp(h->key.data, (u_char *) "anthropic-version",
-                           h->key.len) == 0)
+        && ngx_strncmp(h->lowcase_key, "anthropic-version",
+                       h->key.len) == 0)
     {
         if (ctx->client == AGW_DIALECT_ANTHROPIC && *version == NULL) {
             *version = &h->value;
@@ -327,80 +365,189 @@ ngx_http_ai_gateway_push_header(ngx_http_request_t *sr, u_char *key,
 }
 
 
+/*
+ * A piece of the try's body: nginx only reads it, and the proxy's next
+ * server sends it again from start (ngx_http_upstream_reinit).
+ */
+
+static ngx_chain_t *
+ngx_http_ai_gateway_body_piece(ngx_http_request_t *r, u_char *p, size_t len)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    b = ngx_calloc_buf(r->pool);
+    cl = ngx_alloc_chain_link(r->pool);
+    if (b == NULL || cl == NULL) {
+        return NULL;
+    }
+
+    b->start = p;
+    b->pos = p;
+    b->last = p + len;
+    b->end = b->last;
+    b->memory = 1;
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    return cl;
+}
+
+
+/*
+ * The try's request body (request path, 1): the engine's bytes (edits,
+ * in r->pool), with the runs of the client's body it listed (refs) sent
+ * from the client's buffer between them, a chain instead of a copy of an
+ * agent's 85 KB per try.  rb->buf is the try's own bytes, which the
+ * filter gives back once the provider has them; never the client's,
+ * which a next try reads again.  *len: the bytes of the whole chain.
+ */
+
+ngx_http_request_body_t *
+ngx_http_ai_gateway_upstream_body(ngx_http_request_t *r, ngx_str_t *edits,
+    agw_body_refs_t *refs, size_t *len)
+{
+    size_t                    at, n;
+    ngx_uint_t                i;
+    ngx_chain_t              *cl, **ll;
+    ngx_http_request_body_t  *rb;
+
+    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
+    if (rb == NULL) {
+        return NULL;
+    }
+
+    cl = ngx_http_ai_gateway_body_piece(r, edits->data, edits->len);
+    if (cl == NULL) {
+        return NULL;
+    }
+
+    rb->buf = cl->buf;
+    *len = edits->len;
+
+    if (refs->n == 0) {
+        cl->buf->last_buf = 1;
+        rb->bufs = cl;
+        return rb;
+    }
+
+    ll = &rb->bufs;
+    at = 0;
+
+    for (i = 0; /* void */; i++) {
+
+        /* the engine's bytes before this run, or after the last one */
+        n = (i < refs->n ? refs->ref[i].at : edits->len) - at;
+
+        if (n) {
+            cl = ngx_http_ai_gateway_body_piece(r, edits->data + at, n);
+            if (cl == NULL) {
+                return NULL;
+            }
+
+            *ll = cl;
+            ll = &cl->next;
+        }
+
+        if (i == refs->n) {
+            break;
+        }
+
+        cl = ngx_http_ai_gateway_body_piece(r,
+                                 (u_char *) refs->body + refs->ref[i].from,
+                                 refs->ref[i].len);
+        if (cl == NULL) {
+            return NULL;
+        }
+
+        *ll = cl;
+        ll = &cl->next;
+
+        *len += refs->ref[i].len;
+        at = refs->ref[i].at;
+    }
+
+    /* the last piece (the body ends in the client's '}' or an edit) */
+    for (cl = rb->bufs; cl->next; cl = cl->next) { /* void */ }
+    cl->buf->last_buf = 1;
+
+    return rb;
+}
+
+
 ngx_int_t
 ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_http_ai_gateway_ctx_t *ctx, size_t len)
 {
-    u_char                          *v;
-    ngx_str_t                        key, *version;
-    ngx_uint_t                       i, n, pass;
-    ngx_list_part_t                 *part;
-    ngx_table_elt_t                 *h, *ht;
-    ngx_keyval_t                    *kv;
-    ngx_http_ai_gateway_provider_t  *pv;
+    u_char                           *v;
+    ngx_str_t                         key, *version;
+    ngx_uint_t                        i, n;
+    ngx_list_part_t                  *part;
+    ngx_table_elt_t                  *h, *ht;
+    ngx_keyval_t                     *kv;
+    ngx_http_ai_gateway_provider_t   *pv;
+    ngx_http_ai_gateway_main_conf_t  *amcf;
 
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
     pv = ctx->step->provider;
     version = NULL;
 
     /*
      * ngx_http_subrequest() copied the parent's headers_in, list parts
-     * included: build a new list rather than edit the parent's, sized to
-     * what it will hold (an open stream keeps it: 56 bytes a header).
-     * The client's headers that pass are counted first: content type, key,
-     * anthropic-version, traceparent and the provider's own headers follow
-     * them.
+     * included: build a new list rather than edit the parent's, in one
+     * part (an open stream keeps it: 56 bytes a header), room for every
+     * client header, though a few are dropped, rather than a pass to
+     * count them: content type, key, anthropic-version, traceparent and
+     * the provider's own headers follow them.
      */
     n = 4 + (pv->headers ? pv->headers->nelts : 0);
 
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        n += part->nelts;
+    }
+
     ngx_http_ai_gateway_trace_start(r, ctx);
 
-    for (pass = 0; pass < 2; pass++) {
+    if (ngx_list_init(&sr->headers_in.headers, r->pool, n,
+                      sizeof(ngx_table_elt_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
-        if (pass == 1
-            && ngx_list_init(&sr->headers_in.headers, r->pool, n,
-                             sizeof(ngx_table_elt_t))
-               != NGX_OK)
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash == 0
+            || !ngx_http_ai_gateway_passes(&amcf->drop_headers, &h[i], pv,
+                                           ctx, &version))
         {
+            continue;
+        }
+
+        /* the parent's lowercase key and hash serve as they are */
+        ht = ngx_list_push(&sr->headers_in.headers);
+        if (ht == NULL) {
             return NGX_ERROR;
         }
 
-        part = &r->headers_in.headers.part;
-        h = part->elts;
-
-        for (i = 0; /* void */; i++) {
-
-            if (i >= part->nelts) {
-                if (part->next == NULL) {
-                    break;
-                }
-
-                part = part->next;
-                h = part->elts;
-                i = 0;
-            }
-
-            if (h[i].hash == 0
-                || !ngx_http_ai_gateway_passes(&h[i], pv, ctx, &version))
-            {
-                continue;
-            }
-
-            if (pass == 0) {
-                n++;
-                continue;
-            }
-
-            /* the parent's lowercase key and hash serve as they are */
-            ht = ngx_list_push(&sr->headers_in.headers);
-            if (ht == NULL) {
-                return NGX_ERROR;
-            }
-
-            *ht = h[i];
+        *ht = h[i];
 #if (nginx_version >= 1023000)
-            ht->next = NULL;
+        ht->next = NULL;
 #endif
-        }
     }
 
     if (ngx_http_ai_gateway_push_header(sr, (u_char *) "Content-Type",

@@ -63,6 +63,74 @@ fuzz_index_squeeze(char *p, size_t len)
 }
 
 
+/*
+ * The rewrite given the index once more, listing its runs of the client's
+ * body (every run: min 1) instead of copying them, as the module asks: the
+ * runs must lie in the body and in order, and put back between the edits
+ * give the bytes of the copy, want.
+ */
+static void
+fuzz_index_refs(const agw_codec_t *c, const char *body, size_t len,
+    const agw_request_ctx_t *ctx, const agw_buf_t *want)
+{
+    int                rc;
+    size_t             at;
+    unsigned           i;
+    agw_buf_t          out = AGW_BUF_INIT, whole = AGW_BUF_INIT;
+    agw_error_t        err;
+    agw_body_refs_t    refs;
+    agw_request_ctx_t  o;
+
+    memset(&refs, 0, sizeof(refs));
+    refs.body = body;
+    refs.len = len;
+    refs.min = 1;
+
+    o = *ctx;
+    o.refs = &refs;
+    memset(&err, 0, sizeof(err));
+    rc = c->rewrite_request(body, len, &o, &out, &err);
+
+    at = 0;
+
+    for (i = 0; rc == 0 && i < refs.n; i++) {
+        if (refs.ref[i].at < at || refs.ref[i].at > out.len
+            || refs.ref[i].from > len || refs.ref[i].len > len
+            || refs.ref[i].from + refs.ref[i].len > len)
+        {
+            rc = -2;
+            break;
+        }
+
+        /* the edits may be nothing at all (out.data NULL) */
+        if (refs.ref[i].at > at) {
+            agw_buf_append(&whole, out.data + at, refs.ref[i].at - at);
+        }
+
+        agw_buf_append(&whole, body + refs.ref[i].from, refs.ref[i].len);
+        at = refs.ref[i].at;
+    }
+
+    if (rc == 0 && out.len > at) {
+        agw_buf_append(&whole, out.data + at, out.len - at);
+    }
+
+    if (rc != 0 || whole.len != want->len
+        || (whole.len && memcmp(whole.data, want->data, whole.len) != 0))
+    {
+        fprintf(stderr, "the rewrite listing its runs differs (rc %d)\n"
+                "--- input:\n%.*s\n--- copied:\n%.*s\n--- put back:\n%.*s\n",
+                rc, (int) len, body, (int) want->len,
+                want->data ? want->data : "", (int) whole.len,
+                whole.data ? whole.data : "");
+        abort();
+    }
+
+    agw_buf_free(&out);
+    agw_buf_free(&whole);
+}
+
+
 static void
 fuzz_index_agrees(const agw_codec_t *c, const char *body, size_t len,
     const agw_request_ctx_t *ctx, int json)
@@ -99,6 +167,10 @@ fuzz_index_agrees(const agw_codec_t *c, const char *body, size_t len,
     o.index = &ix;
     memset(&err, 0, sizeof(err));
     rc2 = c->rewrite_request(body, len, &o, &b, &err);
+
+    if (rc2 == 0) {
+        fuzz_index_refs(c, body, len, &o, &b);
+    }
 
     if (rc1 == 0 && rc2 == 0 && json) {
         /* the same request, spaced otherwise */

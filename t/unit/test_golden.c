@@ -575,6 +575,11 @@ golden_name(char *p, size_t size, const char *file, const char *ext)
  */
 static size_t  index_runs, index_mismatches;
 
+/* and once more as the module sends a same-dialect body: the runs of the
+ * client's bytes the rewrite lists (agw_body_refs.h), put back between
+ * its edits, must give the bytes of the copy */
+static size_t  refs_runs, refs_listed, refs_mismatches;
+
 
 /* The same bytes; for Gemini to Gemini the same JSON: its rewrite given
  * the index cuts a member out where the walk found it, and the one that
@@ -602,6 +607,69 @@ same_output(const pair_t *pr, const agw_buf_t *a, const agw_buf_t *b)
     json_decref(jb);
 
     return same;
+}
+
+
+static void
+request_run_refs(const pair_t *pr, const char *body, size_t len,
+    const agw_request_ctx_t *indexed, const agw_buf_t *copied)
+{
+    int                rc;
+    size_t             at;
+    unsigned           i;
+    agw_buf_t          out = AGW_BUF_INIT, whole = AGW_BUF_INIT;
+    agw_error_t        err;
+    agw_body_refs_t    refs;
+    agw_request_ctx_t  ctx;
+
+    memset(&refs, 0, sizeof(refs));
+    refs.body = body;
+    refs.len = len;
+    refs.min = 1;                       /* every run, the shortest too */
+
+    ctx = *indexed;
+    ctx.refs = &refs;
+    memset(&err, 0, sizeof(err));
+
+    rc = agw_engine_request(pr->client, pr->provider, body, len, &ctx, &out,
+                            &err);
+
+    at = 0;
+    for (i = 0; rc == 0 && i < refs.n; i++) {
+        if (refs.ref[i].at < at || refs.ref[i].at > out.len
+            || refs.ref[i].from + refs.ref[i].len > len)
+        {
+            rc = -1;
+            break;
+        }
+
+        /* the edits may be nothing at all (out.data NULL) */
+        if (refs.ref[i].at > at) {
+            agw_buf_append(&whole, out.data + at, refs.ref[i].at - at);
+        }
+
+        agw_buf_append(&whole, body + refs.ref[i].from, refs.ref[i].len);
+        at = refs.ref[i].at;
+    }
+
+    if (rc == 0 && out.len > at) {
+        agw_buf_append(&whole, out.data + at, out.len - at);
+    }
+
+    refs_runs++;
+    refs_listed += (refs.n > 0);
+
+    if (rc != 0 || whole.len != copied->len
+        || memcmp(whole.data, copied->data, whole.len) != 0)
+    {
+        refs_mismatches++;
+        tap_diag("%s -> %s: the body from its runs differs",
+                 agw_dialect_name(pr->client),
+                 agw_dialect_name(pr->provider));
+    }
+
+    agw_buf_free(&out);
+    agw_buf_free(&whole);
 }
 
 
@@ -641,6 +709,10 @@ request_run_index(const pair_t *pr, const char *body, size_t len,
         index_mismatches++;
         tap_diag("%s -> %s: with the index: %s", agw_dialect_name(pr->client),
                  agw_dialect_name(pr->provider), rc2 ? meta2 : "rc=0");
+    }
+
+    if (rc2 == 0) {
+        request_run_refs(pr, body, len, &ctx, &out2);
     }
 
     agw_buf_free(&out2);
@@ -1806,6 +1878,10 @@ main(void)
         }
     }
 
+    ok(refs_listed > 50 && refs_mismatches == 0, "every body rewritten "
+       "with its runs listed: the same bytes put back together (%zu runs, "
+       "%zu listed runs, %zu differ)", refs_runs, refs_listed,
+       refs_mismatches);
     ok(index_runs > 100 && index_mismatches == 0, "every request given "
        "its walk's index: the same bytes or refusal (%zu runs, %zu "
        "differ)", index_runs, index_mismatches);

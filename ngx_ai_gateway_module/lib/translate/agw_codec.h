@@ -36,6 +36,7 @@
 #include "agw_error.h"
 #include "agw_ir.h"
 #include "agw_request_index.h"
+#include "agw_body_refs.h"
 #include "agw_json_writer.h"
 #include "agw_sse.h"
 
@@ -71,6 +72,11 @@ typedef struct {
     const agw_req_index_t  *index;  /* the body's walk (may be NULL): a
                                        rewrite edits at its places instead
                                        of walking the body again */
+    agw_body_refs_t        *refs;   /* when not NULL (refs->n 0), a
+                                       rewrite of the body without a
+                                       policy lists its long runs of the
+                                       client's bytes there instead of
+                                       copying them (agw_body_refs.h) */
 } agw_request_ctx_t;
 
 /*

@@ -120,6 +120,7 @@ agw_engine_rewrite_request(const agw_codec_t *c, const char *body,
         /* the index places the client's bytes, not the edited ones */
         edited = *ctx;
         edited.index = NULL;
+        edited.refs = NULL;     /* tmp is gone when the caller sends */
         rc = c->rewrite_request(tmp.data, tmp.len, &edited, out, err);
     }
 

@@ -140,7 +140,7 @@ agw_ant_rewrite_request(const char *body, size_t len,
         found = (o->index->model.type != 0);
 
         if (found) {
-            agw_jw_append(&w, body, o->index->model.value);
+            agw_body_copy(&w, o->refs, body, o->index->model.value);
             agw_jw_str(&w, &o->model);
             agw_jw_reset_state(&w);
             at = o->index->model.end;
@@ -188,7 +188,7 @@ rest:
         }
         brace--;
 
-        agw_jw_append(&w, body + at, brace - at);
+        agw_body_copy(&w, o->refs, body + at, brace - at);
         if (members) {
             agw_jw_append(&w, ",", 1);
         }
@@ -198,7 +198,7 @@ rest:
         at = brace;
     }
 
-    agw_jw_append(&w, body + at, len - at);
+    agw_body_copy(&w, o->refs, body + at, len - at);
 
     if (w.failed) {
         out->len = start;

@@ -61,8 +61,8 @@ agw_gem_rewrite_request(const char *body, size_t len,
                      : 0;
         from = m->type ? m->start : 0;
 
-        agw_jw_append(&w, body, from);
-        agw_jw_append(&w, body + to, len - to);
+        agw_body_copy(&w, o->refs, body, from);
+        agw_body_copy(&w, o->refs, body + to, len - to);
 
         if (w.failed) {
             out->len = mark;

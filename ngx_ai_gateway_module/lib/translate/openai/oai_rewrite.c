@@ -111,10 +111,11 @@ agw_oai_copy(agw_jw_t *w, const char *p, size_t len, int flat)
 }
 
 
-/* Copies body with the edits (in any order; they never overlap) into w. */
+/* Copies body with the edits (in any order; they never overlap) into w;
+ * with refs, a request's long runs are listed there instead (flat is 0). */
 static void
 agw_oai_splice(agw_jw_t *w, const char *body, size_t len, agw_oai_edit_t *e,
-    int n, int flat)
+    int n, int flat, agw_body_refs_t *refs)
 {
     int             i, j;
     size_t          pos;
@@ -131,7 +132,11 @@ agw_oai_splice(agw_jw_t *w, const char *body, size_t len, agw_oai_edit_t *e,
     pos = 0;
 
     for (i = 0; i < n; i++) {
-        agw_oai_copy(w, body + pos, e[i].from - pos, flat);
+        if (refs != NULL) {
+            agw_body_copy(w, refs, body + pos, e[i].from - pos);
+        } else {
+            agw_oai_copy(w, body + pos, e[i].from - pos, flat);
+        }
 
         if (e[i].str.data != NULL) {
             agw_jw_reset_state(w);
@@ -144,7 +149,11 @@ agw_oai_splice(agw_jw_t *w, const char *body, size_t len, agw_oai_edit_t *e,
         pos = e[i].to;
     }
 
-    agw_oai_copy(w, body + pos, len - pos, flat);
+    if (refs != NULL) {
+        agw_body_copy(w, refs, body + pos, len - pos);
+    } else {
+        agw_oai_copy(w, body + pos, len - pos, flat);
+    }
 }
 
 
@@ -371,7 +380,7 @@ agw_oai_rewrite_request(const char *body, size_t len,
         }
     }
 
-    agw_oai_splice(&w, body, len, e, n, 0);
+    agw_oai_splice(&w, body, len, e, n, 0, o->refs);
 
     return w.failed ? -1 : 0;
 }
@@ -550,7 +559,7 @@ agw_oai_rewrite_response(const char *body, size_t len,
     agw_oai_set_model(&o->model, &m[0], e, &n);
 
     agw_jw_init(&w, out);
-    agw_oai_splice(&w, body, len, e, n, 0);
+    agw_oai_splice(&w, body, len, e, n, 0, NULL);
 
     return w.failed ? -1 : 0;
 }
@@ -831,7 +840,7 @@ agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 
     agw_oai_event_name(w, ev);
     agw_jw_append(w, "data: ", 6);
-    agw_oai_splice(w, ev->data, ev->data_len, e, n, flat);
+    agw_oai_splice(w, ev->data, ev->data_len, e, n, flat, NULL);
     agw_jw_append(w, "\n\n", 2);
     agw_jw_reset_state(w);
 

@@ -32,26 +32,28 @@ typedef struct {
 
 
 /* body with the value at span replaced by the string model (or "model"
- * added first when there was none), appended to w. */
+ * added first when there was none), appended to w; with refs, a request's
+ * long runs are listed there instead. */
 static void
 agw_rsp_splice(agw_jw_t *w, const char *body, size_t len,
-    const agw_rsp_span_t *span, size_t open, const agw_str_t *model)
+    const agw_rsp_span_t *span, size_t open, const agw_str_t *model,
+    agw_body_refs_t *refs)
 {
     if (!span->found) {
         /* "model" first, after the object's '{' */
-        agw_jw_append(w, body, open + 1);
+        agw_body_copy(w, refs, body, open + 1);
         agw_jw_append(w, "\"model\":\"", 9);
         agw_rsp_str_inside(w, model);
         agw_jw_append(w, span->members ? "\"," : "\"", span->members ? 2 : 1);
-        agw_jw_append(w, body + open + 1, len - open - 1);
+        agw_body_copy(w, refs, body + open + 1, len - open - 1);
         return;
     }
 
-    agw_jw_append(w, body, span->start);
+    agw_body_copy(w, refs, body, span->start);
     agw_jw_append(w, "\"", 1);
     agw_rsp_str_inside(w, model);
     agw_jw_append(w, "\"", 1);
-    agw_jw_append(w, body + span->end, len - span->end);
+    agw_body_copy(w, refs, body + span->end, len - span->end);
 }
 
 
@@ -222,7 +224,7 @@ agw_rsp_rewrite_request(const char *body, size_t len,
     agw_jw_init(&w, out);
 
     if (agw_str_set(&o->model)) {
-        agw_rsp_splice(&w, body, len, &model, open, &o->model);
+        agw_rsp_splice(&w, body, len, &model, open, &o->model, o->refs);
     } else {
         agw_jw_append(&w, body, len);
     }
@@ -261,7 +263,7 @@ agw_rsp_rewrite_response(const char *body, size_t len,
         agw_usage_merge(usage, &u);
 
         if (agw_str_set(&o->model) && model.found) {
-            agw_rsp_splice(&w, body, len, &model, open, &o->model);
+            agw_rsp_splice(&w, body, len, &model, open, &o->model, NULL);
         } else {
             agw_jw_append(&w, body, len);
         }
@@ -462,7 +464,7 @@ agw_rsp_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 
                 agw_jw_append(w, "data: ", 6);
                 agw_rsp_splice(w, ev->data, ev->data_len, &model, 0,
-                               &s->opts.model);
+                               &s->opts.model, NULL);
                 agw_jw_append(w, "\n\n", 2);
                 goto done;
             }
