@@ -79,6 +79,14 @@ void agw_jw_null(agw_jw_t *w);
 void agw_jw_append(agw_jw_t *w, const char *p, size_t len);
 void agw_jw_escape(agw_jw_t *w, const char *p, size_t len);
 
+/*
+ * A JSON value's text (a VALUE, validated) as the inside of a string
+ * holding it compact: white space outside its strings dropped, quotes and
+ * backslashes escaped (OpenAI's tool arguments from another dialect's
+ * input object).  Appended, as agw_jw_escape() appends.
+ */
+void agw_jw_value_inside(agw_jw_t *w, const agw_str_t *v);
+
 /* After an agw_jw_append() that ended a document: a new one begins. */
 void agw_jw_reset_state(agw_jw_t *w);
 

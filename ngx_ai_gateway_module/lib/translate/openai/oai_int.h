@@ -112,8 +112,6 @@ int agw_oai_read_content(agw_oai_rctx_t *c, agw_jr_t *r, agw_part_t **parts,
  * tool_calls.
  */
 void agw_oai_write_assistant(agw_jw_t *w, const agw_part_t *parts, int ext);
-/* A JSON value's text, compact, as the inside of a JSON string. */
-void agw_oai_value_inside(agw_jw_t *w, const agw_str_t *v);
 /* The joined text of the parts of a type, as one JSON string, or null. */
 void agw_oai_write_joined(agw_jw_t *w, const agw_part_t *parts,
     agw_part_type_t type);

@@ -1087,62 +1087,6 @@ agw_oai_write_joined(agw_jw_t *w, const agw_part_t *parts,
 }
 
 
-/*
- * A JSON value's text (another dialect's tool input, validated by its
- * reader) as the inside of a JSON string holding it compact: white space
- * outside its strings dropped, as the old translator's
- * json_dumps(JSON_COMPACT) wrote it, quotes and backslashes escaped.
- * One pass, runs copied.
- */
-void
-agw_oai_value_inside(agw_jw_t *w, const agw_str_t *v)
-{
-    int          in_str;
-    const char  *p, *end, *run;
-
-    in_str = 0;
-    end = v->data + v->len;
-
-    for (p = v->data, run = p; p < end; p++) {
-        switch (*p) {
-
-        case ' ': case '\t': case '\r': case '\n':
-            if (in_str) {
-                continue;
-            }
-            break;
-
-        case '"':
-            in_str = !in_str;
-            break;
-
-        case '\\':
-            /* an escape inside a string: both bytes escaped, the second
-             * never ends the string */
-            agw_jw_append(w, run, (size_t) (p - run));
-            agw_jw_append(w, "\\\\", 2);
-            if (p + 1 < end) {
-                p++;
-                agw_jw_escape(w, p, 1);
-            }
-            run = p + 1;
-            continue;
-
-        default:
-            continue;
-        }
-
-        agw_jw_append(w, run, (size_t) (p - run));
-        if (*p == '"') {
-            agw_jw_append(w, "\\\"", 2);
-        }
-        run = p + 1;
-    }
-
-    agw_jw_append(w, run, (size_t) (end - run));
-}
-
-
 /* A tool call's arguments as OpenAI's string of JSON text: a string's
  * inside copied (empty stays empty: a tool without parameters), an
  * object's text (VALUE) made into one. */
@@ -1159,7 +1103,7 @@ agw_oai_write_args(agw_jw_t *w, const agw_part_t *p)
     if (p->args.kind == AGW_STR_VALUE) {
         /* the opening quote as the value (the writer places it) */
         agw_jw_raw(w, &q);
-        agw_oai_value_inside(w, &p->args);
+        agw_jw_value_inside(w, &p->args);
         agw_jw_append(w, "\"", 1);
         return;
     }

@@ -1179,7 +1179,7 @@ agw_oai_inside(agw_jw_t *w, const agw_str_t *s)
     if (s->kind == AGW_STR_JSON) {
         agw_jw_append(w, s->data, s->len);
     } else if (s->kind == AGW_STR_VALUE) {
-        agw_oai_value_inside(w, s);
+        agw_jw_value_inside(w, s);
     } else {
         agw_jw_escape(w, s->data, s->len);
     }
