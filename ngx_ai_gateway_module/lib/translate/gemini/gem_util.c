@@ -396,6 +396,43 @@ agw_gem_is_object(const agw_str_t *text)
 
 
 int
+agw_gem_may_be_object(const agw_str_t *s)
+{
+    const char  *p, *end;
+
+    p = s->data;
+    end = p + s->len;
+
+    while (p < end) {
+        switch (*p) {
+
+        case ' ': case '\n': case '\t': case '\r':
+            p++;
+            continue;
+
+        case '\\':
+            if (s->kind != AGW_STR_JSON) {
+                return 0;
+            }
+            if (end - p < 2 || p[1] == 'u') {
+                return 1;           /* \u007b is a '{': decode it to see */
+            }
+            if (p[1] == 'n' || p[1] == 't' || p[1] == 'r') {
+                p += 2;
+                continue;
+            }
+            return 0;
+
+        default:
+            return *p == '{';
+        }
+    }
+
+    return 0;
+}
+
+
+int
 agw_gem_args_text(const agw_str_t *args, int is_string, char *dst,
     agw_str_t *out)
 {
