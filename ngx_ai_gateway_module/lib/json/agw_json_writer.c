@@ -41,7 +41,7 @@ agw_jw_put(agw_jw_t *w, const char *p, size_t len)
  * (none after a key: the key had it).  -1 when the writer failed already,
  * so that a failed writer appends nothing more.
  */
-static int
+static inline int
 agw_jw_sep(agw_jw_t *w)
 {
     uint64_t  bit;
@@ -523,13 +523,47 @@ agw_jw_quoted(agw_jw_t *w, const agw_str_t *s, char after)
 }
 
 
+/*
+ * A literal key (agw_jw_key(), the only caller): the code's own ASCII
+ * names, nothing to escape in them, so copied as they are: a body has
+ * thousands of keys.
+ */
 void
 agw_jw_key_n(agw_jw_t *w, const char *key, size_t len)
 {
-    agw_str_t  s;
+    char       *d;
+    agw_buf_t  *b;
 
-    s = agw_str_bytes(key, len);
-    agw_jw_key_str(w, &s);
+    if (w->failed) {
+        return;
+    }
+
+    if (w->key || w->depth == 0) {
+        w->failed = 1;                  /* a key where a value belongs */
+        return;
+    }
+
+    if (agw_jw_sep(w) != 0) {
+        return;
+    }
+
+    b = w->out;
+
+    if (b->cap - b->len <= len + 3 && agw_buf_reserve(b, len + 3) != 0) {
+        w->failed = 1;
+        return;
+    }
+
+    d = b->data + b->len;
+    *d++ = '"';
+    memcpy(d, key, len);
+    d += len;
+    *d++ = '"';
+    *d++ = ':';
+    *d = '\0';
+    b->len = (size_t) (d - b->data);
+
+    w->key = 1;
 }
 
 
