@@ -708,12 +708,58 @@ test_valid_skip(void)
 }
 
 
+/*
+ * agw_jr_value_spaced(): in validated bytes, whether a value's text holds
+ * white space outside its strings (never for the spaces inside them), its
+ * extent the same as agw_jr_value()'s; not known (1) without r->valid.
+ */
+static void
+test_value_spaced(void)
+{
+    int          spaced, valid;
+    size_t       i;
+    agw_jr_t     r;
+    agw_str_t    v, key;
+    char         doc[160];
+    static const struct {
+        const char  *value;
+        int          spaced;
+    } cases[] = {
+        { "{\"a\":\"x y\",\"b\":[1,2]}", 0 },
+        { "{\"a\": 1}", 1 },
+        { "[1,\n2]", 1 },
+        { "{\"q\":\"say \\\" {\\\\ }\",\"n\":{}}", 0 },
+        { "{\"q\":\"\\\\\",\"n\":[ ]}", 1 },
+        { "\"a b\"", 0 },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (valid = 0; valid < 2; valid++) {
+            snprintf(doc, sizeof(doc), "{\"v\":%s,\"z\":true}",
+                     cases[i].value);
+            agw_jr_init(&r, doc, strlen(doc));
+            r.valid = valid;
+
+            ok(agw_jr_object(&r) == 0 && agw_jr_member(&r, &key) == 1
+               && agw_jr_value_spaced(&r, &v, &spaced) == 0
+               && v.len == strlen(cases[i].value)
+               && memcmp(v.data, cases[i].value, v.len) == 0
+               && spaced == (valid ? cases[i].spaced : 1)
+               && agw_jr_member(&r, &key) == 1 && agw_str_is(&key, "z"),
+               "value_spaced %s (valid %d): %d", cases[i].value, valid,
+               spaced);
+        }
+    }
+}
+
+
 int
 main(void)
 {
     fixture_stats_t  st;
 
     test_grammar();
+    test_value_spaced();
     test_depth();
     test_types();
     test_int();
