@@ -46,8 +46,8 @@ void agw_jw_object_end(agw_jw_t *w);
 void agw_jw_array(agw_jw_t *w);
 void agw_jw_array_end(agw_jw_t *w);
 
-/* A member's key: a literal of the code (ASCII, nothing to escape:
- * copied as it is), or a string of any kind. */
+/* A member's key: a name of the code's own (a literal or a table's:
+ * ASCII, nothing to escape, copied as it is), or a string of any kind. */
 #define agw_jw_key(w, lit)  agw_jw_key_n((w), (lit), sizeof(lit) - 1)
 void agw_jw_key_n(agw_jw_t *w, const char *key, size_t len);
 void agw_jw_key_str(agw_jw_t *w, const agw_str_t *key);
