@@ -236,7 +236,7 @@ static void
 agw_jw_escape_text(agw_jw_t *w, const char *p, size_t len, int compact)
 {
     char           *d;
-    size_t          o, used;
+    size_t          o, used, room;
     agw_buf_t      *b;
     unsigned char   c;
     const char     *end, *q;
@@ -257,6 +257,8 @@ agw_jw_escape_text(agw_jw_t *w, const char *p, size_t len, int compact)
     end = p + len;
     d = NULL;                   /* set by each round, after its room */
     o = 0;
+    room = b->cap - b->len;     /* from d: a local, as the stores through
+                                   d could change b->cap for the compiler */
 
     if (compact) {
         goto outside;
@@ -265,7 +267,7 @@ agw_jw_escape_text(agw_jw_t *w, const char *p, size_t len, int compact)
 inside:
 
     while (q < end) {
-        if (b->cap - b->len - o <= (size_t) (end - q) + AGW_JW_ESC_ROOM) {
+        if (room - o <= (size_t) (end - q) + AGW_JW_ESC_ROOM) {
             b->len += o;
             o = 0;
             if (agw_buf_reserve(b, (size_t) (end - q) + AGW_JW_ESC_ROOM)
@@ -274,6 +276,7 @@ inside:
                 w->failed = 1;
                 return;
             }
+            room = b->cap - b->len;
         }
 
         d = b->data + b->len;
@@ -316,14 +319,14 @@ inside:
                 o += 16;
 
                 /* the room of the round: each block may add 16 bytes */
-                if (b->cap - b->len - o
+                if (room - o
                     <= (size_t) (end - q) + AGW_JW_ESC_ROOM)
                 {
                     break;
                 }
             }
 
-            if (b->cap - b->len - o
+            if (room - o
                 <= (size_t) (end - q) + AGW_JW_ESC_ROOM)
             {
                 continue;               /* more room first */
@@ -404,7 +407,7 @@ outside:
 
     /* between a value's strings: punctuation, numbers, white space */
     while (q < end) {
-        if (b->cap - b->len - o <= (size_t) (end - q) + AGW_JW_ESC_ROOM) {
+        if (room - o <= (size_t) (end - q) + AGW_JW_ESC_ROOM) {
             b->len += o;
             o = 0;
             if (agw_buf_reserve(b, (size_t) (end - q) + AGW_JW_ESC_ROOM)
@@ -413,6 +416,7 @@ outside:
                 w->failed = 1;
                 return;
             }
+            room = b->cap - b->len;
         }
 
         d = b->data + b->len;
