@@ -228,28 +228,6 @@ agw_gem_usage_write(agw_jw_t *w, const agw_usage_t *u)
 }
 
 
-/* n in decimal at p: past its last digit (snprintf's %zu, without the
- * format's parsing: ids are made for every call of a conversation) */
-static char *
-agw_gem_decimal(char *p, size_t n)
-{
-    char    tmp[20];
-    size_t  i;
-
-    i = 0;
-    do {
-        tmp[i++] = (char) ('0' + n % 10);
-        n /= 10;
-    } while (n != 0);
-
-    while (i > 0) {
-        *p++ = tmp[--i];
-    }
-
-    return p;
-}
-
-
 agw_str_t
 agw_gem_call_id(agw_arena_t *a, const agw_str_t *rid, size_t ai, size_t b)
 {
@@ -277,11 +255,11 @@ agw_gem_call_id(agw_arena_t *a, const agw_str_t *rid, size_t ai, size_t b)
         memcpy(p, ridbuf, (size_t) n);
         p += n;
     } else {
-        p = agw_gem_decimal(p, ai);
+        p = agw_str_decimal(p, ai);
     }
 
     *p++ = '_';
-    p = agw_gem_decimal(p, b);
+    p = agw_str_decimal(p, b);
 
     for (i = 5; i < (size_t) (p - buf); i++) {
         char c = buf[i];
