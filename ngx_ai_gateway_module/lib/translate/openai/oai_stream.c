@@ -1081,7 +1081,7 @@ agw_oai_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     c.arena = s->arena;
     c.err = &err;
     c.provider = 1;
-    c.path[0] = '\0';
+    agw_oai_path_reset(&c);
 
     /*
      * The chunks of one answer repeat their first members (id, object,
