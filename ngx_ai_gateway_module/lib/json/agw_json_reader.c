@@ -911,10 +911,7 @@ agw_jr_value_spaced(agw_jr_t *r, agw_str_t *raw, int *spaced)
             }
 
             if (raw != NULL) {
-                raw->data = v;
-                raw->len = (uint32_t) (p - v);
-                raw->kind = AGW_STR_VALUE;
-                raw->escaped = 0;
+                *raw = (agw_str_t) { v, (uint32_t) (p - v), AGW_STR_VALUE, 0 };
             }
 
             *spaced = ws;

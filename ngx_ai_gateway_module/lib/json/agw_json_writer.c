@@ -232,6 +232,30 @@ agw_jw_escape_one(const char *q, const char *end, char *d, size_t *used)
  */
 #define AGW_JW_ESC_ROOM  128
 
+/*
+ * The escaper's room: what it wrote (*o bytes past b->len) counted in the
+ * buffer, then room for left bytes of input and AGW_JW_ESC_ROOM more;
+ * *room the buffer's room from its end again.  0, or -1 (w failed).
+ */
+static int
+agw_jw_esc_room(agw_jw_t *w, size_t *o, size_t *room, size_t left)
+{
+    agw_buf_t  *b = w->out;
+
+    b->len += *o;
+    *o = 0;
+
+    if (agw_buf_reserve(b, left + AGW_JW_ESC_ROOM) != 0) {
+        w->failed = 1;
+        return -1;
+    }
+
+    *room = b->cap - b->len;
+
+    return 0;
+}
+
+
 static void
 agw_jw_escape_text(agw_jw_t *w, const char *p, size_t len, int compact)
 {
@@ -267,16 +291,10 @@ agw_jw_escape_text(agw_jw_t *w, const char *p, size_t len, int compact)
 inside:
 
     while (q < end) {
-        if (room - o <= (size_t) (end - q) + AGW_JW_ESC_ROOM) {
-            b->len += o;
-            o = 0;
-            if (agw_buf_reserve(b, (size_t) (end - q) + AGW_JW_ESC_ROOM)
-                != 0)
-            {
-                w->failed = 1;
-                return;
-            }
-            room = b->cap - b->len;
+        if (room - o <= (size_t) (end - q) + AGW_JW_ESC_ROOM
+            && agw_jw_esc_room(w, &o, &room, (size_t) (end - q)) != 0)
+        {
+            return;
         }
 
         d = b->data + b->len;
@@ -345,11 +363,7 @@ inside:
                 q = base + k;
 
                 if (compact && *q == '"') {
-                    d[o] = '\\';
-                    d[o + 1] = '"';
-                    o += 2;
-                    q++;
-                    goto outside;
+                    goto special;       /* the end of a value's string */
                 }
 
                 o += agw_jw_escape_one(q, end, d + o, &used);
@@ -389,6 +403,10 @@ inside:
             break;
         }
 
+#ifdef AGW_JSON_SSE2
+    special:
+#endif
+
         if (compact && *q == '"') {
             d[o] = '\\';
             d[o + 1] = '"';
@@ -407,16 +425,10 @@ outside:
 
     /* between a value's strings: punctuation, numbers, white space */
     while (q < end) {
-        if (room - o <= (size_t) (end - q) + AGW_JW_ESC_ROOM) {
-            b->len += o;
-            o = 0;
-            if (agw_buf_reserve(b, (size_t) (end - q) + AGW_JW_ESC_ROOM)
-                != 0)
-            {
-                w->failed = 1;
-                return;
-            }
-            room = b->cap - b->len;
+        if (room - o <= (size_t) (end - q) + AGW_JW_ESC_ROOM
+            && agw_jw_esc_room(w, &o, &room, (size_t) (end - q)) != 0)
+        {
+            return;
         }
 
         d = b->data + b->len;
@@ -527,6 +539,24 @@ agw_jw_quoted(agw_jw_t *w, const agw_str_t *s, char after)
 }
 
 
+/* Before a key: its comma; -1 when the writer failed or a key is not
+ * where one belongs (then it fails). */
+static inline int
+agw_jw_key_sep(agw_jw_t *w)
+{
+    if (w->failed) {
+        return -1;
+    }
+
+    if (w->key || w->depth == 0) {
+        w->failed = 1;                  /* a key where a value belongs */
+        return -1;
+    }
+
+    return agw_jw_sep(w);
+}
+
+
 /*
  * A literal key (agw_jw_key(), the only caller): the code's own ASCII
  * names, nothing to escape in them, so copied as they are: a body has
@@ -538,16 +568,7 @@ agw_jw_key_n(agw_jw_t *w, const char *key, size_t len)
     char       *d;
     agw_buf_t  *b;
 
-    if (w->failed) {
-        return;
-    }
-
-    if (w->key || w->depth == 0) {
-        w->failed = 1;                  /* a key where a value belongs */
-        return;
-    }
-
-    if (agw_jw_sep(w) != 0) {
+    if (agw_jw_key_sep(w) != 0) {
         return;
     }
 
@@ -574,16 +595,7 @@ agw_jw_key_n(agw_jw_t *w, const char *key, size_t len)
 void
 agw_jw_key_str(agw_jw_t *w, const agw_str_t *key)
 {
-    if (w->failed) {
-        return;
-    }
-
-    if (w->key || w->depth == 0) {
-        w->failed = 1;                  /* a key where a value belongs */
-        return;
-    }
-
-    if (agw_jw_sep(w) != 0) {
+    if (agw_jw_key_sep(w) != 0) {
         return;
     }
 
