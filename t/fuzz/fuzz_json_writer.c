@@ -58,6 +58,48 @@ check_copy(const char *text, size_t size, json_t *want, int decode)
 }
 
 
+/*
+ * agw_jw_value_inside(): any bytes as a value's text, between quotes, are
+ * a JSON string; for a JSON value (want), a string whose characters are
+ * that value's JSON.
+ */
+static void
+check_inside(const char *text, size_t size, json_t *want)
+{
+    json_t       *got, *inner;
+    agw_jw_t      w;
+    agw_str_t     v;
+    agw_buf_t     b = AGW_BUF_INIT;
+    const char   *s;
+
+    v = agw_str_bytes(text, size);
+    v.kind = AGW_STR_VALUE;
+
+    agw_jw_init(&w, &b);
+    agw_jw_append(&w, "\"", 1);
+    agw_jw_value_inside(&w, &v);
+    agw_jw_append(&w, "\"", 1);
+
+    got = json_loadb(b.data, b.len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    if (w.failed || !json_is_string(got)) {
+        abort();                        /* not a JSON string */
+    }
+
+    if (want != NULL) {
+        s = json_string_value(got);
+        inner = json_loadb(s, json_string_length(got), JSON_DECODE_ANY,
+                           NULL);
+        if (inner == NULL || !json_equal(inner, want)) {
+            abort();                    /* not the same JSON inside */
+        }
+        json_decref(inner);
+    }
+
+    json_decref(got);
+    agw_buf_free(&b);
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -69,7 +111,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (walk_jansson_verdict(text, size, &want) == 1) {
         check_copy(text, size, want, 0);
         check_copy(text, size, want, 1);
+        check_inside(text, size, want);
         json_decref(want);
+
+    } else {
+        check_inside(text, size, NULL);
     }
 
     /* any bytes escaped: a JSON string jansson reads (bytes that are not

@@ -708,12 +708,124 @@ test_valid_skip(void)
 }
 
 
+/*
+ * Text dense with escapes (JSON inside a string: \" every few bytes, \\,
+ * \n, \u00xx for control bytes, \/ as some writers put it): decoded
+ * block by block, in strings of every length, into just their room.
+ */
+static void
+test_str_dense(void)
+{
+    int          bad;
+    char        *text, *esc, *out, *q;
+    size_t       round, len, i, n, e;
+    json_t      *j;
+    uint32_t     x;
+    agw_str_t    s;
+    const char  *alpha = "\"\\\"\\ab/\n\x01\t";
+
+    bad = 0;
+    x = 99;
+    text = malloc(512);
+    esc = malloc(4096);
+
+    for (round = 0; round < 2000; round++) {
+        x = x * 1103515245 + 12345;
+        len = (x >> 8) % 400;
+
+        for (i = 0; i < len; i++) {
+            x = x * 1103515245 + 12345;
+            text[i] = alpha[(x >> 8) % 10];
+        }
+
+        j = json_stringn(text, len);
+        q = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+        json_decref(j);
+
+        /* a few \/ as other writers send them */
+        for (i = 1, e = 0; q[i + 1] != '\0'; i++) {
+            if (q[i] == '/' && (round & 1)) {
+                esc[e++] = '\\';
+            }
+            esc[e++] = q[i];
+        }
+        free(q);
+
+        s = (agw_str_t) { esc, (uint32_t) e, AGW_STR_JSON, 1 };
+        n = len;
+        out = malloc(n + 1);
+
+        if (out == NULL || agw_str_decode(&s, out, n) != (int) n
+            || memcmp(out, text, n) != 0
+            || (n > 0 && agw_str_decode(&s, out, n - 1) != -1))
+        {
+            bad++;
+            tap_diag("dense decode of %zu characters", len);
+        }
+
+        free(out);
+    }
+
+    ok(bad == 0, "decode: strings dense with escapes, every length");
+
+    free(text);
+    free(esc);
+}
+
+
+/*
+ * agw_jr_value_spaced(): in validated bytes, whether a value's text holds
+ * white space outside its strings (never for the spaces inside them), its
+ * extent the same as agw_jr_value()'s; not known (1) without r->valid.
+ */
+static void
+test_value_spaced(void)
+{
+    int          spaced, valid;
+    size_t       i;
+    agw_jr_t     r;
+    agw_str_t    v, key;
+    char         doc[160];
+    static const struct {
+        const char  *value;
+        int          spaced;
+    } cases[] = {
+        { "{\"a\":\"x y\",\"b\":[1,2]}", 0 },
+        { "{\"a\": 1}", 1 },
+        { "[1,\n2]", 1 },
+        { "{\"q\":\"say \\\" {\\\\ }\",\"n\":{}}", 0 },
+        { "{\"q\":\"\\\\\",\"n\":[ ]}", 1 },
+        { "\"a b\"", 0 },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (valid = 0; valid < 2; valid++) {
+            snprintf(doc, sizeof(doc), "{\"v\":%s,\"z\":true}",
+                     cases[i].value);
+            agw_jr_init(&r, doc, strlen(doc));
+            r.valid = valid;
+
+            ok(agw_jr_object(&r) == 0 && agw_jr_member(&r, &key) == 1
+               && agw_jr_value_spaced(&r, &v, &spaced) == 0
+               && v.len == strlen(cases[i].value)
+               && memcmp(v.data, cases[i].value, v.len) == 0
+               && spaced == (valid ? cases[i].spaced : 1)
+               && agw_jr_member(&r, &key) == 1 && agw_str_is(&key, "z"),
+               "value_spaced %s (valid %d): %d", cases[i].value, valid,
+               spaced);
+        }
+    }
+}
+
+
 int
 main(void)
 {
     fixture_stats_t  st;
 
     test_grammar();
+    test_value_spaced();
+    test_str_dense();
     test_depth();
     test_types();
     test_int();

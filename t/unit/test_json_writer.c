@@ -326,6 +326,145 @@ test_escape_runs(void)
 }
 
 
+/*
+ * Text with an escape every few bytes (JSON inside a string): blocks of
+ * quotes and backslashes only take the escaper's fast round, blocks with
+ * other escapes or UTF-8 the byte by byte one, in any order and length,
+ * and long ones make the buffer grow within a string.  As jansson writes.
+ */
+static void
+test_escape_dense(void)
+{
+    int          mism;
+    char        *in, *want;
+    size_t       len, i, n, round;
+    json_t      *j;
+    uint32_t     x;
+    agw_jw_t     w;
+    agw_buf_t    b = AGW_BUF_INIT;
+    const char  *a, *alpha[] = { "\"", "\\", "a", "b", " ", "/", "\n", "\t",
+                             "\x01", "\xc3\xa9", "\xf0\x9f\x98\x80" };
+
+    mism = 0;
+    x = 12345;
+    in = malloc(4 * 4096);
+
+    for (round = 0; round < 3000; round++) {
+        x = x * 1103515245 + 12345;
+        len = (round < 2900) ? (x >> 8) % 300 : 4096;
+
+        for (i = 0, n = 0; i < len; i++) {
+            x = x * 1103515245 + 12345;
+            /* mostly the fast round's bytes, now and then the others */
+            a = alpha[(x >> 16) % 32 < 28 ? (x >> 8) % 4
+                                                        : (x >> 8) % 11];
+            memcpy(in + n, a, strlen(a));
+            n += strlen(a);
+        }
+
+        agw_buf_reset(&b);
+        agw_jw_init(&w, &b);
+        agw_jw_bytes(&w, in, n);
+
+        j = json_stringn(in, n);
+        want = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+
+        if (w.failed || b.len != strlen(want)
+            || strncasecmp(b.data, want, b.len) != 0)
+        {
+            mism++;
+            if (mism < 3) {
+                tap_diag("%zu bytes: got %.*s want %s", n, (int) b.len,
+                         b.data, want);
+            }
+        }
+
+        free(want);
+        json_decref(j);
+    }
+
+    ok(mism == 0, "dense escapes in strings of every length, as jansson");
+
+    free(in);
+    agw_buf_free(&b);
+}
+
+
+/*
+ * agw_jw_value_inside(): an object's text with white space (jansson's
+ * indented dump) becomes the inside of the string holding its compact
+ * dump, escaped: as jansson writes that string.
+ */
+static void
+test_value_inside(void)
+{
+    int          mism;
+    char        *spaced, *compact, *want, key[8];
+    size_t       i, k, round;
+    json_t      *o, *inner, *s;
+    uint32_t     x;
+    agw_jw_t     w;
+    agw_str_t    v;
+    agw_buf_t    b = AGW_BUF_INIT;
+    const char  *texts[] = { "plain", "say \"hi\"", "a\\b", "line\nnext",
+                             "tab\there", "caf\xc3\xa9 \xe2\x86\x92",
+                             "{\"json\": [1, 2]}", " ", "" };
+
+    mism = 0;
+    x = 777;
+
+    for (round = 0; round < 300; round++) {
+        o = json_object();
+        inner = json_array();
+
+        for (i = 0; i < 1 + round % 7; i++) {
+            x = x * 1103515245 + 12345;
+            k = (x >> 8) % (sizeof(texts) / sizeof(texts[0]));
+            snprintf(key, sizeof(key), "k%zu", i);
+            json_object_set_new(o, key, json_string(texts[k]));
+            json_array_append_new(inner, json_integer((json_int_t) k));
+            json_array_append_new(inner, json_string(texts[(k + i) % 9]));
+        }
+
+        json_object_set_new(o, "list", inner);
+        json_object_set_new(o, "t", json_true());
+
+        spaced = json_dumps(o, JSON_INDENT(round % 4) | JSON_PRESERVE_ORDER);
+        compact = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        s = json_string(compact);
+        want = json_dumps(s, JSON_ENCODE_ANY | JSON_COMPACT);
+
+        v = agw_str_bytes(spaced, strlen(spaced));
+        v.kind = AGW_STR_VALUE;
+
+        agw_buf_reset(&b);
+        agw_jw_init(&w, &b);
+        agw_jw_append(&w, "\"", 1);
+        agw_jw_value_inside(&w, &v);
+        agw_jw_append(&w, "\"", 1);
+
+        if (w.failed || b.len != strlen(want)
+            || strncasecmp(b.data, want, b.len) != 0)
+        {
+            mism++;
+            if (mism < 3) {
+                tap_diag("got %.*s want %s", (int) b.len, b.data, want);
+            }
+        }
+
+        free(spaced);
+        free(compact);
+        free(want);
+        json_decref(s);
+        json_decref(o);
+    }
+
+    ok(mism == 0, "a value's text, compact, as a string's inside");
+
+    agw_buf_free(&b);
+}
+
+
 static void
 test_int(void)
 {
@@ -508,6 +647,8 @@ main(void)
     test_structure();
     test_escape();
     test_escape_runs();
+    test_escape_dense();
+    test_value_inside();
     test_int();
     test_failure();
 

@@ -546,6 +546,88 @@ check_writer(void)
 }
 
 
+/*
+ * A tool result's text is the response object when it is one object's
+ * text, white space around it allowed, written with escapes or not (the
+ * writer looks at its first characters before it decodes any), else
+ * {"content": text}.
+ */
+static void
+check_result_objects(void)
+{
+    size_t          i;
+    json_t         *j, *parts, *resp, *want;
+    agw_msg_t      *m0, *m1;
+    agw_part_t     *call, *res, **ctail, **rtail;
+    agw_error_t     err;
+    agw_request_t   req;
+    static const struct {
+        const char  *text;
+        int          kind;          /* agw_str_kind_t */
+        const char  *response;
+    } cases[] = {
+        { "\\n {\\\"a\\\":1}", AGW_STR_JSON, "{\"a\":1}" },
+        { "\\u007b\\\"a\\\":2}", AGW_STR_JSON, "{\"a\":2}" },
+        { " \\t\\r{}", AGW_STR_JSON, "{}" },
+        { " \\t[1]", AGW_STR_JSON, "{\"content\":\" \\t[1]\"}" },
+        { "\\\"{}\\\"", AGW_STR_JSON, "{\"content\":\"\\\"{}\\\"\"}" },
+        { "{ not json", AGW_STR_JSON, "{\"content\":\"{ not json\"}" },
+        { "", AGW_STR_JSON, "{\"content\":\"\"}" },
+        { "\n  {\"b\":3}", AGW_STR_BYTES, "{\"b\":3}" },
+        { "\\{}", AGW_STR_BYTES, "{\"content\":\"\\\\{}\"}" },
+    };
+
+    agw_arena_init(&xg_a, NULL, 0, 0);
+    agw_request_init(&req);
+
+    m0 = xg_msg(AGW_ROLE_ASSISTANT, NULL);
+    m1 = xg_msg(AGW_ROLE_USER, NULL);
+    ctail = &m0->parts;
+    rtail = &m1->parts;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        call = xg_part(AGW_PART_TOOL_CALL, NULL);
+        call->id = agw_str_bytes(cases[i].text, 0);
+        call->id.data = agw_arena_alloc(&xg_a, 8);
+        call->id.len = (uint32_t) snprintf((char *) call->id.data, 8,
+                                           "c%zu", i);
+        call->name = (agw_str_t) agw_str_lit("f");
+        *ctail = call;
+        ctail = &call->next;
+
+        res = xg_part(AGW_PART_TOOL_RESULT, NULL);
+        res->id = call->id;
+        res->text = agw_str_bytes(cases[i].text, strlen(cases[i].text));
+        res->text.kind = (uint8_t) cases[i].kind;
+        res->text.escaped = cases[i].kind == AGW_STR_JSON
+                            && strchr(cases[i].text, '\\') != NULL;
+        *rtail = res;
+        rtail = &res->next;
+    }
+
+    req.messages = m0;
+    m0->next = m1;
+
+    j = xg_write(&req, &err);
+    parts = json_object_get(json_array_get(json_object_get(j, "contents"),
+                                           1), "parts");
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        resp = json_object_get(json_object_get(json_array_get(parts, i),
+                                               "functionResponse"),
+                               "response");
+        want = json_loads(cases[i].response, 0, NULL);
+        ok(resp != NULL && want != NULL && json_equal(resp, want),
+           "a result of text \"%s\" as the response %s", cases[i].text,
+           cases[i].response);
+        json_decref(want);
+    }
+
+    json_decref(j);
+    agw_arena_free(&xg_a);
+}
+
+
 int
 main(void)
 {
@@ -554,6 +636,7 @@ main(void)
     check_refused();
     check_better();
     check_writer();
+    check_result_objects();
 
     return done_testing();
 }

@@ -365,6 +365,10 @@ test_refusals(void)
         "max_output_tokens", "max_output_tokens a string");
     bad("{\"model\":\"m\",\"input\":\"x\"", "the request body",
         "a cut body");
+    bad("{\"model\":\"m\",\"input\":\"x\",\"tools\":[{\"type\":"
+        "\"function\",\"name\":\"a\"},{},{},{},{},{},{},{},{},{},{},"
+        "{\"type\":\"function\",\"name\":5}]}",
+        "tools[11]: expected a string", "the twelfth tool's name a number");
 
     /* previous_response_id: read, and refused for another provider */
     agw_arena_init(&a, NULL, 0, 0);

@@ -849,3 +849,76 @@ agw_json_valid(const char *p, size_t len, size_t *errpos)
 
     return -1;
 }
+
+
+/*
+ * agw_jr_value() for a value a translation carries whole and wants
+ * compact (Gemini's args and response objects): *spaced says whether its
+ * text holds white space outside its strings.  In bytes validated before
+ * (r->valid) the skip notes it as it goes, so the value is walked once,
+ * not skipped and then looked through again; otherwise *spaced is 1 (not
+ * known).
+ */
+int
+agw_jr_value_spaced(agw_jr_t *r, agw_str_t *raw, int *spaced)
+{
+    int            escaped, ws;
+    size_t         depth;
+    unsigned char  c;
+    const char    *p, *v, *end;
+
+    *spaced = 1;
+
+    if (r->failed || !r->valid) {
+        return agw_jr_value(r, raw);
+    }
+
+    end = r->end;
+    v = agw_json_ws(r->p, end);
+    ws = 0;
+    depth = 0;
+
+    for (p = v; p < end; /* void */ ) {
+        c = (unsigned char) *p;
+
+        if (c == '"') {
+            p = agw_json_string_skip(p, end, &escaped);
+            if (p == NULL) {
+                break;
+            }
+
+        } else if (c == '{' || c == '[') {
+            depth++;
+            p++;
+
+        } else if (c == '}' || c == ']') {
+            depth--;
+            p++;
+
+        } else if (depth > 0) {
+            ws |= agw_jr_is_ws(c);
+            p++;
+            continue;
+
+        } else {
+            /* a number or a literal, alone: the plain skip's */
+            return agw_jr_value(r, raw);
+        }
+
+        if (depth == 0) {
+            if ((size_t) (p - v) > UINT32_MAX) {
+                break;
+            }
+
+            if (raw != NULL) {
+                *raw = (agw_str_t) { v, (uint32_t) (p - v), AGW_STR_VALUE, 0 };
+            }
+
+            *spaced = ws;
+            r->p = p;
+            return 0;
+        }
+    }
+
+    return agw_jr_value(r, raw);        /* cut short: its error */
+}

@@ -110,6 +110,10 @@ int agw_jr_int(agw_jr_t *r, int64_t *v);
  */
 int agw_jr_value(agw_jr_t *r, agw_str_t *raw);
 
+/* The same, and *spaced: whether the text holds white space outside its
+ * strings (always 1 unless r->valid, when the skip notes it). */
+int agw_jr_value_spaced(agw_jr_t *r, agw_str_t *raw, int *spaced);
+
 /* Only white space is left: 0, else -1 (sets failed). */
 int agw_jr_end(agw_jr_t *r);
 

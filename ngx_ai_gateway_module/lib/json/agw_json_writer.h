@@ -46,7 +46,8 @@ void agw_jw_object_end(agw_jw_t *w);
 void agw_jw_array(agw_jw_t *w);
 void agw_jw_array_end(agw_jw_t *w);
 
-/* A member's key: a literal, or a string of any kind. */
+/* A member's key: a name of the code's own (a literal or a table's:
+ * ASCII, nothing to escape, copied as it is), or a string of any kind. */
 #define agw_jw_key(w, lit)  agw_jw_key_n((w), (lit), sizeof(lit) - 1)
 void agw_jw_key_n(agw_jw_t *w, const char *key, size_t len);
 void agw_jw_key_str(agw_jw_t *w, const agw_str_t *key);
@@ -78,6 +79,14 @@ void agw_jw_null(agw_jw_t *w);
  */
 void agw_jw_append(agw_jw_t *w, const char *p, size_t len);
 void agw_jw_escape(agw_jw_t *w, const char *p, size_t len);
+
+/*
+ * A JSON value's text (a VALUE, validated) as the inside of a string
+ * holding it compact: white space outside its strings dropped, quotes and
+ * backslashes escaped (OpenAI's tool arguments from another dialect's
+ * input object).  Appended, as agw_jw_escape() appends.
+ */
+void agw_jw_value_inside(agw_jw_t *w, const agw_str_t *v);
 
 /* After an agw_jw_append() that ended a document: a new one begins. */
 void agw_jw_reset_state(agw_jw_t *w);

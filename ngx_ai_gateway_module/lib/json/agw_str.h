@@ -84,4 +84,28 @@ int agw_str_decode(const agw_str_t *s, char *buf, size_t size);
  */
 size_t agw_str_unescape(const agw_str_t *s, char *dst);
 
+/*
+ * v in decimal at p (at most 20 bytes): past its last digit.  For ids and
+ * error paths made for every message or tool, where snprintf cost more
+ * than reading the message.
+ */
+static inline char *
+agw_str_decimal(char *p, uint64_t v)
+{
+    char    tmp[20];
+    size_t  i;
+
+    i = 0;
+    do {
+        tmp[i++] = (char) ('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+
+    while (i > 0) {
+        *p++ = tmp[--i];
+    }
+
+    return p;
+}
+
 #endif /* AGW_STR_H */

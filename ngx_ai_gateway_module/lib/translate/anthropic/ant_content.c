@@ -204,10 +204,16 @@ agw_ant_read_members(agw_jr_t *r, agw_arena_t *a, int upstream,
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
 
+        /* a key without escapes (all of them, in practice) is its bytes:
+         * compared here, without a call per name */
         for (i = 0; i < agw_ant_nmembers(agw_ant_block_strs); i++) {
-            if (key.len >= agw_ant_block_strs[i].len
-                && agw_str_eq(&key, agw_ant_block_strs[i].key,
-                              agw_ant_block_strs[i].len))
+            if (key.escaped
+                ? (key.len >= agw_ant_block_strs[i].len
+                   && agw_str_eq(&key, agw_ant_block_strs[i].key,
+                                 agw_ant_block_strs[i].len))
+                : (key.len == agw_ant_block_strs[i].len
+                   && memcmp(key.data, agw_ant_block_strs[i].key, key.len)
+                      == 0))
             {
                 break;
             }

@@ -25,9 +25,7 @@
  * written as a JSON-form string: copied, not scanned for escapes.  An
  * agent's request has a few thousand of them.
  */
-#define agw_ant_key(w, lit)                                                  \
-    agw_jw_key_str((w), &(const agw_str_t) { (lit), sizeof(lit) - 1,          \
-                                              AGW_STR_JSON, 0 })
+#define agw_ant_key(w, lit)  agw_jw_key((w), lit)
 #define agw_ant_lit(w, lit)                                                  \
     agw_jw_str((w), &(const agw_str_t) { (lit), sizeof(lit) - 1,              \
                                           AGW_STR_JSON, 0 })

@@ -145,6 +145,11 @@ agw_str_t agw_gem_compact(agw_arena_t *a, const agw_str_t *value);
 /* Whether text (characters) is one JSON object: 1, 0 not, -1 empty. */
 int agw_gem_is_object(const agw_str_t *text);
 
+/* Whether the characters of s (any kind) may be one JSON object: 0 when
+ * their first one past white space is not a '{' (then agw_gem_is_object()
+ * of them is not 1), 1 when only decoding them all can tell. */
+int agw_gem_may_be_object(const agw_str_t *s);
+
 /*
  * A call's arguments as the text of the args object Gemini wants: 1 with
  * *out set (an unset, empty or blank string is a call without parameters,

@@ -165,6 +165,8 @@ struct agw_gem_rpart_s {
     agw_str_t   name;           /* functionCall, functionResponse */
     agw_str_t   id;
     agw_str_t   value;          /* args, response */
+    int         spaced;         /* value may hold white space outside
+                                   its strings: compacted */
 };
 
 enum {
@@ -201,12 +203,12 @@ agw_gem_function(agw_gem_rreq_t *c, agw_gem_rpart_t *p, int call)
         } else if (agw_gem_is(&key, "id")) {
             rc = agw_jr_string(&c->r, &p->id);
         } else if (call && agw_gem_is(&key, "args")) {
-            rc = agw_jr_value(&c->r, &p->value);
+            rc = agw_jr_value_spaced(&c->r, &p->value, &p->spaced);
         } else if (!call && (agw_gem_is(&key, "response")
                              || (agw_gem_is(&key, "output")
                                  && !agw_str_set(&p->value))))
         {
-            rc = agw_jr_value(&c->r, &p->value);
+            rc = agw_jr_value_spaced(&c->r, &p->value, &p->spaced);
         } else if (call && (agw_gem_key(&key, "partialArgs", "partial_args")
                             || agw_gem_key(&key, "willContinue",
                                            "will_continue")))
@@ -462,7 +464,7 @@ agw_gem_tool_result(agw_gem_rreq_t *c, agw_gem_rpart_t *p, size_t ci,
     }
 
     if (agw_str_set(&p->value)) {
-        part->raw = agw_gem_compact(c->a, &p->value);
+        part->raw = p->spaced ? agw_gem_compact(c->a, &p->value) : p->value;
         if (!agw_str_set(&part->raw)) {
             return NULL;
         }
@@ -611,7 +613,8 @@ agw_gem_model_turn(agw_gem_rreq_t *c, size_t ci, agw_gem_rpart_t *list)
                 }
             }
             if (agw_str_set(&pp->value)) {
-                part->args = agw_gem_compact(c->a, &pp->value);
+                part->args = pp->spaced ? agw_gem_compact(c->a, &pp->value)
+                                        : pp->value;
                 if (!agw_str_set(&part->args)) {
                     return -1;
                 }

@@ -354,11 +354,16 @@ agw_gem_result(agw_gem_wreq_t *c, const agw_msg_t *m, const agw_part_t *p,
     }
 
     if (text != NULL) {
-        if (agw_gem_chars(c, text, &chars) != 0) {
-            c->w.failed = 1;
-            return -1;
+        /* a long result is text, not an object, far more often than not:
+         * its first characters say so without decoding it all */
+        rc = 0;
+        if (agw_gem_may_be_object(text)) {
+            if (agw_gem_chars(c, text, &chars) != 0) {
+                c->w.failed = 1;
+                return -1;
+            }
+            rc = agw_gem_is_object(&chars);
         }
-        rc = agw_gem_is_object(&chars);
         if (rc == 1) {
             agw_jw_raw(&c->w, &chars);
             goto done;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agw_json_scan.h"
 #include "gem_int.h"
 
 
@@ -231,10 +232,11 @@ agw_str_t
 agw_gem_call_id(agw_arena_t *a, const agw_str_t *rid, size_t ai, size_t b)
 {
     int        n;
-    char      *buf, ridbuf[64];
+    char      *buf, *p, ridbuf[64];
     size_t     i;
     agw_str_t  id = AGW_STR_NULL;
 
+    /* "call_" 60 characters of the id "_" and 20 digits at most */
     buf = agw_arena_alloc(a, 128);
     if (buf == NULL) {
         return id;
@@ -245,17 +247,21 @@ agw_gem_call_id(agw_arena_t *a, const agw_str_t *rid, size_t ai, size_t b)
         n = agw_str_decode(rid, ridbuf, sizeof(ridbuf));
     }
 
+    memcpy(buf, "call_", 5);
+    p = buf + 5;
+
     if (n > 0) {
-        n = snprintf(buf, 128, "call_%.*s_%zu", n > 60 ? 60 : n, ridbuf, b);
+        n = n > 60 ? 60 : n;
+        memcpy(p, ridbuf, (size_t) n);
+        p += n;
     } else {
-        n = snprintf(buf, 128, "call_%zu_%zu", ai, b);
+        p = agw_str_decimal(p, ai);
     }
 
-    if (n < 0) {
-        n = 0;
-    }
+    *p++ = '_';
+    p = agw_str_decimal(p, b);
 
-    for (i = 0; i < (size_t) n; i++) {
+    for (i = 5; i < (size_t) (p - buf); i++) {
         char c = buf[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
               || (c >= '0' && c <= '9') || c == '_' || c == '-'))
@@ -264,33 +270,7 @@ agw_gem_call_id(agw_arena_t *a, const agw_str_t *rid, size_t ai, size_t b)
         }
     }
 
-    return agw_str_bytes(buf, (size_t) n);
-}
-
-
-/* The offset just past the string whose opening quote is at i: memchr
- * finds each quote (a tool result's long text is skipped at its speed),
- * the backslashes before it say whether it ends the string. */
-static size_t
-agw_gem_skip_string(const char *p, size_t len, size_t i)
-{
-    size_t       k, n;
-    const char  *q;
-
-    for (k = i + 1; k < len; k = (size_t) (q - p) + 1) {
-        q = memchr(p + k, '"', len - k);
-        if (q == NULL) {
-            return len;
-        }
-        for (n = 0; q - n - 1 > p + i && q[-1 - (ptrdiff_t) n] == '\\'; n++) {
-            /* void */
-        }
-        if (n % 2 == 0) {
-            return (size_t) (q - p) + 1;
-        }
-    }
-
-    return len;
+    return agw_str_bytes(buf, (size_t) (p - buf));
 }
 
 
@@ -298,28 +278,44 @@ agw_gem_skip_string(const char *p, size_t len, size_t i)
                            || (c) == '\t')
 
 
+/*
+ * Past the string opening at p: the value was validated (by the reader
+ * or the module's walk), so only its quotes and backslashes are looked
+ * at, 16 bytes at a time (agw_json_string_skip()); end when it is cut.
+ */
+static const char *
+agw_gem_skip_string(const char *p, const char *end)
+{
+    int          escaped;
+    const char  *q;
+
+    q = agw_json_string_skip(p, end, &escaped);
+
+    return q != NULL ? q : end;
+}
+
+
 agw_str_t
 agw_gem_compact(agw_arena_t *a, const agw_str_t *value)
 {
-    char        *dst, *q;
-    size_t       i, j, len;
-    const char  *p;
+    char        *dst, *d;
+    const char  *p, *q, *s, *end;
     agw_str_t    out;
 
     p = value->data;
-    len = value->len;
+    end = p + value->len;
 
-    for (i = 0; i < len; /* void */ ) {
-        if (p[i] == '"') {
-            i = agw_gem_skip_string(p, len, i);
-        } else if (agw_gem_space(p[i])) {
+    for (q = p; q < end; /* void */ ) {
+        if (*q == '"') {
+            q = agw_gem_skip_string(q, end);
+        } else if (agw_gem_space(*q)) {
             break;
         } else {
-            i++;
+            q++;
         }
     }
 
-    if (i >= len) {
+    if (q >= end) {
         return *value;              /* compact already: the usual case */
     }
 
@@ -328,29 +324,29 @@ agw_gem_compact(agw_arena_t *a, const agw_str_t *value)
     out.kind = AGW_STR_VALUE;
     out.escaped = 0;
 
-    dst = agw_arena_alloc(a, len);
+    dst = agw_arena_alloc(a, value->len);
     if (dst == NULL) {
         return out;
     }
 
-    memcpy(dst, p, i);
-    q = dst + i;
+    memcpy(dst, p, (size_t) (q - p));
+    d = dst + (q - p);
 
-    while (i < len) {
-        if (p[i] == '"') {
-            j = agw_gem_skip_string(p, len, i);
-            memcpy(q, p + i, j - i);
-            q += j - i;
-            i = j;
-        } else if (agw_gem_space(p[i])) {
-            i++;
+    while (q < end) {
+        if (*q == '"') {
+            s = q;
+            q = agw_gem_skip_string(q, end);
+            memcpy(d, s, (size_t) (q - s));
+            d += q - s;
+        } else if (agw_gem_space(*q)) {
+            q++;
         } else {
-            *q++ = p[i++];
+            *d++ = *q++;
         }
     }
 
     out.data = dst;
-    out.len = (uint32_t) (q - dst);
+    out.len = (uint32_t) (d - dst);
 
     return out;
 }
@@ -374,6 +370,43 @@ agw_gem_is_object(const agw_str_t *text)
 
     return text->data[i] == '{'
            && agw_json_valid(text->data, text->len, NULL) == 0;
+}
+
+
+int
+agw_gem_may_be_object(const agw_str_t *s)
+{
+    const char  *p, *end;
+
+    p = s->data;
+    end = p + s->len;
+
+    while (p < end) {
+        switch (*p) {
+
+        case ' ': case '\n': case '\t': case '\r':
+            p++;
+            continue;
+
+        case '\\':
+            if (s->kind != AGW_STR_JSON) {
+                return 0;
+            }
+            if (end - p < 2 || p[1] == 'u') {
+                return 1;           /* \u007b is a '{': decode it to see */
+            }
+            if (p[1] == 'n' || p[1] == 't' || p[1] == 'r') {
+                p += 2;
+                continue;
+            }
+            return 0;
+
+        default:
+            return *p == '{';
+        }
+    }
+
+    return 0;
 }
 
 

@@ -41,13 +41,28 @@
     } while (0)
 
 
-/* Where a reader is, for error messages: "messages[2].content[0]". */
+/* One step of where a reader is: a member's name (a literal), or an
+ * element's index (name NULL). */
 typedef struct {
-    agw_arena_t  *arena;
-    agw_error_t  *err;
-    int           provider;     /* reading a provider's answer: errors are
+    const char      *name;
+    int64_t          i;
+} agw_oai_step_t;
+
+#define AGW_OAI_PATH_MAX  8
+
+/*
+ * Where a reader is, for error messages: "messages[2].content[0]".  The
+ * steps are kept and the text made only for an error: a path was made
+ * for every message, part and tool call read.
+ */
+typedef struct {
+    agw_arena_t     *arena;
+    agw_error_t     *err;
+    int              provider;  /* reading a provider's answer: errors are
                                    502 invalid_upstream_body */
-    char          path[96];
+    size_t           depth;     /* steps; past AGW_OAI_PATH_MAX only the
+                                   first ones are kept */
+    agw_oai_step_t   path[AGW_OAI_PATH_MAX];
 } agw_oai_rctx_t;
 
 
@@ -56,8 +71,10 @@ int agw_oai_bad(agw_oai_rctx_t *c, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The reader failed: not JSON, a type error, or out of memory. */
 int agw_oai_fail(agw_oai_rctx_t *c, agw_jr_t *r, const char *field, int rc);
-/* Appends "[i]" (name NULL) or ".name" to c->path: its old length. */
+/* Appends "[i]" (name NULL) or ".name" to c->path: its old depth. */
 size_t agw_oai_path_push(agw_oai_rctx_t *c, const char *name, int64_t i);
+#define agw_oai_path_pop(c, d)    (c)->depth = (d)
+#define agw_oai_path_reset(c)     (c)->depth = 0
 
 /*
  * An assistant message's members other than role and content (the
@@ -112,8 +129,6 @@ int agw_oai_read_content(agw_oai_rctx_t *c, agw_jr_t *r, agw_part_t **parts,
  * tool_calls.
  */
 void agw_oai_write_assistant(agw_jw_t *w, const agw_part_t *parts, int ext);
-/* A JSON value's text, compact, as the inside of a JSON string. */
-void agw_oai_value_inside(agw_jw_t *w, const agw_str_t *v);
 /* The joined text of the parts of a type, as one JSON string, or null. */
 void agw_oai_write_joined(agw_jw_t *w, const agw_part_t *parts,
     agw_part_type_t type);

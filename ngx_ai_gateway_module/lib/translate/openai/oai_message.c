@@ -20,26 +20,76 @@
 #include "oai_int.h"
 
 
+/* The path's text, as it was appended step by step (a name cut at 30
+ * bytes, the whole at 95). */
+static void
+agw_oai_path_text(const agw_oai_rctx_t *c, char *buf, size_t size)
+{
+    char      piece[32], *d;
+    size_t    s, len, n;
+    uint64_t  v;
+
+    len = 0;
+
+    for (s = 0; s < c->depth && s < AGW_OAI_PATH_MAX; s++) {
+        if (c->path[s].name != NULL) {
+            d = piece;
+            n = strlen(c->path[s].name);
+
+            if (len) {
+                *d++ = '.';
+            }
+
+            if (n > sizeof(piece) - 2) {
+                n = sizeof(piece) - 2;
+            }
+
+            d = (char *) memcpy(d, c->path[s].name, n) + n;
+
+        } else {
+            v = (uint64_t) (c->path[s].i < 0 ? 0 : c->path[s].i);
+            d = piece;
+            *d++ = '[';
+            d = agw_str_decimal(d, v);
+            *d++ = ']';
+        }
+
+        n = (size_t) (d - piece);
+
+        if (n > size - 1 - len) {
+            n = size - 1 - len;
+        }
+
+        memcpy(buf + len, piece, n);
+        len += n;
+    }
+
+    buf[len] = '\0';
+}
+
+
 int
 agw_oai_bad(agw_oai_rctx_t *c, const char *field, const char *fmt, ...)
 {
-    char     msg[384];
+    char     msg[384], path[96];
     va_list  ap;
 
     va_start(ap, fmt);
     (void) vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
 
+    agw_oai_path_text(c, path, sizeof(path));
+
     if (c->provider) {
         agw_error_set(c->err, AGW_ERR_BAD_GATEWAY, 0, "invalid_upstream_body",
                       "the openai upstream answered an invalid body: "
-                      "%s%s%s: %s", c->path, c->path[0] && field[0] ? "." : "",
+                      "%s%s%s: %s", path, path[0] && field[0] ? "." : "",
                       field, msg);
 
     } else {
         agw_error_set(c->err, AGW_ERR_INVALID_REQUEST, 0, "invalid_request",
-                      "%s%s%s: %s", c->path,
-                      c->path[0] && field[0] ? "." : "", field, msg);
+                      "%s%s%s: %s", path, path[0] && field[0] ? "." : "",
+                      field, msg);
     }
 
     return -1;
@@ -73,64 +123,25 @@ agw_oai_fail(agw_oai_rctx_t *c, agw_jr_t *r, const char *field, int rc)
 
 
 /*
- * Appends "[i]" or ".name" to the path (cut at its size, as snprintf
- * would); returns the old length.  The path is kept for the error a
- * request may end in, and made for every message, part and tool call
- * read: snprintf cost an agent's 85 KB history about 10 us.
+ * Appends "[i]" or ".name" to the path; returns the old depth.  Only the
+ * step is kept: its text is made for an error (agw_oai_bad()).
  */
 size_t
 agw_oai_path_push(agw_oai_rctx_t *c, const char *name, int64_t i)
 {
-    char      piece[32], *d;
-    size_t    len, n;
-    uint64_t  v;
+    size_t  d;
 
-    len = strlen(c->path);
+    d = c->depth;
 
-    if (name != NULL) {
-        d = piece;
-        n = strlen(name);
-
-        if (len) {
-            *d++ = '.';
-        }
-
-        if (n > sizeof(piece) - 2) {
-            n = sizeof(piece) - 2;
-        }
-
-        d = (char *) memcpy(d, name, n) + n;
-
-    } else {
-        /* the digits backwards from the end, then moved up front */
-        d = piece + sizeof(piece);
-        *--d = ']';
-        v = (uint64_t) (i < 0 ? 0 : i);
-
-        do {
-            *--d = (char) ('0' + v % 10);
-            v /= 10;
-        } while (v);
-
-        *--d = '[';
-        n = (size_t) (piece + sizeof(piece) - d);
-        d = (char *) memmove(piece, d, n) + n;
+    if (d < AGW_OAI_PATH_MAX) {
+        c->path[d].name = name;
+        c->path[d].i = i;
     }
 
-    n = (size_t) (d - piece);
+    c->depth = d + 1;
 
-    if (n > sizeof(c->path) - 1 - len) {
-        n = sizeof(c->path) - 1 - len;
-    }
-
-    memcpy(c->path + len, piece, n);
-    c->path[len + n] = '\0';
-
-    return len;
+    return d;
 }
-
-
-#define agw_oai_path_pop(c, len)  (c)->path[len] = '\0'
 
 
 static agw_part_t *
@@ -527,7 +538,7 @@ agw_oai_read_content(agw_oai_rctx_t *c, agw_jr_t *r, agw_part_t **parts,
 
     last = parts;
     len = agw_oai_path_push(c, "content", 0);
-    base = strlen(c->path);
+    base = c->depth;
 
     for (i = 0; (rc = agw_jr_element(r)) == 1; i++) {
         (void) agw_oai_path_push(c, NULL, i);
@@ -956,7 +967,7 @@ agw_oai_read_assistant_member(agw_oai_rctx_t *c, agw_jr_t *r,
     }
 
     len = agw_oai_path_push(c, "tool_calls", 0);
-    base = strlen(c->path);
+    base = c->depth;
 
     for (i = 0; (rc = agw_jr_element(r)) == 1; i++) {
         (void) agw_oai_path_push(c, NULL, i);
@@ -1087,62 +1098,6 @@ agw_oai_write_joined(agw_jw_t *w, const agw_part_t *parts,
 }
 
 
-/*
- * A JSON value's text (another dialect's tool input, validated by its
- * reader) as the inside of a JSON string holding it compact: white space
- * outside its strings dropped, as the old translator's
- * json_dumps(JSON_COMPACT) wrote it, quotes and backslashes escaped.
- * One pass, runs copied.
- */
-void
-agw_oai_value_inside(agw_jw_t *w, const agw_str_t *v)
-{
-    int          in_str;
-    const char  *p, *end, *run;
-
-    in_str = 0;
-    end = v->data + v->len;
-
-    for (p = v->data, run = p; p < end; p++) {
-        switch (*p) {
-
-        case ' ': case '\t': case '\r': case '\n':
-            if (in_str) {
-                continue;
-            }
-            break;
-
-        case '"':
-            in_str = !in_str;
-            break;
-
-        case '\\':
-            /* an escape inside a string: both bytes escaped, the second
-             * never ends the string */
-            agw_jw_append(w, run, (size_t) (p - run));
-            agw_jw_append(w, "\\\\", 2);
-            if (p + 1 < end) {
-                p++;
-                agw_jw_escape(w, p, 1);
-            }
-            run = p + 1;
-            continue;
-
-        default:
-            continue;
-        }
-
-        agw_jw_append(w, run, (size_t) (p - run));
-        if (*p == '"') {
-            agw_jw_append(w, "\\\"", 2);
-        }
-        run = p + 1;
-    }
-
-    agw_jw_append(w, run, (size_t) (end - run));
-}
-
-
 /* A tool call's arguments as OpenAI's string of JSON text: a string's
  * inside copied (empty stays empty: a tool without parameters), an
  * object's text (VALUE) made into one. */
@@ -1159,7 +1114,7 @@ agw_oai_write_args(agw_jw_t *w, const agw_part_t *p)
     if (p->args.kind == AGW_STR_VALUE) {
         /* the opening quote as the value (the writer places it) */
         agw_jw_raw(w, &q);
-        agw_oai_value_inside(w, &p->args);
+        agw_jw_value_inside(w, &p->args);
         agw_jw_append(w, "\"", 1);
         return;
     }

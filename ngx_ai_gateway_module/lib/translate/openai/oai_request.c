@@ -251,7 +251,7 @@ agw_oai_read_messages(agw_oai_rctx_t *c, agw_jr_t *r, agw_request_t *req)
     last = &req->messages;
 
     for (i = 0; (rc = agw_jr_element(r)) == 1; i++) {
-        c->path[0] = '\0';
+        agw_oai_path_reset(c);
         (void) agw_oai_path_push(c, "messages", 0);
         (void) agw_oai_path_push(c, NULL, i);
 
@@ -264,7 +264,7 @@ agw_oai_read_messages(agw_oai_rctx_t *c, agw_jr_t *r, agw_request_t *req)
         last = &m->next;
     }
 
-    c->path[0] = '\0';
+    agw_oai_path_reset(c);
 
     return rc == 0 ? 0 : agw_oai_fail(c, r, "messages", rc);
 }
@@ -348,7 +348,7 @@ agw_oai_read_tools(agw_oai_rctx_t *c, agw_jr_t *r, agw_request_t *req)
     last = &req->tools;
 
     for (i = 0; (rc = agw_jr_element(r)) == 1; i++) {
-        c->path[0] = '\0';
+        agw_oai_path_reset(c);
         (void) agw_oai_path_push(c, "tools", 0);
         (void) agw_oai_path_push(c, NULL, i);
 
@@ -416,7 +416,7 @@ agw_oai_read_tools(agw_oai_rctx_t *c, agw_jr_t *r, agw_request_t *req)
         last = &t->next;
     }
 
-    c->path[0] = '\0';
+    agw_oai_path_reset(c);
 
     return rc == 0 ? 0 : agw_oai_fail(c, r, "tools", rc);
 }
@@ -844,7 +844,7 @@ agw_oai_read_request(const char *body, size_t len, int valid,
     c.arena = a;
     c.err = err;
     c.provider = 0;
-    c.path[0] = '\0';
+    agw_oai_path_reset(&c);
 
     max_completion = -1;
     messages = 0;

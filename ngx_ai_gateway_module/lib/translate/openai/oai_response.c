@@ -114,7 +114,7 @@ agw_oai_read_response(const char *body, size_t len, agw_arena_t *a,
     c.arena = a;
     c.err = err;
     c.provider = 1;
-    c.path[0] = '\0';
+    agw_oai_path_reset(&c);
 
     seen = 0;
     choices = 0;

@@ -291,7 +291,7 @@ agw_oai_rewrite_request(const char *body, size_t len,
     c.arena = NULL;
     c.err = err;
     c.provider = 0;
-    c.path[0] = '\0';
+    agw_oai_path_reset(&c);
 
     agw_jr_init(&r, body, len);
 
@@ -529,7 +529,7 @@ agw_oai_rewrite_response(const char *body, size_t len,
     c.arena = NULL;
     c.err = err;
     c.provider = 1;
-    c.path[0] = '\0';
+    agw_oai_path_reset(&c);
 
     agw_jr_init(&r, body, len);
 
@@ -727,7 +727,7 @@ agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     c.arena = s->arena;
     c.err = &perr;
     c.provider = 1;
-    c.path[0] = '\0';
+    agw_oai_path_reset(&c);
 
     rs = s->rstate;
 

@@ -1081,7 +1081,7 @@ agw_oai_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     c.arena = s->arena;
     c.err = &err;
     c.provider = 1;
-    c.path[0] = '\0';
+    agw_oai_path_reset(&c);
 
     /*
      * The chunks of one answer repeat their first members (id, object,
@@ -1179,7 +1179,7 @@ agw_oai_inside(agw_jw_t *w, const agw_str_t *s)
     if (s->kind == AGW_STR_JSON) {
         agw_jw_append(w, s->data, s->len);
     } else if (s->kind == AGW_STR_VALUE) {
-        agw_oai_value_inside(w, s);
+        agw_jw_value_inside(w, s);
     } else {
         agw_jw_escape(w, s->data, s->len);
     }

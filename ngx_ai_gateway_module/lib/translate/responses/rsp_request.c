@@ -843,7 +843,7 @@ agw_rsp_tool(agw_rsp_rd_t *rd, uint32_t i, agw_tool_t **out)
     size_t       start;
     agw_str_t    key, type;
     agw_tool_t  *t;
-    char         field[48];
+    char         field[48], *d;
 
     t = agw_arena_calloc(rd->a, sizeof(agw_tool_t));
     if (t == NULL) {
@@ -854,7 +854,11 @@ agw_rsp_tool(agw_rsp_rd_t *rd, uint32_t i, agw_tool_t **out)
     type = agw_rsp_unset;
     start = agw_jr_offset(&rd->r);
 
-    snprintf(field, sizeof(field), "tools[%u]", i);
+    /* by hand: snprintf for every tool cost more than reading it */
+    memcpy(field, "tools[", 6);
+    d = agw_str_decimal(field + 6, i);
+    d[0] = ']';
+    d[1] = '\0';
 
     rc = agw_jr_object(&rd->r);
     if (rc != 0) {
