@@ -719,7 +719,10 @@ ngx_http_ai_gateway_stream_feed(ngx_http_request_t *r,
 
     before = ctx->out.len;
 
-    rc = agw_engine_stream_feed(ctx->stream, (char *) data, len, &ctx->out);
+    /* the engine keeps its buffers until the filter says the stream waits
+     * (stream_body()): a read's HTTP chunks, one per event, follow at once */
+    rc = agw_engine_stream_feed_more(ctx->stream, (char *) data, len,
+                                     &ctx->out);
 
     if (rc != 0) {
         ngx_http_ai_gateway_stream_log(r, ctx);
@@ -993,6 +996,11 @@ ngx_http_ai_gateway_stream_body(ngx_http_request_t *r,
     /* every provider byte read was used: the next read's size, and
      * whether it follows at once (a burst) or the stream waits */
     flows = (ctx->in == NULL && ngx_http_ai_gateway_upstream_flow(r, ctx));
+
+    if (!flows) {
+        /* the provider's bytes stopped, or wait for a slower client */
+        agw_engine_stream_idle(ctx->stream);
+    }
 
     if (ctx->in == NULL && ctx->out.len == 0 && ctx->busy == NULL
         && !flows)
