@@ -818,10 +818,9 @@ ngx_http_ai_gateway_try_writer(ngx_http_request_t *r)
  * against a fifth of what an open stream costs).  Not between the reads
  * of a burst (a read that filled the try's buffer): there the next read
  * follows at once, and a malloc and a free per read cost a 300-event
- * stream a tenth of what the module adds to it besides the translation.
- * Output buffers
- * that came from the pool's own blocks (ai_gateway_buffers smaller than
- * request_pool_size) stay: freeing those is not possible.
+ * stream a fifth of what the module adds to it besides the translation.
+ * Output buffers that came from the pool's own blocks (ai_gateway_buffers
+ * smaller than request_pool_size) stay: freeing those is not possible.
  */
 
 static void
