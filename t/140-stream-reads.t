@@ -14,7 +14,9 @@
 # each read asked for ("recv: fd:N READ of SIZE"); only the try's buffer
 # is 2048 or 4096 bytes in these servers.  A read that filled 4096 bytes
 # happened, and the last read of the try, its answer's end after the
-# wait, went into 2048.
+# wait, went into 2048.  The filter's output memory stays between the
+# reads of a burst and goes back when the stream waits: before, it went
+# back and was taken again after every read (a malloc and a free each).
 
 use FindBin;
 use lib "$FindBin::Bin/agw";
@@ -51,6 +53,10 @@ sub events_in_one_read {
 # polls)
 our $writes = qr/\*\d+ writev: \d+ of \d+/;
 our $two_writes = qr/\A(?=(?s:.*)\n?(\*\d+) writev: [^\n]*\n\z)(?:(?!\1 )[^\n]*\n)*\1 writev: [^\n]*\n\1 writev: [^\n]*\n\z/;
+# the reads, and the filter giving its output memory back (a stream that
+# waits): never right after a read that filled the buffer, a burst's
+our $reads_and_idle = qr/recv: fd:\d+ -?\d+ of (?:2048|4096)$|ai_gateway: the stream waits, its output memory goes back/;
+our $kept_in_burst = qr/\A(?=(?s:.*)^recv: fd:\d+ 4096 of 4096$)(?=(?s:.*)^ai_gateway: the stream waits)(?!(?s:.*)^recv: fd:\d+ 4096 of 4096\nai_gateway: the stream waits)/m;
 our $burst_then_wait = qr/^recv: fd:(\d+) 4096 of 4096\n(?:.*\n)*recv: fd:\1 \d+ of 2048\n(?!(?:.*\n)*recv: fd:\1 )/m;
 
 no_shuffle();
@@ -112,5 +118,25 @@ POST /v1/chat/completions
 --- grep_error_log eval: $main::writes
 --- grep_error_log_out eval: $main::two_writes
 --- no_http2
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: a burst keeps the output memory between its reads, a wait gives it back
+--- http_config
+    FIXTURES
+    ai_gateway_provider p type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/slow/openai-chat/stream-include-usage.chunks.sse/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route gpt-4o p:up-model;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}
+--- timeout: 5
+--- response_body_filters eval: [\&AgwFixtures::canonical]
+--- response_body eval: AgwFixtures::fixture_canonical('openai-chat/stream-include-usage.chunks.sse', 'gpt-4o')
+--- grep_error_log eval: $main::reads_and_idle
+--- grep_error_log_out eval: $main::kept_in_burst
 --- no_error_log
 [error]

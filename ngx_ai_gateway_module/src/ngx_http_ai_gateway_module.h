@@ -448,7 +448,7 @@ ngx_int_t ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_http_ai_gateway_ctx_t *ctx, size_t len);
 ngx_int_t ngx_http_ai_gateway_add_upstream(ngx_conf_t *cf,
     ngx_http_ai_gateway_provider_t *p);
-void ngx_http_ai_gateway_upstream_flow(ngx_http_request_t *sr,
+ngx_uint_t ngx_http_ai_gateway_upstream_flow(ngx_http_request_t *sr,
     ngx_http_ai_gateway_ctx_t *ctx);
 void ngx_http_ai_gateway_upstream_watch(ngx_http_request_t *sr,
     ngx_http_ai_gateway_ctx_t *ctx);

@@ -969,40 +969,48 @@ ngx_http_ai_gateway_grow_header(ngx_http_request_t *sr,
  * own), until one does not fill it, which says the provider's bytes were
  * all read and the stream waits again: its large buffer goes back.  (A
  * stream whose last read filled the large buffer exactly waits with it
- * until its next read.)
+ * until its next read.)  Returns 1 when the read filled its buffer, the
+ * next read follows at once: the filter keeps its output memory for it.
  */
 
-void
+ngx_uint_t
 ngx_http_ai_gateway_upstream_flow(ngx_http_request_t *sr,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
     u_char               *p;
     size_t                size;
     ngx_buf_t            *b;
+    ngx_uint_t            full;
     ngx_http_upstream_t  *u;
 
     u = sr->upstream;
 
     if (u == NULL || u->buffering || u->peer.connection == NULL
-        || ctx->read_small == NULL || ctx->sr != sr)
+        || ctx->sr != sr)
     {
-        return;
+        return 0;
     }
 
     b = &u->buffer;
+    full = (b->last == b->end && u->length != 0);
+
+    if (ctx->read_small == NULL) {
+        return full;
+    }
+
     size = u->conf->buffer_size;
 
     if (b->start == ctx->read_small) {
 
-        if (b->last != b->end || u->length == 0) {
-            return;
+        if (!full) {
+            return 0;
         }
 
         if (ctx->read_large == NULL) {
             /* none: the stream goes on in 2 KB */
             ctx->read_large = ngx_palloc(sr->pool, size);
             if (ctx->read_large == NULL) {
-                return;
+                return full;
             }
         }
 
@@ -1011,14 +1019,14 @@ ngx_http_ai_gateway_upstream_flow(ngx_http_request_t *sr,
     } else if (b->start == ctx->read_large) {
 
         if (b->last == b->end) {
-            return;
+            return full;
         }
 
         p = ctx->read_small;
         size = NGX_HTTP_AI_GATEWAY_HEADER_BUFFER;
 
     } else {
-        return;
+        return full;
     }
 
     b->start = p;
@@ -1034,4 +1042,6 @@ ngx_http_ai_gateway_upstream_flow(ngx_http_request_t *sr,
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, sr->connection->log, 0,
                    "ai_gateway: the try reads %uz bytes at a time", size);
+
+    return full;
 }

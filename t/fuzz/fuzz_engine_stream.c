@@ -4,7 +4,10 @@
  * by the entry points the module calls.  The first FUZZ_HEADER bytes
  * steer: byte 0 bits 0-1 the provider, bits 2-3 the client, bit 4
  * include_usage, bit 5 the connection ending cleanly, bit 6 small events;
- * bytes 1-3 the split's seed.  The rest is the provider's SSE.
+ * bytes 1-3 the split's seed.  The rest is the provider's SSE.  The
+ * pieces go in as the module feeds them, by agw_engine_stream_feed_more()
+ * with agw_engine_stream_idle() between some, or by
+ * agw_engine_stream_feed(), as the seed picks.
  * Properties: no crash or leak; the client's bytes are the same fed
  * whole and in pieces; they are whole SSE events, each data "[DONE]" or
  * JSON by the one reader's rules (a rewrite passes a provider's events
@@ -78,7 +81,22 @@ fuzz_run(const uint8_t *d, size_t len, agw_dialect_t p, agw_dialect_t c,
     rc = 0;
     for (i = 0; i < len && rc == 0; i += n) {
         n = seed ? fuzz_piece(&st, len - i) : len - i;
-        rc = agw_engine_stream_feed(s, (const char *) d + i, n, out);
+
+        /* a piece's way in: its own call, or bytes that follow at once,
+         * the buffers given back after some */
+        switch (seed ? fuzz_next(&st) & 3 : 0) {
+        case 0:
+            rc = agw_engine_stream_feed(s, (const char *) d + i, n, out);
+            break;
+        case 3:
+            rc = agw_engine_stream_feed_more(s, (const char *) d + i, n,
+                                             out);
+            agw_engine_stream_idle(s);
+            break;
+        default:
+            rc = agw_engine_stream_feed_more(s, (const char *) d + i, n,
+                                             out);
+        }
     }
 
     frc = agw_engine_stream_finish(s, upstream_ok, out);

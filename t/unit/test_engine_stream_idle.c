@@ -6,7 +6,9 @@
  * the SSE parser's buffers as large as the largest event so far.
  * Thousands of streams wait at once (the bound: an open stream
  * <= 20 KB per worker).  Measured with the sanitizers' allocator, which
- * the unit tests run under.
+ * the unit tests run under.  Between bytes that follow at once (the HTTP
+ * chunks of one read, the reads of a burst: agw_engine_stream_feed_more)
+ * the buffers stay, and agw_engine_stream_idle() gives them back.
  */
 
 #include <stdio.h>
@@ -71,7 +73,8 @@ main(void)
 {
     int             p, c, rc;
     char           *text, *ev;
-    size_t          held, idle;
+    size_t          held, idle, len;
+    long long       kept, back;
     agw_buf_t       out;
     agw_xstream_t  *s;
 
@@ -135,6 +138,32 @@ main(void)
                    "%s -> %s: %zu bytes stay between reads after a %d-byte "
                    "event", agw_dialect_name(p), agw_dialect_name(c), idle,
                    BIG);
+
+                /* the same event twice, as bytes that follow at once: the
+                 * second takes no new memory (a Responses client's writer
+                 * keeps the text it repeats at the end), and idle gives
+                 * the first's buffers back */
+                len = strlen(ev);
+                out.len = 0;
+                rc = agw_engine_stream_feed_more(s, ev, len, &out);
+                kept = (long long) __sanitizer_get_current_allocated_bytes();
+                out.len = 0;
+                rc |= agw_engine_stream_feed_more(s, ev, len, &out);
+                kept = (long long) __sanitizer_get_current_allocated_bytes()
+                       - kept;
+
+                if (c != AGW_DIALECT_RESPONSES) {
+                    ok(rc == 0 && kept <= 0, "%s -> %s: %lld bytes taken "
+                       "again for bytes that follow at once",
+                       agw_dialect_name(p), agw_dialect_name(c), kept);
+                }
+
+                back = (long long) __sanitizer_get_current_allocated_bytes();
+                agw_engine_stream_idle(s);
+                back -= (long long) __sanitizer_get_current_allocated_bytes();
+
+                ok(rc == 0 && back >= BIG, "%s -> %s: idle gives %lld bytes "
+                   "back", agw_dialect_name(p), agw_dialect_name(c), back);
             }
 
             rc = agw_engine_stream_feed(s, "data: {\"cand", 12, &out);

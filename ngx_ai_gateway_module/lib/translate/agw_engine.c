@@ -551,9 +551,48 @@ agw_engine_on_event(void *ud, const agw_sse_event_t *ev)
 }
 
 
+static int agw_engine_feed(agw_xstream_t *s, const char *data, size_t len,
+    agw_buf_t *out, int idle);
+
+
 int
 agw_engine_stream_feed(agw_xstream_t *s, const char *data, size_t len,
     agw_buf_t *out)
+{
+    return agw_engine_feed(s, data, len, out, 1);
+}
+
+
+int
+agw_engine_stream_feed_more(agw_xstream_t *s, const char *data, size_t len,
+    agw_buf_t *out)
+{
+    return agw_engine_feed(s, data, len, out, 0);
+}
+
+
+/*
+ * An open stream waits for its next read with only the bytes of a cut
+ * event, not buffers as large as its largest event so far nor the events'
+ * arena block: thousands wait at once.  Between bytes that follow at once
+ * they stay: given back and taken again, they cost a malloc and a free
+ * each, and the buffers' growth again, per HTTP chunk (a provider sends
+ * each event in one), about as much as translating the event.
+ */
+
+void
+agw_engine_stream_idle(agw_xstream_t *s)
+{
+    agw_engine_stream_t  *es = (agw_engine_stream_t *) s;
+
+    agw_sse_idle(&es->sse);
+    agw_arena_free(&es->arena);
+}
+
+
+static int
+agw_engine_feed(agw_xstream_t *s, const char *data, size_t len,
+    agw_buf_t *out, int idle)
 {
     int                   rc;
     agw_engine_stream_t  *es = (agw_engine_stream_t *) s;
@@ -571,11 +610,9 @@ agw_engine_stream_feed(agw_xstream_t *s, const char *data, size_t len,
 
     rc = agw_sse_feed(&es->sse, data, len, agw_engine_on_event, es);
 
-    /* an open stream waits for its next read with only the bytes of a cut
-     * event, not buffers as large as its largest event so far nor the
-     * events' arena block: thousands wait at once */
-    agw_sse_idle(&es->sse);
-    agw_arena_free(&es->arena);
+    if (idle) {
+        agw_engine_stream_idle(s);
+    }
 
     if (s->w.failed) {
         agw_engine_fail(s, AGW_ERR_SERVER, "no_memory", "out of memory");

@@ -81,6 +81,15 @@ agw_xstream_t *agw_engine_stream_new_codecs(const agw_codec_t *provider,
     size_t max_event);
 int agw_engine_stream_feed(agw_xstream_t *s, const char *data, size_t len,
     agw_buf_t *out);
+/*
+ * feed gives the stream's buffers back at its end (an open stream waits
+ * with only a cut event's bytes); feed_more keeps them, for bytes that
+ * follow at once (the next HTTP chunk of one read, the next read of a
+ * burst), and idle gives them back when the bytes stop.
+ */
+int agw_engine_stream_feed_more(agw_xstream_t *s, const char *data,
+    size_t len, agw_buf_t *out);
+void agw_engine_stream_idle(agw_xstream_t *s);
 int agw_engine_stream_finish(agw_xstream_t *s, int upstream_ok,
     agw_buf_t *out);
 /* Why the stream ends early when the caller knows better than "cut". */
