@@ -636,7 +636,7 @@ agw_jr_skip_valid(const char *p, const char *end)
 int
 agw_jr_value(agw_jr_t *r, agw_str_t *raw)
 {
-    int            escaped, integer, object;
+    int            escaped, integer, object, key;
     uint32_t       depth, base;
     uint64_t       kinds[AGW_JR_DEPTH_MAX / 64 + 1];
     unsigned char  c;
@@ -661,9 +661,12 @@ agw_jr_value(agw_jr_t *r, agw_str_t *raw)
         goto done;
     }
 
+    object = 0;
+
 value:
 
-    /* p is at a value's first byte, white space skipped */
+    /* p is at a value's first byte, white space skipped; the string
+     * first, most values are */
 
     if (p >= end) {
         at = p;
@@ -671,6 +674,11 @@ value:
     }
 
     c = (unsigned char) *p;
+
+    if (c == '"') {
+        key = 0;
+        goto string;
+    }
 
     switch (c) {
     case '{':
@@ -680,7 +688,9 @@ value:
             goto invalid;
         }
 
-        if (c == '{') {
+        object = (c == '{');
+
+        if (object) {
             kinds[depth / 64] |= (uint64_t) 1 << (depth % 64);
         } else {
             kinds[depth / 64] &= ~((uint64_t) 1 << (depth % 64));
@@ -689,24 +699,16 @@ value:
         depth++;
         p = agw_json_ws(p + 1, end);
 
-        if (p < end && *p == (c == '{' ? '}' : ']')) {
-            depth--;
+        if (p < end && *p == (object ? '}' : ']')) {
             p++;
-            goto next;
+            goto close;
         }
 
-        if (c == '[') {
+        if (!object) {
             goto value;
         }
 
         goto key;
-
-    case '"':
-        escaped = 0;
-        at = end;
-        p = r->valid ? agw_json_string_skip(p, end, &escaped)
-                     : agw_json_string_scan(p, end, &escaped, &at);
-        break;
 
     case 't':
     case 'f':
@@ -730,7 +732,8 @@ value:
 next:
 
     /* a value ended at p: the next member or element, or a container's
-     * end, or the value skipped is whole */
+     * end, or the value skipped is whole; object is the kind of the
+     * container the value is in (kinds keeps those of its parents) */
 
     if (depth == base) {
         goto done;
@@ -744,26 +747,39 @@ next:
     }
 
     c = (unsigned char) *p;
-    object = (kinds[(depth - 1) / 64] >> ((depth - 1) % 64)) & 1;
 
-    if (c == (object ? '}' : ']')) {
-        depth--;
-        p++;
-        goto next;
+    if (c == ',') {
+        p = agw_json_ws(p + 1, end);
+
+        /* a member's key straight after its comma: the usual case */
+        if (object) {
+            if (p < end && *p == '"') {
+                key = 1;
+                goto string;
+            }
+
+            goto key;
+        }
+
+        goto value;
     }
 
-    if (c != ',') {
+    if (c != (object ? '}' : ']')) {
         at = p;
         goto invalid;
     }
 
-    p = agw_json_ws(p + 1, end);
+    p++;
 
-    if (object) {
-        goto key;
+close:
+
+    depth--;
+
+    if (depth > base) {
+        object = (kinds[(depth - 1) / 64] >> ((depth - 1) % 64)) & 1;
     }
 
-    goto value;
+    goto next;
 
 key:
 
@@ -774,19 +790,29 @@ key:
         goto invalid;
     }
 
+    key = 1;
+
+string:
+
+    /* keys and string values share this one call: the string scan is
+     * inlined once, where the walk spends most of its time */
     escaped = 0;
-    at = end;
-    p = r->valid ? agw_json_string_skip(p, end, &escaped)
-                 : agw_json_string_scan(p, end, &escaped, &at);
+    p = agw_json_string_scan(p, end, &escaped, &at);
     if (p == NULL) {
         goto invalid;
     }
 
-    p = agw_json_ws(p, end);
+    if (!key) {
+        goto next;
+    }
 
     if (p >= end || *p != ':') {
-        at = p;
-        goto invalid;
+        p = agw_json_ws(p, end);
+
+        if (p >= end || *p != ':') {
+            at = p;
+            goto invalid;
+        }
     }
 
     p = agw_json_ws(p + 1, end);
