@@ -309,24 +309,28 @@ agw_json_string_block(const char **pp, const char *end, unsigned w,
     __m128i sp, int *escaped)
 {
     unsigned     i, k;
-    uint64_t     m, bs, ec, e;
+    uint64_t     m, qt, bs, ec, e, x;
     __m128i      v;
     const char  *p;
 
     p = *pp;
     m = 0;
+    qt = 0;
     bs = 0;
 
     for (i = 0; i < w / 16; i++) {
         v = _mm_loadu_si128((const __m128i *) (p + 16 * i));
-        m |= (uint64_t) _mm_movemask_epi8(
-                 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                              _mm_cmpgt_epi8(sp, v)))
+        qt |= (uint64_t) _mm_movemask_epi8(
+                  _mm_cmpeq_epi8(v, _mm_set1_epi8('"')))
+              << (16 * i);
+        m |= (uint64_t) _mm_movemask_epi8(_mm_cmpgt_epi8(sp, v))
              << (16 * i);
         bs |= (uint64_t) _mm_movemask_epi8(
                   _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))
               << (16 * i);
     }
+
+    m |= qt;
 
     if (bs != 0) {
         ec = agw_json_escaped_bits(bs, w);
@@ -335,21 +339,22 @@ agw_json_string_block(const char **pp, const char *end, unsigned w,
         m &= ~ec;
         e = ec & ((m & (0 - m)) - 1);
 
-        /* in order: the first bad one is where the byte loop goes */
-        for ( /* void */ ; e != 0; e &= e - 1) {
-            k = (unsigned) __builtin_ctzll(e);
-
-            if (k == w && (size_t) (end - p) == w) {
-                break;                  /* a backslash at the end */
-            }
+        /* in order: the first bad one is where the byte loop goes; the
+         * byte escaped in the next block (bit w) last, when there */
+        for (x = e & ~(qt | bs) & ((1ULL << w) - 1); x != 0; x &= x - 1) {
+            k = (unsigned) __builtin_ctzll(x);
 
             if (!agw_json_escape_ok[(unsigned char) p[k]]) {
-                break;                  /* \\u, or a bad escape */
+                *pp = p + k - 1;        /* \u, or a bad escape */
+                return AGW_JSON_BLOCK_BYTE;
             }
         }
 
-        if (e != 0) {
-            *pp = p + k - 1;            /* at its backslash */
+        if ((e >> w)
+            && ((size_t) (end - p) == w
+                || !agw_json_escape_ok[(unsigned char) p[w]]))
+        {
+            *pp = p + w - 1;            /* at its backslash */
             return AGW_JSON_BLOCK_BYTE;
         }
 
