@@ -320,12 +320,12 @@ agw_json_string_block(const char **pp, const char *end, unsigned w,
 
     for (i = 0; i < w / 16; i++) {
         v = _mm_loadu_si128((const __m128i *) (p + 16 * i));
-        qt |= (uint64_t) _mm_movemask_epi8(
+        qt |= (uint64_t) (unsigned) _mm_movemask_epi8(
                   _mm_cmpeq_epi8(v, _mm_set1_epi8('"')))
               << (16 * i);
-        m |= (uint64_t) _mm_movemask_epi8(_mm_cmpgt_epi8(sp, v))
+        m |= (uint64_t) (unsigned) _mm_movemask_epi8(_mm_cmpgt_epi8(sp, v))
              << (16 * i);
-        bs |= (uint64_t) _mm_movemask_epi8(
+        bs |= (uint64_t) (unsigned) _mm_movemask_epi8(
                   _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))
               << (16 * i);
     }
