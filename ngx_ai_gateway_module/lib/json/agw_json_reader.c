@@ -665,8 +665,10 @@ agw_jr_value(agw_jr_t *r, agw_str_t *raw)
 
 value:
 
-    /* p is at a value's first byte, white space skipped; the string
-     * first, most values are */
+    /* p is at a value, white space not yet skipped: a body is mostly
+     * compact, so the white space is looked for only where a byte
+     * that is not the expected one is; the string first, most values
+     * are */
 
     if (p >= end) {
         at = p;
@@ -674,6 +676,17 @@ value:
     }
 
     c = (unsigned char) *p;
+
+    if (c <= ' ') {
+        p = agw_json_ws(p, end);
+
+        if (p >= end) {
+            at = p;
+            goto invalid;
+        }
+
+        c = (unsigned char) *p;
+    }
 
     if (c == '"') {
         key = 0;
@@ -739,8 +752,6 @@ next:
         goto done;
     }
 
-    p = agw_json_ws(p, end);
-
     if (p >= end) {
         at = p;
         goto invalid;
@@ -748,16 +759,21 @@ next:
 
     c = (unsigned char) *p;
 
+    if (c <= ' ') {
+        p = agw_json_ws(p, end);
+
+        if (p >= end) {
+            at = p;
+            goto invalid;
+        }
+
+        c = (unsigned char) *p;
+    }
+
     if (c == ',') {
-        p = agw_json_ws(p + 1, end);
+        p++;
 
-        /* a member's key straight after its comma: the usual case */
         if (object) {
-            if (p < end && *p == '"') {
-                key = 1;
-                goto string;
-            }
-
             goto key;
         }
 
@@ -783,11 +799,15 @@ close:
 
 key:
 
-    /* in an object, at a member's key */
+    /* in an object, at a member's key, white space not yet skipped */
 
     if (p >= end || *p != '"') {
-        at = p;
-        goto invalid;
+        p = agw_json_ws(p, end);
+
+        if (p >= end || *p != '"') {
+            at = p;
+            goto invalid;
+        }
     }
 
     key = 1;
@@ -815,7 +835,7 @@ string:
         }
     }
 
-    p = agw_json_ws(p + 1, end);
+    p++;
     goto value;
 
 done:
