@@ -428,7 +428,10 @@ agw_json_string_scan(const char *p, const char *end, int *escaped,
                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))));
 
-        if (k != 0 && p[__builtin_ctz(k)] == '"') {
+        if (k == 0) {
+            p += 16;                    /* plain: the blocks go on */
+
+        } else if (p[__builtin_ctz(k)] == '"') {
             return p + __builtin_ctz(k) + 1;
         }
     }
