@@ -104,11 +104,11 @@ string_case(size_t i, const char *a, size_t j, const char *b, int cut)
     size_t  n, k, bad;
     char    text[256];
 
+    static const char  fill[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
+                                "KLMNOPQRSTUVWXYZ0123456789";
+
     n = (size_t) snprintf(text, sizeof(text), "\"%.*s%s%.*s%s\"",
-                          (int) i, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
-                          "OPQRSTUVWXYZ0123456789", a,
-                          (int) j, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcd"
-                          "efghijklmnopqrstuvwxyz", b);
+                          (int) i, fill, a, (int) j, fill + 10, b);
     bad = 0;
 
     if (ref_string_compare(text, n) != 0) {
