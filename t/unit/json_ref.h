@@ -78,7 +78,8 @@ ref_string_scan(const char *p, const char *end, int *escaped,
 
 
 /* The bytes a block's backslashes escape (agw_json_escaped_bits), by a
- * loop: bit w when the last one escapes the next block's first byte. */
+ * loop: bit w (below 64) when the last one escapes the next block's
+ * first byte. */
 static __attribute__((unused)) uint64_t
 ref_escaped_bits(uint64_t bs, unsigned w)
 {
@@ -89,7 +90,10 @@ ref_escaped_bits(uint64_t bs, unsigned w)
 
     for (i = 0; i < w; i++) {
         if (bs >> i & 1) {
-            ec |= (uint64_t) 1 << (i + 1);
+            if (i + 1 < 64) {
+                ec |= (uint64_t) 1 << (i + 1);
+            }
+
             i++;
         }
     }

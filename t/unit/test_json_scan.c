@@ -133,15 +133,16 @@ string_scan_tests(void)
 {
     size_t         i, j, n, k, bad;
     uint64_t       bs, seed;
-    unsigned       w;
     const char   **a, **b;
-    char           text[96];
+    char           text[160];
     static const char  alphabet[] = "a\\\"nu0d8e\x01\xc3\xa9 t/";
 
-    /* the escaped bytes' arithmetic: every 16-bit mask, and 32-bit ones */
+    /* the escaped bytes' arithmetic: every 16-bit mask, and 32- and
+     * 64-bit ones (made of runs: random masks ORed) */
     bad = 0;
     for (bs = 0; bs < 0x10000; bs++) {
-        bad += agw_json_escaped_bits(bs, 16) != ref_escaped_bits(bs, 16);
+        bad += (agw_json_escaped_bits(bs) & 0x1FFFF)
+               != ref_escaped_bits(bs, 16);
     }
 
     seed = 88172645463325252ULL;
@@ -149,14 +150,18 @@ string_scan_tests(void)
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        /* runs of backslashes: the mask of a few random masks ANDed */
-        bs = (seed | seed >> 7 | seed >> 19) & 0xFFFFFFFF;
-        w = (i & 1) ? 32 : 16;
-        bs &= (w == 32) ? 0xFFFFFFFF : 0xFFFF;
-        bad += agw_json_escaped_bits(bs, w) != ref_escaped_bits(bs, w);
+        bs = seed | seed >> 7 | seed << 19;
+
+        if (i & 1) {
+            bs &= 0xFFFFFFFF;
+            bad += (agw_json_escaped_bits(bs) & 0x1FFFFFFFFULL)
+                   != ref_escaped_bits(bs, 32);
+        } else {
+            bad += agw_json_escaped_bits(bs) != ref_escaped_bits(bs, 64);
+        }
     }
     ok(bad == 0, "escaped bytes from a backslash mask: as a loop finds "
-       "them, on every 16-bit mask and 200000 32-bit ones");
+       "them, on every 16-bit mask and 200000 32- and 64-bit ones");
 
     /* one special at every offset around the 16- and 32-byte blocks,
      * ending before, at and after a block's end, cut at every length */
@@ -189,7 +194,7 @@ string_scan_tests(void)
     bad = 0;
     seed = 0x9E3779B97F4A7C15ULL;
     for (i = 0; i < 100000; i++) {
-        n = 1 + i % 90;
+        n = 1 + i % 150;
         text[0] = '"';
         for (k = 1; k < n; k++) {
             seed ^= seed << 13;

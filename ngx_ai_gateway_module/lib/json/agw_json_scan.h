@@ -269,19 +269,20 @@ extern const unsigned char  agw_json_escape_ok[256];
 
 /*
  * The bytes a block's backslashes escape, given bs, a bit for each
- * backslash of the w bytes (w <= 32, the block's first byte not escaped):
- * in a run of backslashes the first escapes the second, the third the
- * fourth, and an odd run the byte after it, bit w when that is the next
- * block's first.  simdjson's arithmetic: subtracting the backslashes from
- * the odd bit positions carries through each run, which flips the parity
- * of the runs that start on an odd bit (tested against a loop).
+ * backslash of its bytes (the block's first byte not escaped): in a run
+ * of backslashes the first escapes the second, the third the fourth, and
+ * an odd run the byte after it (for a block of w < 64 bytes, bit w when
+ * that is the next block's first).  simdjson's arithmetic: subtracting
+ * the backslashes from the odd bit positions carries through each run,
+ * which flips the parity of the runs that start on an odd bit (tested
+ * against a loop).
  */
 static inline uint64_t
-agw_json_escaped_bits(uint64_t bs, unsigned w)
+agw_json_escaped_bits(uint64_t bs)
 {
     uint64_t  odd = 0xAAAAAAAAAAAAAAAAULL;
 
-    return ((((bs << 1) | odd) - bs) ^ odd ^ bs) & ((2ULL << w) - 1);
+    return (((bs << 1) | odd) - bs) ^ odd ^ bs;
 }
 
 #ifdef AGW_JSON_SSE2
@@ -292,7 +293,8 @@ agw_json_escaped_bits(uint64_t bs, unsigned w)
 #define AGW_JSON_BLOCK_BYTE  2      /* *pp is at a byte for the byte loop */
 
 /*
- * One block of w bytes (16 or 32, there at *pp) of a string's inside:
+ * One block of w bytes (16 or 32, there at *pp; 48 and 64 work and cost
+ * more on agents' bodies) of a string's inside:
  * its quotes and bytes below ' ' (signed: controls and non-ASCII) in one
  * mask, its backslashes in another.  The bytes the backslashes escape
  * come from that mask (agw_json_escaped_bits) and are checked from a
@@ -309,7 +311,7 @@ agw_json_string_block(const char **pp, const char *end, unsigned w,
     __m128i sp, int *escaped)
 {
     unsigned     i, k;
-    uint64_t     m, qt, bs, ec, e, x;
+    uint64_t     m, qt, bs, ec, e, x, nx, all;
     __m128i      v;
     const char  *p;
 
@@ -333,15 +335,21 @@ agw_json_string_block(const char **pp, const char *end, unsigned w,
     m |= qt;
 
     if (bs != 0) {
-        ec = agw_json_escaped_bits(bs, w);
+        all = (w == 64) ? ~0ULL : (1ULL << (w & 63)) - 1;
+        ec = agw_json_escaped_bits(bs);
+
+        /* whether the next block's first byte is escaped: bit w, or for
+         * 64 bytes a last backslash that is not escaped itself */
+        nx = (w == 64) ? (bs & ~ec) >> 63 : (ec >> (w & 63)) & 1;
+        ec &= all;
 
         /* up to the first byte that ends the block and is not escaped */
         m &= ~ec;
         e = ec & ((m & (0 - m)) - 1);
 
         /* in order: the first bad one is where the byte loop goes; the
-         * byte escaped in the next block (bit w) last, when there */
-        for (x = e & ~(qt | bs) & ((1ULL << w) - 1); x != 0; x &= x - 1) {
+         * byte escaped in the next block last, when there */
+        for (x = e & ~(qt | bs); x != 0; x &= x - 1) {
             k = (unsigned) __builtin_ctzll(x);
 
             if (!agw_json_escape_ok[(unsigned char) p[k]]) {
@@ -350,17 +358,17 @@ agw_json_string_block(const char **pp, const char *end, unsigned w,
             }
         }
 
-        if ((e >> w)
-            && ((size_t) (end - p) == w
-                || !agw_json_escape_ok[(unsigned char) p[w]]))
-        {
-            *pp = p + w - 1;            /* at its backslash */
-            return AGW_JSON_BLOCK_BYTE;
-        }
-
         if (m == 0) {
+            if (nx
+                && ((size_t) (end - p) == w
+                    || !agw_json_escape_ok[(unsigned char) p[w]]))
+            {
+                *pp = p + w - 1;        /* at its backslash */
+                return AGW_JSON_BLOCK_BYTE;
+            }
+
             *escaped = 1;
-            *pp = p + w + (ec >> w);
+            *pp = p + w + nx;
             return AGW_JSON_BLOCK_NEXT;
         }
 
