@@ -285,6 +285,27 @@ agw_json_escaped_bits(uint64_t bs)
     return (((bs << 1) | odd) - bs) ^ odd ^ bs;
 }
 
+/*
+ * The offset of the first byte of x (the bytes a block's backslashes
+ * escape, at p) that is not a two-byte escape's letter, or -1: in order,
+ * as the byte loop would meet them.
+ */
+static AGW_JSON_HOT int
+agw_json_escapes_check(const char *p, uint64_t x)
+{
+    unsigned  k;
+
+    for ( /* void */ ; x != 0; x &= x - 1) {
+        k = (unsigned) __builtin_ctzll(x);
+
+        if (!agw_json_escape_ok[(unsigned char) p[k]]) {
+            return (int) k;
+        }
+    }
+
+    return -1;
+}
+
 #ifdef AGW_JSON_SSE2
 
 /* What agw_json_string_block() found in its block. */
@@ -310,8 +331,9 @@ static AGW_JSON_HOT int
 agw_json_string_block(const char **pp, const char *end, unsigned w,
     __m128i sp, int *escaped)
 {
+    int          b;
     unsigned     i, k;
-    uint64_t     m, qt, bs, ec, e, x, nx, all;
+    uint64_t     m, qt, bs, ec, e, nx, all;
     __m128i      v;
     const char  *p;
 
@@ -345,20 +367,17 @@ agw_json_string_block(const char **pp, const char *end, unsigned w,
 
         /* up to the first byte that ends the block and is not escaped */
         m &= ~ec;
-        e = ec & ((m & (0 - m)) - 1);
-
-        /* in order: the first bad one is where the byte loop goes; the
-         * byte escaped in the next block last, when there */
-        for (x = e & ~(qt | bs); x != 0; x &= x - 1) {
-            k = (unsigned) __builtin_ctzll(x);
-
-            if (!agw_json_escape_ok[(unsigned char) p[k]]) {
-                *pp = p + k - 1;        /* \u, or a bad escape */
-                return AGW_JSON_BLOCK_BYTE;
-            }
-        }
 
         if (m == 0) {
+            /* the usual middle of a long string: no end in the block;
+             * its escapes first, then the next block's first byte when
+             * the last backslash escapes it */
+            b = agw_json_escapes_check(p, ec & ~(qt | bs));
+            if (b >= 0) {
+                *pp = p + b - 1;        /* \u, or a bad escape */
+                return AGW_JSON_BLOCK_BYTE;
+            }
+
             if (nx
                 && ((size_t) (end - p) == w
                     || !agw_json_escape_ok[(unsigned char) p[w]]))
@@ -370,6 +389,14 @@ agw_json_string_block(const char **pp, const char *end, unsigned w,
             *escaped = 1;
             *pp = p + w + nx;
             return AGW_JSON_BLOCK_NEXT;
+        }
+
+        e = ec & ((m & (0 - m)) - 1);
+
+        b = agw_json_escapes_check(p, e & ~(qt | bs));
+        if (b >= 0) {
+            *pp = p + b - 1;            /* \u, or a bad escape */
+            return AGW_JSON_BLOCK_BYTE;
         }
 
         if (bs & ((m & (0 - m)) - 1)) {
