@@ -4,8 +4,9 @@
  * The reader keeps no stack of its own: the caller's code is the stack
  * (it knows it is in an object when it calls agw_jr_member()), and whether
  * a member is the first of its object is read back from the byte before
- * it.  Skipping a value (agw_jr_value) walks it with a bit per level in a
- * local array instead of recursing, so hostile nesting costs no C stack.
+ * it.  Skipping a value (agw_jr_value) walks it with a byte per level in
+ * a local array instead of recursing, so hostile nesting costs no more C
+ * stack than that array.
  */
 
 #include <string.h>
@@ -630,15 +631,17 @@ agw_jr_skip_valid(const char *p, const char *end)
 
 /*
  * Skips the value at r->p, validating it.  Containers are walked with a
- * bit per level (1: an object) in a local array: the nesting the input
- * may ask for is bounded by AGW_JR_DEPTH_MAX, not by the C stack.
+ * byte per level (1: an object) in a local array, AGW_JR_DEPTH_MAX bytes
+ * (a byte is read back with one load where a bit took a shift and a
+ * mask, at each container's end): the nesting the input may ask for is
+ * bounded by that, not by the C stack.
  */
 int
 agw_jr_value(agw_jr_t *r, agw_str_t *raw)
 {
     int            escaped, integer, object, key;
     uint32_t       depth, base;
-    uint64_t       kinds[AGW_JR_DEPTH_MAX / 64 + 1];
+    unsigned char  kinds[AGW_JR_DEPTH_MAX];
     unsigned char  c;
     const char    *p, *end, *v, *at;
 
@@ -703,11 +706,7 @@ value:
 
         object = (c == '{');
 
-        if (object) {
-            kinds[depth / 64] |= (uint64_t) 1 << (depth % 64);
-        } else {
-            kinds[depth / 64] &= ~((uint64_t) 1 << (depth % 64));
-        }
+        kinds[depth] = (unsigned char) object;
 
         depth++;
         p = agw_json_ws(p + 1, end);
@@ -792,7 +791,7 @@ close:
     depth--;
 
     if (depth > base) {
-        object = (kinds[(depth - 1) / 64] >> ((depth - 1) % 64)) & 1;
+        object = kinds[depth - 1];
     }
 
     goto next;
