@@ -639,7 +639,7 @@ agw_jr_skip_valid(const char *p, const char *end)
 int
 agw_jr_value(agw_jr_t *r, agw_str_t *raw)
 {
-    int            escaped, integer, object, key;
+    int            escaped, integer, object;
     uint32_t       depth, base;
     unsigned char  kinds[AGW_JR_DEPTH_MAX];
     unsigned char  c;
@@ -692,8 +692,13 @@ value:
     }
 
     if (c == '"') {
-        key = 0;
-        goto string;
+        escaped = 0;
+        p = agw_json_string_scan(p, end, &escaped, &at);
+        if (p == NULL) {
+            goto invalid;
+        }
+
+        goto next;
     }
 
     switch (c) {
@@ -809,20 +814,12 @@ key:
         }
     }
 
-    key = 1;
-
-string:
-
-    /* keys and string values share this one call: the string scan is
-     * inlined once, where the walk spends most of its time */
+    /* a key's scan and a value's are inlined apart: each goes on to
+     * what follows it without a test */
     escaped = 0;
     p = agw_json_string_scan(p, end, &escaped, &at);
     if (p == NULL) {
         goto invalid;
-    }
-
-    if (!key) {
-        goto next;
     }
 
     if (p >= end || *p != ':') {
