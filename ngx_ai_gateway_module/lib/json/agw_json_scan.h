@@ -314,18 +314,18 @@ agw_json_escapes_check(const char *p, uint64_t x)
 #define AGW_JSON_BLOCK_BYTE  2      /* *pp is at a byte for the byte loop */
 
 /*
- * One block of w bytes (16 or 32, there at *pp; 48 and 64 work and cost
- * more on agents' bodies) of a string's inside:
- * its quotes and bytes below ' ' (signed: controls and non-ASCII) in one
- * mask, its backslashes in another.  The bytes the backslashes escape
- * come from that mask (agw_json_escaped_bits) and are checked from a
- * table in the same round, so the two-byte escapes (an agent's text has
- * one every few bytes) never leave the block; an escaped quote does not
- * end it.  The block ends at its first quote or special byte that no
+ * One block of w bytes (16 or 32; 48 cost more on agents' bodies) of a
+ * string's inside, there at *pp: its quotes, its bytes below ' ' (signed:
+ * controls and non-ASCII) and its backslashes in masks.  The bytes the
+ * backslashes escape come from their mask (agw_json_escaped_bits);
+ * escaped quotes and backslashes are fine by their masks, the other
+ * escaped bytes are checked from a table in the same round, so the
+ * two-byte escapes (an agent's text has one every few bytes) never leave
+ * the block.  The block ends at its first quote or special byte that no
  * backslash escapes; \\u, non-ASCII bytes and errors go to the byte loop,
  * from that byte or from the escape's backslash, which then says where
- * an error is exactly as it did alone.  (Comparing the usual escapes
- * instead of the table cost more: 2.4 escapes a 32-byte block.)
+ * an error is exactly as it did alone.  (Comparing the usual escape
+ * letters instead of the table cost more: 2.4 escapes a 32-byte block.)
  */
 static AGW_JSON_HOT int
 agw_json_string_block(const char **pp, const char *end, unsigned w,
@@ -333,7 +333,7 @@ agw_json_string_block(const char **pp, const char *end, unsigned w,
 {
     int          b;
     unsigned     i, k;
-    uint64_t     m, qt, bs, ec, e, nx, all;
+    uint64_t     m, qt, bs, ec, e, nx;
     __m128i      v;
     const char  *p;
 
@@ -357,13 +357,11 @@ agw_json_string_block(const char **pp, const char *end, unsigned w,
     m |= qt;
 
     if (bs != 0) {
-        all = (w == 64) ? ~0ULL : (1ULL << (w & 63)) - 1;
         ec = agw_json_escaped_bits(bs);
 
-        /* whether the next block's first byte is escaped: bit w, or for
-         * 64 bytes a last backslash that is not escaped itself */
-        nx = (w == 64) ? (bs & ~ec) >> 63 : (ec >> (w & 63)) & 1;
-        ec &= all;
+        /* whether the next block's first byte is escaped: bit w */
+        nx = (ec >> w) & 1;
+        ec &= (1ULL << w) - 1;
 
         /* up to the first byte that ends the block and is not escaped */
         m &= ~ec;
@@ -451,9 +449,7 @@ agw_json_string_scan(const char *p, const char *end, int *escaped,
      * 0x1F" with two compares and a zeroed register */
     sp = _mm_set1_epi8(' ');
     __asm__ ("" : "+x" (sp));
-#endif
 
-#ifdef AGW_JSON_SSE2
     /* most strings (keys, roles, ids) end in their first 16 bytes
      * with nothing special before their quote: one mask decides */
     if (end - p >= 16) {
