@@ -5,7 +5,10 @@
  * jansson's verdict says nothing of the grammar (walk_jansson_verdict: a
  * number out of jansson's range, a raw NUL, nesting past the reader's
  * bound).  A skip of the whole input must agree with the walk and end
- * where it ends.  Any difference aborts.
+ * where it ends.  The module's walk of a request body (agw_request_index)
+ * must give the skip's verdict.  The input as a string's inside, shifted
+ * across the scan's blocks, must end or fail where the byte-by-byte
+ * reference (json_ref.h) says.  Any difference aborts.
  */
 
 #include <stdint.h>
@@ -15,16 +18,46 @@
 #include <jansson.h>
 
 #include "../unit/json_walk.h"
+#include "../unit/json_ref.h"
+#include "agw_request_index.h"
+
+
+/* The input as the inside of a string, after a quote and shift plain
+ * bytes: the scan and the reference agree at every block alignment. */
+static void
+string_shifts(const uint8_t *data, size_t size)
+{
+    size_t   shift;
+    char    *b;
+
+    b = malloc(size + 32);
+    if (b == NULL) {
+        return;
+    }
+
+    for (shift = 0; shift < 32; shift += (shift < 17) ? 1 : 5) {
+        b[0] = '"';
+        memset(b + 1, 'a', shift);
+        memcpy(b + 1 + shift, data, size);
+
+        if (ref_string_compare(b, 1 + shift + size) != 0) {
+            abort();                    /* the scan differs */
+        }
+    }
+
+    free(b);
+}
 
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    int          jv, valid;
-    size_t       errpos;
-    json_t      *want, *got;
-    agw_jr_t     r, s;
-    const char  *text = (const char *) data;
+    int              jv, valid, rc;
+    size_t           errpos, ierr;
+    json_t          *want, *got;
+    agw_jr_t         r, s;
+    agw_req_index_t  ix;
+    const char      *text = (const char *) data;
 
     valid = agw_json_valid(text, size, &errpos) == 0;
 
@@ -49,6 +82,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     {
         abort();
     }
+
+    /* the module's walk: an object, another value, or the skip's error */
+    rc = agw_request_index(text, size, &ix, &ierr);
+    if ((rc == -1) == valid || (rc == 0 && !ix.valid)
+        || (rc == -1 && ierr > size))
+    {
+        abort();
+    }
+
+    string_shifts(data, size);
 
     jv = walk_jansson_verdict(text, size, &want);
 

@@ -1,6 +1,9 @@
 /*
  * agw_json_scan against jansson: the same verdict on hand-picked edge
  * cases, on every JSON fixture, and on byte mutations of each fixture.
+ * The string scan, which goes by blocks of 16 and 32 bytes, against the
+ * same rules byte by byte (json_ref.h): every special byte and escape at
+ * every offset around the blocks' edges, cut at every length.
  */
 
 #include <dirent.h>
@@ -9,6 +12,7 @@
 
 #include "tap.h"
 #include "agw_json_scan.h"
+#include "json_ref.h"
 
 
 /* jansson's verdict for "one JSON object"; -2 when jansson refused only a
@@ -76,6 +80,139 @@ count_cb(void *ud, const agw_json_member_t *m)
 }
 
 
+/* What may stand in a string, valid or not: escapes, backslash runs,
+ * controls, UTF-8 of each length and broken UTF-8, a quote. */
+static const char  *specials[] = {
+    "\\n", "\\\"", "\\\\", "\\/", "\\b", "\\f", "\\r", "\\t",
+    "\\u00e9", "\\ud83d\\ude00", "\\\\\\\\", "\\\\\\\"", "\\\\\\n",
+    "\\x", "\\u0000", "\\ud800", "\\ud800x", "\\udc00", "\\u12", "\\U00e9",
+    "\\\x01", "\\\xc3\xa9", "\\ ", "\\'", "\x01", "\x1f", "\x7f", " ",
+    "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xc0\xaf",
+    "\xed\xa0\x80", "\xf4\x90\x80\x80", "\x80", "\xff", "\xe2\x82",
+    "\"", NULL
+};
+
+
+/*
+ * The string '"' filler(i) a filler(j) b, then a closing quote unless
+ * cut: compared with the reference as it is and cut at every length
+ * (when cut is set).  Returns the number of disagreements.
+ */
+static size_t
+string_case(size_t i, const char *a, size_t j, const char *b, int cut)
+{
+    size_t  n, k, bad;
+    char    text[256];
+
+    static const char  fill[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
+                                "KLMNOPQRSTUVWXYZ0123456789";
+
+    n = (size_t) snprintf(text, sizeof(text), "\"%.*s%s%.*s%s\"",
+                          (int) i, fill, a, (int) j, fill + 10, b);
+    bad = 0;
+
+    if (ref_string_compare(text, n) != 0) {
+        bad++;
+        tap_diag("differs: %zu + \"%s\" + %zu + \"%s\"", i, a, j, b);
+    }
+
+    for (k = 1; cut && k < n; k++) {
+        if (ref_string_compare(text, k) != 0) {
+            bad++;
+            tap_diag("differs cut at %zu: %zu + \"%s\" + %zu + \"%s\"",
+                     k, i, a, j, b);
+        }
+    }
+
+    return bad;
+}
+
+
+static void
+string_scan_tests(void)
+{
+    size_t         i, j, n, k, bad;
+    uint64_t       bs, seed;
+    const char   **a, **b;
+    char           text[160];
+    static const char  alphabet[] = "a\\\"nu0d8e\x01\xc3\xa9 t/";
+
+    /* the escaped bytes' arithmetic: every 16-bit mask, and 32- and
+     * 64-bit ones (made of runs: random masks ORed) */
+    bad = 0;
+    for (bs = 0; bs < 0x10000; bs++) {
+        bad += (agw_json_escaped_bits(bs) & 0x1FFFF)
+               != ref_escaped_bits(bs, 16);
+    }
+
+    seed = 88172645463325252ULL;
+    for (i = 0; i < 200000; i++) {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        bs = seed | seed >> 7 | seed << 19;
+
+        if (i & 1) {
+            bs &= 0xFFFFFFFF;
+            bad += (agw_json_escaped_bits(bs) & 0x1FFFFFFFFULL)
+                   != ref_escaped_bits(bs, 32);
+        } else {
+            bad += agw_json_escaped_bits(bs) != ref_escaped_bits(bs, 64);
+        }
+    }
+    ok(bad == 0, "escaped bytes from a backslash mask: as a loop finds "
+       "them, on every 16-bit mask and 200000 32- and 64-bit ones");
+
+    /* one special at every offset around the 16- and 32-byte blocks,
+     * ending before, at and after a block's end, cut at every length */
+    bad = 0;
+    for (a = specials; *a; a++) {
+        for (i = 0; i <= 50; i++) {
+            for (j = 0; j <= 20; j += (j < 2 || j > 14) ? 1 : 6) {
+                bad += string_case(i, *a, j, "", 1);
+            }
+        }
+    }
+    ok(bad == 0, "each escape, control, UTF-8 sequence and quote at every "
+       "offset of a block, cut at every length: as the byte loop");
+
+    /* two of them, at every distance within a block */
+    bad = 0;
+    for (a = specials; *a; a++) {
+        for (b = specials; *b; b++) {
+            for (i = 0; i <= 33; i += (i < 12 || i > 28) ? 1 : 5) {
+                for (j = 0; j <= 17; j++) {
+                    bad += string_case(i, *a, j, *b, 0);
+                }
+            }
+        }
+    }
+    ok(bad == 0, "two specials at every distance within a block: as the "
+       "byte loop");
+
+    /* random strings over the bytes that matter, at every length */
+    bad = 0;
+    seed = 0x9E3779B97F4A7C15ULL;
+    for (i = 0; i < 100000; i++) {
+        n = 1 + i % 150;
+        text[0] = '"';
+        for (k = 1; k < n; k++) {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            text[k] = alphabet[seed % (sizeof(alphabet) - 1)];
+        }
+
+        if (ref_string_compare(text, n) != 0) {
+            bad++;
+            tap_diag("random string %zu differs", i);
+        }
+    }
+    ok(bad == 0, "100000 random strings of backslashes, quotes, escape "
+       "letters, controls and UTF-8: as the byte loop");
+}
+
+
 int
 main(void)
 {
@@ -107,6 +244,8 @@ main(void)
     int64_t        iv;
     agw_json_member_t  mem;
     char           deep[2 * AGW_JSON_DEPTH_MAX + 40];
+
+    string_scan_tests();
 
     for (v = valid; *v; v++) {
         ok(scan_verdict(*v, strlen(*v)) && jansson_verdict(*v, strlen(*v)) == 1,

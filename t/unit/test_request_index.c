@@ -16,6 +16,7 @@
 #include "json_walk.h"
 #include "agw_codec.h"
 #include "agw_request_index.h"
+#include "agw_json_scan.h"
 
 
 static const char  *bodies[] = {
@@ -229,6 +230,72 @@ gemini_cut(const char *body, const char *want, const char *name)
 }
 
 
+/*
+ * The walk reads the byte it expects and looks for white space only where
+ * that byte is not: blanks, a stray control byte or a token inserted at
+ * every place of a document, compact and spaced.  The walk, the skip
+ * (agw_json_valid) and the old validator (agw_json_scan, which still
+ * skips white space before each token) give the same verdict and offset.
+ */
+static void
+blank_tests(void)
+{
+    int               v1, v2, v3;
+    size_t            i, n, l, e1, e2, e3, bad, cases;
+    char              b[256];
+    const char      **d, **s;
+    agw_req_index_t   ix;
+
+    static const char  *docs[] = {
+        "{\"model\":\"m\",\"a\":[1,-2.5e3,true,null,{\"k\":\"v\\n\"},[]],"
+            "\"s\":{\"t\":false,\"e\":{}}}",
+        " { \"a\" : [ 1 , { } , [ ] , \"x\" ] , \"b\" : { \"c\" : null } } ",
+        NULL
+    };
+    static const char  *ins[] = {
+        " ", "\t\r\n ", "\x0b", "\x01", ",", "x", ":", "\"", "]", "}", "{",
+        NULL
+    };
+
+    bad = cases = 0;
+
+    for (d = docs; *d; d++) {
+        n = strlen(*d);
+
+        for (i = 0; i <= n; i++) {
+            for (s = ins; *s; s++) {
+                l = strlen(*s);
+                memcpy(b, *d, i);
+                memcpy(b + i, *s, l);
+                memcpy(b + i + l, *d + i, n - i);
+
+                if (b[strspn(b, " \t\r\n")] != '{') {
+                    continue;           /* the old validator wants an object */
+                }
+
+                e1 = e2 = e3 = 0;
+                v1 = agw_json_valid(b, n + l, &e1);
+                v2 = agw_request_index(b, n + l, &ix, &e2);
+                v3 = agw_json_scan(b, n + l, NULL, NULL, &e3);
+                cases++;
+
+                if (v1 != v3 || v2 != v3
+                    || (v3 != 0 && (e1 != e3 || e2 != e3)))
+                {
+                    bad++;
+                    tap_diag("\"%s\" at %zu: skip %d@%zu, walk %d@%zu, "
+                             "scan %d@%zu", *s, i, v1, e1, v2, e2, v3, e3);
+                }
+            }
+        }
+    }
+
+    ok(cases > 1000 && bad == 0, "blanks, controls and tokens at every place "
+       "(%zu bodies): the same verdict and offset as the old validator",
+       cases);
+}
+
+
 int
 main(void)
 {
@@ -294,6 +361,8 @@ main(void)
     b = "  [1]";
     ok(agw_request_index(b, strlen(b), &ix, &errpos) == 1 && ix.open == 2,
        "an array: not an object, where it starts");
+
+    blank_tests();
 
     return done_testing();
 }

@@ -4,8 +4,9 @@
  * The reader keeps no stack of its own: the caller's code is the stack
  * (it knows it is in an object when it calls agw_jr_member()), and whether
  * a member is the first of its object is read back from the byte before
- * it.  Skipping a value (agw_jr_value) walks it with a bit per level in a
- * local array instead of recursing, so hostile nesting costs no C stack.
+ * it.  Skipping a value (agw_jr_value) walks it with a byte per level in
+ * a local array instead of recursing, so hostile nesting costs no more C
+ * stack than that array.
  */
 
 #include <string.h>
@@ -630,15 +631,17 @@ agw_jr_skip_valid(const char *p, const char *end)
 
 /*
  * Skips the value at r->p, validating it.  Containers are walked with a
- * bit per level (1: an object) in a local array: the nesting the input
- * may ask for is bounded by AGW_JR_DEPTH_MAX, not by the C stack.
+ * byte per level (1: an object) in a local array, AGW_JR_DEPTH_MAX bytes
+ * (a byte is read back with one load where a bit took a shift and a
+ * mask, at each container's end): the nesting the input may ask for is
+ * bounded by that, not by the C stack.
  */
 int
 agw_jr_value(agw_jr_t *r, agw_str_t *raw)
 {
     int            escaped, integer, object;
     uint32_t       depth, base;
-    uint64_t       kinds[AGW_JR_DEPTH_MAX / 64 + 1];
+    unsigned char  kinds[AGW_JR_DEPTH_MAX];
     unsigned char  c;
     const char    *p, *end, *v, *at;
 
@@ -661,9 +664,14 @@ agw_jr_value(agw_jr_t *r, agw_str_t *raw)
         goto done;
     }
 
+    object = 0;
+
 value:
 
-    /* p is at a value's first byte, white space skipped */
+    /* p is at a value, white space not yet skipped: a body is mostly
+     * compact, so the white space is looked for only where a byte
+     * that is not the expected one is; the string first, most values
+     * are */
 
     if (p >= end) {
         at = p;
@@ -671,6 +679,27 @@ value:
     }
 
     c = (unsigned char) *p;
+
+    if (c <= ' ') {
+        p = agw_json_ws(p, end);
+
+        if (p >= end) {
+            at = p;
+            goto invalid;
+        }
+
+        c = (unsigned char) *p;
+    }
+
+    if (c == '"') {
+        escaped = 0;
+        p = agw_json_string_scan(p, end, &escaped, &at);
+        if (p == NULL) {
+            goto invalid;
+        }
+
+        goto next;
+    }
 
     switch (c) {
     case '{':
@@ -680,33 +709,23 @@ value:
             goto invalid;
         }
 
-        if (c == '{') {
-            kinds[depth / 64] |= (uint64_t) 1 << (depth % 64);
-        } else {
-            kinds[depth / 64] &= ~((uint64_t) 1 << (depth % 64));
-        }
+        object = (c == '{');
+
+        kinds[depth] = (unsigned char) object;
 
         depth++;
         p = agw_json_ws(p + 1, end);
 
-        if (p < end && *p == (c == '{' ? '}' : ']')) {
-            depth--;
+        if (p < end && *p == (object ? '}' : ']')) {
             p++;
-            goto next;
+            goto close;
         }
 
-        if (c == '[') {
+        if (!object) {
             goto value;
         }
 
         goto key;
-
-    case '"':
-        escaped = 0;
-        at = end;
-        p = r->valid ? agw_json_string_skip(p, end, &escaped)
-                     : agw_json_string_scan(p, end, &escaped, &at);
-        break;
 
     case 't':
     case 'f':
@@ -730,13 +749,12 @@ value:
 next:
 
     /* a value ended at p: the next member or element, or a container's
-     * end, or the value skipped is whole */
+     * end, or the value skipped is whole; object is the kind of the
+     * container the value is in (kinds keeps those of its parents) */
 
     if (depth == base) {
         goto done;
     }
-
-    p = agw_json_ws(p, end);
 
     if (p >= end) {
         at = p;
@@ -744,52 +762,76 @@ next:
     }
 
     c = (unsigned char) *p;
-    object = (kinds[(depth - 1) / 64] >> ((depth - 1) % 64)) & 1;
 
-    if (c == (object ? '}' : ']')) {
-        depth--;
-        p++;
-        goto next;
+    if (c <= ' ') {
+        p = agw_json_ws(p, end);
+
+        if (p >= end) {
+            at = p;
+            goto invalid;
+        }
+
+        c = (unsigned char) *p;
     }
 
-    if (c != ',') {
+    if (c == ',') {
+        p++;
+
+        if (object) {
+            goto key;
+        }
+
+        goto value;
+    }
+
+    if (c != (object ? '}' : ']')) {
         at = p;
         goto invalid;
     }
 
-    p = agw_json_ws(p + 1, end);
+    p++;
 
-    if (object) {
-        goto key;
+close:
+
+    depth--;
+
+    if (depth > base) {
+        object = kinds[depth - 1];
     }
 
-    goto value;
+    goto next;
 
 key:
 
-    /* in an object, at a member's key */
+    /* in an object, at a member's key, white space not yet skipped */
 
     if (p >= end || *p != '"') {
-        at = p;
-        goto invalid;
+        p = agw_json_ws(p, end);
+
+        if (p >= end || *p != '"') {
+            at = p;
+            goto invalid;
+        }
     }
 
+    /* a key's scan and a value's are inlined apart: each goes on to
+     * what follows it without a test */
     escaped = 0;
-    at = end;
-    p = r->valid ? agw_json_string_skip(p, end, &escaped)
-                 : agw_json_string_scan(p, end, &escaped, &at);
+    p = agw_json_string_scan(p, end, &escaped, &at);
     if (p == NULL) {
         goto invalid;
     }
 
-    p = agw_json_ws(p, end);
-
     if (p >= end || *p != ':') {
-        at = p;
-        goto invalid;
+        p = agw_json_ws(p, end);
+
+        if (p >= end || *p != ':') {
+            at = p;
+            goto invalid;
+        }
     }
 
-    p = agw_json_ws(p + 1, end);
+    p++;
     goto value;
 
 done:

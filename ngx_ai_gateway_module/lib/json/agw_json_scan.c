@@ -21,6 +21,12 @@ typedef struct {
 static int agw_scan_value(agw_scan_t *s, unsigned depth, int top);
 
 
+const unsigned char  agw_json_escape_ok[256] = {
+    ['"'] = 1, ['\\'] = 1, ['/'] = 1, ['b'] = 1, ['f'] = 1, ['n'] = 1,
+    ['r'] = 1, ['t'] = 1
+};
+
+
 static inline void
 agw_scan_ws(agw_scan_t *s)
 {

@@ -159,6 +159,14 @@ agw_json_ws(const char *p, const char *end)
 #define AGW_JSON_SSE2  1
 #endif
 
+/* Inlined even where the compiler finds it large: a call costs the scan
+ * of a short string (a key) more than its work. */
+#ifdef __GNUC__
+#define AGW_JSON_HOT  inline __attribute__((always_inline))
+#else
+#define AGW_JSON_HOT  inline
+#endif
+
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ \
     && defined(__GNUC__)
 #define AGW_JSON_SWAR  1
@@ -255,6 +263,163 @@ agw_json_plain_run(const char *p, size_t n)
     return i;
 }
 
+/* Which bytes may follow a backslash as a two-byte escape: " \\ / b f n r t
+ * (\\u is longer and goes byte by byte). */
+extern const unsigned char  agw_json_escape_ok[256];
+
+/*
+ * The bytes a block's backslashes escape, given bs, a bit for each
+ * backslash of its bytes (the block's first byte not escaped): in a run
+ * of backslashes the first escapes the second, the third the fourth, and
+ * an odd run the byte after it (for a block of w < 64 bytes, bit w when
+ * that is the next block's first).  simdjson's arithmetic: subtracting
+ * the backslashes from the odd bit positions carries through each run,
+ * which flips the parity of the runs that start on an odd bit (tested
+ * against a loop).
+ */
+static inline uint64_t
+agw_json_escaped_bits(uint64_t bs)
+{
+    uint64_t  odd = 0xAAAAAAAAAAAAAAAAULL;
+
+    return (((bs << 1) | odd) - bs) ^ odd ^ bs;
+}
+
+/*
+ * The offset of the first byte of x (the bytes a block's backslashes
+ * escape, at p) that is not a two-byte escape's letter, or -1: in order,
+ * as the byte loop would meet them.
+ */
+static AGW_JSON_HOT int
+agw_json_escapes_check(const char *p, uint64_t x)
+{
+    unsigned  k;
+
+    for ( /* void */ ; x != 0; x &= x - 1) {
+        k = (unsigned) __builtin_ctzll(x);
+
+        if (!agw_json_escape_ok[(unsigned char) p[k]]) {
+            return (int) k;
+        }
+    }
+
+    return -1;
+}
+
+#ifdef AGW_JSON_SSE2
+
+/* What agw_json_string_block() found in its block. */
+#define AGW_JSON_BLOCK_NEXT  0      /* no end: *pp is past the block */
+#define AGW_JSON_BLOCK_END   1      /* *pp is past the closing quote */
+#define AGW_JSON_BLOCK_BYTE  2      /* *pp is at a byte for the byte loop */
+
+/*
+ * One block of w bytes (16 or 32; 48 cost more on agents' bodies) of a
+ * string's inside, there at *pp: its quotes, its bytes below ' ' (signed:
+ * controls and non-ASCII) and its backslashes in masks.  The bytes the
+ * backslashes escape come from their mask (agw_json_escaped_bits);
+ * escaped quotes and backslashes are fine by their masks, the other
+ * escaped bytes are checked from a table in the same round, so the
+ * two-byte escapes (an agent's text has one every few bytes) never leave
+ * the block.  The block ends at its first quote or special byte that no
+ * backslash escapes; \\u, non-ASCII bytes and errors go to the byte loop,
+ * from that byte or from the escape's backslash, which then says where
+ * an error is exactly as it did alone.  (Comparing the usual escape
+ * letters instead of the table cost more: 2.4 escapes a 32-byte block.)
+ */
+static AGW_JSON_HOT int
+agw_json_string_block(const char **pp, const char *end, unsigned w,
+    __m128i sp, int *escaped)
+{
+    int          b;
+    unsigned     i, k;
+    uint64_t     m, qt, bs, ec, e, nx;
+    __m128i      v;
+    const char  *p;
+
+    p = *pp;
+    m = 0;
+    qt = 0;
+    bs = 0;
+
+    for (i = 0; i < w / 16; i++) {
+        v = _mm_loadu_si128((const __m128i *) (p + 16 * i));
+        qt |= (uint64_t) (unsigned) _mm_movemask_epi8(
+                  _mm_cmpeq_epi8(v, _mm_set1_epi8('"')))
+              << (16 * i);
+        m |= (uint64_t) (unsigned) _mm_movemask_epi8(_mm_cmpgt_epi8(sp, v))
+             << (16 * i);
+        bs |= (uint64_t) (unsigned) _mm_movemask_epi8(
+                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))
+              << (16 * i);
+    }
+
+    m |= qt;
+
+    if (bs != 0) {
+        ec = agw_json_escaped_bits(bs);
+
+        /* whether the next block's first byte is escaped: bit w */
+        nx = (ec >> w) & 1;
+        ec &= (1ULL << w) - 1;
+
+        /* up to the first byte that ends the block and is not escaped */
+        m &= ~ec;
+
+        if (m == 0) {
+            /* the usual middle of a long string: no end in the block;
+             * its escapes first, then the next block's first byte when
+             * the last backslash escapes it */
+            b = agw_json_escapes_check(p, ec & ~(qt | bs));
+            if (b >= 0) {
+                *pp = p + b - 1;        /* \u, or a bad escape */
+                return AGW_JSON_BLOCK_BYTE;
+            }
+
+            if (nx
+                && ((size_t) (end - p) == w
+                    || !agw_json_escape_ok[(unsigned char) p[w]]))
+            {
+                *pp = p + w - 1;        /* at its backslash */
+                return AGW_JSON_BLOCK_BYTE;
+            }
+
+            *escaped = 1;
+            *pp = p + w + nx;
+            return AGW_JSON_BLOCK_NEXT;
+        }
+
+        e = ec & ((m & (0 - m)) - 1);
+
+        b = agw_json_escapes_check(p, e & ~(qt | bs));
+        if (b >= 0) {
+            *pp = p + b - 1;            /* \u, or a bad escape */
+            return AGW_JSON_BLOCK_BYTE;
+        }
+
+        if (bs & ((m & (0 - m)) - 1)) {
+            *escaped = 1;
+        }
+
+    } else if (m == 0) {
+        *pp = p + w;
+        return AGW_JSON_BLOCK_NEXT;
+    }
+
+    k = (unsigned) __builtin_ctzll(m);
+
+    if (p[k] == '"') {
+        *pp = p + k + 1;
+        return AGW_JSON_BLOCK_END;
+    }
+
+    *pp = p + k;
+    return AGW_JSON_BLOCK_BYTE;
+}
+
+#endif
+
+
 /*
  * The JSON string whose opening quote is at p: past its closing quote, or
  * NULL with *at the offending byte (a bad escape's backslash, a control
@@ -264,7 +429,7 @@ agw_json_plain_run(const char *p, size_t n)
  * where the scanner and the pull reader spend their time, and it must
  * keep its pointer in a register.
  */
-static inline const char *
+static AGW_JSON_HOT const char *
 agw_json_string_scan(const char *p, const char *end, int *escaped,
     const char **at)
 {
@@ -272,49 +437,62 @@ agw_json_string_scan(const char *p, const char *end, int *escaped,
     unsigned       u;
     unsigned char  c;
 #ifdef AGW_JSON_SSE2
-    unsigned       m, k;
+    int            rc;
+    unsigned       k;
+    __m128i        v, sp;
 #endif
 
     p++;
 
+#ifdef AGW_JSON_SSE2
+    /* hidden from the compiler, which would otherwise test "not above
+     * 0x1F" with two compares and a zeroed register */
+    sp = _mm_set1_epi8(' ');
+    __asm__ ("" : "+x" (sp));
+
+    /* most strings (keys, roles, ids) end in their first 16 bytes
+     * with nothing special before their quote: one mask decides */
+    if (end - p >= 16) {
+        v = _mm_loadu_si128((const __m128i *) p);
+        k = (unsigned) _mm_movemask_epi8(
+                _mm_or_si128(_mm_cmpgt_epi8(sp, v),
+                    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))));
+
+        if (k == 0) {
+            p += 16;                    /* plain: the blocks go on */
+
+        } else if (p[__builtin_ctz(k)] == '"') {
+            return p + __builtin_ctz(k) + 1;
+        }
+    }
+#endif
+
     for ( ;; ) {
 #ifdef AGW_JSON_SSE2
         /*
-         * A block's special bytes one after another from one load: the
-         * two-byte escapes (\\n, \\", \\\\: most of them in real text) are
-         * stepped over here, and only the rest goes to the byte by byte
-         * part below.  Loading again after every escape took nearly
-         * twice as long on an agent's request (docs/json.md).
+         * 16 bytes, then 32 a round: a string that got here is long
+         * (text, code, tool results) or has an escape near its start;
+         * 32 from the start cost more on the agent's bodies.
          */
-        while (end - p >= 16) {
-            m = agw_json_sse2_special(p);
+        if (end - p >= 16) {
+            rc = agw_json_string_block(&p, end, 16, sp, escaped);
 
-            while (m != 0) {
-                k = (unsigned) __builtin_ctz(m);
-
-                if (p[k] == '"') {
-                    return p + k + 1;
-                }
-
-                if (p[k] != '\\' || k == 15) {
-                    p += k;
-                    goto special;
-                }
-
-                switch (p[k + 1]) {
-                case '"': case '\\': case '/': case 'b': case 'f': case 'n':
-                case 'r': case 't':
-                    *escaped = 1;
-                    m &= ~0u << (k + 2);
-                    continue;
-
-                default:
-                    p += k;
-                    goto special;
-                }
+            while (rc == AGW_JSON_BLOCK_NEXT && end - p >= 32) {
+                rc = agw_json_string_block(&p, end, 32, sp, escaped);
             }
 
-            p += 16;
+            while (rc == AGW_JSON_BLOCK_NEXT && end - p >= 16) {
+                rc = agw_json_string_block(&p, end, 16, sp, escaped);
+            }
+
+            if (rc == AGW_JSON_BLOCK_END) {
+                return p;
+            }
+
+            if (rc == AGW_JSON_BLOCK_BYTE) {
+                goto special;
+            }
         }
 #endif
 
