@@ -429,6 +429,61 @@ check_rewrite_stream_error(void)
 }
 
 
+/*
+ * The rewrite trusts a chunk's bytes as proxy_pass would (it only finds
+ * the members to edit): a control byte in a delta goes to the client as
+ * it came, and the chunk repeating the first bytes of the one before
+ * still has the client's model; a chunk cut short is still refused.
+ */
+static void
+check_rewrite_trusted(void)
+{
+    rw_t               r;
+    agw_buf_t          b = AGW_BUF_INIT;
+    agw_sse_parser_t   sse;
+    const char         in[] =
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+            "\"created\":1,\"model\":\"up\",\"choices\":[{\"index\":0,"
+            "\"delta\":{\"content\":\"a\"}}]}\n\n"
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+            "\"created\":1,\"model\":\"up\",\"choices\":[{\"index\":0,"
+            "\"delta\":{\"content\":\"\x01\\q\"}}]}\n\n"
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+            "\"created\":1,\"model\":\"up\",\"choices\":[{\"index\":0,"
+            "\"delta\":{\"content\":\"b}}]}\n\n";
+
+    memset(&r, 0, sizeof(r));
+    r.s.reader = OAI;
+    r.s.writer = OAI;
+    r.s.rstate = calloc(1, OAI->read_state_size);
+    r.s.arena = &r.arena;
+    r.s.opts.model = (agw_str_t) agw_str_lit("client-model");
+    agw_usage_init(&r.s.usage);
+    agw_jw_init(&r.s.w, &b);
+    agw_arena_init(&r.arena, NULL, 0, 0);
+    agw_sse_init(&sse, 0);
+    (void) agw_sse_feed(&sse, in, sizeof(in) - 1, rw_event, &r);
+
+    ok(b.data != NULL
+       && strstr(b.data, "data: {\"id\":\"c1\",\"object\":"
+                 "\"chat.completion.chunk\",\"created\":1,\"model\":"
+                 "\"client-model\",\"choices\":[{\"index\":0,\"delta\":"
+                 "{\"content\":\"\x01\\q\"}}]}\n\n") != NULL,
+       "trusted: a chunk's bytes passed as they came, the model edited");
+    ok(r.rc == -1 && r.s.error != NULL
+       && strcmp(r.s.error->code, "invalid_stream") == 0
+       && strstr(b.data, "\"b}") == NULL,
+       "trusted: a chunk whose string does not end is refused");
+
+    agw_sse_free(&sse);
+    OAI->free_read_state(r.s.rstate);
+    free(r.s.rstate);
+    free(r.s.error);
+    agw_arena_free(&r.arena);
+    agw_buf_free(&b);
+}
+
+
 int
 main(void)
 {
@@ -437,6 +492,7 @@ main(void)
     check_error_cut();
     check_rewrite_prefix();
     check_rewrite_stream_error();
+    check_rewrite_trusted();
 
     return done_testing();
 }

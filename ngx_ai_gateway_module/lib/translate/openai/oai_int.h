@@ -161,6 +161,9 @@ typedef struct {
                                        member; its model's value */
     uint16_t         model_at;
     uint16_t         model_end;
+    uint16_t         out_len;   /* rewrite: those bytes up to the comma
+                                   as the client gets them, kept after
+                                   the provider's (0: not kept) */
     size_t           held_bytes;
     uint32_t         nheld;
     uint32_t         index;     /* the open block's */
