@@ -778,16 +778,12 @@ agw_oai_read_choice(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
 }
 
 
+/* A chunk's members, from where the reader is in its object. */
 static int
-agw_oai_read_chunk(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
+agw_oai_read_members(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
 {
     int        rc;
     agw_str_t  key;
-
-    rc = agw_jr_object(r);
-    if (rc != 0) {
-        return agw_oai_fail(c, r, "", rc);
-    }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
         if (ch->head == 0
@@ -857,6 +853,64 @@ agw_oai_read_chunk(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
     }
 
     return 0;
+}
+
+
+static int
+agw_oai_read_chunk(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
+{
+    int  rc;
+
+    rc = agw_jr_object(r);
+    if (rc != 0) {
+        return agw_oai_fail(c, r, "", rc);
+    }
+
+    return agw_oai_read_members(c, r, ch);
+}
+
+
+/*
+ * The commonest chunk, a text delta, as OpenAI writes it: after the
+ * bytes it repeats, its choices are these bytes, the text, and these.
+ * Such a chunk is read without walking them: the text is read (and
+ * validated) as the walk reads it, and the members after the choices
+ * are walked as ever, so the chunk is the one the walk would read, and
+ * as validated.  Any other chunk is walked.
+ */
+static const char  agw_oai_text_head[] =
+    "\"choices\":[{\"index\":0,\"delta\":{\"content\":";
+static const char  agw_oai_text_tail[] =
+    "},\"logprobs\":null,\"finish_reason\":null}]";
+
+#define AGW_OAI_TEXT_HEAD  (sizeof(agw_oai_text_head) - 1)
+#define AGW_OAI_TEXT_TAIL  (sizeof(agw_oai_text_tail) - 1)
+
+
+static int
+agw_oai_read_text_chunk(agw_jr_t *r, const char *p, agw_oai_chunk_t *ch)
+{
+    if ((size_t) (r->end - p) < AGW_OAI_TEXT_HEAD + AGW_OAI_TEXT_TAIL + 2
+        || memcmp(p, agw_oai_text_head, AGW_OAI_TEXT_HEAD) != 0)
+    {
+        return 0;
+    }
+
+    r->p = p + AGW_OAI_TEXT_HEAD;
+
+    if (*r->p != '"' || agw_jr_string(r, &ch->content) != 0
+        || (size_t) (r->end - r->p) < AGW_OAI_TEXT_TAIL
+        || memcmp(r->p, agw_oai_text_tail, AGW_OAI_TEXT_TAIL) != 0)
+    {
+        return 0;
+    }
+
+    /* in the chunk's object, after its choices */
+    r->p += AGW_OAI_TEXT_TAIL;
+    r->depth = 1;
+    ch->choice = 1;
+
+    return 1;
 }
 
 
@@ -1044,8 +1098,7 @@ agw_oai_handle(agw_xstream_t *s, agw_oai_rstate_t *rs, agw_oai_rctx_t *c,
 int
 agw_oai_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
-    int                skip;
-    char              *rest;
+    int                rc, skip;
     size_t             n;
     agw_jr_t           r;
     agw_error_t        err;
@@ -1088,29 +1141,34 @@ agw_oai_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
      * created, model, system_fingerprint), which matter only to the
      * START.  When a chunk begins with the bytes the last one had before
      * its first member that matters, those bytes were validated then and
-     * say nothing new: the rest is read alone, after a '{' (a copy into
-     * the event's arena), which is valid JSON exactly when the whole is.
+     * say nothing new: the walk goes on from the comma after them, where
+     * the last chunk's walk was then.
      */
     skip = rs->started && rs->prefix_len > 0
            && ev->data_len > rs->prefix_len
            && memcmp(ev->data, rs->prefix, rs->prefix_len) == 0;
 
-    if (skip) {
-        n = ev->data_len - rs->prefix_len + 1;
-        rest = agw_arena_alloc(s->arena, n);
-        if (rest == NULL) {
-            return -1;
-        }
+    agw_jr_init(&r, ev->data, ev->data_len);
 
-        rest[0] = '{';
-        memcpy(rest + 1, ev->data + rs->prefix_len, n - 1);
-        agw_jr_init(&r, rest, n);
+    if (skip && agw_oai_read_text_chunk(&r, ev->data + rs->prefix_len, &ch))
+    {
+        rc = agw_oai_read_members(&c, &r, &ch);
+
+    } else if (skip) {
+        agw_jr_init(&r, ev->data, ev->data_len);
+        memset(&ch, 0, sizeof(agw_oai_chunk_t));
+        agw_usage_init(&ch.usage);
+        ch.created = -1;
+
+        r.p = ev->data + rs->prefix_comma;
+        r.depth = 1;
+        rc = agw_oai_read_members(&c, &r, &ch);
 
     } else {
-        agw_jr_init(&r, ev->data, ev->data_len);
+        rc = agw_oai_read_chunk(&c, &r, &ch);
     }
 
-    if (agw_oai_read_chunk(&c, &r, &ch) != 0) {
+    if (rc != 0) {
         if (err.cls == AGW_ERR_NONE) {
             return -1;
         }
@@ -1134,6 +1192,17 @@ agw_oai_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 
         memcpy(rs->prefix, ev->data, (size_t) ch.head);
         rs->prefix_len = (uint32_t) ch.head;
+
+        /* the comma before that member (the walk resumes there), or
+         * past the brace when it is the first */
+        for (n = (size_t) ch.head - 1;
+             ev->data[n] != ',' && ev->data[n] != '{';
+             n--)
+        {
+            /* white space */
+        }
+
+        rs->prefix_comma = (uint16_t) (n + (ev->data[n] == '{'));
     }
 
     return 0;
