@@ -732,9 +732,10 @@ text_chunk(agw_buf_t *b, int created, const char *text, const char *after)
 {
     agw_buf_printf(b, "data: {\"id\":\"c1\",\"object\":\"chat.completion."
                    "chunk\",\"created\":%d,\"model\":\"up\",\"choices\":"
-                   "[{\"index\":0,\"delta\":{\"content\":%s},\"logprobs\":"
-                   "null,\"finish_reason\":null}]%s}\n\n", created, text,
-                   after);
+                   "[{\"index\":0,\"delta\":{%s%s},\"logprobs\":"
+                   "null,\"finish_reason\":null}]%s}\n\n", created,
+                   text[0] == '[' ? "\"tool_calls\":" : "\"content\":",
+                   text, after);
 }
 
 
@@ -754,6 +755,13 @@ check_text_chunks(void)
                        ",\"usage\":null,\"obfuscation\":\"x\"");
             text_chunk(&b, k ? 12 + i * 3 : 1, "null", ",\"usage\":null");
         }
+        text_chunk(&b, k ? 16 : 1, "[{\"index\":0,\"id\":\"call_1\","
+                   "\"type\":\"function\",\"function\":{\"name\":\"f\","
+                   "\"arguments\":\"\"}}]", "");
+        text_chunk(&b, k ? 17 : 1, "[{\"index\":0,\"function\":{"
+                   "\"arguments\":\"{\\\"a\"}}]", ",\"usage\":null");
+        text_chunk(&b, k ? 18 : 1, "[{\"index\":0,\"function\":{"
+                   "\"arguments\":\"\\\":1}\"}}]", "");
         text_chunk(&b, k ? 20 : 1, "\"z\"", ",\"usage\":{\"prompt_tokens\":3,"
                    "\"completion_tokens\":4,\"total_tokens\":7}");
         agw_buf_append_str(&b, "data: [DONE]\n\n");
@@ -779,6 +787,15 @@ check_text_chunks(void)
     ok(run(&rec_codec, b.data, b.len, 0, 0, &r) == -1 && r.s.error
        && strcmp(r.s.error->code, "invalid_stream") == 0,
        "text chunks: a bad escape in the text: invalid_stream");
+    run_free(&r);
+
+    agw_buf_reset(&b);
+    text_chunk(&b, 1, "\"a\"", "");
+    text_chunk(&b, 1, "[{\"index\":0,\"function\":{\"arguments\":1,}}]",
+               "");
+    ok(run(&rec_codec, b.data, b.len, 0, 0, &r) == -1 && r.s.error
+       && strcmp(r.s.error->code, "invalid_stream") == 0,
+       "text chunks: calls that are not JSON: invalid_stream");
     run_free(&r);
 
     agw_buf_free(&b);

@@ -871,44 +871,82 @@ agw_oai_read_chunk(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
 
 
 /*
- * The commonest chunk, a text delta, as OpenAI writes it: after the
- * bytes it repeats, its choices are these bytes, the text, and these.
- * Such a chunk is read without walking them: the text is read (and
- * validated) as the walk reads it, and the members after the choices
- * are walked as ever, so the chunk is the one the walk would read, and
- * as validated.  Any other chunk is walked.
+ * The commonest chunks, a text delta or a tool call's, as OpenAI writes
+ * them: after the bytes they repeat, their choices are these bytes, the
+ * delta's one member, and these.  Such a chunk is read without walking
+ * them: the text or the calls are read (and validated) as the walk reads
+ * them, and the members after the choices are walked as ever, so the
+ * chunk is the one the walk would read, and as validated.  Any other
+ * chunk is walked.
  */
-static const char  agw_oai_text_head[] =
-    "\"choices\":[{\"index\":0,\"delta\":{\"content\":";
-static const char  agw_oai_text_tail[] =
+static const char  agw_oai_delta_head[] =
+    "\"choices\":[{\"index\":0,\"delta\":{";
+static const char  agw_oai_delta_text[] = "\"content\":";
+static const char  agw_oai_delta_calls[] = "\"tool_calls\":";
+static const char  agw_oai_delta_tail[] =
     "},\"logprobs\":null,\"finish_reason\":null}]";
+static const char  agw_oai_delta_usage[] = ",\"usage\":null";
+static const char  agw_oai_delta_obf[] = ",\"obfuscation\":";
 
-#define AGW_OAI_TEXT_HEAD  (sizeof(agw_oai_text_head) - 1)
-#define AGW_OAI_TEXT_TAIL  (sizeof(agw_oai_text_tail) - 1)
-
-
+/* Whether the reader is at the n bytes of lit with a byte after them:
+ * then past them. */
 static int
-agw_oai_read_text_chunk(agw_jr_t *r, const char *p, agw_oai_chunk_t *ch)
+agw_oai_at(agw_jr_t *r, const char *lit, size_t n)
 {
-    if ((size_t) (r->end - p) < AGW_OAI_TEXT_HEAD + AGW_OAI_TEXT_TAIL + 2
-        || memcmp(p, agw_oai_text_head, AGW_OAI_TEXT_HEAD) != 0)
-    {
+    if ((size_t) (r->end - r->p) <= n || memcmp(r->p, lit, n) != 0) {
         return 0;
     }
 
-    r->p = p + AGW_OAI_TEXT_HEAD;
+    r->p += n;
 
-    if (*r->p != '"' || agw_jr_string(r, &ch->content) != 0
-        || (size_t) (r->end - r->p) < AGW_OAI_TEXT_TAIL
-        || memcmp(r->p, agw_oai_text_tail, AGW_OAI_TEXT_TAIL) != 0)
-    {
+    return 1;
+}
+
+#define agw_oai_at_lit(r, lit)  agw_oai_at(r, lit, sizeof(lit) - 1)
+
+
+static int
+agw_oai_read_delta_chunk(agw_jr_t *r, const char *p, agw_oai_chunk_t *ch)
+{
+    agw_str_t  obf;
+
+    r->p = p;
+
+    if (!agw_oai_at_lit(r, agw_oai_delta_head)) {
+        return 0;
+    }
+
+    if (agw_oai_at_lit(r, agw_oai_delta_text)) {
+        if (*r->p != '"' || agw_jr_string(r, &ch->content) != 0) {
+            return 0;
+        }
+
+    } else if (agw_oai_at_lit(r, agw_oai_delta_calls)) {
+        if (*r->p != '[' || agw_jr_value(r, &ch->calls) != 0) {
+            return 0;
+        }
+
+    } else {
+        return 0;
+    }
+
+    if (!agw_oai_at_lit(r, agw_oai_delta_tail)) {
         return 0;
     }
 
     /* in the chunk's object, after its choices */
-    r->p += AGW_OAI_TEXT_TAIL;
     r->depth = 1;
     ch->choice = 1;
+
+    /* the members OpenAI sends after them: a null usage says nothing, the
+     * obfuscation's string is only validated, as the walk does */
+    (void) agw_oai_at_lit(r, agw_oai_delta_usage);
+
+    if (agw_oai_at_lit(r, agw_oai_delta_obf)
+        && (*r->p != '"' || agw_jr_string(r, &obf) != 0))
+    {
+        return 0;
+    }
 
     return 1;
 }
@@ -1150,7 +1188,7 @@ agw_oai_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 
     agw_jr_init(&r, ev->data, ev->data_len);
 
-    if (skip && agw_oai_read_text_chunk(&r, ev->data + rs->prefix_len, &ch))
+    if (skip && agw_oai_read_delta_chunk(&r, ev->data + rs->prefix_len, &ch))
     {
         rc = agw_oai_read_members(&c, &r, &ch);
 
