@@ -394,6 +394,61 @@ check_rewrite_prefix(void)
 }
 
 
+/*
+ * OpenAI's own text and tool call chunks, whose choices the rewrite does
+ * not walk after the repeated bytes: the same edits (the model, the null
+ * usage cut with its comma unless asked for, the usage chunk dropped).
+ */
+static void
+check_rewrite_shapes(void)
+{
+#define HEAD  "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\"," \
+              "\"created\":1,\"model\":\"up\",\"choices\":[{\"index\":0," \
+              "\"delta\":{"
+#define TAIL  "},\"logprobs\":null,\"finish_reason\":null}]"
+
+    const char  in[] =
+        HEAD "\"role\":\"assistant\",\"content\":\"\"" TAIL
+            ",\"usage\":null,\"obfuscation\":\"q\"}\n\n"
+        HEAD "\"content\":\"a\\\"\\u00e9\"" TAIL
+            ",\"usage\":null,\"obfuscation\":\"q\"}\n\n"
+        HEAD "\"content\":\"b\"" TAIL ",\"usage\":null}\n\n"
+        HEAD "\"content\":\"c\"" TAIL ",\"obfuscation\":\"q\",\"x\":1}\n\n"
+        HEAD "\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":"
+            "\"{\\\"a\"}}]" TAIL ",\"usage\":null,\"obfuscation\":\"q\"}\n\n"
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+            "\"created\":1,\"model\":\"up\",\"choices\":[],\"usage\":"
+            "{\"prompt_tokens\":3,\"completion_tokens\":4}}\n\n"
+        "data: [DONE]\n\n";
+
+    size_t   i, k;
+    json_t  *want, *p;
+
+    for (i = 0; i < 2; i++) {
+        want = payloads(in, sizeof(in) - 1);
+        for (k = 0; k < json_array_size(want); k++) {
+            p = json_array_get(want, k);
+            if (!json_is_object(p)) {
+                continue;
+            }
+            json_object_set_new(p, "model", json_string("client-model"));
+            if (i == 0) {
+                json_object_del(p, "usage");
+                if (json_array_size(json_object_get(p, "choices")) == 0) {
+                    json_array_remove(want, k--);
+                }
+            }
+        }
+        check_rewrite_bytes("OpenAI's chunks", in, sizeof(in) - 1, (int) i,
+                            want);
+        json_decref(want);
+    }
+
+#undef HEAD
+#undef TAIL
+}
+
+
 static void
 check_rewrite_stream_error(void)
 {
@@ -492,6 +547,7 @@ main(void)
     check_error_cut();
     check_rewrite_prefix();
     check_rewrite_stream_error();
+    check_rewrite_shapes();
     check_rewrite_trusted();
 
     return done_testing();

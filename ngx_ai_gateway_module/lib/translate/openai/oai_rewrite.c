@@ -152,8 +152,8 @@ agw_oai_splice(agw_jw_t *w, const char *body, size_t len, agw_oai_edit_t *e,
  * Walks the members of the object the reader is in (from its first, or
  * after a member when first is 0), validating every value unless the
  * reader trusts the bytes: the members named in keys[] are located in
- * m[] (the last one of a name wins, as jansson keeps).  0, or the
- * reader's error.
+ * m[] (the last one of a name wins, as jansson keeps; the caller clears
+ * m[]).  0, or the reader's error.
  */
 static int
 agw_oai_members_walk(agw_jr_t *r, const agw_oai_key_t *keys,
@@ -163,10 +163,6 @@ agw_oai_members_walk(agw_jr_t *r, const agw_oai_key_t *keys,
     size_t            start;
     agw_str_t         key;
     agw_oai_member_t  *hit;
-
-    for (i = 0; i < n; i++) {
-        m[i].type = 0;
-    }
 
     *count = 0;
 
@@ -227,11 +223,12 @@ agw_oai_members(agw_jr_t *r, const agw_oai_key_t *keys, agw_oai_member_t *m,
 {
     int  i, rc;
 
+    for (i = 0; i < n; i++) {
+        m[i].type = 0;
+    }
+
     rc = agw_jr_object(r);
     if (rc != 0) {
-        for (i = 0; i < n; i++) {
-            m[i].type = 0;
-        }
         return rc;
     }
 
@@ -682,8 +679,9 @@ agw_oai_prefix_keep(agw_oai_rstate_t *rs, const char *d,
 int
 agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
-    int                n, i, rc, count, flat, skip, fast;
-    size_t             close, base;
+    int                n, i, rc, count, flat, skip, fast, choices;
+    size_t             close, base, at, cend;
+    agw_str_t          text, calls;
     agw_oai_rstate_t  *rs;
     agw_jr_t           r;
     agw_jw_t          *w;
@@ -746,10 +744,43 @@ agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     skip = rs != NULL && rs->prefix_len > 0 && !ev->multiline
            && ev->data_len > rs->prefix_len
            && memcmp(ev->data, rs->prefix, rs->prefix_len) == 0;
+    choices = 0;
 
     if (skip) {
-        r.p = ev->data + rs->prefix_comma;
-        r.depth = 1;
+        for (i = 0; i < 4; i++) {
+            m[i].type = 0;
+        }
+
+        /* OpenAI's text or tool call chunk: its choices are not walked
+         * (their finish reason is null) */
+        r.p = ev->data + rs->prefix_len;
+        choices = agw_oai_delta_choices(&r, &text, &calls);
+        cend = agw_jr_offset(&r);
+        choices = choices && agw_oai_delta_after(&r, &at) == 0;
+
+        if (choices) {
+            m[2].type = AGW_JR_ARRAY;
+            m[2].start = rs->prefix_comma;
+            m[2].value = rs->prefix_len + 10;       /* "choices": */
+            m[2].end = cend;
+            m[2].first = 0;
+
+            /* and the null usage after them: ,"usage":null */
+            if (at != (size_t) -1) {
+                m[1].type = AGW_JR_NULL;
+                m[1].start = at;
+                m[1].value = at + 9;
+                m[1].end = at + 13;
+                m[1].first = 0;
+            }
+
+        } else {
+            agw_jr_init(&r, ev->data, ev->data_len);
+            r.valid = 1;
+            r.p = ev->data + rs->prefix_comma;
+            r.depth = 1;
+        }
+
         rc = agw_oai_members_walk(&r, keys, m, 4, &close, &count, 0);
 
     } else {
@@ -838,7 +869,10 @@ agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     }
 
     agw_oai_rewrite_model(s->opts.meta, ev->data, &m[0]);
-    agw_oai_rewrite_finish(s->opts.meta, ev->data, &m[2]);
+
+    if (!choices) {
+        agw_oai_rewrite_finish(s->opts.meta, ev->data, &m[2]);
+    }
 
     agw_oai_event_name(w, ev);
     agw_jw_append(w, "data: ", 6);

@@ -905,24 +905,25 @@ agw_oai_at(agw_jr_t *r, const char *lit, size_t n)
 #define agw_oai_at_lit(r, lit)  agw_oai_at(r, lit, sizeof(lit) - 1)
 
 
-static int
-agw_oai_read_delta_chunk(agw_jr_t *r, const char *p, agw_oai_chunk_t *ch)
+/*
+ * The reader at a chunk's "choices" key: 1 when they are of that shape
+ * (the text or the calls read as the walk reads them, by the reader's
+ * mode), the reader then in the chunk's object after them; 0 when not.
+ */
+int
+agw_oai_delta_choices(agw_jr_t *r, agw_str_t *text, agw_str_t *calls)
 {
-    agw_str_t  obf;
-
-    r->p = p;
-
     if (!agw_oai_at_lit(r, agw_oai_delta_head)) {
         return 0;
     }
 
     if (agw_oai_at_lit(r, agw_oai_delta_text)) {
-        if (*r->p != '"' || agw_jr_string(r, &ch->content) != 0) {
+        if (*r->p != '"' || agw_jr_string(r, text) != 0) {
             return 0;
         }
 
     } else if (agw_oai_at_lit(r, agw_oai_delta_calls)) {
-        if (*r->p != '[' || agw_jr_value(r, &ch->calls) != 0) {
+        if (*r->p != '[' || agw_jr_value(r, calls) != 0) {
             return 0;
         }
 
@@ -934,19 +935,54 @@ agw_oai_read_delta_chunk(agw_jr_t *r, const char *p, agw_oai_chunk_t *ch)
         return 0;
     }
 
-    /* in the chunk's object, after its choices */
     r->depth = 1;
-    ch->choice = 1;
 
-    /* the members OpenAI sends after them: a null usage says nothing, the
-     * obfuscation's string is only validated, as the walk does */
-    (void) agw_oai_at_lit(r, agw_oai_delta_usage);
+    return 1;
+}
+
+
+/*
+ * After such choices, the members OpenAI sends with them: a null usage
+ * (where it starts, its comma, in *usage, or (size_t) -1) and the
+ * obfuscation's string, read as the walk reads it.  0, or -1 when that
+ * is not a string.
+ */
+int
+agw_oai_delta_after(agw_jr_t *r, size_t *usage)
+{
+    agw_str_t  obf;
+
+    *usage = agw_jr_offset(r);
+
+    if (!agw_oai_at_lit(r, agw_oai_delta_usage)) {
+        *usage = (size_t) -1;
+    }
 
     if (agw_oai_at_lit(r, agw_oai_delta_obf)
         && (*r->p != '"' || agw_jr_string(r, &obf) != 0))
     {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static int
+agw_oai_read_delta_chunk(agw_jr_t *r, const char *p, agw_oai_chunk_t *ch)
+{
+    size_t  usage;
+
+    r->p = p;
+
+    if (!agw_oai_delta_choices(r, &ch->content, &ch->calls)
+        || agw_oai_delta_after(r, &usage) != 0)
+    {
         return 0;
     }
+
+    /* a null usage says nothing */
+    ch->choice = 1;
 
     return 1;
 }
