@@ -137,8 +137,34 @@ static const struct {
 };
 
 
-/* 1: the chunk is of that shape, its part read, the reader in its object
- * after the candidates; 0: it is not (walk it). */
+/* The keys after them, in each shape's spelling. */
+static const char  *agw_gem_text_after[][3] = {
+    { ",\"usageMetadata\":", ",\"modelVersion\":", ",\"responseId\":" },
+    { ", \"usageMetadata\": ", ", \"modelVersion\": ", ", \"responseId\": " }
+};
+
+
+/* Whether the reader is at the key lit with a byte after it: then past
+ * it. */
+static int
+agw_gem_at(agw_jr_t *r, const char *lit)
+{
+    size_t  n;
+
+    n = strlen(lit);
+
+    if ((size_t) (r->end - r->p) <= n || memcmp(r->p, lit, n) != 0) {
+        return 0;
+    }
+
+    r->p += n;
+
+    return 1;
+}
+
+
+/* 1: the chunk is of that shape, its part and the members after it read,
+ * the reader in its object after them; 0: it is not (walk it). */
 static int
 agw_gem_text_chunk(agw_gem_chunk_t *c)
 {
@@ -183,6 +209,27 @@ agw_gem_text_chunk(agw_gem_chunk_t *c)
 
     r->p += agw_gem_text_shapes[i].tail_len;
     r->depth = 1;
+
+    /* the members Gemini sends after them, in its order, read by their
+     * keys' bytes as the walk reads them */
+    if (agw_gem_at(r, agw_gem_text_after[i][0])) {
+        if (agw_gem_usage_read(r, &c->usage) != 0) {
+            return 0;
+        }
+        c->has_usage = 1;
+    }
+
+    if (agw_gem_at(r, agw_gem_text_after[i][1])
+        && agw_jr_string(r, &c->model) != 0)
+    {
+        return 0;
+    }
+
+    if (agw_gem_at(r, agw_gem_text_after[i][2])
+        && agw_jr_string(r, &c->rid) != 0)
+    {
+        return 0;
+    }
 
     p->kind = AGW_GEM_S_TEXT;
     *c->tail = p;
