@@ -28,41 +28,6 @@
 #define FUZZ_STREAM_BOUND(len)  ((len) * 64 + 65536)
 
 
-/* Whether every event's data is [DONE] or JSON: *(int *) ud cleared
- * when one is not. */
-static int
-fuzz_event_json(void *ud, const agw_sse_event_t *ev)
-{
-    int  *all = ud;
-
-    if (!(ev->data_len == 6 && memcmp(ev->data, "[DONE]", 6) == 0)
-        && agw_json_valid(ev->data, ev->data_len, NULL) != 0)
-    {
-        *all = 0;
-    }
-
-    return 0;
-}
-
-
-static int
-fuzz_all_json(const char *p, size_t len, int *pending)
-{
-    int               all;
-    agw_sse_parser_t  sse;
-
-    all = 1;
-    agw_sse_init(&sse, 0);
-    if (agw_sse_feed(&sse, p, len, fuzz_event_json, &all) != 0) {
-        all = -1;
-    }
-    *pending = agw_sse_pending(&sse);
-    agw_sse_free(&sse);
-
-    return all;
-}
-
-
 static int
 fuzz_run(const uint8_t *d, size_t len, agw_dialect_t p, agw_dialect_t c,
     const agw_answer_ctx_t *ctx, size_t max_event, int upstream_ok,

@@ -143,4 +143,41 @@ fuzz_member(const char *p, size_t len, const char *name, agw_str_t *raw)
 }
 
 
+/* Whether every event's data is [DONE] or JSON: *(int *) ud cleared
+ * when one is not. */
+__attribute__((unused)) static int
+fuzz_event_json(void *ud, const agw_sse_event_t *ev)
+{
+    int  *all = ud;
+
+    if (!(ev->data_len == 6 && memcmp(ev->data, "[DONE]", 6) == 0)
+        && agw_json_valid(ev->data, ev->data_len, NULL) != 0)
+    {
+        *all = 0;
+    }
+
+    return 0;
+}
+
+
+/* Whether every event of an SSE text is [DONE] or JSON: 1, 0, or -1 when
+ * it is not SSE the parser takes; *pending: an event left unfinished. */
+__attribute__((unused)) static int
+fuzz_all_json(const char *p, size_t len, int *pending)
+{
+    int               all;
+    agw_sse_parser_t  sse;
+
+    all = 1;
+    agw_sse_init(&sse, 0);
+    if (agw_sse_feed(&sse, p, len, fuzz_event_json, &all) != 0) {
+        all = -1;
+    }
+    *pending = agw_sse_pending(&sse);
+    agw_sse_free(&sse);
+
+    return all;
+}
+
+
 #endif /* FUZZ_UTIL_H */

@@ -521,6 +521,79 @@ check_blocks(void)
 }
 
 
+/*
+ * A text chunk of Gemini's own shapes (without blanks, or with them) is
+ * read without walking its candidates (gem_stream_read.c): the client
+ * gets the bytes it gets when the same chunks are walked (each data with
+ * a blank before it, which no shape has), and the text is validated.
+ */
+static void
+check_text_shapes(void)
+{
+    int        i, n;
+    xs_t       x;
+    agw_buf_t  got[2];
+
+#define XS_COMPACT(t)                                                         \
+    "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":" t "}],"            \
+    "\"role\":\"model\"},\"index\":0}],\"modelVersion\":\"m1\","              \
+    "\"responseId\":\"r1\"}\r\n\r\n"
+#define XS_BLANKS(t)                                                          \
+    "{\"candidates\": [{\"content\": {\"parts\": [{\"text\": " t "}], "       \
+    "\"role\": \"model\"}, \"index\": 0}], \"usageMetadata\": "               \
+    "{\"promptTokenCount\": 4}, \"modelVersion\": \"m1\"}\r\n\r\n"
+
+    static const char  *chunks[] = {
+        XS_COMPACT("\"a\""), XS_COMPACT("\"b\\u00e9\\\"c\""),
+        XS_BLANKS("\"d\\n\""), XS_COMPACT("\"\""), XS_BLANKS("\"e\""),
+        "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"f\"}],"
+        "\"role\":\"model\"},\"finishReason\":\"STOP\",\"index\":0}],"
+        "\"usageMetadata\":{\"promptTokenCount\":4,"
+        "\"candidatesTokenCount\":6}}\r\n\r\n"
+    };
+    agw_buf_t  wire = AGW_BUF_INIT;
+
+    for (i = 0; i < 2; i++) {
+        agw_buf_reset(&wire);
+        for (n = 0; n < (int) (sizeof(chunks) / sizeof(chunks[0])); n++) {
+            agw_buf_append_str(&wire, i ? "data:  " : "data: ");
+            agw_buf_append_str(&wire, chunks[n]);
+        }
+
+        xs_open(&x, AGW_DIALECT_GEMINI);
+        xg_stream_feed(&x, wire.data, wire.len);
+        xg_stream_close(&x);
+        ok(x.s.provider_done && (x.s.error == NULL
+                                 || x.s.error->cls == AGW_ERR_NONE),
+           "text shapes (%s): read", i ? "walked" : "not walked");
+        got[i] = x.out;
+        xs_forget();
+    }
+
+    ok(xs_buf_eq(&got[0], &got[1]),
+       "text shapes: the client's bytes of the chunks walked");
+    agw_buf_free(&got[0]);
+    agw_buf_free(&got[1]);
+
+    /* a text that is not JSON in that shape: refused as when walked */
+    agw_buf_reset(&wire);
+    agw_buf_append_str(&wire, "data: " XS_COMPACT("\"a\\x\""));
+    xs_open(&x, AGW_DIALECT_GEMINI);
+    xg_stream_feed(&x, wire.data, wire.len);
+    ok(x.s.error != NULL
+       && strcmp(x.s.error->code, "invalid_upstream_body") == 0,
+       "text shapes: a bad escape in the text is refused");
+    xg_stream_close(&x);
+    agw_buf_free(&x.out);
+    xs_forget();
+
+    agw_buf_free(&wire);
+
+#undef XS_COMPACT
+#undef XS_BLANKS
+}
+
+
 /* What the reader refuses, and the provider's error event. */
 static void
 check_reader_errors(void)
@@ -768,6 +841,7 @@ main(void)
     check_fixture("gemini/stream-function-call.chunks.jsonl", "STOP");
     check_fixture("gemini/stream-text.sse", "STOP");
     check_blocks();
+    check_text_shapes();
     check_reader_errors();
     check_writer();
     check_memory();

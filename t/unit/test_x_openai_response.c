@@ -264,6 +264,42 @@ rw_event(void *ud, const agw_sse_event_t *ev)
 }
 
 
+/* A stream through the rewrite (with the read state when state is set),
+ * its client bytes in *b. */
+static void
+rw_run(rw_t *r, agw_buf_t *b, const char *in, size_t len,
+    int include_usage, int state)
+{
+    agw_sse_parser_t  sse;
+
+    memset(r, 0, sizeof(rw_t));
+    r->s.reader = OAI;
+    r->s.writer = OAI;
+    r->s.rstate = state ? calloc(1, OAI->read_state_size) : NULL;
+    r->s.arena = &r->arena;
+    r->s.opts.model = (agw_str_t) agw_str_lit("client-model");
+    r->s.opts.include_usage = include_usage;
+    agw_usage_init(&r->s.usage);
+    agw_jw_init(&r->s.w, b);
+    agw_arena_init(&r->arena, NULL, 0, 0);
+    agw_sse_init(&sse, 0);
+    (void) agw_sse_feed(&sse, in, len, rw_event, r);
+    agw_sse_free(&sse);
+}
+
+
+static void
+rw_free(rw_t *r)
+{
+    if (r->s.rstate != NULL) {
+        OAI->free_read_state(r->s.rstate);
+        free(r->s.rstate);
+    }
+    free(r->s.error);
+    agw_arena_free(&r->arena);
+}
+
+
 /* The data payloads of an SSE text, parsed ("[DONE]" as a string). */
 static json_t *
 payloads(const char *sse, size_t len)
@@ -302,23 +338,11 @@ static void
 check_rewrite_bytes(const char *name, const char *in, size_t len,
     int include_usage, const json_t *want)
 {
-    json_t             *got;
-    rw_t                r;
-    agw_buf_t           b = AGW_BUF_INIT;
-    agw_sse_parser_t    sse;
+    json_t     *got;
+    rw_t        r;
+    agw_buf_t   b = AGW_BUF_INIT;
 
-    memset(&r, 0, sizeof(r));
-    r.s.reader = OAI;
-    r.s.writer = OAI;
-    r.s.rstate = calloc(1, OAI->read_state_size);
-    r.s.arena = &r.arena;
-    r.s.opts.model = (agw_str_t) agw_str_lit("client-model");
-    r.s.opts.include_usage = include_usage;
-    agw_usage_init(&r.s.usage);
-    agw_jw_init(&r.s.w, &b);
-    agw_arena_init(&r.arena, NULL, 0, 0);
-    agw_sse_init(&sse, 0);
-    (void) agw_sse_feed(&sse, in, len, rw_event, &r);
+    rw_run(&r, &b, in, len, include_usage, 1);
 
     got = payloads(b.data, b.len);
     ok(r.rc == 0 && json_equal(got, want),
@@ -331,12 +355,40 @@ check_rewrite_bytes(const char *name, const char *in, size_t len,
     ok(r.s.provider_done, "%s: the end seen", name);
 
     json_decref(got);
-    agw_sse_free(&sse);
-    OAI->free_read_state(r.s.rstate);
-    free(r.s.rstate);
-    free(r.s.error);
-    agw_arena_free(&r.arena);
+    rw_free(&r);
     agw_buf_free(&b);
+}
+
+
+/*
+ * A stream rewritten without and with include_usage: what the provider
+ * sent, the model the client's; without usage unless asked for: the
+ * usage-only chunk goes, "usage":null too.
+ */
+static void
+check_rewrite_both(const char *name, const char *in, size_t len)
+{
+    size_t   i, k;
+    json_t  *want, *p;
+
+    for (i = 0; i < 2; i++) {
+        want = payloads(in, len);
+        for (k = 0; k < json_array_size(want); k++) {
+            p = json_array_get(want, k);
+            if (!json_is_object(p)) {
+                continue;
+            }
+            json_object_set_new(p, "model", json_string("client-model"));
+            if (i == 0) {
+                json_object_del(p, "usage");
+                if (json_array_size(json_object_get(p, "choices")) == 0) {
+                    json_array_remove(want, k--);
+                }
+            }
+        }
+        check_rewrite_bytes(name, in, len, (int) i, want);
+        json_decref(want);
+    }
 }
 
 
@@ -367,30 +419,41 @@ check_rewrite_prefix(void)
             "{\"prompt_tokens\":3,\"completion_tokens\":4}}\n\n"
         "data: [DONE]\n\n";
 
-    size_t   i, k;
-    json_t  *want, *p;
+    check_rewrite_both("repeated first bytes", in, sizeof(in) - 1);
+}
 
-    /* what the provider sent, the model the client's; without usage
-     * unless asked for: the usage-only chunk goes, "usage":null too */
-    for (i = 0; i < 2; i++) {
-        want = payloads(in, sizeof(in) - 1);
-        for (k = 0; k < json_array_size(want); k++) {
-            p = json_array_get(want, k);
-            if (!json_is_object(p)) {
-                continue;
-            }
-            json_object_set_new(p, "model", json_string("client-model"));
-            if (i == 0) {
-                json_object_del(p, "usage");
-                if (json_array_size(json_object_get(p, "choices")) == 0) {
-                    json_array_remove(want, k--);
-                }
-            }
-        }
-        check_rewrite_bytes("repeated first bytes", in, sizeof(in) - 1,
-                            (int) i, want);
-        json_decref(want);
-    }
+
+/*
+ * OpenAI's own text and tool call chunks, whose choices the rewrite does
+ * not walk after the repeated bytes: the same edits (the model, the null
+ * usage cut with its comma unless asked for, the usage chunk dropped).
+ */
+static void
+check_rewrite_shapes(void)
+{
+#define HEAD  "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\"," \
+              "\"created\":1,\"model\":\"up\",\"choices\":[{\"index\":0," \
+              "\"delta\":{"
+#define TAIL  "},\"logprobs\":null,\"finish_reason\":null}]"
+
+    const char  in[] =
+        HEAD "\"role\":\"assistant\",\"content\":\"\"" TAIL
+            ",\"usage\":null,\"obfuscation\":\"q\"}\n\n"
+        HEAD "\"content\":\"a\\\"\\u00e9\"" TAIL
+            ",\"usage\":null,\"obfuscation\":\"q\"}\n\n"
+        HEAD "\"content\":\"b\"" TAIL ",\"usage\":null}\n\n"
+        HEAD "\"content\":\"c\"" TAIL ",\"obfuscation\":\"q\",\"x\":1}\n\n"
+        HEAD "\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":"
+            "\"{\\\"a\"}}]" TAIL ",\"usage\":null,\"obfuscation\":\"q\"}\n\n"
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+            "\"created\":1,\"model\":\"up\",\"choices\":[],\"usage\":"
+            "{\"prompt_tokens\":3,\"completion_tokens\":4}}\n\n"
+        "data: [DONE]\n\n";
+
+    check_rewrite_both("OpenAI's chunks", in, sizeof(in) - 1);
+
+#undef HEAD
+#undef TAIL
 }
 
 
@@ -429,6 +492,46 @@ check_rewrite_stream_error(void)
 }
 
 
+/*
+ * The rewrite trusts a chunk's bytes as proxy_pass would (it only finds
+ * the members to edit): a control byte in a delta goes to the client as
+ * it came, and the chunk repeating the first bytes of the one before
+ * still has the client's model; a chunk cut short is still refused.
+ */
+static void
+check_rewrite_trusted(void)
+{
+    rw_t         r;
+    agw_buf_t    b = AGW_BUF_INIT;
+    const char   in[] =
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+            "\"created\":1,\"model\":\"up\",\"choices\":[{\"index\":0,"
+            "\"delta\":{\"content\":\"a\"}}]}\n\n"
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+            "\"created\":1,\"model\":\"up\",\"choices\":[{\"index\":0,"
+            "\"delta\":{\"content\":\"\x01\\q\"}}]}\n\n"
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+            "\"created\":1,\"model\":\"up\",\"choices\":[{\"index\":0,"
+            "\"delta\":{\"content\":\"b}}]}\n\n";
+
+    rw_run(&r, &b, in, sizeof(in) - 1, 0, 1);
+
+    ok(b.data != NULL
+       && strstr(b.data, "data: {\"id\":\"c1\",\"object\":"
+                 "\"chat.completion.chunk\",\"created\":1,\"model\":"
+                 "\"client-model\",\"choices\":[{\"index\":0,\"delta\":"
+                 "{\"content\":\"\x01\\q\"}}]}\n\n") != NULL,
+       "trusted: a chunk's bytes passed as they came, the model edited");
+    ok(r.rc == -1 && r.s.error != NULL
+       && strcmp(r.s.error->code, "invalid_stream") == 0
+       && strstr(b.data, "\"b}") == NULL,
+       "trusted: a chunk whose string does not end is refused");
+
+    rw_free(&r);
+    agw_buf_free(&b);
+}
+
+
 int
 main(void)
 {
@@ -437,6 +540,8 @@ main(void)
     check_error_cut();
     check_rewrite_prefix();
     check_rewrite_stream_error();
+    check_rewrite_shapes();
+    check_rewrite_trusted();
 
     return done_testing();
 }

@@ -721,6 +721,87 @@ check_writer(const char *name, int include_usage)
 }
 
 
+/*
+ * Text chunks of OpenAI's own shape after the bytes they repeat are read
+ * without the walk (oai_stream.c): the steps are those of the same
+ * chunks walked (each "created" different, so none repeats the last
+ * one's first bytes), and their text is still validated.
+ */
+static void
+text_chunk(agw_buf_t *b, int created, const char *text, const char *after)
+{
+    agw_buf_printf(b, "data: {\"id\":\"c1\",\"object\":\"chat.completion."
+                   "chunk\",\"created\":%d,\"model\":\"up\",\"choices\":"
+                   "[{\"index\":0,\"delta\":{%s%s},\"logprobs\":"
+                   "null,\"finish_reason\":null}]%s}\n\n", created,
+                   text[0] == '[' ? "\"tool_calls\":" : "\"content\":",
+                   text, after);
+}
+
+
+static void
+check_text_chunks(void)
+{
+    int          i, n, k;
+    run_t        r;
+    agw_buf_t    b = AGW_BUF_INIT;
+    static rec_step_t  walked[64];
+
+    for (k = 0; k < 2; k++) {
+        agw_buf_reset(&b);
+        for (i = 0; i < 2; i++) {
+            text_chunk(&b, k ? 10 + i * 3 : 1, "\"\"", "");
+            text_chunk(&b, k ? 11 + i * 3 : 1, "\"a\\u00e9\\\"b\"",
+                       ",\"usage\":null,\"obfuscation\":\"x\"");
+            text_chunk(&b, k ? 12 + i * 3 : 1, "null", ",\"usage\":null");
+        }
+        text_chunk(&b, k ? 16 : 1, "[{\"index\":0,\"id\":\"call_1\","
+                   "\"type\":\"function\",\"function\":{\"name\":\"f\","
+                   "\"arguments\":\"\"}}]", "");
+        text_chunk(&b, k ? 17 : 1, "[{\"index\":0,\"function\":{"
+                   "\"arguments\":\"{\\\"a\"}}]", ",\"usage\":null");
+        text_chunk(&b, k ? 18 : 1, "[{\"index\":0,\"function\":{"
+                   "\"arguments\":\"\\\":1}\"}}]", "");
+        text_chunk(&b, k ? 20 : 1, "\"z\"", ",\"usage\":{\"prompt_tokens\":3,"
+                   "\"completion_tokens\":4,\"total_tokens\":7}");
+        agw_buf_append_str(&b, "data: [DONE]\n\n");
+
+        ok(run(&rec_codec, b.data, b.len, 0, 1, &r) == 0 && rec_ended,
+           "text chunks (%s): read", k ? "walked" : "repeating");
+
+        if (k == 0) {
+            n = nsteps;
+            memcpy(walked, steps, sizeof(rec_step_t) * (size_t) n);
+        } else {
+            ok(n == nsteps && n <= 64
+               && memcmp(walked, steps, sizeof(rec_step_t) * (size_t) n) == 0,
+               "text chunks: the steps of the chunks walked");
+        }
+        run_free(&r);
+    }
+
+    /* a text not JSON in that shape: refused as when walked */
+    agw_buf_reset(&b);
+    text_chunk(&b, 1, "\"a\"", "");
+    text_chunk(&b, 1, "\"a\\x\"", "");
+    ok(run(&rec_codec, b.data, b.len, 0, 0, &r) == -1 && r.s.error
+       && strcmp(r.s.error->code, "invalid_stream") == 0,
+       "text chunks: a bad escape in the text: invalid_stream");
+    run_free(&r);
+
+    agw_buf_reset(&b);
+    text_chunk(&b, 1, "\"a\"", "");
+    text_chunk(&b, 1, "[{\"index\":0,\"function\":{\"arguments\":1,}}]",
+               "");
+    ok(run(&rec_codec, b.data, b.len, 0, 0, &r) == -1 && r.s.error
+       && strcmp(r.s.error->code, "invalid_stream") == 0,
+       "text chunks: calls that are not JSON: invalid_stream");
+    run_free(&r);
+
+    agw_buf_free(&b);
+}
+
+
 int
 main(void)
 {
@@ -736,6 +817,7 @@ main(void)
     check_interleaved();
     check_kinds();
     check_errors();
+    check_text_chunks();
     check_writer("openai-chat/stream-text.sse", 0);
     check_writer("openai-chat/stream-text.sse", 1);
     check_writer("openai-chat/stream-include-usage.chunks.jsonl", 1);

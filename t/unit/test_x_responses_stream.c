@@ -677,6 +677,69 @@ test_reader(void)
 }
 
 
+/*
+ * Delta events of OpenAI's member order are read by their bytes, not the
+ * walk (rsp_stream.c): a client gets the bytes it gets when the same
+ * events are walked (a blank after each brace, which that order has
+ * not), and a member after the delta is still validated.
+ */
+static void
+test_delta_shape(void)
+{
+    int           k;
+    char         *text, *p;
+    size_t        len, i;
+    agw_buf_t     in = AGW_BUF_INIT, out[2], bad = AGW_BUF_INIT;
+    agw_usage_t   u;
+    agw_error_t   err;
+
+    text = fixture_read("openai-responses/stream-text.chunks.sse", &len);
+
+    for (k = 0; k < 2; k++) {
+        agw_buf_reset(&in);
+        for (i = 0; text != NULL && i < len; i++) {
+            agw_buf_append(&in, &text[i], 1);
+            if (k && i >= 6 && memcmp(&text[i - 6], "data: {", 7) == 0) {
+                agw_buf_append(&in, " ", 1);
+            }
+        }
+
+        memset(&err, 0, sizeof(err));
+        memset(&out[k], 0, sizeof(agw_buf_t));
+        ok(text != NULL
+           && test_xs_run(&agw_responses_codec, &agw_anthropic_codec, 0,
+                          "m", in.data, in.len, &out[k], &u, &err) == 0
+           && err.cls == AGW_ERR_NONE,
+           "delta events (%s): read", k ? "walked" : "by their order");
+    }
+
+    ok(out[0].len > 0 && out[0].len == out[1].len
+       && memcmp(out[0].data, out[1].data, out[0].len) == 0,
+       "delta events: the client's bytes of the events walked");
+
+    /* an obfuscation that is no JSON string: refused as when walked */
+    p = text != NULL ? strstr(text, "\"obfuscation\":\"") : NULL;
+    ok(p != NULL, "delta events: the fixture's deltas are obfuscated");
+    if (p != NULL) {
+        agw_buf_append(&bad, text, (size_t) (p - text) + 15);
+        agw_buf_append_str(&bad, "\\x");
+        agw_buf_append(&bad, p + 15, len - (size_t) (p - text) - 15);
+        memset(&err, 0, sizeof(err));
+        agw_buf_reset(&in);
+        ok(test_xs_run(&agw_responses_codec, &agw_anthropic_codec, 0, "m",
+                       bad.data, bad.len, &in, &u, &err) != 0
+           && strcmp(err.code, "invalid_upstream_body") == 0,
+           "delta events: a bad escape after the delta is refused");
+    }
+
+    free(text);
+    agw_buf_free(&in);
+    agw_buf_free(&bad);
+    agw_buf_free(&out[0]);
+    agw_buf_free(&out[1]);
+}
+
+
 static void
 test_rewrite(void)
 {
@@ -877,6 +940,7 @@ main(void)
     test_other_provider();
     test_held_bound();
     test_reader();
+    test_delta_shape();
     test_rewrite();
 
     return done_testing();

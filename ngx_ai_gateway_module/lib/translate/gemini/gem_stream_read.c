@@ -111,6 +111,135 @@ agw_gem_candidate(agw_gem_chunk_t *c, int position)
 }
 
 
+/*
+ * The commonest chunk, one text part of one candidate, as Gemini writes
+ * it (without blanks, or with its blanks after colons and commas): these
+ * bytes, the text, and these.  Such a chunk is read without walking its
+ * candidates: the text is read (and validated) as the walk reads it and
+ * the members after the candidates are walked as ever, so the chunk is
+ * the one the walk would read, and as validated.  Any other is walked.
+ */
+static const struct {
+    const char  *head;
+    size_t       head_len;
+    const char  *tail;
+    size_t       tail_len;
+} agw_gem_text_shapes[] = {
+
+#define agw_gem_shape(h, t)  { h, sizeof(h) - 1, t, sizeof(t) - 1 }
+
+    agw_gem_shape("{\"candidates\":[{\"content\":{\"parts\":[{\"text\":",
+                  "}],\"role\":\"model\"},\"index\":0}]"),
+    agw_gem_shape("{\"candidates\": [{\"content\": {\"parts\": [{\"text\": ",
+                  "}], \"role\": \"model\"}, \"index\": 0}]")
+
+#undef agw_gem_shape
+};
+
+
+/* The keys after them, in each shape's spelling. */
+static const char  *agw_gem_text_after[][3] = {
+    { ",\"usageMetadata\":", ",\"modelVersion\":", ",\"responseId\":" },
+    { ", \"usageMetadata\": ", ", \"modelVersion\": ", ", \"responseId\": " }
+};
+
+
+/* Whether the reader is at the key lit with a byte after it: then past
+ * it. */
+static int
+agw_gem_at(agw_jr_t *r, const char *lit)
+{
+    size_t  n;
+
+    n = strlen(lit);
+
+    if ((size_t) (r->end - r->p) <= n || memcmp(r->p, lit, n) != 0) {
+        return 0;
+    }
+
+    r->p += n;
+
+    return 1;
+}
+
+
+/* 1: the chunk is of that shape, its part and the members after it read,
+ * the reader in its object after them; 0: it is not (walk it). */
+static int
+agw_gem_text_chunk(agw_gem_chunk_t *c)
+{
+    size_t            i, left;
+    agw_jr_t         *r;
+    agw_gem_spart_t  *p;
+
+    r = &c->r;
+    left = (size_t) (r->end - r->p);
+
+    for (i = 0; i < sizeof(agw_gem_text_shapes) / sizeof(agw_gem_text_shapes[0]);
+         i++)
+    {
+        if (left > agw_gem_text_shapes[i].head_len
+                   + agw_gem_text_shapes[i].tail_len + 2
+            && memcmp(r->p, agw_gem_text_shapes[i].head,
+                      agw_gem_text_shapes[i].head_len) == 0)
+        {
+            break;
+        }
+    }
+
+    if (i == sizeof(agw_gem_text_shapes) / sizeof(agw_gem_text_shapes[0])) {
+        return 0;
+    }
+
+    p = agw_arena_alloc(c->a, sizeof(agw_gem_spart_t));
+    if (p == NULL) {
+        return 0;               /* the walk says it */
+    }
+
+    memset(p, 0, sizeof(agw_gem_spart_t));
+    r->p += agw_gem_text_shapes[i].head_len;
+
+    if (*r->p != '"' || agw_jr_string(r, &p->m.text) != 0
+        || (size_t) (r->end - r->p) <= agw_gem_text_shapes[i].tail_len
+        || memcmp(r->p, agw_gem_text_shapes[i].tail,
+                  agw_gem_text_shapes[i].tail_len) != 0)
+    {
+        return 0;
+    }
+
+    r->p += agw_gem_text_shapes[i].tail_len;
+    r->depth = 1;
+
+    /* the members Gemini sends after them, in its order, read by their
+     * keys' bytes as the walk reads them */
+    if (agw_gem_at(r, agw_gem_text_after[i][0])) {
+        if (agw_gem_usage_read(r, &c->usage) != 0) {
+            return 0;
+        }
+        c->has_usage = 1;
+    }
+
+    if (agw_gem_at(r, agw_gem_text_after[i][1])
+        && agw_jr_string(r, &c->model) != 0)
+    {
+        return 0;
+    }
+
+    if (agw_gem_at(r, agw_gem_text_after[i][2])
+        && agw_jr_string(r, &c->rid) != 0)
+    {
+        return 0;
+    }
+
+    p->kind = AGW_GEM_S_TEXT;
+    *c->tail = p;
+    c->tail = &p->next;
+    c->candidates = 1;
+
+    return 1;
+}
+
+
 /* One event read: 0, -1 not what Gemini sends, -2 out of memory. */
 static int
 agw_gem_chunk_read(agw_gem_chunk_t *c)
@@ -118,8 +247,15 @@ agw_gem_chunk_read(agw_gem_chunk_t *c)
     int        rc, i;
     agw_str_t  key;
 
-    if (agw_jr_object(&c->r) != 0) {
-        return -1;
+    if (!agw_gem_text_chunk(c)) {
+        /* from the start, whatever the shape's test read */
+        agw_jr_init(&c->r, c->r.start, (size_t) (c->r.end - c->r.start));
+        c->parts = NULL;
+        c->tail = &c->parts;
+
+        if (agw_jr_object(&c->r) != 0) {
+            return -1;
+        }
     }
 
     while ((rc = agw_jr_member(&c->r, &key)) == 1) {

@@ -176,6 +176,9 @@ typedef struct {
                                        member; its model's value */
     uint16_t         model_at;
     uint16_t         model_end;
+    uint16_t         out_len;   /* rewrite: those bytes up to the comma
+                                   as the client gets them, kept after
+                                   the provider's (0: not kept) */
     size_t           held_bytes;
     uint32_t         nheld;
     uint32_t         index;     /* the open block's */
@@ -210,6 +213,10 @@ int agw_oai_read_response(const char *body, size_t len, agw_arena_t *a,
 int agw_oai_write_response(const agw_response_t *res,
     const agw_answer_ctx_t *o, agw_buf_t *out, agw_error_t *err);
 int agw_oai_read_event(agw_xstream_t *s, const agw_sse_event_t *ev);
+/* A chunk's choices of OpenAI's commonest shape, and the members after
+ * them (oai_stream.c). */
+int agw_oai_delta_choices(agw_jr_t *r, agw_str_t *text, agw_str_t *calls);
+int agw_oai_delta_after(agw_jr_t *r, size_t *usage);
 int agw_oai_write_step(agw_xstream_t *s, const agw_step_t *step);
 int agw_oai_write_end(agw_xstream_t *s);
 int agw_oai_write_stream_error(agw_xstream_t *s, const agw_error_t *err);

@@ -158,29 +158,21 @@ agw_oai_splice(agw_jw_t *w, const char *body, size_t len, agw_oai_edit_t *e,
 
 
 /*
- * Walks an object's members, validating every value: the members named
- * in keys[] are located in m[] (the last one of a name wins, as jansson
- * keeps).  0, or the reader's error.
+ * Walks the members of the object the reader is in (from its first, or
+ * after a member when first is 0), validating every value unless the
+ * reader trusts the bytes: the members named in keys[] are located in
+ * m[] (the last one of a name wins, as jansson keeps; the caller clears
+ * m[]).  0, or the reader's error.
  */
 static int
-agw_oai_members(agw_jr_t *r, const agw_oai_key_t *keys, agw_oai_member_t *m,
-    int n, size_t *close, int *count)
+agw_oai_members_walk(agw_jr_t *r, const agw_oai_key_t *keys,
+    agw_oai_member_t *m, int n, size_t *close, int *count, int first)
 {
-    int               i, rc, first;
+    int               i, rc;
     size_t            start;
     agw_str_t         key;
     agw_oai_member_t  *hit;
 
-    for (i = 0; i < n; i++) {
-        m[i].type = 0;
-    }
-
-    rc = agw_jr_object(r);
-    if (rc != 0) {
-        return rc;
-    }
-
-    first = 1;
     *count = 0;
 
     for ( ;; ) {
@@ -230,6 +222,26 @@ agw_oai_members(agw_jr_t *r, const agw_oai_key_t *keys, agw_oai_member_t *m,
     *close = agw_jr_offset(r) - 1;
 
     return 0;
+}
+
+
+/* An object's members, the object entered first. */
+static int
+agw_oai_members(agw_jr_t *r, const agw_oai_key_t *keys, agw_oai_member_t *m,
+    int n, size_t *close, int *count)
+{
+    int  i, rc;
+
+    for (i = 0; i < n; i++) {
+        m[i].type = 0;
+    }
+
+    rc = agw_jr_object(r);
+    if (rc != 0) {
+        return rc;
+    }
+
+    return agw_oai_members_walk(r, keys, m, n, close, count, 1);
 }
 
 
@@ -593,50 +605,19 @@ agw_oai_event_name(agw_jw_t *w, const agw_sse_event_t *ev)
 
 
 /*
- * Members found in the rest of a chunk (after a '{' in place of the
- * prefix) moved back onto the chunk's bytes; a member first in the rest
- * has the prefix's last comma before it.  The model, when the rest has
- * none, is the one in the prefix.
- */
-static void
-agw_oai_members_back(const agw_oai_rstate_t *rs, agw_oai_member_t *m, int n)
-{
-    int     i;
-    size_t  shift;
-
-    shift = rs->prefix_len - 1;
-
-    for (i = 0; i < n; i++) {
-        if (!m[i].type) {
-            continue;
-        }
-
-        m[i].start = m[i].first ? rs->prefix_comma : m[i].start + shift;
-        m[i].value += shift;
-        m[i].end += shift;
-        m[i].first = 0;
-    }
-
-    if (!m[0].type && rs->model_end != 0) {
-        m[0].type = AGW_JR_STRING;      /* any: it is replaced whole */
-        m[0].value = rs->model_at;
-        m[0].end = rs->model_end;
-        m[0].first = 0;
-    }
-}
-
-
-/*
  * After a chunk walked whole: its bytes before the first member that
  * matters (usage, choices, error) kept for the next one, when they hold
  * a member or more and the model, if any, is among them.
  */
 static int
 agw_oai_prefix_keep(agw_oai_rstate_t *rs, const char *d,
-    const agw_oai_member_t *m, int n)
+    const agw_oai_member_t *m, int n, const agw_str_t *model)
 {
-    int     i;
-    size_t  at, comma;
+    int             i;
+    size_t          at, comma;
+    agw_jw_t        w;
+    agw_buf_t       b = AGW_BUF_INIT;
+    agw_oai_edit_t  e[1];
 
     at = (size_t) -1;
 
@@ -670,7 +651,8 @@ agw_oai_prefix_keep(agw_oai_rstate_t *rs, const char *d,
     }
 
     if (rs->prefix == NULL) {
-        rs->prefix = malloc(AGW_OAI_PREFIX_MAX);
+        /* the provider's bytes, then the client's (out_len) */
+        rs->prefix = malloc(2 * AGW_OAI_PREFIX_MAX);
         if (rs->prefix == NULL) {
             return -1;
         }
@@ -682,6 +664,23 @@ agw_oai_prefix_keep(agw_oai_rstate_t *rs, const char *d,
     rs->model_at = m[0].type ? (uint16_t) m[0].value : 0;
     rs->model_end = m[0].type ? (uint16_t) m[0].end : 0;
 
+    /* what the client gets of those bytes up to the comma, the model
+     * replaced: written once, not for every chunk */
+    rs->out_len = 0;
+
+    n = 0;
+    agw_oai_set_model(model, &m[0], e, &n);
+
+    agw_jw_init(&w, &b);
+    agw_oai_splice(&w, d, comma, e, n, 0, NULL);
+
+    if (!w.failed && b.len <= AGW_OAI_PREFIX_MAX) {
+        memcpy(rs->prefix + AGW_OAI_PREFIX_MAX, b.data, b.len);
+        rs->out_len = (uint16_t) b.len;
+    }
+
+    agw_buf_free(&b);
+
     return 0;
 }
 
@@ -689,9 +688,9 @@ agw_oai_prefix_keep(agw_oai_rstate_t *rs, const char *d,
 int
 agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
-    int                n, rc, count, flat, skip;
-    char              *rest;
-    size_t             close, len;
+    int                n, i, rc, count, flat, skip, fast, choices;
+    size_t             close, base, at, cend;
+    agw_str_t          text, calls;
     agw_oai_rstate_t  *rs;
     agw_jr_t           r;
     agw_jw_t          *w;
@@ -732,39 +731,83 @@ agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     rs = s->rstate;
 
     /*
+     * The chunk goes to a client of the provider's own dialect as it
+     * came but for the edits, as proxy_pass would pass it: its bytes are
+     * trusted (docs/translation-engine.md, "What is validated where"),
+     * the walk only finds the members to edit or observe (strings to
+     * their ends, other values by their brackets: never past the
+     * event's end, whatever the bytes).  What is read out of them (the
+     * usage, the model and finish reason for the usage event, an error)
+     * is read by the validating reader.
+     */
+    agw_jr_init(&r, ev->data, ev->data_len);
+    r.valid = 1;
+
+    /*
      * The chunks of one answer repeat their first members: when this one
      * begins with the bytes the last one had before its first member
-     * that matters, those were validated then, and the model's value in
-     * them is where it was.  The rest is walked alone after a '{' (a
-     * copy in the event's arena), valid exactly when the whole is; its
-     * members' offsets are moved back onto the event's bytes.
+     * that matters, the walk goes on from the comma after them, where
+     * the last chunk's walk was then, and the model's value in them is
+     * where it was.
      */
     skip = rs != NULL && rs->prefix_len > 0 && !ev->multiline
            && ev->data_len > rs->prefix_len
            && memcmp(ev->data, rs->prefix, rs->prefix_len) == 0;
+    choices = 0;
 
     if (skip) {
-        len = ev->data_len - rs->prefix_len + 1;
-        rest = agw_arena_alloc(s->arena, len);
-        if (rest == NULL) {
-            return -1;
+        for (i = 0; i < 4; i++) {
+            m[i].type = 0;
         }
 
-        rest[0] = '{';
-        memcpy(rest + 1, ev->data + rs->prefix_len, len - 1);
-        agw_jr_init(&r, rest, len);
+        /* OpenAI's text or tool call chunk: its choices are not walked
+         * (their finish reason is null) */
+        r.p = ev->data + rs->prefix_len;
+        choices = agw_oai_delta_choices(&r, &text, &calls);
+        cend = agw_jr_offset(&r);
+        choices = choices && agw_oai_delta_after(&r, &at) == 0;
+
+        if (choices) {
+            m[2].type = AGW_JR_ARRAY;
+            m[2].start = rs->prefix_comma;
+            m[2].value = rs->prefix_len + 10;       /* "choices": */
+            m[2].end = cend;
+            m[2].first = 0;
+
+            /* and the null usage after them: ,"usage":null */
+            if (at != (size_t) -1) {
+                m[1].type = AGW_JR_NULL;
+                m[1].start = at;
+                m[1].value = at + 9;
+                m[1].end = at + 13;
+                m[1].first = 0;
+            }
+
+        } else {
+            agw_jr_init(&r, ev->data, ev->data_len);
+            r.valid = 1;
+            r.p = ev->data + rs->prefix_comma;
+            r.depth = 1;
+        }
+
+        rc = agw_oai_members_walk(&r, keys, m, 4, &close, &count, 0);
 
     } else {
-        agw_jr_init(&r, ev->data, ev->data_len);
+        rc = agw_oai_members(&r, keys, m, 4, &close, &count);
     }
 
-    rc = agw_oai_members(&r, keys, m, 4, &close, &count);
     if (rc == 0 && agw_jr_end(&r) != 0) {
         rc = -1;
     }
 
-    if (rc == 0 && skip) {
-        agw_oai_members_back(rs, m, 4);
+    /* the model in the repeated bytes, unless the rest names one too */
+    fast = skip && !m[0].type && rs->out_len > 0;
+
+    if (rc == 0 && skip && !m[0].type && rs->model_end != 0) {
+        m[0].type = AGW_JR_STRING;      /* any: it is replaced whole */
+        m[0].value = rs->model_at;
+        m[0].end = rs->model_end;
+        m[0].first = 0;
     }
 
     if (rc == 0 && m[1].type == AGW_JR_OBJECT
@@ -835,17 +878,37 @@ agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     }
 
     agw_oai_rewrite_model(s->opts.meta, ev->data, &m[0]);
-    agw_oai_rewrite_finish(s->opts.meta, ev->data, &m[2]);
-    agw_oai_set_model(&s->opts.model, &m[0], e, &n);
+
+    if (!choices) {
+        agw_oai_rewrite_finish(s->opts.meta, ev->data, &m[2]);
+    }
 
     agw_oai_event_name(w, ev);
     agw_jw_append(w, "data: ", 6);
-    agw_oai_splice(w, ev->data, ev->data_len, e, n, flat, NULL);
+
+    if (fast) {
+        /* the repeated bytes as the client got them last time, then the
+         * rest with its edits (none before the comma) */
+        agw_jw_append(w, rs->prefix + AGW_OAI_PREFIX_MAX, rs->out_len);
+
+        base = rs->prefix_comma;
+        for (i = 0; i < n; i++) {
+            e[i].from -= base;
+            e[i].to -= base;
+        }
+
+        agw_oai_splice(w, ev->data + base, ev->data_len - base, e, n, 0, NULL);
+
+    } else {
+        agw_oai_set_model(&s->opts.model, &m[0], e, &n);
+        agw_oai_splice(w, ev->data, ev->data_len, e, n, flat, NULL);
+    }
+
     agw_jw_append(w, "\n\n", 2);
     agw_jw_reset_state(w);
 
     if (!skip && rs != NULL && !flat
-        && agw_oai_prefix_keep(rs, ev->data, m, 4) != 0)
+        && agw_oai_prefix_keep(rs, ev->data, m, 4, &s->opts.model) != 0)
     {
         return -1;
     }

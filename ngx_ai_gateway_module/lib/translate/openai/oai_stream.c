@@ -778,16 +778,12 @@ agw_oai_read_choice(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
 }
 
 
+/* A chunk's members, from where the reader is in its object. */
 static int
-agw_oai_read_chunk(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
+agw_oai_read_members(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
 {
     int        rc;
     agw_str_t  key;
-
-    rc = agw_jr_object(r);
-    if (rc != 0) {
-        return agw_oai_fail(c, r, "", rc);
-    }
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
         if (ch->head == 0
@@ -857,6 +853,138 @@ agw_oai_read_chunk(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
     }
 
     return 0;
+}
+
+
+static int
+agw_oai_read_chunk(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
+{
+    int  rc;
+
+    rc = agw_jr_object(r);
+    if (rc != 0) {
+        return agw_oai_fail(c, r, "", rc);
+    }
+
+    return agw_oai_read_members(c, r, ch);
+}
+
+
+/*
+ * The commonest chunks, a text delta or a tool call's, as OpenAI writes
+ * them: after the bytes they repeat, their choices are these bytes, the
+ * delta's one member, and these.  Such a chunk is read without walking
+ * them: the text or the calls are read (and validated) as the walk reads
+ * them, and the members after the choices are walked as ever, so the
+ * chunk is the one the walk would read, and as validated.  Any other
+ * chunk is walked.
+ */
+static const char  agw_oai_delta_head[] =
+    "\"choices\":[{\"index\":0,\"delta\":{";
+static const char  agw_oai_delta_text[] = "\"content\":";
+static const char  agw_oai_delta_calls[] = "\"tool_calls\":";
+static const char  agw_oai_delta_tail[] =
+    "},\"logprobs\":null,\"finish_reason\":null}]";
+static const char  agw_oai_delta_usage[] = ",\"usage\":null";
+static const char  agw_oai_delta_obf[] = ",\"obfuscation\":";
+
+/* Whether the reader is at the n bytes of lit with a byte after them:
+ * then past them. */
+static int
+agw_oai_at(agw_jr_t *r, const char *lit, size_t n)
+{
+    if ((size_t) (r->end - r->p) <= n || memcmp(r->p, lit, n) != 0) {
+        return 0;
+    }
+
+    r->p += n;
+
+    return 1;
+}
+
+#define agw_oai_at_lit(r, lit)  agw_oai_at(r, lit, sizeof(lit) - 1)
+
+
+/*
+ * The reader at a chunk's "choices" key: 1 when they are of that shape
+ * (the text or the calls read as the walk reads them, by the reader's
+ * mode), the reader then in the chunk's object after them; 0 when not.
+ */
+int
+agw_oai_delta_choices(agw_jr_t *r, agw_str_t *text, agw_str_t *calls)
+{
+    if (!agw_oai_at_lit(r, agw_oai_delta_head)) {
+        return 0;
+    }
+
+    if (agw_oai_at_lit(r, agw_oai_delta_text)) {
+        if (*r->p != '"' || agw_jr_string(r, text) != 0) {
+            return 0;
+        }
+
+    } else if (agw_oai_at_lit(r, agw_oai_delta_calls)) {
+        if (*r->p != '[' || agw_jr_value(r, calls) != 0) {
+            return 0;
+        }
+
+    } else {
+        return 0;
+    }
+
+    if (!agw_oai_at_lit(r, agw_oai_delta_tail)) {
+        return 0;
+    }
+
+    r->depth = 1;
+
+    return 1;
+}
+
+
+/*
+ * After such choices, the members OpenAI sends with them: a null usage
+ * (where it starts, its comma, in *usage, or (size_t) -1) and the
+ * obfuscation's string, read as the walk reads it.  0, or -1 when that
+ * is not a string.
+ */
+int
+agw_oai_delta_after(agw_jr_t *r, size_t *usage)
+{
+    agw_str_t  obf;
+
+    *usage = agw_jr_offset(r);
+
+    if (!agw_oai_at_lit(r, agw_oai_delta_usage)) {
+        *usage = (size_t) -1;
+    }
+
+    if (agw_oai_at_lit(r, agw_oai_delta_obf)
+        && (*r->p != '"' || agw_jr_string(r, &obf) != 0))
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static int
+agw_oai_read_delta_chunk(agw_jr_t *r, const char *p, agw_oai_chunk_t *ch)
+{
+    size_t  usage;
+
+    r->p = p;
+
+    if (!agw_oai_delta_choices(r, &ch->content, &ch->calls)
+        || agw_oai_delta_after(r, &usage) != 0)
+    {
+        return 0;
+    }
+
+    /* a null usage says nothing */
+    ch->choice = 1;
+
+    return 1;
 }
 
 
@@ -1044,8 +1172,7 @@ agw_oai_handle(agw_xstream_t *s, agw_oai_rstate_t *rs, agw_oai_rctx_t *c,
 int
 agw_oai_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
-    int                skip;
-    char              *rest;
+    int                rc, skip;
     size_t             n;
     agw_jr_t           r;
     agw_error_t        err;
@@ -1088,29 +1215,34 @@ agw_oai_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
      * created, model, system_fingerprint), which matter only to the
      * START.  When a chunk begins with the bytes the last one had before
      * its first member that matters, those bytes were validated then and
-     * say nothing new: the rest is read alone, after a '{' (a copy into
-     * the event's arena), which is valid JSON exactly when the whole is.
+     * say nothing new: the walk goes on from the comma after them, where
+     * the last chunk's walk was then.
      */
     skip = rs->started && rs->prefix_len > 0
            && ev->data_len > rs->prefix_len
            && memcmp(ev->data, rs->prefix, rs->prefix_len) == 0;
 
-    if (skip) {
-        n = ev->data_len - rs->prefix_len + 1;
-        rest = agw_arena_alloc(s->arena, n);
-        if (rest == NULL) {
-            return -1;
-        }
+    agw_jr_init(&r, ev->data, ev->data_len);
 
-        rest[0] = '{';
-        memcpy(rest + 1, ev->data + rs->prefix_len, n - 1);
-        agw_jr_init(&r, rest, n);
+    if (skip && agw_oai_read_delta_chunk(&r, ev->data + rs->prefix_len, &ch))
+    {
+        rc = agw_oai_read_members(&c, &r, &ch);
+
+    } else if (skip) {
+        agw_jr_init(&r, ev->data, ev->data_len);
+        memset(&ch, 0, sizeof(agw_oai_chunk_t));
+        agw_usage_init(&ch.usage);
+        ch.created = -1;
+
+        r.p = ev->data + rs->prefix_comma;
+        r.depth = 1;
+        rc = agw_oai_read_members(&c, &r, &ch);
 
     } else {
-        agw_jr_init(&r, ev->data, ev->data_len);
+        rc = agw_oai_read_chunk(&c, &r, &ch);
     }
 
-    if (agw_oai_read_chunk(&c, &r, &ch) != 0) {
+    if (rc != 0) {
         if (err.cls == AGW_ERR_NONE) {
             return -1;
         }
@@ -1134,6 +1266,17 @@ agw_oai_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 
         memcpy(rs->prefix, ev->data, (size_t) ch.head);
         rs->prefix_len = (uint32_t) ch.head;
+
+        /* the comma before that member (the walk resumes there), or
+         * past the brace when it is the first */
+        for (n = (size_t) ch.head - 1;
+             ev->data[n] != ',' && ev->data[n] != '{';
+             n--)
+        {
+            /* white space */
+        }
+
+        rs->prefix_comma = (uint16_t) (n + (ev->data[n] == '{'));
     }
 
     return 0;

@@ -1033,12 +1033,99 @@ agw_rsp_event_read(agw_xstream_t *s, const agw_sse_event_t *ev,
  * event validated whole: 0; 1 when the event is another one after all
  * (its "type" says so, or it has no delta); -1 not JSON.
  */
+/*
+ * The members of OpenAI's delta events, in the order OpenAI writes them,
+ * each with its comma and colon: an event that has them so (any of them
+ * may be missing) is read member by member by these bytes instead of by
+ * the walk's, each value read and validated as the walk reads it.
+ */
+static const struct {
+    const char  *key;
+    size_t       len;
+} agw_rsp_delta_keys[] = {
+
+#define agw_rsp_key(k)  { ",\"" k "\":", sizeof(k) + 3 }
+
+    agw_rsp_key("sequence_number"),
+    agw_rsp_key("item_id"),
+    agw_rsp_key("output_index"),
+    agw_rsp_key("content_index"),
+    agw_rsp_key("summary_index"),
+    agw_rsp_key("delta"),                   /* the one read */
+    agw_rsp_key("logprobs"),
+    agw_rsp_key("obfuscation")
+
+#undef agw_rsp_key
+};
+
+#define AGW_RSP_DELTA_KEY  5
+
+
+/* 0: read so (the event validated whole); 1: not of that shape. */
+static int
+agw_rsp_delta_shape(const agw_sse_event_t *ev, agw_str_t *type,
+    agw_str_t *delta)
+{
+    size_t    i;
+    agw_jr_t  r;
+
+    agw_jr_init(&r, ev->data, ev->data_len);
+
+    if (ev->data_len < 9 || memcmp(ev->data, "{\"type\":\"", 9) != 0) {
+        return 1;
+    }
+
+    r.p += 8;
+
+    if (agw_jr_string(&r, type) != 0) {
+        return 1;
+    }
+
+    for (i = 0; i < sizeof(agw_rsp_delta_keys) / sizeof(agw_rsp_delta_keys[0]);
+         i++)
+    {
+        if ((size_t) (r.end - r.p) <= agw_rsp_delta_keys[i].len
+            || memcmp(r.p, agw_rsp_delta_keys[i].key,
+                      agw_rsp_delta_keys[i].len) != 0)
+        {
+            continue;
+        }
+
+        r.p += agw_rsp_delta_keys[i].len;
+
+        if (i == AGW_RSP_DELTA_KEY) {
+            if (*r.p != '"' || agw_jr_string(&r, delta) != 0) {
+                return 1;
+            }
+
+        } else if (agw_jr_value(&r, NULL) != 0) {
+            return 1;
+        }
+    }
+
+    if (r.p == r.end || *r.p != '}') {
+        return 1;
+    }
+
+    r.p++;
+
+    return agw_jr_end(&r) == 0 ? 0 : 1;
+}
+
+
 static int
 agw_rsp_delta_event(const agw_sse_event_t *ev, agw_str_t *delta)
 {
     int        rc;
     agw_jr_t   r;
     agw_str_t  key, type;
+
+    *delta = agw_rsp_unset;
+    type = agw_rsp_unset;
+
+    if (agw_rsp_delta_shape(ev, &type, delta) == 0) {
+        goto read;
+    }
 
     *delta = agw_rsp_unset;
     type = agw_rsp_unset;
@@ -1072,6 +1159,8 @@ agw_rsp_delta_event(const agw_sse_event_t *ev, agw_str_t *delta)
     if (rc < 0 || agw_jr_end(&r) != 0) {
         return -1;
     }
+
+read:
 
     if (!agw_str_set(delta)
         || (agw_str_set(&type)
