@@ -18,6 +18,7 @@
 #include "agw_codec.h"
 #include "agw_json_reader.h"
 #include "agw_request_index.h"
+#include "../unit/body_refs_join.h"
 
 
 /*
@@ -74,8 +75,6 @@ fuzz_index_refs(const agw_codec_t *c, const char *body, size_t len,
     const agw_request_ctx_t *ctx, const agw_buf_t *want)
 {
     int                rc;
-    size_t             at;
-    unsigned           i;
     agw_buf_t          out = AGW_BUF_INIT, whole = AGW_BUF_INIT;
     agw_error_t        err;
     agw_body_refs_t    refs;
@@ -91,28 +90,8 @@ fuzz_index_refs(const agw_codec_t *c, const char *body, size_t len,
     memset(&err, 0, sizeof(err));
     rc = c->rewrite_request(body, len, &o, &out, &err);
 
-    at = 0;
-
-    for (i = 0; rc == 0 && i < refs.n; i++) {
-        if (refs.ref[i].at < at || refs.ref[i].at > out.len
-            || refs.ref[i].from > len || refs.ref[i].len > len
-            || refs.ref[i].from + refs.ref[i].len > len)
-        {
-            rc = -2;
-            break;
-        }
-
-        /* the edits may be nothing at all (out.data NULL) */
-        if (refs.ref[i].at > at) {
-            agw_buf_append(&whole, out.data + at, refs.ref[i].at - at);
-        }
-
-        agw_buf_append(&whole, body + refs.ref[i].from, refs.ref[i].len);
-        at = refs.ref[i].at;
-    }
-
-    if (rc == 0 && out.len > at) {
-        agw_buf_append(&whole, out.data + at, out.len - at);
+    if (rc == 0) {
+        rc = body_refs_join(&refs, body, len, &out, &whole) == 0 ? 0 : -2;
     }
 
     if (rc != 0 || whole.len != want->len

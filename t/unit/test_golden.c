@@ -27,6 +27,7 @@
 #include "stream_util.h"
 #include "agw_engine.h"
 #include "agw_json_reader.h"
+#include "body_refs_join.h"
 
 #define CREATED  1700000000
 #define GOLDEN   "t/golden"
@@ -615,8 +616,6 @@ request_run_refs(const pair_t *pr, const char *body, size_t len,
     const agw_request_ctx_t *indexed, const agw_buf_t *copied)
 {
     int                rc;
-    size_t             at;
-    unsigned           i;
     agw_buf_t          out = AGW_BUF_INIT, whole = AGW_BUF_INIT;
     agw_error_t        err;
     agw_body_refs_t    refs;
@@ -634,26 +633,8 @@ request_run_refs(const pair_t *pr, const char *body, size_t len,
     rc = agw_engine_request(pr->client, pr->provider, body, len, &ctx, &out,
                             &err);
 
-    at = 0;
-    for (i = 0; rc == 0 && i < refs.n; i++) {
-        if (refs.ref[i].at < at || refs.ref[i].at > out.len
-            || refs.ref[i].from + refs.ref[i].len > len)
-        {
-            rc = -1;
-            break;
-        }
-
-        /* the edits may be nothing at all (out.data NULL) */
-        if (refs.ref[i].at > at) {
-            agw_buf_append(&whole, out.data + at, refs.ref[i].at - at);
-        }
-
-        agw_buf_append(&whole, body + refs.ref[i].from, refs.ref[i].len);
-        at = refs.ref[i].at;
-    }
-
-    if (rc == 0 && out.len > at) {
-        agw_buf_append(&whole, out.data + at, out.len - at);
+    if (rc == 0) {
+        rc = body_refs_join(&refs, body, len, &out, &whole);
     }
 
     refs_runs++;
