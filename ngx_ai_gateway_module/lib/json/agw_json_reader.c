@@ -340,6 +340,16 @@ agw_jr_next(agw_jr_t *r, unsigned char open, unsigned char close)
         return 0;
     }
 
+    /*
+     * Validated bytes: a comma is never the first token after a bracket,
+     * so the walk back over white space to the bracket (agw_jr_first) is
+     * needed only when no comma is there.  On bytes that are not JSON
+     * this still consumes the comma: no loop without progress.
+     */
+    if (c == ',' && r->valid) {
+        goto comma;
+    }
+
     if (agw_jr_first(r, open)) {
         return 1;
     }
@@ -347,6 +357,8 @@ agw_jr_next(agw_jr_t *r, unsigned char open, unsigned char close)
     if (c != ',') {
         return agw_jr_fail(r, r->p);
     }
+
+comma:
 
     r->p = agw_json_ws(r->p + 1, r->end);
 
