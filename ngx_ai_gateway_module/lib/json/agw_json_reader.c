@@ -82,9 +82,11 @@ agw_jr_expect(agw_jr_t *r, unsigned char t)
 
 /*
  * The string whose opening quote is at r->p, as a slice into *s (kind
- * JSON): past its closing quote, or NULL (r failed).
+ * JSON): past its closing quote, or NULL (r failed).  Inlined, as is
+ * agw_jr_next(): they run for every key and string of a body, and the
+ * registers a call saves and restores cost a key more than its scan.
  */
-static const char *
+static AGW_JSON_HOT const char *
 agw_jr_read_string(agw_jr_t *r, agw_str_t *s)
 {
     int          escaped;
@@ -313,7 +315,7 @@ agw_jr_first(agw_jr_t *r, unsigned char open)
  * next (after its comma, if any), 0 at the closing bracket (consumed),
  * -1 otherwise.
  */
-static int
+static AGW_JSON_HOT int
 agw_jr_next(agw_jr_t *r, unsigned char open, unsigned char close)
 {
     unsigned char  c;
