@@ -51,7 +51,7 @@ agw_jr_value_start(unsigned char c)
  * The next byte, white space skipped, which must open a value of type t:
  * 0 when it does, AGW_JR_TYPE when another value is there, -1 otherwise.
  */
-static int
+static AGW_JSON_HOT int
 agw_jr_expect(agw_jr_t *r, unsigned char t)
 {
     unsigned char  c;
@@ -82,9 +82,10 @@ agw_jr_expect(agw_jr_t *r, unsigned char t)
 
 /*
  * The string whose opening quote is at r->p, as a slice into *s (kind
- * JSON): past its closing quote, or NULL (r failed).  Inlined, as is
- * agw_jr_next(): they run for every key and string of a body, and the
- * registers a call saves and restores cost a key more than its scan.
+ * JSON): past its closing quote, or NULL (r failed).  Inlined, as are
+ * agw_jr_next() and agw_jr_expect(): they run for every key and string
+ * of a body, and the registers a call saves and restores cost a key
+ * more than its scan.
  */
 static AGW_JSON_HOT const char *
 agw_jr_read_string(agw_jr_t *r, agw_str_t *s)
