@@ -51,7 +51,7 @@ agw_jr_value_start(unsigned char c)
  * The next byte, white space skipped, which must open a value of type t:
  * 0 when it does, AGW_JR_TYPE when another value is there, -1 otherwise.
  */
-static int
+static AGW_JSON_HOT int
 agw_jr_expect(agw_jr_t *r, unsigned char t)
 {
     unsigned char  c;
@@ -82,9 +82,12 @@ agw_jr_expect(agw_jr_t *r, unsigned char t)
 
 /*
  * The string whose opening quote is at r->p, as a slice into *s (kind
- * JSON): past its closing quote, or NULL (r failed).
+ * JSON): past its closing quote, or NULL (r failed).  Inlined, as are
+ * agw_jr_next() and agw_jr_expect(): they run for every key and string
+ * of a body, and the registers a call saves and restores cost a key
+ * more than its scan.
  */
-static const char *
+static AGW_JSON_HOT const char *
 agw_jr_read_string(agw_jr_t *r, agw_str_t *s)
 {
     int          escaped;
@@ -313,7 +316,7 @@ agw_jr_first(agw_jr_t *r, unsigned char open)
  * next (after its comma, if any), 0 at the closing bracket (consumed),
  * -1 otherwise.
  */
-static int
+static AGW_JSON_HOT int
 agw_jr_next(agw_jr_t *r, unsigned char open, unsigned char close)
 {
     unsigned char  c;
@@ -340,6 +343,16 @@ agw_jr_next(agw_jr_t *r, unsigned char open, unsigned char close)
         return 0;
     }
 
+    /*
+     * Validated bytes: a comma is never the first token after a bracket,
+     * so the walk back over white space to the bracket (agw_jr_first) is
+     * needed only when no comma is there.  On bytes that are not JSON
+     * this still consumes the comma: no loop without progress.
+     */
+    if (c == ',' && r->valid) {
+        goto comma;
+    }
+
     if (agw_jr_first(r, open)) {
         return 1;
     }
@@ -347,6 +360,8 @@ agw_jr_next(agw_jr_t *r, unsigned char open, unsigned char close)
     if (c != ',') {
         return agw_jr_fail(r, r->p);
     }
+
+comma:
 
     r->p = agw_json_ws(r->p + 1, r->end);
 

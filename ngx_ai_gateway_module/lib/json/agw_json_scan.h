@@ -558,51 +558,106 @@ agw_json_string_scan(const char *p, const char *end, int *escaped,
 }
 
 
+#ifdef AGW_JSON_SSE2
+
+/*
+ * One block of w bytes (16 or 32) of a validated string's inside, at
+ * *pp, its first byte not escaped: the offset of its closing quote, or
+ * -1 with *pp past the block (and past the next block's first byte when
+ * the block's last backslash escapes it).  The quotes its backslashes
+ * escape come off by the same arithmetic as in agw_json_string_block(),
+ * instead of a round for each backslash (an agent's text has one every
+ * few bytes).
+ */
+static AGW_JSON_HOT int
+agw_json_skip_block(const char **pp, unsigned w, int *escaped)
+{
+    unsigned     i;
+    uint64_t     qt, bs, ec;
+    __m128i      v;
+    const char  *p;
+
+    p = *pp;
+    qt = 0;
+    bs = 0;
+
+    for (i = 0; i < w / 16; i++) {
+        v = _mm_loadu_si128((const __m128i *) (p + 16 * i));
+        qt |= (uint64_t) (unsigned) _mm_movemask_epi8(
+                  _mm_cmpeq_epi8(v, _mm_set1_epi8('"')))
+              << (16 * i);
+        bs |= (uint64_t) (unsigned) _mm_movemask_epi8(
+                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))
+              << (16 * i);
+    }
+
+    if (bs == 0) {
+        if (qt != 0) {
+            return __builtin_ctzll(qt);
+        }
+
+        *pp = p + w;
+        return -1;
+    }
+
+    ec = agw_json_escaped_bits(bs);
+    qt &= ~ec;
+
+    if (qt != 0) {
+        /* a backslash before the quote: the string has an escape */
+        if (bs & ((qt & (0 - qt)) - 1)) {
+            *escaped = 1;
+        }
+
+        return __builtin_ctzll(qt);
+    }
+
+    *escaped = 1;
+    *pp = p + w + ((ec >> w) & 1);
+    return -1;
+}
+
+#endif
+
+
 /*
  * The string whose opening quote is at p, in bytes already validated
  * (agw_json_string_scan() passed them): past its closing quote, or NULL
  * at end.  Only quotes and backslashes are looked at; *escaped is set
  * when the string holds a backslash.  For a second reading of a body,
- * which then costs what finding the strings' ends costs.
+ * which then costs what finding the strings' ends costs: 16 bytes first
+ * (most strings are keys, roles and ids), then 32 a round.  Any bytes
+ * are safe: no load passes end.
  */
-static inline const char *
+static AGW_JSON_HOT const char *
 agw_json_string_skip(const char *p, const char *end, int *escaped)
 {
 #ifdef AGW_JSON_SSE2
-    unsigned  m, k, step;
-    __m128i   v;
+    int  k;
 #endif
 
     p++;
 
 #ifdef AGW_JSON_SSE2
-    while (end - p >= 16) {
-        v = _mm_loadu_si128((const __m128i *) p);
-        m = (unsigned) _mm_movemask_epi8(
-                _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                             _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
-        step = 16;
-
-        while (m != 0) {
-            k = (unsigned) __builtin_ctz(m);
-
-            if (p[k] == '"') {
-                return p + k + 1;
-            }
-
-            /* a backslash: the byte after it is the escape's, whatever
-             * it is (a \\u's hex digits are neither quote nor backslash) */
-            *escaped = 1;
-
-            if (k == 15) {
-                step = 17;
-                break;
-            }
-
-            m &= ~0u << (k + 2);
+    if (end - p >= 16) {
+        k = agw_json_skip_block(&p, 16, escaped);
+        if (k >= 0) {
+            return p + k + 1;
         }
 
-        p += step;
+        while (end - p >= 32) {
+            k = agw_json_skip_block(&p, 32, escaped);
+            if (k >= 0) {
+                return p + k + 1;
+            }
+        }
+
+        if (end - p >= 16) {
+            k = agw_json_skip_block(&p, 16, escaped);
+            if (k >= 0) {
+                return p + k + 1;
+            }
+        }
     }
 #endif
 
