@@ -131,7 +131,27 @@ agw_gem_append_str(agw_jw_t *w, const agw_str_t *s)
 
 
 /*
- * Whether any candidate carries a finishReason; every byte validated.
+ * A value read out of the event, by the validating reader even where the
+ * walk trusts the bytes (r->valid): what the gateway reports (the usage,
+ * the finish, the model) is never read from bytes not checked.
+ */
+static int
+agw_gem_read_checked(agw_jr_t *r, agw_str_t *s, agw_usage_t *usage)
+{
+    int  rc, valid;
+
+    valid = r->valid;
+    r->valid = 0;
+    rc = (s != NULL) ? agw_jr_string(r, s) : agw_gem_usage_read(r, usage);
+    r->valid = valid;
+
+    return rc;
+}
+
+
+/*
+ * Whether any candidate carries a finishReason; every byte validated
+ * unless the walk trusts them (the reason always is).
  * For the usage event, the reason goes into meta, a tool-call turn told by
  * the calls seen so far (*calls: Gemini says STOP there, the form
  * TOOL_CALLS), as the translated path reads it.
@@ -157,7 +177,7 @@ agw_gem_scan_candidates(agw_jr_t *r, int *finished, int *n,
         }
         while ((rc = agw_jr_member(r, &key)) == 1) {
             if (agw_gem_key(&key, "finishReason", "finish_reason")
-                && agw_jr_string(r, &finish) == 0)
+                && agw_gem_read_checked(r, &finish, NULL) == 0)
             {
                 *finished = 1;
                 agw_answer_meta_finish(meta,
@@ -225,7 +245,7 @@ agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
         {
             ahead = *r;
             if (agw_jr_peek(&ahead) == AGW_JR_STRING
-                && agw_jr_string(&ahead, &mv) == 0)
+                && agw_gem_read_checked(&ahead, &mv, NULL) == 0)
             {
                 agw_answer_meta_model(meta, &mv);
             }
@@ -251,11 +271,7 @@ agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
             rc = agw_gem_scan_candidates(r, finished, &cands, meta, calls);
 
         } else if (agw_gem_key(&key, "usageMetadata", "usage_metadata")) {
-            ahead = *r;
-            rc = agw_gem_usage_read(&ahead, usage);
-            if (rc == 0) {
-                rc = agw_jr_value(r, NULL);
-            }
+            rc = agw_gem_read_checked(r, NULL, usage);
 
         } else if (agw_gem_key(&key, "promptFeedback", "prompt_feedback")
                    && agw_jr_peek(r) == AGW_JR_OBJECT)
@@ -263,7 +279,7 @@ agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
             agw_jr_object(r);
             while ((rc = agw_jr_member(r, &k2)) == 1) {
                 if (agw_gem_key(&k2, "blockReason", "block_reason")
-                    && agw_jr_string(r, &block) == 0)
+                    && agw_gem_read_checked(r, &block, NULL) == 0)
                 {
                     continue;
                 }
@@ -384,7 +400,17 @@ agw_gem_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     calls = s->rstate != NULL ? &((agw_gem_rstate_t *) s->rstate)->calls
                               : &none;
 
+    /*
+     * The event goes to a client of the provider's own dialect as it came
+     * but for the model, as proxy_pass would pass it: its bytes are
+     * trusted (docs/translation-engine.md, "What is validated where"),
+     * the walk only finds the members (strings to their ends, other
+     * values by their brackets: never past the event's end, whatever the
+     * bytes); the usage, finish, block reason and model read out of it
+     * are read by the validating reader.
+     */
     agw_jr_init(&r, ev->data, ev->data_len);
+    r.valid = 1;
 
     agw_jw_append(w, "data: ", 6);
     agw_jw_reset_state(w);
