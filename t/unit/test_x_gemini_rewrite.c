@@ -124,6 +124,15 @@ check_trusted(void)
         "\"candidatesTokenCount\":2,\"totalTokenCount\":5},"
         "\"modelVersion\":\"g\",\"responseId\":\"r\x02\"}\r\n\r\n";
 
+    static const char  odd[] =
+        "data: { \"candidates\":[{\"index\":0}] ,\"model_version\":\"g\","
+        "\"usageMetadata\" : {\"promptTokenCount\":1}, \"re\\u0073ponseId\""
+        ":\"r\",\"modelVersion\":null }\r\n\r\n";
+    static const char  odd_out[] =
+        "data: {\"candidates\":[{\"index\":0}],\"modelVersion\":"
+        "\"my-\\\"model\",\"usageMetadata\" : {\"promptTokenCount\":1},"
+        "\"responseId\":\"r\",\"modelVersion\":\"my-\\\"model\"}\r\n\r\n";
+
     static const char  *refused[] = {
         "data: {\"candidates\":[{\"content\":{\"parts\":"
         "[{\"text\":\"a\"}],\"role\":\"model\"},\"index\":0}],"
@@ -150,6 +159,21 @@ check_trusted(void)
        "trusted: a string passed on goes on as it came, the model replaced");
     ok(x.s.usage.input == 3 && x.s.usage.output == 2,
        "trusted: the usage read");
+
+    xg_stream_close(&x);
+    agw_buf_free(&x.out);
+
+    /* blanks between members, a snake_case or escaped key: written as
+     * the walk writes them (the golden fixtures are Gemini's two
+     * shapes) */
+    xg_stream_open(&x, &agw_gemini_codec, &agw_gemini_codec, GEM,
+                   "my-\"model");
+    x.rewrite = 1;
+    xg_stream_feed(&x, odd, sizeof(odd) - 1);
+
+    ok(x.rc == 0 && x.out.len == sizeof(odd_out) - 1
+       && memcmp(x.out.data, odd_out, x.out.len) == 0,
+       "trusted: blanks between members dropped, the model escaped");
 
     xg_stream_close(&x);
     agw_buf_free(&x.out);

@@ -131,6 +131,73 @@ agw_gem_append_str(agw_jw_t *w, const agw_str_t *s)
 
 
 /*
+ * The client's model, the inside of a JSON string.  A stream's rewrite
+ * writes it in every event: *plain (NULL for an answer) says after the
+ * first whether escaping left it as it was, and then it is copied.
+ */
+static void
+agw_gem_append_model(agw_jw_t *w, const agw_str_t *model, uint8_t *plain)
+{
+    size_t  at;
+
+    if (model->kind == AGW_STR_JSON || (plain != NULL && *plain == 1)) {
+        agw_jw_append(w, model->data, model->len);
+        return;
+    }
+
+    at = w->out->len;
+    agw_jw_escape(w, model->data, model->len);
+
+    if (plain != NULL && *plain == 0 && !w->failed) {
+        *plain = (w->out->len - at == (size_t) model->len
+                  && memcmp(w->out->data + at, model->data, model->len)
+                     == 0)
+                 ? 1 : 2;
+    }
+}
+
+
+/*
+ * Whether a member's text at from follows the run of input bytes the
+ * output takes as they are (only its comma between, nothing before the
+ * first): then the run goes on through it.
+ */
+static int
+agw_gem_run_joins(const char *run_end, const char *from, int first)
+{
+    if (run_end == NULL || from == NULL) {
+        return 0;
+    }
+
+    return first ? from == run_end : (*run_end == ',' && from == run_end + 1);
+}
+
+
+/*
+ * Gemini's commonest text chunk, in a walk that trusts the bytes: its
+ * candidates found by their bytes (gem_stream_read.c), the text only to
+ * its end; they hold no finish reason and no call.  1, r after them in
+ * the object; or 0, r as it was.
+ */
+static int
+agw_gem_rewrite_text(agw_jr_t *r)
+{
+    agw_jr_t   c;
+    agw_str_t  text;
+
+    c = *r;
+
+    if (agw_gem_text_candidates(&c, &text) < 0) {
+        return 0;
+    }
+
+    *r = c;
+
+    return 1;
+}
+
+
+/*
  * A value read out of the event, by the validating reader even where the
  * walk trusts the bytes (r->valid): what the gateway reports (the usage,
  * the finish, the model) is never read from bytes not checked.
@@ -216,22 +283,37 @@ agw_gem_scan_candidates(agw_jr_t *r, int *finished, int *n,
 static int
 agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
     agw_usage_t *usage, int *finished, int *error, agw_answer_meta_t *meta,
-    uint32_t *calls)
+    uint32_t *calls, uint8_t *plain)
 {
     int          rc, cands, first;
     agw_jr_t     ahead;
     agw_str_t    key, k2, block, mv;
-    const char  *from, *value;
+    const char  *from, *value, *run, *run_end;
 
     cands = 0;
     first = 1;
     block = (agw_str_t) AGW_STR_NULL;
 
-    if (agw_jr_object(r) != 0) {
-        return -1;
+    /*
+     * The output is the input but for the blanks between members, the
+     * model, and a key the reader decoded: the bytes it takes as they
+     * are go out as runs, [run, run_end), one copy each.
+     */
+    run = r->p;
+
+    if (r->valid && agw_gem_rewrite_text(r)) {
+        cands = 1;
+        first = 0;
+
+    } else {
+        if (agw_jr_object(r) != 0) {
+            return -1;
+        }
+
+        run = r->p - 1;
     }
 
-    agw_jw_append(w, "{", 1);
+    run_end = r->p;
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
         /* the member's text starts at its key's quote; a key the reader
@@ -257,12 +339,32 @@ agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
             if (agw_jr_value(r, NULL) != 0) {
                 return -1;
             }
+
+            if (*value == '"' && value == from + 15
+                && agw_gem_is(&key, "modelVersion")
+                && agw_gem_run_joins(run_end, from, first))
+            {
+                /* "modelVersion":" with the bytes before, the model, and
+                 * the closing quote on */
+                agw_jw_append(w, run, (size_t) (value + 1 - run));
+                agw_gem_append_model(w, model, plain);
+                run = r->p - 1;
+                run_end = r->p;
+                first = 0;
+                continue;
+            }
+
+            if (run_end != NULL) {
+                agw_jw_append(w, run, (size_t) (run_end - run));
+            }
             if (!first) {
                 agw_jw_append(w, ",", 1);
             }
-            agw_jw_append(w, "\"modelVersion\":",
-                          sizeof("\"modelVersion\":") - 1);
-            agw_gem_append_str(w, model);
+            agw_jw_append(w, "\"modelVersion\":\"",
+                          sizeof("\"modelVersion\":\"") - 1);
+            agw_gem_append_model(w, model, plain);
+            agw_jw_append(w, "\"", 1);
+            run_end = NULL;
             first = 0;
             continue;
         }
@@ -299,17 +401,29 @@ agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
             return -1;
         }
 
+        if (agw_gem_run_joins(run_end, from, first)) {
+            run_end = r->p;
+            first = 0;
+            continue;
+        }
+
+        if (run_end != NULL) {
+            agw_jw_append(w, run, (size_t) (run_end - run));
+        }
         if (!first) {
             agw_jw_append(w, ",", 1);
         }
         first = 0;
 
         if (from != NULL) {
-            agw_jw_append(w, from, (size_t) (r->p - from));
+            run = from;
+            run_end = r->p;
+
         } else {
             agw_gem_append_str(w, &key);
             agw_jw_append(w, ":", 1);
             agw_jw_append(w, value, (size_t) (r->p - value));
+            run_end = NULL;
         }
     }
 
@@ -317,7 +431,16 @@ agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
         return -1;
     }
 
-    agw_jw_append(w, "}", 1);
+    /* the closing brace, with the run when it follows it */
+    if (run_end == r->p - 1) {
+        agw_jw_append(w, run, (size_t) (r->p - run));
+
+    } else {
+        if (run_end != NULL) {
+            agw_jw_append(w, run, (size_t) (run_end - run));
+        }
+        agw_jw_append(w, "}", 1);
+    }
 
     if (cands == 0 && agw_str_set(&block)) {
         *finished = 1;
@@ -349,7 +472,7 @@ agw_gem_rewrite_response(const char *body, size_t len,
     agw_jw_init(&w, out);
 
     if (agw_gem_rewrite_body(&r, &w, &o->model, &u, &finished, NULL,
-                             o->meta, &calls) != 0
+                             o->meta, &calls, NULL) != 0
         || agw_jr_end(&r) != 0)
     {
         out->len = mark;
@@ -381,6 +504,7 @@ agw_gem_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
     int           finished, error;
     size_t        mark;
+    uint8_t      *plain;
     uint32_t      none, *calls;
     agw_jr_t      r;
     agw_jw_t     *w = &s->w;
@@ -399,6 +523,8 @@ agw_gem_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     none = 0;
     calls = s->rstate != NULL ? &((agw_gem_rstate_t *) s->rstate)->calls
                               : &none;
+    plain = s->rstate != NULL
+            ? &((agw_gem_rstate_t *) s->rstate)->model_plain : NULL;
 
     /*
      * The event goes to a client of the provider's own dialect as it came
@@ -416,7 +542,7 @@ agw_gem_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     agw_jw_reset_state(w);
 
     if (agw_gem_rewrite_body(&r, w, &s->opts.model, &s->usage, &finished,
-                             &error, s->opts.meta, calls) != 0
+                             &error, s->opts.meta, calls, plain) != 0
         || agw_jr_end(&r) != 0)
     {
         w->out->len = mark;
