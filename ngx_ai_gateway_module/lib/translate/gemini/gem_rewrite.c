@@ -4,8 +4,10 @@
  * the module builds): cut out of its bytes where the module's walk found
  * it, or its members written again without such a walk.  An answer and
  * each stream event get the client's model as modelVersion, their usage
- * and finish read on the way.  Values are validated by the reader and
- * copied whole, so a large body costs little more than a copy.
+ * and finish read on the way.  An answer's values are validated by the
+ * reader, a stream event's trusted as proxy_pass would (what is read out
+ * of it validated); either is copied as runs of its bytes, so a large
+ * body costs little more than a copy.
  */
 
 #ifndef _GNU_SOURCE
@@ -276,9 +278,10 @@ agw_gem_scan_candidates(agw_jr_t *r, int *finished, int *n,
 /*
  * A GenerateContentResponse with the model replaced, its usage read (into
  * usage) and whether a candidate finished (into *finished): what answers
- * and stream events share.  One walk of the reader validates every byte
- * and finds where each member's text lies; the members are then copied as
- * those byte ranges, so the output is the input but for modelVersion.
+ * and stream events share.  One walk of the reader (validating, or for
+ * a stream event trusting) finds where each member's text lies; the
+ * members are copied as those byte ranges, so the output is the input
+ * but for modelVersion and the blanks between members.
  */
 static int
 agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
@@ -494,7 +497,8 @@ agw_gem_rewrite_response(const char *body, size_t len,
 
 
 /*
- * A stream event: re-written compactly with the client's model; its
+ * A stream event: its bytes with the client's model (the blanks between
+ * members dropped, as the answer's); its
  * usage into the stream's, a finish marks the provider done.  The
  * provider's error event goes to the client as it came and ends the
  * stream.
