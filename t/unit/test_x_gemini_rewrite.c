@@ -4,6 +4,10 @@
  * fixture (Gemini on both sides) are t/golden's (test_golden).
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE               /* memmem */
+#endif
+
 #include "x_gemini.h"
 #include "agw_json_reader.h"
 
@@ -101,11 +105,101 @@ check_stream_error(void)
 }
 
 
+/*
+ * The rewrite trusts the event's bytes as proxy_pass would (a text with a
+ * control character goes on as it came, the model replaced), but what it
+ * reads out of them is validated: an event whose usage or finish reason
+ * is not JSON is refused.
+ */
+static void
+check_trusted(void)
+{
+    size_t       i;
+    xg_stream_t  x;
+
+    static const char  passed[] =
+        "data: {\"candidates\":[{\"content\":{\"parts\":"
+        "[{\"text\":\"a\x01" "b\"}],\"role\":\"model\"},\"index\":0}],"
+        "\"usageMetadata\":{\"promptTokenCount\":3,"
+        "\"candidatesTokenCount\":2,\"totalTokenCount\":5},"
+        "\"modelVersion\":\"g\",\"responseId\":\"r\x02\"}\r\n\r\n";
+
+    static const char  odd[] =
+        "data: { \"candidates\":[{\"index\":0}] ,\"model_version\":\"g\","
+        "\"usageMetadata\" : {\"promptTokenCount\":1}, \"re\\u0073ponseId\""
+        ":\"r\",\"modelVersion\":null }\r\n\r\n";
+    static const char  odd_out[] =
+        "data: {\"candidates\":[{\"index\":0}],\"modelVersion\":"
+        "\"my-\\\"model\",\"usageMetadata\" : {\"promptTokenCount\":1},"
+        "\"responseId\":\"r\",\"modelVersion\":\"my-\\\"model\"}\r\n\r\n";
+
+    static const char  *refused[] = {
+        "data: {\"candidates\":[{\"content\":{\"parts\":"
+        "[{\"text\":\"a\"}],\"role\":\"model\"},\"index\":0}],"
+        "\"usageMetadata\":{\"promptTokenCount\":3,\"x\":\"\x01\"},"
+        "\"modelVersion\":\"g\"}\r\n\r\n",
+        "data: {\"candidates\":[{\"content\":{\"parts\":"
+        "[{\"text\":\"a\"}],\"role\":\"model\"},"
+        "\"finishReason\":\"ST\x01OP\",\"index\":0}],"
+        "\"modelVersion\":\"g\"}\r\n\r\n",
+        "data: {\"candidates\":[{\"content\":{\"parts\":"
+        "[{\"text\":\"a\"}]}}],\"modelVersion\":\"g\"\r\n\r\n",
+    };
+
+    xg_stream_open(&x, &agw_gemini_codec, &agw_gemini_codec, GEM,
+                   "my-model");
+    x.rewrite = 1;
+    xg_stream_feed(&x, passed, sizeof(passed) - 1);
+
+    ok(x.rc == 0
+       && x.out.len > 0 && memmem(x.out.data, x.out.len, "\"a\x01" "b\"", 5)
+       && memmem(x.out.data, x.out.len, "\"modelVersion\":\"my-model\"",
+                 25)
+       && memmem(x.out.data, x.out.len, "\"r\x02\"", 4),
+       "trusted: a string passed on goes on as it came, the model replaced");
+    ok(x.s.usage.input == 3 && x.s.usage.output == 2,
+       "trusted: the usage read");
+
+    xg_stream_close(&x);
+    agw_buf_free(&x.out);
+
+    /* blanks between members, a snake_case or escaped key: written as
+     * the walk writes them (the golden fixtures are Gemini's two
+     * shapes) */
+    xg_stream_open(&x, &agw_gemini_codec, &agw_gemini_codec, GEM,
+                   "my-\"model");
+    x.rewrite = 1;
+    xg_stream_feed(&x, odd, sizeof(odd) - 1);
+
+    ok(x.rc == 0 && x.out.len == sizeof(odd_out) - 1
+       && memcmp(x.out.data, odd_out, x.out.len) == 0,
+       "trusted: blanks between members dropped, the model escaped");
+
+    xg_stream_close(&x);
+    agw_buf_free(&x.out);
+
+    for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        xg_stream_open(&x, &agw_gemini_codec, &agw_gemini_codec, GEM,
+                       "my-model");
+        x.rewrite = 1;
+        xg_stream_feed(&x, refused[i], strlen(refused[i]));
+
+        ok(x.rc == -1 && x.out.len == 0 && x.s.error != NULL
+           && strcmp(x.s.error->code, "invalid_upstream_body") == 0,
+           "trusted: event %zu (usage, finish not JSON; cut) refused", i);
+
+        xg_stream_close(&x);
+        agw_buf_free(&x.out);
+    }
+}
+
+
 int
 main(void)
 {
     check_errors();
     check_stream_error();
+    check_trusted();
 
     return done_testing();
 }

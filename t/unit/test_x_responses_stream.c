@@ -14,6 +14,10 @@
  *     events only, usage read, the provider's error recorded.
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE               /* memmem */
+#endif
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -740,6 +744,118 @@ test_delta_shape(void)
 }
 
 
+/* Whether an event's data is JSON: *(int *) ud cleared when not. */
+static int
+test_event_json(void *ud, const agw_sse_event_t *ev)
+{
+    if (agw_json_valid(ev->data, ev->data_len, NULL) != 0) {
+        *(int *) ud = 0;
+    }
+
+    return 0;
+}
+
+
+static int
+test_xs_all_json(const char *p, size_t len)
+{
+    int               all;
+    agw_sse_parser_t  sse;
+
+    all = 1;
+    agw_sse_init(&sse, 0);
+    if (agw_sse_feed(&sse, p, len, test_event_json, &all) != 0
+        || agw_sse_pending(&sse))
+    {
+        all = 0;
+    }
+    agw_sse_free(&sse);
+
+    return all;
+}
+
+
+/*
+ * A delta event of OpenAI's member order: the members the translation
+ * drops are only skipped (rsp_stream.c), so one that is not JSON (an item
+ * id with a control character, an obfuscation with a bad escape) no
+ * longer stops the stream; the delta, passed on, is still validated, and
+ * the client gets JSON.
+ */
+static void
+test_delta_trusted(void)
+{
+    int           k;
+    agw_buf_t     in = AGW_BUF_INIT, out = AGW_BUF_INIT;
+    agw_usage_t   u;
+    agw_error_t   err;
+
+    static const char  head[] =
+        "event: response.created\n"
+        "data: {\"type\":\"response.created\",\"sequence_number\":0,"
+        "\"response\":{\"id\":\"resp_1\",\"object\":\"response\","
+        "\"created_at\":1,\"status\":\"in_progress\",\"model\":\"m\","
+        "\"output\":[]}}\n\n"
+        "event: response.output_item.added\n"
+        "data: {\"type\":\"response.output_item.added\",\"sequence_number\":1,"
+        "\"output_index\":0,\"item\":{\"id\":\"msg_1\",\"type\":\"message\","
+        "\"status\":\"in_progress\",\"content\":[],\"role\":\"assistant\"}}\n\n"
+        "event: response.content_part.added\n"
+        "data: {\"type\":\"response.content_part.added\",\"sequence_number\":2,"
+        "\"item_id\":\"msg_1\",\"output_index\":0,\"content_index\":0,"
+        "\"part\":{\"type\":\"output_text\",\"annotations\":[],"
+        "\"text\":\"\"}}\n\n"
+        "event: response.output_text.delta\n"
+        "data: {\"type\":\"response.output_text.delta\",\"sequence_number\":3,"
+        "\"item_id\":\"msg\x01_1\",\"output_index\":0,\"content_index\":0,";
+
+    static const char  tail[] =
+        ",\"logprobs\":[],\"obfuscation\":\"\\x\"}\n\n"
+        "event: response.completed\n"
+        "data: {\"type\":\"response.completed\",\"sequence_number\":4,"
+        "\"response\":{\"id\":\"resp_1\",\"object\":\"response\","
+        "\"created_at\":1,\"status\":\"completed\",\"model\":\"m\","
+        "\"output\":[{\"id\":\"msg_1\",\"type\":\"message\","
+        "\"status\":\"completed\",\"content\":[{\"type\":\"output_text\","
+        "\"annotations\":[],\"text\":\"Hi\"}],\"role\":\"assistant\"}],"
+        "\"usage\":{\"input_tokens\":1,\"output_tokens\":1,"
+        "\"total_tokens\":2}}}\n\n";
+
+    static const char  *deltas[] = {
+        "\"delta\":\"Hi \\u00e9\"",
+        "\"delta\":\"Hi\x01\"",
+    };
+
+    for (k = 0; k < 2; k++) {
+        agw_buf_reset(&in);
+        agw_buf_reset(&out);
+        agw_buf_append_str(&in, head);
+        agw_buf_append_str(&in, deltas[k]);
+        agw_buf_append_str(&in, tail);
+        memset(&err, 0, sizeof(err));
+
+        if (k == 0) {
+            ok(test_xs_run(&agw_responses_codec, &agw_anthropic_codec, 0,
+                           "m", in.data, in.len, &out, &u, &err) == 0
+               && err.cls == AGW_ERR_NONE
+               && memmem(out.data, out.len, "\"text\":\"Hi \\u00e9\"", 18)
+                  != NULL
+               && test_xs_all_json(out.data, out.len),
+               "delta events: dropped members skipped, the delta read");
+
+        } else {
+            ok(test_xs_run(&agw_responses_codec, &agw_anthropic_codec, 0,
+                           "m", in.data, in.len, &out, &u, &err) != 0
+               && strcmp(err.code, "invalid_upstream_body") == 0,
+               "delta events: a delta that is not JSON still refused");
+        }
+    }
+
+    agw_buf_free(&in);
+    agw_buf_free(&out);
+}
+
+
 static void
 test_rewrite(void)
 {
@@ -941,6 +1057,7 @@ main(void)
     test_held_bound();
     test_reader();
     test_delta_shape();
+    test_delta_trusted();
     test_rewrite();
 
     return done_testing();

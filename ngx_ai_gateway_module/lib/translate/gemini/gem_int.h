@@ -61,6 +61,8 @@ typedef struct {
     uint8_t     finished;       /* FINISH went out */
     uint8_t     ended;          /* END went out */
     uint8_t     rid_len;
+    uint8_t     model_plain;    /* the rewrite: the client's model needs
+                                   no escaping (1), does (2), unknown */
     char        rid[64];        /* the responseId, for call ids */
 } agw_gem_rstate_t;
 
@@ -124,6 +126,10 @@ const char *agw_gem_finish_name(agw_finish_t finish);
  * agw_usage.h rule); and u written as one (its members only, the caller
  * wrote the key). */
 int agw_gem_usage_read(agw_jr_t *r, agw_usage_t *u);
+
+/* The candidates of Gemini's commonest text chunk, by their bytes: the
+ * shape's index, r past them, or -1 (gem_stream_read.c). */
+int agw_gem_text_candidates(agw_jr_t *r, agw_str_t *text);
 void agw_gem_usage_write(agw_jw_t *w, const agw_usage_t *u);
 
 /*

@@ -4,8 +4,10 @@
  * the module builds): cut out of its bytes where the module's walk found
  * it, or its members written again without such a walk.  An answer and
  * each stream event get the client's model as modelVersion, their usage
- * and finish read on the way.  Values are validated by the reader and
- * copied whole, so a large body costs little more than a copy.
+ * and finish read on the way.  An answer's values are validated by the
+ * reader, a stream event's trusted as proxy_pass would (what is read out
+ * of it validated); either is copied as runs of its bytes, so a large
+ * body costs little more than a copy.
  */
 
 #ifndef _GNU_SOURCE
@@ -131,7 +133,94 @@ agw_gem_append_str(agw_jw_t *w, const agw_str_t *s)
 
 
 /*
- * Whether any candidate carries a finishReason; every byte validated.
+ * The client's model, the inside of a JSON string.  A stream's rewrite
+ * writes it in every event: *plain (NULL for an answer) says after the
+ * first whether escaping left it as it was, and then it is copied.
+ */
+static void
+agw_gem_append_model(agw_jw_t *w, const agw_str_t *model, uint8_t *plain)
+{
+    size_t  at;
+
+    if (model->kind == AGW_STR_JSON || (plain != NULL && *plain == 1)) {
+        agw_jw_append(w, model->data, model->len);
+        return;
+    }
+
+    at = w->out->len;
+    agw_jw_escape(w, model->data, model->len);
+
+    if (plain != NULL && *plain == 0 && !w->failed) {
+        *plain = (w->out->len - at == (size_t) model->len
+                  && memcmp(w->out->data + at, model->data, model->len)
+                     == 0)
+                 ? 1 : 2;
+    }
+}
+
+
+/*
+ * Whether a member's text at from follows the run of input bytes the
+ * output takes as they are (only its comma between, nothing before the
+ * first): then the run goes on through it.
+ */
+static int
+agw_gem_run_joins(const char *run_end, const char *from, int first)
+{
+    if (run_end == NULL || from == NULL) {
+        return 0;
+    }
+
+    return first ? from == run_end : (*run_end == ',' && from == run_end + 1);
+}
+
+
+/*
+ * Gemini's commonest text chunk, in a walk that trusts the bytes: its
+ * candidates found by their bytes (gem_stream_read.c), the text only to
+ * its end; they hold no finish reason and no call.  1, r after them in
+ * the object; or 0, r as it was.
+ */
+static int
+agw_gem_rewrite_text(agw_jr_t *r)
+{
+    agw_jr_t   c;
+    agw_str_t  text;
+
+    c = *r;
+
+    if (agw_gem_text_candidates(&c, &text) < 0) {
+        return 0;
+    }
+
+    *r = c;
+
+    return 1;
+}
+
+
+/*
+ * A value read out of the event, by the validating reader even where the
+ * walk trusts the bytes (r->valid): what the gateway reports (the usage,
+ * the finish, the model) is never read from bytes not checked.
+ */
+static int
+agw_gem_read_checked(agw_jr_t *r, agw_str_t *s, agw_usage_t *usage)
+{
+    int  rc, valid;
+
+    valid = r->valid;
+    r->valid = 0;
+    rc = (s != NULL) ? agw_jr_string(r, s) : agw_gem_usage_read(r, usage);
+    r->valid = valid;
+
+    return rc;
+}
+
+
+/*
+ * Whether any candidate carries a finishReason; every byte validated
+ * unless the walk trusts them (the reason always is).
  * For the usage event, the reason goes into meta, a tool-call turn told by
  * the calls seen so far (*calls: Gemini says STOP there, the form
  * TOOL_CALLS), as the translated path reads it.
@@ -157,7 +246,7 @@ agw_gem_scan_candidates(agw_jr_t *r, int *finished, int *n,
         }
         while ((rc = agw_jr_member(r, &key)) == 1) {
             if (agw_gem_key(&key, "finishReason", "finish_reason")
-                && agw_jr_string(r, &finish) == 0)
+                && agw_gem_read_checked(r, &finish, NULL) == 0)
             {
                 *finished = 1;
                 agw_answer_meta_finish(meta,
@@ -189,29 +278,45 @@ agw_gem_scan_candidates(agw_jr_t *r, int *finished, int *n,
 /*
  * A GenerateContentResponse with the model replaced, its usage read (into
  * usage) and whether a candidate finished (into *finished): what answers
- * and stream events share.  One walk of the reader validates every byte
- * and finds where each member's text lies; the members are then copied as
- * those byte ranges, so the output is the input but for modelVersion.
+ * and stream events share.  One walk of the reader (validating, or for
+ * a stream event trusting) finds where each member's text lies; the
+ * members are copied as those byte ranges, so the output is the input
+ * but for modelVersion and the blanks between members.
  */
 static int
 agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
     agw_usage_t *usage, int *finished, int *error, agw_answer_meta_t *meta,
-    uint32_t *calls)
+    uint32_t *calls, uint8_t *plain)
 {
     int          rc, cands, first;
     agw_jr_t     ahead;
     agw_str_t    key, k2, block, mv;
-    const char  *from, *value;
+    const char  *from, *value, *run, *run_end;
 
     cands = 0;
     first = 1;
     block = (agw_str_t) AGW_STR_NULL;
 
-    if (agw_jr_object(r) != 0) {
-        return -1;
+    /*
+     * The output is the input but for the blanks between members, the
+     * model, and a key the reader decoded: the bytes it takes as they
+     * are go out as runs, [run, run_end), one copy each.
+     */
+    run = r->p;
+
+    if (r->valid && agw_gem_rewrite_text(r)) {
+        cands = 1;
+        first = 0;
+
+    } else {
+        if (agw_jr_object(r) != 0) {
+            return -1;
+        }
+
+        run = r->p - 1;
     }
 
-    agw_jw_append(w, "{", 1);
+    run_end = r->p;
 
     while ((rc = agw_jr_member(r, &key)) == 1) {
         /* the member's text starts at its key's quote; a key the reader
@@ -225,7 +330,7 @@ agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
         {
             ahead = *r;
             if (agw_jr_peek(&ahead) == AGW_JR_STRING
-                && agw_jr_string(&ahead, &mv) == 0)
+                && agw_gem_read_checked(&ahead, &mv, NULL) == 0)
             {
                 agw_answer_meta_model(meta, &mv);
             }
@@ -237,12 +342,32 @@ agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
             if (agw_jr_value(r, NULL) != 0) {
                 return -1;
             }
+
+            if (*value == '"' && value == from + 15
+                && agw_gem_is(&key, "modelVersion")
+                && agw_gem_run_joins(run_end, from, first))
+            {
+                /* "modelVersion":" with the bytes before, the model, and
+                 * the closing quote on */
+                agw_jw_append(w, run, (size_t) (value + 1 - run));
+                agw_gem_append_model(w, model, plain);
+                run = r->p - 1;
+                run_end = r->p;
+                first = 0;
+                continue;
+            }
+
+            if (run_end != NULL) {
+                agw_jw_append(w, run, (size_t) (run_end - run));
+            }
             if (!first) {
                 agw_jw_append(w, ",", 1);
             }
-            agw_jw_append(w, "\"modelVersion\":",
-                          sizeof("\"modelVersion\":") - 1);
-            agw_gem_append_str(w, model);
+            agw_jw_append(w, "\"modelVersion\":\"",
+                          sizeof("\"modelVersion\":\"") - 1);
+            agw_gem_append_model(w, model, plain);
+            agw_jw_append(w, "\"", 1);
+            run_end = NULL;
             first = 0;
             continue;
         }
@@ -251,11 +376,7 @@ agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
             rc = agw_gem_scan_candidates(r, finished, &cands, meta, calls);
 
         } else if (agw_gem_key(&key, "usageMetadata", "usage_metadata")) {
-            ahead = *r;
-            rc = agw_gem_usage_read(&ahead, usage);
-            if (rc == 0) {
-                rc = agw_jr_value(r, NULL);
-            }
+            rc = agw_gem_read_checked(r, NULL, usage);
 
         } else if (agw_gem_key(&key, "promptFeedback", "prompt_feedback")
                    && agw_jr_peek(r) == AGW_JR_OBJECT)
@@ -263,7 +384,7 @@ agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
             agw_jr_object(r);
             while ((rc = agw_jr_member(r, &k2)) == 1) {
                 if (agw_gem_key(&k2, "blockReason", "block_reason")
-                    && agw_jr_string(r, &block) == 0)
+                    && agw_gem_read_checked(r, &block, NULL) == 0)
                 {
                     continue;
                 }
@@ -283,17 +404,29 @@ agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
             return -1;
         }
 
+        if (agw_gem_run_joins(run_end, from, first)) {
+            run_end = r->p;
+            first = 0;
+            continue;
+        }
+
+        if (run_end != NULL) {
+            agw_jw_append(w, run, (size_t) (run_end - run));
+        }
         if (!first) {
             agw_jw_append(w, ",", 1);
         }
         first = 0;
 
         if (from != NULL) {
-            agw_jw_append(w, from, (size_t) (r->p - from));
+            run = from;
+            run_end = r->p;
+
         } else {
             agw_gem_append_str(w, &key);
             agw_jw_append(w, ":", 1);
             agw_jw_append(w, value, (size_t) (r->p - value));
+            run_end = NULL;
         }
     }
 
@@ -301,7 +434,16 @@ agw_gem_rewrite_body(agw_jr_t *r, agw_jw_t *w, const agw_str_t *model,
         return -1;
     }
 
-    agw_jw_append(w, "}", 1);
+    /* the closing brace, with the run when it follows it */
+    if (run_end == r->p - 1) {
+        agw_jw_append(w, run, (size_t) (r->p - run));
+
+    } else {
+        if (run_end != NULL) {
+            agw_jw_append(w, run, (size_t) (run_end - run));
+        }
+        agw_jw_append(w, "}", 1);
+    }
 
     if (cands == 0 && agw_str_set(&block)) {
         *finished = 1;
@@ -333,7 +475,7 @@ agw_gem_rewrite_response(const char *body, size_t len,
     agw_jw_init(&w, out);
 
     if (agw_gem_rewrite_body(&r, &w, &o->model, &u, &finished, NULL,
-                             o->meta, &calls) != 0
+                             o->meta, &calls, NULL) != 0
         || agw_jr_end(&r) != 0)
     {
         out->len = mark;
@@ -355,7 +497,8 @@ agw_gem_rewrite_response(const char *body, size_t len,
 
 
 /*
- * A stream event: re-written compactly with the client's model; its
+ * A stream event: its bytes with the client's model (the blanks between
+ * members dropped, as the answer's); its
  * usage into the stream's, a finish marks the provider done.  The
  * provider's error event goes to the client as it came and ends the
  * stream.
@@ -365,6 +508,7 @@ agw_gem_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
     int           finished, error;
     size_t        mark;
+    uint8_t      *plain;
     uint32_t      none, *calls;
     agw_jr_t      r;
     agw_jw_t     *w = &s->w;
@@ -383,14 +527,26 @@ agw_gem_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     none = 0;
     calls = s->rstate != NULL ? &((agw_gem_rstate_t *) s->rstate)->calls
                               : &none;
+    plain = s->rstate != NULL
+            ? &((agw_gem_rstate_t *) s->rstate)->model_plain : NULL;
 
+    /*
+     * The event goes to a client of the provider's own dialect as it came
+     * but for the model, as proxy_pass would pass it: its bytes are
+     * trusted (docs/translation-engine.md, "What is validated where"),
+     * the walk only finds the members (strings to their ends, other
+     * values by their brackets: never past the event's end, whatever the
+     * bytes); the usage, finish, block reason and model read out of it
+     * are read by the validating reader.
+     */
     agw_jr_init(&r, ev->data, ev->data_len);
+    r.valid = 1;
 
     agw_jw_append(w, "data: ", 6);
     agw_jw_reset_state(w);
 
     if (agw_gem_rewrite_body(&r, w, &s->opts.model, &s->usage, &finished,
-                             &error, s->opts.meta, calls) != 0
+                             &error, s->opts.meta, calls, plain) != 0
         || agw_jr_end(&r) != 0)
     {
         w->out->len = mark;

@@ -163,16 +163,17 @@ agw_gem_at(agw_jr_t *r, const char *lit)
 }
 
 
-/* 1: the chunk is of that shape, its part and the members after it read,
- * the reader in its object after them; 0: it is not (walk it). */
-static int
-agw_gem_text_chunk(agw_gem_chunk_t *c)
+/*
+ * Whether the chunk at r begins with the candidates of one of those
+ * shapes: its index, r past them in its object and *text the text (read
+ * as r reads strings); or -1, r anywhere (the caller starts again).  The
+ * same-dialect rewrite finds them so too (gem_rewrite.c).
+ */
+int
+agw_gem_text_candidates(agw_jr_t *r, agw_str_t *text)
 {
-    size_t            i, left;
-    agw_jr_t         *r;
-    agw_gem_spart_t  *p;
+    size_t  i, left;
 
-    r = &c->r;
     left = (size_t) (r->end - r->p);
 
     for (i = 0; i < sizeof(agw_gem_text_shapes) / sizeof(agw_gem_text_shapes[0]);
@@ -188,6 +189,40 @@ agw_gem_text_chunk(agw_gem_chunk_t *c)
     }
 
     if (i == sizeof(agw_gem_text_shapes) / sizeof(agw_gem_text_shapes[0])) {
+        return -1;
+    }
+
+    r->p += agw_gem_text_shapes[i].head_len;
+
+    if (*r->p != '"' || agw_jr_string(r, text) != 0
+        || (size_t) (r->end - r->p) <= agw_gem_text_shapes[i].tail_len
+        || memcmp(r->p, agw_gem_text_shapes[i].tail,
+                  agw_gem_text_shapes[i].tail_len) != 0)
+    {
+        return -1;
+    }
+
+    r->p += agw_gem_text_shapes[i].tail_len;
+    r->depth = 1;
+
+    return (int) i;
+}
+
+
+/* 1: the chunk is of that shape, its part and the members after it read,
+ * the reader in its object after them; 0: it is not (walk it). */
+static int
+agw_gem_text_chunk(agw_gem_chunk_t *c)
+{
+    int               i;
+    agw_jr_t         *r;
+    agw_str_t         text;
+    agw_gem_spart_t  *p;
+
+    r = &c->r;
+
+    i = agw_gem_text_candidates(r, &text);
+    if (i < 0) {
         return 0;
     }
 
@@ -197,18 +232,7 @@ agw_gem_text_chunk(agw_gem_chunk_t *c)
     }
 
     memset(p, 0, sizeof(agw_gem_spart_t));
-    r->p += agw_gem_text_shapes[i].head_len;
-
-    if (*r->p != '"' || agw_jr_string(r, &p->m.text) != 0
-        || (size_t) (r->end - r->p) <= agw_gem_text_shapes[i].tail_len
-        || memcmp(r->p, agw_gem_text_shapes[i].tail,
-                  agw_gem_text_shapes[i].tail_len) != 0)
-    {
-        return 0;
-    }
-
-    r->p += agw_gem_text_shapes[i].tail_len;
-    r->depth = 1;
+    p->m.text = text;
 
     /* the members Gemini sends after them, in its order, read by their
      * keys' bytes as the walk reads them */

@@ -1029,15 +1029,15 @@ agw_rsp_event_read(agw_xstream_t *s, const agw_sse_event_t *ev,
 
 
 /*
- * The "delta" of a delta event (text, refusal, summary, arguments), the
- * event validated whole: 0; 1 when the event is another one after all
- * (its "type" says so, or it has no delta); -1 not JSON.
- */
-/*
  * The members of OpenAI's delta events, in the order OpenAI writes them,
  * each with its comma and colon: an event that has them so (any of them
  * may be missing) is read member by member by these bytes instead of by
- * the walk's, each value read and validated as the walk reads it.
+ * the walk's.  Its type and delta are read and validated as the walk
+ * reads them; the members the translation drops (the sequence number,
+ * item id, indexes, logprobs, obfuscation) are only skipped, strings to
+ * their ends and others by their brackets (agw_jr_t.valid), which never
+ * reads past the event whatever its bytes (docs/translation-engine.md,
+ * "What is validated where").
  */
 static const struct {
     const char  *key;
@@ -1066,6 +1066,7 @@ static int
 agw_rsp_delta_shape(const agw_sse_event_t *ev, agw_str_t *type,
     agw_str_t *delta)
 {
+    int       rc;
     size_t    i;
     agw_jr_t  r;
 
@@ -1098,8 +1099,14 @@ agw_rsp_delta_shape(const agw_sse_event_t *ev, agw_str_t *type,
                 return 1;
             }
 
-        } else if (agw_jr_value(&r, NULL) != 0) {
-            return 1;
+        } else {
+            r.valid = 1;
+            rc = agw_jr_value(&r, NULL);
+            r.valid = 0;
+
+            if (rc != 0) {
+                return 1;
+            }
         }
     }
 
@@ -1113,6 +1120,12 @@ agw_rsp_delta_shape(const agw_sse_event_t *ev, agw_str_t *type,
 }
 
 
+/*
+ * The "delta" of a delta event (text, refusal, summary, arguments), read
+ * and validated (an event of another shape validated whole): 0; 1 when
+ * the event is another one after all (its "type" says so, or it has no
+ * delta); -1 not JSON.
+ */
 static int
 agw_rsp_delta_event(const agw_sse_event_t *ev, agw_str_t *delta)
 {
