@@ -180,6 +180,14 @@ agw_engine_request_codecs(const agw_codec_t *client,
                              agw_engine_cap_field(client->dialect), err);
     }
 
+    /* a translated body is about the client's size: one allocation, not
+     * a realloc and its copy at every power of two up to 128 KB, each
+     * block more memory for the caches to lose (docs/benchmarks.md) */
+    if (rc == 0 && agw_buf_reserve(out, len + (len >> 3) + 1024) != 0) {
+        memset(err, 0, sizeof(*err));
+        rc = -1;
+    }
+
     if (rc == 0) {
         rc = provider->write_request(&req, ctx, out, err);
     }
