@@ -564,13 +564,15 @@ agw_json_string_scan(const char *p, const char *end, int *escaped,
  * One block of w bytes (16 or 32) of a validated string's inside, at
  * *pp, its first byte not escaped: the offset of its closing quote, or
  * -1 with *pp past the block (and past the next block's first byte when
- * the block's last backslash escapes it).  The quotes its backslashes
+ * the block's last backslash escapes it and the bytes go on: never past
+ * end).  The quotes its backslashes
  * escape come off by the same arithmetic as in agw_json_string_block(),
  * instead of a round for each backslash (an agent's text has one every
  * few bytes).
  */
 static AGW_JSON_HOT int
-agw_json_skip_block(const char **pp, unsigned w, int *escaped)
+agw_json_skip_block(const char **pp, const char *end, unsigned w,
+    int *escaped)
 {
     unsigned     i;
     uint64_t     qt, bs, ec;
@@ -613,7 +615,15 @@ agw_json_skip_block(const char **pp, unsigned w, int *escaped)
     }
 
     *escaped = 1;
-    *pp = p + w + ((ec >> w) & 1);
+    p += w;
+
+    /* a backslash at the end of the bytes: the string is cut, which the
+     * caller's byte loop finds */
+    if (((ec >> w) & 1) && p < end) {
+        p++;
+    }
+
+    *pp = p;
     return -1;
 }
 
@@ -640,20 +650,20 @@ agw_json_string_skip(const char *p, const char *end, int *escaped)
 
 #ifdef AGW_JSON_SSE2
     if (end - p >= 16) {
-        k = agw_json_skip_block(&p, 16, escaped);
+        k = agw_json_skip_block(&p, end, 16, escaped);
         if (k >= 0) {
             return p + k + 1;
         }
 
         while (end - p >= 32) {
-            k = agw_json_skip_block(&p, 32, escaped);
+            k = agw_json_skip_block(&p, end, 32, escaped);
             if (k >= 0) {
                 return p + k + 1;
             }
         }
 
         if (end - p >= 16) {
-            k = agw_json_skip_block(&p, 16, escaped);
+            k = agw_json_skip_block(&p, end, 16, escaped);
             if (k >= 0) {
                 return p + k + 1;
             }
