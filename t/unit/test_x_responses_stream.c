@@ -856,6 +856,125 @@ test_delta_trusted(void)
 }
 
 
+/* A stream of one delta event whose members after the type are
+ * members and obfuscation; walk: a blank before its brace. */
+static int
+test_delta_run(const char *members, const char *obf, int walk,
+    agw_buf_t *out)
+{
+    int          rc;
+    agw_buf_t    in = AGW_BUF_INIT;
+    agw_usage_t  u;
+    agw_error_t  err;
+
+    static const char  head[] =
+        "event: response.created\n"
+        "data: {\"type\":\"response.created\",\"sequence_number\":0,"
+        "\"response\":{\"id\":\"resp_1\",\"object\":\"response\","
+        "\"created_at\":1,\"status\":\"in_progress\",\"model\":\"m\","
+        "\"output\":[]}}\n\n"
+        "event: response.output_item.added\n"
+        "data: {\"type\":\"response.output_item.added\",\"sequence_number\":1,"
+        "\"output_index\":0,\"item\":{\"id\":\"msg_1\",\"type\":\"message\","
+        "\"status\":\"in_progress\",\"content\":[],\"role\":\"assistant\"}}\n\n"
+        "event: response.content_part.added\n"
+        "data: {\"type\":\"response.content_part.added\",\"sequence_number\":2,"
+        "\"item_id\":\"msg_1\",\"output_index\":0,\"content_index\":0,"
+        "\"part\":{\"type\":\"output_text\",\"annotations\":[],"
+        "\"text\":\"\"}}\n\n"
+        "event: response.output_text.delta\n"
+        "data: ";
+
+    static const char  tail[] =
+        "\"}\n\n"
+        "event: response.completed\n"
+        "data: {\"type\":\"response.completed\",\"sequence_number\":9,"
+        "\"response\":{\"id\":\"resp_1\",\"object\":\"response\","
+        "\"created_at\":1,\"status\":\"completed\",\"model\":\"m\","
+        "\"output\":[],\"usage\":{\"input_tokens\":1,\"output_tokens\":1,"
+        "\"total_tokens\":2}}}\n\n";
+
+    agw_buf_append_str(&in, head);
+    agw_buf_append_str(&in, walk ? " {\"type\":\"response.output_text.delta\","
+                                 : "{\"type\":\"response.output_text.delta\",");
+    agw_buf_append_str(&in, members);
+    agw_buf_append_str(&in, ",\"obfuscation\":\"");
+    agw_buf_append_str(&in, obf);
+    agw_buf_append_str(&in, tail);
+
+    memset(&err, 0, sizeof(err));
+    rc = test_xs_run(&agw_responses_codec, &agw_anthropic_codec, 0, "m",
+                     in.data, in.len, out, &u, &err);
+    agw_buf_free(&in);
+
+    return (rc == 0 && err.cls == AGW_ERR_NONE) ? 0 : -1;
+}
+
+
+/*
+ * The forms a dropped member's value may take in a delta event of
+ * OpenAI's order, each skipped by its kind or by the reader's trusting
+ * skip (rsp_stream.c): the client gets the bytes it gets when the events
+ * are walked; and an obfuscation with a control byte after them, which
+ * the walk refuses, goes through: the event was read by its bytes.  A
+ * number of another form ends the bytes' path: walked, and refused.
+ */
+static void
+test_delta_values(void)
+{
+    int        bytes_path, a, b;
+    size_t     i;
+    agw_buf_t  out[2];
+
+    static const struct {
+        const char  *members;
+        int          bytes_path;
+    } cases[] = {
+        { "\"sequence_number\":3,\"item_id\":\"msg_1\",\"output_index\":0,"
+          "\"content_index\":0,\"delta\":\"Hi\",\"logprobs\":[]", 1 },
+        { "\"sequence_number\":-3,\"item_id\":\"msg_1\",\"output_index\":12,"
+          "\"content_index\":0,\"delta\":\"Hi\",\"logprobs\":[]", 1 },
+        { "\"sequence_number\":3,\"item_id\":\"msg_\\\"a\\\\\\\"_0123456789"
+          "abcdef0123456789abcdef0123456789\\\\\",\"output_index\":0,"
+          "\"content_index\":0,\"delta\":\"Hi \\u00e9\\n\",\"logprobs\":[]",
+          1 },
+        { "\"sequence_number\":3,\"item_id\":\"\",\"output_index\":0,"
+          "\"summary_index\":0,\"delta\":\"Hi\","
+          "\"logprobs\":[{\"token\":\"Hi\",\"bytes\":[72,105]}]", 1 },
+        { "\"delta\":\"Hi\"", 1 },
+        { "\"sequence_number\":3,\"output_index\":0,\"delta\":\"\","
+          "\"logprobs\":null", 1 },
+        { "\"sequence_number\":3e0,\"item_id\":\"msg_1\",\"delta\":\"Hi\"",
+          0 },
+        { "\"sequence_number\":3 ,\"item_id\":\"msg_1\",\"delta\":\"Hi\"",
+          0 },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(out, 0, sizeof(out));
+        a = test_delta_run(cases[i].members, "xyz", 0, &out[0]);
+        b = test_delta_run(cases[i].members, "xyz", 1, &out[1]);
+
+        ok(a == 0 && b == 0 && out[0].len > 0 && out[0].len == out[1].len
+           && memcmp(out[0].data, out[1].data, out[0].len) == 0,
+           "delta values %zu: the client's bytes of the event walked", i);
+
+        agw_buf_reset(&out[0]);
+        agw_buf_reset(&out[1]);
+        bytes_path = test_delta_run(cases[i].members, "\x01", 0, &out[0])
+                     == 0;
+        b = test_delta_run(cases[i].members, "\x01", 1, &out[1]);
+
+        ok(bytes_path == cases[i].bytes_path && b != 0,
+           "delta values %zu: %s", i, cases[i].bytes_path
+           ? "read by its bytes" : "walked");
+
+        agw_buf_free(&out[0]);
+        agw_buf_free(&out[1]);
+    }
+}
+
+
 static void
 test_rewrite(void)
 {
@@ -1058,6 +1177,7 @@ main(void)
     test_reader();
     test_delta_shape();
     test_delta_trusted();
+    test_delta_values();
     test_rewrite();
 
     return done_testing();

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agw_json_scan.h"
 #include "rsp_int.h"
 
 
@@ -1086,28 +1087,59 @@ agw_rsp_event_read(agw_xstream_t *s, const agw_sse_event_t *ev,
  * item id, indexes, logprobs, obfuscation) are only skipped, strings to
  * their ends and others by their brackets (agw_jr_t.valid), which never
  * reads past the event whatever its bytes (docs/translation-engine.md,
- * "What is validated where").
+ * "What is validated where").  The usual values are skipped by their
+ * kind without the reader's call: digits, a string to its quote, "[]".
  */
+enum {
+    AGW_RSP_DK_NUMBER = 0,
+    AGW_RSP_DK_STRING,
+    AGW_RSP_DK_DELTA,
+    AGW_RSP_DK_LIST
+};
+
 static const struct {
     const char  *key;
-    size_t       len;
+    uint8_t      len;
+    uint8_t      kind;
 } agw_rsp_delta_keys[] = {
 
-#define agw_rsp_key(k)  { ",\"" k "\":", sizeof(k) + 3 }
+#define agw_rsp_key(k, kind)  { ",\"" k "\":", sizeof(k) + 3, kind }
 
-    agw_rsp_key("sequence_number"),
-    agw_rsp_key("item_id"),
-    agw_rsp_key("output_index"),
-    agw_rsp_key("content_index"),
-    agw_rsp_key("summary_index"),
-    agw_rsp_key("delta"),                   /* the one read */
-    agw_rsp_key("logprobs"),
-    agw_rsp_key("obfuscation")
+    agw_rsp_key("sequence_number", AGW_RSP_DK_NUMBER),
+    agw_rsp_key("item_id", AGW_RSP_DK_STRING),
+    agw_rsp_key("output_index", AGW_RSP_DK_NUMBER),
+    agw_rsp_key("content_index", AGW_RSP_DK_NUMBER),
+    agw_rsp_key("summary_index", AGW_RSP_DK_NUMBER),
+    agw_rsp_key("delta", AGW_RSP_DK_DELTA),         /* the one read */
+    agw_rsp_key("logprobs", AGW_RSP_DK_LIST),
+    agw_rsp_key("obfuscation", AGW_RSP_DK_STRING)
 
 #undef agw_rsp_key
 };
 
-#define AGW_RSP_DELTA_KEY  5
+
+/* Whether the len bytes at p (at least 8, end - p more than len) are
+ * key's: 8 bytes a load, the last load overlapping, no libc call. */
+static inline int
+agw_rsp_key_at(const char *p, const char *key, size_t len)
+{
+    size_t    i;
+    uint64_t  a, b;
+
+    for (i = 0; i + 8 < len; i += 8) {
+        memcpy(&a, p + i, 8);
+        memcpy(&b, key + i, 8);
+
+        if (a != b) {
+            return 0;
+        }
+    }
+
+    memcpy(&a, p + len - 8, 8);
+    memcpy(&b, key + len - 8, 8);
+
+    return a == b;
+}
 
 
 /* 0: read so (the event validated whole); 1: not of that shape. */
@@ -1115,55 +1147,99 @@ static int
 agw_rsp_delta_shape(const agw_sse_event_t *ev, agw_str_t *type,
     agw_str_t *delta)
 {
-    int       rc;
-    size_t    i;
-    agw_jr_t  r;
-
-    agw_jr_init(&r, ev->data, ev->data_len);
+    int          rc, esc;
+    size_t       i, len;
+    agw_jr_t     r;
+    const char  *p, *end;
 
     if (ev->data_len < 9 || memcmp(ev->data, "{\"type\":\"", 9) != 0) {
         return 1;
     }
 
+    agw_jr_init(&r, ev->data, ev->data_len);
     r.p += 8;
 
     if (agw_jr_string(&r, type) != 0) {
         return 1;
     }
 
+    p = r.p;
+    end = r.end;
+
     for (i = 0; i < sizeof(agw_rsp_delta_keys) / sizeof(agw_rsp_delta_keys[0]);
          i++)
     {
-        if ((size_t) (r.end - r.p) <= agw_rsp_delta_keys[i].len
-            || memcmp(r.p, agw_rsp_delta_keys[i].key,
-                      agw_rsp_delta_keys[i].len) != 0)
+        len = agw_rsp_delta_keys[i].len;
+
+        if ((size_t) (end - p) <= len
+            || !agw_rsp_key_at(p, agw_rsp_delta_keys[i].key, len))
         {
             continue;
         }
 
-        r.p += agw_rsp_delta_keys[i].len;
+        p += len;
 
-        if (i == AGW_RSP_DELTA_KEY) {
-            if (*r.p != '"' || agw_jr_string(&r, delta) != 0) {
+        switch (agw_rsp_delta_keys[i].kind) {
+
+        case AGW_RSP_DK_NUMBER:
+            if (p < end && (unsigned char) (*p - '0') < 10) {
+                do {
+                    p++;
+                } while (p < end && (unsigned char) (*p - '0') < 10);
+
+                continue;
+            }
+            break;
+
+        case AGW_RSP_DK_STRING:
+            if (*p == '"') {
+                esc = 0;
+                p = agw_json_string_skip(p, end, &esc);
+
+                if (p == NULL) {
+                    return 1;
+                }
+
+                continue;
+            }
+            break;
+
+        case AGW_RSP_DK_LIST:
+            if (end - p > 2 && p[0] == '[' && p[1] == ']') {
+                p += 2;
+                continue;
+            }
+            break;
+
+        default: /* AGW_RSP_DK_DELTA */
+            r.p = p;
+
+            if (*p != '"' || agw_jr_string(&r, delta) != 0) {
                 return 1;
             }
 
-        } else {
-            r.valid = 1;
-            rc = agw_jr_value(&r, NULL);
-            r.valid = 0;
-
-            if (rc != 0) {
-                return 1;
-            }
+            p = r.p;
+            continue;
         }
+
+        /* a value of another form: the reader's trusting skip */
+        r.p = p;
+        r.valid = 1;
+        rc = agw_jr_value(&r, NULL);
+        r.valid = 0;
+
+        if (rc != 0) {
+            return 1;
+        }
+
+        p = r.p;
     }
 
-    if (r.p == r.end || *r.p != '}') {
+    if (p == end || *p != '}') {
         return 1;
     }
 
-    r.p++;
+    r.p = p + 1;
 
     return agw_jr_end(&r) == 0 ? 0 : 1;
 }
