@@ -1142,7 +1142,35 @@ agw_rsp_key_at(const char *p, const char *key, size_t len)
 }
 
 
-/* 0: read so (the event validated whole); 1: not of that shape. */
+/*
+ * Whether an event's name is one of the four text deltas': then a type
+ * of the same bytes is a JSON string (plain letters, dots and '_') equal
+ * to the name, with nothing to read or compare again.
+ */
+static int
+agw_rsp_delta_name(const agw_sse_event_t *ev)
+{
+    switch (ev->event_len) {
+    case 26:
+        return memcmp(ev->event, "response.output_text.delta", 26) == 0;
+    case 22:
+        return memcmp(ev->event, "response.refusal.delta", 22) == 0;
+    case 37:
+        return memcmp(ev->event, "response.reasoning_summary_text.delta",
+                      37) == 0;
+    case 38:
+        return memcmp(ev->event, "response.function_call_arguments.delta",
+                      38) == 0;
+    default:
+        return 0;
+    }
+}
+
+
+/*
+ * 0: read so (the event validated whole); 1: not of that shape.  *type
+ * is left unset when it is the event's name, found by its bytes.
+ */
 static int
 agw_rsp_delta_shape(const agw_sse_event_t *ev, agw_str_t *type,
     agw_str_t *delta)
@@ -1157,10 +1185,19 @@ agw_rsp_delta_shape(const agw_sse_event_t *ev, agw_str_t *type,
     }
 
     agw_jr_init(&r, ev->data, ev->data_len);
-    r.p += 8;
 
-    if (agw_jr_string(&r, type) != 0) {
-        return 1;
+    if (ev->data_len > ev->event_len + 10 && agw_rsp_delta_name(ev)
+        && memcmp(ev->data + 9, ev->event, ev->event_len) == 0
+        && ev->data[9 + ev->event_len] == '"')
+    {
+        r.p += 10 + ev->event_len;
+
+    } else {
+        r.p += 8;
+
+        if (agw_jr_string(&r, type) != 0) {
+            return 1;
+        }
     }
 
     p = r.p;
