@@ -460,17 +460,20 @@ check_rules(void)
      * The limits are the same whether an event comes whole in one feed
      * (the one-copy path for "data: X\n\n") or a byte at a time (the
      * line-by-line path): every size around every limit, with and without
-     * an event name before the data.
+     * an event name before the data, the name's line (its own one-copy
+     * path whole) of every length around the limit too.
      */
     bad = 0;
     for (max = 6; max < 24; max++) {
         for (n = 0; n < 30; n++) {
-            for (named = 0; named < 2; named++) {
-                char  wire[64];
+            for (named = 0; named < 28; named++) {
+                char  wire[96];
                 int   len, whole, bytewise;
 
-                len = snprintf(wire, sizeof(wire), "%sdata: %.*s\n\n",
-                               named ? "event: e\n" : "", n,
+                len = snprintf(wire, sizeof(wire), "%s%.*s%sdata: %.*s\n\n",
+                               named ? "event: " : "", named ? named - 1 : 0,
+                               "abcdefghijklmnopqrstuvwxyz",
+                               named ? "\n" : "", n,
                                "0123456789012345678901234567890");
                 whole = feed_limited(wire, (size_t) len, max, 0);
                 bytewise = feed_limited(wire, (size_t) len, max, 1);

@@ -22,6 +22,27 @@ static int agw_sse_dispatch(agw_sse_parser_t *p, agw_sse_event_cb cb,
     void *ud);
 
 
+/*
+ * b's bytes replaced by n at src: in place when they fit, as they do
+ * after a stream's first events (the buffers are kept between the events
+ * of a read), else by agw_buf_append().  NUL-terminated either way.
+ */
+static int
+agw_sse_set(agw_buf_t *b, const char *src, size_t n)
+{
+    b->len = 0;
+
+    if (n < b->cap) {
+        memcpy(b->data, src, n);
+        b->data[n] = '\0';
+        b->len = n;
+        return 0;
+    }
+
+    return agw_buf_append(b, src, n);
+}
+
+
 void
 agw_sse_init(agw_sse_parser_t *p, size_t max_event)
 {
@@ -91,7 +112,7 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
             }
 
             p->data.len = 0;
-            if (agw_buf_append(&p->data, data + start, i - start) != 0) {
+            if (agw_sse_set(&p->data, data + start, i - start) != 0) {
                 return AGW_SSE_ERR_NOMEM;
             }
 
@@ -103,6 +124,30 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
                 return rc;
             }
 
+            continue;
+        }
+
+        if (i < len && p->line.len == 0 && cr == NULL && i - start >= 6
+            && memcmp(data + start, "event:", 6) == 0)
+        {
+            /* an event's name, whole in this feed, LF-ended (Anthropic's
+             * and the Responses API's every event): what agw_sse_line()
+             * does with it, without its search for the colon */
+            if (i - start > p->max_event) {
+                p->overflow = 1;            /* the line's limit */
+                return AGW_SSE_ERR_TOO_BIG;
+            }
+
+            start += 6;
+            if (start < i && data[start] == ' ') {
+                start++;
+            }
+
+            if (agw_sse_set(&p->event, data + start, i - start) != 0) {
+                return AGW_SSE_ERR_NOMEM;
+            }
+
+            i++;
             continue;
         }
 
