@@ -587,6 +587,42 @@ check_text_shapes(void)
     agw_buf_free(&x.out);
     xs_forget();
 
+    /*
+     * The ids of a chunk after the first are skipped to their ends, not
+     * checked (nothing reads them again): a control byte in a later
+     * chunk's modelVersion goes through in that shape, the text with it,
+     * and is refused when walked; in the first chunk it is refused.
+     */
+    for (i = 0; i < 3; i++) {
+        agw_buf_reset(&wire);
+        if (i != 2) {
+            agw_buf_append_str(&wire, "data: " XS_COMPACT("\"a\""));
+        }
+        agw_buf_append_str(&wire, i == 1 ? "data:  " : "data: ");
+        agw_buf_append_str(&wire,
+            "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"zq\"}],"
+            "\"role\":\"model\"},\"index\":0}],\"modelVersion\":\"m\x01\","
+            "\"responseId\":\"r\\x\"}\r\n\r\n");
+        xs_open(&x, AGW_DIALECT_GEMINI);
+        xg_stream_feed(&x, wire.data, wire.len);
+        xg_stream_close(&x);
+
+        if (i == 0) {
+            ok(x.rc == 0 && x.s.error == NULL && x.out.data != NULL
+               && strstr(x.out.data, "\"zq\"") != NULL,
+               "text shapes: a later chunk's ids are only skipped");
+        } else {
+            ok(x.rc == -1 && x.out.data != NULL
+               && strstr(x.out.data, "\"code\":502") != NULL
+               && strstr(x.out.data, "zq") == NULL,
+               "text shapes: %s", i == 1 ? "walked, the ids are checked"
+                                         : "the first chunk's ids are read");
+        }
+
+        agw_buf_free(&x.out);
+        xs_forget();
+    }
+
     agw_buf_free(&wire);
 
 #undef XS_COMPACT

@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+#include "agw_json_scan.h"
 #include "gem_candidate.h"
 
 
@@ -44,6 +45,9 @@ typedef struct {
     int               has_usage;
     int               candidates;   /* how many came */
     int               error;        /* an error object came */
+    int               started;      /* the stream's START went out: the
+                                       ids are no longer read */
+    agw_gem_spart_t   text;         /* the text chunk's one part */
 } agw_gem_chunk_t;
 
 
@@ -138,28 +142,69 @@ static const struct {
 
 
 /* The keys after them, in each shape's spelling. */
-static const char  *agw_gem_text_after[][3] = {
-    { ",\"usageMetadata\":", ",\"modelVersion\":", ",\"responseId\":" },
-    { ", \"usageMetadata\": ", ", \"modelVersion\": ", ", \"responseId\": " }
+typedef struct {
+    const char  *key;
+    size_t       len;
+} agw_gem_key_t;
+
+static const agw_gem_key_t  agw_gem_text_after[][3] = {
+
+#define agw_gem_k(k)  { k, sizeof(k) - 1 }
+
+    { agw_gem_k(",\"usageMetadata\":"), agw_gem_k(",\"modelVersion\":"),
+      agw_gem_k(",\"responseId\":") },
+    { agw_gem_k(", \"usageMetadata\": "), agw_gem_k(", \"modelVersion\": "),
+      agw_gem_k(", \"responseId\": ") }
+
+#undef agw_gem_k
 };
 
 
-/* Whether the reader is at the key lit with a byte after it: then past
+/* Whether the reader is at the key k with a byte after it: then past
  * it. */
 static int
-agw_gem_at(agw_jr_t *r, const char *lit)
+agw_gem_at(agw_jr_t *r, const agw_gem_key_t *k)
 {
-    size_t  n;
-
-    n = strlen(lit);
-
-    if ((size_t) (r->end - r->p) <= n || memcmp(r->p, lit, n) != 0) {
+    if ((size_t) (r->end - r->p) <= k->len
+        || memcmp(r->p, k->key, k->len) != 0)
+    {
         return 0;
     }
 
-    r->p += n;
+    r->p += k->len;
 
     return 1;
+}
+
+
+/*
+ * The model's name and the response's id, in a chunk after the first
+ * (the START step took them from the first one and nothing reads them
+ * again): skipped to their ends without the checks, as the Responses
+ * reader skips the members it drops (docs/translation-engine.md, "What
+ * is validated where"); never past the chunk's end, whatever its bytes.
+ * The first chunk's, and a value that is no string, are read.
+ */
+static int
+agw_gem_id_read(agw_gem_chunk_t *c, agw_str_t *dst)
+{
+    int          esc;
+    const char  *e;
+    agw_jr_t    *r = &c->r;
+
+    if (!c->started || r->p == r->end || *r->p != '"') {
+        return agw_jr_string(r, dst);
+    }
+
+    esc = 0;
+    e = agw_json_string_skip(r->p, r->end, &esc);
+    if (e == NULL) {
+        return -1;
+    }
+
+    r->p = e;
+
+    return 0;
 }
 
 
@@ -226,31 +271,28 @@ agw_gem_text_chunk(agw_gem_chunk_t *c)
         return 0;
     }
 
-    p = agw_arena_alloc(c->a, sizeof(agw_gem_spart_t));
-    if (p == NULL) {
-        return 0;               /* the walk says it */
-    }
-
+    /* the chunk's one part: in the chunk, not the arena */
+    p = &c->text;
     memset(p, 0, sizeof(agw_gem_spart_t));
     p->m.text = text;
 
     /* the members Gemini sends after them, in its order, read by their
      * keys' bytes as the walk reads them */
-    if (agw_gem_at(r, agw_gem_text_after[i][0])) {
+    if (agw_gem_at(r, &agw_gem_text_after[i][0])) {
         if (agw_gem_usage_read(r, &c->usage) != 0) {
             return 0;
         }
         c->has_usage = 1;
     }
 
-    if (agw_gem_at(r, agw_gem_text_after[i][1])
-        && agw_jr_string(r, &c->model) != 0)
+    if (agw_gem_at(r, &agw_gem_text_after[i][1])
+        && agw_gem_id_read(c, &c->model) != 0)
     {
         return 0;
     }
 
-    if (agw_gem_at(r, agw_gem_text_after[i][2])
-        && agw_jr_string(r, &c->rid) != 0)
+    if (agw_gem_at(r, &agw_gem_text_after[i][2])
+        && agw_gem_id_read(c, &c->rid) != 0)
     {
         return 0;
     }
@@ -552,6 +594,7 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     memset(&c, 0, sizeof(c));
     c.a = s->arena;
     c.tail = &c.parts;
+    c.started = st->started;
     agw_usage_init(&c.usage);
     agw_jr_init(&c.r, ev->data, ev->data_len);
 
