@@ -544,9 +544,8 @@ agw_rsp_block_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
  * One delta: the template, the text, the sequence number; nearly every
  * event a Responses client gets.  A text already JSON (every provider's
  * reader gives its deltas so) goes out in one reserve and four copies,
- * not through the writer's call per piece: the event is 4-5 times the
- * provider's bytes, and this is the one place of the stream that copies
- * them.
+ * not through the writer's call per piece: the event is about twice the
+ * provider's, and this is where a stream's bytes are made.
  */
 static void
 agw_rsp_delta(agw_xstream_t *s, agw_rsp_wstate_t *ws, const agw_str_t *text)
