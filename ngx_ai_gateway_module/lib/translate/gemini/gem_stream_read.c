@@ -322,6 +322,14 @@ agw_gem_chunk_read(agw_gem_chunk_t *c)
         if (agw_jr_object(&c->r) != 0) {
             return -1;
         }
+
+    } else if (c->r.p < c->r.end && *c->r.p == '}') {
+        /* the chunk ends after its ids, as Gemini's do: what
+         * agw_jr_member() would do with the brace */
+        c->r.p++;
+        c->r.depth = 0;
+
+        return agw_jr_end(&c->r) == 0 ? 0 : -1;
     }
 
     while ((rc = agw_jr_member(&c->r, &key)) == 1) {
