@@ -166,7 +166,7 @@ static int
 agw_gem_at(agw_jr_t *r, const agw_gem_key_t *k)
 {
     if ((size_t) (r->end - r->p) <= k->len
-        || memcmp(r->p, k->key, k->len) != 0)
+        || !agw_json_bytes_eq(r->p, k->key, k->len))
     {
         return 0;
     }
@@ -185,7 +185,7 @@ agw_gem_at(agw_jr_t *r, const agw_gem_key_t *k)
  * is validated where"); never past the chunk's end, whatever its bytes.
  * The first chunk's, and a value that is no string, are read.
  */
-static int
+static inline int
 agw_gem_id_read(agw_gem_chunk_t *c, agw_str_t *dst)
 {
     int          esc;

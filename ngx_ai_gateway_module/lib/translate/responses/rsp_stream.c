@@ -1117,30 +1117,6 @@ static const struct {
 };
 
 
-/* Whether the len bytes at p (at least 8, end - p more than len) are
- * key's: 8 bytes a load, the last load overlapping, no libc call. */
-static inline int
-agw_rsp_key_at(const char *p, const char *key, size_t len)
-{
-    size_t    i;
-    uint64_t  a, b;
-
-    for (i = 0; i + 8 < len; i += 8) {
-        memcpy(&a, p + i, 8);
-        memcpy(&b, key + i, 8);
-
-        if (a != b) {
-            return 0;
-        }
-    }
-
-    memcpy(&a, p + len - 8, 8);
-    memcpy(&b, key + len - 8, 8);
-
-    return a == b;
-}
-
-
 /*
  * Whether an event's name is one of the four text deltas': then a type
  * of the same bytes is a JSON string (plain letters, dots and '_') equal
@@ -1208,7 +1184,7 @@ agw_rsp_delta_shape(const agw_sse_event_t *ev, agw_str_t *type,
         len = agw_rsp_delta_keys[i].len;
 
         if ((size_t) (end - p) <= len
-            || !agw_rsp_key_at(p, agw_rsp_delta_keys[i].key, len))
+            || !agw_json_bytes_eq(p, agw_rsp_delta_keys[i].key, len))
         {
             continue;
         }
