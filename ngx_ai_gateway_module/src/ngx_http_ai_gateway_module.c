@@ -428,15 +428,16 @@ ngx_http_ai_gateway_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 static ngx_int_t
 ngx_http_ai_gateway_init(ngx_conf_t *cf)
 {
-    ngx_array_t                *a;
-    ngx_http_handler_pt        *h;
-    ngx_http_core_main_conf_t  *cmcf;
+    ngx_array_t                      *a;
+    ngx_http_handler_pt              *h;
+    ngx_http_core_main_conf_t        *cmcf;
+    ngx_http_ai_gateway_main_conf_t  *amcf;
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ai_gateway_module);
 
-    if (ngx_http_ai_gateway_upstream_init(cf,
-            ngx_http_conf_get_module_main_conf(cf, ngx_http_ai_gateway_module))
-        != NGX_OK)
+    if (ngx_http_ai_gateway_upstream_init(cf, amcf) != NGX_OK
+        || ngx_http_ai_gateway_filter_init(cf, amcf) != NGX_OK)
     {
         return NGX_ERROR;
     }

@@ -70,6 +70,16 @@ typedef enum {
  * the chain, and an iovec, cost about what copying a KB does) */
 #define NGX_HTTP_AI_GATEWAY_BODY_RUN   1024
 
+/* the longest header name a hash of ngx_http_ai_gateway_names_hash() holds */
+#define NGX_HTTP_AI_GATEWAY_NAME_MAX   32
+
+
+/* Header names (ending with a null) and what a hash of them gives back. */
+typedef struct {
+    ngx_str_t                  *names;
+    void                       *value;
+} ngx_http_ai_gateway_names_t;
+
 
 typedef struct {
     ngx_str_t                   name;
@@ -143,6 +153,8 @@ typedef struct {
                                                  or <state>.credentials.key */
     ngx_hash_t                  drop_headers; /* client headers no try
                                                  sends (_upstream.c) */
+    ngx_hash_t                  pass_headers; /* provider headers a
+                                                 client sees (_filter.c) */
 } ngx_http_ai_gateway_main_conf_t;
 
 
@@ -380,6 +392,8 @@ ngx_int_t ngx_http_ai_gateway_limit_headers(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, const agw_limit_verdict_t *v);
 
 /* _filter.c */
+ngx_int_t ngx_http_ai_gateway_filter_init(ngx_conf_t *cf,
+    ngx_http_ai_gateway_main_conf_t *amcf);
 ngx_int_t ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_uint_t retry_only);
 ngx_int_t ngx_http_ai_gateway_send_end(ngx_http_request_t *r,
@@ -454,7 +468,9 @@ void ngx_http_ai_gateway_upstream_watch(ngx_http_request_t *sr,
     ngx_http_ai_gateway_ctx_t *ctx);
 void ngx_http_ai_gateway_upstream_hook(ngx_http_core_loc_conf_t *clcf,
     ngx_http_ai_gateway_loc_conf_t *alcf);
-ngx_uint_t ngx_http_ai_gateway_name_in(ngx_str_t *name, ngx_str_t *names);
+ngx_int_t ngx_http_ai_gateway_names_hash(ngx_conf_t *cf, ngx_hash_t *h,
+    char *name, ngx_http_ai_gateway_names_t *lists);
+void *ngx_http_ai_gateway_header_find(ngx_hash_t *hash, ngx_table_elt_t *h);
 
 /* _state.c */
 char *ngx_http_ai_gateway_state_directive(ngx_conf_t *cf, ngx_command_t *cmd,

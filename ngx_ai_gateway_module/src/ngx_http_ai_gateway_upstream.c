@@ -217,7 +217,29 @@ ngx_int_t
 ngx_http_ai_gateway_upstream_init(ngx_conf_t *cf,
     ngx_http_ai_gateway_main_conf_t *amcf)
 {
-    ngx_str_t        *name;
+    ngx_http_ai_gateway_names_t  lists[] = {
+        { ngx_http_ai_gateway_drop_headers, ngx_http_ai_gateway_drop_headers },
+        { NULL, NULL }
+    };
+
+    return ngx_http_ai_gateway_names_hash(cf, &amcf->drop_headers,
+                                          "ai_gateway_drop_headers_hash",
+                                          lists);
+}
+
+
+/*
+ * A hash of header names (lower case), each list's names with that list's
+ * value: the one way header names are matched, by the hash and lower-case
+ * name nginx made of a header as it parsed it
+ * (ngx_http_ai_gateway_header_find()).
+ */
+
+ngx_int_t
+ngx_http_ai_gateway_names_hash(ngx_conf_t *cf, ngx_hash_t *h, char *name,
+    ngx_http_ai_gateway_names_t *lists)
+{
+    ngx_str_t        *n;
     ngx_array_t       keys;
     ngx_hash_key_t   *k;
     ngx_hash_init_t   hash;
@@ -228,22 +250,31 @@ ngx_http_ai_gateway_upstream_init(ngx_conf_t *cf,
         return NGX_ERROR;
     }
 
-    for (name = ngx_http_ai_gateway_drop_headers; name->len; name++) {
-        k = ngx_array_push(&keys);
-        if (k == NULL) {
-            return NGX_ERROR;
-        }
+    for ( /* void */ ; lists->names; lists++) {
+        for (n = lists->names; n->len; n++) {
 
-        k->key = *name;
-        k->key_hash = ngx_hash_key_lc(name->data, name->len);
-        k->value = name;
+            if (n->len > NGX_HTTP_AI_GATEWAY_NAME_MAX) {
+                ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                              "%s: header name \"%V\" too long", name, n);
+                return NGX_ERROR;
+            }
+
+            k = ngx_array_push(&keys);
+            if (k == NULL) {
+                return NGX_ERROR;
+            }
+
+            k->key = *n;
+            k->key_hash = ngx_hash_key_lc(n->data, n->len);
+            k->value = lists->value;
+        }
     }
 
-    hash.hash = &amcf->drop_headers;
+    hash.hash = h;
     hash.key = ngx_hash_key_lc;
     hash.max_size = 512;
     hash.bucket_size = ngx_align(64, ngx_cacheline_size);
-    hash.name = "ai_gateway_drop_headers_hash";
+    hash.name = name;
     hash.pool = cf->pool;
     hash.temp_pool = NULL;
 
@@ -252,32 +283,30 @@ ngx_http_ai_gateway_upstream_init(ngx_conf_t *cf,
 
 
 /*
- * 1 if name is one of names (case-insensitive; names are lower case and
- * end with a null).  The first byte is compared before the whole name:
- * every client header is looked up, and ngx_strncasecmp() costs about a
- * hundred instructions.
+ * The value of header h's name in a hash of ngx_http_ai_gateway_names_hash(),
+ * or NULL.  A header nginx parsed (the client's, the provider's as the
+ * proxy copied them) carries its name's hash and lower-case copy; one a
+ * module made (add_header, expires...) is marked by hash 1 and has no
+ * lower-case copy: its name is lowered here.
  */
 
-ngx_uint_t
-ngx_http_ai_gateway_name_in(ngx_str_t *name, ngx_str_t *names)
+void *
+ngx_http_ai_gateway_header_find(ngx_hash_t *hash, ngx_table_elt_t *h)
 {
-    u_char  c;
+    u_char      lc[NGX_HTTP_AI_GATEWAY_NAME_MAX];
+    ngx_uint_t  key;
 
-    if (name->len == 0) {
-        return 0;
+    if (h->hash != 1) {
+        return ngx_hash_find(hash, h->hash, h->lowcase_key, h->key.len);
     }
 
-    c = ngx_tolower(name->data[0]);
-
-    for ( /* void */ ; names->len; names++) {
-        if (name->len == names->len && c == names->data[0]
-            && ngx_strncasecmp(name->data, names->data, names->len) == 0)
-        {
-            return 1;
-        }
+    if (h->key.len > NGX_HTTP_AI_GATEWAY_NAME_MAX) {
+        return NULL;            /* longer than any name of the hash */
     }
 
-    return 0;
+    key = ngx_hash_strlow(lc, h->key.data, h->key.len);
+
+    return ngx_hash_find(hash, key, lc, h->key.len);
 }
 
 
@@ -296,7 +325,7 @@ ngx_http_ai_gateway_passes(ngx_hash_t *drop, ngx_table_elt_t *h,
     ngx_http_ai_gateway_provider_t *pv, ngx_http_ai_gateway_ctx_t *ctx,
     ngx_str_t **version)
 {
-    if (ngx_hash_find(drop, h->hash, h->lowcase_key, h->key.len) != NULL) {
+    if (ngx_http_ai_gateway_header_find(drop, h) != NULL) {
         return 0;
     }
 
