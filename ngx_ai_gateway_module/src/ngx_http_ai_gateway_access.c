@@ -31,7 +31,7 @@
 #define NGX_HTTP_AI_GATEWAY_KEYS_WAIT  1000
 
 
-/* this worker's SHA-256 hasher, made on first use */
+/* this worker's SHA-256 hasher, made as it starts (or on first use) */
 static agw_sha256_hasher_t  *ngx_http_ai_gateway_hasher;
 
 
@@ -722,6 +722,16 @@ ngx_http_ai_gateway_model_allowed(ngx_http_request_t *r,
     return k != NULL && agw_key_usable(k, ngx_time())
            && agw_key_allows_model(k, (char *) ctx->model.data,
                                    ctx->model.len);
+}
+
+
+void
+ngx_http_ai_gateway_access_init_process(void)
+{
+    if (ngx_http_ai_gateway_hasher == NULL) {
+        /* on failure, NULL still: the first request tries again */
+        ngx_http_ai_gateway_hasher = agw_sha256_hasher_new();
+    }
 }
 
 

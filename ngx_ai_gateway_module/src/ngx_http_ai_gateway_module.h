@@ -353,6 +353,7 @@ ngx_int_t ngx_http_ai_gateway_model_allowed(ngx_http_request_t *r,
 ngx_uint_t ngx_http_ai_gateway_client_name(ngx_str_t *name);
 ngx_uint_t ngx_http_ai_gateway_valid_text(ngx_str_t *s, size_t max,
     ngx_uint_t lines);
+void ngx_http_ai_gateway_access_init_process(void);
 void ngx_http_ai_gateway_access_exit_process(void);
 
 /* _handler.c */
@@ -408,6 +409,7 @@ const agw_usage_t *ngx_http_ai_gateway_usage(ngx_http_ai_gateway_ctx_t *ctx);
 
 /* _log.c */
 ngx_int_t ngx_http_ai_gateway_log_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_ai_gateway_request_id_prefix(void);
 ngx_int_t ngx_http_ai_gateway_log_handler(ngx_http_request_t *r);
 
 /* _cost.c */
@@ -480,6 +482,7 @@ ngx_int_t ngx_http_ai_gateway_state_init_conf(ngx_conf_t *cf,
 ngx_int_t ngx_http_ai_gateway_state_init_process(ngx_cycle_t *cycle);
 
 /* _trace.c */
+void ngx_http_ai_gateway_trace_seed(void);
 void ngx_http_ai_gateway_trace_start(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
 u_char *ngx_http_ai_gateway_traceparent(ngx_http_request_t *r,
