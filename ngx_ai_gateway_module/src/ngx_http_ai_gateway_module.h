@@ -233,6 +233,11 @@ typedef struct {
     ngx_str_t                       key_name;    /* copies: a dynamic key */
     ngx_str_t                       key_id;      /* set may be replaced */
     unsigned char                   key_hash[32];
+    const agw_key_t                *static_key;   /* the key, when one of
+                                                     ai_gateway_key: it
+                                                     lives as long as the
+                                                     worker, a dynamic one
+                                                     is looked up again */
     agw_key_policy_t               *policy;       /* the key's, copied into
                                                      r->pool when the key is
                                                      found: a snapshot load
@@ -507,7 +512,7 @@ ngx_int_t ngx_http_ai_gateway_health_write(ngx_http_request_t *r,
 
 /* _keys.c */
 const agw_key_t *ngx_http_ai_gateway_keys_find(ngx_http_request_t *r,
-    const unsigned char *hash);
+    const unsigned char *hash, ngx_uint_t *is_static);
 void ngx_http_ai_gateway_keys_exit_process(void);
 ngx_int_t ngx_http_ai_gateway_keys_init_conf(ngx_conf_t *cf,
     ngx_http_ai_gateway_main_conf_t *amcf);
