@@ -17,6 +17,11 @@
 #include "ngx_http_ai_gateway_module.h"
 
 
+/* not inlined: its buffer would cost every parsed header a stack check */
+static void *ngx_http_ai_gateway_header_find_made(ngx_hash_t *hash,
+    ngx_table_elt_t *h) __attribute__((noinline));
+
+
 /*
  * proxy_pass with a variable finds an upstream{} block, or an implicit
  * upstream registered here, by host and port; without one nginx would need
@@ -293,12 +298,21 @@ ngx_http_ai_gateway_names_hash(ngx_conf_t *cf, ngx_hash_t *h, char *name,
 void *
 ngx_http_ai_gateway_header_find(ngx_hash_t *hash, ngx_table_elt_t *h)
 {
-    u_char      lc[NGX_HTTP_AI_GATEWAY_NAME_MAX];
-    ngx_uint_t  key;
-
     if (h->hash != 1) {
         return ngx_hash_find(hash, h->hash, h->lowcase_key, h->key.len);
     }
+
+    return ngx_http_ai_gateway_header_find_made(hash, h);
+}
+
+
+/* a header a module made: its name lowered here */
+
+static void *
+ngx_http_ai_gateway_header_find_made(ngx_hash_t *hash, ngx_table_elt_t *h)
+{
+    u_char      lc[NGX_HTTP_AI_GATEWAY_NAME_MAX];
+    ngx_uint_t  key;
 
     if (h->key.len > NGX_HTTP_AI_GATEWAY_NAME_MAX) {
         return NULL;            /* longer than any name of the hash */
