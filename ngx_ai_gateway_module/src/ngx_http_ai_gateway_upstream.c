@@ -216,16 +216,62 @@ static ngx_str_t  ngx_http_ai_gateway_drop_headers[] = {
 };
 
 
-/* The hash of ngx_http_ai_gateway_drop_headers, for every request. */
+/*
+ * The headers a try sets itself, with the lower-case name and its hash the
+ * proxy looks them up by (proxy_set_header overrides them): made once,
+ * not lowered on every request.  The hash is a number, the same for every
+ * configuration, the names are constants: nothing here points into a
+ * cycle's memory.
+ */
+
+typedef struct {
+    ngx_str_t                   name;
+    u_char                     *lowcase;
+    ngx_uint_t                  hash;
+} ngx_http_ai_gateway_try_header_t;
+
+#define NGX_HTTP_AI_GATEWAY_TH_CONTENT_TYPE   0
+#define NGX_HTTP_AI_GATEWAY_TH_AUTHORIZATION  1
+#define NGX_HTTP_AI_GATEWAY_TH_API_KEY        2
+#define NGX_HTTP_AI_GATEWAY_TH_X_API_KEY      3
+#define NGX_HTTP_AI_GATEWAY_TH_GOOG_API_KEY   4
+#define NGX_HTTP_AI_GATEWAY_TH_VERSION        5
+#define NGX_HTTP_AI_GATEWAY_TH_TRACEPARENT    6
+
+static ngx_http_ai_gateway_try_header_t  ngx_http_ai_gateway_try_headers[] = {
+    { ngx_string("Content-Type"), (u_char *) "content-type", 0 },
+    { ngx_string("Authorization"), (u_char *) "authorization", 0 },
+    { ngx_string("api-key"), (u_char *) "api-key", 0 },
+    { ngx_string("x-api-key"), (u_char *) "x-api-key", 0 },
+    { ngx_string("x-goog-api-key"), (u_char *) "x-goog-api-key", 0 },
+    { ngx_string("anthropic-version"), (u_char *) "anthropic-version", 0 },
+    { ngx_string("traceparent"), (u_char *) "traceparent", 0 }
+};
+
+
+/*
+ * The hash of ngx_http_ai_gateway_drop_headers, for every request, and
+ * the hashes of the try's own headers.
+ */
 
 ngx_int_t
 ngx_http_ai_gateway_upstream_init(ngx_conf_t *cf,
     ngx_http_ai_gateway_main_conf_t *amcf)
 {
-    ngx_http_ai_gateway_names_t  lists[] = {
+    ngx_uint_t                         i;
+    ngx_http_ai_gateway_try_header_t  *th;
+    ngx_http_ai_gateway_names_t        lists[] = {
         { ngx_http_ai_gateway_drop_headers, ngx_http_ai_gateway_drop_headers },
         { NULL, NULL }
     };
+
+    th = ngx_http_ai_gateway_try_headers;
+
+    for (i = 0; i < sizeof(ngx_http_ai_gateway_try_headers)
+                    / sizeof(ngx_http_ai_gateway_try_header_t); i++)
+    {
+        th[i].hash = ngx_hash_key(th[i].lowcase, th[i].name.len);
+    }
 
     return ngx_http_ai_gateway_names_hash(cf, &amcf->drop_headers,
                                           "ai_gateway_drop_headers_hash",
@@ -377,6 +423,8 @@ ngx_http_ai_gateway_passes(ngx_hash_t *drop, ngx_table_elt_t *h,
 }
 
 
+/* A header of the provider's configuration: its name lowered here. */
+
 static ngx_int_t
 ngx_http_ai_gateway_push_header(ngx_http_request_t *sr, u_char *key,
     size_t key_len, u_char *value, size_t value_len)
@@ -399,6 +447,36 @@ ngx_http_ai_gateway_push_header(ngx_http_request_t *sr, u_char *key,
     }
 
     h->hash = ngx_hash_strlow(h->lowcase_key, key, key_len);
+
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}
+
+
+/* One of the try's own headers (ngx_http_ai_gateway_try_headers). */
+
+static ngx_int_t
+ngx_http_ai_gateway_push_own_header(ngx_http_request_t *sr, ngx_uint_t n,
+    u_char *value, size_t value_len)
+{
+    ngx_table_elt_t                   *h;
+    ngx_http_ai_gateway_try_header_t  *th;
+
+    h = ngx_list_push(&sr->headers_in.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    th = &ngx_http_ai_gateway_try_headers[n];
+
+    h->hash = th->hash;
+    h->key = th->name;
+    h->lowcase_key = th->lowcase;
+    h->value.data = value;
+    h->value.len = value_len;
 
 #if (nginx_version >= 1023000)
     h->next = NULL;
@@ -593,10 +671,10 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
 #endif
     }
 
-    if (ngx_http_ai_gateway_push_header(sr, (u_char *) "Content-Type",
-                                        sizeof("Content-Type") - 1,
-                                        (u_char *) "application/json",
-                                        sizeof("application/json") - 1)
+    if (ngx_http_ai_gateway_push_own_header(sr,
+                                   NGX_HTTP_AI_GATEWAY_TH_CONTENT_TYPE,
+                                   (u_char *) "application/json",
+                                   sizeof("application/json") - 1)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -610,8 +688,9 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
         switch (pv->type) {
 
         case NGX_HTTP_AI_GATEWAY_AZURE:
-            if (ngx_http_ai_gateway_push_header(sr, (u_char *) "api-key", 7,
-                                                key.data, key.len)
+            if (ngx_http_ai_gateway_push_own_header(sr,
+                                           NGX_HTTP_AI_GATEWAY_TH_API_KEY,
+                                           key.data, key.len)
                 != NGX_OK)
             {
                 return NGX_ERROR;
@@ -619,8 +698,9 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
             break;
 
         case NGX_HTTP_AI_GATEWAY_ANTHROPIC:
-            if (ngx_http_ai_gateway_push_header(sr, (u_char *) "x-api-key", 9,
-                                                key.data, key.len)
+            if (ngx_http_ai_gateway_push_own_header(sr,
+                                           NGX_HTTP_AI_GATEWAY_TH_X_API_KEY,
+                                           key.data, key.len)
                 != NGX_OK)
             {
                 return NGX_ERROR;
@@ -628,9 +708,9 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
             break;
 
         case NGX_HTTP_AI_GATEWAY_GEMINI:
-            if (ngx_http_ai_gateway_push_header(sr,
-                                                (u_char *) "x-goog-api-key",
-                                                14, key.data, key.len)
+            if (ngx_http_ai_gateway_push_own_header(sr,
+                                           NGX_HTTP_AI_GATEWAY_TH_GOOG_API_KEY,
+                                           key.data, key.len)
                 != NGX_OK)
             {
                 return NGX_ERROR;
@@ -646,9 +726,9 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
             ngx_memcpy(v, "Bearer ", sizeof("Bearer ") - 1);
             ngx_memcpy(v + sizeof("Bearer ") - 1, key.data, key.len);
 
-            if (ngx_http_ai_gateway_push_header(sr,
-                                           (u_char *) "Authorization", 13, v,
-                                           sizeof("Bearer ") - 1 + key.len)
+            if (ngx_http_ai_gateway_push_own_header(sr,
+                                        NGX_HTTP_AI_GATEWAY_TH_AUTHORIZATION,
+                                        v, sizeof("Bearer ") - 1 + key.len)
                 != NGX_OK)
             {
                 return NGX_ERROR;
@@ -661,9 +741,9 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
             version = &pv->api_version;
         }
 
-        if (ngx_http_ai_gateway_push_header(sr,
-                                            (u_char *) "anthropic-version",
-                                            17, version->data, version->len)
+        if (ngx_http_ai_gateway_push_own_header(sr,
+                                               NGX_HTTP_AI_GATEWAY_TH_VERSION,
+                                               version->data, version->len)
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -672,9 +752,9 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
 
     v = ngx_http_ai_gateway_traceparent(r, ctx);
     if (v == NULL
-        || ngx_http_ai_gateway_push_header(sr, (u_char *) "traceparent",
-                                           sizeof("traceparent") - 1, v,
-                                           AGW_TRACEPARENT_LEN)
+        || ngx_http_ai_gateway_push_own_header(sr,
+                                       NGX_HTTP_AI_GATEWAY_TH_TRACEPARENT,
+                                       v, AGW_TRACEPARENT_LEN)
            != NGX_OK)
     {
         return NGX_ERROR;
