@@ -1663,8 +1663,8 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    return ngx_http_ai_gateway_send_json(r, ctx->try_status, ctx->out.data,
-                                         ctx->out.len, NULL);
+    return ngx_http_ai_gateway_send_held(r, ctx->try_status, ctx->out.data,
+                                         ctx->out.len);
 }
 
 

@@ -381,6 +381,8 @@ ngx_int_t ngx_http_ai_gateway_send_error(ngx_http_request_t *r,
     __attribute__((format(printf, 6, 7)));  /* C printf, not ngx_sprintf */
 ngx_int_t ngx_http_ai_gateway_send_json(ngx_http_request_t *r,
     ngx_int_t status, const char *data, size_t len, ngx_str_t *type);
+ngx_int_t ngx_http_ai_gateway_send_held(ngx_http_request_t *r,
+    ngx_int_t status, const char *data, size_t len);
 ngx_int_t ngx_http_ai_gateway_send_written(ngx_http_request_t *r,
     ngx_int_t status, agw_jw_t *w);
 ngx_int_t ngx_http_ai_gateway_error_filter_init(ngx_conf_t *cf);
