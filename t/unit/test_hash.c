@@ -43,6 +43,22 @@ main(void)
         agw_sha256_hasher_free(h);
     }
 
+    {
+        unsigned char  all[256];
+        char           got[513], want[513];
+        static const char  digit[] = "0123456789abcdef";
+
+        for (i = 0; i < 256; i++) {
+            all[i] = (unsigned char) i;
+            want[2 * i] = digit[i >> 4];
+            want[2 * i + 1] = digit[i & 0xf];
+        }
+
+        want[512] = '\0';
+        agw_hex(all, sizeof(all), got);
+        is_str(got, want, "every byte value in hex, two lower-case digits");
+    }
+
     ok(agw_unhex(hex, 64, back, sizeof(back)) == 0, "hex parses back");
     ok(agw_ct_equal(d, back, sizeof(d)), "round trip is equal");
     back[31] ^= 1;
