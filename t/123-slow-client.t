@@ -94,6 +94,32 @@ sub spilled_stream {
        'every event, from memory and from the temp file');
 }
 
+# A whole answer (not a stream) larger than the sockets hold: the worker
+# sends it from the request's own buffer while the client pauses, then
+# the client must read it unchanged, every byte.
+sub paused_whole {
+    my $size = 16 << 20;
+    AgwStreams::big_answer_file('whole.json', $size);
+    my ($s, $head) = slow_client('/v1/chat/completions',
+        '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}');
+    like($head, qr{^HTTP/1.1 200}, 'whole answer: 200');
+    # while the first waits, most of it unsent, a second answer is made
+    # and sent whole: memory the first still sends from must stay its own
+    my ($s2, $head2) = slow_client('/v1/chat/completions',
+        '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}');
+    my $body2 = read_all($s2, $head2);
+    my $body = read_all($s, $head);
+    ok($body eq $body2, 'whole answer: the first the same as the second');
+    my ($x) = $body =~ /"content":"(x*)"/;
+    # big_answer_file's head and tail around the padding
+    my $pad = $size - length('{"id":"chatcmpl-1","object":"chat.completion",'
+        . '"created":1,"model":"up","choices":[{"index":0,"message":'
+        . '{"role":"assistant","content":"')
+        - length('"},"finish_reason":"stop"}]}');
+    is(length($x // ''), $pad, 'whole answer: every byte of the content');
+    like($body, qr/"finish_reason":"stop"\}\]\}$/, 'whole answer: its end');
+}
+
 run_tests();
 
 __DATA__
@@ -197,6 +223,24 @@ GET /v1/models
     }
 --- init
 main::spilled_stream();
+--- request
+GET /v1/models
+--- response_body_like: "gpt-4o"
+--- timeout: 30
+--- no_error_log
+[error]
+
+
+
+=== TEST 6: a whole answer larger than the sockets hold reaches a paused client unchanged
+--- http_config
+    BIG_MOCK
+    ai_gateway_provider p type=openai url=http://127.0.0.1:$TEST_NGINX_MOCK_PORT/file/whole.json/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route gpt-4o p:up;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- init
+main::paused_whole();
 --- request
 GET /v1/models
 --- response_body_like: "gpt-4o"

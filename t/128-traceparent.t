@@ -118,3 +118,39 @@ traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
 --- access_log eval
 [qr{TP /e500/v1/chat/completions tp="00-4bf92f3577b34da6a3ce929d0e0e4736-(?!00f067aa0ba902b7)[0-9a-f]{16}-01"},
  qr{TP /ok/v1/chat/completions tp="00-4bf92f3577b34da6a3ce929d0e0e4736-(?!00f067aa0ba902b7)[0-9a-f]{16}-01"}]
+
+
+
+=== TEST 7: proxy_set_header in the try location replaces the try's own headers: one of each reaches the provider
+--- http_config
+    log_format agw_raw escape=json 'RAW $echo_client_request_headers';
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+        access_log logs/access.log agw_raw;
+        default_type application/json;
+        location / {
+            return 200 '{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"up","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]}';
+        }
+    }
+    ai_gateway_provider p type=openai url=http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/ok/v1 key_env=AGW_TEST_UPSTREAM_KEY fails=0;
+    ai_gateway_route m p:up;
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+    location /_ai_gateway/ {
+        internal;
+        proxy_pass $ai_gateway_upstream_url;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header traceparent "00-11111111111111111111111111111111-2222222222222222-01";
+        proxy_set_header Content-Type "application/json; charset=utf-8";
+        proxy_set_header Authorization "Bearer sk-override";
+    }
+--- error_code: 200
+--- access_log eval
+[qr{RAW .*traceparent: 00-11111111111111111111111111111111-2222222222222222-01\\r\\n}i,
+ qr{RAW .*Content-Type: application/json; charset=utf-8\\r\\n}i,
+ qr{RAW .*Authorization: Bearer sk-override\\r\\n}i]
+--- no_access_log eval
+[qr{traceparent: 00-(?!1{32})}i,
+ qr{Content-Type: application/json\\r}i,
+ qr{sk-upstream-secret}]

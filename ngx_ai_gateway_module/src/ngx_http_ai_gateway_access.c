@@ -31,7 +31,7 @@
 #define NGX_HTTP_AI_GATEWAY_KEYS_WAIT  1000
 
 
-/* this worker's SHA-256 hasher, made on first use */
+/* this worker's SHA-256 hasher, made as it starts (or on first use) */
 static agw_sha256_hasher_t  *ngx_http_ai_gateway_hasher;
 
 
@@ -533,6 +533,7 @@ ngx_http_ai_gateway_access_handler(ngx_http_request_t *r)
 {
     ngx_int_t                         rc;
     ngx_str_t                         key;
+    ngx_uint_t                        is_static;
     const agw_key_t                  *k;
     ngx_http_ai_gateway_ctx_t        *ctx;
     ngx_http_ai_gateway_loc_conf_t   *alcf;
@@ -597,7 +598,7 @@ ngx_http_ai_gateway_access_handler(ngx_http_request_t *r)
     }
 
     /* the lookup starts a load that is due, which the key may then await */
-    k = ngx_http_ai_gateway_keys_find(r, ctx->key_hash);
+    k = ngx_http_ai_gateway_keys_find(r, ctx->key_hash, &is_static);
 
     if (ngx_http_ai_gateway_keys_pending(r, ctx->key_hash)
         && ngx_http_ai_gateway_keys_wait(r, ctx) == NGX_AGAIN)
@@ -634,6 +635,7 @@ ngx_http_ai_gateway_access_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    ctx->static_key = is_static ? k : NULL;
     ctx->authenticated = 1;
 
     /* NGX_OK would skip the rest of the phase: limit_req, limit_conn */
@@ -710,18 +712,32 @@ ngx_int_t
 ngx_http_ai_gateway_model_allowed(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
+    ngx_uint_t        is_static;
     const agw_key_t  *k;
 
     if (!ctx->authenticated) {
         return 1;       /* ai_gateway_auth off */
     }
 
-    /* looked up again: the dynamic set may have changed since access */
-    k = ngx_http_ai_gateway_keys_find(r, ctx->key_hash);
+    /* a dynamic key is looked up again: its set may have changed since */
+    k = ctx->static_key;
+    if (k == NULL) {
+        k = ngx_http_ai_gateway_keys_find(r, ctx->key_hash, &is_static);
+    }
 
     return k != NULL && agw_key_usable(k, ngx_time())
            && agw_key_allows_model(k, (char *) ctx->model.data,
                                    ctx->model.len);
+}
+
+
+void
+ngx_http_ai_gateway_access_init_process(void)
+{
+    if (ngx_http_ai_gateway_hasher == NULL) {
+        /* on failure, NULL still: the first request tries again */
+        ngx_http_ai_gateway_hasher = agw_sha256_hasher_new();
+    }
 }
 
 

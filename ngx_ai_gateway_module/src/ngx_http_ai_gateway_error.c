@@ -26,6 +26,11 @@ static ngx_int_t ngx_http_ai_gateway_error_page_filter(ngx_http_request_t *r);
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 
 
+static ngx_int_t ngx_http_ai_gateway_send_body(ngx_http_request_t *r,
+    ngx_int_t status, const char *data, size_t len, ngx_str_t *type,
+    ngx_uint_t held);
+
+
 /*
  * Sends a whole JSON (or other) body with the given status.  The data is
  * copied: callers pass malloc'd translator output and free it after.
@@ -34,6 +39,29 @@ static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 ngx_int_t
 ngx_http_ai_gateway_send_json(ngx_http_request_t *r, ngx_int_t status,
     const char *data, size_t len, ngx_str_t *type)
+{
+    return ngx_http_ai_gateway_send_body(r, status, data, len, type, 0);
+}
+
+
+/*
+ * The same, for a body in the request's context (ctx->out, ctx->resp):
+ * those buffers are freed by the request pool's cleanup, after the last
+ * byte went out, and nothing writes to them once the answer is sent, so
+ * the body goes from where it is, not copied into the pool first.
+ */
+
+ngx_int_t
+ngx_http_ai_gateway_send_held(ngx_http_request_t *r, ngx_int_t status,
+    const char *data, size_t len)
+{
+    return ngx_http_ai_gateway_send_body(r, status, data, len, NULL, 1);
+}
+
+
+static ngx_int_t
+ngx_http_ai_gateway_send_body(ngx_http_request_t *r, ngx_int_t status,
+    const char *data, size_t len, ngx_str_t *type, ngx_uint_t held)
 {
     ngx_int_t     rc;
     ngx_buf_t    *b;
@@ -68,12 +96,27 @@ ngx_http_ai_gateway_send_json(ngx_http_request_t *r, ngx_int_t status,
         return rc;
     }
 
-    b = ngx_create_temp_buf(r->pool, len);
-    if (b == NULL) {
-        return NGX_ERROR;
+    if (held) {
+        b = ngx_calloc_buf(r->pool);
+        if (b == NULL) {
+            return NGX_ERROR;
+        }
+
+        b->pos = (u_char *) data;
+        b->last = b->pos + len;
+        b->start = b->pos;
+        b->end = b->last;
+        b->memory = 1;              /* read only: filters copy to change it */
+
+    } else {
+        b = ngx_create_temp_buf(r->pool, len);
+        if (b == NULL) {
+            return NGX_ERROR;
+        }
+
+        b->last = ngx_cpymem(b->pos, data, len);
     }
 
-    b->last = ngx_cpymem(b->pos, data, len);
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
 

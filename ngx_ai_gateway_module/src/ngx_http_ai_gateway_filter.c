@@ -119,30 +119,62 @@ ngx_http_ai_gateway_try_ctx(ngx_http_request_t *r)
  * A translated error keeps only the retry hints, which every dialect's
  * SDKs read the same way: the rest names the provider's dialect.  When
  * the client's key has limits of its own, its rate-limit headers are the
- * key's (_limited.c), not the provider account's.
+ * key's (_limited.c), not the provider account's.  The names are looked up
+ * in a hash (amcf->pass_headers), whose value says which list a name is
+ * in; the prefixes are compared after.
  */
 
-static ngx_uint_t
-ngx_http_ai_gateway_passes_header(ngx_str_t *name, ngx_uint_t retry_only,
-    ngx_uint_t own_limits)
+static ngx_str_t  ngx_http_ai_gateway_retry_headers[] = {
+    ngx_string("retry-after"),
+    ngx_string("retry-after-ms"),
+    ngx_string("x-should-retry"),
+    ngx_null_string
+};
+
+static ngx_str_t  ngx_http_ai_gateway_pass_headers[] = {
+    ngx_string("x-request-id"),            /* OpenAI */
+    ngx_string("request-id"),              /* Anthropic */
+    ngx_string("apim-request-id"),         /* Azure OpenAI */
+    ngx_string("openai-processing-ms"),
+    ngx_string("openai-version"),
+    ngx_null_string
+};
+
+static ngx_str_t  ngx_http_ai_gateway_pass_prefixes[] = {
+    ngx_string("x-ratelimit-"),            /* OpenAI, Azure */
+    ngx_string("anthropic-ratelimit-"),
+    ngx_null_string
+};
+
+
+ngx_int_t
+ngx_http_ai_gateway_filter_init(ngx_conf_t *cf,
+    ngx_http_ai_gateway_main_conf_t *amcf)
 {
-    ngx_str_t         *p;
-    static ngx_str_t   retry[] = {
-        ngx_string("retry-after"),
-        ngx_string("retry-after-ms"),
-        ngx_string("x-should-retry"),
-        ngx_null_string
-    };
-    static ngx_str_t   pass[] = {
-        ngx_string("x-request-id"),            /* OpenAI */
-        ngx_string("request-id"),              /* Anthropic */
-        ngx_string("apim-request-id"),         /* Azure OpenAI */
-        ngx_string("openai-processing-ms"),
-        ngx_string("openai-version"),
-        ngx_null_string
+    ngx_http_ai_gateway_names_t  lists[] = {
+        { ngx_http_ai_gateway_retry_headers,
+          ngx_http_ai_gateway_retry_headers },
+        { ngx_http_ai_gateway_pass_headers,
+          ngx_http_ai_gateway_pass_headers },
+        { NULL, NULL }
     };
 
-    if (ngx_http_ai_gateway_name_in(name, retry)) {
+    return ngx_http_ai_gateway_names_hash(cf, &amcf->pass_headers,
+                                          "ai_gateway_pass_headers_hash",
+                                          lists);
+}
+
+
+static ngx_uint_t
+ngx_http_ai_gateway_passes_header(ngx_hash_t *hash, ngx_table_elt_t *h,
+    ngx_uint_t retry_only, ngx_uint_t own_limits)
+{
+    void       *list;
+    ngx_str_t  *p;
+
+    list = ngx_http_ai_gateway_header_find(hash, h);
+
+    if (list == ngx_http_ai_gateway_retry_headers) {
         return 1;
     }
 
@@ -150,13 +182,7 @@ ngx_http_ai_gateway_passes_header(ngx_str_t *name, ngx_uint_t retry_only,
         return 0;
     }
 
-    static ngx_str_t   prefix[] = {
-        ngx_string("x-ratelimit-"),            /* OpenAI, Azure */
-        ngx_string("anthropic-ratelimit-"),
-        ngx_null_string
-    };
-
-    if (ngx_http_ai_gateway_name_in(name, pass)) {
+    if (list == ngx_http_ai_gateway_pass_headers) {
         return 1;
     }
 
@@ -164,9 +190,9 @@ ngx_http_ai_gateway_passes_header(ngx_str_t *name, ngx_uint_t retry_only,
         return 0;
     }
 
-    for (p = prefix; p->len; p++) {
-        if (name->len > p->len
-            && ngx_strncasecmp(name->data, p->data, p->len) == 0)
+    for (p = ngx_http_ai_gateway_pass_prefixes; p->len; p++) {
+        if (h->key.len > p->len
+            && ngx_strncasecmp(h->key.data, p->data, p->len) == 0)
         {
             return 1;
         }
@@ -180,13 +206,15 @@ ngx_int_t
 ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_uint_t retry_only)
 {
-    ngx_uint_t                  i, own;
-    ngx_list_part_t            *part;
-    ngx_table_elt_t            *h;
-    ngx_http_ai_gateway_ctx_t  *ctx;
+    ngx_uint_t                        i, own;
+    ngx_list_part_t                  *part;
+    ngx_table_elt_t                  *h;
+    ngx_http_ai_gateway_ctx_t        *ctx;
+    ngx_http_ai_gateway_main_conf_t  *amcf;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_ai_gateway_module);
     own = ctx != NULL && ctx->limit_headers;
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_ai_gateway_module);
 
     part = &sr->headers_out.headers.part;
     h = part->elts;
@@ -204,7 +232,8 @@ ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
         }
 
         if (h[i].hash == 0
-            || !ngx_http_ai_gateway_passes_header(&h[i].key, retry_only, own))
+            || !ngx_http_ai_gateway_passes_header(&amcf->pass_headers, &h[i],
+                                                  retry_only, own))
         {
             continue;
         }

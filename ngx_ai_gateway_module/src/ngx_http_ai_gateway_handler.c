@@ -1511,6 +1511,8 @@ ngx_http_ai_gateway_gateway_headers(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
     ngx_str_t         v;
+    ngx_uint_t        n;
+    static u_char     digits[] = "0123456789";
     static ngx_str_t  provider = ngx_string("X-AI-Gateway-Provider");
     static ngx_str_t  attempts = ngx_string("X-AI-Gateway-Attempts");
 
@@ -1518,14 +1520,21 @@ ngx_http_ai_gateway_gateway_headers(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    v.data = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
-    if (v.data == NULL) {
-        return NGX_ERROR;
-    }
+    n = ctx->attempts.nelts + (ctx->try_done ? 0 : 1);
 
-    v.len = ngx_sprintf(v.data, "%ui", ctx->attempts.nelts
-                                       + (ctx->try_done ? 0 : 1))
-            - v.data;
+    if (n < 10) {
+        /* every answer: a digit of a constant, not a number printed */
+        v.data = &digits[n];
+        v.len = 1;
+
+    } else {
+        v.data = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+        if (v.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        v.len = ngx_sprintf(v.data, "%ui", n) - v.data;
+    }
 
     if (ngx_http_ai_gateway_add_header(r, &provider,
                                        &ctx->step->provider->name)
@@ -1654,8 +1663,8 @@ ngx_http_ai_gateway_finish_ok(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    return ngx_http_ai_gateway_send_json(r, ctx->try_status, ctx->out.data,
-                                         ctx->out.len, NULL);
+    return ngx_http_ai_gateway_send_held(r, ctx->try_status, ctx->out.data,
+                                         ctx->out.len);
 }
 
 

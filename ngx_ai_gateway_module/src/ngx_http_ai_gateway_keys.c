@@ -441,7 +441,8 @@ ngx_http_ai_gateway_keys_pending(ngx_http_request_t *r,
 
 
 const agw_key_t *
-ngx_http_ai_gateway_keys_find(ngx_http_request_t *r, const unsigned char *hash)
+ngx_http_ai_gateway_keys_find(ngx_http_request_t *r, const unsigned char *hash,
+    ngx_uint_t *is_static)
 {
     uint64_t                          gen;
     const agw_key_t                  *key;
@@ -461,6 +462,8 @@ ngx_http_ai_gateway_keys_find(ngx_http_request_t *r, const unsigned char *hash)
     }
 
     key = agw_keyset_find(amcf->static_keys, hash);
+    *is_static = key != NULL;
+
     if (key) {
         return key;
     }

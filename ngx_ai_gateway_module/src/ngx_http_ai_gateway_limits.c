@@ -324,9 +324,7 @@ ngx_http_ai_gateway_limits_admit(ngx_http_request_t *r,
         }
 
         if (idx >= 0) {
-            is_static = amcf->static_keys
-                        && agw_keyset_find(amcf->static_keys, ctx->key_hash)
-                           != NULL;
+            is_static = ctx->static_key != NULL;
 
             agw_limits_describe(amcf->state, idx, (char *) ctx->key_name.data,
                                 ctx->key_name.len, is_static, &lm->key_conf);

@@ -33,6 +33,27 @@ static uint64_t    ngx_http_ai_gateway_rid_count;
 static ngx_pid_t   ngx_http_ai_gateway_rid_pid;
 
 
+/* The worker's prefix, drawn as it starts or on its first request. */
+
+ngx_int_t
+ngx_http_ai_gateway_request_id_prefix(void)
+{
+    if (ngx_http_ai_gateway_rid_pid == ngx_pid) {
+        return NGX_OK;
+    }
+
+    if (RAND_bytes(ngx_http_ai_gateway_rid_prefix,
+                   sizeof(ngx_http_ai_gateway_rid_prefix)) != 1)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_http_ai_gateway_rid_pid = ngx_pid;
+
+    return NGX_OK;
+}
+
+
 static void
 ngx_http_ai_gateway_request_id(ngx_http_request_t *r)
 {
@@ -46,14 +67,8 @@ ngx_http_ai_gateway_request_id(ngx_http_request_t *r)
         return;                                 /* already evaluated */
     }
 
-    if (ngx_http_ai_gateway_rid_pid != ngx_pid) {
-        if (RAND_bytes(ngx_http_ai_gateway_rid_prefix,
-                       sizeof(ngx_http_ai_gateway_rid_prefix)) != 1)
-        {
-            return;                             /* nginx's own, then */
-        }
-
-        ngx_http_ai_gateway_rid_pid = ngx_pid;
+    if (ngx_http_ai_gateway_request_id_prefix() != NGX_OK) {
+        return;                                 /* nginx's own, then */
     }
 
     p = ngx_pnalloc(r->pool, 32);

@@ -36,6 +36,7 @@ static char *ngx_http_ai_gateway_internal_location(ngx_conf_t *cf,
 static void ngx_http_ai_gateway_free_keys(void *data);
 static void ngx_http_ai_gateway_check_key_models(ngx_conf_t *cf,
     ngx_http_ai_gateway_main_conf_t *amcf);
+static ngx_int_t ngx_http_ai_gateway_init_process(ngx_cycle_t *cycle);
 static void ngx_http_ai_gateway_exit_process(ngx_cycle_t *cycle);
 
 
@@ -195,7 +196,7 @@ ngx_module_t  ngx_http_ai_gateway_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    ngx_http_ai_gateway_state_init_process, /* init process */
+    ngx_http_ai_gateway_init_process,      /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     ngx_http_ai_gateway_exit_process,      /* exit process */
@@ -275,6 +276,29 @@ static void
 ngx_http_ai_gateway_free_keys(void *data)
 {
     agw_keyset_free(data);
+}
+
+
+/*
+ * What a worker needs of libcrypto is made as it starts, not on its first
+ * request: OpenSSL 3 makes its random generator on the first RAND_bytes
+ * (the trace ids' seed, the event ids' prefix) and loads its provider's
+ * SHA-256 on the first fetch (the client keys' hasher), about three
+ * million instructions, a millisecond of the first request's time.
+ */
+
+static ngx_int_t
+ngx_http_ai_gateway_init_process(ngx_cycle_t *cycle)
+{
+    if (ngx_http_cycle_get_module_main_conf(cycle, ngx_http_ai_gateway_module)
+        != NULL)
+    {
+        ngx_http_ai_gateway_trace_seed();
+        (void) ngx_http_ai_gateway_request_id_prefix();
+        ngx_http_ai_gateway_access_init_process();
+    }
+
+    return ngx_http_ai_gateway_state_init_process(cycle);
 }
 
 
@@ -428,15 +452,16 @@ ngx_http_ai_gateway_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 static ngx_int_t
 ngx_http_ai_gateway_init(ngx_conf_t *cf)
 {
-    ngx_array_t                *a;
-    ngx_http_handler_pt        *h;
-    ngx_http_core_main_conf_t  *cmcf;
+    ngx_array_t                      *a;
+    ngx_http_handler_pt              *h;
+    ngx_http_core_main_conf_t        *cmcf;
+    ngx_http_ai_gateway_main_conf_t  *amcf;
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ai_gateway_module);
 
-    if (ngx_http_ai_gateway_upstream_init(cf,
-            ngx_http_conf_get_module_main_conf(cf, ngx_http_ai_gateway_module))
-        != NGX_OK)
+    if (ngx_http_ai_gateway_upstream_init(cf, amcf) != NGX_OK
+        || ngx_http_ai_gateway_filter_init(cf, amcf) != NGX_OK)
     {
         return NGX_ERROR;
     }

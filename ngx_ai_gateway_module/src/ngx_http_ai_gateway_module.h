@@ -70,6 +70,16 @@ typedef enum {
  * the chain, and an iovec, cost about what copying a KB does) */
 #define NGX_HTTP_AI_GATEWAY_BODY_RUN   1024
 
+/* the longest header name a hash of ngx_http_ai_gateway_names_hash() holds */
+#define NGX_HTTP_AI_GATEWAY_NAME_MAX   32
+
+
+/* Header names (ending with a null) and what a hash of them gives back. */
+typedef struct {
+    ngx_str_t                  *names;
+    void                       *value;
+} ngx_http_ai_gateway_names_t;
+
 
 typedef struct {
     ngx_str_t                   name;
@@ -143,6 +153,8 @@ typedef struct {
                                                  or <state>.credentials.key */
     ngx_hash_t                  drop_headers; /* client headers no try
                                                  sends (_upstream.c) */
+    ngx_hash_t                  pass_headers; /* provider headers a
+                                                 client sees (_filter.c) */
 } ngx_http_ai_gateway_main_conf_t;
 
 
@@ -221,6 +233,11 @@ typedef struct {
     ngx_str_t                       key_name;    /* copies: a dynamic key */
     ngx_str_t                       key_id;      /* set may be replaced */
     unsigned char                   key_hash[32];
+    const agw_key_t                *static_key;   /* the key, when one of
+                                                     ai_gateway_key: it
+                                                     lives as long as the
+                                                     worker, a dynamic one
+                                                     is looked up again */
     agw_key_policy_t               *policy;       /* the key's, copied into
                                                      r->pool when the key is
                                                      found: a snapshot load
@@ -341,6 +358,7 @@ ngx_int_t ngx_http_ai_gateway_model_allowed(ngx_http_request_t *r,
 ngx_uint_t ngx_http_ai_gateway_client_name(ngx_str_t *name);
 ngx_uint_t ngx_http_ai_gateway_valid_text(ngx_str_t *s, size_t max,
     ngx_uint_t lines);
+void ngx_http_ai_gateway_access_init_process(void);
 void ngx_http_ai_gateway_access_exit_process(void);
 
 /* _handler.c */
@@ -363,6 +381,8 @@ ngx_int_t ngx_http_ai_gateway_send_error(ngx_http_request_t *r,
     __attribute__((format(printf, 6, 7)));  /* C printf, not ngx_sprintf */
 ngx_int_t ngx_http_ai_gateway_send_json(ngx_http_request_t *r,
     ngx_int_t status, const char *data, size_t len, ngx_str_t *type);
+ngx_int_t ngx_http_ai_gateway_send_held(ngx_http_request_t *r,
+    ngx_int_t status, const char *data, size_t len);
 ngx_int_t ngx_http_ai_gateway_send_written(ngx_http_request_t *r,
     ngx_int_t status, agw_jw_t *w);
 ngx_int_t ngx_http_ai_gateway_error_filter_init(ngx_conf_t *cf);
@@ -380,6 +400,8 @@ ngx_int_t ngx_http_ai_gateway_limit_headers(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, const agw_limit_verdict_t *v);
 
 /* _filter.c */
+ngx_int_t ngx_http_ai_gateway_filter_init(ngx_conf_t *cf,
+    ngx_http_ai_gateway_main_conf_t *amcf);
 ngx_int_t ngx_http_ai_gateway_copy_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_uint_t retry_only);
 ngx_int_t ngx_http_ai_gateway_send_end(ngx_http_request_t *r,
@@ -394,6 +416,7 @@ const agw_usage_t *ngx_http_ai_gateway_usage(ngx_http_ai_gateway_ctx_t *ctx);
 
 /* _log.c */
 ngx_int_t ngx_http_ai_gateway_log_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_ai_gateway_request_id_prefix(void);
 ngx_int_t ngx_http_ai_gateway_log_handler(ngx_http_request_t *r);
 
 /* _cost.c */
@@ -454,7 +477,9 @@ void ngx_http_ai_gateway_upstream_watch(ngx_http_request_t *sr,
     ngx_http_ai_gateway_ctx_t *ctx);
 void ngx_http_ai_gateway_upstream_hook(ngx_http_core_loc_conf_t *clcf,
     ngx_http_ai_gateway_loc_conf_t *alcf);
-ngx_uint_t ngx_http_ai_gateway_name_in(ngx_str_t *name, ngx_str_t *names);
+ngx_int_t ngx_http_ai_gateway_names_hash(ngx_conf_t *cf, ngx_hash_t *h,
+    char *name, ngx_http_ai_gateway_names_t *lists);
+void *ngx_http_ai_gateway_header_find(ngx_hash_t *hash, ngx_table_elt_t *h);
 
 /* _state.c */
 char *ngx_http_ai_gateway_state_directive(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -464,6 +489,7 @@ ngx_int_t ngx_http_ai_gateway_state_init_conf(ngx_conf_t *cf,
 ngx_int_t ngx_http_ai_gateway_state_init_process(ngx_cycle_t *cycle);
 
 /* _trace.c */
+void ngx_http_ai_gateway_trace_seed(void);
 void ngx_http_ai_gateway_trace_start(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
 u_char *ngx_http_ai_gateway_traceparent(ngx_http_request_t *r,
@@ -488,7 +514,7 @@ ngx_int_t ngx_http_ai_gateway_health_write(ngx_http_request_t *r,
 
 /* _keys.c */
 const agw_key_t *ngx_http_ai_gateway_keys_find(ngx_http_request_t *r,
-    const unsigned char *hash);
+    const unsigned char *hash, ngx_uint_t *is_static);
 void ngx_http_ai_gateway_keys_exit_process(void);
 ngx_int_t ngx_http_ai_gateway_keys_init_conf(ngx_conf_t *cf,
     ngx_http_ai_gateway_main_conf_t *amcf);

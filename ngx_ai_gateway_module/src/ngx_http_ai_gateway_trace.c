@@ -22,13 +22,15 @@
 /*
  * Ids are drawn from a per-worker splitmix64 seeded once from RAND_bytes:
  * 24 fresh RAND_bytes per request would cost more than the rest of the
- * event (ngx_http_ai_gateway_log.c says how much).
+ * event (ngx_http_ai_gateway_log.c says how much).  Seeded as the worker
+ * starts (ngx_http_ai_gateway_init_process()); a worker that forked
+ * without that (pid changed) seeds again on its first request.
  */
 static uint64_t   ngx_http_ai_gateway_trace_state;
 static ngx_pid_t  ngx_http_ai_gateway_trace_pid;
 
 
-static void
+void
 ngx_http_ai_gateway_trace_seed(void)
 {
     uint64_t  seed;

@@ -17,6 +17,11 @@
 #include "ngx_http_ai_gateway_module.h"
 
 
+/* not inlined: its buffer would cost every parsed header a stack check */
+static void *ngx_http_ai_gateway_header_find_made(ngx_hash_t *hash,
+    ngx_table_elt_t *h) __attribute__((noinline));
+
+
 /*
  * proxy_pass with a variable finds an upstream{} block, or an implicit
  * upstream registered here, by host and port; without one nginx would need
@@ -211,13 +216,81 @@ static ngx_str_t  ngx_http_ai_gateway_drop_headers[] = {
 };
 
 
-/* The hash of ngx_http_ai_gateway_drop_headers, for every request. */
+/*
+ * The headers a try sets itself, with the lower-case name and its hash the
+ * proxy looks them up by (proxy_set_header overrides them): made once,
+ * not lowered on every request.  The hash is a number, the same for every
+ * configuration, the names are constants: nothing here points into a
+ * cycle's memory.
+ */
+
+typedef struct {
+    ngx_str_t                   name;
+    u_char                     *lowcase;
+    ngx_uint_t                  hash;
+} ngx_http_ai_gateway_try_header_t;
+
+#define NGX_HTTP_AI_GATEWAY_TH_CONTENT_TYPE   0
+#define NGX_HTTP_AI_GATEWAY_TH_AUTHORIZATION  1
+#define NGX_HTTP_AI_GATEWAY_TH_API_KEY        2
+#define NGX_HTTP_AI_GATEWAY_TH_X_API_KEY      3
+#define NGX_HTTP_AI_GATEWAY_TH_GOOG_API_KEY   4
+#define NGX_HTTP_AI_GATEWAY_TH_VERSION        5
+#define NGX_HTTP_AI_GATEWAY_TH_TRACEPARENT    6
+
+static ngx_http_ai_gateway_try_header_t  ngx_http_ai_gateway_try_headers[] = {
+    { ngx_string("Content-Type"), (u_char *) "content-type", 0 },
+    { ngx_string("Authorization"), (u_char *) "authorization", 0 },
+    { ngx_string("api-key"), (u_char *) "api-key", 0 },
+    { ngx_string("x-api-key"), (u_char *) "x-api-key", 0 },
+    { ngx_string("x-goog-api-key"), (u_char *) "x-goog-api-key", 0 },
+    { ngx_string("anthropic-version"), (u_char *) "anthropic-version", 0 },
+    { ngx_string("traceparent"), (u_char *) "traceparent", 0 }
+};
+
+
+/*
+ * The hash of ngx_http_ai_gateway_drop_headers, for every request, and
+ * the hashes of the try's own headers.
+ */
 
 ngx_int_t
 ngx_http_ai_gateway_upstream_init(ngx_conf_t *cf,
     ngx_http_ai_gateway_main_conf_t *amcf)
 {
-    ngx_str_t        *name;
+    ngx_uint_t                         i;
+    ngx_http_ai_gateway_try_header_t  *th;
+    ngx_http_ai_gateway_names_t        lists[] = {
+        { ngx_http_ai_gateway_drop_headers, ngx_http_ai_gateway_drop_headers },
+        { NULL, NULL }
+    };
+
+    th = ngx_http_ai_gateway_try_headers;
+
+    for (i = 0; i < sizeof(ngx_http_ai_gateway_try_headers)
+                    / sizeof(ngx_http_ai_gateway_try_header_t); i++)
+    {
+        th[i].hash = ngx_hash_key(th[i].lowcase, th[i].name.len);
+    }
+
+    return ngx_http_ai_gateway_names_hash(cf, &amcf->drop_headers,
+                                          "ai_gateway_drop_headers_hash",
+                                          lists);
+}
+
+
+/*
+ * A hash of header names (lower case), each list's names with that list's
+ * value: the one way header names are matched, by the hash and lower-case
+ * name nginx made of a header as it parsed it
+ * (ngx_http_ai_gateway_header_find()).
+ */
+
+ngx_int_t
+ngx_http_ai_gateway_names_hash(ngx_conf_t *cf, ngx_hash_t *h, char *name,
+    ngx_http_ai_gateway_names_t *lists)
+{
+    ngx_str_t        *n;
     ngx_array_t       keys;
     ngx_hash_key_t   *k;
     ngx_hash_init_t   hash;
@@ -228,22 +301,31 @@ ngx_http_ai_gateway_upstream_init(ngx_conf_t *cf,
         return NGX_ERROR;
     }
 
-    for (name = ngx_http_ai_gateway_drop_headers; name->len; name++) {
-        k = ngx_array_push(&keys);
-        if (k == NULL) {
-            return NGX_ERROR;
-        }
+    for ( /* void */ ; lists->names; lists++) {
+        for (n = lists->names; n->len; n++) {
 
-        k->key = *name;
-        k->key_hash = ngx_hash_key_lc(name->data, name->len);
-        k->value = name;
+            if (n->len > NGX_HTTP_AI_GATEWAY_NAME_MAX) {
+                ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                              "%s: header name \"%V\" too long", name, n);
+                return NGX_ERROR;
+            }
+
+            k = ngx_array_push(&keys);
+            if (k == NULL) {
+                return NGX_ERROR;
+            }
+
+            k->key = *n;
+            k->key_hash = ngx_hash_key_lc(n->data, n->len);
+            k->value = lists->value;
+        }
     }
 
-    hash.hash = &amcf->drop_headers;
+    hash.hash = h;
     hash.key = ngx_hash_key_lc;
     hash.max_size = 512;
     hash.bucket_size = ngx_align(64, ngx_cacheline_size);
-    hash.name = "ai_gateway_drop_headers_hash";
+    hash.name = name;
     hash.pool = cf->pool;
     hash.temp_pool = NULL;
 
@@ -252,32 +334,39 @@ ngx_http_ai_gateway_upstream_init(ngx_conf_t *cf,
 
 
 /*
- * 1 if name is one of names (case-insensitive; names are lower case and
- * end with a null).  The first byte is compared before the whole name:
- * every client header is looked up, and ngx_strncasecmp() costs about a
- * hundred instructions.
+ * The value of header h's name in a hash of ngx_http_ai_gateway_names_hash(),
+ * or NULL.  A header nginx parsed (the client's, the provider's as the
+ * proxy copied them) carries its name's hash and lower-case copy; one a
+ * module made (add_header, expires...) is marked by hash 1 and has no
+ * lower-case copy: its name is lowered here.
  */
 
-ngx_uint_t
-ngx_http_ai_gateway_name_in(ngx_str_t *name, ngx_str_t *names)
+void *
+ngx_http_ai_gateway_header_find(ngx_hash_t *hash, ngx_table_elt_t *h)
 {
-    u_char  c;
-
-    if (name->len == 0) {
-        return 0;
+    if (h->hash != 1) {
+        return ngx_hash_find(hash, h->hash, h->lowcase_key, h->key.len);
     }
 
-    c = ngx_tolower(name->data[0]);
+    return ngx_http_ai_gateway_header_find_made(hash, h);
+}
 
-    for ( /* void */ ; names->len; names++) {
-        if (name->len == names->len && c == names->data[0]
-            && ngx_strncasecmp(name->data, names->data, names->len) == 0)
-        {
-            return 1;
-        }
+
+/* a header a module made: its name lowered here */
+
+static void *
+ngx_http_ai_gateway_header_find_made(ngx_hash_t *hash, ngx_table_elt_t *h)
+{
+    u_char      lc[NGX_HTTP_AI_GATEWAY_NAME_MAX];
+    ngx_uint_t  key;
+
+    if (h->key.len > NGX_HTTP_AI_GATEWAY_NAME_MAX) {
+        return NULL;            /* longer than any name of the hash */
     }
 
-    return 0;
+    key = ngx_hash_strlow(lc, h->key.data, h->key.len);
+
+    return ngx_hash_find(hash, key, lc, h->key.len);
 }
 
 
@@ -296,7 +385,7 @@ ngx_http_ai_gateway_passes(ngx_hash_t *drop, ngx_table_elt_t *h,
     ngx_http_ai_gateway_provider_t *pv, ngx_http_ai_gateway_ctx_t *ctx,
     ngx_str_t **version)
 {
-    if (ngx_hash_find(drop, h->hash, h->lowcase_key, h->key.len) != NULL) {
+    if (ngx_http_ai_gateway_header_find(drop, h) != NULL) {
         return 0;
     }
 
@@ -334,6 +423,8 @@ ngx_http_ai_gateway_passes(ngx_hash_t *drop, ngx_table_elt_t *h,
 }
 
 
+/* A header of the provider's configuration: its name lowered here. */
+
 static ngx_int_t
 ngx_http_ai_gateway_push_header(ngx_http_request_t *sr, u_char *key,
     size_t key_len, u_char *value, size_t value_len)
@@ -356,6 +447,36 @@ ngx_http_ai_gateway_push_header(ngx_http_request_t *sr, u_char *key,
     }
 
     h->hash = ngx_hash_strlow(h->lowcase_key, key, key_len);
+
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}
+
+
+/* One of the try's own headers (ngx_http_ai_gateway_try_headers). */
+
+static ngx_int_t
+ngx_http_ai_gateway_push_own_header(ngx_http_request_t *sr, ngx_uint_t n,
+    u_char *value, size_t value_len)
+{
+    ngx_table_elt_t                   *h;
+    ngx_http_ai_gateway_try_header_t  *th;
+
+    h = ngx_list_push(&sr->headers_in.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    th = &ngx_http_ai_gateway_try_headers[n];
+
+    h->hash = th->hash;
+    h->key = th->name;
+    h->lowcase_key = th->lowcase;
+    h->value.data = value;
+    h->value.len = value_len;
 
 #if (nginx_version >= 1023000)
     h->next = NULL;
@@ -550,10 +671,10 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
 #endif
     }
 
-    if (ngx_http_ai_gateway_push_header(sr, (u_char *) "Content-Type",
-                                        sizeof("Content-Type") - 1,
-                                        (u_char *) "application/json",
-                                        sizeof("application/json") - 1)
+    if (ngx_http_ai_gateway_push_own_header(sr,
+                                   NGX_HTTP_AI_GATEWAY_TH_CONTENT_TYPE,
+                                   (u_char *) "application/json",
+                                   sizeof("application/json") - 1)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -567,8 +688,9 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
         switch (pv->type) {
 
         case NGX_HTTP_AI_GATEWAY_AZURE:
-            if (ngx_http_ai_gateway_push_header(sr, (u_char *) "api-key", 7,
-                                                key.data, key.len)
+            if (ngx_http_ai_gateway_push_own_header(sr,
+                                           NGX_HTTP_AI_GATEWAY_TH_API_KEY,
+                                           key.data, key.len)
                 != NGX_OK)
             {
                 return NGX_ERROR;
@@ -576,8 +698,9 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
             break;
 
         case NGX_HTTP_AI_GATEWAY_ANTHROPIC:
-            if (ngx_http_ai_gateway_push_header(sr, (u_char *) "x-api-key", 9,
-                                                key.data, key.len)
+            if (ngx_http_ai_gateway_push_own_header(sr,
+                                           NGX_HTTP_AI_GATEWAY_TH_X_API_KEY,
+                                           key.data, key.len)
                 != NGX_OK)
             {
                 return NGX_ERROR;
@@ -585,9 +708,9 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
             break;
 
         case NGX_HTTP_AI_GATEWAY_GEMINI:
-            if (ngx_http_ai_gateway_push_header(sr,
-                                                (u_char *) "x-goog-api-key",
-                                                14, key.data, key.len)
+            if (ngx_http_ai_gateway_push_own_header(sr,
+                                           NGX_HTTP_AI_GATEWAY_TH_GOOG_API_KEY,
+                                           key.data, key.len)
                 != NGX_OK)
             {
                 return NGX_ERROR;
@@ -603,9 +726,9 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
             ngx_memcpy(v, "Bearer ", sizeof("Bearer ") - 1);
             ngx_memcpy(v + sizeof("Bearer ") - 1, key.data, key.len);
 
-            if (ngx_http_ai_gateway_push_header(sr,
-                                           (u_char *) "Authorization", 13, v,
-                                           sizeof("Bearer ") - 1 + key.len)
+            if (ngx_http_ai_gateway_push_own_header(sr,
+                                        NGX_HTTP_AI_GATEWAY_TH_AUTHORIZATION,
+                                        v, sizeof("Bearer ") - 1 + key.len)
                 != NGX_OK)
             {
                 return NGX_ERROR;
@@ -618,9 +741,9 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
             version = &pv->api_version;
         }
 
-        if (ngx_http_ai_gateway_push_header(sr,
-                                            (u_char *) "anthropic-version",
-                                            17, version->data, version->len)
+        if (ngx_http_ai_gateway_push_own_header(sr,
+                                               NGX_HTTP_AI_GATEWAY_TH_VERSION,
+                                               version->data, version->len)
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -629,9 +752,9 @@ ngx_http_ai_gateway_upstream_headers(ngx_http_request_t *r,
 
     v = ngx_http_ai_gateway_traceparent(r, ctx);
     if (v == NULL
-        || ngx_http_ai_gateway_push_header(sr, (u_char *) "traceparent",
-                                           sizeof("traceparent") - 1, v,
-                                           AGW_TRACEPARENT_LEN)
+        || ngx_http_ai_gateway_push_own_header(sr,
+                                       NGX_HTTP_AI_GATEWAY_TH_TRACEPARENT,
+                                       v, AGW_TRACEPARENT_LEN)
            != NGX_OK)
     {
         return NGX_ERROR;

@@ -29,7 +29,34 @@ main(void)
            && agw_sha256_hash(h, "abc", 3, d2) == 0
            && memcmp(d, d2, sizeof(d)) == 0,
            "a reused hasher gives the same digest, twice");
+
+        /* each hash starts afresh: nothing of the one before is left */
+        ok(h != NULL && agw_sha256_hash(h, "", 0, d2) == 0, "empty hashed");
+        agw_hex(d2, sizeof(d2), hex);
+        is_str(hex,
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            "sha256(\"\") after another matches the FIPS vector");
+        ok(h != NULL && agw_sha256_hash(h, "abc", 3, d2) == 0
+           && memcmp(d, d2, sizeof(d)) == 0,
+           "and \"abc\" after it still matches");
+        agw_hex(d, sizeof(d), hex);
         agw_sha256_hasher_free(h);
+    }
+
+    {
+        unsigned char  all[256];
+        char           got[513], want[513];
+        static const char  digit[] = "0123456789abcdef";
+
+        for (i = 0; i < 256; i++) {
+            all[i] = (unsigned char) i;
+            want[2 * i] = digit[i >> 4];
+            want[2 * i + 1] = digit[i & 0xf];
+        }
+
+        want[512] = '\0';
+        agw_hex(all, sizeof(all), got);
+        is_str(got, want, "every byte value in hex, two lower-case digits");
     }
 
     ok(agw_unhex(hex, 64, back, sizeof(back)) == 0, "hex parses back");

@@ -99,17 +99,16 @@ agw_trace_rand(uint64_t *state)
 void
 agw_trace_new_id(uint64_t *state, uint8_t *id, size_t n)
 {
-    size_t    i;
+    size_t    i, k;
     uint64_t  w;
 
+    /* eight random bytes a draw, copied whole (their order is as random
+     * as the bytes) */
     do {
-        w = 0;
-        for (i = 0; i < n; i++) {
-            if (i % 8 == 0) {
-                w = agw_trace_rand(state);
-            }
-            id[i] = (uint8_t) w;
-            w >>= 8;
+        for (i = 0; i < n; i += k) {
+            w = agw_trace_rand(state);
+            k = n - i < sizeof(w) ? n - i : sizeof(w);
+            memcpy(id + i, &w, k);
         }
     } while (agw_trace_id_is_zero(id, n));
 }
