@@ -20,6 +20,8 @@ static int agw_sse_line(agw_sse_parser_t *p, const char *line, size_t len,
     agw_sse_event_cb cb, void *ud);
 static int agw_sse_dispatch(agw_sse_parser_t *p, agw_sse_event_cb cb,
     void *ud);
+static int agw_sse_named(agw_sse_parser_t *p, const char *data, size_t len,
+    size_t *used, agw_sse_event_cb cb, void *ud);
 
 
 void
@@ -35,7 +37,7 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
     agw_sse_event_cb cb, void *ud)
 {
     int          rc;
-    size_t       i, start;
+    size_t       i, start, eol, n;
     const char  *line, *nl, *cr;
     size_t       line_len;
 
@@ -55,24 +57,42 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
     while (i < len) {
         start = i;
 
+        if (data[i] == 'e' && p->line.len == 0 && !p->has_data
+            && p->event.len == 0)
+        {
+            rc = agw_sse_named(p, data + i, len - i, &n, cb, ud);
+            if (rc != 0) {
+                return rc;
+            }
+
+            if (n != 0) {
+                i += n;
+                continue;
+            }
+        }
+
         /* the line's end: the first LF or CR, found with memchr (one
          * vectorised pass, and a second one only up to that LF) */
         nl = memchr(data + i, '\n', len - i);
         i = nl ? (size_t) (nl - data) : len;
 
         cr = memchr(data + start, '\r', i - start);
-        if (cr) {
-            i = (size_t) (cr - data);
-        }
 
-        if (i < len && p->line.len == 0 && !p->has_data && cr == NULL
-            && i + 1 < len && data[i + 1] == '\n' && i - start >= 5
-            && memcmp(data + start, "data:", 5) == 0)
+        /* the line's end, CR excluded, and how long its end is */
+        eol = (cr == NULL) ? 1 : (cr + 1 == nl) ? 2 : 0;
+        i = cr ? (size_t) (cr - data) : i;
+
+        if (nl != NULL && eol != 0 && p->line.len == 0 && !p->has_data
+            && (size_t) (nl - data) + eol < len
+            && data[nl - data + eol] == '\n'
+            && (eol == 1 || data[nl - data + 1] == '\r')
+            && i - start >= 5 && memcmp(data + start, "data:", 5) == 0)
         {
             /*
              * The usual event, whole in this feed: "data: X" and a blank
-             * line, LF ends, nothing pending.  What agw_sse_line() and
-             * the blank line's own pass would do, in one copy.
+             * line, LF (or CRLF, Gemini's) ends, nothing pending.  What
+             * agw_sse_line() and the blank line's own pass would do, in
+             * one copy.
              */
             /* the same limits as the line and the data field have */
             if (i - start > p->max_event) {
@@ -96,7 +116,7 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
             }
 
             p->has_data = 1;
-            i += 2;
+            i = (size_t) (nl - data) + eol + 1;
 
             rc = agw_sse_dispatch(p, cb, ud);
             if (rc != 0) {
@@ -157,6 +177,112 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
     }
 
     return 0;
+}
+
+
+/*
+ * A named event whole in this feed, nothing pending: "event: NAME", one
+ * "data: DATA" line ("data:DATA" too) and a blank line, all ended by LF or
+ * all by CRLF.  Read in one pass (three scans, not the four and the field
+ * parse of the walk), with the limits the walk applies to the same lines.
+ * With LF ends, a space after "data:" and a name, it is delivered with its
+ * bytes (ev->raw): "event: " NAME "\n" "data: " DATA "\n\n", which a reader
+ * passing the event on as it came copies in one piece.  *used is the
+ * bytes taken, 0 when they are not of that form (the walk takes them,
+ * with the same events).  Returns 0, the callback's value or an
+ * AGW_SSE_ERR_*.
+ */
+static int
+agw_sse_named(agw_sse_parser_t *p, const char *data, size_t len,
+    size_t *used, agw_sse_event_cb cb, void *ud)
+{
+    int          rc;
+    size_t       eol, name_len;
+    const char  *name, *q, *d, *v, *e, *nl, *end, *cr;
+
+    *used = 0;
+    end = data + len;
+
+    if (len < 7 || memcmp(data, "event: ", 7) != 0) {
+        return 0;
+    }
+
+    name = data + 7;
+    q = memchr(name, '\n', (size_t) (end - name));
+    if (q == NULL) {
+        return 0;
+    }
+
+    eol = (q > name && q[-1] == '\r') ? 2 : 1;
+    name_len = (size_t) (q - name) - (eol - 1);
+
+    d = q + 1;
+    nl = memchr(d, '\n', (size_t) (end - d));
+    if (nl == NULL || (size_t) (nl - d) < 5 + (eol - 1)
+        || memcmp(d, "data:", 5) != 0
+        || (eol == 2 && nl[-1] != '\r')
+        || (size_t) (end - nl) < 1 + eol
+        || nl[eol] != '\n' || (eol == 2 && nl[1] != '\r'))
+    {
+        return 0;
+    }
+
+    e = nl - (eol - 1);
+
+    /* no CR but the line ends' */
+    if (eol == 1) {
+        cr = memchr(data, '\r', (size_t) (e - data));
+
+    } else {
+        cr = memchr(data, '\r', (size_t) (name + name_len - data));
+        if (cr == NULL) {
+            cr = memchr(d, '\r', (size_t) (e - d));
+        }
+    }
+
+    if (cr != NULL) {
+        return 0;
+    }
+
+    /* what the walk checks of the same lines */
+    if (7 + name_len > p->max_event || (size_t) (e - d) > p->max_event) {
+        p->overflow = 1;
+        return AGW_SSE_ERR_TOO_BIG;
+    }
+
+    v = d + 5;
+    if (v < e && *v == ' ') {
+        v++;
+    }
+
+    if ((size_t) (e - v) + 1 + name_len > p->max_event) {
+        p->overflow = 1;
+        return AGW_SSE_ERR_TOO_BIG;
+    }
+
+    if (agw_buf_append(&p->event, name, name_len) != 0) {
+        return AGW_SSE_ERR_NOMEM;
+    }
+
+    p->data.len = 0;
+    if (agw_buf_append(&p->data, v, (size_t) (e - v)) != 0) {
+        return AGW_SSE_ERR_NOMEM;
+    }
+
+    p->has_data = 1;
+    *used = (size_t) (nl + eol + 1 - data);
+
+    if (eol == 1 && v[-1] == ' ' && name_len > 0) {
+        p->raw = data;
+        p->raw_len = *used;
+    }
+
+    rc = agw_sse_dispatch(p, cb, ud);
+
+    p->raw = NULL;
+    p->raw_len = 0;
+
+    return rc;
 }
 
 
@@ -303,6 +429,8 @@ agw_sse_dispatch(agw_sse_parser_t *p, agw_sse_event_cb cb, void *ud)
     ev.id = agw_sse_cstr(&p->id);
     ev.id_len = p->id.len;
     ev.multiline = p->multiline;
+    ev.raw = p->raw;
+    ev.raw_len = p->raw_len;
 
     rc = cb(ud, &ev);
 
