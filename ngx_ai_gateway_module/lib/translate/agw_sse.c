@@ -260,7 +260,15 @@ agw_sse_named(agw_sse_parser_t *p, const char *data, size_t len,
         return AGW_SSE_ERR_TOO_BIG;
     }
 
-    if (agw_buf_append(&p->event, name, name_len) != 0) {
+    /* most events repeat the last one's name, whose bytes the buffer
+     * still holds: not copied again */
+    if (p->event.cap > name_len
+        && memcmp(p->event.data, name, name_len) == 0)
+    {
+        p->event.len = name_len;
+        p->event.data[name_len] = '\0';
+
+    } else if (agw_buf_append(&p->event, name, name_len) != 0) {
         return AGW_SSE_ERR_NOMEM;
     }
 
