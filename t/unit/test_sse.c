@@ -605,6 +605,29 @@ check_raw(void)
     ok(i == first, "raw: none for an event cut across feeds (cut at %zu)",
        i);
 
+    /*
+     * The feed's next CR is looked for once for the lines before it: LF
+     * lines, then a CR, a CRLF, LF again, named and not, in one feed give
+     * the events of the byte-by-byte walk.
+     */
+    {
+        int                pending;
+        agw_buf_t          whole = AGW_BUF_INIT, bytes = AGW_BUF_INIT;
+        static const char  mixed[] =
+            "data: a\n\nevent: n\ndata: b\n\ndata: c\rdata: d\n\n"
+            "event: n\r\ndata: e\r\n\r\ndata: f\n\nevent: m\ndata: g\r\n\n"
+            "data: h\n\n";
+
+        rc = parse_split(mixed, sizeof(mixed) - 1, NULL, 0, &whole, &pending);
+        rc |= parse_bytewise(mixed, sizeof(mixed) - 1, &bytes);
+        ok(rc == 0 && whole.len == bytes.len
+           && memcmp(whole.data, bytes.data, whole.len) == 0
+           && count_events(&whole) == 7,
+           "CR line ends after LF ones in one feed: the walk's events");
+        agw_buf_free(&whole);
+        agw_buf_free(&bytes);
+    }
+
     agw_buf_free(&got);
 }
 

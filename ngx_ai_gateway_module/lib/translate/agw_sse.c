@@ -21,7 +21,9 @@ static int agw_sse_line(agw_sse_parser_t *p, const char *line, size_t len,
 static int agw_sse_dispatch(agw_sse_parser_t *p, agw_sse_event_cb cb,
     void *ud);
 static int agw_sse_named(agw_sse_parser_t *p, const char *data, size_t len,
-    size_t *used, agw_sse_event_cb cb, void *ud);
+    size_t start, size_t *ncr, size_t *used, agw_sse_event_cb cb, void *ud);
+static size_t agw_sse_cr(const char *data, size_t len, size_t from,
+    size_t *ncr);
 
 
 void
@@ -37,7 +39,7 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
     agw_sse_event_cb cb, void *ud)
 {
     int          rc;
-    size_t       i, start, eol, n;
+    size_t       i, start, eol, n, ncr;
     const char  *line, *nl, *cr;
     size_t       line_len;
 
@@ -46,6 +48,7 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
     }
 
     i = 0;
+    ncr = (size_t) -1;
 
     if (p->skip_lf && len > 0) {
         p->skip_lf = 0;
@@ -60,7 +63,7 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
         if (data[i] == 'e' && p->line.len == 0 && !p->has_data
             && p->event.len == 0)
         {
-            rc = agw_sse_named(p, data + i, len - i, &n, cb, ud);
+            rc = agw_sse_named(p, data, len, i, &ncr, &n, cb, ud);
             if (rc != 0) {
                 return rc;
             }
@@ -72,11 +75,17 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
         }
 
         /* the line's end: the first LF or CR, found with memchr (one
-         * vectorised pass, and a second one only up to that LF) */
+         * vectorised pass, and the feed's next CR kept across lines) */
         nl = memchr(data + i, '\n', len - i);
         i = nl ? (size_t) (nl - data) : len;
 
-        cr = memchr(data + start, '\r', i - start);
+        if (p->cr_ends) {
+            cr = memchr(data + start, '\r', i - start);
+
+        } else {
+            cr = agw_sse_cr(data, len, start, &ncr) < i ? data + ncr : NULL;
+            p->cr_ends = (cr != NULL);
+        }
 
         /* the line's end, CR excluded, and how long its end is */
         eol = (cr == NULL) ? 1 : (cr + 1 == nl) ? 2 : 0;
@@ -193,14 +202,16 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
  * AGW_SSE_ERR_*.
  */
 static int
-agw_sse_named(agw_sse_parser_t *p, const char *data, size_t len,
-    size_t *used, agw_sse_event_cb cb, void *ud)
+agw_sse_named(agw_sse_parser_t *p, const char *buf, size_t buf_len,
+    size_t start, size_t *ncr, size_t *used, agw_sse_event_cb cb, void *ud)
 {
     int          rc;
-    size_t       eol, name_len;
-    const char  *name, *q, *d, *v, *e, *nl, *end, *cr;
+    size_t       eol, name_len, len;
+    const char  *name, *q, *d, *v, *e, *nl, *end, *cr, *data;
 
     *used = 0;
+    data = buf + start;
+    len = buf_len - start;
     end = data + len;
 
     if (len < 7 || memcmp(data, "event: ", 7) != 0) {
@@ -230,7 +241,11 @@ agw_sse_named(agw_sse_parser_t *p, const char *data, size_t len,
     e = nl - (eol - 1);
 
     /* no CR but the line ends' */
-    if (eol == 1) {
+    if (eol == 1 && !p->cr_ends) {
+        cr = agw_sse_cr(buf, buf_len, start, ncr) < (size_t) (e - buf)
+             ? buf + *ncr : NULL;
+
+    } else if (eol == 1) {
         cr = memchr(data, '\r', (size_t) (e - data));
 
     } else {
@@ -291,6 +306,28 @@ agw_sse_named(agw_sse_parser_t *p, const char *data, size_t len,
     p->raw_len = 0;
 
     return rc;
+}
+
+
+/*
+ * The offset of the feed's first CR at or after from (len when none),
+ * kept in *ncr ((size_t) -1: not looked for yet): one pass finds it for
+ * all the lines before it, where a memchr of each line for its own CR went
+ * over every byte of a stream with LF ends a second time.  Once a stream
+ * has shown a CR (Gemini ends its lines with CRLF) a line's own memchr
+ * is cheaper again: the feed's next CR is then at the line's end.
+ */
+static size_t
+agw_sse_cr(const char *data, size_t len, size_t from, size_t *ncr)
+{
+    const char  *q;
+
+    if (*ncr == (size_t) -1 || *ncr < from) {
+        q = memchr(data + from, '\r', len - from);
+        *ncr = q ? (size_t) (q - data) : len;
+    }
+
+    return *ncr;
 }
 
 
