@@ -20,8 +20,9 @@ static int agw_sse_line(agw_sse_parser_t *p, const char *line, size_t len,
     agw_sse_event_cb cb, void *ud);
 static int agw_sse_dispatch(agw_sse_parser_t *p, agw_sse_event_cb cb,
     void *ud);
-static int agw_sse_named(agw_sse_parser_t *p, const char *data, size_t len,
-    size_t start, size_t *ncr, size_t *used, agw_sse_event_cb cb, void *ud);
+static int agw_sse_named(agw_sse_parser_t *p, const char *buf,
+    size_t buf_len, size_t start, size_t *ncr, size_t *used,
+    agw_sse_event_cb cb, void *ud);
 static size_t agw_sse_cr(const char *data, size_t len, size_t from,
     size_t *ncr);
 
@@ -190,10 +191,12 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
 
 
 /*
- * A named event whole in this feed, nothing pending: "event: NAME", one
- * "data: DATA" line ("data:DATA" too) and a blank line, all ended by LF or
- * all by CRLF.  Read in one pass (three scans, not the four and the field
- * parse of the walk), with the limits the walk applies to the same lines.
+ * A named event at buf + start, whole in this feed, nothing pending:
+ * "event: NAME", one "data: DATA" line ("data:DATA" too) and a blank line,
+ * all ended by LF or all by CRLF.  Read in one pass (its two LFs found and
+ * the feed's next CR, *ncr as agw_sse_cr() keeps it; not the walk's line
+ * by line scans and field parse), with the limits the walk applies to the
+ * same lines.
  * With LF ends, a space after "data:" and a name, it is delivered with its
  * bytes (ev->raw): "event: " NAME "\n" "data: " DATA "\n\n", which a reader
  * passing the event on as it came copies in one piece.  *used is the
