@@ -56,6 +56,22 @@ fuzz_collect(void *ud, const agw_sse_event_t *ev)
         abort();                        /* contract: NUL-terminated */
     }
 
+    /* contract: raw is exactly the named event's framing (readers forward
+     * it in place of framing the fields) */
+    if (ev->raw != NULL
+        && (ev->event_len == 0 || ev->multiline
+            || ev->raw_len != 16 + ev->event_len + ev->data_len
+            || memcmp(ev->raw, "event: ", 7) != 0
+            || memcmp(ev->raw + 7, ev->event, ev->event_len) != 0
+            || memcmp(ev->raw + 7 + ev->event_len, "\ndata: ", 7) != 0
+            || memcmp(ev->raw + 14 + ev->event_len, ev->data, ev->data_len)
+               != 0
+            || memcmp(ev->raw + 14 + ev->event_len + ev->data_len, "\n\n", 2)
+               != 0))
+    {
+        abort();
+    }
+
     if (agw_buf_append(b, ev->event, ev->event_len) != 0
         || agw_buf_append(b, "\x1f", 1) != 0
         || agw_buf_append(b, ev->data, ev->data_len) != 0

@@ -11,6 +11,9 @@
 
 
 /* Events serialised as event \x1f data \x1f id \x1e, to compare runs. */
+static void check_raw(void);
+
+
 static int
 collect(void *ud, const agw_sse_event_t *ev)
 {
@@ -466,15 +469,20 @@ check_rules(void)
     bad = 0;
     for (max = 6; max < 24; max++) {
         for (n = 0; n < 30; n++) {
-            for (named = 0; named < 28; named++) {
-                char  wire[96];
-                int   len, whole, bytewise;
+            for (named = 0; named < 56; named++) {
+                char         wire[100];
+                int          len, whole, bytewise, nlen;
+                const char  *eol = named & 1 ? "\r\n" : "\n";
 
-                len = snprintf(wire, sizeof(wire), "%s%.*s%sdata: %.*s\n\n",
-                               named ? "event: " : "", named ? named - 1 : 0,
+                /* LF and CRLF ends (the named event's one-pass path and
+                 * the CRLF data path against the walk), the name's line
+                 * of every length around the limit */
+                nlen = named >> 1;
+                len = snprintf(wire, sizeof(wire), "%s%.*s%sdata: %.*s%s%s",
+                               nlen ? "event: " : "", nlen ? nlen - 1 : 0,
                                "abcdefghijklmnopqrstuvwxyz",
-                               named ? "\n" : "", n,
-                               "0123456789012345678901234567890");
+                               nlen ? eol : "", n,
+                               "0123456789012345678901234567890", eol, eol);
                 whole = feed_limited(wire, (size_t) len, max, 0);
                 bytewise = feed_limited(wire, (size_t) len, max, 1);
                 if (whole != bytewise) {
@@ -486,6 +494,8 @@ check_rules(void)
         }
     }
     ok(bad == 0, "max_event: the same verdict whole and byte by byte");
+
+    check_raw();
 
     /* multiline says whether data holds a joined "\n", on either path */
     for (cut = 0; cut < 2; cut++) {
@@ -532,6 +542,97 @@ check_rules(void)
 
     agw_buf_free(&out);
     agw_buf_free(&ev);
+}
+
+/* Each event's raw bytes (or "-" when it has none), \x1e after each. */
+static int
+collect_raw(void *ud, const agw_sse_event_t *ev)
+{
+    agw_buf_t  *b = ud;
+
+    if (ev->raw != NULL
+        ? agw_buf_append(b, ev->raw, ev->raw_len) != 0
+        : agw_buf_append(b, "-", 1) != 0)
+    {
+        return 98;
+    }
+
+    return agw_buf_append(b, "\x1e", 1) != 0 ? 98 : 0;
+}
+
+
+/*
+ * ev->raw: a named event's bytes when they are exactly its framing (a
+ * reader forwards them in one piece), NULL in every other form, whole or
+ * cut, so that forwarding raw never differs from framing the fields.
+ */
+static void
+check_raw(void)
+{
+    int                rc;
+    size_t             i, first;
+    agw_buf_t          got = AGW_BUF_INIT;
+    agw_sse_parser_t   p;
+    static const char  wire[] =
+        "event: content_block_delta\ndata: {\"a\":1}\n\n"   /* raw */
+        "data: {\"b\":2}\n\n"                               /* no name */
+        "event: x\r\ndata: {}\r\n\r\n"                      /* CRLF */
+        "event: x\ndata:{}\n\n"                             /* no space */
+        "event: \ndata: {}\n\n"                             /* empty name */
+        "event: x\nid: 1\ndata: {}\n\n"                     /* an id line */
+        "event: y\ndata: \n\n";                             /* raw, empty */
+
+    first = strlen("event: content_block_delta\ndata: {\"a\":1}\n\n");
+
+    agw_sse_init(&p, 0);
+    rc = agw_sse_feed(&p, wire, sizeof(wire) - 1, collect_raw, &got);
+    agw_sse_free(&p);
+    ok(rc == 0 && got.len > 0, "raw: the events parse");
+    is_str(got.data,
+           "event: content_block_delta\ndata: {\"a\":1}\n\n\x1e"
+           "-\x1e-\x1e-\x1e-\x1e-\x1e"
+           "event: y\ndata: \n\n\x1e",
+           "raw: a named event's framing only, as it came");
+
+    /* cut anywhere: an event that is not whole in one feed has no raw,
+     * one that is has its own bytes */
+    for (i = 1; i < first; i++) {
+        got.len = 0;
+        agw_sse_init(&p, 0);
+        rc = agw_sse_feed(&p, wire, i, collect_raw, &got);
+        rc |= agw_sse_feed(&p, wire + i, first - i, collect_raw, &got);
+        agw_sse_free(&p);
+        if (rc != 0 || got.len != 2 || memcmp(got.data, "-\x1e", 2) != 0) {
+            break;
+        }
+    }
+    ok(i == first, "raw: none for an event cut across feeds (cut at %zu)",
+       i);
+
+    /*
+     * The feed's next CR is looked for once for the lines before it: LF
+     * lines, then a CR, a CRLF, LF again, named and not, in one feed give
+     * the events of the byte-by-byte walk.
+     */
+    {
+        int                pending;
+        agw_buf_t          whole = AGW_BUF_INIT, bytes = AGW_BUF_INIT;
+        static const char  mixed[] =
+            "data: a\n\nevent: n\ndata: b\n\ndata: c\rdata: d\n\n"
+            "event: n\r\ndata: e\r\n\r\ndata: f\n\nevent: m\ndata: g\r\n\n"
+            "data: h\n\n";
+
+        rc = parse_split(mixed, sizeof(mixed) - 1, NULL, 0, &whole, &pending);
+        rc |= parse_bytewise(mixed, sizeof(mixed) - 1, &bytes);
+        ok(rc == 0 && whole.len == bytes.len
+           && memcmp(whole.data, bytes.data, whole.len) == 0
+           && count_events(&whole) == 7,
+           "CR line ends after LF ones in one feed: the walk's events");
+        agw_buf_free(&whole);
+        agw_buf_free(&bytes);
+    }
+
+    agw_buf_free(&got);
 }
 
 

@@ -211,6 +211,11 @@ agw_arena_reset(agw_arena_t *a)
     size_t              next;
     agw_arena_block_t  *b, *keep, *nb;
 
+    /* nothing taken since the last reset (most stream events): as is */
+    if (a->blocks == NULL && a->pos == a->first) {
+        return;
+    }
+
     /*
      * The largest block is the one the next use most likely needs; but
      * not one past AGW_ARENA_KEEP_MAX: a stream keeps it between events,

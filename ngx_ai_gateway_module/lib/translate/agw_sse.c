@@ -20,6 +20,11 @@ static int agw_sse_line(agw_sse_parser_t *p, const char *line, size_t len,
     agw_sse_event_cb cb, void *ud);
 static int agw_sse_dispatch(agw_sse_parser_t *p, agw_sse_event_cb cb,
     void *ud);
+static int agw_sse_named(agw_sse_parser_t *p, const char *buf,
+    size_t buf_len, size_t start, size_t *ncr, size_t *used,
+    agw_sse_event_cb cb, void *ud);
+static size_t agw_sse_cr(const char *data, size_t len, size_t from,
+    size_t *ncr);
 
 
 /*
@@ -56,7 +61,7 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
     agw_sse_event_cb cb, void *ud)
 {
     int          rc;
-    size_t       i, start;
+    size_t       i, start, eol, n, ncr;
     const char  *line, *nl, *cr;
     size_t       line_len;
 
@@ -65,6 +70,7 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
     }
 
     i = 0;
+    ncr = (size_t) -1;
 
     if (p->skip_lf && len > 0) {
         p->skip_lf = 0;
@@ -76,24 +82,48 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
     while (i < len) {
         start = i;
 
+        if (data[i] == 'e' && p->line.len == 0 && !p->has_data
+            && p->event.len == 0)
+        {
+            rc = agw_sse_named(p, data, len, i, &ncr, &n, cb, ud);
+            if (rc != 0) {
+                return rc;
+            }
+
+            if (n != 0) {
+                i += n;
+                continue;
+            }
+        }
+
         /* the line's end: the first LF or CR, found with memchr (one
-         * vectorised pass, and a second one only up to that LF) */
+         * vectorised pass, and the feed's next CR kept across lines) */
         nl = memchr(data + i, '\n', len - i);
         i = nl ? (size_t) (nl - data) : len;
 
-        cr = memchr(data + start, '\r', i - start);
-        if (cr) {
-            i = (size_t) (cr - data);
+        if (p->cr_ends) {
+            cr = memchr(data + start, '\r', i - start);
+
+        } else {
+            cr = agw_sse_cr(data, len, start, &ncr) < i ? data + ncr : NULL;
+            p->cr_ends = (cr != NULL);
         }
 
-        if (i < len && p->line.len == 0 && !p->has_data && cr == NULL
-            && i + 1 < len && data[i + 1] == '\n' && i - start >= 5
-            && memcmp(data + start, "data:", 5) == 0)
+        /* the line's end, CR excluded, and how long its end is */
+        eol = (cr == NULL) ? 1 : (cr + 1 == nl) ? 2 : 0;
+        i = cr ? (size_t) (cr - data) : i;
+
+        if (nl != NULL && eol != 0 && p->line.len == 0 && !p->has_data
+            && (size_t) (nl - data) + eol < len
+            && data[nl - data + eol] == '\n'
+            && (eol == 1 || data[nl - data + 1] == '\r')
+            && i - start >= 5 && memcmp(data + start, "data:", 5) == 0)
         {
             /*
              * The usual event, whole in this feed: "data: X" and a blank
-             * line, LF ends, nothing pending.  What agw_sse_line() and
-             * the blank line's own pass would do, in one copy.
+             * line, LF (or CRLF, Gemini's) ends, nothing pending.  What
+             * agw_sse_line() and the blank line's own pass would do, in
+             * one copy.
              */
             /* the same limits as the line and the data field have */
             if (i - start > p->max_event) {
@@ -117,7 +147,7 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
             }
 
             p->has_data = 1;
-            i += 2;
+            i = (size_t) (nl - data) + eol + 1;
 
             rc = agw_sse_dispatch(p, cb, ud);
             if (rc != 0) {
@@ -202,6 +232,149 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
     }
 
     return 0;
+}
+
+
+/*
+ * A named event at buf + start, whole in this feed, nothing pending:
+ * "event: NAME", one "data: DATA" line ("data:DATA" too) and a blank line,
+ * all ended by LF or all by CRLF.  Read in one pass (its two LFs found and
+ * the feed's next CR, *ncr as agw_sse_cr() keeps it; not the walk's line
+ * by line scans and field parse), with the limits the walk applies to the
+ * same lines.
+ * With LF ends, a space after "data:" and a name, it is delivered with its
+ * bytes (ev->raw): "event: " NAME "\n" "data: " DATA "\n\n", which a reader
+ * passing the event on as it came copies in one piece.  *used is the
+ * bytes taken, 0 when they are not of that form (the walk takes them,
+ * with the same events).  Returns 0, the callback's value or an
+ * AGW_SSE_ERR_*.
+ */
+static int
+agw_sse_named(agw_sse_parser_t *p, const char *buf, size_t buf_len,
+    size_t start, size_t *ncr, size_t *used, agw_sse_event_cb cb, void *ud)
+{
+    int          rc;
+    size_t       eol, name_len, len;
+    const char  *name, *q, *d, *v, *e, *nl, *end, *cr, *data;
+
+    *used = 0;
+    data = buf + start;
+    len = buf_len - start;
+    end = data + len;
+
+    if (len < 7 || memcmp(data, "event: ", 7) != 0) {
+        return 0;
+    }
+
+    name = data + 7;
+    q = memchr(name, '\n', (size_t) (end - name));
+    if (q == NULL) {
+        return 0;
+    }
+
+    eol = (q > name && q[-1] == '\r') ? 2 : 1;
+    name_len = (size_t) (q - name) - (eol - 1);
+
+    d = q + 1;
+    nl = memchr(d, '\n', (size_t) (end - d));
+    if (nl == NULL || (size_t) (nl - d) < 5 + (eol - 1)
+        || memcmp(d, "data:", 5) != 0
+        || (eol == 2 && nl[-1] != '\r')
+        || (size_t) (end - nl) < 1 + eol
+        || nl[eol] != '\n' || (eol == 2 && nl[1] != '\r'))
+    {
+        return 0;
+    }
+
+    e = nl - (eol - 1);
+
+    /* no CR but the line ends' */
+    if (eol == 1 && !p->cr_ends) {
+        cr = agw_sse_cr(buf, buf_len, start, ncr) < (size_t) (e - buf)
+             ? buf + *ncr : NULL;
+
+    } else if (eol == 1) {
+        cr = memchr(data, '\r', (size_t) (e - data));
+
+    } else {
+        cr = memchr(data, '\r', (size_t) (name + name_len - data));
+        if (cr == NULL) {
+            cr = memchr(d, '\r', (size_t) (e - d));
+        }
+    }
+
+    if (cr != NULL) {
+        return 0;
+    }
+
+    /* what the walk checks of the same lines */
+    if (7 + name_len > p->max_event || (size_t) (e - d) > p->max_event) {
+        p->overflow = 1;
+        return AGW_SSE_ERR_TOO_BIG;
+    }
+
+    v = d + 5;
+    if (v < e && *v == ' ') {
+        v++;
+    }
+
+    if ((size_t) (e - v) + 1 + name_len > p->max_event) {
+        p->overflow = 1;
+        return AGW_SSE_ERR_TOO_BIG;
+    }
+
+    /* most events repeat the last one's name, whose bytes the buffer
+     * still holds: not copied again */
+    if (p->event.cap > name_len
+        && memcmp(p->event.data, name, name_len) == 0)
+    {
+        p->event.len = name_len;
+        p->event.data[name_len] = '\0';
+
+    } else if (agw_buf_append(&p->event, name, name_len) != 0) {
+        return AGW_SSE_ERR_NOMEM;
+    }
+
+    if (agw_sse_set(&p->data, v, (size_t) (e - v)) != 0) {
+        return AGW_SSE_ERR_NOMEM;
+    }
+
+    p->has_data = 1;
+    *used = (size_t) (nl + eol + 1 - data);
+
+    if (eol == 1 && v[-1] == ' ' && name_len > 0) {
+        p->raw = data;
+        p->raw_len = *used;
+    }
+
+    rc = agw_sse_dispatch(p, cb, ud);
+
+    p->raw = NULL;
+    p->raw_len = 0;
+
+    return rc;
+}
+
+
+/*
+ * The offset of the feed's first CR at or after from (len when none),
+ * kept in *ncr ((size_t) -1: not looked for yet): one pass finds it for
+ * all the lines before it, where a memchr of each line for its own CR went
+ * over every byte of a stream with LF ends a second time.  Once a stream
+ * has shown a CR (Gemini ends its lines with CRLF) a line's own memchr
+ * is cheaper again: the feed's next CR is then at the line's end.
+ */
+static size_t
+agw_sse_cr(const char *data, size_t len, size_t from, size_t *ncr)
+{
+    const char  *q;
+
+    if (*ncr == (size_t) -1 || *ncr < from) {
+        q = memchr(data + from, '\r', len - from);
+        *ncr = q ? (size_t) (q - data) : len;
+    }
+
+    return *ncr;
 }
 
 
@@ -348,6 +521,8 @@ agw_sse_dispatch(agw_sse_parser_t *p, agw_sse_event_cb cb, void *ud)
     ev.id = agw_sse_cstr(&p->id);
     ev.id_len = p->id.len;
     ev.multiline = p->multiline;
+    ev.raw = p->raw;
+    ev.raw_len = p->raw_len;
 
     rc = cb(ud, &ev);
 

@@ -24,6 +24,13 @@ typedef struct {
     const char  *id;         /* "" when none */
     size_t       id_len;
     unsigned     multiline:1; /* data joined from several lines: has "\n" */
+    /*
+     * A named event's own bytes when they are "event: " event "\n"
+     * "data: " data "\n\n", as a writer frames it; NULL for an event
+     * without a name, in another form or across feeds.
+     */
+    const char  *raw;
+    size_t       raw_len;
 } agw_sse_event_t;
 
 /* Return 0 to continue, non-zero to stop; agw_sse_feed() returns it. */
@@ -35,10 +42,13 @@ typedef struct {
     agw_buf_t  event;
     agw_buf_t  id;
     size_t     max_event;     /* bytes one event may hold; 0: 16 MiB */
+    const char *raw;          /* the event's bytes while it is dispatched */
+    size_t     raw_len;
     unsigned   skip_lf:1;     /* last byte was CR: a following LF is part */
     unsigned   has_data:1;
     unsigned   multiline:1;   /* a second data line was joined */
     unsigned   overflow:1;
+    unsigned   cr_ends:1;     /* a line ended by a CR came: see agw_sse_cr() */
 } agw_sse_parser_t;
 
 #define AGW_SSE_ERR_TOO_BIG  -2

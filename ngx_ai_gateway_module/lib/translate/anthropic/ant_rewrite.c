@@ -448,11 +448,20 @@ agw_ant_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         }
     }
 
-    /* the deltas go as they came, unread: Anthropic's own bytes */
+    /* the deltas go as they came, unread: Anthropic's own bytes, in one
+     * piece when they are already framed as agw_ant_forward() frames */
     if (ev->event_len == 19 && memcmp(ev->event, "content_block_delta", 19)
         == 0)
     {
-        agw_ant_forward(w, ev->event, ev->event_len, ev->data, ev->data_len);
+        if (ev->raw != NULL) {
+            agw_jw_append(w, ev->raw, ev->raw_len);
+            agw_jw_reset_state(w);
+
+        } else {
+            agw_ant_forward(w, ev->event, ev->event_len, ev->data,
+                            ev->data_len);
+        }
+
         return w->failed ? -1 : 0;
     }
 
