@@ -36,6 +36,7 @@ static char *ngx_http_ai_gateway_internal_location(ngx_conf_t *cf,
 static void ngx_http_ai_gateway_free_keys(void *data);
 static void ngx_http_ai_gateway_check_key_models(ngx_conf_t *cf,
     ngx_http_ai_gateway_main_conf_t *amcf);
+static ngx_int_t ngx_http_ai_gateway_init_process(ngx_cycle_t *cycle);
 static void ngx_http_ai_gateway_exit_process(ngx_cycle_t *cycle);
 
 
@@ -195,7 +196,7 @@ ngx_module_t  ngx_http_ai_gateway_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    ngx_http_ai_gateway_state_init_process, /* init process */
+    ngx_http_ai_gateway_init_process,      /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     ngx_http_ai_gateway_exit_process,      /* exit process */
@@ -275,6 +276,17 @@ static void
 ngx_http_ai_gateway_free_keys(void *data)
 {
     agw_keyset_free(data);
+}
+
+
+static ngx_int_t
+ngx_http_ai_gateway_init_process(ngx_cycle_t *cycle)
+{
+    if (ngx_http_ai_gateway_memory_init_process(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_ai_gateway_state_init_process(cycle);
 }
 
 

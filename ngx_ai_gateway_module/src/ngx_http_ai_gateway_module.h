@@ -386,6 +386,7 @@ ngx_int_t ngx_http_ai_gateway_send_end(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
 
 /* _memory.c */
+ngx_int_t ngx_http_ai_gateway_memory_init_process(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_ai_gateway_memory_hold(ngx_http_request_t *r);
 
 /* _variables.c */
