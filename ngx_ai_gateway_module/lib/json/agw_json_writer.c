@@ -101,6 +101,9 @@ agw_jw_init(agw_jw_t *w, agw_buf_t *out)
     w->depth = 0;
     w->key = 0;
     w->failed = 0;
+    w->runs = NULL;
+    w->runs_data = NULL;
+    w->runs_min = 0;
 }
 
 
@@ -537,6 +540,17 @@ agw_jw_quoted(agw_jw_t *w, const agw_str_t *s, char after)
         return;
     }
 
+    if (w->runs != NULL && s->kind == AGW_STR_JSON && !after
+        && s->len >= w->runs_min)
+    {
+        agw_jw_put(w, "\"", 1);
+        if (!w->failed) {
+            w->runs(w->runs_data, w, s->data, s->len);
+        }
+        agw_jw_put(w, "\"", 1);
+        return;
+    }
+
     if (b->cap - b->len <= (size_t) s->len + 3
         && agw_buf_reserve(b, (size_t) s->len + 3) != 0)
     {
@@ -680,6 +694,11 @@ agw_jw_raw(agw_jw_t *w, const agw_str_t *v)
     }
 
     if (v->kind != AGW_STR_JSON || !v->escaped) {
+        if (w->runs != NULL && v->len >= w->runs_min) {
+            w->runs(w->runs_data, w, v->data, v->len);
+            return;
+        }
+
         agw_jw_put(w, v->data, v->len);
         return;
     }

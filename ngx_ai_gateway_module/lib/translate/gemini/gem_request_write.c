@@ -986,6 +986,7 @@ agw_gem_write_request(const agw_request_t *req, const agw_request_ctx_t *o,
     mark = out->len;
 
     agw_jw_init(&c.w, out);
+    agw_body_refs_writer(&c.w, o != NULL ? o->refs : NULL);
     agw_jw_object(&c.w);
 
     rc = agw_gem_contents(&c);
