@@ -82,7 +82,7 @@ sub split_requests {
     return (\@reqs, \@bodies);
 }
 
-# An OpenAI agent history of $n turns, each text and tool result 1.1 KB
+# An OpenAI agent history of $n turns, each text and tool result 4.5 KB
 # or more and telling its place, for a provider of another dialect; and
 # the pattern of the strings in their order, as the provider must get
 # them (a translation lists the client's long strings instead of copying
@@ -91,8 +91,8 @@ sub history {
     my ($n) = @_;
     my (@m, @want);
     for my $i (1 .. $n) {
-        my $t = sprintf('turn %03d ', $i) . ('x\\"y ' x (180 + $i));
-        my $r = sprintf('result %03d ', $i) . ('r\\n ' x (300 + $i));
+        my $t = sprintf('turn %03d ', $i) . ('x\\"y ' x (900 + $i));
+        my $r = sprintf('result %03d ', $i) . ('r\\n ' x (1100 + $i));
         push @m, '{"role":"user","content":"' . $t . '"}',
             '{"role":"assistant","content":null,"tool_calls":[{"id":"c' . $i
             . '","type":"function","function":{"name":"read","arguments":'

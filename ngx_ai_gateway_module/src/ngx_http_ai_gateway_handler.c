@@ -1020,7 +1020,9 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
     {
         refs->body = (char *) ctx->body.data;
         refs->len = ctx->body.len;
-        refs->min = NGX_HTTP_AI_GATEWAY_BODY_RUN;
+        refs->min = (ctx->pdialect == ctx->client)
+                    ? NGX_HTTP_AI_GATEWAY_BODY_RUN
+                    : NGX_HTTP_AI_GATEWAY_STRING_RUN;
         rq.refs = refs;
     }
 
