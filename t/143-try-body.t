@@ -6,7 +6,8 @@
 # answer rewrite gives back as it came (the model is the client's own), so
 # the client must get its own body back, byte for byte: whatever the body's
 # size, wherever the read that came with the headers ended, in memory or in
-# a temp file, and on a try after a failed one of either dialect.
+# a temp file, and on a try after a failed one of either dialect.  A
+# translated body lists the client's long strings the same way (TEST 10).
 
 use FindBin;
 use lib "$FindBin::Bin/agw";
@@ -79,6 +80,29 @@ sub split_requests {
         }
     }
     return (\@reqs, \@bodies);
+}
+
+# An OpenAI agent history of $n turns, each text and tool result 4.5 KB
+# or more and telling its place, for a provider of another dialect; and
+# the pattern of the strings in their order, as the provider must get
+# them (a translation lists the client's long strings instead of copying
+# them, up to a list's worth, the rest copied: agw_body_refs.h).
+sub history {
+    my ($n) = @_;
+    my (@m, @want);
+    for my $i (1 .. $n) {
+        my $t = sprintf('turn %03d ', $i) . ('x\\"y ' x (900 + $i));
+        my $r = sprintf('result %03d ', $i) . ('r\\n ' x (1100 + $i));
+        push @m, '{"role":"user","content":"' . $t . '"}',
+            '{"role":"assistant","content":null,"tool_calls":[{"id":"c' . $i
+            . '","type":"function","function":{"name":"read","arguments":'
+            . '"{\\"i\\":' . $i . '}"}}]}',
+            '{"role":"tool","tool_call_id":"c' . $i . '","content":"' . $r
+            . '"}';
+        push @want, quotemeta("\"$t\""), quotemeta("\"$r\"");
+    }
+    return ('{"model":"m","messages":[' . join(',', @m) . ']}',
+            join('.*', @want));
 }
 
 our @sizes = (100, 1000, 1100, 3000, 16000, 17000, 70000);
@@ -222,3 +246,17 @@ POST /v1/chat/completions
 [qr{MOCK POST /fx/200/openai-chat/response-text\.json/v1/chat/completions args="" auth="" xkey="" goog="" azure="" version="" ctype="application/json" body=}]
 --- no_access_log
 sk-client
+
+
+
+=== TEST 10: a translated body: the client's long strings, more than a list holds, reach the provider whole and in order
+--- http_config
+    FIXTURES
+    ai_gateway_provider an type=anthropic url=$TEST_NGINX_FX/200/anthropic-messages/response-text.json/v1;
+    ai_gateway_route m an;
+--- request eval
+"POST /v1/chat/completions\n" . (main::history(16))[0]
+--- response_body_like: "chat\.completion"
+--- access_log eval
+my $want = (main::history(16))[1];
+[qr{MOCK POST /fx/200/anthropic-messages/response-text\.json/v1/messages .*body=\{"model":"m",.*$want}m]

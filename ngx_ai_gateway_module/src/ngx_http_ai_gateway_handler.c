@@ -979,11 +979,11 @@ ngx_http_ai_gateway_pool_copy(ngx_http_request_t *r, agw_buf_t *b,
 /*
  * The body of this try, in the provider's dialect, in r->pool: out, with
  * the runs of the client's body listed in refs between its bytes (a
- * rewrite of the client's dialect leaves them in ctx->body instead of
- * copying them; none otherwise).  Answers nothing itself: NGX_DECLINED
- * means the client's body cannot be sent to this provider, with why in
- * err, for the caller to answer; any other value but NGX_OK is a status
- * to end the request with.
+ * rewrite's runs of the client's dialect, or a translation's long
+ * strings, left in ctx->body instead of copied).  Answers nothing
+ * itself: NGX_DECLINED means the client's body cannot be sent to this
+ * provider, with why in err, for the caller to answer; any other value
+ * but NGX_OK is a status to end the request with.
  */
 
 static ngx_int_t
@@ -1010,8 +1010,9 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
     rq.client = ctx->client;
     rq.index = &ctx->index;
 
-    /* ctx->body lives as long as the request: runs of it need no copy
-     * (a Gemini countTokens body is read back below, whole) */
+    /* ctx->body lives as long as the request: runs of it need no copy,
+     * a rewrite's or a translation's (a Gemini countTokens body is read
+     * back below, whole) */
     refs->n = 0;
 
     if (!(ctx->endpoint == NGX_HTTP_AI_GATEWAY_EP_COUNT_TOKENS
@@ -1019,7 +1020,9 @@ ngx_http_ai_gateway_try_body(ngx_http_request_t *r,
     {
         refs->body = (char *) ctx->body.data;
         refs->len = ctx->body.len;
-        refs->min = NGX_HTTP_AI_GATEWAY_BODY_RUN;
+        refs->min = (ctx->pdialect == ctx->client)
+                    ? NGX_HTTP_AI_GATEWAY_BODY_RUN
+                    : NGX_HTTP_AI_GATEWAY_STRING_RUN;
         rq.refs = refs;
     }
 

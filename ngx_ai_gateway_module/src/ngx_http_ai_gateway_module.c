@@ -279,6 +279,17 @@ ngx_http_ai_gateway_free_keys(void *data)
 }
 
 
+static ngx_int_t
+ngx_http_ai_gateway_init_process(ngx_cycle_t *cycle)
+{
+    if (ngx_http_ai_gateway_memory_init_process(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_ai_gateway_state_init_process(cycle);
+}
+
+
 /*
  * What a worker needs of libcrypto is made as it starts, not on its first
  * request: OpenSSL 3 makes its random generator on the first RAND_bytes

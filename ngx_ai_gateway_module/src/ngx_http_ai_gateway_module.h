@@ -69,6 +69,11 @@ typedef enum {
  * body rather than sent from the client's buffer (a buffer and a link of
  * the chain, and an iovec, cost about what copying a KB does) */
 #define NGX_HTTP_AI_GATEWAY_BODY_RUN   1024
+/* the same for a translation's strings: a piece costs the proxy and the
+ * output chain about 600 instructions more (their buffers, links, pool
+ * allocations, iovecs), which a copy of a KB or two does not (callgrind
+ * of the 85 KB translated rows, docs/benchmarks.md, session 8) */
+#define NGX_HTTP_AI_GATEWAY_STRING_RUN 4096
 
 /* the longest header name a hash of ngx_http_ai_gateway_names_hash() holds */
 #define NGX_HTTP_AI_GATEWAY_NAME_MAX   32
@@ -408,6 +413,7 @@ ngx_int_t ngx_http_ai_gateway_send_end(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx);
 
 /* _memory.c */
+ngx_int_t ngx_http_ai_gateway_memory_init_process(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_ai_gateway_memory_hold(ngx_http_request_t *r);
 
 /* _variables.c */

@@ -487,22 +487,15 @@ ngx_http_ai_gateway_push_own_header(ngx_http_request_t *sr, ngx_uint_t n,
 
 
 /*
- * A piece of the try's body: nginx only reads it, and the proxy's next
- * server sends it again from start (ngx_http_upstream_reinit).
+ * A piece of the try's body (b zeroed): nginx only reads it, and the
+ * proxy's next server sends it again from start
+ * (ngx_http_upstream_reinit).
  */
 
 static ngx_chain_t *
-ngx_http_ai_gateway_body_piece(ngx_http_request_t *r, u_char *p, size_t len)
+ngx_http_ai_gateway_body_piece(ngx_buf_t *b, ngx_chain_t *cl, u_char *p,
+    size_t len)
 {
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
-
-    b = ngx_calloc_buf(r->pool);
-    cl = ngx_alloc_chain_link(r->pool);
-    if (b == NULL || cl == NULL) {
-        return NULL;
-    }
-
     b->start = p;
     b->pos = p;
     b->last = p + len;
@@ -523,6 +516,9 @@ ngx_http_ai_gateway_body_piece(ngx_http_request_t *r, u_char *p, size_t len)
  * agent's 85 KB per try.  rb->buf is the try's own bytes, which the
  * filter gives back once the provider has them; never the client's,
  * which a next try reads again.  *len: the bytes of the whole chain.
+ * The pieces' buffers and links come in one allocation each: a
+ * translation lists up to AGW_BODY_REFS runs, and a pool allocation a
+ * piece walked the pool's blocks for each.
  */
 
 ngx_http_request_body_t *
@@ -530,19 +526,24 @@ ngx_http_ai_gateway_upstream_body(ngx_http_request_t *r, ngx_str_t *edits,
     agw_body_refs_t *refs, size_t *len)
 {
     size_t                    at, n;
-    ngx_uint_t                i;
-    ngx_chain_t              *cl, **ll;
+    ngx_buf_t                *b;
+    ngx_uint_t                i, k;
+    ngx_chain_t              *cl, *links, **ll;
     ngx_http_request_body_t  *rb;
 
+    /* the whole edits, then at most an edit before each run, the run,
+     * and the edit after the last */
+    k = 2 + 2 * (ngx_uint_t) refs->n;
+
     rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
-    if (rb == NULL) {
+    b = ngx_pcalloc(r->pool, k * sizeof(ngx_buf_t));
+    links = ngx_palloc(r->pool, k * sizeof(ngx_chain_t));
+    if (rb == NULL || b == NULL || links == NULL) {
         return NULL;
     }
 
-    cl = ngx_http_ai_gateway_body_piece(r, edits->data, edits->len);
-    if (cl == NULL) {
-        return NULL;
-    }
+    cl = ngx_http_ai_gateway_body_piece(b++, links++, edits->data,
+                                        edits->len);
 
     rb->buf = cl->buf;
     *len = edits->len;
@@ -562,11 +563,8 @@ ngx_http_ai_gateway_upstream_body(ngx_http_request_t *r, ngx_str_t *edits,
         n = (i < refs->n ? refs->ref[i].at : edits->len) - at;
 
         if (n) {
-            cl = ngx_http_ai_gateway_body_piece(r, edits->data + at, n);
-            if (cl == NULL) {
-                return NULL;
-            }
-
+            cl = ngx_http_ai_gateway_body_piece(b++, links++,
+                                                edits->data + at, n);
             *ll = cl;
             ll = &cl->next;
         }
@@ -575,13 +573,9 @@ ngx_http_ai_gateway_upstream_body(ngx_http_request_t *r, ngx_str_t *edits,
             break;
         }
 
-        cl = ngx_http_ai_gateway_body_piece(r,
+        cl = ngx_http_ai_gateway_body_piece(b++, links++,
                                  (u_char *) refs->body + refs->ref[i].from,
                                  refs->ref[i].len);
-        if (cl == NULL) {
-            return NULL;
-        }
-
         *ll = cl;
         ll = &cl->next;
 
@@ -590,7 +584,6 @@ ngx_http_ai_gateway_upstream_body(ngx_http_request_t *r, ngx_str_t *edits,
     }
 
     /* the last piece (the body ends in the client's '}' or an edit) */
-    for (cl = rb->bufs; cl->next; cl = cl->next) { /* void */ }
     cl->buf->last_buf = 1;
 
     return rb;

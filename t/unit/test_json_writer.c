@@ -639,6 +639,67 @@ fixture_copy(const char *name, char *p, size_t len, void *ud)
 }
 
 
+/*
+ * Keys and plain strings of every length from 0 to 40, after a prefix of
+ * every length up to 40 (so that each meets the buffer's growth at every
+ * offset), byte for byte: short runs are copied by overlapping moves.
+ */
+static void
+test_short_copies(void)
+{
+    int        bad;
+    char       name[41], want[256], *p;
+    size_t     len, pre, n;
+    agw_jw_t   w;
+    agw_buf_t  b;
+    agw_str_t  s;
+
+    bad = 0;
+
+    for (pre = 0; pre <= 40; pre++) {
+        for (len = 0; len <= 40; len++) {
+            for (n = 0; n < len; n++) {
+                name[n] = (char) ('a' + (n * 7 + len) % 26);
+            }
+            name[len] = '\0';
+
+            b = (agw_buf_t) AGW_BUF_INIT;
+            agw_jw_init(&w, &b);
+            agw_jw_object(&w);
+            agw_jw_key(&w, "k");
+            agw_jw_bytes(&w, "0123456789012345678901234567890123456789", pre);
+            agw_jw_key_n(&w, name, len);
+            s = agw_str_bytes(name, len);
+            s.kind = AGW_STR_JSON;
+            agw_jw_str(&w, &s);
+            agw_jw_key_n(&w, name, len);
+            agw_jw_bytes(&w, name, len);
+            agw_jw_object_end(&w);
+
+            p = want;
+            p += sprintf(p, "{\"k\":\"%.*s\",", (int) pre,
+                         "0123456789012345678901234567890123456789");
+            p += sprintf(p, "\"%s\":\"%s\",\"%s\":\"%s\"}", name, name,
+                         name, name);
+
+            if (w.failed || b.len != (size_t) (p - want)
+                || memcmp(b.data, want, b.len) != 0 || b.data[b.len] != '\0')
+            {
+                if (bad++ == 0) {
+                    tap_diag("prefix %zu, length %zu: got %.*s", pre, len,
+                             (int) b.len, b.data ? b.data : "");
+                }
+            }
+
+            agw_buf_free(&b);
+        }
+    }
+
+    is_int(bad, 0, "keys and strings of 0 to 40 bytes after prefixes of 0 "
+           "to 40, byte for byte");
+}
+
+
 int
 main(void)
 {
@@ -651,6 +712,7 @@ main(void)
     test_value_inside();
     test_int();
     test_failure();
+    test_short_copies();
 
     memset(&st, 0, sizeof(st));
     walk_fixtures("t/fixtures", fixture_copy, &st);

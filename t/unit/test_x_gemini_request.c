@@ -628,6 +628,78 @@ check_result_objects(void)
 }
 
 
+/*
+ * A result's name is its call's, the nearest earlier call of its id: in
+ * the last assistant message (the usual case, looked at first), in one
+ * before it, or, for an id used twice, the later of the two.
+ */
+static void
+check_call_names(void)
+{
+    size_t          i;
+    json_t         *j, *contents, *fr;
+    agw_msg_t      *m[6];
+    agw_part_t     *p;
+    agw_error_t     err;
+    agw_request_t   req;
+    static const struct {
+        int          role;
+        int          type;
+        const char  *id;
+        const char  *name;
+    } h[] = {
+        { AGW_ROLE_ASSISTANT, AGW_PART_TOOL_CALL, "a", "first" },
+        { AGW_ROLE_ASSISTANT, AGW_PART_TOOL_CALL, "b", "second" },
+        { AGW_ROLE_TOOL, AGW_PART_TOOL_RESULT, "a", "first" },
+        { AGW_ROLE_ASSISTANT, AGW_PART_TOOL_CALL, "a", "third" },
+        { AGW_ROLE_TOOL, AGW_PART_TOOL_RESULT, "b", "second" },
+        { AGW_ROLE_TOOL, AGW_PART_TOOL_RESULT, "a", "third" },
+    };
+    /* where each result's functionResponse is in contents */
+    static const size_t  at[] = { 2, 4, 4 };
+    static const size_t  in[] = { 0, 0, 1 };
+    static const char   *want[] = { "first", "second", "third" };
+
+    agw_arena_init(&xg_a, NULL, 0, 0);
+    agw_request_init(&req);
+
+    for (i = 0; i < 6; i++) {
+        m[i] = xg_msg(h[i].role, NULL);
+        p = xg_part(h[i].type, NULL);
+        p->id = agw_str_bytes(h[i].id, strlen(h[i].id));
+        if (h[i].type == AGW_PART_TOOL_CALL) {
+            p->name = agw_str_bytes(h[i].name, strlen(h[i].name));
+            p->args = (agw_str_t) agw_str_lit("{}");
+        } else {
+            p->text = (agw_str_t) agw_str_lit("ok");
+        }
+        m[i]->parts = p;
+        if (i > 0) {
+            m[i - 1]->next = m[i];
+        }
+    }
+
+    req.messages = m[0];
+
+    j = xg_write(&req, &err);
+    contents = json_object_get(j, "contents");
+    ok(j != NULL, "a history of calls and results is written");
+
+    for (i = 0; i < 3; i++) {
+        fr = json_object_get(json_array_get(json_object_get(
+                 json_array_get(contents, at[i]), "parts"), in[i]),
+                 "functionResponse");
+        ok(fr != NULL && json_is_string(json_object_get(fr, "name"))
+           && strcmp(json_string_value(json_object_get(fr, "name")),
+                     want[i]) == 0,
+           "result %zu answers the nearest earlier call: %s", i, want[i]);
+    }
+
+    json_decref(j);
+    agw_arena_free(&xg_a);
+}
+
+
 int
 main(void)
 {
@@ -637,6 +709,7 @@ main(void)
     check_better();
     check_writer();
     check_result_objects();
+    check_call_names();
 
     return done_testing();
 }

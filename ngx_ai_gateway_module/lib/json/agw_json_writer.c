@@ -37,6 +37,28 @@ agw_jw_put(agw_jw_t *w, const char *p, size_t len)
 
 
 /*
+ * A short run copied by two overlapping moves of a fixed size instead of
+ * a call: keys, roles, types and ids are mostly 4 to 16 bytes, where the
+ * call and memcpy's choice of a way by size cost more than the bytes.
+ */
+static inline void
+agw_jw_copy(char *d, const char *s, size_t len)
+{
+    if (len >= 8 && len <= 16) {
+        memcpy(d, s, 8);
+        memcpy(d + len - 8, s + len - 8, 8);
+
+    } else if (len >= 4 && len < 8) {
+        memcpy(d, s, 4);
+        memcpy(d + len - 4, s + len - 4, 4);
+
+    } else {
+        memcpy(d, s, len);
+    }
+}
+
+
+/*
  * Before a value: its comma when it is not the first of its container
  * (none after a key: the key had it).  -1 when the writer failed already,
  * so that a failed writer appends nothing more.
@@ -79,6 +101,9 @@ agw_jw_init(agw_jw_t *w, agw_buf_t *out)
     w->depth = 0;
     w->key = 0;
     w->failed = 0;
+    w->runs = NULL;
+    w->runs_data = NULL;
+    w->runs_min = 0;
 }
 
 
@@ -515,6 +540,17 @@ agw_jw_quoted(agw_jw_t *w, const agw_str_t *s, char after)
         return;
     }
 
+    if (w->runs != NULL && s->kind == AGW_STR_JSON && !after
+        && s->len >= w->runs_min)
+    {
+        agw_jw_put(w, "\"", 1);
+        if (!w->failed) {
+            w->runs(w->runs_data, w, s->data, s->len);
+        }
+        agw_jw_put(w, "\"", 1);
+        return;
+    }
+
     if (b->cap - b->len <= (size_t) s->len + 3
         && agw_buf_reserve(b, (size_t) s->len + 3) != 0)
     {
@@ -525,7 +561,7 @@ agw_jw_quoted(agw_jw_t *w, const agw_str_t *s, char after)
     d = b->data + b->len;
     *d++ = '"';
     if (s->len) {                   /* an unset string's data is NULL */
-        memcpy(d, s->data, s->len);     /* validated: as it came */
+        agw_jw_copy(d, s->data, s->len);    /* validated: as it came */
         d += s->len;
     }
     *d++ = '"';
@@ -542,7 +578,7 @@ agw_jw_quoted(agw_jw_t *w, const agw_str_t *s, char after)
 /* Before a key: its comma; -1 when the writer failed or a key is not
  * where one belongs (then it fails). */
 static inline int
-agw_jw_key_sep(agw_jw_t *w)
+agw_jw_key_sep_check(agw_jw_t *w)
 {
     if (w->failed) {
         return -1;
@@ -553,6 +589,17 @@ agw_jw_key_sep(agw_jw_t *w)
         return -1;
     }
 
+    return 0;
+}
+
+
+static inline int
+agw_jw_key_sep(agw_jw_t *w)
+{
+    if (agw_jw_key_sep_check(w) != 0) {
+        return -1;
+    }
+
     return agw_jw_sep(w);
 }
 
@@ -560,28 +607,39 @@ agw_jw_key_sep(agw_jw_t *w)
 /*
  * A literal key (agw_jw_key(), the only caller): the code's own ASCII
  * names, nothing to escape in them, so copied as they are: a body has
- * thousands of keys.
+ * thousands of keys.  Its comma, quotes and colon go in with it, after
+ * one check of the room.
  */
 void
 agw_jw_key_n(agw_jw_t *w, const char *key, size_t len)
 {
     char       *d;
+    uint64_t    bit;
     agw_buf_t  *b;
 
-    if (agw_jw_key_sep(w) != 0) {
+    if (agw_jw_key_sep_check(w) != 0) {
         return;
     }
 
     b = w->out;
 
-    if (b->cap - b->len <= len + 3 && agw_buf_reserve(b, len + 3) != 0) {
+    /* its comma, the key quoted, its colon and the NUL */
+    if (b->cap - b->len <= len + 4 && agw_buf_reserve(b, len + 4) != 0) {
         w->failed = 1;
         return;
     }
 
+    bit = (uint64_t) 1 << w->depth;
     d = b->data + b->len;
+
+    if (w->more & bit) {
+        *d++ = ',';
+    }
+
+    w->more |= bit;
+
     *d++ = '"';
-    memcpy(d, key, len);
+    agw_jw_copy(d, key, len);
     d += len;
     *d++ = '"';
     *d++ = ':';
@@ -636,6 +694,11 @@ agw_jw_raw(agw_jw_t *w, const agw_str_t *v)
     }
 
     if (v->kind != AGW_STR_JSON || !v->escaped) {
+        if (w->runs != NULL && v->len >= w->runs_min) {
+            w->runs(w->runs_data, w, v->data, v->len);
+            return;
+        }
+
         agw_jw_put(w, v->data, v->len);
         return;
     }

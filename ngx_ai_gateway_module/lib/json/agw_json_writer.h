@@ -30,14 +30,23 @@
 
 #define AGW_JW_DEPTH_MAX  63
 
-typedef struct {
+typedef struct agw_jw_s  agw_jw_t;
+
+struct agw_jw_s {
     agw_buf_t  *out;
     uint64_t    more;       /* bit d: the container at depth d has an
                                element, the next one needs a comma */
     uint32_t    depth;
     int         key;        /* a key was written, its value is next */
     int         failed;
-} agw_jw_t;
+    /* when set (agw_jw_init() leaves it unset), a string's inside or a
+     * value's text of at least runs_min bytes, as it came, goes to runs
+     * instead of being copied: a translation leaves the client's long
+     * strings where they are (agw_body_refs.h) */
+    void      (*runs)(void *data, agw_jw_t *w, const char *p, size_t len);
+    void       *runs_data;
+    size_t      runs_min;
+};
 
 void agw_jw_init(agw_jw_t *w, agw_buf_t *out);
 

@@ -30,3 +30,23 @@ agw_body_copy(agw_jw_t *w, agw_body_refs_t *refs, const char *p, size_t len)
     ref->from = (size_t) (p - refs->body);
     ref->len = len;
 }
+
+
+static void
+agw_body_refs_run(void *data, agw_jw_t *w, const char *p, size_t len)
+{
+    agw_body_copy(w, data, p, len);
+}
+
+
+void
+agw_body_refs_writer(agw_jw_t *w, agw_body_refs_t *refs)
+{
+    if (refs == NULL) {
+        return;
+    }
+
+    w->runs = agw_body_refs_run;
+    w->runs_data = refs;
+    w->runs_min = refs->min;
+}

@@ -6,7 +6,9 @@
  * long run of the body goes instead, so that a caller that can send the
  * body in pieces (the module: a chain of the client's buffer and the
  * edits) never copies the 85 KB of an agent's history.  A translation
- * writes its whole body as before and lists nothing.
+ * lists the long strings and values it would copy as they came (tool
+ * results, file contents, schemas: a third of an agent's body), until
+ * the list is full.
  */
 
 #ifndef AGW_BODY_REFS_H
@@ -25,8 +27,10 @@ typedef struct {
 } agw_body_ref_t;
 
 
-/* the most a rewrite makes: a run before and after each of its edits */
-#define AGW_BODY_REFS  12
+/* the most a rewrite makes (a run before and after each of its edits);
+ * a translation lists that many of its long strings, the rest copied:
+ * with the edits between them, 49 buffers, one writev's worth */
+#define AGW_BODY_REFS  24
 
 typedef struct {
     const char     *body;       /* the client's bytes, as the rewrite gets
@@ -44,5 +48,12 @@ typedef struct {
  */
 void agw_body_copy(agw_jw_t *w, agw_body_refs_t *refs, const char *p,
     size_t len);
+
+/*
+ * A translation's writer (refs may be NULL: nothing changes): the strings
+ * and values it copies as they came, when long enough runs of refs->body,
+ * are listed instead, as agw_body_copy() lists a rewrite's runs.
+ */
+void agw_body_refs_writer(agw_jw_t *w, agw_body_refs_t *refs);
 
 #endif /* AGW_BODY_REFS_H */

@@ -74,9 +74,10 @@ typedef struct {
                                        of walking the body again */
     agw_body_refs_t        *refs;   /* when not NULL (refs->n 0), a
                                        rewrite of the body without a
-                                       policy lists its long runs of the
-                                       client's bytes there instead of
-                                       copying them (agw_body_refs.h) */
+                                       policy, or a translation, lists
+                                       its long runs of the client's
+                                       bytes there instead of copying
+                                       them (agw_body_refs.h) */
 } agw_request_ctx_t;
 
 /*

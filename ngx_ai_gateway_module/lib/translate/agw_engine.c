@@ -137,6 +137,7 @@ agw_engine_request_codecs(const agw_codec_t *client,
 {
     int            rc;
     size_t         mark;
+    unsigned       runs;
     agw_arena_t    arena;
     agw_request_t  req;
     char           first[AGW_ENGINE_STACK];
@@ -160,6 +161,7 @@ agw_engine_request_codecs(const agw_codec_t *client,
 
     agw_arena_init(&arena, first, sizeof(first), AGW_ENGINE_FORM_MAX);
     mark = out->len;
+    runs = ctx->refs != NULL ? ctx->refs->n : 0;
 
     /* the module's walk validated these bytes: the reader's second pass
      * only finds the strings' ends (the index is of the client's body,
@@ -196,6 +198,11 @@ agw_engine_request_codecs(const agw_codec_t *client,
 
     if (rc != 0) {
         out->len = mark;
+
+        /* runs the writer listed point past what is left */
+        if (ctx->refs != NULL) {
+            ctx->refs->n = runs;
+        }
     }
 
     return rc;

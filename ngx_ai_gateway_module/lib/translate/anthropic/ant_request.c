@@ -1606,6 +1606,7 @@ agw_ant_write_request(const agw_request_t *req, const agw_request_ctx_t *o,
     rc = -1;
 
     agw_jw_init(&w, out);
+    agw_body_refs_writer(&w, o != NULL ? o->refs : NULL);
     agw_jw_object(&w);
     agw_ant_key(&w, "model");
     agw_jw_str(&w, model);

@@ -1396,6 +1396,7 @@ agw_oai_write_request(const agw_request_t *req, const agw_request_ctx_t *o,
     agw_msg_t          sys;
 
     agw_jw_init(&w, out);
+    agw_body_refs_writer(&w, o != NULL ? o->refs : NULL);
     agw_jw_object(&w);
 
     if (agw_str_set(&o->model) && o->model.len > 0) {

@@ -1873,6 +1873,7 @@ agw_rsp_write_request(const agw_request_t *req, const agw_request_ctx_t *o,
     wr.err = err;
     w = &wr.w;
     agw_jw_init(w, out);
+    agw_body_refs_writer(w, o != NULL ? o->refs : NULL);
 
     agw_jw_object(w);
     agw_jw_key(w, "model");
