@@ -279,19 +279,9 @@ ngx_http_ai_gateway_free_keys(void *data)
 }
 
 
-static ngx_int_t
-ngx_http_ai_gateway_init_process(ngx_cycle_t *cycle)
-{
-    if (ngx_http_ai_gateway_memory_init_process(cycle) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    return ngx_http_ai_gateway_state_init_process(cycle);
-}
-
-
 /*
- * What a worker needs of libcrypto is made as it starts, not on its first
+ * A worker starts.  Its heap is kept between requests (see the memory
+ * file).  What it needs of libcrypto is made now, not on its first
  * request: OpenSSL 3 makes its random generator on the first RAND_bytes
  * (the trace ids' seed, the event ids' prefix) and loads its provider's
  * SHA-256 on the first fetch (the client keys' hasher), about three
@@ -301,6 +291,10 @@ ngx_http_ai_gateway_init_process(ngx_cycle_t *cycle)
 static ngx_int_t
 ngx_http_ai_gateway_init_process(ngx_cycle_t *cycle)
 {
+    if (ngx_http_ai_gateway_memory_init_process(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     if (ngx_http_cycle_get_module_main_conf(cycle, ngx_http_ai_gateway_module)
         != NULL)
     {
