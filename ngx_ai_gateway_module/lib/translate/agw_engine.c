@@ -534,12 +534,31 @@ static int
 agw_engine_on_event(void *ud, const agw_sse_event_t *ev)
 {
     int                   rc;
+    char                 *buf;
+    agw_sse_event_t       flat;
     agw_engine_stream_t  *es = ud;
     agw_xstream_t        *s = &es->s;
 
     /* 1: the client stream is closed, stop quietly; 2: the side failed */
     if (s->client_done) {
         return 1;
+    }
+
+    /*
+     * A rewrite or a writer copies values as they came (a call's args, a
+     * usage object, a whole event passed on) onto the client's one data:
+     * line, where each LF of joined data: lines would end the line and
+     * cut the event: every reader gets the data on one line.
+     */
+    if (ev->multiline) {
+        buf = agw_arena_alloc(&es->arena, ev->data_len + 1);
+        if (buf == NULL) {
+            s->w.failed = 1;
+            return 2;
+        }
+
+        agw_sse_one_line(ev, buf, &flat);
+        ev = &flat;
     }
 
     if (es->rewrite) {

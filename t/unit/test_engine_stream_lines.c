@@ -1,0 +1,307 @@
+/*
+ * test_engine_stream_lines: a provider's events whose data is split over
+ * several data: lines, through the engine, for every provider and client
+ * dialect (the same-dialect rewrites and the translations).  SSE joins
+ * the lines with LFs, which fall between JSON tokens (as a provider that
+ * pretty-prints would send them); the values a rewrite or a writer copies
+ * as they came (a call's args, an input object, a usage object) carry
+ * them.  Each captured stream is split at every comma between tokens
+ * (ended by LF, then by CRLF) and compared with the same stream whose
+ * commas are followed by a blank on the one line: every event out is one
+ * well-framed event, its data on one data: line, JSON (or [DONE]), and
+ * means what the one-line stream's event means.
+ */
+
+#include "tap.h"
+#include "fixtures.h"
+#include "agw_engine.h"
+#include "agw_json_reader.h"
+
+
+typedef struct {
+    char    *name[512];
+    char    *data[512];
+    int      n;
+    int      bad;            /* an event not one whole data: line */
+} evs_t;
+
+
+static const struct {
+    agw_dialect_t   dialect;
+    const char     *fixture;
+} streams[] = {
+    { AGW_DIALECT_OPENAI, "openai-chat/stream-tool-calls.sse" },
+    { AGW_DIALECT_OPENAI, "openai-chat/stream-include-usage.chunks.sse" },
+    { AGW_DIALECT_ANTHROPIC, "anthropic-messages/stream-tool-use.sse" },
+    { AGW_DIALECT_RESPONSES,
+      "openai-responses/stream-reasoning-function-call.chunks.sse" },
+    { AGW_DIALECT_GEMINI, "gemini/stream-function-call.chunks.sse" },
+};
+
+static const agw_dialect_t  clients[] = {
+    AGW_DIALECT_OPENAI, AGW_DIALECT_ANTHROPIC, AGW_DIALECT_RESPONSES,
+    AGW_DIALECT_GEMINI
+};
+
+
+/*
+ * The stream with each comma between tokens of a data: line followed by
+ * sep: "\ndata: " or "\r\ndata: " (the parser drops the one blank after
+ * the colon) or " " (the one-line stream the split one means).
+ */
+static char *
+split(const char *in, size_t len, const char *sep)
+{
+    int      data, str, esc;
+    size_t   i, n, sl;
+    char    *out;
+
+    sl = strlen(sep);
+    out = malloc(len * (sl + 1) + 1);
+    if (out == NULL) {
+        return NULL;
+    }
+
+    n = 0;
+    data = 0;
+    str = 0;
+    esc = 0;
+
+    for (i = 0; i < len; i++) {
+        if (in[i] == '\n' || in[i] == '\r') {
+            data = 0;
+            str = 0;
+
+        } else if (i == 0 || in[i - 1] == '\n' || in[i - 1] == '\r') {
+            data = strncmp(in + i, "data:", 5) == 0;
+        }
+
+        out[n++] = in[i];
+
+        if (!data) {
+            continue;
+        }
+
+        if (esc) {
+            esc = 0;
+
+        } else if (str && in[i] == '\\') {
+            esc = 1;
+
+        } else if (in[i] == '"') {
+            str = !str;
+
+        } else if (!str && in[i] == ',') {
+            memcpy(out + n, sep, sl);
+            n += sl;
+        }
+    }
+
+    out[n] = '\0';
+    return out;
+}
+
+
+/* The events of a client's stream; bad counts the ill-framed ones. */
+static void
+events(const char *p, size_t len, evs_t *e)
+{
+    int          lines;
+    const char  *end, *eol, *name, *data;
+    size_t       name_len, data_len, l;
+
+    end = p + len;
+    memset(e, 0, sizeof(*e));
+
+    while (p < end && e->n < 512) {
+        lines = 0;
+        name = "";
+        name_len = 0;
+        data = NULL;
+        data_len = 0;
+
+        /* one event: lines up to a blank one */
+        while (p < end && *p != '\n' && *p != '\r') {
+            eol = p;
+            while (eol < end && *eol != '\n' && *eol != '\r') {
+                eol++;
+            }
+            l = (size_t) (eol - p);
+
+            if (l >= 5 && strncmp(p, "data:", 5) == 0) {
+                lines++;
+                data = p + 5 + (l > 5 && p[5] == ' ');
+                data_len = (size_t) (eol - data);
+
+            } else if (l >= 6 && strncmp(p, "event:", 6) == 0) {
+                name = p + 6 + (l > 6 && p[6] == ' ');
+                name_len = (size_t) (eol - name);
+
+            } else if (l > 0 && *p != ':') {
+                /* a line of no field: a piece of a cut data: line */
+                e->bad++;
+            }
+
+            p = eol + (eol < end && *eol == '\r');
+            p += p < end && *p == '\n';
+        }
+
+        p += p < end && *p == '\r';
+        p += p < end && *p == '\n';
+
+        if (lines == 0 && name_len == 0) {
+            continue;
+        }
+
+        if (lines != 1
+            || (!(data_len == 6 && memcmp(data, "[DONE]", 6) == 0)
+                && agw_json_valid(data, data_len, NULL) != 0))
+        {
+            e->bad++;
+        }
+
+        e->name[e->n] = strndup(name, name_len);
+        e->data[e->n] = data ? strndup(data, data_len) : strdup("");
+        e->n++;
+    }
+}
+
+
+static void
+events_free(evs_t *e)
+{
+    int  i;
+
+    for (i = 0; i < e->n; i++) {
+        free(e->name[i]);
+        free(e->data[i]);
+    }
+}
+
+
+/* The same JSON, or the same bytes when not JSON. */
+static int
+same_data(const char *a, const char *b)
+{
+    int      eq;
+    json_t  *ja, *jb;
+
+    ja = json_loads(a, JSON_DECODE_ANY, NULL);
+    jb = json_loads(b, JSON_DECODE_ANY, NULL);
+    eq = ja != NULL && jb != NULL ? json_equal(ja, jb) : strcmp(a, b) == 0;
+    json_decref(ja);
+    json_decref(jb);
+
+    return eq;
+}
+
+
+static int
+run(agw_dialect_t provider, agw_dialect_t client, const char *in,
+    agw_buf_t *out)
+{
+    int                rc;
+    agw_xstream_t     *s;
+    agw_answer_ctx_t   ctx;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.model = agw_str_bytes("alias", 5);
+    ctx.created = 1700000000;
+    ctx.include_usage = 1;
+    ctx.provider = provider;
+    out->len = 0;
+
+    s = agw_engine_stream_new(provider, client, &ctx, 0);
+    if (s == NULL) {
+        return -9;
+    }
+
+    rc = agw_engine_stream_feed(s, in, strlen(in), out);
+    if (agw_engine_stream_finish(s, 1, out) != 0) {
+        rc = -1;
+    }
+
+    agw_engine_stream_free(s);
+
+    return rc;
+}
+
+
+static void
+check(agw_dialect_t provider, agw_dialect_t client, const char *fixture,
+    const char *raw, size_t len, const char *sep, const char *how)
+{
+    int         i, rc1, rc2, same;
+    char       *one, *many;
+    evs_t       e1, e2;
+    agw_buf_t   o1, o2;
+
+    memset(&o1, 0, sizeof(o1));
+    memset(&o2, 0, sizeof(o2));
+
+    one = split(raw, len, " ");
+    many = split(raw, len, sep);
+    if (one == NULL || many == NULL) {
+        ok(0, "out of memory");
+        free(one);
+        free(many);
+        return;
+    }
+
+    rc1 = run(provider, client, one, &o1);
+    rc2 = run(provider, client, many, &o2);
+
+    events(o1.data, o1.len, &e1);
+    events(o2.data, o2.len, &e2);
+
+    same = rc1 == 0 && rc2 == 0 && e1.n > 0 && e1.n == e2.n;
+    for (i = 0; same && i < e1.n; i++) {
+        same = strcmp(e1.name[i], e2.name[i]) == 0
+               && same_data(e1.data[i], e2.data[i]);
+    }
+
+    ok(e1.bad == 0 && e2.bad == 0 && same,
+       "%s to %s, %s, data: lines ended by %s: events whole, one line, "
+       "the same", agw_dialect_name(provider), agw_dialect_name(client),
+       fixture, how);
+
+    if (e1.bad || e2.bad || !same) {
+        tap_diag("rc %d %d, events %d %d, bad %d %d; got %.*s", rc1, rc2,
+                 e1.n, e2.n, e1.bad, e2.bad,
+                 (int) (o2.len < 3000 ? o2.len : 3000), o2.data);
+    }
+
+    events_free(&e1);
+    events_free(&e2);
+    agw_buf_free(&o1);
+    agw_buf_free(&o2);
+    free(one);
+    free(many);
+}
+
+
+int
+main(void)
+{
+    char    *raw;
+    size_t   i, j, len;
+
+    for (i = 0; i < sizeof(streams) / sizeof(streams[0]); i++) {
+        raw = fixture_read(streams[i].fixture, &len);
+        if (raw == NULL) {
+            ok(0, "fixture %s", streams[i].fixture);
+            continue;
+        }
+
+        for (j = 0; j < sizeof(clients) / sizeof(clients[0]); j++) {
+            check(streams[i].dialect, clients[j], streams[i].fixture, raw,
+                  len, "\ndata: ", "LF");
+            check(streams[i].dialect, clients[j], streams[i].fixture, raw,
+                  len, "\r\ndata: ", "CRLF");
+        }
+
+        free(raw);
+    }
+
+    return done_testing();
+}
