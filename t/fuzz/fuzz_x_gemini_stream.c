@@ -3,9 +3,11 @@
  * steers: bit 0 the same-dialect rewrite instead of read + write, bit 1
  * an Anthropic provider (signatures dropped), bit 2 the payload taken as
  * a sequence of steps for the writer (any order, well-formed or not)
- * instead of SSE.  Properties: no crash or leak, every event a Gemini
- * client gets is "data: <valid JSON>" (from the rewrite, which trusts
- * the provider's bytes as proxy_pass would, when the provider's were).
+ * instead of SSE, bit 0 then unused (steps are never a rewrite, so their
+ * output is always checked).  Properties: no crash or leak, every event a
+ * Gemini client gets is "data: <valid JSON>" (from the rewrite, which
+ * trusts the provider's bytes as proxy_pass would, when the provider's
+ * were).
  */
 
 #include <stdio.h>
@@ -131,7 +133,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     memset(&x, 0, sizeof(x));
-    x.rewrite = data[0] & 1;
+    x.rewrite = (data[0] & 5) == 1;
     x.s.reader = &agw_gemini_codec;
     x.s.writer = &agw_gemini_codec;
     x.s.rstate = calloc(1, agw_gemini_codec.read_state_size);

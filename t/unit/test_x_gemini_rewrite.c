@@ -194,12 +194,54 @@ check_trusted(void)
 }
 
 
+/*
+ * An event of several data: lines (SSE joins them with LFs): the LFs that
+ * fall inside a value copied as it came, a call's args, must not reach
+ * the client's one data: line, where each would cut the event.
+ */
+static void
+check_data_lines(void)
+{
+    int          i, good;
+    events_t     ev;
+    xg_stream_t  x;
+
+    static const char  wire[] =
+        "data: {\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":"
+        "{\"name\":\"f\",\"args\":{\"text\":\n"
+        "data:  \"In the quaint\"}}}]}}],\n"
+        "data: \"modelVersion\":\"g\"}\r\n\r\n";
+
+    xg_stream_open(&x, &agw_gemini_codec, &agw_gemini_codec, GEM,
+                   "my-model");
+    x.rewrite = 1;
+    xg_stream_feed(&x, wire, sizeof(wire) - 1);
+
+    memset(&ev, 0, sizeof(ev));
+    good = x.rc == 0 && events_parse(x.out.data, x.out.len, &ev) == 0
+           && ev.n == 1;
+    for (i = 0; good && i < ev.n; i++) {
+        good = agw_json_valid(ev.data[i], strlen(ev.data[i]), NULL) == 0
+               && strstr(ev.data[i], "\"In the quaint\"") != NULL;
+    }
+    if (!good) {
+        tap_diag("got %.*s", (int) x.out.len, x.out.data);
+    }
+    ok(good, "data: lines joined: the event goes on whole, on one line");
+    events_free(&ev);
+
+    xg_stream_close(&x);
+    agw_buf_free(&x.out);
+}
+
+
 int
 main(void)
 {
     check_errors();
     check_stream_error();
     check_trusted();
+    check_data_lines();
 
     return done_testing();
 }

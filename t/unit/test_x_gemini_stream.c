@@ -727,6 +727,8 @@ check_writer(void)
     xs_t         x;
     char        *big;
     size_t       i;
+    json_t      *last;
+    xs_sum_t     m;
     agw_part_t   call, think;
 
     memset(&call, 0, sizeof(call));
@@ -805,6 +807,29 @@ check_writer(void)
     agw_buf_free(&x.out);
     xs_forget();
     call.id = (agw_str_t) agw_str_lit("toolu_01");
+
+    /*
+     * arguments with a line break between their tokens (valid JSON, as a
+     * model may indent them): the part goes out on one data: line, else
+     * the client reads the event cut at the break (a fuzzer's find)
+     */
+    xs_open(&x, AGW_DIALECT_OPENAI);
+    xs_step(&x, AGW_STEP_START, 0, "chatcmpl-1", NULL);
+    xs_step(&x, AGW_STEP_BLOCK_START, 0, NULL, &call);
+    xs_step(&x, AGW_STEP_DELTA, 0, "{\\\"text\\\":\\r\\n \\\"In the", NULL);
+    xs_step(&x, AGW_STEP_DELTA, 0, " quaint\\\"\\n}", NULL);
+    xs_step(&x, AGW_STEP_BLOCK_STOP, 0, NULL, NULL);
+    x.s.provider_done = 1;
+    xg_stream_close(&x);
+    xs_sum_init(&m);
+    ok(x.rc == 0 && xs_sum_gemini(&x.out, &m, &last) && last != NULL,
+       "arguments with line breaks: every event whole JSON");
+    ok(strstr(x.out.data, "\"args\":{\"text\":\"In the quaint\"},") != NULL,
+       "those arguments go out compact, the text in them kept");
+    json_decref(last);
+    xs_sum_free(&m);
+    agw_buf_free(&x.out);
+    xs_forget();
 
     /* the bound on what is held */
     big = malloc(1024 * 1024 + 1);

@@ -507,15 +507,45 @@ int
 agw_gem_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
     int           finished, error;
-    size_t        mark;
+    char         *copy, *lf;
+    size_t        mark, len;
     uint8_t      *plain;
     uint32_t      none, *calls;
     agw_jr_t      r;
     agw_jw_t     *w = &s->w;
+    const char   *data;
     agw_error_t  *err;
 
     if (ev->data_len == 0) {
         return 0;
+    }
+
+    data = ev->data;
+    len = ev->data_len;
+
+    /*
+     * An event of several data: lines comes joined with LFs, which may lie
+     * between tokens of a value copied as it came (a call's args): on the
+     * client's one data: line each would end the line and cut the event.
+     * A blank for each: the same JSON, the same length.  (A raw LF inside
+     * a string was not JSON anyway.)
+     */
+    if (memchr(data, '\n', len) != NULL) {
+        copy = agw_arena_alloc(s->arena, len);
+        if (copy == NULL) {
+            return -1;
+        }
+
+        memcpy(copy, data, len);
+
+        for (lf = memchr(copy, '\n', len);
+             lf != NULL;
+             lf = memchr(lf, '\n', len - (size_t) (lf - copy)))
+        {
+            *lf = ' ';
+        }
+
+        data = copy;
     }
 
     mark = w->out->len;
@@ -539,7 +569,7 @@ agw_gem_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
      * bytes); the usage, finish, block reason and model read out of it
      * are read by the validating reader.
      */
-    agw_jr_init(&r, ev->data, ev->data_len);
+    agw_jr_init(&r, data, len);
     r.valid = 1;
 
     agw_jw_append(w, "data: ", 6);
@@ -565,13 +595,13 @@ agw_gem_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         w->out->len = mark;
         agw_jw_reset_state(w);
         agw_jw_append(w, "data: ", 6);
-        agw_jw_append(w, ev->data, ev->data_len);
+        agw_jw_append(w, data, len);
         agw_jw_append(w, "\r\n\r\n", 4);
 
         err = agw_stream_error_slot(s);
         if (err != NULL) {
             memset(err, 0, sizeof(*err));
-            agw_gem_read_error(ev->data, ev->data_len, err);
+            agw_gem_read_error(data, len, err);
             if (err->cls == AGW_ERR_NONE) {
                 err->cls = AGW_ERR_SERVER;
             }

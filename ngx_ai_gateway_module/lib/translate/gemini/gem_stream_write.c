@@ -232,6 +232,21 @@ agw_gem_call_chunk(agw_xstream_t *s, agw_gem_wstate_t *st, agw_gem_held_t *h)
                                    "arguments that are not a JSON object");
     }
 
+    /*
+     * The object goes on the event's one data: line: a line break between
+     * its tokens (valid JSON, as a model may indent its arguments) would
+     * end the line and cut the event a client reads.  Compact then, as
+     * Google's own args are; a string holds no raw line break.
+     */
+    if (memchr(text.data, '\n', text.len) != NULL
+        || memchr(text.data, '\r', text.len) != NULL)
+    {
+        text = agw_gem_compact(s->arena, &text);
+        if (!agw_str_set(&text)) {
+            return -1;
+        }
+    }
+
     if (st->suffix.len == 0 && agw_gem_suffix(s, st, NULL) != 0) {
         return -1;
     }
