@@ -9,7 +9,11 @@
  * (ended by LF, then by CRLF) and compared with the same stream whose
  * commas are followed by a blank on the one line: every event out is one
  * well-framed event, its data on one data: line, JSON (or [DONE]), and
- * means what the one-line stream's event means.
+ * means what the one-line stream's event means.  Then a call's arguments
+ * that hold line breaks (escaped in the provider's strings, as a model
+ * may indent them) go to a client of every other dialect, where a
+ * writer may copy their text as a value: each event still whole on its
+ * one data: line.
  */
 
 #include "tap.h"
@@ -280,6 +284,81 @@ check(agw_dialect_t provider, agw_dialect_t client, const char *fixture,
 }
 
 
+/* The stream with "\\n " (an escaped line break, a blank) after each
+ * argument text's opening brace: :"{\" */
+static char *
+indent(const char *in, size_t len)
+{
+    size_t       n;
+    char        *out;
+    const char  *p, *q, *end;
+
+    out = malloc(len * 2 + 1);
+    if (out == NULL) {
+        return NULL;
+    }
+
+    n = 0;
+    end = in + len;
+
+    for (p = in; (q = strstr(p, ":\"{\\\"")) != NULL; p = q + 3) {
+        memcpy(out + n, p, (size_t) (q - p) + 3);
+        n += (size_t) (q - p) + 3;
+        memcpy(out + n, "\\n ", 3);
+        n += 3;
+    }
+
+    memcpy(out + n, p, (size_t) (end - p));
+    n += (size_t) (end - p);
+    out[n] = '\0';
+
+    return out;
+}
+
+
+static void
+check_indented(agw_dialect_t provider, agw_dialect_t client,
+    const char *fixture, const char *raw, size_t len)
+{
+    int         rc1, rc2;
+    char       *in;
+    evs_t       e1, e2;
+    agw_buf_t   o1, o2;
+
+    memset(&o1, 0, sizeof(o1));
+    memset(&o2, 0, sizeof(o2));
+
+    in = indent(raw, len);
+    if (in == NULL) {
+        ok(0, "out of memory");
+        return;
+    }
+
+    rc1 = run(provider, client, raw, &o1);
+    rc2 = run(provider, client, in, &o2);
+
+    events(o1.data, o1.len, &e1);
+    events(o2.data, o2.len, &e2);
+
+    ok(strcmp(in, raw) != 0 && rc1 == 0 && rc2 == 0 && e2.bad == 0
+       && e1.n > 0 && e1.n == e2.n,
+       "%s to %s, %s, arguments with line breaks: events whole, one line",
+       agw_dialect_name(provider), agw_dialect_name(client), fixture);
+
+    if (rc2 != 0 || e2.bad != 0 || e1.n != e2.n) {
+        tap_diag("rc %d %d, events %d %d, bad %d; got %.*s", rc1, rc2,
+                 e1.n, e2.n, e2.bad,
+                 (int) (o2.len < 3000 ? o2.len : 3000), o2.data);
+    }
+
+    events_free(&e1);
+    events_free(&e2);
+    agw_buf_free(&o1);
+    agw_buf_free(&o2);
+    free(in);
+}
+
+
 int
 main(void)
 {
@@ -298,6 +377,13 @@ main(void)
                   len, "\ndata: ", "LF");
             check(streams[i].dialect, clients[j], streams[i].fixture, raw,
                   len, "\r\ndata: ", "CRLF");
+
+            if (clients[j] != streams[i].dialect
+                && strstr(raw, ":\"{\\\"") != NULL)
+            {
+                check_indented(streams[i].dialect, clients[j],
+                               streams[i].fixture, raw, len);
+            }
         }
 
         free(raw);
