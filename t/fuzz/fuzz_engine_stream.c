@@ -134,7 +134,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* each event whole on its one data: line, whatever the provider's
      * data: lines (joined with LFs) */
-    if (fuzz_framed(whole.data, whole.len) != 0) {
+    if (events_framed(whole.data, whole.len) != 0) {
         fuzz_differ("a client event not on one data: line", &whole, &whole);
     }
 

@@ -174,7 +174,7 @@ check_out(const agw_buf_t *out, const uint8_t *d, size_t len)
 
     /* JSON may hold a line break between tokens: the JSON check below
      * would not see one that cuts an event */
-    if (fuzz_framed(out->data, out->len) != 0) {
+    if (events_framed(out->data, out->len) != 0) {
         abort();
     }
 

@@ -20,14 +20,7 @@
 #include "fixtures.h"
 #include "agw_engine.h"
 #include "agw_json_reader.h"
-
-
-typedef struct {
-    char    *name[512];
-    char    *data[512];
-    int      n;
-    int      bad;            /* an event not one whole data: line */
-} evs_t;
+#include "stream_util.h"
 
 
 static const struct {
@@ -106,80 +99,31 @@ split(const char *in, size_t len, const char *sep)
 }
 
 
-/* The events of a client's stream; bad counts the ill-framed ones. */
-static void
-events(const char *p, size_t len, evs_t *e)
+/*
+ * The events of a client's stream into e; 0 when each is whole on one
+ * data: line (stream_util.h: a line break inside it would leave a line
+ * the parser drops) and its data [DONE] or JSON.
+ */
+static int
+events_read(const char *p, size_t len, events_t *e)
 {
-    int          lines;
-    const char  *end, *eol, *name, *data;
-    size_t       name_len, data_len, l;
+    int  i, bad;
 
-    end = p + len;
-    memset(e, 0, sizeof(*e));
+    bad = events_framed(p, len) != 0;
 
-    while (p < end && e->n < 512) {
-        lines = 0;
-        name = "";
-        name_len = 0;
-        data = NULL;
-        data_len = 0;
-
-        /* one event: lines up to a blank one */
-        while (p < end && *p != '\n' && *p != '\r') {
-            eol = p;
-            while (eol < end && *eol != '\n' && *eol != '\r') {
-                eol++;
-            }
-            l = (size_t) (eol - p);
-
-            if (l >= 5 && strncmp(p, "data:", 5) == 0) {
-                lines++;
-                data = p + 5 + (l > 5 && p[5] == ' ');
-                data_len = (size_t) (eol - data);
-
-            } else if (l >= 6 && strncmp(p, "event:", 6) == 0) {
-                name = p + 6 + (l > 6 && p[6] == ' ');
-                name_len = (size_t) (eol - name);
-
-            } else if (l > 0 && *p != ':') {
-                /* a line of no field: a piece of a cut data: line */
-                e->bad++;
-            }
-
-            p = eol + (eol < end && *eol == '\r');
-            p += p < end && *p == '\n';
-        }
-
-        p += p < end && *p == '\r';
-        p += p < end && *p == '\n';
-
-        if (lines == 0 && name_len == 0) {
-            continue;
-        }
-
-        if (lines != 1
-            || (!(data_len == 6 && memcmp(data, "[DONE]", 6) == 0)
-                && agw_json_valid(data, data_len, NULL) != 0))
-        {
-            e->bad++;
-        }
-
-        e->name[e->n] = strndup(name, name_len);
-        e->data[e->n] = data ? strndup(data, data_len) : strdup("");
-        e->n++;
+    if (events_parse(p, len, e) != 0) {
+        return -1;
     }
-}
-
-
-static void
-events_free(evs_t *e)
-{
-    int  i;
 
     for (i = 0; i < e->n; i++) {
-        free(e->name[i]);
-        free(e->data[i]);
+        if (strcmp(e->data[i], "[DONE]") != 0
+            && agw_json_valid(e->data[i], strlen(e->data[i]), NULL) != 0)
+        {
+            bad = 1;
+        }
     }
+
+    return bad ? -1 : 0;
 }
 
 
@@ -235,9 +179,9 @@ static void
 check(agw_dialect_t provider, agw_dialect_t client, const char *fixture,
     const char *raw, size_t len, const char *sep, const char *how)
 {
-    int         i, rc1, rc2, same;
+    int         i, rc1, rc2, bad1, bad2, same;
     char       *one, *many;
-    evs_t       e1, e2;
+    events_t    e1, e2;
     agw_buf_t   o1, o2;
 
     memset(&o1, 0, sizeof(o1));
@@ -255,23 +199,23 @@ check(agw_dialect_t provider, agw_dialect_t client, const char *fixture,
     rc1 = run(provider, client, one, &o1);
     rc2 = run(provider, client, many, &o2);
 
-    events(o1.data, o1.len, &e1);
-    events(o2.data, o2.len, &e2);
+    bad1 = events_read(o1.data, o1.len, &e1);
+    bad2 = events_read(o2.data, o2.len, &e2);
 
     same = rc1 == 0 && rc2 == 0 && e1.n > 0 && e1.n == e2.n;
     for (i = 0; same && i < e1.n; i++) {
-        same = strcmp(e1.name[i], e2.name[i]) == 0
+        same = strcmp(e1.event[i], e2.event[i]) == 0
                && same_data(e1.data[i], e2.data[i]);
     }
 
-    ok(e1.bad == 0 && e2.bad == 0 && same,
+    ok(bad1 == 0 && bad2 == 0 && same,
        "%s to %s, %s, data: lines ended by %s: events whole, one line, "
        "the same", agw_dialect_name(provider), agw_dialect_name(client),
        fixture, how);
 
-    if (e1.bad || e2.bad || !same) {
+    if (bad1 || bad2 || !same) {
         tap_diag("rc %d %d, events %d %d, bad %d %d; got %.*s", rc1, rc2,
-                 e1.n, e2.n, e1.bad, e2.bad,
+                 e1.n, e2.n, bad1, bad2,
                  (int) (o2.len < 3000 ? o2.len : 3000), o2.data);
     }
 
@@ -320,9 +264,9 @@ static void
 check_indented(agw_dialect_t provider, agw_dialect_t client,
     const char *fixture, const char *raw, size_t len)
 {
-    int         rc1, rc2;
+    int         rc1, rc2, bad;
     char       *in;
-    evs_t       e1, e2;
+    events_t    e1, e2;
     agw_buf_t   o1, o2;
 
     memset(&o1, 0, sizeof(o1));
@@ -337,17 +281,17 @@ check_indented(agw_dialect_t provider, agw_dialect_t client,
     rc1 = run(provider, client, raw, &o1);
     rc2 = run(provider, client, in, &o2);
 
-    events(o1.data, o1.len, &e1);
-    events(o2.data, o2.len, &e2);
+    (void) events_read(o1.data, o1.len, &e1);
+    bad = events_read(o2.data, o2.len, &e2);
 
-    ok(strcmp(in, raw) != 0 && rc1 == 0 && rc2 == 0 && e2.bad == 0
+    ok(strcmp(in, raw) != 0 && rc1 == 0 && rc2 == 0 && bad == 0
        && e1.n > 0 && e1.n == e2.n,
        "%s to %s, %s, arguments with line breaks: events whole, one line",
        agw_dialect_name(provider), agw_dialect_name(client), fixture);
 
-    if (rc2 != 0 || e2.bad != 0 || e1.n != e2.n) {
+    if (rc2 != 0 || bad != 0 || e1.n != e2.n) {
         tap_diag("rc %d %d, events %d %d, bad %d; got %.*s", rc1, rc2,
-                 e1.n, e2.n, e2.bad,
+                 e1.n, e2.n, bad,
                  (int) (o2.len < 3000 ? o2.len : 3000), o2.data);
     }
 
