@@ -303,6 +303,37 @@ check_indented(agw_dialect_t provider, agw_dialect_t client,
 }
 
 
+/*
+ * An event of the provider's dialect that is not JSON, on two data:
+ * lines: whatever the rewrite makes of it (passed on as it came, or an
+ * error event), the client's stream is framed events on one line each.
+ */
+static void
+check_not_json(agw_dialect_t d)
+{
+    int        rc;
+    agw_buf_t  out;
+
+    static const char  in[] =
+        "event: message_start\ndata: not\ndata: json\n\n"
+        "data: {\"a\":\ndata: 1}\n\n";
+
+    memset(&out, 0, sizeof(out));
+
+    rc = run(d, d, in, &out);
+
+    ok(events_framed(out.data, out.len) == 0,
+       "%s rewrite, data that is not JSON on two data: lines: framed",
+       agw_dialect_name(d));
+
+    if (events_framed(out.data, out.len) != 0) {
+        tap_diag("rc %d; got %.*s", rc, (int) out.len, out.data);
+    }
+
+    agw_buf_free(&out);
+}
+
+
 int
 main(void)
 {
@@ -331,6 +362,10 @@ main(void)
         }
 
         free(raw);
+    }
+
+    for (j = 0; j < sizeof(clients) / sizeof(clients[0]); j++) {
+        check_not_json(clients[j]);
     }
 
     return done_testing();
