@@ -369,6 +369,27 @@ agw_engine_error_codecs(const agw_codec_t *provider,
 
 /* Streams */
 
+const agw_sse_event_t *
+agw_stream_one_line(agw_xstream_t *s, const agw_sse_event_t *ev,
+    agw_sse_event_t *one)
+{
+    char  *buf;
+
+    if (!ev->multiline) {
+        return ev;
+    }
+
+    buf = agw_arena_alloc(s->arena, ev->data_len + 1);
+    if (buf == NULL) {
+        return NULL;
+    }
+
+    agw_sse_one_line(ev, buf, one);
+
+    return one;
+}
+
+
 agw_error_t *
 agw_stream_error_slot(agw_xstream_t *s)
 {
@@ -534,7 +555,6 @@ static int
 agw_engine_on_event(void *ud, const agw_sse_event_t *ev)
 {
     int                   rc;
-    char                 *buf;
     agw_sse_event_t       flat;
     agw_engine_stream_t  *es = ud;
     agw_xstream_t        *s = &es->s;
@@ -550,15 +570,10 @@ agw_engine_on_event(void *ud, const agw_sse_event_t *ev)
      * line, where each LF of joined data: lines would end the line and
      * cut the event: every reader gets the data on one line.
      */
-    if (ev->multiline) {
-        buf = agw_arena_alloc(&es->arena, ev->data_len + 1);
-        if (buf == NULL) {
-            s->w.failed = 1;
-            return 2;
-        }
-
-        agw_sse_one_line(ev, buf, &flat);
-        ev = &flat;
+    ev = agw_stream_one_line(s, ev, &flat);
+    if (ev == NULL) {
+        s->w.failed = 1;
+        return 2;
     }
 
     if (es->rewrite) {

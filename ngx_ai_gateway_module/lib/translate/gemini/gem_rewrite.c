@@ -507,7 +507,6 @@ int
 agw_gem_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
     int              finished, error;
-    char            *copy;
     size_t           mark, len;
     uint8_t         *plain;
     uint32_t         none, *calls;
@@ -523,19 +522,14 @@ agw_gem_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 
     /*
      * The engine gives every reader an event of several data: lines on
-     * one line (agw_sse_one_line); so does the rewrite when called on
+     * one line (agw_stream_one_line); so does the rewrite when called on
      * its own, as the tests and fuzzers do: the LFs may lie between
      * tokens of a value copied as it came (a call's args), where on the
      * client's one data: line each would cut the event.
      */
-    if (ev->multiline) {
-        copy = agw_arena_alloc(s->arena, ev->data_len + 1);
-        if (copy == NULL) {
-            return -1;
-        }
-
-        agw_sse_one_line(ev, copy, &flat);
-        ev = &flat;
+    ev = agw_stream_one_line(s, ev, &flat);
+    if (ev == NULL) {
+        return -1;
     }
 
     data = ev->data;
