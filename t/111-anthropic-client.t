@@ -4,6 +4,8 @@
 # streamed text, tool_use (input_json_delta fragments), thinking, usage in
 # Anthropic's shape and in the log variables, stop reasons, the model
 # rewritten both ways, the URL and key header each provider type gets.
+# And an Anthropic provider's event split over data: lines (a --- tcp_listen
+# peer): the client gets it whole on one data: line.
 
 use FindBin;
 use lib "$FindBin::Bin/agw";
@@ -358,5 +360,50 @@ POST /v1/messages
 {"model":"claude","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"weather and stock?"}],"tools":[{"name":"get_weather","input_schema":{"type":"object"}},{"name":"get_stock_price","input_schema":{"type":"object"}}]}
 --- response_body_filters eval: [\&AgwFixtures::anthropic_summary]
 --- response_body eval: AgwFixtures::fixture_summary('openai-chat/stream-parallel-tool-calls.sse', 'claude')
+--- no_error_log
+[error]
+
+
+
+=== TEST 18: anthropic provider, message_start split over data: lines: one data: line to the client, its usage read
+--- http_config
+    FIXTURES
+    ai_gateway_provider an type=anthropic url=http://127.0.0.1:$TEST_NGINX_TCP_PORT/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route claude an:claude-sonnet-4-5;
+--- config
+    access_log logs/access.log agw_usage;
+    location /v1/ { ai_gateway anthropic; ai_gateway_auth off; }
+--- tcp_listen eval: $ENV{TEST_NGINX_TCP_PORT}
+--- tcp_reply eval
+my $body = <<'_EOS_';
+event: message_start
+data: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":7,
+data: "output_tokens":1}}}
+
+event: content_block_start
+data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}
+
+event: content_block_delta
+data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}
+
+event: content_block_stop
+data: {"type":"content_block_stop","index":0}
+
+event: message_delta
+data: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":2}}
+
+event: message_stop
+data: {"type":"message_stop"}
+
+_EOS_
+"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+    . "Content-Length: " . length($body) . "\r\nConnection: close\r\n\r\n"
+    . $body
+--- request
+POST /v1/messages
+{"model":"claude","max_tokens":10,"stream":true,"messages":[{"role":"user","content":"hi"}]}
+--- response_body_like: \Aevent: message_start\ndata: \{"type":"message_start","message":\{[^\n]*"usage":\{"input_tokens":7, "output_tokens":1\}\}\}\n\n(event: [a-z_]+\ndata: \{[^\n]*\}\n\n){5}\z
+--- access_log eval
+[qr{GW model=claude up=claude-sonnet-4-5 provider=an dialect=anthropic tokens=7/2 }]
 --- no_error_log
 [error]

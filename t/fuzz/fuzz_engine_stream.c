@@ -9,8 +9,8 @@
  * with agw_engine_stream_idle() between some, or by
  * agw_engine_stream_feed(), as the seed picks.
  * Properties: no crash or leak; the client's bytes are the same fed
- * whole and in pieces; they are whole SSE events, each data "[DONE]" or
- * JSON by the one reader's rules (a rewrite passes a provider's events
+ * whole and in pieces; they are whole SSE events, each on one data:
+ * line, its data "[DONE]" or JSON by the one reader's rules (a rewrite passes a provider's events
  * on as they came: when the provider's were); an error recorded
  * is reported (finish 1); finishing again adds nothing; the output is
  * bounded by the input.  (A rewrite rewritten again is not always the
@@ -130,6 +130,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (all < 0 || pending) {
         fuzz_differ("client stream not whole SSE events", &whole, &whole);
+    }
+
+    /* each event whole on its one data: line, whatever the provider's
+     * data: lines (joined with LFs) */
+    if (events_framed(whole.data, whole.len) != 0) {
+        fuzz_differ("a client event not on one data: line", &whole, &whole);
     }
 
     if (!all && (c != p || fuzz_all_json((const char *) data, size,

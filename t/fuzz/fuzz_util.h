@@ -15,6 +15,7 @@
 
 #include "agw_json_reader.h"
 #include "agw_sse.h"
+#include "../unit/stream_util.h"
 
 /* Bytes of steering at the start of stream and SSE inputs. */
 #define FUZZ_HEADER  4
@@ -194,6 +195,5 @@ fuzz_all_json(const char *p, size_t len, int *pending)
 
     return all;
 }
-
 
 #endif /* FUZZ_UTIL_H */

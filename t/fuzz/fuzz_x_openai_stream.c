@@ -161,8 +161,8 @@ run(const agw_codec_t *writer, int rewrite, int include_usage,
 }
 
 
-/* Every event: "data: " valid JSON or [DONE], then a blank line (an
- * event name line allowed before it). */
+/* Every event: "data: " valid JSON or [DONE] on one line, then a blank
+ * line (an event name line allowed before it). */
 static void
 check_out(const agw_buf_t *out, const uint8_t *d, size_t len)
 {
@@ -170,6 +170,12 @@ check_out(const agw_buf_t *out, const uint8_t *d, size_t len)
 
     if (out->len == 0) {
         return;
+    }
+
+    /* JSON may hold a line break between tokens: the JSON check below
+     * would not see one that cuts an event */
+    if (events_framed(out->data, out->len) != 0) {
+        abort();
     }
 
     end = out->data + out->len;

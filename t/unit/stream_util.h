@@ -1,6 +1,7 @@
 /*
  * stream_util.h: the events of an SSE byte string (a client stream a
- * test produced), read back with the library's SSE parser.
+ * test produced), read back with the library's SSE parser, and whether
+ * it is framed as the writers frame it.
  */
 
 #ifndef STREAM_UTIL_H
@@ -72,6 +73,53 @@ events_free(events_t *e)
     free(e->event);
     free(e->data);
     memset(e, 0, sizeof(*e));
+}
+
+
+/*
+ * Whether a client stream is framed as the writers frame it: 0 when each
+ * event is an "event:" line at most and one "data:" line, ended by a
+ * blank line, and no other line is there.  A line break written inside a
+ * data: line cuts the event: a parser takes the line's rest as a field
+ * it does not know and drops it, so the data left may even be JSON.
+ */
+__attribute__((unused)) static int
+events_framed(const char *p, size_t len)
+{
+    int          data;
+    size_t       l;
+    const char  *end, *eol;
+
+    end = p + len;
+    data = 0;
+
+    while (p < end) {
+        eol = memchr(p, '\n', (size_t) (end - p));
+        if (eol == NULL) {
+            return -1;
+        }
+
+        l = (size_t) (eol - p);
+        l -= l > 0 && p[l - 1] == '\r';
+
+        if (l == 0) {
+            data = 0;
+
+        } else if (l >= 5 && memcmp(p, "data:", 5) == 0) {
+            if (data++) {
+                return -1;
+            }
+
+        } else if (l < 6 || memcmp(p, "event:", 6) != 0
+                   || memchr(p, '\r', l) != NULL)
+        {
+            return -1;
+        }
+
+        p = eol + 1;
+    }
+
+    return 0;
 }
 
 

@@ -179,6 +179,17 @@ agw_stream_text_step(agw_xstream_t *s, agw_step_type_t type, uint32_t index,
  */
 agw_error_t *agw_stream_error_slot(agw_xstream_t *s);
 
+/*
+ * The event with its data on one line: ev itself, or, when it was joined
+ * from several data: lines, *one with a copy in the stream's arena whose
+ * joining LFs are blanks (agw_sse_one_line).  A value a reader copies as
+ * it came then never cuts the client's one data: line.  The engine gives
+ * every reader its events so; a rewrite called on its own (tests,
+ * fuzzers) calls it too.  NULL when out of memory.
+ */
+const agw_sse_event_t *agw_stream_one_line(agw_xstream_t *s,
+    const agw_sse_event_t *ev, agw_sse_event_t *one);
+
 
 typedef struct agw_codec_s {
     agw_dialect_t  dialect;

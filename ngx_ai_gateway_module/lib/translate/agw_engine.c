@@ -369,6 +369,27 @@ agw_engine_error_codecs(const agw_codec_t *provider,
 
 /* Streams */
 
+const agw_sse_event_t *
+agw_stream_one_line(agw_xstream_t *s, const agw_sse_event_t *ev,
+    agw_sse_event_t *one)
+{
+    char  *buf;
+
+    if (!ev->multiline) {
+        return ev;
+    }
+
+    buf = agw_arena_alloc(s->arena, ev->data_len + 1);
+    if (buf == NULL) {
+        return NULL;
+    }
+
+    agw_sse_one_line(ev, buf, one);
+
+    return one;
+}
+
+
 agw_error_t *
 agw_stream_error_slot(agw_xstream_t *s)
 {
@@ -534,12 +555,25 @@ static int
 agw_engine_on_event(void *ud, const agw_sse_event_t *ev)
 {
     int                   rc;
+    agw_sse_event_t       flat;
     agw_engine_stream_t  *es = ud;
     agw_xstream_t        *s = &es->s;
 
     /* 1: the client stream is closed, stop quietly; 2: the side failed */
     if (s->client_done) {
         return 1;
+    }
+
+    /*
+     * A rewrite or a writer copies values as they came (a call's args, a
+     * usage object, a whole event passed on) onto the client's one data:
+     * line, where each LF of joined data: lines would end the line and
+     * cut the event: every reader gets the data on one line.
+     */
+    ev = agw_stream_one_line(s, ev, &flat);
+    if (ev == NULL) {
+        s->w.failed = 1;
+        return 2;
     }
 
     if (es->rewrite) {

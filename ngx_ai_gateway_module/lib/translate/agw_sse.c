@@ -553,6 +553,28 @@ agw_sse_free(agw_sse_parser_t *p)
 }
 
 
+void
+agw_sse_one_line(const agw_sse_event_t *ev, char *buf, agw_sse_event_t *flat)
+{
+    char  *lf;
+
+    memcpy(buf, ev->data, ev->data_len + 1);
+
+    for (lf = memchr(buf, '\n', ev->data_len);
+         lf != NULL;
+         lf = memchr(lf, '\n', ev->data_len - (size_t) (lf - buf)))
+    {
+        *lf = ' ';
+    }
+
+    *flat = *ev;
+    flat->data = buf;
+    flat->multiline = 0;
+    flat->raw = NULL;
+    flat->raw_len = 0;
+}
+
+
 /*
  * Frames one event.  Data holding line breaks becomes several "data:"
  * lines, which a parser joins back with "\n" (a CR or CRLF inside data

@@ -71,6 +71,16 @@ void agw_sse_idle(agw_sse_parser_t *p);
 int  agw_sse_pending(const agw_sse_parser_t *p);
 void agw_sse_free(agw_sse_parser_t *p);
 
+/*
+ * The event in *flat with its data on one line: buf (data_len + 1 bytes)
+ * gets the data with a blank for each LF that joined its data: lines.
+ * For JSON, whose strings hold no raw line break, the LFs lie between
+ * tokens: the same JSON, the same length, whole on the one data: line a
+ * writer frames.  raw is cleared.
+ */
+void agw_sse_one_line(const agw_sse_event_t *ev, char *buf,
+    agw_sse_event_t *flat);
+
 /* Writers: append one framed event ("event: X\n" optional, "data: ...\n\n"). */
 int  agw_sse_write(agw_buf_t *out, const char *event, const char *data,
     size_t data_len);

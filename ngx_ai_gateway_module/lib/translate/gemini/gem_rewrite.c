@@ -506,47 +506,34 @@ agw_gem_rewrite_response(const char *body, size_t len,
 int
 agw_gem_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
-    int           finished, error;
-    char         *copy, *lf;
-    size_t        mark, len;
-    uint8_t      *plain;
-    uint32_t      none, *calls;
-    agw_jr_t      r;
-    agw_jw_t     *w = &s->w;
-    const char   *data;
-    agw_error_t  *err;
+    int              finished, error;
+    size_t           mark, len;
+    uint8_t         *plain;
+    uint32_t         none, *calls;
+    agw_jr_t         r;
+    agw_jw_t        *w = &s->w;
+    const char      *data;
+    agw_error_t     *err;
+    agw_sse_event_t  flat;
 
     if (ev->data_len == 0) {
         return 0;
     }
 
+    /*
+     * The engine gives every reader an event of several data: lines on
+     * one line (agw_stream_one_line); so does the rewrite when called on
+     * its own, as the tests and fuzzers do: the LFs may lie between
+     * tokens of a value copied as it came (a call's args), where on the
+     * client's one data: line each would cut the event.
+     */
+    ev = agw_stream_one_line(s, ev, &flat);
+    if (ev == NULL) {
+        return -1;
+    }
+
     data = ev->data;
     len = ev->data_len;
-
-    /*
-     * An event of several data: lines comes joined with LFs, which may lie
-     * between tokens of a value copied as it came (a call's args): on the
-     * client's one data: line each would end the line and cut the event.
-     * A blank for each: the same JSON, the same length.  (A raw LF inside
-     * a string was not JSON anyway.)
-     */
-    if (memchr(data, '\n', len) != NULL) {
-        copy = agw_arena_alloc(s->arena, len);
-        if (copy == NULL) {
-            return -1;
-        }
-
-        memcpy(copy, data, len);
-
-        for (lf = memchr(copy, '\n', len);
-             lf != NULL;
-             lf = memchr(lf, '\n', len - (size_t) (lf - copy)))
-        {
-            *lf = ' ';
-        }
-
-        data = copy;
-    }
 
     mark = w->out->len;
     finished = 0;

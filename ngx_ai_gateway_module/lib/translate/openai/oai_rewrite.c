@@ -87,35 +87,11 @@ agw_oai_cut(const char *body, size_t len, const agw_oai_member_t *m,
 }
 
 
-/* Bytes of the input; with flat set, line breaks (white space between
- * tokens: a JSON string holds none) as spaces, for one SSE data line. */
-static void
-agw_oai_copy(agw_jw_t *w, const char *p, size_t len, int flat)
-{
-    const char  *nl, *end;
-
-    if (!flat) {
-        agw_jw_append(w, p, len);
-        return;
-    }
-
-    end = p + len;
-
-    while ((nl = memchr(p, '\n', (size_t) (end - p))) != NULL) {
-        agw_jw_append(w, p, (size_t) (nl - p));
-        agw_jw_append(w, " ", 1);
-        p = nl + 1;
-    }
-
-    agw_jw_append(w, p, (size_t) (end - p));
-}
-
-
 /* Copies body with the edits (in any order; they never overlap) into w;
- * with refs, a request's long runs are listed there instead (flat is 0). */
+ * with refs, a request's long runs are listed there instead. */
 static void
 agw_oai_splice(agw_jw_t *w, const char *body, size_t len, agw_oai_edit_t *e,
-    int n, int flat, agw_body_refs_t *refs)
+    int n, agw_body_refs_t *refs)
 {
     int             i, j;
     size_t          pos;
@@ -135,7 +111,7 @@ agw_oai_splice(agw_jw_t *w, const char *body, size_t len, agw_oai_edit_t *e,
         if (refs != NULL) {
             agw_body_copy(w, refs, body + pos, e[i].from - pos);
         } else {
-            agw_oai_copy(w, body + pos, e[i].from - pos, flat);
+            agw_jw_append(w, body + pos, e[i].from - pos);
         }
 
         if (e[i].str.data != NULL) {
@@ -152,7 +128,7 @@ agw_oai_splice(agw_jw_t *w, const char *body, size_t len, agw_oai_edit_t *e,
     if (refs != NULL) {
         agw_body_copy(w, refs, body + pos, len - pos);
     } else {
-        agw_oai_copy(w, body + pos, len - pos, flat);
+        agw_jw_append(w, body + pos, len - pos);
     }
 }
 
@@ -392,7 +368,7 @@ agw_oai_rewrite_request(const char *body, size_t len,
         }
     }
 
-    agw_oai_splice(&w, body, len, e, n, 0, o->refs);
+    agw_oai_splice(&w, body, len, e, n, o->refs);
 
     return w.failed ? -1 : 0;
 }
@@ -571,7 +547,7 @@ agw_oai_rewrite_response(const char *body, size_t len,
     agw_oai_set_model(&o->model, &m[0], e, &n);
 
     agw_jw_init(&w, out);
-    agw_oai_splice(&w, body, len, e, n, 0, NULL);
+    agw_oai_splice(&w, body, len, e, n, NULL);
 
     return w.failed ? -1 : 0;
 }
@@ -672,7 +648,7 @@ agw_oai_prefix_keep(agw_oai_rstate_t *rs, const char *d,
     agw_oai_set_model(model, &m[0], e, &n);
 
     agw_jw_init(&w, &b);
-    agw_oai_splice(&w, d, comma, e, n, 0, NULL);
+    agw_oai_splice(&w, d, comma, e, n, NULL);
 
     if (!w.failed && b.len <= AGW_OAI_PREFIX_MAX) {
         memcpy(rs->prefix + AGW_OAI_PREFIX_MAX, b.data, b.len);
@@ -688,7 +664,7 @@ agw_oai_prefix_keep(agw_oai_rstate_t *rs, const char *d,
 int
 agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
-    int                n, i, rc, count, flat, skip, fast, choices;
+    int                n, i, rc, count, skip, fast, choices;
     size_t             close, base, at, cend;
     agw_str_t          text, calls;
     agw_oai_rstate_t  *rs;
@@ -698,6 +674,7 @@ agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     agw_oai_edit_t     e[2];
     agw_oai_member_t   m[4];
     agw_oai_rctx_t     c;
+    agw_sse_event_t    one;
     static const agw_oai_key_t  keys[] = {
         agw_oai_key("model"), agw_oai_key("usage"), agw_oai_key("choices"),
         agw_oai_key("error")
@@ -708,6 +685,17 @@ agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     if (s->provider_done) {
         /* bytes after the end: the answer is whole */
         return 0;
+    }
+
+    /*
+     * The engine gives every reader an event of several data: lines on
+     * one line (agw_stream_one_line); so does the rewrite when called on
+     * its own, as the fuzzer does: the chunk's bytes go on the client's
+     * one data: line as they came.
+     */
+    ev = agw_stream_one_line(s, ev, &one);
+    if (ev == NULL) {
+        return -1;
     }
 
     if (ev->data_len == 6 && memcmp(ev->data, "[DONE]", 6) == 0) {
@@ -750,7 +738,7 @@ agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
      * the last chunk's walk was then, and the model's value in them is
      * where it was.
      */
-    skip = rs != NULL && rs->prefix_len > 0 && !ev->multiline
+    skip = rs != NULL && rs->prefix_len > 0
            && ev->data_len > rs->prefix_len
            && memcmp(ev->data, rs->prefix, rs->prefix_len) == 0;
     choices = 0;
@@ -831,8 +819,6 @@ agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         return -1;
     }
 
-    flat = ev->multiline;
-
     if (m[3].type && m[3].type != AGW_JR_NULL) {
         /* a mid-stream error: forwarded as it came (the client's own
          * dialect), recorded, and the end of the client's stream */
@@ -856,7 +842,7 @@ agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 
         agw_oai_event_name(w, ev);
         agw_jw_append(w, "data: ", 6);
-        agw_oai_copy(w, ev->data, ev->data_len, flat);
+        agw_jw_append(w, ev->data, ev->data_len);
         agw_jw_append(w, "\n\n", 2);
         agw_jw_reset_state(w);
 
@@ -897,17 +883,17 @@ agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
             e[i].to -= base;
         }
 
-        agw_oai_splice(w, ev->data + base, ev->data_len - base, e, n, 0, NULL);
+        agw_oai_splice(w, ev->data + base, ev->data_len - base, e, n, NULL);
 
     } else {
         agw_oai_set_model(&s->opts.model, &m[0], e, &n);
-        agw_oai_splice(w, ev->data, ev->data_len, e, n, flat, NULL);
+        agw_oai_splice(w, ev->data, ev->data_len, e, n, NULL);
     }
 
     agw_jw_append(w, "\n\n", 2);
     agw_jw_reset_state(w);
 
-    if (!skip && rs != NULL && !flat
+    if (!skip && rs != NULL
         && agw_oai_prefix_keep(rs, ev->data, m, 4, &s->opts.model) != 0)
     {
         return -1;
