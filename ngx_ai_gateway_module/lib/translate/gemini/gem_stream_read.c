@@ -47,6 +47,9 @@ typedef struct {
     int               error;        /* an error object came */
     int               started;      /* the stream's START went out: the
                                        ids are no longer read */
+    const char       *rid_seen;     /* the first chunk's responseId, when
+                                       plain bytes; else NULL */
+    size_t            rid_seen_len;
     agw_gem_spart_t   text;         /* the text chunk's one part */
 } agw_gem_chunk_t;
 
@@ -209,6 +212,33 @@ agw_gem_id_read(agw_gem_chunk_t *c, agw_str_t *dst)
 
 
 /*
+ * The responseId of a chunk after the first: every chunk of a stream
+ * repeats the first one's, and a string skip of its 20-odd bytes ends in
+ * the skip's byte loop (the bytes left after it are under a block).  The
+ * bytes the first one's were, a quote on each side, are that string
+ * whole (they hold no quote nor backslash): compared, not scanned.
+ */
+static inline int
+agw_gem_rid_read(agw_gem_chunk_t *c)
+{
+    size_t     n;
+    agw_jr_t  *r = &c->r;
+
+    n = c->rid_seen_len;
+
+    if (c->rid_seen != NULL && (size_t) (r->end - r->p) > n + 1
+        && r->p[0] == '"' && r->p[n + 1] == '"'
+        && memcmp(r->p + 1, c->rid_seen, n) == 0)
+    {
+        r->p += n + 2;
+        return 0;
+    }
+
+    return agw_gem_id_read(c, &c->rid);
+}
+
+
+/*
  * Whether the chunk at r begins with the candidates of one of those
  * shapes: its index, r past them in its object and *text the text (read
  * as r reads strings); or -1, r anywhere (the caller starts again).  The
@@ -292,7 +322,7 @@ agw_gem_text_chunk(agw_gem_chunk_t *c)
     }
 
     if (agw_gem_at(r, &agw_gem_text_after[i][2])
-        && agw_gem_id_read(c, &c->rid) != 0)
+        && agw_gem_rid_read(c) != 0)
     {
         return 0;
     }
@@ -603,6 +633,10 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     c.a = s->arena;
     c.tail = &c.parts;
     c.started = st->started;
+    if (st->rid_plain) {
+        c.rid_seen = st->rid;
+        c.rid_seen_len = st->rid_len;
+    }
     agw_usage_init(&c.usage);
     agw_jr_init(&c.r, ev->data, ev->data_len);
 
@@ -638,6 +672,9 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         if (agw_str_set(&c.rid)) {
             n = agw_str_decode(&c.rid, st->rid, sizeof(st->rid));
             st->rid_len = (uint8_t) (n > 0 ? n : 0);
+            st->rid_plain = n > 0
+                            && memchr(st->rid, '"', (size_t) n) == NULL
+                            && memchr(st->rid, '\\', (size_t) n) == NULL;
         }
 
         memset(&step, 0, sizeof(step));
