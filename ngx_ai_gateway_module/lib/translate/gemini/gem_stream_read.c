@@ -12,6 +12,7 @@
  * candidate is read (a stream of several has no form).
  */
 
+#include <stddef.h>
 #include <string.h>
 
 #include "agw_json_scan.h"
@@ -50,7 +51,8 @@ typedef struct {
     const char       *rid_seen;     /* the first chunk's responseId, when
                                        plain bytes; else NULL */
     size_t            rid_seen_len;
-    agw_gem_spart_t   text;         /* the text chunk's one part */
+    agw_gem_spart_t   text;         /* the text chunk's one part; last:
+                                       the chunk is zeroed up to it */
 } agw_gem_chunk_t;
 
 
@@ -621,6 +623,7 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
     int                n;
     agw_step_t         step;
+    agw_finish_t       finish;
     agw_gem_chunk_t    c;
     agw_gem_spart_t   *p;
     agw_gem_rstate_t  *st = s->rstate;
@@ -629,7 +632,8 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         return 0;
     }
 
-    memset(&c, 0, sizeof(c));
+    /* all but the text part, which only the text chunk fills (whole) */
+    memset(&c, 0, offsetof(agw_gem_chunk_t, text));
     c.a = s->arena;
     c.tail = &c.parts;
     c.started = st->started;
@@ -752,19 +756,21 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         return 0;
     }
 
-    memset(&step, 0, sizeof(step));
-    step.type = AGW_STEP_FINISH;
-
     if (agw_str_set(&c.finish)) {
-        step.finish = agw_gem_finish_read(&c.finish, st->calls > 0);
+        finish = agw_gem_finish_read(&c.finish, st->calls > 0);
 
     } else if (c.candidates == 0 && agw_str_set(&c.block)) {
         /* the prompt was blocked: no candidate at all */
-        step.finish = AGW_FINISH_CONTENT_FILTER;
+        finish = AGW_FINISH_CONTENT_FILTER;
 
     } else {
+        /* most chunks: the step is made only for the finish */
         return 0;
     }
+
+    memset(&step, 0, sizeof(step));
+    step.type = AGW_STEP_FINISH;
+    step.finish = finish;
 
     /*
      * The chunk with a finishReason ends the stream.  Old models (2024)
