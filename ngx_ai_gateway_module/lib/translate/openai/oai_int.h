@@ -200,6 +200,10 @@ typedef struct {
     int32_t          tools;     /* calls so far */
     uint8_t          block;     /* the open block's kind */
     uint8_t          done;      /* [DONE] or the error went out */
+    uint8_t          call_len;
+    char             call[64];  /* the open call's argument delta before
+                                   its text: "tool_calls":[{"index":K,
+                                   "function":{"arguments":" */
 } agw_oai_wstate_t;
 
 

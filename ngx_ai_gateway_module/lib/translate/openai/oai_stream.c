@@ -1391,14 +1391,15 @@ agw_oai_chunk_end(agw_xstream_t *s)
 
 
 /*
- * A delta of one string member (content, refusal): the envelope, the key,
- * the text, the suffix.  A text already JSON (every provider's reader
- * gives its deltas so) is one reserve and four copies, not five calls of
- * the writer: it is nearly every chunk an OpenAI client gets.
+ * A delta of one string (content, refusal, a call's arguments): the
+ * envelope, the bytes before the text (head), the text, the bytes after
+ * it (tail), the suffix.  A text already JSON (every provider's reader
+ * gives its deltas so) is one reserve and five copies, not a writer's
+ * call per piece: it is nearly every chunk an OpenAI client gets.
  */
-static void
+static inline void
 agw_oai_chunk_text(agw_xstream_t *s, agw_oai_wstate_t *ws, const char *key,
-    size_t key_len, const agw_str_t *text)
+    size_t key_len, const agw_str_t *text, const char *tail, size_t tail_len)
 {
     char       *o;
     size_t      need;
@@ -1411,7 +1412,7 @@ agw_oai_chunk_text(agw_xstream_t *s, agw_oai_wstate_t *ws, const char *key,
         agw_oai_chunk_begin(s, ws);
         agw_jw_append(w, key, key_len);
         agw_oai_inside(w, text);
-        agw_oai_append(w, "\"");
+        agw_jw_append(w, tail, tail_len);
         agw_oai_chunk_end(s);
         return;
     }
@@ -1421,7 +1422,8 @@ agw_oai_chunk_text(agw_xstream_t *s, agw_oai_wstate_t *ws, const char *key,
     }
 
     b = w->out;
-    need = ws->prefix.len + key_len + text->len + sizeof(agw_oai_suffix);
+    need = ws->prefix.len + key_len + text->len + tail_len
+           + sizeof(agw_oai_suffix) - 1;
 
     if (agw_buf_reserve(b, need) != 0) {
         w->failed = 1;
@@ -1439,8 +1441,10 @@ agw_oai_chunk_text(agw_xstream_t *s, agw_oai_wstate_t *ws, const char *key,
         o += text->len;
     }
 
+    memcpy(o, tail, tail_len);
+    o += tail_len;
+
     /* the suffix's NUL too, into the byte agw_buf_reserve() keeps */
-    *o++ = '"';
     memcpy(o, agw_oai_suffix, sizeof(agw_oai_suffix));
     b->len += need;
 
@@ -1503,6 +1507,10 @@ agw_oai_write_block_start(agw_xstream_t *s, agw_oai_wstate_t *ws,
     case AGW_PART_TOOL_CALL:
         ws->block = AGW_OAI_BLOCK_TOOL;
         ws->tool = ws->tools++;
+        ws->call_len = (uint8_t) snprintf(ws->call, sizeof(ws->call),
+                                          "\"tool_calls\":[{\"index\":%d,"
+                                          "\"function\":{\"arguments\":\"",
+                                          (int) ws->tool);
 
         agw_oai_chunk_begin(s, ws);
         agw_oai_call_begin(w, ws->tool);
@@ -1556,7 +1564,7 @@ agw_oai_write_delta(agw_xstream_t *s, agw_oai_wstate_t *ws,
     case AGW_OAI_BLOCK_TEXT:
         /* the commonest event: prefix, text, suffix */
         agw_oai_chunk_text(s, ws, "\"content\":\"",
-                           sizeof("\"content\":\"") - 1, &st->text);
+                           sizeof("\"content\":\"") - 1, &st->text, "\"", 1);
         break;
 
     case AGW_OAI_BLOCK_THINKING:
@@ -1572,16 +1580,12 @@ agw_oai_write_delta(agw_xstream_t *s, agw_oai_wstate_t *ws,
 
     case AGW_OAI_BLOCK_REFUSAL:
         agw_oai_chunk_text(s, ws, "\"refusal\":\"",
-                           sizeof("\"refusal\":\"") - 1, &st->text);
+                           sizeof("\"refusal\":\"") - 1, &st->text, "\"", 1);
         break;
 
     case AGW_OAI_BLOCK_TOOL:
-        agw_oai_chunk_begin(s, ws);
-        agw_oai_call_begin(w, ws->tool);
-        agw_oai_append(w, ",\"function\":{\"arguments\":\"");
-        agw_oai_inside(w, &st->text);
-        agw_oai_append(w, "\"}}]");
-        agw_oai_chunk_end(s);
+        agw_oai_chunk_text(s, ws, ws->call, ws->call_len, &st->text,
+                           "\"}}]", 4);
         break;
 
     default:
