@@ -623,6 +623,45 @@ check_text_shapes(void)
         xs_forget();
     }
 
+    /*
+     * A later chunk's responseId the bytes of the first one's is passed
+     * by a compare (gem_stream_read.c, agw_gem_rid_read()): the same id,
+     * another one it begins, and the first one's cut at the chunk's end,
+     * which is refused as the skip refuses it.
+     */
+    for (i = 0; i < 3; i++) {
+        static const char  *rids[] = {
+            "\"r1\"}", "\"r12\"}", "\"r1"
+        };
+
+        agw_buf_reset(&wire);
+        agw_buf_append_str(&wire, "data: " XS_COMPACT("\"a\""));
+        agw_buf_append_str(&wire, "data: "
+            "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"zq\"}],"
+            "\"role\":\"model\"},\"index\":0}],\"modelVersion\":\"m1\","
+            "\"responseId\":");
+        agw_buf_append_str(&wire, rids[i]);
+        agw_buf_append_str(&wire, "\r\n\r\n");
+        xs_open(&x, AGW_DIALECT_GEMINI);
+        xg_stream_feed(&x, wire.data, wire.len);
+        xg_stream_close(&x);
+
+        if (i < 2) {
+            ok(x.rc == 0 && x.s.error == NULL && x.out.data != NULL
+               && strstr(x.out.data, "\"zq\"") != NULL,
+               "text shapes: a later responseId %s",
+               i ? "another id begins" : "the first one's bytes");
+        } else {
+            ok(x.rc == -1 && x.out.data != NULL
+               && strstr(x.out.data, "\"code\":502") != NULL
+               && strstr(x.out.data, "zq") == NULL,
+               "text shapes: the first one's responseId cut is refused");
+        }
+
+        agw_buf_free(&x.out);
+        xs_forget();
+    }
+
     agw_buf_free(&wire);
 
 #undef XS_COMPACT

@@ -61,6 +61,8 @@ typedef struct {
     uint8_t     finished;       /* FINISH went out */
     uint8_t     ended;          /* END went out */
     uint8_t     rid_len;
+    uint8_t     rid_plain;      /* rid holds no quote nor backslash: a
+                                   later chunk's is compared by its bytes */
     uint8_t     model_plain;    /* the rewrite: the client's model needs
                                    no escaping (1), does (2), unknown */
     char        rid[64];        /* the responseId, for call ids */

@@ -12,6 +12,7 @@
  * candidate is read (a stream of several has no form).
  */
 
+#include <stddef.h>
 #include <string.h>
 
 #include "agw_json_scan.h"
@@ -47,7 +48,11 @@ typedef struct {
     int               error;        /* an error object came */
     int               started;      /* the stream's START went out: the
                                        ids are no longer read */
-    agw_gem_spart_t   text;         /* the text chunk's one part */
+    const char       *rid_seen;     /* the first chunk's responseId, when
+                                       plain bytes; else NULL */
+    size_t            rid_seen_len;
+    agw_gem_spart_t   text;         /* the text chunk's one part; last:
+                                       the chunk is zeroed up to it */
 } agw_gem_chunk_t;
 
 
@@ -209,6 +214,33 @@ agw_gem_id_read(agw_gem_chunk_t *c, agw_str_t *dst)
 
 
 /*
+ * The responseId of a chunk after the first: every chunk of a stream
+ * repeats the first one's, and a string skip of its 20-odd bytes ends in
+ * the skip's byte loop (the bytes left after it are under a block).  The
+ * bytes the first one's were, a quote on each side, are that string
+ * whole (they hold no quote nor backslash): compared, not scanned.
+ */
+static inline int
+agw_gem_rid_read(agw_gem_chunk_t *c)
+{
+    size_t     n;
+    agw_jr_t  *r = &c->r;
+
+    n = c->rid_seen_len;
+
+    if (c->rid_seen != NULL && (size_t) (r->end - r->p) > n + 1
+        && r->p[0] == '"' && r->p[n + 1] == '"'
+        && memcmp(r->p + 1, c->rid_seen, n) == 0)
+    {
+        r->p += n + 2;
+        return 0;
+    }
+
+    return agw_gem_id_read(c, &c->rid);
+}
+
+
+/*
  * Whether the chunk at r begins with the candidates of one of those
  * shapes: its index, r past them in its object and *text the text (read
  * as r reads strings); or -1, r anywhere (the caller starts again).  The
@@ -292,7 +324,7 @@ agw_gem_text_chunk(agw_gem_chunk_t *c)
     }
 
     if (agw_gem_at(r, &agw_gem_text_after[i][2])
-        && agw_gem_id_read(c, &c->rid) != 0)
+        && agw_gem_rid_read(c) != 0)
     {
         return 0;
     }
@@ -591,6 +623,7 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
     int                n;
     agw_step_t         step;
+    agw_finish_t       finish;
     agw_gem_chunk_t    c;
     agw_gem_spart_t   *p;
     agw_gem_rstate_t  *st = s->rstate;
@@ -599,10 +632,15 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         return 0;
     }
 
-    memset(&c, 0, sizeof(c));
+    /* all but the text part, which only the text chunk fills (whole) */
+    memset(&c, 0, offsetof(agw_gem_chunk_t, text));
     c.a = s->arena;
     c.tail = &c.parts;
     c.started = st->started;
+    if (st->rid_plain) {
+        c.rid_seen = st->rid;
+        c.rid_seen_len = st->rid_len;
+    }
     agw_usage_init(&c.usage);
     agw_jr_init(&c.r, ev->data, ev->data_len);
 
@@ -638,6 +676,9 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         if (agw_str_set(&c.rid)) {
             n = agw_str_decode(&c.rid, st->rid, sizeof(st->rid));
             st->rid_len = (uint8_t) (n > 0 ? n : 0);
+            st->rid_plain = n > 0
+                            && memchr(st->rid, '"', (size_t) n) == NULL
+                            && memchr(st->rid, '\\', (size_t) n) == NULL;
         }
 
         memset(&step, 0, sizeof(step));
@@ -715,19 +756,21 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         return 0;
     }
 
-    memset(&step, 0, sizeof(step));
-    step.type = AGW_STEP_FINISH;
-
     if (agw_str_set(&c.finish)) {
-        step.finish = agw_gem_finish_read(&c.finish, st->calls > 0);
+        finish = agw_gem_finish_read(&c.finish, st->calls > 0);
 
     } else if (c.candidates == 0 && agw_str_set(&c.block)) {
         /* the prompt was blocked: no candidate at all */
-        step.finish = AGW_FINISH_CONTENT_FILTER;
+        finish = AGW_FINISH_CONTENT_FILTER;
 
     } else {
+        /* most chunks: the step is made only for the finish */
         return 0;
     }
+
+    memset(&step, 0, sizeof(step));
+    step.type = AGW_STEP_FINISH;
+    step.finish = finish;
 
     /*
      * The chunk with a finishReason ends the stream.  Old models (2024)

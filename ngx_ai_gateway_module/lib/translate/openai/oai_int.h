@@ -200,6 +200,12 @@ typedef struct {
     int32_t          tools;     /* calls so far */
     uint8_t          block;     /* the open block's kind */
     uint8_t          done;      /* [DONE] or the error went out */
+    uint8_t          tail_len;
+    agw_buf_t        head;      /* the open block's delta before its text:
+                                   the prefix and "content":" (or the
+                                   refusal's, a call's arguments') */
+    char             tail[32];  /* and after it, to the chunk's end; NUL
+                                   padded */
 } agw_oai_wstate_t;
 
 

@@ -1390,6 +1390,86 @@ agw_oai_chunk_end(agw_xstream_t *s)
 }
 
 
+/*
+ * The open block's delta around its text, made when the block starts:
+ * the envelope and key before it (ws->head), what closes the chunk after
+ * it (ws->tail).  So each delta is a reserve and three copies.
+ */
+static void
+agw_oai_delta_form(agw_xstream_t *s, agw_oai_wstate_t *ws, const char *key,
+    size_t key_len, const char *tail, size_t tail_len)
+{
+    ws->head.len = 0;
+
+    if (agw_buf_append(&ws->head, ws->prefix.data, ws->prefix.len) != 0
+        || agw_buf_append(&ws->head, key, key_len) != 0)
+    {
+        s->w.failed = 1;
+    }
+
+    /* the suffix's NUL, and the padding's, end the chunk's bytes */
+    memset(ws->tail, 0, sizeof(ws->tail));
+    memcpy(ws->tail, tail, tail_len);
+    memcpy(ws->tail + tail_len, agw_oai_suffix, sizeof(agw_oai_suffix));
+    ws->tail_len = (uint8_t) (tail_len + sizeof(agw_oai_suffix) - 1);
+}
+
+
+/*
+ * A delta of the open block (content, refusal, a call's arguments): its
+ * head, the text, its tail.  A text already JSON (every provider's reader
+ * gives its deltas so) is one reserve and three copies, the tail's of a
+ * constant size, not a writer's call per piece: it is nearly every chunk
+ * an OpenAI client gets.
+ */
+static void
+agw_oai_chunk_text(agw_xstream_t *s, agw_oai_wstate_t *ws,
+    const agw_str_t *text)
+{
+    char       *o;
+    agw_buf_t  *b;
+    agw_jw_t   *w;
+
+    w = &s->w;
+
+    if (text->kind != AGW_STR_JSON) {
+        agw_jw_append(w, ws->head.data, ws->head.len);
+        agw_oai_inside(w, text);
+        agw_jw_append(w, ws->tail, ws->tail_len);
+        agw_jw_reset_state(w);
+        return;
+    }
+
+    if (w->failed) {
+        return;                     /* the step fails: nothing more goes */
+    }
+
+    b = w->out;
+
+    /* room for the whole tail array: its padding is overwritten later */
+    if (agw_buf_reserve(b, ws->head.len + text->len + sizeof(ws->tail))
+        != 0)
+    {
+        w->failed = 1;
+        return;
+    }
+
+    o = b->data + b->len;
+    memcpy(o, ws->head.data, ws->head.len);
+    o += ws->head.len;
+
+    if (text->len) {
+        memcpy(o, text->data, text->len);
+        o += text->len;
+    }
+
+    memcpy(o, ws->tail, sizeof(ws->tail));
+    b->len += ws->head.len + text->len + ws->tail_len;
+
+    agw_jw_reset_state(w);
+}
+
+
 /* "tool_calls":[{"index":K, then the caller's members, then "}]" */
 static void
 agw_oai_call_begin(agw_jw_t *w, int32_t k)
@@ -1422,6 +1502,8 @@ static void
 agw_oai_write_block_start(agw_xstream_t *s, agw_oai_wstate_t *ws,
     const agw_step_t *st)
 {
+    int                n;
+    char               key[64];
     agw_jw_t          *w;
     const agw_part_t  *p;
 
@@ -1432,6 +1514,8 @@ agw_oai_write_block_start(agw_xstream_t *s, agw_oai_wstate_t *ws,
 
     case AGW_PART_TEXT:
         ws->block = AGW_OAI_BLOCK_TEXT;
+        agw_oai_delta_form(s, ws, "\"content\":\"",
+                           sizeof("\"content\":\"") - 1, "\"", 1);
         break;
 
     case AGW_PART_THINKING:
@@ -1440,11 +1524,16 @@ agw_oai_write_block_start(agw_xstream_t *s, agw_oai_wstate_t *ws,
 
     case AGW_PART_REFUSAL:
         ws->block = AGW_OAI_BLOCK_REFUSAL;
+        agw_oai_delta_form(s, ws, "\"refusal\":\"",
+                           sizeof("\"refusal\":\"") - 1, "\"", 1);
         break;
 
     case AGW_PART_TOOL_CALL:
         ws->block = AGW_OAI_BLOCK_TOOL;
         ws->tool = ws->tools++;
+        n = snprintf(key, sizeof(key), "\"tool_calls\":[{\"index\":%d,"
+                     "\"function\":{\"arguments\":\"", (int) ws->tool);
+        agw_oai_delta_form(s, ws, key, (size_t) n, "\"}}]", 4);
 
         agw_oai_chunk_begin(s, ws);
         agw_oai_call_begin(w, ws->tool);
@@ -1497,11 +1586,7 @@ agw_oai_write_delta(agw_xstream_t *s, agw_oai_wstate_t *ws,
 
     case AGW_OAI_BLOCK_TEXT:
         /* the commonest event: prefix, text, suffix */
-        agw_oai_chunk_begin(s, ws);
-        agw_oai_append(w, "\"content\":\"");
-        agw_oai_inside(w, &st->text);
-        agw_oai_append(w, "\"");
-        agw_oai_chunk_end(s);
+        agw_oai_chunk_text(s, ws, &st->text);
         break;
 
     case AGW_OAI_BLOCK_THINKING:
@@ -1516,20 +1601,11 @@ agw_oai_write_delta(agw_xstream_t *s, agw_oai_wstate_t *ws,
         break;
 
     case AGW_OAI_BLOCK_REFUSAL:
-        agw_oai_chunk_begin(s, ws);
-        agw_oai_append(w, "\"refusal\":\"");
-        agw_oai_inside(w, &st->text);
-        agw_oai_append(w, "\"");
-        agw_oai_chunk_end(s);
+        agw_oai_chunk_text(s, ws, &st->text);
         break;
 
     case AGW_OAI_BLOCK_TOOL:
-        agw_oai_chunk_begin(s, ws);
-        agw_oai_call_begin(w, ws->tool);
-        agw_oai_append(w, ",\"function\":{\"arguments\":\"");
-        agw_oai_inside(w, &st->text);
-        agw_oai_append(w, "\"}}]");
-        agw_oai_chunk_end(s);
+        agw_oai_chunk_text(s, ws, &st->text);
         break;
 
     default:
@@ -1706,4 +1782,5 @@ agw_oai_free_write_state(void *state)
     ws = state;
 
     agw_buf_free(&ws->prefix);
+    agw_buf_free(&ws->head);
 }
