@@ -775,6 +775,25 @@ test_xs_all_json(const char *p, size_t len)
 }
 
 
+/* A text message's first events, up to its first delta's data line. */
+#define DELTA_PROLOGUE                                                        \
+    "event: response.created\n"                                               \
+    "data: {\"type\":\"response.created\",\"sequence_number\":0,"             \
+    "\"response\":{\"id\":\"resp_1\",\"object\":\"response\","                \
+    "\"created_at\":1,\"status\":\"in_progress\",\"model\":\"m\","            \
+    "\"output\":[]}}\n\n"                                                     \
+    "event: response.output_item.added\n"                                     \
+    "data: {\"type\":\"response.output_item.added\",\"sequence_number\":1,"   \
+    "\"output_index\":0,\"item\":{\"id\":\"msg_1\",\"type\":\"message\","     \
+    "\"status\":\"in_progress\",\"content\":[],\"role\":\"assistant\"}}\n\n"  \
+    "event: response.content_part.added\n"                                    \
+    "data: {\"type\":\"response.content_part.added\",\"sequence_number\":2,"  \
+    "\"item_id\":\"msg_1\",\"output_index\":0,\"content_index\":0,"           \
+    "\"part\":{\"type\":\"output_text\",\"annotations\":[],"                  \
+    "\"text\":\"\"}}\n\n"                                                     \
+    "event: response.output_text.delta\n"
+
+
 /*
  * A delta event of OpenAI's member order: the members the translation
  * drops are only skipped (rsp_stream.c), so one that is not JSON (an item
@@ -791,21 +810,7 @@ test_delta_trusted(void)
     agw_error_t   err;
 
     static const char  head[] =
-        "event: response.created\n"
-        "data: {\"type\":\"response.created\",\"sequence_number\":0,"
-        "\"response\":{\"id\":\"resp_1\",\"object\":\"response\","
-        "\"created_at\":1,\"status\":\"in_progress\",\"model\":\"m\","
-        "\"output\":[]}}\n\n"
-        "event: response.output_item.added\n"
-        "data: {\"type\":\"response.output_item.added\",\"sequence_number\":1,"
-        "\"output_index\":0,\"item\":{\"id\":\"msg_1\",\"type\":\"message\","
-        "\"status\":\"in_progress\",\"content\":[],\"role\":\"assistant\"}}\n\n"
-        "event: response.content_part.added\n"
-        "data: {\"type\":\"response.content_part.added\",\"sequence_number\":2,"
-        "\"item_id\":\"msg_1\",\"output_index\":0,\"content_index\":0,"
-        "\"part\":{\"type\":\"output_text\",\"annotations\":[],"
-        "\"text\":\"\"}}\n\n"
-        "event: response.output_text.delta\n"
+        DELTA_PROLOGUE
         "data: {\"type\":\"response.output_text.delta\",\"sequence_number\":3,"
         "\"item_id\":\"msg\x01_1\",\"output_index\":0,\"content_index\":0,";
 
@@ -868,21 +873,7 @@ test_delta_run(const char *members, const char *obf, int walk,
     agw_error_t  err;
 
     static const char  head[] =
-        "event: response.created\n"
-        "data: {\"type\":\"response.created\",\"sequence_number\":0,"
-        "\"response\":{\"id\":\"resp_1\",\"object\":\"response\","
-        "\"created_at\":1,\"status\":\"in_progress\",\"model\":\"m\","
-        "\"output\":[]}}\n\n"
-        "event: response.output_item.added\n"
-        "data: {\"type\":\"response.output_item.added\",\"sequence_number\":1,"
-        "\"output_index\":0,\"item\":{\"id\":\"msg_1\",\"type\":\"message\","
-        "\"status\":\"in_progress\",\"content\":[],\"role\":\"assistant\"}}\n\n"
-        "event: response.content_part.added\n"
-        "data: {\"type\":\"response.content_part.added\",\"sequence_number\":2,"
-        "\"item_id\":\"msg_1\",\"output_index\":0,\"content_index\":0,"
-        "\"part\":{\"type\":\"output_text\",\"annotations\":[],"
-        "\"text\":\"\"}}\n\n"
-        "event: response.output_text.delta\n"
+        DELTA_PROLOGUE
         "data: ";
 
     static const char  tail[] =
