@@ -157,30 +157,6 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
             continue;
         }
 
-        if (i < len && p->line.len == 0 && cr == NULL && i - start >= 6
-            && memcmp(data + start, "event:", 6) == 0)
-        {
-            /* an event's name, whole in this feed, LF-ended (Anthropic's
-             * and the Responses API's every event): what agw_sse_line()
-             * does with it, without its search for the colon */
-            if (i - start > p->max_event) {
-                p->overflow = 1;            /* the line's limit */
-                return AGW_SSE_ERR_TOO_BIG;
-            }
-
-            start += 6;
-            if (start < i && data[start] == ' ') {
-                start++;
-            }
-
-            if (agw_sse_set(&p->event, data + start, i - start) != 0) {
-                return AGW_SSE_ERR_NOMEM;
-            }
-
-            i++;
-            continue;
-        }
-
         if (i == len) {
             /* an incomplete line: keep it for the next feed */
             if (p->line.len + (i - start) > p->max_event) {
