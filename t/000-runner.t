@@ -9,9 +9,9 @@ use FindBin;
 use lib "$FindBin::Bin/agw";
 use Test::Nginx::Socket;
 use TestNginxCompat;
+use FreePort ();
 
 use File::Temp ();
-use IO::Socket::INET ();
 
 # Under a runner that cannot use HTTP/2 with this nginx, the HTTP/2 mode
 # has nothing to test; --- http2 blocks are skipped (TestNginxCompat).
@@ -24,14 +24,7 @@ $ENV{TEST_NGINX_GREETING} = 'hello from the environment';
 
 # A free port for the --- tcp_listen mock upstream (that section takes no
 # $TEST_NGINX_ variables, so the value comes through eval).
-$ENV{TEST_NGINX_TCP_PORT} ||= do {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Proto => 'tcp', Listen => 1)
-        or die "cannot find a free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    $port;
-};
+$ENV{TEST_NGINX_TCP_PORT} ||= FreePort::free_port();
 $ENV{TEST_NGINX_ECHO_MODULE} ||= '/usr/lib/nginx/modules/ngx_http_echo_module.so';
 
 env_to_nginx('AGW_RUNNER_PROBE=visible');

@@ -14,21 +14,16 @@ package AgwNginx;
 
 use strict;
 use warnings;
+use File::Basename ();
+use lib File::Basename::dirname(__FILE__) . '/../lib';
+use FreePort qw(free_port);
 use IO::Socket::INET ();
 use POSIX ();
 use Test::More ();
 
+# free_port is FreePort's (t/lib), exported again for the suites here
 use Exporter 'import';
 our @EXPORT_OK = qw(free_port main_conf start_nginx);
-
-sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Proto => 'tcp', Listen => 1)
-        or die "cannot find a free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
 
 # Up to and including "http {": the modules loaded, the provider key's
 # variable passed, one worker in the foreground, logs and temp paths in the

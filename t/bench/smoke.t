@@ -8,9 +8,10 @@
 use strict;
 use warnings;
 use Test::More;
-use IO::Socket::INET;
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
+use lib dirname(__FILE__) . '/../lib';
+use FreePort ();
 
 my $top = abs_path(dirname(__FILE__) . '/../..');
 chdir $top or die;
@@ -19,17 +20,6 @@ plan skip_all => 'needs wrk, python3 and the echo module'
     unless `sh -c "command -v wrk"` && `sh -c "command -v python3"`
         && -f '/usr/lib/nginx/modules/ngx_http_echo_module.so';
 
-# three free ports in a row: the gateway, its mock, the paced mock
-sub free_ports {
-    for (1 .. 50) {
-        my $p = 20000 + int(rand(30000));
-        my @s = map { IO::Socket::INET->new(LocalAddr => '127.0.0.1',
-                          LocalPort => $p + $_, Listen => 1, ReuseAddr => 1) }
-                0 .. 2;
-        return $p if 3 == grep { defined } @s;
-    }
-    die "no free ports";
-}
 
 my $out = `scripts/bench-translate --smoke 2>&1`;
 is($?, 0, 'bench-translate --smoke exits 0') or diag $out;
@@ -48,7 +38,8 @@ is($?, 0, 'bench-json --smoke exits 0') or diag $out;
 my @json = $out =~ /^\S.*? {2,}[\d.]+ +\d+$/mg;
 is(scalar(@json), 10, 'five JSON rows, with SIMD and without') or diag $out;
 
-my $port = free_ports();
+# three free ports in a row: the gateway, its mock, the paced mock
+my $port = FreePort::free_ports(3);
 $out = `BENCH_SMOKE=1 BENCH_PORT=$port BENCH_LATENCY_EVENTS=2 BENCH_LATENCY_REQUESTS=1 scripts/bench 1 1 1 2>&1`;
 is($?, 0, 'bench (smoke) exits 0') or diag $out;
 unlike($out, qr/skipped|non-2xx/, 'no row is skipped for an error answer')

@@ -24,7 +24,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { ok, is, like, note, done, bail } from './lib/tap.mjs';
-import { freePort, waitPort, start, run, stopAll, sleep } from './lib/procs.mjs';
+import { waitPort, start, run, stopAll, sleep } from './lib/procs.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DAEMON = process.env.AGW_DAEMON || join(ROOT, 'build/ai-gateway-admin');
@@ -512,7 +512,13 @@ async function main() {
     }
     rmSync(SHOTS, { recursive: true, force: true });
     mkdirSync(SHOTS, { recursive: true });
-    for (const k of ['admin', 'gateway', 'upstream', 'proxy']) ports[k] = await freePort();
+    // four ports from t/lib/FreePort.pm, given by 001-dashboard.t
+    const given = (process.env.AGW_BROWSER_PORTS || '').split(',').map(Number);
+    if (given.length !== 4 || given.some((p) => !(p > 0))) {
+        bail('AGW_BROWSER_PORTS must list four ports: run t/browser/001-dashboard.t');
+        return 1;
+    }
+    ['admin', 'gateway', 'upstream', 'proxy'].forEach((k, i) => { ports[k] = given[i]; });
 
     await startNginx();
     await startDaemon();

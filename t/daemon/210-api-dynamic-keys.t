@@ -15,7 +15,6 @@ use HTTP::Tiny;
 use JSON::PP;
 use Digest::SHA qw(sha256_hex);
 use File::Temp qw(tempdir);
-use IO::Socket::INET;
 use Cwd qw(abs_path);
 use FindBin;
 use POSIX ();
@@ -37,12 +36,8 @@ my $static = 'sk-static-ops-0123456789';
 my $json = JSON::PP->new->canonical;
 my $http = HTTP::Tiny->new(timeout => 10);
 
-sub free_port {
-    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
-                                  LocalPort => 0, Proto => 'tcp')
-        or die "socket: $!";
-    return $s->sockport;
-}
+use lib "$FindBin::Bin/../lib";
+use FreePort qw(free_port);
 
 sub slurp {
     open my $fh, '<:raw', $_[0] or return '';

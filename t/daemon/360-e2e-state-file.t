@@ -11,7 +11,8 @@ use warnings;
 use Cwd qw(abs_path);
 use File::Temp qw(tempdir);
 use FindBin;
-use IO::Socket::INET;
+use lib "$FindBin::Bin/../lib";
+use FreePort ();
 use Test::More;
 use Time::HiRes qw(sleep);
 
@@ -36,10 +37,7 @@ sub slurp {
 
 sub conf {
     my ($state, $size) = @_;
-    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
-                                  LocalPort => 0) or die "socket: $!";
-    my $port = $s->sockport;
-    close $s;
+    my $port = FreePort::free_port();
     open my $fh, '>', "$dir/nginx.conf" or die;
     print $fh <<"EOC";
 load_module $MODULE;

@@ -1,24 +1,12 @@
 // Starting and stopping what the browser suite needs: nginx with the
-// module, the admin daemon, each on a free loopback port in a private
+// module, the admin daemon, each on its loopback port in a private
 // temporary directory, all stopped by stopAll() whatever happened.
 
 import { spawn } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { openSync } from 'node:fs';
 
 const children = [];
-
-export function freePort() {
-    return new Promise((resolve, reject) => {
-        const s = createServer();
-        s.unref();
-        s.on('error', reject);
-        s.listen(0, '127.0.0.1', () => {
-            const { port } = s.address();
-            s.close(() => resolve(port));
-        });
-    });
-}
 
 export function sleep(ms) {
     return new Promise((r) => setTimeout(r, ms));

@@ -28,6 +28,8 @@ use warnings;
 use Cwd qw(abs_path);
 use Digest::SHA qw(sha256_hex);
 use File::Basename qw(dirname);
+use lib dirname(__FILE__) . '/../../lib';
+use FreePort ();
 use File::Temp qw(tempdir);
 use HTTP::Tiny;
 use IO::Handle;
@@ -66,12 +68,7 @@ sub check_prerequisites {
     plan skip_all => $why if $why;
 }
 
-sub free_port {
-    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
-                                  LocalPort => 0, Proto => 'tcp')
-        or die "socket: $!";
-    return $s->sockport;
-}
+sub free_port { return FreePort::free_port() }
 
 sub slurp {
     my ($path) = @_;

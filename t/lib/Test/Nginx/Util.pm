@@ -15,6 +15,7 @@ use base 'Exporter';
 use Carp qw(croak);
 use File::Path qw(make_path remove_tree);
 use File::Spec ();
+use FreePort ();
 use IO::Socket::INET ();
 use List::Util qw(shuffle);
 use POSIX qw(SIGQUIT SIGKILL SIGTERM SIGHUP SIGUSR1 WNOHANG);
@@ -271,19 +272,15 @@ sub get_nginx_version () {
     bail_out("Failed to parse the output of \"nginx -V\": $out\n");
 }
 
+# Unlike Test::Nginx's, a port from FreePort (t/lib/FreePort.pm): outside
+# the kernel's ephemeral range and claimed against other suites running
+# at the same time.
 sub gen_rand_port ($$) {
     my ($tries, $used) = @_;
 
     for (1 .. $tries) {
-        my $port = int(rand 63550) + 1985;
-        next if $used->{$port};
-
-        my $sock = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
-                                         LocalPort => $port,
-                                         Proto => 'tcp');
-        next unless $sock;
-        close $sock;
-        return $port;
+        my $port = FreePort::free_port();
+        return $port unless $used->{$port};
     }
 
     return undef;
