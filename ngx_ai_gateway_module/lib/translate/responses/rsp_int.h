@@ -70,10 +70,14 @@ typedef struct {
     char           item_id[AGW_RSP_ID_MAX + 24];
     agw_buf_t      delta;       /* the open block's delta event up to the
                                    delta's text */
-    const char    *delta_tail;  /* what follows the text, up to the
-                                   sequence number */
-    size_t         delta_tail_len;
+    size_t         tail_num;    /* where tail's number starts */
+    size_t         tail_len;    /* tail's bytes, "}\n\n" included */
+    char           tail[64];    /* what follows the delta's text:
+                                   ...,"sequence_number":N}\n\n, its
+                                   number counted up in place */
     agw_buf_t      text;        /* the open block's text, escaped */
+    size_t         text_max;    /* what it may grow to within the bound of
+                                   what is held, while the block is open */
     agw_buf_t      call;        /* function_call: call_id then name,
                                    each a JSON string's inside */
     size_t         call_id_len;

@@ -465,6 +465,108 @@ agw_rsp_delta_template(agw_rsp_wstate_t *ws, const char *type, size_t len,
 }
 
 
+/* The delta tail's number: ws->seq, then "}\n\n". */
+static void
+agw_rsp_tail_number(agw_rsp_wstate_t *ws)
+{
+    char      num[24], *p;
+    size_t    len;
+    uint64_t  n;
+
+    p = num + sizeof(num);
+    *--p = '\n';
+    *--p = '\n';
+    *--p = '}';
+    n = ws->seq;
+
+    do {
+        *--p = (char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
+
+    len = (size_t) (num + sizeof(num) - p);
+    memcpy(ws->tail + ws->tail_num, p, len);
+    ws->tail_len = ws->tail_num + len;
+    ws->tail[ws->tail_len] = '\0';        /* the output's, in its copy */
+}
+
+
+/*
+ * What follows the open block's delta text, once per block: no event but
+ * its deltas is numbered while a block is open (the others open or close
+ * a block, or end the stream), so the tail's number stays ws->seq.
+ */
+static void
+agw_rsp_delta_tail(agw_rsp_wstate_t *ws, const char *lit)
+{
+    ws->tail_num = strlen(lit);
+    memcpy(ws->tail, lit, ws->tail_num);
+    agw_rsp_tail_number(ws);
+}
+
+
+/*
+ * A delta was written: the next sequence number, counted up in the tail's
+ * digits; a carry (one delta in ten) walks them, and a carry out of the
+ * first digit formats the number again.
+ */
+static void
+agw_rsp_tail_carry(agw_rsp_wstate_t *ws, char *p)
+{
+    while (*p == '9') {
+        *p-- = '0';
+    }
+
+    if (p < ws->tail + ws->tail_num) {
+        agw_rsp_tail_number(ws);
+        return;
+    }
+
+    (*p)++;
+}
+
+
+static inline void
+agw_rsp_tail_next(agw_rsp_wstate_t *ws)
+{
+    char  *p;
+
+    ws->seq++;
+    p = ws->tail + ws->tail_len - 4;
+
+    if (*p != '9') {
+        (*p)++;
+
+    } else {
+        agw_rsp_tail_carry(ws, p);
+    }
+}
+
+
+/* The most a Responses client's stream holds (agw_rsp_held_too_much()). */
+static size_t
+agw_rsp_held_max(agw_xstream_t *s)
+{
+    return s->opts.max_held ? s->opts.max_held : AGW_RSP_HELD_MAX;
+}
+
+
+/*
+ * What the open block's text may grow to within that bound: while a block
+ * is open only its text grows (the parts, items and call change as blocks
+ * open and close), so a delta compares the text alone.
+ */
+static void
+agw_rsp_text_max(agw_xstream_t *s, agw_rsp_wstate_t *ws)
+{
+    size_t  max, other;
+
+    max = agw_rsp_held_max(s);
+    other = ws->parts.len + ws->items.len + ws->call.len;
+    ws->text_max = other < max ? max - other : 0;
+}
+
+
 static void
 agw_rsp_block_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     const agw_step_t *step)
@@ -509,11 +611,11 @@ agw_rsp_block_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
         if (part->type == AGW_PART_TEXT) {
             agw_rsp_delta_template(ws, "response.output_text.delta", 26,
                                    "content_index");
-            ws->delta_tail = "\",\"logprobs\":[],\"sequence_number\":";
+            agw_rsp_delta_tail(ws, "\",\"logprobs\":[],\"sequence_number\":");
         } else {
             agw_rsp_delta_template(ws, "response.refusal.delta", 22,
                                    "content_index");
-            ws->delta_tail = "\",\"sequence_number\":";
+            agw_rsp_delta_tail(ws, "\",\"sequence_number\":");
         }
         break;
 
@@ -526,101 +628,105 @@ agw_rsp_block_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
 
         agw_rsp_delta_template(ws, "response.reasoning_summary_text.delta",
                                37, "summary_index");
-        ws->delta_tail = "\",\"sequence_number\":";
+        agw_rsp_delta_tail(ws, "\",\"sequence_number\":");
         break;
 
     default:
         agw_rsp_delta_template(ws, "response.function_call_arguments.delta",
                                38, NULL);
-        ws->delta_tail = "\",\"sequence_number\":";
+        agw_rsp_delta_tail(ws, "\",\"sequence_number\":");
         break;
     }
 
-    ws->delta_tail_len = strlen(ws->delta_tail);
+    agw_rsp_text_max(s, ws);
 }
 
 
 /*
- * One delta: the template, the text, the sequence number; nearly every
- * event a Responses client gets.  A text already JSON (every provider's
- * reader gives its deltas so) goes out in one reserve and four copies,
- * not through the writer's call per piece: the event is about twice the
- * provider's, and this is where a stream's bytes are made.
+ * One delta of a text already JSON (every provider's reader gives its
+ * deltas so): the template, the text, the tail with the sequence number;
+ * nearly every event a Responses client gets, and where a stream's bytes
+ * are made (the event is about twice the provider's).  One reserve and
+ * two calls: the tail goes as its whole array (a constant size, a few
+ * moves), its NUL the output's; the text is kept for the .done events
+ * from where it now is in the output, a short one (nearly all) in one
+ * 16-byte move that the tail behind it keeps in bounds.
  */
-static void
-agw_rsp_delta(agw_xstream_t *s, agw_rsp_wstate_t *ws, const agw_str_t *text)
+static int
+agw_rsp_delta_json(agw_xstream_t *s, agw_rsp_wstate_t *ws,
+    const agw_str_t *text)
 {
-    char       num[24], *p, *o;
-    size_t     nlen, need;
-    uint64_t   n;
-    agw_buf_t *b;
-    agw_jw_t  *w = &s->w;
+    char       *o, *t;
+    size_t      len;
+    agw_buf_t  *b;
 
-    p = num + sizeof(num);
-    *--p = '\n';
-    *--p = '\n';
-    *--p = '}';
-    n = ws->seq++;
-
-    do {
-        *--p = (char) ('0' + n % 10);
-        n /= 10;
-    } while (n);
-
-    nlen = (size_t) (num + sizeof(num) - p);
-
-    if (text->kind != AGW_STR_JSON) {
-        agw_jw_append(w, ws->delta.data, ws->delta.len);
-        agw_rsp_str_inside(w, text);
-        agw_jw_append(w, ws->delta_tail, ws->delta_tail_len);
-        agw_jw_append(w, p, nlen);
-
-        agw_rsp_buf_inside(ws, &ws->text, text);
-        return;
+    if (s->w.failed || ws->failed) {
+        return -1;                  /* the step fails: nothing more goes */
     }
 
-    if (w->failed || ws->failed) {
-        return;                     /* the step fails: nothing more goes */
-    }
+    b = s->w.out;
+    len = ws->delta.len + text->len;
 
-    b = w->out;
-    need = ws->delta.len + text->len + ws->delta_tail_len + nlen;
-
-    if (agw_buf_reserve(b, need) != 0) {
-        w->failed = 1;
-        return;
+    if (b->cap - b->len <= len + sizeof(ws->tail)
+        && agw_buf_reserve(b, len + sizeof(ws->tail)) != 0)
+    {
+        s->w.failed = 1;
+        return -1;
     }
 
     o = b->data + b->len;
     memcpy(o, ws->delta.data, ws->delta.len);
-    o += ws->delta.len;
+    t = o + ws->delta.len;
 
     if (text->len) {
-        memcpy(o, text->data, text->len);
-        o += text->len;
+        memcpy(t, text->data, text->len);
     }
 
-    memcpy(o, ws->delta_tail, ws->delta_tail_len);
-    o += ws->delta_tail_len;
-    memcpy(o, p, nlen);
-    o[nlen] = '\0';
-    b->len += need;
+    memcpy(t + text->len, ws->tail, sizeof(ws->tail));
+    b->len += len + ws->tail_len;
 
-    if (text->len == 0) {
+    agw_rsp_tail_next(ws);
+
+    b = &ws->text;
+
+    if (b->cap - b->len <= text->len + 16
+        && agw_buf_reserve(b, text->len + 16) != 0)
+    {
+        ws->failed = 1;
+        return -1;
+    }
+
+    if (text->len <= 16) {
+        memcpy(b->data + b->len, t, 16);
+
+    } else {
+        memcpy(b->data + b->len, t, text->len);
+    }
+
+    b->len += text->len;
+    b->data[b->len] = '\0';
+
+    return 0;
+}
+
+
+/* One delta of any text: one already JSON as above, others escaped. */
+static void
+agw_rsp_delta(agw_xstream_t *s, agw_rsp_wstate_t *ws, const agw_str_t *text)
+{
+    agw_jw_t  *w = &s->w;
+
+    if (text->kind == AGW_STR_JSON) {
+        (void) agw_rsp_delta_json(s, ws, text);
         return;
     }
 
-    /* the block's text, for its .done events: room is usually there */
-    b = &ws->text;
+    agw_jw_append(w, ws->delta.data, ws->delta.len);
+    agw_rsp_str_inside(w, text);
+    agw_jw_append(w, ws->tail, ws->tail_len);
+    agw_rsp_tail_next(ws);
 
-    if (b->cap - b->len > text->len) {
-        memcpy(b->data + b->len, text->data, text->len);
-        b->len += text->len;
-        b->data[b->len] = '\0';
-
-    } else if (agw_buf_append(b, text->data, text->len) != 0) {
-        ws->failed = 1;
-    }
+    agw_rsp_buf_inside(ws, &ws->text, text);
 }
 
 
@@ -715,7 +821,7 @@ agw_rsp_held_too_much(agw_xstream_t *s, agw_rsp_wstate_t *ws)
     size_t        max;
     agw_error_t  *err;
 
-    max = s->opts.max_held ? s->opts.max_held : AGW_RSP_HELD_MAX;
+    max = agw_rsp_held_max(s);
 
     if (ws->text.len + ws->parts.len + ws->items.len + ws->call.len <= max) {
         return 0;
@@ -732,11 +838,43 @@ agw_rsp_held_too_much(agw_xstream_t *s, agw_rsp_wstate_t *ws)
 }
 
 
-int
-agw_rsp_write_step(agw_xstream_t *s, const agw_step_t *step)
+/* A step's result: what it wrote held within bound, nothing failed. */
+static int
+agw_rsp_step_done(agw_xstream_t *s, agw_rsp_wstate_t *ws)
 {
-    agw_rsp_wstate_t  *ws = s->wstate;
+    if (agw_rsp_held_too_much(s, ws)) {
+        return -1;
+    }
 
+    return (ws->failed || s->w.failed) ? -1 : 0;
+}
+
+
+/* A delta of the open block, as JSON: nearly every step. */
+static int
+agw_rsp_delta_step(agw_xstream_t *s, agw_rsp_wstate_t *ws,
+    const agw_str_t *text)
+{
+    if (agw_rsp_delta_json(s, ws, text) != 0) {
+        return -1;
+    }
+
+    /* only the text grows while a block is open: the whole check when
+     * the text passes what the block started with room for */
+    if (ws->text.len > ws->text_max) {
+        return agw_rsp_step_done(s, ws);
+    }
+
+    return 0;
+}
+
+
+/* Every other step, apart so that a delta's step does not pay its
+ * registers. */
+static __attribute__((noinline)) int
+agw_rsp_other_step(agw_xstream_t *s, agw_rsp_wstate_t *ws,
+    const agw_step_t *step)
+{
     if (ws->ended) {
         return 0;
     }
@@ -802,11 +940,22 @@ agw_rsp_write_step(agw_xstream_t *s, const agw_step_t *step)
         break;
     }
 
-    if (agw_rsp_held_too_much(s, ws)) {
-        return -1;
+    return agw_rsp_step_done(s, ws);
+}
+
+
+int
+agw_rsp_write_step(agw_xstream_t *s, const agw_step_t *step)
+{
+    agw_rsp_wstate_t  *ws = s->wstate;
+
+    if (step->type == AGW_STEP_DELTA && ws->block != 0 && !ws->skipping
+        && !ws->ended && step->text.kind == AGW_STR_JSON)
+    {
+        return agw_rsp_delta_step(s, ws, &step->text);
     }
 
-    return (ws->failed || s->w.failed) ? -1 : 0;
+    return agw_rsp_other_step(s, ws, step);
 }
 
 
