@@ -1177,6 +1177,12 @@ test_held_bound(void)
 static void
 test_delta_numbers(void)
 {
+    static const char  *texts[] = {
+        "", "a", "ab", "abc", "abcd", "abcdefg", "abcdefgh",
+        "0123456789abcdef", "0123456789abcdefg",
+        "a longer delta of text, past any short copy \\\\ \\u00e9"
+    };
+
     int          fine;
     char         want[16];
     size_t       i, n;
@@ -1264,6 +1270,77 @@ test_delta_numbers(void)
        != NULL && memmem(w.out.data, w.out.len, "\"sequence_number\":100}\n\n",
                          24) != NULL,
        "a delta's number past a carry ends its event");
+
+    json_decref(out);
+    wr_free(&w);
+
+    /* a provider's id of 95 bytes: a template past the bytes a delta
+     * copies at once, texts shorter and longer than 16 bytes */
+    wr_init(&w);
+    memset(&st, 0, sizeof(st));
+    st.type = AGW_STEP_START;
+    st.id = agw_str_bytes("msg_0123456789012345678901234567890123456789"
+                          "012345678901234567890123456789012345678901234"
+                          "567890", 95);
+    st.created = 1700000001;
+
+    fine = agw_stream_step(&w.s, &st) == 0
+           && step(&w, AGW_STEP_BLOCK_START, 0, &text, NULL) == 0;
+
+    for (i = 0; fine && i < sizeof(texts) / sizeof(texts[0]); i++) {
+        fine = step(&w, AGW_STEP_DELTA, 0, NULL, texts[i]) == 0;
+    }
+
+    ok(fine && step(&w, AGW_STEP_BLOCK_STOP, 0, NULL, NULL) == 0
+       && agw_responses_codec.write_end(&w.s) == 0
+       && w.s.wstate != NULL
+       && ((agw_rsp_wstate_t *) w.s.wstate)->delta.len > 192,
+       "a long item id's deltas: written");
+
+    out = test_events(w.out.data, w.out.len);
+    fine = out != NULL && seq_ok(out);
+    n = 0;
+
+    json_array_foreach(out, i, ev) {
+        type = json_string_value(json_object_get(ev, "type"));
+
+        if (strcmp(type, "response.output_text.delta") != 0) {
+            continue;
+        }
+
+        if (n >= sizeof(texts) / sizeof(texts[0])
+            || !json_is_string(json_object_get(ev, "delta"))
+            || json_object_size(ev) != 8
+            || strlen(json_string_value(json_object_get(ev, "item_id")))
+               != 4 + 95 + 2)
+        {
+            fine = 0;
+
+        } else {
+            json_t  *want_s;
+            char     buf[128];
+
+            snprintf(buf, sizeof(buf), "\"%s\"", texts[n]);
+            want_s = json_loads(buf, JSON_DECODE_ANY, NULL);
+
+            if (!json_equal(want_s, json_object_get(ev, "delta"))) {
+                fine = 0;
+            }
+
+            json_decref(want_s);
+        }
+
+        n++;
+    }
+
+    ev = find(out, "response.output_text.done", 0);
+    d = ev ? json_string_value(json_object_get(ev, "text")) : NULL;
+
+    ok(fine && n == sizeof(texts) / sizeof(texts[0]) && d != NULL
+       && strcmp(d, "aababcabcdabcdefgabcdefgh0123456789abcdef"
+                    "0123456789abcdefga longer delta of text, past any "
+                    "short copy \\ \xc3\xa9") == 0,
+       "each delta whole, the text whole at its end (%zu)", n);
 
     json_decref(out);
     wr_free(&w);

@@ -37,6 +37,10 @@ typedef enum {
 
 #define agw_rsp_ev(s, lit)  agw_rsp_ev_open((s), (lit), sizeof(lit) - 1)
 
+/* A delta's template is copied as this many bytes when no longer (most
+ * are 150-190: the event's name twice, the item id, the indexes). */
+#define AGW_RSP_HEAD_COPY   192
+
 
 static int agw_rsp_write_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     const agw_step_t *step);
@@ -432,6 +436,13 @@ agw_rsp_delta_template(agw_rsp_wstate_t *ws, const char *type, size_t len,
     agw_str_t  v;
 
     ws->delta.len = 0;
+
+    /* a delta copies AGW_RSP_HEAD_COPY bytes of a shorter template */
+    if (agw_buf_reserve(&ws->delta, AGW_RSP_HEAD_COPY) != 0) {
+        ws->failed = 1;
+        return;
+    }
+
     agw_jw_init(&t, &ws->delta);
     agw_jw_append(&t, "event: ", 7);
     agw_jw_append(&t, type, len);
@@ -643,67 +654,113 @@ agw_rsp_block_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
 
 
 /*
+ * A short text (up to 16 bytes, most deltas) copied inline: the loads stay
+ * within its bytes (two overlapping words, or its first, middle and last
+ * bytes), the stores within the room after d that the caller reserved.
+ */
+static inline void
+agw_rsp_copy_short(char *d, const char *p, size_t n)
+{
+    uint64_t  a, b;
+    uint32_t  c, e;
+
+    if (n >= 8) {
+        memcpy(&a, p, 8);
+        memcpy(&b, p + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+
+    } else if (n >= 4) {
+        memcpy(&c, p, 4);
+        memcpy(&e, p + n - 4, 4);
+        memcpy(d, &c, 4);
+        memcpy(d + n - 4, &e, 4);
+
+    } else if (n) {
+        d[0] = p[0];
+        d[n / 2] = p[n / 2];
+        d[n - 1] = p[n - 1];
+    }
+}
+
+
+/*
  * One delta of a text already JSON (every provider's reader gives its
  * deltas so): the template, the text, the tail with the sequence number;
  * nearly every event a Responses client gets, and where a stream's bytes
- * are made (the event is about twice the provider's).  One reserve and
- * two calls: the tail goes as its whole array (a constant size, a few
- * moves), its NUL the output's; the text is kept for the .done events
- * from where it now is in the output, a short one (nearly all) in one
- * 16-byte move that the tail behind it keeps in bounds.
+ * are made (the event is about twice the provider's).  One reserve, and
+ * for a usual delta no call: the template as AGW_RSP_HEAD_COPY bytes and
+ * the tail as its whole array (constant sizes, a few moves each; what
+ * they write past their own bytes the next copy covers, or is past the
+ * output's length), a short text inline; the text is kept for the .done
+ * events from where it now is in the output, a short one in one 16-byte
+ * move that the tail behind it keeps in bounds.
  */
-static int
+static AGW_JSON_HOT int
 agw_rsp_delta_json(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     const agw_str_t *text)
 {
-    char       *o, *t;
-    size_t      len;
-    agw_buf_t  *b;
+    char        *o, *t;
+    size_t       len, hlen;
+    agw_buf_t   *b;
+    const char  *p;
 
     if (s->w.failed || ws->failed) {
         return -1;                  /* the step fails: nothing more goes */
     }
 
+    /* apart: the stores below may alias them for the compiler */
+    p = text->data;
+    len = text->len;
+    hlen = ws->delta.len;
     b = s->w.out;
-    len = ws->delta.len + text->len;
 
-    if (b->cap - b->len <= len + sizeof(ws->tail)
-        && agw_buf_reserve(b, len + sizeof(ws->tail)) != 0)
+    if (b->cap - b->len <= AGW_RSP_HEAD_COPY + len + sizeof(ws->tail)
+        && agw_buf_reserve(b, AGW_RSP_HEAD_COPY + len + sizeof(ws->tail))
+           != 0)
     {
         s->w.failed = 1;
         return -1;
     }
 
     o = b->data + b->len;
-    memcpy(o, ws->delta.data, ws->delta.len);
-    t = o + ws->delta.len;
 
-    if (text->len) {
-        memcpy(t, text->data, text->len);
+    if (hlen <= AGW_RSP_HEAD_COPY) {
+        memcpy(o, ws->delta.data, AGW_RSP_HEAD_COPY);
+
+    } else {
+        memcpy(o, ws->delta.data, hlen);
     }
 
-    memcpy(t + text->len, ws->tail, sizeof(ws->tail));
-    b->len += len + ws->tail_len;
+    t = o + hlen;
+
+    if (len <= 16) {
+        agw_rsp_copy_short(t, p, len);
+
+    } else {
+        memcpy(t, p, len);
+    }
+
+    memcpy(t + len, ws->tail, sizeof(ws->tail));
+    b->len += hlen + len + ws->tail_len;
 
     agw_rsp_tail_next(ws);
 
     b = &ws->text;
 
-    if (b->cap - b->len <= text->len + 16
-        && agw_buf_reserve(b, text->len + 16) != 0)
-    {
+    if (b->cap - b->len <= len + 16 && agw_buf_reserve(b, len + 16) != 0) {
         ws->failed = 1;
         return -1;
     }
 
-    if (text->len <= 16) {
+    if (len <= 16) {
         memcpy(b->data + b->len, t, 16);
 
     } else {
-        memcpy(b->data + b->len, t, text->len);
+        memcpy(b->data + b->len, t, len);
     }
 
-    b->len += text->len;
+    b->len += len;
     b->data[b->len] = '\0';
 
     return 0;
