@@ -1344,6 +1344,25 @@ test_delta_numbers(void)
 
     json_decref(out);
     wr_free(&w);
+
+    /* a number past the tail's room (10^16 events) fails the stream
+     * rather than be written past it */
+    wr_init(&w);
+    fine = step(&w, AGW_STEP_START, 0, NULL, NULL) == 0;
+    ((agw_rsp_wstate_t *) w.s.wstate)->seq = 9999999999999995ULL;
+
+    /* the item's and the part's added events, then three deltas */
+    ok(fine && step(&w, AGW_STEP_BLOCK_START, 0, &text, NULL) == 0
+       && step(&w, AGW_STEP_DELTA, 0, NULL, "a") == 0
+       && step(&w, AGW_STEP_DELTA, 0, NULL, "b") == 0
+       && step(&w, AGW_STEP_DELTA, 0, NULL, "c") == 0
+       && memmem(w.out.data, w.out.len, "\"delta\":\"c\",\"logprobs\":[],"
+                 "\"sequence_number\":9999999999999999}\n\n", 63) != NULL
+       && step(&w, AGW_STEP_DELTA, 0, NULL, "d") == -1
+       && memmem(w.out.data, w.out.len, "\"delta\":\"d\"", 11) == NULL,
+       "sequence numbers to 10^16 - 1, then the stream fails");
+
+    wr_free(&w);
 }
 
 

@@ -67,14 +67,17 @@ typedef struct {
     size_t         id_len;
     char           id[AGW_RSP_ID_MAX];
     size_t         item_id_len;
-    char           item_id[AGW_RSP_ID_MAX + 24];
+    char           item_id[AGW_RSP_ID_MAX + 16];   /* "fc_", the id, "_",
+                                                   the item's index */
     agw_buf_t      delta;       /* the open block's delta event up to the
                                    delta's text */
-    size_t         tail_num;    /* where tail's number starts */
-    size_t         tail_len;    /* tail's bytes, "}\n\n" included */
-    char           tail[64];    /* what follows the delta's text:
-                                   ...,"sequence_number":N}\n\n, its
-                                   number counted up in place */
+    struct {
+        char       bytes[54];   /* what follows the delta's text:
+                                   ...,"sequence_number":N}\n\n and a
+                                   NUL, N counted up in place */
+        uint8_t    num;         /* where N starts */
+        uint8_t    len;         /* the bytes, "}\n\n" included */
+    }              tail;        /* copied whole: a constant size */
     agw_buf_t      text;        /* the open block's text, escaped */
     size_t         text_max;    /* what it may grow to within the bound of
                                    what is held, while the block is open */

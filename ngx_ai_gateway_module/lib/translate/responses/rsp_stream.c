@@ -476,7 +476,11 @@ agw_rsp_delta_template(agw_rsp_wstate_t *ws, const char *type, size_t len,
 }
 
 
-/* The delta tail's number: ws->seq, then "}\n\n". */
+/*
+ * The delta tail's number: ws->seq, then "}\n\n".  The tail has room for
+ * 16 digits after the longest literal: a number past that (10^16 events)
+ * fails the stream instead.
+ */
 static void
 agw_rsp_tail_number(agw_rsp_wstate_t *ws)
 {
@@ -496,9 +500,15 @@ agw_rsp_tail_number(agw_rsp_wstate_t *ws)
     } while (n);
 
     len = (size_t) (num + sizeof(num) - p);
-    memcpy(ws->tail + ws->tail_num, p, len);
-    ws->tail_len = ws->tail_num + len;
-    ws->tail[ws->tail_len] = '\0';        /* the output's, in its copy */
+
+    if (ws->tail.num + len >= sizeof(ws->tail.bytes)) {
+        ws->failed = 1;
+        return;
+    }
+
+    memcpy(ws->tail.bytes + ws->tail.num, p, len);
+    ws->tail.len = (uint8_t) (ws->tail.num + len);
+    ws->tail.bytes[ws->tail.len] = '\0';    /* the output's, in its copy */
 }
 
 
@@ -510,8 +520,8 @@ agw_rsp_tail_number(agw_rsp_wstate_t *ws)
 static void
 agw_rsp_delta_tail(agw_rsp_wstate_t *ws, const char *lit)
 {
-    ws->tail_num = strlen(lit);
-    memcpy(ws->tail, lit, ws->tail_num);
+    ws->tail.num = (uint8_t) strlen(lit);
+    memcpy(ws->tail.bytes, lit, ws->tail.num);
     agw_rsp_tail_number(ws);
 }
 
@@ -528,7 +538,7 @@ agw_rsp_tail_carry(agw_rsp_wstate_t *ws, char *p)
         *p-- = '0';
     }
 
-    if (p < ws->tail + ws->tail_num) {
+    if (p < ws->tail.bytes + ws->tail.num) {
         agw_rsp_tail_number(ws);
         return;
     }
@@ -543,7 +553,7 @@ agw_rsp_tail_next(agw_rsp_wstate_t *ws)
     char  *p;
 
     ws->seq++;
-    p = ws->tail + ws->tail_len - 4;
+    p = ws->tail.bytes + ws->tail.len - 4;
 
     if (*p != '9') {
         (*p)++;
@@ -741,8 +751,8 @@ agw_rsp_delta_json(agw_xstream_t *s, agw_rsp_wstate_t *ws,
         memcpy(t, p, len);
     }
 
-    memcpy(t + len, ws->tail, sizeof(ws->tail));
-    b->len += hlen + len + ws->tail_len;
+    memcpy(t + len, &ws->tail, sizeof(ws->tail));
+    b->len += hlen + len + ws->tail.len;
 
     agw_rsp_tail_next(ws);
 
@@ -780,7 +790,7 @@ agw_rsp_delta(agw_xstream_t *s, agw_rsp_wstate_t *ws, const agw_str_t *text)
 
     agw_jw_append(w, ws->delta.data, ws->delta.len);
     agw_rsp_str_inside(w, text);
-    agw_jw_append(w, ws->tail, ws->tail_len);
+    agw_jw_append(w, ws->tail.bytes, ws->tail.len);
     agw_rsp_tail_next(ws);
 
     agw_rsp_buf_inside(ws, &ws->text, text);
