@@ -1345,6 +1345,30 @@ test_delta_numbers(void)
     json_decref(out);
     wr_free(&w);
 
+    /* a template past the bytes copied at once, into an output with
+     * exactly the room a short template's delta needs: the output grows
+     * for the long one (ASan finds a write past it) */
+    wr_init(&w);
+    memset(&st, 0, sizeof(st));
+    st.type = AGW_STEP_START;
+    st.id = agw_str_bytes("msg_0123456789012345678901234567890123456789"
+                          "012345678901234567890123456789012345678901234"
+                          "567890", 95);
+    fine = agw_stream_step(&w.s, &st) == 0
+           && step(&w, AGW_STEP_BLOCK_START, 0, &text, NULL) == 0;
+
+    agw_buf_free(&w.out);
+    w.out.cap = 192 + 1 + sizeof(((agw_rsp_wstate_t *) 0)->tail) + 1;
+    w.out.data = malloc(w.out.cap);
+
+    ok(fine && w.out.data != NULL
+       && step(&w, AGW_STEP_DELTA, 0, NULL, "a") == 0
+       && w.out.len > 192 + 1
+       && memmem(w.out.data, w.out.len, "\"delta\":\"a\",", 12) != NULL,
+       "a long template's delta into an output just short of it");
+
+    wr_free(&w);
+
     /* a number past the tail's room (10^16 events) fails the stream
      * rather than be written past it */
     wr_init(&w);

@@ -711,7 +711,7 @@ agw_rsp_delta_json(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     const agw_str_t *text)
 {
     char        *o, *t;
-    size_t       len, hlen;
+    size_t       len, hlen, room;
     agw_buf_t   *b;
     const char  *p;
 
@@ -725,10 +725,12 @@ agw_rsp_delta_json(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     hlen = ws->delta.len;
     b = s->w.out;
 
-    if (b->cap - b->len <= AGW_RSP_HEAD_COPY + len + sizeof(ws->tail)
-        && agw_buf_reserve(b, AGW_RSP_HEAD_COPY + len + sizeof(ws->tail))
-           != 0)
-    {
+    /* the widest the copies write: the template's copy, the text, the
+     * tail's block */
+    room = (hlen > AGW_RSP_HEAD_COPY ? hlen : AGW_RSP_HEAD_COPY) + len
+           + sizeof(ws->tail);
+
+    if (b->cap - b->len <= room && agw_buf_reserve(b, room) != 0) {
         s->w.failed = 1;
         return -1;
     }
