@@ -1136,9 +1136,11 @@ held_run(size_t max_held, agw_buf_t *out, char *code, size_t code_len)
 static void
 test_held_bound(void)
 {
-    int        rc;
-    char       code[64];
-    agw_buf_t  out = AGW_BUF_INIT;
+    int          rc;
+    char         code[64];
+    size_t       n;
+    agw_buf_t    out = AGW_BUF_INIT;
+    const char  *p;
 
     rc = held_run(0, &out, code, sizeof(code));
     ok(rc == 0 && strstr(out.data, "response.completed") != NULL,
@@ -1152,8 +1154,241 @@ test_held_bound(void)
        "past max_held the writer stops: the client gets the error event "
        "(%d, %s)", rc, code);
 
+    /* stopped at the delta that passed the bound, not at the block's end:
+     * a block's text alone may grow without end */
+    for (n = 0, p = out.data; (p = strstr(p, "event: response.output_text"
+                                             ".delta\n")) != NULL; p++)
+    {
+        n++;
+    }
+
+    ok(n > 0 && n <= 300 / 20 + 1, "the deltas that fit and the one past "
+       "the bound (%zu of 50)", n);
+
     agw_buf_free(&out);
 }
+
+/*
+ * The delta's sequence number is counted up in its tail's digits: across
+ * every carry (9, 99, 999), after other events numbered between two
+ * deltas' blocks, and for a text that is not yet JSON (the writer's own
+ * path) each delta is numbered as every other event, its delta intact.
+ */
+static void
+test_delta_numbers(void)
+{
+    static const char  *texts[] = {
+        "", "a", "ab", "abc", "abcd", "abcdefg", "abcdefgh",
+        "0123456789abcdef", "0123456789abcdefg",
+        "a longer delta of text, past any short copy \\\\ \\u00e9"
+    };
+
+    int          fine;
+    char         want[16];
+    size_t       i, n;
+    wr_t         w;
+    json_t      *out, *ev;
+    agw_step_t   st;
+    agw_part_t   th, text;
+    const char  *type, *d;
+
+    memset(&th, 0, sizeof(th));
+    memset(&text, 0, sizeof(text));
+    th.type = AGW_PART_THINKING;
+    text.type = AGW_PART_TEXT;
+
+    wr_init(&w);
+
+    fine = step(&w, AGW_STEP_START, 0, NULL, NULL) == 0
+           && step(&w, AGW_STEP_BLOCK_START, 0, &th, NULL) == 0;
+
+    for (i = 0; fine && i < 7; i++) {
+        snprintf(want, sizeof(want), "t%zu", i);
+        fine = step(&w, AGW_STEP_DELTA, 0, NULL, want) == 0;
+    }
+
+    fine = fine && step(&w, AGW_STEP_BLOCK_STOP, 0, NULL, NULL) == 0
+           && step(&w, AGW_STEP_BLOCK_START, 1, &text, NULL) == 0;
+
+    for (i = 0; fine && i < 1100; i++) {
+        snprintf(want, sizeof(want), "d%zu", i);
+
+        if (i == 500) {
+            /* bytes to escape: the writer's own path */
+            memset(&st, 0, sizeof(st));
+            st.type = AGW_STEP_DELTA;
+            st.index = 1;
+            st.text = agw_str_bytes("\"q\"", 3);
+            fine = agw_stream_step(&w.s, &st) == 0;
+            continue;
+        }
+
+        fine = step(&w, AGW_STEP_DELTA, 1, NULL, want) == 0;
+    }
+
+    ok(fine && step(&w, AGW_STEP_BLOCK_STOP, 1, NULL, NULL) == 0
+       && agw_responses_codec.write_end(&w.s) == 0,
+       "a reasoning block of 7 deltas, a text block of 1100: written");
+
+    out = test_events(w.out.data, w.out.len);
+    ok(out != NULL && seq_ok(out), "every event JSON, sequence numbers "
+       "0, 1, 2... across each carry (%zu events)",
+       out ? json_array_size(out) : 0);
+
+    fine = out != NULL;
+    n = 0;
+
+    json_array_foreach(out, i, ev) {
+        type = json_string_value(json_object_get(ev, "type"));
+        d = json_string_value(json_object_get(ev, "delta"));
+
+        if (strcmp(type, "response.output_text.delta") != 0) {
+            continue;
+        }
+
+        if (n == 500) {
+            snprintf(want, sizeof(want), "\"q\"");
+        } else {
+            snprintf(want, sizeof(want), "d%zu", n);
+        }
+
+        if (d == NULL || strcmp(d, want) != 0
+            || json_object_size(ev) != 8
+            || json_integer_value(json_object_get(ev, "output_index")) != 1
+            || !json_is_array(json_object_get(ev, "logprobs")))
+        {
+            fine = 0;
+        }
+
+        n++;
+    }
+
+    ok(fine && n == 1100, "each text delta whole, in its event's members "
+       "(%zu)", n);
+
+    ok(memmem(w.out.data, w.out.len, "\"sequence_number\":1000}\n\n", 25)
+       != NULL && memmem(w.out.data, w.out.len, "\"sequence_number\":100}\n\n",
+                         24) != NULL,
+       "a delta's number past a carry ends its event");
+
+    json_decref(out);
+    wr_free(&w);
+
+    /* a provider's id of 95 bytes: a template past the bytes a delta
+     * copies at once, texts shorter and longer than 16 bytes */
+    wr_init(&w);
+    memset(&st, 0, sizeof(st));
+    st.type = AGW_STEP_START;
+    st.id = agw_str_bytes("msg_0123456789012345678901234567890123456789"
+                          "012345678901234567890123456789012345678901234"
+                          "567890", 95);
+    st.created = 1700000001;
+
+    fine = agw_stream_step(&w.s, &st) == 0
+           && step(&w, AGW_STEP_BLOCK_START, 0, &text, NULL) == 0;
+
+    for (i = 0; fine && i < sizeof(texts) / sizeof(texts[0]); i++) {
+        fine = step(&w, AGW_STEP_DELTA, 0, NULL, texts[i]) == 0;
+    }
+
+    ok(fine && step(&w, AGW_STEP_BLOCK_STOP, 0, NULL, NULL) == 0
+       && agw_responses_codec.write_end(&w.s) == 0
+       && w.s.wstate != NULL
+       && ((agw_rsp_wstate_t *) w.s.wstate)->delta.len > 192,
+       "a long item id's deltas: written");
+
+    out = test_events(w.out.data, w.out.len);
+    fine = out != NULL && seq_ok(out);
+    n = 0;
+
+    json_array_foreach(out, i, ev) {
+        type = json_string_value(json_object_get(ev, "type"));
+
+        if (strcmp(type, "response.output_text.delta") != 0) {
+            continue;
+        }
+
+        if (n >= sizeof(texts) / sizeof(texts[0])
+            || !json_is_string(json_object_get(ev, "delta"))
+            || json_object_size(ev) != 8
+            || strlen(json_string_value(json_object_get(ev, "item_id")))
+               != 4 + 95 + 2)
+        {
+            fine = 0;
+
+        } else {
+            json_t  *want_s;
+            char     buf[128];
+
+            snprintf(buf, sizeof(buf), "\"%s\"", texts[n]);
+            want_s = json_loads(buf, JSON_DECODE_ANY, NULL);
+
+            if (!json_equal(want_s, json_object_get(ev, "delta"))) {
+                fine = 0;
+            }
+
+            json_decref(want_s);
+        }
+
+        n++;
+    }
+
+    ev = find(out, "response.output_text.done", 0);
+    d = ev ? json_string_value(json_object_get(ev, "text")) : NULL;
+
+    ok(fine && n == sizeof(texts) / sizeof(texts[0]) && d != NULL
+       && strcmp(d, "aababcabcdabcdefgabcdefgh0123456789abcdef"
+                    "0123456789abcdefga longer delta of text, past any "
+                    "short copy \\ \xc3\xa9") == 0,
+       "each delta whole, the text whole at its end (%zu)", n);
+
+    json_decref(out);
+    wr_free(&w);
+
+    /* a template past the bytes copied at once, into an output with
+     * exactly the room a short template's delta needs: the output grows
+     * for the long one (ASan finds a write past it) */
+    wr_init(&w);
+    memset(&st, 0, sizeof(st));
+    st.type = AGW_STEP_START;
+    st.id = agw_str_bytes("msg_0123456789012345678901234567890123456789"
+                          "012345678901234567890123456789012345678901234"
+                          "567890", 95);
+    fine = agw_stream_step(&w.s, &st) == 0
+           && step(&w, AGW_STEP_BLOCK_START, 0, &text, NULL) == 0;
+
+    agw_buf_free(&w.out);
+    w.out.cap = 192 + 1 + sizeof(((agw_rsp_wstate_t *) 0)->tail) + 1;
+    w.out.data = malloc(w.out.cap);
+
+    ok(fine && w.out.data != NULL
+       && step(&w, AGW_STEP_DELTA, 0, NULL, "a") == 0
+       && w.out.len > 192 + 1
+       && memmem(w.out.data, w.out.len, "\"delta\":\"a\",", 12) != NULL,
+       "a long template's delta into an output just short of it");
+
+    wr_free(&w);
+
+    /* a number past the tail's room (10^16 events) fails the stream
+     * rather than be written past it */
+    wr_init(&w);
+    fine = step(&w, AGW_STEP_START, 0, NULL, NULL) == 0;
+    ((agw_rsp_wstate_t *) w.s.wstate)->seq = 9999999999999995ULL;
+
+    /* the item's and the part's added events, then three deltas */
+    ok(fine && step(&w, AGW_STEP_BLOCK_START, 0, &text, NULL) == 0
+       && step(&w, AGW_STEP_DELTA, 0, NULL, "a") == 0
+       && step(&w, AGW_STEP_DELTA, 0, NULL, "b") == 0
+       && step(&w, AGW_STEP_DELTA, 0, NULL, "c") == 0
+       && memmem(w.out.data, w.out.len, "\"delta\":\"c\",\"logprobs\":[],"
+                 "\"sequence_number\":9999999999999999}\n\n", 63) != NULL
+       && step(&w, AGW_STEP_DELTA, 0, NULL, "d") == -1
+       && memmem(w.out.data, w.out.len, "\"delta\":\"d\"", 11) == NULL,
+       "sequence numbers to 10^16 - 1, then the stream fails");
+
+    wr_free(&w);
+}
+
 
 int
 main(void)
@@ -1165,6 +1400,7 @@ main(void)
            "stream-error-insufficient-quota");
     test_other_provider();
     test_held_bound();
+    test_delta_numbers();
     test_reader();
     test_delta_shape();
     test_delta_trusted();

@@ -67,13 +67,20 @@ typedef struct {
     size_t         id_len;
     char           id[AGW_RSP_ID_MAX];
     size_t         item_id_len;
-    char           item_id[AGW_RSP_ID_MAX + 24];
+    char           item_id[AGW_RSP_ID_MAX + 16];   /* "fc_", the id, "_",
+                                                   the item's index */
     agw_buf_t      delta;       /* the open block's delta event up to the
                                    delta's text */
-    const char    *delta_tail;  /* what follows the text, up to the
-                                   sequence number */
-    size_t         delta_tail_len;
+    struct {
+        char       bytes[54];   /* what follows the delta's text:
+                                   ...,"sequence_number":N}\n\n and a
+                                   NUL, N counted up in place */
+        uint8_t    num;         /* where N starts */
+        uint8_t    len;         /* the bytes, "}\n\n" included */
+    }              tail;        /* copied whole: a constant size */
     agw_buf_t      text;        /* the open block's text, escaped */
+    size_t         text_max;    /* what it may grow to within the bound of
+                                   what is held, while the block is open */
     agw_buf_t      call;        /* function_call: call_id then name,
                                    each a JSON string's inside */
     size_t         call_id_len;

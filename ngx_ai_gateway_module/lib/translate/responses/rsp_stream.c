@@ -37,6 +37,10 @@ typedef enum {
 
 #define agw_rsp_ev(s, lit)  agw_rsp_ev_open((s), (lit), sizeof(lit) - 1)
 
+/* A delta's template is copied as this many bytes when no longer (most
+ * are 150-190: the event's name twice, the item id, the indexes). */
+#define AGW_RSP_HEAD_COPY   192
+
 
 static int agw_rsp_write_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     const agw_step_t *step);
@@ -432,6 +436,13 @@ agw_rsp_delta_template(agw_rsp_wstate_t *ws, const char *type, size_t len,
     agw_str_t  v;
 
     ws->delta.len = 0;
+
+    /* a delta copies AGW_RSP_HEAD_COPY bytes of a shorter template */
+    if (agw_buf_reserve(&ws->delta, AGW_RSP_HEAD_COPY) != 0) {
+        ws->failed = 1;
+        return;
+    }
+
     agw_jw_init(&t, &ws->delta);
     agw_jw_append(&t, "event: ", 7);
     agw_jw_append(&t, type, len);
@@ -462,6 +473,118 @@ agw_rsp_delta_template(agw_rsp_wstate_t *ws, const char *type, size_t len,
     if (t.failed) {
         ws->failed = 1;
     }
+}
+
+
+/*
+ * The delta tail's number: ws->seq, then "}\n\n".  The tail has room for
+ * 16 digits after the longest literal: a number past that (10^16 events)
+ * fails the stream instead.
+ */
+static void
+agw_rsp_tail_number(agw_rsp_wstate_t *ws)
+{
+    char      num[24], *p;
+    size_t    len;
+    uint64_t  n;
+
+    p = num + sizeof(num);
+    *--p = '\n';
+    *--p = '\n';
+    *--p = '}';
+    n = ws->seq;
+
+    do {
+        *--p = (char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
+
+    len = (size_t) (num + sizeof(num) - p);
+
+    if (ws->tail.num + len >= sizeof(ws->tail.bytes)) {
+        ws->failed = 1;
+        return;
+    }
+
+    memcpy(ws->tail.bytes + ws->tail.num, p, len);
+    ws->tail.len = (uint8_t) (ws->tail.num + len);
+    ws->tail.bytes[ws->tail.len] = '\0';    /* the output's, in its copy */
+}
+
+
+/*
+ * What follows the open block's delta text, once per block: no event but
+ * its deltas is numbered while a block is open (the others open or close
+ * a block, or end the stream), so the tail's number stays ws->seq.
+ */
+static void
+agw_rsp_delta_tail(agw_rsp_wstate_t *ws, const char *lit)
+{
+    ws->tail.num = (uint8_t) strlen(lit);
+    memcpy(ws->tail.bytes, lit, ws->tail.num);
+    agw_rsp_tail_number(ws);
+}
+
+
+/*
+ * A delta was written: the next sequence number, counted up in the tail's
+ * digits; a carry (one delta in ten) walks them, and a carry out of the
+ * first digit formats the number again.
+ */
+static void
+agw_rsp_tail_carry(agw_rsp_wstate_t *ws, char *p)
+{
+    while (*p == '9') {
+        *p-- = '0';
+    }
+
+    if (p < ws->tail.bytes + ws->tail.num) {
+        agw_rsp_tail_number(ws);
+        return;
+    }
+
+    (*p)++;
+}
+
+
+static inline void
+agw_rsp_tail_next(agw_rsp_wstate_t *ws)
+{
+    char  *p;
+
+    ws->seq++;
+    p = ws->tail.bytes + ws->tail.len - 4;
+
+    if (*p != '9') {
+        (*p)++;
+
+    } else {
+        agw_rsp_tail_carry(ws, p);
+    }
+}
+
+
+/* The most a Responses client's stream holds (agw_rsp_held_too_much()). */
+static size_t
+agw_rsp_held_max(agw_xstream_t *s)
+{
+    return s->opts.max_held ? s->opts.max_held : AGW_RSP_HELD_MAX;
+}
+
+
+/*
+ * What the open block's text may grow to within that bound: while a block
+ * is open only its text grows (the parts, items and call change as blocks
+ * open and close), so a delta compares the text alone.
+ */
+static void
+agw_rsp_text_max(agw_xstream_t *s, agw_rsp_wstate_t *ws)
+{
+    size_t  max, other;
+
+    max = agw_rsp_held_max(s);
+    other = ws->parts.len + ws->items.len + ws->call.len;
+    ws->text_max = other < max ? max - other : 0;
 }
 
 
@@ -509,11 +632,11 @@ agw_rsp_block_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
         if (part->type == AGW_PART_TEXT) {
             agw_rsp_delta_template(ws, "response.output_text.delta", 26,
                                    "content_index");
-            ws->delta_tail = "\",\"logprobs\":[],\"sequence_number\":";
+            agw_rsp_delta_tail(ws, "\",\"logprobs\":[],\"sequence_number\":");
         } else {
             agw_rsp_delta_template(ws, "response.refusal.delta", 22,
                                    "content_index");
-            ws->delta_tail = "\",\"sequence_number\":";
+            agw_rsp_delta_tail(ws, "\",\"sequence_number\":");
         }
         break;
 
@@ -526,101 +649,153 @@ agw_rsp_block_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
 
         agw_rsp_delta_template(ws, "response.reasoning_summary_text.delta",
                                37, "summary_index");
-        ws->delta_tail = "\",\"sequence_number\":";
+        agw_rsp_delta_tail(ws, "\",\"sequence_number\":");
         break;
 
     default:
         agw_rsp_delta_template(ws, "response.function_call_arguments.delta",
                                38, NULL);
-        ws->delta_tail = "\",\"sequence_number\":";
+        agw_rsp_delta_tail(ws, "\",\"sequence_number\":");
         break;
     }
 
-    ws->delta_tail_len = strlen(ws->delta_tail);
+    agw_rsp_text_max(s, ws);
 }
 
 
 /*
- * One delta: the template, the text, the sequence number; nearly every
- * event a Responses client gets.  A text already JSON (every provider's
- * reader gives its deltas so) goes out in one reserve and four copies,
- * not through the writer's call per piece: the event is about twice the
- * provider's, and this is where a stream's bytes are made.
+ * A short text (up to 16 bytes, most deltas) copied inline: the loads stay
+ * within its bytes (two overlapping words, or its first, middle and last
+ * bytes), the stores within the room after d that the caller reserved.
  */
-static void
-agw_rsp_delta(agw_xstream_t *s, agw_rsp_wstate_t *ws, const agw_str_t *text)
+static inline void
+agw_rsp_copy_short(char *d, const char *p, size_t n)
 {
-    char       num[24], *p, *o;
-    size_t     nlen, need;
-    uint64_t   n;
-    agw_buf_t *b;
-    agw_jw_t  *w = &s->w;
+    uint64_t  a, b;
+    uint32_t  c, e;
 
-    p = num + sizeof(num);
-    *--p = '\n';
-    *--p = '\n';
-    *--p = '}';
-    n = ws->seq++;
+    if (n >= 8) {
+        memcpy(&a, p, 8);
+        memcpy(&b, p + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
 
-    do {
-        *--p = (char) ('0' + n % 10);
-        n /= 10;
-    } while (n);
+    } else if (n >= 4) {
+        memcpy(&c, p, 4);
+        memcpy(&e, p + n - 4, 4);
+        memcpy(d, &c, 4);
+        memcpy(d + n - 4, &e, 4);
 
-    nlen = (size_t) (num + sizeof(num) - p);
+    } else if (n) {
+        d[0] = p[0];
+        d[n / 2] = p[n / 2];
+        d[n - 1] = p[n - 1];
+    }
+}
 
-    if (text->kind != AGW_STR_JSON) {
-        agw_jw_append(w, ws->delta.data, ws->delta.len);
-        agw_rsp_str_inside(w, text);
-        agw_jw_append(w, ws->delta_tail, ws->delta_tail_len);
-        agw_jw_append(w, p, nlen);
 
-        agw_rsp_buf_inside(ws, &ws->text, text);
-        return;
+/*
+ * One delta of a text already JSON (every provider's reader gives its
+ * deltas so): the template, the text, the tail with the sequence number;
+ * nearly every event a Responses client gets, and where a stream's bytes
+ * are made (the event is about twice the provider's).  One reserve, and
+ * for a usual delta no call: the template as AGW_RSP_HEAD_COPY bytes and
+ * the tail as its whole array (constant sizes, a few moves each; what
+ * they write past their own bytes the next copy covers, or is past the
+ * output's length), a short text inline; the text is kept for the .done
+ * events from where it now is in the output, a short one in one 16-byte
+ * move that the tail behind it keeps in bounds.
+ */
+static AGW_JSON_HOT int
+agw_rsp_delta_json(agw_xstream_t *s, agw_rsp_wstate_t *ws,
+    const agw_str_t *text)
+{
+    char        *o, *t;
+    size_t       len, hlen, room;
+    agw_buf_t   *b;
+    const char  *p;
+
+    if (s->w.failed || ws->failed) {
+        return -1;                  /* the step fails: nothing more goes */
     }
 
-    if (w->failed || ws->failed) {
-        return;                     /* the step fails: nothing more goes */
-    }
+    /* apart: the stores below may alias them for the compiler */
+    p = text->data;
+    len = text->len;
+    hlen = ws->delta.len;
+    b = s->w.out;
 
-    b = w->out;
-    need = ws->delta.len + text->len + ws->delta_tail_len + nlen;
+    /* the widest the copies write: the template's copy, the text, the
+     * tail's block */
+    room = (hlen > AGW_RSP_HEAD_COPY ? hlen : AGW_RSP_HEAD_COPY) + len
+           + sizeof(ws->tail);
 
-    if (agw_buf_reserve(b, need) != 0) {
-        w->failed = 1;
-        return;
+    if (b->cap - b->len <= room && agw_buf_reserve(b, room) != 0) {
+        s->w.failed = 1;
+        return -1;
     }
 
     o = b->data + b->len;
-    memcpy(o, ws->delta.data, ws->delta.len);
-    o += ws->delta.len;
 
-    if (text->len) {
-        memcpy(o, text->data, text->len);
-        o += text->len;
+    if (hlen <= AGW_RSP_HEAD_COPY) {
+        memcpy(o, ws->delta.data, AGW_RSP_HEAD_COPY);
+
+    } else {
+        memcpy(o, ws->delta.data, hlen);
     }
 
-    memcpy(o, ws->delta_tail, ws->delta_tail_len);
-    o += ws->delta_tail_len;
-    memcpy(o, p, nlen);
-    o[nlen] = '\0';
-    b->len += need;
+    t = o + hlen;
 
-    if (text->len == 0) {
+    if (len <= 16) {
+        agw_rsp_copy_short(t, p, len);
+
+    } else {
+        memcpy(t, p, len);
+    }
+
+    memcpy(t + len, &ws->tail, sizeof(ws->tail));
+    b->len += hlen + len + ws->tail.len;
+
+    agw_rsp_tail_next(ws);
+
+    b = &ws->text;
+
+    if (b->cap - b->len <= len + 16 && agw_buf_reserve(b, len + 16) != 0) {
+        ws->failed = 1;
+        return -1;
+    }
+
+    if (len <= 16) {
+        memcpy(b->data + b->len, t, 16);
+
+    } else {
+        memcpy(b->data + b->len, t, len);
+    }
+
+    b->len += len;
+    b->data[b->len] = '\0';
+
+    return 0;
+}
+
+
+/* One delta of any text: one already JSON as above, others escaped. */
+static void
+agw_rsp_delta(agw_xstream_t *s, agw_rsp_wstate_t *ws, const agw_str_t *text)
+{
+    agw_jw_t  *w = &s->w;
+
+    if (text->kind == AGW_STR_JSON) {
+        (void) agw_rsp_delta_json(s, ws, text);
         return;
     }
 
-    /* the block's text, for its .done events: room is usually there */
-    b = &ws->text;
+    agw_jw_append(w, ws->delta.data, ws->delta.len);
+    agw_rsp_str_inside(w, text);
+    agw_jw_append(w, ws->tail.bytes, ws->tail.len);
+    agw_rsp_tail_next(ws);
 
-    if (b->cap - b->len > text->len) {
-        memcpy(b->data + b->len, text->data, text->len);
-        b->len += text->len;
-        b->data[b->len] = '\0';
-
-    } else if (agw_buf_append(b, text->data, text->len) != 0) {
-        ws->failed = 1;
-    }
+    agw_rsp_buf_inside(ws, &ws->text, text);
 }
 
 
@@ -715,7 +890,7 @@ agw_rsp_held_too_much(agw_xstream_t *s, agw_rsp_wstate_t *ws)
     size_t        max;
     agw_error_t  *err;
 
-    max = s->opts.max_held ? s->opts.max_held : AGW_RSP_HELD_MAX;
+    max = agw_rsp_held_max(s);
 
     if (ws->text.len + ws->parts.len + ws->items.len + ws->call.len <= max) {
         return 0;
@@ -732,11 +907,43 @@ agw_rsp_held_too_much(agw_xstream_t *s, agw_rsp_wstate_t *ws)
 }
 
 
-int
-agw_rsp_write_step(agw_xstream_t *s, const agw_step_t *step)
+/* A step's result: what it wrote held within bound, nothing failed. */
+static int
+agw_rsp_step_done(agw_xstream_t *s, agw_rsp_wstate_t *ws)
 {
-    agw_rsp_wstate_t  *ws = s->wstate;
+    if (agw_rsp_held_too_much(s, ws)) {
+        return -1;
+    }
 
+    return (ws->failed || s->w.failed) ? -1 : 0;
+}
+
+
+/* A delta of the open block, as JSON: nearly every step. */
+static int
+agw_rsp_delta_step(agw_xstream_t *s, agw_rsp_wstate_t *ws,
+    const agw_str_t *text)
+{
+    if (agw_rsp_delta_json(s, ws, text) != 0) {
+        return -1;
+    }
+
+    /* only the text grows while a block is open: the whole check when
+     * the text passes what the block started with room for */
+    if (ws->text.len > ws->text_max) {
+        return agw_rsp_step_done(s, ws);
+    }
+
+    return 0;
+}
+
+
+/* Every other step, apart so that a delta's step does not pay its
+ * registers. */
+static __attribute__((noinline)) int
+agw_rsp_other_step(agw_xstream_t *s, agw_rsp_wstate_t *ws,
+    const agw_step_t *step)
+{
     if (ws->ended) {
         return 0;
     }
@@ -802,11 +1009,22 @@ agw_rsp_write_step(agw_xstream_t *s, const agw_step_t *step)
         break;
     }
 
-    if (agw_rsp_held_too_much(s, ws)) {
-        return -1;
+    return agw_rsp_step_done(s, ws);
+}
+
+
+int
+agw_rsp_write_step(agw_xstream_t *s, const agw_step_t *step)
+{
+    agw_rsp_wstate_t  *ws = s->wstate;
+
+    if (step->type == AGW_STEP_DELTA && ws->block != 0 && !ws->skipping
+        && !ws->ended && step->text.kind == AGW_STR_JSON)
+    {
+        return agw_rsp_delta_step(s, ws, &step->text);
     }
 
-    return (ws->failed || s->w.failed) ? -1 : 0;
+    return agw_rsp_other_step(s, ws, step);
 }
 
 
