@@ -567,7 +567,8 @@ agw_json_string_scan(const char *p, const char *end, int *escaped,
  * fit, and nothing past end is read.  The scan reads a string left to
  * right and decides on the bytes before its closing quote only, so a
  * string closed before end gets the same verdict as in place; one that
- * is not meets a copied quote past end and is cut, as in place.
+ * is not (an error, or a copied quote past end) is scanned in place
+ * again, for the error's place.
  */
 static inline const char *
 agw_json_string_scan_last(const char *p, const char *start,
@@ -593,8 +594,9 @@ agw_json_string_scan_last(const char *p, const char *start,
         return p + (q - c);
     }
 
-    *at = q == NULL && *at < copy + 32 ? p + (*at - c) : end;
-    return NULL;
+    /* no string closed before end: the scan in place says where it
+     * fails (a copied quote may have ended an escape cut at end) */
+    return agw_json_string_scan(p, end, escaped, at);
 }
 
 
