@@ -187,7 +187,11 @@ agw_ant_read_delta(agw_xstream_t *s, agw_ant_rstate_t *st, uint32_t idx,
         return 0;
     }
 
-    return agw_stream_text_step(s, AGW_STEP_DELTA, st->next - 1, text);
+    st->delta.type = AGW_STEP_DELTA;
+    st->delta.index = st->next - 1;
+    st->delta.text = *text;
+
+    return agw_stream_step(s, &st->delta);
 }
 
 
