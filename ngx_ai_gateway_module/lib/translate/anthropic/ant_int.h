@@ -199,9 +199,6 @@ enum {
 
 /* The provider side: Anthropic events read into steps. */
 typedef struct {
-    /* the DELTA step of every delta: its index and text set for each,
-     * the rest left zero as the state came (no step cleared a delta) */
-    agw_step_t           delta;
     agw_ant_usage_raw_t  usage;     /* as Anthropic counts, folded */
     uint32_t             block;     /* the open block's Anthropic index */
     uint32_t             next;      /* the step index of the next block */

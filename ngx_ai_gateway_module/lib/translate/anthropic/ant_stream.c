@@ -163,12 +163,17 @@ agw_ant_delta_bytes(const char *d, size_t len, uint32_t *idx,
 }
 
 
+static const agw_step_t  agw_ant_step_zero;
+
+
 /* A delta into the open block.  Inlined: nearly every event comes here,
  * and the call cost it a twentieth. */
 static AGW_JSON_HOT int
 agw_ant_read_delta(agw_xstream_t *s, agw_ant_rstate_t *st, uint32_t idx,
     int kind, const agw_str_t *text)
 {
+    agw_step_t  step;
+
     if (st->kind == AGW_ANT_K_NONE || idx != st->block) {
         /* Anthropic streams one block at a time: a delta elsewhere is not
          * a stream this reader can follow */
@@ -188,11 +193,14 @@ agw_ant_read_delta(agw_xstream_t *s, agw_ant_rstate_t *st, uint32_t idx,
         return 0;
     }
 
-    st->delta.type = AGW_STEP_DELTA;
-    st->delta.index = st->next - 1;
-    st->delta.text = *text;
+    /* copied from a zeroed one: the compiler cleared it by "rep stos",
+     * slow to start for 112 bytes */
+    step = agw_ant_step_zero;
+    step.type = AGW_STEP_DELTA;
+    step.index = st->next - 1;
+    step.text = *text;
 
-    return agw_stream_step(s, &st->delta);
+    return agw_stream_step(s, &step);
 }
 
 
