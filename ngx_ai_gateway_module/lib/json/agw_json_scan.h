@@ -757,10 +757,10 @@ agw_json_bytes_eq(const char *p, const char *q, size_t len)
 }
 
 /*
- * The same for a literal (len a constant, at least 8, at most 72):
- * unrolled into a load and a compare a word, where the loop's count
- * cost as much as its words.  (Unrolled for every caller, a length that
- * varies paid for it.)
+ * The same for a literal (len a constant, at least 8): unrolled (whole
+ * up to 72 bytes) into a load and a compare a word, where the loop's
+ * count cost as much as its words.  (Unrolled for every caller, a length
+ * that varies paid for it.)
  */
 static inline int
 agw_json_lit_eq(const char *p, const char *lit, size_t len)
