@@ -19,7 +19,8 @@ $(BUILD)/fuzz/obj/%.o: $(MOD)/lib/%.c $(LIB_HDRS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(BUILD)/fuzz/%: t/fuzz/%.c $(FUZZ_OBJS) $(wildcard t/fuzz/*.h) t/unit/json_walk.h \
-                t/unit/json_ref.h t/unit/body_refs_join.h t/unit/stream_util.h
+                t/unit/json_ref.h t/unit/body_refs_join.h t/unit/stream_util.h \
+                t/unit/ant_delta_diff.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) $(ULIBS) -o $@
 

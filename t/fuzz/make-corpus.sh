@@ -123,3 +123,18 @@ for f in "$G"/*.sse "$G"/*.chunks.jsonl; do
           esac; } > "$C/fuzz_x_gemini_stream/${n%%.*}-$b"
     done
 done
+
+# The Anthropic reader's deltas by their bytes against the walk
+# (fuzz_x_anthropic_delta.c): a stream's delta data, one a line, in a
+# block of each kind (byte 0) at index 0 (byte 1).
+A=t/fixtures/anthropic-messages
+mkdir -p "$C/fuzz_x_anthropic_delta"
+for f in "$A"/stream-*.sse "$A"/stream-*.chunks.jsonl; do
+    case $f in *.chunks.sse) continue ;; esac
+    for k in 0 1 2; do
+        { printf "\\00$k\\000\\000\\000"
+          sed -n 's/^data: \(.*content_block_delta.*\)$/\1/p
+                  /^{.*content_block_delta/p' "$f"; } \
+            > "$C/fuzz_x_anthropic_delta/$(basename "$f")-$k"
+    done
+done

@@ -111,7 +111,7 @@ static __attribute__((unused)) int
 ref_string_compare(const char *s, size_t n)
 {
     int          e1, e2, rc;
-    char        *b;
+    char        *b, *c;
     const char  *q1, *q2, *a1, *a2;
 
     b = malloc(n ? n : 1);
@@ -137,6 +137,31 @@ ref_string_compare(const char *s, size_t n)
         rc = -1;
     }
 
+    /* the scan of a stream event's last string (agw_json_string_scan_last,
+     * which scans a copy of the last 32 bytes): the same string at the
+     * end of a buffer of exactly 32 + n bytes, the same verdict, end,
+     * offending byte and flag */
+    c = malloc(32 + n);
+    if (c == NULL) {
+        free(b);
+        return -1;
+    }
+
+    memset(c, '"', 32);
+    memcpy(c + 32, s, n);
+
+    e2 = 0;
+    a2 = NULL;
+    q2 = agw_json_string_scan_last(c + 32, c, c + 32 + n, &e2, &a2);
+
+    if ((q2 == NULL) != (q1 == NULL)
+        || (q1 != NULL && (q2 - (c + 32) != q1 - b || e2 != e1))
+        || (q1 == NULL && a2 - (c + 32) != a1 - b))
+    {
+        rc = -1;
+    }
+
+    free(c);
     free(b);
     return rc;
 }

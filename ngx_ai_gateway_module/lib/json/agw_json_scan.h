@@ -558,6 +558,48 @@ agw_json_string_scan(const char *p, const char *end, int *escaped,
 }
 
 
+/*
+ * agw_json_string_scan() of a string that ends within 32 bytes of end,
+ * in a buffer holding at least 32 bytes before end (from start): a
+ * stream event's last string.  The scan can only take 16 bytes a round
+ * while 16 are left, so such a string went byte by byte; here the last
+ * 32 bytes are scanned in a copy followed by quotes, where its rounds
+ * fit, and nothing past end is read.  The scan reads a string left to
+ * right and decides on the bytes before its closing quote only, so a
+ * string closed before end gets the same verdict as in place; one that
+ * is not (an error, or a copied quote past end) is scanned in place
+ * again, for the error's place.
+ */
+static inline const char *
+agw_json_string_scan_last(const char *p, const char *start,
+    const char *end, int *escaped, const char **at)
+{
+    size_t       n;
+    const char  *q, *c;
+    char         copy[64];
+
+    n = (size_t) (end - p);
+
+    if (n > 32 || end - start < 32) {
+        return agw_json_string_scan(p, end, escaped, at);
+    }
+
+    memcpy(copy, end - 32, 32);
+    memset(copy + 32, '"', 32);
+
+    c = copy + 32 - n;
+    q = agw_json_string_scan(c, copy + 64, escaped, at);
+
+    if (q != NULL && q <= copy + 32) {
+        return p + (q - c);
+    }
+
+    /* no string closed before end: the scan in place says where it
+     * fails (a copied quote may have ended an escape cut at end) */
+    return agw_json_string_scan(p, end, escaped, at);
+}
+
+
 #ifdef AGW_JSON_SSE2
 
 /*
@@ -710,6 +752,36 @@ agw_json_bytes_eq(const char *p, const char *q, size_t len)
 
     memcpy(&a, p + len - 8, 8);
     memcpy(&b, q + len - 8, 8);
+
+    return a == b;
+}
+
+/*
+ * The same for a literal (len a constant, at least 8): unrolled (whole
+ * up to 72 bytes) into a load and a compare a word, where the loop's
+ * count cost as much as its words.  (Unrolled for every caller, a length
+ * that varies paid for it.)
+ */
+static inline int
+agw_json_lit_eq(const char *p, const char *lit, size_t len)
+{
+    size_t    i;
+    uint64_t  a, b;
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 8
+#endif
+    for (i = 0; i + 8 < len; i += 8) {
+        memcpy(&a, p + i, 8);
+        memcpy(&b, lit + i, 8);
+
+        if (a != b) {
+            return 0;
+        }
+    }
+
+    memcpy(&a, p + len - 8, 8);
+    memcpy(&b, lit + len - 8, 8);
 
     return a == b;
 }

@@ -223,6 +223,14 @@ typedef struct {
  * client gets an error event. */
 int agw_ant_stream_fail(agw_xstream_t *s, const char *what);
 int agw_ant_read_event(agw_xstream_t *s, const agw_sse_event_t *ev);
+/* The same without the deltas' byte match: every event walked (for the
+ * tests that compare the two paths). */
+int agw_ant_read_event_walk(agw_xstream_t *s, const agw_sse_event_t *ev);
+/* A content_block_delta of Anthropic's layout read by its bytes: the kind
+ * of its block (AGW_ANT_K_*) with its index and string, or 0 for any
+ * other event, which the walk reads (ant_stream.c). */
+int agw_ant_delta_bytes(const char *d, size_t len, uint32_t *idx,
+    agw_str_t *text);
 int agw_ant_write_step(agw_xstream_t *s, const agw_step_t *step);
 int agw_ant_write_end(agw_xstream_t *s);
 int agw_ant_write_stream_error(agw_xstream_t *s, const agw_error_t *err);

@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "agw_json_scan.h"
 #include "ant_int.h"
 
 
@@ -32,116 +33,147 @@ agw_ant_stream_fail(agw_xstream_t *s, const char *what)
 }
 
 
-static const char *
-agw_ant_ws(const char *p, const char *end)
-{
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
-        p++;
-    }
+/*
+ * The bytes of a delta as Anthropic lays them out: the head before its
+ * index, then from the index's end to its string's opening quote, one
+ * for each kind of block the reader follows.
+ */
+static const char  agw_ant_delta_head[] =
+    "{\"type\":\"content_block_delta\",\"index\":";
+static const char  agw_ant_delta_text[] =
+    ",\"delta\":{\"type\":\"text_delta\",\"text\":\"";
+static const char  agw_ant_delta_json[] =
+    ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"";
+static const char  agw_ant_delta_thinking[] =
+    ",\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"";
 
-    return p;
-}
+/* a literal's bytes at p, p holding them */
+#define agw_ant_bytes_are(p, lit)  agw_json_lit_eq(p, lit, sizeof(lit) - 1)
+
+/* what follows the text's opening quote at least: its closing quote and
+ * the two braces */
+#define AGW_ANT_DELTA_END  3
 
 
 /*
- * A delta laid out as Anthropic sends it (padding before the last brace
- * included):
+ * A content_block_delta laid out as Anthropic sends it (white space
+ * between and after the closing braces, Anthropic's padding, included):
  *
  *   {"type":"content_block_delta","index":N,"delta":{"type":"text_delta",
  *    "text":"..."}   }
  *
- * and the same with thinking_delta/thinking and input_json_delta/
- * partial_json: matched on the bytes, the string validated by the reader.
- * Returns the kind of block it belongs in, 0 for any other layout (the
- * full reader decides), -1 when the bytes are not JSON.
+ * or the same with input_json_delta/partial_json, thinking_delta/thinking:
+ * matched on the len bytes at d (nothing past them is read), its string
+ * validated by the JSON reader's own scan.  Returns the kind of block it
+ * belongs in with *idx and *text set, or 0 for anything else, invalid
+ * bytes included: the walk (agw_ant_read_event_walk) reads those, and
+ * refuses them as it refuses them in any other event.
  */
-static int
-agw_ant_delta_layout(const char *d, size_t len, uint32_t *idx,
+int
+agw_ant_delta_bytes(const char *d, size_t len, uint32_t *idx,
     agw_str_t *text)
 {
-    int          kind;
-    size_t       n;
-    agw_jr_t     r;
-    const char  *p, *end;
+    int          kind, escaped;
+    size_t       rest;
+    uint32_t     n;
+    unsigned     c;
+    const char  *p, *q, *end, *at;
 
-    static const char  head[] = "{\"type\":\"content_block_delta\",\"index\":";
-    static const char  mid[] = ",\"delta\":{\"type\":\"";
-    static const char  td[] = "text_delta\",\"text\":";
-    static const char  th[] = "thinking_delta\",\"thinking\":";
-    static const char  js[] = "input_json_delta\",\"partial_json\":";
-
-    end = d + len;
-
-    if (len < sizeof(head) - 1 + 1 + sizeof(mid) - 1 + sizeof(td) - 1 + 4
-        || memcmp(d, head, sizeof(head) - 1) != 0)
+    if (len < sizeof(agw_ant_delta_head) - 1 + 1
+              + sizeof(agw_ant_delta_text) - 1 + AGW_ANT_DELTA_END
+        || !agw_ant_bytes_are(d, agw_ant_delta_head))
     {
         return 0;
     }
 
-    /* a JSON integer: 0, or no leading zero; a few digits at most */
-    p = d + sizeof(head) - 1;
-    *idx = 0;
+    end = d + len;
+    p = d + sizeof(agw_ant_delta_head) - 1;
 
-    if (*p == '0') {
-        p++;
+    /* a JSON integer: 0, or digits without a leading zero; six at most
+     * (a seventh is no member's end: the walk's) */
+    n = (unsigned) (*p - '0');
+    if (n > 9) {
+        return 0;
+    }
 
-    } else {
-        for (n = 0; p < end && *p >= '0' && *p <= '9' && n < 6; n++, p++) {
-            *idx = *idx * 10 + (uint32_t) (*p - '0');
+    p++;
+
+    if (n != 0) {
+        while (p < end && (c = (unsigned) (*p - '0')) <= 9 && n < 100000) {
+            n = n * 10 + c;
+            p++;
         }
     }
 
-    if (p == d + sizeof(head) - 1 || (size_t) (end - p) < sizeof(mid) - 1
-        || memcmp(p, mid, sizeof(mid) - 1) != 0)
+    /* the kind by the bytes after "type":", when they fit */
+    rest = (size_t) (end - p);
+
+    if (rest >= sizeof(agw_ant_delta_text) - 1 + AGW_ANT_DELTA_END
+        && p[18] == 't' && p[19] == 'e'
+        && agw_ant_bytes_are(p, agw_ant_delta_text))
     {
-        return 0;
-    }
-
-    p += sizeof(mid) - 1;
-    n = (size_t) (end - p);
-
-    if (n > sizeof(td) - 1 && memcmp(p, td, sizeof(td) - 1) == 0) {
-        p += sizeof(td) - 1;
         kind = AGW_ANT_K_TEXT;
+        p += sizeof(agw_ant_delta_text) - 2;
 
-    } else if (n > sizeof(th) - 1 && memcmp(p, th, sizeof(th) - 1) == 0) {
-        p += sizeof(th) - 1;
-        kind = AGW_ANT_K_THINKING;
-
-    } else if (n > sizeof(js) - 1 && memcmp(p, js, sizeof(js) - 1) == 0) {
-        p += sizeof(js) - 1;
+    } else if (rest >= sizeof(agw_ant_delta_json) - 1 + AGW_ANT_DELTA_END
+               && p[18] == 'i' && agw_ant_bytes_are(p, agw_ant_delta_json))
+    {
         kind = AGW_ANT_K_TOOL;
+        p += sizeof(agw_ant_delta_json) - 2;
+
+    } else if (rest >= sizeof(agw_ant_delta_thinking) - 1
+                       + AGW_ANT_DELTA_END
+               && agw_ant_bytes_are(p, agw_ant_delta_thinking))
+    {
+        kind = AGW_ANT_K_THINKING;
+        p += sizeof(agw_ant_delta_thinking) - 2;
 
     } else {
         return 0;
     }
 
-    agw_jr_init(&r, p, (size_t) (end - p));
+    /* p is at the string's opening quote */
+    escaped = 0;
 
-    if (agw_jr_string(&r, text) != 0) {
-        return r.failed ? -1 : 0;
-    }
-
-    /* "}", "}" and white space around them, to the end */
-    p = agw_ant_ws(r.p, end);
-    if (p == end || *p++ != '}') {
+    q = agw_json_string_scan_last(p, d, end, &escaped, &at);
+    if (q == NULL || (size_t) (q - p) - 2 > UINT32_MAX) {
         return 0;
     }
 
-    p = agw_ant_ws(p, end);
-    if (p == end || *p++ != '}') {
-        return 0;
+    /* "}}" to the end, or with white space around the braces */
+    if (!(end - q == 2 && q[0] == '}' && q[1] == '}')) {
+        at = agw_json_ws(q, end);
+        if (at == end || *at++ != '}') {
+            return 0;
+        }
+
+        at = agw_json_ws(at, end);
+        if (at == end || *at++ != '}' || agw_json_ws(at, end) != end) {
+            return 0;
+        }
     }
 
-    return agw_ant_ws(p, end) == end ? kind : 0;
+    *idx = n;
+    text->data = p + 1;
+    text->len = (uint32_t) (q - p - 2);
+    text->kind = AGW_STR_JSON;
+    text->escaped = (uint8_t) escaped;
+
+    return kind;
 }
 
 
-/* A delta into the open block. */
-static int
+static const agw_step_t  agw_ant_step_zero;
+
+
+/* A delta into the open block.  Inlined: nearly every event comes here,
+ * and the call cost it a twentieth. */
+static AGW_JSON_HOT int
 agw_ant_read_delta(agw_xstream_t *s, agw_ant_rstate_t *st, uint32_t idx,
     int kind, const agw_str_t *text)
 {
+    agw_step_t  step;
+
     if (st->kind == AGW_ANT_K_NONE || idx != st->block) {
         /* Anthropic streams one block at a time: a delta elsewhere is not
          * a stream this reader can follow */
@@ -161,11 +193,19 @@ agw_ant_read_delta(agw_xstream_t *s, agw_ant_rstate_t *st, uint32_t idx,
         return 0;
     }
 
-    return agw_stream_text_step(s, AGW_STEP_DELTA, st->next - 1, text);
+    /* copied from a zeroed one: the compiler cleared it by "rep stos",
+     * slow to start for 112 bytes */
+    step = agw_ant_step_zero;
+    step.type = AGW_STEP_DELTA;
+    step.index = st->next - 1;
+    step.text = *text;
+
+    return agw_stream_step(s, &step);
 }
 
 
-/* The members of an event the reader wants, each kept whole. */
+/* The members of an event the reader wants, each kept whole, validated
+ * with the event: read again, they are trusted (agw_jr_t.valid). */
 typedef struct {
     agw_str_t   type;
     agw_str_t   message;
@@ -213,6 +253,7 @@ agw_ant_fold_usage(agw_ant_rstate_t *st, const agw_str_t *usage,
     }
 
     agw_jr_init(&r, usage->data, usage->len);
+    r.valid = 1;            /* validated with its event */
 
     if (agw_ant_usage_read(&r, &st->usage) != 0) {
         return -1;
@@ -246,6 +287,7 @@ agw_ant_message_start(agw_xstream_t *s, agw_ant_rstate_t *st,
 
     if (agw_str_set(&e->message)) {
         agw_jr_init(&r, e->message.data, e->message.len);
+        r.valid = 1;            /* validated with its event */
         (void) agw_ant_members(&r, m, agw_ant_nmembers(m));
     }
 
@@ -296,6 +338,7 @@ agw_ant_block_start(agw_xstream_t *s, agw_ant_rstate_t *st,
     memset(&part, 0, sizeof(part));
 
     agw_jr_init(&r, e->block.data, e->block.len);
+    r.valid = 1;            /* validated with its event */
 
     if (agw_ant_members(&r, m, agw_ant_nmembers(m)) != 0) {
         return agw_ant_stream_fail(s, "content_block is not an object");
@@ -370,6 +413,7 @@ agw_ant_block_start(agw_xstream_t *s, agw_ant_rstate_t *st,
         /* streamed tool_use starts with input {} and the JSON follows in
          * input_json_delta; a block that arrives whole is its one delta */
         agw_jr_init(&r, input.data, input.len);
+        r.valid = 1;            /* validated with its event */
         if (agw_jr_object(&r) == 0 && agw_jr_member(&r, &key) == 1) {
             return agw_stream_text_step(s, AGW_STEP_DELTA, step.index, &input);
         }
@@ -403,6 +447,7 @@ agw_ant_block_delta(agw_xstream_t *s, agw_ant_rstate_t *st,
     }
 
     agw_jr_init(&r, e->delta.data, e->delta.len);
+    r.valid = 1;            /* validated with its event */
 
     if (agw_ant_members(&r, m, agw_ant_nmembers(m)) != 0) {
         return agw_ant_stream_fail(s, "the delta is not an object");
@@ -486,6 +531,7 @@ agw_ant_message_delta(agw_xstream_t *s, agw_ant_rstate_t *st,
     }
 
     agw_jr_init(&r, e->delta.data, e->delta.len);
+    r.valid = 1;            /* validated with its event */
     (void) agw_ant_members(&r, m, agw_ant_nmembers(m));
 
     if (!agw_str_set(&stop)) {
@@ -521,29 +567,22 @@ agw_ant_error_event(agw_xstream_t *s, const agw_ant_event_t *e)
 }
 
 
+/*
+ * An event read by the walk: its members validated and read whatever
+ * their order and layout.  The reader's path for every event but the
+ * deltas agw_ant_delta_bytes() matches, and theirs in the tests that
+ * compare the two.
+ */
 int
-agw_ant_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
+agw_ant_read_event_walk(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
     int                rc;
-    uint32_t           idx;
     agw_jr_t           r;
-    agw_str_t          text;
     agw_step_t         step;
     agw_ant_event_t    e;
     agw_ant_rstate_t  *st;
 
     st = s->rstate;
-
-    /* the deltas, most of any answer's events, matched on their bytes */
-    if (st->kind != AGW_ANT_K_NONE) {
-        rc = agw_ant_delta_layout(ev->data, ev->data_len, &idx, &text);
-        if (rc > 0) {
-            return agw_ant_read_delta(s, st, idx, rc, &text);
-        }
-        if (rc < 0) {
-            return agw_ant_stream_fail(s, "an event is not JSON");
-        }
-    }
 
     if (ev->event_len == 4 && memcmp(ev->event, "ping", 4) == 0) {
         return 0;
@@ -619,6 +658,31 @@ agw_ant_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 
     /* event types newer than this code */
     return 0;
+}
+
+
+int
+agw_ant_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
+{
+    int                kind;
+    uint32_t           idx;
+    agw_str_t          text;
+    agw_ant_rstate_t  *st;
+
+    st = s->rstate;
+
+    /* the deltas, nearly all of an answer's events, matched on their
+     * bytes; a ping is the walk's, whatever its data */
+    if (st->kind != AGW_ANT_K_NONE
+        && !(ev->event_len == 4 && memcmp(ev->event, "ping", 4) == 0))
+    {
+        kind = agw_ant_delta_bytes(ev->data, ev->data_len, &idx, &text);
+        if (kind != 0) {
+            return agw_ant_read_delta(s, st, idx, kind, &text);
+        }
+    }
+
+    return agw_ant_read_event_walk(s, ev);
 }
 
 

@@ -1420,13 +1420,14 @@ agw_oai_delta_form(agw_xstream_t *s, agw_oai_wstate_t *ws, const char *key,
  * head, the text, its tail.  A text already JSON (every provider's reader
  * gives its deltas so) is one reserve and three copies, the tail's of a
  * constant size, not a writer's call per piece: it is nearly every chunk
- * an OpenAI client gets.
+ * an OpenAI client gets.  0, or -1 when the writer failed.
  */
-static void
+static int
 agw_oai_chunk_text(agw_xstream_t *s, agw_oai_wstate_t *ws,
     const agw_str_t *text)
 {
     char       *o;
+    size_t      n;
     agw_buf_t  *b;
     agw_jw_t   *w;
 
@@ -1437,21 +1438,22 @@ agw_oai_chunk_text(agw_xstream_t *s, agw_oai_wstate_t *ws,
         agw_oai_inside(w, text);
         agw_jw_append(w, ws->tail, ws->tail_len);
         agw_jw_reset_state(w);
-        return;
+        return w->failed ? -1 : 0;
     }
 
     if (w->failed) {
-        return;                     /* the step fails: nothing more goes */
+        return -1;                  /* the step fails: nothing more goes */
     }
 
     b = w->out;
+    n = ws->head.len + text->len + sizeof(ws->tail);
 
-    /* room for the whole tail array: its padding is overwritten later */
-    if (agw_buf_reserve(b, ws->head.len + text->len + sizeof(ws->tail))
-        != 0)
-    {
+    /* room for the whole tail array: its padding is overwritten later
+     * (the buffer keeps a spare byte past its length: agw_buf.h); asked
+     * of agw_buf_reserve() only when it has to grow */
+    if (b->cap - b->len <= n && agw_buf_reserve(b, n) != 0) {
         w->failed = 1;
-        return;
+        return -1;
     }
 
     o = b->data + b->len;
@@ -1467,6 +1469,8 @@ agw_oai_chunk_text(agw_xstream_t *s, agw_oai_wstate_t *ws,
     b->len += ws->head.len + text->len + ws->tail_len;
 
     agw_jw_reset_state(w);
+
+    return 0;
 }
 
 
@@ -1582,12 +1586,9 @@ agw_oai_write_delta(agw_xstream_t *s, agw_oai_wstate_t *ws,
 
     w = &s->w;
 
+    /* a text's, a refusal's and a call's deltas went by
+     * agw_oai_chunk_text() (agw_oai_write_step) */
     switch (ws->block) {
-
-    case AGW_OAI_BLOCK_TEXT:
-        /* the commonest event: prefix, text, suffix */
-        agw_oai_chunk_text(s, ws, &st->text);
-        break;
 
     case AGW_OAI_BLOCK_THINKING:
         agw_oai_chunk_begin(s, ws);
@@ -1598,14 +1599,6 @@ agw_oai_write_delta(agw_xstream_t *s, agw_oai_wstate_t *ws,
         agw_oai_inside(w, &st->text);
         agw_oai_append(w, "\"}]");
         agw_oai_chunk_end(s);
-        break;
-
-    case AGW_OAI_BLOCK_REFUSAL:
-        agw_oai_chunk_text(s, ws, &st->text);
-        break;
-
-    case AGW_OAI_BLOCK_TOOL:
-        agw_oai_chunk_text(s, ws, &st->text);
         break;
 
     default:
@@ -1659,6 +1652,16 @@ agw_oai_write_step(agw_xstream_t *s, const agw_step_t *st)
     agw_oai_wstate_t  *ws;
 
     ws = s->wstate;
+
+    /* nearly every step: a delta of the open block that has its head
+     * and tail made (content, refusal, a call's arguments) */
+    if (st->type == AGW_STEP_DELTA && !ws->done
+        && (ws->block == AGW_OAI_BLOCK_TEXT
+            || ws->block == AGW_OAI_BLOCK_REFUSAL
+            || ws->block == AGW_OAI_BLOCK_TOOL))
+    {
+        return agw_oai_chunk_text(s, ws, &st->text);
+    }
 
     if (ws->done) {
         return 0;
