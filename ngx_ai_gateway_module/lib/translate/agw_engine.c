@@ -18,6 +18,9 @@ typedef struct {
     agw_sse_parser_t   sse;
     agw_arena_t        arena;       /* per event, empty between events */
     int                rewrite;     /* one dialect: the rewrite path */
+    /* what takes each event: the reader's read_event or rewrite_event,
+     * chosen once for the stream */
+    int              (*take)(agw_xstream_t *s, const agw_sse_event_t *ev);
 } agw_engine_stream_t;
 
 
@@ -520,6 +523,8 @@ agw_engine_stream_new_codecs(const agw_codec_t *provider,
 
     es->rewrite = provider == client && provider != NULL
                   && provider->rewrite_event != NULL;
+    es->take = es->rewrite ? provider->rewrite_event
+               : provider != NULL ? provider->read_event : NULL;
 
     if (!es->rewrite && !agw_engine_supported_codecs(client, provider, 1)) {
         /* a stream still: its first feed ends the client's stream with an
@@ -551,6 +556,11 @@ agw_engine_end_in_error(agw_xstream_t *s)
 }
 
 
+/*
+ * Each event of the stream: what it does beyond the reader's call is
+ * kept to tests of one word (the engine's answer to the parser, the
+ * arena used or not), the rare cases behind them.
+ */
 static int
 agw_engine_on_event(void *ud, const agw_sse_event_t *ev)
 {
@@ -570,23 +580,27 @@ agw_engine_on_event(void *ud, const agw_sse_event_t *ev)
      * line, where each LF of joined data: lines would end the line and
      * cut the event: every reader gets the data on one line.
      */
-    ev = agw_stream_one_line(s, ev, &flat);
-    if (ev == NULL) {
-        s->w.failed = 1;
-        return 2;
+    if (ev->multiline) {
+        ev = agw_stream_one_line(s, ev, &flat);
+        if (ev == NULL) {
+            s->w.failed = 1;
+            return 2;
+        }
     }
 
-    if (es->rewrite) {
-        rc = s->reader->rewrite_event(s, ev);
-    } else {
-        rc = s->reader->read_event(s, ev);
-    }
+    rc = es->take(s, ev);
 
     /* the next event of this read reuses the block: one malloc a read,
-     * not one an event */
-    agw_arena_reset(&es->arena);
+     * not one an event; most events take nothing from it */
+    if (es->arena.pos != es->arena.first || es->arena.blocks != NULL) {
+        agw_arena_reset(&es->arena);
+    }
 
-    if (rc != 0 || (s->error != NULL && s->error->cls != AGW_ERR_NONE)) {
+    if (rc != 0 || s->error != NULL) {
+        if (rc == 0 && s->error->cls == AGW_ERR_NONE) {
+            return s->client_done;
+        }
+
         if (s->error == NULL || s->error->cls == AGW_ERR_NONE) {
             agw_engine_fail(s, AGW_ERR_BAD_GATEWAY, "invalid_stream",
                             "the %s upstream sent a stream event that is "
@@ -596,7 +610,7 @@ agw_engine_on_event(void *ud, const agw_sse_event_t *ev)
         return 2;
     }
 
-    return s->client_done ? 1 : 0;
+    return s->client_done;
 }
 
 

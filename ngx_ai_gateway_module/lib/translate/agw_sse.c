@@ -1,21 +1,48 @@
 /*
  * agw_sse: incremental Server-Sent Events parser and writer.
  *
- * The parser keeps only the current line and the event being assembled, so
- * its memory is bounded by max_event whatever the stream's length.  A CR is
- * a line end on its own; when it is the last byte of a feed, skip_lf
- * remembers it so that an LF opening the next feed is not a second, empty
- * line (which would dispatch an event too early).
+ * An event whole in a feed, in the forms providers send ("event: NAME",
+ * one "data: X" line, a blank line; or the data line alone; LF or CRLF
+ * ends), is read in one pass and handed over in place: no byte of it is
+ * copied.  An event cut by the end of a feed is kept as it came (carry)
+ * and read in one piece when the feed that ends it comes; every other
+ * form is walked line by line into the parser's buffers (agw_sse_line),
+ * which are the reference: the events are the same for every split.
+ *
+ * Memory is bounded by max_event whatever the stream's length: the carry
+ * holds at most max_event bytes, more are walked.  A CR is a line end on
+ * its own; when it is the last byte of a feed, skip_lf remembers it so
+ * that an LF opening the next feed is not a second, empty line (which
+ * would dispatch an event too early).
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "agw_sse.h"
 
 #define AGW_SSE_DEFAULT_MAX  (16 * 1024 * 1024)
 
+/* agw_sse_named(): the event goes on past the feed's end */
+#define AGW_SSE_CUT  ((size_t) -1)
+
+/* ASan builds hand an event's fields in blocks of their exact size */
+#if defined(__SANITIZE_ADDRESS__)
+#define AGW_SSE_EXACT  1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AGW_SSE_EXACT  1
+#endif
+#endif
+
 
 static void agw_sse_release(agw_buf_t *b);
+static int agw_sse_scan(agw_sse_parser_t *p, const char *data, size_t len,
+    unsigned can_carry, agw_sse_event_cb cb, void *ud);
+static int agw_sse_carried(agw_sse_parser_t *p, const char *data,
+    size_t len, size_t *used, agw_sse_event_cb cb, void *ud);
+static int agw_sse_keep(agw_sse_parser_t *p, const char *data, size_t len,
+    size_t start, size_t *ncr);
 static int agw_sse_line(agw_sse_parser_t *p, const char *line, size_t len,
     agw_sse_event_cb cb, void *ud);
 static int agw_sse_dispatch(agw_sse_parser_t *p, agw_sse_event_cb cb,
@@ -27,24 +54,58 @@ static size_t agw_sse_cr(const char *data, size_t len, size_t from,
     size_t *ncr);
 
 
-/*
- * b's bytes replaced by n at src: in place when they fit, as they do
- * after a stream's first events (the buffers are kept between the events
- * of a read), else by agw_buf_append().  NUL-terminated either way.
- */
-static int
-agw_sse_set(agw_buf_t *b, const char *src, size_t n)
-{
-    b->len = 0;
+#ifdef AGW_SSE_EXACT
 
-    if (n < b->cap) {
-        memcpy(b->data, src, n);
-        b->data[n] = '\0';
-        b->len = n;
-        return 0;
+static const char *
+agw_sse_exact(const char *p, size_t n, char **copy)
+{
+    /* malloc(0) too: a block of no byte, whose first read ASan reports */
+    *copy = malloc(n);
+    if (*copy == NULL) {
+        return p;
     }
 
-    return agw_buf_append(b, src, n);
+    memcpy(*copy, p, n);
+    return *copy;
+}
+
+#endif
+
+
+/*
+ * The callback.  With AddressSanitizer each field is in a block of its own
+ * size, freed when the callback returns: a reader that reads past a
+ * field's length, or keeps it past its event, fails under ASan at once
+ * (in place, the bytes after data are the feed's next ones).
+ */
+static int
+agw_sse_emit(const agw_sse_event_t *ev, agw_sse_event_cb cb, void *ud)
+{
+#ifdef AGW_SSE_EXACT
+    int              rc;
+    char            *c[4];
+    agw_sse_event_t  x;
+
+    x = *ev;
+    x.event = agw_sse_exact(ev->event, ev->event_len, &c[0]);
+    x.data = agw_sse_exact(ev->data, ev->data_len, &c[1]);
+    x.id = agw_sse_exact(ev->id, ev->id_len, &c[2]);
+    c[3] = NULL;
+    if (ev->raw != NULL) {
+        x.raw = agw_sse_exact(ev->raw, ev->raw_len, &c[3]);
+    }
+
+    rc = cb(ud, &x);
+
+    free(c[0]);
+    free(c[1]);
+    free(c[2]);
+    free(c[3]);
+
+    return rc;
+#else
+    return cb(ud, ev);
+#endif
 }
 
 
@@ -60,14 +121,40 @@ int
 agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
     agw_sse_event_cb cb, void *ud)
 {
-    int          rc;
-    size_t       i, start, eol, n, ncr;
-    const char  *line, *nl, *cr;
-    size_t       line_len;
+    int     rc;
+    size_t  used;
 
     if (p->overflow) {
         return AGW_SSE_ERR_TOO_BIG;
     }
+
+    if (p->carry.len) {
+        rc = agw_sse_carried(p, data, len, &used, cb, ud);
+        if (rc != 0 || p->carry.len) {
+            return rc;                  /* or the event goes on still */
+        }
+
+        data += used;
+        len -= used;
+    }
+
+    return agw_sse_scan(p, data, len, 1, cb, ud);
+}
+
+
+/*
+ * The bytes of a feed, from a line start; with can_carry an event cut by
+ * their end is kept in p->carry (not when they are the carry).
+ */
+static int
+agw_sse_scan(agw_sse_parser_t *p, const char *data, size_t len,
+    unsigned can_carry, agw_sse_event_cb cb, void *ud)
+{
+    int              rc;
+    size_t           i, start, eol, n, ncr, k;
+    const char      *line, *nl, *cr;
+    size_t           line_len;
+    agw_sse_event_t  ev;
 
     i = 0;
     ncr = (size_t) -1;
@@ -90,7 +177,15 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
                 return rc;
             }
 
-            if (n != 0) {
+            if (n == AGW_SSE_CUT) {
+                if (can_carry) {
+                    rc = agw_sse_keep(p, data, len, i, &ncr);
+                    if (rc != 0) {
+                        return rc < 0 ? AGW_SSE_ERR_NOMEM : 0;
+                    }
+                }
+
+            } else if (n != 0) {
                 i += n;
                 continue;
             }
@@ -99,6 +194,15 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
         /* the line's end: the first LF or CR, found with memchr (one
          * vectorised pass, and the feed's next CR kept across lines) */
         nl = memchr(data + i, '\n', len - i);
+
+        if (nl == NULL && can_carry && p->line.len == 0) {
+            /* a line cut by the feed's end: kept with what follows */
+            rc = agw_sse_keep(p, data, len, i, &ncr);
+            if (rc != 0) {
+                return rc < 0 ? AGW_SSE_ERR_NOMEM : 0;
+            }
+        }
+
         i = nl ? (size_t) (nl - data) : len;
 
         if (p->cr_ends) {
@@ -114,47 +218,67 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
         i = cr ? (size_t) (cr - data) : i;
 
         if (nl != NULL && eol != 0 && p->line.len == 0 && !p->has_data
-            && (size_t) (nl - data) + eol < len
-            && data[nl - data + eol] == '\n'
-            && (eol == 1 || data[nl - data + 1] == '\r')
             && i - start >= 5 && memcmp(data + start, "data:", 5) == 0)
         {
-            /*
-             * The usual event, whole in this feed: "data: X" and a blank
-             * line, LF (or CRLF, Gemini's) ends, nothing pending.  What
-             * agw_sse_line() and the blank line's own pass would do, in
-             * one copy.
-             */
-            /* the same limits as the line and the data field have */
-            if (i - start > p->max_event) {
-                p->overflow = 1;
-                return AGW_SSE_ERR_TOO_BIG;
+            /* the blank line's LF */
+            k = (size_t) (nl - data) + eol;
+
+            if (k < len && data[k] == '\n' && (eol == 1 || data[k - 1] == '\r'))
+            {
+                /*
+                 * The usual event, whole in this feed: "data: X" and a
+                 * blank line, LF (or CRLF, Gemini's) ends, nothing
+                 * pending but maybe a name or an id a walked line gave.
+                 * The limits are the line's and the data field's.
+                 */
+                if (i - start > p->max_event) {
+                    p->overflow = 1;
+                    return AGW_SSE_ERR_TOO_BIG;
+                }
+
+                start += 5;
+                if (start < i && data[start] == ' ') {
+                    start++;
+                }
+
+                if (i - start + 1 + p->event.len > p->max_event) {
+                    p->overflow = 1;
+                    return AGW_SSE_ERR_TOO_BIG;
+                }
+
+                ev.event = p->event.len ? p->event.data : "";
+                ev.event_len = p->event.len;
+                ev.data = data + start;
+                ev.data_len = i - start;
+                ev.id = p->id.len ? p->id.data : "";
+                ev.id_len = p->id.len;
+                ev.multiline = 0;
+                ev.raw = NULL;
+                ev.raw_len = 0;
+
+                i = k + 1;
+
+                rc = agw_sse_emit(&ev, cb, ud);
+
+                p->event.len = 0;
+                p->id.len = 0;
+
+                if (rc != 0) {
+                    return rc;
+                }
+
+                continue;
             }
 
-            start += 5;
-            if (start < i && data[start] == ' ') {
-                start++;
+            if (can_carry && k >= len
+                && (eol == 1 || k - 1 == len || data[k - 1] == '\r'))
+            {
+                /* whole but for its blank line: kept */
+                rc = agw_sse_keep(p, data, len, start, &ncr);
+                if (rc != 0) {
+                    return rc < 0 ? AGW_SSE_ERR_NOMEM : 0;
+                }
             }
-
-            if (i - start + 1 + p->event.len > p->max_event) {
-                p->overflow = 1;
-                return AGW_SSE_ERR_TOO_BIG;
-            }
-
-            p->data.len = 0;
-            if (agw_sse_set(&p->data, data + start, i - start) != 0) {
-                return AGW_SSE_ERR_NOMEM;
-            }
-
-            p->has_data = 1;
-            i = (size_t) (nl - data) + eol + 1;
-
-            rc = agw_sse_dispatch(p, cb, ud);
-            if (rc != 0) {
-                return rc;
-            }
-
-            continue;
         }
 
         if (i == len) {
@@ -212,26 +336,153 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
 
 
 /*
+ * Whether data[from, len), after the byte before (a line end: '\n'),
+ * may wait in the carry for an LF: no CR but in a CRLF pair or last (then
+ * maybe the first half of one), and no last CR ending an empty line (an
+ * event ended, to dispatch now).  A stream of lone CRs is walked instead.
+ */
+static int
+agw_sse_lf_ends(const char *data, size_t len, size_t from, char before,
+    size_t *ncr)
+{
+    const char  *q, *end;
+
+    if (len > from && before == '\r' && data[from] != '\n') {
+        return 0;
+    }
+
+    if (agw_sse_cr(data, len, from, ncr) >= len) {
+        return 1;
+    }
+
+    end = data + len;
+
+    for (q = data + *ncr; q != NULL; q = memchr(q + 1, '\r', end - q - 1)) {
+        if (q + 1 < end && q[1] != '\n') {
+            return 0;
+        }
+    }
+
+    return data[len - 1] != '\r'
+           || (len - 1 > from ? data[len - 2] : before) != '\n';
+}
+
+
+/*
+ * An event cut by the feed's end at data + start, a line start: its bytes
+ * kept as they came, to be read in one piece when its end comes.  Returns
+ * 1 (kept), 0 (walked instead: over max_event, or lone CRs) or -1.
+ */
+static int
+agw_sse_keep(agw_sse_parser_t *p, const char *data, size_t len,
+    size_t start, size_t *ncr)
+{
+    if (len - start > p->max_event
+        || !agw_sse_lf_ends(data, len, start, '\n', ncr))
+    {
+        return 0;
+    }
+
+    return agw_buf_append(&p->carry, data + start, len - start) != 0 ? -1 : 1;
+}
+
+
+/*
+ * The carried event's end in this feed: its first LF that ends a blank
+ * line ("\n\n" or "\n\r\n", the carry's last bytes included), which a
+ * walk reaches with nothing pending.  The bytes up to it join the carry,
+ * read as one piece; *used is how many.  Without it the feed joins the
+ * carry whole (*used = len, the carry still pending), unless the carry
+ * would pass max_event or wait for an LF that lone CRs never bring: then
+ * the carry is walked (*used = 0, the feed's bytes walked next).
+ */
+static int
+agw_sse_carried(agw_sse_parser_t *p, const char *data, size_t len,
+    size_t *used, agw_sse_event_cb cb, void *ud)
+{
+    int          rc;
+    char         c1;
+    size_t       j, m, n, ncr;
+    const char  *q, *end;
+
+    n = p->carry.len;
+    end = data + len;
+    m = 0;
+
+    if (len == 0) {
+        *used = 0;
+        return 0;
+    }
+
+    for (q = memchr(data, '\n', len); q != NULL;
+         q = memchr(q + 1, '\n', (size_t) (end - q - 1)))
+    {
+        j = (size_t) (q - data);
+        c1 = j >= 1 ? data[j - 1] : p->carry.data[n - 1];
+
+        if (c1 == '\r') {
+            c1 = j >= 2 ? data[j - 2]
+                        : j == 1 ? p->carry.data[n - 1]
+                        : n >= 2 ? p->carry.data[n - 2] : '\0';
+        }
+
+        if (c1 == '\n') {
+            m = j + 1;
+            break;
+        }
+    }
+
+    *used = m ? m : len;
+
+    if (n + *used <= p->max_event) {
+        ncr = (size_t) -1;
+
+        if (m != 0
+            || agw_sse_lf_ends(data, len, 0, p->carry.data[n - 1], &ncr))
+        {
+            if (agw_buf_append(&p->carry, data, *used) != 0) {
+                return AGW_SSE_ERR_NOMEM;
+            }
+
+            if (m == 0) {
+                return 0;
+            }
+        }
+    }
+
+    if (p->carry.len == n) {
+        *used = 0;                      /* walked, then the feed */
+    }
+
+    rc = agw_sse_scan(p, p->carry.data, p->carry.len, 0, cb, ud);
+    p->carry.len = 0;
+
+    return rc;
+}
+
+
+/*
  * A named event at buf + start, whole in this feed, nothing pending:
  * "event: NAME", one "data: DATA" line ("data:DATA" too) and a blank line,
  * all ended by LF or all by CRLF.  Read in one pass (its two LFs found and
  * the feed's next CR, *ncr as agw_sse_cr() keeps it; not the walk's line
  * by line scans and field parse), with the limits the walk applies to the
- * same lines.
+ * same lines, and handed over in place.
  * With LF ends, a space after "data:" and a name, it is delivered with its
  * bytes (ev->raw): "event: " NAME "\n" "data: " DATA "\n\n", which a reader
  * passing the event on as it came copies in one piece.  *used is the
  * bytes taken, 0 when they are not of that form (the walk takes them,
- * with the same events).  Returns 0, the callback's value or an
- * AGW_SSE_ERR_*.
+ * with the same events), AGW_SSE_CUT when the feed ends before the event
+ * does.  Returns 0, the callback's value or an AGW_SSE_ERR_*.
  */
 static int
 agw_sse_named(agw_sse_parser_t *p, const char *buf, size_t buf_len,
     size_t start, size_t *ncr, size_t *used, agw_sse_event_cb cb, void *ud)
 {
-    int          rc;
-    size_t       eol, name_len, len;
-    const char  *name, *q, *d, *v, *e, *nl, *end, *cr, *data;
+    int              rc;
+    size_t           eol, name_len, len;
+    const char      *name, *q, *d, *v, *e, *nl, *end, *cr, *data;
+    agw_sse_event_t  ev;
 
     *used = 0;
     data = buf + start;
@@ -245,6 +496,7 @@ agw_sse_named(agw_sse_parser_t *p, const char *buf, size_t buf_len,
     name = data + 7;
     q = memchr(name, '\n', (size_t) (end - name));
     if (q == NULL) {
+        *used = AGW_SSE_CUT;
         return 0;
     }
 
@@ -253,12 +505,27 @@ agw_sse_named(agw_sse_parser_t *p, const char *buf, size_t buf_len,
 
     d = q + 1;
     nl = memchr(d, '\n', (size_t) (end - d));
-    if (nl == NULL || (size_t) (nl - d) < 5 + (eol - 1)
+    if (nl == NULL) {
+        *used = AGW_SSE_CUT;
+        return 0;
+    }
+
+    if ((size_t) (nl - d) < 5 + (eol - 1)
         || memcmp(d, "data:", 5) != 0
-        || (eol == 2 && nl[-1] != '\r')
-        || (size_t) (end - nl) < 1 + eol
-        || nl[eol] != '\n' || (eol == 2 && nl[1] != '\r'))
+        || (eol == 2 && nl[-1] != '\r'))
     {
+        return 0;
+    }
+
+    if ((size_t) (end - nl) < 1 + eol) {
+        /* the blank line is not (all) in this feed */
+        if (eol == 1 || end - nl == 1 || nl[1] == '\r') {
+            *used = AGW_SSE_CUT;
+        }
+        return 0;
+    }
+
+    if (nl[eol] != '\n' || (eol == 2 && nl[1] != '\r')) {
         return 0;
     }
 
@@ -299,34 +566,28 @@ agw_sse_named(agw_sse_parser_t *p, const char *buf, size_t buf_len,
         return AGW_SSE_ERR_TOO_BIG;
     }
 
-    /* most events repeat the last one's name, whose bytes the buffer
-     * still holds: not copied again */
-    if (p->event.cap > name_len
-        && memcmp(p->event.data, name, name_len) == 0)
-    {
-        p->event.len = name_len;
-        p->event.data[name_len] = '\0';
-
-    } else if (agw_buf_append(&p->event, name, name_len) != 0) {
-        return AGW_SSE_ERR_NOMEM;
-    }
-
-    if (agw_sse_set(&p->data, v, (size_t) (e - v)) != 0) {
-        return AGW_SSE_ERR_NOMEM;
-    }
-
-    p->has_data = 1;
     *used = (size_t) (nl + eol + 1 - data);
 
+    ev.event = name;
+    ev.event_len = name_len;
+    ev.data = v;
+    ev.data_len = (size_t) (e - v);
+    ev.id = p->id.len ? p->id.data : "";
+    ev.id_len = p->id.len;
+    ev.multiline = 0;
+
     if (eol == 1 && v[-1] == ' ' && name_len > 0) {
-        p->raw = data;
-        p->raw_len = *used;
+        ev.raw = data;
+        ev.raw_len = *used;
+
+    } else {
+        ev.raw = NULL;
+        ev.raw_len = 0;
     }
 
-    rc = agw_sse_dispatch(p, cb, ud);
+    rc = agw_sse_emit(&ev, cb, ud);
 
-    p->raw = NULL;
-    p->raw_len = 0;
+    p->id.len = 0;
 
     return rc;
 }
@@ -366,6 +627,7 @@ agw_sse_idle(agw_sse_parser_t *p)
     agw_sse_release(&p->data);
     agw_sse_release(&p->event);
     agw_sse_release(&p->id);
+    agw_sse_release(&p->carry);
 }
 
 
@@ -458,23 +720,6 @@ agw_sse_line(agw_sse_parser_t *p, const char *line, size_t len,
 
 
 /*
- * A field's value, NUL-terminated: a buffer that was ever appended to
- * keeps a spare byte past its length (agw_buf_reserve), one never used is
- * the empty string.
- */
-static const char *
-agw_sse_cstr(agw_buf_t *b)
-{
-    if (b->cap == 0) {
-        return "";
-    }
-
-    b->data[b->len] = '\0';
-    return b->data;
-}
-
-
-/*
  * A blank line ends an event.  It is delivered when it has data, or an
  * event name (a bare "event: ping" still means something to Anthropic
  * clients); a blank line after nothing is just spacing.
@@ -490,17 +735,17 @@ agw_sse_dispatch(agw_sse_parser_t *p, agw_sse_event_cb cb, void *ud)
         return 0;
     }
 
-    ev.event = agw_sse_cstr(&p->event);
+    ev.event = p->event.len ? p->event.data : "";
     ev.event_len = p->event.len;
-    ev.data = agw_sse_cstr(&p->data);
+    ev.data = p->data.len ? p->data.data : "";
     ev.data_len = p->data.len;
-    ev.id = agw_sse_cstr(&p->id);
+    ev.id = p->id.len ? p->id.data : "";
     ev.id_len = p->id.len;
     ev.multiline = p->multiline;
-    ev.raw = p->raw;
-    ev.raw_len = p->raw_len;
+    ev.raw = NULL;
+    ev.raw_len = 0;
 
-    rc = cb(ud, &ev);
+    rc = agw_sse_emit(&ev, cb, ud);
 
     p->data.len = 0;
     p->event.len = 0;
@@ -515,7 +760,8 @@ agw_sse_dispatch(agw_sse_parser_t *p, agw_sse_event_cb cb, void *ud)
 int
 agw_sse_pending(const agw_sse_parser_t *p)
 {
-    return p->line.len > 0 || p->has_data || p->event.len > 0;
+    return p->line.len > 0 || p->has_data || p->event.len > 0
+           || p->carry.len > 0;
 }
 
 
@@ -526,6 +772,7 @@ agw_sse_free(agw_sse_parser_t *p)
     agw_buf_free(&p->data);
     agw_buf_free(&p->event);
     agw_buf_free(&p->id);
+    agw_buf_free(&p->carry);
 }
 
 
@@ -534,7 +781,7 @@ agw_sse_one_line(const agw_sse_event_t *ev, char *buf, agw_sse_event_t *flat)
 {
     char  *lf;
 
-    memcpy(buf, ev->data, ev->data_len + 1);
+    memcpy(buf, ev->data, ev->data_len);
 
     for (lf = memchr(buf, '\n', ev->data_len);
          lf != NULL;
