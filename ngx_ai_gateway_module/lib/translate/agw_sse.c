@@ -23,8 +23,15 @@
 
 #define AGW_SSE_DEFAULT_MAX  (16 * 1024 * 1024)
 
-/* agw_sse_named(): the event goes on past the feed's end */
+/* agw_sse_fast(): the event goes on past the feed's end */
 #define AGW_SSE_CUT  ((size_t) -1)
+
+/* SSE2 on every x86-64; AGW_JSON_NO_SIMD builds the portable code, as
+ * for the JSON scans */
+#if defined(__SSE2__) && defined(__GNUC__) && !defined(AGW_JSON_NO_SIMD)
+#include <emmintrin.h>
+#define AGW_SSE_SSE2  1
+#endif
 
 /* ASan builds hand an event's fields in blocks of their exact size */
 #if defined(__SANITIZE_ADDRESS__)
@@ -47,9 +54,8 @@ static int agw_sse_line(agw_sse_parser_t *p, const char *line, size_t len,
     agw_sse_event_cb cb, void *ud);
 static int agw_sse_dispatch(agw_sse_parser_t *p, agw_sse_event_cb cb,
     void *ud);
-static int agw_sse_named(agw_sse_parser_t *p, const char *buf,
-    size_t buf_len, size_t start, size_t *ncr, size_t *used,
-    agw_sse_event_cb cb, void *ud);
+static size_t agw_sse_fast(agw_sse_parser_t *p, const char *buf,
+    size_t len, size_t start, size_t *ncr, agw_sse_event_t *ev);
 static size_t agw_sse_cr(const char *data, size_t len, size_t from,
     size_t *ncr);
 
@@ -151,7 +157,8 @@ agw_sse_scan(agw_sse_parser_t *p, const char *data, size_t len,
     unsigned can_carry, agw_sse_event_cb cb, void *ud)
 {
     int              rc;
-    size_t           i, start, eol, n, ncr, k;
+    size_t           i, start, n, ncr;
+    unsigned         quiet;
     const char      *line, *nl, *cr;
     size_t           line_len;
     agw_sse_event_t  ev;
@@ -166,43 +173,51 @@ agw_sse_scan(agw_sse_parser_t *p, const char *data, size_t len,
         }
     }
 
+    /* nothing pending: an event may start here (only a walked line
+     * changes that) */
+    quiet = p->line.len == 0 && !p->has_data && p->event.len == 0;
+
     while (i < len) {
         start = i;
 
-        if (data[i] == 'e' && p->line.len == 0 && !p->has_data
-            && p->event.len == 0)
-        {
-            rc = agw_sse_named(p, data, len, i, &ncr, &n, cb, ud);
-            if (rc != 0) {
-                return rc;
-            }
+        if (quiet) {
+            n = agw_sse_fast(p, data, len, i, &ncr, &ev);
 
-            if (n == AGW_SSE_CUT) {
-                if (can_carry) {
-                    rc = agw_sse_keep(p, data, len, i, &ncr);
-                    if (rc != 0) {
-                        return rc < 0 ? AGW_SSE_ERR_NOMEM : 0;
-                    }
+            if (n - 1 < AGW_SSE_CUT - 1) {
+                i += n;
+
+                ev.multiline = 0;
+                ev.id = "";
+                ev.id_len = 0;
+
+                if (p->id.len) {
+                    ev.id = p->id.data;
+                    ev.id_len = p->id.len;
+                    p->id.len = 0;
                 }
 
-            } else if (n != 0) {
-                i += n;
+                rc = agw_sse_emit(&ev, cb, ud);
+                if (rc != 0) {
+                    return rc;
+                }
+
                 continue;
             }
-        }
 
-        /* the line's end: the first LF or CR, found with memchr (one
-         * vectorised pass, and the feed's next CR kept across lines) */
-        nl = memchr(data + i, '\n', len - i);
-
-        if (nl == NULL && can_carry && p->line.len == 0) {
-            /* a line cut by the feed's end: kept with what follows */
-            rc = agw_sse_keep(p, data, len, i, &ncr);
-            if (rc != 0) {
-                return rc < 0 ? AGW_SSE_ERR_NOMEM : 0;
+            if (n == AGW_SSE_CUT && can_carry) {
+                rc = agw_sse_keep(p, data, len, i, &ncr);
+                if (rc != 0) {
+                    return rc < 0 ? AGW_SSE_ERR_NOMEM : 0;
+                }
             }
         }
 
+        /*
+         * The walk, a line at a time.  The line's end: the first LF or CR,
+         * found with memchr (one vectorised pass, and the feed's next CR
+         * kept across lines).
+         */
+        nl = memchr(data + i, '\n', len - i);
         i = nl ? (size_t) (nl - data) : len;
 
         if (p->cr_ends) {
@@ -213,73 +228,8 @@ agw_sse_scan(agw_sse_parser_t *p, const char *data, size_t len,
             p->cr_ends = (cr != NULL);
         }
 
-        /* the line's end, CR excluded, and how long its end is */
-        eol = (cr == NULL) ? 1 : (cr + 1 == nl) ? 2 : 0;
+        /* the line's end, CR excluded */
         i = cr ? (size_t) (cr - data) : i;
-
-        if (nl != NULL && eol != 0 && p->line.len == 0 && !p->has_data
-            && i - start >= 5 && memcmp(data + start, "data:", 5) == 0)
-        {
-            /* the blank line's LF */
-            k = (size_t) (nl - data) + eol;
-
-            if (k < len && data[k] == '\n' && (eol == 1 || data[k - 1] == '\r'))
-            {
-                /*
-                 * The usual event, whole in this feed: "data: X" and a
-                 * blank line, LF (or CRLF, Gemini's) ends, nothing
-                 * pending but maybe a name or an id a walked line gave.
-                 * The limits are the line's and the data field's.
-                 */
-                if (i - start > p->max_event) {
-                    p->overflow = 1;
-                    return AGW_SSE_ERR_TOO_BIG;
-                }
-
-                start += 5;
-                if (start < i && data[start] == ' ') {
-                    start++;
-                }
-
-                if (i - start + 1 + p->event.len > p->max_event) {
-                    p->overflow = 1;
-                    return AGW_SSE_ERR_TOO_BIG;
-                }
-
-                ev.event = p->event.len ? p->event.data : "";
-                ev.event_len = p->event.len;
-                ev.data = data + start;
-                ev.data_len = i - start;
-                ev.id = p->id.len ? p->id.data : "";
-                ev.id_len = p->id.len;
-                ev.multiline = 0;
-                ev.raw = NULL;
-                ev.raw_len = 0;
-
-                i = k + 1;
-
-                rc = agw_sse_emit(&ev, cb, ud);
-
-                p->event.len = 0;
-                p->id.len = 0;
-
-                if (rc != 0) {
-                    return rc;
-                }
-
-                continue;
-            }
-
-            if (can_carry && k >= len
-                && (eol == 1 || k - 1 == len || data[k - 1] == '\r'))
-            {
-                /* whole but for its blank line: kept */
-                rc = agw_sse_keep(p, data, len, start, &ncr);
-                if (rc != 0) {
-                    return rc < 0 ? AGW_SSE_ERR_NOMEM : 0;
-                }
-            }
-        }
 
         if (i == len) {
             /* an incomplete line: keep it for the next feed */
@@ -329,9 +279,182 @@ agw_sse_scan(agw_sse_parser_t *p, const char *data, size_t len,
         if (rc != 0) {
             return rc;
         }
+
+        quiet = !p->has_data && p->event.len == 0;
     }
 
     return 0;
+}
+
+
+/*
+ * The first LF of a name line ("event: NAME"), short: two SSE2 rounds of
+ * 16 bytes inline cost less than the call of memchr, which takes longer
+ * lines (and the rest of the feed when the name is long).
+ */
+static inline const char *
+agw_sse_lf_short(const char *p, const char *end)
+{
+#ifdef AGW_SSE_SSE2
+    unsigned  m;
+    __m128i   lf;
+
+    if (end - p >= 32) {
+        lf = _mm_set1_epi8('\n');
+
+        m = (unsigned) _mm_movemask_epi8(
+                _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *) p), lf));
+        if (m != 0) {
+            return p + __builtin_ctz(m);
+        }
+
+        m = (unsigned) _mm_movemask_epi8(
+                _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *) (p + 16)),
+                               lf));
+        if (m != 0) {
+            return p + 16 + __builtin_ctz(m);
+        }
+
+        p += 32;
+    }
+#endif
+
+    return memchr(p, '\n', (size_t) (end - p));
+}
+
+
+/*
+ * agw_sse_fast() once its first line's end is known: eol, 1 ("\n") or 2
+ * ("\r\n"), a constant in each of the two inlined copies.
+ */
+static inline __attribute__((always_inline)) size_t
+agw_sse_fast_eol(agw_sse_parser_t *p, const char *buf, size_t len,
+    size_t start, size_t *ncr, agw_sse_event_t *ev, const char *nl,
+    size_t eol)
+{
+    const char  *s, *end, *d, *q, *e, *v;
+
+    s = buf + start;
+    end = buf + len;
+
+    if (*s == 'e') {
+        if ((size_t) (nl - s) < 6 + eol || memcmp(s, "event: ", 7) != 0) {
+            return 0;
+        }
+
+        ev->event = s + 7;
+        ev->event_len = (size_t) (nl - s) - 6 - eol;
+
+        d = nl + 1;
+        nl = memchr(d, '\n', (size_t) (end - d));
+        if (nl == NULL) {
+            return AGW_SSE_CUT;
+        }
+
+        if (eol == 2 && nl[-1] != '\r') {
+            return 0;
+        }
+
+    } else {
+        ev->event = "";
+        ev->event_len = 0;
+        d = s;
+    }
+
+    if ((size_t) (nl - d) < 4 + eol || memcmp(d, "data:", 5) != 0) {
+        return 0;
+    }
+
+    /* the blank line's LF */
+    q = nl + eol;
+
+    if (q >= end) {
+        return eol == 1 || nl + 1 == end || nl[1] == '\r' ? AGW_SSE_CUT : 0;
+    }
+
+    if (*q != '\n' || (eol == 2 && q[-1] != '\r')) {
+        return 0;
+    }
+
+    e = nl + 1 - eol;
+
+    /* no CR but the line ends' */
+    if (eol == 1) {
+        if (!p->cr_ends) {
+            if (agw_sse_cr(buf, len, start, ncr) < (size_t) (e - buf)) {
+                return 0;
+            }
+
+        } else if (memchr(s, '\r', (size_t) (e - s)) != NULL) {
+            return 0;
+        }
+
+    } else {
+        p->cr_ends = 1;
+
+        if ((ev->event_len
+             && memchr(s, '\r', (size_t) (ev->event + ev->event_len - s))
+                != NULL)
+            || memchr(d, '\r', (size_t) (e - d)) != NULL)
+        {
+            return 0;
+        }
+    }
+
+    /* within max_event, the walk's limits of its lines are met; past it
+     * the walk applies them */
+    if ((size_t) (q - s) >= p->max_event) {
+        return 0;
+    }
+
+    v = d + 5;
+    if (v < e && *v == ' ') {
+        v++;
+    }
+
+    ev->data = v;
+    ev->data_len = (size_t) (e - v);
+    ev->raw = eol == 1 && v[-1] == ' ' && ev->event_len > 0 ? s : NULL;
+    ev->raw_len = (size_t) (q + 1 - s);
+
+    return (size_t) (q + 1 - s);
+}
+
+
+/*
+ * An event at buf + start, a line start with nothing pending, in the
+ * forms providers send: ["event: " NAME EOL] "data:" [" "] DATA EOL EOL,
+ * every EOL "\n" or every one "\r\n", no other CR, under max_event
+ * bytes.  Its fields in *ev (in place: no copy; not its id), and the bytes
+ * it takes; 0 when the bytes are of another form (the walk takes them,
+ * with the same events and limits), AGW_SSE_CUT when the feed ends before
+ * the event does.  Two scans for its LFs; the CR test of a stream with LF
+ * ends shared by the feed's lines (agw_sse_cr, *ncr), Gemini's CRLF lines
+ * scanned for a CR each.
+ * With LF ends, a space after "data:" and a name, the event comes with
+ * its bytes (ev->raw, raw_len): "event: " NAME "\n" "data: " DATA "\n\n",
+ * which a reader passing it on as it came copies in one piece.
+ */
+static size_t
+agw_sse_fast(agw_sse_parser_t *p, const char *buf, size_t len, size_t start,
+    size_t *ncr, agw_sse_event_t *ev)
+{
+    const char  *s, *nl;
+
+    s = buf + start;
+
+    nl = *s == 'e' ? agw_sse_lf_short(s, buf + len)
+                   : memchr(s, '\n', len - start);
+
+    if (nl == NULL) {
+        return AGW_SSE_CUT;
+    }
+
+    if (nl > s && nl[-1] == '\r') {
+        return agw_sse_fast_eol(p, buf, len, start, ncr, ev, nl, 2);
+    }
+
+    return agw_sse_fast_eol(p, buf, len, start, ncr, ev, nl, 1);
 }
 
 
@@ -456,138 +579,6 @@ agw_sse_carried(agw_sse_parser_t *p, const char *data, size_t len,
 
     rc = agw_sse_scan(p, p->carry.data, p->carry.len, 0, cb, ud);
     p->carry.len = 0;
-
-    return rc;
-}
-
-
-/*
- * A named event at buf + start, whole in this feed, nothing pending:
- * "event: NAME", one "data: DATA" line ("data:DATA" too) and a blank line,
- * all ended by LF or all by CRLF.  Read in one pass (its two LFs found and
- * the feed's next CR, *ncr as agw_sse_cr() keeps it; not the walk's line
- * by line scans and field parse), with the limits the walk applies to the
- * same lines, and handed over in place.
- * With LF ends, a space after "data:" and a name, it is delivered with its
- * bytes (ev->raw): "event: " NAME "\n" "data: " DATA "\n\n", which a reader
- * passing the event on as it came copies in one piece.  *used is the
- * bytes taken, 0 when they are not of that form (the walk takes them,
- * with the same events), AGW_SSE_CUT when the feed ends before the event
- * does.  Returns 0, the callback's value or an AGW_SSE_ERR_*.
- */
-static int
-agw_sse_named(agw_sse_parser_t *p, const char *buf, size_t buf_len,
-    size_t start, size_t *ncr, size_t *used, agw_sse_event_cb cb, void *ud)
-{
-    int              rc;
-    size_t           eol, name_len, len;
-    const char      *name, *q, *d, *v, *e, *nl, *end, *cr, *data;
-    agw_sse_event_t  ev;
-
-    *used = 0;
-    data = buf + start;
-    len = buf_len - start;
-    end = data + len;
-
-    if (len < 7 || memcmp(data, "event: ", 7) != 0) {
-        return 0;
-    }
-
-    name = data + 7;
-    q = memchr(name, '\n', (size_t) (end - name));
-    if (q == NULL) {
-        *used = AGW_SSE_CUT;
-        return 0;
-    }
-
-    eol = (q > name && q[-1] == '\r') ? 2 : 1;
-    name_len = (size_t) (q - name) - (eol - 1);
-
-    d = q + 1;
-    nl = memchr(d, '\n', (size_t) (end - d));
-    if (nl == NULL) {
-        *used = AGW_SSE_CUT;
-        return 0;
-    }
-
-    if ((size_t) (nl - d) < 5 + (eol - 1)
-        || memcmp(d, "data:", 5) != 0
-        || (eol == 2 && nl[-1] != '\r'))
-    {
-        return 0;
-    }
-
-    if ((size_t) (end - nl) < 1 + eol) {
-        /* the blank line is not (all) in this feed */
-        if (eol == 1 || end - nl == 1 || nl[1] == '\r') {
-            *used = AGW_SSE_CUT;
-        }
-        return 0;
-    }
-
-    if (nl[eol] != '\n' || (eol == 2 && nl[1] != '\r')) {
-        return 0;
-    }
-
-    e = nl - (eol - 1);
-
-    /* no CR but the line ends' */
-    if (eol == 1 && !p->cr_ends) {
-        cr = agw_sse_cr(buf, buf_len, start, ncr) < (size_t) (e - buf)
-             ? buf + *ncr : NULL;
-
-    } else if (eol == 1) {
-        cr = memchr(data, '\r', (size_t) (e - data));
-
-    } else {
-        cr = memchr(data, '\r', (size_t) (name + name_len - data));
-        if (cr == NULL) {
-            cr = memchr(d, '\r', (size_t) (e - d));
-        }
-    }
-
-    if (cr != NULL) {
-        return 0;
-    }
-
-    /* what the walk checks of the same lines */
-    if (7 + name_len > p->max_event || (size_t) (e - d) > p->max_event) {
-        p->overflow = 1;
-        return AGW_SSE_ERR_TOO_BIG;
-    }
-
-    v = d + 5;
-    if (v < e && *v == ' ') {
-        v++;
-    }
-
-    if ((size_t) (e - v) + 1 + name_len > p->max_event) {
-        p->overflow = 1;
-        return AGW_SSE_ERR_TOO_BIG;
-    }
-
-    *used = (size_t) (nl + eol + 1 - data);
-
-    ev.event = name;
-    ev.event_len = name_len;
-    ev.data = v;
-    ev.data_len = (size_t) (e - v);
-    ev.id = p->id.len ? p->id.data : "";
-    ev.id_len = p->id.len;
-    ev.multiline = 0;
-
-    if (eol == 1 && v[-1] == ' ' && name_len > 0) {
-        ev.raw = data;
-        ev.raw_len = *used;
-
-    } else {
-        ev.raw = NULL;
-        ev.raw_len = 0;
-    }
-
-    rc = agw_sse_emit(&ev, cb, ud);
-
-    p->id.len = 0;
 
     return rc;
 }
