@@ -45,9 +45,9 @@
 
 static void agw_sse_release(agw_buf_t *b);
 static int agw_sse_scan(agw_sse_parser_t *p, const char *data, size_t len,
-    unsigned can_carry, agw_sse_event_cb cb, void *ud);
+    unsigned can_carry, size_t ncr, agw_sse_event_cb cb, void *ud);
 static int agw_sse_carried(agw_sse_parser_t *p, const char *data,
-    size_t len, size_t *used, agw_sse_event_cb cb, void *ud);
+    size_t len, size_t *used, size_t *ncr, agw_sse_event_cb cb, void *ud);
 static int agw_sse_keep(agw_sse_parser_t *p, const char *data, size_t len,
     size_t start, size_t *ncr);
 static int agw_sse_line(agw_sse_parser_t *p, const char *line, size_t len,
@@ -128,43 +128,46 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
     agw_sse_event_cb cb, void *ud)
 {
     int     rc;
-    size_t  used;
+    size_t  used, ncr;
 
     if (p->overflow) {
         return AGW_SSE_ERR_TOO_BIG;
     }
 
+    ncr = (size_t) -1;
+
     if (p->carry.len) {
-        rc = agw_sse_carried(p, data, len, &used, cb, ud);
+        rc = agw_sse_carried(p, data, len, &used, &ncr, cb, ud);
         if (rc != 0 || p->carry.len) {
             return rc;                  /* or the event goes on still */
         }
 
         data += used;
         len -= used;
+        ncr = ncr != (size_t) -1 && ncr >= used ? ncr - used : (size_t) -1;
     }
 
-    return agw_sse_scan(p, data, len, 1, cb, ud);
+    return agw_sse_scan(p, data, len, 1, ncr, cb, ud);
 }
 
 
 /*
  * The bytes of a feed, from a line start; with can_carry an event cut by
- * their end is kept in p->carry (not when they are the carry).
+ * their end is kept in p->carry (not when they are the carry).  ncr: their
+ * first CR as agw_sse_cr() keeps it, when known.
  */
 static int
 agw_sse_scan(agw_sse_parser_t *p, const char *data, size_t len,
-    unsigned can_carry, agw_sse_event_cb cb, void *ud)
+    unsigned can_carry, size_t ncr, agw_sse_event_cb cb, void *ud)
 {
     int              rc;
-    size_t           i, start, n, ncr;
+    size_t           i, start, n;
     unsigned         quiet;
     const char      *line, *nl, *cr;
     size_t           line_len;
     agw_sse_event_t  ev;
 
     i = 0;
-    ncr = (size_t) -1;
 
     if (p->skip_lf && len > 0) {
         p->skip_lf = 0;
@@ -491,6 +494,21 @@ agw_sse_lf_ends(const char *data, size_t len, size_t from, char before,
 }
 
 
+/* agw_buf_append(), the copy inline when the buffer has the room (a
+ * carry's, after the stream's first cut) */
+static int
+agw_sse_put(agw_buf_t *b, const char *src, size_t n)
+{
+    if (b->cap - b->len > n) {
+        memcpy(b->data + b->len, src, n);
+        b->len += n;
+        return 0;
+    }
+
+    return agw_buf_append(b, src, n);
+}
+
+
 /*
  * An event cut by the feed's end at data + start, a line start: its bytes
  * kept as they came, to be read in one piece when its end comes.  Returns
@@ -506,7 +524,9 @@ agw_sse_keep(agw_sse_parser_t *p, const char *data, size_t len,
         return 0;
     }
 
-    return agw_buf_append(&p->carry, data + start, len - start) != 0 ? -1 : 1;
+    p->carry_cr = *ncr < len;
+
+    return agw_sse_put(&p->carry, data + start, len - start) != 0 ? -1 : 1;
 }
 
 
@@ -521,7 +541,7 @@ agw_sse_keep(agw_sse_parser_t *p, const char *data, size_t len,
  */
 static int
 agw_sse_carried(agw_sse_parser_t *p, const char *data, size_t len,
-    size_t *used, agw_sse_event_cb cb, void *ud)
+    size_t *used, size_t *fcr, agw_sse_event_cb cb, void *ud)
 {
     int          rc;
     char         c1;
@@ -555,16 +575,28 @@ agw_sse_carried(agw_sse_parser_t *p, const char *data, size_t len,
         }
     }
 
+    /*
+     * A stream with LF ends: the feed's first CR, found once for the
+     * carried event's end and the rest of the feed (the scans after)
+     */
+    if (!p->cr_ends) {
+        (void) agw_sse_cr(data, len, 0, fcr);
+    }
+
     *used = m ? m : len;
 
     if (n + *used <= p->max_event) {
-        ncr = (size_t) -1;
+        ncr = *fcr;
 
         if (m != 0
             || agw_sse_lf_ends(data, len, 0, p->carry.data[n - 1], &ncr))
         {
-            if (agw_buf_append(&p->carry, data, *used) != 0) {
+            if (agw_sse_put(&p->carry, data, *used) != 0) {
                 return AGW_SSE_ERR_NOMEM;
+            }
+
+            if (p->cr_ends || *fcr < *used) {
+                p->carry_cr = 1;
             }
 
             if (m == 0) {
@@ -577,7 +609,10 @@ agw_sse_carried(agw_sse_parser_t *p, const char *data, size_t len,
         *used = 0;                      /* walked, then the feed */
     }
 
-    rc = agw_sse_scan(p, p->carry.data, p->carry.len, 0, cb, ud);
+    /* the carry's first CR: none, when neither part had one */
+    ncr = p->carry_cr ? (size_t) -1 : p->carry.len;
+
+    rc = agw_sse_scan(p, p->carry.data, p->carry.len, 0, ncr, cb, ud);
     p->carry.len = 0;
 
     return rc;

@@ -56,6 +56,7 @@ typedef struct {
     unsigned   multiline:1;   /* a second data line was joined */
     unsigned   overflow:1;
     unsigned   cr_ends:1;     /* a line ended by a CR came: see agw_sse_cr() */
+    unsigned   carry_cr:1;    /* the carry may hold a CR */
 } agw_sse_parser_t;
 
 #define AGW_SSE_ERR_TOO_BIG  -2
