@@ -422,6 +422,18 @@ check_rules(void)
     ok(!agw_sse_pending(&p), "nothing pending after the blank line");
     agw_sse_free(&p);
 
+    /* bytes kept across feeds that are whole lines of no event (an
+     * unknown field) leave nothing pending, as they do fed whole */
+    agw_sse_init(&p, 0);
+    ev.len = 0;
+    rc = agw_sse_feed(&p, "data: a\n\nfo", 12, collect, &ev);
+    rc |= agw_sse_feed(&p, "o: 1\nevent:\r\nid: 2\n", 19, collect, &ev);
+    ok(rc == 0 && ev.len > 0 && !agw_sse_pending(&p),
+       "lines of no event kept across feeds are not an event pending");
+    rc = agw_sse_feed(&p, "event: x\r", 10, collect, &ev);
+    ok(rc == 0 && agw_sse_pending(&p), "a named line kept is pending");
+    agw_sse_free(&p);
+
     /* a cut stream leaves its event pending */
     agw_sse_init(&p, 0);
     ev.len = 0;

@@ -783,11 +783,65 @@ agw_sse_dispatch(agw_sse_parser_t *p, agw_sse_event_cb cb, void *ud)
 }
 
 
+/*
+ * Whether the carry's bytes, walked, would leave an event pending: a line
+ * not ended yet, a data: line, or an event: line with a name.  (A carry
+ * starts where nothing was pending and holds no blank line; its only CRs
+ * are CRLF halves and maybe its last byte, a line end too.)
+ */
+static int
+agw_sse_carry_pending(const char *c, size_t n)
+{
+    size_t       len, name;
+    const char  *end, *nl, *colon, *v;
+
+    end = c + n;
+
+    while (c < end) {
+        nl = memchr(c, '\n', (size_t) (end - c));
+
+        if (nl == NULL) {
+            if (end[-1] != '\r') {
+                return 1;                       /* a line cut */
+            }
+            nl = end;
+        }
+
+        len = (size_t) (nl - c);
+        if (len > 0 && c[len - 1] == '\r') {
+            len--;
+        }
+
+        colon = memchr(c, ':', len);
+        name = colon ? (size_t) (colon - c) : len;
+
+        if (name == 4 && memcmp(c, "data", 4) == 0) {
+            return 1;
+        }
+
+        if (name == 5 && memcmp(c, "event", 5) == 0 && colon != NULL) {
+            v = colon + 1;
+            if (v < c + len && *v == ' ') {
+                v++;
+            }
+            if (v < c + len) {
+                return 1;
+            }
+        }
+
+        c = nl + 1;
+    }
+
+    return 0;
+}
+
+
 int
 agw_sse_pending(const agw_sse_parser_t *p)
 {
     return p->line.len > 0 || p->has_data || p->event.len > 0
-           || p->carry.len > 0;
+           || (p->carry.len > 0
+               && agw_sse_carry_pending(p->carry.data, p->carry.len));
 }
 
 
