@@ -35,8 +35,9 @@ events_collect(void *ud, const agw_sse_event_t *ev)
     }
     e->data = nd;
 
-    e->event[e->n] = strdup(ev->event);
-    e->data[e->n] = strdup(ev->data);
+    /* the fields are slices, not NUL-terminated */
+    e->event[e->n] = strndup(ev->event, ev->event_len);
+    e->data[e->n] = strndup(ev->data, ev->data_len);
     if (e->event[e->n] == NULL || e->data[e->n] == NULL) {
         return -1;
     }

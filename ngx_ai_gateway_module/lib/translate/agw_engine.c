@@ -2,6 +2,7 @@
  * agw_engine: joins a dialect's reader to another's writer (agw_engine.h).
  */
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,9 @@ typedef struct {
     agw_sse_parser_t   sse;
     agw_arena_t        arena;       /* per event, empty between events */
     int                rewrite;     /* one dialect: the rewrite path */
+    /* what takes each event: the reader's read_event or rewrite_event,
+     * chosen once for the stream */
+    int              (*take)(agw_xstream_t *s, const agw_sse_event_t *ev);
 } agw_engine_stream_t;
 
 
@@ -520,6 +524,8 @@ agw_engine_stream_new_codecs(const agw_codec_t *provider,
 
     es->rewrite = provider == client && provider != NULL
                   && provider->rewrite_event != NULL;
+    es->take = es->rewrite ? provider->rewrite_event
+               : provider != NULL ? provider->read_event : NULL;
 
     if (!es->rewrite && !agw_engine_supported_codecs(client, provider, 1)) {
         /* a stream still: its first feed ends the client's stream with an
@@ -551,11 +557,41 @@ agw_engine_end_in_error(agw_xstream_t *s)
 }
 
 
+/*
+ * An event joined from several data: lines, to a reader.  A rewrite or a
+ * writer copies values as they came (a call's args, a usage object, a
+ * whole event passed on) onto the client's one data: line, where each LF
+ * of joined data: lines would end the line and cut the event: every
+ * reader gets the data on one line.  Apart, so that the usual event's
+ * call keeps no copy on its stack.
+ */
+#define AGW_ENGINE_JOIN_NOMEM  INT_MIN     /* no reader answers so */
+
+static __attribute__((noinline)) int
+agw_engine_take_joined(agw_engine_stream_t *es, const agw_sse_event_t *ev)
+{
+    agw_sse_event_t   flat;
+    agw_xstream_t    *s = &es->s;
+
+    ev = agw_stream_one_line(s, ev, &flat);
+    if (ev == NULL) {
+        s->w.failed = 1;
+        return AGW_ENGINE_JOIN_NOMEM;
+    }
+
+    return es->take(s, ev);
+}
+
+
+/*
+ * Each event of the stream: what it does beyond the reader's call is
+ * kept to tests of one word (the engine's answer to the parser, the
+ * arena used or not), the rare cases behind them.
+ */
 static int
 agw_engine_on_event(void *ud, const agw_sse_event_t *ev)
 {
     int                   rc;
-    agw_sse_event_t       flat;
     agw_engine_stream_t  *es = ud;
     agw_xstream_t        *s = &es->s;
 
@@ -564,29 +600,23 @@ agw_engine_on_event(void *ud, const agw_sse_event_t *ev)
         return 1;
     }
 
-    /*
-     * A rewrite or a writer copies values as they came (a call's args, a
-     * usage object, a whole event passed on) onto the client's one data:
-     * line, where each LF of joined data: lines would end the line and
-     * cut the event: every reader gets the data on one line.
-     */
-    ev = agw_stream_one_line(s, ev, &flat);
-    if (ev == NULL) {
-        s->w.failed = 1;
-        return 2;
-    }
-
-    if (es->rewrite) {
-        rc = s->reader->rewrite_event(s, ev);
-    } else {
-        rc = s->reader->read_event(s, ev);
-    }
+    rc = ev->multiline ? agw_engine_take_joined(es, ev) : es->take(s, ev);
 
     /* the next event of this read reuses the block: one malloc a read,
-     * not one an event */
-    agw_arena_reset(&es->arena);
+     * not one an event; most events take nothing from it */
+    if (es->arena.pos != es->arena.first || es->arena.blocks != NULL) {
+        agw_arena_reset(&es->arena);
+    }
 
-    if (rc != 0 || (s->error != NULL && s->error->cls != AGW_ERR_NONE)) {
+    if (rc != 0 || s->error != NULL) {
+        if (rc == 0 && s->error->cls == AGW_ERR_NONE) {
+            return s->client_done;
+        }
+
+        if (rc == AGW_ENGINE_JOIN_NOMEM) {
+            return 2;                   /* out of memory: the feed says */
+        }
+
         if (s->error == NULL || s->error->cls == AGW_ERR_NONE) {
             agw_engine_fail(s, AGW_ERR_BAD_GATEWAY, "invalid_stream",
                             "the %s upstream sent a stream event that is "
@@ -596,7 +626,7 @@ agw_engine_on_event(void *ud, const agw_sse_event_t *ev)
         return 2;
     }
 
-    return s->client_done ? 1 : 0;
+    return s->client_done;
 }
 
 

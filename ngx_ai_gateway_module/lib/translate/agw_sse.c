@@ -1,50 +1,117 @@
 /*
  * agw_sse: incremental Server-Sent Events parser and writer.
  *
- * The parser keeps only the current line and the event being assembled, so
- * its memory is bounded by max_event whatever the stream's length.  A CR is
- * a line end on its own; when it is the last byte of a feed, skip_lf
- * remembers it so that an LF opening the next feed is not a second, empty
- * line (which would dispatch an event too early).
+ * An event whole in a feed, in the forms providers send ("event: NAME",
+ * one "data: X" line, a blank line; or the data line alone; LF or CRLF
+ * ends), is read in one pass and handed over in place: no byte of it is
+ * copied.  An event cut by the end of a feed is kept as it came (carry)
+ * and read in one piece when the feed that ends it comes; every other
+ * form is walked line by line into the parser's buffers (agw_sse_line),
+ * which are the reference: the events are the same for every split.
+ *
+ * Memory is bounded by max_event whatever the stream's length: the carry
+ * holds at most max_event bytes, more are walked.  A CR is a line end on
+ * its own; when it is the last byte of a feed, skip_lf remembers it so
+ * that an LF opening the next feed is not a second, empty line (which
+ * would dispatch an event too early).
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "agw_sse.h"
 
 #define AGW_SSE_DEFAULT_MAX  (16 * 1024 * 1024)
 
+/* agw_sse_fast(): the event goes on past the feed's end */
+#define AGW_SSE_CUT  ((size_t) -1)
+
+/* SSE2 on every x86-64; AGW_JSON_NO_SIMD builds the portable code, as
+ * for the JSON scans */
+#if defined(__SSE2__) && defined(__GNUC__) && !defined(AGW_JSON_NO_SIMD)
+#include <emmintrin.h>
+#define AGW_SSE_SSE2  1
+#endif
+
+/* ASan builds hand an event's fields in blocks of their exact size */
+#if defined(__SANITIZE_ADDRESS__)
+#define AGW_SSE_EXACT  1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AGW_SSE_EXACT  1
+#endif
+#endif
+
 
 static void agw_sse_release(agw_buf_t *b);
+static int agw_sse_scan(agw_sse_parser_t *p, const char *data, size_t len,
+    unsigned can_carry, size_t ncr, agw_sse_event_cb cb, void *ud);
+static int agw_sse_carried(agw_sse_parser_t *p, const char *data,
+    size_t len, size_t *used, size_t *ncr, agw_sse_event_cb cb, void *ud);
+static int agw_sse_keep(agw_sse_parser_t *p, const char *data, size_t len,
+    size_t start, size_t *ncr);
 static int agw_sse_line(agw_sse_parser_t *p, const char *line, size_t len,
     agw_sse_event_cb cb, void *ud);
 static int agw_sse_dispatch(agw_sse_parser_t *p, agw_sse_event_cb cb,
     void *ud);
-static int agw_sse_named(agw_sse_parser_t *p, const char *buf,
-    size_t buf_len, size_t start, size_t *ncr, size_t *used,
-    agw_sse_event_cb cb, void *ud);
+static size_t agw_sse_fast(agw_sse_parser_t *p, const char *buf,
+    size_t len, size_t start, size_t *ncr, agw_sse_event_t *ev);
 static size_t agw_sse_cr(const char *data, size_t len, size_t from,
     size_t *ncr);
 
 
-/*
- * b's bytes replaced by n at src: in place when they fit, as they do
- * after a stream's first events (the buffers are kept between the events
- * of a read), else by agw_buf_append().  NUL-terminated either way.
- */
-static int
-agw_sse_set(agw_buf_t *b, const char *src, size_t n)
-{
-    b->len = 0;
+#ifdef AGW_SSE_EXACT
 
-    if (n < b->cap) {
-        memcpy(b->data, src, n);
-        b->data[n] = '\0';
-        b->len = n;
-        return 0;
+static const char *
+agw_sse_exact(const char *p, size_t n, char **copy)
+{
+    /* malloc(0) too: a block of no byte, whose first read ASan reports */
+    *copy = malloc(n);
+    if (*copy == NULL) {
+        return p;
     }
 
-    return agw_buf_append(b, src, n);
+    memcpy(*copy, p, n);
+    return *copy;
+}
+
+#endif
+
+
+/*
+ * The callback.  With AddressSanitizer each field is in a block of its own
+ * size, freed when the callback returns: a reader that reads past a
+ * field's length, or keeps it past its event, fails under ASan at once
+ * (in place, the bytes after data are the feed's next ones).
+ */
+static int
+agw_sse_emit(const agw_sse_event_t *ev, agw_sse_event_cb cb, void *ud)
+{
+#ifdef AGW_SSE_EXACT
+    int              rc;
+    char            *c[4];
+    agw_sse_event_t  x;
+
+    x = *ev;
+    x.event = agw_sse_exact(ev->event, ev->event_len, &c[0]);
+    x.data = agw_sse_exact(ev->data, ev->data_len, &c[1]);
+    x.id = agw_sse_exact(ev->id, ev->id_len, &c[2]);
+    c[3] = NULL;
+    if (ev->raw != NULL) {
+        x.raw = agw_sse_exact(ev->raw, ev->raw_len, &c[3]);
+    }
+
+    rc = cb(ud, &x);
+
+    free(c[0]);
+    free(c[1]);
+    free(c[2]);
+    free(c[3]);
+
+    return rc;
+#else
+    return cb(ud, ev);
+#endif
 }
 
 
@@ -60,17 +127,47 @@ int
 agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
     agw_sse_event_cb cb, void *ud)
 {
-    int          rc;
-    size_t       i, start, eol, n, ncr;
-    const char  *line, *nl, *cr;
-    size_t       line_len;
+    int     rc;
+    size_t  used, ncr;
 
     if (p->overflow) {
         return AGW_SSE_ERR_TOO_BIG;
     }
 
-    i = 0;
     ncr = (size_t) -1;
+
+    if (p->carry.len) {
+        rc = agw_sse_carried(p, data, len, &used, &ncr, cb, ud);
+        if (rc != 0 || p->carry.len) {
+            return rc;                  /* or the event goes on still */
+        }
+
+        data += used;
+        len -= used;
+        ncr = ncr != (size_t) -1 && ncr >= used ? ncr - used : (size_t) -1;
+    }
+
+    return agw_sse_scan(p, data, len, 1, ncr, cb, ud);
+}
+
+
+/*
+ * The bytes of a feed, from a line start; with can_carry an event cut by
+ * their end is kept in p->carry (not when they are the carry).  ncr: their
+ * first CR as agw_sse_cr() keeps it, when known.
+ */
+static int
+agw_sse_scan(agw_sse_parser_t *p, const char *data, size_t len,
+    unsigned can_carry, size_t ncr, agw_sse_event_cb cb, void *ud)
+{
+    int              rc;
+    size_t           i, start, n;
+    unsigned         quiet;
+    const char      *line, *nl, *cr;
+    size_t           line_len;
+    agw_sse_event_t  ev;
+
+    i = 0;
 
     if (p->skip_lf && len > 0) {
         p->skip_lf = 0;
@@ -79,25 +176,50 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
         }
     }
 
+    /* nothing pending: an event may start here (only a walked line
+     * changes that) */
+    quiet = p->line.len == 0 && !p->has_data && p->event.len == 0;
+
     while (i < len) {
         start = i;
 
-        if (data[i] == 'e' && p->line.len == 0 && !p->has_data
-            && p->event.len == 0)
-        {
-            rc = agw_sse_named(p, data, len, i, &ncr, &n, cb, ud);
-            if (rc != 0) {
-                return rc;
+        if (quiet) {
+            n = agw_sse_fast(p, data, len, i, &ncr, &ev);
+
+            if (n - 1 < AGW_SSE_CUT - 1) {
+                i += n;
+
+                ev.multiline = 0;
+                ev.id = "";
+                ev.id_len = 0;
+
+                if (p->id.len) {
+                    ev.id = p->id.data;
+                    ev.id_len = p->id.len;
+                    p->id.len = 0;
+                }
+
+                rc = agw_sse_emit(&ev, cb, ud);
+                if (rc != 0) {
+                    return rc;
+                }
+
+                continue;
             }
 
-            if (n != 0) {
-                i += n;
-                continue;
+            if (n == AGW_SSE_CUT && can_carry) {
+                rc = agw_sse_keep(p, data, len, i, &ncr);
+                if (rc != 0) {
+                    return rc < 0 ? AGW_SSE_ERR_NOMEM : 0;
+                }
             }
         }
 
-        /* the line's end: the first LF or CR, found with memchr (one
-         * vectorised pass, and the feed's next CR kept across lines) */
+        /*
+         * The walk, a line at a time.  The line's end: the first LF or CR,
+         * found with memchr (one vectorised pass, and the feed's next CR
+         * kept across lines).
+         */
         nl = memchr(data + i, '\n', len - i);
         i = nl ? (size_t) (nl - data) : len;
 
@@ -109,53 +231,8 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
             p->cr_ends = (cr != NULL);
         }
 
-        /* the line's end, CR excluded, and how long its end is */
-        eol = (cr == NULL) ? 1 : (cr + 1 == nl) ? 2 : 0;
+        /* the line's end, CR excluded */
         i = cr ? (size_t) (cr - data) : i;
-
-        if (nl != NULL && eol != 0 && p->line.len == 0 && !p->has_data
-            && (size_t) (nl - data) + eol < len
-            && data[nl - data + eol] == '\n'
-            && (eol == 1 || data[nl - data + 1] == '\r')
-            && i - start >= 5 && memcmp(data + start, "data:", 5) == 0)
-        {
-            /*
-             * The usual event, whole in this feed: "data: X" and a blank
-             * line, LF (or CRLF, Gemini's) ends, nothing pending.  What
-             * agw_sse_line() and the blank line's own pass would do, in
-             * one copy.
-             */
-            /* the same limits as the line and the data field have */
-            if (i - start > p->max_event) {
-                p->overflow = 1;
-                return AGW_SSE_ERR_TOO_BIG;
-            }
-
-            start += 5;
-            if (start < i && data[start] == ' ') {
-                start++;
-            }
-
-            if (i - start + 1 + p->event.len > p->max_event) {
-                p->overflow = 1;
-                return AGW_SSE_ERR_TOO_BIG;
-            }
-
-            p->data.len = 0;
-            if (agw_sse_set(&p->data, data + start, i - start) != 0) {
-                return AGW_SSE_ERR_NOMEM;
-            }
-
-            p->has_data = 1;
-            i = (size_t) (nl - data) + eol + 1;
-
-            rc = agw_sse_dispatch(p, cb, ud);
-            if (rc != 0) {
-                return rc;
-            }
-
-            continue;
-        }
 
         if (i == len) {
             /* an incomplete line: keep it for the next feed */
@@ -205,6 +282,8 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
         if (rc != 0) {
             return rc;
         }
+
+        quiet = !p->has_data && p->event.len == 0;
     }
 
     return 0;
@@ -212,81 +291,123 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
 
 
 /*
- * A named event at buf + start, whole in this feed, nothing pending:
- * "event: NAME", one "data: DATA" line ("data:DATA" too) and a blank line,
- * all ended by LF or all by CRLF.  Read in one pass (its two LFs found and
- * the feed's next CR, *ncr as agw_sse_cr() keeps it; not the walk's line
- * by line scans and field parse), with the limits the walk applies to the
- * same lines.
- * With LF ends, a space after "data:" and a name, it is delivered with its
- * bytes (ev->raw): "event: " NAME "\n" "data: " DATA "\n\n", which a reader
- * passing the event on as it came copies in one piece.  *used is the
- * bytes taken, 0 when they are not of that form (the walk takes them,
- * with the same events).  Returns 0, the callback's value or an
- * AGW_SSE_ERR_*.
+ * The first LF of a name line ("event: NAME"), short: two SSE2 rounds of
+ * 16 bytes inline cost less than the call of memchr, which takes longer
+ * lines (and the rest of the feed when the name is long).
  */
-static int
-agw_sse_named(agw_sse_parser_t *p, const char *buf, size_t buf_len,
-    size_t start, size_t *ncr, size_t *used, agw_sse_event_cb cb, void *ud)
+static inline const char *
+agw_sse_lf_short(const char *p, const char *end)
 {
-    int          rc;
-    size_t       eol, name_len, len;
-    const char  *name, *q, *d, *v, *e, *nl, *end, *cr, *data;
+#ifdef AGW_SSE_SSE2
+    unsigned  m;
+    __m128i   lf;
 
-    *used = 0;
-    data = buf + start;
-    len = buf_len - start;
-    end = data + len;
+    if (end - p >= 32) {
+        lf = _mm_set1_epi8('\n');
 
-    if (len < 7 || memcmp(data, "event: ", 7) != 0) {
-        return 0;
+        m = (unsigned) _mm_movemask_epi8(
+                _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *) p), lf));
+        if (m != 0) {
+            return p + __builtin_ctz(m);
+        }
+
+        m = (unsigned) _mm_movemask_epi8(
+                _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *) (p + 16)),
+                               lf));
+        if (m != 0) {
+            return p + 16 + __builtin_ctz(m);
+        }
+
+        p += 32;
     }
+#endif
 
-    name = data + 7;
-    q = memchr(name, '\n', (size_t) (end - name));
-    if (q == NULL) {
-        return 0;
-    }
+    return memchr(p, '\n', (size_t) (end - p));
+}
 
-    eol = (q > name && q[-1] == '\r') ? 2 : 1;
-    name_len = (size_t) (q - name) - (eol - 1);
 
-    d = q + 1;
-    nl = memchr(d, '\n', (size_t) (end - d));
-    if (nl == NULL || (size_t) (nl - d) < 5 + (eol - 1)
-        || memcmp(d, "data:", 5) != 0
-        || (eol == 2 && nl[-1] != '\r')
-        || (size_t) (end - nl) < 1 + eol
-        || nl[eol] != '\n' || (eol == 2 && nl[1] != '\r'))
-    {
-        return 0;
-    }
+/*
+ * agw_sse_fast() once its first line's end is known: eol, 1 ("\n") or 2
+ * ("\r\n"), a constant in each of the two inlined copies.
+ */
+static inline __attribute__((always_inline)) size_t
+agw_sse_fast_eol(agw_sse_parser_t *p, const char *buf, size_t len,
+    size_t start, size_t *ncr, agw_sse_event_t *ev, const char *nl,
+    size_t eol)
+{
+    const char  *s, *end, *d, *q, *e, *v;
 
-    e = nl - (eol - 1);
+    s = buf + start;
+    end = buf + len;
 
-    /* no CR but the line ends' */
-    if (eol == 1 && !p->cr_ends) {
-        cr = agw_sse_cr(buf, buf_len, start, ncr) < (size_t) (e - buf)
-             ? buf + *ncr : NULL;
+    if (*s == 'e') {
+        if ((size_t) (nl - s) < 6 + eol || memcmp(s, "event: ", 7) != 0) {
+            return 0;
+        }
 
-    } else if (eol == 1) {
-        cr = memchr(data, '\r', (size_t) (e - data));
+        ev->event = s + 7;
+        ev->event_len = (size_t) (nl - s) - 6 - eol;
+
+        d = nl + 1;
+        nl = memchr(d, '\n', (size_t) (end - d));
+        if (nl == NULL) {
+            return AGW_SSE_CUT;
+        }
+
+        if (eol == 2 && nl[-1] != '\r') {
+            return 0;
+        }
 
     } else {
-        cr = memchr(data, '\r', (size_t) (name + name_len - data));
-        if (cr == NULL) {
-            cr = memchr(d, '\r', (size_t) (e - d));
+        ev->event = "";
+        ev->event_len = 0;
+        d = s;
+    }
+
+    if ((size_t) (nl - d) < 4 + eol || memcmp(d, "data:", 5) != 0) {
+        return 0;
+    }
+
+    /* the blank line's LF */
+    q = nl + eol;
+
+    if (q >= end) {
+        return eol == 1 || nl + 1 == end || nl[1] == '\r' ? AGW_SSE_CUT : 0;
+    }
+
+    if (*q != '\n' || (eol == 2 && q[-1] != '\r')) {
+        return 0;
+    }
+
+    e = nl + 1 - eol;
+
+    /* no CR but the line ends' */
+    if (eol == 1) {
+        if (!p->cr_ends) {
+            if (agw_sse_cr(buf, len, start, ncr) < (size_t) (e - buf)) {
+                return 0;
+            }
+
+        } else if (memchr(s, '\r', (size_t) (e - s)) != NULL) {
+            return 0;
+        }
+
+    } else {
+        p->cr_ends = 1;
+
+        if ((ev->event_len
+             && memchr(s, '\r', (size_t) (ev->event + ev->event_len - s))
+                != NULL)
+            || memchr(d, '\r', (size_t) (e - d)) != NULL)
+        {
+            return 0;
         }
     }
 
-    if (cr != NULL) {
+    /* within max_event, the walk's limits of its lines are met; past it
+     * the walk applies them */
+    if ((size_t) (q - s) >= p->max_event) {
         return 0;
-    }
-
-    /* what the walk checks of the same lines */
-    if (7 + name_len > p->max_event || (size_t) (e - d) > p->max_event) {
-        p->overflow = 1;
-        return AGW_SSE_ERR_TOO_BIG;
     }
 
     v = d + 5;
@@ -294,39 +415,205 @@ agw_sse_named(agw_sse_parser_t *p, const char *buf, size_t buf_len,
         v++;
     }
 
-    if ((size_t) (e - v) + 1 + name_len > p->max_event) {
-        p->overflow = 1;
-        return AGW_SSE_ERR_TOO_BIG;
+    ev->data = v;
+    ev->data_len = (size_t) (e - v);
+    ev->raw = eol == 1 && v[-1] == ' ' && ev->event_len > 0 ? s : NULL;
+    ev->raw_len = (size_t) (q + 1 - s);
+
+    return (size_t) (q + 1 - s);
+}
+
+
+/*
+ * An event at buf + start, a line start with nothing pending, in the
+ * forms providers send: ["event: " NAME EOL] "data:" [" "] DATA EOL EOL,
+ * every EOL "\n" or every one "\r\n", no other CR, under max_event
+ * bytes.  Its fields in *ev (in place: no copy; not its id), and the bytes
+ * it takes; 0 when the bytes are of another form (the walk takes them,
+ * with the same events and limits), AGW_SSE_CUT when the feed ends before
+ * the event does.  Two scans for its LFs; the CR test of a stream with LF
+ * ends shared by the feed's lines (agw_sse_cr, *ncr), Gemini's CRLF lines
+ * scanned for a CR each.
+ * With LF ends, a space after "data:" and a name, the event comes with
+ * its bytes (ev->raw, raw_len): "event: " NAME "\n" "data: " DATA "\n\n",
+ * which a reader passing it on as it came copies in one piece.
+ */
+static size_t
+agw_sse_fast(agw_sse_parser_t *p, const char *buf, size_t len, size_t start,
+    size_t *ncr, agw_sse_event_t *ev)
+{
+    const char  *s, *nl;
+
+    s = buf + start;
+
+    nl = *s == 'e' ? agw_sse_lf_short(s, buf + len)
+                   : memchr(s, '\n', len - start);
+
+    if (nl == NULL) {
+        return AGW_SSE_CUT;
     }
 
-    /* most events repeat the last one's name, whose bytes the buffer
-     * still holds: not copied again */
-    if (p->event.cap > name_len
-        && memcmp(p->event.data, name, name_len) == 0)
+    if (nl > s && nl[-1] == '\r') {
+        return agw_sse_fast_eol(p, buf, len, start, ncr, ev, nl, 2);
+    }
+
+    return agw_sse_fast_eol(p, buf, len, start, ncr, ev, nl, 1);
+}
+
+
+/*
+ * Whether data[from, len), after the byte before (a line end: '\n'),
+ * may wait in the carry for an LF: no CR but in a CRLF pair or last (then
+ * maybe the first half of one), and no last CR ending an empty line (an
+ * event ended, to dispatch now).  A stream of lone CRs is walked instead.
+ */
+static int
+agw_sse_lf_ends(const char *data, size_t len, size_t from, char before,
+    size_t *ncr)
+{
+    const char  *q, *end;
+
+    if (len > from && before == '\r' && data[from] != '\n') {
+        return 0;
+    }
+
+    if (agw_sse_cr(data, len, from, ncr) >= len) {
+        return 1;
+    }
+
+    end = data + len;
+
+    for (q = data + *ncr; q != NULL; q = memchr(q + 1, '\r', end - q - 1)) {
+        if (q + 1 < end && q[1] != '\n') {
+            return 0;
+        }
+    }
+
+    return data[len - 1] != '\r'
+           || (len - 1 > from ? data[len - 2] : before) != '\n';
+}
+
+
+/* agw_buf_append(), the copy inline when the buffer has the room (a
+ * carry's, after the stream's first cut) */
+static int
+agw_sse_put(agw_buf_t *b, const char *src, size_t n)
+{
+    if (b->cap - b->len > n) {
+        memcpy(b->data + b->len, src, n);
+        b->len += n;
+        return 0;
+    }
+
+    return agw_buf_append(b, src, n);
+}
+
+
+/*
+ * An event cut by the feed's end at data + start, a line start: its bytes
+ * kept as they came, to be read in one piece when its end comes.  Returns
+ * 1 (kept), 0 (walked instead: over max_event, or lone CRs) or -1.
+ */
+static int
+agw_sse_keep(agw_sse_parser_t *p, const char *data, size_t len,
+    size_t start, size_t *ncr)
+{
+    if (len - start > p->max_event
+        || !agw_sse_lf_ends(data, len, start, '\n', ncr))
     {
-        p->event.len = name_len;
-        p->event.data[name_len] = '\0';
-
-    } else if (agw_buf_append(&p->event, name, name_len) != 0) {
-        return AGW_SSE_ERR_NOMEM;
+        return 0;
     }
 
-    if (agw_sse_set(&p->data, v, (size_t) (e - v)) != 0) {
-        return AGW_SSE_ERR_NOMEM;
+    p->carry_cr = *ncr < len;
+
+    return agw_sse_put(&p->carry, data + start, len - start) != 0 ? -1 : 1;
+}
+
+
+/*
+ * The carried event's end in this feed: its first LF that ends a blank
+ * line ("\n\n" or "\n\r\n", the carry's last bytes included), which a
+ * walk reaches with nothing pending.  The bytes up to it join the carry,
+ * read as one piece; *used is how many.  Without it the feed joins the
+ * carry whole (*used = len, the carry still pending), unless the carry
+ * would pass max_event or wait for an LF that lone CRs never bring: then
+ * the carry is walked (*used = 0, the feed's bytes walked next).
+ */
+static int
+agw_sse_carried(agw_sse_parser_t *p, const char *data, size_t len,
+    size_t *used, size_t *fcr, agw_sse_event_cb cb, void *ud)
+{
+    int          rc;
+    char         c1;
+    size_t       j, m, n, ncr;
+    const char  *q, *end;
+
+    n = p->carry.len;
+    end = data + len;
+    m = 0;
+
+    if (len == 0) {
+        *used = 0;
+        return 0;
     }
 
-    p->has_data = 1;
-    *used = (size_t) (nl + eol + 1 - data);
+    for (q = memchr(data, '\n', len); q != NULL;
+         q = memchr(q + 1, '\n', (size_t) (end - q - 1)))
+    {
+        j = (size_t) (q - data);
+        c1 = j >= 1 ? data[j - 1] : p->carry.data[n - 1];
 
-    if (eol == 1 && v[-1] == ' ' && name_len > 0) {
-        p->raw = data;
-        p->raw_len = *used;
+        if (c1 == '\r') {
+            c1 = j >= 2 ? data[j - 2]
+                        : j == 1 ? p->carry.data[n - 1]
+                        : n >= 2 ? p->carry.data[n - 2] : '\0';
+        }
+
+        if (c1 == '\n') {
+            m = j + 1;
+            break;
+        }
     }
 
-    rc = agw_sse_dispatch(p, cb, ud);
+    /*
+     * A stream with LF ends: the feed's first CR, found once for the
+     * carried event's end and the rest of the feed (the scans after)
+     */
+    if (!p->cr_ends) {
+        (void) agw_sse_cr(data, len, 0, fcr);
+    }
 
-    p->raw = NULL;
-    p->raw_len = 0;
+    *used = m ? m : len;
+
+    if (n + *used <= p->max_event) {
+        ncr = *fcr;
+
+        if (m != 0
+            || agw_sse_lf_ends(data, len, 0, p->carry.data[n - 1], &ncr))
+        {
+            if (agw_sse_put(&p->carry, data, *used) != 0) {
+                return AGW_SSE_ERR_NOMEM;
+            }
+
+            if (p->cr_ends || *fcr < *used) {
+                p->carry_cr = 1;
+            }
+
+            if (m == 0) {
+                return 0;
+            }
+        }
+    }
+
+    if (p->carry.len == n) {
+        *used = 0;                      /* walked, then the feed */
+    }
+
+    /* the carry's first CR: none, when neither part had one */
+    ncr = p->carry_cr ? (size_t) -1 : p->carry.len;
+
+    rc = agw_sse_scan(p, p->carry.data, p->carry.len, 0, ncr, cb, ud);
+    p->carry.len = 0;
 
     return rc;
 }
@@ -366,6 +653,7 @@ agw_sse_idle(agw_sse_parser_t *p)
     agw_sse_release(&p->data);
     agw_sse_release(&p->event);
     agw_sse_release(&p->id);
+    agw_sse_release(&p->carry);
 }
 
 
@@ -458,23 +746,6 @@ agw_sse_line(agw_sse_parser_t *p, const char *line, size_t len,
 
 
 /*
- * A field's value, NUL-terminated: a buffer that was ever appended to
- * keeps a spare byte past its length (agw_buf_reserve), one never used is
- * the empty string.
- */
-static const char *
-agw_sse_cstr(agw_buf_t *b)
-{
-    if (b->cap == 0) {
-        return "";
-    }
-
-    b->data[b->len] = '\0';
-    return b->data;
-}
-
-
-/*
  * A blank line ends an event.  It is delivered when it has data, or an
  * event name (a bare "event: ping" still means something to Anthropic
  * clients); a blank line after nothing is just spacing.
@@ -490,17 +761,17 @@ agw_sse_dispatch(agw_sse_parser_t *p, agw_sse_event_cb cb, void *ud)
         return 0;
     }
 
-    ev.event = agw_sse_cstr(&p->event);
+    ev.event = p->event.len ? p->event.data : "";
     ev.event_len = p->event.len;
-    ev.data = agw_sse_cstr(&p->data);
+    ev.data = p->data.len ? p->data.data : "";
     ev.data_len = p->data.len;
-    ev.id = agw_sse_cstr(&p->id);
+    ev.id = p->id.len ? p->id.data : "";
     ev.id_len = p->id.len;
     ev.multiline = p->multiline;
-    ev.raw = p->raw;
-    ev.raw_len = p->raw_len;
+    ev.raw = NULL;
+    ev.raw_len = 0;
 
-    rc = cb(ud, &ev);
+    rc = agw_sse_emit(&ev, cb, ud);
 
     p->data.len = 0;
     p->event.len = 0;
@@ -512,10 +783,65 @@ agw_sse_dispatch(agw_sse_parser_t *p, agw_sse_event_cb cb, void *ud)
 }
 
 
+/*
+ * Whether the carry's bytes, walked, would leave an event pending: a line
+ * not ended yet, a data: line, or an event: line with a name.  (A carry
+ * starts where nothing was pending and holds no blank line; its only CRs
+ * are CRLF halves and maybe its last byte, a line end too.)
+ */
+static int
+agw_sse_carry_pending(const char *c, size_t n)
+{
+    size_t       len, name;
+    const char  *end, *nl, *colon, *v;
+
+    end = c + n;
+
+    while (c < end) {
+        nl = memchr(c, '\n', (size_t) (end - c));
+
+        if (nl == NULL) {
+            if (end[-1] != '\r') {
+                return 1;                       /* a line cut */
+            }
+            nl = end;
+        }
+
+        len = (size_t) (nl - c);
+        if (len > 0 && c[len - 1] == '\r') {
+            len--;
+        }
+
+        colon = memchr(c, ':', len);
+        name = colon ? (size_t) (colon - c) : len;
+
+        if (name == 4 && memcmp(c, "data", 4) == 0) {
+            return 1;
+        }
+
+        if (name == 5 && memcmp(c, "event", 5) == 0 && colon != NULL) {
+            v = colon + 1;
+            if (v < c + len && *v == ' ') {
+                v++;
+            }
+            if (v < c + len) {
+                return 1;
+            }
+        }
+
+        c = nl + 1;
+    }
+
+    return 0;
+}
+
+
 int
 agw_sse_pending(const agw_sse_parser_t *p)
 {
-    return p->line.len > 0 || p->has_data || p->event.len > 0;
+    return p->line.len > 0 || p->has_data || p->event.len > 0
+           || (p->carry.len > 0
+               && agw_sse_carry_pending(p->carry.data, p->carry.len));
 }
 
 
@@ -526,6 +852,7 @@ agw_sse_free(agw_sse_parser_t *p)
     agw_buf_free(&p->data);
     agw_buf_free(&p->event);
     agw_buf_free(&p->id);
+    agw_buf_free(&p->carry);
 }
 
 
@@ -534,7 +861,7 @@ agw_sse_one_line(const agw_sse_event_t *ev, char *buf, agw_sse_event_t *flat)
 {
     char  *lf;
 
-    memcpy(buf, ev->data, ev->data_len + 1);
+    memcpy(buf, ev->data, ev->data_len);
 
     for (lf = memchr(buf, '\n', ev->data_len);
          lf != NULL;

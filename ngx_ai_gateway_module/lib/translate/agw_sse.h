@@ -8,6 +8,14 @@
  * colon stripped, an event dispatched on a blank line.  Unlike a browser it
  * also dispatches an event whose data is empty when it has an event name
  * (Anthropic "ping" carries data; some servers send bare "event:" lines).
+ *
+ * An event's fields are slices, NOT NUL-terminated: a reader reads
+ * data_len bytes of data and no more.  An event whole in one feed is
+ * handed over in place (its name and data point into the caller's bytes:
+ * no copy), one cut by the end of a feed from the parser's copy of it.
+ * Either way the bytes live until the callback returns.  Builds with
+ * AddressSanitizer hand each field in a block of its exact size, so that
+ * a read past its length fails every test that reaches it.
  */
 
 #ifndef AGW_SSE_H
@@ -17,17 +25,17 @@
 #include "agw_buf.h"
 
 typedef struct {
-    const char  *event;      /* "" when the stream gave no event: field */
+    const char  *event;      /* event_len 0 when the stream gave none */
     size_t       event_len;
-    const char  *data;       /* lines joined with "\n", NUL-terminated */
+    const char  *data;       /* lines joined with "\n"; data_len bytes */
     size_t       data_len;
-    const char  *id;         /* "" when none */
+    const char  *id;         /* id_len 0 when none */
     size_t       id_len;
     unsigned     multiline:1; /* data joined from several lines: has "\n" */
     /*
      * A named event's own bytes when they are "event: " event "\n"
      * "data: " data "\n\n", as a writer frames it; NULL for an event
-     * without a name, in another form or across feeds.
+     * without a name or in another form.
      */
     const char  *raw;
     size_t       raw_len;
@@ -41,14 +49,14 @@ typedef struct {
     agw_buf_t  data;
     agw_buf_t  event;
     agw_buf_t  id;
+    agw_buf_t  carry;         /* an event cut by a feed's end, as it came */
     size_t     max_event;     /* bytes one event may hold; 0: 16 MiB */
-    const char *raw;          /* the event's bytes while it is dispatched */
-    size_t     raw_len;
     unsigned   skip_lf:1;     /* last byte was CR: a following LF is part */
     unsigned   has_data:1;
     unsigned   multiline:1;   /* a second data line was joined */
     unsigned   overflow:1;
     unsigned   cr_ends:1;     /* a line ended by a CR came: see agw_sse_cr() */
+    unsigned   carry_cr:1;    /* the carry may hold a CR */
 } agw_sse_parser_t;
 
 #define AGW_SSE_ERR_TOO_BIG  -2
@@ -72,7 +80,7 @@ int  agw_sse_pending(const agw_sse_parser_t *p);
 void agw_sse_free(agw_sse_parser_t *p);
 
 /*
- * The event in *flat with its data on one line: buf (data_len + 1 bytes)
+ * The event in *flat with its data on one line: buf (data_len bytes)
  * gets the data with a blank for each LF that joined its data: lines.
  * For JSON, whose strings hold no raw line break, the LFs lie between
  * tokens: the same JSON, the same length, whole on the one data: line a
