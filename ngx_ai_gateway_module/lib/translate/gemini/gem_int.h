@@ -48,11 +48,19 @@
  * must not hold its memory for the rest of a long stream. */
 #define AGW_GEM_KEEP            (64 * 1024)
 
+/* The most a stream keeps of a text chunk's members after its candidates
+ * (ids, a turn token: what Gemini repeats), to read the next by them. */
+#define AGW_GEM_REST_MAX        512
+
 
 /* A Gemini provider's stream, read (gem_stream_read.c). */
 typedef struct {
     agw_buf_t   args;           /* a call's args escaped: a JSON string's
                                    inside, reused by every call */
+    agw_buf_t   rest;           /* the last text chunk read whole from
+                                   its shape's tail on, as it came but for
+                                   usageMetadata's value */
+    uint32_t    hole;           /* where that value was in rest */
     uint32_t    next;           /* the next block's index */
     uint32_t    open;           /* the open text or thought block */
     uint32_t    calls;          /* function calls so far (their ids) */
@@ -61,8 +69,9 @@ typedef struct {
     uint8_t     finished;       /* FINISH went out */
     uint8_t     ended;          /* END went out */
     uint8_t     rid_len;
-    uint8_t     rid_plain;      /* rid holds no quote nor backslash: a
-                                   later chunk's is compared by its bytes */
+    uint8_t     shape;          /* that chunk's text shape + 1; 0: rest
+                                   holds none */
+    uint8_t     has_hole;       /* it had a usageMetadata */
     uint8_t     model_plain;    /* the rewrite: the client's model needs
                                    no escaping (1), does (2), unknown */
     char        rid[64];        /* the responseId, for call ids */
@@ -132,6 +141,15 @@ int agw_gem_usage_read(agw_jr_t *r, agw_usage_t *u);
 /* The candidates of Gemini's commonest text chunk, by their bytes: the
  * shape's index, r past them, or -1 (gem_stream_read.c). */
 int agw_gem_text_candidates(agw_jr_t *r, agw_str_t *text);
+
+/*
+ * A stream event read (agw_gem_read_event() is the two in turn): by the
+ * bytes a text chunk repeats from the last one walked, 1, or 0 when it
+ * is not such a chunk (nothing done), or -1; and walked, 0 or -1.  Apart
+ * for the tests that compare them.
+ */
+int agw_gem_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev);
+int agw_gem_read_walk(agw_xstream_t *s, const agw_sse_event_t *ev);
 void agw_gem_usage_write(agw_jw_t *w, const agw_usage_t *u);
 
 /*
