@@ -705,7 +705,17 @@ agw_json_bytes_eq(const char *p, const char *q, size_t len)
     if (len >= 16) {
         x = _mm_setzero_si128();
 
-        for (i = 0; i + 16 < len; i += 16) {
+        for (i = 0; i + 32 < len; i += 32) {
+            x = _mm_or_si128(x, _mm_or_si128(
+                    _mm_xor_si128(
+                        _mm_loadu_si128((const __m128i *) (p + i)),
+                        _mm_loadu_si128((const __m128i *) (q + i))),
+                    _mm_xor_si128(
+                        _mm_loadu_si128((const __m128i *) (p + i + 16)),
+                        _mm_loadu_si128((const __m128i *) (q + i + 16)))));
+        }
+
+        if (i + 16 < len) {
             x = _mm_or_si128(x, _mm_xor_si128(
                     _mm_loadu_si128((const __m128i *) (p + i)),
                     _mm_loadu_si128((const __m128i *) (q + i))));

@@ -61,6 +61,8 @@ typedef struct {
                                    its shape's tail on, as it came but for
                                    usageMetadata's value */
     uint32_t    hole;           /* where that value was in rest */
+    agw_step_t  delta;          /* the DELTA step of a chunk read by rest:
+                                   zero but for its text and block */
     uint32_t    next;           /* the next block's index */
     uint32_t    open;           /* the open text or thought block */
     uint32_t    calls;          /* function calls so far (their ids) */

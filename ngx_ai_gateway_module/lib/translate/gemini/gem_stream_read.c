@@ -655,6 +655,11 @@ agw_gem_keep_rest(agw_gem_rstate_t *st, const agw_gem_chunk_t *c)
         return;             /* read whole, as if not repeated */
     }
 
+    /* the step of their text, cleared once (the state is): each chunk
+     * sets its text and block */
+    st->delta.type = AGW_STEP_DELTA;
+    st->delta.text.kind = AGW_STR_JSON;
+
     st->hole = (uint32_t) (agw_gem_text_shapes[c->shape].tail_len + h);
     st->has_hole = (uint8_t) c->has_usage;
     st->shape = (uint8_t) (c->shape + 1);
@@ -670,6 +675,44 @@ agw_gem_eq(const char *p, const char *q, size_t n)
 
 
 /*
+ * The usage of a repeated chunk (agw_gem_repeat) at p, then the kept
+ * members after it to the event's end: 1, or 0 when they are not so.
+ * Apart: many streams have a usage in their last chunk only.
+ */
+static __attribute__((noinline)) int
+agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end)
+{
+    size_t             tail;
+    agw_jr_t           r;
+    agw_step_t         step;
+    agw_usage_t        usage;
+    agw_gem_rstate_t  *st = s->rstate;
+
+    agw_usage_init(&usage);
+    agw_jr_init(&r, p, (size_t) (end - p));
+
+    if (agw_gem_usage_read(&r, &usage) != 0) {
+        return 0;
+    }
+
+    tail = st->rest.len - st->hole;
+
+    if ((size_t) (end - r.p) != tail
+        || !agw_gem_eq(r.p, st->rest.data + st->hole, tail))
+    {
+        return 0;
+    }
+
+    /* the walk's first step of such a chunk, as it gives it */
+    memset(&step, 0, sizeof(step));
+    step.type = AGW_STEP_USAGE;
+    step.usage = &usage;
+
+    return agw_stream_step(s, &step) == 0 ? 1 : -1;
+}
+
+
+/*
  * A text chunk that repeats the last text chunk walked but for its text
  * and its usage (most chunks of a stream): its shape's bytes, the text
  * read by the one reader's string scan (validated as the walk validates
@@ -677,15 +720,10 @@ agw_gem_eq(const char *p, const char *q, size_t n)
  * and the usage read by its reader.  What the walk would give, the
  * same steps: any difference is walked.  Never reads past the event.
  */
-int
-agw_gem_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
+static inline int
+agw_gem_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
-    int                     esc, thought;
-    size_t                  need, tail;
-    agw_jr_t                r;
-    agw_str_t               text;
-    agw_step_t              step;
-    agw_usage_t             usage;
+    int                     rc, esc, thought;
     agw_part_type_t         type;
     const char             *p, *q, *end, *at;
     agw_gem_rstate_t       *st = s->rstate;
@@ -701,9 +739,8 @@ agw_gem_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
     end = p + ev->data_len;
 
     /* its least: the head, a text's quotes, the tail and kept members */
-    need = sh->head_len + 2 + st->rest.len;
-
-    if (ev->data_len < need || !agw_json_bytes_eq(p, sh->head, sh->head_len))
+    if (ev->data_len < sh->head_len + 2 + st->rest.len
+        || !agw_json_bytes_eq(p, sh->head, sh->head_len))
     {
         return 0;
     }
@@ -720,15 +757,15 @@ agw_gem_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
         return 0;
     }
 
-    text.data = p + 1;
-    text.len = (uint32_t) (q - p - 2);
-    text.kind = AGW_STR_JSON;
-    text.escaped = (uint8_t) esc;
+    /* the text, as agw_jr_string() gives it */
+    st->delta.text.data = p + 1;
+    st->delta.text.len = (uint32_t) (q - p - 2);
+    st->delta.text.escaped = (uint8_t) esc;
 
     p = q;
     thought = 0;
 
-    if ((size_t) (end - p) > sh->thought_len
+    if ((size_t) (end - p) > sh->thought_len && *p == ','
         && agw_json_bytes_eq(p, sh->thought, sh->thought_len))
     {
         p += sh->thought_len;
@@ -744,50 +781,36 @@ agw_gem_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
     p += st->hole;
 
     if (st->has_hole) {
-        agw_usage_init(&usage);
-        agw_jr_init(&r, p, (size_t) (end - p));
-
-        if (agw_gem_usage_read(&r, &usage) != 0) {
-            return 0;
-        }
-
-        /* the kept members after it end where the event does */
-        tail = st->rest.len - st->hole;
-
-        if ((size_t) (end - r.p) != tail
-            || !agw_gem_eq(r.p, st->rest.data + st->hole, tail))
-        {
-            return 0;
+        rc = agw_gem_repeat_usage(s, p, end);
+        if (rc <= 0) {
+            return rc;
         }
 
     } else if (p != end) {
         return 0;
     }
 
-    /* the walk's steps of such a chunk */
-    if (st->has_hole) {
-        memset(&step, 0, sizeof(step));
-        step.type = AGW_STEP_USAGE;
-        step.usage = &usage;
-        if (agw_stream_step(s, &step) != 0) {
-            return -1;
-        }
-    }
-
-    if (text.len == 0) {
+    if (st->delta.text.len == 0) {
         return 1;
     }
 
     type = thought ? AGW_PART_THINKING : AGW_PART_TEXT;
 
     /* most chunks go on with the open block: no call to see that */
-    if ((st->open_type != type && agw_gem_open_text(s, st, type) != 0)
-        || agw_stream_text_step(s, AGW_STEP_DELTA, st->open, &text) != 0)
-    {
+    if (st->open_type != type && agw_gem_open_text(s, st, type) != 0) {
         return -1;
     }
 
-    return 1;
+    st->delta.index = st->open;
+
+    return agw_stream_step(s, &st->delta) == 0 ? 1 : -1;
+}
+
+
+int
+agw_gem_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
+{
+    return agw_gem_repeat(s, ev);
 }
 
 
@@ -796,7 +819,7 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
     int  rc;
 
-    rc = agw_gem_read_repeat(s, ev);
+    rc = agw_gem_repeat(s, ev);
     if (rc != 0) {
         return rc < 0 ? -1 : 0;
     }
