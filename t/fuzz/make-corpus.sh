@@ -123,3 +123,9 @@ for f in "$G"/*.sse "$G"/*.chunks.jsonl; do
           esac; } > "$C/fuzz_x_gemini_stream/${n%%.*}-$b"
     done
 done
+# 8: a .jsonl's lines as events, read both ways (a text chunk by the
+# bytes the last one walked had, and walked)
+for f in "$G"/*.chunks.jsonl; do
+    n=$(basename "$f")
+    { printf '\010'; cat "$f"; } > "$C/fuzz_x_gemini_stream/${n%%.*}-8"
+done
