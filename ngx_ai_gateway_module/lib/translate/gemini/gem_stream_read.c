@@ -720,7 +720,7 @@ agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end)
  * and the usage read by its reader.  What the walk would give, the
  * same steps: any difference is walked.  Never reads past the event.
  */
-static inline int
+static inline __attribute__((always_inline)) int
 agw_gem_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
     int                     rc, esc, thought;
