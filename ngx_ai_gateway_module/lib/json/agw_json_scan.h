@@ -689,46 +689,15 @@ agw_json_string_skip(const char *p, const char *end, int *escaped)
 
 /*
  * Whether the len bytes at p are those at q, len at least 8 (both hold
- * len bytes): eight bytes a load (16 with SSE2, their differences
- * gathered and tested once), the last load overlapping.  For the keys
- * and the repeated members a shape's reader compares, where libc's call
- * costs more than the bytes do.
+ * len bytes): eight bytes a load, the last load overlapping.  For the
+ * keys a shape's reader compares, where libc's call costs more than the
+ * bytes do.
  */
 static inline int
 agw_json_bytes_eq(const char *p, const char *q, size_t len)
 {
     size_t    i;
     uint64_t  a, b;
-#ifdef AGW_JSON_SSE2
-    __m128i   x;
-
-    if (len >= 16) {
-        x = _mm_setzero_si128();
-
-        for (i = 0; i + 32 < len; i += 32) {
-            x = _mm_or_si128(x, _mm_or_si128(
-                    _mm_xor_si128(
-                        _mm_loadu_si128((const __m128i *) (p + i)),
-                        _mm_loadu_si128((const __m128i *) (q + i))),
-                    _mm_xor_si128(
-                        _mm_loadu_si128((const __m128i *) (p + i + 16)),
-                        _mm_loadu_si128((const __m128i *) (q + i + 16)))));
-        }
-
-        if (i + 16 < len) {
-            x = _mm_or_si128(x, _mm_xor_si128(
-                    _mm_loadu_si128((const __m128i *) (p + i)),
-                    _mm_loadu_si128((const __m128i *) (q + i))));
-        }
-
-        x = _mm_or_si128(x, _mm_xor_si128(
-                _mm_loadu_si128((const __m128i *) (p + len - 16)),
-                _mm_loadu_si128((const __m128i *) (q + len - 16))));
-
-        return _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_setzero_si128()))
-               == 0xffff;
-    }
-#endif
 
     for (i = 0; i + 8 < len; i += 8) {
         memcpy(&a, p + i, 8);
@@ -743,6 +712,52 @@ agw_json_bytes_eq(const char *p, const char *q, size_t len)
     memcpy(&b, q + len - 8, 8);
 
     return a == b;
+}
+
+/*
+ * The same for runs of bytes that are mostly equal and long (a chunk's
+ * members repeated from the last one): with SSE2, 32 bytes a round, the
+ * differences gathered and tested once at the end, the last load
+ * overlapping; len at least 8.  Where a compare often fails early (keys
+ * tried in turn) agw_json_bytes_eq() costs less.
+ */
+static inline int
+agw_json_bytes_same(const char *p, const char *q, size_t len)
+{
+#ifdef AGW_JSON_SSE2
+    size_t   i;
+    __m128i  x;
+
+    if (len < 16) {
+        return agw_json_bytes_eq(p, q, len);
+    }
+
+    x = _mm_setzero_si128();
+
+    for (i = 0; i + 32 < len; i += 32) {
+        x = _mm_or_si128(x, _mm_or_si128(
+                _mm_xor_si128(_mm_loadu_si128((const __m128i *) (p + i)),
+                              _mm_loadu_si128((const __m128i *) (q + i))),
+                _mm_xor_si128(
+                    _mm_loadu_si128((const __m128i *) (p + i + 16)),
+                    _mm_loadu_si128((const __m128i *) (q + i + 16)))));
+    }
+
+    if (i + 16 < len) {
+        x = _mm_or_si128(x, _mm_xor_si128(
+                _mm_loadu_si128((const __m128i *) (p + i)),
+                _mm_loadu_si128((const __m128i *) (q + i))));
+    }
+
+    x = _mm_or_si128(x, _mm_xor_si128(
+            _mm_loadu_si128((const __m128i *) (p + len - 16)),
+            _mm_loadu_si128((const __m128i *) (q + len - 16))));
+
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_setzero_si128()))
+           == 0xffff;
+#else
+    return agw_json_bytes_eq(p, q, len);
+#endif
 }
 
 /* A JSON integer value (no fraction or exponent) into *v; 0 or -1. */

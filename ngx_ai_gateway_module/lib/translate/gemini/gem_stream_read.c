@@ -193,11 +193,12 @@ agw_gem_at(agw_jr_t *r, const agw_gem_key_t *k)
 
 /*
  * Whether the chunk at r begins with the candidates of one of those
- * shapes, its part a text or a thought: its index, r past them in its
- * object, *text the text (read as r reads strings) and *thought; or -1,
- * r anywhere (the caller starts again).
+ * shapes, its part a text, or a thought when thought is not NULL: its
+ * index, r past them in its object, *text the text (read as r reads
+ * strings) and *thought; or -1, r anywhere (the caller starts again).
+ * Inlined: the rewrite's, without thoughts, has no test for them.
  */
-static int
+static AGW_JSON_HOT int
 agw_gem_text_head(agw_jr_t *r, agw_str_t *text, int *thought)
 {
     size_t  i, left;
@@ -226,14 +227,17 @@ agw_gem_text_head(agw_jr_t *r, agw_str_t *text, int *thought)
         return -1;
     }
 
-    *thought = 0;
+    if (thought != NULL) {
+        *thought = 0;
 
-    if ((size_t) (r->end - r->p) > agw_gem_text_shapes[i].thought_len
-        && memcmp(r->p, agw_gem_text_shapes[i].thought,
-                  agw_gem_text_shapes[i].thought_len) == 0)
-    {
-        r->p += agw_gem_text_shapes[i].thought_len;
-        *thought = 1;
+        if ((size_t) (r->end - r->p) > agw_gem_text_shapes[i].thought_len
+            && *r->p == ','
+            && memcmp(r->p, agw_gem_text_shapes[i].thought,
+                      agw_gem_text_shapes[i].thought_len) == 0)
+        {
+            r->p += agw_gem_text_shapes[i].thought_len;
+            *thought = 1;
+        }
     }
 
     if ((size_t) (r->end - r->p) <= agw_gem_text_shapes[i].tail_len
@@ -255,11 +259,7 @@ agw_gem_text_head(agw_jr_t *r, agw_str_t *text, int *thought)
 int
 agw_gem_text_candidates(agw_jr_t *r, agw_str_t *text)
 {
-    int  i, thought;
-
-    i = agw_gem_text_head(r, text, &thought);
-
-    return thought ? -1 : i;
+    return agw_gem_text_head(r, text, NULL);
 }
 
 
@@ -670,7 +670,7 @@ agw_gem_keep_rest(agw_gem_rstate_t *st, const agw_gem_chunk_t *c)
 static inline int
 agw_gem_eq(const char *p, const char *q, size_t n)
 {
-    return n >= 8 ? agw_json_bytes_eq(p, q, n) : memcmp(p, q, n) == 0;
+    return n >= 8 ? agw_json_bytes_same(p, q, n) : memcmp(p, q, n) == 0;
 }
 
 
@@ -740,7 +740,7 @@ agw_gem_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
 
     /* its least: the head, a text's quotes, the tail and kept members */
     if (ev->data_len < sh->head_len + 2 + st->rest.len
-        || !agw_json_bytes_eq(p, sh->head, sh->head_len))
+        || !agw_json_bytes_same(p, sh->head, sh->head_len))
     {
         return 0;
     }
@@ -773,7 +773,7 @@ agw_gem_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
     }
 
     if ((size_t) (end - p) < st->rest.len
-        || !agw_json_bytes_eq(p, st->rest.data, st->hole))
+        || !agw_json_bytes_same(p, st->rest.data, st->hole))
     {
         return 0;
     }
