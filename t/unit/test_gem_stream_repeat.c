@@ -6,8 +6,8 @@
  * usage.  On every Gemini stream fixture, every chunk of it after every
  * other, crafted variants of a text chunk after chunks of each shape
  * (escapes, \u, UTF-8 good and bad, member order, extra members,
- * several parts and candidates, a finish, other ids and usages) and
- * every cut of them.  Each event's bytes are a buffer of their own size
+ * several parts and candidates, a finish, other ids, usages and counts)
+ * and every cut of them.  Each event's bytes are a buffer of their own size
  * (ASan sees a read past them: no reader relies on a NUL after them).
  */
 
@@ -200,6 +200,10 @@ check_fixture(const char *name)
     "\"usageMetadata\": {\"candidatesTokenCount\": " n ", "                   \
     "\"promptTokenCount\": 20, \"totalTokenCount\": 330}}"
 
+#define C_USAGE_IDS(u)  ",\"usageMetadata\":{" u "}" C_IDS
+#define C_TWO(p, c)                                                           \
+    C_USAGE_IDS("\"promptTokenCount\":" p ",\"candidatesTokenCount\":" c)
+
 typedef struct {
     const char  *name;
     const char  *head;
@@ -220,7 +224,10 @@ static const rp_base_t  rp_bases[] = {
       ", \"thought\": true", B_HEAD "\"Hello\"" B_TAIL B_REST("4") },
     { "compact, a thought first", C_HEAD, C_TAIL, C_IDS, C_IDS,
       ",\"thought\":true",
-      C_HEAD "\"Hmm\",\"thought\":true" C_TAIL C_IDS }
+      C_HEAD "\"Hmm\",\"thought\":true" C_TAIL C_IDS },
+    { "compact, two counts", C_HEAD, C_TAIL, C_TWO("5", "3"),
+      C_TWO("0", "0"), ",\"thought\":true",
+      C_HEAD "\"Hello\"" C_TAIL C_TWO("5", "3") }
 };
 
 
@@ -232,54 +239,79 @@ typedef struct {
     int          repeat;        /* how often the repeat reads it, twice
                                    after the first chunk: 2, 1 (walked,
                                    then by its own bytes) or 0 */
+    int          only;          /* 1 + the base it is for; 0: each */
 } rp_variant_t;
 
 static const rp_variant_t  rp_variants[] = {
-    { "a text", "%H\"world\"%T%R", 2 },
-    { "an empty text", "%H\"\"%T%R", 2 },
-    { "escapes", "%H\"a\\nb\\\"c\\\\d\\/e\\tf\"%T%R", 2 },
-    { "\\u escapes", "%H\"\\u00e9\\ud83d\\ude00 \\u20AC\"%T%R", 2 },
-    { "UTF-8", "%H\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"%T%R", 2 },
+    { "a text", "%H\"world\"%T%R", 2, 0 },
+    { "an empty text", "%H\"\"%T%R", 2, 0 },
+    { "escapes", "%H\"a\\nb\\\"c\\\\d\\/e\\tf\"%T%R", 2, 0 },
+    { "\\u escapes", "%H\"\\u00e9\\ud83d\\ude00 \\u20AC\"%T%R", 2, 0 },
+    { "UTF-8", "%H\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"%T%R", 2, 0 },
     { "a long text",
       "%H\"0123456789abcdef0123456789abcdef\\n0123456789abcdef0123456789"
       "\\\"abcdef0123456789abcdef0123456789abcdef \xc3\xa9 }],\\\"role\\\""
-      "\"%T%R", 2 },
-    { "a thought", "%H\"I think\"%F%T%R", 2 },
-    { "another usage", "%H\"u\"%T%S", 2 },
-    { "a lone surrogate", "%H\"\\ud83d\"%T%R", 0 },
-    { "\\u0000", "%H\"\\u0000\"%T%R", 0 },
-    { "a bad escape", "%H\"a\\x\"%T%R", 0 },
-    { "UTF-8 cut", "%H\"bad\xc3\"%T%R", 0 },
-    { "a byte never in UTF-8", "%H\"\xff\"%T%R", 0 },
-    { "an overlong", "%H\"\xc0\xaf\"%T%R", 0 },
-    { "a control byte", "%H\"ctl\x01\"%T%R", 0 },
-    { "a raw newline", "%H\"a\nb\"%T%R", 0 },
-    { "a text not a string", "%H42%T%R", 0 },
-    { "thought false", "%H\"t\",\"thought\":false%T%R", 0 },
-    { "a signature", "%H\"t\",\"thoughtSignature\":\"c2ln\"%T%R", 0 },
-    { "two parts", "%H\"a\"},{\"text\":\"b\"%T%R", 0 },
+      "\"%T%R", 2, 0 },
+    { "a thought", "%H\"I think\"%F%T%R", 2, 0 },
+    { "another usage", "%H\"u\"%T%S", 2, 0 },
+    { "a lone surrogate", "%H\"\\ud83d\"%T%R", 0, 0 },
+    { "\\u0000", "%H\"\\u0000\"%T%R", 0, 0 },
+    { "a bad escape", "%H\"a\\x\"%T%R", 0, 0 },
+    { "UTF-8 cut", "%H\"bad\xc3\"%T%R", 0, 0 },
+    { "a byte never in UTF-8", "%H\"\xff\"%T%R", 0, 0 },
+    { "an overlong", "%H\"\xc0\xaf\"%T%R", 0, 0 },
+    { "a control byte", "%H\"ctl\x01\"%T%R", 0, 0 },
+    { "a raw newline", "%H\"a\nb\"%T%R", 0, 0 },
+    { "a text not a string", "%H42%T%R", 0, 0 },
+    { "thought false", "%H\"t\",\"thought\":false%T%R", 0, 0 },
+    { "a signature", "%H\"t\",\"thoughtSignature\":\"c2ln\"%T%R", 0, 0 },
+    { "two parts", "%H\"a\"},{\"text\":\"b\"%T%R", 0, 0 },
     { "a call after",
-      "%H\"a\"},{\"functionCall\":{\"name\":\"f\",\"args\":{}}%T%R", 0 },
+      "%H\"a\"},{\"functionCall\":{\"name\":\"f\",\"args\":{}}%T%R", 0, 0 },
     { "two candidates",
       "%H\"a\"}],\"role\":\"model\"},\"index\":0},{\"content\":{\"parts\":"
-      "[{\"text\":\"b\"}],\"role\":\"model\"},\"index\":1}]%R", 0 },
+      "[{\"text\":\"b\"}],\"role\":\"model\"},\"index\":1}]%R", 0, 0 },
     { "a finish",
       "%H\"a\"}],\"role\":\"model\"},\"finishReason\":\"STOP\","
-      "\"index\":0}]%R", 0 },
+      "\"index\":0}]%R", 0, 0 },
     { "index first",
       "{\"candidates\":[{\"index\":0,\"content\":{\"parts\":[{\"text\":"
-      "\"a\"}],\"role\":\"model\"}}]%R", 0 },
+      "\"a\"}],\"role\":\"model\"}}]%R", 0, 0 },
     { "another model", "%H\"a\"%T,\"modelVersion\":\"other\","
-      "\"responseId\":\"dX6LadKVC7SZ28oPr9yJoQs\"}", 1 },
-    { "ids only", "%H\"a\"%T}", 1 },
+      "\"responseId\":\"dX6LadKVC7SZ28oPr9yJoQs\"}", 1, 0 },
+    { "ids only", "%H\"a\"%T}", 1, 0 },
     { "an error after", "%H\"a\"%T,\"error\":{\"code\":500,"
-      "\"message\":\"x\",\"status\":\"INTERNAL\"}}", 0 },
-    { "candidates again", "%H\"a\"%T,\"candidates\":[]}", 0 },
-    { "blanks after", "%H\"a\"%T%R \r\n", 1 },
-    { "bytes after", "%H\"a\"%T%Rx", 0 },
-    { "an object after", "%H\"a\"%T%R{}", 0 },
+      "\"message\":\"x\",\"status\":\"INTERNAL\"}}", 0, 0 },
+    { "candidates again", "%H\"a\"%T,\"candidates\":[]}", 0, 0 },
+    { "blanks after", "%H\"a\"%T%R \r\n", 1, 0 },
+    { "bytes after", "%H\"a\"%T%Rx", 0, 0 },
+    { "an object after", "%H\"a\"%T%R{}", 0, 0 },
     { "the other shape", "{\"candidates\": [{\"content\": {\"parts\": "
-      "[{\"text\": \"a\"}], \"role\": \"model\"}, \"index\": 0}]}", 1 },
+      "[{\"text\": \"a\"}], \"role\": \"model\"}, \"index\": 0}]}", 1, 0 },
+
+    /* the usage's counts, read where the first chunk had integers */
+    { "counts negative", "%H\"u\"%T" C_USAGE("-3") C_IDS, 2, 2 },
+    { "a blank before a count", "%H\"u\"%T" C_USAGE(" 7") C_IDS, 2, 2 },
+    { "a count a fraction", "%H\"u\"%T" C_USAGE("29.5") C_IDS, 0, 2 },
+    { "a count with an exponent", "%H\"u\"%T" C_USAGE("1e2") C_IDS, 0, 2 },
+    { "a count past int64", "%H\"u\"%T" C_USAGE("99999999999999999999")
+      C_IDS, 0, 2 },
+    { "a count with a zero first", "%H\"u\"%T" C_USAGE("01") C_IDS, 0, 2 },
+    { "a count a string", "%H\"u\"%T" C_USAGE("\"29\"") C_IDS, 1, 2 },
+    { "a usage null", "%H\"u\"%T,\"usageMetadata\":null" C_IDS, 1, 2 },
+    { "the usage's keys in snake case", "%H\"u\"%T"
+      C_USAGE_IDS("\"prompt_token_count\":9,\"candidates_token_count\":29,"
+                  "\"thoughts_token_count\":4,"
+                  "\"cached_content_token_count\":2,"
+                  "\"tool_use_prompt_token_count\":1"), 1, 2 },
+    { "a count twice", "%H\"u\"%T"
+      C_USAGE_IDS("\"promptTokenCount\":9,\"promptTokenCount\":12"), 1, 2 },
+    { "nine counts", "%H\"u\"%T"
+      C_USAGE_IDS("\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,"
+                  "\"g\":7,\"h\":8,\"promptTokenCount\":9"), 0, 2 },
+    { "other details", "%H\"u\"%T"
+      C_USAGE_IDS("\"promptTokenCount\":9,\"promptTokensDetails\":"
+                  "[{\"modality\":\"TEXT\",\"tokenCount\":10}]"), 1, 2 },
 };
 
 
@@ -325,6 +357,10 @@ check_variants(void)
         first = rp_bases[i].first;
 
         for (v = 0; v < sizeof(rp_variants) / sizeof(rp_variants[0]); v++) {
+            if (rp_variants[v].only && rp_variants[v].only != (int) i + 1) {
+                continue;
+            }
+
             rp_make(&b, &rp_bases[i], rp_variants[v].form);
             snprintf(name, sizeof(name), "%s: %s", rp_bases[i].name,
                      rp_variants[v].name);

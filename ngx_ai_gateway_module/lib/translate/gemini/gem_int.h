@@ -52,6 +52,10 @@
  * (ids, a turn token: what Gemini repeats), to read the next by them. */
 #define AGW_GEM_REST_MAX        512
 
+/* The most integers of a usageMetadata read so (Gemini's has three to
+ * five at its top, their details in arrays). */
+#define AGW_GEM_CUTS            8
+
 
 /* A Gemini provider's stream, read (gem_stream_read.c). */
 typedef struct {
@@ -59,8 +63,11 @@ typedef struct {
                                    inside, reused by every call */
     agw_buf_t   rest;           /* the last text chunk read whole from
                                    its shape's tail on, as it came but for
-                                   usageMetadata's value */
-    uint32_t    hole;           /* where that value was in rest */
+                                   its usageMetadata's integers */
+    uint16_t    cut[AGW_GEM_CUTS];  /* where each integer was in rest */
+    int8_t      cut_count[AGW_GEM_CUTS];    /* which count it is
+                                   (AGW_GEM_U_*), -1 none */
+    uint8_t     cuts;
     agw_step_t  delta;          /* the DELTA step of a chunk read by rest:
                                    zero but for its text and block */
     uint32_t    next;           /* the next block's index */
@@ -73,7 +80,7 @@ typedef struct {
     uint8_t     rid_len;
     uint8_t     shape;          /* that chunk's text shape + 1; 0: rest
                                    holds none */
-    uint8_t     has_hole;       /* it had a usageMetadata */
+    uint8_t     has_usage;      /* it had a usageMetadata */
     uint8_t     model_plain;    /* the rewrite: the client's model needs
                                    no escaping (1), does (2), unknown */
     char        rid[64];        /* the responseId, for call ids */
@@ -139,6 +146,19 @@ const char *agw_gem_finish_name(agw_finish_t finish);
  * agw_usage.h rule); and u written as one (its members only, the caller
  * wrote the key). */
 int agw_gem_usage_read(agw_jr_t *r, agw_usage_t *u);
+
+/* The counts usageMetadata carries: which one a key names (-1: none),
+ * and the counts read (-1 where none came) merged into u as
+ * agw_gem_usage_read() merges them. */
+#define AGW_GEM_U_PROMPT      0
+#define AGW_GEM_U_CANDIDATES  1
+#define AGW_GEM_U_THOUGHTS    2
+#define AGW_GEM_U_CACHED      3
+#define AGW_GEM_U_TOOL        4
+#define AGW_GEM_U_N           5
+
+int agw_gem_usage_key(const agw_str_t *key);
+void agw_gem_usage_set(agw_usage_t *u, const int64_t *c);
 
 /* The candidates of Gemini's commonest text chunk, by their bytes: the
  * shape's index, r past them, or -1 (gem_stream_read.c). */

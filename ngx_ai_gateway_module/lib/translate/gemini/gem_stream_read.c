@@ -613,45 +613,82 @@ agw_gem_error_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 
 /*
  * The members after a text chunk's candidates kept as they came, but for
- * usageMetadata's value (a running total: it changes every chunk): the
- * next text chunks repeat them (model, response id, usage's place), and
- * one that does is read by them (agw_gem_read_repeat).  Only those of a
- * chunk read whole here, so validated; none when they hold what reading
- * them again must not skip (candidates, an error, promptFeedback) or are
- * longer than ids and a usage need.
+ * the integers of its usageMetadata (a running total: its counts change
+ * every chunk): the next text chunks repeat them (model, response id,
+ * the usage's keys), and one that does is read by them
+ * (agw_gem_repeat()).  Only those of a chunk read whole here, so
+ * validated; none when they hold what reading them again must not skip
+ * (candidates, an error, promptFeedback), a number of the usage that is
+ * no integer, or more than ids and a usage need.
  */
 static void
 agw_gem_keep_rest(agw_gem_rstate_t *st, const agw_gem_chunk_t *c)
 {
-    size_t       n, h;
-    const char  *end;
+    int                     rc;
+    int64_t                 v;
+    agw_jr_t                r;
+    agw_str_t               key;
+    const char             *end, *from, *q;
+    const agw_gem_shape_t  *sh;
 
     st->shape = 0;
+    st->cuts = 0;
 
     end = c->r.end;
 
-    if (c->rest == NULL || c->odd || c->error) {
+    if (c->rest == NULL || c->odd || c->error
+        || (size_t) (end - c->rest) > AGW_GEM_REST_MAX)
+    {
         return;
     }
 
-    h = (size_t) ((c->has_usage ? c->hole : end) - c->rest);
-    n = h + (c->has_usage ? (size_t) (end - c->hole_end) : 0);
-
-    if (n > AGW_GEM_REST_MAX) {
-        return;
-    }
+    sh = &agw_gem_text_shapes[c->shape];
 
     /* after the shape's tail, which the kept bytes begin with: one
      * compare for both */
     st->rest.len = 0;
 
-    if (agw_buf_append(&st->rest, agw_gem_text_shapes[c->shape].tail,
-                       agw_gem_text_shapes[c->shape].tail_len) != 0
-        || agw_buf_append(&st->rest, c->rest, h) != 0
-        || (c->has_usage
-            && agw_buf_append(&st->rest, c->hole_end,
-                              (size_t) (end - c->hole_end)) != 0))
-    {
+    if (agw_buf_append(&st->rest, sh->tail, sh->tail_len) != 0) {
+        return;
+    }
+
+    from = c->rest;
+
+    if (c->has_usage) {
+        /* the usage's integers at its top cut out (the walk read them,
+         * and the bytes are validated) */
+        agw_jr_init(&r, c->hole, (size_t) (c->hole_end - c->hole));
+
+        if (agw_jr_object(&r) == 0) {
+            while ((rc = agw_jr_member(&r, &key)) == 1) {
+                q = agw_json_ws(r.p, r.end);
+
+                if (q == r.end || (*q != '-' && (*q < '0' || *q > '9'))) {
+                    if (agw_jr_value(&r, NULL) != 0) {
+                        return;
+                    }
+                    continue;
+                }
+
+                if (st->cuts == AGW_GEM_CUTS || agw_jr_int(&r, &v) != 0
+                    || agw_buf_append(&st->rest, from, (size_t) (q - from))
+                       != 0)
+                {
+                    return;
+                }
+
+                st->cut[st->cuts] = (uint16_t) st->rest.len;
+                st->cut_count[st->cuts++] = (int8_t) agw_gem_usage_key(&key);
+                from = r.p;
+            }
+
+            if (rc < 0) {
+                return;
+            }
+        }
+    }
+
+    if (agw_buf_append(&st->rest, from, (size_t) (end - from)) != 0) {
         return;             /* read whole, as if not repeated */
     }
 
@@ -660,8 +697,7 @@ agw_gem_keep_rest(agw_gem_rstate_t *st, const agw_gem_chunk_t *c)
     st->delta.type = AGW_STEP_DELTA;
     st->delta.text.kind = AGW_STR_JSON;
 
-    st->hole = (uint32_t) (agw_gem_text_shapes[c->shape].tail_len + h);
-    st->has_hole = (uint8_t) c->has_usage;
+    st->has_usage = (uint8_t) c->has_usage;
     st->shape = (uint8_t) (c->shape + 1);
 }
 
@@ -675,35 +711,63 @@ agw_gem_eq(const char *p, const char *q, size_t n)
 
 
 /*
- * The usage of a repeated chunk (agw_gem_repeat) at p, then the kept
- * members after it to the event's end: 1, or 0 when they are not so.
- * Apart: many streams have a usage in their last chunk only.
+ * The kept bytes of a repeated chunk with a usage (agw_gem_repeat) from
+ * p to the event's end: each run of them, then an integer read by the
+ * reader where the kept chunk had one, then the usage's step.  1, or 0
+ * when they are not so.  Apart: many streams have a usage in their last
+ * chunk only.
  */
 static __attribute__((noinline)) int
 agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end)
 {
-    size_t             tail;
+    size_t             n, from;
+    int64_t            v, c[AGW_GEM_U_N];
+    unsigned           i;
     agw_jr_t           r;
     agw_step_t         step;
     agw_usage_t        usage;
     agw_gem_rstate_t  *st = s->rstate;
 
-    agw_usage_init(&usage);
-    agw_jr_init(&r, p, (size_t) (end - p));
-
-    if (agw_gem_usage_read(&r, &usage) != 0) {
-        return 0;
+    for (i = 0; i < AGW_GEM_U_N; i++) {
+        c[i] = -1;
     }
 
-    tail = st->rest.len - st->hole;
+    agw_jr_init(&r, p, (size_t) (end - p));
+    from = 0;
 
-    if ((size_t) (end - r.p) != tail
-        || !agw_gem_eq(r.p, st->rest.data + st->hole, tail))
-    {
+    for (i = 0; i < st->cuts; i++) {
+        n = st->cut[i] - from;
+
+        if ((size_t) (end - p) < n || !agw_gem_eq(p, st->rest.data + from, n))
+        {
+            return 0;
+        }
+
+        r.p = p + n;
+
+        if (agw_jr_int(&r, &v) != 0) {
+            return 0;
+        }
+
+        /* as agw_gem_usage_read() takes it */
+        if (st->cut_count[i] >= 0) {
+            c[st->cut_count[i]] = v >= 0 ? v : -1;
+        }
+
+        p = r.p;
+        from = st->cut[i];
+    }
+
+    n = st->rest.len - from;
+
+    if ((size_t) (end - p) != n || !agw_gem_eq(p, st->rest.data + from, n)) {
         return 0;
     }
 
     /* the walk's first step of such a chunk, as it gives it */
+    agw_usage_init(&usage);
+    agw_gem_usage_set(&usage, c);
+
     memset(&step, 0, sizeof(step));
     step.type = AGW_STEP_USAGE;
     step.usage = &usage;
@@ -714,10 +778,10 @@ agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end)
 
 /*
  * A text chunk that repeats the last text chunk walked but for its text
- * and its usage (most chunks of a stream): its shape's bytes, the text
- * read by the one reader's string scan (validated as the walk validates
- * it), the kept members compared byte for byte (validated when kept)
- * and the usage read by its reader.  What the walk would give, the
+ * and its usage's counts (most chunks of a stream): its shape's bytes,
+ * the text read by the one reader's string scan (validated as the walk
+ * validates it), the kept members compared byte for byte (validated when
+ * kept) and the counts read by the reader's integer read.  What the walk would give, the
  * same steps: any difference is walked.  Never reads past the event.
  */
 static inline __attribute__((always_inline)) int
@@ -772,21 +836,16 @@ agw_gem_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
         thought = 1;
     }
 
-    if ((size_t) (end - p) < st->rest.len
-        || !agw_json_bytes_same(p, st->rest.data, st->hole))
-    {
-        return 0;
-    }
-
-    p += st->hole;
-
-    if (st->has_hole) {
+    /* the kept bytes to the event's end */
+    if (st->has_usage) {
         rc = agw_gem_repeat_usage(s, p, end);
         if (rc <= 0) {
             return rc;
         }
 
-    } else if (p != end) {
+    } else if ((size_t) (end - p) != st->rest.len
+               || !agw_json_bytes_same(p, st->rest.data, st->rest.len))
+    {
         return 0;
     }
 
