@@ -191,17 +191,7 @@ fuzz_x_repeat(const uint8_t *p, size_t n)
         nl = memchr(p, '\n', n);
         len = nl != NULL ? (size_t) (nl - p) : n;
 
-        copy = malloc(len ? len : 1);
-        if (copy == NULL) {
-            abort();
-        }
-        memcpy(copy, p, len);
-
-        memset(&ev, 0, sizeof(ev));
-        ev.event = "";
-        ev.id = "";
-        ev.data = copy;
-        ev.data_len = len;
+        copy = event_exact(&ev, (const char *) p, len);
 
         for (i = 0; i < 2; i++) {
             if (x[i].failed || x[i].s.provider_done) {

@@ -34,17 +34,7 @@ rp_event(rp_stream_t *r, const char *data, size_t len, int walk)
         return;                 /* the engine reads no further */
     }
 
-    copy = malloc(len ? len : 1);
-    if (copy == NULL) {
-        abort();
-    }
-    memcpy(copy, data, len);
-
-    memset(&ev, 0, sizeof(ev));
-    ev.event = "";
-    ev.id = "";
-    ev.data = copy;
-    ev.data_len = len;
+    copy = event_exact(&ev, data, len);
 
     if (walk) {
         rc = agw_gem_read_walk(&r->x.s, &ev);
