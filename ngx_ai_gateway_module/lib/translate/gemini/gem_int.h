@@ -57,19 +57,30 @@
 #define AGW_GEM_CUTS            8
 
 
+/*
+ * What a Gemini provider's stream keeps of the last text chunk it walked
+ * (gem_stream_read.c): malloc'd when one is first kept, so that an open
+ * stream's own state stays small.
+ */
+typedef struct {
+    agw_step_t  delta;          /* the DELTA step of a chunk read by data:
+                                   zero but for its text and block */
+    size_t      len;            /* bytes in data */
+    size_t      cap;
+    uint16_t    cut[AGW_GEM_CUTS];  /* where each integer was in data */
+    int8_t      cut_count[AGW_GEM_CUTS];    /* which count it is
+                                   (AGW_GEM_U_*), -1 none */
+    uint8_t     cuts;
+    uint8_t     has_usage;      /* it had a usageMetadata */
+    char        data[];         /* the chunk from its shape's tail on, as
+                                   it came but for its usage's integers */
+} agw_gem_kept_t;
+
 /* A Gemini provider's stream, read (gem_stream_read.c). */
 typedef struct {
     agw_buf_t   args;           /* a call's args escaped: a JSON string's
                                    inside, reused by every call */
-    agw_buf_t   rest;           /* the last text chunk read whole from
-                                   its shape's tail on, as it came but for
-                                   its usageMetadata's integers */
-    uint16_t    cut[AGW_GEM_CUTS];  /* where each integer was in rest */
-    int8_t      cut_count[AGW_GEM_CUTS];    /* which count it is
-                                   (AGW_GEM_U_*), -1 none */
-    uint8_t     cuts;
-    agw_step_t  delta;          /* the DELTA step of a chunk read by rest:
-                                   zero but for its text and block */
+    agw_gem_kept_t  *kept;      /* NULL until a text chunk is kept */
     uint32_t    next;           /* the next block's index */
     uint32_t    open;           /* the open text or thought block */
     uint32_t    calls;          /* function calls so far (their ids) */
@@ -78,9 +89,8 @@ typedef struct {
     uint8_t     finished;       /* FINISH went out */
     uint8_t     ended;          /* END went out */
     uint8_t     rid_len;
-    uint8_t     shape;          /* that chunk's text shape + 1; 0: rest
-                                   holds none */
-    uint8_t     has_usage;      /* it had a usageMetadata */
+    uint8_t     shape;          /* the kept chunk's text shape + 1; 0:
+                                   none kept */
     uint8_t     model_plain;    /* the rewrite: the client's model needs
                                    no escaping (1), does (2), unknown */
     char        rid[64];        /* the responseId, for call ids */

@@ -13,6 +13,7 @@
  */
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agw_json_scan.h"
@@ -625,14 +626,15 @@ static void
 agw_gem_keep_rest(agw_gem_rstate_t *st, const agw_gem_chunk_t *c)
 {
     int                     rc;
+    size_t                  need;
     int64_t                 v;
     agw_jr_t                r;
     agw_str_t               key;
     const char             *end, *from, *q;
+    agw_gem_kept_t         *k;
     const agw_gem_shape_t  *sh;
 
     st->shape = 0;
-    st->cuts = 0;
 
     end = c->r.end;
 
@@ -644,13 +646,34 @@ agw_gem_keep_rest(agw_gem_rstate_t *st, const agw_gem_chunk_t *c)
 
     sh = &agw_gem_text_shapes[c->shape];
 
+    /* at most: the integers cut out only shorten it */
+    need = sh->tail_len + (size_t) (end - c->rest);
+
+    k = st->kept;
+
+    if (k == NULL || k->cap < need) {
+        k = realloc(st->kept, offsetof(agw_gem_kept_t, data) + need);
+        if (k == NULL) {
+            return;         /* read whole, as if not repeated */
+        }
+
+        if (st->kept == NULL) {
+            /* the step of their text, cleared once: each chunk sets its
+             * text and block */
+            memset(k, 0, offsetof(agw_gem_kept_t, data));
+            k->delta.type = AGW_STEP_DELTA;
+            k->delta.text.kind = AGW_STR_JSON;
+        }
+
+        k->cap = need;
+        st->kept = k;
+    }
+
     /* after the shape's tail, which the kept bytes begin with: one
      * compare for both */
-    st->rest.len = 0;
-
-    if (agw_buf_append(&st->rest, sh->tail, sh->tail_len) != 0) {
-        return;
-    }
+    memcpy(k->data, sh->tail, sh->tail_len);
+    k->len = sh->tail_len;
+    k->cuts = 0;
 
     from = c->rest;
 
@@ -670,15 +693,15 @@ agw_gem_keep_rest(agw_gem_rstate_t *st, const agw_gem_chunk_t *c)
                     continue;
                 }
 
-                if (st->cuts == AGW_GEM_CUTS || agw_jr_int(&r, &v) != 0
-                    || agw_buf_append(&st->rest, from, (size_t) (q - from))
-                       != 0)
-                {
+                if (k->cuts == AGW_GEM_CUTS || agw_jr_int(&r, &v) != 0) {
                     return;
                 }
 
-                st->cut[st->cuts] = (uint16_t) st->rest.len;
-                st->cut_count[st->cuts++] = (int8_t) agw_gem_usage_key(&key);
+                memcpy(k->data + k->len, from, (size_t) (q - from));
+                k->len += (size_t) (q - from);
+
+                k->cut[k->cuts] = (uint16_t) k->len;
+                k->cut_count[k->cuts++] = (int8_t) agw_gem_usage_key(&key);
                 from = r.p;
             }
 
@@ -688,16 +711,10 @@ agw_gem_keep_rest(agw_gem_rstate_t *st, const agw_gem_chunk_t *c)
         }
     }
 
-    if (agw_buf_append(&st->rest, from, (size_t) (end - from)) != 0) {
-        return;             /* read whole, as if not repeated */
-    }
+    memcpy(k->data + k->len, from, (size_t) (end - from));
+    k->len += (size_t) (end - from);
 
-    /* the step of their text, cleared once (the state is): each chunk
-     * sets its text and block */
-    st->delta.type = AGW_STEP_DELTA;
-    st->delta.text.kind = AGW_STR_JSON;
-
-    st->has_usage = (uint8_t) c->has_usage;
+    k->has_usage = (uint8_t) c->has_usage;
     st->shape = (uint8_t) (c->shape + 1);
 }
 
@@ -726,7 +743,7 @@ agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end)
     agw_jr_t           r;
     agw_step_t         step;
     agw_usage_t        usage;
-    agw_gem_rstate_t  *st = s->rstate;
+    agw_gem_kept_t    *k = ((agw_gem_rstate_t *) s->rstate)->kept;
 
     for (i = 0; i < AGW_GEM_U_N; i++) {
         c[i] = -1;
@@ -735,10 +752,10 @@ agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end)
     agw_jr_init(&r, p, (size_t) (end - p));
     from = 0;
 
-    for (i = 0; i < st->cuts; i++) {
-        n = st->cut[i] - from;
+    for (i = 0; i < k->cuts; i++) {
+        n = k->cut[i] - from;
 
-        if ((size_t) (end - p) < n || !agw_gem_eq(p, st->rest.data + from, n))
+        if ((size_t) (end - p) < n || !agw_gem_eq(p, k->data + from, n))
         {
             return 0;
         }
@@ -750,17 +767,17 @@ agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end)
         }
 
         /* as agw_gem_usage_read() takes it */
-        if (st->cut_count[i] >= 0) {
-            c[st->cut_count[i]] = v >= 0 ? v : -1;
+        if (k->cut_count[i] >= 0) {
+            c[k->cut_count[i]] = v >= 0 ? v : -1;
         }
 
         p = r.p;
-        from = st->cut[i];
+        from = k->cut[i];
     }
 
-    n = st->rest.len - from;
+    n = k->len - from;
 
-    if ((size_t) (end - p) != n || !agw_gem_eq(p, st->rest.data + from, n)) {
+    if ((size_t) (end - p) != n || !agw_gem_eq(p, k->data + from, n)) {
         return 0;
     }
 
@@ -790,6 +807,7 @@ agw_gem_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
     int                     rc, esc, thought;
     agw_part_type_t         type;
     const char             *p, *q, *end, *at;
+    agw_gem_kept_t         *k;
     agw_gem_rstate_t       *st = s->rstate;
     const agw_gem_shape_t  *sh;
 
@@ -798,12 +816,13 @@ agw_gem_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
     }
 
     sh = &agw_gem_text_shapes[st->shape - 1];
+    k = st->kept;
 
     p = ev->data;
     end = p + ev->data_len;
 
     /* its least: the head, a text's quotes, the tail and kept members */
-    if (ev->data_len < sh->head_len + 2 + st->rest.len
+    if (ev->data_len < sh->head_len + 2 + k->len
         || !agw_json_bytes_same(p, sh->head, sh->head_len))
     {
         return 0;
@@ -822,9 +841,9 @@ agw_gem_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
     }
 
     /* the text, as agw_jr_string() gives it */
-    st->delta.text.data = p + 1;
-    st->delta.text.len = (uint32_t) (q - p - 2);
-    st->delta.text.escaped = (uint8_t) esc;
+    k->delta.text.data = p + 1;
+    k->delta.text.len = (uint32_t) (q - p - 2);
+    k->delta.text.escaped = (uint8_t) esc;
 
     p = q;
     thought = 0;
@@ -837,19 +856,19 @@ agw_gem_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
     }
 
     /* the kept bytes to the event's end */
-    if (st->has_usage) {
+    if (k->has_usage) {
         rc = agw_gem_repeat_usage(s, p, end);
         if (rc <= 0) {
             return rc;
         }
 
-    } else if ((size_t) (end - p) != st->rest.len
-               || !agw_json_bytes_same(p, st->rest.data, st->rest.len))
+    } else if ((size_t) (end - p) != k->len
+               || !agw_json_bytes_same(p, k->data, k->len))
     {
         return 0;
     }
 
-    if (st->delta.text.len == 0) {
+    if (k->delta.text.len == 0) {
         return 1;
     }
 
@@ -860,9 +879,9 @@ agw_gem_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
         return -1;
     }
 
-    st->delta.index = st->open;
+    k->delta.index = st->open;
 
-    return agw_stream_step(s, &st->delta) == 0 ? 1 : -1;
+    return agw_stream_step(s, &k->delta) == 0 ? 1 : -1;
 }
 
 
@@ -1058,5 +1077,5 @@ agw_gem_free_read_state(void *state)
     agw_gem_rstate_t  *st = state;
 
     agw_buf_free(&st->args);
-    agw_buf_free(&st->rest);
+    free(st->kept);
 }
