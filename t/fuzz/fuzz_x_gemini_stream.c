@@ -7,7 +7,10 @@
  * output is always checked).  Properties: no crash or leak, every event a
  * Gemini client gets is "data: <valid JSON>" (from the rewrite, which
  * trusts the provider's bytes as proxy_pass would, when the provider's
- * were).
+ * were).  Bit 3: the payload's lines are events' data, each in a buffer
+ * of its own size (ASan sees a read past it), read as the reader reads
+ * them (a text chunk by the bytes the last one walked had) and walked
+ * only: the client must get the same bytes both ways.
  */
 
 #include <stdio.h>
@@ -17,6 +20,7 @@
 #include "agw_codec.h"
 #include "agw_json_reader.h"
 #include "agw_sse.h"
+#include "gemini/gem_int.h"
 #include "fuzz_util.h"
 
 /* the engine driver's calls until it is linked in */
@@ -118,6 +122,118 @@ fuzz_x_steps(fuzz_x_t *x, const uint8_t *p, size_t n)
 }
 
 
+static void
+fuzz_x_open(fuzz_x_t *x, agw_buf_t *out, char *stack, size_t len,
+    agw_dialect_t provider)
+{
+    memset(x, 0, sizeof(fuzz_x_t));
+    x->s.reader = &agw_gemini_codec;
+    x->s.writer = &agw_gemini_codec;
+    x->s.rstate = calloc(1, agw_gemini_codec.read_state_size);
+    x->s.wstate = calloc(1, agw_gemini_codec.write_state_size);
+    x->s.arena = &x->a;
+    x->s.opts.model = (agw_str_t) agw_str_lit("fuzz-model");
+    x->s.opts.meta = &fuzz_meta;
+    x->s.opts.provider = provider;
+    agw_usage_init(&x->s.usage);
+    agw_jw_init(&x->s.w, out);
+    agw_arena_init(&x->a, stack, len, 1 << 24);
+}
+
+
+/* The writer's end: its last chunk, or the error that cut the stream. */
+static void
+fuzz_x_end(fuzz_x_t *x)
+{
+    agw_error_t  err;
+
+    if (!x->failed && x->s.provider_done) {
+        agw_gemini_codec.write_end(&x->s);
+    } else {
+        memset(&err, 0, sizeof(err));
+        agw_error_set(&err, AGW_ERR_BAD_GATEWAY, 0, "stream_truncated",
+                      "cut");
+        agw_gemini_codec.write_stream_error(&x->s, &err);
+    }
+}
+
+
+static void
+fuzz_x_close(fuzz_x_t *x)
+{
+    agw_gemini_codec.free_read_state(x->s.rstate);
+    agw_gemini_codec.free_write_state(x->s.wstate);
+    free(x->s.rstate);
+    free(x->s.wstate);
+    free(x->s.error);
+    agw_arena_free(&x->a);
+}
+
+
+/* Bit 3 (see above): the two ways, the same bytes. */
+static void
+fuzz_x_repeat(const uint8_t *p, size_t n)
+{
+    int               i, rc;
+    char              stack[2][4096], *copy;
+    size_t            len;
+    fuzz_x_t          x[2];
+    agw_buf_t         out[2] = { AGW_BUF_INIT, AGW_BUF_INIT };
+    const uint8_t    *nl;
+    agw_sse_event_t   ev;
+
+    for (i = 0; i < 2; i++) {
+        fuzz_x_open(&x[i], &out[i], stack[i], sizeof(stack[i]),
+                    AGW_DIALECT_OPENAI);
+    }
+
+    while (n > 0) {
+        nl = memchr(p, '\n', n);
+        len = nl != NULL ? (size_t) (nl - p) : n;
+
+        copy = event_exact(&ev, (const char *) p, len);
+
+        for (i = 0; i < 2; i++) {
+            if (x[i].failed || x[i].s.provider_done) {
+                continue;
+            }
+            rc = i == 0 ? agw_gem_read_event(&x[i].s, &ev)
+                        : agw_gem_read_walk(&x[i].s, &ev);
+            agw_arena_free(&x[i].a);
+            x[i].failed = rc != 0;
+        }
+
+        free(copy);
+
+        p += len;
+        n -= len;
+        if (nl != NULL) {
+            p++;
+            n--;
+        }
+    }
+
+    for (i = 0; i < 2; i++) {
+        fuzz_x_end(&x[i]);
+    }
+
+    if (x[0].failed != x[1].failed || out[0].len != out[1].len
+        || (out[0].len && memcmp(out[0].data, out[1].data, out[0].len) != 0)
+        || memcmp(&x[0].s.usage, &x[1].s.usage, sizeof(agw_usage_t)) != 0)
+    {
+        fprintf(stderr, "repeat: %.*s\nwalk: %.*s\n", (int) out[0].len,
+                out[0].data ? out[0].data : "", (int) out[1].len,
+                out[1].data ? out[1].data : "");
+        abort();
+    }
+
+    for (i = 0; i < 2; i++) {
+        fuzz_x_close(&x[i]);
+        agw_buf_free(&out[i]);
+    }
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -125,28 +241,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char              stack[4096];
     fuzz_x_t          x;
     agw_buf_t         out = AGW_BUF_INIT;
-    agw_error_t       err;
     agw_sse_parser_t  p;
 
     if (size < 1) {
         return 0;
     }
 
-    memset(&x, 0, sizeof(x));
-    x.rewrite = (data[0] & 5) == 1;
-    x.s.reader = &agw_gemini_codec;
-    x.s.writer = &agw_gemini_codec;
-    x.s.rstate = calloc(1, agw_gemini_codec.read_state_size);
-    x.s.wstate = calloc(1, agw_gemini_codec.write_state_size);
-    x.s.arena = &x.a;
-    x.s.opts.model = (agw_str_t) agw_str_lit("fuzz-model");
-    x.s.opts.meta = &fuzz_meta;
     memset(&fuzz_meta, 0, sizeof(fuzz_meta));
-    x.s.opts.provider = (data[0] & 2) ? AGW_DIALECT_ANTHROPIC
-                                      : AGW_DIALECT_OPENAI;
-    agw_usage_init(&x.s.usage);
-    agw_jw_init(&x.s.w, &out);
-    agw_arena_init(&x.a, stack, sizeof(stack), 1 << 24);
+
+    if (data[0] & 8) {
+        fuzz_x_repeat(data + 1, size - 1);
+        return 0;
+    }
+
+    fuzz_x_open(&x, &out, stack, sizeof(stack),
+                (data[0] & 2) ? AGW_DIALECT_ANTHROPIC : AGW_DIALECT_OPENAI);
+    x.rewrite = (data[0] & 5) == 1;
 
     if (data[0] & 4) {
         fuzz_x_steps(&x, data + 1, size - 1);
@@ -158,14 +268,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     if (!x.rewrite) {
-        if (!x.failed && x.s.provider_done) {
-            agw_gemini_codec.write_end(&x.s);
-        } else {
-            memset(&err, 0, sizeof(err));
-            agw_error_set(&err, AGW_ERR_BAD_GATEWAY, 0, "stream_truncated",
-                          "cut");
-            agw_gemini_codec.write_stream_error(&x.s, &err);
-        }
+        fuzz_x_end(&x);
     }
 
     /* a rewrite's events may be the provider's bytes as they came */
@@ -180,12 +283,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     agw_sse_free(&p);
 
-    agw_gemini_codec.free_read_state(x.s.rstate);
-    agw_gemini_codec.free_write_state(x.s.wstate);
-    free(x.s.rstate);
-    free(x.s.wstate);
-    free(x.s.error);
-    agw_arena_free(&x.a);
+    fuzz_x_close(&x);
     agw_buf_free(&out);
 
     return 0;

@@ -138,3 +138,10 @@ for f in "$A"/stream-*.sse "$A"/stream-*.chunks.jsonl; do
             > "$C/fuzz_x_anthropic_delta/$(basename "$f")-$k"
     done
 done
+
+# 8: a .jsonl's lines as events, read both ways (a text chunk by the
+# bytes the last one walked had, and walked)
+for f in "$G"/*.chunks.jsonl; do
+    n=$(basename "$f")
+    { printf '\010'; cat "$f"; } > "$C/fuzz_x_gemini_stream/${n%%.*}-8"
+done

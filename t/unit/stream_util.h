@@ -124,4 +124,29 @@ events_framed(const char *p, size_t len)
 }
 
 
+/*
+ * An event whose data are a copy of len bytes in a buffer of their own
+ * size, no NUL after them: under ASan a reader that reads past its
+ * event's data_len fails.  The copy is returned, for free().
+ */
+__attribute__((unused)) static char *
+event_exact(agw_sse_event_t *ev, const char *data, size_t len)
+{
+    char  *copy;
+
+    copy = malloc(len ? len : 1);
+    if (copy == NULL) {
+        abort();
+    }
+    memcpy(copy, data, len);
+
+    memset(ev, 0, sizeof(*ev));
+    ev->event = "";
+    ev->id = "";
+    ev->data = copy;
+    ev->data_len = len;
+
+    return copy;
+}
+
 #endif /* STREAM_UTIL_H */

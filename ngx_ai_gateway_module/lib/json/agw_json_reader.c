@@ -565,6 +565,14 @@ agw_jr_int(agw_jr_t *r, int64_t *v)
     limit = neg ? (uint64_t) INT64_MAX + 1 : (uint64_t) INT64_MAX;
     n = 0;
 
+    /* up to 18 digits nothing can pass it: the counts and indexes a
+     * stream repeats in every event need no test a digit */
+    if (q - p <= 18) {
+        for ( /* void */ ; p < q; p++) {
+            n = n * 10 + (uint64_t) (*p - '0');
+        }
+    }
+
     for ( /* void */ ; p < q; p++) {
         d = (uint64_t) (*p - '0');
 

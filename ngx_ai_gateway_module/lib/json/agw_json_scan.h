@@ -786,6 +786,52 @@ agw_json_lit_eq(const char *p, const char *lit, size_t len)
     return a == b;
 }
 
+/*
+ * The same for runs of bytes that are mostly equal and long (a chunk's
+ * members repeated from the last one): with SSE2, 32 bytes a round, the
+ * differences gathered and tested once at the end, the last load
+ * overlapping; len at least 8.  Where a compare often fails early (keys
+ * tried in turn) agw_json_bytes_eq() costs less.
+ */
+static inline int
+agw_json_bytes_same(const char *p, const char *q, size_t len)
+{
+#ifdef AGW_JSON_SSE2
+    size_t   i;
+    __m128i  x;
+
+    if (len < 16) {
+        return agw_json_bytes_eq(p, q, len);
+    }
+
+    x = _mm_setzero_si128();
+
+    for (i = 0; i + 32 < len; i += 32) {
+        x = _mm_or_si128(x, _mm_or_si128(
+                _mm_xor_si128(_mm_loadu_si128((const __m128i *) (p + i)),
+                              _mm_loadu_si128((const __m128i *) (q + i))),
+                _mm_xor_si128(
+                    _mm_loadu_si128((const __m128i *) (p + i + 16)),
+                    _mm_loadu_si128((const __m128i *) (q + i + 16)))));
+    }
+
+    if (i + 16 < len) {
+        x = _mm_or_si128(x, _mm_xor_si128(
+                _mm_loadu_si128((const __m128i *) (p + i)),
+                _mm_loadu_si128((const __m128i *) (q + i))));
+    }
+
+    x = _mm_or_si128(x, _mm_xor_si128(
+            _mm_loadu_si128((const __m128i *) (p + len - 16)),
+            _mm_loadu_si128((const __m128i *) (q + len - 16))));
+
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_setzero_si128()))
+           == 0xffff;
+#else
+    return agw_json_bytes_eq(p, q, len);
+#endif
+}
+
 /* A JSON integer value (no fraction or exponent) into *v; 0 or -1. */
 int agw_json_member_int(const agw_json_member_t *m, int64_t *v);
 

@@ -48,11 +48,39 @@
  * must not hold its memory for the rest of a long stream. */
 #define AGW_GEM_KEEP            (64 * 1024)
 
+/* The most a stream keeps of a text chunk's members after its candidates
+ * (ids, a turn token: what Gemini repeats), to read the next by them. */
+#define AGW_GEM_REST_MAX        512
+
+/* The most integers of a usageMetadata read so (Gemini's has three to
+ * five at its top, their details in arrays). */
+#define AGW_GEM_CUTS            8
+
+
+/*
+ * What a Gemini provider's stream keeps of the last text chunk it walked
+ * (gem_stream_read.c): malloc'd when one is first kept, so that an open
+ * stream's own state stays small.
+ */
+typedef struct {
+    agw_step_t  delta;          /* the DELTA step of a chunk read by data:
+                                   zero but for its text and block */
+    size_t      len;            /* bytes in data */
+    size_t      cap;
+    uint16_t    cut[AGW_GEM_CUTS];  /* where each integer was in data */
+    int8_t      cut_count[AGW_GEM_CUTS];    /* which count it is
+                                   (AGW_GEM_U_*), -1 none */
+    uint8_t     cuts;
+    uint8_t     has_usage;      /* it had a usageMetadata */
+    char        data[];         /* the chunk from its shape's tail on, as
+                                   it came but for its usage's integers */
+} agw_gem_kept_t;
 
 /* A Gemini provider's stream, read (gem_stream_read.c). */
 typedef struct {
     agw_buf_t   args;           /* a call's args escaped: a JSON string's
                                    inside, reused by every call */
+    agw_gem_kept_t  *kept;      /* NULL until a text chunk is kept */
     uint32_t    next;           /* the next block's index */
     uint32_t    open;           /* the open text or thought block */
     uint32_t    calls;          /* function calls so far (their ids) */
@@ -61,8 +89,8 @@ typedef struct {
     uint8_t     finished;       /* FINISH went out */
     uint8_t     ended;          /* END went out */
     uint8_t     rid_len;
-    uint8_t     rid_plain;      /* rid holds no quote nor backslash: a
-                                   later chunk's is compared by its bytes */
+    uint8_t     shape;          /* the kept chunk's text shape + 1; 0:
+                                   none kept */
     uint8_t     model_plain;    /* the rewrite: the client's model needs
                                    no escaping (1), does (2), unknown */
     char        rid[64];        /* the responseId, for call ids */
@@ -129,9 +157,31 @@ const char *agw_gem_finish_name(agw_finish_t finish);
  * wrote the key). */
 int agw_gem_usage_read(agw_jr_t *r, agw_usage_t *u);
 
+/* The counts usageMetadata carries: which one a key names (-1: none),
+ * and the counts read (-1 where none came) merged into u as
+ * agw_gem_usage_read() merges them. */
+#define AGW_GEM_U_PROMPT      0
+#define AGW_GEM_U_CANDIDATES  1
+#define AGW_GEM_U_THOUGHTS    2
+#define AGW_GEM_U_CACHED      3
+#define AGW_GEM_U_TOOL        4
+#define AGW_GEM_U_N           5
+
+int agw_gem_usage_key(const agw_str_t *key);
+void agw_gem_usage_set(agw_usage_t *u, const int64_t *c);
+
 /* The candidates of Gemini's commonest text chunk, by their bytes: the
  * shape's index, r past them, or -1 (gem_stream_read.c). */
 int agw_gem_text_candidates(agw_jr_t *r, agw_str_t *text);
+
+/*
+ * A stream event read (agw_gem_read_event() is the two in turn): by the
+ * bytes a text chunk repeats from the last one walked, 1, or 0 when it
+ * is not such a chunk (nothing done), or -1; and walked, 0 or -1.  Apart
+ * for the tests that compare them.
+ */
+int agw_gem_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev);
+int agw_gem_read_walk(agw_xstream_t *s, const agw_sse_event_t *ev);
 void agw_gem_usage_write(agw_jw_t *w, const agw_usage_t *u);
 
 /*

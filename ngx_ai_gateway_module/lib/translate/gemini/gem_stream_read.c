@@ -13,6 +13,7 @@
  */
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agw_json_scan.h"
@@ -46,11 +47,13 @@ typedef struct {
     int               has_usage;
     int               candidates;   /* how many came */
     int               error;        /* an error object came */
-    int               started;      /* the stream's START went out: the
-                                       ids are no longer read */
-    const char       *rid_seen;     /* the first chunk's responseId, when
-                                       plain bytes; else NULL */
-    size_t            rid_seen_len;
+    int               odd;          /* after a text shape's candidates: a
+                                       member whose bytes are not kept */
+    int               shape;        /* the text shape's index */
+    const char       *rest;         /* a text shape's members after its
+                                       candidates; else NULL */
+    const char       *hole;         /* usageMetadata's value there */
+    const char       *hole_end;
     agw_gem_spart_t   text;         /* the text chunk's one part; last:
                                        the chunk is zeroed up to it */
 } agw_gem_chunk_t;
@@ -128,19 +131,26 @@ agw_gem_candidate(agw_gem_chunk_t *c, int position)
  * the members after the candidates are walked as ever, so the chunk is
  * the one the walk would read, and as validated.  Any other is walked.
  */
-static const struct {
+typedef struct {
     const char  *head;
     size_t       head_len;
     const char  *tail;
     size_t       tail_len;
-} agw_gem_text_shapes[] = {
+    const char  *thought;           /* a thought's flag after its text */
+    size_t       thought_len;
+} agw_gem_shape_t;
 
-#define agw_gem_shape(h, t)  { h, sizeof(h) - 1, t, sizeof(t) - 1 }
+static const agw_gem_shape_t  agw_gem_text_shapes[] = {
+
+#define agw_gem_shape(h, t, f)                                                \
+    { h, sizeof(h) - 1, t, sizeof(t) - 1, f, sizeof(f) - 1 }
 
     agw_gem_shape("{\"candidates\":[{\"content\":{\"parts\":[{\"text\":",
-                  "}],\"role\":\"model\"},\"index\":0}]"),
+                  "}],\"role\":\"model\"},\"index\":0}]",
+                  ",\"thought\":true"),
     agw_gem_shape("{\"candidates\": [{\"content\": {\"parts\": [{\"text\": ",
-                  "}], \"role\": \"model\"}, \"index\": 0}]")
+                  "}], \"role\": \"model\"}, \"index\": 0}]",
+                  ", \"thought\": true")
 
 #undef agw_gem_shape
 };
@@ -183,71 +193,14 @@ agw_gem_at(agw_jr_t *r, const agw_gem_key_t *k)
 
 
 /*
- * The model's name and the response's id, in a chunk after the first
- * (the START step took them from the first one and nothing reads them
- * again): skipped to their ends without the checks, as the Responses
- * reader skips the members it drops (docs/translation-engine.md, "What
- * is validated where"); never past the chunk's end, whatever its bytes.
- * The first chunk's, and a value that is no string, are read.
- */
-static inline int
-agw_gem_id_read(agw_gem_chunk_t *c, agw_str_t *dst)
-{
-    int          esc;
-    const char  *e;
-    agw_jr_t    *r = &c->r;
-
-    if (!c->started || r->p == r->end || *r->p != '"') {
-        return agw_jr_string(r, dst);
-    }
-
-    esc = 0;
-    e = agw_json_string_skip(r->p, r->end, &esc);
-    if (e == NULL) {
-        return -1;
-    }
-
-    r->p = e;
-
-    return 0;
-}
-
-
-/*
- * The responseId of a chunk after the first: every chunk of a stream
- * repeats the first one's, and a string skip of its 20-odd bytes ends in
- * the skip's byte loop (the bytes left after it are under a block).  The
- * bytes the first one's were, a quote on each side, are that string
- * whole (they hold no quote nor backslash): compared, not scanned.
- */
-static inline int
-agw_gem_rid_read(agw_gem_chunk_t *c)
-{
-    size_t     n;
-    agw_jr_t  *r = &c->r;
-
-    n = c->rid_seen_len;
-
-    if (c->rid_seen != NULL && (size_t) (r->end - r->p) > n + 1
-        && r->p[0] == '"' && r->p[n + 1] == '"'
-        && memcmp(r->p + 1, c->rid_seen, n) == 0)
-    {
-        r->p += n + 2;
-        return 0;
-    }
-
-    return agw_gem_id_read(c, &c->rid);
-}
-
-
-/*
  * Whether the chunk at r begins with the candidates of one of those
- * shapes: its index, r past them in its object and *text the text (read
- * as r reads strings); or -1, r anywhere (the caller starts again).  The
- * same-dialect rewrite finds them so too (gem_rewrite.c).
+ * shapes, its part a text, or a thought when thought is not NULL: its
+ * index, r past them in its object, *text the text (read as r reads
+ * strings) and *thought; or -1, r anywhere (the caller starts again).
+ * Inlined: the rewrite's, without thoughts, has no test for them.
  */
-int
-agw_gem_text_candidates(agw_jr_t *r, agw_str_t *text)
+static AGW_JSON_HOT int
+agw_gem_text_head(agw_jr_t *r, agw_str_t *text, int *thought)
 {
     size_t  i, left;
 
@@ -271,8 +224,24 @@ agw_gem_text_candidates(agw_jr_t *r, agw_str_t *text)
 
     r->p += agw_gem_text_shapes[i].head_len;
 
-    if (*r->p != '"' || agw_jr_string(r, text) != 0
-        || (size_t) (r->end - r->p) <= agw_gem_text_shapes[i].tail_len
+    if (*r->p != '"' || agw_jr_string(r, text) != 0) {
+        return -1;
+    }
+
+    if (thought != NULL) {
+        *thought = 0;
+
+        if ((size_t) (r->end - r->p) > agw_gem_text_shapes[i].thought_len
+            && *r->p == ','
+            && memcmp(r->p, agw_gem_text_shapes[i].thought,
+                      agw_gem_text_shapes[i].thought_len) == 0)
+        {
+            r->p += agw_gem_text_shapes[i].thought_len;
+            *thought = 1;
+        }
+    }
+
+    if ((size_t) (r->end - r->p) <= agw_gem_text_shapes[i].tail_len
         || memcmp(r->p, agw_gem_text_shapes[i].tail,
                   agw_gem_text_shapes[i].tail_len) != 0)
     {
@@ -286,19 +255,28 @@ agw_gem_text_candidates(agw_jr_t *r, agw_str_t *text)
 }
 
 
+/* Those candidates with a text, not a thought: the same-dialect rewrite
+ * finds them so too (gem_rewrite.c). */
+int
+agw_gem_text_candidates(agw_jr_t *r, agw_str_t *text)
+{
+    return agw_gem_text_head(r, text, NULL);
+}
+
+
 /* 1: the chunk is of that shape, its part and the members after it read,
  * the reader in its object after them; 0: it is not (walk it). */
 static int
 agw_gem_text_chunk(agw_gem_chunk_t *c)
 {
-    int               i;
+    int               i, thought;
     agw_jr_t         *r;
     agw_str_t         text;
     agw_gem_spart_t  *p;
 
     r = &c->r;
 
-    i = agw_gem_text_candidates(r, &text);
+    i = agw_gem_text_head(r, &text, &thought);
     if (i < 0) {
         return 0;
     }
@@ -307,24 +285,30 @@ agw_gem_text_chunk(agw_gem_chunk_t *c)
     p = &c->text;
     memset(p, 0, sizeof(agw_gem_spart_t));
     p->m.text = text;
+    p->m.thought = (uint8_t) thought;
+
+    c->shape = i;
+    c->rest = r->p;
 
     /* the members Gemini sends after them, in its order, read by their
      * keys' bytes as the walk reads them */
     if (agw_gem_at(r, &agw_gem_text_after[i][0])) {
+        c->hole = r->p;
         if (agw_gem_usage_read(r, &c->usage) != 0) {
             return 0;
         }
+        c->hole_end = r->p;
         c->has_usage = 1;
     }
 
     if (agw_gem_at(r, &agw_gem_text_after[i][1])
-        && agw_gem_id_read(c, &c->model) != 0)
+        && agw_jr_string(r, &c->model) != 0)
     {
         return 0;
     }
 
     if (agw_gem_at(r, &agw_gem_text_after[i][2])
-        && agw_gem_rid_read(c) != 0)
+        && agw_jr_string(r, &c->rid) != 0)
     {
         return 0;
     }
@@ -348,8 +332,13 @@ agw_gem_chunk_read(agw_gem_chunk_t *c)
     if (!agw_gem_text_chunk(c)) {
         /* from the start, whatever the shape's test read */
         agw_jr_init(&c->r, c->r.start, (size_t) (c->r.end - c->r.start));
+        agw_usage_init(&c->usage);
         c->parts = NULL;
         c->tail = &c->parts;
+        c->rest = NULL;
+        c->has_usage = 0;
+        c->model = (agw_str_t) AGW_STR_NULL;
+        c->rid = (agw_str_t) AGW_STR_NULL;
 
         if (agw_jr_object(&c->r) != 0) {
             return -1;
@@ -366,6 +355,7 @@ agw_gem_chunk_read(agw_gem_chunk_t *c)
 
     while ((rc = agw_jr_member(&c->r, &key)) == 1) {
         if (agw_gem_is(&key, "candidates")) {
+            c->odd = 1;
             if (agw_jr_array(&c->r) != 0) {
                 return -1;
             }
@@ -381,9 +371,12 @@ agw_gem_chunk_read(agw_gem_chunk_t *c)
             c->candidates += i;
 
         } else if (agw_gem_key(&key, "usageMetadata", "usage_metadata")) {
+            c->odd |= c->has_usage;         /* two: the last one wins */
+            c->hole = c->r.p;
             if (agw_gem_usage_read(&c->r, &c->usage) != 0) {
                 return -1;
             }
+            c->hole_end = c->r.p;
             c->has_usage = 1;
 
         } else if (agw_gem_key(&key, "responseId", "response_id")) {
@@ -397,6 +390,7 @@ agw_gem_chunk_read(agw_gem_chunk_t *c)
             }
 
         } else if (agw_gem_key(&key, "promptFeedback", "prompt_feedback")) {
+            c->odd = 1;
             if (agw_jr_object(&c->r) != 0) {
                 return -1;
             }
@@ -618,8 +612,302 @@ agw_gem_error_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 }
 
 
+/*
+ * The members after a text chunk's candidates kept as they came, but for
+ * the integers of its usageMetadata (a running total: its counts change
+ * every chunk): the next text chunks repeat them (model, response id,
+ * the usage's keys), and one that does is read by them
+ * (agw_gem_repeat()).  Only those of a chunk read whole here, so
+ * validated; none when they hold what reading them again must not skip
+ * (candidates, an error, promptFeedback), a number of the usage that is
+ * no integer, or more than ids and a usage need.
+ */
+static void
+agw_gem_keep_rest(agw_gem_rstate_t *st, const agw_gem_chunk_t *c)
+{
+    int                     rc;
+    size_t                  need;
+    int64_t                 v;
+    agw_jr_t                r;
+    agw_str_t               key;
+    const char             *end, *from, *q;
+    agw_gem_kept_t         *k;
+    const agw_gem_shape_t  *sh;
+
+    st->shape = 0;
+
+    end = c->r.end;
+
+    if (c->rest == NULL || c->odd || c->error
+        || (size_t) (end - c->rest) > AGW_GEM_REST_MAX)
+    {
+        return;
+    }
+
+    sh = &agw_gem_text_shapes[c->shape];
+
+    /* at most: the integers cut out only shorten it */
+    need = sh->tail_len + (size_t) (end - c->rest);
+
+    k = st->kept;
+
+    if (k == NULL || k->cap < need) {
+        k = realloc(st->kept, offsetof(agw_gem_kept_t, data) + need);
+        if (k == NULL) {
+            return;         /* read whole, as if not repeated */
+        }
+
+        if (st->kept == NULL) {
+            /* the step of their text, cleared once: each chunk sets its
+             * text and block */
+            memset(k, 0, offsetof(agw_gem_kept_t, data));
+            k->delta.type = AGW_STEP_DELTA;
+            k->delta.text.kind = AGW_STR_JSON;
+        }
+
+        k->cap = need;
+        st->kept = k;
+    }
+
+    /* after the shape's tail, which the kept bytes begin with: one
+     * compare for both */
+    memcpy(k->data, sh->tail, sh->tail_len);
+    k->len = sh->tail_len;
+    k->cuts = 0;
+
+    from = c->rest;
+
+    if (c->has_usage) {
+        /* the usage's integers at its top cut out (the walk read them,
+         * and the bytes are validated) */
+        agw_jr_init(&r, c->hole, (size_t) (c->hole_end - c->hole));
+
+        if (agw_jr_object(&r) == 0) {
+            while ((rc = agw_jr_member(&r, &key)) == 1) {
+                q = agw_json_ws(r.p, r.end);
+
+                if (q == r.end || (*q != '-' && (*q < '0' || *q > '9'))) {
+                    if (agw_jr_value(&r, NULL) != 0) {
+                        return;
+                    }
+                    continue;
+                }
+
+                if (k->cuts == AGW_GEM_CUTS || agw_jr_int(&r, &v) != 0) {
+                    return;
+                }
+
+                memcpy(k->data + k->len, from, (size_t) (q - from));
+                k->len += (size_t) (q - from);
+
+                k->cut[k->cuts] = (uint16_t) k->len;
+                k->cut_count[k->cuts++] = (int8_t) agw_gem_usage_key(&key);
+                from = r.p;
+            }
+
+            if (rc < 0) {
+                return;
+            }
+        }
+    }
+
+    memcpy(k->data + k->len, from, (size_t) (end - from));
+    k->len += (size_t) (end - from);
+
+    k->has_usage = (uint8_t) c->has_usage;
+    st->shape = (uint8_t) (c->shape + 1);
+}
+
+
+/* Whether the n bytes at p are those at q. */
+static inline int
+agw_gem_eq(const char *p, const char *q, size_t n)
+{
+    return n >= 8 ? agw_json_bytes_same(p, q, n) : memcmp(p, q, n) == 0;
+}
+
+
+/*
+ * The kept bytes of a repeated chunk with a usage (agw_gem_repeat) from
+ * p to the event's end: each run of them, then an integer read by the
+ * reader where the kept chunk had one, then the usage's step.  1, or 0
+ * when they are not so.  Apart: many streams have a usage in their last
+ * chunk only.
+ */
+static __attribute__((noinline)) int
+agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end)
+{
+    size_t             n, from;
+    int64_t            v, c[AGW_GEM_U_N];
+    unsigned           i;
+    agw_jr_t           r;
+    agw_step_t         step;
+    agw_usage_t        usage;
+    agw_gem_kept_t    *k = ((agw_gem_rstate_t *) s->rstate)->kept;
+
+    for (i = 0; i < AGW_GEM_U_N; i++) {
+        c[i] = -1;
+    }
+
+    agw_jr_init(&r, p, (size_t) (end - p));
+    from = 0;
+
+    for (i = 0; i < k->cuts; i++) {
+        n = k->cut[i] - from;
+
+        if ((size_t) (end - p) < n || !agw_gem_eq(p, k->data + from, n))
+        {
+            return 0;
+        }
+
+        r.p = p + n;
+
+        if (agw_jr_int(&r, &v) != 0) {
+            return 0;
+        }
+
+        /* as agw_gem_usage_read() takes it */
+        if (k->cut_count[i] >= 0) {
+            c[k->cut_count[i]] = v >= 0 ? v : -1;
+        }
+
+        p = r.p;
+        from = k->cut[i];
+    }
+
+    n = k->len - from;
+
+    if ((size_t) (end - p) != n || !agw_gem_eq(p, k->data + from, n)) {
+        return 0;
+    }
+
+    /* the walk's first step of such a chunk, as it gives it */
+    agw_usage_init(&usage);
+    agw_gem_usage_set(&usage, c);
+
+    memset(&step, 0, sizeof(step));
+    step.type = AGW_STEP_USAGE;
+    step.usage = &usage;
+
+    return agw_stream_step(s, &step) == 0 ? 1 : -1;
+}
+
+
+/*
+ * A text chunk that repeats the last text chunk walked but for its text
+ * and its usage's counts (most chunks of a stream): its shape's bytes,
+ * the text read by the one reader's string scan (validated as the walk
+ * validates it), the kept members compared byte for byte (validated when
+ * kept) and the counts read by the reader's integer read.  What the walk would give, the
+ * same steps: any difference is walked.  Never reads past the event.
+ */
+static inline __attribute__((always_inline)) int
+agw_gem_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
+{
+    int                     rc, esc, thought;
+    agw_part_type_t         type;
+    const char             *p, *q, *end, *at;
+    agw_gem_kept_t         *k;
+    agw_gem_rstate_t       *st = s->rstate;
+    const agw_gem_shape_t  *sh;
+
+    if (st->shape == 0) {
+        return 0;
+    }
+
+    sh = &agw_gem_text_shapes[st->shape - 1];
+    k = st->kept;
+
+    p = ev->data;
+    end = p + ev->data_len;
+
+    /* its least: the head, a text's quotes, the tail and kept members */
+    if (ev->data_len < sh->head_len + 2 + k->len
+        || !agw_json_bytes_same(p, sh->head, sh->head_len))
+    {
+        return 0;
+    }
+
+    p += sh->head_len;
+
+    if (*p != '"') {
+        return 0;
+    }
+
+    esc = 0;
+    q = agw_json_string_scan(p, end, &esc, &at);
+    if (q == NULL || (size_t) (q - p - 2) > UINT32_MAX) {
+        return 0;
+    }
+
+    /* the text, as agw_jr_string() gives it */
+    k->delta.text.data = p + 1;
+    k->delta.text.len = (uint32_t) (q - p - 2);
+    k->delta.text.escaped = (uint8_t) esc;
+
+    p = q;
+    thought = 0;
+
+    if ((size_t) (end - p) > sh->thought_len && *p == ','
+        && agw_json_bytes_eq(p, sh->thought, sh->thought_len))
+    {
+        p += sh->thought_len;
+        thought = 1;
+    }
+
+    /* the kept bytes to the event's end */
+    if (k->has_usage) {
+        rc = agw_gem_repeat_usage(s, p, end);
+        if (rc <= 0) {
+            return rc;
+        }
+
+    } else if ((size_t) (end - p) != k->len
+               || !agw_json_bytes_same(p, k->data, k->len))
+    {
+        return 0;
+    }
+
+    if (k->delta.text.len == 0) {
+        return 1;
+    }
+
+    type = thought ? AGW_PART_THINKING : AGW_PART_TEXT;
+
+    /* most chunks go on with the open block: no call to see that */
+    if (st->open_type != type && agw_gem_open_text(s, st, type) != 0) {
+        return -1;
+    }
+
+    k->delta.index = st->open;
+
+    return agw_stream_step(s, &k->delta) == 0 ? 1 : -1;
+}
+
+
+int
+agw_gem_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
+{
+    return agw_gem_repeat(s, ev);
+}
+
+
 int
 agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
+{
+    int  rc;
+
+    rc = agw_gem_repeat(s, ev);
+    if (rc != 0) {
+        return rc < 0 ? -1 : 0;
+    }
+
+    return agw_gem_read_walk(s, ev);
+}
+
+
+int
+agw_gem_read_walk(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
     int                n;
     agw_step_t         step;
@@ -636,11 +924,6 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     memset(&c, 0, offsetof(agw_gem_chunk_t, text));
     c.a = s->arena;
     c.tail = &c.parts;
-    c.started = st->started;
-    if (st->rid_plain) {
-        c.rid_seen = st->rid;
-        c.rid_seen_len = st->rid_len;
-    }
     agw_usage_init(&c.usage);
     agw_jr_init(&c.r, ev->data, ev->data_len);
 
@@ -657,6 +940,8 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     if (c.error) {
         return agw_gem_error_event(s, ev);
     }
+
+    agw_gem_keep_rest(st, &c);
 
     /* what cannot be translated fails the event before any of it goes */
     for (p = c.parts; p != NULL; p = p->next) {
@@ -676,9 +961,6 @@ agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
         if (agw_str_set(&c.rid)) {
             n = agw_str_decode(&c.rid, st->rid, sizeof(st->rid));
             st->rid_len = (uint8_t) (n > 0 ? n : 0);
-            st->rid_plain = n > 0
-                            && memchr(st->rid, '"', (size_t) n) == NULL
-                            && memchr(st->rid, '\\', (size_t) n) == NULL;
         }
 
         memset(&step, 0, sizeof(step));
@@ -795,4 +1077,5 @@ agw_gem_free_read_state(void *state)
     agw_gem_rstate_t  *st = state;
 
     agw_buf_free(&st->args);
+    free(st->kept);
 }

@@ -108,6 +108,37 @@ agw_gem_finish_name(agw_finish_t finish)
 }
 
 
+int
+agw_gem_usage_key(const agw_str_t *key)
+{
+    if (agw_gem_key(key, "promptTokenCount", "prompt_token_count")) {
+        return AGW_GEM_U_PROMPT;
+    }
+
+    if (agw_gem_key(key, "candidatesTokenCount", "candidates_token_count")) {
+        return AGW_GEM_U_CANDIDATES;
+    }
+
+    if (agw_gem_key(key, "thoughtsTokenCount", "thoughts_token_count")) {
+        return AGW_GEM_U_THOUGHTS;
+    }
+
+    if (agw_gem_key(key, "cachedContentTokenCount",
+                    "cached_content_token_count"))
+    {
+        return AGW_GEM_U_CACHED;
+    }
+
+    if (agw_gem_key(key, "toolUsePromptTokenCount",
+                    "tool_use_prompt_token_count"))
+    {
+        return AGW_GEM_U_TOOL;
+    }
+
+    return -1;
+}
+
+
 /*
  * promptTokenCount already includes cachedContentTokenCount, as the rule's
  * input includes cache reads; toolUsePromptTokenCount (the results of
@@ -116,60 +147,17 @@ agw_gem_finish_name(agw_finish_t finish)
  * write on a request (explicit caches are created and billed apart), so
  * cache_write is 0 whenever a prompt count came.
  */
-int
-agw_gem_usage_read(agw_jr_t *r, agw_usage_t *u)
+void
+agw_gem_usage_set(agw_usage_t *u, const int64_t *c)
 {
-    int          rc;
-    int64_t      v, prompt, tool, cand, thoughts, cached, *dst;
-    agw_str_t    key;
+    int64_t      prompt, tool, cand, thoughts, cached;
     agw_usage_t  n;
 
-    rc = agw_jr_object(r);
-    if (rc == AGW_JR_TYPE) {
-        return agw_jr_value(r, NULL);
-    }
-    if (rc != 0) {
-        return -1;
-    }
-
-    prompt = tool = cand = thoughts = cached = -1;
-
-    while ((rc = agw_jr_member(r, &key)) == 1) {
-        if (agw_gem_key(&key, "promptTokenCount", "prompt_token_count")) {
-            dst = &prompt;
-        } else if (agw_gem_key(&key, "candidatesTokenCount",
-                               "candidates_token_count"))
-        {
-            dst = &cand;
-        } else if (agw_gem_key(&key, "thoughtsTokenCount",
-                               "thoughts_token_count"))
-        {
-            dst = &thoughts;
-        } else if (agw_gem_key(&key, "cachedContentTokenCount",
-                               "cached_content_token_count"))
-        {
-            dst = &cached;
-        } else if (agw_gem_key(&key, "toolUsePromptTokenCount",
-                               "tool_use_prompt_token_count"))
-        {
-            dst = &tool;
-        } else {
-            dst = NULL;
-        }
-
-        if (dst != NULL && agw_jr_int(r, &v) == 0) {
-            *dst = v >= 0 ? v : -1;
-            continue;
-        }
-
-        if (agw_jr_value(r, NULL) != 0) {
-            return -1;
-        }
-    }
-
-    if (rc < 0) {
-        return -1;
-    }
+    prompt = c[AGW_GEM_U_PROMPT];
+    tool = c[AGW_GEM_U_TOOL];
+    cand = c[AGW_GEM_U_CANDIDATES];
+    thoughts = c[AGW_GEM_U_THOUGHTS];
+    cached = c[AGW_GEM_U_CACHED];
 
     agw_usage_init(&n);
 
@@ -190,6 +178,46 @@ agw_gem_usage_read(agw_jr_t *r, agw_usage_t *u)
     }
 
     agw_usage_merge(u, &n);
+}
+
+
+int
+agw_gem_usage_read(agw_jr_t *r, agw_usage_t *u)
+{
+    int        rc, k;
+    int64_t    v, c[AGW_GEM_U_N];
+    agw_str_t  key;
+
+    rc = agw_jr_object(r);
+    if (rc == AGW_JR_TYPE) {
+        return agw_jr_value(r, NULL);
+    }
+    if (rc != 0) {
+        return -1;
+    }
+
+    for (k = 0; k < AGW_GEM_U_N; k++) {
+        c[k] = -1;
+    }
+
+    while ((rc = agw_jr_member(r, &key)) == 1) {
+        k = agw_gem_usage_key(&key);
+
+        if (k >= 0 && agw_jr_int(r, &v) == 0) {
+            c[k] = v >= 0 ? v : -1;
+            continue;
+        }
+
+        if (agw_jr_value(r, NULL) != 0) {
+            return -1;
+        }
+    }
+
+    if (rc < 0) {
+        return -1;
+    }
+
+    agw_gem_usage_set(u, c);
 
     return 0;
 }

@@ -1,0 +1,407 @@
+/*
+ * A Gemini provider's stream read two ways gives the same: a text chunk
+ * read by the bytes the last chunk walked had (agw_gem_read_repeat(),
+ * gem_stream_read.c) and the same chunk walked (agw_gem_read_walk()).
+ * Compared: the OpenAI client's bytes, which event failed and how, the
+ * usage.  On every Gemini stream fixture, every chunk of it after every
+ * other, crafted variants of a text chunk after chunks of each shape
+ * (escapes, \u, UTF-8 good and bad, member order, extra members,
+ * several parts and candidates, a finish, other ids, usages and counts)
+ * and every cut of them.  Each event's bytes are a buffer of their own size
+ * (ASan sees a read past them: no reader relies on a NUL after them).
+ */
+
+#include "x_gemini.h"
+#include "gemini/gem_int.h"
+
+
+/* One stream: the events read by the repeat then the walk (as
+ * agw_gem_read_event() does), or walked only. */
+typedef struct {
+    xg_stream_t  x;
+    int          repeated;      /* events the repeat read */
+} rp_stream_t;
+
+
+static void
+rp_event(rp_stream_t *r, const char *data, size_t len, int walk)
+{
+    int               rc;
+    char             *copy;
+    agw_sse_event_t   ev;
+
+    if (r->x.rc != 0 || r->x.s.provider_done) {
+        return;                 /* the engine reads no further */
+    }
+
+    copy = event_exact(&ev, data, len);
+
+    if (walk) {
+        rc = agw_gem_read_walk(&r->x.s, &ev);
+
+    } else {
+        rc = agw_gem_read_repeat(&r->x.s, &ev);
+        if (rc > 0) {
+            r->repeated++;
+            rc = 0;
+        } else if (rc == 0) {
+            rc = agw_gem_read_walk(&r->x.s, &ev);
+        }
+    }
+
+    agw_arena_free(&r->x.a);
+    free(copy);
+
+    if (rc != 0) {
+        r->x.rc = -1;
+    }
+}
+
+
+typedef struct {
+    const char  *data;
+    size_t       len;
+} rp_ev_t;
+
+
+/*
+ * The events both ways: 1 when they give the same, -1 when not (told);
+ * *repeated the events the repeat read.
+ */
+static int
+rp_compare(const rp_ev_t *evs, int n, int *repeated, const char *name)
+{
+    int          i, same;
+    rp_stream_t  r[2];
+
+    for (i = 0; i < 2; i++) {
+        memset(&r[i], 0, sizeof(r[i]));
+        xg_stream_open(&r[i].x, &agw_gemini_codec, &agw_openai_codec, GEM,
+                       "my-model");
+    }
+
+    for (i = 0; i < n; i++) {
+        rp_event(&r[0], evs[i].data, evs[i].len, 0);
+        rp_event(&r[1], evs[i].data, evs[i].len, 1);
+    }
+
+    same = r[0].x.rc == r[1].x.rc
+           && r[0].x.s.provider_done == r[1].x.s.provider_done
+           && memcmp(&r[0].x.s.usage, &r[1].x.s.usage, sizeof(agw_usage_t))
+              == 0
+           && (r[0].x.s.error == NULL) == (r[1].x.s.error == NULL)
+           && (r[0].x.s.error == NULL
+               || strcmp(r[0].x.s.error->code, r[1].x.s.error->code) == 0);
+
+    for (i = 0; i < 2; i++) {
+        xg_stream_close(&r[i].x);
+    }
+
+    same = same && r[0].x.out.len == r[1].x.out.len
+           && (r[0].x.out.len == 0
+               || memcmp(r[0].x.out.data, r[1].x.out.data, r[0].x.out.len)
+                  == 0);
+
+    if (!same) {
+        tap_diag("%s: repeat and walk differ", name);
+        tap_diag("repeat: %.*s", (int) r[0].x.out.len,
+                 r[0].x.out.data ? r[0].x.out.data : "");
+        tap_diag("walk:   %.*s", (int) r[1].x.out.len,
+                 r[1].x.out.data ? r[1].x.out.data : "");
+    }
+
+    *repeated = r[0].repeated;
+
+    agw_buf_free(&r[0].x.out);
+    agw_buf_free(&r[1].x.out);
+
+    return same ? 1 : -1;
+}
+
+
+static void
+check_fixture(const char *name)
+{
+    int        i, j, n, rep, all, good, repeated;
+    rp_ev_t    evs[3], *list;
+    events_t   e;
+    agw_buf_t  wire = AGW_BUF_INIT;
+
+    memset(&e, 0, sizeof(e));
+
+    if (gm_fixture_wire(name, &wire) != 0
+        || events_parse(wire.data, wire.len, &e) != 0)
+    {
+        ok(0, "%s: read", name);
+        return;
+    }
+
+    n = e.n;
+    list = calloc((size_t) n, sizeof(rp_ev_t));
+    for (i = 0; i < n; i++) {
+        list[i].data = e.data[i];
+        list[i].len = strlen(e.data[i]);
+    }
+
+    good = rp_compare(list, n, &repeated, name) == 1;
+    ok(good, "%s: the stream, repeat and walk alike (%d repeated)", name,
+       repeated);
+
+    /* every chunk after every other, twice: read by the bytes the
+     * other had, then by its own */
+    good = 1;
+    all = 0;
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < n; j++) {
+            evs[0] = list[i];
+            evs[1] = list[j];
+            evs[2] = list[j];
+            if (rp_compare(evs, 3, &rep, name) != 1) {
+                tap_diag("chunk %d after chunk %d", j, i);
+                good = 0;
+            }
+            all += rep;
+        }
+    }
+
+    ok(good, "%s: each chunk after each, alike (%d repeated)", name, all);
+
+    free(list);
+    events_free(&e);
+    agw_buf_free(&wire);
+}
+
+
+/* The chunk shapes of Gemini's stream (fixtures' bytes): compact, as
+ * gemini-3 sends it, and with blanks, as gemini-2.5 did. */
+#define C_HEAD  "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":"
+#define C_TAIL  "}],\"role\":\"model\"},\"index\":0}]"
+#define C_IDS   ",\"modelVersion\":\"gemini-3-pro-preview\","                 \
+                "\"responseId\":\"dX6LadKVC7SZ28oPr9yJoQs\"}"
+#define C_USAGE(n)                                                            \
+    ",\"usageMetadata\":{\"promptTokenCount\":9,\"candidatesTokenCount\":"    \
+    n ",\"totalTokenCount\":275,\"promptTokensDetails\":[{\"modality\":"      \
+    "\"TEXT\",\"tokenCount\":9}],\"thoughtsTokenCount\":256}"
+#define B_HEAD  "{\"candidates\": [{\"content\": {\"parts\": [{\"text\": "
+#define B_TAIL  "}], \"role\": \"model\"}, \"index\": 0}]"
+#define B_REST(n)                                                             \
+    ", \"modelVersion\": \"gemini-2.5-flash\", \"responseId\": "              \
+    "\"tS77aIl-4ZvV7w_A9rTBBg\", \"turnToken\": \"v1:ChZ0Uzc3\", "            \
+    "\"usageMetadata\": {\"candidatesTokenCount\": " n ", "                   \
+    "\"promptTokenCount\": 20, \"totalTokenCount\": 330}}"
+
+#define C_USAGE_IDS(u)  ",\"usageMetadata\":{" u "}" C_IDS
+#define C_TWO(p, c)                                                           \
+    C_USAGE_IDS("\"promptTokenCount\":" p ",\"candidatesTokenCount\":" c)
+
+typedef struct {
+    const char  *name;
+    const char  *head;
+    const char  *tail;
+    const char  *rest;          /* what a chunk repeats after its tail */
+    const char  *rest2;         /* the same with another usage */
+    const char  *thought;
+    const char  *first;         /* the chunk walked first */
+} rp_base_t;
+
+static const rp_base_t  rp_bases[] = {
+    { "compact", C_HEAD, C_TAIL, C_IDS, C_IDS, ",\"thought\":true",
+      C_HEAD "\"Hello\"" C_TAIL C_IDS },
+    { "compact, usage", C_HEAD, C_TAIL, C_USAGE("10") C_IDS,
+      C_USAGE("29") C_IDS, ",\"thought\":true",
+      C_HEAD "\"Hello\"" C_TAIL C_USAGE("3") C_IDS },
+    { "blanks, usage last", B_HEAD, B_TAIL, B_REST("50"), B_REST("61"),
+      ", \"thought\": true", B_HEAD "\"Hello\"" B_TAIL B_REST("4") },
+    { "compact, a thought first", C_HEAD, C_TAIL, C_IDS, C_IDS,
+      ",\"thought\":true",
+      C_HEAD "\"Hmm\",\"thought\":true" C_TAIL C_IDS },
+    { "compact, two counts", C_HEAD, C_TAIL, C_TWO("5", "3"),
+      C_TWO("0", "0"), ",\"thought\":true",
+      C_HEAD "\"Hello\"" C_TAIL C_TWO("5", "3") }
+};
+
+
+/* What a variant is made of: %H head, %T tail, %R rest, %S another
+ * usage's rest, %F the thought flag; other bytes as they are. */
+typedef struct {
+    const char  *name;
+    const char  *form;
+    int          repeat;        /* how often the repeat reads it, twice
+                                   after the first chunk: 2, 1 (walked,
+                                   then by its own bytes) or 0 */
+    int          only;          /* 1 + the base it is for; 0: each */
+} rp_variant_t;
+
+static const rp_variant_t  rp_variants[] = {
+    { "a text", "%H\"world\"%T%R", 2, 0 },
+    { "an empty text", "%H\"\"%T%R", 2, 0 },
+    { "escapes", "%H\"a\\nb\\\"c\\\\d\\/e\\tf\"%T%R", 2, 0 },
+    { "\\u escapes", "%H\"\\u00e9\\ud83d\\ude00 \\u20AC\"%T%R", 2, 0 },
+    { "UTF-8", "%H\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"%T%R", 2, 0 },
+    { "a long text",
+      "%H\"0123456789abcdef0123456789abcdef\\n0123456789abcdef0123456789"
+      "\\\"abcdef0123456789abcdef0123456789abcdef \xc3\xa9 }],\\\"role\\\""
+      "\"%T%R", 2, 0 },
+    { "a thought", "%H\"I think\"%F%T%R", 2, 0 },
+    { "another usage", "%H\"u\"%T%S", 2, 0 },
+    { "a lone surrogate", "%H\"\\ud83d\"%T%R", 0, 0 },
+    { "\\u0000", "%H\"\\u0000\"%T%R", 0, 0 },
+    { "a bad escape", "%H\"a\\x\"%T%R", 0, 0 },
+    { "UTF-8 cut", "%H\"bad\xc3\"%T%R", 0, 0 },
+    { "a byte never in UTF-8", "%H\"\xff\"%T%R", 0, 0 },
+    { "an overlong", "%H\"\xc0\xaf\"%T%R", 0, 0 },
+    { "a control byte", "%H\"ctl\x01\"%T%R", 0, 0 },
+    { "a raw newline", "%H\"a\nb\"%T%R", 0, 0 },
+    { "a text not a string", "%H42%T%R", 0, 0 },
+    { "thought false", "%H\"t\",\"thought\":false%T%R", 0, 0 },
+    { "a signature", "%H\"t\",\"thoughtSignature\":\"c2ln\"%T%R", 0, 0 },
+    { "two parts", "%H\"a\"},{\"text\":\"b\"%T%R", 0, 0 },
+    { "a call after",
+      "%H\"a\"},{\"functionCall\":{\"name\":\"f\",\"args\":{}}%T%R", 0, 0 },
+    { "two candidates",
+      "%H\"a\"}],\"role\":\"model\"},\"index\":0},{\"content\":{\"parts\":"
+      "[{\"text\":\"b\"}],\"role\":\"model\"},\"index\":1}]%R", 0, 0 },
+    { "a finish",
+      "%H\"a\"}],\"role\":\"model\"},\"finishReason\":\"STOP\","
+      "\"index\":0}]%R", 0, 0 },
+    { "index first",
+      "{\"candidates\":[{\"index\":0,\"content\":{\"parts\":[{\"text\":"
+      "\"a\"}],\"role\":\"model\"}}]%R", 0, 0 },
+    { "another model", "%H\"a\"%T,\"modelVersion\":\"other\","
+      "\"responseId\":\"dX6LadKVC7SZ28oPr9yJoQs\"}", 1, 0 },
+    { "ids only", "%H\"a\"%T}", 1, 0 },
+    { "an error after", "%H\"a\"%T,\"error\":{\"code\":500,"
+      "\"message\":\"x\",\"status\":\"INTERNAL\"}}", 0, 0 },
+    { "candidates again", "%H\"a\"%T,\"candidates\":[]}", 0, 0 },
+    { "blanks after", "%H\"a\"%T%R \r\n", 1, 0 },
+    { "bytes after", "%H\"a\"%T%Rx", 0, 0 },
+    { "an object after", "%H\"a\"%T%R{}", 0, 0 },
+    { "the other shape", "{\"candidates\": [{\"content\": {\"parts\": "
+      "[{\"text\": \"a\"}], \"role\": \"model\"}, \"index\": 0}]}", 1, 0 },
+
+    /* the usage's counts, read where the first chunk had integers */
+    { "counts negative", "%H\"u\"%T" C_USAGE("-3") C_IDS, 2, 2 },
+    { "a blank before a count", "%H\"u\"%T" C_USAGE(" 7") C_IDS, 2, 2 },
+    { "a count a fraction", "%H\"u\"%T" C_USAGE("29.5") C_IDS, 0, 2 },
+    { "a count with an exponent", "%H\"u\"%T" C_USAGE("1e2") C_IDS, 0, 2 },
+    { "a count past int64", "%H\"u\"%T" C_USAGE("99999999999999999999")
+      C_IDS, 0, 2 },
+    { "a count with a zero first", "%H\"u\"%T" C_USAGE("01") C_IDS, 0, 2 },
+    { "a count a string", "%H\"u\"%T" C_USAGE("\"29\"") C_IDS, 1, 2 },
+    { "a usage null", "%H\"u\"%T,\"usageMetadata\":null" C_IDS, 1, 2 },
+    { "the usage's keys in snake case", "%H\"u\"%T"
+      C_USAGE_IDS("\"prompt_token_count\":9,\"candidates_token_count\":29,"
+                  "\"thoughts_token_count\":4,"
+                  "\"cached_content_token_count\":2,"
+                  "\"tool_use_prompt_token_count\":1"), 1, 2 },
+    { "a count twice", "%H\"u\"%T"
+      C_USAGE_IDS("\"promptTokenCount\":9,\"promptTokenCount\":12"), 1, 2 },
+    { "nine counts", "%H\"u\"%T"
+      C_USAGE_IDS("\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,"
+                  "\"g\":7,\"h\":8,\"promptTokenCount\":9"), 0, 2 },
+    { "other details", "%H\"u\"%T"
+      C_USAGE_IDS("\"promptTokenCount\":9,\"promptTokensDetails\":"
+                  "[{\"modality\":\"TEXT\",\"tokenCount\":10}]"), 1, 2 },
+};
+
+
+/* The variant's bytes on a base. */
+static void
+rp_make(agw_buf_t *b, const rp_base_t *base, const char *form)
+{
+    const char  *f;
+
+    agw_buf_reset(b);
+
+    for (f = form; *f; f++) {
+        if (*f != '%') {
+            agw_buf_append(b, f, 1);
+            continue;
+        }
+
+        f++;
+
+        switch (*f) {
+        case 'H': agw_buf_append_str(b, base->head); break;
+        case 'T': agw_buf_append_str(b, base->tail); break;
+        case 'R': agw_buf_append_str(b, base->rest); break;
+        case 'S': agw_buf_append_str(b, base->rest2); break;
+        case 'F': agw_buf_append_str(b, base->thought); break;
+        default: break;
+        }
+    }
+}
+
+
+static void
+check_variants(void)
+{
+    int          good, cuts, rep, repeated;
+    char         name[160];
+    size_t       i, v, k;
+    rp_ev_t      evs[3];
+    agw_buf_t    b = AGW_BUF_INIT;
+    const char  *first;
+
+    for (i = 0; i < sizeof(rp_bases) / sizeof(rp_bases[0]); i++) {
+        first = rp_bases[i].first;
+
+        for (v = 0; v < sizeof(rp_variants) / sizeof(rp_variants[0]); v++) {
+            if (rp_variants[v].only && rp_variants[v].only != (int) i + 1) {
+                continue;
+            }
+
+            rp_make(&b, &rp_bases[i], rp_variants[v].form);
+            snprintf(name, sizeof(name), "%s: %s", rp_bases[i].name,
+                     rp_variants[v].name);
+
+            evs[0].data = first;
+            evs[0].len = strlen(first);
+            evs[1].data = b.data;
+            evs[1].len = b.len;
+            evs[2] = evs[1];
+
+            good = rp_compare(evs, 3, &repeated, name) == 1;
+
+            /* every cut of it, after the first chunk */
+            cuts = 1;
+            for (k = 0; k < b.len; k++) {
+                evs[1].len = k;
+                if (rp_compare(evs, 2, &rep, name) != 1) {
+                    tap_diag("cut at %zu", k);
+                    cuts = 0;
+                    break;
+                }
+            }
+
+            ok(good && cuts, "%s: repeat and walk alike, every cut too",
+               name);
+
+            /* the repeat reads what it should, and only that (the walk
+             * refuses the bad ones, keeps no bytes of the odd ones) */
+            if (!ok(repeated == rp_variants[v].repeat,
+                    "%s: read by the bytes repeated %d times", name,
+                    rp_variants[v].repeat))
+            {
+                tap_diag("got %d", repeated);
+            }
+        }
+    }
+
+    agw_buf_free(&b);
+}
+
+
+int
+main(void)
+{
+    check_fixture("gemini/stream-text-usage.chunks.jsonl");
+    check_fixture("gemini/stream-reasoning.chunks.jsonl");
+    check_fixture("gemini/stream-function-call.chunks.jsonl");
+    check_fixture("gemini/stream-function-call-partial-args-vertex"
+                  ".chunks.jsonl");
+    check_fixture("gemini/stream-text.sse");
+    check_variants();
+
+    return done_testing();
+}
