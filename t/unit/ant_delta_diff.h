@@ -138,7 +138,6 @@ add_run(add_run_t *r, int walk, const add_event_t *ev, size_t n)
         e.event_len = len;
         e.data = data;
         e.data_len = ev[i].data_len;
-        e.id = "";
 
         r->rc = walk ? agw_ant_read_event_walk(&r->s, &e)
                      : agw_ant_read_event(&r->s, &e);

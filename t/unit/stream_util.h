@@ -142,7 +142,6 @@ event_exact(agw_sse_event_t *ev, const char *data, size_t len)
 
     memset(ev, 0, sizeof(*ev));
     ev->event = "";
-    ev->id = "";
     ev->data = copy;
     ev->data_len = len;
 

@@ -13,7 +13,7 @@
 #include "fixtures.h"
 
 
-/* Events serialised as event \x1f data \x1f id \x1e, to compare runs. */
+/* Events serialised as event \x1f data \x1e, to compare runs. */
 static void check_raw(void);
 
 
@@ -25,8 +25,6 @@ collect(void *ud, const agw_sse_event_t *ev)
     if (agw_buf_append(b, ev->event, ev->event_len) != 0
         || agw_buf_append(b, "\x1f", 1) != 0
         || agw_buf_append(b, ev->data, ev->data_len) != 0
-        || agw_buf_append(b, "\x1f", 1) != 0
-        || agw_buf_append(b, ev->id, ev->id_len) != 0
         || agw_buf_append(b, "\x1e", 1) != 0)
     {
         return 98;
@@ -391,22 +389,22 @@ check_rules(void)
     agw_buf_t         ev = AGW_BUF_INIT, out = AGW_BUF_INIT;
     agw_sse_parser_t  p;
 
-    is_events(": keep-alive\n\ndata: a\n\n", "\x1f" "a\x1f\x1e",
+    is_events(": keep-alive\n\ndata: a\n\n", "\x1f" "a\x1e",
               "comments are ignored, a blank line after one dispatches "
               "nothing");
-    is_events("data: a\ndata:b\ndata\n\n", "\x1f" "a\nb\n\x1f\x1e",
+    is_events("data: a\ndata:b\ndata\n\n", "\x1f" "a\nb\n\x1e",
               "multi-line data joined with LF; one leading space "
               "stripped; bare field name");
-    is_events("data:  two\n\n", "\x1f two\x1f\x1e",
+    is_events("data:  two\n\n", "\x1f two\x1e",
               "only one leading space is stripped");
-    is_events("event: ping\n\n", "ping\x1f\x1f\x1e",
+    is_events("event: ping\n\n", "ping\x1f\x1e",
               "an event with a name and no data is dispatched");
     is_events("\n\n\r\n", "", "blank lines alone dispatch nothing");
     is_events("id: 7\nretry: 10\nfoo: bar\ndata: x\n\ndata: y\n\n",
-              "\x1fx\x1f" "7\x1e\x1fy\x1f\x1e",
-              "id reported per event; retry and unknown fields ignored");
+              "\x1fx\x1e\x1fy\x1e",
+              "id, retry and unknown fields ignored");
     is_events("event: a\r\ndata: 1\r\r\nevent: b\rdata: 2\r\r",
-              "a\x1f" "1\x1f\x1e" "b\x1f" "2\x1f\x1e",
+              "a\x1f" "1\x1e" "b\x1f" "2\x1e",
               "mixed CR, LF and CRLF line ends");
 
     /* CR at the end of one feed, LF at the start of the next: one line end,
@@ -417,7 +415,7 @@ check_rules(void)
     rc |= agw_sse_feed(&p, "\n\r", 2, collect, &ev);
     rc |= agw_sse_feed(&p, "\n", 1, collect, &ev);
     ok(rc == 0 && ev.data != NULL
-       && strcmp(ev.data, "\x1f" "a\nb\x1f\x1e") == 0,
+       && strcmp(ev.data, "\x1f" "a\nb\x1e") == 0,
        "CRLF split across feeds is one line end");
     ok(!agw_sse_pending(&p), "nothing pending after the blank line");
     agw_sse_free(&p);
@@ -546,8 +544,8 @@ check_rules(void)
     ok(rc == 0, "writer succeeded");
     ev.len = 0;
     parse_split(out.data, out.len, NULL, 0, &ev, &pending);
-    is_str(ev.data, "message_start\x1f{\"a\":1}\x1f\x1e"
-           "\x1fl1\nl2\nl3\x1f\x1e\x1f[DONE]\x1f\x1e",
+    is_str(ev.data, "message_start\x1f{\"a\":1}\x1e"
+           "\x1fl1\nl2\nl3\x1e\x1f[DONE]\x1e",
            "writer output parses back to the same events");
 
     agw_buf_free(&out);

@@ -89,16 +89,15 @@ agw_sse_emit(const agw_sse_event_t *ev, agw_sse_event_cb cb, void *ud)
 {
 #ifdef AGW_SSE_EXACT
     int              rc;
-    char            *c[4];
+    char            *c[3];
     agw_sse_event_t  x;
 
     x = *ev;
     x.event = agw_sse_exact(ev->event, ev->event_len, &c[0]);
     x.data = agw_sse_exact(ev->data, ev->data_len, &c[1]);
-    x.id = agw_sse_exact(ev->id, ev->id_len, &c[2]);
-    c[3] = NULL;
+    c[2] = NULL;
     if (ev->raw != NULL) {
-        x.raw = agw_sse_exact(ev->raw, ev->raw_len, &c[3]);
+        x.raw = agw_sse_exact(ev->raw, ev->raw_len, &c[2]);
     }
 
     rc = cb(ud, &x);
@@ -106,7 +105,6 @@ agw_sse_emit(const agw_sse_event_t *ev, agw_sse_event_cb cb, void *ud)
     free(c[0]);
     free(c[1]);
     free(c[2]);
-    free(c[3]);
 
     return rc;
 #else
@@ -190,14 +188,6 @@ agw_sse_scan(agw_sse_parser_t *p, const char *data, size_t len,
                 i += n;
 
                 ev.multiline = 0;
-                ev.id = "";
-                ev.id_len = 0;
-
-                if (p->id.len) {
-                    ev.id = p->id.data;
-                    ev.id_len = p->id.len;
-                    p->id.len = 0;
-                }
 
                 rc = agw_sse_emit(&ev, cb, ud);
                 if (rc != 0) {
@@ -428,7 +418,7 @@ agw_sse_fast_eol(agw_sse_parser_t *p, const char *buf, size_t len,
  * An event at buf + start, a line start with nothing pending, in the
  * forms providers send: ["event: " NAME EOL] "data:" [" "] DATA EOL EOL,
  * every EOL "\n" or every one "\r\n", no other CR, under max_event
- * bytes.  Its fields in *ev (in place: no copy; not its id), and the bytes
+ * bytes.  Its fields in *ev (in place: no copy), and the bytes
  * it takes; 0 when the bytes are of another form (the walk takes them,
  * with the same events and limits), AGW_SSE_CUT when the feed ends before
  * the event does.  Two scans for its LFs; the CR test of a stream with LF
@@ -652,7 +642,6 @@ agw_sse_idle(agw_sse_parser_t *p)
     agw_sse_release(&p->line);
     agw_sse_release(&p->data);
     agw_sse_release(&p->event);
-    agw_sse_release(&p->id);
     agw_sse_release(&p->carry);
 }
 
@@ -728,19 +717,12 @@ agw_sse_line(agw_sse_parser_t *p, const char *line, size_t len,
         return 0;
     }
 
-    if (name_len == 2 && memcmp(line, "id", 2) == 0) {
-        /* WHATWG: an id holding NUL is ignored */
-        if (memchr(value, '\0', vlen) != NULL || vlen > p->max_event) {
-            return 0;
-        }
-        p->id.len = 0;
-        if (agw_buf_append(&p->id, value, vlen) != 0) {
-            return AGW_SSE_ERR_NOMEM;
-        }
-        return 0;
-    }
-
-    /* "retry" and unknown fields are ignored, as WHATWG says */
+    /*
+     * "retry" and unknown fields are ignored, as WHATWG says, and so is
+     * "id": an event id only serves a browser reconnecting, which the
+     * gateway never does, and no reader has a use for it (not keeping it
+     * keeps an open stream's parser a buffer smaller)
+     */
     return 0;
 }
 
@@ -757,7 +739,6 @@ agw_sse_dispatch(agw_sse_parser_t *p, agw_sse_event_cb cb, void *ud)
     agw_sse_event_t  ev;
 
     if (!p->has_data && p->event.len == 0) {
-        p->id.len = 0;
         return 0;
     }
 
@@ -765,8 +746,6 @@ agw_sse_dispatch(agw_sse_parser_t *p, agw_sse_event_cb cb, void *ud)
     ev.event_len = p->event.len;
     ev.data = p->data.len ? p->data.data : "";
     ev.data_len = p->data.len;
-    ev.id = p->id.len ? p->id.data : "";
-    ev.id_len = p->id.len;
     ev.multiline = p->multiline;
     ev.raw = NULL;
     ev.raw_len = 0;
@@ -775,7 +754,6 @@ agw_sse_dispatch(agw_sse_parser_t *p, agw_sse_event_cb cb, void *ud)
 
     p->data.len = 0;
     p->event.len = 0;
-    p->id.len = 0;
     p->has_data = 0;
     p->multiline = 0;
 
@@ -851,7 +829,6 @@ agw_sse_free(agw_sse_parser_t *p)
     agw_buf_free(&p->line);
     agw_buf_free(&p->data);
     agw_buf_free(&p->event);
-    agw_buf_free(&p->id);
     agw_buf_free(&p->carry);
 }
 

@@ -29,8 +29,6 @@ typedef struct {
     size_t       event_len;
     const char  *data;       /* lines joined with "\n"; data_len bytes */
     size_t       data_len;
-    const char  *id;         /* id_len 0 when none */
-    size_t       id_len;
     unsigned     multiline:1; /* data joined from several lines: has "\n" */
     /*
      * A named event's own bytes when they are "event: " event "\n"
@@ -48,7 +46,6 @@ typedef struct {
     agw_buf_t  line;          /* the current, incomplete line */
     agw_buf_t  data;
     agw_buf_t  event;
-    agw_buf_t  id;
     agw_buf_t  carry;         /* an event cut by a feed's end, as it came */
     size_t     max_event;     /* bytes one event may hold; 0: 16 MiB */
     unsigned   skip_lf:1;     /* last byte was CR: a following LF is part */
