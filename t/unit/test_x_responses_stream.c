@@ -299,6 +299,28 @@ step(wr_t *w, agw_step_type_t type, uint32_t index, const agw_part_t *part,
 }
 
 
+/*
+ * A stream started by a provider's id of 95 bytes, its first block of
+ * text open: the delta template is then longer than the bytes a delta
+ * copies at once.
+ */
+static int
+start_long_id(wr_t *w, const agw_part_t *text)
+{
+    agw_step_t  st;
+
+    memset(&st, 0, sizeof(st));
+    st.type = AGW_STEP_START;
+    st.id = agw_str_bytes("msg_0123456789012345678901234567890123456789"
+                          "012345678901234567890123456789012345678901234"
+                          "567890", 95);
+    st.created = 1700000001;
+
+    return agw_stream_step(&w->s, &st) == 0
+           && step(w, AGW_STEP_BLOCK_START, 0, text, NULL) == 0;
+}
+
+
 static json_t *
 find(json_t *events, const char *type, size_t nth)
 {
@@ -1277,15 +1299,7 @@ test_delta_numbers(void)
     /* a provider's id of 95 bytes: a template past the bytes a delta
      * copies at once, texts shorter and longer than 16 bytes */
     wr_init(&w);
-    memset(&st, 0, sizeof(st));
-    st.type = AGW_STEP_START;
-    st.id = agw_str_bytes("msg_0123456789012345678901234567890123456789"
-                          "012345678901234567890123456789012345678901234"
-                          "567890", 95);
-    st.created = 1700000001;
-
-    fine = agw_stream_step(&w.s, &st) == 0
-           && step(&w, AGW_STEP_BLOCK_START, 0, &text, NULL) == 0;
+    fine = start_long_id(&w, &text);
 
     for (i = 0; fine && i < sizeof(texts) / sizeof(texts[0]); i++) {
         fine = step(&w, AGW_STEP_DELTA, 0, NULL, texts[i]) == 0;
@@ -1349,13 +1363,7 @@ test_delta_numbers(void)
      * exactly the room a short template's delta needs: the output grows
      * for the long one (ASan finds a write past it) */
     wr_init(&w);
-    memset(&st, 0, sizeof(st));
-    st.type = AGW_STEP_START;
-    st.id = agw_str_bytes("msg_0123456789012345678901234567890123456789"
-                          "012345678901234567890123456789012345678901234"
-                          "567890", 95);
-    fine = agw_stream_step(&w.s, &st) == 0
-           && step(&w, AGW_STEP_BLOCK_START, 0, &text, NULL) == 0;
+    fine = start_long_id(&w, &text);
 
     agw_buf_free(&w.out);
     w.out.cap = 192 + 1 + sizeof(((agw_rsp_wstate_t *) 0)->tail) + 1;
