@@ -104,6 +104,13 @@ streams | while IFS="$(printf '\t')" read -r name path; do
     emit '\000\011\013\000' "$path" > "$C/fuzz_x_openai_stream/$name-no-usage"
 done
 
+# bit 1 of the first byte: chunk lines read two ways (the repeat and the
+# walk); the chunks of each .jsonl capture
+for f in "$F"/*.chunks.jsonl; do
+    { printf '\003\000\000\000'; cat "$f"; } \
+        > "$C/fuzz_x_openai_stream/$(basename "$f" .chunks.jsonl)-two-ways"
+done
+
 # The engine's Gemini codec: bodies as they are; streams with the steering
 # byte of fuzz_x_gemini_stream.c (0 read + write, 1 rewrite, 2 an
 # Anthropic provider, 4 the bytes as steps), .jsonl framed as alt=sse.
