@@ -105,10 +105,11 @@ streams | while IFS="$(printf '\t')" read -r name path; do
 done
 
 # bit 1 of the first byte: chunk lines read two ways (the repeat and the
-# walk); the chunks of each .jsonl capture
-for f in "$F"/*.chunks.jsonl; do
-    { printf '\003\000\000\000'; cat "$f"; } \
-        > "$C/fuzz_x_openai_stream/$(basename "$f" .chunks.jsonl)-two-ways"
+# walk); the chunks of each capture
+streams | while IFS="$(printf '\t')" read -r name path; do
+    { printf '\003\000\000\000'; sed -n 's/^data: //p' "$path";
+      case $path in *.jsonl) cat "$path" ;; esac; } \
+        > "$C/fuzz_x_openai_stream/$name-two-ways"
 done
 
 # The engine's Gemini codec: bodies as they are; streams with the steering

@@ -990,22 +990,27 @@ agw_oai_read_delta_chunk(agw_jr_t *r, const char *p, agw_oai_chunk_t *ch)
 
 
 /*
- * A text chunk that repeats the last walked chunk's head: the bytes of
- * the fast path above, but read without the pull reader, the chunk's
- * state or the member walk.  The head is compared with the kept one, the
- * text and the obfuscation's string (random: a value that differs each
- * chunk) scanned as agw_jr_string() scans them, and the chunk must end
- * at its closing brace.  The same chunk the walk reads, with the same
- * verdict; anything else (invalid bytes included) is left to the walk.
- * 1 when read, 0 when not, -1 on an error.
+ * A text chunk, or the live tool call's arguments, that repeats the last
+ * walked chunk's head: the bytes of the fast path above, but read without
+ * the pull reader, the chunk's state or the member walk.  The head is
+ * compared with the kept one, the text (or arguments) and the
+ * obfuscation's string (random: a value that differs each chunk) scanned
+ * as agw_jr_string() scans them, and the chunk must end at its closing
+ * brace.  The same chunk the walk reads, with the same verdict and steps
+ * (agw_oai_handle() and agw_oai_tools() for it); anything else (invalid
+ * bytes included) is left to the walk.  1 when read, 0 when not, -1.
  */
-static const char  agw_oai_repeat_head[] =
-    "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"";
+static const char  agw_oai_repeat_text[] = "\"content\":\"";
+static const char  agw_oai_repeat_call[] = "\"tool_calls\":[{\"index\":";
+static const char  agw_oai_repeat_args[] = ",\"function\":{\"arguments\":\"";
+
+#define agw_oai_lit_len(lit)  (sizeof(lit) - 1)
 
 int
 agw_oai_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
     int                esc, obf;
+    int32_t            k;
     agw_str_t          text;
     const char        *p, *q, *end, *at;
     agw_oai_rstate_t  *rs;
@@ -1019,9 +1024,10 @@ agw_oai_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
     p = ev->data;
     end = p + ev->data_len;
 
-    /* its least: the head, the text's quotes, the tail and the brace */
-    if (ev->data_len < rs->prefix_len + sizeof(agw_oai_repeat_head) - 1
-                       + 1 + sizeof(agw_oai_delta_tail) - 1 + 1
+    /* its least: the head, a text's quotes, the tail and the brace */
+    if (ev->data_len < rs->prefix_len + agw_oai_lit_len(agw_oai_delta_head)
+                       + agw_oai_lit_len(agw_oai_repeat_text) + 1
+                       + agw_oai_lit_len(agw_oai_delta_tail) + 1
         || !agw_json_bytes_same(p, rs->prefix, rs->prefix_len))
     {
         return 0;
@@ -1029,13 +1035,48 @@ agw_oai_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
 
     p += rs->prefix_len;
 
-    if (!agw_json_lit_eq(p, agw_oai_repeat_head,
-                         sizeof(agw_oai_repeat_head) - 1))
+    if (!agw_json_lit_eq(p, agw_oai_delta_head,
+                         agw_oai_lit_len(agw_oai_delta_head)))
     {
         return 0;
     }
 
-    p += sizeof(agw_oai_repeat_head) - 2;
+    p += agw_oai_lit_len(agw_oai_delta_head);
+    k = -1;
+
+    if (agw_json_lit_eq(p, agw_oai_repeat_text,
+                        agw_oai_lit_len(agw_oai_repeat_text)))
+    {
+        p += agw_oai_lit_len(agw_oai_repeat_text) - 1;
+
+    } else if (rs->open == AGW_OAI_BLOCK_TOOL
+               && (size_t) (end - p) > agw_oai_lit_len(agw_oai_repeat_call)
+                                       + 1
+                                       + agw_oai_lit_len(agw_oai_repeat_args)
+               && agw_json_lit_eq(p, agw_oai_repeat_call,
+                                  agw_oai_lit_len(agw_oai_repeat_call)))
+    {
+        /* the live call's one-digit index, then only its arguments */
+        p += agw_oai_lit_len(agw_oai_repeat_call);
+
+        if (*p < '0' || *p > '9') {
+            return 0;
+        }
+
+        k = *p - '0';
+
+        if (k != rs->live
+            || !agw_json_lit_eq(p + 1, agw_oai_repeat_args,
+                                agw_oai_lit_len(agw_oai_repeat_args)))
+        {
+            return 0;
+        }
+
+        p += 1 + agw_oai_lit_len(agw_oai_repeat_args) - 1;
+
+    } else {
+        return 0;
+    }
 
     esc = 0;
     q = agw_json_string_scan(p, end, &esc, &at);
@@ -1050,29 +1091,38 @@ agw_oai_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
 
     p = q;
 
-    if ((size_t) (end - p) <= sizeof(agw_oai_delta_tail) - 1
+    if (k >= 0) {
+        /* the call's object and the calls' array closed */
+        if (end - p < 3 || p[0] != '}' || p[1] != '}' || p[2] != ']') {
+            return 0;
+        }
+
+        p += 3;
+    }
+
+    if ((size_t) (end - p) <= agw_oai_lit_len(agw_oai_delta_tail)
         || !agw_json_lit_eq(p, agw_oai_delta_tail,
-                            sizeof(agw_oai_delta_tail) - 1))
+                            agw_oai_lit_len(agw_oai_delta_tail)))
     {
         return 0;
     }
 
-    p += sizeof(agw_oai_delta_tail) - 1;
+    p += agw_oai_lit_len(agw_oai_delta_tail);
 
-    if ((size_t) (end - p) > sizeof(agw_oai_delta_usage) - 1
+    if ((size_t) (end - p) > agw_oai_lit_len(agw_oai_delta_usage)
         && agw_json_lit_eq(p, agw_oai_delta_usage,
-                           sizeof(agw_oai_delta_usage) - 1))
+                           agw_oai_lit_len(agw_oai_delta_usage)))
     {
-        p += sizeof(agw_oai_delta_usage) - 1;
+        p += agw_oai_lit_len(agw_oai_delta_usage);
     }
 
-    obf = (size_t) (end - p) > sizeof(agw_oai_delta_obf)
+    obf = (size_t) (end - p) > agw_oai_lit_len(agw_oai_delta_obf) + 1
           && agw_json_lit_eq(p, agw_oai_delta_obf,
-                             sizeof(agw_oai_delta_obf) - 1)
-          && p[sizeof(agw_oai_delta_obf) - 1] == '"';
+                             agw_oai_lit_len(agw_oai_delta_obf))
+          && p[agw_oai_lit_len(agw_oai_delta_obf)] == '"';
 
     if (obf) {
-        p = agw_json_string_scan_last(p + sizeof(agw_oai_delta_obf) - 1,
+        p = agw_json_string_scan_last(p + agw_oai_lit_len(agw_oai_delta_obf),
                                       ev->data, end, &esc, &at);
         if (p == NULL) {
             return 0;
@@ -1083,7 +1133,12 @@ agw_oai_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
         return 0;
     }
 
-    /* what agw_oai_handle() does with such a chunk: the START is out */
+    if (k >= 0) {
+        /* agw_oai_tools() on the live call's fragment */
+        return agw_oai_args(s, rs, &text) != 0 ? -1 : 1;
+    }
+
+    /* agw_oai_handle() on a text: the START is out */
     if (text.len == 0) {
         return 1;
     }
