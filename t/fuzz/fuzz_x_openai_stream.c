@@ -11,10 +11,10 @@
  * whatever the split of the bytes; the rewrite's output is the same
  * whether a chunk repeating the last one's first bytes is walked from
  * there or whole (for chunks that are JSON).  Bit 1 of the first byte:
- * the payload's lines are events' data, each in a buffer of its own size
- * (ASan sees a read past it), read as the reader reads them (a text chunk
- * by the head the last walked one had) and walked only: the client must
- * get the same bytes, failures and usage both ways.
+ * each event's data copied to a buffer of its own size (ASan sees a read
+ * past it), read as the reader reads it (a text chunk by the head the
+ * last walked one had) and walked only: the client must get the same
+ * bytes, failures and usage both ways.
  */
 
 #include "agw_codec.h"
@@ -209,16 +209,38 @@ check_out(const agw_buf_t *out, const uint8_t *d, size_t len)
 
 
 /* Bit 1 (see above): the two ways, the same bytes. */
-static void
-fuzz_repeat(int include_usage, const uint8_t *p, size_t n)
+static int
+repeat_event(void *ud, const agw_sse_event_t *ev)
 {
     int               i;
     char             *copy;
-    size_t            len;
-    run_t             r[2];
-    agw_buf_t         out[2] = { AGW_BUF_INIT, AGW_BUF_INIT };
-    const uint8_t    *nl;
-    agw_sse_event_t   ev;
+    run_t            *r = ud;
+    agw_sse_event_t   e;
+
+    copy = event_exact(&e, ev->data, ev->data_len);
+
+    for (i = 0; i < 2; i++) {
+        if (r[i].rc != 0 || r[i].s.provider_done) {
+            continue;
+        }
+        r[i].rc = i == 0 ? agw_oai_read_event(&r[i].s, &e)
+                         : agw_oai_read_walk(&r[i].s, &e);
+        agw_arena_free(&r[i].arena);
+    }
+
+    free(copy);
+
+    return 0;
+}
+
+
+static void
+fuzz_repeat(int include_usage, const uint8_t *p, size_t n)
+{
+    int                i;
+    run_t              r[2];
+    agw_buf_t          out[2] = { AGW_BUF_INIT, AGW_BUF_INIT };
+    agw_sse_parser_t   sse;
 
     for (i = 0; i < 2; i++) {
         memset(&r[i], 0, sizeof(run_t));
@@ -235,30 +257,9 @@ fuzz_repeat(int include_usage, const uint8_t *p, size_t n)
         agw_arena_init(&r[i].arena, NULL, 0, 0);
     }
 
-    while (n > 0) {
-        nl = memchr(p, '\n', n);
-        len = nl != NULL ? (size_t) (nl - p) : n;
-
-        copy = event_exact(&ev, (const char *) p, len);
-
-        for (i = 0; i < 2; i++) {
-            if (r[i].rc != 0 || r[i].s.provider_done) {
-                continue;
-            }
-            r[i].rc = i == 0 ? agw_oai_read_event(&r[i].s, &ev)
-                             : agw_oai_read_walk(&r[i].s, &ev);
-            agw_arena_free(&r[i].arena);
-        }
-
-        free(copy);
-
-        p += len;
-        n -= len;
-        if (nl != NULL) {
-            p++;
-            n--;
-        }
-    }
+    agw_sse_init(&sse, 1 << 20);
+    (void) agw_sse_feed(&sse, (const char *) p, n, repeat_event, r);
+    agw_sse_free(&sse);
 
     for (i = 0; i < 2; i++) {
         if (r[i].rc == 0 && r[i].s.provider_done) {

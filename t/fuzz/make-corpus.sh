@@ -104,12 +104,10 @@ streams | while IFS="$(printf '\t')" read -r name path; do
     emit '\000\011\013\000' "$path" > "$C/fuzz_x_openai_stream/$name-no-usage"
 done
 
-# bit 1 of the first byte: chunk lines read two ways (the repeat and the
-# walk); the chunks of each capture
+# bit 1 of the first byte: each event read two ways (the repeat and the
+# walk)
 streams | while IFS="$(printf '\t')" read -r name path; do
-    { printf '\003\000\000\000'; sed -n 's/^data: //p' "$path";
-      case $path in *.jsonl) cat "$path" ;; esac; } \
-        > "$C/fuzz_x_openai_stream/$name-two-ways"
+    emit '\003\000\000\000' "$path" > "$C/fuzz_x_openai_stream/$name-two-ways"
 done
 
 # The engine's Gemini codec: bodies as they are; streams with the steering
