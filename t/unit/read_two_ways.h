@@ -180,4 +180,77 @@ check_fixture(const char *name)
 }
 
 
+/*
+ * A crafted chunk's bytes: form with %X for the string of letter X in
+ * letters (the same place in with), other bytes as they are.
+ */
+__attribute__((unused)) static void
+rp_make(agw_buf_t *b, const char *form, const char *letters,
+    const char *const *with)
+{
+    const char  *f, *l;
+
+    agw_buf_reset(b);
+
+    for (f = form; *f; f++) {
+        if (*f != '%') {
+            agw_buf_append(b, f, 1);
+            continue;
+        }
+
+        f++;
+
+        l = strchr(letters, *f);
+        if (*f != '\0' && l != NULL) {
+            agw_buf_append_str(b, with[l - letters]);
+        }
+
+        if (*f == '\0') {
+            break;
+        }
+    }
+}
+
+
+/*
+ * A crafted chunk after the first, twice, then every cut of it after the
+ * first: both ways alike, and read by the repeat want times (2, 1: walked
+ * then read by its own bytes, or 0).
+ */
+__attribute__((unused)) static void
+rp_check_chunk(const char *first, const agw_buf_t *b, const char *name,
+    int want)
+{
+    int      good, cuts, rep, repeated;
+    size_t   k;
+    rp_ev_t  evs[3];
+
+    evs[0].data = first;
+    evs[0].len = strlen(first);
+    evs[1].data = b->data;
+    evs[1].len = b->len;
+    evs[2] = evs[1];
+
+    good = rp_compare(evs, 3, &repeated, name) == 1;
+
+    cuts = 1;
+    for (k = 0; k < b->len; k++) {
+        evs[1].len = k;
+        if (rp_compare(evs, 2, &rep, name) != 1) {
+            tap_diag("cut at %zu", k);
+            cuts = 0;
+            break;
+        }
+    }
+
+    ok(good && cuts, "%s: repeat and walk alike, every cut too", name);
+
+    if (!ok(repeated == want, "%s: read by the repeat %d times", name,
+            want))
+    {
+        tap_diag("got %d", repeated);
+    }
+}
+
+
 #endif /* READ_TWO_WAYS_H */

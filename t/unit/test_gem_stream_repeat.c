@@ -148,86 +148,32 @@ static const rp_variant_t  rp_variants[] = {
 };
 
 
-/* The variant's bytes on a base. */
-static void
-rp_make(agw_buf_t *b, const rp_base_t *base, const char *form)
-{
-    const char  *f;
-
-    agw_buf_reset(b);
-
-    for (f = form; *f; f++) {
-        if (*f != '%') {
-            agw_buf_append(b, f, 1);
-            continue;
-        }
-
-        f++;
-
-        switch (*f) {
-        case 'H': agw_buf_append_str(b, base->head); break;
-        case 'T': agw_buf_append_str(b, base->tail); break;
-        case 'R': agw_buf_append_str(b, base->rest); break;
-        case 'S': agw_buf_append_str(b, base->rest2); break;
-        case 'F': agw_buf_append_str(b, base->thought); break;
-        default: break;
-        }
-    }
-}
-
-
 static void
 check_variants(void)
 {
-    int          good, cuts, rep, repeated;
     char         name[160];
-    size_t       i, v, k;
-    rp_ev_t      evs[3];
+    size_t       i, v;
     agw_buf_t    b = AGW_BUF_INIT;
-    const char  *first;
+    const char  *with[5];
 
     for (i = 0; i < sizeof(rp_bases) / sizeof(rp_bases[0]); i++) {
-        first = rp_bases[i].first;
+        with[0] = rp_bases[i].head;
+        with[1] = rp_bases[i].tail;
+        with[2] = rp_bases[i].rest;
+        with[3] = rp_bases[i].rest2;
+        with[4] = rp_bases[i].thought;
 
         for (v = 0; v < sizeof(rp_variants) / sizeof(rp_variants[0]); v++) {
             if (rp_variants[v].only && rp_variants[v].only != (int) i + 1) {
                 continue;
             }
 
-            rp_make(&b, &rp_bases[i], rp_variants[v].form);
+            rp_make(&b, rp_variants[v].form, "HTRSF", with);
             snprintf(name, sizeof(name), "%s: %s", rp_bases[i].name,
                      rp_variants[v].name);
 
-            evs[0].data = first;
-            evs[0].len = strlen(first);
-            evs[1].data = b.data;
-            evs[1].len = b.len;
-            evs[2] = evs[1];
-
-            good = rp_compare(evs, 3, &repeated, name) == 1;
-
-            /* every cut of it, after the first chunk */
-            cuts = 1;
-            for (k = 0; k < b.len; k++) {
-                evs[1].len = k;
-                if (rp_compare(evs, 2, &rep, name) != 1) {
-                    tap_diag("cut at %zu", k);
-                    cuts = 0;
-                    break;
-                }
-            }
-
-            ok(good && cuts, "%s: repeat and walk alike, every cut too",
-               name);
-
-            /* the repeat reads what it should, and only that (the walk
-             * refuses the bad ones, keeps no bytes of the odd ones) */
-            if (!ok(repeated == rp_variants[v].repeat,
-                    "%s: read by the bytes repeated %d times", name,
-                    rp_variants[v].repeat))
-            {
-                tap_diag("got %d", repeated);
-            }
+            rp_check_chunk(rp_bases[i].first, &b, name,
+                           rp_variants[v].repeat);
         }
     }
 
