@@ -104,6 +104,12 @@ streams | while IFS="$(printf '\t')" read -r name path; do
     emit '\000\011\013\000' "$path" > "$C/fuzz_x_openai_stream/$name-no-usage"
 done
 
+# bit 1 of the first byte: each event read two ways (the repeat and the
+# walk)
+streams | while IFS="$(printf '\t')" read -r name path; do
+    emit '\003\000\000\000' "$path" > "$C/fuzz_x_openai_stream/$name-two-ways"
+done
+
 # The engine's Gemini codec: bodies as they are; streams with the steering
 # byte of fuzz_x_gemini_stream.c (0 read + write, 1 rewrite, 2 an
 # Anthropic provider, 4 the bytes as steps), .jsonl framed as alt=sse.

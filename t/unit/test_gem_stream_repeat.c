@@ -11,165 +11,8 @@
  * (ASan sees a read past them: no reader relies on a NUL after them).
  */
 
-#include "x_gemini.h"
+#include "read_two_ways.h"
 #include "gemini/gem_int.h"
-
-
-/* One stream: the events read by the repeat then the walk (as
- * agw_gem_read_event() does), or walked only. */
-typedef struct {
-    xg_stream_t  x;
-    int          repeated;      /* events the repeat read */
-} rp_stream_t;
-
-
-static void
-rp_event(rp_stream_t *r, const char *data, size_t len, int walk)
-{
-    int               rc;
-    char             *copy;
-    agw_sse_event_t   ev;
-
-    if (r->x.rc != 0 || r->x.s.provider_done) {
-        return;                 /* the engine reads no further */
-    }
-
-    copy = event_exact(&ev, data, len);
-
-    if (walk) {
-        rc = agw_gem_read_walk(&r->x.s, &ev);
-
-    } else {
-        rc = agw_gem_read_repeat(&r->x.s, &ev);
-        if (rc > 0) {
-            r->repeated++;
-            rc = 0;
-        } else if (rc == 0) {
-            rc = agw_gem_read_walk(&r->x.s, &ev);
-        }
-    }
-
-    agw_arena_free(&r->x.a);
-    free(copy);
-
-    if (rc != 0) {
-        r->x.rc = -1;
-    }
-}
-
-
-typedef struct {
-    const char  *data;
-    size_t       len;
-} rp_ev_t;
-
-
-/*
- * The events both ways: 1 when they give the same, -1 when not (told);
- * *repeated the events the repeat read.
- */
-static int
-rp_compare(const rp_ev_t *evs, int n, int *repeated, const char *name)
-{
-    int          i, same;
-    rp_stream_t  r[2];
-
-    for (i = 0; i < 2; i++) {
-        memset(&r[i], 0, sizeof(r[i]));
-        xg_stream_open(&r[i].x, &agw_gemini_codec, &agw_openai_codec, GEM,
-                       "my-model");
-    }
-
-    for (i = 0; i < n; i++) {
-        rp_event(&r[0], evs[i].data, evs[i].len, 0);
-        rp_event(&r[1], evs[i].data, evs[i].len, 1);
-    }
-
-    same = r[0].x.rc == r[1].x.rc
-           && r[0].x.s.provider_done == r[1].x.s.provider_done
-           && memcmp(&r[0].x.s.usage, &r[1].x.s.usage, sizeof(agw_usage_t))
-              == 0
-           && (r[0].x.s.error == NULL) == (r[1].x.s.error == NULL)
-           && (r[0].x.s.error == NULL
-               || strcmp(r[0].x.s.error->code, r[1].x.s.error->code) == 0);
-
-    for (i = 0; i < 2; i++) {
-        xg_stream_close(&r[i].x);
-    }
-
-    same = same && r[0].x.out.len == r[1].x.out.len
-           && (r[0].x.out.len == 0
-               || memcmp(r[0].x.out.data, r[1].x.out.data, r[0].x.out.len)
-                  == 0);
-
-    if (!same) {
-        tap_diag("%s: repeat and walk differ", name);
-        tap_diag("repeat: %.*s", (int) r[0].x.out.len,
-                 r[0].x.out.data ? r[0].x.out.data : "");
-        tap_diag("walk:   %.*s", (int) r[1].x.out.len,
-                 r[1].x.out.data ? r[1].x.out.data : "");
-    }
-
-    *repeated = r[0].repeated;
-
-    agw_buf_free(&r[0].x.out);
-    agw_buf_free(&r[1].x.out);
-
-    return same ? 1 : -1;
-}
-
-
-static void
-check_fixture(const char *name)
-{
-    int        i, j, n, rep, all, good, repeated;
-    rp_ev_t    evs[3], *list;
-    events_t   e;
-    agw_buf_t  wire = AGW_BUF_INIT;
-
-    memset(&e, 0, sizeof(e));
-
-    if (gm_fixture_wire(name, &wire) != 0
-        || events_parse(wire.data, wire.len, &e) != 0)
-    {
-        ok(0, "%s: read", name);
-        return;
-    }
-
-    n = e.n;
-    list = calloc((size_t) n, sizeof(rp_ev_t));
-    for (i = 0; i < n; i++) {
-        list[i].data = e.data[i];
-        list[i].len = strlen(e.data[i]);
-    }
-
-    good = rp_compare(list, n, &repeated, name) == 1;
-    ok(good, "%s: the stream, repeat and walk alike (%d repeated)", name,
-       repeated);
-
-    /* every chunk after every other, twice: read by the bytes the
-     * other had, then by its own */
-    good = 1;
-    all = 0;
-    for (i = 0; i < n; i++) {
-        for (j = 0; j < n; j++) {
-            evs[0] = list[i];
-            evs[1] = list[j];
-            evs[2] = list[j];
-            if (rp_compare(evs, 3, &rep, name) != 1) {
-                tap_diag("chunk %d after chunk %d", j, i);
-                good = 0;
-            }
-            all += rep;
-        }
-    }
-
-    ok(good, "%s: each chunk after each, alike (%d repeated)", name, all);
-
-    free(list);
-    events_free(&e);
-    agw_buf_free(&wire);
-}
 
 
 /* The chunk shapes of Gemini's stream (fixtures' bytes): compact, as
@@ -305,86 +148,32 @@ static const rp_variant_t  rp_variants[] = {
 };
 
 
-/* The variant's bytes on a base. */
-static void
-rp_make(agw_buf_t *b, const rp_base_t *base, const char *form)
-{
-    const char  *f;
-
-    agw_buf_reset(b);
-
-    for (f = form; *f; f++) {
-        if (*f != '%') {
-            agw_buf_append(b, f, 1);
-            continue;
-        }
-
-        f++;
-
-        switch (*f) {
-        case 'H': agw_buf_append_str(b, base->head); break;
-        case 'T': agw_buf_append_str(b, base->tail); break;
-        case 'R': agw_buf_append_str(b, base->rest); break;
-        case 'S': agw_buf_append_str(b, base->rest2); break;
-        case 'F': agw_buf_append_str(b, base->thought); break;
-        default: break;
-        }
-    }
-}
-
-
 static void
 check_variants(void)
 {
-    int          good, cuts, rep, repeated;
     char         name[160];
-    size_t       i, v, k;
-    rp_ev_t      evs[3];
+    size_t       i, v;
     agw_buf_t    b = AGW_BUF_INIT;
-    const char  *first;
+    const char  *with[5];
 
     for (i = 0; i < sizeof(rp_bases) / sizeof(rp_bases[0]); i++) {
-        first = rp_bases[i].first;
+        with[0] = rp_bases[i].head;
+        with[1] = rp_bases[i].tail;
+        with[2] = rp_bases[i].rest;
+        with[3] = rp_bases[i].rest2;
+        with[4] = rp_bases[i].thought;
 
         for (v = 0; v < sizeof(rp_variants) / sizeof(rp_variants[0]); v++) {
             if (rp_variants[v].only && rp_variants[v].only != (int) i + 1) {
                 continue;
             }
 
-            rp_make(&b, &rp_bases[i], rp_variants[v].form);
+            rp_make(&b, rp_variants[v].form, "HTRSF", with);
             snprintf(name, sizeof(name), "%s: %s", rp_bases[i].name,
                      rp_variants[v].name);
 
-            evs[0].data = first;
-            evs[0].len = strlen(first);
-            evs[1].data = b.data;
-            evs[1].len = b.len;
-            evs[2] = evs[1];
-
-            good = rp_compare(evs, 3, &repeated, name) == 1;
-
-            /* every cut of it, after the first chunk */
-            cuts = 1;
-            for (k = 0; k < b.len; k++) {
-                evs[1].len = k;
-                if (rp_compare(evs, 2, &rep, name) != 1) {
-                    tap_diag("cut at %zu", k);
-                    cuts = 0;
-                    break;
-                }
-            }
-
-            ok(good && cuts, "%s: repeat and walk alike, every cut too",
-               name);
-
-            /* the repeat reads what it should, and only that (the walk
-             * refuses the bad ones, keeps no bytes of the odd ones) */
-            if (!ok(repeated == rp_variants[v].repeat,
-                    "%s: read by the bytes repeated %d times", name,
-                    rp_variants[v].repeat))
-            {
-                tap_diag("got %d", repeated);
-            }
+            rp_check_chunk(rp_bases[i].first, &b, name,
+                           rp_variants[v].repeat);
         }
     }
 
@@ -395,6 +184,11 @@ check_variants(void)
 int
 main(void)
 {
+    rp_reader.codec = &agw_gemini_codec;
+    rp_reader.provider = GEM;
+    rp_reader.repeat = agw_gem_read_repeat;
+    rp_reader.walk = agw_gem_read_walk;
+
     check_fixture("gemini/stream-text-usage.chunks.jsonl");
     check_fixture("gemini/stream-reasoning.chunks.jsonl");
     check_fixture("gemini/stream-function-call.chunks.jsonl");

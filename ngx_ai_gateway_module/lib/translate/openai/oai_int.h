@@ -221,6 +221,14 @@ int agw_oai_write_response(const agw_response_t *res,
 int agw_oai_read_event(agw_xstream_t *s, const agw_sse_event_t *ev);
 /* A chunk's choices of OpenAI's commonest shape, and the members after
  * them (oai_stream.c). */
+/*
+ * A provider's chunk read by the bytes of a text chunk that repeats the
+ * last walked one's head, 1, or 0 when it is not such a chunk (nothing
+ * done), or -1; and read otherwise, 0 or -1.  Apart for the tests, which
+ * compare the two (agw_oai_read_event() is the one then the other).
+ */
+int agw_oai_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev);
+int agw_oai_read_walk(agw_xstream_t *s, const agw_sse_event_t *ev);
 int agw_oai_delta_choices(agw_jr_t *r, agw_str_t *text, agw_str_t *calls);
 int agw_oai_delta_after(agw_jr_t *r, size_t *usage);
 int agw_oai_write_step(agw_xstream_t *s, const agw_step_t *step);

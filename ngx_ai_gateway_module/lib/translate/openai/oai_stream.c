@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agw_json_scan.h"
 #include "oai_int.h"
 
 
@@ -988,6 +989,171 @@ agw_oai_read_delta_chunk(agw_jr_t *r, const char *p, agw_oai_chunk_t *ch)
 }
 
 
+/*
+ * A text chunk, or the live tool call's arguments, that repeats the last
+ * walked chunk's head: the bytes of the fast path above, but read without
+ * the pull reader, the chunk's state or the member walk.  The head is
+ * compared with the kept one, the text (or arguments) and the
+ * obfuscation's string (random: a value that differs each chunk) scanned
+ * as agw_jr_string() scans them, and the chunk must end at its closing
+ * brace.  The same chunk the walk reads, with the same verdict and steps
+ * (agw_oai_handle() and agw_oai_tools() for it); anything else (invalid
+ * bytes included) is left to the walk.  1 when read, 0 when not, -1.
+ */
+static const char  agw_oai_repeat_text[] = "\"content\":\"";
+static const char  agw_oai_repeat_call[] = "\"tool_calls\":[{\"index\":";
+static const char  agw_oai_repeat_args[] = ",\"function\":{\"arguments\":\"";
+
+#define agw_oai_lit_len(lit)  (sizeof(lit) - 1)
+
+int
+agw_oai_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
+{
+    int                esc, obf;
+    int32_t            k;
+    agw_str_t          text;
+    const char        *p, *q, *end, *at;
+    agw_oai_rstate_t  *rs;
+
+    rs = s->rstate;
+
+    if (!rs->started || rs->prefix_len == 0 || rs->done) {
+        return 0;
+    }
+
+    p = ev->data;
+    end = p + ev->data_len;
+
+    /* its least: the head, a text's quotes, the tail and the brace */
+    if (ev->data_len < rs->prefix_len + agw_oai_lit_len(agw_oai_delta_head)
+                       + agw_oai_lit_len(agw_oai_repeat_text) + 1
+                       + agw_oai_lit_len(agw_oai_delta_tail) + 1
+        || !agw_json_bytes_same(p, rs->prefix, rs->prefix_len))
+    {
+        return 0;
+    }
+
+    p += rs->prefix_len;
+
+    if (!agw_json_lit_eq(p, agw_oai_delta_head,
+                         agw_oai_lit_len(agw_oai_delta_head)))
+    {
+        return 0;
+    }
+
+    p += agw_oai_lit_len(agw_oai_delta_head);
+    k = -1;
+
+    if (agw_json_lit_eq(p, agw_oai_repeat_text,
+                        agw_oai_lit_len(agw_oai_repeat_text)))
+    {
+        p += agw_oai_lit_len(agw_oai_repeat_text) - 1;
+
+    } else if (rs->open == AGW_OAI_BLOCK_TOOL
+               && (size_t) (end - p) > agw_oai_lit_len(agw_oai_repeat_call)
+                                       + 1
+                                       + agw_oai_lit_len(agw_oai_repeat_args)
+               && agw_json_lit_eq(p, agw_oai_repeat_call,
+                                  agw_oai_lit_len(agw_oai_repeat_call)))
+    {
+        /* the live call's one-digit index, then only its arguments */
+        p += agw_oai_lit_len(agw_oai_repeat_call);
+
+        if (*p < '0' || *p > '9') {
+            return 0;
+        }
+
+        k = *p - '0';
+
+        if (k != rs->live
+            || !agw_json_lit_eq(p + 1, agw_oai_repeat_args,
+                                agw_oai_lit_len(agw_oai_repeat_args)))
+        {
+            return 0;
+        }
+
+        p += 1 + agw_oai_lit_len(agw_oai_repeat_args) - 1;
+
+    } else {
+        return 0;
+    }
+
+    esc = 0;
+    q = agw_json_string_scan(p, end, &esc, &at);
+    if (q == NULL || (size_t) (q - p - 2) > UINT32_MAX) {
+        return 0;
+    }
+
+    text.data = p + 1;
+    text.len = (uint32_t) (q - p - 2);
+    text.kind = AGW_STR_JSON;
+    text.escaped = (uint8_t) esc;
+
+    p = q;
+
+    if (k >= 0) {
+        /* the call's object and the calls' array closed */
+        if (end - p < 3 || p[0] != '}' || p[1] != '}' || p[2] != ']') {
+            return 0;
+        }
+
+        p += 3;
+    }
+
+    if ((size_t) (end - p) <= agw_oai_lit_len(agw_oai_delta_tail)
+        || !agw_json_lit_eq(p, agw_oai_delta_tail,
+                            agw_oai_lit_len(agw_oai_delta_tail)))
+    {
+        return 0;
+    }
+
+    p += agw_oai_lit_len(agw_oai_delta_tail);
+
+    if ((size_t) (end - p) > agw_oai_lit_len(agw_oai_delta_usage)
+        && agw_json_lit_eq(p, agw_oai_delta_usage,
+                           agw_oai_lit_len(agw_oai_delta_usage)))
+    {
+        p += agw_oai_lit_len(agw_oai_delta_usage);
+    }
+
+    obf = (size_t) (end - p) > agw_oai_lit_len(agw_oai_delta_obf) + 1
+          && agw_json_lit_eq(p, agw_oai_delta_obf,
+                             agw_oai_lit_len(agw_oai_delta_obf))
+          && p[agw_oai_lit_len(agw_oai_delta_obf)] == '"';
+
+    if (obf) {
+        p = agw_json_string_scan_last(p + agw_oai_lit_len(agw_oai_delta_obf),
+                                      ev->data, end, &esc, &at);
+        if (p == NULL) {
+            return 0;
+        }
+    }
+
+    if (end - p != 1 || *p != '}') {
+        return 0;
+    }
+
+    if (k >= 0) {
+        /* agw_oai_tools() on the live call's fragment */
+        return agw_oai_args(s, rs, &text) != 0 ? -1 : 1;
+    }
+
+    /* agw_oai_handle() on a text: the START is out */
+    if (text.len == 0) {
+        return 1;
+    }
+
+    if (agw_oai_release(s, rs, 1) != 0
+        || agw_oai_text(s, rs, AGW_OAI_BLOCK_TEXT, AGW_PART_TEXT, &text)
+           != 0)
+    {
+        return -1;
+    }
+
+    return 1;
+}
+
+
 static int
 agw_oai_start(agw_xstream_t *s, agw_oai_rstate_t *rs,
     const agw_oai_chunk_t *ch)
@@ -1172,6 +1338,20 @@ agw_oai_handle(agw_xstream_t *s, agw_oai_rstate_t *rs, agw_oai_rctx_t *c,
 int
 agw_oai_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
+    int  rc;
+
+    rc = agw_oai_read_repeat(s, ev);
+    if (rc != 0) {
+        return rc < 0 ? -1 : 0;
+    }
+
+    return agw_oai_read_walk(s, ev);
+}
+
+
+int
+agw_oai_read_walk(agw_xstream_t *s, const agw_sse_event_t *ev)
+{
     int                rc, skip;
     size_t             n;
     agw_jr_t           r;
@@ -1220,7 +1400,7 @@ agw_oai_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
      */
     skip = rs->started && rs->prefix_len > 0
            && ev->data_len > rs->prefix_len
-           && memcmp(ev->data, rs->prefix, rs->prefix_len) == 0;
+           && agw_json_bytes_same(ev->data, rs->prefix, rs->prefix_len);
 
     agw_jr_init(&r, ev->data, ev->data_len);
 
