@@ -17,6 +17,8 @@
  * bytes, failures and usage both ways.
  */
 
+#define _GNU_SOURCE             /* memmem */
+
 #include "agw_codec.h"
 #include "agw_arena.h"
 #include "openai/oai_int.h"
@@ -185,17 +187,18 @@ check_out(const agw_buf_t *out, const uint8_t *d, size_t len)
 
     end = out->data + out->len;
 
-    for (p = out->data; p != NULL && p < end; p = e + 2) {
-        e = strstr(p, "\n\n");
+    /* bounded compares: a name passed on as it came may hold NUL bytes */
+    for (p = out->data; p < end; p = e + 2) {
+        e = memmem(p, (size_t) (end - p), "\n\n", 2);
         if (e == NULL) {
             abort();
         }
 
-        if (strncmp(p, "event: ", 7) == 0) {
+        if (e - p >= 7 && memcmp(p, "event: ", 7) == 0) {
             p = memchr(p, '\n', (size_t) (e - p)) + 1;
         }
 
-        if (strncmp(p, "data: ", 6) != 0) {
+        if (e - p < 6 || memcmp(p, "data: ", 6) != 0) {
             abort();
         }
 
