@@ -142,7 +142,8 @@ static const rp_variant_t  rp_variants[] = {
     { "a tool call's start", "%H" DELTA "\"tool_calls\":[{\"index\":0,"
       "\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":"
       "\"get_weather\",\"arguments\":\"\"}}]" TAIL "%R", 0, 0 },
-    { "a tool call's arguments", "%H" CALL("0") "\"{\\\"\"}}]" TAIL "%R", 1, 2 },
+    { "a tool call's arguments", "%H" CALL("0") "\"{\\\"\"}}]" TAIL "%R",
+      1, 2 },
     { "arguments with escapes", "%H" CALL("0")
       "\"{\\\"city\\\": \\\"Par\\u00eds\\\"}\"}}]" TAIL "%R", 1, 2 },
     { "empty arguments", "%H" CALL("0") "\"\"}}]" TAIL "%R", 1, 2 },

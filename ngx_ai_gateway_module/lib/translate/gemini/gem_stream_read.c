@@ -798,8 +798,9 @@ agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end)
  * and its usage's counts (most chunks of a stream): its shape's bytes,
  * the text read by the one reader's string scan (validated as the walk
  * validates it), the kept members compared byte for byte (validated when
- * kept) and the counts read by the reader's integer read.  What the walk would give, the
- * same steps: any difference is walked.  Never reads past the event.
+ * kept) and the counts read by the reader's integer read.  What the walk
+ * would give, the same steps: any difference is walked.  Never reads past
+ * the event.
  */
 static inline __attribute__((always_inline)) int
 agw_gem_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
@@ -885,6 +886,8 @@ agw_gem_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
 }
 
 
+/* the repeat path alone, for the tests that hold it to the walk (the
+ * event path inlines it) */
 int
 agw_gem_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
