@@ -869,10 +869,12 @@ golden_response(pair_t *pr, const char *file, const char *body, size_t len)
 
 
 /* The engine's stream over in, fed step bytes at a time (0: whole); its
- * finish, usage and error in meta. */
+ * finish, usage and error in meta.  by_bytes 0: every event read by the
+ * SSE parser (agw_engine_stream_by_bytes). */
 static int
 stream_run(const pair_t *pr, const char *in, size_t len, const char *model,
-    int include_usage, size_t step, agw_buf_t *out, char *meta, size_t size)
+    int include_usage, size_t step, int by_bytes, agw_buf_t *out, char *meta,
+    size_t size)
 {
     int                 rc;
     char                u[160];
@@ -892,6 +894,8 @@ stream_run(const pair_t *pr, const char *in, size_t len, const char *model,
     if (s == NULL) {
         return -1;
     }
+
+    agw_engine_stream_by_bytes(s, by_bytes);
 
     step = step ? step : (len ? len : 1);
 
@@ -926,7 +930,7 @@ golden_stream(pair_t *pr, const char *file, const char *in, size_t len)
     for (iu = 0; iu <= (pr->client == AGW_DIALECT_OPENAI); iu++) {
         golden_name(name, sizeof(name), file, iu ? ".usage.sse" : ".sse");
 
-        if (stream_run(pr, in, len, "client-model", iu, 0, &out, meta,
+        if (stream_run(pr, in, len, "client-model", iu, 0, 1, &out, meta,
                        sizeof(meta)) != 0)
         {
             ok(0, "%s/%s: a stream", pr->dir, name);
@@ -935,11 +939,19 @@ golden_stream(pair_t *pr, const char *file, const char *in, size_t len)
 
         golden(pr, name, meta, out.data, out.len);
 
-        (void) stream_run(pr, in, len, "client-model", iu, 7, &out7, meta7,
-                          sizeof(meta7));
+        (void) stream_run(pr, in, len, "client-model", iu, 7, 1, &out7,
+                          meta7, sizeof(meta7));
         ok(out7.len == out.len && memcmp(out7.data, out.data, out.len) == 0
            && strcmp(meta, meta7) == 0,
            "%s/%s: the same fed 7 bytes at a time", pr->dir, name);
+
+        /* the events a reader takes from the feed's bytes, read by the
+         * parser instead */
+        (void) stream_run(pr, in, len, "client-model", iu, 0, 0, &out7,
+                          meta7, sizeof(meta7));
+        ok(out7.len == out.len && memcmp(out7.data, out.data, out.len) == 0
+           && strcmp(meta, meta7) == 0,
+           "%s/%s: the same with every event parsed", pr->dir, name);
     }
 
     agw_buf_free(&out);
@@ -1519,11 +1531,12 @@ golden_rewrite_stream(pair_t *pr, const char *file, const char *in,
 
     memset(&v, 0, sizeof(v));
 
-    rc = stream_run(pr, in, len, odd_model, 0, 0, &out, meta, sizeof(meta));
+    rc = stream_run(pr, in, len, odd_model, 0, 0, 1, &out, meta,
+                    sizeof(meta));
     variant(&v, "model needing escapes", meta, rc, &out);
 
     for (p = in, i = 1; (p = strstr(p, "\n\n")) != NULL; p += 2, i++) {
-        rc = stream_run(pr, in, (size_t) (p + 2 - in), "my-model", 0, 0,
+        rc = stream_run(pr, in, (size_t) (p + 2 - in), "my-model", 0, 0, 1,
                         &out, meta, sizeof(meta));
         snprintf(label, sizeof(label), "cut after event %zu", i);
         variant(&v, label, meta, rc, &out);
@@ -1537,7 +1550,7 @@ golden_rewrite_stream(pair_t *pr, const char *file, const char *in,
         }
     }
 
-    rc = stream_run(pr, crlf.data, crlf.len, "my-model", 0, 0, &out, meta,
+    rc = stream_run(pr, crlf.data, crlf.len, "my-model", 0, 0, 1, &out, meta,
                     sizeof(meta));
     variant(&v, "CRLF line ends", meta, rc, &out);
 

@@ -239,6 +239,22 @@ typedef struct agw_codec_s {
      * the dialect cannot apply one (the engine refuses the request) */
     int (*policy_request)(const char *body, size_t len,
         const agw_request_ctx_t *o, agw_buf_t *out, agw_error_t *err);
+
+    /*
+     * streams again: the provider's usual events (a delta, nearly all of
+     * them) read from their bytes in the feed before the SSE parser
+     * splits them into fields, by the reader and by the rewrite.  As
+     * agw_sse_bytes_cb: the event's size, *rc what read_event (or
+     * rewrite_event) would have returned for it; or 0 having done
+     * nothing, and the parser hands the event to read_event.  Take only
+     * events whose bytes prove their framing (no CR, one data: line, the
+     * blank line): then read_event would see the same fields.  May be
+     * NULL.
+     */
+    size_t (*read_bytes)(agw_xstream_t *s, const char *p, size_t len,
+        int *rc);
+    size_t (*rewrite_bytes)(agw_xstream_t *s, const char *p, size_t len,
+        int *rc);
 } agw_codec_t;
 
 extern const agw_codec_t  agw_openai_codec;

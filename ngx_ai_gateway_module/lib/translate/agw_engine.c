@@ -18,7 +18,8 @@ typedef struct {
     agw_xstream_t      s;
     agw_sse_parser_t   sse;
     agw_arena_t        arena;       /* per event, empty between events */
-    int                rewrite;     /* one dialect: the rewrite path */
+    unsigned           rewrite:1;   /* one dialect: the rewrite path */
+    unsigned           no_bytes:1;  /* agw_engine_stream_by_bytes() off */
     /* what takes each event: the reader's read_event or rewrite_event,
      * chosen once for the stream */
     int              (*take)(agw_xstream_t *s, const agw_sse_event_t *ev);
@@ -583,24 +584,11 @@ agw_engine_take_joined(agw_engine_stream_t *es, const agw_sse_event_t *ev)
 }
 
 
-/*
- * Each event of the stream: what it does beyond the reader's call is
- * kept to tests of one word (the engine's answer to the parser, the
- * arena used or not), the rare cases behind them.
- */
-static int
-agw_engine_on_event(void *ud, const agw_sse_event_t *ev)
+/* The reader's answer rc for an event, as the parser's callback's. */
+static inline int
+agw_engine_taken(agw_engine_stream_t *es, int rc)
 {
-    int                   rc;
-    agw_engine_stream_t  *es = ud;
-    agw_xstream_t        *s = &es->s;
-
-    /* 1: the client stream is closed, stop quietly; 2: the side failed */
-    if (s->client_done) {
-        return 1;
-    }
-
-    rc = ev->multiline ? agw_engine_take_joined(es, ev) : es->take(s, ev);
+    agw_xstream_t  *s = &es->s;
 
     /* the next event of this read reuses the block: one malloc a read,
      * not one an event; most events take nothing from it */
@@ -627,6 +615,57 @@ agw_engine_on_event(void *ud, const agw_sse_event_t *ev)
     }
 
     return s->client_done;
+}
+
+
+/*
+ * Each event of the stream: what it does beyond the reader's call is
+ * kept to tests of one word (the engine's answer to the parser, the
+ * arena used or not), the rare cases behind them.
+ */
+static int
+agw_engine_on_event(void *ud, const agw_sse_event_t *ev)
+{
+    int                   rc;
+    agw_engine_stream_t  *es = ud;
+    agw_xstream_t        *s = &es->s;
+
+    /* 1: the client stream is closed, stop quietly; 2: the side failed */
+    if (s->client_done) {
+        return 1;
+    }
+
+    rc = ev->multiline ? agw_engine_take_joined(es, ev) : es->take(s, ev);
+
+    return agw_engine_taken(es, rc);
+}
+
+
+/*
+ * An event the reader (or the rewrite) takes from the feed's bytes,
+ * before the parser: the same answer to the parser as on_event's.
+ */
+static size_t
+agw_engine_on_bytes(void *ud, const char *p, size_t len, int *rc)
+{
+    int                   r;
+    size_t                n;
+    agw_engine_stream_t  *es = ud;
+    agw_xstream_t        *s = &es->s;
+
+    if (s->client_done) {
+        return 0;                       /* on_event says stop */
+    }
+
+    r = 0;
+    n = es->rewrite ? s->reader->rewrite_bytes(s, p, len, &r)
+                    : s->reader->read_bytes(s, p, len, &r);
+
+    if (n != 0) {
+        *rc = agw_engine_taken(es, r);
+    }
+
+    return n;
 }
 
 
@@ -660,6 +699,13 @@ agw_engine_stream_feed_more(agw_xstream_t *s, const char *data, size_t len,
  */
 
 void
+agw_engine_stream_by_bytes(agw_xstream_t *s, int on)
+{
+    ((agw_engine_stream_t *) s)->no_bytes = !on;
+}
+
+
+void
 agw_engine_stream_idle(agw_xstream_t *s)
 {
     agw_engine_stream_t  *es = (agw_engine_stream_t *) s;
@@ -674,6 +720,7 @@ agw_engine_feed(agw_xstream_t *s, const char *data, size_t len,
     agw_buf_t *out, int idle)
 {
     int                   rc;
+    agw_sse_bytes_cb      bytes;
     agw_engine_stream_t  *es = (agw_engine_stream_t *) s;
 
     if (s->client_done) {
@@ -687,7 +734,17 @@ agw_engine_feed(agw_xstream_t *s, const char *data, size_t len,
         return agw_engine_end_in_error(s);
     }
 
-    rc = agw_sse_feed(&es->sse, data, len, agw_engine_on_event, es);
+    bytes = NULL;
+
+    if (!es->no_bytes
+        && (es->rewrite ? s->reader->rewrite_bytes : s->reader->read_bytes)
+           != NULL)
+    {
+        bytes = agw_engine_on_bytes;
+    }
+
+    rc = agw_sse_feed_bytes(&es->sse, data, len, agw_engine_on_event, bytes,
+                            es);
 
     if (idle) {
         agw_engine_stream_idle(s);

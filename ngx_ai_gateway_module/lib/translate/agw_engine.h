@@ -90,6 +90,13 @@ int agw_engine_stream_feed(agw_xstream_t *s, const char *data, size_t len,
 int agw_engine_stream_feed_more(agw_xstream_t *s, const char *data,
     size_t len, agw_buf_t *out);
 void agw_engine_stream_idle(agw_xstream_t *s);
+/*
+ * Whether the provider's usual events are read from their bytes
+ * (agw_codec_t.read_bytes, rewrite_bytes) before the SSE parser reads
+ * them (on: the default); off, the parser reads every event: the tests
+ * that compare the two ways, and nothing else.
+ */
+void agw_engine_stream_by_bytes(agw_xstream_t *s, int on);
 int agw_engine_stream_finish(agw_xstream_t *s, int upstream_ok,
     agw_buf_t *out);
 /* Why the stream ends early when the caller knows better than "cut". */

@@ -45,9 +45,11 @@
 
 static void agw_sse_release(agw_buf_t *b);
 static int agw_sse_scan(agw_sse_parser_t *p, const char *data, size_t len,
-    unsigned can_carry, size_t ncr, agw_sse_event_cb cb, void *ud);
+    unsigned can_carry, size_t ncr, agw_sse_event_cb cb,
+    agw_sse_bytes_cb bytes, void *ud);
 static int agw_sse_carried(agw_sse_parser_t *p, const char *data,
-    size_t len, size_t *used, size_t *ncr, agw_sse_event_cb cb, void *ud);
+    size_t len, size_t *used, size_t *ncr, agw_sse_event_cb cb,
+    agw_sse_bytes_cb bytes, void *ud);
 static int agw_sse_keep(agw_sse_parser_t *p, const char *data, size_t len,
     size_t start, size_t *ncr);
 static int agw_sse_line(agw_sse_parser_t *p, const char *line, size_t len,
@@ -125,6 +127,14 @@ int
 agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
     agw_sse_event_cb cb, void *ud)
 {
+    return agw_sse_feed_bytes(p, data, len, cb, NULL, ud);
+}
+
+
+int
+agw_sse_feed_bytes(agw_sse_parser_t *p, const char *data, size_t len,
+    agw_sse_event_cb cb, agw_sse_bytes_cb bytes, void *ud)
+{
     int     rc;
     size_t  used, ncr;
 
@@ -135,7 +145,7 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
     ncr = (size_t) -1;
 
     if (p->carry.len) {
-        rc = agw_sse_carried(p, data, len, &used, &ncr, cb, ud);
+        rc = agw_sse_carried(p, data, len, &used, &ncr, cb, bytes, ud);
         if (rc != 0 || p->carry.len) {
             return rc;                  /* or the event goes on still */
         }
@@ -145,7 +155,7 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
         ncr = ncr != (size_t) -1 && ncr >= used ? ncr - used : (size_t) -1;
     }
 
-    return agw_sse_scan(p, data, len, 1, ncr, cb, ud);
+    return agw_sse_scan(p, data, len, 1, ncr, cb, bytes, ud);
 }
 
 
@@ -156,7 +166,8 @@ agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
  */
 static int
 agw_sse_scan(agw_sse_parser_t *p, const char *data, size_t len,
-    unsigned can_carry, size_t ncr, agw_sse_event_cb cb, void *ud)
+    unsigned can_carry, size_t ncr, agw_sse_event_cb cb,
+    agw_sse_bytes_cb bytes, void *ud)
 {
     int              rc;
     size_t           i, start, n;
@@ -182,6 +193,23 @@ agw_sse_scan(agw_sse_parser_t *p, const char *data, size_t len,
         start = i;
 
         if (quiet) {
+            if (bytes != NULL) {
+                /* the caller's reading of its usual events: whole ones,
+                 * within max_event, none the walk would read otherwise */
+                rc = 0;
+                n = bytes(ud, data + i, len - i < p->max_event
+                                        ? len - i : p->max_event, &rc);
+                if (n != 0) {
+                    i += n;
+
+                    if (rc != 0) {
+                        return rc;
+                    }
+
+                    continue;
+                }
+            }
+
             n = agw_sse_fast(p, data, len, i, &ncr, &ev);
 
             if (n - 1 < AGW_SSE_CUT - 1) {
@@ -531,7 +559,8 @@ agw_sse_keep(agw_sse_parser_t *p, const char *data, size_t len,
  */
 static int
 agw_sse_carried(agw_sse_parser_t *p, const char *data, size_t len,
-    size_t *used, size_t *fcr, agw_sse_event_cb cb, void *ud)
+    size_t *used, size_t *fcr, agw_sse_event_cb cb, agw_sse_bytes_cb bytes,
+    void *ud)
 {
     int          rc;
     char         c1;
@@ -602,7 +631,8 @@ agw_sse_carried(agw_sse_parser_t *p, const char *data, size_t len,
     /* the carry's first CR: none, when neither part had one */
     ncr = p->carry_cr ? (size_t) -1 : p->carry.len;
 
-    rc = agw_sse_scan(p, p->carry.data, p->carry.len, 0, ncr, cb, ud);
+    rc = agw_sse_scan(p, p->carry.data, p->carry.len, 0, ncr, cb, bytes,
+                      ud);
     p->carry.len = 0;
 
     return rc;

@@ -42,6 +42,20 @@ typedef struct {
 /* Return 0 to continue, non-zero to stop; agw_sse_feed() returns it. */
 typedef int (*agw_sse_event_cb)(void *ud, const agw_sse_event_t *ev);
 
+/*
+ * A caller's own reading of the events it knows by their bytes, tried
+ * first wherever an event starts with nothing pending: p holds len bytes,
+ * the rest of the feed (at most max_event).  It returns how many bytes
+ * the one whole event it took holds, its blank line included, with *rc
+ * the event callback's answer for it; or 0, having changed nothing: the
+ * parser reads the event.  It may take only bytes that the parser would
+ * read as exactly that one event with the same fields (an event in
+ * another form, or cut by the feed's end, is the parser's): the events
+ * delivered stay the same for every split of the stream.
+ */
+typedef size_t (*agw_sse_bytes_cb)(void *ud, const char *p, size_t len,
+    int *rc);
+
 typedef struct {
     agw_buf_t  line;          /* the current, incomplete line */
     agw_buf_t  data;
@@ -66,6 +80,9 @@ void agw_sse_init(agw_sse_parser_t *p, size_t max_event);
  */
 int  agw_sse_feed(agw_sse_parser_t *p, const char *data, size_t len,
     agw_sse_event_cb cb, void *ud);
+/* The same, with bytes (may be NULL) offered each event first. */
+int  agw_sse_feed_bytes(agw_sse_parser_t *p, const char *data, size_t len,
+    agw_sse_event_cb cb, agw_sse_bytes_cb bytes, void *ud);
 /*
  * Between the caller's reads (not between its feeds of one read): gives
  * back the buffers no pending event uses.  The next event allocates them

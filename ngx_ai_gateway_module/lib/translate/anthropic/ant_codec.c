@@ -34,7 +34,10 @@ const agw_codec_t  agw_anthropic_codec = {
     agw_ant_rewrite_response,
     agw_ant_rewrite_event,
 
-    agw_ant_policy_request
+    agw_ant_policy_request,
+
+    agw_ant_read_bytes,
+    NULL                        /* rewrite_bytes */
 };
 
 

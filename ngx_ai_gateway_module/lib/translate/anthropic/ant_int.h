@@ -231,6 +231,9 @@ int agw_ant_read_event_walk(agw_xstream_t *s, const agw_sse_event_t *ev);
  * other event, which the walk reads (ant_stream.c). */
 int agw_ant_delta_bytes(const char *d, size_t len, uint32_t *idx,
     agw_str_t *text);
+/* The same deltas in the feed, before the SSE parser (agw_codec_t) */
+size_t agw_ant_read_bytes(agw_xstream_t *s, const char *p, size_t len,
+    int *rc);
 int agw_ant_write_step(agw_xstream_t *s, const agw_step_t *step);
 int agw_ant_write_end(agw_xstream_t *s);
 int agw_ant_write_stream_error(agw_xstream_t *s, const agw_error_t *err);

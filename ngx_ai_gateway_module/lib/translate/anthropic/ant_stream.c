@@ -56,37 +56,36 @@ static const char  agw_ant_delta_thinking[] =
 
 
 /*
- * A content_block_delta laid out as Anthropic sends it (white space
- * between and after the closing braces, Anthropic's padding, included):
+ * A content_block_delta laid out as Anthropic sends it, up to its
+ * string's closing quote:
  *
  *   {"type":"content_block_delta","index":N,"delta":{"type":"text_delta",
- *    "text":"..."}   }
+ *    "text":"..."
  *
- * or the same with input_json_delta/partial_json, thinking_delta/thinking:
- * matched on the len bytes at d (nothing past them is read), its string
+ * or the same with input_json_delta/partial_json, thinking_delta/thinking,
+ * in the bytes from d to end (nothing past them is read), its string
  * validated by the JSON reader's own scan.  Returns the kind of block it
- * belongs in with *idx and *text set, or 0 for anything else, invalid
- * bytes included: the walk (agw_ant_read_event_walk) reads those, and
- * refuses them as it refuses them in any other event.
+ * belongs in with *idx, *text and *after (the byte after the string) set,
+ * or 0.
  */
-int
-agw_ant_delta_bytes(const char *d, size_t len, uint32_t *idx,
-    agw_str_t *text)
+static AGW_JSON_HOT int
+agw_ant_delta_string(const char *d, const char *end, uint32_t *idx,
+    agw_str_t *text, const char **after)
 {
     int          kind, escaped;
     size_t       rest;
     uint32_t     n;
     unsigned     c;
-    const char  *p, *q, *end, *at;
+    const char  *p, *q, *at;
 
-    if (len < sizeof(agw_ant_delta_head) - 1 + 1
-              + sizeof(agw_ant_delta_text) - 1 + AGW_ANT_DELTA_END
+    if ((size_t) (end - d) < sizeof(agw_ant_delta_head) - 1 + 1
+                             + sizeof(agw_ant_delta_text) - 1
+                             + AGW_ANT_DELTA_END
         || !agw_ant_bytes_are(d, agw_ant_delta_head))
     {
         return 0;
     }
 
-    end = d + len;
     p = d + sizeof(agw_ant_delta_head) - 1;
 
     /* a JSON integer: 0, or digits without a leading zero; six at most
@@ -140,8 +139,47 @@ agw_ant_delta_bytes(const char *d, size_t len, uint32_t *idx,
         return 0;
     }
 
-    /* "}}" to the end, or with white space around the braces */
+    *idx = n;
+    text->data = p + 1;
+    text->len = (uint32_t) (q - p - 2);
+    text->kind = AGW_STR_JSON;
+    text->escaped = (uint8_t) escaped;
+    *after = q;
+
+    return kind;
+}
+
+
+/*
+ * A content_block_delta's data as Anthropic lays it out, its string then
+ * "}}" (white space between and after the closing braces, Anthropic's
+ * padding, included), matched on the len bytes at d.  Returns the kind
+ * of block it belongs in with *idx and *text set, or 0 for anything else,
+ * invalid bytes included: the walk (agw_ant_read_event_walk) reads those,
+ * and refuses them as it refuses them in any other event.
+ */
+int
+agw_ant_delta_bytes(const char *d, size_t len, uint32_t *idx,
+    agw_str_t *text)
+{
+    int          kind;
+    const char  *q, *end, *at;
+
+    end = d + len;
+
+    kind = agw_ant_delta_string(d, end, idx, text, &q);
+    if (kind == 0) {
+        return 0;
+    }
+
+    /* "}}" to the end, or with white space around the braces: without
+     * a CR, which in a stream's bytes ends an SSE line (the walk reads it
+     * in an event, where the parser let it through) */
     if (!(end - q == 2 && q[0] == '}' && q[1] == '}')) {
+        if (memchr(q, '\r', (size_t) (end - q)) != NULL) {
+            return 0;
+        }
+
         at = agw_json_ws(q, end);
         if (at == end || *at++ != '}') {
             return 0;
@@ -152,12 +190,6 @@ agw_ant_delta_bytes(const char *d, size_t len, uint32_t *idx,
             return 0;
         }
     }
-
-    *idx = n;
-    text->data = p + 1;
-    text->len = (uint32_t) (q - p - 2);
-    text->kind = AGW_STR_JSON;
-    text->escaped = (uint8_t) escaped;
 
     return kind;
 }
@@ -683,6 +715,51 @@ agw_ant_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     }
 
     return agw_ant_read_event_walk(s, ev);
+}
+
+
+/*
+ * A delta as the feed holds it, before the SSE parser: its frame
+ * "event: content_block_delta\ndata: " DATA "\n\n", DATA as Anthropic
+ * lays it out ending "}}" (its string holds no raw CR nor LF: the scan
+ * refuses them), which the parser would hand read_event as the same
+ * event.  Saves the parser's scans and its fields; anything else is the
+ * parser's (0).
+ */
+static const char  agw_ant_delta_frame[] =
+    "event: content_block_delta\ndata: ";
+
+size_t
+agw_ant_read_bytes(agw_xstream_t *s, const char *p, size_t len, int *rc)
+{
+    int                kind;
+    uint32_t           idx;
+    agw_str_t          text;
+    const char        *q;
+    agw_ant_rstate_t  *st;
+
+    st = s->rstate;
+
+    if (st->kind == AGW_ANT_K_NONE
+        || len < sizeof(agw_ant_delta_frame) - 1
+        || !agw_ant_bytes_are(p, agw_ant_delta_frame))
+    {
+        return 0;
+    }
+
+    /* the string's scan finds the event's end: no LF looked for */
+    kind = agw_ant_delta_string(p + sizeof(agw_ant_delta_frame) - 1,
+                                p + len, &idx, &text, &q);
+
+    if (kind == 0 || (size_t) (p + len - q) < 4
+        || memcmp(q, "}}\n\n", 4) != 0)
+    {
+        return 0;
+    }
+
+    *rc = agw_ant_read_delta(s, st, idx, kind, &text);
+
+    return (size_t) (q + 4 - p);
 }
 
 

@@ -32,5 +32,8 @@ const agw_codec_t  agw_gemini_codec = {
     agw_gem_rewrite_response,
     agw_gem_rewrite_event,
 
-    agw_gem_policy_request
+    agw_gem_policy_request,
+
+    NULL,                       /* read_bytes */
+    NULL                        /* rewrite_bytes */
 };

@@ -32,5 +32,8 @@ const agw_codec_t  agw_openai_codec = {
     agw_oai_rewrite_response,
     agw_oai_rewrite_event,
 
-    agw_oai_policy_request
+    agw_oai_policy_request,
+
+    NULL,                       /* read_bytes */
+    NULL                        /* rewrite_bytes */
 };

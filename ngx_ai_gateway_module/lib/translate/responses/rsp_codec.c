@@ -30,5 +30,8 @@ const agw_codec_t  agw_responses_codec = {
     agw_rsp_rewrite_response,
     agw_rsp_rewrite_event,
 
-    agw_rsp_policy_request
+    agw_rsp_policy_request,
+
+    NULL,                       /* read_bytes */
+    NULL                        /* rewrite_bytes */
 };
