@@ -24,6 +24,10 @@
 #include <stddef.h>
 #include "agw_buf.h"
 
+#if defined(__SSE2__) && defined(__GNUC__) && !defined(AGW_JSON_NO_SIMD)
+#include <emmintrin.h>
+#endif
+
 typedef struct {
     const char  *event;      /* event_len 0 when the stream gave none */
     size_t       event_len;
@@ -102,6 +106,76 @@ void agw_sse_free(agw_sse_parser_t *p);
  */
 void agw_sse_one_line(const agw_sse_event_t *ev, char *buf,
     agw_sse_event_t *flat);
+
+/*
+ * The first CR or LF in [p, end), or end: where a line of an event in
+ * the feed ends, for the readers that take events from the feed's bytes
+ * (agw_sse_bytes_cb): 32 bytes a round, then 16 (SSE2; the portable
+ * loop in AGW_JSON_NO_SIMD builds), the last round over the last 16
+ * bytes again, so that nothing past end is read.
+ */
+static inline const char *
+agw_sse_eol(const char *p, const char *end)
+{
+#if defined(__SSE2__) && defined(__GNUC__) && !defined(AGW_JSON_NO_SIMD)
+    unsigned     m;
+    __m128i      v, u, lf, cr;
+    const char  *q;
+
+    if (end - p >= 16) {
+        lf = _mm_set1_epi8('\n');
+        cr = _mm_set1_epi8('\r');
+
+        /* 32 bytes a round while they last: one test of both halves */
+        while (end - p >= 32) {
+            v = _mm_loadu_si128((const __m128i *) p);
+            u = _mm_loadu_si128((const __m128i *) (p + 16));
+            m = (unsigned) _mm_movemask_epi8(
+                    _mm_or_si128(_mm_cmpeq_epi8(v, lf),
+                                 _mm_cmpeq_epi8(v, cr)))
+                | (unsigned) _mm_movemask_epi8(
+                    _mm_or_si128(_mm_cmpeq_epi8(u, lf),
+                                 _mm_cmpeq_epi8(u, cr))) << 16;
+            if (m != 0) {
+                return p + __builtin_ctz(m);
+            }
+
+            p += 32;
+        }
+
+        if (end - p >= 16) {
+            v = _mm_loadu_si128((const __m128i *) p);
+            m = (unsigned) _mm_movemask_epi8(
+                    _mm_or_si128(_mm_cmpeq_epi8(v, lf),
+                                 _mm_cmpeq_epi8(v, cr)));
+            if (m != 0) {
+                return p + __builtin_ctz(m);
+            }
+
+            p += 16;
+        }
+
+        if (p == end) {
+            return end;
+        }
+
+        /* the bytes before p in this round were looked at already */
+        q = end - 16;
+        v = _mm_loadu_si128((const __m128i *) q);
+        m = (unsigned) _mm_movemask_epi8(
+                _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)))
+            >> (p - q);
+
+        return m != 0 ? p + __builtin_ctz(m) : end;
+    }
+#endif
+
+    while (p < end && *p != '\n' && *p != '\r') {
+        p++;
+    }
+
+    return p;
+}
 
 /* Writers: append one framed event ("event: X\n" optional, "data: ...\n\n"). */
 int  agw_sse_write(agw_buf_t *out, const char *event, const char *data,

@@ -37,7 +37,7 @@ const agw_codec_t  agw_anthropic_codec = {
     agw_ant_policy_request,
 
     agw_ant_read_bytes,
-    NULL                        /* rewrite_bytes */
+    agw_ant_rewrite_bytes
 };
 
 

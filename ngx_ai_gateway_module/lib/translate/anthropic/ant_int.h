@@ -231,8 +231,13 @@ int agw_ant_read_event_walk(agw_xstream_t *s, const agw_sse_event_t *ev);
  * other event, which the walk reads (ant_stream.c). */
 int agw_ant_delta_bytes(const char *d, size_t len, uint32_t *idx,
     agw_str_t *text);
+/* A delta's frame in the feed as Anthropic sends it, its data next. */
+#define AGW_ANT_DELTA_FRAME  "event: content_block_delta\ndata: "
 /* The same deltas in the feed, before the SSE parser (agw_codec_t) */
 size_t agw_ant_read_bytes(agw_xstream_t *s, const char *p, size_t len,
+    int *rc);
+/* And for an Anthropic client, passed on as they came (ant_rewrite.c) */
+size_t agw_ant_rewrite_bytes(agw_xstream_t *s, const char *p, size_t len,
     int *rc);
 int agw_ant_write_step(agw_xstream_t *s, const agw_step_t *step);
 int agw_ant_write_end(agw_xstream_t *s);

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "agw_json_scan.h"
 #include "ant_int.h"
 
 
@@ -577,4 +578,51 @@ agw_ant_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
     }
 
     return w->failed ? -1 : 0;
+}
+
+
+/*
+ * A delta as the feed holds it, before the SSE parser: its frame
+ * AGW_ANT_DELTA_FRAME, one line of data without a CR, and the blank line:
+ * the event the parser would hand rewrite_event with its bytes (ev->raw),
+ * which go as they came, whatever the data (a delta is passed on unread).
+ * Not before message_start: until then each event starts the usage
+ * again.  Anything else is the parser's (0).
+ */
+static const char  agw_ant_rewrite_frame[] = AGW_ANT_DELTA_FRAME;
+
+size_t
+agw_ant_rewrite_bytes(agw_xstream_t *s, const char *p, size_t len, int *rc)
+{
+    size_t             n;
+    agw_jw_t          *w;
+    const char        *d, *nl;
+    agw_ant_rstate_t  *st;
+
+    st = s->rstate;
+
+    if ((st != NULL && !st->started)
+        || len < sizeof(agw_ant_rewrite_frame) - 1
+        || !agw_json_lit_eq(p, agw_ant_rewrite_frame,
+                            sizeof(agw_ant_rewrite_frame) - 1))
+    {
+        return 0;
+    }
+
+    d = p + sizeof(agw_ant_rewrite_frame) - 1;
+
+    nl = agw_sse_eol(d, p + len);
+    if (p + len - nl < 2 || nl[0] != '\n' || nl[1] != '\n') {
+        return 0;
+    }
+
+    n = (size_t) (nl + 2 - p);
+    w = &s->w;
+
+    agw_jw_append(w, p, n);
+    agw_jw_reset_state(w);
+
+    *rc = w->failed ? -1 : 0;
+
+    return n;
 }

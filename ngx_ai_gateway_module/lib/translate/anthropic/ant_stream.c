@@ -726,8 +726,7 @@ agw_ant_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
  * event.  Saves the parser's scans and its fields; anything else is the
  * parser's (0).
  */
-static const char  agw_ant_delta_frame[] =
-    "event: content_block_delta\ndata: ";
+static const char  agw_ant_delta_frame[] = AGW_ANT_DELTA_FRAME;
 
 size_t
 agw_ant_read_bytes(agw_xstream_t *s, const char *p, size_t len, int *rc)
