@@ -33,5 +33,5 @@ const agw_codec_t  agw_responses_codec = {
     agw_rsp_policy_request,
 
     NULL,                       /* read_bytes */
-    NULL                        /* rewrite_bytes */
+    agw_rsp_rewrite_bytes
 };

@@ -157,5 +157,8 @@ int agw_rsp_rewrite_response(const char *body, size_t len,
     const agw_answer_ctx_t *o, agw_buf_t *out, agw_usage_t *usage,
     agw_error_t *err);
 int agw_rsp_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev);
+/* Its delta events taken from the feed's bytes (agw_codec_t) */
+size_t agw_rsp_rewrite_bytes(agw_xstream_t *s, const char *p, size_t len,
+    int *rc);
 
 #endif /* RSP_INT_H */

@@ -501,3 +501,65 @@ done:
 
     return w->failed ? -1 : 0;
 }
+
+
+/*
+ * A delta as the feed holds it, before the SSE parser:
+ *
+ *   "event: response." NAME ".delta\n" "data: " DATA "\n\n"
+ *
+ * NAME and DATA on their lines (no CR, no LF), as OpenAI frames its text,
+ * reasoning and arguments deltas: the parser would hand rewrite_event the
+ * same name and data, which it passes on as they came (a delta event is
+ * no lifecycle event and no error); so do these bytes, with the same
+ * count of events for a writer of ours after them.  Anything else is the
+ * parser's (0).
+ */
+size_t
+agw_rsp_rewrite_bytes(agw_xstream_t *s, const char *p, size_t len, int *rc)
+{
+    size_t             n;
+    agw_jw_t          *w;
+    const char        *end, *nl;
+    agw_rsp_rstate_t  *rs = s->rstate;
+    agw_rsp_wstate_t  *ws = s->wstate;
+
+    end = p + len;
+
+    if (len < 16 + 6 + 7 || memcmp(p, "event: response.", 16) != 0) {
+        return 0;
+    }
+
+    nl = agw_sse_eol(p + 16, end);
+
+    /* ".delta" after "response.": a second dot, no lifecycle event */
+    if (nl - p < 16 + 6 || end - nl < 7 || memcmp(nl - 6, ".delta", 6) != 0
+        || memcmp(nl, "\ndata: ", 7) != 0)
+    {
+        return 0;
+    }
+
+    nl = agw_sse_eol(nl + 7, end);
+
+    if (end - nl < 2 || nl[0] != '\n' || nl[1] != '\n') {
+        return 0;
+    }
+
+    n = (size_t) (nl + 2 - p);
+    w = &s->w;
+
+    if (ws != NULL) {
+        ws->seq++;
+        ws->passthrough = 1;
+    }
+
+    agw_jw_append(w, p, n);
+
+    if (rs->ended && ws != NULL) {
+        ws->ended = 1;
+    }
+
+    *rc = w->failed ? -1 : 0;
+
+    return n;
+}
