@@ -243,6 +243,32 @@ both_ways(agw_dialect_t p, const char *label, const char *in,
 #define ANT_DELTA_RAW(data)                                                   \
     "event: content_block_delta\ndata: " data "\n\n"
 
+/* Responses: its deltas between a start and an end. */
+#define RSP_START                                                             \
+    "event: response.created\ndata: {\"type\":\"response.created\","        \
+    "\"response\":{\"id\":\"resp_1\",\"object\":\"response\",\"status\":"     \
+    "\"in_progress\",\"model\":\"up\",\"output\":[],\"usage\":null},"        \
+    "\"sequence_number\":0}\n\n"
+
+#define RSP_DELTA_RAW(data)                                                   \
+    "event: response.output_text.delta\ndata: " data "\n\n"
+
+#define RSP_TEXT(text)                                                        \
+    RSP_DELTA_RAW("{\"type\":\"response.output_text.delta\",\"item_id\":"    \
+    "\"msg_1\",\"output_index\":0,\"content_index\":0,\"delta\":\"" text    \
+    "\",\"sequence_number\":1}")
+
+#define RSP_ARGS(args)                                                        \
+    "event: response.function_call_arguments.delta\ndata: {\"type\":"      \
+    "\"response.function_call_arguments.delta\",\"item_id\":\"fc_1\","     \
+    "\"output_index\":1,\"delta\":\"" args "\"}\n\n"
+
+#define RSP_END                                                               \
+    "event: response.completed\ndata: {\"type\":\"response.completed\","    \
+    "\"response\":{\"id\":\"resp_1\",\"status\":\"completed\",\"model\":"   \
+    "\"up\",\"output\":[],\"usage\":{\"input_tokens\":5,"                  \
+    "\"output_tokens\":9,\"total_tokens\":14}}}\n\n"
+
 typedef struct {
     agw_dialect_t   provider;
     const char     *label;
@@ -358,6 +384,28 @@ static const crafted_t  crafted[] = {
     { AGW_DIALECT_ANTHROPIC, "the stream cut inside a delta",
       ANT_START ANT_DELTA("a") "event: content_block_delta\ndata: "
       "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":", 0 },
+    { AGW_DIALECT_RESPONSES, "text and arguments deltas",
+      RSP_START RSP_TEXT("Hi") RSP_TEXT("\\\"") RSP_ARGS("{\\\"a\\\":")
+      RSP_ARGS("1}") RSP_END, 0 },
+    { AGW_DIALECT_RESPONSES, "a CR in the white space",
+      RSP_START RSP_DELTA_RAW("{\"type\":\"response.output_text.delta\","
+      "\r\"delta\":\"a\"}") RSP_TEXT("b") RSP_END, 0 },
+    { AGW_DIALECT_RESPONSES, "CRLF line ends",
+      RSP_START "event: response.output_text.delta\r\ndata: {\"type\":"
+      "\"response.output_text.delta\",\"delta\":\"a\"}\r\n\r\n" RSP_END, 0 },
+    { AGW_DIALECT_RESPONSES, "a lifecycle name ending .delta",
+      RSP_START "event: response.delta\ndata: {\"type\":\"response.delta\","
+      "\"response\":{\"model\":\"up\",\"usage\":{\"input_tokens\":1}}}\n\n"
+      RSP_TEXT("a") RSP_END, 0 },
+    { AGW_DIALECT_RESPONSES, "the data on two lines",
+      RSP_START RSP_DELTA_RAW("{\"type\":\"response.output_text.delta\","
+      "\ndata: \"delta\":\"a\"}") RSP_END, 0 },
+    { AGW_DIALECT_RESPONSES, "deltas over max_event",
+      RSP_START RSP_TEXT("short") RSP_TEXT("a longer text that the limit of "
+      "two hundred bytes an event does not let through") RSP_END, 200 },
+    { AGW_DIALECT_RESPONSES, "the stream cut inside a delta",
+      RSP_START RSP_TEXT("a") "event: response.output_text.delta\ndata: "
+      "{\"type\":", 0 },
 };
 
 
@@ -417,6 +465,20 @@ static const char *const  ant_deltas[] = {
 };
 
 
+static const char *const  ant_rewrite[] = {
+    "event: content_block_delta\n", NULL
+};
+
+static const char *const  rsp_streams[] = {
+    "t/fixtures/openai-responses/stream-text.chunks.sse",
+    "t/fixtures/openai-responses/stream-reasoning-function-call.chunks.sse",
+    "t/fixtures/openai-responses/stream-text.documented.sse",
+    NULL
+};
+
+static const char *const  rsp_rewrite[] = { ".delta\ndata: ", NULL };
+
+
 int
 main(void)
 {
@@ -431,6 +493,12 @@ main(void)
      * the walk's) */
     for (i = 0; ant_streams[i] != NULL; i++) {
         taken_all(AGW_DIALECT_ANTHROPIC, ant_streams[i], ant_deltas, 0);
+        taken_all(AGW_DIALECT_ANTHROPIC, ant_streams[i], ant_rewrite, 1);
+    }
+
+    /* the rewrites pass every delta on as it came */
+    for (i = 0; rsp_streams[i] != NULL; i++) {
+        taken_all(AGW_DIALECT_RESPONSES, rsp_streams[i], rsp_rewrite, 1);
     }
 
     done_testing();

@@ -320,53 +320,11 @@ fixture(const agw_codec_t *c, const char *file, const char *in, size_t len,
 }
 
 
-/* A Responses .chunks.jsonl framed as OpenAI sends it: each event named
- * by its type. */
-static int
-responses_fixture(const char *name, agw_buf_t *out)
-{
-    char        *s, *line, *nl, *t, *q;
-    size_t       len;
-
-    s = fixture_read(name, &len);
-    if (s == NULL) {
-        return -1;
-    }
-
-    for (line = s; *line != '\0'; line = nl + 1) {
-        nl = strchr(line, '\n');
-        if (nl == NULL) {
-            nl = line + strlen(line);
-        }
-
-        t = strstr(line, "\"type\":\"");
-        if (t == NULL || t > nl) {
-            free(s);
-            return -1;
-        }
-        t += 8;
-        q = strchr(t, '"');
-
-        agw_buf_printf(out, "event: %.*s\ndata: %.*s\n\n", (int) (q - t), t,
-                       (int) (nl - line), line);
-
-        if (*nl == '\0') {
-            break;
-        }
-    }
-
-    free(s);
-
-    return 0;
-}
-
-
 int
 main(void)
 {
-    char       *in;
-    size_t      len;
-    agw_buf_t   b = AGW_BUF_INIT;
+    char    *in;
+    size_t   len;
 
     crafted(&agw_anthropic_codec, "anthropic", anthropic,
             sizeof(anthropic) / sizeof(anthropic[0]));
@@ -387,25 +345,21 @@ main(void)
         free(in);
     }
 
-    if (ok(responses_fixture("openai-responses/stream-text.chunks.jsonl",
-                             &b) == 0, "responses stream-text read"))
-    {
-        fixture(&agw_responses_codec, "responses stream-text", b.data, b.len,
-                ".delta\ndata: ");
+    in = fixture_read("openai-responses/stream-text.chunks.sse", &len);
+    if (ok(in != NULL, "responses stream-text.chunks.sse read")) {
+        fixture(&agw_responses_codec, "responses stream-text.chunks.sse", in,
+                len, ".delta\ndata: ");
+        free(in);
     }
 
-    b.len = 0;
-
-    if (ok(responses_fixture(
-               "openai-responses/stream-reasoning-function-call.chunks.jsonl",
-               &b) == 0, "responses stream-reasoning-function-call read"))
-    {
+    in = fixture_read("openai-responses/"
+                      "stream-reasoning-function-call.chunks.sse", &len);
+    if (ok(in != NULL, "responses stream-reasoning-function-call read")) {
         fixture(&agw_responses_codec, "responses "
-                "stream-reasoning-function-call", b.data, b.len,
+                "stream-reasoning-function-call.chunks.sse", in, len,
                 ".delta\ndata: ");
+        free(in);
     }
-
-    agw_buf_free(&b);
 
     return done_testing();
 }
