@@ -478,6 +478,8 @@ static const char *const  rsp_streams[] = {
 
 static const char *const  rsp_rewrite[] = { ".delta\ndata: ", NULL };
 
+static const char *const  oai_rewrite[] = { "{\"content\":\"", NULL };
+
 
 int
 main(void)
@@ -500,6 +502,10 @@ main(void)
     for (i = 0; rsp_streams[i] != NULL; i++) {
         taken_all(AGW_DIALECT_RESPONSES, rsp_streams[i], rsp_rewrite, 1);
     }
+
+    /* and OpenAI's text chunks after the first, walked */
+    taken_all(AGW_DIALECT_OPENAI, "t/fixtures/openai-chat/stream-text.sse",
+              oai_rewrite, 1);
 
     done_testing();
 }

@@ -261,6 +261,61 @@ static const crafted_t  responses[] = {
 };
 
 
+#define OH  "data: {\"id\":\"chatcmpl-1\",\"object\":"                   \
+            "\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-x\","   \
+            "\"system_fingerprint\":\"fp_1\","
+#define OCH "\"choices\":[{\"index\":0,\"delta\":{"
+#define OTL "},\"logprobs\":null,\"finish_reason\":null}]"
+#define OROLE OH OCH "\"role\":\"assistant\",\"content\":\"\"" OTL          \
+            ",\"usage\":null,\"obfuscation\":\"ab\"}\n\n"
+#define OT(t) OH OCH "\"content\":\"" t "\"" OTL ",\"usage\":null,"       \
+            "\"obfuscation\":\"xy\"}\n\n"
+#define OTP(t) OH OCH "\"content\":\"" t "\"" OTL "}\n\n"
+#define OTR(t, rest) OH OCH "\"content\":\"" t "\"" OTL rest "\n\n"
+#define OFIN OH OCH "}" ",\"logprobs\":null,\"finish_reason\":\"stop\"}],"  \
+            "\"usage\":null}\n\n"
+#define OUSE OH "\"choices\":[],\"usage\":{\"prompt_tokens\":3,"           \
+            "\"completion_tokens\":4,\"total_tokens\":7}}\n\n"
+#define ODONE "data: [DONE]\n\n"
+
+static const crafted_t  openai[] = {
+    { "text chunks", OROLE OT("Hi") OT(" there") OT("") OFIN OUSE ODONE, 3 },
+    { "without usage or obfuscation",
+      OROLE OTP("a") OTP("b") OFIN OUSE ODONE, 2 },
+    { "escapes at the string's end",
+      OROLE OT("\\\"") OT("\\\\") OT("\\u00e9") OFIN ODONE, 3 },
+    { "a raw tab in the text", OROLE OT("a\tb") OT("c") ODONE, 1 },
+    { "a CR in the white space",
+      OROLE OTR("a", ",\r\"usage\":null}") OT("b") ODONE, 0 },
+    { "an LF in the white space",
+      OROLE OTR("a", ",\n\"usage\":null}") OT("b") ODONE, 0 },
+    { "a CR after the brace", OROLE OTR("a", "}\r") OT("b") ODONE, 1 },
+    { "white space before the brace", OROLE OTR("a", " }") OT("b") ODONE, 1 },
+    { "another member after", OROLE OTR("a", ",\"x\":1}") OT("b") ODONE, 1 },
+    { "CRLF line ends",
+      OROLE "data: {\"id\":\"chatcmpl-1\",\"object\":"
+      "\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-x\","
+      "\"system_fingerprint\":\"fp_1\"," OCH "\"content\":\"a\"" OTL
+      "}\r\n\r\n" OT("b") ODONE, 1 },
+    { "the data on two lines",
+      OROLE "data: {\"id\":\"chatcmpl-1\",\"object\":"
+      "\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-x\","
+      "\"system_fingerprint\":\"fp_1\",\ndata: " OCH "\"content\":\"a\""
+      OTL "}\n\n" OT("b") ODONE, 1 },
+    { "another model", OROLE OT("a") "data: {\"id\":\"chatcmpl-1\","
+      "\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":"
+      "\"gpt-y\",\"system_fingerprint\":\"fp_1\"," OCH "\"content\":"
+      "\"b\"" OTL "}\n\n" OT("c") ODONE, 1 },
+    { "a tool call's arguments",
+      OROLE OH OCH "\"tool_calls\":[{\"index\":0,\"function\":"
+      "{\"arguments\":\"{}\"}}]" OTL "}\n\n" OT("a") ODONE, 1 },
+    { "an error chunk", OROLE OT("a") "data: {\"error\":{\"message\":"
+      "\"boom\",\"type\":\"server_error\"}}\n\n" OT("b"), 1 },
+    { "cut in a chunk", OROLE OT("a") OH OCH "\"content\":\"b", 1 },
+    { "after [DONE]", OROLE OT("a") ODONE OT("b"), 1 },
+};
+
+
 static void
 crafted(const agw_codec_t *c, const char *dialect, const crafted_t *t,
     size_t n)
@@ -330,6 +385,8 @@ main(void)
             sizeof(anthropic) / sizeof(anthropic[0]));
     crafted(&agw_responses_codec, "responses", responses,
             sizeof(responses) / sizeof(responses[0]));
+    crafted(&agw_openai_codec, "openai", openai,
+            sizeof(openai) / sizeof(openai[0]));
 
     in = fixture_read("anthropic-messages/stream-text.sse", &len);
     if (ok(in != NULL, "anthropic stream-text.sse read")) {
@@ -358,6 +415,14 @@ main(void)
         fixture(&agw_responses_codec, "responses "
                 "stream-reasoning-function-call.chunks.sse", in, len,
                 ".delta\ndata: ");
+        free(in);
+    }
+
+    /* its text chunks after the first (walked: the head kept) */
+    in = fixture_read("openai-chat/stream-text.sse", &len);
+    if (ok(in != NULL, "openai stream-text.sse read")) {
+        fixture(&agw_openai_codec, "openai stream-text.sse", in, len,
+                "{\"content\":\"");
         free(in);
     }
 

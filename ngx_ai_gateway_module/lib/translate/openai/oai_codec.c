@@ -35,5 +35,5 @@ const agw_codec_t  agw_openai_codec = {
     agw_oai_policy_request,
 
     NULL,                       /* read_bytes */
-    NULL                        /* rewrite_bytes */
+    agw_oai_rewrite_bytes
 };

@@ -247,6 +247,9 @@ int agw_oai_rewrite_response(const char *body, size_t len,
     const agw_answer_ctx_t *o, agw_buf_t *out, agw_usage_t *usage,
     agw_error_t *err);
 int agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev);
+/* Its text chunks taken from the feed's bytes (agw_codec_t) */
+size_t agw_oai_rewrite_bytes(agw_xstream_t *s, const char *p, size_t len,
+    int *rc);
 
 /* usage: read into u (fields absent stay as they were); written whole */
 int agw_oai_read_usage(agw_oai_rctx_t *c, agw_jr_t *r, agw_usage_t *u);

@@ -901,3 +901,86 @@ agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 
     return w->failed ? -1 : 0;
 }
+
+
+/*
+ * A text chunk as the feed holds it, before the SSE parser, in the form
+ * rewrite_event's repeat path takes (skip, choices and fast there):
+ *
+ *   "data: " PREFIX "\"choices\":[{...\"content\":\"TEXT\"}...}]"
+ *   [",\"usage\":null"] [",\"obfuscation\":\"...\""] "}\n\n"
+ *
+ * PREFIX the last walked chunk's head (rs->prefix: a parsed event's data,
+ * no CR or LF in it), the choices and what follows read by the reader's
+ * match of them (agw_oai_delta_choices(), agw_oai_delta_after()) with
+ * the JSON reader validating, whose strings hold no raw CR or LF: the
+ * parser would hand rewrite_event this data alone on its line.  The same
+ * bytes out as that path writes: the head as the client got it last
+ * time, the rest with the null usage cut unless the client asked for
+ * it.  Not while the provider's model is still to read for the usage
+ * event.  Anything else is the parser's (0).
+ */
+size_t
+agw_oai_rewrite_bytes(agw_xstream_t *s, const char *p, size_t len, int *rc)
+{
+    size_t              at;
+    agw_jr_t            r;
+    agw_jw_t           *w;
+    agw_str_t           text, calls;
+    const char         *d, *q, *from, *end;
+    agw_oai_rstate_t   *rs;
+    agw_answer_meta_t  *meta;
+
+    rs = s->rstate;
+    meta = s->opts.meta;
+    end = p + len;
+
+    if (rs == NULL || rs->prefix_len == 0 || rs->out_len == 0
+        || s->provider_done
+        || (rs->model_end != 0 && meta != NULL && meta->model[0] == '\0')
+        || len < 6 + rs->prefix_len + 3
+        || memcmp(p, "data: ", 6) != 0
+        || memcmp(p + 6, rs->prefix, rs->prefix_len) != 0)
+    {
+        return 0;
+    }
+
+    d = p + 6;
+
+    agw_jr_init(&r, d, (size_t) (end - d));
+    r.p = d + rs->prefix_len;
+    calls = (agw_str_t) AGW_STR_NULL;
+
+    if (!agw_oai_delta_choices(&r, &text, &calls) || agw_str_set(&calls)
+        || agw_oai_delta_after(&r, &at) != 0)
+    {
+        return 0;
+    }
+
+    q = r.p;
+
+    if (end - q < 3 || q[0] != '}' || q[1] != '\n' || q[2] != '\n') {
+        return 0;
+    }
+
+    w = &s->w;
+
+    agw_jw_append(w, "data: ", 6);
+    agw_jw_append(w, rs->prefix + AGW_OAI_PREFIX_MAX, rs->out_len);
+
+    from = d + rs->prefix_comma;
+
+    if (at != (size_t) -1 && !s->opts.include_usage) {
+        /* ,"usage":null */
+        agw_jw_append(w, from, (size_t) (d + at - from));
+        from = d + at + 13;
+    }
+
+    agw_jw_append(w, from, (size_t) (q + 1 - from));
+    agw_jw_append(w, "\n\n", 2);
+    agw_jw_reset_state(w);
+
+    *rc = w->failed ? -1 : 0;
+
+    return (size_t) (q + 3 - p);
+}
