@@ -3,11 +3,13 @@
  * (agw_codec_t.rewrite_bytes) gives what the rewrite gives for the events
  * the SSE parser hands it (agw_engine_stream_by_bytes() off): the client's
  * bytes, each feed's answer, the finish, the usage, the error, the meta.
- * Crafted streams of each dialect (padding, escapes at a string's end, a
- * CR or an LF in the JSON's white space, CRLF ends, data on two lines,
- * events cut by a feed's end, max_event, errors, deltas before the
- * start, a name that only ends ".delta"), each cut in two at every byte;
- * and the count of events the hook took on a fixture stream: its deltas.
+ * Crafted Anthropic, Responses and OpenAI streams (padding, escapes at a
+ * string's end, a CR or an LF in the JSON's white space, CRLF ends, data
+ * on two lines, events cut by a feed's end, max_event, errors, deltas
+ * before the start, a name that only ends ".delta", another model, a
+ * tool call; OpenAI's with and without include_usage), each cut in two
+ * at every byte, with the count of events the hook took; and on fixture
+ * streams, that it took every delta.
  */
 
 #include <stdlib.h>
@@ -25,6 +27,7 @@ static agw_codec_t  counted;
 static size_t     (*hook)(agw_xstream_t *s, const char *p, size_t len,
                           int *rc);
 static int          taken;
+static int          include_usage;  /* the client's stream_options' */
 
 
 static size_t
@@ -68,6 +71,7 @@ run(const char *in, size_t len, size_t split, int by_bytes,
     ctx.model = agw_str_bytes("my-model", 8);
     ctx.created = 1700000000;
     ctx.meta = &m;
+    ctx.include_usage = include_usage;
     out->len = 0;
 
     s = agw_engine_stream_new_codecs(&counted, &counted, &ctx, max_event);
@@ -387,6 +391,10 @@ main(void)
             sizeof(responses) / sizeof(responses[0]));
     crafted(&agw_openai_codec, "openai", openai,
             sizeof(openai) / sizeof(openai[0]));
+    include_usage = 1;
+    crafted(&agw_openai_codec, "openai, include_usage", openai,
+            sizeof(openai) / sizeof(openai[0]));
+    include_usage = 0;
 
     in = fixture_read("anthropic-messages/stream-text.sse", &len);
     if (ok(in != NULL, "anthropic stream-text.sse read")) {
