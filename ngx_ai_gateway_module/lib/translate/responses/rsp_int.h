@@ -71,6 +71,8 @@ typedef struct {
                                                    the item's index */
     agw_buf_t      delta;       /* the open block's delta event up to the
                                    delta's text */
+    uint16_t       place;       /* in it, the block's place: item_id, */
+    uint16_t       place_len;   /* output_index, the part's index; 0 unset */
     struct {
         char       bytes[54];   /* what follows the delta's text:
                                    ...,"sequence_number":N}\n\n and a
@@ -126,6 +128,11 @@ size_t agw_rsp_id(char *dst, size_t size, const agw_str_t *src,
     const char *prefix);
 void agw_rsp_str_inside(agw_jw_t *w, const agw_str_t *s);
 void agw_rsp_put_str(agw_jw_t *w, const agw_str_t *s);
+/* After a member's key: its value and the members after it, a run that
+ * is always the same, as one value (the writer puts the next comma). */
+#define agw_rsp_lit_members(w, lit)                                          \
+    agw_rsp_members((w), (lit), sizeof(lit) - 1)
+void agw_rsp_members(agw_jw_t *w, const char *p, size_t len);
 void agw_rsp_put_part(agw_jw_t *w, agw_part_type_t type,
     const agw_str_t *text);
 agw_finish_t agw_rsp_finish_of(const agw_str_t *status,

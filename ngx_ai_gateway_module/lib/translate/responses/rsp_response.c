@@ -102,13 +102,8 @@ agw_rsp_put_part(agw_jw_t *w, agw_part_type_t type, const agw_str_t *text)
         agw_jw_key(w, "text");
 
     } else {
-        agw_jw_lit(w, "output_text");
-        agw_jw_key(w, "annotations");
-        agw_jw_array(w);
-        agw_jw_array_end(w);
-        agw_jw_key(w, "logprobs");
-        agw_jw_array(w);
-        agw_jw_array_end(w);
+        agw_rsp_lit_members(w, "\"output_text\",\"annotations\":[],"
+                               "\"logprobs\":[]");
         agw_jw_key(w, "text");
     }
 
@@ -278,6 +273,21 @@ agw_rsp_read_usage(agw_jr_t *r, agw_usage_t *u)
  * request's settings the answer's writer does not know as null or the
  * API's defaults.
  */
+/*
+ * A run of members always the same (agw_rsp_lit_members()): three of a
+ * stream's events hold the envelope, and written member by member it
+ * was a tenth of a Responses client's stream in the writer.
+ */
+void
+agw_rsp_members(agw_jw_t *w, const char *p, size_t len)
+{
+    agw_str_t  v;
+
+    v = agw_str_bytes(p, len);
+    agw_jw_raw(w, &v);
+}
+
+
 void
 agw_rsp_response_open(agw_jw_t *w, const agw_rsp_head_t *h)
 {
@@ -328,9 +338,7 @@ agw_rsp_response_open(agw_jw_t *w, const agw_rsp_head_t *h)
     }
 
     agw_jw_key(w, "instructions");
-    agw_jw_null(w);
-    agw_jw_key(w, "max_output_tokens");
-    agw_jw_null(w);
+    agw_rsp_lit_members(w, "null,\"max_output_tokens\":null");
     agw_jw_key(w, "model");
     agw_rsp_put_str(w, &h->model);
     agw_jw_key(w, "output");
@@ -341,37 +349,13 @@ void
 agw_rsp_response_close(agw_jw_t *w, const agw_rsp_head_t *h)
 {
     agw_jw_key(w, "parallel_tool_calls");
-    agw_jw_bool(w, 1);
-    agw_jw_key(w, "previous_response_id");
-    agw_jw_null(w);
-    agw_jw_key(w, "reasoning");
-    agw_jw_object(w);
-    agw_jw_key(w, "effort");
-    agw_jw_null(w);
-    agw_jw_key(w, "summary");
-    agw_jw_null(w);
-    agw_jw_object_end(w);
-    agw_jw_key(w, "store");
-    agw_jw_bool(w, 0);
-    agw_jw_key(w, "temperature");
-    agw_jw_null(w);
-    agw_jw_key(w, "text");
-    agw_jw_object(w);
-    agw_jw_key(w, "format");
-    agw_jw_object(w);
-    agw_jw_key(w, "type");
-    agw_jw_lit(w, "text");
-    agw_jw_object_end(w);
-    agw_jw_object_end(w);
-    agw_jw_key(w, "tool_choice");
-    agw_jw_lit(w, "auto");
-    agw_jw_key(w, "tools");
-    agw_jw_array(w);
-    agw_jw_array_end(w);
-    agw_jw_key(w, "top_p");
-    agw_jw_null(w);
-    agw_jw_key(w, "truncation");
-    agw_jw_lit(w, "disabled");
+    agw_rsp_lit_members(w,
+        "true,\"previous_response_id\":null,"
+        "\"reasoning\":{\"effort\":null,\"summary\":null},"
+        "\"store\":false,\"temperature\":null,"
+        "\"text\":{\"format\":{\"type\":\"text\"}},"
+        "\"tool_choice\":\"auto\",\"tools\":[],\"top_p\":null,"
+        "\"truncation\":\"disabled\"");
     agw_jw_key(w, "usage");
 
     if (h->usage != NULL) {
@@ -381,10 +365,7 @@ agw_rsp_response_close(agw_jw_t *w, const agw_rsp_head_t *h)
     }
 
     agw_jw_key(w, "user");
-    agw_jw_null(w);
-    agw_jw_key(w, "metadata");
-    agw_jw_object(w);
-    agw_jw_object_end(w);
+    agw_rsp_lit_members(w, "null,\"metadata\":{}");
     agw_jw_object_end(w);
 }
 

@@ -35,7 +35,10 @@ typedef enum {
 } agw_rsp_kind_t;
 
 
-#define agw_rsp_ev(s, lit)  agw_rsp_ev_open((s), (lit), sizeof(lit) - 1)
+/* An event's opening, "event: TYPE\ndata: {"type":"TYPE"", one literal */
+#define agw_rsp_ev_head(lit)  "event: " lit "\ndata: {\"type\":\"" lit "\""
+#define agw_rsp_ev(s, lit)                                                   \
+    agw_rsp_ev_open((s), agw_rsp_ev_head(lit), sizeof(agw_rsp_ev_head(lit)) - 1)
 
 /* A delta's template is copied as this many bytes when no longer (most
  * are 150-190: the event's name twice, the item id, the indexes). */
@@ -46,18 +49,26 @@ static int agw_rsp_write_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     const agw_step_t *step);
 
 
-/* "event: TYPE\ndata: {"type":"TYPE"": an event's opening. */
-static void
-agw_rsp_ev_open(agw_xstream_t *s, const char *type, size_t len)
+/* n's digits, written to end at end: where they start */
+static char *
+agw_rsp_digits(char *end, uint64_t n)
 {
-    agw_jw_t  *w = &s->w;
+    do {
+        *--end = (char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
 
-    agw_jw_append(w, "event: ", 7);
-    agw_jw_append(w, type, len);
-    agw_jw_append(w, "\ndata: ", 7);
-    agw_jw_object(w);
-    agw_jw_key(w, "type");
-    agw_jw_bytes(w, type, len);
+    return end;
+}
+
+
+/* An event's opening (agw_rsp_ev()): one copy, the writer then inside
+ * the event's object with its "type" written. */
+static void
+agw_rsp_ev_open(agw_xstream_t *s, const char *head, size_t len)
+{
+    agw_jw_append(&s->w, head, len);
+    agw_jw_object_appended(&s->w);
 }
 
 
@@ -82,11 +93,25 @@ agw_rsp_ev_end(agw_xstream_t *s)
 }
 
 
+/* An event's last member, its sequence_number, and its end: one copy
+ * (every event's object has its "type" before, so the comma). */
 static void
 agw_rsp_ev_close(agw_xstream_t *s, agw_rsp_wstate_t *ws)
 {
-    agw_rsp_ev_seq(s, ws);
-    agw_rsp_ev_end(s);
+    char  buf[48], *p;
+
+    p = buf + sizeof(buf) - 3;
+    memcpy(p, "}\n\n", 3);
+    p = agw_rsp_digits(p, ws->seq++);
+    p -= sizeof(",\"sequence_number\":") - 1;
+    memcpy(p, ",\"sequence_number\":", sizeof(",\"sequence_number\":") - 1);
+
+    if (s->w.depth != 1 || s->w.key) {
+        s->w.failed = 1;                /* a member left open: a bug */
+    }
+
+    agw_jw_append(&s->w, p, (size_t) (buf + sizeof(buf) - p));
+    agw_jw_reset_state(&s->w);
 }
 
 
@@ -104,13 +129,26 @@ agw_rsp_ev_item(agw_xstream_t *s, agw_rsp_wstate_t *ws)
 }
 
 
-/* The open item's and the open part's place: a reasoning item's summary
+/*
+ * The open item's and the open part's place: a reasoning item's summary
  * part is at a "summary_index", a message's content part at a
- * "content_index". */
+ * "content_index"; a function call's item has no part.  While a block is
+ * open, its delta template has these members as they are here
+ * (agw_rsp_delta_template()): copied from it.
+ */
 static void
 agw_rsp_ev_part(agw_xstream_t *s, agw_rsp_wstate_t *ws)
 {
+    if (ws->place_len) {
+        agw_jw_append(&s->w, ws->delta.data + ws->place, ws->place_len);
+        return;
+    }
+
     agw_rsp_ev_item(s, ws);
+
+    if (ws->block == AGW_PART_TOOL_CALL) {
+        return;
+    }
 
     if (ws->block == AGW_PART_THINKING) {
         agw_jw_key(&s->w, "summary_index");
@@ -277,9 +315,7 @@ agw_rsp_render_item(agw_rsp_wstate_t *ws)
     switch (ws->item) {
 
     case AGW_RSP_MESSAGE:
-        agw_jw_lit(&t, "message");
-        agw_jw_key(&t, "status");
-        agw_jw_lit(&t, "completed");
+        agw_rsp_lit_members(&t, "\"message\",\"status\":\"completed\"");
         agw_jw_key(&t, "content");
         agw_rsp_raw_list(&t, ws, &ws->parts);
         agw_jw_key(&t, "role");
@@ -293,9 +329,7 @@ agw_rsp_render_item(agw_rsp_wstate_t *ws)
         break;
 
     default:
-        agw_jw_lit(&t, "function_call");
-        agw_jw_key(&t, "status");
-        agw_jw_lit(&t, "completed");
+        agw_rsp_lit_members(&t, "\"function_call\",\"status\":\"completed\"");
         agw_jw_key(&t, "arguments");
         v = agw_rsp_buf_str(&ws->text, AGW_STR_JSON);
         agw_rsp_put_str(&t, &v);
@@ -352,17 +386,26 @@ static void
 agw_rsp_open_item(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     agw_rsp_kind_t kind, const agw_part_t *part)
 {
+    char         num[16], *p;
+    size_t       n;
     agw_jw_t    *w = &s->w;
     agw_str_t    v;
     const char  *prefix;
 
+    /* the prefix, the Response's id, "_", the item's index */
     prefix = (kind == AGW_RSP_MESSAGE) ? "msg_"
              : (kind == AGW_RSP_REASONING) ? "rs_" : "fc_";
+    n = strlen(prefix);
+    memcpy(ws->item_id, prefix, n);
+    memcpy(ws->item_id + n, ws->id, ws->id_len);
+    n += ws->id_len;
+    ws->item_id[n++] = '_';
+    p = agw_rsp_digits(num + sizeof(num), ws->output);
+    memcpy(ws->item_id + n, p, (size_t) (num + sizeof(num) - p));
+    n += (size_t) (num + sizeof(num) - p);
+    ws->item_id[n] = '\0';
+    ws->item_id_len = n;
 
-    ws->item_id_len = (size_t) snprintf(ws->item_id, sizeof(ws->item_id),
-                                        "%s%.*s_%u", prefix,
-                                        (int) ws->id_len, ws->id,
-                                        ws->output);
     ws->output++;
     ws->item = (uint8_t) kind;
     ws->part = 0;
@@ -392,29 +435,17 @@ agw_rsp_open_item(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     switch (kind) {
 
     case AGW_RSP_MESSAGE:
-        agw_jw_lit(w, "message");
-        agw_jw_key(w, "status");
-        agw_jw_lit(w, "in_progress");
-        agw_jw_key(w, "content");
-        agw_jw_array(w);
-        agw_jw_array_end(w);
-        agw_jw_key(w, "role");
-        agw_jw_lit(w, "assistant");
+        agw_rsp_lit_members(w, "\"message\",\"status\":\"in_progress\","
+                               "\"content\":[],\"role\":\"assistant\"");
         break;
 
     case AGW_RSP_REASONING:
-        agw_jw_lit(w, "reasoning");
-        agw_jw_key(w, "summary");
-        agw_jw_array(w);
-        agw_jw_array_end(w);
+        agw_rsp_lit_members(w, "\"reasoning\",\"summary\":[]");
         break;
 
     default:
-        agw_jw_lit(w, "function_call");
-        agw_jw_key(w, "status");
-        agw_jw_lit(w, "in_progress");
-        agw_jw_key(w, "arguments");
-        agw_jw_lit(w, "");
+        agw_rsp_lit_members(w, "\"function_call\",\"status\":\"in_progress\","
+                               "\"arguments\":\"\"");
         agw_jw_key(w, "call_id");
         agw_rsp_put_str(w, &part->id);
         agw_jw_key(w, "name");
@@ -427,15 +458,20 @@ agw_rsp_open_item(agw_xstream_t *s, agw_rsp_wstate_t *ws,
 }
 
 
-/* The delta event of the open block up to its text, once per block. */
+/*
+ * The delta event of the open block up to its text, once per block; the
+ * members of the block's place in it (ws->place: ,"item_id":..,
+ * "output_index":.. and the part's index) for the block's other events.
+ */
 static void
 agw_rsp_delta_template(agw_rsp_wstate_t *ws, const char *type, size_t len,
-    const char *index_key)
+    const char *index_key, size_t key_len)
 {
-    agw_jw_t   t;
-    agw_str_t  v;
+    char      num[24], *p;
+    agw_jw_t  t;
 
     ws->delta.len = 0;
+    ws->place_len = 0;
 
     /* a delta copies AGW_RSP_HEAD_COPY bytes of a shorter template */
     if (agw_buf_reserve(&ws->delta, AGW_RSP_HEAD_COPY) != 0) {
@@ -448,30 +484,38 @@ agw_rsp_delta_template(agw_rsp_wstate_t *ws, const char *type, size_t len,
     agw_jw_append(&t, type, len);
     agw_jw_append(&t, "\ndata: {\"type\":\"", 16);
     agw_jw_append(&t, type, len);
-    agw_jw_append(&t, "\",\"item_id\":\"", 13);
-    v = agw_str_bytes(ws->item_id, ws->item_id_len);
-    agw_jw_append(&t, v.data, v.len);
+    agw_jw_append(&t, "\"", 1);
+    ws->place = (uint16_t) ws->delta.len;
+    agw_jw_append(&t, ",\"item_id\":\"", 12);
+    agw_jw_append(&t, ws->item_id, ws->item_id_len);
     agw_jw_append(&t, "\",\"output_index\":", 17);
+    p = agw_rsp_digits(num + sizeof(num), ws->output - 1);
+    agw_jw_append(&t, p, (size_t) (num + sizeof(num) - p));
 
-    {
-        char  num[24];
-        int   n;
+    if (index_key != NULL) {
+        agw_jw_append(&t, ",\"", 2);
+        agw_jw_append(&t, index_key, key_len);
+        agw_jw_append(&t, "\":", 2);
+        p = agw_rsp_digits(num + sizeof(num), ws->part);
+        agw_jw_append(&t, p, (size_t) (num + sizeof(num) - p));
+    }
 
-        n = snprintf(num, sizeof(num), "%u", ws->output - 1);
-        agw_jw_append(&t, num, (size_t) n);
-
-        if (index_key != NULL) {
-            agw_jw_append(&t, ",\"", 2);
-            agw_jw_append(&t, index_key, strlen(index_key));
-            n = snprintf(num, sizeof(num), "\":%u", ws->part);
-            agw_jw_append(&t, num, (size_t) n);
-        }
+    if (!t.failed) {
+        ws->place_len = (uint16_t) (ws->delta.len - ws->place);
     }
 
     agw_jw_append(&t, ",\"delta\":\"", 10);
 
     if (t.failed) {
         ws->failed = 1;
+        ws->place_len = 0;
+        return;
+    }
+
+    /* the copy of a shorter template reads initialised bytes only */
+    if (ws->delta.len < AGW_RSP_HEAD_COPY) {
+        memset(ws->delta.data + ws->delta.len, 0,
+               AGW_RSP_HEAD_COPY - ws->delta.len);
     }
 }
 
@@ -484,20 +528,14 @@ agw_rsp_delta_template(agw_rsp_wstate_t *ws, const char *type, size_t len,
 static void
 agw_rsp_tail_number(agw_rsp_wstate_t *ws)
 {
-    char      num[24], *p;
-    size_t    len;
-    uint64_t  n;
+    char    num[24], *p;
+    size_t  len;
 
     p = num + sizeof(num);
     *--p = '\n';
     *--p = '\n';
     *--p = '}';
-    n = ws->seq;
-
-    do {
-        *--p = (char) ('0' + n % 10);
-        n /= 10;
-    } while (n);
+    p = agw_rsp_digits(p, ws->seq);
 
     len = (size_t) (num + sizeof(num) - p);
 
@@ -619,10 +657,20 @@ agw_rsp_block_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     ws->block = (uint8_t) part->type;
     ws->text.len = 0;
 
+    /* the template first: the part's events copy their place from it
+     * (agw_rsp_ev_part()); the tail after them, numbered past them */
     switch (part->type) {
 
     case AGW_PART_TEXT:
     case AGW_PART_REFUSAL:
+        if (part->type == AGW_PART_TEXT) {
+            agw_rsp_delta_template(ws, "response.output_text.delta", 26,
+                                   "content_index", 13);
+        } else {
+            agw_rsp_delta_template(ws, "response.refusal.delta", 22,
+                                   "content_index", 13);
+        }
+
         agw_rsp_ev(s, "response.content_part.added");
         agw_rsp_ev_part(s, ws);
         agw_jw_key(w, "part");
@@ -630,31 +678,28 @@ agw_rsp_block_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
         agw_rsp_ev_close(s, ws);
 
         if (part->type == AGW_PART_TEXT) {
-            agw_rsp_delta_template(ws, "response.output_text.delta", 26,
-                                   "content_index");
             agw_rsp_delta_tail(ws, "\",\"logprobs\":[],\"sequence_number\":");
         } else {
-            agw_rsp_delta_template(ws, "response.refusal.delta", 22,
-                                   "content_index");
             agw_rsp_delta_tail(ws, "\",\"sequence_number\":");
         }
         break;
 
     case AGW_PART_THINKING:
+        agw_rsp_delta_template(ws, "response.reasoning_summary_text.delta",
+                               37, "summary_index", 13);
+
         agw_rsp_ev(s, "response.reasoning_summary_part.added");
         agw_rsp_ev_part(s, ws);
         agw_jw_key(w, "part");
         agw_rsp_put_part(w, ws->block, &empty);
         agw_rsp_ev_close(s, ws);
 
-        agw_rsp_delta_template(ws, "response.reasoning_summary_text.delta",
-                               37, "summary_index");
         agw_rsp_delta_tail(ws, "\",\"sequence_number\":");
         break;
 
     default:
         agw_rsp_delta_template(ws, "response.function_call_arguments.delta",
-                               38, NULL);
+                               38, NULL, 0);
         agw_rsp_delta_tail(ws, "\",\"sequence_number\":");
         break;
     }
@@ -846,12 +891,13 @@ agw_rsp_block_stop(agw_xstream_t *s, agw_rsp_wstate_t *ws)
 
     default:
         agw_rsp_ev(s, "response.function_call_arguments.done");
-        agw_rsp_ev_item(s, ws);
+        agw_rsp_ev_part(s, ws);
         agw_jw_key(w, "arguments");
         agw_rsp_put_str(w, &text);
         agw_rsp_ev_close(s, ws);
 
         ws->block = 0;
+        ws->place_len = 0;
         agw_rsp_close_item(s, ws);
         return;
     }
@@ -874,6 +920,7 @@ agw_rsp_block_stop(agw_xstream_t *s, agw_rsp_wstate_t *ws)
 
     ws->part++;
     ws->block = 0;
+    ws->place_len = 0;
 }
 
 
