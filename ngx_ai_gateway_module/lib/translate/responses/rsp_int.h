@@ -62,6 +62,7 @@ typedef struct {
     uint8_t        tool_calls;
     uint8_t        passthrough; /* the same-dialect rewrite numbers the
                                    provider's events: no Response of ours */
+    uint8_t        fast;        /* a delta takes the template path */
     agw_finish_t   finish;
     int64_t        created;
     size_t         id_len;

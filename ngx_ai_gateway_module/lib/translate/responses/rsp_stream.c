@@ -44,6 +44,13 @@ typedef enum {
  * are 150-190: the event's name twice, the item id, the indexes). */
 #define AGW_RSP_HEAD_COPY   192
 
+/* The usual delta's text at most (agw_rsp_delta_fast()), and the room of
+ * the output it takes: the template's copy, the text, the tail's block. */
+#define AGW_RSP_FAST_TEXT   64
+#define AGW_RSP_FAST_ROOM                                                    \
+    (AGW_RSP_HEAD_COPY + AGW_RSP_FAST_TEXT                                   \
+     + sizeof(((agw_rsp_wstate_t *) 0)->tail))
+
 
 static int agw_rsp_write_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     const agw_step_t *step);
@@ -541,6 +548,7 @@ agw_rsp_tail_number(agw_rsp_wstate_t *ws)
 
     if (ws->tail.num + len >= sizeof(ws->tail.bytes)) {
         ws->failed = 1;
+        ws->fast = 0;
         return;
     }
 
@@ -771,9 +779,10 @@ agw_rsp_delta_json(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     b = s->w.out;
 
     /* the widest the copies write: the template's copy, the text, the
-     * tail's block */
+     * tail's block; and the room of the fast path's delta after it, so
+     * that a buffer grown here is not short of it again at the next */
     room = (hlen > AGW_RSP_HEAD_COPY ? hlen : AGW_RSP_HEAD_COPY) + len
-           + sizeof(ws->tail);
+           + sizeof(ws->tail) + AGW_RSP_FAST_ROOM;
 
     if (b->cap - b->len <= room && agw_buf_reserve(b, room) != 0) {
         s->w.failed = 1;
@@ -805,7 +814,9 @@ agw_rsp_delta_json(agw_xstream_t *s, agw_rsp_wstate_t *ws,
 
     b = &ws->text;
 
-    if (b->cap - b->len <= len + 16 && agw_buf_reserve(b, len + 16) != 0) {
+    if (b->cap - b->len <= len + 16 + AGW_RSP_FAST_TEXT
+        && agw_buf_reserve(b, len + 16 + AGW_RSP_FAST_TEXT) != 0)
+    {
         ws->failed = 1;
         return -1;
     }
@@ -966,12 +977,13 @@ agw_rsp_step_done(agw_xstream_t *s, agw_rsp_wstate_t *ws)
 }
 
 
-/* A delta of the open block, as JSON: nearly every step. */
-static int
+/* A delta of the open block, as JSON, of any length, in any room. */
+static __attribute__((noinline)) int
 agw_rsp_delta_step(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     const agw_str_t *text)
 {
     if (agw_rsp_delta_json(s, ws, text) != 0) {
+        ws->fast = 0;
         return -1;
     }
 
@@ -985,11 +997,91 @@ agw_rsp_delta_step(agw_xstream_t *s, agw_rsp_wstate_t *ws,
 }
 
 
+/*
+ * The usual delta (agw_rsp_write_step()): a text of up to
+ * AGW_RSP_FAST_TEXT bytes, a template of up to AGW_RSP_HEAD_COPY, the
+ * room of the output and of the kept text there already.  Then no call
+ * and no test of a length: the template's, the text's and the tail's
+ * copies are of constant sizes (the text's two or four overlapping
+ * 16-byte moves within its bytes, as agw_rsp_copy_short() does below 16),
+ * the text kept by the same moves.  Anything else takes the general path
+ * above.
+ */
+
+static AGW_JSON_HOT int
+agw_rsp_delta_fast(agw_xstream_t *s, agw_rsp_wstate_t *ws,
+    const agw_str_t *text)
+{
+    char        *o, *t, *k;
+    size_t       len;
+    agw_buf_t   *b, *kb;
+    const char  *p;
+    char         a[16], c[16], d[16], e[16];
+
+    p = text->data;
+    len = text->len;
+    b = s->w.out;
+    kb = &ws->text;
+
+    if (len > AGW_RSP_FAST_TEXT || s->w.failed
+        || b->cap - b->len <= AGW_RSP_FAST_ROOM
+        || kb->cap - kb->len <= AGW_RSP_FAST_TEXT)
+    {
+        return agw_rsp_delta_step(s, ws, text);
+    }
+
+    o = b->data + b->len;
+    memcpy(o, ws->delta.data, AGW_RSP_HEAD_COPY);
+    t = o + ws->delta.len;
+    k = kb->data + kb->len;
+
+    if (len <= 16) {
+        agw_rsp_copy_short(t, p, len);
+        memcpy(t + len, &ws->tail, sizeof(ws->tail));
+        memcpy(k, t, 16);               /* the text and the tail's bytes */
+
+    } else if (len <= 32) {
+        memcpy(a, p, 16);
+        memcpy(e, p + len - 16, 16);
+        memcpy(t, a, 16);
+        memcpy(t + len - 16, e, 16);
+        memcpy(t + len, &ws->tail, sizeof(ws->tail));
+        memcpy(k, a, 16);
+        memcpy(k + len - 16, e, 16);
+
+    } else {
+        memcpy(a, p, 16);
+        memcpy(c, p + 16, 16);
+        memcpy(d, p + len - 32, 16);
+        memcpy(e, p + len - 16, 16);
+        memcpy(t, a, 16);
+        memcpy(t + 16, c, 16);
+        memcpy(t + len - 32, d, 16);
+        memcpy(t + len - 16, e, 16);
+        memcpy(t + len, &ws->tail, sizeof(ws->tail));
+        memcpy(k, a, 16);
+        memcpy(k + 16, c, 16);
+        memcpy(k + len - 32, d, 16);
+        memcpy(k + len - 16, e, 16);
+    }
+
+    b->len = (size_t) (t + len - b->data) + ws->tail.len;
+    kb->len += len;
+
+    agw_rsp_tail_next(ws);
+
+    if (kb->len > ws->text_max) {
+        return agw_rsp_step_done(s, ws);
+    }
+
+    return 0;
+}
+
+
 /* Every other step, apart so that a delta's step does not pay its
  * registers. */
-static __attribute__((noinline)) int
-agw_rsp_other_step(agw_xstream_t *s, agw_rsp_wstate_t *ws,
-    const agw_step_t *step)
+static int
+agw_rsp_step(agw_xstream_t *s, agw_rsp_wstate_t *ws, const agw_step_t *step)
 {
     if (ws->ended) {
         return 0;
@@ -1060,15 +1152,36 @@ agw_rsp_other_step(agw_xstream_t *s, agw_rsp_wstate_t *ws,
 }
 
 
+/*
+ * Whether a delta may take the template path, known when a step changes
+ * it (only the other steps do, and a failed delta): a block open, not
+ * one skipped, the stream not ended nor failed, the template within its
+ * fixed-size copy.  A delta then tests this flag alone.
+ */
+static __attribute__((noinline)) int
+agw_rsp_other_step(agw_xstream_t *s, agw_rsp_wstate_t *ws,
+    const agw_step_t *step)
+{
+    int  rc;
+
+    rc = agw_rsp_step(s, ws, step);
+
+    ws->fast = rc == 0 && ws->block != 0 && !ws->skipping && !ws->ended
+               && !ws->failed && ws->delta.len <= AGW_RSP_HEAD_COPY;
+
+    return rc;
+}
+
+
 int
 agw_rsp_write_step(agw_xstream_t *s, const agw_step_t *step)
 {
     agw_rsp_wstate_t  *ws = s->wstate;
 
-    if (step->type == AGW_STEP_DELTA && ws->block != 0 && !ws->skipping
-        && !ws->ended && step->text.kind == AGW_STR_JSON)
+    if (step->type == AGW_STEP_DELTA && ws->fast
+        && step->text.kind == AGW_STR_JSON)
     {
-        return agw_rsp_delta_step(s, ws, &step->text);
+        return agw_rsp_delta_fast(s, ws, &step->text);
     }
 
     return agw_rsp_other_step(s, ws, step);
@@ -1111,6 +1224,7 @@ agw_rsp_write_end(agw_xstream_t *s)
     agw_rsp_ev_close(s, ws);
 
     ws->ended = 1;
+    ws->fast = 0;
 
     return (ws->failed || s->w.failed) ? -1 : 0;
 }
@@ -1163,6 +1277,7 @@ agw_rsp_write_stream_error(agw_xstream_t *s, const agw_error_t *err)
     }
 
     ws->ended = 1;
+    ws->fast = 0;
 
     return (ws->failed || s->w.failed) ? -1 : 0;
 }
