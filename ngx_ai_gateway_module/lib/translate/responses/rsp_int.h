@@ -134,6 +134,8 @@ void agw_rsp_put_str(agw_jw_t *w, const agw_str_t *s);
 #define agw_rsp_lit_members(w, lit)                                          \
     agw_rsp_members((w), (lit), sizeof(lit) - 1)
 void agw_rsp_members(agw_jw_t *w, const char *p, size_t len);
+char *agw_rsp_digits(char *end, uint64_t n);
+char *agw_rsp_int(char *p, int64_t v);
 void agw_rsp_put_part(agw_jw_t *w, agw_part_type_t type,
     const agw_str_t *text);
 agw_finish_t agw_rsp_finish_of(const agw_str_t *status,

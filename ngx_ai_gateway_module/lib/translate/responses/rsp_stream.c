@@ -56,19 +56,6 @@ static int agw_rsp_write_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     const agw_step_t *step);
 
 
-/* n's digits, written to end at end: where they start */
-static char *
-agw_rsp_digits(char *end, uint64_t n)
-{
-    do {
-        *--end = (char) ('0' + n % 10);
-        n /= 10;
-    } while (n);
-
-    return end;
-}
-
-
 /* An event's opening (agw_rsp_ev()): one copy, the writer then inside
  * the event's object with its "type" written. */
 static void
@@ -247,7 +234,9 @@ static int
 agw_rsp_write_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     const agw_step_t *step)
 {
-    agw_rsp_head_t  h;
+    size_t                  start, len;
+    agw_buf_t              *b = s->w.out;
+    agw_rsp_head_t          h;
     static const agw_str_t  none = AGW_STR_NULL;
 
     if (ws->started) {
@@ -275,11 +264,26 @@ agw_rsp_write_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     agw_rsp_head(s, ws, &h, AGW_RSP_IN_PROGRESS);
 
     agw_rsp_ev(s, "response.created");
+    start = b->len;
     agw_rsp_ev_response(s, ws, &h);
+    len = b->len - start;
     agw_rsp_ev_close(s, ws);
 
+    /* the same Response again: its members copied from the event before
+     * (reserved first: the copy's source is the buffer it grows) */
     agw_rsp_ev(s, "response.in_progress");
-    agw_rsp_ev_response(s, ws, &h);
+
+    if (!s->w.failed) {
+        if (agw_buf_reserve(b, len) != 0) {
+            s->w.failed = 1;
+
+        } else {
+            memcpy(b->data + b->len, b->data + start, len);
+            b->len += len;
+            b->data[b->len] = '\0';
+        }
+    }
+
     agw_rsp_ev_close(s, ws);
 
     return 0;
@@ -474,55 +478,57 @@ static void
 agw_rsp_delta_template(agw_rsp_wstate_t *ws, const char *type, size_t len,
     const char *index_key, size_t key_len)
 {
-    char      num[24], *p;
-    agw_jw_t  t;
+    char        buf[2 * 64 + AGW_RSP_ID_MAX + 128], *p;
+    size_t      place;
+    agw_buf_t  *b = &ws->delta;
 
-    ws->delta.len = 0;
-    ws->place_len = 0;
-
-    /* a delta copies AGW_RSP_HEAD_COPY bytes of a shorter template */
-    if (agw_buf_reserve(&ws->delta, AGW_RSP_HEAD_COPY) != 0) {
-        ws->failed = 1;
-        return;
-    }
-
-    agw_jw_init(&t, &ws->delta);
-    agw_jw_append(&t, "event: ", 7);
-    agw_jw_append(&t, type, len);
-    agw_jw_append(&t, "\ndata: {\"type\":\"", 16);
-    agw_jw_append(&t, type, len);
-    agw_jw_append(&t, "\"", 1);
-    ws->place = (uint16_t) ws->delta.len;
-    agw_jw_append(&t, ",\"item_id\":\"", 12);
-    agw_jw_append(&t, ws->item_id, ws->item_id_len);
-    agw_jw_append(&t, "\",\"output_index\":", 17);
-    p = agw_rsp_digits(num + sizeof(num), ws->output - 1);
-    agw_jw_append(&t, p, (size_t) (num + sizeof(num) - p));
+    p = buf;
+    memcpy(p, "event: ", 7);
+    p += 7;
+    memcpy(p, type, len);
+    p += len;
+    memcpy(p, "\ndata: {\"type\":\"", 16);
+    p += 16;
+    memcpy(p, type, len);
+    p += len;
+    *p++ = '"';
+    place = (size_t) (p - buf);
+    memcpy(p, ",\"item_id\":\"", 12);
+    p += 12;
+    memcpy(p, ws->item_id, ws->item_id_len);
+    p += ws->item_id_len;
+    memcpy(p, "\",\"output_index\":", 17);
+    p = agw_rsp_int(p + 17, ws->output - 1);
 
     if (index_key != NULL) {
-        agw_jw_append(&t, ",\"", 2);
-        agw_jw_append(&t, index_key, key_len);
-        agw_jw_append(&t, "\":", 2);
-        p = agw_rsp_digits(num + sizeof(num), ws->part);
-        agw_jw_append(&t, p, (size_t) (num + sizeof(num) - p));
+        *p++ = ',';
+        *p++ = '"';
+        memcpy(p, index_key, key_len);
+        p += key_len;
+        *p++ = '"';
+        *p++ = ':';
+        p = agw_rsp_int(p, ws->part);
     }
 
-    if (!t.failed) {
-        ws->place_len = (uint16_t) (ws->delta.len - ws->place);
-    }
+    ws->place = (uint16_t) place;
+    ws->place_len = (uint16_t) (p - buf - place);
+    memcpy(p, ",\"delta\":\"", 10);
+    p += 10;
 
-    agw_jw_append(&t, ",\"delta\":\"", 10);
+    /* a delta copies AGW_RSP_HEAD_COPY bytes of a shorter template: the
+     * bytes past it zeroed, so that the copy reads initialised bytes */
+    b->len = 0;
 
-    if (t.failed) {
+    if (agw_buf_reserve(b, AGW_RSP_HEAD_COPY) != 0
+        || agw_buf_append(b, buf, (size_t) (p - buf)) != 0)
+    {
         ws->failed = 1;
         ws->place_len = 0;
         return;
     }
 
-    /* the copy of a shorter template reads initialised bytes only */
-    if (ws->delta.len < AGW_RSP_HEAD_COPY) {
-        memset(ws->delta.data + ws->delta.len, 0,
-               AGW_RSP_HEAD_COPY - ws->delta.len);
+    if (b->len < AGW_RSP_HEAD_COPY) {
+        memset(b->data + b->len, 0, AGW_RSP_HEAD_COPY - b->len);
     }
 }
 
