@@ -63,17 +63,17 @@ typedef struct {
     uint8_t        passthrough; /* the same-dialect rewrite numbers the
                                    provider's events: no Response of ours */
     uint8_t        fast;        /* a delta takes the template path */
+    uint16_t       item_id_len;
     agw_finish_t   finish;
+    uint16_t       place;       /* in delta, the block's place: item_id, */
+    uint16_t       place_len;   /* output_index, the part's index; 0 unset */
     int64_t        created;
     size_t         id_len;
     char           id[AGW_RSP_ID_MAX];
-    size_t         item_id_len;
     char           item_id[AGW_RSP_ID_MAX + 16];   /* "fc_", the id, "_",
                                                    the item's index */
     agw_buf_t      delta;       /* the open block's delta event up to the
                                    delta's text */
-    uint16_t       place;       /* in it, the block's place: item_id, */
-    uint16_t       place_len;   /* output_index, the part's index; 0 unset */
     struct {
         char       bytes[54];   /* what follows the delta's text:
                                    ...,"sequence_number":N}\n\n and a

@@ -415,7 +415,7 @@ agw_rsp_open_item(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     memcpy(ws->item_id + n, p, (size_t) (num + sizeof(num) - p));
     n += (size_t) (num + sizeof(num) - p);
     ws->item_id[n] = '\0';
-    ws->item_id_len = n;
+    ws->item_id_len = (uint16_t) n;
 
     ws->output++;
     ws->item = (uint8_t) kind;
