@@ -1010,8 +1010,8 @@ agw_rsp_delta_step(agw_xstream_t *s, agw_rsp_wstate_t *ws,
  * and no test of a length: the template's, the text's and the tail's
  * copies are of constant sizes (the text's two or four overlapping
  * 16-byte moves within its bytes, as agw_rsp_copy_short() does below 16),
- * the text kept by the same moves.  Anything else takes the general path
- * above.
+ * the text kept by the same moves (ws->text is read by its length: no
+ * NUL after it).  Anything else takes the general path above.
  */
 
 static AGW_JSON_HOT int
