@@ -272,9 +272,10 @@ wr_free(wr_t *w)
 }
 
 
+/* A step, its text (if any) of the kind asked. */
 static int
-step(wr_t *w, agw_step_type_t type, uint32_t index, const agw_part_t *part,
-    const char *text)
+step_kind(wr_t *w, agw_step_type_t type, uint32_t index,
+    const agw_part_t *part, const char *text, agw_str_kind_t kind)
 {
     agw_step_t  st;
 
@@ -290,12 +291,39 @@ step(wr_t *w, agw_step_type_t type, uint32_t index, const agw_part_t *part,
     }
 
     if (text != NULL) {
-        st.text.data = text;
-        st.text.len = (uint32_t) strlen(text);
-        st.text.kind = AGW_STR_JSON;
+        st.text = agw_str_bytes(text, strlen(text));
+        st.text.kind = kind;
     }
 
     return agw_stream_step(&w->s, &st);
+}
+
+
+/* A step, its text (if any) JSON, as every provider's reader gives it. */
+static int
+step(wr_t *w, agw_step_type_t type, uint32_t index, const agw_part_t *part,
+    const char *text)
+{
+    return step_kind(w, type, index, part, text, AGW_STR_JSON);
+}
+
+
+/* Parts as another provider's reader makes them: thinking, text, two
+ * calls (toolu_1 "ls", toolu_2 "cat") with no arguments yet. */
+static void
+wr_parts(agw_part_t *th, agw_part_t *text, agw_part_t *c1, agw_part_t *c2)
+{
+    memset(th, 0, sizeof(*th));
+    memset(text, 0, sizeof(*text));
+    memset(c1, 0, sizeof(*c1));
+    th->type = AGW_PART_THINKING;
+    text->type = AGW_PART_TEXT;
+    c1->type = AGW_PART_TOOL_CALL;
+    c1->id = agw_str_bytes("toolu_1", 7);
+    c1->name = agw_str_bytes("ls", 2);
+    *c2 = *c1;
+    c2->id = agw_str_bytes("toolu_2", 7);
+    c2->name = agw_str_bytes("cat", 3);
 }
 
 
@@ -367,20 +395,9 @@ test_other_provider(void)
     agw_usage_t   u;
     agw_step_t    fin;
 
-    memset(&th, 0, sizeof(th));
+    wr_parts(&th, &text, &c1, &c2);
     memset(&red, 0, sizeof(red));
-    memset(&text, 0, sizeof(text));
-    memset(&c1, 0, sizeof(c1));
-    memset(&c2, 0, sizeof(c2));
-    th.type = AGW_PART_THINKING;
     red.type = AGW_PART_REDACTED_THINKING;
-    text.type = AGW_PART_TEXT;
-    c1.type = AGW_PART_TOOL_CALL;
-    c1.id = agw_str_bytes("toolu_1", 7);
-    c1.name = agw_str_bytes("ls", 2);
-    c2.type = AGW_PART_TOOL_CALL;
-    c2.id = agw_str_bytes("toolu_2", 7);
-    c2.name = agw_str_bytes("cat", 3);
     c2.args.data = "{\"f\":\"a\\\"b\"}";       /* {"f":"a\"b"}, whole */
     c2.args.len = (uint32_t) strlen(c2.args.data);
     c2.args.kind = AGW_STR_VALUE;
@@ -1397,28 +1414,6 @@ test_delta_numbers(void)
     wr_free(&w);
 }
 
-/* A step as step() makes it, its text of the kind asked. */
-static int
-step_kind(wr_t *w, agw_step_type_t type, uint32_t index,
-    const agw_part_t *part, const char *text, agw_str_kind_t kind)
-{
-    agw_step_t  st;
-
-    memset(&st, 0, sizeof(st));
-    st.type = type;
-    st.index = index;
-    st.part = part;
-    st.created = -1;
-
-    if (text != NULL) {
-        st.text = agw_str_bytes(text, strlen(text));
-        st.text.kind = kind;
-    }
-
-    return agw_stream_step(&w->s, &st);
-}
-
-
 /*
  * Blocks one after another as providers make them: two parts of one
  * message, two calls, a text after them (a second message), two summary
@@ -1449,19 +1444,7 @@ templates_run(wr_t *w, agw_str_kind_t kind)
     };
     agw_part_t  *parts[9];
 
-    memset(&text, 0, sizeof(text));
-    memset(&th, 0, sizeof(th));
-    memset(&c1, 0, sizeof(c1));
-    memset(&c2, 0, sizeof(c2));
-    memset(&c3, 0, sizeof(c3));
-    text.type = AGW_PART_TEXT;
-    th.type = AGW_PART_THINKING;
-    c1.type = AGW_PART_TOOL_CALL;
-    c1.id = agw_str_bytes("toolu_1", 7);
-    c1.name = agw_str_bytes("ls", 2);
-    c2 = c1;
-    c2.id = agw_str_bytes("toolu_2", 7);
-    c2.name = agw_str_bytes("cat", 3);
+    wr_parts(&th, &text, &c1, &c2);
     c3 = c1;
     c3.id = agw_str_bytes("toolu_3", 7);
     c3.args = agw_str_bytes("{p:1}", 5);

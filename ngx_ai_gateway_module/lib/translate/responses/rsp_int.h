@@ -129,11 +129,19 @@ size_t agw_rsp_id(char *dst, size_t size, const agw_str_t *src,
     const char *prefix);
 void agw_rsp_str_inside(agw_jw_t *w, const agw_str_t *s);
 void agw_rsp_put_str(agw_jw_t *w, const agw_str_t *s);
-/* After a member's key: its value and the members after it, a run that
- * is always the same, as one value (the writer puts the next comma). */
+/*
+ * After a member's key: its value and the members after it, a run that
+ * is always the same, as one value (the writer puts the next comma).  A
+ * Responses stream's events have many such runs (the Response's settings
+ * thrice a stream): written member by member they cost as much as the
+ * stream's deltas.
+ */
 #define agw_rsp_lit_members(w, lit)                                          \
-    agw_rsp_members((w), (lit), sizeof(lit) - 1)
-void agw_rsp_members(agw_jw_t *w, const char *p, size_t len);
+    do {                                                                     \
+        static const agw_str_t  agw_rsp_run_ =                               \
+            { (lit), sizeof(lit) - 1, AGW_STR_BYTES, 0 };                    \
+        agw_jw_raw((w), &agw_rsp_run_);                                      \
+    } while (0)
 char *agw_rsp_digits(char *end, uint64_t n);
 char *agw_rsp_int(char *p, int64_t v);
 void agw_rsp_put_part(agw_jw_t *w, agw_part_type_t type,

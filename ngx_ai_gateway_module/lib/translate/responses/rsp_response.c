@@ -154,8 +154,9 @@ agw_rsp_int(char *p, int64_t v)
 void
 agw_rsp_write_usage(agw_jw_t *w, const agw_usage_t *u)
 {
-    char     buf[256], *p;
-    int64_t  in, out;
+    char       buf[256], *p;
+    int64_t    in, out;
+    agw_str_t  v;
 
     in = u->input > 0 ? u->input : 0;
     out = u->output > 0 ? u->output : 0;
@@ -172,7 +173,8 @@ agw_rsp_write_usage(agw_jw_t *w, const agw_usage_t *u)
     p = agw_rsp_int(p, agw_usage_sum(in, out));
     *p++ = '}';
 
-    agw_rsp_members(w, buf, (size_t) (p - buf));
+    v = agw_str_bytes(buf, (size_t) (p - buf));
+    agw_jw_raw(w, &v);
 }
 
 
@@ -308,25 +310,11 @@ agw_rsp_read_usage(agw_jr_t *r, agw_usage_t *u)
  * request's settings the answer's writer does not know as null or the
  * API's defaults.
  */
-/*
- * A run of members always the same (agw_rsp_lit_members()): three of a
- * stream's events hold the envelope, and written member by member it
- * was a tenth of a Responses client's stream in the writer.
- */
-void
-agw_rsp_members(agw_jw_t *w, const char *p, size_t len)
-{
-    agw_str_t  v;
-
-    v = agw_str_bytes(p, len);
-    agw_jw_raw(w, &v);
-}
-
-
 void
 agw_rsp_response_open(agw_jw_t *w, const agw_rsp_head_t *h)
 {
-    char  buf[AGW_RSP_ID_MAX + 256], *p;
+    char       buf[AGW_RSP_ID_MAX + 256], *p;
+    agw_str_t  v;
 
     static const struct {
         const char  *s;
@@ -354,7 +342,8 @@ agw_rsp_response_open(agw_jw_t *w, const agw_rsp_head_t *h)
     p += status[h->status].len;
     *p++ = '"';
 
-    agw_rsp_members(w, buf, (size_t) (p - buf));
+    v = agw_str_bytes(buf, (size_t) (p - buf));
+    agw_jw_raw(w, &v);
 
     agw_jw_key(w, "error");
     if (h->status == AGW_RSP_FAILED && h->error != NULL) {
