@@ -1414,6 +1414,7 @@ test_delta_numbers(void)
     wr_free(&w);
 }
 
+
 /*
  * Blocks one after another as providers make them: two parts of one
  * message, two calls, a text after them (a second message), two summary
