@@ -1543,6 +1543,40 @@ test_templates(void)
     ok(err == NULL, "blocks of every kind after one another: written "
        "(%s)", err ? err : "all");
 
+    /* the template's copy of 192 bytes reads only bytes written: past a
+     * shorter template, zeros (ASan's allocator fills new memory with
+     * 0xbe: a byte left unwritten shows) */
+    {
+        wr_t               z;
+        size_t             k, past;
+        agw_part_t         th, text, c1, c2;
+        agw_rsp_wstate_t  *ws;
+
+        wr_init(&z);
+        wr_parts(&th, &text, &c1, &c2);
+        ws = z.s.wstate;
+        past = 0;
+
+        if (step(&z, AGW_STEP_START, 0, NULL, NULL) == 0
+            && step(&z, AGW_STEP_BLOCK_START, 0, &c1, NULL) == 0
+            && step(&z, AGW_STEP_BLOCK_STOP, 0, NULL, NULL) == 0
+            && step(&z, AGW_STEP_BLOCK_START, 1, &text, NULL) == 0
+            && ws->delta.len < 192 && ws->delta.cap > 192)
+        {
+            for (k = ws->delta.len; k < 192; k++) {
+                past += ws->delta.data[k] != '\0';
+            }
+
+        } else {
+            past = 1;
+        }
+
+        ok(past == 0, "a template's bytes past it to the 192 copied: "
+           "written, zeros (%zu not)", past);
+
+        wr_free(&z);
+    }
+
     err = templates_run(&g, AGW_STR_BYTES);
     ok(err == NULL && g.out.len == w.out.len
        && memcmp(g.out.data, w.out.data, w.out.len) == 0,
