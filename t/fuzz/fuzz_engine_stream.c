@@ -9,7 +9,8 @@
  * with agw_engine_stream_idle() between some, or by
  * agw_engine_stream_feed(), as the seed picks.
  * Properties: no crash or leak; the client's bytes are the same fed
- * whole and in pieces; they are whole SSE events, each on one data:
+ * whole and in pieces, and with every event read by the SSE parser
+ * (the readers' and rewrites' read from the feed's bytes off); they are whole SSE events, each on one data:
  * line, its data "[DONE]" or JSON by the one reader's rules (a rewrite passes a provider's events
  * on as they came: when the provider's were); an error recorded
  * is reported (finish 1); finishing again adds nothing; the output is
@@ -31,7 +32,7 @@
 static int
 fuzz_run(const uint8_t *d, size_t len, agw_dialect_t p, agw_dialect_t c,
     const agw_answer_ctx_t *ctx, size_t max_event, int upstream_ok,
-    uint32_t seed, agw_buf_t *out)
+    uint32_t seed, int by_bytes, agw_buf_t *out)
 {
     int             rc, frc;
     size_t          i, n, done;
@@ -42,6 +43,8 @@ fuzz_run(const uint8_t *d, size_t len, agw_dialect_t p, agw_dialect_t c,
     if (s == NULL) {
         abort();                /* every pair has a stream */
     }
+
+    agw_engine_stream_by_bytes(s, by_bytes);
 
     rc = 0;
     for (i = 0; i < len && rc == 0; i += n) {
@@ -84,10 +87,11 @@ fuzz_run(const uint8_t *d, size_t len, agw_dialect_t p, agw_dialect_t c,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    int                upstream_ok, r1, r2, all, pending;
+    int                upstream_ok, r1, r2, r3, all, pending;
     size_t             max_event;
     uint32_t           seed;
-    agw_buf_t          whole = AGW_BUF_INIT, split = AGW_BUF_INIT;
+    agw_buf_t          whole = AGW_BUF_INIT, split = AGW_BUF_INIT,
+                       parsed = AGW_BUF_INIT;
     agw_dialect_t      p, c;
     agw_answer_ctx_t   ctx;
 
@@ -110,9 +114,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     data += FUZZ_HEADER;
     size -= FUZZ_HEADER;
 
-    r1 = fuzz_run(data, size, p, c, &ctx, max_event, upstream_ok, 0, &whole);
-    r2 = fuzz_run(data, size, p, c, &ctx, max_event, upstream_ok, seed,
+    r1 = fuzz_run(data, size, p, c, &ctx, max_event, upstream_ok, 0, 1,
+                  &whole);
+    r2 = fuzz_run(data, size, p, c, &ctx, max_event, upstream_ok, seed, 1,
                   &split);
+    r3 = fuzz_run(data, size, p, c, &ctx, max_event, upstream_ok, 0, 0,
+                  &parsed);
+
+    if (r1 != r3 || whole.len != parsed.len
+        || memcmp(whole.data, parsed.data, whole.len) != 0)
+    {
+        fuzz_differ("read from the bytes, not as parsed", &parsed, &whole);
+    }
 
     if (r1 != r2 || whole.len != split.len
         || memcmp(whole.data, split.data, whole.len) != 0)
@@ -146,6 +159,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     agw_buf_free(&whole);
     agw_buf_free(&split);
+    agw_buf_free(&parsed);
 
     return 0;
 }

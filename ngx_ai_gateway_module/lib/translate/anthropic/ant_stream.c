@@ -721,13 +721,25 @@ agw_ant_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 /*
  * A delta as the feed holds it, before the SSE parser: its frame
  * "event: content_block_delta\ndata: " DATA "\n\n", DATA as Anthropic
- * lays it out ending "}}" (its string holds no raw CR nor LF: the scan
- * refuses them), which the parser would hand read_event as the same
- * event.  Saves the parser's scans and its fields; anything else is the
+ * lays it out ending "}}" (spaces between and after the braces allowed;
+ * its string holds no raw CR nor LF: the scan refuses them), which the
+ * parser would hand read_event as the same event.  Saves the parser's scans and its fields; anything else is the
  * parser's (0).
  */
 static const char  agw_ant_delta_frame[] =
     "event: content_block_delta\ndata: ";
+
+/* Spaces, then a closing brace, from p: the byte after it, or NULL. */
+static const char *
+agw_ant_spaces_brace(const char *p, const char *end)
+{
+    while (p < end && *p == ' ') {
+        p++;
+    }
+
+    return p < end && *p == '}' ? p + 1 : NULL;
+}
+
 
 size_t
 agw_ant_read_bytes(agw_xstream_t *s, const char *p, size_t len, int *rc)
@@ -735,7 +747,7 @@ agw_ant_read_bytes(agw_xstream_t *s, const char *p, size_t len, int *rc)
     int                kind;
     uint32_t           idx;
     agw_str_t          text;
-    const char        *q;
+    const char        *q, *end;
     agw_ant_rstate_t  *st;
 
     st = s->rstate;
@@ -750,16 +762,38 @@ agw_ant_read_bytes(agw_xstream_t *s, const char *p, size_t len, int *rc)
     /* the string's scan finds the event's end: no LF looked for */
     kind = agw_ant_delta_string(p + sizeof(agw_ant_delta_frame) - 1,
                                 p + len, &idx, &text, &q);
-
-    if (kind == 0 || (size_t) (p + len - q) < 4
-        || memcmp(q, "}}\n\n", 4) != 0)
-    {
+    if (kind == 0) {
         return 0;
+    }
+
+    end = p + len;
+
+    if ((size_t) (end - q) >= 4 && memcmp(q, "}}\n\n", 4) == 0) {
+        q += 4;
+
+    } else {
+        /* Anthropic pads some deltas with spaces between or after the
+         * braces (a delta's size then tells less of its text) */
+        q = agw_ant_spaces_brace(q, end);
+        q = q != NULL ? agw_ant_spaces_brace(q, end) : NULL;
+        if (q == NULL) {
+            return 0;
+        }
+
+        while (q < end && *q == ' ') {
+            q++;
+        }
+
+        if ((size_t) (end - q) < 2 || q[0] != '\n' || q[1] != '\n') {
+            return 0;
+        }
+
+        q += 2;
     }
 
     *rc = agw_ant_read_delta(s, st, idx, kind, &text);
 
-    return (size_t) (q + 4 - p);
+    return (size_t) (q - p);
 }
 
 

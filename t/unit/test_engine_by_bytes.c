@@ -1,0 +1,437 @@
+/*
+ * The events a provider's reader, or a same-dialect rewrite, takes from
+ * the feed's bytes before the SSE parser (agw_codec_t.read_bytes and
+ * rewrite_bytes), against the parser alone.  Crafted streams in the forms
+ * around each hook's frame (white space with a CR, CRLF line ends,
+ * padding, escapes at a string's end, raw line breaks in a string, names
+ * and indexes a little off, max_event) are read both ways, to every
+ * client dialect: whole, cut in two at every byte and a byte at a time
+ * with the hook, whole with the parser alone; the client's bytes, the
+ * finish, the usage and the error must be the same.  Then a hook takes
+ * what it is there for: every delta of a real stream.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agw_engine.h"
+#include "fixtures.h"
+#include "tap.h"
+
+
+/* A stream read one way: the client's bytes, then its finish, usage and
+ * error. */
+typedef struct {
+    agw_buf_t  out;
+    char       meta[1024];
+} run_t;
+
+
+/* The codec of a provider dialect with its hooks counted. */
+static agw_codec_t         counted;
+static const agw_codec_t  *inner;
+static int                 taken;
+
+static size_t
+count_read(agw_xstream_t *s, const char *p, size_t len, int *rc)
+{
+    size_t  n;
+
+    n = inner->read_bytes(s, p, len, rc);
+    taken += (n != 0);
+    return n;
+}
+
+static size_t
+count_rewrite(agw_xstream_t *s, const char *p, size_t len, int *rc)
+{
+    size_t  n;
+
+    n = inner->rewrite_bytes(s, p, len, rc);
+    taken += (n != 0);
+    return n;
+}
+
+
+/*
+ * in read from provider p for client c, fed step bytes at a time (0:
+ * whole; (size_t) -cut: cut bytes, then the rest), by_bytes on or off;
+ * the provider's codec counted when count.
+ */
+static void
+run(agw_dialect_t p, agw_dialect_t c, const char *in, size_t len,
+    size_t max_event, size_t step, int by_bytes, int count, run_t *r)
+{
+    int                 frc;
+    char               *piece;
+    size_t              i, n;
+    agw_xstream_t      *s;
+    agw_answer_ctx_t    ctx;
+    const agw_usage_t  *u;
+    const agw_error_t  *e;
+    const agw_codec_t  *pc, *cc;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.model = agw_str_bytes("client-model", 12);
+    ctx.created = 1700000000;
+    ctx.include_usage = 1;
+    ctx.provider = p;
+    r->out.len = 0;
+
+    pc = agw_codec_of(p);
+    cc = agw_codec_of(c);
+
+    if (count) {
+        inner = pc;
+        counted = *pc;
+        counted.read_bytes = pc->read_bytes ? count_read : NULL;
+        counted.rewrite_bytes = pc->rewrite_bytes ? count_rewrite : NULL;
+        pc = &counted;
+        cc = p == c ? &counted : cc;
+    }
+
+    s = agw_engine_stream_new_codecs(pc, cc, &ctx, max_event);
+    if (s == NULL) {
+        snprintf(r->meta, sizeof(r->meta), "no stream");
+        return;
+    }
+
+    agw_engine_stream_by_bytes(s, by_bytes);
+
+    step = step ? step : (len ? len : 1);
+
+    for (i = 0; i < len; i += n) {
+        if (step > len && -step < len) {
+            n = i == 0 ? -step : len - i;       /* in two at -step */
+        } else {
+            n = len - i < step ? len - i : step;
+        }
+
+        /* each feed in a block of its own size: a hook reading past
+         * its len fails under ASan */
+        piece = malloc(n ? n : 1);
+        if (piece == NULL) {
+            break;
+        }
+
+        memcpy(piece, in + i, n);
+        frc = agw_engine_stream_feed_more(s, piece, n, &r->out);
+        free(piece);
+
+        if (frc != 0) {
+            break;
+        }
+    }
+
+    frc = agw_engine_stream_finish(s, 1, &r->out);
+    u = agw_engine_stream_usage(s);
+    e = agw_engine_stream_error(s);
+
+    snprintf(r->meta, sizeof(r->meta), "finish=%d usage=%lld/%lld/%lld/%lld/"
+             "%lld error=%s %s", frc, (long long) u->input,
+             (long long) u->output, (long long) u->cache_read,
+             (long long) u->cache_write, (long long) u->reasoning,
+             e != NULL ? e->code : "none", e != NULL ? e->message : "");
+
+    agw_engine_stream_free(s);
+}
+
+
+static int
+same(const run_t *a, const run_t *b)
+{
+    return a->out.len == b->out.len
+           && memcmp(a->out.data, b->out.data, a->out.len) == 0
+           && strcmp(a->meta, b->meta) == 0;
+}
+
+
+static const char  *names[AGW_DIALECT_MAX] = {
+    "openai", "anthropic", "gemini", "responses"
+};
+
+
+/* One crafted stream, every client, every way. */
+static void
+both_ways(agw_dialect_t p, const char *label, const char *in,
+    size_t max_event)
+{
+    int            c;
+    size_t         i, len;
+    run_t          ref = { AGW_BUF_INIT, "" }, got = { AGW_BUF_INIT, "" };
+    const char    *how;
+
+    len = strlen(in);
+
+    for (c = 0; c < AGW_DIALECT_MAX; c++) {
+        run(p, c, in, len, max_event, 0, 0, 0, &ref);
+
+        how = NULL;
+        run(p, c, in, len, max_event, 0, 1, 0, &got);
+        if (!same(&ref, &got)) {
+            how = "whole";
+        }
+
+        run(p, c, in, len, max_event, 1, 1, 0, &got);
+        if (how == NULL && !same(&ref, &got)) {
+            how = "a byte at a time";
+        }
+
+        /* cut in two at every byte */
+        for (i = 1; how == NULL && i < len; i++) {
+            run(p, c, in, len, max_event, -i, 1, 0, &got);
+            if (!same(&ref, &got)) {
+                how = "cut in two";
+                tap_diag("cut after %zu bytes", i);
+            }
+        }
+
+        ok(how == NULL, "%s -> %s, %s: the same read from the bytes as "
+           "parsed%s%s", names[p], names[c], label, how ? ": not " : "",
+           how ? how : "");
+
+        if (how != NULL) {
+            tap_diag("parsed: %s\n%.*s", ref.meta, (int) ref.out.len,
+                     ref.out.data);
+            tap_diag("bytes:  %s\n%.*s", got.meta, (int) got.out.len,
+                     got.out.data);
+        }
+    }
+
+    agw_buf_free(&ref.out);
+    agw_buf_free(&got.out);
+}
+
+
+/* Anthropic: the events around a delta. */
+#define ANT_START                                                             \
+    "event: message_start\ndata: {\"type\":\"message_start\",\"message\":"    \
+    "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","          \
+    "\"model\":\"up\",\"content\":[],\"stop_reason\":null,"                   \
+    "\"stop_sequence\":null,\"usage\":{\"input_tokens\":7,"                   \
+    "\"output_tokens\":1}}}\n\n"                                              \
+    "event: content_block_start\ndata: {\"type\":\"content_block_start\","   \
+    "\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+
+#define ANT_DELTA(text)                                                       \
+    "event: content_block_delta\ndata: {\"type\":\"content_block_delta\","   \
+    "\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"" text         \
+    "\"}}\n\n"
+
+#define ANT_END                                                               \
+    "event: content_block_stop\ndata: {\"type\":\"content_block_stop\","     \
+    "\"index\":0}\n\n"                                                        \
+    "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":"     \
+    "{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":"        \
+    "{\"output_tokens\":5}}\n\n"                                              \
+    "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"
+
+#define ANT_TOOL                                                              \
+    "event: content_block_start\ndata: {\"type\":\"content_block_start\","   \
+    "\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"id\":"            \
+    "\"toolu_1\",\"name\":\"f\",\"input\":{}}}\n\n"                           \
+    "event: content_block_delta\ndata: {\"type\":\"content_block_delta\","   \
+    "\"index\":1,\"delta\":{\"type\":\"input_json_delta\","                   \
+    "\"partial_json\":\"{\\\"a\\\":\"}}\n\n"                                  \
+    "event: content_block_delta\ndata: {\"type\":\"content_block_delta\","   \
+    "\"index\":1,\"delta\":{\"type\":\"input_json_delta\","                   \
+    "\"partial_json\":\" 1}\"}}\n\n"                                          \
+    "event: content_block_stop\ndata: {\"type\":\"content_block_stop\","     \
+    "\"index\":1}\n\n"
+
+#define ANT_DELTA_RAW(data)                                                   \
+    "event: content_block_delta\ndata: " data "\n\n"
+
+typedef struct {
+    agw_dialect_t   provider;
+    const char     *label;
+    const char     *stream;
+    size_t          max_event;
+} crafted_t;
+
+static const crafted_t  crafted[] = {
+    { AGW_DIALECT_ANTHROPIC, "text deltas",
+      ANT_START ANT_DELTA("Hello") ANT_DELTA(", world") ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "a tool call's fragments",
+      ANT_START ANT_DELTA("Hi") "event: content_block_stop\ndata: "
+      "{\"type\":\"content_block_stop\",\"index\":0}\n\n" ANT_TOOL
+      "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":"
+      "{\"stop_reason\":\"tool_use\",\"stop_sequence\":null},\"usage\":"
+      "{\"output_tokens\":5}}\n\nevent: message_stop\ndata: "
+      "{\"type\":\"message_stop\"}\n\n", 0 },
+    { AGW_DIALECT_ANTHROPIC, "escapes at the string's end",
+      ANT_START ANT_DELTA("a\\\\") ANT_DELTA("\\\"") ANT_DELTA("\\u00e9")
+      ANT_DELTA("\\ud83d\\ude00") ANT_DELTA("x\\n") ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "padding between and after the braces",
+      ANT_START ANT_DELTA_RAW("{\"type\":\"content_block_delta\",\"index\":0,"
+      "\"delta\":{\"type\":\"text_delta\",\"text\":\"a\"} }  ") ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "spaces between the braces",
+      ANT_START ANT_DELTA_RAW("{\"type\":\"content_block_delta\",\"index\":0,"
+      "\"delta\":{\"type\":\"text_delta\",\"text\":\"a\"}        }")
+      ANT_DELTA_RAW("{\"type\":\"content_block_delta\",\"index\":0,"
+      "\"delta\":{\"type\":\"text_delta\",\"text\":\"b\"} } ") ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "a tab between the braces",
+      ANT_START ANT_DELTA_RAW("{\"type\":\"content_block_delta\",\"index\":0,"
+      "\"delta\":{\"type\":\"text_delta\",\"text\":\"a\"}\t}") ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "spaces before the first brace",
+      ANT_START ANT_DELTA_RAW("{\"type\":\"content_block_delta\",\"index\":0,"
+      "\"delta\":{\"type\":\"text_delta\",\"text\":\"a\"  }}") ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "three braces",
+      ANT_START ANT_DELTA_RAW("{\"type\":\"content_block_delta\",\"index\":0,"
+      "\"delta\":{\"type\":\"text_delta\",\"text\":\"a\"}} }") ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "a CR between the braces",
+      ANT_START ANT_DELTA_RAW("{\"type\":\"content_block_delta\",\"index\":0,"
+      "\"delta\":{\"type\":\"text_delta\",\"text\":\"a\"}\r}")
+      ANT_DELTA("b") ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "a CR after the braces",
+      ANT_START ANT_DELTA_RAW("{\"type\":\"content_block_delta\",\"index\":0,"
+      "\"delta\":{\"type\":\"text_delta\",\"text\":\"a\"}}\r")
+      ANT_DELTA("b") ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "a raw CR in the text",
+      ANT_START ANT_DELTA("a\rb") ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "a raw LF in the text",
+      ANT_START ANT_DELTA("a\nb") ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "a raw tab in the text",
+      ANT_START ANT_DELTA("a\tb") ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "an invalid escape",
+      ANT_START ANT_DELTA("a\\x") ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "CRLF line ends",
+      "event: message_start\r\ndata: {\"type\":\"message_start\",\"message\":"
+      "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+      "\"model\":\"up\",\"content\":[],\"stop_reason\":null,"
+      "\"stop_sequence\":null,\"usage\":{\"input_tokens\":7,"
+      "\"output_tokens\":1}}}\r\n\r\n"
+      "event: content_block_start\r\ndata: {\"type\":\"content_block_start\","
+      "\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\r\n\r\n"
+      "event: content_block_delta\r\ndata: {\"type\":\"content_block_delta\","
+      "\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"a\"}}\r\n\r\n"
+      "event: content_block_delta\ndata: {\"type\":\"content_block_delta\","
+      "\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"b\"}}\r\n\r\n"
+      "event: content_block_delta\ndata: {\"type\":\"content_block_delta\","
+      "\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"c\"}}\n\r\n"
+      ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "the data on two lines",
+      ANT_START "event: content_block_delta\ndata: {\"type\":"
+      "\"content_block_delta\",\"index\":0,\ndata: \"delta\":{\"type\":"
+      "\"text_delta\",\"text\":\"a\"}}\n\n" ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "no space after data:",
+      ANT_START "event: content_block_delta\ndata:{\"type\":"
+      "\"content_block_delta\",\"index\":0,\"delta\":{\"type\":"
+      "\"text_delta\",\"text\":\"a\"}}\n\n" ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "two spaces after data:",
+      ANT_START "event: content_block_delta\ndata:  {\"type\":"
+      "\"content_block_delta\",\"index\":0,\"delta\":{\"type\":"
+      "\"text_delta\",\"text\":\"a\"}}\n\n" ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "another event name",
+      ANT_START "event: content_block_deltas\ndata: {\"type\":"
+      "\"content_block_delta\",\"index\":0,\"delta\":{\"type\":"
+      "\"text_delta\",\"text\":\"a\"}}\n\n" "event: ping\ndata: {\"type\":"
+      "\"content_block_delta\",\"index\":0,\"delta\":{\"type\":"
+      "\"text_delta\",\"text\":\"b\"}}\n\n" ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "comments, a ping and a blank line between",
+      ANT_START ": keep-alive\n" ANT_DELTA("a") "\n" "event: ping\ndata: "
+      "{\"type\":\"ping\"}\n\n" ANT_DELTA("b") ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "a delta for a block that is not open",
+      ANT_START ANT_DELTA_RAW("{\"type\":\"content_block_delta\",\"index\":3,"
+      "\"delta\":{\"type\":\"text_delta\",\"text\":\"a\"}}") ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "a delta of another kind than its block",
+      ANT_START ANT_DELTA_RAW("{\"type\":\"content_block_delta\",\"index\":0,"
+      "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\"}}")
+      ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "an index with a leading zero",
+      ANT_START ANT_DELTA_RAW("{\"type\":\"content_block_delta\",\"index\":00,"
+      "\"delta\":{\"type\":\"text_delta\",\"text\":\"a\"}}") ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "a delta before any block",
+      "event: message_start\ndata: {\"type\":\"message_start\",\"message\":"
+      "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+      "\"model\":\"up\",\"content\":[],\"stop_reason\":null,"
+      "\"stop_sequence\":null,\"usage\":{\"input_tokens\":7,"
+      "\"output_tokens\":1}}}\n\n" ANT_DELTA("a") ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "deltas over max_event",
+      ANT_START ANT_DELTA("short") ANT_DELTA("a longer text that the limit "
+      "of two hundred bytes an event does not let through, whichever way "
+      "it is read") ANT_END, 200 },
+    { AGW_DIALECT_ANTHROPIC, "a delta at exactly max_event",
+      ANT_START ANT_DELTA("0123456789012345678901234") ANT_END,
+      sizeof(ANT_DELTA("0123456789012345678901234")) - 1 },
+    { AGW_DIALECT_ANTHROPIC, "the stream cut inside a delta",
+      ANT_START ANT_DELTA("a") "event: content_block_delta\ndata: "
+      "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":", 0 },
+};
+
+
+/*
+ * A real stream's events that a hook is for (those holding one of
+ * markers, NULL-terminated) are all taken from the bytes.
+ */
+static void
+taken_all(agw_dialect_t p, const char *file, const char *const *markers,
+    int rewrite)
+{
+    int                 want;
+    char               *in;
+    size_t              len;
+    run_t               r = { AGW_BUF_INIT, "" };
+    const char         *q;
+    const char *const  *m;
+
+    in = file_read(file, &len);
+    if (in == NULL) {
+        ok(0, "%s: read", file);
+        return;
+    }
+
+    for (want = 0, m = markers; *m != NULL; m++) {
+        for (q = in; (q = strstr(q, *m)) != NULL; q++) {
+            want++;
+        }
+    }
+
+    taken = 0;
+    run(p, rewrite ? p : (p == AGW_DIALECT_OPENAI ? AGW_DIALECT_ANTHROPIC
+                                                  : AGW_DIALECT_OPENAI),
+        in, len, 0, 0, 1, 1, &r);
+
+    ok(want > 0 && taken == want, "%s (%s): %d of its %d deltas taken "
+       "from the bytes", file, rewrite ? "rewrite" : "reader", taken, want);
+
+    agw_buf_free(&r.out);
+    free(in);
+}
+
+
+static const char *const  ant_streams[] = {
+    "t/fixtures/anthropic-messages/stream-tool-use.sse",
+    "t/fixtures/anthropic-messages/stream-text.sse",
+    "t/fixtures/anthropic-messages/stream-thinking.chunks.sse",
+    "t/fixtures/anthropic-messages/stream-prompt-cache.chunks.sse",
+    NULL
+};
+
+static const char *const  ant_deltas[] = {
+    "\"delta\":{\"type\":\"text_delta\"",
+    "\"delta\":{\"type\":\"input_json_delta\"",
+    "\"delta\":{\"type\":\"thinking_delta\"",
+    NULL
+};
+
+
+int
+main(void)
+{
+    size_t  i;
+
+    for (i = 0; i < sizeof(crafted) / sizeof(crafted[0]); i++) {
+        both_ways(crafted[i].provider, crafted[i].label, crafted[i].stream,
+                  crafted[i].max_event);
+    }
+
+    /* Anthropic's deltas, padded with spaces or not (a signature is
+     * the walk's) */
+    for (i = 0; ant_streams[i] != NULL; i++) {
+        taken_all(AGW_DIALECT_ANTHROPIC, ant_streams[i], ant_deltas, 0);
+    }
+
+    done_testing();
+}
