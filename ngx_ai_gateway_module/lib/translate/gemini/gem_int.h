@@ -72,6 +72,7 @@ typedef struct {
                                    (AGW_GEM_U_*), -1 none */
     uint8_t     cuts;
     uint8_t     has_usage;      /* it had a usageMetadata */
+    uint8_t     lines;          /* data holds a CR or LF */
     char        data[];         /* the chunk from its shape's tail on, as
                                    it came but for its usage's integers */
 } agw_gem_kept_t;

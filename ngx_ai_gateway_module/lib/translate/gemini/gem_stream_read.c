@@ -638,13 +638,8 @@ agw_gem_keep_rest(agw_gem_rstate_t *st, const agw_gem_chunk_t *c)
 
     end = c->r.end;
 
-    /* nor a CR or LF (white space, never in an event the SSE parser
-     * hands over, which ends its lines at them): a chunk read from the
-     * feed's bytes by them (agw_gem_read_bytes) must hold no line end */
     if (c->rest == NULL || c->odd || c->error
-        || (size_t) (end - c->rest) > AGW_GEM_REST_MAX
-        || memchr(c->rest, '\r', (size_t) (end - c->rest)) != NULL
-        || memchr(c->rest, '\n', (size_t) (end - c->rest)) != NULL)
+        || (size_t) (end - c->rest) > AGW_GEM_REST_MAX)
     {
         return;
     }
@@ -720,6 +715,14 @@ agw_gem_keep_rest(agw_gem_rstate_t *st, const agw_gem_chunk_t *c)
     k->len += (size_t) (end - from);
 
     k->has_usage = (uint8_t) c->has_usage;
+
+    /* a CR or LF (white space: never in an event the SSE parser hands
+     * over, which ends its lines at them, but a caller's own event may
+     * hold one): a chunk read from the feed's bytes by these
+     * (agw_gem_read_bytes) would hold a line end */
+    k->lines = memchr(c->rest, '\r', (size_t) (end - c->rest)) != NULL
+               || memchr(c->rest, '\n', (size_t) (end - c->rest)) != NULL;
+
     st->shape = (uint8_t) (c->shape + 1);
 }
 
@@ -764,8 +767,8 @@ agw_gem_frame(const char *p, const char *end, int frame)
  * The kept bytes of a repeated chunk with a usage (agw_gem_repeat) from
  * p on, then its frame (agw_gem_frame(), *next past it): each run of
  * them, then an integer read by the reader where the kept chunk had one
- * (right there: white space before it, which may hold a line end, is
- * the walk's), then the usage's step.  1, or 0 when they are not so,
+ * (in the feed's bytes right there: white space before it may hold a
+ * line end), then the usage's step.  1, or 0 when they are not so,
  * nothing done.  Apart: many streams have a usage in their last chunk
  * only.
  */
@@ -792,7 +795,7 @@ agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end,
         n = k->cut[i] - from;
 
         if ((size_t) (end - p) <= n || !agw_gem_eq(p, k->data + from, n)
-            || (p[n] != '-' && (unsigned) (p[n] - '0') > 9))
+            || (frame && p[n] != '-' && (unsigned) (p[n] - '0') > 9))
         {
             return 0;
         }
@@ -862,6 +865,10 @@ agw_gem_repeat(agw_xstream_t *s, const char *p, const char *end, int frame,
 
     sh = &agw_gem_text_shapes[st->shape - 1];
     k = st->kept;
+
+    if (frame && k->lines) {
+        return 0;
+    }
 
     /* its least: the head, a text's quotes, the tail and kept members */
     if ((size_t) (end - p) < sh->head_len + 2 + k->len
