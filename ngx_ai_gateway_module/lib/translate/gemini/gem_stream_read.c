@@ -749,9 +749,7 @@ agw_gem_frame(const char *p, const char *end, int frame)
         return p == end ? p : NULL;
     }
 
-    if (end - p >= 4 && p[0] == '\r' && p[1] == '\n' && p[2] == '\r'
-        && p[3] == '\n')
-    {
+    if (end - p >= 4 && memcmp(p, "\r\n\r\n", 4) == 0) {
         return p + 4;
     }
 
