@@ -243,6 +243,33 @@ both_ways(agw_dialect_t p, const char *label, const char *in,
 #define ANT_DELTA_RAW(data)                                                   \
     "event: content_block_delta\ndata: " data "\n\n"
 
+
+/* Gemini: text chunks as gemini-3 sends them, each event "data: " JSON
+ * "\r\n\r\n"; the first is walked, those after it repeat it. */
+#define GEM_HEAD  "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":"
+#define GEM_TAIL  "}],\"role\":\"model\"},\"index\":0}]"
+#define GEM_IDS   ",\"modelVersion\":\"gemini-3-pro-preview\","              \
+                  "\"responseId\":\"dX6LadKVC7SZ28oPr9yJoQs\"}"
+#define GEM_USAGE(n)                                                          \
+    ",\"usageMetadata\":{\"promptTokenCount\":9,\"candidatesTokenCount\":"    \
+    n ",\"totalTokenCount\":275}"
+#define GEM_EV(data)       "data: " data "\r\n\r\n"
+#define GEM_TEXT(text)     GEM_EV(GEM_HEAD "\"" text "\"" GEM_TAIL GEM_IDS)
+#define GEM_UTEXT(text, n)                                                    \
+    GEM_EV(GEM_HEAD "\"" text "\"" GEM_TAIL GEM_USAGE(n) GEM_IDS)
+#define GEM_THOUGHT(text)                                                     \
+    GEM_EV(GEM_HEAD "\"" text "\",\"thought\":true" GEM_TAIL GEM_IDS)
+#define GEM_END                                                               \
+    GEM_EV(GEM_HEAD "\"\"}],\"role\":\"model\"},\"finishReason\":\"STOP\","   \
+           "\"index\":0}]" GEM_USAGE("12") GEM_IDS)
+#define GEM_B_HEAD                                                            \
+    "{\"candidates\": [{\"content\": {\"parts\": [{\"text\": "
+#define GEM_B_TEXT(text, n)                                                   \
+    "data: " GEM_B_HEAD "\"" text "\"}], \"role\": \"model\"}, \"index\": "   \
+    "0}], \"usageMetadata\": {\"candidatesTokenCount\": " n ", "              \
+    "\"promptTokenCount\": 20, \"totalTokenCount\": 330}, \"modelVersion\": " \
+    "\"gemini-2.5-flash\", \"responseId\": \"tS77aIl-4ZvV7w_A9rTBBg\"}\r\n\r\n"
+
 typedef struct {
     agw_dialect_t   provider;
     const char     *label;
@@ -358,6 +385,99 @@ static const crafted_t  crafted[] = {
     { AGW_DIALECT_ANTHROPIC, "the stream cut inside a delta",
       ANT_START ANT_DELTA("a") "event: content_block_delta\ndata: "
       "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":", 0 },
+    { AGW_DIALECT_GEMINI, "text chunks",
+      GEM_TEXT("Hello") GEM_TEXT(", world") GEM_TEXT("!") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "text chunks with a usage",
+      GEM_UTEXT("Hello", "1") GEM_UTEXT(", world", "2")
+      GEM_UTEXT("!", "-3") GEM_UTEXT("?", "123456789012") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "text chunks with blanks",
+      GEM_B_TEXT("Hello", "4") GEM_B_TEXT(", world", "50")
+      GEM_B_TEXT("", "61") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "thoughts then text",
+      GEM_THOUGHT("Hmm") GEM_THOUGHT(" yes") GEM_TEXT("Hello")
+      GEM_THOUGHT("again") GEM_TEXT("") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "LF frames",
+      "data: " GEM_HEAD "\"Hello\"" GEM_TAIL GEM_IDS "\n\n"
+      "data: " GEM_HEAD "\", world\"" GEM_TAIL GEM_IDS "\n\n"
+      GEM_TEXT("!") "data: " GEM_HEAD "\"?\"" GEM_TAIL GEM_IDS "\n\n"
+      GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "other frames",
+      GEM_TEXT("Hello")
+      "data: " GEM_HEAD "\"a\"" GEM_TAIL GEM_IDS "\r\n\n"
+      "data: " GEM_HEAD "\"b\"" GEM_TAIL GEM_IDS "\n\r\n"
+      "data: " GEM_HEAD "\"c\"" GEM_TAIL GEM_IDS "\r\r"
+      "data: " GEM_HEAD "\"d\"" GEM_TAIL GEM_IDS "\r\n\r\r\n"
+      "data: " GEM_HEAD "\"e\"" GEM_TAIL GEM_IDS "\n\r\n\r\n"
+      GEM_TEXT("f") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "two data: lines, each a whole chunk",
+      GEM_TEXT("Hello")
+      "data: " GEM_HEAD "\"a\"" GEM_TAIL GEM_IDS "\r\n"
+      "data: " GEM_HEAD "\"b\"" GEM_TAIL GEM_IDS "\r\n\r\n"
+      "data: " GEM_HEAD "\"c\"" GEM_TAIL GEM_IDS "\n"
+      "data: " GEM_HEAD "\"d\"" GEM_TAIL GEM_IDS "\n\n" GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "escapes at the string's end",
+      GEM_TEXT("Hello") GEM_TEXT("a\\\\") GEM_TEXT("\\\"")
+      GEM_TEXT("\\u00e9") GEM_TEXT("\\ud83d\\ude00") GEM_TEXT("x\\r\\n")
+      GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "a raw CR in the text",
+      GEM_TEXT("Hello") GEM_TEXT("a\rb") GEM_TEXT("c") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "a raw LF in the text",
+      GEM_TEXT("Hello") GEM_TEXT("a\nb") GEM_TEXT("c") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "a raw tab in the text",
+      GEM_TEXT("Hello") GEM_TEXT("a\tb") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "a CR or LF before a count",
+      GEM_UTEXT("Hello", "1") GEM_UTEXT("a", "\r2") GEM_UTEXT("b", "\n3")
+      GEM_UTEXT("c", "\r\n4") GEM_UTEXT("d", " 5") GEM_UTEXT("e", "6\r")
+      GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "counts that are no integers",
+      GEM_UTEXT("Hello", "1") GEM_UTEXT("a", "05") GEM_UTEXT("b", "2.5")
+      GEM_UTEXT("c", "-") GEM_UTEXT("d", "1e3")
+      GEM_UTEXT("e", "99999999999999999999") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "a CR or LF between the members",
+      GEM_TEXT("Hello")
+      GEM_EV(GEM_HEAD "\"a\"" GEM_TAIL ",\r\"modelVersion\":"
+             "\"gemini-3-pro-preview\",\"responseId\":"
+             "\"dX6LadKVC7SZ28oPr9yJoQs\"}")
+      GEM_EV(GEM_HEAD "\"b\"" GEM_TAIL GEM_IDS "\n")
+      GEM_EV(GEM_HEAD "\"c\"" GEM_TAIL GEM_IDS " ")
+      GEM_TEXT("d") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "the first chunk on two data: lines",
+      "data: " GEM_HEAD "\"Hello\"" GEM_TAIL ",\r\ndata: \"modelVersion\":"
+      "\"gemini-3-pro-preview\",\"responseId\":\"dX6LadKVC7SZ28oPr9yJoQs\"}"
+      "\r\n\r\n" GEM_TEXT("a")
+      GEM_EV(GEM_HEAD "\"b\"" GEM_TAIL ", \"modelVersion\":"
+             "\"gemini-3-pro-preview\",\"responseId\":"
+             "\"dX6LadKVC7SZ28oPr9yJoQs\"}")
+      GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "no space, two spaces after data:, a name",
+      GEM_TEXT("Hello") "data:" GEM_HEAD "\"a\"" GEM_TAIL GEM_IDS "\r\n\r\n"
+      "data:  " GEM_HEAD "\"b\"" GEM_TAIL GEM_IDS "\r\n\r\n"
+      "event: x\r\n" GEM_TEXT("c") GEM_TEXT("d") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "comments and blank lines between",
+      GEM_TEXT("Hello") ": keep-alive\r\n\r\n" GEM_TEXT("a") "\r\n"
+      GEM_TEXT("b") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "other ids, another member",
+      GEM_TEXT("Hello")
+      GEM_EV(GEM_HEAD "\"a\"" GEM_TAIL ",\"modelVersion\":"
+             "\"gemini-3-pro-preview\",\"responseId\":\"other\"}")
+      GEM_EV(GEM_HEAD "\"b\"" GEM_TAIL ",\"modelVersion\":"
+             "\"gemini-3-pro-preview\",\"responseId\":"
+             "\"dX6LadKVC7SZ28oPr9yJoQs\",\"x\":1}")
+      GEM_TEXT("c") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "an error after text",
+      GEM_TEXT("Hello") GEM_TEXT("a")
+      GEM_EV("{\"error\":{\"code\":503,\"message\":\"overloaded\","
+             "\"status\":\"UNAVAILABLE\"}}"), 0 },
+    { AGW_DIALECT_GEMINI, "chunks over max_event",
+      GEM_TEXT("Hello") GEM_TEXT("a") GEM_TEXT("a longer text that the "
+      "limit of two hundred bytes an event does not let through") GEM_END,
+      200 },
+    { AGW_DIALECT_GEMINI, "a chunk at exactly max_event",
+      GEM_TEXT("Hello") GEM_TEXT("0123456789") GEM_END,
+      sizeof(GEM_TEXT("0123456789")) - 1 },
+    { AGW_DIALECT_GEMINI, "the stream cut inside a chunk",
+      GEM_TEXT("Hello") GEM_TEXT("a") "data: " GEM_HEAD "\"b\"" GEM_TAIL
+      GEM_IDS "\r\n\r", 0 },
 };
 
 
@@ -401,6 +521,46 @@ taken_all(agw_dialect_t p, const char *file, const char *const *markers,
 }
 
 
+/*
+ * A real Gemini stream's text chunks, one text part without a finish or
+ * a signature, are all taken from the bytes but the first (walked: the
+ * stream's start, and the chunk the next ones repeat).
+ */
+static void
+gem_taken_all(const char *file)
+{
+    int          want;
+    char        *in, *ev, *end;
+    size_t       len;
+    run_t        r = { AGW_BUF_INIT, "" };
+
+    in = file_read(file, &len);
+    if (in == NULL) {
+        ok(0, "%s: read", file);
+        return;
+    }
+
+    want = -1;
+
+    for (ev = in; (end = strstr(ev, "\r\n\r\n")) != NULL; ev = end + 4) {
+        *end = '\0';
+        want += strstr(ev, "\"text\":") != NULL
+                && strstr(ev, "\"finishReason\"") == NULL
+                && strstr(ev, "\"thoughtSignature\"") == NULL;
+        *end = '\r';
+    }
+
+    taken = 0;
+    run(AGW_DIALECT_GEMINI, AGW_DIALECT_OPENAI, in, len, 0, 0, 1, 1, &r);
+
+    ok(want > 0 && taken == want, "%s (reader): %d of its %d text chunks "
+       "after the first taken from the bytes", file, taken, want);
+
+    agw_buf_free(&r.out);
+    free(in);
+}
+
+
 static const char *const  ant_streams[] = {
     "t/fixtures/anthropic-messages/stream-tool-use.sse",
     "t/fixtures/anthropic-messages/stream-text.sse",
@@ -432,6 +592,10 @@ main(void)
     for (i = 0; ant_streams[i] != NULL; i++) {
         taken_all(AGW_DIALECT_ANTHROPIC, ant_streams[i], ant_deltas, 0);
     }
+
+    /* Gemini's text chunks that repeat the one before */
+    gem_taken_all("t/fixtures/gemini/stream-text-usage.chunks.sse");
+    gem_taken_all("t/fixtures/gemini/stream-reasoning.chunks.sse");
 
     done_testing();
 }
