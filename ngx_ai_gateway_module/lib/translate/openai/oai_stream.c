@@ -1123,8 +1123,11 @@ agw_oai_repeat_scan(const agw_oai_rstate_t *rs, const char *p,
                            agw_oai_lit_len(agw_oai_delta_obf))
         && p[agw_oai_lit_len(agw_oai_delta_obf)] == '"')
     {
-        p = agw_json_string_scan_last(p + agw_oai_lit_len(agw_oai_delta_obf),
-                                      start, end, &esc, &at);
+        /* the feed's bytes go on past it (the next events): scanned in
+         * place, inline; an event's data ends a few bytes after it */
+        p += agw_oai_lit_len(agw_oai_delta_obf);
+        p = end - p > 32 ? agw_json_string_scan(p, end, &esc, &at)
+                         : agw_json_string_scan_last(p, start, end, &esc, &at);
         if (p == NULL) {
             return NULL;
         }
@@ -1150,7 +1153,8 @@ agw_oai_repeat_take(agw_xstream_t *s, agw_oai_rstate_t *rs, int32_t k,
         return 1;
     }
 
-    if (agw_oai_release(s, rs, 1) != 0
+    /* held calls are rare: their loop not called for each text */
+    if ((rs->nheld > 0 && agw_oai_release(s, rs, 1) != 0)
         || agw_oai_text(s, rs, AGW_OAI_BLOCK_TEXT, AGW_PART_TEXT, text)
            != 0)
     {
