@@ -208,7 +208,13 @@ typedef struct {
 
 /* The client side: steps written as Anthropic events. */
 typedef struct {
-    char                 id[128];   /* START's id, for message_start */
+    union {
+        char             id[128];   /* START's id, for message_start */
+        char             delta[192];    /* after it: the open block's
+                                           delta event up to its text
+                                           (AGW_JW_DELTA_SHORT bytes
+                                           copied: agw_json_delta.h) */
+    } u;
     uint32_t             next;      /* the index the next block gets */
     uint32_t             step;      /* the open block's step index */
     uint32_t             tools;     /* tool_use blocks so far */
@@ -217,6 +223,7 @@ typedef struct {
     uint8_t              started;   /* message_start sent */
     uint8_t              ended;     /* message_stop or error sent */
     uint8_t              id_len;
+    uint8_t              delta_len; /* of u.delta; 0: none made */
 } agw_ant_wstate_t;
 
 /* A malformed provider stream: its error recorded (502), -1 returned; the

@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "agw_json_delta.h"
 #include "agw_json_scan.h"
 #include "ant_int.h"
 
@@ -812,19 +813,26 @@ agw_ant_frame_end(agw_jw_t *w)
 }
 
 
+/* n in decimal, its digits ending at end: their first. */
+static char *
+agw_ant_digits(char *end, uint32_t n)
+{
+    do {
+        *--end = (char) ('0' + n % 10);
+        n /= 10;
+    } while (n != 0);
+
+    return end;
+}
+
+
 /* Appends n in decimal. */
 static void
 agw_ant_uint(agw_jw_t *w, uint32_t n)
 {
     char   buf[16], *p;
 
-    p = buf + sizeof(buf);
-
-    do {
-        *--p = (char) ('0' + n % 10);
-        n /= 10;
-    } while (n != 0);
-
+    p = agw_ant_digits(buf + sizeof(buf), n);
     agw_jw_append(w, p, (size_t) (buf + sizeof(buf) - p));
 }
 
@@ -851,7 +859,7 @@ agw_ant_message_start_event(agw_xstream_t *s, agw_ant_wstate_t *st)
     agw_ant_key(w, "id");
 
     if (st->id_len > 0) {
-        id.data = st->id;
+        id.data = st->u.id;
         id.len = st->id_len;
         id.kind = AGW_STR_JSON;
         id.escaped = 1;
@@ -929,17 +937,74 @@ static const struct {
 };
 
 
+/* What ends every delta event, NUL-padded to the size agw_jw_delta()
+ * copies it as. */
+static const char  agw_ant_delta_tail[8] = "\"}}\n\n";
+
+_Static_assert(sizeof(((agw_ant_wstate_t *) 0)->u.delta)
+               >= AGW_JW_DELTA_SHORT, "agw_jw_delta() copies that many");
+
+
+/*
+ * The open block's delta event up to its text, made when the block
+ * starts (its kind and index are the block's): each delta is then one
+ * copy of it, the text and the tail (agw_ant_delta()).  The id it
+ * shares its room with went out in message_start before any block.
+ */
 static void
-agw_ant_delta_event(agw_jw_t *w, int kind, uint32_t index,
+agw_ant_delta_form(agw_ant_wstate_t *st)
+{
+    char    num[16], *p, *d;
+    size_t  n;
+
+    p = agw_ant_digits(num + sizeof(num), st->next - 1);
+    n = (size_t) (num + sizeof(num) - p);
+    d = st->u.delta;
+
+    memcpy(d, agw_ant_delta_tpl[st->kind].head,
+           agw_ant_delta_tpl[st->kind].head_len);
+    d += agw_ant_delta_tpl[st->kind].head_len;
+    memcpy(d, p, n);
+    d += n;
+    memcpy(d, agw_ant_delta_tpl[st->kind].mid,
+           agw_ant_delta_tpl[st->kind].mid_len);
+    d += agw_ant_delta_tpl[st->kind].mid_len;
+
+    st->delta_len = (uint8_t) (d - st->u.delta);
+}
+
+
+/* A delta's text to escape (or a VALUE's): by the writer, a call a piece
+ * (kept apart from agw_ant_delta(), so that it saves no registers for
+ * these calls). */
+static __attribute__((noinline)) int
+agw_ant_delta_escaped(agw_jw_t *w, agw_ant_wstate_t *st,
     const agw_str_t *text)
 {
-    agw_jw_append(w, agw_ant_delta_tpl[kind].head,
-                  agw_ant_delta_tpl[kind].head_len);
-    agw_ant_uint(w, index);
-    agw_jw_append(w, agw_ant_delta_tpl[kind].mid,
-                  agw_ant_delta_tpl[kind].mid_len);
+    agw_jw_append(w, st->u.delta, st->delta_len);
     agw_ant_str_piece(w, text);
-    agw_jw_append(w, "\"}}\n\n", 5);
+    agw_jw_append(w, agw_ant_delta_tail, sizeof("\"}}\n\n") - 1);
+
+    return w->failed ? -1 : 0;
+}
+
+
+/*
+ * A delta event of the open block: its template, the text, the tail.  A
+ * text already JSON (every provider's reader gives its deltas so) is one
+ * room check and three copies (agw_jw_delta()): it is nearly every event
+ * an Anthropic client gets.  0, or -1 when the writer failed.
+ */
+static AGW_JSON_HOT int
+agw_ant_delta(agw_jw_t *w, agw_ant_wstate_t *st, const agw_str_t *text)
+{
+    if (text->kind != AGW_STR_JSON) {
+        return agw_ant_delta_escaped(w, st, text);
+    }
+
+    return agw_jw_delta(w, st->u.delta, st->delta_len, text,
+                        agw_ant_delta_tail, sizeof("\"}}\n\n") - 1,
+                        sizeof(agw_ant_delta_tail));
 }
 
 
@@ -1049,11 +1114,15 @@ agw_ant_block_start_event(agw_xstream_t *s, agw_ant_wstate_t *st,
     agw_jw_object_end(w);
     agw_ant_frame_end(w);
 
+    if (st->kind != AGW_ANT_K_REDACTED) {
+        agw_ant_delta_form(st);
+    }
+
     /* a block that came with its text (the form allows it) */
     if ((st->kind == AGW_ANT_K_TEXT || st->kind == AGW_ANT_K_THINKING)
         && agw_str_set(&p->text) && p->text.len > 0)
     {
-        agw_ant_delta_event(w, st->kind, st->next - 1, &p->text);
+        (void) agw_ant_delta(w, st, &p->text);
     }
 }
 
@@ -1098,8 +1167,8 @@ agw_ant_keep_id(agw_xstream_t *s, agw_ant_wstate_t *st, const agw_str_t *id)
     }
 
     if (id->kind == AGW_STR_JSON) {
-        if (id->len < sizeof(st->id)) {
-            memcpy(st->id, id->data, id->len);
+        if (id->len < sizeof(st->u.id)) {
+            memcpy(st->u.id, id->data, id->len);
             st->id_len = (uint8_t) id->len;
         }
         return;
@@ -1111,8 +1180,8 @@ agw_ant_keep_id(agw_xstream_t *s, agw_ant_wstate_t *st, const agw_str_t *id)
     agw_jw_init(&w, &b);
     agw_jw_escape(&w, id->data, id->len);
 
-    if (!w.failed && b.len < sizeof(st->id)) {
-        memcpy(st->id, b.data, b.len);
+    if (!w.failed && b.len < sizeof(st->u.id)) {
+        memcpy(st->u.id, b.data, b.len);
         st->id_len = (uint8_t) b.len;
     }
 
@@ -1120,8 +1189,10 @@ agw_ant_keep_id(agw_xstream_t *s, agw_ant_wstate_t *st, const agw_str_t *id)
 }
 
 
-int
-agw_ant_write_step(agw_xstream_t *s, const agw_step_t *step)
+/* Every step but a delta of the open block (kept out of
+ * agw_ant_write_step(): see there). */
+static __attribute__((noinline)) int
+agw_ant_other_step(agw_xstream_t *s, const agw_step_t *step)
 {
     agw_jw_t          *w = &s->w;
     agw_ant_wstate_t  *st;
@@ -1151,8 +1222,7 @@ agw_ant_write_step(agw_xstream_t *s, const agw_step_t *step)
         {
             return 0;
         }
-        agw_ant_delta_event(w, st->kind, st->next - 1, &step->text);
-        break;
+        return agw_ant_delta(w, st, &step->text);
 
     case AGW_STEP_BLOCK_START:
         agw_ant_block_stop_event(s, st);
@@ -1199,6 +1269,29 @@ agw_ant_write_step(agw_xstream_t *s, const agw_step_t *step)
     }
 
     return w->failed ? -1 : 0;
+}
+
+
+int
+agw_ant_write_step(agw_xstream_t *s, const agw_step_t *step)
+{
+    agw_ant_wstate_t  *st;
+
+    st = s->wstate;
+
+    /* nearly every step: a delta of the open block, whose event up to
+     * the text was made when it started (a text, thinking or tool_use
+     * block); the other steps in a function of their own, so that their
+     * registers are not saved for it */
+    if (step->type == AGW_STEP_DELTA && !st->ended
+        && (st->kind == AGW_ANT_K_TEXT || st->kind == AGW_ANT_K_THINKING
+            || st->kind == AGW_ANT_K_TOOL)
+        && step->index == st->step && step->text.len != 0)
+    {
+        return agw_ant_delta(&s->w, st, &step->text);
+    }
+
+    return agw_ant_other_step(s, step);
 }
 
 

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agw_json_delta.h"
 #include "agw_json_scan.h"
 #include "oai_int.h"
 
@@ -1560,6 +1561,7 @@ agw_oai_free_read_state(void *state)
 
 
 static const char  agw_oai_suffix[] = "},\"finish_reason\":null}]}\n\n";
+static const char  agw_oai_args_key[] = ",\"function\":{\"arguments\":\"";
 
 
 /* A string's characters between quotes the caller writes. */
@@ -1637,20 +1639,40 @@ agw_oai_chunk_end(agw_xstream_t *s)
 }
 
 
+/* "tool_calls":[{"index":K, then the caller's members, then "}]" */
+static void
+agw_oai_call_begin(agw_jw_t *w, int32_t k)
+{
+    agw_oai_append(w, "\"tool_calls\":[{\"index\":");
+    agw_jw_reset_state(w);
+    agw_jw_int(w, k);
+    agw_jw_reset_state(w);
+}
+
+
 /*
  * The open block's delta around its text, made when the block starts:
- * the envelope and key before it (ws->head), what closes the chunk after
- * it (ws->tail).  So each delta is a reserve and three copies.
+ * the envelope and key before it (ws->head; a call's index, call >= 0,
+ * written before the key), what closes the chunk after it (ws->tail).
+ * So each delta is a reserve and three copies.
  */
 static void
-agw_oai_delta_form(agw_xstream_t *s, agw_oai_wstate_t *ws, const char *key,
-    size_t key_len, const char *tail, size_t tail_len)
+agw_oai_delta_form(agw_xstream_t *s, agw_oai_wstate_t *ws, int32_t call,
+    const char *key, size_t key_len, const char *tail, size_t tail_len)
 {
+    agw_jw_t  hw;
+
     ws->head.len = 0;
 
-    if (agw_buf_append(&ws->head, ws->prefix.data, ws->prefix.len) != 0
-        || agw_buf_append(&ws->head, key, key_len) != 0)
-    {
+    agw_jw_init(&hw, &ws->head);
+    agw_jw_append(&hw, ws->prefix.data, ws->prefix.len);
+    if (call >= 0) {
+        agw_oai_call_begin(&hw, call);
+    }
+    agw_jw_append(&hw, key, key_len);
+
+    /* agw_jw_delta() copies more than a short head's bytes */
+    if (hw.failed || agw_jw_delta_head_room(&ws->head) != 0) {
         s->w.failed = 1;
     }
 
@@ -1662,73 +1684,45 @@ agw_oai_delta_form(agw_xstream_t *s, agw_oai_wstate_t *ws, const char *key,
 }
 
 
-/*
- * A delta of the open block (content, refusal, a call's arguments): its
- * head, the text, its tail.  A text already JSON (every provider's reader
- * gives its deltas so) is one reserve and three copies, the tail's of a
- * constant size, not a writer's call per piece: it is nearly every chunk
- * an OpenAI client gets.  0, or -1 when the writer failed.
- */
-static int
-agw_oai_chunk_text(agw_xstream_t *s, agw_oai_wstate_t *ws,
+/* A delta's text to escape (or a VALUE's): by the writer, a call a piece
+ * (kept apart from agw_oai_chunk_text(), so that it saves no registers
+ * for these calls). */
+static __attribute__((noinline)) int
+agw_oai_chunk_escaped(agw_xstream_t *s, agw_oai_wstate_t *ws,
     const agw_str_t *text)
 {
-    char       *o;
-    size_t      n;
-    agw_buf_t  *b;
-    agw_jw_t   *w;
+    agw_jw_t  *w;
 
     w = &s->w;
 
-    if (text->kind != AGW_STR_JSON) {
-        agw_jw_append(w, ws->head.data, ws->head.len);
-        agw_oai_inside(w, text);
-        agw_jw_append(w, ws->tail, ws->tail_len);
-        agw_jw_reset_state(w);
-        return w->failed ? -1 : 0;
-    }
-
-    if (w->failed) {
-        return -1;                  /* the step fails: nothing more goes */
-    }
-
-    b = w->out;
-    n = ws->head.len + text->len + sizeof(ws->tail);
-
-    /* room for the whole tail array: its padding is overwritten later
-     * (the buffer keeps a spare byte past its length: agw_buf.h); asked
-     * of agw_buf_reserve() only when it has to grow */
-    if (b->cap - b->len <= n && agw_buf_reserve(b, n) != 0) {
-        w->failed = 1;
-        return -1;
-    }
-
-    o = b->data + b->len;
-    memcpy(o, ws->head.data, ws->head.len);
-    o += ws->head.len;
-
-    if (text->len) {
-        memcpy(o, text->data, text->len);
-        o += text->len;
-    }
-
-    memcpy(o, ws->tail, sizeof(ws->tail));
-    b->len += ws->head.len + text->len + ws->tail_len;
-
+    agw_jw_append(w, ws->head.data, ws->head.len);
+    agw_oai_inside(w, text);
+    agw_jw_append(w, ws->tail, ws->tail_len);
     agw_jw_reset_state(w);
 
-    return 0;
+    return w->failed ? -1 : 0;
 }
 
 
-/* "tool_calls":[{"index":K, then the caller's members, then "}]" */
-static void
-agw_oai_call_begin(agw_jw_t *w, int32_t k)
+/*
+ * A delta of the open block (content, refusal, a call's arguments): its
+ * head, the text, its tail.  A text already JSON (every provider's reader
+ * gives its deltas so) is one reserve and three copies of mostly constant
+ * sizes (agw_jw_delta()), not a writer's call per piece: it is nearly
+ * every chunk an OpenAI client gets.  The writer's state is left as it
+ * is: every chunk ends with it reset (agw_oai_chunk_end()), and these
+ * bytes are appended outside it.  0, or -1 when the writer failed.
+ */
+static AGW_JSON_HOT int
+agw_oai_chunk_text(agw_xstream_t *s, agw_oai_wstate_t *ws,
+    const agw_str_t *text)
 {
-    agw_oai_append(w, "\"tool_calls\":[{\"index\":");
-    agw_jw_reset_state(w);
-    agw_jw_int(w, k);
-    agw_jw_reset_state(w);
+    if (text->kind != AGW_STR_JSON) {
+        return agw_oai_chunk_escaped(s, ws, text);
+    }
+
+    return agw_jw_delta(&s->w, ws->head.data, ws->head.len, text, ws->tail,
+                        ws->tail_len, sizeof(ws->tail));
 }
 
 
@@ -1753,8 +1747,6 @@ static void
 agw_oai_write_block_start(agw_xstream_t *s, agw_oai_wstate_t *ws,
     const agw_step_t *st)
 {
-    int                n;
-    char               key[64];
     agw_jw_t          *w;
     const agw_part_t  *p;
 
@@ -1765,7 +1757,7 @@ agw_oai_write_block_start(agw_xstream_t *s, agw_oai_wstate_t *ws,
 
     case AGW_PART_TEXT:
         ws->block = AGW_OAI_BLOCK_TEXT;
-        agw_oai_delta_form(s, ws, "\"content\":\"",
+        agw_oai_delta_form(s, ws, -1, "\"content\":\"",
                            sizeof("\"content\":\"") - 1, "\"", 1);
         break;
 
@@ -1775,16 +1767,15 @@ agw_oai_write_block_start(agw_xstream_t *s, agw_oai_wstate_t *ws,
 
     case AGW_PART_REFUSAL:
         ws->block = AGW_OAI_BLOCK_REFUSAL;
-        agw_oai_delta_form(s, ws, "\"refusal\":\"",
+        agw_oai_delta_form(s, ws, -1, "\"refusal\":\"",
                            sizeof("\"refusal\":\"") - 1, "\"", 1);
         break;
 
     case AGW_PART_TOOL_CALL:
         ws->block = AGW_OAI_BLOCK_TOOL;
         ws->tool = ws->tools++;
-        n = snprintf(key, sizeof(key), "\"tool_calls\":[{\"index\":%d,"
-                     "\"function\":{\"arguments\":\"", (int) ws->tool);
-        agw_oai_delta_form(s, ws, key, (size_t) n, "\"}}]", 4);
+        agw_oai_delta_form(s, ws, ws->tool, agw_oai_args_key,
+                           sizeof(agw_oai_args_key) - 1, "\"}}]", 4);
 
         agw_oai_chunk_begin(s, ws);
         agw_oai_call_begin(w, ws->tool);
@@ -1892,23 +1883,13 @@ agw_oai_write_signature(agw_xstream_t *s, agw_oai_wstate_t *ws,
 }
 
 
-int
-agw_oai_write_step(agw_xstream_t *s, const agw_step_t *st)
+/* Every step but a delta of a block with its head made (kept out of
+ * agw_oai_write_step(): see there). */
+static __attribute__((noinline)) int
+agw_oai_other_step(agw_xstream_t *s, agw_oai_wstate_t *ws,
+    const agw_step_t *st)
 {
-    const char        *name;
-    agw_oai_wstate_t  *ws;
-
-    ws = s->wstate;
-
-    /* nearly every step: a delta of the open block that has its head
-     * and tail made (content, refusal, a call's arguments) */
-    if (st->type == AGW_STEP_DELTA && !ws->done
-        && (ws->block == AGW_OAI_BLOCK_TEXT
-            || ws->block == AGW_OAI_BLOCK_REFUSAL
-            || ws->block == AGW_OAI_BLOCK_TOOL))
-    {
-        return agw_oai_chunk_text(s, ws, &st->text);
-    }
+    const char  *name;
 
     if (ws->done) {
         return 0;
@@ -1958,6 +1939,29 @@ agw_oai_write_step(agw_xstream_t *s, const agw_step_t *st)
     }
 
     return s->w.failed ? -1 : 0;
+}
+
+
+int
+agw_oai_write_step(agw_xstream_t *s, const agw_step_t *st)
+{
+    agw_oai_wstate_t  *ws;
+
+    ws = s->wstate;
+
+    /* nearly every step: a delta of the open block that has its head
+     * and tail made (content, refusal, a call's arguments); the other
+     * steps in a function of their own, so that their registers are not
+     * saved for it */
+    if (st->type == AGW_STEP_DELTA && !ws->done
+        && (ws->block == AGW_OAI_BLOCK_TEXT
+            || ws->block == AGW_OAI_BLOCK_REFUSAL
+            || ws->block == AGW_OAI_BLOCK_TOOL))
+    {
+        return agw_oai_chunk_text(s, ws, &st->text);
+    }
+
+    return agw_oai_other_step(s, ws, st);
 }
 
 
