@@ -269,6 +269,64 @@ both_ways(agw_dialect_t p, const char *label, const char *in,
     "\"up\",\"output\":[],\"usage\":{\"input_tokens\":5,"                  \
     "\"output_tokens\":9,\"total_tokens\":14}}}\n\n"
 
+/* Gemini: text chunks as gemini-3 sends them, each event "data: " JSON
+ * "\r\n\r\n"; the first is walked, those after it repeat it. */
+#define GEM_HEAD  "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":"
+#define GEM_TAIL  "}],\"role\":\"model\"},\"index\":0}]"
+#define GEM_IDS   ",\"modelVersion\":\"gemini-3-pro-preview\","              \
+                  "\"responseId\":\"dX6LadKVC7SZ28oPr9yJoQs\"}"
+#define GEM_USAGE(n)                                                          \
+    ",\"usageMetadata\":{\"promptTokenCount\":9,\"candidatesTokenCount\":"    \
+    n ",\"totalTokenCount\":275}"
+#define GEM_EV(data)       "data: " data "\r\n\r\n"
+#define GEM_TEXT(text)     GEM_EV(GEM_HEAD "\"" text "\"" GEM_TAIL GEM_IDS)
+#define GEM_UTEXT(text, n)                                                    \
+    GEM_EV(GEM_HEAD "\"" text "\"" GEM_TAIL GEM_USAGE(n) GEM_IDS)
+#define GEM_THOUGHT(text)                                                     \
+    GEM_EV(GEM_HEAD "\"" text "\",\"thought\":true" GEM_TAIL GEM_IDS)
+#define GEM_END                                                               \
+    GEM_EV(GEM_HEAD "\"\"}],\"role\":\"model\"},\"finishReason\":\"STOP\","   \
+           "\"index\":0}]" GEM_USAGE("12") GEM_IDS)
+#define GEM_B_HEAD                                                            \
+    "{\"candidates\": [{\"content\": {\"parts\": [{\"text\": "
+#define GEM_B_TEXT(text, n)                                                   \
+    "data: " GEM_B_HEAD "\"" text "\"}], \"role\": \"model\"}, \"index\": "   \
+    "0}], \"usageMetadata\": {\"candidatesTokenCount\": " n ", "              \
+    "\"promptTokenCount\": 20, \"totalTokenCount\": 330}, \"modelVersion\": " \
+    "\"gemini-2.5-flash\", \"responseId\": \"tS77aIl-4ZvV7w_A9rTBBg\"}\r\n\r\n"
+/* OpenAI: chunks around a text's or a call's delta (the first walked,
+ * the next ones read by its head) */
+#define OAI_HEAD                                                              \
+    "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\","           \
+    "\"created\":1700000000,\"model\":\"up\",\"system_fingerprint\":\"fp\","
+#define OAI_CHOICE(delta, finish)                                             \
+    "\"choices\":[{\"index\":0,\"delta\":{" delta "},\"logprobs\":null,"      \
+    "\"finish_reason\":" finish "}]"
+#define OAI_START                                                             \
+    "data: " OAI_HEAD OAI_CHOICE("\"role\":\"assistant\",\"content\":\"\","   \
+    "\"refusal\":null", "null") "}\n\n"
+#define OAI_TEXT(text)                                                        \
+    "data: " OAI_HEAD OAI_CHOICE("\"content\":\"" text "\"", "null") "}\n\n"
+#define OAI_OBF(text, obf)                                                    \
+    "data: " OAI_HEAD OAI_CHOICE("\"content\":\"" text "\"", "null")          \
+    ",\"usage\":null,\"obfuscation\":\"" obf "\"}\n\n"
+#define OAI_ARGS(k, args)                                                     \
+    "data: " OAI_HEAD OAI_CHOICE("\"tool_calls\":[{\"index\":" k ","          \
+    "\"function\":{\"arguments\":\"" args "\"}}]", "null") "}\n\n"
+#define OAI_CALL(k, id)                                                       \
+    "data: " OAI_HEAD OAI_CHOICE("\"tool_calls\":[{\"index\":" k ",\"id\":"   \
+    "\"" id "\",\"type\":\"function\",\"function\":{\"name\":\"f\","          \
+    "\"arguments\":\"\"}}]", "null") "}\n\n"
+#define OAI_END                                                               \
+    "data: " OAI_HEAD OAI_CHOICE("", "\"stop\"") "}\n\n"                      \
+    "data: " OAI_HEAD "\"choices\":[],\"usage\":{\"prompt_tokens\":7,"        \
+    "\"completion_tokens\":5,\"total_tokens\":12}}\n\n"                       \
+    "data: [DONE]\n\n"
+#define OAI_RAW(data)                                                         \
+    "data: " data "\n\n"
+#define OAI_TEXT_DATA(text)                                                   \
+    OAI_HEAD OAI_CHOICE("\"content\":\"" text "\"", "null")
+
 typedef struct {
     agw_dialect_t   provider;
     const char     *label;
@@ -406,6 +464,202 @@ static const crafted_t  crafted[] = {
     { AGW_DIALECT_RESPONSES, "the stream cut inside a delta",
       RSP_START RSP_TEXT("a") "event: response.output_text.delta\ndata: "
       "{\"type\":", 0 },
+    { AGW_DIALECT_GEMINI, "text chunks",
+      GEM_TEXT("Hello") GEM_TEXT(", world") GEM_TEXT("!") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "text chunks with a usage",
+      GEM_UTEXT("Hello", "1") GEM_UTEXT(", world", "2")
+      GEM_UTEXT("!", "-3") GEM_UTEXT("?", "123456789012") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "text chunks with blanks",
+      GEM_B_TEXT("Hello", "4") GEM_B_TEXT(", world", "50")
+      GEM_B_TEXT("", "61") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "thoughts then text",
+      GEM_THOUGHT("Hmm") GEM_THOUGHT(" yes") GEM_TEXT("Hello")
+      GEM_THOUGHT("again") GEM_TEXT("") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "LF frames",
+      "data: " GEM_HEAD "\"Hello\"" GEM_TAIL GEM_IDS "\n\n"
+      "data: " GEM_HEAD "\", world\"" GEM_TAIL GEM_IDS "\n\n"
+      GEM_TEXT("!") "data: " GEM_HEAD "\"?\"" GEM_TAIL GEM_IDS "\n\n"
+      GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "other frames",
+      GEM_TEXT("Hello")
+      "data: " GEM_HEAD "\"a\"" GEM_TAIL GEM_IDS "\r\n\n"
+      "data: " GEM_HEAD "\"b\"" GEM_TAIL GEM_IDS "\n\r\n"
+      "data: " GEM_HEAD "\"c\"" GEM_TAIL GEM_IDS "\r\r"
+      "data: " GEM_HEAD "\"d\"" GEM_TAIL GEM_IDS "\r\n\r\r\n"
+      "data: " GEM_HEAD "\"e\"" GEM_TAIL GEM_IDS "\n\r\n\r\n"
+      GEM_TEXT("f") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "two data: lines, each a whole chunk",
+      GEM_TEXT("Hello")
+      "data: " GEM_HEAD "\"a\"" GEM_TAIL GEM_IDS "\r\n"
+      "data: " GEM_HEAD "\"b\"" GEM_TAIL GEM_IDS "\r\n\r\n"
+      "data: " GEM_HEAD "\"c\"" GEM_TAIL GEM_IDS "\n"
+      "data: " GEM_HEAD "\"d\"" GEM_TAIL GEM_IDS "\n\n" GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "escapes at the string's end",
+      GEM_TEXT("Hello") GEM_TEXT("a\\\\") GEM_TEXT("\\\"")
+      GEM_TEXT("\\u00e9") GEM_TEXT("\\ud83d\\ude00") GEM_TEXT("x\\r\\n")
+      GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "a raw CR in the text",
+      GEM_TEXT("Hello") GEM_TEXT("a\rb") GEM_TEXT("c") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "a raw LF in the text",
+      GEM_TEXT("Hello") GEM_TEXT("a\nb") GEM_TEXT("c") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "a raw tab in the text",
+      GEM_TEXT("Hello") GEM_TEXT("a\tb") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "a CR or LF before a count",
+      GEM_UTEXT("Hello", "1") GEM_UTEXT("a", "\r2") GEM_UTEXT("b", "\n3")
+      GEM_UTEXT("c", "\r\n4") GEM_UTEXT("d", " 5") GEM_UTEXT("e", "6\r")
+      GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "counts that are no integers",
+      GEM_UTEXT("Hello", "1") GEM_UTEXT("a", "05") GEM_UTEXT("b", "2.5")
+      GEM_UTEXT("c", "-") GEM_UTEXT("d", "1e3")
+      GEM_UTEXT("e", "99999999999999999999") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "a CR or LF between the members",
+      GEM_TEXT("Hello")
+      GEM_EV(GEM_HEAD "\"a\"" GEM_TAIL ",\r\"modelVersion\":"
+             "\"gemini-3-pro-preview\",\"responseId\":"
+             "\"dX6LadKVC7SZ28oPr9yJoQs\"}")
+      GEM_EV(GEM_HEAD "\"b\"" GEM_TAIL GEM_IDS "\n")
+      GEM_EV(GEM_HEAD "\"c\"" GEM_TAIL GEM_IDS " ")
+      GEM_TEXT("d") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "the first chunk on two data: lines",
+      "data: " GEM_HEAD "\"Hello\"" GEM_TAIL ",\r\ndata: \"modelVersion\":"
+      "\"gemini-3-pro-preview\",\"responseId\":\"dX6LadKVC7SZ28oPr9yJoQs\"}"
+      "\r\n\r\n" GEM_TEXT("a")
+      GEM_EV(GEM_HEAD "\"b\"" GEM_TAIL ", \"modelVersion\":"
+             "\"gemini-3-pro-preview\",\"responseId\":"
+             "\"dX6LadKVC7SZ28oPr9yJoQs\"}")
+      GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "no space, two spaces after data:, a name",
+      GEM_TEXT("Hello") "data:" GEM_HEAD "\"a\"" GEM_TAIL GEM_IDS "\r\n\r\n"
+      "data:  " GEM_HEAD "\"b\"" GEM_TAIL GEM_IDS "\r\n\r\n"
+      "event: x\r\n" GEM_TEXT("c") GEM_TEXT("d") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "comments and blank lines between",
+      GEM_TEXT("Hello") ": keep-alive\r\n\r\n" GEM_TEXT("a") "\r\n"
+      GEM_TEXT("b") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "other ids, another member",
+      GEM_TEXT("Hello")
+      GEM_EV(GEM_HEAD "\"a\"" GEM_TAIL ",\"modelVersion\":"
+             "\"gemini-3-pro-preview\",\"responseId\":\"other\"}")
+      GEM_EV(GEM_HEAD "\"b\"" GEM_TAIL ",\"modelVersion\":"
+             "\"gemini-3-pro-preview\",\"responseId\":"
+             "\"dX6LadKVC7SZ28oPr9yJoQs\",\"x\":1}")
+      GEM_TEXT("c") GEM_END, 0 },
+    { AGW_DIALECT_GEMINI, "an error after text",
+      GEM_TEXT("Hello") GEM_TEXT("a")
+      GEM_EV("{\"error\":{\"code\":503,\"message\":\"overloaded\","
+             "\"status\":\"UNAVAILABLE\"}}"), 0 },
+    { AGW_DIALECT_GEMINI, "chunks over max_event",
+      GEM_TEXT("Hello") GEM_TEXT("a") GEM_TEXT("a longer text that the "
+      "limit of two hundred bytes an event does not let through") GEM_END,
+      200 },
+    { AGW_DIALECT_GEMINI, "a chunk at exactly max_event",
+      GEM_TEXT("Hello") GEM_TEXT("0123456789") GEM_END,
+      sizeof(GEM_TEXT("0123456789")) - 1 },
+    { AGW_DIALECT_GEMINI, "the stream cut inside a chunk",
+      GEM_TEXT("Hello") GEM_TEXT("a") "data: " GEM_HEAD "\"b\"" GEM_TAIL
+      GEM_IDS "\r\n\r", 0 },
+    { AGW_DIALECT_OPENAI, "text chunks",
+      OAI_START OAI_TEXT("Hello") OAI_TEXT(", world") OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "a text chunk first",
+      OAI_TEXT("Hello") OAI_TEXT(", world") OAI_TEXT("") OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "usage and obfuscation",
+      OAI_START OAI_OBF("a", "yhjoJbEF") OAI_OBF("b", "")
+      OAI_OBF("c", "0123456789abcdefghijklmnopqrstuvwxyz0123")
+      OAI_OBF("d", "a\\\\") OAI_OBF("e", "\\\"") OAI_OBF("f", "\\u00e9")
+      OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "escapes at the string's end",
+      OAI_START OAI_TEXT("a\\\\") OAI_TEXT("\\\"") OAI_TEXT("\\u00e9")
+      OAI_TEXT("\\ud83d\\ude00") OAI_TEXT("x\\n") OAI_TEXT("\\/") OAI_END,
+      0 },
+    { AGW_DIALECT_OPENAI, "a tool call's arguments",
+      OAI_START OAI_TEXT("Hi") OAI_CALL("0", "call_1") OAI_ARGS("0", "{\\\"a")
+      OAI_ARGS("0", "\\\": 1}") OAI_CALL("1", "call_2") OAI_ARGS("1", "{}")
+      OAI_ARGS("0", "x") OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "calls at index 10 and 11",
+      OAI_START OAI_CALL("10", "call_1") OAI_ARGS("10", "{}")
+      OAI_CALL("11", "call_2") OAI_ARGS("11", "{}") OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "a CR in the JSON's white space",
+      OAI_START OAI_RAW(OAI_TEXT_DATA("a") "\r}") OAI_TEXT("b")
+      OAI_RAW(OAI_TEXT_DATA("c") "}\r") OAI_TEXT("d")
+      OAI_RAW("{\"id\":\"chatcmpl-1\",\r\"object\":\"chat.completion.chunk\","
+      "\"created\":1700000000,\"model\":\"up\",\"system_fingerprint\":"
+      "\"fp\"," OAI_CHOICE("\"content\":\"e\"", "null") "}") OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "a LF in the JSON's white space",
+      OAI_START OAI_RAW(OAI_TEXT_DATA("a") "\n}") OAI_TEXT("b") OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "spaces after the JSON",
+      OAI_START OAI_RAW(OAI_TEXT_DATA("a") "}  ") OAI_TEXT("b")
+      OAI_RAW(OAI_TEXT_DATA("c") " }") OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "bytes after the JSON",
+      OAI_START OAI_RAW(OAI_TEXT_DATA("a") "}x") OAI_TEXT("b") OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "CRLF line ends",
+      OAI_START "data: " OAI_TEXT_DATA("a") "}\r\n\r\n"
+      "data: " OAI_TEXT_DATA("b") "}\n\r\n"
+      "data: " OAI_TEXT_DATA("c") "}\r\n\n" OAI_TEXT("d") OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "a raw CR in the text",
+      OAI_START OAI_TEXT("a\rb") OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "a raw LF in the text",
+      OAI_START OAI_TEXT("a\nb") OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "a raw tab in the text",
+      OAI_START OAI_TEXT("a\tb") OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "a raw LF in the obfuscation",
+      OAI_START OAI_OBF("a", "x\ny") OAI_OBF("b", "x") OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "an invalid escape",
+      OAI_START OAI_TEXT("a\\x") OAI_OBF("b", "\\x") OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "the head on two data: lines",
+      "data: {\"id\":\"chatcmpl-1\",\ndata: \"object\":"
+      "\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"up\","
+      "\"system_fingerprint\":\"fp\"," OAI_CHOICE("\"role\":\"assistant\","
+      "\"content\":\"\"", "null") "}\n\n"
+      "data: {\"id\":\"chatcmpl-1\",\ndata: \"object\":"
+      "\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"up\","
+      "\"system_fingerprint\":\"fp\"," OAI_CHOICE("\"content\":\"a\"", "null")
+      "}\n\n"
+      "data: {\"id\":\"chatcmpl-1\",\n\"object\":"
+      "\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"up\","
+      "\"system_fingerprint\":\"fp\"," OAI_CHOICE("\"content\":\"b\"", "null")
+      "}\n\n" OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "a second data: line after the chunk",
+      OAI_START "data: " OAI_TEXT_DATA("a") "}\ndata: " OAI_TEXT_DATA("b")
+      "}\n\n" OAI_TEXT("c") OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "a comment, a name after the chunk's line",
+      OAI_START "data: " OAI_TEXT_DATA("a") "}\n: c\n\n"
+      "data: " OAI_TEXT_DATA("b") "}\nevent: x\n\n" OAI_TEXT("c") OAI_END,
+      0 },
+    { AGW_DIALECT_OPENAI, "the text on two data: lines",
+      OAI_START "data: " OAI_HEAD "\ndata: " OAI_CHOICE("\"content\":\"a\"",
+      "null") "}\n\n" OAI_TEXT("b") OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "no space after data:",
+      OAI_START "data:" OAI_TEXT_DATA("a") "}\n\n" OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "two spaces after data:",
+      OAI_START "data:  " OAI_TEXT_DATA("a") "}\n\n" OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "an event name, an id",
+      OAI_START "event: x\n" OAI_TEXT("a") "id: 3\n" OAI_TEXT("b")
+      "event: error\n" OAI_TEXT("c") OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "comments and blank lines between",
+      OAI_START ": keep-alive\n\n" OAI_TEXT("a") "\n" OAI_TEXT("b")
+      ":\n" OAI_TEXT("c") OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "another head",
+      OAI_START OAI_RAW("{\"id\":\"chatcmpl-2\",\"object\":"
+      "\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"up\","
+      "\"system_fingerprint\":\"fp\"," OAI_CHOICE("\"content\":\"a\"", "null")
+      "}") OAI_TEXT("b") OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "chunks after [DONE]",
+      OAI_START OAI_TEXT("a") "data: [DONE]\n\n" OAI_TEXT("b")
+      OAI_TEXT("c"), 0 },
+    { AGW_DIALECT_OPENAI, "an error after text",
+      OAI_START OAI_TEXT("a") "data: {\"error\":{\"message\":\"overloaded\","
+      "\"type\":\"server_error\"}}\n\n" OAI_TEXT("b"), 0 },
+    { AGW_DIALECT_OPENAI, "chunks over max_event",
+      OAI_START OAI_TEXT("short") OAI_TEXT("a longer text that the limit of "
+      "three hundred bytes an event does not let through, whichever way it "
+      "is read, padded to pass it") OAI_END, 300 },
+    { AGW_DIALECT_OPENAI, "a chunk at exactly max_event",
+      OAI_START OAI_TEXT("0123456789012345678901234") OAI_END,
+      sizeof(OAI_TEXT("0123456789012345678901234")) - 1 },
+    { AGW_DIALECT_OPENAI, "the stream cut inside a chunk",
+      OAI_START OAI_TEXT("a") "data: " OAI_HEAD "\"choices\":[{\"index\":0,"
+      "\"delta\":{\"content\":\"b", 0 },
+    { AGW_DIALECT_OPENAI, "the stream cut before the blank line",
+      OAI_START OAI_TEXT("a") "data: " OAI_TEXT_DATA("b") "}\n", 0 },
 };
 
 
@@ -449,11 +703,68 @@ taken_all(agw_dialect_t p, const char *file, const char *const *markers,
 }
 
 
+/*
+ * A real Gemini stream's text chunks, one text part without a finish or
+ * a signature, are all taken from the bytes but the first (walked: the
+ * stream's start, and the chunk the next ones repeat).
+ */
+static void
+gem_taken_all(const char *file)
+{
+    int          want;
+    char        *in, *ev, *end;
+    size_t       len;
+    run_t        r = { AGW_BUF_INIT, "" };
+
+    in = file_read(file, &len);
+    if (in == NULL) {
+        ok(0, "%s: read", file);
+        return;
+    }
+
+    want = -1;
+
+    for (ev = in; (end = strstr(ev, "\r\n\r\n")) != NULL; ev = end + 4) {
+        *end = '\0';
+        want += strstr(ev, "\"text\":") != NULL
+                && strstr(ev, "\"finishReason\"") == NULL
+                && strstr(ev, "\"thoughtSignature\"") == NULL;
+        *end = '\r';
+    }
+
+    taken = 0;
+    run(AGW_DIALECT_GEMINI, AGW_DIALECT_OPENAI, in, len, 0, 0, 1, 1, &r);
+
+    ok(want > 0 && taken == want, "%s (reader): %d of its %d text chunks "
+       "after the first taken from the bytes", file, taken, want);
+
+    agw_buf_free(&r.out);
+    free(in);
+}
+
+
 static const char *const  ant_streams[] = {
     "t/fixtures/anthropic-messages/stream-tool-use.sse",
     "t/fixtures/anthropic-messages/stream-text.sse",
     "t/fixtures/anthropic-messages/stream-thinking.chunks.sse",
     "t/fixtures/anthropic-messages/stream-prompt-cache.chunks.sse",
+    NULL
+};
+
+static const char *const  oai_streams[] = {
+    "t/fixtures/openai-chat/stream-text.sse",
+    "t/fixtures/openai-chat/stream-include-usage.chunks.sse",
+    "t/fixtures/openai-chat/stream-tool-calls.sse",
+    "t/fixtures/openai-chat/stream-parallel-tool-calls.sse",
+    NULL
+};
+
+/* a text's or the live call's arguments, after the head the first chunk
+ * had (interleaved calls' are the walk's, as a role's, a finish's) */
+static const char *const  oai_deltas[] = {
+    "\"delta\":{\"content\":\"",
+    "\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":",
+    "\"delta\":{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":",
     NULL
 };
 
@@ -506,6 +817,14 @@ main(void)
     /* and OpenAI's text chunks after the first, walked */
     taken_all(AGW_DIALECT_OPENAI, "t/fixtures/openai-chat/stream-text.sse",
               oai_rewrite, 1);
+
+    /* Gemini's text chunks that repeat the one before */
+    gem_taken_all("t/fixtures/gemini/stream-text-usage.chunks.sse");
+    gem_taken_all("t/fixtures/gemini/stream-reasoning.chunks.sse");
+    /* OpenAI's text chunks and the live call's arguments */
+    for (i = 0; oai_streams[i] != NULL; i++) {
+        taken_all(AGW_DIALECT_OPENAI, oai_streams[i], oai_deltas, 0);
+    }
 
     done_testing();
 }

@@ -135,6 +135,20 @@ test_structure(void)
                  "data: [2]", 44) == 0,
        "append, escape and reset_state: events, no stray commas");
 
+    /* an event's opening appended whole: the writer goes on inside it */
+    agw_buf_reset(&b);
+    agw_jw_init(&w, &b);
+    agw_jw_append(&w, "data: {\"type\":\"t\"", 17);
+    agw_jw_object_appended(&w);
+    agw_jw_key(&w, "n");
+    agw_jw_int(&w, 1);
+    agw_jw_object_end(&w);
+    agw_jw_append(&w, "\n\n", 2);
+    ok(!w.failed && w.depth == 0 && b.len == 26
+       && memcmp(b.data, "data: {\"type\":\"t\",\"n\":1}\n\n", 26) == 0,
+       "object_appended: the next member takes its comma, the object "
+       "ends the document");
+
     agw_buf_free(&b);
 }
 

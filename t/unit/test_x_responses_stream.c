@@ -272,9 +272,10 @@ wr_free(wr_t *w)
 }
 
 
+/* A step, its text (if any) of the kind asked. */
 static int
-step(wr_t *w, agw_step_type_t type, uint32_t index, const agw_part_t *part,
-    const char *text)
+step_kind(wr_t *w, agw_step_type_t type, uint32_t index,
+    const agw_part_t *part, const char *text, agw_str_kind_t kind)
 {
     agw_step_t  st;
 
@@ -290,12 +291,39 @@ step(wr_t *w, agw_step_type_t type, uint32_t index, const agw_part_t *part,
     }
 
     if (text != NULL) {
-        st.text.data = text;
-        st.text.len = (uint32_t) strlen(text);
-        st.text.kind = AGW_STR_JSON;
+        st.text = agw_str_bytes(text, strlen(text));
+        st.text.kind = kind;
     }
 
     return agw_stream_step(&w->s, &st);
+}
+
+
+/* A step, its text (if any) JSON, as every provider's reader gives it. */
+static int
+step(wr_t *w, agw_step_type_t type, uint32_t index, const agw_part_t *part,
+    const char *text)
+{
+    return step_kind(w, type, index, part, text, AGW_STR_JSON);
+}
+
+
+/* Parts as another provider's reader makes them: thinking, text, two
+ * calls (toolu_1 "ls", toolu_2 "cat") with no arguments yet. */
+static void
+wr_parts(agw_part_t *th, agw_part_t *text, agw_part_t *c1, agw_part_t *c2)
+{
+    memset(th, 0, sizeof(*th));
+    memset(text, 0, sizeof(*text));
+    memset(c1, 0, sizeof(*c1));
+    th->type = AGW_PART_THINKING;
+    text->type = AGW_PART_TEXT;
+    c1->type = AGW_PART_TOOL_CALL;
+    c1->id = agw_str_bytes("toolu_1", 7);
+    c1->name = agw_str_bytes("ls", 2);
+    *c2 = *c1;
+    c2->id = agw_str_bytes("toolu_2", 7);
+    c2->name = agw_str_bytes("cat", 3);
 }
 
 
@@ -367,20 +395,9 @@ test_other_provider(void)
     agw_usage_t   u;
     agw_step_t    fin;
 
-    memset(&th, 0, sizeof(th));
+    wr_parts(&th, &text, &c1, &c2);
     memset(&red, 0, sizeof(red));
-    memset(&text, 0, sizeof(text));
-    memset(&c1, 0, sizeof(c1));
-    memset(&c2, 0, sizeof(c2));
-    th.type = AGW_PART_THINKING;
     red.type = AGW_PART_REDACTED_THINKING;
-    text.type = AGW_PART_TEXT;
-    c1.type = AGW_PART_TOOL_CALL;
-    c1.id = agw_str_bytes("toolu_1", 7);
-    c1.name = agw_str_bytes("ls", 2);
-    c2.type = AGW_PART_TOOL_CALL;
-    c2.id = agw_str_bytes("toolu_2", 7);
-    c2.name = agw_str_bytes("cat", 3);
     c2.args.data = "{\"f\":\"a\\\"b\"}";       /* {"f":"a\"b"}, whole */
     c2.args.len = (uint32_t) strlen(c2.args.data);
     c2.args.kind = AGW_STR_VALUE;
@@ -1398,6 +1415,262 @@ test_delta_numbers(void)
 }
 
 
+/*
+ * Blocks one after another as providers make them: two parts of one
+ * message, two calls, a text after them (a second message), two summary
+ * parts, a third message, a call with its arguments whole; texts of every
+ * length the delta's copies tell apart.  Written with the texts as JSON
+ * (the template path) and as bytes to escape (the general path), and
+ * read back.
+ */
+static const char *
+templates_run(wr_t *w, agw_str_kind_t kind)
+{
+    size_t       i, b;
+    agw_part_t   text, th, c1, c2, c3;
+    static const char  *texts[] = {
+        "a", "0123456789abcdef", "0123456789abcdef0",
+        "0123456789abcdef0123456789abcdef",
+        "0123456789abcdef0123456789abcdef0",
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+        "0 past the fast path and its room, a text of a hundred bytes or so"
+    };
+    static const struct {
+        agw_part_t  *part;
+        size_t       deltas;
+    } blocks[] = {
+        { NULL, 7 }, { NULL, 2 }, { NULL, 3 }, { NULL, 4 }, { NULL, 5 },
+        { NULL, 2 }, { NULL, 3 }, { NULL, 6 }, { NULL, 0 }
+    };
+    agw_part_t  *parts[9];
+
+    wr_parts(&th, &text, &c1, &c2);
+    c3 = c1;
+    c3.id = agw_str_bytes("toolu_3", 7);
+    c3.args = agw_str_bytes("{p:1}", 5);
+    c3.args.kind = kind;
+
+    parts[0] = &text;
+    parts[1] = &text;
+    parts[2] = &c1;
+    parts[3] = &c2;
+    parts[4] = &text;
+    parts[5] = &th;
+    parts[6] = &th;
+    parts[7] = &text;
+    parts[8] = &c3;
+
+    if (step(w, AGW_STEP_START, 0, NULL, NULL) != 0) {
+        return "start";
+    }
+
+    for (b = 0; b < sizeof(blocks) / sizeof(blocks[0]); b++) {
+        if (step(w, AGW_STEP_BLOCK_START, (uint32_t) b, parts[b], NULL)
+            != 0)
+        {
+            return "block start";
+        }
+
+        for (i = 0; i < blocks[b].deltas; i++) {
+            if (step_kind(w, AGW_STEP_DELTA, (uint32_t) b, NULL,
+                          texts[(b + i) % 7], kind)
+                != 0)
+            {
+                return "delta";
+            }
+        }
+
+        if (step(w, AGW_STEP_BLOCK_STOP, (uint32_t) b, NULL, NULL) != 0) {
+            return "block stop";
+        }
+    }
+
+    return agw_responses_codec.write_end(&w->s) == 0 ? NULL : "end";
+}
+
+
+/*
+ * An event of the open block: its item's id and index as its
+ * output_item.added said, its part's index as counted (a key missing
+ * when the event has none), its delta appended to what the block sent.
+ */
+static int
+templates_place(json_t *ev, const char *id, json_int_t output,
+    const char *index_key, json_int_t part)
+{
+    json_t  *v;
+
+    if (strcmp(json_string_value(json_object_get(ev, "item_id")), id) != 0
+        || json_integer_value(json_object_get(ev, "output_index")) != output)
+    {
+        return 0;
+    }
+
+    v = json_object_get(ev, "content_index");
+    if ((v != NULL) != (index_key != NULL
+                        && strcmp(index_key, "content_index") == 0))
+    {
+        return 0;
+    }
+
+    v = json_object_get(ev, "summary_index");
+    if ((v != NULL) != (index_key != NULL
+                        && strcmp(index_key, "summary_index") == 0))
+    {
+        return 0;
+    }
+
+    return index_key == NULL
+           || json_integer_value(json_object_get(ev, index_key)) == part;
+}
+
+
+static void
+test_templates(void)
+{
+    wr_t         w, g;
+    size_t       i, n, wrong;
+    json_t      *out, *ev, *item;
+    agw_buf_t    sent = AGW_BUF_INIT;
+    json_int_t   output, part;
+    const char  *t, *id, *key, *err, *done;
+
+    wr_init(&w);
+    wr_init(&g);
+
+    err = templates_run(&w, AGW_STR_JSON);
+    ok(err == NULL, "blocks of every kind after one another: written "
+       "(%s)", err ? err : "all");
+
+    /* the template's copy of 192 bytes reads only bytes written: past a
+     * shorter template, zeros (ASan's allocator fills new memory with
+     * 0xbe: a byte left unwritten shows) */
+    {
+        wr_t               z;
+        size_t             k, past;
+        agw_part_t         th, text, c1, c2;
+        agw_rsp_wstate_t  *ws;
+
+        wr_init(&z);
+        wr_parts(&th, &text, &c1, &c2);
+        ws = z.s.wstate;
+        past = 0;
+
+        if (step(&z, AGW_STEP_START, 0, NULL, NULL) == 0
+            && step(&z, AGW_STEP_BLOCK_START, 0, &c1, NULL) == 0
+            && step(&z, AGW_STEP_BLOCK_STOP, 0, NULL, NULL) == 0
+            && step(&z, AGW_STEP_BLOCK_START, 1, &text, NULL) == 0
+            && ws->delta.len < 192 && ws->delta.cap > 192)
+        {
+            for (k = ws->delta.len; k < 192; k++) {
+                past += ws->delta.data[k] != '\0';
+            }
+
+        } else {
+            past = 1;
+        }
+
+        ok(past == 0, "a template's bytes past it to the 192 copied: "
+           "written, zeros (%zu not)", past);
+
+        wr_free(&z);
+    }
+
+    err = templates_run(&g, AGW_STR_BYTES);
+    ok(err == NULL && g.out.len == w.out.len
+       && memcmp(g.out.data, w.out.data, w.out.len) == 0,
+       "the deltas' template path writes the general path's bytes (%zu, "
+       "%zu)", w.out.len, g.out.len);
+
+    out = test_events(w.out.data, w.out.len);
+    ok(out != NULL && seq_ok(out), "every event JSON, numbered in order");
+
+    output = -1;
+    part = -1;
+    id = "";
+    key = NULL;
+    wrong = 0;
+    n = 0;
+
+    json_array_foreach(out, i, ev) {
+        t = json_string_value(json_object_get(ev, "type"));
+
+        if (strcmp(t, "response.output_item.added") == 0) {
+            item = json_object_get(ev, "item");
+            id = json_string_value(json_object_get(item, "id"));
+            output++;
+            part = -1;
+            key = strcmp(json_string_value(json_object_get(item, "type")),
+                         "function_call") == 0 ? NULL
+                  : strcmp(json_string_value(json_object_get(item, "type")),
+                           "reasoning") == 0 ? "summary_index"
+                  : "content_index";
+
+            if (json_integer_value(json_object_get(ev, "output_index"))
+                != output)
+            {
+                wrong++;
+            }
+
+            sent.len = 0;
+            continue;
+        }
+
+        if (strcmp(t, "response.content_part.added") == 0
+            || strcmp(t, "response.reasoning_summary_part.added") == 0)
+        {
+            part++;
+            sent.len = 0;
+        }
+
+        if (strcmp(t, "response.output_text.delta") == 0
+            || strcmp(t, "response.reasoning_summary_text.delta") == 0
+            || strcmp(t, "response.function_call_arguments.delta") == 0)
+        {
+            n++;
+            agw_buf_append_str(&sent, json_string_value(
+                                   json_object_get(ev, "delta")));
+        }
+
+        /* every event of a block, its deltas and its end */
+        if (strstr(t, "_part.") != NULL || strstr(t, ".delta") != NULL
+            || strstr(t, "_text.done") != NULL
+            || strcmp(t, "response.function_call_arguments.done") == 0)
+        {
+            if (!templates_place(ev, id, output, key, part)) {
+                tap_diag("%s (%zu) not of item %s, %lld, part %lld", t, i,
+                         id, (long long) output, (long long) part);
+                wrong++;
+            }
+        }
+
+        done = strcmp(t, "response.function_call_arguments.done") == 0
+               ? "arguments"
+               : strstr(t, "_text.done") != NULL ? "text" : NULL;
+
+        if (done != NULL
+            && (sent.data == NULL
+                || strcmp(json_string_value(json_object_get(ev, done)),
+                          sent.data) != 0))
+        {
+            tap_diag("%s (%zu): not the text its deltas sent", t, i);
+            wrong++;
+        }
+    }
+
+    ok(out != NULL && wrong == 0 && n == 33 && output == 6,
+       "each block's events of its own item and part, each text whole at "
+       "its end (%zu deltas, %lld items, %zu wrong)", n,
+       (long long) output + 1, wrong);
+
+    json_decref(out);
+    agw_buf_free(&sent);
+    wr_free(&w);
+    wr_free(&g);
+}
+
+
 int
 main(void)
 {
@@ -1409,6 +1682,7 @@ main(void)
     test_other_provider();
     test_held_bound();
     test_delta_numbers();
+    test_templates();
     test_reader();
     test_delta_shape();
     test_delta_trusted();

@@ -807,3 +807,12 @@ agw_jw_reset_state(agw_jw_t *w)
     w->depth = 0;
     w->key = 0;
 }
+
+
+void
+agw_jw_object_appended(agw_jw_t *w)
+{
+    w->depth = 1;
+    w->more = (uint64_t) 1 << 1;
+    w->key = 0;
+}

@@ -100,4 +100,9 @@ void agw_jw_value_inside(agw_jw_t *w, const agw_str_t *v);
 /* After an agw_jw_append() that ended a document: a new one begins. */
 void agw_jw_reset_state(agw_jw_t *w);
 
+/* After an agw_jw_append() of a new document's "{" and first members (a
+ * fixed opening, an event's): the writer goes on inside that object, as
+ * agw_jw_object() and the members would have left it. */
+void agw_jw_object_appended(agw_jw_t *w);
+
 #endif /* AGW_JSON_WRITER_H */

@@ -34,6 +34,6 @@ const agw_codec_t  agw_gemini_codec = {
 
     agw_gem_policy_request,
 
-    NULL,                       /* read_bytes */
+    agw_gem_read_bytes,
     NULL                        /* rewrite_bytes */
 };

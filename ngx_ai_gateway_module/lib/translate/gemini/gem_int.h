@@ -72,6 +72,7 @@ typedef struct {
                                    (AGW_GEM_U_*), -1 none */
     uint8_t     cuts;
     uint8_t     has_usage;      /* it had a usageMetadata */
+    uint8_t     lines;          /* data holds a CR or LF */
     char        data[];         /* the chunk from its shape's tail on, as
                                    it came but for its usage's integers */
 } agw_gem_kept_t;
@@ -241,6 +242,10 @@ int agw_gem_write_response(const agw_response_t *res,
     const agw_answer_ctx_t *o, agw_buf_t *out, agw_error_t *err);
 
 int agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev);
+/* The repeated text chunks in the feed, before the SSE parser
+ * (agw_codec_t) */
+size_t agw_gem_read_bytes(agw_xstream_t *s, const char *p, size_t len,
+    int *rc);
 int agw_gem_write_step(agw_xstream_t *s, const agw_step_t *step);
 int agw_gem_write_end(agw_xstream_t *s);
 int agw_gem_write_stream_error(agw_xstream_t *s, const agw_error_t *err);

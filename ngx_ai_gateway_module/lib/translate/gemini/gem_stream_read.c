@@ -715,6 +715,14 @@ agw_gem_keep_rest(agw_gem_rstate_t *st, const agw_gem_chunk_t *c)
     k->len += (size_t) (end - from);
 
     k->has_usage = (uint8_t) c->has_usage;
+
+    /* a CR or LF (white space: never in an event the SSE parser hands
+     * over, which ends its lines at them, but a caller's own event may
+     * hold one): a chunk read from the feed's bytes by these
+     * (agw_gem_read_bytes) would hold a line end */
+    k->lines = memchr(c->rest, '\r', (size_t) (end - c->rest)) != NULL
+               || memchr(c->rest, '\n', (size_t) (end - c->rest)) != NULL;
+
     st->shape = (uint8_t) (c->shape + 1);
 }
 
@@ -728,14 +736,43 @@ agw_gem_eq(const char *p, const char *q, size_t n)
 
 
 /*
+ * Past a repeated chunk's last byte p: the end of its event's bytes, or
+ * NULL.  frame 0: the event's data, which ends there (p == end).  frame
+ * 1: the feed's bytes (agw_gem_read_bytes), where the blank line follows,
+ * "\r\n\r\n" as Gemini frames its events or "\n\n", either whole before
+ * end (else the event is cut: the parser's).
+ */
+static inline const char *
+agw_gem_frame(const char *p, const char *end, int frame)
+{
+    if (!frame) {
+        return p == end ? p : NULL;
+    }
+
+    if (end - p >= 4 && memcmp(p, "\r\n\r\n", 4) == 0) {
+        return p + 4;
+    }
+
+    if (end - p >= 2 && p[0] == '\n' && p[1] == '\n') {
+        return p + 2;
+    }
+
+    return NULL;
+}
+
+
+/*
  * The kept bytes of a repeated chunk with a usage (agw_gem_repeat) from
- * p to the event's end: each run of them, then an integer read by the
- * reader where the kept chunk had one, then the usage's step.  1, or 0
- * when they are not so.  Apart: many streams have a usage in their last
- * chunk only.
+ * p on, then its frame (agw_gem_frame(), *next past it): each run of
+ * them, then an integer read by the reader where the kept chunk had one
+ * (in the feed's bytes right there: white space before it may hold a
+ * line end), then the usage's step.  1, or 0 when they are not so,
+ * nothing done.  Apart: many streams have a usage in their last chunk
+ * only.
  */
 static __attribute__((noinline)) int
-agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end)
+agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end,
+    int frame, const char **next)
 {
     size_t             n, from;
     int64_t            v, c[AGW_GEM_U_N];
@@ -755,7 +792,8 @@ agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end)
     for (i = 0; i < k->cuts; i++) {
         n = k->cut[i] - from;
 
-        if ((size_t) (end - p) < n || !agw_gem_eq(p, k->data + from, n))
+        if ((size_t) (end - p) <= n || !agw_gem_eq(p, k->data + from, n)
+            || (frame && p[n] != '-' && (unsigned) (p[n] - '0') > 9))
         {
             return 0;
         }
@@ -777,7 +815,12 @@ agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end)
 
     n = k->len - from;
 
-    if ((size_t) (end - p) != n || !agw_gem_eq(p, k->data + from, n)) {
+    if ((size_t) (end - p) < n || !agw_gem_eq(p, k->data + from, n)) {
+        return 0;
+    }
+
+    *next = agw_gem_frame(p + n, end, frame);
+    if (*next == NULL) {
         return 0;
     }
 
@@ -799,15 +842,17 @@ agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end)
  * the text read by the one reader's string scan (validated as the walk
  * validates it), the kept members compared byte for byte (validated when
  * kept) and the counts read by the reader's integer read.  What the walk
- * would give, the same steps: any difference is walked.  Never reads past
- * the event.
+ * would give, the same steps: any difference is walked.  The chunk's
+ * bytes from p, then its frame (agw_gem_frame(), *next past it); never
+ * reads past end.  1, -1, or 0 having done nothing: no step, no state.
  */
 static inline __attribute__((always_inline)) int
-agw_gem_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
+agw_gem_repeat(agw_xstream_t *s, const char *p, const char *end, int frame,
+    const char **next)
 {
     int                     rc, esc, thought;
+    const char             *q, *at, *t;
     agw_part_type_t         type;
-    const char             *p, *q, *end, *at;
     agw_gem_kept_t         *k;
     agw_gem_rstate_t       *st = s->rstate;
     const agw_gem_shape_t  *sh;
@@ -819,11 +864,12 @@ agw_gem_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
     sh = &agw_gem_text_shapes[st->shape - 1];
     k = st->kept;
 
-    p = ev->data;
-    end = p + ev->data_len;
+    if (frame && k->lines) {
+        return 0;
+    }
 
     /* its least: the head, a text's quotes, the tail and kept members */
-    if (ev->data_len < sh->head_len + 2 + k->len
+    if ((size_t) (end - p) < sh->head_len + 2 + k->len
         || !agw_json_bytes_same(p, sh->head, sh->head_len))
     {
         return 0;
@@ -835,17 +881,14 @@ agw_gem_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
         return 0;
     }
 
+    /* the string holds no raw control byte: no CR, no LF */
     esc = 0;
     q = agw_json_string_scan(p, end, &esc, &at);
     if (q == NULL || (size_t) (q - p - 2) > UINT32_MAX) {
         return 0;
     }
 
-    /* the text, as agw_jr_string() gives it */
-    k->delta.text.data = p + 1;
-    k->delta.text.len = (uint32_t) (q - p - 2);
-    k->delta.text.escaped = (uint8_t) esc;
-
+    t = p + 1;
     p = q;
     thought = 0;
 
@@ -856,22 +899,28 @@ agw_gem_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
         thought = 1;
     }
 
-    /* the kept bytes to the event's end */
+    /* the kept bytes, then the frame */
     if (k->has_usage) {
-        rc = agw_gem_repeat_usage(s, p, end);
+        rc = agw_gem_repeat_usage(s, p, end, frame, next);
         if (rc <= 0) {
             return rc;
         }
 
-    } else if ((size_t) (end - p) != k->len
-               || !agw_json_bytes_same(p, k->data, k->len))
+    } else if ((size_t) (end - p) < k->len
+               || !agw_json_bytes_same(p, k->data, k->len)
+               || (*next = agw_gem_frame(p + k->len, end, frame)) == NULL)
     {
         return 0;
     }
 
-    if (k->delta.text.len == 0) {
-        return 1;
+    if (q - t == 1) {
+        return 1;                       /* an empty text: no step */
     }
+
+    /* the text, as agw_jr_string() gives it */
+    k->delta.text.data = t;
+    k->delta.text.len = (uint32_t) (q - t - 1);
+    k->delta.text.escaped = (uint8_t) esc;
 
     type = thought ? AGW_PART_THINKING : AGW_PART_TEXT;
 
@@ -891,21 +940,53 @@ agw_gem_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
 int
 agw_gem_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
-    return agw_gem_repeat(s, ev);
+    const char  *next;
+
+    return agw_gem_repeat(s, ev->data, ev->data + ev->data_len, 0, &next);
 }
 
 
 int
 agw_gem_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
-    int  rc;
+    int          rc;
+    const char  *next;
 
-    rc = agw_gem_repeat(s, ev);
+    rc = agw_gem_repeat(s, ev->data, ev->data + ev->data_len, 0, &next);
     if (rc != 0) {
         return rc < 0 ? -1 : 0;
     }
 
     return agw_gem_read_walk(s, ev);
+}
+
+
+/*
+ * A repeated text chunk as the feed holds it, before the SSE parser:
+ * "data: " DATA then "\r\n\r\n" (or "\n\n"), DATA the chunk the repeat
+ * path reads (no CR nor LF in it: see there), which the parser would hand
+ * read_event as the one event with that data and no name, and read_event
+ * would read by the repeat path.  Saves the parser's two scans of each
+ * CRLF line and its fields; anything else is the parser's (0).
+ */
+size_t
+agw_gem_read_bytes(agw_xstream_t *s, const char *p, size_t len, int *rc)
+{
+    int          r;
+    const char  *next;
+
+    if (len < sizeof("data: ") - 1 || memcmp(p, "data: ", 6) != 0) {
+        return 0;
+    }
+
+    r = agw_gem_repeat(s, p + 6, p + len, 1, &next);
+    if (r == 0) {
+        return 0;
+    }
+
+    *rc = r < 0 ? -1 : 0;
+
+    return (size_t) (next - p);
 }
 
 

@@ -34,6 +34,6 @@ const agw_codec_t  agw_openai_codec = {
 
     agw_oai_policy_request,
 
-    NULL,                       /* read_bytes */
+    agw_oai_read_bytes,
     agw_oai_rewrite_bytes
 };

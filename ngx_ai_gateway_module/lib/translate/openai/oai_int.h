@@ -229,6 +229,8 @@ int agw_oai_read_event(agw_xstream_t *s, const agw_sse_event_t *ev);
  */
 int agw_oai_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev);
 int agw_oai_read_walk(agw_xstream_t *s, const agw_sse_event_t *ev);
+size_t agw_oai_read_bytes(agw_xstream_t *s, const char *p, size_t len,
+    int *rc);
 int agw_oai_delta_choices(agw_jr_t *r, agw_str_t *text, agw_str_t *calls);
 int agw_oai_delta_after(agw_jr_t *r, size_t *usage);
 int agw_oai_write_step(agw_xstream_t *s, const agw_step_t *step);

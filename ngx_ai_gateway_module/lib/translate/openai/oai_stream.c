@@ -1007,31 +1007,33 @@ static const char  agw_oai_repeat_args[] = ",\"function\":{\"arguments\":\"";
 
 #define agw_oai_lit_len(lit)  (sizeof(lit) - 1)
 
-int
-agw_oai_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
+/*
+ * The chunk whose data starts at p, within end, read as above without a
+ * side effect: at its closing brace (what follows it is the caller's to
+ * judge), the text (or arguments) in *text and the live call's index in
+ * *k (-1 for a text); or NULL.  [start, end) is readable (at p or
+ * before).  Inline in both callers: *text and *k stay in registers, and
+ * a call's frame cost as much as the parser's scans saved.
+ */
+static AGW_JSON_HOT const char *
+agw_oai_repeat_scan(const agw_oai_rstate_t *rs, const char *p,
+    const char *start, const char *end, agw_str_t *text, int32_t *k)
 {
-    int                esc, obf;
-    int32_t            k;
-    agw_str_t          text;
-    const char        *p, *q, *end, *at;
-    agw_oai_rstate_t  *rs;
-
-    rs = s->rstate;
+    int          esc;
+    const char  *q, *at;
 
     if (!rs->started || rs->prefix_len == 0 || rs->done) {
-        return 0;
+        return NULL;
     }
 
-    p = ev->data;
-    end = p + ev->data_len;
-
     /* its least: the head, a text's quotes, the tail and the brace */
-    if (ev->data_len < rs->prefix_len + agw_oai_lit_len(agw_oai_delta_head)
-                       + agw_oai_lit_len(agw_oai_repeat_text) + 1
-                       + agw_oai_lit_len(agw_oai_delta_tail) + 1
+    if ((size_t) (end - p) < rs->prefix_len
+                             + agw_oai_lit_len(agw_oai_delta_head)
+                             + agw_oai_lit_len(agw_oai_repeat_text) + 1
+                             + agw_oai_lit_len(agw_oai_delta_tail) + 1
         || !agw_json_bytes_same(p, rs->prefix, rs->prefix_len))
     {
-        return 0;
+        return NULL;
     }
 
     p += rs->prefix_len;
@@ -1039,11 +1041,11 @@ agw_oai_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
     if (!agw_json_lit_eq(p, agw_oai_delta_head,
                          agw_oai_lit_len(agw_oai_delta_head)))
     {
-        return 0;
+        return NULL;
     }
 
     p += agw_oai_lit_len(agw_oai_delta_head);
-    k = -1;
+    *k = -1;
 
     if (agw_json_lit_eq(p, agw_oai_repeat_text,
                         agw_oai_lit_len(agw_oai_repeat_text)))
@@ -1061,41 +1063,41 @@ agw_oai_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
         p += agw_oai_lit_len(agw_oai_repeat_call);
 
         if (*p < '0' || *p > '9') {
-            return 0;
+            return NULL;
         }
 
-        k = *p - '0';
+        *k = *p - '0';
 
-        if (k != rs->live
+        if (*k != rs->live
             || !agw_json_lit_eq(p + 1, agw_oai_repeat_args,
                                 agw_oai_lit_len(agw_oai_repeat_args)))
         {
-            return 0;
+            return NULL;
         }
 
         p += 1 + agw_oai_lit_len(agw_oai_repeat_args) - 1;
 
     } else {
-        return 0;
+        return NULL;
     }
 
     esc = 0;
     q = agw_json_string_scan(p, end, &esc, &at);
     if (q == NULL || (size_t) (q - p - 2) > UINT32_MAX) {
-        return 0;
+        return NULL;
     }
 
-    text.data = p + 1;
-    text.len = (uint32_t) (q - p - 2);
-    text.kind = AGW_STR_JSON;
-    text.escaped = (uint8_t) esc;
+    text->data = p + 1;
+    text->len = (uint32_t) (q - p - 2);
+    text->kind = AGW_STR_JSON;
+    text->escaped = (uint8_t) esc;
 
     p = q;
 
-    if (k >= 0) {
+    if (*k >= 0) {
         /* the call's object and the calls' array closed */
         if (end - p < 3 || p[0] != '}' || p[1] != '}' || p[2] != ']') {
-            return 0;
+            return NULL;
         }
 
         p += 3;
@@ -1105,7 +1107,7 @@ agw_oai_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
         || !agw_json_lit_eq(p, agw_oai_delta_tail,
                             agw_oai_lit_len(agw_oai_delta_tail)))
     {
-        return 0;
+        return NULL;
     }
 
     p += agw_oai_lit_len(agw_oai_delta_tail);
@@ -1117,41 +1119,106 @@ agw_oai_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
         p += agw_oai_lit_len(agw_oai_delta_usage);
     }
 
-    obf = (size_t) (end - p) > agw_oai_lit_len(agw_oai_delta_obf) + 1
-          && agw_json_lit_eq(p, agw_oai_delta_obf,
-                             agw_oai_lit_len(agw_oai_delta_obf))
-          && p[agw_oai_lit_len(agw_oai_delta_obf)] == '"';
-
-    if (obf) {
-        p = agw_json_string_scan_last(p + agw_oai_lit_len(agw_oai_delta_obf),
-                                      ev->data, end, &esc, &at);
+    if ((size_t) (end - p) > agw_oai_lit_len(agw_oai_delta_obf) + 1
+        && agw_json_lit_eq(p, agw_oai_delta_obf,
+                           agw_oai_lit_len(agw_oai_delta_obf))
+        && p[agw_oai_lit_len(agw_oai_delta_obf)] == '"')
+    {
+        /* the feed's bytes go on past it (the next events): scanned in
+         * place, inline; an event's data ends a few bytes after it */
+        p += agw_oai_lit_len(agw_oai_delta_obf);
+        p = end - p > 32 ? agw_json_string_scan(p, end, &esc, &at)
+                         : agw_json_string_scan_last(p, start, end, &esc, &at);
         if (p == NULL) {
-            return 0;
+            return NULL;
         }
     }
 
-    if (end - p != 1 || *p != '}') {
-        return 0;
-    }
+    return p < end && *p == '}' ? p : NULL;
+}
 
+
+/* What agw_oai_tools() or agw_oai_handle() do with such a chunk: 1, or
+ * -1. */
+static AGW_JSON_HOT int
+agw_oai_repeat_take(agw_xstream_t *s, agw_oai_rstate_t *rs, int32_t k,
+    const agw_str_t *text)
+{
     if (k >= 0) {
         /* agw_oai_tools() on the live call's fragment */
-        return agw_oai_args(s, rs, &text) != 0 ? -1 : 1;
+        return agw_oai_args(s, rs, text) != 0 ? -1 : 1;
     }
 
     /* agw_oai_handle() on a text: the START is out */
-    if (text.len == 0) {
+    if (text->len == 0) {
         return 1;
     }
 
-    if (agw_oai_release(s, rs, 1) != 0
-        || agw_oai_text(s, rs, AGW_OAI_BLOCK_TEXT, AGW_PART_TEXT, &text)
+    /* held calls are rare: their loop not called for each text */
+    if ((rs->nheld > 0 && agw_oai_release(s, rs, 1) != 0)
+        || agw_oai_text(s, rs, AGW_OAI_BLOCK_TEXT, AGW_PART_TEXT, text)
            != 0)
     {
         return -1;
     }
 
     return 1;
+}
+
+
+int
+agw_oai_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev)
+{
+    int32_t            k;
+    agw_str_t          text;
+    const char        *q, *end;
+    agw_oai_rstate_t  *rs;
+
+    rs = s->rstate;
+    end = ev->data + ev->data_len;
+
+    /* the chunk ends at its closing brace */
+    q = agw_oai_repeat_scan(rs, ev->data, ev->data, end, &text, &k);
+    if (q == NULL || q + 1 != end) {
+        return 0;
+    }
+
+    return agw_oai_repeat_take(s, rs, k, &text);
+}
+
+
+/*
+ * Such a chunk as the feed holds it, before the SSE parser: "data: "
+ * DATA "\n\n", which the parser would hand read_event as the same data.
+ * DATA holds no CR nor LF: its head is the kept one's bytes (from data
+ * the engine gave on one line: agw_stream_one_line()), its strings'
+ * scans refuse raw control bytes, and its other bytes are literals; the
+ * scans find where it ends, so no LF is looked for.  Anything else (the
+ * [DONE] too) is the parser's (0).
+ */
+size_t
+agw_oai_read_bytes(agw_xstream_t *s, const char *p, size_t len, int *rc)
+{
+    int32_t            k;
+    agw_str_t          text;
+    const char        *q, *end;
+    agw_oai_rstate_t  *rs;
+
+    rs = s->rstate;
+    end = p + len;
+
+    if (len < 6 || memcmp(p, "data: ", 6) != 0) {
+        return 0;
+    }
+
+    q = agw_oai_repeat_scan(rs, p + 6, p, end, &text, &k);
+    if (q == NULL || end - q < 3 || q[1] != '\n' || q[2] != '\n') {
+        return 0;
+    }
+
+    *rc = agw_oai_repeat_take(s, rs, k, &text) < 0 ? -1 : 0;
+
+    return (size_t) (q + 3 - p);
 }
 
 

@@ -62,11 +62,14 @@ typedef struct {
     uint8_t        tool_calls;
     uint8_t        passthrough; /* the same-dialect rewrite numbers the
                                    provider's events: no Response of ours */
+    uint8_t        fast;        /* a delta takes the template path */
+    uint16_t       item_id_len;
     agw_finish_t   finish;
+    uint16_t       place;       /* in delta, the block's place: item_id, */
+    uint16_t       place_len;   /* output_index, the part's index; 0 unset */
     int64_t        created;
     size_t         id_len;
     char           id[AGW_RSP_ID_MAX];
-    size_t         item_id_len;
     char           item_id[AGW_RSP_ID_MAX + 16];   /* "fc_", the id, "_",
                                                    the item's index */
     agw_buf_t      delta;       /* the open block's delta event up to the
@@ -126,6 +129,21 @@ size_t agw_rsp_id(char *dst, size_t size, const agw_str_t *src,
     const char *prefix);
 void agw_rsp_str_inside(agw_jw_t *w, const agw_str_t *s);
 void agw_rsp_put_str(agw_jw_t *w, const agw_str_t *s);
+/*
+ * After a member's key: its value and the members after it, a run that
+ * is always the same, as one value (the writer puts the next comma).  A
+ * Responses stream's events have many such runs (the Response's settings
+ * thrice a stream): written member by member they cost as much as the
+ * stream's deltas.
+ */
+#define agw_rsp_lit_members(w, lit)                                          \
+    do {                                                                     \
+        static const agw_str_t  agw_rsp_run_ =                               \
+            { (lit), sizeof(lit) - 1, AGW_STR_BYTES, 0 };                    \
+        agw_jw_raw((w), &agw_rsp_run_);                                      \
+    } while (0)
+char *agw_rsp_digits(char *end, uint64_t n);
+char *agw_rsp_int(char *p, int64_t v);
 void agw_rsp_put_part(agw_jw_t *w, agw_part_type_t type,
     const agw_str_t *text);
 agw_finish_t agw_rsp_finish_of(const agw_str_t *status,

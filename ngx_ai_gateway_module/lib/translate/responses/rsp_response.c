@@ -102,13 +102,8 @@ agw_rsp_put_part(agw_jw_t *w, agw_part_type_t type, const agw_str_t *text)
         agw_jw_key(w, "text");
 
     } else {
-        agw_jw_lit(w, "output_text");
-        agw_jw_key(w, "annotations");
-        agw_jw_array(w);
-        agw_jw_array_end(w);
-        agw_jw_key(w, "logprobs");
-        agw_jw_array(w);
-        agw_jw_array_end(w);
+        agw_rsp_lit_members(w, "\"output_text\",\"annotations\":[],"
+                               "\"logprobs\":[]");
         agw_jw_key(w, "text");
     }
 
@@ -117,32 +112,69 @@ agw_rsp_put_part(agw_jw_t *w, agw_part_type_t type, const agw_str_t *text)
 }
 
 
+/* n's digits, written to end at end: where they start */
+char *
+agw_rsp_digits(char *end, uint64_t n)
+{
+    do {
+        *--end = (char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
+
+    return end;
+}
+
+
+/* v in decimal at p, as agw_jw_int() writes it: past it */
+char *
+agw_rsp_int(char *p, int64_t v)
+{
+    char    num[24], *d;
+    size_t  len;
+
+    d = agw_rsp_digits(num + sizeof(num),
+                       v < 0 ? 0 - (uint64_t) v : (uint64_t) v);
+
+    if (v < 0) {
+        *--d = '-';
+    }
+
+    len = (size_t) (num + sizeof(num) - d);
+    memcpy(p, d, len);
+
+    return p + len;
+}
+
+
+#define agw_rsp_cpy(p, lit)  (memcpy((p), (lit), sizeof(lit) - 1),           \
+                              (p) + sizeof(lit) - 1)
+
+
+/* usage: its members around five numbers, one value */
 void
 agw_rsp_write_usage(agw_jw_t *w, const agw_usage_t *u)
 {
-    int64_t  in, out;
+    char       buf[256], *p;
+    int64_t    in, out;
+    agw_str_t  v;
 
     in = u->input > 0 ? u->input : 0;
     out = u->output > 0 ? u->output : 0;
 
-    agw_jw_object(w);
-    agw_jw_key(w, "input_tokens");
-    agw_jw_int(w, in);
-    agw_jw_key(w, "input_tokens_details");
-    agw_jw_object(w);
-    agw_jw_key(w, "cached_tokens");
-    agw_jw_int(w, u->cache_read > 0 ? u->cache_read : 0);
-    agw_jw_object_end(w);
-    agw_jw_key(w, "output_tokens");
-    agw_jw_int(w, out);
-    agw_jw_key(w, "output_tokens_details");
-    agw_jw_object(w);
-    agw_jw_key(w, "reasoning_tokens");
-    agw_jw_int(w, u->reasoning > 0 ? u->reasoning : 0);
-    agw_jw_object_end(w);
-    agw_jw_key(w, "total_tokens");
-    agw_jw_int(w, agw_usage_sum(in, out));
-    agw_jw_object_end(w);
+    p = agw_rsp_cpy(buf, "{\"input_tokens\":");
+    p = agw_rsp_int(p, in);
+    p = agw_rsp_cpy(p, ",\"input_tokens_details\":{\"cached_tokens\":");
+    p = agw_rsp_int(p, u->cache_read > 0 ? u->cache_read : 0);
+    p = agw_rsp_cpy(p, "},\"output_tokens\":");
+    p = agw_rsp_int(p, out);
+    p = agw_rsp_cpy(p, ",\"output_tokens_details\":{\"reasoning_tokens\":");
+    p = agw_rsp_int(p, u->reasoning > 0 ? u->reasoning : 0);
+    p = agw_rsp_cpy(p, "},\"total_tokens\":");
+    p = agw_rsp_int(p, agw_usage_sum(in, out));
+    *p++ = '}';
+
+    v = agw_str_bytes(buf, (size_t) (p - buf));
+    agw_jw_raw(w, &v);
 }
 
 
@@ -281,28 +313,37 @@ agw_rsp_read_usage(agw_jr_t *r, agw_usage_t *u)
 void
 agw_rsp_response_open(agw_jw_t *w, const agw_rsp_head_t *h)
 {
-    agw_str_t   id;
-    char        buf[AGW_RSP_ID_MAX + 8];
+    char       buf[AGW_RSP_ID_MAX + 256], *p;
+    agw_str_t  v;
 
-    static const char  *status[] = {
-        "in_progress", "completed", "incomplete", "failed"
+    static const struct {
+        const char  *s;
+        size_t       len;
+    } status[] = {
+        { "in_progress", 11 }, { "completed", 9 }, { "incomplete", 10 },
+        { "failed", 6 }
     };
 
+    /*
+     * Up to the model, one value after "id": the id's bytes are plain
+     * (agw_rsp_id()), the rest the code's own or numbers.  Three of a
+     * stream's events open the Response.
+     */
     agw_jw_object(w);
     agw_jw_key(w, "id");
 
-    /* "resp_" and the id's bytes (agw_rsp_id) */
-    memcpy(buf, "resp_", 5);
-    memcpy(buf + 5, h->id, h->id_len);
-    id = agw_str_bytes(buf, h->id_len + 5);
-    agw_rsp_put_str(w, &id);
+    p = agw_rsp_cpy(buf, "\"resp_");
+    memcpy(p, h->id, h->id_len);
+    p += h->id_len;
+    p = agw_rsp_cpy(p, "\",\"object\":\"response\",\"created_at\":");
+    p = agw_rsp_int(p, h->created);
+    p = agw_rsp_cpy(p, ",\"status\":\"");
+    memcpy(p, status[h->status].s, status[h->status].len);
+    p += status[h->status].len;
+    *p++ = '"';
 
-    agw_jw_key(w, "object");
-    agw_jw_lit(w, "response");
-    agw_jw_key(w, "created_at");
-    agw_jw_int(w, h->created);
-    agw_jw_key(w, "status");
-    agw_jw_bytes(w, status[h->status], strlen(status[h->status]));
+    v = agw_str_bytes(buf, (size_t) (p - buf));
+    agw_jw_raw(w, &v);
 
     agw_jw_key(w, "error");
     if (h->status == AGW_RSP_FAILED && h->error != NULL) {
@@ -323,14 +364,14 @@ agw_rsp_response_open(agw_jw_t *w, const agw_rsp_head_t *h)
             agw_jw_lit(w, "max_output_tokens");
         }
         agw_jw_object_end(w);
+        agw_jw_key(w, "instructions");
+        agw_rsp_lit_members(w, "null,\"max_output_tokens\":null");
+
     } else {
-        agw_jw_null(w);
+        agw_rsp_lit_members(w, "null,\"instructions\":null,"
+                               "\"max_output_tokens\":null");
     }
 
-    agw_jw_key(w, "instructions");
-    agw_jw_null(w);
-    agw_jw_key(w, "max_output_tokens");
-    agw_jw_null(w);
     agw_jw_key(w, "model");
     agw_rsp_put_str(w, &h->model);
     agw_jw_key(w, "output");
@@ -341,37 +382,13 @@ void
 agw_rsp_response_close(agw_jw_t *w, const agw_rsp_head_t *h)
 {
     agw_jw_key(w, "parallel_tool_calls");
-    agw_jw_bool(w, 1);
-    agw_jw_key(w, "previous_response_id");
-    agw_jw_null(w);
-    agw_jw_key(w, "reasoning");
-    agw_jw_object(w);
-    agw_jw_key(w, "effort");
-    agw_jw_null(w);
-    agw_jw_key(w, "summary");
-    agw_jw_null(w);
-    agw_jw_object_end(w);
-    agw_jw_key(w, "store");
-    agw_jw_bool(w, 0);
-    agw_jw_key(w, "temperature");
-    agw_jw_null(w);
-    agw_jw_key(w, "text");
-    agw_jw_object(w);
-    agw_jw_key(w, "format");
-    agw_jw_object(w);
-    agw_jw_key(w, "type");
-    agw_jw_lit(w, "text");
-    agw_jw_object_end(w);
-    agw_jw_object_end(w);
-    agw_jw_key(w, "tool_choice");
-    agw_jw_lit(w, "auto");
-    agw_jw_key(w, "tools");
-    agw_jw_array(w);
-    agw_jw_array_end(w);
-    agw_jw_key(w, "top_p");
-    agw_jw_null(w);
-    agw_jw_key(w, "truncation");
-    agw_jw_lit(w, "disabled");
+    agw_rsp_lit_members(w,
+        "true,\"previous_response_id\":null,"
+        "\"reasoning\":{\"effort\":null,\"summary\":null},"
+        "\"store\":false,\"temperature\":null,"
+        "\"text\":{\"format\":{\"type\":\"text\"}},"
+        "\"tool_choice\":\"auto\",\"tools\":[],\"top_p\":null,"
+        "\"truncation\":\"disabled\"");
     agw_jw_key(w, "usage");
 
     if (h->usage != NULL) {
@@ -381,10 +398,7 @@ agw_rsp_response_close(agw_jw_t *w, const agw_rsp_head_t *h)
     }
 
     agw_jw_key(w, "user");
-    agw_jw_null(w);
-    agw_jw_key(w, "metadata");
-    agw_jw_object(w);
-    agw_jw_object_end(w);
+    agw_rsp_lit_members(w, "null,\"metadata\":{}");
     agw_jw_object_end(w);
 }
 

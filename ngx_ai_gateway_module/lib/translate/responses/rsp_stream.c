@@ -35,29 +35,34 @@ typedef enum {
 } agw_rsp_kind_t;
 
 
-#define agw_rsp_ev(s, lit)  agw_rsp_ev_open((s), (lit), sizeof(lit) - 1)
+/* An event's opening, "event: TYPE\ndata: {"type":"TYPE"", one literal */
+#define agw_rsp_ev_head(lit)  "event: " lit "\ndata: {\"type\":\"" lit "\""
+#define agw_rsp_ev(s, lit)                                                   \
+    agw_rsp_ev_open((s), agw_rsp_ev_head(lit), sizeof(agw_rsp_ev_head(lit)) - 1)
 
 /* A delta's template is copied as this many bytes when no longer (most
  * are 150-190: the event's name twice, the item id, the indexes). */
 #define AGW_RSP_HEAD_COPY   192
+
+/* The usual delta's text at most (agw_rsp_delta_fast()), and the room of
+ * the output it takes: the template's copy, the text, the tail's block. */
+#define AGW_RSP_FAST_TEXT   64
+#define AGW_RSP_FAST_ROOM                                                    \
+    (AGW_RSP_HEAD_COPY + AGW_RSP_FAST_TEXT                                   \
+     + sizeof(((agw_rsp_wstate_t *) 0)->tail))
 
 
 static int agw_rsp_write_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     const agw_step_t *step);
 
 
-/* "event: TYPE\ndata: {"type":"TYPE"": an event's opening. */
+/* An event's opening (agw_rsp_ev()): one copy, the writer then inside
+ * the event's object with its "type" written. */
 static void
-agw_rsp_ev_open(agw_xstream_t *s, const char *type, size_t len)
+agw_rsp_ev_open(agw_xstream_t *s, const char *head, size_t len)
 {
-    agw_jw_t  *w = &s->w;
-
-    agw_jw_append(w, "event: ", 7);
-    agw_jw_append(w, type, len);
-    agw_jw_append(w, "\ndata: ", 7);
-    agw_jw_object(w);
-    agw_jw_key(w, "type");
-    agw_jw_bytes(w, type, len);
+    agw_jw_append(&s->w, head, len);
+    agw_jw_object_appended(&s->w);
 }
 
 
@@ -82,11 +87,25 @@ agw_rsp_ev_end(agw_xstream_t *s)
 }
 
 
+/* An event's last member, its sequence_number, and its end: one copy
+ * (every event's object has its "type" before, so the comma). */
 static void
 agw_rsp_ev_close(agw_xstream_t *s, agw_rsp_wstate_t *ws)
 {
-    agw_rsp_ev_seq(s, ws);
-    agw_rsp_ev_end(s);
+    char  buf[48], *p;
+
+    p = buf + sizeof(buf) - 3;
+    memcpy(p, "}\n\n", 3);
+    p = agw_rsp_digits(p, ws->seq++);
+    p -= sizeof(",\"sequence_number\":") - 1;
+    memcpy(p, ",\"sequence_number\":", sizeof(",\"sequence_number\":") - 1);
+
+    if (s->w.depth != 1 || s->w.key) {
+        s->w.failed = 1;                /* a member left open: a bug */
+    }
+
+    agw_jw_append(&s->w, p, (size_t) (buf + sizeof(buf) - p));
+    agw_jw_reset_state(&s->w);
 }
 
 
@@ -104,13 +123,26 @@ agw_rsp_ev_item(agw_xstream_t *s, agw_rsp_wstate_t *ws)
 }
 
 
-/* The open item's and the open part's place: a reasoning item's summary
+/*
+ * The open item's and the open part's place: a reasoning item's summary
  * part is at a "summary_index", a message's content part at a
- * "content_index". */
+ * "content_index"; a function call's item has no part.  While a block is
+ * open, its delta template has these members as they are here
+ * (agw_rsp_delta_template()): copied from it.
+ */
 static void
 agw_rsp_ev_part(agw_xstream_t *s, agw_rsp_wstate_t *ws)
 {
+    if (ws->place_len) {
+        agw_jw_append(&s->w, ws->delta.data + ws->place, ws->place_len);
+        return;
+    }
+
     agw_rsp_ev_item(s, ws);
+
+    if (ws->block == AGW_PART_TOOL_CALL) {
+        return;
+    }
 
     if (ws->block == AGW_PART_THINKING) {
         agw_jw_key(&s->w, "summary_index");
@@ -202,7 +234,9 @@ static int
 agw_rsp_write_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     const agw_step_t *step)
 {
-    agw_rsp_head_t  h;
+    size_t                  start, len;
+    agw_buf_t              *b = s->w.out;
+    agw_rsp_head_t          h;
     static const agw_str_t  none = AGW_STR_NULL;
 
     if (ws->started) {
@@ -230,11 +264,26 @@ agw_rsp_write_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     agw_rsp_head(s, ws, &h, AGW_RSP_IN_PROGRESS);
 
     agw_rsp_ev(s, "response.created");
+    start = b->len;
     agw_rsp_ev_response(s, ws, &h);
+    len = b->len - start;
     agw_rsp_ev_close(s, ws);
 
+    /* the same Response again: its members copied from the event before
+     * (reserved first: the copy's source is the buffer it grows) */
     agw_rsp_ev(s, "response.in_progress");
-    agw_rsp_ev_response(s, ws, &h);
+
+    if (!s->w.failed) {
+        if (agw_buf_reserve(b, len) != 0) {
+            s->w.failed = 1;
+
+        } else {
+            memcpy(b->data + b->len, b->data + start, len);
+            b->len += len;
+            b->data[b->len] = '\0';
+        }
+    }
+
     agw_rsp_ev_close(s, ws);
 
     return 0;
@@ -277,9 +326,7 @@ agw_rsp_render_item(agw_rsp_wstate_t *ws)
     switch (ws->item) {
 
     case AGW_RSP_MESSAGE:
-        agw_jw_lit(&t, "message");
-        agw_jw_key(&t, "status");
-        agw_jw_lit(&t, "completed");
+        agw_rsp_lit_members(&t, "\"message\",\"status\":\"completed\"");
         agw_jw_key(&t, "content");
         agw_rsp_raw_list(&t, ws, &ws->parts);
         agw_jw_key(&t, "role");
@@ -293,9 +340,7 @@ agw_rsp_render_item(agw_rsp_wstate_t *ws)
         break;
 
     default:
-        agw_jw_lit(&t, "function_call");
-        agw_jw_key(&t, "status");
-        agw_jw_lit(&t, "completed");
+        agw_rsp_lit_members(&t, "\"function_call\",\"status\":\"completed\"");
         agw_jw_key(&t, "arguments");
         v = agw_rsp_buf_str(&ws->text, AGW_STR_JSON);
         agw_rsp_put_str(&t, &v);
@@ -352,17 +397,26 @@ static void
 agw_rsp_open_item(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     agw_rsp_kind_t kind, const agw_part_t *part)
 {
+    char         num[16], *p;
+    size_t       n;
     agw_jw_t    *w = &s->w;
     agw_str_t    v;
     const char  *prefix;
 
+    /* the prefix, the Response's id, "_", the item's index */
     prefix = (kind == AGW_RSP_MESSAGE) ? "msg_"
              : (kind == AGW_RSP_REASONING) ? "rs_" : "fc_";
+    n = strlen(prefix);
+    memcpy(ws->item_id, prefix, n);
+    memcpy(ws->item_id + n, ws->id, ws->id_len);
+    n += ws->id_len;
+    ws->item_id[n++] = '_';
+    p = agw_rsp_digits(num + sizeof(num), ws->output);
+    memcpy(ws->item_id + n, p, (size_t) (num + sizeof(num) - p));
+    n += (size_t) (num + sizeof(num) - p);
+    ws->item_id[n] = '\0';
+    ws->item_id_len = (uint16_t) n;
 
-    ws->item_id_len = (size_t) snprintf(ws->item_id, sizeof(ws->item_id),
-                                        "%s%.*s_%u", prefix,
-                                        (int) ws->id_len, ws->id,
-                                        ws->output);
     ws->output++;
     ws->item = (uint8_t) kind;
     ws->part = 0;
@@ -392,29 +446,17 @@ agw_rsp_open_item(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     switch (kind) {
 
     case AGW_RSP_MESSAGE:
-        agw_jw_lit(w, "message");
-        agw_jw_key(w, "status");
-        agw_jw_lit(w, "in_progress");
-        agw_jw_key(w, "content");
-        agw_jw_array(w);
-        agw_jw_array_end(w);
-        agw_jw_key(w, "role");
-        agw_jw_lit(w, "assistant");
+        agw_rsp_lit_members(w, "\"message\",\"status\":\"in_progress\","
+                               "\"content\":[],\"role\":\"assistant\"");
         break;
 
     case AGW_RSP_REASONING:
-        agw_jw_lit(w, "reasoning");
-        agw_jw_key(w, "summary");
-        agw_jw_array(w);
-        agw_jw_array_end(w);
+        agw_rsp_lit_members(w, "\"reasoning\",\"summary\":[]");
         break;
 
     default:
-        agw_jw_lit(w, "function_call");
-        agw_jw_key(w, "status");
-        agw_jw_lit(w, "in_progress");
-        agw_jw_key(w, "arguments");
-        agw_jw_lit(w, "");
+        agw_rsp_lit_members(w, "\"function_call\",\"status\":\"in_progress\","
+                               "\"arguments\":\"\"");
         agw_jw_key(w, "call_id");
         agw_rsp_put_str(w, &part->id);
         agw_jw_key(w, "name");
@@ -427,51 +469,66 @@ agw_rsp_open_item(agw_xstream_t *s, agw_rsp_wstate_t *ws,
 }
 
 
-/* The delta event of the open block up to its text, once per block. */
+/*
+ * The delta event of the open block up to its text, once per block; the
+ * members of the block's place in it (ws->place: ,"item_id":..,
+ * "output_index":.. and the part's index) for the block's other events.
+ */
 static void
 agw_rsp_delta_template(agw_rsp_wstate_t *ws, const char *type, size_t len,
-    const char *index_key)
+    const char *index_key, size_t key_len)
 {
-    agw_jw_t   t;
-    agw_str_t  v;
+    char        buf[2 * 64 + AGW_RSP_ID_MAX + 128], *p;
+    size_t      place;
+    agw_buf_t  *b = &ws->delta;
 
-    ws->delta.len = 0;
+    p = buf;
+    memcpy(p, "event: ", 7);
+    p += 7;
+    memcpy(p, type, len);
+    p += len;
+    memcpy(p, "\ndata: {\"type\":\"", 16);
+    p += 16;
+    memcpy(p, type, len);
+    p += len;
+    *p++ = '"';
+    place = (size_t) (p - buf);
+    memcpy(p, ",\"item_id\":\"", 12);
+    p += 12;
+    memcpy(p, ws->item_id, ws->item_id_len);
+    p += ws->item_id_len;
+    memcpy(p, "\",\"output_index\":", 17);
+    p = agw_rsp_int(p + 17, ws->output - 1);
 
-    /* a delta copies AGW_RSP_HEAD_COPY bytes of a shorter template */
-    if (agw_buf_reserve(&ws->delta, AGW_RSP_HEAD_COPY) != 0) {
+    if (index_key != NULL) {
+        *p++ = ',';
+        *p++ = '"';
+        memcpy(p, index_key, key_len);
+        p += key_len;
+        *p++ = '"';
+        *p++ = ':';
+        p = agw_rsp_int(p, ws->part);
+    }
+
+    ws->place = (uint16_t) place;
+    ws->place_len = (uint16_t) (p - buf - place);
+    memcpy(p, ",\"delta\":\"", 10);
+    p += 10;
+
+    /* a delta copies AGW_RSP_HEAD_COPY bytes of a shorter template: the
+     * bytes past it zeroed, so that the copy reads initialised bytes */
+    b->len = 0;
+
+    if (agw_buf_reserve(b, AGW_RSP_HEAD_COPY) != 0
+        || agw_buf_append(b, buf, (size_t) (p - buf)) != 0)
+    {
         ws->failed = 1;
+        ws->place_len = 0;
         return;
     }
 
-    agw_jw_init(&t, &ws->delta);
-    agw_jw_append(&t, "event: ", 7);
-    agw_jw_append(&t, type, len);
-    agw_jw_append(&t, "\ndata: {\"type\":\"", 16);
-    agw_jw_append(&t, type, len);
-    agw_jw_append(&t, "\",\"item_id\":\"", 13);
-    v = agw_str_bytes(ws->item_id, ws->item_id_len);
-    agw_jw_append(&t, v.data, v.len);
-    agw_jw_append(&t, "\",\"output_index\":", 17);
-
-    {
-        char  num[24];
-        int   n;
-
-        n = snprintf(num, sizeof(num), "%u", ws->output - 1);
-        agw_jw_append(&t, num, (size_t) n);
-
-        if (index_key != NULL) {
-            agw_jw_append(&t, ",\"", 2);
-            agw_jw_append(&t, index_key, strlen(index_key));
-            n = snprintf(num, sizeof(num), "\":%u", ws->part);
-            agw_jw_append(&t, num, (size_t) n);
-        }
-    }
-
-    agw_jw_append(&t, ",\"delta\":\"", 10);
-
-    if (t.failed) {
-        ws->failed = 1;
+    if (b->len < AGW_RSP_HEAD_COPY) {
+        memset(b->data + b->len, 0, AGW_RSP_HEAD_COPY - b->len);
     }
 }
 
@@ -484,25 +541,20 @@ agw_rsp_delta_template(agw_rsp_wstate_t *ws, const char *type, size_t len,
 static void
 agw_rsp_tail_number(agw_rsp_wstate_t *ws)
 {
-    char      num[24], *p;
-    size_t    len;
-    uint64_t  n;
+    char    num[24], *p;
+    size_t  len;
 
     p = num + sizeof(num);
     *--p = '\n';
     *--p = '\n';
     *--p = '}';
-    n = ws->seq;
-
-    do {
-        *--p = (char) ('0' + n % 10);
-        n /= 10;
-    } while (n);
+    p = agw_rsp_digits(p, ws->seq);
 
     len = (size_t) (num + sizeof(num) - p);
 
     if (ws->tail.num + len >= sizeof(ws->tail.bytes)) {
         ws->failed = 1;
+        ws->fast = 0;
         return;
     }
 
@@ -619,10 +671,20 @@ agw_rsp_block_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     ws->block = (uint8_t) part->type;
     ws->text.len = 0;
 
+    /* the template first: the part's events copy their place from it
+     * (agw_rsp_ev_part()); the tail after them, numbered past them */
     switch (part->type) {
 
     case AGW_PART_TEXT:
     case AGW_PART_REFUSAL:
+        if (part->type == AGW_PART_TEXT) {
+            agw_rsp_delta_template(ws, "response.output_text.delta", 26,
+                                   "content_index", 13);
+        } else {
+            agw_rsp_delta_template(ws, "response.refusal.delta", 22,
+                                   "content_index", 13);
+        }
+
         agw_rsp_ev(s, "response.content_part.added");
         agw_rsp_ev_part(s, ws);
         agw_jw_key(w, "part");
@@ -630,31 +692,28 @@ agw_rsp_block_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
         agw_rsp_ev_close(s, ws);
 
         if (part->type == AGW_PART_TEXT) {
-            agw_rsp_delta_template(ws, "response.output_text.delta", 26,
-                                   "content_index");
             agw_rsp_delta_tail(ws, "\",\"logprobs\":[],\"sequence_number\":");
         } else {
-            agw_rsp_delta_template(ws, "response.refusal.delta", 22,
-                                   "content_index");
             agw_rsp_delta_tail(ws, "\",\"sequence_number\":");
         }
         break;
 
     case AGW_PART_THINKING:
+        agw_rsp_delta_template(ws, "response.reasoning_summary_text.delta",
+                               37, "summary_index", 13);
+
         agw_rsp_ev(s, "response.reasoning_summary_part.added");
         agw_rsp_ev_part(s, ws);
         agw_jw_key(w, "part");
         agw_rsp_put_part(w, ws->block, &empty);
         agw_rsp_ev_close(s, ws);
 
-        agw_rsp_delta_template(ws, "response.reasoning_summary_text.delta",
-                               37, "summary_index");
         agw_rsp_delta_tail(ws, "\",\"sequence_number\":");
         break;
 
     default:
         agw_rsp_delta_template(ws, "response.function_call_arguments.delta",
-                               38, NULL);
+                               38, NULL, 0);
         agw_rsp_delta_tail(ws, "\",\"sequence_number\":");
         break;
     }
@@ -726,9 +785,10 @@ agw_rsp_delta_json(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     b = s->w.out;
 
     /* the widest the copies write: the template's copy, the text, the
-     * tail's block */
+     * tail's block; and the room of the fast path's delta after it, so
+     * that a buffer grown here is not short of it again at the next */
     room = (hlen > AGW_RSP_HEAD_COPY ? hlen : AGW_RSP_HEAD_COPY) + len
-           + sizeof(ws->tail);
+           + sizeof(ws->tail) + AGW_RSP_FAST_ROOM;
 
     if (b->cap - b->len <= room && agw_buf_reserve(b, room) != 0) {
         s->w.failed = 1;
@@ -760,7 +820,9 @@ agw_rsp_delta_json(agw_xstream_t *s, agw_rsp_wstate_t *ws,
 
     b = &ws->text;
 
-    if (b->cap - b->len <= len + 16 && agw_buf_reserve(b, len + 16) != 0) {
+    if (b->cap - b->len <= len + 16 + AGW_RSP_FAST_TEXT
+        && agw_buf_reserve(b, len + 16 + AGW_RSP_FAST_TEXT) != 0)
+    {
         ws->failed = 1;
         return -1;
     }
@@ -846,12 +908,13 @@ agw_rsp_block_stop(agw_xstream_t *s, agw_rsp_wstate_t *ws)
 
     default:
         agw_rsp_ev(s, "response.function_call_arguments.done");
-        agw_rsp_ev_item(s, ws);
+        agw_rsp_ev_part(s, ws);
         agw_jw_key(w, "arguments");
         agw_rsp_put_str(w, &text);
         agw_rsp_ev_close(s, ws);
 
         ws->block = 0;
+        ws->place_len = 0;
         agw_rsp_close_item(s, ws);
         return;
     }
@@ -874,6 +937,7 @@ agw_rsp_block_stop(agw_xstream_t *s, agw_rsp_wstate_t *ws)
 
     ws->part++;
     ws->block = 0;
+    ws->place_len = 0;
 }
 
 
@@ -919,12 +983,13 @@ agw_rsp_step_done(agw_xstream_t *s, agw_rsp_wstate_t *ws)
 }
 
 
-/* A delta of the open block, as JSON: nearly every step. */
-static int
+/* A delta of the open block, as JSON, of any length, in any room. */
+static __attribute__((noinline)) int
 agw_rsp_delta_step(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     const agw_str_t *text)
 {
     if (agw_rsp_delta_json(s, ws, text) != 0) {
+        ws->fast = 0;
         return -1;
     }
 
@@ -938,11 +1003,91 @@ agw_rsp_delta_step(agw_xstream_t *s, agw_rsp_wstate_t *ws,
 }
 
 
+/*
+ * The usual delta (agw_rsp_write_step()): a text of up to
+ * AGW_RSP_FAST_TEXT bytes, a template of up to AGW_RSP_HEAD_COPY, the
+ * room of the output and of the kept text there already.  Then no call
+ * and no test of a length: the template's, the text's and the tail's
+ * copies are of constant sizes (the text's two or four overlapping
+ * 16-byte moves within its bytes, as agw_rsp_copy_short() does below 16),
+ * the text kept by the same moves (ws->text is read by its length: no
+ * NUL after it).  Anything else takes the general path above.
+ */
+
+static AGW_JSON_HOT int
+agw_rsp_delta_fast(agw_xstream_t *s, agw_rsp_wstate_t *ws,
+    const agw_str_t *text)
+{
+    char        *o, *t, *k;
+    size_t       len;
+    agw_buf_t   *b, *kb;
+    const char  *p;
+    char         a[16], c[16], d[16], e[16];
+
+    p = text->data;
+    len = text->len;
+    b = s->w.out;
+    kb = &ws->text;
+
+    if (len > AGW_RSP_FAST_TEXT || s->w.failed
+        || b->cap - b->len <= AGW_RSP_FAST_ROOM
+        || kb->cap - kb->len <= AGW_RSP_FAST_TEXT)
+    {
+        return agw_rsp_delta_step(s, ws, text);
+    }
+
+    o = b->data + b->len;
+    memcpy(o, ws->delta.data, AGW_RSP_HEAD_COPY);
+    t = o + ws->delta.len;
+    k = kb->data + kb->len;
+
+    if (len <= 16) {
+        agw_rsp_copy_short(t, p, len);
+        memcpy(t + len, &ws->tail, sizeof(ws->tail));
+        memcpy(k, t, 16);               /* the text and the tail's bytes */
+
+    } else if (len <= 32) {
+        memcpy(a, p, 16);
+        memcpy(e, p + len - 16, 16);
+        memcpy(t, a, 16);
+        memcpy(t + len - 16, e, 16);
+        memcpy(t + len, &ws->tail, sizeof(ws->tail));
+        memcpy(k, a, 16);
+        memcpy(k + len - 16, e, 16);
+
+    } else {
+        memcpy(a, p, 16);
+        memcpy(c, p + 16, 16);
+        memcpy(d, p + len - 32, 16);
+        memcpy(e, p + len - 16, 16);
+        memcpy(t, a, 16);
+        memcpy(t + 16, c, 16);
+        memcpy(t + len - 32, d, 16);
+        memcpy(t + len - 16, e, 16);
+        memcpy(t + len, &ws->tail, sizeof(ws->tail));
+        memcpy(k, a, 16);
+        memcpy(k + 16, c, 16);
+        memcpy(k + len - 32, d, 16);
+        memcpy(k + len - 16, e, 16);
+    }
+
+    b->len = (size_t) (t + len - b->data) + ws->tail.len;
+    kb->len += len;
+
+    agw_rsp_tail_next(ws);
+
+    if (kb->len > ws->text_max) {
+        return agw_rsp_step_done(s, ws);
+    }
+
+    return 0;
+}
+
+
 /* Every other step, apart so that a delta's step does not pay its
  * registers. */
-static __attribute__((noinline)) int
-agw_rsp_other_step(agw_xstream_t *s, agw_rsp_wstate_t *ws,
-    const agw_step_t *step)
+static int
+agw_rsp_step(agw_xstream_t *s, agw_rsp_wstate_t *ws, const agw_step_t *step)
 {
     if (ws->ended) {
         return 0;
@@ -1013,15 +1158,36 @@ agw_rsp_other_step(agw_xstream_t *s, agw_rsp_wstate_t *ws,
 }
 
 
+/*
+ * Whether a delta may take the template path, known when a step changes
+ * it (only the other steps do, and a failed delta): a block open, not
+ * one skipped, the stream not ended nor failed, the template within its
+ * fixed-size copy.  A delta then tests this flag alone.
+ */
+static __attribute__((noinline)) int
+agw_rsp_other_step(agw_xstream_t *s, agw_rsp_wstate_t *ws,
+    const agw_step_t *step)
+{
+    int  rc;
+
+    rc = agw_rsp_step(s, ws, step);
+
+    ws->fast = rc == 0 && ws->block != 0 && !ws->skipping && !ws->ended
+               && !ws->failed && ws->delta.len <= AGW_RSP_HEAD_COPY;
+
+    return rc;
+}
+
+
 int
 agw_rsp_write_step(agw_xstream_t *s, const agw_step_t *step)
 {
     agw_rsp_wstate_t  *ws = s->wstate;
 
-    if (step->type == AGW_STEP_DELTA && ws->block != 0 && !ws->skipping
-        && !ws->ended && step->text.kind == AGW_STR_JSON)
+    if (step->type == AGW_STEP_DELTA && ws->fast
+        && step->text.kind == AGW_STR_JSON)
     {
-        return agw_rsp_delta_step(s, ws, &step->text);
+        return agw_rsp_delta_fast(s, ws, &step->text);
     }
 
     return agw_rsp_other_step(s, ws, step);
@@ -1064,6 +1230,7 @@ agw_rsp_write_end(agw_xstream_t *s)
     agw_rsp_ev_close(s, ws);
 
     ws->ended = 1;
+    ws->fast = 0;
 
     return (ws->failed || s->w.failed) ? -1 : 0;
 }
@@ -1116,6 +1283,7 @@ agw_rsp_write_stream_error(agw_xstream_t *s, const agw_error_t *err)
     }
 
     ws->ended = 1;
+    ws->fast = 0;
 
     return (ws->failed || s->w.failed) ? -1 : 0;
 }
