@@ -918,8 +918,13 @@ agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
  * bytes out as that path writes: the head as the client got it last
  * time, the rest with the null usage cut unless the client asked for
  * it.  Not while the provider's model is still to read for the usage
- * event.  Anything else is the parser's (0).
+ * event.  Anything else is the parser's (0): a tool call's chunk is told
+ * by the bytes after the head (agw_oai_rewrite_text) before the reader's
+ * match, which would validate its calls for nothing.
  */
+static const char  agw_oai_rewrite_text[] =
+    "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"";
+
 size_t
 agw_oai_rewrite_bytes(agw_xstream_t *s, const char *p, size_t len, int *rc)
 {
@@ -938,9 +943,12 @@ agw_oai_rewrite_bytes(agw_xstream_t *s, const char *p, size_t len, int *rc)
     if (rs == NULL || rs->prefix_len == 0 || rs->out_len == 0
         || s->provider_done
         || (rs->model_end != 0 && meta != NULL && meta->model[0] == '\0')
-        || len < 6 + rs->prefix_len + 3
+        || len < 6 + rs->prefix_len + sizeof(agw_oai_rewrite_text) + 3
         || memcmp(p, "data: ", 6) != 0
-        || memcmp(p + 6, rs->prefix, rs->prefix_len) != 0)
+        || memcmp(p + 6, rs->prefix, rs->prefix_len) != 0
+        || memcmp(p + 6 + rs->prefix_len, agw_oai_rewrite_text,
+                  sizeof(agw_oai_rewrite_text) - 1)
+           != 0)
     {
         return 0;
     }
