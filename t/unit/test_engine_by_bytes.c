@@ -326,6 +326,16 @@ both_ways(agw_dialect_t p, const char *label, const char *in,
     "data: " data "\n\n"
 #define OAI_TEXT_DATA(text)                                                   \
     OAI_HEAD OAI_CHOICE("\"content\":\"" text "\"", "null")
+/* an OpenAI-compatible server's chunk: no logprobs */
+#define OAI_BARE(delta, finish)                                               \
+    "data: " OAI_HEAD "\"choices\":[{\"index\":0,\"delta\":{" delta "},"     \
+    "\"finish_reason\":" finish "}]}\n\n"
+#define OAI_BARE_STREAM                                                       \
+    OAI_BARE("\"role\":\"assistant\",\"content\":\"\"", "null")              \
+    OAI_BARE("\"content\":\"Hello\"", "null")                                 \
+    OAI_BARE("\"content\":\", world\"", "null")                               \
+    OAI_BARE("\"content\":\"!\"", "null")                                     \
+    OAI_BARE("", "\"stop\"") "data: [DONE]\n\n"
 
 typedef struct {
     agw_dialect_t   provider;
@@ -559,6 +569,7 @@ static const crafted_t  crafted[] = {
       GEM_IDS "\r\n\r", 0 },
     { AGW_DIALECT_OPENAI, "text chunks",
       OAI_START OAI_TEXT("Hello") OAI_TEXT(", world") OAI_END, 0 },
+    { AGW_DIALECT_OPENAI, "chunks without logprobs", OAI_BARE_STREAM, 0 },
     { AGW_DIALECT_OPENAI, "a text chunk first",
       OAI_TEXT("Hello") OAI_TEXT(", world") OAI_TEXT("") OAI_END, 0 },
     { AGW_DIALECT_OPENAI, "usage and obfuscation",
@@ -668,21 +679,13 @@ static const crafted_t  crafted[] = {
  * markers, NULL-terminated) are all taken from the bytes.
  */
 static void
-taken_all(agw_dialect_t p, const char *file, const char *const *markers,
-    int rewrite)
+taken_in(agw_dialect_t p, const char *file, const char *in, size_t len,
+    const char *const *markers, int rewrite)
 {
     int                 want;
-    char               *in;
-    size_t              len;
     run_t               r = { AGW_BUF_INIT, "" };
     const char         *q;
     const char *const  *m;
-
-    in = file_read(file, &len);
-    if (in == NULL) {
-        ok(0, "%s: read", file);
-        return;
-    }
 
     for (want = 0, m = markers; *m != NULL; m++) {
         for (q = in; (q = strstr(q, *m)) != NULL; q++) {
@@ -699,6 +702,23 @@ taken_all(agw_dialect_t p, const char *file, const char *const *markers,
        "from the bytes", file, rewrite ? "rewrite" : "reader", taken, want);
 
     agw_buf_free(&r.out);
+}
+
+
+static void
+taken_all(agw_dialect_t p, const char *file, const char *const *markers,
+    int rewrite)
+{
+    char    *in;
+    size_t   len;
+
+    in = file_read(file, &len);
+    if (in == NULL) {
+        ok(0, "%s: read", file);
+        return;
+    }
+
+    taken_in(p, file, in, len, markers, rewrite);
     free(in);
 }
 
@@ -825,6 +845,14 @@ main(void)
     for (i = 0; oai_streams[i] != NULL; i++) {
         taken_all(AGW_DIALECT_OPENAI, oai_streams[i], oai_deltas, 0);
     }
+
+    /* and an OpenAI-compatible server's, which have no logprobs (none
+     * was taken before they were matched: each paid the hook and the
+     * parser) */
+    taken_in(AGW_DIALECT_OPENAI, "chunks without logprobs", OAI_BARE_STREAM,
+             sizeof(OAI_BARE_STREAM) - 1, oai_deltas, 0);
+    taken_in(AGW_DIALECT_OPENAI, "chunks without logprobs", OAI_BARE_STREAM,
+             sizeof(OAI_BARE_STREAM) - 1, oai_rewrite, 1);
 
     done_testing();
 }

@@ -76,6 +76,15 @@ typedef struct {
 
 static const rp_variant_t  rp_variants[] = {
     { "a text", "%H" TEXT "\"world\"" TAIL "%R", 2, 2 },
+    /* OpenAI-compatible servers send no logprobs */
+    { "no logprobs", "%H" TEXT "\"world\"},\"finish_reason\":null}]%R", 2,
+      2 },
+    { "no logprobs, arguments", "%H" CALL("0") "\"{}\"}}]},"
+      "\"finish_reason\":null}]%R", 1, 2 },
+    { "no logprobs, a finish", "%H" TEXT "\"a\"},\"finish_reason\":"
+      "\"stop\"}]%R", 0, 0 },
+    { "logprobs after the finish", "%H" TEXT "\"a\"},\"finish_reason\":"
+      "null,\"logprobs\":null}]%R", 0, 0 },
     { "an empty text", "%H" TEXT "\"\"" TAIL "%R", 2, 2 },
     { "escapes", "%H" TEXT "\"a\\nb\\\"c\\\\d\\/e\\tf\"" TAIL "%R", 2, 2 },
     { "\\u escapes", "%H" TEXT "\"\\u00e9\\ud83d\\ude00 \\u20AC\"" TAIL "%R",

@@ -874,8 +874,9 @@ agw_oai_read_chunk(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
 
 /*
  * The commonest chunks, a text delta or a tool call's, as OpenAI writes
- * them: after the bytes they repeat, their choices are these bytes, the
- * delta's one member, and these.  Such a chunk is read without walking
+ * them (or OpenAI-compatible servers, without the logprobs): after the
+ * bytes they repeat, their choices are these bytes, the delta's one
+ * member, and these.  Such a chunk is read without walking
  * them: the text or the calls are read (and validated) as the walk reads
  * them, and the members after the choices are walked as ever, so the
  * chunk is the one the walk would read, and as validated.  Any other
@@ -887,6 +888,9 @@ static const char  agw_oai_delta_text[] = "\"content\":";
 static const char  agw_oai_delta_calls[] = "\"tool_calls\":";
 static const char  agw_oai_delta_tail[] =
     "},\"logprobs\":null,\"finish_reason\":null}]";
+/* the same from servers that send no logprobs (OpenAI-compatible ones) */
+static const char  agw_oai_delta_tail_bare[] =
+    "},\"finish_reason\":null}]";
 static const char  agw_oai_delta_usage[] = ",\"usage\":null";
 static const char  agw_oai_delta_obf[] = ",\"obfuscation\":";
 
@@ -933,7 +937,9 @@ agw_oai_delta_choices(agw_jr_t *r, agw_str_t *text, agw_str_t *calls)
         return 0;
     }
 
-    if (!agw_oai_at_lit(r, agw_oai_delta_tail)) {
+    if (!agw_oai_at_lit(r, agw_oai_delta_tail)
+        && !agw_oai_at_lit(r, agw_oai_delta_tail_bare))
+    {
         return 0;
     }
 
@@ -1030,7 +1036,7 @@ agw_oai_repeat_scan(const agw_oai_rstate_t *rs, const char *p,
     if ((size_t) (end - p) < rs->prefix_len
                              + agw_oai_lit_len(agw_oai_delta_head)
                              + agw_oai_lit_len(agw_oai_repeat_text) + 1
-                             + agw_oai_lit_len(agw_oai_delta_tail) + 1
+                             + agw_oai_lit_len(agw_oai_delta_tail_bare) + 1
         || !agw_json_bytes_same(p, rs->prefix, rs->prefix_len))
     {
         return NULL;
@@ -1103,14 +1109,21 @@ agw_oai_repeat_scan(const agw_oai_rstate_t *rs, const char *p,
         p += 3;
     }
 
-    if ((size_t) (end - p) <= agw_oai_lit_len(agw_oai_delta_tail)
-        || !agw_json_lit_eq(p, agw_oai_delta_tail,
-                            agw_oai_lit_len(agw_oai_delta_tail)))
+    if ((size_t) (end - p) > agw_oai_lit_len(agw_oai_delta_tail)
+        && agw_json_lit_eq(p, agw_oai_delta_tail,
+                           agw_oai_lit_len(agw_oai_delta_tail)))
     {
+        p += agw_oai_lit_len(agw_oai_delta_tail);
+
+    } else if ((size_t) (end - p) > agw_oai_lit_len(agw_oai_delta_tail_bare)
+               && agw_json_lit_eq(p, agw_oai_delta_tail_bare,
+                                  agw_oai_lit_len(agw_oai_delta_tail_bare)))
+    {
+        p += agw_oai_lit_len(agw_oai_delta_tail_bare);
+
+    } else {
         return NULL;
     }
-
-    p += agw_oai_lit_len(agw_oai_delta_tail);
 
     if ((size_t) (end - p) > agw_oai_lit_len(agw_oai_delta_usage)
         && agw_json_lit_eq(p, agw_oai_delta_usage,
