@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agw_json_delta.h"
 #include "agw_json_scan.h"
 #include "rsp_int.h"
 
@@ -723,37 +724,6 @@ agw_rsp_block_start(agw_xstream_t *s, agw_rsp_wstate_t *ws,
 
 
 /*
- * A short text (up to 16 bytes, most deltas) copied inline: the loads stay
- * within its bytes (two overlapping words, or its first, middle and last
- * bytes), the stores within the room after d that the caller reserved.
- */
-static inline void
-agw_rsp_copy_short(char *d, const char *p, size_t n)
-{
-    uint64_t  a, b;
-    uint32_t  c, e;
-
-    if (n >= 8) {
-        memcpy(&a, p, 8);
-        memcpy(&b, p + n - 8, 8);
-        memcpy(d, &a, 8);
-        memcpy(d + n - 8, &b, 8);
-
-    } else if (n >= 4) {
-        memcpy(&c, p, 4);
-        memcpy(&e, p + n - 4, 4);
-        memcpy(d, &c, 4);
-        memcpy(d + n - 4, &e, 4);
-
-    } else if (n) {
-        d[0] = p[0];
-        d[n / 2] = p[n / 2];
-        d[n - 1] = p[n - 1];
-    }
-}
-
-
-/*
  * One delta of a text already JSON (every provider's reader gives its
  * deltas so): the template, the text, the tail with the sequence number;
  * nearly every event a Responses client gets, and where a stream's bytes
@@ -807,7 +777,7 @@ agw_rsp_delta_json(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     t = o + hlen;
 
     if (len <= 16) {
-        agw_rsp_copy_short(t, p, len);
+        agw_jw_copy_short(t, p, len);
 
     } else {
         memcpy(t, p, len);
@@ -1009,7 +979,7 @@ agw_rsp_delta_step(agw_xstream_t *s, agw_rsp_wstate_t *ws,
  * room of the output and of the kept text there already.  Then no call
  * and no test of a length: the template's, the text's and the tail's
  * copies are of constant sizes (the text's two or four overlapping
- * 16-byte moves within its bytes, as agw_rsp_copy_short() does below 16),
+ * 16-byte moves within its bytes, as agw_jw_copy_short() does),
  * the text kept by the same moves (ws->text is read by its length: no
  * NUL after it).  Anything else takes the general path above.
  */
@@ -1042,7 +1012,7 @@ agw_rsp_delta_fast(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     k = kb->data + kb->len;
 
     if (len <= 16) {
-        agw_rsp_copy_short(t, p, len);
+        agw_jw_copy_short(t, p, len);
         memcpy(t + len, &ws->tail, sizeof(ws->tail));
         memcpy(k, t, 16);               /* the text and the tail's bytes */
 
