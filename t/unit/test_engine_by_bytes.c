@@ -28,27 +28,19 @@ typedef struct {
 } run_t;
 
 
-/* The codec of a provider dialect with its hooks counted. */
+/* The codec of a provider dialect with its hook (the reader's, or the
+ * rewrite's for a client of its dialect) counted. */
 static agw_codec_t         counted;
-static const agw_codec_t  *inner;
 static int                 taken;
+static size_t            (*inner)(agw_xstream_t *s, const char *p,
+                              size_t len, int *rc);
 
 static size_t
-count_read(agw_xstream_t *s, const char *p, size_t len, int *rc)
+count_bytes(agw_xstream_t *s, const char *p, size_t len, int *rc)
 {
     size_t  n;
 
-    n = inner->read_bytes(s, p, len, rc);
-    taken += (n != 0);
-    return n;
-}
-
-static size_t
-count_rewrite(agw_xstream_t *s, const char *p, size_t len, int *rc)
-{
-    size_t  n;
-
-    n = inner->rewrite_bytes(s, p, len, rc);
+    n = inner(s, p, len, rc);
     taken += (n != 0);
     return n;
 }
@@ -83,10 +75,10 @@ run(agw_dialect_t p, agw_dialect_t c, const char *in, size_t len,
     cc = agw_codec_of(c);
 
     if (count) {
-        inner = pc;
+        inner = p == c ? pc->rewrite_bytes : pc->read_bytes;
         counted = *pc;
-        counted.read_bytes = pc->read_bytes ? count_read : NULL;
-        counted.rewrite_bytes = pc->rewrite_bytes ? count_rewrite : NULL;
+        counted.read_bytes = pc->read_bytes ? count_bytes : NULL;
+        counted.rewrite_bytes = pc->rewrite_bytes ? count_bytes : NULL;
         pc = &counted;
         cc = p == c ? &counted : cc;
     }
