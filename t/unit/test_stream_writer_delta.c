@@ -304,11 +304,37 @@ str_is(json_t *v, const want_t *w)
 }
 
 
+/* Delta n (event data) as checked: told and counted when wrong. */
+static void
+delta_checked(int okd, int n, const char *data, int *bad)
+{
+    if (!okd) {
+        (*bad)++;
+        if (*bad < 4) {
+            tap_diag("delta %d (block %u): %s", n, want[n].block, data);
+        }
+    }
+}
+
+
+/* bad, and one more when not every delta sent was found */
+static int
+deltas_counted(int n, int bad)
+{
+    if (n != nwant) {
+        tap_diag("%d deltas for %d sent", n, nwant);
+        bad++;
+    }
+
+    return bad;
+}
+
+
 /* The Anthropic events' deltas against want[]: the number wrong. */
 static int
 check_anthropic(const events_t *e)
 {
-    int          i, n, bad;
+    int          i, n, bad, okd;
     json_t      *j, *dl, *v;
     const char  *type, *key;
 
@@ -347,33 +373,22 @@ check_anthropic(const events_t *e)
               : want[n].kind == AGW_PART_THINKING ? "thinking"
               : "partial_json";
 
-        if (j == NULL || json_object_size(j) != 3
-            || !json_is_integer(json_object_get(j, "index"))
-            || json_integer_value(json_object_get(j, "index"))
-               != want[n].index
-            || json_object_size(dl) != 2
-            || !json_is_string(json_object_get(dl, "type"))
-            || strcmp(json_string_value(json_object_get(dl, "type")), type)
-               != 0
-            || !str_is(json_object_get(dl, key), &want[n]))
-        {
-            bad++;
-            if (bad < 4) {
-                tap_diag("delta %d (block %u): %s", n, want[n].block,
-                         e->data[i]);
-            }
-        }
+        okd = !(j == NULL || json_object_size(j) != 3
+                || !json_is_integer(json_object_get(j, "index"))
+                || json_integer_value(json_object_get(j, "index"))
+                   != want[n].index
+                || json_object_size(dl) != 2
+                || !json_is_string(json_object_get(dl, "type"))
+                || strcmp(json_string_value(json_object_get(dl, "type")), type)
+                   != 0
+                || !str_is(json_object_get(dl, key), &want[n]));
 
+        delta_checked(okd, n, e->data[i], &bad);
         json_decref(j);
         n++;
     }
 
-    if (n != nwant) {
-        tap_diag("%d deltas for %d sent", n, nwant);
-        bad++;
-    }
-
-    return bad;
+    return deltas_counted(n, bad);
 }
 
 
@@ -446,24 +461,12 @@ check_openai(const events_t *e)
                                             "arguments"), &want[n]);
         }
 
-        if (!okd) {
-            bad++;
-            if (bad < 4) {
-                tap_diag("delta %d (block %u): %s", n, want[n].block,
-                         e->data[i]);
-            }
-        }
-
+        delta_checked(okd, n, e->data[i], &bad);
         json_decref(j);
         n++;
     }
 
-    if (n != nwant) {
-        tap_diag("%d deltas for %d sent", n, nwant);
-        bad++;
-    }
-
-    return bad;
+    return deltas_counted(n, bad);
 }
 
 
