@@ -231,6 +231,10 @@ int agw_oai_read_repeat(agw_xstream_t *s, const agw_sse_event_t *ev);
 int agw_oai_read_walk(agw_xstream_t *s, const agw_sse_event_t *ev);
 size_t agw_oai_read_bytes(agw_xstream_t *s, const char *p, size_t len,
     int *rc);
+/* The bytes a text or call chunk's choices begin with, as OpenAI sends
+ * them, and a text delta's key after them */
+#define AGW_OAI_DELTA_HEAD  "\"choices\":[{\"index\":0,\"delta\":{"
+#define AGW_OAI_TEXT_KEY    "\"content\":"
 int agw_oai_delta_choices(agw_jr_t *r, agw_str_t *text, agw_str_t *calls);
 int agw_oai_delta_after(agw_jr_t *r, size_t *usage);
 int agw_oai_write_step(agw_xstream_t *s, const agw_step_t *step);

@@ -923,7 +923,7 @@ agw_oai_rewrite_event(agw_xstream_t *s, const agw_sse_event_t *ev)
  * match, which would validate its calls for nothing.
  */
 static const char  agw_oai_rewrite_text[] =
-    "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"";
+    AGW_OAI_DELTA_HEAD AGW_OAI_TEXT_KEY "\"";
 
 size_t
 agw_oai_rewrite_bytes(agw_xstream_t *s, const char *p, size_t len, int *rc)

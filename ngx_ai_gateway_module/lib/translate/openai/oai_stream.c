@@ -882,9 +882,8 @@ agw_oai_read_chunk(agw_oai_rctx_t *c, agw_jr_t *r, agw_oai_chunk_t *ch)
  * chunk is the one the walk would read, and as validated.  Any other
  * chunk is walked.
  */
-static const char  agw_oai_delta_head[] =
-    "\"choices\":[{\"index\":0,\"delta\":{";
-static const char  agw_oai_delta_text[] = "\"content\":";
+static const char  agw_oai_delta_head[] = AGW_OAI_DELTA_HEAD;
+static const char  agw_oai_delta_text[] = AGW_OAI_TEXT_KEY;
 static const char  agw_oai_delta_calls[] = "\"tool_calls\":";
 static const char  agw_oai_delta_tail[] =
     "},\"logprobs\":null,\"finish_reason\":null}]";
@@ -1007,7 +1006,7 @@ agw_oai_read_delta_chunk(agw_jr_t *r, const char *p, agw_oai_chunk_t *ch)
  * (agw_oai_handle() and agw_oai_tools() for it); anything else (invalid
  * bytes included) is left to the walk.  1 when read, 0 when not, -1.
  */
-static const char  agw_oai_repeat_text[] = "\"content\":\"";
+static const char  agw_oai_repeat_text[] = AGW_OAI_TEXT_KEY "\"";
 static const char  agw_oai_repeat_call[] = "\"tool_calls\":[{\"index\":";
 static const char  agw_oai_repeat_args[] = ",\"function\":{\"arguments\":\"";
 
