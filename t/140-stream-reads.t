@@ -59,6 +59,52 @@ our $reads_and_idle = qr/recv: fd:\d+ -?\d+ of (?:2048|4096)$|ai_gateway: the st
 our $kept_in_burst = qr/\A(?=(?s:.*)^recv: fd:\d+ 4096 of 4096$)(?=(?s:.*)^ai_gateway: the stream waits)(?!(?s:.*)^recv: fd:\d+ 4096 of 4096\nai_gateway: the stream waits)/m;
 our $burst_then_wait = qr/^recv: fd:(\d+) 4096 of 4096\n(?:.*\n)*recv: fd:\1 \d+ of 2048\n(?!(?:.*\n)*recv: fd:\1 )/m;
 
+# An Anthropic provider that sends its stream in five parts, 0.2 s apart,
+# each event in an HTTP chunk of its own (flushed): the try reads each
+# part at once and the
+# stream waits between them.  The parts after the first are alike (ten
+# text deltas), so each read's translated events fit in what the one
+# before took.
+sub paced_mock {
+    my $event = sub {
+        my ($type, $data) = @_;
+        return "            echo -n 'event: $type\\ndata: $data\\n\\n';\n"
+            . "            echo_flush;\n";
+    };
+    my $deltas = join '', map {
+        $event->('content_block_delta', '{"type":"content_block_delta",'
+            . '"index":0,"delta":{"type":"text_delta","text":"word ' . $_
+            . ' of the answer, "}}')
+    } 1 .. 10;
+    my $pause = "            echo_sleep 0.2;\n";
+
+    return "    server {\n"
+        . "        listen 127.0.0.1:\$TEST_NGINX_RAND_PORT_1;\n"
+        . "        location /v1/messages {\n"
+        . "            echo_read_request_body;\n"
+        . "            default_type text/event-stream;\n"
+        . $event->('message_start', '{"type":"message_start","message":'
+            . '{"id":"msg_1","type":"message","role":"assistant","model":'
+            . '"up","content":[],"stop_reason":null,"stop_sequence":null,'
+            . '"usage":{"input_tokens":7,"output_tokens":1}}}')
+        . $event->('content_block_start', '{"type":"content_block_start",'
+            . '"index":0,"content_block":{"type":"text","text":""}}')
+        . $deltas . $pause . $deltas . $pause . $deltas . $pause . $deltas
+        . $pause
+        . $event->('content_block_stop',
+                   '{"type":"content_block_stop","index":0}')
+        . $event->('message_delta', '{"type":"message_delta","delta":'
+            . '{"stop_reason":"end_turn","stop_sequence":null},"usage":'
+            . '{"output_tokens":40}}')
+        . $event->('message_stop', '{"type":"message_stop"}')
+        . "        }\n"
+        . "    }\n";
+}
+# the filter's output growing, and the stream waiting: growth only before
+# the first wait (the stream's first read), none in the reads after
+our $growth_and_waits = qr/ai_gateway: the stream's output grew|ai_gateway: the stream waits, its output memory goes back/;
+our $grows_first_read_only = qr/\A(?:ai_gateway: the stream's output grew[^\n]*\n)*(?:ai_gateway: the stream waits[^\n]*\n){4,}\z/;
+
 no_shuffle();
 run_tests();
 
@@ -138,5 +184,24 @@ POST /v1/chat/completions
 --- response_body eval: AgwFixtures::fixture_canonical('openai-chat/stream-include-usage.chunks.sse', 'gpt-4o')
 --- grep_error_log eval: $main::reads_and_idle
 --- grep_error_log_out eval: $main::kept_in_burst
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: after a wait, a read's events go into what the last read took, not grown again
+--- http_config eval
+main::paced_mock()
+. '    ai_gateway_provider an type=anthropic url=http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/v1 key_env=AGW_TEST_UPSTREAM_KEY;
+    ai_gateway_route gpt-4o an:claude-sonnet-4-5;'
+--- config
+    location /v1/ { ai_gateway openai; ai_gateway_auth off; }
+--- request
+POST /v1/chat/completions
+{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}
+--- timeout: 5
+--- response_body_like: \A(?:data: \{"id":"msg_1"[^\n]*\n\n){42}data: \[DONE\]\n\n\z
+--- grep_error_log eval: $main::growth_and_waits
+--- grep_error_log_out eval: $main::grows_first_read_only
 --- no_error_log
 [error]

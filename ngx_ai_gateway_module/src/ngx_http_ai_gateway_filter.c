@@ -435,93 +435,128 @@ ngx_http_ai_gateway_capture(ngx_http_request_t *r,
 
 
 /*
- * Our translated bytes (ctx->out from ctx->out_pos) into the try's output
- * buffers, as many as ai_gateway_buffers allows: a client slower than the
- * provider holds at most those, and the rest waits in the provider's own
- * buffers, unread, so that nginx stops reading the provider and TCP slows
- * it down.  Buffers are recycled (request path, 12); the last one is
- * flushed: a stream goes out event by event.
+ * The output buffers' memory is malloc'd (it was ctx->out's): freed with
+ * the request, as ctx->out is, wherever the buffers are then.
+ */
+
+static void
+ngx_http_ai_gateway_free_bufs(void *data)
+{
+    ngx_chain_t                *cl;
+    ngx_http_ai_gateway_ctx_t  *ctx = data;
+
+    for (cl = ctx->free; cl; cl = cl->next) {
+        ngx_free(cl->buf->start);
+    }
+
+    for (cl = ctx->busy; cl; cl = cl->next) {
+        ngx_free(cl->buf->start);
+    }
+}
+
+
+/*
+ * Our translated bytes (ctx->out from ctx->out_pos) to the try's output,
+ * where the engine wrote them: ctx->out's memory becomes an output buffer,
+ * and ctx->out takes the memory of one that went out (none yet: the next
+ * event allocates).  Copied into buffers of ai_gateway_buffers' size
+ * before, the client's every byte was written twice.  A client slower
+ * than the provider holds at most ai_gateway_buffers' bytes (NUMBER times
+ * SIZE; more only in one buffer alone, a read's events that were larger),
+ * and the rest waits in the provider's own buffers, unread, so that nginx
+ * stops reading the provider and TCP slows it down.  Buffers are recycled
+ * (request path, 12) and flushed: a stream goes out event by event.
  */
 
 static ngx_int_t
 ngx_http_ai_gateway_fill(ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx,
     ngx_chain_t **out)
 {
-    size_t                           n;
+    size_t                           held, spare_size;
+    u_char                          *spare;
     ngx_buf_t                       *b;
-    ngx_chain_t                     *cl, **ll;
+    ngx_chain_t                     *cl;
+    ngx_pool_cleanup_t              *cln;
     ngx_http_ai_gateway_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r->main, ngx_http_ai_gateway_module);
 
-    ll = out;
-    b = NULL;
+    *out = NULL;
 
-    while (ctx->out_pos < ctx->out.len) {
+    /* (only the filter's own buffers are busy: update_chains keeps them) */
+    held = 0;
 
-        if (ctx->free) {
-            cl = ctx->free;
-            ctx->free = cl->next;
-            b = cl->buf;
+    for (cl = ctx->busy; cl; cl = cl->next) {
+        held += (size_t) (cl->buf->end - cl->buf->start);
+    }
 
-        } else if (ctx->nbufs < alcf->bufs.num) {
-            b = ngx_calloc_buf(r->pool);
-            cl = ngx_alloc_chain_link(r->pool);
-            if (b == NULL || cl == NULL) {
+    if ((ctx->busy && held + ctx->out.cap > alcf->bufs.num * alcf->bufs.size)
+        || (ctx->free == NULL && ctx->nbufs >= alcf->bufs.num))
+    {
+        return NGX_OK;
+    }
+
+    /* the bytes go out now: before a buffer leaves the free chain, whose
+     * memory an error here would lose */
+    if (ngx_http_ai_gateway_capture(r, ctx, ctx->out.data + ctx->out_pos,
+                                    ctx->out.len - ctx->out_pos)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (ctx->free) {
+        cl = ctx->free;
+        ctx->free = cl->next;
+
+    } else {
+        if (ctx->nbufs == 0) {
+            cln = ngx_pool_cleanup_add(r->pool, 0);
+            if (cln == NULL) {
                 return NGX_ERROR;
             }
 
-            b->tag = (ngx_buf_tag_t) &ngx_http_ai_gateway_filter_module;
-            b->recycled = 1;
-            cl->buf = b;
-            ctx->nbufs++;
-
-        } else {
-            break;
+            cln->handler = ngx_http_ai_gateway_free_bufs;
+            cln->data = ctx;
         }
 
-        if (b->start == NULL) {
-            /* new, or given back while the stream was idle */
-            b->start = ngx_palloc(r->pool, alcf->bufs.size);
-            if (b->start == NULL) {
-                return NGX_ERROR;
-            }
-
-            b->end = b->start + alcf->bufs.size;
-            b->temporary = 1;
-        }
-
-        n = ngx_min((size_t) (b->end - b->start), ctx->out.len - ctx->out_pos);
-
-        if (ngx_http_ai_gateway_capture(r, ctx, ctx->out.data + ctx->out_pos,
-                                        n)
-            != NGX_OK)
-        {
+        b = ngx_calloc_buf(r->pool);
+        cl = ngx_alloc_chain_link(r->pool);
+        if (b == NULL || cl == NULL) {
             return NGX_ERROR;
         }
 
-        b->pos = b->start;
-        b->last = ngx_cpymem(b->pos, ctx->out.data + ctx->out_pos, n);
-        b->flush = 0;
-        ctx->out_pos += n;
-
-        *ll = cl;
-        ll = &cl->next;
+        b->tag = (ngx_buf_tag_t) &ngx_http_ai_gateway_filter_module;
+        b->recycled = 1;
+        b->temporary = 1;
+        cl->buf = b;
+        ctx->nbufs++;
     }
 
-    *ll = NULL;
+    b = cl->buf;
+    spare = b->start;
+    spare_size = (size_t) (b->end - b->start);
 
-    if (b) {
-        b->flush = 1;
+    b->start = (u_char *) ctx->out.data;
+    b->end = b->start + ctx->out.cap;
+    b->pos = b->start + ctx->out_pos;
+    b->last = b->start + ctx->out.len;
+    b->flush = 1;
 
-        if (ctx->ttfb == 0) {
-            ctx->ttfb = ngx_max(ngx_current_msec - ctx->start, 1);
-        }
+    cl->next = NULL;
+    *out = cl;
+
+    ctx->out.data = (char *) spare;
+    ctx->out.cap = spare_size;
+    ctx->out.len = 0;
+    ctx->out_pos = 0;
+
+    if (spare) {
+        ctx->out.data[0] = '\0';
     }
 
-    if (ctx->out_pos == ctx->out.len) {
-        agw_buf_reset(&ctx->out);
-        ctx->out_pos = 0;
+    if (ctx->ttfb == 0) {
+        ctx->ttfb = ngx_max(ngx_current_msec - ctx->start, 1);
     }
 
     return NGX_OK;
@@ -563,6 +598,15 @@ ngx_http_ai_gateway_end_link(ngx_http_request_t *r)
 }
 
 
+/* ctx->out's memory once send_end() gave it to nginx: with the pool */
+
+static void
+ngx_http_ai_gateway_free_sent(void *data)
+{
+    ngx_free(data);
+}
+
+
 /*
  * The end of a streamed response, from the client's request: what the
  * filter held or the handler wrote into ctx->out, and the last buffer
@@ -573,9 +617,10 @@ ngx_int_t
 ngx_http_ai_gateway_send_end(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx)
 {
-    size_t        len;
-    ngx_buf_t    *b;
-    ngx_chain_t  *last, *out;
+    size_t               len;
+    ngx_buf_t           *b;
+    ngx_chain_t         *last, *out;
+    ngx_pool_cleanup_t  *cln;
 
     /* (the handler may have reset ctx->out after the filter sent part) */
     if (ctx->out.len <= ctx->out_pos) {
@@ -593,14 +638,30 @@ ngx_http_ai_gateway_send_end(ngx_http_request_t *r,
     }
 
     last = ngx_http_ai_gateway_end_link(r);
-    b = ngx_create_temp_buf(r->pool, len);
+    b = ngx_calloc_buf(r->pool);
     out = ngx_alloc_chain_link(r->pool);
-    if (last == NULL || b == NULL || out == NULL) {
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (last == NULL || b == NULL || out == NULL || cln == NULL) {
         return NGX_ERROR;
     }
 
-    b->last = ngx_cpymem(b->pos, ctx->out.data + ctx->out_pos, len);
-    agw_buf_reset(&ctx->out);
+    /*
+     * The bytes go from where the engine wrote them, not copied (a
+     * Responses stream's last events carry its whole text, several
+     * times): the memory is the pool's from here, freed with the request
+     * after its last byte went out, and ctx->out starts empty should
+     * anything write there still.
+     */
+    b->start = (u_char *) ctx->out.data;
+    b->pos = b->start + ctx->out_pos;
+    b->last = b->pos + len;
+    b->end = b->last;
+    b->memory = 1;              /* read only: filters copy to change it */
+
+    cln->handler = ngx_http_ai_gateway_free_sent;
+    cln->data = ctx->out.data;
+
+    ngx_memzero(&ctx->out, sizeof(agw_buf_t));
     ctx->out_pos = 0;
 
     if (ctx->ttfb == 0) {
@@ -726,6 +787,56 @@ ngx_http_ai_gateway_stream_log(ngx_http_request_t *r,
 }
 
 
+/*
+ * What ctx->out takes at once for a read's events (after a wait the stream
+ * gave its output memory back, ngx_http_ai_gateway_idle(); the first
+ * read's buffer held the request): the read's provider bytes times what
+ * the stream's events have grown by so far.  The read's events, each in
+ * an HTTP chunk of its own as providers send them and fed one at a time,
+ * pile up in ctx->out until they go out together; grown from 1 KB
+ * instead, ctx->out was realloc'd, and the events so far copied, two or
+ * three times a read (a Responses client gets twice the provider's
+ * bytes).  At most two output buffers: the filter sends once it holds one
+ * (stream_body()), and a read taken from a temporary file counts its
+ * whole file.
+ */
+
+static size_t
+ngx_http_ai_gateway_read_reserve(ngx_http_request_t *r,
+    ngx_http_ai_gateway_ctx_t *ctx)
+{
+    off_t                            in;
+    size_t                           max;
+    ngx_chain_t                     *cl;
+    ngx_http_ai_gateway_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r->main, ngx_http_ai_gateway_module);
+    max = 2 * alcf->bufs.size;
+
+    in = 0;
+
+    for (cl = ctx->in; cl && in < (off_t) max; cl = cl->next) {
+        in += ngx_buf_size(cl->buf);
+    }
+
+    in = ngx_min(in, (off_t) max);
+
+    /* the stream's first read: its start events grow the most */
+    if (ctx->stream_in == 0) {
+        return ngx_min(2 * (size_t) in, max) + 512;
+    }
+
+    /* (stream_out / stream_in) * in, in that order past 2^32 bytes */
+    if (ctx->stream_out < ((size_t) 1 << 32)) {
+        return ngx_min(ctx->stream_out * (size_t) in / ctx->stream_in, max)
+               + 512;
+    }
+
+    return ngx_min(ctx->stream_out / ctx->stream_in * (size_t) in, max)
+           + 512;
+}
+
+
 /* Provider bytes of a stream into ctx->out, through the engine. */
 
 static ngx_int_t
@@ -733,16 +844,30 @@ ngx_http_ai_gateway_stream_feed(ngx_http_request_t *r,
     ngx_http_ai_gateway_ctx_t *ctx, u_char *data, size_t len)
 {
     int          rc;
-    size_t       before;
+    size_t       before, extra;
     agw_error_t  err;
+#if (NGX_DEBUG)
+    size_t       cap;
+#endif
 
     if (ctx->stream_failed) {
         return NGX_OK;
     }
 
+#if (NGX_DEBUG)
+    cap = ctx->out.cap;
+#endif
+
     /* the client's events are about the provider's size: one allocation
      * instead of a doubling per event */
-    if (agw_buf_reserve(&ctx->out, len + len / 4 + 512) != 0) {
+    extra = len + len / 4 + 512;
+
+    if (ctx->out.len == 0) {
+        /* the first of a read's events (or of those after a send) */
+        extra = ngx_max(extra, ngx_http_ai_gateway_read_reserve(r, ctx));
+    }
+
+    if (agw_buf_reserve(&ctx->out, extra) != 0) {
         return NGX_ERROR;
     }
 
@@ -752,6 +877,18 @@ ngx_http_ai_gateway_stream_feed(ngx_http_request_t *r,
      * (stream_body()): a read's HTTP chunks, one per event, follow at once */
     rc = agw_engine_stream_feed_more(ctx->stream, (char *) data, len,
                                      &ctx->out);
+
+    ctx->stream_in += len;
+    ctx->stream_out += ctx->out.len - before;
+
+#if (NGX_DEBUG)
+    if (cap && ctx->out.cap != cap) {
+        /* a realloc: what was there was copied */
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "ai_gateway: the stream's output grew from %uz to "
+                       "%uz bytes", cap, ctx->out.cap);
+    }
+#endif
 
     if (rc != 0) {
         ngx_http_ai_gateway_stream_log(r, ctx);
@@ -848,8 +985,6 @@ ngx_http_ai_gateway_try_writer(ngx_http_request_t *r)
  * of a burst (a read that filled the try's buffer): there the next read
  * follows at once, and a malloc and a free per read cost a 300-event
  * stream a fifth of what the module adds to it besides the translation.
- * Output buffers that came from the pool's own blocks (ai_gateway_buffers
- * smaller than request_pool_size) stay: freeing those is not possible.
  */
 
 static void
@@ -865,12 +1000,11 @@ ngx_http_ai_gateway_idle(ngx_http_request_t *r, ngx_http_ai_gateway_ctx_t *ctx)
     for (cl = ctx->free; cl; cl = cl->next) {
         b = cl->buf;
 
-        if (b->start && ngx_pfree(r->pool, b->start) == NGX_OK) {
-            b->start = NULL;
-            b->pos = NULL;
-            b->last = NULL;
-            b->end = NULL;
-        }
+        ngx_free(b->start);
+        b->start = NULL;
+        b->pos = NULL;
+        b->last = NULL;
+        b->end = NULL;
     }
 
     agw_buf_free(&ctx->out);

@@ -298,6 +298,10 @@ typedef struct {
     ngx_chain_t                    *busy;
     ngx_int_t                       nbufs;        /* of ai_gateway_buffers */
     size_t                          out_pos;      /* of ctx->out, sent */
+    size_t                          stream_in;    /* provider bytes fed */
+    size_t                          stream_out;   /* and what the client
+                                                     got for them: the
+                                                     stream's expansion */
     ngx_chain_t                    *in;           /* provider buffers not
                                                      read yet: the client
                                                      is slower */
