@@ -308,87 +308,113 @@ agw_rsp_kind_of(agw_part_type_t t)
 }
 
 
-/* The open item as JSON into scratch: for output_item.done and the
- * Response's output. */
+/*
+ * Room in the output for the events that end the open block, its item and
+ * the stream as they are now, at most: the block's two .done events
+ * repeat its text, the item's done event its parts and the text again,
+ * and the Response every item.  Reserved at once, while the output holds
+ * the least, instead of the output doubling (and so copied whole) under
+ * each of them.  Their other members take AGW_RSP_END_FIXED at most.
+ */
+#define AGW_RSP_END_FIXED  4096
+
 static void
-agw_rsp_render_item(agw_rsp_wstate_t *ws)
+agw_rsp_end_room(agw_xstream_t *s, agw_rsp_wstate_t *ws)
 {
-    agw_jw_t   t;
-    agw_str_t  v;
+    size_t      n;
+    agw_buf_t  *b = s->w.out;
 
-    ws->scratch.len = 0;
-    agw_jw_init(&t, &ws->scratch);
-    agw_jw_object(&t);
-    agw_jw_key(&t, "id");
-    v = agw_str_bytes(ws->item_id, ws->item_id_len);
-    agw_rsp_put_str(&t, &v);
-    agw_jw_key(&t, "type");
+    n = 4 * ws->text.len + 2 * (ws->parts.len + ws->call.len)
+        + ws->items.len + AGW_RSP_END_FIXED;
 
-    switch (ws->item) {
-
-    case AGW_RSP_MESSAGE:
-        agw_rsp_lit_members(&t, "\"message\",\"status\":\"completed\"");
-        agw_jw_key(&t, "content");
-        agw_rsp_raw_list(&t, ws, &ws->parts);
-        agw_jw_key(&t, "role");
-        agw_jw_lit(&t, "assistant");
-        break;
-
-    case AGW_RSP_REASONING:
-        agw_jw_lit(&t, "reasoning");
-        agw_jw_key(&t, "summary");
-        agw_rsp_raw_list(&t, ws, &ws->parts);
-        break;
-
-    default:
-        agw_rsp_lit_members(&t, "\"function_call\",\"status\":\"completed\"");
-        agw_jw_key(&t, "arguments");
-        v = agw_rsp_buf_str(&ws->text, AGW_STR_JSON);
-        agw_rsp_put_str(&t, &v);
-        agw_jw_key(&t, "call_id");
-        v = agw_rsp_buf_str(&ws->call, AGW_STR_JSON);
-        v.len = (uint32_t) ws->call_id_len;
-        agw_rsp_put_str(&t, &v);
-        agw_jw_key(&t, "name");
-        v.data += ws->call_id_len;
-        v.len = (uint32_t) (ws->call.len - ws->call_id_len);
-        agw_rsp_put_str(&t, &v);
-        break;
-    }
-
-    agw_jw_object_end(&t);
-
-    if (t.failed) {
-        ws->failed = 1;
+    if (b->cap - b->len <= n && agw_buf_reserve(b, n) != 0) {
+        s->w.failed = 1;
     }
 }
 
 
+/* The open item as JSON, a value of the writer's: for output_item.done,
+ * whose bytes the Response's output then takes (agw_rsp_close_item()). */
+static void
+agw_rsp_render_item(agw_jw_t *t, agw_rsp_wstate_t *ws)
+{
+    agw_str_t  v;
+
+    agw_jw_object(t);
+    agw_jw_key(t, "id");
+    v = agw_str_bytes(ws->item_id, ws->item_id_len);
+    agw_rsp_put_str(t, &v);
+    agw_jw_key(t, "type");
+
+    switch (ws->item) {
+
+    case AGW_RSP_MESSAGE:
+        agw_rsp_lit_members(t, "\"message\",\"status\":\"completed\"");
+        agw_jw_key(t, "content");
+        agw_rsp_raw_list(t, ws, &ws->parts);
+        agw_jw_key(t, "role");
+        agw_jw_lit(t, "assistant");
+        break;
+
+    case AGW_RSP_REASONING:
+        agw_jw_lit(t, "reasoning");
+        agw_jw_key(t, "summary");
+        agw_rsp_raw_list(t, ws, &ws->parts);
+        break;
+
+    default:
+        agw_rsp_lit_members(t, "\"function_call\",\"status\":\"completed\"");
+        agw_jw_key(t, "arguments");
+        v = agw_rsp_buf_str(&ws->text, AGW_STR_JSON);
+        agw_rsp_put_str(t, &v);
+        agw_jw_key(t, "call_id");
+        v = agw_rsp_buf_str(&ws->call, AGW_STR_JSON);
+        v.len = (uint32_t) ws->call_id_len;
+        agw_rsp_put_str(t, &v);
+        agw_jw_key(t, "name");
+        v.data += ws->call_id_len;
+        v.len = (uint32_t) (ws->call.len - ws->call_id_len);
+        agw_rsp_put_str(t, &v);
+        break;
+    }
+
+    agw_jw_object_end(t);
+}
+
+
+/*
+ * output_item.done, the item written once into the output and its bytes
+ * appended from there to the Response's output (a long answer's text is
+ * copied once less than by a buffer of its own between).
+ */
 static void
 agw_rsp_close_item(agw_xstream_t *s, agw_rsp_wstate_t *ws)
 {
-    agw_str_t  item;
+    size_t      start, len;
+    agw_buf_t  *out = s->w.out;
 
     if (ws->item == AGW_RSP_NONE) {
         return;
     }
 
-    agw_rsp_render_item(ws);
-    item = agw_rsp_buf_str(&ws->scratch, AGW_STR_VALUE);
+    agw_rsp_end_room(s, ws);
 
     agw_rsp_ev(s, "response.output_item.done");
     agw_jw_key(&s->w, "output_index");
     agw_jw_int(&s->w, ws->output - 1);
     agw_jw_key(&s->w, "item");
-    agw_jw_raw(&s->w, &item);
-    agw_rsp_ev_close(s, ws);
+    start = out->len;
+    agw_rsp_render_item(&s->w, ws);
+    len = out->len - start;
 
-    if ((ws->items.len > 1 && agw_buf_append(&ws->items, ",", 1) != 0)
-        || agw_buf_append(&ws->items, ws->scratch.data, ws->scratch.len)
-           != 0)
+    if (s->w.failed
+        || (ws->items.len > 1 && agw_buf_append(&ws->items, ",", 1) != 0)
+        || agw_buf_append(&ws->items, out->data + start, len) != 0)
     {
         ws->failed = 1;
     }
+
+    agw_rsp_ev_close(s, ws);
 
     ws->item = AGW_RSP_NONE;
 }
@@ -838,6 +864,7 @@ agw_rsp_block_stop(agw_xstream_t *s, agw_rsp_wstate_t *ws)
     agw_str_t   text;
 
     text = agw_rsp_buf_str(&ws->text, AGW_STR_JSON);
+    agw_rsp_end_room(s, ws);
 
     switch (ws->block) {
 
@@ -1183,6 +1210,7 @@ agw_rsp_write_end(agw_xstream_t *s)
     }
 
     agw_rsp_close_item(s, ws);
+    agw_rsp_end_room(s, ws);
 
     agw_rsp_head(s, ws, &h,
                  (ws->finish == AGW_FINISH_LENGTH
@@ -1269,7 +1297,6 @@ agw_rsp_free_write_state(void *state)
     agw_buf_free(&ws->call);
     agw_buf_free(&ws->parts);
     agw_buf_free(&ws->items);
-    agw_buf_free(&ws->scratch);
 }
 
 
