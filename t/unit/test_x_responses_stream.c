@@ -506,6 +506,16 @@ test_other_provider(void)
        "response.completed: usage");
     json_decref(want);
 
+    /* the Response's output is each item as its output_item.done sent it
+     * (the writer takes the item's bytes from that event) */
+    for (len = 0; len < 4; len++) {
+        ev = find(out, "response.output_item.done", len);
+        ok(ev && json_equal(json_object_get(ev, "item"),
+                            json_array_get(json_object_get(r, "output"),
+                                           len)),
+           "response.completed: item %zu as its output_item.done", len);
+    }
+
     json_decref(out);
     wr_free(&w);
 

@@ -89,7 +89,6 @@ typedef struct {
     size_t         call_id_len;
     agw_buf_t      parts;       /* the open item's finished parts, JSON */
     agw_buf_t      items;       /* finished output items: "[a,b" */
-    agw_buf_t      scratch;
 } agw_rsp_wstate_t;
 
 /* What a stream writer keeps of an answer by default (agw_answer_ctx_t). */

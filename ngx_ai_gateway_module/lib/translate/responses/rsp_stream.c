@@ -308,87 +308,116 @@ agw_rsp_kind_of(agw_part_type_t t)
 }
 
 
-/* The open item as JSON into scratch: for output_item.done and the
- * Response's output. */
+/*
+ * Room in the output for the events that end the open block, its item and
+ * the stream as they are now, at most: the block's two .done events
+ * repeat its text, the item's done event its parts (or a call's
+ * arguments) and the Response every item; text_times says how often the
+ * open block's text is still to go out.  Reserved at once, while the
+ * output holds the least, instead of the output doubling (and so copied
+ * whole) under each event.  Their other members take AGW_RSP_END_FIXED
+ * at most.
+ */
+#define AGW_RSP_END_FIXED  4096
+
 static void
-agw_rsp_render_item(agw_rsp_wstate_t *ws)
+agw_rsp_end_room(agw_xstream_t *s, agw_rsp_wstate_t *ws, size_t text_times)
 {
-    agw_jw_t   t;
-    agw_str_t  v;
+    size_t      n;
+    agw_buf_t  *b = s->w.out;
 
-    ws->scratch.len = 0;
-    agw_jw_init(&t, &ws->scratch);
-    agw_jw_object(&t);
-    agw_jw_key(&t, "id");
-    v = agw_str_bytes(ws->item_id, ws->item_id_len);
-    agw_rsp_put_str(&t, &v);
-    agw_jw_key(&t, "type");
+    n = text_times * ws->text.len + 2 * (ws->parts.len + ws->call.len)
+        + ws->items.len + AGW_RSP_END_FIXED;
 
-    switch (ws->item) {
-
-    case AGW_RSP_MESSAGE:
-        agw_rsp_lit_members(&t, "\"message\",\"status\":\"completed\"");
-        agw_jw_key(&t, "content");
-        agw_rsp_raw_list(&t, ws, &ws->parts);
-        agw_jw_key(&t, "role");
-        agw_jw_lit(&t, "assistant");
-        break;
-
-    case AGW_RSP_REASONING:
-        agw_jw_lit(&t, "reasoning");
-        agw_jw_key(&t, "summary");
-        agw_rsp_raw_list(&t, ws, &ws->parts);
-        break;
-
-    default:
-        agw_rsp_lit_members(&t, "\"function_call\",\"status\":\"completed\"");
-        agw_jw_key(&t, "arguments");
-        v = agw_rsp_buf_str(&ws->text, AGW_STR_JSON);
-        agw_rsp_put_str(&t, &v);
-        agw_jw_key(&t, "call_id");
-        v = agw_rsp_buf_str(&ws->call, AGW_STR_JSON);
-        v.len = (uint32_t) ws->call_id_len;
-        agw_rsp_put_str(&t, &v);
-        agw_jw_key(&t, "name");
-        v.data += ws->call_id_len;
-        v.len = (uint32_t) (ws->call.len - ws->call_id_len);
-        agw_rsp_put_str(&t, &v);
-        break;
-    }
-
-    agw_jw_object_end(&t);
-
-    if (t.failed) {
-        ws->failed = 1;
+    if (b->cap - b->len <= n && agw_buf_reserve(b, n) != 0) {
+        s->w.failed = 1;
     }
 }
 
 
+/* The open item as JSON, a value of the writer's: for output_item.done,
+ * whose bytes the Response's output then takes (agw_rsp_close_item()). */
+static void
+agw_rsp_render_item(agw_jw_t *t, agw_rsp_wstate_t *ws)
+{
+    agw_str_t  v;
+
+    agw_jw_object(t);
+    agw_jw_key(t, "id");
+    v = agw_str_bytes(ws->item_id, ws->item_id_len);
+    agw_rsp_put_str(t, &v);
+    agw_jw_key(t, "type");
+
+    switch (ws->item) {
+
+    case AGW_RSP_MESSAGE:
+        agw_rsp_lit_members(t, "\"message\",\"status\":\"completed\"");
+        agw_jw_key(t, "content");
+        agw_rsp_raw_list(t, ws, &ws->parts);
+        agw_jw_key(t, "role");
+        agw_jw_lit(t, "assistant");
+        break;
+
+    case AGW_RSP_REASONING:
+        agw_jw_lit(t, "reasoning");
+        agw_jw_key(t, "summary");
+        agw_rsp_raw_list(t, ws, &ws->parts);
+        break;
+
+    default:
+        agw_rsp_lit_members(t, "\"function_call\",\"status\":\"completed\"");
+        agw_jw_key(t, "arguments");
+        v = agw_rsp_buf_str(&ws->text, AGW_STR_JSON);
+        agw_rsp_put_str(t, &v);
+        agw_jw_key(t, "call_id");
+        v = agw_rsp_buf_str(&ws->call, AGW_STR_JSON);
+        v.len = (uint32_t) ws->call_id_len;
+        agw_rsp_put_str(t, &v);
+        agw_jw_key(t, "name");
+        v.data += ws->call_id_len;
+        v.len = (uint32_t) (ws->call.len - ws->call_id_len);
+        agw_rsp_put_str(t, &v);
+        break;
+    }
+
+    agw_jw_object_end(t);
+}
+
+
+/*
+ * output_item.done, the item written once into the output and its bytes
+ * appended from there to the Response's output (a long answer's text is
+ * copied once less than by a buffer of its own between).
+ */
 static void
 agw_rsp_close_item(agw_xstream_t *s, agw_rsp_wstate_t *ws)
 {
-    agw_str_t  item;
+    size_t      start, len;
+    agw_buf_t  *out = s->w.out;
 
     if (ws->item == AGW_RSP_NONE) {
         return;
     }
 
-    agw_rsp_render_item(ws);
-    item = agw_rsp_buf_str(&ws->scratch, AGW_STR_VALUE);
+    /* a message's or a reasoning's text is in its parts by now */
+    agw_rsp_end_room(s, ws, ws->item == AGW_RSP_CALL ? 2 : 0);
 
     agw_rsp_ev(s, "response.output_item.done");
     agw_jw_key(&s->w, "output_index");
     agw_jw_int(&s->w, ws->output - 1);
     agw_jw_key(&s->w, "item");
-    agw_jw_raw(&s->w, &item);
-    agw_rsp_ev_close(s, ws);
+    start = out->len;
+    agw_rsp_render_item(&s->w, ws);
+    len = out->len - start;
 
-    if ((ws->items.len > 1 && agw_buf_append(&ws->items, ",", 1) != 0)
-        || agw_buf_append(&ws->items, ws->scratch.data, ws->scratch.len)
-           != 0)
+    if (s->w.failed
+        || (ws->items.len > 1 && agw_buf_append(&ws->items, ",", 1) != 0)
+        || agw_buf_append(&ws->items, out->data + start, len) != 0)
     {
         ws->failed = 1;
     }
+
+    agw_rsp_ev_close(s, ws);
 
     ws->item = AGW_RSP_NONE;
 }
@@ -582,9 +611,11 @@ agw_rsp_delta_tail(agw_rsp_wstate_t *ws, const char *lit)
 /*
  * A delta was written: the next sequence number, counted up in the tail's
  * digits; a carry (one delta in ten) walks them, and a carry out of the
- * first digit formats the number again.
+ * first digit formats the number again.  0, for the delta's step to
+ * return: the carry apart and called last, so that the usual delta's
+ * step saves no registers for it.
  */
-static void
+static __attribute__((noinline)) int
 agw_rsp_tail_carry(agw_rsp_wstate_t *ws, char *p)
 {
     while (*p == '9') {
@@ -593,14 +624,16 @@ agw_rsp_tail_carry(agw_rsp_wstate_t *ws, char *p)
 
     if (p < ws->tail.bytes + ws->tail.num) {
         agw_rsp_tail_number(ws);
-        return;
+        return 0;
     }
 
     (*p)++;
+
+    return 0;
 }
 
 
-static inline void
+static inline int
 agw_rsp_tail_next(agw_rsp_wstate_t *ws)
 {
     char  *p;
@@ -610,10 +643,10 @@ agw_rsp_tail_next(agw_rsp_wstate_t *ws)
 
     if (*p != '9') {
         (*p)++;
-
-    } else {
-        agw_rsp_tail_carry(ws, p);
+        return 0;
     }
+
+    return agw_rsp_tail_carry(ws, p);
 }
 
 
@@ -786,7 +819,7 @@ agw_rsp_delta_json(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     memcpy(t + len, &ws->tail, sizeof(ws->tail));
     b->len += hlen + len + ws->tail.len;
 
-    agw_rsp_tail_next(ws);
+    (void) agw_rsp_tail_next(ws);
 
     b = &ws->text;
 
@@ -825,7 +858,7 @@ agw_rsp_delta(agw_xstream_t *s, agw_rsp_wstate_t *ws, const agw_str_t *text)
     agw_jw_append(w, ws->delta.data, ws->delta.len);
     agw_rsp_str_inside(w, text);
     agw_jw_append(w, ws->tail.bytes, ws->tail.len);
-    agw_rsp_tail_next(ws);
+    (void) agw_rsp_tail_next(ws);
 
     agw_rsp_buf_inside(ws, &ws->text, text);
 }
@@ -838,6 +871,7 @@ agw_rsp_block_stop(agw_xstream_t *s, agw_rsp_wstate_t *ws)
     agw_str_t   text;
 
     text = agw_rsp_buf_str(&ws->text, AGW_STR_JSON);
+    agw_rsp_end_room(s, ws, 4);
 
     switch (ws->block) {
 
@@ -973,6 +1007,17 @@ agw_rsp_delta_step(agw_xstream_t *s, agw_rsp_wstate_t *ws,
 }
 
 
+/* The next number after a delta whose text passed the room its block
+ * started with: then the whole check of what is held. */
+static __attribute__((noinline)) int
+agw_rsp_delta_over(agw_xstream_t *s, agw_rsp_wstate_t *ws)
+{
+    (void) agw_rsp_tail_next(ws);
+
+    return agw_rsp_step_done(s, ws);
+}
+
+
 /*
  * The usual delta (agw_rsp_write_step()): a text of up to
  * AGW_RSP_FAST_TEXT bytes, a template of up to AGW_RSP_HEAD_COPY, the
@@ -1044,13 +1089,11 @@ agw_rsp_delta_fast(agw_xstream_t *s, agw_rsp_wstate_t *ws,
     b->len = (size_t) (t + len - b->data) + ws->tail.len;
     kb->len += len;
 
-    agw_rsp_tail_next(ws);
-
     if (kb->len > ws->text_max) {
-        return agw_rsp_step_done(s, ws);
+        return agw_rsp_delta_over(s, ws);
     }
 
-    return 0;
+    return agw_rsp_tail_next(ws);
 }
 
 
@@ -1183,6 +1226,7 @@ agw_rsp_write_end(agw_xstream_t *s)
     }
 
     agw_rsp_close_item(s, ws);
+    agw_rsp_end_room(s, ws, 0);
 
     agw_rsp_head(s, ws, &h,
                  (ws->finish == AGW_FINISH_LENGTH
@@ -1269,7 +1313,6 @@ agw_rsp_free_write_state(void *state)
     agw_buf_free(&ws->call);
     agw_buf_free(&ws->parts);
     agw_buf_free(&ws->items);
-    agw_buf_free(&ws->scratch);
 }
 
 
