@@ -138,22 +138,39 @@ typedef struct {
     size_t       tail_len;
     const char  *thought;           /* a thought's flag after its text */
     size_t       thought_len;
+    const char  *feed;              /* "data: ", the head, the text's
+                                       quote: the repeat's one compare */
+    size_t       feed_len;
 } agw_gem_shape_t;
+
+#define AGW_GEM_HEAD_COMPACT                                                  \
+    "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":"
+#define AGW_GEM_HEAD_BLANKS                                                   \
+    "{\"candidates\": [{\"content\": {\"parts\": [{\"text\": "
 
 static const agw_gem_shape_t  agw_gem_text_shapes[] = {
 
 #define agw_gem_shape(h, t, f)                                                \
-    { h, sizeof(h) - 1, t, sizeof(t) - 1, f, sizeof(f) - 1 }
+    { h, sizeof(h) - 1, t, sizeof(t) - 1, f, sizeof(f) - 1,                   \
+      "data: " h "\"", sizeof("data: " h "\"") - 1 }
 
-    agw_gem_shape("{\"candidates\":[{\"content\":{\"parts\":[{\"text\":",
+    agw_gem_shape(AGW_GEM_HEAD_COMPACT,
                   "}],\"role\":\"model\"},\"index\":0}]",
                   ",\"thought\":true"),
-    agw_gem_shape("{\"candidates\": [{\"content\": {\"parts\": [{\"text\": ",
+    agw_gem_shape(AGW_GEM_HEAD_BLANKS,
                   "}], \"role\": \"model\"}, \"index\": 0}]",
                   ", \"thought\": true")
 
 #undef agw_gem_shape
 };
+
+/* the repeat compares a head with its quote, "data: " before it or not,
+ * as 33 to 64 bytes (agw_gem_head_same) */
+_Static_assert(sizeof(AGW_GEM_HEAD_COMPACT) > 32
+               && sizeof(AGW_GEM_HEAD_BLANKS) > 32
+               && sizeof("data: " AGW_GEM_HEAD_COMPACT) <= 64
+               && sizeof("data: " AGW_GEM_HEAD_BLANKS) <= 64,
+               "a head the repeat's compare does not fit");
 
 
 /* The keys after them, in each shape's spelling. */
@@ -652,18 +669,22 @@ agw_gem_keep_rest(agw_gem_rstate_t *st, const agw_gem_chunk_t *c)
     k = st->kept;
 
     if (k == NULL || k->cap < need) {
-        k = realloc(st->kept, offsetof(agw_gem_kept_t, data) + need);
-        if (k == NULL) {
+        /* its data aligned for the compare's loads (agw_gem_kept_same):
+         * nothing of the old one is kept, so no realloc */
+        if (posix_memalign((void **) &k, AGW_GEM_KEPT_ALIGN,
+                           offsetof(agw_gem_kept_t, data) + need)
+            != 0)
+        {
             return;         /* read whole, as if not repeated */
         }
 
-        if (st->kept == NULL) {
-            /* the step of their text, cleared once: each chunk sets its
-             * text and block */
-            memset(k, 0, offsetof(agw_gem_kept_t, data));
-            k->delta.type = AGW_STEP_DELTA;
-            k->delta.text.kind = AGW_STR_JSON;
-        }
+        free(st->kept);
+
+        /* the step of their text, cleared once: each chunk sets its
+         * text and block */
+        memset(k, 0, offsetof(agw_gem_kept_t, data));
+        k->delta.type = AGW_STEP_DELTA;
+        k->delta.text.kind = AGW_STR_JSON;
 
         k->cap = need;
         st->kept = k;
@@ -732,6 +753,81 @@ static inline int
 agw_gem_eq(const char *p, const char *q, size_t n)
 {
     return n >= 8 ? agw_json_bytes_same(p, q, n) : memcmp(p, q, n) == 0;
+}
+
+
+/*
+ * Whether the n bytes at p are a shape's head at h, n above 32 and at
+ * most 64 (asserted at the shapes): four loads of 16 bytes, the last two
+ * overlapping, without a loop's count.
+ */
+static inline int
+agw_gem_head_same(const char *p, const char *h, size_t n)
+{
+#ifdef AGW_JSON_SSE2
+    __m128i  x, y;
+
+    x = _mm_or_si128(
+            _mm_xor_si128(_mm_loadu_si128((const __m128i *) p),
+                          _mm_loadu_si128((const __m128i *) h)),
+            _mm_xor_si128(_mm_loadu_si128((const __m128i *) (p + 16)),
+                          _mm_loadu_si128((const __m128i *) (h + 16))));
+    y = _mm_or_si128(
+            _mm_xor_si128(_mm_loadu_si128((const __m128i *) (p + n - 32)),
+                          _mm_loadu_si128((const __m128i *) (h + n - 32))),
+            _mm_xor_si128(_mm_loadu_si128((const __m128i *) (p + n - 16)),
+                          _mm_loadu_si128((const __m128i *) (h + n - 16))));
+
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_or_si128(x, y),
+                                            _mm_setzero_si128()))
+           == 0xffff;
+#else
+    return memcmp(p, h, n) == 0;
+#endif
+}
+
+
+/*
+ * Whether the n bytes at p (n at least 16: the kept bytes begin with a
+ * shape's tail) are the kept ones: 32 a round, the kept side's loads
+ * aligned (AGW_GEM_KEPT_ALIGN) so that each is the xor's operand, the
+ * differences gathered and tested once; the last 16 bytes overlapping.
+ */
+static inline int
+agw_gem_kept_same(const char *p, const agw_gem_kept_t *k, size_t n)
+{
+#ifdef AGW_JSON_SSE2
+    __m128i      x;
+    ptrdiff_t    off;
+    const char  *d, *e;
+
+    /* the last 16 first; then one pointer a round, p's bytes at the same
+     * offset from it (GCC's vector operators: with the intrinsics it
+     * copied the sum once a round) */
+    x = _mm_loadu_si128((const __m128i *) (p + n - 16))
+        ^ _mm_loadu_si128((const __m128i *) (k->data + n - 16));
+
+    off = p - k->data;
+    d = k->data;
+    e = k->data + (n & ~(size_t) 31);
+
+    for ( /* void */ ; d < e; d += 32) {
+        x |= _mm_loadu_si128((const __m128i *) (d + off))
+             ^ *(const __m128i *) d;
+        x |= _mm_loadu_si128((const __m128i *) (d + off + 16))
+             ^ *(const __m128i *) (d + 16);
+    }
+
+    if (n & 16) {
+        x |= _mm_loadu_si128((const __m128i *) (d + off))
+             ^ *(const __m128i *) d;
+    }
+
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_setzero_si128()))
+           == 0xffff;
+#else
+    return agw_json_bytes_same(p, k->data, n);
+#endif
 }
 
 
@@ -843,15 +939,16 @@ agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end,
  * validates it), the kept members compared byte for byte (validated when
  * kept) and the counts read by the reader's integer read.  What the walk
  * would give, the same steps: any difference is walked.  The chunk's
- * bytes from p, then its frame (agw_gem_frame(), *next past it); never
- * reads past end.  1, -1, or 0 having done nothing: no step, no state.
+ * bytes from p (frame 1: from its line's "data: "), then its frame
+ * (agw_gem_frame(), *next past it); never reads past end.  1, -1, or 0 having done nothing: no step, no state.
  */
 static inline __attribute__((always_inline)) int
 agw_gem_repeat(agw_xstream_t *s, const char *p, const char *end, int frame,
     const char **next)
 {
     int                     rc, esc, thought;
-    const char             *q, *at, *t;
+    size_t                  n;
+    const char             *q, *at, *t, *h;
     agw_part_type_t         type;
     agw_gem_kept_t         *k;
     agw_gem_rstate_t       *st = s->rstate;
@@ -868,18 +965,17 @@ agw_gem_repeat(agw_xstream_t *s, const char *p, const char *end, int frame,
         return 0;
     }
 
-    /* its least: the head, a text's quotes, the tail and kept members */
-    if ((size_t) (end - p) < sh->head_len + 2 + k->len
-        || !agw_json_bytes_same(p, sh->head, sh->head_len))
-    {
+    /* the head and the text's opening quote, in the feed's bytes after
+     * "data: " (one compare for the three) */
+    h = frame ? sh->feed : sh->feed + 6;
+    n = frame ? sh->feed_len : sh->feed_len - 6;
+
+    /* its least: those, the closing quote, the tail and kept members */
+    if ((size_t) (end - p) < n + 1 + k->len || !agw_gem_head_same(p, h, n)) {
         return 0;
     }
 
-    p += sh->head_len;
-
-    if (*p != '"') {
-        return 0;
-    }
+    p += n - 1;
 
     /* the string holds no raw control byte: no CR, no LF */
     esc = 0;
@@ -907,7 +1003,7 @@ agw_gem_repeat(agw_xstream_t *s, const char *p, const char *end, int frame,
         }
 
     } else if ((size_t) (end - p) < k->len
-               || !agw_json_bytes_same(p, k->data, k->len)
+               || !agw_gem_kept_same(p, k, k->len)
                || (*next = agw_gem_frame(p + k->len, end, frame)) == NULL)
     {
         return 0;
@@ -975,11 +1071,8 @@ agw_gem_read_bytes(agw_xstream_t *s, const char *p, size_t len, int *rc)
     int          r;
     const char  *next;
 
-    if (len < sizeof("data: ") - 1 || memcmp(p, "data: ", 6) != 0) {
-        return 0;
-    }
-
-    r = agw_gem_repeat(s, p + 6, p + len, 1, &next);
+    /* "data: " is the repeat's, with the chunk's head */
+    r = agw_gem_repeat(s, p, p + len, 1, &next);
     if (r == 0) {
         return 0;
     }
