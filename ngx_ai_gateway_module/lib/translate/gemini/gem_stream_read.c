@@ -809,18 +809,20 @@ agw_gem_kept_same(const char *p, const agw_gem_kept_t *k, size_t n)
 
     off = p - k->data;
     d = k->data;
-    e = k->data + (n & ~(size_t) 31);
+    e = k->data + (n & ~(size_t) 15);
+
+    /* an odd 16 first: the loop's end is then all that is left */
+    if (n & 16) {
+        x |= _mm_loadu_si128((const __m128i *) (d + off))
+             ^ *(const __m128i *) d;
+        d += 16;
+    }
 
     for ( /* void */ ; d < e; d += 32) {
         x |= _mm_loadu_si128((const __m128i *) (d + off))
              ^ *(const __m128i *) d;
         x |= _mm_loadu_si128((const __m128i *) (d + off + 16))
              ^ *(const __m128i *) (d + 16);
-    }
-
-    if (n & 16) {
-        x |= _mm_loadu_si128((const __m128i *) (d + off))
-             ^ *(const __m128i *) d;
     }
 
     return _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_setzero_si128()))
@@ -875,6 +877,7 @@ agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end,
     unsigned           i;
     agw_jr_t           r;
     agw_step_t         step;
+    const char        *q, *start;
     agw_usage_t        usage;
     agw_gem_kept_t    *k = ((agw_gem_rstate_t *) s->rstate)->kept;
 
@@ -882,22 +885,35 @@ agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end,
         c[i] = -1;
     }
 
-    agw_jr_init(&r, p, (size_t) (end - p));
+    start = p;
     from = 0;
 
     for (i = 0; i < k->cuts; i++) {
         n = k->cut[i] - from;
 
-        if ((size_t) (end - p) <= n || !agw_gem_eq(p, k->data + from, n)
+        /* the first run at the kept bytes' start, aligned */
+        if ((size_t) (end - p) <= n
+            || !(i == 0 ? agw_gem_kept_same(p, k, n)
+                        : agw_gem_eq(p, k->data + from, n))
             || (frame && p[n] != '-' && (unsigned) (p[n] - '0') > 9))
         {
             return 0;
         }
 
-        r.p = p + n;
+        /* a count's plain digits read here (the kept run after it, which
+         * followed a whole integer, is compared next: no digit, '.' nor
+         * exponent after them); a sign, a blank by the reader */
+        q = agw_jr_int_digits(p + n, end, &v);
 
-        if (agw_jr_int(&r, &v) != 0) {
-            return 0;
+        if (q == NULL) {
+            agw_jr_init(&r, start, (size_t) (end - start));
+            r.p = p + n;
+
+            if (agw_jr_int(&r, &v) != 0) {
+                return 0;
+            }
+
+            q = r.p;
         }
 
         /* as agw_gem_usage_read() takes it */
@@ -905,7 +921,7 @@ agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end,
             c[k->cut_count[i]] = v >= 0 ? v : -1;
         }
 
-        p = r.p;
+        p = q;
         from = k->cut[i];
     }
 
@@ -978,17 +994,31 @@ agw_gem_repeat(agw_xstream_t *s, const char *p, const char *end, int frame,
     p += n - 1;
 
     /* the string holds no raw control byte: no CR, no LF */
+    t = p + 1;
     esc = 0;
     q = agw_json_string_scan(p, end, &esc, &at);
-    if (q == NULL || (size_t) (q - p - 2) > UINT32_MAX) {
+
+    /*
+     * The state again from s: the scan's loop needs the registers, and
+     * what stayed in them across it was saved and restored around it on
+     * every text longer than 16 bytes (the scan writes no state: it is
+     * only read again).
+     */
+    __asm__ volatile ("" : : : "memory");
+
+    if (q == NULL || (size_t) (q - t - 1) > UINT32_MAX) {
         return 0;
     }
 
-    t = p + 1;
+    st = s->rstate;
+    sh = &agw_gem_text_shapes[st->shape - 1];
+    k = st->kept;
+
     p = q;
     thought = 0;
 
-    if ((size_t) (end - p) > sh->thought_len && *p == ','
+    if (p < end && *p == ','
+        && (size_t) (end - p) > sh->thought_len
         && agw_json_bytes_eq(p, sh->thought, sh->thought_len))
     {
         p += sh->thought_len;
