@@ -755,6 +755,139 @@ gem_taken_all(const char *file)
 }
 
 
+/*
+ * A Gemini text chunk x after the walked one it repeats, then the end:
+ * the same read from the bytes as parsed, x taken from them (want 1) or
+ * not (0).  The stream is made of pre, x, post.
+ */
+static int
+gem_one(const char *pre, const char *x, size_t x_len, const char *post,
+    int want)
+{
+    int     good;
+    char   *in;
+    size_t  pre_len, post_len;
+    run_t   ref = { AGW_BUF_INIT, "" }, got = { AGW_BUF_INIT, "" };
+
+    pre_len = strlen(pre);
+    post_len = strlen(post);
+
+    in = malloc(pre_len + x_len + post_len);
+    if (in == NULL) {
+        return 0;
+    }
+
+    memcpy(in, pre, pre_len);
+    memcpy(in + pre_len, x, x_len);
+    memcpy(in + pre_len + x_len, post, post_len);
+
+    run(AGW_DIALECT_GEMINI, AGW_DIALECT_OPENAI, in,
+        pre_len + x_len + post_len, 0, 0, 0, 0, &ref);
+
+    taken = 0;
+    run(AGW_DIALECT_GEMINI, AGW_DIALECT_OPENAI, in,
+        pre_len + x_len + post_len, 0, 0, 1, 1, &got);
+
+    good = same(&ref, &got) && taken == want;
+
+    agw_buf_free(&ref.out);
+    agw_buf_free(&got.out);
+    free(in);
+
+    return good;
+}
+
+
+/*
+ * The repeat's compares, byte by byte: a text chunk x (from "data: " to
+ * its frame) after the walked first, taken whole, and not taken with any
+ * one byte but its text's changed (the head with "data: " and the
+ * quote, the kept members, the usage's counts); ids of 1 to 32 bytes,
+ * so that the kept bytes end at each offset of the compare's 16 and 32
+ * byte rounds.
+ */
+static void
+gem_bytes_changed(const char *label, const char *first, const char *x,
+    const char *post)
+{
+    char    *c;
+    size_t   i, n, text, bad;
+
+    n = strlen(x);
+    text = strstr(x, "\"TEXT\"") - x + 1;    /* the text's inside */
+
+    c = malloc(n);
+    if (c == NULL) {
+        ok(0, "%s: memory", label);
+        return;
+    }
+
+    bad = 0;
+
+    for (i = 0; i < n; i++) {
+        /* the frame's bytes: the parser's (a line cut) */
+        if ((i >= text && i < text + 4) || i >= n - 4) {
+            continue;
+        }
+
+        memcpy(c, x, n);
+        c[i] = c[i] == 'x' ? 'y' : 'x';
+
+        if (!gem_one(first, c, n, post, 0)) {
+            tap_diag("%s: byte %zu changed", label, i);
+            bad++;
+        }
+    }
+
+    ok(gem_one(first, x, n, post, 1) && bad == 0, "%s: taken from the "
+       "bytes, and with any byte but its text's changed read as parsed "
+       "and not taken", label);
+
+    free(c);
+}
+
+
+static void
+gem_compares(void)
+{
+    int     i;
+    char    ids[160], id[48], label[80];
+    char    first[512], x[512];
+
+    /* the kept bytes' compare: every length mod 32 */
+    for (i = 1; i <= 32; i++) {
+        memset(id, 'i', (size_t) i);
+        id[i] = '\0';
+
+        snprintf(ids, sizeof(ids), ",\"modelVersion\":\"m\","
+                 "\"responseId\":\"%s\"}", id);
+
+        snprintf(first, sizeof(first), "data: " GEM_HEAD "\"Hello\""
+                 GEM_TAIL "%s\r\n\r\n", ids);
+        snprintf(x, sizeof(x), "data: " GEM_HEAD "\"TEXT\"" GEM_TAIL
+                 "%s\r\n\r\n", ids);
+        snprintf(label, sizeof(label), "gemini, an id of %d bytes", i);
+        gem_bytes_changed(label, first, x, GEM_END);
+
+        /* the usage's runs are compared apart: a few lengths */
+        if (i % 16 != 1) {
+            continue;
+        }
+
+        snprintf(first, sizeof(first), "data: " GEM_HEAD "\"Hello\""
+                 GEM_TAIL GEM_USAGE("1") "%s\r\n\r\n", ids);
+        snprintf(x, sizeof(x), "data: " GEM_HEAD "\"TEXT\"" GEM_TAIL
+                 GEM_USAGE("27") "%s\r\n\r\n", ids);
+        snprintf(label, sizeof(label), "gemini, a usage, an id of %d bytes",
+                 i);
+        gem_bytes_changed(label, first, x, GEM_END);
+    }
+
+    gem_bytes_changed("gemini, with blanks", GEM_B_TEXT("Hello", "1"),
+                      GEM_B_TEXT("TEXT", "61"), GEM_END);
+}
+
+
 static const char *const  ant_streams[] = {
     "t/fixtures/anthropic-messages/stream-tool-use.sse",
     "t/fixtures/anthropic-messages/stream-text.sse",
@@ -831,6 +964,7 @@ main(void)
               oai_rewrite, 1);
 
     /* Gemini's text chunks that repeat the one before */
+    gem_compares();
     gem_taken_all("t/fixtures/gemini/stream-text-usage.chunks.sse");
     gem_taken_all("t/fixtures/gemini/stream-reasoning.chunks.sse");
     /* OpenAI's text chunks and the live call's arguments */

@@ -130,6 +130,12 @@ static const rp_variant_t  rp_variants[] = {
     { "a count past int64", "%H\"u\"%T" C_USAGE("99999999999999999999")
       C_IDS, 0, 2 },
     { "a count with a zero first", "%H\"u\"%T" C_USAGE("01") C_IDS, 0, 2 },
+    { "a count 0", "%H\"u\"%T" C_USAGE("0") C_IDS, 2, 2 },
+    { "a count of 18 digits", "%H\"u\"%T" C_USAGE("123456789012345678")
+      C_IDS, 2, 2 },
+    { "a count of 19 digits", "%H\"u\"%T" C_USAGE("1234567890123456789")
+      C_IDS, 2, 2 },
+    { "a count then a letter", "%H\"u\"%T" C_USAGE("29x") C_IDS, 0, 2 },
     { "a count a string", "%H\"u\"%T" C_USAGE("\"29\"") C_IDS, 1, 2 },
     { "a usage null", "%H\"u\"%T,\"usageMetadata\":null" C_IDS, 1, 2 },
     { "the usage's keys in snake case", "%H\"u\"%T"

@@ -369,6 +369,70 @@ test_types(void)
 }
 
 
+/*
+ * agw_jr_int_digits() against agw_jr_int(), each text followed by ",":
+ * where it reads digits, the reader reads the same value to the same
+ * byte (a 0 before a digit too: the byte after is the JSON's error), or
+ * refuses the number when the digits stop at '.', 'e' or 'E' (which
+ * their caller must refuse too); where it does not, the text starts
+ * with no digit or with 19 of them.
+ */
+static void
+test_int_digits(void)
+{
+    int          bad, rc;
+    char         buf[64];
+    size_t       k, len;
+    int64_t      a, b;
+    agw_jr_t     r;
+    const char  *q;
+    static const char *const  texts[] = {
+        "0", "7", "10", "42", "275", "1000000", "01", "00", "0.5", "2.5",
+        "1e3", "1E3", "123456789012345678", "999999999999999999",
+        "1234567890123456789", "9223372036854775807",
+        "99999999999999999999", "-3", " 7", "x", "", "-", "0x1"
+    };
+
+    bad = 0;
+
+    for (k = 0; k < sizeof(texts) / sizeof(texts[0]); k++) {
+        len = (size_t) snprintf(buf, sizeof(buf), "%s,", texts[k]);
+
+        a = -1;
+        q = agw_jr_int_digits(buf, buf + len, &a);
+
+        agw_jr_init(&r, buf, len);
+        b = -2;
+        rc = agw_jr_int(&r, &b);
+
+        if (q == NULL) {
+            /* none: not a digit first, or 19 digits */
+            bad += (buf[0] >= '0' && buf[0] <= '9' && strspn(buf,
+                        "0123456789") < 19);
+            continue;
+        }
+
+        if (*q == '.' || *q == 'e' || *q == 'E') {
+            bad += rc == 0;             /* no integer for the reader */
+
+        } else {
+            bad += !(rc == 0 && a == b && q == r.p);
+        }
+    }
+
+    ok(bad == 0, "the digits of a count read as agw_jr_int() reads them "
+       "(%d not)", bad);
+
+    /* never past end: a count cut there, 18 digits then the end */
+    q = agw_jr_int_digits("12", "12" + 1, &a);
+    ok(q != NULL && a == 1, "digits cut at end: %lld", (long long) a);
+    q = agw_jr_int_digits("123456789012345678", "123456789012345678" + 18,
+                          &a);
+    ok(q != NULL && a == 123456789012345678LL,
+       "18 digits to end: %lld", (long long) a);
+}
+
+
 static void
 test_int(void)
 {
@@ -829,6 +893,7 @@ main(void)
     test_depth();
     test_types();
     test_int();
+    test_int_digits();
     test_keys();
     test_value();
     test_str();

@@ -103,6 +103,49 @@ int agw_jr_number(agw_jr_t *r, agw_str_t *text);
 int agw_jr_int(agw_jr_t *r, int64_t *v);
 
 /*
+ * The digits of a plain count at p (bytes up to end): a lone 0, or 1 to
+ * 18 digits not starting with 0, their value into *v, past them; NULL
+ * for any other start (a sign, white space, 19 digits or more), which is
+ * agw_jr_int()'s to read.  Inline: a stream's repeated event reads its
+ * counts so, where agw_jr_int()'s call and its number scan cost several
+ * times the digits.  The byte after them is the caller's to check: as
+ * agw_jr_int() reads, it must not be a digit, '.', 'e' nor 'E' (after a
+ * 0 or 18 digits it may be a digit, which agw_jr_int() refuses or reads
+ * on).
+ */
+static inline const char *
+agw_jr_int_digits(const char *p, const char *end, int64_t *v)
+{
+    size_t    i, n;
+    uint64_t  x;
+
+    n = (size_t) (end - p) < 19 ? (size_t) (end - p) : 19;
+
+    if (n == 0 || (unsigned) (p[0] - '0') > 9) {
+        return NULL;
+    }
+
+    x = (uint64_t) (p[0] - '0');
+
+    if (x == 0) {
+        *v = 0;
+        return p + 1;
+    }
+
+    for (i = 1; i < n && (unsigned) (p[i] - '0') <= 9; i++) {
+        x = x * 10 + (uint64_t) (p[i] - '0');
+    }
+
+    if (i == 19) {
+        return NULL;
+    }
+
+    *v = (int64_t) x;
+
+    return p + i;
+}
+
+/*
  * Any value, validated and consumed; *raw (may be NULL) its whole text
  * (kind VALUE; for a string, quotes included).  The way to skip a member,
  * and to carry a subtree (a JSON schema, tool arguments) through

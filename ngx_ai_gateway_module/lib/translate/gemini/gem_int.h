@@ -57,6 +57,11 @@
 #define AGW_GEM_CUTS            8
 
 
+/* The kept bytes' alignment: a load of 16 of them each is a compare's
+ * operand (gem_stream_read.c). */
+#define AGW_GEM_KEPT_ALIGN      16
+
+
 /*
  * What a Gemini provider's stream keeps of the last text chunk it walked
  * (gem_stream_read.c): malloc'd when one is first kept, so that an open
@@ -73,8 +78,10 @@ typedef struct {
     uint8_t     cuts;
     uint8_t     has_usage;      /* it had a usageMetadata */
     uint8_t     lines;          /* data holds a CR or LF */
-    char        data[];         /* the chunk from its shape's tail on, as
-                                   it came but for its usage's integers */
+    char        data[] __attribute__((aligned(AGW_GEM_KEPT_ALIGN)));
+                                /* the chunk from its shape's tail on, as
+                                   it came but for its usage's integers;
+                                   aligned for the compare's loads */
 } agw_gem_kept_t;
 
 /* A Gemini provider's stream, read (gem_stream_read.c). */

@@ -138,22 +138,39 @@ typedef struct {
     size_t       tail_len;
     const char  *thought;           /* a thought's flag after its text */
     size_t       thought_len;
+    const char  *feed;              /* "data: ", the head, the text's
+                                       quote: the repeat's one compare */
+    size_t       feed_len;
 } agw_gem_shape_t;
+
+#define AGW_GEM_HEAD_COMPACT                                                  \
+    "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":"
+#define AGW_GEM_HEAD_BLANKS                                                   \
+    "{\"candidates\": [{\"content\": {\"parts\": [{\"text\": "
 
 static const agw_gem_shape_t  agw_gem_text_shapes[] = {
 
 #define agw_gem_shape(h, t, f)                                                \
-    { h, sizeof(h) - 1, t, sizeof(t) - 1, f, sizeof(f) - 1 }
+    { h, sizeof(h) - 1, t, sizeof(t) - 1, f, sizeof(f) - 1,                   \
+      "data: " h "\"", sizeof("data: " h "\"") - 1 }
 
-    agw_gem_shape("{\"candidates\":[{\"content\":{\"parts\":[{\"text\":",
+    agw_gem_shape(AGW_GEM_HEAD_COMPACT,
                   "}],\"role\":\"model\"},\"index\":0}]",
                   ",\"thought\":true"),
-    agw_gem_shape("{\"candidates\": [{\"content\": {\"parts\": [{\"text\": ",
+    agw_gem_shape(AGW_GEM_HEAD_BLANKS,
                   "}], \"role\": \"model\"}, \"index\": 0}]",
                   ", \"thought\": true")
 
 #undef agw_gem_shape
 };
+
+/* the repeat compares a head with its quote, "data: " before it or not,
+ * as 33 to 64 bytes (agw_gem_head_same) */
+_Static_assert(sizeof(AGW_GEM_HEAD_COMPACT) > 32
+               && sizeof(AGW_GEM_HEAD_BLANKS) > 32
+               && sizeof("data: " AGW_GEM_HEAD_COMPACT) <= 64
+               && sizeof("data: " AGW_GEM_HEAD_BLANKS) <= 64,
+               "a head the repeat's compare does not fit");
 
 
 /* The keys after them, in each shape's spelling. */
@@ -652,18 +669,22 @@ agw_gem_keep_rest(agw_gem_rstate_t *st, const agw_gem_chunk_t *c)
     k = st->kept;
 
     if (k == NULL || k->cap < need) {
-        k = realloc(st->kept, offsetof(agw_gem_kept_t, data) + need);
-        if (k == NULL) {
+        /* its data aligned for the compare's loads (agw_gem_kept_same):
+         * nothing of the old one is kept, so no realloc */
+        if (posix_memalign((void **) &k, AGW_GEM_KEPT_ALIGN,
+                           offsetof(agw_gem_kept_t, data) + need)
+            != 0)
+        {
             return;         /* read whole, as if not repeated */
         }
 
-        if (st->kept == NULL) {
-            /* the step of their text, cleared once: each chunk sets its
-             * text and block */
-            memset(k, 0, offsetof(agw_gem_kept_t, data));
-            k->delta.type = AGW_STEP_DELTA;
-            k->delta.text.kind = AGW_STR_JSON;
-        }
+        free(st->kept);
+
+        /* the step of their text, cleared once: each chunk sets its
+         * text and block */
+        memset(k, 0, offsetof(agw_gem_kept_t, data));
+        k->delta.type = AGW_STEP_DELTA;
+        k->delta.text.kind = AGW_STR_JSON;
 
         k->cap = need;
         st->kept = k;
@@ -736,6 +757,83 @@ agw_gem_eq(const char *p, const char *q, size_t n)
 
 
 /*
+ * Whether the n bytes at p are a shape's head at h, n above 32 and at
+ * most 64 (asserted at the shapes): four loads of 16 bytes, the last two
+ * overlapping, without a loop's count.
+ */
+static inline int
+agw_gem_head_same(const char *p, const char *h, size_t n)
+{
+#ifdef AGW_JSON_SSE2
+    __m128i  x, y;
+
+    x = _mm_or_si128(
+            _mm_xor_si128(_mm_loadu_si128((const __m128i *) p),
+                          _mm_loadu_si128((const __m128i *) h)),
+            _mm_xor_si128(_mm_loadu_si128((const __m128i *) (p + 16)),
+                          _mm_loadu_si128((const __m128i *) (h + 16))));
+    y = _mm_or_si128(
+            _mm_xor_si128(_mm_loadu_si128((const __m128i *) (p + n - 32)),
+                          _mm_loadu_si128((const __m128i *) (h + n - 32))),
+            _mm_xor_si128(_mm_loadu_si128((const __m128i *) (p + n - 16)),
+                          _mm_loadu_si128((const __m128i *) (h + n - 16))));
+
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_or_si128(x, y),
+                                            _mm_setzero_si128()))
+           == 0xffff;
+#else
+    return memcmp(p, h, n) == 0;
+#endif
+}
+
+
+/*
+ * Whether the n bytes at p (n at least 16: the kept bytes begin with a
+ * shape's tail) are the kept ones: 32 a round, the kept side's loads
+ * aligned (AGW_GEM_KEPT_ALIGN) so that each is the xor's operand, the
+ * differences gathered and tested once; the last 16 bytes overlapping.
+ */
+static inline int
+agw_gem_kept_same(const char *p, const agw_gem_kept_t *k, size_t n)
+{
+#ifdef AGW_JSON_SSE2
+    __m128i      x;
+    ptrdiff_t    off;
+    const char  *d, *e;
+
+    /* the last 16 first; then one pointer a round, p's bytes at the same
+     * offset from it (GCC's vector operators: with the intrinsics it
+     * copied the sum once a round) */
+    x = _mm_loadu_si128((const __m128i *) (p + n - 16))
+        ^ _mm_loadu_si128((const __m128i *) (k->data + n - 16));
+
+    off = p - k->data;
+    d = k->data;
+    e = k->data + (n & ~(size_t) 15);
+
+    /* an odd 16 first: the loop's end is then all that is left */
+    if (n & 16) {
+        x |= _mm_loadu_si128((const __m128i *) (d + off))
+             ^ *(const __m128i *) d;
+        d += 16;
+    }
+
+    for ( /* void */ ; d < e; d += 32) {
+        x |= _mm_loadu_si128((const __m128i *) (d + off))
+             ^ *(const __m128i *) d;
+        x |= _mm_loadu_si128((const __m128i *) (d + off + 16))
+             ^ *(const __m128i *) (d + 16);
+    }
+
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_setzero_si128()))
+           == 0xffff;
+#else
+    return agw_json_bytes_same(p, k->data, n);
+#endif
+}
+
+
+/*
  * Past a repeated chunk's last byte p: the end of its event's bytes, or
  * NULL.  frame 0: the event's data, which ends there (p == end).  frame
  * 1: the feed's bytes (agw_gem_read_bytes), where the blank line follows,
@@ -779,6 +877,7 @@ agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end,
     unsigned           i;
     agw_jr_t           r;
     agw_step_t         step;
+    const char        *q, *start;
     agw_usage_t        usage;
     agw_gem_kept_t    *k = ((agw_gem_rstate_t *) s->rstate)->kept;
 
@@ -786,22 +885,35 @@ agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end,
         c[i] = -1;
     }
 
-    agw_jr_init(&r, p, (size_t) (end - p));
+    start = p;
     from = 0;
 
     for (i = 0; i < k->cuts; i++) {
         n = k->cut[i] - from;
 
-        if ((size_t) (end - p) <= n || !agw_gem_eq(p, k->data + from, n)
+        /* the first run at the kept bytes' start, aligned */
+        if ((size_t) (end - p) <= n
+            || !(i == 0 ? agw_gem_kept_same(p, k, n)
+                        : agw_gem_eq(p, k->data + from, n))
             || (frame && p[n] != '-' && (unsigned) (p[n] - '0') > 9))
         {
             return 0;
         }
 
-        r.p = p + n;
+        /* a count's plain digits read here (the kept run after it, which
+         * followed a whole integer, is compared next: no digit, '.' nor
+         * exponent after them); a sign, a blank by the reader */
+        q = agw_jr_int_digits(p + n, end, &v);
 
-        if (agw_jr_int(&r, &v) != 0) {
-            return 0;
+        if (q == NULL) {
+            agw_jr_init(&r, start, (size_t) (end - start));
+            r.p = p + n;
+
+            if (agw_jr_int(&r, &v) != 0) {
+                return 0;
+            }
+
+            q = r.p;
         }
 
         /* as agw_gem_usage_read() takes it */
@@ -809,7 +921,7 @@ agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end,
             c[k->cut_count[i]] = v >= 0 ? v : -1;
         }
 
-        p = r.p;
+        p = q;
         from = k->cut[i];
     }
 
@@ -843,15 +955,16 @@ agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end,
  * validates it), the kept members compared byte for byte (validated when
  * kept) and the counts read by the reader's integer read.  What the walk
  * would give, the same steps: any difference is walked.  The chunk's
- * bytes from p, then its frame (agw_gem_frame(), *next past it); never
- * reads past end.  1, -1, or 0 having done nothing: no step, no state.
+ * bytes from p (frame 1: from its line's "data: "), then its frame
+ * (agw_gem_frame(), *next past it); never reads past end.  1, -1, or 0 having done nothing: no step, no state.
  */
 static inline __attribute__((always_inline)) int
 agw_gem_repeat(agw_xstream_t *s, const char *p, const char *end, int frame,
     const char **next)
 {
     int                     rc, esc, thought;
-    const char             *q, *at, *t;
+    size_t                  n;
+    const char             *q, *at, *t, *h;
     agw_part_type_t         type;
     agw_gem_kept_t         *k;
     agw_gem_rstate_t       *st = s->rstate;
@@ -868,31 +981,44 @@ agw_gem_repeat(agw_xstream_t *s, const char *p, const char *end, int frame,
         return 0;
     }
 
-    /* its least: the head, a text's quotes, the tail and kept members */
-    if ((size_t) (end - p) < sh->head_len + 2 + k->len
-        || !agw_json_bytes_same(p, sh->head, sh->head_len))
-    {
+    /* the head and the text's opening quote, in the feed's bytes after
+     * "data: " (one compare for the three) */
+    h = frame ? sh->feed : sh->feed + 6;
+    n = frame ? sh->feed_len : sh->feed_len - 6;
+
+    /* its least: those, the closing quote, the tail and kept members */
+    if ((size_t) (end - p) < n + 1 + k->len || !agw_gem_head_same(p, h, n)) {
         return 0;
     }
 
-    p += sh->head_len;
-
-    if (*p != '"') {
-        return 0;
-    }
+    p += n - 1;
 
     /* the string holds no raw control byte: no CR, no LF */
+    t = p + 1;
     esc = 0;
     q = agw_json_string_scan(p, end, &esc, &at);
-    if (q == NULL || (size_t) (q - p - 2) > UINT32_MAX) {
+
+    /*
+     * The state again from s: the scan's loop needs the registers, and
+     * what stayed in them across it was saved and restored around it on
+     * every text longer than 16 bytes (the scan writes no state: it is
+     * only read again).
+     */
+    __asm__ volatile ("" : : : "memory");
+
+    if (q == NULL || (size_t) (q - t - 1) > UINT32_MAX) {
         return 0;
     }
 
-    t = p + 1;
+    st = s->rstate;
+    sh = &agw_gem_text_shapes[st->shape - 1];
+    k = st->kept;
+
     p = q;
     thought = 0;
 
-    if ((size_t) (end - p) > sh->thought_len && *p == ','
+    if (p < end && *p == ','
+        && (size_t) (end - p) > sh->thought_len
         && agw_json_bytes_eq(p, sh->thought, sh->thought_len))
     {
         p += sh->thought_len;
@@ -907,7 +1033,7 @@ agw_gem_repeat(agw_xstream_t *s, const char *p, const char *end, int frame,
         }
 
     } else if ((size_t) (end - p) < k->len
-               || !agw_json_bytes_same(p, k->data, k->len)
+               || !agw_gem_kept_same(p, k, k->len)
                || (*next = agw_gem_frame(p + k->len, end, frame)) == NULL)
     {
         return 0;
@@ -975,11 +1101,8 @@ agw_gem_read_bytes(agw_xstream_t *s, const char *p, size_t len, int *rc)
     int          r;
     const char  *next;
 
-    if (len < sizeof("data: ") - 1 || memcmp(p, "data: ", 6) != 0) {
-        return 0;
-    }
-
-    r = agw_gem_repeat(s, p + 6, p + len, 1, &next);
+    /* "data: " is the repeat's, with the chunk's head */
+    r = agw_gem_repeat(s, p, p + len, 1, &next);
     if (r == 0) {
         return 0;
     }
