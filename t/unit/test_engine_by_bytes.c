@@ -259,7 +259,16 @@ both_ways(agw_dialect_t p, const char *label, const char *in,
 #define ANT_DELTA_RAW(data)                                                   \
     "event: content_block_delta\ndata: " data "\n\n"
 
-/* the end's events one by one, and a tool_use block's start at index */
+/* the start's and the end's events one by one, and a tool_use block's
+ * start at index */
+#define ANT_MSG_START                                                         \
+    "event: message_start\ndata: {\"type\":\"message_start\",\"message\":"    \
+    "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","          \
+    "\"model\":\"up\",\"content\":[],\"stop_reason\":null,"                   \
+    "\"stop_sequence\":null,\"usage\":{\"input_tokens\":7,"                   \
+    "\"output_tokens\":1}}}\n\n"
+#define ANT_START_RAW(data)                                                   \
+    "event: content_block_start\ndata: " data "\n\n"
 #define ANT_STOP_RAW(data)                                                    \
     "event: content_block_stop\ndata: " data "\n\n"
 #define ANT_STOP                                                              \
@@ -533,6 +542,42 @@ static const crafted_t  crafted[] = {
     { AGW_DIALECT_ANTHROPIC, "the stream cut inside a stop",
       ANT_START ANT_DELTA("a") "event: content_block_stop\ndata: "
       "{\"type\":\"content_block_stop\",\"index\":0    ", 0 },
+    { AGW_DIALECT_ANTHROPIC, "text blocks' starts padded, and not",
+      ANT_MSG_START ANT_START_RAW("{\"type\":\"content_block_start\","
+      "\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}"
+      "               }  ") ANT_DELTA("a") ANT_STOP
+      ANT_START_RAW("{\"type\":\"content_block_start\",\"index\":12345678,"
+      "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}")
+      ANT_DELTA_RAW("{\"type\":\"content_block_delta\",\"index\":12345678,"
+      "\"delta\":{\"type\":\"text_delta\",\"text\":\"b\"}}") ANT_STOP
+      ANT_MSG_DELTA ANT_MSG_STOP, 0 },
+    { AGW_DIALECT_ANTHROPIC, "text blocks' starts the walk reads",
+      ANT_MSG_START ANT_START_RAW("{\"type\":\"content_block_start\","
+      "\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"Hi\"}}")
+      ANT_STOP ANT_START_RAW("{\"type\":\"content_block_start\","
+      "\"index\":1,\"content_block\":{\"type\":\"text\",\"text\":\"\","
+      "\"citations\":[]}}") ANT_STOP ANT_START_RAW("{\"type\":"
+      "\"content_block_start\",\"index\":2,\"content_block\":{\"type\":"
+      "\"text\",\"text\":\"\"},\"x\":1}") ANT_STOP ANT_START_RAW("{\"type\":"
+      "\"content_block_start\",\"index\":123456789,\"content_block\":"
+      "{\"type\":\"text\",\"text\":\"\"}}") ANT_STOP
+      ANT_MSG_DELTA ANT_MSG_STOP, 0 },
+    { AGW_DIALECT_ANTHROPIC, "a text block's start with a block open",
+      ANT_START ANT_START_RAW("{\"type\":\"content_block_start\","
+      "\"index\":1,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}")
+      ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "a text block's start before message_start",
+      ANT_START_RAW("{\"type\":\"content_block_start\",\"index\":0,"
+      "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}") ANT_MSG_START
+      ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "a text block's start with an index of 01",
+      ANT_MSG_START ANT_START_RAW("{\"type\":\"content_block_start\","
+      "\"index\":01,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}")
+      ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "the stream cut inside a text block's start",
+      ANT_MSG_START "event: content_block_start\ndata: {\"type\":"
+      "\"content_block_start\",\"index\":0,\"content_block\":{\"type\":"
+      "\"text\",\"text\":\"\"}}\n", 0 },
     { AGW_DIALECT_ANTHROPIC, "the stream cut inside a delta",
       ANT_START ANT_DELTA("a") "event: content_block_delta\ndata: "
       "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":", 0 },
@@ -782,8 +827,8 @@ taken_in(agw_dialect_t p, const char *file, const char *in, size_t len,
                                                   : AGW_DIALECT_OPENAI),
         in, len, 0, 0, 1, 1, &r);
 
-    ok(want > 0 && taken == want, "%s (%s): %d of its %d deltas taken "
-       "from the bytes", file, rewrite ? "rewrite" : "reader", taken, want);
+    ok(want > 0 && taken == want, "%s (%s): %d of its %d events for the "
+       "hook taken from the bytes", file, rewrite ? "rewrite" : "reader", taken, want);
 
     agw_buf_free(&r.out);
 }
@@ -872,11 +917,13 @@ static const char *const  oai_deltas[] = {
     NULL
 };
 
-/* and the small events of fixed shape: a block's stop, the end, a ping */
+/* and the small events of fixed shape: a text block's start, a block's
+ * stop, the end, a ping */
 static const char *const  ant_deltas[] = {
     "\"delta\":{\"type\":\"text_delta\"",
     "\"delta\":{\"type\":\"input_json_delta\"",
     "\"delta\":{\"type\":\"thinking_delta\"",
+    ",\"content_block\":{\"type\":\"text\",\"text\":\"\"}",
     "event: content_block_stop\n",
     "event: message_stop\n",
     "event: ping\n",

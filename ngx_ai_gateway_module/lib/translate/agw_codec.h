@@ -257,6 +257,17 @@ typedef struct agw_codec_s {
         int *rc);
 } agw_codec_t;
 
+/*
+ * A DELTA step (no usage) to the writer: all that agw_stream_step() does
+ * with one, without its tests of the step's type and usage, which cost a
+ * reader's hot path a fifth of its delta's (keep the two in step).
+ */
+static inline int
+agw_stream_delta(agw_xstream_t *s, const agw_step_t *step)
+{
+    return s->writer->write_step(s, step);
+}
+
 extern const agw_codec_t  agw_openai_codec;
 extern const agw_codec_t  agw_anthropic_codec;
 extern const agw_codec_t  agw_gemini_codec;

@@ -135,7 +135,10 @@ agw_ant_delta_string(const char *d, const char *end, uint32_t *idx,
     /* p is at the string's opening quote */
     escaped = 0;
 
-    q = agw_json_string_scan_last(p, d, end, &escaped, &at);
+    /* in place, inline, while the feed holds more than the string's
+     * last round (a delta amid others); the copy's scan for the last */
+    q = end - p > 32 ? agw_json_string_scan(p, end, &escaped, &at)
+                     : agw_json_string_scan_last(p, d, end, &escaped, &at);
     if (q == NULL || (size_t) (q - p) - 2 > UINT32_MAX) {
         return 0;
     }
@@ -233,7 +236,7 @@ agw_ant_read_delta(agw_xstream_t *s, agw_ant_rstate_t *st, uint32_t idx,
     step.index = st->next - 1;
     step.text = *text;
 
-    return agw_stream_step(s, &step);
+    return agw_stream_delta(s, &step);
 }
 
 
@@ -453,6 +456,29 @@ agw_ant_block_start(agw_xstream_t *s, agw_ant_rstate_t *st,
     }
 
     return 0;
+}
+
+
+/* A text block's start with no text, read from its bytes: what
+ * agw_ant_block_start() makes of it. */
+static int
+agw_ant_text_start(agw_xstream_t *s, agw_ant_rstate_t *st, uint32_t index)
+{
+    agw_part_t  part;
+    agw_step_t  step;
+
+    memset(&part, 0, sizeof(part));
+    part.type = AGW_PART_TEXT;
+
+    st->block = index;
+    st->kind = AGW_ANT_K_TEXT;
+
+    memset(&step, 0, sizeof(step));
+    step.type = AGW_STEP_BLOCK_START;
+    step.index = st->next++;
+    step.part = &part;
+
+    return agw_stream_step(s, &step);
 }
 
 
@@ -746,11 +772,22 @@ static const char  agw_ant_stop_frame[] =
 static const char  agw_ant_end_frame[] =
     "event: message_stop\ndata: {\"type\":\"message_stop\"";
 static const char  agw_ant_ping_frame[] = "event: ping\ndata: ";
+static const char  agw_ant_start_frame[] =
+    "event: content_block_start\ndata: {\"type\":\"content_block_start\","
+    "\"index\":";
+/* a text block's start after its index, up to the event's closing brace */
+static const char  agw_ant_text_block[] =
+    ",\"content_block\":{\"type\":\"text\",\"text\":\"\"}";
 
-/* Spaces, then a closing brace, from p: the byte after it, or NULL. */
+/* Spaces, then a closing brace, from p (NULL: p is NULL): the byte after
+ * it, or NULL. */
 static const char *
 agw_ant_spaces_brace(const char *p, const char *end)
 {
+    if (p == NULL) {
+        return NULL;
+    }
+
     while (p < end && *p == ' ') {
         p++;
     }
@@ -813,12 +850,42 @@ agw_ant_delta_event(const char *p, const char *end, int *kind,
 }
 
 
+/* A block's index at p, a JSON integer: 0, or up to eight digits not
+ * led by a 0 (more are the walk's); the byte after it with *n, or NULL. */
+static const char *
+agw_ant_index(const char *p, const char *end, uint32_t *n)
+{
+    uint32_t     v;
+    const char  *q;
+
+    if (p < end && *p == '0') {
+        *n = 0;
+        return p + 1;
+    }
+
+    v = 0;
+
+    for (q = p; q < end && q - p < 9 && *q >= '0' && *q <= '9'; q++) {
+        v = v * 10 + (uint32_t) (*q - '0');
+    }
+
+    if (q == p || q - p == 9) {
+        return NULL;
+    }
+
+    *n = v;
+    return q;
+}
+
+
 /*
  * One of the small events at p, as Anthropic frames it: past its blank
  * line, having done what the walk does for it (*rc its answer); or NULL,
- * having done nothing.  content_block_stop {"type":"content_block_stop",
- * "index":N} of the open block (the walk reads N, a JSON integer, and
- * uses the open block's), message_stop {"type":"message_stop"} once
+ * having done nothing.  content_block_start of a text block, {"type":
+ * "content_block_start","index":N,"content_block":{"type":"text","text":
+ * ""}}, when no block is open; content_block_stop {"type":
+ * "content_block_stop","index":N} of the open block (the walk reads N, a
+ * JSON integer, and uses the open block's), message_stop {"type":"message_stop"} once
  * message_start went by, a ping whatever its one data: line holds (the
  * walk does not read it).
  */
@@ -827,32 +894,37 @@ agw_ant_small_event(agw_xstream_t *s, agw_ant_rstate_t *st, const char *p,
     const char *end, int *rc)
 {
     int          kind;
-    size_t       n, digits;
+    size_t       n;
+    uint32_t     index;
     const char  *q;
 
     n = (size_t) (end - p);
 
+    if (n >= sizeof(agw_ant_start_frame) - 1 + sizeof(agw_ant_text_block) + 2
+        && st->kind == AGW_ANT_K_NONE && st->started
+        && agw_ant_bytes_are(p, agw_ant_start_frame))
+    {
+        q = agw_ant_index(p + sizeof(agw_ant_start_frame) - 1, end, &index);
+        if (q == NULL || (size_t) (end - q) < sizeof(agw_ant_text_block) - 1
+            || !agw_ant_bytes_are(q, agw_ant_text_block))
+        {
+            return NULL;
+        }
+
+        q = agw_ant_spaces_brace(q + sizeof(agw_ant_text_block) - 1, end);
+        q = agw_ant_spaces_end(q, end);
+        if (q == NULL) {
+            return NULL;
+        }
+
+        *rc = agw_ant_text_start(s, st, index);
+        return q;
+    }
+
     if (n >= sizeof(agw_ant_stop_frame) - 1 + 4 && st->kind != AGW_ANT_K_NONE
         && agw_ant_bytes_are(p, agw_ant_stop_frame))
     {
-        /* a JSON integer: 0, or up to eight digits not led by a 0 */
-        q = p + sizeof(agw_ant_stop_frame) - 1;
-
-        if (*q == '0') {
-            q++;
-
-        } else {
-            for (digits = 0; q < end && digits < 9 && *q >= '0' && *q <= '9';
-                 digits++)
-            {
-                q++;
-            }
-
-            if (digits == 0 || digits == 9) {
-                return NULL;
-            }
-        }
-
+        q = agw_ant_index(p + sizeof(agw_ant_stop_frame) - 1, end, &index);
         q = agw_ant_spaces_end(agw_ant_spaces_brace(q, end), end);
         if (q == NULL) {
             return NULL;
