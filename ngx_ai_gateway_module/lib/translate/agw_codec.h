@@ -244,8 +244,10 @@ typedef struct agw_codec_s {
      * streams again: the provider's usual events (a delta, nearly all of
      * them) read from their bytes in the feed before the SSE parser
      * splits them into fields, by the reader and by the rewrite.  As
-     * agw_sse_bytes_cb: the event's size, *rc what read_event (or
-     * rewrite_event) would have returned for it; or 0 having done
+     * agw_sse_bytes_cb: the size of the events taken (one, or several
+     * in a row), *rc what read_event (or rewrite_event) would have
+     * returned for the last (stop after one that ends or fails the
+     * stream: not 0, s->error set, s->client_done); or 0 having done
      * nothing, and the parser hands the event to read_event.  Take only
      * events whose bytes prove their framing (no CR, one data: line, the
      * blank line): then read_event would see the same fields.  May be
