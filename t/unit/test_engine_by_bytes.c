@@ -828,7 +828,8 @@ taken_in(agw_dialect_t p, const char *file, const char *in, size_t len,
         in, len, 0, 0, 1, 1, &r);
 
     ok(want > 0 && taken == want, "%s (%s): %d of its %d events for the "
-       "hook taken from the bytes", file, rewrite ? "rewrite" : "reader", taken, want);
+       "hook taken from the bytes", file, rewrite ? "rewrite" : "reader",
+       taken, want);
 
     agw_buf_free(&r.out);
 }

@@ -885,9 +885,9 @@ agw_ant_index(const char *p, const char *end, uint32_t *n)
  * "content_block_start","index":N,"content_block":{"type":"text","text":
  * ""}}, when no block is open; content_block_stop {"type":
  * "content_block_stop","index":N} of the open block (the walk reads N, a
- * JSON integer, and uses the open block's), message_stop {"type":"message_stop"} once
- * message_start went by, a ping whatever its one data: line holds (the
- * walk does not read it).
+ * JSON integer, and uses the open block's); message_stop {"type":
+ * "message_stop"} once message_start went by; a ping whatever its one
+ * data: line holds (the walk does not read it).
  */
 static const char *
 agw_ant_small_event(agw_xstream_t *s, agw_ant_rstate_t *st, const char *p,
@@ -938,7 +938,8 @@ agw_ant_small_event(agw_xstream_t *s, agw_ant_rstate_t *st, const char *p,
         return q;
     }
 
-    if (n >= sizeof(agw_ant_end_frame) - 1 + 3 && st->started && agw_ant_bytes_are(p, agw_ant_end_frame))
+    if (n >= sizeof(agw_ant_end_frame) - 1 + 3 && st->started
+        && agw_ant_bytes_are(p, agw_ant_end_frame))
     {
         q = p + sizeof(agw_ant_end_frame) - 1;
         q = agw_ant_spaces_end(agw_ant_spaces_brace(q, end), end);
