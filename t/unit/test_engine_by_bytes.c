@@ -35,13 +35,37 @@ static int                 taken;
 static size_t            (*inner)(agw_xstream_t *s, const char *p,
                               size_t len, int *rc);
 
+static int
+count_event(void *ud, const agw_sse_event_t *ev)
+{
+    (void) ud;
+    (void) ev;
+
+    taken++;
+    return 0;
+}
+
+
+/* the events in the bytes a hook took (it may take several in a call),
+ * by the parser */
 static size_t
 count_bytes(agw_xstream_t *s, const char *p, size_t len, int *rc)
 {
-    size_t  n;
+    size_t            n;
+    agw_sse_parser_t  ps;
 
     n = inner(s, p, len, rc);
-    taken += (n != 0);
+
+    if (n != 0) {
+        agw_sse_init(&ps, 0);
+        if (agw_sse_feed(&ps, p, n, count_event, NULL) != 0
+            || agw_sse_pending(&ps))
+        {
+            taken = -1000000;           /* not whole events: fails */
+        }
+        agw_sse_free(&ps);
+    }
+
     return n;
 }
 
@@ -234,6 +258,32 @@ both_ways(agw_dialect_t p, const char *label, const char *in,
 
 #define ANT_DELTA_RAW(data)                                                   \
     "event: content_block_delta\ndata: " data "\n\n"
+
+/* the start's and the end's events one by one, and a tool_use block's
+ * start at index */
+#define ANT_MSG_START                                                         \
+    "event: message_start\ndata: {\"type\":\"message_start\",\"message\":"    \
+    "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","          \
+    "\"model\":\"up\",\"content\":[],\"stop_reason\":null,"                   \
+    "\"stop_sequence\":null,\"usage\":{\"input_tokens\":7,"                   \
+    "\"output_tokens\":1}}}\n\n"
+#define ANT_START_RAW(data)                                                   \
+    "event: content_block_start\ndata: " data "\n\n"
+#define ANT_STOP_RAW(data)                                                    \
+    "event: content_block_stop\ndata: " data "\n\n"
+#define ANT_STOP                                                              \
+    ANT_STOP_RAW("{\"type\":\"content_block_stop\",\"index\":0}")
+#define ANT_MSG_DELTA                                                         \
+    "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":"     \
+    "{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":"        \
+    "{\"output_tokens\":5}}\n\n"
+#define ANT_MSG_STOP_RAW(data)                                                \
+    "event: message_stop\ndata: " data "\n\n"
+#define ANT_MSG_STOP  ANT_MSG_STOP_RAW("{\"type\":\"message_stop\"}")
+#define ANT_TOOL_START(index)                                                 \
+    "event: content_block_start\ndata: {\"type\":\"content_block_start\","   \
+    "\"index\":" #index ",\"content_block\":{\"type\":\"tool_use\",\"id\":"  \
+    "\"toolu_" #index "\",\"name\":\"f\",\"input\":{}}}\n\n"
 
 /* Responses: its deltas between a start and an end. */
 #define RSP_START                                                             \
@@ -441,6 +491,93 @@ static const crafted_t  crafted[] = {
     { AGW_DIALECT_ANTHROPIC, "a delta at exactly max_event",
       ANT_START ANT_DELTA("0123456789012345678901234") ANT_END,
       sizeof(ANT_DELTA("0123456789012345678901234")) - 1 },
+    { AGW_DIALECT_ANTHROPIC, "a stop and the end padded as Anthropic does",
+      ANT_START ANT_DELTA("a") ANT_STOP_RAW("{\"type\":\"content_block_stop\","
+      "\"index\":0             }") ANT_MSG_DELTA
+      ANT_MSG_STOP_RAW("{\"type\":\"message_stop\"       }  "), 0 },
+    { AGW_DIALECT_ANTHROPIC, "a stop's index with a leading zero",
+      ANT_START ANT_DELTA("a") ANT_STOP_RAW("{\"type\":\"content_block_stop\","
+      "\"index\":01}") ANT_MSG_DELTA ANT_MSG_STOP, 0 },
+    { AGW_DIALECT_ANTHROPIC, "a stop's index of nine digits, and of eight",
+      ANT_START ANT_DELTA("a") ANT_STOP_RAW("{\"type\":\"content_block_stop\","
+      "\"index\":123456789}") ANT_STOP_RAW("{\"type\":\"content_block_stop\","
+      "\"index\":12345678}") ANT_MSG_DELTA ANT_MSG_STOP, 0 },
+    { AGW_DIALECT_ANTHROPIC, "a stop's index that is not a count",
+      ANT_START ANT_DELTA("a") ANT_STOP_RAW("{\"type\":\"content_block_stop\","
+      "\"index\":-1}") ANT_DELTA("b") ANT_STOP_RAW("{\"type\":"
+      "\"content_block_stop\",\"index\":x}") ANT_MSG_DELTA ANT_MSG_STOP, 0 },
+    { AGW_DIALECT_ANTHROPIC, "a stop with another member, or a tab, or a CR",
+      ANT_START ANT_DELTA("a") ANT_STOP_RAW("{\"type\":\"content_block_stop\","
+      "\"index\":0,\"x\":1}") ANT_TOOL_START(1) ANT_STOP_RAW("{\"type\":"
+      "\"content_block_stop\",\"index\":1\t}") ANT_TOOL_START(2)
+      ANT_STOP_RAW("{\"type\":\"content_block_stop\",\"index\":2}\r")
+      ANT_MSG_DELTA ANT_MSG_STOP, 0 },
+    { AGW_DIALECT_ANTHROPIC, "a stop twice, and a stop before any block",
+      "event: message_start\ndata: {\"type\":\"message_start\",\"message\":"
+      "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+      "\"model\":\"up\",\"content\":[],\"stop_reason\":null,"
+      "\"stop_sequence\":null,\"usage\":{\"input_tokens\":7,"
+      "\"output_tokens\":1}}}\n\n" ANT_STOP_RAW("{\"type\":"
+      "\"content_block_stop\",\"index\":0}") ANT_TOOL_START(0) ANT_STOP
+      ANT_STOP ANT_MSG_DELTA ANT_MSG_STOP, 0 },
+    { AGW_DIALECT_ANTHROPIC, "a passed over block's stop",
+      ANT_START ANT_DELTA("a") ANT_STOP "event: content_block_start\ndata: "
+      "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":"
+      "{\"type\":\"server_tool_use\",\"id\":\"srvtoolu_1\",\"name\":\"bash\","
+      "\"input\":{}}}\n\n" ANT_STOP_RAW("{\"type\":\"content_block_stop\","
+      "\"index\":1}") ANT_TOOL_START(2) ANT_STOP_RAW("{\"type\":"
+      "\"content_block_stop\",\"index\":2}") ANT_MSG_DELTA ANT_MSG_STOP, 0 },
+    { AGW_DIALECT_ANTHROPIC, "the end before message_start",
+      ANT_MSG_STOP ANT_START ANT_DELTA("a") ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "the end with more, and events after it",
+      ANT_START ANT_DELTA("a") ANT_STOP ANT_MSG_DELTA
+      ANT_MSG_STOP_RAW("{\"type\":\"message_stop\",\"x\":1}")
+      ANT_MSG_STOP ANT_DELTA("b") ANT_MSG_STOP, 0 },
+    { AGW_DIALECT_ANTHROPIC, "pings of every form",
+      "event: ping\ndata: {\"type\": \"ping\"}\n\n" ANT_START
+      "event: ping\ndata: \n\n" ANT_DELTA("a") "event: ping\ndata: x\r\n\n"
+      ANT_DELTA("b") "event: ping\ndata: {\"type\":\ndata: \"ping\"}\n\n"
+      "event: ping\ndata: {\"type\":\"ping\"}\n" ANT_DELTA("c")
+      "event: ping\ndata: {}\n\n" ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "the stream cut inside a stop",
+      ANT_START ANT_DELTA("a") "event: content_block_stop\ndata: "
+      "{\"type\":\"content_block_stop\",\"index\":0    ", 0 },
+    { AGW_DIALECT_ANTHROPIC, "text blocks' starts padded, and not",
+      ANT_MSG_START ANT_START_RAW("{\"type\":\"content_block_start\","
+      "\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}"
+      "               }  ") ANT_DELTA("a") ANT_STOP
+      ANT_START_RAW("{\"type\":\"content_block_start\",\"index\":12345678,"
+      "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}")
+      ANT_DELTA_RAW("{\"type\":\"content_block_delta\",\"index\":12345678,"
+      "\"delta\":{\"type\":\"text_delta\",\"text\":\"b\"}}") ANT_STOP
+      ANT_MSG_DELTA ANT_MSG_STOP, 0 },
+    { AGW_DIALECT_ANTHROPIC, "text blocks' starts the walk reads",
+      ANT_MSG_START ANT_START_RAW("{\"type\":\"content_block_start\","
+      "\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"Hi\"}}")
+      ANT_STOP ANT_START_RAW("{\"type\":\"content_block_start\","
+      "\"index\":1,\"content_block\":{\"type\":\"text\",\"text\":\"\","
+      "\"citations\":[]}}") ANT_STOP ANT_START_RAW("{\"type\":"
+      "\"content_block_start\",\"index\":2,\"content_block\":{\"type\":"
+      "\"text\",\"text\":\"\"},\"x\":1}") ANT_STOP ANT_START_RAW("{\"type\":"
+      "\"content_block_start\",\"index\":123456789,\"content_block\":"
+      "{\"type\":\"text\",\"text\":\"\"}}") ANT_STOP
+      ANT_MSG_DELTA ANT_MSG_STOP, 0 },
+    { AGW_DIALECT_ANTHROPIC, "a text block's start with a block open",
+      ANT_START ANT_START_RAW("{\"type\":\"content_block_start\","
+      "\"index\":1,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}")
+      ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "a text block's start before message_start",
+      ANT_START_RAW("{\"type\":\"content_block_start\",\"index\":0,"
+      "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}") ANT_MSG_START
+      ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "a text block's start with an index of 01",
+      ANT_MSG_START ANT_START_RAW("{\"type\":\"content_block_start\","
+      "\"index\":01,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}")
+      ANT_END, 0 },
+    { AGW_DIALECT_ANTHROPIC, "the stream cut inside a text block's start",
+      ANT_MSG_START "event: content_block_start\ndata: {\"type\":"
+      "\"content_block_start\",\"index\":0,\"content_block\":{\"type\":"
+      "\"text\",\"text\":\"\"}}\n", 0 },
     { AGW_DIALECT_ANTHROPIC, "the stream cut inside a delta",
       ANT_START ANT_DELTA("a") "event: content_block_delta\ndata: "
       "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":", 0 },
@@ -690,8 +827,9 @@ taken_in(agw_dialect_t p, const char *file, const char *in, size_t len,
                                                   : AGW_DIALECT_OPENAI),
         in, len, 0, 0, 1, 1, &r);
 
-    ok(want > 0 && taken == want, "%s (%s): %d of its %d deltas taken "
-       "from the bytes", file, rewrite ? "rewrite" : "reader", taken, want);
+    ok(want > 0 && taken == want, "%s (%s): %d of its %d events for the "
+       "hook taken from the bytes", file, rewrite ? "rewrite" : "reader",
+       taken, want);
 
     agw_buf_free(&r.out);
 }
@@ -913,10 +1051,16 @@ static const char *const  oai_deltas[] = {
     NULL
 };
 
+/* and the small events of fixed shape: a text block's start, a block's
+ * stop, the end, a ping */
 static const char *const  ant_deltas[] = {
     "\"delta\":{\"type\":\"text_delta\"",
     "\"delta\":{\"type\":\"input_json_delta\"",
     "\"delta\":{\"type\":\"thinking_delta\"",
+    ",\"content_block\":{\"type\":\"text\",\"text\":\"\"}",
+    "event: content_block_stop\n",
+    "event: message_stop\n",
+    "event: ping\n",
     NULL
 };
 

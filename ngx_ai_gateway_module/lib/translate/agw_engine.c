@@ -434,6 +434,8 @@ agw_engine_fail(agw_xstream_t *s, agw_err_class_t cls, const char *code,
 }
 
 
+/* A DELTA without usage goes straight to the writer: agw_stream_delta()
+ * (agw_codec.h) does only that, for the readers' hot paths. */
 int
 agw_stream_step(agw_xstream_t *s, const agw_step_t *step)
 {

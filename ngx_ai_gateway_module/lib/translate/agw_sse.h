@@ -50,12 +50,14 @@ typedef int (*agw_sse_event_cb)(void *ud, const agw_sse_event_t *ev);
  * A caller's own reading of the events it knows by their bytes, tried
  * first wherever an event starts with nothing pending: p holds len bytes,
  * the rest of the feed (at most max_event).  It returns how many bytes
- * the one whole event it took holds, its blank line included, with *rc
- * the event callback's answer for it; or 0, having changed nothing: the
- * parser reads the event.  It may take only bytes that the parser would
- * read as exactly that one event with the same fields (an event in
- * another form, or cut by the feed's end, is the parser's): the events
- * delivered stay the same for every split of the stream.
+ * the whole events it took hold (one, or several that follow one
+ * another: a call each costs more than a delta's reading), their blank
+ * lines included, with *rc the event callback's answer for the last of
+ * them (it stops after one whose answer is not 0); or 0, having changed
+ * nothing: the parser reads the event.  It may take only bytes that the
+ * parser would read as exactly those events with the same fields (an
+ * event in another form, or cut by the feed's end, is the parser's): the
+ * events delivered stay the same for every split of the stream.
  */
 typedef size_t (*agw_sse_bytes_cb)(void *ud, const char *p, size_t len,
     int *rc);

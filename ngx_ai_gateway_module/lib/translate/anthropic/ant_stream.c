@@ -135,7 +135,10 @@ agw_ant_delta_string(const char *d, const char *end, uint32_t *idx,
     /* p is at the string's opening quote */
     escaped = 0;
 
-    q = agw_json_string_scan_last(p, d, end, &escaped, &at);
+    /* in place, inline, while the feed holds more than the string's
+     * last round (a delta amid others); the copy's scan for the last */
+    q = end - p > 32 ? agw_json_string_scan(p, end, &escaped, &at)
+                     : agw_json_string_scan_last(p, d, end, &escaped, &at);
     if (q == NULL || (size_t) (q - p) - 2 > UINT32_MAX) {
         return 0;
     }
@@ -233,7 +236,7 @@ agw_ant_read_delta(agw_xstream_t *s, agw_ant_rstate_t *st, uint32_t idx,
     step.index = st->next - 1;
     step.text = *text;
 
-    return agw_stream_step(s, &step);
+    return agw_stream_delta(s, &step);
 }
 
 
@@ -456,6 +459,29 @@ agw_ant_block_start(agw_xstream_t *s, agw_ant_rstate_t *st,
 }
 
 
+/* A text block's start with no text, read from its bytes: what
+ * agw_ant_block_start() makes of it. */
+static int
+agw_ant_text_start(agw_xstream_t *s, agw_ant_rstate_t *st, uint32_t index)
+{
+    agw_part_t  part;
+    agw_step_t  step;
+
+    memset(&part, 0, sizeof(part));
+    part.type = AGW_PART_TEXT;
+
+    st->block = index;
+    st->kind = AGW_ANT_K_TEXT;
+
+    memset(&step, 0, sizeof(step));
+    step.type = AGW_STEP_BLOCK_START;
+    step.index = st->next++;
+    step.part = &part;
+
+    return agw_stream_step(s, &step);
+}
+
+
 static int
 agw_ant_block_delta(agw_xstream_t *s, agw_ant_rstate_t *st,
     const agw_ant_event_t *e)
@@ -580,6 +606,21 @@ agw_ant_message_delta(agw_xstream_t *s, agw_ant_rstate_t *st,
 }
 
 
+/* A step with nothing but its type and index: a block's stop, the end
+ * (the walk's and the bytes' alike). */
+static int
+agw_ant_bare_step(agw_xstream_t *s, agw_step_type_t type, uint32_t index)
+{
+    agw_step_t  step;
+
+    memset(&step, 0, sizeof(step));
+    step.type = type;
+    step.index = index;
+
+    return agw_stream_step(s, &step);
+}
+
+
 /* {"type":"error","error":{"type","message"}}: the provider's own error,
  * its class from its type. */
 static int
@@ -611,7 +652,6 @@ agw_ant_read_event_walk(agw_xstream_t *s, const agw_sse_event_t *ev)
 {
     int                rc;
     agw_jr_t           r;
-    agw_step_t         step;
     agw_ant_event_t    e;
     agw_ant_rstate_t  *st;
 
@@ -672,11 +712,7 @@ agw_ant_read_event_walk(agw_xstream_t *s, const agw_sse_event_t *ev)
             return 0;
         }
 
-        memset(&step, 0, sizeof(step));
-        step.type = AGW_STEP_BLOCK_STOP;
-        step.index = st->next - 1;
-
-        return agw_stream_step(s, &step);
+        return agw_ant_bare_step(s, AGW_STEP_BLOCK_STOP, st->next - 1);
     }
 
     if (agw_str_is(&e.type, "message_delta")) {
@@ -684,9 +720,7 @@ agw_ant_read_event_walk(agw_xstream_t *s, const agw_sse_event_t *ev)
     }
 
     if (agw_str_is(&e.type, "message_stop")) {
-        memset(&step, 0, sizeof(step));
-        step.type = AGW_STEP_END;
-        return agw_stream_step(s, &step);
+        return agw_ant_bare_step(s, AGW_STEP_END, 0);
     }
 
     /* event types newer than this code */
@@ -724,15 +758,36 @@ agw_ant_read_event(agw_xstream_t *s, const agw_sse_event_t *ev)
  * "event: content_block_delta\ndata: " DATA "\n\n", DATA as Anthropic
  * lays it out ending "}}" (spaces between and after the braces allowed;
  * its string holds no raw CR nor LF: the scan refuses them), which the
- * parser would hand read_event as the same event.  Saves the parser's scans and its fields; anything else is the
- * parser's (0).
+ * parser would hand read_event as the same event.  Saves the parser's
+ * scans and its fields; anything else is the parser's.
  */
 static const char  agw_ant_delta_frame[] = AGW_ANT_DELTA_FRAME;
 
-/* Spaces, then a closing brace, from p: the byte after it, or NULL. */
+/* The small events of fixed shape that come once a block or a message,
+ * up to their index or their end (spaces before the closing brace and
+ * after it, Anthropic's padding, as in a delta) */
+static const char  agw_ant_stop_frame[] =
+    "event: content_block_stop\ndata: {\"type\":\"content_block_stop\","
+    "\"index\":";
+static const char  agw_ant_end_frame[] =
+    "event: message_stop\ndata: {\"type\":\"message_stop\"";
+static const char  agw_ant_ping_frame[] = "event: ping\ndata: ";
+static const char  agw_ant_start_frame[] =
+    "event: content_block_start\ndata: {\"type\":\"content_block_start\","
+    "\"index\":";
+/* a text block's start after its index, up to the event's closing brace */
+static const char  agw_ant_text_block[] =
+    ",\"content_block\":{\"type\":\"text\",\"text\":\"\"}";
+
+/* Spaces, then a closing brace, from p (NULL: p is NULL): the byte after
+ * it, or NULL. */
 static const char *
 agw_ant_spaces_brace(const char *p, const char *end)
 {
+    if (p == NULL) {
+        return NULL;
+    }
+
     while (p < end && *p == ' ') {
         p++;
     }
@@ -741,59 +796,223 @@ agw_ant_spaces_brace(const char *p, const char *end)
 }
 
 
-size_t
-agw_ant_read_bytes(agw_xstream_t *s, const char *p, size_t len, int *rc)
+/* Spaces, then the blank line that ends the event, from p (NULL: p is
+ * NULL): the byte after it, or NULL. */
+static const char *
+agw_ant_spaces_end(const char *p, const char *end)
 {
-    int                kind;
-    uint32_t           idx;
-    agw_str_t          text;
-    const char        *q, *end;
-    agw_ant_rstate_t  *st;
+    if (p == NULL) {
+        return NULL;
+    }
 
-    st = s->rstate;
+    while (p < end && *p == ' ') {
+        p++;
+    }
 
-    if (st->kind == AGW_ANT_K_NONE
-        || len < sizeof(agw_ant_delta_frame) - 1
+    return (size_t) (end - p) >= 2 && p[0] == '\n' && p[1] == '\n'
+           ? p + 2 : NULL;
+}
+
+
+/*
+ * The delta event whose frame is at p: past its blank line, with *kind,
+ * *idx and *text set; or NULL.
+ */
+static AGW_JSON_HOT const char *
+agw_ant_delta_event(const char *p, const char *end, int *kind,
+    uint32_t *idx, agw_str_t *text)
+{
+    const char  *q;
+
+    if ((size_t) (end - p) < sizeof(agw_ant_delta_frame) - 1
         || !agw_ant_bytes_are(p, agw_ant_delta_frame))
     {
-        return 0;
+        return NULL;
     }
 
     /* the string's scan finds the event's end: no LF looked for */
-    kind = agw_ant_delta_string(p + sizeof(agw_ant_delta_frame) - 1,
-                                p + len, &idx, &text, &q);
-    if (kind == 0) {
-        return 0;
+    *kind = agw_ant_delta_string(p + sizeof(agw_ant_delta_frame) - 1, end,
+                                 idx, text, &q);
+    if (*kind == 0) {
+        return NULL;
     }
-
-    end = p + len;
 
     if ((size_t) (end - q) >= 4 && memcmp(q, "}}\n\n", 4) == 0) {
-        q += 4;
-
-    } else {
-        /* Anthropic pads some deltas with spaces between or after the
-         * braces (a delta's size then tells less of its text) */
-        q = agw_ant_spaces_brace(q, end);
-        q = q != NULL ? agw_ant_spaces_brace(q, end) : NULL;
-        if (q == NULL) {
-            return 0;
-        }
-
-        while (q < end && *q == ' ') {
-            q++;
-        }
-
-        if ((size_t) (end - q) < 2 || q[0] != '\n' || q[1] != '\n') {
-            return 0;
-        }
-
-        q += 2;
+        return q + 4;
     }
 
-    *rc = agw_ant_read_delta(s, st, idx, kind, &text);
+    /* Anthropic pads some deltas with spaces between or after the
+     * braces (a delta's size then tells less of its text) */
+    q = agw_ant_spaces_brace(q, end);
+    q = q != NULL ? agw_ant_spaces_brace(q, end) : NULL;
 
-    return (size_t) (q - p);
+    return agw_ant_spaces_end(q, end);
+}
+
+
+/* A block's index at p, a JSON integer: 0, or up to eight digits not
+ * led by a 0 (more are the walk's); the byte after it with *n, or NULL. */
+static const char *
+agw_ant_index(const char *p, const char *end, uint32_t *n)
+{
+    uint32_t     v;
+    const char  *q;
+
+    if (p < end && *p == '0') {
+        *n = 0;
+        return p + 1;
+    }
+
+    v = 0;
+
+    for (q = p; q < end && q - p < 9 && *q >= '0' && *q <= '9'; q++) {
+        v = v * 10 + (uint32_t) (*q - '0');
+    }
+
+    if (q == p || q - p == 9) {
+        return NULL;
+    }
+
+    *n = v;
+    return q;
+}
+
+
+/*
+ * One of the small events at p, as Anthropic frames it: past its blank
+ * line, having done what the walk does for it (*rc its answer); or NULL,
+ * having done nothing.  content_block_start of a text block, {"type":
+ * "content_block_start","index":N,"content_block":{"type":"text","text":
+ * ""}}, when no block is open; content_block_stop {"type":
+ * "content_block_stop","index":N} of the open block (the walk reads N, a
+ * JSON integer, and uses the open block's); message_stop {"type":
+ * "message_stop"} once message_start went by; a ping whatever its one
+ * data: line holds (the walk does not read it).
+ */
+static const char *
+agw_ant_small_event(agw_xstream_t *s, agw_ant_rstate_t *st, const char *p,
+    const char *end, int *rc)
+{
+    int          kind;
+    size_t       n;
+    uint32_t     index;
+    const char  *q;
+
+    n = (size_t) (end - p);
+
+    if (n >= sizeof(agw_ant_start_frame) - 1 + sizeof(agw_ant_text_block) + 2
+        && st->kind == AGW_ANT_K_NONE && st->started
+        && agw_ant_bytes_are(p, agw_ant_start_frame))
+    {
+        q = agw_ant_index(p + sizeof(agw_ant_start_frame) - 1, end, &index);
+        if (q == NULL || (size_t) (end - q) < sizeof(agw_ant_text_block) - 1
+            || !agw_ant_bytes_are(q, agw_ant_text_block))
+        {
+            return NULL;
+        }
+
+        q = agw_ant_spaces_brace(q + sizeof(agw_ant_text_block) - 1, end);
+        q = agw_ant_spaces_end(q, end);
+        if (q == NULL) {
+            return NULL;
+        }
+
+        *rc = agw_ant_text_start(s, st, index);
+        return q;
+    }
+
+    if (n >= sizeof(agw_ant_stop_frame) - 1 + 4 && st->kind != AGW_ANT_K_NONE
+        && agw_ant_bytes_are(p, agw_ant_stop_frame))
+    {
+        q = agw_ant_index(p + sizeof(agw_ant_stop_frame) - 1, end, &index);
+        q = agw_ant_spaces_end(agw_ant_spaces_brace(q, end), end);
+        if (q == NULL) {
+            return NULL;
+        }
+
+        kind = st->kind;
+        st->kind = AGW_ANT_K_NONE;
+
+        *rc = kind == AGW_ANT_K_SKIP
+              ? 0 : agw_ant_bare_step(s, AGW_STEP_BLOCK_STOP, st->next - 1);
+        return q;
+    }
+
+    if (n >= sizeof(agw_ant_end_frame) - 1 + 3 && st->started
+        && agw_ant_bytes_are(p, agw_ant_end_frame))
+    {
+        q = p + sizeof(agw_ant_end_frame) - 1;
+        q = agw_ant_spaces_end(agw_ant_spaces_brace(q, end), end);
+        if (q == NULL) {
+            return NULL;
+        }
+
+        *rc = agw_ant_bare_step(s, AGW_STEP_END, 0);
+        return q;
+    }
+
+    if (n >= sizeof(agw_ant_ping_frame) - 1 + 2
+        && agw_ant_bytes_are(p, agw_ant_ping_frame))
+    {
+        /* its one data: line, then the blank line */
+        q = agw_sse_eol(p + sizeof(agw_ant_ping_frame) - 1, end);
+        if ((size_t) (end - q) < 2 || q[0] != '\n' || q[1] != '\n') {
+            return NULL;
+        }
+
+        *rc = 0;
+        return q + 2;
+    }
+
+    return NULL;
+}
+
+
+/*
+ * The events in the feed at p that the reader takes from their bytes,
+ * one after the other while they last: the deltas, most of a stream, in
+ * one call rather than the parser's call and the engine's for each.
+ * Stops after an event whose answer is not 0, or that ended or failed
+ * the stream: the engine's answer is for the last one taken.
+ */
+size_t
+agw_ant_read_bytes(agw_xstream_t *s, const char *p, size_t len, int *rc)
+{
+    int                kind, r;
+    uint32_t           idx;
+    agw_str_t          text;
+    const char        *at, *q, *end;
+    agw_ant_rstate_t  *st;
+
+    st = s->rstate;
+    at = p;
+    end = p + len;
+    r = 0;
+
+    while (at < end) {
+        q = st->kind != AGW_ANT_K_NONE
+            ? agw_ant_delta_event(at, end, &kind, &idx, &text) : NULL;
+
+        if (q != NULL) {
+            r = agw_ant_read_delta(s, st, idx, kind, &text);
+
+        } else {
+            q = agw_ant_small_event(s, st, at, end, &r);
+            if (q == NULL) {
+                break;
+            }
+        }
+
+        at = q;
+
+        if (r != 0 || s->error != NULL || s->client_done) {
+            break;
+        }
+    }
+
+    *rc = r;
+
+    return (size_t) (at - p);
 }
 
 
