@@ -155,6 +155,20 @@ struct agw_xstream_s {
  */
 int agw_stream_step(agw_xstream_t *s, const agw_step_t *step);
 
+/* A step with nothing but its type and index: a block's stop (BLOCK_STOP)
+ * or the provider's end (END), as every reader sends them. */
+static inline int
+agw_stream_bare_step(agw_xstream_t *s, agw_step_type_t type, uint32_t index)
+{
+    agw_step_t  step;
+
+    memset(&step, 0, sizeof(step));
+    step.type = type;
+    step.index = index;
+
+    return agw_stream_step(s, &step);
+}
+
 /* A step that carries only text (a DELTA, a SIGNATURE) for the block at
  * index: what most of a reader's steps are. */
 static inline int

@@ -606,21 +606,6 @@ agw_ant_message_delta(agw_xstream_t *s, agw_ant_rstate_t *st,
 }
 
 
-/* A step with nothing but its type and index: a block's stop, the end
- * (the walk's and the bytes' alike). */
-static int
-agw_ant_bare_step(agw_xstream_t *s, agw_step_type_t type, uint32_t index)
-{
-    agw_step_t  step;
-
-    memset(&step, 0, sizeof(step));
-    step.type = type;
-    step.index = index;
-
-    return agw_stream_step(s, &step);
-}
-
-
 /* {"type":"error","error":{"type","message"}}: the provider's own error,
  * its class from its type. */
 static int
@@ -712,7 +697,7 @@ agw_ant_read_event_walk(agw_xstream_t *s, const agw_sse_event_t *ev)
             return 0;
         }
 
-        return agw_ant_bare_step(s, AGW_STEP_BLOCK_STOP, st->next - 1);
+        return agw_stream_bare_step(s, AGW_STEP_BLOCK_STOP, st->next - 1);
     }
 
     if (agw_str_is(&e.type, "message_delta")) {
@@ -720,7 +705,7 @@ agw_ant_read_event_walk(agw_xstream_t *s, const agw_sse_event_t *ev)
     }
 
     if (agw_str_is(&e.type, "message_stop")) {
-        return agw_ant_bare_step(s, AGW_STEP_END, 0);
+        return agw_stream_bare_step(s, AGW_STEP_END, 0);
     }
 
     /* event types newer than this code */
@@ -934,7 +919,7 @@ agw_ant_small_event(agw_xstream_t *s, agw_ant_rstate_t *st, const char *p,
         st->kind = AGW_ANT_K_NONE;
 
         *rc = kind == AGW_ANT_K_SKIP
-              ? 0 : agw_ant_bare_step(s, AGW_STEP_BLOCK_STOP, st->next - 1);
+              ? 0 : agw_stream_bare_step(s, AGW_STEP_BLOCK_STOP, st->next - 1);
         return q;
     }
 
@@ -947,7 +932,7 @@ agw_ant_small_event(agw_xstream_t *s, agw_ant_rstate_t *st, const char *p,
             return NULL;
         }
 
-        *rc = agw_ant_bare_step(s, AGW_STEP_END, 0);
+        *rc = agw_stream_bare_step(s, AGW_STEP_END, 0);
         return q;
     }
 

@@ -445,19 +445,6 @@ agw_gem_chunk_read(agw_gem_chunk_t *c)
 
 
 static int
-agw_gem_step(agw_xstream_t *s, agw_step_type_t type, uint32_t index)
-{
-    agw_step_t  step;
-
-    memset(&step, 0, sizeof(step));
-    step.type = type;
-    step.index = index;
-
-    return agw_stream_step(s, &step);
-}
-
-
-static int
 agw_gem_close_open(agw_xstream_t *s, agw_gem_rstate_t *st)
 {
     if (st->open_type == 0) {
@@ -466,7 +453,7 @@ agw_gem_close_open(agw_xstream_t *s, agw_gem_rstate_t *st)
 
     st->open_type = 0;
 
-    return agw_gem_step(s, AGW_STEP_BLOCK_STOP, st->open);
+    return agw_stream_bare_step(s, AGW_STEP_BLOCK_STOP, st->open);
 }
 
 
@@ -585,7 +572,7 @@ agw_gem_call_steps(agw_xstream_t *s, agw_gem_rstate_t *st,
         agw_buf_free(&st->args);
     }
 
-    return agw_gem_step(s, AGW_STEP_BLOCK_STOP, index);
+    return agw_stream_bare_step(s, AGW_STEP_BLOCK_STOP, index);
 }
 
 
@@ -1274,7 +1261,7 @@ agw_gem_read_walk(agw_xstream_t *s, const agw_sse_event_t *ev)
 
     st->ended = 1;
 
-    return agw_gem_step(s, AGW_STEP_END, 0);
+    return agw_stream_bare_step(s, AGW_STEP_END, 0);
 }
 
 

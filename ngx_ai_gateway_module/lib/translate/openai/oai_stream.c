@@ -55,20 +55,6 @@ typedef struct {
 } agw_oai_chunk_t;
 
 
-static int
-agw_oai_step(agw_xstream_t *s, agw_step_type_t type, uint32_t index)
-{
-    agw_step_t  st;
-
-    memset(&st, 0, sizeof(agw_step_t));
-    st.type = type;
-    st.index = index;
-    st.created = -1;
-
-    return agw_stream_step(s, &st);
-}
-
-
 /*
  * The stream cannot go on: the error recorded where the engine wants it
  * (agw_stream_error_slot), and -1, after which the client gets the
@@ -100,7 +86,7 @@ agw_oai_close(agw_xstream_t *s, agw_oai_rstate_t *rs)
 
     rs->open = AGW_OAI_BLOCK_NONE;
 
-    return agw_oai_step(s, AGW_STEP_BLOCK_STOP, rs->index);
+    return agw_stream_bare_step(s, AGW_STEP_BLOCK_STOP, rs->index);
 }
 
 
@@ -1456,7 +1442,7 @@ agw_oai_read_walk(agw_xstream_t *s, const agw_sse_event_t *ev)
             return -1;
         }
 
-        return agw_oai_step(s, AGW_STEP_END, 0);
+        return agw_stream_bare_step(s, AGW_STEP_END, 0);
     }
 
     memset(&ch, 0, sizeof(agw_oai_chunk_t));

@@ -1725,20 +1725,6 @@ read:
 
 
 static int
-agw_rsp_rstep(agw_xstream_t *s, agw_step_type_t type, uint32_t index)
-{
-    agw_step_t  step;
-
-    memset(&step, 0, sizeof(step));
-    step.type = type;
-    step.index = index;
-    step.created = -1;
-
-    return agw_stream_step(s, &step);
-}
-
-
-static int
 agw_rsp_rstop(agw_xstream_t *s, agw_rsp_rstate_t *rs)
 {
     if (!rs->open) {
@@ -1746,7 +1732,7 @@ agw_rsp_rstop(agw_xstream_t *s, agw_rsp_rstate_t *rs)
     }
 
     rs->open = 0;
-    return agw_rsp_rstep(s, AGW_STEP_BLOCK_STOP, rs->index - 1);
+    return agw_stream_bare_step(s, AGW_STEP_BLOCK_STOP, rs->index - 1);
 }
 
 
@@ -1868,7 +1854,7 @@ agw_rsp_rend(agw_xstream_t *s, agw_rsp_rstate_t *rs,
         return -1;
     }
 
-    return agw_rsp_rstep(s, AGW_STEP_END, 0);
+    return agw_stream_bare_step(s, AGW_STEP_END, 0);
 }
 
 
