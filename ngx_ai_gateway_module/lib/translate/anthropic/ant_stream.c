@@ -764,10 +764,10 @@ static const char  agw_ant_start_frame[] =
 static const char  agw_ant_text_block[] =
     ",\"content_block\":{\"type\":\"text\",\"text\":\"\"}";
 
-/* Spaces, then a closing brace, from p (NULL: p is NULL): the byte after
- * it, or NULL. */
+/* Spaces (Anthropic's padding), then the n bytes of lit, from p (NULL:
+ * p is NULL): the byte after them, or NULL. */
 static const char *
-agw_ant_spaces_brace(const char *p, const char *end)
+agw_ant_padded(const char *p, const char *end, const char *lit, size_t n)
 {
     if (p == NULL) {
         return NULL;
@@ -777,26 +777,12 @@ agw_ant_spaces_brace(const char *p, const char *end)
         p++;
     }
 
-    return p < end && *p == '}' ? p + 1 : NULL;
+    return (size_t) (end - p) >= n && memcmp(p, lit, n) == 0 ? p + n : NULL;
 }
 
-
-/* Spaces, then the blank line that ends the event, from p (NULL: p is
- * NULL): the byte after it, or NULL. */
-static const char *
-agw_ant_spaces_end(const char *p, const char *end)
-{
-    if (p == NULL) {
-        return NULL;
-    }
-
-    while (p < end && *p == ' ') {
-        p++;
-    }
-
-    return (size_t) (end - p) >= 2 && p[0] == '\n' && p[1] == '\n'
-           ? p + 2 : NULL;
-}
+/* a closing brace after the padding; the blank line that ends the event */
+#define agw_ant_spaces_brace(p, end)  agw_ant_padded(p, end, "}", 1)
+#define agw_ant_spaces_end(p, end)    agw_ant_padded(p, end, "\n\n", 2)
 
 
 /*
@@ -828,8 +814,7 @@ agw_ant_delta_event(const char *p, const char *end, int *kind,
 
     /* Anthropic pads some deltas with spaces between or after the
      * braces (a delta's size then tells less of its text) */
-    q = agw_ant_spaces_brace(q, end);
-    q = q != NULL ? agw_ant_spaces_brace(q, end) : NULL;
+    q = agw_ant_spaces_brace(agw_ant_spaces_brace(q, end), end);
 
     return agw_ant_spaces_end(q, end);
 }
