@@ -147,6 +147,8 @@ typedef struct {
     "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":"
 #define AGW_GEM_HEAD_BLANKS                                                   \
     "{\"candidates\": [{\"content\": {\"parts\": [{\"text\": "
+#define AGW_GEM_TAIL_COMPACT  "}],\"role\":\"model\"},\"index\":0}]"
+#define AGW_GEM_TAIL_BLANKS   "}], \"role\": \"model\"}, \"index\": 0}]"
 
 static const agw_gem_shape_t  agw_gem_text_shapes[] = {
 
@@ -154,11 +156,9 @@ static const agw_gem_shape_t  agw_gem_text_shapes[] = {
     { h, sizeof(h) - 1, t, sizeof(t) - 1, f, sizeof(f) - 1,                   \
       "data: " h "\"", sizeof("data: " h "\"") - 1 }
 
-    agw_gem_shape(AGW_GEM_HEAD_COMPACT,
-                  "}],\"role\":\"model\"},\"index\":0}]",
+    agw_gem_shape(AGW_GEM_HEAD_COMPACT, AGW_GEM_TAIL_COMPACT,
                   ",\"thought\":true"),
-    agw_gem_shape(AGW_GEM_HEAD_BLANKS,
-                  "}], \"role\": \"model\"}, \"index\": 0}]",
+    agw_gem_shape(AGW_GEM_HEAD_BLANKS, AGW_GEM_TAIL_BLANKS,
                   ", \"thought\": true")
 
 #undef agw_gem_shape
@@ -171,6 +171,12 @@ _Static_assert(sizeof(AGW_GEM_HEAD_COMPACT) > 32
                && sizeof("data: " AGW_GEM_HEAD_COMPACT) <= 64
                && sizeof("data: " AGW_GEM_HEAD_BLANKS) <= 64,
                "a head the repeat's compare does not fit");
+
+/* the kept bytes begin with a shape's tail: agw_gem_kept_same() reads at
+ * least 16 of them */
+_Static_assert(sizeof(AGW_GEM_TAIL_COMPACT) > 16
+               && sizeof(AGW_GEM_TAIL_BLANKS) > 16,
+               "a tail shorter than the kept compare's least");
 
 
 /* The keys after them, in each shape's spelling. */
@@ -943,7 +949,8 @@ agw_gem_repeat_usage(agw_xstream_t *s, const char *p, const char *end,
  * kept) and the counts read by the reader's integer read.  What the walk
  * would give, the same steps: any difference is walked.  The chunk's
  * bytes from p (frame 1: from its line's "data: "), then its frame
- * (agw_gem_frame(), *next past it); never reads past end.  1, -1, or 0 having done nothing: no step, no state.
+ * (agw_gem_frame(), *next past it); never reads past end.  1, -1, or 0
+ * having done nothing: no step, no state.
  */
 static inline __attribute__((always_inline)) int
 agw_gem_repeat(agw_xstream_t *s, const char *p, const char *end, int frame,
