@@ -329,7 +329,7 @@ agw_rsp_end_room(agw_xstream_t *s, agw_rsp_wstate_t *ws, size_t text_times)
     n = text_times * ws->text.len + 2 * (ws->parts.len + ws->call.len)
         + ws->items.len + AGW_RSP_END_FIXED;
 
-    if (b->cap - b->len <= n && agw_buf_reserve(b, n) != 0) {
+    if (agw_buf_reserve(b, n) != 0) {
         s->w.failed = 1;
     }
 }
