@@ -826,13 +826,11 @@ ngx_http_ai_gateway_read_reserve(ngx_http_request_t *r,
         return ngx_min(2 * (size_t) in, max) + 512;
     }
 
-    /* (stream_out / stream_in) * in, in that order past 2^32 bytes */
-    if (ctx->stream_out < ((size_t) 1 << 32)) {
-        return ngx_min(ctx->stream_out * (size_t) in / ctx->stream_in, max)
-               + 512;
-    }
-
-    return ngx_min(ctx->stream_out / ctx->stream_in * (size_t) in, max)
+    /* (stream_out / stream_in) * in, multiplied first, in 64 bits also
+     * where size_t has 32 (a stream of 2^50 bytes out would wrap: a
+     * smaller reserve, then ctx->out grows as it did before) */
+    return (size_t) ngx_min((uint64_t) ctx->stream_out * (uint64_t) in
+                            / ctx->stream_in, (uint64_t) max)
            + 512;
 }
 
